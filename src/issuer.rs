@@ -1,0 +1,73 @@
+//! The issuer side of the ed25519 profile: issuer keys by key id,
+//! credentials, trust lists and revocation lists (spec §4.3-§4.5).
+
+use crate::credential::{Credential, CredentialFields};
+use crate::eddsa::{PublicKey, SecretKey};
+use crate::keys::LABEL_ISSUER_KEY;
+use crate::revocation::RevocationList;
+use crate::trust::{TrustEntry, TrustList};
+use crate::{Error, Seed};
+
+/// An issuer: one seed from which every issuer key is derived by key id, so
+/// keys rotate without new secret material (spec: R-KEY-2, R-TRUST-2).
+#[derive(Debug)]
+pub struct Issuer {
+    seed: Seed,
+}
+
+/// A key id with its validity period, as published in the trust list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyPeriod {
+    /// The key id.
+    pub key_id: u16,
+    /// First second of validity (inclusive).
+    pub not_before: u64,
+    /// Last second of validity (inclusive).
+    pub not_after: u64,
+}
+
+impl Issuer {
+    /// The issuer with this seed.
+    pub fn from_seed(seed: &Seed) -> Issuer {
+        Issuer { seed: seed.clone() }
+    }
+
+    /// The signing key of `key_id`.
+    pub fn key(&self, key_id: u16) -> SecretKey {
+        SecretKey::derive(&self.seed, LABEL_ISSUER_KEY, &key_id.to_be_bytes())
+    }
+
+    /// Issues a credential, signed with the key its `key_id` names (spec: R-ED-3).
+    pub fn issue(&self, fields: CredentialFields) -> Credential {
+        Credential::issue(fields, &self.key(fields.key_id))
+    }
+
+    /// The trust list of these key periods.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] as [`TrustList::new`]; [`Error::BadCredential`] if
+    /// a derived key were invalid (it never is for honest derivation).
+    pub fn trust_list(&self, periods: &[KeyPeriod]) -> Result<TrustList, Error> {
+        let entries = periods
+            .iter()
+            .map(|p| {
+                let key =
+                    PublicKey::from_bytes(&self.key(p.key_id).public_bytes()).ok_or(Error::BadCredential)?;
+                Ok(TrustEntry { key_id: p.key_id, not_before: p.not_before, not_after: p.not_after, key })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        TrustList::new(entries)
+    }
+
+    /// Signs revocation list `number` of `serials` with key `key_id` (spec: R-REVOKE-1).
+    pub fn revocation_list(
+        &self,
+        key_id: u16,
+        number: u64,
+        issued_at: u64,
+        serials: Vec<u64>,
+    ) -> RevocationList {
+        RevocationList::issue(key_id, &self.key(key_id), number, issued_at, serials)
+    }
+}

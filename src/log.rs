@@ -1,0 +1,197 @@
+//! Acceptance log records and the reconciliation of several terminals' logs
+//! (spec §10).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::code::{Profile, Reader, Writer};
+use crate::{Error, VERSION};
+
+/// Encoded length of one log record.
+pub const RECORD_LEN: usize = 44;
+
+/// One accepted code, as a terminal logs it (spec: R-LOG-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LogRecord {
+    /// The code's profile.
+    pub profile: Profile,
+    /// Issuer key id of the credential (0 for hmac).
+    pub key_id: u16,
+    /// The replay identity: hmac account id or ed25519 credential serial.
+    pub subject: u64,
+    /// The code's counter.
+    pub counter: u32,
+    /// The code's step.
+    pub step: u64,
+    /// The verifier's time of acceptance (unix seconds).
+    pub accepted_at: u64,
+    /// The amount accepted (0 for hmac).
+    pub amount: u64,
+    /// The accepting terminal.
+    pub terminal_id: u32,
+}
+
+impl LogRecord {
+    /// The 44-byte encoding.
+    pub fn encode(&self) -> [u8; RECORD_LEN] {
+        let mut w = Writer::<RECORD_LEN>::new();
+        w.u8(VERSION);
+        w.u8(self.profile.byte());
+        w.u16(self.key_id);
+        w.u64(self.subject);
+        w.u32(self.counter);
+        w.u64(self.step);
+        w.u64(self.accepted_at);
+        w.u64(self.amount);
+        w.u32(self.terminal_id);
+        w.finish()
+    }
+
+    /// Decodes one record.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] on a wrong length or profile byte;
+    /// [`Error::UnsupportedVersion`] on an unknown version byte.
+    pub fn decode(bytes: &[u8]) -> Result<LogRecord, Error> {
+        let bytes: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
+        let mut r = Reader::new(bytes);
+        if r.u8()? != VERSION {
+            return Err(Error::UnsupportedVersion);
+        }
+        let profile = match r.u8()? {
+            crate::code::PROFILE_HMAC => Profile::Hmac,
+            crate::code::PROFILE_ED25519 => Profile::Ed25519,
+            _ => return Err(Error::Malformed),
+        };
+        Ok(LogRecord {
+            profile,
+            key_id: r.u16()?,
+            subject: r.u64()?,
+            counter: r.u32()?,
+            step: r.u64()?,
+            accepted_at: r.u64()?,
+            amount: r.u64()?,
+            terminal_id: r.u32()?,
+        })
+    }
+
+    /// Decodes a log: records back to back.
+    ///
+    /// # Errors
+    ///
+    /// As [`LogRecord::decode`]; a length that is not a multiple of 44 is [`Error::Malformed`].
+    pub fn decode_log(bytes: &[u8]) -> Result<Vec<LogRecord>, Error> {
+        if !bytes.len().is_multiple_of(RECORD_LEN) {
+            return Err(Error::Malformed);
+        }
+        bytes.chunks(RECORD_LEN).map(LogRecord::decode).collect()
+    }
+}
+
+/// A (profile, subject, counter) accepted more than once across the logs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Duplicate {
+    /// The profile.
+    pub profile: Profile,
+    /// Account id or credential serial.
+    pub subject: u64,
+    /// The counter accepted more than once.
+    pub counter: u32,
+    /// Every record of it, sorted.
+    pub records: Vec<LogRecord>,
+}
+
+/// The result of reconciling logs (spec: R-LOG-2).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    /// Records read.
+    pub records: usize,
+    /// Every (profile, subject, counter) accepted twice or more.
+    pub duplicates: Vec<Duplicate>,
+    /// Credential serials to put on the next revocation list (spec: R-LOG-3).
+    pub revoke_serials: Vec<u64>,
+    /// hmac accounts with a double acceptance (to block at the issuer).
+    pub flagged_accounts: Vec<u64>,
+    /// Total accepted amount per ed25519 serial, across all logs.
+    pub totals: Vec<(u64, u64)>,
+}
+
+/// Reconciles records from any number of logs: finds each (profile, subject,
+/// counter) accepted more than once (spec: R-LOG-2, R-LOG-3).
+///
+/// ```
+/// use paycode::log::{reconcile, LogRecord};
+/// use paycode::Profile;
+/// let r = LogRecord { profile: Profile::Ed25519, key_id: 1, subject: 7, counter: 3, step: 1,
+///     accepted_at: 60, amount: 100, terminal_id: 1 };
+/// let again = LogRecord { terminal_id: 2, ..r };
+/// let rec = reconcile([r, again]);
+/// assert_eq!(rec.revoke_serials, [7]);
+/// ```
+pub fn reconcile(records: impl IntoIterator<Item = LogRecord>) -> Reconciliation {
+    let mut groups: BTreeMap<(Profile, u64, u32), Vec<LogRecord>> = BTreeMap::new();
+    let mut totals: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut count = 0usize;
+    for r in records {
+        count += 1;
+        if r.profile == Profile::Ed25519 {
+            let t = totals.entry(r.subject).or_insert(0);
+            *t = t.saturating_add(r.amount);
+        }
+        groups.entry((r.profile, r.subject, r.counter)).or_default().push(r);
+    }
+    let mut out =
+        Reconciliation { records: count, totals: totals.into_iter().collect(), ..Default::default() };
+    for ((profile, subject, counter), mut records) in groups {
+        if records.len() < 2 {
+            continue;
+        }
+        records.sort();
+        match profile {
+            Profile::Ed25519 => out.revoke_serials.push(subject),
+            Profile::Hmac => out.flagged_accounts.push(subject),
+        }
+        out.duplicates.push(Duplicate { profile, subject, counter, records });
+    }
+    out.revoke_serials.dedup();
+    out.flagged_accounts.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_round_trip_and_duplicates() {
+        let r = LogRecord {
+            profile: Profile::Ed25519,
+            key_id: 2,
+            subject: 1001,
+            counter: 3,
+            step: 30_000_000,
+            accepted_at: 1_800_000_000,
+            amount: 250,
+            terminal_id: 9,
+        };
+        let bytes = r.encode();
+        assert_eq!(LogRecord::decode(&bytes), Ok(r));
+        let mut log = bytes.to_vec();
+        let other = LogRecord { counter: 4, ..r };
+        log.extend_from_slice(&other.encode());
+        assert_eq!(LogRecord::decode_log(&log).unwrap(), vec![r, other]);
+        assert_eq!(LogRecord::decode_log(&log[1..]), Err(Error::Malformed));
+        let rec = reconcile([r, other, LogRecord { terminal_id: 10, ..r }]);
+        assert_eq!(rec.records, 3);
+        assert_eq!(rec.duplicates.len(), 1);
+        assert_eq!(rec.duplicates[0].counter, 3);
+        assert_eq!(rec.revoke_serials, [1001]);
+        assert_eq!(rec.totals, [(1001, 750)]);
+        let hm = LogRecord { profile: Profile::Hmac, key_id: 0, amount: 0, ..r };
+        let rec = reconcile([hm, hm, r]);
+        assert_eq!(rec.flagged_accounts, [1001]);
+        assert!(rec.revoke_serials.is_empty());
+    }
+}

@@ -1,0 +1,549 @@
+//! The `paycode` command: a thin shell over the library. It is the one place
+//! that reads the clock (spec: R-TIME-7); every protocol decision is the library's.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use paycode::files::{
+    self, AccountFile, FileError, ISSUER_FORMAT, IssuerFile, KeyFile, ParamsFile, RevocationFile,
+    STATE_FORMAT, StateFile, WALLET_FORMAT, WalletFile,
+};
+use paycode::log::{LogRecord, reconcile};
+use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Params, Profile, Seed};
+use serde_json::json;
+
+mod demo;
+
+/// Exit code of a rejected code.
+const EXIT_REJECTED: u8 = 1;
+/// Exit code of a usage or IO error.
+const EXIT_USAGE: u8 = 2;
+/// Longest input read from standard input, bytes.
+const MAX_STDIN: u64 = 1 << 20;
+
+#[derive(Parser)]
+#[command(name = "paycode", version, about = "paycode v1: offline payment codes (reference implementation)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an end-to-end demonstration of both profiles, with no set-up.
+    Demo {
+        /// Unix time to run at (default: the system clock).
+        #[arg(long)]
+        at: Option<u64>,
+        /// Print a JSON report instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Derive the demo's secrets from this 32-byte hex seed instead of fresh randomness.
+        #[arg(long)]
+        seed: Option<String>,
+    },
+    /// Issuer commands.
+    Issuer {
+        #[command(subcommand)]
+        command: IssuerCommand,
+    },
+    /// Wallet commands.
+    Wallet {
+        #[command(subcommand)]
+        command: WalletCommand,
+    },
+    /// Generate the next code of a wallet (advances and saves its counter first).
+    Code {
+        /// The wallet file.
+        #[arg(long)]
+        wallet: PathBuf,
+        /// Unix time to generate for (default: the system clock).
+        #[arg(long)]
+        at: Option<u64>,
+        /// Also show the QR symbol: in the terminal, or as SVG into --out.
+        #[arg(long, value_enum)]
+        qr: Option<QrOutput>,
+        /// Output file for --qr svg.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a code (QR text or digits) from the argument or standard input.
+    Verify {
+        /// The code; read from standard input when absent.
+        code: Option<std::ffi::OsString>,
+        /// The issuer file (accounts, trust list, revocation list).
+        #[arg(long)]
+        issuer: PathBuf,
+        /// The verifier's state file, created if absent, written atomically.
+        #[arg(long)]
+        state: PathBuf,
+        /// The state was lost: start in quarantine (spec R-REPLAY-5) and replace the state file.
+        #[arg(long)]
+        state_lost: bool,
+        /// Unix time of verification (default: the system clock).
+        #[arg(long)]
+        at: Option<u64>,
+        /// Amount of the payment in minor units (ed25519 limits).
+        #[arg(long, default_value_t = 0)]
+        amount: u64,
+        /// Append the acceptance record to this log file.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Terminal id written into log records.
+        #[arg(long, default_value_t = 1)]
+        terminal_id: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reconcile acceptance logs: find codes accepted more than once.
+    Reconcile {
+        /// Log files.
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IssuerCommand {
+    /// Create an issuer: an Ed25519 key (id 1) and an empty account registry.
+    Init {
+        /// Where to write the issuer file (mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Unix time now (default: the system clock); key 1 is valid from a day before to a year after.
+        #[arg(long)]
+        at: Option<u64>,
+        /// Epoch T0, unix seconds.
+        #[arg(long, default_value_t = 0)]
+        t0: u64,
+        /// Step length X, seconds.
+        #[arg(long, default_value_t = 60)]
+        step: u64,
+        /// Back window B, steps.
+        #[arg(long, default_value_t = 2)]
+        back: u64,
+        /// Forward window F, steps.
+        #[arg(long, default_value_t = 1)]
+        forward: u64,
+    },
+    /// Revoke a credential serial: the next revocation list includes it.
+    Revoke {
+        /// The issuer file.
+        #[arg(long)]
+        issuer: PathBuf,
+        /// The serial to revoke.
+        #[arg(long, required = true)]
+        serial: Vec<u64>,
+        /// Unix time of issue of the new list (default: the system clock).
+        #[arg(long)]
+        at: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WalletCommand {
+    /// Enroll a new wallet with the issuer and write its wallet file.
+    Enroll {
+        /// The issuer file (updated with the new account or serial).
+        #[arg(long)]
+        issuer: PathBuf,
+        /// Profile of the wallet.
+        #[arg(long, value_enum)]
+        profile: ProfileArg,
+        /// Where to write the wallet file (mode 0600).
+        #[arg(long)]
+        out: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Unix time now (default: the system clock): the credential's start.
+        #[arg(long)]
+        at: Option<u64>,
+        /// ed25519: credential lifetime, seconds (at most 604800).
+        #[arg(long, default_value_t = 86_400)]
+        lifetime: u32,
+        /// ed25519: per-payment offline limit, minor units.
+        #[arg(long, default_value_t = 5_000)]
+        per_payment: u32,
+        /// ed25519: cumulative offline limit per terminal, minor units.
+        #[arg(long, default_value_t = 20_000)]
+        cumulative: u32,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProfileArg {
+    Hmac,
+    Ed25519,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum QrOutput {
+    Term,
+    Svg,
+}
+
+/// What a command failed with: a usage/IO problem (exit 2).
+struct Failure(String);
+
+impl From<FileError> for Failure {
+    fn from(e: FileError) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure(format!("i/o error: {e}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { at, json, seed } => match seed.as_deref().map(files::seed_from_hex).transpose() {
+            Ok(seed) => demo::run(now_or(at), json, seed),
+            Err(e) => Err(e.into()),
+        },
+        Command::Issuer { command: IssuerCommand::Init { out, force, at, t0, step, back, forward } } => {
+            issuer_init(&out, force, now_or(at), t0, step, back, forward)
+        }
+        Command::Issuer { command: IssuerCommand::Revoke { issuer, serial, at } } => {
+            issuer_revoke(&issuer, &serial, now_or(at))
+        }
+        Command::Wallet {
+            command:
+                WalletCommand::Enroll { issuer, profile, out, force, at, lifetime, per_payment, cumulative },
+        } => wallet_enroll(&issuer, profile, &out, force, now_or(at), lifetime, per_payment, cumulative),
+        Command::Code { wallet, at, qr, out, json } => code(&wallet, now_or(at), qr, out.as_deref(), json),
+        Command::Verify { code, issuer, state, state_lost, at, amount, log, terminal_id, json } => {
+            let opts =
+                VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json };
+            verify(code, &opts)
+        }
+        Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(msg)) => {
+            eprintln!("paycode: {msg}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+/// The system clock, unless `--at` was given.
+fn now_or(at: Option<u64>) -> u64 {
+    at.unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+fn refuse_overwrite(path: &Path, force: bool) -> Result<(), Failure> {
+    if path.exists() && !force {
+        return Err(Failure(format!("{} exists; pass --force to overwrite", path.display())));
+    }
+    Ok(())
+}
+
+fn random_seed() -> Result<Seed, Failure> {
+    Seed::random().map_err(|e| Failure(format!("no randomness: {e}")))
+}
+
+fn issuer_init(
+    out: &Path,
+    force: bool,
+    now: u64,
+    t0: u64,
+    step: u64,
+    back: u64,
+    forward: u64,
+) -> Result<u8, Failure> {
+    refuse_overwrite(out, force)?;
+    let params = Params::new(t0, step, back, forward).map_err(|e| Failure(e.to_string()))?;
+    let seed = random_seed()?;
+    let file = IssuerFile {
+        format: ISSUER_FORMAT.into(),
+        params: params.into(),
+        issuer_seed: files::to_hex(seed.expose()),
+        keys: vec![KeyFile {
+            key_id: 1,
+            not_before: now.saturating_sub(86_400),
+            not_after: now.saturating_add(365 * 86_400),
+        }],
+        current_key_id: 1,
+        accounts: Vec::new(),
+        next_account_id: 1,
+        next_serial: 1,
+        revocation: RevocationFile::default(),
+    };
+    files::write_json(out, &file, true)?;
+    println!("issuer written to {} (mode 0600); key id 1", out.display());
+    Ok(0)
+}
+
+fn issuer_revoke(path: &Path, serials: &[u64], now: u64) -> Result<u8, Failure> {
+    let mut file: IssuerFile = files::read_secret_json(path)?;
+    file.revocation.serials.extend_from_slice(serials);
+    file.revocation.serials.sort_unstable();
+    file.revocation.serials.dedup();
+    file.revocation.number = file.revocation.number.saturating_add(1);
+    file.revocation.issued_at = now;
+    files::write_json(path, &file, true)?;
+    println!(
+        "revocation list {} now lists {} serial(s)",
+        file.revocation.number,
+        file.revocation.serials.len()
+    );
+    Ok(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn wallet_enroll(
+    issuer_path: &Path,
+    profile: ProfileArg,
+    out: &Path,
+    force: bool,
+    now: u64,
+    lifetime: u32,
+    per_payment: u32,
+    cumulative: u32,
+) -> Result<u8, Failure> {
+    refuse_overwrite(out, force)?;
+    let mut issuer: IssuerFile = files::read_secret_json(issuer_path)?;
+    let seed = random_seed()?;
+    let wallet = match profile {
+        ProfileArg::Hmac => {
+            let id = issuer.next_account_id;
+            issuer.next_account_id =
+                id.checked_add(1).ok_or_else(|| Failure("account ids exhausted".into()))?;
+            issuer.accounts.push(AccountFile { account_id: id, seed: files::to_hex(seed.expose()) });
+            WalletFile {
+                format: WALLET_FORMAT.into(),
+                profile: "hmac".into(),
+                params: issuer.params,
+                account_id: Some(id),
+                seed: files::to_hex(seed.expose()),
+                credential: None,
+                next_counter: 0,
+            }
+        }
+        ProfileArg::Ed25519 => {
+            let serial = issuer.next_serial;
+            issuer.next_serial = serial.checked_add(1).ok_or_else(|| Failure("serials exhausted".into()))?;
+            let fields = CredentialFields {
+                key_id: issuer.current_key_id,
+                serial,
+                device_key: Ed25519Wallet::device_public_key(&seed),
+                not_before: now,
+                lifetime,
+                per_payment_limit: per_payment,
+                cumulative_limit: cumulative,
+            };
+            let credential = issuer.issuer()?.issue(fields);
+            // Refuse to hand out a credential that terminals would reject.
+            let trust = issuer.trust_list()?;
+            let entry = trust
+                .get(fields.key_id)
+                .ok_or_else(|| Failure("current key id not in the key list".into()))?;
+            credential
+                .check(&entry.key, entry.not_before, entry.not_after)
+                .map_err(|e| Failure(format!("cannot issue this credential: {e}")))?;
+            WalletFile {
+                format: WALLET_FORMAT.into(),
+                profile: "ed25519".into(),
+                params: issuer.params,
+                account_id: None,
+                seed: files::to_hex(seed.expose()),
+                credential: Some(files::to_hex(credential.as_bytes())),
+                next_counter: 0,
+            }
+        }
+    };
+    files::write_json(out, &wallet, true)?;
+    files::write_json(issuer_path, &issuer, true)?;
+    match wallet.account_id {
+        Some(id) => println!("hmac wallet for account {id} written to {} (mode 0600)", out.display()),
+        None => println!("ed25519 wallet written to {} (mode 0600)", out.display()),
+    }
+    Ok(0)
+}
+
+fn code(path: &Path, now: u64, qr: Option<QrOutput>, out: Option<&Path>, json: bool) -> Result<u8, Failure> {
+    let mut file: WalletFile = files::read_secret_json(path)?;
+    if file.format != WALLET_FORMAT {
+        return Err(Failure(format!("{} is not a {WALLET_FORMAT} file", path.display())));
+    }
+    let params = file.params.params()?;
+    let seed = files::seed_from_hex(&file.seed)?;
+    let gen_err = |e: paycode::GenerateError| Failure(e.to_string());
+    let (profile, text, digits, step, counter) = match file.profile.as_str() {
+        "hmac" => {
+            let id = file.account_id.ok_or_else(|| Failure("hmac wallet without account_id".into()))?;
+            let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
+            let c = w.generate(now).map_err(gen_err)?;
+            file.next_counter = w.next_counter();
+            let digits = w.numeric(&c).ok().map(|n| n.to_digits());
+            ("hmac", c.to_qr_text(), digits, c.step(), c.counter())
+        }
+        "ed25519" => {
+            let mut w =
+                Ed25519Wallet::new(params, &seed, file.credential()?, file.next_counter).map_err(gen_err)?;
+            let c = w.generate(now).map_err(gen_err)?;
+            file.next_counter = w.next_counter();
+            ("ed25519", c.to_qr_text(), None, c.step(), c.counter())
+        }
+        other => return Err(Failure(format!("unknown profile {other:?} in wallet file"))),
+    };
+    // spec: R-GEN-1: the counter is saved before the code is shown.
+    files::write_json(path, &file, true)?;
+    let symbol = match qr {
+        Some(_) => Some(paycode::qr::Symbol::new(&text).map_err(|e| Failure(e.to_string()))?),
+        None => None,
+    };
+    if let (Some(QrOutput::Svg), Some(s)) = (qr, &symbol) {
+        let out = out.ok_or_else(|| Failure("--qr svg needs --out FILE".into()))?;
+        std::fs::write(out, s.to_svg(8))?;
+    }
+    if json {
+        let v = json!({
+            "profile": profile, "step": step, "counter": counter, "text": text, "digits": digits,
+            "qr_version": symbol.as_ref().map(paycode::qr::Symbol::version),
+        });
+        println!("{v}");
+    } else {
+        if let (Some(QrOutput::Term), Some(s)) = (qr, &symbol) {
+            print!("{}", s.to_terminal());
+            println!();
+        }
+        println!("{text}");
+        if let Some(d) = digits {
+            println!("{d}");
+        }
+    }
+    Ok(0)
+}
+
+struct VerifyOpts {
+    issuer: PathBuf,
+    state: PathBuf,
+    state_lost: bool,
+    now: u64,
+    amount: u64,
+    log: Option<PathBuf>,
+    terminal_id: u32,
+    json: bool,
+}
+
+fn verify(arg: Option<std::ffi::OsString>, o: &VerifyOpts) -> Result<u8, Failure> {
+    let text = match arg {
+        Some(a) => a.into_string().ok(),
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin().take(MAX_STDIN).read_to_end(&mut buf)?;
+            // One trailing line ending is how shells deliver a line; anything else is the code's.
+            let end =
+                buf.strip_suffix(b"\r\n").or_else(|| buf.strip_suffix(b"\n")).map_or(buf.len(), <[u8]>::len);
+            buf.truncate(end);
+            String::from_utf8(buf).ok()
+        }
+    };
+    let issuer: IssuerFile = files::read_secret_json(&o.issuer)?;
+    let state: Option<StateFile> =
+        if o.state_lost || !o.state.exists() { None } else { Some(files::read_json(&o.state)?) };
+    if let Some(s) = &state
+        && s.format != STATE_FORMAT
+    {
+        return Err(Failure(format!("{} is not a {STATE_FORMAT} file", o.state.display())));
+    }
+    let lost_at = o.state_lost.then_some(o.now);
+    let verifier = issuer.verifier(o.terminal_id, state.as_ref().map(|s| &s.state), lost_at)?;
+    // Non-UTF-8 input is not a paycode: `malformed`, after the time check.
+    let verdict = match text {
+        Some(t) => verifier.verify_text(&t, o.now, o.amount),
+        None => verifier.params().step_at(o.now).and(Err(Error::Malformed)),
+    };
+    // spec: R-LOG-1: the record and the state are durable before "accepted" is reported.
+    if let (Ok(acc), Some(log)) = (&verdict, &o.log) {
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
+        f.write_all(&acc.record.encode())?;
+        f.sync_all()?;
+    }
+    files::write_json(&o.state, &StateFile { format: STATE_FORMAT.into(), state: verifier.state() }, false)?;
+    print_verdict(&verdict, o.json);
+    Ok(if verdict.is_ok() { 0 } else { EXIT_REJECTED })
+}
+
+fn print_verdict(verdict: &Result<paycode::Acceptance, Error>, json: bool) {
+    match (verdict, json) {
+        (Ok(a), true) => println!("{}", json!({ "verdict": "accepted", "record": a.record })),
+        (Err(e), true) => {
+            println!("{}", json!({ "verdict": "rejected", "code": e.code(), "message": e.to_string() }))
+        }
+        (Ok(a), false) => {
+            let r = &a.record;
+            println!(
+                "accepted: {} {} {} counter {} step {}{}",
+                r.profile.name(),
+                if r.profile == Profile::Hmac { "account" } else { "serial" },
+                r.subject,
+                r.counter,
+                r.step,
+                if r.profile == Profile::Ed25519 { format!(" amount {}", r.amount) } else { String::new() }
+            );
+        }
+        (Err(e), false) => println!("rejected: {e}"),
+    }
+}
+
+fn reconcile_logs(paths: &[PathBuf], json: bool) -> Result<u8, Failure> {
+    let mut records: Vec<LogRecord> = Vec::new();
+    for p in paths {
+        let bytes = std::fs::read(p)?;
+        let mut log = LogRecord::decode_log(&bytes)
+            .map_err(|e| Failure(format!("{}: not an acceptance log ({e})", p.display())))?;
+        records.append(&mut log);
+    }
+    let rec = reconcile(records);
+    if json {
+        println!("{}", serde_json::to_string(&rec).map_err(|e| Failure(e.to_string()))?);
+    } else {
+        println!("{} record(s), {} double acceptance(s)", rec.records, rec.duplicates.len());
+        for d in &rec.duplicates {
+            let terminals: Vec<String> = d.records.iter().map(|r| r.terminal_id.to_string()).collect();
+            println!(
+                "  {} {} counter {} accepted {} times (terminals {})",
+                d.profile.name(),
+                d.subject,
+                d.counter,
+                d.records.len(),
+                terminals.join(", ")
+            );
+        }
+        if !rec.revoke_serials.is_empty() {
+            let s: Vec<String> = rec.revoke_serials.iter().map(u64::to_string).collect();
+            println!("revoke serials: {}", s.join(" "));
+        }
+        if !rec.flagged_accounts.is_empty() {
+            let s: Vec<String> = rec.flagged_accounts.iter().map(u64::to_string).collect();
+            println!("flag hmac accounts: {}", s.join(" "));
+        }
+    }
+    Ok(if rec.duplicates.is_empty() { 0 } else { EXIT_REJECTED })
+}
+
+/// Parameters as stored, for the demo's report.
+fn params_json(p: Params) -> serde_json::Value {
+    serde_json::to_value(ParamsFile::from(p)).unwrap_or_default()
+}

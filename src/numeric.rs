@@ -1,0 +1,197 @@
+//! The hmac profile's numeric form: 24 decimal digits for 1D barcodes (spec §5.2).
+
+use crate::code::PROFILE_HMAC;
+use crate::keys::HmacKeys;
+use crate::{Error, VERSION};
+
+/// Number of digits of the numeric form (spec: R-ENC-4).
+pub const DIGITS: usize = 24;
+/// Domain-separation string of the numeric tag (spec: R-KEY-3).
+pub const DS_HMAC_NUMERIC: &[u8] = b"paycode/v1/hmac/numeric-code\0";
+/// Largest account id the numeric form can carry, exclusive (spec: R-HMAC-4).
+pub const ACCOUNT_LIMIT: u64 = 1 << 30;
+/// Largest counter the numeric form can carry, exclusive (spec: R-HMAC-4).
+pub const COUNTER_LIMIT: u32 = 1 << 16;
+/// Every numeric value is below `2^79` (spec: R-ENC-4).
+const VALUE_LIMIT: u128 = 1 << 79;
+
+/// An hmac code in numeric form: the account, the low 4 bits of the step,
+/// the counter, and a 29-bit tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumericCode {
+    account_id: u64,
+    step_low: u8,
+    counter: u32,
+    tag: u32,
+}
+
+impl NumericCode {
+    /// Parses exactly 24 ASCII digits whose value is below `2^79`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for anything else (spec: R-ENC-4).
+    ///
+    /// ```
+    /// use paycode::numeric::NumericCode;
+    /// assert!(NumericCode::parse("000000000000000000000000").is_ok());
+    /// assert!(NumericCode::parse("999999999999999999999999").is_err());
+    /// ```
+    pub fn parse(digits: &str) -> Result<NumericCode, Error> {
+        let bytes = digits.as_bytes();
+        if bytes.len() != DIGITS {
+            return Err(Error::Malformed);
+        }
+        let mut n: u128 = 0;
+        for &b in bytes {
+            if !b.is_ascii_digit() {
+                return Err(Error::Malformed);
+            }
+            n = n * 10 + u128::from(b - b'0');
+        }
+        if n >= VALUE_LIMIT {
+            return Err(Error::Malformed);
+        }
+        // spec: R-HMAC-2 (bit layout)
+        Ok(NumericCode {
+            account_id: (n >> 49) as u64,
+            step_low: ((n >> 45) & 0xf) as u8,
+            counter: ((n >> 29) & 0xffff) as u32,
+            tag: (n & 0x1fff_ffff) as u32,
+        })
+    }
+
+    /// Computes the numeric form of the code (`account_id`, `step`, `counter`)
+    /// under `keys`.
+    ///
+    /// Returns `None` where the numeric form cannot carry the account id or
+    /// counter (spec: R-HMAC-4).
+    pub fn generate(keys: &HmacKeys, step: u64, counter: u32) -> Option<NumericCode> {
+        let account_id = keys.account_id();
+        if account_id >= ACCOUNT_LIMIT || counter >= COUNTER_LIMIT {
+            return None;
+        }
+        Some(NumericCode { account_id, step_low: (step & 0xf) as u8, counter, tag: tag(keys, step, counter) })
+    }
+
+    /// The 24 digits.
+    pub fn to_digits(&self) -> String {
+        format!("{:024}", self.value())
+    }
+
+    /// The value `N` the digits encode.
+    pub fn value(&self) -> u128 {
+        u128::from(self.account_id) << 49
+            | u128::from(self.step_low) << 45
+            | u128::from(self.counter) << 29
+            | u128::from(self.tag)
+    }
+
+    /// The account id.
+    pub const fn account_id(&self) -> u64 {
+        self.account_id
+    }
+
+    /// The step's low 4 bits.
+    pub const fn step_low(&self) -> u8 {
+        self.step_low
+    }
+
+    /// The counter.
+    pub const fn counter(&self) -> u32 {
+        self.counter
+    }
+
+    /// The 29-bit tag.
+    pub const fn tag(&self) -> u32 {
+        self.tag
+    }
+
+    /// The step this code names at verifier step `now`: the one step `s` in
+    /// `[now - 8, now + 7]` with `s mod 16 = step_low` (spec: R-HMAC-3).
+    /// `None` if that step would exceed `2^64 - 1`.
+    pub fn step_near(&self, now: u64) -> Option<u64> {
+        let lo = now.saturating_sub(8);
+        let delta = u64::from(self.step_low).wrapping_sub(lo) & 0xf;
+        lo.checked_add(delta)
+    }
+
+    /// Whether the tag is right for `step` under `keys`, compared in constant time
+    /// (spec: R-HMAC-5).
+    pub fn tag_matches(&self, keys: &HmacKeys, step: u64) -> bool {
+        use subtle::ConstantTimeEq;
+        tag(keys, step, self.counter).ct_eq(&self.tag).into()
+    }
+}
+
+/// The numeric MAC input: the domain-separation string, then version,
+/// profile, account id, full step and counter.
+pub fn mac_input(account_id: u64, step: u64, counter: u32) -> Vec<u8> {
+    let mut v = DS_HMAC_NUMERIC.to_vec();
+    v.extend_from_slice(&[VERSION, PROFILE_HMAC]);
+    v.extend_from_slice(&account_id.to_be_bytes());
+    v.extend_from_slice(&step.to_be_bytes());
+    v.extend_from_slice(&counter.to_be_bytes());
+    v
+}
+
+fn tag(keys: &HmacKeys, step: u64, counter: u32) -> u32 {
+    // spec: R-HMAC-2
+    let mac = keys.mac_numeric(&[
+        DS_HMAC_NUMERIC,
+        &[VERSION, PROFILE_HMAC],
+        &keys.account_id().to_be_bytes(),
+        &step.to_be_bytes(),
+        &counter.to_be_bytes(),
+    ]);
+    u32::from_be_bytes([mac[0], mac[1], mac[2], mac[3]]) >> 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Seed;
+
+    #[test]
+    fn layout_round_trips() {
+        let keys = HmacKeys::derive((1 << 30) - 1, &Seed::from_bytes(&[5; 32]));
+        let c = NumericCode::generate(&keys, 0xffff_ffff_ffff_fffe, 0xffff).unwrap();
+        let d = c.to_digits();
+        assert_eq!(d.len(), 24);
+        assert_eq!(NumericCode::parse(&d).unwrap(), c);
+        assert_eq!(c.step_low(), 0xe);
+        assert!(c.value() < VALUE_LIMIT);
+        assert!(NumericCode::generate(&keys, 1, 0x1_0000).is_none());
+        let big = HmacKeys::derive(1 << 30, &Seed::from_bytes(&[5; 32]));
+        assert!(NumericCode::generate(&big, 1, 1).is_none());
+    }
+
+    #[test]
+    fn rejects_out_of_range_and_non_digits() {
+        // 2^79 exactly and 2^79 - 1.
+        assert!(NumericCode::parse("604462909807314587353088").is_err());
+        assert!(NumericCode::parse("604462909807314587353087").is_ok());
+        assert!(NumericCode::parse("60446290980731458735308a").is_err());
+        assert!(NumericCode::parse("+04462909807314587353087").is_err());
+        assert!(NumericCode::parse("04462909807314587353087").is_err());
+        assert!(NumericCode::parse("٠04462909807314587353087").is_err());
+    }
+
+    #[test]
+    fn step_reconstruction() {
+        let c = |low| NumericCode { account_id: 1, step_low: low, counter: 0, tag: 0 };
+        assert_eq!(c(0).step_near(100), Some(96));
+        assert_eq!(c(4).step_near(100), Some(100));
+        assert_eq!(c(11).step_near(100), Some(107));
+        assert_eq!(c(12).step_near(100), Some(92));
+        assert_eq!(c(3).step_near(0), Some(3));
+        assert_eq!(c(15).step_near(2), Some(15));
+        assert_eq!(c(0xf).step_near(u64::MAX), Some(u64::MAX));
+        assert_eq!(c(0x6).step_near(u64::MAX), None);
+        for now in [8u64, 9, 1000, 12345] {
+            for s in now - 8..=now + 7 {
+                assert_eq!(c((s & 0xf) as u8).step_near(now), Some(s));
+            }
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! The verifier: the acceptance predicate and its state (spec §7, §8).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use subtle::ConstantTimeEq;
+
+use crate::code::{Code, DS_HMAC_QR, Ed25519Code, HmacCode, Profile};
+use crate::credential::CREDENTIAL_LEN;
+use crate::eddsa::PublicKey;
+use crate::keys::HmacKeys;
+use crate::log::LogRecord;
+use crate::numeric::NumericCode;
+use crate::replay::{ReplayState, Snapshot, Spend};
+use crate::revocation::RevocationList;
+use crate::trust::TrustList;
+use crate::{Error, Params, Seed};
+
+/// Most credentials kept verified in the cache before expired ones are dropped.
+const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
+
+/// A verifier of both profiles: an hmac back end (enrolled accounts), an
+/// offline ed25519 terminal (trust list, revocation list), or both.
+///
+/// Time is a parameter of every call, never read here (spec: R-TIME-7).
+/// `Verifier` is `Sync`: share it between threads by reference.
+///
+/// ```
+/// use paycode::{Code, Error, HmacWallet, Params, Seed, Verifier};
+/// let params = Params::default();
+/// let seed = Seed::from_bytes(&[1; 32]);
+/// let mut wallet = HmacWallet::new(params, 42, &seed, 0);
+/// let mut verifier = Verifier::new(params, 1);
+/// verifier.add_account(42, &seed);
+/// let text = wallet.generate(1_800_000_000).unwrap().to_qr_text();
+/// let code = Code::parse(&text).unwrap();
+/// assert!(verifier.verify(&code, 1_800_000_000, 0).is_ok());
+/// assert_eq!(verifier.verify(&code, 1_800_000_000, 0).unwrap_err(), Error::Replayed);
+/// ```
+#[derive(Debug)]
+pub struct Verifier {
+    params: Params,
+    terminal_id: u32,
+    accounts: Option<HashMap<u64, HmacKeys>>,
+    trust: Option<TrustList>,
+    revocation: RwLock<Option<RevocationList>>,
+    credentials: RwLock<HashMap<u64, CachedCredential>>,
+    hmac: ReplayState,
+    ed25519: ReplayState,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct CachedCredential {
+    bytes: [u8; CREDENTIAL_LEN],
+    device: PublicKey,
+}
+
+/// A code the verifier accepted, with the log record the terminal must store
+/// before reporting success (spec: R-LOG-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acceptance {
+    /// The acceptance log record.
+    pub record: LogRecord,
+}
+
+/// Why a revocation list was not installed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallError {
+    /// This verifier has no trust list.
+    NoTrustList,
+    /// The list's key id is not trusted, or not valid when the list was issued.
+    UnknownKey,
+    /// The list's signature does not verify.
+    BadSignature,
+    /// The list's number is not greater than the installed list's (spec: R-REVOKE-2).
+    NotNewer,
+}
+
+impl core::fmt::Display for InstallError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            InstallError::NoTrustList => "no trust list is configured",
+            InstallError::UnknownKey => "the revocation list's signing key is not trusted at its issue time",
+            InstallError::BadSignature => "the revocation list's signature is invalid",
+            InstallError::NotNewer => "the revocation list is not newer than the installed one",
+        })
+    }
+}
+
+impl std::error::Error for InstallError {}
+
+/// The state a verifier must keep durably between runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierState {
+    /// hmac replay state.
+    pub hmac: Snapshot,
+    /// ed25519 replay state and spend ledger.
+    pub ed25519: Snapshot,
+}
+
+impl Verifier {
+    /// A verifier that has never accepted a code, with no profile enabled yet.
+    /// `terminal_id` goes into its log records.
+    pub fn new(params: Params, terminal_id: u32) -> Verifier {
+        Verifier::with_states(params, terminal_id, ReplayState::new(params), ReplayState::new(params))
+    }
+
+    /// A verifier restarted at unix time `now` after losing its replay state:
+    /// it quarantines every code whose step is below `T(now) + F + 1` (spec: R-REPLAY-5).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeBeforeEpoch`] if `now < T0`.
+    pub fn after_state_loss(params: Params, terminal_id: u32, now: u64) -> Result<Verifier, Error> {
+        let step = params.step_at(now)?;
+        Ok(Verifier::with_states(
+            params,
+            terminal_id,
+            ReplayState::after_loss(params, step),
+            ReplayState::after_loss(params, step),
+        ))
+    }
+
+    /// A verifier restarted with its durable state.
+    pub fn restore(params: Params, terminal_id: u32, state: &VerifierState) -> Verifier {
+        Verifier::with_states(
+            params,
+            terminal_id,
+            ReplayState::restore(params, &state.hmac),
+            ReplayState::restore(params, &state.ed25519),
+        )
+    }
+
+    fn with_states(params: Params, terminal_id: u32, hmac: ReplayState, ed25519: ReplayState) -> Verifier {
+        Verifier {
+            params,
+            terminal_id,
+            accounts: None,
+            trust: None,
+            revocation: RwLock::new(None),
+            credentials: RwLock::new(HashMap::new()),
+            hmac,
+            ed25519,
+        }
+    }
+
+    /// Enables the hmac profile with no accounts yet.
+    pub fn enable_hmac(&mut self) {
+        self.accounts.get_or_insert_with(HashMap::new);
+    }
+
+    /// Enrolls an hmac account (and enables the hmac profile).
+    pub fn add_account(&mut self, account_id: u64, seed: &Seed) {
+        self.accounts.get_or_insert_with(HashMap::new).insert(account_id, HmacKeys::derive(account_id, seed));
+    }
+
+    /// Sets the trust list (and enables the ed25519 profile).
+    pub fn set_trust_list(&mut self, trust: TrustList) {
+        self.trust = Some(trust);
+        if let Ok(mut cache) = self.credentials.write() {
+            cache.clear();
+        }
+    }
+
+    /// Installs a revocation list if it is signed by a trusted key valid at
+    /// its issue time and newer than the installed one (spec: R-REVOKE-1, R-REVOKE-2).
+    ///
+    /// # Errors
+    ///
+    /// [`InstallError`] says why it was refused; the installed list is unchanged.
+    pub fn install_revocation_list(&self, list: RevocationList) -> Result<(), InstallError> {
+        let trust = self.trust.as_ref().ok_or(InstallError::NoTrustList)?;
+        list.check(trust).map_err(|e| match e {
+            Error::UnknownIssuer => InstallError::UnknownKey,
+            _ => InstallError::BadSignature,
+        })?;
+        let mut slot = self.revocation.write().map_err(|_| InstallError::NotNewer)?;
+        if slot.as_ref().is_some_and(|old| old.number() >= list.number()) {
+            return Err(InstallError::NotNewer);
+        }
+        *slot = Some(list);
+        Ok(())
+    }
+
+    /// The installed revocation list's number, if any.
+    pub fn revocation_number(&self) -> Option<u64> {
+        self.revocation.read().ok().and_then(|r| r.as_ref().map(RevocationList::number))
+    }
+
+    /// Verifies `code` at unix time `now` for a payment of `amount` minor
+    /// units (ignored by the hmac profile). On acceptance the counter is
+    /// recorded and the log record returned (spec: R-VERIFY-1).
+    ///
+    /// # Errors
+    ///
+    /// The spec's error code of the first check that fails, in the spec's order.
+    pub fn verify(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Error> {
+        // spec: R-TIME-2 (V0), R-TIME-5
+        let step = self.params.step_at(now)?;
+        self.hmac.observe(step);
+        self.ed25519.observe(step);
+        let record = match code {
+            Code::Hmac(c) => self.verify_hmac(c, step)?,
+            Code::Numeric(c) => self.verify_numeric(c, step)?,
+            Code::Ed25519(c) => self.verify_ed25519(c, now, step, amount)?,
+        };
+        Ok(Acceptance { record: LogRecord { accepted_at: now, terminal_id: self.terminal_id, ..record } })
+    }
+
+    /// Parses `text` and verifies it: [`Code::parse`] then [`Verifier::verify`].
+    ///
+    /// # Errors
+    ///
+    /// As those two; `time-before-epoch` comes first.
+    pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
+        self.params.step_at(now)?;
+        let code = Code::parse(text)?;
+        self.verify(&code, now, amount)
+    }
+
+    /// Drops the state that can no longer matter at unix time `now` (spec: R-REPLAY-4).
+    /// Verification evicts as it goes; this sweeps everything at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeBeforeEpoch`] if `now < T0`.
+    pub fn evict(&self, now: u64) -> Result<(), Error> {
+        let step = self.params.step_at(now)?;
+        self.hmac.evict(step);
+        self.ed25519.evict(step);
+        Ok(())
+    }
+
+    /// The replay state of a profile.
+    pub const fn replay_state(&self, profile: Profile) -> &ReplayState {
+        match profile {
+            Profile::Hmac => &self.hmac,
+            Profile::Ed25519 => &self.ed25519,
+        }
+    }
+
+    /// A copy of the durable state.
+    pub fn state(&self) -> VerifierState {
+        VerifierState { hmac: self.hmac.snapshot(), ed25519: self.ed25519.snapshot() }
+    }
+
+    /// The time parameters.
+    pub const fn params(&self) -> &Params {
+        &self.params
+    }
+
+    fn keys(&self, account_id: u64) -> Result<&HmacKeys, Error> {
+        let accounts = self.accounts.as_ref().ok_or(Error::UnsupportedProfile)?;
+        // spec: R-VERIFY-1 (H1)
+        accounts.get(&account_id).ok_or(Error::UnknownAccount)
+    }
+
+    fn verify_hmac(&self, c: &HmacCode, step: u64) -> Result<LogRecord, Error> {
+        let keys = self.keys(c.account_id)?;
+        // spec: R-HMAC-6 (H2)
+        self.hmac.reserve_attempt(c.account_id, step)?;
+        // spec: R-HMAC-1, R-HMAC-5 (H3)
+        let mac = keys.mac_qr(&[DS_HMAC_QR, &c.maced()]);
+        let ok: bool = mac.get(..16).unwrap_or_default().ct_eq(&c.tag).into();
+        if !ok {
+            return Err(Error::InvalidCode);
+        }
+        self.hmac.release_attempt(c.account_id, step);
+        self.hmac.admit(c.account_id, c.step, c.counter, step, None)?;
+        Ok(record(Profile::Hmac, 0, c.account_id, c.counter, c.step, 0))
+    }
+
+    fn verify_numeric(&self, c: &NumericCode, step: u64) -> Result<LogRecord, Error> {
+        let account = c.account_id();
+        let keys = self.keys(account)?;
+        self.hmac.reserve_attempt(account, step)?;
+        // spec: R-HMAC-3
+        let code_step = c.step_near(step).ok_or(Error::InvalidCode)?;
+        if !c.tag_matches(keys, code_step) {
+            return Err(Error::InvalidCode);
+        }
+        self.hmac.release_attempt(account, step);
+        self.hmac.admit(account, code_step, c.counter(), step, None)?;
+        Ok(record(Profile::Hmac, 0, account, c.counter(), code_step, 0))
+    }
+
+    fn verify_ed25519(&self, c: &Ed25519Code, now: u64, step: u64, amount: u64) -> Result<LogRecord, Error> {
+        let trust = self.trust.as_ref().ok_or(Error::UnsupportedProfile)?;
+        let cred = c.credential();
+        let f = cred.fields();
+        // spec: R-TRUST-2 (E1)
+        let entry = trust.get(f.key_id).ok_or(Error::UnknownIssuer)?;
+        // E2, from the cache when this exact credential was checked before.
+        let device = match self.cached(f.serial, cred.as_bytes()) {
+            Some(device) => device,
+            None => {
+                let device = cred.check(&entry.key, entry.not_before, entry.not_after)?;
+                self.cache(f.serial, cred.as_bytes(), device, now);
+                device
+            }
+        };
+        // E3 (check() guaranteed that not_after exists)
+        let not_after = f.not_after().ok_or(Error::BadCredential)?;
+        if now < f.not_before {
+            return Err(Error::NotYetValid);
+        }
+        if now > not_after {
+            return Err(Error::Expired);
+        }
+        // spec: R-REVOKE-3 (E4)
+        let revoked = self.revocation.read().map_err(|_| Error::StateUnavailable)?;
+        if revoked.as_ref().is_some_and(|list| list.contains(f.serial)) {
+            return Err(Error::Revoked);
+        }
+        drop(revoked);
+        // spec: R-ED-5 (E5)
+        let mut input = [0u8; crate::code::DS_ED25519_CODE.len() + crate::code::ED25519_SIGNED_LEN];
+        let (ds, rest) = input.split_at_mut(crate::code::DS_ED25519_CODE.len());
+        ds.copy_from_slice(crate::code::DS_ED25519_CODE);
+        rest.copy_from_slice(c.bytes.get(..crate::code::ED25519_SIGNED_LEN).unwrap_or_default());
+        if !device.verify(&input, &c.signature()) {
+            return Err(Error::InvalidCode);
+        }
+        let spend = Spend {
+            amount,
+            per_payment_limit: u64::from(f.per_payment_limit),
+            cumulative_limit: u64::from(f.cumulative_limit),
+            not_after,
+        };
+        self.ed25519.admit(f.serial, c.step, c.counter, step, Some(spend))?;
+        Ok(record(Profile::Ed25519, f.key_id, f.serial, c.counter, c.step, amount))
+    }
+
+    fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {
+        let cache = self.credentials.read().ok()?;
+        cache.get(&serial).filter(|c| c.bytes == *bytes).map(|c| c.device)
+    }
+
+    fn cache(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN], device: PublicKey, now: u64) {
+        if let Ok(mut cache) = self.credentials.write() {
+            if cache.len() >= CREDENTIAL_CACHE_LIMIT {
+                cache.retain(|_, c| {
+                    crate::Credential::decode(&c.bytes)
+                        .is_ok_and(|cr| cr.fields().not_after().is_some_and(|na| na >= now))
+                });
+                if cache.len() >= CREDENTIAL_CACHE_LIMIT {
+                    cache.clear();
+                }
+            }
+            cache.insert(serial, CachedCredential { bytes: *bytes, device });
+        }
+    }
+}
+
+const fn record(
+    profile: Profile,
+    key_id: u16,
+    subject: u64,
+    counter: u32,
+    step: u64,
+    amount: u64,
+) -> LogRecord {
+    LogRecord { profile, key_id, subject, counter, step, accepted_at: 0, amount, terminal_id: 0 }
+}
