@@ -138,6 +138,15 @@ enum IssuerCommand {
         /// Forward window F, steps.
         #[arg(long, default_value_t = 1)]
         forward: u64,
+        /// Import this issuer seed (64 hex digits) instead of drawing a fresh one.
+        #[arg(long)]
+        seed: Option<String>,
+        /// Start of key 1's validity, unix seconds (default: a day before --at).
+        #[arg(long)]
+        key_not_before: Option<u64>,
+        /// End of key 1's validity, unix seconds (default: a year after --at).
+        #[arg(long)]
+        key_not_after: Option<u64>,
     },
     /// Revoke a credential serial: the next revocation list includes it.
     Revoke {
@@ -181,7 +190,35 @@ enum WalletCommand {
         /// ed25519: cumulative offline limit per terminal, minor units.
         #[arg(long, default_value_t = 20_000)]
         cumulative: u32,
+        /// Import this wallet seed (64 hex digits) instead of drawing a fresh one.
+        #[arg(long)]
+        seed: Option<String>,
+        /// hmac: use this account id instead of the issuer's next one.
+        #[arg(long)]
+        account_id: Option<u64>,
+        /// ed25519: use this serial instead of the issuer's next one.
+        #[arg(long)]
+        serial: Option<u64>,
+        /// ed25519: start of the credential's validity (default: --at).
+        #[arg(long)]
+        not_before: Option<u64>,
+        /// The wallet's first counter.
+        #[arg(long, default_value_t = 0)]
+        counter: u32,
     },
+}
+
+/// Options of `wallet enroll`.
+struct EnrollOpts {
+    profile: ProfileArg,
+    seed: Option<String>,
+    account_id: Option<u64>,
+    serial: Option<u64>,
+    not_before: u64,
+    lifetime: u32,
+    per_payment: u32,
+    cumulative: u32,
+    counter: u32,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -218,16 +255,64 @@ fn main() -> ExitCode {
             Ok(seed) => demo::run(now_or(at), json, seed),
             Err(e) => Err(e.into()),
         },
-        Command::Issuer { command: IssuerCommand::Init { out, force, at, t0, step, back, forward } } => {
-            issuer_init(&out, force, now_or(at), t0, step, back, forward)
+        Command::Issuer {
+            command:
+                IssuerCommand::Init {
+                    out,
+                    force,
+                    at,
+                    t0,
+                    step,
+                    back,
+                    forward,
+                    seed,
+                    key_not_before,
+                    key_not_after,
+                },
+        } => {
+            let now = now_or(at);
+            let key = KeyFile {
+                key_id: 1,
+                not_before: key_not_before.unwrap_or(now.saturating_sub(86_400)),
+                not_after: key_not_after.unwrap_or(now.saturating_add(365 * 86_400)),
+            };
+            issuer_init(&out, force, seed.as_deref(), key, (t0, step, back, forward))
         }
         Command::Issuer { command: IssuerCommand::Revoke { issuer, serial, at } } => {
             issuer_revoke(&issuer, &serial, now_or(at))
         }
         Command::Wallet {
             command:
-                WalletCommand::Enroll { issuer, profile, out, force, at, lifetime, per_payment, cumulative },
-        } => wallet_enroll(&issuer, profile, &out, force, now_or(at), lifetime, per_payment, cumulative),
+                WalletCommand::Enroll {
+                    issuer,
+                    profile,
+                    out,
+                    force,
+                    at,
+                    lifetime,
+                    per_payment,
+                    cumulative,
+                    seed,
+                    account_id,
+                    serial,
+                    not_before,
+                    counter,
+                },
+        } => {
+            let not_before = not_before.unwrap_or_else(|| now_or(at));
+            let opts = EnrollOpts {
+                profile,
+                seed,
+                account_id,
+                serial,
+                not_before,
+                lifetime,
+                per_payment,
+                cumulative,
+                counter,
+            };
+            wallet_enroll(&issuer, &out, force, &opts)
+        }
         Command::Code { wallet, at, qr, out, json } => code(&wallet, now_or(at), qr, out.as_deref(), json),
         Command::Verify { code, issuer, state, state_lost, at, amount, log, terminal_id, json } => {
             let opts =
@@ -257,31 +342,29 @@ fn refuse_overwrite(path: &Path, force: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-fn random_seed() -> Result<Seed, Failure> {
-    Seed::random().map_err(|e| Failure(format!("no randomness: {e}")))
+/// The imported seed, or a fresh one from the CSPRNG (spec: R-KEY-1).
+fn seed_or_random(hex: Option<&str>) -> Result<Seed, Failure> {
+    match hex {
+        Some(h) => Ok(files::seed_from_hex(h)?),
+        None => Seed::random().map_err(|e| Failure(format!("no randomness: {e}"))),
+    }
 }
 
 fn issuer_init(
     out: &Path,
     force: bool,
-    now: u64,
-    t0: u64,
-    step: u64,
-    back: u64,
-    forward: u64,
+    seed: Option<&str>,
+    key: KeyFile,
+    (t0, step, back, forward): (u64, u64, u64, u64),
 ) -> Result<u8, Failure> {
     refuse_overwrite(out, force)?;
     let params = Params::new(t0, step, back, forward).map_err(|e| Failure(e.to_string()))?;
-    let seed = random_seed()?;
+    let seed = seed_or_random(seed)?;
     let file = IssuerFile {
         format: ISSUER_FORMAT.into(),
         params: params.into(),
         issuer_seed: files::to_hex(seed.expose()),
-        keys: vec![KeyFile {
-            key_id: 1,
-            not_before: now.saturating_sub(86_400),
-            not_after: now.saturating_add(365 * 86_400),
-        }],
+        keys: vec![key],
         current_key_id: 1,
         accounts: Vec::new(),
         next_account_id: 1,
@@ -309,25 +392,18 @@ fn issuer_revoke(path: &Path, serials: &[u64], now: u64) -> Result<u8, Failure> 
     Ok(0)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn wallet_enroll(
-    issuer_path: &Path,
-    profile: ProfileArg,
-    out: &Path,
-    force: bool,
-    now: u64,
-    lifetime: u32,
-    per_payment: u32,
-    cumulative: u32,
-) -> Result<u8, Failure> {
+fn wallet_enroll(issuer_path: &Path, out: &Path, force: bool, o: &EnrollOpts) -> Result<u8, Failure> {
     refuse_overwrite(out, force)?;
     let mut issuer: IssuerFile = files::read_secret_json(issuer_path)?;
-    let seed = random_seed()?;
-    let wallet = match profile {
+    let seed = seed_or_random(o.seed.as_deref())?;
+    let wallet = match o.profile {
         ProfileArg::Hmac => {
-            let id = issuer.next_account_id;
-            issuer.next_account_id =
-                id.checked_add(1).ok_or_else(|| Failure("account ids exhausted".into()))?;
+            let id = o.account_id.unwrap_or(issuer.next_account_id);
+            if issuer.accounts.iter().any(|a| a.account_id == id) {
+                return Err(Failure(format!("account {id} is already enrolled")));
+            }
+            let after = id.checked_add(1).ok_or_else(|| Failure("account ids exhausted".into()))?;
+            issuer.next_account_id = issuer.next_account_id.max(after);
             issuer.accounts.push(AccountFile { account_id: id, seed: files::to_hex(seed.expose()) });
             WalletFile {
                 format: WALLET_FORMAT.into(),
@@ -336,20 +412,22 @@ fn wallet_enroll(
                 account_id: Some(id),
                 seed: files::to_hex(seed.expose()),
                 credential: None,
-                next_counter: 0,
+                next_counter: o.counter,
             }
         }
         ProfileArg::Ed25519 => {
-            let serial = issuer.next_serial;
-            issuer.next_serial = serial.checked_add(1).ok_or_else(|| Failure("serials exhausted".into()))?;
+            let serial = o.serial.unwrap_or(issuer.next_serial);
+            issuer.next_serial = issuer
+                .next_serial
+                .max(serial.checked_add(1).ok_or_else(|| Failure("serials exhausted".into()))?);
             let fields = CredentialFields {
                 key_id: issuer.current_key_id,
                 serial,
                 device_key: Ed25519Wallet::device_public_key(&seed),
-                not_before: now,
-                lifetime,
-                per_payment_limit: per_payment,
-                cumulative_limit: cumulative,
+                not_before: o.not_before,
+                lifetime: o.lifetime,
+                per_payment_limit: o.per_payment,
+                cumulative_limit: o.cumulative,
             };
             let credential = issuer.issuer()?.issue(fields);
             // Refuse to hand out a credential that terminals would reject.
@@ -367,7 +445,7 @@ fn wallet_enroll(
                 account_id: None,
                 seed: files::to_hex(seed.expose()),
                 credential: Some(files::to_hex(credential.as_bytes())),
-                next_counter: 0,
+                next_counter: o.counter,
             }
         }
     };
@@ -388,21 +466,21 @@ fn code(path: &Path, now: u64, qr: Option<QrOutput>, out: Option<&Path>, json: b
     let params = file.params.params()?;
     let seed = files::seed_from_hex(&file.seed)?;
     let gen_err = |e: paycode::GenerateError| Failure(e.to_string());
-    let (profile, text, digits, step, counter) = match file.profile.as_str() {
+    let (profile, text, digits, step, counter, payload) = match file.profile.as_str() {
         "hmac" => {
             let id = file.account_id.ok_or_else(|| Failure("hmac wallet without account_id".into()))?;
             let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
             let c = w.generate(now).map_err(gen_err)?;
             file.next_counter = w.next_counter();
             let digits = w.numeric(&c).ok().map(|n| n.to_digits());
-            ("hmac", c.to_qr_text(), digits, c.step(), c.counter())
+            ("hmac", c.to_qr_text(), digits, c.step(), c.counter(), files::to_hex(&c.encode()))
         }
         "ed25519" => {
             let mut w =
                 Ed25519Wallet::new(params, &seed, file.credential()?, file.next_counter).map_err(gen_err)?;
             let c = w.generate(now).map_err(gen_err)?;
             file.next_counter = w.next_counter();
-            ("ed25519", c.to_qr_text(), None, c.step(), c.counter())
+            ("ed25519", c.to_qr_text(), None, c.step(), c.counter(), files::to_hex(c.encode()))
         }
         other => return Err(Failure(format!("unknown profile {other:?} in wallet file"))),
     };
@@ -419,6 +497,7 @@ fn code(path: &Path, now: u64, qr: Option<QrOutput>, out: Option<&Path>, json: b
     if json {
         let v = json!({
             "profile": profile, "step": step, "counter": counter, "text": text, "digits": digits,
+            "payload": payload,
             "qr_version": symbol.as_ref().map(paycode::qr::Symbol::version),
         });
         println!("{v}");

@@ -108,12 +108,13 @@ impl NumericCode {
     }
 
     /// The step this code names at verifier step `now`: the one step `s` in
-    /// `[now - 8, now + 7]` with `s mod 16 = step_low` (spec: R-HMAC-3).
-    /// `None` if that step would exceed `2^64 - 1`.
-    pub fn step_near(&self, now: u64) -> Option<u64> {
+    /// `[lo, lo + 15]` with `s mod 16 = step_low`, where
+    /// `lo = min(max(now - 8, 0), 2^64 - 16)` (spec: R-HMAC-3).
+    pub const fn step_near(&self, now: u64) -> u64 {
         let lo = now.saturating_sub(8);
-        let delta = u64::from(self.step_low).wrapping_sub(lo) & 0xf;
-        lo.checked_add(delta)
+        let lo = if lo > u64::MAX - 15 { u64::MAX - 15 } else { lo };
+        let delta = (self.step_low as u64).wrapping_sub(lo) & 0xf;
+        lo + delta
     }
 
     /// Whether the tag is right for `step` under `keys`, compared in constant time
@@ -180,17 +181,19 @@ mod tests {
     #[test]
     fn step_reconstruction() {
         let c = |low| NumericCode { account_id: 1, step_low: low, counter: 0, tag: 0 };
-        assert_eq!(c(0).step_near(100), Some(96));
-        assert_eq!(c(4).step_near(100), Some(100));
-        assert_eq!(c(11).step_near(100), Some(107));
-        assert_eq!(c(12).step_near(100), Some(92));
-        assert_eq!(c(3).step_near(0), Some(3));
-        assert_eq!(c(15).step_near(2), Some(15));
-        assert_eq!(c(0xf).step_near(u64::MAX), Some(u64::MAX));
-        assert_eq!(c(0x6).step_near(u64::MAX), None);
-        for now in [8u64, 9, 1000, 12345] {
+        assert_eq!(c(0).step_near(100), 96);
+        assert_eq!(c(4).step_near(100), 100);
+        assert_eq!(c(11).step_near(100), 107);
+        assert_eq!(c(12).step_near(100), 92);
+        assert_eq!(c(3).step_near(0), 3);
+        assert_eq!(c(15).step_near(2), 15);
+        // At the top of the range the candidates are the last 16 steps.
+        assert_eq!(c(0xf).step_near(u64::MAX), u64::MAX);
+        assert_eq!(c(0x0).step_near(u64::MAX), u64::MAX - 15);
+        assert_eq!(c(0x6).step_near(u64::MAX - 3), u64::MAX - 9);
+        for now in [8u64, 9, 1000, 12345, u64::MAX - 7] {
             for s in now - 8..=now + 7 {
-                assert_eq!(c((s & 0xf) as u8).step_near(now), Some(s));
+                assert_eq!(c((s & 0xf) as u8).step_near(now), s);
             }
         }
     }

@@ -1,0 +1,282 @@
+//! The `paycode` command as a new user drives it: issuer, wallets, codes,
+//! verification with persisted state, rejections with their codes and exit
+//! codes, reconciliation.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const T: u64 = 1_800_000_000;
+const X: u64 = 60;
+const B: u64 = 2;
+const F: u64 = 1;
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("paycode-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+    fn p(&self, f: &str) -> PathBuf {
+        self.0.join(f)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn paycode(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).output().unwrap()
+}
+
+fn paycode_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_paycode"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "failed: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Issuer + one wallet of `profile`, created at time T.
+fn setup(dir: &Dir, profile: &str) -> (PathBuf, PathBuf) {
+    let issuer = dir.p("issuer.json");
+    if !issuer.exists() {
+        ok(&paycode(&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()]));
+    }
+    let wallet = dir.p(&format!("{profile}.json"));
+    // The credential starts an hour early, so that codes verified a few steps
+    // before T meet the time window, not the credential's start.
+    let not_before = (T - 3_600).to_string();
+    let at = T.to_string();
+    ok(&paycode(&[
+        "wallet",
+        "enroll",
+        "--issuer",
+        s(&issuer),
+        "--profile",
+        profile,
+        "--out",
+        s(&wallet),
+        "--at",
+        &at,
+        "--not-before",
+        &not_before,
+    ]));
+    (issuer, wallet)
+}
+
+fn code_json(wallet: &Path, at: u64) -> Value {
+    serde_json::from_str(&ok(&paycode(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--json"])))
+        .unwrap()
+}
+
+/// Verifies `code` and returns (exit code, verdict JSON).
+fn verify(issuer: &Path, state: &Path, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
+    let at = at.to_string();
+    let mut args = vec!["verify", code, "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"];
+    args.extend_from_slice(extra);
+    let out = paycode(&args);
+    let v = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    (out.status.code().unwrap(), v)
+}
+
+fn rejected_with(r: (i32, Value), code: &str) {
+    assert_eq!(r.0, 1, "{:?}", r.1);
+    assert_eq!(r.1["verdict"], "rejected");
+    assert_eq!(r.1["code"], code, "{:?}", r.1);
+}
+
+fn accepted(r: (i32, Value)) {
+    assert_eq!(r.0, 0, "{:?}", r.1);
+    assert_eq!(r.1["verdict"], "accepted");
+}
+
+fn session(profile: &str) {
+    let dir = Dir::new(profile);
+    let (issuer, wallet) = setup(&dir, profile);
+    let state = dir.p("state.json");
+    let c = code_json(&wallet, T);
+    let text = c["text"].as_str().unwrap().to_owned();
+    assert_eq!(c["counter"], 0);
+    accepted(verify(&issuer, &state, &text, T, &[]));
+    rejected_with(verify(&issuer, &state, &text, T, &[]), "replayed");
+
+    // The wallet's counter was persisted: the next code is a new one.
+    let next = code_json(&wallet, T);
+    assert_eq!(next["counter"], 1);
+
+    // Window edges, each with a state of its own (the verifier's clock only moves forward).
+    let late = next["text"].as_str().unwrap();
+    rejected_with(verify(&issuer, &dir.p("late.json"), late, T + (B + 1) * X, &[]), "too-old");
+    accepted(verify(&issuer, &dir.p("edge-b.json"), late, T + B * X, &[]));
+    rejected_with(verify(&issuer, &dir.p("early.json"), late, T - (F + 1) * X, &[]), "too-new");
+    accepted(verify(&issuer, &dir.p("edge-f.json"), late, T - F * X, &[]));
+
+    // One character changed: rejected, whichever check notices first.
+    let fresh = code_json(&wallet, T)["text"].as_str().unwrap().to_owned();
+    let mut chars: Vec<char> = fresh.chars().collect();
+    let i = chars.len() - 5;
+    chars[i] = if chars[i] == '0' { '1' } else { '0' };
+    let changed: String = chars.into_iter().collect();
+    let r = verify(&issuer, &state, &changed, T, &[]);
+    assert_eq!(r.0, 1);
+    assert!(["invalid-code", "malformed"].contains(&r.1["code"].as_str().unwrap()), "{:?}", r.1);
+    accepted(verify(&issuer, &state, &fresh, T, &[]));
+
+    // Empty, garbage and 10 kB inputs.
+    rejected_with(verify(&issuer, &state, "", T, &[]), "malformed");
+    rejected_with(verify(&issuer, &state, "garbage", T, &[]), "malformed");
+    rejected_with(verify(&issuer, &state, &"PC1:".repeat(2_500), T, &[]), "malformed");
+    let big = "9".repeat(10_000);
+    rejected_with(verify(&issuer, &state, &big, T, &[]), "malformed");
+
+    // Standard input, with the newline a shell adds.
+    let line = format!("{}\n", code_json(&wallet, T)["text"].as_str().unwrap());
+    let out = paycode_stdin(
+        &["verify", "--issuer", s(&issuer), "--state", s(&state), "--at", &T.to_string()],
+        line.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("accepted"));
+    let out = paycode_stdin(
+        &["verify", "--issuer", s(&issuer), "--state", s(&state), "--at", &T.to_string()],
+        line.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("rejected: replayed"));
+    let out = paycode_stdin(
+        &["verify", "--issuer", s(&issuer), "--state", s(&state), "--at", &T.to_string()],
+        &[0xff, 0xfe, b'P'],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("rejected: malformed"));
+}
+
+#[test]
+fn hmac_session() {
+    session("hmac");
+}
+
+#[test]
+fn ed25519_session() {
+    session("ed25519");
+}
+
+#[test]
+fn hmac_digits_share_the_replay_identity_of_the_qr_form() {
+    let dir = Dir::new("digits");
+    let (issuer, wallet) = setup(&dir, "hmac");
+    let state = dir.p("state.json");
+    let c = code_json(&wallet, T);
+    let digits = c["digits"].as_str().unwrap();
+    assert_eq!(digits.len(), 24);
+    accepted(verify(&issuer, &state, digits, T, &[]));
+    rejected_with(verify(&issuer, &state, c["text"].as_str().unwrap(), T, &[]), "replayed");
+    rejected_with(verify(&issuer, &state, digits, T, &[]), "replayed");
+}
+
+#[test]
+fn ed25519_limits_revocation_and_reconciliation() {
+    let dir = Dir::new("ed-limits");
+    let (issuer, wallet) = setup(&dir, "ed25519");
+    let c = code_json(&wallet, T);
+    let text = c["text"].as_str().unwrap();
+    let (log1, log2) = (dir.p("t1.log"), dir.p("t2.log"));
+    // Two offline terminals, each with its own state, both accept the same code.
+    accepted(verify(&issuer, &dir.p("t1.json"), text, T, &["--amount", "300", "--log", s(&log1)]));
+    accepted(verify(
+        &issuer,
+        &dir.p("t2.json"),
+        text,
+        T + 5,
+        &["--amount", "300", "--log", s(&log2), "--terminal-id", "2"],
+    ));
+    let out = paycode(&["reconcile", s(&log1), s(&log2), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let rec: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rec["records"], 2);
+    assert_eq!(rec["revoke_serials"], serde_json::json!([1]));
+    assert_eq!(rec["duplicates"][0]["counter"], 0);
+
+    let next = code_json(&wallet, T);
+    rejected_with(
+        verify(&issuer, &dir.p("t1.json"), next["text"].as_str().unwrap(), T, &["--amount", "5001"]),
+        "over-limit",
+    );
+    // Revoke serial 1: the next verification installs the new list.
+    ok(&paycode(&["issuer", "revoke", "--issuer", s(&issuer), "--serial", "1", "--at", &T.to_string()]));
+    rejected_with(verify(&issuer, &dir.p("t1.json"), next["text"].as_str().unwrap(), T, &[]), "revoked");
+}
+
+#[test]
+fn io_and_usage_errors_exit_2() {
+    let dir = Dir::new("io");
+    let (issuer, wallet) = setup(&dir, "hmac");
+    let missing =
+        paycode(&["verify", "x", "--issuer", s(&dir.p("none.json")), "--state", s(&dir.p("s.json"))]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(paycode(&["verify", "--bogus"]).status.code(), Some(2));
+    assert_eq!(
+        paycode(&["issuer", "init", "--out", s(&issuer)]).status.code(),
+        Some(2),
+        "refuses to overwrite"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&wallet, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let out = paycode(&["code", "--wallet", s(&wallet), "--at", &T.to_string()]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
+    }
+    let before =
+        paycode(&["verify", "x", "--issuer", s(&issuer), "--state", s(&dir.p("s.json")), "--at", "5"]);
+    // T0 = 0, so time 5 is valid; with --t0 above it the time is before the epoch.
+    assert_eq!(before.status.code(), Some(1));
+    let late_issuer = dir.p("late-issuer.json");
+    ok(&paycode(&["issuer", "init", "--out", s(&late_issuer), "--t0", "100", "--at", "1000"]));
+    let r = verify(&late_issuer, &dir.p("s2.json"), "x", 99, &[]);
+    rejected_with(r, "time-before-epoch");
+}
+
+#[test]
+fn demo_runs_and_reports_every_verdict() {
+    let out = paycode(&["demo", "--at", &T.to_string(), "--json"]);
+    let v: Value = serde_json::from_slice(&ok(&out).into_bytes()).unwrap();
+    assert_eq!(v["ok"], true);
+    let mut seen = std::collections::BTreeSet::new();
+    for p in v["profiles"].as_array().unwrap() {
+        for c in p["checks"].as_array().unwrap() {
+            assert_eq!(c["verdict"], c["expected"], "{c}");
+            seen.insert(c["verdict"].as_str().unwrap().to_owned());
+        }
+    }
+    for code in ["accepted", "replayed", "too-old", "too-new", "invalid-code"] {
+        assert!(seen.contains(code), "demo shows no {code}");
+    }
+    assert_eq!(v["profiles"][0]["qr_version"], 3);
+    assert_eq!(v["profiles"][1]["qr_version"], 10);
+}
