@@ -295,6 +295,18 @@ impl core::fmt::Debug for Ed25519Code {
     }
 }
 
+/// The profile a QR text's payload names, if the text decodes far enough to
+/// show a v1 version byte and a known profile byte (for the spec's
+/// precedence of `unsupported-profile` over the length check).
+pub fn qr_profile(text: &str) -> Option<Profile> {
+    let payload = base45::decode(text.strip_prefix(QR_PREFIX)?).ok()?;
+    match payload.get(..2)? {
+        [VERSION, PROFILE_HMAC] => Some(Profile::Hmac),
+        [VERSION, PROFILE_ED25519] => Some(Profile::Ed25519),
+        _ => None,
+    }
+}
+
 fn qr_text(payload: &[u8]) -> String {
     let mut s = String::from(QR_PREFIX);
     s.push_str(&base45::encode(payload));

@@ -52,13 +52,12 @@ impl LogRecord {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] on a wrong length or profile byte;
-    /// [`Error::UnsupportedVersion`] on an unknown version byte.
+    /// [`Error::Malformed`] on a wrong length, version byte or profile byte.
     pub fn decode(bytes: &[u8]) -> Result<LogRecord, Error> {
         let bytes: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {
-            return Err(Error::UnsupportedVersion);
+            return Err(Error::Malformed);
         }
         let profile = match r.u8()? {
             crate::code::PROFILE_HMAC => Profile::Hmac,

@@ -527,7 +527,8 @@ struct VerifyOpts {
 
 fn verify(arg: Option<std::ffi::OsString>, o: &VerifyOpts) -> Result<u8, Failure> {
     let text = match arg {
-        Some(a) => a.into_string().ok(),
+        // Non-UTF-8 bytes become U+FFFD, which no code contains: `malformed`.
+        Some(a) => a.to_string_lossy().into_owned(),
         None => {
             let mut buf = Vec::new();
             std::io::stdin().take(MAX_STDIN).read_to_end(&mut buf)?;
@@ -535,7 +536,7 @@ fn verify(arg: Option<std::ffi::OsString>, o: &VerifyOpts) -> Result<u8, Failure
             let end =
                 buf.strip_suffix(b"\r\n").or_else(|| buf.strip_suffix(b"\n")).map_or(buf.len(), <[u8]>::len);
             buf.truncate(end);
-            String::from_utf8(buf).ok()
+            String::from_utf8_lossy(&buf).into_owned()
         }
     };
     let issuer: IssuerFile = files::read_secret_json(&o.issuer)?;
@@ -548,11 +549,7 @@ fn verify(arg: Option<std::ffi::OsString>, o: &VerifyOpts) -> Result<u8, Failure
     }
     let lost_at = o.state_lost.then_some(o.now);
     let verifier = issuer.verifier(o.terminal_id, state.as_ref().map(|s| &s.state), lost_at)?;
-    // Non-UTF-8 input is not a paycode: `malformed`, after the time check.
-    let verdict = match text {
-        Some(t) => verifier.verify_text(&t, o.now, o.amount),
-        None => verifier.params().step_at(o.now).and(Err(Error::Malformed)),
-    };
+    let verdict = verifier.verify_text(&text, o.now, o.amount);
     // spec: R-LOG-1: the record and the state are durable before "accepted" is reported.
     if let (Ok(acc), Some(log)) = (&verdict, &o.log) {
         let mut f = std::fs::OpenOptions::new().create(true).append(true).open(log)?;

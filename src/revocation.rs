@@ -40,12 +40,11 @@ impl RevocationList {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedVersion`] for an unknown version byte;
-    /// [`Error::Malformed`] for a wrong length or serials not strictly increasing.
+    /// [`Error::Malformed`] for an unknown version byte, a wrong length, or serials not strictly increasing.
     pub fn decode(bytes: &[u8]) -> Result<RevocationList, Error> {
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {
-            return Err(Error::UnsupportedVersion);
+            return Err(Error::Malformed);
         }
         let key_id = r.u16()?;
         let number = r.u64()?;

@@ -209,15 +209,31 @@ impl Verifier {
         Ok(Acceptance { record: LogRecord { accepted_at: now, terminal_id: self.terminal_id, ..record } })
     }
 
-    /// Parses `text` and verifies it: [`Code::parse`] then [`Verifier::verify`].
+    /// Parses `text` and verifies it: [`Code::parse`] then [`Verifier::verify`],
+    /// with the spec's order: `T_hw` is raised before decoding, and a payload
+    /// of a profile this verifier does not enable is `unsupported-profile`
+    /// even when its length is wrong (spec: R-VERIFY-1, R-TIME-5).
     ///
     /// # Errors
     ///
     /// As those two; `time-before-epoch` comes first.
     pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        self.params.step_at(now)?;
-        let code = Code::parse(text)?;
+        let step = self.params.step_at(now)?;
+        self.hmac.observe(step);
+        self.ed25519.observe(step);
+        let code = Code::parse(text).map_err(|e| match (e, crate::code::qr_profile(text)) {
+            (Error::Malformed, Some(p)) if !self.enables(p) => Error::UnsupportedProfile,
+            _ => e,
+        })?;
         self.verify(&code, now, amount)
+    }
+
+    /// Whether this verifier verifies codes of `profile`.
+    pub const fn enables(&self, profile: Profile) -> bool {
+        match profile {
+            Profile::Hmac => self.accounts.is_some(),
+            Profile::Ed25519 => self.trust.is_some(),
+        }
     }
 
     /// Drops the state that can no longer matter at unix time `now` (spec: R-REPLAY-4).
@@ -363,4 +379,34 @@ const fn record(
     amount: u64,
 ) -> LogRecord {
     LogRecord { profile, key_id, subject, counter, step, accepted_at: 0, amount, terminal_id: 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HmacWallet;
+
+    #[test]
+    fn high_water_rises_even_when_decoding_fails() {
+        let params = Params::default();
+        let seed = Seed::from_bytes(&[4; 32]);
+        let mut v = Verifier::new(params, 1);
+        v.add_account(9, &seed);
+        let code = HmacWallet::new(params, 9, &seed, 0).generate(1_800_000_000).unwrap().to_qr_text();
+        assert_eq!(v.verify_text("garbage", 1_800_000_600, 0).unwrap_err(), Error::Malformed);
+        assert_eq!(v.verify_text(&code, 1_800_000_000, 0).unwrap_err(), Error::TooOld);
+    }
+
+    #[test]
+    fn disabled_profile_outranks_the_length_check() {
+        let params = Params::default();
+        let mut v = Verifier::new(params, 1);
+        v.enable_hmac();
+        let short_ed = format!("PC1:{}", crate::base45::encode(&[1, 2, 0, 0]));
+        assert_eq!(v.verify_text(&short_ed, 100, 0).unwrap_err(), Error::UnsupportedProfile);
+        let short_hmac = format!("PC1:{}", crate::base45::encode(&[1, 1, 0, 0]));
+        assert_eq!(v.verify_text(&short_hmac, 100, 0).unwrap_err(), Error::Malformed);
+        let other = format!("PC1:{}", crate::base45::encode(&[1, 3, 0, 0]));
+        assert_eq!(v.verify_text(&other, 100, 0).unwrap_err(), Error::UnsupportedProfile);
+    }
 }
