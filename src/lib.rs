@@ -4,6 +4,7 @@
 
 pub mod base45;
 pub mod code;
+pub mod conformance;
 pub mod credential;
 pub mod eddsa;
 mod error;

@@ -1,0 +1,497 @@
+//! The conformance runner: runs the vectors against any implementation
+//! through the adapter contract of `conformance/README.md`, and reports.
+//!
+//! The runner never shows an adapter an expected result. It compares each
+//! output with the vector itself and tells a wrong verdict (`FAIL`) from a
+//! right verdict for the wrong reason (`WRONG-REASON`).
+
+pub mod adapter;
+pub mod report;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+pub use adapter::{Adapter, AdapterError, Hello, Reply};
+
+/// The adapter contract this runner speaks.
+pub const CONTRACT: &str = "paycode-adapter/1";
+/// The runner's name and version, as reports give them.
+pub const RUNNER: &str = concat!("paycode-conformance ", env!("CARGO_PKG_VERSION"));
+/// After this many CRASH or HANG verdicts in a row the run stops: the adapter is broken.
+pub const MAX_CONSECUTIVE_FAILURES: usize = 3;
+
+/// One case of the suite, as the runner needs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SuiteCase {
+    /// The file it comes from.
+    pub file: String,
+    /// The case id.
+    pub id: String,
+    /// The requirement ids it exercises.
+    pub requirements: Vec<String>,
+    /// The op.
+    pub op: String,
+    /// The profile its id names (`hmac.` or `ed25519.` prefix), if any.
+    pub profile: Option<String>,
+    /// The input sent to the adapter.
+    pub input: Value,
+    /// The expected output, never sent.
+    pub expected: Value,
+}
+
+/// The vectors, loaded.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    /// The spec version the vectors carry.
+    pub spec: String,
+    /// SHA-256 over the files, in name order (name, then contents).
+    pub hash: String,
+    /// The cases, in file and then file order.
+    pub cases: Vec<SuiteCase>,
+}
+
+impl Suite {
+    /// Loads every vector file (`*.json` with a `cases` array) of `dir`.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the file that could not be read or parsed.
+    pub fn load(dir: &Path) -> Result<Suite, String> {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        let mut hasher = Sha256::new();
+        let mut cases = Vec::new();
+        let mut spec = String::new();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let Some(list) = v.get("cases").and_then(Value::as_array) else { continue };
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update(text.as_bytes());
+            if let Some(s) = v.get("spec_version").and_then(Value::as_str) {
+                spec = s.to_owned();
+            }
+            for c in list {
+                let field = |k: &str| c.get(k).cloned().ok_or_else(|| format!("{name}: a case lacks {k}"));
+                let id = field("id")?.as_str().unwrap_or_default().to_owned();
+                let profile = ["hmac", "ed25519"]
+                    .into_iter()
+                    .find(|p| id.split('.').next() == Some(*p))
+                    .map(str::to_owned);
+                cases.push(SuiteCase {
+                    file: name.clone(),
+                    requirements: serde_json::from_value(field("requirements")?).unwrap_or_default(),
+                    op: field("op")?.as_str().unwrap_or_default().to_owned(),
+                    input: field("input")?,
+                    expected: field("expected")?,
+                    profile,
+                    id,
+                });
+            }
+        }
+        if cases.is_empty() {
+            return Err(format!("{}: no vector cases", dir.display()));
+        }
+        let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Suite { spec, hash, cases })
+    }
+}
+
+/// The verdict on one case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Verdict {
+    /// The output matches every expected field.
+    #[serde(rename = "PASS")]
+    Pass,
+    /// Wrong verdict or wrong value.
+    #[serde(rename = "FAIL")]
+    Fail,
+    /// Rejected as expected, with another error code.
+    #[serde(rename = "WRONG-REASON")]
+    WrongReason,
+    /// Not among the adapter's capabilities.
+    #[serde(rename = "SKIP")]
+    Skip,
+    /// The adapter answered with an error.
+    #[serde(rename = "ERROR")]
+    Error,
+    /// The adapter exited.
+    #[serde(rename = "CRASH")]
+    Crash,
+    /// The adapter did not answer in time.
+    #[serde(rename = "HANG")]
+    Hang,
+}
+
+impl Verdict {
+    /// Every verdict, in report order.
+    pub const ALL: [Verdict; 7] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::WrongReason,
+        Verdict::Skip,
+        Verdict::Error,
+        Verdict::Crash,
+        Verdict::Hang,
+    ];
+
+    /// The verdict's name, `PASS`, `WRONG-REASON`, ...
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+            Verdict::WrongReason => "WRONG-REASON",
+            Verdict::Skip => "SKIP",
+            Verdict::Error => "ERROR",
+            Verdict::Crash => "CRASH",
+            Verdict::Hang => "HANG",
+        }
+    }
+
+    /// Whether the verdict breaks conformance.
+    pub const fn is_failure(self) -> bool {
+        !matches!(self, Verdict::Pass | Verdict::Skip)
+    }
+}
+
+/// What happened to one case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CaseResult {
+    /// Case id.
+    pub id: String,
+    /// Vector file.
+    pub file: String,
+    /// Op.
+    pub op: String,
+    /// Requirement ids.
+    pub requirements: Vec<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why, for anything but PASS: the first differing field, the skip reason, the error.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// For scenarios: the index of the step the verdict is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
+    /// The case's input (kept for cases that did not pass).
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    pub input: Value,
+    /// The expected output (of the step, for scenarios).
+    pub expected: Value,
+    /// The adapter's output (of the step, for scenarios), or null.
+    pub actual: Value,
+}
+
+/// Which cases to run.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Run only ids matching one of these globs (`*` any run of characters); empty: all.
+    pub include: Vec<String>,
+    /// Skip ids matching one of these globs.
+    pub exclude: Vec<String>,
+    /// Stop at the first case that does not pass.
+    pub fail_fast: bool,
+}
+
+impl Selection {
+    fn wants(&self, id: &str) -> bool {
+        (self.include.is_empty() || self.include.iter().any(|g| glob(g, id)))
+            && !self.exclude.iter().any(|g| glob(g, id))
+    }
+}
+
+/// A finished run.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Run {
+    /// Runner name and version.
+    pub runner: String,
+    /// Contract version.
+    pub contract: String,
+    /// Spec version of the suite.
+    pub spec: String,
+    /// Suite hash.
+    pub suite_hash: String,
+    /// The adapter's command (or `builtin`).
+    pub adapter: String,
+    /// The adapter's `hello` answer.
+    pub implementation: Value,
+    /// Milliseconds the run took.
+    pub duration_ms: u128,
+    /// Count per verdict name.
+    pub totals: BTreeMap<String, usize>,
+    /// Adapter failure that ended the run early, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<String>,
+    /// What the adapter wrote on standard error (truncated).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stderr: String,
+    /// Per case.
+    pub cases: Vec<CaseResult>,
+}
+
+impl Run {
+    /// Exit code: 0 conformant, 1 not conformant, 2 adapter error (including CRASH and HANG).
+    pub fn exit_code(&self) -> u8 {
+        let broken = self.aborted.is_some()
+            || self.cases.iter().any(|c| matches!(c.verdict, Verdict::Crash | Verdict::Hang));
+        if broken {
+            2
+        } else if self.cases.iter().any(|c| c.verdict.is_failure()) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Runs the selected cases of `suite` against `adapter`; `progress` is
+/// called after each case with (done, total, the result).
+///
+/// # Errors
+///
+/// [`AdapterError`] when the adapter fails its `hello`; later adapter errors
+/// end the run early and are recorded in [`Run::aborted`].
+pub fn run(
+    suite: &Suite,
+    adapter: &mut dyn Adapter,
+    select: &Selection,
+    mut progress: impl FnMut(usize, usize, &CaseResult),
+) -> Result<Run, AdapterError> {
+    let started = Instant::now();
+    let hello = adapter.start()?;
+    let chosen: Vec<&SuiteCase> = suite.cases.iter().filter(|c| select.wants(&c.id)).collect();
+    let mut results = Vec::with_capacity(chosen.len());
+    let mut aborted = None;
+    let mut consecutive = 0usize;
+    for (i, case) in chosen.iter().enumerate() {
+        let result = match hello.declines(case) {
+            Some(reason) => result(case, Verdict::Skip, reason, None, Value::Null, Value::Null),
+            None => match run_case(adapter, case) {
+                Ok(r) => r,
+                Err(e) => {
+                    aborted = Some(e.to_string());
+                    break;
+                }
+            },
+        };
+        consecutive =
+            if matches!(result.verdict, Verdict::Crash | Verdict::Hang) { consecutive + 1 } else { 0 };
+        progress(i + 1, chosen.len(), &result);
+        let stop = select.fail_fast && result.verdict.is_failure();
+        results.push(result);
+        if consecutive >= MAX_CONSECUTIVE_FAILURES {
+            aborted = Some(format!("the adapter crashed or hung on {consecutive} cases in a row"));
+            break;
+        }
+        if stop {
+            break;
+        }
+        if consecutive > 0
+            && let Err(e) = adapter.restart()
+        {
+            aborted = Some(format!("restart failed: {e}"));
+            break;
+        }
+    }
+    adapter.stop();
+    let mut totals: BTreeMap<String, usize> = Verdict::ALL.iter().map(|v| (v.name().to_owned(), 0)).collect();
+    for r in &results {
+        *totals.entry(r.verdict.name().to_owned()).or_default() += 1;
+    }
+    Ok(Run {
+        runner: RUNNER.to_owned(),
+        contract: CONTRACT.to_owned(),
+        spec: suite.spec.clone(),
+        suite_hash: suite.hash.clone(),
+        adapter: adapter.describe(),
+        implementation: hello.raw.clone(),
+        duration_ms: started.elapsed().as_millis(),
+        totals,
+        aborted,
+        stderr: adapter.stderr(),
+        cases: results,
+    })
+}
+
+fn run_case(adapter: &mut dyn Adapter, case: &SuiteCase) -> Result<CaseResult, AdapterError> {
+    if case.op != "scenario" {
+        let reply = adapter.case(&case.id, &case.op, &case.input)?;
+        return Ok(judge(case, &case.expected, reply, None));
+    }
+    let steps = case.input.get("steps").and_then(Value::as_array).cloned().unwrap_or_default();
+    let expected = case.expected.get("steps").and_then(Value::as_array).cloned().unwrap_or_default();
+    let verifier = case.input.get("verifier").cloned().unwrap_or(Value::Null);
+    let state = case.input.get("state").cloned().unwrap_or(Value::Null);
+    let reset = adapter.reset(&case.id, &verifier, &state)?;
+    let reset_expected = json!({ "result": "valid" });
+    let r = judge(case, &reset_expected, reset, None);
+    if r.verdict != Verdict::Pass {
+        return Ok(CaseResult { detail: format!("reset: {}", r.detail), ..r });
+    }
+    for (i, (step, exp)) in steps.iter().zip(&expected).enumerate() {
+        let reply = adapter.step(&case.id, i, step)?;
+        let r = judge(case, exp, reply, Some(i));
+        if r.verdict != Verdict::Pass {
+            return Ok(r);
+        }
+    }
+    if steps.len() != expected.len() {
+        return Ok(result(
+            case,
+            Verdict::Fail,
+            "vector has unequal steps".into(),
+            None,
+            case.expected.clone(),
+            Value::Null,
+        ));
+    }
+    Ok(result(case, Verdict::Pass, String::new(), None, case.expected.clone(), Value::Null))
+}
+
+/// Compares a reply with the expected output.
+fn judge(case: &SuiteCase, expected: &Value, reply: Reply, step: Option<usize>) -> CaseResult {
+    let output = match reply {
+        Reply::Output(v) => v,
+        Reply::Error(e) => return result(case, Verdict::Error, e, step, expected.clone(), Value::Null),
+        Reply::Crash(e) => return result(case, Verdict::Crash, e, step, expected.clone(), Value::Null),
+        Reply::Hang => {
+            return result(
+                case,
+                Verdict::Hang,
+                "no answer in time".into(),
+                step,
+                expected.clone(),
+                Value::Null,
+            );
+        }
+    };
+    let (verdict, detail) = compare(expected, &output);
+    result(case, verdict, detail, step, expected.clone(), output)
+}
+
+/// The verdict on `output` against `expected`, and the first difference.
+pub fn compare(expected: &Value, output: &Value) -> (Verdict, String) {
+    let (Some(exp), Some(out)) = (expected.as_object(), output.as_object()) else {
+        return (Verdict::Fail, "output is not an object".into());
+    };
+    let exp_result = exp.get("result");
+    if exp_result != out.get("result") {
+        return (
+            Verdict::Fail,
+            format!("result: expected {}, got {}", show(exp_result), show(out.get("result"))),
+        );
+    }
+    if exp_result.and_then(Value::as_str) == Some("invalid") && exp.get("error") != out.get("error") {
+        return (
+            Verdict::WrongReason,
+            format!("error: expected {}, got {}", show(exp.get("error")), show(out.get("error"))),
+        );
+    }
+    for (k, v) in exp {
+        if out.get(k) != Some(v) {
+            return (Verdict::Fail, format!("{k}: expected {}, got {}", show(Some(v)), show(out.get(k))));
+        }
+    }
+    (Verdict::Pass, String::new())
+}
+
+fn show(v: Option<&Value>) -> String {
+    let s = v.map_or_else(|| "nothing".to_owned(), Value::to_string);
+    if s.chars().count() > 120 { format!("{}…", s.chars().take(120).collect::<String>()) } else { s }
+}
+
+fn result(
+    case: &SuiteCase,
+    verdict: Verdict,
+    detail: String,
+    step: Option<usize>,
+    expected: Value,
+    actual: Value,
+) -> CaseResult {
+    CaseResult {
+        id: case.id.clone(),
+        file: case.file.clone(),
+        op: case.op.clone(),
+        requirements: case.requirements.clone(),
+        verdict,
+        detail,
+        step,
+        input: if verdict == Verdict::Pass { Value::Null } else { case.input.clone() },
+        expected,
+        actual,
+    }
+}
+
+/// `*` matches any run of characters, everything else itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Classic two-pointer match with backtracking to the last star.
+    let (mut pi, mut ti, mut star, mut mark) = (0usize, 0usize, None, 0usize);
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some(pi);
+                mark = ti;
+                pi += 1;
+            }
+            Some(c) if Some(c) == t.get(ti) => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some(s) => {
+                    pi = s + 1;
+                    mark += 1;
+                    ti = mark;
+                }
+                None => return false,
+            },
+        }
+    }
+    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == '*'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("hmac.*", "hmac.verify.x"));
+        assert!(glob("*replay*", "ed25519.scenario.replay-basic"));
+        assert!(!glob("hmac.*", "ed25519.verify"));
+        assert!(glob("*", ""));
+        assert!(glob("a*b*c", "axxbyyc"));
+        assert!(!glob("a*b*c", "axxbyy"));
+        assert!(glob("exact", "exact") && !glob("exact", "exactly"));
+    }
+
+    #[test]
+    fn verdicts_tell_wrong_reason_from_fail() {
+        let exp = json!({"result": "invalid", "error": "replayed", "state_after": {"t_hw": 5}});
+        assert_eq!(compare(&exp, &exp.clone()).0, Verdict::Pass);
+        let wrong = json!({"result": "invalid", "error": "too-old", "state_after": {"t_hw": 5}});
+        assert_eq!(compare(&exp, &wrong).0, Verdict::WrongReason);
+        let accepted = json!({"result": "valid"});
+        assert_eq!(compare(&exp, &accepted).0, Verdict::Fail);
+        let state = json!({"result": "invalid", "error": "replayed", "state_after": {"t_hw": 6}});
+        let (v, d) = compare(&exp, &state);
+        assert_eq!(v, Verdict::Fail);
+        assert!(d.starts_with("state_after"), "{d}");
+        let extra = json!({"result": "invalid", "error": "replayed", "state_after": {"t_hw": 5}, "x": 1});
+        assert_eq!(compare(&exp, &extra).0, Verdict::Pass);
+        assert_eq!(compare(&exp, &json!("x")).0, Verdict::Fail);
+    }
+}
