@@ -50,7 +50,12 @@ def compare(expected, actual):
         return "ERROR"
     if all(k in actual and actual[k] == v for k, v in expected.items()):
         return "PASS"
-    if expected.get("result") == "invalid" and actual.get("result") == "invalid":
+    if (
+        expected.get("result") == "invalid"
+        and actual.get("result") == "invalid"
+        and "error" in expected
+        and actual.get("error") != expected["error"]
+    ):
         return "WRONG-REASON"
     return "FAIL"
 
@@ -181,18 +186,25 @@ def main():
     if args.kill_matrix:
         from paycode_py import mutants
 
+        mutants._active.clear()
+        baseline = run(files, InProcess(), quiet=True)
+        broken = sorted(cid for cid, v in baseline.items() if v != "PASS")
+        if broken:
+            print(f"not counted (failing without a mutant): {' '.join(broken)}")
         survivors = []
         for name in mutants.MUTANTS:
             mutants._active.clear()
             mutants.enable(name)
             verdicts = run(files, InProcess(), quiet=True)
-            caught = sorted(cid for cid, v in verdicts.items() if v != "PASS")
+            caught = sorted(cid for cid, v in verdicts.items() if v != "PASS" and baseline.get(cid) == "PASS")
             print(f"{name}: caught by {len(caught)}: {' '.join(caught) if caught else '-- SURVIVES'}")
             if not caught:
                 survivors.append(name)
         mutants._active.clear()
-        print(f"{len(mutants.MUTANTS) - len(survivors)} of {len(mutants.MUTANTS)} mutants caught"
-              f" ({time.perf_counter() - start:.2f} s)")
+        print(
+            f"{len(mutants.MUTANTS) - len(survivors)} of {len(mutants.MUTANTS)} mutants caught"
+            f" ({time.perf_counter() - start:.2f} s)"
+        )
         return 1 if survivors else 0
 
     if args.adapter:

@@ -23,9 +23,9 @@ def decode(text: bytes) -> bytes:
     """The bytes of a canonical Base45 text; Rejected(malformed) otherwise.
 
     `text` is the raw bytes after the prefix: nothing is trimmed or case-folded.
+    The empty text is the empty byte string here; rule 1 (a code's text is not
+    empty) is enforced by the code decoder, which rejects an empty payload (V1.3).
     """
-    if not text:  # rule 1
-        raise Rejected(MALFORMED)
     values = []
     for c in text:  # rule 2
         v = _VALUE.get(c)

@@ -378,17 +378,33 @@ def new_verifier(config, state) -> Verifier:
     return v
 
 
-def state_after(v: Verifier, outcome):
-    """The `state_after` object: T_hw, Q, and the identity and ledger the call touched."""
+def state_after(v: Verifier, text=None, t=None):
+    """The `state_after` object of a step (the vector format's view, not protocol state).
+
+    `entries` holds the identity of the scanned code whenever the text decodes
+    as a code, whatever the verdict (even one given before decoding), with its
+    live window or null. `spent` holds the ledger total of an ed25519 code's
+    serial while its credential is unexpired at `t` (t <= not_after).
+    """
     entries, spent = [], []
-    if outcome is not None and outcome.identity is not None:
-        e = v.live(outcome.identity)
+    c = None
+    if text is not None:
+        try:
+            c = code.decode(text)
+        except Rejected:
+            c = None
+    if c is not None:
+        if isinstance(c, code.Ed25519Qr):
+            identity = (code.ED25519, c.credential.serial)
+        else:
+            identity = (code.HMAC, c.account_id)
+        e = v.live(identity)
         window = None if e is None else {"high": e.high, "bitmap": f"{e.bitmap:016x}", "top": e.top}
-        entries.append({"profile": PROFILE_NAMES[outcome.identity[0]], "subject": outcome.identity[1], "window": window})
-    if outcome is not None and outcome.credential is not None:
-        not_after = outcome.credential.not_after()
-        if not_after is not None and v.ledger_kept(not_after):
-            spent.append({"serial": outcome.credential.serial, "total": v.spent(outcome.credential.serial)})
+        entries.append({"profile": PROFILE_NAMES[identity[0]], "subject": identity[1], "window": window})
+        if isinstance(c, code.Ed25519Qr):
+            not_after = c.credential.not_after()
+            if not_after is not None and t <= not_after:
+                spent.append({"serial": c.credential.serial, "total": v.spent(c.credential.serial)})
     return {"t_hw": v.t_hw, "q": v.q, "entries": entries, "spent": spent}
 
 
@@ -398,7 +414,7 @@ def _verify_step(v: Verifier, time, text, amount):
         out = _valid(log_record=outcome.record.hex())
     else:
         out = _invalid(outcome.error)
-    out["state_after"] = state_after(v, outcome)
+    out["state_after"] = state_after(v, text, time)
     return out
 
 
@@ -430,7 +446,7 @@ class Session:
                 v.restart(mode == "lost", _u64(s, "time"))
             except Rejected as r:
                 return _invalid(r.code)
-            return _valid(state_after=state_after(v, None))
+            return _valid(state_after=state_after(v))
         raise BadInput(f"unknown action {action!r}")
 
 

@@ -46,7 +46,6 @@ class Outcome:
     error: str = None  # None: accepted
     record: bytes = None
     identity: tuple = None  # (profile id, subject) once V1 has passed
-    credential: object = None  # the ed25519 credential once V1 has passed
 
 
 @dataclass
@@ -113,6 +112,14 @@ class Verifier:
         p = self.params
         return not_after >= sadd(p.t0, smul(ssub(self.low(), p.forward), p.x))
 
+    def evict(self, s_now):
+        """Remove what the evict transition of Section 8.4 allows; verdicts do not depend on it."""
+        low = self.low()
+        self.entries = {i: e for i, e in self.entries.items() if self.live(i) is not None}
+        self.ledger = {n: e for n, e in self.ledger.items() if self.ledger_kept(e[1])}
+        self.throttle = {j: r for j, r in self.throttle.items() if r[0] == s_now}
+        return low
+
     def spent(self, serial):
         e = self.ledger.get(serial)
         return e[0] if e else 0
@@ -131,7 +138,7 @@ class Verifier:
     def _verify(self, x, t, amount, out):
         s_now = self.params.step(t)  # V0 (time-before-epoch raises before any change)
         self.t_hw = s_now if mutants.on("t-hw-not-monotonic") else max(self.t_hw, s_now)
-        low, high = self.low(), self.high(s_now)
+        low, high = self.evict(s_now), self.high(s_now)
 
         c = code.decode(x, self.enabled())  # V1
         if isinstance(c, code.HmacNumeric):
@@ -143,7 +150,6 @@ class Verifier:
         else:
             step = c.step
             out.identity = (code.ED25519, c.credential.serial)
-            out.credential = c.credential
 
         if mutants.on("window-before-mac"):
             self._window(step, low, high)
