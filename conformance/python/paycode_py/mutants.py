@@ -25,7 +25,7 @@ MUTANTS = {
     "cofactorless-only": "signatures are checked only by OpenSSL's cofactorless equation (R-ED-2)",
     "throttle-off-by-one": "throttled only once att > 8, so 9 failures per step are possible (R-HMAC-6)",
     "throttle-counts-successes": "a verified MAC does not return its reserved attempt (R-HMAC-6)",
-    "no-quarantine": "restart-lost-state sets Q := T(t) + F instead of T(t) + F + 1 (R-REPLAY-5)",
+    "quarantine-one-short": "restart-lost-state sets Q := T(t) + F instead of T(t) + F + 1 (R-REPLAY-5)",
     "revocation-equal-number": "a revocation list whose number equals the installed one is installed (R-REVOKE-2)",
     "length-before-profile": "the payload length is checked before the profile byte (V1.5, V1.6)",
     "key-validity-unchecked": "E2 does not check that the credential's validity lies inside the key's (R-ED-4)",

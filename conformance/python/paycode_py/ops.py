@@ -317,7 +317,7 @@ def op_log_decode(i):
 def op_hmac_generate(i):
     try:
         g = wallet.generate_hmac(
-            _params(i["params"]), _hex(i["seed"], 32, "seed"), _u64(i, "account_id"), _u64(i, "time"), _u32(i, "counter")
+            _checked_params(i["params"]), _hex(i["seed"], 32, "seed"), _u64(i, "account_id"), _u64(i, "time"), _u32(i, "counter")
         )
     except Rejected as r:
         return _invalid(r.code)
@@ -332,7 +332,7 @@ def op_hmac_generate(i):
 def op_ed25519_generate(i):
     try:
         g = wallet.generate_ed25519(
-            _params(i["params"]),
+            _checked_params(i["params"]),
             _hex(i["device_seed"], 32, "device_seed"),
             _hex(i["credential"], credential.SIZE, "credential"),
             _u64(i, "time"),
@@ -427,9 +427,12 @@ class Session:
     """A scenario in progress: `reset` builds it, `step` drives it."""
 
     def __init__(self, config, state):
-        self.verifier = new_verifier(config, state)
+        self.verifier = _guard(new_verifier, config, state)
 
     def step(self, s):
+        return _guard(self._step, s)
+
+    def _step(self, s):
         v = self.verifier
         action = s.get("action")
         if action == "verify":
@@ -508,8 +511,13 @@ def run(op, case_input):
         raise BadInput(f"unknown op {op!r}")
     if not isinstance(case_input, dict):
         raise BadInput("input: expected an object")
+    return _guard(fn, case_input)
+
+
+def _guard(fn, *args):
+    """fn(*args), with a wrongly shaped input reported as BadInput."""
     try:
-        return fn(case_input)
+        return fn(*args)
     except KeyError as e:
         raise BadInput(f"missing field {e.args[0]!r}") from None
     except (TypeError, AttributeError) as e:

@@ -277,4 +277,4 @@ class Verifier:
         s = self.params.step(t)
         self.entries, self.throttle, self.ledger = {}, {}, {}
         self.t_hw = s
-        self.q = sadd(s, self.params.forward) if mutants.on("no-quarantine") else sadd(sadd(s, self.params.forward), 1)
+        self.q = sadd(s, self.params.forward) if mutants.on("quarantine-one-short") else sadd(sadd(s, self.params.forward), 1)

@@ -175,6 +175,9 @@ class Base45(unittest.TestCase):
             with self.assertRaises(Rejected, msg=text):
                 base45.decode(text)
         self.assertEqual(base45.decode(b""), b"")
+        with self.assertRaises(Rejected) as r:
+            code.decode(b"PC1:")  # an empty payload is not a code (R-ENC-2 rule 1, V1.3)
+        self.assertEqual(r.exception.code, "malformed")
         self.assertEqual(base45.decode(b"FGW"), b"\xff\xff")
         self.assertEqual(base45.decode(b"U5"), b"\xff")
 
@@ -227,6 +230,13 @@ class AdapterProtocol(unittest.TestCase):
         self.assertEqual(proc.returncode, 0)
         self.assertEqual(proc.stdout.split(), list(mutants.MUTANTS))
         self.assertGreaterEqual(len(mutants.MUTANTS), 13)
+
+
+class Docs(unittest.TestCase):
+    def test_readme_lists_every_mutant(self):
+        with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as fh:
+            rows = re.findall(r"^\| `([a-z0-9-]+)` \| (.*) \|$", fh.read(), re.M)
+        self.assertEqual(dict(rows), mutants.MUTANTS)
 
 
 if __name__ == "__main__":
