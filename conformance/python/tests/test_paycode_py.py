@@ -156,6 +156,19 @@ class Points(unittest.TestCase):
                 s = (y | sign << 255).to_bytes(32, "little")
                 self.assertIsNone(ed25519.valid_point(s), s.hex())
 
+    def test_scalar_multiplication_agrees_with_openssl(self):
+        import hashlib
+
+        for i in range(8):
+            secret = hashlib.sha256(bytes([i])).digest()
+            h = bytearray(hashlib.sha512(secret).digest()[:32])
+            h[0] &= 248
+            h[31] &= 127
+            h[31] |= 64
+            a = int.from_bytes(h, "little")  # RFC 8032 Section 5.1.5
+            self.assertEqual(edwards.encode(edwards.mul(a, edwards.G)), ed25519.public_key(secret))
+            self.assertEqual(edwards.encode(edwards.mul_base(a)), ed25519.public_key(secret))
+
     def test_public_keys_round_trip(self):
         for i in range(4):
             pk = ed25519.public_key(bytes([i]) * 32)
