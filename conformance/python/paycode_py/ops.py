@@ -378,13 +378,13 @@ def new_verifier(config, state) -> Verifier:
     return v
 
 
-def state_after(v: Verifier, text=None, t=None):
-    """The `state_after` object of a step (the vector format's view, not protocol state).
+def state_after(v: Verifier, text=None, latest=None):
+    """The `state_after` object of a step (vectors/README.md: only what the spec pins).
 
-    `entries` holds the identity of the scanned code whenever the text decodes
-    as a code, whatever the verdict (even one given before decoding), with its
-    live window or null. `spent` holds the ledger total of an ed25519 code's
-    serial while its credential is unexpired at `t` (t <= not_after).
+    `entries` holds the identity the text names whenever it decodes as a code,
+    whatever the verdict, with its live window or null. `spent` holds the
+    ledger total of an ed25519 code's serial while no call later than the
+    credential's not_after has been processed (`latest` is the latest call time).
     """
     entries, spent = [], []
     c = None
@@ -403,24 +403,25 @@ def state_after(v: Verifier, text=None, t=None):
         entries.append({"profile": PROFILE_NAMES[identity[0]], "subject": identity[1], "window": window})
         if isinstance(c, code.Ed25519Qr):
             not_after = c.credential.not_after()
-            if not_after is not None and t <= not_after:
+            if not_after is not None and latest <= not_after:
                 spent.append({"serial": c.credential.serial, "total": v.spent(c.credential.serial)})
     return {"t_hw": v.t_hw, "q": v.q, "entries": entries, "spent": spent}
 
 
-def _verify_step(v: Verifier, time, text, amount):
+def _verify_step(v: Verifier, time, text, amount, latest):
     outcome = v.verify(text, time, amount)
     if outcome.error is None:
         out = _valid(log_record=outcome.record.hex())
     else:
         out = _invalid(outcome.error)
-    out["state_after"] = state_after(v, text, time)
+    out["state_after"] = state_after(v, text, latest)
     return out
 
 
 def op_verify(i):
     v = new_verifier(i["verifier"], i["state"])
-    return _verify_step(v, _u64(i, "time"), _text(i), _u64(i, "amount"))
+    t = _u64(i, "time")
+    return _verify_step(v, t, _text(i), _u64(i, "amount"), t)
 
 
 class Session:
@@ -428,6 +429,7 @@ class Session:
 
     def __init__(self, config, state):
         self.verifier = _guard(new_verifier, config, state)
+        self.latest = 0  # the latest time of a verify call so far (for state_after.spent)
 
     def step(self, s):
         return _guard(self._step, s)
@@ -436,7 +438,9 @@ class Session:
         v = self.verifier
         action = s.get("action")
         if action == "verify":
-            return _verify_step(v, _u64(s, "time"), _text(s), _u64(s, "amount"))
+            t = _u64(s, "time")
+            self.latest = max(self.latest, t)
+            return _verify_step(v, t, _text(s), _u64(s, "amount"), self.latest)
         if action == "install-revocation-list":
             return _valid() if v.install_revocation_list(_hex(s["list"])) else _invalid()
         if action == "install-trust-list":
