@@ -1,0 +1,33 @@
+"""The spec's error codes (Section 9) and the exception that carries one."""
+
+# Verdict codes, in the order of Section 9.
+TIME_BEFORE_EPOCH = "time-before-epoch"
+MALFORMED = "malformed"
+UNSUPPORTED_VERSION = "unsupported-version"
+UNSUPPORTED_PROFILE = "unsupported-profile"
+UNKNOWN_ACCOUNT = "unknown-account"
+THROTTLED = "throttled"
+INVALID_CODE = "invalid-code"
+UNKNOWN_ISSUER = "unknown-issuer"
+BAD_CREDENTIAL = "bad-credential"
+NOT_YET_VALID = "not-yet-valid"
+EXPIRED = "expired"
+REVOKED = "revoked"
+TOO_OLD = "too-old"
+TOO_NEW = "too-new"
+STATE_UNAVAILABLE = "state-unavailable"
+STALE_COUNTER = "stale-counter"
+REPLAYED = "replayed"
+OVER_LIMIT = "over-limit"
+
+# Wallet codes (not verdicts).
+COUNTER_EXHAUSTED = "counter-exhausted"
+NUMERIC_UNAVAILABLE = "numeric-unavailable"
+
+
+class Rejected(Exception):
+    """An input the spec rejects, with its error code."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code

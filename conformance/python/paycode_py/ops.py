@@ -1,0 +1,528 @@
+"""The vector ops: JSON input in, JSON output out, one function per op.
+
+This is the one dispatch both adapter.py and run_vectors.py use. A case's
+`input` goes in unchanged; the result has the shape of the case's `expected`
+(vectors/README.md). Inputs that the format forbids raise BadInput, which the
+adapter turns into an `error` response.
+"""
+
+from . import base45, code, credential, ed25519, keys, log, revocation, trust, wallet
+from .errors import Rejected
+from .params import Params
+from .verifier import Entry, Verifier
+
+PROFILE_NAMES = {code.HMAC: "hmac", code.ED25519: "ed25519"}
+PROFILE_IDS = {v: k for k, v in PROFILE_NAMES.items()}
+
+
+class BadInput(Exception):
+    """A request this implementation cannot take (not a verdict)."""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _hex(value, size=None, name="bytes"):
+    if not isinstance(value, str):
+        raise BadInput(f"{name}: expected a hex string")
+    try:
+        out = bytes.fromhex(value)
+    except ValueError:
+        raise BadInput(f"{name}: not hex") from None
+    if size is not None and len(out) != size:
+        raise BadInput(f"{name}: expected {size} bytes, got {len(out)}")
+    return out
+
+
+def _int(value, bits, name):
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**bits:
+        raise BadInput(f"{name}: expected a u{bits}")
+    return value
+
+
+def _u64(d, k):
+    return _int(d[k], 64, k)
+
+
+def _u32(d, k):
+    return _int(d[k], 32, k)
+
+
+def _u16(d, k):
+    return _int(d[k], 16, k)
+
+
+def _text(d):
+    t = d["text"]
+    if not isinstance(t, str):
+        raise BadInput("text: expected a string")
+    return t.encode("utf-8", "surrogatepass")
+
+
+def _valid(**fields):
+    return {"result": "valid", **fields}
+
+
+def _invalid(error=None):
+    return {"result": "invalid", "error": error} if error else {"result": "invalid"}
+
+
+def _params(d) -> Params:
+    return Params(_u64(d, "t0"), _u64(d, "step"), _u64(d, "back"), _u64(d, "forward"))
+
+
+def _checked_params(d) -> Params:
+    p = _params(d)
+    if p.problems():
+        raise BadInput("parameters out of range: " + ", ".join(p.problems()))
+    return p
+
+
+def _credential_json(c: credential.Credential):
+    return {
+        "key_id": c.key_id,
+        "serial": c.serial,
+        "device_key": c.device_pk.hex(),
+        "not_before": c.not_before,
+        "lifetime": c.lifetime,
+        "per_payment_limit": c.limit_payment,
+        "cumulative_limit": c.limit_total,
+        "issuer_signature": c.issuer_sig.hex(),
+    }
+
+
+def _record_json(r: log.Record):
+    return {
+        "profile": PROFILE_NAMES[r.profile],
+        "key_id": r.key_id,
+        "subject": r.subject,
+        "counter": r.counter,
+        "step": r.step,
+        "accepted_at": r.accepted_at,
+        "amount": r.amount,
+        "terminal_id": r.terminal_id,
+    }
+
+
+def _trust_entry_json(e: trust.Entry):
+    return {"key_id": e.key_id, "not_before": e.not_before, "not_after": e.not_after, "public_key": e.public_key.hex()}
+
+
+# ---------------------------------------------------------------- primitives
+
+
+def op_hmac_sha256(i):
+    return _valid(mac=keys.hmac_sha256(_hex(i["key"]), _hex(i["message"])).hex())
+
+
+def op_hkdf_sha256(i):
+    length = _int(i["length"], 16, "length")
+    if length > 255 * 32:
+        raise BadInput("length above 255 * 32")
+    prk = keys.hkdf_extract(_hex(i["salt"]), _hex(i["ikm"]))
+    return _valid(prk=prk.hex(), okm=keys.hkdf_expand(prk, _hex(i["info"]), length).hex())
+
+
+def op_ed25519_sign(i):
+    secret = _hex(i["secret"], 32, "secret")
+    return _valid(public_key=ed25519.public_key(secret).hex(), signature=ed25519.sign(secret, _hex(i["message"])).hex())
+
+
+def op_ed25519_verify(i):
+    ok = ed25519.verify(_hex(i["public_key"]), _hex(i["message"]), _hex(i["signature"]))
+    return _valid() if ok else _invalid()
+
+
+def op_ed25519_point(i):
+    return _valid() if ed25519.valid_point(_hex(i["point"]), key=True) is not None else _invalid()
+
+
+def op_base45_encode(i):
+    return _valid(text=base45.encode(_hex(i["bytes"])))
+
+
+def op_base45_decode(i):
+    try:
+        return _valid(bytes=base45.decode(_text(i)).hex())
+    except Rejected as r:
+        return _invalid(r.code)
+
+
+def op_params_check(i):
+    return _invalid() if _params(i).problems() else _valid()
+
+
+def op_derive_key(i):
+    seed = _hex(i["seed"], 32, "seed")
+    purpose = i["purpose"]
+    if purpose in ("hmac-qr", "hmac-numeric"):
+        aid = _u64(i, "account_id")
+        return _valid(key=(keys.k_qr if purpose == "hmac-qr" else keys.k_num)(seed, aid).hex())
+    if purpose == "ed25519-device":
+        secret = keys.device_secret(seed)
+    elif purpose == "ed25519-issuer":
+        secret = keys.issuer_secret(seed, _u16(i, "key_id"))
+    else:
+        raise BadInput(f"unknown purpose {purpose!r}")
+    return _valid(key=secret.hex(), public_key=ed25519.public_key(secret).hex())
+
+
+# ---------------------------------------------------------------- encodings
+
+
+def op_hmac_code_encode(i):
+    payload = code.hmac_payload(_u64(i, "account_id"), _u64(i, "step"), _u32(i, "counter"), _hex(i["tag"], 16, "tag"))
+    return _valid(payload=payload.hex(), text=code.qr_text(payload))
+
+
+def op_numeric_encode(i):
+    aid, step, counter = _u64(i, "account_id"), _u64(i, "step"), _u32(i, "counter")
+    t29 = _int(i["tag29"], 29, "tag29")
+    if not code.numeric_available(aid, counter):
+        return _invalid("numeric-unavailable")
+    return _valid(digits=code.numeric_digits(aid, step, counter, t29))
+
+
+def op_ed25519_code_encode(i):
+    cred = _hex(i["credential"], credential.SIZE, "credential")
+    signed = code.ed25519_signed_part(_u64(i, "step"), _u32(i, "counter"), cred)
+    payload = signed + _hex(i["device_signature"], 64, "device_signature")
+    return _valid(payload=payload.hex(), text=code.qr_text(payload))
+
+
+def op_code_decode(i):
+    try:
+        c = code.decode(_text(i))
+    except Rejected as r:
+        return _invalid(r.code)
+    if isinstance(c, code.HmacQr):
+        form = {"form": "hmac-qr", "account_id": c.account_id, "step": c.step, "counter": c.counter, "tag": c.tag.hex()}
+    elif isinstance(c, code.HmacNumeric):
+        form = {
+            "form": "hmac-numeric",
+            "account_id": c.account_id,
+            "step_low": c.step_low,
+            "counter": c.counter,
+            "tag29": c.tag29,
+        }
+    else:
+        form = {
+            "form": "ed25519-qr",
+            "step": c.step,
+            "counter": c.counter,
+            "credential": _credential_json(c.credential),
+            "device_signature": c.device_sig.hex(),
+        }
+    return _valid(code=form)
+
+
+def op_credential_issue(i):
+    c = credential.issue(
+        _hex(i["issuer_secret"], 32, "issuer_secret"),
+        _u16(i, "key_id"),
+        _u64(i, "serial"),
+        _hex(i["device_key"], 32, "device_key"),
+        _u64(i, "not_before"),
+        _u32(i, "lifetime"),
+        _u32(i, "per_payment_limit"),
+        _u32(i, "cumulative_limit"),
+    )
+    return _valid(credential=c.encode().hex())
+
+
+def op_credential_decode(i):
+    try:
+        return _valid(credential=_credential_json(credential.decode(_hex(i["bytes"]))))
+    except Rejected as r:
+        return _invalid(r.code)
+
+
+def op_trust_list_encode(i):
+    entries = [
+        trust.Entry(_u16(e, "key_id"), _u64(e, "not_before"), _u64(e, "not_after"), _hex(e["public_key"], 32, "public_key"))
+        for e in i["entries"]
+    ]
+    if len(entries) >= 2**16:
+        raise BadInput("more than 65535 entries")
+    return _valid(bytes=trust.encode(entries).hex())
+
+
+def op_trust_list_decode(i):
+    try:
+        entries = trust.decode(_hex(i["bytes"]))
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(entries=[_trust_entry_json(e) for e in entries.values()])
+
+
+def op_revocation_list_issue(i):
+    serials = [_int(s, 64, "serial") for s in i["serials"]]
+    if len(serials) >= 2**32:
+        raise BadInput("too many serials")
+    try:
+        data = revocation.issue(
+            _hex(i["issuer_secret"], 32, "issuer_secret"), _u16(i, "key_id"), _u64(i, "number"), _u64(i, "issued_at"), serials
+        )
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(bytes=data.hex())
+
+
+def op_revocation_list_decode(i):
+    try:
+        rl = revocation.decode(_hex(i["bytes"]))
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(
+        list={
+            "key_id": rl.key_id,
+            "number": rl.number,
+            "issued_at": rl.issued_at,
+            "serials": list(rl.serials),
+            "signature": rl.signature.hex(),
+        }
+    )
+
+
+def _record_from_json(d) -> log.Record:
+    if d["profile"] not in PROFILE_IDS:
+        raise BadInput(f"unknown profile {d['profile']!r}")
+    return log.Record(
+        PROFILE_IDS[d["profile"]],
+        _u16(d, "key_id"),
+        _u64(d, "subject"),
+        _u32(d, "counter"),
+        _u64(d, "step"),
+        _u64(d, "accepted_at"),
+        _u64(d, "amount"),
+        _u32(d, "terminal_id"),
+    )
+
+
+def op_log_record_encode(i):
+    return _valid(bytes=_record_from_json(i).encode().hex())
+
+
+def op_log_decode(i):
+    try:
+        records = log.decode(_hex(i["bytes"]))
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(records=[_record_json(r) for r in records])
+
+
+# ---------------------------------------------------------------- generation
+
+
+def op_hmac_generate(i):
+    try:
+        g = wallet.generate_hmac(
+            _checked_params(i["params"]), _hex(i["seed"], 32, "seed"), _u64(i, "account_id"), _u64(i, "time"), _u32(i, "counter")
+        )
+    except Rejected as r:
+        return _invalid(r.code)
+    out = _valid(step=g.step, payload=g.payload.hex(), text=g.text, next_counter=g.next_counter)
+    if g.digits is not None:
+        out["digits"] = g.digits
+    else:
+        out["numeric_error"] = g.numeric_error
+    return out
+
+
+def op_ed25519_generate(i):
+    try:
+        g = wallet.generate_ed25519(
+            _checked_params(i["params"]),
+            _hex(i["device_seed"], 32, "device_seed"),
+            _hex(i["credential"], credential.SIZE, "credential"),
+            _u64(i, "time"),
+            _u32(i, "counter"),
+        )
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(step=g.step, payload=g.payload.hex(), text=g.text, next_counter=g.next_counter)
+
+
+# ---------------------------------------------------------------- verification
+
+
+def new_verifier(config, state) -> Verifier:
+    """A verifier from the vector's `verifier` configuration and `state` (spec Section 8.1)."""
+    v = Verifier(_checked_params(config["params"]), _u32(config, "terminal_id"))
+    if config["hmac_accounts"] is not None:
+        v.accounts = {}
+        for a in config["hmac_accounts"]:
+            v.add_account(_u64(a, "account_id"), _hex(a["seed"], 32, "seed"))
+    if config["trust_list"] is not None:
+        try:
+            v.trust = trust.decode(_hex(config["trust_list"]))
+        except Rejected:
+            raise BadInput("the configured trust list is malformed") from None
+    v.t_hw, v.q = _u64(state, "t_hw"), _u64(state, "q")
+    for e in state["entries"]:
+        if e["profile"] not in PROFILE_IDS:
+            raise BadInput(f"unknown profile {e['profile']!r}")
+        bitmap = _hex(e["bitmap"], 8, "bitmap")
+        v.entries[(PROFILE_IDS[e["profile"]], _u64(e, "subject"))] = Entry(
+            _u32(e, "high"), int.from_bytes(bitmap, "big"), _u64(e, "top")
+        )
+    for s in state["spent"]:
+        v.ledger[_u64(s, "serial")] = [_u64(s, "total"), _u64(s, "not_after")]
+    for t in state["throttle"]:
+        v.throttle[_u64(t, "account_id")] = [_u64(t, "step"), _u32(t, "failures")]
+    if state["revocation_list"] is not None:
+        try:
+            v.set_revocation_list(_hex(state["revocation_list"]))
+        except Rejected:
+            raise BadInput("the installed revocation list is malformed") from None
+    return v
+
+
+def state_after(v: Verifier, text=None, latest=None):
+    """The `state_after` object of a step (vectors/README.md: only what the spec pins).
+
+    `entries` holds the identity the text names whenever it decodes as a code,
+    whatever the verdict, with its live window or null. `spent` holds the
+    ledger total of an ed25519 code's serial while no call later than the
+    credential's not_after has been processed (`latest` is the latest call time).
+    """
+    entries, spent = [], []
+    c = None
+    if text is not None:
+        try:
+            c = code.decode(text)
+        except Rejected:
+            c = None
+    if c is not None:
+        if isinstance(c, code.Ed25519Qr):
+            identity = (code.ED25519, c.credential.serial)
+        else:
+            identity = (code.HMAC, c.account_id)
+        e = v.live(identity)
+        window = None if e is None else {"high": e.high, "bitmap": f"{e.bitmap:016x}", "top": e.top}
+        entries.append({"profile": PROFILE_NAMES[identity[0]], "subject": identity[1], "window": window})
+        if isinstance(c, code.Ed25519Qr):
+            not_after = c.credential.not_after()
+            if not_after is not None and latest <= not_after:
+                spent.append({"serial": c.credential.serial, "total": v.spent(c.credential.serial)})
+    return {"t_hw": v.t_hw, "q": v.q, "entries": entries, "spent": spent}
+
+
+def _verify_step(v: Verifier, time, text, amount, latest):
+    outcome = v.verify(text, time, amount)
+    if outcome.error is None:
+        out = _valid(log_record=outcome.record.hex())
+    else:
+        out = _invalid(outcome.error)
+    out["state_after"] = state_after(v, text, latest)
+    return out
+
+
+def op_verify(i):
+    v = new_verifier(i["verifier"], i["state"])
+    t = _u64(i, "time")
+    return _verify_step(v, t, _text(i), _u64(i, "amount"), t)
+
+
+class Session:
+    """A scenario in progress: `reset` builds it, `step` drives it."""
+
+    def __init__(self, config, state):
+        self.verifier = _guard(new_verifier, config, state)
+        self.latest = 0  # the latest time of a verify call so far (for state_after.spent)
+
+    def step(self, s):
+        return _guard(self._step, s)
+
+    def _step(self, s):
+        v = self.verifier
+        action = s.get("action")
+        if action == "verify":
+            t = _u64(s, "time")
+            self.latest = max(self.latest, t)
+            return _verify_step(v, t, _text(s), _u64(s, "amount"), self.latest)
+        if action == "install-revocation-list":
+            return _valid() if v.install_revocation_list(_hex(s["list"])) else _invalid()
+        if action == "install-trust-list":
+            return _valid() if v.install_trust_list(_hex(s["trust_list"])) else _invalid()
+        if action == "restart":
+            mode = s["mode"]
+            if mode not in ("kept", "lost"):
+                raise BadInput(f"unknown restart mode {mode!r}")
+            try:
+                v.restart(mode == "lost", _u64(s, "time"))
+            except Rejected as r:
+                return _invalid(r.code)
+            return _valid(state_after=state_after(v))
+        raise BadInput(f"unknown action {action!r}")
+
+
+def op_scenario(i):
+    session = Session(i["verifier"], i["state"])
+    return {"steps": [session.step(s) for s in i["steps"]]}
+
+
+def op_reconcile(i):
+    try:
+        report = log.reconcile([_hex(x) for x in i["logs"]])
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(
+        duplicates=[
+            {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r) for r in records]}
+            for (p, s, c), records in report.duplicates
+        ],
+        revoke_serials=report.revoke_serials,
+        disable_accounts=report.disable_accounts,
+        totals=[{"serial": s, "total": t} for s, t in report.totals],
+    )
+
+
+OPS = {
+    "hmac-sha256": op_hmac_sha256,
+    "hkdf-sha256": op_hkdf_sha256,
+    "ed25519-sign": op_ed25519_sign,
+    "ed25519-verify": op_ed25519_verify,
+    "ed25519-point": op_ed25519_point,
+    "base45-encode": op_base45_encode,
+    "base45-decode": op_base45_decode,
+    "params-check": op_params_check,
+    "derive-key": op_derive_key,
+    "hmac-code-encode": op_hmac_code_encode,
+    "numeric-encode": op_numeric_encode,
+    "ed25519-code-encode": op_ed25519_code_encode,
+    "code-decode": op_code_decode,
+    "credential-issue": op_credential_issue,
+    "credential-decode": op_credential_decode,
+    "trust-list-encode": op_trust_list_encode,
+    "trust-list-decode": op_trust_list_decode,
+    "revocation-list-issue": op_revocation_list_issue,
+    "revocation-list-decode": op_revocation_list_decode,
+    "log-record-encode": op_log_record_encode,
+    "log-decode": op_log_decode,
+    "hmac-generate": op_hmac_generate,
+    "ed25519-generate": op_ed25519_generate,
+    "verify": op_verify,
+    "scenario": op_scenario,
+    "reconcile": op_reconcile,
+}
+
+
+def run(op, case_input):
+    """The output of one stateless case; BadInput for what this implementation cannot take."""
+    fn = OPS.get(op)
+    if fn is None:
+        raise BadInput(f"unknown op {op!r}")
+    if not isinstance(case_input, dict):
+        raise BadInput("input: expected an object")
+    return _guard(fn, case_input)
+
+
+def _guard(fn, *args):
+    """fn(*args), with a wrongly shaped input reported as BadInput."""
+    try:
+        return fn(*args)
+    except KeyError as e:
+        raise BadInput(f"missing field {e.args[0]!r}") from None
+    except (TypeError, AttributeError) as e:
+        raise BadInput(f"bad input shape: {e}") from None

@@ -1,0 +1,50 @@
+"""Code generation by a wallet (spec Sections 7.2 and 7.3, R-GEN-1, R-GEN-2)."""
+
+from dataclasses import dataclass
+
+from . import code, credential, ed25519, keys
+from .errors import COUNTER_EXHAUSTED, NUMERIC_UNAVAILABLE, Rejected
+
+COUNTER_END = 2**32 - 1  # never used (R-GEN-1)
+
+
+@dataclass
+class Generated:
+    step: int
+    payload: bytes
+    text: str
+    next_counter: int
+    digits: str = None
+    numeric_error: str = None
+
+
+def _next(counter):
+    if counter >= COUNTER_END:
+        raise Rejected(COUNTER_EXHAUSTED)
+    return counter + 1
+
+
+def generate_hmac(params, seed, account_id, t, counter) -> Generated:
+    """R-GEN-2 (hmac): QR form, and the numeric form where it exists (R-HMAC-4)."""
+    s = params.step(t)  # steps 1-2
+    nxt = _next(counter)  # step 3
+    tag = code.qr_tag(keys.k_qr(seed, account_id), account_id, s, counter)  # steps 4-5
+    payload = code.hmac_payload(account_id, s, counter, tag)
+    out = Generated(s, payload, code.qr_text(payload), nxt)
+    if code.numeric_available(account_id, counter):  # step 7
+        t29 = code.tag29(keys.k_num(seed, account_id), account_id, s, counter)
+        out.digits = code.numeric_digits(account_id, s, counter, t29)
+    else:
+        out.numeric_error = NUMERIC_UNAVAILABLE
+    return out
+
+
+def generate_ed25519(params, wallet_seed, cred_bytes, t, counter) -> Generated:
+    """R-GEN-2 (ed25519); the credential's validity is the verifier's business (E3)."""
+    credential.decode(cred_bytes)
+    s = params.step(t)
+    nxt = _next(counter)
+    signed = code.ed25519_signed_part(s, counter, cred_bytes)
+    sig = ed25519.sign(keys.device_secret(wallet_seed), code.ed25519_signing_input(signed))
+    payload = signed + sig
+    return Generated(s, payload, code.qr_text(payload), nxt)
