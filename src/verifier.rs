@@ -215,9 +215,27 @@ impl Verifier {
     ///
     /// As those two; `time-before-epoch` comes first.
     pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        self.params.step_at(now)?;
-        let code = Code::parse(text)?;
+        // spec: R-TIME-5: T_hw moves on every call at t >= T0, even for input that does not decode.
+        let step = self.params.step_at(now)?;
+        self.hmac.observe(step);
+        self.ed25519.observe(step);
+        let code = Code::parse(text).map_err(|e| match e {
+            Error::Malformed => self.disabled_profile(text).unwrap_or(e),
+            other => other,
+        })?;
         self.verify(&code, now, amount)
+    }
+
+    /// `unsupported-profile` for QR text whose payload names a known profile that is
+    /// not enabled here: V1 checks the profile before the exact length (spec: R-VERIFY-1).
+    fn disabled_profile(&self, text: &str) -> Option<Error> {
+        let payload = crate::base45::decode(text.strip_prefix(crate::code::QR_PREFIX)?).ok()?;
+        let enabled = match payload.get(..2)? {
+            [crate::VERSION, crate::code::PROFILE_HMAC] => self.accounts.is_some(),
+            [crate::VERSION, crate::code::PROFILE_ED25519] => self.trust.is_some(),
+            _ => return None,
+        };
+        (!enabled).then_some(Error::UnsupportedProfile)
     }
 
     /// Drops the state that can no longer matter at unix time `now` (spec: R-REPLAY-4).
@@ -363,4 +381,45 @@ const fn record(
     amount: u64,
 ) -> LogRecord {
     LogRecord { profile, key_id, subject, counter, step, accepted_at: 0, amount, terminal_id: 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::HmacWallet;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn hmac_verifier() -> (Verifier, HmacWallet) {
+        let params = Params::default();
+        let seed = Seed::from_bytes(&[4; 32]);
+        let mut v = Verifier::new(params, 1);
+        v.add_account(9, &seed);
+        (v, HmacWallet::new(params, 9, &seed, 0))
+    }
+
+    #[test]
+    fn undecodable_input_still_raises_high_water() {
+        let (v, wallet) = hmac_verifier();
+        let code = wallet.code_for(NOW / 60, 0).to_qr_text();
+        // Three steps later, garbage arrives: T_hw must move to that step (spec: R-TIME-5).
+        assert_eq!(v.verify_text("garbage", NOW + 180, 0).unwrap_err(), Error::Malformed);
+        assert_eq!(v.replay_state(Profile::Hmac).high_water(), NOW / 60 + 3);
+        // So the code of step T is too old even when the clock reads T again.
+        assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::TooOld);
+    }
+
+    #[test]
+    fn disabled_profile_comes_before_the_length_check() {
+        let (v, _) = hmac_verifier();
+        // An ed25519 payload of the wrong length at an hmac-only verifier.
+        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 2, 0]));
+        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedProfile);
+        // An hmac payload of the wrong length stays malformed there.
+        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 1, 0]));
+        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::Malformed);
+        // A bad version is still reported first.
+        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[2, 2, 0]));
+        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
+    }
 }
