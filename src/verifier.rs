@@ -177,7 +177,8 @@ impl Verifier {
             _ => InstallError::BadSignature,
         })?;
         let mut slot = self.revocation.write().map_err(|_| InstallError::NotNewer)?;
-        if slot.as_ref().is_some_and(|old| old.number() >= list.number()) {
+        // The initial installed number is 0, so list number 0 is never installed.
+        if slot.as_ref().map_or(0, RevocationList::number) >= list.number() {
             return Err(InstallError::NotNewer);
         }
         *slot = Some(list);
@@ -421,5 +422,19 @@ mod tests {
         // A bad version is still reported first.
         let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[2, 2, 0]));
         assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
+    }
+
+    #[test]
+    fn revocation_numbers_start_above_zero() {
+        let issuer = crate::Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+        let period = crate::issuer::KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let mut v = Verifier::new(Params::default(), 1);
+        v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        // spec: R-REVOKE-2: the installed number starts at 0 and must increase.
+        let zero = issuer.revocation_list(1, 0, NOW, vec![5]);
+        assert_eq!(v.install_revocation_list(zero), Err(InstallError::NotNewer));
+        assert_eq!(v.revocation_number(), None);
+        assert_eq!(v.install_revocation_list(issuer.revocation_list(1, 1, NOW, vec![5])), Ok(()));
+        assert_eq!(v.revocation_number(), Some(1));
     }
 }
