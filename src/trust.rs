@@ -46,12 +46,12 @@ impl TrustList {
     ///
     /// # Errors
     ///
-    /// [`Error::UnsupportedVersion`] for an unknown version byte,
-    /// [`Error::Malformed`] for anything not canonical (spec: R-TRUST-1).
+    /// [`Error::Malformed`] for anything not canonical, an unknown version byte
+    /// included (spec: R-TRUST-1).
     pub fn decode(bytes: &[u8]) -> Result<TrustList, Error> {
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {
-            return Err(Error::UnsupportedVersion);
+            return Err(Error::Malformed);
         }
         let count = usize::from(r.u16()?);
         if r.remaining() != count * ENTRY_LEN {
@@ -133,6 +133,6 @@ mod tests {
         assert_eq!(TrustList::decode(&bytes[..bytes.len() - 1]), Err(Error::Malformed));
         let mut v2 = bytes.clone();
         v2[0] = 2;
-        assert_eq!(TrustList::decode(&v2), Err(Error::UnsupportedVersion));
+        assert_eq!(TrustList::decode(&v2), Err(Error::Malformed));
     }
 }
