@@ -111,6 +111,9 @@ pub fn check_dir(dir: &Path) -> VResult<Report> {
             check_file(&file, stem, &mut report, &mut ids).into_iter().map(|p| format!("{name}: {p}")),
         );
     }
+    if let Err(e) = check_schema_lists(&dir.join(SCHEMA_FILE)) {
+        problems.push(format!("{SCHEMA_FILE}: {e}"));
+    }
     if report.cases < MIN_CASES {
         problems.push(format!("only {} cases; a complete suite has at least {MIN_CASES}", report.cases));
     }
@@ -267,6 +270,33 @@ fn check_codes(case: &Case, report: &mut Report) -> VResult<()> {
             }
             _ => {}
         }
+    }
+    Ok(())
+}
+
+/// The schema's closed lists must equal the format's: the ops and the error codes.
+/// (The full JSON Schema validation is `scripts/validate-vectors.sh`; here the serde
+/// types with `deny_unknown_fields` check the same structure.)
+///
+/// # Errors
+///
+/// The schema is missing, unreadable, or its lists differ.
+pub fn check_schema_lists(path: &Path) -> VResult<()> {
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    let list = |pointer: &str| -> Vec<String> {
+        schema
+            .pointer(pointer)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default()
+    };
+    let ops: Vec<String> = Op::ALL.iter().map(|o| o.name()).collect();
+    if list("/$defs/case/properties/op/enum") != ops {
+        return Err(VectorError::new(format!("the op list differs from {ops:?}")));
+    }
+    let codes: Vec<String> = Error::ALL.iter().map(|e| e.code().to_owned()).collect();
+    if list("/$defs/verifierError/enum") != codes {
+        return Err(VectorError::new(format!("the error codes differ from {codes:?}")));
     }
     Ok(())
 }
