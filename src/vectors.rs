@@ -3,7 +3,7 @@
 //! implementation over every case, and the requirement traceability map.
 //!
 //! `vectors/README.md` defines the format for implementers in other
-//! languages; the types in [`format`] are the same definition in Rust, read
+//! languages; the types in [`format`](mod@format) are the same definition in Rust, read
 //! with `deny_unknown_fields` throughout.
 //!
 //! ```no_run
