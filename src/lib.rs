@@ -18,6 +18,7 @@ pub mod replay;
 pub mod revocation;
 mod time;
 pub mod trust;
+pub mod vectors;
 pub mod verifier;
 pub mod wallet;
 

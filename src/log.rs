@@ -52,7 +52,7 @@ impl LogRecord {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] on a wrong length, version byte or profile byte.
+    /// [`Error::Malformed`] on a wrong length, version or profile byte (spec: R-LOG-2).
     pub fn decode(bytes: &[u8]) -> Result<LogRecord, Error> {
         let bytes: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
         let mut r = Reader::new(bytes);
@@ -182,6 +182,9 @@ mod tests {
         log.extend_from_slice(&other.encode());
         assert_eq!(LogRecord::decode_log(&log).unwrap(), vec![r, other]);
         assert_eq!(LogRecord::decode_log(&log[1..]), Err(Error::Malformed));
+        let mut v2 = bytes;
+        v2[0] = 2;
+        assert_eq!(LogRecord::decode(&v2), Err(Error::Malformed));
         let rec = reconcile([r, other, LogRecord { terminal_id: 10, ..r }]);
         assert_eq!(rec.records, 3);
         assert_eq!(rec.duplicates.len(), 1);

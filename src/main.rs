@@ -102,6 +102,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Test vectors: generate, check, trace requirements.
+    Vectors {
+        #[command(subcommand)]
+        command: VectorsCommand,
+    },
     /// Reconcile acceptance logs: find codes accepted more than once.
     Reconcile {
         /// Log files.
@@ -221,6 +226,30 @@ struct EnrollOpts {
     counter: u32,
 }
 
+#[derive(Subcommand)]
+enum VectorsCommand {
+    /// Write the test vectors (deterministic) into a folder.
+    Generate {
+        /// Output folder, created if absent.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check every vector file in a folder and run the reference over every case.
+    Check {
+        /// The vectors folder.
+        dir: PathBuf,
+    },
+    /// Print the map requirement id -> vector cases and tests; fail on an uncovered id.
+    Trace {
+        /// The spec whose requirement ids must be covered.
+        #[arg(long)]
+        spec: PathBuf,
+        /// The vectors folder (with traceability.json).
+        #[arg(long, default_value = "vectors")]
+        vectors: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ProfileArg {
     Hmac,
@@ -320,6 +349,7 @@ fn main() -> ExitCode {
             verify(code, &opts)
         }
         Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
+        Command::Vectors { command } => vectors(command),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -617,6 +647,42 @@ fn reconcile_logs(paths: &[PathBuf], json: bool) -> Result<u8, Failure> {
         }
     }
     Ok(if rec.duplicates.is_empty() { 0 } else { EXIT_REJECTED })
+}
+
+fn vectors(command: VectorsCommand) -> Result<u8, Failure> {
+    use paycode::vectors::{check, generate, trace};
+    let fail = |e: paycode::vectors::VectorError| Failure(e.to_string());
+    match command {
+        VectorsCommand::Generate { out } => {
+            let written = generate::write(&out).map_err(fail)?;
+            println!("{} vector files written to {}", written.len(), out.display());
+            Ok(0)
+        }
+        VectorsCommand::Check { dir } => {
+            let report = check::check_dir(&dir).map_err(fail)?;
+            println!(
+                "{} files, {} cases, {} error codes expected, {} requirement ids exercised: all pass",
+                report.files,
+                report.cases,
+                report.errors.len(),
+                report.requirements.len()
+            );
+            Ok(0)
+        }
+        VectorsCommand::Trace { spec, vectors } => {
+            let text = std::fs::read_to_string(&spec)?;
+            let map = trace::trace(&text, &vectors, Path::new(".")).map_err(fail)?;
+            print!("{}", map.text);
+            if map.uncovered.is_empty() {
+                Ok(0)
+            } else {
+                Err(Failure(format!(
+                    "requirement ids neither covered nor untestable: {}",
+                    map.uncovered.join(", ")
+                )))
+            }
+        }
+    }
 }
 
 /// Parameters as stored, for the demo's report.

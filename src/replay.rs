@@ -204,7 +204,7 @@ impl ReplayState {
         // T_hw is read under the lock, after any eviction that used it, so an
         // evicted window's codes are already too old here (spec: R-REPLAY-4).
         let (low, high) = self.params.window(now, self.high_water());
-        self.sweep(&mut shard, low);
+        self.sweep(&mut shard, low, now);
         if step < low {
             return Err(Error::TooOld);
         }
@@ -279,7 +279,7 @@ impl ReplayState {
         for m in self.shards.iter() {
             if let Ok(mut s) = m.lock() {
                 s.swept_low = 0;
-                self.sweep(&mut s, low);
+                self.sweep(&mut s, low, now);
             }
         }
     }
@@ -325,7 +325,7 @@ impl ReplayState {
         self.shards.get(i).ok_or(Error::StateUnavailable)?.lock().map_err(|_| Error::StateUnavailable)
     }
 
-    fn sweep(&self, shard: &mut Shard, low: u64) {
+    fn sweep(&self, shard: &mut Shard, low: u64, now: u64) {
         if low <= shard.swept_low {
             return;
         }
@@ -338,8 +338,9 @@ impl ReplayState {
             .saturating_mul(self.params.step_secs())
             .saturating_add(self.params.t0());
         shard.spent.retain(|_, s| s.not_after >= horizon);
-        let hw = self.high_water();
-        shard.throttle.retain(|_, t| t.0 >= hw);
+        // A throttle record counts only in its own step, which is the current step even
+        // when the clock is behind T_hw (spec: R-HMAC-6).
+        shard.throttle.retain(|_, t| t.0 == now);
     }
 }
 
@@ -458,6 +459,20 @@ mod tests {
         assert_eq!(s.reserve_attempt(3, 11), Ok(()));
         s.release_attempt(3, 11);
         assert_eq!(s.reserve_attempt(3, 11), Ok(()));
+    }
+
+    #[test]
+    fn throttle_survives_a_sweep_while_the_clock_is_behind() {
+        let s = ReplayState::new(Params::default());
+        s.observe(200);
+        // The clock went back to step 100: account 3 fails 8 times there.
+        for _ in 0..MAX_FAILURES_PER_STEP {
+            assert_eq!(s.reserve_attempt(3, 100), Ok(()));
+        }
+        // Another identity's code in the same step sweeps every shard's state.
+        s.evict(100);
+        assert_eq!(s.admit(4, 100, 0, 100, None), Err(Error::TooOld));
+        assert_eq!(s.reserve_attempt(3, 100), Err(Error::Throttled));
     }
 
     #[test]

@@ -40,7 +40,8 @@ impl RevocationList {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] for an unknown version byte, a wrong length, or serials not strictly increasing.
+    /// [`Error::Malformed`] for an unknown version byte, a wrong length or serials
+    /// not strictly increasing (spec: R-REVOKE-1).
     pub fn decode(bytes: &[u8]) -> Result<RevocationList, Error> {
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {
@@ -160,6 +161,9 @@ mod tests {
         assert_eq!(RevocationList::decode(&bad).unwrap().check(&trust), Err(Error::InvalidCode));
         let late = RevocationList::issue(1, &sk, 4, 101, vec![]);
         assert_eq!(late.check(&trust), Err(Error::UnknownIssuer));
+        let mut v2 = bytes.clone();
+        v2[0] = 2;
+        assert_eq!(RevocationList::decode(&v2), Err(Error::Malformed));
         // Unsorted serials are not canonical.
         let mut unsorted = bytes.clone();
         unsorted[23..31].copy_from_slice(&9u64.to_be_bytes());

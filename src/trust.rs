@@ -46,7 +46,8 @@ impl TrustList {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] for an unknown version byte or anything not canonical (spec: R-TRUST-1).
+    /// [`Error::Malformed`] for anything not canonical, an unknown version byte
+    /// included (spec: R-TRUST-1).
     pub fn decode(bytes: &[u8]) -> Result<TrustList, Error> {
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {

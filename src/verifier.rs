@@ -177,7 +177,8 @@ impl Verifier {
             _ => InstallError::BadSignature,
         })?;
         let mut slot = self.revocation.write().map_err(|_| InstallError::NotNewer)?;
-        if slot.as_ref().is_some_and(|old| old.number() >= list.number()) {
+        // The initial installed number is 0, so list number 0 is never installed.
+        if slot.as_ref().map_or(0, RevocationList::number) >= list.number() {
             return Err(InstallError::NotNewer);
         }
         *slot = Some(list);
@@ -218,12 +219,13 @@ impl Verifier {
     ///
     /// As those two; `time-before-epoch` comes first.
     pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
+        // spec: R-TIME-5: T_hw moves on every call at t >= T0, even for input that does not decode.
         let step = self.params.step_at(now)?;
         self.hmac.observe(step);
         self.ed25519.observe(step);
-        let code = Code::parse(text).map_err(|e| match (e, crate::code::qr_profile(text)) {
-            (Error::Malformed, Some(p)) if !self.enables(p) => Error::UnsupportedProfile,
-            _ => e,
+        let code = Code::parse(text).map_err(|e| match e {
+            Error::Malformed => self.disabled_profile(text).unwrap_or(e),
+            other => other,
         })?;
         self.verify(&code, now, amount)
     }
@@ -234,6 +236,18 @@ impl Verifier {
             Profile::Hmac => self.accounts.is_some(),
             Profile::Ed25519 => self.trust.is_some(),
         }
+    }
+
+    /// `unsupported-profile` for QR text whose payload names a known profile that is
+    /// not enabled here: V1 checks the profile before the exact length (spec: R-VERIFY-1).
+    fn disabled_profile(&self, text: &str) -> Option<Error> {
+        let payload = crate::base45::decode(text.strip_prefix(crate::code::QR_PREFIX)?).ok()?;
+        let enabled = match payload.get(..2)? {
+            [crate::VERSION, crate::code::PROFILE_HMAC] => self.accounts.is_some(),
+            [crate::VERSION, crate::code::PROFILE_ED25519] => self.trust.is_some(),
+            _ => return None,
+        };
+        (!enabled).then_some(Error::UnsupportedProfile)
     }
 
     /// Drops the state that can no longer matter at unix time `now` (spec: R-REPLAY-4).
@@ -386,27 +400,52 @@ mod tests {
     use super::*;
     use crate::HmacWallet;
 
-    #[test]
-    fn high_water_rises_even_when_decoding_fails() {
+    const NOW: u64 = 1_800_000_000;
+
+    fn hmac_verifier() -> (Verifier, HmacWallet) {
         let params = Params::default();
         let seed = Seed::from_bytes(&[4; 32]);
         let mut v = Verifier::new(params, 1);
         v.add_account(9, &seed);
-        let code = HmacWallet::new(params, 9, &seed, 0).generate(1_800_000_000).unwrap().to_qr_text();
-        assert_eq!(v.verify_text("garbage", 1_800_000_600, 0).unwrap_err(), Error::Malformed);
-        assert_eq!(v.verify_text(&code, 1_800_000_000, 0).unwrap_err(), Error::TooOld);
+        (v, HmacWallet::new(params, 9, &seed, 0))
     }
 
     #[test]
-    fn disabled_profile_outranks_the_length_check() {
-        let params = Params::default();
-        let mut v = Verifier::new(params, 1);
-        v.enable_hmac();
-        let short_ed = format!("PC1:{}", crate::base45::encode(&[1, 2, 0, 0]));
-        assert_eq!(v.verify_text(&short_ed, 100, 0).unwrap_err(), Error::UnsupportedProfile);
-        let short_hmac = format!("PC1:{}", crate::base45::encode(&[1, 1, 0, 0]));
-        assert_eq!(v.verify_text(&short_hmac, 100, 0).unwrap_err(), Error::Malformed);
-        let other = format!("PC1:{}", crate::base45::encode(&[1, 3, 0, 0]));
-        assert_eq!(v.verify_text(&other, 100, 0).unwrap_err(), Error::UnsupportedProfile);
+    fn undecodable_input_still_raises_high_water() {
+        let (v, wallet) = hmac_verifier();
+        let code = wallet.code_for(NOW / 60, 0).to_qr_text();
+        // Three steps later, garbage arrives: T_hw must move to that step (spec: R-TIME-5).
+        assert_eq!(v.verify_text("garbage", NOW + 180, 0).unwrap_err(), Error::Malformed);
+        assert_eq!(v.replay_state(Profile::Hmac).high_water(), NOW / 60 + 3);
+        // So the code of step T is too old even when the clock reads T again.
+        assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::TooOld);
+    }
+
+    #[test]
+    fn disabled_profile_comes_before_the_length_check() {
+        let (v, _) = hmac_verifier();
+        // An ed25519 payload of the wrong length at an hmac-only verifier.
+        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 2, 0]));
+        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedProfile);
+        // An hmac payload of the wrong length stays malformed there.
+        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 1, 0]));
+        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::Malformed);
+        // A bad version is still reported first.
+        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[2, 2, 0]));
+        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
+    }
+
+    #[test]
+    fn revocation_numbers_start_above_zero() {
+        let issuer = crate::Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+        let period = crate::issuer::KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let mut v = Verifier::new(Params::default(), 1);
+        v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        // spec: R-REVOKE-2: the installed number starts at 0 and must increase.
+        let zero = issuer.revocation_list(1, 0, NOW, vec![5]);
+        assert_eq!(v.install_revocation_list(zero), Err(InstallError::NotNewer));
+        assert_eq!(v.revocation_number(), None);
+        assert_eq!(v.install_revocation_list(issuer.revocation_list(1, 1, NOW, vec![5])), Ok(()));
+        assert_eq!(v.revocation_number(), Some(1));
     }
 }
