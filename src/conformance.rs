@@ -6,6 +6,8 @@
 //! right verdict for the wrong reason (`WRONG-REASON`).
 
 pub mod adapter;
+pub mod builtin;
+pub mod kill;
 pub mod report;
 
 use std::collections::BTreeMap;

@@ -15,6 +15,7 @@ use paycode::log::{LogRecord, reconcile};
 use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Params, Profile, Seed};
 use serde_json::json;
 
+mod conformance_cli;
 mod demo;
 
 /// Exit code of a rejected code.
@@ -106,6 +107,11 @@ enum Command {
     Vectors {
         #[command(subcommand)]
         command: VectorsCommand,
+    },
+    /// Conformance: run the vectors against any implementation through an adapter.
+    Conformance {
+        #[command(subcommand)]
+        command: conformance_cli::ConformanceCommand,
     },
     /// Reconcile acceptance logs: find codes accepted more than once.
     Reconcile {
@@ -278,7 +284,19 @@ impl From<std::io::Error> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // The conformance runner reports usage errors as 3 (2 is an adapter error).
+            let conformance = std::env::args().nth(1).as_deref() == Some("conformance");
+            return match e.exit_code() {
+                0 => ExitCode::SUCCESS,
+                _ if conformance => ExitCode::from(3),
+                _ => ExitCode::from(EXIT_USAGE),
+            };
+        }
+    };
     let result = match cli.command {
         Command::Demo { at, json, seed } => match seed.as_deref().map(files::seed_from_hex).transpose() {
             Ok(seed) => demo::run(now_or(at), json, seed),
@@ -349,6 +367,7 @@ fn main() -> ExitCode {
             verify(code, &opts)
         }
         Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
+        Command::Conformance { command } => conformance_cli::main(command),
         Command::Vectors { command } => vectors(command),
     };
     match result {

@@ -313,6 +313,16 @@ fn numeric() -> VResult<VectorFile> {
             format!("\u{ff10}{}", &digits[3..]),
             "A fullwidth zero in front of 21 digits: 24 bytes in UTF-8.",
         ),
+        (
+            "fullwidth-24",
+            digits.chars().map(|c| char::from_u32(0xff10 + (c as u32 - 0x30)).unwrap_or('?')).collect(),
+            "24 fullwidth digits: 24 characters that are Unicode decimal digits, none of them ASCII.",
+        ),
+        (
+            "arabic-indic-24",
+            digits.chars().map(|c| char::from_u32(0x660 + (c as u32 - 0x30)).unwrap_or('?')).collect(),
+            "24 Arabic-Indic digits: Unicode decimal digits, none of them ASCII.",
+        ),
     ] {
         decode(
             &mut f,
