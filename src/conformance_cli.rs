@@ -199,7 +199,7 @@ fn run_suite(
         } else if terminal {
             let _ = write!(e, "\r[{done}/{total}] {failing} not passing  {:<60.60}", r.id);
             let _ = e.flush();
-        } else if done % 100 == 0 || done == total {
+        } else if done.is_multiple_of(100) || done == total {
             let _ = writeln!(e, "[{done}/{total}] {failing} not passing");
         }
     };
