@@ -12,6 +12,7 @@ pub mod issuer;
 pub mod keys;
 pub mod log;
 pub mod numeric;
+mod png;
 pub mod qr;
 pub mod replay;
 pub mod revocation;
