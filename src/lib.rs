@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod barcode;
 pub mod base45;
 pub mod code;
 pub mod credential;
