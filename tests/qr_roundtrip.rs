@@ -485,6 +485,19 @@ mod scan {
         std::fs::write(s.path("e.jpg"), &jpeg).unwrap();
         let (code, out) = verdict(&scan(&s, &s.s("e.jpg"), &["--amount", "250"]));
         assert_eq!((code, &out["record"]["amount"]), (Some(0), &250.into()), "{out}");
+
+        // A screenshot-like image: scaled by a non-integer factor with smoothing,
+        // turned a quarter, on a grey page.
+        ok(&["code", "--wallet", &s.s("hmac"), "--at", &at, "--qr", "png", "--out", &s.s("h.png")]);
+        let img = image::open(s.path("h.png")).unwrap().to_luma8();
+        let (w, h) = (img.width() * 7 / 10, img.height() * 7 / 10);
+        let small =
+            image::imageops::rotate90(&image::imageops::resize(&img, w, h, image::imageops::Triangle));
+        let mut page = image::GrayImage::from_pixel(w + 300, h + 200, image::Luma([128]));
+        image::imageops::replace(&mut page, &small, 170, 60);
+        page.save(s.path("shot.png")).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.s("shot.png"), &[]));
+        assert_eq!((code, &out["record"]["counter"]), (Some(0), &1.into()), "{out}");
     }
 
     #[test]
