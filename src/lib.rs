@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod barcode;
 pub mod base45;
 pub mod code;
 pub mod conformance;
@@ -13,6 +14,7 @@ pub mod issuer;
 pub mod keys;
 pub mod log;
 pub mod numeric;
+mod png;
 pub mod qr;
 pub mod replay;
 pub mod revocation;

@@ -17,6 +17,8 @@ use serde_json::json;
 
 mod conformance_cli;
 mod demo;
+#[cfg(feature = "scan")]
+mod scan;
 
 /// Exit code of a rejected code.
 const EXIT_REJECTED: u8 = 1;
@@ -64,12 +66,19 @@ enum Command {
         /// Unix time to generate for (default: the system clock).
         #[arg(long)]
         at: Option<u64>,
-        /// Also show the QR symbol: in the terminal, or as SVG into --out.
+        /// Also show the QR symbol: in the terminal, or as SVG or PNG into --out.
         #[arg(long, value_enum)]
         qr: Option<QrOutput>,
-        /// Output file for --qr svg.
+        /// Output file for --qr svg|png, or for --barcode.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// hmac wallets: also write the numeric form as a Code 128 barcode, SVG or PNG,
+        /// into --out (or --barcode-out when --qr writes --out).
+        #[arg(long, value_enum)]
+        barcode: Option<ImageOutput>,
+        /// Output file for --barcode when --out holds the QR symbol.
+        #[arg(long, requires = "barcode")]
+        barcode_out: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -112,6 +121,36 @@ enum Command {
     Conformance {
         #[command(subcommand)]
         command: conformance_cli::ConformanceCommand,
+    },
+    /// Decode the QR code in a PNG or JPEG image and verify it, as `verify` does.
+    #[cfg(feature = "scan")]
+    Scan {
+        /// The image file (PNG or JPEG).
+        image: PathBuf,
+        /// The issuer file (accounts, trust list, revocation list).
+        #[arg(long)]
+        issuer: PathBuf,
+        /// The verifier's state file, created if absent, written atomically.
+        #[arg(long)]
+        state: PathBuf,
+        /// The state was lost: start in quarantine (spec R-REPLAY-5) and replace the state file.
+        #[arg(long)]
+        state_lost: bool,
+        /// Unix time of verification (default: the system clock).
+        #[arg(long)]
+        at: Option<u64>,
+        /// Amount of the payment in minor units (ed25519 limits).
+        #[arg(long, default_value_t = 0)]
+        amount: u64,
+        /// Append the acceptance record to this log file.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Terminal id written into log records.
+        #[arg(long, default_value_t = 1)]
+        terminal_id: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Reconcile acceptance logs: find codes accepted more than once.
     Reconcile {
@@ -266,7 +305,19 @@ enum ProfileArg {
 enum QrOutput {
     Term,
     Svg,
+    Png,
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImageOutput {
+    Svg,
+    Png,
+}
+
+/// Pixels per module of SVG and PNG output.
+const MODULE_PX: u8 = 8;
+/// Pixels per module of the Code 128 barcode's PNG (its modules are narrow; 187 of them).
+const BARCODE_MODULE_PX: u8 = 3;
 
 /// What a command failed with: a usage/IO problem (exit 2).
 struct Failure(String);
@@ -360,11 +411,20 @@ fn main() -> ExitCode {
             };
             wallet_enroll(&issuer, &out, force, &opts)
         }
-        Command::Code { wallet, at, qr, out, json } => code(&wallet, now_or(at), qr, out.as_deref(), json),
+        Command::Code { wallet, at, qr, out, barcode, barcode_out, json } => {
+            let images = Images { qr, out, barcode, barcode_out };
+            code(&wallet, now_or(at), &images, json)
+        }
         Command::Verify { code, issuer, state, state_lost, at, amount, log, terminal_id, json } => {
             let opts =
                 VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json };
             verify(code, &opts)
+        }
+        #[cfg(feature = "scan")]
+        Command::Scan { image, issuer, state, state_lost, at, amount, log, terminal_id, json } => {
+            let opts =
+                VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json };
+            scan::qr_text(&image).and_then(|text| verify_text(text, &opts))
         }
         Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
         Command::Conformance { command } => conformance_cli::main(command),
@@ -507,10 +567,46 @@ fn wallet_enroll(issuer_path: &Path, out: &Path, force: bool, o: &EnrollOpts) ->
     Ok(0)
 }
 
-fn code(path: &Path, now: u64, qr: Option<QrOutput>, out: Option<&Path>, json: bool) -> Result<u8, Failure> {
+/// The images `paycode code` renders and where it writes them.
+struct Images {
+    qr: Option<QrOutput>,
+    out: Option<PathBuf>,
+    barcode: Option<ImageOutput>,
+    barcode_out: Option<PathBuf>,
+}
+
+impl Images {
+    /// The QR file, if --qr writes one.
+    fn qr_file(&self) -> Result<Option<&Path>, Failure> {
+        match self.qr {
+            Some(QrOutput::Svg | QrOutput::Png) => {
+                self.out.as_deref().map(Some).ok_or_else(|| Failure("--qr svg|png needs --out FILE".into()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// The barcode file, if --barcode is given.
+    fn barcode_file(&self) -> Result<Option<&Path>, Failure> {
+        if self.barcode.is_none() {
+            return Ok(None);
+        }
+        let out = if self.qr_file()?.is_some() { None } else { self.out.as_deref() };
+        self.barcode_out.as_deref().or(out).map(Some).ok_or_else(|| {
+            Failure("--barcode needs --out FILE (--barcode-out FILE when --qr writes --out)".into())
+        })
+    }
+}
+
+fn code(path: &Path, now: u64, images: &Images, json: bool) -> Result<u8, Failure> {
     let mut file: WalletFile = files::read_secret_json(path)?;
     if file.format != WALLET_FORMAT {
         return Err(Failure(format!("{} is not a {WALLET_FORMAT} file", path.display())));
+    }
+    // Refuse bad output options before a counter value is spent.
+    let (qr, qr_file, barcode_file) = (images.qr, images.qr_file()?, images.barcode_file()?);
+    if barcode_file.is_some() && file.profile != "hmac" {
+        return Err(Failure("--barcode: only hmac wallets have the numeric form".into()));
     }
     let params = file.params.params()?;
     let seed = files::seed_from_hex(&file.seed)?;
@@ -533,15 +629,35 @@ fn code(path: &Path, now: u64, qr: Option<QrOutput>, out: Option<&Path>, json: b
         }
         other => return Err(Failure(format!("unknown profile {other:?} in wallet file"))),
     };
-    // spec: R-GEN-1: the counter is saved before the code is shown.
-    files::write_json(path, &file, true)?;
     let symbol = match qr {
         Some(_) => Some(paycode::qr::Symbol::new(&text).map_err(|e| Failure(e.to_string()))?),
         None => None,
     };
-    if let (Some(QrOutput::Svg), Some(s)) = (qr, &symbol) {
-        let out = out.ok_or_else(|| Failure("--qr svg needs --out FILE".into()))?;
-        std::fs::write(out, s.to_svg(8))?;
+    let qr_image = match (qr, &symbol) {
+        (Some(QrOutput::Svg), Some(s)) => Some(s.to_svg(MODULE_PX.into()).into_bytes()),
+        (Some(QrOutput::Png), Some(s)) => Some(s.to_png(MODULE_PX)),
+        _ => None,
+    };
+    let barcode_image = match (images.barcode, &digits) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(Failure("--barcode: this code has no numeric form (counter >= 65536?)".into()));
+        }
+        (Some(format), Some(d)) => {
+            let b = paycode::barcode::Barcode::new(d).map_err(|e| Failure(e.to_string()))?;
+            Some(match format {
+                ImageOutput::Svg => b.to_svg(BARCODE_MODULE_PX.into()).into_bytes(),
+                ImageOutput::Png => b.to_png(BARCODE_MODULE_PX),
+            })
+        }
+    };
+    // spec: R-GEN-1: the counter is saved before the code is shown.
+    files::write_json(path, &file, true)?;
+    if let (Some(out), Some(bytes)) = (qr_file, qr_image) {
+        std::fs::write(out, bytes)?;
+    }
+    if let (Some(out), Some(bytes)) = (barcode_file, barcode_image) {
+        std::fs::write(out, bytes)?;
     }
     if json {
         let v = json!({
@@ -588,6 +704,11 @@ fn verify(arg: Option<std::ffi::OsString>, o: &VerifyOpts) -> Result<u8, Failure
             String::from_utf8_lossy(&buf).into_owned()
         }
     };
+    verify_text(text, o)
+}
+
+/// Verifies `text` and records the outcome: the shared back half of `verify` and `scan`.
+fn verify_text(text: String, o: &VerifyOpts) -> Result<u8, Failure> {
     let issuer: IssuerFile = files::read_secret_json(&o.issuer)?;
     let state: Option<StateFile> =
         if o.state_lost || !o.state.exists() { None } else { Some(files::read_json(&o.state)?) };
