@@ -1,6 +1,39 @@
 #!/usr/bin/env bash
-# The full test suite: what the README's second command runs, and what CI runs.
+# The full test suite: the README's second command, and what CI runs.
+# Needs the Rust toolchain and python3 (venvs are created on first use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+step() { printf '\n== %s ==\n' "$*"; }
+paycode=target/release/paycode
+
+step "cargo test (unit, integration, doctests)"
 cargo test --locked --release
+
+step "vectors: regeneration is byte-identical, the reference passes, every requirement is traced"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+"$paycode" vectors generate --out "$tmp/vectors"
+diff -r -x README.md -x schema.json -x traceability.json vectors "$tmp/vectors"
+"$paycode" vectors check vectors
+"$paycode" vectors trace --spec spec/paycode-v1.md
+
+step "vectors: JSON Schema validation with an independent validator (python jsonschema)"
+bash scripts/validate-vectors.sh
+
+step "conformance: the reference, in process and over the stdio adapter"
+"$paycode" conformance run --builtin --quiet --out "$tmp/builtin"
+"$paycode" conformance run --adapter "$paycode conformance adapter" --quiet --out "$tmp/stdio"
+
+step "conformance: the independent Python implementation"
+bash conformance/python/setup.sh
+py=conformance/python/.venv/bin/python
+(cd conformance/python && .venv/bin/python -m unittest discover -s tests -q)
+"$paycode" conformance run --adapter "$py conformance/python/adapter.py" --quiet --out "$tmp/python"
+
+step "conformance: kill matrix (every mutant caught, committed matrix up to date)"
+"$paycode" conformance kill-matrix --adapter "$py conformance/python/adapter.py" --out "$tmp/kill"
+diff conformance/kill-matrix.md "$tmp/kill/kill-matrix.md"
+diff conformance/kill-matrix.json "$tmp/kill/kill-matrix.json"
+
+step "all tests passed"
