@@ -71,7 +71,7 @@ impl From<crate::files::FileError> for VectorError {
 /// Shorthand for results in this module.
 pub type VResult<T> = Result<T, VectorError>;
 
-/// Every requirement id of paycode v1 (design notes, spec section 14).
+/// Every requirement id of paycode v1 (spec section 14).
 pub const REQUIREMENT_IDS: &[&str] = &[
     "R-TIME-1",
     "R-TIME-2",
