@@ -9,7 +9,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-cc="${CC:-gcc}"
+cc="${CC:-$(command -v gcc || command -v cc || echo gcc)}"
 for tool in spin "$cc"; do
     command -v "$tool" >/dev/null || { echo "check.sh: $tool not found (Debian: apt-get install -y spin gcc)" >&2; exit 2; }
 done
