@@ -204,7 +204,7 @@ impl ReplayState {
         // T_hw is read under the lock, after any eviction that used it, so an
         // evicted window's codes are already too old here (spec: R-REPLAY-4).
         let (low, high) = self.params.window(now, self.high_water());
-        self.sweep(&mut shard, low, now);
+        self.sweep(&mut shard, low);
         if step < low {
             return Err(Error::TooOld);
         }
@@ -279,7 +279,12 @@ impl ReplayState {
         for m in self.shards.iter() {
             if let Ok(mut s) = m.lock() {
                 s.swept_low = 0;
-                self.sweep(&mut s, low, now);
+                self.sweep(&mut s, low);
+                // A throttle record counts only in its own step (spec: R-HMAC-6).
+                // Records of other steps go here, at a time the caller chooses,
+                // and not in the sweeps of `admit`: those touch one shard, so
+                // a verdict would depend on which identities share it.
+                s.throttle.retain(|_, t| t.0 == now);
             }
         }
     }
@@ -325,7 +330,7 @@ impl ReplayState {
         self.shards.get(i).ok_or(Error::StateUnavailable)?.lock().map_err(|_| Error::StateUnavailable)
     }
 
-    fn sweep(&self, shard: &mut Shard, low: u64, now: u64) {
+    fn sweep(&self, shard: &mut Shard, low: u64) {
         if low <= shard.swept_low {
             return;
         }
@@ -338,9 +343,6 @@ impl ReplayState {
             .saturating_mul(self.params.step_secs())
             .saturating_add(self.params.t0());
         shard.spent.retain(|_, s| s.not_after >= horizon);
-        // A throttle record counts only in its own step, which is the current step even
-        // when the clock is behind T_hw (spec: R-HMAC-6).
-        shard.throttle.retain(|_, t| t.0 == now);
     }
 }
 
@@ -473,6 +475,34 @@ mod tests {
         s.evict(100);
         assert_eq!(s.admit(4, 100, 0, 100, None), Err(Error::TooOld));
         assert_eq!(s.reserve_attempt(3, 100), Err(Error::Throttled));
+    }
+
+    #[test]
+    fn throttle_does_not_depend_on_other_identities() {
+        // spec: R-HMAC-6, R-VERIFY-1: whether another identity's acceptance
+        // swept the shard of account 3 must not change account 3's verdicts.
+        for other in 1000..1256 {
+            let s = ReplayState::new(Params::default());
+            s.observe(200);
+            // The clock went back to step 100: account 3 fails 8 times there.
+            for _ in 0..MAX_FAILURES_PER_STEP {
+                assert_eq!(s.reserve_attempt(3, 100), Ok(()));
+            }
+            // At step 201 another identity pays, which raises L and sweeps its shard.
+            s.observe(201);
+            assert_eq!(s.admit(other, 201, 0, 201, None), Ok(()));
+            // With the clock back at step 100, account 3 is still throttled.
+            assert_eq!(s.reserve_attempt(3, 100), Err(Error::Throttled), "other identity {other}");
+        }
+        // evict drops the records of other steps, and keeps the current step's.
+        let s = ReplayState::new(Params::default());
+        for _ in 0..MAX_FAILURES_PER_STEP {
+            assert_eq!(s.reserve_attempt(3, 100), Ok(()));
+            assert_eq!(s.reserve_attempt(4, 101), Ok(()));
+        }
+        s.evict(101);
+        assert_eq!(s.reserve_attempt(4, 101), Err(Error::Throttled));
+        assert_eq!(s.reserve_attempt(3, 100), Ok(()));
     }
 
     #[test]
