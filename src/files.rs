@@ -242,7 +242,11 @@ impl IssuerFile {
         }
         v.set_trust_list(self.trust_list()?);
         if let Some(list) = self.revocation_list()? {
-            v.install_revocation_list(list).map_err(|e| FileError::Format(e.to_string()))?;
+            // The stored state may already hold this list (or a newer one).
+            match v.install_revocation_list(list) {
+                Ok(()) | Err(crate::verifier::InstallError::NotNewer) => {}
+                Err(e) => return Err(FileError::Format(e.to_string())),
+            }
         }
         Ok(v)
     }

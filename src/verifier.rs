@@ -98,6 +98,10 @@ pub struct VerifierState {
     pub hmac: Snapshot,
     /// ed25519 replay state and spend ledger.
     pub ed25519: Snapshot,
+    /// The installed revocation list, hex of its encoding (spec §8.6: `RL` is durable state,
+    /// so a restart cannot fall back to an older list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_list: Option<String>,
 }
 
 impl Verifier {
@@ -124,13 +128,27 @@ impl Verifier {
     }
 
     /// A verifier restarted with its durable state.
+    ///
+    /// The revocation list in `state` was checked when it was first installed;
+    /// it is the verifier's own durable state, so it is restored as it is.
+    /// A stored list that does not decode is left out, and the next install
+    /// starts from none.
     pub fn restore(params: Params, terminal_id: u32, state: &VerifierState) -> Verifier {
-        Verifier::with_states(
+        let v = Verifier::with_states(
             params,
             terminal_id,
             ReplayState::restore(params, &state.hmac),
             ReplayState::restore(params, &state.ed25519),
-        )
+        );
+        let list = state
+            .revocation_list
+            .as_deref()
+            .and_then(|h| crate::files::from_hex(h).ok())
+            .and_then(|b| RevocationList::decode(&b).ok());
+        if let (Some(list), Ok(mut slot)) = (list, v.revocation.write()) {
+            *slot = Some(list);
+        }
+        v
     }
 
     fn with_states(params: Params, terminal_id: u32, hmac: ReplayState, ed25519: ReplayState) -> Verifier {
@@ -273,7 +291,9 @@ impl Verifier {
 
     /// A copy of the durable state.
     pub fn state(&self) -> VerifierState {
-        VerifierState { hmac: self.hmac.snapshot(), ed25519: self.ed25519.snapshot() }
+        let revocation_list =
+            self.revocation.read().ok().and_then(|r| r.as_ref().map(|l| crate::files::to_hex(&l.encode())));
+        VerifierState { hmac: self.hmac.snapshot(), ed25519: self.ed25519.snapshot(), revocation_list }
     }
 
     /// The time parameters.
@@ -433,6 +453,23 @@ mod tests {
         // A bad version is still reported first.
         let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[2, 2, 0]));
         assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
+    }
+
+    #[test]
+    fn the_revocation_list_survives_a_restart() {
+        let issuer = crate::Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+        let period = crate::issuer::KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let mut v = Verifier::new(Params::default(), 1);
+        v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        v.install_revocation_list(issuer.revocation_list(1, 5, NOW, vec![9])).unwrap();
+        let state = v.state();
+        let mut back = Verifier::restore(Params::default(), 1, &state);
+        back.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        assert_eq!(back.revocation_number(), Some(5));
+        // An older list is refused after the restart too (spec: R-REVOKE-2).
+        let older = issuer.revocation_list(1, 4, NOW, vec![]);
+        assert_eq!(back.install_revocation_list(older), Err(InstallError::NotNewer));
+        assert_eq!(back.state(), state);
     }
 
     #[test]

@@ -678,8 +678,11 @@ impl ScenarioRunner {
             };
             Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent })
         };
-        let durable =
-            VerifierState { hmac: snapshot(ProfileJson::Hmac)?, ed25519: snapshot(ProfileJson::Ed25519)? };
+        let durable = VerifierState {
+            hmac: snapshot(ProfileJson::Hmac)?,
+            ed25519: snapshot(ProfileJson::Ed25519)?,
+            revocation_list: None,
+        };
         let verifier = Verifier::restore(params, config.terminal_id, &durable);
         let trust = match &config.trust_list {
             Some(h) => Some(
@@ -723,9 +726,13 @@ impl ScenarioRunner {
             self.verifier.set_trust_list(t.clone());
         }
         if let Some(l) = &self.revocation {
-            self.verifier
-                .install_revocation_list(l.clone())
-                .map_err(|e| VectorError::new(format!("reinstalling the revocation list: {e}")))?;
+            // After a restart with state the verifier already holds the list (durable state).
+            let held = self.verifier.revocation_number() == Some(l.number());
+            match self.verifier.install_revocation_list(l.clone()) {
+                Ok(()) => {}
+                Err(crate::verifier::InstallError::NotNewer) if held => {}
+                Err(e) => return Err(VectorError::new(format!("reinstalling the revocation list: {e}"))),
+            }
         }
         Ok(())
     }
