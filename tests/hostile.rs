@@ -849,3 +849,170 @@ fn verifier_survives_hostile_input() {
         assert!(v.verify_text(g, later, 250).is_ok(), "{g}");
     }
 }
+
+/// Extreme numeric arguments to every command: an error or a verdict, never
+/// a panic (an unoptimized build also turns integer overflow into a panic).
+#[test]
+fn cli_survives_extreme_arguments() {
+    let dir = Dir::new("extreme");
+    let s = |f: &str| dir.p(f).to_str().unwrap().to_owned();
+    let max = u64::MAX.to_string();
+    let times: Vec<String> =
+        [0, 1, 172_799, 172_800, T, u64::MAX / 2, u64::MAX / 2 + 1, u64::MAX - 1, u64::MAX]
+            .map(|t| t.to_string())
+            .into();
+    let u32max = u32::MAX.to_string();
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    let mut add = |args: &[&str]| runs.push(args.iter().map(|a| (*a).to_owned()).collect());
+    for at in &times {
+        add(&["demo", "--seed", &"77".repeat(32), "--at", at, "--json"]);
+        add(&["issuer", "init", "--force", "--out", &s("i.json"), "--seed", &"44".repeat(32), "--at", at]);
+        add(&[
+            "issuer",
+            "init",
+            "--force",
+            "--out",
+            &s("t.json"),
+            "--t0",
+            at,
+            "--step",
+            "86400",
+            "--back",
+            "8",
+            "--forward",
+            "7",
+            "--at",
+            at,
+        ]);
+        add(&[
+            "wallet",
+            "enroll",
+            "--force",
+            "--issuer",
+            &s("i.json"),
+            "--profile",
+            "ed25519",
+            "--out",
+            &s("e.json"),
+            "--at",
+            at,
+            "--lifetime",
+            "604800",
+            "--per-payment",
+            &u32max,
+            "--cumulative",
+            &u32max,
+        ]);
+        add(&[
+            "wallet",
+            "enroll",
+            "--force",
+            "--issuer",
+            &s("t.json"),
+            "--profile",
+            "hmac",
+            "--out",
+            &s("h.json"),
+            "--at",
+            at,
+            "--counter",
+            &(u32::MAX - 1).to_string(),
+        ]);
+        add(&["code", "--wallet", &s("h.json"), "--at", at, "--json"]);
+        add(&["code", "--wallet", &s("h.json"), "--at", at]);
+        add(&["code", "--wallet", &s("e.json"), "--at", at, "--json"]);
+        add(&[
+            "verify",
+            "--issuer",
+            &s("i.json"),
+            "--state",
+            &s("st.json"),
+            "--at",
+            at,
+            "--amount",
+            &max,
+            "--terminal-id",
+            &u32max,
+            "--",
+            "PC1:00",
+        ]);
+        add(&[
+            "verify",
+            "--issuer",
+            &s("t.json"),
+            "--state",
+            &s("st2.json"),
+            "--at",
+            at,
+            "--",
+            &"0".repeat(24),
+        ]);
+        add(&[
+            "verify",
+            "--issuer",
+            &s("i.json"),
+            "--state",
+            &s("st3.json"),
+            "--state-lost",
+            "--at",
+            at,
+            "--",
+            &"9".repeat(24),
+        ]);
+        add(&["issuer", "revoke", "--issuer", &s("i.json"), "--serial", &max, "--serial", "0", "--at", at]);
+    }
+    for extreme in [&max, &u32max, "0"] {
+        add(&[
+            "wallet",
+            "enroll",
+            "--force",
+            "--issuer",
+            &s("i.json"),
+            "--profile",
+            "hmac",
+            "--out",
+            &s("x.json"),
+            "--account-id",
+            extreme,
+        ]);
+        add(&[
+            "wallet",
+            "enroll",
+            "--force",
+            "--issuer",
+            &s("i.json"),
+            "--profile",
+            "ed25519",
+            "--out",
+            &s("y.json"),
+            "--serial",
+            extreme,
+            "--not-before",
+            extreme,
+        ]);
+        add(&["code", "--wallet", &s("x.json"), "--at", extreme, "--json"]);
+        add(&["code", "--wallet", &s("y.json"), "--at", extreme, "--json"]);
+    }
+    // Hostile acceptance logs.
+    let mut rng = XorShift(7);
+    for (i, len) in [0usize, 1, 43, 44, 45, 88, 44 * 1000, 1 << 20].into_iter().enumerate() {
+        let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+        std::fs::write(dir.p(&format!("log{i}")), &bytes).unwrap();
+        add(&["reconcile", &s(&format!("log{i}")), "--json"]);
+    }
+    let mut record = vec![1u8, 1];
+    record.resize(44, 0xff);
+    std::fs::write(dir.p("maxlog"), record.repeat(3)).unwrap();
+    add(&["reconcile", &s("maxlog"), &s("maxlog")]);
+    for args in &runs {
+        let out =
+            Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).stdin(Stdio::null()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            matches!(out.status.code(), Some(0..=2)) && !stderr.contains("panicked"),
+            "{args:?}: {:?}\n{stderr}",
+            out.status
+        );
+    }
+    assert!(runs.len() > 100, "{}", runs.len());
+}
