@@ -4,8 +4,10 @@
 # runs left in fuzz/corpus/<target>. Fails if any target finds a crash, a
 # timeout or an out-of-memory input; the input is then in fuzz/artifacts/<target>/.
 #
-#   bash fuzz/smoke.sh          # CI smoke run, about 25 s per target
-#   bash fuzz/smoke.sh 3600     # an hour per target
+#   bash fuzz/smoke.sh                        # CI smoke run, about 25 s per target
+#   bash fuzz/smoke.sh 3600                   # an hour per target
+#   FUZZ_RUNS=10000000 bash fuzz/smoke.sh 0   # ten million executions per target, no time limit
+#   bash fuzz/smoke.sh 60 verify numeric      # only these targets
 #
 # Installs cargo-fuzz if missing. libFuzzer's AddressSanitizer build needs
 # `-Zsanitizer`, which stable rustc takes only with RUSTC_BOOTSTRAP=1.
@@ -13,6 +15,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${1:-25}"
+shift || true
+runs_limit="${FUZZ_RUNS:--1}"
 export RUSTC_BOOTSTRAP=1
 export CARGO_TERM_COLOR=never
 
@@ -27,13 +31,18 @@ cargo fetch --locked --quiet
 cargo fuzz build -a
 
 failed=()
-for target in $(cargo fuzz list); do
+targets=("$@")
+if ((${#targets[@]} == 0)); then
+    mapfile -t targets < <(cargo fuzz list)
+fi
+
+for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
     log="$(mktemp)"
     start=$(date +%s)
     # One worker; -timeout: an input that takes 10 s is a hang.
     if cargo fuzz run -a "$target" "corpus/$target" "seeds/$target" -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+        -max_total_time="$seconds" -runs="$runs_limit" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
         status=ok
     else
         status=FAILED
