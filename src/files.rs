@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::credential::Credential;
 use crate::issuer::{Issuer, KeyPeriod};
@@ -77,8 +77,9 @@ impl From<Params> for ParamsFile {
     }
 }
 
-/// An enrolled hmac account at the issuer.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// An enrolled hmac account at the issuer. `Debug` leaves the seed out; it
+/// is wiped from memory on drop (spec: R-KEY-4).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountFile {
     /// The account id.
@@ -111,8 +112,9 @@ pub struct RevocationFile {
     pub serials: Vec<u64>,
 }
 
-/// `issuer.json`: the issuer's secrets and registry (mode 0600).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// `issuer.json`: the issuer's secrets and registry (mode 0600). `Debug`
+/// leaves the seeds out; they are wiped from memory on drop (spec: R-KEY-4).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IssuerFile {
     /// `"paycode-issuer-v1"`.
@@ -135,8 +137,9 @@ pub struct IssuerFile {
     pub revocation: RevocationFile,
 }
 
-/// `wallet.json`: a wallet's secrets and counter (mode 0600).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// `wallet.json`: a wallet's secrets and counter (mode 0600). `Debug` leaves
+/// the seed out; it is wiped from memory on drop (spec: R-KEY-4).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WalletFile {
     /// `"paycode-wallet-v1"`.
@@ -155,6 +158,58 @@ pub struct WalletFile {
     pub credential: Option<String>,
     /// The counter of the next code.
     pub next_counter: u32,
+}
+
+impl core::fmt::Debug for AccountFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AccountFile").field("account_id", &self.account_id).finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for IssuerFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IssuerFile")
+            .field("format", &self.format)
+            .field("params", &self.params)
+            .field("keys", &self.keys)
+            .field("current_key_id", &self.current_key_id)
+            .field("accounts", &self.accounts)
+            .field("next_account_id", &self.next_account_id)
+            .field("next_serial", &self.next_serial)
+            .field("revocation", &self.revocation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl core::fmt::Debug for WalletFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("WalletFile")
+            .field("format", &self.format)
+            .field("profile", &self.profile)
+            .field("params", &self.params)
+            .field("account_id", &self.account_id)
+            .field("credential", &self.credential)
+            .field("next_counter", &self.next_counter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for AccountFile {
+    fn drop(&mut self) {
+        self.seed.zeroize();
+    }
+}
+
+impl Drop for IssuerFile {
+    fn drop(&mut self) {
+        self.issuer_seed.zeroize();
+    }
+}
+
+impl Drop for WalletFile {
+    fn drop(&mut self) {
+        self.seed.zeroize();
+    }
 }
 
 /// `state.json`: a verifier's durable state.
@@ -285,16 +340,20 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>, FileError> {
     if !b.len().is_multiple_of(2) {
         return Err(FileError::Format("odd-length hex".into()));
     }
-    b.chunks(2)
-        .map(|p| {
-            let hi = (p.first().copied().unwrap_or(b'x') as char).to_digit(16);
-            let lo = (p.get(1).copied().unwrap_or(b'x') as char).to_digit(16);
-            match (hi, lo) {
-                (Some(h), Some(l)) => Ok((h * 16 + l) as u8),
-                _ => Err(FileError::Format("bad hex".into())),
+    // Sized once: a growing vector would leave copies of a seed behind.
+    let mut out = Vec::with_capacity(b.len() / 2);
+    for p in b.chunks(2) {
+        let hi = (p.first().copied().unwrap_or(b'x') as char).to_digit(16);
+        let lo = (p.get(1).copied().unwrap_or(b'x') as char).to_digit(16);
+        match (hi, lo) {
+            (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
+            _ => {
+                out.zeroize();
+                return Err(FileError::Format("bad hex".into()));
             }
-        })
-        .collect()
+        }
+    }
+    Ok(out)
 }
 
 /// A seed from 64 hex characters.
@@ -346,9 +405,9 @@ pub fn read_secret_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, 
 ///
 /// [`FileError::Io`] on failure; `path` is then unchanged.
 pub fn write_json<T: Serialize>(path: &Path, value: &T, secret: bool) -> Result<(), FileError> {
-    let text = Zeroizing::new(
-        serde_json::to_string_pretty(value).map_err(|e| FileError::Format(e.to_string()))? + "\n",
-    );
+    let mut text = WipingBuffer(Zeroizing::new(Vec::with_capacity(4096)));
+    serde_json::to_writer_pretty(&mut text, value).map_err(|e| FileError::Format(e.to_string()))?;
+    text.write_all(b"\n")?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
@@ -361,7 +420,7 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T, secret: bool) -> Result<
     }
     let result = (|| {
         let mut f = opts.open(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(&text.0)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
         if let Ok(d) = fs::File::open(dir) {
@@ -375,9 +434,43 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T, secret: bool) -> Result<
     result.map_err(FileError::Io)
 }
 
+/// A buffer for serializing secrets: when it must grow, it moves to a
+/// larger allocation and wipes the one it leaves, so that no partial copy of
+/// a key file stays behind in freed memory (spec: R-KEY-4).
+struct WipingBuffer(Zeroizing<Vec<u8>>);
+
+impl Write for WipingBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let need = self.0.len().saturating_add(buf.len());
+        if need > self.0.capacity() {
+            let mut bigger =
+                Zeroizing::new(Vec::with_capacity(need.max(self.0.capacity().saturating_mul(2))));
+            bigger.extend_from_slice(&self.0);
+            // The old allocation is zeroized as it drops.
+            self.0 = bigger;
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wiping_buffer_keeps_every_byte_across_growth() {
+        let mut b = WipingBuffer(Zeroizing::new(Vec::with_capacity(3)));
+        let data: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+        for chunk in data.chunks(7) {
+            b.write_all(chunk).unwrap();
+        }
+        assert_eq!(b.0.as_slice(), data.as_slice());
+    }
 
     #[test]
     fn hex_round_trip() {

@@ -1,0 +1,33 @@
+//! `LogRecord::decode_log` on any bytes: no panic; what decodes re-encodes
+//! to the same bytes; reconciliation of the records is consistent.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use paycode::log::{LogRecord, RECORD_LEN, reconcile};
+use paycode::{Error, Profile};
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(records) = LogRecord::decode_log(data) else {
+        let e = LogRecord::decode_log(data).unwrap_err();
+        assert!(matches!(e, Error::Malformed | Error::UnsupportedVersion), "{e:?}");
+        return;
+    };
+    assert_eq!(records.len() * RECORD_LEN, data.len());
+    let again: Vec<u8> = records.iter().flat_map(|r| r.encode()).collect();
+    assert_eq!(again, data);
+    let rec = reconcile(records.iter().copied());
+    assert_eq!(rec.records, records.len());
+    for d in &rec.duplicates {
+        assert!(d.records.len() >= 2);
+        assert!(
+            d.records.iter().all(|r| (r.profile, r.subject, r.counter) == (d.profile, d.subject, d.counter))
+        );
+        match d.profile {
+            Profile::Ed25519 => assert!(rec.revoke_serials.contains(&d.subject)),
+            Profile::Hmac => assert!(rec.flagged_accounts.contains(&d.subject)),
+        }
+    }
+    let in_dups: usize = rec.duplicates.iter().map(|d| d.records.len()).sum();
+    assert!(in_dups <= records.len());
+});

@@ -1,0 +1,30 @@
+//! `TrustList::decode` on any bytes: no panic; what decodes is canonical
+//! (re-encodes to the same bytes) and meets R-TRUST-1.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use paycode::Error;
+use paycode::trust::{ENTRY_LEN, TrustList};
+
+fuzz_target!(|data: &[u8]| {
+    match TrustList::decode(data) {
+        Ok(list) => {
+            assert_eq!(list.encode(), data);
+            let entries = list.entries();
+            assert!(!entries.is_empty());
+            assert_eq!(data.len(), 3 + entries.len() * ENTRY_LEN);
+            assert!(entries.windows(2).all(|w| w[0].key_id < w[1].key_id));
+            for e in entries {
+                assert!(e.not_before <= e.not_after);
+                assert_eq!(list.get(e.key_id), Some(e));
+                assert!(paycode::eddsa::point_is_valid(&e.key.to_bytes()));
+            }
+            assert_eq!(TrustList::new(entries.to_vec()).as_ref(), Ok(&list));
+        }
+        Err(e) => {
+            assert!(matches!(e, Error::Malformed | Error::UnsupportedVersion), "{e:?}");
+            assert_eq!(e == Error::UnsupportedVersion, data.first().is_some_and(|&v| v != 1));
+        }
+    }
+});

@@ -1,0 +1,75 @@
+//! The whole verify path with arbitrary verifier state: a verifier with the
+//! fixture's hmac account and trust list is restored from a state decoded
+//! from the input (see `VerifyCase`), then verifies arbitrary text at an
+//! arbitrary time and amount.
+//!
+//! Checks: no panic; verify never accepts what fails to decode, and then
+//! reports the decoder's error; a rejection leaves the replay state as it
+//! was (spec: R-VERIFY-3); an acceptance matches the code and the same input
+//! is then rejected as `replayed` (spec: R-REPLAY-1); state survives a
+//! snapshot round trip.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use paycode::verifier::Verifier;
+use paycode::{Code, Error, Profile};
+use paycode_fuzz::fixture::{self, VerifyCase};
+
+fuzz_target!(|data: &[u8]| {
+    let case = VerifyCase::from_bytes(data);
+    let v = case.verifier();
+    let now = case.now;
+    v.evict(now).expect("T0 = 0");
+    let before = v.state();
+    let parsed = Code::parse(&case.text);
+    let verdict = v.verify_text(&case.text, now, case.amount);
+    match (&parsed, &verdict) {
+        (Err(_), Ok(_)) => panic!("accepted an input that does not decode"),
+        (Err(pe), Err(ve)) => assert_eq!(pe, ve),
+        (Ok(code), _) => assert_eq!(code.to_text(), case.text),
+    }
+    match (&parsed, &verdict) {
+        (Ok(code), Ok(acc)) => {
+            let r = acc.record;
+            assert_eq!(r.profile, code.profile());
+            assert_eq!(r.accepted_at, now);
+            assert_eq!(r.terminal_id, fixture::TERMINAL);
+            assert_eq!(paycode::log::LogRecord::decode(&r.encode()), Ok(r));
+            match code {
+                Code::Hmac(c) => {
+                    assert_eq!(
+                        (r.subject, r.counter, r.step, r.amount),
+                        (c.account_id(), c.counter(), c.step(), 0)
+                    );
+                }
+                Code::Numeric(c) => {
+                    assert_eq!((r.subject, r.counter, r.amount), (c.account_id(), c.counter(), 0));
+                    assert_eq!(r.step % 16, u64::from(c.step_low()));
+                }
+                Code::Ed25519(c) => {
+                    let f = c.credential().fields();
+                    assert_eq!((r.subject, r.counter, r.step), (f.serial, c.counter(), c.step()));
+                    assert_eq!((r.key_id, r.amount), (f.key_id, case.amount));
+                    assert!(case.amount <= u64::from(f.per_payment_limit));
+                    assert!(!case.revoke || f.serial != fixture::SERIAL);
+                }
+            }
+            // Only the fixture's identities can be accepted.
+            match r.profile {
+                Profile::Hmac => assert_eq!(r.subject, fixture::ACCOUNT),
+                Profile::Ed25519 => assert_eq!(r.subject, fixture::SERIAL),
+            }
+            let window = v.replay_state(r.profile).window(r.subject).expect("window after acceptance");
+            assert!(window.high >= r.counter && window.top >= r.step);
+            // The same input again is a replay (spec: R-REPLAY-1).
+            assert_eq!(v.verify_text(&case.text, now, case.amount), Err(Error::Replayed));
+            assert_eq!(v.verify(code, now, case.amount), Err(Error::Replayed));
+        }
+        (_, Err(_)) => assert_eq!(v.state(), before, "a rejection changed the replay state"),
+        (Err(_), Ok(_)) => unreachable!(),
+    }
+    let state = v.state();
+    let restored = Verifier::restore(fixture::params(), fixture::TERMINAL, &state);
+    assert_eq!(restored.state(), state);
+});

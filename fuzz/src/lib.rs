@@ -1,0 +1,3 @@
+//! Shared set-up of the paycode fuzz targets (see `fuzz/README.md`).
+
+pub mod fixture;

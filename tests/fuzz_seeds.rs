@@ -1,0 +1,164 @@
+//! The seed corpora of the fuzz targets, `fuzz/seeds/<target>/`, are
+//! generated from the fixture's valid codes and lists. This test fails if
+//! the committed seeds differ from what the fixture generates now;
+//! `PAYCODE_WRITE_FUZZ_SEEDS=1 cargo test --test fuzz_seeds` rewrites them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+#[path = "../fuzz/src/fixture.rs"]
+#[allow(dead_code)]
+mod fixture;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fixture::{NOW, VerifyCase};
+use paycode::log::LogRecord;
+use paycode::{Code, Error, base45};
+
+/// Every fuzz target, and the seeds for it: file name -> bytes.
+fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
+    let valid = fixture::valid_codes();
+    let mut all: BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+    let mut add = |target: &'static str, name: &str, bytes: &[u8]| {
+        let old = all.entry(target).or_default().insert(name.to_owned(), bytes.to_vec());
+        assert!(old.is_none(), "two seeds named {target}/{name}");
+    };
+    let step = fixture::params().step_secs() as i64;
+    let verifier = fixture::verifier();
+    let mut log = Vec::new();
+    for v in &valid {
+        add("qr_text", v.label, v.text.as_bytes());
+        let code = Code::parse(&v.text).unwrap();
+        match &code {
+            Code::Hmac(c) => {
+                add("payload", v.label, &c.encode());
+                add("base45", v.label, &v.text.as_bytes()[4..]);
+                add(
+                    "verify",
+                    &format!("{}-payload", v.label),
+                    &VerifyCase::seed(8, 0, 0, false, &c.encode()),
+                );
+            }
+            Code::Ed25519(c) => {
+                add("payload", v.label, c.encode());
+                add("base45", v.label, &v.text.as_bytes()[4..]);
+                add("credential", v.label, c.credential().as_bytes());
+                add(
+                    "verify",
+                    &format!("{}-payload", v.label),
+                    &VerifyCase::seed(8, 0, 250, false, c.encode()),
+                );
+            }
+            Code::Numeric(_) => add("numeric", v.label, v.text.as_bytes()),
+        }
+        let text = v.text.as_bytes();
+        add("verify", v.label, &VerifyCase::seed(0, 0, 250, false, text));
+        add("verify", &format!("{}-replayed", v.label), &VerifyCase::seed(0, 0, 250, true, text));
+        add("verify", &format!("{}-too-old", v.label), &VerifyCase::seed(0, 3 * step, 250, false, text));
+        add("verify", &format!("{}-too-new", v.label), &VerifyCase::seed(0, -2 * step, 250, false, text));
+        add("verify", &format!("{}-lost", v.label), &VerifyCase::seed(1, 0, 250, false, text));
+        add("verify", &format!("{}-revoked", v.label), &VerifyCase::seed(2, 0, 250, false, text));
+        add("verify", &format!("{}-throttled", v.label), &VerifyCase::seed(0x80, 0, 250, false, text));
+        add("verify", &format!("{}-over-limit", v.label), &VerifyCase::seed(0, 0, 6_000, false, text));
+        let acc = verifier.verify_text(&v.text, NOW, 250).unwrap();
+        log.extend_from_slice(&acc.record.encode());
+    }
+    // A log with a double acceptance: the first record again from another terminal.
+    let mut again = LogRecord::decode(&log[..paycode::log::RECORD_LEN]).unwrap();
+    again.terminal_id += 1;
+    log.extend_from_slice(&again.encode());
+    add("log", "three-accepted-one-twice", &log);
+    add("trust_list", "fixture", &fixture::trust_list().encode());
+    add("revocation_list", "lists-fixture", &fixture::revocation_list(true).encode());
+    add("revocation_list", "lists-others", &fixture::revocation_list(false).encode());
+    // Edges of the encodings.
+    add("qr_text", "prefix-only", b"PC1:");
+    add("base45", "rfc9285-hello", b"%69 VD92EX0");
+    add("base45", "max-group", b"FGW");
+    add("numeric", "largest", b"604462909807314587353087");
+    add("numeric", "zero", b"000000000000000000000000");
+    all
+}
+
+#[test]
+fn fuzz_seed_corpora_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("seeds");
+    let seeds = seeds();
+    let write = std::env::var_os("PAYCODE_WRITE_FUZZ_SEEDS").is_some();
+    if write {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    for (target, files) in &seeds {
+        let dir = root.join(target);
+        if write {
+            std::fs::create_dir_all(&dir).unwrap();
+        }
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            if write {
+                std::fs::write(&path, bytes).unwrap();
+            }
+            let on_disk = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert!(&on_disk == bytes, "{} is stale: rerun with PAYCODE_WRITE_FUZZ_SEEDS=1", path.display());
+        }
+        let names: Vec<String> = listing(&dir);
+        let expected: Vec<String> = files.keys().cloned().collect();
+        assert_eq!(names, expected, "unexpected files in {}", dir.display());
+    }
+    let targets = listing(&root);
+    let expected: Vec<String> = seeds.keys().map(|t| (*t).to_owned()).collect();
+    assert_eq!(targets, expected, "seed folders do not match the targets");
+}
+
+/// Every fuzz target in fuzz/Cargo.toml has a seed folder, and no more.
+#[test]
+fn every_fuzz_target_has_seeds() {
+    let manifest =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/Cargo.toml")).unwrap();
+    let mut targets: Vec<&str> = manifest
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = \""))
+        .filter_map(|l| l.strip_suffix('"'))
+        .filter(|n| *n != "paycode-fuzz")
+        .collect();
+    targets.sort_unstable();
+    let seeds = seeds();
+    let with_seeds: Vec<&str> = seeds.keys().copied().collect();
+    assert_eq!(targets, with_seeds);
+}
+
+/// The seeds are what they claim: the valid ones verify at the fixture's
+/// time, and the verify seeds decode to the intended cases.
+#[test]
+fn seeds_exercise_what_they_name() {
+    let seeds = seeds();
+    for (name, bytes) in &seeds["verify"] {
+        let case = VerifyCase::from_bytes(bytes);
+        let verdict = case.verifier().verify_text(&case.text, case.now, case.amount);
+        let expect = match name.rsplit_once('-').map_or("", |(_, tail)| tail) {
+            "replayed" => Err(Error::Replayed),
+            "old" => Err(Error::TooOld),
+            "new" => Err(Error::TooNew),
+            "lost" => Err(Error::StateUnavailable),
+            "revoked" if name.starts_with("ed25519") => Err(Error::Revoked),
+            "throttled" if name.starts_with("hmac") => Err(Error::Throttled),
+            "limit" if name.starts_with("ed25519") => Err(Error::OverLimit),
+            _ => Ok(()),
+        };
+        assert_eq!(verdict.map(|_| ()), expect, "verify seed {name}");
+    }
+    for bytes in seeds["base45"].values() {
+        let text = std::str::from_utf8(bytes).unwrap();
+        assert_eq!(base45::encode(&base45::decode(text).unwrap()), text);
+    }
+}
+
+fn listing(dir: &PathBuf) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort_unstable();
+    names
+}
