@@ -238,7 +238,7 @@ impl VerifyCase {
             failures: flags >> 4,
             now,
             amount,
-            state: VerifierState { hmac, ed25519: ed },
+            state: VerifierState { hmac, ed25519: ed, revocation_list: None },
             text,
         }
     }
