@@ -49,43 +49,89 @@ fn ed25519(c: &mut Criterion) {
         v
     };
 
-    // The floor and our signature check alone, on one code's signed input.
-    let sample = wallets[0].code_for(step, 1);
-    let message = sample.signing_input();
-    let signature = sample.signature();
-    let device = sample.credential().fields().device_key;
-    let dalek_key = ed25519_dalek::VerifyingKey::from_bytes(&device).unwrap();
-    let dalek_sig = ed25519_dalek::Signature::from_bytes(&signature);
-    assert!(dalek_key.verify_strict(&message, &dalek_sig).is_ok());
+    // The pool: counter 1..=64 of every wallet, round robin (counter 0 of
+    // each warms the verifier's credential cache).
+    let pool: Vec<Code> = (1..=PER_WALLET)
+        .flat_map(|n| wallets.iter().map(move |w| Code::Ed25519(Box::new(w.code_for(step, n)))))
+        .collect();
+    // Each pool code's signature check: wallet, signed input, signature. The
+    // floor and the primitives below run over these in the pool's order, so
+    // they see the same inputs (and branch patterns) as the verifier.
+    let checks: Vec<(usize, [u8; 164], [u8; 64])> = pool
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            Code::Ed25519(e) => (i % WALLETS as usize, e.signing_input().try_into().unwrap(), e.signature()),
+            _ => unreachable!(),
+        })
+        .collect();
+    let devices: Vec<[u8; 32]> = wallets.iter().map(|w| w.credential().fields().device_key).collect();
+
+    let dalek_keys: Vec<ed25519_dalek::VerifyingKey> =
+        devices.iter().map(|d| ed25519_dalek::VerifyingKey::from_bytes(d).unwrap()).collect();
+    let dalek_checks: Vec<(usize, [u8; 164], ed25519_dalek::Signature)> =
+        checks.iter().map(|(w, m, s)| (*w, *m, ed25519_dalek::Signature::from_bytes(s))).collect();
+    assert!(dalek_checks.iter().all(|(w, m, s)| dalek_keys[*w].verify_strict(m, s).is_ok()));
     g.bench_function("dalek_verify_strict", |b| {
-        b.iter(|| dalek_key.verify_strict(black_box(&message), black_box(&dalek_sig)))
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                &dalek_checks,
+                || (),
+                |(), (w, m, s)| {
+                    black_box(dalek_keys[*w].verify_strict(m, s)).unwrap();
+                },
+            )
+        })
     });
-    let our_key = PublicKey::from_bytes(&device).unwrap();
+    let keys: Vec<PublicKey> = devices.iter().map(|d| PublicKey::from_bytes(d).unwrap()).collect();
     g.bench_function("eddsa_verify", |b| {
-        b.iter(|| our_key.verify(black_box(&message), black_box(&signature)))
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                &checks,
+                || (),
+                |(), (w, m, s)| {
+                    assert!(keys[*w].verify(m, s));
+                },
+            )
+        })
     });
     // The two parts of a check that every signature needs on its own, batched
     // or not: decoding R (canonical, on the curve, not small order) and the
     // challenge k = SHA-512(R || A || M) mod L.
-    let r: [u8; 32] = signature[..32].try_into().unwrap();
-    assert!(paycode::eddsa::point_is_valid(&r));
-    g.bench_function("r_decode", |b| b.iter(|| paycode::eddsa::point_is_valid(black_box(&r))));
+    g.bench_function("r_decode", |b| {
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                &checks,
+                || (),
+                |(), (_, _, s)| {
+                    assert!(paycode::eddsa::point_is_valid(&s[..32].try_into().unwrap()));
+                },
+            )
+        })
+    });
     g.bench_function("challenge", |b| {
-        b.iter(|| {
-            let mut h = Sha512::new();
-            h.update(black_box(&r));
-            h.update(device);
-            h.update(black_box(&message));
-            let mut wide = [0u8; 64];
-            wide.copy_from_slice(&h.finalize());
-            Scalar::from_bytes_mod_order_wide(&wide)
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                &checks,
+                || (),
+                |(), (w, m, s)| {
+                    let mut h = Sha512::new();
+                    h.update(&s[..32]);
+                    h.update(devices[*w]);
+                    h.update(m);
+                    let mut wide = [0u8; 64];
+                    wide.copy_from_slice(&h.finalize());
+                    black_box(Scalar::from_bytes_mod_order_wide(&wide));
+                },
+            )
         })
     });
 
-    // Full verification, credential cached: fresh codes from 64 wallets.
-    let pool: Vec<Code> = (1..=PER_WALLET)
-        .flat_map(|n| wallets.iter().map(move |w| Code::Ed25519(Box::new(w.code_for(step, n)))))
-        .collect();
+    // Full verification, credential cached: the pool's fresh codes.
     g.bench_function("verify_cached", |b| {
         b.iter_custom(|iters| {
             over_pool(iters, &pool, warm, |v, code| {
@@ -122,23 +168,24 @@ fn ed25519(c: &mut Criterion) {
         })
     });
 
-    // The batch equation alone, on 64 signatures by 64 keys.
-    let codes: Vec<&Code> = pool.iter().take(BATCH).collect();
-    let parts: Vec<(PublicKey, Vec<u8>, [u8; 64])> = codes
-        .iter()
-        .map(|c| match c {
-            Code::Ed25519(e) => (
-                PublicKey::from_bytes(&e.credential().fields().device_key).unwrap(),
-                e.signing_input(),
-                e.signature(),
-            ),
-            _ => unreachable!(),
-        })
+    // The batch equation alone, on the same batches of signatures.
+    let signed: Vec<Vec<Signed<'_>>> = checks
+        .chunks(BATCH)
+        .map(|ch| ch.iter().map(|(w, m, s)| Signed { key: &keys[*w], message: m, signature: s }).collect())
         .collect();
-    let items: Vec<Signed<'_>> =
-        parts.iter().map(|(k, m, s)| Signed { key: k, message: m, signature: s }).collect();
-    assert!(verify_batch(&items));
-    g.bench_function("eddsa_verify_batch64", |b| b.iter(|| verify_batch(black_box(&items))));
+    assert!(signed.iter().all(|b| verify_batch(b)));
+    g.bench_function("eddsa_verify_batch64", |b| {
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                &signed,
+                || (),
+                |(), batch| {
+                    assert!(verify_batch(batch));
+                },
+            )
+        })
+    });
     g.finish();
 }
 

@@ -68,8 +68,10 @@ ROWS = [
     ("wallet", "qr_render_svg_hmac", "SVG of that symbol", None),
     ("wallet", "qr_encode_ed25519", "QR symbol of an ed25519 code (310 chars, version 10-M)", None),
     ("wallet", "qr_render_svg_ed25519", "SVG of that symbol", None),
-    ("throughput", "hmac_text_1_thread", "verify from QR text, 1 thread, per code", "hmac/raw_hmac"),
-    ("throughput", "hmac_text_2_threads", "the same, 2 threads sharing one verifier, per code", "hmac/raw_hmac"),
+    ("throughput", "hmac_text_1_thread", "verify from QR text, 1 thread, per code", "throughput/raw_hmac_1_thread"),
+    ("throughput", "raw_hmac_1_thread", "raw HMAC over the same codes' inputs, 1 thread, per code", None),
+    ("throughput", "hmac_text_2_threads", "verify from QR text, 2 threads sharing one verifier, per code", "throughput/raw_hmac_2_threads"),
+    ("throughput", "raw_hmac_2_threads", "raw HMAC, 2 threads sharing nothing, per code: the machine's own scaling", None),
 ]
 
 
@@ -230,7 +232,10 @@ def render(r):
     mem = rec.get("replay_memory", {}).get("window_bytes_per_credential")
     target("replay state bytes per active credential at 10^6", mem, "<=", 48, "")
     t1, t2 = med("throughput/hmac_text_1_thread"), med("throughput/hmac_text_2_threads")
-    target("throughput: 2 threads / 1 thread", t1 / t2 if t1 and t2 else None, ">=", 1.8, "codes per second, one shared verifier")
+    r1, r2 = med("throughput/raw_hmac_1_thread"), med("throughput/raw_hmac_2_threads")
+    machine_scaling = f"raw HMAC sharing nothing scales {r1 / r2:.2f}× on this machine in the same run" if r1 and r2 else ""
+    target("throughput: 2 threads / 1 thread", t1 / t2 if t1 and t2 else None, ">=", 1.8,
+           "codes per second, one shared verifier; " + machine_scaling)
 
     out = []
     w = out.append

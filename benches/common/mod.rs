@@ -27,6 +27,7 @@ pub fn config() -> Criterion {
         .measurement_time(Duration::from_secs(3))
         .sample_size(60)
         .nresamples(20_000)
+        .without_plots()
 }
 
 /// The step of [`NOW`].
