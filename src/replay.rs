@@ -228,8 +228,9 @@ impl ReplayState {
         now: u64,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let mut shard = self.shard(id)?;
-        self.admit_locked(&mut shard, id, step, counter, now, spend)
+        let hash = self.hashing.hash(id);
+        let mut shard = self.shard_of(hash)?;
+        self.admit_locked(&mut shard, id, hash, step, counter, now, spend)
     }
 
     /// Steps H2, H3 and C1-C5 of an hmac code, under one lock: the throttle
@@ -253,9 +254,10 @@ impl ReplayState {
         now: u64,
         authentic: impl FnOnce() -> bool,
     ) -> Result<(), Error> {
-        let mut shard = self.shard(account)?;
+        let hash = self.hashing.hash(account);
+        let mut shard = self.shard_of(hash)?;
         // spec: R-HMAC-6 (H2)
-        let failures = shard.throttle.get(&account).copied();
+        let failures = if shard.throttle.is_empty() { None } else { shard.throttle.get(&account).copied() };
         if failures.is_some_and(|(s, n)| s == now && n >= MAX_FAILURES_PER_STEP) {
             return Err(Error::Throttled);
         }
@@ -272,13 +274,15 @@ impl ReplayState {
         if failures.is_some_and(|(s, _)| s != now) {
             shard.throttle.remove(&account);
         }
-        self.admit_locked(&mut shard, account, step, counter, now, None)
+        self.admit_locked(&mut shard, account, hash, step, counter, now, None)
     }
 
+    #[allow(clippy::too_many_arguments)] // the admission's inputs, each used once
     fn admit_locked(
         &self,
         shard: &mut Shard,
         id: u64,
+        hash: u64,
         step: u64,
         counter: u32,
         now: u64,
@@ -287,7 +291,9 @@ impl ReplayState {
         // T_hw is read under the lock, after any eviction that used it, so an
         // evicted window's codes are already too old here (spec: R-REPLAY-4).
         let (low, high) = self.params.window(now, self.high_water());
-        self.sweep(shard, low);
+        if low > shard.swept_low {
+            self.sweep(shard, low);
+        }
         if step < low {
             return Err(Error::TooOld);
         }
@@ -297,7 +303,7 @@ impl ReplayState {
         if step < self.quarantine {
             return Err(Error::StateUnavailable);
         }
-        let found = shard.windows.find(id);
+        let found = shard.windows.find_hashed(id, hash);
         if let Probe::Found(_, w) = found {
             w.check(counter)?;
         }
@@ -411,9 +417,13 @@ impl ReplayState {
     }
 
     fn shard(&self, id: u64) -> Result<MutexGuard<'_, Shard>, Error> {
-        // The top bits of the identity's hash pick the shard; the table inside
-        // uses the bits below them.
-        let i = (self.hashing.hash(id) >> 60) as usize % SHARDS;
+        self.shard_of(self.hashing.hash(id))
+    }
+
+    /// The shard of the identity whose hash is `hash`: its top bits pick the
+    /// shard; the table inside uses the bits below them.
+    fn shard_of(&self, hash: u64) -> Result<MutexGuard<'_, Shard>, Error> {
+        let i = (hash >> 60) as usize % SHARDS;
         self.shards.get(i).ok_or(Error::StateUnavailable)?.0.lock().map_err(|_| Error::StateUnavailable)
     }
 
@@ -565,18 +575,18 @@ impl WindowTable {
         (n.saturating_mul(25) / 16).saturating_add(1).max(MIN_SLOTS)
     }
 
-    /// The first slot to probe for `id`: the hash bits below the shard
-    /// selector, scaled to the table size.
-    fn home(&self, id: u64) -> usize {
-        let h = self.hashing.hash(id) << 4;
-        ((u128::from(h) * self.slots.len() as u128) >> 64) as usize
+    fn find(&self, id: u64) -> Probe {
+        self.find_hashed(id, self.hashing.hash(id))
     }
 
-    fn find(&self, id: u64) -> Probe {
+    /// [`WindowTable::find`] of `id` whose hash is `hash`.
+    fn find_hashed(&self, id: u64, hash: u64) -> Probe {
         if self.slots.is_empty() {
             return Probe::Vacant(0);
         }
-        let mut i = self.home(id);
+        // The first slot to probe: the hash bits below the shard selector,
+        // scaled to the table size.
+        let mut i = ((u128::from(hash << 4) * self.slots.len() as u128) >> 64) as usize;
         // The table is never full, so the probe ends at a free slot.
         loop {
             let Some(&slot) = self.slots.get(i) else {
