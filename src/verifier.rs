@@ -225,6 +225,11 @@ impl Verifier {
     /// The spec's error code of the first check that fails, in the spec's order.
     pub fn verify(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Error> {
         let step = self.start(now)?;
+        self.verify_at(code, now, step, amount)
+    }
+
+    /// [`Verifier::verify`] after step V0, at step `step = T(now)`.
+    fn verify_at(&self, code: &Code, now: u64, step: u64, amount: u64) -> Result<Acceptance, Error> {
         let record = match code {
             Code::Hmac(c) => self.verify_hmac(c, step)?,
             Code::Numeric(c) => self.verify_numeric(c, step)?,
@@ -300,11 +305,13 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// As those two; `time-before-epoch` comes first.
+    /// As those two; `time-before-epoch` comes first, and `T_hw` rises
+    /// (spec: R-TIME-5) even if the text does not decode.
     pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        self.params.step_at(now)?;
+        // T_hw rises before anything is decoded, so malformed input raises it too.
+        let step = self.start(now)?;
         let code = Code::parse(text)?;
-        self.verify(&code, now, amount)
+        self.verify_at(&code, now, step, amount)
     }
 
     /// Drops the state that can no longer matter at unix time `now` (spec: R-REPLAY-4).
@@ -627,6 +634,21 @@ mod tests {
             assert_eq!(batched.verify_batch(&items, NOW), expect, "round {round}");
             assert_eq!(batched.state(), sequential.state(), "round {round}");
         }
+    }
+
+    #[test]
+    fn text_that_does_not_decode_still_raises_the_high_water_step() {
+        let s = Setup::new();
+        let v = s.verifier();
+        let code = Code::Hmac(s.hmac.code_for(NOW / 60, 1));
+        let later = NOW + 10 * 60;
+        assert_eq!(v.verify_text("PC1:*", later, 0), Err(Error::Malformed));
+        assert_eq!(v.replay_state(Profile::Hmac).high_water(), later / 60);
+        // So the code of 10 steps before is too old now, even at its own time.
+        assert_eq!(v.verify(&code, NOW, 0), Err(Error::TooOld));
+        let fresh = Verifier::new(Params::default(), 1);
+        assert_eq!(fresh.verify_text("PC1:*", NOW - 1, 0), Err(Error::Malformed));
+        assert_eq!(fresh.replay_state(Profile::Ed25519).high_water(), (NOW - 1) / 60);
     }
 
     #[test]
