@@ -43,7 +43,7 @@ const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
 pub struct Verifier {
     params: Params,
     terminal_id: u32,
-    accounts: Option<HashMap<u64, HmacKeys, IdHashing>>,
+    accounts: Option<Accounts>,
     trust: Option<TrustList>,
     revocation: RwLock<Option<RevocationList>>,
     credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
@@ -172,12 +172,12 @@ impl Verifier {
 
     /// Enables the hmac profile with no accounts yet.
     pub fn enable_hmac(&mut self) {
-        self.accounts.get_or_insert_with(new_accounts);
+        self.accounts.get_or_insert_with(Accounts::new);
     }
 
     /// Enrolls an hmac account (and enables the hmac profile).
     pub fn add_account(&mut self, account_id: u64, seed: &Seed) {
-        self.accounts.get_or_insert_with(new_accounts).insert(account_id, HmacKeys::derive(account_id, seed));
+        self.accounts.get_or_insert_with(Accounts::new).insert(HmacKeys::derive(account_id, seed));
     }
 
     /// Whether `account_id` is an enrolled hmac account.
@@ -363,7 +363,7 @@ impl Verifier {
     fn keys(&self, account_id: u64) -> Result<&HmacKeys, Error> {
         let accounts = self.accounts.as_ref().ok_or(Error::UnsupportedProfile)?;
         // spec: R-VERIFY-1 (H1)
-        accounts.get(&account_id).ok_or(Error::UnknownAccount)
+        accounts.get(account_id).ok_or(Error::UnknownAccount)
     }
 
     fn verify_hmac(&self, c: &HmacCode, step: u64) -> Result<LogRecord, Error> {
@@ -466,8 +466,35 @@ impl Verifier {
     }
 }
 
-fn new_accounts() -> HashMap<u64, HmacKeys, IdHashing> {
-    HashMap::with_hasher(IdHashing::random())
+/// The enrolled hmac accounts: a small index from account id to position,
+/// and the keys in a vector. A lookup touches the index's 16-byte entry and
+/// the one key state it uses, not a 300-byte map entry, which keeps a large
+/// account set's hot data a fraction of the size.
+#[derive(Debug)]
+struct Accounts {
+    index: HashMap<u64, usize, IdHashing>,
+    keys: Vec<HmacKeys>,
+}
+
+impl Accounts {
+    fn new() -> Accounts {
+        Accounts { index: HashMap::with_hasher(IdHashing::random()), keys: Vec::new() }
+    }
+
+    fn insert(&mut self, keys: HmacKeys) {
+        let id = keys.account_id();
+        match self.index.get(&id).and_then(|&i| self.keys.get_mut(i)) {
+            Some(slot) => *slot = keys,
+            None => {
+                self.index.insert(id, self.keys.len());
+                self.keys.push(keys);
+            }
+        }
+    }
+
+    fn get(&self, account_id: u64) -> Option<&HmacKeys> {
+        self.index.get(&account_id).and_then(|&i| self.keys.get(i))
+    }
 }
 
 /// The QR tag's MAC input, `DS || payload[0..22]`, in one piece: one
@@ -661,6 +688,23 @@ mod tests {
         let fresh = Verifier::new(Params::default(), 1);
         assert_eq!(fresh.verify_text("PC1:*", NOW - 1, 0), Err(Error::Malformed));
         assert_eq!(fresh.replay_state(Profile::Ed25519).high_water(), (NOW - 1) / 60);
+    }
+
+    #[test]
+    fn enrolling_an_account_again_replaces_its_keys() {
+        let (old, new) = (Seed::from_bytes(&[1; 32]), Seed::from_bytes(&[2; 32]));
+        let mut v = Verifier::new(Params::default(), 1);
+        v.add_account(7, &old);
+        v.add_account(8, &old);
+        v.add_account(7, &new);
+        let step = NOW / 60;
+        let code =
+            |seed: &Seed, id| Code::Hmac(HmacWallet::new(Params::default(), id, seed, 0).code_for(step, 1));
+        assert_eq!(v.verify(&code(&old, 7), NOW, 0), Err(Error::InvalidCode));
+        assert!(v.verify(&code(&new, 7), NOW, 0).is_ok());
+        assert!(v.verify(&code(&old, 8), NOW, 0).is_ok());
+        assert!(v.has_account(8) && !v.has_account(9));
+        assert_eq!(v.verify(&code(&old, 9), NOW, 0), Err(Error::UnknownAccount));
     }
 
     #[test]
