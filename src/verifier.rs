@@ -371,7 +371,7 @@ impl Verifier {
         // spec: R-HMAC-6 (H2), then H3 and C1-C5 under one lock
         self.hmac.admit_authenticated(c.account_id, c.step, c.counter, step, || {
             // spec: R-HMAC-1, R-HMAC-5 (H3)
-            let mac = keys.mac_qr(&[&qr_mac_input(c)]);
+            let mac = keys.mac_qr_array(&qr_mac_input(c));
             tags_equal(&mac, &c.tag)
         })?;
         Ok(record(Profile::Hmac, 0, c.account_id, c.counter, c.step, 0))
