@@ -196,9 +196,15 @@ def render(r):
         return b[bid]["median_ns"] if bid in b else None
 
     rows = []  # (group, id, meaning, median, floor id, ratio)
-    for group, fn, meaning, floor in ROWS:
-        groups = eds if group == ED else [group]
-        for g in groups:
+    order = []  # groups in ROWS order, the ed25519 one once per backend
+    for group, _, _, _ in ROWS:
+        for g in eds if group == ED else [group]:
+            if g not in order:
+                order.append(g)
+    for g in order:
+        for group, fn, meaning, floor in ROWS:
+            if group != g and not (group == ED and g in eds):
+                continue
             bid = f"{g}/{fn}"
             fl = floor.replace(ED, g) if floor else None
             m = med(bid)
@@ -379,10 +385,12 @@ def render_svg(rows, limits):
         x0, x1 = x(lo), x(rt)
         s.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{bid}</text>')
         s.append(f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 1):.1f}" height="{row_h - 6}" fill="#4a7ab5"/>')
-        s.append(f'<text x="{x1 + 4:.1f}" y="{y + 12}">{rt:.2f}</text>')
+        label_x = x1 + 4
         if bid in limits:
             lx = x(limits[bid])
             s.append(f'<line x1="{lx:.1f}" y1="{y + 1}" x2="{lx:.1f}" y2="{y + row_h - 1}" stroke="#c0392b" stroke-width="2"/>')
+            label_x = max(label_x, lx + 4)
+        s.append(f'<text x="{label_x:.1f}" y="{y + 12}">{rt:.2f}</text>')
     s.append(f'<text x="{left}" y="{height - 2}" fill="#c0392b">red mark: the target limit of that ratio</text>')
     s.append("</svg>")
     return "\n".join(s) + "\n"
