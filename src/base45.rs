@@ -65,42 +65,70 @@ pub fn encode(bytes: &[u8]) -> String {
 /// assert!(paycode::base45::decode("GGW").is_err()); // 65536: non-canonical
 /// ```
 pub fn decode(text: &str) -> Result<Vec<u8>, Base45Error> {
-    let text = text.as_bytes();
-    if text.len() % 3 == 1 {
-        return Err(Base45Error::Length);
+    let mut out = vec![0; decoded_len(text.len())?];
+    decode_into(text, &mut out)?;
+    Ok(out)
+}
+
+/// The number of bytes a Base45 string of `len` characters decodes to.
+///
+/// # Errors
+///
+/// [`Base45Error::Length`] if `len` is 1 mod 3.
+pub const fn decoded_len(len: usize) -> Result<usize, Base45Error> {
+    match len % 3 {
+        1 => Err(Base45Error::Length),
+        r => Ok(len / 3 * 2 + r / 2),
     }
-    let mut out = Vec::with_capacity(text.len() / 3 * 2 + 1);
-    for group in text.chunks(3) {
-        let mut n: u32 = 0;
-        for &c in group.iter().rev() {
-            n = n * 45 + value(c).ok_or(Base45Error::Character)?;
-        }
-        if group.len() == 3 {
-            let pair = u16::try_from(n).map_err(|_| Base45Error::Overflow)?;
-            out.extend_from_slice(&pair.to_be_bytes());
-        } else {
-            out.push(u8::try_from(n).map_err(|_| Base45Error::Overflow)?);
-        }
+}
+
+/// As [`decode`], into the start of `out` (no allocation); returns the
+/// decoded bytes.
+///
+/// # Errors
+///
+/// As [`decode`]; [`Base45Error::Length`] also if `out` is shorter than
+/// [`decoded_len`].
+pub fn decode_into<'a>(text: &str, out: &'a mut [u8]) -> Result<&'a mut [u8], Base45Error> {
+    let len = decoded_len(text.len())?;
+    let out = out.get_mut(..len).ok_or(Base45Error::Length)?;
+    let groups = text.as_bytes().chunks_exact(3);
+    let tail = groups.remainder();
+    let (pairs, last) = out.split_at_mut(len - tail.len() / 2);
+    for (group, pair) in groups.zip(pairs.chunks_exact_mut(2)) {
+        let [a, b, c] = *group else { return Err(Base45Error::Length) };
+        let n = value(a)? + value(b)? * 45 + value(c)? * 2025;
+        let bytes = u16::try_from(n).map_err(|_| Base45Error::Overflow)?.to_be_bytes();
+        pair.copy_from_slice(&bytes);
+    }
+    if let ([a, b], [byte]) = (tail, last) {
+        *byte = u8::try_from(value(*a)? + value(*b)? * 45).map_err(|_| Base45Error::Overflow)?;
     }
     Ok(out)
 }
 
-fn value(c: u8) -> Option<u32> {
-    let v = match c {
-        b'0'..=b'9' => c - b'0',
-        b'A'..=b'Z' => c - b'A' + 10,
-        b' ' => 36,
-        b'$' => 37,
-        b'%' => 38,
-        b'*' => 39,
-        b'+' => 40,
-        b'-' => 41,
-        b'.' => 42,
-        b'/' => 43,
-        b':' => 44,
-        _ => return None,
-    };
-    Some(u32::from(v))
+fn value(c: u8) -> Result<u32, Base45Error> {
+    // A u8 always indexes the 256-entry table.
+    match VALUES.get(usize::from(c)) {
+        Some(&v) if v < 45 => Ok(u32::from(v)),
+        _ => Err(Base45Error::Character),
+    }
+}
+
+/// Each byte's value in the alphabet, or 0xff: one load per character
+/// where a chain of range tests would cost several branches.
+const VALUES: [u8; 256] = values();
+
+// Runs at compile time only, where an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const fn values() -> [u8; 256] {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
 }
 
 #[cfg(test)]
@@ -129,6 +157,32 @@ mod tests {
         assert_eq!(decode("BB8 "), Err(Base45Error::Length));
         assert_eq!(decode("BB8\n0"), Err(Base45Error::Character));
         assert_eq!(decode("").unwrap(), b"");
+    }
+
+    #[test]
+    fn decode_into_agrees_with_decode() {
+        let alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a";
+        let mut seed = 3u64;
+        for round in 0..20_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = (seed >> 58) as usize;
+            let text: String = (0..len)
+                .map(|i| {
+                    let k = (seed.rotate_left(7 * i as u32) >> 40) as usize
+                        % if round % 2 == 0 { 46 } else { 45 };
+                    alphabet.as_bytes()[k] as char
+                })
+                .collect();
+            let mut buf = [0u8; 64];
+            let into = decode_into(&text, &mut buf).map(|b| b.to_vec());
+            assert_eq!(into, decode(&text), "{text:?}");
+            if let Ok(bytes) = &into {
+                assert_eq!(encode(bytes), text);
+                assert_eq!(Ok(bytes.len()), decoded_len(text.len()));
+            }
+        }
+        let mut short = [0u8; 1];
+        assert_eq!(decode_into("BB8", &mut short), Err(Base45Error::Length));
     }
 
     #[test]

@@ -87,8 +87,15 @@ impl Code {
     /// ```
     pub fn parse(text: &str) -> Result<Code, Error> {
         if let Some(rest) = text.strip_prefix(QR_PREFIX) {
-            let payload = base45::decode(rest).map_err(|_| Error::Malformed)?;
-            Code::decode_payload(&payload)
+            // Every code fits a stack buffer; longer text is still decoded
+            // in full, as its version byte decides the verdict first.
+            let mut buf = [0u8; ED25519_PAYLOAD_LEN];
+            match base45::decoded_len(rest.len()) {
+                Ok(n) if n <= buf.len() => {
+                    Code::decode_payload(base45::decode_into(rest, &mut buf).map_err(|_| Error::Malformed)?)
+                }
+                _ => Code::decode_payload(&base45::decode(rest).map_err(|_| Error::Malformed)?),
+            }
         } else if text.len() == crate::numeric::DIGITS {
             NumericCode::parse(text).map(Code::Numeric)
         } else {
@@ -418,6 +425,17 @@ mod tests {
         assert_eq!(Code::parse("PC1:"), Err(Error::Malformed));
         assert_eq!(Code::parse("pc1:00"), Err(Error::Malformed));
         assert_eq!(Code::parse(""), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn parse_of_text_longer_than_any_code_keeps_the_precedence() {
+        let long =
+            |first: u8| format!("{QR_PREFIX}{}", base45::encode(&[&[first, 1][..], &[0; 300]].concat()));
+        assert_eq!(Code::parse(&long(2)), Err(Error::UnsupportedVersion));
+        assert_eq!(Code::parse(&long(1)), Err(Error::Malformed));
+        // The longest code's text goes through the stack buffer.
+        let full = format!("{QR_PREFIX}{}", base45::encode(&[2u8; ED25519_PAYLOAD_LEN]));
+        assert_eq!(Code::parse(&full), Err(Error::UnsupportedVersion));
     }
 
     #[test]

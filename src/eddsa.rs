@@ -7,9 +7,10 @@
 //! The cofactored equation is what batch verification checks, so a batch and
 //! the single check give the same verdicts (spec: R-ED-6).
 
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::IsIdentity;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha512};
 
@@ -46,18 +47,120 @@ impl PublicKey {
 
     /// As [`PublicKey::verify`], the message given in parts that are hashed in order.
     pub fn verify_parts(&self, message: &[&[u8]], signature: &[u8; 64]) -> bool {
-        let (r_bytes, s_bytes) = split(signature);
-        let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)) else {
-            return false;
-        };
-        let Some(r) = decode_point(&r_bytes) else {
-            return false;
-        };
-        let k = challenge(&r_bytes, &self.bytes, message);
-        // [S]B - [k]A - R, times the cofactor, must be the identity.
-        let rhs = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &self.minus, &s);
-        (rhs - r).mul_by_cofactor().is_identity()
+        Equation::parse(self, message, signature).is_some_and(|e| e.holds())
     }
+}
+
+/// One signature to check among several: the key, the message, the signature.
+#[derive(Clone, Copy, Debug)]
+pub struct Signed<'a> {
+    /// The signer's public key.
+    pub key: &'a PublicKey,
+    /// The signed message.
+    pub message: &'a [u8],
+    /// The signature `R || S`.
+    pub signature: &'a [u8; 64],
+}
+
+/// Checks every signature and returns the verdicts [`PublicKey::verify`]
+/// would give, one per signature (spec: R-ED-6).
+///
+/// Each signature's encodings are checked on their own, exactly as the single
+/// check does; the curve equations of those that pass are then checked
+/// together by [`verify_batch`]'s randomized cofactored equation, and only if
+/// that fails is each checked alone to find the invalid ones.
+///
+/// ```
+/// use paycode::eddsa::{PublicKey, SecretKey, Signed, verify_each};
+/// let sk = SecretKey::from_secret(&[9; 32]);
+/// let pk = PublicKey::from_bytes(&sk.public_bytes()).unwrap();
+/// let (good, bad) = (sk.sign(b"a"), sk.sign(b"b"));
+/// let items = [
+///     Signed { key: &pk, message: b"a", signature: &good },
+///     Signed { key: &pk, message: b"a", signature: &bad },
+/// ];
+/// assert_eq!(verify_each(&items), [true, false]);
+/// ```
+pub fn verify_each(items: &[Signed<'_>]) -> Vec<bool> {
+    let equations: Vec<Option<Equation>> = items.iter().map(Equation::of).collect();
+    let parsed: Vec<&Equation> = equations.iter().flatten().collect();
+    if parsed.len() > 1 && batch_holds(&parsed) == Some(true) {
+        return equations.iter().map(Option::is_some).collect();
+    }
+    equations.iter().map(|e| e.as_ref().is_some_and(Equation::holds)).collect()
+}
+
+/// Whether every signature is valid by the single check's rule: one
+/// randomized cofactored equation `sum_i z_i [8]([S_i]B - R_i - [k_i]A_i) = 0`
+/// with independent random 128-bit `z_i`, after each signature's encodings
+/// passed the single check's rules. All valid signatures always pass; a batch
+/// with an invalid one passes with probability at most 2^-128 (spec: R-ED-6).
+///
+/// If the operating system's random generator fails, the signatures are
+/// checked one by one instead.
+pub fn verify_batch(items: &[Signed<'_>]) -> bool {
+    let Some(equations) = items.iter().map(Equation::of).collect::<Option<Vec<Equation>>>() else {
+        return false;
+    };
+    let refs: Vec<&Equation> = equations.iter().collect();
+    match batch_holds(&refs) {
+        Some(verdict) => verdict,
+        None => equations.iter().all(Equation::holds),
+    }
+}
+
+/// The verification equation of one signature whose encodings are valid:
+/// `[8]([S]B - R - [k]A) = 0`.
+struct Equation {
+    s: Scalar,
+    r: EdwardsPoint,
+    k: Scalar,
+    /// `-A`.
+    minus_a: EdwardsPoint,
+}
+
+impl Equation {
+    fn of(item: &Signed<'_>) -> Option<Equation> {
+        Equation::parse(item.key, &[item.message], item.signature)
+    }
+
+    /// Applies the encoding rules (`S < L`, `R` valid; spec: R-ED-1, R-ED-2)
+    /// and computes `k`; `None` if the signature is invalid already.
+    fn parse(key: &PublicKey, message: &[&[u8]], signature: &[u8; 64]) -> Option<Equation> {
+        let (r_bytes, s_bytes) = split(signature);
+        let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes))?;
+        let r = decode_point(&r_bytes)?;
+        let k = challenge(&r_bytes, &key.bytes, message);
+        Some(Equation { s, r, k, minus_a: key.minus })
+    }
+
+    fn holds(&self) -> bool {
+        // [S]B - [k]A - R, times the cofactor, must be the identity.
+        let rhs = EdwardsPoint::vartime_double_scalar_mul_basepoint(&self.k, &self.minus_a, &self.s);
+        (rhs - self.r).mul_by_cofactor().is_identity()
+    }
+}
+
+/// The batch equation over `equations`; `None` if no random `z_i` could be had.
+fn batch_holds(equations: &[&Equation]) -> Option<bool> {
+    let mut random = vec![0u8; 16 * equations.len()];
+    getrandom::fill(&mut random).ok()?;
+    let z: Vec<Scalar> = random
+        .chunks_exact(16)
+        .map(|c| {
+            let mut wide = [0u8; 32];
+            wide.iter_mut().zip(c).for_each(|(w, b)| *w = *b);
+            Scalar::from_bytes_mod_order(wide)
+        })
+        .collect();
+    // sum z_i ([S_i]B - R_i - [k_i]A_i) = [sum z_i S_i]B + sum (-z_i)R_i + sum (z_i k_i)(-A_i)
+    let b: Scalar = equations.iter().zip(&z).map(|(e, z)| z * e.s).sum();
+    let scalars =
+        core::iter::once(b).chain(z.iter().map(|z| -z)).chain(equations.iter().zip(&z).map(|(e, z)| z * e.k));
+    let points = core::iter::once(ED25519_BASEPOINT_POINT)
+        .chain(equations.iter().map(|e| e.r))
+        .chain(equations.iter().map(|e| e.minus_a));
+    Some(EdwardsPoint::vartime_multiscalar_mul(scalars, points).mul_by_cofactor().is_identity())
 }
 
 /// The point-validity rule on a 32-byte encoding (spec: R-ED-1).
@@ -74,14 +177,44 @@ pub fn point_is_valid(bytes: &[u8; 32]) -> bool {
 
 /// Decodes a valid point: canonical, on the curve, not of small order.
 fn decode_point(bytes: &[u8; 32]) -> Option<EdwardsPoint> {
-    if !y_is_canonical(bytes) {
+    if !y_is_canonical(bytes) || has_small_order_y(bytes) {
         return None;
     }
-    // x = 0 occurs only for y = 1 and y = -1, both of small order, so the
-    // non-canonical "x = 0 with the sign bit set" is rejected below too.
-    let point = CompressedEdwardsY(*bytes).decompress()?;
-    if point.is_small_order() { None } else { Some(point) }
+    CompressedEdwardsY(*bytes).decompress()
 }
+
+/// Whether `y` (sign bit cleared) is the y of one of the eight points of
+/// small order: then both points with that y (x and -x) have small order,
+/// and no other point has, so this equals decoding and checking `[8]P = 0`
+/// (which costs three doublings) for every encoding with a canonical `y`.
+/// x = 0 occurs only for y = 1 and y = -1, so the non-canonical "x = 0 with
+/// the sign bit set" is rejected here too.
+fn has_small_order_y(bytes: &[u8; 32]) -> bool {
+    let mut y = *bytes;
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    SMALL_ORDER_Y.contains(&y)
+}
+
+/// The y coordinates (little-endian) of the eight points of small order:
+/// 0 (order 4), 1 (the identity), p - 1 (order 2), and the two of order 8.
+const SMALL_ORDER_Y: [[u8; 32]; 5] = [
+    [0; 32],
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    [
+        0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+    ],
+    [
+        0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5,
+        0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05,
+    ],
+    [
+        0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b, 0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a,
+        0x20, 0x53, 0xfa, 0x2c, 0x39, 0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a,
+    ],
+];
 
 /// Whether the 255-bit little-endian `y` (sign bit cleared) is below `p = 2^255 - 19`.
 fn y_is_canonical(bytes: &[u8; 32]) -> bool {
@@ -203,6 +336,45 @@ mod tests {
     }
 
     #[test]
+    fn small_order_y_table_is_the_eight_torsion_points() {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
+        let mut from_dalek: Vec<[u8; 32]> = EIGHT_TORSION
+            .iter()
+            .map(|p| {
+                let mut y = p.compress().to_bytes();
+                y[31] &= 0x7f;
+                y
+            })
+            .collect();
+        from_dalek.sort_unstable();
+        from_dalek.dedup();
+        let mut table = SMALL_ORDER_Y.to_vec();
+        table.sort_unstable();
+        assert_eq!(table, from_dalek);
+        // Every encoding of a torsion point, either sign bit, is rejected;
+        // and on points of large order and mixed ones the y test agrees with
+        // decoding and multiplying by the cofactor.
+        for t in EIGHT_TORSION {
+            for sign in [0, 0x80] {
+                let mut e = t.compress().to_bytes();
+                e[31] = (e[31] & 0x7f) | sign;
+                assert!(!point_is_valid(&e));
+            }
+        }
+        let mut p = B;
+        for i in 0..2_000u32 {
+            let q = p + EIGHT_TORSION[(i % 8) as usize];
+            for point in [p, q] {
+                let e = point.compress().to_bytes();
+                let decoded = CompressedEdwardsY(e).decompress().unwrap();
+                assert_eq!(has_small_order_y(&e), decoded.is_small_order());
+                assert_eq!(point_is_valid(&e), !decoded.is_small_order());
+            }
+            p += B * Scalar::from(u64::from(i) * 7919 + 1);
+        }
+    }
+
+    #[test]
     fn torsion_in_r_is_accepted_by_the_cofactored_equation() {
         // R' = R + T with T of order 8, S unchanged, and k recomputed over R':
         // forge that by signing with nonce chosen so the equation holds for R'.
@@ -226,6 +398,89 @@ mod tests {
         let dalek = ed25519_dalek::VerifyingKey::from_bytes(&pk.to_bytes()).unwrap();
         assert!(dalek.verify_strict(b"m", &ed25519_dalek::Signature::from_bytes(&sig)).is_err());
         assert!(!pk.verify(b"n", &sig));
+    }
+
+    /// A signature valid only under the cofactored equation: `R = [r]B + T`
+    /// with `T` of order 8 (built as in the test above).
+    fn torsion_signed(secret: u64, nonce: u64, message: &[u8]) -> (PublicKey, [u8; 64]) {
+        use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
+        let a = Scalar::from(secret);
+        let pk = PublicKey::from_bytes(&(B * a).compress().to_bytes()).unwrap();
+        let big_r = (B * Scalar::from(nonce) + EIGHT_TORSION[3]).compress().to_bytes();
+        let k = challenge(&big_r, &pk.to_bytes(), &[message]);
+        let s = Scalar::from(nonce) + k * a;
+        let mut sig = [0u8; 64];
+        sig[..32].copy_from_slice(&big_r);
+        sig[32..].copy_from_slice(&s.to_bytes());
+        (pk, sig)
+    }
+
+    #[test]
+    fn batch_verdicts_equal_single_verdicts() {
+        let keys: Vec<SecretKey> = (1..=6u8).map(|i| SecretKey::from_secret(&[i; 32])).collect();
+        let pks: Vec<PublicKey> =
+            keys.iter().map(|k| PublicKey::from_bytes(&k.public_bytes()).unwrap()).collect();
+        let messages: Vec<Vec<u8>> = (0..6u8).map(|i| vec![i; 10 + usize::from(i)]).collect();
+        let good: Vec<[u8; 64]> = keys.iter().zip(&messages).map(|(k, m)| k.sign(m)).collect();
+        let (t_pk, t_sig) = torsion_signed(5, 9, b"torsion");
+        let mut identity_r = good[0];
+        identity_r[..32].copy_from_slice(&{
+            let mut y = [0u8; 32];
+            y[0] = 1;
+            y
+        });
+        let mut high_s = good[1];
+        high_s[63] |= 0xf0; // S >= L
+        let mut flipped = good[2];
+        flipped[40] ^= 1;
+        // Every way a signature can fail, among valid ones, in every arrangement.
+        let mut pool: Vec<(PublicKey, Vec<u8>, [u8; 64])> = Vec::new();
+        for i in 0..6 {
+            pool.push((pks[i], messages[i].clone(), good[i]));
+        }
+        pool.push((t_pk, b"torsion".to_vec(), t_sig)); // valid (cofactored)
+        pool.push((t_pk, b"torsion?".to_vec(), t_sig)); // wrong message
+        pool.push((pks[0], messages[0].clone(), identity_r)); // small-order R
+        pool.push((pks[1], messages[1].clone(), high_s)); // non-canonical S
+        pool.push((pks[2], messages[2].clone(), flipped)); // bit flipped in S
+        pool.push((pks[3], messages[4].clone(), good[4])); // wrong key
+        let mut seed = 1u64;
+        for round in 0..60 {
+            let n = 1 + round % 13;
+            let items: Vec<Signed<'_>> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    let (pk, m, sig) = &pool[(seed >> 33) as usize % pool.len()];
+                    Signed { key: pk, message: m, signature: sig }
+                })
+                .collect();
+            let single: Vec<bool> = items.iter().map(|i| i.key.verify(i.message, i.signature)).collect();
+            assert_eq!(verify_each(&items), single, "round {round}");
+            assert_eq!(verify_batch(&items), single.iter().all(|&v| v), "round {round}");
+        }
+        // The pool's verdicts are the ones intended.
+        let verdicts: Vec<bool> = pool.iter().map(|(pk, m, sig)| pk.verify(m, sig)).collect();
+        assert_eq!(verdicts, [true, true, true, true, true, true, true, false, false, false, false, false]);
+    }
+
+    #[test]
+    fn batch_of_valid_signatures_passes_in_one_equation() {
+        let sk = SecretKey::from_secret(&[8; 32]);
+        let pk = PublicKey::from_bytes(&sk.public_bytes()).unwrap();
+        let messages: Vec<[u8; 4]> = (0..64u32).map(u32::to_be_bytes).collect();
+        let sigs: Vec<[u8; 64]> = messages.iter().map(|m| sk.sign(m)).collect();
+        let items: Vec<Signed<'_>> =
+            messages.iter().zip(&sigs).map(|(m, s)| Signed { key: &pk, message: m, signature: s }).collect();
+        let refs: Vec<Equation> = items.iter().map(|i| Equation::of(i).unwrap()).collect();
+        assert_eq!(batch_holds(&refs.iter().collect::<Vec<_>>()), Some(true));
+        // One wrong message makes the batch equation fail.
+        let mut bad = items.clone();
+        bad[17].message = b"other";
+        let refs: Vec<Equation> = bad.iter().map(|i| Equation::of(i).unwrap()).collect();
+        assert_eq!(batch_holds(&refs.iter().collect::<Vec<_>>()), Some(false));
+        let mut expect = vec![true; 64];
+        expect[17] = false;
+        assert_eq!(verify_each(&bad), expect);
     }
 
     #[test]

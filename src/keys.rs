@@ -142,9 +142,22 @@ impl HmacKeys {
         run(&self.qr, parts)
     }
 
-    /// HMAC-SHA256 under `K_num` of `parts` concatenated.
-    pub(crate) fn mac_numeric(&self, parts: &[&[u8]]) -> [u8; 32] {
-        run(&self.numeric, parts)
+    /// HMAC-SHA256 under `K_qr` of `input`: as [`HmacKeys::mac_qr`], with
+    /// the length known when compiling, so the copy into the hash's block
+    /// buffer is inlined rather than a call per part (the verifier's path).
+    #[inline]
+    pub(crate) fn mac_qr_array<const N: usize>(&self, input: &[u8; N]) -> [u8; 32] {
+        let mut mac = self.qr.clone();
+        mac.update(input);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// HMAC-SHA256 under `K_num` of `input` (its length known when compiling, as above).
+    #[inline]
+    pub(crate) fn mac_numeric<const N: usize>(&self, input: &[u8; N]) -> [u8; 32] {
+        let mut mac = self.numeric.clone();
+        mac.update(input);
+        mac.finalize().into_bytes().into()
     }
 }
 

@@ -1,6 +1,6 @@
 //! The hmac profile's numeric form: 24 decimal digits for 1D barcodes (spec §5.2).
 
-use crate::code::PROFILE_HMAC;
+use crate::code::{PROFILE_HMAC, Writer};
 use crate::keys::HmacKeys;
 use crate::{Error, VERSION};
 
@@ -128,23 +128,25 @@ impl NumericCode {
 /// The numeric MAC input: the domain-separation string, then version,
 /// profile, account id, full step and counter.
 pub fn mac_input(account_id: u64, step: u64, counter: u32) -> Vec<u8> {
-    let mut v = DS_HMAC_NUMERIC.to_vec();
-    v.extend_from_slice(&[VERSION, PROFILE_HMAC]);
-    v.extend_from_slice(&account_id.to_be_bytes());
-    v.extend_from_slice(&step.to_be_bytes());
-    v.extend_from_slice(&counter.to_be_bytes());
-    v
+    input(account_id, step, counter).to_vec()
+}
+
+/// The numeric tag's MAC input as an array: one MAC update of a length
+/// known when compiling.
+fn input(account_id: u64, step: u64, counter: u32) -> [u8; DS_HMAC_NUMERIC.len() + 22] {
+    let mut w = Writer::<{ DS_HMAC_NUMERIC.len() + 22 }>::new();
+    w.bytes(DS_HMAC_NUMERIC);
+    w.u8(VERSION);
+    w.u8(PROFILE_HMAC);
+    w.u64(account_id);
+    w.u64(step);
+    w.u32(counter);
+    w.finish()
 }
 
 fn tag(keys: &HmacKeys, step: u64, counter: u32) -> u32 {
     // spec: R-HMAC-2
-    let mac = keys.mac_numeric(&[
-        DS_HMAC_NUMERIC,
-        &[VERSION, PROFILE_HMAC],
-        &keys.account_id().to_be_bytes(),
-        &step.to_be_bytes(),
-        &counter.to_be_bytes(),
-    ]);
+    let mac = keys.mac_numeric(&input(keys.account_id(), step, counter));
     u32::from_be_bytes([mac[0], mac[1], mac[2], mac[3]]) >> 3
 }
 
@@ -165,6 +167,25 @@ mod tests {
         assert!(NumericCode::generate(&keys, 1, 0x1_0000).is_none());
         let big = HmacKeys::derive(1 << 30, &Seed::from_bytes(&[5; 32]));
         assert!(NumericCode::generate(&big, 1, 1).is_none());
+    }
+
+    #[test]
+    fn tag_is_the_first_29_bits_of_the_spec_mac() {
+        use hmac::{Hmac, KeyInit, Mac};
+        let seed = Seed::from_bytes(&[9; 32]);
+        let (account, step, counter) = (123_456u64, 0x0102_0304_0506_0708u64, 0x9abcu32);
+        let key = crate::keys::derive(&seed, crate::keys::LABEL_HMAC_NUMERIC_KEY, &account.to_be_bytes());
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.expose()).unwrap();
+        mac.update(b"paycode/v1/hmac/numeric-code\0");
+        mac.update(&[0x01, 0x01]);
+        mac.update(&account.to_be_bytes());
+        mac.update(&step.to_be_bytes());
+        mac.update(&counter.to_be_bytes());
+        let out = mac.finalize().into_bytes();
+        let expect = u32::from_be_bytes([out[0], out[1], out[2], out[3]]) >> 3;
+        let code = NumericCode::generate(&HmacKeys::derive(account, &seed), step, counter).unwrap();
+        assert_eq!(code.tag(), expect);
+        assert_eq!(mac_input(account, step, counter).len(), 51);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! record for one identity happen under one lock (spec: R-REPLAY-3).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
@@ -99,19 +100,38 @@ pub struct Spent {
     pub not_after: u64,
 }
 
-#[derive(Default)]
 struct Shard {
-    windows: HashMap<u64, Window>,
-    spent: HashMap<u64, Spent>,
-    throttle: HashMap<u64, (u64, u32)>,
+    windows: WindowTable,
+    spent: HashMap<u64, Spent, IdHashing>,
+    throttle: HashMap<u64, (u64, u32), IdHashing>,
     swept_low: u64,
 }
+
+impl Shard {
+    fn new(hashing: IdHashing) -> Shard {
+        // The maps get their own key: all identities of a shard share the top
+        // bits of `hashing`'s hash, which the maps' probing would otherwise see.
+        let maps = hashing.derived();
+        Shard {
+            windows: WindowTable::new(hashing),
+            spent: HashMap::with_hasher(maps),
+            throttle: HashMap::with_hasher(maps),
+            swept_low: 0,
+        }
+    }
+}
+
+/// A shard on its own cache lines, so that threads working on different
+/// shards do not contend for one line.
+#[repr(align(128))]
+struct Padded(Mutex<Shard>);
 
 /// Replay state of one profile at one verifier: the windows, the spend ledger,
 /// the throttle counters, the high-water step `T_hw` and the quarantine floor `Q`.
 pub struct ReplayState {
     params: Params,
-    shards: Box<[Mutex<Shard>]>,
+    hashing: IdHashing,
+    shards: Box<[Padded]>,
     high_water: AtomicU64,
     quarantine: u64,
 }
@@ -149,7 +169,9 @@ impl ReplayState {
         let state = ReplayState::with_floor(params, snap.high_water, snap.quarantine);
         for &(id, w) in &snap.windows {
             if let Ok(mut s) = state.shard(id) {
-                s.windows.insert(id, w);
+                // Bit 0 is always set in a window this code writes; a state file
+                // without it is read as the safer window that has `H` accepted.
+                s.windows.insert(id, Window { bitmap: w.bitmap | 1, ..w });
             }
         }
         for &(id, sp) in &snap.spent {
@@ -161,9 +183,11 @@ impl ReplayState {
     }
 
     fn with_floor(params: Params, high_water: u64, quarantine: u64) -> ReplayState {
+        let hashing = IdHashing::random();
         ReplayState {
             params,
-            shards: (0..SHARDS).map(|_| Mutex::new(Shard::default())).collect(),
+            hashing,
+            shards: (0..SHARDS).map(|_| Padded(Mutex::new(Shard::new(hashing)))).collect(),
             high_water: AtomicU64::new(high_water),
             quarantine,
         }
@@ -171,7 +195,11 @@ impl ReplayState {
 
     /// Raises `T_hw` to `now` (spec: R-TIME-5); every verification starts here.
     pub fn observe(&self, now: u64) {
-        self.high_water.fetch_max(now, Ordering::AcqRel);
+        // Most calls find T_hw already there: reading first keeps the shared
+        // cache line clean, so concurrent verifiers do not contend for it.
+        if self.high_water.load(Ordering::Acquire) < now {
+            self.high_water.fetch_max(now, Ordering::AcqRel);
+        }
     }
 
     /// The high-water step `T_hw`.
@@ -200,11 +228,72 @@ impl ReplayState {
         now: u64,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let mut shard = self.shard(id)?;
+        let hash = self.hashing.hash(id);
+        let mut shard = self.shard_of(hash)?;
+        self.admit_locked(&mut shard, id, hash, step, counter, now, spend)
+    }
+
+    /// Steps H2, H3 and C1-C5 of an hmac code, under one lock: the throttle
+    /// check, the MAC check `authentic` (run only if not throttled; a failure
+    /// counts against the account in step `now`), then [`ReplayState::admit`]
+    /// (spec: R-HMAC-6, R-VERIFY-1, R-REPLAY-3).
+    ///
+    /// The effect equals [`ReplayState::reserve_attempt`], the MAC check,
+    /// [`ReplayState::release_attempt`] on success, then
+    /// [`ReplayState::admit`]; holding the lock makes the sequence atomic, so
+    /// no reservation is ever in flight.
+    ///
+    /// # Errors
+    ///
+    /// `throttled`, `invalid-code`, then as [`ReplayState::admit`].
+    pub fn admit_authenticated(
+        &self,
+        account: u64,
+        step: u64,
+        counter: u32,
+        now: u64,
+        authentic: impl FnOnce() -> bool,
+    ) -> Result<(), Error> {
+        let hash = self.hashing.hash(account);
+        let mut shard = self.shard_of(hash)?;
+        // spec: R-HMAC-6 (H2)
+        let failures = if shard.throttle.is_empty() { None } else { shard.throttle.get(&account).copied() };
+        if failures.is_some_and(|(s, n)| s == now && n >= MAX_FAILURES_PER_STEP) {
+            return Err(Error::Throttled);
+        }
+        // H3
+        if !authentic() {
+            let entry = shard.throttle.entry(account).or_insert((now, 0));
+            if entry.0 != now {
+                *entry = (now, 0);
+            }
+            entry.1 = entry.1.saturating_add(1);
+            return Err(Error::InvalidCode);
+        }
+        // A reservation would have reset a count of another step, then been returned.
+        if failures.is_some_and(|(s, _)| s != now) {
+            shard.throttle.remove(&account);
+        }
+        self.admit_locked(&mut shard, account, hash, step, counter, now, None)
+    }
+
+    #[allow(clippy::too_many_arguments)] // the admission's inputs, each used once
+    fn admit_locked(
+        &self,
+        shard: &mut Shard,
+        id: u64,
+        hash: u64,
+        step: u64,
+        counter: u32,
+        now: u64,
+        spend: Option<Spend>,
+    ) -> Result<(), Error> {
         // T_hw is read under the lock, after any eviction that used it, so an
         // evicted window's codes are already too old here (spec: R-REPLAY-4).
         let (low, high) = self.params.window(now, self.high_water());
-        self.sweep(&mut shard, low);
+        if low > shard.swept_low {
+            self.sweep(shard, low);
+        }
         if step < low {
             return Err(Error::TooOld);
         }
@@ -214,8 +303,8 @@ impl ReplayState {
         if step < self.quarantine {
             return Err(Error::StateUnavailable);
         }
-        let window = shard.windows.get(&id).copied();
-        if let Some(w) = window {
+        let found = shard.windows.find_hashed(id, hash);
+        if let Probe::Found(_, w) = found {
             w.check(counter)?;
         }
         let mut total = None;
@@ -229,9 +318,7 @@ impl ReplayState {
                 _ => return Err(Error::OverLimit),
             }
         }
-        let mut w = window.unwrap_or(Window::first(counter, step));
-        w.record(counter, step);
-        shard.windows.insert(id, w);
+        shard.windows.record(id, found, counter, step);
         if let Some(t) = total {
             shard.spent.insert(id, t);
         }
@@ -277,7 +364,7 @@ impl ReplayState {
         self.observe(now);
         let (low, _) = self.params.window(now, self.high_water());
         for m in self.shards.iter() {
-            if let Ok(mut s) = m.lock() {
+            if let Ok(mut s) = m.0.lock() {
                 s.swept_low = 0;
                 self.sweep(&mut s, low);
                 // A throttle record counts only in its own step (spec: R-HMAC-6).
@@ -291,7 +378,10 @@ impl ReplayState {
 
     /// The window of `id`, if any.
     pub fn window(&self, id: u64) -> Option<Window> {
-        self.shard(id).ok().and_then(|s| s.windows.get(&id).copied())
+        self.shard(id).ok().and_then(|s| match s.windows.find(id) {
+            Probe::Found(_, w) => Some(w),
+            Probe::Vacant(_) => None,
+        })
     }
 
     /// The ledger entry of `id`, if any.
@@ -301,7 +391,7 @@ impl ReplayState {
 
     /// Number of identities with a window.
     pub fn len(&self) -> usize {
-        self.shards.iter().filter_map(|m| m.lock().ok()).map(|s| s.windows.len()).sum()
+        self.shards.iter().filter_map(|m| m.0.lock().ok()).map(|s| s.windows.len).sum()
     }
 
     /// Whether no identity has a window.
@@ -309,13 +399,20 @@ impl ReplayState {
         self.len() == 0
     }
 
+    /// Bytes of heap memory the replay windows occupy: every table slot,
+    /// used or free, at 28 bytes each (the identity and the 20-byte window,
+    /// spec: R-REPLAY-6). The spend ledger and throttle counters are not included.
+    pub fn window_bytes(&self) -> usize {
+        self.shards.iter().filter_map(|m| m.0.lock().ok()).map(|s| s.windows.heap_bytes()).sum()
+    }
+
     /// A copy for durable storage.
     pub fn snapshot(&self) -> Snapshot {
         let mut snap =
             Snapshot { high_water: self.high_water(), quarantine: self.quarantine, ..Snapshot::default() };
         for m in self.shards.iter() {
-            if let Ok(s) = m.lock() {
-                snap.windows.extend(s.windows.iter().map(|(k, v)| (*k, *v)));
+            if let Ok(s) = m.0.lock() {
+                snap.windows.extend(s.windows.iter());
                 snap.spent.extend(s.spent.iter().map(|(k, v)| (*k, *v)));
             }
         }
@@ -325,9 +422,14 @@ impl ReplayState {
     }
 
     fn shard(&self, id: u64) -> Result<MutexGuard<'_, Shard>, Error> {
-        // Fibonacci hashing spreads sequential ids over the shards.
-        let i = (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize % SHARDS;
-        self.shards.get(i).ok_or(Error::StateUnavailable)?.lock().map_err(|_| Error::StateUnavailable)
+        self.shard_of(self.hashing.hash(id))
+    }
+
+    /// The shard of the identity whose hash is `hash`: its top bits pick the
+    /// shard; the table inside uses the bits below them.
+    fn shard_of(&self, hash: u64) -> Result<MutexGuard<'_, Shard>, Error> {
+        let i = (hash >> 60) as usize % SHARDS;
+        self.shards.get(i).ok_or(Error::StateUnavailable)?.0.lock().map_err(|_| Error::StateUnavailable)
     }
 
     fn sweep(&self, shard: &mut Shard, low: u64) {
@@ -335,7 +437,7 @@ impl ReplayState {
             return;
         }
         shard.swept_low = low;
-        shard.windows.retain(|_, w| w.top >= low);
+        shard.windows.retain(|w| w.top >= low);
         // A ledger entry matters while a code of its credential can still be
         // accepted: acceptance needs t >= T0 + (L - F) * X, and t <= not_after.
         let horizon = low
@@ -353,6 +455,237 @@ impl core::fmt::Debug for ReplayState {
             .field("quarantine", &self.quarantine)
             .field("windows", &self.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// Hashing of 64-bit identities (account ids, serials) for the verifier's
+/// tables: one 64x64-bit multiply, folded, under a random per-table key.
+///
+/// Not a keyed PRF like SipHash: it needs none, because every key a table
+/// stores is an enrolled account or the serial of a credential whose issuer
+/// signature verified, never a value an attacker picks. The random key only
+/// keeps issuers' id patterns from lining up with the table layout.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IdHashing {
+    key: u64,
+}
+
+impl IdHashing {
+    /// A fresh key from the operating system's CSPRNG, or a fixed one if that fails.
+    pub(crate) fn random() -> IdHashing {
+        let mut bytes = [0u8; 8];
+        let key = match getrandom::fill(&mut bytes) {
+            Ok(()) => u64::from_le_bytes(bytes),
+            Err(_) => 0x243f_6a88_85a3_08d3,
+        };
+        IdHashing { key }
+    }
+
+    /// Another, unrelated hashing.
+    pub(crate) const fn derived(self) -> IdHashing {
+        IdHashing { key: self.key ^ 0x5851_f42d_4c95_7f2d }
+    }
+
+    /// The hash of `id`: all 64 bits depend on every bit of `id`.
+    pub(crate) const fn hash(self, id: u64) -> u64 {
+        let m = (id ^ self.key) as u128 * 0x9e37_79b9_7f4a_7c15_u128;
+        (m as u64) ^ ((m >> 64) as u64)
+    }
+}
+
+impl BuildHasher for IdHashing {
+    type Hasher = IdHasher;
+
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher { hashing: *self, state: 0 }
+    }
+}
+
+/// The [`Hasher`] of [`IdHashing`]; tables hash only `u64` keys.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct IdHasher {
+    hashing: IdHashing,
+    state: u64,
+}
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.state
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.state = self.hashing.hash(self.state.rotate_left(23) ^ n);
+    }
+}
+
+/// One replay window as the table stores it: the identity and the window in
+/// 28 bytes with no padding (spec: R-REPLAY-6). A free slot has `bitmap == 0`,
+/// which no window has (bit 0 is always set).
+#[derive(Clone, Copy)]
+#[repr(C, packed(4))]
+struct Slot {
+    id: u64,
+    bitmap: u64,
+    top: u64,
+    high: u32,
+}
+
+const FREE: Slot = Slot { id: 0, bitmap: 0, top: 0, high: 0 };
+
+impl Slot {
+    const fn window(self) -> Window {
+        Window { high: self.high, bitmap: self.bitmap, top: self.top }
+    }
+}
+
+/// Where an identity is in a [`WindowTable`], or where it would go.
+#[derive(Clone, Copy)]
+enum Probe {
+    Found(usize, Window),
+    Vacant(usize),
+}
+
+/// The replay windows of one shard: open addressing with linear probing
+/// over [`Slot`]s, with no control bytes, kept between 64% and 80% full
+/// (after growth or a sweep), so a window costs 28 / 0.8 = 35 to
+/// 28 / 0.64 = 43.75 bytes however many there are. A general-purpose map
+/// would cost 33 bytes a slot (its windows padded to 24 bytes, plus a
+/// control byte) at 44% to 88% load, up to 75 bytes a window.
+struct WindowTable {
+    slots: Vec<Slot>,
+    len: usize,
+    hashing: IdHashing,
+}
+
+/// Fewest slots a non-empty table has.
+const MIN_SLOTS: usize = 8;
+
+impl WindowTable {
+    const fn new(hashing: IdHashing) -> WindowTable {
+        WindowTable { slots: Vec::new(), len: 0, hashing }
+    }
+
+    /// The slot count for `n` windows after growing or rebuilding: 64% full.
+    fn slots_for(n: usize) -> usize {
+        (n.saturating_mul(25) / 16).saturating_add(1).max(MIN_SLOTS)
+    }
+
+    fn find(&self, id: u64) -> Probe {
+        self.find_hashed(id, self.hashing.hash(id))
+    }
+
+    /// [`WindowTable::find`] of `id` whose hash is `hash`.
+    fn find_hashed(&self, id: u64, hash: u64) -> Probe {
+        if self.slots.is_empty() {
+            return Probe::Vacant(0);
+        }
+        // The first slot to probe: the hash bits below the shard selector,
+        // scaled to the table size.
+        let mut i = ((u128::from(hash << 4) * self.slots.len() as u128) >> 64) as usize;
+        // The table is never full, so the probe ends at a free slot.
+        loop {
+            let Some(&slot) = self.slots.get(i) else {
+                i = 0;
+                continue;
+            };
+            if slot.bitmap == 0 {
+                return Probe::Vacant(i);
+            }
+            if slot.id == id {
+                return Probe::Found(i, slot.window());
+            }
+            i += 1;
+        }
+    }
+
+    /// Records `counter` in `step` for `id`, found by `probe` (from [`WindowTable::find`]
+    /// with no change to the table since).
+    fn record(&mut self, id: u64, probe: Probe, counter: u32, step: u64) {
+        match probe {
+            Probe::Found(i, mut w) => {
+                w.record(counter, step);
+                self.put(i, id, w);
+            }
+            Probe::Vacant(i) => {
+                let w = Window::first(counter, step);
+                if (self.len + 1).saturating_mul(5) > self.slots.len().saturating_mul(4) {
+                    self.rebuild(Self::slots_for(self.len + 1));
+                    self.insert(id, w);
+                } else {
+                    self.put(i, id, w);
+                    self.len += 1;
+                }
+            }
+        }
+    }
+
+    /// Inserts or replaces the window of `id`.
+    fn insert(&mut self, id: u64, w: Window) {
+        let probe = self.find(id);
+        match probe {
+            Probe::Found(i, _) => self.put(i, id, w),
+            Probe::Vacant(_) => {
+                if (self.len + 1).saturating_mul(5) > self.slots.len().saturating_mul(4) {
+                    self.rebuild(Self::slots_for(self.len + 1));
+                }
+                if let Probe::Vacant(i) = self.find(id) {
+                    self.put(i, id, w);
+                    self.len += 1;
+                }
+            }
+        }
+    }
+
+    fn put(&mut self, i: usize, id: u64, w: Window) {
+        if let Some(slot) = self.slots.get_mut(i) {
+            *slot = Slot { id, bitmap: w.bitmap, top: w.top, high: w.high };
+        }
+    }
+
+    /// Keeps the windows for which `keep` holds; the table is rebuilt
+    /// without the others (linear probing has no cheap in-place delete),
+    /// shrinking if it fell below 20% full.
+    fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
+        let survivors = self.slots.iter().filter(|s| s.bitmap != 0 && keep(&s.window())).count();
+        if survivors == self.len {
+            return;
+        }
+        let size = if survivors.saturating_mul(5) < self.slots.len() {
+            Self::slots_for(survivors)
+        } else {
+            self.slots.len()
+        };
+        let old = core::mem::take(&mut self.slots);
+        self.slots = vec![FREE; if survivors == 0 { 0 } else { size }];
+        self.len = 0;
+        for s in old.into_iter().filter(|s| s.bitmap != 0 && keep(&s.window())) {
+            self.insert(s.id, s.window());
+        }
+    }
+
+    /// Moves every window into a table of `size` slots.
+    fn rebuild(&mut self, size: usize) {
+        let old = core::mem::replace(&mut self.slots, vec![FREE; size]);
+        self.len = 0;
+        for s in old.into_iter().filter(|s| s.bitmap != 0) {
+            self.insert(s.id, s.window());
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u64, Window)> + '_ {
+        self.slots.iter().filter(|s| s.bitmap != 0).map(|s| (s.id, s.window()))
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.slots.capacity().saturating_mul(size_of::<Slot>())
     }
 }
 
@@ -461,6 +794,135 @@ mod tests {
         assert_eq!(s.reserve_attempt(3, 11), Ok(()));
         s.release_attempt(3, 11);
         assert_eq!(s.reserve_attempt(3, 11), Ok(()));
+    }
+
+    /// A small deterministic generator for the randomized tests below.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 >> 11
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+    }
+
+    #[test]
+    fn window_table_agrees_with_a_map() {
+        let mut rng = Lcg(7);
+        let mut table = WindowTable::new(IdHashing::random());
+        let mut model: HashMap<u64, Window> = HashMap::new();
+        let mut low = 0;
+        let mut largest = 0;
+        for round in 0..40_000u64 {
+            match rng.below(1000) {
+                0 => {
+                    low += rng.below(3);
+                    table.retain(|w| w.top >= low);
+                    model.retain(|_, w| w.top >= low);
+                }
+                _ => {
+                    // Sequential, spread and colliding ids alike.
+                    let id = match rng.below(3) {
+                        0 => rng.below(300),
+                        1 => rng.below(300) << 40,
+                        _ => rng.next(),
+                    };
+                    let counter = rng.below(200) as u32;
+                    let step = low + rng.below(5);
+                    let probe = table.find(id);
+                    let expect = model.get(&id).copied();
+                    match probe {
+                        Probe::Found(_, w) => assert_eq!(Some(w), expect, "round {round}"),
+                        Probe::Vacant(_) => assert_eq!(None, expect, "round {round}"),
+                    }
+                    if expect.is_none_or(|w| w.check(counter).is_ok()) {
+                        table.record(id, probe, counter, step);
+                        let w = model.entry(id).or_insert(Window::first(counter, step));
+                        w.record(counter, step);
+                    }
+                }
+            }
+            assert_eq!(table.len, model.len());
+            assert!(table.len * 5 <= table.slots.len() * 4 || table.slots.is_empty());
+            largest = largest.max(table.len);
+        }
+        let mut all: Vec<_> = table.iter().collect();
+        all.sort_unstable_by_key(|e| e.0);
+        let mut expect: Vec<_> = model.into_iter().collect();
+        expect.sort_unstable_by_key(|e| e.0);
+        assert_eq!(all, expect);
+        assert!(largest > 1_000, "the test must exercise a sizeable table: {largest}");
+    }
+
+    #[test]
+    fn window_memory_stays_within_bounds() {
+        assert_eq!(size_of::<Slot>(), 28);
+        let s = ReplayState::new(Params::default());
+        s.observe(10);
+        let mut n = 0u64;
+        for target in [1_000u64, 10_000, 100_000] {
+            while n < target {
+                n += 1;
+                s.admit(n, 10, 0, 10, None).unwrap();
+            }
+            let per = s.window_bytes() as f64 / n as f64;
+            // 28 bytes a slot at 64% to 80% load, give or take one growth
+            // step in flight per shard.
+            assert!((28.0 / 0.8..=28.0 / 0.6).contains(&per), "{per} bytes per window at {n}");
+        }
+        // Evicting them all frees the tables.
+        s.evict(20);
+        assert!(s.is_empty());
+        assert_eq!(s.window_bytes(), 0);
+    }
+
+    #[test]
+    fn one_lock_hmac_path_equals_reserve_and_release() {
+        // The same random calls through admit_authenticated and through
+        // reserve_attempt / MAC / release_attempt / admit give the same
+        // verdicts and the same state.
+        let p = Params::new(0, 60, 2, 1).unwrap();
+        let (a, b) = (ReplayState::new(p), ReplayState::new(p));
+        let mut rng = Lcg(11);
+        let mut now = 100u64;
+        for _ in 0..20_000 {
+            now = match rng.below(20) {
+                0 => now + 1,
+                1 => now - 1, // clocks go back too
+                _ => now,
+            };
+            let account = rng.below(4);
+            let step = now + 1 - rng.below(4);
+            let counter = rng.below(40) as u32;
+            let authentic = rng.below(3) != 0;
+            a.observe(now);
+            b.observe(now);
+            let one = a.admit_authenticated(account, step, counter, now, || authentic);
+            let two = b.reserve_attempt(account, now).and_then(|()| {
+                if !authentic {
+                    return Err(Error::InvalidCode);
+                }
+                b.release_attempt(account, now);
+                b.admit(account, step, counter, now, None)
+            });
+            assert_eq!(one, two);
+        }
+        assert_eq!(a.snapshot(), b.snapshot());
+    }
+
+    #[test]
+    fn restore_reads_a_window_without_bit_0_as_having_h() {
+        let snap = Snapshot {
+            high_water: 5,
+            windows: vec![(3, Window { high: 9, bitmap: 0, top: 5 })],
+            ..Snapshot::default()
+        };
+        let s = ReplayState::restore(Params::default(), &snap);
+        assert_eq!(s.admit(3, 5, 9, 5, None), Err(Error::Replayed));
+        assert_eq!(s.admit(3, 5, 8, 5, None), Ok(()));
     }
 
     #[test]

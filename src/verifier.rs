@@ -5,13 +5,15 @@ use std::sync::RwLock;
 
 use subtle::ConstantTimeEq;
 
-use crate::code::{Code, DS_HMAC_QR, Ed25519Code, HmacCode, Profile};
+use crate::code::{
+    Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_SIGNED_LEN, Ed25519Code, HMAC_MACED_LEN, HmacCode, Profile,
+};
 use crate::credential::CREDENTIAL_LEN;
-use crate::eddsa::PublicKey;
+use crate::eddsa::{self, PublicKey, Signed};
 use crate::keys::HmacKeys;
 use crate::log::LogRecord;
 use crate::numeric::NumericCode;
-use crate::replay::{ReplayState, Snapshot, Spend};
+use crate::replay::{IdHashing, ReplayState, Snapshot, Spend};
 use crate::revocation::RevocationList;
 use crate::trust::TrustList;
 use crate::{Error, Params, Seed};
@@ -41,10 +43,10 @@ const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
 pub struct Verifier {
     params: Params,
     terminal_id: u32,
-    accounts: Option<HashMap<u64, HmacKeys>>,
+    accounts: Option<Accounts>,
     trust: Option<TrustList>,
     revocation: RwLock<Option<RevocationList>>,
-    credentials: RwLock<HashMap<u64, CachedCredential>>,
+    credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
     hmac: ReplayState,
     ed25519: ReplayState,
 }
@@ -53,6 +55,28 @@ pub struct Verifier {
 struct CachedCredential {
     bytes: [u8; CREDENTIAL_LEN],
     device: PublicKey,
+}
+
+/// The signed input of an ed25519 code: its domain-separation string and the
+/// first 140 payload bytes.
+const ED25519_INPUT_LEN: usize = DS_ED25519_CODE.len() + ED25519_SIGNED_LEN;
+
+/// An ed25519 code that passed steps E1-E4, with what E5 and C1-C5 need.
+struct Pending {
+    device: PublicKey,
+    input: [u8; ED25519_INPUT_LEN],
+    signature: [u8; 64],
+    key_id: u16,
+    serial: u64,
+    step: u64,
+    counter: u32,
+    spend: Spend,
+}
+
+impl Pending {
+    fn signed(&self) -> Signed<'_> {
+        Signed { key: &self.device, message: &self.input, signature: &self.signature }
+    }
 }
 
 /// A code the verifier accepted, with the log record the terminal must store
@@ -158,7 +182,7 @@ impl Verifier {
             accounts: None,
             trust: None,
             revocation: RwLock::new(None),
-            credentials: RwLock::new(HashMap::new()),
+            credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             hmac,
             ed25519,
         }
@@ -166,12 +190,17 @@ impl Verifier {
 
     /// Enables the hmac profile with no accounts yet.
     pub fn enable_hmac(&mut self) {
-        self.accounts.get_or_insert_with(HashMap::new);
+        self.accounts.get_or_insert_with(Accounts::new);
     }
 
     /// Enrolls an hmac account (and enables the hmac profile).
     pub fn add_account(&mut self, account_id: u64, seed: &Seed) {
-        self.accounts.get_or_insert_with(HashMap::new).insert(account_id, HmacKeys::derive(account_id, seed));
+        self.accounts.get_or_insert_with(Accounts::new).insert(HmacKeys::derive(account_id, seed));
+    }
+
+    /// Whether `account_id` is an enrolled hmac account.
+    pub fn has_account(&self, account_id: u64) -> bool {
+        self.keys(account_id).is_ok()
     }
 
     /// Sets the trust list (and enables the ed25519 profile).
@@ -216,16 +245,81 @@ impl Verifier {
     ///
     /// The spec's error code of the first check that fails, in the spec's order.
     pub fn verify(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        // spec: R-TIME-2 (V0), R-TIME-5
-        let step = self.params.step_at(now)?;
-        self.hmac.observe(step);
-        self.ed25519.observe(step);
+        let step = self.start(now)?;
+        self.verify_at(code, now, step, amount)
+    }
+
+    /// [`Verifier::verify`] after step V0, at step `step = T(now)`.
+    fn verify_at(&self, code: &Code, now: u64, step: u64, amount: u64) -> Result<Acceptance, Error> {
         let record = match code {
             Code::Hmac(c) => self.verify_hmac(c, step)?,
             Code::Numeric(c) => self.verify_numeric(c, step)?,
-            Code::Ed25519(c) => self.verify_ed25519(c, now, step, amount)?,
+            Code::Ed25519(c) => {
+                let p = self.prepare_ed25519(c, now, amount)?;
+                // spec: R-ED-5 (E5)
+                if !p.device.verify(&p.input, &p.signature) {
+                    return Err(Error::InvalidCode);
+                }
+                self.admit_ed25519(&p, step)?
+            }
         };
-        Ok(Acceptance { record: LogRecord { accepted_at: now, terminal_id: self.terminal_id, ..record } })
+        Ok(self.acceptance(record, now))
+    }
+
+    /// Verifies several codes at unix time `now`, each with its amount, and
+    /// returns exactly what [`Verifier::verify`] called on each in turn would
+    /// return, with the same effect on the state; the ed25519 signatures are
+    /// checked together in one batch (spec: R-ED-6).
+    ///
+    /// ```
+    /// use paycode::{Code, Error, HmacWallet, Params, Seed, Verifier};
+    /// let seed = Seed::from_bytes(&[1; 32]);
+    /// let mut wallet = HmacWallet::new(Params::default(), 42, &seed, 0);
+    /// let mut verifier = Verifier::new(Params::default(), 1);
+    /// verifier.add_account(42, &seed);
+    /// let code = Code::Hmac(wallet.generate(1_800_000_000).unwrap());
+    /// let verdicts = verifier.verify_batch(&[(&code, 0), (&code, 0)], 1_800_000_000);
+    /// assert!(verdicts[0].is_ok());
+    /// assert_eq!(verdicts[1], Err(Error::Replayed));
+    /// ```
+    pub fn verify_batch(&self, codes: &[(&Code, u64)], now: u64) -> Vec<Result<Acceptance, Error>> {
+        let step = match self.start(now) {
+            Ok(step) => step,
+            Err(e) => return vec![Err(e); codes.len()],
+        };
+        // E1-E4 depend on no replay state, so they may run ahead of the
+        // earlier codes' admission; E5 depends on nothing but the code.
+        let prepared: Vec<Option<Result<Pending, Error>>> = codes
+            .iter()
+            .map(|&(code, amount)| match code {
+                Code::Ed25519(c) => Some(self.prepare_ed25519(c, now, amount)),
+                Code::Hmac(_) | Code::Numeric(_) => None,
+            })
+            .collect();
+        let signed: Vec<Signed<'_>> =
+            prepared.iter().flatten().filter_map(|p| p.as_ref().ok()).map(Pending::signed).collect();
+        // spec: R-ED-6
+        let mut valid = eddsa::verify_each(&signed).into_iter();
+        // Then every code in order, as sequential calls would run.
+        codes
+            .iter()
+            .zip(&prepared)
+            .map(|(&(code, _), prepared)| {
+                let record = match (code, prepared) {
+                    (Code::Hmac(c), _) => self.verify_hmac(c, step)?,
+                    (Code::Numeric(c), _) => self.verify_numeric(c, step)?,
+                    (Code::Ed25519(_), Some(Ok(p))) => {
+                        if valid.next() != Some(true) {
+                            return Err(Error::InvalidCode);
+                        }
+                        self.admit_ed25519(p, step)?
+                    }
+                    (Code::Ed25519(_), Some(Err(e))) => return Err(*e),
+                    (Code::Ed25519(_), None) => return Err(Error::StateUnavailable),
+                };
+                Ok(self.acceptance(record, now))
+            })
+            .collect()
     }
 
     /// Parses `text` and verifies it: [`Code::parse`] then [`Verifier::verify`],
@@ -237,15 +331,13 @@ impl Verifier {
     ///
     /// As those two; `time-before-epoch` comes first.
     pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        // spec: R-TIME-5: T_hw moves on every call at t >= T0, even for input that does not decode.
-        let step = self.params.step_at(now)?;
-        self.hmac.observe(step);
-        self.ed25519.observe(step);
+        // T_hw rises before anything is decoded, so malformed input raises it too.
+        let step = self.start(now)?;
         let code = Code::parse(text).map_err(|e| match e {
             Error::Malformed => self.disabled_profile(text).unwrap_or(e),
             other => other,
         })?;
-        self.verify(&code, now, amount)
+        self.verify_at(&code, now, step, amount)
     }
 
     /// Whether this verifier verifies codes of `profile`.
@@ -259,13 +351,10 @@ impl Verifier {
     /// `unsupported-profile` for QR text whose payload names a known profile that is
     /// not enabled here: V1 checks the profile before the exact length (spec: R-VERIFY-1).
     fn disabled_profile(&self, text: &str) -> Option<Error> {
-        let payload = crate::base45::decode(text.strip_prefix(crate::code::QR_PREFIX)?).ok()?;
-        let enabled = match payload.get(..2)? {
-            [crate::VERSION, crate::code::PROFILE_HMAC] => self.accounts.is_some(),
-            [crate::VERSION, crate::code::PROFILE_ED25519] => self.trust.is_some(),
-            _ => return None,
-        };
-        (!enabled).then_some(Error::UnsupportedProfile)
+        match crate::code::qr_profile(text)? {
+            p if !self.enables(p) => Some(Error::UnsupportedProfile),
+            _ => None,
+        }
     }
 
     /// Drops the state that can no longer matter at unix time `now` (spec: R-REPLAY-4).
@@ -301,42 +390,48 @@ impl Verifier {
         &self.params
     }
 
+    /// Step V0 and the high-water update every verification starts with.
+    fn start(&self, now: u64) -> Result<u64, Error> {
+        // spec: R-TIME-2 (V0), R-TIME-5
+        let step = self.params.step_at(now)?;
+        self.hmac.observe(step);
+        self.ed25519.observe(step);
+        Ok(step)
+    }
+
+    fn acceptance(&self, record: LogRecord, now: u64) -> Acceptance {
+        Acceptance { record: LogRecord { accepted_at: now, terminal_id: self.terminal_id, ..record } }
+    }
+
     fn keys(&self, account_id: u64) -> Result<&HmacKeys, Error> {
         let accounts = self.accounts.as_ref().ok_or(Error::UnsupportedProfile)?;
         // spec: R-VERIFY-1 (H1)
-        accounts.get(&account_id).ok_or(Error::UnknownAccount)
+        accounts.get(account_id).ok_or(Error::UnknownAccount)
     }
 
     fn verify_hmac(&self, c: &HmacCode, step: u64) -> Result<LogRecord, Error> {
         let keys = self.keys(c.account_id)?;
-        // spec: R-HMAC-6 (H2)
-        self.hmac.reserve_attempt(c.account_id, step)?;
-        // spec: R-HMAC-1, R-HMAC-5 (H3)
-        let mac = keys.mac_qr(&[DS_HMAC_QR, &c.maced()]);
-        let ok: bool = mac.get(..16).unwrap_or_default().ct_eq(&c.tag).into();
-        if !ok {
-            return Err(Error::InvalidCode);
-        }
-        self.hmac.release_attempt(c.account_id, step);
-        self.hmac.admit(c.account_id, c.step, c.counter, step, None)?;
+        // spec: R-HMAC-6 (H2), then H3 and C1-C5 under one lock
+        self.hmac.admit_authenticated(c.account_id, c.step, c.counter, step, || {
+            // spec: R-HMAC-1, R-HMAC-5 (H3)
+            let mac = keys.mac_qr_array(&qr_mac_input(c));
+            tags_equal(&mac, &c.tag)
+        })?;
         Ok(record(Profile::Hmac, 0, c.account_id, c.counter, c.step, 0))
     }
 
     fn verify_numeric(&self, c: &NumericCode, step: u64) -> Result<LogRecord, Error> {
         let account = c.account_id();
         let keys = self.keys(account)?;
-        self.hmac.reserve_attempt(account, step)?;
         // spec: R-HMAC-3
         let code_step = c.step_near(step);
-        if !c.tag_matches(keys, code_step) {
-            return Err(Error::InvalidCode);
-        }
-        self.hmac.release_attempt(account, step);
-        self.hmac.admit(account, code_step, c.counter(), step, None)?;
+        self.hmac
+            .admit_authenticated(account, code_step, c.counter(), step, || c.tag_matches(keys, code_step))?;
         Ok(record(Profile::Hmac, 0, account, c.counter(), code_step, 0))
     }
 
-    fn verify_ed25519(&self, c: &Ed25519Code, now: u64, step: u64, amount: u64) -> Result<LogRecord, Error> {
+    /// Steps E1-E4 of an ed25519 code, and the input of its signature check.
+    fn prepare_ed25519(&self, c: &Ed25519Code, now: u64, amount: u64) -> Result<Pending, Error> {
         let trust = self.trust.as_ref().ok_or(Error::UnsupportedProfile)?;
         let cred = c.credential();
         let f = cred.fields();
@@ -365,22 +460,32 @@ impl Verifier {
             return Err(Error::Revoked);
         }
         drop(revoked);
-        // spec: R-ED-5 (E5)
-        let mut input = [0u8; crate::code::DS_ED25519_CODE.len() + crate::code::ED25519_SIGNED_LEN];
-        let (ds, rest) = input.split_at_mut(crate::code::DS_ED25519_CODE.len());
-        ds.copy_from_slice(crate::code::DS_ED25519_CODE);
-        rest.copy_from_slice(c.bytes.get(..crate::code::ED25519_SIGNED_LEN).unwrap_or_default());
-        if !device.verify(&input, &c.signature()) {
-            return Err(Error::InvalidCode);
-        }
+        let mut input = [0u8; ED25519_INPUT_LEN];
+        let (ds, rest) = input.split_at_mut(DS_ED25519_CODE.len());
+        ds.copy_from_slice(DS_ED25519_CODE);
+        rest.copy_from_slice(c.bytes.get(..ED25519_SIGNED_LEN).unwrap_or_default());
         let spend = Spend {
             amount,
             per_payment_limit: u64::from(f.per_payment_limit),
             cumulative_limit: u64::from(f.cumulative_limit),
             not_after,
         };
-        self.ed25519.admit(f.serial, c.step, c.counter, step, Some(spend))?;
-        Ok(record(Profile::Ed25519, f.key_id, f.serial, c.counter, c.step, amount))
+        Ok(Pending {
+            device,
+            input,
+            signature: c.signature(),
+            key_id: f.key_id,
+            serial: f.serial,
+            step: c.step,
+            counter: c.counter,
+            spend,
+        })
+    }
+
+    /// Steps C1-C5 of an ed25519 code whose signature verified.
+    fn admit_ed25519(&self, p: &Pending, step: u64) -> Result<LogRecord, Error> {
+        self.ed25519.admit(p.serial, p.step, p.counter, step, Some(p.spend))?;
+        Ok(record(Profile::Ed25519, p.key_id, p.serial, p.counter, p.step, p.spend.amount))
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {
@@ -404,6 +509,54 @@ impl Verifier {
     }
 }
 
+/// The enrolled hmac accounts: a small index from account id to position,
+/// and the keys in a vector. A lookup touches the index's 16-byte entry and
+/// the one key state it uses, not a 300-byte map entry, which keeps a large
+/// account set's hot data a fraction of the size.
+#[derive(Debug)]
+struct Accounts {
+    index: HashMap<u64, usize, IdHashing>,
+    keys: Vec<HmacKeys>,
+}
+
+impl Accounts {
+    fn new() -> Accounts {
+        Accounts { index: HashMap::with_hasher(IdHashing::random()), keys: Vec::new() }
+    }
+
+    fn insert(&mut self, keys: HmacKeys) {
+        let id = keys.account_id();
+        match self.index.get(&id).and_then(|&i| self.keys.get_mut(i)) {
+            Some(slot) => *slot = keys,
+            None => {
+                self.index.insert(id, self.keys.len());
+                self.keys.push(keys);
+            }
+        }
+    }
+
+    fn get(&self, account_id: u64) -> Option<&HmacKeys> {
+        self.index.get(&account_id).and_then(|&i| self.keys.get(i))
+    }
+}
+
+/// The QR tag's MAC input, `DS || payload[0..22]`, in one piece: one
+/// update of the MAC instead of one per part.
+fn qr_mac_input(c: &HmacCode) -> [u8; DS_HMAC_QR.len() + HMAC_MACED_LEN] {
+    let mut input = [0u8; DS_HMAC_QR.len() + HMAC_MACED_LEN];
+    let (ds, rest) = input.split_at_mut(DS_HMAC_QR.len());
+    ds.copy_from_slice(DS_HMAC_QR);
+    rest.copy_from_slice(&c.maced());
+    input
+}
+
+/// Compares the first 16 bytes of `mac` with `tag` in constant time (spec: R-HMAC-5).
+fn tags_equal(mac: &[u8; 32], tag: &[u8; 16]) -> bool {
+    let mut first = [0u8; 16];
+    first.iter_mut().zip(mac).for_each(|(f, m)| *f = *m);
+    u128::from_ne_bytes(first).ct_eq(&u128::from_ne_bytes(*tag)).into()
+}
+
 const fn record(
     profile: Profile,
     key_id: u16,
@@ -418,7 +571,8 @@ const fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::HmacWallet;
+    use crate::issuer::KeyPeriod;
+    use crate::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer};
 
     const NOW: u64 = 1_800_000_000;
 
@@ -444,21 +598,18 @@ mod tests {
     #[test]
     fn disabled_profile_comes_before_the_length_check() {
         let (v, _) = hmac_verifier();
-        // An ed25519 payload of the wrong length at an hmac-only verifier.
         let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 2, 0]));
         assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedProfile);
-        // An hmac payload of the wrong length stays malformed there.
         let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 1, 0]));
         assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::Malformed);
-        // A bad version is still reported first.
         let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[2, 2, 0]));
         assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
     }
 
     #[test]
     fn the_revocation_list_survives_a_restart() {
-        let issuer = crate::Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
-        let period = crate::issuer::KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+        let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
         let mut v = Verifier::new(Params::default(), 1);
         v.set_trust_list(issuer.trust_list(&[period]).unwrap());
         v.install_revocation_list(issuer.revocation_list(1, 5, NOW, vec![9])).unwrap();
@@ -474,15 +625,197 @@ mod tests {
 
     #[test]
     fn revocation_numbers_start_above_zero() {
-        let issuer = crate::Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
-        let period = crate::issuer::KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+        let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
         let mut v = Verifier::new(Params::default(), 1);
         v.set_trust_list(issuer.trust_list(&[period]).unwrap());
-        // spec: R-REVOKE-2: the installed number starts at 0 and must increase.
         let zero = issuer.revocation_list(1, 0, NOW, vec![5]);
         assert_eq!(v.install_revocation_list(zero), Err(InstallError::NotNewer));
         assert_eq!(v.revocation_number(), None);
         assert_eq!(v.install_revocation_list(issuer.revocation_list(1, 1, NOW, vec![5])), Ok(()));
         assert_eq!(v.revocation_number(), Some(1));
+    }
+
+    struct Setup {
+        issuer: Issuer,
+        wallets: Vec<Ed25519Wallet>,
+        hmac: HmacWallet,
+        hmac_seed: Seed,
+    }
+
+    impl Setup {
+        fn new() -> Setup {
+            let issuer = Issuer::from_seed(&Seed::from_bytes(&[3; 32]));
+            let wallets = (0..5u8)
+                .map(|i| {
+                    let seed = Seed::from_bytes(&[10 + i; 32]);
+                    let credential = issuer.issue(CredentialFields {
+                        key_id: 1,
+                        serial: 100 + u64::from(i),
+                        device_key: Ed25519Wallet::device_public_key(&seed),
+                        // Wallet 4's credential has expired.
+                        not_before: if i == 4 { NOW - 90_000 } else { NOW - 3_600 },
+                        lifetime: 86_400,
+                        per_payment_limit: 500,
+                        cumulative_limit: 1_000,
+                    });
+                    Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap()
+                })
+                .collect();
+            let hmac_seed = Seed::from_bytes(&[4; 32]);
+            let hmac = HmacWallet::new(Params::default(), 42, &hmac_seed, 0);
+            Setup { issuer, wallets, hmac, hmac_seed }
+        }
+
+        fn verifier(&self) -> Verifier {
+            let mut v = Verifier::new(Params::default(), 9);
+            let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
+            v.set_trust_list(self.issuer.trust_list(&[period]).unwrap());
+            v.install_revocation_list(self.issuer.revocation_list(1, 1, NOW - 10, vec![103])).unwrap();
+            v.add_account(42, &self.hmac_seed);
+            v
+        }
+    }
+
+    fn ed(wallet: &Ed25519Wallet, step: u64, counter: u32) -> Code {
+        Code::Ed25519(Box::new(wallet.code_for(step, counter)))
+    }
+
+    #[test]
+    fn batch_verdicts_and_state_equal_sequential_calls() {
+        let s = Setup::new();
+        let step = NOW / 60;
+        let mut flipped = s.wallets[1].code_for(step, 7);
+        flipped.bytes[200] ^= 4;
+        let mut unknown_issuer = s.wallets[2].code_for(step, 1).bytes;
+        unknown_issuer[14] ^= 1; // credential key id
+        let hmac = s.hmac.code_for(step, 3);
+        let mut hmac_bad = hmac;
+        hmac_bad.tag[0] ^= 1;
+        let numeric = Code::Numeric(s.hmac.numeric(&s.hmac.code_for(step, 4)).unwrap());
+        let codes: Vec<(Code, u64)> = vec![
+            (ed(&s.wallets[0], step, 1), 100),
+            (ed(&s.wallets[1], step, 1), 100),
+            (ed(&s.wallets[0], step, 1), 100), // replayed within the batch
+            (Code::Ed25519(Box::new(flipped)), 100), // invalid signature
+            (ed(&s.wallets[0], step, 2), 600), // over the per-payment limit
+            (ed(&s.wallets[0], step, 3), 450),
+            (ed(&s.wallets[0], step, 4), 450),
+            (ed(&s.wallets[0], step, 5), 450),    // cumulative limit reached
+            (ed(&s.wallets[2], step - 3, 1), 10), // too old
+            (ed(&s.wallets[2], step + 2, 1), 10), // too new
+            (ed(&s.wallets[3], step, 1), 10),     // revoked
+            (ed(&s.wallets[4], step, 1), 10),     // expired
+            (Code::decode_payload(&unknown_issuer).unwrap(), 10),
+            (Code::Hmac(hmac), 0),
+            (Code::Hmac(hmac), 0),     // replayed
+            (Code::Hmac(hmac_bad), 0), // invalid
+            (numeric, 0),
+            (ed(&s.wallets[1], step, 60), 100),
+            (ed(&s.wallets[1], step, 0), 100), // 60 behind: still in the window
+            (ed(&s.wallets[1], step + 1, 70), 100),
+            (ed(&s.wallets[1], step, 2), 100), // 68 behind: stale
+        ];
+        let items: Vec<(&Code, u64)> = codes.iter().map(|(c, a)| (c, *a)).collect();
+        let sequential = s.verifier();
+        let expect: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
+        let batched = s.verifier();
+        let got = batched.verify_batch(&items, NOW);
+        assert_eq!(got, expect);
+        assert_eq!(batched.state(), sequential.state());
+        // The batch covers every verdict it should.
+        let verdicts: Vec<_> = expect.iter().map(|r| r.map(|_| ())).collect();
+        for e in [
+            Error::Replayed,
+            Error::InvalidCode,
+            Error::OverLimit,
+            Error::TooOld,
+            Error::TooNew,
+            Error::Revoked,
+            Error::Expired,
+            Error::UnknownIssuer,
+            Error::StaleCounter,
+        ] {
+            assert!(verdicts.contains(&Err(e)), "no {e:?} in {verdicts:?}");
+        }
+        assert_eq!(verdicts.iter().filter(|v| v.is_ok()).count(), 9, "{verdicts:?}");
+        // Running the batch again on the same verifier: everything is now used up.
+        let again = batched.verify_batch(&items, NOW);
+        let expect_again: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
+        assert_eq!(again, expect_again);
+        assert!(again.iter().all(Result::is_err));
+    }
+
+    #[test]
+    fn batch_of_random_mixtures_equals_sequential_calls() {
+        let s = Setup::new();
+        let step = NOW / 60;
+        let mut seed = 5u64;
+        let mut rand = move |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let sequential = s.verifier();
+        let batched = s.verifier();
+        for round in 0..12 {
+            let codes: Vec<(Code, u64)> = (0..1 + rand(40))
+                .map(|_| {
+                    let w = &s.wallets[rand(5) as usize];
+                    let mut code = w.code_for(step + 1 - rand(4), rand(80) as u32);
+                    if rand(6) == 0 {
+                        code.bytes[(rand(204)) as usize] ^= 1 << rand(8);
+                    }
+                    match Code::decode_payload(code.encode()) {
+                        Ok(c) => (c, rand(400)),
+                        Err(_) => (Code::Hmac(s.hmac.code_for(step, rand(100) as u32)), 0),
+                    }
+                })
+                .collect();
+            let items: Vec<(&Code, u64)> = codes.iter().map(|(c, a)| (c, *a)).collect();
+            let expect: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
+            assert_eq!(batched.verify_batch(&items, NOW), expect, "round {round}");
+            assert_eq!(batched.state(), sequential.state(), "round {round}");
+        }
+    }
+
+    #[test]
+    fn text_that_does_not_decode_still_raises_the_high_water_step() {
+        let s = Setup::new();
+        let v = s.verifier();
+        let code = Code::Hmac(s.hmac.code_for(NOW / 60, 1));
+        let later = NOW + 10 * 60;
+        assert_eq!(v.verify_text("PC1:*", later, 0), Err(Error::Malformed));
+        assert_eq!(v.replay_state(Profile::Hmac).high_water(), later / 60);
+        // So the code of 10 steps before is too old now, even at its own time.
+        assert_eq!(v.verify(&code, NOW, 0), Err(Error::TooOld));
+        let fresh = Verifier::new(Params::default(), 1);
+        assert_eq!(fresh.verify_text("PC1:*", NOW - 1, 0), Err(Error::Malformed));
+        assert_eq!(fresh.replay_state(Profile::Ed25519).high_water(), (NOW - 1) / 60);
+    }
+
+    #[test]
+    fn enrolling_an_account_again_replaces_its_keys() {
+        let (old, new) = (Seed::from_bytes(&[1; 32]), Seed::from_bytes(&[2; 32]));
+        let mut v = Verifier::new(Params::default(), 1);
+        v.add_account(7, &old);
+        v.add_account(8, &old);
+        v.add_account(7, &new);
+        let step = NOW / 60;
+        let code =
+            |seed: &Seed, id| Code::Hmac(HmacWallet::new(Params::default(), id, seed, 0).code_for(step, 1));
+        assert_eq!(v.verify(&code(&old, 7), NOW, 0), Err(Error::InvalidCode));
+        assert!(v.verify(&code(&new, 7), NOW, 0).is_ok());
+        assert!(v.verify(&code(&old, 8), NOW, 0).is_ok());
+        assert!(v.has_account(8) && !v.has_account(9));
+        assert_eq!(v.verify(&code(&old, 9), NOW, 0), Err(Error::UnknownAccount));
+    }
+
+    #[test]
+    fn batch_before_the_epoch() {
+        let s = Setup::new();
+        let v = Verifier::new(Params::new(NOW + 1, 60, 2, 1).unwrap(), 1);
+        let code = ed(&s.wallets[0], 0, 0);
+        assert_eq!(v.verify_batch(&[(&code, 1), (&code, 1)], NOW), vec![Err(Error::TimeBeforeEpoch); 2]);
+        assert!(v.verify_batch(&[], NOW).is_empty());
     }
 }
