@@ -220,6 +220,11 @@ pub struct StateFile {
     pub format: String,
     /// The replay state.
     pub state: VerifierState,
+    /// The hmac throttle records (account, step, failures): a command that
+    /// runs once per verification keeps them, or every run would reset them
+    /// (spec §12.6, R-HMAC-6).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub throttle: Vec<(u64, u64, u32)>,
 }
 
 /// Format string of issuer files.

@@ -719,6 +719,9 @@ fn verify_text(text: String, o: &VerifyOpts) -> Result<u8, Failure> {
     }
     let lost_at = o.state_lost.then_some(o.now);
     let verifier = issuer.verifier(o.terminal_id, state.as_ref().map(|s| &s.state), lost_at)?;
+    if let Some(s) = &state {
+        verifier.replay_state(Profile::Hmac).load_throttle_records(&s.throttle);
+    }
     let verdict = verifier.verify_text(&text, o.now, o.amount);
     // spec: R-LOG-1: the record and the state are durable before "accepted" is reported.
     if let (Ok(acc), Some(log)) = (&verdict, &o.log) {
@@ -726,7 +729,9 @@ fn verify_text(text: String, o: &VerifyOpts) -> Result<u8, Failure> {
         f.write_all(&acc.record.encode())?;
         f.sync_all()?;
     }
-    files::write_json(&o.state, &StateFile { format: STATE_FORMAT.into(), state: verifier.state() }, false)?;
+    let throttle = verifier.replay_state(Profile::Hmac).throttle_records();
+    let file = StateFile { format: STATE_FORMAT.into(), state: verifier.state(), throttle };
+    files::write_json(&o.state, &file, false)?;
     print_verdict(&verdict, o.json);
     Ok(if verdict.is_ok() { 0 } else { EXIT_REJECTED })
 }

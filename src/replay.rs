@@ -325,6 +325,29 @@ impl ReplayState {
         Ok(())
     }
 
+    /// The throttle records: (account, step, failures), sorted by account.
+    pub fn throttle_records(&self) -> Vec<(u64, u64, u32)> {
+        let mut out: Vec<(u64, u64, u32)> = Vec::new();
+        for m in self.shards.iter() {
+            if let Ok(s) = m.0.lock() {
+                out.extend(s.throttle.iter().map(|(&a, &(step, n))| (a, step, n)));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Loads throttle records saved by [`ReplayState::throttle_records`], for a
+    /// verifier that restarts on every verification and so keeps `Θ` durable
+    /// (spec §12.6, R-HMAC-6). Counts above the limit are read as the limit.
+    pub fn load_throttle_records(&self, records: &[(u64, u64, u32)]) {
+        for &(account, step, failures) in records {
+            if let Ok(mut s) = self.shard(account) {
+                s.throttle.insert(account, (step, failures.min(MAX_FAILURES_PER_STEP)));
+            }
+        }
+    }
+
     /// Step H2: reserves one MAC attempt for `account` in step `now`, or
     /// returns [`Error::Throttled`] (spec: R-HMAC-6).
     ///

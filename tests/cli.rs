@@ -187,6 +187,26 @@ fn ed25519_session() {
 }
 
 #[test]
+fn throttling_survives_between_runs() {
+    // Each `paycode verify` is a new process: the throttle count lives in the
+    // state file, or guessing the 29-bit numeric tag would be unlimited.
+    let dir = Dir::new("throttle");
+    let (issuer, wallet) = setup(&dir, "hmac");
+    let state = dir.p("state.json");
+    let c = code_json(&wallet, T);
+    let digits = c["digits"].as_str().unwrap().to_owned();
+    let last = digits.chars().last().unwrap();
+    let wrong: String = digits[..23].to_owned() + if last == '0' { "1" } else { "0" };
+    for _ in 0..8 {
+        rejected_with(verify(&issuer, &state, &wrong, T, &[]), "invalid-code");
+    }
+    rejected_with(verify(&issuer, &state, &wrong, T, &[]), "throttled");
+    rejected_with(verify(&issuer, &state, &digits, T, &[]), "throttled");
+    // The next step starts a new count.
+    accepted(verify(&issuer, &state, &digits, T + X, &[]));
+}
+
+#[test]
 fn hmac_digits_share_the_replay_identity_of_the_qr_form() {
     let dir = Dir::new("digits");
     let (issuer, wallet) = setup(&dir, "hmac");
