@@ -78,6 +78,20 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("base45", "max-group", b"FGW");
     add("numeric", "largest", b"604462909807314587353087");
     add("numeric", "zero", b"000000000000000000000000");
+    // The conformance adapter's message loop: a session, and broken lines.
+    add(
+        "adapter",
+        "session",
+        concat!(
+            "{\"type\":\"hello\",\"seq\":1,\"contract\":\"paycode-adapter/1\"}\n",
+            "{\"type\":\"case\",\"seq\":2,\"id\":\"x\",\"op\":\"base45-decode\",\"input\":{\"text\":\"BB8\"}}\n",
+            "{\"type\":\"reset\",\"seq\":3,\"id\":\"s\",\"verifier\":{},\"state\":{}}\n",
+            "{\"type\":\"step\",\"seq\":4,\"id\":\"s\",\"index\":0,\"step\":{\"action\":\"verify\"}}\n",
+            "{\"type\":\"stop\"}\n"
+        )
+        .as_bytes(),
+    );
+    add("adapter", "broken-lines", b"not json\n{\"seq\":7}\n[1,2]\n{\"type\":\"case\",\"op\":5}\n");
     all
 }
 
