@@ -87,30 +87,8 @@ enum Command {
     Verify {
         /// The code; read from standard input when absent.
         code: Option<std::ffi::OsString>,
-        /// The issuer file (accounts, trust list, revocation list).
-        #[arg(long)]
-        issuer: PathBuf,
-        /// The verifier's state file, created if absent, written atomically.
-        #[arg(long)]
-        state: PathBuf,
-        /// The state was lost: start in quarantine (spec R-REPLAY-5) and replace the state file.
-        #[arg(long)]
-        state_lost: bool,
-        /// Unix time of verification (default: the system clock).
-        #[arg(long)]
-        at: Option<u64>,
-        /// Amount of the payment in minor units (ed25519 limits).
-        #[arg(long, default_value_t = 0)]
-        amount: u64,
-        /// Append the acceptance record to this log file.
-        #[arg(long)]
-        log: Option<PathBuf>,
-        /// Terminal id written into log records.
-        #[arg(long, default_value_t = 1)]
-        terminal_id: u32,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        verifier: VerifierArgs,
     },
     /// Test vectors: generate, check, trace requirements.
     Vectors {
@@ -127,30 +105,8 @@ enum Command {
     Scan {
         /// The image file (PNG or JPEG).
         image: PathBuf,
-        /// The issuer file (accounts, trust list, revocation list).
-        #[arg(long)]
-        issuer: PathBuf,
-        /// The verifier's state file, created if absent, written atomically.
-        #[arg(long)]
-        state: PathBuf,
-        /// The state was lost: start in quarantine (spec R-REPLAY-5) and replace the state file.
-        #[arg(long)]
-        state_lost: bool,
-        /// Unix time of verification (default: the system clock).
-        #[arg(long)]
-        at: Option<u64>,
-        /// Amount of the payment in minor units (ed25519 limits).
-        #[arg(long, default_value_t = 0)]
-        amount: u64,
-        /// Append the acceptance record to this log file.
-        #[arg(long)]
-        log: Option<PathBuf>,
-        /// Terminal id written into log records.
-        #[arg(long, default_value_t = 1)]
-        terminal_id: u32,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        verifier: VerifierArgs,
     },
     /// Reconcile acceptance logs: find codes accepted more than once.
     Reconcile {
@@ -161,6 +117,42 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The verifier options `verify` and `scan` share.
+#[derive(clap::Args)]
+struct VerifierArgs {
+    /// The issuer file (accounts, trust list, revocation list).
+    #[arg(long)]
+    issuer: PathBuf,
+    /// The verifier's state file, created if absent, written atomically.
+    #[arg(long)]
+    state: PathBuf,
+    /// The state was lost: start in quarantine (spec R-REPLAY-5) and replace the state file.
+    #[arg(long)]
+    state_lost: bool,
+    /// Unix time of verification (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+    /// Amount of the payment in minor units (ed25519 limits).
+    #[arg(long, default_value_t = 0)]
+    amount: u64,
+    /// Append the acceptance record to this log file.
+    #[arg(long)]
+    log: Option<PathBuf>,
+    /// Terminal id written into log records.
+    #[arg(long, default_value_t = 1)]
+    terminal_id: u32,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl VerifierArgs {
+    fn opts(self) -> VerifyOpts {
+        let VerifierArgs { issuer, state, state_lost, at, amount, log, terminal_id, json } = self;
+        VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json }
+    }
 }
 
 #[derive(Subcommand)]
@@ -415,16 +407,10 @@ fn main() -> ExitCode {
             let images = Images { qr, out, barcode, barcode_out };
             code(&wallet, now_or(at), &images, json)
         }
-        Command::Verify { code, issuer, state, state_lost, at, amount, log, terminal_id, json } => {
-            let opts =
-                VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json };
-            verify(code, &opts)
-        }
+        Command::Verify { code, verifier } => verify(code, &verifier.opts()),
         #[cfg(feature = "scan")]
-        Command::Scan { image, issuer, state, state_lost, at, amount, log, terminal_id, json } => {
-            let opts =
-                VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json };
-            scan::qr_text(&image).and_then(|text| verify_text(text, &opts))
+        Command::Scan { image, verifier } => {
+            scan::qr_text(&image).and_then(|text| verify_text(text, &verifier.opts()))
         }
         Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
         Command::Conformance { command } => conformance_cli::main(command),
