@@ -14,7 +14,7 @@ use std::hint::black_box;
 use common::{NOW, over_pool};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use curve25519_dalek::scalar::Scalar;
-use paycode::eddsa::{PublicKey, Signed, verify_batch};
+use paycode::hazmat::eddsa::{PublicKey, Signed, verify_batch};
 use paycode::{Code, Ed25519Wallet, Verifier};
 use sha2::{Digest, Sha512};
 
@@ -107,7 +107,7 @@ fn ed25519(c: &mut Criterion) {
                 &checks,
                 || (),
                 |(), (_, _, s)| {
-                    assert!(paycode::eddsa::point_is_valid(&s[..32].try_into().unwrap()));
+                    assert!(paycode::hazmat::eddsa::point_is_valid(&s[..32].try_into().unwrap()));
                 },
             )
         })

@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use paycode::Code;
 use paycode::code::DS_HMAC_QR;
-use paycode::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
+use paycode::hazmat::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
 use sha2::Sha256;
 
 /// Codes per account in a pool; the pool is used once per fresh verifier.

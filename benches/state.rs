@@ -116,7 +116,7 @@ fn memory(_: &mut Criterion) {
         "replay_memory",
         &format!(
             "\"credentials\": {CREDENTIALS},\n  \"window_bytes_per_credential\": {ours:.2},\n  \"rss_growth_bytes_per_credential\": {rss},\n  \"hashmap_bytes_per_credential\": {map_bytes:.2},\n  \"hashmap_pair_bytes\": {pair},\n  \"hmac_keys_bytes\": {}",
-            size_of::<paycode::keys::HmacKeys>()
+            size_of::<paycode::hazmat::keys::HmacKeys>()
         ),
     );
 }

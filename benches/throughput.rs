@@ -20,7 +20,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use paycode::Code;
 use paycode::code::DS_HMAC_QR;
-use paycode::keys::{LABEL_HMAC_QR_KEY, derive};
+use paycode::hazmat::keys::{LABEL_HMAC_QR_KEY, derive};
 use sha2::Sha256;
 
 /// Codes per account in a thread's pool.

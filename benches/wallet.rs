@@ -1,5 +1,4 @@
-//! The wallet side: code generation per profile, and the QR symbol's
-//! encoding and rendering.
+//! The wallet side: code generation per profile.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -9,7 +8,6 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ed25519_dalek::Signer;
-use paycode::qr::Symbol;
 
 fn wallet(c: &mut Criterion) {
     common::write_record("wallet", "");
@@ -43,19 +41,13 @@ fn wallet(c: &mut Criterion) {
     });
     // Its floor: ed25519-dalek signing the same 164-byte input.
     let signing = ed25519_dalek::SigningKey::from_bytes(
-        paycode::keys::derive(&common::device_seed(0), paycode::keys::LABEL_DEVICE_KEY, &[]).expose(),
+        paycode::hazmat::keys::derive(&common::device_seed(0), paycode::hazmat::keys::LABEL_DEVICE_KEY, &[])
+            .expose(),
     );
     assert_eq!(signing.verifying_key().to_bytes(), ed.credential().fields().device_key);
     let input = ed.code_for(step, 1).signing_input();
     g.bench_function("dalek_sign", |b| b.iter(|| signing.sign(black_box(&input))));
 
-    for (profile, text) in [("hmac", code.to_qr_text()), ("ed25519", ed.code_for(step, 1).to_qr_text())] {
-        g.bench_function(format!("qr_encode_{profile}"), |b| {
-            b.iter(|| Symbol::new(black_box(&text)).unwrap())
-        });
-        let symbol = Symbol::new(&text).unwrap();
-        g.bench_function(format!("qr_render_svg_{profile}"), |b| b.iter(|| symbol.to_svg(4)));
-    }
     g.finish();
 }
 

@@ -3,37 +3,15 @@
 //! The decoder accepts exactly the strings the encoder produces, so two
 //! strings never decode to the same bytes (spec: R-ENC-2).
 
+use crate::errors::Base45Error;
+
 /// The RFC 9285 alphabet, in value order.
 const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-
-/// Why a string is not canonical Base45.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Base45Error {
-    /// A character outside the 45-character alphabet (lowercase included).
-    Character,
-    /// The length leaves a single trailing character (length mod 3 = 1).
-    Length,
-    /// A group's value exceeds what its bytes can hold (non-canonical).
-    Overflow,
-}
-
-impl core::fmt::Display for Base45Error {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            Base45Error::Character => "character outside the Base45 alphabet",
-            Base45Error::Length => "Base45 length leaves a dangling character",
-            Base45Error::Overflow => "Base45 group value out of range",
-        })
-    }
-}
-
-impl std::error::Error for Base45Error {}
 
 /// Encodes `bytes` as Base45.
 ///
 /// ```
-/// assert_eq!(paycode::base45::encode(b"AB"), "BB8");
+/// assert_eq!(paycode::hazmat::base45::encode(b"AB"), "BB8");
 /// ```
 pub fn encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(2) * 3);
@@ -61,8 +39,8 @@ pub fn encode(bytes: &[u8]) -> String {
 /// 1 mod 3, or a group encodes a value its bytes cannot hold.
 ///
 /// ```
-/// assert_eq!(paycode::base45::decode("BB8").unwrap(), b"AB");
-/// assert!(paycode::base45::decode("GGW").is_err()); // 65536: non-canonical
+/// assert_eq!(paycode::hazmat::base45::decode("BB8").unwrap(), b"AB");
+/// assert!(paycode::hazmat::base45::decode("GGW").is_err()); // 65536: non-canonical
 /// ```
 pub fn decode(text: &str) -> Result<Vec<u8>, Base45Error> {
     let mut out = vec![0; decoded_len(text.len())?];

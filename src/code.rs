@@ -3,16 +3,15 @@
 //! Decoding is strict: a [`Code`] exists only for input that is exactly the
 //! canonical encoding of a well-formed payload (spec: R-ENC-1..R-ENC-3).
 
+use crate::base45;
+use crate::codec::{Reader, Writer};
 use crate::credential::{CREDENTIAL_LEN, Credential};
-use crate::numeric::NumericCode;
-use crate::{Error, VERSION, base45};
+use crate::errors::Error;
+use crate::numeric::{DIGITS, NumericCode};
+use crate::profile::{PROFILE_ED25519, PROFILE_HMAC, Profile, VERSION};
 
 /// The QR text prefix (spec: R-ENC-1).
 pub const QR_PREFIX: &str = "PC1:";
-/// Profile byte of the hmac profile.
-pub const PROFILE_HMAC: u8 = 0x01;
-/// Profile byte of the ed25519 profile.
-pub const PROFILE_ED25519: u8 = 0x02;
 /// Domain-separation string of the hmac QR tag (spec: R-KEY-3).
 pub const DS_HMAC_QR: &[u8] = b"paycode/v1/hmac/qr-code\0";
 /// Domain-separation string of the ed25519 device signature (spec: R-KEY-3).
@@ -22,46 +21,9 @@ pub const HMAC_PAYLOAD_LEN: usize = 38;
 /// Encoded length of an ed25519 payload.
 pub const ED25519_PAYLOAD_LEN: usize = 204;
 /// Length of the part of an hmac payload the tag covers.
-pub(crate) const HMAC_MACED_LEN: usize = 22;
+pub const HMAC_MACED_LEN: usize = 22;
 /// Length of the part of an ed25519 payload the device signature covers.
-pub(crate) const ED25519_SIGNED_LEN: usize = 140;
-
-/// The two profiles of paycode v1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Profile {
-    /// Shared-seed HMAC-SHA256 codes, verified online by the issuer.
-    Hmac,
-    /// Device-signed codes with an issuer credential, verified offline.
-    Ed25519,
-}
-
-impl Profile {
-    /// The profile's byte in payloads and log records.
-    pub const fn byte(self) -> u8 {
-        match self {
-            Profile::Hmac => PROFILE_HMAC,
-            Profile::Ed25519 => PROFILE_ED25519,
-        }
-    }
-
-    /// The profile's name, `"hmac"` or `"ed25519"`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Profile::Hmac => "hmac",
-            Profile::Ed25519 => "ed25519",
-        }
-    }
-
-    /// The profile named `name`.
-    pub fn from_name(name: &str) -> Option<Profile> {
-        match name {
-            "hmac" => Some(Profile::Hmac),
-            "ed25519" => Some(Profile::Ed25519),
-            _ => None,
-        }
-    }
-}
+pub const ED25519_SIGNED_LEN: usize = 140;
 
 /// A decoded payment code of either profile, in either form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -96,7 +58,7 @@ impl Code {
                 }
                 _ => Code::decode_payload(&base45::decode(rest).map_err(|_| Error::Malformed)?),
             }
-        } else if text.len() == crate::numeric::DIGITS {
+        } else if text.len() == DIGITS {
             NumericCode::parse(text).map(Code::Numeric)
         } else {
             Err(Error::Malformed)
@@ -148,6 +110,12 @@ pub struct HmacCode {
 }
 
 impl HmacCode {
+    /// The code with these fields. Nothing is checked: whether `tag` is the
+    /// account's MAC is for a verifier to decide.
+    pub const fn new(account_id: u64, step: u64, counter: u32, tag: [u8; 16]) -> HmacCode {
+        HmacCode { account_id, step, counter, tag }
+    }
+
     /// Decodes a 38-byte hmac payload.
     ///
     /// # Errors
@@ -242,7 +210,7 @@ impl Ed25519Code {
     }
 
     /// Assembles the signed part of a code; the caller signs it.
-    pub(crate) fn unsigned(step: u64, counter: u32, credential: &Credential) -> [u8; ED25519_SIGNED_LEN] {
+    pub fn unsigned(step: u64, counter: u32, credential: &Credential) -> [u8; ED25519_SIGNED_LEN] {
         let mut w = Writer::<ED25519_SIGNED_LEN>::new();
         w.u8(VERSION);
         w.u8(PROFILE_ED25519);
@@ -328,85 +296,6 @@ fn header(r: &mut Reader<'_>, profile: u8) -> Result<(), Error> {
         return Err(Error::UnsupportedProfile);
     }
     Ok(())
-}
-
-/// A big-endian reader over a byte slice; running out of bytes is [`Error::Malformed`].
-pub(crate) struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    pub(crate) const fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { rest: bytes }
-    }
-
-    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], Error> {
-        let (head, rest) = self.rest.split_at_checked(N).ok_or(Error::Malformed)?;
-        self.rest = rest;
-        head.try_into().map_err(|_| Error::Malformed)
-    }
-
-    pub(crate) fn u8(&mut self) -> Result<u8, Error> {
-        Ok(u8::from_be_bytes(self.array()?))
-    }
-
-    pub(crate) fn u16(&mut self) -> Result<u16, Error> {
-        Ok(u16::from_be_bytes(self.array()?))
-    }
-
-    pub(crate) fn u32(&mut self) -> Result<u32, Error> {
-        Ok(u32::from_be_bytes(self.array()?))
-    }
-
-    pub(crate) fn u64(&mut self) -> Result<u64, Error> {
-        Ok(u64::from_be_bytes(self.array()?))
-    }
-
-    pub(crate) const fn remaining(&self) -> usize {
-        self.rest.len()
-    }
-}
-
-/// A big-endian writer into a fixed-size array; the layouts are fixed, so
-/// writing past the end is a bug caught by the tests, and is ignored.
-pub(crate) struct Writer<const N: usize> {
-    buf: [u8; N],
-    at: usize,
-}
-
-impl<const N: usize> Writer<N> {
-    pub(crate) const fn new() -> Writer<N> {
-        Writer { buf: [0; N], at: 0 }
-    }
-
-    pub(crate) fn bytes(&mut self, b: &[u8]) {
-        let end = self.at.saturating_add(b.len());
-        if let Some(dst) = self.buf.get_mut(self.at..end) {
-            dst.copy_from_slice(b);
-        }
-        self.at = end;
-    }
-
-    pub(crate) fn u8(&mut self, v: u8) {
-        self.bytes(&[v]);
-    }
-
-    pub(crate) fn u16(&mut self, v: u16) {
-        self.bytes(&v.to_be_bytes());
-    }
-
-    pub(crate) fn u32(&mut self, v: u32) {
-        self.bytes(&v.to_be_bytes());
-    }
-
-    pub(crate) fn u64(&mut self, v: u64) {
-        self.bytes(&v.to_be_bytes());
-    }
-
-    pub(crate) fn finish(self) -> [u8; N] {
-        debug_assert_eq!(self.at, N, "layout length mismatch");
-        self.buf
-    }
 }
 
 #[cfg(test)]

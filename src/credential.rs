@@ -1,8 +1,8 @@
 //! The ed25519 profile's credential: an issuer-signed binding of a device key
 //! to a serial, a validity period and offline limits (spec §4.3).
 
-use crate::Error;
 use crate::eddsa::{PublicKey, SecretKey};
+use crate::errors::Error;
 
 /// Domain-separation string of the credential signature (spec: R-KEY-3).
 pub const DS_CREDENTIAL: &[u8] = b"paycode/v1/ed25519/credential\0";
@@ -66,7 +66,7 @@ impl Credential {
     /// [`Error::Malformed`] on a wrong length (spec: R-ENC-3).
     pub fn decode(bytes: &[u8]) -> Result<Credential, Error> {
         let bytes: [u8; CREDENTIAL_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
-        let mut r = crate::code::Reader::new(&bytes);
+        let mut r = crate::codec::Reader::new(&bytes);
         let fields = CredentialFields {
             key_id: r.u16()?,
             serial: r.u64()?,
@@ -134,7 +134,7 @@ impl core::fmt::Debug for Credential {
 }
 
 fn signed_part(f: &CredentialFields) -> [u8; SIGNED_LEN] {
-    let mut w = crate::code::Writer::<SIGNED_LEN>::new();
+    let mut w = crate::codec::Writer::<SIGNED_LEN>::new();
     w.u16(f.key_id);
     w.u64(f.serial);
     w.bytes(&f.device_key);

@@ -14,7 +14,7 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use ed25519_dalek::{Signer, SigningKey};
 use sha2::{Digest, Sha512};
 
-use crate::Seed;
+use crate::keys::Seed;
 
 /// A public key that passed the spec's point-validity rule (spec: R-ED-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +71,7 @@ pub struct Signed<'a> {
 /// that fails is each checked alone to find the invalid ones.
 ///
 /// ```
-/// use paycode::eddsa::{PublicKey, SecretKey, Signed, verify_each};
+/// use paycode::hazmat::eddsa::{PublicKey, SecretKey, Signed, verify_each};
 /// let sk = SecretKey::from_secret(&[9; 32]);
 /// let pk = PublicKey::from_bytes(&sk.public_bytes()).unwrap();
 /// let (good, bad) = (sk.sign(b"a"), sk.sign(b"b"));
@@ -169,7 +169,7 @@ fn batch_holds(equations: &[&Equation]) -> Option<bool> {
 /// // The identity point (y = 1) has small order.
 /// let mut identity = [0u8; 32];
 /// identity[0] = 1;
-/// assert!(!paycode::eddsa::point_is_valid(&identity));
+/// assert!(!paycode::hazmat::eddsa::point_is_valid(&identity));
 /// ```
 pub fn point_is_valid(bytes: &[u8; 32]) -> bool {
     decode_point(bytes).is_some()

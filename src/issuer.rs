@@ -3,10 +3,10 @@
 
 use crate::credential::{Credential, CredentialFields};
 use crate::eddsa::{PublicKey, SecretKey};
-use crate::keys::LABEL_ISSUER_KEY;
+use crate::errors::Error;
+use crate::keys::{LABEL_ISSUER_KEY, Seed};
 use crate::revocation::RevocationList;
 use crate::trust::{TrustEntry, TrustList};
-use crate::{Error, Seed};
 
 /// An issuer: one seed from which every issuer key is derived by key id, so
 /// keys rotate without new secret material (spec: R-KEY-2, R-TRUST-2).

@@ -88,8 +88,9 @@ impl core::fmt::Debug for DerivedKey {
 ///
 /// ```
 /// let seed = paycode::Seed::from_bytes(&[0; 32]);
-/// let a = paycode::keys::derive(&seed, paycode::keys::LABEL_DEVICE_KEY, &[]);
-/// let b = paycode::keys::derive(&seed, paycode::keys::LABEL_ISSUER_KEY, &[0, 0, 0, 1]);
+/// use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, derive};
+/// let a = derive(&seed, LABEL_DEVICE_KEY, &[]);
+/// let b = derive(&seed, LABEL_ISSUER_KEY, &[0, 0, 0, 1]);
 /// assert_ne!(a.expose(), b.expose());
 /// ```
 pub fn derive(seed: &Seed, label: &[u8], context: &[u8]) -> DerivedKey {
@@ -138,7 +139,7 @@ impl HmacKeys {
 
     /// HMAC-SHA256 under `K_qr` of `parts` concatenated; the keyed state is
     /// precomputed, so this costs the MAC alone.
-    pub(crate) fn mac_qr(&self, parts: &[&[u8]]) -> [u8; 32] {
+    pub fn mac_qr(&self, parts: &[&[u8]]) -> [u8; 32] {
         run(&self.qr, parts)
     }
 

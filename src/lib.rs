@@ -2,38 +2,53 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod barcode;
-pub mod base45;
-pub mod code;
-pub mod conformance;
-pub mod credential;
-pub mod eddsa;
-mod error;
-pub mod files;
-pub mod issuer;
-pub mod keys;
-pub mod log;
-pub mod numeric;
-mod png;
-pub mod qr;
-pub mod replay;
-pub mod revocation;
+// The protocol, one concept per module, in layers: a module imports only
+// from the layers above its own, so the module graph has no cycle.
+
+// Errors, bytes and time.
+pub mod codec;
+mod errors;
+mod profile;
 mod time;
+
+// Encodings and cryptography.
+mod base45;
+mod eddsa;
+mod keys;
+
+// The structures on the wire.
+pub mod credential;
+pub mod numeric;
+
+pub mod code;
+pub mod log;
+pub mod revocation;
 pub mod trust;
-pub mod vectors;
-pub mod verifier;
+
+// The roles and their state.
+pub mod issuer;
+pub mod replay;
 pub mod wallet;
 
-pub use code::{Code, Profile};
-pub use credential::{Credential, CredentialFields};
-pub use error::Error;
-pub use issuer::Issuer;
-pub use keys::Seed;
-pub use time::{Params, ParamsError};
-pub use verifier::{Acceptance, Verifier};
-pub use wallet::{Ed25519Wallet, GenerateError, HmacWallet};
+pub mod verifier;
 
-/// The payload version byte of paycode v1 (spec: R-ENC-3).
-pub const VERSION: u8 = 0x01;
+// Low-level pieces for test vectors, benchmarks and other implementations.
+pub mod hazmat;
+
+pub use code::{Code, Ed25519Code, HmacCode};
+pub use credential::{Credential, CredentialFields};
+pub use eddsa::PublicKey;
+pub use errors::{Base45Error, Error, GenerateError, HexError, InstallError, ParamsError, UnknownProfile};
+pub use issuer::{Issuer, KeyPeriod};
+pub use keys::Seed;
+pub use log::LogRecord;
+pub use numeric::NumericCode;
+pub use profile::{Profile, VERSION};
+pub use revocation::RevocationList;
+pub use time::Params;
+pub use trust::{TrustEntry, TrustList};
+pub use verifier::{Acceptance, Verifier, VerifierState};
+pub use wallet::{Ed25519Wallet, HmacWallet};
+
 /// The spec version these types implement.
 pub const SPEC_VERSION: &str = "paycode v1";

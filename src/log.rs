@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
-use crate::code::{Profile, Reader, Writer};
-use crate::{Error, VERSION};
+use crate::codec::{Reader, Writer};
+use crate::errors::Error;
+use crate::profile::{Profile, VERSION};
 
 /// Encoded length of one log record.
 pub const RECORD_LEN: usize = 44;
 
 /// One accepted code, as a terminal logs it (spec: R-LOG-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LogRecord {
     /// The code's profile.
     pub profile: Profile,
@@ -59,11 +59,7 @@ impl LogRecord {
         if r.u8()? != VERSION {
             return Err(Error::Malformed);
         }
-        let profile = match r.u8()? {
-            crate::code::PROFILE_HMAC => Profile::Hmac,
-            crate::code::PROFILE_ED25519 => Profile::Ed25519,
-            _ => return Err(Error::Malformed),
-        };
+        let profile = Profile::from_byte(r.u8()?).ok_or(Error::Malformed)?;
         Ok(LogRecord {
             profile,
             key_id: r.u16()?,
@@ -90,7 +86,8 @@ impl LogRecord {
 }
 
 /// A (profile, subject, counter) accepted more than once across the logs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Duplicate {
     /// The profile.
     pub profile: Profile,
@@ -103,7 +100,8 @@ pub struct Duplicate {
 }
 
 /// The result of reconciling logs (spec: R-LOG-2).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Reconciliation {
     /// Records read.
     pub records: usize,

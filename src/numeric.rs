@@ -1,8 +1,9 @@
 //! The hmac profile's numeric form: 24 decimal digits for 1D barcodes (spec §5.2).
 
-use crate::code::{PROFILE_HMAC, Writer};
+use crate::codec::Writer;
+use crate::errors::Error;
 use crate::keys::HmacKeys;
-use crate::{Error, VERSION};
+use crate::profile::{PROFILE_HMAC, VERSION};
 
 /// Number of digits of the numeric form (spec: R-ENC-4).
 pub const DIGITS: usize = 24;

@@ -5,77 +5,24 @@
 //! [`ReplayState`] is safe to share between threads: the check and the
 //! record for one identity happen under one lock (spec: R-REPLAY-3).
 
+mod hashing;
+mod table;
+mod window;
+
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use serde::{Deserialize, Serialize};
+pub(crate) use hashing::IdHashing;
+use table::{Probe, WindowTable};
+pub use window::{WINDOW, Window};
 
-use crate::{Error, Params};
+use crate::errors::Error;
+use crate::time::Params;
 
-/// Width of the replay bitmap `W` (spec: R-REPLAY-2).
-pub const WINDOW: u32 = 64;
 /// `invalid-code` verdicts per account and step before `throttled` (spec: R-HMAC-6).
 pub const MAX_FAILURES_PER_STEP: u32 = 8;
 const SHARDS: usize = 16;
-
-/// The replay window of one identity (hmac account or ed25519 serial):
-/// highest accepted counter `H`, bitmap (bit `i` set: counter `H - i` was
-/// accepted), and `top`, the highest step among accepted codes (spec: R-REPLAY-2, R-REPLAY-6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Window {
-    /// Highest accepted counter `H`.
-    pub high: u32,
-    /// Bit `i` set: counter `H - i` was accepted. Bit 0 is always set.
-    pub bitmap: u64,
-    /// Highest step among the accepted codes.
-    pub top: u64,
-}
-
-impl Window {
-    /// The window after accepting only `counter` in `step`.
-    pub const fn first(counter: u32, step: u64) -> Window {
-        Window { high: counter, bitmap: 1, top: step }
-    }
-
-    /// Whether `counter` may be accepted: [`Error::StaleCounter`] below the
-    /// window, [`Error::Replayed`] if already accepted (spec: R-REPLAY-1, R-REPLAY-2).
-    ///
-    /// # Errors
-    ///
-    /// As above.
-    pub const fn check(&self, counter: u32) -> Result<(), Error> {
-        if counter > self.high {
-            return Ok(());
-        }
-        let behind = self.high - counter;
-        if behind >= WINDOW {
-            Err(Error::StaleCounter)
-        } else if self.bitmap & (1u64 << behind) != 0 {
-            Err(Error::Replayed)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// Records `counter` in `step` as accepted; call only after [`Window::check`] passed.
-    pub const fn record(&mut self, counter: u32, step: u64) {
-        if counter > self.high {
-            let ahead = counter - self.high;
-            self.bitmap = if ahead >= WINDOW { 1 } else { (self.bitmap << ahead) | 1 };
-            self.high = counter;
-        } else {
-            let behind = self.high - counter;
-            if behind < WINDOW {
-                self.bitmap |= 1u64 << behind;
-            }
-        }
-        if step > self.top {
-            self.top = step;
-        }
-    }
-}
 
 /// What an ed25519 acceptance must also satisfy and record: the amount
 /// against the credential's limits (spec: R-LIMIT-1, R-LIMIT-2).
@@ -92,7 +39,8 @@ pub struct Spend {
 }
 
 /// The ledger entry of one credential: total accepted here and its expiry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Spent {
     /// Sum of the amounts accepted.
     pub total: u64,
@@ -137,8 +85,9 @@ pub struct ReplayState {
 }
 
 /// A serializable copy of a [`ReplayState`], for durable storage.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Snapshot {
     /// The high-water step `T_hw`.
     pub high_water: u64,
@@ -481,259 +430,10 @@ impl core::fmt::Debug for ReplayState {
     }
 }
 
-/// Hashing of 64-bit identities (account ids, serials) for the verifier's
-/// tables: one 64x64-bit multiply, folded, under a random per-table key.
-///
-/// Not a keyed PRF like SipHash: it needs none, because every key a table
-/// stores is an enrolled account or the serial of a credential whose issuer
-/// signature verified, never a value an attacker picks. The random key only
-/// keeps issuers' id patterns from lining up with the table layout.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct IdHashing {
-    key: u64,
-}
-
-impl IdHashing {
-    /// A fresh key from the operating system's CSPRNG, or a fixed one if that fails.
-    pub(crate) fn random() -> IdHashing {
-        let mut bytes = [0u8; 8];
-        let key = match getrandom::fill(&mut bytes) {
-            Ok(()) => u64::from_le_bytes(bytes),
-            Err(_) => 0x243f_6a88_85a3_08d3,
-        };
-        IdHashing { key }
-    }
-
-    /// Another, unrelated hashing.
-    pub(crate) const fn derived(self) -> IdHashing {
-        IdHashing { key: self.key ^ 0x5851_f42d_4c95_7f2d }
-    }
-
-    /// The hash of `id`: all 64 bits depend on every bit of `id`.
-    pub(crate) const fn hash(self, id: u64) -> u64 {
-        let m = (id ^ self.key) as u128 * 0x9e37_79b9_7f4a_7c15_u128;
-        (m as u64) ^ ((m >> 64) as u64)
-    }
-}
-
-impl BuildHasher for IdHashing {
-    type Hasher = IdHasher;
-
-    fn build_hasher(&self) -> IdHasher {
-        IdHasher { hashing: *self, state: 0 }
-    }
-}
-
-/// The [`Hasher`] of [`IdHashing`]; tables hash only `u64` keys.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct IdHasher {
-    hashing: IdHashing,
-    state: u64,
-}
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.state
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.state = self.hashing.hash(self.state.rotate_left(23) ^ n);
-    }
-}
-
-/// One replay window as the table stores it: the identity and the window in
-/// 28 bytes with no padding (spec: R-REPLAY-6). A free slot has `bitmap == 0`,
-/// which no window has (bit 0 is always set).
-#[derive(Clone, Copy)]
-#[repr(C, packed(4))]
-struct Slot {
-    id: u64,
-    bitmap: u64,
-    top: u64,
-    high: u32,
-}
-
-const FREE: Slot = Slot { id: 0, bitmap: 0, top: 0, high: 0 };
-
-impl Slot {
-    const fn window(self) -> Window {
-        Window { high: self.high, bitmap: self.bitmap, top: self.top }
-    }
-}
-
-/// Where an identity is in a [`WindowTable`], or where it would go.
-#[derive(Clone, Copy)]
-enum Probe {
-    Found(usize, Window),
-    Vacant(usize),
-}
-
-/// The replay windows of one shard: open addressing with linear probing
-/// over [`Slot`]s, with no control bytes, kept between 64% and 80% full
-/// (after growth or a sweep), so a window costs 28 / 0.8 = 35 to
-/// 28 / 0.64 = 43.75 bytes however many there are. A general-purpose map
-/// would cost 33 bytes a slot (its windows padded to 24 bytes, plus a
-/// control byte) at 44% to 88% load, up to 75 bytes a window.
-struct WindowTable {
-    slots: Vec<Slot>,
-    len: usize,
-    hashing: IdHashing,
-}
-
-/// Fewest slots a non-empty table has.
-const MIN_SLOTS: usize = 8;
-
-impl WindowTable {
-    const fn new(hashing: IdHashing) -> WindowTable {
-        WindowTable { slots: Vec::new(), len: 0, hashing }
-    }
-
-    /// The slot count for `n` windows after growing or rebuilding: 64% full.
-    fn slots_for(n: usize) -> usize {
-        (n.saturating_mul(25) / 16).saturating_add(1).max(MIN_SLOTS)
-    }
-
-    fn find(&self, id: u64) -> Probe {
-        self.find_hashed(id, self.hashing.hash(id))
-    }
-
-    /// [`WindowTable::find`] of `id` whose hash is `hash`.
-    fn find_hashed(&self, id: u64, hash: u64) -> Probe {
-        if self.slots.is_empty() {
-            return Probe::Vacant(0);
-        }
-        // The first slot to probe: the hash bits below the shard selector,
-        // scaled to the table size.
-        let mut i = ((u128::from(hash << 4) * self.slots.len() as u128) >> 64) as usize;
-        // The table is never full, so the probe ends at a free slot.
-        loop {
-            let Some(&slot) = self.slots.get(i) else {
-                i = 0;
-                continue;
-            };
-            if slot.bitmap == 0 {
-                return Probe::Vacant(i);
-            }
-            if slot.id == id {
-                return Probe::Found(i, slot.window());
-            }
-            i += 1;
-        }
-    }
-
-    /// Records `counter` in `step` for `id`, found by `probe` (from [`WindowTable::find`]
-    /// with no change to the table since).
-    fn record(&mut self, id: u64, probe: Probe, counter: u32, step: u64) {
-        match probe {
-            Probe::Found(i, mut w) => {
-                w.record(counter, step);
-                self.put(i, id, w);
-            }
-            Probe::Vacant(i) => {
-                let w = Window::first(counter, step);
-                if (self.len + 1).saturating_mul(5) > self.slots.len().saturating_mul(4) {
-                    self.rebuild(Self::slots_for(self.len + 1));
-                    self.insert(id, w);
-                } else {
-                    self.put(i, id, w);
-                    self.len += 1;
-                }
-            }
-        }
-    }
-
-    /// Inserts or replaces the window of `id`.
-    fn insert(&mut self, id: u64, w: Window) {
-        let probe = self.find(id);
-        match probe {
-            Probe::Found(i, _) => self.put(i, id, w),
-            Probe::Vacant(_) => {
-                if (self.len + 1).saturating_mul(5) > self.slots.len().saturating_mul(4) {
-                    self.rebuild(Self::slots_for(self.len + 1));
-                }
-                if let Probe::Vacant(i) = self.find(id) {
-                    self.put(i, id, w);
-                    self.len += 1;
-                }
-            }
-        }
-    }
-
-    fn put(&mut self, i: usize, id: u64, w: Window) {
-        if let Some(slot) = self.slots.get_mut(i) {
-            *slot = Slot { id, bitmap: w.bitmap, top: w.top, high: w.high };
-        }
-    }
-
-    /// Keeps the windows for which `keep` holds; the table is rebuilt
-    /// without the others (linear probing has no cheap in-place delete),
-    /// shrinking if it fell below 20% full.
-    fn retain(&mut self, keep: impl Fn(&Window) -> bool) {
-        let survivors = self.slots.iter().filter(|s| s.bitmap != 0 && keep(&s.window())).count();
-        if survivors == self.len {
-            return;
-        }
-        let size = if survivors.saturating_mul(5) < self.slots.len() {
-            Self::slots_for(survivors)
-        } else {
-            self.slots.len()
-        };
-        let old = core::mem::take(&mut self.slots);
-        self.slots = vec![FREE; if survivors == 0 { 0 } else { size }];
-        self.len = 0;
-        for s in old.into_iter().filter(|s| s.bitmap != 0 && keep(&s.window())) {
-            self.insert(s.id, s.window());
-        }
-    }
-
-    /// Moves every window into a table of `size` slots.
-    fn rebuild(&mut self, size: usize) {
-        let old = core::mem::replace(&mut self.slots, vec![FREE; size]);
-        self.len = 0;
-        for s in old.into_iter().filter(|s| s.bitmap != 0) {
-            self.insert(s.id, s.window());
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (u64, Window)> + '_ {
-        self.slots.iter().filter(|s| s.bitmap != 0).map(|s| (s.id, s.window()))
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.slots.capacity().saturating_mul(size_of::<Slot>())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::table::tests::Lcg;
     use super::*;
-
-    #[test]
-    fn window_accepts_each_counter_once() {
-        let mut w = Window::first(100, 1);
-        assert_eq!(w.check(100), Err(Error::Replayed));
-        assert_eq!(w.check(99), Ok(()));
-        w.record(99, 1);
-        assert_eq!(w.check(99), Err(Error::Replayed));
-        assert_eq!(w.check(37), Ok(())); // 100 - 63
-        assert_eq!(w.check(36), Err(Error::StaleCounter)); // 100 - 64
-        w.record(163, 2);
-        assert_eq!(w.high, 163);
-        assert_eq!(w.check(100), Err(Error::Replayed));
-        assert_eq!(w.check(99), Err(Error::StaleCounter));
-        w.record(1000, 3);
-        assert_eq!(w.bitmap, 1);
-        assert_eq!(w.check(u32::MAX), Ok(()));
-        assert_eq!(w.top, 3);
-    }
 
     #[test]
     fn admit_applies_window_and_evicts() {
@@ -819,70 +519,9 @@ mod tests {
         assert_eq!(s.reserve_attempt(3, 11), Ok(()));
     }
 
-    /// A small deterministic generator for the randomized tests below.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            self.0 >> 11
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-    }
-
-    #[test]
-    fn window_table_agrees_with_a_map() {
-        let mut rng = Lcg(7);
-        let mut table = WindowTable::new(IdHashing::random());
-        let mut model: HashMap<u64, Window> = HashMap::new();
-        let mut low = 0;
-        let mut largest = 0;
-        for round in 0..40_000u64 {
-            match rng.below(1000) {
-                0 => {
-                    low += rng.below(3);
-                    table.retain(|w| w.top >= low);
-                    model.retain(|_, w| w.top >= low);
-                }
-                _ => {
-                    // Sequential, spread and colliding ids alike.
-                    let id = match rng.below(3) {
-                        0 => rng.below(300),
-                        1 => rng.below(300) << 40,
-                        _ => rng.next(),
-                    };
-                    let counter = rng.below(200) as u32;
-                    let step = low + rng.below(5);
-                    let probe = table.find(id);
-                    let expect = model.get(&id).copied();
-                    match probe {
-                        Probe::Found(_, w) => assert_eq!(Some(w), expect, "round {round}"),
-                        Probe::Vacant(_) => assert_eq!(None, expect, "round {round}"),
-                    }
-                    if expect.is_none_or(|w| w.check(counter).is_ok()) {
-                        table.record(id, probe, counter, step);
-                        let w = model.entry(id).or_insert(Window::first(counter, step));
-                        w.record(counter, step);
-                    }
-                }
-            }
-            assert_eq!(table.len, model.len());
-            assert!(table.len * 5 <= table.slots.len() * 4 || table.slots.is_empty());
-            largest = largest.max(table.len);
-        }
-        let mut all: Vec<_> = table.iter().collect();
-        all.sort_unstable_by_key(|e| e.0);
-        let mut expect: Vec<_> = model.into_iter().collect();
-        expect.sort_unstable_by_key(|e| e.0);
-        assert_eq!(all, expect);
-        assert!(largest > 1_000, "the test must exercise a sizeable table: {largest}");
-    }
-
     #[test]
     fn window_memory_stays_within_bounds() {
-        assert_eq!(size_of::<Slot>(), 28);
+        assert_eq!(size_of::<table::Slot>(), 28);
         let s = ReplayState::new(Params::default());
         s.observe(10);
         let mut n = 0u64;

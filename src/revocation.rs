@@ -1,9 +1,10 @@
 //! Signed revocation lists of credential serials (spec §4.5).
 
-use crate::code::Reader;
+use crate::codec::Reader;
 use crate::eddsa::SecretKey;
+use crate::errors::Error;
+use crate::profile::VERSION;
 use crate::trust::TrustList;
-use crate::{Error, VERSION};
 
 /// Domain-separation string of the revocation list signature (spec: R-KEY-3).
 pub const DS_REVOCATION: &[u8] = b"paycode/v1/ed25519/revocation\0";
@@ -133,6 +134,25 @@ impl RevocationList {
             out.extend_from_slice(&s.to_be_bytes());
         }
         out
+    }
+}
+
+/// Serialized as the lowercase hex of its encoding; deserializing decodes it
+/// under spec §4.7, so a list that does not decode is an error, never dropped.
+#[cfg(feature = "serde")]
+impl serde::Serialize for RevocationList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&crate::codec::to_hex(&self.encode()))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for RevocationList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RevocationList, D::Error> {
+        use serde::de::Error as _;
+        let hex = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        let bytes = crate::codec::from_hex(&hex).map_err(D::Error::custom)?;
+        RevocationList::decode(&bytes).map_err(D::Error::custom)
     }
 }
 

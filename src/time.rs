@@ -1,6 +1,6 @@
 //! Time steps and the acceptance window (spec §2).
 
-use crate::Error;
+use crate::errors::{Error, ParamsError};
 
 /// The time parameters shared by wallet and verifier: epoch `T0`, step length
 /// `X`, and the asymmetric acceptance window of `B` steps back and `F` forward.
@@ -16,30 +16,6 @@ pub struct Params {
     back: u64,
     forward: u64,
 }
-
-/// A parameter set outside the ranges the spec allows (spec: R-TIME-6).
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamsError {
-    /// The step length is not in `1..=86400` seconds.
-    StepLength,
-    /// The back window `B` exceeds 8 steps.
-    BackWindow,
-    /// The forward window `F` exceeds 7 steps.
-    ForwardWindow,
-}
-
-impl core::fmt::Display for ParamsError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            ParamsError::StepLength => "step length must be 1..=86400 seconds",
-            ParamsError::BackWindow => "back window must be at most 8 steps",
-            ParamsError::ForwardWindow => "forward window must be at most 7 steps",
-        })
-    }
-}
-
-impl std::error::Error for ParamsError {}
 
 impl Params {
     /// Largest allowed back window `B`.

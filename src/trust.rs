@@ -1,9 +1,10 @@
 //! The trust list: the issuer keys an offline terminal accepts, by key id,
 //! each with a validity period (spec §4.4).
 
-use crate::code::{Reader, Writer};
+use crate::codec::{Reader, Writer};
 use crate::eddsa::PublicKey;
-use crate::{Error, VERSION};
+use crate::errors::Error;
+use crate::profile::VERSION;
 
 /// Encoded length of one trust list entry.
 pub const ENTRY_LEN: usize = 50;

@@ -6,17 +6,21 @@ use std::sync::RwLock;
 use subtle::ConstantTimeEq;
 
 use crate::code::{
-    Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_SIGNED_LEN, Ed25519Code, HMAC_MACED_LEN, HmacCode, Profile,
+    Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_SIGNED_LEN, Ed25519Code, HMAC_MACED_LEN, HmacCode, qr_profile,
 };
 use crate::credential::CREDENTIAL_LEN;
+use crate::credential::Credential;
 use crate::eddsa::{self, PublicKey, Signed};
+use crate::errors::{Error, InstallError};
 use crate::keys::HmacKeys;
+use crate::keys::Seed;
 use crate::log::LogRecord;
 use crate::numeric::NumericCode;
+use crate::profile::Profile;
 use crate::replay::{IdHashing, ReplayState, Snapshot, Spend};
 use crate::revocation::RevocationList;
+use crate::time::Params;
 use crate::trust::TrustList;
-use crate::{Error, Params, Seed};
 
 /// Most credentials kept verified in the cache before expired ones are dropped.
 const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
@@ -87,45 +91,19 @@ pub struct Acceptance {
     pub record: LogRecord,
 }
 
-/// Why a revocation list was not installed.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InstallError {
-    /// This verifier has no trust list.
-    NoTrustList,
-    /// The list's key id is not trusted, or not valid when the list was issued.
-    UnknownKey,
-    /// The list's signature does not verify.
-    BadSignature,
-    /// The list's number is not greater than the installed list's (spec: R-REVOKE-2).
-    NotNewer,
-}
-
-impl core::fmt::Display for InstallError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            InstallError::NoTrustList => "no trust list is configured",
-            InstallError::UnknownKey => "the revocation list's signing key is not trusted at its issue time",
-            InstallError::BadSignature => "the revocation list's signature is invalid",
-            InstallError::NotNewer => "the revocation list is not newer than the installed one",
-        })
-    }
-}
-
-impl std::error::Error for InstallError {}
-
 /// The state a verifier must keep durably between runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct VerifierState {
     /// hmac replay state.
     pub hmac: Snapshot,
     /// ed25519 replay state and spend ledger.
     pub ed25519: Snapshot,
-    /// The installed revocation list, hex of its encoding (spec §8.6: `RL` is durable state,
-    /// so a restart cannot fall back to an older list).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocation_list: Option<String>,
+    /// The installed revocation list (spec §8.6: `RL` is durable state, so a
+    /// restart cannot fall back to an older list). Serialized as the hex of its encoding.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub revocation_list: Option<RevocationList>,
 }
 
 impl Verifier {
@@ -155,8 +133,6 @@ impl Verifier {
     ///
     /// The revocation list in `state` was checked when it was first installed;
     /// it is the verifier's own durable state, so it is restored as it is.
-    /// A stored list that does not decode is left out, and the next install
-    /// starts from none.
     pub fn restore(params: Params, terminal_id: u32, state: &VerifierState) -> Verifier {
         let v = Verifier::with_states(
             params,
@@ -164,15 +140,7 @@ impl Verifier {
             ReplayState::restore(params, &state.hmac),
             ReplayState::restore(params, &state.ed25519),
         );
-        let list = state
-            .revocation_list
-            .as_deref()
-            .and_then(|h| crate::files::from_hex(h).ok())
-            .and_then(|b| RevocationList::decode(&b).ok());
-        if let (Some(list), Ok(mut slot)) = (list, v.revocation.write()) {
-            *slot = Some(list);
-        }
-        v
+        Verifier { revocation: RwLock::new(state.revocation_list.clone()), ..v }
     }
 
     fn with_states(params: Params, terminal_id: u32, hmac: ReplayState, ed25519: ReplayState) -> Verifier {
@@ -223,7 +191,7 @@ impl Verifier {
             Error::UnknownIssuer => InstallError::UnknownKey,
             _ => InstallError::BadSignature,
         })?;
-        let mut slot = self.revocation.write().map_err(|_| InstallError::NotNewer)?;
+        let mut slot = self.revocation.write().map_err(|_| InstallError::StateUnavailable)?;
         // The initial installed number is 0, so list number 0 is never installed.
         if slot.as_ref().map_or(0, RevocationList::number) >= list.number() {
             return Err(InstallError::NotNewer);
@@ -351,7 +319,7 @@ impl Verifier {
     /// `unsupported-profile` for QR text whose payload names a known profile that is
     /// not enabled here: V1 checks the profile before the exact length (spec: R-VERIFY-1).
     fn disabled_profile(&self, text: &str) -> Option<Error> {
-        match crate::code::qr_profile(text)? {
+        match qr_profile(text)? {
             p if !self.enables(p) => Some(Error::UnsupportedProfile),
             _ => None,
         }
@@ -380,8 +348,7 @@ impl Verifier {
 
     /// A copy of the durable state.
     pub fn state(&self) -> VerifierState {
-        let revocation_list =
-            self.revocation.read().ok().and_then(|r| r.as_ref().map(|l| crate::files::to_hex(&l.encode())));
+        let revocation_list = self.revocation.read().ok().and_then(|r| r.clone());
         VerifierState { hmac: self.hmac.snapshot(), ed25519: self.ed25519.snapshot(), revocation_list }
     }
 
@@ -497,7 +464,7 @@ impl Verifier {
         if let Ok(mut cache) = self.credentials.write() {
             if cache.len() >= CREDENTIAL_CACHE_LIMIT {
                 cache.retain(|_, c| {
-                    crate::Credential::decode(&c.bytes)
+                    Credential::decode(&c.bytes)
                         .is_ok_and(|cr| cr.fields().not_after().is_some_and(|na| na >= now))
                 });
                 if cache.len() >= CREDENTIAL_CACHE_LIMIT {

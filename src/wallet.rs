@@ -1,42 +1,14 @@
 //! The wallet side: code generation for both profiles (spec §7.1).
 
-use crate::code::{DS_HMAC_QR, Ed25519Code, HmacCode};
+use crate::code::{
+    DS_ED25519_CODE, DS_HMAC_QR, ED25519_PAYLOAD_LEN, ED25519_SIGNED_LEN, Ed25519Code, HmacCode,
+};
 use crate::credential::Credential;
 use crate::eddsa::SecretKey;
-use crate::keys::{HmacKeys, LABEL_DEVICE_KEY};
+use crate::errors::GenerateError;
+use crate::keys::{HmacKeys, LABEL_DEVICE_KEY, Seed};
 use crate::numeric::NumericCode;
-use crate::{Params, Seed};
-
-/// Why a wallet could not generate a code.
-#[non_exhaustive]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GenerateError {
-    /// The wallet's time lies before the epoch `T0` (spec: R-TIME-2).
-    TimeBeforeEpoch,
-    /// The counter has reached `2^32 - 1`: the wallet must be enrolled again.
-    CounterExhausted,
-    /// The numeric form cannot carry this account id or counter (spec: R-HMAC-4).
-    NumericUnavailable,
-    /// The code's credential does not belong to this wallet's device key.
-    WrongCredential,
-}
-
-impl core::fmt::Display for GenerateError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            GenerateError::TimeBeforeEpoch => "time-before-epoch: the wallet's time is before the epoch T0",
-            GenerateError::CounterExhausted => {
-                "counter-exhausted: the wallet's counter is used up; enroll again"
-            }
-            GenerateError::NumericUnavailable => {
-                "numeric-unavailable: the numeric form needs account id < 2^30 and counter < 2^16"
-            }
-            GenerateError::WrongCredential => "wrong-credential: the credential is not for this device key",
-        })
-    }
-}
-
-impl std::error::Error for GenerateError {}
+use crate::time::Params;
 
 /// An hmac profile wallet: account id, the seed's derived keys, and the next counter.
 #[derive(Debug)]
@@ -148,9 +120,9 @@ impl Ed25519Wallet {
     /// The code for a given step and counter, without touching the counter.
     pub fn code_for(&self, step: u64, counter: u32) -> Ed25519Code {
         let unsigned = Ed25519Code::unsigned(step, counter, &self.credential);
-        let sig = self.key.sign(&[crate::code::DS_ED25519_CODE, &unsigned].concat());
-        let mut bytes = [0u8; crate::code::ED25519_PAYLOAD_LEN];
-        let (head, tail) = bytes.split_at_mut(crate::code::ED25519_SIGNED_LEN);
+        let sig = self.key.sign(&[DS_ED25519_CODE, &unsigned].concat());
+        let mut bytes = [0u8; ED25519_PAYLOAD_LEN];
+        let (head, tail) = bytes.split_at_mut(ED25519_SIGNED_LEN);
         head.copy_from_slice(&unsigned);
         tail.copy_from_slice(&sig);
         Ed25519Code { step, counter, credential: self.credential, bytes }

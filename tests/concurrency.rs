@@ -284,7 +284,7 @@ fn r_hmac_6_at_most_eight_failures_per_step_under_concurrency() {
         .map(|k| {
             let mut payload = w.code_for(step, 1 + k).encode();
             payload[22..].copy_from_slice(w.code_for(step, 0).tag());
-            format!("PC1:{}", paycode::base45::encode(&payload))
+            format!("PC1:{}", paycode::hazmat::base45::encode(&payload))
         })
         .collect();
     let invalid = AtomicUsize::new(0);

@@ -5,16 +5,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-#[path = "../fuzz/src/fixture.rs"]
-#[allow(dead_code)]
-mod fixture;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use fixture::{NOW, VerifyCase};
+use paycode::hazmat::base45;
 use paycode::log::LogRecord;
-use paycode::{Code, Error, base45};
+use paycode::{Code, Error};
+use paycode_test_support::fixture::{self, NOW, VerifyCase};
 
 /// Every fuzz target, and the seeds for it: file name -> bytes.
 fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {

@@ -29,14 +29,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use paycode::GenerateError;
+use paycode::InstallError;
 use paycode::credential::MAX_VALIDITY_SECS;
 use paycode::issuer::KeyPeriod;
 use paycode::numeric::NumericCode;
 use paycode::replay::Window;
 use paycode::revocation::RevocationList;
 use paycode::trust::TrustList;
-use paycode::verifier::InstallError;
-use paycode::wallet::GenerateError;
 use paycode::{
     Code, Credential, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Profile, Seed,
     Verifier,
@@ -83,7 +83,7 @@ impl Input {
     fn text(&self) -> String {
         match self {
             Input::Garbage(s) => (*s).to_string(),
-            Input::Payload(p) => format!("PC1:{}", paycode::base45::encode(p)),
+            Input::Payload(p) => format!("PC1:{}", paycode::hazmat::base45::encode(p)),
             Input::Numeric(n) => format!("{n:024}"),
         }
     }
@@ -773,10 +773,7 @@ impl World {
             // A restart with state already holds the list (it is durable state, spec §8.6).
             let r = v.install_revocation_list(rl.clone());
             let held = v.revocation_number() == Some(rl.number());
-            assert!(
-                r.is_ok() || (r == Err(paycode::verifier::InstallError::NotNewer) && held),
-                "reinstalling: {r:?}"
-            );
+            assert!(r.is_ok() || (r == Err(paycode::InstallError::NotNewer) && held), "reinstalling: {r:?}");
         }
     }
 
@@ -1877,10 +1874,10 @@ fn flip(text: &str, form: Form, payload: bool, pos: usize, bit: u8) -> String {
             format!("{:024}", n ^ 1 << (pos % 79))
         }
         Form::Qr | Form::Ed => {
-            let mut p = paycode::base45::decode(&text[4..]).unwrap();
+            let mut p = paycode::hazmat::base45::decode(&text[4..]).unwrap();
             let i = pos % (p.len() * 8);
             p[i / 8] ^= 0x80 >> (i % 8);
-            format!("PC1:{}", paycode::base45::encode(&p))
+            format!("PC1:{}", paycode::hazmat::base45::encode(&p))
         }
     }
 }
@@ -2059,20 +2056,20 @@ proptest! {
     /// Base45: decode(encode(b)) = b for all bytes (R-ENC-1).
     #[test]
     fn r_enc_1_base45_round_trip(bytes in vec(any::<u8>(), 0..300)) {
-        let text = paycode::base45::encode(&bytes);
+        let text = paycode::hazmat::base45::encode(&bytes);
         prop_assert_eq!(text.len(), bytes.len() / 2 * 3 + bytes.len() % 2 * 2);
-        prop_assert_eq!(paycode::base45::decode(&text).unwrap(), bytes);
+        prop_assert_eq!(paycode::hazmat::base45::decode(&text).unwrap(), bytes);
     }
 
     /// Base45 decoding accepts exactly the canonical strings (the model's
     /// reading of R-ENC-2), and encode(decode(s)) = s for every s that decodes.
     #[test]
     fn r_enc_2_base45_canonical(s in base45_text_strategy()) {
-        let got = paycode::base45::decode(&s);
+        let got = paycode::hazmat::base45::decode(&s);
         let want = model_base45(&s);
         prop_assert_eq!(got.as_ref().ok(), want.as_ref());
         if let Ok(bytes) = got {
-            prop_assert_eq!(paycode::base45::encode(&bytes), s);
+            prop_assert_eq!(paycode::hazmat::base45::encode(&bytes), s);
         }
     }
 
@@ -2084,7 +2081,7 @@ proptest! {
         payload in payload_strategy(),
         edits in vec((any::<usize>(), prop::sample::select("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a".chars().collect::<Vec<_>>())), 0..3),
     ) {
-        let text = format!("PC1:{}", paycode::base45::encode(&payload));
+        let text = format!("PC1:{}", paycode::hazmat::base45::encode(&payload));
         let parsed = Code::parse(&text);
         prop_assert_eq!(parsed.as_ref().map(|_| ()).map_err(|e| *e), model_payload_verdict(&payload));
         if let Ok(code) = parsed {

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 
 use paycode::code::{DS_ED25519_CODE, DS_HMAC_QR};
+use paycode::codec::{from_hex, to_hex};
 use paycode::credential::DS_CREDENTIAL;
-use paycode::files::{from_hex, to_hex};
-use paycode::keys::{
+use paycode::hazmat::keys::{
     self, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, LABEL_ISSUER_KEY,
 };
 use paycode::numeric::{self, NumericCode};
@@ -129,10 +129,13 @@ fn spec_worked_examples_reproduce() {
     // The issuer key and device key derivations are the spec's labels.
     assert_eq!(
         issuer.key(key_id).public_bytes(),
-        paycode::eddsa::SecretKey::derive(&issuer_seed, LABEL_ISSUER_KEY, &key_id.to_be_bytes())
+        paycode::hazmat::eddsa::SecretKey::derive(&issuer_seed, LABEL_ISSUER_KEY, &key_id.to_be_bytes())
             .public_bytes()
     );
-    assert_eq!(device, paycode::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &[]).public_bytes());
+    assert_eq!(
+        device,
+        paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &[]).public_bytes()
+    );
 
     let unchecked: Vec<_> = c.values.keys().filter(|k| !c.checked.contains(k)).collect();
     assert!(unchecked.is_empty(), "example values no test checks: {unchecked:?}");

@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use paycode::conformance::builtin::serve;
+use paycode_conformance::builtin::serve;
 
 fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();

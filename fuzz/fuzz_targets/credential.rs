@@ -7,9 +7,9 @@
 
 use libfuzzer_sys::fuzz_target;
 use paycode::credential::{CREDENTIAL_LEN, MAX_VALIDITY_SECS};
-use paycode::eddsa::{PublicKey, point_is_valid};
+use paycode::hazmat::eddsa::{PublicKey, point_is_valid};
 use paycode::{Credential, Error};
-use paycode_fuzz::fixture;
+use paycode_test_support::fixture;
 
 fuzz_target!(|data: &[u8]| {
     let decoded = Credential::decode(data);

@@ -5,7 +5,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use paycode::code::QR_PREFIX;
-use paycode::{Code, Error, base45};
+use paycode::hazmat::base45;
+use paycode::{Code, Error};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

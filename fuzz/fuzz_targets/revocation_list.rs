@@ -7,7 +7,7 @@
 use libfuzzer_sys::fuzz_target;
 use paycode::Error;
 use paycode::revocation::RevocationList;
-use paycode_fuzz::fixture;
+use paycode_test_support::fixture;
 
 fuzz_target!(|data: &[u8]| {
     match RevocationList::decode(data) {

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
             for e in entries {
                 assert!(e.not_before <= e.not_after);
                 assert_eq!(list.get(e.key_id), Some(e));
-                assert!(paycode::eddsa::point_is_valid(&e.key.to_bytes()));
+                assert!(paycode::hazmat::eddsa::point_is_valid(&e.key.to_bytes()));
             }
             assert_eq!(TrustList::new(entries.to_vec()).as_ref(), Ok(&list));
         }

@@ -14,7 +14,7 @@
 use libfuzzer_sys::fuzz_target;
 use paycode::verifier::Verifier;
 use paycode::{Code, Error, Profile};
-use paycode_fuzz::fixture::{self, VerifyCase};
+use paycode_test_support::fixture::{self, VerifyCase};
 
 fuzz_target!(|data: &[u8]| {
     let case = VerifyCase::from_bytes(data);

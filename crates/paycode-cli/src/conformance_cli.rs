@@ -1,0 +1,249 @@
+//! `paycode conformance ...` (part of the binary): the runner's command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Subcommand;
+use paycode_conformance::adapter::{Adapter, StdioAdapter};
+use paycode_conformance::builtin::{Builtin, serve};
+use paycode_conformance::kill::{kill_matrix, list_mutants};
+use paycode_conformance::report::{self, compare, matrix};
+use paycode_conformance::{Run, Selection, Suite, Verdict, run};
+
+use crate::Failure;
+
+/// Exit code of a usage error of the runner.
+const EXIT_USAGE: u8 = 3;
+
+#[derive(Subcommand)]
+pub enum ConformanceCommand {
+    /// Run the vectors against an implementation and write the reports.
+    Run {
+        /// The adapter command, run with `sh -c` (see conformance/README.md).
+        #[arg(long, conflicts_with = "builtin", required_unless_present = "builtin")]
+        adapter: Option<String>,
+        /// Run the reference implementation in process instead of an adapter.
+        #[arg(long)]
+        builtin: bool,
+        /// The vectors folder.
+        #[arg(long, default_value = "vectors")]
+        vectors: PathBuf,
+        /// Where to write report.json, junit.xml, summary.md and report.html.
+        #[arg(long, default_value = "conformance-report")]
+        out: PathBuf,
+        /// Seconds to wait for each answer.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+        /// Run only case ids matching this glob (`*` wildcard); repeatable.
+        #[arg(long)]
+        include: Vec<String>,
+        /// Leave out case ids matching this glob; repeatable.
+        #[arg(long)]
+        exclude: Vec<String>,
+        /// Stop at the first case that does not pass.
+        #[arg(long)]
+        fail_fast: bool,
+        /// No progress line.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Serve the reference implementation as a stdio adapter.
+    Adapter,
+    /// List regressions and fixes between two report.json files.
+    Compare {
+        /// The older report.
+        old: PathBuf,
+        /// The newer report.
+        new: PathBuf,
+    },
+    /// One HTML page comparing several runs: cases × implementations.
+    Matrix {
+        /// report.json files.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run every mutant of an adapter and write the kill matrix.
+    KillMatrix {
+        /// The adapter command; mutants are `--mutant NAME`, listed by `--list-mutants`.
+        #[arg(long)]
+        adapter: String,
+        /// The vectors folder.
+        #[arg(long, default_value = "vectors")]
+        vectors: PathBuf,
+        /// Where to write kill-matrix.md and kill-matrix.json.
+        #[arg(long, default_value = "conformance")]
+        out: PathBuf,
+        /// Seconds to wait for each answer.
+        #[arg(long, default_value_t = 10.0)]
+        timeout: f64,
+    },
+}
+
+pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
+    match cmd {
+        ConformanceCommand::Run {
+            adapter,
+            builtin,
+            vectors,
+            out,
+            timeout,
+            include,
+            exclude,
+            fail_fast,
+            quiet,
+        } => {
+            let Some(timeout) = seconds(timeout) else {
+                eprintln!("paycode: --timeout must be a positive number of seconds");
+                return Ok(EXIT_USAGE);
+            };
+            let suite = match Suite::load(&vectors) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("paycode: {e}");
+                    return Ok(EXIT_USAGE);
+                }
+            };
+            let select = Selection { include, exclude, fail_fast };
+            let mut adapter: Box<dyn Adapter> = match (adapter, builtin) {
+                (Some(cmd), false) => Box::new(StdioAdapter::new(&cmd, timeout)),
+                _ => Box::new(Builtin::default()),
+            };
+            run_suite(&suite, adapter.as_mut(), &select, &out, quiet)
+        }
+        ConformanceCommand::Adapter => {
+            let stdin = std::io::stdin();
+            serve(stdin.lock(), std::io::stdout().lock())?;
+            Ok(0)
+        }
+        ConformanceCommand::Compare { old, new } => {
+            let (old, new) = (read_run(&old)?, read_run(&new)?);
+            let c = compare(&old, &new);
+            if c.suite_changed {
+                println!("the suites differ: {} -> {}", old.suite_hash, new.suite_hash);
+            }
+            for (id, o, n) in &c.regressions {
+                println!("REGRESSION {id}: {} -> {}", o.name(), n.name());
+            }
+            for (id, o, n) in &c.fixes {
+                println!("FIXED      {id}: {} -> {}", o.name(), n.name());
+            }
+            for id in &c.added {
+                println!("NEW        {id}");
+            }
+            for id in &c.removed {
+                println!("REMOVED    {id}");
+            }
+            println!(
+                "{} regression(s), {} fix(es), {} new, {} removed",
+                c.regressions.len(),
+                c.fixes.len(),
+                c.added.len(),
+                c.removed.len()
+            );
+            Ok(u8::from(!c.regressions.is_empty()))
+        }
+        ConformanceCommand::Matrix { reports, out } => {
+            let runs = reports.iter().map(|p| read_run(p)).collect::<Result<Vec<Run>, Failure>>()?;
+            std::fs::write(&out, matrix(&runs))?;
+            println!("{} run(s) written to {}", runs.len(), out.display());
+            Ok(0)
+        }
+        ConformanceCommand::KillMatrix { adapter, vectors, out, timeout } => {
+            let Some(timeout) = seconds(timeout) else {
+                eprintln!("paycode: --timeout must be a positive number of seconds");
+                return Ok(EXIT_USAGE);
+            };
+            let suite = Suite::load(&vectors).map_err(Failure)?;
+            let names = list_mutants(&adapter).map_err(|e| Failure(e.0))?;
+            let km = kill_matrix(&suite, &adapter, &names, timeout).map_err(|e| Failure(e.0))?;
+            std::fs::create_dir_all(&out)?;
+            std::fs::write(out.join("kill-matrix.md"), km.markdown())?;
+            let json = serde_json::to_string_pretty(&km).map_err(|e| Failure(e.to_string()))?;
+            std::fs::write(out.join("kill-matrix.json"), json + "\n")?;
+            for m in &km.mutants {
+                println!(
+                    "{:<28} {}",
+                    m.name,
+                    if m.caught {
+                        format!("caught by {} case(s)", m.caught_by.len())
+                    } else {
+                        "SURVIVES".into()
+                    }
+                );
+            }
+            Ok(if km.all_caught() { 0 } else { 1 })
+        }
+    }
+}
+
+fn run_suite(
+    suite: &Suite,
+    adapter: &mut dyn Adapter,
+    select: &Selection,
+    out: &Path,
+    quiet: bool,
+) -> Result<u8, Failure> {
+    use std::io::IsTerminal;
+    let mut failing = 0usize;
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize, r: &paycode_conformance::CaseResult| {
+        if r.verdict.is_failure() {
+            failing += 1;
+        }
+        let mut e = std::io::stderr();
+        if quiet {
+        } else if terminal {
+            let _ = write!(e, "\r[{done}/{total}] {failing} not passing  {:<60.60}", r.id);
+            let _ = e.flush();
+        } else if done.is_multiple_of(100) || done == total {
+            let _ = writeln!(e, "[{done}/{total}] {failing} not passing");
+        }
+    };
+    let result = run(suite, adapter, select, progress);
+    if !quiet && terminal {
+        eprintln!();
+    }
+    let run = match result {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("paycode: adapter error: {e}");
+            return Ok(2);
+        }
+    };
+    report::write_all(&run, out)?;
+    let count = |v: Verdict| run.totals.get(v.name()).copied().unwrap_or_default();
+    println!(
+        "{}: {} cases: {} PASS, {} FAIL, {} WRONG-REASON, {} SKIP, {} ERROR, {} CRASH, {} HANG ({} ms); reports in {}",
+        report::implementation_name(&run),
+        run.cases.len(),
+        count(Verdict::Pass),
+        count(Verdict::Fail),
+        count(Verdict::WrongReason),
+        count(Verdict::Skip),
+        count(Verdict::Error),
+        count(Verdict::Crash),
+        count(Verdict::Hang),
+        run.duration_ms,
+        out.display()
+    );
+    if let Some(a) = &run.aborted {
+        println!("run aborted: {a}");
+    }
+    for c in run.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
+        println!("  {} {}: {}", c.verdict.name(), c.id, c.detail);
+    }
+    Ok(run.exit_code())
+}
+
+fn read_run(path: &Path) -> Result<Run, Failure> {
+    let text = std::fs::read_to_string(path)?;
+    serde_json::from_str(&text).map_err(|e| Failure(format!("{}: not a report.json: {e}", path.display())))
+}
+
+fn seconds(s: f64) -> Option<Duration> {
+    (s.is_finite() && s > 0.0 && s < 1e6).then(|| Duration::from_secs_f64(s))
+}

@@ -1,0 +1,541 @@
+//! Round trips through decoders that are not ours: random codes of each
+//! profile are rendered to PNG, read back by the `image` crate's PNG decoder
+//! and `rqrr`'s QR decoder to the exact text, which then verifies; the QR
+//! version and error-correction level are the spec's (R-ENC-5). The hmac
+//! numeric form's Code 128 barcode is read back from its PNG's pixels.
+//!
+//! With `PAYCODE_IMAGE_DIR` set, the round-trip tests also write every image
+//! and its expected text into that directory, for `scripts/zbar-check.sh`,
+//! which has `zbarimg` decode the very same files.
+//!
+//! The CLI's `code --qr/--barcode` and `scan` are tested at the end.
+
+// Helpers outside `#[test]` functions are test code too (clippy.toml allows these in tests).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use paycode::issuer::KeyPeriod;
+use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Seed, Verifier};
+use paycode_render::barcode::{self, Barcode};
+use paycode_render::qr::Symbol;
+
+/// Random codes per profile.
+const CODES_PER_PROFILE: usize = 200;
+/// Largest lifetime of a credential, seconds (spec: R-ED-4).
+const MAX_LIFETIME: u64 = 7 * 24 * 3600;
+
+/// SplitMix64: a small deterministic generator, so every run draws the same codes.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi` (bias is irrelevant here).
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+
+    fn seed(&mut self) -> Seed {
+        let mut b = [0u8; 32];
+        for chunk in b.chunks_mut(8) {
+            chunk.copy_from_slice(&self.next().to_le_bytes());
+        }
+        Seed::from_bytes(&b)
+    }
+}
+
+/// Where to write images for zbarimg, if asked to.
+fn image_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(std::env::var_os("PAYCODE_IMAGE_DIR")?);
+    std::fs::create_dir_all(&dir).unwrap();
+    Some(dir)
+}
+
+fn save(dir: Option<&Path>, name: &str, png: &[u8], text: &str) {
+    if let Some(dir) = dir {
+        std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+        std::fs::write(dir.join(format!("{name}.txt")), text).unwrap();
+    }
+}
+
+/// What rqrr reads in a PNG: (version, raw error-correction bits, text bytes) of each symbol.
+fn rqrr_read(png: &[u8]) -> Vec<(usize, u16, Vec<u8>)> {
+    let img = image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap().to_luma8();
+    rqrr_read_luma(&img)
+}
+
+fn rqrr_read_luma(img: &image::GrayImage) -> Vec<(usize, u16, Vec<u8>)> {
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(img.width() as usize, img.height() as usize, |x, y| {
+            img.get_pixel(x as u32, y as u32).0[0]
+        });
+    prepared
+        .detect_grids()
+        .iter()
+        .map(|g| {
+            let mut text = Vec::new();
+            let meta = g.decode_to(&mut text).unwrap();
+            (meta.version.0, meta.ecc_level, text)
+        })
+        .collect()
+}
+
+/// Format information bits of level M (ISO/IEC 18004 table: L 01, M 00, Q 11, H 10),
+/// which is what rqrr reports as `ecc_level`.
+const LEVEL_M_BITS: u16 = 0b00;
+
+/// Decodes `png` with rqrr, checks it is one level-M symbol of `version`
+/// holding `text`, and returns the text read.
+fn assert_qr_reads(png: &[u8], text: &str, version: usize, what: &str) -> String {
+    let mut read = rqrr_read(png);
+    assert_eq!(read.len(), 1, "{what}: {} symbols found", read.len());
+    let (v, level, bytes) = read.remove(0);
+    assert_eq!(bytes, text.as_bytes(), "{what}: text differs");
+    assert_eq!(v, version, "{what}: QR version");
+    assert_eq!(level, LEVEL_M_BITS, "{what}: error-correction level");
+    String::from_utf8(bytes).unwrap()
+}
+
+#[test]
+fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
+    let dir = image_dir();
+    let mut rng = Rng(0x7061_7963_6f64_6501);
+    let params = Params::default();
+    let decoder = Code128Reader::new();
+    for i in 0..CODES_PER_PROFILE {
+        let seed = rng.seed();
+        // Accounts and counters the numeric form carries (spec: R-HMAC-4).
+        let account = rng.range(0, (1 << 30) - 1);
+        let counter = rng.range(0, 0xffff) as u32;
+        let now = rng.range(0, 1 << 40);
+        let mut wallet = HmacWallet::new(params, account, &seed, counter);
+        let code = wallet.generate(now).unwrap();
+        let text = code.to_qr_text();
+        let what = format!("hmac code {i} (account {account}, counter {counter}, t {now})");
+
+        let symbol = Symbol::new(&text).unwrap();
+        assert_eq!(symbol.version(), 3, "{what}");
+        let png = symbol.to_png(rng.range(2, 8) as u8);
+        let read = assert_qr_reads(&png, &text, 3, &what);
+        save(dir.as_deref(), &format!("qr-hmac-{i:03}"), &png, &text);
+
+        let mut verifier = Verifier::new(params, 1);
+        verifier.add_account(account, &seed);
+        let acc = verifier.verify_text(&read, now, 0).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!((acc.record.subject, acc.record.counter), (account, counter), "{what}");
+
+        // The numeric form as Code 128, read back from the PNG's pixels, verifies too.
+        let digits = wallet.numeric(&code).unwrap().to_digits();
+        let px = rng.range(2, 4) as u32;
+        let png = Barcode::new(&digits).unwrap().to_png(px as u8);
+        assert_eq!(decoder.read_png(&png, px).as_deref(), Some(digits.as_str()), "{what}: barcode");
+        save(dir.as_deref(), &format!("code128-{i:03}"), &png, &digits);
+        let mut verifier = Verifier::new(params, 1);
+        verifier.add_account(account, &seed);
+        let acc = verifier.verify_text(&digits, now, 0).unwrap_or_else(|e| panic!("{what}: numeric: {e}"));
+        assert_eq!((acc.record.subject, acc.record.counter), (account, counter), "{what}");
+    }
+}
+
+#[test]
+fn ed25519_codes_round_trip_through_rqrr() {
+    let dir = image_dir();
+    let mut rng = Rng(0x7061_7963_6f64_6502);
+    let params = Params::default();
+    for i in 0..CODES_PER_PROFILE {
+        let now = rng.range(MAX_LIFETIME, 1 << 40);
+        let issuer = Issuer::from_seed(&rng.seed());
+        let key_id = rng.range(0, 0xffff) as u16;
+        // A credential valid now: not_before <= now <= not_before + lifetime.
+        let age = rng.range(0, MAX_LIFETIME);
+        let per_payment = rng.range(1, u64::from(u32::MAX)) as u32;
+        let device_seed = rng.seed();
+        let fields = CredentialFields {
+            key_id,
+            serial: rng.next(),
+            device_key: Ed25519Wallet::device_public_key(&device_seed),
+            not_before: now - age,
+            lifetime: rng.range(age, MAX_LIFETIME) as u32,
+            per_payment_limit: per_payment,
+            cumulative_limit: rng.range(u64::from(per_payment), u64::from(u32::MAX)) as u32,
+        };
+        // The key's period holds the credential's (spec: R-ED-4).
+        let period = KeyPeriod {
+            key_id,
+            not_before: fields.not_before.saturating_sub(rng.range(0, 1 << 30)),
+            not_after: fields.not_after().unwrap() + rng.range(0, 1 << 30),
+        };
+        let counter = rng.next() as u32 % (u32::MAX - 1);
+        let mut wallet = Ed25519Wallet::new(params, &device_seed, issuer.issue(fields), counter).unwrap();
+        let text = wallet.generate(now).unwrap().to_qr_text();
+        let what = format!("ed25519 code {i} (serial {}, counter {counter}, t {now})", fields.serial);
+
+        let symbol = Symbol::new(&text).unwrap();
+        assert_eq!(symbol.version(), 10, "{what}");
+        let png = symbol.to_png(rng.range(2, 8) as u8);
+        let read = assert_qr_reads(&png, &text, 10, &what);
+        save(dir.as_deref(), &format!("qr-ed25519-{i:03}"), &png, &text);
+
+        let mut verifier = Verifier::new(params, 1);
+        verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        let amount = rng.range(0, u64::from(per_payment));
+        let acc = verifier.verify_text(&read, now, amount).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(
+            (acc.record.subject, acc.record.counter, acc.record.amount),
+            (fields.serial, counter, amount)
+        );
+    }
+}
+
+/// A Code 128 code set C reader of our PNGs' pixel rows. Its pattern table
+/// is taken from barcodes of single digit pairs, its check character is
+/// computed here, so that it checks the check arithmetic, the layout, the
+/// quiet zones and the pixels of the PNG (the pattern table itself is
+/// checked by zbarimg in scripts/zbar-check.sh).
+struct Code128Reader {
+    /// Modules of symbol values 0..=102, 11 each.
+    patterns: Vec<Vec<bool>>,
+    start: Vec<bool>,
+    stop: Vec<bool>,
+}
+
+impl Code128Reader {
+    fn new() -> Code128Reader {
+        let modules = |digits: String| Barcode::new(&digits).unwrap().modules().to_vec();
+        // Data values 0..=99: the second character of a one-pair symbol.
+        let mut patterns: Vec<Vec<bool>> =
+            (0..100).map(|v| modules(format!("{v:02}"))[11..22].to_vec()).collect();
+        // Values 100..=102 occur only as check characters: find two pairs (v, w) whose
+        // check (105 + v + 2w) mod 103 is the value, and take the fourth character.
+        for check in 100..103 {
+            let (v, w) = (0..100u64)
+                .flat_map(|v| (0..100u64).map(move |w| (v, w)))
+                .find(|(v, w)| (105 + v + 2 * w) % 103 == check)
+                .unwrap();
+            patterns.push(modules(format!("{v:02}{w:02}"))[33..44].to_vec());
+        }
+        let any = modules("00".into());
+        Code128Reader { patterns, start: any[..11].to_vec(), stop: any[33..].to_vec() }
+    }
+
+    /// The digits in a barcode PNG drawn at `px` pixels per module, or `None`.
+    fn read_png(&self, png: &[u8], px: u32) -> Option<String> {
+        let img = image::load_from_memory_with_format(png, image::ImageFormat::Png).unwrap().to_luma8();
+        let row = img.height() / 2;
+        let modules: Vec<bool> =
+            (0..img.width() / px).map(|m| img.get_pixel(m * px + px / 2, row).0[0] < 128).collect();
+        // Quiet zones of at least 10 light modules on both sides.
+        let first = modules.iter().position(|&d| d)?;
+        let last = modules.iter().rposition(|&d| d)?;
+        if first < barcode::QUIET_ZONE || modules.len() - 1 - last < barcode::QUIET_ZONE {
+            return None;
+        }
+        let symbol = &modules[first..=last];
+        if symbol.len() < 11 + 11 + 13 || !(symbol.len() - 13).is_multiple_of(11) {
+            return None;
+        }
+        let (chars, stop) = symbol.split_at(symbol.len() - 13);
+        let mut chars = chars.chunks(11);
+        if chars.next()? != self.start || stop != self.stop {
+            return None;
+        }
+        let values: Vec<u64> = chars
+            .map(|c| self.patterns.iter().position(|p| p == c).map(|v| v as u64))
+            .collect::<Option<_>>()?;
+        let (check, data) = values.split_last()?;
+        let sum = data.iter().zip(1..).fold(105, |s, (v, i)| s + v * i);
+        if sum % 103 != *check || data.iter().any(|&v| v > 99) {
+            return None;
+        }
+        Some(data.iter().map(|v| format!("{v:02}")).collect())
+    }
+}
+
+#[test]
+fn code128_reader_rejects_a_damaged_barcode() {
+    // The reader used above must be able to fail: a wrong check character is refused.
+    let reader = Code128Reader::new();
+    let good = Barcode::new("123456").unwrap();
+    assert_eq!(reader.read_png(&good.to_png(2), 2).as_deref(), Some("123456"));
+    // Same data characters, the check character of "123457" in place of its own.
+    let other = Barcode::new("123457").unwrap().modules().to_vec();
+    let mut bad = good.modules().to_vec();
+    let at = 11 * 4;
+    bad[at..at + 11].copy_from_slice(&other[at..at + 11]);
+    let w = (bad.len() + 2 * barcode::QUIET_ZONE) as u32;
+    let mut img = image::GrayImage::from_pixel(w, 4, image::Luma([255]));
+    for (i, _) in bad.iter().enumerate().filter(|(_, d)| **d) {
+        for y in 0..4 {
+            img.put_pixel((i + barcode::QUIET_ZONE) as u32, y, image::Luma([0]));
+        }
+    }
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    assert_eq!(reader.read_png(&png, 1), None);
+}
+
+// ---------------------------------------------------------------- CLI
+
+const T: u64 = 1_800_000_000;
+
+/// A scratch directory for one test, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("paycode-qr-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    fn s(&self, name: &str) -> String {
+        self.path(name).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn paycode<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = paycode(args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// An issuer with one hmac and one ed25519 wallet.
+fn setup(s: &Scratch) {
+    let at = T.to_string();
+    ok(&["issuer", "init", "--out", &s.s("issuer.json"), "--at", &at]);
+    for p in ["hmac", "ed25519"] {
+        ok(&[
+            "wallet",
+            "enroll",
+            "--issuer",
+            &s.s("issuer.json"),
+            "--profile",
+            p,
+            "--out",
+            &s.s(p),
+            "--at",
+            &at,
+        ]);
+    }
+}
+
+fn json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.trim()).unwrap()
+}
+
+#[test]
+fn cli_code_writes_qr_and_barcode_images_that_decode() {
+    let s = Scratch::new("code");
+    setup(&s);
+    let at = T.to_string();
+    let out = ok(&[
+        "code",
+        "--wallet",
+        &s.s("hmac"),
+        "--at",
+        &at,
+        "--qr",
+        "png",
+        "--out",
+        &s.s("q.png"),
+        "--barcode",
+        "png",
+        "--barcode-out",
+        &s.s("b.png"),
+        "--json",
+    ]);
+    let v = json(&out);
+    let text = v["text"].as_str().unwrap();
+    let digits = v["digits"].as_str().unwrap();
+    assert_qr_reads(&std::fs::read(s.path("q.png")).unwrap(), text, 3, "cli hmac");
+    let b = std::fs::read(s.path("b.png")).unwrap();
+    let px = image::load_from_memory(&b).unwrap().width() / 187;
+    assert_eq!(Code128Reader::new().read_png(&b, px).as_deref(), Some(digits));
+
+    // ed25519: version 10; SVG output; a barcode is refused before the counter moves.
+    let out = ok(&[
+        "code",
+        "--wallet",
+        &s.s("ed25519"),
+        "--at",
+        &at,
+        "--qr",
+        "png",
+        "--out",
+        &s.s("e.png"),
+        "--json",
+    ]);
+    let v = json(&out);
+    assert_eq!(v["qr_version"], 10);
+    assert_qr_reads(&std::fs::read(s.path("e.png")).unwrap(), v["text"].as_str().unwrap(), 10, "cli ed25519");
+    ok(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--qr", "svg", "--out", &s.s("e.svg")]);
+    assert!(std::fs::read_to_string(s.path("e.svg")).unwrap().contains("<svg"));
+    let refused =
+        paycode(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--barcode", "png", "--out", &s.s("x")]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!s.path("x").exists());
+    let next = json(&ok(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--json"]));
+    assert_eq!(next["counter"], 2, "a refused --barcode must not spend a counter value");
+
+    // --qr png and --barcode both writing --out is refused, as is --qr png without --out.
+    let y = s.s("y");
+    for args in
+        [&["--qr", "png", "--out", &y, "--barcode", "svg"][..], &["--qr", "png"], &["--barcode", "svg"]]
+    {
+        let mut a = vec!["code", "--wallet", &s.s("hmac"), "--at", &at]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>();
+        a.extend(args.iter().map(|x| x.to_string()));
+        assert_eq!(paycode(&a).status.code(), Some(2), "{args:?}");
+        assert!(!s.path("y").exists());
+    }
+    let next = json(&ok(&[
+        "code",
+        "--wallet",
+        &s.s("hmac"),
+        "--at",
+        &at,
+        "--qr",
+        "term",
+        "--barcode",
+        "svg",
+        "--out",
+        &s.s("b.svg"),
+        "--json",
+    ]));
+    assert_eq!(next["counter"], 1, "refused options must not spend a counter value");
+    assert!(std::fs::read_to_string(s.path("b.svg")).unwrap().contains("<svg"));
+}
+
+#[cfg(feature = "scan")]
+mod scan {
+    use super::*;
+
+    fn scan(s: &Scratch, image: &str, extra: &[&str]) -> Output {
+        let mut args = vec!["scan".to_string(), image.to_string()];
+        args.extend(["--issuer".into(), s.s("issuer.json"), "--state".into(), s.s("state.json")]);
+        args.extend(["--at".into(), T.to_string(), "--json".into()]);
+        args.extend(extra.iter().map(|x| x.to_string()));
+        paycode(&args)
+    }
+
+    fn verdict(out: &Output) -> (Option<i32>, serde_json::Value) {
+        (out.status.code(), json(std::str::from_utf8(&out.stdout).unwrap()))
+    }
+
+    #[test]
+    fn cli_scan_verifies_png_and_jpeg() {
+        let s = Scratch::new("scan");
+        setup(&s);
+        let at = T.to_string();
+        let v = json(&ok(&[
+            "code",
+            "--wallet",
+            &s.s("hmac"),
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            &s.s("q.png"),
+            "--json",
+        ]));
+        let (code, out) = verdict(&scan(&s, &s.s("q.png"), &[]));
+        assert_eq!((code, &out["verdict"]), (Some(0), &"accepted".into()), "{out}");
+        assert_eq!(out["record"]["counter"], 0);
+        // Same image again: replayed, exit 1, like `verify`.
+        let (code, out) = verdict(&scan(&s, &s.s("q.png"), &[]));
+        assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
+        // The numeric form of the same code is the same replay identity.
+        let digits = v["digits"].as_str().unwrap();
+        let (issuer, state) = (s.s("issuer.json"), s.s("state.json"));
+        let out = paycode(&["verify", digits, "--issuer", &issuer, "--state", &state, "--at", &at, "--json"]);
+        let (code, out) = verdict(&out);
+        assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
+
+        // ed25519 code as a JPEG (lossy, grey edges): accepted, with the amount.
+        ok(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--qr", "png", "--out", &s.s("e.png")]);
+        let img = image::open(s.path("e.png")).unwrap().to_luma8();
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75).encode_image(&img).unwrap();
+        std::fs::write(s.path("e.jpg"), &jpeg).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.s("e.jpg"), &["--amount", "250"]));
+        assert_eq!((code, &out["record"]["amount"]), (Some(0), &250.into()), "{out}");
+
+        // A screenshot-like image: scaled by a non-integer factor with smoothing,
+        // turned a quarter, on a grey page.
+        ok(&["code", "--wallet", &s.s("hmac"), "--at", &at, "--qr", "png", "--out", &s.s("h.png")]);
+        let img = image::open(s.path("h.png")).unwrap().to_luma8();
+        let (w, h) = (img.width() * 7 / 10, img.height() * 7 / 10);
+        let small =
+            image::imageops::rotate90(&image::imageops::resize(&img, w, h, image::imageops::Triangle));
+        let mut page = image::GrayImage::from_pixel(w + 300, h + 200, image::Luma([128]));
+        image::imageops::replace(&mut page, &small, 170, 60);
+        page.save(s.path("shot.png")).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.s("shot.png"), &[]));
+        assert_eq!((code, &out["record"]["counter"]), (Some(0), &1.into()), "{out}");
+    }
+
+    #[test]
+    fn cli_scan_rejects_what_is_not_a_paycode_image() {
+        let s = Scratch::new("scan-bad");
+        setup(&s);
+        let fails = |image: &Path, expect: &str| {
+            let out = scan(&s, image.to_str().unwrap(), &[]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{image:?}: {err}");
+            assert!(err.contains(expect), "{image:?}: {err}");
+            assert!(out.stdout.is_empty());
+        };
+        // Not an image; a missing file.
+        fails(&s.path("issuer.json"), "not a PNG or JPEG image");
+        fails(&s.path("absent.png"), "i/o error");
+        // A PNG cut short.
+        let png = Symbol::new("PC1:ABC").unwrap().to_png(4);
+        std::fs::write(s.path("cut.png"), &png[..png.len() / 2]).unwrap();
+        fails(&s.path("cut.png"), "cannot decode");
+        // An image with no QR code in it: a barcode.
+        std::fs::write(s.path("bar.png"), Barcode::new("0123456789").unwrap().to_png(3)).unwrap();
+        fails(&s.path("bar.png"), "no QR code found");
+        // Two different QR codes side by side.
+        let (a, b) = (Symbol::new("PC1:AAAA").unwrap(), Symbol::new("PC1:BBBB").unwrap());
+        let (a, b) = (
+            image::load_from_memory(&a.to_png(4)).unwrap().to_luma8(),
+            image::load_from_memory(&b.to_png(4)).unwrap().to_luma8(),
+        );
+        let mut both = image::GrayImage::from_pixel(a.width() + b.width(), a.height(), image::Luma([255]));
+        image::imageops::replace(&mut both, &a, 0, 0);
+        image::imageops::replace(&mut both, &b, i64::from(a.width()), 0);
+        both.save(s.path("two.png")).unwrap();
+        fails(&s.path("two.png"), "2 different QR codes");
+
+        // A QR code whose text is not a paycode: a verdict, `malformed`, exit 1.
+        std::fs::write(s.path("hello.png"), Symbol::new("HELLO WORLD").unwrap().to_png(4)).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.s("hello.png"), &[]));
+        assert_eq!((code, &out["code"]), (Some(1), &"malformed".into()), "{out}");
+    }
+}

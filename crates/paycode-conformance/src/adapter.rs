@@ -1,0 +1,376 @@
+//! Adapters: the stdio adapter process of `conformance/README.md`, behind a
+//! trait that the in-process reference adapter implements too.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{CONTRACT, SuiteCase};
+
+/// Longest line an adapter may write, bytes.
+const MAX_LINE: u64 = 16 << 20;
+/// How much of the adapter's standard error a report keeps, bytes.
+const MAX_STDERR: usize = 64 << 10;
+
+/// An adapter failure that makes the run meaningless: exit code 2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdapterError(pub String);
+
+impl core::fmt::Display for AdapterError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AdapterError {}
+
+/// The adapter's answer to one request.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reply {
+    /// An `output` object.
+    Output(Value),
+    /// An `error` response: the adapter could not process the request.
+    Error(String),
+    /// The adapter exited.
+    Crash(String),
+    /// No answer within the timeout.
+    Hang,
+}
+
+/// The adapter's `hello`: identity and capabilities.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hello {
+    /// The whole answer, for the report.
+    pub raw: Value,
+    /// Ops claimed.
+    pub ops: BTreeSet<String>,
+    /// Profiles claimed.
+    pub profiles: BTreeSet<String>,
+    /// Declined ops (or profiles) with reasons.
+    pub declined: BTreeMap<String, String>,
+}
+
+impl Hello {
+    /// Parses and checks a `hello` answer.
+    ///
+    /// # Errors
+    ///
+    /// [`AdapterError`] if it is not a `hello` of this contract.
+    pub fn parse(v: &Value) -> Result<Hello, AdapterError> {
+        if v.get("type").and_then(Value::as_str) != Some("hello") {
+            return Err(AdapterError(format!("expected a hello answer, got {v}")));
+        }
+        let contract = v.get("contract").and_then(Value::as_str).unwrap_or_default();
+        if contract != CONTRACT {
+            return Err(AdapterError(format!(
+                "adapter speaks contract {contract:?}, the runner {CONTRACT:?}"
+            )));
+        }
+        let set = |k: &str| -> BTreeSet<String> {
+            v.get(k)
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default()
+        };
+        let declined = v
+            .get("declined")
+            .and_then(Value::as_object)
+            .map(|m| m.iter().map(|(k, r)| (k.clone(), r.as_str().unwrap_or_default().to_owned())).collect())
+            .unwrap_or_default();
+        Ok(Hello { raw: v.clone(), ops: set("ops"), profiles: set("profiles"), declined })
+    }
+
+    /// `Some(reason)` if the adapter does not claim this case's op or profile.
+    pub fn declines(&self, case: &SuiteCase) -> Option<String> {
+        let reason = |key: &str, what: &str| {
+            let why = self.declined.get(key).cloned().unwrap_or_else(|| "not claimed".to_owned());
+            format!("{what} {key}: {why}")
+        };
+        if !self.ops.contains(&case.op) {
+            return Some(reason(&case.op, "op"));
+        }
+        match &case.profile {
+            Some(p) if !self.profiles.contains(p) => Some(reason(p, "profile")),
+            _ => None,
+        }
+    }
+
+    /// The `hello` request.
+    pub fn request(seq: u64) -> Value {
+        json!({ "type": "hello", "seq": seq, "contract": CONTRACT, "spec": paycode::SPEC_VERSION })
+    }
+}
+
+/// An implementation under test.
+pub trait Adapter {
+    /// Starts the implementation and returns its `hello`.
+    ///
+    /// # Errors
+    ///
+    /// [`AdapterError`] if it cannot be started or its `hello` is wrong.
+    fn start(&mut self) -> Result<Hello, AdapterError>;
+    /// Starts it again after a CRASH or HANG.
+    ///
+    /// # Errors
+    ///
+    /// As [`Adapter::start`].
+    fn restart(&mut self) -> Result<(), AdapterError>;
+    /// Runs one stateless case.
+    ///
+    /// # Errors
+    ///
+    /// [`AdapterError`] on a protocol violation.
+    fn case(&mut self, id: &str, op: &str, input: &Value) -> Result<Reply, AdapterError>;
+    /// Starts a scenario.
+    ///
+    /// # Errors
+    ///
+    /// [`AdapterError`] on a protocol violation.
+    fn reset(&mut self, id: &str, verifier: &Value, state: &Value) -> Result<Reply, AdapterError>;
+    /// Runs one scenario step.
+    ///
+    /// # Errors
+    ///
+    /// [`AdapterError`] on a protocol violation.
+    fn step(&mut self, id: &str, index: usize, step: &Value) -> Result<Reply, AdapterError>;
+    /// Ends the implementation.
+    fn stop(&mut self);
+    /// How the report names it.
+    fn describe(&self) -> String;
+    /// What it wrote on standard error.
+    fn stderr(&self) -> String;
+}
+
+/// An adapter program speaking JSON lines over stdin and stdout.
+pub struct StdioAdapter {
+    command: String,
+    timeout: Duration,
+    running: Option<Running>,
+    seq: u64,
+    stderr: Arc<Mutex<String>>,
+}
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<Result<String, String>>,
+}
+
+impl StdioAdapter {
+    /// The adapter run as `sh -c command`, each answer awaited at most `timeout`.
+    pub fn new(command: &str, timeout: Duration) -> StdioAdapter {
+        StdioAdapter {
+            command: command.to_owned(),
+            timeout,
+            running: None,
+            seq: 0,
+            stderr: Arc::new(Mutex::new(String::new())),
+        }
+    }
+
+    fn spawn(&mut self) -> Result<Hello, AdapterError> {
+        self.kill();
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(&self.command)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| AdapterError(format!("cannot start adapter {:?}: {e}", self.command)))?;
+        let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
+            (Some(i), Some(o), Some(e)) => (i, o, e),
+            _ => return Err(AdapterError("adapter pipes unavailable".into())),
+        };
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut line) {
+                    Ok(0) => break,
+                    Ok(_) if !line.ends_with(b"\n") && line.len() as u64 >= MAX_LINE => {
+                        let _ = tx.send(Err("adapter wrote a line longer than 16 MiB".to_owned()));
+                        break;
+                    }
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned();
+                        if tx.send(Ok(text)).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        });
+        let sink = Arc::clone(&self.stderr);
+        std::thread::spawn(move || {
+            let mut err = stderr;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let (Ok(mut s), Some(chunk)) = (sink.lock(), buf.get(..n))
+                    && s.len() < MAX_STDERR
+                {
+                    s.push_str(&String::from_utf8_lossy(chunk));
+                }
+            }
+        });
+        self.running = Some(Running { child, stdin, lines: rx });
+        self.seq = 0;
+        let seq = self.next_seq();
+        match self.exchange(Hello::request(seq))? {
+            Answer::Line(v) => Hello::parse(&v),
+            Answer::Crash(e) => Err(AdapterError(format!("adapter exited before its hello: {e}"))),
+            Answer::Hang => Err(AdapterError("adapter did not answer hello in time".into())),
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Sends one request and waits for its line.
+    fn exchange(&mut self, request: Value) -> Result<Answer, AdapterError> {
+        let seq = request.get("seq").and_then(Value::as_u64);
+        let Some(run) = self.running.as_mut() else {
+            return Ok(Answer::Crash("adapter not running".into()));
+        };
+        let mut line = request.to_string();
+        line.push('\n');
+        if run.stdin.write_all(line.as_bytes()).and_then(|()| run.stdin.flush()).is_err() {
+            return Ok(Answer::Crash(exit_status(&mut run.child)));
+        }
+        match run.lines.recv_timeout(self.timeout) {
+            Ok(Ok(text)) => {
+                let v: Value = serde_json::from_str(&text).map_err(|_| {
+                    AdapterError(format!("adapter wrote a line that is not JSON: {}", truncate(&text)))
+                })?;
+                if !v.is_object() {
+                    return Err(AdapterError(format!("adapter wrote a non-object: {}", truncate(&text))));
+                }
+                if v.get("seq").and_then(Value::as_u64) != seq {
+                    return Err(AdapterError(format!(
+                        "adapter answered seq {} to request seq {}",
+                        v.get("seq").map_or_else(|| "none".to_owned(), Value::to_string),
+                        seq.unwrap_or_default()
+                    )));
+                }
+                Ok(Answer::Line(v))
+            }
+            Ok(Err(e)) => Err(AdapterError(e)),
+            Err(RecvTimeoutError::Timeout) => Ok(Answer::Hang),
+            Err(RecvTimeoutError::Disconnected) => Ok(Answer::Crash(exit_status(&mut run.child))),
+        }
+    }
+
+    fn request(&mut self, mut body: Value) -> Result<Reply, AdapterError> {
+        let seq = self.next_seq();
+        if let Some(m) = body.as_object_mut() {
+            m.insert("seq".into(), json!(seq));
+        }
+        Ok(match self.exchange(body)? {
+            Answer::Line(v) => match (v.get("output"), v.get("error")) {
+                (Some(o), None) => Reply::Output(o.clone()),
+                (None, Some(e)) => Reply::Error(e.as_str().map_or_else(|| e.to_string(), str::to_owned)),
+                _ => {
+                    return Err(AdapterError(format!(
+                        "answer has neither output nor error: {}",
+                        truncate(&v.to_string())
+                    )));
+                }
+            },
+            Answer::Crash(e) => Reply::Crash(e),
+            Answer::Hang => Reply::Hang,
+        })
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut run) = self.running.take() {
+            let _ = run.child.kill();
+            let _ = run.child.wait();
+        }
+    }
+}
+
+enum Answer {
+    Line(Value),
+    Crash(String),
+    Hang,
+}
+
+impl Adapter for StdioAdapter {
+    fn start(&mut self) -> Result<Hello, AdapterError> {
+        self.spawn()
+    }
+
+    fn restart(&mut self) -> Result<(), AdapterError> {
+        self.spawn().map(|_| ())
+    }
+
+    fn case(&mut self, id: &str, op: &str, input: &Value) -> Result<Reply, AdapterError> {
+        self.request(json!({ "type": "case", "id": id, "op": op, "input": input }))
+    }
+
+    fn reset(&mut self, id: &str, verifier: &Value, state: &Value) -> Result<Reply, AdapterError> {
+        self.request(json!({ "type": "reset", "id": id, "verifier": verifier, "state": state }))
+    }
+
+    fn step(&mut self, id: &str, index: usize, step: &Value) -> Result<Reply, AdapterError> {
+        self.request(json!({ "type": "step", "id": id, "index": index, "step": step }))
+    }
+
+    fn stop(&mut self) {
+        if let Some(run) = self.running.as_mut() {
+            let _ = run.stdin.write_all(b"{\"type\":\"stop\"}\n").and_then(|()| run.stdin.flush());
+            // Give it a moment to exit by itself, then make sure.
+            for _ in 0..50 {
+                if matches!(run.child.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        self.kill();
+    }
+
+    fn describe(&self) -> String {
+        self.command.clone()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for StdioAdapter {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn exit_status(child: &mut Child) -> String {
+    for _ in 0..20 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return format!("adapter exited ({status})");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    "adapter closed its output".to_owned()
+}
+
+fn truncate(s: &str) -> String {
+    if s.chars().count() > 200 {
+        format!("{}…", s.chars().take(200).collect::<String>())
+    } else {
+        s.to_owned()
+    }
+}

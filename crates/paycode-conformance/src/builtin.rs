@@ -1,0 +1,166 @@
+//! The reference implementation as an adapter: in process (`--builtin`), and
+//! over stdio (`paycode conformance adapter`), both answering from
+//! [`paycode_vectors::run`].
+
+use std::io::{BufRead, Write};
+
+use serde_json::{Value, json};
+
+use super::CONTRACT;
+use super::adapter::{Adapter, AdapterError, Hello, Reply};
+use paycode_vectors::format::{Op, StateJson, StepJson, VerifierJson};
+use paycode_vectors::run::{ScenarioRunner, run};
+
+/// The reference's `hello` answer, for the request with sequence number `seq`.
+pub fn hello(seq: u64) -> Value {
+    let ops: Vec<String> = Op::ALL.iter().map(|op| op.name()).collect();
+    json!({
+        "seq": seq, "type": "hello", "contract": CONTRACT,
+        "implementation": { "name": "paycode-rs", "version": env!("CARGO_PKG_VERSION"), "language": "Rust" },
+        "ops": ops, "profiles": ["hmac", "ed25519"],
+    })
+}
+
+/// The reference answering requests: stateless cases, and one scenario at a time.
+#[derive(Default)]
+pub struct Reference {
+    scenario: Option<ScenarioRunner>,
+}
+
+impl Reference {
+    /// Answers one request message (without its `seq`): `Ok(output)` or `Err(error)`.
+    ///
+    /// # Errors
+    ///
+    /// A message the reference cannot process, as text for an `error` response.
+    pub fn answer(&mut self, msg: &Value) -> Result<Value, String> {
+        let get = |k: &str| msg.get(k).cloned().unwrap_or(Value::Null);
+        match msg.get("type").and_then(Value::as_str) {
+            Some("case") => {
+                let op: Op = serde_json::from_value(get("op")).map_err(|e| format!("op: {e}"))?;
+                run(op, &get("input")).map(|a| a.expected).map_err(|e| e.to_string())
+            }
+            Some("reset") => {
+                let config: VerifierJson =
+                    serde_json::from_value(get("verifier")).map_err(|e| format!("verifier: {e}"))?;
+                let state: StateJson =
+                    serde_json::from_value(get("state")).map_err(|e| format!("state: {e}"))?;
+                self.scenario = Some(ScenarioRunner::new(&config, &state).map_err(|e| e.to_string())?);
+                Ok(json!({ "result": "valid" }))
+            }
+            Some("step") => {
+                let step: StepJson = serde_json::from_value(get("step")).map_err(|e| format!("step: {e}"))?;
+                let runner = self.scenario.as_mut().ok_or("step before reset")?;
+                let out = runner.step(&step).map_err(|e| e.to_string())?;
+                serde_json::to_value(out).map_err(|e| e.to_string())
+            }
+            other => Err(format!("unknown request type {other:?}")),
+        }
+    }
+}
+
+/// The in-process adapter: the reference without a process in between.
+#[derive(Default)]
+pub struct Builtin {
+    reference: Reference,
+}
+
+impl Builtin {
+    fn reply(&mut self, msg: &Value) -> Reply {
+        match self.reference.answer(msg) {
+            Ok(v) => Reply::Output(v),
+            Err(e) => Reply::Error(e),
+        }
+    }
+}
+
+impl Adapter for Builtin {
+    fn start(&mut self) -> Result<Hello, AdapterError> {
+        Hello::parse(&hello(1))
+    }
+
+    fn restart(&mut self) -> Result<(), AdapterError> {
+        self.reference = Reference::default();
+        Ok(())
+    }
+
+    fn case(&mut self, id: &str, op: &str, input: &Value) -> Result<Reply, AdapterError> {
+        Ok(self.reply(&json!({ "type": "case", "id": id, "op": op, "input": input })))
+    }
+
+    fn reset(&mut self, id: &str, verifier: &Value, state: &Value) -> Result<Reply, AdapterError> {
+        Ok(self.reply(&json!({ "type": "reset", "id": id, "verifier": verifier, "state": state })))
+    }
+
+    fn step(&mut self, id: &str, index: usize, step: &Value) -> Result<Reply, AdapterError> {
+        Ok(self.reply(&json!({ "type": "step", "id": id, "index": index, "step": step })))
+    }
+
+    fn stop(&mut self) {}
+
+    fn describe(&self) -> String {
+        "builtin".to_owned()
+    }
+
+    fn stderr(&self) -> String {
+        String::new()
+    }
+}
+
+/// Serves the adapter contract on `input`/`output` until `stop` or end of input.
+///
+/// # Errors
+///
+/// I/O errors on the streams.
+pub fn serve(input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
+    let mut reference = Reference::default();
+    for line in input.lines() {
+        let line = line?;
+        let msg: Value = match serde_json::from_str(&line) {
+            Ok(v) => v,
+            Err(e) => {
+                // No seq to echo: the runner treats the missing seq as an adapter error.
+                writeln!(output, "{}", json!({ "seq": null, "error": format!("not JSON: {e}") }))?;
+                output.flush()?;
+                continue;
+            }
+        };
+        let seq = msg.get("seq").cloned().unwrap_or(Value::Null);
+        let reply = match msg.get("type").and_then(Value::as_str) {
+            Some("stop") => return Ok(()),
+            Some("hello") => hello(seq.as_u64().unwrap_or_default()),
+            _ => match reference.answer(&msg) {
+                Ok(out) => json!({ "seq": seq, "output": out }),
+                Err(e) => json!({ "seq": seq, "error": e }),
+            },
+        };
+        writeln!(output, "{reply}")?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serves_hello_cases_and_stop() {
+        let input = concat!(
+            "{\"type\":\"hello\",\"seq\":1,\"contract\":\"paycode-adapter/1\"}\n",
+            "{\"type\":\"case\",\"seq\":2,\"id\":\"x\",\"op\":\"base45-decode\",\"input\":{\"text\":\"BB8\"}}\n",
+            "{\"type\":\"case\",\"seq\":3,\"id\":\"y\",\"op\":\"no-such-op\",\"input\":{}}\n",
+            "{\"type\":\"stop\"}\n",
+            "{\"type\":\"case\",\"seq\":4}\n",
+        );
+        let mut out = Vec::new();
+        serve(input.as_bytes(), &mut out).unwrap();
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 3, "nothing after stop");
+        assert_eq!(lines[0]["contract"], CONTRACT);
+        assert_eq!(lines[1], json!({"seq": 2, "output": {"result": "valid", "bytes": "4142"}}));
+        assert_eq!(lines[2]["seq"], 3);
+        assert!(lines[2]["error"].as_str().unwrap().contains("op"));
+    }
+}

@@ -1,0 +1,194 @@
+//! The conformance runner against adapters that misbehave: it must report
+//! them (exit code 2 and a clear reason), never hang, and judge verdicts right.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use paycode_conformance::adapter::StdioAdapter;
+use paycode_conformance::{self as conformance, Selection, Suite, Verdict};
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("paycode-conf-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A suite of six base45-decode cases and one two-step scenario.
+fn suite(dir: &Dir) -> Suite {
+    let mut cases: Vec<serde_json::Value> = (0..6)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("base45.decode.case-{i}"), "requirements": ["R-ENC-2"], "comment": "", "flags": [],
+                "op": "base45-decode", "input": {"text": format!("T{i}")},
+                "expected": if i % 2 == 0 { serde_json::json!({"result": "valid", "bytes": "00"}) }
+                            else { serde_json::json!({"result": "invalid", "error": "malformed"}) }
+            })
+        })
+        .collect();
+    cases.push(serde_json::json!({
+        "id": "hmac.scenario.two-steps", "requirements": ["R-REPLAY-1"], "comment": "", "flags": [],
+        "op": "scenario",
+        "input": {"verifier": {}, "state": {}, "steps": [{"action": "verify", "time": 1, "text": "A", "amount": 0},
+                                                          {"action": "verify", "time": 1, "text": "A", "amount": 0}]},
+        "expected": {"steps": [{"result": "valid"}, {"result": "invalid", "error": "replayed"}]}
+    }));
+    let file = serde_json::json!({"format": "x", "spec_version": "paycode v1", "cases": cases});
+    std::fs::write(dir.0.join("cases.json"), file.to_string()).unwrap();
+    Suite::load(&dir.0).unwrap()
+}
+
+/// A Python adapter whose behaviour is given as a snippet deciding the answer.
+fn adapter(dir: &Dir, name: &str, body: &str, timeout: Duration) -> StdioAdapter {
+    let script = format!(
+        r#"import json, sys, time
+n = 0
+for line in sys.stdin:
+    m = json.loads(line)
+    if m["type"] == "stop":
+        break
+    n += 1
+    if m["type"] == "hello":
+        out = {{"seq": m["seq"], "type": "hello", "contract": "paycode-adapter/1",
+               "implementation": {{"name": "{name}", "version": "0"}},
+               "ops": ["base45-decode", "scenario"], "profiles": ["hmac"]}}
+    else:
+{body}
+    print(json.dumps(out), flush=True)
+"#
+    );
+    let path = dir.0.join(format!("{name}.py"));
+    std::fs::write(&path, script).unwrap();
+    StdioAdapter::new(&format!("python3 {}", path.display()), timeout)
+}
+
+const RIGHT: &str = r#"        i = m.get("input", {}).get("text", "T0")
+        if m["type"] == "reset":
+            out = {"seq": m["seq"], "output": {"result": "valid"}}
+        elif m["type"] == "step":
+            out = {"seq": m["seq"], "output": {"result": "valid"} if m["index"] == 0 else {"result": "invalid", "error": "replayed"}}
+        elif int(i[1:]) % 2 == 0:
+            out = {"seq": m["seq"], "output": {"result": "valid", "bytes": "00"}}
+        else:
+            out = {"seq": m["seq"], "output": {"result": "invalid", "error": "malformed"}}"#;
+
+fn run(a: &mut StdioAdapter, s: &Suite) -> conformance::Run {
+    let start = Instant::now();
+    let r = conformance::run(s, a, &Selection::default(), |_, _, _| {}).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(30), "runner took too long");
+    r
+}
+
+#[test]
+fn a_right_adapter_is_conformant() {
+    let d = Dir::new("right");
+    let s = suite(&d);
+    let r = run(&mut adapter(&d, "right", RIGHT, Duration::from_secs(10)), &s);
+    assert_eq!(r.exit_code(), 0, "{:#?}", r.cases);
+    assert_eq!(r.totals["PASS"], 7);
+}
+
+#[test]
+fn wrong_codes_are_wrong_reason_and_wrong_verdicts_fail() {
+    let d = Dir::new("wrong");
+    let s = suite(&d);
+    let body = RIGHT
+        .replace("\"error\": \"malformed\"", "\"error\": \"too-old\"")
+        .replace("{\"result\": \"invalid\", \"error\": \"replayed\"}", "{\"result\": \"valid\"}");
+    let r = run(&mut adapter(&d, "wrong", &body, Duration::from_secs(10)), &s);
+    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.totals["WRONG-REASON"], 3);
+    assert_eq!(r.totals["FAIL"], 1);
+    let scenario = r.cases.iter().find(|c| c.op == "scenario").unwrap();
+    assert_eq!((scenario.verdict, scenario.step), (Verdict::Fail, Some(1)));
+}
+
+#[test]
+fn garbage_is_an_adapter_error() {
+    let d = Dir::new("garbage");
+    let s = suite(&d);
+    let body = "        print('this is not JSON', flush=True)\n        continue";
+    let r = run(&mut adapter(&d, "garbage", body, Duration::from_secs(10)), &s);
+    assert_eq!(r.exit_code(), 2);
+    assert!(r.aborted.as_deref().unwrap().contains("not JSON"), "{:?}", r.aborted);
+}
+
+#[test]
+fn wrong_sequence_number_is_an_adapter_error() {
+    let d = Dir::new("seq");
+    let s = suite(&d);
+    let body = "        out = {\"seq\": m[\"seq\"] + 1, \"output\": {\"result\": \"valid\"}}";
+    let r = run(&mut adapter(&d, "seq", body, Duration::from_secs(10)), &s);
+    assert_eq!(r.exit_code(), 2);
+    assert!(r.aborted.as_deref().unwrap().contains("seq"));
+}
+
+#[test]
+fn a_hanging_adapter_is_stopped() {
+    let d = Dir::new("hang");
+    let s = suite(&d);
+    let body = "        time.sleep(60)\n        continue";
+    let r = run(&mut adapter(&d, "hang", body, Duration::from_millis(1000)), &s);
+    assert_eq!(r.exit_code(), 2);
+    // Three hangs in a row end the run (or a restart that itself times out does).
+    assert!((1..=conformance::MAX_CONSECUTIVE_FAILURES).contains(&r.totals["HANG"]), "{:?}", r.totals);
+    assert!(r.aborted.is_some());
+}
+
+#[test]
+fn an_adapter_exiting_mid_run_is_restarted_and_reported() {
+    let d = Dir::new("exit");
+    let s = suite(&d);
+    // Exits on its third request (hello counts), every time it is started.
+    let body = format!("        if n == 3:\n            sys.exit(3)\n{RIGHT}");
+    let r = run(&mut adapter(&d, "exit", &body, Duration::from_secs(10)), &s);
+    assert_eq!(r.exit_code(), 2);
+    assert!(r.totals["CRASH"] >= 2, "{:?}", r.totals);
+    assert!(r.totals["PASS"] >= 3, "restarted adapters go on: {:?}", r.totals);
+    assert_eq!(r.cases.len(), 7);
+}
+
+#[test]
+fn an_adapter_that_cannot_start_fails_its_hello() {
+    let d = Dir::new("nostart");
+    let s = suite(&d);
+    let mut a = StdioAdapter::new("exit 1", Duration::from_secs(5));
+    let e = conformance::run(&s, &mut a, &Selection::default(), |_, _, _| {}).unwrap_err();
+    assert!(e.0.contains("hello"), "{e}");
+}
+
+#[test]
+fn declined_capabilities_are_skipped_with_their_reason() {
+    let d = Dir::new("skip");
+    let s = suite(&d);
+    let body = RIGHT.to_owned();
+    let mut a = adapter(&d, "skip", &body, Duration::from_secs(10));
+    let only = Selection { include: vec!["hmac.*".into()], ..Selection::default() };
+    let r = conformance::run(&s, &mut a, &only, |_, _, _| {}).unwrap();
+    assert_eq!(r.cases.len(), 1);
+    assert_eq!(r.exit_code(), 0);
+    // A suite case whose profile the adapter does not claim.
+    let mut ed = s.clone();
+    ed.cases[0].profile = Some("ed25519".into());
+    let r = conformance::run(
+        &ed,
+        &mut adapter(&d, "skip2", &body, Duration::from_secs(10)),
+        &Selection::default(),
+        |_, _, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.totals["SKIP"], 1);
+    assert!(r.cases[0].detail.contains("ed25519"));
+}

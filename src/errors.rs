@@ -1,0 +1,302 @@
+//! The library's error types: the closed taxonomy of verdicts (spec §9), and
+//! the small errors of the operations that are not verifications.
+
+use core::fmt;
+
+/// Why a verifier rejected a code: exactly one of the spec's error codes.
+///
+/// The variants map one-to-one onto the spec's error codes, in the spec's
+/// precedence order (spec: R-VERIFY-1, R-VERIFY-2). [`Error::code`] gives the
+/// code string used by the vectors and the conformance runner.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// The verifier's own time lies before the epoch `T0`.
+    TimeBeforeEpoch,
+    /// The input does not decode: wrong prefix, non-canonical Base45,
+    /// wrong length, bad digits, bad structure.
+    Malformed,
+    /// The payload's version byte is not one this verifier implements.
+    UnsupportedVersion,
+    /// The payload's profile byte is unknown or the profile is not enabled here.
+    UnsupportedProfile,
+    /// The hmac account named by the code is not enrolled at this verifier.
+    UnknownAccount,
+    /// The credential names an issuer key id that is not in the trust list.
+    UnknownIssuer,
+    /// The credential's issuer signature, device key or validity period is invalid.
+    BadCredential,
+    /// The credential's validity starts after the verifier's time.
+    NotYetValid,
+    /// The credential's validity ended before the verifier's time.
+    Expired,
+    /// The credential's serial is on the installed revocation list.
+    Revoked,
+    /// Too many failed hmac codes for this account in the current time step.
+    Throttled,
+    /// The code's MAC or device signature does not verify.
+    InvalidCode,
+    /// The code's step lies before the acceptance window.
+    TooOld,
+    /// The code's step lies after the acceptance window.
+    TooNew,
+    /// The verifier cannot decide replay for this code: its replay state was
+    /// lost (quarantine) or is unusable.
+    StateUnavailable,
+    /// The counter lies below the replay window: it cannot be told apart from a used one.
+    StaleCounter,
+    /// This (credential or account, counter) was already accepted.
+    Replayed,
+    /// The amount exceeds the credential's per-payment or cumulative offline limit.
+    OverLimit,
+}
+
+impl Error {
+    /// Every error code, in precedence order.
+    pub const ALL: [Error; 18] = [
+        Error::TimeBeforeEpoch,
+        Error::Malformed,
+        Error::UnsupportedVersion,
+        Error::UnsupportedProfile,
+        Error::UnknownAccount,
+        Error::UnknownIssuer,
+        Error::BadCredential,
+        Error::NotYetValid,
+        Error::Expired,
+        Error::Revoked,
+        Error::Throttled,
+        Error::InvalidCode,
+        Error::TooOld,
+        Error::TooNew,
+        Error::StateUnavailable,
+        Error::StaleCounter,
+        Error::Replayed,
+        Error::OverLimit,
+    ];
+
+    /// The spec's code string, for example `"replayed"`.
+    ///
+    /// ```
+    /// assert_eq!(paycode::Error::TooOld.code(), "too-old");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            Error::TimeBeforeEpoch => "time-before-epoch",
+            Error::Malformed => "malformed",
+            Error::UnsupportedVersion => "unsupported-version",
+            Error::UnsupportedProfile => "unsupported-profile",
+            Error::UnknownAccount => "unknown-account",
+            Error::UnknownIssuer => "unknown-issuer",
+            Error::BadCredential => "bad-credential",
+            Error::NotYetValid => "not-yet-valid",
+            Error::Expired => "expired",
+            Error::Revoked => "revoked",
+            Error::Throttled => "throttled",
+            Error::InvalidCode => "invalid-code",
+            Error::TooOld => "too-old",
+            Error::TooNew => "too-new",
+            Error::StateUnavailable => "state-unavailable",
+            Error::StaleCounter => "stale-counter",
+            Error::Replayed => "replayed",
+            Error::OverLimit => "over-limit",
+        }
+    }
+
+    /// The error whose code string is `code`, if any.
+    ///
+    /// ```
+    /// assert_eq!(paycode::Error::from_code("replayed"), Some(paycode::Error::Replayed));
+    /// ```
+    pub fn from_code(code: &str) -> Option<Error> {
+        Error::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    fn meaning(self) -> &'static str {
+        match self {
+            Error::TimeBeforeEpoch => "the verifier's time is before the epoch T0",
+            Error::Malformed => "the input is not a well-formed paycode",
+            Error::UnsupportedVersion => "the code's version is not supported",
+            Error::UnsupportedProfile => "the code's profile is not supported here",
+            Error::UnknownAccount => "the account is not enrolled",
+            Error::UnknownIssuer => "the credential's issuer key is not trusted",
+            Error::BadCredential => "the credential is invalid",
+            Error::NotYetValid => "the credential is not yet valid",
+            Error::Expired => "the credential has expired",
+            Error::Revoked => "the credential is revoked",
+            Error::Throttled => "too many failed codes for this account; try again later",
+            Error::InvalidCode => "the code's MAC or signature is invalid",
+            Error::TooOld => "the code's time step is too old",
+            Error::TooNew => "the code's time step is too far in the future",
+            Error::StateUnavailable => "the verifier's replay state is unavailable",
+            Error::StaleCounter => "the code's counter is below the replay window",
+            Error::Replayed => "the code was already used",
+            Error::OverLimit => "the amount exceeds the credential's offline limit",
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code(), self.meaning())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A parameter set outside the ranges the spec allows (spec: R-TIME-6).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamsError {
+    /// The step length is not in `1..=86400` seconds.
+    StepLength,
+    /// The back window `B` exceeds 8 steps.
+    BackWindow,
+    /// The forward window `F` exceeds 7 steps.
+    ForwardWindow,
+}
+
+impl core::fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ParamsError::StepLength => "step length must be 1..=86400 seconds",
+            ParamsError::BackWindow => "back window must be at most 8 steps",
+            ParamsError::ForwardWindow => "forward window must be at most 7 steps",
+        })
+    }
+}
+
+impl std::error::Error for ParamsError {}
+
+/// Why a wallet could not generate a code.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenerateError {
+    /// The wallet's time lies before the epoch `T0` (spec: R-TIME-2).
+    TimeBeforeEpoch,
+    /// The counter has reached `2^32 - 1`: the wallet must be enrolled again.
+    CounterExhausted,
+    /// The numeric form cannot carry this account id or counter (spec: R-HMAC-4).
+    NumericUnavailable,
+    /// The code's credential does not belong to this wallet's device key.
+    WrongCredential,
+}
+
+impl core::fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            GenerateError::TimeBeforeEpoch => "time-before-epoch: the wallet's time is before the epoch T0",
+            GenerateError::CounterExhausted => {
+                "counter-exhausted: the wallet's counter is used up; enroll again"
+            }
+            GenerateError::NumericUnavailable => {
+                "numeric-unavailable: the numeric form needs account id < 2^30 and counter < 2^16"
+            }
+            GenerateError::WrongCredential => "wrong-credential: the credential is not for this device key",
+        })
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+/// Why a revocation list was not installed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstallError {
+    /// This verifier has no trust list.
+    NoTrustList,
+    /// The list's key id is not trusted, or not valid when the list was issued.
+    UnknownKey,
+    /// The list's signature does not verify.
+    BadSignature,
+    /// The list's number is not greater than the installed list's (spec: R-REVOKE-2).
+    NotNewer,
+    /// The verifier's state could not be read or written: nothing was installed.
+    StateUnavailable,
+}
+
+impl core::fmt::Display for InstallError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            InstallError::NoTrustList => "no trust list is configured",
+            InstallError::UnknownKey => "the revocation list's signing key is not trusted at its issue time",
+            InstallError::BadSignature => "the revocation list's signature is invalid",
+            InstallError::NotNewer => "the revocation list is not newer than the installed one",
+            InstallError::StateUnavailable => "the verifier's state is unavailable; nothing was installed",
+        })
+    }
+}
+
+impl std::error::Error for InstallError {}
+
+/// Why a string is not canonical Base45.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Base45Error {
+    /// A character outside the 45-character alphabet (lowercase included).
+    Character,
+    /// The length leaves a single trailing character (length mod 3 = 1).
+    Length,
+    /// A group's value exceeds what its bytes can hold (non-canonical).
+    Overflow,
+}
+
+impl core::fmt::Display for Base45Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Base45Error::Character => "character outside the Base45 alphabet",
+            Base45Error::Length => "Base45 length leaves a dangling character",
+            Base45Error::Overflow => "Base45 group value out of range",
+        })
+    }
+}
+
+impl std::error::Error for Base45Error {}
+
+/// Why a string is not hex.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HexError {
+    /// The length is odd.
+    OddLength,
+    /// A character is not a hex digit.
+    NotHex,
+}
+
+impl fmt::Display for HexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            HexError::OddLength => "hex of odd length",
+            HexError::NotHex => "a character that is not a hex digit",
+        })
+    }
+}
+
+impl std::error::Error for HexError {}
+
+/// A profile name other than `hmac` and `ed25519`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownProfile;
+
+impl fmt::Display for UnknownProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown profile: expected hmac or ed25519")
+    }
+}
+
+impl std::error::Error for UnknownProfile {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for e in Error::ALL {
+            assert!(seen.insert(e.code()), "duplicate code {}", e.code());
+            assert_eq!(Error::from_code(e.code()), Some(e));
+            assert!(e.to_string().starts_with(e.code()));
+        }
+        assert_eq!(Error::from_code("accepted"), None);
+    }
+}
