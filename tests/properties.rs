@@ -60,7 +60,7 @@ use strategies::{
     BALANCED, HISTORY, OFFLINE, REPLAYS, RESTARTS, THROTTLE, Weights, actions, base45_text_strategy,
     params_strategy, payload_strategy, steps_after_epoch, time_in, world_strategy,
 };
-use world::{World, restored_copy, shift};
+use world::{Action, Amount, World, WorldCfg, restored_copy, shift};
 
 /// The terminal id of every verifier here.
 const TERMINAL: u32 = 77;
@@ -107,8 +107,11 @@ proptest! {
         World::run(cfg, &acts);
     }
 
-    /// A restart, with the state or without it, opens no replay hole: every
-    /// code seen so far is replayed after restarts (R-REPLAY-1, R-REPLAY-5).
+    /// A restart opens no replay hole, whether it comes back with the current
+    /// state, with a snapshot taken at or after the last durable write (which
+    /// may lack T_hw raised and entries evicted since), from an older
+    /// snapshot in quarantine, or without state: every code seen so far is
+    /// replayed after restarts (R-REPLAY-1, R-REPLAY-5, R-STATE-1, R-STATE-5).
     #[test]
     fn r_replay_5_restart_opens_no_replay_hole(
         cfg in world_strategy(false),
@@ -118,7 +121,8 @@ proptest! {
     }
 
     /// Throttling counts exactly the spec's invalid-code verdicts per account
-    /// and step, in both hmac forms (R-HMAC-6, R-HMAC-3, R-HMAC-5).
+    /// and step, in both hmac forms, and the counts survive restarts with
+    /// state (R-HMAC-6, R-HMAC-3, R-HMAC-5, R-STATE-6).
     #[test]
     fn r_hmac_6_throttle_matches_model(
         cfg in world_strategy(true),
@@ -135,6 +139,60 @@ proptest! {
         acts in actions(OFFLINE, 40),
     ) {
         World::run(cfg, &acts);
+    }
+}
+
+/// A history for the older-snapshot property: no jumps and no restarts that
+/// may push the clock to the end of u64, so that a time after every call exists.
+const OLDER: Weights = Weights { jump: 0, restart_lost_state: 0, restart_from_backup: 0, ..HISTORY };
+
+/// `cfg` with its epoch and start time away from the end of u64.
+fn moderate(mut cfg: WorldCfg) -> WorldCfg {
+    cfg.t0 %= 1 << 62;
+    cfg.start = if cfg.start < cfg.t0 { cfg.t0.saturating_sub(1) } else { cfg.t0 + cfg.start % (1 << 40) };
+    cfg
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Durable before accepted (R-STATE-1, R-REPLAY-5): after a random
+    /// history, a fresh code is accepted at a time after every call; the
+    /// verifier restarted from the snapshot taken just before that
+    /// acceptance accepts the code again, so the obligation is real and its
+    /// breach visible. A start in quarantine from any older snapshot, the
+    /// records it holds kept (R-STATE-5), or without any state
+    /// (restart-lost-state), at a time not behind any call, accepts no code a
+    /// second time, in either form, however the replays and restarts go on.
+    #[test]
+    fn r_state_1_r_state_5_restart_from_an_older_snapshot(
+        cfg in world_strategy(true).prop_map(moderate),
+        history in actions(OLDER, 25),
+        lost in any::<bool>(),
+        pick in any::<usize>(),
+        later in prop_oneof![Just(0u64), 0u64..300],
+        after in actions(REPLAYS, 15),
+    ) {
+        let mut w = World::run(cfg, &history);
+        let x = w.params.step_secs();
+        let t = shift(w.latest(), w.params.forward() as i64 + 1, x, 0);
+        w.act(&Action::Jump(t), "to a step past every call and Q");
+        let before = w.history.last().unwrap().clone();
+        let issued = w.pool_len();
+        let fresh = Action::Fresh { who: 0, offset: 0, jitter: 0, skip: 0, numeric: false, amount: Amount::Zero };
+        w.act(&fresh, "a fresh code");
+        prop_assume!(w.pool_len() > issued, "the wallet's counters are used up");
+        prop_assert_eq!(w.last, Some(Ok(())), "a fresh code after every call and above Q is accepted");
+        let text = w.text_of(issued);
+        let stale = w.restored(&before);
+        prop_assert!(stale.verify_text(&text, t, 0).is_ok(), "a snapshot older than an acceptance accepts it again");
+        let restart = if lost { Action::RestartLostState { later } } else { Action::RestartFromBackup { pick, later } };
+        w.act(&restart, "restart in quarantine");
+        w.act(&Action::ReplayAll, "every code, in both forms");
+        for (i, a) in after.iter().enumerate() {
+            w.act(a, &format!("after the restart, action {i}"));
+        }
+        w.act(&Action::ReplayAll, "every code again");
     }
 }
 
@@ -315,12 +373,12 @@ proptest! {
     /// and the same log record, in any verifier state reached by a random
     /// history, whenever the code's step lies in the numeric reconstruction
     /// range [lo, lo + 15], lo = min(s_now ⊖ 8, 2^64 - 16) (that is
-    /// [s_now - 8, s_now + 7] away from the ends of u64), and no throttling is involved (both
-    /// verifiers are restored from the same durable state, which holds no
-    /// throttle records). Outside that range the numeric form is invalid-code
-    /// and the QR form too-old or too-new. The two forms share one replay
-    /// identity: after one is accepted, the other is replayed (R-HMAC-3,
-    /// R-REPLAY-1, R-HMAC-2, R-HMAC-1).
+    /// [s_now - 8, s_now + 7] away from the ends of u64), or the account is
+    /// throttled in this step (both verifiers are restored from the same
+    /// state, throttle records included, R-STATE-6). Otherwise the numeric
+    /// form is invalid-code and the QR form too-old or too-new. The two forms
+    /// share one replay identity: after one is accepted, the other is
+    /// replayed (R-HMAC-3, R-REPLAY-1, R-HMAC-2, R-HMAC-1).
     #[test]
     fn r_hmac_3_numeric_and_qr_same_verdict(
         cfg in world_strategy(true),
@@ -351,15 +409,15 @@ proptest! {
         let by_num = v_num.verify_text(&digits, t, 0).map(|a| a.record);
         let lo = s_now.unwrap_or(0).saturating_sub(8).min(u64::MAX - 15);
         let in_range = s_now.is_none() || (step >= lo && step <= lo + 15);
-        if in_range {
+        let throttled = w.model.throttle.get(&a.id).is_some_and(|&(s, n)| Some(s) == s_now && n >= 8);
+        if in_range || throttled {
             prop_assert_eq!(by_qr, by_num);
         } else {
             prop_assert_eq!(by_num, Err(Error::InvalidCode));
             prop_assert!(matches!(by_qr, Err(Error::TooOld | Error::TooNew)), "{:?}", by_qr);
         }
-        // The model agrees (its copy also loses the volatile throttle).
+        // The model agrees.
         let mut model = w.model.clone();
-        model.restart_with_state();
         let want = model.verify(&Input::Payload(qr.encode().to_vec()), t, 0, &w.oracle).map(|_| ());
         prop_assert_eq!(by_qr.map(|_| ()), want);
         // One identity: whichever form was accepted, the other is now replayed.

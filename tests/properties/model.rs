@@ -102,6 +102,7 @@ pub struct Model {
     /// next checked (H2); otherwise only `evict` drops records. With the clock
     /// set back, a past step can be current again, so when a record goes
     /// changes verdicts; the spec allows it at any time, the model at these two.
+    /// It is durable state like the rest (R-STATE-6): a restart keeps it.
     pub throttle: BTreeMap<u64, (u64, u64)>,
     /// ed25519 spend ledger Λ: serial -> (exact sum, credential not_after).
     pub spent: BTreeMap<u64, (u128, u64)>,
@@ -391,9 +392,14 @@ impl Model {
         Ok(())
     }
 
-    /// restart-with-state: σ as stored; Θ is volatile (R-REPLAY-5 allows it).
-    pub fn restart_with_state(&mut self) {
-        self.throttle.clear();
+    /// A start on a store that may have lost committed changes, at time `t`
+    /// (R-STATE-5): the records are kept, `Q := max(Q, T(t) ⊕ F ⊕ 1)` and
+    /// `T_hw := max(T_hw, T(t))`. (A restart with the complete state changes
+    /// nothing: σ as stored, Θ included, R-STATE-6.)
+    pub fn quarantine(&mut self, t: u64) {
+        let s = self.step(t).unwrap();
+        self.q = self.q.max(s.saturating_add(self.f).saturating_add(1));
+        self.t_hw = self.t_hw.max(s);
     }
 
     /// restart-lost-state at time `t` (R-REPLAY-5): E, Θ, Λ emptied, `T_hw := T(t)`,

@@ -121,6 +121,9 @@ pub struct Weights {
     pub restart_lost_state: u32,
     pub evict: u32,
     pub revoke: u32,
+    pub restart_from_snapshot: u32,
+    pub restart_from_backup: u32,
+    pub forge: u32,
 }
 
 pub const BALANCED: Weights = Weights {
@@ -139,6 +142,9 @@ pub const BALANCED: Weights = Weights {
     restart_lost_state: 2,
     evict: 3,
     revoke: 3,
+    restart_from_snapshot: 1,
+    restart_from_backup: 1,
+    forge: 1,
 };
 
 /// Mostly replays, out-of-order codes, clock moves and eviction.
@@ -152,13 +158,18 @@ pub const REPLAYS: Weights = Weights {
     garbage: 0,
     revoke: 0,
     jump: 0,
+    restart_from_snapshot: 0,
+    restart_from_backup: 0,
+    forge: 0,
     ..BALANCED
 };
 
-/// Restarts of both kinds, each followed by replays.
+/// Restarts of every kind, each followed by replays.
 pub const RESTARTS: Weights = Weights {
-    restart_with_state: 6,
+    restart_with_state: 4,
     restart_lost_state: 6,
+    restart_from_snapshot: 6,
+    restart_from_backup: 4,
     replay_all: 4,
     replay: 12,
     tamper: 1,
@@ -169,12 +180,32 @@ pub const RESTARTS: Weights = Weights {
 };
 
 /// Flipped codes and random payloads: the throttle.
-pub const THROTTLE: Weights =
-    Weights { tamper: 20, burst: 6, payload: 10, fresh: 15, replay: 8, revoke: 0, jump: 0, ..BALANCED };
+pub const THROTTLE: Weights = Weights {
+    tamper: 20,
+    burst: 6,
+    payload: 10,
+    fresh: 15,
+    replay: 8,
+    revoke: 0,
+    jump: 0,
+    forge: 6,
+    restart_from_snapshot: 3,
+    ..BALANCED
+};
 
 /// ed25519: validity, revocation lists, amounts.
-pub const OFFLINE: Weights =
-    Weights { fresh: 25, replay: 10, revoke: 8, evict: 4, tamper: 2, jump: 0, ..BALANCED };
+pub const OFFLINE: Weights = Weights {
+    fresh: 25,
+    replay: 10,
+    revoke: 8,
+    evict: 4,
+    tamper: 2,
+    jump: 0,
+    restart_from_snapshot: 0,
+    restart_from_backup: 0,
+    forge: 0,
+    ..BALANCED
+};
 
 /// A history for the numeric-and-QR property: every kind of action, mostly fresh codes.
 pub const HISTORY: Weights = Weights {
@@ -193,6 +224,9 @@ pub const HISTORY: Weights = Weights {
     restart_lost_state: 2,
     evict: 2,
     revoke: 1,
+    restart_from_snapshot: 1,
+    restart_from_backup: 1,
+    forge: 0,
 };
 
 fn amount_strategy() -> impl Strategy<Value = Amount> {
@@ -337,6 +371,17 @@ fn action_strategy(w: Weights) -> BoxedStrategy<Action> {
                 })
                 .boxed(),
         ),
+        (
+            w.restart_from_snapshot,
+            any::<usize>().prop_map(|pick| Action::RestartFromSnapshot { pick }).boxed(),
+        ),
+        (
+            w.restart_from_backup,
+            (any::<usize>(), prop_oneof![Just(0u64), 0u64..300, any::<u64>()])
+                .prop_map(|(pick, later)| Action::RestartFromBackup { pick, later })
+                .boxed(),
+        ),
+        (w.forge, (0usize..5).prop_map(|who| Action::Forge { who }).boxed()),
     ];
     Union::new_weighted(options.into_iter().filter(|o| o.0 > 0).collect()).boxed()
 }

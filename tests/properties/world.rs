@@ -8,8 +8,8 @@ use paycode::issuer::KeyPeriod;
 use paycode::revocation::RevocationList;
 use paycode::trust::TrustList;
 use paycode::{
-    Credential, CredentialFields, Ed25519Wallet, GenerateError, HmacWallet, Issuer, Params, Profile, Seed,
-    Verifier,
+    Credential, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer, Params, Profile,
+    Seed, StateStore, Verifier, VerifierState,
 };
 
 use crate::TERMINAL;
@@ -106,11 +106,28 @@ pub enum Action {
         bytes: Vec<u8>,
         account: Option<usize>,
     },
+    /// A restart with the current state, throttle records included (R-STATE-6).
     RestartWithState,
+    /// A restart from a snapshot taken at or after the last durable write,
+    /// as durable mode leaves it (R-REPLAY-5, R-STATE-1): `pick` 0 is the
+    /// state as last made durable; T_hw raised and entries evicted since may be lost.
+    RestartFromSnapshot {
+        pick: usize,
+    },
+    /// A restart from any earlier snapshot (a backup, a replica behind its
+    /// primary), in quarantine at a time after every call so far (R-STATE-5).
+    RestartFromBackup {
+        pick: usize,
+        later: u64,
+    },
     RestartLostState {
         later: u64,
     },
     Evict,
+    /// A code of wallet `who` with a wrong tag or signature, at the current step.
+    Forge {
+        who: usize,
+    },
     Revoke {
         key: usize,
         delta: i8,
@@ -147,10 +164,26 @@ pub struct WorldCfg {
     pub key2: (u64, u64),
 }
 
+/// A complete copy of the verifier's state and of the model's, for restarts
+/// from snapshots.
+#[derive(Clone)]
+pub struct Saved {
+    state: VerifierState,
+    throttle: Vec<(u64, u64, u32)>,
+    model: Model,
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Who {
     Hmac(usize),
     Ed(usize),
+}
+
+impl Who {
+    /// Wallets 0 to 2 are the hmac accounts, 3 and 4 the ed25519 credentials.
+    const fn of(who: usize) -> Who {
+        if who % 5 < 3 { Who::Hmac(who % 5) } else { Who::Ed(who % 5 - 3) }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -196,8 +229,14 @@ pub struct World {
     idents: Vec<Ident>,
     /// A restart-lost-state saturated `Q` at 2^64 - 1 (spec §12.9).
     q_saturated: bool,
+    /// The state as last made durable, then a copy after every action since.
+    since_durable: Vec<Saved>,
+    /// A copy of the state after every action.
+    pub history: Vec<Saved>,
     /// How often each verdict occurred.
     pub verdicts: BTreeMap<&'static str, usize>,
+    /// The verdict of the last verify call.
+    pub last: Option<Result<(), Error>>,
 }
 
 /// `t` moved by `steps` steps of `x` seconds and by `secs` seconds, clamped to u64.
@@ -280,11 +319,15 @@ impl World {
             reused: BTreeSet::new(),
             idents,
             q_saturated: false,
+            since_durable: Vec::new(),
+            history: Vec::new(),
             verdicts: BTreeMap::new(),
+            last: None,
         };
         let mut v = Verifier::new(params, TERMINAL);
         w.configure(&mut v);
         w.verifier = v;
+        w.durable();
         w
     }
 
@@ -309,14 +352,75 @@ impl World {
     }
 
     pub fn run(cfg: WorldCfg, actions: &[Action]) -> World {
-        let mut w = World::new(cfg);
-        w.check_state("start");
+        let mut w = World::start(cfg);
         for (i, a) in actions.iter().enumerate() {
-            let ctx = format!("action {i} {a:?} at clock {}", w.clock);
-            w.apply(a, &ctx);
-            w.check_state(&ctx);
+            w.act(a, &format!("action {i}"));
         }
         w
+    }
+
+    /// A world before any action, its state checked.
+    pub fn start(cfg: WorldCfg) -> World {
+        let w = World::new(cfg);
+        w.check_state("start");
+        w
+    }
+
+    /// Applies one action on both sides and checks that their states agree.
+    pub fn act(&mut self, action: &Action, at: &str) {
+        let ctx = format!("{at} {action:?} at clock {}", self.clock);
+        self.apply(action, &ctx);
+        self.check_state(&ctx);
+        let now = self.saved();
+        self.since_durable.push(now.clone());
+        self.history.push(now);
+    }
+
+    /// A complete copy of the state now.
+    pub fn saved(&self) -> Saved {
+        Saved {
+            state: self.verifier.state(),
+            throttle: self.verifier.replay_state(Profile::Hmac).throttle_records(),
+            model: self.model.clone(),
+        }
+    }
+
+    /// The changes so far are durable: a restart comes back to no older state
+    /// than this (R-REPLAY-5 mode 1, R-STATE-1).
+    fn durable(&mut self) {
+        self.since_durable = vec![self.saved()];
+    }
+
+    /// A verifier restarted from `saved`, configured as the operator configures it.
+    pub fn restored(&self, saved: &Saved) -> Verifier {
+        let mut v = Verifier::restore(self.params, TERMINAL, &saved.state);
+        v.replay_state(Profile::Hmac).load_throttle_records(&saved.throttle);
+        self.configure(&mut v);
+        v
+    }
+
+    /// Restarts both sides from `saved`. The revocation list installed since
+    /// is installed again, as `configure` does.
+    fn restart_from(&mut self, saved: &Saved) {
+        self.verifier = self.restored(saved);
+        let revoked = self.model.revoked.clone();
+        self.model = saved.model.clone();
+        self.model.revoked = revoked;
+    }
+
+    /// The latest clock reading of any call so far.
+    pub const fn latest(&self) -> u64 {
+        self.max_clock
+    }
+
+    /// The text of pool code `i`, in QR form.
+    pub fn text_of(&self, i: usize) -> String {
+        Input::Payload(self.pool[i].payload.clone()).text()
+    }
+
+    /// Codes issued so far.
+    pub fn pool_len(&self) -> usize {
+        self.pool.len()
     }
 
     fn apply(&mut self, action: &Action, ctx: &str) {
@@ -376,11 +480,33 @@ impl World {
                 self.present(&Input::Payload(p), 0, ctx);
             }
             Action::RestartWithState => {
-                let state = self.verifier.state();
-                let mut v = Verifier::restore(self.params, TERMINAL, &state);
-                self.configure(&mut v);
-                self.verifier = v;
-                self.model.restart_with_state();
+                let now = self.saved();
+                self.restart_from(&now);
+                self.durable();
+            }
+            Action::RestartFromSnapshot { pick } => {
+                let saved = self.since_durable[pick % self.since_durable.len()].clone();
+                self.restart_from(&saved);
+                self.durable();
+            }
+            Action::RestartFromBackup { pick, later } => {
+                let Some(saved) =
+                    (!self.history.is_empty()).then(|| self.history[pick % self.history.len()].clone())
+                else {
+                    return;
+                };
+                let t = self.max_clock.max(self.params.t0()).saturating_add(later);
+                self.restart_from(&saved);
+                // R-STATE-5, with the floor the implementation computes after a loss.
+                let lost = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
+                let floor = lost.replay_state(Profile::Hmac).quarantine();
+                self.verifier.store().quarantine(floor, self.params.step_at(t).unwrap()).unwrap();
+                self.model.quarantine(t);
+                let s = u128::from(self.model.step(t).unwrap());
+                self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
+                self.clock = t;
+                self.max_clock = t;
+                self.durable();
             }
             Action::RestartLostState { later } => {
                 // The spec's assumption: the clock did not go back across the restart.
@@ -393,7 +519,9 @@ impl World {
                 self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.clock = t;
                 self.max_clock = t;
+                self.durable();
             }
+            Action::Forge { who } => self.forge(who, ctx),
             Action::Evict => {
                 let got = self.verifier.evict(self.clock);
                 let want = self.model.evict(self.clock);
@@ -429,7 +557,7 @@ impl World {
         let x = self.params.step_secs();
         let tw = shift(self.clock, offset, x, jitter % x as i64);
         let step = self.model.step(tw);
-        let who = if who % 5 < 3 { Who::Hmac(who % 5) } else { Who::Ed(who % 5 - 3) };
+        let who = Who::of(who);
         let first = match who {
             Who::Hmac(i) => self.hmac[i].next,
             Who::Ed(i) => self.ed[i].next,
@@ -529,6 +657,28 @@ impl World {
         Some(self.pool.len() - 1)
     }
 
+    /// Presents a code of wallet `who` for the current step and counter 0,
+    /// with the last byte (of the tag, or of the device signature) flipped.
+    fn forge(&mut self, who: usize, ctx: &str) {
+        let step = self.model.step(self.clock).unwrap_or(0);
+        let mut payload = match Who::of(who) {
+            Who::Hmac(i) => {
+                let a = &self.hmac[i];
+                HmacWallet::new(self.params, a.id, &a.seed, 0).code_for(step, 0).encode().to_vec()
+            }
+            Who::Ed(i) => {
+                let e = &self.ed[i];
+                Ed25519Wallet::new(self.params, &e.seed, e.cred, 0)
+                    .unwrap()
+                    .code_for(step, 0)
+                    .encode()
+                    .to_vec()
+            }
+        };
+        *payload.last_mut().unwrap() ^= 1;
+        self.present(&Input::Payload(payload), 0, ctx);
+    }
+
     fn show(&mut self, i: usize, numeric: bool, amount: Amount, ctx: &str) {
         let code = &self.pool[i];
         let input = match (numeric, code.numeric) {
@@ -556,9 +706,29 @@ impl World {
     fn present(&mut self, input: &Input, amount: u64, ctx: &str) {
         let t = self.clock;
         self.max_clock = self.max_clock.max(t);
+        let throttle = self.model.throttle.clone();
         let want = self.model.verify(input, t, amount, &self.oracle);
         let got = self.verifier.verify_text(&input.text(), t, amount);
         *self.verdicts.entry(got.as_ref().map_or_else(|e| e.code(), |_| "accepted")).or_default() += 1;
+        self.last = Some(got.as_ref().map(|_| ()).map_err(|e| *e));
+        match &got {
+            // Durable before it is reported (R-STATE-1).
+            Ok(_) => self.durable(),
+            // A failure's reserved attempt is durable with its verdict, and so
+            // is the T_hw of that call (R-STATE-6); nothing else is written.
+            Err(Error::InvalidCode) if self.model.throttle != throttle => {
+                let (t_hw, records) =
+                    (self.model.t_hw, self.verifier.replay_state(Profile::Hmac).throttle_records());
+                self.since_durable.truncate(1);
+                let d = &mut self.since_durable[0];
+                d.state.hmac.high_water = t_hw;
+                d.state.ed25519.high_water = t_hw;
+                d.throttle = records;
+                d.model.t_hw = t_hw;
+                d.model.throttle.clone_from(&self.model.throttle);
+            }
+            Err(_) => {}
+        }
         match (got, want) {
             (Ok(acc), Ok(m)) => {
                 let r = acc.record;
@@ -621,6 +791,7 @@ impl World {
         assert_eq!(got, want, "{ctx}: R-REVOKE-1, R-REVOKE-2 install");
         if got.is_ok() {
             self.rl = Some(list);
+            self.durable();
         }
     }
 
@@ -662,10 +833,8 @@ impl World {
     }
 }
 
-/// A copy of `w`'s verifier restored from its durable state (throttle records
-/// are volatile, so the copy has none).
+/// A copy of `w`'s verifier restored from its current state, throttle
+/// records included (R-STATE-6).
 pub fn restored_copy(w: &World) -> Verifier {
-    let mut v = Verifier::restore(w.params, TERMINAL, &w.verifier.state());
-    w.configure(&mut v);
-    v
+    w.restored(&w.saved())
 }
