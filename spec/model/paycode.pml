@@ -33,8 +33,8 @@
  *               step, kept across eviction, and no code made in advance (a
  *               counter below K's with a step after K's) is accepted.
  *
- * Every action prints one line that starts with "ACT ", so that a run can
- * be read, and replayed, as a list of actions.
+ * Every action prints one line that starts with "ACT ", which
+ * spec/model/trails.sh turns into the runs the Rust verifier replays.
  *
  * Broken variants, each of which Spin must refute:
  *   -DEVICT_EARLY       evict when top <= L instead of top < L;
@@ -108,7 +108,7 @@
 #define MARK_CHECKED true
 #endif
 
-/* The verdicts (the spec writes them with '-' for '_'). */
+/* The verdicts; trails.sh writes them with '-' for '_'. */
 mtype = { accepted, too_old, too_new, state_unavailable, stale_counter, replayed,
           counter_behind, throttled, invalid_code };
 
@@ -398,8 +398,8 @@ inline record(i) {
     write_snapshot()
 }
 
-/* Not a property: a goal, for runs that reach some place (test generation).
- * Spin's "counterexample" to it is a run of the correct model
+/* Not a property: a goal, for the runs the Rust verifier replays
+ * (trails.sh). Spin's "counterexample" to it is a run of the correct model
  * that has returned every verdict in the mask WITNESS (bit v for verdict v)
  * and accepted at least WITNESS_AFTER codes (-DWITNESS_FULL: and whose entry
  * then holds W counters). */
