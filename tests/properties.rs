@@ -130,7 +130,7 @@ proptest! {
     /// and step, in both hmac forms, and the counts survive restarts with
     /// state (R-HMAC-6, R-HMAC-3, R-HMAC-5, R-STATE-6).
     #[test]
-    fn r_hmac_6_throttle_matches_model(
+    fn r_hmac_6_r_state_6_throttle_matches_model(
         cfg in world_strategy(true),
         acts in actions(THROTTLE, 50),
     ) {
