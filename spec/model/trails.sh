@@ -19,6 +19,13 @@ set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 mode="${1:-write}"
+case "$mode" in
+write | --check) ;;
+*)
+    echo "usage: trails.sh [--check]" >&2
+    exit 2
+    ;;
+esac
 cc="${CC:-$(command -v gcc || command -v cc || echo gcc)}"
 for tool in spin "$cc"; do
     command -v "$tool" >/dev/null || { echo "trails.sh: $tool not found (Debian: apt-get install -y spin gcc)" >&2; exit 2; }
