@@ -352,6 +352,7 @@ pub fn generate() -> VResult<Vec<VectorFile>> {
     files.extend(super::generate_encoding::files()?);
     files.extend(super::generate_verify::files()?);
     files.extend(super::generate_scenarios::files()?);
+    files.push(super::generate_speccheck::file()?);
     Ok(files)
 }
 

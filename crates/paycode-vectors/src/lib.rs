@@ -20,6 +20,7 @@ mod generate_encoding;
 mod generate_fixtures;
 mod generate_primitives;
 mod generate_scenarios;
+mod generate_speccheck;
 mod generate_verify;
 pub mod run;
 pub mod trace;
