@@ -326,6 +326,7 @@ fn ok(args: &[&str]) -> String {
 fn setup(s: &Scratch) {
     let at = T.to_string();
     ok(&["issuer", "init", "--out", &s.s("issuer.json"), "--at", &at]);
+    ok(&["state", "init", "--state", &s.s("state.json")]);
     for p in ["hmac", "ed25519"] {
         ok(&[
             "wallet",
@@ -513,7 +514,7 @@ mod scan {
         };
         // Not an image; a missing file.
         fails(&s.path("issuer.json"), "not a PNG or JPEG image");
-        fails(&s.path("absent.png"), "i/o error");
+        fails(&s.path("absent.png"), "cannot read the image");
         // A PNG cut short.
         let png = Symbol::new("PC1:ABC").unwrap().to_png(4);
         std::fs::write(s.path("cut.png"), &png[..png.len() / 2]).unwrap();

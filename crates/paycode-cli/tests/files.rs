@@ -1,0 +1,496 @@
+//! The command's files under misuse and concurrency: outputs that are links
+//! or key files, files of the wrong kind or version, errors that name their
+//! file, temporary files a killed process left, concurrent processes on one
+//! wallet, issuer or state file, and the explicit creation and loss of a
+//! verifier's state.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const T: u64 = 1_800_000_000;
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("files-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+
+    fn p(&self, f: &str) -> String {
+        self.0.join(f).to_str().unwrap().to_owned()
+    }
+
+    fn names(&self) -> BTreeSet<String> {
+        std::fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn paycode(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = paycode(args);
+    assert!(out.status.success(), "{args:?}: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `args`, expects exit 2 and a message on standard error containing every one of `needles`.
+fn fails(args: &[&str], needles: &[&str]) -> String {
+    let out = paycode(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {err:?} lacks {n:?}");
+    }
+    assert!(!err.contains("os error") && !err.contains("panicked"), "{err}");
+    err
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim()).unwrap()
+}
+
+/// An issuer, an hmac wallet and an ed25519 wallet made at T, and an empty state.
+fn world(dir: &Dir) -> (String, String, String, String) {
+    let (issuer, h, e, state) = (dir.p("issuer.json"), dir.p("h.json"), dir.p("e.json"), dir.p("state.json"));
+    let at = T.to_string();
+    ok(&["issuer", "init", "--out", &issuer, "--at", &at]);
+    ok(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
+    let nb = (T - 3_600).to_string();
+    ok(&[
+        "wallet",
+        "enroll",
+        "--issuer",
+        &issuer,
+        "--profile",
+        "ed25519",
+        "--out",
+        &e,
+        "--at",
+        &at,
+        "--not-before",
+        &nb,
+    ]);
+    ok(&["state", "init", "--state", &state]);
+    (issuer, h, e, state)
+}
+
+fn next_counter(wallet: &str) -> u64 {
+    json(&std::fs::read_to_string(wallet).unwrap())["next_counter"].as_u64().unwrap()
+}
+
+fn verify(issuer: &str, state: &str, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
+    let at = at.to_string();
+    let mut args = vec!["verify", "--issuer", issuer, "--state", state, "--at", &at, "--json"];
+    args.extend_from_slice(extra);
+    args.extend(["--", code]);
+    let out = paycode(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{err}")))
+}
+
+// ---------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
+    let dir = Dir::new("out");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let victim = dir.p("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let link = dir.p("link.png");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let hard = dir.p("hard.png");
+    std::fs::hard_link(&h, &hard).unwrap();
+    let (wallet_before, issuer_before) = (std::fs::read(&h).unwrap(), std::fs::read(&issuer).unwrap());
+
+    let code = |extra: &[&str]| -> Vec<String> {
+        ["code", "--wallet", h.as_str(), "--at", at.as_str()]
+            .iter()
+            .chain(extra)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    let fails = |args: Vec<String>, needles: &[&str]| {
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), needles);
+    };
+    let ok = |args: Vec<String>| ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    fails(code(&["--qr", "png", "--out", &link]), &["QR image", "link.png", "symbolic link"]);
+    fails(code(&["--barcode", "png", "--out", &link]), &["barcode image", "symbolic link"]);
+    fails(code(&["--qr", "svg", "--out", &h]), &["h.json", "is the wallet file"]);
+    fails(code(&["--qr", "png", "--out", &hard]), &["hard.png", "is the wallet file"]);
+    fails(code(&["--qr", "png", "--out", &issuer]), &["is the issuer file"]);
+    fails(code(&["--qr", "png", "--out", &state]), &["is the state file"]);
+    fails(
+        code(&["--qr", "png", "--out", &dir.p("q.png"), "--barcode", "png", "--barcode-out", &h]),
+        &["wallet file"],
+    );
+    let q = dir.p("q.png");
+    fails(code(&["--qr", "png", "--out", &q, "--barcode", "png", "--barcode-out", &q]), &["same file"]);
+    fails(code(&["--qr", "png", "--out", dir.0.to_str().unwrap()]), &["not a regular file"]);
+
+    // Nothing was written, and no counter value was spent.
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(&h).unwrap(), wallet_before);
+    assert_eq!(std::fs::read(&issuer).unwrap(), issuer_before);
+    assert!(!Path::new(&q).exists());
+
+    // A regular image file is replaced, atomically, and nothing is left beside it.
+    std::fs::write(&q, b"old image").unwrap();
+    let v = json(&ok(code(&["--qr", "png", "--out", &q, "--json"])));
+    assert_eq!(v["counter"], 0);
+    assert!(std::fs::read(&q).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(next_counter(&h), 1);
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+}
+
+// ---------------------------------------------------------------------------
+// Formats and messages
+// ---------------------------------------------------------------------------
+
+#[test]
+fn every_file_kind_checks_its_format_and_says_what_it_is() {
+    let dir = Dir::new("formats");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+    let verify_with = |issuer: &str, state: &str| {
+        vec!["verify", "--issuer", issuer, "--state", state, "--at", &at, "--", &code]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>, needles: &[&str]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        fails(&args, needles)
+    };
+
+    // Files of another kind say which kind they are.
+    run(verify_with(&h, &state), &["h.json is a wallet file, not an issuer file"]);
+    run(verify_with(&state, &state), &["state.json is a state file, not an issuer file"]);
+    run(verify_with(&issuer, &issuer), &["issuer.json is an issuer file, not a state file"]);
+    run(verify_with(&issuer, &h), &["h.json is a wallet file, not a state file"]);
+    fails(&["code", "--wallet", &issuer, "--at", &at], &["issuer.json is an issuer file, not a wallet file"]);
+    fails(&["code", "--wallet", &state, "--at", &at], &["state.json is a state file, not a wallet file"]);
+    fails(&["issuer", "revoke", "--issuer", &h, "--serial", "1"], &["is a wallet file, not an issuer file"]);
+
+    // Another version of the right kind is refused, by name.
+    let edit = |path: &str, from: &str, to: &str| {
+        let mode = std::fs::metadata(path).unwrap().permissions();
+        let copy = format!("{path}.v9");
+        std::fs::write(&copy, std::fs::read_to_string(path).unwrap().replacen(from, to, 1)).unwrap();
+        std::fs::set_permissions(&copy, mode).unwrap();
+        copy
+    };
+    let issuer9 = edit(&issuer, "paycode-issuer-v1", "paycode-issuer-v9");
+    run(verify_with(&issuer9, &state), &["issuer file", "\"paycode-issuer-v9\"", "\"paycode-issuer-v1\""]);
+    fails(
+        &["wallet", "enroll", "--issuer", &issuer9, "--profile", "hmac", "--out", &dir.p("n.json")],
+        &["paycode-issuer-v9"],
+    );
+    fails(&["issuer", "revoke", "--issuer", &issuer9, "--serial", "1"], &["paycode-issuer-v9"]);
+    let wallet9 = edit(&h, "paycode-wallet-v1", "paycode-wallet-v2");
+    fails(&["code", "--wallet", &wallet9, "--at", &at], &["wallet file", "paycode-wallet-v2"]);
+    let state9 = edit(&state, "paycode-state-v1", "paycode-state-v7");
+    run(verify_with(&issuer, &state9), &["state file", "paycode-state-v7"]);
+    let unformatted = edit(&state, "\"format\": \"paycode-state-v1\",", "");
+    run(verify_with(&issuer, &unformatted), &["no \"format\" field"]);
+    assert!(!Path::new(&dir.p("n.json")).exists());
+    // Nothing above spent a counter value or touched a file.
+    assert_eq!(next_counter(&h), 1);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+}
+
+#[test]
+fn every_io_error_names_its_file_and_what_it_was_for() {
+    let dir = Dir::new("io");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let none = dir.p("none.json");
+    let no_dir = dir.p("no/such/dir/x");
+    let gone = "No such file or directory";
+    fails(
+        &["code", "--wallet", &none, "--at", &at],
+        &[&format!("cannot read the wallet file {none}: {gone}")],
+    );
+    fails(
+        &["verify", "x", "--issuer", &none, "--state", &state],
+        &[&format!("cannot read the issuer file {none}: {gone}")],
+    );
+    fails(
+        &["verify", "x", "--issuer", &issuer, "--state", &none],
+        &[&format!("the state file {none} does not exist"), "paycode state init"],
+    );
+    fails(&["issuer", "revoke", "--issuer", &none, "--serial", "1"], &["cannot read the issuer file", gone]);
+    fails(
+        &["wallet", "enroll", "--issuer", &none, "--profile", "hmac", "--out", &dir.p("w.json")],
+        &["cannot read the issuer file", gone],
+    );
+    fails(&["reconcile", &none], &[&format!("cannot read the acceptance log {none}: {gone}")]);
+    #[cfg(feature = "scan")]
+    fails(
+        &["scan", &none, "--issuer", &issuer, "--state", &state],
+        &[&format!("cannot read the image {none}: {gone}")],
+    );
+    fails(&["issuer", "init", "--out", &no_dir], &[&format!("the issuer file {no_dir}"), gone]);
+    fails(&["state", "init", "--state", &no_dir], &[&format!("the state file {no_dir}"), gone]);
+    fails(
+        &["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &no_dir],
+        &[&format!("cannot write the QR image {no_dir}"), gone],
+    );
+    let code =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &state, "--at", &at, "--log", &no_dir],
+        &[&format!("cannot append to the acceptance log {no_dir}"), gone],
+    );
+    fails(&["vectors", "trace", "--spec", &none], &[&format!("cannot read the spec {none}"), gone]);
+    // The log could not be written, so the code was not accepted: it still is now.
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Temporary files
+// ---------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn temporary_files_a_killed_process_left_do_not_stop_a_later_run() {
+    let dir = Dir::new("stale");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let victim = dir.p("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    // What a writer killed between creating its temporary file and renaming
+    // it leaves, for every process id the next runs are likely to get.
+    let me = std::process::id();
+    let pids = me.saturating_sub(50)..me + 3_000;
+    for pid in pids.clone() {
+        for name in ["h.json", "issuer.json", "state.json", "q.png"] {
+            std::fs::write(dir.p(&format!(".{name}.tmp{pid}")), b"{half a fi").unwrap();
+        }
+    }
+    std::os::unix::fs::symlink(&victim, dir.p(&format!(".h.json.tmp{}", me + 3_000))).unwrap();
+
+    let v =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &dir.p("q.png"), "--json"]));
+    let code = v["text"].as_str().unwrap();
+    assert_eq!(verify(&issuer, &state, code, T, &[]).0, 0);
+    ok(&["issuer", "revoke", "--issuer", &issuer, "--serial", "9", "--at", &at]);
+    ok(&[
+        "wallet",
+        "enroll",
+        "--issuer",
+        &issuer,
+        "--profile",
+        "hmac",
+        "--out",
+        &dir.p("h2.json"),
+        "--at",
+        &at,
+    ]);
+    assert_eq!(next_counter(&h), 1);
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    // The key and state files' leftovers are gone: only a holder of the
+    // file's lock writes them, so every one found under the lock is stale.
+    let left: Vec<String> =
+        dir.names().into_iter().filter(|n| n.contains(".tmp") && !n.starts_with(".q.png.")).collect();
+    assert!(left.is_empty(), "{} left, e.g. {:?}", left.len(), left.first());
+}
+
+// ---------------------------------------------------------------------------
+// Concurrent processes
+// ---------------------------------------------------------------------------
+
+/// Starts every command of `batch` at once and waits for all of them.
+fn all_at_once(batch: &[Vec<String>]) -> Vec<Output> {
+    let children: Vec<_> = batch
+        .iter()
+        .map(|args| {
+            Command::new(env!("CARGO_BIN_EXE_paycode"))
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children.into_iter().map(|c| c.wait_with_output().unwrap()).collect()
+}
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn eight_concurrent_code_processes_never_share_a_counter() {
+    // spec: R-GEN-1, R-GEN-3: a counter value is never used twice.
+    let dir = Dir::new("race-code");
+    let (_, h, e, _) = world(&dir);
+    let at = T.to_string();
+    const TRIALS: usize = 25;
+    const PROCESSES: usize = 8;
+    for wallet in [&h, &e] {
+        let mut counters = BTreeSet::new();
+        for trial in 0..TRIALS {
+            let batch: Vec<Vec<String>> =
+                (0..PROCESSES).map(|_| args(&["code", "--wallet", wallet, "--at", &at, "--json"])).collect();
+            for out in all_at_once(&batch) {
+                assert!(out.status.success(), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
+                let c = json(std::str::from_utf8(&out.stdout).unwrap())["counter"].as_u64().unwrap();
+                assert!(counters.insert(c), "trial {trial}: counter {c} used twice in {wallet}");
+            }
+        }
+        assert_eq!(counters, (0..(TRIALS * PROCESSES) as u64).collect(), "{wallet}");
+        assert_eq!(next_counter(wallet), (TRIALS * PROCESSES) as u64);
+    }
+}
+
+#[test]
+fn concurrent_enrolments_and_revocations_lose_nothing() {
+    let dir = Dir::new("race-issuer");
+    let (issuer, ..) = world(&dir);
+    let at = T.to_string();
+    let mut serials = Vec::new();
+    let mut wallets = Vec::new();
+    for trial in 0..5 {
+        let mut batch = Vec::new();
+        for i in 0..4 {
+            let w = dir.p(&format!("w{trial}-{i}.json"));
+            batch.push(args(&[
+                "wallet",
+                "enroll",
+                "--issuer",
+                &issuer,
+                "--profile",
+                "hmac",
+                "--out",
+                &w,
+                "--at",
+                &at,
+            ]));
+            wallets.push(w);
+            let serial = (100 + trial * 4 + i).to_string();
+            batch.push(args(&["issuer", "revoke", "--issuer", &issuer, "--serial", &serial, "--at", &at]));
+            serials.push(100 + trial * 4 + i);
+        }
+        for out in all_at_once(&batch) {
+            assert!(out.status.success(), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    let file = json(&std::fs::read_to_string(&issuer).unwrap());
+    // Account 1 is the world's hmac wallet; 20 more were enrolled, each once.
+    let accounts: BTreeSet<u64> =
+        file["accounts"].as_array().unwrap().iter().map(|a| a["account_id"].as_u64().unwrap()).collect();
+    assert_eq!(accounts, (1..=21).collect());
+    let from_wallets: BTreeSet<u64> = wallets
+        .iter()
+        .map(|w| json(&std::fs::read_to_string(w).unwrap())["account_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(from_wallets, (2..=21).collect());
+    assert_eq!(file["revocation"]["serials"].as_array().unwrap().len(), serials.len());
+    assert_eq!(file["revocation"]["number"], serials.len());
+}
+
+#[test]
+fn concurrent_verifications_on_one_state_accept_a_code_once() {
+    let dir = Dir::new("race-state");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    for trial in 0..5 {
+        let code =
+            json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+        let batch: Vec<Vec<String>> = (0..8)
+            .map(|_| args(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", &code]))
+            .collect();
+        let exits: Vec<Option<i32>> = all_at_once(&batch).iter().map(|o| o.status.code()).collect();
+        assert_eq!(exits.iter().filter(|c| **c == Some(0)).count(), 1, "trial {trial}: {exits:?}");
+        assert_eq!(exits.iter().filter(|c| **c == Some(1)).count(), 7, "trial {trial}: {exits:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The verifier's state
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_state_is_created_explicitly_and_a_mistyped_one_accepts_nothing() {
+    let dir = Dir::new("state");
+    let (issuer, h, ..) = world(&dir);
+    let at = T.to_string();
+    let code =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+    let (s1, typo) = (dir.p("terminal.json"), dir.p("termnal.json"));
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &s1, "--at", &at],
+        &["terminal.json does not exist"],
+    );
+    assert!(!Path::new(&s1).exists());
+    assert_eq!(verify(&issuer, &s1, &code, T, &["--init"]).0, 0);
+    fails(&["verify", &code, "--issuer", &issuer, "--state", &s1, "--init"], &["terminal.json exists"]);
+    fails(&["state", "init", "--state", &s1], &["terminal.json exists"]);
+    // The mistyped state file is an error, not a fresh verifier that accepts the code again.
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &typo, "--at", &at],
+        &["termnal.json does not exist"],
+    );
+    assert!(!Path::new(&typo).exists());
+    let (exit, v) = verify(&issuer, &s1, &code, T, &[]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("replayed")));
+    ok(&["state", "init", "--state", &typo]);
+    assert_eq!(json(&std::fs::read_to_string(&typo).unwrap())["format"], "paycode-state-v1");
+}
+
+#[test]
+fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
+    let dir = Dir::new("lost");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    // The terminal restarts as after a loss, with its clock 1000 steps behind.
+    let wrong = T - 1_000 * 60;
+    let (exit, v) = verify(&issuer, &state, "garbage", wrong, &["--state-lost"]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("malformed")));
+    // The clock is right again: the code accepted before is not accepted again.
+    let (exit, v) = verify(&issuer, &state, &code, T, &[]);
+    assert_eq!(exit, 1, "{v}");
+    assert_eq!(v["code"], "state-unavailable");
+    // The quarantine ends F + 1 steps after the stored high-water step.
+    let fresh = json(&ok(&["code", "--wallet", &h, "--at", &(T + 120).to_string(), "--json"]));
+    assert_eq!(verify(&issuer, &state, fresh["text"].as_str().unwrap(), T + 120, &[]).0, 0);
+
+    // A missing state file with --state-lost: quarantine from the current time, as the spec says.
+    let lost = dir.p("lost.json");
+    let next =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+    let (exit, v) = verify(&issuer, &lost, &next, T, &["--state-lost"]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("state-unavailable")));
+    // --state-lost never overwrites a file of another kind.
+    fails(
+        &["verify", &next, "--issuer", &issuer, "--state", &h, "--state-lost"],
+        &["is a wallet file, not a state file"],
+    );
+    assert_eq!(json(&std::fs::read_to_string(&h).unwrap())["format"], "paycode-wallet-v1");
+}
