@@ -63,6 +63,18 @@ impl Locked {
         Ok(Locked { given: path.to_path_buf(), real, role, _lock: file })
     }
 
+    /// Takes the lock of `path`, which must exist: a mistyped path leaves
+    /// no lock file behind.
+    ///
+    /// # Errors
+    ///
+    /// [`FileError::Io`] (naming `path`) if it does not exist or cannot be
+    /// locked.
+    pub fn acquire_existing(path: &Path, role: Role) -> Result<Locked, FileError> {
+        fs::metadata(path).map_err(FileError::io(Action::Read, role, path))?;
+        Locked::acquire(path, role)
+    }
+
     /// The path as the user gave it.
     pub fn path(&self) -> &Path {
         &self.given

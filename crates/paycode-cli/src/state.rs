@@ -97,6 +97,10 @@ impl Store {
         if start == Start::New {
             return Ok((Store::create(path)?, StateFile::new()));
         }
+        if start == Start::Existing && std::fs::symlink_metadata(path).is_err() {
+            // Before the lock, so that a mistyped path leaves no lock file behind.
+            return Err(FileError::NoState { path: path.to_path_buf() }.into());
+        }
         let store = Store { lock: Locked::acquire(path, Role::State)? };
         let stored: Option<StateFile> = match store.lock.read::<StateFile>(false) {
             Ok(s) => Some(s),

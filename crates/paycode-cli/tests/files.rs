@@ -267,6 +267,8 @@ fn every_io_error_names_its_file_and_what_it_was_for() {
     fails(&["vectors", "trace", "--spec", &none], &[&format!("cannot read the spec {none}"), gone]);
     // The log could not be written, so the code was not accepted: it still is now.
     assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    // A mistyped path leaves nothing behind, not even a lock file.
+    assert!(dir.names().iter().all(|n| !n.contains("none.json")), "{:?}", dir.names());
 }
 
 // ---------------------------------------------------------------------------
@@ -454,7 +456,7 @@ fn a_state_is_created_explicitly_and_a_mistyped_one_accepts_nothing() {
         &["verify", &code, "--issuer", &issuer, "--state", &typo, "--at", &at],
         &["termnal.json does not exist"],
     );
-    assert!(!Path::new(&typo).exists());
+    assert!(!Path::new(&typo).exists() && !Path::new(&dir.p(".termnal.json.lock")).exists());
     let (exit, v) = verify(&issuer, &s1, &code, T, &[]);
     assert_eq!((exit, v["code"].as_str()), (1, Some("replayed")));
     ok(&["state", "init", "--state", &typo]);

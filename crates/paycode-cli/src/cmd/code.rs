@@ -134,7 +134,7 @@ struct Printed<'a> {
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     digits: Option<&'a str>,
-    payload: String,
+    payload: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     qr_version: Option<i16>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,7 +149,7 @@ struct Printed<'a> {
 /// counter (spec: R-GEN-3).
 pub fn run(args: &Args) -> Result<u8, Error> {
     let now = now_or(args.at);
-    let lock = Locked::acquire(&args.wallet, Role::Wallet)?;
+    let lock = Locked::acquire_existing(&args.wallet, Role::Wallet)?;
     let mut file = WalletFile::load_locked(&lock)?;
     let (qr_target, barcode_target) = (args.images.qr_target()?, args.images.barcode_target()?);
     if barcode_target.is_some() && file.profile != Profile::Hmac {
@@ -169,35 +169,17 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         return Err(Usage::SameOutput.into());
     }
 
-    let params = file.params.params().map_err(FileError::content(Role::Wallet, &args.wallet))?;
-    let seed = file.seed().map_err(FileError::content(Role::Wallet, &args.wallet))?;
-    let (text, digits, step, counter, payload) = match file.profile {
-        Profile::Hmac => {
-            let id = file.account_id.unwrap_or_default();
-            let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
-            let c = w.generate(now)?;
-            file.next_counter = w.next_counter();
-            let digits = w.numeric(&c).ok().map(|n| n.to_digits());
-            (c.to_qr_text(), digits, c.step(), c.counter(), to_hex(&c.encode()))
-        }
-        Profile::Ed25519 => {
-            let credential = file.credential().map_err(FileError::content(Role::Wallet, &args.wallet))?;
-            let mut w = Ed25519Wallet::new(params, &seed, credential, file.next_counter)?;
-            let c = w.generate(now)?;
-            file.next_counter = w.next_counter();
-            (c.to_qr_text(), None, c.step(), c.counter(), to_hex(c.encode()))
-        }
-    };
-    let symbol = args.images.qr.map(|_| Symbol::new(&text)).transpose()?;
+    let g = generate(&mut file, &args.wallet, now)?;
+    let symbol = args.images.qr.map(|_| Symbol::new(&g.text)).transpose()?;
     let mut images: Vec<(&Target<'_>, Vec<u8>)> = Vec::new();
     if let (Some(t), Some(s)) = (&qr_target, &symbol) {
         images.push((t, render_qr(s, t.format)));
     }
-    if (barcode_target.is_some() || args.only == Some(Field::Digits)) && digits.is_none() {
+    if (barcode_target.is_some() || args.only == Some(Field::Digits)) && g.digits.is_none() {
         // Refused before the counter is saved: no counter value is spent.
         return Err(Usage::NoNumericForm.into());
     }
-    if let (Some(t), Some(d)) = (&barcode_target, &digits) {
+    if let (Some(t), Some(d)) = (&barcode_target, &g.digits) {
         images.push((t, render_barcode(d, t.format)?));
     }
     // spec: R-GEN-1: the counter is saved before the code is shown.
@@ -207,33 +189,94 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         fsio::write_output(t.path, t.role, bytes, &protect)?;
     }
 
+    print(args, file.profile, &g, symbol.as_ref(), &images)?;
+    Ok(EXIT_OK)
+}
+
+/// A generated code, in every form `code` prints.
+struct Generated {
+    text: String,
+    digits: Option<String>,
+    step: u64,
+    counter: u32,
+    payload: String,
+}
+
+/// Generates the wallet's next code at `now` and advances its counter in
+/// `file` (which the caller saves before showing the code).
+fn generate(file: &mut WalletFile, path: &Path, now: u64) -> Result<Generated, Error> {
+    let content = || FileError::content(Role::Wallet, path);
+    let params = file.params.params().map_err(content())?;
+    let seed = file.seed().map_err(content())?;
+    Ok(match file.profile {
+        Profile::Hmac => {
+            let id = file
+                .account_id
+                .ok_or(paycode_cli::ContentError::Missing { field: "account_id" })
+                .map_err(content())?;
+            let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
+            let c = w.generate(now)?;
+            file.next_counter = w.next_counter();
+            let digits = w.numeric(&c).ok().map(|n| n.to_digits());
+            Generated {
+                text: c.to_qr_text(),
+                digits,
+                step: c.step(),
+                counter: c.counter(),
+                payload: to_hex(&c.encode()),
+            }
+        }
+        Profile::Ed25519 => {
+            let credential = file.credential().map_err(content())?;
+            let mut w = Ed25519Wallet::new(params, &seed, credential, file.next_counter)?;
+            let c = w.generate(now)?;
+            file.next_counter = w.next_counter();
+            Generated {
+                text: c.to_qr_text(),
+                digits: None,
+                step: c.step(),
+                counter: c.counter(),
+                payload: to_hex(c.encode()),
+            }
+        }
+    })
+}
+
+/// Prints the code as `--only`, `--json` or text ask, and names every image written.
+fn print(
+    args: &Args,
+    profile: Profile,
+    g: &Generated,
+    symbol: Option<&Symbol>,
+    images: &[(&Target<'_>, Vec<u8>)],
+) -> Result<(), Error> {
     match args.only {
-        Some(Field::Text) => println!("{text}"),
-        Some(Field::Digits) => println!("{}", digits.as_deref().unwrap_or_default()),
+        Some(Field::Text) => println!("{}", g.text),
+        Some(Field::Digits) => println!("{}", g.digits.as_deref().unwrap_or_default()),
         None if args.json => print_json(&Printed {
-            profile: file.profile,
-            step,
-            counter,
-            text: &text,
-            digits: digits.as_deref(),
-            payload,
-            qr_version: symbol.as_ref().map(Symbol::version),
-            qr_file: qr_target.as_ref().map(|t| t.path),
-            barcode_file: barcode_target.as_ref().map(|t| t.path),
+            profile,
+            step: g.step,
+            counter: g.counter,
+            text: &g.text,
+            digits: g.digits.as_deref(),
+            payload: &g.payload,
+            qr_version: symbol.map(Symbol::version),
+            qr_file: file_of(images, Role::QrImage),
+            barcode_file: file_of(images, Role::BarcodeImage),
         })?,
         None => {
-            if let (Some(QrOutput::Term), Some(s)) = (args.images.qr, &symbol) {
+            if let (Some(QrOutput::Term), Some(s)) = (args.images.qr, symbol) {
                 println!("{}", s.to_terminal());
             }
-            println!("text: {text}");
-            if let Some(d) = &digits {
+            println!("text: {}", g.text);
+            if let Some(d) = &g.digits {
                 println!("digits: {d}");
             }
         }
     }
     // Every image written is named; with --only, on standard error, so that
     // standard output holds the one value.
-    for (t, _) in &images {
+    for (t, _) in images {
         let what = if t.role == Role::QrImage { "QR code" } else { "barcode" };
         let line = format!("wrote {} ({what}, {})", t.path.display(), t.format.name());
         if args.only.is_some() {
@@ -242,7 +285,11 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             println!("{line}")
         }
     }
-    Ok(EXIT_OK)
+    Ok(())
+}
+
+fn file_of<'a>(images: &[(&Target<'a>, Vec<u8>)], role: Role) -> Option<&'a Path> {
+    images.iter().find(|(t, _)| t.role == role).map(|(t, _)| t.path)
 }
 
 fn render_qr(symbol: &Symbol, format: ImageFormat) -> Vec<u8> {

@@ -122,7 +122,7 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
 }
 
 fn revoke(args: &RevokeArgs) -> Result<u8, Error> {
-    let lock = Locked::acquire(&args.issuer, Role::Issuer)?;
+    let lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
     let mut file = IssuerFile::load_locked(&lock)?;
     let list = file.revoke(&args.serial, now_or(args.at)).clone();
     lock.write(&file, true)?;

@@ -123,7 +123,7 @@ fn enroll(args: &EnrollArgs) -> Result<u8, Error> {
     }
     let seed = seed_or_random(args.seed.as_deref())?;
     // The issuer's lock first, then the wallet's: every command takes them in this order.
-    let issuer_lock = Locked::acquire(&args.issuer, Role::Issuer)?;
+    let issuer_lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
     let wallet_lock = Locked::acquire(&args.out, Role::Wallet)?;
     if wallet_lock.exists() && !args.force {
         return Err(FileError::Exists { role: Role::Wallet, path: args.out.clone() }.into());
