@@ -29,14 +29,15 @@ pub struct Args {
     /// Unix time to generate for (default: the system clock).
     #[arg(long)]
     at: Option<u64>,
-    #[command(flatten)]
-    images: ImageArgs,
     /// Print JSON (fields without a value are left out).
     #[arg(long)]
     json: bool,
     /// Print only this, on one line: for shell variables and pipes.
     #[arg(long, value_enum, conflicts_with = "json")]
     only: Option<Field>,
+    // Last: a heading applies to the options after it.
+    #[command(flatten)]
+    images: ImageArgs,
 }
 
 /// Where `code` draws the code.

@@ -44,7 +44,7 @@ pub struct VerifierArgs {
     /// file is an error). Locked while in use, replaced atomically.
     #[arg(long)]
     state: PathBuf,
-    /// Create the state file as a new terminal's first (refused if it exists).
+    /// A new terminal: create the state file first (refused if it exists).
     #[arg(long, conflicts_with = "state_lost")]
     init: bool,
     /// The state was lost or cannot be trusted (restored from a backup, say):

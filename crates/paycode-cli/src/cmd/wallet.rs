@@ -48,11 +48,12 @@ pub struct EnrollArgs {
     /// hmac: use this account id instead of the issuer's next one.
     #[arg(long)]
     account_id: Option<u64>,
-    #[command(flatten)]
-    credential: CredentialArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    // Last: a heading applies to the options after it.
+    #[command(flatten)]
+    credential: CredentialArgs,
 }
 
 /// What an ed25519 credential grants.
