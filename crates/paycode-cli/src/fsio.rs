@@ -195,13 +195,27 @@ pub fn check_output(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Resul
     if !meta.is_file() {
         return Err(FileError::NotRegular { role, path: given() });
     }
+    check_not_key_file(path, role, protect)
+}
+
+/// Checks that `path` (a link followed) is none of `protect` and no paycode
+/// key or state file, which writing to it would destroy.
+///
+/// # Errors
+///
+/// [`FileError::Clobber`].
+pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Result<(), FileError> {
+    let Ok(meta) = fs::metadata(path) else { return Ok(()) };
+    let given = || path.to_path_buf();
     for &(other, other_role) in protect {
         if same_file(path, other) {
             return Err(FileError::Clobber { role, path: given(), other: other_role });
         }
     }
-    // A key or state file given by mistake: small, JSON, with a paycode format.
-    if meta.len() <= 1 << 20
+    // A key or state file given by mistake: a small regular file (never a
+    // pipe, whose reading could block), JSON with a paycode format.
+    if meta.is_file()
+        && meta.len() <= 1 << 20
         && let Ok(mut f) = File::open(path)
     {
         let mut text = Zeroizing::new(String::new());
@@ -231,13 +245,14 @@ pub fn write_output(
     write_replacing(path, bytes, 0o644).map_err(FileError::io(Action::Write, role, path))
 }
 
-/// Appends `bytes` to `path` and flushes them to disk.
+/// Appends `bytes` to `path` (a link followed, as logs are) and flushes
+/// them to disk.
 ///
 /// # Errors
 ///
-/// As [`check_output`], or [`FileError::Io`] naming the file.
+/// As [`check_not_key_file`], or [`FileError::Io`] naming the file.
 pub fn append(path: &Path, role: Role, bytes: &[u8], protect: &[(&Path, Role)]) -> Result<(), FileError> {
-    check_output(path, role, protect)?;
+    check_not_key_file(path, role, protect)?;
     let io = || FileError::io(Action::Append, role, path);
     let mut f = OpenOptions::new().create(true).append(true).open(path).map_err(io())?;
     f.write_all(bytes).map_err(io())?;

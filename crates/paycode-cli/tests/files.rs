@@ -163,6 +163,30 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
 }
 
+#[cfg(unix)]
+#[test]
+fn the_acceptance_log_is_never_a_key_or_state_file() {
+    let dir = Dir::new("log");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code =
+        json(&ok(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"].as_str().unwrap().to_owned();
+    let before: Vec<Vec<u8>> = [&issuer, &h, &state].iter().map(|p| std::fs::read(p).unwrap()).collect();
+    for (log, what) in
+        [(&issuer, "is the issuer file"), (&state, "is the state file"), (&h, "is the wallet file")]
+    {
+        fails(&["verify", &code, "--issuer", &issuer, "--state", &state, "--at", &at, "--log", log], &[what]);
+    }
+    let after: Vec<Vec<u8>> = [&issuer, &h, &state].iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert_eq!(before, after, "a refused log cost the code its acceptance or changed a file");
+    // A log reached through a link is appended to, as logs are.
+    let (log, link) = (dir.p("t.log"), dir.p("link.log"));
+    std::fs::write(&log, b"").unwrap();
+    std::os::unix::fs::symlink(&log, &link).unwrap();
+    assert_eq!(verify(&issuer, &state, &code, T, &["--log", &link]).0, 0);
+    assert_eq!(std::fs::read(&log).unwrap().len(), 44);
+}
+
 // ---------------------------------------------------------------------------
 // Formats and messages
 // ---------------------------------------------------------------------------

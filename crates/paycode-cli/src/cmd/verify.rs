@@ -111,7 +111,7 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     };
     if let Some(log) = &o.log {
         // Before the state moves: a bad --log must not cost an acceptance.
-        fsio::check_output(log, Role::Log, &[(&o.issuer, Role::Issuer), (&o.state, Role::State)])?;
+        fsio::check_not_key_file(log, Role::Log, &[(&o.issuer, Role::Issuer), (&o.state, Role::State)])?;
     }
     let (store, state) = Store::open(&o.state, start, params)?;
     let verifier =
