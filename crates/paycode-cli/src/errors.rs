@@ -264,6 +264,12 @@ impl fmt::Display for FileError {
                 "insecure key file: the {role} {} has mode {mode:o}; run chmod 600 on it",
                 path.display()
             ),
+            FileError::Exists { role: Role::State, path } => write!(
+                f,
+                "the state file {} exists: it is a terminal's memory of the codes it accepted; \
+                 to start a new one, move it away first",
+                path.display()
+            ),
             FileError::Exists { role, path } => {
                 write!(f, "the {role} {} exists; pass --force to overwrite it", path.display())
             }

@@ -501,8 +501,11 @@ fn a_state_is_created_explicitly_and_a_mistyped_one_accepts_nothing() {
     );
     assert!(!Path::new(&s1).exists());
     assert_eq!(verify(&issuer, &s1, &code, T, &["--init"]).0, 0);
-    fails(&["verify", &code, "--issuer", &issuer, "--state", &s1, "--init"], &["terminal.json exists"]);
-    fails(&["state", "init", "--state", &s1], &["terminal.json exists"]);
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &s1, "--init"],
+        &["terminal.json exists", "move it away first"],
+    );
+    fails(&["state", "init", "--state", &s1], &["terminal.json exists", "move it away first"]);
     // The mistyped state file is an error, not a fresh verifier that accepts the code again.
     fails(
         &["verify", &code, "--issuer", &issuer, "--state", &typo, "--at", &at],
