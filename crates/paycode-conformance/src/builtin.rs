@@ -1,6 +1,6 @@
 //! The reference implementation as an adapter: in process (`--builtin`), and
 //! over stdio (`paycode conformance adapter`), both answering from
-//! [`paycode_vectors::run`].
+//! [`paycode_vectors::reference`].
 
 use std::io::{BufRead, Write};
 
@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 
 use super::CONTRACT;
 use super::adapter::{Adapter, AdapterError, Hello, Reply};
-use paycode_vectors::format::{Op, StateJson, StepJson, VerifierJson};
-use paycode_vectors::run::{ScenarioRunner, run};
+use paycode_vectors::format::{Op, ScenarioStep, StateBefore, VerifierConfig};
+use paycode_vectors::reference::{ScenarioRunner, run};
 
 /// The reference's `hello` answer, for the request with sequence number `seq`.
 pub fn hello(seq: u64) -> Value {
-    let ops: Vec<String> = Op::ALL.iter().map(|op| op.name()).collect();
+    let ops: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
     json!({
         "seq": seq, "type": "hello", "contract": CONTRACT,
         "implementation": { "name": "paycode-rs", "version": env!("CARGO_PKG_VERSION"), "language": "Rust" },
@@ -41,15 +41,16 @@ impl Reference {
                 run(op, &get("input")).map(|a| a.expected).map_err(|e| e.to_string())
             }
             Some("reset") => {
-                let config: VerifierJson =
+                let config: VerifierConfig =
                     serde_json::from_value(get("verifier")).map_err(|e| format!("verifier: {e}"))?;
-                let state: StateJson =
+                let state: StateBefore =
                     serde_json::from_value(get("state")).map_err(|e| format!("state: {e}"))?;
                 self.scenario = Some(ScenarioRunner::new(&config, &state).map_err(|e| e.to_string())?);
                 Ok(json!({ "result": "valid" }))
             }
             Some("step") => {
-                let step: StepJson = serde_json::from_value(get("step")).map_err(|e| format!("step: {e}"))?;
+                let step: ScenarioStep =
+                    serde_json::from_value(get("step")).map_err(|e| format!("step: {e}"))?;
                 let runner = self.scenario.as_mut().ok_or("step before reset")?;
                 let out = runner.step(&step).map_err(|e| e.to_string())?;
                 serde_json::to_value(out).map_err(|e| e.to_string())

@@ -1,33 +1,28 @@
 //! The committed test vectors: every file loads with the format's types
-//! (unknown fields, ops and profiles are errors), every case gives exactly its
-//! expected result on the reference, every accepted code fails once one bit or
-//! one character is changed, and regenerating gives the same bytes.
+//! (unknown fields, ops, profiles, actions and error codes are errors), every
+//! case gives exactly its expected result on the reference, every accepted
+//! code fails once one bit or one character is changed, a changed
+//! expectation is caught, and regenerating gives the same bytes.
 
 #![cfg(test)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use paycode_vectors::check::{self, Report};
-use paycode_vectors::format::{Case, Op, ScenarioInput, StepJson, VectorFile};
-use paycode_vectors::run::{self, ScenarioRunner};
-use paycode_vectors::{VectorError, generate};
+use paycode_vectors::check::{self, Checker};
+use paycode_vectors::format::{Case, Op, Outcome, ScenarioInput, ScenarioStep};
+use paycode_vectors::reference::{self, ScenarioRunner};
+use paycode_vectors::requirements::RequirementIndex;
+use paycode_vectors::suite::{self, Suite};
+use paycode_vectors::{CaseError, InputError, VectorError, generate};
 use serde_json::{Value, json};
 
 fn dir() -> PathBuf {
     paycode_test_support::repo_root().join("vectors")
 }
 
-fn files() -> Vec<(PathBuf, VectorFile)> {
-    let paths = check::vector_paths(&dir()).unwrap();
-    assert!(!paths.is_empty(), "no vector files in {}", dir().display());
-    paths
-        .into_iter()
-        .map(|p| {
-            let f = check::load(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            (p, f)
-        })
-        .collect()
+fn suite() -> Suite {
+    Suite::load_dir(&dir()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn show(case: &Case) -> String {
@@ -36,21 +31,19 @@ fn show(case: &Case) -> String {
 
 #[test]
 fn every_case_gives_its_expected_result() {
-    let mut report = Report::default();
-    let mut ids = BTreeSet::new();
-    let mut failures = Vec::new();
-    for (path, file) in files() {
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        for p in check::check_file(&file, &stem, &mut report, &mut ids) {
-            failures.push(format!("{}: {p}", path.display()));
-        }
+    let index = RequirementIndex::built_in().unwrap();
+    let suite = suite();
+    let mut checker = Checker::new(&index);
+    for f in suite.files() {
+        checker.file(&f.name, &f.file);
     }
-    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
+    let report = checker.finish().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.cases, suite.case_count());
     assert!(report.cases >= check::MIN_CASES, "only {} cases", report.cases);
     for e in paycode::Error::ALL {
-        assert!(report.errors.contains(e.code()), "no case expects {}", e.code());
+        assert!(report.errors.contains(&e), "no case expects {}", e.code());
     }
-    // Every op is exercised, so none of the runner's branches is dead.
+    // Every op is exercised, so none of the reference's branches is dead.
     for op in Op::ALL {
         assert!(report.ops.contains_key(&op), "no case for op {}", op.name());
     }
@@ -64,11 +57,7 @@ fn regenerating_gives_identical_files() {
     let out = std::env::temp_dir().join(format!("paycode-vectors-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let written = generate::write(&out).unwrap();
-    let committed: BTreeSet<String> = check::vector_paths(&dir())
-        .unwrap()
-        .iter()
-        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let committed: BTreeSet<String> = suite().files().iter().map(|f| f.name.clone()).collect();
     let fresh: BTreeSet<String> =
         written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
     assert_eq!(committed, fresh, "the committed vector files differ from the generated set");
@@ -81,6 +70,32 @@ fn regenerating_gives_identical_files() {
         );
     }
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+#[test]
+fn the_loader_reads_texts_and_folders_alike() {
+    let from_dir = suite();
+    let texts: Vec<(String, String)> = suite::vector_paths(&dir())
+        .unwrap()
+        .iter()
+        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(p).unwrap()))
+        .collect();
+    let from_texts = Suite::from_texts(texts.iter().map(|(n, t)| (n.as_str(), t.as_str()))).unwrap();
+    assert_eq!(from_texts.hash(), from_dir.hash());
+    assert_eq!(from_texts.case_count(), from_dir.case_count());
+    // One changed byte changes the hash.
+    let mut changed = texts.clone();
+    changed[0].1 = changed[0].1.replacen("  ", "   ", 1);
+    let changed = Suite::from_texts(changed.iter().map(|(n, t)| (n.as_str(), t.as_str()))).unwrap();
+    assert_ne!(changed.hash(), from_dir.hash());
+    // A file whose name is not its `name`, or of another format, does not load.
+    let (name, text) = &texts[0];
+    let renamed = suite::load_file("other.json", text).unwrap_err();
+    assert!(matches!(renamed, VectorError::Header { field: "name", .. }), "{renamed}");
+    let other_format = text.replacen("paycode-vectors-v1", "paycode-vectors-v2", 1);
+    let e = suite::load_file(name, &other_format).unwrap_err();
+    assert!(matches!(e, VectorError::Header { field: "format", .. }), "{e}");
+    assert!(matches!(Suite::from_texts([]), Err(VectorError::NoVectorFiles { .. })));
 }
 
 /// Variants of a code's text with one bit of its payload (or numeric value)
@@ -119,30 +134,29 @@ fn mutations(text: &str, byte_stride: usize, char_stride: usize) -> Vec<String> 
 #[test]
 fn accepted_codes_fail_after_one_flipped_bit() {
     let mut tried = 0usize;
-    for (_, file) in files() {
-        for case in &file.cases {
-            match case.op {
-                Op::Verify if case.expected["result"] == "valid" => {
-                    let text = case.input["text"].as_str().unwrap();
-                    // Every byte of short payloads; every 7th byte (each field of the 204) of ed25519 ones.
-                    let (bytes, chars) = if text.len() > 100 { (7, 23) } else { (1, 1) };
-                    for m in mutations(text, bytes, chars) {
-                        let mut input = case.input.clone();
-                        input["text"] = json!(m);
-                        let got = run::run(Op::Verify, &input).unwrap_or_else(|e| panic!("{}: {e}", case.id));
-                        assert_eq!(
-                            got.expected["result"],
-                            "invalid",
-                            "{}: the mutated text {m:?} was accepted\ncase: {}",
-                            case.id,
-                            show(case)
-                        );
-                        tried += 1;
-                    }
+    for (_, case) in suite().cases() {
+        match case.op {
+            Op::Verify if case.expected["result"] == "valid" => {
+                let text = case.input["text"].as_str().unwrap();
+                // Every byte of short payloads; every 7th byte (each field of the 204) of ed25519 ones.
+                let (bytes, chars) = if text.len() > 100 { (7, 23) } else { (1, 1) };
+                for m in mutations(text, bytes, chars) {
+                    let mut input = case.input.clone();
+                    input["text"] = json!(m);
+                    let got =
+                        reference::run(Op::Verify, &input).unwrap_or_else(|e| panic!("{}: {e}", case.id));
+                    assert_eq!(
+                        got.expected["result"],
+                        "invalid",
+                        "{}: the mutated text {m:?} was accepted\ncase: {}",
+                        case.id,
+                        show(case)
+                    );
+                    tried += 1;
                 }
-                Op::Scenario => tried += scenario_mutations(case),
-                _ => {}
             }
+            Op::Scenario => tried += scenario_mutations(case),
+            _ => {}
         }
     }
     assert!(tried > 1000, "only {tried} mutated codes tried");
@@ -154,7 +168,7 @@ fn scenario_mutations(case: &Case) -> usize {
     let input: ScenarioInput = serde_json::from_value(case.input.clone()).unwrap();
     let mut tried = 0;
     for (k, step) in input.steps.iter().enumerate() {
-        let StepJson::Verify { time, text, amount } = step else { continue };
+        let ScenarioStep::Verify { time, text, amount } = step else { continue };
         if case.expected["steps"][k]["result"] != "valid" {
             continue;
         }
@@ -166,8 +180,8 @@ fn scenario_mutations(case: &Case) -> usize {
             }
             let got = runner.verify(*time, &m, *amount).unwrap();
             assert_eq!(
-                serde_json::to_value(got.result).unwrap(),
-                "invalid",
+                got.result,
+                Outcome::Invalid,
                 "{} step {k}: the mutated text {m:?} was accepted\ncase: {}",
                 case.id,
                 show(case)
@@ -179,29 +193,51 @@ fn scenario_mutations(case: &Case) -> usize {
 }
 
 fn first_case(op: Op) -> Case {
-    files().into_iter().flat_map(|(_, f)| f.cases).find(|c| c.op == op).unwrap()
+    suite().cases().map(|(_, c)| c.clone()).find(|c| c.op == op).unwrap()
 }
 
-fn must_fail(case: Value) -> VectorError {
-    let case: Case = match serde_json::from_value(case) {
-        Ok(c) => c,
-        Err(e) => return VectorError::new(e.to_string()),
-    };
-    let mut report = Report::default();
-    check::check_case(&case, &mut report).expect_err("a broken case passed the check")
+/// The check of `case`, which must fail.
+fn must_fail(case: Value) -> CaseError {
+    let case: Case = serde_json::from_value(case).unwrap();
+    let index = RequirementIndex::built_in().unwrap();
+    check::check_case(&case, &index).expect_err("a broken case passed the check")
+}
+
+/// `value` with the field at `path` (names, or indices for arrays) replaced.
+fn with(mut value: Value, path: &[&str], new: Value) -> Value {
+    let mut at = &mut value;
+    for p in path {
+        at = match p.parse::<usize>() {
+            Ok(i) => &mut at[i],
+            Err(_) => &mut at[*p],
+        };
+    }
+    assert_ne!(*at, new, "{path:?} already has the replacement value");
+    *at = new;
+    value
+}
+
+fn serde_message(e: &CaseError) -> String {
+    match e {
+        CaseError::Input(InputError::Json(e)) | CaseError::Expected(e) | CaseError::Intermediates(e) => {
+            e.to_string()
+        }
+        other => panic!("not a type error: {other}"),
+    }
 }
 
 #[test]
-fn unknown_ops_profiles_and_fields_fail() {
+fn unknown_ops_profiles_actions_and_fields_fail() {
     let verify = serde_json::to_value(first_case(Op::Verify)).unwrap();
-    // Unknown op.
+    // Unknown op: the case itself does not load.
+    let e = serde_json::from_value::<Case>(with(verify.clone(), &["op"], json!("verify-fast"))).unwrap_err();
+    assert!(e.to_string().contains("unknown variant"), "{e}");
+    // Unknown field at the case level.
     let mut c = verify.clone();
-    c["op"] = json!("verify-fast");
-    assert!(must_fail(c).to_string().contains("unknown variant"));
-    // Unknown field at the case, input, expected and intermediates levels.
-    for path in
-        [&[][..], &["input"][..], &["expected"][..], &["intermediates"][..], &["input", "verifier"][..]]
-    {
+    c["surprise"] = json!(1);
+    assert!(serde_json::from_value::<Case>(c).unwrap_err().to_string().contains("unknown field"));
+    // Unknown field in the input, the verifier, the expected output and the intermediates.
+    for path in [&["input"][..], &["input", "verifier"], &["expected"], &["intermediates"]] {
         let mut c = verify.clone();
         let mut at = &mut c;
         for p in path {
@@ -209,51 +245,85 @@ fn unknown_ops_profiles_and_fields_fail() {
         }
         at["surprise"] = json!(1);
         let e = must_fail(c);
-        assert!(e.to_string().contains("unknown field"), "{path:?}: {e}");
+        let right_part = match path[0] {
+            "input" => matches!(e, CaseError::Input(InputError::Json(_))),
+            "expected" => matches!(e, CaseError::Expected(_)),
+            _ => matches!(e, CaseError::Intermediates(_)),
+        };
+        assert!(right_part && serde_message(&e).contains("unknown field"), "{path:?}: {e}");
     }
     // Unknown profile in a state entry.
-    let mut c = verify.clone();
-    c["input"]["state"]["entries"] =
-        json!([{"profile": "rsa", "subject": 1, "high": 0, "bitmap": "0000000000000001", "top": 0}]);
-    assert!(must_fail(c).to_string().contains("unknown variant"));
+    let entry = json!([{"profile": "rsa", "subject": 1, "high": 0, "bitmap": "0000000000000001", "top": 0}]);
+    let e = must_fail(with(verify.clone(), &["input", "state", "entries"], entry));
+    assert!(serde_message(&e).contains("unknown variant"), "{e}");
+    // Unknown error code.
+    let rejected = suite()
+        .cases()
+        .map(|(_, c)| c.clone())
+        .find(|c| c.op == Op::Verify && c.expected["result"] == "invalid")
+        .unwrap();
+    let e = must_fail(with(serde_json::to_value(rejected).unwrap(), &["expected", "error"], json!("nope")));
+    assert!(matches!(e, CaseError::Expected(_)) && serde_message(&e).contains("unknown error code"), "{e}");
     // Unknown scenario action.
-    let mut c = serde_json::to_value(first_case(Op::Scenario)).unwrap();
-    c["input"]["steps"][0]["action"] = json!("teleport");
-    assert!(must_fail(c).to_string().contains("unknown variant"));
+    let scenario = serde_json::to_value(first_case(Op::Scenario)).unwrap();
+    let e = must_fail(with(scenario, &["input", "steps", "0", "action"], json!("teleport")));
+    assert!(serde_message(&e).contains("unknown variant"), "{e}");
     // A whole file with an unknown top-level field.
-    let path = check::vector_paths(&dir()).unwrap().remove(0);
+    let path = suite::vector_paths(&dir()).unwrap().remove(0);
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
     let mut file: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     file["extra"] = json!(true);
-    assert!(serde_json::from_value::<VectorFile>(file).is_err());
+    let e = suite::load_file(&name, &file.to_string()).unwrap_err();
+    assert!(matches!(e, VectorError::Format { .. }), "{e}");
 }
 
 #[test]
 fn a_changed_expected_value_fails() {
-    for (op, path, value) in [
-        (Op::Verify, &["expected", "error"][..], json!("replayed")),
-        (Op::Verify, &["expected", "state_after", "t_hw"][..], json!(1)),
-        (Op::HmacGenerate, &["expected", "text"][..], json!("PC1:00")),
-        (Op::HmacGenerate, &["intermediates", "mac"][..], json!("00")),
-        (Op::Scenario, &["expected", "steps", "0", "result"][..], json!("invalid")),
-        (Op::Ed25519Verify, &["expected", "result"][..], json!("invalid")),
+    // The last element: the field the reference disagrees on, or none where
+    // the change breaks a rule before the reference runs.
+    for (op, path, value, differing) in [
+        (Op::Verify, &["expected", "error"][..], json!("replayed"), None),
+        (Op::Verify, &["expected", "state_after", "t_hw"], json!(1), Some("expected")),
+        (Op::HmacGenerate, &["expected", "text"], json!("PC1:00"), Some("expected")),
+        (Op::HmacGenerate, &["intermediates", "mac"], json!("00"), Some("intermediates")),
+        (Op::Scenario, &["expected", "steps", "0", "result"], json!("invalid"), Some("expected")),
+        (Op::Ed25519Verify, &["expected", "result"], json!("invalid"), Some("expected")),
     ] {
-        let mut c = serde_json::to_value(first_case(op)).unwrap();
-        let mut at = &mut c;
-        for p in path {
-            at = match p.parse::<usize>() {
-                Ok(i) => &mut at[i],
-                Err(_) => &mut at[*p],
-            };
-        }
-        assert_ne!(*at, value, "{op:?} {path:?} already has the replacement value");
-        *at = value;
-        must_fail(c);
+        let e = must_fail(with(serde_json::to_value(first_case(op)).unwrap(), path, value));
+        let right = match (differing, &e) {
+            (Some(field), CaseError::Differs { field: f, .. }) => *f == field,
+            (None, CaseError::ValidWithError) => true,
+            _ => false,
+        };
+        assert!(right, "{op:?} {path:?}: {e}");
     }
 }
 
 #[test]
-fn acceptable_is_refused() {
-    let mut c = serde_json::to_value(first_case(Op::ParamsCheck)).unwrap();
-    c["expected"]["result"] = json!("acceptable");
-    assert!(must_fail(c).to_string().contains("acceptable"));
+fn metadata_and_outcomes_outside_the_rules_fail() {
+    let params = serde_json::to_value(first_case(Op::ParamsCheck)).unwrap();
+    let e = must_fail(with(params.clone(), &["expected", "result"], json!("acceptable")));
+    assert!(matches!(e, CaseError::Acceptable), "{e}");
+    let e = must_fail(with(params.clone(), &["requirements"], json!(["R-TIME-99"])));
+    assert!(matches!(&e, CaseError::UnknownRequirement(r) if r == "R-TIME-99"), "{e}");
+    let e = must_fail(with(params.clone(), &["requirements"], json!([])));
+    assert!(matches!(e, CaseError::NoRequirements), "{e}");
+    let e = must_fail(with(params.clone(), &["id"], json!("Params.Check")));
+    assert!(matches!(e, CaseError::Id), "{e}");
+    let e = must_fail(with(params, &["flags"], json!([])));
+    assert!(matches!(e, CaseError::NoCommentOrFlag), "{e}");
+    // A rejected verification without its code.
+    let rejected = suite()
+        .cases()
+        .map(|(_, c)| c.clone())
+        .find(|c| c.op == Op::Verify && c.expected["result"] == "invalid")
+        .unwrap();
+    let mut c = serde_json::to_value(rejected).unwrap();
+    c["expected"].as_object_mut().unwrap().remove("error");
+    assert!(matches!(must_fail(c), CaseError::RejectionWithoutCode));
+    // A wallet code the spec does not list.
+    let exhausted =
+        suite().cases().map(|(_, c)| c.clone()).find(|c| c.id == "hmac.generate.counter-exhausted").unwrap();
+    let c = with(serde_json::to_value(exhausted).unwrap(), &["expected", "error"], json!("wrong-credential"));
+    assert!(matches!(must_fail(c), CaseError::CodeNotForOp("wrong-credential")));
 }
