@@ -9,12 +9,9 @@ use paycode_conformance::adapter::{Adapter, StdioAdapter};
 use paycode_conformance::builtin::{Builtin, serve};
 use paycode_conformance::kill::{kill_matrix, list_mutants};
 use paycode_conformance::report::{self, compare, matrix};
-use paycode_conformance::{Run, Selection, Suite, Verdict, run};
+use paycode_conformance::{ExitStatus, Run, Selection, Suite, Verdict, embedded, run};
 
 use crate::Failure;
-
-/// Exit code of a usage error of the runner.
-const EXIT_USAGE: u8 = 3;
 
 #[derive(Subcommand)]
 pub enum ConformanceCommand {
@@ -26,9 +23,9 @@ pub enum ConformanceCommand {
         /// Run the reference implementation in process instead of an adapter.
         #[arg(long)]
         builtin: bool,
-        /// The vectors folder.
-        #[arg(long, default_value = "vectors")]
-        vectors: PathBuf,
+        /// A vectors folder to run instead of the vectors built into this program.
+        #[arg(long)]
+        vectors: Option<PathBuf>,
         /// Where to write report.json, junit.xml, summary.md and report.html.
         #[arg(long, default_value = "conformance-report")]
         out: PathBuf,
@@ -71,9 +68,9 @@ pub enum ConformanceCommand {
         /// The adapter command; mutants are `--mutant NAME`, listed by `--list-mutants`.
         #[arg(long)]
         adapter: String,
-        /// The vectors folder.
-        #[arg(long, default_value = "vectors")]
-        vectors: PathBuf,
+        /// A vectors folder to run instead of the vectors built into this program.
+        #[arg(long)]
+        vectors: Option<PathBuf>,
         /// Where to write kill-matrix.md and kill-matrix.json.
         #[arg(long, default_value = "conformance")]
         out: PathBuf,
@@ -83,7 +80,25 @@ pub enum ConformanceCommand {
     },
 }
 
+/// Runs `cmd` and gives the exit code of its [`ExitStatus`]; a failure is a usage error.
 pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
+    let status = command(cmd).unwrap_or_else(|Failure(msg)| {
+        eprintln!("paycode: {msg}");
+        ExitStatus::Usage
+    });
+    Ok(status.code())
+}
+
+/// The suite of `--vectors DIR`, or the built-in one.
+fn load_suite(vectors: Option<&Path>) -> Result<Suite, Failure> {
+    let suite = match vectors {
+        Some(dir) => Suite::load_dir(dir),
+        None => embedded::suite(),
+    };
+    suite.map_err(|e| Failure(e.to_string()))
+}
+
+fn command(cmd: ConformanceCommand) -> Result<ExitStatus, Failure> {
     match cmd {
         ConformanceCommand::Run {
             adapter,
@@ -96,17 +111,8 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
             fail_fast,
             quiet,
         } => {
-            let Some(timeout) = seconds(timeout) else {
-                eprintln!("paycode: --timeout must be a positive number of seconds");
-                return Ok(EXIT_USAGE);
-            };
-            let suite = match Suite::load(&vectors) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("paycode: {e}");
-                    return Ok(EXIT_USAGE);
-                }
-            };
+            let timeout = seconds(timeout)?;
+            let suite = load_suite(vectors.as_deref())?;
             let select = Selection { include, exclude, fail_fast };
             let mut adapter: Box<dyn Adapter> = match (adapter, builtin) {
                 (Some(cmd), false) => Box::new(StdioAdapter::new(&cmd, timeout)),
@@ -117,7 +123,7 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
         ConformanceCommand::Adapter => {
             let stdin = std::io::stdin();
             serve(stdin.lock(), std::io::stdout().lock())?;
-            Ok(0)
+            Ok(ExitStatus::Pass)
         }
         ConformanceCommand::Compare { old, new } => {
             let (old, new) = (read_run(&old)?, read_run(&new)?);
@@ -144,22 +150,26 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
                 c.added.len(),
                 c.removed.len()
             );
-            Ok(u8::from(!c.regressions.is_empty()))
+            Ok(c.status())
         }
         ConformanceCommand::Matrix { reports, out } => {
             let runs = reports.iter().map(|p| read_run(p)).collect::<Result<Vec<Run>, Failure>>()?;
             std::fs::write(&out, matrix(&runs))?;
             println!("{} run(s) written to {}", runs.len(), out.display());
-            Ok(0)
+            Ok(ExitStatus::Pass)
         }
         ConformanceCommand::KillMatrix { adapter, vectors, out, timeout } => {
-            let Some(timeout) = seconds(timeout) else {
-                eprintln!("paycode: --timeout must be a positive number of seconds");
-                return Ok(EXIT_USAGE);
+            let timeout = seconds(timeout)?;
+            let suite = load_suite(vectors.as_deref())?;
+            let km = match list_mutants(&adapter)
+                .and_then(|names| kill_matrix(&suite, &adapter, &names, timeout))
+            {
+                Ok(km) => km,
+                Err(e) => {
+                    eprintln!("paycode: adapter error: {e}");
+                    return Ok(ExitStatus::AdapterError);
+                }
             };
-            let suite = Suite::load(&vectors).map_err(Failure)?;
-            let names = list_mutants(&adapter).map_err(|e| Failure(e.0))?;
-            let km = kill_matrix(&suite, &adapter, &names, timeout).map_err(|e| Failure(e.0))?;
             std::fs::create_dir_all(&out)?;
             std::fs::write(out.join("kill-matrix.md"), km.markdown())?;
             let json = serde_json::to_string_pretty(&km).map_err(|e| Failure(e.to_string()))?;
@@ -175,7 +185,7 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
                     }
                 );
             }
-            Ok(if km.all_caught() { 0 } else { 1 })
+            Ok(km.status())
         }
     }
 }
@@ -186,7 +196,7 @@ fn run_suite(
     select: &Selection,
     out: &Path,
     quiet: bool,
-) -> Result<u8, Failure> {
+) -> Result<ExitStatus, Failure> {
     use std::io::IsTerminal;
     let mut failing = 0usize;
     let terminal = std::io::stderr().is_terminal();
@@ -211,7 +221,7 @@ fn run_suite(
         Ok(r) => r,
         Err(e) => {
             eprintln!("paycode: adapter error: {e}");
-            return Ok(2);
+            return Ok(ExitStatus::AdapterError);
         }
     };
     report::write_all(&run, out)?;
@@ -236,7 +246,7 @@ fn run_suite(
     for c in run.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
         println!("  {} {}: {}", c.verdict.name(), c.id, c.detail);
     }
-    Ok(run.exit_code())
+    Ok(run.status())
 }
 
 fn read_run(path: &Path) -> Result<Run, Failure> {
@@ -244,6 +254,8 @@ fn read_run(path: &Path) -> Result<Run, Failure> {
     serde_json::from_str(&text).map_err(|e| Failure(format!("{}: not a report.json: {e}", path.display())))
 }
 
-fn seconds(s: f64) -> Option<Duration> {
-    (s.is_finite() && s > 0.0 && s < 1e6).then(|| Duration::from_secs_f64(s))
+fn seconds(s: f64) -> Result<Duration, Failure> {
+    (s.is_finite() && s > 0.0 && s < 1e6)
+        .then(|| Duration::from_secs_f64(s))
+        .ok_or_else(|| Failure("--timeout must be a positive number of seconds".into()))
 }
