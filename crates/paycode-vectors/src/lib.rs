@@ -16,7 +16,7 @@
 //! ```
 
 pub mod check;
-mod edge;
+mod curve;
 mod errors;
 pub mod format;
 pub mod generate;

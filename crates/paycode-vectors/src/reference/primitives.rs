@@ -4,7 +4,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 
 use super::{Ran, hex, mac, outcome, params, seed, unhex, unhex_n, valid};
-use crate::edge;
+use crate::curve;
 use crate::errors::InputError;
 use crate::format::*;
 use paycode::Error;
@@ -38,13 +38,13 @@ pub(super) fn ed25519_verify(input: SigVerifyInput) -> Ran<ValidityExpected, Sig
     let signature = unhex_n::<64>(&input.signature)?;
     let message = unhex(&input.message)?;
     let valid = PublicKey::from_bytes(&public_key).is_some_and(|key| key.verify(&message, &signature));
-    let facts = edge::signature_facts(&public_key, &message, &signature);
+    let facts = curve::signature_facts(&public_key, &message, &signature);
     Ok((ValidityExpected { result: outcome(valid) }, Some(facts)))
 }
 
 pub(super) fn ed25519_point(input: PointInput) -> Ran<ValidityExpected, PointIntermediates> {
     let point = unhex_n::<32>(&input.point)?;
-    Ok((ValidityExpected { result: outcome(point_is_valid(&point)) }, Some(edge::point_facts(&point))))
+    Ok((ValidityExpected { result: outcome(point_is_valid(&point)) }, Some(curve::point_facts(&point))))
 }
 
 pub(super) fn base45_encode(input: BytesInput) -> Ran<TextExpected, NoIntermediates> {

@@ -5,7 +5,7 @@ use paycode::Error;
 use paycode::issuer::KeyPeriod;
 
 use super::{BytesDecode, add_bytes_decodes};
-use crate::edge;
+use crate::curve;
 use crate::errors::VectorError;
 use crate::format::{Op, RevocationIssueInput, TrustListEncodeInput, TrustListEntry, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
@@ -48,7 +48,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
     let two = unhex(&list_of(&[KEY_1, KEY_2])?)?;
     let one = unhex(&list_of(&[KEY_1])?)?;
     let malformed = || Intent::invalid(Error::Malformed);
-    let small_order = with_bytes_at(one.clone(), 21, &edge::torsion()[0])?;
+    let small_order = with_bytes_at(one.clone(), 21, &curve::torsion()[0])?;
     let decodes = [
         BytesDecode {
             name: "two-keys",

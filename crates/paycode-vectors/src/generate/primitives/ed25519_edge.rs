@@ -5,7 +5,7 @@ use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha512};
 
-use crate::edge;
+use crate::curve;
 use crate::errors::{FixtureError, VectorError};
 use crate::format::{Op, PointInput, SigVerifyInput, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
@@ -63,8 +63,8 @@ fn encoding(fill: u8, first: u8, last: u8) -> [u8; 32] {
 /// The base point, the eight torsion points, non-canonical encodings, and
 /// points with a torsion component.
 fn points(file: &mut FileBuilder) -> Result<(), VectorError> {
-    point(file, "base-point", &[Flag::Valid], "The base point B.", &edge::base_point(), true)?;
-    for (i, torsion) in edge::torsion().iter().enumerate() {
+    point(file, "base-point", &[Flag::Valid], "The base point B.", &curve::base_point(), true)?;
+    for (i, torsion) in curve::torsion().iter().enumerate() {
         let order = 8 / gcd(i, 8);
         let comment = format!("The torsion point [{i}]T8, of order {order}, canonical encoding.");
         point(file, &format!("torsion-{i}-order-{order}"), &[Flag::SmallOrder], &comment, torsion, false)?;
@@ -119,7 +119,7 @@ fn points(file: &mut FileBuilder) -> Result<(), VectorError> {
         .ok_or(FixtureError::NotFound("y off the curve"))?;
     let comment = format!("y = {}: no x satisfies the curve equation.", off_curve[0]);
     point(file, "not-on-curve", &[Flag::NonCanonicalPoint], &comment, &off_curve, false)?;
-    let mixed = edge::add_torsion(&edge::base_multiple(7), 1).ok_or(FixtureError::NotFound("[7]B + T8"))?;
+    let mixed = curve::add_torsion(&curve::base_multiple(7), 1).ok_or(FixtureError::NotFound("[7]B + T8"))?;
     point(
         file,
         "mixed-order",
@@ -146,7 +146,7 @@ struct Signer {
 impl Signer {
     fn new() -> Signer {
         let secret = seed_bytes("ed25519-edge/signer");
-        let (a, public) = edge::secret_scalar(&secret);
+        let (a, public) = curve::secret_scalar(&secret);
         let r = Scalar::from_bytes_mod_order_wide(&Sha512::digest(b"ed25519-edge/nonce").into());
         let r_point = EdwardsPoint::mul_base(&r).compress().to_bytes();
         Signer { key: SecretKey::from_secret(&secret), a, public, r, r_point }
@@ -154,8 +154,8 @@ impl Signer {
 
     /// `R || S` with `S = r' + k * a` for the given `R` and `r'`.
     fn signature(&self, r: &[u8; 32], r_scalar: &Scalar, key: &[u8; 32], message: &[u8]) -> Vec<u8> {
-        let k = edge::challenge(r, key, message);
-        [&r[..], &edge::response(r_scalar, &k, &self.a)].concat()
+        let k = curve::challenge(r, key, message);
+        [&r[..], &curve::response(r_scalar, &k, &self.a)].concat()
     }
 
     /// `R = [r]B`, `S = r`: the cofactored equation holds for a small-order key and any message.
@@ -232,7 +232,7 @@ fn ordinary_signatures(file: &mut FileBuilder, signer: &Signer) -> Result<(), Ve
         (2, "s-plus-2l", "S + 2L: at least 2^253."),
         (15, "s-plus-15l", "S + 15L: close to 2^256, the top bit set."),
     ] {
-        let big = edge::add_order(&s, times).ok_or(FixtureError::NotFound("S + nL below 2^256"))?;
+        let big = curve::add_order(&s, times).ok_or(FixtureError::NotFound("S + nL below 2^256"))?;
         add_signature(
             file,
             Signature {
@@ -253,7 +253,7 @@ fn ordinary_signatures(file: &mut FileBuilder, signer: &Signer) -> Result<(), Ve
 /// Small-order and non-canonical public keys with `R = [r]B`, `S = r`: the
 /// cofactored equation holds for every one; the keys are invalid.
 fn small_order_keys(file: &mut FileBuilder, signer: &Signer) -> Result<(), VectorError> {
-    for (i, torsion) in edge::torsion().iter().enumerate() {
+    for (i, torsion) in curve::torsion().iter().enumerate() {
         add_signature(
             file,
             Signature {
@@ -302,7 +302,7 @@ fn small_order_keys(file: &mut FileBuilder, signer: &Signer) -> Result<(), Vecto
 /// Small-order and non-canonical `R` with `S = k * a`: `[S]B - [k]A` is the
 /// identity, so `R` minus it is torsion; `R` is invalid.
 fn small_order_r(file: &mut FileBuilder, signer: &Signer) -> Result<(), VectorError> {
-    for (i, torsion) in edge::torsion().iter().enumerate().filter(|(i, _)| [0, 1, 2, 4].contains(i)) {
+    for (i, torsion) in curve::torsion().iter().enumerate().filter(|(i, _)| [0, 1, 2, 4].contains(i)) {
         let which =
             if i == 0 { "the cofactorless equation holds too" } else { "only the cofactored equation holds" };
         add_signature(
@@ -352,11 +352,11 @@ fn small_order_r(file: &mut FileBuilder, signer: &Signer) -> Result<(), VectorEr
 /// `S = r + k * a` the cofactorless equation holds only when `k = 0 mod 8`, the
 /// cofactored one (the spec's) always. Then a mixed-order `R`.
 fn mixed_order(file: &mut FileBuilder, signer: &Signer) -> Result<(), VectorError> {
-    let mixed_key = edge::add_torsion(&signer.public, 1).ok_or(FixtureError::NotFound("A + T8"))?;
+    let mixed_key = curve::add_torsion(&signer.public, 1).ok_or(FixtureError::NotFound("A + T8"))?;
     let message_with_k = |zero_mod_8: bool| {
         (0u32..200)
             .map(|n| format!("paycode mixed-order key {n}").into_bytes())
-            .find(|m| (edge::challenge(&signer.r_point, &mixed_key, m).as_bytes()[0] & 7 == 0) == zero_mod_8)
+            .find(|m| (curve::challenge(&signer.r_point, &mixed_key, m).as_bytes()[0] & 7 == 0) == zero_mod_8)
             .ok_or(FixtureError::NotFound("message with the wanted k mod 8"))
     };
     let k_zero = message_with_k(true)?;
@@ -387,7 +387,7 @@ fn mixed_order(file: &mut FileBuilder, signer: &Signer) -> Result<(), VectorErro
             valid: true,
         },
     )?;
-    let mixed_r = edge::add_torsion(&signer.r_point, 1).ok_or(FixtureError::NotFound("R + T8"))?;
+    let mixed_r = curve::add_torsion(&signer.r_point, 1).ok_or(FixtureError::NotFound("R + T8"))?;
     add_signature(
         file,
         Signature {

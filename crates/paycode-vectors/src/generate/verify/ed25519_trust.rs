@@ -9,7 +9,7 @@ use paycode::hazmat::eddsa::SecretKey;
 
 use super::ed25519::{AMOUNT, Terminal};
 use super::{VerifyCase, add};
-use crate::edge;
+use crate::curve;
 use crate::errors::{FixtureError, InputError, VectorError};
 use crate::format::StateBefore;
 use crate::generate::builder::FileBuilder;
@@ -137,8 +137,8 @@ fn device_keys(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), Vector
     identity_plus_p[0] = 0xee;
     identity_plus_p[31] = 0x7f;
     for (name, device_key, what) in [
-        ("device-key-identity", edge::torsion()[0], "The device key is the identity point (small order)."),
-        ("device-key-order-8", edge::torsion()[1], "The device key is a point of order 8."),
+        ("device-key-identity", curve::torsion()[0], "The device key is the identity point (small order)."),
+        ("device-key-order-8", curve::torsion()[1], "The device key is a point of order 8."),
         (
             "device-key-non-canonical",
             identity_plus_p,
@@ -326,7 +326,7 @@ fn device_signatures(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), 
     let s_plus_l = with_bytes_at(
         payload,
         172,
-        &edge::add_order(&s, 1).ok_or(FixtureError::NotFound("S + L below 2^256"))?,
+        &curve::add_order(&s, 1).ok_or(FixtureError::NotFound("S + L below 2^256"))?,
     )?;
     let unsigned = Ed25519Code::unsigned(STEP, 0, &terminal.credential);
     let without_ds = [&unsigned[..], &device_secret(1).sign(&unsigned)[..]].concat();
