@@ -46,9 +46,9 @@ pub enum VectorError {
         /// Its value.
         found: String,
     },
-    /// A folder holds no vector file.
+    /// A folder, or a set of texts, holds no vector file.
     NoVectorFiles {
-        /// The folder.
+        /// The folder (empty for a set of texts).
         dir: PathBuf,
     },
     /// One case is wrong, or the reference cannot run it.
@@ -82,6 +82,9 @@ impl fmt::Display for VectorError {
             }
             VectorError::Header { file, field, found } => {
                 write!(f, "{file}: {field} is {found:?}, not what this crate reads")
+            }
+            VectorError::NoVectorFiles { dir } if dir.as_os_str().is_empty() => {
+                f.write_str("no vector files")
             }
             VectorError::NoVectorFiles { dir } => write!(f, "no vector files in {}", dir.display()),
             VectorError::Case { file, id, source } => write!(f, "{file}: {id}: {source}"),
