@@ -59,11 +59,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            // The conformance runner reports usage errors as 3 (2 is an adapter error).
+            // The conformance runner has exit statuses of its own (2 is an adapter error).
             let conformance = std::env::args().nth(1).as_deref() == Some("conformance");
             return match e.exit_code() {
                 0 => ExitCode::SUCCESS,
-                _ if conformance => ExitCode::from(conformance::EXIT_USAGE),
+                _ if conformance => ExitCode::from(paycode_conformance::ExitStatus::Usage.code()),
                 _ => ExitCode::from(EXIT_USAGE),
             };
         }

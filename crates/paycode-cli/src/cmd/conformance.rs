@@ -8,16 +8,14 @@ use std::time::Duration;
 use clap::Subcommand;
 use paycode_cli::errors::Action;
 use paycode_cli::{FileError, Role};
-use paycode_conformance::adapter::{Adapter, AdapterError, StdioAdapter};
+use paycode_conformance::adapter::{Adapter, StdioAdapter};
 use paycode_conformance::builtin::{Builtin, serve};
 use paycode_conformance::kill::{kill_matrix, list_mutants};
 use paycode_conformance::report::{self, compare, matrix};
-use paycode_conformance::{Run, Selection, Suite, Verdict};
+use paycode_conformance::{ExitStatus, Run, Selection, Suite, Verdict, embedded};
+use paycode_vectors::VectorError;
 
 use super::Error;
-
-/// Exit code of a usage error of the runner.
-pub const EXIT_USAGE: u8 = 3;
 
 /// The runner's exit codes, as `paycode conformance --help` lists them.
 pub const EXIT_STATUS_HELP: &str = "\
@@ -29,10 +27,8 @@ crashed, hung or could not be run, or a file could not be read or written; 3 usa
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Failure {
-    /// The vectors folder could not be loaded (the runner's own message).
-    Suite(String),
-    /// The adapter could not be run.
-    Adapter(AdapterError),
+    /// The vectors could not be loaded.
+    Suite(VectorError),
     /// A file could not be read or written.
     File(FileError),
     /// A file is not a conformance report.
@@ -50,7 +46,6 @@ impl core::fmt::Display for Failure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Failure::Suite(e) => write!(f, "cannot load the vectors: {e}"),
-            Failure::Adapter(e) => write!(f, "adapter error: {e}"),
             Failure::File(e) => e.fmt(f),
             Failure::Report { path, source } => write!(f, "{}: not a report.json: {source}", path.display()),
             Failure::Json(e) => write!(f, "cannot write the kill matrix as JSON: {e}"),
@@ -71,9 +66,9 @@ pub enum Command {
         /// Run the reference implementation in process instead of an adapter.
         #[arg(long)]
         builtin: bool,
-        /// The vectors folder.
-        #[arg(long, default_value = "vectors")]
-        vectors: PathBuf,
+        /// A vectors folder to run instead of the vectors built into this program.
+        #[arg(long)]
+        vectors: Option<PathBuf>,
         /// Where to write report.json, junit.xml, summary.md and report.html.
         #[arg(long, default_value = "conformance-report")]
         out: PathBuf,
@@ -116,9 +111,9 @@ pub enum Command {
         /// The adapter command; mutants are `--mutant NAME`, listed by `--list-mutants`.
         #[arg(long)]
         adapter: String,
-        /// The vectors folder.
-        #[arg(long, default_value = "vectors")]
-        vectors: PathBuf,
+        /// A vectors folder to run instead of the vectors built into this program.
+        #[arg(long)]
+        vectors: Option<PathBuf>,
         /// Where to write kill-matrix.md and kill-matrix.json.
         #[arg(long, default_value = "conformance")]
         out: PathBuf,
@@ -128,19 +123,32 @@ pub enum Command {
     },
 }
 
-/// Runs a conformance command.
+/// Runs a conformance command and gives the exit code of its [`ExitStatus`].
 pub fn run(cmd: Command) -> Result<u8, Error> {
+    command(cmd).map(ExitStatus::code)
+}
+
+/// The suite of `--vectors DIR`, or the built-in one.
+fn load_suite(vectors: Option<&Path>) -> Result<Suite, Failure> {
+    match vectors {
+        Some(dir) => Suite::load_dir(dir),
+        None => embedded::suite(),
+    }
+    .map_err(Failure::Suite)
+}
+
+fn command(cmd: Command) -> Result<ExitStatus, Error> {
     match cmd {
         Command::Run { adapter, builtin, vectors, out, timeout, include, exclude, fail_fast, quiet } => {
             let Some(timeout) = seconds(timeout) else {
                 eprintln!("paycode: --timeout must be a positive number of seconds");
-                return Ok(EXIT_USAGE);
+                return Ok(ExitStatus::Usage);
             };
-            let suite = match Suite::load(&vectors) {
+            let suite = match load_suite(vectors.as_deref()) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("paycode: {e}");
-                    return Ok(EXIT_USAGE);
+                    return Ok(ExitStatus::Usage);
                 }
             };
             let select = Selection { include, exclude, fail_fast };
@@ -153,7 +161,7 @@ pub fn run(cmd: Command) -> Result<u8, Error> {
         Command::Adapter => {
             let stdin = std::io::stdin();
             serve(stdin.lock(), std::io::stdout().lock()).map_err(Error::Stdin)?;
-            Ok(0)
+            Ok(ExitStatus::Pass)
         }
         Command::Compare { old, new } => {
             let (old, new) = (read_run(&old)?, read_run(&new)?);
@@ -180,22 +188,35 @@ pub fn run(cmd: Command) -> Result<u8, Error> {
                 c.added.len(),
                 c.removed.len()
             );
-            Ok(u8::from(!c.regressions.is_empty()))
+            Ok(c.status())
         }
         Command::Matrix { reports, out } => {
             let runs = reports.iter().map(|p| read_run(p)).collect::<Result<Vec<Run>, Failure>>()?;
             write(&out, Role::Report, matrix(&runs).as_bytes())?;
             println!("{} run(s) written to {}", runs.len(), out.display());
-            Ok(0)
+            Ok(ExitStatus::Pass)
         }
         Command::KillMatrix { adapter, vectors, out, timeout } => {
             let Some(timeout) = seconds(timeout) else {
                 eprintln!("paycode: --timeout must be a positive number of seconds");
-                return Ok(EXIT_USAGE);
+                return Ok(ExitStatus::Usage);
             };
-            let suite = Suite::load(&vectors).map_err(Failure::Suite)?;
-            let names = list_mutants(&adapter).map_err(Failure::Adapter)?;
-            let km = kill_matrix(&suite, &adapter, &names, timeout).map_err(Failure::Adapter)?;
+            let suite = match load_suite(vectors.as_deref()) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("paycode: {e}");
+                    return Ok(ExitStatus::Usage);
+                }
+            };
+            let km = match list_mutants(&adapter)
+                .and_then(|names| kill_matrix(&suite, &adapter, &names, timeout))
+            {
+                Ok(km) => km,
+                Err(e) => {
+                    eprintln!("paycode: adapter error: {e}");
+                    return Ok(ExitStatus::AdapterError);
+                }
+            };
             std::fs::create_dir_all(&out)
                 .map_err(FileError::io(Action::Create, Role::OutputFolder, &out))
                 .map_err(Failure::File)?;
@@ -213,7 +234,7 @@ pub fn run(cmd: Command) -> Result<u8, Error> {
                     }
                 );
             }
-            Ok(if km.all_caught() { 0 } else { 1 })
+            Ok(km.status())
         }
     }
 }
@@ -224,7 +245,7 @@ fn run_suite(
     select: &Selection,
     out: &Path,
     quiet: bool,
-) -> Result<u8, Error> {
+) -> Result<ExitStatus, Error> {
     use std::io::IsTerminal;
     let mut failing = 0usize;
     let terminal = std::io::stderr().is_terminal();
@@ -249,7 +270,7 @@ fn run_suite(
         Ok(r) => r,
         Err(e) => {
             eprintln!("paycode: adapter error: {e}");
-            return Ok(2);
+            return Ok(ExitStatus::AdapterError);
         }
     };
     report::write_all(&run, out)
@@ -275,7 +296,7 @@ fn run_suite(
     for c in run.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
         println!("  {} {}: {}", c.verdict.name(), c.id, c.detail);
     }
-    Ok(run.exit_code())
+    Ok(run.status())
 }
 
 fn read_run(path: &Path) -> Result<Run, Failure> {
