@@ -58,6 +58,10 @@ fn code_json(wallet: &Path, at: u64) -> Value {
 fn verify(issuer: &Path, state: &Path, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
     let at = at.to_string();
     let mut args = vec!["verify", code, "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"];
+    // A state file is created explicitly: the first verification of each state says so.
+    if !state.exists() {
+        args.push("--init");
+    }
     args.extend_from_slice(extra);
     let out = CLI.run(&args);
     let v = serde_json::from_slice(&out.stdout)
@@ -234,8 +238,17 @@ fn io_and_usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
     }
-    let before =
-        CLI.run(&["verify", "x", "--issuer", s(&issuer), "--state", s(&dir.join("s.json")), "--at", "5"]);
+    let before = CLI.run(&[
+        "verify",
+        "x",
+        "--issuer",
+        s(&issuer),
+        "--state",
+        s(&dir.join("s.json")),
+        "--init",
+        "--at",
+        "5",
+    ]);
     // T0 = 0, so time 5 is valid; with --t0 above it the time is before the epoch.
     assert_eq!(before.status.code(), Some(1));
     let late_issuer = dir.join("late-issuer.json");

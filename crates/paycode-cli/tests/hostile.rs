@@ -221,6 +221,7 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
             at.as_ref(),
             "--amount".as_ref(),
             "250".as_ref(),
+            "--init".as_ref(),
         ];
         // Text output for one case in ten, JSON for the rest.
         let json = i % 10 != 0;
@@ -310,6 +311,7 @@ fn cli_io_errors_exit_2() {
     std::fs::write(&garbage, b"{\"format\": \"paycode-state-v1\", \"state\": [").unwrap();
     let missing_dir = dir.join("no/such/dir/state.json");
     let state = dir.join("state.json");
+    CLI.stdout(&["state", "init", "--state", state.to_str().unwrap()]);
     let cases: [(&str, Vec<&str>); 5] = [
         (
             "missing issuer file",
@@ -359,6 +361,8 @@ fn cli_survives_extreme_arguments() {
     let u32max = u32::MAX.to_string();
     let mut runs: Vec<Vec<String>> = Vec::new();
     let mut add = |args: &[&str]| runs.push(args.iter().map(|a| (*a).to_owned()).collect());
+    add(&["state", "init", "--state", &s("st.json")]);
+    add(&["state", "init", "--state", &s("st2.json")]);
     for at in &times {
         add(&["demo", "--seed", &"77".repeat(32), "--at", at, "--json"]);
         add(&["issuer", "init", "--force", "--out", &s("i.json"), "--seed", &"44".repeat(32), "--at", at]);

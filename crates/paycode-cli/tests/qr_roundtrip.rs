@@ -268,6 +268,7 @@ const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 fn setup(s: &TempDir) {
     let at = T.to_string();
     CLI.stdout(&["issuer", "init", "--out", &s.arg("issuer.json"), "--at", &at]);
+    CLI.stdout(&["state", "init", "--state", &s.arg("state.json")]);
     for p in ["hmac", "ed25519"] {
         CLI.stdout(&[
             "wallet",
@@ -476,7 +477,7 @@ mod scan {
         };
         // Not an image; a missing file.
         fails(&s.join("issuer.json"), "not a PNG or JPEG image");
-        fails(&s.join("absent.png"), "i/o error");
+        fails(&s.join("absent.png"), "cannot read the image");
         // A PNG cut short.
         let png = Symbol::new("PC1:ABC").unwrap().to_png(4);
         std::fs::write(s.join("cut.png"), &png[..png.len() / 2]).unwrap();

@@ -16,25 +16,26 @@ use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
 
-use super::edge;
-use super::format::{Op, PointIntermediates, SigVerifyInput, VectorFile};
-use super::generate::{FileBuilder, Want};
-use super::{VResult, VectorError};
-use paycode::codec::from_hex;
+use crate::curve;
+use crate::errors::{FixtureError, VectorError};
+use crate::format::{Op, PointIntermediates, SigVerifyInput, VectorFile};
+use crate::generate::builder::{Case, FileBuilder, Intent};
+use crate::generate::fixtures::unhex;
+use crate::generate::flags::Flag;
 
 const DESCRIPTION: &str = "The twelve Ed25519 edge cases of ed25519-speccheck, the companion of Taming the many EdDSAs, written outside this project: small-order and mixed-order A and R, S >= L, the non-canonical string y = p - 1 with the sign bit set as A and as R, and signatures that only the cofactored equation accepts. Message, key and signature bytes are unchanged; the verdicts are those of spec §6.2 (R-ED-2), and each comment names the conditions that decide it. Spec §6.7 sets them beside the libraries' published results.";
 
 /// Every case, in the published order.
-pub(crate) fn file() -> VResult<VectorFile> {
-    let mut f = FileBuilder::new("ed25519-speccheck", DESCRIPTION);
-    f.source(
-        "ed25519-speccheck",
-        "novifinancial/ed25519-speccheck, commit 6551933, cases.json (Apache-2.0): the message, public key and signature of each case, unchanged",
-    );
-    f.source(
-        "TAMING",
-        "Chalkias, Garillot, Nikolaenko, Taming the many EdDSAs, SSR 2020 (IACR ePrint 2020/1244), the paper the cases accompany",
-    );
+pub(super) fn file() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new("ed25519-speccheck", DESCRIPTION)
+        .source(
+            "ed25519-speccheck",
+            "novifinancial/ed25519-speccheck, commit 6551933, cases.json (Apache-2.0): the message, public key and signature of each case, unchanged",
+        )
+        .source(
+            "TAMING",
+            "Chalkias, Garillot, Nikolaenko, Taming the many EdDSAs, SSR 2020 (IACR ePrint 2020/1244), the paper the cases accompany",
+        );
     for case in [
         case_0(),
         case_1(),
@@ -49,9 +50,9 @@ pub(crate) fn file() -> VResult<VectorFile> {
         case_10(),
         case_11(),
     ] {
-        case.add(&mut f)?;
+        case.add(&mut file)?;
     }
-    f.finish()
+    Ok(file.finish())
 }
 
 /// One published case and what the spec makes of it.
@@ -64,7 +65,7 @@ struct Speccheck {
     public_key: &'static str,
     signature: &'static str,
     requirements: &'static [&'static str],
-    flags: &'static [&'static str],
+    flags: &'static [Flag],
     /// The verdict under R-ED-2.
     valid: bool,
     /// What the case exercises and which conditions decide it.
@@ -101,15 +102,15 @@ enum Point {
 }
 
 impl Point {
-    fn of(bytes: &[u8; 32]) -> VResult<Point> {
-        let facts: PointIntermediates = edge::point_facts(bytes);
+    fn of(bytes: &[u8; 32]) -> Result<Point, FixtureError> {
+        let facts: PointIntermediates = curve::point_facts(bytes);
         let point = lenient(bytes)?;
         Ok(match (facts.y_below_p, facts.x_zero_with_sign, point.is_small_order(), point.is_torsion_free()) {
             (true, true, true, _) => Point::XZeroWithSign,
             (true, false, true, _) => Point::Small,
             (true, false, false, false) => Point::Mixed,
             (true, false, false, true) => Point::PrimeOrder,
-            _ => return Err(VectorError::new("a speccheck point of no kind named here")),
+            _ => return Err(FixtureError::NotFound("a speccheck point of a kind named here")),
         })
     }
 }
@@ -119,15 +120,15 @@ impl Speccheck {
         format!("ed25519.speccheck.case-{}-{}", self.number, self.slug)
     }
 
-    fn facts(&self) -> VResult<Facts> {
+    fn facts(&self) -> Result<Facts, VectorError> {
         let a = bytes::<32>(self.public_key)?;
         let sig = bytes::<64>(self.signature)?;
         let (r, s) = sig.split_at(32);
-        let r: [u8; 32] = r.try_into().map_err(|_| VectorError::new("R is not 32 bytes"))?;
-        let s: [u8; 32] = s.try_into().map_err(|_| VectorError::new("S is not 32 bytes"))?;
-        let message = from_hex(self.message)?;
+        let r: [u8; 32] = r.try_into().map_err(|_| FixtureError::Range { len: 64, from: 0, to: 32 })?;
+        let s: [u8; 32] = s.try_into().map_err(|_| FixtureError::Range { len: 64, from: 32, to: 64 })?;
+        let message = unhex(self.message)?;
         // [S]B - [k]A - R with k over the bytes as received, S reduced.
-        let k = edge::challenge(&r, &a, &message);
+        let k = curve::challenge(&r, &a, &message);
         let residue = EdwardsPoint::vartime_double_scalar_mul_basepoint(
             &k,
             &-lenient(&a)?,
@@ -142,36 +143,35 @@ impl Speccheck {
         })
     }
 
-    fn add(self, f: &mut FileBuilder) -> VResult<()> {
-        let id = self.id();
+    fn add(self, file: &mut FileBuilder) -> Result<(), VectorError> {
         if !(self.facts)(&self.facts()?) {
-            return Err(VectorError::new(format!(
-                "{id}: the bytes do not have the facts its comment states"
-            )));
+            return Err(FixtureError::NotFound("speccheck bytes with the facts their comment states").into());
         }
-        f.add(
-            &id,
-            self.requirements,
-            self.flags,
-            self.comment,
-            Op::Ed25519Verify,
-            SigVerifyInput {
+        file.add(Case {
+            id: &self.id(),
+            requirements: self.requirements,
+            flags: self.flags,
+            comment: self.comment,
+            op: Op::Ed25519Verify,
+            input: SigVerifyInput {
                 public_key: self.public_key.into(),
                 message: self.message.into(),
                 signature: self.signature.into(),
             },
-            if self.valid { Want::valid() } else { Want::rejected() },
-        )
+            intent: Intent::validity(self.valid),
+        })
     }
 }
 
 /// The point a lenient decoder returns: `y` reduced, `x = 0` whatever the sign bit.
-fn lenient(bytes: &[u8; 32]) -> VResult<EdwardsPoint> {
-    CompressedEdwardsY(*bytes).decompress().ok_or_else(|| VectorError::new("a speccheck point off the curve"))
+fn lenient(bytes: &[u8; 32]) -> Result<EdwardsPoint, FixtureError> {
+    CompressedEdwardsY(*bytes).decompress().ok_or(FixtureError::NotFound("a speccheck point on the curve"))
 }
 
-fn bytes<const N: usize>(hex: &str) -> VResult<[u8; N]> {
-    <[u8; N]>::try_from(from_hex(hex)?).map_err(|_| VectorError::new(format!("expected {N} bytes: {hex}")))
+fn bytes<const N: usize>(hex: &str) -> Result<[u8; N], VectorError> {
+    let bytes = unhex(hex)?;
+    let len = bytes.len();
+    Ok(<[u8; N]>::try_from(bytes).map_err(|_| FixtureError::Range { len, from: 0, to: N })?)
 }
 
 /// Case 0: `A` and `R` of small order, `S = 0`. Invalid by R-ED-2
@@ -184,7 +184,7 @@ fn case_0() -> Speccheck {
         public_key: "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
         signature: "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a0000000000000000000000000000000000000000000000000000000000000000",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["SmallOrder"],
+        flags: &[Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 0: A and R are both points of order 8 and S = 0: the cofactored equation holds for any message, and for this one the cofactorless one too. Invalid: R-ED-2 conditions 2 and 3, since neither A nor R is a valid point (R-ED-1 condition 3, small order).",
         facts: |f| f.a == Point::Small && f.r == Point::Small && f.s_canonical && f.cofactorless,
@@ -200,7 +200,7 @@ fn case_1() -> Speccheck {
         public_key: "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
         signature: "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43a5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["SmallOrder"],
+        flags: &[Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 1: A is a point of order 8, R is of mixed order, S < L, and both equations hold. Invalid: R-ED-2 condition 2, since A is not a valid point (R-ED-1 condition 3, small order).",
         facts: |f| f.a == Point::Small && f.r == Point::Mixed && f.s_canonical && f.cofactorless,
@@ -216,7 +216,7 @@ fn case_2() -> Speccheck {
         public_key: "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
         signature: "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa8c4bd45aecaca5b24fb97bc10ac27ac8751a7dfe1baff8b953ec9f5833ca260e",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["SmallOrder"],
+        flags: &[Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 2: A is of mixed order, R is a point of order 8, S < L, and both equations hold. Invalid: R-ED-2 condition 3, since R is not a valid point (R-ED-1 condition 3, small order).",
         facts: |f| f.a == Point::Mixed && f.r == Point::Small && f.s_canonical && f.cofactorless,
@@ -232,7 +232,7 @@ fn case_3() -> Speccheck {
         public_key: "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
         signature: "9046a64750444938de19f227bb80485e92b83fdb4b6506c160484c016cc1852f87909e14428a7a1d62e9f22f3d3ad7802db02eb2e688b6c52fcd6648a98bd009",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["Valid", "MixedOrder"],
+        flags: &[Flag::Valid, Flag::MixedOrder],
         valid: true,
         comment: "speccheck case 3: A and R are of mixed order (valid points: R-ED-1 rejects only small order), S < L, and both equations hold. Valid: R-ED-2 conditions 1 to 4 hold. Rejected only by a verifier that requires points of order L.",
         facts: |f| f.a == Point::Mixed && f.r == Point::Mixed && f.s_canonical && f.cofactorless,
@@ -248,7 +248,7 @@ fn case_4() -> Speccheck {
         public_key: "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
         signature: "160a1cb0dc9c0258cd0a7d23e94d8fa878bcb1925f2c64246b2dee1796bed5125ec6bc982a269b723e0668e540911a9a6a58921d6925e434ab10aa7940551a09",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["Cofactored", "MixedOrder"],
+        flags: &[Flag::Cofactored, Flag::MixedOrder],
         valid: true,
         comment: "speccheck case 4: A and R are of mixed order, S < L; [S]B - [k]A - R is a torsion point other than the identity, so the cofactored equation holds and the cofactorless one does not. Valid: R-ED-2 conditions 1 to 4 hold, condition 4 being the cofactored equation. A cofactorless verifier rejects it.",
         facts: |f| {
@@ -266,7 +266,7 @@ fn case_5() -> Speccheck {
         public_key: "cdb267ce40c5cd45306fa5d2f29731459387dbf9eb933b7bd5aed9a765b88d4d",
         signature: "21122a84e0b5fca4052f5b1235c80a537878b38f3142356b2c2384ebad4668b7e40bc836dac0f71076f9abe3a53f9c03c1ceeeddb658d0030494ace586687405",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["Cofactored", "MixedOrder"],
+        flags: &[Flag::Cofactored, Flag::MixedOrder],
         valid: true,
         comment: "speccheck case 5: A is of mixed order, R of order L, S < L; only the cofactored equation holds, and only with the 8 applied to the points: [8]([k]A) removes the torsion part of A, a scalar (8k mod L) applied to A does not. Valid: R-ED-2 conditions 1 to 4 hold. A cofactorless verifier rejects it, and so does a cofactored one that folds the 8 into the scalar mod L.",
         facts: |f| {
@@ -288,7 +288,7 @@ fn case_6() -> Speccheck {
         public_key: "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
         signature: "e96f66be976d82e60150baecff9906684aebb1ef181f67a7189ac78ea23b6c0e547f7690a0e2ddcd04d87dbc3490dc19b3b3052f7ff0538cb68afb369ba3a514",
         requirements: &["R-ED-2"],
-        flags: &["NonCanonicalS"],
+        flags: &[Flag::NonCanonicalS],
         valid: false,
         comment: "speccheck case 6: A and R are of order L and both equations hold with S reduced mod L, but L <= S < 2^253: the top three bits of S are clear, so only a full comparison with L rejects it. Invalid: R-ED-2 condition 1 (S < L).",
         facts: |f| f.a == Point::PrimeOrder && f.r == Point::PrimeOrder && !f.s_canonical && f.cofactorless,
@@ -304,7 +304,7 @@ fn case_7() -> Speccheck {
         public_key: "442aad9f089ad9e14647b1ef9099a1ff4798d78589e66f28eca69c11f582a623",
         signature: "8ce5b96c8f26d0ab6c47958c9e68b937104cd36e13c33566acd2fe8d38aa19427e71f98a473474f2f13f06f97c20d58cc3f54b8bd0d272f42b695dd7e89a8c22",
         requirements: &["R-ED-2"],
-        flags: &["NonCanonicalS"],
+        flags: &[Flag::NonCanonicalS],
         valid: false,
         comment: "speccheck case 7: A and R are of order L and both equations hold with S reduced mod L, but S >= 2^253, so even a check of the top three bits of S rejects it. Invalid: R-ED-2 condition 1 (S < L).",
         facts: |f| f.a == Point::PrimeOrder && f.r == Point::PrimeOrder && !f.s_canonical && f.cofactorless,
@@ -321,7 +321,7 @@ fn case_8() -> Speccheck {
         public_key: "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
         signature: "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff03be9678ac102edcd92b0210bb34d7428d12ffc5df5f37e359941266a4e35f0f",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["NonCanonicalPoint", "SmallOrder"],
+        flags: &[Flag::NonCanonicalPoint, Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 8: R is y = p - 1 with the sign bit set, which asks for an odd x where only x = 0 exists; A is of mixed order, S < L. It is built to pass a verifier that decodes R leniently, to the point of order 2, and hashes R re-encoded (ending in 7f) instead of as received. Invalid: R-ED-2 condition 3, since R is not a valid point (R-ED-1 condition 2: RFC 8032 decoding fails; decoded leniently, condition 3: small order).",
         facts: |f| f.a == Point::Mixed && f.r == Point::XZeroWithSign && f.s_canonical,
@@ -337,7 +337,7 @@ fn case_9() -> Speccheck {
         public_key: "f7badec5b8abeaf699583992219b7b223f1df3fbbea919844e3f7c554a43dd43",
         signature: "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffca8c5b64cd208982aa38d4936621a4775aa233aa0505711d8fdcfdaa943d4908",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["NonCanonicalPoint", "SmallOrder"],
+        flags: &[Flag::NonCanonicalPoint, Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 9: R is y = p - 1 with the sign bit set, A is of mixed order, S < L. It is built to pass a verifier that decodes R leniently, to the point of order 2, and hashes R as received; with that point both equations hold. Invalid: R-ED-2 condition 3, since R is not a valid point (R-ED-1 condition 2: RFC 8032 decoding fails; decoded leniently, condition 3: small order).",
         facts: |f| f.a == Point::Mixed && f.r == Point::XZeroWithSign && f.s_canonical && f.cofactorless,
@@ -354,7 +354,7 @@ fn case_10() -> Speccheck {
         public_key: "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
         signature: "a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["NonCanonicalPoint", "SmallOrder"],
+        flags: &[Flag::NonCanonicalPoint, Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 10: A is y = p - 1 with the sign bit set, R is of mixed order, S < L. It is built to pass a verifier that decodes A leniently, to the point of order 2, and hashes A re-encoded (ending in 7f); with A hashed as received the cofactored equation still holds. Invalid: R-ED-2 condition 2, since A is not a valid point (R-ED-1 condition 2: RFC 8032 decoding fails; decoded leniently, condition 3: small order).",
         facts: |f| f.a == Point::XZeroWithSign && f.r == Point::Mixed && f.s_canonical && f.cofactored,
@@ -370,7 +370,7 @@ fn case_11() -> Speccheck {
         public_key: "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
         signature: "a9d55260f765261eb9b84e106f665e00b867287a761990d7135963ee0a7d59dca5bb704786be79fc476f91d3f3f89b03984d8068dcf1bb7dfc6637b45450ac04",
         requirements: &["R-ED-1", "R-ED-2"],
-        flags: &["NonCanonicalPoint", "SmallOrder"],
+        flags: &[Flag::NonCanonicalPoint, Flag::SmallOrder],
         valid: false,
         comment: "speccheck case 11: A is y = p - 1 with the sign bit set, R is of mixed order, S < L. It is built to pass a verifier that decodes A leniently, to the point of order 2, and hashes A as received; with that point both equations hold. Invalid: R-ED-2 condition 2, since A is not a valid point (R-ED-1 condition 2: RFC 8032 decoding fails; decoded leniently, condition 3: small order).",
         facts: |f| f.a == Point::XZeroWithSign && f.r == Point::Mixed && f.s_canonical && f.cofactorless,
