@@ -43,6 +43,23 @@ pub trait Backend: Send + Sync + 'static {
     fn tokens(&self) -> &dyn TokenStore;
 }
 
+/// Nodes in one process that share one backend.
+impl<B: Backend> Backend for Arc<B> {
+    type Store = B::Store;
+
+    fn issuer(&self) -> Result<B::Store, StoreError> {
+        B::issuer(self)
+    }
+
+    fn terminal(&self, terminal_id: u32) -> Result<B::Store, StoreError> {
+        B::terminal(self, terminal_id)
+    }
+
+    fn tokens(&self) -> &dyn TokenStore {
+        B::tokens(self)
+    }
+}
+
 /// A shared handle on a store, itself a store.
 #[derive(Debug)]
 pub struct Shared<S>(pub Arc<S>);

@@ -8,6 +8,7 @@ mod auth;
 pub mod backend;
 pub mod client;
 mod limit;
+pub mod load;
 mod metrics;
 pub mod server;
 pub mod token;
