@@ -25,6 +25,7 @@ use crate::auth::{Caller, Keyring};
 use crate::backend::Backend;
 use crate::limit::Limiter;
 use crate::metrics::{self, Metrics};
+use crate::workers::Workers;
 use crate::{Clock, Config, Keys};
 
 /// How long a client may take to send a request's body.
@@ -41,6 +42,7 @@ pub(crate) struct App<B: Backend> {
     metrics: Metrics,
     pub(crate) config: Config,
     clock: Clock,
+    workers: Workers,
 }
 
 impl<B: Backend> App<B> {
@@ -65,6 +67,7 @@ impl<B: Backend> App<B> {
             metrics: Metrics::default(),
             backend,
             keys,
+            workers: Workers::new(config.workers).map_err(crate::StartError::Threads)?,
             config,
             clock,
         };
@@ -140,6 +143,18 @@ impl<B: Backend> App<B> {
             return Ok(Arc::clone(terminals.entry(id).or_insert(v)));
         }
         Ok(v)
+    }
+
+    /// Reloads the token table on a worker thread.
+    pub(crate) async fn reload_tokens(self: &Arc<Self>) -> Option<Result<(), StoreError>> {
+        let app = Arc::clone(self);
+        self.workers
+            .run(move || {
+                let tokens = app.backend.tokens().list()?;
+                app.keyring.load(&tokens);
+                Ok(())
+            })
+            .await
     }
 
     pub(crate) const fn params(&self) -> &Params {
@@ -282,20 +297,20 @@ async fn verify<B: Backend>(
 async fn health<B: Backend>(State(app): State<Arc<App<B>>>) -> Response {
     let step = app.params().step_at(app.now()).unwrap_or(0);
     let worker = Arc::clone(&app);
-    let reachable = tokio::task::spawn_blocking(move || worker.issuer.store().high_water()).await;
+    let reachable = app.workers.run(move || worker.issuer.store().high_water()).await;
     match reachable {
-        Ok(Ok(high_water)) => json(
+        Some(Ok(high_water)) => json(
             StatusCode::OK,
             &Health { status: "ok".into(), store: "reachable".into(), high_water: Some(high_water), step },
         ),
-        Ok(Err(e)) => {
+        Some(Err(e)) => {
             let store = store_message(e.kind());
             json(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &Health { status: "unavailable".into(), store, high_water: None, step },
             )
         }
-        Err(_) => json(
+        None => json(
             StatusCode::SERVICE_UNAVAILABLE,
             &Health { status: "unavailable".into(), store: "no answer".into(), high_water: None, step },
         ),

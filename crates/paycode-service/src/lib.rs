@@ -12,6 +12,7 @@ pub mod load;
 mod metrics;
 pub mod server;
 pub mod token;
+mod workers;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -55,6 +56,10 @@ pub struct Config {
     /// Enter quarantine before the first verification, for a store that may
     /// have lost committed changes (spec: R-STATE-5).
     pub quarantine: bool,
+    /// Threads that run verifications, which block on the store: the most
+    /// verifications in progress at once on this node (a PostgreSQL store
+    /// wants about as many connections).
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -65,6 +70,7 @@ impl Default for Config {
             rate: RateLimit::default(),
             token_refresh: Duration::from_secs(1),
             quarantine: false,
+            workers: 16,
         }
     }
 }
@@ -106,6 +112,8 @@ pub enum StartError {
     Store(StoreError),
     /// The clock reads a time before the epoch `T0`.
     Clock(paycode::Error),
+    /// The verification threads could not be started.
+    Threads(std::io::Error),
 }
 
 impl core::fmt::Display for StartError {
@@ -113,6 +121,7 @@ impl core::fmt::Display for StartError {
         match self {
             StartError::Store(e) => write!(f, "state store: {e}"),
             StartError::Clock(e) => write!(f, "clock: {e}"),
+            StartError::Threads(e) => write!(f, "starting the verification threads: {e}"),
         }
     }
 }
@@ -184,13 +193,10 @@ impl<B: Backend> Service<B> {
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticks.tick().await;
-                let worker = Arc::clone(&app);
-                let tokens = tokio::task::spawn_blocking(move || worker.backend.tokens().list()).await;
-                match tokens {
-                    Ok(Ok(tokens)) => app.keyring.load(&tokens),
+                match app.reload_tokens().await {
+                    Some(Ok(())) | None => {}
                     // The store is down: keep the copy; revocations wait for it.
-                    Ok(Err(e)) => eprintln!("paycode serve: reloading tokens: {e}"),
-                    Err(_) => {}
+                    Some(Err(e)) => eprintln!("paycode serve: reloading tokens: {e}"),
                 }
             }
         });
