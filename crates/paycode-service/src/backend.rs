@@ -99,8 +99,8 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.revocation_list()
     }
 
-    fn evict(&self, eviction: Eviction) -> Result<(), StoreError> {
-        self.0.evict(eviction)
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        self.0.evict(step, plan)
     }
 }
 

@@ -412,9 +412,9 @@ impl StateStore for Flaky {
         self.check()?;
         self.inner.revocation_list()
     }
-    fn evict(&self, eviction: Eviction) -> Result<(), StoreError> {
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.check()?;
-        self.inner.evict(eviction)
+        self.inner.evict(step, plan)
     }
 }
 
@@ -637,8 +637,8 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
             self.0.revocation_list()
         }
-        fn evict(&self, e: Eviction) -> Result<(), StoreError> {
-            self.0.evict(e)
+        fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+            self.0.evict(step, plan)
         }
     }
     struct SlowBackend(MemoryBackend);

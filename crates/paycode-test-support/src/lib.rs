@@ -1,8 +1,11 @@
 //! Helpers shared by paycode's tests and fuzz targets: the fixture every
-//! hostile-input test and fuzz target builds on.
+//! hostile-input test and fuzz target builds on, scratch folders and file
+//! systems, and a PostgreSQL server of the tests' own.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod fixture;
+pub mod postgres;
+pub mod scratch;
 
 use std::path::{Path, PathBuf};
 
