@@ -89,6 +89,15 @@ const MIGRATIONS: &[&str] = &[
          accepted_at bigint NOT NULL,
          amount bigint NOT NULL,
          terminal_id bigint NOT NULL);",
+    // Version 2: replay windows and ledger entries per terminal, for a
+    // service that verifies the codes several terminals forward; a store of
+    // one verifier keeps everything under terminal 0.
+    "ALTER TABLE windows ADD COLUMN terminal bigint NOT NULL DEFAULT 0;
+     ALTER TABLE windows DROP CONSTRAINT windows_pkey;
+     ALTER TABLE windows ADD PRIMARY KEY (terminal, profile, subject);
+     ALTER TABLE ledger ADD COLUMN terminal bigint NOT NULL DEFAULT 0;
+     ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;
+     ALTER TABLE ledger ADD PRIMARY KEY (terminal, serial);",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -527,36 +536,7 @@ impl StateStore for PostgresStore {
         identity: Identity,
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
-        let rt = self.runtime()?;
-        let mut attempt = 1;
-        loop {
-            let conn = self.checkout()?;
-            let outcome = rt.block_on(async {
-                tokio::time::timeout(self.options.operation_timeout, step(&conn, identity, decide)).await
-            });
-            let e = match outcome {
-                Ok(Ok(high_water)) => {
-                    self.checkin(conn);
-                    self.note_high_water(high_water);
-                    return Ok(());
-                }
-                Ok(Err(e)) => {
-                    self.recover(rt, conn);
-                    e
-                }
-                Err(_) => {
-                    drop(conn);
-                    self.discard();
-                    return Err(self.timeout());
-                }
-            };
-            if retryable(&e) && attempt < self.options.max_attempts {
-                attempt += 1;
-                std::thread::sleep(backoff(attempt));
-                continue;
-            }
-            return Err(self.retries_error(&e, attempt));
-        }
+        self.transact_at(0, identity, decide)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -638,10 +618,63 @@ impl StateStore for PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// [`StateStore::transact`] on the records of terminal `terminal`: its
+    /// replay windows and ledger entries are its own, while `T_hw`, `Q`, the
+    /// throttle records and the revocation list are the store's (for a
+    /// service that verifies the ed25519 codes several terminals forward,
+    /// each with its own offline limits, spec: R-LIMIT-2). `transact` is
+    /// terminal 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`StateStore::transact`].
+    pub fn transact_at(
+        &self,
+        terminal: u32,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        let terminal = i64::from(terminal);
+        let rt = self.runtime()?;
+        let mut attempt = 1;
+        loop {
+            let conn = self.checkout()?;
+            let outcome = rt.block_on(async {
+                tokio::time::timeout(self.options.operation_timeout, step(&conn, terminal, identity, decide))
+                    .await
+            });
+            let e = match outcome {
+                Ok(Ok(high_water)) => {
+                    self.checkin(conn);
+                    self.note_high_water(high_water);
+                    return Ok(());
+                }
+                Ok(Err(e)) => {
+                    self.recover(rt, conn);
+                    e
+                }
+                Err(_) => {
+                    drop(conn);
+                    self.discard();
+                    return Err(self.timeout());
+                }
+            };
+            if retryable(&e) && attempt < self.options.max_attempts {
+                attempt += 1;
+                std::thread::sleep(backoff(attempt));
+                continue;
+            }
+            return Err(self.retries_error(&e, attempt));
+        }
+    }
+}
+
 /// One attempt at the atomic step of a verification; returns the `T_hw`
 /// the store holds after it.
 async fn step(
     conn: &Conn,
+    terminal: i64,
     identity: Identity,
     decide: &mut dyn FnMut(&Records) -> Changes,
 ) -> Result<u64, tokio_postgres::Error> {
@@ -652,14 +685,16 @@ async fn step(
     let other = if ed25519 { &conn.lock_ledger } else { &conn.lock_throttle };
     // Round trip 1, pipelined in this order: the shared read's snapshot is
     // taken after the row locks are held (spec: R-STATE-8).
-    let window_key: [&(dyn ToSql + Sync); 2] = [&profile, &subject];
-    let own_key: [&(dyn ToSql + Sync); 1] = [&subject];
+    let window_key: [&(dyn ToSql + Sync); 3] = [&profile, &subject, &terminal];
+    let ledger_key: [&(dyn ToSql + Sync); 2] = [&subject, &terminal];
+    let throttle_key: [&(dyn ToSql + Sync); 1] = [&subject];
+    let own_key: &[&(dyn ToSql + Sync)] = if ed25519 { &ledger_key } else { &throttle_key };
     let shared_key: [&(dyn ToSql + Sync); 2] = [&subject, &ed25519];
     let (begin, window, own, shared) = tokio::join!(
         biased;
         c.batch_execute("BEGIN"),
         c.query_opt(&conn.lock_window, &window_key),
-        c.query_opt(other, &own_key),
+        c.query_opt(other, own_key),
         c.query_one(&conn.read_shared, &shared_key),
     );
     begin?;
@@ -731,7 +766,7 @@ async fn step(
         (profile_to_sql(rec.profile), i64::from(rec.key_id), to_sql(rec.subject), i64::from(rec.counter));
     let (r_step, r_at, r_amount, r_terminal) =
         (to_sql(rec.step), to_sql(rec.accepted_at), to_sql(rec.amount), i64::from(rec.terminal_id));
-    let values: [&(dyn ToSql + Sync); 23] = [
+    let values: [&(dyn ToSql + Sync); 24] = [
         &profile,
         &subject,
         &w_op,
@@ -755,6 +790,7 @@ async fn step(
         &r_at,
         &r_amount,
         &r_terminal,
+        &terminal,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -777,14 +813,15 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
     let (i2, i8, b) = (Type::INT2, Type::INT8, Type::BOOL);
     let lock_window = client
         .prepare_typed(
-            "SELECT high, bitmap, top FROM windows WHERE profile = $1 AND subject = $2 FOR UPDATE",
-            &[i2.clone(), i8.clone()],
+            "SELECT high, bitmap, top FROM windows
+             WHERE profile = $1 AND subject = $2 AND terminal = $3 FOR UPDATE",
+            &[i2.clone(), i8.clone(), i8.clone()],
         )
         .await?;
     let lock_ledger = client
         .prepare_typed(
-            "SELECT spent, not_after FROM ledger WHERE serial = $1 FOR UPDATE",
-            std::slice::from_ref(&i8),
+            "SELECT spent, not_after FROM ledger WHERE serial = $1 AND terminal = $2 FOR UPDATE",
+            &[i8.clone(), i8.clone()],
         )
         .await?;
     let lock_throttle = client
@@ -802,12 +839,12 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         .await?;
     let write_sql = format!(
         "WITH
-         w_ins AS (INSERT INTO windows (profile, subject, high, bitmap, top)
-                   SELECT $1, $2, $4, $5, $6 WHERE $3 = 1),
+         w_ins AS (INSERT INTO windows (terminal, profile, subject, high, bitmap, top)
+                   SELECT $24, $1, $2, $4, $5, $6 WHERE $3 = 1),
          w_upd AS (UPDATE windows SET high = $4, bitmap = $5, top = $6
-                   WHERE $3 = 2 AND profile = $1 AND subject = $2),
-         l_ins AS (INSERT INTO ledger (serial, spent, not_after) SELECT $2, $8, $9 WHERE $7 = 1),
-         l_upd AS (UPDATE ledger SET spent = $8, not_after = $9 WHERE $7 = 2 AND serial = $2),
+                   WHERE $3 = 2 AND terminal = $24 AND profile = $1 AND subject = $2),
+         l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after) SELECT $24, $2, $8, $9 WHERE $7 = 1),
+         l_upd AS (UPDATE ledger SET spent = $8, not_after = $9 WHERE $7 = 2 AND terminal = $24 AND serial = $2),
          t_ins AS (INSERT INTO throttle (account, step, failures) SELECT $2, $11, $12 WHERE $10 = 1),
          t_upd AS (UPDATE throttle SET step = $11, failures = $12 WHERE $10 = 2 AND account = $2),
          t_del AS (DELETE FROM throttle WHERE $10 = 3 AND account = $2),
@@ -837,6 +874,7 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 i8.clone(),
                 b,
                 i2,
+                i8.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
@@ -1023,7 +1061,10 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
     let (high_water, quarantine) = (from_sql(meta.get(0)), from_sql(meta.get(1)));
     let mut hmac = Snapshot { high_water, quarantine, ..Snapshot::default() };
     let mut ed25519 = hmac.clone();
-    for r in client.query("SELECT profile, subject, high, bitmap, top FROM windows", &[]).await? {
+    for r in client
+        .query("SELECT profile, subject, high, bitmap, top FROM windows WHERE terminal = 0", &[])
+        .await?
+    {
         let high: i64 = r.get(2);
         let w = Window {
             high: u32_from_sql(high, "windows high").map_err(Failure::Store)?,
@@ -1036,7 +1077,7 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
         };
         snap.windows.push((from_sql(r.get(1)), w));
     }
-    for r in client.query("SELECT serial, spent, not_after FROM ledger", &[]).await? {
+    for r in client.query("SELECT serial, spent, not_after FROM ledger WHERE terminal = 0", &[]).await? {
         ed25519
             .spent
             .push((from_sql(r.get(0)), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }));

@@ -79,6 +79,30 @@ const MIGRATIONS: &[&str] = &[
          accepted_at INTEGER NOT NULL,
          amount INTEGER NOT NULL,
          terminal_id INTEGER NOT NULL);",
+    // Version 2: replay windows and ledger entries per terminal, for a
+    // service that verifies the codes several terminals forward; a store of
+    // one verifier keeps everything under terminal 0. SQLite cannot change a
+    // primary key in place, so the two tables are rebuilt.
+    "CREATE TABLE windows2 (
+         terminal INTEGER NOT NULL,
+         profile INTEGER NOT NULL,
+         subject INTEGER NOT NULL,
+         high INTEGER NOT NULL,
+         bitmap INTEGER NOT NULL,
+         top INTEGER NOT NULL,
+         PRIMARY KEY (terminal, profile, subject)) WITHOUT ROWID;
+     INSERT INTO windows2 SELECT 0, profile, subject, high, bitmap, top FROM windows;
+     DROP TABLE windows;
+     ALTER TABLE windows2 RENAME TO windows;
+     CREATE TABLE ledger2 (
+         terminal INTEGER NOT NULL,
+         serial INTEGER NOT NULL,
+         spent INTEGER NOT NULL,
+         not_after INTEGER NOT NULL,
+         PRIMARY KEY (terminal, serial));
+     INSERT INTO ledger2 SELECT 0, serial, spent, not_after FROM ledger;
+     DROP TABLE ledger;
+     ALTER TABLE ledger2 RENAME TO ledger;",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -260,12 +284,12 @@ impl SqliteStore {
         .map_err(e)?;
         for (profile, snap) in [(Profile::Hmac, &state.hmac), (Profile::Ed25519, &state.ed25519)] {
             for &(subject, w) in &snap.windows {
-                put_window(&tx, Identity { profile, subject }, Window { bitmap: w.bitmap | 1, ..w })
+                put_window(&tx, 0, Identity { profile, subject }, Window { bitmap: w.bitmap | 1, ..w })
                     .map_err(e)?;
             }
         }
         for &(serial, spent) in &state.ed25519.spent {
-            put_spent(&tx, serial, spent).map_err(e)?;
+            put_spent(&tx, 0, serial, spent).map_err(e)?;
         }
         for &(account, step, failures) in throttle {
             let t = Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) };
@@ -294,7 +318,10 @@ impl SqliteStore {
         let mut hmac = Snapshot { high_water, quarantine, ..Snapshot::default() };
         let mut ed25519 = hmac.clone();
         let mut stmt = tx
-            .prepare("SELECT profile, subject, high, bitmap, top FROM windows ORDER BY profile, subject")
+            .prepare(
+                "SELECT profile, subject, high, bitmap, top FROM windows WHERE terminal = 0
+                 ORDER BY profile, subject",
+            )
             .map_err(e)?;
         let rows = stmt
             .query_map([], |r| {
@@ -315,7 +342,8 @@ impl SqliteStore {
             snap.windows.push((from_sql(subject), window));
         }
         drop(stmt);
-        let mut stmt = tx.prepare("SELECT serial, spent, not_after FROM ledger").map_err(e)?;
+        let mut stmt =
+            tx.prepare("SELECT serial, spent, not_after FROM ledger WHERE terminal = 0").map_err(e)?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
         for row in rows {
             let (serial, spent, not_after) = row.map_err(e)?;
@@ -443,16 +471,28 @@ impl SqliteStore {
     }
 }
 
-impl StateStore for SqliteStore {
-    fn transact(
+impl SqliteStore {
+    /// [`StateStore::transact`] on the records of terminal `terminal`: its
+    /// replay windows and ledger entries are its own, while `T_hw`, `Q`, the
+    /// throttle records and the revocation list are the store's (for a
+    /// service that verifies the ed25519 codes several terminals forward,
+    /// each with its own offline limits, spec: R-LIMIT-2). `transact` is
+    /// terminal 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`StateStore::transact`].
+    pub fn transact_at(
         &self,
+        terminal: u32,
         identity: Identity,
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
+        let terminal = i64::from(terminal);
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;
         let e = |e: rusqlite::Error| self.error(&e);
-        let records = read_records(&tx, identity).map_err(e)??;
+        let records = read_records(&tx, terminal, identity).map_err(e)??;
         let changes = decide(&records);
         // spec: R-STATE-7: T_hw is written only when the call raises it.
         if changes.high_water > records.high_water {
@@ -461,10 +501,10 @@ impl StateStore for SqliteStore {
                 .map_err(e)?;
         }
         if let Some(w) = changes.window {
-            put_window(&tx, identity, w).map_err(e)?;
+            put_window(&tx, terminal, identity, w).map_err(e)?;
         }
         if let Some(s) = changes.spent {
-            put_spent(&tx, identity.subject, s).map_err(e)?;
+            put_spent(&tx, terminal, identity.subject, s).map_err(e)?;
         }
         match changes.throttle {
             ThrottleChange::Keep => {}
@@ -484,6 +524,16 @@ impl StateStore for SqliteStore {
         tx.commit().map_err(e)?;
         self.note_high_water(records.high_water.max(changes.high_water));
         Ok(())
+    }
+}
+
+impl StateStore for SqliteStore {
+    fn transact(
+        &self,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        self.transact_at(0, identity, decide)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -594,12 +644,18 @@ fn read_meta(c: &Connection) -> rusqlite::Result<(u64, u64)> {
 
 /// The records of `identity` and the verifier-wide values, read inside the
 /// write transaction.
-fn read_records(tx: &Transaction<'_>, identity: Identity) -> rusqlite::Result<Result<Records, StoreError>> {
+fn read_records(
+    tx: &Transaction<'_>,
+    terminal: i64,
+    identity: Identity,
+) -> rusqlite::Result<Result<Records, StoreError>> {
     let (high_water, quarantine) = read_meta(tx)?;
     let subject = to_sql(identity.subject);
     let window = tx
-        .prepare_cached("SELECT high, bitmap, top FROM windows WHERE profile = ?1 AND subject = ?2")?
-        .query_row(params![profile_to_sql(identity.profile), subject], |r| {
+        .prepare_cached(
+            "SELECT high, bitmap, top FROM windows WHERE terminal = ?3 AND profile = ?1 AND subject = ?2",
+        )?
+        .query_row(params![profile_to_sql(identity.profile), subject, terminal], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         })
         .optional()?;
@@ -614,8 +670,8 @@ fn read_records(tx: &Transaction<'_>, identity: Identity) -> rusqlite::Result<Re
     match identity.profile {
         Profile::Ed25519 => {
             records.spent = tx
-                .prepare_cached("SELECT spent, not_after FROM ledger WHERE serial = ?1")?
-                .query_row([subject], |r| {
+                .prepare_cached("SELECT spent, not_after FROM ledger WHERE terminal = ?2 AND serial = ?1")?
+                .query_row([subject, terminal], |r| {
                     Ok(Spent { total: from_sql(r.get(0)?), not_after: from_sql(r.get(1)?) })
                 })
                 .optional()?;
@@ -640,10 +696,10 @@ fn read_records(tx: &Transaction<'_>, identity: Identity) -> rusqlite::Result<Re
     Ok(Ok(records))
 }
 
-fn put_window(tx: &Transaction<'_>, identity: Identity, w: Window) -> rusqlite::Result<usize> {
+fn put_window(tx: &Transaction<'_>, terminal: i64, identity: Identity, w: Window) -> rusqlite::Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO windows (profile, subject, high, bitmap, top) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (profile, subject) DO UPDATE
+        "INSERT INTO windows (terminal, profile, subject, high, bitmap, top) VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (terminal, profile, subject) DO UPDATE
          SET high = excluded.high, bitmap = excluded.bitmap, top = excluded.top",
     )?
     .execute(params![
@@ -651,16 +707,17 @@ fn put_window(tx: &Transaction<'_>, identity: Identity, w: Window) -> rusqlite::
         to_sql(identity.subject),
         i64::from(w.high),
         to_sql(w.bitmap),
-        to_sql(w.top)
+        to_sql(w.top),
+        terminal
     ])
 }
 
-fn put_spent(tx: &Transaction<'_>, serial: u64, s: Spent) -> rusqlite::Result<usize> {
+fn put_spent(tx: &Transaction<'_>, terminal: i64, serial: u64, s: Spent) -> rusqlite::Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO ledger (serial, spent, not_after) VALUES (?1, ?2, ?3)
-         ON CONFLICT (serial) DO UPDATE SET spent = excluded.spent, not_after = excluded.not_after",
+        "INSERT INTO ledger (terminal, serial, spent, not_after) VALUES (?4, ?1, ?2, ?3)
+         ON CONFLICT (terminal, serial) DO UPDATE SET spent = excluded.spent, not_after = excluded.not_after",
     )?
-    .execute(params![to_sql(serial), to_sql(s.total), to_sql(s.not_after)])
+    .execute(params![to_sql(serial), to_sql(s.total), to_sql(s.not_after), terminal])
 }
 
 fn put_throttle(tx: &Transaction<'_>, account: u64, t: Throttle) -> rusqlite::Result<usize> {

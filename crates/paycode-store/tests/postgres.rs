@@ -228,3 +228,10 @@ fn steps_above_two_to_the_63_keep_their_order() {
     let state = s.contents().unwrap().state;
     assert_eq!((state.hmac.high_water, state.hmac.quarantine), (u64::MAX, u64::MAX));
 }
+
+#[test]
+fn terminals_have_their_own_windows_and_ledger() {
+    let store = store("terminals");
+    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
+    assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
+}

@@ -351,3 +351,12 @@ fn steps_above_two_to_the_63_keep_their_order() {
     store.observe(u64::MAX).unwrap();
     assert_eq!(store.high_water().unwrap(), u64::MAX);
 }
+
+#[test]
+fn terminals_have_their_own_windows_and_ledger() {
+    let dir = TempDir::new("sqlite-terminals");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
+    // Terminal 0's records are the store's contents; the others' are not.
+    assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
+}

@@ -144,3 +144,53 @@ impl<S: StateStore> StateStore for Failing<S> {
         self.inner.evict(step, plan)
     }
 }
+
+/// The atomic step of one terminal's records, as `transact_at` gives it.
+pub type TransactAt<'a> = &'a dyn Fn(
+    u32,
+    paycode::store::Identity,
+    &mut dyn FnMut(&paycode::store::Records) -> paycode::store::Changes,
+) -> Result<(), paycode::StoreError>;
+
+/// Terminals 7 and 9 of one store: each has its own replay window and
+/// ledger entry for a serial, while `T_hw` is the store's.
+pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) {
+    use paycode::replay::Window;
+    use paycode::store::{Changes, Identity, Records, Spent};
+    let id = Identity { profile: paycode::Profile::Ed25519, subject: 100 };
+    let read = |terminal| {
+        let mut seen = Records::default();
+        transact_at(terminal, id, &mut |r| {
+            seen = *r;
+            Changes { high_water: r.high_water, ..Changes::default() }
+        })
+        .unwrap();
+        seen
+    };
+    let window = Window::first(3, step(NOW));
+    let spent = Spent { total: 400, not_after: NOW + 86_400 };
+    transact_at(7, id, &mut |_| Changes {
+        high_water: step(NOW),
+        window: Some(window),
+        spent: Some(spent),
+        ..Changes::default()
+    })
+    .unwrap();
+    let at7 = read(7);
+    assert_eq!((at7.window, at7.spent, at7.high_water), (Some(window), Some(spent), step(NOW)));
+    // Terminal 9 and terminal 0 (the store's own verifier) see none of it but T_hw.
+    for other in [9, 0] {
+        let seen = read(other);
+        assert_eq!((seen.window, seen.spent, seen.high_water), (None, None, step(NOW)), "terminal {other}");
+    }
+    transact_at(9, id, &mut |_| Changes {
+        high_water: step(NOW),
+        spent: Some(Spent { total: 50, ..spent }),
+        window: Some(Window::first(4, step(NOW))),
+        ..Changes::default()
+    })
+    .unwrap();
+    assert_eq!(read(9).spent.map(|s| s.total), Some(50));
+    assert_eq!(read(7).spent.map(|s| s.total), Some(400));
+    assert_eq!(read(7).window, Some(window));
+}
