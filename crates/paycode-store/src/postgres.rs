@@ -44,7 +44,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
-use crate::{Contents, SCHEMA_VERSION};
+use crate::{Contents, SCHEMA_VERSION, TokenRow};
 
 /// The schema, one step per version: `MIGRATIONS[v]` takes a database at
 /// version `v` to `v + 1`. The tables are those of the SQLite store, in
@@ -98,6 +98,14 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE ledger ADD COLUMN terminal bigint NOT NULL DEFAULT 0;
      ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;
      ALTER TABLE ledger ADD PRIMARY KEY (terminal, serial);",
+    // Version 3: the verification service's bearer tokens.
+    "CREATE TABLE tokens (
+         id bytea PRIMARY KEY,
+         hash bytea NOT NULL,
+         terminal_id bigint NOT NULL,
+         name text NOT NULL,
+         created_at bigint NOT NULL,
+         revoked_at bigint);",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -293,6 +301,72 @@ impl PostgresStore {
         self.run(|conn| async move {
             let r = read_contents(&conn.client).await;
             (conn, r)
+        })
+    }
+
+    /// Stores a new token.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written or holds a token with this id.
+    pub fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError> {
+        let (id, hash) = (token.id.as_slice(), token.hash.as_slice());
+        let (terminal, name) = (i64::from(token.terminal_id), token.name.as_str());
+        let (created, revoked) = (to_sql(token.created_at), token.revoked_at.map(to_sql));
+        self.run(|conn| async move {
+            let r = conn
+                .client
+                .execute(
+                    "INSERT INTO tokens (id, hash, terminal_id, name, created_at, revoked_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&id, &hash, &terminal, &name, &created, &revoked],
+                )
+                .await;
+            (conn, r.map(|_| ()).map_err(Failure::Db))
+        })
+    }
+
+    /// Every token, revoked ones included, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read or holds a malformed token.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let rows = self.run(|conn| async move {
+            let r = conn
+                .client
+                .query(
+                    "SELECT id, hash, terminal_id, name, created_at, revoked_at FROM tokens
+                     ORDER BY created_at, id",
+                    &[],
+                )
+                .await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        rows.iter()
+            .map(|r| {
+                let (id, hash): (&[u8], &[u8]) = (r.get(0), r.get(1));
+                crate::token_row(id, hash, r.get(2), r.get(3), r.get(4), r.get(5))
+            })
+            .collect()
+    }
+
+    /// Marks token `id` revoked at `at`; returns whether it was live until now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written.
+    pub fn revoke_token(&self, id: [u8; 8], at: u64) -> Result<bool, StoreError> {
+        let (id, at) = (id.as_slice(), to_sql(at));
+        self.run(|conn| async move {
+            let r = conn
+                .client
+                .execute(
+                    "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                    &[&id, &at],
+                )
+                .await;
+            (conn, r.map(|n| n > 0).map_err(Failure::Db))
         })
     }
 

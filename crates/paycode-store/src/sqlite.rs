@@ -27,7 +27,7 @@ use rusqlite::{
 };
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
-use crate::{Contents, SCHEMA_VERSION};
+use crate::{Contents, SCHEMA_VERSION, TokenRow};
 
 /// How long a call waits for another process's transaction before it fails
 /// with `StoreErrorKind::Busy`, unless [`SqliteStore::set_busy_timeout`] says otherwise.
@@ -103,6 +103,14 @@ const MIGRATIONS: &[&str] = &[
      INSERT INTO ledger2 SELECT 0, serial, spent, not_after FROM ledger;
      DROP TABLE ledger;
      ALTER TABLE ledger2 RENAME TO ledger;",
+    // Version 3: the verification service's bearer tokens.
+    "CREATE TABLE tokens (
+         id BLOB PRIMARY KEY,
+         hash BLOB NOT NULL,
+         terminal_id INTEGER NOT NULL,
+         name TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         revoked_at INTEGER);",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -190,6 +198,76 @@ impl SqliteStore {
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
         let conn = self.conn()?;
         conn.busy_timeout(timeout).map_err(|e| self.error(&e))
+    }
+
+    /// Stores a new token.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written or holds a token with this id.
+    pub fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO tokens (id, hash, terminal_id, name, created_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                token.id.as_slice(),
+                token.hash.as_slice(),
+                i64::from(token.terminal_id),
+                token.name,
+                to_sql(token.created_at),
+                token.revoked_at.map(to_sql)
+            ],
+        )
+        .map(|_| ())
+        .map_err(|e| self.error(&e))
+    }
+
+    /// Every token, revoked ones included, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read or holds a malformed token.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, hash, terminal_id, name, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+            )
+            .map_err(|e| self.error(&e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                ))
+            })
+            .map_err(|e| self.error(&e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, hash, terminal, name, created, revoked) = row.map_err(|e| self.error(&e))?;
+            out.push(crate::token_row(&id, &hash, terminal, name, created, revoked)?);
+        }
+        Ok(out)
+    }
+
+    /// Marks token `id` revoked at `at`; returns whether it was live until now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written.
+    pub fn revoke_token(&self, id: [u8; 8], at: u64) -> Result<bool, StoreError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id.as_slice(), to_sql(at)],
+        )
+        .map(|n| n > 0)
+        .map_err(|e| self.error(&e))
     }
 
     /// The acceptance log, in commit order: of `terminal` only, or of every

@@ -235,3 +235,9 @@ fn terminals_have_their_own_windows_and_ledger() {
     terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
     assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
 }
+
+#[test]
+fn tokens_are_kept_hashed_and_revoked_once() {
+    let store = store("tokens");
+    tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
+}

@@ -360,3 +360,10 @@ fn terminals_have_their_own_windows_and_ledger() {
     // Terminal 0's records are the store's contents; the others' are not.
     assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
 }
+
+#[test]
+fn tokens_are_kept_hashed_and_revoked_once() {
+    let dir = TempDir::new("sqlite-tokens");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
+}

@@ -194,3 +194,29 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
     assert_eq!(read(7).spent.map(|s| s.total), Some(400));
     assert_eq!(read(7).window, Some(window));
 }
+
+/// A token table's round trip: insert, list oldest first, revoke once, and
+/// a second token with the same id refused.
+pub fn tokens_round_trip(
+    insert: &dyn Fn(&paycode_store::TokenRow) -> Result<(), paycode::StoreError>,
+    list: &dyn Fn() -> Result<Vec<paycode_store::TokenRow>, paycode::StoreError>,
+    revoke: &dyn Fn([u8; 8], u64) -> Result<bool, paycode::StoreError>,
+) {
+    let a = paycode_store::TokenRow {
+        id: [1; 8],
+        hash: [0xAB; 32],
+        terminal_id: u32::MAX,
+        name: "till 1 ✓".into(),
+        created_at: NOW,
+        revoked_at: None,
+    };
+    let b = paycode_store::TokenRow { id: [2; 8], terminal_id: 9, created_at: NOW + 1, ..a.clone() };
+    insert(&b).unwrap();
+    insert(&a).unwrap();
+    assert!(insert(&a).is_err());
+    assert_eq!(list().unwrap(), vec![a.clone(), b.clone()]);
+    assert!(revoke([2; 8], NOW + 5).unwrap());
+    assert!(!revoke([2; 8], NOW + 6).unwrap());
+    assert!(!revoke([3; 8], NOW + 6).unwrap());
+    assert_eq!(list().unwrap(), vec![a, paycode_store::TokenRow { revoked_at: Some(NOW + 5), ..b }]);
+}
