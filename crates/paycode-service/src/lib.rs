@@ -11,6 +11,7 @@ mod limit;
 pub mod load;
 mod metrics;
 pub mod server;
+pub mod stores;
 pub mod token;
 mod workers;
 
