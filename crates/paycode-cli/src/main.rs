@@ -20,6 +20,7 @@ mod conformance_cli;
 mod demo;
 #[cfg(feature = "scan")]
 mod scan;
+mod serve;
 
 /// Exit code of a rejected code.
 const EXIT_REJECTED: u8 = 1;
@@ -109,6 +110,9 @@ enum Command {
         #[command(flatten)]
         verifier: VerifierArgs,
     },
+    /// The verification service: HTTP(S) for an issuer's back end and for terminals
+    /// that forward codes; token management (`serve token add|list|revoke`).
+    Serve(serve::ServeArgs),
     /// Reconcile acceptance logs: find codes accepted more than once.
     Reconcile {
         /// Log files.
@@ -414,6 +418,7 @@ fn main() -> ExitCode {
             scan::qr_text(&image).and_then(|text| verify_text(text, &verifier.opts()))
         }
         Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
+        Command::Serve(args) => serve::main(args),
         Command::Conformance { command } => conformance_cli::main(command),
         Command::Vectors { command } => vectors(command),
     };
