@@ -261,11 +261,12 @@ async fn verify<B: Backend>(
     };
     let now = app.now();
     let worker = Arc::clone(&app);
-    let outcome =
-        tokio::task::spawn_blocking(move || worker.verify(caller, &request.code, request.amount, now)).await;
+    let outcome = app.workers.run(move || worker.verify(caller, &request.code, request.amount, now)).await;
     // The verification cannot panic; if its thread was lost all the same, nothing was accepted.
-    let outcome = outcome
-        .unwrap_or_else(|e| Outcome::StoreFailed { kind: StoreErrorKind::Other, cause: e.to_string() });
+    let outcome = outcome.unwrap_or_else(|| Outcome::StoreFailed {
+        kind: StoreErrorKind::Other,
+        cause: "the verification's thread ended without an answer".into(),
+    });
     let (status, body, counted, store) = match outcome {
         Outcome::Accepted(a) => {
             (StatusCode::OK, VerifyResponse::Accepted { record: Record::from(&a.record) }, Ok(()), None)

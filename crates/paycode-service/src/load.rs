@@ -16,6 +16,9 @@ use paycode::Error;
 use crate::api::{Record, VerifyResponse};
 use crate::client::{Answer, Client};
 
+/// The pause before a retry.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+
 /// What to send: `codes` distinct codes, each sent `copies` times by
 /// different clients to different nodes, one after another in the queue so
 /// that the copies race.
@@ -35,6 +38,9 @@ pub struct Plan {
     pub amount: u64,
     /// Requests per second over all clients, if the rate is fixed; else as fast as they go.
     pub rate: Option<f64>,
+    /// How often a copy that got no answer or a 503 is sent again, to the
+    /// next node, as a terminal would retry it; 0 for never.
+    pub retries: usize,
 }
 
 /// What happened to one request.
@@ -63,6 +69,8 @@ pub struct Sent {
     pub at: Duration,
     /// How long the answer took.
     pub latency: Duration,
+    /// 0 for the first try of this copy, then 1, 2, … for its retries.
+    pub attempt: usize,
 }
 
 /// Every request of a run, in the order they were answered.
@@ -213,31 +221,42 @@ pub async fn run(
                 };
                 let n = plan.nodes.len().max(1);
                 let mut node = (k + copy) % n;
-                for _ in 0..n {
-                    if !progress.avoided(node) {
+                for attempt in 0..=plan.retries {
+                    for _ in 0..n {
+                        if !progress.avoided(node) {
+                            break;
+                        }
+                        node = (node + 1) % n;
+                    }
+                    let Some(addr) = plan.nodes.get(node).copied() else { break };
+                    let client = conns.entry(node).or_insert_with(|| Client::new(addr, token.as_deref()));
+                    let at = start.elapsed();
+                    let answer = client.verify(&text, plan.amount).await;
+                    let latency = start.elapsed().saturating_sub(at);
+                    let outcome = match answer {
+                        Ok(Answer::Verdict { response: VerifyResponse::Accepted { record }, .. }) => {
+                            Outcome::Accepted(record)
+                        }
+                        Ok(Answer::Verdict { status, response }) => {
+                            Outcome::Rejected(status, response.verdict().err().unwrap_or(Error::Malformed))
+                        }
+                        Ok(Answer::Refused { status, .. }) => Outcome::Refused(status),
+                        Err(_) => {
+                            conns.remove(&node);
+                            Outcome::NoAnswer
+                        }
+                    };
+                    let undecided = matches!(
+                        outcome,
+                        Outcome::NoAnswer | Outcome::Rejected(StatusCode::SERVICE_UNAVAILABLE, _)
+                    );
+                    sent.push(Sent { code: k, node, outcome, at, latency, attempt });
+                    if !undecided || attempt == plan.retries || progress.stop.load(Ordering::SeqCst) {
                         break;
                     }
                     node = (node + 1) % n;
+                    tokio::time::sleep(RETRY_PAUSE).await;
                 }
-                let Some(addr) = plan.nodes.get(node).copied() else { break };
-                let client = conns.entry(node).or_insert_with(|| Client::new(addr, token.as_deref()));
-                let at = start.elapsed();
-                let answer = client.verify(&text, plan.amount).await;
-                let latency = start.elapsed().saturating_sub(at);
-                let outcome = match answer {
-                    Ok(Answer::Verdict { response: VerifyResponse::Accepted { record }, .. }) => {
-                        Outcome::Accepted(record)
-                    }
-                    Ok(Answer::Verdict { status, response }) => {
-                        Outcome::Rejected(status, response.verdict().err().unwrap_or(Error::Malformed))
-                    }
-                    Ok(Answer::Refused { status, .. }) => Outcome::Refused(status),
-                    Err(_) => {
-                        conns.remove(&node);
-                        Outcome::NoAnswer
-                    }
-                };
-                sent.push(Sent { code: k, node, outcome, at, latency });
                 progress.done.fetch_add(1, Ordering::SeqCst);
             }
             sent

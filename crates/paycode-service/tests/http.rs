@@ -686,6 +686,7 @@ async fn two_nodes_on_one_state_accept_each_raced_code_once() {
         copies: 2,
         amount: 0,
         rate: None,
+        retries: 0,
     };
     let progress = Arc::new(paycode_service::load::Progress::default());
     let tally = paycode_service::load::run(plan, |k| hmac_code(k as u32), Arc::clone(&progress)).await;
