@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use hyper::StatusCode;
 use paycode::{Error, HmacWallet, Params, Seed};
-use paycode_cli::files::{self, AccountFile, IssuerFile};
+use paycode_cli::files::{AccountFile, IssuerFile};
 use paycode_service::client::{Answer, Client};
 use paycode_service::load::{self, Outcome, Plan, Progress, Tally};
 use paycode_test_support::postgres::Cluster;
@@ -72,12 +72,13 @@ fn seed(a: u64) -> Seed {
 fn issuer(dir: &Dir, accounts: u64) -> PathBuf {
     let path = dir.p("issuer.json");
     ok(&paycode(&["issuer", "init", "--out", s(&path)]));
-    let mut file: IssuerFile = files::read_secret_json(&path).unwrap();
-    file.accounts = (1..=accounts)
-        .map(|a| AccountFile { account_id: a, seed: files::to_hex(seed(a).expose()) })
-        .collect();
+    let lock = paycode_cli::fsio::Locked::acquire_existing(&path, paycode_cli::Role::Issuer).unwrap();
+    let mut file = IssuerFile::load_locked(&lock).unwrap();
+    let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    file.accounts =
+        (1..=accounts).map(|a| AccountFile { account_id: a, seed: hex(seed(a).expose()) }).collect();
     file.next_account_id = accounts + 1;
-    files::write_json(&path, &file, true).unwrap();
+    lock.write(&file, true).unwrap();
     path
 }
 

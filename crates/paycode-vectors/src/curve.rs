@@ -38,10 +38,10 @@ pub(crate) fn add_order(a: &[u8; 32], times: u32) -> Option<[u8; 32]> {
     let mut out = *a;
     for _ in 0..times {
         let mut carry = 0u16;
-        for (o, l) in out.iter_mut().zip(ORDER_L.iter()) {
-            let v = u16::from(*o) + u16::from(*l) + carry;
-            *o = (v & 0xff) as u8;
-            carry = v >> 8;
+        for (byte, order_byte) in out.iter_mut().zip(ORDER_L.iter()) {
+            let sum = u16::from(*byte) + u16::from(*order_byte) + carry;
+            *byte = (sum & 0xff) as u8;
+            carry = sum >> 8;
         }
         if carry != 0 {
             return None;
@@ -66,12 +66,12 @@ pub(crate) fn point_facts(bytes: &[u8; 32]) -> PointIntermediates {
 
 /// `k = SHA-512(R || A || M) mod L`.
 pub(crate) fn challenge(r: &[u8], a: &[u8], msg: &[u8]) -> Scalar {
-    let mut h = Sha512::new();
-    h.update(r);
-    h.update(a);
-    h.update(msg);
+    let mut hash = Sha512::new();
+    hash.update(r);
+    hash.update(a);
+    hash.update(msg);
     let mut wide = [0u8; 64];
-    wide.copy_from_slice(&h.finalize());
+    wide.copy_from_slice(&hash.finalize());
     Scalar::from_bytes_mod_order_wide(&wide)
 }
 
@@ -103,9 +103,9 @@ pub(crate) fn signature_facts(a: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> SigVe
 
 /// The secret scalar `a` of an RFC 8032 secret key and its public key `[a]B`.
 pub(crate) fn secret_scalar(secret: &[u8; 32]) -> (Scalar, [u8; 32]) {
-    let h = Sha512::digest(secret);
+    let digest = Sha512::digest(secret);
     let mut a = [0u8; 32];
-    for (x, y) in a.iter_mut().zip(h.iter()) {
+    for (x, y) in a.iter_mut().zip(digest.iter()) {
         *x = *y;
     }
     a[0] &= 248;

@@ -1,16 +1,19 @@
 //! `paycode serve`: the verification service (crate `paycode-service`) on
 //! the issuer's keys, and `paycode serve token add|list|revoke`.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use paycode::StoreError;
 use paycode_cli::files::{self, IssuerFile};
+use paycode_cli::{FileError, Role};
 use paycode_service::stores::{PostgresBackend, SqliteBackend, StoreUrl};
-use paycode_service::token::{NewToken, TokenId};
-use paycode_service::{Backend, Clock, Config, Keys, Listener, RateLimit, Service};
+use paycode_service::token::{BadTokenId, NewToken, TokenId};
+use paycode_service::{Backend, Clock, Config, Keys, Listener, RateLimit, Service, StartError};
 
-use crate::{Failure, now_or};
+use super::{EXIT_OK, Error, now_or};
 
 /// Where the state and the tokens are, unless `--store` says otherwise.
 const DEFAULT_STORE: &str = "sqlite:paycode.db";
@@ -102,33 +105,68 @@ enum TokenCommand {
     },
 }
 
+/// Why `paycode serve` could not run.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The state store could not be opened, read or written.
+    Store(StoreUrl, StoreError),
+    /// The node could not start on the store.
+    Start(StoreUrl, StartError),
+    /// The TLS certificate or key cannot be used.
+    Tls(paycode_service::server::TlsError),
+    /// The address cannot be listened on, or the runtime or signals failed.
+    Io(String, std::io::Error),
+    /// No live token has this id.
+    NoToken(TokenId),
+    /// Not a token id.
+    BadId(String, BadTokenId),
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Store(url, e) => write!(f, "{url}: {e}"),
+            ServeError::Start(url, e) => write!(f, "{url}: {e}"),
+            ServeError::Tls(e) => write!(f, "TLS: {e}"),
+            ServeError::Io(what, e) => write!(f, "{what}: {e}"),
+            ServeError::NoToken(id) => write!(f, "no live token {id}"),
+            ServeError::BadId(id, e) => write!(f, "{id:?}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+impl From<ServeError> for Error {
+    fn from(e: ServeError) -> Error {
+        Error::Serve(e)
+    }
+}
+
 /// Runs `paycode serve …`.
-pub fn main(args: ServeArgs) -> Result<u8, Failure> {
+pub fn run(args: ServeArgs) -> Result<u8, Error> {
     match args.command {
         Some(ServeCommand::Token { command }) => token(command),
         None => {
             let url = args.store.store.clone();
+            let store = |e| ServeError::Store(url.clone(), e);
             match &url {
-                StoreUrl::Sqlite(path) => {
-                    serve(SqliteBackend::open(path).map_err(|e| store(&url, &e))?, &url, args)
-                }
+                StoreUrl::Sqlite(path) => serve(SqliteBackend::open(path).map_err(store)?, &url, args),
                 StoreUrl::Postgres(pg) => {
-                    let backend = PostgresBackend::connect(pg, usize::from(args.workers))
-                        .map_err(|e| store(&url, &e))?;
-                    serve(backend, &url, args)
+                    serve(PostgresBackend::connect(pg, usize::from(args.workers)).map_err(store)?, &url, args)
                 }
             }
         }
     }
 }
 
-fn serve<B: Backend>(backend: B, url: &StoreUrl, args: ServeArgs) -> Result<u8, Failure> {
-    let issuer = args.issuer.ok_or_else(|| Failure("--issuer is required".into()))?;
-    let keys = keys(&files::read_secret_json(&issuer)?)?;
+fn serve<B: Backend>(backend: B, url: &StoreUrl, args: ServeArgs) -> Result<u8, Error> {
+    // clap requires --issuer unless a subcommand is given.
+    let issuer = args.issuer.unwrap_or_default();
+    let keys = keys(&IssuerFile::load(&issuer)?).map_err(FileError::content(Role::Issuer, &issuer))?;
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => {
-            Some(paycode_service::tls_config(cert, key).map_err(|e| Failure(format!("TLS: {e}")))?)
-        }
+        (Some(cert), Some(key)) => Some(paycode_service::tls_config(cert, key).map_err(ServeError::Tls)?),
         _ => None,
     };
     let config = Config {
@@ -139,34 +177,36 @@ fn serve<B: Backend>(backend: B, url: &StoreUrl, args: ServeArgs) -> Result<u8, 
         workers: usize::from(args.workers),
         ..Config::default()
     };
-    let service =
-        Service::start(keys, backend, config, Clock::system()).map_err(|e| Failure(format!("{url}: {e}")))?;
+    let service = Service::start(keys, backend, config, Clock::system())
+        .map_err(|e| ServeError::Start(url.clone(), e))?;
+    let io = |what: String| move |e| ServeError::Io(what, e);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async {
+        .map_err(io("the async runtime".into()))?;
+    let served: Result<(), ServeError> = runtime.block_on(async {
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener =
-            Listener::bind(args.listen, tls).await.map_err(|e| Failure(format!("{}: {e}", args.listen)))?;
-        let addr = listener.local_addr()?;
-        let shutdown = paycode_service::server::termination()?;
+        let listener = Listener::bind(args.listen, tls).await.map_err(io(args.listen.to_string()))?;
+        let addr = listener.local_addr().map_err(io(args.listen.to_string()))?;
+        let shutdown = paycode_service::server::termination().map_err(io("signal handlers".into()))?;
         // The first line says where the node listens (port 0 picks a free one).
         println!("listening on {scheme}://{addr}");
         eprintln!("paycode serve: state in {url}; SIGTERM or Ctrl-C stops");
-        service.run(listener, shutdown).await?;
+        service.run(listener, shutdown).await.map_err(io(addr.to_string()))?;
         eprintln!("paycode serve: stopped");
-        Ok(0)
-    })
+        Ok(())
+    });
+    served?;
+    Ok(EXIT_OK)
 }
 
 /// The issuer file's keys: accounts, trust list, revocation list.
-fn keys(file: &IssuerFile) -> Result<Keys, Failure> {
+fn keys(file: &IssuerFile) -> Result<Keys, paycode_cli::ContentError> {
     let accounts = file
         .accounts
         .iter()
-        .map(|a| Ok((a.account_id, files::seed_from_hex(&a.seed)?)))
-        .collect::<Result<Vec<_>, Failure>>()?;
+        .map(|a| Ok((a.account_id, files::seed_from_hex(&a.seed).map_err(seed_error)?)))
+        .collect::<Result<Vec<_>, paycode_cli::ContentError>>()?;
     Ok(Keys {
         params: file.params.params()?,
         accounts,
@@ -175,35 +215,32 @@ fn keys(file: &IssuerFile) -> Result<Keys, Failure> {
     })
 }
 
-fn token(command: TokenCommand) -> Result<u8, Failure> {
+fn token(command: TokenCommand) -> Result<u8, Error> {
     let url = match &command {
         TokenCommand::Add { store, .. }
         | TokenCommand::List { store, .. }
         | TokenCommand::Revoke { store, .. } => store.store.clone(),
     };
+    let store = |e| ServeError::Store(url.clone(), e);
     match &url {
-        StoreUrl::Sqlite(path) => {
-            token_on(&SqliteBackend::open(path).map_err(|e| store(&url, &e))?, &url, command)
-        }
-        StoreUrl::Postgres(pg) => {
-            token_on(&PostgresBackend::connect(pg, 1).map_err(|e| store(&url, &e))?, &url, command)
-        }
+        StoreUrl::Sqlite(path) => token_on(&SqliteBackend::open(path).map_err(store)?, &url, command),
+        StoreUrl::Postgres(pg) => token_on(&PostgresBackend::connect(pg, 1).map_err(store)?, &url, command),
     }
 }
 
-fn token_on<B: Backend>(backend: &B, url: &StoreUrl, command: TokenCommand) -> Result<u8, Failure> {
+fn token_on<B: Backend>(backend: &B, url: &StoreUrl, command: TokenCommand) -> Result<u8, Error> {
     let tokens = backend.tokens();
-    let failed = |e: paycode::StoreError| store(url, &e);
+    let failed = |e| ServeError::Store(url.clone(), e);
     match command {
         TokenCommand::Add { terminal, name, .. } => {
-            let token = NewToken::generate().map_err(|e| Failure(format!("no randomness: {e}")))?;
+            let token = NewToken::generate().map_err(Error::Randomness)?;
             tokens.insert(&token.record(terminal, &name, now_or(None))).map_err(failed)?;
             eprintln!(
                 "paycode serve: token {} for terminal {terminal} ({name}); it is shown once, below",
                 token.id()
             );
             println!("{}", token.expose().as_str());
-            Ok(0)
+            Ok(EXIT_OK)
         }
         TokenCommand::List { json, .. } => {
             let list = tokens.list().map_err(failed)?;
@@ -228,20 +265,23 @@ fn token_on<B: Backend>(backend: &B, url: &StoreUrl, command: TokenCommand) -> R
                     );
                 }
             }
-            Ok(0)
+            Ok(EXIT_OK)
         }
         TokenCommand::Revoke { id, .. } => {
-            let id: TokenId = id.parse().map_err(|e| Failure(format!("{id:?}: {e}")))?;
-            if tokens.revoke(id, now_or(None)).map_err(failed)? {
-                eprintln!("paycode serve: token {id} revoked");
-                Ok(0)
+            let parsed: TokenId = id.parse().map_err(|e| ServeError::BadId(id, e))?;
+            if tokens.revoke(parsed, now_or(None)).map_err(failed)? {
+                eprintln!("paycode serve: token {parsed} revoked");
+                Ok(EXIT_OK)
             } else {
-                Err(Failure(format!("no live token {id} in {url}")))
+                Err(ServeError::NoToken(parsed).into())
             }
         }
     }
 }
 
-fn store(url: &StoreUrl, e: &paycode::StoreError) -> Failure {
-    Failure(format!("{url}: {e}"))
+fn seed_error(e: files::SeedError) -> paycode_cli::ContentError {
+    match e {
+        files::SeedError::Hex(source) => paycode_cli::ContentError::Hex { field: "accounts[].seed", source },
+        _ => paycode_cli::ContentError::SeedLength { field: "accounts[].seed" },
+    }
 }

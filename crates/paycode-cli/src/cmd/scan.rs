@@ -1,13 +1,16 @@
 //! `paycode scan`: the QR text in a PNG or JPEG image (a screenshot or a
 //! photo). Only the binary decodes images; the library never does.
 
+use std::fmt;
 use std::io::{Cursor, Read};
 use std::panic::{self, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, ImageReader, Limits};
+use paycode_cli::errors::Action;
+use paycode_cli::{FileError, Role};
 
-use crate::Failure;
+use super::Error;
 
 /// Largest image file read, bytes.
 const MAX_FILE: u64 = 64 << 20;
@@ -22,16 +25,18 @@ const MAX_ALLOC: u64 = 256 << 20;
 /// A file that is not a PNG or JPEG image, an image without a readable QR
 /// code, or one with several different codes is a usage error: there is no
 /// code to give a verdict on.
-pub(crate) fn qr_text(path: &Path) -> Result<String, Failure> {
+pub fn qr_text(path: &Path) -> Result<String, Error> {
+    let io = || FileError::io(Action::Read, Role::ScanImage, path);
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE + 1).read_to_end(&mut bytes)?;
+    std::fs::File::open(path).map_err(io())?.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(io())?;
+    let fail = |problem| Error::Scan(ScanError { path: path.to_path_buf(), problem });
     if bytes.len() as u64 > MAX_FILE {
-        return Err(Failure(format!("{}: larger than {} MiB", path.display(), MAX_FILE >> 20)));
+        return Err(fail(Problem::TooLarge));
     }
     let format =
         image::guess_format(&bytes).ok().filter(|f| matches!(f, ImageFormat::Png | ImageFormat::Jpeg));
     let Some(format) = format else {
-        return Err(Failure(format!("{}: not a PNG or JPEG image", path.display())));
+        return Err(fail(Problem::NotAnImage));
     };
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
@@ -39,10 +44,7 @@ pub(crate) fn qr_text(path: &Path) -> Result<String, Failure> {
     limits.max_alloc = Some(MAX_ALLOC);
     let mut reader = ImageReader::with_format(Cursor::new(&bytes), format);
     reader.limits(limits);
-    let luma = reader
-        .decode()
-        .map_err(|e| Failure(format!("{}: cannot decode the {format:?} image: {e}", path.display())))?
-        .into_luma8();
+    let luma = reader.decode().map_err(|e| fail(Problem::Decode(format, e)))?.into_luma8();
 
     let texts = quiet_catch(|| {
         let (w, h) = (luma.width() as usize, luma.height() as usize);
@@ -59,23 +61,50 @@ pub(crate) fn qr_text(path: &Path) -> Result<String, Failure> {
         }
         (grids.len(), texts)
     })
-    .ok_or_else(|| Failure(format!("{}: the QR decoder failed on this image", path.display())))?;
+    .ok_or_else(|| fail(Problem::DecoderFailed))?;
 
     match texts {
-        (0, _) => Err(Failure(format!("{}: no QR code found", path.display()))),
-        (n, t) if t.is_empty() => Err(Failure(format!(
-            "{}: no QR code found ({n} symbol(s) seen but not readable)",
-            path.display()
-        ))),
+        (0, _) => Err(fail(Problem::NoCode)),
+        (n, t) if t.is_empty() => Err(fail(Problem::Unreadable(n))),
         // Non-UTF-8 bytes become U+FFFD, which no code contains: `malformed`.
         (_, mut t) if t.len() == 1 => {
             Ok(t.pop().map(|text| String::from_utf8_lossy(&text).into_owned()).unwrap_or_default())
         }
-        (_, t) => Err(Failure(format!(
-            "{}: {} different QR codes found; show one code at a time",
-            path.display(),
-            t.len()
-        ))),
+        (_, t) => Err(fail(Problem::Several(t.len()))),
+    }
+}
+
+/// An image that holds no single readable QR code.
+#[derive(Debug)]
+pub struct ScanError {
+    path: PathBuf,
+    problem: Problem,
+}
+
+/// What is wrong with the image.
+#[derive(Debug)]
+enum Problem {
+    TooLarge,
+    NotAnImage,
+    Decode(ImageFormat, image::ImageError),
+    DecoderFailed,
+    NoCode,
+    Unreadable(usize),
+    Several(usize),
+}
+
+impl fmt::Display for ScanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the image {}: ", self.path.display())?;
+        match &self.problem {
+            Problem::TooLarge => write!(f, "larger than {} MiB", MAX_FILE >> 20),
+            Problem::NotAnImage => f.write_str("not a PNG or JPEG image"),
+            Problem::Decode(format, e) => write!(f, "cannot decode the {format:?} image: {e}"),
+            Problem::DecoderFailed => f.write_str("the QR decoder failed on this image"),
+            Problem::NoCode => f.write_str("no QR code found"),
+            Problem::Unreadable(n) => write!(f, "no QR code found ({n} symbol(s) seen but not readable)"),
+            Problem::Several(n) => write!(f, "{n} different QR codes found; show one code at a time"),
+        }
     }
 }
 

@@ -1,18 +1,35 @@
-//! `paycode demo` (part of the binary): both profiles end to end, in memory.
+//! `paycode demo`: both profiles end to end, in memory.
 
+use paycode::Error as Rejection;
 use paycode::code::HmacCode;
 use paycode::issuer::KeyPeriod;
-use paycode::{Code, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Seed, Verifier};
+use paycode::{Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Seed, Verifier};
 use paycode_render::qr::Symbol;
 use serde_json::json;
 
-use crate::{Failure, params_json};
+use paycode_cli::files::ParamsFile;
+
+use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
+
+/// `paycode demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Unix time to run at (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Derive the demo's secrets from this 32-byte hex seed instead of fresh randomness.
+    #[arg(long)]
+    seed: Option<String>,
+}
 
 /// One demonstrated verification: what was tried, what the spec requires, what happened.
 struct Check {
     case: &'static str,
-    expected: Result<(), Error>,
-    verdict: Result<(), Error>,
+    expected: Result<(), Rejection>,
+    verdict: Result<(), Rejection>,
 }
 
 impl Check {
@@ -31,16 +48,15 @@ struct ProfileRun {
     checks: Vec<Check>,
 }
 
-pub fn run(now: u64, json: bool, seed: Option<Seed>) -> Result<u8, Failure> {
+/// Runs the demo: exit 0 when every verdict is the spec's, 1 otherwise.
+pub fn run(args: &Args) -> Result<u8, Error> {
+    let base = super::seed_or_random(args.seed.as_deref())?;
+    let (now, json) = (now_or(args.at), args.json);
     let params = Params::default();
     // The demo's keys and codes reach a day back and a year ahead of `now`.
     if !(2 * 86_400..=u64::MAX / 2).contains(&now) {
-        return Err(Failure("the demo needs a time between 1970-01-03 and 2^63 seconds".into()));
+        return Err(Usage::DemoTime.into());
     }
-    let base = match seed {
-        Some(s) => s,
-        None => Seed::random().map_err(|e| Failure(format!("no randomness: {e}")))?,
-    };
     let account_seed = tweak(&base, 1);
     let issuer_seed = tweak(&base, 2);
     let device_seed = tweak(&base, 3);
@@ -58,13 +74,16 @@ pub fn run(now: u64, json: bool, seed: Option<Seed>) -> Result<u8, Failure> {
                     .iter()
                     .map(|c| json!({ "case": c.case, "expected": verdict(c.expected), "verdict": verdict(c.verdict), "ok": c.ok() }))
                     .collect();
-                json!({ "profile": r.profile, "step": r.step, "counter": r.counter, "text": r.text,
-                        "digits": r.digits, "qr_version": r.symbol.version(), "checks": checks })
+                let mut p = json!({ "profile": r.profile, "step": r.step, "counter": r.counter,
+                                    "text": r.text, "qr_version": r.symbol.version(), "checks": checks });
+                if let (Some(d), Some(map)) = (&r.digits, p.as_object_mut()) {
+                    map.insert("digits".into(), d.as_str().into());
+                }
+                p
             })
             .collect();
-        let report = json!({ "spec": paycode::SPEC_VERSION, "now": now, "params": params_json(params),
-                             "profiles": profiles, "ok": all_ok });
-        println!("{report}");
+        print_json(&json!({ "spec": paycode::SPEC_VERSION, "now": now, "params": ParamsFile::from(params),
+                            "profiles": profiles, "ok": all_ok }))?;
     } else {
         println!(
             "{} demo at unix time {now} (step {}; X = {} s, window {} steps back, {} forward)",
@@ -87,7 +106,7 @@ pub fn run(now: u64, json: bool, seed: Option<Seed>) -> Result<u8, Failure> {
                 r.symbol.version()
             );
             println!("{}", r.symbol.to_terminal());
-            println!("{}", r.text);
+            println!("text: {}", r.text);
             if let Some(d) = &r.digits {
                 println!("digits: {d}");
             }
@@ -108,19 +127,18 @@ pub fn run(now: u64, json: bool, seed: Option<Seed>) -> Result<u8, Failure> {
             println!("some verdicts differ from the spec: this is a bug");
         }
     }
-    Ok(if all_ok { 0 } else { 1 })
+    Ok(if all_ok { EXIT_OK } else { EXIT_REJECTED })
 }
 
-fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Failure> {
+fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> {
     let account = 42;
     let mut wallet = HmacWallet::new(params, account, seed, 0);
     let mut verifier = Verifier::new(params, 1);
     verifier.add_account(account, seed);
-    let gen_err = |e: paycode::GenerateError| Failure(e.to_string());
-    let code = wallet.generate(now).map_err(gen_err)?;
+    let code = wallet.generate(now)?;
     let text = code.to_qr_text();
     let digits = wallet.numeric(&code).ok().map(|n| n.to_digits());
-    let symbol = Symbol::new(&text).map_err(|e| Failure(e.to_string()))?;
+    let symbol = Symbol::new(&text)?;
     let check = |case, text: &str, at, expected| Check {
         case,
         expected,
@@ -128,17 +146,22 @@ fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Failure
     };
     let mut checks = vec![
         check("fresh code", &text, now, Ok(())),
-        check("the same code again", &text, now, Err(Error::Replayed)),
+        check("the same code again", &text, now, Err(Rejection::Replayed)),
     ];
-    let next = wallet.generate(now).map_err(gen_err)?;
-    let digits_next = wallet.numeric(&next).map_err(gen_err)?.to_digits();
+    let next = wallet.generate(now)?;
+    let digits_next = wallet.numeric(&next)?.to_digits();
     checks.push(check("next code, numeric form", &digits_next, now, Ok(())));
-    let old = wallet.generate(now - (params.back() + 1) * params.step_secs()).map_err(gen_err)?;
-    checks.push(check("code from B + 1 steps ago", &old.to_qr_text(), now, Err(Error::TooOld)));
-    let fast = wallet.generate(now + (params.forward() + 1) * params.step_secs()).map_err(gen_err)?;
-    checks.push(check("code from a wallet F + 1 steps fast", &fast.to_qr_text(), now, Err(Error::TooNew)));
-    let fresh = wallet.generate(now).map_err(gen_err)?;
-    checks.push(check("one bit of the tag flipped", &tamper_hmac(&fresh)?, now, Err(Error::InvalidCode)));
+    let old = wallet.generate(now - (params.back() + 1) * params.step_secs())?;
+    checks.push(check("code from B + 1 steps ago", &old.to_qr_text(), now, Err(Rejection::TooOld)));
+    let fast = wallet.generate(now + (params.forward() + 1) * params.step_secs())?;
+    checks.push(check(
+        "code from a wallet F + 1 steps fast",
+        &fast.to_qr_text(),
+        now,
+        Err(Rejection::TooNew),
+    ));
+    let fresh = wallet.generate(now)?;
+    checks.push(check("one bit of the tag flipped", &tamper_hmac(&fresh)?, now, Err(Rejection::InvalidCode)));
     checks.push(check("the untampered code", &fresh.to_qr_text(), now, Ok(())));
     Ok(ProfileRun {
         profile: "hmac",
@@ -156,7 +179,7 @@ fn run_ed25519(
     now: u64,
     issuer_seed: &Seed,
     device_seed: &Seed,
-) -> Result<ProfileRun, Failure> {
+) -> Result<ProfileRun, Error> {
     let issuer = Issuer::from_seed(issuer_seed);
     let period = KeyPeriod { key_id: 1, not_before: now - 86_400, not_after: now + 365 * 86_400 };
     let credential = issuer.issue(CredentialFields {
@@ -168,13 +191,12 @@ fn run_ed25519(
         per_payment_limit: 5_000,
         cumulative_limit: 20_000,
     });
-    let gen_err = |e: paycode::GenerateError| Failure(e.to_string());
-    let mut wallet = Ed25519Wallet::new(params, device_seed, credential, 0).map_err(gen_err)?;
+    let mut wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
     let mut verifier = Verifier::new(params, 7);
-    verifier.set_trust_list(issuer.trust_list(&[period]).map_err(|e| Failure(e.to_string()))?);
-    let code = wallet.generate(now).map_err(gen_err)?;
+    verifier.set_trust_list(issuer.trust_list(&[period]).map_err(Error::Demo)?);
+    let code = wallet.generate(now)?;
     let text = code.to_qr_text();
-    let symbol = Symbol::new(&text).map_err(|e| Failure(e.to_string()))?;
+    let symbol = Symbol::new(&text)?;
     let check = |case, text: &str, at, amount, expected| Check {
         case,
         expected,
@@ -182,33 +204,33 @@ fn run_ed25519(
     };
     let mut checks = vec![
         check("fresh code, payment of 250", &text, now, 250, Ok(())),
-        check("the same code again", &text, now, 250, Err(Error::Replayed)),
+        check("the same code again", &text, now, 250, Err(Rejection::Replayed)),
     ];
-    let big = wallet.generate(now).map_err(gen_err)?;
+    let big = wallet.generate(now)?;
     checks.push(check(
         "payment of 6000 (per-payment limit 5000)",
         &big.to_qr_text(),
         now,
         6_000,
-        Err(Error::OverLimit),
+        Err(Rejection::OverLimit),
     ));
-    let old = wallet.generate(now - (params.back() + 1) * params.step_secs()).map_err(gen_err)?;
-    checks.push(check("code from B + 1 steps ago", &old.to_qr_text(), now, 250, Err(Error::TooOld)));
-    let fast = wallet.generate(now + (params.forward() + 1) * params.step_secs()).map_err(gen_err)?;
+    let old = wallet.generate(now - (params.back() + 1) * params.step_secs())?;
+    checks.push(check("code from B + 1 steps ago", &old.to_qr_text(), now, 250, Err(Rejection::TooOld)));
+    let fast = wallet.generate(now + (params.forward() + 1) * params.step_secs())?;
     checks.push(check(
         "code from a wallet F + 1 steps fast",
         &fast.to_qr_text(),
         now,
         250,
-        Err(Error::TooNew),
+        Err(Rejection::TooNew),
     ));
-    let fresh = wallet.generate(now).map_err(gen_err)?;
+    let fresh = wallet.generate(now)?;
     let mut payload = fresh.encode().to_vec();
     if let Some(last) = payload.last_mut() {
         *last ^= 1;
     }
     let tampered = format!("{}{}", paycode::code::QR_PREFIX, paycode::hazmat::base45::encode(&payload));
-    checks.push(check("one bit of the signature flipped", &tampered, now, 250, Err(Error::InvalidCode)));
+    checks.push(check("one bit of the signature flipped", &tampered, now, 250, Err(Rejection::InvalidCode)));
     checks.push(check("the untampered code", &fresh.to_qr_text(), now, 250, Ok(())));
     Ok(ProfileRun {
         profile: "ed25519",
@@ -221,14 +243,14 @@ fn run_ed25519(
     })
 }
 
-fn tamper_hmac(code: &HmacCode) -> Result<String, Failure> {
+fn tamper_hmac(code: &HmacCode) -> Result<String, Error> {
     let mut payload = code.encode();
     if let Some(last) = payload.last_mut() {
         *last ^= 1;
     }
     let text = format!("{}{}", paycode::code::QR_PREFIX, paycode::hazmat::base45::encode(&payload));
     // The tampered text still decodes: the rejection is the MAC's, not the parser's.
-    Code::parse(&text).map_err(|e| Failure(format!("tampering broke decoding: {e}")))?;
+    Code::parse(&text).map_err(Error::Demo)?;
     Ok(text)
 }
 
@@ -236,7 +258,7 @@ fn tweak(seed: &Seed, n: u8) -> Seed {
     paycode::Seed::from_bytes(paycode::hazmat::keys::derive(seed, b"paycode/demo\0", &[n]).expose())
 }
 
-fn verdict(v: Result<(), Error>) -> &'static str {
+fn verdict(v: Result<(), Rejection>) -> &'static str {
     match v {
         Ok(()) => "accepted",
         Err(e) => e.code(),

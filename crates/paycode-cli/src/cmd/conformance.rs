@@ -1,23 +1,63 @@
-//! `paycode conformance ...` (part of the binary): the runner's command line.
+//! `paycode conformance ...`: the runner's command line, a thin wrapper over
+//! `paycode-conformance`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Subcommand;
+use paycode_cli::errors::Action;
+use paycode_cli::{FileError, Role};
 use paycode_conformance::adapter::{Adapter, StdioAdapter};
 use paycode_conformance::builtin::{Builtin, serve};
 use paycode_conformance::kill::{kill_matrix, list_mutants};
 use paycode_conformance::report::{self, compare, matrix};
-use paycode_conformance::{Run, Selection, Suite, Verdict, run};
+use paycode_conformance::{ExitStatus, Run, Selection, Suite, Verdict, embedded};
+use paycode_vectors::VectorError;
 
-use crate::Failure;
+use super::Error;
 
-/// Exit code of a usage error of the runner.
-const EXIT_USAGE: u8 = 3;
+/// The runner's exit codes, as `paycode conformance --help` lists them.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status: 0 every case passed (or was skipped); 1 a case failed (FAIL, WRONG-REASON,
+ERROR), or compare found a regression, or kill-matrix a surviving mutant; 2 the adapter
+crashed, hung or could not be run, or a file could not be read or written; 3 usage error.";
 
+/// Why a conformance command failed (exit 2).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The vectors could not be loaded.
+    Suite(VectorError),
+    /// A file could not be read or written.
+    File(FileError),
+    /// A file is not a conformance report.
+    Report {
+        /// The file.
+        path: PathBuf,
+        /// What the JSON parser said.
+        source: serde_json::Error,
+    },
+    /// The kill matrix could not be serialized.
+    Json(serde_json::Error),
+}
+
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Failure::Suite(e) => write!(f, "cannot load the vectors: {e}"),
+            Failure::File(e) => e.fmt(f),
+            Failure::Report { path, source } => write!(f, "{}: not a report.json: {source}", path.display()),
+            Failure::Json(e) => write!(f, "cannot write the kill matrix as JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// `paycode conformance ...`.
 #[derive(Subcommand)]
-pub enum ConformanceCommand {
+pub enum Command {
     /// Run the vectors against an implementation and write the reports.
     Run {
         /// The adapter command, run with `sh -c` (see conformance/README.md).
@@ -26,9 +66,9 @@ pub enum ConformanceCommand {
         /// Run the reference implementation in process instead of an adapter.
         #[arg(long)]
         builtin: bool,
-        /// The vectors folder.
-        #[arg(long, default_value = "vectors")]
-        vectors: PathBuf,
+        /// A vectors folder to run instead of the vectors built into this program.
+        #[arg(long)]
+        vectors: Option<PathBuf>,
         /// Where to write report.json, junit.xml, summary.md and report.html.
         #[arg(long, default_value = "conformance-report")]
         out: PathBuf,
@@ -71,9 +111,9 @@ pub enum ConformanceCommand {
         /// The adapter command; mutants are `--mutant NAME`, listed by `--list-mutants`.
         #[arg(long)]
         adapter: String,
-        /// The vectors folder.
-        #[arg(long, default_value = "vectors")]
-        vectors: PathBuf,
+        /// A vectors folder to run instead of the vectors built into this program.
+        #[arg(long)]
+        vectors: Option<PathBuf>,
         /// Where to write kill-matrix.md and kill-matrix.json.
         #[arg(long, default_value = "conformance")]
         out: PathBuf,
@@ -83,28 +123,32 @@ pub enum ConformanceCommand {
     },
 }
 
-pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
+/// Runs a conformance command and gives the exit code of its [`ExitStatus`].
+pub fn run(cmd: Command) -> Result<u8, Error> {
+    command(cmd).map(ExitStatus::code)
+}
+
+/// The suite of `--vectors DIR`, or the built-in one.
+fn load_suite(vectors: Option<&Path>) -> Result<Suite, Failure> {
+    match vectors {
+        Some(dir) => Suite::load_dir(dir),
+        None => embedded::suite(),
+    }
+    .map_err(Failure::Suite)
+}
+
+fn command(cmd: Command) -> Result<ExitStatus, Error> {
     match cmd {
-        ConformanceCommand::Run {
-            adapter,
-            builtin,
-            vectors,
-            out,
-            timeout,
-            include,
-            exclude,
-            fail_fast,
-            quiet,
-        } => {
+        Command::Run { adapter, builtin, vectors, out, timeout, include, exclude, fail_fast, quiet } => {
             let Some(timeout) = seconds(timeout) else {
                 eprintln!("paycode: --timeout must be a positive number of seconds");
-                return Ok(EXIT_USAGE);
+                return Ok(ExitStatus::Usage);
             };
-            let suite = match Suite::load(&vectors) {
+            let suite = match load_suite(vectors.as_deref()) {
                 Ok(s) => s,
                 Err(e) => {
                     eprintln!("paycode: {e}");
-                    return Ok(EXIT_USAGE);
+                    return Ok(ExitStatus::Usage);
                 }
             };
             let select = Selection { include, exclude, fail_fast };
@@ -114,12 +158,12 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
             };
             run_suite(&suite, adapter.as_mut(), &select, &out, quiet)
         }
-        ConformanceCommand::Adapter => {
+        Command::Adapter => {
             let stdin = std::io::stdin();
-            serve(stdin.lock(), std::io::stdout().lock())?;
-            Ok(0)
+            serve(stdin.lock(), std::io::stdout().lock()).map_err(Error::Stdin)?;
+            Ok(ExitStatus::Pass)
         }
-        ConformanceCommand::Compare { old, new } => {
+        Command::Compare { old, new } => {
             let (old, new) = (read_run(&old)?, read_run(&new)?);
             let c = compare(&old, &new);
             if c.suite_changed {
@@ -144,26 +188,41 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
                 c.added.len(),
                 c.removed.len()
             );
-            Ok(u8::from(!c.regressions.is_empty()))
+            Ok(c.status())
         }
-        ConformanceCommand::Matrix { reports, out } => {
+        Command::Matrix { reports, out } => {
             let runs = reports.iter().map(|p| read_run(p)).collect::<Result<Vec<Run>, Failure>>()?;
-            std::fs::write(&out, matrix(&runs))?;
+            write(&out, Role::Report, matrix(&runs).as_bytes())?;
             println!("{} run(s) written to {}", runs.len(), out.display());
-            Ok(0)
+            Ok(ExitStatus::Pass)
         }
-        ConformanceCommand::KillMatrix { adapter, vectors, out, timeout } => {
+        Command::KillMatrix { adapter, vectors, out, timeout } => {
             let Some(timeout) = seconds(timeout) else {
                 eprintln!("paycode: --timeout must be a positive number of seconds");
-                return Ok(EXIT_USAGE);
+                return Ok(ExitStatus::Usage);
             };
-            let suite = Suite::load(&vectors).map_err(Failure)?;
-            let names = list_mutants(&adapter).map_err(|e| Failure(e.0))?;
-            let km = kill_matrix(&suite, &adapter, &names, timeout).map_err(|e| Failure(e.0))?;
-            std::fs::create_dir_all(&out)?;
-            std::fs::write(out.join("kill-matrix.md"), km.markdown())?;
-            let json = serde_json::to_string_pretty(&km).map_err(|e| Failure(e.to_string()))?;
-            std::fs::write(out.join("kill-matrix.json"), json + "\n")?;
+            let suite = match load_suite(vectors.as_deref()) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("paycode: {e}");
+                    return Ok(ExitStatus::Usage);
+                }
+            };
+            let km = match list_mutants(&adapter)
+                .and_then(|names| kill_matrix(&suite, &adapter, &names, timeout))
+            {
+                Ok(km) => km,
+                Err(e) => {
+                    eprintln!("paycode: adapter error: {e}");
+                    return Ok(ExitStatus::AdapterError);
+                }
+            };
+            std::fs::create_dir_all(&out)
+                .map_err(FileError::io(Action::Create, Role::OutputFolder, &out))
+                .map_err(Failure::File)?;
+            write(&out.join("kill-matrix.md"), Role::Report, km.markdown().as_bytes())?;
+            let json = serde_json::to_string_pretty(&km).map_err(Failure::Json)?;
+            write(&out.join("kill-matrix.json"), Role::Report, (json + "\n").as_bytes())?;
             for m in &km.mutants {
                 println!(
                     "{:<28} {}",
@@ -175,7 +234,7 @@ pub fn main(cmd: ConformanceCommand) -> Result<u8, Failure> {
                     }
                 );
             }
-            Ok(if km.all_caught() { 0 } else { 1 })
+            Ok(km.status())
         }
     }
 }
@@ -186,7 +245,7 @@ fn run_suite(
     select: &Selection,
     out: &Path,
     quiet: bool,
-) -> Result<u8, Failure> {
+) -> Result<ExitStatus, Error> {
     use std::io::IsTerminal;
     let mut failing = 0usize;
     let terminal = std::io::stderr().is_terminal();
@@ -203,7 +262,7 @@ fn run_suite(
             let _ = writeln!(e, "[{done}/{total}] {failing} not passing");
         }
     };
-    let result = run(suite, adapter, select, progress);
+    let result = paycode_conformance::run(suite, adapter, select, progress);
     if !quiet && terminal {
         eprintln!();
     }
@@ -211,10 +270,11 @@ fn run_suite(
         Ok(r) => r,
         Err(e) => {
             eprintln!("paycode: adapter error: {e}");
-            return Ok(2);
+            return Ok(ExitStatus::AdapterError);
         }
     };
-    report::write_all(&run, out)?;
+    report::write_all(&run, out)
+        .map_err(|e| Failure::File(FileError::io(Action::Write, Role::OutputFolder, out)(e)))?;
     let count = |v: Verdict| run.totals.get(v.name()).copied().unwrap_or_default();
     println!(
         "{}: {} cases: {} PASS, {} FAIL, {} WRONG-REASON, {} SKIP, {} ERROR, {} CRASH, {} HANG ({} ms); reports in {}",
@@ -236,12 +296,17 @@ fn run_suite(
     for c in run.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
         println!("  {} {}: {}", c.verdict.name(), c.id, c.detail);
     }
-    Ok(run.exit_code())
+    Ok(run.status())
 }
 
 fn read_run(path: &Path) -> Result<Run, Failure> {
-    let text = std::fs::read_to_string(path)?;
-    serde_json::from_str(&text).map_err(|e| Failure(format!("{}: not a report.json: {e}", path.display())))
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::File(FileError::io(Action::Read, Role::Report, path)(e)))?;
+    serde_json::from_str(&text).map_err(|source| Failure::Report { path: path.to_path_buf(), source })
+}
+
+fn write(path: &Path, role: Role, bytes: &[u8]) -> Result<(), Failure> {
+    std::fs::write(path, bytes).map_err(|e| Failure::File(FileError::io(Action::Write, role, path)(e)))
 }
 
 fn seconds(s: f64) -> Option<Duration> {
