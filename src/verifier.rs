@@ -376,10 +376,26 @@ impl<S: StateStore> Verifier<S> {
     /// [`Error::TimeBeforeEpoch`] if `now < T0`; [`Error::StateUnavailable`] if the store failed.
     pub fn evict(&self, now: u64) -> Result<(), Error> {
         let step = self.params.step_at(now)?;
-        let store = |_| Error::StateUnavailable;
-        self.store.observe(step).map_err(store)?;
-        let high_water = self.store.high_water().map_err(store)?;
-        self.store.evict(eviction(&self.params, step, high_water)).map_err(store)
+        let params = self.params;
+        self.store
+            .evict(step, &|high_water| eviction(&params, step, high_water))
+            .map_err(|_| Error::StateUnavailable)
+    }
+
+    /// Enters quarantine at unix time `now`, for a node that starts on a
+    /// store that may have lost committed changes (restored from a backup,
+    /// an asynchronous replica that took over): `Q := max(Q, T(now) + F + 1)`
+    /// and `T_hw := max(T_hw, T(now))`; the stored records are kept (spec:
+    /// R-REPLAY-5, R-STATE-5).
+    ///
+    /// # Errors
+    ///
+    /// `time-before-epoch` if `now < T0`; `state-unavailable`, with the
+    /// store's failure, if the store could not be written.
+    pub fn quarantine(&self, now: u64) -> Result<(), Rejection> {
+        let step = self.params.step_at(now)?;
+        let floor = step.saturating_add(self.params.forward()).saturating_add(1);
+        self.store.quarantine(floor, step).map_err(Rejection::store)
     }
 
     /// The time parameters.

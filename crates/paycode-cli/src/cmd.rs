@@ -8,6 +8,7 @@ pub mod issuer;
 pub mod reconcile;
 #[cfg(feature = "scan")]
 pub mod scan;
+pub mod serve;
 pub mod state;
 pub mod vectors;
 pub mod verify;
@@ -102,6 +103,8 @@ pub enum Error {
     Uncovered(Vec<String>),
     /// The conformance runner failed.
     Conformance(conformance::Failure),
+    /// `paycode serve` failed.
+    Serve(serve::ServeError),
 }
 
 /// Options that do not go together.
@@ -171,6 +174,7 @@ impl fmt::Display for Error {
                 write!(f, "requirement ids neither covered nor untestable: {}", ids.join(", "))
             }
             Error::Conformance(e) => e.fmt(f),
+            Error::Serve(e) => e.fmt(f),
         }
     }
 }

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-use cmd::{EXIT_USAGE, code, conformance, demo, issuer, reconcile, state, vectors, verify, wallet};
+use cmd::{EXIT_USAGE, code, conformance, demo, issuer, reconcile, serve, state, vectors, verify, wallet};
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +43,9 @@ enum Command {
     /// Decode the QR code in a PNG or JPEG image and verify it, as `verify` does.
     #[cfg(feature = "scan")]
     Scan(verify::ScanArgs),
+    /// The verification service: HTTP(S) for an issuer's back end and for terminals
+    /// that forward codes; token management (`serve token add|list|revoke`).
+    Serve(serve::ServeArgs),
     /// Reconcile acceptance logs: find codes accepted more than once.
     #[command(after_help = cmd::RECONCILE_EXIT_HELP)]
     Reconcile(reconcile::Args),
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "scan")]
         Command::Scan(args) => verify::scan(&args),
         Command::Reconcile(args) => reconcile::run(&args),
+        Command::Serve(args) => serve::run(args),
         Command::Vectors(command) => vectors::run(command),
         Command::Conformance(command) => conformance::run(command),
     };
