@@ -3,31 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use paycode_conformance::adapter::StdioAdapter;
 use paycode_conformance::{self as conformance, Selection, Suite, Verdict};
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("paycode-conf-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use paycode_test_support::TempDir;
 
 /// A suite of six base45-decode cases and one two-step scenario.
-fn suite(dir: &Dir) -> Suite {
+fn suite(dir: &TempDir) -> Suite {
     let mut cases: Vec<serde_json::Value> = (0..6)
         .map(|i| {
             serde_json::json!({
@@ -46,12 +29,12 @@ fn suite(dir: &Dir) -> Suite {
         "expected": {"steps": [{"result": "valid"}, {"result": "invalid", "error": "replayed"}]}
     }));
     let file = serde_json::json!({"format": "x", "spec_version": "paycode v1", "cases": cases});
-    std::fs::write(dir.0.join("cases.json"), file.to_string()).unwrap();
-    Suite::load(&dir.0).unwrap()
+    std::fs::write(dir.join("cases.json"), file.to_string()).unwrap();
+    Suite::load(dir.path()).unwrap()
 }
 
 /// A Python adapter whose behaviour is given as a snippet deciding the answer.
-fn adapter(dir: &Dir, name: &str, body: &str, timeout: Duration) -> StdioAdapter {
+fn adapter(dir: &TempDir, name: &str, body: &str, timeout: Duration) -> StdioAdapter {
     let script = format!(
         r#"import json, sys, time
 n = 0
@@ -69,7 +52,7 @@ for line in sys.stdin:
     print(json.dumps(out), flush=True)
 "#
     );
-    let path = dir.0.join(format!("{name}.py"));
+    let path = dir.join(format!("{name}.py"));
     std::fs::write(&path, script).unwrap();
     StdioAdapter::new(&format!("python3 {}", path.display()), timeout)
 }
@@ -93,7 +76,7 @@ fn run(a: &mut StdioAdapter, s: &Suite) -> conformance::Run {
 
 #[test]
 fn a_right_adapter_is_conformant() {
-    let d = Dir::new("right");
+    let d = TempDir::new("conf-right");
     let s = suite(&d);
     let r = run(&mut adapter(&d, "right", RIGHT, Duration::from_secs(10)), &s);
     assert_eq!(r.exit_code(), 0, "{:#?}", r.cases);
@@ -102,7 +85,7 @@ fn a_right_adapter_is_conformant() {
 
 #[test]
 fn wrong_codes_are_wrong_reason_and_wrong_verdicts_fail() {
-    let d = Dir::new("wrong");
+    let d = TempDir::new("conf-wrong");
     let s = suite(&d);
     let body = RIGHT
         .replace("\"error\": \"malformed\"", "\"error\": \"too-old\"")
@@ -117,7 +100,7 @@ fn wrong_codes_are_wrong_reason_and_wrong_verdicts_fail() {
 
 #[test]
 fn garbage_is_an_adapter_error() {
-    let d = Dir::new("garbage");
+    let d = TempDir::new("conf-garbage");
     let s = suite(&d);
     let body = "        print('this is not JSON', flush=True)\n        continue";
     let r = run(&mut adapter(&d, "garbage", body, Duration::from_secs(10)), &s);
@@ -127,7 +110,7 @@ fn garbage_is_an_adapter_error() {
 
 #[test]
 fn wrong_sequence_number_is_an_adapter_error() {
-    let d = Dir::new("seq");
+    let d = TempDir::new("conf-seq");
     let s = suite(&d);
     let body = "        out = {\"seq\": m[\"seq\"] + 1, \"output\": {\"result\": \"valid\"}}";
     let r = run(&mut adapter(&d, "seq", body, Duration::from_secs(10)), &s);
@@ -137,7 +120,7 @@ fn wrong_sequence_number_is_an_adapter_error() {
 
 #[test]
 fn a_hanging_adapter_is_stopped() {
-    let d = Dir::new("hang");
+    let d = TempDir::new("conf-hang");
     let s = suite(&d);
     let body = "        time.sleep(60)\n        continue";
     let r = run(&mut adapter(&d, "hang", body, Duration::from_millis(1000)), &s);
@@ -149,7 +132,7 @@ fn a_hanging_adapter_is_stopped() {
 
 #[test]
 fn an_adapter_exiting_mid_run_is_restarted_and_reported() {
-    let d = Dir::new("exit");
+    let d = TempDir::new("conf-exit");
     let s = suite(&d);
     // Exits on its third request (hello counts), every time it is started.
     let body = format!("        if n == 3:\n            sys.exit(3)\n{RIGHT}");
@@ -162,7 +145,7 @@ fn an_adapter_exiting_mid_run_is_restarted_and_reported() {
 
 #[test]
 fn an_adapter_that_cannot_start_fails_its_hello() {
-    let d = Dir::new("nostart");
+    let d = TempDir::new("conf-nostart");
     let s = suite(&d);
     let mut a = StdioAdapter::new("exit 1", Duration::from_secs(5));
     let e = conformance::run(&s, &mut a, &Selection::default(), |_, _, _| {}).unwrap_err();
@@ -171,7 +154,7 @@ fn an_adapter_that_cannot_start_fails_its_hello() {
 
 #[test]
 fn declined_capabilities_are_skipped_with_their_reason() {
-    let d = Dir::new("skip");
+    let d = TempDir::new("conf-skip");
     let s = suite(&d);
     let body = RIGHT.to_owned();
     let mut a = adapter(&d, "skip", &body, Duration::from_secs(10));

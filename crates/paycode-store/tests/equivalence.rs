@@ -15,8 +15,8 @@ use common::*;
 use paycode::store::StateStore;
 use paycode::{Error, MemoryStore, Profile, Verifier};
 use paycode_store::{Contents, PostgresOptions, PostgresStore, SqliteStore};
+use paycode_test_support::TempDir;
 use paycode_test_support::postgres::Cluster;
-use paycode_test_support::scratch::TempDir;
 
 /// A small deterministic generator, so that a failing sequence is named by its seed.
 struct Lcg(u64);
@@ -144,7 +144,7 @@ fn sqlite_and_postgres_agree_with_memory() {
         let want_state = memory_contents(&memory);
         let want_log = memory.store().log().unwrap();
 
-        let sqlite = verifier(SqliteStore::create(&dir.join(&format!("{seed}.db"))).unwrap(), 1);
+        let sqlite = verifier(SqliteStore::create(&dir.join(format!("{seed}.db"))).unwrap(), 1);
         let (got, _) = run(&sqlite, &ops);
         assert_eq!(got, want, "seed {seed}: SQLite verdicts differ");
         sqlite.evict(end).unwrap();

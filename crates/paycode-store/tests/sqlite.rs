@@ -14,7 +14,8 @@ use common::*;
 use paycode::store::{Identity, StateStore, StoreErrorKind};
 use paycode::{Error, MemoryStore, Profile};
 use paycode_store::{Contents, SCHEMA_VERSION, SqliteStore};
-use paycode_test_support::scratch::{SmallFs, TempDir, is_root};
+use paycode_test_support::TempDir;
+use paycode_test_support::scratch::{SmallFs, is_root};
 
 #[test]
 fn a_missing_store_is_an_error_naming_the_file_and_creating_is_explicit() {

@@ -12,7 +12,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use crate::scratch::{TempDir, is_root, run};
+use crate::TempDir;
+use crate::scratch::{is_root, run};
 
 /// The system user that owns the clusters when the tests run as root.
 pub const TEST_USER: &str = "paycode-test";
