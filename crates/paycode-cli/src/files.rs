@@ -9,9 +9,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
+use paycode::store::StateStore;
 use paycode::{
-    Credential, Error, InstallError, Issuer, KeyPeriod, Params, RevocationList, Seed, TrustList, Verifier,
-    VerifierState,
+    Credential, Error, Issuer, KeyPeriod, Params, RevocationList, Seed, TrustList, Verifier, VerifierState,
 };
 
 /// Why a file could not be used.
@@ -24,6 +24,8 @@ pub enum FileError {
     Format(String),
     /// A key file is readable or writable by others than its owner.
     Permissions(String),
+    /// The verifier's state store failed.
+    Store(paycode::StoreError),
 }
 
 impl core::fmt::Display for FileError {
@@ -32,6 +34,7 @@ impl core::fmt::Display for FileError {
             FileError::Io(e) => write!(f, "i/o error: {e}"),
             FileError::Format(s) => write!(f, "bad file: {s}"),
             FileError::Permissions(s) => write!(f, "insecure key file: {s}"),
+            FileError::Store(e) => write!(f, "{e}"),
         }
     }
 }
@@ -210,7 +213,8 @@ impl Drop for WalletFile {
     }
 }
 
-/// `state.json`: a verifier's durable state.
+/// `state.json`: a verifier's durable state as earlier versions of the
+/// command kept it; `paycode state import` migrates it into a state database.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StateFile {
@@ -274,37 +278,26 @@ impl IssuerFile {
         )))
     }
 
-    /// A verifier for every enrolled account and the issuer's trust list,
-    /// with the current revocation list installed, restored from `state`
-    /// (or fresh, or quarantined after a loss at `lost_at`).
+    /// Configures `v` as this issuer's verifier: every enrolled account, the
+    /// issuer's trust list, and the current revocation list installed unless
+    /// the store holds it (or a newer one) already.
     ///
     /// # Errors
     ///
-    /// [`FileError::Format`] on bad key material or parameters.
-    pub fn verifier(
-        &self,
-        terminal_id: u32,
-        state: Option<&VerifierState>,
-        lost_at: Option<u64>,
-    ) -> Result<Verifier, FileError> {
-        let params = self.params.params()?;
-        let mut v = match (state, lost_at) {
-            (_, Some(t)) => Verifier::after_state_loss(params, terminal_id, t)
-                .map_err(|e| FileError::Format(e.to_string()))?,
-            (Some(s), None) => Verifier::restore(params, terminal_id, s),
-            (None, None) => Verifier::new(params, terminal_id),
-        };
+    /// [`FileError::Format`] on bad key material; [`FileError::Store`] if the
+    /// store could not be read or written.
+    pub fn configure<S: StateStore>(&self, mut v: Verifier<S>) -> Result<Verifier<S>, FileError> {
         v.enable_hmac();
         for a in &self.accounts {
             v.add_account(a.account_id, &seed_from_hex(&a.seed)?);
         }
         v.set_trust_list(self.trust_list()?);
         if let Some(list) = self.revocation_list()? {
-            // The stored state may already hold this list (or a newer one).
-            match v.install_revocation_list(list) {
-                Ok(()) | Err(InstallError::NotNewer) => {}
-                Err(e) => return Err(FileError::Format(e.to_string())),
-            }
+            // The issuer's own list, signed by its own key: checked as any list is.
+            list.check(&self.trust_list()?)
+                .map_err(|e| FileError::Format(format!("revocation list: {e}")))?;
+            // spec: R-REVOKE-2: the store installs it only if it is newer.
+            v.store().install_revocation_list(&list).map_err(FileError::Store)?;
         }
         Ok(v)
     }
@@ -411,6 +404,20 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T, secret: bool) -> Result<
     let mut text = WipingBuffer(Zeroizing::new(Vec::with_capacity(4096)));
     serde_json::to_writer_pretty(&mut text, value).map_err(|e| FileError::Format(e.to_string()))?;
     text.write_all(b"\n")?;
+    replace(path, &text.0, secret)
+}
+
+/// Writes `bytes` to `path` atomically, as [`write_json`] does (mode 0644).
+///
+/// # Errors
+///
+/// [`FileError::Io`] on failure; `path` is then unchanged.
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+    replace(path, bytes, false)
+}
+
+/// A temporary file in `path`'s folder, flushed to disk, then renamed over `path`.
+fn replace(path: &Path, bytes: &[u8], secret: bool) -> Result<(), FileError> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
@@ -423,7 +430,7 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T, secret: bool) -> Result<
     }
     let result = (|| {
         let mut f = opts.open(&tmp)?;
-        f.write_all(&text.0)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)?;
         if let Ok(d) = fs::File::open(dir) {

@@ -1,5 +1,7 @@
-//! The `paycode` command's library: the files it reads and writes.
+//! The `paycode` command's library: the files it reads and writes, and the
+//! verifier's state database.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod files;
+pub mod store;

@@ -1,18 +1,19 @@
 //! The `paycode` command: a thin shell over the library. It is the one place
 //! that reads the clock (spec: R-TIME-7); every protocol decision is the library's.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use paycode::log::{LogRecord, reconcile};
-use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Params, Profile, Seed};
+use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Params, Profile, Seed};
 use paycode_cli::files::{
     self, AccountFile, FileError, ISSUER_FORMAT, IssuerFile, KeyFile, ParamsFile, RevocationFile,
-    STATE_FORMAT, StateFile, WALLET_FORMAT, WalletFile,
+    WALLET_FORMAT, WalletFile,
 };
+use paycode_cli::store::{self, StateError};
 use serde_json::json;
 
 mod conformance_cli;
@@ -109,6 +110,16 @@ enum Command {
         #[command(flatten)]
         verifier: VerifierArgs,
     },
+    /// The verifier's state database: create one, or migrate a JSON state file.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
+    /// The acceptance log kept in the state database.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
     /// Reconcile acceptance logs: find codes accepted more than once.
     Reconcile {
         /// Log files.
@@ -126,21 +137,29 @@ struct VerifierArgs {
     /// The issuer file (accounts, trust list, revocation list).
     #[arg(long)]
     issuer: PathBuf,
-    /// The verifier's state file, created if absent, written atomically.
+    /// The verifier's state database (`paycode state init` creates one; a
+    /// missing one is an error). Each verification is one transaction of it,
+    /// so any number of processes may verify against one state at once.
     #[arg(long)]
     state: PathBuf,
-    /// The state was lost: start in quarantine (spec R-REPLAY-5) and replace the state file.
+    /// Create the state database as a new terminal's first (refused if it exists).
+    #[arg(long, conflicts_with = "state_lost")]
+    init: bool,
+    /// The state may have lost committed changes (restored from a backup, say):
+    /// enter quarantine (spec R-STATE-5), keeping the records it holds; with no
+    /// state database at all, start a new one in quarantine.
     #[arg(long)]
     state_lost: bool,
+    /// How long to wait for another process's transaction on the state, in
+    /// milliseconds, before rejecting as `state-unavailable`.
+    #[arg(long, default_value_t = 5_000)]
+    busy_timeout: u64,
     /// Unix time of verification (default: the system clock).
     #[arg(long)]
     at: Option<u64>,
     /// Amount of the payment in minor units (ed25519 limits).
     #[arg(long, default_value_t = 0)]
     amount: u64,
-    /// Append the acceptance record to this log file.
-    #[arg(long)]
-    log: Option<PathBuf>,
     /// Terminal id written into log records.
     #[arg(long, default_value_t = 1)]
     terminal_id: u32,
@@ -151,8 +170,20 @@ struct VerifierArgs {
 
 impl VerifierArgs {
     fn opts(self) -> VerifyOpts {
-        let VerifierArgs { issuer, state, state_lost, at, amount, log, terminal_id, json } = self;
-        VerifyOpts { issuer, state, state_lost, now: now_or(at), amount, log, terminal_id, json }
+        let VerifierArgs { issuer, state, init, state_lost, busy_timeout, at, amount, terminal_id, json } =
+            self;
+        let busy_timeout = std::time::Duration::from_millis(busy_timeout);
+        VerifyOpts {
+            issuer,
+            state,
+            init,
+            state_lost,
+            busy_timeout,
+            now: now_or(at),
+            amount,
+            terminal_id,
+            json,
+        }
     }
 }
 
@@ -262,6 +293,43 @@ struct EnrollOpts {
     per_payment: u32,
     cumulative: u32,
     counter: u32,
+}
+
+#[derive(Subcommand)]
+enum StateCommand {
+    /// Create the state database of a new terminal: a verifier that has
+    /// never accepted a code.
+    Init {
+        /// The state database to create; refused if it exists.
+        #[arg(long)]
+        state: PathBuf,
+    },
+    /// Migrate a JSON state file of earlier versions (`paycode-state-v1`)
+    /// into a state database, created unless it exists and is empty.
+    Import {
+        /// The JSON state file.
+        json: PathBuf,
+        /// The state database.
+        #[arg(long)]
+        state: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Write the acceptance log in the spec's format (44-byte records, in
+    /// commit order), for `paycode reconcile`. The file is replaced atomically.
+    Export {
+        /// The state database.
+        #[arg(long)]
+        state: PathBuf,
+        /// The log file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Only this terminal's records (default: every terminal's).
+        #[arg(long)]
+        terminal_id: Option<u32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -412,6 +480,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "scan")]
         Command::Scan { image, verifier } => {
             scan::qr_text(&image).and_then(|text| verify_text(text, &verifier.opts()))
+        }
+        Command::State { command } => state_command(command),
+        Command::Log { command: LogCommand::Export { state, out, terminal_id } } => {
+            log_export(&state, &out, terminal_id)
         }
         Command::Reconcile { logs, json } => reconcile_logs(&logs, json),
         Command::Conformance { command } => conformance_cli::main(command),
@@ -669,10 +741,11 @@ fn code(path: &Path, now: u64, images: &Images, json: bool) -> Result<u8, Failur
 struct VerifyOpts {
     issuer: PathBuf,
     state: PathBuf,
+    init: bool,
     state_lost: bool,
+    busy_timeout: std::time::Duration,
     now: u64,
     amount: u64,
-    log: Option<PathBuf>,
     terminal_id: u32,
     json: bool,
 }
@@ -694,42 +767,56 @@ fn verify(arg: Option<std::ffi::OsString>, o: &VerifyOpts) -> Result<u8, Failure
     verify_text(text, o)
 }
 
-/// Verifies `text` and records the outcome: the shared back half of `verify` and `scan`.
+/// Verifies `text` against the state database: the shared back half of
+/// `verify` and `scan`. The verification is one transaction of the store,
+/// which commits the state changes and the log record together before
+/// "accepted" is printed (spec: R-LOG-1, R-STATE-1, R-STATE-2).
 fn verify_text(text: String, o: &VerifyOpts) -> Result<u8, Failure> {
     let issuer: IssuerFile = files::read_secret_json(&o.issuer)?;
-    let state: Option<StateFile> =
-        if o.state_lost || !o.state.exists() { None } else { Some(files::read_json(&o.state)?) };
-    if let Some(s) = &state
-        && s.format != STATE_FORMAT
-    {
-        return Err(Failure(format!("{} is not a {STATE_FORMAT} file", o.state.display())));
+    let params = issuer.params.params()?;
+    let opened = match (o.init, o.state_lost) {
+        (true, _) => store::create(&o.state),
+        // A lost state with no database left starts a new one, in quarantine below.
+        (false, true) if std::fs::symlink_metadata(&o.state).is_err() => store::create(&o.state),
+        (false, _) => store::open(&o.state),
+    };
+    // spec: R-STATE-4: a store that fails is a rejection naming the cause; a
+    // missing or foreign file is the operator's mistake.
+    let db = match opened {
+        Ok(db) => db,
+        Err(StateError::Store(e)) => return Ok(reject_unavailable(&e.into(), o.json)),
+        Err(e) => return Err(Failure(e.to_string())),
+    };
+    db.set_busy_timeout(o.busy_timeout).map_err(|e| Failure(e.to_string()))?;
+    let verifier = match issuer.configure(paycode::Verifier::with_store(params, o.terminal_id, db)) {
+        Ok(v) => v,
+        Err(FileError::Store(e)) => return Ok(reject_unavailable(&e.into(), o.json)),
+        Err(e) => return Err(e.into()),
+    };
+    if o.state_lost {
+        // spec: R-STATE-5: quarantine at the current time, keeping the records.
+        if let Err(r) = verifier.quarantine(o.now) {
+            if r.store_error().is_some() {
+                return Ok(reject_unavailable(&r, o.json));
+            }
+            return Err(Failure(r.to_string()));
+        }
     }
-    let lost_at = o.state_lost.then_some(o.now);
-    let verifier = issuer.verifier(o.terminal_id, state.as_ref().map(|s| &s.state), lost_at)?;
-    if let Some(s) = &state {
-        verifier.replay_state(Profile::Hmac).load_throttle_records(&s.throttle);
-    }
-    let verdict = verifier.verify_text(&text, o.now, o.amount);
-    // spec: R-LOG-1: the record and the state are durable before "accepted" is reported.
-    if let (Ok(acc), Some(log)) = (&verdict, &o.log) {
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(log)?;
-        f.write_all(&acc.record.encode())?;
-        f.sync_all()?;
-    }
-    let throttle = verifier.replay_state(Profile::Hmac).throttle_records();
-    let file = StateFile { format: STATE_FORMAT.into(), state: verifier.state(), throttle };
-    files::write_json(&o.state, &file, false)?;
+    let verdict = verifier.verify_text_with_cause(&text, o.now, o.amount);
     print_verdict(&verdict, o.json);
     Ok(if verdict.is_ok() { 0 } else { EXIT_REJECTED })
 }
 
-fn print_verdict(verdict: &Result<paycode::Acceptance, Error>, json: bool) {
-    match (verdict, json) {
-        (Ok(a), true) => println!("{}", json!({ "verdict": "accepted", "record": a.record })),
-        (Err(e), true) => {
-            println!("{}", json!({ "verdict": "rejected", "code": e.code(), "message": e.to_string() }))
-        }
-        (Ok(a), false) => {
+/// Prints a `state-unavailable` rejection whose cause is the store's; exit 1.
+fn reject_unavailable(r: &paycode::Rejection, json: bool) -> u8 {
+    print_rejection(r, json);
+    EXIT_REJECTED
+}
+
+fn print_verdict(verdict: &Result<paycode::Acceptance, paycode::Rejection>, json: bool) {
+    match verdict {
+        Ok(a) if json => println!("{}", json!({ "verdict": "accepted", "record": a.record })),
+        Ok(a) => {
             let r = &a.record;
             println!(
                 "accepted: {} {} {} counter {} step {}{}",
@@ -741,8 +828,42 @@ fn print_verdict(verdict: &Result<paycode::Acceptance, Error>, json: bool) {
                 if r.profile == Profile::Ed25519 { format!(" amount {}", r.amount) } else { String::new() }
             );
         }
-        (Err(e), false) => println!("rejected: {e}"),
+        Err(r) => print_rejection(r, json),
     }
+}
+
+/// A rejection; a `state-unavailable` that the store caused names the cause.
+fn print_rejection(r: &paycode::Rejection, json: bool) {
+    let e = r.error();
+    let message = match r.store_error() {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    };
+    if json {
+        println!("{}", json!({ "verdict": "rejected", "code": e.code(), "message": message }));
+    } else {
+        println!("rejected: {message}");
+    }
+}
+
+fn state_command(command: StateCommand) -> Result<u8, Failure> {
+    match command {
+        StateCommand::Init { state } => {
+            store::create(&state).map_err(|e| Failure(e.to_string()))?;
+            println!("new verifier state database written to {}", state.display());
+        }
+        StateCommand::Import { json, state } => {
+            let windows = store::import(&json, &state).map_err(|e| Failure(e.to_string()))?;
+            println!("{} imported into {} ({windows} replay windows)", json.display(), state.display());
+        }
+    }
+    Ok(0)
+}
+
+fn log_export(state: &Path, out: &Path, terminal: Option<u32>) -> Result<u8, Failure> {
+    let records = store::export_log(state, out, terminal).map_err(|e| Failure(e.to_string()))?;
+    println!("{} acceptance record(s) written to {}", records.len(), out.display());
+    Ok(0)
 }
 
 fn reconcile_logs(paths: &[PathBuf], json: bool) -> Result<u8, Failure> {

@@ -217,6 +217,7 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
             issuer.as_os_str(),
             "--state".as_ref(),
             state.as_os_str(),
+            "--init".as_ref(),
             "--at".as_ref(),
             at.as_ref(),
             "--amount".as_ref(),
@@ -309,7 +310,8 @@ fn cli_io_errors_exit_2() {
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, b"{\"format\": \"paycode-state-v1\", \"state\": [").unwrap();
     let missing_dir = dir.join("no/such/dir/state.json");
-    let state = dir.join("state.json");
+    let state = dir.join("state.db");
+    CLI.stdout(&["state", "init", "--state", state.to_str().unwrap()]);
     let cases: [(&str, Vec<&str>); 5] = [
         (
             "missing issuer file",
@@ -319,9 +321,9 @@ fn cli_io_errors_exit_2() {
             "issuer file is a folder",
             vec!["--issuer", dir.path().to_str().unwrap(), "--state", state.to_str().unwrap()],
         ),
-        ("state file is not JSON of the format", vec!["--issuer", i, "--state", garbage.to_str().unwrap()]),
-        ("state file cannot be written", vec!["--issuer", i, "--state", missing_dir.to_str().unwrap()]),
-        ("state file is the issuer file", vec!["--issuer", i, "--state", i]),
+        ("state is not a state database", vec!["--issuer", i, "--state", garbage.to_str().unwrap()]),
+        ("state is in a missing folder", vec!["--issuer", i, "--state", missing_dir.to_str().unwrap()]),
+        ("state is the issuer file", vec!["--issuer", i, "--state", i]),
     ];
     for (what, opts) in cases {
         let mut args = vec!["verify"];

@@ -282,6 +282,7 @@ fn setup(s: &TempDir) {
             &at,
         ]);
     }
+    CLI.stdout(&["state", "init", "--state", &s.arg("state.json")]);
 }
 
 fn json(out: &str) -> serde_json::Value {

@@ -719,11 +719,44 @@ fn classify(path: &Path, e: &rusqlite::Error) -> StoreError {
         Some(ErrorCode::DiskFull) => StoreErrorKind::Full,
         Some(ErrorCode::ReadOnly) => StoreErrorKind::ReadOnly,
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreErrorKind::Busy,
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreErrorKind::Corrupt,
+        Some(ErrorCode::DatabaseCorrupt) => StoreErrorKind::Corrupt,
+        // Another kind of file: a mistaken path, not a damaged store.
+        Some(ErrorCode::NotADatabase) => StoreErrorKind::Incompatible,
         Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => return cannot_open(path, e),
+        // SQLite reports a failed write to its log or shared-memory file as
+        // an i/o error, whatever the cause: find out whether it is space.
+        Some(ErrorCode::SystemIoFailure) => match probe_folder(path) {
+            Some((kind, cause)) => {
+                return StoreError::new(kind, format!("{}: {e} ({cause})", path.display()));
+            }
+            None => StoreErrorKind::Other,
+        },
         _ => StoreErrorKind::Other,
     };
     StoreError::new(kind, format!("{}: {e}", path.display()))
+}
+
+/// Writes and removes a small file beside `path`, to tell a full or
+/// read-only file system from other i/o failures; only on a failure path.
+fn probe_folder(path: &Path) -> Option<(StoreErrorKind, std::io::Error)> {
+    use std::io::Write;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".paycode-probe-{}", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(&[0; 64 * 1024]).and_then(|()| f.sync_data()));
+    let _ = std::fs::remove_file(&probe);
+    let e = result.err()?;
+    match (e.raw_os_error(), e.kind()) {
+        // ENOSPC, EDQUOT
+        (Some(28 | 122), _) | (_, std::io::ErrorKind::StorageFull) => Some((StoreErrorKind::Full, e)),
+        (_, std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied) => {
+            Some((StoreErrorKind::ReadOnly, e))
+        }
+        _ => None,
+    }
 }
 
 /// SQLite could not open the file or one beside it (its write-ahead log): a

@@ -61,7 +61,7 @@ fn other_files_are_refused() {
     let json = dir.join("state.json");
     std::fs::write(&json, br#"{"format": "paycode-state-v1"}"#).unwrap();
     let e = SqliteStore::open(&json).unwrap_err();
-    assert_eq!(e.kind(), StoreErrorKind::Corrupt, "{e}");
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible, "{e}");
     assert!(e.to_string().contains("state.json"), "{e}");
 }
 
