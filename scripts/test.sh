@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
 # The full test suite: the README's second command, and what CI runs.
-# Needs the Rust toolchain and python3 (venvs are created on first use).
+# Needs the Rust toolchain and python3 (venvs are created on first use), and
+# PostgreSQL, which it installs from apt when absent and run as root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s ==\n' "$*"; }
 paycode=target/release/paycode
+
+# The state-store tests start PostgreSQL servers of their own (initdb, pg_ctl;
+# crates/paycode-test-support/src/postgres.rs). Debian's package provides them:
+# installed here when absent and running as root, as CI does.
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
+    step "installing PostgreSQL (apt-get install postgresql) for the state-store tests"
+    if [ "$(id -u)" != 0 ]; then
+        echo "PostgreSQL is not installed; install it (sudo apt-get install postgresql) or run this as root" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
 
 step "cargo test (unit, integration, doctests)"
 cargo test --locked --release

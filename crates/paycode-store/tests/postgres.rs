@@ -228,3 +228,33 @@ fn steps_above_two_to_the_63_keep_their_order() {
     let state = s.contents().unwrap().state;
     assert_eq!((state.hmac.high_water, state.hmac.quarantine), (u64::MAX, u64::MAX));
 }
+
+#[test]
+fn the_high_water_step_is_written_only_when_it_rises() {
+    // spec: R-STATE-7. Every UPDATE gives the row a new xmin, so an unchanged
+    // xmin shows that no call wrote the row.
+    let v = verifier(store("highwater"), 1);
+    let xmin = || cluster().psql("SELECT xmin FROM highwater.meta").trim().to_owned();
+    v.verify_text(&hmac_text(13, NOW, 0), NOW, 0).unwrap();
+    let written = xmin();
+    for c in 1..10 {
+        v.verify_text(&hmac_text(13, NOW, c), NOW, 0).unwrap();
+        assert_eq!(v.verify_text("PC1:garbage", NOW, 0).unwrap_err(), Error::Malformed);
+    }
+    assert_eq!(xmin(), written, "calls in the same step wrote T_hw");
+    // A second node, whose clock is the same, writes nothing either.
+    let other = verifier(
+        PostgresStore::connect(&cluster().url_with_schema("highwater"), PostgresOptions::default()).unwrap(),
+        2,
+    );
+    other.verify_text(&hmac_text(13, NOW, 10), NOW, 0).unwrap();
+    assert_eq!(xmin(), written);
+    // The next step raises it, once.
+    let next = NOW + 60;
+    other.verify_text(&hmac_text(13, next, 11), next, 0).unwrap();
+    let raised = xmin();
+    assert_ne!(raised, written);
+    v.verify_text(&hmac_text(13, next, 12), next, 0).unwrap();
+    assert_eq!(xmin(), raised);
+    assert_eq!(v.store().high_water().unwrap(), step(next));
+}
