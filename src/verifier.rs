@@ -117,6 +117,13 @@ impl Rejection {
     }
 }
 
+impl From<StoreError> for Rejection {
+    /// A `state-unavailable` that the store's failure `e` caused (spec: R-STATE-4).
+    fn from(e: StoreError) -> Rejection {
+        Rejection::store(e)
+    }
+}
+
 impl From<Error> for Rejection {
     fn from(error: Error) -> Rejection {
         Rejection { error, store: None }

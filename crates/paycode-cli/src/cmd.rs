@@ -5,6 +5,7 @@ pub mod code;
 pub mod conformance;
 pub mod demo;
 pub mod issuer;
+pub mod log;
 pub mod reconcile;
 #[cfg(feature = "scan")]
 pub mod scan;

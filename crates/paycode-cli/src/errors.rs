@@ -18,8 +18,11 @@ pub enum Role {
     Issuer,
     /// A wallet file.
     Wallet,
-    /// A verifier's state file.
+    /// A verifier's state database.
     State,
+    /// A JSON state file of earlier versions, which `paycode state import`
+    /// migrates into a state database.
+    JsonState,
     /// An acceptance log.
     Log,
     /// The QR image `code` writes.
@@ -42,21 +45,21 @@ impl Role {
         match self {
             Role::Issuer => Some(ISSUER_FORMAT),
             Role::Wallet => Some(WALLET_FORMAT),
-            Role::State => Some(STATE_FORMAT),
+            Role::JsonState => Some(STATE_FORMAT),
             _ => None,
         }
     }
 
     /// The kind of file whose `format` string is `format`.
     pub fn of_format(format: &str) -> Option<Role> {
-        [Role::Issuer, Role::Wallet, Role::State].into_iter().find(|r| r.format() == Some(format))
+        [Role::Issuer, Role::Wallet, Role::JsonState].into_iter().find(|r| r.format() == Some(format))
     }
 
     /// The kind of file whose `format` string names the same kind as
     /// `format`, in any version (`paycode-issuer-v9` is an issuer file).
     pub fn of_format_family(format: &str) -> Option<Role> {
         let family = |f: &str| f.rsplit_once("-v").map_or(f.len(), |(head, _)| head.len());
-        [Role::Issuer, Role::Wallet, Role::State].into_iter().find(|r| {
+        [Role::Issuer, Role::Wallet, Role::JsonState].into_iter().find(|r| {
             r.format().is_some_and(|own| {
                 let n = family(own);
                 format.len() >= n && own.get(..n) == format.get(..n) && format.get(n..n + 2) == Some("-v")
@@ -73,7 +76,8 @@ impl Role {
         match self {
             Role::Issuer => "issuer file",
             Role::Wallet => "wallet file",
-            Role::State => "state file",
+            Role::State => "state database",
+            Role::JsonState => "JSON state file",
             Role::Log => "acceptance log",
             Role::QrImage => "QR image",
             Role::BarcodeImage => "barcode image",
@@ -99,8 +103,6 @@ pub enum Action {
     Read,
     /// Writing it (a temporary file next to it, then a rename).
     Write,
-    /// Appending to it.
-    Append,
     /// Creating it.
     Create,
     /// Taking the lock that serializes its updates.
@@ -112,7 +114,6 @@ impl fmt::Display for Action {
         f.write_str(match self {
             Action::Read => "read",
             Action::Write => "write",
-            Action::Append => "append to",
             Action::Create => "create",
             Action::Lock => "lock",
         })
@@ -134,7 +135,7 @@ pub enum FileError {
         /// The operating system's reason.
         source: io::Error,
     },
-    /// A state file that does not exist: a verifier's state is created
+    /// A state database that does not exist: a verifier's state is created
     /// explicitly, so that a mistyped `--state` cannot start a fresh one.
     NoState {
         /// The file as given.
@@ -239,14 +240,20 @@ impl fmt::Display for FileError {
             }
             FileError::NoState { path } => write!(
                 f,
-                "the state file {} does not exist; create a new terminal's state with \
-                 `paycode state init --state {0}` (or `verify --init`), or pass --state-lost \
-                 if a terminal lost its state",
+                "the state database {} does not exist; create a new terminal's state with \
+                 `paycode state init --state {0}` (or `verify --init`), migrate a JSON state \
+                 file with `paycode state import`, or pass --state-lost if a terminal lost its state",
                 path.display()
             ),
             FileError::Json { role, path, source } => {
                 write!(f, "the {role} {} is not a valid {role}: {source}", path.display())
             }
+            FileError::WrongKind { role: Role::State, path, found: Role::JsonState } => write!(
+                f,
+                "{} is a JSON state file of an earlier version, not a state database; \
+                 `paycode state import {0} --state NEW.db` migrates it",
+                path.display()
+            ),
             FileError::WrongKind { role, path, found } => {
                 write!(f, "{} is {} {found}, not {} {role}", path.display(), found.article(), role.article())
             }
@@ -266,7 +273,7 @@ impl fmt::Display for FileError {
             ),
             FileError::Exists { role: Role::State, path } => write!(
                 f,
-                "the state file {} exists: it is a terminal's memory of the codes it accepted; \
+                "the state database {} exists: it is a terminal's memory of the codes it accepted; \
                  to start a new one, move it away first",
                 path.display()
             ),
@@ -404,7 +411,7 @@ mod tests {
         assert_eq!(Role::of_format("paycode-issuer-v9"), None);
         assert_eq!(Role::of_format_family("paycode-issuer-v9"), Some(Role::Issuer));
         assert_eq!(Role::of_format_family("paycode-wallet-v2"), Some(Role::Wallet));
-        assert_eq!(Role::of_format_family("paycode-state-v1"), Some(Role::State));
+        assert_eq!(Role::of_format_family("paycode-state-v1"), Some(Role::JsonState));
         assert_eq!(Role::of_format_family("paycode-issuerx-v1"), None);
         assert_eq!(Role::of_format_family("paycode"), None);
         assert_eq!(Role::of_format_family(""), None);

@@ -1,7 +1,8 @@
 //! The key files of the `paycode` command: the issuer's and a wallet's.
 //! Their formats are documented in the README; they are written with mode
-//! 0600 and refused when others can read them. The verifier's state file is
-//! [`crate::state`]'s; enrolment and revocation are [`crate::registry`]'s.
+//! 0600 and refused when others can read them. The verifier's state
+//! database is [`crate::state`]'s; enrolment and revocation are
+//! [`crate::registry`]'s.
 
 use std::path::Path;
 
@@ -184,7 +185,8 @@ impl Drop for WalletFile {
 pub const ISSUER_FORMAT: &str = "paycode-issuer-v1";
 /// Format string of wallet files.
 pub const WALLET_FORMAT: &str = "paycode-wallet-v1";
-/// Format string of state files.
+/// Format string of the JSON state files of earlier versions, which
+/// `paycode state import` migrates into a state database.
 pub const STATE_FORMAT: &str = "paycode-state-v1";
 
 impl IssuerFile {

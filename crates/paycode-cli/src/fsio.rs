@@ -1,14 +1,15 @@
 //! How the command touches the file system: JSON files read with their kind
-//! checked, written atomically under an advisory lock, and images written
-//! without following a symbolic link or destroying a key file.
+//! checked, written atomically under an advisory lock, and images and logs
+//! written without following a symbolic link or destroying a key file or a
+//! state database.
 //!
-//! Every read-modify-write of a wallet, issuer or state file holds the lock
-//! of that file ([`Locked`]): a lock file `.NAME.lock` next to it, locked
-//! with `flock`. Two `paycode code` processes on one wallet therefore never
-//! use the same counter (spec: R-GEN-1, R-GEN-3), two enrolments never lose
-//! one another's account, and two verifications on one state file never both
-//! accept a code. The lock file stays: removing it would let a third process
-//! lock a new file while a second still waits on the old one.
+//! Every read-modify-write of a wallet or issuer file holds the lock of that
+//! file ([`Locked`]): a lock file `.NAME.lock` next to it, locked with
+//! `flock`. Two `paycode code` processes on one wallet therefore never use
+//! the same counter (spec: R-GEN-1, R-GEN-3), and two enrolments never lose
+//! one another's account. The lock file stays: removing it would let a third
+//! process lock a new file while a second still waits on the old one. The
+//! verifier's state database has SQLite's own locks ([`crate::state`]).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -130,7 +131,16 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, role: Role, secret: bool) -> 
 }
 
 fn read_at<T: DeserializeOwned>(real: &Path, given: &Path, role: Role, secret: bool) -> Result<T, FileError> {
-    let text = Zeroizing::new(fs::read_to_string(real).map_err(FileError::io(Action::Read, role, given))?);
+    let io = FileError::io(Action::Read, role, given);
+    let bytes = Zeroizing::new(fs::read(real).map_err(FileError::io(Action::Read, role, given))?);
+    if paycode_store::sqlite::is_state_database(&bytes) {
+        return Err(FileError::WrongKind { role, path: given.to_path_buf(), found: Role::State });
+    }
+    let text = Zeroizing::new(
+        std::str::from_utf8(&bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?
+            .to_owned(),
+    );
     if let Some(want) = role.format() {
         let found = probe_format(&text);
         match found.as_deref() {
@@ -199,33 +209,49 @@ pub fn check_output(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Resul
 }
 
 /// Checks that `path` (a link followed) is none of `protect` and no paycode
-/// key or state file, which writing to it would destroy.
+/// key file, JSON state file or state database, which writing to it would
+/// destroy.
 ///
 /// # Errors
 ///
 /// [`FileError::Clobber`].
 pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Result<(), FileError> {
-    let Ok(meta) = fs::metadata(path) else { return Ok(()) };
+    if fs::metadata(path).is_err() {
+        return Ok(());
+    }
     let given = || path.to_path_buf();
     for &(other, other_role) in protect {
         if same_file(path, other) {
             return Err(FileError::Clobber { role, path: given(), other: other_role });
         }
     }
-    // A key or state file given by mistake: a small regular file (never a
-    // pipe, whose reading could block), JSON with a paycode format.
-    if meta.is_file()
-        && meta.len() <= 1 << 20
-        && let Ok(mut f) = File::open(path)
-    {
-        let mut text = Zeroizing::new(String::new());
-        if f.read_to_string(&mut text).is_ok()
-            && let Some(other) = probe_format(&text).as_deref().and_then(Role::of_format_family)
-        {
-            return Err(FileError::Clobber { role, path: given(), other });
-        }
+    match kind_of(path) {
+        Some(other) => Err(FileError::Clobber { role, path: given(), other }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// What kind of paycode file `path` (a link followed) is, if it is one: a
+/// state database, or JSON with a paycode format (an issuer, wallet or JSON
+/// state file, of any version). Only a regular file is read, never a pipe,
+/// whose reading could block; a file that cannot be read is none.
+pub fn kind_of(path: &Path) -> Option<Role> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let mut header = [0u8; paycode_store::sqlite::HEADER_LEN];
+    if f.read_exact(&mut header).is_ok() && paycode_store::sqlite::is_state_database(&header) {
+        return Some(Role::State);
+    }
+    if meta.len() > 1 << 20 {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let mut text = Zeroizing::new(String::new());
+    f.read_to_string(&mut text).ok()?;
+    probe_format(&text).as_deref().and_then(Role::of_format_family)
 }
 
 /// Writes `bytes` to the output `path` of kind `role` atomically, after
@@ -243,20 +269,6 @@ pub fn write_output(
 ) -> Result<(), FileError> {
     check_output(path, role, protect)?;
     write_replacing(path, bytes, 0o644).map_err(FileError::io(Action::Write, role, path))
-}
-
-/// Appends `bytes` to `path` (a link followed, as logs are) and flushes
-/// them to disk.
-///
-/// # Errors
-///
-/// As [`check_not_key_file`], or [`FileError::Io`] naming the file.
-pub fn append(path: &Path, role: Role, bytes: &[u8], protect: &[(&Path, Role)]) -> Result<(), FileError> {
-    check_not_key_file(path, role, protect)?;
-    let io = || FileError::io(Action::Append, role, path);
-    let mut f = OpenOptions::new().create(true).append(true).open(path).map_err(io())?;
-    f.write_all(bytes).map_err(io())?;
-    f.sync_all().map_err(io())
 }
 
 /// Whether `a` and `b` are the same file (a hard or symbolic link included).

@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
-use cmd::{EXIT_USAGE, code, conformance, demo, issuer, reconcile, serve, state, vectors, verify, wallet};
+use cmd::{
+    EXIT_USAGE, code, conformance, demo, issuer, log, reconcile, serve, state, vectors, verify, wallet,
+};
 
 #[derive(Parser)]
 #[command(
@@ -33,9 +35,12 @@ enum Command {
     /// Wallet commands: enroll a wallet with the issuer.
     #[command(subcommand)]
     Wallet(wallet::Command),
-    /// Verifier state commands: create a terminal's state file.
+    /// Verifier state commands: create a terminal's state database, migrate a JSON state file.
     #[command(subcommand)]
     State(state::Command),
+    /// The acceptance log kept in a state database: export it for `reconcile`.
+    #[command(subcommand)]
+    Log(log::Command),
     /// Generate the next code of a wallet (advances and saves its counter first).
     Code(code::Args),
     /// Verify a code (QR text or digits) from the argument or standard input.
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         Command::Issuer(command) => issuer::run(command),
         Command::Wallet(command) => wallet::run(command),
         Command::State(command) => state::run(command),
+        Command::Log(command) => log::run(&command),
         Command::Code(args) => code::run(&args),
         Command::Verify(args) => verify::run(args),
         #[cfg(feature = "scan")]

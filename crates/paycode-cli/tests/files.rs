@@ -1,8 +1,8 @@
-//! The command's files under misuse and concurrency: outputs that are links
-//! or key files, files of the wrong kind or version, errors that name their
-//! file, temporary files a killed process left, concurrent processes on one
-//! wallet, issuer or state file, and the explicit creation and loss of a
-//! verifier's state.
+//! The command's files under misuse and concurrency: outputs that are links,
+//! key files or state databases, files of the wrong kind or version, errors
+//! that name their file, temporary files a killed process left, concurrent
+//! processes on one wallet, issuer or state database, and the explicit
+//! creation and loss of a verifier's state.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -36,7 +36,7 @@ fn json(text: &str) -> Value {
 /// An issuer, an hmac wallet and an ed25519 wallet made at T, and an empty state.
 fn world(dir: &TempDir) -> (String, String, String, String) {
     let (issuer, h, e, state) =
-        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("state.json"));
+        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("state.db"));
     let at = T.to_string();
     CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
     CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
@@ -106,7 +106,7 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     fails(code(&["--qr", "svg", "--out", &h]), &["h.json", "is the wallet file"]);
     fails(code(&["--qr", "png", "--out", &hard]), &["hard.png", "is the wallet file"]);
     fails(code(&["--qr", "png", "--out", &issuer]), &["is the issuer file"]);
-    fails(code(&["--qr", "png", "--out", &state]), &["is the state file"]);
+    fails(code(&["--qr", "png", "--out", &state]), &["is the state database"]);
     fails(
         code(&["--qr", "png", "--out", &dir.arg("q.png"), "--barcode", "png", "--barcode-out", &h]),
         &["wallet file"],
@@ -121,6 +121,8 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     assert_eq!(std::fs::read(&h).unwrap(), wallet_before);
     assert_eq!(std::fs::read(&issuer).unwrap(), issuer_before);
     assert!(!Path::new(&q).exists());
+    let (exit, v) = verify(&issuer, &state, "garbage", T, &[]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("malformed")), "the state database was damaged");
 
     // A regular image file is replaced, atomically, and nothing is left beside it.
     std::fs::write(&q, b"old image").unwrap();
@@ -133,28 +135,44 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
 
 #[cfg(unix)]
 #[test]
-fn the_acceptance_log_is_never_a_key_or_state_file() {
+fn the_exported_log_is_never_a_key_file_a_state_database_or_a_link() {
     let dir = TempDir::new("files-log");
-    let (issuer, h, _, state) = world(&dir);
+    let (issuer, h, e, state) = world(&dir);
     let at = T.to_string();
     let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
         .as_str()
         .unwrap()
         .to_owned();
-    let before: Vec<Vec<u8>> = [&issuer, &h, &state].iter().map(|p| std::fs::read(p).unwrap()).collect();
-    for (log, what) in
-        [(&issuer, "is the issuer file"), (&state, "is the state file"), (&h, "is the wallet file")]
-    {
-        fails(&["verify", &code, "--issuer", &issuer, "--state", &state, "--at", &at, "--log", log], &[what]);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    let other = dir.arg("other.db");
+    CLI.stdout(&["state", "init", "--state", &other]);
+    let victim = dir.arg("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let link = dir.arg("link.log");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let files = [&issuer, &h, &e, &state, &other, &victim];
+    let before: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    fn export<'a>(state: &'a str, out: &'a str) -> [&'a str; 6] {
+        ["log", "export", "--state", state, "--out", out]
     }
-    let after: Vec<Vec<u8>> = [&issuer, &h, &state].iter().map(|p| std::fs::read(p).unwrap()).collect();
-    assert_eq!(before, after, "a refused log cost the code its acceptance or changed a file");
-    // A log reached through a link is appended to, as logs are.
-    let (log, link) = (dir.arg("t.log"), dir.arg("link.log"));
-    std::fs::write(&log, b"").unwrap();
-    std::os::unix::fs::symlink(&log, &link).unwrap();
-    assert_eq!(verify(&issuer, &state, &code, T, &["--log", &link]).0, 0);
+    for (out, what) in [
+        (&issuer, "is the issuer file"),
+        (&h, "is the wallet file"),
+        (&state, "is the state database"),
+        (&other, "is the state database"),
+        (&link, "is a symbolic link"),
+    ] {
+        fails(&export(&state, out), &["acceptance log", what]);
+    }
+    let after: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert_eq!(before, after, "a refused export changed a file");
+    // A log file is replaced, atomically, with the state's one record.
+    let log = dir.arg("t.log");
+    std::fs::write(&log, b"old log").unwrap();
+    let out = CLI.stdout(&export(&state, &log));
+    assert!(out.contains(&format!("1 acceptance record(s) written to {log}")), "{out}");
     assert_eq!(std::fs::read(&log).unwrap().len(), 44);
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
 }
 
 // ---------------------------------------------------------------------------
@@ -183,12 +201,24 @@ fn every_file_kind_checks_its_format_and_says_what_it_is() {
 
     // Files of another kind say which kind they are.
     run(verify_with(&h, &state), &["h.json is a wallet file, not an issuer file"]);
-    run(verify_with(&state, &state), &["state.json is a state file, not an issuer file"]);
-    run(verify_with(&issuer, &issuer), &["issuer.json is an issuer file, not a state file"]);
-    run(verify_with(&issuer, &h), &["h.json is a wallet file, not a state file"]);
+    run(verify_with(&state, &state), &["state.db is a state database, not an issuer file"]);
+    run(verify_with(&issuer, &issuer), &["issuer.json is an issuer file, not a state database"]);
+    run(verify_with(&issuer, &h), &["h.json is a wallet file, not a state database"]);
     fails(&["code", "--wallet", &issuer, "--at", &at], &["issuer.json is an issuer file, not a wallet file"]);
-    fails(&["code", "--wallet", &state, "--at", &at], &["state.json is a state file, not a wallet file"]);
+    fails(&["code", "--wallet", &state, "--at", &at], &["state.db is a state database, not a wallet file"]);
     fails(&["issuer", "revoke", "--issuer", &h, "--serial", "1"], &["is a wallet file, not an issuer file"]);
+    // A JSON state file of an earlier version says how to migrate it, and is read only by `state import`.
+    let old = dir.arg("old-state.json");
+    std::fs::write(&old, br#"{"format": "paycode-state-v1", "state": {}}"#).unwrap();
+    run(verify_with(&issuer, &old), &["old-state.json is a JSON state file", "paycode state import"]);
+    fails(
+        &["state", "import", &state, "--state", &dir.arg("n.db")],
+        &["is a state database, not a JSON state file"],
+    );
+    fails(
+        &["state", "import", &h, "--state", &dir.arg("n.db")],
+        &["is a wallet file, not a JSON state file"],
+    );
 
     // Another version of the right kind is refused, by name.
     let edit = |path: &str, from: &str, to: &str| {
@@ -207,11 +237,18 @@ fn every_file_kind_checks_its_format_and_says_what_it_is() {
     fails(&["issuer", "revoke", "--issuer", &issuer9, "--serial", "1"], &["paycode-issuer-v9"]);
     let wallet9 = edit(&h, "paycode-wallet-v1", "paycode-wallet-v2");
     fails(&["code", "--wallet", &wallet9, "--at", &at], &["wallet file", "paycode-wallet-v2"]);
-    let state9 = edit(&state, "paycode-state-v1", "paycode-state-v7");
-    run(verify_with(&issuer, &state9), &["state file", "paycode-state-v7"]);
-    let unformatted = edit(&state, "\"format\": \"paycode-state-v1\",", "");
-    run(verify_with(&issuer, &unformatted), &["no \"format\" field"]);
-    assert!(!Path::new(&dir.arg("n.json")).exists());
+    let state7 = edit(&old, "paycode-state-v1", "paycode-state-v7");
+    fails(
+        &["state", "import", &state7, "--state", &dir.arg("n.db")],
+        &["JSON state file", "paycode-state-v7"],
+    );
+    let unformatted = edit(&old, "\"format\": \"paycode-state-v1\",", "");
+    fails(&["state", "import", &unformatted, "--state", &dir.arg("n.db")], &["no \"format\" field"]);
+    // A SQLite file of another program, and a state database of a newer schema.
+    let foreign = dir.arg("foreign.db");
+    std::fs::write(&foreign, b"SQLite format 3\0").unwrap();
+    run(verify_with(&issuer, &foreign), &["foreign.db"]);
+    assert!(!Path::new(&dir.arg("n.json")).exists() && !Path::new(&dir.arg("n.db")).exists());
     // Nothing above spent a counter value or touched a file.
     assert_eq!(next_counter(&h), 1);
     assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
@@ -235,7 +272,7 @@ fn every_io_error_names_its_file_and_what_it_was_for() {
     );
     fails(
         &["verify", "x", "--issuer", &issuer, "--state", &none],
-        &[&format!("the state file {none} does not exist"), "paycode state init"],
+        &[&format!("the state database {none} does not exist"), "paycode state init"],
     );
     fails(&["issuer", "revoke", "--issuer", &none, "--serial", "1"], &["cannot read the issuer file", gone]);
     fails(
@@ -249,7 +286,18 @@ fn every_io_error_names_its_file_and_what_it_was_for() {
         &[&format!("cannot read the image {none}: {gone}")],
     );
     fails(&["issuer", "init", "--out", &no_dir], &[&format!("the issuer file {no_dir}"), gone]);
-    fails(&["state", "init", "--state", &no_dir], &[&format!("the state file {no_dir}"), gone]);
+    fails(
+        &["state", "init", "--state", &no_dir],
+        &[&format!("cannot create the state database {no_dir}"), gone],
+    );
+    fails(
+        &["state", "import", &none, "--state", &dir.arg("n.db")],
+        &[&format!("cannot read the JSON state file {none}: {gone}")],
+    );
+    fails(
+        &["log", "export", "--state", &none, "--out", &dir.arg("t.log")],
+        &[&format!("the state database {none} does not exist")],
+    );
     fails(
         &["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &no_dir],
         &[&format!("cannot write the QR image {no_dir}"), gone],
@@ -258,15 +306,14 @@ fn every_io_error_names_its_file_and_what_it_was_for() {
         .as_str()
         .unwrap()
         .to_owned();
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
     fails(
-        &["verify", &code, "--issuer", &issuer, "--state", &state, "--at", &at, "--log", &no_dir],
-        &[&format!("cannot append to the acceptance log {no_dir}"), gone],
+        &["log", "export", "--state", &state, "--out", &no_dir],
+        &[&format!("cannot write the acceptance log {no_dir}"), gone],
     );
     fails(&["vectors", "trace", "--spec", &none], &[&format!("cannot read the spec {none}"), gone]);
-    // The log could not be written, so the code was not accepted: it still is now.
-    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
     // A mistyped path leaves nothing behind, not even a lock file.
-    assert!(dir.names().iter().all(|n| !n.contains("none.json")), "{:?}", dir.names());
+    assert!(dir.names().iter().all(|n| !n.contains("none.json") && !n.contains("n.db")), "{:?}", dir.names());
 }
 
 // ---------------------------------------------------------------------------
@@ -300,10 +347,10 @@ fn temporary_files_a_killed_process_left_do_not_stop_a_later_run() {
     let at = T.to_string();
     let victim = dir.arg("victim.txt");
     std::fs::write(&victim, b"keep me").unwrap();
-    // Leftovers of other process ids too, which only the key and state files' writers clear.
+    // Leftovers of other process ids too, which only the key files' writers clear.
     let me = std::process::id();
     for pid in me..me + 200 {
-        for name in ["h.json", "issuer.json", "state.json"] {
+        for name in ["h.json", "issuer.json"] {
             std::fs::write(dir.arg(format!(".{name}.tmp{pid}")), b"{half a fi").unwrap();
         }
     }
@@ -318,7 +365,8 @@ fn temporary_files_a_killed_process_left_do_not_stop_a_later_run() {
         &["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &dir.arg("q.png"), "--json"],
     ));
     let code = v["text"].as_str().unwrap();
-    run(&["state.json"], &["verify", code, "--issuer", &issuer, "--state", &state, "--at", &at]);
+    run(&[], &["verify", code, "--issuer", &issuer, "--state", &state, "--at", &at]);
+    run(&["t.log"], &["log", "export", "--state", &state, "--out", &dir.arg("t.log")]);
     run(&["issuer.json"], &["issuer", "revoke", "--issuer", &issuer, "--serial", "9", "--at", &at]);
     run(
         &["issuer.json", "h2.json"],
@@ -472,28 +520,28 @@ fn a_state_is_created_explicitly_and_a_mistyped_one_accepts_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    let (s1, typo) = (dir.arg("terminal.json"), dir.arg("termnal.json"));
+    let (s1, typo) = (dir.arg("terminal.db"), dir.arg("termnal.db"));
     fails(
         &["verify", &code, "--issuer", &issuer, "--state", &s1, "--at", &at],
-        &["terminal.json does not exist"],
+        &["terminal.db does not exist"],
     );
     assert!(!Path::new(&s1).exists());
     assert_eq!(verify(&issuer, &s1, &code, T, &["--init"]).0, 0);
     fails(
         &["verify", &code, "--issuer", &issuer, "--state", &s1, "--init"],
-        &["terminal.json exists", "move it away first"],
+        &["terminal.db exists", "move it away first"],
     );
-    fails(&["state", "init", "--state", &s1], &["terminal.json exists", "move it away first"]);
-    // The mistyped state file is an error, not a fresh verifier that accepts the code again.
+    fails(&["state", "init", "--state", &s1], &["terminal.db exists", "move it away first"]);
+    // The mistyped state database is an error, not a fresh verifier that accepts the code again.
     fails(
         &["verify", &code, "--issuer", &issuer, "--state", &typo, "--at", &at],
-        &["termnal.json does not exist"],
+        &["termnal.db does not exist"],
     );
-    assert!(!Path::new(&typo).exists() && !Path::new(&dir.arg(".termnal.json.lock")).exists());
+    assert!(dir.names().iter().all(|n| !n.contains("termnal")), "{:?}", dir.names());
     let (exit, v) = verify(&issuer, &s1, &code, T, &[]);
     assert_eq!((exit, v["code"].as_str()), (1, Some("replayed")));
     CLI.stdout(&["state", "init", "--state", &typo]);
-    assert_eq!(json(&std::fs::read_to_string(&typo).unwrap())["format"], "paycode-state-v1");
+    assert!(std::fs::read(&typo).unwrap().starts_with(b"SQLite format 3\0"));
 }
 
 #[test]
@@ -518,8 +566,8 @@ fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
     let fresh = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &(T + 120).to_string(), "--json"]));
     assert_eq!(verify(&issuer, &state, fresh["text"].as_str().unwrap(), T + 120, &[]).0, 0);
 
-    // A missing state file with --state-lost: quarantine from the current time, as the spec says.
-    let lost = dir.arg("lost.json");
+    // A missing state database with --state-lost: quarantine from the current time, as the spec says.
+    let lost = dir.arg("lost.db");
     let next = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
         .as_str()
         .unwrap()
@@ -529,7 +577,7 @@ fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
     // --state-lost never overwrites a file of another kind.
     fails(
         &["verify", &next, "--issuer", &issuer, "--state", &h, "--state-lost"],
-        &["is a wallet file, not a state file"],
+        &["is a wallet file, not a state database"],
     );
     assert_eq!(json(&std::fs::read_to_string(&h).unwrap())["format"], "paycode-wallet-v1");
 }

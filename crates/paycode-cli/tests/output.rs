@@ -45,7 +45,7 @@ fn world(dir: &TempDir) -> (String, String, String, String, String) {
         "--not-before",
         &nb,
     ]);
-    CLI.stdout(&["state", "init", "--state", &dir.arg("state.json")]);
+    CLI.stdout(&["state", "init", "--state", &dir.arg("state.db")]);
     (issuer, h, e, hmac, ed)
 }
 
@@ -70,7 +70,7 @@ fn code_labels_its_text_and_digits_and_only_prints_one_value() {
     // --only: the one value, for `code=$(paycode code --only text)`; it verifies.
     let only = CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--only", "text"]);
     assert!(only.starts_with("PC1:") && only.ends_with('\n') && only.lines().count() == 1, "{only:?}");
-    let state = dir.arg("state.json");
+    let state = dir.arg("state.db");
     CLI.stdout(&["verify", only.trim_end(), "--issuer", &issuer, "--state", &state, "--at", &at]);
     let d = CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--only", "digits"]);
     assert_eq!(d.trim_end().len(), 24, "{d:?}");
@@ -89,7 +89,7 @@ fn json_leaves_out_absent_fields() {
     let dir = TempDir::new("output-json");
     let (issuer, h, e, ..) = world(&dir);
     let at = T.to_string();
-    let state = dir.arg("state.json");
+    let state = dir.arg("state.db");
     let mut outputs = Vec::new();
     let ed = CLI.stdout(&["code", "--wallet", &e, "--at", &at, "--json"]);
     let v = json(&ed);
@@ -188,7 +188,7 @@ fn enrolment_prints_the_account_id_and_the_serial_revoke_needs() {
         "--issuer",
         &issuer,
         "--state",
-        &dir.arg("state.json"),
+        &dir.arg("state.db"),
         "--at",
         &at,
     ]);

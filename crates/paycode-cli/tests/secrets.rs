@@ -227,7 +227,7 @@ fn demo_output_holds_no_secret_byte() {
 fn cli_output_holds_no_secret_byte() {
     let dir = TempDir::new("secrets-cli");
     let (issuer, h, e, state, log) =
-        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("s.json"), dir.arg("l.bin"));
+        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("s.db"), dir.arg("l.bin"));
     let at = T.to_string();
     let issuer_hex = "1551".repeat(16);
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
@@ -256,11 +256,11 @@ fn cli_output_holds_no_secret_byte() {
     assert!(codes.len() >= 4, "{codes:?}");
     for (i, c) in codes.iter().enumerate() {
         let json = if i % 2 == 0 { "--json" } else { "--amount=1" };
-        let args =
-            ["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--log", &log, json, "--", c];
+        let args = ["verify", "--issuer", &issuer, "--state", &state, "--at", &at, json, "--", c];
         record("verify", CLI.run(&args));
         record("verify again", CLI.run(&args));
     }
+    record("log export", CLI.run(&["log", "export", "--state", &state, "--out", &log]));
     record(
         "verify garbage",
         CLI.run(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC1:ZZZ"]),
@@ -331,7 +331,7 @@ fn cli_output_holds_no_secret_byte() {
     for (what, bytes) in &outputs {
         assert_no_leak(what, bytes, &secrets);
     }
-    for (what, path) in [("state file", &state), ("log file", &log), ("SVG file", &svg)] {
+    for (what, path) in [("state database", &state), ("log file", &log), ("SVG file", &svg)] {
         assert_no_leak(what, &std::fs::read(path).unwrap(), &secrets);
     }
     // The search is not vacuous: the key files themselves are found out.
@@ -389,7 +389,7 @@ fn key_files_are_written_0600() {
 #[test]
 fn key_files_readable_by_others_are_refused() {
     let dir = TempDir::new("secrets-refuse");
-    let (issuer, h, state) = (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("s.json"));
+    let (issuer, h, state) = (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("s.db"));
     let at = T.to_string();
     CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
     CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);

@@ -87,11 +87,13 @@ fn the_readme_tour_runs_as_written() {
     // The tour ran in its own folder, and wrote what it says there.
     let folder = PathBuf::from(stdout.lines().last().unwrap());
     assert!(folder.starts_with(&tmp), "{folder:?}");
-    for f in ["issuer.json", "alice.json", "bob.json", "a.png", "a-bar.png", "terminal.json", "terminal.log"]
-    {
+    for f in ["issuer.json", "alice.json", "bob.json", "a.png", "a-bar.png", "state.db", "terminal.log"] {
         assert!(folder.join(f).exists(), "{f} missing");
     }
-    assert!(!folder.join("termnal.json").exists());
+    assert!(!folder.join("stat.db").exists());
+    // The two exported logs: three acceptances at the first terminal, one at the second.
+    assert_eq!(std::fs::metadata(folder.join("terminal.log")).unwrap().len(), 3 * 44);
+    assert_eq!(std::fs::metadata(folder.join("other-terminal.log")).unwrap().len(), 44);
     // What the comments say it prints.
     for said in [
         "account id 1",
@@ -101,13 +103,14 @@ fn the_readme_tour_runs_as_written() {
         "wrote a.png (QR code, PNG)",
         "wrote a-bar.png (barcode, PNG)",
         "rejected: replayed",
+        "3 acceptance record(s) written to terminal.log",
         "1 double acceptance(s)",
         "revoke serials: 1",
         "rejected: revoked",
     ] {
         assert!(stdout.contains(said), "{said:?} not printed:\n{stdout}");
     }
-    assert!(stderr.contains("termnal.json does not exist"), "{stderr}");
+    assert!(stderr.contains("stat.db does not exist"), "{stderr}");
     // Run in the repository itself, the tour would leave nothing untracked:
     // .gitignore covers every file it writes, lock files included.
     let written: Vec<String> =
@@ -131,7 +134,7 @@ fn the_readme_tour_runs_as_written() {
 #[test]
 fn documented_exits_are_read_from_the_comment() {
     assert_eq!(documented_exit("paycode verify x   # rejected: replayed (exit 1)"), 1);
-    assert_eq!(documented_exit("paycode state init --state s.json"), 0);
+    assert_eq!(documented_exit("paycode state init --state s.db"), 0);
     assert_eq!(documented_exit("a \\\n  b   # accepted (exit 0)"), 0);
     assert_eq!(documented_exit("x  # an error (exit 2)"), 2);
 }

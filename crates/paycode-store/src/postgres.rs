@@ -494,7 +494,13 @@ impl PostgresStore {
                 // Ends when the client is dropped or the server goes away.
                 let _ = connection.await;
             });
-            client.batch_execute(&format!("SET lock_timeout = {lock_timeout}")).await?;
+            // The prepared statements' plans do not depend on their values:
+            // plan them once per connection, not at every call.
+            client
+                .batch_execute(&format!(
+                    "SET lock_timeout = {lock_timeout}; SET plan_cache_mode = force_generic_plan"
+                ))
+                .await?;
             prepare(client).await
         };
         match rt.block_on(async {
@@ -1207,7 +1213,7 @@ fn backoff(attempt: u32) -> Duration {
 /// and the cause (spec: R-STATE-4).
 fn classify(target: &str, e: &tokio_postgres::Error) -> StoreError {
     let kind = match e.code() {
-        Some(c) if *c == SqlState::DISK_FULL || *c == SqlState::OUT_OF_MEMORY => StoreErrorKind::Full,
+        Some(c) if *c == SqlState::DISK_FULL => StoreErrorKind::Full,
         Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => StoreErrorKind::ReadOnly,
         Some(c)
             if *c == SqlState::LOCK_NOT_AVAILABLE

@@ -709,6 +709,22 @@ impl StateStore for SqliteStore {
     }
 }
 
+/// How many bytes of a file [`is_state_database`] needs.
+pub const HEADER_LEN: usize = 72;
+
+/// Whether `header`, the first [`HEADER_LEN`] bytes of a file (or more), are
+/// those of a paycode state database, for a tool that tells its files apart
+/// without opening one as a database: SQLite's magic string and this crate's
+/// application id at offset 68; or, while the first transaction of a new
+/// state database is still only in its write-ahead log (a connection has it
+/// open), SQLite's magic string, WAL mode, and no application id yet.
+pub fn is_state_database(header: &[u8]) -> bool {
+    let id = header.get(68..HEADER_LEN);
+    header.starts_with(b"SQLite format 3\0")
+        && (id == Some(APPLICATION_ID.to_be_bytes().as_slice())
+            || (id == Some([0; 4].as_slice()) && header.get(18..20) == Some([2, 2].as_slice())))
+}
+
 /// rusqlite's flags but `SQLITE_OPEN_CREATE`: no URI names, no SQLite mutex
 /// (the store's lock guards the connection).
 fn open_flags() -> OpenFlags {
@@ -854,11 +870,44 @@ fn classify(path: &Path, e: &rusqlite::Error) -> StoreError {
         Some(ErrorCode::DiskFull) => StoreErrorKind::Full,
         Some(ErrorCode::ReadOnly) => StoreErrorKind::ReadOnly,
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreErrorKind::Busy,
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreErrorKind::Corrupt,
+        Some(ErrorCode::DatabaseCorrupt) => StoreErrorKind::Corrupt,
+        // Another kind of file: a mistaken path, not a damaged store.
+        Some(ErrorCode::NotADatabase) => StoreErrorKind::Incompatible,
         Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => return cannot_open(path, e),
+        // SQLite reports a failed write to its log or shared-memory file as
+        // an i/o error, whatever the cause: find out whether it is space.
+        Some(ErrorCode::SystemIoFailure) => match probe_folder(path) {
+            Some((kind, cause)) => {
+                return StoreError::new(kind, format!("{}: {e} ({cause})", path.display()));
+            }
+            None => StoreErrorKind::Other,
+        },
         _ => StoreErrorKind::Other,
     };
     StoreError::new(kind, format!("{}: {e}", path.display()))
+}
+
+/// Writes and removes a small file beside `path`, to tell a full or
+/// read-only file system from other i/o failures; only on a failure path.
+fn probe_folder(path: &Path) -> Option<(StoreErrorKind, std::io::Error)> {
+    use std::io::Write;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".paycode-probe-{}", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(&[0; 64 * 1024]).and_then(|()| f.sync_data()));
+    let _ = std::fs::remove_file(&probe);
+    let e = result.err()?;
+    match (e.raw_os_error(), e.kind()) {
+        // ENOSPC, EDQUOT
+        (Some(28 | 122), _) | (_, std::io::ErrorKind::StorageFull) => Some((StoreErrorKind::Full, e)),
+        (_, std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied) => {
+            Some((StoreErrorKind::ReadOnly, e))
+        }
+        _ => None,
+    }
 }
 
 /// SQLite could not open the file or one beside it (its write-ahead log): a

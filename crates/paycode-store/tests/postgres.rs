@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::sync::{Barrier, OnceLock};
+use std::sync::{Arc, Barrier};
 
 use common::*;
 use paycode::store::{StateStore, StoreErrorKind};
@@ -17,15 +17,14 @@ use paycode::{Error, MemoryStore, Profile};
 use paycode_store::{Contents, PostgresOptions, PostgresStore, SCHEMA_VERSION};
 use paycode_test_support::postgres::Cluster;
 
-/// One server for this test binary; each test works in a schema of its own.
-fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
-    CLUSTER.get_or_init(Cluster::start)
+/// The server the tests running now share; each test works in a schema of
+/// its own, and holds the handle until it ends.
+fn cluster() -> Arc<Cluster> {
+    Cluster::shared()
 }
 
-/// A fresh schema named `name` and a store created in it.
-fn store(name: &str) -> PostgresStore {
-    let c = cluster();
+/// A fresh schema named `name` in `c` and a store created in it.
+fn store_in(c: &Cluster, name: &str) -> PostgresStore {
     c.psql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name};"));
     PostgresStore::create(&c.url_with_schema(name), PostgresOptions::default()).unwrap()
 }
@@ -59,7 +58,8 @@ fn creating_is_explicit_and_a_newer_schema_is_refused() {
 
 #[test]
 fn verdicts_log_and_restart() {
-    let v = verifier(store("basics"), 3);
+    let c = cluster();
+    let v = verifier(store_in(&c, "basics"), 3);
     let a = v.verify_text(&hmac_text(1, NOW, 5), NOW, 0).unwrap();
     let b = v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap();
     assert_eq!(v.verify_text(&hmac_text(1, NOW, 5), NOW, 0).unwrap_err(), Error::Replayed);
@@ -70,7 +70,7 @@ fn verdicts_log_and_restart() {
     assert_eq!(v.verify_text(&hmac_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Throttled);
     assert_eq!(v.store().export_log(None).unwrap(), vec![a.record, b.record]);
     drop(v);
-    let url = cluster().url_with_schema("basics");
+    let url = c.url_with_schema("basics");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), 3);
     assert_eq!(v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap_err(), Error::Replayed);
     // spec: R-STATE-6: another node (a restart) sees the same throttle count.
@@ -83,9 +83,10 @@ fn verdicts_log_and_restart() {
 /// acceptance of another code is lost (spec: R-STATE-3).
 #[test]
 fn nodes_and_threads_racing_accept_each_code_once() {
+    let c = cluster();
     let (nodes, threads, rounds) = if full_size() { (4, 8, 40) } else { (2, 4, 6) };
-    let first = store("race");
-    let url = cluster().url_with_schema("race");
+    let first = store_in(&c, "race");
+    let url = c.url_with_schema("race");
     let mut verifiers = vec![verifier(first, 1)];
     for n in 1..nodes {
         let s = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
@@ -164,14 +165,16 @@ fn a_stopped_server_is_unavailable_and_the_next_call_works_once_it_is_back() {
 
 #[test]
 fn a_lock_held_past_the_lock_timeout_is_busy() {
+    let c = cluster();
     let options =
         PostgresOptions { lock_timeout: std::time::Duration::from_millis(300), ..PostgresOptions::default() };
-    let _ = store("locked");
-    let v = verifier(PostgresStore::connect(&cluster().url_with_schema("locked"), options).unwrap(), 1);
+    let _ = store_in(&c, "locked");
+    let v = verifier(PostgresStore::connect(&c.url_with_schema("locked"), options).unwrap(), 1);
     v.verify_text(&hmac_text(10, NOW, 0), NOW, 0).unwrap();
     // Another session holds the identity's row for two seconds.
-    let holder = std::thread::spawn(|| {
-        cluster().psql(
+    let holder_cluster = Arc::clone(&c);
+    let holder = std::thread::spawn(move || {
+        holder_cluster.psql(
             "BEGIN; SELECT 1 FROM locked.windows WHERE subject = 10 FOR UPDATE; SELECT pg_sleep(2); COMMIT;",
         )
     });
@@ -185,6 +188,7 @@ fn a_lock_held_past_the_lock_timeout_is_busy() {
 
 #[test]
 fn import_quarantine_revocation_and_eviction() {
+    let c = cluster();
     let mem = verifier(MemoryStore::new(params()), 1);
     mem.install_revocation_list(revocation_list(4, vec![103])).unwrap();
     for c in [1, 2, 50] {
@@ -193,7 +197,7 @@ fn import_quarantine_revocation_and_eviction() {
     }
     assert_eq!(mem.verify_text(&hmac_bad_text(12, NOW, 1), NOW, 0).unwrap_err(), Error::InvalidCode);
     let throttle = mem.replay_state(Profile::Hmac).throttle_records();
-    let s = store("import");
+    let s = store_in(&c, "import");
     s.import(&mem.state(), &throttle).unwrap();
     assert_eq!(s.contents().unwrap(), Contents { state: mem.state(), throttle: throttle.clone() });
     assert!(s.import(&mem.state(), &throttle).unwrap_err().to_string().contains("holds state already"));
@@ -211,16 +215,21 @@ fn import_quarantine_revocation_and_eviction() {
     // Eviction three steps on: the windows of T(NOW) are dead.
     let t = NOW + 180;
     v.evict(t).unwrap();
-    let c = v.store().contents().unwrap();
-    assert!(c.state.hmac.windows.iter().all(|w| w.1.top >= step(t) - 2), "{:?}", c.state.hmac.windows);
-    assert!(c.throttle.is_empty());
-    assert_eq!(c.state.hmac.high_water, step(t));
+    let after = v.store().contents().unwrap();
+    assert!(
+        after.state.hmac.windows.iter().all(|w| w.1.top >= step(t) - 2),
+        "{:?}",
+        after.state.hmac.windows
+    );
+    assert!(after.throttle.is_empty());
+    assert_eq!(after.state.hmac.high_water, step(t));
     assert_eq!(v.store().high_water().unwrap(), step(t));
 }
 
 #[test]
 fn steps_above_two_to_the_63_keep_their_order() {
-    let s = store("bigsteps");
+    let c = cluster();
+    let s = store_in(&c, "bigsteps");
     s.observe(u64::MAX - 1).unwrap();
     s.observe(5).unwrap();
     assert_eq!(s.high_water().unwrap(), u64::MAX - 1);
@@ -230,14 +239,47 @@ fn steps_above_two_to_the_63_keep_their_order() {
 }
 
 #[test]
+fn the_high_water_step_is_written_only_when_it_rises() {
+    let c = cluster();
+    // spec: R-STATE-7. Every UPDATE gives the row a new xmin, so an unchanged
+    // xmin shows that no call wrote the row.
+    let v = verifier(store_in(&c, "highwater"), 1);
+    let xmin = || c.psql("SELECT xmin FROM highwater.meta").trim().to_owned();
+    v.verify_text(&hmac_text(13, NOW, 0), NOW, 0).unwrap();
+    let written = xmin();
+    for c in 1..10 {
+        v.verify_text(&hmac_text(13, NOW, c), NOW, 0).unwrap();
+        assert_eq!(v.verify_text("PC1:garbage", NOW, 0).unwrap_err(), Error::Malformed);
+    }
+    assert_eq!(xmin(), written, "calls in the same step wrote T_hw");
+    // A second node, whose clock is the same, writes nothing either.
+    let other = verifier(
+        PostgresStore::connect(&c.url_with_schema("highwater"), PostgresOptions::default()).unwrap(),
+        2,
+    );
+    other.verify_text(&hmac_text(13, NOW, 10), NOW, 0).unwrap();
+    assert_eq!(xmin(), written);
+    // The next step raises it, once.
+    let next = NOW + 60;
+    other.verify_text(&hmac_text(13, next, 11), next, 0).unwrap();
+    let raised = xmin();
+    assert_ne!(raised, written);
+    v.verify_text(&hmac_text(13, next, 12), next, 0).unwrap();
+    assert_eq!(xmin(), raised);
+    assert_eq!(v.store().high_water().unwrap(), step(next));
+}
+
+#[test]
 fn terminals_have_their_own_windows_and_ledger() {
-    let store = store("terminals");
+    let c = cluster();
+    let store = store_in(&c, "terminals");
     terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
     assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
 }
 
 #[test]
 fn tokens_are_kept_hashed_and_revoked_once() {
-    let store = store("tokens");
+    let c = cluster();
+    let store = store_in(&c, "tokens");
     tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
 }

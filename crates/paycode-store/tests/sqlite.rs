@@ -14,7 +14,8 @@ use common::*;
 use paycode::store::{Identity, StateStore, StoreErrorKind};
 use paycode::{Error, MemoryStore, Profile};
 use paycode_store::{Contents, SCHEMA_VERSION, SqliteStore};
-use paycode_test_support::scratch::{SmallFs, TempDir, is_root};
+use paycode_test_support::TempDir;
+use paycode_test_support::scratch::{SmallFs, is_root};
 
 #[test]
 fn a_missing_store_is_an_error_naming_the_file_and_creating_is_explicit() {
@@ -60,8 +61,32 @@ fn other_files_are_refused() {
     let json = dir.join("state.json");
     std::fs::write(&json, br#"{"format": "paycode-state-v1"}"#).unwrap();
     let e = SqliteStore::open(&json).unwrap_err();
-    assert_eq!(e.kind(), StoreErrorKind::Corrupt, "{e}");
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible, "{e}");
     assert!(e.to_string().contains("state.json"), "{e}");
+}
+
+#[test]
+fn a_state_database_is_told_from_other_files_by_its_first_bytes() {
+    let dir = TempDir::new("sqlite-header");
+    let header = |p: &std::path::Path| {
+        let bytes = std::fs::read(p).unwrap();
+        bytes[..bytes.len().min(paycode_store::sqlite::HEADER_LEN)].to_vec()
+    };
+    let path = dir.join("state.db");
+    let store = SqliteStore::create(&path).unwrap();
+    // Open, the new database's first transaction may be in its write-ahead log only.
+    assert!(paycode_store::sqlite::is_state_database(&header(&path)));
+    drop(store);
+    let closed = header(&path);
+    assert!(paycode_store::sqlite::is_state_database(&closed));
+    assert_eq!(&closed[68..72], b"PYCD");
+    let foreign = dir.join("other.db");
+    let c = rusqlite::Connection::open(&foreign).unwrap();
+    c.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+    drop(c);
+    assert!(!paycode_store::sqlite::is_state_database(&header(&foreign)));
+    assert!(!paycode_store::sqlite::is_state_database(br#"{"format": "paycode-state-v1"}"#));
+    assert!(!paycode_store::sqlite::is_state_database(&closed[..40]));
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! Helpers shared by paycode's tests and fuzz targets: temporary folders
 //! ([`TempDir`]), the `paycode` command under test ([`Cli`]), a deterministic
 //! pseudo-random generator ([`SplitMix64`]), the fixture every hostile-input
-//! test and fuzz target builds on ([`fixture`]), the repository's root
-//! folder ([`repo_root`]), scratch folders and file systems ([`scratch`]),
-//! and a PostgreSQL server of the tests' own ([`postgres`]).
+//! test and fuzz target builds on ([`fixture`]), small file systems that fill
+//! up or turn read-only ([`scratch`]), a PostgreSQL server of the tests' own
+//! ([`postgres`]), and the repository's root folder ([`repo_root`]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod cli;

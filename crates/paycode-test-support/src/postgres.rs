@@ -1,6 +1,7 @@
 //! A PostgreSQL server of the tests' own: a temporary cluster made with
 //! `initdb`, started with `pg_ctl` on a free local port with `fsync=on`,
-//! stopped and removed on drop. No test depends on a server left running.
+//! stopped and removed on drop (so never keep one in a `static`; see
+//! [`Cluster::shared`]). No test depends on a server left running.
 //!
 //! PostgreSQL refuses to run as root, so when the tests run as root the
 //! cluster belongs to a system user, `paycode-test`, created on first use.
@@ -10,9 +11,11 @@
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use crate::scratch::{TempDir, is_root, run};
+use crate::TempDir;
+use crate::scratch::{is_root, run};
 
 /// The system user that owns the clusters when the tests run as root.
 pub const TEST_USER: &str = "paycode-test";
@@ -52,6 +55,21 @@ impl Cluster {
         cluster.port = free_port();
         cluster.launch();
         cluster
+    }
+
+    /// A cluster shared by the tests of one process that run at the same
+    /// time: started by the first, stopped and removed when the last one
+    /// drops its handle. A `static` cluster would never be dropped, and
+    /// would leave its server running after the tests.
+    pub fn shared() -> Arc<Cluster> {
+        static SHARED: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
+        let mut slot = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = slot.upgrade() {
+            return c;
+        }
+        let c = Arc::new(Cluster::start());
+        *slot = Arc::downgrade(&c);
+        c
     }
 
     /// The URL to connect with, as `PostgresStore::connect` takes it.

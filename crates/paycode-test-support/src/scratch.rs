@@ -1,41 +1,10 @@
-//! Scratch space for tests: a temporary folder removed on drop, and, when
-//! the tests run as root, a small file system of their own that can be
+//! When the tests run as root, a small file system of their own that can be
 //! filled or made read-only, to see how a store fails.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-/// A fresh folder under the system's temporary folder, removed on drop.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    /// A new empty folder whose name starts with `name`.
-    pub fn new(name: &str) -> TempDir {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let d = std::env::temp_dir().join(format!("paycode-{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        TempDir(d)
-    }
-
-    /// The folder.
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// A path inside the folder.
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use crate::TempDir;
 
 /// Whether this process runs as root (it can mount file systems and ignores
 /// file modes).

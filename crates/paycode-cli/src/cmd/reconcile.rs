@@ -11,7 +11,7 @@ use super::{EXIT_OK, EXIT_REJECTED, Error, print_json};
 /// `paycode reconcile`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Acceptance logs (`verify --log`).
+    /// Acceptance logs (`paycode log export`).
     #[arg(required = true)]
     logs: Vec<PathBuf>,
     /// Print JSON.

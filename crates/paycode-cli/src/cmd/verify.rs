@@ -4,11 +4,12 @@
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::PathBuf;
+use std::time::Duration;
 
-use paycode::{Acceptance, Profile};
+use paycode::{Acceptance, Profile, Rejection, Verifier};
 use paycode_cli::files::IssuerFile;
-use paycode_cli::state::{Start, StateFile, Store};
-use paycode_cli::{FileError, Role, fsio};
+use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError};
+use paycode_cli::{FileError, Role};
 use serde_json::json;
 
 use super::{EXIT_OK, EXIT_REJECTED, Error, now_or, print_json};
@@ -40,30 +41,33 @@ pub struct VerifierArgs {
     /// The issuer file (accounts, trust list, revocation list).
     #[arg(long)]
     issuer: PathBuf,
-    /// The verifier's state file (`paycode state init` creates one; a missing
-    /// file is an error). Locked while in use, replaced atomically.
+    /// The verifier's state database (`paycode state init` creates one; a
+    /// missing one is an error). Each verification is one transaction of it,
+    /// so any number of processes may verify against one state at once.
     #[arg(long)]
     state: PathBuf,
-    /// A new terminal: create the state file first (refused if it exists).
+    /// A new terminal: create the state database first (refused if it exists).
     #[arg(long, conflicts_with = "state_lost")]
     init: bool,
-    /// The state was lost or cannot be trusted (restored from a backup, say):
-    /// start in quarantine (spec R-REPLAY-5) and replace the state file. A
-    /// surviving state file's high-water step is kept when it is ahead of the
-    /// clock, so a clock that went back reopens no code accepted before; to
-    /// recover from a clock that had jumped forward (spec §12.8), move the
-    /// state file away first.
+    /// The state may have lost committed changes (restored from a backup,
+    /// say): enter quarantine (spec R-STATE-5), keeping the records it holds;
+    /// with no state database at all, start a new one in quarantine. The
+    /// stored high-water step is kept when it is ahead of the clock, so a
+    /// clock that went back reopens no code accepted before; to recover from
+    /// a clock that had jumped forward (spec §12.8), move the state database
+    /// away first.
     #[arg(long)]
     state_lost: bool,
+    /// How long to wait for another process's transaction on the state, in
+    /// milliseconds, before rejecting as `state-unavailable`.
+    #[arg(long, default_value_t = 5_000)]
+    busy_timeout: u64,
     /// Unix time of verification (default: the system clock).
     #[arg(long)]
     at: Option<u64>,
     /// Amount of the payment in minor units (ed25519 limits).
     #[arg(long, default_value_t = 0)]
     amount: u64,
-    /// Append the acceptance record to this log file.
-    #[arg(long)]
-    log: Option<PathBuf>,
     /// Terminal id written into log records.
     #[arg(long, default_value_t = 1)]
     terminal_id: u32,
@@ -97,9 +101,12 @@ pub fn scan(args: &ScanArgs) -> Result<u8, Error> {
     verify_text(&text, &args.verifier)
 }
 
-/// Verifies `text` and records the outcome: the state file stays locked from
-/// reading it to replacing it, and the log record and the state are durable
-/// before "accepted" is printed (spec: R-LOG-1).
+/// Verifies `text` against the state database. The verification is one
+/// transaction of the store, which commits the state changes and the log
+/// record together before "accepted" is printed (spec: R-LOG-1, R-STATE-1,
+/// R-STATE-2). A store that fails is a `state-unavailable` verdict naming
+/// the cause (exit 1, spec: R-STATE-4); a missing state database or a file
+/// of another kind is the operator's mistake (exit 2).
 fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     let now = now_or(o.at);
     let issuer = IssuerFile::load(&o.issuer)?;
@@ -109,30 +116,46 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
         (false, true) => Start::Lost { now },
         (false, false) => Start::Existing,
     };
-    if let Some(log) = &o.log {
-        // Before the state moves: a bad --log must not cost an acceptance.
-        fsio::check_not_key_file(log, Role::Log, &[(&o.issuer, Role::Issuer), (&o.state, Role::State)])?;
+    let time_before_epoch = || StateError::TimeBeforeEpoch { path: o.state.clone() };
+    if o.state_lost && params.step_at(now).is_err() {
+        // Before the state is touched: nothing is written.
+        return Err(time_before_epoch().into());
     }
-    let (store, state) = Store::open(&o.state, start, params)?;
-    let verifier =
-        issuer.verifier(o.terminal_id, &state).map_err(FileError::content(Role::Issuer, &o.issuer))?;
-    let verdict = verifier.verify_text(text, now, o.amount);
-    if let (Ok(acc), Some(log)) = (&verdict, &o.log) {
-        let protect = [(o.issuer.as_path(), Role::Issuer), (store.path(), Role::State)];
-        fsio::append(log, Role::Log, &acc.record.encode(), &protect)?;
+    let store = match state::open(&o.state, start) {
+        Ok(store) => store,
+        Err(StateError::Unavailable(e)) => return rejected(&e.into(), o.json),
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(e) = store.set_busy_timeout(Duration::from_millis(o.busy_timeout)) {
+        return rejected(&e.into(), o.json);
     }
-    store.save(&StateFile::of(&verifier))?;
-    drop(store);
+    let verifier = match issuer.configure(Verifier::with_store(params, o.terminal_id, store)) {
+        Ok(v) => v,
+        Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
+        Err(ConfigureError::Content(e)) => return Err(FileError::content(Role::Issuer, &o.issuer)(e).into()),
+    };
+    if let Start::Lost { now } = start {
+        // spec: R-STATE-5: quarantine, keeping the records.
+        match state::after_loss(verifier.store(), params, now) {
+            Ok(()) => {}
+            Err(LossError::Store(e)) => return rejected(&e.into(), o.json),
+            Err(LossError::TimeBeforeEpoch) => return Err(time_before_epoch().into()),
+        }
+    }
+    let verdict = verifier.verify_text_with_cause(text, now, o.amount);
     print_verdict(&verdict, o.json)?;
     Ok(if verdict.is_ok() { EXIT_OK } else { EXIT_REJECTED })
 }
 
-fn print_verdict(verdict: &Result<Acceptance, paycode::Error>, json: bool) -> Result<(), Error> {
+/// Prints the rejection `r` (a `state-unavailable` names the store's cause): exit 1.
+fn rejected(r: &Rejection, json: bool) -> Result<u8, Error> {
+    print_rejection(r, json)?;
+    Ok(EXIT_REJECTED)
+}
+
+fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<(), Error> {
     match (verdict, json) {
         (Ok(a), true) => print_json(&json!({ "verdict": "accepted", "record": a.record }))?,
-        (Err(e), true) => {
-            print_json(&json!({ "verdict": "rejected", "code": e.code(), "message": e.to_string() }))?;
-        }
         (Ok(a), false) => {
             let r = &a.record;
             let (subject, amount) = match r.profile {
@@ -147,7 +170,23 @@ fn print_verdict(verdict: &Result<Acceptance, paycode::Error>, json: bool) -> Re
                 r.step
             );
         }
-        (Err(e), false) => println!("rejected: {e}"),
+        (Err(r), _) => print_rejection(r, json)?,
     }
     Ok(())
+}
+
+/// A rejection: the spec's error code, and the store's cause of a
+/// `state-unavailable` that the store caused.
+fn print_rejection(r: &Rejection, json: bool) -> Result<(), Error> {
+    let e = r.error();
+    let message = match r.store_error() {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    };
+    if json {
+        print_json(&json!({ "verdict": "rejected", "code": e.code(), "message": message }))
+    } else {
+        println!("rejected: {message}");
+        Ok(())
+    }
 }
