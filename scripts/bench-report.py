@@ -72,6 +72,8 @@ ROWS = [
     ("throughput", "raw_hmac_1_thread", "raw HMAC over the same codes' inputs, 1 thread, per code", None),
     ("throughput", "hmac_text_2_threads", "verify from QR text, 2 threads sharing one verifier, per code", "throughput/raw_hmac_2_threads"),
     ("throughput", "raw_hmac_2_threads", "raw HMAC, 2 threads sharing nothing, per code: the machine's own scaling", None),
+    ("sqlite", "bare_update", "floor: a bare SQLite write transaction updating one row (WAL, synchronous=FULL)", None),
+    ("sqlite", "verify_text", "verify from QR text on the SQLite store (paycode-store): one durable transaction", "sqlite/bare_update"),
 ]
 
 
@@ -235,6 +237,8 @@ def render(r):
                "<=", 1.05, f"backend {fastest[8:]} (the fastest for dalek here)")
         target("ed25519: batched / single verify, per code", ratio(f"{fastest}/verify_batch64", f"{fastest}/verify_cached"), "<=", 0.45,
                f"backend {fastest[8:]}")
+    target("sqlite: verify on the SQLite store / bare one-row transaction", ratio("sqlite/verify_text", "sqlite/bare_update"),
+           "<=", 1.5, "same durability (WAL, synchronous=FULL); crates/paycode-store/benches/sqlite.rs")
     mem = rec.get("replay_memory", {}).get("window_bytes_per_credential")
     target("replay state bytes per active credential at 10^6", mem, "<=", 48, "")
     t1, t2 = med("throughput/hmac_text_1_thread"), med("throughput/hmac_text_2_threads")

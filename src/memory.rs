@@ -156,9 +156,11 @@ impl StateStore for MemoryStore {
         Ok(self.revocation.read().map_err(|_| poisoned())?.clone())
     }
 
-    fn evict(&self, eviction: Eviction) -> Result<(), StoreError> {
-        self.hmac.evict(eviction.throttle_step);
-        self.ed25519.evict(eviction.throttle_step);
+    fn evict(&self, step: u64, _plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        // Each profile's state sweeps under its shard locks with the bounds
+        // `plan` would give, on the T_hw it reads there.
+        self.hmac.evict(step);
+        self.ed25519.evict(step);
         Ok(())
     }
 }

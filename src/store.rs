@@ -170,12 +170,15 @@ pub trait StateStore: Send + Sync {
     /// [`StoreError`] if the store could not be read.
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError>;
 
-    /// Removes what can no longer matter (spec: R-REPLAY-4).
+    /// Raises `T_hw` to at least `step`, reads it, and removes what can no
+    /// longer matter under the [`Eviction`] that `plan` gives for the `T_hw`
+    /// read, as one atomic step: a removal rests on a `T_hw` read in the same
+    /// step (spec: R-REPLAY-4, R-STATE-8).
     ///
     /// # Errors
     ///
     /// [`StoreError`] if the store could not be written.
-    fn evict(&self, eviction: Eviction) -> Result<(), StoreError>;
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError>;
 }
 
 /// Why a store could not complete an operation.

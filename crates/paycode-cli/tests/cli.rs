@@ -58,6 +58,10 @@ fn code_json(wallet: &Path, at: u64) -> Value {
 fn verify(issuer: &Path, state: &Path, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
     let at = at.to_string();
     let mut args = vec!["verify", code, "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"];
+    // A state database is created explicitly: the first verification of each state says so.
+    if !state.exists() {
+        args.push("--init");
+    }
     args.extend_from_slice(extra);
     let out = CLI.run(&args);
     let v = serde_json::from_slice(&out.stdout)
@@ -79,7 +83,7 @@ fn accepted(r: (i32, Value)) {
 fn session(profile: &str) {
     let dir = TempDir::new(&format!("cli-{profile}"));
     let (issuer, wallet) = setup(&dir, profile);
-    let state = dir.join("state.json");
+    let state = dir.join("state.db");
     let c = code_json(&wallet, T);
     let text = c["text"].as_str().unwrap().to_owned();
     assert_eq!(c["counter"], 0);
@@ -153,7 +157,7 @@ fn throttling_survives_between_runs() {
     // state file, or guessing the 29-bit numeric tag would be unlimited.
     let dir = TempDir::new("cli-throttle");
     let (issuer, wallet) = setup(&dir, "hmac");
-    let state = dir.join("state.json");
+    let state = dir.join("state.db");
     let c = code_json(&wallet, T);
     let digits = c["digits"].as_str().unwrap().to_owned();
     let last = digits.chars().last().unwrap();
@@ -171,7 +175,7 @@ fn throttling_survives_between_runs() {
 fn hmac_digits_share_the_replay_identity_of_the_qr_form() {
     let dir = TempDir::new("cli-digits");
     let (issuer, wallet) = setup(&dir, "hmac");
-    let state = dir.join("state.json");
+    let state = dir.join("state.db");
     let c = code_json(&wallet, T);
     let digits = c["digits"].as_str().unwrap();
     assert_eq!(digits.len(), 24);
@@ -188,14 +192,11 @@ fn ed25519_limits_revocation_and_reconciliation() {
     let text = c["text"].as_str().unwrap();
     let (log1, log2) = (dir.join("t1.log"), dir.join("t2.log"));
     // Two offline terminals, each with its own state, both accept the same code.
-    accepted(verify(&issuer, &dir.join("t1.json"), text, T, &["--amount", "300", "--log", s(&log1)]));
-    accepted(verify(
-        &issuer,
-        &dir.join("t2.json"),
-        text,
-        T + 5,
-        &["--amount", "300", "--log", s(&log2), "--terminal-id", "2"],
-    ));
+    accepted(verify(&issuer, &dir.join("t1.db"), text, T, &["--amount", "300"]));
+    accepted(verify(&issuer, &dir.join("t2.db"), text, T + 5, &["--amount", "300", "--terminal-id", "2"]));
+    // Each terminal's log, exported from its state database.
+    CLI.stdout(&["log", "export", "--state", s(&dir.join("t1.db")), "--out", s(&log1)]);
+    CLI.stdout(&["log", "export", "--state", s(&dir.join("t2.db")), "--out", s(&log2)]);
     let out = CLI.run(&["reconcile", s(&log1), s(&log2), "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let rec: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -205,12 +206,12 @@ fn ed25519_limits_revocation_and_reconciliation() {
 
     let next = code_json(&wallet, T);
     rejected_with(
-        verify(&issuer, &dir.join("t1.json"), next["text"].as_str().unwrap(), T, &["--amount", "5001"]),
+        verify(&issuer, &dir.join("t1.db"), next["text"].as_str().unwrap(), T, &["--amount", "5001"]),
         "over-limit",
     );
     // Revoke serial 1: the next verification installs the new list.
     CLI.stdout(&["issuer", "revoke", "--issuer", s(&issuer), "--serial", "1", "--at", &T.to_string()]);
-    rejected_with(verify(&issuer, &dir.join("t1.json"), next["text"].as_str().unwrap(), T, &[]), "revoked");
+    rejected_with(verify(&issuer, &dir.join("t1.db"), next["text"].as_str().unwrap(), T, &[]), "revoked");
 }
 
 #[test]
@@ -218,7 +219,7 @@ fn io_and_usage_errors_exit_2() {
     let dir = TempDir::new("cli-io");
     let (issuer, wallet) = setup(&dir, "hmac");
     let missing =
-        CLI.run(&["verify", "x", "--issuer", s(&dir.join("none.json")), "--state", s(&dir.join("s.json"))]);
+        CLI.run(&["verify", "x", "--issuer", s(&dir.join("none.json")), "--state", s(&dir.join("s.db"))]);
     assert_eq!(missing.status.code(), Some(2));
     assert_eq!(CLI.run(&["verify", "--bogus"]).status.code(), Some(2));
     assert_eq!(
@@ -234,8 +235,17 @@ fn io_and_usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
     }
-    let before =
-        CLI.run(&["verify", "x", "--issuer", s(&issuer), "--state", s(&dir.join("s.json")), "--at", "5"]);
+    let before = CLI.run(&[
+        "verify",
+        "x",
+        "--issuer",
+        s(&issuer),
+        "--state",
+        s(&dir.join("s.db")),
+        "--init",
+        "--at",
+        "5",
+    ]);
     // T0 = 0, so time 5 is valid; with --t0 above it the time is before the epoch.
     assert_eq!(before.status.code(), Some(1));
     let late_issuer = dir.join("late-issuer.json");

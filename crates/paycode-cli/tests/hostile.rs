@@ -188,7 +188,8 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
     let started = Instant::now();
     let dir = TempDir::new("hostile-cli");
     let (issuer, world) = cli_world(&dir);
-    let state = dir.join("state.json");
+    let (state, fresh) = (dir.join("state.db"), dir.join("fresh.db"));
+    CLI.stdout(&["state", "init", "--state", fresh.to_str().unwrap()]);
     let cases = hostile_cases(&world, Ed25519Substitutions::Sample);
     let total = cases.len();
     let mut sampled = sample(&world, cases, 1_100);
@@ -206,10 +207,11 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
     let mut failures = Vec::new();
     for (i, (case, via)) in sampled.iter().enumerate() {
         use std::os::unix::ffi::OsStrExt;
-        // Each input is judged on its own, from a fresh state: the state file
+        // Each input is judged on its own, from a fresh state: the state
         // keeps the throttle count, which would otherwise turn the later
         // `invalid-code` verdicts into `throttled` (tested in tests/cli.rs).
-        let _ = std::fs::remove_file(&state);
+        // A copy of a new state database is a new state, without the cost of creating one.
+        std::fs::copy(&fresh, &state).unwrap();
         let at = T.to_string();
         let mut args: Vec<&std::ffi::OsStr> = vec![
             "verify".as_ref(),
@@ -309,7 +311,8 @@ fn cli_io_errors_exit_2() {
     let garbage = dir.join("garbage.json");
     std::fs::write(&garbage, b"{\"format\": \"paycode-state-v1\", \"state\": [").unwrap();
     let missing_dir = dir.join("no/such/dir/state.json");
-    let state = dir.join("state.json");
+    let state = dir.join("state.db");
+    CLI.stdout(&["state", "init", "--state", state.to_str().unwrap()]);
     let cases: [(&str, Vec<&str>); 5] = [
         (
             "missing issuer file",
@@ -319,9 +322,9 @@ fn cli_io_errors_exit_2() {
             "issuer file is a folder",
             vec!["--issuer", dir.path().to_str().unwrap(), "--state", state.to_str().unwrap()],
         ),
-        ("state file is not JSON of the format", vec!["--issuer", i, "--state", garbage.to_str().unwrap()]),
-        ("state file cannot be written", vec!["--issuer", i, "--state", missing_dir.to_str().unwrap()]),
-        ("state file is the issuer file", vec!["--issuer", i, "--state", i]),
+        ("state is not a state database", vec!["--issuer", i, "--state", garbage.to_str().unwrap()]),
+        ("state is in a missing folder", vec!["--issuer", i, "--state", missing_dir.to_str().unwrap()]),
+        ("state is the issuer file", vec!["--issuer", i, "--state", i]),
     ];
     for (what, opts) in cases {
         let mut args = vec!["verify"];
@@ -359,6 +362,8 @@ fn cli_survives_extreme_arguments() {
     let u32max = u32::MAX.to_string();
     let mut runs: Vec<Vec<String>> = Vec::new();
     let mut add = |args: &[&str]| runs.push(args.iter().map(|a| (*a).to_owned()).collect());
+    add(&["state", "init", "--state", &s("st.json")]);
+    add(&["state", "init", "--state", &s("st2.json")]);
     for at in &times {
         add(&["demo", "--seed", &"77".repeat(32), "--at", at, "--json"]);
         add(&["issuer", "init", "--force", "--out", &s("i.json"), "--seed", &"44".repeat(32), "--at", at]);

@@ -268,6 +268,7 @@ const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 fn setup(s: &TempDir) {
     let at = T.to_string();
     CLI.stdout(&["issuer", "init", "--out", &s.arg("issuer.json"), "--at", &at]);
+    CLI.stdout(&["state", "init", "--state", &s.arg("state.db")]);
     for p in ["hmac", "ed25519"] {
         CLI.stdout(&[
             "wallet",
@@ -380,7 +381,7 @@ mod scan {
 
     fn scan(s: &TempDir, image: &str, extra: &[&str]) -> Output {
         let mut args = vec!["scan".to_string(), image.to_string()];
-        args.extend(["--issuer".into(), s.arg("issuer.json"), "--state".into(), s.arg("state.json")]);
+        args.extend(["--issuer".into(), s.arg("issuer.json"), "--state".into(), s.arg("state.db")]);
         args.extend(["--at".into(), T.to_string(), "--json".into()]);
         args.extend(extra.iter().map(|x| x.to_string()));
         CLI.run(&args)
@@ -415,7 +416,7 @@ mod scan {
         assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
         // The numeric form of the same code is the same replay identity.
         let digits = v["digits"].as_str().unwrap();
-        let (issuer, state) = (s.arg("issuer.json"), s.arg("state.json"));
+        let (issuer, state) = (s.arg("issuer.json"), s.arg("state.db"));
         let out = CLI.run(&["verify", digits, "--issuer", &issuer, "--state", &state, "--at", &at, "--json"]);
         let (code, out) = verdict(&out);
         assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
@@ -476,7 +477,7 @@ mod scan {
         };
         // Not an image; a missing file.
         fails(&s.join("issuer.json"), "not a PNG or JPEG image");
-        fails(&s.join("absent.png"), "i/o error");
+        fails(&s.join("absent.png"), "cannot read the image");
         // A PNG cut short.
         let png = Symbol::new("PC1:ABC").unwrap().to_png(4);
         std::fs::write(s.join("cut.png"), &png[..png.len() / 2]).unwrap();

@@ -75,9 +75,11 @@ fn leak(haystack: &[u8], secret: &Secret) -> Option<String> {
     for w in 0..=s.len() - 8 {
         let part = &s[w..w + 8];
         needles.push((format!("raw bytes {w}..{}", w + 8), part.to_vec()));
-        needles.push((format!("hex of bytes {w}..{}", w + 8), files::to_hex(part).into_bytes()));
-        needles
-            .push((format!("HEX of bytes {w}..{}", w + 8), files::to_hex(part).to_uppercase().into_bytes()));
+        needles.push((format!("hex of bytes {w}..{}", w + 8), paycode::codec::to_hex(part).into_bytes()));
+        needles.push((
+            format!("HEX of bytes {w}..{}", w + 8),
+            paycode::codec::to_hex(part).to_uppercase().into_bytes(),
+        ));
     }
     for w in (0..=s.len() - 8).step_by(2) {
         let b45 = paycode::hazmat::base45::encode(&s[w..w + 8]);
@@ -145,8 +147,8 @@ fn leak_finder_finds_what_it_looks_for() {
     let secret = Secret { name: "s".into(), bytes: (100..132).collect() };
     let b = &secret.bytes;
     assert!(leak(b"nothing here", &secret).is_none());
-    assert!(leak(files::to_hex(&b[3..11]).as_bytes(), &secret).is_some());
-    assert!(leak(files::to_hex(&b[20..28]).to_uppercase().as_bytes(), &secret).is_some());
+    assert!(leak(paycode::codec::to_hex(&b[3..11]).as_bytes(), &secret).is_some());
+    assert!(leak(paycode::codec::to_hex(&b[20..28]).to_uppercase().as_bytes(), &secret).is_some());
     assert!(leak(paycode::hazmat::base45::encode(&b[4..12]).as_bytes(), &secret).is_some());
     assert!(leak(format!("x PC1:{} y", paycode::hazmat::base45::encode(b)).as_bytes(), &secret).is_some());
     assert!(leak(base64(&b[6..15]).as_bytes(), &secret).is_some());
@@ -225,7 +227,7 @@ fn demo_output_holds_no_secret_byte() {
 fn cli_output_holds_no_secret_byte() {
     let dir = TempDir::new("secrets-cli");
     let (issuer, h, e, state, log) =
-        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("s.json"), dir.arg("l.bin"));
+        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("s.db"), dir.arg("l.bin"));
     let at = T.to_string();
     let issuer_hex = "1551".repeat(16);
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
@@ -248,16 +250,17 @@ fn cli_output_holds_no_secret_byte() {
         codes.extend(base45_or_digits(&out.stdout));
         record("code", out);
     }
+    record("state init", CLI.run(&["state", "init", "--state", &state]));
     let svg = dir.arg("c.svg");
     record("code --qr svg", CLI.run(&["code", "--wallet", &h, "--at", &at, "--qr", "svg", "--out", &svg]));
     assert!(codes.len() >= 4, "{codes:?}");
     for (i, c) in codes.iter().enumerate() {
         let json = if i % 2 == 0 { "--json" } else { "--amount=1" };
-        let args =
-            ["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--log", &log, json, "--", c];
+        let args = ["verify", "--issuer", &issuer, "--state", &state, "--at", &at, json, "--", c];
         record("verify", CLI.run(&args));
         record("verify again", CLI.run(&args));
     }
+    record("log export", CLI.run(&["log", "export", "--state", &state, "--out", &log]));
     record(
         "verify garbage",
         CLI.run(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC1:ZZZ"]),
@@ -308,9 +311,9 @@ fn cli_output_holds_no_secret_byte() {
     );
 
     // The secrets: the issuer's, and both wallets'.
-    let issuer_file: IssuerFile = files::read_secret_json(Path::new(&issuer)).unwrap();
-    let hmac_file: WalletFile = files::read_secret_json(Path::new(&h)).unwrap();
-    let ed_file: WalletFile = files::read_secret_json(Path::new(&e)).unwrap();
+    let issuer_file: IssuerFile = IssuerFile::load(Path::new(&issuer)).unwrap();
+    let hmac_file: WalletFile = WalletFile::load(Path::new(&h)).unwrap();
+    let ed_file: WalletFile = WalletFile::load(Path::new(&e)).unwrap();
     let account = hmac_file.account_id.unwrap();
     let mut secrets =
         secrets_of("issuer", &files::seed_from_hex(&issuer_file.issuer_seed).unwrap(), None, &[1, 2]);
@@ -328,7 +331,7 @@ fn cli_output_holds_no_secret_byte() {
     for (what, bytes) in &outputs {
         assert_no_leak(what, bytes, &secrets);
     }
-    for (what, path) in [("state file", &state), ("log file", &log), ("SVG file", &svg)] {
+    for (what, path) in [("state database", &state), ("log file", &log), ("SVG file", &svg)] {
         assert_no_leak(what, &std::fs::read(path).unwrap(), &secrets);
     }
     // The search is not vacuous: the key files themselves are found out.
@@ -340,6 +343,7 @@ fn cli_output_holds_no_secret_byte() {
 fn base45_or_digits(out: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(out);
     text.split(['"', '\n'])
+        .map(|w| w.strip_prefix("text: ").or_else(|| w.strip_prefix("digits: ")).unwrap_or(w))
         .filter(|w| w.starts_with("PC1:") || (w.len() == 24 && w.bytes().all(|b| b.is_ascii_digit())))
         .map(str::to_owned)
         .collect()
@@ -385,12 +389,12 @@ fn key_files_are_written_0600() {
 #[test]
 fn key_files_readable_by_others_are_refused() {
     let dir = TempDir::new("secrets-refuse");
-    let (issuer, h, state) = (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("s.json"));
+    let (issuer, h, state) = (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("s.db"));
     let at = T.to_string();
     CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
     CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
     let code = CLI.stdout(&["code", "--wallet", &h, "--at", &at]);
-    let code = code.lines().next().unwrap().to_owned();
+    let code = code.lines().next().unwrap().strip_prefix("text: ").unwrap().to_owned();
     let mut refused = 0;
     for m in [0o640, 0o604, 0o660, 0o606, 0o620, 0o602, 0o610, 0o601, 0o644, 0o666, 0o777, 0o440, 0o404] {
         for (file, args) in [
@@ -462,11 +466,11 @@ fn debug_output_redacts_every_secret() {
     let mut verifier = paycode::Verifier::new(Params::default(), 1);
     verifier.add_account(9, &seed);
     let hmac_wallet = HmacWallet::new(Params::default(), 9, &seed, 0);
-    let hex = files::to_hex(seed.expose());
+    let hex = paycode::codec::to_hex(seed.expose());
     let account = files::AccountFile { account_id: 9, seed: hex.clone() };
     let wallet_file = WalletFile {
         format: files::WALLET_FORMAT.into(),
-        profile: "hmac".into(),
+        profile: paycode::Profile::Hmac,
         params: Params::default().into(),
         account_id: Some(9),
         seed: hex.clone(),

@@ -69,6 +69,20 @@ impl TempDir {
         let path = self.join(name);
         path.to_str().unwrap_or_else(|| panic!("not UTF-8: {}", path.display())).to_owned()
     }
+
+    /// The names of the entries in the folder, sorted.
+    ///
+    /// # Panics
+    ///
+    /// If the folder cannot be read or a name is not UTF-8.
+    pub fn names(&self) -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(&self.path)
+            .unwrap_or_else(|e| panic!("cannot list {}: {e}", self.path.display()))
+            .map(|e| {
+                e.unwrap_or_else(|e| panic!("cannot list: {e}")).file_name().into_string().unwrap_or_default()
+            })
+            .collect()
+    }
 }
 
 impl Drop for TempDir {
