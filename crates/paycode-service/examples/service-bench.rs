@@ -187,7 +187,14 @@ fn code(k: usize) -> String {
 /// An issuer file with hmac accounts 1 to ACCOUNTS.
 fn issuer(paycode: &Path, dir: &Path) -> PathBuf {
     let path = dir.join("issuer.json");
-    assert!(Command::new(paycode).args(["issuer", "init", "--out"]).arg(&path).status().unwrap().success());
+    // Standard output is the report: the command's message is not part of it.
+    let status = Command::new(paycode)
+        .args(["issuer", "init", "--out"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
     let mut file: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let hex = |b: &[u8; 32]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
     file["accounts"] = (1..=ACCOUNTS)
