@@ -96,11 +96,13 @@ ROWS = [
     ("throughput", "hmac_text_2_threads", "verify from QR text, 2 threads sharing one verifier, per code", "throughput/raw_hmac_2_threads"),
     ("throughput", "hmac_text_2_verifiers", "verify from QR text, 2 threads with a verifier each, per code", "throughput/raw_hmac_2_threads"),
     ("throughput", "raw_hmac_2_threads", "raw HMAC, 2 threads sharing nothing, per code: the machine's own scaling", None),
+    ("sqlite", "bare_update", "floor: a bare SQLite write transaction updating one row (WAL, synchronous=FULL)", None),
+    ("sqlite", "verify_text", "verify from QR text on the SQLite store (paycode-store): one durable transaction", "sqlite/bare_update"),
 ]
 
 # The run record each group's results belong to (written as that group starts
 # and again as it ends); the ed25519 groups have records of their own name.
-RECORD_OF = {"hmac": "hmac", "base45": "base45", "replay": "replay", "lookup": "lookup", "wallet": "wallet", "qr": "qr", "throughput": "throughput"}
+RECORD_OF = {"hmac": "hmac", "base45": "base45", "replay": "replay", "lookup": "lookup", "wallet": "wallet", "qr": "qr", "throughput": "throughput", "sqlite": "sqlite"}
 
 
 def main():
@@ -290,6 +292,8 @@ def render(r):
                    f"backend {g[8:]}")
             target(f"ed25519: batch of {n} / dalek verify_batch, per code", ratio(f"{g}/verify_batch{n}", f"{g}/dalek_verify_batch{n}"),
                    "<=", 1.15, f"backend {g[8:]}; ours is `Verifier::verify_batch` with every check the spec requires, the peer's equation alone does less")
+    target("sqlite: verify on the SQLite store / bare one-row transaction", ratio("sqlite/verify_text", "sqlite/bare_update"),
+           "<=", 1.5, "same durability (WAL, synchronous=FULL); crates/paycode-store/benches/sqlite.rs")
     mem = rec.get("replay_memory", {}).get("window_bytes_per_credential")
     target("replay state per active credential at 10^6", mem, "<=", 48, "window tables, used and free slots", unit="B")
     t1, t2 = med("throughput/hmac_text_1_thread"), med("throughput/hmac_text_2_threads")

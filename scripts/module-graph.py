@@ -82,11 +82,16 @@ def main():
             path_ = m.group(1)
             heads = [p.strip() for p in path_.strip("{}").split(",")] if path_.startswith("{") else [path_]
             for h in heads:
-                first = h.split("::")[0]
-                if first in reexports:
-                    first = reexports[first]
-                if first in modules and first != mod.split("::")[0]:
-                    deps.add(first)
+                parts = h.split("::")
+                if parts[0] in reexports:
+                    parts[0] = reexports[parts[0]]
+                # the longest module path the import names: `replay::window`, not `replay`
+                target = next(
+                    ("::".join(parts[:n]) for n in range(len(parts), 0, -1) if "::".join(parts[:n]) in modules),
+                    None,
+                )
+                if target and target != mod and not mod.startswith(target + "::"):
+                    deps.add(target)
         # a submodule's `super::` names its parent's siblings
         parent = mod.split("::")[0]
         for m in re.finditer(r"\bsuper::(\w+)", text):

@@ -1,11 +1,27 @@
 #!/usr/bin/env bash
 # The full test suite: the README's second command, and what CI runs.
-# Needs the Rust toolchain and python3 (venvs are created on first use).
+# Needs the Rust toolchain and python3 (venvs are created on first use), and PostgreSQL's server
+# binaries (initdb, pg_ctl) for the store and service tests, which start clusters of their own
+# (crates/paycode-test-support/src/postgres.rs): when absent, this installs Debian's postgresql
+# package with apt-get if it runs as root (as CI does), and otherwise stops and says so. The
+# service's fleet tests run PAYCODE_FLEET_VERIFICATIONS verifications each (6000 by default;
+# 100000 for the full size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s ==\n' "$*"; }
 paycode=target/release/paycode
+
+step "PostgreSQL for the store and service tests"
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "PostgreSQL is not installed; install it (sudo apt-get install postgresql) or run this as root" >&2
+        exit 1
+    fi
+    echo "PostgreSQL is not installed: installing Debian's postgresql package with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
 
 step "cargo test (unit, integration, doctests)"
 cargo test --locked --release

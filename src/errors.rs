@@ -143,6 +143,24 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Serialized as its code string ([`Error::code`]), as the vectors and the
+/// conformance runner write it; deserializing an unknown code is an error.
+#[cfg(feature = "serde")]
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Error {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Error, D::Error> {
+        let code = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        Error::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown error code {code:?}")))
+    }
+}
+
 /// A parameter set outside the ranges the spec allows (spec: R-TIME-6).
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -181,22 +199,85 @@ pub enum GenerateError {
     WrongCredential,
 }
 
+impl GenerateError {
+    /// Every wallet error, the spec's three wallet codes first.
+    pub const ALL: [GenerateError; 4] = [
+        GenerateError::TimeBeforeEpoch,
+        GenerateError::CounterExhausted,
+        GenerateError::NumericUnavailable,
+        GenerateError::WrongCredential,
+    ];
+
+    /// The error's code string: the spec's wallet codes (spec §9)
+    /// `time-before-epoch`, `counter-exhausted` and `numeric-unavailable`, and
+    /// `wrong-credential`, which the spec does not list because no conforming
+    /// provisioning gives a wallet another device's credential.
+    ///
+    /// ```
+    /// assert_eq!(paycode::GenerateError::CounterExhausted.code(), "counter-exhausted");
+    /// ```
+    pub const fn code(self) -> &'static str {
+        match self {
+            GenerateError::TimeBeforeEpoch => "time-before-epoch",
+            GenerateError::CounterExhausted => "counter-exhausted",
+            GenerateError::NumericUnavailable => "numeric-unavailable",
+            GenerateError::WrongCredential => "wrong-credential",
+        }
+    }
+
+    /// The wallet error whose code string is `code`, if any.
+    ///
+    /// ```
+    /// use paycode::GenerateError;
+    /// assert_eq!(GenerateError::from_code("numeric-unavailable"), Some(GenerateError::NumericUnavailable));
+    /// assert_eq!(GenerateError::from_code("replayed"), None);
+    /// ```
+    pub fn from_code(code: &str) -> Option<GenerateError> {
+        GenerateError::ALL.into_iter().find(|e| e.code() == code)
+    }
+
+    /// Whether the spec lists this code among the wallet codes (spec §9).
+    pub const fn is_spec_code(self) -> bool {
+        !matches!(self, GenerateError::WrongCredential)
+    }
+
+    fn meaning(self) -> &'static str {
+        match self {
+            GenerateError::TimeBeforeEpoch => "the wallet's time is before the epoch T0",
+            GenerateError::CounterExhausted => "the wallet's counter is used up; enroll again",
+            GenerateError::NumericUnavailable => {
+                "the numeric form needs account id < 2^30 and counter < 2^16"
+            }
+            GenerateError::WrongCredential => "the credential is not for this device key",
+        }
+    }
+}
+
 impl core::fmt::Display for GenerateError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            GenerateError::TimeBeforeEpoch => "time-before-epoch: the wallet's time is before the epoch T0",
-            GenerateError::CounterExhausted => {
-                "counter-exhausted: the wallet's counter is used up; enroll again"
-            }
-            GenerateError::NumericUnavailable => {
-                "numeric-unavailable: the numeric form needs account id < 2^30 and counter < 2^16"
-            }
-            GenerateError::WrongCredential => "wrong-credential: the credential is not for this device key",
-        })
+        write!(f, "{}: {}", self.code(), self.meaning())
     }
 }
 
 impl std::error::Error for GenerateError {}
+
+/// Serialized as its code string ([`GenerateError::code`]); deserializing an
+/// unknown code is an error.
+#[cfg(feature = "serde")]
+impl serde::Serialize for GenerateError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.code())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for GenerateError {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<GenerateError, D::Error> {
+        let code = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+        GenerateError::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format_args!("unknown wallet error code {code:?}")))
+    }
+}
 
 /// Why a revocation list was not installed.
 #[non_exhaustive]
@@ -298,5 +379,35 @@ mod tests {
             assert!(e.to_string().starts_with(e.code()));
         }
         assert_eq!(Error::from_code("accepted"), None);
+    }
+
+    #[test]
+    fn wallet_codes_are_distinct_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for e in GenerateError::ALL {
+            assert!(seen.insert(e.code()), "duplicate code {}", e.code());
+            assert_eq!(GenerateError::from_code(e.code()), Some(e));
+            assert!(e.to_string().starts_with(e.code()));
+        }
+        let spec: Vec<&str> =
+            GenerateError::ALL.into_iter().filter(|e| e.is_spec_code()).map(GenerateError::code).collect();
+        assert_eq!(spec, ["time-before-epoch", "counter-exhausted", "numeric-unavailable"]);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn codes_are_the_serde_form() {
+        for e in Error::ALL {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json, format!("\"{}\"", e.code()));
+            assert_eq!(serde_json::from_str::<Error>(&json).unwrap(), e);
+        }
+        for e in GenerateError::ALL {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json, format!("\"{}\"", e.code()));
+            assert_eq!(serde_json::from_str::<GenerateError>(&json).unwrap(), e);
+        }
+        assert!(serde_json::from_str::<Error>("\"counter-exhausted\"").is_err());
+        assert!(serde_json::from_str::<GenerateError>("\"replayed\"").is_err());
     }
 }

@@ -25,9 +25,17 @@ pub mod log;
 pub mod revocation;
 pub mod trust;
 
-// The roles and their state.
-pub mod issuer;
+// The verifier's state: the store's interface, the decision over one
+// identity's records, and the in-memory store.
+pub mod store;
+
+pub mod acceptance;
 pub mod replay;
+
+pub mod memory;
+
+// The roles.
+pub mod issuer;
 pub mod wallet;
 
 pub mod verifier;
@@ -42,12 +50,14 @@ pub use errors::{Base45Error, Error, GenerateError, HexError, InstallError, Para
 pub use issuer::{Issuer, KeyPeriod};
 pub use keys::Seed;
 pub use log::LogRecord;
+pub use memory::MemoryStore;
 pub use numeric::NumericCode;
 pub use profile::{Profile, VERSION};
 pub use revocation::RevocationList;
+pub use store::{StateStore, StoreError};
 pub use time::Params;
 pub use trust::{TrustEntry, TrustList};
-pub use verifier::{Acceptance, Verifier, VerifierState};
+pub use verifier::{Acceptance, Rejection, Verifier, VerifierState};
 pub use wallet::{Ed25519Wallet, HmacWallet};
 
 /// The spec version these types implement.

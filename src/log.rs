@@ -13,6 +13,7 @@ pub const RECORD_LEN: usize = 44;
 /// One accepted code, as a terminal logs it (spec: R-LOG-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct LogRecord {
     /// The code's profile.
     pub profile: Profile,
@@ -87,7 +88,8 @@ impl LogRecord {
 
 /// A (profile, subject, counter) accepted more than once across the logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Duplicate {
     /// The profile.
     pub profile: Profile,

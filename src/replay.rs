@@ -10,7 +10,8 @@
 
 mod hashing;
 mod table;
-mod window;
+
+pub(crate) mod window;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,11 +21,15 @@ pub(crate) use hashing::IdHashing;
 use table::{Probe, WindowTable};
 pub use window::{WINDOW, Window};
 
+use crate::acceptance::{Attempt, Proof, decide, ledger_horizon};
+pub use crate::acceptance::{MAX_FAILURES_PER_STEP, Spend};
 use crate::errors::Error;
+use crate::log::LogRecord;
+use crate::profile::Profile;
+pub use crate::store::Spent;
+use crate::store::{Changes, Records, Throttle, ThrottleChange};
 use crate::time::Params;
 
-/// `invalid-code` verdicts per account and step before `throttled` (spec: R-HMAC-6).
-pub const MAX_FAILURES_PER_STEP: u32 = 8;
 /// The shards: 2^12. Two threads that verify codes of different identities
 /// write to the same shard, and so move its lock's cache line between their
 /// cores, only when the identities share a shard: with a few thousand
@@ -37,30 +42,6 @@ const SHARD_BITS: u32 = 12;
 const CHUNK_BITS: u32 = 6;
 const CHUNK: usize = 1 << CHUNK_BITS;
 const CHUNKS: usize = 1 << (SHARD_BITS - CHUNK_BITS);
-
-/// What an ed25519 acceptance must also satisfy and record: the amount
-/// against the credential's limits (spec: R-LIMIT-1, R-LIMIT-2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Spend {
-    /// Amount of this payment.
-    pub amount: u64,
-    /// The credential's per-payment limit.
-    pub per_payment_limit: u64,
-    /// The credential's cumulative limit at this verifier.
-    pub cumulative_limit: u64,
-    /// The credential's `not_after`, which decides when the ledger entry may go.
-    pub not_after: u64,
-}
-
-/// The ledger entry of one credential: total accepted here and its expiry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Spent {
-    /// Sum of the amounts accepted.
-    pub total: u64,
-    /// The credential's `not_after`.
-    pub not_after: u64,
-}
 
 /// One shard: its identities' replay windows, and the step below which they
 /// were last swept. The spend ledger and throttle counters sit behind a
@@ -75,7 +56,7 @@ struct Shard {
 /// The spend ledger and the throttle counters of one shard.
 struct Maps {
     spent: HashMap<u64, Spent, IdHashing>,
-    throttle: HashMap<u64, (u64, u32), IdHashing>,
+    throttle: HashMap<u64, Throttle, IdHashing>,
 }
 
 impl Shard {
@@ -97,7 +78,7 @@ impl Shard {
         self.maps.as_ref().and_then(|m| m.spent.get(&id).copied())
     }
 
-    fn failures(&self, account: u64) -> Option<(u64, u32)> {
+    fn throttle(&self, account: u64) -> Option<Throttle> {
         self.maps.as_ref().and_then(|m| m.throttle.get(&account).copied())
     }
 }
@@ -118,7 +99,7 @@ pub struct ReplayState {
     hashing: IdHashing,
     chunks: Box<[OnceLock<Box<[Padded]>>]>,
     high_water: AtomicU64,
-    quarantine: u64,
+    quarantine: AtomicU64,
 }
 
 /// A serializable copy of a [`ReplayState`], for durable storage.
@@ -175,7 +156,7 @@ impl ReplayState {
             hashing,
             chunks: (0..CHUNKS).map(|_| OnceLock::new()).collect(),
             high_water: AtomicU64::new(high_water),
-            quarantine,
+            quarantine: AtomicU64::new(quarantine),
         }
     }
 
@@ -194,8 +175,70 @@ impl ReplayState {
     }
 
     /// The quarantine floor `Q`.
-    pub const fn quarantine(&self) -> u64 {
-        self.quarantine
+    pub fn quarantine(&self) -> u64 {
+        self.quarantine.load(Ordering::Acquire)
+    }
+
+    /// Raises the quarantine floor `Q` to `floor` (spec: R-REPLAY-5).
+    pub fn raise_quarantine(&self, floor: u64) {
+        self.quarantine.fetch_max(floor, Ordering::AcqRel);
+    }
+
+    /// Reads the records of `id`, calls `decide` on them and applies what it
+    /// returns, under the lock of `id`'s shard: one atomic step with respect
+    /// to every other call on `id` (spec: R-REPLAY-3). `revoked` is passed
+    /// through to the records; the log record is the caller's to keep.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StateUnavailable`] if the shard's lock is poisoned.
+    pub fn transact(
+        &self,
+        id: u64,
+        revoked: bool,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<Option<LogRecord>, Error> {
+        let hash = self.hashing.hash(id);
+        let mut shard = self.shard_of(hash)?;
+        // T_hw is read under the lock, after any eviction that used it, so an
+        // evicted window's codes are already too old here (spec: R-REPLAY-4).
+        let high_water = self.high_water();
+        let (low, _) = self.params.window(high_water, high_water);
+        if low > shard.swept_low {
+            self.sweep(&mut shard, low);
+        }
+        let probe = shard.windows.find_hashed(id, hash);
+        let records = Records {
+            high_water,
+            quarantine: self.quarantine(),
+            window: match probe {
+                Probe::Found(_, w) => Some(w),
+                Probe::Vacant(_) => None,
+            },
+            spent: shard.spent(id),
+            throttle: shard.throttle(id),
+            revoked,
+        };
+        let changes = decide(&records);
+        self.observe(changes.high_water);
+        if let Some(w) = changes.window {
+            shard.windows.set(id, probe, w);
+        }
+        if let Some(sp) = changes.spent {
+            shard.maps(self.hashing).spent.insert(id, sp);
+        }
+        match changes.throttle {
+            ThrottleChange::Keep => {}
+            ThrottleChange::Set(t) => {
+                shard.maps(self.hashing).throttle.insert(id, t);
+            }
+            ThrottleChange::Clear => {
+                if let Some(maps) = &mut shard.maps {
+                    maps.throttle.remove(&id);
+                }
+            }
+        }
+        Ok(changes.record)
     }
 
     /// Steps C1-C5 for a code already authenticated: time window, quarantine,
@@ -214,9 +257,7 @@ impl ReplayState {
         now: u64,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let hash = self.hashing.hash(id);
-        let mut shard = self.shard_of(hash)?;
-        self.admit_locked(&mut shard, id, hash, step, counter, now, spend)
+        self.run(id, step, counter, now, Proof::Checked, spend)
     }
 
     /// Steps H2, H3 and C1-C5 of an hmac code, under one lock: the throttle
@@ -238,77 +279,38 @@ impl ReplayState {
         step: u64,
         counter: u32,
         now: u64,
-        authentic: impl FnOnce() -> bool,
+        authentic: impl Fn() -> bool,
     ) -> Result<(), Error> {
-        let hash = self.hashing.hash(account);
-        let mut shard = self.shard_of(hash)?;
-        // spec: R-HMAC-6 (H2)
-        let failures = shard.failures(account);
-        if failures.is_some_and(|(s, n)| s == now && n >= MAX_FAILURES_PER_STEP) {
-            return Err(Error::Throttled);
-        }
-        // H3
-        if !authentic() {
-            let entry = shard.maps(self.hashing).throttle.entry(account).or_insert((now, 0));
-            if entry.0 != now {
-                *entry = (now, 0);
-            }
-            entry.1 = entry.1.saturating_add(1);
-            return Err(Error::InvalidCode);
-        }
-        // A reservation would have reset a count of another step, then been returned.
-        if failures.is_some_and(|(s, _)| s != now) {
-            shard.maps(self.hashing).throttle.remove(&account);
-        }
-        self.admit_locked(&mut shard, account, hash, step, counter, now, None)
+        self.run(account, step, counter, now, Proof::Mac(&authentic), None)
     }
 
-    #[allow(clippy::too_many_arguments)] // the admission's inputs, each used once
-    fn admit_locked(
+    fn run(
         &self,
-        shard: &mut Shard,
         id: u64,
-        hash: u64,
         step: u64,
         counter: u32,
         now: u64,
+        proof: Proof<'_>,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        // T_hw is read under the lock, after any eviction that used it, so an
-        // evicted window's codes are already too old here (spec: R-REPLAY-4).
-        let (low, high) = self.params.window(now, self.high_water());
-        if low > shard.swept_low {
-            self.sweep(shard, low);
-        }
-        if step < low {
-            return Err(Error::TooOld);
-        }
-        if step > high {
-            return Err(Error::TooNew);
-        }
-        if step < self.quarantine {
-            return Err(Error::StateUnavailable);
-        }
-        let found = shard.windows.find_hashed(id, hash);
-        if let Probe::Found(_, w) = found {
-            w.check(counter)?;
-        }
-        let mut total = None;
-        if let Some(sp) = spend {
-            // spec: R-LIMIT-1, R-LIMIT-2
-            let before = shard.spent(id).map_or(0, |s| s.total);
-            match before.checked_add(sp.amount) {
-                Some(t) if sp.amount <= sp.per_payment_limit && t <= sp.cumulative_limit => {
-                    total = Some(Spent { total: t, not_after: sp.not_after });
-                }
-                _ => return Err(Error::OverLimit),
-            }
-        }
-        shard.windows.record(id, found, counter, step);
-        if let Some(t) = total {
-            shard.maps(self.hashing).spent.insert(id, t);
-        }
-        Ok(())
+        let record = LogRecord {
+            profile: Profile::Hmac,
+            key_id: 0,
+            subject: id,
+            counter,
+            step,
+            accepted_at: 0,
+            amount: 0,
+            terminal_id: 0,
+        };
+        let attempt = Attempt { step, counter, now, proof, spend, record };
+        let mut verdict = Ok(());
+        self.transact(id, false, &mut |records| {
+            let (v, changes) = decide(&self.params, &attempt, records);
+            verdict = v;
+            changes
+        })?;
+        verdict
     }
 
     /// The throttle records: (account, step, failures), sorted by account.
@@ -318,7 +320,7 @@ impl ReplayState {
             if let Ok(s) = m.0.lock()
                 && let Some(maps) = &s.maps
             {
-                out.extend(maps.throttle.iter().map(|(&a, &(step, n))| (a, step, n)));
+                out.extend(maps.throttle.iter().map(|(&a, t)| (a, t.step, t.failures)));
             }
         }
         out.sort_unstable();
@@ -331,7 +333,9 @@ impl ReplayState {
     pub fn load_throttle_records(&self, records: &[(u64, u64, u32)]) {
         for &(account, step, failures) in records {
             if let Ok(mut s) = self.shard(account) {
-                s.maps(self.hashing).throttle.insert(account, (step, failures.min(MAX_FAILURES_PER_STEP)));
+                s.maps(self.hashing)
+                    .throttle
+                    .insert(account, Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) });
             }
         }
     }
@@ -344,14 +348,15 @@ impl ReplayState {
     /// `throttled`, or `state-unavailable` if the state is unusable.
     pub fn reserve_attempt(&self, account: u64, now: u64) -> Result<(), Error> {
         let mut shard = self.shard(account)?;
-        let entry = shard.maps(self.hashing).throttle.entry(account).or_insert((now, 0));
-        if entry.0 != now {
-            *entry = (now, 0);
+        let entry =
+            shard.maps(self.hashing).throttle.entry(account).or_insert(Throttle { step: now, failures: 0 });
+        if entry.step != now {
+            *entry = Throttle { step: now, failures: 0 };
         }
-        if entry.1 >= MAX_FAILURES_PER_STEP {
+        if entry.failures >= MAX_FAILURES_PER_STEP {
             return Err(Error::Throttled);
         }
-        entry.1 += 1;
+        entry.failures += 1;
         Ok(())
     }
 
@@ -361,10 +366,10 @@ impl ReplayState {
             && let Some(maps) = &mut shard.maps
             && let Some(e) = maps.throttle.get_mut(&account)
         {
-            if e.0 == now {
-                e.1 = e.1.saturating_sub(1);
+            if e.step == now {
+                e.failures = e.failures.saturating_sub(1);
             }
-            if e.1 == 0 {
+            if e.failures == 0 {
                 maps.throttle.remove(&account);
             }
         }
@@ -384,7 +389,7 @@ impl ReplayState {
                 // and not in the sweeps of `admit`: those touch one shard, so
                 // a verdict would depend on which identities share it.
                 if let Some(maps) = &mut s.maps {
-                    maps.throttle.retain(|_, t| t.0 == now);
+                    maps.throttle.retain(|_, t| t.step == now);
                 }
             }
         }
@@ -423,7 +428,7 @@ impl ReplayState {
     /// A copy for durable storage.
     pub fn snapshot(&self) -> Snapshot {
         let mut snap =
-            Snapshot { high_water: self.high_water(), quarantine: self.quarantine, ..Snapshot::default() };
+            Snapshot { high_water: self.high_water(), quarantine: self.quarantine(), ..Snapshot::default() };
         for m in self.shards() {
             if let Ok(s) = m.0.lock() {
                 snap.windows.extend(s.windows.iter());
@@ -471,12 +476,7 @@ impl ReplayState {
         }
         shard.swept_low = low;
         shard.windows.retain(|w| w.top >= low);
-        // A ledger entry matters while a code of its credential can still be
-        // accepted: acceptance needs t >= T0 + (L - F) * X, and t <= not_after.
-        let horizon = low
-            .saturating_sub(self.params.forward())
-            .saturating_mul(self.params.step_secs())
-            .saturating_add(self.params.t0());
+        let horizon = ledger_horizon(&self.params, low);
         if let Some(maps) = &mut shard.maps {
             maps.spent.retain(|_, s| s.not_after >= horizon);
         }
@@ -487,7 +487,7 @@ impl core::fmt::Debug for ReplayState {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ReplayState")
             .field("high_water", &self.high_water())
-            .field("quarantine", &self.quarantine)
+            .field("quarantine", &self.quarantine())
             .field("windows", &self.len())
             .finish_non_exhaustive()
     }

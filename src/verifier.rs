@@ -1,24 +1,26 @@
-//! The verifier: the acceptance predicate and its state (spec §7, §8).
+//! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
 use subtle::ConstantTimeEq;
 
+use crate::acceptance::{Attempt, Proof, Spend, decide, eviction};
 use crate::code::{
     Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_SIGNED_LEN, Ed25519Code, HMAC_MACED_LEN, HmacCode, qr_profile,
 };
-use crate::credential::CREDENTIAL_LEN;
-use crate::credential::Credential;
+use crate::credential::{CREDENTIAL_LEN, Credential};
 use crate::eddsa::{self, PublicKey, Signed};
 use crate::errors::{Error, InstallError};
-use crate::keys::HmacKeys;
-use crate::keys::Seed;
+use crate::keys::{HmacKeys, Seed};
 use crate::log::LogRecord;
+use crate::memory::MemoryStore;
+pub use crate::memory::VerifierState;
 use crate::numeric::NumericCode;
 use crate::profile::Profile;
-use crate::replay::{IdHashing, ReplayState, Snapshot, Spend};
+use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
+use crate::store::{Identity, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
 
@@ -26,7 +28,9 @@ use crate::trust::TrustList;
 const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
 
 /// A verifier of both profiles: an hmac back end (enrolled accounts), an
-/// offline ed25519 terminal (trust list, revocation list), or both.
+/// offline ed25519 terminal (trust list, revocation list), or both, over a
+/// [`StateStore`] that keeps its state: in memory by default
+/// ([`MemoryStore`]), or in a database (`paycode-store`).
 ///
 /// Time is a parameter of every call, never read here (spec: R-TIME-7).
 /// `Verifier` is `Sync`: share it between threads by reference.
@@ -44,15 +48,13 @@ const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
 /// assert_eq!(verifier.verify(&code, 1_800_000_000, 0).unwrap_err(), Error::Replayed);
 /// ```
 #[derive(Debug)]
-pub struct Verifier {
+pub struct Verifier<S = MemoryStore> {
     params: Params,
     terminal_id: u32,
     accounts: Option<Accounts>,
     trust: Option<TrustList>,
-    revocation: RwLock<Option<RevocationList>>,
     credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
-    hmac: ReplayState,
-    ed25519: ReplayState,
+    store: S,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -65,7 +67,7 @@ struct CachedCredential {
 /// first 140 payload bytes.
 const ED25519_INPUT_LEN: usize = DS_ED25519_CODE.len() + ED25519_SIGNED_LEN;
 
-/// An ed25519 code that passed steps E1-E4, with what E5 and C1-C5 need.
+/// An ed25519 code that passed steps E1-E3, with what E4, E5 and C1-C5 need.
 struct Pending {
     device: PublicKey,
     input: [u8; ED25519_INPUT_LEN],
@@ -83,34 +85,71 @@ impl Pending {
     }
 }
 
-/// A code the verifier accepted, with the log record the terminal must store
-/// before reporting success (spec: R-LOG-1).
+/// A code the verifier accepted, with its log record, which the verifier's
+/// store committed with the acceptance (spec: R-LOG-1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Acceptance {
     /// The acceptance log record.
     pub record: LogRecord,
 }
 
-/// The state a verifier must keep durably between runs.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct VerifierState {
-    /// hmac replay state.
-    pub hmac: Snapshot,
-    /// ed25519 replay state and spend ledger.
-    pub ed25519: Snapshot,
-    /// The installed revocation list (spec §8.6: `RL` is durable state, so a
-    /// restart cannot fall back to an older list). Serialized as the hex of its encoding.
-    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
-    pub revocation_list: Option<RevocationList>,
+/// A rejected code: the spec's error code, and for a `state-unavailable`
+/// that the state store caused, the store's failure, which names the cause.
+#[derive(Debug)]
+pub struct Rejection {
+    error: Error,
+    store: Option<StoreError>,
 }
 
-impl Verifier {
-    /// A verifier that has never accepted a code, with no profile enabled yet.
-    /// `terminal_id` goes into its log records.
+impl Rejection {
+    /// The spec's error code.
+    pub const fn error(&self) -> Error {
+        self.error
+    }
+
+    /// The state store's failure, when it caused the rejection.
+    pub const fn store_error(&self) -> Option<&StoreError> {
+        self.store.as_ref()
+    }
+
+    fn store(e: StoreError) -> Rejection {
+        Rejection { error: Error::StateUnavailable, store: Some(e) }
+    }
+}
+
+impl From<StoreError> for Rejection {
+    /// A `state-unavailable` that the store's failure `e` caused (spec: R-STATE-4).
+    fn from(e: StoreError) -> Rejection {
+        Rejection::store(e)
+    }
+}
+
+impl From<Error> for Rejection {
+    fn from(error: Error) -> Rejection {
+        Rejection { error, store: None }
+    }
+}
+
+impl core::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.store {
+            Some(s) => write!(f, "{} ({s})", self.error),
+            None => write!(f, "{}", self.error),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.store.as_ref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl Verifier<MemoryStore> {
+    /// A verifier that has never accepted a code, with no profile enabled yet,
+    /// its state in memory. `terminal_id` goes into its log records.
     pub fn new(params: Params, terminal_id: u32) -> Verifier {
-        Verifier::with_states(params, terminal_id, ReplayState::new(params), ReplayState::new(params))
+        Verifier::with_store(params, terminal_id, MemoryStore::new(params))
     }
 
     /// A verifier restarted at unix time `now` after losing its replay state:
@@ -121,12 +160,7 @@ impl Verifier {
     /// [`Error::TimeBeforeEpoch`] if `now < T0`.
     pub fn after_state_loss(params: Params, terminal_id: u32, now: u64) -> Result<Verifier, Error> {
         let step = params.step_at(now)?;
-        Ok(Verifier::with_states(
-            params,
-            terminal_id,
-            ReplayState::after_loss(params, step),
-            ReplayState::after_loss(params, step),
-        ))
+        Ok(Verifier::with_store(params, terminal_id, MemoryStore::after_loss(params, step)))
     }
 
     /// A verifier restarted with its durable state.
@@ -134,26 +168,36 @@ impl Verifier {
     /// The revocation list in `state` was checked when it was first installed;
     /// it is the verifier's own durable state, so it is restored as it is.
     pub fn restore(params: Params, terminal_id: u32, state: &VerifierState) -> Verifier {
-        let v = Verifier::with_states(
-            params,
-            terminal_id,
-            ReplayState::restore(params, &state.hmac),
-            ReplayState::restore(params, &state.ed25519),
-        );
-        Verifier { revocation: RwLock::new(state.revocation_list.clone()), ..v }
+        Verifier::with_store(params, terminal_id, MemoryStore::restore(params, state))
     }
 
-    fn with_states(params: Params, terminal_id: u32, hmac: ReplayState, ed25519: ReplayState) -> Verifier {
+    /// The replay state of a profile.
+    pub const fn replay_state(&self, profile: Profile) -> &ReplayState {
+        self.store.replay_state(profile)
+    }
+
+    /// A copy of the durable state.
+    pub fn state(&self) -> VerifierState {
+        self.store.state()
+    }
+}
+
+impl<S: StateStore> Verifier<S> {
+    /// A verifier with no profile enabled yet, its state in `store`.
+    pub fn with_store(params: Params, terminal_id: u32, store: S) -> Verifier<S> {
         Verifier {
             params,
             terminal_id,
             accounts: None,
             trust: None,
-            revocation: RwLock::new(None),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
-            hmac,
-            ed25519,
+            store,
         }
+    }
+
+    /// The state store.
+    pub const fn store(&self) -> &S {
+        &self.store
     }
 
     /// Enables the hmac profile with no accounts yet.
@@ -191,47 +235,42 @@ impl Verifier {
             Error::UnknownIssuer => InstallError::UnknownKey,
             _ => InstallError::BadSignature,
         })?;
-        let mut slot = self.revocation.write().map_err(|_| InstallError::StateUnavailable)?;
-        // The initial installed number is 0, so list number 0 is never installed.
-        if slot.as_ref().map_or(0, RevocationList::number) >= list.number() {
-            return Err(InstallError::NotNewer);
+        match self.store.install_revocation_list(&list) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(InstallError::NotNewer),
+            Err(_) => Err(InstallError::StateUnavailable),
         }
-        *slot = Some(list);
-        Ok(())
     }
 
     /// The installed revocation list's number, if any.
     pub fn revocation_number(&self) -> Option<u64> {
-        self.revocation.read().ok().and_then(|r| r.as_ref().map(RevocationList::number))
+        self.store.revocation_list().ok().flatten().map(|l| l.number())
     }
 
     /// Verifies `code` at unix time `now` for a payment of `amount` minor
-    /// units (ignored by the hmac profile). On acceptance the counter is
-    /// recorded and the log record returned (spec: R-VERIFY-1).
+    /// units (ignored by the hmac profile). On acceptance the counter and the
+    /// log record are committed to the store (spec: R-VERIFY-1, R-LOG-1).
     ///
     /// # Errors
     ///
     /// The spec's error code of the first check that fails, in the spec's order.
     pub fn verify(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        let step = self.start(now)?;
-        self.verify_at(code, now, step, amount)
+        self.verify_code(code, now, amount).map_err(|r| r.error)
     }
 
-    /// [`Verifier::verify`] after step V0, at step `step = T(now)`.
-    fn verify_at(&self, code: &Code, now: u64, step: u64, amount: u64) -> Result<Acceptance, Error> {
+    fn verify_code(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Rejection> {
+        let step = self.params.step_at(now)?;
         let record = match code {
-            Code::Hmac(c) => self.verify_hmac(c, step)?,
-            Code::Numeric(c) => self.verify_numeric(c, step)?,
+            Code::Hmac(c) => self.verify_hmac(c, now, step)?,
+            Code::Numeric(c) => self.verify_numeric(c, now, step)?,
             Code::Ed25519(c) => {
-                let p = self.prepare_ed25519(c, now, amount)?;
-                // spec: R-ED-5 (E5)
-                if !p.device.verify(&p.input, &p.signature) {
-                    return Err(Error::InvalidCode);
-                }
-                self.admit_ed25519(&p, step)?
+                let p = self.prepare_ed25519(c, now, amount).map_err(|e| self.early(step, e))?;
+                // spec: R-ED-5 (E5), decided after E4 in the store's step
+                let valid = p.device.verify(&p.input, &p.signature);
+                self.admit_ed25519(&p, now, step, valid)?
             }
         };
-        Ok(self.acceptance(record, now))
+        Ok(Acceptance { record })
     }
 
     /// Verifies several codes at unix time `now`, each with its amount, and
@@ -251,12 +290,12 @@ impl Verifier {
     /// assert_eq!(verdicts[1], Err(Error::Replayed));
     /// ```
     pub fn verify_batch(&self, codes: &[(&Code, u64)], now: u64) -> Vec<Result<Acceptance, Error>> {
-        let step = match self.start(now) {
+        let step = match self.params.step_at(now) {
             Ok(step) => step,
             Err(e) => return vec![Err(e); codes.len()],
         };
-        // E1-E4 depend on no replay state, so they may run ahead of the
-        // earlier codes' admission; E5 depends on nothing but the code.
+        // E1-E3 depend on no state, so they may run ahead of the earlier
+        // codes' admission; E5 depends on nothing but the code.
         let prepared: Vec<Option<Result<Pending, Error>>> = codes
             .iter()
             .map(|&(code, amount)| match code {
@@ -271,21 +310,18 @@ impl Verifier {
         // Then every code in order, as sequential calls would run.
         codes
             .iter()
-            .zip(&prepared)
+            .zip(prepared)
             .map(|(&(code, _), prepared)| {
                 let record = match (code, prepared) {
-                    (Code::Hmac(c), _) => self.verify_hmac(c, step)?,
-                    (Code::Numeric(c), _) => self.verify_numeric(c, step)?,
+                    (Code::Hmac(c), _) => self.verify_hmac(c, now, step),
+                    (Code::Numeric(c), _) => self.verify_numeric(c, now, step),
                     (Code::Ed25519(_), Some(Ok(p))) => {
-                        if valid.next() != Some(true) {
-                            return Err(Error::InvalidCode);
-                        }
-                        self.admit_ed25519(p, step)?
+                        self.admit_ed25519(&p, now, step, valid.next() == Some(true))
                     }
-                    (Code::Ed25519(_), Some(Err(e))) => return Err(*e),
-                    (Code::Ed25519(_), None) => return Err(Error::StateUnavailable),
+                    (Code::Ed25519(_), Some(Err(e))) => Err(self.early(step, e)),
+                    (Code::Ed25519(_), None) => Err(self.early(step, Error::StateUnavailable)),
                 };
-                Ok(self.acceptance(record, now))
+                record.map(|record| Acceptance { record }).map_err(|r| r.error)
             })
             .collect()
     }
@@ -299,13 +335,27 @@ impl Verifier {
     ///
     /// As those two; `time-before-epoch` comes first.
     pub fn verify_text(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        // T_hw rises before anything is decoded, so malformed input raises it too.
-        let step = self.start(now)?;
-        let code = Code::parse(text).map_err(|e| match e {
-            Error::Malformed => self.disabled_profile(text).unwrap_or(e),
-            other => other,
+        self.verify_text_with_cause(text, now, amount).map_err(|r| r.error)
+    }
+
+    /// [`Verifier::verify_text`], with the state store's failure kept in the
+    /// [`Rejection`] when one caused a `state-unavailable`, so that an
+    /// operator can be told the cause (a full disk, a database that is down).
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify_text`].
+    pub fn verify_text_with_cause(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Rejection> {
+        let step = self.params.step_at(now)?;
+        // T_hw rises even when nothing decodes (spec: R-TIME-5).
+        let code = Code::parse(text).map_err(|e| {
+            let e = match e {
+                Error::Malformed => self.disabled_profile(text).unwrap_or(e),
+                other => other,
+            };
+            self.early(step, e)
         })?;
-        self.verify_at(&code, now, step, amount)
+        self.verify_code(&code, now, amount)
     }
 
     /// Whether this verifier verifies codes of `profile`.
@@ -330,26 +380,29 @@ impl Verifier {
     ///
     /// # Errors
     ///
-    /// [`Error::TimeBeforeEpoch`] if `now < T0`.
+    /// [`Error::TimeBeforeEpoch`] if `now < T0`; [`Error::StateUnavailable`] if the store failed.
     pub fn evict(&self, now: u64) -> Result<(), Error> {
         let step = self.params.step_at(now)?;
-        self.hmac.evict(step);
-        self.ed25519.evict(step);
-        Ok(())
+        let params = self.params;
+        self.store
+            .evict(step, &|high_water| eviction(&params, step, high_water))
+            .map_err(|_| Error::StateUnavailable)
     }
 
-    /// The replay state of a profile.
-    pub const fn replay_state(&self, profile: Profile) -> &ReplayState {
-        match profile {
-            Profile::Hmac => &self.hmac,
-            Profile::Ed25519 => &self.ed25519,
-        }
-    }
-
-    /// A copy of the durable state.
-    pub fn state(&self) -> VerifierState {
-        let revocation_list = self.revocation.read().ok().and_then(|r| r.clone());
-        VerifierState { hmac: self.hmac.snapshot(), ed25519: self.ed25519.snapshot(), revocation_list }
+    /// Enters quarantine at unix time `now`, for a node that starts on a
+    /// store that may have lost committed changes (restored from a backup,
+    /// an asynchronous replica that took over): `Q := max(Q, T(now) + F + 1)`
+    /// and `T_hw := max(T_hw, T(now))`; the stored records are kept (spec:
+    /// R-REPLAY-5, R-STATE-5).
+    ///
+    /// # Errors
+    ///
+    /// `time-before-epoch` if `now < T0`; `state-unavailable`, with the
+    /// store's failure, if the store could not be written.
+    pub fn quarantine(&self, now: u64) -> Result<(), Rejection> {
+        let step = self.params.step_at(now)?;
+        let floor = step.saturating_add(self.params.forward()).saturating_add(1);
+        self.store.quarantine(floor, step).map_err(Rejection::store)
     }
 
     /// The time parameters.
@@ -357,17 +410,49 @@ impl Verifier {
         &self.params
     }
 
-    /// Step V0 and the high-water update every verification starts with.
-    fn start(&self, now: u64) -> Result<u64, Error> {
-        // spec: R-TIME-2 (V0), R-TIME-5
-        let step = self.params.step_at(now)?;
-        self.hmac.observe(step);
-        self.ed25519.observe(step);
-        Ok(step)
+    /// A rejection before the store's step: `T_hw` still rises to `step`, as
+    /// every call's must (spec: R-TIME-5, R-VERIFY-3).
+    fn early(&self, step: u64, error: Error) -> Rejection {
+        match self.store.observe(step) {
+            Ok(()) => error.into(),
+            Err(e) => Rejection::store(e),
+        }
     }
 
-    fn acceptance(&self, record: LogRecord, now: u64) -> Acceptance {
-        Acceptance { record: LogRecord { accepted_at: now, terminal_id: self.terminal_id, ..record } }
+    fn record(
+        &self,
+        identity: Identity,
+        key_id: u16,
+        counter: u32,
+        step: u64,
+        now: u64,
+        amount: u64,
+    ) -> LogRecord {
+        LogRecord {
+            profile: identity.profile,
+            key_id,
+            subject: identity.subject,
+            counter,
+            step,
+            accepted_at: now,
+            amount,
+            terminal_id: self.terminal_id,
+        }
+    }
+
+    /// Runs `attempt` on `identity`'s records in the store's atomic step
+    /// (spec: R-REPLAY-3, R-LOG-1).
+    fn commit(&self, identity: Identity, attempt: &Attempt<'_>) -> Result<LogRecord, Rejection> {
+        let mut verdict = Err(Error::StateUnavailable);
+        self.store
+            .transact(identity, &mut |records| {
+                let (v, changes) = decide(&self.params, attempt, records);
+                verdict = v;
+                changes
+            })
+            .map_err(Rejection::store)?;
+        verdict?;
+        Ok(attempt.record)
     }
 
     fn keys(&self, account_id: u64) -> Result<&HmacKeys, Error> {
@@ -376,28 +461,41 @@ impl Verifier {
         accounts.get(account_id).ok_or(Error::UnknownAccount)
     }
 
-    fn verify_hmac(&self, c: &HmacCode, step: u64) -> Result<LogRecord, Error> {
-        let keys = self.keys(c.account_id)?;
-        // spec: R-HMAC-6 (H2), then H3 and C1-C5 under one lock
-        self.hmac.admit_authenticated(c.account_id, c.step, c.counter, step, || {
-            // spec: R-HMAC-1, R-HMAC-5 (H3)
-            let mac = keys.mac_qr_array(&qr_mac_input(c));
-            tags_equal(&mac, &c.tag)
-        })?;
-        Ok(record(Profile::Hmac, 0, c.account_id, c.counter, c.step, 0))
+    fn verify_hmac(&self, c: &HmacCode, now: u64, step: u64) -> Result<LogRecord, Rejection> {
+        let keys = self.keys(c.account_id).map_err(|e| self.early(step, e))?;
+        let identity = Identity { profile: Profile::Hmac, subject: c.account_id };
+        // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
+        let authentic = || tags_equal(&keys.mac_qr_array(&qr_mac_input(c)), &c.tag);
+        let attempt = Attempt {
+            step: c.step,
+            counter: c.counter,
+            now: step,
+            proof: Proof::Mac(&authentic),
+            spend: None,
+            record: self.record(identity, 0, c.counter, c.step, now, 0),
+        };
+        self.commit(identity, &attempt)
     }
 
-    fn verify_numeric(&self, c: &NumericCode, step: u64) -> Result<LogRecord, Error> {
+    fn verify_numeric(&self, c: &NumericCode, now: u64, step: u64) -> Result<LogRecord, Rejection> {
         let account = c.account_id();
-        let keys = self.keys(account)?;
+        let keys = self.keys(account).map_err(|e| self.early(step, e))?;
+        let identity = Identity { profile: Profile::Hmac, subject: account };
         // spec: R-HMAC-3
         let code_step = c.step_near(step);
-        self.hmac
-            .admit_authenticated(account, code_step, c.counter(), step, || c.tag_matches(keys, code_step))?;
-        Ok(record(Profile::Hmac, 0, account, c.counter(), code_step, 0))
+        let authentic = || c.tag_matches(keys, code_step);
+        let attempt = Attempt {
+            step: code_step,
+            counter: c.counter(),
+            now: step,
+            proof: Proof::Mac(&authentic),
+            spend: None,
+            record: self.record(identity, 0, c.counter(), code_step, now, 0),
+        };
+        self.commit(identity, &attempt)
     }
 
-    /// Steps E1-E4 of an ed25519 code, and the input of its signature check.
+    /// Steps E1-E3 of an ed25519 code, and the input of its signature check.
     fn prepare_ed25519(&self, c: &Ed25519Code, now: u64, amount: u64) -> Result<Pending, Error> {
         let trust = self.trust.as_ref().ok_or(Error::UnsupportedProfile)?;
         let cred = c.credential();
@@ -421,12 +519,6 @@ impl Verifier {
         if now > not_after {
             return Err(Error::Expired);
         }
-        // spec: R-REVOKE-3 (E4)
-        let revoked = self.revocation.read().map_err(|_| Error::StateUnavailable)?;
-        if revoked.as_ref().is_some_and(|list| list.contains(f.serial)) {
-            return Err(Error::Revoked);
-        }
-        drop(revoked);
         let mut input = [0u8; ED25519_INPUT_LEN];
         let (ds, rest) = input.split_at_mut(DS_ED25519_CODE.len());
         ds.copy_from_slice(DS_ED25519_CODE);
@@ -449,10 +541,18 @@ impl Verifier {
         })
     }
 
-    /// Steps C1-C5 of an ed25519 code whose signature verified.
-    fn admit_ed25519(&self, p: &Pending, step: u64) -> Result<LogRecord, Error> {
-        self.ed25519.admit(p.serial, p.step, p.counter, step, Some(p.spend))?;
-        Ok(record(Profile::Ed25519, p.key_id, p.serial, p.counter, p.step, p.spend.amount))
+    /// Steps E4, E5 and C1-C5 of an ed25519 code whose signature check gave `valid`.
+    fn admit_ed25519(&self, p: &Pending, now: u64, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
+        let identity = Identity { profile: Profile::Ed25519, subject: p.serial };
+        let attempt = Attempt {
+            step: p.step,
+            counter: p.counter,
+            now: step,
+            proof: Proof::Signature(valid),
+            spend: Some(p.spend),
+            record: self.record(identity, p.key_id, p.counter, p.step, now, p.spend.amount),
+        };
+        self.commit(identity, &attempt)
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {
@@ -522,267 +622,4 @@ fn tags_equal(mac: &[u8; 32], tag: &[u8; 16]) -> bool {
     let mut first = [0u8; 16];
     first.iter_mut().zip(mac).for_each(|(f, m)| *f = *m);
     u128::from_ne_bytes(first).ct_eq(&u128::from_ne_bytes(*tag)).into()
-}
-
-const fn record(
-    profile: Profile,
-    key_id: u16,
-    subject: u64,
-    counter: u32,
-    step: u64,
-    amount: u64,
-) -> LogRecord {
-    LogRecord { profile, key_id, subject, counter, step, accepted_at: 0, amount, terminal_id: 0 }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::issuer::KeyPeriod;
-    use crate::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer};
-
-    const NOW: u64 = 1_800_000_000;
-
-    fn hmac_verifier() -> (Verifier, HmacWallet) {
-        let params = Params::default();
-        let seed = Seed::from_bytes(&[4; 32]);
-        let mut v = Verifier::new(params, 1);
-        v.add_account(9, &seed);
-        (v, HmacWallet::new(params, 9, &seed, 0))
-    }
-
-    #[test]
-    fn undecodable_input_still_raises_high_water() {
-        let (v, wallet) = hmac_verifier();
-        let code = wallet.code_for(NOW / 60, 0).to_qr_text();
-        // Three steps later, garbage arrives: T_hw must move to that step (spec: R-TIME-5).
-        assert_eq!(v.verify_text("garbage", NOW + 180, 0).unwrap_err(), Error::Malformed);
-        assert_eq!(v.replay_state(Profile::Hmac).high_water(), NOW / 60 + 3);
-        // So the code of step T is too old even when the clock reads T again.
-        assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::TooOld);
-    }
-
-    #[test]
-    fn disabled_profile_comes_before_the_length_check() {
-        let (v, _) = hmac_verifier();
-        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 2, 0]));
-        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedProfile);
-        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[1, 1, 0]));
-        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::Malformed);
-        let text = format!("{}{}", crate::code::QR_PREFIX, crate::base45::encode(&[2, 2, 0]));
-        assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
-    }
-
-    #[test]
-    fn the_revocation_list_survives_a_restart() {
-        let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
-        let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
-        let mut v = Verifier::new(Params::default(), 1);
-        v.set_trust_list(issuer.trust_list(&[period]).unwrap());
-        v.install_revocation_list(issuer.revocation_list(1, 5, NOW, vec![9])).unwrap();
-        let state = v.state();
-        let mut back = Verifier::restore(Params::default(), 1, &state);
-        back.set_trust_list(issuer.trust_list(&[period]).unwrap());
-        assert_eq!(back.revocation_number(), Some(5));
-        // An older list is refused after the restart too (spec: R-REVOKE-2).
-        let older = issuer.revocation_list(1, 4, NOW, vec![]);
-        assert_eq!(back.install_revocation_list(older), Err(InstallError::NotNewer));
-        assert_eq!(back.state(), state);
-    }
-
-    #[test]
-    fn revocation_numbers_start_above_zero() {
-        let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
-        let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
-        let mut v = Verifier::new(Params::default(), 1);
-        v.set_trust_list(issuer.trust_list(&[period]).unwrap());
-        let zero = issuer.revocation_list(1, 0, NOW, vec![5]);
-        assert_eq!(v.install_revocation_list(zero), Err(InstallError::NotNewer));
-        assert_eq!(v.revocation_number(), None);
-        assert_eq!(v.install_revocation_list(issuer.revocation_list(1, 1, NOW, vec![5])), Ok(()));
-        assert_eq!(v.revocation_number(), Some(1));
-    }
-
-    struct Setup {
-        issuer: Issuer,
-        wallets: Vec<Ed25519Wallet>,
-        hmac: HmacWallet,
-        hmac_seed: Seed,
-    }
-
-    impl Setup {
-        fn new() -> Setup {
-            let issuer = Issuer::from_seed(&Seed::from_bytes(&[3; 32]));
-            let wallets = (0..5u8)
-                .map(|i| {
-                    let seed = Seed::from_bytes(&[10 + i; 32]);
-                    let credential = issuer.issue(CredentialFields {
-                        key_id: 1,
-                        serial: 100 + u64::from(i),
-                        device_key: Ed25519Wallet::device_public_key(&seed),
-                        // Wallet 4's credential has expired.
-                        not_before: if i == 4 { NOW - 90_000 } else { NOW - 3_600 },
-                        lifetime: 86_400,
-                        per_payment_limit: 500,
-                        cumulative_limit: 1_000,
-                    });
-                    Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap()
-                })
-                .collect();
-            let hmac_seed = Seed::from_bytes(&[4; 32]);
-            let hmac = HmacWallet::new(Params::default(), 42, &hmac_seed, 0);
-            Setup { issuer, wallets, hmac, hmac_seed }
-        }
-
-        fn verifier(&self) -> Verifier {
-            let mut v = Verifier::new(Params::default(), 9);
-            let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
-            v.set_trust_list(self.issuer.trust_list(&[period]).unwrap());
-            v.install_revocation_list(self.issuer.revocation_list(1, 1, NOW - 10, vec![103])).unwrap();
-            v.add_account(42, &self.hmac_seed);
-            v
-        }
-    }
-
-    fn ed(wallet: &Ed25519Wallet, step: u64, counter: u32) -> Code {
-        Code::Ed25519(Box::new(wallet.code_for(step, counter)))
-    }
-
-    #[test]
-    fn batch_verdicts_and_state_equal_sequential_calls() {
-        let s = Setup::new();
-        let step = NOW / 60;
-        let mut flipped = s.wallets[1].code_for(step, 7);
-        flipped.bytes[200] ^= 4;
-        let mut unknown_issuer = s.wallets[2].code_for(step, 1).bytes;
-        unknown_issuer[14] ^= 1; // credential key id
-        let hmac = s.hmac.code_for(step, 3);
-        let mut hmac_bad = hmac;
-        hmac_bad.tag[0] ^= 1;
-        let numeric = Code::Numeric(s.hmac.numeric(&s.hmac.code_for(step, 4)).unwrap());
-        let codes: Vec<(Code, u64)> = vec![
-            (ed(&s.wallets[0], step, 1), 100),
-            (ed(&s.wallets[1], step, 1), 100),
-            (ed(&s.wallets[0], step, 1), 100), // replayed within the batch
-            (Code::Ed25519(Box::new(flipped)), 100), // invalid signature
-            (ed(&s.wallets[0], step, 2), 600), // over the per-payment limit
-            (ed(&s.wallets[0], step, 3), 450),
-            (ed(&s.wallets[0], step, 4), 450),
-            (ed(&s.wallets[0], step, 5), 450),    // cumulative limit reached
-            (ed(&s.wallets[2], step - 3, 1), 10), // too old
-            (ed(&s.wallets[2], step + 2, 1), 10), // too new
-            (ed(&s.wallets[3], step, 1), 10),     // revoked
-            (ed(&s.wallets[4], step, 1), 10),     // expired
-            (Code::decode_payload(&unknown_issuer).unwrap(), 10),
-            (Code::Hmac(hmac), 0),
-            (Code::Hmac(hmac), 0),     // replayed
-            (Code::Hmac(hmac_bad), 0), // invalid
-            (numeric, 0),
-            (ed(&s.wallets[1], step, 60), 100),
-            (ed(&s.wallets[1], step, 0), 100), // 60 behind: still in the window
-            (ed(&s.wallets[1], step + 1, 70), 100),
-            (ed(&s.wallets[1], step, 2), 100), // 68 behind: stale
-        ];
-        let items: Vec<(&Code, u64)> = codes.iter().map(|(c, a)| (c, *a)).collect();
-        let sequential = s.verifier();
-        let expect: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
-        let batched = s.verifier();
-        let got = batched.verify_batch(&items, NOW);
-        assert_eq!(got, expect);
-        assert_eq!(batched.state(), sequential.state());
-        // The batch covers every verdict it should.
-        let verdicts: Vec<_> = expect.iter().map(|r| r.map(|_| ())).collect();
-        for e in [
-            Error::Replayed,
-            Error::InvalidCode,
-            Error::OverLimit,
-            Error::TooOld,
-            Error::TooNew,
-            Error::Revoked,
-            Error::Expired,
-            Error::UnknownIssuer,
-            Error::StaleCounter,
-        ] {
-            assert!(verdicts.contains(&Err(e)), "no {e:?} in {verdicts:?}");
-        }
-        assert_eq!(verdicts.iter().filter(|v| v.is_ok()).count(), 9, "{verdicts:?}");
-        // Running the batch again on the same verifier: everything is now used up.
-        let again = batched.verify_batch(&items, NOW);
-        let expect_again: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
-        assert_eq!(again, expect_again);
-        assert!(again.iter().all(Result::is_err));
-    }
-
-    #[test]
-    fn batch_of_random_mixtures_equals_sequential_calls() {
-        let s = Setup::new();
-        let step = NOW / 60;
-        let mut seed = 5u64;
-        let mut rand = move |n: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
-        let sequential = s.verifier();
-        let batched = s.verifier();
-        for round in 0..12 {
-            let codes: Vec<(Code, u64)> = (0..1 + rand(40))
-                .map(|_| {
-                    let w = &s.wallets[rand(5) as usize];
-                    let mut code = w.code_for(step + 1 - rand(4), rand(80) as u32);
-                    if rand(6) == 0 {
-                        code.bytes[(rand(204)) as usize] ^= 1 << rand(8);
-                    }
-                    match Code::decode_payload(code.encode()) {
-                        Ok(c) => (c, rand(400)),
-                        Err(_) => (Code::Hmac(s.hmac.code_for(step, rand(100) as u32)), 0),
-                    }
-                })
-                .collect();
-            let items: Vec<(&Code, u64)> = codes.iter().map(|(c, a)| (c, *a)).collect();
-            let expect: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
-            assert_eq!(batched.verify_batch(&items, NOW), expect, "round {round}");
-            assert_eq!(batched.state(), sequential.state(), "round {round}");
-        }
-    }
-
-    #[test]
-    fn text_that_does_not_decode_still_raises_the_high_water_step() {
-        let s = Setup::new();
-        let v = s.verifier();
-        let code = Code::Hmac(s.hmac.code_for(NOW / 60, 1));
-        let later = NOW + 10 * 60;
-        assert_eq!(v.verify_text("PC1:*", later, 0), Err(Error::Malformed));
-        assert_eq!(v.replay_state(Profile::Hmac).high_water(), later / 60);
-        // So the code of 10 steps before is too old now, even at its own time.
-        assert_eq!(v.verify(&code, NOW, 0), Err(Error::TooOld));
-        let fresh = Verifier::new(Params::default(), 1);
-        assert_eq!(fresh.verify_text("PC1:*", NOW - 1, 0), Err(Error::Malformed));
-        assert_eq!(fresh.replay_state(Profile::Ed25519).high_water(), (NOW - 1) / 60);
-    }
-
-    #[test]
-    fn enrolling_an_account_again_replaces_its_keys() {
-        let (old, new) = (Seed::from_bytes(&[1; 32]), Seed::from_bytes(&[2; 32]));
-        let mut v = Verifier::new(Params::default(), 1);
-        v.add_account(7, &old);
-        v.add_account(8, &old);
-        v.add_account(7, &new);
-        let step = NOW / 60;
-        let code =
-            |seed: &Seed, id| Code::Hmac(HmacWallet::new(Params::default(), id, seed, 0).code_for(step, 1));
-        assert_eq!(v.verify(&code(&old, 7), NOW, 0), Err(Error::InvalidCode));
-        assert!(v.verify(&code(&new, 7), NOW, 0).is_ok());
-        assert!(v.verify(&code(&old, 8), NOW, 0).is_ok());
-        assert!(v.has_account(8) && !v.has_account(9));
-        assert_eq!(v.verify(&code(&old, 9), NOW, 0), Err(Error::UnknownAccount));
-    }
-
-    #[test]
-    fn batch_before_the_epoch() {
-        let s = Setup::new();
-        let v = Verifier::new(Params::new(NOW + 1, 60, 2, 1).unwrap(), 1);
-        let code = ed(&s.wallets[0], 0, 0);
-        assert_eq!(v.verify_batch(&[(&code, 1), (&code, 1)], NOW), vec![Err(Error::TimeBeforeEpoch); 2]);
-        assert!(v.verify_batch(&[], NOW).is_empty());
-    }
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use paycode::issuer::KeyPeriod;
 use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Profile, Seed, Verifier};
+use paycode_test_support::SplitMix64;
 
 const THREADS: usize = 4;
 /// Counters per identity: one bitmap width, so no code is ever stale.
@@ -54,17 +55,10 @@ fn with_watchdog<R>(what: &str, limit: Duration, f: impl FnOnce() -> R) -> R {
 
 /// A permutation of `0..n` from a seed (splitmix64 + Fisher-Yates).
 fn permutation(n: usize, seed: u64) -> Vec<usize> {
-    let mut state = seed;
-    let mut next = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = SplitMix64::new(seed);
     let mut p: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
-        p.swap(i, (next() % (i as u64 + 1)) as usize);
+        p.swap(i, (rng.next_u64() % (i as u64 + 1)) as usize);
     }
     p
 }

@@ -1,15 +1,17 @@
 /*
- * paycode v1: the replay and clock rules (spec §2.4, §7.4 C1-C5, §8), as a
- * Promela model for Spin. See README.md for what is modelled, the bounds,
+ * paycode v1: the replay and clock rules (spec §2.4, §7.4 H2 and C1-C5, §8),
+ * as a Promela model for Spin. See README.md for what is modelled, the bounds,
  * why the reduction is sound, and how to run it.
  *
  * One identity (hmac account or ed25519 serial). A wallet generates codes
  * (step, counter) with counters that only grow and a clock that may be off by
  * up to DRIFT steps either way; an attacker presents any code it has seen,
- * as often and in whatever order it likes; the verifier's clock moves forward
- * and back; the verifier keeps T_hw, the quarantine floor Q and the entry
- * (H, bitmap, top); entries are evicted at any time their guard allows; the
- * verifier restarts with its durable state or after losing it.
+ * as often and in whatever order it likes, and (hmac, -DTHROTTLE) codes with
+ * a wrong tag; the verifier's clock moves forward and back; the verifier
+ * keeps T_hw, the quarantine floor Q, the entry (H, bitmap, top), the
+ * throttle record (-DTHROTTLE) and the counter mark K (-DCOUNTER_MARK);
+ * entries are evicted at any time their guard allows; the verifier restarts
+ * with its durable state or after losing it.
  *
  * Ghost state records every acceptance. The assertions check:
  *   R-REPLAY-1  no code, and so no (identity, counter), is accepted twice,
@@ -17,15 +19,36 @@
  *   R-REPLAY-2  `replayed` only for a counter that was accepted, and the
  *               fixed-size entry records exactly the counters accepted within
  *               W of H (so no per-counter memory is needed);
+ *   R-TIME-4    no false rejection: an honest code not accepted before, whose
+ *   R-REPLAY-2  step is in [L, U] and at least Q, whose counter is not W or
+ *               more below the highest counter of the live entry, and (with
+ *               the options) that is not throttled and not behind the mark,
+ *               is accepted;
  *   R-REPLAY-6  the entry's top never exceeds T_hw + F, so an identity idle
  *               for B + F + 1 steps of T_hw is evictable: state is bounded;
- *   R-REPLAY-5  neither kind of restart opens a replay hole.
+ *   R-REPLAY-5  neither kind of restart opens a replay hole;
+ *   R-HMAC-6    (-DTHROTTLE) at most MAXFAIL invalid-code verdicts while the
+ *   R-STATE-6   clock stays in one step, across restarts with state;
+ *   (next rev.) (-DCOUNTER_MARK) K is the highest counter accepted and its
+ *               step, kept across eviction, and no code made in advance (a
+ *               counter below K's with a step after K's) is accepted.
  *
- * -DEVICT_EARLY builds the broken variant: an entry is evicted when
- * top <= L instead of top < L, one step too early. Spin must find a double
- * acceptance in it. -DRESTART_ANY_TIME drops the spec's assumption that the
- * clock did not go back across a restart after state loss (§8.6); Spin must
- * find a double acceptance in that too.
+ * Every action prints one line that starts with "ACT ", which
+ * spec/model/trails.sh turns into the runs the Rust verifier replays.
+ *
+ * Broken variants, each of which Spin must refute:
+ *   -DEVICT_EARLY       evict when top <= L instead of top < L;
+ *   -DRESTART_ANY_TIME  restart after state loss with the clock behind T_hw
+ *                       (the assumption of §8.6 dropped);
+ *   -DFORWARD_EDGE      reject step U as too-new (an over-rejection);
+ *   -DSHIFT_MOD_W       shift the bitmap by (c - H) mod W, as a W-bit
+ *                       register does, without the c - H >= W case of §8.3;
+ *   -DTHROTTLE_VOLATILE (with -DTHROTTLE) the throttle record is not part of
+ *                       the durable state;
+ *   -DMARK_UNCHECKED    (with -DCOUNTER_MARK) K is kept but never checked;
+ *   -DMARK_EVICTED      (with -DCOUNTER_MARK) K goes with the entry's eviction.
+ * And one claim the counter mark does not make (-DMARK_ANY_HIGHER): that a
+ * code is never accepted after any higher counter with an earlier step.
  */
 
 #ifndef B
@@ -49,10 +72,23 @@
 #ifndef RESTARTS
 #define RESTARTS 2      /* restarts of either kind */
 #endif
+#ifndef MAXFAIL
+#define MAXFAIL 2       /* invalid-code verdicts per step before throttled (8 in the spec) */
+#endif
+
+#if W < 2 || W > 7
+#error "W must be 2..7: the bitmap is kept in a byte"
+#endif
 
 #define MASK ((1 << W) - 1)
 #define MAX(a, b) ((a) > (b) -> (a) : (b))
 #define LOW (MAX(thw, B) - B)           /* L = T_hw ⊖ B (after the V0 update) */
+
+#ifdef FORWARD_EDGE
+#define HIGH (now + F - 1)              /* broken: U itself is too new */
+#else
+#define HIGH (now + F)                  /* U = s_now + F (R-TIME-4) */
+#endif
 
 #ifdef EVICT_EARLY
 #define EVICTABLE (etop <= LOW)         /* broken: one step too early */
@@ -66,6 +102,30 @@
 #define CLOCK_NOT_BACK (now >= thw)     /* T(t) >= T_hw at restart-lost-state */
 #endif
 
+#ifdef MARK_UNCHECKED
+#define MARK_CHECKED false              /* broken: the rule missing */
+#else
+#define MARK_CHECKED true
+#endif
+
+/* The verdicts; trails.sh writes them with '-' for '_'. */
+mtype = { accepted, too_old, too_new, state_unavailable, stale_counter, replayed,
+          counter_behind, throttled, invalid_code };
+
+/* Verdict bits for a WITNESS goal, e.g. -DWITNESS=SEEN_REPLAYED+SEEN_TOO_OLD */
+#define SEEN_ACCEPTED (1 << accepted)
+#define SEEN_TOO_OLD (1 << too_old)
+#define SEEN_TOO_NEW (1 << too_new)
+#define SEEN_STATE_UNAVAILABLE (1 << state_unavailable)
+#define SEEN_STALE_COUNTER (1 << stale_counter)
+#define SEEN_REPLAYED (1 << replayed)
+#define SEEN_COUNTER_BEHIND (1 << counter_behind)
+#define SEEN_THROTTLED (1 << throttled)
+#define SEEN_INVALID_CODE (1 << invalid_code)
+
+/* First failing check decides: each check runs only while the verdict is still accepted. */
+#define CHECK(cond, verdict) if :: v == accepted && (cond) -> v = verdict :: else -> skip fi
+
 /* The wallet's codes, as the attacker sees them. */
 byte gen;                       /* codes generated so far */
 byte cstep[NCODES];
@@ -77,32 +137,89 @@ byte thw;                       /* T_hw */
 byte q;                         /* Q */
 bool present;                   /* the identity has an entry */
 byte eh;                        /* H */
-byte ebm;                       /* bitmap: bit k set = counter H - k accepted */
+byte ebm;                       /* bitmap, W bits: bit k set = counter H - k accepted */
 byte etop;                      /* top */
+#ifdef THROTTLE
+byte thstep;                    /* Θ: the step the record counts in ... */
+byte thn;                       /* ... and the attempts reserved in it; (0, 0) = no record */
+#endif
+#ifdef COUNTER_MARK
+bool kset;                      /* K = (H*, S*) exists: a counter was accepted */
+byte kh;                        /* H*, the highest counter accepted */
+byte ks;                        /* S*, the step of that code */
+#endif
 
-/* The durable snapshot, written before every `accepted` (R-REPLAY-5 mode 1).
- * Between two snapshots only two things change: rejected calls raise T_hw,
- * and eviction removes the entry. So the snapshot is T_hw and whether the
- * entry existed; an evicted entry keeps its fields (and its ghost epoch)
- * while the snapshot still holds it. Q changes only at a restart after state
- * loss, which writes a new snapshot, so the snapshot's Q is always q. */
+/* The durable snapshot, written before every `accepted` and, with the
+ * throttle, at every invalid-code (R-REPLAY-5 mode 1, R-STATE-6). Between two
+ * writes only two things change the state: rejected calls raise T_hw (and
+ * clear a throttle record of another step), and eviction removes the entry.
+ * So the snapshot is T_hw, whether the entry existed, the throttle record
+ * and K; an evicted entry keeps its fields (and its ghost epoch) while the
+ * snapshot still holds it. Q changes only at a restart after state loss,
+ * which writes a new snapshot, so the snapshot's Q is always q. */
 byte sthw;
 bool spresent;
+#ifdef THROTTLE
+byte sthstep;
+byte sthn;
+#endif
+#ifdef COUNTER_MARK
+bool skset;
+byte skh;
+byte sks;
+#endif
 
 byte restarts;
 
 /* Ghost state. */
-bool accepted[NCODES];          /* code i was accepted, ever */
+bool used[NCODES];              /* code i was accepted, ever */
 bool epoch[NCODES];             /* code i was accepted into the current entry */
+#ifdef THROTTLE
+byte gfail;                     /* invalid-code verdicts since the clock last moved or state was lost */
+#endif
+#ifdef COUNTER_MARK
+bool ghset;                     /* the highest counter accepted since state was last lost ... */
+byte ghc;
+byte ghs;                       /* ... and its step */
+#endif
+#ifdef MARK_ANY_HIGHER
+bool kept[NCODES];              /* code i was accepted since state was last lost */
+#endif
+#ifdef WITNESS
+byte nacc;                      /* acceptances so far */
+short vseen;                    /* bit v set: verdict v was returned */
+#endif
 
 /* Scratch, not part of the state vector. */
 hidden byte s, c, low, d, j, k;
-hidden byte live, found;
+hidden byte gh, gt;
+hidden byte live, found, gany, glive, owed, held, again, ahead;   /* booleans */
+hidden mtype v;
 
 inline clear_epoch() {
     j = 0;
     do
     :: j < NCODES -> epoch[j] = false; j++
+    :: else -> break
+    od;
+    skip
+}
+
+/* The entry as the ghost record has it: the highest counter (gh) and step
+ * (gt) among the codes accepted into it (gany: there is one). */
+inline ghost_entry() {
+    gany = false; gh = 0; gt = 0;
+    j = 0;
+    do
+    :: j < NCODES ->
+        if
+        :: epoch[j] ->
+            gany = true;
+            gh = MAX(gh, ccounter[j]);
+            gt = MAX(gt, cstep[j])
+        :: else -> skip
+        fi;
+        j++
     :: else -> break
     od;
     skip
@@ -114,12 +231,14 @@ inline invariants() {
     :: present ->
         assert(ebm & 1);                            /* bit 0 is H itself */
         assert(etop <= thw + F);                    /* R-REPLAY-6 */
+        ghost_entry();
+        assert(gany && eh == gh && etop == gt);     /* H and top are the ghost's */
         j = 0;
         do
         :: j < gen ->
             if
             :: epoch[j] ->
-                assert(accepted[j] && ccounter[j] <= eh);
+                assert(used[j] && ccounter[j] <= eh);
                 if
                 :: eh - ccounter[j] < W -> assert((ebm >> (eh - ccounter[j])) & 1)
                 :: else -> skip
@@ -173,9 +292,17 @@ inline invariants() {
     fi;
     j = 0;
     do
-    :: j < NCODES -> assert(!epoch[j] || accepted[j]); j++
+    :: j < NCODES -> assert(!epoch[j] || used[j]); j++
     :: else -> break
     od;
+#ifdef THROTTLE
+    assert(thn <= MAXFAIL && (thn > 0 || thstep == 0));
+#endif
+#ifdef COUNTER_MARK
+    /* K is the verifier's own copy of the ghost's highest counter: it
+     * survives eviction and restart with state, and goes only with the state. */
+    assert(kset == ghset && kh == ghc && ks == ghs);
+#endif
     skip    /* a d_step must not end in a loop's break */
 }
 
@@ -188,7 +315,14 @@ inline forget_entry() {
 
 inline write_snapshot() {
     sthw = thw;
-    spresent = present
+    spresent = present;
+#ifdef THROTTLE
+    sthstep = thstep; sthn = thn;
+#endif
+#ifdef COUNTER_MARK
+    skset = kset; skh = kh; sks = ks;
+#endif
+    skip
 }
 
 /* V0 for a call that decodes to nothing of this identity: another identity's
@@ -197,57 +331,187 @@ inline observe() {
     thw = MAX(thw, now)
 }
 
-/* One verify call for code i at the current clock (spec §7.4 V0, C1-C5). */
+#ifdef THROTTLE
+/* H2: whether this account's attempts of step now are used up (R-HMAC-6). */
+#define THROTTLED (thstep == now && thn >= MAXFAIL)
+#endif
+
+/* No false rejection (R-TIME-4, R-REPLAY-2): the premise, written from the
+ * spec's text and the ghost record, not from the checks above. An honest
+ * code (counters are unique) that was never accepted is owed `accepted` when
+ * L <= step <= U (L = T_hw ⊖ B after V0, so step + B >= T_hw), step >= Q, and
+ * its counter is not W or more below the highest counter of the live entry.
+ * Evaluated on the state before the call's effects. */
+inline owed_acceptance(i) {
+    ghost_entry();
+    glive = present && gany && gt + B >= thw;
+    owed = !used[i] && s + B >= thw && s <= now + F && s >= q;
+    owed = owed && !(glive && c + W <= gh);
+#ifdef THROTTLE
+    owed = owed && !THROTTLED;
+#endif
+#ifdef COUNTER_MARK
+    owed = owed && !(ghset && c <= ghc && s > ghs);
+#endif
+    skip
+}
+
+/* C5: record counter c of step s for code i (spec §8.3). */
+inline record(i) {
+#ifdef MARK_ANY_HIGHER
+    kept[i] = true;
+#endif
+    used[i] = true;
+    if
+    :: !live ->
+        forget_entry();
+        present = true; eh = c; ebm = 1; etop = s
+    :: else ->
+        if
+        :: c > eh ->
+            d = c - eh;
+#ifdef SHIFT_MOD_W
+            ebm = ((ebm << (d % W)) & MASK) | 1;    /* broken: a W-bit shift's count is taken mod W */
+#else
+            if
+            :: d >= W -> ebm = 0
+            :: else -> ebm = (ebm << d) & MASK
+            fi;
+            ebm = ebm | 1;
+#endif
+            eh = c
+        :: else -> ebm = ebm | (1 << (eh - c))
+        fi;
+        etop = MAX(etop, s)
+    fi;
+    epoch[i] = true;
+#ifdef COUNTER_MARK
+    if
+    :: !kset || c > kh -> kset = true; kh = c; ks = s
+    :: else -> skip
+    fi;
+    if
+    :: !ghset || c > ghc -> ghset = true; ghc = c; ghs = s
+    :: else -> skip
+    fi;
+#endif
+    write_snapshot()
+}
+
+/* Not a property: a goal, for the runs the Rust verifier replays
+ * (trails.sh). Spin's "counterexample" to it is a run of the correct model
+ * that has returned every verdict in the mask WITNESS (bit v for verdict v)
+ * and accepted at least WITNESS_AFTER codes (-DWITNESS_FULL: and whose entry
+ * then holds W counters). */
+inline witness() {
+#ifdef WITNESS
+    vseen = vseen | (1 << v);
+    if
+    :: v == accepted -> nacc++
+    :: else -> skip
+    fi;
+#ifdef WITNESS_FULL
+    /* and with every bit of the entry's bitmap set */
+    assert(!((vseen & (WITNESS)) == (WITNESS) && nacc >= WITNESS_AFTER && present && ebm == MASK));
+#else
+    assert(!((vseen & (WITNESS)) == (WITNESS) && nacc >= WITNESS_AFTER));
+#endif
+#endif
+    skip
+}
+
+/* One verify call for code i at the current clock (spec §7.4 V0, H2, C1-C5).
+ * The call's line is printed before its assertions are checked, so that a
+ * counterexample ends with the call that broke one. */
 inline verify(i) {
     observe();
     low = LOW;
     s = cstep[i];
     c = ccounter[i];
-    if
-    :: s < low -> printf("verdict: too-old\n")
-    :: else ->
+    live = present && etop >= low;                  /* R-REPLAY-4: else absent */
+    v = accepted;
+#ifdef THROTTLE
+    CHECK(THROTTLED, throttled);                    /* H2 */
+#endif
+    CHECK(s < low, too_old);                        /* C1 */
+    CHECK(s > HIGH, too_new);
+    CHECK(s < q, state_unavailable);                /* C2 */
+    CHECK(live && c + W <= eh, stale_counter);      /* C3 */
+    CHECK(live && c <= eh && ((ebm >> (eh - c)) & 1), replayed);
+#ifdef COUNTER_MARK
+    CHECK(MARK_CHECKED && kset && c <= kh && s > ks, counter_behind);
+#endif
+    owed_acceptance(i);
+    again = used[i];
+#ifdef COUNTER_MARK
+    /* made in advance: a counter below the highest accepted, with a step
+     * after that code's */
+    ahead = ghset && c < ghc && s > ghs;
+#endif
+#ifdef MARK_ANY_HIGHER
+    found = false;
+    j = 0;
+    do
+    :: j < NCODES ->
         if
-        :: s > now + F -> printf("verdict: too-new\n")
-        :: else ->
-            if
-            :: s < q -> printf("verdict: state-unavailable\n")
-            :: else ->
-                live = present && etop >= low;              /* R-REPLAY-4: else absent */
-                if
-                :: live && c + W <= eh -> printf("verdict: stale-counter\n")
-                :: live && c <= eh && c + W > eh && ((ebm >> (eh - c)) & 1) ->
-                    printf("verdict: replayed\n");
-                    assert(accepted[i])                     /* replayed: never a lie */
-                :: else ->
-                    printf("verdict: accepted\n");
-                    /* C5 */
-                    assert(!accepted[i]);                   /* R-REPLAY-1 */
-                    accepted[i] = true;
-                    if
-                    :: !live ->
-                        forget_entry();
-                        present = true; eh = c; ebm = 1; etop = s
-                    :: else ->
-                        assert(c != eh);
-                        if
-                        :: c > eh ->
-                            d = c - eh;
-                            if
-                            :: d >= W -> ebm = 1
-                            :: else -> ebm = ((ebm << d) | 1) & MASK
-                            fi;
-                            eh = c
-                        :: else -> ebm = ebm | (1 << (eh - c))
-                        fi;
-                        etop = MAX(etop, s)
-                    fi;
-                    epoch[i] = true;
-                    write_snapshot()
-                fi
-            fi
-        fi
-    fi
+        :: kept[j] && ccounter[j] > c && cstep[j] < s -> found = true
+        :: else -> skip
+        fi;
+        j++
+    :: else -> break
+    od;
+#endif
+#ifdef THROTTLE
+    /* H3: the tag is right, so the reserved attempt is returned; a record of
+     * another step now counts nothing and goes. */
+    if
+    :: v != throttled && thstep != now -> thstep = 0; thn = 0
+    :: else -> skip
+    fi;
+#endif
+    if
+    :: v == accepted -> record(i)
+    :: else -> skip
+    fi;
+    printf("ACT verify code=%d clock=%d verdict=%e entry=%d high=%d bitmap=%d top=%d\n", i, now, v, present, eh, ebm, etop);
+    assert(v != accepted || !again);                /* R-REPLAY-1 */
+    assert(v != replayed || again);                 /* replayed: never a lie */
+    assert(v == accepted || !owed);                 /* no false rejection */
+#ifdef COUNTER_MARK
+    assert(v != accepted || !ahead);                /* no code made in advance */
+#endif
+#ifdef MARK_ANY_HIGHER
+    assert(v != accepted || !found);                /* not a claim of the rule */
+#endif
+    witness();
+    skip
 }
+
+#ifdef THROTTLE
+/* A code of this account with a wrong tag (H2, H3): the attempt reserved at
+ * H2 stays reserved. The call's changes are made durable with its verdict
+ * (R-STATE-6): T_hw and the throttle record. */
+inline forge() {
+    observe();
+    if
+    :: THROTTLED -> v = throttled
+    :: else ->
+        v = invalid_code;
+        if
+        :: thstep != now -> thstep = now; thn = 1
+        :: else -> thn++
+        fi;
+        gfail++;
+#ifndef THROTTLE_VOLATILE
+        sthw = thw; sthstep = thstep; sthn = thn;
+#endif
+        skip
+    fi;
+    printf("ACT forge clock=%d verdict=%e\n", now, v);
+    witness();
+    assert(gfail <= MAXFAIL)                        /* R-HMAC-6 */
+}
+#endif
 
 /* The wallet: each code takes the next counter, or skips W - 1 counters
  * (counters lost in a crash, R-GEN-1); its step is the wallet clock's,
@@ -264,7 +528,7 @@ active proctype Wallet() {
         fi;
         cstep[gen] = step;
         ccounter[gen] = (gen == 0 -> 0 : ccounter[gen - 1] + gap);
-        printf("wallet: code %d = (step %d, counter %d)\n", gen, cstep[gen], ccounter[gen]);
+        printf("ACT gen code=%d step=%d counter=%d\n", gen, cstep[gen], ccounter[gen]);
         gen++;
         step = 0; gap = 0
        }
@@ -272,18 +536,22 @@ active proctype Wallet() {
 }
 
 /* The attacker: presents any code seen so far, any number of times, in any
- * order; or anything else (another identity's code, junk) to move T_hw. */
+ * order; or anything else (another identity's code, junk) to move T_hw; or,
+ * with the throttle, a code of this account with a wrong tag. */
 active proctype Attacker() {
     byte i;
     do
     :: atomic {
         gen > 0 ->
         select(i : 0 .. gen - 1);
-        printf("present code %d at step %d\n", i, now);
+        v = accepted;       /* select's loop must not end at a d_step */
         d_step { verify(i); invariants() };
         i = 0
        }
-    :: d_step { observe(); invariants() }
+    :: d_step { observe(); printf("ACT observe clock=%d\n", now); invariants() }
+#ifdef THROTTLE
+    :: d_step { forge(); invariants() }
+#endif
     od
 }
 
@@ -292,22 +560,49 @@ active proctype Attacker() {
  * either way, is covered. */
 active proctype Clock() {
     do
-    :: d_step { now < SMAX -> now++; printf("clock: step %d\n", now) }
-    :: d_step { now > 0 -> now--; printf("clock: back to step %d\n", now) }
+    :: d_step {
+        now < SMAX -> now++;
+#ifdef THROTTLE
+        gfail = 0;
+#endif
+        printf("ACT clock step=%d\n", now)
+       }
+    :: d_step {
+        now > 0 -> now--;
+#ifdef THROTTLE
+        gfail = 0;
+#endif
+        printf("ACT clock step=%d\n", now)
+       }
     od
 }
 
-/* The operator: eviction whenever its guard holds, and restarts. */
+/* The operator: evict(t) at the current clock (spec §8.4), which raises T_hw
+ * and then removes what its guards allow; and restarts. */
 active proctype Operator() {
     do
     :: d_step {
-        present && EVICTABLE ->
-        printf("evict (top %d, L %d)\n", etop, LOW);
-        present = false;
+        observe();
+        held = present && EVICTABLE;
         if
-        :: !spresent -> forget_entry()
+        :: held ->
+            present = false;
+#ifdef MARK_EVICTED
+            kset = false; kh = 0; ks = 0;           /* broken: K goes with the entry */
+#endif
+            if
+            :: !spresent -> forget_entry()
+            :: else -> skip
+            fi
         :: else -> skip
         fi;
+#ifdef THROTTLE
+        if
+        :: thstep != now -> thstep = 0; thn = 0
+        :: else -> skip
+        fi;
+#endif
+        printf("ACT evict clock=%d removed=%d\n", now, held);
         invariants()
        }
     /* restart-with-state: the last durable snapshot comes back; what changed
@@ -315,9 +610,19 @@ active proctype Operator() {
     :: d_step {
         restarts < RESTARTS ->
         restarts++;
-        printf("restart with state at step %d\n", now);
         thw = sthw;
         present = spresent;
+#ifdef THROTTLE
+#ifdef THROTTLE_VOLATILE
+        thstep = 0; thn = 0;                        /* broken: Θ was not durable */
+#else
+        thstep = sthstep; thn = sthn;
+#endif
+#endif
+#ifdef COUNTER_MARK
+        kset = skset; kh = skh; ks = sks;
+#endif
+        printf("ACT restart-state clock=%d\n", now);
         invariants()
        }
     /* restart-lost-state at the current time, which (the spec's assumption)
@@ -325,12 +630,26 @@ active proctype Operator() {
     :: d_step {
         restarts < RESTARTS && CLOCK_NOT_BACK ->
         restarts++;
-        printf("restart after state loss at step %d\n", now);
         thw = now;
         q = now + F + 1;
         present = false;
         forget_entry();
+#ifdef THROTTLE
+        thstep = 0; thn = 0; gfail = 0;
+#endif
+#ifdef COUNTER_MARK
+        kset = false; kh = 0; ks = 0;
+        ghset = false; ghc = 0; ghs = 0;
+#endif
+#ifdef MARK_ANY_HIGHER
+        j = 0;
+        do
+        :: j < NCODES -> kept[j] = false; j++
+        :: else -> break
+        od;
+#endif
         write_snapshot();
+        printf("ACT restart-lost clock=%d\n", now);
         invariants()
        }
     od

@@ -90,14 +90,24 @@ impl WindowTable {
 
     /// Records `counter` in `step` for `id`, found by `probe` (from [`WindowTable::find`]
     /// with no change to the table since).
+    #[cfg(test)]
     pub(super) fn record(&mut self, id: u64, probe: Probe, counter: u32, step: u64) {
-        match probe {
-            Probe::Found(i, mut w) => {
+        let w = match probe {
+            Probe::Found(_, mut w) => {
                 w.record(counter, step);
-                self.put(i, id, w);
+                w
             }
+            Probe::Vacant(_) => Window::first(counter, step),
+        };
+        self.set(id, probe, w);
+    }
+
+    /// Stores `w` as the window of `id`, found by `probe` (from [`WindowTable::find`]
+    /// with no change to the table since).
+    pub(super) fn set(&mut self, id: u64, probe: Probe, w: Window) {
+        match probe {
+            Probe::Found(i, _) => self.put(i, id, w),
             Probe::Vacant(i) => {
-                let w = Window::first(counter, step);
                 if (self.len + 1).saturating_mul(5) > self.slots.len().saturating_mul(4) {
                     self.rebuild(Self::slots_for(self.len + 1));
                     self.insert(id, w);

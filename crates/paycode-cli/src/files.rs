@@ -1,48 +1,19 @@
-//! The JSON files of the `paycode` command: issuer, wallet and verifier
-//! state. Their formats are documented in the README; key files are
-//! written with mode 0600 and refused when others can read them.
+//! The key files of the `paycode` command: the issuer's and a wallet's.
+//! Their formats are documented in the README; they are written with mode
+//! 0600 and refused when others can read them. The verifier's state
+//! database is [`crate::state`]'s; enrolment and revocation are
+//! [`crate::registry`]'s.
 
-use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
-use paycode::{
-    Credential, Error, InstallError, Issuer, KeyPeriod, Params, RevocationList, Seed, TrustList, Verifier,
-    VerifierState,
-};
+use paycode::codec::from_hex;
+use paycode::{Credential, Issuer, KeyPeriod, Params, Profile, RevocationList, Seed, TrustList};
 
-/// Why a file could not be used.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum FileError {
-    /// Reading or writing failed.
-    Io(std::io::Error),
-    /// The file is not valid JSON of the expected format.
-    Format(String),
-    /// A key file is readable or writable by others than its owner.
-    Permissions(String),
-}
-
-impl core::fmt::Display for FileError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            FileError::Io(e) => write!(f, "i/o error: {e}"),
-            FileError::Format(s) => write!(f, "bad file: {s}"),
-            FileError::Permissions(s) => write!(f, "insecure key file: {s}"),
-        }
-    }
-}
-
-impl std::error::Error for FileError {}
-
-impl From<std::io::Error> for FileError {
-    fn from(e: std::io::Error) -> FileError {
-        FileError::Io(e)
-    }
-}
+use crate::errors::{ContentError, FileError, Role};
+use crate::fsio::{self, Locked};
 
 /// Time parameters as stored in files.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,9 +34,9 @@ impl ParamsFile {
     ///
     /// # Errors
     ///
-    /// [`FileError::Format`] if out of the spec's ranges.
-    pub fn params(&self) -> Result<Params, FileError> {
-        Params::new(self.t0, self.step, self.back, self.forward).map_err(|e| FileError::Format(e.to_string()))
+    /// [`ContentError::Params`] if out of the spec's ranges (spec: R-TIME-6).
+    pub fn params(&self) -> Result<Params, ContentError> {
+        Params::new(self.t0, self.step, self.back, self.forward).map_err(ContentError::Params)
     }
 }
 
@@ -142,8 +113,8 @@ pub struct IssuerFile {
 pub struct WalletFile {
     /// `"paycode-wallet-v1"`.
     pub format: String,
-    /// `"hmac"` or `"ed25519"`.
-    pub profile: String,
+    /// The profile, `"hmac"` or `"ed25519"`.
+    pub profile: Profile,
     /// Time parameters.
     pub params: ParamsFile,
     /// hmac: the account id.
@@ -210,58 +181,74 @@ impl Drop for WalletFile {
     }
 }
 
-/// `state.json`: a verifier's durable state.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StateFile {
-    /// `"paycode-state-v1"`.
-    pub format: String,
-    /// The replay state.
-    pub state: VerifierState,
-    /// The hmac throttle records (account, step, failures): a command that
-    /// runs once per verification keeps them, or every run would reset them
-    /// (spec §12.6, R-HMAC-6).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub throttle: Vec<(u64, u64, u32)>,
-}
-
 /// Format string of issuer files.
 pub const ISSUER_FORMAT: &str = "paycode-issuer-v1";
 /// Format string of wallet files.
 pub const WALLET_FORMAT: &str = "paycode-wallet-v1";
-/// Format string of state files.
+/// Format string of the JSON state files of earlier versions, which
+/// `paycode state import` migrates into a state database.
 pub const STATE_FORMAT: &str = "paycode-state-v1";
 
 impl IssuerFile {
+    /// Reads and checks an issuer file: its kind, its mode, its contents. To
+    /// change it, use [`IssuerFile::load_locked`].
+    ///
+    /// # Errors
+    ///
+    /// [`FileError`] naming `path`.
+    pub fn load(path: &Path) -> Result<IssuerFile, FileError> {
+        IssuerFile::checked(fsio::read_json(path, Role::Issuer, true)?, path)
+    }
+
+    /// Reads and checks the issuer file held under `lock`, as [`IssuerFile::load`].
+    ///
+    /// # Errors
+    ///
+    /// [`FileError`] naming the file.
+    pub fn load_locked(lock: &Locked) -> Result<IssuerFile, FileError> {
+        IssuerFile::checked(lock.read(true)?, lock.path())
+    }
+
+    fn checked(file: IssuerFile, path: &Path) -> Result<IssuerFile, FileError> {
+        file.params
+            .params()
+            .and_then(|_| file.trust_list())
+            .map_err(FileError::content(Role::Issuer, path))?;
+        for a in &file.accounts {
+            seed_field(&a.seed, "accounts[].seed").map_err(FileError::content(Role::Issuer, path))?;
+        }
+        Ok(file)
+    }
+
     /// The issuer of this file.
     ///
     /// # Errors
     ///
-    /// [`FileError::Format`] on a bad seed.
-    pub fn issuer(&self) -> Result<Issuer, FileError> {
-        Ok(Issuer::from_seed(&seed_from_hex(&self.issuer_seed)?))
+    /// [`ContentError`] on a bad seed.
+    pub fn issuer(&self) -> Result<Issuer, ContentError> {
+        Ok(Issuer::from_seed(&seed_field(&self.issuer_seed, "issuer_seed")?))
     }
 
     /// The trust list of the issuer's keys.
     ///
     /// # Errors
     ///
-    /// [`FileError::Format`] if the key list is not a valid trust list.
-    pub fn trust_list(&self) -> Result<TrustList, FileError> {
+    /// [`ContentError`] on a bad seed, or a key list that is not a valid trust list.
+    pub fn trust_list(&self) -> Result<TrustList, ContentError> {
         let periods: Vec<KeyPeriod> = self
             .keys
             .iter()
             .map(|k| KeyPeriod { key_id: k.key_id, not_before: k.not_before, not_after: k.not_after })
             .collect();
-        self.issuer()?.trust_list(&periods).map_err(|e| FileError::Format(e.to_string()))
+        self.issuer()?.trust_list(&periods).map_err(ContentError::TrustList)
     }
 
     /// The current signed revocation list, if any serial was ever revoked.
     ///
     /// # Errors
     ///
-    /// [`FileError::Format`] on a bad seed.
-    pub fn revocation_list(&self) -> Result<Option<RevocationList>, FileError> {
+    /// [`ContentError`] on a bad seed.
+    pub fn revocation_list(&self) -> Result<Option<RevocationList>, ContentError> {
         if self.revocation.number == 0 {
             return Ok(None);
         }
@@ -273,230 +260,150 @@ impl IssuerFile {
             self.revocation.serials.clone(),
         )))
     }
-
-    /// A verifier for every enrolled account and the issuer's trust list,
-    /// with the current revocation list installed, restored from `state`
-    /// (or fresh, or quarantined after a loss at `lost_at`).
-    ///
-    /// # Errors
-    ///
-    /// [`FileError::Format`] on bad key material or parameters.
-    pub fn verifier(
-        &self,
-        terminal_id: u32,
-        state: Option<&VerifierState>,
-        lost_at: Option<u64>,
-    ) -> Result<Verifier, FileError> {
-        let params = self.params.params()?;
-        let mut v = match (state, lost_at) {
-            (_, Some(t)) => Verifier::after_state_loss(params, terminal_id, t)
-                .map_err(|e| FileError::Format(e.to_string()))?,
-            (Some(s), None) => Verifier::restore(params, terminal_id, s),
-            (None, None) => Verifier::new(params, terminal_id),
-        };
-        v.enable_hmac();
-        for a in &self.accounts {
-            v.add_account(a.account_id, &seed_from_hex(&a.seed)?);
-        }
-        v.set_trust_list(self.trust_list()?);
-        if let Some(list) = self.revocation_list()? {
-            // The stored state may already hold this list (or a newer one).
-            match v.install_revocation_list(list) {
-                Ok(()) | Err(InstallError::NotNewer) => {}
-                Err(e) => return Err(FileError::Format(e.to_string())),
-            }
-        }
-        Ok(v)
-    }
 }
 
 impl WalletFile {
+    /// Reads and checks a wallet file: its kind, its mode, its contents. To
+    /// change it, use [`WalletFile::load_locked`].
+    ///
+    /// # Errors
+    ///
+    /// [`FileError`] naming `path`.
+    pub fn load(path: &Path) -> Result<WalletFile, FileError> {
+        WalletFile::checked(fsio::read_json(path, Role::Wallet, true)?, path)
+    }
+
+    /// Reads and checks the wallet file held under `lock`, as [`WalletFile::load`].
+    ///
+    /// # Errors
+    ///
+    /// [`FileError`] naming the file.
+    pub fn load_locked(lock: &Locked) -> Result<WalletFile, FileError> {
+        WalletFile::checked(lock.read(true)?, lock.path())
+    }
+
+    fn checked(file: WalletFile, path: &Path) -> Result<WalletFile, FileError> {
+        let check = || -> Result<(), ContentError> {
+            file.params.params()?;
+            file.seed()?;
+            match file.profile {
+                Profile::Hmac => {
+                    file.account_id.map(drop).ok_or(ContentError::Missing { field: "account_id" })
+                }
+                Profile::Ed25519 => file.credential().map(drop),
+            }
+        };
+        check().map_err(FileError::content(Role::Wallet, path))?;
+        Ok(file)
+    }
+
+    /// The wallet's seed.
+    ///
+    /// # Errors
+    ///
+    /// [`ContentError`] if it is not 32 bytes of hex.
+    pub fn seed(&self) -> Result<Seed, ContentError> {
+        seed_field(&self.seed, "seed")
+    }
+
     /// The wallet's credential, decoded.
     ///
     /// # Errors
     ///
-    /// [`FileError::Format`] if absent or malformed.
-    pub fn credential(&self) -> Result<Credential, FileError> {
-        let hex =
-            self.credential.as_deref().ok_or_else(|| FileError::Format("wallet has no credential".into()))?;
-        Credential::decode(&from_hex(hex)?).map_err(|e: Error| FileError::Format(format!("credential: {e}")))
+    /// [`ContentError`] if absent or malformed.
+    pub fn credential(&self) -> Result<Credential, ContentError> {
+        let hex = self.credential.as_deref().ok_or(ContentError::Missing { field: "credential" })?;
+        let bytes = from_hex(hex).map_err(|source| ContentError::Hex { field: "credential", source })?;
+        Credential::decode(&bytes).map_err(ContentError::Credential)
     }
-}
-
-/// Lowercase hex of `bytes`.
-pub fn to_hex(bytes: &[u8]) -> String {
-    use core::fmt::Write as _;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-/// Bytes of lowercase or uppercase hex.
-///
-/// # Errors
-///
-/// [`FileError::Format`] on an odd length or a non-hex character.
-pub fn from_hex(s: &str) -> Result<Vec<u8>, FileError> {
-    let b = s.as_bytes();
-    if !b.len().is_multiple_of(2) {
-        return Err(FileError::Format("odd-length hex".into()));
-    }
-    // Sized once: a growing vector would leave copies of a seed behind.
-    let mut out = Vec::with_capacity(b.len() / 2);
-    for p in b.chunks(2) {
-        let hi = (p.first().copied().unwrap_or(b'x') as char).to_digit(16);
-        let lo = (p.get(1).copied().unwrap_or(b'x') as char).to_digit(16);
-        match (hi, lo) {
-            (Some(h), Some(l)) => out.push((h * 16 + l) as u8),
-            _ => {
-                out.zeroize();
-                return Err(FileError::Format("bad hex".into()));
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// A seed from 64 hex characters.
 ///
 /// # Errors
 ///
-/// [`FileError::Format`] if not 32 bytes of hex.
-pub fn seed_from_hex(s: &str) -> Result<Seed, FileError> {
-    let bytes = Zeroizing::new(from_hex(s)?);
-    Seed::try_from(bytes.as_slice()).map_err(|_| FileError::Format("seed must be 32 bytes".into()))
+/// [`SeedError`] if not 32 bytes of hex.
+pub fn seed_from_hex(s: &str) -> Result<Seed, SeedError> {
+    let bytes = Zeroizing::new(from_hex(s).map_err(SeedError::Hex)?);
+    Seed::try_from(bytes.as_slice()).map_err(|_| SeedError::Length)
 }
 
-/// Reads a JSON file.
-///
-/// # Errors
-///
-/// [`FileError`] on IO or format errors.
-pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, FileError> {
-    let text = Zeroizing::new(fs::read_to_string(path)?);
-    serde_json::from_str(&text).map_err(|e| FileError::Format(format!("{}: {e}", path.display())))
+fn seed_field(s: &str, field: &'static str) -> Result<Seed, ContentError> {
+    seed_from_hex(s).map_err(|e| match e {
+        SeedError::Hex(source) => ContentError::Hex { field, source },
+        SeedError::Length => ContentError::SeedLength { field },
+    })
 }
 
-/// Reads a JSON key file, refusing it if its mode lets others read or write it
-/// (spec: R-KEY-4).
-///
-/// # Errors
-///
-/// [`FileError::Permissions`] for a group- or world-accessible file, else as [`read_json`].
-pub fn read_secret_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, FileError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(path)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            return Err(FileError::Permissions(format!(
-                "{} has mode {:o}; run chmod 600 on it",
-                path.display(),
-                mode & 0o777
-            )));
+/// Why a hex string is not a seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SeedError {
+    /// It is not hex.
+    Hex(paycode::HexError),
+    /// It is not 32 bytes.
+    Length,
+}
+
+impl core::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            SeedError::Hex(e) => write!(f, "a seed must be 64 hex digits; this holds {e}"),
+            SeedError::Length => f.write_str("a seed must be 32 bytes (64 hex digits)"),
         }
     }
-    read_json(path)
 }
 
-/// Writes `value` as JSON atomically: a temporary file in the same folder,
-/// flushed to disk, then renamed over `path`. `secret` files get mode 0600.
-///
-/// # Errors
-///
-/// [`FileError::Io`] on failure; `path` is then unchanged.
-pub fn write_json<T: Serialize>(path: &Path, value: &T, secret: bool) -> Result<(), FileError> {
-    let mut text = WipingBuffer(Zeroizing::new(Vec::with_capacity(4096)));
-    serde_json::to_writer_pretty(&mut text, value).map_err(|e| FileError::Format(e.to_string()))?;
-    text.write_all(b"\n")?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(if secret { 0o600 } else { 0o644 });
-    }
-    let result = (|| {
-        let mut f = opts.open(&tmp)?;
-        f.write_all(&text.0)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok::<(), std::io::Error>(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(FileError::Io)
-}
-
-/// A buffer for serializing secrets: when it must grow, it moves to a
-/// larger allocation and wipes the one it leaves, so that no partial copy of
-/// a key file stays behind in freed memory (spec: R-KEY-4).
-struct WipingBuffer(Zeroizing<Vec<u8>>);
-
-impl Write for WipingBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let need = self.0.len().saturating_add(buf.len());
-        if need > self.0.capacity() {
-            let mut bigger =
-                Zeroizing::new(Vec::with_capacity(need.max(self.0.capacity().saturating_mul(2))));
-            bigger.extend_from_slice(&self.0);
-            // The old allocation is zeroized as it drops.
-            self.0 = bigger;
-        }
-        self.0.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+impl std::error::Error for SeedError {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::errors::FileError;
 
     #[test]
-    fn wiping_buffer_keeps_every_byte_across_growth() {
-        let mut b = WipingBuffer(Zeroizing::new(Vec::with_capacity(3)));
-        let data: Vec<u8> = (0..=255).cycle().take(10_000).collect();
-        for chunk in data.chunks(7) {
-            b.write_all(chunk).unwrap();
-        }
-        assert_eq!(b.0.as_slice(), data.as_slice());
+    fn wallet_profile_is_stored_lowercase() {
+        let w = WalletFile {
+            format: WALLET_FORMAT.into(),
+            profile: Profile::Ed25519,
+            params: Params::default().into(),
+            account_id: None,
+            seed: "00".repeat(32),
+            credential: Some("ab".into()),
+            next_counter: 3,
+        };
+        let json = serde_json::to_value(&w).unwrap();
+        assert_eq!(json["profile"], "ed25519");
+        assert!(json.get("account_id").is_none());
+        let back: WalletFile = serde_json::from_value(json).unwrap();
+        assert_eq!(back.profile, Profile::Ed25519);
+        let hmac = serde_json::to_string(&Profile::Hmac).unwrap();
+        assert_eq!(hmac, "\"hmac\"");
     }
 
-    #[test]
-    fn hex_round_trip() {
-        assert_eq!(to_hex(&[0, 0xab, 0xff]), "00abff");
-        assert_eq!(from_hex("00ABff").unwrap(), [0, 0xab, 0xff]);
-        assert!(from_hex("0").is_err());
-        assert!(from_hex("zz").is_err());
-        assert!(from_hex("é1").is_err());
-    }
-
+    // spec: R-KEY-4
     #[cfg(unix)]
     #[test]
     fn secret_files_are_private_and_checked() {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("paycode-files-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("k.json");
-        write_json(&p, &ParamsFile::from(Params::default()), true).unwrap();
-        assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
-        let back: ParamsFile = read_secret_json(&p).unwrap();
+        let locked = Locked::acquire(&p, Role::Report).unwrap();
+        locked.write(&ParamsFile::from(Params::default()), true).unwrap();
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        let back: ParamsFile = locked.read(true).unwrap();
         assert_eq!(back.params().unwrap(), Params::default());
-        fs::set_permissions(&p, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(read_secret_json::<ParamsFile>(&p), Err(FileError::Permissions(_))));
-        fs::remove_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(locked.read::<ParamsFile>(true), Err(FileError::Insecure { mode: 0o644, .. })));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn seeds_are_64_hex_digits() {
+        assert!(seed_from_hex(&"0f".repeat(32)).is_ok());
+        assert_eq!(seed_from_hex(&"0f".repeat(31)).err(), Some(SeedError::Length));
+        assert!(matches!(seed_from_hex(&"zz".repeat(32)), Err(SeedError::Hex(_))));
+        assert!(matches!(seed_from_hex("0"), Err(SeedError::Hex(_))));
     }
 }

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
+use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
 
 const T: u64 = 1_800_000_000;
@@ -14,64 +14,25 @@ const X: u64 = 60;
 const B: u64 = 2;
 const F: u64 = 1;
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("paycode-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn p(&self, f: &str) -> PathBuf {
-        self.0.join(f)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn paycode(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).output().unwrap()
-}
-
-fn paycode_stdin(args: &[&str], input: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_paycode"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {:?}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+/// The command under test.
+const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// Issuer + one wallet of `profile`, created at time T.
-fn setup(dir: &Dir, profile: &str) -> (PathBuf, PathBuf) {
-    let issuer = dir.p("issuer.json");
+fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
+    let issuer = dir.join("issuer.json");
     if !issuer.exists() {
-        ok(&paycode(&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()]));
+        CLI.stdout(&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()]);
     }
-    let wallet = dir.p(&format!("{profile}.json"));
+    let wallet = dir.join(format!("{profile}.json"));
     // The credential starts an hour early, so that codes verified a few steps
     // before T meet the time window, not the credential's start.
     let not_before = (T - 3_600).to_string();
     let at = T.to_string();
-    ok(&paycode(&[
+    CLI.stdout(&[
         "wallet",
         "enroll",
         "--issuer",
@@ -84,12 +45,12 @@ fn setup(dir: &Dir, profile: &str) -> (PathBuf, PathBuf) {
         &at,
         "--not-before",
         &not_before,
-    ]));
+    ]);
     (issuer, wallet)
 }
 
 fn code_json(wallet: &Path, at: u64) -> Value {
-    serde_json::from_str(&ok(&paycode(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--json"])))
+    serde_json::from_str(&CLI.stdout(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--json"]))
         .unwrap()
 }
 
@@ -97,8 +58,12 @@ fn code_json(wallet: &Path, at: u64) -> Value {
 fn verify(issuer: &Path, state: &Path, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
     let at = at.to_string();
     let mut args = vec!["verify", code, "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"];
+    // A state database is created explicitly: the first verification of each state says so.
+    if !state.exists() {
+        args.push("--init");
+    }
     args.extend_from_slice(extra);
-    let out = paycode(&args);
+    let out = CLI.run(&args);
     let v = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stderr)));
     (out.status.code().unwrap(), v)
@@ -116,9 +81,9 @@ fn accepted(r: (i32, Value)) {
 }
 
 fn session(profile: &str) {
-    let dir = Dir::new(profile);
+    let dir = TempDir::new(&format!("cli-{profile}"));
     let (issuer, wallet) = setup(&dir, profile);
-    let state = dir.p("state.json");
+    let state = dir.join("state.db");
     let c = code_json(&wallet, T);
     let text = c["text"].as_str().unwrap().to_owned();
     assert_eq!(c["counter"], 0);
@@ -131,10 +96,10 @@ fn session(profile: &str) {
 
     // Window edges, each with a state of its own (the verifier's clock only moves forward).
     let late = next["text"].as_str().unwrap();
-    rejected_with(verify(&issuer, &dir.p("late.json"), late, T + (B + 1) * X, &[]), "too-old");
-    accepted(verify(&issuer, &dir.p("edge-b.json"), late, T + B * X, &[]));
-    rejected_with(verify(&issuer, &dir.p("early.json"), late, T - (F + 1) * X, &[]), "too-new");
-    accepted(verify(&issuer, &dir.p("edge-f.json"), late, T - F * X, &[]));
+    rejected_with(verify(&issuer, &dir.join("late.json"), late, T + (B + 1) * X, &[]), "too-old");
+    accepted(verify(&issuer, &dir.join("edge-b.json"), late, T + B * X, &[]));
+    rejected_with(verify(&issuer, &dir.join("early.json"), late, T - (F + 1) * X, &[]), "too-new");
+    accepted(verify(&issuer, &dir.join("edge-f.json"), late, T - F * X, &[]));
 
     // One character changed: rejected, whichever check notices first.
     let fresh = code_json(&wallet, T)["text"].as_str().unwrap().to_owned();
@@ -156,19 +121,19 @@ fn session(profile: &str) {
 
     // Standard input, with the newline a shell adds.
     let line = format!("{}\n", code_json(&wallet, T)["text"].as_str().unwrap());
-    let out = paycode_stdin(
+    let out = CLI.run_stdin(
         &["verify", "--issuer", s(&issuer), "--state", s(&state), "--at", &T.to_string()],
         line.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("accepted"));
-    let out = paycode_stdin(
+    let out = CLI.run_stdin(
         &["verify", "--issuer", s(&issuer), "--state", s(&state), "--at", &T.to_string()],
         line.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("rejected: replayed"));
-    let out = paycode_stdin(
+    let out = CLI.run_stdin(
         &["verify", "--issuer", s(&issuer), "--state", s(&state), "--at", &T.to_string()],
         &[0xff, 0xfe, b'P'],
     );
@@ -190,9 +155,9 @@ fn ed25519_session() {
 fn throttling_survives_between_runs() {
     // Each `paycode verify` is a new process: the throttle count lives in the
     // state file, or guessing the 29-bit numeric tag would be unlimited.
-    let dir = Dir::new("throttle");
+    let dir = TempDir::new("cli-throttle");
     let (issuer, wallet) = setup(&dir, "hmac");
-    let state = dir.p("state.json");
+    let state = dir.join("state.db");
     let c = code_json(&wallet, T);
     let digits = c["digits"].as_str().unwrap().to_owned();
     let last = digits.chars().last().unwrap();
@@ -208,9 +173,9 @@ fn throttling_survives_between_runs() {
 
 #[test]
 fn hmac_digits_share_the_replay_identity_of_the_qr_form() {
-    let dir = Dir::new("digits");
+    let dir = TempDir::new("cli-digits");
     let (issuer, wallet) = setup(&dir, "hmac");
-    let state = dir.p("state.json");
+    let state = dir.join("state.db");
     let c = code_json(&wallet, T);
     let digits = c["digits"].as_str().unwrap();
     assert_eq!(digits.len(), 24);
@@ -221,21 +186,18 @@ fn hmac_digits_share_the_replay_identity_of_the_qr_form() {
 
 #[test]
 fn ed25519_limits_revocation_and_reconciliation() {
-    let dir = Dir::new("ed-limits");
+    let dir = TempDir::new("cli-ed-limits");
     let (issuer, wallet) = setup(&dir, "ed25519");
     let c = code_json(&wallet, T);
     let text = c["text"].as_str().unwrap();
-    let (log1, log2) = (dir.p("t1.log"), dir.p("t2.log"));
+    let (log1, log2) = (dir.join("t1.log"), dir.join("t2.log"));
     // Two offline terminals, each with its own state, both accept the same code.
-    accepted(verify(&issuer, &dir.p("t1.json"), text, T, &["--amount", "300", "--log", s(&log1)]));
-    accepted(verify(
-        &issuer,
-        &dir.p("t2.json"),
-        text,
-        T + 5,
-        &["--amount", "300", "--log", s(&log2), "--terminal-id", "2"],
-    ));
-    let out = paycode(&["reconcile", s(&log1), s(&log2), "--json"]);
+    accepted(verify(&issuer, &dir.join("t1.db"), text, T, &["--amount", "300"]));
+    accepted(verify(&issuer, &dir.join("t2.db"), text, T + 5, &["--amount", "300", "--terminal-id", "2"]));
+    // Each terminal's log, exported from its state database.
+    CLI.stdout(&["log", "export", "--state", s(&dir.join("t1.db")), "--out", s(&log1)]);
+    CLI.stdout(&["log", "export", "--state", s(&dir.join("t2.db")), "--out", s(&log2)]);
+    let out = CLI.run(&["reconcile", s(&log1), s(&log2), "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let rec: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rec["records"], 2);
@@ -244,24 +206,24 @@ fn ed25519_limits_revocation_and_reconciliation() {
 
     let next = code_json(&wallet, T);
     rejected_with(
-        verify(&issuer, &dir.p("t1.json"), next["text"].as_str().unwrap(), T, &["--amount", "5001"]),
+        verify(&issuer, &dir.join("t1.db"), next["text"].as_str().unwrap(), T, &["--amount", "5001"]),
         "over-limit",
     );
     // Revoke serial 1: the next verification installs the new list.
-    ok(&paycode(&["issuer", "revoke", "--issuer", s(&issuer), "--serial", "1", "--at", &T.to_string()]));
-    rejected_with(verify(&issuer, &dir.p("t1.json"), next["text"].as_str().unwrap(), T, &[]), "revoked");
+    CLI.stdout(&["issuer", "revoke", "--issuer", s(&issuer), "--serial", "1", "--at", &T.to_string()]);
+    rejected_with(verify(&issuer, &dir.join("t1.db"), next["text"].as_str().unwrap(), T, &[]), "revoked");
 }
 
 #[test]
 fn io_and_usage_errors_exit_2() {
-    let dir = Dir::new("io");
+    let dir = TempDir::new("cli-io");
     let (issuer, wallet) = setup(&dir, "hmac");
     let missing =
-        paycode(&["verify", "x", "--issuer", s(&dir.p("none.json")), "--state", s(&dir.p("s.json"))]);
+        CLI.run(&["verify", "x", "--issuer", s(&dir.join("none.json")), "--state", s(&dir.join("s.db"))]);
     assert_eq!(missing.status.code(), Some(2));
-    assert_eq!(paycode(&["verify", "--bogus"]).status.code(), Some(2));
+    assert_eq!(CLI.run(&["verify", "--bogus"]).status.code(), Some(2));
     assert_eq!(
-        paycode(&["issuer", "init", "--out", s(&issuer)]).status.code(),
+        CLI.run(&["issuer", "init", "--out", s(&issuer)]).status.code(),
         Some(2),
         "refuses to overwrite"
     );
@@ -269,24 +231,32 @@ fn io_and_usage_errors_exit_2() {
     {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&wallet, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let out = paycode(&["code", "--wallet", s(&wallet), "--at", &T.to_string()]);
+        let out = CLI.run(&["code", "--wallet", s(&wallet), "--at", &T.to_string()]);
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("chmod 600"));
     }
-    let before =
-        paycode(&["verify", "x", "--issuer", s(&issuer), "--state", s(&dir.p("s.json")), "--at", "5"]);
+    let before = CLI.run(&[
+        "verify",
+        "x",
+        "--issuer",
+        s(&issuer),
+        "--state",
+        s(&dir.join("s.db")),
+        "--init",
+        "--at",
+        "5",
+    ]);
     // T0 = 0, so time 5 is valid; with --t0 above it the time is before the epoch.
     assert_eq!(before.status.code(), Some(1));
-    let late_issuer = dir.p("late-issuer.json");
-    ok(&paycode(&["issuer", "init", "--out", s(&late_issuer), "--t0", "100", "--at", "1000"]));
-    let r = verify(&late_issuer, &dir.p("s2.json"), "x", 99, &[]);
+    let late_issuer = dir.join("late-issuer.json");
+    CLI.stdout(&["issuer", "init", "--out", s(&late_issuer), "--t0", "100", "--at", "1000"]);
+    let r = verify(&late_issuer, &dir.join("s2.json"), "x", 99, &[]);
     rejected_with(r, "time-before-epoch");
 }
 
 #[test]
 fn demo_runs_and_reports_every_verdict() {
-    let out = paycode(&["demo", "--at", &T.to_string(), "--json"]);
-    let v: Value = serde_json::from_slice(&ok(&out).into_bytes()).unwrap();
+    let v: Value = serde_json::from_str(&CLI.stdout(&["demo", "--at", &T.to_string(), "--json"])).unwrap();
     assert_eq!(v["ok"], true);
     let mut seen = std::collections::BTreeSet::new();
     for p in v["profiles"].as_array().unwrap() {

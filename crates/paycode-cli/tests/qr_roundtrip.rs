@@ -14,43 +14,18 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use paycode::issuer::KeyPeriod;
-use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Seed, Verifier};
+use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Verifier};
 use paycode_render::barcode::{self, Barcode};
 use paycode_render::qr::Symbol;
+use paycode_test_support::{Cli, SplitMix64, TempDir};
 
 /// Random codes per profile.
 const CODES_PER_PROFILE: usize = 200;
 /// Largest lifetime of a credential, seconds (spec: R-ED-4).
 const MAX_LIFETIME: u64 = 7 * 24 * 3600;
-
-/// SplitMix64: a small deterministic generator, so every run draws the same codes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `lo..=hi` (bias is irrelevant here).
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-
-    fn seed(&mut self) -> Seed {
-        let mut b = [0u8; 32];
-        for chunk in b.chunks_mut(8) {
-            chunk.copy_from_slice(&self.next().to_le_bytes());
-        }
-        Seed::from_bytes(&b)
-    }
-}
 
 /// Where to write images for zbarimg, if asked to.
 fn image_dir() -> Option<PathBuf> {
@@ -107,7 +82,7 @@ fn assert_qr_reads(png: &[u8], text: &str, version: usize, what: &str) -> String
 #[test]
 fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
     let dir = image_dir();
-    let mut rng = Rng(0x7061_7963_6f64_6501);
+    let mut rng = SplitMix64::new(0x7061_7963_6f64_6501);
     let params = Params::default();
     let decoder = Code128Reader::new();
     for i in 0..CODES_PER_PROFILE {
@@ -148,7 +123,7 @@ fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
 #[test]
 fn ed25519_codes_round_trip_through_rqrr() {
     let dir = image_dir();
-    let mut rng = Rng(0x7061_7963_6f64_6502);
+    let mut rng = SplitMix64::new(0x7061_7963_6f64_6502);
     let params = Params::default();
     for i in 0..CODES_PER_PROFILE {
         let now = rng.range(MAX_LIFETIME, 1 << 40);
@@ -160,7 +135,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
         let device_seed = rng.seed();
         let fields = CredentialFields {
             key_id,
-            serial: rng.next(),
+            serial: rng.next_u64(),
             device_key: Ed25519Wallet::device_public_key(&device_seed),
             not_before: now - age,
             lifetime: rng.range(age, MAX_LIFETIME) as u32,
@@ -173,7 +148,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
             not_before: fields.not_before.saturating_sub(rng.range(0, 1 << 30)),
             not_after: fields.not_after().unwrap() + rng.range(0, 1 << 30),
         };
-        let counter = rng.next() as u32 % (u32::MAX - 1);
+        let counter = rng.next_u64() as u32 % (u32::MAX - 1);
         let mut wallet = Ed25519Wallet::new(params, &device_seed, issuer.issue(fields), counter).unwrap();
         let text = wallet.generate(now).unwrap().to_qr_text();
         let what = format!("ed25519 code {i} (serial {}, counter {counter}, t {now})", fields.serial);
@@ -286,56 +261,24 @@ fn code128_reader_rejects_a_damaged_barcode() {
 
 const T: u64 = 1_800_000_000;
 
-/// A scratch directory for one test, removed when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("paycode-qr-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn s(&self, name: &str) -> String {
-        self.path(name).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn paycode<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).output().unwrap()
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = paycode(args);
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
+/// The command under test.
+const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 
 /// An issuer with one hmac and one ed25519 wallet.
-fn setup(s: &Scratch) {
+fn setup(s: &TempDir) {
     let at = T.to_string();
-    ok(&["issuer", "init", "--out", &s.s("issuer.json"), "--at", &at]);
+    CLI.stdout(&["issuer", "init", "--out", &s.arg("issuer.json"), "--at", &at]);
+    CLI.stdout(&["state", "init", "--state", &s.arg("state.db")]);
     for p in ["hmac", "ed25519"] {
-        ok(&[
+        CLI.stdout(&[
             "wallet",
             "enroll",
             "--issuer",
-            &s.s("issuer.json"),
+            &s.arg("issuer.json"),
             "--profile",
             p,
             "--out",
-            &s.s(p),
+            &s.arg(p),
             "--at",
             &at,
         ]);
@@ -348,75 +291,76 @@ fn json(out: &str) -> serde_json::Value {
 
 #[test]
 fn cli_code_writes_qr_and_barcode_images_that_decode() {
-    let s = Scratch::new("code");
+    let s = TempDir::new("qr-code");
     setup(&s);
     let at = T.to_string();
-    let out = ok(&[
+    let out = CLI.stdout(&[
         "code",
         "--wallet",
-        &s.s("hmac"),
+        &s.arg("hmac"),
         "--at",
         &at,
         "--qr",
         "png",
         "--out",
-        &s.s("q.png"),
+        &s.arg("q.png"),
         "--barcode",
         "png",
         "--barcode-out",
-        &s.s("b.png"),
+        &s.arg("b.png"),
         "--json",
     ]);
     let v = json(&out);
     let text = v["text"].as_str().unwrap();
     let digits = v["digits"].as_str().unwrap();
-    assert_qr_reads(&std::fs::read(s.path("q.png")).unwrap(), text, 3, "cli hmac");
-    let b = std::fs::read(s.path("b.png")).unwrap();
+    assert_qr_reads(&std::fs::read(s.join("q.png")).unwrap(), text, 3, "cli hmac");
+    let b = std::fs::read(s.join("b.png")).unwrap();
     let px = image::load_from_memory(&b).unwrap().width() / 187;
     assert_eq!(Code128Reader::new().read_png(&b, px).as_deref(), Some(digits));
 
     // ed25519: version 10; SVG output; a barcode is refused before the counter moves.
-    let out = ok(&[
+    let out = CLI.stdout(&[
         "code",
         "--wallet",
-        &s.s("ed25519"),
+        &s.arg("ed25519"),
         "--at",
         &at,
         "--qr",
         "png",
         "--out",
-        &s.s("e.png"),
+        &s.arg("e.png"),
         "--json",
     ]);
     let v = json(&out);
     assert_eq!(v["qr_version"], 10);
-    assert_qr_reads(&std::fs::read(s.path("e.png")).unwrap(), v["text"].as_str().unwrap(), 10, "cli ed25519");
-    ok(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--qr", "svg", "--out", &s.s("e.svg")]);
-    assert!(std::fs::read_to_string(s.path("e.svg")).unwrap().contains("<svg"));
+    assert_qr_reads(&std::fs::read(s.join("e.png")).unwrap(), v["text"].as_str().unwrap(), 10, "cli ed25519");
+    let ed25519 = s.arg("ed25519");
+    CLI.stdout(&["code", "--wallet", &ed25519, "--at", &at, "--qr", "svg", "--out", &s.arg("e.svg")]);
+    assert!(std::fs::read_to_string(s.join("e.svg")).unwrap().contains("<svg"));
     let refused =
-        paycode(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--barcode", "png", "--out", &s.s("x")]);
+        CLI.run(&["code", "--wallet", &ed25519, "--at", &at, "--barcode", "png", "--out", &s.arg("x")]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(!s.path("x").exists());
-    let next = json(&ok(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--json"]));
+    assert!(!s.join("x").exists());
+    let next = json(&CLI.stdout(&["code", "--wallet", &ed25519, "--at", &at, "--json"]));
     assert_eq!(next["counter"], 2, "a refused --barcode must not spend a counter value");
 
     // --qr png and --barcode both writing --out is refused, as is --qr png without --out.
-    let y = s.s("y");
+    let y = s.arg("y");
     for args in
         [&["--qr", "png", "--out", &y, "--barcode", "svg"][..], &["--qr", "png"], &["--barcode", "svg"]]
     {
-        let mut a = vec!["code", "--wallet", &s.s("hmac"), "--at", &at]
+        let mut a = vec!["code", "--wallet", &s.arg("hmac"), "--at", &at]
             .into_iter()
             .map(String::from)
             .collect::<Vec<_>>();
         a.extend(args.iter().map(|x| x.to_string()));
-        assert_eq!(paycode(&a).status.code(), Some(2), "{args:?}");
-        assert!(!s.path("y").exists());
+        assert_eq!(CLI.run(&a).status.code(), Some(2), "{args:?}");
+        assert!(!s.join("y").exists());
     }
-    let next = json(&ok(&[
+    let next = json(&CLI.stdout(&[
         "code",
         "--wallet",
-        &s.s("hmac"),
+        &s.arg("hmac"),
         "--at",
         &at,
         "--qr",
@@ -424,23 +368,23 @@ fn cli_code_writes_qr_and_barcode_images_that_decode() {
         "--barcode",
         "svg",
         "--out",
-        &s.s("b.svg"),
+        &s.arg("b.svg"),
         "--json",
     ]));
     assert_eq!(next["counter"], 1, "refused options must not spend a counter value");
-    assert!(std::fs::read_to_string(s.path("b.svg")).unwrap().contains("<svg"));
+    assert!(std::fs::read_to_string(s.join("b.svg")).unwrap().contains("<svg"));
 }
 
 #[cfg(feature = "scan")]
 mod scan {
     use super::*;
 
-    fn scan(s: &Scratch, image: &str, extra: &[&str]) -> Output {
+    fn scan(s: &TempDir, image: &str, extra: &[&str]) -> Output {
         let mut args = vec!["scan".to_string(), image.to_string()];
-        args.extend(["--issuer".into(), s.s("issuer.json"), "--state".into(), s.s("state.json")]);
+        args.extend(["--issuer".into(), s.arg("issuer.json"), "--state".into(), s.arg("state.db")]);
         args.extend(["--at".into(), T.to_string(), "--json".into()]);
         args.extend(extra.iter().map(|x| x.to_string()));
-        paycode(&args)
+        CLI.run(&args)
     }
 
     fn verdict(out: &Output) -> (Option<i32>, serde_json::Value) {
@@ -449,60 +393,80 @@ mod scan {
 
     #[test]
     fn cli_scan_verifies_png_and_jpeg() {
-        let s = Scratch::new("scan");
+        let s = TempDir::new("qr-scan");
         setup(&s);
         let at = T.to_string();
-        let v = json(&ok(&[
+        let v = json(&CLI.stdout(&[
             "code",
             "--wallet",
-            &s.s("hmac"),
+            &s.arg("hmac"),
             "--at",
             &at,
             "--qr",
             "png",
             "--out",
-            &s.s("q.png"),
+            &s.arg("q.png"),
             "--json",
         ]));
-        let (code, out) = verdict(&scan(&s, &s.s("q.png"), &[]));
+        let (code, out) = verdict(&scan(&s, &s.arg("q.png"), &[]));
         assert_eq!((code, &out["verdict"]), (Some(0), &"accepted".into()), "{out}");
         assert_eq!(out["record"]["counter"], 0);
         // Same image again: replayed, exit 1, like `verify`.
-        let (code, out) = verdict(&scan(&s, &s.s("q.png"), &[]));
+        let (code, out) = verdict(&scan(&s, &s.arg("q.png"), &[]));
         assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
         // The numeric form of the same code is the same replay identity.
         let digits = v["digits"].as_str().unwrap();
-        let (issuer, state) = (s.s("issuer.json"), s.s("state.json"));
-        let out = paycode(&["verify", digits, "--issuer", &issuer, "--state", &state, "--at", &at, "--json"]);
+        let (issuer, state) = (s.arg("issuer.json"), s.arg("state.db"));
+        let out = CLI.run(&["verify", digits, "--issuer", &issuer, "--state", &state, "--at", &at, "--json"]);
         let (code, out) = verdict(&out);
         assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
 
         // ed25519 code as a JPEG (lossy, grey edges): accepted, with the amount.
-        ok(&["code", "--wallet", &s.s("ed25519"), "--at", &at, "--qr", "png", "--out", &s.s("e.png")]);
-        let img = image::open(s.path("e.png")).unwrap().to_luma8();
+        CLI.stdout(&[
+            "code",
+            "--wallet",
+            &s.arg("ed25519"),
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            &s.arg("e.png"),
+        ]);
+        let img = image::open(s.join("e.png")).unwrap().to_luma8();
         let mut jpeg = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 75).encode_image(&img).unwrap();
-        std::fs::write(s.path("e.jpg"), &jpeg).unwrap();
-        let (code, out) = verdict(&scan(&s, &s.s("e.jpg"), &["--amount", "250"]));
+        std::fs::write(s.join("e.jpg"), &jpeg).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.arg("e.jpg"), &["--amount", "250"]));
         assert_eq!((code, &out["record"]["amount"]), (Some(0), &250.into()), "{out}");
 
         // A screenshot-like image: scaled by a non-integer factor with smoothing,
         // turned a quarter, on a grey page.
-        ok(&["code", "--wallet", &s.s("hmac"), "--at", &at, "--qr", "png", "--out", &s.s("h.png")]);
-        let img = image::open(s.path("h.png")).unwrap().to_luma8();
+        CLI.stdout(&[
+            "code",
+            "--wallet",
+            &s.arg("hmac"),
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            &s.arg("h.png"),
+        ]);
+        let img = image::open(s.join("h.png")).unwrap().to_luma8();
         let (w, h) = (img.width() * 7 / 10, img.height() * 7 / 10);
         let small =
             image::imageops::rotate90(&image::imageops::resize(&img, w, h, image::imageops::Triangle));
         let mut page = image::GrayImage::from_pixel(w + 300, h + 200, image::Luma([128]));
         image::imageops::replace(&mut page, &small, 170, 60);
-        page.save(s.path("shot.png")).unwrap();
-        let (code, out) = verdict(&scan(&s, &s.s("shot.png"), &[]));
+        page.save(s.join("shot.png")).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.arg("shot.png"), &[]));
         assert_eq!((code, &out["record"]["counter"]), (Some(0), &1.into()), "{out}");
     }
 
     #[test]
     fn cli_scan_rejects_what_is_not_a_paycode_image() {
-        let s = Scratch::new("scan-bad");
+        let s = TempDir::new("qr-scan-bad");
         setup(&s);
         let fails = |image: &Path, expect: &str| {
             let out = scan(&s, image.to_str().unwrap(), &[]);
@@ -512,15 +476,15 @@ mod scan {
             assert!(out.stdout.is_empty());
         };
         // Not an image; a missing file.
-        fails(&s.path("issuer.json"), "not a PNG or JPEG image");
-        fails(&s.path("absent.png"), "i/o error");
+        fails(&s.join("issuer.json"), "not a PNG or JPEG image");
+        fails(&s.join("absent.png"), "cannot read the image");
         // A PNG cut short.
         let png = Symbol::new("PC1:ABC").unwrap().to_png(4);
-        std::fs::write(s.path("cut.png"), &png[..png.len() / 2]).unwrap();
-        fails(&s.path("cut.png"), "cannot decode");
+        std::fs::write(s.join("cut.png"), &png[..png.len() / 2]).unwrap();
+        fails(&s.join("cut.png"), "cannot decode");
         // An image with no QR code in it: a barcode.
-        std::fs::write(s.path("bar.png"), Barcode::new("0123456789").unwrap().to_png(3)).unwrap();
-        fails(&s.path("bar.png"), "no QR code found");
+        std::fs::write(s.join("bar.png"), Barcode::new("0123456789").unwrap().to_png(3)).unwrap();
+        fails(&s.join("bar.png"), "no QR code found");
         // Two different QR codes side by side.
         let (a, b) = (Symbol::new("PC1:AAAA").unwrap(), Symbol::new("PC1:BBBB").unwrap());
         let (a, b) = (
@@ -530,12 +494,12 @@ mod scan {
         let mut both = image::GrayImage::from_pixel(a.width() + b.width(), a.height(), image::Luma([255]));
         image::imageops::replace(&mut both, &a, 0, 0);
         image::imageops::replace(&mut both, &b, i64::from(a.width()), 0);
-        both.save(s.path("two.png")).unwrap();
-        fails(&s.path("two.png"), "2 different QR codes");
+        both.save(s.join("two.png")).unwrap();
+        fails(&s.join("two.png"), "2 different QR codes");
 
         // A QR code whose text is not a paycode: a verdict, `malformed`, exit 1.
-        std::fs::write(s.path("hello.png"), Symbol::new("HELLO WORLD").unwrap().to_png(4)).unwrap();
-        let (code, out) = verdict(&scan(&s, &s.s("hello.png"), &[]));
+        std::fs::write(s.join("hello.png"), Symbol::new("HELLO WORLD").unwrap().to_png(4)).unwrap();
+        let (code, out) = verdict(&scan(&s, &s.arg("hello.png"), &[]));
         assert_eq!((code, &out["code"]), (Some(1), &"malformed".into()), "{out}");
     }
 }

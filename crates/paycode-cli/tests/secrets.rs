@@ -7,14 +7,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
 use paycode::hazmat::keys::{
     self, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, LABEL_ISSUER_KEY,
 };
 use paycode::{Code, Ed25519Wallet, HmacWallet, Params, Seed};
 use paycode_cli::files::{self, IssuerFile, WalletFile};
+use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
 use sha2::{Digest, Sha512};
 
@@ -74,9 +75,11 @@ fn leak(haystack: &[u8], secret: &Secret) -> Option<String> {
     for w in 0..=s.len() - 8 {
         let part = &s[w..w + 8];
         needles.push((format!("raw bytes {w}..{}", w + 8), part.to_vec()));
-        needles.push((format!("hex of bytes {w}..{}", w + 8), files::to_hex(part).into_bytes()));
-        needles
-            .push((format!("HEX of bytes {w}..{}", w + 8), files::to_hex(part).to_uppercase().into_bytes()));
+        needles.push((format!("hex of bytes {w}..{}", w + 8), paycode::codec::to_hex(part).into_bytes()));
+        needles.push((
+            format!("HEX of bytes {w}..{}", w + 8),
+            paycode::codec::to_hex(part).to_uppercase().into_bytes(),
+        ));
     }
     for w in (0..=s.len() - 8).step_by(2) {
         let b45 = paycode::hazmat::base45::encode(&s[w..w + 8]);
@@ -144,8 +147,8 @@ fn leak_finder_finds_what_it_looks_for() {
     let secret = Secret { name: "s".into(), bytes: (100..132).collect() };
     let b = &secret.bytes;
     assert!(leak(b"nothing here", &secret).is_none());
-    assert!(leak(files::to_hex(&b[3..11]).as_bytes(), &secret).is_some());
-    assert!(leak(files::to_hex(&b[20..28]).to_uppercase().as_bytes(), &secret).is_some());
+    assert!(leak(paycode::codec::to_hex(&b[3..11]).as_bytes(), &secret).is_some());
+    assert!(leak(paycode::codec::to_hex(&b[20..28]).to_uppercase().as_bytes(), &secret).is_some());
     assert!(leak(paycode::hazmat::base45::encode(&b[4..12]).as_bytes(), &secret).is_some());
     assert!(leak(format!("x PC1:{} y", paycode::hazmat::base45::encode(b)).as_bytes(), &secret).is_some());
     assert!(leak(base64(&b[6..15]).as_bytes(), &secret).is_some());
@@ -160,30 +163,8 @@ fn leak_finder_finds_what_it_looks_for() {
 // The CLI's outputs
 // ---------------------------------------------------------------------------
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("secrets-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-
-    fn p(&self, f: &str) -> String {
-        self.0.join(f).to_str().unwrap().to_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn paycode(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_paycode")).args(args).output().unwrap()
-}
+/// The command under test.
+const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 
 /// stdout then stderr.
 fn both(out: &Output) -> Vec<u8> {
@@ -213,10 +194,10 @@ fn demo_output_holds_no_secret_byte() {
     assert!(secrets.len() > 20);
 
     let at = T.to_string();
-    let json = paycode(&["demo", "--json", "--seed", &hex, "--at", &at]);
+    let json = CLI.run(&["demo", "--json", "--seed", &hex, "--at", &at]);
     assert!(json.status.success(), "{json:?}");
     assert_no_leak("demo --json", &both(&json), &secrets);
-    let text = paycode(&["demo", "--seed", &hex, "--at", &at]);
+    let text = CLI.run(&["demo", "--seed", &hex, "--at", &at]);
     assert!(text.status.success(), "{text:?}");
     assert_no_leak("demo", &both(&text), &secrets);
 
@@ -244,50 +225,51 @@ fn demo_output_holds_no_secret_byte() {
 /// and both wallets.
 #[test]
 fn cli_output_holds_no_secret_byte() {
-    let dir = Dir::new("cli");
+    let dir = TempDir::new("secrets-cli");
     let (issuer, h, e, state, log) =
-        (dir.p("issuer.json"), dir.p("h.json"), dir.p("e.json"), dir.p("s.json"), dir.p("l.bin"));
+        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("s.db"), dir.arg("l.bin"));
     let at = T.to_string();
     let issuer_hex = "1551".repeat(16);
     let mut outputs: Vec<(String, Vec<u8>)> = Vec::new();
     let mut record = |what: &str, out: Output| outputs.push((what.to_owned(), both(&out)));
-    record("issuer init", paycode(&["issuer", "init", "--out", &issuer, "--at", &at, "--seed", &issuer_hex]));
+    record("issuer init", CLI.run(&["issuer", "init", "--out", &issuer, "--at", &at, "--seed", &issuer_hex]));
     record(
         "enroll hmac",
-        paycode(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]),
+        CLI.run(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]),
     );
     record(
         "enroll ed25519",
-        paycode(&["wallet", "enroll", "--issuer", &issuer, "--profile", "ed25519", "--out", &e, "--at", &at]),
+        CLI.run(&["wallet", "enroll", "--issuer", &issuer, "--profile", "ed25519", "--out", &e, "--at", &at]),
     );
     let mut codes = Vec::new();
     for (w, extra) in [(&h, vec!["--json"]), (&h, vec![]), (&e, vec!["--json"]), (&e, vec!["--qr", "term"])] {
         let mut args = vec!["code", "--wallet", w.as_str(), "--at", &at];
         args.extend(extra);
-        let out = paycode(&args);
+        let out = CLI.run(&args);
         assert!(out.status.success(), "{out:?}");
         codes.extend(base45_or_digits(&out.stdout));
         record("code", out);
     }
-    let svg = dir.p("c.svg");
-    record("code --qr svg", paycode(&["code", "--wallet", &h, "--at", &at, "--qr", "svg", "--out", &svg]));
+    record("state init", CLI.run(&["state", "init", "--state", &state]));
+    let svg = dir.arg("c.svg");
+    record("code --qr svg", CLI.run(&["code", "--wallet", &h, "--at", &at, "--qr", "svg", "--out", &svg]));
     assert!(codes.len() >= 4, "{codes:?}");
     for (i, c) in codes.iter().enumerate() {
         let json = if i % 2 == 0 { "--json" } else { "--amount=1" };
-        let args =
-            ["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--log", &log, json, "--", c];
-        record("verify", paycode(&args));
-        record("verify again", paycode(&args));
+        let args = ["verify", "--issuer", &issuer, "--state", &state, "--at", &at, json, "--", c];
+        record("verify", CLI.run(&args));
+        record("verify again", CLI.run(&args));
     }
+    record("log export", CLI.run(&["log", "export", "--state", &state, "--out", &log]));
     record(
         "verify garbage",
-        paycode(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC1:ZZZ"]),
+        CLI.run(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC1:ZZZ"]),
     );
-    record("reconcile", paycode(&["reconcile", &log, &log]));
-    record("reconcile --json", paycode(&["reconcile", "--json", &log]));
-    record("revoke", paycode(&["issuer", "revoke", "--issuer", &issuer, "--serial", "1", "--at", &at]));
+    record("reconcile", CLI.run(&["reconcile", &log, &log]));
+    record("reconcile --json", CLI.run(&["reconcile", "--json", &log]));
+    record("revoke", CLI.run(&["issuer", "revoke", "--issuer", &issuer, "--serial", "1", "--at", &at]));
     // Error paths that read the key files.
-    let broken = dir.p("broken.json");
+    let broken = dir.arg("broken.json");
     let issuer_text = std::fs::read_to_string(&issuer).unwrap();
     for (what, text) in [
         (
@@ -301,12 +283,12 @@ fn cli_output_holds_no_secret_byte() {
     ] {
         std::fs::write(&broken, text).unwrap();
         chmod(&broken, 0o600);
-        let out = paycode(&[
+        let out = CLI.run(&[
             "verify",
             "--issuer",
             &broken,
             "--state",
-            &dir.p("s2.json"),
+            &dir.arg("s2.json"),
             "--at",
             &at,
             "--",
@@ -317,21 +299,21 @@ fn cli_output_holds_no_secret_byte() {
         chmod(&broken, 0o644);
         record(
             "insecure issuer",
-            paycode(&["verify", "--issuer", &broken, "--state", &state, "--", &codes[0]]),
+            CLI.run(&["verify", "--issuer", &broken, "--state", &state, "--", &codes[0]]),
         );
     }
     chmod(&h, 0o640);
-    record("insecure wallet", paycode(&["code", "--wallet", &h, "--at", &at]));
+    record("insecure wallet", CLI.run(&["code", "--wallet", &h, "--at", &at]));
     chmod(&h, 0o600);
     record(
         "state stored in the issuer file",
-        paycode(&["verify", "--issuer", &issuer, "--state", &issuer, "--", &codes[0]]),
+        CLI.run(&["verify", "--issuer", &issuer, "--state", &issuer, "--", &codes[0]]),
     );
 
     // The secrets: the issuer's, and both wallets'.
-    let issuer_file: IssuerFile = files::read_secret_json(Path::new(&issuer)).unwrap();
-    let hmac_file: WalletFile = files::read_secret_json(Path::new(&h)).unwrap();
-    let ed_file: WalletFile = files::read_secret_json(Path::new(&e)).unwrap();
+    let issuer_file: IssuerFile = IssuerFile::load(Path::new(&issuer)).unwrap();
+    let hmac_file: WalletFile = WalletFile::load(Path::new(&h)).unwrap();
+    let ed_file: WalletFile = WalletFile::load(Path::new(&e)).unwrap();
     let account = hmac_file.account_id.unwrap();
     let mut secrets =
         secrets_of("issuer", &files::seed_from_hex(&issuer_file.issuer_seed).unwrap(), None, &[1, 2]);
@@ -349,7 +331,7 @@ fn cli_output_holds_no_secret_byte() {
     for (what, bytes) in &outputs {
         assert_no_leak(what, bytes, &secrets);
     }
-    for (what, path) in [("state file", &state), ("log file", &log), ("SVG file", &svg)] {
+    for (what, path) in [("state database", &state), ("log file", &log), ("SVG file", &svg)] {
         assert_no_leak(what, &std::fs::read(path).unwrap(), &secrets);
     }
     // The search is not vacuous: the key files themselves are found out.
@@ -361,6 +343,7 @@ fn cli_output_holds_no_secret_byte() {
 fn base45_or_digits(out: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(out);
     text.split(['"', '\n'])
+        .map(|w| w.strip_prefix("text: ").or_else(|| w.strip_prefix("digits: ")).unwrap_or(w))
         .filter(|w| w.starts_with("PC1:") || (w.len() == 24 && w.bytes().all(|b| b.is_ascii_digit())))
         .map(str::to_owned)
         .collect()
@@ -372,53 +355,46 @@ fn base45_or_digits(out: &[u8]) -> Vec<String> {
 
 #[test]
 fn key_files_are_written_0600() {
-    let dir = Dir::new("modes");
-    let (issuer, h, e) = (dir.p("issuer.json"), dir.p("h.json"), dir.p("e.json"));
+    let dir = TempDir::new("secrets-modes");
+    let (issuer, h, e) = (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"));
     let at = T.to_string();
-    let run = |args: &[&str]| {
-        let out = paycode(args);
-        assert!(out.status.success(), "{args:?}: {out:?}");
-    };
-    run(&["issuer", "init", "--out", &issuer, "--at", &at]);
+    CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
     assert_eq!(mode(&issuer), 0o600);
-    run(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
-    run(&["wallet", "enroll", "--issuer", &issuer, "--profile", "ed25519", "--out", &e, "--at", &at]);
+    CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
+    CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "ed25519", "--out", &e, "--at", &at]);
     assert_eq!((mode(&issuer), mode(&h), mode(&e)), (0o600, 0o600, 0o600));
     // Rewritten files keep the mode: code advances the counter; revoke
     // updates the issuer; --force replaces a file, whatever its mode was.
-    run(&["code", "--wallet", &h, "--at", &at]);
-    run(&["code", "--wallet", &e, "--at", &at]);
-    run(&["issuer", "revoke", "--issuer", &issuer, "--serial", "1", "--at", &at]);
+    CLI.stdout(&["code", "--wallet", &h, "--at", &at]);
+    CLI.stdout(&["code", "--wallet", &e, "--at", &at]);
+    CLI.stdout(&["issuer", "revoke", "--issuer", &issuer, "--serial", "1", "--at", &at]);
     assert_eq!((mode(&issuer), mode(&h), mode(&e)), (0o600, 0o600, 0o600));
-    let other = dir.p("other.json");
+    let other = dir.arg("other.json");
     std::fs::write(&other, "{}").unwrap();
     chmod(&other, 0o666);
-    run(&["issuer", "init", "--out", &other, "--force", "--at", &at]);
+    CLI.stdout(&["issuer", "init", "--out", &other, "--force", "--at", &at]);
     assert_eq!(mode(&other), 0o600);
     // An owner-only file is accepted, whatever else its mode says.
     chmod(&h, 0o400);
-    run(&["code", "--wallet", &h, "--at", &at]);
+    CLI.stdout(&["code", "--wallet", &h, "--at", &at]);
     assert_eq!(mode(&h), 0o600);
     // No temporary file is left behind.
-    let names: Vec<String> =
-        std::fs::read_dir(&dir.0).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
     assert!(names.iter().all(|n| !n.contains(".tmp")), "{names:?}");
 }
 
 #[test]
 fn key_files_readable_by_others_are_refused() {
-    let dir = Dir::new("refuse");
-    let (issuer, h, state) = (dir.p("issuer.json"), dir.p("h.json"), dir.p("s.json"));
+    let dir = TempDir::new("secrets-refuse");
+    let (issuer, h, state) = (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("s.db"));
     let at = T.to_string();
-    assert!(paycode(&["issuer", "init", "--out", &issuer, "--at", &at]).status.success());
-    assert!(
-        paycode(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at])
-            .status
-            .success()
-    );
-    let code_out = paycode(&["code", "--wallet", &h, "--at", &at]);
-    let code = String::from_utf8(code_out.stdout).unwrap();
-    let code = code.lines().next().unwrap().to_owned();
+    CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
+    CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
+    let code = CLI.stdout(&["code", "--wallet", &h, "--at", &at]);
+    let code = code.lines().next().unwrap().strip_prefix("text: ").unwrap().to_owned();
     let mut refused = 0;
     for m in [0o640, 0o604, 0o660, 0o606, 0o620, 0o602, 0o610, 0o601, 0o644, 0o666, 0o777, 0o440, 0o404] {
         for (file, args) in [
@@ -426,13 +402,22 @@ fn key_files_readable_by_others_are_refused() {
             (&issuer, vec!["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", &code]),
             (
                 &issuer,
-                vec!["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &dir.p("n.json")],
+                vec![
+                    "wallet",
+                    "enroll",
+                    "--issuer",
+                    &issuer,
+                    "--profile",
+                    "hmac",
+                    "--out",
+                    &dir.arg("n.json"),
+                ],
             ),
             (&issuer, vec!["issuer", "revoke", "--issuer", &issuer, "--serial", "5"]),
         ] {
             let before = std::fs::read(file).unwrap();
             chmod(file, m);
-            let out = paycode(&args);
+            let out = CLI.run(&args);
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(2), "mode {m:o}, {args:?}: {out:?}");
             assert!(stderr.contains("insecure key file") && stderr.contains("chmod 600"), "{stderr}");
@@ -441,19 +426,19 @@ fn key_files_readable_by_others_are_refused() {
             // advanced, no account added), and no wallet or state appeared.
             assert_eq!(mode(file), m);
             assert_eq!(std::fs::read(file).unwrap(), before);
-            assert!(!Path::new(&dir.p("n.json")).exists() && !Path::new(&state).exists());
+            assert!(!Path::new(&dir.arg("n.json")).exists() && !Path::new(&state).exists());
             chmod(file, 0o600);
             refused += 1;
         }
     }
     assert_eq!(refused, 13 * 4);
     // A symbolic link is judged by the file it points to.
-    let link = dir.p("link.json");
+    let link = dir.arg("link.json");
     std::os::unix::fs::symlink(&h, &link).unwrap();
     chmod(&h, 0o644);
-    assert_eq!(paycode(&["code", "--wallet", &link, "--at", &at]).status.code(), Some(2));
+    assert_eq!(CLI.run(&["code", "--wallet", &link, "--at", &at]).status.code(), Some(2));
     chmod(&h, 0o600);
-    assert_eq!(paycode(&["code", "--wallet", &link, "--at", &at]).status.code(), Some(0));
+    assert_eq!(CLI.run(&["code", "--wallet", &link, "--at", &at]).status.code(), Some(0));
 }
 
 // ---------------------------------------------------------------------------
@@ -481,11 +466,11 @@ fn debug_output_redacts_every_secret() {
     let mut verifier = paycode::Verifier::new(Params::default(), 1);
     verifier.add_account(9, &seed);
     let hmac_wallet = HmacWallet::new(Params::default(), 9, &seed, 0);
-    let hex = files::to_hex(seed.expose());
+    let hex = paycode::codec::to_hex(seed.expose());
     let account = files::AccountFile { account_id: 9, seed: hex.clone() };
     let wallet_file = WalletFile {
         format: files::WALLET_FORMAT.into(),
-        profile: "hmac".into(),
+        profile: paycode::Profile::Hmac,
         params: Params::default().into(),
         account_id: Some(9),
         seed: hex.clone(),

@@ -8,26 +8,111 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use paycode::Profile;
+use paycode_vectors::format::Op;
 use serde_json::{Value, json};
 
-use super::{CONTRACT, SuiteCase};
+use super::CONTRACT;
 
 /// Longest line an adapter may write, bytes.
 const MAX_LINE: u64 = 16 << 20;
 /// How much of the adapter's standard error a report keeps, bytes.
 const MAX_STDERR: usize = 64 << 10;
 
-/// An adapter failure that makes the run meaningless: exit code 2.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AdapterError(pub String);
+/// An adapter failure that makes the run meaningless
+/// ([`ExitStatus::AdapterError`](crate::ExitStatus::AdapterError)).
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum AdapterError {
+    /// The adapter program could not be started.
+    Start {
+        /// The command.
+        command: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The adapter's standard input, output or error could not be connected.
+    Pipes,
+    /// The adapter exited before it answered `hello`.
+    ExitedBeforeHello(String),
+    /// The adapter did not answer `hello` in time.
+    HelloTimeout,
+    /// The first answer is not a `hello`.
+    NotHello(String),
+    /// The adapter speaks another contract version.
+    Contract(String),
+    /// A line that is not JSON.
+    NotJson(String),
+    /// A line that is JSON but not an object.
+    NotObject(String),
+    /// A line longer than 16 MiB.
+    LineTooLong,
+    /// An answer whose `seq` is not the request's.
+    Sequence {
+        /// The request's `seq`.
+        request: u64,
+        /// The answer's `seq`, as written, or `none`.
+        answer: String,
+    },
+    /// An answer with neither an `output` nor an `error`.
+    NoOutput(String),
+    /// The adapter crashed or hung on this many cases in a row.
+    Broken {
+        /// The cases in a row.
+        consecutive: usize,
+    },
+    /// Starting the adapter again after a CRASH or HANG failed.
+    Restart(Box<AdapterError>),
+    /// `--list-mutants` could not be run.
+    ListMutants {
+        /// The adapter command.
+        command: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// `--list-mutants` failed or listed no mutant.
+    NoMutants(String),
+}
 
 impl core::fmt::Display for AdapterError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            AdapterError::Start { command, source } => {
+                write!(f, "cannot start adapter {command:?}: {source}")
+            }
+            AdapterError::Pipes => f.write_str("adapter pipes unavailable"),
+            AdapterError::ExitedBeforeHello(status) => write!(f, "adapter exited before its hello: {status}"),
+            AdapterError::HelloTimeout => f.write_str("adapter did not answer hello in time"),
+            AdapterError::NotHello(answer) => write!(f, "expected a hello answer, got {answer}"),
+            AdapterError::Contract(contract) => {
+                write!(f, "adapter speaks contract {contract:?}, the runner {CONTRACT:?}")
+            }
+            AdapterError::NotJson(line) => write!(f, "adapter wrote a line that is not JSON: {line}"),
+            AdapterError::NotObject(line) => write!(f, "adapter wrote a non-object: {line}"),
+            AdapterError::LineTooLong => f.write_str("adapter wrote a line longer than 16 MiB"),
+            AdapterError::Sequence { request, answer } => {
+                write!(f, "adapter answered seq {answer} to request seq {request}")
+            }
+            AdapterError::NoOutput(answer) => write!(f, "answer has neither output nor error: {answer}"),
+            AdapterError::Broken { consecutive } => {
+                write!(f, "the adapter crashed or hung on {consecutive} cases in a row")
+            }
+            AdapterError::Restart(e) => write!(f, "restart failed: {e}"),
+            AdapterError::ListMutants { command, source } => write!(f, "cannot run {command}: {source}"),
+            AdapterError::NoMutants(command) => write!(f, "{command} --list-mutants listed no mutants"),
+        }
     }
 }
 
-impl std::error::Error for AdapterError {}
+impl std::error::Error for AdapterError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AdapterError::Start { source, .. } | AdapterError::ListMutants { source, .. } => Some(source),
+            AdapterError::Restart(e) => Some(e.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// The adapter's answer to one request.
 #[derive(Clone, Debug, PartialEq)]
@@ -63,13 +148,11 @@ impl Hello {
     /// [`AdapterError`] if it is not a `hello` of this contract.
     pub fn parse(v: &Value) -> Result<Hello, AdapterError> {
         if v.get("type").and_then(Value::as_str) != Some("hello") {
-            return Err(AdapterError(format!("expected a hello answer, got {v}")));
+            return Err(AdapterError::NotHello(truncate(&v.to_string())));
         }
         let contract = v.get("contract").and_then(Value::as_str).unwrap_or_default();
         if contract != CONTRACT {
-            return Err(AdapterError(format!(
-                "adapter speaks contract {contract:?}, the runner {CONTRACT:?}"
-            )));
+            return Err(AdapterError::Contract(contract.to_owned()));
         }
         let set = |k: &str| -> BTreeSet<String> {
             v.get(k)
@@ -85,17 +168,18 @@ impl Hello {
         Ok(Hello { raw: v.clone(), ops: set("ops"), profiles: set("profiles"), declined })
     }
 
-    /// `Some(reason)` if the adapter does not claim this case's op or profile.
-    pub fn declines(&self, case: &SuiteCase) -> Option<String> {
+    /// `Some(reason)` if the adapter does not claim `op` or `profile` (the
+    /// profile a case's id names, if any).
+    pub fn declines(&self, op: Op, profile: Option<Profile>) -> Option<String> {
         let reason = |key: &str, what: &str| {
             let why = self.declined.get(key).cloned().unwrap_or_else(|| "not claimed".to_owned());
             format!("{what} {key}: {why}")
         };
-        if !self.ops.contains(&case.op) {
-            return Some(reason(&case.op, "op"));
+        if !self.ops.contains(op.name()) {
+            return Some(reason(op.name(), "op"));
         }
-        match &case.profile {
-            Some(p) if !self.profiles.contains(p) => Some(reason(p, "profile")),
+        match profile {
+            Some(p) if !self.profiles.contains(p.name()) => Some(reason(p.name(), "profile")),
             _ => None,
         }
     }
@@ -158,7 +242,7 @@ pub struct StdioAdapter {
 struct Running {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<Result<String, String>>,
+    lines: Receiver<Result<String, AdapterError>>,
 }
 
 impl StdioAdapter {
@@ -182,10 +266,10 @@ impl StdioAdapter {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| AdapterError(format!("cannot start adapter {:?}: {e}", self.command)))?;
+            .map_err(|source| AdapterError::Start { command: self.command.clone(), source })?;
         let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
             (Some(i), Some(o), Some(e)) => (i, o, e),
-            _ => return Err(AdapterError("adapter pipes unavailable".into())),
+            _ => return Err(AdapterError::Pipes),
         };
         let (tx, rx) = channel();
         std::thread::spawn(move || {
@@ -195,7 +279,7 @@ impl StdioAdapter {
                 match reader.by_ref().take(MAX_LINE).read_until(b'\n', &mut line) {
                     Ok(0) => break,
                     Ok(_) if !line.ends_with(b"\n") && line.len() as u64 >= MAX_LINE => {
-                        let _ = tx.send(Err("adapter wrote a line longer than 16 MiB".to_owned()));
+                        let _ = tx.send(Err(AdapterError::LineTooLong));
                         break;
                     }
                     Ok(_) => {
@@ -228,8 +312,8 @@ impl StdioAdapter {
         let seq = self.next_seq();
         match self.exchange(Hello::request(seq))? {
             Answer::Line(v) => Hello::parse(&v),
-            Answer::Crash(e) => Err(AdapterError(format!("adapter exited before its hello: {e}"))),
-            Answer::Hang => Err(AdapterError("adapter did not answer hello in time".into())),
+            Answer::Crash(e) => Err(AdapterError::ExitedBeforeHello(e)),
+            Answer::Hang => Err(AdapterError::HelloTimeout),
         }
     }
 
@@ -251,22 +335,20 @@ impl StdioAdapter {
         }
         match run.lines.recv_timeout(self.timeout) {
             Ok(Ok(text)) => {
-                let v: Value = serde_json::from_str(&text).map_err(|_| {
-                    AdapterError(format!("adapter wrote a line that is not JSON: {}", truncate(&text)))
-                })?;
+                let v: Value =
+                    serde_json::from_str(&text).map_err(|_| AdapterError::NotJson(truncate(&text)))?;
                 if !v.is_object() {
-                    return Err(AdapterError(format!("adapter wrote a non-object: {}", truncate(&text))));
+                    return Err(AdapterError::NotObject(truncate(&text)));
                 }
                 if v.get("seq").and_then(Value::as_u64) != seq {
-                    return Err(AdapterError(format!(
-                        "adapter answered seq {} to request seq {}",
-                        v.get("seq").map_or_else(|| "none".to_owned(), Value::to_string),
-                        seq.unwrap_or_default()
-                    )));
+                    return Err(AdapterError::Sequence {
+                        request: seq.unwrap_or_default(),
+                        answer: v.get("seq").map_or_else(|| "none".to_owned(), Value::to_string),
+                    });
                 }
                 Ok(Answer::Line(v))
             }
-            Ok(Err(e)) => Err(AdapterError(e)),
+            Ok(Err(e)) => Err(e),
             Err(RecvTimeoutError::Timeout) => Ok(Answer::Hang),
             Err(RecvTimeoutError::Disconnected) => Ok(Answer::Crash(exit_status(&mut run.child))),
         }
@@ -281,12 +363,7 @@ impl StdioAdapter {
             Answer::Line(v) => match (v.get("output"), v.get("error")) {
                 (Some(o), None) => Reply::Output(o.clone()),
                 (None, Some(e)) => Reply::Error(e.as_str().map_or_else(|| e.to_string(), str::to_owned)),
-                _ => {
-                    return Err(AdapterError(format!(
-                        "answer has neither output nor error: {}",
-                        truncate(&v.to_string())
-                    )));
-                }
+                _ => return Err(AdapterError::NoOutput(truncate(&v.to_string()))),
             },
             Answer::Crash(e) => Reply::Crash(e),
             Answer::Hang => Reply::Hang,

@@ -1,6 +1,6 @@
 //! The reference implementation as an adapter: in process (`--builtin`), and
 //! over stdio (`paycode conformance adapter`), both answering from
-//! [`paycode_vectors::run`].
+//! [`paycode_vectors::reference`].
 
 use std::io::{BufRead, Write};
 
@@ -8,17 +8,62 @@ use serde_json::{Value, json};
 
 use super::CONTRACT;
 use super::adapter::{Adapter, AdapterError, Hello, Reply};
-use paycode_vectors::format::{Op, StateJson, StepJson, VerifierJson};
-use paycode_vectors::run::{ScenarioRunner, run};
+use paycode_vectors::InputError;
+use paycode_vectors::format::{Op, ScenarioStep, StateBefore, VerifierConfig};
+use paycode_vectors::reference::{ScenarioRunner, run};
 
 /// The reference's `hello` answer, for the request with sequence number `seq`.
 pub fn hello(seq: u64) -> Value {
-    let ops: Vec<String> = Op::ALL.iter().map(|op| op.name()).collect();
+    let ops: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
     json!({
         "seq": seq, "type": "hello", "contract": CONTRACT,
         "implementation": { "name": "paycode-rs", "version": env!("CARGO_PKG_VERSION"), "language": "Rust" },
         "ops": ops, "profiles": ["hmac", "ed25519"],
     })
+}
+
+/// Why the reference cannot answer a request; an adapter sends it as the
+/// text of an `error` response.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum RequestError {
+    /// A request of a `type` the contract does not have (or none).
+    UnknownType(Option<String>),
+    /// A field of the request does not have its type.
+    Field {
+        /// The field: `op`, `verifier`, `state` or `step`.
+        field: &'static str,
+        /// What serde found.
+        source: serde_json::Error,
+    },
+    /// A `step` before any `reset`.
+    StepBeforeReset,
+    /// The reference cannot run the input (not a verdict: verdicts are outputs).
+    Input(InputError),
+    /// The output does not serialize (which the vectors' types never do).
+    Output(serde_json::Error),
+}
+
+impl core::fmt::Display for RequestError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RequestError::UnknownType(kind) => write!(f, "unknown request type {kind:?}"),
+            RequestError::Field { field, source } => write!(f, "{field}: {source}"),
+            RequestError::StepBeforeReset => f.write_str("step before reset"),
+            RequestError::Input(e) => write!(f, "{e}"),
+            RequestError::Output(e) => write!(f, "output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RequestError::Field { source, .. } | RequestError::Output(source) => Some(source),
+            RequestError::Input(e) => Some(e),
+            RequestError::UnknownType(_) | RequestError::StepBeforeReset => None,
+        }
+    }
 }
 
 /// The reference answering requests: stateless cases, and one scenario at a time.
@@ -32,29 +77,34 @@ impl Reference {
     ///
     /// # Errors
     ///
-    /// A message the reference cannot process, as text for an `error` response.
-    pub fn answer(&mut self, msg: &Value) -> Result<Value, String> {
-        let get = |k: &str| msg.get(k).cloned().unwrap_or(Value::Null);
+    /// A message the reference cannot process ([`RequestError`]).
+    pub fn answer(&mut self, msg: &Value) -> Result<Value, RequestError> {
+        fn field<T: serde::de::DeserializeOwned>(
+            msg: &Value,
+            field: &'static str,
+        ) -> Result<T, RequestError> {
+            let value = msg.get(field).cloned().unwrap_or(Value::Null);
+            serde_json::from_value(value).map_err(|source| RequestError::Field { field, source })
+        }
         match msg.get("type").and_then(Value::as_str) {
             Some("case") => {
-                let op: Op = serde_json::from_value(get("op")).map_err(|e| format!("op: {e}"))?;
-                run(op, &get("input")).map(|a| a.expected).map_err(|e| e.to_string())
+                let op: Op = field(msg, "op")?;
+                let input = msg.get("input").unwrap_or(&Value::Null);
+                run(op, input).map(|answer| answer.expected).map_err(RequestError::Input)
             }
             Some("reset") => {
-                let config: VerifierJson =
-                    serde_json::from_value(get("verifier")).map_err(|e| format!("verifier: {e}"))?;
-                let state: StateJson =
-                    serde_json::from_value(get("state")).map_err(|e| format!("state: {e}"))?;
-                self.scenario = Some(ScenarioRunner::new(&config, &state).map_err(|e| e.to_string())?);
+                let config: VerifierConfig = field(msg, "verifier")?;
+                let state: StateBefore = field(msg, "state")?;
+                self.scenario = Some(ScenarioRunner::new(&config, &state).map_err(RequestError::Input)?);
                 Ok(json!({ "result": "valid" }))
             }
             Some("step") => {
-                let step: StepJson = serde_json::from_value(get("step")).map_err(|e| format!("step: {e}"))?;
-                let runner = self.scenario.as_mut().ok_or("step before reset")?;
-                let out = runner.step(&step).map_err(|e| e.to_string())?;
-                serde_json::to_value(out).map_err(|e| e.to_string())
+                let step: ScenarioStep = field(msg, "step")?;
+                let runner = self.scenario.as_mut().ok_or(RequestError::StepBeforeReset)?;
+                let expected = runner.step(&step).map_err(RequestError::Input)?;
+                serde_json::to_value(expected).map_err(RequestError::Output)
             }
-            other => Err(format!("unknown request type {other:?}")),
+            other => Err(RequestError::UnknownType(other.map(str::to_owned))),
         }
     }
 }
@@ -69,7 +119,7 @@ impl Builtin {
     fn reply(&mut self, msg: &Value) -> Reply {
         match self.reference.answer(msg) {
             Ok(v) => Reply::Output(v),
-            Err(e) => Reply::Error(e),
+            Err(e) => Reply::Error(e.to_string()),
         }
     }
 }
@@ -131,7 +181,7 @@ pub fn serve(input: impl BufRead, mut output: impl Write) -> std::io::Result<()>
             Some("hello") => hello(seq.as_u64().unwrap_or_default()),
             _ => match reference.answer(&msg) {
                 Ok(out) => json!({ "seq": seq, "output": out }),
-                Err(e) => json!({ "seq": seq, "error": e }),
+                Err(e) => json!({ "seq": seq, "error": e.to_string() }),
             },
         };
         writeln!(output, "{reply}")?;
@@ -162,5 +212,20 @@ mod tests {
         assert_eq!(lines[1], json!({"seq": 2, "output": {"result": "valid", "bytes": "4142"}}));
         assert_eq!(lines[2]["seq"], 3);
         assert!(lines[2]["error"].as_str().unwrap().contains("op"));
+    }
+
+    #[test]
+    fn requests_it_cannot_answer_say_why() {
+        let mut reference = Reference::default();
+        let step = json!({"type": "step", "step": {"action": "restart", "mode": "kept", "time": 0}});
+        assert!(matches!(reference.answer(&step), Err(RequestError::StepBeforeReset)));
+        let teleport = json!({"type": "teleport"});
+        assert!(
+            matches!(reference.answer(&teleport), Err(RequestError::UnknownType(Some(t))) if t == "teleport")
+        );
+        let reset = json!({"type": "reset", "verifier": {"params": {}}, "state": {}});
+        assert!(matches!(reference.answer(&reset), Err(RequestError::Field { field: "verifier", .. })));
+        let bad_hex = json!({"type": "case", "op": "base45-encode", "input": {"bytes": "ABCD"}});
+        assert!(matches!(reference.answer(&bad_hex), Err(RequestError::Input(_))));
     }
 }

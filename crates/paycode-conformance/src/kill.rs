@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::adapter::{AdapterError, StdioAdapter};
-use super::{Selection, Suite, Verdict, run};
+use super::{ExitStatus, Selection, Suite, Verdict, run};
 
 /// How many catching case ids the Markdown table shows per mutant.
 const SHOWN: usize = 6;
@@ -42,6 +42,11 @@ impl KillMatrix {
     /// Whether every mutant was caught.
     pub fn all_caught(&self) -> bool {
         self.mutants.iter().all(|m| m.caught)
+    }
+
+    /// [`ExitStatus::Pass`] if every mutant was caught, [`ExitStatus::Fail`] if one survives.
+    pub fn status(&self) -> ExitStatus {
+        if self.all_caught() { ExitStatus::Pass } else { ExitStatus::Fail }
     }
 
     /// The matrix as Markdown.
@@ -109,8 +114,8 @@ pub fn kill_matrix(
     }
     Ok(KillMatrix {
         adapter: adapter.to_owned(),
-        suite_hash: suite.hash.clone(),
-        cases: suite.cases.len(),
+        suite_hash: suite.hash().to_owned(),
+        cases: suite.case_count(),
         mutants: rows,
     })
 }
@@ -125,7 +130,7 @@ pub fn list_mutants(adapter: &str) -> Result<Vec<String>, AdapterError> {
         .arg("-c")
         .arg(format!("{adapter} --list-mutants"))
         .output()
-        .map_err(|e| AdapterError(format!("cannot run {adapter}: {e}")))?;
+        .map_err(|source| AdapterError::ListMutants { command: adapter.to_owned(), source })?;
     let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::trim)
@@ -133,7 +138,7 @@ pub fn list_mutants(adapter: &str) -> Result<Vec<String>, AdapterError> {
         .map(str::to_owned)
         .collect();
     if !out.status.success() || names.is_empty() {
-        return Err(AdapterError(format!("{adapter} --list-mutants listed no mutants")));
+        return Err(AdapterError::NoMutants(adapter.to_owned()));
     }
     Ok(names)
 }

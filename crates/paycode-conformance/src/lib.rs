@@ -3,22 +3,29 @@
 //!
 //! The runner never shows an adapter an expected result. It compares each
 //! output with the vector itself and tells a wrong verdict (`FAIL`) from a
-//! right verdict for the wrong reason (`WRONG-REASON`).
+//! right verdict for the wrong reason (`WRONG-REASON`). The suite is loaded
+//! by the vectors crate's one loader ([`Suite`]); the committed `vectors/`
+//! are built into the runner ([`embedded`]). Every command's exit status is
+//! an [`ExitStatus`].
 
 pub mod adapter;
 pub mod builtin;
+pub mod embedded;
+mod exit;
 pub mod kill;
 pub mod report;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use paycode_vectors::format::{Case, Op};
+use paycode_vectors::suite::SuiteFile;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 pub use adapter::{Adapter, AdapterError, Hello, Reply};
+pub use exit::ExitStatus;
+pub use paycode_vectors::suite::Suite;
 
 /// The adapter contract this runner speaks.
 pub const CONTRACT: &str = "paycode-adapter/1";
@@ -26,89 +33,6 @@ pub const CONTRACT: &str = "paycode-adapter/1";
 pub const RUNNER: &str = concat!("paycode-conformance ", env!("CARGO_PKG_VERSION"));
 /// After this many CRASH or HANG verdicts in a row the run stops: the adapter is broken.
 pub const MAX_CONSECUTIVE_FAILURES: usize = 3;
-
-/// One case of the suite, as the runner needs it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SuiteCase {
-    /// The file it comes from.
-    pub file: String,
-    /// The case id.
-    pub id: String,
-    /// The requirement ids it exercises.
-    pub requirements: Vec<String>,
-    /// The op.
-    pub op: String,
-    /// The profile its id names (`hmac.` or `ed25519.` prefix), if any.
-    pub profile: Option<String>,
-    /// The input sent to the adapter.
-    pub input: Value,
-    /// The expected output, never sent.
-    pub expected: Value,
-}
-
-/// The vectors, loaded.
-#[derive(Clone, Debug)]
-pub struct Suite {
-    /// The spec version the vectors carry.
-    pub spec: String,
-    /// SHA-256 over the files, in name order (name, then contents).
-    pub hash: String,
-    /// The cases, in file and then file order.
-    pub cases: Vec<SuiteCase>,
-}
-
-impl Suite {
-    /// Loads every vector file (`*.json` with a `cases` array) of `dir`.
-    ///
-    /// # Errors
-    ///
-    /// A message naming the file that could not be read or parsed.
-    pub fn load(dir: &Path) -> Result<Suite, String> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect();
-        paths.sort();
-        let mut hasher = Sha256::new();
-        let mut cases = Vec::new();
-        let mut spec = String::new();
-        for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let v: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let Some(list) = v.get("cases").and_then(Value::as_array) else { continue };
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update(text.as_bytes());
-            if let Some(s) = v.get("spec_version").and_then(Value::as_str) {
-                spec = s.to_owned();
-            }
-            for c in list {
-                let field = |k: &str| c.get(k).cloned().ok_or_else(|| format!("{name}: a case lacks {k}"));
-                let id = field("id")?.as_str().unwrap_or_default().to_owned();
-                let profile = ["hmac", "ed25519"]
-                    .into_iter()
-                    .find(|p| id.split('.').next() == Some(*p))
-                    .map(str::to_owned);
-                cases.push(SuiteCase {
-                    file: name.clone(),
-                    requirements: serde_json::from_value(field("requirements")?).unwrap_or_default(),
-                    op: field("op")?.as_str().unwrap_or_default().to_owned(),
-                    input: field("input")?,
-                    expected: field("expected")?,
-                    profile,
-                    id,
-                });
-            }
-        }
-        if cases.is_empty() {
-            return Err(format!("{}: no vector cases", dir.display()));
-        }
-        let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Suite { spec, hash, cases })
-    }
-}
 
 /// The verdict on one case.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -243,16 +167,19 @@ pub struct Run {
 }
 
 impl Run {
-    /// Exit code: 0 conformant, 1 not conformant, 2 adapter error (including CRASH and HANG).
-    pub fn exit_code(&self) -> u8 {
+    /// The run's exit status: [`ExitStatus::AdapterError`] if the run was
+    /// aborted or a case is CRASH or HANG, [`ExitStatus::Fail`] if another
+    /// case is FAIL, WRONG-REASON or ERROR, [`ExitStatus::Pass`] (conformant)
+    /// otherwise.
+    pub fn status(&self) -> ExitStatus {
         let broken = self.aborted.is_some()
             || self.cases.iter().any(|c| matches!(c.verdict, Verdict::Crash | Verdict::Hang));
         if broken {
-            2
+            ExitStatus::AdapterError
         } else if self.cases.iter().any(|c| c.verdict.is_failure()) {
-            1
+            ExitStatus::Fail
         } else {
-            0
+            ExitStatus::Pass
         }
     }
 }
@@ -272,12 +199,13 @@ pub fn run(
 ) -> Result<Run, AdapterError> {
     let started = Instant::now();
     let hello = adapter.start()?;
-    let chosen: Vec<&SuiteCase> = suite.cases.iter().filter(|c| select.wants(&c.id)).collect();
+    let chosen: Vec<(&SuiteFile, &Case)> = suite.cases().filter(|(_, c)| select.wants(&c.id)).collect();
     let mut results = Vec::with_capacity(chosen.len());
     let mut aborted = None;
     let mut consecutive = 0usize;
-    for (i, case) in chosen.iter().enumerate() {
-        let result = match hello.declines(case) {
+    for (i, &(file, case)) in chosen.iter().enumerate() {
+        let case = CaseInFile { file: &file.name, case };
+        let result = match hello.declines(case.case.op, case.case.profile()) {
             Some(reason) => result(case, Verdict::Skip, reason, None, Value::Null, Value::Null),
             None => match run_case(adapter, case) {
                 Ok(r) => r,
@@ -293,7 +221,7 @@ pub fn run(
         let stop = select.fail_fast && result.verdict.is_failure();
         results.push(result);
         if consecutive >= MAX_CONSECUTIVE_FAILURES {
-            aborted = Some(format!("the adapter crashed or hung on {consecutive} cases in a row"));
+            aborted = Some(AdapterError::Broken { consecutive }.to_string());
             break;
         }
         if stop {
@@ -302,7 +230,7 @@ pub fn run(
         if consecutive > 0
             && let Err(e) = adapter.restart()
         {
-            aborted = Some(format!("restart failed: {e}"));
+            aborted = Some(AdapterError::Restart(Box::new(e)).to_string());
             break;
         }
     }
@@ -314,8 +242,8 @@ pub fn run(
     Ok(Run {
         runner: RUNNER.to_owned(),
         contract: CONTRACT.to_owned(),
-        spec: suite.spec.clone(),
-        suite_hash: suite.hash.clone(),
+        spec: suite.spec_version().to_owned(),
+        suite_hash: suite.hash().to_owned(),
         adapter: adapter.describe(),
         implementation: hello.raw.clone(),
         duration_ms: started.elapsed().as_millis(),
@@ -326,10 +254,18 @@ pub fn run(
     })
 }
 
-fn run_case(adapter: &mut dyn Adapter, case: &SuiteCase) -> Result<CaseResult, AdapterError> {
-    if case.op != "scenario" {
-        let reply = adapter.case(&case.id, &case.op, &case.input)?;
-        return Ok(judge(case, &case.expected, reply, None));
+/// A case of the suite, with the name of its file.
+#[derive(Clone, Copy)]
+struct CaseInFile<'a> {
+    file: &'a str,
+    case: &'a Case,
+}
+
+fn run_case(adapter: &mut dyn Adapter, entry: CaseInFile<'_>) -> Result<CaseResult, AdapterError> {
+    let case = entry.case;
+    if case.op != Op::Scenario {
+        let reply = adapter.case(&case.id, case.op.name(), &case.input)?;
+        return Ok(judge(entry, &case.expected, reply, None));
     }
     let steps = case.input.get("steps").and_then(Value::as_array).cloned().unwrap_or_default();
     let expected = case.expected.get("steps").and_then(Value::as_array).cloned().unwrap_or_default();
@@ -337,20 +273,20 @@ fn run_case(adapter: &mut dyn Adapter, case: &SuiteCase) -> Result<CaseResult, A
     let state = case.input.get("state").cloned().unwrap_or(Value::Null);
     let reset = adapter.reset(&case.id, &verifier, &state)?;
     let reset_expected = json!({ "result": "valid" });
-    let r = judge(case, &reset_expected, reset, None);
+    let r = judge(entry, &reset_expected, reset, None);
     if r.verdict != Verdict::Pass {
         return Ok(CaseResult { detail: format!("reset: {}", r.detail), ..r });
     }
     for (i, (step, exp)) in steps.iter().zip(&expected).enumerate() {
         let reply = adapter.step(&case.id, i, step)?;
-        let r = judge(case, exp, reply, Some(i));
+        let r = judge(entry, exp, reply, Some(i));
         if r.verdict != Verdict::Pass {
             return Ok(r);
         }
     }
     if steps.len() != expected.len() {
         return Ok(result(
-            case,
+            entry,
             Verdict::Fail,
             "vector has unequal steps".into(),
             None,
@@ -358,11 +294,11 @@ fn run_case(adapter: &mut dyn Adapter, case: &SuiteCase) -> Result<CaseResult, A
             Value::Null,
         ));
     }
-    Ok(result(case, Verdict::Pass, String::new(), None, case.expected.clone(), Value::Null))
+    Ok(result(entry, Verdict::Pass, String::new(), None, case.expected.clone(), Value::Null))
 }
 
 /// Compares a reply with the expected output.
-fn judge(case: &SuiteCase, expected: &Value, reply: Reply, step: Option<usize>) -> CaseResult {
+fn judge(case: CaseInFile<'_>, expected: &Value, reply: Reply, step: Option<usize>) -> CaseResult {
     let output = match reply {
         Reply::Output(v) => v,
         Reply::Error(e) => return result(case, Verdict::Error, e, step, expected.clone(), Value::Null),
@@ -414,17 +350,18 @@ fn show(v: Option<&Value>) -> String {
 }
 
 fn result(
-    case: &SuiteCase,
+    entry: CaseInFile<'_>,
     verdict: Verdict,
     detail: String,
     step: Option<usize>,
     expected: Value,
     actual: Value,
 ) -> CaseResult {
+    let case = entry.case;
     CaseResult {
         id: case.id.clone(),
-        file: case.file.clone(),
-        op: case.op.clone(),
+        file: entry.file.to_owned(),
+        op: case.op.name().to_owned(),
         requirements: case.requirements.clone(),
         verdict,
         detail,

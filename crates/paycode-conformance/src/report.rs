@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::{CaseResult, Run, Verdict};
+use super::{CaseResult, ExitStatus, Run, Verdict};
 
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir`.
 ///
@@ -107,9 +107,9 @@ pub fn summary(run: &Run) -> String {
     let _ = writeln!(m, "- suite: {} (sha256 {})", run.spec, run.suite_hash);
     let _ = writeln!(m, "- adapter: `{}`", run.adapter);
     let _ = writeln!(m, "- duration: {} ms", run.duration_ms);
-    let verdict = match run.exit_code() {
-        0 => "conformant",
-        1 => "NOT conformant",
+    let verdict = match run.status() {
+        ExitStatus::Pass => "conformant",
+        ExitStatus::Fail => "NOT conformant",
         _ => "adapter error",
     };
     let _ = writeln!(m, "- result: **{verdict}**");
@@ -189,9 +189,9 @@ td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}th{background:#f4
     }
     h.push_str("</tr>\n");
     for r in runs {
-        let result = match r.exit_code() {
-            0 => "conformant",
-            1 => "not conformant",
+        let result = match r.status() {
+            ExitStatus::Pass => "conformant",
+            ExitStatus::Fail => "not conformant",
             _ => "adapter error",
         };
         let _ = write!(
@@ -252,6 +252,13 @@ pub struct Comparison {
     pub removed: Vec<String>,
     /// Whether the suites differ.
     pub suite_changed: bool,
+}
+
+impl Comparison {
+    /// [`ExitStatus::Fail`] if a case regressed, [`ExitStatus::Pass`] otherwise.
+    pub fn status(&self) -> ExitStatus {
+        if self.regressions.is_empty() { ExitStatus::Pass } else { ExitStatus::Fail }
+    }
 }
 
 /// Compares two runs.

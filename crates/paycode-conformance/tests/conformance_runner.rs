@@ -3,55 +3,51 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use paycode_conformance::adapter::StdioAdapter;
-use paycode_conformance::{self as conformance, Selection, Suite, Verdict};
+use paycode_conformance::report::compare;
+use paycode_conformance::{self as conformance, AdapterError, ExitStatus, Selection, Suite, Verdict};
+use paycode_test_support::TempDir;
 
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("paycode-conf-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A suite of six base45-decode cases and one two-step scenario.
-fn suite(dir: &Dir) -> Suite {
+/// A suite of six base45-decode cases and one two-step scenario, the first
+/// case's id starting with `first` (its profile, if `hmac` or `ed25519`).
+/// The expected values are made up: the runner compares, it does not compute.
+fn suite_named(dir: &TempDir, first: &str) -> Suite {
     let mut cases: Vec<serde_json::Value> = (0..6)
         .map(|i| {
+            let area = if i == 0 { first } else { "base45" };
             serde_json::json!({
-                "id": format!("base45.decode.case-{i}"), "requirements": ["R-ENC-2"], "comment": "", "flags": [],
+                "id": format!("{area}.decode.case-{i}"), "requirements": ["R-ENC-2"], "comment": "A case.", "flags": ["Valid"],
                 "op": "base45-decode", "input": {"text": format!("T{i}")},
                 "expected": if i % 2 == 0 { serde_json::json!({"result": "valid", "bytes": "00"}) }
                             else { serde_json::json!({"result": "invalid", "error": "malformed"}) }
             })
         })
         .collect();
+    let verifier = serde_json::json!({"params": {"t0": 0, "step": 60, "back": 2, "forward": 1}, "terminal_id": 1,
+                                      "hmac_accounts": [], "trust_list": null});
+    let state = serde_json::json!({"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": null});
     cases.push(serde_json::json!({
-        "id": "hmac.scenario.two-steps", "requirements": ["R-REPLAY-1"], "comment": "", "flags": [],
+        "id": "hmac.scenario.two-steps", "requirements": ["R-REPLAY-1"], "comment": "Two steps.", "flags": ["Valid"],
         "op": "scenario",
-        "input": {"verifier": {}, "state": {}, "steps": [{"action": "verify", "time": 1, "text": "A", "amount": 0},
-                                                          {"action": "verify", "time": 1, "text": "A", "amount": 0}]},
+        "input": {"verifier": verifier, "state": state,
+                  "steps": [{"action": "verify", "time": 1, "text": "A", "amount": 0},
+                            {"action": "verify", "time": 1, "text": "A", "amount": 0}]},
         "expected": {"steps": [{"result": "valid"}, {"result": "invalid", "error": "replayed"}]}
     }));
-    let file = serde_json::json!({"format": "x", "spec_version": "paycode v1", "cases": cases});
-    std::fs::write(dir.0.join("cases.json"), file.to_string()).unwrap();
-    Suite::load(&dir.0).unwrap()
+    let file = serde_json::json!({"format": "paycode-vectors-v1", "spec_version": "paycode v1", "name": "cases",
+        "description": "Cases of the runner's tests.", "sources": [], "notes": {}, "retired": [], "cases": cases});
+    std::fs::write(dir.join("cases.json"), file.to_string()).unwrap();
+    Suite::load_dir(dir.path()).unwrap()
+}
+
+fn suite(dir: &TempDir) -> Suite {
+    suite_named(dir, "base45")
 }
 
 /// A Python adapter whose behaviour is given as a snippet deciding the answer.
-fn adapter(dir: &Dir, name: &str, body: &str, timeout: Duration) -> StdioAdapter {
+fn adapter(dir: &TempDir, name: &str, body: &str, timeout: Duration) -> StdioAdapter {
     let script = format!(
         r#"import json, sys, time
 n = 0
@@ -69,7 +65,7 @@ for line in sys.stdin:
     print(json.dumps(out), flush=True)
 "#
     );
-    let path = dir.0.join(format!("{name}.py"));
+    let path = dir.join(format!("{name}.py"));
     std::fs::write(&path, script).unwrap();
     StdioAdapter::new(&format!("python3 {}", path.display()), timeout)
 }
@@ -93,55 +89,61 @@ fn run(a: &mut StdioAdapter, s: &Suite) -> conformance::Run {
 
 #[test]
 fn a_right_adapter_is_conformant() {
-    let d = Dir::new("right");
+    let d = TempDir::new("conf-right");
     let s = suite(&d);
     let r = run(&mut adapter(&d, "right", RIGHT, Duration::from_secs(10)), &s);
-    assert_eq!(r.exit_code(), 0, "{:#?}", r.cases);
+    assert_eq!(r.status(), ExitStatus::Pass, "{:#?}", r.cases);
     assert_eq!(r.totals["PASS"], 7);
 }
 
 #[test]
 fn wrong_codes_are_wrong_reason_and_wrong_verdicts_fail() {
-    let d = Dir::new("wrong");
+    let d = TempDir::new("conf-wrong");
     let s = suite(&d);
     let body = RIGHT
         .replace("\"error\": \"malformed\"", "\"error\": \"too-old\"")
         .replace("{\"result\": \"invalid\", \"error\": \"replayed\"}", "{\"result\": \"valid\"}");
     let r = run(&mut adapter(&d, "wrong", &body, Duration::from_secs(10)), &s);
-    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.status(), ExitStatus::Fail);
     assert_eq!(r.totals["WRONG-REASON"], 3);
     assert_eq!(r.totals["FAIL"], 1);
     let scenario = r.cases.iter().find(|c| c.op == "scenario").unwrap();
     assert_eq!((scenario.verdict, scenario.step), (Verdict::Fail, Some(1)));
+    // Against a conformant run of the same suite, every difference is a regression.
+    let right = run(&mut adapter(&d, "right", RIGHT, Duration::from_secs(10)), &s);
+    let worse = compare(&right, &r);
+    assert_eq!((worse.regressions.len(), worse.status()), (4, ExitStatus::Fail));
+    let better = compare(&r, &right);
+    assert_eq!((better.fixes.len(), better.status()), (4, ExitStatus::Pass));
 }
 
 #[test]
 fn garbage_is_an_adapter_error() {
-    let d = Dir::new("garbage");
+    let d = TempDir::new("conf-garbage");
     let s = suite(&d);
     let body = "        print('this is not JSON', flush=True)\n        continue";
     let r = run(&mut adapter(&d, "garbage", body, Duration::from_secs(10)), &s);
-    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.status(), ExitStatus::AdapterError);
     assert!(r.aborted.as_deref().unwrap().contains("not JSON"), "{:?}", r.aborted);
 }
 
 #[test]
 fn wrong_sequence_number_is_an_adapter_error() {
-    let d = Dir::new("seq");
+    let d = TempDir::new("conf-seq");
     let s = suite(&d);
     let body = "        out = {\"seq\": m[\"seq\"] + 1, \"output\": {\"result\": \"valid\"}}";
     let r = run(&mut adapter(&d, "seq", body, Duration::from_secs(10)), &s);
-    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.status(), ExitStatus::AdapterError);
     assert!(r.aborted.as_deref().unwrap().contains("seq"));
 }
 
 #[test]
 fn a_hanging_adapter_is_stopped() {
-    let d = Dir::new("hang");
+    let d = TempDir::new("conf-hang");
     let s = suite(&d);
     let body = "        time.sleep(60)\n        continue";
     let r = run(&mut adapter(&d, "hang", body, Duration::from_millis(1000)), &s);
-    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.status(), ExitStatus::AdapterError);
     // Three hangs in a row end the run (or a restart that itself times out does).
     assert!((1..=conformance::MAX_CONSECUTIVE_FAILURES).contains(&r.totals["HANG"]), "{:?}", r.totals);
     assert!(r.aborted.is_some());
@@ -149,12 +151,12 @@ fn a_hanging_adapter_is_stopped() {
 
 #[test]
 fn an_adapter_exiting_mid_run_is_restarted_and_reported() {
-    let d = Dir::new("exit");
+    let d = TempDir::new("conf-exit");
     let s = suite(&d);
     // Exits on its third request (hello counts), every time it is started.
     let body = format!("        if n == 3:\n            sys.exit(3)\n{RIGHT}");
     let r = run(&mut adapter(&d, "exit", &body, Duration::from_secs(10)), &s);
-    assert_eq!(r.exit_code(), 2);
+    assert_eq!(r.status(), ExitStatus::AdapterError);
     assert!(r.totals["CRASH"] >= 2, "{:?}", r.totals);
     assert!(r.totals["PASS"] >= 3, "restarted adapters go on: {:?}", r.totals);
     assert_eq!(r.cases.len(), 7);
@@ -162,26 +164,26 @@ fn an_adapter_exiting_mid_run_is_restarted_and_reported() {
 
 #[test]
 fn an_adapter_that_cannot_start_fails_its_hello() {
-    let d = Dir::new("nostart");
+    let d = TempDir::new("conf-nostart");
     let s = suite(&d);
     let mut a = StdioAdapter::new("exit 1", Duration::from_secs(5));
     let e = conformance::run(&s, &mut a, &Selection::default(), |_, _, _| {}).unwrap_err();
-    assert!(e.0.contains("hello"), "{e}");
+    assert!(matches!(e, AdapterError::ExitedBeforeHello(_)), "{e}");
 }
 
 #[test]
 fn declined_capabilities_are_skipped_with_their_reason() {
-    let d = Dir::new("skip");
+    let d = TempDir::new("conf-skip");
     let s = suite(&d);
     let body = RIGHT.to_owned();
     let mut a = adapter(&d, "skip", &body, Duration::from_secs(10));
     let only = Selection { include: vec!["hmac.*".into()], ..Selection::default() };
     let r = conformance::run(&s, &mut a, &only, |_, _, _| {}).unwrap();
     assert_eq!(r.cases.len(), 1);
-    assert_eq!(r.exit_code(), 0);
+    assert_eq!(r.status(), ExitStatus::Pass);
     // A suite case whose profile the adapter does not claim.
-    let mut ed = s.clone();
-    ed.cases[0].profile = Some("ed25519".into());
+    let d2 = TempDir::new("skip-ed25519");
+    let ed = suite_named(&d2, "ed25519");
     let r = conformance::run(
         &ed,
         &mut adapter(&d, "skip2", &body, Duration::from_secs(10)),
@@ -191,4 +193,44 @@ fn declined_capabilities_are_skipped_with_their_reason() {
     .unwrap();
     assert_eq!(r.totals["SKIP"], 1);
     assert!(r.cases[0].detail.contains("ed25519"));
+}
+
+#[test]
+fn the_built_in_suite_is_the_committed_folder() {
+    let dir = paycode_test_support::repo_root().join("vectors");
+    let committed = Suite::load_dir(&dir).unwrap();
+    let built_in = conformance::embedded::suite().unwrap();
+    let names = |s: &Suite| s.files().iter().map(|f| f.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&built_in), names(&committed), "list every vector file in embedded.rs");
+    for (name, text) in conformance::embedded::FILES {
+        assert_eq!(*text, std::fs::read_to_string(dir.join(name)).unwrap(), "{name}");
+    }
+    assert_eq!(built_in.hash(), committed.hash());
+    assert_eq!(built_in.case_count(), committed.case_count());
+}
+
+#[test]
+fn a_suite_of_another_format_does_not_load() {
+    let d = TempDir::new("format");
+    suite(&d);
+    let path = d.join("cases.json");
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"Valid\"", "\"Valid\"],\"surprise\":[1");
+    std::fs::write(&path, text).unwrap();
+    assert!(Suite::load_dir(d.path()).is_err(), "an unknown field was accepted");
+}
+
+#[test]
+fn exit_codes_are_the_ones_the_readme_lists() {
+    let readme =
+        std::fs::read_to_string(paycode_test_support::repo_root().join("conformance/README.md")).unwrap();
+    let listed: Vec<(u8, String)> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            Some((cells.get(1)?.parse().ok()?, (*cells.get(2)?).to_owned()))
+        })
+        .collect();
+    let ours = [ExitStatus::Pass, ExitStatus::Fail, ExitStatus::AdapterError, ExitStatus::Usage]
+        .map(|status| (status.code(), status.to_string()));
+    assert_eq!(listed, ours, "conformance/README.md section 3 and ExitStatus differ");
 }

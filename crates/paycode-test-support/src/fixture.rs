@@ -12,6 +12,7 @@ use paycode::code::QR_PREFIX;
 use paycode::issuer::KeyPeriod;
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
+use paycode::store::StateStore;
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
 use paycode::{
@@ -126,8 +127,8 @@ pub fn verifier() -> Verifier {
     configure(Verifier::new(params(), TERMINAL))
 }
 
-/// Enrolls the account and sets the trust list on `v`.
-pub fn configure(mut v: Verifier) -> Verifier {
+/// Enrolls the account and sets the trust list on `v`, whatever its store.
+pub fn configure<S: StateStore>(mut v: Verifier<S>) -> Verifier<S> {
     v.add_account(ACCOUNT, &account_seed());
     v.set_trust_list(trust_list());
     v

@@ -1,12 +1,13 @@
-//! Requirement traceability: every requirement id of the spec maps to vector
-//! cases, to named tests, or to a stated reason why it cannot be tested.
+//! Requirement traceability: every requirement id of the spec's index maps to
+//! vector cases, to named tests, or to a stated reason why it cannot be tested.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
 use std::path::Path;
 
-use super::check::{TRACE_FILE, load, load_trace, vector_paths};
-use super::{VResult, VectorError};
+use crate::errors::VectorError;
+use crate::requirements::RequirementIndex;
+use crate::suite::{self, Suite, TRACE_FILE};
 
 /// Case ids shown per requirement before the list is abbreviated.
 const SHOWN: usize = 6;
@@ -14,108 +15,119 @@ const SHOWN: usize = 6;
 /// The printed map and the ids it found uncovered.
 #[derive(Clone, Debug, Default)]
 pub struct TraceMap {
-    /// One line per requirement id.
+    /// One line per requirement id, in the index's order, and a total.
     pub text: String,
     /// Requirement ids of the spec with no case, no named test and no reason.
     pub uncovered: Vec<String>,
 }
 
-/// The requirement ids in `spec`, in order of first appearance: `R-` followed
-/// by upper-case letters, `-`, and digits.
-pub fn spec_ids(spec: &str) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    let bytes = spec.as_bytes();
-    let mut i = 0;
-    while let Some(pos) = spec.get(i..).and_then(|s| s.find("R-")) {
-        let start = i + pos;
-        let mut j = start + 2;
-        while bytes.get(j).is_some_and(u8::is_ascii_uppercase) {
-            j += 1;
-        }
-        let letters_end = j;
-        if letters_end > start + 2 && bytes.get(j) == Some(&b'-') {
-            j += 1;
-            while bytes.get(j).is_some_and(u8::is_ascii_digit) {
-                j += 1;
-            }
-            let before_ok = start == 0 || !bytes.get(start - 1).is_some_and(|b| b.is_ascii_alphanumeric());
-            if j > letters_end + 1 && before_ok {
-                let id = spec.get(start..j).unwrap_or_default().to_owned();
-                if seen.insert(id.clone()) {
-                    out.push(id);
-                }
-            }
-        }
-        i = start + 2;
-    }
-    out
+/// Why the traceability map cannot be built.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum TraceError {
+    /// Vector cases name requirement ids the spec's index does not list.
+    UnknownInVectors(Vec<String>),
+    /// `traceability.json` names an id the spec's index does not list.
+    UnknownInTraceFile(String),
+    /// A named test is not written as `path/to/file.rs::test_fn`.
+    TestName(String),
+    /// A named test's file cannot be read.
+    TestFile {
+        /// The test.
+        test: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A named test's file defines no such function.
+    NoSuchTest(String),
+    /// An untestable requirement without its reason.
+    NoReason(String),
 }
 
-/// Builds the map for `spec` from the vectors in `dir` and its traceability
-/// file; named tests are looked up relative to `root`.
+impl fmt::Display for TraceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TraceError::UnknownInVectors(ids) => {
+                write!(f, "vectors name requirement ids the spec does not define: {ids:?}")
+            }
+            TraceError::UnknownInTraceFile(id) => {
+                write!(f, "{TRACE_FILE} names {id}, which the spec does not define")
+            }
+            TraceError::TestName(test) => write!(f, "{test}: expected path::test_name"),
+            TraceError::TestFile { test, source } => write!(f, "{test}: cannot read its file: {source}"),
+            TraceError::NoSuchTest(test) => write!(f, "{test}: no such fn in its file"),
+            TraceError::NoReason(id) => write!(f, "{id}: an untestable requirement needs a reason"),
+        }
+    }
+}
+
+impl std::error::Error for TraceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TraceError::TestFile { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the map for `spec` (its requirement index) from the vectors in
+/// `dir` and its traceability file; named tests are looked up relative to `root`.
 ///
 /// # Errors
 ///
-/// Unreadable files, a named test that does not exist, an empty reason, or a
-/// vector requirement id that the spec does not define.
-pub fn trace(spec: &str, dir: &Path, root: &Path) -> VResult<TraceMap> {
-    let ids = spec_ids(spec);
-    let known: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
-    let mut cases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for path in vector_paths(dir)? {
-        let file = load(&path).map_err(|e| e.context(&path.display().to_string()))?;
-        for case in file.cases {
-            for r in &case.requirements {
-                cases.entry(r.clone()).or_default().push(case.id.clone());
-            }
+/// A spec without a readable index, vectors that do not load, a named test
+/// that does not exist, an empty reason, or an id the index does not list.
+pub fn trace(spec: &str, dir: &Path, root: &Path) -> Result<TraceMap, VectorError> {
+    let index = RequirementIndex::parse(spec)?;
+    let suite = Suite::load_dir(dir)?;
+    let mut cases: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (_, case) in suite.cases() {
+        for r in &case.requirements {
+            cases.entry(r.as_str()).or_default().push(case.id.as_str());
         }
     }
-    let unknown: Vec<&String> = cases.keys().filter(|r| !known.contains(r.as_str())).collect();
+    let unknown: Vec<String> = cases.keys().filter(|r| !index.contains(r)).map(|r| (*r).to_owned()).collect();
     if !unknown.is_empty() {
-        return Err(VectorError::new(format!(
-            "vectors name requirement ids the spec does not define: {unknown:?}"
-        )));
+        return Err(TraceError::UnknownInVectors(unknown).into());
     }
-    let trace_file = load_trace(&dir.join(TRACE_FILE))?;
+    let trace_file = suite::load_trace(&dir.join(TRACE_FILE))?;
     let mut tests: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for named in &trace_file.named_tests {
-        for t in &named.tests {
-            check_test_exists(root, t)?;
-            tests.entry(named.id.as_str()).or_default().push(t.as_str());
+        for test in &named.tests {
+            check_test_exists(root, test)?;
+            tests.entry(named.id.as_str()).or_default().push(test.as_str());
         }
     }
     let mut reasons: BTreeMap<&str, &str> = BTreeMap::new();
     for u in &trace_file.untestable {
         if u.reason.trim().is_empty() {
-            return Err(VectorError::new(format!("{}: an untestable requirement needs a reason", u.id)));
+            return Err(TraceError::NoReason(u.id.clone()).into());
         }
         reasons.insert(u.id.as_str(), u.reason.as_str());
     }
-    for id in tests.keys().chain(reasons.keys()) {
-        if !known.contains(id) {
-            return Err(VectorError::new(format!("{TRACE_FILE} names {id}, which the spec does not define")));
-        }
+    if let Some(id) = tests.keys().chain(reasons.keys()).find(|id| !index.contains(id)) {
+        return Err(TraceError::UnknownInTraceFile((*id).to_owned()).into());
     }
     let mut map = TraceMap::default();
-    for id in &ids {
+    for requirement in index.iter() {
+        let id = requirement.id.as_str();
         let c = cases.get(id).map(Vec::as_slice).unwrap_or_default();
-        let t = tests.get(id.as_str()).map(Vec::as_slice).unwrap_or_default();
+        let t = tests.get(id).map(Vec::as_slice).unwrap_or_default();
         let mut line = format!("{id:<11}");
         if !c.is_empty() {
-            let shown: Vec<&str> = c.iter().take(SHOWN).map(String::as_str).collect();
+            let shown: Vec<&str> = c.iter().take(SHOWN).copied().collect();
             let more = if c.len() > SHOWN { format!(", ... (+{})", c.len() - SHOWN) } else { String::new() };
             let _ = write!(line, " vectors {}: {}{more}", c.len(), shown.join(", "));
         }
         if !t.is_empty() {
             let _ = write!(line, " | tests: {}", t.join(", "));
         }
-        if let Some(r) = reasons.get(id.as_str()) {
+        if let Some(r) = reasons.get(id) {
             let _ = write!(line, " | untestable by vectors: {r}");
         }
-        if c.is_empty() && t.is_empty() && !reasons.contains_key(id.as_str()) {
+        if c.is_empty() && t.is_empty() && !reasons.contains_key(id) {
             line.push_str(" UNCOVERED");
-            map.uncovered.push(id.clone());
+            map.uncovered.push(id.to_owned());
         }
         map.text.push_str(&line);
         map.text.push('\n');
@@ -123,35 +135,18 @@ pub fn trace(spec: &str, dir: &Path, root: &Path) -> VResult<TraceMap> {
     let _ = writeln!(
         map.text,
         "{} requirement ids: {} with vectors, {} uncovered",
-        ids.len(),
-        ids.iter().filter(|i| cases.contains_key(*i)).count(),
+        index.len(),
+        index.iter().filter(|r| cases.contains_key(r.id.as_str())).count(),
         map.uncovered.len()
     );
     Ok(map)
 }
 
 /// `path/file.rs::name` must name a file under `root` that defines `fn name`.
-fn check_test_exists(root: &Path, test: &str) -> VResult<()> {
-    let (path, name) = test
-        .rsplit_once("::")
-        .ok_or_else(|| VectorError::new(format!("{test}: expected path::test_name")))?;
+fn check_test_exists(root: &Path, test: &str) -> Result<(), TraceError> {
+    let (path, name) = test.rsplit_once("::").ok_or_else(|| TraceError::TestName(test.to_owned()))?;
     let file = path.split("::").next().unwrap_or(path);
     let text = std::fs::read_to_string(root.join(file))
-        .map_err(|e| VectorError::new(format!("{test}: cannot read {file}: {e}")))?;
-    if text.contains(&format!("fn {name}(")) {
-        Ok(())
-    } else {
-        Err(VectorError::new(format!("{test}: no fn {name} in {file}")))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_ids_once_in_order() {
-        let spec = "**R-TIME-2.** text R-TIME-1, R-TIME-2 and (R-ED-10). Not XR-A-1, not R-1, not R-ABC-.";
-        assert_eq!(spec_ids(spec), ["R-TIME-2", "R-TIME-1", "R-ED-10"]);
-    }
+        .map_err(|source| TraceError::TestFile { test: test.to_owned(), source })?;
+    if text.contains(&format!("fn {name}(")) { Ok(()) } else { Err(TraceError::NoSuchTest(test.to_owned())) }
 }

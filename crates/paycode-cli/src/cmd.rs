@@ -1,0 +1,239 @@
+//! The command families, one module each, and what they share: the exit
+//! codes, the clock and the command's error type.
+
+pub mod code;
+pub mod conformance;
+pub mod demo;
+pub mod issuer;
+pub mod log;
+pub mod reconcile;
+#[cfg(feature = "scan")]
+pub mod scan;
+pub mod serve;
+pub mod state;
+pub mod vectors;
+pub mod verify;
+pub mod wallet;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use paycode::{GenerateError, ParamsError};
+use paycode_cli::files::SeedError;
+use paycode_cli::state::StateError;
+use paycode_cli::{FileError, RegistryError};
+
+/// Exit code of success: the command did what it was asked, a code was accepted.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a rejected code (the spec's error code is printed), and of
+/// `reconcile` when it finds a code accepted more than once.
+pub const EXIT_REJECTED: u8 = 1;
+/// Exit code of a usage or I/O error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The exit codes, as the top-level `--help` lists them.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  success: the command did what it was asked; verify/scan: the code was accepted
+  1  verify/scan: the code was rejected, and its error code (replayed, too-old, ...) is printed;
+     reconcile: a code was accepted more than once; demo: a verdict differs from the spec
+  2  usage error, or a file that cannot be read, written or used (the message names it)
+  conformance has exit codes of its own: see `paycode conformance --help`";
+
+/// The exit codes of `reconcile`.
+pub const RECONCILE_EXIT_HELP: &str = "\
+Exit status: 0 no double acceptance; 1 a code was accepted more than once (the issuer's
+follow-up is printed: serials to revoke, hmac accounts to flag); 2 a log cannot be read.";
+
+/// The system clock, unless `--at` was given (spec: R-TIME-7: the command,
+/// not the library, reads the clock).
+pub fn now_or(at: Option<u64>) -> u64 {
+    at.unwrap_or_else(|| SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// Why a command failed: a usage or I/O error (exit 2). A rejected code is
+/// not an error: it is a verdict (exit 1).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be used; the error names it.
+    File(FileError),
+    /// A verifier's state could not be used.
+    State(StateError),
+    /// The issuer refused an enrolment.
+    Registry {
+        /// The issuer file.
+        path: PathBuf,
+        /// Why.
+        source: RegistryError,
+    },
+    /// `--t0`, `--step`, `--back` or `--forward` out of the spec's ranges.
+    Params(ParamsError),
+    /// `--seed` is not a seed.
+    Seed(SeedError),
+    /// The operating system gave no random bytes.
+    Randomness(getrandom::Error),
+    /// Options that do not go together, or a value out of range.
+    Usage(Usage),
+    /// The wallet cannot generate a code.
+    Generate(GenerateError),
+    /// A code cannot be drawn as a QR symbol.
+    Qr(paycode_render::qr::QrError),
+    /// A code cannot be drawn as a barcode.
+    Barcode(paycode_render::barcode::BarcodeError),
+    /// An image holds no single readable QR code.
+    #[cfg(feature = "scan")]
+    Scan(scan::ScanError),
+    /// Standard input could not be read.
+    Stdin(std::io::Error),
+    /// A file given to `reconcile` is not an acceptance log.
+    Log {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: paycode::Error,
+    },
+    /// The demo's tampered code no longer decodes.
+    Demo(paycode::Error),
+    /// A result could not be printed as JSON.
+    Json(serde_json::Error),
+    /// The vectors tool failed.
+    Vectors(paycode_vectors::VectorError),
+    /// Requirement ids neither covered nor listed as untestable.
+    Uncovered(Vec<String>),
+    /// The conformance runner failed.
+    Conformance(conformance::Failure),
+    /// `paycode serve` failed.
+    Serve(serve::ServeError),
+}
+
+/// Options that do not go together.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Usage {
+    /// `--qr svg|png` without `--out`.
+    QrNeedsOut,
+    /// `--barcode` without a file to write.
+    BarcodeNeedsOut,
+    /// `--barcode` for an ed25519 wallet.
+    BarcodeNeedsHmac,
+    /// `--only digits` for an ed25519 wallet.
+    DigitsNeedHmac,
+    /// `--barcode` or `--only digits` for a code that has no numeric form.
+    NoNumericForm,
+    /// `--out` and `--barcode-out` name one file.
+    SameOutput,
+    /// `wallet enroll --out` names the issuer file.
+    WalletIsIssuer,
+    /// `demo --at` outside the range the demo's keys can cover.
+    DemoTime,
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Usage::QrNeedsOut => "--qr svg|png needs --out FILE",
+            Usage::BarcodeNeedsOut => {
+                "--barcode needs --out FILE (--barcode-out FILE when --qr writes --out)"
+            }
+            Usage::BarcodeNeedsHmac => "--barcode: only hmac wallets have the numeric form",
+            Usage::DigitsNeedHmac => "--only digits: only hmac wallets have the numeric form",
+            Usage::NoNumericForm => {
+                "this code has no numeric form (account id >= 2^30 or counter >= 65536); nothing was spent"
+            }
+            Usage::SameOutput => "--out and --barcode-out name the same file",
+            Usage::WalletIsIssuer => "--out names the issuer file; a wallet file of its own is needed",
+            Usage::DemoTime => "the demo needs a time between 1970-01-03 and 2^63 seconds",
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::File(e) => e.fmt(f),
+            Error::State(e) => e.fmt(f),
+            Error::Registry { path, source } => write!(f, "the issuer file {}: {source}", path.display()),
+            Error::Params(e) => write!(f, "--t0/--step/--back/--forward: {e}"),
+            Error::Seed(e) => write!(f, "--seed: {e}"),
+            Error::Randomness(e) => write!(f, "no randomness from the operating system: {e}"),
+            Error::Usage(u) => u.fmt(f),
+            Error::Generate(e) => write!(f, "cannot generate a code: {e}"),
+            Error::Qr(e) => write!(f, "cannot draw the QR symbol: {e}"),
+            Error::Barcode(e) => write!(f, "cannot draw the barcode: {e}"),
+            #[cfg(feature = "scan")]
+            Error::Scan(e) => e.fmt(f),
+            Error::Stdin(e) => {
+                write!(f, "cannot read the code from standard input: {}", paycode_cli::errors::os_reason(e))
+            }
+            Error::Log { path, source } => write!(f, "{} is not an acceptance log: {source}", path.display()),
+            Error::Demo(e) => write!(f, "the demo's tampered code no longer decodes: {e}"),
+            Error::Json(e) => write!(f, "cannot print JSON: {e}"),
+            Error::Vectors(e) => e.fmt(f),
+            Error::Uncovered(ids) => {
+                write!(f, "requirement ids neither covered nor untestable: {}", ids.join(", "))
+            }
+            Error::Conformance(e) => e.fmt(f),
+            Error::Serve(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<FileError> for Error {
+    fn from(e: FileError) -> Error {
+        Error::File(e)
+    }
+}
+
+impl From<StateError> for Error {
+    fn from(e: StateError) -> Error {
+        Error::State(e)
+    }
+}
+
+impl From<Usage> for Error {
+    fn from(u: Usage) -> Error {
+        Error::Usage(u)
+    }
+}
+
+impl From<GenerateError> for Error {
+    fn from(e: GenerateError) -> Error {
+        Error::Generate(e)
+    }
+}
+
+impl From<paycode_render::qr::QrError> for Error {
+    fn from(e: paycode_render::qr::QrError) -> Error {
+        Error::Qr(e)
+    }
+}
+
+impl From<paycode_vectors::VectorError> for Error {
+    fn from(e: paycode_vectors::VectorError) -> Error {
+        Error::Vectors(e)
+    }
+}
+
+impl From<conformance::Failure> for Error {
+    fn from(e: conformance::Failure) -> Error {
+        Error::Conformance(e)
+    }
+}
+
+/// The imported seed, or a fresh one from the operating system (spec: R-KEY-1).
+pub fn seed_or_random(hex: Option<&str>) -> Result<paycode::Seed, Error> {
+    match hex {
+        Some(h) => paycode_cli::files::seed_from_hex(h).map_err(Error::Seed),
+        None => paycode::Seed::random().map_err(Error::Randomness),
+    }
+}
+
+/// `value` as one line of JSON on standard output.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
+    println!("{}", serde_json::to_string(value).map_err(Error::Json)?);
+    Ok(())
+}

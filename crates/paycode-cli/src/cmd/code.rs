@@ -1,0 +1,309 @@
+//! `paycode code`: the next code of a wallet, as text, digits, QR symbol
+//! and barcode.
+
+use std::path::{Path, PathBuf};
+
+use clap::ValueEnum;
+use paycode::codec::to_hex;
+use paycode::{Ed25519Wallet, HmacWallet, Profile};
+use paycode_cli::files::WalletFile;
+use paycode_cli::fsio::{self, Locked};
+use paycode_cli::{FileError, Role};
+use paycode_render::barcode::Barcode;
+use paycode_render::qr::Symbol;
+use serde::Serialize;
+
+use super::{EXIT_OK, Error, Usage, now_or, print_json};
+
+/// Pixels per module of SVG and PNG output.
+const MODULE_PX: u8 = 8;
+/// Pixels per module of the Code 128 barcode's PNG (its modules are narrow; 187 of them).
+const BARCODE_MODULE_PX: u8 = 3;
+
+/// `paycode code`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The wallet file; locked while its counter advances.
+    #[arg(long)]
+    wallet: PathBuf,
+    /// Unix time to generate for (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+    /// Print JSON (fields without a value are left out).
+    #[arg(long)]
+    json: bool,
+    /// Print only this, on one line: for shell variables and pipes.
+    #[arg(long, value_enum, conflicts_with = "json")]
+    only: Option<Field>,
+    // Last: a heading applies to the options after it.
+    #[command(flatten)]
+    images: ImageArgs,
+}
+
+/// Where `code` draws the code.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Images")]
+pub struct ImageArgs {
+    /// Also show the QR symbol: in the terminal, or as SVG or PNG into --out.
+    #[arg(long, value_enum)]
+    qr: Option<QrOutput>,
+    /// Output file for --qr svg|png, or for --barcode. Not a symbolic link,
+    /// nor the wallet or another key file; replaced atomically.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// hmac wallets: also write the numeric form as a Code 128 barcode, SVG or
+    /// PNG, into --out (or --barcode-out when --qr writes --out).
+    #[arg(long, value_enum)]
+    barcode: Option<ImageFormat>,
+    /// Output file for --barcode when --out holds the QR symbol.
+    #[arg(long, requires = "barcode")]
+    barcode_out: Option<PathBuf>,
+}
+
+/// Where the QR symbol goes.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum QrOutput {
+    /// Drawn in the terminal.
+    Term,
+    /// An SVG file.
+    Svg,
+    /// A PNG file.
+    Png,
+}
+
+/// An image file format.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImageFormat {
+    /// SVG.
+    Svg,
+    /// PNG.
+    Png,
+}
+
+impl ImageFormat {
+    const fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Svg => "SVG",
+            ImageFormat::Png => "PNG",
+        }
+    }
+}
+
+/// What `--only` prints.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Field {
+    /// The QR text, `PC1:...`.
+    Text,
+    /// The 24 digits of the numeric form (hmac wallets).
+    Digits,
+}
+
+/// One image to write: where, in which format, and what it shows.
+struct Target<'a> {
+    path: &'a Path,
+    role: Role,
+    format: ImageFormat,
+}
+
+impl ImageArgs {
+    /// The QR file, if --qr writes one.
+    fn qr_target(&self) -> Result<Option<Target<'_>>, Error> {
+        let format = match self.qr {
+            Some(QrOutput::Svg) => ImageFormat::Svg,
+            Some(QrOutput::Png) => ImageFormat::Png,
+            _ => return Ok(None),
+        };
+        let path = self.out.as_deref().ok_or(Usage::QrNeedsOut)?;
+        Ok(Some(Target { path, role: Role::QrImage, format }))
+    }
+
+    /// The barcode file, if --barcode is given.
+    fn barcode_target(&self) -> Result<Option<Target<'_>>, Error> {
+        let Some(format) = self.barcode else { return Ok(None) };
+        let out = if self.qr_target()?.is_some() { None } else { self.out.as_deref() };
+        let path = self.barcode_out.as_deref().or(out).ok_or(Usage::BarcodeNeedsOut)?;
+        Ok(Some(Target { path, role: Role::BarcodeImage, format }))
+    }
+}
+
+/// What `code --json` prints; absent fields are left out.
+#[derive(Serialize)]
+struct Printed<'a> {
+    profile: Profile,
+    step: u64,
+    counter: u32,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    digits: Option<&'a str>,
+    payload: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qr_version: Option<i16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qr_file: Option<&'a Path>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    barcode_file: Option<&'a Path>,
+}
+
+/// Runs `code`: every option is checked, and every output path, before the
+/// counter moves; the counter is saved before the code is shown (spec:
+/// R-GEN-1), under the wallet file's lock, so that no two processes use one
+/// counter (spec: R-GEN-3).
+pub fn run(args: &Args) -> Result<u8, Error> {
+    let now = now_or(args.at);
+    let lock = Locked::acquire_existing(&args.wallet, Role::Wallet)?;
+    let mut file = WalletFile::load_locked(&lock)?;
+    let (qr_target, barcode_target) = (args.images.qr_target()?, args.images.barcode_target()?);
+    if barcode_target.is_some() && file.profile != Profile::Hmac {
+        return Err(Usage::BarcodeNeedsHmac.into());
+    }
+    if args.only == Some(Field::Digits) && file.profile != Profile::Hmac {
+        return Err(Usage::DigitsNeedHmac.into());
+    }
+    let protect = [(args.wallet.as_path(), Role::Wallet)];
+    let targets: Vec<&Target<'_>> = qr_target.iter().chain(barcode_target.iter()).collect();
+    for t in &targets {
+        fsio::check_output(t.path, t.role, &protect)?;
+    }
+    if let (Some(q), Some(b)) = (&qr_target, &barcode_target)
+        && (q.path == b.path || fsio::same_file(q.path, b.path))
+    {
+        return Err(Usage::SameOutput.into());
+    }
+
+    let g = generate(&mut file, &args.wallet, now)?;
+    let symbol = args.images.qr.map(|_| Symbol::new(&g.text)).transpose()?;
+    let mut images: Vec<(&Target<'_>, Vec<u8>)> = Vec::new();
+    if let (Some(t), Some(s)) = (&qr_target, &symbol) {
+        images.push((t, render_qr(s, t.format)));
+    }
+    if (barcode_target.is_some() || args.only == Some(Field::Digits)) && g.digits.is_none() {
+        // Refused before the counter is saved: no counter value is spent.
+        return Err(Usage::NoNumericForm.into());
+    }
+    if let (Some(t), Some(d)) = (&barcode_target, &g.digits) {
+        images.push((t, render_barcode(d, t.format)?));
+    }
+    // spec: R-GEN-1: the counter is saved before the code is shown.
+    lock.write(&file, true)?;
+    drop(lock);
+    for (t, bytes) in &images {
+        fsio::write_output(t.path, t.role, bytes, &protect)?;
+    }
+
+    print(args, file.profile, &g, symbol.as_ref(), &images)?;
+    Ok(EXIT_OK)
+}
+
+/// A generated code, in every form `code` prints.
+struct Generated {
+    text: String,
+    digits: Option<String>,
+    step: u64,
+    counter: u32,
+    payload: String,
+}
+
+/// Generates the wallet's next code at `now` and advances its counter in
+/// `file` (which the caller saves before showing the code).
+fn generate(file: &mut WalletFile, path: &Path, now: u64) -> Result<Generated, Error> {
+    let content = || FileError::content(Role::Wallet, path);
+    let params = file.params.params().map_err(content())?;
+    let seed = file.seed().map_err(content())?;
+    Ok(match file.profile {
+        Profile::Hmac => {
+            let id = file
+                .account_id
+                .ok_or(paycode_cli::ContentError::Missing { field: "account_id" })
+                .map_err(content())?;
+            let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
+            let c = w.generate(now)?;
+            file.next_counter = w.next_counter();
+            let digits = w.numeric(&c).ok().map(|n| n.to_digits());
+            Generated {
+                text: c.to_qr_text(),
+                digits,
+                step: c.step(),
+                counter: c.counter(),
+                payload: to_hex(&c.encode()),
+            }
+        }
+        Profile::Ed25519 => {
+            let credential = file.credential().map_err(content())?;
+            let mut w = Ed25519Wallet::new(params, &seed, credential, file.next_counter)?;
+            let c = w.generate(now)?;
+            file.next_counter = w.next_counter();
+            Generated {
+                text: c.to_qr_text(),
+                digits: None,
+                step: c.step(),
+                counter: c.counter(),
+                payload: to_hex(c.encode()),
+            }
+        }
+    })
+}
+
+/// Prints the code as `--only`, `--json` or text ask, and names every image written.
+fn print(
+    args: &Args,
+    profile: Profile,
+    g: &Generated,
+    symbol: Option<&Symbol>,
+    images: &[(&Target<'_>, Vec<u8>)],
+) -> Result<(), Error> {
+    match args.only {
+        Some(Field::Text) => println!("{}", g.text),
+        Some(Field::Digits) => println!("{}", g.digits.as_deref().unwrap_or_default()),
+        None if args.json => print_json(&Printed {
+            profile,
+            step: g.step,
+            counter: g.counter,
+            text: &g.text,
+            digits: g.digits.as_deref(),
+            payload: &g.payload,
+            qr_version: symbol.map(Symbol::version),
+            qr_file: file_of(images, Role::QrImage),
+            barcode_file: file_of(images, Role::BarcodeImage),
+        })?,
+        None => {
+            if let (Some(QrOutput::Term), Some(s)) = (args.images.qr, symbol) {
+                println!("{}", s.to_terminal());
+            }
+            println!("text: {}", g.text);
+            if let Some(d) = &g.digits {
+                println!("digits: {d}");
+            }
+        }
+    }
+    // Every image written is named; with --only, on standard error, so that
+    // standard output holds the one value.
+    for (t, _) in images {
+        let what = if t.role == Role::QrImage { "QR code" } else { "barcode" };
+        let line = format!("wrote {} ({what}, {})", t.path.display(), t.format.name());
+        if args.only.is_some() {
+            eprintln!("{line}")
+        } else if !args.json {
+            println!("{line}")
+        }
+    }
+    Ok(())
+}
+
+fn file_of<'a>(images: &[(&Target<'a>, Vec<u8>)], role: Role) -> Option<&'a Path> {
+    images.iter().find(|(t, _)| t.role == role).map(|(t, _)| t.path)
+}
+
+fn render_qr(symbol: &Symbol, format: ImageFormat) -> Vec<u8> {
+    match format {
+        ImageFormat::Svg => symbol.to_svg(MODULE_PX.into()).into_bytes(),
+        ImageFormat::Png => symbol.to_png(MODULE_PX),
+    }
+}
+
+fn render_barcode(digits: &str, format: ImageFormat) -> Result<Vec<u8>, Error> {
+    let b = Barcode::new(digits).map_err(Error::Barcode)?;
+    Ok(match format {
+        ImageFormat::Svg => b.to_svg(BARCODE_MODULE_PX.into()).into_bytes(),
+        ImageFormat::Png => b.to_png(BARCODE_MODULE_PX),
+    })
+}

@@ -1,0 +1,266 @@
+//! `paycode demo`: both profiles end to end, in memory.
+
+use paycode::Error as Rejection;
+use paycode::code::HmacCode;
+use paycode::issuer::KeyPeriod;
+use paycode::{Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Seed, Verifier};
+use paycode_render::qr::Symbol;
+use serde_json::json;
+
+use paycode_cli::files::ParamsFile;
+
+use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
+
+/// `paycode demo`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Unix time to run at (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+    /// Print a JSON report instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Derive the demo's secrets from this 32-byte hex seed instead of fresh randomness.
+    #[arg(long)]
+    seed: Option<String>,
+}
+
+/// One demonstrated verification: what was tried, what the spec requires, what happened.
+struct Check {
+    case: &'static str,
+    expected: Result<(), Rejection>,
+    verdict: Result<(), Rejection>,
+}
+
+impl Check {
+    fn ok(&self) -> bool {
+        self.expected == self.verdict
+    }
+}
+
+struct ProfileRun {
+    profile: &'static str,
+    text: String,
+    digits: Option<String>,
+    symbol: Symbol,
+    step: u64,
+    counter: u32,
+    checks: Vec<Check>,
+}
+
+/// Runs the demo: exit 0 when every verdict is the spec's, 1 otherwise.
+pub fn run(args: &Args) -> Result<u8, Error> {
+    let base = super::seed_or_random(args.seed.as_deref())?;
+    let (now, json) = (now_or(args.at), args.json);
+    let params = Params::default();
+    // The demo's keys and codes reach a day back and a year ahead of `now`.
+    if !(2 * 86_400..=u64::MAX / 2).contains(&now) {
+        return Err(Usage::DemoTime.into());
+    }
+    let account_seed = tweak(&base, 1);
+    let issuer_seed = tweak(&base, 2);
+    let device_seed = tweak(&base, 3);
+
+    let hmac = run_hmac(params, now, &account_seed)?;
+    let ed = run_ed25519(params, now, &issuer_seed, &device_seed)?;
+    let runs = [hmac, ed];
+    let all_ok = runs.iter().all(|r| r.checks.iter().all(Check::ok));
+    if json {
+        let profiles: Vec<_> = runs
+            .iter()
+            .map(|r| {
+                let checks: Vec<_> = r
+                    .checks
+                    .iter()
+                    .map(|c| json!({ "case": c.case, "expected": verdict(c.expected), "verdict": verdict(c.verdict), "ok": c.ok() }))
+                    .collect();
+                let mut p = json!({ "profile": r.profile, "step": r.step, "counter": r.counter,
+                                    "text": r.text, "qr_version": r.symbol.version(), "checks": checks });
+                if let (Some(d), Some(map)) = (&r.digits, p.as_object_mut()) {
+                    map.insert("digits".into(), d.as_str().into());
+                }
+                p
+            })
+            .collect();
+        print_json(&json!({ "spec": paycode::SPEC_VERSION, "now": now, "params": ParamsFile::from(params),
+                            "profiles": profiles, "ok": all_ok }))?;
+    } else {
+        println!(
+            "{} demo at unix time {now} (step {}; X = {} s, window {} steps back, {} forward)",
+            paycode::SPEC_VERSION,
+            params.step_at(now).unwrap_or_default(),
+            params.step_secs(),
+            params.back(),
+            params.forward()
+        );
+        println!(
+            "issuer: hmac account 42 enrolled; Ed25519 issuer key 1; credential serial 1001 for the ed25519 wallet"
+        );
+        for r in &runs {
+            println!();
+            println!(
+                "== {} profile: code at step {}, counter {} (QR version {}-M) ==",
+                r.profile,
+                r.step,
+                r.counter,
+                r.symbol.version()
+            );
+            println!("{}", r.symbol.to_terminal());
+            println!("text: {}", r.text);
+            if let Some(d) = &r.digits {
+                println!("digits: {d}");
+            }
+            for c in &r.checks {
+                println!(
+                    "  {:<46} -> {}{}",
+                    c.case,
+                    verdict(c.verdict),
+                    if c.ok() { "" } else { "   (UNEXPECTED)" }
+                );
+            }
+        }
+        println!();
+        let total: usize = runs.iter().map(|r| r.checks.len()).sum();
+        if all_ok {
+            println!("all {total} verdicts are the ones the spec requires");
+        } else {
+            println!("some verdicts differ from the spec: this is a bug");
+        }
+    }
+    Ok(if all_ok { EXIT_OK } else { EXIT_REJECTED })
+}
+
+fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> {
+    let account = 42;
+    let mut wallet = HmacWallet::new(params, account, seed, 0);
+    let mut verifier = Verifier::new(params, 1);
+    verifier.add_account(account, seed);
+    let code = wallet.generate(now)?;
+    let text = code.to_qr_text();
+    let digits = wallet.numeric(&code).ok().map(|n| n.to_digits());
+    let symbol = Symbol::new(&text)?;
+    let check = |case, text: &str, at, expected| Check {
+        case,
+        expected,
+        verdict: verifier.verify_text(text, at, 0).map(|_| ()),
+    };
+    let mut checks = vec![
+        check("fresh code", &text, now, Ok(())),
+        check("the same code again", &text, now, Err(Rejection::Replayed)),
+    ];
+    let next = wallet.generate(now)?;
+    let digits_next = wallet.numeric(&next)?.to_digits();
+    checks.push(check("next code, numeric form", &digits_next, now, Ok(())));
+    let old = wallet.generate(now - (params.back() + 1) * params.step_secs())?;
+    checks.push(check("code from B + 1 steps ago", &old.to_qr_text(), now, Err(Rejection::TooOld)));
+    let fast = wallet.generate(now + (params.forward() + 1) * params.step_secs())?;
+    checks.push(check(
+        "code from a wallet F + 1 steps fast",
+        &fast.to_qr_text(),
+        now,
+        Err(Rejection::TooNew),
+    ));
+    let fresh = wallet.generate(now)?;
+    checks.push(check("one bit of the tag flipped", &tamper_hmac(&fresh)?, now, Err(Rejection::InvalidCode)));
+    checks.push(check("the untampered code", &fresh.to_qr_text(), now, Ok(())));
+    Ok(ProfileRun {
+        profile: "hmac",
+        text,
+        digits,
+        symbol,
+        step: code.step(),
+        counter: code.counter(),
+        checks,
+    })
+}
+
+fn run_ed25519(
+    params: Params,
+    now: u64,
+    issuer_seed: &Seed,
+    device_seed: &Seed,
+) -> Result<ProfileRun, Error> {
+    let issuer = Issuer::from_seed(issuer_seed);
+    let period = KeyPeriod { key_id: 1, not_before: now - 86_400, not_after: now + 365 * 86_400 };
+    let credential = issuer.issue(CredentialFields {
+        key_id: 1,
+        serial: 1001,
+        device_key: Ed25519Wallet::device_public_key(device_seed),
+        not_before: now - 3_600,
+        lifetime: 86_400,
+        per_payment_limit: 5_000,
+        cumulative_limit: 20_000,
+    });
+    let mut wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
+    let mut verifier = Verifier::new(params, 7);
+    verifier.set_trust_list(issuer.trust_list(&[period]).map_err(Error::Demo)?);
+    let code = wallet.generate(now)?;
+    let text = code.to_qr_text();
+    let symbol = Symbol::new(&text)?;
+    let check = |case, text: &str, at, amount, expected| Check {
+        case,
+        expected,
+        verdict: verifier.verify_text(text, at, amount).map(|_| ()),
+    };
+    let mut checks = vec![
+        check("fresh code, payment of 250", &text, now, 250, Ok(())),
+        check("the same code again", &text, now, 250, Err(Rejection::Replayed)),
+    ];
+    let big = wallet.generate(now)?;
+    checks.push(check(
+        "payment of 6000 (per-payment limit 5000)",
+        &big.to_qr_text(),
+        now,
+        6_000,
+        Err(Rejection::OverLimit),
+    ));
+    let old = wallet.generate(now - (params.back() + 1) * params.step_secs())?;
+    checks.push(check("code from B + 1 steps ago", &old.to_qr_text(), now, 250, Err(Rejection::TooOld)));
+    let fast = wallet.generate(now + (params.forward() + 1) * params.step_secs())?;
+    checks.push(check(
+        "code from a wallet F + 1 steps fast",
+        &fast.to_qr_text(),
+        now,
+        250,
+        Err(Rejection::TooNew),
+    ));
+    let fresh = wallet.generate(now)?;
+    let mut payload = fresh.encode().to_vec();
+    if let Some(last) = payload.last_mut() {
+        *last ^= 1;
+    }
+    let tampered = format!("{}{}", paycode::code::QR_PREFIX, paycode::hazmat::base45::encode(&payload));
+    checks.push(check("one bit of the signature flipped", &tampered, now, 250, Err(Rejection::InvalidCode)));
+    checks.push(check("the untampered code", &fresh.to_qr_text(), now, 250, Ok(())));
+    Ok(ProfileRun {
+        profile: "ed25519",
+        text,
+        digits: None,
+        symbol,
+        step: code.step(),
+        counter: code.counter(),
+        checks,
+    })
+}
+
+fn tamper_hmac(code: &HmacCode) -> Result<String, Error> {
+    let mut payload = code.encode();
+    if let Some(last) = payload.last_mut() {
+        *last ^= 1;
+    }
+    let text = format!("{}{}", paycode::code::QR_PREFIX, paycode::hazmat::base45::encode(&payload));
+    // The tampered text still decodes: the rejection is the MAC's, not the parser's.
+    Code::parse(&text).map_err(Error::Demo)?;
+    Ok(text)
+}
+
+fn tweak(seed: &Seed, n: u8) -> Seed {
+    paycode::Seed::from_bytes(paycode::hazmat::keys::derive(seed, b"paycode/demo\0", &[n]).expose())
+}
+
+fn verdict(v: Result<(), Rejection>) -> &'static str {
+    match v {
+        Ok(()) => "accepted",
+        Err(e) => e.code(),
+    }
+}

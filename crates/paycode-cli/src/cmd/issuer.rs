@@ -1,0 +1,131 @@
+//! `paycode issuer init|revoke`.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use paycode::Params;
+use paycode_cli::files::{IssuerFile, KeyFile};
+use paycode_cli::fsio::Locked;
+use paycode_cli::{FileError, Role};
+
+use super::{EXIT_OK, Error, now_or, seed_or_random};
+
+/// `paycode issuer ...`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create an issuer: an Ed25519 key (id 1) and an empty account registry.
+    Init(InitArgs),
+    /// Revoke credential serials: the issuer signs a new revocation list, which
+    /// the next verification installs.
+    Revoke(RevokeArgs),
+}
+
+/// `paycode issuer init`.
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// Where to write the issuer file (mode 0600).
+    #[arg(long)]
+    out: PathBuf,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    force: bool,
+    /// Unix time now (default: the system clock); key 1 is valid from a day before to a year after.
+    #[arg(long)]
+    at: Option<u64>,
+    /// Import this issuer seed (64 hex digits) instead of drawing a fresh one.
+    #[arg(long)]
+    seed: Option<String>,
+    #[command(flatten)]
+    params: ParamsArgs,
+    #[command(flatten)]
+    key: KeyArgs,
+}
+
+/// The time parameters (spec §2), as options.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Time parameters")]
+pub struct ParamsArgs {
+    /// Epoch T0, unix seconds.
+    #[arg(long, default_value_t = 0)]
+    t0: u64,
+    /// Step length X, seconds.
+    #[arg(long, default_value_t = 60)]
+    step: u64,
+    /// Back window B, steps.
+    #[arg(long, default_value_t = 2)]
+    back: u64,
+    /// Forward window F, steps.
+    #[arg(long, default_value_t = 1)]
+    forward: u64,
+}
+
+impl ParamsArgs {
+    fn params(&self) -> Result<Params, Error> {
+        Params::new(self.t0, self.step, self.back, self.forward).map_err(Error::Params)
+    }
+}
+
+/// Key 1's validity period.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Issuer key 1")]
+pub struct KeyArgs {
+    /// Start of key 1's validity, unix seconds (default: a day before --at).
+    #[arg(long)]
+    key_not_before: Option<u64>,
+    /// End of key 1's validity, unix seconds (default: a year after --at).
+    #[arg(long)]
+    key_not_after: Option<u64>,
+}
+
+impl KeyArgs {
+    fn key(&self, now: u64) -> KeyFile {
+        KeyFile {
+            key_id: 1,
+            not_before: self.key_not_before.unwrap_or(now.saturating_sub(86_400)),
+            not_after: self.key_not_after.unwrap_or(now.saturating_add(365 * 86_400)),
+        }
+    }
+}
+
+/// `paycode issuer revoke`.
+#[derive(clap::Args)]
+pub struct RevokeArgs {
+    /// The issuer file.
+    #[arg(long)]
+    issuer: PathBuf,
+    /// The serial to revoke (`wallet enroll` prints it); repeatable.
+    #[arg(long, required = true)]
+    serial: Vec<u64>,
+    /// Unix time of issue of the new list (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+}
+
+/// Runs an issuer command.
+pub fn run(command: Command) -> Result<u8, Error> {
+    match command {
+        Command::Init(args) => init(&args),
+        Command::Revoke(args) => revoke(&args),
+    }
+}
+
+fn init(args: &InitArgs) -> Result<u8, Error> {
+    let params = args.params.params()?;
+    let seed = seed_or_random(args.seed.as_deref())?;
+    let lock = Locked::acquire(&args.out, Role::Issuer)?;
+    if lock.exists() && !args.force {
+        return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
+    }
+    lock.write(&IssuerFile::create(params, &seed, args.key.key(now_or(args.at))), true)?;
+    println!("issuer written to {} (mode 0600); key id 1", args.out.display());
+    Ok(EXIT_OK)
+}
+
+fn revoke(args: &RevokeArgs) -> Result<u8, Error> {
+    let lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
+    let mut file = IssuerFile::load_locked(&lock)?;
+    let list = file.revoke(&args.serial, now_or(args.at)).clone();
+    lock.write(&file, true)?;
+    println!("revocation list {} now lists {} serial(s)", list.number, list.serials.len());
+    Ok(EXIT_OK)
+}

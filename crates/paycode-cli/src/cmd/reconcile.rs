@@ -1,0 +1,56 @@
+//! `paycode reconcile`: codes accepted more than once, across terminals' logs.
+
+use std::path::PathBuf;
+
+use paycode::log::{LogRecord, reconcile};
+use paycode_cli::errors::Action;
+use paycode_cli::{FileError, Role};
+
+use super::{EXIT_OK, EXIT_REJECTED, Error, print_json};
+
+/// `paycode reconcile`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Acceptance logs (`paycode log export`).
+    #[arg(required = true)]
+    logs: Vec<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `reconcile`: exit 1 when a code was accepted more than once.
+pub fn run(args: &Args) -> Result<u8, Error> {
+    let mut records: Vec<LogRecord> = Vec::new();
+    for p in &args.logs {
+        let bytes = std::fs::read(p).map_err(FileError::io(Action::Read, Role::Log, p))?;
+        let mut log =
+            LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?;
+        records.append(&mut log);
+    }
+    let rec = reconcile(records);
+    if args.json {
+        print_json(&rec)?;
+    } else {
+        println!("{} record(s), {} double acceptance(s)", rec.records, rec.duplicates.len());
+        for d in &rec.duplicates {
+            let terminals: Vec<String> = d.records.iter().map(|r| r.terminal_id.to_string()).collect();
+            println!(
+                "  {} {} counter {} accepted {} times (terminals {})",
+                d.profile.name(),
+                d.subject,
+                d.counter,
+                d.records.len(),
+                terminals.join(", ")
+            );
+        }
+        let list = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(" ");
+        if !rec.revoke_serials.is_empty() {
+            println!("revoke serials: {}", list(&rec.revoke_serials));
+        }
+        if !rec.flagged_accounts.is_empty() {
+            println!("flag hmac accounts: {}", list(&rec.flagged_accounts));
+        }
+    }
+    Ok(if rec.duplicates.is_empty() { EXIT_OK } else { EXIT_REJECTED })
+}

@@ -1,0 +1,192 @@
+//! `paycode verify` and `paycode scan`: one set of verifier options, one
+//! path from the code's text to the verdict.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use paycode::{Acceptance, Profile, Rejection, Verifier};
+use paycode_cli::files::IssuerFile;
+use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError};
+use paycode_cli::{FileError, Role};
+use serde_json::json;
+
+use super::{EXIT_OK, EXIT_REJECTED, Error, now_or, print_json};
+
+/// Longest input read from standard input, bytes.
+const MAX_STDIN: u64 = 1 << 20;
+
+/// `paycode verify`.
+#[derive(clap::Args)]
+pub struct VerifyArgs {
+    /// The code; read from standard input when absent.
+    code: Option<OsString>,
+    #[command(flatten)]
+    verifier: VerifierArgs,
+}
+
+/// `paycode scan`.
+#[derive(clap::Args)]
+pub struct ScanArgs {
+    /// The image file (PNG or JPEG).
+    image: PathBuf,
+    #[command(flatten)]
+    verifier: VerifierArgs,
+}
+
+/// The verifier options `verify` and `scan` share.
+#[derive(clap::Args)]
+pub struct VerifierArgs {
+    /// The issuer file (accounts, trust list, revocation list).
+    #[arg(long)]
+    issuer: PathBuf,
+    /// The verifier's state database (`paycode state init` creates one; a
+    /// missing one is an error). Each verification is one transaction of it,
+    /// so any number of processes may verify against one state at once.
+    #[arg(long)]
+    state: PathBuf,
+    /// A new terminal: create the state database first (refused if it exists).
+    #[arg(long, conflicts_with = "state_lost")]
+    init: bool,
+    /// The state may have lost committed changes (restored from a backup,
+    /// say): enter quarantine (spec R-STATE-5), keeping the records it holds;
+    /// with no state database at all, start a new one in quarantine. The
+    /// stored high-water step is kept when it is ahead of the clock, so a
+    /// clock that went back reopens no code accepted before; to recover from
+    /// a clock that had jumped forward (spec §12.8), move the state database
+    /// away first.
+    #[arg(long)]
+    state_lost: bool,
+    /// How long to wait for another process's transaction on the state, in
+    /// milliseconds, before rejecting as `state-unavailable`.
+    #[arg(long, default_value_t = 5_000)]
+    busy_timeout: u64,
+    /// Unix time of verification (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+    /// Amount of the payment in minor units (ed25519 limits).
+    #[arg(long, default_value_t = 0)]
+    amount: u64,
+    /// Terminal id written into log records.
+    #[arg(long, default_value_t = 1)]
+    terminal_id: u32,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `verify`.
+pub fn run(args: VerifyArgs) -> Result<u8, Error> {
+    let text = match args.code {
+        // Non-UTF-8 bytes become U+FFFD, which no code contains: `malformed`.
+        Some(a) => a.to_string_lossy().into_owned(),
+        None => {
+            let mut buf = Vec::new();
+            std::io::stdin().take(MAX_STDIN).read_to_end(&mut buf).map_err(Error::Stdin)?;
+            // One trailing line ending is how shells deliver a line; anything else is the code's.
+            let end =
+                buf.strip_suffix(b"\r\n").or_else(|| buf.strip_suffix(b"\n")).map_or(buf.len(), <[u8]>::len);
+            buf.truncate(end);
+            String::from_utf8_lossy(&buf).into_owned()
+        }
+    };
+    verify_text(&text, &args.verifier)
+}
+
+/// Runs `scan`.
+#[cfg(feature = "scan")]
+pub fn scan(args: &ScanArgs) -> Result<u8, Error> {
+    let text = super::scan::qr_text(&args.image)?;
+    verify_text(&text, &args.verifier)
+}
+
+/// Verifies `text` against the state database. The verification is one
+/// transaction of the store, which commits the state changes and the log
+/// record together before "accepted" is printed (spec: R-LOG-1, R-STATE-1,
+/// R-STATE-2). A store that fails is a `state-unavailable` verdict naming
+/// the cause (exit 1, spec: R-STATE-4); a missing state database or a file
+/// of another kind is the operator's mistake (exit 2).
+fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
+    let now = now_or(o.at);
+    let issuer = IssuerFile::load(&o.issuer)?;
+    let params = issuer.params.params().map_err(FileError::content(Role::Issuer, &o.issuer))?;
+    let start = match (o.init, o.state_lost) {
+        (true, _) => Start::New,
+        (false, true) => Start::Lost { now },
+        (false, false) => Start::Existing,
+    };
+    let time_before_epoch = || StateError::TimeBeforeEpoch { path: o.state.clone() };
+    if o.state_lost && params.step_at(now).is_err() {
+        // Before the state is touched: nothing is written.
+        return Err(time_before_epoch().into());
+    }
+    let store = match state::open(&o.state, start) {
+        Ok(store) => store,
+        Err(StateError::Unavailable(e)) => return rejected(&e.into(), o.json),
+        Err(e) => return Err(e.into()),
+    };
+    if let Err(e) = store.set_busy_timeout(Duration::from_millis(o.busy_timeout)) {
+        return rejected(&e.into(), o.json);
+    }
+    let verifier = match issuer.configure(Verifier::with_store(params, o.terminal_id, store)) {
+        Ok(v) => v,
+        Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
+        Err(ConfigureError::Content(e)) => return Err(FileError::content(Role::Issuer, &o.issuer)(e).into()),
+    };
+    if let Start::Lost { now } = start {
+        // spec: R-STATE-5: quarantine, keeping the records.
+        match state::after_loss(verifier.store(), params, now) {
+            Ok(()) => {}
+            Err(LossError::Store(e)) => return rejected(&e.into(), o.json),
+            Err(LossError::TimeBeforeEpoch) => return Err(time_before_epoch().into()),
+        }
+    }
+    let verdict = verifier.verify_text_with_cause(text, now, o.amount);
+    print_verdict(&verdict, o.json)?;
+    Ok(if verdict.is_ok() { EXIT_OK } else { EXIT_REJECTED })
+}
+
+/// Prints the rejection `r` (a `state-unavailable` names the store's cause): exit 1.
+fn rejected(r: &Rejection, json: bool) -> Result<u8, Error> {
+    print_rejection(r, json)?;
+    Ok(EXIT_REJECTED)
+}
+
+fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<(), Error> {
+    match (verdict, json) {
+        (Ok(a), true) => print_json(&json!({ "verdict": "accepted", "record": a.record }))?,
+        (Ok(a), false) => {
+            let r = &a.record;
+            let (subject, amount) = match r.profile {
+                Profile::Hmac => ("account", String::new()),
+                Profile::Ed25519 => ("serial", format!(" amount {}", r.amount)),
+            };
+            println!(
+                "accepted: {} {subject} {} counter {} step {}{amount}",
+                r.profile.name(),
+                r.subject,
+                r.counter,
+                r.step
+            );
+        }
+        (Err(r), _) => print_rejection(r, json)?,
+    }
+    Ok(())
+}
+
+/// A rejection: the spec's error code, and the store's cause of a
+/// `state-unavailable` that the store caused.
+fn print_rejection(r: &Rejection, json: bool) -> Result<(), Error> {
+    let e = r.error();
+    let message = match r.store_error() {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    };
+    if json {
+        print_json(&json!({ "verdict": "rejected", "code": e.code(), "message": message }))
+    } else {
+        println!("rejected: {message}");
+        Ok(())
+    }
+}

@@ -1,0 +1,412 @@
+//! How the command touches the file system: JSON files read with their kind
+//! checked, written atomically under an advisory lock, and images and logs
+//! written without following a symbolic link or destroying a key file or a
+//! state database.
+//!
+//! Every read-modify-write of a wallet or issuer file holds the lock of that
+//! file ([`Locked`]): a lock file `.NAME.lock` next to it, locked with
+//! `flock`. Two `paycode code` processes on one wallet therefore never use
+//! the same counter (spec: R-GEN-1, R-GEN-3), and two enrolments never lose
+//! one another's account. The lock file stays: removing it would let a third
+//! process lock a new file while a second still waits on the old one. The
+//! verifier's state database has SQLite's own locks ([`crate::state`]).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+use crate::errors::{Action, FileError, Role};
+
+/// The file `path` names: the target of a symbolic link, so that a wallet
+/// reached through a link is updated in place and shares its lock.
+pub fn resolve(path: &Path) -> PathBuf {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// A file held under its lock for a read-modify-write. The lock is released
+/// when this is dropped.
+#[derive(Debug)]
+pub struct Locked {
+    /// The path as given, for messages.
+    given: PathBuf,
+    /// The file itself (a link resolved).
+    real: PathBuf,
+    role: Role,
+    _lock: File,
+}
+
+impl Locked {
+    /// Takes the lock of `path`, waiting for another process that holds it.
+    ///
+    /// # Errors
+    ///
+    /// [`FileError::Io`] (naming `path`) if the lock file cannot be created
+    /// or locked, for instance because the folder does not exist.
+    pub fn acquire(path: &Path, role: Role) -> Result<Locked, FileError> {
+        let real = resolve(path);
+        let lock_path = sibling(&real, "lock", None);
+        let mut opts = OpenOptions::new();
+        opts.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&lock_path).map_err(FileError::io(Action::Lock, role, path))?;
+        file.lock().map_err(FileError::io(Action::Lock, role, path))?;
+        Ok(Locked { given: path.to_path_buf(), real, role, _lock: file })
+    }
+
+    /// Takes the lock of `path`, which must exist: a mistyped path leaves
+    /// no lock file behind.
+    ///
+    /// # Errors
+    ///
+    /// [`FileError::Io`] (naming `path`) if it does not exist or cannot be
+    /// locked.
+    pub fn acquire_existing(path: &Path, role: Role) -> Result<Locked, FileError> {
+        fs::metadata(path).map_err(FileError::io(Action::Read, role, path))?;
+        Locked::acquire(path, role)
+    }
+
+    /// The path as the user gave it.
+    pub fn path(&self) -> &Path {
+        &self.given
+    }
+
+    /// Whether the file exists.
+    pub fn exists(&self) -> bool {
+        fs::symlink_metadata(&self.real).is_ok()
+    }
+
+    /// Reads the file as JSON of its kind; see [`read_json`].
+    ///
+    /// # Errors
+    ///
+    /// As [`read_json`].
+    pub fn read<T: DeserializeOwned>(&self, secret: bool) -> Result<T, FileError> {
+        read_at(&self.real, &self.given, self.role, secret)
+    }
+
+    /// Replaces the file with `value` as JSON, atomically: a temporary file
+    /// next to it (created new, after removing the ones a killed process may
+    /// have left, which only a holder of this lock writes), flushed to disk,
+    /// then renamed over it. `secret` files get mode 0600.
+    ///
+    /// # Errors
+    ///
+    /// [`FileError::Io`] naming the file; the file is then unchanged.
+    pub fn write<T: Serialize>(&self, value: &T, secret: bool) -> Result<(), FileError> {
+        let mut text = WipingBuffer(Zeroizing::new(Vec::with_capacity(4096)));
+        let io = FileError::io(Action::Write, self.role, &self.given);
+        serde_json::to_writer_pretty(&mut text, value).map_err(|e| io(std::io::Error::other(e)))?;
+        text.0.push(b'\n');
+        remove_stale_temporaries(&self.real);
+        write_replacing(&self.real, &text.0, if secret { 0o600 } else { 0o644 }).map_err(FileError::io(
+            Action::Write,
+            self.role,
+            &self.given,
+        ))
+    }
+}
+
+/// Reads a JSON file of kind `role`, checking its `format` field first: a
+/// file of another kind says which kind it is, and an unknown format is
+/// refused. A `secret` file is then refused when its mode lets others read
+/// or write it (spec: R-KEY-4).
+///
+/// # Errors
+///
+/// [`FileError`] naming `path`: [`FileError::Io`], [`FileError::Insecure`],
+/// [`FileError::WrongKind`], [`FileError::UnknownFormat`], [`FileError::Json`].
+pub fn read_json<T: DeserializeOwned>(path: &Path, role: Role, secret: bool) -> Result<T, FileError> {
+    read_at(path, path, role, secret)
+}
+
+fn read_at<T: DeserializeOwned>(real: &Path, given: &Path, role: Role, secret: bool) -> Result<T, FileError> {
+    let io = FileError::io(Action::Read, role, given);
+    let bytes = Zeroizing::new(fs::read(real).map_err(FileError::io(Action::Read, role, given))?);
+    if paycode_store::sqlite::is_state_database(&bytes) {
+        return Err(FileError::WrongKind { role, path: given.to_path_buf(), found: Role::State });
+    }
+    let text = Zeroizing::new(
+        std::str::from_utf8(&bytes)
+            .map_err(|e| io(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?
+            .to_owned(),
+    );
+    if let Some(want) = role.format() {
+        let found = probe_format(&text);
+        match found.as_deref() {
+            Some(f) if f == want => {}
+            Some(f) => {
+                return Err(match Role::of_format_family(f) {
+                    Some(other) if other != role => {
+                        FileError::WrongKind { role, path: given.to_path_buf(), found: other }
+                    }
+                    _ => FileError::UnknownFormat { role, path: given.to_path_buf(), found },
+                });
+            }
+            // Not JSON, or JSON without a format: the parser's message says which.
+            None if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_err() => {}
+            None => return Err(FileError::UnknownFormat { role, path: given.to_path_buf(), found: None }),
+        }
+    }
+    // The kind first, so that a state file given as a wallet says so.
+    if secret {
+        check_private(real, given, role)?;
+    }
+    serde_json::from_str(&text).map_err(|source| FileError::Json { role, path: given.to_path_buf(), source })
+}
+
+/// The `format` string of a JSON object, if `text` is one that has it.
+fn probe_format(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        format: Option<String>,
+    }
+    serde_json::from_str::<Probe>(text).ok().and_then(|p| p.format)
+}
+
+#[cfg(unix)]
+fn check_private(real: &Path, given: &Path, role: Role) -> Result<(), FileError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(real).map_err(FileError::io(Action::Read, role, given))?.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(FileError::Insecure { role, path: given.to_path_buf(), mode: mode & 0o777 });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &Path, _: &Path, _: Role) -> Result<(), FileError> {
+    Ok(())
+}
+
+/// Checks that `path` may receive an output of kind `role`: it is absent, or
+/// a regular file that is neither one of `protect` nor a paycode key or state
+/// file, and not a symbolic link (which would be written through).
+///
+/// # Errors
+///
+/// [`FileError::Symlink`], [`FileError::NotRegular`], [`FileError::Clobber`].
+pub fn check_output(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Result<(), FileError> {
+    let Ok(meta) = fs::symlink_metadata(path) else { return Ok(()) };
+    let given = || path.to_path_buf();
+    if meta.file_type().is_symlink() {
+        return Err(FileError::Symlink { role, path: given() });
+    }
+    if !meta.is_file() {
+        return Err(FileError::NotRegular { role, path: given() });
+    }
+    check_not_key_file(path, role, protect)
+}
+
+/// Checks that `path` (a link followed) is none of `protect` and no paycode
+/// key file, JSON state file or state database, which writing to it would
+/// destroy.
+///
+/// # Errors
+///
+/// [`FileError::Clobber`].
+pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Result<(), FileError> {
+    if fs::metadata(path).is_err() {
+        return Ok(());
+    }
+    let given = || path.to_path_buf();
+    for &(other, other_role) in protect {
+        if same_file(path, other) {
+            return Err(FileError::Clobber { role, path: given(), other: other_role });
+        }
+    }
+    match kind_of(path) {
+        Some(other) => Err(FileError::Clobber { role, path: given(), other }),
+        None => Ok(()),
+    }
+}
+
+/// What kind of paycode file `path` (a link followed) is, if it is one: a
+/// state database, or JSON with a paycode format (an issuer, wallet or JSON
+/// state file, of any version). Only a regular file is read, never a pipe,
+/// whose reading could block; a file that cannot be read is none.
+pub fn kind_of(path: &Path) -> Option<Role> {
+    let meta = fs::metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let mut header = [0u8; paycode_store::sqlite::HEADER_LEN];
+    if f.read_exact(&mut header).is_ok() && paycode_store::sqlite::is_state_database(&header) {
+        return Some(Role::State);
+    }
+    if meta.len() > 1 << 20 {
+        return None;
+    }
+    let mut f = File::open(path).ok()?;
+    let mut text = Zeroizing::new(String::new());
+    f.read_to_string(&mut text).ok()?;
+    probe_format(&text).as_deref().and_then(Role::of_format_family)
+}
+
+/// Writes `bytes` to the output `path` of kind `role` atomically, after
+/// [`check_output`]: a new temporary file next to it (`create_new`, so never
+/// through a link), then a rename over it.
+///
+/// # Errors
+///
+/// As [`check_output`], or [`FileError::Io`] naming the file.
+pub fn write_output(
+    path: &Path,
+    role: Role,
+    bytes: &[u8],
+    protect: &[(&Path, Role)],
+) -> Result<(), FileError> {
+    check_output(path, role, protect)?;
+    write_replacing(path, bytes, 0o644).map_err(FileError::io(Action::Write, role, path))
+}
+
+/// Whether `a` and `b` are the same file (a hard or symbolic link included).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+    }
+}
+
+/// `.NAME.SUFFIX` (or `.NAME.SUFFIXPID`) in the folder of `path`.
+fn sibling(path: &Path, suffix: &str, pid: Option<u32>) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let pid = pid.map(|p| p.to_string()).unwrap_or_default();
+    folder(path).join(format!(".{name}.{suffix}{pid}"))
+}
+
+fn folder(path: &Path) -> &Path {
+    path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Removes `.NAME.tmpPID` files next to `path`: the caller holds the lock of
+/// `path`, and every writer of `path` does, so any such file was left by a
+/// process that died while writing.
+fn remove_stale_temporaries(path: &Path) {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!(".{name}.tmp");
+    let Ok(entries) = fs::read_dir(folder(path)) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let stale = file
+            .strip_prefix(&prefix)
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+        if stale {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Writes `bytes` to a new `.NAME.tmpPID` next to `path`, flushes it, and
+/// renames it over `path`. A leftover temporary file of this process id (a
+/// killed process whose id was reused) is removed first.
+fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let tmp = sibling(path, "tmp", Some(std::process::id()));
+    if fs::symlink_metadata(&tmp).is_ok() {
+        fs::remove_file(&tmp)?;
+    }
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let result = (|| {
+        let mut f = opts.open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = File::open(folder(path)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A buffer for serializing secrets: when it must grow, it moves to a
+/// larger allocation and wipes the one it leaves, so that no partial copy of
+/// a key file stays behind in freed memory (spec: R-KEY-4).
+struct WipingBuffer(Zeroizing<Vec<u8>>);
+
+impl Write for WipingBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let need = self.0.len().saturating_add(buf.len());
+        if need > self.0.capacity() {
+            let mut bigger =
+                Zeroizing::new(Vec::with_capacity(need.max(self.0.capacity().saturating_mul(2))));
+            bigger.extend_from_slice(&self.0);
+            // The old allocation is zeroized as it drops.
+            self.0 = bigger;
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("paycode-fsio-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn wiping_buffer_keeps_every_byte_across_growth() {
+        let mut b = WipingBuffer(Zeroizing::new(Vec::with_capacity(3)));
+        let data: Vec<u8> = (0..=255).cycle().take(10_000).collect();
+        for chunk in data.chunks(7) {
+            b.write_all(chunk).unwrap();
+        }
+        assert_eq!(b.0.as_slice(), data.as_slice());
+    }
+
+    #[test]
+    fn stale_temporaries_are_removed_and_others_kept() {
+        let dir = scratch("stale");
+        let p = dir.join("w.json");
+        for name in [".w.json.tmp1", ".w.json.tmp424242", ".w.json.tmp", ".w.json.tmpx", "w.json.tmp1"] {
+            fs::write(dir.join(name), b"x").unwrap();
+        }
+        Locked::acquire(&p, Role::Report).unwrap().write(&1u8, false).unwrap();
+        let mut left: Vec<String> =
+            fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, [".w.json.lock", ".w.json.tmp", ".w.json.tmpx", "w.json", "w.json.tmp1"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

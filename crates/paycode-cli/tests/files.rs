@@ -1,0 +1,583 @@
+//! The command's files under misuse and concurrency: outputs that are links,
+//! key files or state databases, files of the wrong kind or version, errors
+//! that name their file, temporary files a killed process left, concurrent
+//! processes on one wallet, issuer or state database, and the explicit
+//! creation and loss of a verifier's state.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use paycode_test_support::{Cli, TempDir};
+use serde_json::Value;
+
+const T: u64 = 1_800_000_000;
+
+const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
+
+/// Runs `args`, expects exit 2 and a message on standard error containing every one of `needles`.
+fn fails(args: &[&str], needles: &[&str]) -> String {
+    let out = CLI.run(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {err:?} lacks {n:?}");
+    }
+    assert!(!err.contains("os error") && !err.contains("panicked"), "{err}");
+    err
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text.trim()).unwrap()
+}
+
+/// An issuer, an hmac wallet and an ed25519 wallet made at T, and an empty state.
+fn world(dir: &TempDir) -> (String, String, String, String) {
+    let (issuer, h, e, state) =
+        (dir.arg("issuer.json"), dir.arg("h.json"), dir.arg("e.json"), dir.arg("state.db"));
+    let at = T.to_string();
+    CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
+    CLI.stdout(&["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &h, "--at", &at]);
+    let nb = (T - 3_600).to_string();
+    CLI.stdout(&[
+        "wallet",
+        "enroll",
+        "--issuer",
+        &issuer,
+        "--profile",
+        "ed25519",
+        "--out",
+        &e,
+        "--at",
+        &at,
+        "--not-before",
+        &nb,
+    ]);
+    CLI.stdout(&["state", "init", "--state", &state]);
+    (issuer, h, e, state)
+}
+
+fn next_counter(wallet: &str) -> u64 {
+    json(&std::fs::read_to_string(wallet).unwrap())["next_counter"].as_u64().unwrap()
+}
+
+fn verify(issuer: &str, state: &str, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
+    let at = at.to_string();
+    let mut args = vec!["verify", "--issuer", issuer, "--state", state, "--at", &at, "--json"];
+    args.extend_from_slice(extra);
+    args.extend(["--", code]);
+    let out = CLI.run(&args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{err}")))
+}
+
+// ---------------------------------------------------------------------------
+// Outputs
+// ---------------------------------------------------------------------------
+
+#[cfg(unix)]
+#[test]
+fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
+    let dir = TempDir::new("files-out");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let victim = dir.arg("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let link = dir.arg("link.png");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let hard = dir.arg("hard.png");
+    std::fs::hard_link(&h, &hard).unwrap();
+    let (wallet_before, issuer_before) = (std::fs::read(&h).unwrap(), std::fs::read(&issuer).unwrap());
+
+    let code = |extra: &[&str]| -> Vec<String> {
+        ["code", "--wallet", h.as_str(), "--at", at.as_str()]
+            .iter()
+            .chain(extra)
+            .map(|s| (*s).to_owned())
+            .collect()
+    };
+    let fails = |args: Vec<String>, needles: &[&str]| {
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), needles);
+    };
+    fails(code(&["--qr", "png", "--out", &link]), &["QR image", "link.png", "symbolic link"]);
+    fails(code(&["--barcode", "png", "--out", &link]), &["barcode image", "symbolic link"]);
+    fails(code(&["--qr", "svg", "--out", &h]), &["h.json", "is the wallet file"]);
+    fails(code(&["--qr", "png", "--out", &hard]), &["hard.png", "is the wallet file"]);
+    fails(code(&["--qr", "png", "--out", &issuer]), &["is the issuer file"]);
+    fails(code(&["--qr", "png", "--out", &state]), &["is the state database"]);
+    fails(
+        code(&["--qr", "png", "--out", &dir.arg("q.png"), "--barcode", "png", "--barcode-out", &h]),
+        &["wallet file"],
+    );
+    let q = dir.arg("q.png");
+    fails(code(&["--qr", "png", "--out", &q, "--barcode", "png", "--barcode-out", &q]), &["same file"]);
+    fails(code(&["--qr", "png", "--out", dir.path().to_str().unwrap()]), &["not a regular file"]);
+
+    // Nothing was written, and no counter value was spent.
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read(&h).unwrap(), wallet_before);
+    assert_eq!(std::fs::read(&issuer).unwrap(), issuer_before);
+    assert!(!Path::new(&q).exists());
+    let (exit, v) = verify(&issuer, &state, "garbage", T, &[]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("malformed")), "the state database was damaged");
+
+    // A regular image file is replaced, atomically, and nothing is left beside it.
+    std::fs::write(&q, b"old image").unwrap();
+    let v = json(&CLI.stdout(&code(&["--qr", "png", "--out", &q, "--json"])));
+    assert_eq!(v["counter"], 0);
+    assert!(std::fs::read(&q).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(next_counter(&h), 1);
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_exported_log_is_never_a_key_file_a_state_database_or_a_link() {
+    let dir = TempDir::new("files-log");
+    let (issuer, h, e, state) = world(&dir);
+    let at = T.to_string();
+    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    let other = dir.arg("other.db");
+    CLI.stdout(&["state", "init", "--state", &other]);
+    let victim = dir.arg("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let link = dir.arg("link.log");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let files = [&issuer, &h, &e, &state, &other, &victim];
+    let before: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    fn export<'a>(state: &'a str, out: &'a str) -> [&'a str; 6] {
+        ["log", "export", "--state", state, "--out", out]
+    }
+    for (out, what) in [
+        (&issuer, "is the issuer file"),
+        (&h, "is the wallet file"),
+        (&state, "is the state database"),
+        (&other, "is the state database"),
+        (&link, "is a symbolic link"),
+    ] {
+        fails(&export(&state, out), &["acceptance log", what]);
+    }
+    let after: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
+    assert_eq!(before, after, "a refused export changed a file");
+    // A log file is replaced, atomically, with the state's one record.
+    let log = dir.arg("t.log");
+    std::fs::write(&log, b"old log").unwrap();
+    let out = CLI.stdout(&export(&state, &log));
+    assert!(out.contains(&format!("1 acceptance record(s) written to {log}")), "{out}");
+    assert_eq!(std::fs::read(&log).unwrap().len(), 44);
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+}
+
+// ---------------------------------------------------------------------------
+// Formats and messages
+// ---------------------------------------------------------------------------
+
+#[test]
+fn every_file_kind_checks_its_format_and_says_what_it_is() {
+    let dir = TempDir::new("files-formats");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let verify_with = |issuer: &str, state: &str| {
+        vec!["verify", "--issuer", issuer, "--state", state, "--at", &at, "--", &code]
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<String>>()
+    };
+    let run = |args: Vec<String>, needles: &[&str]| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        fails(&args, needles)
+    };
+
+    // Files of another kind say which kind they are.
+    run(verify_with(&h, &state), &["h.json is a wallet file, not an issuer file"]);
+    run(verify_with(&state, &state), &["state.db is a state database, not an issuer file"]);
+    run(verify_with(&issuer, &issuer), &["issuer.json is an issuer file, not a state database"]);
+    run(verify_with(&issuer, &h), &["h.json is a wallet file, not a state database"]);
+    fails(&["code", "--wallet", &issuer, "--at", &at], &["issuer.json is an issuer file, not a wallet file"]);
+    fails(&["code", "--wallet", &state, "--at", &at], &["state.db is a state database, not a wallet file"]);
+    fails(&["issuer", "revoke", "--issuer", &h, "--serial", "1"], &["is a wallet file, not an issuer file"]);
+    // A JSON state file of an earlier version says how to migrate it, and is read only by `state import`.
+    let old = dir.arg("old-state.json");
+    std::fs::write(&old, br#"{"format": "paycode-state-v1", "state": {}}"#).unwrap();
+    run(verify_with(&issuer, &old), &["old-state.json is a JSON state file", "paycode state import"]);
+    fails(
+        &["state", "import", &state, "--state", &dir.arg("n.db")],
+        &["is a state database, not a JSON state file"],
+    );
+    fails(
+        &["state", "import", &h, "--state", &dir.arg("n.db")],
+        &["is a wallet file, not a JSON state file"],
+    );
+
+    // Another version of the right kind is refused, by name.
+    let edit = |path: &str, from: &str, to: &str| {
+        let mode = std::fs::metadata(path).unwrap().permissions();
+        let copy = format!("{path}.v9");
+        std::fs::write(&copy, std::fs::read_to_string(path).unwrap().replacen(from, to, 1)).unwrap();
+        std::fs::set_permissions(&copy, mode).unwrap();
+        copy
+    };
+    let issuer9 = edit(&issuer, "paycode-issuer-v1", "paycode-issuer-v9");
+    run(verify_with(&issuer9, &state), &["issuer file", "\"paycode-issuer-v9\"", "\"paycode-issuer-v1\""]);
+    fails(
+        &["wallet", "enroll", "--issuer", &issuer9, "--profile", "hmac", "--out", &dir.arg("n.json")],
+        &["paycode-issuer-v9"],
+    );
+    fails(&["issuer", "revoke", "--issuer", &issuer9, "--serial", "1"], &["paycode-issuer-v9"]);
+    let wallet9 = edit(&h, "paycode-wallet-v1", "paycode-wallet-v2");
+    fails(&["code", "--wallet", &wallet9, "--at", &at], &["wallet file", "paycode-wallet-v2"]);
+    let state7 = edit(&old, "paycode-state-v1", "paycode-state-v7");
+    fails(
+        &["state", "import", &state7, "--state", &dir.arg("n.db")],
+        &["JSON state file", "paycode-state-v7"],
+    );
+    let unformatted = edit(&old, "\"format\": \"paycode-state-v1\",", "");
+    fails(&["state", "import", &unformatted, "--state", &dir.arg("n.db")], &["no \"format\" field"]);
+    // A SQLite file of another program, and a state database of a newer schema.
+    let foreign = dir.arg("foreign.db");
+    std::fs::write(&foreign, b"SQLite format 3\0").unwrap();
+    run(verify_with(&issuer, &foreign), &["foreign.db"]);
+    assert!(!Path::new(&dir.arg("n.json")).exists() && !Path::new(&dir.arg("n.db")).exists());
+    // Nothing above spent a counter value or touched a file.
+    assert_eq!(next_counter(&h), 1);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+}
+
+#[test]
+fn every_io_error_names_its_file_and_what_it_was_for() {
+    let dir = TempDir::new("files-io");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let none = dir.arg("none.json");
+    let no_dir = dir.arg("no/such/dir/x");
+    let gone = "No such file or directory";
+    fails(
+        &["code", "--wallet", &none, "--at", &at],
+        &[&format!("cannot read the wallet file {none}: {gone}")],
+    );
+    fails(
+        &["verify", "x", "--issuer", &none, "--state", &state],
+        &[&format!("cannot read the issuer file {none}: {gone}")],
+    );
+    fails(
+        &["verify", "x", "--issuer", &issuer, "--state", &none],
+        &[&format!("the state database {none} does not exist"), "paycode state init"],
+    );
+    fails(&["issuer", "revoke", "--issuer", &none, "--serial", "1"], &["cannot read the issuer file", gone]);
+    fails(
+        &["wallet", "enroll", "--issuer", &none, "--profile", "hmac", "--out", &dir.arg("w.json")],
+        &["cannot read the issuer file", gone],
+    );
+    fails(&["reconcile", &none], &[&format!("cannot read the acceptance log {none}: {gone}")]);
+    #[cfg(feature = "scan")]
+    fails(
+        &["scan", &none, "--issuer", &issuer, "--state", &state],
+        &[&format!("cannot read the image {none}: {gone}")],
+    );
+    fails(&["issuer", "init", "--out", &no_dir], &[&format!("the issuer file {no_dir}"), gone]);
+    fails(
+        &["state", "init", "--state", &no_dir],
+        &[&format!("cannot create the state database {no_dir}"), gone],
+    );
+    fails(
+        &["state", "import", &none, "--state", &dir.arg("n.db")],
+        &[&format!("cannot read the JSON state file {none}: {gone}")],
+    );
+    fails(
+        &["log", "export", "--state", &none, "--out", &dir.arg("t.log")],
+        &[&format!("the state database {none} does not exist")],
+    );
+    fails(
+        &["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &no_dir],
+        &[&format!("cannot write the QR image {no_dir}"), gone],
+    );
+    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    fails(
+        &["log", "export", "--state", &state, "--out", &no_dir],
+        &[&format!("cannot write the acceptance log {no_dir}"), gone],
+    );
+    fails(&["vectors", "trace", "--spec", &none], &[&format!("cannot read the spec {none}"), gone]);
+    // A mistyped path leaves nothing behind, not even a lock file.
+    assert!(dir.names().iter().all(|n| !n.contains("none.json") && !n.contains("n.db")), "{:?}", dir.names());
+}
+
+// ---------------------------------------------------------------------------
+// Temporary files
+// ---------------------------------------------------------------------------
+
+/// Runs the command with `args` in a process that first leaves, for each of
+/// `names`, the temporary file a writer of that process id killed before its
+/// rename would have left (`.NAME.tmpPID`), then becomes the command (`exec`
+/// keeps the process id). `link_to`: the wallet's is a symbolic link to it.
+#[cfg(unix)]
+fn with_stale_temporaries(dir: &TempDir, names: &[&str], link_to: &str, args: &[&str]) -> Output {
+    let script = r#"cd "$1"; shift; victim=$1; shift
+for n in $NAMES; do printf '{half a fi' > ".$n.tmp$$"; done
+ln -s "$victim" ".h.json.tmp$$" 2>/dev/null
+exec "$PAYCODE" "$@""#;
+    Command::new("sh")
+        .args(["-c", script, "sh", dir.path().to_str().unwrap(), link_to])
+        .args(args)
+        .env("NAMES", names.join(" "))
+        .env("PAYCODE", env!("CARGO_BIN_EXE_paycode"))
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[test]
+fn temporary_files_a_killed_process_left_do_not_stop_a_later_run() {
+    let dir = TempDir::new("files-stale");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let victim = dir.arg("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    // Leftovers of other process ids too, which only the key files' writers clear.
+    let me = std::process::id();
+    for pid in me..me + 200 {
+        for name in ["h.json", "issuer.json"] {
+            std::fs::write(dir.arg(format!(".{name}.tmp{pid}")), b"{half a fi").unwrap();
+        }
+    }
+    let run = |names: &[&str], args: &[&str]| {
+        let out = with_stale_temporaries(&dir, names, &victim, args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The wallet's leftover is a link to another file: removed, not written through.
+    let v = json(&run(
+        &["h.json", "q.png"],
+        &["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &dir.arg("q.png"), "--json"],
+    ));
+    let code = v["text"].as_str().unwrap();
+    run(&[], &["verify", code, "--issuer", &issuer, "--state", &state, "--at", &at]);
+    run(&["t.log"], &["log", "export", "--state", &state, "--out", &dir.arg("t.log")]);
+    run(&["issuer.json"], &["issuer", "revoke", "--issuer", &issuer, "--serial", "9", "--at", &at]);
+    run(
+        &["issuer.json", "h2.json"],
+        &[
+            "wallet",
+            "enroll",
+            "--issuer",
+            &issuer,
+            "--profile",
+            "hmac",
+            "--out",
+            &dir.arg("h2.json"),
+            "--at",
+            &at,
+        ],
+    );
+    run(&["q.png"], &["code", "--wallet", &h, "--at", &at, "--barcode", "png", "--out", &dir.arg("q.png")]);
+    assert_eq!(next_counter(&h), 2);
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    assert!(std::fs::read(dir.arg("q.png")).unwrap().starts_with(b"\x89PNG"));
+    // Every leftover is gone: only a holder of a file's lock writes its
+    // temporary files, so every one found under the lock is stale; an image
+    // writer removes the one of its own process id.
+    let left: Vec<String> = dir.names().into_iter().filter(|n| n.contains(".tmp")).collect();
+    assert!(left.is_empty(), "{} left, e.g. {:?}", left.len(), left.first());
+}
+
+// ---------------------------------------------------------------------------
+// Concurrent processes
+// ---------------------------------------------------------------------------
+
+/// Starts every command of `batch` at once and waits for all of them.
+fn all_at_once(batch: &[Vec<String>]) -> Vec<Output> {
+    let children: Vec<_> = batch
+        .iter()
+        .map(|args| {
+            Command::new(env!("CARGO_BIN_EXE_paycode"))
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children.into_iter().map(|c| c.wait_with_output().unwrap()).collect()
+}
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn eight_concurrent_code_processes_never_share_a_counter() {
+    // spec: R-GEN-1, R-GEN-3: a counter value is never used twice.
+    let dir = TempDir::new("files-race-code");
+    let (_, h, e, _) = world(&dir);
+    let at = T.to_string();
+    const TRIALS: usize = 25;
+    const PROCESSES: usize = 8;
+    for wallet in [&h, &e] {
+        let mut counters = BTreeSet::new();
+        for trial in 0..TRIALS {
+            let batch: Vec<Vec<String>> =
+                (0..PROCESSES).map(|_| args(&["code", "--wallet", wallet, "--at", &at, "--json"])).collect();
+            for out in all_at_once(&batch) {
+                assert!(out.status.success(), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
+                let c = json(std::str::from_utf8(&out.stdout).unwrap())["counter"].as_u64().unwrap();
+                assert!(counters.insert(c), "trial {trial}: counter {c} used twice in {wallet}");
+            }
+        }
+        assert_eq!(counters, (0..(TRIALS * PROCESSES) as u64).collect(), "{wallet}");
+        assert_eq!(next_counter(wallet), (TRIALS * PROCESSES) as u64);
+    }
+}
+
+#[test]
+fn concurrent_enrolments_and_revocations_lose_nothing() {
+    let dir = TempDir::new("files-race-issuer");
+    let (issuer, ..) = world(&dir);
+    let at = T.to_string();
+    let mut serials = Vec::new();
+    let mut wallets = Vec::new();
+    for trial in 0..5 {
+        let mut batch = Vec::new();
+        for i in 0..4 {
+            let w = dir.arg(format!("w{trial}-{i}.json"));
+            batch.push(args(&[
+                "wallet",
+                "enroll",
+                "--issuer",
+                &issuer,
+                "--profile",
+                "hmac",
+                "--out",
+                &w,
+                "--at",
+                &at,
+            ]));
+            wallets.push(w);
+            let serial = (100 + trial * 4 + i).to_string();
+            batch.push(args(&["issuer", "revoke", "--issuer", &issuer, "--serial", &serial, "--at", &at]));
+            serials.push(100 + trial * 4 + i);
+        }
+        for out in all_at_once(&batch) {
+            assert!(out.status.success(), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    let file = json(&std::fs::read_to_string(&issuer).unwrap());
+    // Account 1 is the world's hmac wallet; 20 more were enrolled, each once.
+    let accounts: BTreeSet<u64> =
+        file["accounts"].as_array().unwrap().iter().map(|a| a["account_id"].as_u64().unwrap()).collect();
+    assert_eq!(accounts, (1..=21).collect());
+    let from_wallets: BTreeSet<u64> = wallets
+        .iter()
+        .map(|w| json(&std::fs::read_to_string(w).unwrap())["account_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(from_wallets, (2..=21).collect());
+    assert_eq!(file["revocation"]["serials"].as_array().unwrap().len(), serials.len());
+    assert_eq!(file["revocation"]["number"], serials.len());
+}
+
+#[test]
+fn concurrent_verifications_on_one_state_accept_a_code_once() {
+    let dir = TempDir::new("files-race-state");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    for trial in 0..5 {
+        let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let batch: Vec<Vec<String>> = (0..8)
+            .map(|_| args(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", &code]))
+            .collect();
+        let exits: Vec<Option<i32>> = all_at_once(&batch).iter().map(|o| o.status.code()).collect();
+        assert_eq!(exits.iter().filter(|c| **c == Some(0)).count(), 1, "trial {trial}: {exits:?}");
+        assert_eq!(exits.iter().filter(|c| **c == Some(1)).count(), 7, "trial {trial}: {exits:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The verifier's state
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_state_is_created_explicitly_and_a_mistyped_one_accepts_nothing() {
+    let dir = TempDir::new("files-state");
+    let (issuer, h, ..) = world(&dir);
+    let at = T.to_string();
+    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (s1, typo) = (dir.arg("terminal.db"), dir.arg("termnal.db"));
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &s1, "--at", &at],
+        &["terminal.db does not exist"],
+    );
+    assert!(!Path::new(&s1).exists());
+    assert_eq!(verify(&issuer, &s1, &code, T, &["--init"]).0, 0);
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &s1, "--init"],
+        &["terminal.db exists", "move it away first"],
+    );
+    fails(&["state", "init", "--state", &s1], &["terminal.db exists", "move it away first"]);
+    // The mistyped state database is an error, not a fresh verifier that accepts the code again.
+    fails(
+        &["verify", &code, "--issuer", &issuer, "--state", &typo, "--at", &at],
+        &["termnal.db does not exist"],
+    );
+    assert!(dir.names().iter().all(|n| !n.contains("termnal")), "{:?}", dir.names());
+    let (exit, v) = verify(&issuer, &s1, &code, T, &[]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("replayed")));
+    CLI.stdout(&["state", "init", "--state", &typo]);
+    assert!(std::fs::read(&typo).unwrap().starts_with(b"SQLite format 3\0"));
+}
+
+#[test]
+fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
+    let dir = TempDir::new("files-lost");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    // The terminal restarts as after a loss, with its clock 1000 steps behind.
+    let wrong = T - 1_000 * 60;
+    let (exit, v) = verify(&issuer, &state, "garbage", wrong, &["--state-lost"]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("malformed")));
+    // The clock is right again: the code accepted before is not accepted again.
+    let (exit, v) = verify(&issuer, &state, &code, T, &[]);
+    assert_eq!(exit, 1, "{v}");
+    assert_eq!(v["code"], "state-unavailable");
+    // The quarantine ends F + 1 steps after the stored high-water step.
+    let fresh = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &(T + 120).to_string(), "--json"]));
+    assert_eq!(verify(&issuer, &state, fresh["text"].as_str().unwrap(), T + 120, &[]).0, 0);
+
+    // A missing state database with --state-lost: quarantine from the current time, as the spec says.
+    let lost = dir.arg("lost.db");
+    let next = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (exit, v) = verify(&issuer, &lost, &next, T, &["--state-lost"]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("state-unavailable")));
+    // --state-lost never overwrites a file of another kind.
+    fails(
+        &["verify", &next, "--issuer", &issuer, "--state", &h, "--state-lost"],
+        &["is a wallet file, not a state database"],
+    );
+    assert_eq!(json(&std::fs::read_to_string(&h).unwrap())["format"], "paycode-wallet-v1");
+}

@@ -1,0 +1,135 @@
+//! The oracle: the error code the spec gives an input, derived from the byte
+//! layouts and the check order (spec §4, §5, §7.4), with a Base45 codec of
+//! its own.
+
+use paycode::Error;
+use paycode_test_support::fixture;
+
+/// The RFC 9285 alphabet, in value order.
+pub const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+/// What the verifier under test knows, as far as the oracle needs it.
+pub struct World {
+    /// The enrolled hmac account.
+    pub account: u64,
+    /// The trusted issuer key ids.
+    pub trusted: Vec<u16>,
+    /// The genuine codes (QR text or digits); the only inputs that may be accepted.
+    pub genuine: Vec<String>,
+}
+
+impl World {
+    pub fn fixture() -> World {
+        World {
+            account: fixture::ACCOUNT,
+            trusted: vec![fixture::KEY_ID, fixture::OTHER_KEY_ID],
+            genuine: fixture::valid_codes().into_iter().map(|v| v.text).collect(),
+        }
+    }
+
+    /// The credential bytes of the genuine ed25519 codes.
+    fn credentials(&self) -> Vec<Vec<u8>> {
+        self.genuine
+            .iter()
+            .filter_map(|t| t.strip_prefix("PC1:"))
+            .filter_map(|rest| b45_decode(rest.as_bytes()))
+            .filter(|p| p.len() == 204)
+            .map(|p| p[14..140].to_vec())
+            .collect()
+    }
+
+    /// The verdict the spec requires for `input` at a verifier with fresh
+    /// state, at the genuine codes' time, for an amount within the limits.
+    pub fn expect(&self, input: &[u8]) -> Result<(), Error> {
+        // Only genuine codes can pass a MAC or signature check.
+        let genuine = self.genuine.iter().any(|g| g.as_bytes() == input);
+        let Ok(text) = std::str::from_utf8(input) else { return Err(Error::Malformed) };
+        if let Some(rest) = text.strip_prefix("PC1:") {
+            let payload = b45_decode(rest.as_bytes()).ok_or(Error::Malformed)?;
+            return self.expect_payload(&payload, genuine);
+        }
+        if text.len() != 24 {
+            return Err(Error::Malformed);
+        }
+        // spec §4.3, §5.3: exactly 24 ASCII digits, value below 2^79.
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Malformed);
+        }
+        let n: u128 = text.parse().map_err(|_| Error::Malformed)?;
+        if n >= 1 << 79 {
+            return Err(Error::Malformed);
+        }
+        if (n >> 49) as u64 != self.account {
+            return Err(Error::UnknownAccount);
+        }
+        if genuine { Ok(()) } else { Err(Error::InvalidCode) }
+    }
+
+    /// Steps V1, H1-H3 and E1-E5 on a decoded payload (spec §7.4).
+    fn expect_payload(&self, p: &[u8], genuine: bool) -> Result<(), Error> {
+        match p {
+            [] => return Err(Error::Malformed),
+            [v, ..] if *v != 1 => return Err(Error::UnsupportedVersion),
+            [_] => return Err(Error::Malformed),
+            [_, 1 | 2, ..] => {}
+            _ => return Err(Error::UnsupportedProfile),
+        }
+        if p[1] == 1 {
+            if p.len() != 38 {
+                return Err(Error::Malformed);
+            }
+            if u64::from_be_bytes(p[2..10].try_into().unwrap()) != self.account {
+                return Err(Error::UnknownAccount);
+            }
+        } else {
+            if p.len() != 204 {
+                return Err(Error::Malformed);
+            }
+            if !self.trusted.contains(&u16::from_be_bytes([p[14], p[15]])) {
+                return Err(Error::UnknownIssuer);
+            }
+            if !self.credentials().iter().any(|c| c[..] == p[14..140]) {
+                return Err(Error::BadCredential);
+            }
+        }
+        if genuine { Ok(()) } else { Err(Error::InvalidCode) }
+    }
+}
+
+/// Canonical Base45 decoding (RFC 9285 with the spec's canonical rules,
+/// spec §5.2), written independently of the library's.
+pub fn b45_decode(s: &[u8]) -> Option<Vec<u8>> {
+    if s.len() % 3 == 1 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for group in s.chunks(3) {
+        let mut n = 0u32;
+        for (i, c) in group.iter().enumerate() {
+            let v = ALPHABET.iter().position(|a| a == c)? as u32;
+            n += v * 45u32.pow(i as u32);
+        }
+        if group.len() == 3 {
+            out.extend_from_slice(&u16::try_from(n).ok()?.to_be_bytes());
+        } else {
+            out.push(u8::try_from(n).ok()?);
+        }
+    }
+    Some(out)
+}
+
+/// Base45 encoding, written independently of the library's.
+pub fn b45_encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(2) {
+        let (mut n, digits) = match chunk {
+            [a, b] => (u32::from(*a) * 256 + u32::from(*b), 3),
+            _ => (u32::from(chunk[0]), 2),
+        };
+        for _ in 0..digits {
+            out.push(char::from(ALPHABET[(n % 45) as usize]));
+            n /= 45;
+        }
+    }
+    out
+}

@@ -1,0 +1,377 @@
+//! The command on its state database, as the issue's user tried it: many
+//! `paycode verify` processes at once on one state (one acceptance per code,
+//! no lost update), `kill -9` at random moments (no acknowledged acceptance
+//! lost, log and state never disagree), a full file system, a read-only one
+//! and a state locked past the busy timeout (`state-unavailable` naming the
+//! cause, nothing torn, the next verification works), and the state
+//! commands: init, import of a JSON state file, log export that reconcile
+//! reads.
+//!
+//! `PAYCODE_STORE_FULL=1` runs the full-size trials (16 processes × 200
+//! trials, 200 kills); the default sizes keep CI within its budget.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use paycode::{HmacWallet, Params, Seed};
+use paycode_store::SqliteStore;
+use paycode_test_support::scratch::{SmallFs, is_root};
+use paycode_test_support::{Cli, SplitMix64, TempDir};
+
+const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
+const T: u64 = 1_800_000_000;
+/// hmac accounts enrolled with known seeds.
+const ACCOUNTS: u64 = 8;
+
+fn full_size() -> bool {
+    std::env::var_os("PAYCODE_STORE_FULL").is_some()
+}
+
+fn seed(account: u64) -> Seed {
+    Seed::from_bytes(&[u8::try_from(account).unwrap() + 0x30; 32])
+}
+
+/// The QR text of `account`'s code with `counter` at time [`T`].
+fn code(account: u64, counter: u32) -> String {
+    HmacWallet::new(Params::default(), account, &seed(account), 0).code_for(T / 60, counter).to_qr_text()
+}
+
+/// An issuer with accounts 1 to [`ACCOUNTS`] and a new state database.
+struct World {
+    dir: TempDir,
+    state: PathBuf,
+}
+
+impl World {
+    fn new(name: &str) -> World {
+        let dir = TempDir::new(name);
+        World::in_folder(dir, None)
+    }
+
+    /// The issuer in `dir`, the state database in `state_dir` (default: `dir`).
+    fn in_folder(dir: TempDir, state_dir: Option<&Path>) -> World {
+        let issuer = dir.arg("issuer.json");
+        ok(&CLI.run(&["issuer", "init", "--out", &issuer, "--at", &T.to_string()]));
+        for a in 1..=ACCOUNTS {
+            let hex: String = seed(a).expose().iter().map(|b| format!("{b:02x}")).collect();
+            let wallet = dir.arg(format!("w{a}.json"));
+            let args = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &wallet];
+            ok(&CLI.run(&[&args[..], &["--seed", &hex, "--account-id", &a.to_string()]].concat()));
+        }
+        let state = state_dir.unwrap_or(dir.path()).join("state.db");
+        ok(&CLI.run(&["state", "init", "--state", state.to_str().unwrap()]));
+        World { dir, state }
+    }
+
+    fn verify_args<'a>(&'a self, text: &'a str) -> Vec<String> {
+        let state = self.state.to_str().unwrap();
+        [
+            "verify",
+            "--issuer",
+            &self.dir.arg("issuer.json"),
+            "--state",
+            state,
+            "--at",
+            &T.to_string(),
+            "--",
+            text,
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    fn verify(&self, text: &str) -> Output {
+        CLI.run(&self.verify_args(text))
+    }
+
+    fn spawn(&self, text: &str) -> Child {
+        CLI.command()
+            .args(self.verify_args(text))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    fn store(&self) -> SqliteStore {
+        SqliteStore::open(&self.state).unwrap()
+    }
+
+    /// (account, counter) of every logged acceptance, in commit order.
+    fn logged(&self) -> Vec<(u64, u32)> {
+        self.store().export_log(None).unwrap().iter().map(|r| (r.subject, r.counter)).collect()
+    }
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{:?}\n{}{}",
+        out.status,
+        stdout(out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout(out)
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// 16 processes verify one code at once; exactly one accepts it. Repeated
+/// with a fresh code per trial.
+#[test]
+fn concurrent_processes_accept_each_code_once() {
+    let (procs, trials) = if full_size() { (16, 200) } else { (16, 8) };
+    let w = World::new("store-race");
+    let mut doubles = 0;
+    for trial in 0..trials {
+        let text = code(1 + u64::from(trial) % ACCOUNTS, trial / 8);
+        let children: Vec<Child> = (0..procs).map(|_| w.spawn(&text)).collect();
+        let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let accepted = outs.iter().filter(|o| o.status.success()).count();
+        for o in outs.iter().filter(|o| !o.status.success()) {
+            assert_eq!(o.status.code(), Some(1), "{}{}", stdout(o), String::from_utf8_lossy(&o.stderr));
+            assert!(stdout(o).contains("replayed"), "{}", stdout(o));
+        }
+        if accepted != 1 {
+            doubles += 1;
+            eprintln!("trial {trial}: {accepted} acceptances");
+        }
+    }
+    assert_eq!(doubles, 0, "trials without exactly one acceptance");
+    assert_eq!(w.logged().len(), trials as usize);
+    eprintln!("{procs} processes x {trials} trials: 0 double acceptances");
+}
+
+/// 16 processes verify 16 different codes at once (eight of one account,
+/// eight of eight accounts); all are accepted, and all are in the state
+/// afterwards: a second try of each is `replayed`.
+#[test]
+fn concurrent_different_codes_lose_no_update() {
+    let trials = if full_size() { 50 } else { 4 };
+    let w = World::new("store-lost");
+    for trial in 0..trials {
+        let base = trial * 16;
+        let texts: Vec<String> = (0..8)
+            .map(|i| code(1, base + i))
+            .chain((0..8).map(|i| code(1 + u64::from(i), base + 8 + i)))
+            .collect();
+        let children: Vec<Child> = texts.iter().map(|t| w.spawn(t)).collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "trial {trial}: {}", stdout(&o));
+        }
+        for t in &texts {
+            let o = w.verify(t);
+            assert_eq!(
+                o.status.code(),
+                Some(1),
+                "trial {trial}: a lost update accepted again: {}",
+                stdout(&o)
+            );
+            assert!(stdout(&o).contains("replayed"));
+        }
+    }
+    assert_eq!(w.logged().len(), trials as usize * 16);
+}
+
+/// `kill -9` at random moments of verifications of fresh codes: every
+/// verification that reported acceptance (exit 0) is in the log; a code is
+/// in the log if and only if the state knows it (verifying it again is
+/// `replayed`, else it is accepted now); no code is logged twice.
+#[test]
+fn kill_9_at_random_moments_loses_nothing_acknowledged() {
+    let kills = if full_size() { 200 } else { 24 };
+    let w = World::new("store-kill");
+    // How long one verification takes here, to spread the kills over it.
+    let start = Instant::now();
+    ok(&w.verify(&code(ACCOUNTS, 0)));
+    let typical = start.elapsed().as_micros().max(1_000) as u64;
+    let mut rng = SplitMix64::new(0x6b69_6c6c);
+    let mut acknowledged = Vec::new();
+    let mut tried = Vec::new();
+    for k in 0..kills {
+        // 50 counters per account keeps every one inside the 64-wide window.
+        let (account, counter) = (1 + u64::from(k) / 50, k % 50);
+        let mut child = w.spawn(&code(account, counter));
+        std::thread::sleep(Duration::from_micros(rng.range(0, typical * 3 / 2)));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        if status.success() {
+            acknowledged.push((account, counter));
+        }
+        tried.push((account, counter));
+    }
+    let logged = w.logged();
+    let mut unique = logged.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), logged.len(), "a record logged twice");
+    let lost: Vec<_> = acknowledged.iter().filter(|a| !logged.contains(a)).collect();
+    assert!(lost.is_empty(), "acknowledged but not logged: {lost:?}");
+    let mut divergent = Vec::new();
+    for &(account, counter) in &tried {
+        let out = w.verify(&code(account, counter));
+        let in_log = logged.contains(&(account, counter));
+        let replayed = stdout(&out).contains("replayed");
+        let accepted_now = out.status.success();
+        if in_log != replayed || in_log == accepted_now {
+            divergent.push((account, counter, in_log, stdout(&out)));
+        }
+    }
+    assert!(divergent.is_empty(), "log and state disagree: {divergent:?}");
+    let killed_mid = tried.len() - acknowledged.len();
+    eprintln!(
+        "{kills} kills: {} acknowledged, {killed_mid} killed before reporting, {} of those committed; \
+         0 lost, 0 divergent",
+        acknowledged.len(),
+        logged.len() - 1 - acknowledged.len()
+    );
+}
+
+#[test]
+fn a_full_file_system_is_state_unavailable_naming_it_and_tears_nothing() {
+    if !is_root() {
+        // Without root there is no tmpfs to fill; the store's own tests
+        // cover the failure with a store that fails on purpose.
+        eprintln!("not root: the full file system case runs as root (CI)");
+        return;
+    }
+    let fs = SmallFs::mount(512);
+    let w = World::in_folder(TempDir::new("store-full"), Some(fs.path()));
+    ok(&w.verify(&code(1, 0)));
+    let filler = fs.fill();
+    let mut acknowledged = vec![(1, 0)];
+    let mut rejected = None;
+    for c in 1..2000u32 {
+        let (account, counter) = (1 + u64::from(c) % ACCOUNTS, c / 8);
+        let out = w.verify(&code(account, counter));
+        if out.status.success() {
+            acknowledged.push((account, counter));
+        } else {
+            rejected = Some(out);
+            break;
+        }
+    }
+    let out = rejected.expect("the file system never filled");
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("state-unavailable") && text.contains("full"), "{text}");
+    std::fs::remove_file(filler).unwrap();
+    ok(&w.verify(&code(ACCOUNTS, 250)));
+    acknowledged.push((ACCOUNTS, 250));
+    assert_eq!(w.logged(), acknowledged, "the log is exactly the reported acceptances");
+}
+
+#[test]
+fn a_read_only_state_is_state_unavailable_naming_it() {
+    if !is_root() {
+        eprintln!("not root: the read-only file system case runs as root (CI)");
+        return;
+    }
+    let fs = SmallFs::mount(1024);
+    let w = World::in_folder(TempDir::new("store-ro"), Some(fs.path()));
+    ok(&w.verify(&code(1, 0)));
+    fs.set_read_only(true);
+    let out = w.verify(&code(1, 1));
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("state-unavailable") && text.contains("read-only"), "{text}");
+    fs.set_read_only(false);
+    ok(&w.verify(&code(1, 1)));
+    assert_eq!(w.logged(), vec![(1, 0), (1, 1)]);
+}
+
+#[test]
+fn a_state_locked_past_the_busy_timeout_is_state_unavailable() {
+    let w = World::new("store-locked");
+    let holder = rusqlite::Connection::open(&w.state).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut args = w.verify_args(&code(2, 0));
+    args.splice(1..1, ["--busy-timeout".to_owned(), "200".to_owned()]);
+    let out = CLI.run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("state-unavailable") && text.contains("busy"), "{text}");
+    holder.execute_batch("COMMIT").unwrap();
+    ok(&CLI.run(&args));
+    assert_eq!(w.logged(), vec![(2, 0)]);
+}
+
+#[test]
+fn state_commands_init_import_and_export_for_reconcile() {
+    let w = World::new("store-commands");
+    let state = w.state.to_str().unwrap();
+    // Creating is explicit, once; a missing state is an error naming the file.
+    let again = CLI.run(&["state", "init", "--state", state]);
+    assert_eq!(again.status.code(), Some(2));
+    let missing = w.dir.arg("missing.db");
+    let out =
+        CLI.run(&["verify", "--issuer", &w.dir.arg("issuer.json"), "--state", &missing, "--", &code(1, 0)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&missing) && err.contains("state init"), "{err}");
+    assert!(!Path::new(&missing).exists());
+
+    // Two terminals, one code accepted at both: export, reconcile.
+    ok(&w.verify(&code(3, 7)));
+    let other = w.dir.arg("other.db");
+    ok(&CLI.run(&["state", "init", "--state", &other]));
+    let mut args = w.verify_args(&code(3, 7));
+    args[4] = other.clone();
+    args.splice(1..1, ["--terminal-id".to_owned(), "2".to_owned()]);
+    ok(&CLI.run(&args));
+    let (log1, log2) = (w.dir.arg("t1.log"), w.dir.arg("t2.log"));
+    ok(&CLI.run(&["log", "export", "--state", state, "--out", &log1]));
+    ok(&CLI.run(&["log", "export", "--state", &other, "--out", &log2]));
+    assert_eq!(std::fs::metadata(&log1).unwrap().len(), 44);
+    let rec = CLI.run(&["reconcile", &log1, &log2, "--json"]);
+    assert_eq!(rec.status.code(), Some(1), "a double acceptance exits 1");
+    let report: serde_json::Value = serde_json::from_slice(&rec.stdout).unwrap();
+    assert_eq!(report["records"], 2);
+    assert_eq!(report["flagged_accounts"], serde_json::json!([3]));
+
+    // A JSON state file of earlier versions migrates once, with its throttle counts.
+    let mem = paycode::Verifier::new(Params::default(), 1);
+    let mut v = mem;
+    v.add_account(4, &seed(4));
+    v.verify_text(&code(4, 9), T, 0).unwrap();
+    let json = serde_json::json!({
+        "format": "paycode-state-v1",
+        "state": v.state(),
+        "throttle": [[5, T / 60, 3]],
+    });
+    let json_path = w.dir.join("old-state.json");
+    std::fs::write(&json_path, serde_json::to_vec(&json).unwrap()).unwrap();
+    let imported = w.dir.arg("imported.db");
+    ok(&CLI.run(&["state", "import", json_path.to_str().unwrap(), "--state", &imported]));
+    let contents = SqliteStore::open(Path::new(&imported)).unwrap().contents().unwrap();
+    assert_eq!(contents.throttle, vec![(5, T / 60, 3)]);
+    let mut args = w.verify_args(&code(4, 9));
+    args[4] = imported.clone();
+    let out = CLI.run(&args);
+    assert!(stdout(&out).contains("replayed"), "{}", stdout(&out));
+    // A second import into a state in use is refused and changes nothing.
+    let out = CLI.run(&["state", "import", json_path.to_str().unwrap(), "--state", &imported]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds state already"));
+}
+
+#[test]
+fn state_lost_quarantines_and_keeps_the_records() {
+    // spec: R-STATE-5
+    let w = World::new("store-lost-state");
+    ok(&w.verify(&code(6, 1)));
+    let mut args = w.verify_args(&code(6, 2));
+    args.insert(1, "--state-lost".to_owned());
+    let out = CLI.run(&args);
+    assert!(stdout(&out).contains("state-unavailable"), "{}", stdout(&out));
+    let state = w.store().contents().unwrap().state;
+    assert_eq!(state.hmac.quarantine, T / 60 + 2);
+    assert_eq!(state.hmac.windows.len(), 1, "the records are kept");
+}

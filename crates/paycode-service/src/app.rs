@@ -1,0 +1,380 @@
+//! The routes: authentication and rate limit in front of every one, then
+//! `POST /v1/verify`, `GET /v1/health` and `GET /metrics`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Extension, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Serialize;
+
+use paycode::code::qr_profile;
+use paycode::store::StoreErrorKind;
+use paycode::{Acceptance, Error, InstallError, Params, Profile, StateStore, StoreError, Verifier};
+
+use crate::api::{Health, Record, Refusal, VerifyRequest, VerifyResponse};
+use crate::auth::{Caller, Keyring};
+use crate::backend::Backend;
+use crate::limit::Limiter;
+use crate::metrics::{self, Metrics};
+use crate::workers::Workers;
+use crate::{Clock, Config, Keys};
+
+/// How long a client may take to send a request's body.
+const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A node's verifiers, tokens, limits and counters.
+pub(crate) struct App<B: Backend> {
+    pub(crate) backend: B,
+    keys: Keys,
+    issuer: Verifier<B::Store>,
+    terminals: RwLock<HashMap<u32, Arc<Verifier<B::Store>>>>,
+    pub(crate) keyring: Keyring,
+    limiter: Limiter,
+    metrics: Metrics,
+    pub(crate) config: Config,
+    clock: Clock,
+    workers: Workers,
+}
+
+impl<B: Backend> App<B> {
+    /// The issuer's verifier over `backend`, with the revocation list
+    /// installed and, if asked, quarantine entered. Blocks on the store.
+    pub(crate) fn new(
+        keys: Keys,
+        backend: B,
+        config: Config,
+        clock: Clock,
+    ) -> Result<App<B>, crate::StartError> {
+        let mut issuer = Verifier::with_store(keys.params, config.verifier_id, backend.issuer()?);
+        issuer.enable_hmac();
+        for (id, seed) in &keys.accounts {
+            issuer.add_account(*id, seed);
+        }
+        let app = App {
+            issuer,
+            terminals: RwLock::new(HashMap::new()),
+            keyring: Keyring::default(),
+            limiter: Limiter::new(config.rate),
+            metrics: Metrics::default(),
+            backend,
+            keys,
+            workers: Workers::new(config.workers).map_err(crate::StartError::Threads)?,
+            config,
+            clock,
+        };
+        let tokens = app.backend.tokens().list()?;
+        app.keyring.load(&tokens);
+        if app.config.quarantine {
+            // spec: R-STATE-5: every verifier this store holds, before the first verification.
+            let step = app.keys.params.step_at(app.clock.now()).map_err(crate::StartError::Clock)?;
+            let floor = step.saturating_add(app.keys.params.forward()).saturating_add(1);
+            app.issuer.store().quarantine(floor, step)?;
+            let mut terminals: Vec<u32> = tokens.iter().map(|t| t.terminal_id).collect();
+            terminals.sort_unstable();
+            terminals.dedup();
+            for id in terminals {
+                app.backend.terminal(id)?.quarantine(floor, step)?;
+            }
+        }
+        Ok(app)
+    }
+
+    pub(crate) fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/v1/verify", post(verify::<B>))
+            .route("/v1/health", get(health::<B>))
+            .route("/metrics", get(metrics::<B>))
+            .fallback(not_found)
+            .method_not_allowed_fallback(method_not_allowed)
+            // Outermost: nothing, not even a 404, answers without a good token.
+            .layer(middleware::from_fn_with_state(Arc::clone(self), authenticate::<B>))
+            .with_state(Arc::clone(self))
+    }
+
+    /// Verifies `text` for `caller` at unix time `now`. Blocks on the store.
+    fn verify(&self, caller: Caller, text: &str, amount: u64, now: u64) -> Outcome {
+        // The ed25519 profile's state is the terminal's; everything else,
+        // including input that decodes to no profile, is the issuer's verifier's.
+        let verdict = if qr_profile(text) == Some(Profile::Ed25519) {
+            match self.terminal(caller.terminal_id) {
+                Ok(terminal) => terminal.verify_text_with_cause(text, now, amount),
+                Err(e) => return Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
+            }
+        } else {
+            self.issuer.verify_text_with_cause(text, now, amount)
+        };
+        match verdict {
+            Ok(a) => Outcome::Accepted(a),
+            Err(r) => match r.store_error() {
+                Some(e) => Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
+                None => Outcome::Rejected(r.error()),
+            },
+        }
+    }
+
+    /// The verifier of terminal `id`, made on its first code at this node.
+    fn terminal(&self, id: u32) -> Result<Arc<Verifier<B::Store>>, StoreError> {
+        if let Some(v) = self.terminals.read().ok().and_then(|t| t.get(&id).cloned()) {
+            return Ok(v);
+        }
+        let mut v = Verifier::with_store(self.keys.params, id, self.backend.terminal(id)?);
+        v.set_trust_list(self.keys.trust.clone());
+        if let Some(list) = &self.keys.revocation {
+            match v.install_revocation_list(list.clone()) {
+                Ok(()) | Err(InstallError::NotNewer) => {}
+                Err(InstallError::StateUnavailable) => {
+                    return Err(StoreError::of_kind(StoreErrorKind::Unavailable));
+                }
+                // Checked against the same trust list at start.
+                Err(_) => {}
+            }
+        }
+        let v = Arc::new(v);
+        if let Ok(mut terminals) = self.terminals.write() {
+            return Ok(Arc::clone(terminals.entry(id).or_insert(v)));
+        }
+        Ok(v)
+    }
+
+    /// Reloads the token table on a worker thread.
+    pub(crate) async fn reload_tokens(self: &Arc<Self>) -> Option<Result<(), StoreError>> {
+        let app = Arc::clone(self);
+        self.workers
+            .run(move || {
+                let tokens = app.backend.tokens().list()?;
+                app.keyring.load(&tokens);
+                Ok(())
+            })
+            .await
+    }
+
+    pub(crate) const fn params(&self) -> &Params {
+        &self.keys.params
+    }
+
+    pub(crate) fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    fn refuse(&self, refusal: metrics::Refusal, message: impl Into<String>) -> Response {
+        self.metrics.refusal(refusal);
+        let (status, error) = match refusal {
+            metrics::Refusal::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            metrics::Refusal::BadRequest => (StatusCode::BAD_REQUEST, "bad-request"),
+            metrics::Refusal::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            metrics::Refusal::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
+            metrics::Refusal::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
+        };
+        json(status, &Refusal { error: error.into(), message: message.into() })
+    }
+}
+
+/// What became of a verification.
+enum Outcome {
+    /// Accepted and committed.
+    Accepted(Acceptance),
+    /// Rejected on the code's merits (or by quarantine): a verdict.
+    Rejected(Error),
+    /// The store failed: `state-unavailable`, and nothing changed (spec: R-STATE-4).
+    StoreFailed {
+        /// The failure's kind.
+        kind: StoreErrorKind,
+        /// The failure, for the node's log.
+        cause: String,
+    },
+}
+
+async fn authenticate<B: Backend>(
+    State(app): State<Arc<App<B>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let header = request.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
+    let caller = match app.keyring.authenticate(header) {
+        Ok(caller) => caller,
+        Err(e) => {
+            let message = match e {
+                crate::auth::AuthError::Missing => "an Authorization: Bearer token is required",
+                crate::auth::AuthError::Invalid => "the bearer token is not valid",
+            };
+            let mut response = app.refuse(metrics::Refusal::Unauthorized, message);
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"paycode\", error=\"invalid_token\""),
+            );
+            return response;
+        }
+    };
+    if let Err(wait) = app.limiter.take(caller.token, Instant::now()) {
+        let secs = wait.as_secs().saturating_add(u64::from(wait.subsec_nanos() > 0)).max(1);
+        let mut response =
+            app.refuse(metrics::Refusal::RateLimited, format!("this token's rate limit; retry in {secs} s"));
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(secs));
+        return response;
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+async fn verify<B: Backend>(
+    State(app): State<Arc<App<B>>>,
+    Extension(caller): Extension<Caller>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let max = app.config.max_body;
+    let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return app.refuse(metrics::Refusal::TooLarge, format!("the body is larger than {max} bytes"));
+    }
+    let body = match read_body(request.into_body(), max).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return app.refuse(metrics::Refusal::TooLarge, format!("the body is larger than {max} bytes"));
+        }
+        Err(BodyError::Timeout) => {
+            return app.refuse(metrics::Refusal::Timeout, "the body did not arrive in time");
+        }
+        Err(BodyError::Broken(e)) => {
+            return app.refuse(metrics::Refusal::BadRequest, format!("the body could not be read: {e}"));
+        }
+    };
+    let request: VerifyRequest = match serde_json::from_slice(&body) {
+        // serde also reads a struct from an array of its fields; the API is objects only.
+        Ok(_) if body.trim_ascii_start().first() != Some(&b'{') => {
+            return app.refuse(metrics::Refusal::BadRequest, "the body must be a JSON object");
+        }
+        Ok(r) => r,
+        Err(e) => {
+            return app
+                .refuse(metrics::Refusal::BadRequest, format!("the body is not a verify request: {e}"));
+        }
+    };
+    let now = app.now();
+    let worker = Arc::clone(&app);
+    let outcome = app.workers.run(move || worker.verify(caller, &request.code, request.amount, now)).await;
+    // The verification cannot panic; if its thread was lost all the same, nothing was accepted.
+    let outcome = outcome.unwrap_or_else(|| Outcome::StoreFailed {
+        kind: StoreErrorKind::Other,
+        cause: "the verification's thread ended without an answer".into(),
+    });
+    let (status, body, counted, store) = match outcome {
+        Outcome::Accepted(a) => {
+            (StatusCode::OK, VerifyResponse::Accepted { record: Record::from(&a.record) }, Ok(()), None)
+        }
+        Outcome::Rejected(e) => (
+            StatusCode::OK,
+            VerifyResponse::Rejected { code: e.code().into(), message: e.to_string() },
+            Err(e),
+            None,
+        ),
+        Outcome::StoreFailed { kind, cause } => {
+            eprintln!("paycode serve: terminal {}: state-unavailable: {cause}", caller.terminal_id);
+            let e = Error::StateUnavailable;
+            // spec: R-STATE-4: the store failed, so the code was neither
+            // accepted nor rejected on its merits; a later try, at this node
+            // or another, decides it.
+            let body = VerifyResponse::Rejected { code: e.code().into(), message: store_message(kind) };
+            (StatusCode::SERVICE_UNAVAILABLE, body, Err(e), Some(kind))
+        }
+    };
+    app.metrics.verification(counted, store, started.elapsed());
+    let mut response = json(status, &body);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    }
+    response
+}
+
+async fn health<B: Backend>(State(app): State<Arc<App<B>>>) -> Response {
+    let step = app.params().step_at(app.now()).unwrap_or(0);
+    let worker = Arc::clone(&app);
+    let reachable = app.workers.run(move || worker.issuer.store().high_water()).await;
+    match reachable {
+        Some(Ok(high_water)) => json(
+            StatusCode::OK,
+            &Health { status: "ok".into(), store: "reachable".into(), high_water: Some(high_water), step },
+        ),
+        Some(Err(e)) => {
+            let store = store_message(e.kind());
+            json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &Health { status: "unavailable".into(), store, high_water: None, step },
+            )
+        }
+        None => json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &Health { status: "unavailable".into(), store: "no answer".into(), high_water: None, step },
+        ),
+    }
+}
+
+async fn metrics<B: Backend>(State(app): State<Arc<App<B>>>) -> Response {
+    let text = app.metrics.render(app.keyring.len());
+    let mut response = text.into_response();
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    response
+}
+
+async fn not_found() -> Response {
+    json(StatusCode::NOT_FOUND, &Refusal { error: "not-found".into(), message: "no such route".into() })
+}
+
+async fn method_not_allowed() -> Response {
+    json(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &Refusal { error: "method-not-allowed".into(), message: "this route takes another method".into() },
+    )
+}
+
+enum BodyError {
+    TooLarge,
+    Timeout,
+    Broken(String),
+}
+
+async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, BodyError> {
+    let collected = tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, max).collect()).await;
+    match collected {
+        Err(_) => Err(BodyError::Timeout),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
+        Ok(Err(e)) => Err(BodyError::Broken(e.to_string())),
+    }
+}
+
+/// What a terminal is told when the store failed; the cause goes to the node's log.
+fn store_message(kind: StoreErrorKind) -> String {
+    let what = match kind {
+        StoreErrorKind::Unavailable => "is unavailable",
+        StoreErrorKind::Full => "is full",
+        StoreErrorKind::ReadOnly => "is read-only",
+        StoreErrorKind::Busy => "stayed busy",
+        StoreErrorKind::Incompatible => "has an incompatible format",
+        StoreErrorKind::Corrupt => "is damaged",
+        _ => "failed",
+    };
+    format!("state-unavailable: the state store {what}; nothing was recorded, try again")
+}
+
+fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => {
+            let mut response = (status, body).into_response();
+            response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}

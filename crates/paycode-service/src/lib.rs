@@ -1,0 +1,208 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod api;
+mod app;
+mod auth;
+pub mod backend;
+pub mod client;
+mod limit;
+pub mod load;
+mod metrics;
+pub mod server;
+pub mod stores;
+pub mod token;
+mod workers;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use paycode::revocation::RevocationList;
+use paycode::{Params, Seed, StoreError, TrustList};
+
+pub use auth::Caller;
+pub use backend::{Backend, MemoryBackend};
+pub use limit::RateLimit;
+pub use server::{Listener, serve, tls_config};
+
+/// What the service verifies with: the issuer's parameters, the hmac
+/// accounts' seeds, the trust list and the current revocation list.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// The time parameters, the same on every node (spec: R-TIME-6).
+    pub params: Params,
+    /// The enrolled hmac accounts.
+    pub accounts: Vec<(u64, Seed)>,
+    /// The issuer's keys, for the ed25519 codes terminals forward.
+    pub trust: TrustList,
+    /// The issuer's current revocation list, if it has one.
+    pub revocation: Option<RevocationList>,
+}
+
+/// How a node runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// The terminal id in the hmac profile's acceptance records: the
+    /// issuer's online verifier's own id, the same on every node.
+    pub verifier_id: u32,
+    /// Largest request body, bytes (413 above).
+    pub max_body: usize,
+    /// The per-token rate limit on this node (429 above).
+    pub rate: RateLimit,
+    /// How often the node reloads the token table: a token added or revoked
+    /// takes effect at every node within this time.
+    pub token_refresh: Duration,
+    /// Enter quarantine before the first verification, for a store that may
+    /// have lost committed changes (spec: R-STATE-5).
+    pub quarantine: bool,
+    /// Threads that run verifications, which block on the store: the most
+    /// verifications in progress at once on this node (a PostgreSQL store
+    /// wants about as many connections).
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            verifier_id: 0,
+            max_body: 4096,
+            rate: RateLimit::default(),
+            token_refresh: Duration::from_secs(1),
+            quarantine: false,
+            workers: 16,
+        }
+    }
+}
+
+/// The clock the service reads: the one place that reads time (spec: R-TIME-7).
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> u64 + Send + Sync>);
+
+impl Clock {
+    /// The system clock, in unix seconds.
+    pub fn system() -> Clock {
+        Clock(Arc::new(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+        }))
+    }
+
+    /// A clock that reads `f` (for tests).
+    pub fn from_fn(f: impl Fn() -> u64 + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    /// The time now, unix seconds.
+    pub fn now(&self) -> u64 {
+        (self.0)()
+    }
+}
+
+impl core::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Clock").finish_non_exhaustive()
+    }
+}
+
+/// Why a node could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The state store could not be opened or read.
+    Store(StoreError),
+    /// The clock reads a time before the epoch `T0`.
+    Clock(paycode::Error),
+    /// The verification threads could not be started.
+    Threads(std::io::Error),
+}
+
+impl core::fmt::Display for StartError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StartError::Store(e) => write!(f, "state store: {e}"),
+            StartError::Clock(e) => write!(f, "clock: {e}"),
+            StartError::Threads(e) => write!(f, "starting the verification threads: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<StoreError> for StartError {
+    fn from(e: StoreError) -> StartError {
+        StartError::Store(e)
+    }
+}
+
+/// One node of the service.
+pub struct Service<B: Backend> {
+    app: Arc<app::App<B>>,
+}
+
+impl<B: Backend> core::fmt::Debug for Service<B> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Service").finish_non_exhaustive()
+    }
+}
+
+impl<B: Backend> Service<B> {
+    /// A node over `backend`: the token table loaded, the issuer's
+    /// revocation list installed and, with `config.quarantine`, quarantine
+    /// entered. Blocks on the store; call it before serving, or from a
+    /// blocking thread.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError`] if the store cannot be read or written.
+    pub fn start(keys: Keys, backend: B, config: Config, clock: Clock) -> Result<Service<B>, StartError> {
+        Ok(Service { app: Arc::new(app::App::new(keys, backend, config, clock)?) })
+    }
+
+    /// The routes, to serve with [`serve`] or any other hyper server.
+    pub fn router(&self) -> axum::Router {
+        self.app.router()
+    }
+
+    /// Reloads the token table now. Blocks on the store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store cannot be read; the node keeps its copy.
+    pub fn reload_tokens(&self) -> Result<(), StoreError> {
+        let tokens = self.app.backend.tokens().list()?;
+        self.app.keyring.load(&tokens);
+        Ok(())
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.app.backend
+    }
+
+    /// Serves on `listener` until `shutdown` completes, reloading the token
+    /// table every `config.token_refresh`; then lets the requests in flight finish.
+    ///
+    /// # Errors
+    ///
+    /// The listener failed.
+    pub async fn run(self, listener: Listener, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+        let refresh = self.app.config.token_refresh;
+        let app = Arc::clone(&self.app);
+        let reloader = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(refresh);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match app.reload_tokens().await {
+                    Some(Ok(())) | None => {}
+                    // The store is down: keep the copy; revocations wait for it.
+                    Some(Err(e)) => eprintln!("paycode serve: reloading tokens: {e}"),
+                }
+            }
+        });
+        let served = serve(self.router(), listener, shutdown).await;
+        reloader.abort();
+        served
+    }
+}

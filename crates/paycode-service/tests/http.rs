@@ -1,0 +1,708 @@
+//! The service as a terminal meets it: a real server on a loopback port,
+//! started by each test, spoken to over HTTP (and HTTPS) by the crate's
+//! client and by raw sockets; stopped at the end of each test.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use hyper::{Method, StatusCode};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use paycode::revocation::RevocationList;
+use paycode::store::{Changes, Eviction, Identity, Records, StoreErrorKind};
+use paycode::{
+    CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, MemoryStore, Params, Profile,
+    Seed, StateStore, StoreError,
+};
+use paycode_service::api::{Health, Refusal, VerifyResponse};
+use paycode_service::backend::{Backend, Shared};
+use paycode_service::client::{Answer, Client};
+use paycode_service::token::{MemoryTokens, NewToken, TokenStore};
+use paycode_service::{Clock, Config, Keys, Listener, MemoryBackend, RateLimit, Service};
+
+const NOW: u64 = 1_800_000_000;
+const ACCOUNT: u64 = 42;
+
+fn params() -> Params {
+    Params::default()
+}
+
+fn issuer() -> Issuer {
+    Issuer::from_seed(&Seed::from_bytes(&[3; 32]))
+}
+
+fn keys() -> Keys {
+    let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400, not_after: NOW + 86_400 };
+    Keys {
+        params: params(),
+        accounts: vec![(ACCOUNT, Seed::from_bytes(&[4; 32]))],
+        trust: issuer().trust_list(&[period]).unwrap(),
+        revocation: Some(issuer().revocation_list(1, 1, NOW - 10, vec![666])),
+    }
+}
+
+fn hmac_wallet() -> HmacWallet {
+    HmacWallet::new(params(), ACCOUNT, &Seed::from_bytes(&[4; 32]), 0)
+}
+
+fn hmac_code(counter: u32) -> String {
+    hmac_wallet().code_for(NOW / 60, counter).to_qr_text()
+}
+
+fn ed_wallet(serial: u64) -> Ed25519Wallet {
+    let seed = Seed::from_bytes(&[serial as u8; 32]);
+    let credential = issuer().issue(CredentialFields {
+        key_id: 1,
+        serial,
+        device_key: Ed25519Wallet::device_public_key(&seed),
+        not_before: NOW - 3_600,
+        lifetime: 86_400,
+        per_payment_limit: 500,
+        cumulative_limit: 1_000,
+    });
+    Ed25519Wallet::new(params(), &seed, credential, 0).unwrap()
+}
+
+/// A running node; stopped (and waited for) on drop of [`Node::stop`].
+struct Node<B: Backend> {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+    service: Arc<Service<B>>,
+}
+
+impl<B: Backend> Node<B> {
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(15), &mut self.done).await.unwrap().unwrap().unwrap();
+    }
+}
+
+/// A token made in `tokens` for `terminal`, as its text.
+fn add_token(tokens: &dyn TokenStore, terminal: u32) -> String {
+    let token = NewToken::generate().unwrap();
+    tokens.insert(&token.record(terminal, "test", NOW)).unwrap();
+    token.expose().to_string()
+}
+
+async fn start<B: Backend>(
+    backend: B,
+    config: Config,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> Node<B> {
+    let clock = Clock::from_fn(|| NOW);
+    let service = Service::start(keys(), backend, config, clock).unwrap();
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), tls).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel();
+    // The test keeps a handle for reloading tokens; the node serves its own router.
+    let router = service.router();
+    let service = Arc::new(service);
+    let done = tokio::spawn(async move {
+        paycode_service::serve(router, listener, async {
+            let _ = rx.await;
+        })
+        .await
+    });
+    Node { addr, stop: Some(tx), done, service }
+}
+
+async fn memory_node(config: Config) -> (Node<MemoryBackend>, String) {
+    let backend = MemoryBackend::new(params());
+    let token = add_token(backend.tokens(), 7);
+    (start(backend, config, None).await, token)
+}
+
+fn verdict(answer: &Answer) -> Result<(), Error> {
+    match answer {
+        Answer::Verdict { status, response } => {
+            let v = response.verdict().map(|_| ());
+            assert_eq!(*status, StatusCode::OK, "{answer:?}");
+            v
+        }
+        Answer::Refused { .. } => panic!("refused: {answer:?}"),
+    }
+}
+
+fn refused(answer: &Answer) -> (StatusCode, &Refusal) {
+    match answer {
+        Answer::Refused { status, refusal } => (*status, refusal),
+        Answer::Verdict { .. } => panic!("not refused: {answer:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_is_accepted_once_and_its_record_is_committed() {
+    let (node, token) = memory_node(Config::default()).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    let answer = client.verify(&hmac_code(1), 250).await.unwrap();
+    let Answer::Verdict { status: StatusCode::OK, response: VerifyResponse::Accepted { record } } = &answer
+    else {
+        panic!("{answer:?}")
+    };
+    // The hmac profile's record: the issuer's verifier (id 0), amount 0 whatever was asked.
+    assert_eq!((record.profile, record.subject, record.counter), (Profile::Hmac, ACCOUNT, 1));
+    assert_eq!((record.step, record.accepted_at, record.amount, record.terminal_id), (NOW / 60, NOW, 0, 0));
+    assert_eq!(record.encoded.len(), 88);
+    assert_eq!(node.service.backend().log(), vec![record.log_record()]);
+    // The same code again, as QR text and as digits: replayed.
+    assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Err(Error::Replayed));
+    let wallet = hmac_wallet();
+    let digits = wallet.numeric(&wallet.code_for(NOW / 60, 1)).unwrap().to_digits();
+    assert_eq!(verdict(&client.verify(&digits, 0).await.unwrap()), Err(Error::Replayed));
+    let digits = wallet.numeric(&wallet.code_for(NOW / 60, 2)).unwrap().to_digits();
+    assert_eq!(verdict(&client.verify(&digits, 0).await.unwrap()), Ok(()));
+    // Rejections on the code's merits are verdicts, status 200.
+    let mut bad = hmac_wallet().code_for(NOW / 60, 3).encode();
+    bad[37] ^= 1;
+    let bad = paycode::Code::decode_payload(&bad).unwrap().to_text();
+    assert_eq!(verdict(&client.verify(&bad, 0).await.unwrap()), Err(Error::InvalidCode));
+    assert_eq!(verdict(&client.verify("PC1:", 0).await.unwrap()), Err(Error::Malformed));
+    let old = hmac_wallet().code_for(NOW / 60 - 3, 4).to_qr_text();
+    assert_eq!(verdict(&client.verify(&old, 0).await.unwrap()), Err(Error::TooOld));
+    assert_eq!(node.service.backend().log().len(), 2);
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_a_good_token_are_refused_and_verify_nothing() {
+    let backend = MemoryBackend::new(params());
+    let good = add_token(backend.tokens(), 7);
+    let revoked = NewToken::generate().unwrap();
+    backend.tokens().insert(&revoked.record(8, "old till", NOW)).unwrap();
+    let node = start(backend, Config::default(), None).await;
+    let revoked_text = revoked.expose().to_string();
+    assert!(node.service.backend().tokens().revoke(revoked.id(), NOW).unwrap());
+    node.service.reload_tokens().unwrap();
+    // The good token's secret under another known id, a flipped secret digit, and junk.
+    let mut flipped = good.clone();
+    let last = if flipped.ends_with('0') { "1" } else { "0" };
+    flipped.replace_range(flipped.len() - 1.., last);
+    let borrowed_secret = format!("{}{}", &revoked_text[..20], &good[20..]);
+    let code = hmac_code(5);
+    for token in
+        [None, Some(revoked_text.as_str()), Some(&flipped), Some(&borrowed_secret), Some("pct_"), Some("x")]
+    {
+        let mut client = Client::new(node.addr, token);
+        let answer = client.verify(&code, 0).await.unwrap();
+        let (status, refusal) = refused(&answer);
+        assert_eq!((status, refusal.error.as_str()), (StatusCode::UNAUTHORIZED, "unauthorized"), "{token:?}");
+        for path in ["/v1/health", "/metrics", "/nowhere"] {
+            let reply = client.send(Method::GET, path, None).await.unwrap();
+            assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path} {token:?}");
+            let challenge = reply.headers.get("www-authenticate").unwrap().to_str().unwrap();
+            assert!(challenge.starts_with("Bearer "), "{challenge}");
+        }
+    }
+    // Another scheme is no token either.
+    let mut raw = TcpStream::connect(node.addr).await.unwrap();
+    let reply = raw_request(&mut raw, "GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\nConnection: close\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    // Nothing was verified: the code is still good.
+    assert!(node.service.backend().log().is_empty());
+    let mut client = Client::new(node.addr, Some(&good));
+    assert_eq!(verdict(&client.verify(&code, 0).await.unwrap()), Ok(()));
+    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
+    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    assert!(text.contains("paycode_refusals_total{status=\"401\"} 25\n"), "{text}");
+    node.stop().await;
+}
+
+async fn raw_request(stream: &mut TcpStream, request: &str) -> String {
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut reply)).await.unwrap();
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_bodies_get_413_and_verify_nothing() {
+    let (node, token) = memory_node(Config { max_body: 1024, ..Config::default() }).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    // A declared length over the limit.
+    let big = format!(r#"{{"code":"{}","amount":0}}"#, hmac_code(1)).into_bytes();
+    let mut padded = big.clone();
+    padded.splice(1..1, std::iter::repeat_n(b' ', 1100));
+    let reply = client.send(Method::POST, "/v1/verify", Some(padded)).await.unwrap();
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let refusal: Refusal = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(refusal.error, "too-large");
+    assert!(refusal.message.contains("1024"), "{}", refusal.message);
+    // A chunked body that grows past the limit without declaring its length.
+    let mut raw = TcpStream::connect(node.addr).await.unwrap();
+    let mut request = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    for _ in 0..3 {
+        request.push_str(&format!("200\r\n{}\r\n", " ".repeat(512)));
+    }
+    request.push_str("0\r\n\r\n");
+    let reply = raw_request(&mut raw, &request).await;
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    // Nothing was verified; the same code in a small body is accepted.
+    assert!(node.service.backend().log().is_empty());
+    let reply = client.send(Method::POST, "/v1/verify", Some(big)).await.unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(node.service.backend().log().len(), 1);
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_400_naming_the_problem() {
+    let (node, token) = memory_node(Config::default()).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    let code = hmac_code(1);
+    let cases: Vec<(String, &str)> = vec![
+        (format!(r#"{{"code":"{code}"}}"#), "missing field `amount`"),
+        (r#"{"amount":1}"#.into(), "missing field `code`"),
+        (format!(r#"{{"code":"{code}","amount":-1}}"#), "invalid value: integer `-1`, expected u64"),
+        (format!(r#"{{"code":"{code}","amount":"12"}}"#), "invalid type: string \"12\", expected u64"),
+        (format!(r#"{{"code":"{code}","amount":18446744073709551616}}"#), "invalid"),
+        (r#"{"code":12,"amount":1}"#.into(), "invalid type: integer `12`, expected a string"),
+        (format!(r#"{{"code":"{code}","amount":1,"terminal_id":9}}"#), "unknown field `terminal_id`"),
+        (format!(r#"{{"code":"{code}","amount":1}} trailing"#), "trailing characters"),
+        ("not json".into(), "expected ident"),
+        (String::new(), "EOF while parsing"),
+        // serde would take a struct as an array of its fields; the API takes objects only.
+        (format!(r#"["{code}",1]"#), "must be a JSON object"),
+        ("\u{feff}{}".into(), "expected value"),
+    ];
+    for (body, expected) in &cases {
+        let reply = client.send(Method::POST, "/v1/verify", Some(body.clone().into_bytes())).await.unwrap();
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body}");
+        let refusal: Refusal = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(refusal.error, "bad-request");
+        assert!(refusal.message.contains(expected), "{body}: {}", refusal.message);
+    }
+    // Bytes that are not UTF-8 inside the JSON string.
+    let mut body = br#"{"code":"PC1:"#.to_vec();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(br#"","amount":1}"#);
+    let reply = client.send(Method::POST, "/v1/verify", Some(body)).await.unwrap();
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    // A wrong method on a route, and an unknown route, with a good token.
+    assert_eq!(
+        client.send(Method::GET, "/v1/verify", None).await.unwrap().status,
+        StatusCode::METHOD_NOT_ALLOWED
+    );
+    assert_eq!(client.send(Method::GET, "/v2/verify", None).await.unwrap().status, StatusCode::NOT_FOUND);
+    // None of it was verified.
+    assert!(node.service.backend().log().is_empty());
+    assert_eq!(verdict(&client.verify(&code, 0).await.unwrap()), Ok(()));
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_over_its_rate_gets_429_with_retry_after() {
+    let backend = MemoryBackend::new(params());
+    let (a, b) = (add_token(backend.tokens(), 1), add_token(backend.tokens(), 2));
+    let config = Config { rate: RateLimit { per_second: 1, burst: 3 }, ..Config::default() };
+    let node = start(backend, config, None).await;
+    let mut client = Client::new(node.addr, Some(&a));
+    for counter in 0..3 {
+        assert_eq!(verdict(&client.verify(&hmac_code(counter), 0).await.unwrap()), Ok(()));
+    }
+    let reply =
+        client.send(Method::POST, "/v1/verify", Some(br#"{"code":"x","amount":0}"#.to_vec())).await.unwrap();
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = reply.headers.get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert_eq!(retry, 1);
+    let refusal: Refusal = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(refusal.error, "rate-limited");
+    // The refused request verified nothing; another token has its own bucket.
+    assert_eq!(node.service.backend().log().len(), 3);
+    let mut other = Client::new(node.addr, Some(&b));
+    assert_eq!(verdict(&other.verify(&hmac_code(3), 0).await.unwrap()), Ok(()));
+    // After the wait, the first token may go on.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(verdict(&client.verify(&hmac_code(4), 0).await.unwrap()), Ok(()));
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ed25519_state_and_records_are_the_token_s_terminal() {
+    let backend = MemoryBackend::new(params());
+    let (t7, t9) = (add_token(backend.tokens(), 7), add_token(backend.tokens(), 9));
+    let node = start(backend, Config::default(), None).await;
+    let (mut gate7, mut gate9) = (Client::new(node.addr, Some(&t7)), Client::new(node.addr, Some(&t9)));
+    let wallet = ed_wallet(101);
+    let code = wallet.code_for(NOW / 60, 1).to_qr_text();
+    let answer = gate7.verify(&code, 400).await.unwrap();
+    let Answer::Verdict { response: VerifyResponse::Accepted { record }, .. } = &answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(
+        (record.profile, record.subject, record.amount, record.terminal_id),
+        (Profile::Ed25519, 101, 400, 7)
+    );
+    assert_eq!(verdict(&gate7.verify(&code, 400).await.unwrap()), Err(Error::Replayed));
+    // Terminal 9 has its own replay window and ledger, as offline terminals do;
+    // reconciliation finds the double acceptance in the two records (spec §10.4).
+    let answer = gate9.verify(&code, 400).await.unwrap();
+    let Answer::Verdict { response: VerifyResponse::Accepted { record }, .. } = &answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(record.terminal_id, 9);
+    // The cumulative limit (1000) is per terminal: 400 + 500 fits at 7, then 200 more does not.
+    let next = |c| wallet.code_for(NOW / 60, c).to_qr_text();
+    assert_eq!(verdict(&gate7.verify(&next(2), 500).await.unwrap()), Ok(()));
+    assert_eq!(verdict(&gate7.verify(&next(3), 200).await.unwrap()), Err(Error::OverLimit));
+    assert_eq!(verdict(&gate9.verify(&next(3), 200).await.unwrap()), Ok(()));
+    // The per-payment limit, and the revocation list installed at start.
+    assert_eq!(verdict(&gate9.verify(&next(4), 501).await.unwrap()), Err(Error::OverLimit));
+    let revoked = ed_wallet(666).code_for(NOW / 60, 1).to_qr_text();
+    assert_eq!(verdict(&gate9.verify(&revoked, 1).await.unwrap()), Err(Error::Revoked));
+    // A request cannot name its terminal.
+    let body = format!(r#"{{"code":"{}","amount":1,"terminal_id":7}}"#, next(5));
+    let reply = gate9.send(Method::POST, "/v1/verify", Some(body.into_bytes())).await.unwrap();
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let log = node.service.backend().log();
+    let terminals: Vec<u32> = log.iter().map(|r| r.terminal_id).collect();
+    assert_eq!(terminals, [7, 7, 9, 9]);
+    node.stop().await;
+}
+
+/// A store that fails while `down` is set, and otherwise is a memory store.
+struct Flaky {
+    down: Arc<AtomicBool>,
+    inner: Shared<MemoryStore>,
+}
+
+impl Flaky {
+    fn check(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            return Err(StoreError::new(StoreErrorKind::Unavailable, "connection refused (test)"));
+        }
+        Ok(())
+    }
+}
+
+impl StateStore for Flaky {
+    fn transact(
+        &self,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.transact(identity, decide)
+    }
+    fn observe(&self, step: u64) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.observe(step)
+    }
+    fn high_water(&self) -> Result<u64, StoreError> {
+        self.check()?;
+        self.inner.high_water()
+    }
+    fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.quarantine(floor, high_water)
+    }
+    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.install_revocation_list(list)
+    }
+    fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
+        self.check()?;
+        self.inner.revocation_list()
+    }
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.evict(step, plan)
+    }
+}
+
+struct FlakyBackend {
+    down: Arc<AtomicBool>,
+    memory: MemoryBackend,
+    tokens: MemoryTokens,
+}
+
+impl Backend for FlakyBackend {
+    type Store = Flaky;
+    fn issuer(&self) -> Result<Flaky, StoreError> {
+        Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.issuer()? })
+    }
+    fn terminal(&self, id: u32) -> Result<Flaky, StoreError> {
+        Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.terminal(id)? })
+    }
+    fn tokens(&self) -> &dyn TokenStore {
+        &self.tokens
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_store_gets_503_state_unavailable_and_the_next_call_proceeds() {
+    let down = Arc::new(AtomicBool::new(false));
+    let backend = FlakyBackend {
+        down: Arc::clone(&down),
+        memory: MemoryBackend::new(params()),
+        tokens: MemoryTokens::default(),
+    };
+    let token = add_token(&backend.tokens, 7);
+    let node = start(backend, Config::default(), None).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    let health: Health =
+        serde_json::from_slice(&client.send(Method::GET, "/v1/health", None).await.unwrap().body).unwrap();
+    assert_eq!((health.status.as_str(), health.store.as_str(), health.step), ("ok", "reachable", NOW / 60));
+    down.store(true, Ordering::SeqCst);
+    // spec: R-STATE-4: state-unavailable, nothing recorded, whatever the profile; and 503.
+    let ed = ed_wallet(101).code_for(NOW / 60, 1).to_qr_text();
+    for code in [hmac_code(1), ed.clone(), "garbage".to_owned()] {
+        let reply = client
+            .send(Method::POST, "/v1/verify", Some(format!(r#"{{"code":"{code}","amount":1}}"#).into_bytes()))
+            .await
+            .unwrap();
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{code}");
+        assert_eq!(reply.headers.get("retry-after").unwrap(), "1");
+        let response: VerifyResponse = serde_json::from_slice(&reply.body).unwrap();
+        assert_eq!(response.verdict().unwrap_err(), Error::StateUnavailable);
+        let VerifyResponse::Rejected { message, .. } = response else { unreachable!() };
+        // The terminal is told what happened, not the store's internals.
+        assert!(message.contains("unavailable") && !message.contains("test"), "{message}");
+    }
+    let reply = client.send(Method::GET, "/v1/health", None).await.unwrap();
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    let health: Health = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(health.status, "unavailable");
+    assert!(node.service.backend().memory.log().is_empty());
+    // The store is back: the same codes are accepted, with no restart.
+    down.store(false, Ordering::SeqCst);
+    assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Ok(()));
+    assert_eq!(verdict(&client.verify(&ed, 1).await.unwrap()), Ok(()));
+    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
+    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    assert!(text.contains("paycode_store_errors_total{kind=\"unavailable\"} 3\n"), "{text}");
+    assert!(
+        text.contains("paycode_verifications_total{verdict=\"rejected\",code=\"state-unavailable\"} 3\n")
+    );
+    assert!(text.contains("paycode_verifications_total{verdict=\"accepted\",code=\"accepted\"} 2\n"));
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quarantine_is_a_verdict_with_status_200() {
+    let (node, token) = memory_node(Config { quarantine: true, ..Config::default() }).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    // spec: R-STATE-5: Q = T(t) + F + 1, so on-time codes are state-unavailable...
+    let answer = client.verify(&hmac_code(1), 0).await.unwrap();
+    assert_eq!(verdict(&answer), Err(Error::StateUnavailable));
+    // ... and a code of step Q is decided on its merits.
+    let fast = hmac_wallet().code_for(NOW / 60 + 2, 2).to_qr_text();
+    assert_eq!(verdict(&client.verify(&fast, 0).await.unwrap()), Err(Error::TooNew));
+    node.stop().await;
+}
+
+fn self_signed() -> (tempfile_free::Dir, std::path::PathBuf, std::path::PathBuf, Vec<u8>) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let dir = tempfile_free::Dir::new("tls");
+    let (cert_path, key_path) = (dir.0.join("cert.pem"), dir.0.join("key.pem"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    (dir, cert_path, key_path, cert.cert.der().to_vec())
+}
+
+mod tempfile_free {
+    pub struct Dir(pub std::path::PathBuf);
+    impl Dir {
+        pub fn new(name: &str) -> Dir {
+            let d = std::env::temp_dir().join(format!("paycode-service-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&d);
+            std::fs::create_dir_all(&d).unwrap();
+            Dir(d)
+        }
+    }
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_tls_with_the_given_certificate() {
+    use tokio_rustls::rustls::{ClientConfig, RootCertStore};
+    let (_dir, cert, key, der) = self_signed();
+    let tls = paycode_service::tls_config(&cert, &key).unwrap();
+    let backend = MemoryBackend::new(params());
+    let token = add_token(backend.tokens(), 7);
+    let node = start(backend, Config::default(), Some(tls)).await;
+    let mut roots = RootCertStore::empty();
+    roots.add(der.into()).unwrap();
+    let config = Arc::new(ClientConfig::builder().with_root_certificates(roots).with_no_client_auth());
+    let mut client = Client::new(node.addr, Some(&token)).with_tls(Arc::clone(&config), "localhost").unwrap();
+    assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Ok(()));
+    assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Err(Error::Replayed));
+    // Plain HTTP on the TLS port gets no answer; a certificate for another name is refused.
+    let mut plain = Client::new(node.addr, Some(&token));
+    assert!(plain.verify(&hmac_code(2), 0).await.is_err());
+    let mut wrong = Client::new(node.addr, Some(&token)).with_tls(config, "example.org").unwrap();
+    assert!(wrong.verify(&hmac_code(2), 0).await.is_err());
+    assert_eq!(node.service.backend().log().len(), 1);
+    // Bad files are named in the error.
+    let missing = cert.with_file_name("absent.pem");
+    assert!(paycode_service::tls_config(&missing, &key).unwrap_err().to_string().contains("absent.pem"));
+    assert!(paycode_service::tls_config(&key, &key).is_err());
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_inputs_get_verdicts_or_refusals_never_a_failure() {
+    let config = Config { rate: RateLimit { per_second: 10_000, burst: 10_000 }, ..Config::default() };
+    let (node, token) = memory_node(config).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let valid = hmac_code(9);
+    for i in 0..300 {
+        let code: String = match i % 4 {
+            // Random printable text, with and without the prefix.
+            0 => (0..next() % 400).map(|_| char::from(b' ' + (next() % 95) as u8)).collect(),
+            1 => format!(
+                "PC1:{}",
+                (0..next() % 300).map(|_| char::from(b'0' + (next() % 43) as u8)).collect::<String>()
+            ),
+            // One character of a valid code changed.
+            2 => {
+                let mut b = valid.clone().into_bytes();
+                let at = 4 + (next() as usize) % (b.len() - 4);
+                b[at] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"[(next() % 45) as usize];
+                String::from_utf8(b).unwrap()
+            }
+            // Digits of every length around 24, and Unicode.
+            _ => {
+                let digits: String =
+                    (0..20 + next() % 8).map(|_| char::from(b'0' + (next() % 10) as u8)).collect();
+                if next() % 2 == 0 { digits } else { format!("{digits}\u{0660}\u{1F600}") }
+            }
+        };
+        let answer = client.verify(&code, next()).await.unwrap();
+        match &answer {
+            Answer::Verdict { status: StatusCode::OK, response } => {
+                if response.verdict().is_ok() {
+                    // Only the unchanged code can be accepted.
+                    assert_eq!(code, valid);
+                }
+            }
+            other => panic!("{code:?}: {other:?}"),
+        }
+    }
+    // Raw protocol garbage: the node answers 400 (or closes), and keeps serving.
+    for junk in ["GARBAGE\r\n\r\n", "POST /v1/verify HTTP/9.9\r\n\r\n", "\0\0\0\0\r\n\r\n"] {
+        let mut raw = TcpStream::connect(node.addr).await.unwrap();
+        let reply = raw_request(&mut raw, junk).await;
+        assert!(reply.is_empty() || reply.starts_with("HTTP/1.1 4"), "{junk:?}: {reply}");
+    }
+    let huge_header = format!("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n", "a".repeat(20_000));
+    let mut raw = TcpStream::connect(node.addr).await.unwrap();
+    let reply = raw_request(&mut raw, &huge_header).await;
+    assert!(reply.is_empty() || reply.starts_with("HTTP/1.1 431"), "{reply}");
+    let reply = client.send(Method::GET, "/v1/health", None).await.unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_lets_the_request_in_flight_finish() {
+    /// A store that takes its time.
+    struct Slow(Shared<MemoryStore>);
+    impl StateStore for Slow {
+        fn transact(&self, i: Identity, d: &mut dyn FnMut(&Records) -> Changes) -> Result<(), StoreError> {
+            std::thread::sleep(Duration::from_millis(600));
+            self.0.transact(i, d)
+        }
+        fn observe(&self, step: u64) -> Result<(), StoreError> {
+            self.0.observe(step)
+        }
+        fn high_water(&self) -> Result<u64, StoreError> {
+            self.0.high_water()
+        }
+        fn quarantine(&self, f: u64, h: u64) -> Result<(), StoreError> {
+            self.0.quarantine(f, h)
+        }
+        fn install_revocation_list(&self, l: &RevocationList) -> Result<bool, StoreError> {
+            self.0.install_revocation_list(l)
+        }
+        fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
+            self.0.revocation_list()
+        }
+        fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+            self.0.evict(step, plan)
+        }
+    }
+    struct SlowBackend(MemoryBackend);
+    impl Backend for SlowBackend {
+        type Store = Slow;
+        fn issuer(&self) -> Result<Slow, StoreError> {
+            Ok(Slow(self.0.issuer()?))
+        }
+        fn terminal(&self, id: u32) -> Result<Slow, StoreError> {
+            Ok(Slow(self.0.terminal(id)?))
+        }
+        fn tokens(&self) -> &dyn TokenStore {
+            self.0.tokens()
+        }
+    }
+    let backend = SlowBackend(MemoryBackend::new(params()));
+    let token = add_token(backend.tokens(), 7);
+    let node = start(backend, Config::default(), None).await;
+    let addr = node.addr;
+    let in_flight =
+        tokio::spawn(async move { Client::new(addr, Some(&token)).verify(&hmac_code(1), 0).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let service = Arc::clone(&node.service);
+    node.stop().await;
+    // The request that was running got its verdict, and it was committed.
+    assert_eq!(verdict(&in_flight.await.unwrap().unwrap()), Ok(()));
+    assert_eq!(service.backend().0.log().len(), 1);
+    // The port is closed now.
+    assert!(TcpStream::connect(addr).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_on_one_state_accept_each_raced_code_once() {
+    let backend = Arc::new(MemoryBackend::new(params()));
+    let token = add_token(backend.tokens(), 7);
+    let config = Config { rate: RateLimit { per_second: 100_000, burst: 100_000 }, ..Config::default() };
+    let (a, b) =
+        (start(Arc::clone(&backend), config, None).await, start(Arc::clone(&backend), config, None).await);
+    // One account, counters in order: the codes in flight stay inside its replay window.
+    let plan = paycode_service::load::Plan {
+        nodes: vec![a.addr, b.addr],
+        tokens: vec![token],
+        clients: 16,
+        codes: 300,
+        copies: 2,
+        amount: 0,
+        rate: None,
+        retries: 0,
+    };
+    let progress = Arc::new(paycode_service::load::Progress::default());
+    let tally = paycode_service::load::run(plan, |k| hmac_code(k as u32), Arc::clone(&progress)).await;
+    assert_eq!(tally.sent.len(), 600);
+    assert_eq!(progress.done(), 600);
+    let accepted = tally.accepted();
+    let counts = tally.counts();
+    // Every code accepted exactly once, at one node or the other; every other copy replayed.
+    assert_eq!(accepted.len(), 300, "{counts:?}");
+    assert!(accepted.values().all(|r| r.len() == 1));
+    assert_eq!(counts.get("replayed"), Some(&300), "{counts:?}");
+    let mut log: Vec<_> = backend.log().iter().map(|r| r.counter).collect();
+    log.sort_unstable();
+    assert_eq!(log, (0..300).collect::<Vec<u32>>());
+    // Both nodes took part.
+    assert!(tally.sent.iter().any(|s| s.node == 0) && tally.sent.iter().any(|s| s.node == 1));
+    a.stop().await;
+    b.stop().await;
+}

@@ -1,0 +1,63 @@
+//! How the protocol's values sit in SQL columns, the same for both databases.
+//!
+//! SQL integers are signed 64-bit. A `u64` (a step, a time, an amount, a
+//! bitmap) is stored as the `i64` with the same 64 bits, so that every value
+//! below 2^63 — every realistic one — reads as itself in a SQL shell, and
+//! the values above it survive unchanged. Where SQL compares two such values
+//! it uses [`u64_below`], which orders them as `u64`s.
+
+use paycode::Profile;
+use paycode::store::{StoreError, StoreErrorKind};
+
+/// The column value of a `u64`.
+pub(crate) const fn to_sql(x: u64) -> i64 {
+    i64::from_ne_bytes(x.to_ne_bytes())
+}
+
+/// The `u64` of a column value.
+pub(crate) const fn from_sql(x: i64) -> u64 {
+    u64::from_ne_bytes(x.to_ne_bytes())
+}
+
+/// A `u32` column (a counter, a count of failures) read back.
+pub(crate) fn u32_from_sql(x: i64, column: &str) -> Result<u32, StoreError> {
+    u32::try_from(x).map_err(|_| corrupt(format!("{column} = {x} is not a u32")))
+}
+
+/// The stored number of a profile: its byte on the wire (spec §4.1).
+pub(crate) fn profile_to_sql(p: Profile) -> i16 {
+    i16::from(p.byte())
+}
+
+/// The profile of a stored number.
+pub(crate) fn profile_from_sql(x: i16) -> Result<Profile, StoreError> {
+    u8::try_from(x)
+        .ok()
+        .and_then(Profile::from_byte)
+        .ok_or_else(|| corrupt(format!("profile = {x} is not a profile")))
+}
+
+/// SQL that is true when the column `a` is below the parameter `b` as `u64`s,
+/// both stored by [`to_sql`]: a negative `i64` is a `u64` at or above 2^63.
+pub(crate) fn u64_below(a: &str, b: &str) -> String {
+    format!("((({a} < 0) = ({b} < 0) AND {a} < {b}) OR ({a} >= 0 AND {b} < 0))")
+}
+
+/// A store whose contents this version cannot have written.
+pub(crate) fn corrupt(what: String) -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt, what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn u64_values_round_trip_through_sql_integers() {
+        for x in [0, 1, (1 << 63) - 1, 1 << 63, u64::MAX] {
+            assert_eq!(from_sql(to_sql(x)), x);
+        }
+        assert_eq!(to_sql(5), 5);
+        assert_eq!(to_sql(u64::MAX), -1);
+    }
+}

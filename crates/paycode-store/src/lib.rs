@@ -1,0 +1,90 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use paycode::VerifierState;
+use paycode::log::{LogRecord, RECORD_LEN};
+
+mod codec;
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub mod postgres;
+
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+#[cfg(feature = "postgres")]
+pub use postgres::{PostgresOptions, PostgresStore};
+
+/// The schema version this crate writes and reads. A store of an older
+/// version is migrated forward when it is opened; a store of a newer
+/// version is refused with `StoreErrorKind::Incompatible`.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Everything a store holds except its log, read as one consistent view:
+/// for a one-time import's round trip, for audits, and for the tests that
+/// compare stores.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contents {
+    /// The replay windows, ledger, `T_hw`, `Q` and the installed revocation
+    /// list, in the core's snapshot form. A store keeps one `T_hw` and one
+    /// `Q`, so both profiles' snapshots carry the same values.
+    pub state: VerifierState,
+    /// The hmac throttle records `(account, step, failures)`, sorted by
+    /// account (spec: R-HMAC-6, R-STATE-6).
+    pub throttle: Vec<(u64, u64, u32)>,
+}
+
+/// A bearer token of the verification service as the store keeps it: its
+/// public id, the hash of its secret (never the secret), the terminal it
+/// speaks for, a name, and when it was made and revoked (unix seconds).
+/// The nodes of a fleet share the tokens through their store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRow {
+    /// The public id.
+    pub id: [u8; 8],
+    /// The hash of the secret.
+    pub hash: [u8; 32],
+    /// The terminal it is bound to.
+    pub terminal_id: u32,
+    /// A name for people.
+    pub name: String,
+    /// When it was made.
+    pub created_at: u64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<u64>,
+}
+
+/// The log records in the spec's format, back to back (spec §4.8): what
+/// `paycode reconcile` reads.
+pub fn encode_log(records: &[LogRecord]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len().saturating_mul(RECORD_LEN));
+    for r in records {
+        out.extend_from_slice(&r.encode());
+    }
+    out
+}
+
+/// A token row from its columns, checking their sizes.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn token_row(
+    id: &[u8],
+    hash: &[u8],
+    terminal_id: i64,
+    name: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+) -> Result<TokenRow, paycode::StoreError> {
+    let bad = |what: &str| codec::corrupt(format!("tokens {what}"));
+    Ok(TokenRow {
+        id: id.try_into().map_err(|_| bad("id"))?,
+        hash: hash.try_into().map_err(|_| bad("hash"))?,
+        terminal_id: u32::try_from(terminal_id).map_err(|_| bad("terminal_id"))?,
+        name,
+        created_at: codec::from_sql(created_at),
+        revoked_at: revoked_at.map(codec::from_sql),
+    })
+}

@@ -1,0 +1,1269 @@
+//! The verifier's state in PostgreSQL, shared by the nodes of a fleet.
+//!
+//! A verification is one read-committed transaction in two round trips,
+//! each a pipeline of statements (spec §8.8, the notes for implementers):
+//!
+//! 1. `BEGIN`; lock the identity's rows with `SELECT … FOR UPDATE` (its
+//!    window, and its ledger entry or throttle record); then read `T_hw`,
+//!    `Q` and whether the serial is revoked, in a statement of its own, so
+//!    that its snapshot is taken after the locks are held (spec: R-STATE-8).
+//! 2. The core decides on those records; then one statement writes every
+//!    changed row and the log record, and `COMMIT`.
+//!
+//! A row that was absent is written with a plain `INSERT`: if another node
+//! inserted it meanwhile, the insert fails with a unique violation and the
+//! whole step is retried on the records as they are then, as it is after a
+//! deadlock or a serialization failure. So the outcome on one identity is
+//! that of the calls one after another (spec: R-STATE-3), while calls on
+//! different identities take different row locks and run in parallel.
+//! `T_hw` is written only when a call raises it, with an update that keeps
+//! the larger value (spec: R-STATE-7).
+//!
+//! The store is synchronous, as [`StateStore`] is. It runs the client on a
+//! small runtime of its own and blocks the calling thread for each call, so
+//! it must not be called on a thread of another async runtime (it returns a
+//! [`StoreErrorKind::Other`] error there instead of blocking that runtime):
+//! an async service calls the verifier in `tokio::task::spawn_blocking`.
+
+use std::future::Future;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use paycode::log::LogRecord;
+use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
+use paycode::store::{
+    Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    ThrottleChange,
+};
+use paycode::{Profile, RevocationList, VerifierState};
+use tokio::runtime::Runtime;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
+use crate::{Contents, SCHEMA_VERSION, TokenRow};
+
+/// The schema, one step per version: `MIGRATIONS[v]` takes a database at
+/// version `v` to `v + 1`. The tables are those of the SQLite store, in
+/// PostgreSQL's types; the README of this crate documents them.
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    "CREATE TABLE schema_version (version integer NOT NULL);
+     INSERT INTO schema_version VALUES (0);
+     CREATE TABLE meta (
+         id smallint PRIMARY KEY CHECK (id = 0),
+         high_water bigint NOT NULL,
+         quarantine bigint NOT NULL) WITH (fillfactor = 50);
+     INSERT INTO meta VALUES (0, 0, 0);
+     CREATE TABLE windows (
+         profile smallint NOT NULL,
+         subject bigint NOT NULL,
+         high bigint NOT NULL,
+         bitmap bigint NOT NULL,
+         top bigint NOT NULL,
+         PRIMARY KEY (profile, subject)) WITH (fillfactor = 80);
+     CREATE TABLE ledger (
+         serial bigint PRIMARY KEY,
+         spent bigint NOT NULL,
+         not_after bigint NOT NULL) WITH (fillfactor = 80);
+     CREATE TABLE throttle (
+         account bigint PRIMARY KEY,
+         step bigint NOT NULL,
+         failures bigint NOT NULL) WITH (fillfactor = 80);
+     CREATE TABLE revocation (
+         id smallint PRIMARY KEY CHECK (id = 0),
+         number bigint NOT NULL,
+         encoding bytea NOT NULL);
+     INSERT INTO revocation VALUES (0, 0, '');
+     CREATE TABLE revoked (serial bigint PRIMARY KEY);
+     CREATE TABLE log (
+         seq bigserial PRIMARY KEY,
+         profile smallint NOT NULL,
+         key_id bigint NOT NULL,
+         subject bigint NOT NULL,
+         counter bigint NOT NULL,
+         step bigint NOT NULL,
+         accepted_at bigint NOT NULL,
+         amount bigint NOT NULL,
+         terminal_id bigint NOT NULL);",
+    // Version 2: replay windows and ledger entries per terminal, for a
+    // service that verifies the codes several terminals forward; a store of
+    // one verifier keeps everything under terminal 0.
+    "ALTER TABLE windows ADD COLUMN terminal bigint NOT NULL DEFAULT 0;
+     ALTER TABLE windows DROP CONSTRAINT windows_pkey;
+     ALTER TABLE windows ADD PRIMARY KEY (terminal, profile, subject);
+     ALTER TABLE ledger ADD COLUMN terminal bigint NOT NULL DEFAULT 0;
+     ALTER TABLE ledger DROP CONSTRAINT ledger_pkey;
+     ALTER TABLE ledger ADD PRIMARY KEY (terminal, serial);",
+    // Version 3: the verification service's bearer tokens.
+    "CREATE TABLE tokens (
+         id bytea PRIMARY KEY,
+         hash bytea NOT NULL,
+         terminal_id bigint NOT NULL,
+         name text NOT NULL,
+         created_at bigint NOT NULL,
+         revoked_at bigint);",
+];
+
+/// The advisory lock that serializes schema creation and migration between nodes.
+const MIGRATION_LOCK: i64 = 0x7061_7963_6f64_6531;
+
+/// How a [`PostgresStore`] connects and how long it waits.
+#[derive(Clone, Debug)]
+pub struct PostgresOptions {
+    /// Most connections open at once; a call waits for a free one up to
+    /// `lock_timeout`, then fails with [`StoreErrorKind::Busy`].
+    pub max_connections: usize,
+    /// How long opening a connection may take before the store counts as unavailable.
+    pub connect_timeout: Duration,
+    /// How long a call waits for another call's row locks (PostgreSQL's
+    /// `lock_timeout`) before it fails with [`StoreErrorKind::Busy`].
+    pub lock_timeout: Duration,
+    /// How long one attempt at a call may take in all; past it the
+    /// connection is dropped and the store counts as unavailable (a server
+    /// that stopped answering).
+    pub operation_timeout: Duration,
+    /// Attempts at a call that fails to serialize (a deadlock, a
+    /// serialization failure, a row another node inserted first) before it
+    /// fails with [`StoreErrorKind::Busy`].
+    pub max_attempts: u32,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> PostgresOptions {
+        PostgresOptions {
+            max_connections: 16,
+            connect_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(15),
+            max_attempts: 20,
+        }
+    }
+}
+
+/// A verifier's state in a PostgreSQL database, shared by every node that
+/// connects to it. A pool of connections: share one store between the
+/// threads of a node.
+pub struct PostgresStore {
+    runtime: Option<Runtime>,
+    config: Config,
+    options: PostgresOptions,
+    target: String,
+    pool: Mutex<Pool>,
+    freed: Condvar,
+    /// A `T_hw` this node has read or written: the stored one is at least
+    /// this (it never decreases), so a call below it need not write (spec: R-STATE-7).
+    known_high_water: AtomicU64,
+}
+
+struct Pool {
+    idle: Vec<Conn>,
+    open: usize,
+}
+
+/// One connection and its prepared statements.
+struct Conn {
+    client: Client,
+    lock_window: Statement,
+    lock_ledger: Statement,
+    lock_throttle: Statement,
+    read_shared: Statement,
+    write: Statement,
+    raise: Statement,
+    read_meta: Statement,
+}
+
+/// What failed in one attempt.
+enum Failure {
+    Db(tokio_postgres::Error),
+    Timeout,
+    Store(StoreError),
+}
+
+impl From<tokio_postgres::Error> for Failure {
+    fn from(e: tokio_postgres::Error) -> Failure {
+        Failure::Db(e)
+    }
+}
+
+impl core::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PostgresStore").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (a `postgresql://` URL or a
+    /// `key=value` string, as libpq takes them), whose paycode schema
+    /// [`PostgresStore::create`] made; an older schema is migrated forward.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::Unavailable`] if the server cannot be reached;
+    /// [`StoreErrorKind::Incompatible`] if the database has no paycode
+    /// schema or a newer one; else as the database fails.
+    pub fn connect(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
+        let store = PostgresStore::new(url, options)?;
+        store.migrate(false)?;
+        Ok(store)
+    }
+
+    /// Creates the paycode schema in the database at `url` and connects.
+    /// The database itself must exist.
+    ///
+    /// # Errors
+    ///
+    /// As [`PostgresStore::connect`]; [`StoreErrorKind::Other`] if the
+    /// database holds the paycode schema already.
+    pub fn create(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
+        let store = PostgresStore::new(url, options)?;
+        store.migrate(true)?;
+        Ok(store)
+    }
+
+    /// The acceptance log in the order of its sequence numbers: of
+    /// `terminal` only, or of every terminal (spec §10.3).
+    /// [`crate::encode_log`] gives the spec's bytes. Records of transactions
+    /// that commit at the same time may be numbered in a different order
+    /// than they commit; the set is complete for every commit before the call.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read.
+    pub fn export_log(&self, terminal: Option<u32>) -> Result<Vec<LogRecord>, StoreError> {
+        let terminal = terminal.map(i64::from);
+        let rows = self.run(|conn| async move {
+            let rows = conn
+                .client
+                .query(
+                    "SELECT profile, key_id, subject, counter, step, accepted_at, amount, terminal_id
+                     FROM log WHERE $1::bigint IS NULL OR terminal_id = $1 ORDER BY seq",
+                    &[&terminal],
+                )
+                .await;
+            (conn, rows.map_err(Failure::Db))
+        })?;
+        rows.iter()
+            .map(|r| {
+                let (key_id, counter, terminal): (i64, i64, i64) = (r.get(1), r.get(3), r.get(7));
+                Ok(LogRecord {
+                    profile: profile_from_sql(r.get(0))?,
+                    key_id: u16::try_from(key_id).map_err(|_| corrupt(format!("log key_id = {key_id}")))?,
+                    subject: from_sql(r.get(2)),
+                    counter: u32_from_sql(counter, "log counter")?,
+                    step: from_sql(r.get(4)),
+                    accepted_at: from_sql(r.get(5)),
+                    amount: from_sql(r.get(6)),
+                    terminal_id: u32_from_sql(terminal, "log terminal_id")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Loads a verifier's state saved elsewhere with its throttle records,
+    /// as one transaction, into a store that holds nothing yet (see
+    /// [`crate::SqliteStore::import`]).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::Other`] if the store holds state already or the hmac
+    /// snapshot has ledger entries; else as the database fails.
+    pub fn import(&self, state: &VerifierState, throttle: &[(u64, u64, u32)]) -> Result<(), StoreError> {
+        if !state.hmac.spent.is_empty() {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                "the hmac state has ledger entries, which no verifier writes",
+            ));
+        }
+        let target = self.target.clone();
+        self.run(|conn| {
+            let target = target.clone();
+            async move {
+                let r = import_rows(&conn.client, state, throttle, &target).await;
+                (conn, r)
+            }
+        })?;
+        self.known_high_water
+            .fetch_max(state.hmac.high_water.max(state.ed25519.high_water), Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Everything the store holds but its log, as one consistent view.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read, or holds values this
+    /// version cannot have written.
+    pub fn contents(&self) -> Result<Contents, StoreError> {
+        self.run(|conn| async move {
+            let r = read_contents(&conn.client).await;
+            (conn, r)
+        })
+    }
+
+    /// Stores a new token.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written or holds a token with this id.
+    pub fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError> {
+        let (id, hash) = (token.id.as_slice(), token.hash.as_slice());
+        let (terminal, name) = (i64::from(token.terminal_id), token.name.as_str());
+        let (created, revoked) = (to_sql(token.created_at), token.revoked_at.map(to_sql));
+        self.run(|conn| async move {
+            let r = conn
+                .client
+                .execute(
+                    "INSERT INTO tokens (id, hash, terminal_id, name, created_at, revoked_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[&id, &hash, &terminal, &name, &created, &revoked],
+                )
+                .await;
+            (conn, r.map(|_| ()).map_err(Failure::Db))
+        })
+    }
+
+    /// Every token, revoked ones included, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read or holds a malformed token.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let rows = self.run(|conn| async move {
+            let r = conn
+                .client
+                .query(
+                    "SELECT id, hash, terminal_id, name, created_at, revoked_at FROM tokens
+                     ORDER BY created_at, id",
+                    &[],
+                )
+                .await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        rows.iter()
+            .map(|r| {
+                let (id, hash): (&[u8], &[u8]) = (r.get(0), r.get(1));
+                crate::token_row(id, hash, r.get(2), r.get(3), r.get(4), r.get(5))
+            })
+            .collect()
+    }
+
+    /// Marks token `id` revoked at `at`; returns whether it was live until now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written.
+    pub fn revoke_token(&self, id: [u8; 8], at: u64) -> Result<bool, StoreError> {
+        let (id, at) = (id.as_slice(), to_sql(at));
+        self.run(|conn| async move {
+            let r = conn
+                .client
+                .execute(
+                    "UPDATE tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+                    &[&id, &at],
+                )
+                .await;
+            (conn, r.map(|n| n > 0).map_err(Failure::Db))
+        })
+    }
+
+    fn new(url: &str, options: PostgresOptions) -> Result<PostgresStore, StoreError> {
+        let mut config = Config::from_str(url)
+            .map_err(|e| StoreError::new(StoreErrorKind::Unavailable, format!("bad PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("paycode");
+        }
+        let target = describe(&config);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("paycode-postgres")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                StoreError::new(StoreErrorKind::Other, format!("cannot start the client runtime: {e}"))
+            })?;
+        Ok(PostgresStore {
+            runtime: Some(runtime),
+            config,
+            options,
+            target,
+            pool: Mutex::new(Pool { idle: Vec::new(), open: 0 }),
+            freed: Condvar::new(),
+            known_high_water: AtomicU64::new(0),
+        })
+    }
+
+    /// Creates or checks the schema on a connection of its own, before the
+    /// pool's connections prepare their statements on it.
+    fn migrate(&self, create: bool) -> Result<(), StoreError> {
+        let rt = self.runtime()?;
+        let work = async {
+            let (client, connection) = self.config.connect(NoTls).await?;
+            rt.spawn(async move {
+                let _ = connection.await;
+            });
+            migrate(&client, create, &self.target).await
+        };
+        let limit = self.options.operation_timeout.saturating_add(self.options.connect_timeout);
+        match rt.block_on(async { tokio::time::timeout(limit, work).await }) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(Failure::Db(e))) => Err(self.error(&e)),
+            Ok(Err(Failure::Store(e))) => Err(e),
+            Ok(Err(Failure::Timeout)) | Err(_) => Err(self.timeout()),
+        }
+    }
+
+    /// The runtime, unless this thread belongs to an async runtime, which
+    /// blocking would stall.
+    fn runtime(&self) -> Result<&Runtime, StoreError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                "PostgresStore called on an async runtime's thread; call the verifier in spawn_blocking",
+            ));
+        }
+        self.runtime.as_ref().ok_or_else(|| StoreError::of_kind(StoreErrorKind::Unavailable))
+    }
+
+    fn lock_pool(&self) -> MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// An idle connection, or a new one if fewer than the maximum are open.
+    fn checkout(&self) -> Result<Conn, StoreError> {
+        let mut pool = self.lock_pool();
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                if conn.client.is_closed() {
+                    pool.open = pool.open.saturating_sub(1);
+                    continue;
+                }
+                return Ok(conn);
+            }
+            if pool.open < self.options.max_connections.max(1) {
+                pool.open += 1;
+                drop(pool);
+                let conn = self.open_connection();
+                if conn.is_err() {
+                    self.discard();
+                }
+                return conn;
+            }
+            let (guard, wait) = self
+                .freed
+                .wait_timeout(pool, self.options.lock_timeout)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            pool = guard;
+            if wait.timed_out() && pool.idle.is_empty() {
+                return Err(StoreError::new(
+                    StoreErrorKind::Busy,
+                    format!(
+                        "{}: all {} connections stayed in use for {:?}",
+                        self.target, self.options.max_connections, self.options.lock_timeout
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn checkin(&self, conn: Conn) {
+        self.lock_pool().idle.push(conn);
+        self.freed.notify_one();
+    }
+
+    /// Forgets a connection that is gone or in an unknown state.
+    fn discard(&self) {
+        let mut pool = self.lock_pool();
+        pool.open = pool.open.saturating_sub(1);
+        drop(pool);
+        self.freed.notify_one();
+    }
+
+    fn open_connection(&self) -> Result<Conn, StoreError> {
+        let rt = self.runtime()?;
+        let lock_timeout = self.options.lock_timeout.as_millis();
+        let connect = async {
+            let (client, connection) = self.config.connect(NoTls).await?;
+            rt.spawn(async move {
+                // Ends when the client is dropped or the server goes away.
+                let _ = connection.await;
+            });
+            // The prepared statements' plans do not depend on their values:
+            // plan them once per connection, not at every call.
+            client
+                .batch_execute(&format!(
+                    "SET lock_timeout = {lock_timeout}; SET plan_cache_mode = force_generic_plan"
+                ))
+                .await?;
+            prepare(client).await
+        };
+        match rt.block_on(async {
+            tokio::time::timeout(self.options.connect_timeout.saturating_mul(2), connect).await
+        }) {
+            Ok(Ok(conn)) => Ok(conn),
+            Ok(Err(e)) => Err(self.error(&e)),
+            Err(_) => Err(StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("{}: no connection within {:?}", self.target, self.options.connect_timeout),
+            )),
+        }
+    }
+
+    /// Runs `f` on a pooled connection, retrying what failed to serialize.
+    /// `f` gets the connection and gives it back with its result; a
+    /// connection whose transaction failed is rolled back before it is reused.
+    fn run<T, F, Fut>(&self, mut f: F) -> Result<T, StoreError>
+    where
+        F: FnMut(Conn) -> Fut,
+        Fut: Future<Output = (Conn, Result<T, Failure>)>,
+    {
+        let rt = self.runtime()?;
+        let mut attempt = 1;
+        loop {
+            let conn = self.checkout()?;
+            let closed = conn.client.is_closed();
+            let outcome = rt.block_on(async {
+                let fut = f(conn);
+                tokio::time::timeout(self.options.operation_timeout, fut).await
+            });
+            let failure = match outcome {
+                Ok((conn, Ok(value))) => {
+                    self.checkin(conn);
+                    return Ok(value);
+                }
+                Ok((conn, Err(failure))) => {
+                    self.recover(rt, conn);
+                    failure
+                }
+                Err(_) => {
+                    // The connection is in an unknown state: it is dropped with the future.
+                    self.discard();
+                    Failure::Timeout
+                }
+            };
+            match failure {
+                Failure::Db(e) if retryable(&e) && attempt < self.options.max_attempts && !closed => {
+                    attempt += 1;
+                    std::thread::sleep(backoff(attempt));
+                }
+                Failure::Db(e) => return Err(self.retries_error(&e, attempt)),
+                Failure::Timeout => return Err(self.timeout()),
+                Failure::Store(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Ends a failed transaction and returns the connection to the pool, or
+    /// forgets it when it cannot be made clean.
+    fn recover(&self, rt: &Runtime, conn: Conn) {
+        if conn.client.is_closed() {
+            self.discard();
+            return;
+        }
+        let rollback = rt.block_on(async {
+            tokio::time::timeout(self.options.operation_timeout, conn.client.batch_execute("ROLLBACK")).await
+        });
+        match rollback {
+            Ok(Ok(())) => self.checkin(conn),
+            _ => self.discard(),
+        }
+    }
+
+    fn error(&self, e: &tokio_postgres::Error) -> StoreError {
+        classify(&self.target, e)
+    }
+
+    fn retries_error(&self, e: &tokio_postgres::Error, attempts: u32) -> StoreError {
+        if retryable(e) {
+            return StoreError::new(
+                StoreErrorKind::Busy,
+                format!("{}: {attempts} attempts failed to serialize; last: {}", self.target, message(e)),
+            );
+        }
+        self.error(e)
+    }
+
+    fn timeout(&self) -> StoreError {
+        StoreError::new(
+            StoreErrorKind::Unavailable,
+            format!("{}: no answer within {:?}", self.target, self.options.operation_timeout),
+        )
+    }
+
+    fn note_high_water(&self, step: u64) {
+        self.known_high_water.fetch_max(step, Ordering::AcqRel);
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Without blocking: the store may be dropped on an async runtime's thread.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl StateStore for PostgresStore {
+    fn transact(
+        &self,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        self.transact_at(0, identity, decide)
+    }
+
+    fn observe(&self, step: u64) -> Result<(), StoreError> {
+        if self.known_high_water.load(Ordering::Acquire) >= step {
+            return Ok(());
+        }
+        let value = to_sql(step);
+        self.run(|conn| async move {
+            let r = conn.client.execute(&conn.raise, &[&value]).await;
+            (conn, r.map(|_| ()).map_err(Failure::Db))
+        })?;
+        self.note_high_water(step);
+        Ok(())
+    }
+
+    fn high_water(&self) -> Result<u64, StoreError> {
+        let hw = self.run(|conn| async move {
+            let r = conn.client.query_one(&conn.read_meta, &[]).await;
+            (conn, r.map(|row| from_sql(row.get(0))).map_err(Failure::Db))
+        })?;
+        self.note_high_water(hw);
+        Ok(hw)
+    }
+
+    fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError> {
+        let (q, hw) = (to_sql(floor), to_sql(high_water));
+        let sql = format!(
+            "UPDATE meta SET
+                 high_water = CASE WHEN {} THEN $2::bigint ELSE high_water END,
+                 quarantine = CASE WHEN {} THEN $1::bigint ELSE quarantine END
+             WHERE id = 0",
+            u64_below("high_water", "$2::bigint"),
+            u64_below("quarantine", "$1::bigint")
+        );
+        let sql = sql.as_str();
+        self.run(|conn| async move {
+            let r = conn.client.execute(sql, &[&q, &hw]).await;
+            (conn, r.map(|_| ()).map_err(Failure::Db))
+        })?;
+        self.note_high_water(high_water);
+        Ok(())
+    }
+
+    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+        let number = to_sql(list.number());
+        let encoding = list.encode();
+        let serials: Vec<i64> = list.serials().iter().map(|&s| to_sql(s)).collect();
+        let (encoding, serials) = (&encoding, &serials);
+        self.run(|conn| async move {
+            let r = install(&conn.client, number, encoding, serials).await;
+            (conn, r.map_err(Failure::Db))
+        })
+    }
+
+    fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
+        let row = self.run(|conn| async move {
+            let r = conn.client.query_one("SELECT number, encoding FROM revocation WHERE id = 0", &[]).await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        let (number, encoding): (i64, Vec<u8>) = (row.get(0), row.get(1));
+        if number == 0 {
+            return Ok(None);
+        }
+        RevocationList::decode(&encoding)
+            .map(Some)
+            .map_err(|e| corrupt(format!("the installed revocation list: {e}")))
+    }
+
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        // V0 first, in a statement of its own: the eviction's transaction then
+        // holds no lock on the shared row while it deletes.
+        self.observe(step)?;
+        let high_water = self.run(|conn| async move {
+            let r = evict(&conn.client, plan).await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        self.note_high_water(high_water);
+        Ok(())
+    }
+}
+
+impl PostgresStore {
+    /// [`StateStore::transact`] on the records of terminal `terminal`: its
+    /// replay windows and ledger entries are its own, while `T_hw`, `Q`, the
+    /// throttle records and the revocation list are the store's (for a
+    /// service that verifies the ed25519 codes several terminals forward,
+    /// each with its own offline limits, spec: R-LIMIT-2). `transact` is
+    /// terminal 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`StateStore::transact`].
+    pub fn transact_at(
+        &self,
+        terminal: u32,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        let terminal = i64::from(terminal);
+        let rt = self.runtime()?;
+        let mut attempt = 1;
+        loop {
+            let conn = self.checkout()?;
+            let outcome = rt.block_on(async {
+                tokio::time::timeout(self.options.operation_timeout, step(&conn, terminal, identity, decide))
+                    .await
+            });
+            let e = match outcome {
+                Ok(Ok(high_water)) => {
+                    self.checkin(conn);
+                    self.note_high_water(high_water);
+                    return Ok(());
+                }
+                Ok(Err(e)) => {
+                    self.recover(rt, conn);
+                    e
+                }
+                Err(_) => {
+                    drop(conn);
+                    self.discard();
+                    return Err(self.timeout());
+                }
+            };
+            if retryable(&e) && attempt < self.options.max_attempts {
+                attempt += 1;
+                std::thread::sleep(backoff(attempt));
+                continue;
+            }
+            return Err(self.retries_error(&e, attempt));
+        }
+    }
+}
+
+/// One attempt at the atomic step of a verification; returns the `T_hw`
+/// the store holds after it.
+async fn step(
+    conn: &Conn,
+    terminal: i64,
+    identity: Identity,
+    decide: &mut dyn FnMut(&Records) -> Changes,
+) -> Result<u64, tokio_postgres::Error> {
+    let c = &conn.client;
+    let profile = profile_to_sql(identity.profile);
+    let subject = to_sql(identity.subject);
+    let ed25519 = identity.profile == Profile::Ed25519;
+    let other = if ed25519 { &conn.lock_ledger } else { &conn.lock_throttle };
+    // Round trip 1, pipelined in this order: the shared read's snapshot is
+    // taken after the row locks are held (spec: R-STATE-8).
+    let window_key: [&(dyn ToSql + Sync); 3] = [&profile, &subject, &terminal];
+    let ledger_key: [&(dyn ToSql + Sync); 2] = [&subject, &terminal];
+    let throttle_key: [&(dyn ToSql + Sync); 1] = [&subject];
+    let own_key: &[&(dyn ToSql + Sync)] = if ed25519 { &ledger_key } else { &throttle_key };
+    let shared_key: [&(dyn ToSql + Sync); 2] = [&subject, &ed25519];
+    let (begin, window, own, shared) = tokio::join!(
+        biased;
+        c.batch_execute("BEGIN"),
+        c.query_opt(&conn.lock_window, &window_key),
+        c.query_opt(other, own_key),
+        c.query_one(&conn.read_shared, &shared_key),
+    );
+    begin?;
+    let (window, own, shared) = (window?, own?, shared?);
+    let mut records = Records {
+        high_water: from_sql(shared.get(0)),
+        quarantine: from_sql(shared.get(1)),
+        revoked: shared.get(2),
+        ..Records::default()
+    };
+    if let Some(w) = &window {
+        let high: i64 = w.get(0);
+        records.window = Some(Window {
+            high: u32::try_from(high).unwrap_or(u32::MAX),
+            bitmap: from_sql(w.get(1)),
+            top: from_sql(w.get(2)),
+        });
+    }
+    match (&own, ed25519) {
+        (Some(r), true) => {
+            records.spent = Some(Spent { total: from_sql(r.get(0)), not_after: from_sql(r.get(1)) })
+        }
+        (Some(r), false) => {
+            let failures: i64 = r.get(1);
+            records.throttle = Some(Throttle {
+                step: from_sql(r.get(0)),
+                failures: u32::try_from(failures).unwrap_or(MAX_FAILURES_PER_STEP),
+            });
+        }
+        (None, _) => {}
+    }
+    let changes = decide(&records);
+    // Round trip 2: every change and the log record in one statement, then COMMIT.
+    let found = |present: bool| if present { OP_UPDATE } else { OP_INSERT };
+    let (w_op, w) = match changes.window {
+        Some(w) => (found(window.is_some()), w),
+        None => (OP_NONE, Window::first(0, 0)),
+    };
+    let (l_op, s) = match changes.spent {
+        Some(s) => (found(ed25519 && own.is_some()), s),
+        None => (OP_NONE, Spent { total: 0, not_after: 0 }),
+    };
+    let has_throttle = !ed25519 && own.is_some();
+    let (t_op, t) = match changes.throttle {
+        ThrottleChange::Keep => (OP_NONE, Throttle { step: 0, failures: 0 }),
+        ThrottleChange::Set(t) => (found(has_throttle), t),
+        ThrottleChange::Clear if has_throttle => (OP_DELETE, Throttle { step: 0, failures: 0 }),
+        ThrottleChange::Clear => (OP_NONE, Throttle { step: 0, failures: 0 }),
+    };
+    // spec: R-STATE-7: T_hw is written only when the call raises it.
+    let raise = changes.high_water > records.high_water;
+    let r = changes.record;
+    let rec = r.unwrap_or(LogRecord {
+        profile: identity.profile,
+        key_id: 0,
+        subject: identity.subject,
+        counter: 0,
+        step: 0,
+        accepted_at: 0,
+        amount: 0,
+        terminal_id: 0,
+    });
+    let (high, bitmap, top) = (i64::from(w.high), to_sql(w.bitmap), to_sql(w.top));
+    let (spent, not_after) = (to_sql(s.total), to_sql(s.not_after));
+    let (t_step, failures) = (to_sql(t.step), i64::from(t.failures));
+    let hw = to_sql(changes.high_water);
+    let has_record = r.is_some();
+    let (r_profile, r_key, r_subject, r_counter) =
+        (profile_to_sql(rec.profile), i64::from(rec.key_id), to_sql(rec.subject), i64::from(rec.counter));
+    let (r_step, r_at, r_amount, r_terminal) =
+        (to_sql(rec.step), to_sql(rec.accepted_at), to_sql(rec.amount), i64::from(rec.terminal_id));
+    let values: [&(dyn ToSql + Sync); 24] = [
+        &profile,
+        &subject,
+        &w_op,
+        &high,
+        &bitmap,
+        &top,
+        &l_op,
+        &spent,
+        &not_after,
+        &t_op,
+        &t_step,
+        &failures,
+        &raise,
+        &hw,
+        &has_record,
+        &r_profile,
+        &r_key,
+        &r_subject,
+        &r_counter,
+        &r_step,
+        &r_at,
+        &r_amount,
+        &r_terminal,
+        &terminal,
+    ];
+    let (write, commit) = tokio::join!(
+        biased;
+        c.execute(&conn.write, &values),
+        c.batch_execute("COMMIT"),
+    );
+    // A failed write aborted the transaction, and the COMMIT behind it rolled it back.
+    write?;
+    commit?;
+    Ok(records.high_water.max(changes.high_water))
+}
+
+const OP_NONE: i16 = 0;
+const OP_INSERT: i16 = 1;
+const OP_UPDATE: i16 = 2;
+const OP_DELETE: i16 = 3;
+
+/// Prepares a new connection's statements.
+async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
+    let (i2, i8, b) = (Type::INT2, Type::INT8, Type::BOOL);
+    let lock_window = client
+        .prepare_typed(
+            "SELECT high, bitmap, top FROM windows
+             WHERE profile = $1 AND subject = $2 AND terminal = $3 FOR UPDATE",
+            &[i2.clone(), i8.clone(), i8.clone()],
+        )
+        .await?;
+    let lock_ledger = client
+        .prepare_typed(
+            "SELECT spent, not_after FROM ledger WHERE serial = $1 AND terminal = $2 FOR UPDATE",
+            &[i8.clone(), i8.clone()],
+        )
+        .await?;
+    let lock_throttle = client
+        .prepare_typed(
+            "SELECT step, failures FROM throttle WHERE account = $1 FOR UPDATE",
+            std::slice::from_ref(&i8),
+        )
+        .await?;
+    let read_shared = client
+        .prepare_typed(
+            "SELECT high_water, quarantine, $2 AND EXISTS (SELECT 1 FROM revoked WHERE serial = $1)
+             FROM meta WHERE id = 0",
+            &[i8.clone(), b.clone()],
+        )
+        .await?;
+    let write_sql = format!(
+        "WITH
+         w_ins AS (INSERT INTO windows (terminal, profile, subject, high, bitmap, top)
+                   SELECT $24, $1, $2, $4, $5, $6 WHERE $3 = 1),
+         w_upd AS (UPDATE windows SET high = $4, bitmap = $5, top = $6
+                   WHERE $3 = 2 AND terminal = $24 AND profile = $1 AND subject = $2),
+         l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after) SELECT $24, $2, $8, $9 WHERE $7 = 1),
+         l_upd AS (UPDATE ledger SET spent = $8, not_after = $9 WHERE $7 = 2 AND terminal = $24 AND serial = $2),
+         t_ins AS (INSERT INTO throttle (account, step, failures) SELECT $2, $11, $12 WHERE $10 = 1),
+         t_upd AS (UPDATE throttle SET step = $11, failures = $12 WHERE $10 = 2 AND account = $2),
+         t_del AS (DELETE FROM throttle WHERE $10 = 3 AND account = $2),
+         hw AS (UPDATE meta SET high_water = $14 WHERE $13 AND id = 0 AND {}),
+         lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+                SELECT $16, $17, $18, $19, $20, $21, $22, $23 WHERE $15)
+         SELECT 1",
+        u64_below("high_water", "$14")
+    );
+    let write = client
+        .prepare_typed(
+            &write_sql,
+            &[
+                i2.clone(),
+                i8.clone(),
+                i2.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i2.clone(),
+                i8.clone(),
+                i8.clone(),
+                i2.clone(),
+                i8.clone(),
+                i8.clone(),
+                b.clone(),
+                i8.clone(),
+                b,
+                i2,
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+            ],
+        )
+        .await?;
+    let raise = client
+        .prepare_typed(
+            &format!("UPDATE meta SET high_water = $1 WHERE id = 0 AND {}", u64_below("high_water", "$1")),
+            &[i8],
+        )
+        .await?;
+    let read_meta = client.prepare("SELECT high_water, quarantine FROM meta WHERE id = 0").await?;
+    Ok(Conn { client, lock_window, lock_ledger, lock_throttle, read_shared, write, raise, read_meta })
+}
+
+/// Creates (`create`) or checks and migrates the schema, serialized between
+/// nodes by an advisory lock.
+async fn migrate(client: &Client, create: bool, target: &str) -> Result<(), Failure> {
+    client.batch_execute("BEGIN").await?;
+    client.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
+    let exists: bool =
+        client.query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[]).await?.get(0);
+    let version: i32 = match (exists, create) {
+        (true, true) => {
+            return Err(Failure::Store(StoreError::new(
+                StoreErrorKind::Other,
+                format!("{target}: holds a paycode schema already"),
+            )));
+        }
+        (true, false) => client.query_one("SELECT max(version) FROM schema_version", &[]).await?.get(0),
+        (false, true) => 0,
+        (false, false) => {
+            return Err(Failure::Store(StoreError::new(
+                StoreErrorKind::Incompatible,
+                format!("{target}: no paycode schema in this database (create it first)"),
+            )));
+        }
+    };
+    let current = i32::try_from(SCHEMA_VERSION).unwrap_or(i32::MAX);
+    if version > current {
+        return Err(Failure::Store(StoreError::new(
+            StoreErrorKind::Incompatible,
+            format!(
+                "{target}: schema version {version} is newer than this version of paycode reads ({current})"
+            ),
+        )));
+    }
+    let from =
+        usize::try_from(version).map_err(|_| Failure::Store(corrupt(format!("schema version {version}"))))?;
+    for step in MIGRATIONS.iter().skip(from) {
+        client.batch_execute(step).await?;
+    }
+    if version < current {
+        client.execute("UPDATE schema_version SET version = $1", &[&current]).await?;
+    }
+    client.batch_execute("COMMIT").await?;
+    Ok(())
+}
+
+async fn install(
+    client: &Client,
+    number: i64,
+    encoding: &[u8],
+    serials: &[i64],
+) -> Result<bool, tokio_postgres::Error> {
+    client.batch_execute("BEGIN").await?;
+    let installed: i64 =
+        client.query_one("SELECT number FROM revocation WHERE id = 0 FOR UPDATE", &[]).await?.get(0);
+    // spec: R-REVOKE-2: only a newer list replaces the installed one.
+    if from_sql(installed) >= from_sql(number) {
+        client.batch_execute("ROLLBACK").await?;
+        return Ok(false);
+    }
+    client
+        .execute("UPDATE revocation SET number = $1, encoding = $2 WHERE id = 0", &[&number, &encoding])
+        .await?;
+    client.execute("DELETE FROM revoked", &[]).await?;
+    client.execute("INSERT INTO revoked (serial) SELECT DISTINCT unnest($1::bigint[])", &[&serials]).await?;
+    client.batch_execute("COMMIT").await?;
+    Ok(true)
+}
+
+/// Deletes what the [`Eviction`] for the `T_hw` read in the same
+/// transaction allows (spec: R-STATE-8); returns that `T_hw`.
+async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, tokio_postgres::Error> {
+    client.batch_execute("BEGIN").await?;
+    let high_water: i64 = client.query_one("SELECT high_water FROM meta WHERE id = 0", &[]).await?.get(0);
+    let high_water = from_sql(high_water);
+    let ev = plan(high_water);
+    let (w, l, t) = (to_sql(ev.window_below), to_sql(ev.ledger_below), to_sql(ev.throttle_step));
+    client.execute(&format!("DELETE FROM windows WHERE {}", u64_below("top", "$1::bigint")), &[&w]).await?;
+    client
+        .execute(&format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "$1::bigint")), &[&l])
+        .await?;
+    client.execute("DELETE FROM throttle WHERE step <> $1", &[&t]).await?;
+    client.batch_execute("COMMIT").await?;
+    Ok(high_water)
+}
+
+async fn import_rows(
+    client: &Client,
+    state: &VerifierState,
+    throttle: &[(u64, u64, u32)],
+    target: &str,
+) -> Result<(), Failure> {
+    client.batch_execute("BEGIN").await?;
+    let held: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
+                  + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
+                  + (SELECT count(*) FROM revocation WHERE number <> 0)
+                  + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
+            &[],
+        )
+        .await?
+        .get(0);
+    if held != 0 {
+        return Err(Failure::Store(StoreError::new(
+            StoreErrorKind::Other,
+            format!("{target}: holds state already; import only into a new store"),
+        )));
+    }
+    let hw = to_sql(state.hmac.high_water.max(state.ed25519.high_water));
+    let q = to_sql(state.hmac.quarantine.max(state.ed25519.quarantine));
+    client.execute("UPDATE meta SET high_water = $1, quarantine = $2 WHERE id = 0", &[&hw, &q]).await?;
+    for (profile, snap) in [(Profile::Hmac, &state.hmac), (Profile::Ed25519, &state.ed25519)] {
+        for &(subject, w) in &snap.windows {
+            client
+                .execute(
+                    "INSERT INTO windows (profile, subject, high, bitmap, top) VALUES ($1, $2, $3, $4, $5)",
+                    &[
+                        &profile_to_sql(profile),
+                        &to_sql(subject),
+                        &i64::from(w.high),
+                        &to_sql(w.bitmap | 1),
+                        &to_sql(w.top),
+                    ],
+                )
+                .await?;
+        }
+    }
+    for &(serial, s) in &state.ed25519.spent {
+        client
+            .execute(
+                "INSERT INTO ledger (serial, spent, not_after) VALUES ($1, $2, $3)",
+                &[&to_sql(serial), &to_sql(s.total), &to_sql(s.not_after)],
+            )
+            .await?;
+    }
+    for &(account, step, failures) in throttle {
+        let failures = i64::from(failures.min(MAX_FAILURES_PER_STEP));
+        client
+            .execute(
+                "INSERT INTO throttle (account, step, failures) VALUES ($1, $2, $3)",
+                &[&to_sql(account), &to_sql(step), &failures],
+            )
+            .await?;
+    }
+    if let Some(list) = &state.revocation_list {
+        let serials: Vec<i64> = list.serials().iter().map(|&s| to_sql(s)).collect();
+        client
+            .execute(
+                "UPDATE revocation SET number = $1, encoding = $2 WHERE id = 0",
+                &[&to_sql(list.number()), &list.encode()],
+            )
+            .await?;
+        client
+            .execute("INSERT INTO revoked (serial) SELECT DISTINCT unnest($1::bigint[])", &[&serials])
+            .await?;
+    }
+    client.batch_execute("COMMIT").await?;
+    Ok(())
+}
+
+async fn read_contents(client: &Client) -> Result<Contents, Failure> {
+    // One snapshot for every table.
+    client.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY").await?;
+    let meta = client.query_one("SELECT high_water, quarantine FROM meta WHERE id = 0", &[]).await?;
+    let (high_water, quarantine) = (from_sql(meta.get(0)), from_sql(meta.get(1)));
+    let mut hmac = Snapshot { high_water, quarantine, ..Snapshot::default() };
+    let mut ed25519 = hmac.clone();
+    for r in client
+        .query("SELECT profile, subject, high, bitmap, top FROM windows WHERE terminal = 0", &[])
+        .await?
+    {
+        let high: i64 = r.get(2);
+        let w = Window {
+            high: u32_from_sql(high, "windows high").map_err(Failure::Store)?,
+            bitmap: from_sql(r.get(3)),
+            top: from_sql(r.get(4)),
+        };
+        let snap = match profile_from_sql(r.get(0)).map_err(Failure::Store)? {
+            Profile::Hmac => &mut hmac,
+            Profile::Ed25519 => &mut ed25519,
+        };
+        snap.windows.push((from_sql(r.get(1)), w));
+    }
+    for r in client.query("SELECT serial, spent, not_after FROM ledger WHERE terminal = 0", &[]).await? {
+        ed25519
+            .spent
+            .push((from_sql(r.get(0)), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }));
+    }
+    let mut throttle = Vec::new();
+    for r in client.query("SELECT account, step, failures FROM throttle", &[]).await? {
+        let failures: i64 = r.get(2);
+        throttle.push((
+            from_sql(r.get(0)),
+            from_sql(r.get(1)),
+            u32_from_sql(failures, "throttle failures").map_err(Failure::Store)?,
+        ));
+    }
+    let rl = client.query_one("SELECT number, encoding FROM revocation WHERE id = 0", &[]).await?;
+    let (number, encoding): (i64, Vec<u8>) = (rl.get(0), rl.get(1));
+    client.batch_execute("COMMIT").await?;
+    let revocation_list = if number == 0 {
+        None
+    } else {
+        Some(
+            RevocationList::decode(&encoding)
+                .map_err(|e| Failure::Store(corrupt(format!("the installed revocation list: {e}"))))?,
+        )
+    };
+    for snap in [&mut hmac, &mut ed25519] {
+        snap.windows.sort_unstable_by_key(|w| w.0);
+        snap.spent.sort_unstable_by_key(|s| s.0);
+    }
+    throttle.sort_unstable();
+    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
+}
+
+/// Whether a failure is a conflict with a concurrent call, which a new
+/// attempt on the records as they are then resolves.
+fn retryable(e: &tokio_postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::UNIQUE_VIOLATION
+    )
+}
+
+/// A short, growing, jittered pause between attempts.
+fn backoff(attempt: u32) -> Duration {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let cap = 1u64 << attempt.min(6); // up to 64 ms
+    Duration::from_micros(u64::from(nanos) % (cap * 1000) + 100)
+}
+
+/// The kind of a PostgreSQL failure, with a message that names the server
+/// and the cause (spec: R-STATE-4).
+fn classify(target: &str, e: &tokio_postgres::Error) -> StoreError {
+    let kind = match e.code() {
+        Some(c) if *c == SqlState::DISK_FULL => StoreErrorKind::Full,
+        Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => StoreErrorKind::ReadOnly,
+        Some(c)
+            if *c == SqlState::LOCK_NOT_AVAILABLE
+                || *c == SqlState::QUERY_CANCELED
+                || *c == SqlState::TOO_MANY_CONNECTIONS
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            StoreErrorKind::Busy
+        }
+        Some(c) if *c == SqlState::DATA_CORRUPTED || *c == SqlState::INDEX_CORRUPTED => {
+            StoreErrorKind::Corrupt
+        }
+        Some(c) if *c == SqlState::UNDEFINED_TABLE || *c == SqlState::UNDEFINED_COLUMN => {
+            StoreErrorKind::Incompatible
+        }
+        Some(c) if c.code().starts_with("08") || c.code().starts_with("57P") => StoreErrorKind::Unavailable,
+        Some(_) => StoreErrorKind::Other,
+        // No SQLSTATE: the connection failed (refused, reset, closed), or the client did.
+        None if e.is_closed() || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()) => {
+            StoreErrorKind::Unavailable
+        }
+        None => StoreErrorKind::Other,
+    };
+    StoreError::new(kind, format!("{target}: {}", message(e)))
+}
+
+/// The server's message, or the client's error with its cause.
+fn message(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+/// `user@host:port/dbname`, for messages: the URL without its password.
+fn describe(config: &Config) -> String {
+    use tokio_postgres::config::Host;
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgresql://{}@{host}:{port}/{}",
+        config.get_user().unwrap_or(""),
+        config.get_dbname().unwrap_or("")
+    )
+}

@@ -1,0 +1,934 @@
+//! The verifier's state in one SQLite database file: the embedded default,
+//! for a terminal or a command that runs once per verification.
+//!
+//! Every verification is one `BEGIN IMMEDIATE` transaction: it takes the
+//! database's write lock first, so that concurrent processes on one file
+//! run one after another (spec: R-REPLAY-3, R-STATE-3), waiting up to the
+//! busy timeout for each other. The database is in WAL mode with
+//! `synchronous=FULL`, so that a commit is on stable storage when it
+//! returns (spec: R-STATE-1; the README of this crate argues it). SQLite
+//! has one writer at a time: a verifier that needs calls on different
+//! identities to run in parallel uses the PostgreSQL store.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use paycode::log::LogRecord;
+use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
+use paycode::store::{
+    Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    ThrottleChange,
+};
+use paycode::{Profile, RevocationList, VerifierState};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+};
+
+use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
+use crate::{Contents, SCHEMA_VERSION, TokenRow};
+
+/// How long a call waits for another process's transaction before it fails
+/// with `StoreErrorKind::Busy`, unless [`SqliteStore::set_busy_timeout`] says otherwise.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// `PRAGMA application_id` of a paycode state database ("PYCD"), so that
+/// `file(1)` and a careful reader can tell it from other SQLite files.
+const APPLICATION_ID: i32 = 0x5059_4344;
+
+/// The schema, one step per version: `MIGRATIONS[v]` takes a database at
+/// version `v` to `v + 1`. Steps are never edited once released; a change
+/// is a new step. The README of this crate documents the tables.
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    "CREATE TABLE schema_version (version INTEGER NOT NULL);
+     INSERT INTO schema_version VALUES (0);
+     CREATE TABLE meta (
+         id INTEGER PRIMARY KEY CHECK (id = 0),
+         high_water INTEGER NOT NULL,
+         quarantine INTEGER NOT NULL);
+     INSERT INTO meta VALUES (0, 0, 0);
+     CREATE TABLE windows (
+         profile INTEGER NOT NULL,
+         subject INTEGER NOT NULL,
+         high INTEGER NOT NULL,
+         bitmap INTEGER NOT NULL,
+         top INTEGER NOT NULL,
+         PRIMARY KEY (profile, subject)) WITHOUT ROWID;
+     CREATE TABLE ledger (
+         serial INTEGER PRIMARY KEY,
+         spent INTEGER NOT NULL,
+         not_after INTEGER NOT NULL);
+     CREATE TABLE throttle (
+         account INTEGER PRIMARY KEY,
+         step INTEGER NOT NULL,
+         failures INTEGER NOT NULL);
+     CREATE TABLE revocation (
+         id INTEGER PRIMARY KEY CHECK (id = 0),
+         number INTEGER NOT NULL,
+         encoding BLOB NOT NULL);
+     CREATE TABLE revoked (serial INTEGER PRIMARY KEY);
+     CREATE TABLE log (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         profile INTEGER NOT NULL,
+         key_id INTEGER NOT NULL,
+         subject INTEGER NOT NULL,
+         counter INTEGER NOT NULL,
+         step INTEGER NOT NULL,
+         accepted_at INTEGER NOT NULL,
+         amount INTEGER NOT NULL,
+         terminal_id INTEGER NOT NULL);",
+    // Version 2: replay windows and ledger entries per terminal, for a
+    // service that verifies the codes several terminals forward; a store of
+    // one verifier keeps everything under terminal 0. SQLite cannot change a
+    // primary key in place, so the two tables are rebuilt.
+    "CREATE TABLE windows2 (
+         terminal INTEGER NOT NULL,
+         profile INTEGER NOT NULL,
+         subject INTEGER NOT NULL,
+         high INTEGER NOT NULL,
+         bitmap INTEGER NOT NULL,
+         top INTEGER NOT NULL,
+         PRIMARY KEY (terminal, profile, subject)) WITHOUT ROWID;
+     INSERT INTO windows2 SELECT 0, profile, subject, high, bitmap, top FROM windows;
+     DROP TABLE windows;
+     ALTER TABLE windows2 RENAME TO windows;
+     CREATE TABLE ledger2 (
+         terminal INTEGER NOT NULL,
+         serial INTEGER NOT NULL,
+         spent INTEGER NOT NULL,
+         not_after INTEGER NOT NULL,
+         PRIMARY KEY (terminal, serial));
+     INSERT INTO ledger2 SELECT 0, serial, spent, not_after FROM ledger;
+     DROP TABLE ledger;
+     ALTER TABLE ledger2 RENAME TO ledger;",
+    // Version 3: the verification service's bearer tokens.
+    "CREATE TABLE tokens (
+         id BLOB PRIMARY KEY,
+         hash BLOB NOT NULL,
+         terminal_id INTEGER NOT NULL,
+         name TEXT NOT NULL,
+         created_at INTEGER NOT NULL,
+         revoked_at INTEGER);",
+];
+
+/// A verifier's state in a SQLite database file. Safe to share between
+/// threads (one connection behind a lock); any number of processes may open
+/// the same file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+    /// A `T_hw` this store has read or written: the stored one is at least
+    /// this (it never decreases), so a call below it need not write
+    /// (spec: R-STATE-7).
+    known_high_water: AtomicU64,
+}
+
+impl SqliteStore {
+    /// Creates a new state database at `path` with the current schema.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("paycode-store-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// use paycode::{Params, Seed, HmacWallet, Verifier};
+    /// use paycode_store::SqliteStore;
+    ///
+    /// let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    /// let seed = Seed::from_bytes(&[1; 32]);
+    /// let mut verifier = Verifier::with_store(Params::default(), 1, store);
+    /// verifier.add_account(42, &seed);
+    /// let code = HmacWallet::new(Params::default(), 42, &seed, 0).generate(1_800_000_000).unwrap();
+    /// assert!(verifier.verify_text(&code.to_qr_text(), 1_800_000_000, 0).is_ok());
+    /// assert_eq!(verifier.store().export_log(None).unwrap().len(), 1);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if `path` exists already, or the file cannot be created.
+    pub fn create(path: &Path) -> Result<SqliteStore, StoreError> {
+        if path.exists() {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                format!("{}: exists already; a new state database needs a new file", path.display()),
+            ));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | open_flags();
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, &e))?;
+        let store = SqliteStore::configure(path, conn)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens the state database at `path`, migrating an older schema forward.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::Unavailable`] if there is no file at `path` (creating
+    /// one is [`SqliteStore::create`]'s job); [`StoreErrorKind::Incompatible`]
+    /// if it is not a paycode state database or has a newer schema; else as
+    /// the database fails.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("{}: no such state database (create one first)", path.display()),
+            ));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | open_flags();
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, &e))?;
+        let store = SqliteStore::configure(path, conn)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Sets how long a call waits for another connection's transaction
+    /// before it fails with [`StoreErrorKind::Busy`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the connection refuses the setting.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        conn.busy_timeout(timeout).map_err(|e| self.error(&e))
+    }
+
+    /// Stores a new token.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written or holds a token with this id.
+    pub fn insert_token(&self, token: &TokenRow) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO tokens (id, hash, terminal_id, name, created_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                token.id.as_slice(),
+                token.hash.as_slice(),
+                i64::from(token.terminal_id),
+                token.name,
+                to_sql(token.created_at),
+                token.revoked_at.map(to_sql)
+            ],
+        )
+        .map(|_| ())
+        .map_err(|e| self.error(&e))
+    }
+
+    /// Every token, revoked ones included, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read or holds a malformed token.
+    pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, hash, terminal_id, name, created_at, revoked_at FROM tokens ORDER BY created_at, id",
+            )
+            .map_err(|e| self.error(&e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, Vec<u8>>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                ))
+            })
+            .map_err(|e| self.error(&e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, hash, terminal, name, created, revoked) = row.map_err(|e| self.error(&e))?;
+            out.push(crate::token_row(&id, &hash, terminal, name, created, revoked)?);
+        }
+        Ok(out)
+    }
+
+    /// Marks token `id` revoked at `at`; returns whether it was live until now.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be written.
+    pub fn revoke_token(&self, id: [u8; 8], at: u64) -> Result<bool, StoreError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id.as_slice(), to_sql(at)],
+        )
+        .map(|n| n > 0)
+        .map_err(|e| self.error(&e))
+    }
+
+    /// The acceptance log, in commit order: of `terminal` only, or of every
+    /// terminal (spec §10.3). [`crate::encode_log`] gives the spec's bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read.
+    pub fn export_log(&self, terminal: Option<u32>) -> Result<Vec<LogRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT profile, key_id, subject, counter, step, accepted_at, amount, terminal_id
+                 FROM log WHERE ?1 IS NULL OR terminal_id = ?1 ORDER BY seq",
+            )
+            .map_err(|e| self.error(&e))?;
+        let rows = stmt
+            .query_map(params![terminal.map(i64::from)], |r| {
+                Ok((
+                    r.get::<_, i16>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                ))
+            })
+            .map_err(|e| self.error(&e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id) =
+                row.map_err(|e| self.error(&e))?;
+            out.push(LogRecord {
+                profile: profile_from_sql(profile)?,
+                key_id: u16::try_from(key_id).map_err(|_| corrupt(format!("log key_id = {key_id}")))?,
+                subject: from_sql(subject),
+                counter: u32_from_sql(counter, "log counter")?,
+                step: from_sql(step),
+                accepted_at: from_sql(accepted_at),
+                amount: from_sql(amount),
+                terminal_id: u32_from_sql(terminal_id, "log terminal_id")?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Loads a verifier's state saved elsewhere (a JSON state file of the
+    /// command, a [`paycode::MemoryStore`]'s snapshot) with its throttle
+    /// records, as one transaction, into a store that holds nothing yet.
+    /// Windows without bit 0 are read as having `H` accepted, as
+    /// [`paycode::replay::ReplayState::restore`] does.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::Other`] if the store holds state already, or the
+    /// hmac snapshot has ledger entries (no verifier writes them); else as
+    /// the database fails. Nothing is written then.
+    pub fn import(&self, state: &VerifierState, throttle: &[(u64, u64, u32)]) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = self.begin(&mut conn)?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let held: i64 = tx
+            .query_row(
+                "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
+                      + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
+                      + (SELECT count(*) FROM revocation)
+                      + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        if held != 0 {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                format!("{}: holds state already; import only into a new store", self.path.display()),
+            ));
+        }
+        if !state.hmac.spent.is_empty() {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                "the hmac state has ledger entries, which no verifier writes".to_owned(),
+            ));
+        }
+        let high_water = state.hmac.high_water.max(state.ed25519.high_water);
+        let quarantine = state.hmac.quarantine.max(state.ed25519.quarantine);
+        tx.execute(
+            "UPDATE meta SET high_water = ?1, quarantine = ?2 WHERE id = 0",
+            params![to_sql(high_water), to_sql(quarantine)],
+        )
+        .map_err(e)?;
+        for (profile, snap) in [(Profile::Hmac, &state.hmac), (Profile::Ed25519, &state.ed25519)] {
+            for &(subject, w) in &snap.windows {
+                put_window(&tx, 0, Identity { profile, subject }, Window { bitmap: w.bitmap | 1, ..w })
+                    .map_err(e)?;
+            }
+        }
+        for &(serial, spent) in &state.ed25519.spent {
+            put_spent(&tx, 0, serial, spent).map_err(e)?;
+        }
+        for &(account, step, failures) in throttle {
+            let t = Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) };
+            put_throttle(&tx, account, t).map_err(e)?;
+        }
+        if let Some(list) = &state.revocation_list {
+            put_revocation_list(&tx, list).map_err(e)?;
+        }
+        tx.commit().map_err(e)?;
+        self.note_high_water(high_water);
+        Ok(())
+    }
+
+    /// Everything the store holds but its log, as one consistent view.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the database cannot be read, or holds values this
+    /// version cannot have written.
+    pub fn contents(&self) -> Result<Contents, StoreError> {
+        let mut conn = self.conn()?;
+        // A read transaction: one snapshot for every table.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred).map_err(|e| self.error(&e))?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let (high_water, quarantine) = read_meta(&tx).map_err(e)?;
+        let mut hmac = Snapshot { high_water, quarantine, ..Snapshot::default() };
+        let mut ed25519 = hmac.clone();
+        let mut stmt = tx
+            .prepare(
+                "SELECT profile, subject, high, bitmap, top FROM windows WHERE terminal = 0
+                 ORDER BY profile, subject",
+            )
+            .map_err(e)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i16>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get(3)?, r.get(4)?))
+            })
+            .map_err(e)?;
+        for row in rows {
+            let (profile, subject, high, bitmap, top) = row.map_err(e)?;
+            let window = Window {
+                high: u32_from_sql(high, "windows high")?,
+                bitmap: from_sql(bitmap),
+                top: from_sql(top),
+            };
+            let snap = match profile_from_sql(profile)? {
+                Profile::Hmac => &mut hmac,
+                Profile::Ed25519 => &mut ed25519,
+            };
+            snap.windows.push((from_sql(subject), window));
+        }
+        drop(stmt);
+        let mut stmt =
+            tx.prepare("SELECT serial, spent, not_after FROM ledger WHERE terminal = 0").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
+        for row in rows {
+            let (serial, spent, not_after) = row.map_err(e)?;
+            ed25519
+                .spent
+                .push((from_sql(serial), Spent { total: from_sql(spent), not_after: from_sql(not_after) }));
+        }
+        drop(stmt);
+        let mut throttle = Vec::new();
+        let mut stmt = tx.prepare("SELECT account, step, failures FROM throttle").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
+        for row in rows {
+            let (account, step, failures) = row.map_err(e)?;
+            throttle.push((from_sql(account), from_sql(step), u32_from_sql(failures, "throttle failures")?));
+        }
+        drop(stmt);
+        let revocation_list = read_revocation_list(&tx).map_err(e)??;
+        tx.commit().map_err(e)?;
+        // Sorted as u64s, as the core's snapshots are.
+        for snap in [&mut hmac, &mut ed25519] {
+            snap.windows.sort_unstable_by_key(|w| w.0);
+            snap.spent.sort_unstable_by_key(|s| s.0);
+        }
+        throttle.sort_unstable();
+        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
+    }
+
+    fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {
+        let e = |e: rusqlite::Error| classify(path, &e);
+        conn.busy_timeout(DEFAULT_BUSY_TIMEOUT).map_err(e)?;
+        // spec: R-STATE-1: WAL with synchronous=FULL syncs the log at every
+        // commit; fullfsync makes that a real flush on macOS (a no-op elsewhere).
+        let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(e)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                format!("{}: cannot use the write-ahead log (journal mode {mode})", path.display()),
+            ));
+        }
+        conn.execute_batch(
+            "PRAGMA synchronous = FULL; PRAGMA fullfsync = ON; PRAGMA checkpoint_fullfsync = ON;",
+        )
+        .map_err(e)?;
+        Ok(SqliteStore { path: path.to_owned(), conn: Mutex::new(conn), known_high_water: AtomicU64::new(0) })
+    }
+
+    /// Brings the schema to [`SCHEMA_VERSION`], in one transaction.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = self.begin(&mut conn)?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let tables: i64 = tx.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0)).map_err(e)?;
+        let has_version: bool = tx
+            .query_row(
+                "SELECT count(*) > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        let version: i64 = match (has_version, tables) {
+            (true, _) => {
+                tx.query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0)).map_err(e)?
+            }
+            (false, 0) => 0,
+            (false, _) => {
+                return Err(StoreError::new(
+                    StoreErrorKind::Incompatible,
+                    format!("{}: a SQLite database, but not a paycode state database", self.path.display()),
+                ));
+            }
+        };
+        let current = i64::from(SCHEMA_VERSION);
+        if version > current {
+            return Err(StoreError::new(
+                StoreErrorKind::Incompatible,
+                format!(
+                    "{}: schema version {version} is newer than this version of paycode reads ({current})",
+                    self.path.display()
+                ),
+            ));
+        }
+        let from = usize::try_from(version).map_err(|_| corrupt(format!("schema version {version}")))?;
+        for step in MIGRATIONS.iter().skip(from) {
+            tx.execute_batch(step).map_err(e)?;
+        }
+        if version < current {
+            tx.execute("UPDATE schema_version SET version = ?1", [current]).map_err(e)?;
+            tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(e)?;
+        }
+        tx.commit().map_err(e)
+    }
+
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn.lock().map_err(|_| {
+            StoreError::new(StoreErrorKind::Other, "a thread failed while it held the database connection")
+        })
+    }
+
+    /// A write transaction: the database's write lock is taken first, so
+    /// that no two verifications interleave (spec: R-REPLAY-3).
+    fn begin<'c>(&self, conn: &'c mut Connection) -> Result<Transaction<'c>, StoreError> {
+        conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| self.error(&e))
+    }
+
+    fn error(&self, e: &rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    fn note_high_water(&self, step: u64) {
+        self.known_high_water.fetch_max(step, Ordering::AcqRel);
+    }
+
+    /// Raises `T_hw` to `step` in a write transaction, unless it is there.
+    fn raise_high_water(&self, step: u64) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = self.begin(&mut conn)?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let (high_water, _) = read_meta(&tx).map_err(e)?;
+        if high_water < step {
+            tx.execute("UPDATE meta SET high_water = ?1 WHERE id = 0", [to_sql(step)]).map_err(e)?;
+        }
+        tx.commit().map_err(e)?;
+        self.note_high_water(high_water.max(step));
+        Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// [`StateStore::transact`] on the records of terminal `terminal`: its
+    /// replay windows and ledger entries are its own, while `T_hw`, `Q`, the
+    /// throttle records and the revocation list are the store's (for a
+    /// service that verifies the ed25519 codes several terminals forward,
+    /// each with its own offline limits, spec: R-LIMIT-2). `transact` is
+    /// terminal 0.
+    ///
+    /// # Errors
+    ///
+    /// As [`StateStore::transact`].
+    pub fn transact_at(
+        &self,
+        terminal: u32,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        let terminal = i64::from(terminal);
+        let mut conn = self.conn()?;
+        let tx = self.begin(&mut conn)?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let records = read_records(&tx, terminal, identity).map_err(e)??;
+        let changes = decide(&records);
+        // spec: R-STATE-7: T_hw is written only when the call raises it.
+        if changes.high_water > records.high_water {
+            tx.prepare_cached("UPDATE meta SET high_water = ?1 WHERE id = 0")
+                .and_then(|mut s| s.execute([to_sql(changes.high_water)]))
+                .map_err(e)?;
+        }
+        if let Some(w) = changes.window {
+            put_window(&tx, terminal, identity, w).map_err(e)?;
+        }
+        if let Some(s) = changes.spent {
+            put_spent(&tx, terminal, identity.subject, s).map_err(e)?;
+        }
+        match changes.throttle {
+            ThrottleChange::Keep => {}
+            ThrottleChange::Set(t) => {
+                put_throttle(&tx, identity.subject, t).map_err(e)?;
+            }
+            ThrottleChange::Clear => {
+                tx.prepare_cached("DELETE FROM throttle WHERE account = ?1")
+                    .and_then(|mut s| s.execute([to_sql(identity.subject)]))
+                    .map_err(e)?;
+            }
+        }
+        // spec: R-STATE-2, R-LOG-1: the record commits with the changes or not at all.
+        if let Some(r) = changes.record {
+            put_record(&tx, &r).map_err(e)?;
+        }
+        tx.commit().map_err(e)?;
+        self.note_high_water(records.high_water.max(changes.high_water));
+        Ok(())
+    }
+}
+
+impl StateStore for SqliteStore {
+    fn transact(
+        &self,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        self.transact_at(0, identity, decide)
+    }
+
+    fn observe(&self, step: u64) -> Result<(), StoreError> {
+        if self.known_high_water.load(Ordering::Acquire) >= step {
+            return Ok(());
+        }
+        // Most calls find T_hw there already: a read needs no write lock.
+        let stored = {
+            let conn = self.conn()?;
+            read_meta(&conn).map_err(|e| self.error(&e))?.0
+        };
+        self.note_high_water(stored);
+        if stored >= step {
+            return Ok(());
+        }
+        self.raise_high_water(step)
+    }
+
+    fn high_water(&self) -> Result<u64, StoreError> {
+        let conn = self.conn()?;
+        let (high_water, _) = read_meta(&conn).map_err(|e| self.error(&e))?;
+        self.note_high_water(high_water);
+        Ok(high_water)
+    }
+
+    fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = self.begin(&mut conn)?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let (hw, q) = read_meta(&tx).map_err(e)?;
+        let (hw, q) = (hw.max(high_water), q.max(floor));
+        tx.execute(
+            "UPDATE meta SET high_water = ?1, quarantine = ?2 WHERE id = 0",
+            params![to_sql(hw), to_sql(q)],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        self.note_high_water(hw);
+        Ok(())
+    }
+
+    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        // Most calls find the list installed: a read needs no write lock.
+        let installed = |c: &Connection| -> Result<u64, StoreError> {
+            c.query_row("SELECT number FROM revocation WHERE id = 0", [], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|n| n.map_or(0, from_sql))
+                .map_err(|e| self.error(&e))
+        };
+        if installed(&conn)? >= list.number() {
+            return Ok(false);
+        }
+        let tx = self.begin(&mut conn)?;
+        // spec: R-REVOKE-2: only a newer list replaces the installed one.
+        if installed(&tx)? >= list.number() {
+            return Ok(false);
+        }
+        let e = |e: rusqlite::Error| self.error(&e);
+        put_revocation_list(&tx, list).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(true)
+    }
+
+    fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
+        let conn = self.conn()?;
+        read_revocation_list(&conn).map_err(|e| self.error(&e))?
+    }
+
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = self.begin(&mut conn)?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let (stored, _) = read_meta(&tx).map_err(e)?;
+        let high_water = stored.max(step);
+        if high_water > stored {
+            tx.execute("UPDATE meta SET high_water = ?1 WHERE id = 0", [to_sql(high_water)]).map_err(e)?;
+        }
+        // spec: R-STATE-8: the bounds rest on the T_hw of this transaction.
+        let ev = plan(high_water);
+        tx.execute(
+            &format!("DELETE FROM windows WHERE {}", u64_below("top", "?1")),
+            [to_sql(ev.window_below)],
+        )
+        .map_err(e)?;
+        tx.execute(
+            &format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "?1")),
+            [to_sql(ev.ledger_below)],
+        )
+        .map_err(e)?;
+        tx.execute("DELETE FROM throttle WHERE step <> ?1", [to_sql(ev.throttle_step)]).map_err(e)?;
+        tx.commit().map_err(e)?;
+        self.note_high_water(high_water);
+        Ok(())
+    }
+}
+
+/// How many bytes of a file [`is_state_database`] needs.
+pub const HEADER_LEN: usize = 72;
+
+/// Whether `header`, the first [`HEADER_LEN`] bytes of a file (or more), are
+/// those of a paycode state database, for a tool that tells its files apart
+/// without opening one as a database: SQLite's magic string and this crate's
+/// application id at offset 68; or, while the first transaction of a new
+/// state database is still only in its write-ahead log (a connection has it
+/// open), SQLite's magic string, WAL mode, and no application id yet.
+pub fn is_state_database(header: &[u8]) -> bool {
+    let id = header.get(68..HEADER_LEN);
+    header.starts_with(b"SQLite format 3\0")
+        && (id == Some(APPLICATION_ID.to_be_bytes().as_slice())
+            || (id == Some([0; 4].as_slice()) && header.get(18..20) == Some([2, 2].as_slice())))
+}
+
+/// rusqlite's flags but `SQLITE_OPEN_CREATE`: no URI names, no SQLite mutex
+/// (the store's lock guards the connection).
+fn open_flags() -> OpenFlags {
+    OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_EXRESCODE
+}
+
+fn read_meta(c: &Connection) -> rusqlite::Result<(u64, u64)> {
+    c.prepare_cached("SELECT high_water, quarantine FROM meta WHERE id = 0")?
+        .query_row([], |r| Ok((from_sql(r.get(0)?), from_sql(r.get(1)?))))
+}
+
+/// The records of `identity` and the verifier-wide values, read inside the
+/// write transaction.
+fn read_records(
+    tx: &Transaction<'_>,
+    terminal: i64,
+    identity: Identity,
+) -> rusqlite::Result<Result<Records, StoreError>> {
+    let (high_water, quarantine) = read_meta(tx)?;
+    let subject = to_sql(identity.subject);
+    let window = tx
+        .prepare_cached(
+            "SELECT high, bitmap, top FROM windows WHERE terminal = ?3 AND profile = ?1 AND subject = ?2",
+        )?
+        .query_row(params![profile_to_sql(identity.profile), subject, terminal], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+        })
+        .optional()?;
+    let window = match window {
+        Some((high, bitmap, top)) => match u32_from_sql(high, "windows high") {
+            Ok(high) => Some(Window { high, bitmap: from_sql(bitmap), top: from_sql(top) }),
+            Err(e) => return Ok(Err(e)),
+        },
+        None => None,
+    };
+    let mut records = Records { high_water, quarantine, window, ..Records::default() };
+    match identity.profile {
+        Profile::Ed25519 => {
+            records.spent = tx
+                .prepare_cached("SELECT spent, not_after FROM ledger WHERE terminal = ?2 AND serial = ?1")?
+                .query_row([subject, terminal], |r| {
+                    Ok(Spent { total: from_sql(r.get(0)?), not_after: from_sql(r.get(1)?) })
+                })
+                .optional()?;
+            records.revoked = tx
+                .prepare_cached("SELECT count(*) > 0 FROM revoked WHERE serial = ?1")?
+                .query_row([subject], |r| r.get(0))?;
+        }
+        Profile::Hmac => {
+            let throttle = tx
+                .prepare_cached("SELECT step, failures FROM throttle WHERE account = ?1")?
+                .query_row([subject], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+                .optional()?;
+            records.throttle = match throttle {
+                Some((step, failures)) => match u32_from_sql(failures, "throttle failures") {
+                    Ok(failures) => Some(Throttle { step: from_sql(step), failures }),
+                    Err(e) => return Ok(Err(e)),
+                },
+                None => None,
+            };
+        }
+    }
+    Ok(Ok(records))
+}
+
+fn put_window(tx: &Transaction<'_>, terminal: i64, identity: Identity, w: Window) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO windows (terminal, profile, subject, high, bitmap, top) VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (terminal, profile, subject) DO UPDATE
+         SET high = excluded.high, bitmap = excluded.bitmap, top = excluded.top",
+    )?
+    .execute(params![
+        profile_to_sql(identity.profile),
+        to_sql(identity.subject),
+        i64::from(w.high),
+        to_sql(w.bitmap),
+        to_sql(w.top),
+        terminal
+    ])
+}
+
+fn put_spent(tx: &Transaction<'_>, terminal: i64, serial: u64, s: Spent) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO ledger (terminal, serial, spent, not_after) VALUES (?4, ?1, ?2, ?3)
+         ON CONFLICT (terminal, serial) DO UPDATE SET spent = excluded.spent, not_after = excluded.not_after",
+    )?
+    .execute(params![to_sql(serial), to_sql(s.total), to_sql(s.not_after), terminal])
+}
+
+fn put_throttle(tx: &Transaction<'_>, account: u64, t: Throttle) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO throttle (account, step, failures) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account) DO UPDATE SET step = excluded.step, failures = excluded.failures",
+    )?
+    .execute(params![to_sql(account), to_sql(t.step), i64::from(t.failures)])
+}
+
+fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        profile_to_sql(r.profile),
+        i64::from(r.key_id),
+        to_sql(r.subject),
+        i64::from(r.counter),
+        to_sql(r.step),
+        to_sql(r.accepted_at),
+        to_sql(r.amount),
+        i64::from(r.terminal_id)
+    ])
+}
+
+fn put_revocation_list(tx: &Transaction<'_>, list: &RevocationList) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO revocation (id, number, encoding) VALUES (0, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET number = excluded.number, encoding = excluded.encoding",
+        params![to_sql(list.number()), list.encode()],
+    )?;
+    tx.execute("DELETE FROM revoked", [])?;
+    let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO revoked (serial) VALUES (?1)")?;
+    for &serial in list.serials() {
+        insert.execute([to_sql(serial)])?;
+    }
+    Ok(())
+}
+
+fn read_revocation_list(c: &Connection) -> rusqlite::Result<Result<Option<RevocationList>, StoreError>> {
+    let bytes: Option<Vec<u8>> =
+        c.query_row("SELECT encoding FROM revocation WHERE id = 0", [], |r| r.get(0)).optional()?;
+    Ok(bytes
+        .map(|b| {
+            RevocationList::decode(&b).map_err(|e| corrupt(format!("the installed revocation list: {e}")))
+        })
+        .transpose())
+}
+
+/// The kind of a SQLite failure, with a message that names the file and the
+/// cause (spec: R-STATE-4).
+fn classify(path: &Path, e: &rusqlite::Error) -> StoreError {
+    let kind = match e.sqlite_error_code() {
+        Some(ErrorCode::DiskFull) => StoreErrorKind::Full,
+        Some(ErrorCode::ReadOnly) => StoreErrorKind::ReadOnly,
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreErrorKind::Busy,
+        Some(ErrorCode::DatabaseCorrupt) => StoreErrorKind::Corrupt,
+        // Another kind of file: a mistaken path, not a damaged store.
+        Some(ErrorCode::NotADatabase) => StoreErrorKind::Incompatible,
+        Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => return cannot_open(path, e),
+        // SQLite reports a failed write to its log or shared-memory file as
+        // an i/o error, whatever the cause: find out whether it is space.
+        Some(ErrorCode::SystemIoFailure) => match probe_folder(path) {
+            Some((kind, cause)) => {
+                return StoreError::new(kind, format!("{}: {e} ({cause})", path.display()));
+            }
+            None => StoreErrorKind::Other,
+        },
+        _ => StoreErrorKind::Other,
+    };
+    StoreError::new(kind, format!("{}: {e}", path.display()))
+}
+
+/// Writes and removes a small file beside `path`, to tell a full or
+/// read-only file system from other i/o failures; only on a failure path.
+fn probe_folder(path: &Path) -> Option<(StoreErrorKind, std::io::Error)> {
+    use std::io::Write;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let probe = folder.join(format!(".paycode-probe-{}", std::process::id()));
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .and_then(|mut f| f.write_all(&[0; 64 * 1024]).and_then(|()| f.sync_data()));
+    let _ = std::fs::remove_file(&probe);
+    let e = result.err()?;
+    match (e.raw_os_error(), e.kind()) {
+        // ENOSPC, EDQUOT
+        (Some(28 | 122), _) | (_, std::io::ErrorKind::StorageFull) => Some((StoreErrorKind::Full, e)),
+        (_, std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied) => {
+            Some((StoreErrorKind::ReadOnly, e))
+        }
+        _ => None,
+    }
+}
+
+/// SQLite could not open the file or one beside it (its write-ahead log): a
+/// read-only file system or folder, a missing folder, or no permission.
+fn cannot_open(path: &Path, e: &rusqlite::Error) -> StoreError {
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // Opening for writing without changing anything tells a read-only file
+    // system (EROFS) or file from the rest.
+    let probe = std::fs::OpenOptions::new().append(true).open(path);
+    let read_only = match &probe {
+        Err(p) => {
+            matches!(p.kind(), std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied)
+        }
+        Ok(_) => std::fs::metadata(folder).is_ok_and(|m| m.permissions().readonly()),
+    };
+    if read_only {
+        let cause = match probe {
+            Err(p) => format!("{}: {p} ({e})", path.display()),
+            Ok(_) => format!("{}: the folder {} is read-only ({e})", path.display(), folder.display()),
+        };
+        return StoreError::new(StoreErrorKind::ReadOnly, cause);
+    }
+    StoreError::new(StoreErrorKind::Unavailable, format!("{}: {e}", path.display()))
+}

@@ -1,0 +1,285 @@
+//! The PostgreSQL store against a real server that the test starts itself
+//! (`paycode_test_support::postgres::Cluster`): schema and versions, many
+//! threads and nodes racing on the same and on different codes, a server
+//! that stops and comes back, import, export, quarantine and eviction.
+//!
+//! `PAYCODE_STORE_FULL=1` runs the full-size races.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+
+use common::*;
+use paycode::store::{StateStore, StoreErrorKind};
+use paycode::{Error, MemoryStore, Profile};
+use paycode_store::{Contents, PostgresOptions, PostgresStore, SCHEMA_VERSION};
+use paycode_test_support::postgres::Cluster;
+
+/// The server the tests running now share; each test works in a schema of
+/// its own, and holds the handle until it ends.
+fn cluster() -> Arc<Cluster> {
+    Cluster::shared()
+}
+
+/// A fresh schema named `name` in `c` and a store created in it.
+fn store_in(c: &Cluster, name: &str) -> PostgresStore {
+    c.psql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name};"));
+    PostgresStore::create(&c.url_with_schema(name), PostgresOptions::default()).unwrap()
+}
+
+fn full_size() -> bool {
+    std::env::var_os("PAYCODE_STORE_FULL").is_some()
+}
+
+#[test]
+fn creating_is_explicit_and_a_newer_schema_is_refused() {
+    let c = cluster();
+    c.psql("DROP SCHEMA IF EXISTS versions CASCADE; CREATE SCHEMA versions;");
+    let url = c.url_with_schema("versions");
+    let e = PostgresStore::connect(&url, PostgresOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible, "{e}");
+    assert!(e.to_string().contains("no paycode schema"), "{e}");
+    drop(PostgresStore::create(&url, PostgresOptions::default()).unwrap());
+    let e = PostgresStore::create(&url, PostgresOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("already"), "{e}");
+    drop(PostgresStore::connect(&url, PostgresOptions::default()).unwrap());
+    let newer = SCHEMA_VERSION + 1;
+    c.psql(&format!("UPDATE versions.schema_version SET version = {newer}"));
+    let e = PostgresStore::connect(&url, PostgresOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible);
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("version {newer}")) && msg.contains(&format!("({SCHEMA_VERSION})")),
+        "{msg}"
+    );
+}
+
+#[test]
+fn verdicts_log_and_restart() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "basics"), 3);
+    let a = v.verify_text(&hmac_text(1, NOW, 5), NOW, 0).unwrap();
+    let b = v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap();
+    assert_eq!(v.verify_text(&hmac_text(1, NOW, 5), NOW, 0).unwrap_err(), Error::Replayed);
+    assert_eq!(v.verify_text(&ed25519_text(0, NOW, 3), NOW, 2_000).unwrap_err(), Error::OverLimit);
+    for c in 0..8 {
+        assert_eq!(v.verify_text(&hmac_bad_text(2, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
+    }
+    assert_eq!(v.verify_text(&hmac_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Throttled);
+    assert_eq!(v.store().export_log(None).unwrap(), vec![a.record, b.record]);
+    drop(v);
+    let url = c.url_with_schema("basics");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), 3);
+    assert_eq!(v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap_err(), Error::Replayed);
+    // spec: R-STATE-6: another node (a restart) sees the same throttle count.
+    assert_eq!(v.verify_text(&hmac_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Throttled);
+    assert_eq!(v.store().export_log(Some(3)).unwrap().len(), 2);
+}
+
+/// Several nodes (stores with pools of their own) and threads verify the
+/// same codes at once: each code is accepted once and logged once, and no
+/// acceptance of another code is lost (spec: R-STATE-3).
+#[test]
+fn nodes_and_threads_racing_accept_each_code_once() {
+    let c = cluster();
+    let (nodes, threads, rounds) = if full_size() { (4, 8, 40) } else { (2, 4, 6) };
+    let first = store_in(&c, "race");
+    let url = c.url_with_schema("race");
+    let mut verifiers = vec![verifier(first, 1)];
+    for n in 1..nodes {
+        let s = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
+        verifiers.push(verifier(s, 1 + n));
+    }
+    // Every code is presented by every thread; codes of many identities.
+    let texts: Vec<String> = (0..rounds)
+        .flat_map(|c| {
+            (1..=4u64)
+                .map(move |a| hmac_text(a, NOW, c))
+                .chain((0..SERIALS).map(move |i| ed25519_text(i, NOW, c)))
+        })
+        .collect();
+    let barrier = Barrier::new(nodes as usize * threads);
+    let accepted: Vec<String> = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for v in &verifiers {
+            for t in 0..threads {
+                let (texts, barrier) = (&texts, &barrier);
+                handles.push(s.spawn(move || {
+                    barrier.wait();
+                    // Each thread in its own order, so that they collide everywhere.
+                    let mut mine = Vec::new();
+                    for k in 0..texts.len() {
+                        let text = &texts[(k * (2 * t + 1)) % texts.len()];
+                        match v.verify_text_with_cause(text, NOW, 10) {
+                            Ok(_) => mine.push(text.clone()),
+                            Err(r) => assert_eq!(r.error(), Error::Replayed, "{r}"),
+                        }
+                    }
+                    mine
+                }));
+            }
+        }
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    let mut sorted = accepted.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), accepted.len(), "a code was accepted twice");
+    assert_eq!(accepted.len(), texts.len(), "a code was never accepted");
+    let log = verifiers[0].store().export_log(None).unwrap();
+    assert_eq!(log.len(), texts.len(), "log and acceptances disagree");
+    // No lost update: every acceptance is in the windows and the ledger.
+    let contents = verifiers[0].store().contents().unwrap();
+    for (_, w) in &contents.state.hmac.windows {
+        assert_eq!(w.bitmap.count_ones(), rounds, "{w:?}");
+    }
+    for (_, s) in &contents.state.ed25519.spent {
+        assert_eq!(s.total, 10 * u64::from(rounds));
+    }
+}
+
+#[test]
+fn a_stopped_server_is_unavailable_and_the_next_call_works_once_it_is_back() {
+    // A server of its own: stopping the shared one would disturb the other tests.
+    let own = Cluster::start();
+    let options =
+        PostgresOptions { connect_timeout: std::time::Duration::from_secs(2), ..PostgresOptions::default() };
+    let s = PostgresStore::create(&own.url(), options).unwrap();
+    let v = verifier(s, 1);
+    v.verify_text(&hmac_text(9, NOW, 0), NOW, 0).unwrap();
+    own.stop();
+    let r = v.verify_text_with_cause(&hmac_text(9, NOW, 1), NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable);
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Unavailable, "{r}");
+    assert!(r.to_string().contains(&format!("127.0.0.1:{}", own.port())), "{r}");
+    // Nor does a new node get in.
+    let e = PostgresStore::connect(&own.url(), PostgresOptions::default()).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Unavailable, "{e}");
+    own.restart();
+    // spec: R-STATE-4: no restart of the node; the pool reconnects.
+    v.verify_text(&hmac_text(9, NOW, 1), NOW, 0).unwrap();
+    assert_eq!(v.store().export_log(None).unwrap().len(), 2);
+}
+
+#[test]
+fn a_lock_held_past_the_lock_timeout_is_busy() {
+    let c = cluster();
+    let options =
+        PostgresOptions { lock_timeout: std::time::Duration::from_millis(300), ..PostgresOptions::default() };
+    let _ = store_in(&c, "locked");
+    let v = verifier(PostgresStore::connect(&c.url_with_schema("locked"), options).unwrap(), 1);
+    v.verify_text(&hmac_text(10, NOW, 0), NOW, 0).unwrap();
+    // Another session holds the identity's row for two seconds.
+    let holder_cluster = Arc::clone(&c);
+    let holder = std::thread::spawn(move || {
+        holder_cluster.psql(
+            "BEGIN; SELECT 1 FROM locked.windows WHERE subject = 10 FOR UPDATE; SELECT pg_sleep(2); COMMIT;",
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let r = v.verify_text_with_cause(&hmac_text(10, NOW, 1), NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable);
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Busy, "{r}");
+    holder.join().unwrap();
+    v.verify_text(&hmac_text(10, NOW, 1), NOW, 0).unwrap();
+}
+
+#[test]
+fn import_quarantine_revocation_and_eviction() {
+    let c = cluster();
+    let mem = verifier(MemoryStore::new(params()), 1);
+    mem.install_revocation_list(revocation_list(4, vec![103])).unwrap();
+    for c in [1, 2, 50] {
+        mem.verify_text(&hmac_text(11, NOW, c), NOW, 0).unwrap();
+        mem.verify_text(&ed25519_text(1, NOW, c), NOW, 300).unwrap();
+    }
+    assert_eq!(mem.verify_text(&hmac_bad_text(12, NOW, 1), NOW, 0).unwrap_err(), Error::InvalidCode);
+    let throttle = mem.replay_state(Profile::Hmac).throttle_records();
+    let s = store_in(&c, "import");
+    s.import(&mem.state(), &throttle).unwrap();
+    assert_eq!(s.contents().unwrap(), Contents { state: mem.state(), throttle: throttle.clone() });
+    assert!(s.import(&mem.state(), &throttle).unwrap_err().to_string().contains("holds state already"));
+    let v = verifier(s, 1);
+    assert_eq!(v.revocation_number(), Some(4));
+    assert_eq!(v.verify_text(&ed25519_text(3, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
+    assert_eq!(v.install_revocation_list(revocation_list(4, vec![])), Err(paycode::InstallError::NotNewer));
+    v.install_revocation_list(revocation_list(6, vec![])).unwrap();
+    v.verify_text(&ed25519_text(3, NOW, 0), NOW, 0).unwrap();
+    // spec: R-STATE-5: quarantine keeps the records.
+    v.quarantine(NOW).unwrap();
+    assert_eq!(v.verify_text(&hmac_text(11, NOW, 3), NOW, 0).unwrap_err(), Error::StateUnavailable);
+    let later = NOW + 120;
+    assert_eq!(v.verify_text(&hmac_text(11, later, 2), later, 0).unwrap_err(), Error::Replayed);
+    // Eviction three steps on: the windows of T(NOW) are dead.
+    let t = NOW + 180;
+    v.evict(t).unwrap();
+    let after = v.store().contents().unwrap();
+    assert!(
+        after.state.hmac.windows.iter().all(|w| w.1.top >= step(t) - 2),
+        "{:?}",
+        after.state.hmac.windows
+    );
+    assert!(after.throttle.is_empty());
+    assert_eq!(after.state.hmac.high_water, step(t));
+    assert_eq!(v.store().high_water().unwrap(), step(t));
+}
+
+#[test]
+fn steps_above_two_to_the_63_keep_their_order() {
+    let c = cluster();
+    let s = store_in(&c, "bigsteps");
+    s.observe(u64::MAX - 1).unwrap();
+    s.observe(5).unwrap();
+    assert_eq!(s.high_water().unwrap(), u64::MAX - 1);
+    s.quarantine(u64::MAX, u64::MAX).unwrap();
+    let state = s.contents().unwrap().state;
+    assert_eq!((state.hmac.high_water, state.hmac.quarantine), (u64::MAX, u64::MAX));
+}
+
+#[test]
+fn the_high_water_step_is_written_only_when_it_rises() {
+    let c = cluster();
+    // spec: R-STATE-7. Every UPDATE gives the row a new xmin, so an unchanged
+    // xmin shows that no call wrote the row.
+    let v = verifier(store_in(&c, "highwater"), 1);
+    let xmin = || c.psql("SELECT xmin FROM highwater.meta").trim().to_owned();
+    v.verify_text(&hmac_text(13, NOW, 0), NOW, 0).unwrap();
+    let written = xmin();
+    for c in 1..10 {
+        v.verify_text(&hmac_text(13, NOW, c), NOW, 0).unwrap();
+        assert_eq!(v.verify_text("PC1:garbage", NOW, 0).unwrap_err(), Error::Malformed);
+    }
+    assert_eq!(xmin(), written, "calls in the same step wrote T_hw");
+    // A second node, whose clock is the same, writes nothing either.
+    let other = verifier(
+        PostgresStore::connect(&c.url_with_schema("highwater"), PostgresOptions::default()).unwrap(),
+        2,
+    );
+    other.verify_text(&hmac_text(13, NOW, 10), NOW, 0).unwrap();
+    assert_eq!(xmin(), written);
+    // The next step raises it, once.
+    let next = NOW + 60;
+    other.verify_text(&hmac_text(13, next, 11), next, 0).unwrap();
+    let raised = xmin();
+    assert_ne!(raised, written);
+    v.verify_text(&hmac_text(13, next, 12), next, 0).unwrap();
+    assert_eq!(xmin(), raised);
+    assert_eq!(v.store().high_water().unwrap(), step(next));
+}
+
+#[test]
+fn terminals_have_their_own_windows_and_ledger() {
+    let c = cluster();
+    let store = store_in(&c, "terminals");
+    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
+    assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
+}
+
+#[test]
+fn tokens_are_kept_hashed_and_revoked_once() {
+    let c = cluster();
+    let store = store_in(&c, "tokens");
+    tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
+}

@@ -1,0 +1,394 @@
+//! The SQLite store against a real SQLite file: schema and versions, the
+//! atomic step under threads and under several connections (processes),
+//! failures that must leave nothing behind (a full file system, a read-only
+//! one, a lock held too long), import, export and eviction.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+mod common;
+
+use std::sync::Barrier;
+use std::time::Duration;
+
+use common::*;
+use paycode::store::{Identity, StateStore, StoreErrorKind};
+use paycode::{Error, MemoryStore, Profile};
+use paycode_store::{Contents, SCHEMA_VERSION, SqliteStore};
+use paycode_test_support::TempDir;
+use paycode_test_support::scratch::{SmallFs, is_root};
+
+#[test]
+fn a_missing_store_is_an_error_naming_the_file_and_creating_is_explicit() {
+    let dir = TempDir::new("sqlite-missing");
+    let path = dir.join("state.db");
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Unavailable);
+    assert!(e.to_string().contains(path.to_str().unwrap()), "{e}");
+    assert!(!path.exists(), "open must not create the file");
+    SqliteStore::create(&path).unwrap();
+    let e = SqliteStore::create(&path).unwrap_err();
+    assert!(e.to_string().contains("exists"), "{e}");
+    SqliteStore::open(&path).unwrap();
+}
+
+#[test]
+fn a_newer_schema_is_refused_naming_both_versions() {
+    let dir = TempDir::new("sqlite-newer");
+    let path = dir.join("state.db");
+    drop(SqliteStore::create(&path).unwrap());
+    let newer = SCHEMA_VERSION + 1;
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute("UPDATE schema_version SET version = ?1", [newer]).unwrap();
+    drop(c);
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible);
+    let msg = e.to_string();
+    assert!(
+        msg.contains(&format!("version {newer}")) && msg.contains(&format!("({SCHEMA_VERSION})")),
+        "{msg}"
+    );
+}
+
+#[test]
+fn other_files_are_refused() {
+    let dir = TempDir::new("sqlite-other");
+    let foreign = dir.join("other.db");
+    let c = rusqlite::Connection::open(&foreign).unwrap();
+    c.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+    drop(c);
+    let e = SqliteStore::open(&foreign).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible, "{e}");
+    let json = dir.join("state.json");
+    std::fs::write(&json, br#"{"format": "paycode-state-v1"}"#).unwrap();
+    let e = SqliteStore::open(&json).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible, "{e}");
+    assert!(e.to_string().contains("state.json"), "{e}");
+}
+
+#[test]
+fn a_state_database_is_told_from_other_files_by_its_first_bytes() {
+    let dir = TempDir::new("sqlite-header");
+    let header = |p: &std::path::Path| {
+        let bytes = std::fs::read(p).unwrap();
+        bytes[..bytes.len().min(paycode_store::sqlite::HEADER_LEN)].to_vec()
+    };
+    let path = dir.join("state.db");
+    let store = SqliteStore::create(&path).unwrap();
+    // Open, the new database's first transaction may be in its write-ahead log only.
+    assert!(paycode_store::sqlite::is_state_database(&header(&path)));
+    drop(store);
+    let closed = header(&path);
+    assert!(paycode_store::sqlite::is_state_database(&closed));
+    assert_eq!(&closed[68..72], b"PYCD");
+    let foreign = dir.join("other.db");
+    let c = rusqlite::Connection::open(&foreign).unwrap();
+    c.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
+    drop(c);
+    assert!(!paycode_store::sqlite::is_state_database(&header(&foreign)));
+    assert!(!paycode_store::sqlite::is_state_database(br#"{"format": "paycode-state-v1"}"#));
+    assert!(!paycode_store::sqlite::is_state_database(&closed[..40]));
+}
+
+#[test]
+fn an_acceptance_survives_reopening_with_its_log_record() {
+    let dir = TempDir::new("sqlite-reopen");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), 7);
+    let hmac = hmac_text(1, NOW, 5);
+    let ed = ed25519_text(0, NOW, 3);
+    let a = v.verify_text(&hmac, NOW, 0).unwrap();
+    let b = v.verify_text(&ed, NOW, 400).unwrap();
+    assert_eq!(v.verify_text(&hmac, NOW, 0).unwrap_err(), Error::Replayed);
+    drop(v);
+    // spec: R-REPLAY-5 restart-with-state: the same verdicts after a restart.
+    let v = verifier(SqliteStore::open(&path).unwrap(), 7);
+    assert_eq!(v.verify_text(&hmac, NOW, 0).unwrap_err(), Error::Replayed);
+    assert_eq!(v.verify_text(&ed, NOW, 400).unwrap_err(), Error::Replayed);
+    assert_eq!(v.store().export_log(None).unwrap(), vec![a.record, b.record]);
+    assert_eq!(v.store().export_log(Some(7)).unwrap().len(), 2);
+    assert!(v.store().export_log(Some(8)).unwrap().is_empty());
+    let contents = v.store().contents().unwrap();
+    assert_eq!(contents.state.ed25519.spent[0].1.total, 400);
+    let bytes = paycode_store::encode_log(&v.store().export_log(None).unwrap());
+    assert_eq!(paycode::LogRecord::decode_log(&bytes).unwrap(), vec![a.record, b.record]);
+}
+
+#[test]
+fn threads_on_one_store_accept_each_code_once() {
+    let dir = TempDir::new("sqlite-threads");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), 1);
+    race(&v, 8, 6);
+}
+
+#[test]
+fn connections_on_one_file_accept_each_code_once() {
+    // Each verifier has its own connection, as separate processes would.
+    let dir = TempDir::new("sqlite-conns");
+    let path = dir.join("state.db");
+    drop(SqliteStore::create(&path).unwrap());
+    let verifiers: Vec<_> = (0..6).map(|_| verifier(SqliteStore::open(&path).unwrap(), 1)).collect();
+    let barrier = Barrier::new(verifiers.len());
+    let codes: Vec<String> = (0..6).map(|c| hmac_text(2, NOW, c)).collect();
+    let accepted: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = verifiers
+            .iter()
+            .map(|v| {
+                let (codes, barrier) = (&codes, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    codes.iter().filter(|c| v.verify_text(c, NOW, 0).is_ok()).count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(accepted, codes.len(), "each code exactly once");
+    assert_eq!(verifiers[0].store().export_log(None).unwrap().len(), codes.len());
+}
+
+/// `threads` threads verify the same `codes` codes of several identities at
+/// once; each code must be accepted exactly once and logged once.
+fn race<S: StateStore>(v: &paycode::Verifier<S>, threads: usize, codes: u32) {
+    let texts: Vec<String> = (0..codes)
+        .flat_map(|c| [hmac_text(3, NOW, c), hmac_text(4, NOW, c), ed25519_text(1, NOW, c)])
+        .collect();
+    let barrier = Barrier::new(threads);
+    let accepted: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (texts, barrier) = (&texts, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    texts.iter().filter(|t| v.verify_text(t, NOW, 10).is_ok()).count()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(accepted, texts.len());
+}
+
+#[test]
+fn a_lock_held_past_the_busy_timeout_is_busy_then_clears() {
+    let dir = TempDir::new("sqlite-locked");
+    let path = dir.join("state.db");
+    let store = SqliteStore::create(&path).unwrap();
+    store.set_busy_timeout(Duration::from_millis(200)).unwrap();
+    let v = verifier(store, 1);
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let code = hmac_text(5, NOW, 1);
+    let r = v.verify_text_with_cause(&code, NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable);
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Busy, "{r}");
+    assert!(r.to_string().contains("busy") || r.to_string().contains("locked"), "{r}");
+    holder.execute_batch("COMMIT").unwrap();
+    // spec: R-STATE-4: the next call works once the cause is gone.
+    v.verify_text(&code, NOW, 0).unwrap();
+    assert_eq!(v.store().export_log(None).unwrap().len(), 1);
+}
+
+#[test]
+fn a_full_file_system_rejects_tears_nothing_and_recovers() {
+    if !is_root() {
+        // The store's own failure paths are covered by the core's tests with a
+        // store that fails on purpose; a full disk needs a tmpfs of its own.
+        full_disk_fallback();
+        return;
+    }
+    let fs = SmallFs::mount(512);
+    let path = fs.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), 1);
+    let first = v.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
+    let filler = fs.fill();
+    // Verify until the store fails for lack of space: every call either
+    // commits whole or is rejected with the cause.
+    let mut accepted = vec![first.record];
+    let mut full = None;
+    for c in 1..5000 {
+        match v.verify_text_with_cause(&hmac_text(7 + u64::from(c) % 50, NOW, c / 50), NOW, 0) {
+            Ok(a) => accepted.push(a.record),
+            Err(r) => {
+                full = Some(r);
+                break;
+            }
+        }
+    }
+    let r = full.expect("the file system never filled");
+    assert_eq!(r.error(), Error::StateUnavailable);
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Full, "{r}");
+    assert!(r.to_string().contains("full"), "{r}");
+    std::fs::remove_file(filler).unwrap();
+    let next = v.verify_text(&hmac_text(60, NOW, 0), NOW, 0).unwrap();
+    accepted.push(next.record);
+    // Nothing torn: the log is exactly the acceptances reported.
+    drop(v);
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.export_log(None).unwrap(), accepted);
+}
+
+/// Not root, so no tmpfs: a store that fails on purpose as a full disk does.
+fn full_disk_fallback() {
+    eprintln!("not root: a store that fails on purpose stands in for a full tmpfs (CI runs as root)");
+    let dir = TempDir::new("sqlite-full-fallback");
+    let store = Failing { inner: SqliteStore::create(&dir.join("state.db")).unwrap(), failing: true.into() };
+    let v = verifier(store, 1);
+    let r = v.verify_text_with_cause(&hmac_text(6, NOW, 0), NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable);
+    assert!(r.to_string().contains("full"), "{r}");
+    v.store().failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    v.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
+    assert_eq!(v.store().inner.export_log(None).unwrap().len(), 1);
+}
+
+#[test]
+fn a_read_only_store_rejects_with_the_cause_and_recovers() {
+    let dir = TempDir::new("sqlite-ro");
+    let fs = is_root().then(|| SmallFs::mount(2048));
+    let path = fs.as_ref().map_or_else(|| dir.join("state.db"), |f| f.join("state.db"));
+    drop(SqliteStore::create(&path).unwrap());
+    let make_read_only = |ro: bool| match &fs {
+        Some(f) => f.set_read_only(ro),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = if ro { 0o555 } else { 0o755 };
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+            let mode = if ro { 0o444 } else { 0o644 };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    };
+    make_read_only(true);
+    let code = hmac_text(8, NOW, 2);
+    match SqliteStore::open(&path) {
+        Err(e) => assert_eq!(e.kind(), StoreErrorKind::ReadOnly, "{e}"),
+        Ok(store) => {
+            let r = verifier(store, 1).verify_text_with_cause(&code, NOW, 0).unwrap_err();
+            assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::ReadOnly, "{r}");
+            assert!(r.to_string().contains("read-only"), "{r}");
+        }
+    }
+    make_read_only(false);
+    let v = verifier(SqliteStore::open(&path).unwrap(), 1);
+    v.verify_text(&code, NOW, 0).unwrap();
+    assert_eq!(v.store().export_log(None).unwrap().len(), 1);
+}
+
+#[test]
+fn import_round_trips_a_memory_state_and_refuses_a_store_in_use() {
+    let mem = verifier(MemoryStore::new(params()), 1);
+    mem.install_revocation_list(revocation_list(3, vec![102])).unwrap();
+    for c in [0, 3, 60] {
+        mem.verify_text(&hmac_text(9, NOW, c), NOW, 0).unwrap();
+        mem.verify_text(&ed25519_text(0, NOW, c), NOW, 100).unwrap();
+    }
+    for c in 0..3 {
+        assert_eq!(mem.verify_text(&hmac_bad_text(10, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
+    }
+    let throttle = mem.replay_state(Profile::Hmac).throttle_records();
+    assert!(!throttle.is_empty());
+    let dir = TempDir::new("sqlite-import");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    store.import(&mem.state(), &throttle).unwrap();
+    let contents = store.contents().unwrap();
+    assert_eq!(contents, Contents { state: mem.state(), throttle: throttle.clone() });
+    let e = store.import(&mem.state(), &throttle).unwrap_err();
+    assert!(e.to_string().contains("holds state already"), "{e}");
+    let v = verifier(store, 1);
+    assert_eq!(v.verify_text(&hmac_text(9, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
+    assert_eq!(v.revocation_number(), Some(3));
+}
+
+#[test]
+fn quarantine_keeps_the_records() {
+    // spec: R-STATE-5
+    let dir = TempDir::new("sqlite-quarantine");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), 1);
+    v.verify_text(&hmac_text(11, NOW, 4), NOW, 0).unwrap();
+    let later = NOW;
+    v.quarantine(later).unwrap();
+    // Codes of steps below T(later) + F + 1 are quarantined ...
+    let r = v.verify_text_with_cause(&hmac_text(11, later, 5), later, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable);
+    assert!(r.store_error().is_none(), "quarantine is a verdict, not a store failure");
+    // ... and once on time again, the kept window (still live: top = T(NOW) = L)
+    // knows counter 4.
+    let after = later + 2 * 60;
+    assert_eq!(v.verify_text(&hmac_text(11, after, 4), after, 0).unwrap_err(), Error::Replayed);
+    v.verify_text(&hmac_text(11, after, 6), after, 0).unwrap();
+    let state = v.store().contents().unwrap().state;
+    assert_eq!(state.hmac.quarantine, step(later) + 2);
+}
+
+#[test]
+fn revocation_lists_install_only_when_newer() {
+    let dir = TempDir::new("sqlite-revocation");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), 1);
+    assert_eq!(v.revocation_number(), None);
+    v.install_revocation_list(revocation_list(2, vec![101])).unwrap();
+    assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
+    assert_eq!(v.install_revocation_list(revocation_list(2, vec![])), Err(paycode::InstallError::NotNewer));
+    v.install_revocation_list(revocation_list(5, vec![102])).unwrap();
+    v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap();
+    assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
+    assert_eq!(v.revocation_number(), Some(5));
+}
+
+#[test]
+fn eviction_removes_dead_records_only() {
+    let dir = TempDir::new("sqlite-evict");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), 1);
+    v.verify_text(&hmac_text(12, NOW, 1), NOW, 0).unwrap();
+    let t1 = NOW + 2 * 60;
+    v.verify_text(&hmac_text(13, t1, 1), t1, 0).unwrap();
+    assert_eq!(v.verify_text(&hmac_bad_text(14, t1, 1), t1, 0).unwrap_err(), Error::InvalidCode);
+    // At t1 + 1 step, L = T(NOW) + 1: account 12's window (top T(NOW)) is dead.
+    let t2 = t1 + 60;
+    v.evict(t2).unwrap();
+    let c = v.store().contents().unwrap();
+    let subjects: Vec<u64> = c.state.hmac.windows.iter().map(|w| w.0).collect();
+    assert_eq!(subjects, vec![13]);
+    assert!(c.throttle.is_empty(), "throttle records of another step go");
+    assert_eq!(c.state.hmac.high_water, step(t2));
+}
+
+#[test]
+fn steps_above_two_to_the_63_keep_their_order() {
+    // u64 values above i64::MAX are stored as negative SQL integers; the
+    // store's comparisons must still order them as u64s.
+    let dir = TempDir::new("sqlite-u64");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    let id = Identity { profile: Profile::Hmac, subject: 1 };
+    let top = u64::MAX - 5;
+    store
+        .transact(id, &mut |_| paycode::store::Changes {
+            high_water: top,
+            window: Some(paycode::replay::Window::first(1, top)),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(store.high_water().unwrap(), top);
+    let keep = |below| paycode::store::Eviction { window_below: below, ledger_below: 0, throttle_step: 0 };
+    store.evict(0, &|_| keep(1 << 63)).unwrap();
+    assert_eq!(store.contents().unwrap().state.hmac.windows.len(), 1, "top > 2^63 is not below 2^63");
+    store.evict(0, &|_| keep(u64::MAX)).unwrap();
+    assert!(store.contents().unwrap().state.hmac.windows.is_empty());
+    store.observe(u64::MAX).unwrap();
+    assert_eq!(store.high_water().unwrap(), u64::MAX);
+}
+
+#[test]
+fn terminals_have_their_own_windows_and_ledger() {
+    let dir = TempDir::new("sqlite-terminals");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
+    // Terminal 0's records are the store's contents; the others' are not.
+    assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
+}
+
+#[test]
+fn tokens_are_kept_hashed_and_revoked_once() {
+    let dir = TempDir::new("sqlite-tokens");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
+}

@@ -1,0 +1,304 @@
+//! Encodings: payloads, numeric digits, credentials, lists and log records.
+
+use paycode::log::LogRecord;
+use paycode::{Error, GenerateError};
+use serde::{Deserialize, Serialize};
+
+use super::Outcome;
+
+/// hmac payload fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacCodeEncodeInput {
+    /// Account id.
+    pub account_id: u64,
+    /// Step.
+    pub step: u64,
+    /// Counter.
+    pub counter: u32,
+    /// 16-byte tag, hex.
+    pub tag: String,
+}
+
+/// A payload and its QR text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayloadExpected {
+    /// Always valid.
+    pub result: Outcome,
+    /// The payload, hex.
+    pub payload: String,
+    /// `PC1:` + Base45 of the payload.
+    pub text: String,
+}
+
+/// Numeric form fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumericEncodeInput {
+    /// Account id.
+    pub account_id: u64,
+    /// Full step (only its low 4 bits are carried).
+    pub step: u64,
+    /// Counter.
+    pub counter: u32,
+    /// 29-bit tag.
+    pub tag29: u32,
+}
+
+/// Numeric digits, or why there are none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigitsExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `numeric-unavailable` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<GenerateError>,
+    /// The 24 digits when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<String>,
+}
+
+/// ed25519 payload fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ed25519CodeEncodeInput {
+    /// Step.
+    pub step: u64,
+    /// Counter.
+    pub counter: u32,
+    /// The 126-byte credential, hex.
+    pub credential: String,
+    /// The 64-byte device signature, hex.
+    pub device_signature: String,
+}
+
+/// Credential fields, decoded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodedCredential {
+    /// Issuer key id.
+    pub key_id: u16,
+    /// Serial.
+    pub serial: u64,
+    /// Device public key, hex.
+    pub device_key: String,
+    /// First valid second.
+    pub not_before: u64,
+    /// Validity length in seconds.
+    pub lifetime: u32,
+    /// Per-payment limit.
+    pub per_payment_limit: u32,
+    /// Cumulative limit per terminal.
+    pub cumulative_limit: u32,
+    /// Issuer signature, hex.
+    pub issuer_signature: String,
+}
+
+/// A decoded code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "form", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum DecodedCode {
+    /// hmac QR text.
+    HmacQr {
+        /// Account id.
+        account_id: u64,
+        /// Step.
+        step: u64,
+        /// Counter.
+        counter: u32,
+        /// Tag, hex.
+        tag: String,
+    },
+    /// hmac numeric form.
+    HmacNumeric {
+        /// Account id.
+        account_id: u64,
+        /// Low 4 bits of the step.
+        step_low: u8,
+        /// Counter.
+        counter: u32,
+        /// 29-bit tag.
+        tag29: u32,
+    },
+    /// ed25519 QR text.
+    Ed25519Qr {
+        /// Step.
+        step: u64,
+        /// Counter.
+        counter: u32,
+        /// The credential.
+        credential: DecodedCredential,
+        /// Device signature, hex.
+        device_signature: String,
+    },
+}
+
+/// A decoded code or a decode error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeDecodeExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed`, `unsupported-version` or `unsupported-profile` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The code when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<DecodedCode>,
+}
+
+/// Credential issuance input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialIssueInput {
+    /// RFC 8032 secret of the issuer key, hex.
+    pub issuer_secret: String,
+    /// Issuer key id.
+    pub key_id: u16,
+    /// Serial.
+    pub serial: u64,
+    /// Device public key, hex.
+    pub device_key: String,
+    /// First valid second.
+    pub not_before: u64,
+    /// Validity length in seconds.
+    pub lifetime: u32,
+    /// Per-payment limit.
+    pub per_payment_limit: u32,
+    /// Cumulative limit.
+    pub cumulative_limit: u32,
+}
+
+/// An issued credential.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialIssueExpected {
+    /// Always valid.
+    pub result: Outcome,
+    /// The 126-byte credential, hex.
+    pub credential: String,
+}
+
+/// A signature's inputs and output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningIntermediates {
+    /// The signer's public key, hex.
+    pub public_key: String,
+    /// The signed message: DS string and bytes, hex.
+    pub signing_input: String,
+    /// The signature, hex.
+    pub signature: String,
+}
+
+/// A decoded credential or an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialDecodeExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The fields when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<DecodedCredential>,
+}
+
+/// One trust list entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustListEntry {
+    /// Key id.
+    pub key_id: u16,
+    /// First valid second.
+    pub not_before: u64,
+    /// Last valid second.
+    pub not_after: u64,
+    /// Public key, hex.
+    pub public_key: String,
+}
+
+/// Trust list entries to encode.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustListEncodeInput {
+    /// Entries by increasing key id.
+    pub entries: Vec<TrustListEntry>,
+}
+
+/// A decoded trust list or an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustListDecodeExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The entries when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<TrustListEntry>>,
+}
+
+/// Revocation list issuance input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationIssueInput {
+    /// RFC 8032 secret of the signing issuer key, hex.
+    pub issuer_secret: String,
+    /// Its key id.
+    pub key_id: u16,
+    /// List number.
+    pub number: u64,
+    /// Issue time.
+    pub issued_at: u64,
+    /// Serials, strictly increasing.
+    pub serials: Vec<u64>,
+}
+
+/// A decoded revocation list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecodedRevocationList {
+    /// Signing key id.
+    pub key_id: u16,
+    /// List number.
+    pub number: u64,
+    /// Issue time.
+    pub issued_at: u64,
+    /// Serials.
+    pub serials: Vec<u64>,
+    /// Signature, hex.
+    pub signature: String,
+}
+
+/// A decoded revocation list or an error (signature not checked: see `install-revocation-list`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationDecodeExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The list when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<DecodedRevocationList>,
+}
+
+/// A decoded log or an error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogDecodeExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The records when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<Vec<LogRecord>>,
+}

@@ -1,0 +1,306 @@
+//! Verification: the verifier's configuration and state, one call, scenarios
+//! of calls, and reconciliation of logs.
+
+use paycode::Error;
+use paycode::Profile;
+use paycode::log::Duplicate;
+use serde::{Deserialize, Serialize};
+
+use super::{Outcome, TimeParams};
+
+/// An enrolled hmac account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolledAccount {
+    /// Account id.
+    pub account_id: u64,
+    /// Seed, hex.
+    pub seed: String,
+}
+
+/// A verifier's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierConfig {
+    /// Parameters.
+    pub params: TimeParams,
+    /// Terminal id, written into log records.
+    pub terminal_id: u32,
+    /// hmac accounts; null: the hmac profile is not enabled.
+    pub hmac_accounts: Option<Vec<EnrolledAccount>>,
+    /// The trust list, hex; null: the ed25519 profile is not enabled.
+    pub trust_list: Option<String>,
+}
+
+/// A replay entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayEntry {
+    /// Profile of the identity.
+    pub profile: Profile,
+    /// Account id or serial.
+    pub subject: u64,
+    /// Highest accepted counter `H`.
+    pub high: u32,
+    /// Bitmap, 16 hex digits (bit `i` set: counter `H - i` accepted).
+    pub bitmap: String,
+    /// Highest accepted step.
+    pub top: u64,
+}
+
+/// A spend ledger entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerEntry {
+    /// Serial.
+    pub serial: u64,
+    /// Total accepted.
+    pub total: u64,
+    /// The credential's `not_after`.
+    pub not_after: u64,
+}
+
+/// A throttle record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleCount {
+    /// Account id.
+    pub account_id: u64,
+    /// The verifier step the failures were counted in.
+    pub step: u64,
+    /// Failures in that step (at most 8).
+    pub failures: u32,
+}
+
+/// Verifier state before a call (spec §8.1).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateBefore {
+    /// `T_hw`.
+    pub t_hw: u64,
+    /// `Q`.
+    pub q: u64,
+    /// Replay entries.
+    pub entries: Vec<ReplayEntry>,
+    /// Spend ledger.
+    pub spent: Vec<LedgerEntry>,
+    /// Throttle records.
+    pub throttle: Vec<ThrottleCount>,
+    /// The installed revocation list, hex, or null.
+    pub revocation_list: Option<String>,
+}
+
+/// A replay window as observed after a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveWindow {
+    /// `H`.
+    pub high: u32,
+    /// Bitmap, 16 hex digits.
+    pub bitmap: String,
+    /// `top`.
+    pub top: u64,
+}
+
+/// The live entry of one identity after a call; null: none (absent or not live).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntryAfter {
+    /// Profile.
+    pub profile: Profile,
+    /// Account id or serial.
+    pub subject: u64,
+    /// The live window, or null.
+    pub window: Option<LiveWindow>,
+}
+
+/// `spent(serial)` after a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpentAfter {
+    /// Serial.
+    pub serial: u64,
+    /// Total (0 if no entry).
+    pub total: u64,
+}
+
+/// The relevant verifier state after a call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateAfter {
+    /// `T_hw`.
+    pub t_hw: u64,
+    /// `Q`.
+    pub q: u64,
+    /// The identities this call touched.
+    pub entries: Vec<EntryAfter>,
+    /// The ledger of the serial this call touched, while its credential is unexpired.
+    pub spent: Vec<SpentAfter>,
+}
+
+/// Stateless verification input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyInput {
+    /// Configuration.
+    pub verifier: VerifierConfig,
+    /// State before the call.
+    pub state: StateBefore,
+    /// Verifier time.
+    pub time: u64,
+    /// The scanned text.
+    pub text: String,
+    /// Amount (ignored by hmac).
+    pub amount: u64,
+}
+
+/// A verdict with its effects.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyExpected {
+    /// Valid (accepted) or invalid.
+    pub result: Outcome,
+    /// The spec error code when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The 44-byte log record when accepted, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_record: Option<String>,
+    /// Relevant state after the call.
+    pub state_after: StateAfter,
+}
+
+/// Where the window was for this call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyIntermediates {
+    /// `T(t)`.
+    pub s_now: u64,
+    /// `L = T_hw ⊖ B` after V0.
+    pub low: u64,
+    /// `U = T(t) ⊕ F`.
+    pub high: u64,
+    /// The code's step (numeric: reconstructed), where the text decodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_step: Option<u64>,
+}
+
+/// How a verifier restarts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RestartMode {
+    /// With its durable state (`T_hw`, `Q`, entries, ledger, revocation list).
+    Kept,
+    /// Without it: restart-lost-state at `time` (quarantine).
+    Lost,
+}
+
+/// One step of a scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum ScenarioStep {
+    /// Verify a text.
+    Verify {
+        /// Verifier time.
+        time: u64,
+        /// The scanned text.
+        text: String,
+        /// Amount.
+        amount: u64,
+    },
+    /// Install a revocation list.
+    InstallRevocationList {
+        /// The list, hex.
+        list: String,
+    },
+    /// Replace the trust list.
+    InstallTrustList {
+        /// The list, hex.
+        trust_list: String,
+    },
+    /// Restart the verifier.
+    Restart {
+        /// Kept or lost state.
+        mode: RestartMode,
+        /// The time of the restart.
+        time: u64,
+    },
+}
+
+/// A stateful scenario: ordered steps from a given state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioInput {
+    /// Configuration.
+    pub verifier: VerifierConfig,
+    /// State before the first step.
+    pub state: StateBefore,
+    /// The steps.
+    pub steps: Vec<ScenarioStep>,
+}
+
+/// What one step must give.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepExpected {
+    /// verify: accepted or rejected; install: installed or refused; restart: valid.
+    pub result: Outcome,
+    /// verify: the spec error code when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// verify: the log record when accepted, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_record: Option<String>,
+    /// verify and restart: relevant state after the step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_after: Option<StateAfter>,
+}
+
+/// What a scenario must give, step by step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioExpected {
+    /// One entry per input step.
+    pub steps: Vec<StepExpected>,
+}
+
+/// Logs to reconcile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileInput {
+    /// Each log, hex.
+    pub logs: Vec<String>,
+}
+
+/// The total accepted for one serial.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialTotal {
+    /// Serial.
+    pub serial: u64,
+    /// Sum of amounts.
+    pub total: u64,
+}
+
+/// The reconciliation report (spec R-LOG-2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed` when a log is rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// Double acceptances, by (profile, subject, counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<Duplicate>>,
+    /// Serials to revoke, increasing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_serials: Option<Vec<u64>>,
+    /// hmac accounts to disable, increasing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_accounts: Option<Vec<u64>>,
+    /// Totals per ed25519 serial, by serial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<Vec<SerialTotal>>,
+}

@@ -1,0 +1,115 @@
+//! Wallet generation of both profiles.
+
+use paycode::GenerateError;
+use serde::{Deserialize, Serialize};
+
+use super::{Outcome, TimeParams};
+
+/// hmac wallet generation input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacGenerateInput {
+    /// Parameters (only `t0` and `step` matter to a wallet).
+    pub params: TimeParams,
+    /// The account's seed, hex.
+    pub seed: String,
+    /// Account id.
+    pub account_id: u64,
+    /// Wallet time.
+    pub time: u64,
+    /// The wallet's next counter.
+    pub counter: u32,
+}
+
+/// hmac wallet generation output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacGenerateExpected {
+    /// Valid, or invalid with a wallet error.
+    pub result: Outcome,
+    /// `time-before-epoch` or `counter-exhausted` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<GenerateError>,
+    /// The code's step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+    /// The payload, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    /// The QR text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The 24 digits, where the numeric form exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digits: Option<String>,
+    /// `numeric-unavailable` where it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_error: Option<GenerateError>,
+    /// The counter the wallet stores for its next code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_counter: Option<u32>,
+}
+
+/// hmac generation intermediates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HmacGenerateIntermediates {
+    /// `K_qr`, hex.
+    pub k_qr: String,
+    /// `K_num`, hex.
+    pub k_num: String,
+    /// `DS_qr || payload[0..22]`, hex.
+    pub mac_input: String,
+    /// The full HMAC, hex.
+    pub mac: String,
+    /// Its first 16 bytes, hex.
+    pub tag: String,
+    /// `DS_num || head`, hex, where the numeric form exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_mac_input: Option<String>,
+    /// The full numeric HMAC, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_mac: Option<String>,
+    /// `u32(mac[0..4]) >> 3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag29: Option<u32>,
+}
+
+/// ed25519 wallet generation input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ed25519GenerateInput {
+    /// Parameters.
+    pub params: TimeParams,
+    /// The wallet seed, hex.
+    pub device_seed: String,
+    /// The wallet's credential, hex.
+    pub credential: String,
+    /// Wallet time.
+    pub time: u64,
+    /// The wallet's next counter.
+    pub counter: u32,
+}
+
+/// ed25519 wallet generation output.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ed25519GenerateExpected {
+    /// Valid, or invalid with a wallet error.
+    pub result: Outcome,
+    /// `time-before-epoch` or `counter-exhausted` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<GenerateError>,
+    /// The code's step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+    /// The payload, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<String>,
+    /// The QR text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The counter the wallet stores for its next code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_counter: Option<u32>,
+}

@@ -1,0 +1,346 @@
+//! The keys, credentials, lists, codes and verifiers the cases share. Every
+//! secret is derived from a label ([`seed_bytes`]), every time is fixed.
+
+use sha2::{Digest, Sha256};
+
+use crate::errors::{FixtureError, InputError, VectorError};
+use crate::format::{EnrolledAccount, ReplayEntry, StateBefore, ThrottleCount, TimeParams, VerifierConfig};
+use crate::reference;
+use paycode::code::{DS_ED25519_CODE, Ed25519Code, HmacCode};
+use paycode::codec::to_hex;
+use paycode::credential::{Credential, CredentialFields};
+use paycode::hazmat::eddsa::SecretKey;
+use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, derive};
+use paycode::issuer::{Issuer, KeyPeriod};
+use paycode::{Ed25519Wallet, HmacWallet, Profile, Seed};
+
+/// The fixed time of most cases: 2027-01-15T08:00:00Z.
+pub(crate) const TIME: u64 = 1_800_000_000;
+/// Its step with the default parameters.
+pub(crate) const STEP: u64 = TIME / 60;
+/// The hmac account of most cases.
+pub(crate) const ACCOUNT: u64 = 42;
+/// A second enrolled account.
+pub(crate) const OTHER_ACCOUNT: u64 = 7;
+/// The credential serial of most cases.
+pub(crate) const SERIAL: u64 = 1001;
+/// Issuer key 1 and its validity.
+pub(crate) const KEY_1: KeyPeriod =
+    KeyPeriod { key_id: 1, not_before: TIME - 10 * 86_400, not_after: TIME + 10 * 86_400 };
+/// Issuer key 2, whose validity overlaps key 1's.
+pub(crate) const KEY_2: KeyPeriod =
+    KeyPeriod { key_id: 2, not_before: TIME - 86_400, not_after: TIME + 30 * 86_400 };
+/// The main credential's first valid second.
+pub(crate) const CREDENTIAL_START: u64 = TIME - 3_600;
+/// The main credential's lifetime.
+pub(crate) const CREDENTIAL_LIFETIME: u32 = 86_400;
+/// The main credential's last valid second.
+pub(crate) const CREDENTIAL_END: u64 = CREDENTIAL_START + CREDENTIAL_LIFETIME as u64;
+/// The default parameters: `T0 = 0`, `X = 60`, `B = 2`, `F = 1`.
+pub(crate) const DEFAULT_PARAMS: TimeParams = params(0, 60, 2, 1);
+
+/// A 32-byte seed derived from a label, so anyone can regenerate the keys:
+/// `SHA-256("paycode/v1/vectors/seed" 0x00 || label)`.
+pub fn seed_bytes(label: &str) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(b"paycode/v1/vectors/seed\0");
+    hash.update(label.as_bytes());
+    hash.finalize().into()
+}
+
+/// Bytes as the vectors write them: lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    to_hex(bytes)
+}
+
+/// Bytes of a hex string this generator wrote.
+pub(crate) fn unhex(text: &str) -> Result<Vec<u8>, VectorError> {
+    reference::unhex(text).map_err(fixture_error)
+}
+
+/// Time parameters.
+pub(crate) const fn params(t0: u64, step: u64, back: u64, forward: u64) -> TimeParams {
+    TimeParams { t0, step, back, forward }
+}
+
+/// A fixture the reference refuses: a defect of the generator itself.
+pub(crate) fn fixture_error(source: InputError) -> VectorError {
+    VectorError::Fixture(FixtureError::Input(source))
+}
+
+fn checked(params: &TimeParams) -> Result<paycode::Params, VectorError> {
+    reference::params(params).map_err(fixture_error)
+}
+
+// ---------------------------------------------------------------- hmac
+
+/// The seed of hmac account `account`.
+pub(crate) fn hmac_seed(account: u64) -> [u8; 32] {
+    seed_bytes(&format!("hmac/account-{account}"))
+}
+
+fn hmac_wallet(params: &TimeParams, account: u64) -> Result<HmacWallet, VectorError> {
+    Ok(HmacWallet::new(checked(params)?, account, &Seed::from_bytes(&hmac_seed(account)), 0))
+}
+
+/// The hmac code of `account` for `step` and `counter`.
+pub(crate) fn hmac_code(
+    params: &TimeParams,
+    account: u64,
+    step: u64,
+    counter: u32,
+) -> Result<HmacCode, VectorError> {
+    Ok(hmac_wallet(params, account)?.code_for(step, counter))
+}
+
+/// Its QR text.
+pub(crate) fn hmac_text(
+    params: &TimeParams,
+    account: u64,
+    step: u64,
+    counter: u32,
+) -> Result<String, VectorError> {
+    Ok(hmac_code(params, account, step, counter)?.to_qr_text())
+}
+
+/// The QR text of an hmac code with the given tag.
+pub(crate) fn hmac_text_with_tag(account: u64, step: u64, counter: u32, tag: [u8; 16]) -> String {
+    HmacCode::new(account, step, counter, tag).to_qr_text()
+}
+
+/// The numeric form's digits of the same code.
+pub(crate) fn numeric_text(
+    params: &TimeParams,
+    account: u64,
+    step: u64,
+    counter: u32,
+) -> Result<String, VectorError> {
+    let wallet = hmac_wallet(params, account)?;
+    let code = wallet.code_for(step, counter);
+    let numeric = wallet.numeric(&code).map_err(|e| fixture_error(InputError::Wallet(e)))?;
+    Ok(numeric.to_digits())
+}
+
+/// Digits whose value is that of `digits` XOR `mask`: a numeric code with tag bits flipped.
+pub(crate) fn with_value_xor(digits: &str, mask: u128) -> Result<String, VectorError> {
+    let value: u128 = digits.parse().map_err(|_| FixtureError::NotFound("decimal value in the digits"))?;
+    Ok(format!("{:024}", value ^ mask))
+}
+
+/// The first 16 bytes of HMAC-SHA256 under `key` over `parts`: a tag as a
+/// wrong implementation would compute it.
+pub(crate) fn tag_with(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 16], VectorError> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
+        .map_err(|_| fixture_error(InputError::MacKey))?;
+    for part in parts {
+        mac.update(part);
+    }
+    let full: [u8; 32] = mac.finalize().into_bytes().into();
+    let mut tag = [0u8; 16];
+    tag.copy_from_slice(cut(&full, 0, 16)?.as_slice());
+    Ok(tag)
+}
+
+/// The QR text of any payload.
+pub(crate) fn qr_text(payload: &[u8]) -> String {
+    format!("PC1:{}", paycode::hazmat::base45::encode(payload))
+}
+
+/// The accounts an hmac verifier holds: 7 and 42.
+pub(crate) fn enrolled_accounts() -> Vec<EnrolledAccount> {
+    [OTHER_ACCOUNT, ACCOUNT].into_iter().map(enrolled).collect()
+}
+
+/// Account `account` with its seed.
+pub(crate) fn enrolled(account: u64) -> EnrolledAccount {
+    EnrolledAccount { account_id: account, seed: hex(&hmac_seed(account)) }
+}
+
+// ---------------------------------------------------------------- verifiers
+
+/// A verifier of the hmac profile only, terminal 1.
+pub(crate) fn hmac_verifier(params: TimeParams) -> VerifierConfig {
+    VerifierConfig { params, terminal_id: 1, hmac_accounts: Some(enrolled_accounts()), trust_list: None }
+}
+
+/// A verifier of the ed25519 profile only, terminal 7.
+pub(crate) fn ed25519_verifier(params: TimeParams, trust_list: &str) -> VerifierConfig {
+    VerifierConfig { params, terminal_id: 7, hmac_accounts: None, trust_list: Some(trust_list.to_owned()) }
+}
+
+/// A verifier of both profiles, terminal 3.
+pub(crate) fn both_profiles_verifier(params: TimeParams, trust_list: &str) -> VerifierConfig {
+    VerifierConfig {
+        params,
+        terminal_id: 3,
+        hmac_accounts: Some(enrolled_accounts()),
+        trust_list: Some(trust_list.to_owned()),
+    }
+}
+
+/// A verifier's state with `T_hw` and `Q` and nothing else.
+pub(crate) fn state(t_hw: u64, q: u64) -> StateBefore {
+    StateBefore { t_hw, q, ..StateBefore::default() }
+}
+
+/// The state of a verifier that has never been called.
+pub(crate) fn fresh_state() -> StateBefore {
+    StateBefore::default()
+}
+
+/// A state at `T_hw` with one replay entry.
+pub(crate) fn state_with_entry(t_hw: u64, entry: ReplayEntry) -> StateBefore {
+    StateBefore { t_hw, entries: vec![entry], ..StateBefore::default() }
+}
+
+/// `count` throttled failures of `account` in verifier step `step`.
+pub(crate) fn failures(account: u64, step: u64, count: u32) -> ThrottleCount {
+    ThrottleCount { account_id: account, step, failures: count }
+}
+
+/// A replay entry: highest counter `high`, bitmap and top step.
+pub(crate) fn entry(profile: Profile, subject: u64, high: u32, bitmap: u64, top: u64) -> ReplayEntry {
+    ReplayEntry { profile, subject, high, bitmap: format!("{bitmap:016x}"), top }
+}
+
+// ---------------------------------------------------------------- issuer and credentials
+
+/// The issuer of every credential and list.
+pub(crate) fn issuer() -> Issuer {
+    Issuer::from_seed(&Seed::from_bytes(&seed_bytes("issuer")))
+}
+
+/// The RFC 8032 secret of issuer key `key_id`.
+pub(crate) fn issuer_secret(key_id: u16) -> [u8; 32] {
+    *derive(&Seed::from_bytes(&seed_bytes("issuer")), LABEL_ISSUER_KEY, &key_id.to_be_bytes()).expose()
+}
+
+/// A trust list of issuer keys, hex.
+pub(crate) fn trust_list(keys: &[KeyPeriod]) -> Result<String, VectorError> {
+    let list = issuer().trust_list(keys).map_err(|e| fixture_error(InputError::TrustList(e)))?;
+    Ok(hex(&list.encode()))
+}
+
+/// The trust list of key 1 alone.
+pub(crate) fn trust_list_key_1() -> Result<String, VectorError> {
+    trust_list(&[KEY_1])
+}
+
+/// The trust list of keys 1 and 2.
+pub(crate) fn trust_list_keys_1_2() -> Result<String, VectorError> {
+    trust_list(&[KEY_1, KEY_2])
+}
+
+/// The seed of wallet `wallet`.
+pub(crate) fn device_seed(wallet: u32) -> Seed {
+    Seed::from_bytes(&seed_bytes(&format!("wallet/{wallet}")))
+}
+
+/// The device public key of wallet `wallet`.
+pub(crate) fn device_key(wallet: u32) -> [u8; 32] {
+    Ed25519Wallet::device_public_key(&device_seed(wallet))
+}
+
+/// The device secret key of wallet `wallet`.
+pub(crate) fn device_secret(wallet: u32) -> SecretKey {
+    SecretKey::derive(&device_seed(wallet), LABEL_DEVICE_KEY, &[])
+}
+
+/// Credential fields for wallet `wallet`, limits 5000 and 20000.
+pub(crate) fn credential_fields(
+    wallet: u32,
+    key_id: u16,
+    serial: u64,
+    not_before: u64,
+    lifetime: u32,
+) -> CredentialFields {
+    CredentialFields {
+        key_id,
+        serial,
+        device_key: device_key(wallet),
+        not_before,
+        lifetime,
+        per_payment_limit: 5_000,
+        cumulative_limit: 20_000,
+    }
+}
+
+/// The main credential's fields: wallet 1, key 1, serial 1001.
+pub(crate) fn main_fields() -> CredentialFields {
+    credential_fields(1, 1, SERIAL, CREDENTIAL_START, CREDENTIAL_LIFETIME)
+}
+
+/// The main credential's fields with another validity.
+pub(crate) fn main_fields_valid(not_before: u64, lifetime: u32) -> CredentialFields {
+    CredentialFields { not_before, lifetime, ..main_fields() }
+}
+
+/// A credential the issuer signs with the key its fields name.
+pub(crate) fn issue(fields: CredentialFields) -> Credential {
+    issuer().issue(fields)
+}
+
+/// A credential signed by another key.
+pub(crate) fn issue_with(fields: CredentialFields, key: &SecretKey) -> Credential {
+    Credential::issue(fields, key)
+}
+
+/// A revocation list signed by issuer key `key_id`, hex.
+pub(crate) fn revocation_list(key_id: u16, number: u64, issued_at: u64, serials: Vec<u64>) -> String {
+    hex(&issuer().revocation_list(key_id, number, issued_at, serials).encode())
+}
+
+// ---------------------------------------------------------------- ed25519 codes
+
+/// A code of wallet `wallet` with `credential`.
+pub(crate) fn ed25519_code(
+    params: &TimeParams,
+    wallet: u32,
+    credential: Credential,
+    step: u64,
+    counter: u32,
+) -> Result<Ed25519Code, VectorError> {
+    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
+        .map_err(|e| fixture_error(InputError::Wallet(e)))?;
+    Ok(wallet.code_for(step, counter))
+}
+
+/// Its QR text.
+pub(crate) fn ed25519_text(
+    params: &TimeParams,
+    wallet: u32,
+    credential: Credential,
+    step: u64,
+    counter: u32,
+) -> Result<String, VectorError> {
+    Ok(ed25519_code(params, wallet, credential, step, counter)?.to_qr_text())
+}
+
+/// The QR text of a code signed by any key, for credentials whose device key
+/// has no secret or belongs to another wallet.
+pub(crate) fn ed25519_text_signed_by(
+    key: &SecretKey,
+    credential: &Credential,
+    step: u64,
+    counter: u32,
+) -> String {
+    let unsigned = Ed25519Code::unsigned(step, counter, credential);
+    let signature = key.sign(&[DS_ED25519_CODE, &unsigned].concat());
+    qr_text(&[&unsigned[..], &signature[..]].concat())
+}
+
+// ---------------------------------------------------------------- bytes
+
+/// `bytes[from..to]`.
+pub(crate) fn cut(bytes: &[u8], from: usize, to: usize) -> Result<Vec<u8>, VectorError> {
+    let range = FixtureError::Range { len: bytes.len(), from, to };
+    Ok(bytes.get(from..to).ok_or(range)?.to_vec())
+}
+
+/// `bytes` with `bytes[at..at + new.len()]` replaced by `new`.
+pub(crate) fn with_bytes_at(mut bytes: Vec<u8>, at: usize, new: &[u8]) -> Result<Vec<u8>, VectorError> {
+    let range = FixtureError::Range { len: bytes.len(), from: at, to: at + new.len() };
+    bytes.get_mut(at..at + new.len()).ok_or(range)?.copy_from_slice(new);
+    Ok(bytes)
+}

@@ -1,0 +1,111 @@
+//! `params.json` (the parameter ranges) and `keys.json` (key derivation).
+
+use crate::errors::VectorError;
+use crate::format::{DeriveInput, Op, Purpose, VectorFile};
+use crate::generate::builder::{Case, FileBuilder, Intent};
+use crate::generate::fixtures::{hex, params as time_params, seed_bytes};
+use crate::generate::flags::Flag;
+
+/// `params.json`: `X` in `[1, 86400]`, `B <= 8`, `F <= 7`, any `T0` (spec R-TIME-6).
+pub(super) fn params() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "params",
+        "Parameter ranges (spec R-TIME-6): X in [1, 86400], B in [0, 8], F in [0, 7], T0 any u64. Wallets and verifiers refuse other values.",
+    );
+    for (name, params, valid, comment) in [
+        ("defaults", time_params(0, 60, 2, 1), true, "The defaults T0 = 0, X = 60, B = 2, F = 1."),
+        ("step-1", time_params(0, 1, 2, 1), true, "X = 1, the shortest step."),
+        ("step-86400", time_params(0, 86_400, 2, 1), true, "X = 86400, the longest step."),
+        ("step-0", time_params(0, 0, 2, 1), false, "X = 0 would divide by zero."),
+        ("step-86401", time_params(0, 86_401, 2, 1), false, "X one above the range."),
+        ("step-max", time_params(0, u64::MAX, 2, 1), false, "X = 2^64 - 1."),
+        ("back-0-forward-0", time_params(0, 60, 0, 0), true, "The narrowest window, one step."),
+        ("back-8-forward-7", time_params(0, 60, 8, 7), true, "The widest window, 16 steps."),
+        ("back-9", time_params(0, 60, 9, 1), false, "B one above the range."),
+        ("forward-8", time_params(0, 60, 2, 8), false, "F one above the range."),
+        ("t0-max", time_params(u64::MAX, 60, 2, 1), true, "Any T0 is allowed, even 2^64 - 1."),
+    ] {
+        file.add(Case {
+            id: &format!("params.check.{name}"),
+            requirements: &["R-TIME-6"],
+            flags: &[if valid { Flag::Valid } else { Flag::Params }],
+            comment,
+            op: Op::ParamsCheck,
+            input: params,
+            intent: Intent::validity(valid),
+        })?;
+    }
+    Ok(file.finish())
+}
+
+/// `keys.json`: `K_qr`, `K_num`, device and issuer keys from their seeds
+/// (spec §3.2), with the PRK and info bytes as intermediates.
+pub(super) fn derivation() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "keys",
+        "Key derivation (spec §3.2): HKDF-SHA256 with salt \"paycode v1\" and the zero-terminated labels, for K_qr, K_num, the device key and issuer keys. Intermediates give the PRK and the info bytes.",
+    );
+    let spec_seed: Vec<u8> = (0u8..32).collect();
+    let hmac_seed = seed_bytes("keys/hmac").to_vec();
+    for (name, seed, account, comment) in [
+        ("spec-example", &spec_seed, 42u64, "The seed and account of the spec's worked example."),
+        ("account-0", &hmac_seed, 0, "Account id 0."),
+        ("account-numeric-max", &hmac_seed, (1 << 30) - 1, "The largest account id with a numeric form."),
+        ("account-max", &hmac_seed, u64::MAX, "Account id 2^64 - 1: the context is 8 bytes ff."),
+    ] {
+        for (purpose, label, key) in
+            [(Purpose::HmacQr, "k-qr", "hmac-qr"), (Purpose::HmacNumeric, "k-num", "hmac-numeric")]
+        {
+            file.add(Case {
+                id: &format!("keys.derive.{label}-{name}"),
+                requirements: &["R-KEY-2", "R-KEY-3"],
+                flags: &[Flag::Derived],
+                comment: &format!("{key} key: {comment}"),
+                op: Op::DeriveKey,
+                input: DeriveInput { purpose, seed: hex(seed), account_id: Some(account), key_id: None },
+                intent: Intent::valid(),
+            })?;
+        }
+    }
+    for (name, seed, comment) in [
+        ("spec-example", [0x22u8; 32], "The wallet seed of the spec's worked example."),
+        ("labelled", seed_bytes("keys/device"), "A seed from the vectors' label derivation."),
+    ] {
+        file.add(Case {
+            id: &format!("keys.derive.device-{name}"),
+            requirements: &["R-KEY-2", "R-KEY-3"],
+            flags: &[Flag::Derived],
+            comment: &format!("Device key: {comment}"),
+            op: Op::DeriveKey,
+            input: DeriveInput {
+                purpose: Purpose::Ed25519Device,
+                seed: hex(&seed),
+                account_id: None,
+                key_id: None,
+            },
+            intent: Intent::valid(),
+        })?;
+    }
+    for (name, seed, key_id, comment) in [
+        ("spec-example", [0x11u8; 32], 1u16, "The issuer seed of the spec's worked example, key id 1."),
+        ("key-0", seed_bytes("keys/issuer"), 0, "Key id 0."),
+        ("key-2", seed_bytes("keys/issuer"), 2, "Key id 2: a rotation of the same issuer seed."),
+        ("key-max", seed_bytes("keys/issuer"), u16::MAX, "Key id 65535: the context is 2 bytes ff."),
+    ] {
+        file.add(Case {
+            id: &format!("keys.derive.issuer-{name}"),
+            requirements: &["R-KEY-2", "R-KEY-3"],
+            flags: &[Flag::Derived],
+            comment: &format!("Issuer key: {comment}"),
+            op: Op::DeriveKey,
+            input: DeriveInput {
+                purpose: Purpose::Ed25519Issuer,
+                seed: hex(&seed),
+                account_id: None,
+                key_id: Some(key_id),
+            },
+            intent: Intent::valid(),
+        })?;
+    }
+    Ok(file.finish())
+}

@@ -1,0 +1,121 @@
+//! Stateful scenarios as data: ordered steps on one verifier (verifier time,
+//! input, the verdict the spec requires, the relevant state after), and the
+//! reconciliation of terminals' logs.
+
+mod clock;
+mod limits;
+mod reconcile;
+mod replay;
+mod restart;
+mod revocation;
+mod rotation;
+mod throttle;
+
+use paycode::Error;
+
+use super::builder::{Case, FileBuilder, Intent};
+use super::fixtures::fresh_state;
+use super::flags::Flag;
+use crate::errors::VectorError;
+use crate::format::{Op, RestartMode, ScenarioInput, ScenarioStep, VectorFile, Verdict, VerifierConfig};
+
+/// `scenarios-*.json`.
+pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
+    Ok(vec![
+        replay::file()?,
+        clock::file()?,
+        restart::file()?,
+        revocation::file()?,
+        limits::file()?,
+        rotation::file()?,
+        throttle::file()?,
+        reconcile::file()?,
+    ])
+}
+
+/// One scenario: steps on a fresh verifier, in order.
+struct Scenario<'a> {
+    id: &'a str,
+    requirements: &'a [&'a str],
+    flags: &'a [Flag],
+    comment: &'a str,
+    verifier: &'a VerifierConfig,
+    steps: Vec<Step>,
+}
+
+/// One step and the outcome the spec requires of it.
+enum Step {
+    /// Verify `text` at `time` for `amount`: accepted, or rejected with the error.
+    Verify { time: u64, text: String, amount: u64, verdict: Result<(), Error> },
+    /// Install a revocation list (hex): installed or refused.
+    InstallRevocationList { list: String, installed: bool },
+    /// Replace the trust list (hex): installed or refused.
+    InstallTrustList { trust_list: String, installed: bool },
+    /// Restart the verifier at `time`, with its durable state or without.
+    Restart { mode: RestartMode, time: u64 },
+}
+
+/// `text` at `time`, amount 0, accepted.
+fn accept(time: u64, text: String) -> Step {
+    Step::Verify { time, text, amount: 0, verdict: Ok(()) }
+}
+
+/// `text` at `time`, amount 0, rejected with `error`.
+fn reject(time: u64, text: String, error: Error) -> Step {
+    Step::Verify { time, text, amount: 0, verdict: Err(error) }
+}
+
+/// `text` at `time` for `amount`, with its verdict.
+fn pay(time: u64, text: String, amount: u64, verdict: Result<(), Error>) -> Step {
+    Step::Verify { time, text, amount, verdict }
+}
+
+/// Installing revocation list `list` (hex): installed or refused.
+fn install_revocation_list(list: String, installed: bool) -> Step {
+    Step::InstallRevocationList { list, installed }
+}
+
+/// Replacing the trust list by `trust_list` (hex): installed or refused.
+fn install_trust_list(trust_list: String, installed: bool) -> Step {
+    Step::InstallTrustList { trust_list, installed }
+}
+
+/// A restart at `time` with the durable state kept or lost.
+fn restart(mode: RestartMode, time: u64) -> Step {
+    Step::Restart { mode, time }
+}
+
+fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError> {
+    let mut steps = Vec::new();
+    let mut verdicts = Vec::new();
+    for step in scenario.steps {
+        let (step, verdict) = match step {
+            Step::Verify { time, text, amount, verdict } => (
+                ScenarioStep::Verify { time, text, amount },
+                verdict.map_or_else(Verdict::invalid, |()| Verdict::VALID),
+            ),
+            Step::InstallRevocationList { list, installed } => {
+                (ScenarioStep::InstallRevocationList { list }, validity(installed))
+            }
+            Step::InstallTrustList { trust_list, installed } => {
+                (ScenarioStep::InstallTrustList { trust_list }, validity(installed))
+            }
+            Step::Restart { mode, time } => (ScenarioStep::Restart { mode, time }, Verdict::VALID),
+        };
+        steps.push(step);
+        verdicts.push(verdict);
+    }
+    file.add(Case {
+        id: scenario.id,
+        requirements: scenario.requirements,
+        flags: scenario.flags,
+        comment: scenario.comment,
+        op: Op::Scenario,
+        input: ScenarioInput { verifier: scenario.verifier.clone(), state: fresh_state(), steps },
+        intent: Intent::steps(verdicts),
+    })
+}
+
+fn validity(valid: bool) -> Verdict {
+    if valid { Verdict::VALID } else { Verdict::REJECTED }
+}

@@ -1,0 +1,154 @@
+//! `scenarios-reconcile.json`: reconciliation of terminals' acceptance logs
+//! (spec §10.4).
+
+use paycode::log::LogRecord;
+use paycode::{Error, Profile};
+use serde_json::json;
+
+use crate::errors::{FixtureError, VectorError};
+use crate::format::{Op, ReconcileInput, ScenarioStep, VectorFile, VerifierConfig};
+use crate::generate::builder::{Case, FileBuilder, Intent};
+use crate::generate::fixtures::{
+    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_text, ed25519_verifier, fixture_error,
+    fresh_state, hex, hmac_text, hmac_verifier, issue, main_fields, trust_list_key_1, unhex,
+};
+use crate::generate::flags::Flag;
+use crate::reference::ScenarioRunner;
+
+/// The requirements of reconciliation with a finding.
+const RECONCILIATION: &[&str] = &["R-LOG-2", "R-LOG-3"];
+
+/// The log of terminal `terminal_id` with `verifier`'s configuration after
+/// `calls` (time, text, amount), each of which it must accept.
+fn log_of(
+    terminal_id: u32,
+    verifier: &VerifierConfig,
+    calls: &[(u64, String, u64)],
+) -> Result<String, VectorError> {
+    let config = VerifierConfig { terminal_id, ..verifier.clone() };
+    let mut runner = ScenarioRunner::new(&config, &fresh_state()).map_err(fixture_error)?;
+    let mut log = String::new();
+    for (time, text, amount) in calls {
+        let step = ScenarioStep::Verify { time: *time, text: text.clone(), amount: *amount };
+        let answer = runner.step(&step).map_err(fixture_error)?;
+        log.push_str(&answer.log_record.ok_or(FixtureError::NotFound("acceptance of a logged call"))?);
+    }
+    Ok(log)
+}
+
+/// An ed25519 acceptance record of issuer key 1, hex.
+fn record(subject: u64, counter: u32, step: u64, accepted_at: u64, amount: u64, terminal_id: u32) -> String {
+    let record = LogRecord {
+        profile: Profile::Ed25519,
+        key_id: 1,
+        subject,
+        counter,
+        step,
+        accepted_at,
+        amount,
+        terminal_id,
+    };
+    hex(&record.encode())
+}
+
+/// The file.
+pub(super) fn file() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "scenarios-reconcile",
+        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; their ed25519 serials are revoked and hmac accounts disabled; amounts are summed per serial.",
+    );
+    let credential = issue(main_fields());
+    let code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
+    let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
+    // Two offline terminals accept the same photographed code.
+    let log_7 = log_of(7, &terminal, &[(TIME, code(STEP, 3)?, 1_250), (TIME + 5, code(STEP, 4)?, 100)])?;
+    let log_9 =
+        log_of(9, &terminal, &[(TIME + 30, code(STEP, 3)?, 4_000), (TIME + 150, code(STEP + 2, 5)?, 800)])?;
+    let log_9_other_counter = log_of(9, &terminal, &[(TIME + 30, code(STEP, 6)?, 4_000)])?;
+    let online = hmac_verifier(DEFAULT_PARAMS);
+    let hmac_code = |account: u64| hmac_text(&DEFAULT_PARAMS, account, STEP, 0);
+    let online_1 = log_of(1, &online, &[(TIME, hmac_code(ACCOUNT)?, 0)])?;
+    let online_2 =
+        log_of(2, &online, &[(TIME + 1, hmac_code(ACCOUNT)?, 0), (TIME + 2, hmac_code(OTHER_ACCOUNT)?, 0)])?;
+    // The spec's example (section 10.4), records written directly.
+    let spec_7 = record(1001, 3, 30_000_000, 1_800_000_000, 1_250, 7);
+    let spec_9 = [
+        record(1001, 3, 30_000_000, 1_800_000_030, 4_000, 9),
+        record(1001, 4, 30_000_002, 1_800_000_150, 800, 9),
+        record(2002, 0, 30_000_001, 1_800_000_100, 300, 9),
+    ]
+    .concat();
+    let mut truncated = unhex(&log_7)?;
+    truncated.pop();
+    let cases = [
+        Case {
+            id: "scenario.reconcile.two-terminals-double-acceptance",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "Terminals 7 and 9 both accepted counter 3 of serial 1001 (logs produced by running two verifiers): one double acceptance; revoke 1001.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![log_7.clone(), log_9.clone()] },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "scenario.reconcile.no-double-acceptance",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "Different counters at the two terminals: nothing to revoke; totals still summed.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![log_7.clone(), log_9_other_counter] },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "scenario.reconcile.same-log-twice",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "The same log given twice duplicates every record (feed each log once).",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![log_7.clone(), log_7] },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "scenario.reconcile.hmac-double-acceptance",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "Two online verifiers that did not share state both accepted account 42's counter 0: disable the account; nothing to revoke.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![online_1, online_2] },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "scenario.reconcile.spec-example",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation, Flag::SpecExample],
+            comment: "The example of spec section 10.4: revoke 1001; totals 1001 -> 6050 and 2002 -> 300.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![spec_7, spec_9] },
+            intent: Intent::valid()
+                .with("revoke_serials", vec![1001u64])
+                .with("totals", json!([{"serial": 1001, "total": 6050}, {"serial": 2002, "total": 300}])),
+        },
+        Case {
+            id: "scenario.reconcile.no-logs",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation],
+            comment: "No logs: an empty report.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: Vec::new() },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "scenario.reconcile.malformed-log",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::Length],
+            comment: "A log whose length is not a multiple of 44 is rejected as malformed.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![log_9, hex(&truncated)] },
+            intent: Intent::invalid(Error::Malformed),
+        },
+    ];
+    for case in cases {
+        file.add(case)?;
+    }
+    Ok(file.finish())
+}

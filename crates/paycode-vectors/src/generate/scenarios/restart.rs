@@ -1,0 +1,108 @@
+//! `scenarios-restart.json`: restarts with and without durable state (spec §8.6).
+
+use paycode::Error;
+
+use super::{Scenario, accept, add, pay, reject, restart};
+use crate::errors::VectorError;
+use crate::format::{RestartMode, VectorFile};
+use crate::generate::builder::FileBuilder;
+use crate::generate::fixtures::{
+    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, ed25519_text, ed25519_verifier, hmac_text, hmac_verifier, issue,
+    main_fields, params, trust_list_key_1,
+};
+use crate::generate::flags::Flag;
+
+/// The file.
+pub(super) fn file() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "scenarios-restart",
+        "Restarts (spec §8.6): with durable state the window survives; without it the verifier quarantines every step below Q = T + F + 1.",
+    );
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let code = |step: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, ACCOUNT, step, counter);
+    let no_forward = params(0, 60, 2, 0);
+    let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
+    let credential = issue(main_fields());
+    let signed = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
+    let scenarios = [
+        Scenario {
+            id: "scenario.restart.kept-state",
+            requirements: &["R-REPLAY-5", "R-REPLAY-1"],
+            flags: &[Flag::Restart, Flag::Replay],
+            comment: "Counters 0 and 1 accepted; restart with durable state; counter 1 is still replayed, 2 is accepted.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 0)?),
+                accept(TIME + 1, code(STEP, 1)?),
+                restart(RestartMode::Kept, TIME + 10),
+                reject(TIME + 11, code(STEP, 1)?, Error::Replayed),
+                accept(TIME + 12, code(STEP, 2)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-quarantine",
+            requirements: &["R-REPLAY-5", "R-REPLAY-1"],
+            flags: &[Flag::Quarantine, Flag::Restart],
+            comment: "Counter 0 accepted at T; the state is lost at T + 10 (Q = T + 2). The old code is not replayable: state-unavailable, then too old. A fast wallet's code of step T + 2 passes at T + 1; on-time codes pass from T + 2.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 0)?),
+                restart(RestartMode::Lost, TIME + 10),
+                reject(TIME + 20, code(STEP, 0)?, Error::StateUnavailable),
+                reject(TIME + 30, code(STEP, 1)?, Error::StateUnavailable),
+                accept(TIME + 60, code(STEP + 2, 2)?),
+                accept(TIME + 120, code(STEP + 2, 3)?),
+                reject(TIME + 180, code(STEP, 0)?, Error::TooOld),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-forward-zero",
+            requirements: &["R-REPLAY-5"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::WindowEdge],
+            comment: "F = 0: Q = T + 1 after a loss at T, so nothing passes until the next step.",
+            verifier: &hmac_verifier(no_forward),
+            steps: vec![
+                restart(RestartMode::Lost, TIME),
+                reject(TIME + 59, hmac_text(&no_forward, ACCOUNT, STEP, 0)?, Error::StateUnavailable),
+                accept(TIME + 60, hmac_text(&no_forward, ACCOUNT, STEP + 1, 1)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-ed25519",
+            requirements: &["R-REPLAY-5", "R-LIMIT-2"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::Limit],
+            comment: "An offline terminal loses its state: quarantine, then the spend ledger starts again from zero (one more cumulative limit becomes available, spec §10.2).",
+            verifier: &terminal,
+            steps: vec![
+                pay(TIME, signed(STEP, 0)?, 5_000, Ok(())),
+                pay(TIME, signed(STEP, 1)?, 5_000, Ok(())),
+                pay(TIME, signed(STEP, 2)?, 5_000, Ok(())),
+                pay(TIME, signed(STEP, 3)?, 5_000, Ok(())),
+                pay(TIME, signed(STEP, 4)?, 1, Err(Error::OverLimit)),
+                restart(RestartMode::Lost, TIME + 5),
+                pay(TIME + 6, signed(STEP, 4)?, 1, Err(Error::StateUnavailable)),
+                pay(TIME + 120, signed(STEP + 2, 5)?, 5_000, Ok(())),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.kept-state-ed25519",
+            requirements: &["R-REPLAY-5", "R-LIMIT-2"],
+            flags: &[Flag::Restart, Flag::Limit],
+            comment: "With durable state the ledger survives a restart: the cumulative limit still binds.",
+            verifier: &terminal,
+            steps: vec![
+                pay(TIME, signed(STEP, 0)?, 5_000, Ok(())),
+                pay(TIME, signed(STEP, 1)?, 5_000, Ok(())),
+                pay(TIME, signed(STEP, 2)?, 5_000, Ok(())),
+                restart(RestartMode::Kept, TIME + 5),
+                pay(TIME + 6, signed(STEP, 3)?, 5_001, Err(Error::OverLimit)),
+                pay(TIME + 7, signed(STEP, 3)?, 5_000, Ok(())),
+                pay(TIME + 8, signed(STEP, 4)?, 1, Err(Error::OverLimit)),
+            ],
+        },
+    ];
+    for scenario in scenarios {
+        add(&mut file, scenario)?;
+    }
+    Ok(file.finish())
+}

@@ -1,0 +1,75 @@
+//! `scenarios-rotation.json`: issuer key rotation (spec §10.5).
+
+use paycode::Error;
+
+use super::{Scenario, accept, add, install_trust_list, reject};
+use crate::errors::VectorError;
+use crate::format::VectorFile;
+use crate::generate::builder::FileBuilder;
+use crate::generate::fixtures::{
+    CREDENTIAL_LIFETIME, DEFAULT_PARAMS, KEY_1, KEY_2, STEP, TIME, credential_fields, ed25519_text,
+    ed25519_verifier, issue, main_fields, trust_list, trust_list_key_1, trust_list_keys_1_2,
+};
+use crate::generate::flags::Flag;
+use paycode::issuer::KeyPeriod;
+
+/// The file.
+pub(super) fn file() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "scenarios-rotation",
+        "Issuer key rotation (spec §10.5): keys with overlapping validity in one trust list; each credential is checked only against the key its key id names; replacing the trust list retires a key.",
+    );
+    let key_1 = issue(main_fields());
+    let key_2 = issue(credential_fields(2, 2, 2002, TIME - 60, CREDENTIAL_LIFETIME));
+    let wallet_1 = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, key_1, step, counter);
+    let wallet_2 = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 2, key_2, step, counter);
+    let both_keys = ed25519_verifier(DEFAULT_PARAMS, &trust_list_keys_1_2()?);
+    let key_2_narrowed = trust_list(&[KEY_1, KeyPeriod { not_before: TIME, ..KEY_2 }])?;
+    let scenarios = [
+        Scenario {
+            id: "scenario.rotation.overlap-then-retire",
+            requirements: &["R-TRUST-1", "R-TRUST-2"],
+            flags: &[Flag::Rotation, Flag::UnknownIssuer],
+            comment: "Keys 1 and 2 trusted: both credentials pass. The trust list is replaced by key 2 alone: key 1's credential is unknown-issuer. A malformed trust list is refused and changes nothing.",
+            verifier: &both_keys,
+            steps: vec![
+                accept(TIME, wallet_1(STEP, 0)?),
+                accept(TIME, wallet_2(STEP, 0)?),
+                install_trust_list(trust_list(&[KEY_2])?, true),
+                reject(TIME + 1, wallet_1(STEP, 1)?, Error::UnknownIssuer),
+                accept(TIME + 2, wallet_2(STEP, 1)?),
+                install_trust_list("01000000".into(), false),
+                accept(TIME + 3, wallet_2(STEP, 2)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.key-added",
+            requirements: &["R-TRUST-1", "R-TRUST-2"],
+            flags: &[Flag::Rotation, Flag::UnknownIssuer],
+            comment: "Only key 1 trusted: key 2's credential is unknown-issuer until the trust list adds key 2.",
+            verifier: &ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?),
+            steps: vec![
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+                install_trust_list(trust_list_keys_1_2()?, true),
+                accept(TIME + 1, wallet_2(STEP, 0)?),
+                accept(TIME + 2, wallet_1(STEP, 0)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.key-period-shrinks",
+            requirements: &["R-TRUST-2", "R-ED-4"],
+            flags: &[Flag::Rotation, Flag::BadCredential],
+            comment: "Key 2's period is narrowed to start at T: its credential (valid from T - 60) no longer lies inside and becomes bad-credential.",
+            verifier: &both_keys,
+            steps: vec![
+                accept(TIME, wallet_2(STEP, 0)?),
+                install_trust_list(key_2_narrowed, true),
+                reject(TIME + 1, wallet_2(STEP, 1)?, Error::BadCredential),
+            ],
+        },
+    ];
+    for scenario in scenarios {
+        add(&mut file, scenario)?;
+    }
+    Ok(file.finish())
+}

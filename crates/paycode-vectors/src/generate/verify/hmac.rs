@@ -1,0 +1,348 @@
+//! `verify-hmac.json`, first part: acceptance, the window's edges, the
+//! high-water step, unknown accounts, wrong tags and throttling.
+
+use paycode::Error;
+use paycode::code::DS_HMAC_QR;
+use paycode::hazmat::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
+
+use super::{VerifyCase, add};
+use crate::errors::VectorError;
+use crate::format::StateBefore;
+use crate::generate::builder::FileBuilder;
+use crate::generate::fixtures::{
+    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_verifier, entry, failures, fresh_state,
+    hmac_code, hmac_seed, hmac_text, hmac_text_with_tag, hmac_verifier, params, state, state_with_entry,
+    tag_with, trust_list_key_1,
+};
+use crate::generate::flags::Flag;
+
+/// The requirements an accepted hmac code exercises.
+const ACCEPTED: &[&str] = &["R-VERIFY-1", "R-HMAC-1", "R-TIME-4", "R-LOG-1", "R-REPLAY-1"];
+
+/// The cases, in file order.
+pub(super) fn cases(file: &mut FileBuilder) -> Result<(), VectorError> {
+    accepted(file)?;
+    window_edges(file)?;
+    high_water(file)?;
+    not_verifiable(file)?;
+    wrong_tags(file)?;
+    throttle(file)
+}
+
+/// Fresh codes that a fresh verifier accepts, with their log records.
+fn accepted(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.accepted",
+            requirements: ACCEPTED,
+            flags: &[Flag::Valid, Flag::LogRecord],
+            comment: "A fresh code, on time, at a fresh verifier.",
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.accepted-amount-ignored",
+            requirements: &["R-VERIFY-1", "R-LOG-1"],
+            flags: &[Flag::Valid, Flag::LogRecord],
+            comment: "The hmac profile ignores the amount; the log records 0.",
+            time: TIME + 30,
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 1)?,
+            amount: 999,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.accepted-other-account",
+            requirements: ACCEPTED,
+            flags: &[Flag::Valid],
+            comment: "A second enrolled account with the same counter as the first's entry.",
+            state: state_with_entry(STEP, entry(paycode::Profile::Hmac, ACCOUNT, 0, 1, STEP)),
+            text: hmac_text(&DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, 0)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )
+}
+
+/// Codes exactly at, and one step beyond, each edge of `[T - B, T + F]`,
+/// for several windows, at the last second of the verifier's step.
+fn window_edges(file: &mut FileBuilder) -> Result<(), VectorError> {
+    for (back, forward) in [(2u64, 1u64), (0, 0), (8, 7), (1, 3)] {
+        let window = params(0, 60, back, forward);
+        let verifier = hmac_verifier(window);
+        for (counter, (edge, step, verdict, what)) in [
+            ("back-edge", STEP - back, Ok(()), "step T - B, the oldest accepted"),
+            ("back-edge-minus-1", STEP - back - 1, Err(Error::TooOld), "step T - B - 1"),
+            ("forward-edge", STEP + forward, Ok(()), "step T + F, the newest accepted"),
+            ("forward-edge-plus-1", STEP + forward + 1, Err(Error::TooNew), "step T + F + 1"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            add(
+                file,
+                VerifyCase {
+                    id: &format!("hmac.verify.window-b{back}-f{forward}-{edge}"),
+                    requirements: &["R-TIME-4", "R-TIME-1"],
+                    flags: &[Flag::WindowEdge],
+                    comment: &format!(
+                        "B = {back}, F = {forward}, verifier at step T = {STEP} (last second of the step): code of {what}."
+                    ),
+                    time: TIME + 59,
+                    text: hmac_text(&window, ACCOUNT, step, counter as u32)?,
+                    verdict,
+                    ..VerifyCase::at(&verifier)
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The lower edge follows `T_hw`, the upper edge the clock; any call raises `T_hw`.
+fn high_water(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.high-water-raises-back-edge",
+            requirements: &["R-TIME-4", "R-TIME-5"],
+            flags: &[Flag::HighWater, Flag::ClockJump],
+            comment: "T_hw = T + 1 while the clock reads T: L = T_hw - B = T - 1, so step T - 2 is too old although T - B = T - 2.",
+            state: state(STEP + 1, 0),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 2, 0)?,
+            verdict: Err(Error::TooOld),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.high-water-back-edge",
+            requirements: &["R-TIME-4", "R-TIME-5"],
+            flags: &[Flag::HighWater, Flag::ClockJump, Flag::WindowEdge],
+            comment: "T_hw = T + 1, clock T: step T - 1 = T_hw - B is accepted.",
+            state: state(STEP + 1, 0),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 1, 0)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.high-water-forward-edge-from-clock",
+            requirements: &["R-TIME-4"],
+            flags: &[Flag::HighWater, Flag::ClockJump, Flag::WindowEdge],
+            comment: "T_hw = T + 1, clock T: U = T + F uses the clock, so step T + 2 is too new.",
+            state: state(STEP + 1, 0),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP + 2, 0)?,
+            verdict: Err(Error::TooNew),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.clock-far-behind-high-water",
+            requirements: &["R-TIME-4", "R-TIME-5"],
+            flags: &[Flag::HighWater, Flag::ClockJump],
+            comment: "T_hw = T + 5, clock T: no step is in [T + 3, T + 1]; an on-time code is too old.",
+            state: state(STEP + 5, 0),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            verdict: Err(Error::TooOld),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.malformed-raises-high-water",
+            requirements: &["R-TIME-5"],
+            flags: &[Flag::HighWater],
+            comment: "Input that does not decode still raises T_hw to T (state after).",
+            state: state(STEP - 5, 0),
+            text: "PC1:NOT A CODE".into(),
+            verdict: Err(Error::Malformed),
+            ..VerifyCase::at(&verifier)
+        },
+    )
+}
+
+/// A code of an account the verifier does not hold, and of a profile it has not enabled.
+fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.unknown-account",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::UnknownAccount],
+            comment: "A code for account 99, which is not enrolled.",
+            text: hmac_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
+            verdict: Err(Error::UnknownAccount),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.profile-not-enabled",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::Profile],
+            comment: "An hmac code at a verifier with only the ed25519 profile.",
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            verdict: Err(Error::UnsupportedProfile),
+            ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
+        },
+    )
+}
+
+/// The last tag bit flipped, and tags a wrong implementation computes: under
+/// another account's key, without the DS string, under `K_num`, under the seed.
+fn wrong_tags(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let good = hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?;
+    let seed = paycode::Seed::from_bytes(&hmac_seed(ACCOUNT));
+    let k_qr = derive(&seed, LABEL_HMAC_QR_KEY, &ACCOUNT.to_be_bytes());
+    let k_num = derive(&seed, LABEL_HMAC_NUMERIC_KEY, &ACCOUNT.to_be_bytes());
+    let maced = good.maced();
+    let other_accounts_tag = *hmac_code(&DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, 0)?.tag();
+    for (name, requirements, flags, comment, tag) in [
+        (
+            "tag-bit-flipped",
+            &["R-HMAC-1", "R-HMAC-5"][..],
+            &[Flag::BadTag][..],
+            "The last bit of the tag flipped.",
+            flipped_tag(&good),
+        ),
+        (
+            "other-accounts-key",
+            &["R-HMAC-1", "R-KEY-3"],
+            &[Flag::BadTag],
+            "Account 42's fields with a tag under account 7's key.",
+            other_accounts_tag,
+        ),
+        (
+            "tag-without-domain-separation",
+            &["R-KEY-3", "R-HMAC-1"],
+            &[Flag::BadTag, Flag::DomainSeparation],
+            "Tag = HMAC(K_qr, payload[0..22]) without the DS string.",
+            tag_with(k_qr.expose(), &[&maced])?,
+        ),
+        (
+            "tag-under-numeric-key",
+            &["R-KEY-3", "R-HMAC-1"],
+            &[Flag::BadTag, Flag::DomainSeparation],
+            "Tag computed with K_num instead of K_qr.",
+            tag_with(k_num.expose(), &[DS_HMAC_QR, &maced])?,
+        ),
+        (
+            "tag-under-seed",
+            &["R-KEY-3", "R-HMAC-1"],
+            &[Flag::BadTag, Flag::DomainSeparation],
+            "Tag computed with the seed itself as the key.",
+            tag_with(&hmac_seed(ACCOUNT), &[DS_HMAC_QR, &maced])?,
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("hmac.verify.{name}"),
+                requirements,
+                flags,
+                comment,
+                text: hmac_text_with_tag(ACCOUNT, STEP, 0, tag),
+                verdict: Err(Error::InvalidCode),
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The tag of `code` with its last bit flipped.
+pub(super) fn flipped_tag(code: &paycode::code::HmacCode) -> [u8; 16] {
+    let mut tag = *code.tag();
+    tag[15] ^= 1;
+    tag
+}
+
+/// At most 8 `invalid-code` verdicts per account per verifier step.
+fn throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let valid = hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?;
+    let bad_tag =
+        hmac_text_with_tag(ACCOUNT, STEP, 0, flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?));
+    let with_failures = |account, step, count| StateBefore {
+        throttle: vec![failures(account, step, count)],
+        ..fresh_state()
+    };
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.throttled-valid-code",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle],
+            comment: "8 failures already in this step: even a valid code is throttled.",
+            state: with_failures(ACCOUNT, STEP, 8),
+            text: valid.clone(),
+            verdict: Err(Error::Throttled),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.seven-failures-valid-code",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle, Flag::Valid],
+            comment: "7 failures in this step: a valid code is accepted.",
+            state: with_failures(ACCOUNT, STEP, 7),
+            text: valid.clone(),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.seven-failures-bad-tag",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle, Flag::BadTag],
+            comment: "7 failures in this step: the 8th bad tag is still invalid-code.",
+            state: with_failures(ACCOUNT, STEP, 7),
+            text: bad_tag,
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.failures-of-previous-step",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle, Flag::Valid],
+            comment: "8 failures counted in the previous step do not throttle this step.",
+            state: StateBefore { throttle: vec![failures(ACCOUNT, STEP - 1, 8)], ..state(STEP - 1, 0) },
+            text: valid.clone(),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.other-account-throttled",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle, Flag::Valid],
+            comment: "Account 7 is throttled; account 42 is not.",
+            state: with_failures(OTHER_ACCOUNT, STEP, 8),
+            text: valid,
+            ..VerifyCase::at(&verifier)
+        },
+    )
+}

@@ -1,0 +1,360 @@
+//! `verify-numeric.json`: the hmac numeric form at a verifier: step
+//! reconstruction from 4 bits, the replay identity it shares with the QR form,
+//! throttling and the u64 edges.
+
+use paycode::{Error, Profile};
+
+use super::{VerifyCase, add};
+use crate::errors::VectorError;
+use crate::format::StateBefore;
+use crate::generate::builder::FileBuilder;
+use crate::generate::fixtures::{
+    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, ed25519_verifier, entry, failures, fresh_state, hmac_verifier,
+    numeric_text, params, state_with_entry, trust_list_key_1, with_value_xor,
+};
+use crate::generate::flags::Flag;
+
+/// The value `2^79`, one above the largest numeric value.
+pub(super) const TWO_TO_79: &str = "604462909807314587353088";
+
+/// The cases before the precedence cases, in file order.
+pub(super) fn cases(file: &mut FileBuilder) -> Result<(), VectorError> {
+    accepted_and_reconstructed(file)?;
+    window_edges(file)?;
+    u64_edges(file)?;
+    identity_and_account(file)?;
+    tag_and_throttle(file)?;
+    syntax_and_epoch(file)
+}
+
+/// A fresh code, and codes up to 8 steps off reconstructed exactly (or not).
+fn accepted_and_reconstructed(file: &mut FileBuilder) -> Result<(), VectorError> {
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.accepted",
+            requirements: &["R-VERIFY-1", "R-HMAC-2", "R-HMAC-3", "R-LOG-1"],
+            flags: &[Flag::Valid, Flag::LogRecord],
+            comment: "A fresh numeric code, on time.",
+            text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            ..VerifyCase::at(&hmac_verifier(DEFAULT_PARAMS))
+        },
+    )?;
+    let widest = params(0, 60, 8, 7);
+    let verifier = hmac_verifier(widest);
+    for offset in [-8i64, -7, -1, 1, 6, 7] {
+        let (name, sign) = if offset < 0 { ("minus", '-') } else { ("plus", '+') };
+        let distance = offset.unsigned_abs();
+        add(
+            file,
+            VerifyCase {
+                id: &format!("numeric.verify.reconstruct-offset-{name}-{distance}"),
+                requirements: &["R-HMAC-3", "R-TIME-4"],
+                flags: &[Flag::StepReconstruction, Flag::WindowEdge, Flag::Valid],
+                comment: &format!(
+                    "B = 8, F = 7: a code of step T {sign} {distance}: reconstructed exactly and accepted."
+                ),
+                text: numeric_text(&widest, ACCOUNT, STEP.wrapping_add_signed(offset), 1)?,
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.reconstruct-offset-minus-9",
+            requirements: &["R-HMAC-3"],
+            flags: &[Flag::StepReconstruction],
+            comment: "A code of step T - 9 reconstructs to T + 7; the tag covers the full step, so it is invalid-code.",
+            text: numeric_text(&widest, ACCOUNT, STEP - 9, 1)?,
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.reconstruct-offset-plus-8",
+            requirements: &["R-HMAC-3"],
+            flags: &[Flag::StepReconstruction],
+            comment: "A code of step T + 8 reconstructs to T - 8: invalid-code.",
+            text: numeric_text(&widest, ACCOUNT, STEP + 8, 1)?,
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.replay-16-steps-later",
+            requirements: &["R-HMAC-3", "R-REPLAY-1"],
+            flags: &[Flag::StepReconstruction, Flag::Replay],
+            comment: "A code shown 16 steps after its step has the same low bits as step T; it reconstructs to T and fails the tag.",
+            time: TIME + 16 * 60,
+            text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 1)?,
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&hmac_verifier(DEFAULT_PARAMS))
+        },
+    )
+}
+
+/// The default window's edges, reached through reconstruction.
+fn window_edges(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    for (name, step, verdict, what) in [
+        ("back-edge", STEP - 2, Ok(()), "step T - 2 = T - B"),
+        ("back-edge-minus-1", STEP - 3, Err(Error::TooOld), "step T - 3: reconstructed, tag valid, too old"),
+        ("forward-edge", STEP + 1, Ok(()), "step T + 1 = T + F"),
+        ("forward-edge-plus-1", STEP + 2, Err(Error::TooNew), "step T + 2: too new"),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("numeric.verify.window-{name}"),
+                requirements: &["R-TIME-4", "R-HMAC-3"],
+                flags: &[Flag::WindowEdge, Flag::StepReconstruction],
+                comment: &format!("Default window: {what}."),
+                text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, step, 2)?,
+                verdict,
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Reconstruction near step 0 and near the top of the u64 range.
+fn u64_edges(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    for (name, requirements, flags, comment, step, verdict) in [
+        (
+            "small-step-range",
+            &["R-HMAC-3", "R-TIME-3"][..],
+            &[Flag::StepReconstruction, Flag::U64Extreme, Flag::Valid][..],
+            "Verifier step 3 (< 8): the range is [0, 15]; a code of step 2 is accepted.",
+            2,
+            Ok(()),
+        ),
+        (
+            "small-step-too-old",
+            &["R-HMAC-3", "R-TIME-4"],
+            &[Flag::StepReconstruction, Flag::WindowEdge],
+            "Verifier step 3: a code of step 0 is reconstructed to 0 and is too old (L = 1).",
+            0,
+            Err(Error::TooOld),
+        ),
+        (
+            "small-step-too-new",
+            &["R-HMAC-3", "R-TIME-4"],
+            &[Flag::StepReconstruction, Flag::WindowEdge],
+            "Verifier step 3: a code of step 15 is reconstructed to 15 and is too new.",
+            15,
+            Err(Error::TooNew),
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("numeric.verify.{name}"),
+                requirements,
+                flags,
+                comment,
+                time: 3 * 60,
+                text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, step, 0)?,
+                verdict,
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    let one_second = params(0, 1, 8, 7);
+    let one_second_verifier = hmac_verifier(one_second);
+    for (name, flags, comment, step, verdict) in [
+        (
+            "step-max",
+            &[Flag::StepReconstruction, Flag::U64Extreme, Flag::Valid][..],
+            "X = 1, t = 2^64 - 1: a code of step 2^64 - 1 is accepted.",
+            u64::MAX,
+            Ok(()),
+        ),
+        (
+            "step-max-back-edge",
+            &[Flag::StepReconstruction, Flag::U64Extreme, Flag::WindowEdge, Flag::Valid],
+            "X = 1, t = 2^64 - 1, B = 8: a code of step 2^64 - 9 is accepted.",
+            u64::MAX - 8,
+            Ok(()),
+        ),
+        (
+            "clamped-candidates-too-old",
+            &[Flag::StepReconstruction, Flag::U64Extreme],
+            "X = 1, t = 2^64 - 1, B = 8: the candidate steps are clamped to the last 16, so the code of step 2^64 - 10 is reconstructed exactly and is too old.",
+            u64::MAX - 9,
+            Err(Error::TooOld),
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("numeric.verify.{name}"),
+                requirements: &["R-HMAC-3", "R-TIME-3"],
+                flags,
+                comment,
+                time: u64::MAX,
+                text: numeric_text(&one_second, ACCOUNT, step, 0)?,
+                verdict,
+                ..VerifyCase::at(&one_second_verifier)
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The identity shared with the QR form, an unknown account, and a verifier without hmac.
+fn identity_and_account(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.shared-identity-replayed",
+            requirements: &["R-REPLAY-1", "R-HMAC-3"],
+            flags: &[Flag::SharedIdentity, Flag::Replay],
+            comment: "The QR form of counter 7 was accepted (entry H = 7); its numeric form is replayed.",
+            state: state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, 7, 1, STEP)),
+            text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 7)?,
+            verdict: Err(Error::Replayed),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.shared-identity-stale",
+            requirements: &["R-REPLAY-2"],
+            flags: &[Flag::SharedIdentity, Flag::StaleCounter],
+            comment: "QR codes advanced H to 70000; numeric counter 65535 is 4465 below it.",
+            state: state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, 70_000, 1, STEP)),
+            text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0xffff)?,
+            verdict: Err(Error::StaleCounter),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.unknown-account",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::UnknownAccount],
+            comment: "A numeric code for account 99.",
+            text: numeric_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
+            verdict: Err(Error::UnknownAccount),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.profile-not-enabled",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::Profile],
+            comment: "Digits at a verifier without the hmac profile.",
+            text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            verdict: Err(Error::UnsupportedProfile),
+            ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
+        },
+    )
+}
+
+/// The digits of account 42's code for counter 3, and the same with the lowest tag bit flipped.
+pub(super) fn counter_3_digits() -> Result<(String, String), VectorError> {
+    let digits = numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 3)?;
+    let flipped = with_value_xor(&digits, 1)?;
+    Ok((digits, flipped))
+}
+
+/// A flipped tag bit, and the throttle shared by both forms.
+fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let (digits, flipped) = counter_3_digits()?;
+    let with_failures =
+        |count| StateBefore { throttle: vec![failures(ACCOUNT, STEP, count)], ..fresh_state() };
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.tag-bit-flipped",
+            requirements: &["R-HMAC-2", "R-HMAC-5"],
+            flags: &[Flag::BadTag],
+            comment: "The lowest tag bit flipped.",
+            text: flipped,
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.throttled",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle],
+            comment: "8 failures in this step (from either form): a valid numeric code is throttled.",
+            state: with_failures(8),
+            text: digits.clone(),
+            verdict: Err(Error::Throttled),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.seven-failures",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle, Flag::Valid],
+            comment: "7 failures: a valid numeric code is accepted.",
+            state: with_failures(7),
+            text: digits,
+            ..VerifyCase::at(&verifier)
+        },
+    )
+}
+
+/// Digits that are not the numeric form, and a time before the epoch.
+fn syntax_and_epoch(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let (digits, _) = counter_3_digits()?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.malformed-2-79",
+            requirements: &["R-ENC-4"],
+            flags: &[Flag::NumericSyntax],
+            comment: "N = 2^79.",
+            text: TWO_TO_79.into(),
+            verdict: Err(Error::Malformed),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.malformed-23-digits",
+            requirements: &["R-ENC-4"],
+            flags: &[Flag::NumericSyntax],
+            comment: "23 digits.",
+            text: digits.get(1..).unwrap_or_default().to_owned(),
+            verdict: Err(Error::Malformed),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    let late = params(TIME, 60, 2, 1);
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.before-epoch",
+            requirements: &["R-TIME-2"],
+            flags: &[Flag::BeforeEpoch],
+            comment: "t < T0.",
+            time: TIME - 1,
+            text: numeric_text(&late, ACCOUNT, 0, 0)?,
+            verdict: Err(Error::TimeBeforeEpoch),
+            ..VerifyCase::at(&hmac_verifier(late))
+        },
+    )
+}

@@ -1,0 +1,333 @@
+//! The precedence of the checks (spec R-VERIFY-1, R-VERIFY-2): two or more
+//! checks fail at once, and only the first in the spec's order may be
+//! reported. The cases close each verify file.
+
+use paycode::{Error, Profile};
+
+use super::ed25519::{AMOUNT, Terminal};
+use super::ed25519_trust::{flipped_signature, key_2_fields, revoked_state};
+use super::hmac::flipped_tag;
+use super::numeric::{TWO_TO_79, counter_3_digits};
+use super::{VerifyCase, add};
+use crate::errors::VectorError;
+use crate::format::StateBefore;
+use crate::generate::builder::FileBuilder;
+use crate::generate::fixtures::{
+    ACCOUNT, CREDENTIAL_END, CREDENTIAL_START, DEFAULT_PARAMS, STEP, TIME, device_secret, ed25519_text,
+    ed25519_text_signed_by, ed25519_verifier, entry, failures, fresh_state, hmac_code, hmac_text,
+    hmac_text_with_tag, hmac_verifier, issue, main_fields_valid, numeric_text, params, qr_text, state,
+    state_with_entry, trust_list_key_1,
+};
+use crate::generate::flags::Flag;
+
+/// The requirements of every precedence case.
+const PRECEDENCE: &[&str] = &["R-VERIFY-1", "R-VERIFY-2"];
+
+/// `verify-hmac.json`: decoding, account, throttle, tag, window, quarantine and replay in pairs.
+pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let late = params(TIME, 60, 2, 1);
+    let with_entry = |high| state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, high, 1, STEP));
+    let throttled = StateBefore { throttle: vec![failures(ACCOUNT, STEP, 8)], ..fresh_state() };
+    let bad_tag = flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?);
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.precedence-before-epoch-over-malformed",
+            requirements: PRECEDENCE,
+            flags: &[Flag::Precedence, Flag::BeforeEpoch],
+            comment: "t < T0 and garbage input: V0 comes first.",
+            time: TIME - 1,
+            text: "garbage".into(),
+            verdict: Err(Error::TimeBeforeEpoch),
+            ..VerifyCase::at(&hmac_verifier(late))
+        },
+    )?;
+    for (name, flags, comment, payload, verdict) in [
+        (
+            "precedence-version-over-length",
+            &[Flag::Precedence, Flag::Version, Flag::Length][..],
+            "Version 0x02 in a 5-byte payload.",
+            &[2u8, 1, 0, 0, 0][..],
+            Error::UnsupportedVersion,
+        ),
+        (
+            "precedence-disabled-profile-over-length",
+            &[Flag::Precedence, Flag::Profile, Flag::Length],
+            "A 3-byte ed25519 payload at an hmac-only verifier: the profile is checked before the length.",
+            &[1, 2, 0],
+            Error::UnsupportedProfile,
+        ),
+        (
+            "precedence-length-of-enabled-profile",
+            &[Flag::Length],
+            "A 3-byte hmac payload at an hmac verifier: malformed.",
+            &[1, 1, 0],
+            Error::Malformed,
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("hmac.verify.{name}"),
+                requirements: PRECEDENCE,
+                flags,
+                comment,
+                text: qr_text(payload),
+                verdict: Err(verdict),
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    for (name, flags, comment, state, text, verdict) in [
+        (
+            "precedence-unknown-account-over-bad-tag",
+            &[Flag::Precedence, Flag::UnknownAccount][..],
+            "Unknown account, wrong tag and too old: unknown-account.",
+            fresh_state(),
+            hmac_text_with_tag(99, STEP - 10, 0, [0; 16]),
+            Error::UnknownAccount,
+        ),
+        (
+            "precedence-throttled-over-bad-tag",
+            &[Flag::Precedence, Flag::Throttle],
+            "Throttled and a wrong tag: throttled (no MAC is computed).",
+            throttled.clone(),
+            hmac_text_with_tag(ACCOUNT, STEP, 0, bad_tag),
+            Error::Throttled,
+        ),
+        (
+            "precedence-throttled-over-too-old",
+            &[Flag::Precedence, Flag::Throttle],
+            "Throttled and too old: throttled.",
+            throttled,
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 5, 0)?,
+            Error::Throttled,
+        ),
+        (
+            "precedence-bad-tag-over-too-old",
+            &[Flag::Precedence, Flag::BadTag],
+            "Wrong tag and too old: invalid-code (and a failure is counted).",
+            fresh_state(),
+            hmac_text_with_tag(ACCOUNT, STEP - 5, 0, [0; 16]),
+            Error::InvalidCode,
+        ),
+        (
+            "precedence-bad-tag-over-replayed",
+            &[Flag::Precedence, Flag::BadTag],
+            "Wrong tag for a replayed counter: invalid-code.",
+            with_entry(5),
+            hmac_text_with_tag(ACCOUNT, STEP, 5, [0; 16]),
+            Error::InvalidCode,
+        ),
+        (
+            "precedence-too-old-over-replayed",
+            &[Flag::Precedence, Flag::WindowEdge],
+            "A replayed counter whose step is too old: too-old.",
+            with_entry(5),
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 3, 5)?,
+            Error::TooOld,
+        ),
+        (
+            "precedence-too-new-over-quarantine",
+            &[Flag::Precedence, Flag::Quarantine],
+            "Too new and below Q: too-new.",
+            state(STEP, STEP + 5),
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP + 2, 0)?,
+            Error::TooNew,
+        ),
+        (
+            "precedence-quarantine-over-replayed",
+            &[Flag::Precedence, Flag::Quarantine],
+            "Below Q and replayed: state-unavailable.",
+            StateBefore { q: STEP + 2, ..with_entry(5) },
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 5)?,
+            Error::StateUnavailable,
+        ),
+        (
+            "precedence-quarantine-over-stale",
+            &[Flag::Precedence, Flag::Quarantine],
+            "Below Q and stale: state-unavailable.",
+            StateBefore { q: STEP + 2, ..with_entry(100) },
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            Error::StateUnavailable,
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("hmac.verify.{name}"),
+                requirements: PRECEDENCE,
+                flags,
+                comment,
+                state,
+                text,
+                verdict: Err(verdict),
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// `verify-numeric.json`: syntax before profile, throttle at the top of u64, tag before replay.
+pub(super) fn numeric(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let (_, flipped) = counter_3_digits()?;
+    let one_second = params(0, 1, 8, 7);
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.precedence-malformed-over-profile",
+            requirements: PRECEDENCE,
+            flags: &[Flag::Precedence, Flag::NumericSyntax],
+            comment: "N >= 2^79 at a verifier without hmac: malformed comes first.",
+            text: TWO_TO_79.into(),
+            verdict: Err(Error::Malformed),
+            ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.precedence-throttled-at-u64-top",
+            requirements: PRECEDENCE,
+            flags: &[Flag::Precedence, Flag::Throttle, Flag::U64Extreme],
+            comment: "Throttled at the top of u64, where the candidate steps are clamped: throttled.",
+            state: StateBefore { throttle: vec![failures(ACCOUNT, u64::MAX, 8)], ..fresh_state() },
+            time: u64::MAX,
+            text: numeric_text(&one_second, ACCOUNT, u64::MAX - 9, 0)?,
+            verdict: Err(Error::Throttled),
+            ..VerifyCase::at(&hmac_verifier(one_second))
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.precedence-bad-tag-over-replayed",
+            requirements: PRECEDENCE,
+            flags: &[Flag::Precedence, Flag::BadTag],
+            comment: "Flipped tag on a counter already accepted: invalid-code.",
+            state: state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, 3, 1, STEP)),
+            text: flipped,
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&hmac_verifier(DEFAULT_PARAMS))
+        },
+    )
+}
+
+/// `verify-ed25519.json`: issuer, credential, validity, revocation, signature,
+/// window, replay, quarantine and limits in pairs.
+pub(super) fn ed25519(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let terminal = Terminal::new()?;
+    let key_2_credential = issue(key_2_fields());
+    let too_long = issue(main_fields_valid(TIME - 600_000, 604_801));
+    for (name, flags, comment, state, time, text, amount, verdict) in [
+        (
+            "precedence-unknown-issuer-over-expired",
+            &[Flag::Precedence, Flag::UnknownIssuer][..],
+            "Key not trusted and credential expired: unknown-issuer.",
+            fresh_state(),
+            TIME + 200_000,
+            ed25519_text(&DEFAULT_PARAMS, 1, key_2_credential, (TIME + 200_000) / 60, 0)?,
+            AMOUNT,
+            Error::UnknownIssuer,
+        ),
+        (
+            "precedence-bad-credential-over-not-yet-valid",
+            &[Flag::Precedence, Flag::BadCredential],
+            "Lifetime too long and not yet valid: bad-credential.",
+            fresh_state(),
+            TIME - 700_000,
+            ed25519_text(&DEFAULT_PARAMS, 1, too_long, (TIME - 700_000) / 60, 0)?,
+            AMOUNT,
+            Error::BadCredential,
+        ),
+        (
+            "precedence-expired-over-revoked",
+            &[Flag::Precedence, Flag::CredentialValidity, Flag::Revocation],
+            "Expired and revoked: expired.",
+            revoked_state(),
+            CREDENTIAL_END + 600,
+            terminal.code(CREDENTIAL_END / 60 + 10, 0)?,
+            AMOUNT,
+            Error::Expired,
+        ),
+        (
+            "precedence-revoked-over-bad-signature",
+            &[Flag::Precedence, Flag::Revocation],
+            "Revoked and a flipped device signature: revoked.",
+            revoked_state(),
+            TIME,
+            flipped_signature(&terminal)?,
+            AMOUNT,
+            Error::Revoked,
+        ),
+        (
+            "precedence-bad-signature-over-too-old",
+            &[Flag::Precedence, Flag::BadSignature],
+            "Wallet 2's signature on an old step: invalid-code.",
+            fresh_state(),
+            TIME,
+            ed25519_text_signed_by(&device_secret(2), &terminal.credential, STEP - 10, 0),
+            AMOUNT,
+            Error::InvalidCode,
+        ),
+        (
+            "precedence-too-new-over-over-limit",
+            &[Flag::Precedence, Flag::WindowEdge],
+            "Too new and over the limit: too-new.",
+            fresh_state(),
+            TIME,
+            terminal.code(STEP + 2, 0)?,
+            9_999,
+            Error::TooNew,
+        ),
+        (
+            "precedence-replayed-over-over-limit",
+            &[Flag::Precedence, Flag::Replay],
+            "Replayed and over the limit: replayed.",
+            Terminal::with_entry(3, 1),
+            TIME,
+            terminal.code(STEP, 3)?,
+            9_999,
+            Error::Replayed,
+        ),
+        (
+            "precedence-quarantine-over-replayed",
+            &[Flag::Precedence, Flag::Quarantine],
+            "Below Q and replayed: state-unavailable.",
+            StateBefore { q: STEP + 2, ..Terminal::with_entry(3, 1) },
+            TIME,
+            terminal.code(STEP, 3)?,
+            AMOUNT,
+            Error::StateUnavailable,
+        ),
+        (
+            "precedence-not-yet-valid-over-too-new",
+            &[Flag::Precedence, Flag::CredentialValidity],
+            "Not yet valid and too new: not-yet-valid.",
+            fresh_state(),
+            CREDENTIAL_START - 60,
+            terminal.code(STEP + 100, 0)?,
+            AMOUNT,
+            Error::NotYetValid,
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("ed25519.verify.{name}"),
+                requirements: PRECEDENCE,
+                flags,
+                comment,
+                state,
+                time,
+                text,
+                amount,
+                verdict: Err(verdict),
+                ..VerifyCase::at(&terminal.verifier)
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! `generate-hmac.json` and `generate-ed25519.json`: byte-exact wallet output
+//! of both profiles, with the keys, MAC and signature inputs as intermediates.
+
+use paycode::GenerateError;
+use paycode::credential::Credential;
+
+use super::builder::{Case, FileBuilder, Intent};
+use super::fixtures::{
+    ACCOUNT, DEFAULT_PARAMS, TIME, credential_fields, device_seed, hex, hmac_seed, issue, main_fields, params,
+};
+use super::flags::Flag;
+use crate::errors::VectorError;
+use crate::format::{Ed25519GenerateInput, HmacGenerateInput, Op, TimeParams, VectorFile};
+
+/// Both files.
+pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
+    Ok(vec![hmac()?, ed25519()?])
+}
+
+/// The requirements every valid hmac generation exercises.
+const HMAC_GENERATION: &[&str] = &["R-GEN-2", "R-HMAC-1", "R-HMAC-2", "R-KEY-3", "R-ENC-1", "R-TIME-1"];
+
+/// The input of an hmac wallet with `seed` and `account` at `time`, whose next counter is `counter`.
+fn hmac_wallet(
+    params: TimeParams,
+    seed: &[u8],
+    account_id: u64,
+    time: u64,
+    counter: u32,
+) -> HmacGenerateInput {
+    HmacGenerateInput { params, seed: hex(seed), account_id, time, counter }
+}
+
+/// `generate-hmac.json`.
+fn hmac() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "generate-hmac",
+        "hmac wallet generation (spec §7.2): byte-exact payload, QR text and digits from seed, account, time and counter, with K_qr, K_num, the MAC inputs and outputs as intermediates.",
+    );
+    let spec_seed: Vec<u8> = (0u8..32).collect();
+    file.add(Case {
+        id: "hmac.generate.spec-worked-example",
+        requirements: HMAC_GENERATION,
+        flags: &[Flag::SpecExample, Flag::Generation, Flag::DomainSeparation],
+        comment: "The spec's worked example (section 11.1): seed 00..1f, account 42, counter 7, t = 1800000000.",
+        op: Op::HmacGenerate,
+        input: hmac_wallet(DEFAULT_PARAMS, &spec_seed, 42, TIME, 7),
+        intent: Intent::valid()
+            .with("text", "PC1:W50000000000.000000007A08WO000700S3C2:2PCJ4TMDURV8K8AJOCG")
+            .with("digits", "000000023643902217535274"),
+    })?;
+    let seed = hmac_seed(ACCOUNT);
+    for (name, params, time, counter, comment) in [
+        ("basic", DEFAULT_PARAMS, TIME, 0u32, "Counter 0 at the fixed time."),
+        (
+            "step-boundary-last",
+            DEFAULT_PARAMS,
+            TIME + 59,
+            1,
+            "The last second of step S: floor, not rounding.",
+        ),
+        ("step-boundary-first", DEFAULT_PARAMS, TIME + 60, 2, "The first second of step S + 1."),
+        ("t0-offset", params(1_000_000_000, 30, 2, 1), TIME, 3, "T0 = 10^9, X = 30: step (t - T0) / 30."),
+        ("t-equals-t0", params(TIME, 60, 2, 1), TIME, 4, "t = T0: step 0."),
+        ("step-1-second-max-time", params(0, 1, 2, 1), u64::MAX, 5, "X = 1 and t = 2^64 - 1: step 2^64 - 1."),
+        (
+            "counter-numeric-max",
+            DEFAULT_PARAMS,
+            TIME,
+            0xffff,
+            "Counter 2^16 - 1, the largest with a numeric form.",
+        ),
+        (
+            "counter-max-usable",
+            DEFAULT_PARAMS,
+            TIME,
+            u32::MAX - 1,
+            "Counter 2^32 - 2, the last one a wallet may use; no numeric form.",
+        ),
+    ] {
+        file.add(Case {
+            id: &format!("hmac.generate.{name}"),
+            requirements: HMAC_GENERATION,
+            flags: &[Flag::Generation],
+            comment,
+            op: Op::HmacGenerate,
+            input: hmac_wallet(params, &seed, ACCOUNT, time, counter),
+            intent: Intent::valid(),
+        })?;
+    }
+    numeric_limits(&mut file, &seed)?;
+    let wallet_errors = [
+        Case {
+            id: "hmac.generate.before-epoch",
+            requirements: &["R-TIME-2"],
+            flags: &[Flag::BeforeEpoch],
+            comment: "t = T0 - 1: the wallet fails with time-before-epoch.",
+            op: Op::HmacGenerate,
+            input: hmac_wallet(params(TIME, 60, 2, 1), &seed, ACCOUNT, TIME - 1, 0),
+            intent: Intent::invalid(GenerateError::TimeBeforeEpoch),
+        },
+        Case {
+            id: "hmac.generate.before-epoch-max",
+            requirements: &["R-TIME-2", "R-TIME-3"],
+            flags: &[Flag::BeforeEpoch, Flag::U64Extreme],
+            comment: "T0 = 2^64 - 1 and t = 0.",
+            op: Op::HmacGenerate,
+            input: hmac_wallet(params(u64::MAX, 60, 2, 1), &seed, ACCOUNT, 0, 0),
+            intent: Intent::invalid(GenerateError::TimeBeforeEpoch),
+        },
+        Case {
+            id: "hmac.generate.counter-exhausted",
+            requirements: &["R-GEN-1"],
+            flags: &[Flag::CounterExhausted, Flag::U64Extreme],
+            comment: "Counter 2^32 - 1: its successor does not exist, so the wallet refuses.",
+            op: Op::HmacGenerate,
+            input: hmac_wallet(DEFAULT_PARAMS, &seed, ACCOUNT, TIME, u32::MAX),
+            intent: Intent::invalid(GenerateError::CounterExhausted),
+        },
+    ];
+    for case in wallet_errors {
+        file.add(case)?;
+    }
+    Ok(file.finish())
+}
+
+/// The largest account and counter with a numeric form, and the smallest without.
+fn numeric_limits(file: &mut FileBuilder, seed: &[u8]) -> Result<(), VectorError> {
+    let unavailable = GenerateError::NumericUnavailable.code();
+    let cases = [
+        Case {
+            id: "hmac.generate.account-numeric-max",
+            requirements: &["R-GEN-2", "R-HMAC-4"],
+            flags: &[Flag::Generation, Flag::NumericLayout],
+            comment: "Account 2^30 - 1, the largest with a numeric form.",
+            op: Op::HmacGenerate,
+            input: hmac_wallet(DEFAULT_PARAMS, seed, (1 << 30) - 1, TIME, 1),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "hmac.generate.account-2-30",
+            requirements: &["R-GEN-2", "R-HMAC-4"],
+            flags: &[Flag::Generation, Flag::NumericUnavailable],
+            comment: "Account 2^30: QR text only; numeric-unavailable.",
+            op: Op::HmacGenerate,
+            input: hmac_wallet(DEFAULT_PARAMS, seed, 1 << 30, TIME, 1),
+            intent: Intent::valid().with("numeric_error", unavailable),
+        },
+        Case {
+            id: "hmac.generate.counter-2-16",
+            requirements: &["R-GEN-2", "R-HMAC-4"],
+            flags: &[Flag::Generation, Flag::NumericUnavailable],
+            comment: "Counter 2^16: QR text only; numeric-unavailable.",
+            op: Op::HmacGenerate,
+            input: hmac_wallet(DEFAULT_PARAMS, seed, ACCOUNT, TIME, 1 << 16),
+            intent: Intent::valid().with("numeric_error", unavailable),
+        },
+    ];
+    for case in cases {
+        file.add(case)?;
+    }
+    Ok(())
+}
+
+/// The requirements every valid ed25519 generation exercises.
+const ED25519_GENERATION: &[&str] = &["R-GEN-2", "R-ED-5", "R-KEY-3", "R-ENC-1", "R-TIME-1"];
+
+/// The input of ed25519 wallet `wallet` holding `credential` at `time`, whose next counter is `counter`.
+fn ed25519_wallet(
+    params: TimeParams,
+    wallet: u32,
+    credential: &Credential,
+    time: u64,
+    counter: u32,
+) -> Ed25519GenerateInput {
+    Ed25519GenerateInput {
+        params,
+        device_seed: hex(device_seed(wallet).expose()),
+        credential: hex(credential.as_bytes()),
+        time,
+        counter,
+    }
+}
+
+/// `generate-ed25519.json`.
+fn ed25519() -> Result<VectorFile, VectorError> {
+    let mut file = FileBuilder::new(
+        "generate-ed25519",
+        "ed25519 wallet generation (spec §7.3): byte-exact payload and QR text from the wallet seed, credential, time and counter; the device key, signing input and signature as intermediates.",
+    );
+    let credential = issue(main_fields());
+    let key_2_credential = issue(credential_fields(2, 2, 2002, TIME, 604_800));
+    let cases = [
+        Case {
+            id: "ed25519.generate.basic",
+            requirements: ED25519_GENERATION,
+            flags: &[Flag::Generation, Flag::DomainSeparation],
+            comment: "Counter 3 at the fixed time.",
+            op: Op::Ed25519Generate,
+            input: ed25519_wallet(DEFAULT_PARAMS, 1, &credential, TIME, 3),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.counter-0",
+            requirements: ED25519_GENERATION,
+            flags: &[Flag::Generation],
+            comment: "Counter 0, one minute later.",
+            op: Op::Ed25519Generate,
+            input: ed25519_wallet(DEFAULT_PARAMS, 1, &credential, TIME + 60, 0),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.key-2-wallet-2",
+            requirements: ED25519_GENERATION,
+            flags: &[Flag::Generation, Flag::Rotation],
+            comment: "Another wallet with a credential of issuer key 2.",
+            op: Op::Ed25519Generate,
+            input: ed25519_wallet(DEFAULT_PARAMS, 2, &key_2_credential, TIME + 1, 9),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.step-1-second-max-time",
+            requirements: ED25519_GENERATION,
+            flags: &[Flag::Generation, Flag::U64Extreme],
+            comment: "X = 1 and t = 2^64 - 1.",
+            op: Op::Ed25519Generate,
+            input: ed25519_wallet(params(0, 1, 2, 1), 1, &credential, u64::MAX, 1),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.before-epoch",
+            requirements: &["R-TIME-2"],
+            flags: &[Flag::BeforeEpoch],
+            comment: "t < T0: time-before-epoch.",
+            op: Op::Ed25519Generate,
+            input: ed25519_wallet(params(TIME, 60, 2, 1), 1, &credential, TIME - 1, 0),
+            intent: Intent::invalid(GenerateError::TimeBeforeEpoch),
+        },
+        Case {
+            id: "ed25519.generate.counter-exhausted",
+            requirements: &["R-GEN-1"],
+            flags: &[Flag::CounterExhausted],
+            comment: "Counter 2^32 - 1 is never used.",
+            op: Op::Ed25519Generate,
+            input: ed25519_wallet(DEFAULT_PARAMS, 1, &credential, TIME, u32::MAX),
+            intent: Intent::invalid(GenerateError::CounterExhausted),
+        },
+    ];
+    for case in cases {
+        file.add(case)?;
+    }
+    Ok(file.finish())
+}

@@ -1,0 +1,228 @@
+//! Encodings: payloads, numeric digits, credentials, lists and log records.
+
+use super::{Ran, hex, unhex, unhex_n, valid};
+use crate::errors::InputError;
+use crate::format::*;
+use paycode::code::{Ed25519Code, HmacCode};
+use paycode::credential::{Credential, CredentialFields};
+use paycode::hazmat::eddsa::{PublicKey, SecretKey};
+use paycode::log::LogRecord;
+use paycode::numeric::NumericCode;
+use paycode::revocation::RevocationList;
+use paycode::trust::{TrustEntry, TrustList};
+use paycode::{Code, GenerateError};
+
+fn decoded_credential(credential: &Credential) -> DecodedCredential {
+    let fields = credential.fields();
+    DecodedCredential {
+        key_id: fields.key_id,
+        serial: fields.serial,
+        device_key: hex(&fields.device_key),
+        not_before: fields.not_before,
+        lifetime: fields.lifetime,
+        per_payment_limit: fields.per_payment_limit,
+        cumulative_limit: fields.cumulative_limit,
+        issuer_signature: hex(credential.as_bytes().get(62..).unwrap_or_default()),
+    }
+}
+
+pub(super) fn hmac_code_encode(input: HmacCodeEncodeInput) -> Ran<PayloadExpected, NoIntermediates> {
+    let code = HmacCode::new(input.account_id, input.step, input.counter, unhex_n(&input.tag)?);
+    valid(PayloadExpected { result: Outcome::Valid, payload: hex(&code.encode()), text: code.to_qr_text() })
+}
+
+pub(super) fn numeric_encode(input: NumericEncodeInput) -> Ran<DigitsExpected, NoIntermediates> {
+    if input.tag29 >= 1 << 29 {
+        return Err(InputError::Tag29(input.tag29));
+    }
+    if input.account_id >= paycode::numeric::ACCOUNT_LIMIT || input.counter >= paycode::numeric::COUNTER_LIMIT
+    {
+        return valid(DigitsExpected {
+            result: Outcome::Invalid,
+            error: Some(GenerateError::NumericUnavailable),
+            digits: None,
+        });
+    }
+    // spec: R-HMAC-2 (bit layout)
+    let value = u128::from(input.account_id) << 49
+        | u128::from(input.step & 0xf) << 45
+        | u128::from(input.counter) << 29
+        | u128::from(input.tag29);
+    let digits = format!("{value:024}");
+    let back = NumericCode::parse(&digits).map_err(|_| InputError::NumericRoundTrip)?;
+    if back.value() != value {
+        return Err(InputError::NumericRoundTrip);
+    }
+    valid(DigitsExpected { result: Outcome::Valid, error: None, digits: Some(digits) })
+}
+
+pub(super) fn ed25519_code_encode(input: Ed25519CodeEncodeInput) -> Ran<PayloadExpected, NoIntermediates> {
+    let bytes = [
+        &[paycode::VERSION, paycode::Profile::Ed25519.byte()][..],
+        &input.step.to_be_bytes(),
+        &input.counter.to_be_bytes(),
+        &unhex_n::<{ paycode::credential::CREDENTIAL_LEN }>(&input.credential)?,
+        &unhex_n::<64>(&input.device_signature)?,
+    ]
+    .concat();
+    let code = Ed25519Code::decode(&bytes).map_err(InputError::Payload)?;
+    valid(PayloadExpected { result: Outcome::Valid, payload: hex(code.encode()), text: code.to_qr_text() })
+}
+
+fn decoded_code(decoded: &Code) -> DecodedCode {
+    match decoded {
+        Code::Hmac(code) => DecodedCode::HmacQr {
+            account_id: code.account_id(),
+            step: code.step(),
+            counter: code.counter(),
+            tag: hex(code.tag()),
+        },
+        Code::Numeric(code) => DecodedCode::HmacNumeric {
+            account_id: code.account_id(),
+            step_low: code.step_low(),
+            counter: code.counter(),
+            tag29: code.tag(),
+        },
+        Code::Ed25519(code) => DecodedCode::Ed25519Qr {
+            step: code.step(),
+            counter: code.counter(),
+            credential: decoded_credential(code.credential()),
+            device_signature: hex(&code.signature()),
+        },
+    }
+}
+
+pub(super) fn code_decode(input: TextInput) -> Ran<CodeDecodeExpected, NoIntermediates> {
+    valid(match Code::parse(&input.text) {
+        Ok(code) => {
+            CodeDecodeExpected { result: Outcome::Valid, error: None, code: Some(decoded_code(&code)) }
+        }
+        Err(e) => CodeDecodeExpected { result: Outcome::Invalid, error: Some(e), code: None },
+    })
+}
+
+pub(super) fn credential_issue(
+    input: CredentialIssueInput,
+) -> Ran<CredentialIssueExpected, SigningIntermediates> {
+    let issuer_key = SecretKey::from_secret(&unhex_n(&input.issuer_secret)?);
+    let fields = CredentialFields {
+        key_id: input.key_id,
+        serial: input.serial,
+        device_key: unhex_n(&input.device_key)?,
+        not_before: input.not_before,
+        lifetime: input.lifetime,
+        per_payment_limit: input.per_payment_limit,
+        cumulative_limit: input.cumulative_limit,
+    };
+    let credential = Credential::issue(fields, &issuer_key);
+    Ok((
+        CredentialIssueExpected { result: Outcome::Valid, credential: hex(credential.as_bytes()) },
+        Some(SigningIntermediates {
+            public_key: hex(&issuer_key.public_bytes()),
+            signing_input: hex(&credential.signing_input()),
+            signature: hex(credential.as_bytes().get(62..).unwrap_or_default()),
+        }),
+    ))
+}
+
+pub(super) fn credential_decode(input: BytesInput) -> Ran<CredentialDecodeExpected, NoIntermediates> {
+    valid(match Credential::decode(&unhex(&input.bytes)?) {
+        Ok(credential) => CredentialDecodeExpected {
+            result: Outcome::Valid,
+            error: None,
+            credential: Some(decoded_credential(&credential)),
+        },
+        Err(e) => CredentialDecodeExpected { result: Outcome::Invalid, error: Some(e), credential: None },
+    })
+}
+
+fn trust_entries(list: &TrustList) -> Vec<TrustListEntry> {
+    list.entries()
+        .iter()
+        .map(|entry| TrustListEntry {
+            key_id: entry.key_id,
+            not_before: entry.not_before,
+            not_after: entry.not_after,
+            public_key: hex(&entry.key.to_bytes()),
+        })
+        .collect()
+}
+
+pub(super) fn trust_list_encode(input: TrustListEncodeInput) -> Ran<BytesExpected, NoIntermediates> {
+    let entries = input
+        .entries
+        .iter()
+        .map(|entry| {
+            let key = PublicKey::from_bytes(&unhex_n(&entry.public_key)?).ok_or(InputError::PublicKey)?;
+            Ok(TrustEntry {
+                key_id: entry.key_id,
+                not_before: entry.not_before,
+                not_after: entry.not_after,
+                key,
+            })
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let list = TrustList::new(entries).map_err(InputError::TrustList)?;
+    valid(BytesExpected { result: Outcome::Valid, error: None, bytes: Some(hex(&list.encode())) })
+}
+
+pub(super) fn trust_list_decode(input: BytesInput) -> Ran<TrustListDecodeExpected, NoIntermediates> {
+    valid(match TrustList::decode(&unhex(&input.bytes)?) {
+        Ok(list) => TrustListDecodeExpected {
+            result: Outcome::Valid,
+            error: None,
+            entries: Some(trust_entries(&list)),
+        },
+        Err(e) => TrustListDecodeExpected { result: Outcome::Invalid, error: Some(e), entries: None },
+    })
+}
+
+pub(super) fn revocation_list_issue(input: RevocationIssueInput) -> Ran<BytesExpected, SigningIntermediates> {
+    if input.serials.windows(2).any(|pair| matches!(pair, [a, b] if a >= b)) {
+        return Err(InputError::SerialsOrder);
+    }
+    let issuer_key = SecretKey::from_secret(&unhex_n(&input.issuer_secret)?);
+    let list = RevocationList::issue(input.key_id, &issuer_key, input.number, input.issued_at, input.serials);
+    let bytes = list.encode();
+    let signature_at = bytes.len().saturating_sub(64);
+    Ok((
+        BytesExpected { result: Outcome::Valid, error: None, bytes: Some(hex(&bytes)) },
+        Some(SigningIntermediates {
+            public_key: hex(&issuer_key.public_bytes()),
+            signing_input: hex(&list.signing_input()),
+            signature: hex(bytes.get(signature_at..).unwrap_or_default()),
+        }),
+    ))
+}
+
+pub(super) fn revocation_list_decode(input: BytesInput) -> Ran<RevocationDecodeExpected, NoIntermediates> {
+    valid(match RevocationList::decode(&unhex(&input.bytes)?) {
+        Ok(list) => {
+            let bytes = list.encode();
+            let signature_at = bytes.len().saturating_sub(64);
+            RevocationDecodeExpected {
+                result: Outcome::Valid,
+                error: None,
+                list: Some(DecodedRevocationList {
+                    key_id: list.key_id(),
+                    number: list.number(),
+                    issued_at: list.issued_at(),
+                    serials: list.serials().to_vec(),
+                    signature: hex(bytes.get(signature_at..).unwrap_or_default()),
+                }),
+            }
+        }
+        Err(e) => RevocationDecodeExpected { result: Outcome::Invalid, error: Some(e), list: None },
+    })
+}
+
+pub(super) fn log_record_encode(input: LogRecord) -> Ran<BytesExpected, NoIntermediates> {
+    valid(BytesExpected { result: Outcome::Valid, error: None, bytes: Some(hex(&input.encode())) })
+}
+
+pub(super) fn log_decode(input: BytesInput) -> Ran<LogDecodeExpected, NoIntermediates> {
+    valid(match LogRecord::decode_log(&unhex(&input.bytes)?) {
+        Ok(records) => LogDecodeExpected { result: Outcome::Valid, error: None, records: Some(records) },
+        Err(e) => LogDecodeExpected { result: Outcome::Invalid, error: Some(e), records: None },
+    })
+}

@@ -1,0 +1,92 @@
+//! Primitives, parameters and key derivation.
+
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+use super::{Ran, hex, mac, outcome, params, seed, unhex, unhex_n, valid};
+use crate::curve;
+use crate::errors::InputError;
+use crate::format::*;
+use paycode::Error;
+use paycode::hazmat::eddsa::{PublicKey, SecretKey, point_is_valid};
+use paycode::hazmat::keys;
+
+pub(super) fn hmac_sha256(input: MacInput) -> Ran<MacExpected, NoIntermediates> {
+    let full_mac = mac(&unhex(&input.key)?, &[&unhex(&input.message)?])?;
+    valid(MacExpected { result: Outcome::Valid, mac: hex(&full_mac) })
+}
+
+pub(super) fn hkdf_sha256(input: HkdfInput) -> Ran<HkdfExpected, NoIntermediates> {
+    let (prk, hk) = Hkdf::<Sha256>::extract(Some(&unhex(&input.salt)?), &unhex(&input.ikm)?);
+    let mut okm = vec![0u8; usize::from(input.length)];
+    hk.expand(&unhex(&input.info)?, &mut okm).map_err(|_| InputError::HkdfLength(input.length))?;
+    valid(HkdfExpected { result: Outcome::Valid, prk: hex(&prk), okm: hex(&okm) })
+}
+
+pub(super) fn ed25519_sign(input: SignInput) -> Ran<SignExpected, NoIntermediates> {
+    let key = SecretKey::from_secret(&unhex_n(&input.secret)?);
+    let signature = key.sign(&unhex(&input.message)?);
+    valid(SignExpected {
+        result: Outcome::Valid,
+        public_key: hex(&key.public_bytes()),
+        signature: hex(&signature),
+    })
+}
+
+pub(super) fn ed25519_verify(input: SigVerifyInput) -> Ran<ValidityExpected, SigVerifyIntermediates> {
+    let public_key = unhex_n::<32>(&input.public_key)?;
+    let signature = unhex_n::<64>(&input.signature)?;
+    let message = unhex(&input.message)?;
+    let valid = PublicKey::from_bytes(&public_key).is_some_and(|key| key.verify(&message, &signature));
+    let facts = curve::signature_facts(&public_key, &message, &signature);
+    Ok((ValidityExpected { result: outcome(valid) }, Some(facts)))
+}
+
+pub(super) fn ed25519_point(input: PointInput) -> Ran<ValidityExpected, PointIntermediates> {
+    let point = unhex_n::<32>(&input.point)?;
+    Ok((ValidityExpected { result: outcome(point_is_valid(&point)) }, Some(curve::point_facts(&point))))
+}
+
+pub(super) fn base45_encode(input: BytesInput) -> Ran<TextExpected, NoIntermediates> {
+    valid(TextExpected {
+        result: Outcome::Valid,
+        text: paycode::hazmat::base45::encode(&unhex(&input.bytes)?),
+    })
+}
+
+pub(super) fn base45_decode(input: TextInput) -> Ran<BytesExpected, NoIntermediates> {
+    valid(match paycode::hazmat::base45::decode(&input.text) {
+        Ok(b) => BytesExpected { result: Outcome::Valid, error: None, bytes: Some(hex(&b)) },
+        Err(_) => BytesExpected { result: Outcome::Invalid, error: Some(Error::Malformed), bytes: None },
+    })
+}
+
+pub(super) fn params_check(input: TimeParams) -> Ran<ValidityExpected, NoIntermediates> {
+    valid(ValidityExpected { result: outcome(params(&input).is_ok()) })
+}
+
+pub(super) fn derive_key(input: DeriveInput) -> Ran<DeriveExpected, DeriveIntermediates> {
+    let seed = seed(&input.seed)?;
+    let (label, context) = match (input.purpose, input.account_id, input.key_id) {
+        (Purpose::HmacQr, Some(a), None) => (keys::LABEL_HMAC_QR_KEY, a.to_be_bytes().to_vec()),
+        (Purpose::HmacNumeric, Some(a), None) => (keys::LABEL_HMAC_NUMERIC_KEY, a.to_be_bytes().to_vec()),
+        (Purpose::Ed25519Device, None, None) => (keys::LABEL_DEVICE_KEY, Vec::new()),
+        (Purpose::Ed25519Issuer, None, Some(k)) => (keys::LABEL_ISSUER_KEY, k.to_be_bytes().to_vec()),
+        _ => return Err(InputError::DerivePurpose),
+    };
+    let key = keys::derive(&seed, label, &context);
+    let public_key = match input.purpose {
+        Purpose::Ed25519Device | Purpose::Ed25519Issuer => {
+            Some(hex(&SecretKey::from_secret(key.expose()).public_bytes()))
+        }
+        Purpose::HmacQr | Purpose::HmacNumeric => None,
+    };
+    Ok((
+        DeriveExpected { result: Outcome::Valid, key: hex(key.expose()), public_key },
+        Some(DeriveIntermediates {
+            salt: hex(keys::HKDF_SALT),
+            prk: hex(keys::prk(&seed).expose()),
+            info: hex(&[label, &context].concat()),
+        }),
+    ))
+}

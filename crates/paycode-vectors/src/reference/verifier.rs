@@ -1,0 +1,291 @@
+//! Verification: one call, scenarios of calls, and reconciliation.
+
+use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
+use crate::errors::InputError;
+use crate::format::*;
+use paycode::log::{LogRecord, reconcile as reconcile_logs};
+use paycode::replay::{Snapshot, Spent, Window};
+use paycode::revocation::RevocationList;
+use paycode::trust::TrustList;
+use paycode::verifier::VerifierState;
+use paycode::{Code, Params, Profile, Verifier};
+
+/// A verifier built from a case's configuration and state, driven step by
+/// step: the reference side of `verify` and `scenario` cases.
+pub struct ScenarioRunner {
+    config: VerifierConfig,
+    params: Params,
+    verifier: Verifier,
+    trust: Option<TrustList>,
+    revocation: Option<RevocationList>,
+    max_time: u64,
+}
+
+impl ScenarioRunner {
+    /// A verifier with `config` in `state`.
+    ///
+    /// # Errors
+    ///
+    /// The configuration or state cannot be loaded.
+    pub fn new(config: &VerifierConfig, state: &StateBefore) -> Result<ScenarioRunner, InputError> {
+        let params = params(&config.params)?;
+        let snapshot = |profile: Profile| -> Result<Snapshot, InputError> {
+            let mut windows = Vec::new();
+            for entry in state.entries.iter().filter(|entry| entry.profile == profile) {
+                let bitmap = u64::from_be_bytes(unhex_n::<8>(&entry.bitmap)?);
+                windows.push((entry.subject, Window { high: entry.high, bitmap, top: entry.top }));
+            }
+            let spent = match profile {
+                Profile::Ed25519 => state
+                    .spent
+                    .iter()
+                    .map(|entry| (entry.serial, Spent { total: entry.total, not_after: entry.not_after }))
+                    .collect(),
+                Profile::Hmac => Vec::new(),
+            };
+            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent })
+        };
+        let durable = VerifierState {
+            hmac: snapshot(Profile::Hmac)?,
+            ed25519: snapshot(Profile::Ed25519)?,
+            revocation_list: None,
+        };
+        let verifier = Verifier::restore(params, config.terminal_id, &durable);
+        let trust = match &config.trust_list {
+            Some(list) => Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?),
+            None => None,
+        };
+        let mut runner =
+            ScenarioRunner { config: config.clone(), params, verifier, trust, revocation: None, max_time: 0 };
+        runner.configure()?;
+        for count in &state.throttle {
+            for _ in 0..count.failures {
+                runner
+                    .verifier
+                    .replay_state(Profile::Hmac)
+                    .reserve_attempt(count.account_id, count.step)
+                    .map_err(InputError::Throttle)?;
+            }
+        }
+        if let Some(list) = &state.revocation_list {
+            let list = RevocationList::decode(&unhex(list)?).map_err(InputError::RevocationList)?;
+            runner.verifier.install_revocation_list(list.clone()).map_err(InputError::RevocationInstall)?;
+            runner.revocation = Some(list);
+        }
+        Ok(runner)
+    }
+
+    /// Accounts and trust list, after construction or a restart.
+    fn configure(&mut self) -> Result<(), InputError> {
+        if let Some(accounts) = &self.config.hmac_accounts {
+            self.verifier.enable_hmac();
+            for account in accounts {
+                self.verifier.add_account(account.account_id, &seed(&account.seed)?);
+            }
+        }
+        if let Some(trust) = &self.trust {
+            self.verifier.set_trust_list(trust.clone());
+        }
+        if let Some(l) = &self.revocation {
+            // After a restart with state the verifier already holds the list (durable state).
+            let held = self.verifier.revocation_number() == Some(l.number());
+            match self.verifier.install_revocation_list(l.clone()) {
+                Ok(()) => {}
+                Err(paycode::InstallError::NotNewer) if held => {}
+                Err(e) => return Err(InputError::RevocationInstall(e)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one step.
+    ///
+    /// # Errors
+    ///
+    /// The step's input cannot be used (not a verdict: verdicts are results).
+    pub fn step(&mut self, step: &ScenarioStep) -> Result<StepExpected, InputError> {
+        match step {
+            ScenarioStep::Verify { time, text, amount } => {
+                let v = self.verify(*time, text, *amount)?;
+                Ok(StepExpected {
+                    result: v.result,
+                    error: v.error,
+                    log_record: v.log_record,
+                    state_after: Some(v.state_after),
+                })
+            }
+            ScenarioStep::InstallRevocationList { list } => {
+                let installed = match RevocationList::decode(&unhex(list)?) {
+                    Ok(l) => self.verifier.install_revocation_list(l.clone()).is_ok().then_some(l),
+                    Err(_) => None,
+                };
+                let result = match installed {
+                    Some(l) => {
+                        self.revocation = Some(l);
+                        Outcome::Valid
+                    }
+                    None => Outcome::Invalid,
+                };
+                Ok(StepExpected { result, error: None, log_record: None, state_after: None })
+            }
+            ScenarioStep::InstallTrustList { trust_list } => {
+                let result = match TrustList::decode(&unhex(trust_list)?) {
+                    Ok(t) => {
+                        self.verifier.set_trust_list(t.clone());
+                        self.trust = Some(t);
+                        Outcome::Valid
+                    }
+                    Err(_) => Outcome::Invalid,
+                };
+                Ok(StepExpected { result, error: None, log_record: None, state_after: None })
+            }
+            ScenarioStep::Restart { mode, time } => {
+                self.max_time = self.max_time.max(*time);
+                self.verifier = match mode {
+                    RestartMode::Kept => {
+                        Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())
+                    }
+                    RestartMode::Lost => {
+                        Verifier::after_state_loss(self.params, self.config.terminal_id, *time)
+                            .map_err(InputError::Restart)?
+                    }
+                };
+                self.configure()?;
+                Ok(StepExpected {
+                    result: Outcome::Valid,
+                    error: None,
+                    log_record: None,
+                    state_after: Some(self.state_after(&[], None)?),
+                })
+            }
+        }
+    }
+
+    /// Verifies `text` at `time` for `amount`.
+    ///
+    /// # Errors
+    ///
+    /// The verifier's state is inconsistent.
+    pub fn verify(&mut self, time: u64, text: &str, amount: u64) -> Result<VerifyExpected, InputError> {
+        self.max_time = self.max_time.max(time);
+        let verdict = self.verifier.verify_text(text, time, amount);
+        let (touched, serial) = match Code::parse(text) {
+            Ok(Code::Hmac(code)) => (vec![(Profile::Hmac, code.account_id())], None),
+            Ok(Code::Numeric(code)) => (vec![(Profile::Hmac, code.account_id())], None),
+            Ok(Code::Ed25519(code)) => {
+                let fields = code.credential().fields();
+                (vec![(Profile::Ed25519, fields.serial)], fields.not_after().map(|end| (fields.serial, end)))
+            }
+            Err(_) => (Vec::new(), None),
+        };
+        let state_after = self.state_after(&touched, serial)?;
+        Ok(match verdict {
+            Ok(acceptance) => VerifyExpected {
+                result: Outcome::Valid,
+                error: None,
+                log_record: Some(hex(&acceptance.record.encode())),
+                state_after,
+            },
+            Err(e) => {
+                VerifyExpected { result: Outcome::Invalid, error: Some(e), log_record: None, state_after }
+            }
+        })
+    }
+
+    fn state_after(
+        &self,
+        touched: &[(Profile, u64)],
+        serial: Option<(u64, u64)>,
+    ) -> Result<StateAfter, InputError> {
+        let hmac = self.verifier.replay_state(Profile::Hmac);
+        let ed25519 = self.verifier.replay_state(Profile::Ed25519);
+        if hmac.high_water() != ed25519.high_water() || hmac.quarantine() != ed25519.quarantine() {
+            return Err(InputError::ProfilesDisagree);
+        }
+        let t_hw = hmac.high_water();
+        let low = t_hw.saturating_sub(self.params.back());
+        let entries =
+            touched
+                .iter()
+                .map(|&(profile, subject)| EntryAfter {
+                    profile,
+                    subject,
+                    window: self.verifier.replay_state(profile).window(subject).filter(|w| w.top >= low).map(
+                        |w| LiveWindow { high: w.high, bitmap: format!("{:016x}", w.bitmap), top: w.top },
+                    ),
+                })
+                .collect();
+        // spent(serial) is defined while no call after the credential's expiry was processed.
+        let spent = match serial {
+            Some((serial, not_after)) if self.max_time <= not_after => {
+                vec![SpentAfter { serial, total: ed25519.spent(serial).map_or(0, |spent| spent.total) }]
+            }
+            _ => Vec::new(),
+        };
+        Ok(StateAfter { t_hw, q: hmac.quarantine(), entries, spent })
+    }
+
+    /// The verifier's parameters.
+    pub const fn params(&self) -> &Params {
+        &self.params
+    }
+}
+
+pub(super) fn verify(input: VerifyInput) -> Ran<VerifyExpected, VerifyIntermediates> {
+    let mut runner = ScenarioRunner::new(&input.verifier, &input.state)?;
+    let params = *runner.params();
+    let expected = runner.verify(input.time, &input.text, input.amount)?;
+    let intermediates = match params.step_at(input.time) {
+        Ok(s_now) => {
+            let (low, high) = params.window(s_now, input.state.t_hw);
+            let code_step = match Code::parse(&input.text) {
+                Ok(Code::Hmac(code)) => Some(code.step()),
+                Ok(Code::Numeric(code)) => Some(code.step_near(s_now)),
+                Ok(Code::Ed25519(code)) => Some(code.step()),
+                Err(_) => None,
+            };
+            Some(VerifyIntermediates { s_now, low, high, code_step })
+        }
+        Err(_) => None,
+    };
+    Ok((expected, intermediates))
+}
+
+pub(super) fn scenario(input: ScenarioInput) -> Ran<ScenarioExpected, NoIntermediates> {
+    let mut runner = ScenarioRunner::new(&input.verifier, &input.state)?;
+    let steps = input
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(index, step)| runner.step(step).map_err(|e| InputError::Step { index, source: Box::new(e) }))
+        .collect::<Result<Vec<_>, InputError>>()?;
+    valid(ScenarioExpected { steps })
+}
+
+pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoIntermediates> {
+    let mut records = Vec::new();
+    for log in &input.logs {
+        match LogRecord::decode_log(&unhex(log)?) {
+            Ok(mut r) => records.append(&mut r),
+            Err(e) => {
+                return valid(ReconcileExpected {
+                    result: Outcome::Invalid,
+                    error: Some(e),
+                    duplicates: None,
+                    revoke_serials: None,
+                    disable_accounts: None,
+                    totals: None,
+                });
+            }
+        }
+    }
+    let r = reconcile_logs(records);
+    valid(ReconcileExpected {
+        result: Outcome::Valid,
+        error: None,
+        duplicates: Some(r.duplicates),
+        revoke_serials: Some(r.revoke_serials),
+        disable_accounts: Some(r.flagged_accounts),
+        totals: Some(r.totals.iter().map(|&(serial, total)| SerialTotal { serial, total }).collect()),
+    })
+}

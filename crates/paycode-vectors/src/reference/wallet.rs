@@ -1,0 +1,122 @@
+//! Wallet generation of both profiles.
+
+use super::{Ran, hex, mac, params, seed, unhex};
+use crate::errors::InputError;
+use crate::format::*;
+use paycode::credential::Credential;
+use paycode::hazmat::keys::{self, HmacKeys};
+use paycode::numeric::NumericCode;
+use paycode::{Ed25519Wallet, GenerateError, HmacWallet};
+
+/// The spec's wallet errors are answers; any other wallet error is no run of a vector.
+fn wallet_error(e: GenerateError) -> Result<GenerateError, InputError> {
+    match e {
+        GenerateError::TimeBeforeEpoch | GenerateError::CounterExhausted => Ok(e),
+        other => Err(InputError::Wallet(other)),
+    }
+}
+
+pub(super) fn hmac_generate(
+    input: HmacGenerateInput,
+) -> Ran<HmacGenerateExpected, HmacGenerateIntermediates> {
+    let seed = seed(&input.seed)?;
+    let mut wallet = HmacWallet::new(params(&input.params)?, input.account_id, &seed, input.counter);
+    let code = match wallet.generate(input.time) {
+        Ok(code) => code,
+        Err(e) => {
+            return Ok((
+                HmacGenerateExpected {
+                    result: Outcome::Invalid,
+                    error: Some(wallet_error(e)?),
+                    step: None,
+                    payload: None,
+                    text: None,
+                    digits: None,
+                    numeric_error: None,
+                    next_counter: None,
+                },
+                None,
+            ));
+        }
+    };
+    let id = input.account_id.to_be_bytes();
+    let k_qr = keys::derive(&seed, keys::LABEL_HMAC_QR_KEY, &id);
+    let k_num = keys::derive(&seed, keys::LABEL_HMAC_NUMERIC_KEY, &id);
+    let mac_input = [paycode::code::DS_HMAC_QR, &code.maced()].concat();
+    let full_mac = mac(k_qr.expose(), &[&mac_input])?;
+    let numeric = wallet.numeric(&code);
+    let (numeric_mac_input, numeric_mac, tag29) = match &numeric {
+        Ok(digits) => {
+            let numeric_input = paycode::numeric::mac_input(input.account_id, code.step(), code.counter());
+            let numeric_mac = mac(k_num.expose(), &[&numeric_input])?;
+            (Some(hex(&numeric_input)), Some(hex(&numeric_mac)), Some(digits.tag()))
+        }
+        Err(_) => (None, None, None),
+    };
+    // The keys must give the same code as the wallet (guards the intermediates).
+    let keys = HmacKeys::derive(input.account_id, &seed);
+    if keys.mac_qr(&[&mac_input]) != full_mac || full_mac.get(..16) != Some(&code.tag()[..]) {
+        return Err(InputError::IntermediatesDisagree);
+    }
+    Ok((
+        HmacGenerateExpected {
+            result: Outcome::Valid,
+            error: None,
+            step: Some(code.step()),
+            payload: Some(hex(&code.encode())),
+            text: Some(code.to_qr_text()),
+            digits: numeric.as_ref().ok().map(NumericCode::to_digits),
+            numeric_error: numeric.as_ref().err().copied(),
+            next_counter: Some(wallet.next_counter()),
+        },
+        Some(HmacGenerateIntermediates {
+            k_qr: hex(k_qr.expose()),
+            k_num: hex(k_num.expose()),
+            mac_input: hex(&mac_input),
+            mac: hex(&full_mac),
+            tag: hex(code.tag()),
+            numeric_mac_input,
+            numeric_mac,
+            tag29,
+        }),
+    ))
+}
+
+pub(super) fn ed25519_generate(
+    input: Ed25519GenerateInput,
+) -> Ran<Ed25519GenerateExpected, SigningIntermediates> {
+    let seed = seed(&input.device_seed)?;
+    let credential = Credential::decode(&unhex(&input.credential)?).map_err(InputError::Credential)?;
+    let mut wallet = Ed25519Wallet::new(params(&input.params)?, &seed, credential, input.counter)
+        .map_err(InputError::Wallet)?;
+    let code = match wallet.generate(input.time) {
+        Ok(code) => code,
+        Err(e) => {
+            let error = Some(wallet_error(e)?);
+            let expected = Ed25519GenerateExpected {
+                result: Outcome::Invalid,
+                error,
+                step: None,
+                payload: None,
+                text: None,
+                next_counter: None,
+            };
+            return Ok((expected, None));
+        }
+    };
+    Ok((
+        Ed25519GenerateExpected {
+            result: Outcome::Valid,
+            error: None,
+            step: Some(code.step()),
+            payload: Some(hex(code.encode())),
+            text: Some(code.to_qr_text()),
+            next_counter: Some(wallet.next_counter()),
+        },
+        Some(SigningIntermediates {
+            public_key: hex(&Ed25519Wallet::device_public_key(&seed)),
+            signing_input: hex(&code.signing_input()),
+            signature: hex(&code.signature()),
+        }),
+    ))
+}

@@ -1,0 +1,263 @@
+//! The stateful part of the acceptance predicate (spec §7.4 steps H2, H3, E4,
+//! E5 and C1-C5, §8.2, §8.3): one identity's records in, the verdict and the
+//! changes out. Every state store runs this same decision inside its atomic
+//! step, so that the verdicts do not depend on where the state lives.
+
+use crate::errors::Error;
+use crate::log::LogRecord;
+use crate::replay::window::Window;
+use crate::store::{Changes, Records, Spent, Throttle, ThrottleChange};
+use crate::time::Params;
+
+/// `invalid-code` verdicts per account and step before `throttled` (spec: R-HMAC-6).
+pub const MAX_FAILURES_PER_STEP: u32 = 8;
+
+/// What an ed25519 acceptance must also satisfy and record: the amount
+/// against the credential's limits (spec: R-LIMIT-1, R-LIMIT-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spend {
+    /// Amount of this payment.
+    pub amount: u64,
+    /// The credential's per-payment limit.
+    pub per_payment_limit: u64,
+    /// The credential's cumulative limit at this verifier.
+    pub cumulative_limit: u64,
+    /// The credential's `not_after`, which decides when the ledger entry may go.
+    pub not_after: u64,
+}
+
+/// How the code was authenticated before its state is read.
+pub(crate) enum Proof<'a> {
+    /// hmac: the MAC check, run only if the account is not throttled (H2, H3).
+    Mac(&'a dyn Fn() -> bool),
+    /// ed25519: whether the device signature is valid (E5), checked after revocation (E4).
+    Signature(bool),
+    /// Authenticated already, with no throttle or revocation to consult.
+    Checked,
+}
+
+/// One code's claim on its identity's state.
+pub(crate) struct Attempt<'a> {
+    /// The code's step.
+    pub step: u64,
+    /// The code's counter.
+    pub counter: u32,
+    /// The verifier's step `s_now = T(t)`.
+    pub now: u64,
+    /// How the code is authenticated.
+    pub proof: Proof<'a>,
+    /// The amount and limits (ed25519).
+    pub spend: Option<Spend>,
+    /// The log record to append on acceptance.
+    pub record: LogRecord,
+}
+
+/// Decides `attempt` on `records`: the verdict, and what to write back.
+pub(crate) fn decide(
+    params: &Params,
+    attempt: &Attempt<'_>,
+    records: &Records,
+) -> (Result<(), Error>, Changes) {
+    // spec: R-TIME-5 (V0): every call raises T_hw, whatever its verdict.
+    let high_water = records.high_water.max(attempt.now);
+    let mut changes = Changes { high_water, ..Changes::default() };
+    let verdict = check(params, attempt, records, high_water, &mut changes);
+    if verdict.is_ok() {
+        changes.record = Some(attempt.record);
+    }
+    (verdict, changes)
+}
+
+fn check(
+    params: &Params,
+    a: &Attempt<'_>,
+    r: &Records,
+    high_water: u64,
+    changes: &mut Changes,
+) -> Result<(), Error> {
+    match a.proof {
+        Proof::Mac(authentic) => {
+            // spec: R-HMAC-6 (H2): a record of another step counts nothing.
+            let record = r.throttle.filter(|t| t.step == a.now);
+            let failures = record.map_or(0, |t| t.failures);
+            if failures >= MAX_FAILURES_PER_STEP {
+                return Err(Error::Throttled);
+            }
+            // H3: a failure keeps the reserved attempt.
+            if !authentic() {
+                let failures = failures.saturating_add(1);
+                changes.throttle = ThrottleChange::Set(Throttle { step: a.now, failures });
+                return Err(Error::InvalidCode);
+            }
+            // The attempt is returned; a record of another step would have been reset by it.
+            if r.throttle.is_some() && record.is_none() {
+                changes.throttle = ThrottleChange::Clear;
+            }
+        }
+        Proof::Signature(valid) => {
+            // spec: R-REVOKE-3 (E4), then R-ED-5 (E5)
+            if r.revoked {
+                return Err(Error::Revoked);
+            }
+            if !valid {
+                return Err(Error::InvalidCode);
+            }
+        }
+        Proof::Checked => {}
+    }
+    // spec: R-TIME-4 (C1)
+    let (low, high) = params.window(a.now, high_water);
+    if a.step < low {
+        return Err(Error::TooOld);
+    }
+    if a.step > high {
+        return Err(Error::TooNew);
+    }
+    // spec: R-REPLAY-5 (C2)
+    if a.step < r.quarantine {
+        return Err(Error::StateUnavailable);
+    }
+    // spec: R-REPLAY-2, R-REPLAY-4 (C3): an entry that is not live is absent.
+    let live = r.window.filter(|w| w.top >= low);
+    if let Some(w) = live {
+        w.check(a.counter)?;
+    }
+    // spec: R-LIMIT-1, R-LIMIT-2 (C4), exact
+    if let Some(sp) = a.spend {
+        let before = r.spent.map_or(0, |s| s.total);
+        match before.checked_add(sp.amount) {
+            Some(total) if sp.amount <= sp.per_payment_limit && total <= sp.cumulative_limit => {
+                changes.spent = Some(Spent { total, not_after: sp.not_after });
+            }
+            _ => return Err(Error::OverLimit),
+        }
+    }
+    // C5: record the counter (spec §8.3).
+    changes.window = Some(match live {
+        Some(mut w) => {
+            w.record(a.counter, a.step);
+            w
+        }
+        None => Window::first(a.counter, a.step),
+    });
+    Ok(())
+}
+
+/// What may be forgotten once `T_hw` is `high_water` at step `now` (spec:
+/// R-REPLAY-4, R-LIMIT-2, R-HMAC-6).
+pub(crate) fn eviction(params: &Params, now: u64, high_water: u64) -> crate::store::Eviction {
+    let (low, _) = params.window(now, high_water);
+    crate::store::Eviction {
+        window_below: low,
+        ledger_below: ledger_horizon(params, low),
+        throttle_step: now,
+    }
+}
+
+/// A ledger entry matters while a code of its credential can still be
+/// accepted: acceptance needs `t >= T0 + (L - F) * X`, and `t <= not_after` (spec: R-LIMIT-2).
+pub(crate) const fn ledger_horizon(params: &Params, low: u64) -> u64 {
+    low.saturating_sub(params.forward()).saturating_mul(params.step_secs()).saturating_add(params.t0())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+
+    const NOW: u64 = 100;
+
+    fn record() -> LogRecord {
+        LogRecord {
+            profile: Profile::Hmac,
+            key_id: 0,
+            subject: 1,
+            counter: 0,
+            step: NOW,
+            accepted_at: 0,
+            amount: 0,
+            terminal_id: 0,
+        }
+    }
+
+    fn attempt(step: u64, counter: u32, proof: Proof<'_>) -> Attempt<'_> {
+        Attempt { step, counter, now: NOW, proof, spend: None, record: record() }
+    }
+
+    #[test]
+    fn a_fresh_identity_is_accepted_and_recorded() {
+        let p = Params::default();
+        let (v, c) = decide(&p, &attempt(NOW, 5, Proof::Checked), &Records::default());
+        assert_eq!(v, Ok(()));
+        assert_eq!(c.window, Some(Window::first(5, NOW)));
+        assert_eq!(c.high_water, NOW);
+        assert_eq!(c.record, Some(record()));
+    }
+
+    #[test]
+    fn a_rejection_only_raises_the_high_water_step() {
+        let p = Params::default();
+        let r = Records { window: Some(Window::first(5, NOW)), high_water: 90, ..Records::default() };
+        let (v, c) = decide(&p, &attempt(NOW, 5, Proof::Checked), &r);
+        assert_eq!(v, Err(Error::Replayed));
+        assert_eq!(c, Changes { high_water: NOW, ..Changes::default() });
+    }
+
+    #[test]
+    fn a_dead_window_is_absent() {
+        let p = Params::default();
+        // top = NOW - 3 < L = NOW - 2: the old window guards nothing any more.
+        let r = Records { window: Some(Window::first(5, NOW - 3)), ..Records::default() };
+        let (v, c) = decide(&p, &attempt(NOW, 5, Proof::Checked), &r);
+        assert_eq!(v, Ok(()));
+        assert_eq!(c.window, Some(Window::first(5, NOW)));
+    }
+
+    #[test]
+    fn throttle_counts_failures_of_the_current_step_only() {
+        let p = Params::default();
+        let fail: &dyn Fn() -> bool = &|| false;
+        let pass: &dyn Fn() -> bool = &|| true;
+        let full = Throttle { step: NOW, failures: MAX_FAILURES_PER_STEP };
+        let r = Records { throttle: Some(full), ..Records::default() };
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Mac(pass)), &r).0, Err(Error::Throttled));
+        let old = Records { throttle: Some(Throttle { step: NOW - 1, ..full }), ..Records::default() };
+        let (v, c) = decide(&p, &attempt(NOW, 1, Proof::Mac(fail)), &old);
+        assert_eq!(v, Err(Error::InvalidCode));
+        assert_eq!(c.throttle, ThrottleChange::Set(Throttle { step: NOW, failures: 1 }));
+        let (v, c) = decide(&p, &attempt(NOW, 1, Proof::Mac(pass)), &old);
+        assert_eq!(v, Ok(()));
+        assert_eq!(c.throttle, ThrottleChange::Clear);
+    }
+
+    #[test]
+    fn revocation_comes_before_the_signature_and_the_window() {
+        let p = Params::default();
+        let r = Records { revoked: true, ..Records::default() };
+        assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(false)), &r).0, Err(Error::Revoked));
+        let r = Records::default();
+        assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(false)), &r).0, Err(Error::InvalidCode));
+        assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(true)), &r).0, Err(Error::TooOld));
+    }
+
+    #[test]
+    fn limits_are_exact() {
+        let p = Params::default();
+        let spend = |amount| Spend { amount, per_payment_limit: 10, cumulative_limit: 25, not_after: 9 };
+        let r = Records { spent: Some(Spent { total: 20, not_after: 9 }), ..Records::default() };
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        a.spend = Some(spend(6));
+        assert_eq!(decide(&p, &a, &r).0, Err(Error::OverLimit));
+        a.spend = Some(spend(5));
+        let (v, c) = decide(&p, &a, &r);
+        assert_eq!(v, Ok(()));
+        assert_eq!(c.spent, Some(Spent { total: 25, not_after: 9 }));
+        a.spend = Some(Spend {
+            amount: u64::MAX,
+            per_payment_limit: u64::MAX,
+            cumulative_limit: u64::MAX,
+            not_after: 0,
+        });
+        assert_eq!(decide(&p, &a, &r).0, Err(Error::OverLimit));
+    }
+}

@@ -1,0 +1,171 @@
+//! The in-memory state store: the replay state of each profile and the
+//! installed revocation list, in this process only.
+//!
+//! It is as durable as the process. A verifier that keeps it must restart in
+//! quarantine after a crash (spec: R-REPLAY-5), or save a [`VerifierState`]
+//! snapshot before it reports each acceptance.
+
+use std::sync::RwLock;
+
+use crate::log::LogRecord;
+use crate::profile::Profile;
+use crate::replay::{ReplayState, Snapshot};
+use crate::revocation::RevocationList;
+use crate::store::{Changes, Eviction, Identity, Records, StateStore, StoreError, StoreErrorKind};
+use crate::time::Params;
+
+/// A snapshot of a [`MemoryStore`], for saving between runs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct VerifierState {
+    /// hmac replay state.
+    pub hmac: Snapshot,
+    /// ed25519 replay state and spend ledger.
+    pub ed25519: Snapshot,
+    /// The installed revocation list (spec §8.6: `RL` is durable state, so a
+    /// restart cannot fall back to an older list). Serialized as the hex of its encoding.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub revocation_list: Option<RevocationList>,
+}
+
+/// The in-memory [`StateStore`], safe to share between threads: the records of
+/// one identity are read, decided and written under one lock (spec: R-REPLAY-3).
+#[derive(Debug)]
+pub struct MemoryStore {
+    hmac: ReplayState,
+    ed25519: ReplayState,
+    revocation: RwLock<Option<RevocationList>>,
+    log: Option<RwLock<Vec<LogRecord>>>,
+}
+
+impl MemoryStore {
+    /// The state of a verifier that has never accepted a code.
+    pub fn new(params: Params) -> MemoryStore {
+        MemoryStore::of(ReplayState::new(params), ReplayState::new(params), None)
+    }
+
+    /// The state of a verifier that lost its state and restarted at step `now`:
+    /// empty, with `T_hw = now` and `Q = now + F + 1` (spec: R-REPLAY-5).
+    pub fn after_loss(params: Params, now: u64) -> MemoryStore {
+        MemoryStore::of(ReplayState::after_loss(params, now), ReplayState::after_loss(params, now), None)
+    }
+
+    /// The state saved in `state`.
+    pub fn restore(params: Params, state: &VerifierState) -> MemoryStore {
+        MemoryStore::of(
+            ReplayState::restore(params, &state.hmac),
+            ReplayState::restore(params, &state.ed25519),
+            state.revocation_list.clone(),
+        )
+    }
+
+    /// This store, keeping every acceptance log record it commits, in order
+    /// (see [`MemoryStore::log`]).
+    #[must_use]
+    pub fn with_log(mut self) -> MemoryStore {
+        self.log = Some(RwLock::new(Vec::new()));
+        self
+    }
+
+    fn of(hmac: ReplayState, ed25519: ReplayState, revocation: Option<RevocationList>) -> MemoryStore {
+        MemoryStore { hmac, ed25519, revocation: RwLock::new(revocation), log: None }
+    }
+
+    /// The replay state of a profile.
+    pub const fn replay_state(&self, profile: Profile) -> &ReplayState {
+        match profile {
+            Profile::Hmac => &self.hmac,
+            Profile::Ed25519 => &self.ed25519,
+        }
+    }
+
+    /// The acceptance log records committed so far, if this store keeps them.
+    pub fn log(&self) -> Option<Vec<LogRecord>> {
+        self.log.as_ref().and_then(|l| l.read().ok()).map(|l| l.clone())
+    }
+
+    /// A snapshot of the whole state.
+    pub fn state(&self) -> VerifierState {
+        VerifierState {
+            hmac: self.hmac.snapshot(),
+            ed25519: self.ed25519.snapshot(),
+            revocation_list: self.revocation.read().ok().and_then(|r| r.clone()),
+        }
+    }
+
+    fn is_revoked(&self, identity: Identity) -> Result<bool, StoreError> {
+        if identity.profile != Profile::Ed25519 {
+            return Ok(false);
+        }
+        let list = self.revocation.read().map_err(|_| poisoned())?;
+        Ok(list.as_ref().is_some_and(|l| l.contains(identity.subject)))
+    }
+}
+
+impl StateStore for MemoryStore {
+    fn transact(
+        &self,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError> {
+        let revoked = self.is_revoked(identity)?;
+        let state = self.replay_state(identity.profile);
+        let record = state.transact(identity.subject, revoked, decide).map_err(|_| poisoned())?;
+        // The other profile's T_hw follows, so that both read the same step.
+        let other = match identity.profile {
+            Profile::Hmac => &self.ed25519,
+            Profile::Ed25519 => &self.hmac,
+        };
+        other.observe(state.high_water());
+        if let (Some(r), Some(log)) = (record, &self.log) {
+            log.write().map_err(|_| poisoned())?.push(r);
+        }
+        Ok(())
+    }
+
+    fn observe(&self, step: u64) -> Result<(), StoreError> {
+        self.hmac.observe(step);
+        self.ed25519.observe(step);
+        Ok(())
+    }
+
+    fn high_water(&self) -> Result<u64, StoreError> {
+        Ok(self.hmac.high_water().max(self.ed25519.high_water()))
+    }
+
+    fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError> {
+        for state in [&self.hmac, &self.ed25519] {
+            state.observe(high_water);
+            state.raise_quarantine(floor);
+        }
+        Ok(())
+    }
+
+    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+        let mut slot = self.revocation.write().map_err(|_| poisoned())?;
+        // The initial installed number is 0, so list number 0 is never installed (spec: R-REVOKE-2).
+        if slot.as_ref().map_or(0, RevocationList::number) >= list.number() {
+            return Ok(false);
+        }
+        *slot = Some(list.clone());
+        Ok(true)
+    }
+
+    fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
+        Ok(self.revocation.read().map_err(|_| poisoned())?.clone())
+    }
+
+    fn evict(&self, step: u64, _plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        // Each profile's state sweeps under its shard locks with the bounds
+        // `plan` would give, on the T_hw it reads there.
+        self.hmac.evict(step);
+        self.ed25519.evict(step);
+        Ok(())
+    }
+}
+
+/// A lock held by a thread that panicked: the state behind it may be half-written.
+fn poisoned() -> StoreError {
+    StoreError::of_kind(StoreErrorKind::Corrupt)
+}

@@ -1,0 +1,258 @@
+//! The verifier's state behind a trait, so that it can live in memory, in an
+//! embedded database or in a database shared by many machines (spec §8,
+//! §11 on shared and durable state).
+//!
+//! A verification reads and writes the records of one identity: its replay
+//! window, its spend ledger entry (ed25519) and its throttle record (hmac),
+//! beside the verifier's high-water step `T_hw` and quarantine floor `Q`.
+//! [`StateStore::transact`] runs the protocol's decision over those records
+//! and writes back what it returns as one atomic step, together with the
+//! acceptance log record (spec: R-REPLAY-3, R-LOG-1, R-STATE-1). The
+//! decision itself is the core's, the same for every store; a store only
+//! keeps records and makes the step atomic and durable.
+
+use core::fmt;
+
+use crate::log::LogRecord;
+use crate::profile::Profile;
+use crate::replay::window::Window;
+use crate::revocation::RevocationList;
+
+/// The replay identity of a code: its profile and subject (hmac account id
+/// or ed25519 credential serial) (spec §8.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Identity {
+    /// The profile.
+    pub profile: Profile,
+    /// The hmac account id or the ed25519 serial.
+    pub subject: u64,
+}
+
+/// The ledger entry of one credential: total accepted here and its expiry
+/// (spec: R-LIMIT-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Spent {
+    /// Sum of the amounts accepted.
+    pub total: u64,
+    /// The credential's `not_after`.
+    pub not_after: u64,
+}
+
+/// The throttle record of one hmac account: the step it counts in and the
+/// failed attempts of that step (spec: R-HMAC-6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Throttle {
+    /// The verifier step `s_now` the count belongs to.
+    pub step: u64,
+    /// Failed attempts in that step.
+    pub failures: u32,
+}
+
+/// What a verification reads: the verifier-wide values and the records of
+/// one identity, as one consistent view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Records {
+    /// The high-water step `T_hw` as stored.
+    pub high_water: u64,
+    /// The quarantine floor `Q`.
+    pub quarantine: u64,
+    /// The identity's replay window, if one is stored (live or not).
+    pub window: Option<Window>,
+    /// The identity's ledger entry (ed25519), if any.
+    pub spent: Option<Spent>,
+    /// The identity's throttle record (hmac), if any.
+    pub throttle: Option<Throttle>,
+    /// Whether the identity's serial is on the installed revocation list (ed25519).
+    pub revoked: bool,
+}
+
+/// What a verification writes back. The store applies all of it or nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Raise `T_hw` to at least this step (a store keeps the larger value).
+    pub high_water: u64,
+    /// The identity's new replay window.
+    pub window: Option<Window>,
+    /// The identity's new ledger entry.
+    pub spent: Option<Spent>,
+    /// What happens to the identity's throttle record.
+    pub throttle: ThrottleChange,
+    /// The acceptance log record to append.
+    pub record: Option<LogRecord>,
+}
+
+/// The change to a throttle record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ThrottleChange {
+    /// Leave it as it is.
+    #[default]
+    Keep,
+    /// Store this record.
+    Set(Throttle),
+    /// Remove it.
+    Clear,
+}
+
+/// What may be forgotten at a given time (spec: R-REPLAY-4, R-LIMIT-2, R-HMAC-6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Eviction {
+    /// Windows whose `top` is below this step are dead.
+    pub window_below: u64,
+    /// Ledger entries whose `not_after` is below this time are dead.
+    pub ledger_below: u64,
+    /// Throttle records of any other step are dead.
+    pub throttle_step: u64,
+}
+
+/// Where a store keeps a verifier's state. Implementations: [`crate::memory::MemoryStore`]
+/// in this crate; SQLite and PostgreSQL in `paycode-store`.
+///
+/// Every method either completes or fails with a [`StoreError`]; a failure
+/// changes nothing, and the verifier then rejects with `state-unavailable`
+/// (spec: R-REPLAY-5, R-STATE-4). A store never decides a verdict.
+pub trait StateStore: Send + Sync {
+    /// Reads the records of `identity`, calls `decide` on them, and writes
+    /// what it returns, as one atomic step with respect to every other call
+    /// on this identity, in this process or any other that shares the store
+    /// (spec: R-REPLAY-3, R-STATE-2). When it returns `Ok`, the changes are
+    /// as durable as the store promises (spec: R-STATE-1).
+    ///
+    /// `decide` is pure: a store that retries a transaction (on a
+    /// serialization failure, say) calls it again on the records it reads then.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the step could not complete; nothing was written.
+    fn transact(
+        &self,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<(), StoreError>;
+
+    /// Raises `T_hw` to at least `step`, for a verification that ends before
+    /// [`StateStore::transact`] (spec: R-TIME-5, step V0).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be written.
+    fn observe(&self, step: u64) -> Result<(), StoreError>;
+
+    /// The stored high-water step `T_hw`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read.
+    fn high_water(&self) -> Result<u64, StoreError>;
+
+    /// Enters quarantine after state loss or failover: `Q := max(Q, floor)` and
+    /// `T_hw := max(T_hw, high_water)`; the records are kept (spec: R-REPLAY-5, R-STATE-5).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be written.
+    fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError>;
+
+    /// Installs `list` if its number is greater than the installed one's, as one
+    /// atomic step; returns whether it did (spec: R-REVOKE-2). The caller has
+    /// checked the list's signature.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read or written.
+    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError>;
+
+    /// The installed revocation list, if any.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read.
+    fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError>;
+
+    /// Raises `T_hw` to at least `step`, reads it, and removes what can no
+    /// longer matter under the [`Eviction`] that `plan` gives for the `T_hw`
+    /// read, as one atomic step: a removal rests on a `T_hw` read in the same
+    /// step (spec: R-REPLAY-4, R-STATE-8).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be written.
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError>;
+}
+
+/// Why a store could not complete an operation.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreErrorKind {
+    /// The store cannot be reached or opened (a missing file, a database that is down).
+    Unavailable,
+    /// The disk or database is full.
+    Full,
+    /// The store is read-only.
+    ReadOnly,
+    /// The store stayed locked or busy past the time allowed.
+    Busy,
+    /// The stored data is not what this version reads (a newer schema, say).
+    Incompatible,
+    /// The stored data is damaged.
+    Corrupt,
+    /// Another failure of the store.
+    Other,
+}
+
+impl StoreErrorKind {
+    const fn describe(self) -> &'static str {
+        match self {
+            StoreErrorKind::Unavailable => "the state store is unavailable",
+            StoreErrorKind::Full => "the state store is full",
+            StoreErrorKind::ReadOnly => "the state store is read-only",
+            StoreErrorKind::Busy => "the state store stayed busy",
+            StoreErrorKind::Incompatible => "the state store has an incompatible format",
+            StoreErrorKind::Corrupt => "the state store is damaged",
+            StoreErrorKind::Other => "the state store failed",
+        }
+    }
+}
+
+/// A state store's failure: its kind, and the underlying error that names the cause.
+#[derive(Debug)]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl StoreError {
+    /// A failure of this kind, caused by `source`.
+    pub fn new(
+        kind: StoreErrorKind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> StoreError {
+        StoreError { kind, source: Some(source.into()) }
+    }
+
+    /// A failure of this kind with no further cause.
+    pub const fn of_kind(kind: StoreErrorKind) -> StoreError {
+        StoreError { kind, source: None }
+    }
+
+    /// The kind of failure.
+    pub const fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Some(s) => write!(f, "{}: {s}", self.kind.describe()),
+            None => f.write_str(self.kind.describe()),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

@@ -1,0 +1,552 @@
+//! The executable model of the spec: the verifier state σ and its
+//! transitions (spec §7.4, §8), authenticity decided by regenerating genuine
+//! encodings, and the verdicts the spec gives for window edges (§2.4), single
+//! bit flips, Base45 texts (R-ENC-2) and payload layouts (V1). Written from
+//! the spec text; nothing here calls the verifier's own checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use paycode::InstallError;
+use paycode::credential::MAX_VALIDITY_SECS;
+use paycode::issuer::KeyPeriod;
+use paycode::replay::Window;
+use paycode::{
+    Credential, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Profile, Seed,
+};
+
+/// The replay window's width in counters (spec §8.1).
+const W: u64 = 64;
+/// Numeric codes are the values below 2^79 (spec §4.3).
+pub const NUMERIC_LIMIT: u128 = 1 << 79;
+
+/// A replay identity: (profile, subject).
+pub type Ident = (Profile, u64);
+
+/// What a verifier is handed.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// Text that fails syntax by construction (see `GARBAGE`).
+    Garbage(&'static str),
+    /// QR text: `PC1:` + Base45 of these payload bytes.
+    Payload(Vec<u8>),
+    /// The 24 digits of this value.
+    Numeric(u128),
+}
+
+impl Input {
+    pub fn text(&self) -> String {
+        match self {
+            Input::Garbage(s) => (*s).to_string(),
+            Input::Payload(p) => format!("PC1:{}", paycode::hazmat::base45::encode(p)),
+            Input::Numeric(n) => format!("{n:024}"),
+        }
+    }
+}
+
+/// Everything that is not protocol state but decides authenticity: the
+/// enrolled accounts' keys, the issuer, the trust list periods, the wallets.
+pub struct Oracle {
+    pub params: Params,
+    pub enrolled: BTreeMap<u64, Seed>,
+    pub issuer: Issuer,
+    pub trust: Vec<KeyPeriod>,
+    pub ed: Vec<(Credential, Seed)>,
+}
+
+impl Oracle {
+    /// TagOK of an hmac QR code: the tag equals the one the account's wallet computes.
+    fn qr_tag_ok(&self, account: u64, step: u64, counter: u32, tag: &[u8]) -> bool {
+        let seed = &self.enrolled[&account];
+        HmacWallet::new(self.params, account, seed, 0).code_for(step, counter).tag()[..] == *tag
+    }
+
+    /// TagOK of a numeric code for its reconstructed step.
+    fn numeric_tag_ok(&self, account: u64, step: u64, counter: u32, tag29: u32) -> bool {
+        let seed = &self.enrolled[&account];
+        let wallet = HmacWallet::new(self.params, account, seed, 0);
+        wallet.numeric(&wallet.code_for(step, counter)).is_ok_and(|n| n.tag() == tag29)
+    }
+
+    /// The issuer signature part of CredOK: the bytes are what the issuer
+    /// signs for these fields (Ed25519 signatures are deterministic).
+    fn credential_signed(&self, fields: CredentialFields, bytes: &[u8]) -> bool {
+        self.ed.iter().any(|(c, _)| c.as_bytes()[..] == *bytes)
+            || self.issuer.issue(fields).as_bytes()[..] == *bytes
+    }
+
+    /// SigOK: the payload is what the device key's wallet signs for this step and counter.
+    fn code_signed(&self, device: [u8; 32], step: u64, counter: u32, payload: &[u8]) -> bool {
+        self.ed.iter().find(|(c, _)| c.fields().device_key == device).is_some_and(|(c, seed)| {
+            let w = Ed25519Wallet::new(self.params, seed, *c, 0).unwrap();
+            w.code_for(step, counter).encode()[..] == *payload
+        })
+    }
+}
+
+/// The spec's verifier state σ = (T_hw, Q, E, Θ, Λ, RL) and its transitions.
+#[derive(Clone, Debug)]
+pub struct Model {
+    pub t0: u64,
+    pub x: u64,
+    pub b: u64,
+    pub f: u64,
+    pub hmac_on: bool,
+    pub ed_on: bool,
+    pub t_hw: u64,
+    pub q: u64,
+    /// Per identity, the (counter, step) pairs accepted since its entry was
+    /// created. An entry is live while its highest step is at least `L`.
+    pub entries: BTreeMap<Ident, Vec<(u32, u64)>>,
+    /// hmac throttle Θ: account -> (step, attempts reserved in that step).
+    /// A record of another step counts 0 and is replaced when its account is
+    /// next checked (H2); otherwise only `evict` drops records. With the clock
+    /// set back, a past step can be current again, so when a record goes
+    /// changes verdicts; the spec allows it at any time, the model at these two.
+    /// It is durable state like the rest (R-STATE-6): a restart keeps it.
+    pub throttle: BTreeMap<u64, (u64, u64)>,
+    /// ed25519 spend ledger Λ: serial -> (exact sum, credential not_after).
+    pub spent: BTreeMap<u64, (u128, u64)>,
+    /// Installed revocation list RL: number and serials (initially (0, ∅)).
+    pub revoked: (u64, BTreeSet<u64>),
+}
+
+/// An acceptance as the model sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    pub id: Ident,
+    pub key_id: u16,
+    pub counter: u32,
+    pub step: u64,
+}
+
+/// What an ed25519 acceptance also checks and records (C4).
+struct Spend {
+    amount: u64,
+    per_payment: u64,
+    total: u64,
+    not_after: u64,
+}
+
+impl Model {
+    pub fn new(p: Params, hmac_on: bool, ed_on: bool) -> Model {
+        Model {
+            t0: p.t0(),
+            x: p.step_secs(),
+            b: p.back(),
+            f: p.forward(),
+            hmac_on,
+            ed_on,
+            t_hw: 0,
+            q: 0,
+            entries: BTreeMap::new(),
+            throttle: BTreeMap::new(),
+            spent: BTreeMap::new(),
+            revoked: (0, BTreeSet::new()),
+        }
+    }
+
+    /// R-TIME-1, R-TIME-2: `T(t) = floor((t - T0) / X)`, none before the epoch.
+    pub fn step(&self, t: u64) -> Option<u64> {
+        if t < self.t0 { None } else { Some((t - self.t0) / self.x) }
+    }
+
+    /// `L = T_hw ⊖ B`, read after the V0 update.
+    pub fn low(&self) -> u64 {
+        self.t_hw.saturating_sub(self.b)
+    }
+
+    /// V0 .. C5 of spec §7.4 for input `input` at time `t` with amount `amount`.
+    pub fn verify(&mut self, input: &Input, t: u64, amount: u64, o: &Oracle) -> Result<Accepted, Error> {
+        // V0, R-TIME-5
+        let s_now = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
+        self.t_hw = self.t_hw.max(s_now);
+        match input {
+            Input::Garbage(_) => Err(Error::Malformed),
+            Input::Numeric(n) => {
+                // V1.N
+                if *n >= NUMERIC_LIMIT {
+                    return Err(Error::Malformed);
+                }
+                if !self.hmac_on {
+                    return Err(Error::UnsupportedProfile);
+                }
+                let account = (n >> 49) as u64;
+                let low = ((n >> 45) & 0xf) as u64;
+                let counter = ((n >> 29) & 0xffff) as u32;
+                let tag29 = (n & 0x1fff_ffff) as u32;
+                self.hmac(account, counter, s_now, o, |o| {
+                    // R-HMAC-3: lo = min(s_now ⊖ 8, 2^64 - 16); the s in [lo, lo + 15]
+                    // with s mod 16 = low.
+                    let lo = s_now.saturating_sub(8).min(u64::MAX - 15);
+                    let step = lo + (low + 16 - lo % 16) % 16;
+                    o.numeric_tag_ok(account, step, counter, tag29).then_some(step)
+                })
+            }
+            Input::Payload(p) => {
+                // V1.3 - V1.6
+                if p.is_empty() {
+                    return Err(Error::Malformed);
+                }
+                if p[0] != 0x01 {
+                    return Err(Error::UnsupportedVersion);
+                }
+                if p.len() < 2 {
+                    return Err(Error::Malformed);
+                }
+                match p[1] {
+                    0x01 if self.hmac_on => {
+                        if p.len() != 38 {
+                            return Err(Error::Malformed);
+                        }
+                        let account = u64::from_be_bytes(p[2..10].try_into().unwrap());
+                        let step = u64::from_be_bytes(p[10..18].try_into().unwrap());
+                        let counter = u32::from_be_bytes(p[18..22].try_into().unwrap());
+                        let tag = &p[22..38];
+                        self.hmac(account, counter, s_now, o, |o| {
+                            o.qr_tag_ok(account, step, counter, tag).then_some(step)
+                        })
+                    }
+                    0x02 if self.ed_on => {
+                        if p.len() != 204 {
+                            return Err(Error::Malformed);
+                        }
+                        self.ed25519(p, t, s_now, amount, o)
+                    }
+                    _ => Err(Error::UnsupportedProfile),
+                }
+            }
+        }
+    }
+
+    /// H1 - H3, then the common checks. `auth` returns the code's step if its tag is right.
+    fn hmac(
+        &mut self,
+        account: u64,
+        counter: u32,
+        s_now: u64,
+        o: &Oracle,
+        auth: impl FnOnce(&Oracle) -> Option<u64>,
+    ) -> Result<Accepted, Error> {
+        // H1
+        if !o.enrolled.contains_key(&account) {
+            return Err(Error::UnknownAccount);
+        }
+        // H2, R-HMAC-6: att(j) counts only in its own step; reserve an attempt.
+        let att = match self.throttle.get(&account) {
+            Some(&(step, n)) if step == s_now => n,
+            _ => 0,
+        };
+        if att >= 8 {
+            return Err(Error::Throttled);
+        }
+        self.throttle.insert(account, (s_now, att + 1));
+        // H3: on a mismatch the reservation stays and counts as a failure.
+        let Some(step) = auth(o) else {
+            return Err(Error::InvalidCode);
+        };
+        self.throttle.insert(account, (s_now, att));
+        self.common((Profile::Hmac, account), 0, step, counter, s_now, None)
+    }
+
+    /// E1 - E5, then the common checks.
+    fn ed25519(&mut self, p: &[u8], t: u64, s_now: u64, amount: u64, o: &Oracle) -> Result<Accepted, Error> {
+        let step = u64::from_be_bytes(p[2..10].try_into().unwrap());
+        let counter = u32::from_be_bytes(p[10..14].try_into().unwrap());
+        let cred = &p[14..140];
+        let fields = CredentialFields {
+            key_id: u16::from_be_bytes(cred[0..2].try_into().unwrap()),
+            serial: u64::from_be_bytes(cred[2..10].try_into().unwrap()),
+            device_key: cred[10..42].try_into().unwrap(),
+            not_before: u64::from_be_bytes(cred[42..50].try_into().unwrap()),
+            lifetime: u32::from_be_bytes(cred[50..54].try_into().unwrap()),
+            per_payment_limit: u32::from_be_bytes(cred[54..58].try_into().unwrap()),
+            cumulative_limit: u32::from_be_bytes(cred[58..62].try_into().unwrap()),
+        };
+        // E1
+        let Some(key) = o.trust.iter().find(|k| k.key_id == fields.key_id) else {
+            return Err(Error::UnknownIssuer);
+        };
+        // E2, R-ED-4 (every device key the issuer signs here is a valid point)
+        let not_after = fields.not_before.checked_add(u64::from(fields.lifetime));
+        let Some(not_after) = not_after.filter(|&na| {
+            o.credential_signed(fields, cred)
+                && u64::from(fields.lifetime) <= MAX_VALIDITY_SECS
+                && fields.not_before >= key.not_before
+                && na <= key.not_after
+        }) else {
+            return Err(Error::BadCredential);
+        };
+        // E3
+        if t < fields.not_before {
+            return Err(Error::NotYetValid);
+        }
+        if t > not_after {
+            return Err(Error::Expired);
+        }
+        // E4
+        if self.revoked.1.contains(&fields.serial) {
+            return Err(Error::Revoked);
+        }
+        // E5
+        if !o.code_signed(fields.device_key, step, counter, p) {
+            return Err(Error::InvalidCode);
+        }
+        let spend = Spend {
+            amount,
+            per_payment: u64::from(fields.per_payment_limit),
+            total: u64::from(fields.cumulative_limit),
+            not_after,
+        };
+        self.common((Profile::Ed25519, fields.serial), fields.key_id, step, counter, s_now, Some(spend))
+    }
+
+    /// C1 - C5.
+    fn common(
+        &mut self,
+        id: Ident,
+        key_id: u16,
+        step: u64,
+        counter: u32,
+        s_now: u64,
+        spend: Option<Spend>,
+    ) -> Result<Accepted, Error> {
+        let l = self.low();
+        let u = s_now.saturating_add(self.f);
+        // C1, R-TIME-4
+        if step < l {
+            return Err(Error::TooOld);
+        }
+        if step > u {
+            return Err(Error::TooNew);
+        }
+        // C2, R-REPLAY-5
+        if step < self.q {
+            return Err(Error::StateUnavailable);
+        }
+        // C3, R-REPLAY-2: an entry that is not live is absent.
+        let live = self.live(id);
+        if let Some(accepted) = &live {
+            let h = accepted.iter().map(|a| a.0).max().unwrap();
+            if u64::from(counter) + W <= u64::from(h) {
+                return Err(Error::StaleCounter);
+            }
+            if accepted.iter().any(|a| a.0 == counter) {
+                return Err(Error::Replayed);
+            }
+        }
+        // C4, R-LIMIT-1, R-LIMIT-2 (exact sums)
+        if let Some(s) = &spend {
+            let before = self.spent.get(&id.1).map_or(0, |e| e.0);
+            if s.amount > s.per_payment || before + u128::from(s.amount) > u128::from(s.total) {
+                return Err(Error::OverLimit);
+            }
+        }
+        // C5
+        if live.is_some() {
+            self.entries.get_mut(&id).unwrap().push((counter, step));
+        } else {
+            self.entries.insert(id, vec![(counter, step)]);
+        }
+        if let Some(s) = spend {
+            let e = self.spent.entry(id.1).or_insert((0, s.not_after));
+            e.0 += u128::from(s.amount);
+        }
+        Ok(Accepted { id, key_id, counter, step })
+    }
+
+    /// The accepted pairs of a live entry.
+    fn live(&self, id: Ident) -> Option<Vec<(u32, u64)>> {
+        let l = self.low();
+        self.entries.get(&id).filter(|a| a.iter().map(|p| p.1).max().unwrap() >= l).cloned()
+    }
+
+    /// The window (H, bitmap, top) a live entry stands for (spec §8.1, §8.3).
+    pub fn window(&self, id: Ident) -> Option<Window> {
+        let accepted = self.live(id)?;
+        let high = accepted.iter().map(|a| a.0).max().unwrap();
+        let top = accepted.iter().map(|a| a.1).max().unwrap();
+        let bitmap =
+            accepted.iter().filter(|a| u64::from(high - a.0) < W).fold(0u64, |m, a| m | 1u64 << (high - a.0));
+        Some(Window { high, bitmap, top })
+    }
+
+    pub fn live_count(&self, profile: Profile) -> usize {
+        self.entries.keys().filter(|id| id.0 == profile && self.live(**id).is_some()).count()
+    }
+
+    /// Whether a ledger entry can no longer matter (R-LIMIT-2): `not_after <
+    /// T0 + (L - F) * X`, saturating.
+    pub fn ledger_dead(&self, not_after: u64) -> bool {
+        let horizon = self.low().saturating_sub(self.f).saturating_mul(self.x).saturating_add(self.t0);
+        not_after < horizon
+    }
+
+    /// V0 alone (R-TIME-5): what a rejected call leaves behind.
+    pub fn observe(&mut self, t: u64) {
+        if let Some(s) = self.step(t) {
+            self.t_hw = self.t_hw.max(s);
+        }
+    }
+
+    /// The evict operation at time `t`: a call that observes the time (like
+    /// V0), and the one moment throttle records of other steps than `T(t)` go
+    /// (§8.4 evict: `Θ(j).step ≠ s_now`). Removing entries never changes a
+    /// verdict here, because `live` treats an entry with `top < L` as absent.
+    pub fn evict(&mut self, t: u64) -> Result<(), Error> {
+        let s = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
+        self.t_hw = self.t_hw.max(s);
+        self.throttle.retain(|_, r| r.0 == s);
+        Ok(())
+    }
+
+    /// A start on a store that may have lost committed changes, at time `t`
+    /// (R-STATE-5): the records are kept, `Q := max(Q, T(t) ⊕ F ⊕ 1)` and
+    /// `T_hw := max(T_hw, T(t))`. (A restart with the complete state changes
+    /// nothing: σ as stored, Θ included, R-STATE-6.)
+    pub fn quarantine(&mut self, t: u64) {
+        let s = self.step(t).unwrap();
+        self.q = self.q.max(s.saturating_add(self.f).saturating_add(1));
+        self.t_hw = self.t_hw.max(s);
+    }
+
+    /// restart-lost-state at time `t` (R-REPLAY-5): E, Θ, Λ emptied, `T_hw := T(t)`,
+    /// `Q := T(t) ⊕ F ⊕ 1`; RL is kept as installed configuration.
+    pub fn restart_lost_state(&mut self, t: u64) {
+        let s = self.step(t).unwrap();
+        self.entries.clear();
+        self.throttle.clear();
+        self.spent.clear();
+        self.t_hw = s;
+        self.q = s.saturating_add(self.f).saturating_add(1);
+    }
+
+    /// install-revocation-list (R-REVOKE-1, R-REVOKE-2).
+    pub fn install(
+        &mut self,
+        o: &Oracle,
+        key_id: u16,
+        number: u64,
+        issued_at: u64,
+        serials: &BTreeSet<u64>,
+        signature_ok: bool,
+    ) -> Result<(), InstallError> {
+        if !self.ed_on {
+            return Err(InstallError::NoTrustList);
+        }
+        let key = o.trust.iter().find(|k| k.key_id == key_id).ok_or(InstallError::UnknownKey)?;
+        if issued_at < key.not_before || issued_at > key.not_after {
+            return Err(InstallError::UnknownKey);
+        }
+        if !signature_ok {
+            return Err(InstallError::BadSignature);
+        }
+        if number <= self.revoked.0 {
+            return Err(InstallError::NotNewer);
+        }
+        self.revoked = (number, serials.clone());
+        Ok(())
+    }
+}
+
+/// The three forms a code can take.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Qr,
+    Numeric,
+    Ed,
+}
+
+pub const FORMS: [Form; 3] = [Form::Qr, Form::Numeric, Form::Ed];
+
+/// The verdict spec §2.4 and R-HMAC-3 give a fresh code of step `s` at verifier step
+/// `s_now` with high-water step `t_hw`, in unbounded integers (no saturation).
+pub fn expected_window_verdict(
+    form: Form,
+    s: u64,
+    s_now: u64,
+    t_hw: u64,
+    b: u64,
+    f: u64,
+) -> Result<(), Error> {
+    let (s, s_now) = (i128::from(s), i128::from(s_now));
+    let lo = (s_now - 8).clamp(0, i128::from(u64::MAX) - 15);
+    if form == Form::Numeric && (s < lo || s > lo + 15) {
+        return Err(Error::InvalidCode);
+    }
+    let low = i128::from(t_hw.max(s_now as u64)) - i128::from(b);
+    let high = s_now + i128::from(f);
+    if s < low {
+        Err(Error::TooOld)
+    } else if s > high {
+        Err(Error::TooNew)
+    } else {
+        Ok(())
+    }
+}
+
+/// Allowed rejections of a code with one bit changed, by form.
+pub fn flip_verdicts(form: Form) -> &'static [Error] {
+    match form {
+        Form::Qr => &[
+            Error::Malformed,
+            Error::UnsupportedVersion,
+            Error::UnsupportedProfile,
+            Error::UnknownAccount,
+            Error::InvalidCode,
+        ],
+        Form::Numeric => &[Error::Malformed, Error::UnknownAccount, Error::InvalidCode],
+        Form::Ed => &[
+            Error::Malformed,
+            Error::UnsupportedVersion,
+            Error::UnsupportedProfile,
+            Error::UnknownIssuer,
+            Error::BadCredential,
+            Error::InvalidCode,
+        ],
+    }
+}
+
+/// RFC 9285 decoding with the spec's canonical rules (R-ENC-2), written from
+/// their text: every character in the 45-character alphabet, length not 1 mod
+/// 3, each 3-character group at most 65535 and each final pair at most 255.
+pub fn model_base45(s: &str) -> Option<Vec<u8>> {
+    const ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    let values: Vec<u32> = s.chars().map(|c| ALPHABET.find(c).map(|i| i as u32)).collect::<Option<_>>()?;
+    if values.len() % 3 == 1 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for group in values.chunks(3) {
+        match *group {
+            [c, d, e] => {
+                let n = c + d * 45 + e * 45 * 45;
+                if n > 65535 {
+                    return None;
+                }
+                out.extend_from_slice(&[(n / 256) as u8, (n % 256) as u8]);
+            }
+            [c, d] => {
+                let n = c + d * 45;
+                if n > 255 {
+                    return None;
+                }
+                out.push(n as u8);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// V1 on a payload, from the layout alone (both profiles enabled).
+pub fn model_payload_verdict(p: &[u8]) -> Result<(), Error> {
+    match p {
+        [] => Err(Error::Malformed),
+        [v, ..] if *v != 1 => Err(Error::UnsupportedVersion),
+        [_] => Err(Error::Malformed),
+        [_, 1, ..] if p.len() == 38 => Ok(()),
+        [_, 2, ..] if p.len() == 204 => Ok(()),
+        [_, 1 | 2, ..] => Err(Error::Malformed),
+        _ => Err(Error::UnsupportedProfile),
+    }
+}

@@ -1,0 +1,892 @@
+//! The world the stateful properties run in: the real verifier, real
+//! wallets and the model side by side, driven by one list of actions, with
+//! the checks that their verdicts and states agree after every action.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use paycode::issuer::KeyPeriod;
+use paycode::replay::Window;
+use paycode::revocation::RevocationList;
+use paycode::trust::TrustList;
+use paycode::{
+    Credential, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer, Params, Profile,
+    Seed, StateStore, Verifier, VerifierState,
+};
+
+use crate::TERMINAL;
+use crate::model::{Ident, Input, Model, Oracle};
+
+/// Texts that are malformed by construction (R-ENC-1, R-ENC-2, R-ENC-4).
+const GARBAGE: &[&str] = &[
+    "",
+    "PC1",
+    "PC1:",
+    "pc1:BB8",
+    "PC1:A",
+    "PC1:GGW",
+    "PC1:V5",
+    "PC1:bb8",
+    "PC1:BB8\n",
+    "PC1:BB8=",
+    "00000000000000000000000",
+    "0000000000000000000000000",
+    "999999999999999999999999",
+    "604462909807314587353088",
+    "00000000000000000000000a",
+    " 00000000000000000000000",
+    "PC2:BB8",
+];
+
+#[derive(Clone, Copy, Debug)]
+pub enum Amount {
+    Zero,
+    PerPayment,
+    AbovePerPayment,
+    HalfTotal,
+    Small(u16),
+    Max,
+}
+
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Verifier clock moves by `steps` steps plus `secs` seconds (mod X), clamped to u64.
+    Tick {
+        steps: i64,
+        secs: u64,
+    },
+    /// Verifier clock set to any time.
+    Jump(u64),
+    /// A wallet generates a code at verifier time + `offset` steps + `jitter`
+    /// seconds, after skipping `skip` counters, and shows it now.
+    Fresh {
+        who: usize,
+        offset: i64,
+        jitter: i64,
+        skip: u32,
+        numeric: bool,
+        amount: Amount,
+    },
+    /// As `Fresh`, but the code is kept for later (out of order).
+    Stash {
+        who: usize,
+        offset: i64,
+        jitter: i64,
+        skip: u32,
+    },
+    /// Any code seen so far (with `recent`, one of the last six), shown
+    /// again or for the first time.
+    Replay {
+        pick: usize,
+        recent: bool,
+        numeric: bool,
+        amount: Amount,
+    },
+    /// Every code seen so far, in order, in both forms.
+    ReplayAll,
+    /// A code seen so far with one bit flipped (payload bit, or bit of N).
+    Tamper {
+        pick: usize,
+        bit: usize,
+        numeric: bool,
+    },
+    /// Several flipped copies of one code at the same clock reading, then
+    /// the code itself: enough failures to reach the throttle.
+    Burst {
+        pick: usize,
+        bits: Vec<usize>,
+        numeric: bool,
+    },
+    /// A wallet that breaks R-GEN-3: a counter already used, with another step.
+    Reuse {
+        pick: usize,
+        offset: i64,
+    },
+    Garbage(usize),
+    /// A random payload; `account` pins bytes 2..10 to an enrolled account.
+    Payload {
+        bytes: Vec<u8>,
+        account: Option<usize>,
+    },
+    /// A restart with the current state, throttle records included (R-STATE-6).
+    RestartWithState,
+    /// A restart from a snapshot taken at or after the last durable write,
+    /// as durable mode leaves it (R-REPLAY-5, R-STATE-1): `pick` 0 is the
+    /// state as last made durable; T_hw raised and entries evicted since may be lost.
+    RestartFromSnapshot {
+        pick: usize,
+    },
+    /// A restart from any earlier snapshot (a backup, a replica behind its
+    /// primary), in quarantine at a time after every call so far (R-STATE-5).
+    RestartFromBackup {
+        pick: usize,
+        later: u64,
+    },
+    RestartLostState {
+        later: u64,
+    },
+    /// restart-lost-state at the current clock, even one behind T_hw: outside
+    /// the assumption of spec §8.6, a second acceptance is then the exposure
+    /// §12.8 describes, and is recorded rather than failed.
+    RestartLostStateNow,
+    Evict,
+    /// A code of wallet `who` with a wrong tag or signature, at the current step.
+    Forge {
+        who: usize,
+    },
+    Revoke {
+        key: usize,
+        delta: i8,
+        issued: usize,
+        mask: u8,
+        corrupt: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct CredCfg {
+    pub key_id: u16,
+    pub serial: u64,
+    pub back: u64,
+    pub lifetime: u32,
+    pub per_payment: u32,
+    pub total: u32,
+    pub first: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorldCfg {
+    pub t0: u64,
+    pub x: u64,
+    pub b: u64,
+    pub f: u64,
+    pub start: u64,
+    pub hmac_on: bool,
+    pub ed_on: bool,
+    /// (account id, first counter); the third is not enrolled.
+    pub accounts: [(u64, u32); 3],
+    pub creds: [CredCfg; 2],
+    /// Key 2's validity, as (seconds before start, seconds after start).
+    pub key2: (u64, u64),
+}
+
+/// A complete copy of the verifier's state and of the model's, for restarts
+/// from snapshots.
+#[derive(Clone)]
+pub struct Saved {
+    state: VerifierState,
+    throttle: Vec<(u64, u64, u32)>,
+    model: Model,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Hmac(usize),
+    Ed(usize),
+}
+
+impl Who {
+    /// Wallets 0 to 2 are the hmac accounts, 3 and 4 the ed25519 credentials.
+    const fn of(who: usize) -> Who {
+        if who % 5 < 3 { Who::Hmac(who % 5) } else { Who::Ed(who % 5 - 3) }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Issued {
+    who: Who,
+    step: u64,
+    counter: u32,
+    payload: Vec<u8>,
+    numeric: Option<u128>,
+}
+
+pub struct HmacAccount {
+    pub id: u64,
+    pub seed: Seed,
+    pub next: u32,
+}
+
+struct EdAccount {
+    seed: Seed,
+    cred: Credential,
+    next: u32,
+}
+
+pub struct World {
+    pub params: Params,
+    cfg: WorldCfg,
+    pub oracle: Oracle,
+    pub hmac: Vec<HmacAccount>,
+    ed: Vec<EdAccount>,
+    trust: Option<TrustList>,
+    verifier: Verifier,
+    pub model: Model,
+    pub clock: u64,
+    max_clock: u64,
+    pool: Vec<Issued>,
+    rl: Option<RevocationList>,
+    /// Every (identity, counter) accepted, over the whole run.
+    ghost: BTreeSet<(Ident, u32)>,
+    /// Every (identity, counter, step) accepted, over the whole run.
+    ghost_codes: BTreeSet<(Ident, u32, u64)>,
+    /// Pairs whose counter a misbehaving wallet reused with another step.
+    reused: BTreeSet<(Ident, u32)>,
+    idents: Vec<Ident>,
+    /// A restart-lost-state saturated `Q` at 2^64 - 1 (spec §12.9).
+    q_saturated: bool,
+    /// A restart after state loss happened with the clock behind T_hw.
+    clock_went_back: bool,
+    /// Second acceptances after such a restart (spec §12.8).
+    pub exposures: Vec<(Ident, u32)>,
+    /// The state as last made durable, then a copy after every action since.
+    since_durable: Vec<Saved>,
+    /// A copy of the state after every action.
+    pub history: Vec<Saved>,
+    /// How often each verdict occurred.
+    pub verdicts: BTreeMap<&'static str, usize>,
+    /// The verdict of the last verify call.
+    pub last: Option<Result<(), Error>>,
+}
+
+/// `t` moved by `steps` steps of `x` seconds and by `secs` seconds, clamped to u64.
+pub fn shift(t: u64, steps: i64, x: u64, secs: i64) -> u64 {
+    let v = i128::from(t) + i128::from(steps) * i128::from(x) + i128::from(secs);
+    v.clamp(0, i128::from(u64::MAX)) as u64
+}
+
+impl World {
+    fn new(cfg: WorldCfg) -> World {
+        let params = Params::new(cfg.t0, cfg.x, cfg.b, cfg.f).unwrap();
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[0xa5; 32]));
+        let periods = vec![
+            KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX },
+            KeyPeriod {
+                key_id: 2,
+                not_before: cfg.start.saturating_sub(cfg.key2.0),
+                not_after: cfg.start.saturating_add(cfg.key2.1),
+            },
+        ];
+        let hmac: Vec<HmacAccount> = cfg
+            .accounts
+            .iter()
+            .enumerate()
+            .map(|(i, &(id, first))| HmacAccount {
+                id,
+                seed: Seed::from_bytes(&[i as u8 + 1; 32]),
+                next: first,
+            })
+            .collect();
+        let ed: Vec<EdAccount> = cfg
+            .creds
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let seed = Seed::from_bytes(&[i as u8 + 0x41; 32]);
+                let fields = CredentialFields {
+                    key_id: c.key_id,
+                    serial: c.serial,
+                    device_key: Ed25519Wallet::device_public_key(&seed),
+                    not_before: cfg.start.saturating_sub(c.back),
+                    lifetime: c.lifetime,
+                    per_payment_limit: c.per_payment,
+                    cumulative_limit: c.total,
+                };
+                EdAccount { seed, cred: issuer.issue(fields), next: c.first }
+            })
+            .collect();
+        let enrolled: BTreeMap<u64, Seed> = if cfg.hmac_on {
+            hmac[..2].iter().map(|a| (a.id, a.seed.clone())).collect()
+        } else {
+            BTreeMap::new()
+        };
+        let trust = cfg.ed_on.then(|| issuer.trust_list(&periods).unwrap());
+        let oracle = Oracle {
+            params,
+            enrolled,
+            issuer,
+            trust: periods,
+            ed: ed.iter().map(|e| (e.cred, e.seed.clone())).collect(),
+        };
+        let mut idents: Vec<Ident> = hmac.iter().map(|a| (Profile::Hmac, a.id)).collect();
+        idents.extend(ed.iter().map(|e| (Profile::Ed25519, e.cred.fields().serial)));
+        let model = Model::new(params, cfg.hmac_on, cfg.ed_on);
+        let mut w = World {
+            params,
+            clock: cfg.start,
+            max_clock: cfg.start,
+            cfg,
+            oracle,
+            hmac,
+            ed,
+            trust,
+            verifier: Verifier::new(params, TERMINAL),
+            model,
+            pool: Vec::new(),
+            rl: None,
+            ghost: BTreeSet::new(),
+            ghost_codes: BTreeSet::new(),
+            reused: BTreeSet::new(),
+            idents,
+            q_saturated: false,
+            clock_went_back: false,
+            exposures: Vec::new(),
+            since_durable: Vec::new(),
+            history: Vec::new(),
+            verdicts: BTreeMap::new(),
+            last: None,
+        };
+        let mut v = Verifier::new(params, TERMINAL);
+        w.configure(&mut v);
+        w.verifier = v;
+        w.durable();
+        w
+    }
+
+    /// The configuration an operator gives every (re)started verifier: the
+    /// enrolled accounts, the trust list and the current revocation list.
+    fn configure(&self, v: &mut Verifier) {
+        if self.cfg.hmac_on {
+            v.enable_hmac();
+            for a in &self.hmac[..2] {
+                v.add_account(a.id, &a.seed);
+            }
+        }
+        if let Some(t) = &self.trust {
+            v.set_trust_list(t.clone());
+        }
+        if let Some(rl) = &self.rl {
+            // A restart with state already holds the list (it is durable state, spec §8.6).
+            let r = v.install_revocation_list(rl.clone());
+            let held = v.revocation_number() == Some(rl.number());
+            assert!(r.is_ok() || (r == Err(paycode::InstallError::NotNewer) && held), "reinstalling: {r:?}");
+        }
+    }
+
+    pub fn run(cfg: WorldCfg, actions: &[Action]) -> World {
+        let mut w = World::start(cfg);
+        for (i, a) in actions.iter().enumerate() {
+            w.act(a, &format!("action {i}"));
+        }
+        w
+    }
+
+    /// A world before any action, its state checked.
+    pub fn start(cfg: WorldCfg) -> World {
+        let w = World::new(cfg);
+        w.check_state("start");
+        w
+    }
+
+    /// Applies one action on both sides and checks that their states agree.
+    pub fn act(&mut self, action: &Action, at: &str) {
+        let ctx = format!("{at} {action:?} at clock {}", self.clock);
+        self.apply(action, &ctx);
+        self.check_state(&ctx);
+        let now = self.saved();
+        self.since_durable.push(now.clone());
+        self.history.push(now);
+    }
+
+    /// Presents pool code `i` to the verifier alone, for a verdict `model.rs`
+    /// does not know (the next revision's counter-behind): the model takes
+    /// what every rejection does, the rise of T_hw (R-VERIFY-3).
+    pub fn withheld(&mut self, i: usize, at: &str) -> Result<(), Error> {
+        let got = self.verifier.verify_text(&self.text_of(i), self.clock, 0).map(|_| ());
+        self.model.observe(self.clock);
+        self.max_clock = self.max_clock.max(self.clock);
+        self.last = Some(got);
+        self.check_state(&format!("{at} code {i} withheld from the model"));
+        let now = self.saved();
+        self.since_durable.push(now.clone());
+        self.history.push(now);
+        got
+    }
+
+    /// A complete copy of the state now.
+    pub fn saved(&self) -> Saved {
+        Saved {
+            state: self.verifier.state(),
+            throttle: self.verifier.replay_state(Profile::Hmac).throttle_records(),
+            model: self.model.clone(),
+        }
+    }
+
+    /// The changes so far are durable: a restart comes back to no older state
+    /// than this (R-REPLAY-5 mode 1, R-STATE-1).
+    fn durable(&mut self) {
+        self.since_durable = vec![self.saved()];
+    }
+
+    /// A verifier restarted from `saved`, configured as the operator configures it.
+    pub fn restored(&self, saved: &Saved) -> Verifier {
+        let mut v = Verifier::restore(self.params, TERMINAL, &saved.state);
+        v.replay_state(Profile::Hmac).load_throttle_records(&saved.throttle);
+        self.configure(&mut v);
+        v
+    }
+
+    /// Restarts both sides from `saved`. The revocation list installed since
+    /// is installed again, as `configure` does.
+    fn restart_from(&mut self, saved: &Saved) {
+        self.verifier = self.restored(saved);
+        let revoked = self.model.revoked.clone();
+        self.model = saved.model.clone();
+        self.model.revoked = revoked;
+    }
+
+    /// The latest clock reading of any call so far.
+    pub const fn latest(&self) -> u64 {
+        self.max_clock
+    }
+
+    /// The real verifier's replay window of `id`, live or not.
+    pub fn window(&self, id: Ident) -> Option<Window> {
+        self.verifier.replay_state(id.0).window(id.1)
+    }
+
+    /// The identity of wallet `who`, as `issue` numbers the wallets.
+    pub fn ident(&self, who: usize) -> Ident {
+        match Who::of(who) {
+            Who::Hmac(i) => (Profile::Hmac, self.hmac[i].id),
+            Who::Ed(i) => (Profile::Ed25519, self.ed[i].cred.fields().serial),
+        }
+    }
+
+    /// The text of pool code `i`, in QR form.
+    pub fn text_of(&self, i: usize) -> String {
+        Input::Payload(self.pool[i].payload.clone()).text()
+    }
+
+    /// Codes issued so far.
+    pub fn pool_len(&self) -> usize {
+        self.pool.len()
+    }
+
+    fn apply(&mut self, action: &Action, ctx: &str) {
+        let x = self.params.step_secs();
+        match *action {
+            Action::Tick { steps, secs } => self.clock = shift(self.clock, steps, x, (secs % x) as i64),
+            Action::Jump(t) => self.clock = t,
+            Action::Fresh { who, offset, jitter, skip, numeric, amount } => {
+                if let Some(i) = self.issue(who, offset, jitter, skip, ctx) {
+                    self.show(i, numeric, amount, ctx);
+                }
+            }
+            Action::Stash { who, offset, jitter, skip } => {
+                self.issue(who, offset, jitter, skip, ctx);
+            }
+            Action::Replay { pick, recent, numeric, amount } => {
+                let n = self.pool.len();
+                if n > 0 {
+                    let i = if recent { n - 1 - pick % n.min(6) } else { pick % n };
+                    self.show(i, numeric, amount, ctx);
+                }
+            }
+            Action::ReplayAll => {
+                for i in 0..self.pool.len() {
+                    self.show(i, false, Amount::Small(1), ctx);
+                    self.show(i, true, Amount::Small(1), ctx);
+                }
+            }
+            Action::Tamper { pick, bit, numeric } => {
+                if !self.pool.is_empty() {
+                    self.tamper(pick % self.pool.len(), bit, numeric, ctx);
+                }
+            }
+            Action::Burst { pick, ref bits, numeric } => {
+                if !self.pool.is_empty() {
+                    let i = pick % self.pool.len();
+                    for &bit in bits {
+                        self.tamper(i, bit, numeric, ctx);
+                    }
+                    self.show(i, numeric, Amount::Small(1), ctx);
+                }
+            }
+            Action::Reuse { pick, offset } => {
+                if !self.pool.is_empty() {
+                    let i = pick % self.pool.len();
+                    if let Some(j) = self.reuse(i, offset) {
+                        self.show(j, false, Amount::Zero, ctx);
+                    }
+                }
+            }
+            Action::Garbage(i) => self.present(&Input::Garbage(GARBAGE[i % GARBAGE.len()]), 0, ctx),
+            Action::Payload { ref bytes, account } => {
+                let mut p = bytes.clone();
+                if let (Some(a), true) = (account, p.len() >= 10) {
+                    p[2..10].copy_from_slice(&self.hmac[a % 2].id.to_be_bytes());
+                }
+                self.present(&Input::Payload(p), 0, ctx);
+            }
+            Action::RestartWithState => {
+                let now = self.saved();
+                self.restart_from(&now);
+                self.durable();
+            }
+            Action::RestartFromSnapshot { pick } => {
+                let saved = self.since_durable[pick % self.since_durable.len()].clone();
+                self.restart_from(&saved);
+                self.durable();
+            }
+            Action::RestartFromBackup { pick, later } => {
+                let Some(saved) =
+                    (!self.history.is_empty()).then(|| self.history[pick % self.history.len()].clone())
+                else {
+                    return;
+                };
+                let t = self.max_clock.max(self.params.t0()).saturating_add(later);
+                self.restart_from(&saved);
+                // R-STATE-5, with the floor the implementation computes after a loss.
+                let lost = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
+                let floor = lost.replay_state(Profile::Hmac).quarantine();
+                self.verifier.store().quarantine(floor, self.params.step_at(t).unwrap()).unwrap();
+                self.model.quarantine(t);
+                let s = u128::from(self.model.step(t).unwrap());
+                self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
+                self.clock = t;
+                self.max_clock = t;
+                self.durable();
+            }
+            Action::RestartLostState { later } => {
+                // The spec's assumption: the clock did not go back across the restart.
+                let t = self.max_clock.max(self.params.t0()).saturating_add(later);
+                let mut v = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
+                self.configure(&mut v);
+                self.verifier = v;
+                self.model.restart_lost_state(t);
+                let s = u128::from(self.model.step(t).unwrap());
+                self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
+                self.clock = t;
+                self.max_clock = t;
+                self.durable();
+            }
+            Action::RestartLostStateNow => {
+                let t = self.clock;
+                let Some(s) = self.model.step(t) else { return };
+                let mut v = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
+                self.configure(&mut v);
+                self.verifier = v;
+                self.clock_went_back |= s < self.model.t_hw;
+                self.model.restart_lost_state(t);
+                self.q_saturated |=
+                    u128::from(s) + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
+                self.max_clock = self.max_clock.max(t);
+                self.durable();
+            }
+            Action::Forge { who } => self.forge(who, ctx),
+            Action::Evict => {
+                let got = self.verifier.evict(self.clock);
+                let want = self.model.evict(self.clock);
+                self.max_clock = self.max_clock.max(self.clock);
+                assert_eq!(got, want, "{ctx}: evict");
+                if got.is_ok() {
+                    for profile in [Profile::Hmac, Profile::Ed25519] {
+                        let rs = self.verifier.replay_state(profile);
+                        assert_eq!(
+                            rs.len(),
+                            self.model.live_count(profile),
+                            "{ctx}: R-REPLAY-4 entries left"
+                        );
+                    }
+                    for e in &self.ed {
+                        let serial = e.cred.fields().serial;
+                        let kept =
+                            self.model.spent.get(&serial).is_some_and(|s| !self.model.ledger_dead(s.1));
+                        let rs = self.verifier.replay_state(Profile::Ed25519);
+                        assert_eq!(rs.spent(serial).is_some(), kept, "{ctx}: R-LIMIT-2 ledger entry kept");
+                    }
+                }
+            }
+            Action::Revoke { key, delta, issued, mask, corrupt } => {
+                self.revoke(key, delta, issued, mask, corrupt, ctx)
+            }
+        }
+    }
+
+    /// A wallet generates a code (R-GEN-1, R-GEN-2, R-TIME-2, R-HMAC-4); the
+    /// result must be the one the spec predicts. Returns its pool index.
+    fn issue(&mut self, who: usize, offset: i64, jitter: i64, skip: u32, ctx: &str) -> Option<usize> {
+        let x = self.params.step_secs();
+        let tw = shift(self.clock, offset, x, jitter % x as i64);
+        let step = self.model.step(tw);
+        let who = Who::of(who);
+        let first = match who {
+            Who::Hmac(i) => self.hmac[i].next,
+            Who::Ed(i) => self.ed[i].next,
+        };
+        let counter = first.saturating_add(skip);
+        let want = match step {
+            None => Err(GenerateError::TimeBeforeEpoch),
+            Some(_) if counter == u32::MAX => Err(GenerateError::CounterExhausted),
+            Some(s) => Ok(s),
+        };
+        let (got, numeric) = match who {
+            Who::Hmac(i) => {
+                let a = &self.hmac[i];
+                let mut wallet = HmacWallet::new(self.params, a.id, &a.seed, counter);
+                match wallet.generate(tw) {
+                    Ok(code) => {
+                        assert_eq!(wallet.next_counter(), counter + 1, "{ctx}: R-GEN-1");
+                        let n = wallet.numeric(&code);
+                        let available = a.id < 1 << 30 && counter < 1 << 16;
+                        assert_eq!(
+                            n.err(),
+                            (!available).then_some(GenerateError::NumericUnavailable),
+                            "{ctx}: R-HMAC-4"
+                        );
+                        (Ok((code.step(), code.counter(), code.encode().to_vec())), n.ok().map(|n| n.value()))
+                    }
+                    Err(e) => (Err(e), None),
+                }
+            }
+            Who::Ed(i) => {
+                let e = &self.ed[i];
+                let mut wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, counter).unwrap();
+                match wallet.generate(tw) {
+                    Ok(code) => (Ok((code.step(), code.counter(), code.encode().to_vec())), None),
+                    Err(e) => (Err(e), None),
+                }
+            }
+        };
+        match (got, want) {
+            (Ok((s, c, payload)), Ok(step)) => {
+                assert_eq!((s, c), (step, counter), "{ctx}: wallet step and counter");
+                match who {
+                    Who::Hmac(i) => self.hmac[i].next = counter + 1,
+                    Who::Ed(i) => self.ed[i].next = counter + 1,
+                }
+                self.pool.push(Issued { who, step, counter, payload, numeric });
+                Some(self.pool.len() - 1)
+            }
+            (Err(g), Err(w)) => {
+                assert_eq!(g, w, "{ctx}: wallet error");
+                None
+            }
+            (g, w) => panic!("{ctx}: wallet gave {g:?}, spec says {w:?}"),
+        }
+    }
+
+    /// Presents pool code `i` with one bit flipped: a bit of `N` for the
+    /// numeric form, else a payload bit.
+    fn tamper(&mut self, i: usize, bit: usize, numeric: bool, ctx: &str) {
+        let code = &self.pool[i];
+        let input = match (numeric, code.numeric) {
+            (true, Some(n)) => Input::Numeric(n ^ (1u128 << (bit % 79))),
+            _ => {
+                let mut p = code.payload.clone();
+                let bit = bit % (p.len() * 8);
+                p[bit / 8] ^= 0x80 >> (bit % 8);
+                Input::Payload(p)
+            }
+        };
+        self.present(&input, 0, ctx);
+    }
+
+    /// A misbehaving wallet: counter of pool code `i` with the step at clock + offset.
+    fn reuse(&mut self, i: usize, offset: i64) -> Option<usize> {
+        let old = self.pool[i].clone();
+        let tw = shift(self.clock, offset, self.params.step_secs(), 0);
+        let step = self.model.step(tw)?;
+        let (payload, numeric, id) = match old.who {
+            Who::Hmac(k) => {
+                let a = &self.hmac[k];
+                let wallet = HmacWallet::new(self.params, a.id, &a.seed, 0);
+                let code = wallet.code_for(step, old.counter);
+                let n = wallet.numeric(&code).ok().map(|n| n.value());
+                (code.encode().to_vec(), n, (Profile::Hmac, a.id))
+            }
+            Who::Ed(k) => {
+                let e = &self.ed[k];
+                let wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, 0).unwrap();
+                let code = wallet.code_for(step, old.counter);
+                (code.encode().to_vec(), None, (Profile::Ed25519, e.cred.fields().serial))
+            }
+        };
+        if step != old.step {
+            self.reused.insert((id, old.counter));
+        }
+        self.pool.push(Issued { who: old.who, step, counter: old.counter, payload, numeric });
+        Some(self.pool.len() - 1)
+    }
+
+    /// Presents a code of wallet `who` for the current step and counter 0,
+    /// with the last byte (of the tag, or of the device signature) flipped.
+    fn forge(&mut self, who: usize, ctx: &str) {
+        let step = self.model.step(self.clock).unwrap_or(0);
+        let mut payload = match Who::of(who) {
+            Who::Hmac(i) => {
+                let a = &self.hmac[i];
+                HmacWallet::new(self.params, a.id, &a.seed, 0).code_for(step, 0).encode().to_vec()
+            }
+            Who::Ed(i) => {
+                let e = &self.ed[i];
+                Ed25519Wallet::new(self.params, &e.seed, e.cred, 0)
+                    .unwrap()
+                    .code_for(step, 0)
+                    .encode()
+                    .to_vec()
+            }
+        };
+        *payload.last_mut().unwrap() ^= 1;
+        self.present(&Input::Payload(payload), 0, ctx);
+    }
+
+    fn show(&mut self, i: usize, numeric: bool, amount: Amount, ctx: &str) {
+        let code = &self.pool[i];
+        let input = match (numeric, code.numeric) {
+            (true, Some(n)) => Input::Numeric(n),
+            _ => Input::Payload(code.payload.clone()),
+        };
+        let amount = match code.who {
+            Who::Hmac(_) => 5,
+            Who::Ed(k) => {
+                let f = self.ed[k].cred.fields();
+                match amount {
+                    Amount::Zero => 0,
+                    Amount::PerPayment => u64::from(f.per_payment_limit),
+                    Amount::AbovePerPayment => u64::from(f.per_payment_limit) + 1,
+                    Amount::HalfTotal => u64::from(f.cumulative_limit / 2),
+                    Amount::Small(a) => u64::from(a),
+                    Amount::Max => u64::MAX,
+                }
+            }
+        };
+        self.present(&input, amount, ctx);
+    }
+
+    /// One verify call on both sides; verdicts must match exactly.
+    fn present(&mut self, input: &Input, amount: u64, ctx: &str) {
+        let t = self.clock;
+        self.max_clock = self.max_clock.max(t);
+        let throttle = self.model.throttle.clone();
+        let want = self.model.verify(input, t, amount, &self.oracle);
+        let got = self.verifier.verify_text(&input.text(), t, amount);
+        *self.verdicts.entry(got.as_ref().map_or_else(|e| e.code(), |_| "accepted")).or_default() += 1;
+        self.last = Some(got.as_ref().map(|_| ()).map_err(|e| *e));
+        match &got {
+            // Durable before it is reported (R-STATE-1).
+            Ok(_) => self.durable(),
+            // A failure's reserved attempt is durable with its verdict, and so
+            // is the T_hw of that call (R-STATE-6); nothing else is written.
+            Err(Error::InvalidCode) if self.model.throttle != throttle => {
+                let (t_hw, records) =
+                    (self.model.t_hw, self.verifier.replay_state(Profile::Hmac).throttle_records());
+                self.since_durable.truncate(1);
+                let d = &mut self.since_durable[0];
+                d.state.hmac.high_water = t_hw;
+                d.state.ed25519.high_water = t_hw;
+                d.throttle = records;
+                d.model.t_hw = t_hw;
+                d.model.throttle.clone_from(&self.model.throttle);
+            }
+            Err(_) => {}
+        }
+        match (got, want) {
+            (Ok(acc), Ok(m)) => {
+                let r = acc.record;
+                let amount = if m.id.0 == Profile::Hmac { 0 } else { amount };
+                assert_eq!(
+                    (
+                        r.profile,
+                        r.subject,
+                        r.key_id,
+                        r.counter,
+                        r.step,
+                        r.amount,
+                        r.accepted_at,
+                        r.terminal_id
+                    ),
+                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, amount, t, TERMINAL),
+                    "{ctx}: R-LOG-1 log record"
+                );
+                // R-REPLAY-1 holds for wallets that keep R-GEN-3, and outside the
+                // one corner spec §12.9 leaves open (Q saturated, step 2^64 - 1).
+                let pair = (m.id, m.counter);
+                let excused = self.q_saturated && m.step == u64::MAX;
+                let fresh_pair = self.ghost.insert(pair) || self.reused.contains(&pair);
+                let fresh_code = self.ghost_codes.insert((m.id, m.counter, m.step));
+                if !(excused || fresh_pair && fresh_code) {
+                    // Only a restart that broke the clock assumption of spec §8.6 excuses it.
+                    assert!(self.clock_went_back, "{ctx}: R-REPLAY-1: {pair:?} accepted twice");
+                    self.exposures.push(pair);
+                }
+            }
+            (Err(g), Err(w)) => assert_eq!(g, w, "{ctx}: error code for {input:?}"),
+            (g, w) => panic!("{ctx}: verifier gave {g:?}, model says {w:?} for {input:?}"),
+        }
+    }
+
+    fn revoke(&mut self, key: usize, delta: i8, issued: usize, mask: u8, corrupt: bool, ctx: &str) {
+        let key_id = [1u16, 2, 3][key % 3];
+        let number =
+            (i128::from(self.model.revoked.0) + i128::from(delta)).clamp(0, i128::from(u64::MAX)) as u64;
+        let k2 = &self.oracle.trust[1];
+        let issued_at = [
+            self.clock,
+            k2.not_before,
+            k2.not_after,
+            k2.not_before.saturating_sub(1),
+            k2.not_after.saturating_add(1),
+        ][issued % 5];
+        let candidates = [self.ed[0].cred.fields().serial, self.ed[1].cred.fields().serial, 12_345];
+        let serials: BTreeSet<u64> =
+            candidates.iter().enumerate().filter(|(i, _)| mask >> i & 1 == 1).map(|(_, s)| *s).collect();
+        let mut list =
+            self.oracle.issuer.revocation_list(key_id, number, issued_at, serials.iter().copied().collect());
+        if corrupt {
+            let mut bytes = list.encode();
+            *bytes.last_mut().unwrap() ^= 1;
+            list = RevocationList::decode(&bytes).unwrap();
+        }
+        let got = self.verifier.install_revocation_list(list.clone());
+        let want = self.model.install(&self.oracle, key_id, number, issued_at, &serials, !corrupt);
+        assert_eq!(got, want, "{ctx}: R-REVOKE-1, R-REVOKE-2 install");
+        if got.is_ok() {
+            self.rl = Some(list);
+            self.durable();
+        }
+    }
+
+    /// State after every action: T_hw, Q, each identity's window, the
+    /// number of entries, and the ledger.
+    fn check_state(&self, ctx: &str) {
+        for profile in [Profile::Hmac, Profile::Ed25519] {
+            let rs = self.verifier.replay_state(profile);
+            assert_eq!(rs.high_water(), self.model.t_hw, "{ctx}: R-TIME-5 T_hw");
+            assert_eq!(rs.quarantine(), self.model.q, "{ctx}: R-REPLAY-5 Q");
+            let known = self.model.entries.keys().filter(|id| id.0 == profile).count();
+            assert!(rs.len() <= known, "{ctx}: R-REPLAY-6 more entries than identities");
+        }
+        let l = self.model.low();
+        for &id in &self.idents {
+            let real = self.verifier.replay_state(id.0).window(id.1);
+            match self.model.window(id) {
+                Some(w) => assert_eq!(real, Some(w), "{ctx}: R-REPLAY-2 window of {id:?}"),
+                None => {
+                    assert!(real.is_none_or(|r| r.top < l), "{ctx}: R-REPLAY-4 entry of {id:?}: {real:?}")
+                }
+            }
+        }
+        for e in &self.ed {
+            let serial = e.cred.fields().serial;
+            let real = self.verifier.replay_state(Profile::Ed25519).spent(serial);
+            let model = self.model.spent.get(&serial);
+            match (real, model) {
+                (Some(r), Some(m)) => {
+                    assert_eq!((u128::from(r.total), r.not_after), *m, "{ctx}: R-LIMIT-2 ledger of {serial}");
+                }
+                (None, Some(m)) => {
+                    assert!(self.model.ledger_dead(m.1), "{ctx}: R-LIMIT-2 ledger of {serial} dropped")
+                }
+                (Some(r), None) => panic!("{ctx}: ledger of {serial} is {r:?}, model has none"),
+                (None, None) => {}
+            }
+        }
+    }
+}
+
+/// A copy of `w`'s verifier restored from its current state, throttle
+/// records included (R-STATE-6).
+pub fn restored_copy(w: &World) -> Verifier {
+    w.restored(&w.saved())
+}

@@ -1,0 +1,259 @@
+//! The verifier through its public API: the high-water step, the order of
+//! the first decoding checks, revocation lists across restarts, and batches
+//! that give exactly the verdicts and state of calls one at a time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use paycode::code::QR_PREFIX;
+use paycode::hazmat::base45;
+use paycode::{
+    Code, CredentialFields, Ed25519Code, Ed25519Wallet, Error, HmacCode, HmacWallet, InstallError, Issuer,
+    KeyPeriod, Params, Profile, Seed, Verifier,
+};
+
+const NOW: u64 = 1_800_000_000;
+
+fn hmac_verifier() -> (Verifier, HmacWallet) {
+    let params = Params::default();
+    let seed = Seed::from_bytes(&[4; 32]);
+    let mut v = Verifier::new(params, 1);
+    v.add_account(9, &seed);
+    (v, HmacWallet::new(params, 9, &seed, 0))
+}
+
+#[test]
+fn undecodable_input_still_raises_high_water() {
+    let (v, wallet) = hmac_verifier();
+    let code = wallet.code_for(NOW / 60, 0).to_qr_text();
+    // Three steps later, garbage arrives: T_hw must move to that step (spec: R-TIME-5).
+    assert_eq!(v.verify_text("garbage", NOW + 180, 0).unwrap_err(), Error::Malformed);
+    assert_eq!(v.replay_state(Profile::Hmac).high_water(), NOW / 60 + 3);
+    // So the code of step T is too old even when the clock reads T again.
+    assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::TooOld);
+}
+
+#[test]
+fn disabled_profile_comes_before_the_length_check() {
+    let (v, _) = hmac_verifier();
+    let text = format!("{}{}", QR_PREFIX, base45::encode(&[1, 2, 0]));
+    assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedProfile);
+    let text = format!("{}{}", QR_PREFIX, base45::encode(&[1, 1, 0]));
+    assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::Malformed);
+    let text = format!("{}{}", QR_PREFIX, base45::encode(&[2, 2, 0]));
+    assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedVersion);
+}
+
+#[test]
+fn the_revocation_list_survives_a_restart() {
+    let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+    let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+    let mut v = Verifier::new(Params::default(), 1);
+    v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    v.install_revocation_list(issuer.revocation_list(1, 5, NOW, vec![9])).unwrap();
+    let state = v.state();
+    let mut back = Verifier::restore(Params::default(), 1, &state);
+    back.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    assert_eq!(back.revocation_number(), Some(5));
+    // An older list is refused after the restart too (spec: R-REVOKE-2).
+    let older = issuer.revocation_list(1, 4, NOW, vec![]);
+    assert_eq!(back.install_revocation_list(older), Err(InstallError::NotNewer));
+    assert_eq!(back.state(), state);
+}
+
+#[test]
+fn revocation_numbers_start_above_zero() {
+    let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+    let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+    let mut v = Verifier::new(Params::default(), 1);
+    v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    let zero = issuer.revocation_list(1, 0, NOW, vec![5]);
+    assert_eq!(v.install_revocation_list(zero), Err(InstallError::NotNewer));
+    assert_eq!(v.revocation_number(), None);
+    assert_eq!(v.install_revocation_list(issuer.revocation_list(1, 1, NOW, vec![5])), Ok(()));
+    assert_eq!(v.revocation_number(), Some(1));
+}
+
+struct Setup {
+    issuer: Issuer,
+    wallets: Vec<Ed25519Wallet>,
+    hmac: HmacWallet,
+    hmac_seed: Seed,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[3; 32]));
+        let wallets = (0..5u8)
+            .map(|i| {
+                let seed = Seed::from_bytes(&[10 + i; 32]);
+                let credential = issuer.issue(CredentialFields {
+                    key_id: 1,
+                    serial: 100 + u64::from(i),
+                    device_key: Ed25519Wallet::device_public_key(&seed),
+                    // Wallet 4's credential has expired.
+                    not_before: if i == 4 { NOW - 90_000 } else { NOW - 3_600 },
+                    lifetime: 86_400,
+                    per_payment_limit: 500,
+                    cumulative_limit: 1_000,
+                });
+                Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap()
+            })
+            .collect();
+        let hmac_seed = Seed::from_bytes(&[4; 32]);
+        let hmac = HmacWallet::new(Params::default(), 42, &hmac_seed, 0);
+        Setup { issuer, wallets, hmac, hmac_seed }
+    }
+
+    fn verifier(&self) -> Verifier {
+        let mut v = Verifier::new(Params::default(), 9);
+        let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
+        v.set_trust_list(self.issuer.trust_list(&[period]).unwrap());
+        v.install_revocation_list(self.issuer.revocation_list(1, 1, NOW - 10, vec![103])).unwrap();
+        v.add_account(42, &self.hmac_seed);
+        v
+    }
+}
+
+fn ed(wallet: &Ed25519Wallet, step: u64, counter: u32) -> Code {
+    Code::Ed25519(Box::new(wallet.code_for(step, counter)))
+}
+
+#[test]
+fn batch_verdicts_and_state_equal_sequential_calls() {
+    let s = Setup::new();
+    let step = NOW / 60;
+    let mut flipped = *s.wallets[1].code_for(step, 7).encode();
+    flipped[200] ^= 4;
+    let flipped = Ed25519Code::decode(&flipped).unwrap();
+    let mut unknown_issuer = *s.wallets[2].code_for(step, 1).encode();
+    unknown_issuer[14] ^= 1; // credential key id
+    let hmac = s.hmac.code_for(step, 3);
+    let mut bad_tag = *hmac.tag();
+    bad_tag[0] ^= 1;
+    let hmac_bad = HmacCode::new(hmac.account_id(), hmac.step(), hmac.counter(), bad_tag);
+    let numeric = Code::Numeric(s.hmac.numeric(&s.hmac.code_for(step, 4)).unwrap());
+    let codes: Vec<(Code, u64)> = vec![
+        (ed(&s.wallets[0], step, 1), 100),
+        (ed(&s.wallets[1], step, 1), 100),
+        (ed(&s.wallets[0], step, 1), 100),       // replayed within the batch
+        (Code::Ed25519(Box::new(flipped)), 100), // invalid signature
+        (ed(&s.wallets[0], step, 2), 600),       // over the per-payment limit
+        (ed(&s.wallets[0], step, 3), 450),
+        (ed(&s.wallets[0], step, 4), 450),
+        (ed(&s.wallets[0], step, 5), 450),    // cumulative limit reached
+        (ed(&s.wallets[2], step - 3, 1), 10), // too old
+        (ed(&s.wallets[2], step + 2, 1), 10), // too new
+        (ed(&s.wallets[3], step, 1), 10),     // revoked
+        (ed(&s.wallets[4], step, 1), 10),     // expired
+        (Code::decode_payload(&unknown_issuer).unwrap(), 10),
+        (Code::Hmac(hmac), 0),
+        (Code::Hmac(hmac), 0),     // replayed
+        (Code::Hmac(hmac_bad), 0), // invalid
+        (numeric, 0),
+        (ed(&s.wallets[1], step, 60), 100),
+        (ed(&s.wallets[1], step, 0), 100), // 60 behind: still in the window
+        (ed(&s.wallets[1], step + 1, 70), 100),
+        (ed(&s.wallets[1], step, 2), 100), // 68 behind: stale
+    ];
+    let items: Vec<(&Code, u64)> = codes.iter().map(|(c, a)| (c, *a)).collect();
+    let sequential = s.verifier();
+    let expect: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
+    let batched = s.verifier();
+    let got = batched.verify_batch(&items, NOW);
+    assert_eq!(got, expect);
+    assert_eq!(batched.state(), sequential.state());
+    // The batch covers every verdict it should.
+    let verdicts: Vec<_> = expect.iter().map(|r| r.map(|_| ())).collect();
+    for e in [
+        Error::Replayed,
+        Error::InvalidCode,
+        Error::OverLimit,
+        Error::TooOld,
+        Error::TooNew,
+        Error::Revoked,
+        Error::Expired,
+        Error::UnknownIssuer,
+        Error::StaleCounter,
+    ] {
+        assert!(verdicts.contains(&Err(e)), "no {e:?} in {verdicts:?}");
+    }
+    assert_eq!(verdicts.iter().filter(|v| v.is_ok()).count(), 9, "{verdicts:?}");
+    // Running the batch again on the same verifier: everything is now used up.
+    let again = batched.verify_batch(&items, NOW);
+    let expect_again: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
+    assert_eq!(again, expect_again);
+    assert!(again.iter().all(Result::is_err));
+}
+
+#[test]
+fn batch_of_random_mixtures_equals_sequential_calls() {
+    let s = Setup::new();
+    let step = NOW / 60;
+    let mut seed = 5u64;
+    let mut rand = move |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let sequential = s.verifier();
+    let batched = s.verifier();
+    for round in 0..12 {
+        let codes: Vec<(Code, u64)> = (0..1 + rand(40))
+            .map(|_| {
+                let w = &s.wallets[rand(5) as usize];
+                let mut code = *w.code_for(step + 1 - rand(4), rand(80) as u32).encode();
+                if rand(6) == 0 {
+                    code[(rand(204)) as usize] ^= 1 << rand(8);
+                }
+                match Code::decode_payload(&code) {
+                    Ok(c) => (c, rand(400)),
+                    Err(_) => (Code::Hmac(s.hmac.code_for(step, rand(100) as u32)), 0),
+                }
+            })
+            .collect();
+        let items: Vec<(&Code, u64)> = codes.iter().map(|(c, a)| (c, *a)).collect();
+        let expect: Vec<_> = items.iter().map(|&(c, a)| sequential.verify(c, NOW, a)).collect();
+        assert_eq!(batched.verify_batch(&items, NOW), expect, "round {round}");
+        assert_eq!(batched.state(), sequential.state(), "round {round}");
+    }
+}
+
+#[test]
+fn text_that_does_not_decode_still_raises_the_high_water_step() {
+    let s = Setup::new();
+    let v = s.verifier();
+    let code = Code::Hmac(s.hmac.code_for(NOW / 60, 1));
+    let later = NOW + 10 * 60;
+    assert_eq!(v.verify_text("PC1:*", later, 0), Err(Error::Malformed));
+    assert_eq!(v.replay_state(Profile::Hmac).high_water(), later / 60);
+    // So the code of 10 steps before is too old now, even at its own time.
+    assert_eq!(v.verify(&code, NOW, 0), Err(Error::TooOld));
+    let fresh = Verifier::new(Params::default(), 1);
+    assert_eq!(fresh.verify_text("PC1:*", NOW - 1, 0), Err(Error::Malformed));
+    assert_eq!(fresh.replay_state(Profile::Ed25519).high_water(), (NOW - 1) / 60);
+}
+
+#[test]
+fn enrolling_an_account_again_replaces_its_keys() {
+    let (old, new) = (Seed::from_bytes(&[1; 32]), Seed::from_bytes(&[2; 32]));
+    let mut v = Verifier::new(Params::default(), 1);
+    v.add_account(7, &old);
+    v.add_account(8, &old);
+    v.add_account(7, &new);
+    let step = NOW / 60;
+    let code =
+        |seed: &Seed, id| Code::Hmac(HmacWallet::new(Params::default(), id, seed, 0).code_for(step, 1));
+    assert_eq!(v.verify(&code(&old, 7), NOW, 0), Err(Error::InvalidCode));
+    assert!(v.verify(&code(&new, 7), NOW, 0).is_ok());
+    assert!(v.verify(&code(&old, 8), NOW, 0).is_ok());
+    assert!(v.has_account(8) && !v.has_account(9));
+    assert_eq!(v.verify(&code(&old, 9), NOW, 0), Err(Error::UnknownAccount));
+}
+
+#[test]
+fn batch_before_the_epoch() {
+    let s = Setup::new();
+    let v = Verifier::new(Params::new(NOW + 1, 60, 2, 1).unwrap(), 1);
+    let code = ed(&s.wallets[0], 0, 0);
+    assert_eq!(v.verify_batch(&[(&code, 1), (&code, 1)], NOW), vec![Err(Error::TimeBeforeEpoch); 2]);
+    assert!(v.verify_batch(&[], NOW).is_empty());
+}
