@@ -284,13 +284,13 @@ def render(r):
     target("hmac: verify from QR text / totp-rs check, HMAC-SHA1", ratio("hmac/verify_text", "hmac/totp_rs_check_sha1"),
            "<=", 0.6, "the peer on its default hash function (SHA-1 is cheaper than SHA-256)")
     if fastest:
-        target("ed25519: verify, credential cached / dalek verify_strict", ratio(f"{fastest}/verify_cached", f"{fastest}/dalek_verify_strict"),
+        target(f"ed25519 ({fastest[8:]}): verify, credential cached / dalek verify_strict", ratio(f"{fastest}/verify_cached", f"{fastest}/dalek_verify_strict"),
                "<=", 1.05, f"backend {fastest[8:]} (the fastest for dalek here)")
     for g in eds:
         for n in BATCH_SIZES:
-            target(f"ed25519: batch of {n} / single verify, per code", ratio(f"{g}/verify_batch{n}", f"{g}/verify_cached"), "<=", 0.45,
+            target(f"ed25519 ({g[8:]}): batch of {n} / single verify, per code", ratio(f"{g}/verify_batch{n}", f"{g}/verify_cached"), "<=", 0.45,
                    f"backend {g[8:]}")
-            target(f"ed25519: batch of {n} / dalek verify_batch, per code", ratio(f"{g}/verify_batch{n}", f"{g}/dalek_verify_batch{n}"),
+            target(f"ed25519 ({g[8:]}): batch of {n} / dalek verify_batch, per code", ratio(f"{g}/verify_batch{n}", f"{g}/dalek_verify_batch{n}"),
                    "<=", 1.15, f"backend {g[8:]}; ours is `Verifier::verify_batch` with every check the spec requires, the peer's equation alone does less")
     target("sqlite: verify on the SQLite store / bare one-row transaction", ratio("sqlite/verify_text", "sqlite/bare_update"),
            "<=", 1.5, "same durability (WAL, synchronous=FULL); crates/paycode-store/benches/sqlite.rs")
