@@ -1,6 +1,7 @@
 //! The hmac profile's verification against its floor, raw HMAC-SHA256 over
 //! the same MAC input with the keyed state precomputed, and against the
-//! `totp-rs` crate's `check` (skew 1) as the peer.
+//! `totp-rs` crate's `check` (skew 1) as the peer; and the Base45 decoder
+//! on its own, against a plain copy of its input.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -9,18 +10,19 @@ mod common;
 use std::hint::black_box;
 
 use common::{ACCOUNTS, NOW, over_pool};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, measurement::WallTime};
 use hmac::{Hmac, KeyInit, Mac};
-use paycode::Code;
-use paycode::code::DS_HMAC_QR;
+use paycode::code::{DS_HMAC_QR, QR_PREFIX};
+use paycode::hazmat::base45::{decode_into, decoded_len};
 use paycode::hazmat::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
+use paycode::{Code, Verifier};
 use sha2::Sha256;
 
 /// Codes per account in a pool; the pool is used once per fresh verifier.
 const PER_ACCOUNT: u32 = 64;
 
 fn hmac(c: &mut Criterion) {
-    common::write_record("hmac", "");
+    let run = common::Run::start("hmac");
     let mut g = c.benchmark_group("hmac");
     let wallets = common::hmac_wallets(0..ACCOUNTS);
     let step = common::step();
@@ -57,21 +59,12 @@ fn hmac(c: &mut Criterion) {
     let mut mac = qr_keys[*id].clone();
     mac.update(input);
     assert_eq!(mac.finalize().into_bytes()[..16], codes[0].tag()[..]);
-    g.bench_function("raw_hmac", |b| {
-        b.iter_custom(|iters| {
-            over_pool(
-                iters,
-                &inputs,
-                || (),
-                |(), (id, input)| {
-                    let mut mac = qr_keys[*id].clone();
-                    mac.update(input);
-                    black_box(mac.finalize().into_bytes());
-                },
-            )
-        })
-    });
+    let texts: Vec<String> = codes.iter().map(|c| c.to_qr_text()).collect();
 
+    // Each form of code verified from text beside its own floor, the HMAC of
+    // exactly what that form's MAC covers: the QR form (and its decoded
+    // code) and the 24 digits, whose MAC input is longer.
+    form(&mut g, Floor { name: "raw_hmac", keys: &qr_keys, inputs: &inputs }, ("verify_text", &texts), fresh);
     let decoded: Vec<Code> = codes.iter().map(|c| Code::Hmac(*c)).collect();
     g.bench_function("verify_decoded", |b| {
         b.iter_custom(|iters| {
@@ -80,17 +73,20 @@ fn hmac(c: &mut Criterion) {
             })
         })
     });
-
-    let texts: Vec<String> = codes.iter().map(|c| c.to_qr_text()).collect();
-    g.bench_function("verify_text", |b| {
+    // The text's share: Base45 decoding and parsing into a `Code`.
+    g.bench_function("parse_text", |b| {
         b.iter_custom(|iters| {
-            over_pool(iters, &texts, fresh, |v, text| {
-                assert!(v.verify_text(text, NOW, 0).is_ok());
-            })
+            over_pool(
+                iters,
+                &texts,
+                || (),
+                |(), text| {
+                    black_box(Code::parse(text)).unwrap();
+                },
+            )
         })
     });
 
-    // The numeric form: its own key and 51-byte MAC input, floor as above.
     let num_keys = keyed(LABEL_HMAC_NUMERIC_KEY);
     let num_inputs: Vec<(usize, [u8; 51])> = codes
         .iter()
@@ -100,29 +96,10 @@ fn hmac(c: &mut Criterion) {
         })
         .collect();
     assert_eq!(paycode::numeric::DS_HMAC_NUMERIC.len() + 22, 51);
-    g.bench_function("raw_hmac_numeric", |b| {
-        b.iter_custom(|iters| {
-            over_pool(
-                iters,
-                &num_inputs,
-                || (),
-                |(), (id, input)| {
-                    let mut mac = num_keys[*id].clone();
-                    mac.update(input);
-                    black_box(mac.finalize().into_bytes());
-                },
-            )
-        })
-    });
     let digits: Vec<String> =
         codes.iter().map(|c| wallets[c.account_id() as usize].numeric(c).unwrap().to_digits()).collect();
-    g.bench_function("verify_numeric", |b| {
-        b.iter_custom(|iters| {
-            over_pool(iters, &digits, fresh, |v, text| {
-                assert!(v.verify_text(text, NOW, 0).is_ok());
-            })
-        })
-    });
+    let floor = Floor { name: "raw_hmac_numeric", keys: &num_keys, inputs: &num_inputs };
+    form(&mut g, floor, ("verify_numeric", &digits), fresh);
 
     // The peer: totp-rs check with skew 1 of a token of the current step
     // (it tries step - 1 first, then matches), 6 digits, 60 s steps.
@@ -145,11 +122,106 @@ fn hmac(c: &mut Criterion) {
         g.bench_function(name, |b| b.iter(|| totp.check(black_box(&token), black_box(NOW))));
     }
     g.finish();
+    run.finish("");
+}
+
+/// The floor of one form of code: HMAC-SHA256 of each pool code's MAC
+/// input under its account's precomputed keyed state, in the pool's order
+/// (so the floor sees the same inputs, keys and memory traffic as the verifier).
+struct Floor<'a, const N: usize> {
+    name: &'a str,
+    /// Each account's keyed state for this form, by account id.
+    keys: &'a [Hmac<Sha256>],
+    /// Each pool code's account id and MAC input.
+    inputs: &'a [(usize, [u8; N])],
+}
+
+/// One form of code: its floor, then `text.0`, the verifier's check of the
+/// same codes from their text, on a verifier fresh from `fresh` for each
+/// pass over the pool.
+fn form<const N: usize>(
+    g: &mut BenchmarkGroup<'_, WallTime>,
+    floor: Floor<'_, N>,
+    text: (&str, &[String]),
+    fresh: impl Fn() -> Verifier + Copy,
+) {
+    let Floor { name, keys, inputs } = floor;
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                inputs,
+                || (),
+                |(), (id, input)| {
+                    let mut mac = keys[*id].clone();
+                    mac.update(input);
+                    black_box(mac.finalize().into_bytes());
+                },
+            )
+        })
+    });
+    let (name, texts) = text;
+    g.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            over_pool(iters, texts, fresh, |v, text| {
+                assert!(v.verify_text(text, NOW, 0).is_ok());
+            })
+        })
+    });
+}
+
+/// The Base45 decoder on its own, against its floor: a plain copy of as
+/// many bytes as the text has characters. The text is a QR code's after its
+/// `PC1:` prefix: 57 characters for an hmac code, 306 for an ed25519 code.
+fn base45(c: &mut Criterion) {
+    let run = common::Run::start("base45");
+    let mut g = c.benchmark_group("base45");
+    let step = common::step();
+    let hmac: Vec<String> =
+        common::hmac_wallets(0..64).iter().map(|w| w.code_for(step, 1).to_qr_text()).collect();
+    let issuer = common::issuer();
+    let ed: Vec<String> = (0..8)
+        .map(|n| common::ed25519_wallet(&issuer, n, 1_000 + n).code_for(step, 1).to_qr_text())
+        .collect();
+    for pool in [hmac, ed] {
+        let bodies: Vec<&str> = pool.iter().map(|t| t.strip_prefix(QR_PREFIX).unwrap()).collect();
+        let chars = bodies[0].len();
+        assert!(bodies.iter().all(|b| b.len() == chars));
+        let mut copy = vec![0u8; chars];
+        g.bench_function(format!("copy_{chars}"), |b| {
+            b.iter_custom(|iters| {
+                over_pool(
+                    iters,
+                    &bodies,
+                    || (),
+                    |(), body| {
+                        copy.copy_from_slice(body.as_bytes());
+                        black_box(&mut copy);
+                    },
+                )
+            })
+        });
+        let mut out = vec![0u8; decoded_len(chars).unwrap()];
+        g.bench_function(format!("decode_{chars}"), |b| {
+            b.iter_custom(|iters| {
+                over_pool(
+                    iters,
+                    &bodies,
+                    || (),
+                    |(), body| {
+                        black_box(decode_into(body, &mut out)).unwrap();
+                    },
+                )
+            })
+        });
+    }
+    g.finish();
+    run.finish("");
 }
 
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = hmac
+    targets = hmac, base45
 }
 criterion_main!(benches);

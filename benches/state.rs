@@ -20,7 +20,7 @@ const IDS: u64 = 1_000;
 const CREDENTIALS: u64 = 1_000_000;
 
 fn replay(c: &mut Criterion) {
-    common::write_record("state", "");
+    let run = common::Run::start("replay");
     let mut g = c.benchmark_group("replay");
     let step = common::step();
 
@@ -58,9 +58,11 @@ fn replay(c: &mut Criterion) {
         })
     });
     g.finish();
+    run.finish("");
 }
 
 fn lookup(c: &mut Criterion) {
+    let run = common::Run::start("lookup");
     let mut g = c.benchmark_group("lookup");
     for (name, n) in [("accounts_1e3", 1_000u64), ("accounts_1e5", 100_000), ("accounts_1e6", 1_000_000)] {
         let v = common::hmac_verifier(0..n);
@@ -79,12 +81,14 @@ fn lookup(c: &mut Criterion) {
         });
     }
     g.finish();
+    run.finish("");
 }
 
 /// Replay windows for 10^6 credentials, as a terminal holds them when 10^6
 /// credentials each had a code accepted within the time window; written to
 /// the run record (bytes per credential) rather than timed.
 fn memory(_: &mut Criterion) {
+    let run = common::Run::start("replay_memory");
     let step = common::step();
     let rss_before = resident_bytes();
     let state = ReplayState::new(Params::default());
@@ -112,8 +116,7 @@ fn memory(_: &mut Criterion) {
     println!(
         "replay state: {ours:.1} bytes per credential at {CREDENTIALS} (resident set growth {rss}; a HashMap<u64, Window> would take {map_bytes:.1})"
     );
-    common::write_record(
-        "replay_memory",
+    run.finish(
         &format!(
             "\"credentials\": {CREDENTIALS},\n  \"window_bytes_per_credential\": {ours:.2},\n  \"rss_growth_bytes_per_credential\": {rss},\n  \"hashmap_bytes_per_credential\": {map_bytes:.2},\n  \"hashmap_pair_bytes\": {pair},\n  \"hmac_keys_bytes\": {}",
             size_of::<paycode::hazmat::keys::HmacKeys>()

@@ -10,7 +10,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ed25519_dalek::Signer;
 
 fn wallet(c: &mut Criterion) {
-    common::write_record("wallet", "");
+    let run = common::Run::start("wallet");
     let mut g = c.benchmark_group("wallet");
     let step = common::step();
 
@@ -49,6 +49,7 @@ fn wallet(c: &mut Criterion) {
     g.bench_function("dalek_sign", |b| b.iter(|| signing.sign(black_box(&input))));
 
     g.finish();
+    run.finish("");
 }
 
 criterion_group! {

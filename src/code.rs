@@ -20,6 +20,8 @@ pub const DS_ED25519_CODE: &[u8] = b"paycode/v1/ed25519/code\0";
 pub const HMAC_PAYLOAD_LEN: usize = 38;
 /// Encoded length of an ed25519 payload.
 pub const ED25519_PAYLOAD_LEN: usize = 204;
+/// Base45 characters of an hmac payload (its QR text after [`QR_PREFIX`]).
+const HMAC_TEXT_LEN: usize = HMAC_PAYLOAD_LEN / 2 * 3;
 /// Length of the part of an hmac payload the tag covers.
 pub const HMAC_MACED_LEN: usize = 22;
 /// Length of the part of an ed25519 payload the device signature covers.
@@ -49,6 +51,13 @@ impl Code {
     /// ```
     pub fn parse(text: &str) -> Result<Code, Error> {
         if let Some(rest) = text.strip_prefix(QR_PREFIX) {
+            // An hmac code's text, the one a verifier sees most, decodes at
+            // a length known when compiling.
+            if let Ok(chars) = <&[u8; HMAC_TEXT_LEN]>::try_from(rest.as_bytes()) {
+                let payload: [u8; HMAC_PAYLOAD_LEN] =
+                    base45::decode_array(chars).map_err(|_| Error::Malformed)?;
+                return Code::decode_payload(&payload);
+            }
             // Every code fits a stack buffer; longer text is still decoded
             // in full, as its version byte decides the verdict first.
             let mut buf = [0u8; ED25519_PAYLOAD_LEN];
@@ -325,6 +334,34 @@ mod tests {
         // The longest code's text goes through the stack buffer.
         let full = format!("{QR_PREFIX}{}", base45::encode(&[2u8; ED25519_PAYLOAD_LEN]));
         assert_eq!(Code::parse(&full), Err(Error::UnsupportedVersion));
+    }
+
+    #[test]
+    fn parse_of_hmac_length_text_equals_the_general_path() {
+        // 57 characters after the prefix take the fixed-length decoder; its
+        // verdicts must be those of decoding the text, then the payload.
+        let chars = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a";
+        let valid = HmacCode { account_id: 42, step: 7, counter: 3, tag: [9; 16] }.to_qr_text();
+        let mut seed = 9u64;
+        let mut verdicts = std::collections::BTreeSet::new();
+        for round in 0..20_000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // A valid code's text with one to three characters replaced.
+            let mut text = valid.as_bytes().to_vec();
+            for k in 0..1 + round % 3 {
+                let at = 4 + (seed >> (20 + 7 * k)) as usize % HMAC_TEXT_LEN;
+                text[at] = chars[(seed >> (40 + 5 * k)) as usize % chars.len()];
+            }
+            let text = String::from_utf8(text).unwrap();
+            let general = base45::decode(&text[4..])
+                .map_err(|_| Error::Malformed)
+                .and_then(|p| Code::decode_payload(&p));
+            let parsed = Code::parse(&text);
+            assert_eq!(parsed, general, "{text}");
+            verdicts.insert(format!("{:?}", parsed.map(|c| c.profile())));
+        }
+        // Accepted, malformed, and the version and profile errors all came up.
+        assert!(verdicts.len() >= 4, "{verdicts:?}");
     }
 
     #[test]

@@ -143,14 +143,16 @@ impl Equation {
 
 /// The batch equation over `equations`; `None` if no random `z_i` could be had.
 fn batch_holds(equations: &[&Equation]) -> Option<bool> {
+    // Fresh from the operating system for every batch, after its signatures are fixed.
     let mut random = vec![0u8; 16 * equations.len()];
     getrandom::fill(&mut random).ok()?;
+    // A 128-bit value is below L already: no reduction.
     let z: Vec<Scalar> = random
         .chunks_exact(16)
         .map(|c| {
-            let mut wide = [0u8; 32];
-            wide.iter_mut().zip(c).for_each(|(w, b)| *w = *b);
-            Scalar::from_bytes_mod_order(wide)
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(c);
+            Scalar::from(u128::from_le_bytes(bytes))
         })
         .collect();
     // sum z_i ([S_i]B - R_i - [k_i]A_i) = [sum z_i S_i]B + sum (-z_i)R_i + sum (z_i k_i)(-A_i)

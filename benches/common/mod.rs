@@ -203,30 +203,66 @@ pub fn criterion_home() -> PathBuf {
     }
 }
 
-/// Writes `<criterion home>/paycode/<name>.json` for the report: what this
-/// binary ran with, plus `extra` fields (a JSON object body, or empty).
-pub fn write_record(name: &str, extra: &str) {
-    let dir = criterion_home().join("paycode");
-    let features: Vec<String> = cpu_features().iter().map(|(f, on)| format!("\"{f}\": {on}")).collect();
-    // The 1-minute load average as the bench started: the machine may be shared.
-    let load = std::fs::read_to_string("/proc/loadavg")
+/// The record of one bench group's run, for the report: what the binary ran
+/// with, when, and the machine's load as it started and as it finished (the
+/// machine may be shared). [`Run::start`] writes it; [`Run::finish`] writes
+/// it again with the end.
+pub struct Run {
+    name: String,
+    started: u64,
+    load: String,
+}
+
+impl Run {
+    /// Starts the record of group `name`.
+    pub fn start(name: &str) -> Run {
+        let run = Run { name: name.to_string(), started: unix_now(), load: load_average() };
+        run.write("");
+        run
+    }
+
+    /// Completes the record, with `extra` fields (a JSON object body, or empty).
+    pub fn finish(self, extra: &str) {
+        let end =
+            format!("\"finished_unix\": {},\n  \"load_average_1min_end\": {}", unix_now(), load_average());
+        self.write(&if extra.is_empty() { end } else { format!("{end},\n  {extra}") });
+    }
+
+    /// Writes `<criterion home>/paycode/<name>.json`.
+    fn write(&self, extra: &str) {
+        let dir = criterion_home().join("paycode");
+        let features: Vec<String> = cpu_features().iter().map(|(f, on)| format!("\"{f}\": {on}")).collect();
+        let mut json = format!(
+            "{{\n  \"bench\": \"{}\",\n  \"dalek_backend\": \"{}\",\n  \"dalek_backend_cfg\": \"{}\",\n  \"cpu_features\": {{{}}},\n  \"started_unix\": {},\n  \"load_average_1min\": {}",
+            self.name,
+            dalek_backend(),
+            dalek_backend_cfg(),
+            features.join(", "),
+            self.started,
+            self.load
+        );
+        if !extra.is_empty() {
+            json.push_str(",\n  ");
+            json.push_str(extra);
+        }
+        json.push_str("\n}\n");
+        let written = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::write(dir.join(format!("{}.json", self.name)), json));
+        if let Err(e) = written {
+            eprintln!("could not write the run record to {}: {e}", dir.display());
+        }
+    }
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The 1-minute load average, as JSON (`null` if unknown).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|l| l.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "null".to_string());
-    let mut json = format!(
-        "{{\n  \"bench\": \"{name}\",\n  \"dalek_backend\": \"{}\",\n  \"dalek_backend_cfg\": \"{}\",\n  \"cpu_features\": {{{}}},\n  \"load_average_1min\": {load}",
-        dalek_backend(),
-        dalek_backend_cfg(),
-        features.join(", ")
-    );
-    if !extra.is_empty() {
-        json.push_str(",\n  ");
-        json.push_str(extra);
-    }
-    json.push_str("\n}\n");
-    let written =
-        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join(format!("{name}.json")), json));
-    if let Err(e) = written {
-        eprintln!("could not write the run record to {}: {e}", dir.display());
-    }
+        .unwrap_or_else(|| "null".to_string())
 }

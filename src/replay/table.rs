@@ -1,6 +1,7 @@
 //! The replay windows of one shard, in an open-addressing table of 28-byte
 //! slots (spec: R-REPLAY-6).
 
+use super::SHARD_BITS;
 use super::hashing::IdHashing;
 use super::window::Window;
 
@@ -36,9 +37,10 @@ pub(super) enum Probe {
 /// The replay windows of one shard: open addressing with linear probing
 /// over [`Slot`]s, with no control bytes, kept between 64% and 80% full
 /// (after growth or a sweep), so a window costs 28 / 0.8 = 35 to
-/// 28 / 0.64 = 43.75 bytes however many there are. A general-purpose map
-/// would cost 33 bytes a slot (its windows padded to 24 bytes, plus a
-/// control byte) at 44% to 88% load, up to 75 bytes a window.
+/// 28 / 0.64 = 43.75 bytes however many there are (at most two slots, 56
+/// bytes, while a shard holds only one or two). A general-purpose map would
+/// cost 33 bytes a slot (its windows padded to 24 bytes, plus a control
+/// byte) at 44% to 88% load, up to 75 bytes a window.
 pub(super) struct WindowTable {
     slots: Vec<Slot>,
     pub(super) len: usize,
@@ -46,7 +48,7 @@ pub(super) struct WindowTable {
 }
 
 /// Fewest slots a non-empty table has.
-const MIN_SLOTS: usize = 8;
+const MIN_SLOTS: usize = 2;
 
 impl WindowTable {
     pub(super) const fn new(hashing: IdHashing) -> WindowTable {
@@ -69,7 +71,7 @@ impl WindowTable {
         }
         // The first slot to probe: the hash bits below the shard selector,
         // scaled to the table size.
-        let mut i = ((u128::from(hash << 4) * self.slots.len() as u128) >> 64) as usize;
+        let mut i = ((u128::from(hash << SHARD_BITS) * self.slots.len() as u128) >> 64) as usize;
         // The table is never full, so the probe ends at a free slot.
         loop {
             let Some(&slot) = self.slots.get(i) else {

@@ -13,7 +13,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use paycode_render::qr::Symbol;
 
 fn qr(c: &mut Criterion) {
-    common::write_record("qr", "");
+    let run = common::Run::start("qr");
     let mut g = c.benchmark_group("qr");
     let step = common::step();
     let hmac = common::hmac_wallets(7..8).pop().unwrap();
@@ -26,6 +26,7 @@ fn qr(c: &mut Criterion) {
         g.bench_function(format!("render_svg_{profile}"), |b| b.iter(|| symbol.to_svg(4)));
     }
     g.finish();
+    run.finish("");
 }
 
 criterion_group! {

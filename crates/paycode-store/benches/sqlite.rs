@@ -7,6 +7,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+// The core's bench support: the run record that ties these results to one run.
+#[path = "../../../benches/common/mod.rs"]
+mod common;
+
 use std::cell::Cell;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -28,6 +32,7 @@ fn folder() -> PathBuf {
 }
 
 fn sqlite(c: &mut Criterion) {
+    let run = common::Run::start("sqlite");
     let dir = folder();
     let mut g = c.benchmark_group("sqlite");
 
@@ -97,6 +102,7 @@ fn sqlite(c: &mut Criterion) {
         })
     });
     g.finish();
+    run.finish("");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
