@@ -124,6 +124,12 @@ fn r_conf_2_one_wrong_answer_loses_the_class() {
     let class = report["classes"].as_array().unwrap().iter().find(|c| c["class"] == "hmac-verifier").unwrap();
     assert_eq!(class["failing"], serde_json::json!([wrong]));
     assert!(text(&out.stdout).contains("claimed but failed: hmac-verifier"), "{}", text(&out.stdout));
+    // The HTML report of one run says so in its title, and shows the failure before any pass.
+    let html = std::fs::read_to_string(dir.join("report/report.html")).unwrap();
+    assert!(html.contains("<title>paycode conformance report: paycode-rs"), "{}", &html[..300]);
+    let failure = html.find(&format!("<td>{wrong}</td>")).unwrap();
+    let first_pass = html.find("class=\"PASS\">PASS</td>").unwrap();
+    assert!(failure < first_pass, "the failing case comes after a passing one");
 }
 
 #[test]

@@ -174,7 +174,8 @@ pub fn summary(run: &Run) -> String {
     for (k, (p, n, bad)) in by(&expected_codes) {
         let _ = writeln!(m, "| {k} | {p} / {n} | {} |", bad.join(", "));
     }
-    let failing: Vec<&CaseResult> = run.cases.iter().filter(|c| c.verdict != Verdict::Pass).collect();
+    let mut failing: Vec<&CaseResult> = run.cases.iter().filter(|c| c.verdict != Verdict::Pass).collect();
+    failing.sort_by_key(|c| !c.verdict.is_failure());
     if !failing.is_empty() {
         m.push_str("\n## Cases not passing\n\n| case | verdict | rules | detail |\n|---|---|---|---|\n");
         for c in failing {
@@ -206,15 +207,44 @@ pub fn matrix(runs: &[Run]) -> String {
     }
     let cells: Vec<BTreeMap<&str, &CaseResult>> =
         runs.iter().map(|r| r.cases.iter().map(|c| (c.id.as_str(), c)).collect()).collect();
-    let mut h = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>paycode conformance matrix</title>\n<style>\
+    // Failures first, then skips, then the rest; each group in suite order.
+    let rank = |id: &str| {
+        let verdicts = || cells.iter().filter_map(|col| col.get(id)).map(|c| c.verdict);
+        if verdicts().any(Verdict::is_failure) {
+            0
+        } else if verdicts().any(|v| v == Verdict::Skip) {
+            1
+        } else {
+            2
+        }
+    };
+    ids.sort_by_key(|(id, _)| rank(id));
+    let title = match runs {
+        [run] => format!("paycode conformance report: {}", implementation_name(run)),
+        _ => format!("paycode conformance matrix: {} runs compared", runs.len()),
+    };
+    let what = match runs {
+        [_] => {
+            "One implementation's run of the suite: its conformance classes, then every case, \
+those that did not pass first."
+        }
+        _ => {
+            "Several runs side by side (implementations, or the mutants of a kill matrix): their \
+conformance classes, then cases × runs, the cases that did not pass somewhere first."
+        }
+    };
+    let mut h = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    let _ = writeln!(h, "<title>{}</title>", esc(&title));
+    h.push_str(
+        "<style>\
 body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:13px}\
 td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}th{background:#f4f4f4;position:sticky;top:0}\
 .PASS{background:#d9f2d9}.FAIL{background:#f8c9c9}.WRONG-REASON{background:#fde3b5}.SKIP{background:#eee;color:#666}\
 .ERROR,.CRASH,.HANG{background:#e0c8f2}pre{white-space:pre-wrap;max-width:60em;margin:2px 0}summary{cursor:pointer}\
 .met{background:#d9f2d9}.FAILED{background:#f8c9c9}.not-claimed,.not-judged{background:#eee;color:#666}\
-</style></head><body>\n<h1>paycode conformance matrix</h1>\n",
+</style></head><body>\n",
     );
+    let _ = writeln!(h, "<h1>{}</h1>\n<p>{}</p>", esc(&title), esc(what));
     h.push_str("<table><tr><th>implementation</th><th>suite</th><th>result</th>");
     for v in Verdict::ALL {
         let _ = write!(h, "<th>{}</th>", v.name());

@@ -366,3 +366,22 @@ fn the_classes_are_the_ones_the_readme_lists() {
         .collect();
     assert_eq!(listed, ours, "conformance/README.md section 4 and CLASSES differ");
 }
+
+#[test]
+fn the_html_title_says_one_run_or_several_and_failures_come_first() {
+    let d = TempDir::new("conf-html");
+    let s = suite(&d);
+    let right = run(&mut adapter(&d, "right", RIGHT, Duration::from_secs(10)), &s);
+    // Wrong on the last case only, so that suite order would show it last.
+    let body = RIGHT.replace("{\"result\": \"invalid\", \"error\": \"replayed\"}", "{\"result\": \"valid\"}");
+    let wrong = run(&mut adapter(&d, "wrong", &body, Duration::from_secs(10)), &s);
+    let one = report::matrix(std::slice::from_ref(&wrong));
+    assert!(one.contains("<title>paycode conformance report: wrong 0</title>"), "{}", &one[..200]);
+    let both = report::matrix(&[right, wrong]);
+    assert!(both.contains("<title>paycode conformance matrix: 2 runs compared</title>"));
+    for html in [&one, &both] {
+        let cases = &html[html.find("<h2>Cases</h2>").unwrap()..];
+        let first_row = &cases[cases.find("<tr><td>").unwrap()..];
+        assert!(first_row.starts_with("<tr><td>hmac.scenario.two-steps</td>"), "{}", &first_row[..80]);
+    }
+}
