@@ -20,6 +20,17 @@ import traceback
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTRACT = "paycode-adapter/1"
 SPEC = "paycode v1"
+# The conformance classes this implementation claims (conformance/README.md, section 4): all.
+CLASSES = [
+    "primitives",
+    "hmac-verifier",
+    "numeric-verifier",
+    "ed25519-terminal",
+    "hmac-wallet",
+    "ed25519-wallet",
+    "issuer",
+    "reconciler",
+]
 
 
 def _ensure_cryptography():
@@ -93,6 +104,7 @@ class Adapter:
             },
             "ops": list(self.ops.OPS),
             "profiles": ["hmac", "ed25519"],
+            "classes": CLASSES,
             "declined": {},
         }
 

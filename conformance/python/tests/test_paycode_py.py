@@ -25,6 +25,19 @@ PARAMS = {"t0": 0, "step": 60, "back": 2, "forward": 1}
 EMPTY_STATE = {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": None}
 
 
+def readme_classes():
+    """The class names of conformance/README.md's class table (section 4), in order."""
+    with open(os.path.join(ROOT, "..", "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    section = text[text.index("## 4. Conformance classes") : text.index("## 5.")]
+    names = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) == 6 and cells[1].startswith("`") and cells[1].endswith("`"):
+            names.append(cells[1].strip("`"))
+    return names
+
+
 def spec_examples():
     """key -> value from every ```example block of the spec."""
     with open(SPEC, encoding="utf-8") as fh:
@@ -220,6 +233,7 @@ class AdapterProtocol(unittest.TestCase):
         self.assertEqual(out[0]["seq"], 1)
         self.assertEqual(sorted(out[0]["profiles"]), ["ed25519", "hmac"])
         self.assertEqual(set(out[0]["ops"]), set(ops.OPS))
+        self.assertEqual(out[0]["classes"], readme_classes())
         self.assertEqual(out[1], {"seq": 2, "output": {"result": "valid", "bytes": "6965746621"}})
 
     def test_bad_requests_get_errors_not_a_crash(self):

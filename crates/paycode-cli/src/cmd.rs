@@ -39,7 +39,8 @@ Exit status:
   1  verify/scan: the code was rejected, and its error code (replayed, too-old, ...) is printed;
      reconcile: a code was accepted more than once; demo: a verdict differs from the spec
   2  usage error, or a file that cannot be read, written or used (the message names it)
-  conformance has exit codes of its own: see `paycode conformance --help`";
+  conformance has exit codes of its own (0 conformant, 1 not conformant, 2 adapter error,
+  3 usage error, 4 meets no conformance class): see `paycode conformance --help`";
 
 /// The exit codes of `reconcile`.
 pub const RECONCILE_EXIT_HELP: &str = "\

@@ -261,8 +261,10 @@ fn help_lists_the_exit_codes() {
     }
     let reconcile = CLI.stdout(&["reconcile", "--help"]);
     assert!(reconcile.contains("1 a code was accepted more than once"), "{reconcile}");
+    assert!(status.contains("4 meets no conformance class"), "{status}");
     let conformance = CLI.stdout(&["conformance", "--help"]);
     assert!(conformance.contains("3 usage error"), "{conformance}");
+    assert!(conformance.contains("4 run: nothing failed"), "{conformance}");
     let lost = CLI.stdout(&["verify", "--help"]);
     assert!(lost.contains("--state-lost") && lost.contains("high-water step is kept"), "{lost}");
 }

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use paycode::Profile;
@@ -18,6 +19,8 @@ use super::CONTRACT;
 const MAX_LINE: u64 = 16 << 20;
 /// How much of the adapter's standard error a report keeps, bytes.
 const MAX_STDERR: usize = 64 << 10;
+/// How much of the end of the adapter's standard error an error message shows, bytes.
+pub const STDERR_TAIL: usize = 4 << 10;
 
 /// An adapter failure that makes the run meaningless
 /// ([`ExitStatus::AdapterError`](crate::ExitStatus::AdapterError)).
@@ -34,13 +37,20 @@ pub enum AdapterError {
     /// The adapter's standard input, output or error could not be connected.
     Pipes,
     /// The adapter exited before it answered `hello`.
-    ExitedBeforeHello(String),
+    ExitedBeforeHello {
+        /// How it exited.
+        status: String,
+        /// The end of what it wrote on standard error (at most [`STDERR_TAIL`] bytes).
+        stderr: String,
+    },
     /// The adapter did not answer `hello` in time.
     HelloTimeout,
     /// The first answer is not a `hello`.
     NotHello(String),
     /// The adapter speaks another contract version.
     Contract(String),
+    /// The `hello` claims a class the runner does not know.
+    UnknownClass(String),
     /// A line that is not JSON.
     NotJson(String),
     /// A line that is JSON but not an object.
@@ -81,11 +91,19 @@ impl core::fmt::Display for AdapterError {
                 write!(f, "cannot start adapter {command:?}: {source}")
             }
             AdapterError::Pipes => f.write_str("adapter pipes unavailable"),
-            AdapterError::ExitedBeforeHello(status) => write!(f, "adapter exited before its hello: {status}"),
+            AdapterError::ExitedBeforeHello { status, stderr } if stderr.trim().is_empty() => {
+                write!(f, "no hello: {status}, and it wrote nothing on standard error")
+            }
+            AdapterError::ExitedBeforeHello { status, stderr } => {
+                write!(f, "no hello: {status}; the end of its standard error:\n{}", stderr.trim_end())
+            }
             AdapterError::HelloTimeout => f.write_str("adapter did not answer hello in time"),
             AdapterError::NotHello(answer) => write!(f, "expected a hello answer, got {answer}"),
             AdapterError::Contract(contract) => {
                 write!(f, "adapter speaks contract {contract:?}, the runner {CONTRACT:?}")
+            }
+            AdapterError::UnknownClass(name) => {
+                write!(f, "the hello claims class {name:?}, which is not a conformance class")
             }
             AdapterError::NotJson(line) => write!(f, "adapter wrote a line that is not JSON: {line}"),
             AdapterError::NotObject(line) => write!(f, "adapter wrote a non-object: {line}"),
@@ -138,6 +156,9 @@ pub struct Hello {
     pub profiles: BTreeSet<String>,
     /// Declined ops (or profiles) with reasons.
     pub declined: BTreeMap<String, String>,
+    /// The conformance classes claimed, if the `hello` lists them; `None`
+    /// claims every class its ops and profiles cover.
+    pub classes: Option<BTreeSet<String>>,
 }
 
 impl Hello {
@@ -145,7 +166,8 @@ impl Hello {
     ///
     /// # Errors
     ///
-    /// [`AdapterError`] if it is not a `hello` of this contract.
+    /// [`AdapterError`] if it is not a `hello` of this contract, or claims a
+    /// class that does not exist.
     pub fn parse(v: &Value) -> Result<Hello, AdapterError> {
         if v.get("type").and_then(Value::as_str) != Some("hello") {
             return Err(AdapterError::NotHello(truncate(&v.to_string())));
@@ -165,7 +187,17 @@ impl Hello {
             .and_then(Value::as_object)
             .map(|m| m.iter().map(|(k, r)| (k.clone(), r.as_str().unwrap_or_default().to_owned())).collect())
             .unwrap_or_default();
-        Ok(Hello { raw: v.clone(), ops: set("ops"), profiles: set("profiles"), declined })
+        let classes = match v.get("classes") {
+            None | Some(Value::Null) => None,
+            Some(_) => {
+                let names = set("classes");
+                if let Some(unknown) = names.iter().find(|n| crate::classes::Class::named(n).is_none()) {
+                    return Err(AdapterError::UnknownClass(unknown.clone()));
+                }
+                Some(names)
+            }
+        };
+        Ok(Hello { raw: v.clone(), ops: set("ops"), profiles: set("profiles"), declined, classes })
     }
 
     /// `Some(reason)` if the adapter does not claim `op` or `profile` (the
@@ -237,6 +269,7 @@ pub struct StdioAdapter {
     running: Option<Running>,
     seq: u64,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<JoinHandle<()>>,
 }
 
 struct Running {
@@ -254,6 +287,7 @@ impl StdioAdapter {
             running: None,
             seq: 0,
             stderr: Arc::new(Mutex::new(String::new())),
+            stderr_reader: None,
         }
     }
 
@@ -293,7 +327,7 @@ impl StdioAdapter {
             }
         });
         let sink = Arc::clone(&self.stderr);
-        std::thread::spawn(move || {
+        self.stderr_reader = Some(std::thread::spawn(move || {
             let mut err = stderr;
             let mut buf = [0u8; 4096];
             while let Ok(n) = err.read(&mut buf) {
@@ -306,15 +340,36 @@ impl StdioAdapter {
                     s.push_str(&String::from_utf8_lossy(chunk));
                 }
             }
-        });
+        }));
         self.running = Some(Running { child, stdin, lines: rx });
         self.seq = 0;
         let seq = self.next_seq();
         match self.exchange(Hello::request(seq))? {
             Answer::Line(v) => Hello::parse(&v),
-            Answer::Crash(e) => Err(AdapterError::ExitedBeforeHello(e)),
+            Answer::Crash(status) => {
+                Err(AdapterError::ExitedBeforeHello { status, stderr: self.stderr_tail() })
+            }
             Answer::Hang => Err(AdapterError::HelloTimeout),
         }
+    }
+
+    /// The last [`STDERR_TAIL`] bytes of standard error, once the adapter
+    /// has closed it (or after a second, if something it started keeps it open).
+    fn stderr_tail(&mut self) -> String {
+        if let Some(reader) = self.stderr_reader.take() {
+            for _ in 0..100 {
+                if reader.is_finished() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let all = self.stderr();
+        let mut start = all.len().saturating_sub(STDERR_TAIL);
+        while !all.is_char_boundary(start) {
+            start += 1;
+        }
+        all.get(start..).unwrap_or_default().to_owned()
     }
 
     fn next_seq(&mut self) -> u64 {
@@ -435,11 +490,12 @@ impl Drop for StdioAdapter {
 }
 
 fn exit_status(child: &mut Child) -> String {
-    for _ in 0..20 {
+    // Its output is closed: it has exited or is about to; a busy machine may take a while.
+    for _ in 0..100 {
         if let Ok(Some(status)) = child.try_wait() {
             return format!("adapter exited ({status})");
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(10));
     }
     "adapter closed its output".to_owned()
 }

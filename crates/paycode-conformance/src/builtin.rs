@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::CONTRACT;
 use super::adapter::{Adapter, AdapterError, Hello, Reply};
+use super::classes::CLASSES;
 use paycode_vectors::InputError;
 use paycode_vectors::format::{Op, ScenarioStep, StateBefore, VerifierConfig};
 use paycode_vectors::reference::{ScenarioRunner, run};
@@ -15,10 +16,11 @@ use paycode_vectors::reference::{ScenarioRunner, run};
 /// The reference's `hello` answer, for the request with sequence number `seq`.
 pub fn hello(seq: u64) -> Value {
     let ops: Vec<&str> = Op::ALL.iter().map(|op| op.name()).collect();
+    let classes: Vec<&str> = CLASSES.iter().map(|c| c.name).collect();
     json!({
         "seq": seq, "type": "hello", "contract": CONTRACT,
         "implementation": { "name": "paycode-rs", "version": env!("CARGO_PKG_VERSION"), "language": "Rust" },
-        "ops": ops, "profiles": ["hmac", "ed25519"],
+        "ops": ops, "profiles": ["hmac", "ed25519"], "classes": classes,
     })
 }
 

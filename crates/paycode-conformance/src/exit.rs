@@ -9,17 +9,20 @@ use core::fmt;
 /// use paycode_conformance::ExitStatus;
 /// assert_eq!(ExitStatus::Pass.code(), 0);
 /// assert_eq!(ExitStatus::Usage.code(), 3);
+/// assert_eq!(ExitStatus::NoClass.code(), 4);
 /// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// Exit code 0. `run`: conformant, no case is FAIL, WRONG-REASON, ERROR, CRASH or
-    /// HANG (SKIP is allowed); `kill-matrix`: every mutant is caught;
-    /// `compare`: no regression.
+    /// Exit code 0. `run`: conformant, the implementation meets at least one
+    /// conformance class, every class it claims is met, and no case is FAIL,
+    /// WRONG-REASON, ERROR, CRASH or HANG (SKIP is allowed outside the claimed
+    /// classes); `kill-matrix`: every mutant is caught; `compare`: no regression.
     Pass,
-    /// Exit code 1. `run`: not conformant, some case is FAIL, WRONG-REASON or ERROR;
-    /// `kill-matrix`: a mutant survives; `compare`: a case that passed
-    /// before does not now.
+    /// Exit code 1. `run`: not conformant, some case is FAIL, WRONG-REASON or
+    /// ERROR, or a claimed class failed (a case it requires was skipped or did
+    /// not pass); `kill-matrix`: a mutant survives; `compare`: a case that
+    /// passed before does not now.
     Fail,
     /// Exit code 2. The adapter broke the contract: it failed its `hello`, wrote a line
     /// that is not a JSON object or answered with the wrong `seq`, crashed or
@@ -28,6 +31,11 @@ pub enum ExitStatus {
     /// Exit code 3. A usage error: bad options, vectors or reports that cannot be read,
     /// or reports that cannot be written.
     Usage,
+    /// Exit code 4. `run`: not conformant, because the implementation meets no
+    /// conformance class, although nothing it ran failed: it claims no class
+    /// (an adapter that claims nothing, every case SKIP), or the run left out
+    /// cases of every class it claims.
+    NoClass,
 }
 
 impl ExitStatus {
@@ -38,6 +46,7 @@ impl ExitStatus {
             ExitStatus::Fail => 1,
             ExitStatus::AdapterError => 2,
             ExitStatus::Usage => 3,
+            ExitStatus::NoClass => 4,
         }
     }
 }
@@ -49,6 +58,7 @@ impl fmt::Display for ExitStatus {
             ExitStatus::Fail => "fail",
             ExitStatus::AdapterError => "adapter error",
             ExitStatus::Usage => "usage error",
+            ExitStatus::NoClass => "no class",
         })
     }
 }

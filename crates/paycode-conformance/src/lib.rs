@@ -5,11 +5,13 @@
 //! output with the vector itself and tells a wrong verdict (`FAIL`) from a
 //! right verdict for the wrong reason (`WRONG-REASON`). The suite is loaded
 //! by the vectors crate's one loader ([`Suite`]); the committed `vectors/`
-//! are built into the runner ([`embedded`]). Every command's exit status is
-//! an [`ExitStatus`].
+//! are built into the runner ([`embedded`]). Each run says which
+//! conformance [`classes`] the implementation meets: a class only when every
+//! case it requires passes. Every command's exit status is an [`ExitStatus`].
 
 pub mod adapter;
 pub mod builtin;
+pub mod classes;
 pub mod embedded;
 mod exit;
 pub mod kill;
@@ -18,6 +20,7 @@ pub mod report;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
+use classes::{CLASSES, Class, ClassResult, ClassStatus};
 use paycode_vectors::format::{Case, Op};
 use paycode_vectors::suite::SuiteFile;
 use serde::{Deserialize, Serialize};
@@ -159,38 +162,98 @@ pub struct Run {
     /// Adapter failure that ended the run early, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aborted: Option<String>,
+    /// Why the adapter did not start (its `hello` failed), if it did not;
+    /// the run then has no cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_to_start: Option<String>,
     /// What the adapter wrote on standard error (truncated).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stderr: String,
+    /// Per conformance class with cases in the suite, in [`CLASSES`] order.
+    #[serde(default)]
+    pub classes: Vec<ClassResult>,
     /// Per case.
     pub cases: Vec<CaseResult>,
 }
 
 impl Run {
-    /// The run's exit status: [`ExitStatus::AdapterError`] if the run was
-    /// aborted or a case is CRASH or HANG, [`ExitStatus::Fail`] if another
-    /// case is FAIL, WRONG-REASON or ERROR, [`ExitStatus::Pass`] (conformant)
+    /// The report of a run whose adapter failed its `hello`: no cases, and
+    /// what the adapter wrote on standard error.
+    pub fn failed_to_start(suite: &Suite, adapter: &dyn Adapter, error: &AdapterError) -> Run {
+        Run {
+            runner: RUNNER.to_owned(),
+            contract: CONTRACT.to_owned(),
+            spec: suite.spec_version().to_owned(),
+            suite_hash: suite.hash().to_owned(),
+            adapter: adapter.describe(),
+            implementation: Value::Null,
+            duration_ms: 0,
+            totals: Verdict::ALL.iter().map(|v| (v.name().to_owned(), 0)).collect(),
+            aborted: None,
+            failed_to_start: Some(error.to_string()),
+            stderr: adapter.stderr(),
+            classes: Vec::new(),
+            cases: Vec::new(),
+        }
+    }
+
+    /// The run's exit status: [`ExitStatus::AdapterError`] if the adapter
+    /// failed to start, the run was aborted or a case is CRASH or HANG;
+    /// [`ExitStatus::Fail`] if another case is FAIL, WRONG-REASON or ERROR,
+    /// or a claimed class failed; [`ExitStatus::NoClass`] if the
+    /// implementation meets no class; [`ExitStatus::Pass`] (conformant)
     /// otherwise.
     pub fn status(&self) -> ExitStatus {
-        let broken = self.aborted.is_some()
+        let broken = self.failed_to_start.is_some()
+            || self.aborted.is_some()
             || self.cases.iter().any(|c| matches!(c.verdict, Verdict::Crash | Verdict::Hang));
         if broken {
             ExitStatus::AdapterError
-        } else if self.cases.iter().any(|c| c.verdict.is_failure()) {
+        } else if self.cases.iter().any(|c| c.verdict.is_failure())
+            || self.classes.iter().any(|c| c.status == ClassStatus::Failed)
+        {
             ExitStatus::Fail
+        } else if self.met().next().is_none() {
+            ExitStatus::NoClass
         } else {
             ExitStatus::Pass
         }
+    }
+
+    /// The run's outcome in words, as reports give it.
+    pub fn outcome(&self) -> &'static str {
+        match self.status() {
+            ExitStatus::Pass => "conformant",
+            ExitStatus::Fail => "NOT conformant",
+            ExitStatus::NoClass => "NOT conformant: meets no conformance class",
+            _ if self.failed_to_start.is_some() => "adapter failed to start",
+            _ => "adapter error",
+        }
+    }
+
+    /// The names of the classes the implementation conforms to.
+    pub fn met(&self) -> impl Iterator<Item = &str> {
+        self.with_status(ClassStatus::Met)
+    }
+
+    /// The names of the classes with `status`.
+    pub fn with_status(&self, status: ClassStatus) -> impl Iterator<Item = &str> {
+        self.classes.iter().filter(move |c| c.status == status).map(|c| c.class.as_str())
     }
 }
 
 /// Runs the selected cases of `suite` against `adapter`; `progress` is
 /// called after each case with (done, total, the result).
 ///
+/// A case runs when the adapter claims its op and profile and, if its
+/// `hello` lists classes, a claimed class requires it; otherwise it is SKIP.
+/// The run judges every class with cases in the suite ([`Run::classes`]).
+///
 /// # Errors
 ///
-/// [`AdapterError`] when the adapter fails its `hello`; later adapter errors
-/// end the run early and are recorded in [`Run::aborted`].
+/// [`AdapterError`] when the adapter fails its `hello` (see
+/// [`Run::failed_to_start`] for its report); later adapter errors end the
+/// run early and are recorded in [`Run::aborted`].
 pub fn run(
     suite: &Suite,
     adapter: &mut dyn Adapter,
@@ -205,7 +268,8 @@ pub fn run(
     let mut consecutive = 0usize;
     for (i, &(file, case)) in chosen.iter().enumerate() {
         let case = CaseInFile { file: &file.name, case };
-        let result = match hello.declines(case.case.op, case.case.profile()) {
+        let skip = hello.declines(case.case.op, case.case.profile()).or_else(|| outside(&hello, case.case));
+        let result = match skip {
             Some(reason) => result(case, Verdict::Skip, reason, None, Value::Null, Value::Null),
             None => match run_case(adapter, case) {
                 Ok(r) => r,
@@ -239,6 +303,7 @@ pub fn run(
     for r in &results {
         *totals.entry(r.verdict.name().to_owned()).or_default() += 1;
     }
+    let classes = judge_classes(suite, &hello, &results);
     Ok(Run {
         runner: RUNNER.to_owned(),
         contract: CONTRACT.to_owned(),
@@ -249,9 +314,68 @@ pub fn run(
         duration_ms: started.elapsed().as_millis(),
         totals,
         aborted,
+        failed_to_start: None,
         stderr: adapter.stderr(),
+        classes,
         cases: results,
     })
+}
+
+/// Why a case is skipped although its op and profile are claimed: the
+/// `hello` lists classes, and none of them requires the case.
+fn outside(hello: &Hello, case: &Case) -> Option<String> {
+    let claimed = hello.classes.as_ref()?;
+    if classes::of(case).any(|c| claimed.contains(c.name)) {
+        return None;
+    }
+    let names: Vec<&str> = classes::of(case).map(|c| c.name).collect();
+    Some(format!("in no claimed class (it is in: {})", names.join(", ")))
+}
+
+/// Each class with cases in `suite`: claimed (as the `hello` lists, or
+/// every class whose cases its ops and profiles cover), and met only when
+/// every case it requires passed (spec: R-CONF-1, R-CONF-2).
+fn judge_classes(suite: &Suite, hello: &Hello, results: &[CaseResult]) -> Vec<ClassResult> {
+    let verdicts: BTreeMap<&str, Verdict> = results.iter().map(|r| (r.id.as_str(), r.verdict)).collect();
+    let claims = |class: &Class, required: &[&Case]| match &hello.classes {
+        Some(names) => names.contains(class.name),
+        None => required.iter().all(|c| hello.declines(c.op, c.profile()).is_none()),
+    };
+    let mut out = Vec::new();
+    for class in &CLASSES {
+        let required: Vec<&Case> = suite.cases().map(|(_, c)| c).filter(|c| class.requires(c)).collect();
+        if required.is_empty() {
+            continue;
+        }
+        let mut result = ClassResult {
+            class: class.name.to_owned(),
+            status: ClassStatus::NotClaimed,
+            cases: required.len(),
+            passed: 0,
+            failing: Vec::new(),
+            not_run: 0,
+        };
+        for case in &required {
+            match verdicts.get(case.id.as_str()) {
+                Some(Verdict::Pass) => result.passed += 1,
+                Some(_) => result.failing.push(case.id.clone()),
+                None => result.not_run += 1,
+            }
+        }
+        result.status = if !claims(class, &required) {
+            // What an unclaimed class would lack is no finding: keep the report short.
+            result.failing.clear();
+            ClassStatus::NotClaimed
+        } else if !result.failing.is_empty() {
+            ClassStatus::Failed
+        } else if result.not_run > 0 {
+            ClassStatus::Incomplete
+        } else {
+            ClassStatus::Met
+        };
+        out.push(result);
+    }
+    out
 }
 
 /// A case of the suite, with the name of its file.

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::classes::{ClassResult, ClassStatus};
 use super::{CaseResult, ExitStatus, Run, Verdict};
 
 /// Writes `report.json`, `junit.xml`, `summary.md` and `report.html` into `dir`.
@@ -107,14 +108,44 @@ pub fn summary(run: &Run) -> String {
     let _ = writeln!(m, "- suite: {} (sha256 {})", run.spec, run.suite_hash);
     let _ = writeln!(m, "- adapter: `{}`", run.adapter);
     let _ = writeln!(m, "- duration: {} ms", run.duration_ms);
-    let verdict = match run.status() {
-        ExitStatus::Pass => "conformant",
-        ExitStatus::Fail => "NOT conformant",
-        _ => "adapter error",
-    };
-    let _ = writeln!(m, "- result: **{verdict}**");
+    let _ = writeln!(m, "- result: **{}** (exit status {})", run.outcome(), run.status().code());
+    let _ = writeln!(m, "- conforms to: {}", class_list(run, ClassStatus::Met));
+    let _ = writeln!(m, "- claimed but failed: {}", class_list(run, ClassStatus::Failed));
+    if run.with_status(ClassStatus::Incomplete).next().is_some() {
+        let _ = writeln!(
+            m,
+            "- not judged, cases left out of the run: {}",
+            class_list(run, ClassStatus::Incomplete)
+        );
+    }
+    if let Some(e) = &run.failed_to_start {
+        let _ = writeln!(m, "- the adapter failed to start: {}", e.replace('\n', " / "));
+    }
     if let Some(a) = &run.aborted {
         let _ = writeln!(m, "- run aborted: {a}");
+    }
+    if run.failed_to_start.is_some() && !run.stderr.is_empty() {
+        m.push_str("\n## The adapter's standard error\n\n~~~text\n");
+        m.push_str(run.stderr.trim_end());
+        m.push_str("\n~~~\n");
+    }
+    if !run.classes.is_empty() {
+        m.push_str("\n## Conformance classes\n\n| class | result | passed / cases | not passing or skipped | left out |\n|---|---|---|---|---|\n");
+        for c in &run.classes {
+            let shown: Vec<&str> = c.failing.iter().take(6).map(String::as_str).collect();
+            let more = c.failing.len().saturating_sub(shown.len());
+            let more = if more > 0 { format!(" (+{more})") } else { String::new() };
+            let _ = writeln!(
+                m,
+                "| {} | {} | {} / {} | {}{more} | {} |",
+                c.class,
+                c.status.name(),
+                c.passed,
+                c.cases,
+                shown.join(", "),
+                c.not_run
+            );
+        }
     }
     m.push_str("\n| verdict | cases |\n|---|---|\n");
     for (k, v) in &run.totals {
@@ -143,7 +174,8 @@ pub fn summary(run: &Run) -> String {
     for (k, (p, n, bad)) in by(&expected_codes) {
         let _ = writeln!(m, "| {k} | {p} / {n} | {} |", bad.join(", "));
     }
-    let failing: Vec<&CaseResult> = run.cases.iter().filter(|c| c.verdict != Verdict::Pass).collect();
+    let mut failing: Vec<&CaseResult> = run.cases.iter().filter(|c| c.verdict != Verdict::Pass).collect();
+    failing.sort_by_key(|c| !c.verdict.is_failure());
     if !failing.is_empty() {
         m.push_str("\n## Cases not passing\n\n| case | verdict | rules | detail |\n|---|---|---|---|\n");
         for c in failing {
@@ -175,25 +207,51 @@ pub fn matrix(runs: &[Run]) -> String {
     }
     let cells: Vec<BTreeMap<&str, &CaseResult>> =
         runs.iter().map(|r| r.cases.iter().map(|c| (c.id.as_str(), c)).collect()).collect();
-    let mut h = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>paycode conformance matrix</title>\n<style>\
+    // Failures first, then skips, then the rest; each group in suite order.
+    let rank = |id: &str| {
+        let verdicts = || cells.iter().filter_map(|col| col.get(id)).map(|c| c.verdict);
+        if verdicts().any(Verdict::is_failure) {
+            0
+        } else if verdicts().any(|v| v == Verdict::Skip) {
+            1
+        } else {
+            2
+        }
+    };
+    ids.sort_by_key(|(id, _)| rank(id));
+    let title = match runs {
+        [run] => format!("paycode conformance report: {}", implementation_name(run)),
+        _ => format!("paycode conformance matrix: {} runs compared", runs.len()),
+    };
+    let what = match runs {
+        [_] => {
+            "One implementation's run of the suite: its conformance classes, then every case, \
+those that did not pass first."
+        }
+        _ => {
+            "Several runs side by side (implementations, or the mutants of a kill matrix): their \
+conformance classes, then cases × runs, the cases that did not pass somewhere first."
+        }
+    };
+    let mut h = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+    let _ = writeln!(h, "<title>{}</title>", esc(&title));
+    h.push_str(
+        "<style>\
 body{font-family:system-ui,sans-serif;margin:1.5em}table{border-collapse:collapse;font-size:13px}\
 td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}th{background:#f4f4f4;position:sticky;top:0}\
 .PASS{background:#d9f2d9}.FAIL{background:#f8c9c9}.WRONG-REASON{background:#fde3b5}.SKIP{background:#eee;color:#666}\
 .ERROR,.CRASH,.HANG{background:#e0c8f2}pre{white-space:pre-wrap;max-width:60em;margin:2px 0}summary{cursor:pointer}\
-</style></head><body>\n<h1>paycode conformance matrix</h1>\n",
+.met{background:#d9f2d9}.FAILED{background:#f8c9c9}.not-claimed,.not-judged{background:#eee;color:#666}\
+</style></head><body>\n",
     );
+    let _ = writeln!(h, "<h1>{}</h1>\n<p>{}</p>", esc(&title), esc(what));
     h.push_str("<table><tr><th>implementation</th><th>suite</th><th>result</th>");
     for v in Verdict::ALL {
         let _ = write!(h, "<th>{}</th>", v.name());
     }
     h.push_str("</tr>\n");
     for r in runs {
-        let result = match r.status() {
-            ExitStatus::Pass => "conformant",
-            ExitStatus::Fail => "not conformant",
-            _ => "adapter error",
-        };
+        let result = r.outcome();
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{} {}</td><td>{result}</td>",
@@ -203,6 +261,40 @@ td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}th{background:#f4
         );
         for v in Verdict::ALL {
             let _ = write!(h, "<td>{}</td>", r.totals.get(v.name()).copied().unwrap_or_default());
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    for r in runs.iter().filter(|r| r.failed_to_start.is_some() || r.aborted.is_some()) {
+        let why = r.failed_to_start.as_deref().or(r.aborted.as_deref()).unwrap_or_default();
+        let _ = writeln!(
+            h,
+            "<p><b>{}</b>: {}</p>\n<pre>{}</pre>",
+            esc(&implementation_name(r)),
+            esc(r.outcome()),
+            esc(why)
+        );
+    }
+    h.push_str("<h2>Conformance classes</h2>\n<table><tr><th>class</th>");
+    for r in runs {
+        let _ = write!(h, "<th>{}</th>", esc(&implementation_name(r)));
+    }
+    h.push_str("</tr>\n");
+    let mut classes: Vec<&str> = Vec::new();
+    for c in runs.iter().flat_map(|r| &r.classes) {
+        if !classes.contains(&c.class.as_str()) {
+            classes.push(&c.class);
+        }
+    }
+    for class in classes {
+        let _ = write!(h, "<tr><td>{}</td>", esc(class));
+        for r in runs {
+            match r.classes.iter().find(|c| c.class == class) {
+                Some(c) => {
+                    let _ = write!(h, "<td class=\"{}\">{}</td>", css(c), esc(&class_cell(c)));
+                }
+                None => h.push_str("<td>-</td>"),
+            }
         }
         h.push_str("</tr>\n");
     }
@@ -237,6 +329,32 @@ td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top}th{background:#f4
     }
     h.push_str("</table>\n</body></html>\n");
     h
+}
+
+/// The names of the classes of `run` with `status`, or `none`.
+fn class_list(run: &Run, status: ClassStatus) -> String {
+    let names: Vec<&str> = run.with_status(status).collect();
+    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+}
+
+/// A class's cell of the HTML matrix.
+fn class_cell(c: &ClassResult) -> String {
+    match c.status {
+        ClassStatus::Met => format!("met ({} cases)", c.cases),
+        ClassStatus::Failed => format!("FAILED ({} of {} cases not passing)", c.failing.len(), c.cases),
+        ClassStatus::Incomplete => format!("not judged ({} of {} cases left out)", c.not_run, c.cases),
+        ClassStatus::NotClaimed => "not claimed".to_owned(),
+    }
+}
+
+/// A class's CSS class in the HTML matrix.
+fn css(c: &ClassResult) -> &'static str {
+    match c.status {
+        ClassStatus::Met => "met",
+        ClassStatus::Failed => "FAILED",
+        ClassStatus::Incomplete => "not-judged",
+        ClassStatus::NotClaimed => "not-claimed",
+    }
 }
 
 /// Regressions and fixes between two runs of the same suite.

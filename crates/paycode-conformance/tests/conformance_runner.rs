@@ -5,8 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use paycode_conformance::adapter::StdioAdapter;
-use paycode_conformance::report::compare;
+use paycode_conformance::adapter::{self, StdioAdapter};
+use paycode_conformance::classes::ClassStatus;
+use paycode_conformance::report::{self, compare};
 use paycode_conformance::{self as conformance, AdapterError, ExitStatus, Selection, Suite, Verdict};
 use paycode_test_support::TempDir;
 
@@ -168,7 +169,100 @@ fn an_adapter_that_cannot_start_fails_its_hello() {
     let s = suite(&d);
     let mut a = StdioAdapter::new("exit 1", Duration::from_secs(5));
     let e = conformance::run(&s, &mut a, &Selection::default(), |_, _, _| {}).unwrap_err();
-    assert!(matches!(e, AdapterError::ExitedBeforeHello(_)), "{e}");
+    assert!(matches!(e, AdapterError::ExitedBeforeHello { .. }), "{e}");
+    assert!(e.to_string().contains("wrote nothing on standard error"), "{e}");
+}
+
+#[test]
+fn an_adapter_dying_before_its_hello_shows_the_end_of_its_stderr() {
+    let d = TempDir::new("conf-stderr");
+    let s = suite(&d);
+    // 6000 bytes of noise, then the line that says what went wrong.
+    let script = d.join("dies.sh");
+    std::fs::write(
+        &script,
+        "i=0; while [ $i -lt 100 ]; do echo 'noise noise noise noise noise noise noise noise noise' >&2; i=$((i+1)); done\n\
+         echo 'ModuleNotFoundError: No module named cryptography' >&2\nexit 7\n",
+    )
+    .unwrap();
+    let mut a = StdioAdapter::new(&format!("sh {}", script.display()), Duration::from_secs(5));
+    let e = conformance::run(&s, &mut a, &Selection::default(), |_, _, _| {}).unwrap_err();
+    let AdapterError::ExitedBeforeHello { status, stderr } = &e else { panic!("{e}") };
+    assert!(status.contains('7'), "{status}");
+    assert!(stderr.ends_with("No module named cryptography\n"), "{stderr:?}");
+    assert!(stderr.len() <= adapter::STDERR_TAIL, "{}", stderr.len());
+    assert!(e.to_string().contains("No module named cryptography"), "{e}");
+    // The report of the run that did not start says so and keeps the whole stderr.
+    let run = conformance::Run::failed_to_start(&s, &a, &e);
+    assert_eq!(run.status(), ExitStatus::AdapterError);
+    assert!(run.stderr.len() > 5000 && run.cases.is_empty(), "{}", run.stderr.len());
+    assert!(report::summary(&run).contains("adapter failed to start"));
+}
+
+/// A Python adapter answering like `RIGHT` whose `hello` lists `ops` and `classes` (JSON).
+fn claiming(dir: &TempDir, name: &str, ops: &str, classes: &str) -> StdioAdapter {
+    drop(adapter(dir, name, RIGHT, Duration::from_secs(10)));
+    let path = dir.join(format!("{name}.py"));
+    let script = std::fs::read_to_string(&path).unwrap().replace(
+        r#""ops": ["base45-decode", "scenario"], "profiles": ["hmac"]}"#,
+        &format!(r#""ops": {ops}, "profiles": ["hmac"], "classes": {classes}}}"#),
+    );
+    assert!(script.contains("\"classes\""));
+    std::fs::write(&path, script).unwrap();
+    StdioAdapter::new(&format!("python3 {}", path.display()), Duration::from_secs(10))
+}
+
+fn classes_with(r: &conformance::Run, status: ClassStatus) -> Vec<&str> {
+    r.with_status(status).collect()
+}
+
+#[test]
+fn claimed_classes_are_met_or_failed_as_a_whole() {
+    let d = TempDir::new("conf-classes");
+    let s = suite(&d);
+    // Without `classes`, every class the ops cover is claimed: here all three with cases.
+    let r = run(&mut adapter(&d, "all", RIGHT, Duration::from_secs(10)), &s);
+    assert_eq!(classes_with(&r, ClassStatus::Met), ["primitives", "hmac-verifier", "numeric-verifier"]);
+    // Claiming one class runs only its cases.
+    let only = r#"["base45-decode", "scenario"]"#;
+    let r = run(&mut claiming(&d, "one", only, r#"["hmac-verifier"]"#), &s);
+    assert_eq!((r.status(), classes_with(&r, ClassStatus::Met)), (ExitStatus::Pass, vec!["hmac-verifier"]));
+    assert_eq!((r.totals["PASS"], r.totals["SKIP"]), (1, 6));
+    assert!(r.cases[0].detail.contains("in no claimed class"), "{}", r.cases[0].detail);
+    // A claimed class whose op is not claimed: its cases SKIP and the class fails.
+    let r = run(&mut claiming(&d, "noop", r#"["base45-decode"]"#, r#"["primitives", "hmac-verifier"]"#), &s);
+    assert_eq!(r.status(), ExitStatus::Fail);
+    assert_eq!(classes_with(&r, ClassStatus::Met), ["primitives"]);
+    assert_eq!(classes_with(&r, ClassStatus::Failed), ["hmac-verifier"]);
+    let failed = r.classes.iter().find(|c| c.class == "hmac-verifier").unwrap();
+    assert_eq!(failed.failing, ["hmac.scenario.two-steps"]);
+    // Claiming classes but no op: nothing runs, nothing is met.
+    let r = run(&mut claiming(&d, "none", "[]", "[]"), &s);
+    assert_eq!((r.status(), r.totals["SKIP"]), (ExitStatus::NoClass, 7));
+    // A class that does not exist is an adapter error.
+    let mut bad = claiming(&d, "bad", only, r#"["everything"]"#);
+    let e = conformance::run(&s, &mut bad, &Selection::default(), |_, _, _| {}).unwrap_err();
+    assert!(matches!(e, AdapterError::UnknownClass(ref n) if n == "everything"), "{e}");
+}
+
+#[test]
+fn a_selection_leaving_out_cases_of_a_class_does_not_judge_it() {
+    let d = TempDir::new("conf-partial");
+    let s = suite(&d);
+    let some = Selection { include: vec!["base45.decode.case-1".into()], ..Selection::default() };
+    let r = conformance::run(
+        &s,
+        &mut adapter(&d, "partial", RIGHT, Duration::from_secs(10)),
+        &some,
+        |_, _, _| {},
+    )
+    .unwrap();
+    assert_eq!(r.status(), ExitStatus::NoClass);
+    assert_eq!(
+        classes_with(&r, ClassStatus::Incomplete),
+        ["primitives", "hmac-verifier", "numeric-verifier"]
+    );
+    assert!(classes_with(&r, ClassStatus::Met).is_empty());
 }
 
 #[test]
@@ -230,7 +324,64 @@ fn exit_codes_are_the_ones_the_readme_lists() {
             Some((cells.get(1)?.parse().ok()?, (*cells.get(2)?).to_owned()))
         })
         .collect();
-    let ours = [ExitStatus::Pass, ExitStatus::Fail, ExitStatus::AdapterError, ExitStatus::Usage]
-        .map(|status| (status.code(), status.to_string()));
+    let ours = [
+        ExitStatus::Pass,
+        ExitStatus::Fail,
+        ExitStatus::AdapterError,
+        ExitStatus::Usage,
+        ExitStatus::NoClass,
+    ]
+    .map(|status| (status.code(), status.to_string()));
     assert_eq!(listed, ours, "conformance/README.md section 3 and ExitStatus differ");
+}
+
+#[test]
+fn the_classes_are_the_ones_the_readme_lists() {
+    let readme =
+        std::fs::read_to_string(paycode_test_support::repo_root().join("conformance/README.md")).unwrap();
+    let section = &readme[readme.find("## 4. Conformance classes").unwrap()..readme.find("## 5.").unwrap()];
+    let names = |cell: &str| -> Vec<String> {
+        cell.split(',')
+            .map(|s| s.trim().trim_matches('`').to_owned())
+            .filter(|s| !s.is_empty() && s != "—")
+            .collect()
+    };
+    let listed: Vec<(String, Vec<String>, Vec<String>)> = section
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let name = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            (cells.len() == 6).then(|| (name.to_owned(), names(cells[2]), names(cells[3])))
+        })
+        .collect();
+    let ours: Vec<(String, Vec<String>, Vec<String>)> = conformance::classes::CLASSES
+        .iter()
+        .map(|c| {
+            (
+                c.name.to_owned(),
+                c.ops.iter().map(|op| op.name().to_owned()).collect(),
+                c.subjects.iter().map(|s| s.name().to_owned()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, ours, "conformance/README.md section 4 and CLASSES differ");
+}
+
+#[test]
+fn the_html_title_says_one_run_or_several_and_failures_come_first() {
+    let d = TempDir::new("conf-html");
+    let s = suite(&d);
+    let right = run(&mut adapter(&d, "right", RIGHT, Duration::from_secs(10)), &s);
+    // Wrong on the last case only, so that suite order would show it last.
+    let body = RIGHT.replace("{\"result\": \"invalid\", \"error\": \"replayed\"}", "{\"result\": \"valid\"}");
+    let wrong = run(&mut adapter(&d, "wrong", &body, Duration::from_secs(10)), &s);
+    let one = report::matrix(std::slice::from_ref(&wrong));
+    assert!(one.contains("<title>paycode conformance report: wrong 0</title>"), "{}", &one[..200]);
+    let both = report::matrix(&[right, wrong]);
+    assert!(both.contains("<title>paycode conformance matrix: 2 runs compared</title>"));
+    for html in [&one, &both] {
+        let cases = &html[html.find("<h2>Cases</h2>").unwrap()..];
+        let first_row = &cases[cases.find("<tr><td>").unwrap()..];
+        assert!(first_row.starts_with("<tr><td>hmac.scenario.two-steps</td>"), "{}", &first_row[..80]);
+    }
 }

@@ -10,6 +10,7 @@ use paycode_cli::errors::Action;
 use paycode_cli::{FileError, Role};
 use paycode_conformance::adapter::{Adapter, StdioAdapter};
 use paycode_conformance::builtin::{Builtin, serve};
+use paycode_conformance::classes::ClassStatus;
 use paycode_conformance::kill::{kill_matrix, list_mutants};
 use paycode_conformance::report::{self, compare, matrix};
 use paycode_conformance::{ExitStatus, Run, Selection, Suite, Verdict, embedded};
@@ -19,9 +20,13 @@ use super::Error;
 
 /// The runner's exit codes, as `paycode conformance --help` lists them.
 pub const EXIT_STATUS_HELP: &str = "\
-Exit status: 0 every case passed (or was skipped); 1 a case failed (FAIL, WRONG-REASON,
-ERROR), or compare found a regression, or kill-matrix a surviving mutant; 2 the adapter
-crashed, hung or could not be run, or a file could not be read or written; 3 usage error.";
+Exit status: 0 conformant: the implementation meets at least one conformance class, every
+class it claims, and no case failed (cases outside its classes may be skipped); 1 a case
+failed (FAIL, WRONG-REASON, ERROR) or a claimed class was not met (a case it requires was
+skipped or failed), or compare found a regression, or kill-matrix a surviving mutant; 2 the
+adapter crashed, hung or could not be run (run still writes its reports), or a file could
+not be read or written; 3 usage error; 4 run: nothing failed but the implementation meets
+no conformance class (it claims none, or the run left out cases of each it claims).";
 
 /// Why a conformance command failed (exit 2).
 #[derive(Debug)]
@@ -270,7 +275,11 @@ fn run_suite(
         Ok(r) => r,
         Err(e) => {
             eprintln!("paycode: adapter error: {e}");
-            return Ok(ExitStatus::AdapterError);
+            let run = Run::failed_to_start(suite, adapter, &e);
+            report::write_all(&run, out)
+                .map_err(|e| Failure::File(FileError::io(Action::Write, Role::OutputFolder, out)(e)))?;
+            println!("{}: failed to start; reports in {}", report::implementation_name(&run), out.display());
+            return Ok(run.status());
         }
     };
     report::write_all(&run, out)
@@ -296,6 +305,24 @@ fn run_suite(
     for c in run.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
         println!("  {} {}: {}", c.verdict.name(), c.id, c.detail);
     }
+    let names = |status: ClassStatus| {
+        let names: Vec<&str> = run.with_status(status).collect();
+        if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+    };
+    println!("conforms to: {}", names(ClassStatus::Met));
+    for c in run.classes.iter().filter(|c| c.status == ClassStatus::Failed) {
+        let first = c.failing.first().map(String::as_str).unwrap_or_default();
+        println!(
+            "claimed but failed: {} ({} of {} cases skipped or not passing, the first {first})",
+            c.class,
+            c.failing.len(),
+            c.cases
+        );
+    }
+    if run.with_status(ClassStatus::Incomplete).next().is_some() {
+        println!("not judged, cases left out of the run: {}", names(ClassStatus::Incomplete));
+    }
+    println!("result: {}", run.outcome());
     Ok(run.status())
 }
 
