@@ -185,3 +185,30 @@ fn the_reference_conforms_to_every_class() {
         ]
     );
 }
+
+/// Vectors that do not load and reports that cannot be written are the
+/// runner's usage errors, exit 3 (conformance/README.md §3), with the file named.
+#[test]
+fn unloadable_vectors_and_unwritable_reports_are_usage_errors() {
+    const USAGE: i32 = 3;
+    let dir = TempDir::new("conformance-usage");
+    let missing = dir.arg("no-such-vectors");
+    let out = CLI.run(&[
+        "conformance",
+        "run",
+        "--builtin",
+        "--quiet",
+        "--vectors",
+        &missing,
+        "--out",
+        &dir.arg("r1"),
+    ]);
+    assert_eq!(out.status.code(), Some(USAGE), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no-such-vectors"), "{}", text(&out.stderr));
+    // The report folder's place is taken by a file.
+    std::fs::write(dir.join("taken"), b"not a folder").unwrap();
+    let out = CLI.run(&["conformance", "run", "--builtin", "--quiet", "--out", &dir.arg("taken")]);
+    assert_eq!(out.status.code(), Some(USAGE), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("taken"), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read(dir.join("taken")).unwrap(), b"not a folder");
+}

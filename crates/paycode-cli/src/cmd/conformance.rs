@@ -129,8 +129,18 @@ pub enum Command {
 }
 
 /// Runs a conformance command and gives the exit code of its [`ExitStatus`].
+/// Vectors that do not load and reports that cannot be read or written are
+/// the runner's usage errors (exit 3, conformance/README.md §3): they are
+/// printed here, so that they do not take the command's generic exit code.
 pub fn run(cmd: Command) -> Result<u8, Error> {
-    command(cmd).map(ExitStatus::code)
+    match command(cmd) {
+        Ok(status) => Ok(status.code()),
+        Err(Error::Conformance(failure)) => {
+            eprintln!("paycode: {failure}");
+            Ok(ExitStatus::Usage.code())
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// The suite of `--vectors DIR`, or the built-in one.
