@@ -18,6 +18,8 @@ pub struct ScenarioRunner {
     verifier: Verifier,
     trust: Option<TrustList>,
     revocation: Option<RevocationList>,
+    /// The latest time of a verify call so far: `state_after.spent` is listed
+    /// while it is at most the credential's `not_after` (vectors/README.md).
     max_time: u64,
 }
 
@@ -140,7 +142,6 @@ impl ScenarioRunner {
                 Ok(StepExpected { result, error: None, log_record: None, state_after: None })
             }
             ScenarioStep::Restart { mode, time } => {
-                self.max_time = self.max_time.max(*time);
                 self.verifier = match mode {
                     RestartMode::Kept => {
                         Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())

@@ -7,8 +7,8 @@ use crate::errors::VectorError;
 use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, ed25519_text, ed25519_verifier, hmac_text, hmac_verifier, issue,
-    main_fields, params, trust_list_key_1,
+    ACCOUNT, CREDENTIAL_END, DEFAULT_PARAMS, STEP, TIME, ed25519_text, ed25519_verifier, hmac_text,
+    hmac_verifier, issue, main_fields, params, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -98,6 +98,20 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 pay(TIME + 6, signed(STEP, 3)?, 5_001, Err(Error::OverLimit)),
                 pay(TIME + 7, signed(STEP, 3)?, 5_000, Ok(())),
                 pay(TIME + 8, signed(STEP, 4)?, 1, Err(Error::OverLimit)),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.kept-restart-after-expiry",
+            requirements: &["R-LIMIT-2", "R-REPLAY-5"],
+            flags: &[Flag::Restart, Flag::Limit],
+            comment: "The listing rule of state_after.spent counts verify calls only: a kept restart after the credential's not_after changes nothing, so the next payment before not_after still lists the total. A call after not_after (expired) ends the listing for good.",
+            verifier: &terminal,
+            steps: vec![
+                pay(TIME, signed(STEP, 0)?, 1_000, Ok(())),
+                restart(RestartMode::Kept, CREDENTIAL_END + 1),
+                pay(TIME + 1, signed(STEP, 1)?, 1_000, Ok(())),
+                pay(CREDENTIAL_END + 1, signed(STEP, 2)?, 1_000, Err(Error::Expired)),
+                pay(TIME + 2, signed(STEP, 3)?, 1_000, Err(Error::TooOld)),
             ],
         },
     ];
