@@ -14,6 +14,13 @@ use crate::generate::fixtures::{
 };
 use crate::generate::flags::Flag;
 
+/// The encoding of the identity point, of order 1: never a valid device key (spec R-ED-1).
+const SMALL_ORDER_IDENTITY: [u8; 32] = {
+    let mut point = [0u8; 32];
+    point[0] = 1;
+    point
+};
+
 /// `encoding-credential.json`: credentials issued by key, and decoded.
 pub(super) fn credential() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
@@ -55,6 +62,42 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
                 cumulative_limit: fields.cumulative_limit,
             },
             intent: Intent::valid(),
+        })?;
+    }
+    for (name, fields, comment) in [
+        (
+            "refused-lifetime-too-long",
+            CredentialFields { lifetime: 604_801, ..main },
+            "A lifetime of 604801 s, one second above 7 days: the issuer refuses (bad-credential) and signs nothing.",
+        ),
+        (
+            "refused-validity-overflows",
+            CredentialFields { not_before: u64::MAX - 99, lifetime: 100, ..main },
+            "not_before + lifetime = 2^64: not_after does not exist, so the issuer refuses (bad-credential).",
+        ),
+        (
+            "refused-device-key-small-order",
+            CredentialFields { device_key: SMALL_ORDER_IDENTITY, ..main },
+            "The device key is the identity point (order 1), not a valid point (R-ED-1): the issuer refuses (bad-credential).",
+        ),
+    ] {
+        file.add(Case {
+            id: &format!("credential.issue.{name}"),
+            requirements: if name.contains("device-key") { &["R-ED-4", "R-ED-1"] } else { &["R-ED-4"] },
+            flags: &[Flag::BadCredential],
+            comment,
+            op: Op::CredentialIssue,
+            input: CredentialIssueInput {
+                issuer_secret: hex(&issuer_secret(fields.key_id)),
+                key_id: fields.key_id,
+                serial: fields.serial,
+                device_key: hex(&fields.device_key),
+                not_before: fields.not_before,
+                lifetime: fields.lifetime,
+                per_payment_limit: fields.per_payment_limit,
+                cumulative_limit: fields.cumulative_limit,
+            },
+            intent: Intent::invalid(Error::BadCredential),
         })?;
     }
     let bytes = issue(main).as_bytes().to_vec();
