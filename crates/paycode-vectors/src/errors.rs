@@ -177,8 +177,6 @@ pub enum InputError {
     TrustList(paycode::Error),
     /// A credential that does not decode.
     Credential(paycode::Error),
-    /// `revocation-list-issue`: serials that are not strictly increasing.
-    SerialsOrder,
     /// A revocation list in a verifier state that does not decode.
     RevocationList(paycode::Error),
     /// A revocation list in a verifier state that the verifier refuses.
@@ -222,9 +220,6 @@ impl fmt::Display for InputError {
             InputError::PublicKey => f.write_str("a public key is not a valid point"),
             InputError::TrustList(e) => write!(f, "trust list: {e}"),
             InputError::Credential(e) => write!(f, "credential: {e}"),
-            InputError::SerialsOrder => {
-                f.write_str("revocation-list-issue: serials must be strictly increasing")
-            }
             InputError::RevocationList(e) => write!(f, "revocation list: {e}"),
             InputError::RevocationInstall(e) => write!(f, "revocation list not installed: {e}"),
             InputError::Wallet(e) => write!(f, "wallet error outside the vectors: {e}"),
