@@ -114,6 +114,19 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 pay(TIME + 2, signed(STEP, 3)?, 1_000, Err(Error::TooOld)),
             ],
         },
+        Scenario {
+            id: "scenario.restart.kept-state-time-unused",
+            requirements: &["R-TIME-7", "R-TIME-5", "R-REPLAY-5"],
+            flags: &[Flag::Restart, Flag::HighWater],
+            comment: "Counter 0 accepted at T; a restart with durable state at T + 10 steps does not raise T_hw (it takes no time input), so counter 0 presented at T is still replayed, not too-old; the next call at T + 10 steps raises T_hw at V0.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 0)?),
+                restart(RestartMode::Kept, TIME + 600),
+                reject(TIME + 1, code(STEP, 0)?, Error::Replayed),
+                reject(TIME + 600, code(STEP, 1)?, Error::TooOld),
+            ],
+        },
     ];
     for scenario in scenarios {
         add(&mut file, scenario)?;
