@@ -189,6 +189,8 @@ pub enum InputError {
     Throttle(paycode::Error),
     /// A `restart` at a time the verifier cannot restart at.
     Restart(paycode::Error),
+    /// A step other than a lost-state restart after a restart that failed.
+    NotStarted,
     /// The two profiles' `T_hw` or `Q` differ.
     ProfilesDisagree,
     /// A scenario step.
@@ -226,6 +228,9 @@ impl fmt::Display for InputError {
             InputError::IntermediatesDisagree => f.write_str("the intermediates disagree with the wallet"),
             InputError::Throttle(e) => write!(f, "throttle state: {e}"),
             InputError::Restart(e) => write!(f, "restart: {e}"),
+            InputError::NotStarted => {
+                f.write_str("a restart failed: the next step must be a restart without state")
+            }
             InputError::ProfilesDisagree => f.write_str("the profiles' T_hw or Q differ"),
             InputError::Step { index, source } => write!(f, "step {index}: {source}"),
         }

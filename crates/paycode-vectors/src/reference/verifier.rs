@@ -21,6 +21,8 @@ pub struct ScenarioRunner {
     /// The latest time of a verify call so far: `state_after.spent` is listed
     /// while it is at most the credential's `not_after` (vectors/README.md).
     max_time: u64,
+    /// A restart failed: only another restart may follow (spec §8.6).
+    stopped: bool,
 }
 
 impl ScenarioRunner {
@@ -57,8 +59,15 @@ impl ScenarioRunner {
             Some(list) => Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?),
             None => None,
         };
-        let mut runner =
-            ScenarioRunner { config: config.clone(), params, verifier, trust, revocation: None, max_time: 0 };
+        let mut runner = ScenarioRunner {
+            config: config.clone(),
+            params,
+            verifier,
+            trust,
+            revocation: None,
+            max_time: 0,
+            stopped: false,
+        };
         runner.configure()?;
         for count in &state.throttle {
             for _ in 0..count.failures {
@@ -106,6 +115,9 @@ impl ScenarioRunner {
     ///
     /// The step's input cannot be used (not a verdict: verdicts are results).
     pub fn step(&mut self, step: &ScenarioStep) -> Result<StepExpected, InputError> {
+        if self.stopped && !matches!(step, ScenarioStep::Restart { .. }) {
+            return Err(InputError::NotStarted);
+        }
         match step {
             ScenarioStep::Verify { time, text, amount } => {
                 let v = self.verify(*time, text, *amount)?;
@@ -143,14 +155,27 @@ impl ScenarioRunner {
             }
             ScenarioStep::Restart { mode, time } => {
                 self.verifier = match mode {
-                    RestartMode::Kept => {
+                    RestartMode::Kept if !self.stopped => {
                         Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())
                     }
+                    RestartMode::Kept => return Err(InputError::NotStarted),
                     RestartMode::Lost => {
-                        Verifier::after_state_loss(self.params, self.config.terminal_id, *time)
-                            .map_err(InputError::Restart)?
+                        match Verifier::after_state_loss(self.params, self.config.terminal_id, *time) {
+                            Ok(verifier) => verifier,
+                            // spec §8.6: no step before T0, so the verifier does not start.
+                            Err(e) => {
+                                self.stopped = true;
+                                return Ok(StepExpected {
+                                    result: Outcome::Invalid,
+                                    error: Some(e),
+                                    log_record: None,
+                                    state_after: None,
+                                });
+                            }
+                        }
                     }
                 };
+                self.stopped = false;
                 self.configure()?;
                 Ok(StepExpected {
                     result: Outcome::Valid,

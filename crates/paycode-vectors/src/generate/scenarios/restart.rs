@@ -2,7 +2,7 @@
 
 use paycode::Error;
 
-use super::{Scenario, accept, add, pay, reject, restart};
+use super::{Scenario, accept, add, pay, reject, restart, restart_before_epoch};
 use crate::errors::VectorError;
 use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
@@ -21,6 +21,8 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let verifier = hmac_verifier(DEFAULT_PARAMS);
     let code = |step: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, ACCOUNT, step, counter);
     let no_forward = params(0, 60, 2, 0);
+    let late_epoch = params(TIME - 600, 60, 2, 1);
+    let late_step = 10;
     let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
     let credential = issue(main_fields());
     let signed = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
@@ -125,6 +127,20 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 restart(RestartMode::Kept, TIME + 600),
                 reject(TIME + 1, code(STEP, 0)?, Error::Replayed),
                 reject(TIME + 600, code(STEP, 1)?, Error::TooOld),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-before-epoch",
+            requirements: &["R-REPLAY-5", "R-TIME-2", "R-REPLAY-1"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::BeforeEpoch],
+            comment: "T0 = T - 600. Counter 0 accepted at T. The state is lost and the clock reads T0 - 1: the restart fails with time-before-epoch and the verifier does not start. A restart at T + 10 then quarantines as usual (Q = T + 2): counter 0 is state-unavailable.",
+            verifier: &hmac_verifier(late_epoch),
+            steps: vec![
+                accept(TIME, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?),
+                restart_before_epoch(TIME - 601),
+                restart(RestartMode::Lost, TIME + 10),
+                reject(TIME + 20, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?, Error::StateUnavailable),
+                accept(TIME + 120, hmac_text(&late_epoch, ACCOUNT, late_step + 2, 1)?),
             ],
         },
     ];
