@@ -156,7 +156,12 @@ impl ScenarioRunner {
             ScenarioStep::Restart { mode, time } => {
                 self.verifier = match mode {
                     RestartMode::Kept if !self.stopped => {
-                        Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())
+                        // spec: R-STATE-6, the throttle records are durable state too.
+                        let throttle = self.verifier.replay_state(Profile::Hmac).throttle_records();
+                        let verifier =
+                            Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state());
+                        verifier.replay_state(Profile::Hmac).load_throttle_records(&throttle);
+                        verifier
                     }
                     RestartMode::Kept => return Err(InputError::NotStarted),
                     RestartMode::Lost => {
