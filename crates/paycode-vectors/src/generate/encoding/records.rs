@@ -139,7 +139,7 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
 pub(super) fn log_record() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-log-record",
-        "The 44-byte acceptance log record (spec §4.8): version, profile, key id u16, subject u64, counter u32, step u64, accepted_at u64, amount u64, terminal id u32. A log is records back to back.",
+        "The 44-byte acceptance log record (spec §4.8): version, profile, key id u16, subject u64, counter u32, step u64, accepted_at u64, amount u64, terminal id u32; an hmac record has key id 0 and amount 0. A log is records back to back.",
     );
     let ed25519 = LogRecord {
         profile: Profile::Ed25519,
@@ -235,6 +235,18 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             flags,
             comment,
             bytes: [&b[..], &bad[..]].concat(),
+            intent: Intent::invalid(Error::Malformed),
+        });
+    }
+    for (name, at, comment) in [
+        ("hmac-key-id", 3usize, "An hmac record whose key id is 1: hmac records have key id 0 (spec §4.8)."),
+        ("hmac-amount", 39, "An hmac record whose amount is 1: hmac records have amount 0 (spec §4.8)."),
+    ] {
+        decodes.push(BytesDecode {
+            name,
+            flags: &[Flag::LogRecord],
+            comment,
+            bytes: [&a[..], &with_bytes_at(b.clone(), at, &[1])?[..]].concat(),
             intent: Intent::invalid(Error::Malformed),
         });
     }
