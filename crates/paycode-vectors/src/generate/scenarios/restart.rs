@@ -16,7 +16,7 @@ use crate::generate::flags::Flag;
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-restart",
-        "Restarts (spec §8.6): with durable state the window survives; without it the verifier quarantines every step below Q = T + F + 1.",
+        "Restarts (spec §8.6): with durable state the entries, the ledger and the throttle survive and T_hw does not move; without it the verifier quarantines every step below Q = T + F + 1, and such a restart before T0 fails with time-before-epoch.",
     );
     let verifier = hmac_verifier(DEFAULT_PARAMS);
     let code = |step: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, ACCOUNT, step, counter);
