@@ -53,7 +53,8 @@ impl LogRecord {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] on a wrong length, version or profile byte (spec: R-LOG-2).
+    /// [`Error::Malformed`] on a wrong length, version or profile byte, or an
+    /// hmac record whose key id or amount is not 0 (spec: R-LOG-2).
     pub fn decode(bytes: &[u8]) -> Result<LogRecord, Error> {
         let bytes: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
         let mut r = Reader::new(bytes);
@@ -61,7 +62,7 @@ impl LogRecord {
             return Err(Error::Malformed);
         }
         let profile = Profile::from_byte(r.u8()?).ok_or(Error::Malformed)?;
-        Ok(LogRecord {
+        let record = LogRecord {
             profile,
             key_id: r.u16()?,
             subject: r.u64()?,
@@ -70,7 +71,11 @@ impl LogRecord {
             accepted_at: r.u64()?,
             amount: r.u64()?,
             terminal_id: r.u32()?,
-        })
+        };
+        if profile == Profile::Hmac && (record.key_id != 0 || record.amount != 0) {
+            return Err(Error::Malformed);
+        }
+        Ok(record)
     }
 
     /// Decodes a log: records back to back.
@@ -195,5 +200,9 @@ mod tests {
         let rec = reconcile([hm, hm, r]);
         assert_eq!(rec.flagged_accounts, [1001]);
         assert!(rec.revoke_serials.is_empty());
+        assert_eq!(LogRecord::decode(&hm.encode()), Ok(hm));
+        for bad in [LogRecord { key_id: 2, ..hm }, LogRecord { amount: 250, ..hm }] {
+            assert_eq!(LogRecord::decode(&bad.encode()), Err(Error::Malformed));
+        }
     }
 }

@@ -23,28 +23,28 @@ def decode(text: bytes) -> bytes:
     """The bytes of a canonical Base45 text; Rejected(malformed) otherwise.
 
     `text` is the raw bytes after the prefix: nothing is trimmed or case-folded.
-    The empty text is the empty byte string here; rule 1 (a code's text is not
-    empty) is enforced by the code decoder, which rejects an empty payload (V1.3).
+    The empty text is the empty byte string (R-ENC-2); the code decoder rejects
+    an empty payload itself (V1.3).
     """
     values = []
-    for c in text:  # rule 2
+    for c in text:  # rule 1
         v = _VALUE.get(c)
         if v is None:
             raise Rejected(MALFORMED)
         values.append(v)
-    if len(values) % 3 == 1:  # rule 3
+    if len(values) % 3 == 1:  # rule 2
         raise Rejected(MALFORMED)
     lax = mutants.on("base45-no-overflow-check")
     out = bytearray()
     full = len(values) - len(values) % 3
-    for i in range(0, full, 3):  # rule 4
+    for i in range(0, full, 3):  # rule 3
         n = values[i] + 45 * values[i + 1] + 2025 * values[i + 2]
         if n > 0xFFFF:
             if not lax:
                 raise Rejected(MALFORMED)
             n &= 0xFFFF
         out += bytes((n >> 8, n & 0xFF))
-    if full < len(values):  # rule 5
+    if full < len(values):  # rule 4
         n = values[full] + 45 * values[full + 1]
         if n > 0xFF:
             if not lax:

@@ -152,7 +152,7 @@ def decode(x: bytes, enabled=(HMAC, ED25519)):
         return HmacNumeric(n >> 49, (n >> 45) & 0xF, (n >> 29) & 0xFFFF, n & (2**29 - 1))
     if not x.startswith(PREFIX):  # V1.2
         raise Rejected(MALFORMED)
-    p = base45.decode(x[len(PREFIX):])  # V1.3; R-ENC-2 rule 1 is the emptiness check
+    p = base45.decode(x[len(PREFIX):])  # V1.3: Base45 decodes the empty text to b""
     if not p:
         raise Rejected(MALFORMED)
     if p[0] != VERSION:  # V1.4

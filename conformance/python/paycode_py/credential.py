@@ -4,7 +4,7 @@ import struct
 from dataclasses import dataclass
 
 from . import ed25519, mutants
-from .errors import MALFORMED, Rejected
+from .errors import BAD_CREDENTIAL, MALFORMED, Rejected
 from .keys import DS_CRED
 from .params import U64_MAX
 
@@ -72,7 +72,17 @@ def decode(data: bytes) -> Credential:
 
 
 def issue(secret: bytes, key_id, serial, device_pk, not_before, lifetime, limit_payment, limit_total):
-    """Sign DS_cred || credential[0..62] with the issuer secret (R-ED-3)."""
+    """Sign DS_cred || credential[0..62] with the issuer secret (R-ED-3).
+
+    Rejected(bad-credential) for a credential that R-ED-4 calls bad on its own
+    (device key, lifetime, overflow): the issuer refuses to sign it (Section 7.1).
+    """
+    if (
+        ed25519.valid_point(device_pk, key=True) is None
+        or lifetime > MAX_LIFETIME
+        or not_before + lifetime > U64_MAX
+    ):
+        raise Rejected(BAD_CREDENTIAL)
     unsigned = Credential(key_id, serial, device_pk, not_before, lifetime, limit_payment, limit_total, b"")
     return Credential(
         key_id,

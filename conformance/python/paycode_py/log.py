@@ -44,6 +44,8 @@ def decode(data: bytes):
         version, *fields = _RECORD.unpack_from(data, i)
         if version != VERSION or fields[0] not in (1, 2):
             raise Rejected(MALFORMED)
+        if fields[0] == 1 and (fields[1] != 0 or fields[6] != 0):  # hmac: key_id 0, amount 0 (Section 4.8)
+            raise Rejected(MALFORMED)
         out.append(Record(*fields))
     return out
 

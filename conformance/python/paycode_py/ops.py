@@ -217,7 +217,15 @@ def op_code_decode(i):
 
 
 def op_credential_issue(i):
-    c = credential.issue(
+    try:
+        c = _issue_credential(i)
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(credential=c.encode().hex())
+
+
+def _issue_credential(i):
+    return credential.issue(
         _hex(i["issuer_secret"], 32, "issuer_secret"),
         _u16(i, "key_id"),
         _u64(i, "serial"),
@@ -227,7 +235,6 @@ def op_credential_issue(i):
         _u32(i, "per_payment_limit"),
         _u32(i, "cumulative_limit"),
     )
-    return _valid(credential=c.encode().hex())
 
 
 def op_credential_decode(i):

@@ -27,9 +27,8 @@ def body(key_id, number, issued_at, serials) -> bytes:
 
 
 def issue(secret, key_id, number, issued_at, serials) -> bytes:
-    """The signed list; Rejected(malformed) if the serials are not strictly ascending."""
-    if any(a >= b for a, b in zip(serials, serials[1:])):
-        raise Rejected(MALFORMED)
+    """The signed list of the distinct serials, in ascending order (Section 4.7)."""
+    serials = sorted(set(serials))
     b = body(key_id, number, issued_at, serials)
     return b + ed25519.sign(secret, DS_REV + b)
 

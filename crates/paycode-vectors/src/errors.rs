@@ -177,8 +177,6 @@ pub enum InputError {
     TrustList(paycode::Error),
     /// A credential that does not decode.
     Credential(paycode::Error),
-    /// `revocation-list-issue`: serials that are not strictly increasing.
-    SerialsOrder,
     /// A revocation list in a verifier state that does not decode.
     RevocationList(paycode::Error),
     /// A revocation list in a verifier state that the verifier refuses.
@@ -191,6 +189,8 @@ pub enum InputError {
     Throttle(paycode::Error),
     /// A `restart` at a time the verifier cannot restart at.
     Restart(paycode::Error),
+    /// A step other than a lost-state restart after a restart that failed.
+    NotStarted,
     /// The two profiles' `T_hw` or `Q` differ.
     ProfilesDisagree,
     /// A scenario step.
@@ -222,15 +222,15 @@ impl fmt::Display for InputError {
             InputError::PublicKey => f.write_str("a public key is not a valid point"),
             InputError::TrustList(e) => write!(f, "trust list: {e}"),
             InputError::Credential(e) => write!(f, "credential: {e}"),
-            InputError::SerialsOrder => {
-                f.write_str("revocation-list-issue: serials must be strictly increasing")
-            }
             InputError::RevocationList(e) => write!(f, "revocation list: {e}"),
             InputError::RevocationInstall(e) => write!(f, "revocation list not installed: {e}"),
             InputError::Wallet(e) => write!(f, "wallet error outside the vectors: {e}"),
             InputError::IntermediatesDisagree => f.write_str("the intermediates disagree with the wallet"),
             InputError::Throttle(e) => write!(f, "throttle state: {e}"),
             InputError::Restart(e) => write!(f, "restart: {e}"),
+            InputError::NotStarted => {
+                f.write_str("a restart failed: the next step must be a restart without state")
+            }
             InputError::ProfilesDisagree => f.write_str("the profiles' T_hw or Q differ"),
             InputError::Step { index, source } => write!(f, "step {index}: {source}"),
         }

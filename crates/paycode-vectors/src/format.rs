@@ -373,9 +373,9 @@ expected!(
     TextExpected,
     DeriveExpected,
     PayloadExpected,
-    CredentialIssueExpected,
 );
 expected!(
+    CredentialIssueExpected,
     BytesExpected,
     DigitsExpected,
     CodeDecodeExpected,

@@ -175,10 +175,14 @@ pub struct CredentialIssueInput {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialIssueExpected {
-    /// Always valid.
+    /// Valid (issued), or invalid: the issuer refuses a bad credential (spec R-ED-4).
     pub result: Outcome,
-    /// The 126-byte credential, hex.
-    pub credential: String,
+    /// `bad-credential` when the issuer refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The 126-byte credential when issued, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
 }
 
 /// A signature's inputs and output.

@@ -81,7 +81,8 @@ pub struct HmacGenerateIntermediates {
 pub struct Ed25519GenerateInput {
     /// Parameters.
     pub params: TimeParams,
-    /// The wallet seed, hex.
+    /// The wallet seed (spec §3.1), hex: the HKDF input of the device secret,
+    /// not the device secret itself.
     pub device_seed: String,
     /// The wallet's credential, hex.
     pub credential: String,

@@ -96,7 +96,7 @@ flags! {
     Quarantine => "replay hole after restart",
         "After losing its state a verifier rejects codes below Q = T + F + 1 with state-unavailable.";
     Restart => "state not kept across restart",
-        "A restart with durable state keeps T_hw, Q, the entries and the ledger.";
+        "A restart with durable state keeps T_hw, Q, the entries, the ledger and the throttle records.";
     ClockJump => "clock manipulation",
         "The verifier's clock goes back or jumps forward.";
     UnknownIssuer => "credential checked against the wrong key",

@@ -53,6 +53,8 @@ enum Step {
     InstallTrustList { trust_list: String, installed: bool },
     /// Restart the verifier at `time`, with its durable state or without.
     Restart { mode: RestartMode, time: u64 },
+    /// A restart without state at `time` that fails with `error` (a time before T0).
+    RestartFails { time: u64, error: Error },
 }
 
 /// `text` at `time`, amount 0, accepted.
@@ -85,6 +87,11 @@ fn restart(mode: RestartMode, time: u64) -> Step {
     Step::Restart { mode, time }
 }
 
+/// A restart without state at `time` before T0: it fails with `time-before-epoch`.
+fn restart_before_epoch(time: u64) -> Step {
+    Step::RestartFails { time, error: Error::TimeBeforeEpoch }
+}
+
 fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError> {
     let mut steps = Vec::new();
     let mut verdicts = Vec::new();
@@ -101,6 +108,9 @@ fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError
                 (ScenarioStep::InstallTrustList { trust_list }, validity(installed))
             }
             Step::Restart { mode, time } => (ScenarioStep::Restart { mode, time }, Verdict::VALID),
+            Step::RestartFails { time, error } => {
+                (ScenarioStep::Restart { mode: RestartMode::Lost, time }, Verdict::invalid(error))
+            }
         };
         steps.push(step);
         verdicts.push(verdict);

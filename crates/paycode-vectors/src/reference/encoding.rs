@@ -115,8 +115,21 @@ pub(super) fn credential_issue(
         cumulative_limit: input.cumulative_limit,
     };
     let credential = Credential::issue(fields, &issuer_key);
+    // spec: R-ED-4. The op has no key validity, so only the credential's own
+    // consistency is checked: the key period is taken as every time there is.
+    let issuer_public = PublicKey::from_bytes(&issuer_key.public_bytes()).ok_or(InputError::PublicKey)?;
+    if let Err(e) = credential.check(&issuer_public, 0, u64::MAX) {
+        return Ok((
+            CredentialIssueExpected { result: Outcome::Invalid, error: Some(e), credential: None },
+            None,
+        ));
+    }
     Ok((
-        CredentialIssueExpected { result: Outcome::Valid, credential: hex(credential.as_bytes()) },
+        CredentialIssueExpected {
+            result: Outcome::Valid,
+            error: None,
+            credential: Some(hex(credential.as_bytes())),
+        },
         Some(SigningIntermediates {
             public_key: hex(&issuer_key.public_bytes()),
             signing_input: hex(&credential.signing_input()),
@@ -178,9 +191,6 @@ pub(super) fn trust_list_decode(input: BytesInput) -> Ran<TrustListDecodeExpecte
 }
 
 pub(super) fn revocation_list_issue(input: RevocationIssueInput) -> Ran<BytesExpected, SigningIntermediates> {
-    if input.serials.windows(2).any(|pair| matches!(pair, [a, b] if a >= b)) {
-        return Err(InputError::SerialsOrder);
-    }
     let issuer_key = SecretKey::from_secret(&unhex_n(&input.issuer_secret)?);
     let list = RevocationList::issue(input.key_id, &issuer_key, input.number, input.issued_at, input.serials);
     let bytes = list.encode();

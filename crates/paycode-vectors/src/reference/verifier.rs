@@ -18,7 +18,11 @@ pub struct ScenarioRunner {
     verifier: Verifier,
     trust: Option<TrustList>,
     revocation: Option<RevocationList>,
+    /// The latest time of a verify call so far: `state_after.spent` is listed
+    /// while it is at most the credential's `not_after` (vectors/README.md).
     max_time: u64,
+    /// A restart failed: only another restart may follow (spec §8.6).
+    stopped: bool,
 }
 
 impl ScenarioRunner {
@@ -55,8 +59,15 @@ impl ScenarioRunner {
             Some(list) => Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?),
             None => None,
         };
-        let mut runner =
-            ScenarioRunner { config: config.clone(), params, verifier, trust, revocation: None, max_time: 0 };
+        let mut runner = ScenarioRunner {
+            config: config.clone(),
+            params,
+            verifier,
+            trust,
+            revocation: None,
+            max_time: 0,
+            stopped: false,
+        };
         runner.configure()?;
         for count in &state.throttle {
             for _ in 0..count.failures {
@@ -104,6 +115,9 @@ impl ScenarioRunner {
     ///
     /// The step's input cannot be used (not a verdict: verdicts are results).
     pub fn step(&mut self, step: &ScenarioStep) -> Result<StepExpected, InputError> {
+        if self.stopped && !matches!(step, ScenarioStep::Restart { .. }) {
+            return Err(InputError::NotStarted);
+        }
         match step {
             ScenarioStep::Verify { time, text, amount } => {
                 let v = self.verify(*time, text, *amount)?;
@@ -140,16 +154,33 @@ impl ScenarioRunner {
                 Ok(StepExpected { result, error: None, log_record: None, state_after: None })
             }
             ScenarioStep::Restart { mode, time } => {
-                self.max_time = self.max_time.max(*time);
                 self.verifier = match mode {
-                    RestartMode::Kept => {
-                        Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())
+                    RestartMode::Kept if !self.stopped => {
+                        // spec: R-STATE-6, the throttle records are durable state too.
+                        let throttle = self.verifier.replay_state(Profile::Hmac).throttle_records();
+                        let verifier =
+                            Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state());
+                        verifier.replay_state(Profile::Hmac).load_throttle_records(&throttle);
+                        verifier
                     }
+                    RestartMode::Kept => return Err(InputError::NotStarted),
                     RestartMode::Lost => {
-                        Verifier::after_state_loss(self.params, self.config.terminal_id, *time)
-                            .map_err(InputError::Restart)?
+                        match Verifier::after_state_loss(self.params, self.config.terminal_id, *time) {
+                            Ok(verifier) => verifier,
+                            // spec §8.6: no step before T0, so the verifier does not start.
+                            Err(e) => {
+                                self.stopped = true;
+                                return Ok(StepExpected {
+                                    result: Outcome::Invalid,
+                                    error: Some(e),
+                                    log_record: None,
+                                    state_after: None,
+                                });
+                            }
+                        }
                     }
                 };
+                self.stopped = false;
                 self.configure()?;
                 Ok(StepExpected {
                     result: Outcome::Valid,

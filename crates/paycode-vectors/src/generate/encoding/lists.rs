@@ -151,7 +151,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
 pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-revocation-list",
-        "The revocation list (spec §4.7): version 0x01, key id u16, number u64, issued_at u64, count u32, strictly ascending serials, signature over \"paycode/v1/ed25519/revocation\" 00 || preceding bytes. Decoding checks structure; installation (scenario files) checks the signature.",
+        "The revocation list (spec §4.7): version 0x01, key id u16, number u64, issued_at u64, count u32, strictly ascending serials, signature over \"paycode/v1/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure; installation (scenario files) checks the signature.",
     );
     for (name, number, serials, comment) in [
         ("empty", 1u64, vec![], "No serials: a list that clears every revocation."),
@@ -174,6 +174,21 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         })?;
     }
+    file.add(Case {
+        id: "revocation.issue.unsorted-duplicates",
+        requirements: &["R-REVOKE-1"],
+        flags: &[Flag::Revocation],
+        comment: "Serials 2^64 - 1, 1001, 5, 1001: the issuer sorts them and drops the repeat, and signs the same list as revocation.issue.three (count 3, serials 5, 1001, 2^64 - 1).",
+        op: Op::RevocationListIssue,
+        input: RevocationIssueInput {
+            issuer_secret: hex(&issuer_secret(1)),
+            key_id: 1,
+            number: 3,
+            issued_at: TIME,
+            serials: vec![u64::MAX, SERIAL, 5, SERIAL],
+        },
+        intent: Intent::valid().with("bytes", signed_list(1, 3, TIME, vec![5, SERIAL, u64::MAX])),
+    })?;
     let three = unhex(&signed_list(1, 3, TIME, vec![5, SERIAL, u64::MAX]))?;
     let malformed = || Intent::invalid(Error::Malformed);
     let decodes = [

@@ -14,11 +14,18 @@ use crate::generate::fixtures::{
 };
 use crate::generate::flags::Flag;
 
+/// The encoding of the identity point, of order 1: never a valid device key (spec R-ED-1).
+const SMALL_ORDER_IDENTITY: [u8; 32] = {
+    let mut point = [0u8; 32];
+    point[0] = 1;
+    point
+};
+
 /// `encoding-credential.json`: credentials issued by key, and decoded.
 pub(super) fn credential() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-credential",
-        "The 126-byte credential (spec §4.4): key id u16, serial u64, device key, not_before u64, lifetime u32, limits u32 x 2, issuer signature over \"paycode/v1/ed25519/credential\" 00 || bytes 0..62.",
+        "The 126-byte credential (spec §4.4): key id u16, serial u64, device key, not_before u64, lifetime u32, limits u32 x 2, issuer signature over \"paycode/v1/ed25519/credential\" 00 || bytes 0..62. The issuer refuses a bad credential with bad-credential (spec R-ED-4, §7.1).",
     );
     let main = main_fields();
     for (name, fields, comment) in [
@@ -55,6 +62,42 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
                 cumulative_limit: fields.cumulative_limit,
             },
             intent: Intent::valid(),
+        })?;
+    }
+    for (name, fields, comment) in [
+        (
+            "refused-lifetime-too-long",
+            CredentialFields { lifetime: 604_801, ..main },
+            "A lifetime of 604801 s, one second above 7 days: the issuer refuses (bad-credential) and signs nothing.",
+        ),
+        (
+            "refused-validity-overflows",
+            CredentialFields { not_before: u64::MAX - 99, lifetime: 100, ..main },
+            "not_before + lifetime = 2^64: not_after does not exist, so the issuer refuses (bad-credential).",
+        ),
+        (
+            "refused-device-key-small-order",
+            CredentialFields { device_key: SMALL_ORDER_IDENTITY, ..main },
+            "The device key is the identity point (order 1), not a valid point (R-ED-1): the issuer refuses (bad-credential).",
+        ),
+    ] {
+        file.add(Case {
+            id: &format!("credential.issue.{name}"),
+            requirements: if name.contains("device-key") { &["R-ED-4", "R-ED-1"] } else { &["R-ED-4"] },
+            flags: &[Flag::BadCredential],
+            comment,
+            op: Op::CredentialIssue,
+            input: CredentialIssueInput {
+                issuer_secret: hex(&issuer_secret(fields.key_id)),
+                key_id: fields.key_id,
+                serial: fields.serial,
+                device_key: hex(&fields.device_key),
+                not_before: fields.not_before,
+                lifetime: fields.lifetime,
+                per_payment_limit: fields.per_payment_limit,
+                cumulative_limit: fields.cumulative_limit,
+            },
+            intent: Intent::invalid(Error::BadCredential),
         })?;
     }
     let bytes = issue(main).as_bytes().to_vec();
@@ -96,7 +139,7 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
 pub(super) fn log_record() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-log-record",
-        "The 44-byte acceptance log record (spec §4.8): version, profile, key id u16, subject u64, counter u32, step u64, accepted_at u64, amount u64, terminal id u32. A log is records back to back.",
+        "The 44-byte acceptance log record (spec §4.8): version, profile, key id u16, subject u64, counter u32, step u64, accepted_at u64, amount u64, terminal id u32; an hmac record has key id 0 and amount 0. A log is records back to back.",
     );
     let ed25519 = LogRecord {
         profile: Profile::Ed25519,
@@ -192,6 +235,18 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             flags,
             comment,
             bytes: [&b[..], &bad[..]].concat(),
+            intent: Intent::invalid(Error::Malformed),
+        });
+    }
+    for (name, at, comment) in [
+        ("hmac-key-id", 3usize, "An hmac record whose key id is 1: hmac records have key id 0 (spec §4.8)."),
+        ("hmac-amount", 39, "An hmac record whose amount is 1: hmac records have amount 0 (spec §4.8)."),
+    ] {
+        decodes.push(BytesDecode {
+            name,
+            flags: &[Flag::LogRecord],
+            comment,
+            bytes: [&a[..], &with_bytes_at(b.clone(), at, &[1])?[..]].concat(),
             intent: Intent::invalid(Error::Malformed),
         });
     }

@@ -20,7 +20,7 @@ const MESSAGE: &[u8] = b"paycode ed25519 edge case";
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "ed25519-edge",
-        "The pinned Ed25519 rules (spec §6): a point is valid iff it decodes, is canonical and is not of small order; a signature is valid iff S < L, A and R are valid points, and [S]B - [k]A encodes to R (cofactorless). Intermediates show what lax and cofactored verifiers would conclude.",
+        "The pinned Ed25519 rules (spec §6): a point is valid iff it is canonical (y < p), decodes and is not of small order (R-ED-1); a signature is valid iff S < L, A and R are valid points, and the cofactored equation [8][S]G = [8]R + [8][k]A holds (R-ED-2). Intermediates show what the cofactorless and the cofactored equation conclude with S reduced mod L and the points decoded leniently; the verdict is the cofactored one with strict encodings.",
     )
     .source("TAMING", "Chalkias, Garillot, Nikolaenko, Taming the many EdDSAs, SSR 2020 (the edge-case classes)");
     points(&mut file)?;

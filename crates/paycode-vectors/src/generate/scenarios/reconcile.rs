@@ -78,6 +78,17 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         record(2002, 0, 30_000_001, 1_800_000_100, 300, 9),
     ]
     .concat();
+    let hmac_with_amount = hex(&LogRecord {
+        profile: Profile::Hmac,
+        key_id: 0,
+        subject: ACCOUNT,
+        counter: 0,
+        step: STEP,
+        accepted_at: TIME,
+        amount: 250,
+        terminal_id: 1,
+    }
+    .encode());
     let mut truncated = unhex(&log_7)?;
     truncated.pop();
     let cases = [
@@ -143,7 +154,16 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::Length],
             comment: "A log whose length is not a multiple of 44 is rejected as malformed.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_9, hex(&truncated)] },
+            input: ReconcileInput { logs: vec![log_9.clone(), hex(&truncated)] },
+            intent: Intent::invalid(Error::Malformed),
+        },
+        Case {
+            id: "scenario.reconcile.hmac-record-with-amount",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::LogRecord],
+            comment: "A log holding an hmac record with amount 250 (hmac records have key id 0 and amount 0) is malformed, and the whole reconciliation is rejected.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![log_9, hmac_with_amount] },
             intent: Intent::invalid(Error::Malformed),
         },
     ];

@@ -2,13 +2,13 @@
 
 use paycode::Error;
 
-use super::{Scenario, accept, add, pay, reject, restart};
+use super::{Scenario, accept, add, pay, reject, restart, restart_before_epoch};
 use crate::errors::VectorError;
 use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, ed25519_text, ed25519_verifier, hmac_text, hmac_verifier, issue,
-    main_fields, params, trust_list_key_1,
+    ACCOUNT, CREDENTIAL_END, DEFAULT_PARAMS, STEP, TIME, ed25519_text, ed25519_verifier, hmac_text,
+    hmac_verifier, issue, main_fields, params, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -16,11 +16,13 @@ use crate::generate::flags::Flag;
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-restart",
-        "Restarts (spec §8.6): with durable state the window survives; without it the verifier quarantines every step below Q = T + F + 1.",
+        "Restarts (spec §8.6): with durable state the entries, the ledger and the throttle survive and T_hw does not move; without it the verifier quarantines every step below Q = T + F + 1, and such a restart before T0 fails with time-before-epoch.",
     );
     let verifier = hmac_verifier(DEFAULT_PARAMS);
     let code = |step: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, ACCOUNT, step, counter);
     let no_forward = params(0, 60, 2, 0);
+    let late_epoch = params(TIME - 600, 60, 2, 1);
+    let late_step = 10;
     let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
     let credential = issue(main_fields());
     let signed = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
@@ -98,6 +100,47 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 pay(TIME + 6, signed(STEP, 3)?, 5_001, Err(Error::OverLimit)),
                 pay(TIME + 7, signed(STEP, 3)?, 5_000, Ok(())),
                 pay(TIME + 8, signed(STEP, 4)?, 1, Err(Error::OverLimit)),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.kept-restart-after-expiry",
+            requirements: &["R-LIMIT-2", "R-REPLAY-5"],
+            flags: &[Flag::Restart, Flag::Limit],
+            comment: "The listing rule of state_after.spent counts verify calls only: a kept restart after the credential's not_after changes nothing, so the next payment before not_after still lists the total. A call after not_after (expired) ends the listing for good.",
+            verifier: &terminal,
+            steps: vec![
+                pay(TIME, signed(STEP, 0)?, 1_000, Ok(())),
+                restart(RestartMode::Kept, CREDENTIAL_END + 1),
+                pay(TIME + 1, signed(STEP, 1)?, 1_000, Ok(())),
+                pay(CREDENTIAL_END + 1, signed(STEP, 2)?, 1_000, Err(Error::Expired)),
+                pay(TIME + 2, signed(STEP, 3)?, 1_000, Err(Error::TooOld)),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.kept-state-time-unused",
+            requirements: &["R-TIME-7", "R-TIME-5", "R-REPLAY-5"],
+            flags: &[Flag::Restart, Flag::HighWater],
+            comment: "Counter 0 accepted at T; a restart with durable state at T + 10 steps does not raise T_hw (it takes no time input), so counter 0 presented at T is still replayed, not too-old; the next call at T + 10 steps raises T_hw at V0.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 0)?),
+                restart(RestartMode::Kept, TIME + 600),
+                reject(TIME + 1, code(STEP, 0)?, Error::Replayed),
+                reject(TIME + 600, code(STEP, 1)?, Error::TooOld),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-before-epoch",
+            requirements: &["R-REPLAY-5", "R-TIME-2", "R-REPLAY-1"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::BeforeEpoch],
+            comment: "T0 = T - 600. Counter 0 accepted at T. The state is lost and the clock reads T0 - 1: the restart fails with time-before-epoch and the verifier does not start. A restart at T + 10 then quarantines as usual (Q = T + 2): counter 0 is state-unavailable.",
+            verifier: &hmac_verifier(late_epoch),
+            steps: vec![
+                accept(TIME, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?),
+                restart_before_epoch(TIME - 601),
+                restart(RestartMode::Lost, TIME + 10),
+                reject(TIME + 20, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?, Error::StateUnavailable),
+                accept(TIME + 120, hmac_text(&late_epoch, ACCOUNT, late_step + 2, 1)?),
             ],
         },
     ];

@@ -2,13 +2,14 @@
 
 use paycode::Error;
 
-use super::{Scenario, accept, add, install_trust_list, reject};
+use super::{Scenario, accept, add, install_revocation_list, install_trust_list, reject};
 use crate::errors::VectorError;
 use crate::format::VectorFile;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     CREDENTIAL_LIFETIME, DEFAULT_PARAMS, KEY_1, KEY_2, STEP, TIME, credential_fields, ed25519_text,
-    ed25519_verifier, issue, main_fields, trust_list, trust_list_key_1, trust_list_keys_1_2,
+    ed25519_verifier, hmac_verifier, issue, main_fields, revocation_list, trust_list, trust_list_key_1,
+    trust_list_keys_1_2,
 };
 use crate::generate::flags::Flag;
 use paycode::issuer::KeyPeriod;
@@ -25,6 +26,8 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let wallet_2 = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 2, key_2, step, counter);
     let both_keys = ed25519_verifier(DEFAULT_PARAMS, &trust_list_keys_1_2()?);
     let key_2_narrowed = trust_list(&[KEY_1, KeyPeriod { not_before: TIME, ..KEY_2 }])?;
+    let hmac_only = hmac_verifier(DEFAULT_PARAMS);
+    let key_1_code = wallet_1(STEP, 0)?;
     let scenarios = [
         Scenario {
             id: "scenario.rotation.overlap-then-retire",
@@ -65,6 +68,20 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 accept(TIME, wallet_2(STEP, 0)?),
                 install_trust_list(key_2_narrowed, true),
                 reject(TIME + 1, wallet_2(STEP, 1)?, Error::BadCredential),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-enables-ed25519",
+            requirements: &["R-TRUST-1", "R-VERIFY-1", "R-REVOKE-1"],
+            flags: &[Flag::Rotation, Flag::Profile],
+            comment: "A verifier with the hmac profile alone: an ed25519 code gets unsupported-profile, and a revocation list is refused (no trust list holds its key). Installing a trust list enables the ed25519 profile: the same code is then accepted, and the list installs.",
+            verifier: &hmac_only,
+            steps: vec![
+                reject(TIME, key_1_code.clone(), Error::UnsupportedProfile),
+                install_revocation_list(revocation_list(1, 1, TIME, vec![]), false),
+                install_trust_list(trust_list_key_1()?, true),
+                accept(TIME + 1, key_1_code),
+                install_revocation_list(revocation_list(1, 1, TIME, vec![]), true),
             ],
         },
     ];

@@ -3,9 +3,9 @@
 use paycode::Error;
 use paycode::code::HmacCode;
 
-use super::{Scenario, Step, accept, add, reject};
+use super::{Scenario, Step, accept, add, reject, restart};
 use crate::errors::VectorError;
-use crate::format::{VectorFile, VerifierConfig};
+use crate::format::{RestartMode, VectorFile, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, enrolled, hmac_text, hmac_verifier, numeric_text,
@@ -44,6 +44,12 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         }),
         ..verifier.clone()
     };
+    let mut kept_restart_steps: Vec<Step> = failing(8).collect();
+    kept_restart_steps.extend([
+        restart(RestartMode::Kept, TIME + 1),
+        reject(TIME + 2, code(ACCOUNT, 9)?, Error::Throttled),
+        accept(TIME + 60, code(ACCOUNT, 10)?),
+    ]);
     let scenarios = [
         Scenario {
             id: "scenario.throttle.numeric-eight-failures",
@@ -110,6 +116,14 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                     reject(TIME, code(ACCOUNT, 0)?, Error::Throttled),
                 ])
                 .collect(),
+        },
+        Scenario {
+            id: "scenario.throttle.kept-restart-keeps-count",
+            requirements: &["R-HMAC-6", "R-STATE-6", "R-REPLAY-5"],
+            flags: &[Flag::Throttle, Flag::Restart],
+            comment: "8 invalid-code verdicts, then a restart with durable state in the same step: the throttle records are durable state, so the valid code that follows is still throttled; in the next step it passes.",
+            verifier: &verifier,
+            steps: kept_restart_steps,
         },
     ];
     for scenario in scenarios {

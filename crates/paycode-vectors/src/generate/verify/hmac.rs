@@ -200,6 +200,19 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
             verdict: Err(Error::UnsupportedProfile),
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
         },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.profile-not-enabled-entry-listed",
+            requirements: &["R-VERIFY-1", "R-VERIFY-3"],
+            flags: &[Flag::Profile],
+            comment: "An hmac code at a verifier with only the ed25519 profile, whose state holds a live entry for account 42 (H = 5). The code decodes without configuration, so state_after lists account 42 with that entry, unchanged by the rejection.",
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?,
+            verdict: Err(Error::UnsupportedProfile),
+            state: state_with_entry(STEP, entry(paycode::Profile::Hmac, ACCOUNT, 5, 1, STEP)),
+            ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
+        },
     )
 }
 
