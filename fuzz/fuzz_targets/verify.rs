@@ -4,10 +4,12 @@
 //! arbitrary time and amount.
 //!
 //! Checks: no panic; verify never accepts what fails to decode, and then
-//! reports the decoder's error; a rejection leaves the replay state as it
-//! was (spec: R-VERIFY-3); an acceptance matches the code and the same input
-//! is then rejected as `replayed` (spec: R-REPLAY-1); state survives a
-//! snapshot round trip.
+//! reports the decoder's error; a rejection leaves the replay entries,
+//! ledger, quarantine floor and revocation list as they were, and raises
+//! T_hw no higher than the store already had it (spec: R-VERIFY-3,
+//! R-TIME-5); an acceptance matches the code and the same input is then
+//! rejected as `replayed` (spec: R-REPLAY-1); state survives a snapshot
+//! round trip.
 
 #![no_main]
 
@@ -66,7 +68,23 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(v.verify_text(&case.text, now, case.amount), Err(Error::Replayed));
             assert_eq!(v.verify(code, now, case.amount), Err(Error::Replayed));
         }
-        (_, Err(_)) => assert_eq!(v.state(), before, "a rejection changed the replay state"),
+        (_, Err(_)) => {
+            // A rejection records nothing (spec: R-VERIFY-3). Only T_hw may
+            // rise (spec: R-TIME-5): `evict` above already raised it to the
+            // step of `now`, and the store's two profiles share one T_hw, so
+            // neither goes above the larger of the two.
+            let after = v.state();
+            let ceiling = before.hmac.high_water.max(before.ed25519.high_water);
+            for (a, b) in [(&after.hmac, &before.hmac), (&after.ed25519, &before.ed25519)] {
+                assert_eq!(
+                    (&a.windows, &a.spent, a.quarantine),
+                    (&b.windows, &b.spent, b.quarantine),
+                    "a rejection changed the replay state"
+                );
+                assert!(b.high_water <= a.high_water && a.high_water <= ceiling, "T_hw {b:?} -> {a:?}");
+            }
+            assert_eq!(after.revocation_list, before.revocation_list);
+        }
         (Err(_), Ok(_)) => unreachable!(),
     }
     let state = v.state();
