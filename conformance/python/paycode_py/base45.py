@@ -26,6 +26,8 @@ def decode(text: bytes) -> bytes:
     The empty text is the empty byte string (R-ENC-2); the code decoder rejects
     an empty payload itself (V1.3).
     """
+    if mutants.on("base45-lowercase-folded"):
+        text = text.upper()
     values = []
     for c in text:  # rule 1
         v = _VALUE.get(c)
@@ -33,7 +35,9 @@ def decode(text: bytes) -> bytes:
             raise Rejected(MALFORMED)
         values.append(v)
     if len(values) % 3 == 1:  # rule 2
-        raise Rejected(MALFORMED)
+        if not mutants.on("base45-trailing-char-dropped"):
+            raise Rejected(MALFORMED)
+        values.pop()
     lax = mutants.on("base45-no-overflow-check")
     out = bytearray()
     full = len(values) - len(values) % 3

@@ -103,7 +103,14 @@ def numeric_digits(account_id, step, counter, tag29_value) -> str:
 
 def reconstruct_step(step_low, s_now) -> int:
     """R-HMAC-3: the unique step in [lo, lo + 15] with step mod 16 = step_low."""
-    lo = min(max(s_now - 8, 0), U64_MAX - 15)
+    back = 7 if mutants.on("numeric-reconstruct-offset-7") else 8
+    if mutants.on("numeric-reconstruct-wraps"):
+        lo = (s_now - back) % 2**64
+        return (lo + (step_low - lo) % 16) % 2**64
+    lo = max(s_now - back, 0)
+    if mutants.on("numeric-reconstruct-unclamped"):  # the sum then wraps as a u64
+        return (lo + (step_low - lo) % 16) % 2**64
+    lo = min(lo, U64_MAX - 15)
     return lo + (step_low - lo) % 16
 
 
@@ -143,12 +150,15 @@ def decode(x: bytes, enabled=(HMAC, ED25519)):
 
     `enabled` is the set of profile ids this verifier has enabled.
     """
+    if mutants.on("numeric-strips-whitespace") and is_numeric(x.strip()):
+        x = x.strip()
     if is_numeric(x):  # V1.1 -> V1.N
         n = int(x.decode("utf-8"))
-        if n >= N_LIMIT:
+        if n >= N_LIMIT and not mutants.on("numeric-no-range-check"):
             raise Rejected(MALFORMED)
         if HMAC not in enabled:
             raise Rejected(UNSUPPORTED_PROFILE)
+        n %= N_LIMIT
         return HmacNumeric(n >> 49, (n >> 45) & 0xF, (n >> 29) & 0xFFFF, n & (2**29 - 1))
     if not x.startswith(PREFIX):  # V1.2
         raise Rejected(MALFORMED)

@@ -42,6 +42,8 @@ class Credential:
     def not_after(self):
         """not_before + lifetime computed exactly; None where it exceeds 2^64 - 1."""
         n = self.not_before + self.lifetime
+        if mutants.on("not-after-wraps"):
+            return n & U64_MAX
         return n if n <= U64_MAX else None
 
     def problems(self, entry):

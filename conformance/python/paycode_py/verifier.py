@@ -86,6 +86,8 @@ class Verifier:
     def low(self):
         """L = T_hw ⊖ B (R-TIME-4)."""
         b = self.params.back + (1 if mutants.on("back-edge-off-by-one") else 0)
+        if mutants.on("back-edge-wraps"):
+            return (self.t_hw - b) % 2**64
         return ssub(self.t_hw, b)
 
     def high(self, s_now):
@@ -95,6 +97,8 @@ class Verifier:
             f += 1
         if mutants.on("symmetric-window"):
             f = self.params.back
+        if mutants.on("forward-edge-wraps"):
+            return (s_now + f) % 2**64
         return sadd(s_now, f)
 
     def live(self, identity):
@@ -103,7 +107,8 @@ class Verifier:
         if e is None:
             return None
         low = self.low()
-        if e.top < low or (mutants.on("eviction-early") and e.top == low):
+        top = e.high if mutants.on("evict-by-counter") else e.top
+        if top < low or (mutants.on("eviction-early") and top == low):
             return None
         return e
 
@@ -117,7 +122,8 @@ class Verifier:
         low = self.low()
         self.entries = {i: e for i, e in self.entries.items() if self.live(i) is not None}
         self.ledger = {n: e for n, e in self.ledger.items() if self.ledger_kept(e[1])}
-        self.throttle = {j: r for j, r in self.throttle.items() if r[0] == s_now}
+        if not mutants.on("throttle-never-resets"):
+            self.throttle = {j: r for j, r in self.throttle.items() if r[0] == s_now}
         return low
 
     def spent(self, serial):
@@ -144,50 +150,100 @@ class Verifier:
         if isinstance(c, code.HmacNumeric):
             step = code.reconstruct_step(c.step_low, s_now)
             out.identity = (code.HMAC, c.account_id)
+            kind = "numeric"
         elif isinstance(c, code.HmacQr):
             step = c.step
             out.identity = (code.HMAC, c.account_id)
+            kind = "hmac"
         else:
             step = c.step
             out.identity = (code.ED25519, c.credential.serial)
+            kind = "ed25519"
 
         if mutants.on("window-before-mac"):
-            self._window(step, low, high)
+            self._window(step, low, high, kind)
         if isinstance(c, code.Ed25519Qr):
             not_after = self._auth_ed25519(c, t)
         else:
             self._auth_hmac(c, step, s_now)
-        self._window(step, low, high)  # C1
-
-        if step < self.q:  # C2
-            raise Rejected(STATE_UNAVAILABLE)
-
-        entry = self.live(out.identity)  # C3
-        if entry is not None and not mutants.on("no-replay-check"):
-            if c.counter + WIDTH <= entry.high:
-                raise Rejected(STALE_COUNTER)
-            if c.counter <= entry.high and entry.bitmap >> (entry.high - c.counter) & 1:
-                raise Rejected(REPLAYED)
-
-        if isinstance(c, code.Ed25519Qr):  # C4, exact sums (R-LIMIT-1, R-LIMIT-2)
-            cred = c.credential
-            if amount > cred.limit_payment or self.spent(cred.serial) + amount > cred.limit_total:
-                raise Rejected(OVER_LIMIT)
+        entry = self.live(out.identity)
+        if mutants.on("limit-before-window"):
+            self._limits(c, amount)
+        if mutants.on("replay-before-window"):
+            self._replay(c, entry)
+        if mutants.on("quarantine-before-window"):
+            self._quarantine(step)
+        self._window(step, low, high, kind)  # C1
+        if mutants.on("replay-before-quarantine"):
+            self._replay(c, entry)
+        self._quarantine(step)  # C2
+        if mutants.on("limit-before-replay"):
+            self._limits(c, amount)
+        self._replay(c, entry)  # C3
+        self._limits(c, amount)  # C4
 
         # C5: record, ledger, log, as one step.
         self._record(out.identity, entry, c.counter, step)
+        if mutants.on("throttle-counts-later-rejections") and not isinstance(c, code.Ed25519Qr):
+            self._release_attempt(c.account_id, s_now)
         if isinstance(c, code.Ed25519Qr):
             cred = c.credential
-            self.ledger[cred.serial] = [self.spent(cred.serial) + amount, not_after]
+            self.ledger[cred.serial] = [self._add_spent(self.spent(cred.serial), amount), not_after]
             out.record = log.Record(
-                code.ED25519, cred.key_id, cred.serial, c.counter, step, t, amount, self.terminal_id
+                code.ED25519, cred.key_id, cred.serial, c.counter, step, self._accepted_at(t, step), amount,
+                self.terminal_id,
             ).encode()
         else:
             out.record = log.Record(
-                code.HMAC, 0, c.account_id, c.counter, step, t, 0, self.terminal_id
+                code.HMAC, 0, c.account_id, c.counter, step, self._accepted_at(t, step), 0, self.terminal_id
             ).encode()
 
-    def _window(self, step, low, high):
+    def _accepted_at(self, t, step):
+        if mutants.on("log-accepted-at-step-start"):
+            return (self.params.t0 + step * self.params.x) % 2**64
+        return t
+
+    def _add_spent(self, spent, amount):
+        if mutants.on("total-u32-wraps"):
+            return (spent + amount) & 0xFFFFFFFF
+        return spent + amount
+
+    def _quarantine(self, step):
+        if step < self.q:  # C2
+            raise Rejected(STATE_UNAVAILABLE)
+
+    def _replay(self, c, entry):
+        """C3 against the live entry (looked up once, before any of C1-C4)."""
+        if entry is None or mutants.on("no-replay-check"):
+            return
+        width = WIDTH - 1 if mutants.on("stale-width-63") else WIDTH
+        edge = c.counter + width
+        if mutants.on("counter-window-u32-wraps"):
+            edge &= 0xFFFFFFFF
+        if edge <= entry.high:
+            raise Rejected(STALE_COUNTER)
+        if c.counter <= entry.high and entry.bitmap >> (entry.high - c.counter) & 1:
+            raise Rejected(REPLAYED)
+
+    def _limits(self, c, amount):
+        """C4, exact sums (R-LIMIT-1, R-LIMIT-2)."""
+        if not isinstance(c, code.Ed25519Qr):
+            return
+        cred = c.credential
+        if mutants.on("amount-u32-truncated"):
+            amount &= 0xFFFFFFFF
+        if amount > cred.limit_payment or self._add_spent(self.spent(cred.serial), amount) > cred.limit_total:
+            raise Rejected(OVER_LIMIT)
+
+    def _window(self, step, low, high, kind):
+        if mutants.on(f"{kind}-back-edge-wide"):
+            low = ssub(low, 1)
+        if mutants.on(f"{kind}-back-edge-narrow"):
+            low = sadd(low, 1)
+        if mutants.on(f"{kind}-forward-edge-wide"):
+            high = sadd(high, 1)
+        if mutants.on(f"{kind}-forward-edge-narrow"):
+            high = ssub(high, 1)
         if step < low:
             raise Rejected(TOO_OLD)
         if step > high:
@@ -197,21 +253,44 @@ class Verifier:
         keys_ = self.accounts.get(c.account_id)  # H1
         if keys_ is None:
             raise Rejected(UNKNOWN_ACCOUNT)
-        record = self.throttle.get(c.account_id)  # H2
-        att = record[1] if record is not None and record[0] == s_now else 0
-        if att > THROTTLE_LIMIT if mutants.on("throttle-off-by-one") else att >= THROTTLE_LIMIT:
-            raise Rejected(THROTTLED)
-        self.throttle[c.account_id] = [s_now, att + 1]
+        if not mutants.on("throttle-after-mac"):
+            att = self._reserve_attempt(c.account_id, s_now)  # H2
         k_qr, k_num = keys_  # H3
         if isinstance(c, code.HmacNumeric):
             expected = code.tag29(k_num, c.account_id, step, c.counter).to_bytes(4, "big")
             ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
         else:
             ok = code.tags_equal(code.qr_tag(k_qr, c.account_id, step, c.counter), c.tag)
+        if mutants.on("throttle-after-mac"):
+            if ok:
+                return
+            att = self._reserve_attempt(c.account_id, s_now)
         if not ok:
             raise Rejected(INVALID_CODE)
-        if not mutants.on("throttle-counts-successes"):
-            self.throttle[c.account_id] = [s_now, att]
+        if mutants.on("throttle-success-resets"):
+            self.throttle[self._throttle_key(c.account_id)] = [s_now, 0]
+        elif not (mutants.on("throttle-counts-successes") or mutants.on("throttle-counts-later-rejections")):
+            self.throttle[self._throttle_key(c.account_id)] = [s_now, att]
+
+    def _throttle_key(self, account_id):
+        return 0 if mutants.on("throttle-global") else account_id
+
+    def _reserve_attempt(self, account_id, s_now):
+        """H2: the attempts already reserved in this step; reserves one more or raises throttled."""
+        record = self.throttle.get(self._throttle_key(account_id))
+        if record is not None and (record[0] == s_now or mutants.on("throttle-never-resets")):
+            att = record[1]
+        else:
+            att = 0
+        if att > THROTTLE_LIMIT if mutants.on("throttle-off-by-one") else att >= THROTTLE_LIMIT:
+            raise Rejected(THROTTLED)
+        self.throttle[self._throttle_key(account_id)] = [s_now, att + 1]
+        return att
+
+    def _release_attempt(self, account_id, s_now):
+        record = self.throttle.get(self._throttle_key(account_id))
+        if record is not None:
+            self.throttle[self._throttle_key(account_id)] = [s_now, max(record[1] - 1, 0)]
 
     def _auth_ed25519(self, c, t):
         """E1-E5; returns the credential's not_after."""
@@ -219,18 +298,37 @@ class Verifier:
         entry = self.trust.get(cred.key_id)  # E1
         if entry is None:
             raise Rejected(UNKNOWN_ISSUER)
+        if mutants.on("validity-before-credential-check"):
+            self._validity(cred, t)
         if cred.problems(entry):  # E2
             raise Rejected(BAD_CREDENTIAL)
         not_after = cred.not_after()
+        if mutants.on("revocation-after-signature"):
+            self._validity(cred, t)
+            self._signature(c)
+            self._revocation(cred)
+            return not_after
+        if mutants.on("expiry-after-revocation"):
+            self._revocation(cred)
+        self._validity(cred, t)  # E3
+        self._revocation(cred)  # E4
+        self._signature(c)  # E5
+        return not_after
+
+    def _validity(self, cred, t):
         if t < cred.not_before:  # E3
             raise Rejected(NOT_YET_VALID)
-        if t > not_after and not mutants.on("ignore-expiry"):
+        if t > cred.not_after() and not mutants.on("ignore-expiry"):
             raise Rejected(EXPIRED)
+
+    def _revocation(self, cred):
         if cred.serial in self.rl_serials and not mutants.on("ignore-revocation"):  # E4
             raise Rejected(REVOKED)
+
+    def _signature(self, c):
+        cred = c.credential
         if not ed25519.verify(cred.device_pk, code.ed25519_signing_input(c.signed), c.device_sig):  # E5
             raise Rejected(INVALID_CODE)
-        return not_after
 
     def _record(self, identity, entry, counter, step):
         """Section 8.3."""
@@ -238,13 +336,18 @@ class Verifier:
             self.entries[identity] = Entry(counter, 1, step)
         elif counter > entry.high:
             shift = counter - entry.high
+            if mutants.on("bitmap-shift-short"):
+                shift -= 1
+            if mutants.on("bitmap-cleared-on-new-top") and step > entry.top:
+                shift = WIDTH
             entry.bitmap = 0 if shift >= WIDTH else (entry.bitmap << shift) & U64_MAX
             entry.bitmap |= 1
             entry.high = counter
-            entry.top = max(entry.top, step)
+            entry.top = step if mutants.on("top-overwritten") else max(entry.top, step)
         else:
             entry.bitmap |= 1 << (entry.high - counter)
-            entry.top = max(entry.top, step)
+            if not mutants.on("top-only-on-new-high"):
+                entry.top = max(entry.top, step)
 
     # ------------------------------------------------------------ other transitions
 
@@ -277,4 +380,9 @@ class Verifier:
         s = self.params.step(t)
         self.entries, self.throttle, self.ledger = {}, {}, {}
         self.t_hw = s
-        self.q = sadd(s, self.params.forward) if mutants.on("quarantine-one-short") else sadd(sadd(s, self.params.forward), 1)
+        if mutants.on("quarantine-wraps"):
+            self.q = (s + self.params.forward + 1) % 2**64
+        elif mutants.on("quarantine-one-short"):
+            self.q = sadd(s, self.params.forward)
+        else:
+            self.q = sadd(sadd(s, self.params.forward), 1)

@@ -121,6 +121,21 @@ fn decodings(file: &mut FileBuilder) -> Result<(), VectorError> {
             mapped(0x660),
             "24 Arabic-Indic digits: Unicode decimal digits, none of them ASCII.",
         ),
+        (
+            "leading-space-24",
+            format!(" {digits}"),
+            "A valid code's 24 digits after a space: nothing is trimmed.",
+        ),
+        (
+            "trailing-newline-24",
+            format!("{digits}\n"),
+            "A valid code's 24 digits and a line feed: nothing is trimmed.",
+        ),
+        (
+            "trailing-crlf-24",
+            format!("{digits}\r\n"),
+            "A valid code's 24 digits, CR and LF: nothing is trimmed.",
+        ),
     ] {
         add_decode(
             file,

@@ -51,6 +51,21 @@ fn record(subject: u64, counter: u32, step: u64, accepted_at: u64, amount: u64, 
     hex(&record.encode())
 }
 
+/// An hmac acceptance record (key id 0, amount 0), hex.
+fn hmac_record(subject: u64, counter: u32, step: u64, accepted_at: u64, terminal_id: u32) -> String {
+    let record = LogRecord {
+        profile: Profile::Hmac,
+        key_id: 0,
+        subject,
+        counter,
+        step,
+        accepted_at,
+        amount: 0,
+        terminal_id,
+    };
+    hex(&record.encode())
+}
+
 /// The file.
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
@@ -134,10 +149,45 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::SpecExample],
             comment: "The example of spec section 10.4: revoke 1001; totals 1001 -> 6050 and 2002 -> 300.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![spec_7, spec_9] },
+            input: ReconcileInput { logs: vec![spec_7.clone(), spec_9] },
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
                 .with("totals", json!([{"serial": 1001, "total": 6050}, {"serial": 2002, "total": 300}])),
+        },
+        Case {
+            id: "scenario.reconcile.same-number-across-profiles",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "Serial 1001's counter 3 (ed25519) at terminal 7 and account 1001's counter 3 (hmac) online: different profiles, so no double acceptance; total 1001 -> 1250.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![spec_7.clone(), hmac_record(1001, 3, 30_000_000, 1_800_000_010, 1)],
+            },
+            intent: Intent::valid()
+                .with("revoke_serials", Vec::<u64>::new())
+                .with("disable_accounts", Vec::<u64>::new()),
+        },
+        Case {
+            id: "scenario.reconcile.same-number-across-profiles-one-log",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "One log with account 1001's counter 3 (hmac) and then serial 1001's counter 3 (ed25519): different profiles, so no double acceptance.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![[hmac_record(1001, 3, 30_000_000, 1_800_000_010, 9), spec_7.clone()].concat()],
+            },
+            intent: Intent::valid()
+                .with("revoke_serials", Vec::<u64>::new())
+                .with("disable_accounts", Vec::<u64>::new()),
+        },
+        Case {
+            id: "scenario.reconcile.identical-records-in-one-log",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation],
+            comment: "One log holding the same record twice: two records, so a double acceptance; revoke 1001; total 1001 -> 2500.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![[spec_7.clone(), spec_7].concat()] },
+            intent: Intent::valid().with("revoke_serials", vec![1001u64]),
         },
         Case {
             id: "scenario.reconcile.no-logs",

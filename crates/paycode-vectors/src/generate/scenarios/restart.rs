@@ -8,7 +8,7 @@ use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, CREDENTIAL_END, DEFAULT_PARAMS, STEP, TIME, ed25519_text, ed25519_verifier, hmac_text,
-    hmac_verifier, issue, main_fields, params, trust_list_key_1,
+    hmac_verifier, issue, main_fields, numeric_text, params, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -23,6 +23,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let no_forward = params(0, 60, 2, 0);
     let late_epoch = params(TIME - 600, 60, 2, 1);
     let late_step = 10;
+    let one_second = params(0, 1, 2, 1);
     let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
     let credential = issue(main_fields());
     let signed = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
@@ -141,6 +142,35 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 restart(RestartMode::Lost, TIME + 10),
                 reject(TIME + 20, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?, Error::StateUnavailable),
                 accept(TIME + 120, hmac_text(&late_epoch, ACCOUNT, late_step + 2, 1)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-at-step-max",
+            requirements: &["R-REPLAY-5", "R-TIME-3"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::U64Extreme],
+            comment: "X = 1, state lost at t = 2^64 - 1: Q = T + F + 1 saturates at 2^64 - 1 (no wrap to 1), so steps 2^64 - 3 and 2^64 - 2 are state-unavailable and step 2^64 - 1 passes.",
+            verifier: &hmac_verifier(one_second),
+            steps: vec![
+                restart(RestartMode::Lost, u64::MAX),
+                reject(u64::MAX, hmac_text(&one_second, ACCOUNT, u64::MAX - 2, 0)?, Error::StateUnavailable),
+                reject(u64::MAX, hmac_text(&one_second, ACCOUNT, u64::MAX - 1, 1)?, Error::StateUnavailable),
+                accept(u64::MAX, hmac_text(&one_second, ACCOUNT, u64::MAX, 2)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-at-step-max-numeric",
+            requirements: &["R-REPLAY-5", "R-TIME-3", "R-HMAC-3"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::U64Extreme, Flag::StepReconstruction],
+            comment: "As above with numeric codes: Q saturates at 2^64 - 1, so the code of step 2^64 - 2 is state-unavailable and that of step 2^64 - 1 passes.",
+            verifier: &hmac_verifier(one_second),
+            steps: vec![
+                restart(RestartMode::Lost, u64::MAX),
+                reject(
+                    u64::MAX,
+                    numeric_text(&one_second, ACCOUNT, u64::MAX - 1, 0)?,
+                    Error::StateUnavailable,
+                ),
+                accept(u64::MAX, numeric_text(&one_second, ACCOUNT, u64::MAX, 1)?),
             ],
         },
     ];

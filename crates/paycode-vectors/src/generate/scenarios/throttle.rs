@@ -74,6 +74,52 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 .collect(),
         },
         Scenario {
+            id: "scenario.throttle.numeric-success-does-not-reset",
+            requirements: &["R-HMAC-6", "R-HMAC-2"],
+            flags: &[Flag::Throttle, Flag::NumericSyntax],
+            comment: "7 wrong numeric codes, the valid numeric code, an 8th wrong one: the next valid QR code is throttled (a success does not reset the count).",
+            verifier: &verifier,
+            steps: (0..7u64)
+                .map(|i| Ok(reject(TIME + i, wrong_digits(u128::from(i))?, Error::InvalidCode)))
+                .collect::<Result<Vec<Step>, VectorError>>()?
+                .into_iter()
+                .chain([
+                    accept(TIME + 20, digits.clone()),
+                    reject(TIME + 21, wrong_digits(9)?, Error::InvalidCode),
+                    reject(TIME + 22, code(ACCOUNT, 21)?, Error::Throttled),
+                ])
+                .collect(),
+        },
+        Scenario {
+            id: "scenario.throttle.replayed-does-not-count",
+            requirements: &["R-HMAC-6", "R-REPLAY-1"],
+            flags: &[Flag::Throttle, Flag::Replay],
+            comment: "7 failures; a valid code, then the same code again (replayed): a replay verified its MAC, so it counts as no failure and the next valid code is accepted; an 8th failure then throttles.",
+            verifier: &verifier,
+            steps: failing(7)
+                .chain([
+                    accept(TIME, code(ACCOUNT, 30)?),
+                    reject(TIME, code(ACCOUNT, 30)?, Error::Replayed),
+                    accept(TIME, code(ACCOUNT, 31)?),
+                    reject(TIME, bad_tag(7), Error::InvalidCode),
+                    reject(TIME, code(ACCOUNT, 32)?, Error::Throttled),
+                ])
+                .collect(),
+        },
+        Scenario {
+            id: "scenario.throttle.too-old-does-not-count",
+            requirements: &["R-HMAC-6", "R-TIME-4"],
+            flags: &[Flag::Throttle, Flag::WindowEdge],
+            comment: "7 failures; a valid but too-old code (step T - 3) counts as no failure, so the next valid code is accepted.",
+            verifier: &verifier,
+            steps: failing(7)
+                .chain([
+                    reject(TIME, hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 3, 40)?, Error::TooOld),
+                    accept(TIME, code(ACCOUNT, 41)?),
+                ])
+                .collect(),
+        },
+        Scenario {
             id: "scenario.throttle.per-account",
             requirements: &["R-HMAC-6"],
             flags: &[Flag::Throttle],

@@ -2,7 +2,7 @@
 //! then (in [`super::ed25519_trust`]) what the terminal trusts, then the
 //! window, replay, limits, an unenabled profile, quarantine and the epoch.
 
-use paycode::credential::Credential;
+use paycode::credential::{Credential, CredentialFields};
 use paycode::{Error, Profile};
 
 use super::{VerifyCase, add};
@@ -56,7 +56,9 @@ pub(super) fn cases(file: &mut FileBuilder) -> Result<(), VectorError> {
     super::ed25519_trust::cases(file, &terminal)?;
     window_edges(file, &terminal)?;
     replay(file, &terminal)?;
+    top_moves(file, &terminal)?;
     limits(file, &terminal)?;
+    limits_at_u32_max(file)?;
     unavailable(file, &terminal)
 }
 
@@ -247,6 +249,122 @@ fn limits(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorError
                 amount,
                 verdict,
                 ..VerifyCase::at(&terminal.verifier)
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The entry's top step and bitmap when the new code's step and counter move
+/// in different directions (spec §8.3): top is the newest step ever accepted,
+/// the bitmap follows the counters only.
+fn top_moves(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorError> {
+    for (name, comment, high, bitmap, top, step, counter) in [
+        (
+            "top-raised-by-lower-counter",
+            "Entry H = 5, top = T - 1; counter 3 at step T is accepted and raises top to T (state after).",
+            5,
+            1,
+            STEP - 1,
+            STEP,
+            3,
+        ),
+        (
+            "top-kept-by-higher-counter-at-older-step",
+            "Entry H = 5, top = T; counter 6 at step T - 1 is accepted and top stays T (state after).",
+            5,
+            1,
+            STEP,
+            STEP - 1,
+            6,
+        ),
+        (
+            "new-top-keeps-bitmap",
+            "Entry H = 5 with counters 4 and 5, top = T - 1; counter 6 at step T shifts the bitmap by 1 and keeps both bits (state after).",
+            5,
+            0b11,
+            STEP - 1,
+            STEP,
+            6,
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("ed25519.verify.{name}"),
+                requirements: &["R-REPLAY-1", "R-REPLAY-4"],
+                flags: &[Flag::OutOfOrder, Flag::Valid],
+                comment,
+                state: state_with_entry(STEP, entry(Profile::Ed25519, SERIAL, high, bitmap, top)),
+                text: terminal.code(step, counter)?,
+                amount: AMOUNT,
+                ..VerifyCase::at(&terminal.verifier)
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A credential whose limits are both `2^32 - 1`: amounts and sums at and
+/// above `2^32` are compared exactly, never in 32 bits.
+fn limits_at_u32_max(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let max = u64::from(u32::MAX);
+    let credential =
+        issue(CredentialFields { per_payment_limit: u32::MAX, cumulative_limit: u32::MAX, ..main_fields() });
+    let verifier = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
+    let spent = |total| StateBefore {
+        spent: vec![LedgerEntry { serial: SERIAL, total, not_after: CREDENTIAL_END }],
+        ..fresh_state()
+    };
+    for (name, comment, state, amount, verdict) in [
+        (
+            "u32-max-limits-amount-at-limit",
+            "Limits 2^32 - 1: amount 2^32 - 1 is accepted.",
+            fresh_state(),
+            max,
+            Ok(()),
+        ),
+        (
+            "u32-max-limits-amount-2-32",
+            "Limits 2^32 - 1: amount 2^32 is over the per-payment limit (its low 32 bits are 0).",
+            fresh_state(),
+            max + 1,
+            Err(Error::OverLimit),
+        ),
+        (
+            "u32-max-limits-amount-2-32-plus-10",
+            "Limits 2^32 - 1: amount 2^32 + 10 is over the per-payment limit (its low 32 bits are 10).",
+            fresh_state(),
+            max + 11,
+            Err(Error::OverLimit),
+        ),
+        (
+            "u32-max-limits-cumulative-2-32",
+            "Limits 2^32 - 1: 2^32 - 1 spent + 1 = 2^32 is over the cumulative limit (no wrap to 0).",
+            spent(max),
+            1,
+            Err(Error::OverLimit),
+        ),
+        (
+            "u32-max-limits-cumulative-2-32-plus-4999",
+            "Limits 2^32 - 1: 2^32 - 1 spent + 5000 is over the cumulative limit (no wrap to 4999).",
+            spent(max),
+            5_000,
+            Err(Error::OverLimit),
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("ed25519.verify.{name}"),
+                requirements: &["R-LIMIT-1", "R-LIMIT-2"],
+                flags: &[Flag::Limit, Flag::U64Extreme],
+                comment,
+                state,
+                text: ed25519_text(&DEFAULT_PARAMS, 1, credential, STEP, 0)?,
+                amount,
+                verdict,
+                ..VerifyCase::at(&verifier)
             },
         )?;
     }

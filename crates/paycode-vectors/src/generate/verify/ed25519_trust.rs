@@ -194,6 +194,14 @@ fn lifetimes(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorEr
             Err(Error::BadCredential),
         ),
         (
+            "validity-overflows-to-zero",
+            &[Flag::CredentialValidity, Flag::BadCredential, Flag::U64Extreme],
+            "not_before + lifetime = 2^64 exactly: one above 2^64 - 1 (wrapping would give 0).",
+            (u64::MAX - 99, 100),
+            TIME,
+            Err(Error::BadCredential),
+        ),
+        (
             "starts-with-key",
             &[Flag::CredentialValidity, Flag::Valid],
             "not_before = the key's not_before.",

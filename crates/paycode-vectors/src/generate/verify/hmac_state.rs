@@ -188,6 +188,30 @@ fn eviction(file: &mut FileBuilder) -> Result<(), VectorError> {
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 1, 6)?,
             ..VerifyCase::at(&verifier)
         },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.top-raised-by-lower-counter",
+            requirements: &["R-REPLAY-1", "R-REPLAY-4"],
+            flags: &[Flag::OutOfOrder, Flag::Valid],
+            comment: "Entry H = 5, top = T - 1; counter 3 at step T is accepted and raises top to T (state after).",
+            state: with_entry(5, 1, STEP - 1),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 3)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.new-top-keeps-bitmap",
+            requirements: &["R-REPLAY-1", "R-REPLAY-4"],
+            flags: &[Flag::OutOfOrder, Flag::Valid],
+            comment: "Entry H = 5 with counters 4 and 5, top = T - 1; counter 6 at step T shifts the bitmap by 1 and keeps both bits (state after).",
+            state: with_entry(5, 0b11, STEP - 1),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?,
+            ..VerifyCase::at(&verifier)
+        },
     )
 }
 

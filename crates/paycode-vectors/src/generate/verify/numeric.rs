@@ -120,6 +120,31 @@ fn window_edges(file: &mut FileBuilder) -> Result<(), VectorError> {
             },
         )?;
     }
+    let zero = params(0, 60, 0, 0);
+    let zero_verifier = hmac_verifier(zero);
+    for (name, step, verdict, what) in [
+        ("back-edge", STEP, Ok(()), "step T is both edges"),
+        ("back-edge-minus-1", STEP - 1, Err(Error::TooOld), "step T - 1: reconstructed, tag valid, too old"),
+        (
+            "forward-edge-plus-1",
+            STEP + 1,
+            Err(Error::TooNew),
+            "step T + 1: reconstructed, tag valid, too new",
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id: &format!("numeric.verify.window-b0-f0-{name}"),
+                requirements: &["R-TIME-4", "R-HMAC-3"],
+                flags: &[Flag::WindowEdge, Flag::StepReconstruction],
+                comment: &format!("B = 0, F = 0: {what}."),
+                text: numeric_text(&zero, ACCOUNT, step, 2)?,
+                verdict,
+                ..VerifyCase::at(&zero_verifier)
+            },
+        )?;
+    }
     Ok(())
 }
 
@@ -188,6 +213,13 @@ fn u64_edges(file: &mut FileBuilder) -> Result<(), VectorError> {
             &[Flag::StepReconstruction, Flag::U64Extreme],
             "X = 1, t = 2^64 - 1, B = 8: the candidate steps are clamped to the last 16, so the code of step 2^64 - 10 is reconstructed exactly and is too old.",
             u64::MAX - 9,
+            Err(Error::TooOld),
+        ),
+        (
+            "clamped-candidates-oldest",
+            &[Flag::StepReconstruction, Flag::U64Extreme],
+            "X = 1, t = 2^64 - 1, B = 8: the lowest clamped candidate, step 2^64 - 16, is reconstructed exactly and is too old.",
+            u64::MAX - 15,
             Err(Error::TooOld),
         ),
     ] {
