@@ -33,6 +33,14 @@ fn json(text: &str) -> Value {
     serde_json::from_str(text.trim()).unwrap()
 }
 
+/// The QR text of `wallet`'s next code at unix time `at` (the command saves the advanced counter).
+fn code_text(wallet: &str, at: &str) -> String {
+    json(&CLI.stdout(&["code", "--wallet", wallet, "--at", at, "--json"]))["text"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// An issuer, an hmac wallet and an ed25519 wallet made at T, and an empty state.
 fn world(dir: &TempDir) -> (String, String, String, String) {
     let (issuer, h, e, state) =
@@ -139,10 +147,7 @@ fn the_exported_log_is_never_a_key_file_a_state_database_or_a_link() {
     let dir = TempDir::new("files-log");
     let (issuer, h, e, state) = world(&dir);
     let at = T.to_string();
-    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_text(&h, &at);
     assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
     let other = dir.arg("other.db");
     CLI.stdout(&["state", "init", "--state", &other]);
@@ -184,10 +189,7 @@ fn every_file_kind_checks_its_format_and_says_what_it_is() {
     let dir = TempDir::new("files-formats");
     let (issuer, h, _, state) = world(&dir);
     let at = T.to_string();
-    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_text(&h, &at);
     let verify_with = |issuer: &str, state: &str| {
         vec!["verify", "--issuer", issuer, "--state", state, "--at", &at, "--", &code]
             .into_iter()
@@ -302,10 +304,7 @@ fn every_io_error_names_its_file_and_what_it_was_for() {
         &["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &no_dir],
         &[&format!("cannot write the QR image {no_dir}"), gone],
     );
-    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_text(&h, &at);
     assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
     fails(
         &["log", "export", "--state", &state, "--out", &no_dir],
@@ -494,10 +493,7 @@ fn concurrent_verifications_on_one_state_accept_a_code_once() {
     let (issuer, h, _, state) = world(&dir);
     let at = T.to_string();
     for trial in 0..5 {
-        let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let code = code_text(&h, &at);
         let batch: Vec<Vec<String>> = (0..8)
             .map(|_| args(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", &code]))
             .collect();
@@ -516,10 +512,7 @@ fn a_state_is_created_explicitly_and_a_mistyped_one_accepts_nothing() {
     let dir = TempDir::new("files-state");
     let (issuer, h, ..) = world(&dir);
     let at = T.to_string();
-    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_text(&h, &at);
     let (s1, typo) = (dir.arg("terminal.db"), dir.arg("termnal.db"));
     fails(
         &["verify", &code, "--issuer", &issuer, "--state", &s1, "--at", &at],
@@ -549,10 +542,7 @@ fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
     let dir = TempDir::new("files-lost");
     let (issuer, h, _, state) = world(&dir);
     let at = T.to_string();
-    let code = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let code = code_text(&h, &at);
     assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
     // The terminal restarts as after a loss, with its clock 1000 steps behind.
     let wrong = T - 1_000 * 60;
@@ -568,10 +558,7 @@ fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
 
     // A missing state database with --state-lost: quarantine from the current time, as the spec says.
     let lost = dir.arg("lost.db");
-    let next = json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--json"]))["text"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let next = code_text(&h, &at);
     let (exit, v) = verify(&issuer, &lost, &next, T, &["--state-lost"]);
     assert_eq!((exit, v["code"].as_str()), (1, Some("state-unavailable")));
     // --state-lost never overwrites a file of another kind.
