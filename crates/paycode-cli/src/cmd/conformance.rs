@@ -159,13 +159,8 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
                 eprintln!("paycode: --timeout must be a positive number of seconds");
                 return Ok(ExitStatus::Usage);
             };
-            let suite = match load_suite(vectors.as_deref()) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("paycode: {e}");
-                    return Ok(ExitStatus::Usage);
-                }
-            };
+            // A suite that does not load is a usage error (exit 3), reported by `run`.
+            let suite = load_suite(vectors.as_deref())?;
             let select = Selection { include, exclude, fail_fast };
             let mut adapter: Box<dyn Adapter> = match (adapter, builtin) {
                 (Some(cmd), false) => Box::new(StdioAdapter::new(&cmd, timeout)),
@@ -216,13 +211,8 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
                 eprintln!("paycode: --timeout must be a positive number of seconds");
                 return Ok(ExitStatus::Usage);
             };
-            let suite = match load_suite(vectors.as_deref()) {
-                Ok(s) => s,
-                Err(e) => {
-                    eprintln!("paycode: {e}");
-                    return Ok(ExitStatus::Usage);
-                }
-            };
+            // A suite that does not load is a usage error (exit 3), reported by `run`.
+            let suite = load_suite(vectors.as_deref())?;
             let km = match list_mutants(&adapter)
                 .and_then(|names| kill_matrix(&suite, &adapter, &names, timeout))
             {
