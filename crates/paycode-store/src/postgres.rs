@@ -19,16 +19,20 @@
 //! `T_hw` is written only when a call raises it, with an update that keeps
 //! the larger value (spec: R-STATE-7).
 //!
-//! The store is synchronous, as [`StateStore`] is. It runs the client on a
-//! small runtime of its own and blocks the calling thread for each call, so
-//! it must not be called on a thread of another async runtime (it returns a
+//! The store is synchronous, as [`StateStore`] is. Each pooled connection
+//! has a single-threaded runtime of its own, and the thread that makes a call
+//! drives the connection itself while it waits for the answers: no hand-off
+//! to other threads on the way to the server and back. So the store must not
+//! be called on a thread of another async runtime (it returns a
 //! [`StoreErrorKind::Other`] error there instead of blocking that runtime):
-//! an async service calls the verifier in `tokio::task::spawn_blocking`.
+//! an async service calls the verifier on threads of its own.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::Duration;
 
 use paycode::log::LogRecord;
@@ -40,8 +44,9 @@ use paycode::store::{
 use paycode::{Profile, RevocationList, VerifierState};
 use tokio::runtime::Runtime;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Config, Connection, NoTls, Socket, Statement};
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
 use crate::{Contents, SCHEMA_VERSION, TokenRow};
@@ -148,7 +153,6 @@ impl Default for PostgresOptions {
 /// connects to it. A pool of connections: share one store between the
 /// threads of a node.
 pub struct PostgresStore {
-    runtime: Option<Runtime>,
     config: Config,
     options: PostgresOptions,
     target: String,
@@ -160,11 +164,88 @@ pub struct PostgresStore {
 }
 
 struct Pool {
-    idle: Vec<Conn>,
+    idle: Vec<Pooled>,
     open: usize,
 }
 
-/// One connection and its prepared statements.
+/// A pooled connection: what its calls use, and what carries their messages.
+struct Pooled {
+    conn: Conn,
+    driver: Driver,
+}
+
+/// The runtime and the connection's I/O of one connection: the calling
+/// thread runs them while it waits for a call's answers.
+struct Driver {
+    /// `None` only while dropping.
+    rt: Option<Runtime>,
+    /// `None` once the connection has ended.
+    connection: Option<Pin<Box<Connection<Socket, NoTlsStream>>>>,
+}
+
+impl Driver {
+    /// Opens a connection within `limit`.
+    fn connect(config: &Config, limit: Duration) -> Result<(Client, Driver), Failure> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+            Failure::Store(StoreError::new(
+                StoreErrorKind::Other,
+                format!("cannot start a client runtime: {e}"),
+            ))
+        })?;
+        let connected = rt.block_on(async { tokio::time::timeout(limit, config.connect(NoTls)).await });
+        match connected {
+            Ok(Ok((client, connection))) => {
+                Ok((client, Driver { rt: Some(rt), connection: Some(Box::pin(connection)) }))
+            }
+            Ok(Err(e)) => Err(Failure::Db(e)),
+            Err(_) => Err(Failure::Timeout),
+        }
+    }
+
+    /// Runs `fut` to completion on this thread, driving the connection
+    /// meanwhile; `None` only if the runtime is gone.
+    fn block_on<F: Future>(&mut self, fut: F) -> Option<F::Output> {
+        let Driver { rt, connection } = self;
+        let mut fut = pin!(fut);
+        Some(rt.as_ref()?.block_on(poll_fn(|cx| {
+            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                return Poll::Ready(v);
+            }
+            if let Some(c) = connection
+                && c.as_mut().poll(cx).is_ready()
+            {
+                // The connection ended (the server went away, or closed
+                // it): the client's calls now fail, which `fut` sees.
+                *connection = None;
+                return fut.as_mut().poll(cx);
+            }
+            Poll::Pending
+        })))
+    }
+
+    /// Reads what the server sent while the connection was idle, so that a
+    /// connection the server has closed is known to be closed before a call
+    /// sends anything on it.
+    fn refresh(&mut self) {
+        let _ = self.block_on(async {
+            // Yielding lets the runtime poll the socket once without waiting.
+            for _ in 0..2 {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Without blocking: a connection may be dropped on an async runtime's thread.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// One connection's client and prepared statements.
 struct Conn {
     client: Client,
     lock_window: Statement,
@@ -380,16 +461,7 @@ impl PostgresStore {
             config.application_name("paycode");
         }
         let target = describe(&config);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("paycode-postgres")
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                StoreError::new(StoreErrorKind::Other, format!("cannot start the client runtime: {e}"))
-            })?;
         Ok(PostgresStore {
-            runtime: Some(runtime),
             config,
             options,
             target,
@@ -402,33 +474,34 @@ impl PostgresStore {
     /// Creates or checks the schema on a connection of its own, before the
     /// pool's connections prepare their statements on it.
     fn migrate(&self, create: bool) -> Result<(), StoreError> {
-        let rt = self.runtime()?;
-        let work = async {
-            let (client, connection) = self.config.connect(NoTls).await?;
-            rt.spawn(async move {
-                let _ = connection.await;
+        self.blocking_allowed()?;
+        let outcome =
+            Driver::connect(&self.config, self.options.connect_timeout).and_then(|(client, mut driver)| {
+                let limit = self.options.operation_timeout;
+                let work =
+                    async { tokio::time::timeout(limit, migrate(&client, create, &self.target)).await };
+                match driver.block_on(work) {
+                    Some(Ok(r)) => r,
+                    Some(Err(_)) | None => Err(Failure::Timeout),
+                }
             });
-            migrate(&client, create, &self.target).await
-        };
-        let limit = self.options.operation_timeout.saturating_add(self.options.connect_timeout);
-        match rt.block_on(async { tokio::time::timeout(limit, work).await }) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(Failure::Db(e))) => Err(self.error(&e)),
-            Ok(Err(Failure::Store(e))) => Err(e),
-            Ok(Err(Failure::Timeout)) | Err(_) => Err(self.timeout()),
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(Failure::Db(e)) => Err(self.error(&e)),
+            Err(Failure::Store(e)) => Err(e),
+            Err(Failure::Timeout) => Err(self.timeout()),
         }
     }
 
-    /// The runtime, unless this thread belongs to an async runtime, which
-    /// blocking would stall.
-    fn runtime(&self) -> Result<&Runtime, StoreError> {
+    /// Refuses to block a thread of an async runtime.
+    fn blocking_allowed(&self) -> Result<(), StoreError> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(StoreError::new(
                 StoreErrorKind::Other,
-                "PostgresStore called on an async runtime's thread; call the verifier in spawn_blocking",
+                "PostgresStore called on an async runtime's thread; call the verifier on a thread of its own",
             ));
         }
-        self.runtime.as_ref().ok_or_else(|| StoreError::of_kind(StoreErrorKind::Unavailable))
+        Ok(())
     }
 
     fn lock_pool(&self) -> MutexGuard<'_, Pool> {
@@ -436,15 +509,19 @@ impl PostgresStore {
     }
 
     /// An idle connection, or a new one if fewer than the maximum are open.
-    fn checkout(&self) -> Result<Conn, StoreError> {
+    fn checkout(&self) -> Result<Pooled, StoreError> {
         let mut pool = self.lock_pool();
         loop {
-            if let Some(conn) = pool.idle.pop() {
-                if conn.client.is_closed() {
-                    pool.open = pool.open.saturating_sub(1);
-                    continue;
+            if let Some(mut pooled) = pool.idle.pop() {
+                drop(pool);
+                pooled.driver.refresh();
+                if !pooled.conn.client.is_closed() {
+                    return Ok(pooled);
                 }
-                return Ok(conn);
+                drop(pooled);
+                pool = self.lock_pool();
+                pool.open = pool.open.saturating_sub(1);
+                continue;
             }
             if pool.open < self.options.max_connections.max(1) {
                 pool.open += 1;
@@ -472,8 +549,8 @@ impl PostgresStore {
         }
     }
 
-    fn checkin(&self, conn: Conn) {
-        self.lock_pool().idle.push(conn);
+    fn checkin(&self, pooled: Pooled) {
+        self.lock_pool().idle.push(pooled);
         self.freed.notify_one();
     }
 
@@ -485,30 +562,33 @@ impl PostgresStore {
         self.freed.notify_one();
     }
 
-    fn open_connection(&self) -> Result<Conn, StoreError> {
-        let rt = self.runtime()?;
+    fn open_connection(&self) -> Result<Pooled, StoreError> {
         let lock_timeout = self.options.lock_timeout.as_millis();
-        let connect = async {
-            let (client, connection) = self.config.connect(NoTls).await?;
-            rt.spawn(async move {
-                // Ends when the client is dropped or the server goes away.
-                let _ = connection.await;
+        let opened =
+            Driver::connect(&self.config, self.options.connect_timeout).and_then(|(client, mut driver)| {
+                // The prepared statements' plans do not depend on their values:
+                // plan them once per connection, not at every call.
+                let setup = async {
+                    client
+                        .batch_execute(&format!(
+                            "SET lock_timeout = {lock_timeout}; SET plan_cache_mode = force_generic_plan"
+                        ))
+                        .await?;
+                    prepare(client).await
+                };
+                match driver
+                    .block_on(async { tokio::time::timeout(self.options.connect_timeout, setup).await })
+                {
+                    Some(Ok(Ok(conn))) => Ok(Pooled { conn, driver }),
+                    Some(Ok(Err(e))) => Err(Failure::Db(e)),
+                    Some(Err(_)) | None => Err(Failure::Timeout),
+                }
             });
-            // The prepared statements' plans do not depend on their values:
-            // plan them once per connection, not at every call.
-            client
-                .batch_execute(&format!(
-                    "SET lock_timeout = {lock_timeout}; SET plan_cache_mode = force_generic_plan"
-                ))
-                .await?;
-            prepare(client).await
-        };
-        match rt.block_on(async {
-            tokio::time::timeout(self.options.connect_timeout.saturating_mul(2), connect).await
-        }) {
-            Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => Err(self.error(&e)),
-            Err(_) => Err(StoreError::new(
+        match opened {
+            Ok(pooled) => Ok(pooled),
+            Err(Failure::Db(e)) => Err(self.error(&e)),
+            Err(Failure::Store(e)) => Err(e),
+            Err(Failure::Timeout) => Err(StoreError::new(
                 StoreErrorKind::Unavailable,
                 format!("{}: no connection within {:?}", self.target, self.options.connect_timeout),
             )),
@@ -523,26 +603,27 @@ impl PostgresStore {
         F: FnMut(Conn) -> Fut,
         Fut: Future<Output = (Conn, Result<T, Failure>)>,
     {
-        let rt = self.runtime()?;
+        self.blocking_allowed()?;
         let mut attempt = 1;
         loop {
-            let conn = self.checkout()?;
+            let Pooled { conn, mut driver } = self.checkout()?;
             let closed = conn.client.is_closed();
-            let outcome = rt.block_on(async {
+            let outcome = driver.block_on(async {
                 let fut = f(conn);
                 tokio::time::timeout(self.options.operation_timeout, fut).await
             });
             let failure = match outcome {
-                Ok((conn, Ok(value))) => {
-                    self.checkin(conn);
+                Some(Ok((conn, Ok(value)))) => {
+                    self.checkin(Pooled { conn, driver });
                     return Ok(value);
                 }
-                Ok((conn, Err(failure))) => {
-                    self.recover(rt, conn);
+                Some(Ok((conn, Err(failure)))) => {
+                    self.recover(Pooled { conn, driver });
                     failure
                 }
-                Err(_) => {
-                    // The connection is in an unknown state: it is dropped with the future.
+                Some(Err(_)) | None => {
+                    // The connection is in an unknown state: it was dropped with the future.
+                    drop(driver);
                     self.discard();
                     Failure::Timeout
                 }
@@ -561,17 +642,23 @@ impl PostgresStore {
 
     /// Ends a failed transaction and returns the connection to the pool, or
     /// forgets it when it cannot be made clean.
-    fn recover(&self, rt: &Runtime, conn: Conn) {
-        if conn.client.is_closed() {
+    fn recover(&self, mut pooled: Pooled) {
+        if pooled.conn.client.is_closed() {
+            drop(pooled);
             self.discard();
             return;
         }
-        let rollback = rt.block_on(async {
-            tokio::time::timeout(self.options.operation_timeout, conn.client.batch_execute("ROLLBACK")).await
-        });
+        let limit = self.options.operation_timeout;
+        let client = &pooled.conn.client;
+        let rollback = pooled
+            .driver
+            .block_on(async { tokio::time::timeout(limit, client.batch_execute("ROLLBACK")).await });
         match rollback {
-            Ok(Ok(())) => self.checkin(conn),
-            _ => self.discard(),
+            Some(Ok(Ok(()))) => self.checkin(pooled),
+            _ => {
+                drop(pooled);
+                self.discard();
+            }
         }
     }
 
@@ -598,15 +685,6 @@ impl PostgresStore {
 
     fn note_high_water(&self, step: u64) {
         self.known_high_water.fetch_max(step, Ordering::AcqRel);
-    }
-}
-
-impl Drop for PostgresStore {
-    fn drop(&mut self) {
-        // Without blocking: the store may be dropped on an async runtime's thread.
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
     }
 }
 
@@ -716,26 +794,26 @@ impl PostgresStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         let terminal = i64::from(terminal);
-        let rt = self.runtime()?;
+        self.blocking_allowed()?;
         let mut attempt = 1;
         loop {
-            let conn = self.checkout()?;
-            let outcome = rt.block_on(async {
-                tokio::time::timeout(self.options.operation_timeout, step(&conn, terminal, identity, decide))
-                    .await
+            let Pooled { conn, mut driver } = self.checkout()?;
+            let limit = self.options.operation_timeout;
+            let outcome = driver.block_on(async {
+                tokio::time::timeout(limit, step(&conn, terminal, identity, decide)).await
             });
             let e = match outcome {
-                Ok(Ok(high_water)) => {
-                    self.checkin(conn);
+                Some(Ok(Ok(high_water))) => {
+                    self.checkin(Pooled { conn, driver });
                     self.note_high_water(high_water);
                     return Ok(());
                 }
-                Ok(Err(e)) => {
-                    self.recover(rt, conn);
+                Some(Ok(Err(e))) => {
+                    self.recover(Pooled { conn, driver });
                     e
                 }
-                Err(_) => {
-                    drop(conn);
+                Some(Err(_)) | None => {
+                    drop((conn, driver));
                     self.discard();
                     return Err(self.timeout());
                 }
