@@ -27,6 +27,7 @@
 //! [`StoreErrorKind::Other`] error there instead of blocking that runtime):
 //! an async service calls the verifier on threads of its own.
 
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::str::FromStr;
@@ -38,7 +39,7 @@ use std::time::Duration;
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    Call, Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
     ThrottleChange,
 };
 use paycode::{Profile, RevocationList, VerifierState};
@@ -255,6 +256,17 @@ struct Conn {
     write: Statement,
     raise: Statement,
     read_meta: Statement,
+    /// The statements of [`StateStore::transact_all`], on many identities at once.
+    many: Many,
+}
+
+/// The prepared statements of a transaction on several identities.
+struct Many {
+    lock_windows: Statement,
+    lock_ledger: Statement,
+    lock_throttle: Statement,
+    read_shared: Statement,
+    write: Statement,
 }
 
 /// What failed in one attempt.
@@ -697,6 +709,20 @@ impl StateStore for PostgresStore {
         self.transact_at(0, identity, decide)
     }
 
+    fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        if calls.len() < 2 {
+            return calls.iter_mut().map(|c| self.transact(c.identity, &mut *c.decide)).collect();
+        }
+        match self.transact_all_at(0, calls) {
+            Ok(()) => calls.iter().map(|_| Ok(())).collect(),
+            // They failed together: each call reports the same failure.
+            Err(e) => {
+                let (kind, message) = (e.kind(), e.to_string());
+                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
+            }
+        }
+    }
+
     fn observe(&self, step: u64) -> Result<(), StoreError> {
         if self.known_high_water.load(Ordering::Acquire) >= step {
             return Ok(());
@@ -794,15 +820,42 @@ impl PostgresStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         let terminal = i64::from(terminal);
+        self.attempts(|conn, driver| {
+            let limit = self.options.operation_timeout;
+            driver
+                .block_on(async { tokio::time::timeout(limit, step(conn, terminal, identity, decide)).await })
+        })
+    }
+
+    /// [`StateStore::transact_all`] on the records of terminal `terminal`,
+    /// as one transaction (see [`PostgresStore::transact_at`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`StateStore::transact`], for all of the calls.
+    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Result<(), StoreError> {
+        let terminal = i64::from(terminal);
+        self.attempts(|conn, driver| {
+            let limit = self.options.operation_timeout;
+            driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
+        })
+    }
+
+    /// Runs `attempt` on a pooled connection until it commits, fails for
+    /// good, or has failed to serialize as often as allowed. `attempt`
+    /// returns `None` or a timeout when the connection's state is unknown.
+    fn attempts<F>(&self, mut attempt: F) -> Result<(), StoreError>
+    where
+        F: FnMut(
+            &Conn,
+            &mut Driver,
+        ) -> Option<Result<Result<u64, tokio_postgres::Error>, tokio::time::error::Elapsed>>,
+    {
         self.blocking_allowed()?;
-        let mut attempt = 1;
+        let mut tries = 1;
         loop {
             let Pooled { conn, mut driver } = self.checkout()?;
-            let limit = self.options.operation_timeout;
-            let outcome = driver.block_on(async {
-                tokio::time::timeout(limit, step(&conn, terminal, identity, decide)).await
-            });
-            let e = match outcome {
+            let e = match attempt(&conn, &mut driver) {
                 Some(Ok(Ok(high_water))) => {
                     self.checkin(Pooled { conn, driver });
                     self.note_high_water(high_water);
@@ -818,12 +871,12 @@ impl PostgresStore {
                     return Err(self.timeout());
                 }
             };
-            if retryable(&e) && attempt < self.options.max_attempts {
-                attempt += 1;
-                std::thread::sleep(backoff(attempt));
+            if retryable(&e) && tries < self.options.max_attempts {
+                tries += 1;
+                std::thread::sleep(backoff(tries));
                 continue;
             }
-            return Err(self.retries_error(&e, attempt));
+            return Err(self.retries_error(&e, tries));
         }
     }
 }
@@ -961,6 +1014,224 @@ async fn step(
     Ok(records.high_water.max(changes.high_water))
 }
 
+/// Rows to write, one array per column.
+struct Columns<const N: usize> {
+    small: Vec<i16>,
+    big: [Vec<i64>; N],
+}
+
+impl<const N: usize> Default for Columns<N> {
+    fn default() -> Columns<N> {
+        Columns { small: Vec::new(), big: core::array::from_fn(|_| Vec::new()) }
+    }
+}
+
+impl<const N: usize> Columns<N> {
+    fn push(&mut self, small: Option<i16>, big: [i64; N]) {
+        if let Some(x) = small {
+            self.small.push(x);
+        }
+        for (column, x) in self.big.iter_mut().zip(big) {
+            column.push(x);
+        }
+    }
+}
+
+/// One attempt at the atomic steps of several verifications, as one
+/// transaction in two round trips as [`step`]'s, on the rows of every
+/// identity at once, locked in one order; the calls are decided in turn, each
+/// on the records the calls before it left. Returns `T_hw` after it.
+async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<u64, tokio_postgres::Error> {
+    let (c, m) = (&conn.client, &conn.many);
+    let mut ids: Vec<Identity> = calls.iter().map(|call| call.identity).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let profiles: Vec<i16> = ids.iter().map(|i| profile_to_sql(i.profile)).collect();
+    let subjects: Vec<i64> = ids.iter().map(|i| to_sql(i.subject)).collect();
+    let of = |p: Profile| -> Vec<i64> {
+        ids.iter().filter(|i| i.profile == p).map(|i| to_sql(i.subject)).collect()
+    };
+    let (accounts, serials) = (of(Profile::Hmac), of(Profile::Ed25519));
+    // Round trip 1: the row locks, then the shared read (spec: R-STATE-8).
+    let window_keys: [&(dyn ToSql + Sync); 3] = [&profiles, &subjects, &terminal];
+    let ledger_keys: [&(dyn ToSql + Sync); 2] = [&serials, &terminal];
+    let throttle_keys: [&(dyn ToSql + Sync); 1] = [&accounts];
+    let shared_keys: [&(dyn ToSql + Sync); 1] = [&serials];
+    let (begin, windows, ledger, throttle, shared) = tokio::join!(
+        biased;
+        c.batch_execute("BEGIN"),
+        c.query(&m.lock_windows, &window_keys),
+        c.query(&m.lock_ledger, &ledger_keys),
+        c.query(&m.lock_throttle, &throttle_keys),
+        c.query_one(&m.read_shared, &shared_keys),
+    );
+    begin?;
+    let (windows, ledger, throttle, shared) = (windows?, ledger?, throttle?, shared?);
+    let mut window: HashMap<(i16, i64), Window> = windows
+        .iter()
+        .map(|r| {
+            let high: i64 = r.get(2);
+            let w = Window {
+                high: u32::try_from(high).unwrap_or(u32::MAX),
+                bitmap: from_sql(r.get(3)),
+                top: from_sql(r.get(4)),
+            };
+            ((r.get(0), r.get(1)), w)
+        })
+        .collect();
+    let mut spent: HashMap<i64, Spent> = ledger
+        .iter()
+        .map(|r| (r.get(0), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }))
+        .collect();
+    let mut throttles: HashMap<i64, Throttle> = throttle
+        .iter()
+        .map(|r| {
+            let failures: i64 = r.get(2);
+            (
+                r.get(0),
+                Throttle {
+                    step: from_sql(r.get(1)),
+                    failures: u32::try_from(failures).unwrap_or(MAX_FAILURES_PER_STEP),
+                },
+            )
+        })
+        .collect();
+    let stored_window: HashSet<(i16, i64)> = window.keys().copied().collect();
+    let stored_spent: HashSet<i64> = spent.keys().copied().collect();
+    let stored_throttle: HashSet<i64> = throttles.keys().copied().collect();
+    let stored_high_water = from_sql(shared.get(0));
+    let quarantine = from_sql(shared.get(1));
+    let revoked: Vec<i64> = shared.get(2);
+    let mut high_water = stored_high_water;
+    let (mut window_changed, mut spent_changed, mut throttle_changed) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut log = Columns::<7>::default();
+    for call in calls.iter_mut() {
+        let ed25519 = call.identity.profile == Profile::Ed25519;
+        let key = (profile_to_sql(call.identity.profile), to_sql(call.identity.subject));
+        let mut records = Records {
+            high_water,
+            quarantine,
+            window: window.get(&key).copied(),
+            spent: if ed25519 { spent.get(&key.1).copied() } else { None },
+            throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
+            revoked: ed25519 && revoked.contains(&key.1),
+        };
+        let changes = (call.decide)(&records);
+        records.apply(&changes);
+        high_water = records.high_water;
+        if let (Some(_), Some(w)) = (changes.window, records.window) {
+            window.insert(key, w);
+            window_changed.insert(key);
+        }
+        if let (true, Some(_), Some(s)) = (ed25519, changes.spent, records.spent) {
+            spent.insert(key.1, s);
+            spent_changed.insert(key.1);
+        }
+        if !ed25519 && changes.throttle != ThrottleChange::Keep {
+            match records.throttle {
+                Some(t) => throttles.insert(key.1, t),
+                None => throttles.remove(&key.1),
+            };
+            throttle_changed.insert(key.1);
+        }
+        if let Some(r) = changes.record {
+            log.push(
+                Some(profile_to_sql(r.profile)),
+                [
+                    i64::from(r.key_id),
+                    to_sql(r.subject),
+                    i64::from(r.counter),
+                    to_sql(r.step),
+                    to_sql(r.accepted_at),
+                    to_sql(r.amount),
+                    i64::from(r.terminal_id),
+                ],
+            );
+        }
+    }
+    // Round trip 2: every row as the last call left it, and the log records in order.
+    let (mut w_ins, mut w_upd) = (Columns::<4>::default(), Columns::<4>::default());
+    for key in &window_changed {
+        if let Some(w) = window.get(key) {
+            let target = if stored_window.contains(key) { &mut w_upd } else { &mut w_ins };
+            target.push(Some(key.0), [key.1, i64::from(w.high), to_sql(w.bitmap), to_sql(w.top)]);
+        }
+    }
+    let (mut l_ins, mut l_upd) = (Columns::<3>::default(), Columns::<3>::default());
+    for serial in &spent_changed {
+        if let Some(s) = spent.get(serial) {
+            let target = if stored_spent.contains(serial) { &mut l_upd } else { &mut l_ins };
+            target.push(None, [*serial, to_sql(s.total), to_sql(s.not_after)]);
+        }
+    }
+    let (mut t_ins, mut t_upd, mut t_del) = (Columns::<3>::default(), Columns::<3>::default(), Vec::new());
+    for account in &throttle_changed {
+        match (throttles.get(account), stored_throttle.contains(account)) {
+            (Some(t), stored) => {
+                let target = if stored { &mut t_upd } else { &mut t_ins };
+                target.push(None, [*account, to_sql(t.step), i64::from(t.failures)]);
+            }
+            (None, true) => t_del.push(*account),
+            (None, false) => {}
+        }
+    }
+    // spec: R-STATE-7: T_hw is written only when the calls raise it.
+    let raise = high_water > stored_high_water;
+    let hw = to_sql(high_water);
+    let [w_ins_s, w_ins_h, w_ins_b, w_ins_t] = &w_ins.big;
+    let [w_upd_s, w_upd_h, w_upd_b, w_upd_t] = &w_upd.big;
+    let [l_ins_s, l_ins_a, l_ins_n] = &l_ins.big;
+    let [l_upd_s, l_upd_a, l_upd_n] = &l_upd.big;
+    let [t_ins_a, t_ins_s, t_ins_f] = &t_ins.big;
+    let [t_upd_a, t_upd_s, t_upd_f] = &t_upd.big;
+    let [g_key, g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
+    let values: [&(dyn ToSql + Sync); 34] = [
+        &terminal,
+        &w_ins.small,
+        w_ins_s,
+        w_ins_h,
+        w_ins_b,
+        w_ins_t,
+        &w_upd.small,
+        w_upd_s,
+        w_upd_h,
+        w_upd_b,
+        w_upd_t,
+        l_ins_s,
+        l_ins_a,
+        l_ins_n,
+        l_upd_s,
+        l_upd_a,
+        l_upd_n,
+        t_ins_a,
+        t_ins_s,
+        t_ins_f,
+        t_upd_a,
+        t_upd_s,
+        t_upd_f,
+        &t_del,
+        &raise,
+        &hw,
+        &log.small,
+        g_key,
+        g_subject,
+        g_counter,
+        g_step,
+        g_at,
+        g_amount,
+        g_terminal,
+    ];
+    let (write, commit) = tokio::join!(
+        biased;
+        c.execute(&m.write, &values),
+        c.batch_execute("COMMIT"),
+    );
+    write?;
+    commit?;
+    Ok(high_water)
+}
+
 const OP_NONE: i16 = 0;
 const OP_INSERT: i16 = 1;
 const OP_UPDATE: i16 = 2;
@@ -1050,7 +1321,68 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         )
         .await?;
     let read_meta = client.prepare("SELECT high_water, quarantine FROM meta WHERE id = 0").await?;
-    Ok(Conn { client, lock_window, lock_ledger, lock_throttle, read_shared, write, raise, read_meta })
+    let many = prepare_many(&client).await?;
+    Ok(Conn { client, lock_window, lock_ledger, lock_throttle, read_shared, write, raise, read_meta, many })
+}
+
+/// Prepares the statements of a transaction on several identities: each
+/// takes its values as arrays, one element per row.
+async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
+    let lock_windows = client
+        .prepare(
+            "SELECT w.profile, w.subject, w.high, w.bitmap, w.top
+             FROM windows w JOIN unnest($1::smallint[], $2::bigint[]) AS k (profile, subject)
+                  ON w.profile = k.profile AND w.subject = k.subject
+             WHERE w.terminal = $3::bigint ORDER BY w.profile, w.subject FOR UPDATE OF w",
+        )
+        .await?;
+    let lock_ledger = client
+        .prepare(
+            "SELECT serial, spent, not_after FROM ledger
+             WHERE terminal = $2::bigint AND serial = ANY($1::bigint[]) ORDER BY serial FOR UPDATE",
+        )
+        .await?;
+    let lock_throttle = client
+        .prepare(
+            "SELECT account, step, failures FROM throttle WHERE account = ANY($1::bigint[])
+             ORDER BY account FOR UPDATE",
+        )
+        .await?;
+    let read_shared = client
+        .prepare(
+            "SELECT high_water, quarantine, ARRAY(SELECT serial FROM revoked WHERE serial = ANY($1::bigint[]))
+             FROM meta WHERE id = 0",
+        )
+        .await?;
+    let write = client
+        .prepare(&format!(
+            "WITH
+             w_ins AS (INSERT INTO windows (terminal, profile, subject, high, bitmap, top)
+                       SELECT $1::bigint, * FROM unnest($2::smallint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])),
+             w_upd AS (UPDATE windows w SET high = v.high, bitmap = v.bitmap, top = v.top
+                       FROM unnest($7::smallint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+                            AS v (profile, subject, high, bitmap, top)
+                       WHERE w.terminal = $1 AND w.profile = v.profile AND w.subject = v.subject),
+             l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after)
+                       SELECT $1, * FROM unnest($12::bigint[], $13::bigint[], $14::bigint[])),
+             l_upd AS (UPDATE ledger l SET spent = v.spent, not_after = v.not_after
+                       FROM unnest($15::bigint[], $16::bigint[], $17::bigint[]) AS v (serial, spent, not_after)
+                       WHERE l.terminal = $1 AND l.serial = v.serial),
+             t_ins AS (INSERT INTO throttle (account, step, failures)
+                       SELECT * FROM unnest($18::bigint[], $19::bigint[], $20::bigint[])),
+             t_upd AS (UPDATE throttle t SET step = v.step, failures = v.failures
+                       FROM unnest($21::bigint[], $22::bigint[], $23::bigint[]) AS v (account, step, failures)
+                       WHERE t.account = v.account),
+             t_del AS (DELETE FROM throttle WHERE account = ANY($24::bigint[])),
+             hw AS (UPDATE meta SET high_water = $26::bigint WHERE $25::boolean AND id = 0 AND {}),
+             lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+                    SELECT * FROM unnest($27::smallint[], $28::bigint[], $29::bigint[], $30::bigint[],
+                                         $31::bigint[], $32::bigint[], $33::bigint[], $34::bigint[]))
+             SELECT 1",
+            u64_below("high_water", "$26::bigint")
+        ))
+        .await?;
+    Ok(Many { lock_windows, lock_ledger, lock_throttle, read_shared, write })
 }
 
 /// Creates (`create`) or checks and migrates the schema, serialized between
