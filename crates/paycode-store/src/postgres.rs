@@ -710,17 +710,7 @@ impl StateStore for PostgresStore {
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        if calls.len() < 2 {
-            return calls.iter_mut().map(|c| self.transact(c.identity, &mut *c.decide)).collect();
-        }
-        match self.transact_all_at(0, calls) {
-            Ok(()) => calls.iter().map(|_| Ok(())).collect(),
-            // They failed together: each call reports the same failure.
-            Err(e) => {
-                let (kind, message) = (e.kind(), e.to_string());
-                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
-            }
-        }
+        self.transact_all_at(0, calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -827,18 +817,29 @@ impl PostgresStore {
         })
     }
 
-    /// [`StateStore::transact_all`] on the records of terminal `terminal`,
-    /// as one transaction (see [`PostgresStore::transact_at`]).
-    ///
-    /// # Errors
-    ///
-    /// As [`StateStore::transact`], for all of the calls.
-    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Result<(), StoreError> {
+    /// [`StateStore::transact_all`] on the records of terminal `terminal`
+    /// (see [`PostgresStore::transact_at`]): two calls or more as one
+    /// transaction, which commits all of them or none.
+    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        if calls.len() < 2 {
+            return calls
+                .iter_mut()
+                .map(|c| self.transact_at(terminal, c.identity, &mut *c.decide))
+                .collect();
+        }
         let terminal = i64::from(terminal);
-        self.attempts(|conn, driver| {
+        let outcome = self.attempts(|conn, driver| {
             let limit = self.options.operation_timeout;
             driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
-        })
+        });
+        match outcome {
+            Ok(()) => calls.iter().map(|_| Ok(())).collect(),
+            // They failed together: each call reports the same failure.
+            Err(e) => {
+                let (kind, message) = (e.kind(), e.to_string());
+                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
+            }
+        }
     }
 
     /// Runs `attempt` on a pooled connection until it commits, fails for
