@@ -68,6 +68,40 @@ pub struct Records {
     pub revoked: bool,
 }
 
+impl Records {
+    /// These records after `changes` are written: what the next call on the
+    /// same identity reads, for a store that runs several calls in one
+    /// transaction (see [`StateStore::transact_all`]).
+    pub fn apply(&mut self, changes: &Changes) {
+        self.high_water = self.high_water.max(changes.high_water);
+        if let Some(w) = changes.window {
+            self.window = Some(w);
+        }
+        if let Some(s) = changes.spent {
+            self.spent = Some(s);
+        }
+        match changes.throttle {
+            ThrottleChange::Keep => {}
+            ThrottleChange::Set(t) => self.throttle = Some(t),
+            ThrottleChange::Clear => self.throttle = None,
+        }
+    }
+}
+
+/// One identity's step among several (see [`StateStore::transact_all`]).
+pub struct Call<'a> {
+    /// The identity whose records are read and written.
+    pub identity: Identity,
+    /// The decision, as for [`StateStore::transact`].
+    pub decide: &'a mut dyn FnMut(&Records) -> Changes,
+}
+
+impl fmt::Debug for Call<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Call").field("identity", &self.identity).finish_non_exhaustive()
+    }
+}
+
 /// What a verification writes back. The store applies all of it or nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Changes {
@@ -130,6 +164,20 @@ pub trait StateStore: Send + Sync {
         identity: Identity,
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError>;
+
+    /// Runs the steps of `calls` in their order, each with the outcome it
+    /// would have if [`StateStore::transact`] were called on each in turn:
+    /// a call on an identity that an earlier call in the slice changed
+    /// reads the records as that call left them (see [`Records::apply`]).
+    /// Returns one result per call.
+    ///
+    /// A store may commit all of them as one transaction, with one durable
+    /// write (a database's group commit): then they succeed or fail
+    /// together, and a retry calls every `decide` again. This default calls
+    /// [`StateStore::transact`] on each.
+    fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        calls.iter_mut().map(|c| self.transact(c.identity, &mut *c.decide)).collect()
+    }
 
     /// Raises `T_hw` to at least `step`, for a verification that ends before
     /// [`StateStore::transact`] (spec: R-TIME-5, step V0).

@@ -16,11 +16,10 @@ use crate::keys::{HmacKeys, Seed};
 use crate::log::LogRecord;
 use crate::memory::MemoryStore;
 pub use crate::memory::VerifierState;
-use crate::numeric::NumericCode;
 use crate::profile::Profile;
 use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
-use crate::store::{Identity, StateStore, StoreError};
+use crate::store::{Call, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
 
@@ -66,6 +65,38 @@ struct CachedCredential {
 /// The signed input of an ed25519 code: its domain-separation string and the
 /// first 140 payload bytes.
 const ED25519_INPUT_LEN: usize = DS_ED25519_CODE.len() + ED25519_SIGNED_LEN;
+
+/// An hmac code's claim on its account's state (see [`Verifier::claim`]).
+struct Claim<'c> {
+    code: &'c Code,
+    keys: &'c HmacKeys,
+    identity: Identity,
+    step: u64,
+    counter: u32,
+    record: LogRecord,
+}
+
+impl Claim<'_> {
+    /// Whether the code's MAC is right (spec: R-HMAC-1, H3).
+    fn authentic(&self) -> bool {
+        match self.code {
+            Code::Hmac(c) => tags_equal(&self.keys.mac_qr_array(&qr_mac_input(c)), &c.tag),
+            Code::Numeric(c) => c.tag_matches(self.keys, self.step),
+            Code::Ed25519(_) => false,
+        }
+    }
+
+    fn attempt<'p>(&self, now: u64, authentic: &'p dyn Fn() -> bool) -> Attempt<'p> {
+        Attempt {
+            step: self.step,
+            counter: self.counter,
+            now,
+            proof: Proof::Mac(authentic),
+            spend: None,
+            record: self.record,
+        }
+    }
+}
 
 /// An ed25519 code that passed steps E1-E3, with what E4, E5 and C1-C5 need.
 struct Pending {
@@ -261,8 +292,7 @@ impl<S: StateStore> Verifier<S> {
     fn verify_code(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Rejection> {
         let step = self.params.step_at(now)?;
         let record = match code {
-            Code::Hmac(c) => self.verify_hmac(c, now, step)?,
-            Code::Numeric(c) => self.verify_numeric(c, now, step)?,
+            Code::Hmac(_) | Code::Numeric(_) => self.verify_hmac(code, now, step)?,
             Code::Ed25519(c) => {
                 let p = self.prepare_ed25519(c, now, amount).map_err(|e| self.early(step, e))?;
                 // spec: R-ED-5 (E5), decided after E4 in the store's step
@@ -313,8 +343,7 @@ impl<S: StateStore> Verifier<S> {
             .zip(prepared)
             .map(|(&(code, _), prepared)| {
                 let record = match (code, prepared) {
-                    (Code::Hmac(c), _) => self.verify_hmac(c, now, step),
-                    (Code::Numeric(c), _) => self.verify_numeric(c, now, step),
+                    (Code::Hmac(_) | Code::Numeric(_), _) => self.verify_hmac(code, now, step),
                     (Code::Ed25519(_), Some(Ok(p))) => {
                         self.admit_ed25519(&p, now, step, valid.next() == Some(true))
                     }
@@ -347,15 +376,20 @@ impl<S: StateStore> Verifier<S> {
     /// As [`Verifier::verify_text`].
     pub fn verify_text_with_cause(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Rejection> {
         let step = self.params.step_at(now)?;
+        let code = self.parse_text(text, step)?;
+        self.verify_code(&code, now, amount)
+    }
+
+    /// [`Code::parse`], with the verifier's order of errors.
+    fn parse_text(&self, text: &str, step: u64) -> Result<Code, Rejection> {
         // T_hw rises even when nothing decodes (spec: R-TIME-5).
-        let code = Code::parse(text).map_err(|e| {
+        Code::parse(text).map_err(|e| {
             let e = match e {
                 Error::Malformed => self.disabled_profile(text).unwrap_or(e),
                 other => other,
             };
             self.early(step, e)
-        })?;
-        self.verify_code(&code, now, amount)
+        })
     }
 
     /// Whether this verifier verifies codes of `profile`.
@@ -461,38 +495,128 @@ impl<S: StateStore> Verifier<S> {
         accounts.get(account_id).ok_or(Error::UnknownAccount)
     }
 
-    fn verify_hmac(&self, c: &HmacCode, now: u64, step: u64) -> Result<LogRecord, Rejection> {
-        let keys = self.keys(c.account_id).map_err(|e| self.early(step, e))?;
-        let identity = Identity { profile: Profile::Hmac, subject: c.account_id };
-        // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
-        let authentic = || tags_equal(&keys.mac_qr_array(&qr_mac_input(c)), &c.tag);
-        let attempt = Attempt {
-            step: c.step,
-            counter: c.counter,
-            now: step,
-            proof: Proof::Mac(&authentic),
-            spend: None,
-            record: self.record(identity, 0, c.counter, c.step, now, 0),
+    /// The claim of an hmac code (QR or numeric) before its state is read:
+    /// its account's keys (H1), its step and counter.
+    fn claim<'c>(&'c self, code: &'c Code, now: u64, step: u64) -> Result<Claim<'c>, Rejection> {
+        let (account, code_step, counter) = match code {
+            Code::Hmac(c) => (c.account_id, c.step, c.counter),
+            // spec: R-HMAC-3
+            Code::Numeric(c) => (c.account_id(), c.step_near(step), c.counter()),
+            Code::Ed25519(_) => return Err(Error::UnsupportedProfile.into()),
         };
-        self.commit(identity, &attempt)
-    }
-
-    fn verify_numeric(&self, c: &NumericCode, now: u64, step: u64) -> Result<LogRecord, Rejection> {
-        let account = c.account_id();
         let keys = self.keys(account).map_err(|e| self.early(step, e))?;
         let identity = Identity { profile: Profile::Hmac, subject: account };
-        // spec: R-HMAC-3
-        let code_step = c.step_near(step);
-        let authentic = || c.tag_matches(keys, code_step);
-        let attempt = Attempt {
-            step: code_step,
-            counter: c.counter(),
-            now: step,
-            proof: Proof::Mac(&authentic),
-            spend: None,
-            record: self.record(identity, 0, c.counter(), code_step, now, 0),
+        let record = self.record(identity, 0, counter, code_step, now, 0);
+        Ok(Claim { code, keys, identity, step: code_step, counter, record })
+    }
+
+    fn verify_hmac(&self, code: &Code, now: u64, step: u64) -> Result<LogRecord, Rejection> {
+        let claim = self.claim(code, now, step)?;
+        // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
+        let authentic = || claim.authentic();
+        self.commit(claim.identity, &claim.attempt(step, &authentic))
+    }
+
+    /// Verifies several codes in QR text or digits at unix time `now`, each
+    /// with its amount, and returns what [`Verifier::verify_text_with_cause`]
+    /// called on each in turn would return, with the same effect on the
+    /// state. The steps of consecutive hmac codes go to the store together
+    /// ([`StateStore::transact_all`]), so that a database can commit them
+    /// as one transaction: an online verifier's group commit. Their MACs are
+    /// checked before the store's step; the verdicts are the same.
+    pub fn verify_texts_with_cause(
+        &self,
+        items: &[(&str, u64)],
+        now: u64,
+    ) -> Vec<Result<Acceptance, Rejection>> {
+        let step = match self.params.step_at(now) {
+            Ok(step) => step,
+            Err(e) => return items.iter().map(|_| Err(e.into())).collect(),
         };
-        self.commit(identity, &attempt)
+        let mut codes = Vec::with_capacity(items.len());
+        let mut out: Vec<Option<Result<Acceptance, Rejection>>> = Vec::with_capacity(items.len());
+        for &(text, _) in items {
+            match self.parse_text(text, step) {
+                Ok(code) => {
+                    codes.push(Some(code));
+                    out.push(None);
+                }
+                Err(r) => {
+                    codes.push(None);
+                    out.push(Some(Err(r)));
+                }
+            }
+        }
+        // In order: the hmac codes' steps wait in `claims` and go to the
+        // store together, before any ed25519 code that follows them.
+        let mut claims = Vec::new();
+        for (i, (code, &(_, amount))) in codes.iter().zip(items).enumerate() {
+            match code {
+                None => {}
+                Some(code @ Code::Ed25519(_)) => {
+                    self.commit_claims(step, &claims, &mut out);
+                    claims.clear();
+                    if let Some(slot) = out.get_mut(i) {
+                        *slot = Some(self.verify_code(code, now, amount));
+                    }
+                }
+                Some(code) => match self.claim(code, now, step) {
+                    Ok(claim) => claims.push((i, claim.authentic(), claim)),
+                    Err(r) => {
+                        if let Some(slot) = out.get_mut(i) {
+                            *slot = Some(Err(r));
+                        }
+                    }
+                },
+            }
+        }
+        self.commit_claims(step, &claims, &mut out);
+        out.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::StateUnavailable.into()))).collect()
+    }
+
+    /// The store's steps of `claims` (index in the output, MAC valid, claim),
+    /// as one [`StateStore::transact_all`]; each verdict goes to its slot.
+    fn commit_claims(
+        &self,
+        step: u64,
+        claims: &[(usize, bool, Claim<'_>)],
+        out: &mut [Option<Result<Acceptance, Rejection>>],
+    ) {
+        if claims.is_empty() {
+            return;
+        }
+        let proofs: Vec<_> = claims.iter().map(|&(_, valid, _)| move || valid).collect();
+        let attempts: Vec<Attempt<'_>> =
+            claims.iter().zip(&proofs).map(|((_, _, claim), proof)| claim.attempt(step, proof)).collect();
+        let mut verdicts = vec![Err(Error::StateUnavailable); attempts.len()];
+        let mut deciders: Vec<_> = attempts
+            .iter()
+            .zip(verdicts.iter_mut())
+            .map(|(attempt, verdict)| {
+                move |records: &Records| {
+                    let (v, changes) = decide(&self.params, attempt, records);
+                    *verdict = v;
+                    changes
+                }
+            })
+            .collect();
+        let mut calls: Vec<Call<'_>> = claims
+            .iter()
+            .zip(deciders.iter_mut())
+            .map(|((_, _, claim), decide)| Call { identity: claim.identity, decide })
+            .collect();
+        let results = self.store.transact_all(&mut calls);
+        drop(calls);
+        drop(deciders);
+        for (((i, _, claim), result), verdict) in claims.iter().zip(results).zip(verdicts) {
+            let outcome = match result {
+                Err(e) => Err(Rejection::store(e)),
+                Ok(()) => verdict.map(|()| Acceptance { record: claim.record }).map_err(Rejection::from),
+            };
+            if let Some(slot) = out.get_mut(*i) {
+                *slot = Some(outcome);
+            }
+        }
     }
 
     /// Steps E1-E3 of an ed25519 code, and the input of its signature check.

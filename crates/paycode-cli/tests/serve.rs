@@ -346,6 +346,23 @@ fn four_nodes_on_one_postgres_accept_each_raced_code_once() {
     for node in 0..4 {
         assert!(tally.sent.iter().any(|s| s.node == node && matches!(s.outcome, Outcome::Accepted(_))));
     }
+    // The races ran through transactions of several verifications too (copies
+    // of one code among them), not only one verification at a time.
+    let (mut runs, mut in_runs) = (0, 0);
+    for (addr, token) in fleet.addrs.iter().zip(&fleet.tokens) {
+        let text = runtime().block_on(async {
+            let mut client = paycode_service::client::Client::new(*addr, Some(token));
+            client.send(hyper::Method::GET, "/metrics", None).await.unwrap().body
+        });
+        let text = String::from_utf8(text.to_vec()).unwrap();
+        let value = |name: &str| -> u64 {
+            text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok()).unwrap()
+        };
+        runs += value("paycode_store_runs_total");
+        in_runs += value("paycode_store_run_verifications_total");
+    }
+    assert_eq!(in_runs, u64::try_from(codes * 3).unwrap(), "every verification went through a run");
+    assert!(in_runs > runs, "no run had more than one verification: {runs} runs");
 }
 
 #[test]

@@ -31,6 +31,20 @@ use crate::{Clock, Config, Keys};
 /// How long a client may take to send a request's body.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most verifications a worker takes from the queue at once, which the
+/// issuer's store commits together (see [`crate::workers`]).
+const MAX_BATCH: usize = 32;
+
+/// A verification waiting in the workers' queue.
+pub(crate) struct Verification<B: Backend> {
+    app: Arc<App<B>>,
+    caller: Caller,
+    text: String,
+    amount: u64,
+    now: u64,
+    reply: tokio::sync::oneshot::Sender<Outcome>,
+}
+
 /// A node's verifiers, tokens, limits and counters.
 pub(crate) struct App<B: Backend> {
     pub(crate) backend: B,
@@ -42,7 +56,7 @@ pub(crate) struct App<B: Backend> {
     metrics: Metrics,
     pub(crate) config: Config,
     clock: Clock,
-    workers: Workers,
+    workers: Workers<Verification<B>>,
 }
 
 impl<B: Backend> App<B> {
@@ -67,7 +81,8 @@ impl<B: Backend> App<B> {
             metrics: Metrics::default(),
             backend,
             keys,
-            workers: Workers::new(config.workers).map_err(crate::StartError::Threads)?,
+            workers: Workers::new(config.workers, MAX_BATCH, App::verify_all)
+                .map_err(crate::StartError::Threads)?,
             config,
             clock,
         };
@@ -112,12 +127,47 @@ impl<B: Backend> App<B> {
         } else {
             self.issuer.verify_text_with_cause(text, now, amount)
         };
-        match verdict {
-            Ok(a) => Outcome::Accepted(a),
-            Err(r) => match r.store_error() {
-                Some(e) => Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
-                None => Outcome::Rejected(r.error()),
-            },
+        Outcome::of(verdict)
+    }
+
+    /// Verifies queued requests in order, and answers each. A run of the
+    /// issuer's verifications at the same time goes to the store as one
+    /// call ([`Verifier::verify_texts_with_cause`]); a terminal's go one by one.
+    fn verify_all(items: Vec<Verification<B>>) {
+        let mut run: Vec<Verification<B>> = Vec::new();
+        for item in items {
+            let issuer = qr_profile(&item.text) != Some(Profile::Ed25519);
+            if issuer && run.first().is_none_or(|first| first.now == item.now) {
+                run.push(item);
+                continue;
+            }
+            Self::verify_run(std::mem::take(&mut run));
+            if issuer {
+                run.push(item);
+            } else {
+                let outcome = item.app.verify(item.caller, &item.text, item.amount, item.now);
+                let _ = item.reply.send(outcome);
+            }
+        }
+        Self::verify_run(run);
+    }
+
+    /// Verifies a run of the issuer's verifications at one time.
+    fn verify_run(run: Vec<Verification<B>>) {
+        let Some(first) = run.first() else { return };
+        let (app, now) = (Arc::clone(&first.app), first.now);
+        app.metrics.run(run.len());
+        if run.len() == 1 {
+            for item in run {
+                let _ = item.reply.send(app.verify(item.caller, &item.text, item.amount, item.now));
+            }
+            return;
+        }
+        let texts: Vec<(&str, u64)> = run.iter().map(|item| (item.text.as_str(), item.amount)).collect();
+        let verdicts = app.issuer.verify_texts_with_cause(&texts, now);
+        drop(texts);
+        for (item, verdict) in run.into_iter().zip(verdicts) {
+            let _ = item.reply.send(Outcome::of(verdict));
         }
     }
 
@@ -178,8 +228,21 @@ impl<B: Backend> App<B> {
     }
 }
 
+impl Outcome {
+    /// The outcome of a verifier's verdict.
+    fn of(verdict: Result<Acceptance, paycode::Rejection>) -> Outcome {
+        match verdict {
+            Ok(a) => Outcome::Accepted(a),
+            Err(r) => match r.store_error() {
+                Some(e) => Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
+                None => Outcome::Rejected(r.error()),
+            },
+        }
+    }
+}
+
 /// What became of a verification.
-enum Outcome {
+pub(crate) enum Outcome {
     /// Accepted and committed.
     Accepted(Acceptance),
     /// Rejected on the code's merits (or by quarantine): a verdict.
@@ -260,8 +323,19 @@ async fn verify<B: Backend>(
         }
     };
     let now = app.now();
-    let worker = Arc::clone(&app);
-    let outcome = app.workers.run(move || worker.verify(caller, &request.code, request.amount, now)).await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let item = Verification {
+        app: Arc::clone(&app),
+        caller,
+        text: request.code,
+        amount: request.amount,
+        now,
+        reply,
+    };
+    let outcome = match app.workers.submit(item) {
+        Some(()) => answer.await.ok(),
+        None => None,
+    };
     // The verification cannot panic; if its thread was lost all the same, nothing was accepted.
     let outcome = outcome.unwrap_or_else(|| Outcome::StoreFailed {
         kind: StoreErrorKind::Other,

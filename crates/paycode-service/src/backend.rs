@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Changes, Eviction, Identity, Records};
+use paycode::store::{Call, Changes, Eviction, Identity, Records};
 use paycode::{MemoryStore, Params, StateStore, StoreError};
 
 use crate::token::{MemoryTokens, TokenStore};
@@ -77,6 +77,10 @@ impl<S: StateStore> StateStore for Shared<S> {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         self.0.transact(identity, decide)
+    }
+
+    fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        self.0.transact_all(calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {

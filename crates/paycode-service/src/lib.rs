@@ -58,8 +58,9 @@ pub struct Config {
     /// have lost committed changes (spec: R-STATE-5).
     pub quarantine: bool,
     /// Threads that run verifications, which block on the store: the most
-    /// verifications in progress at once on this node (a PostgreSQL store
-    /// wants about as many connections).
+    /// store transactions in progress at once on this node (a PostgreSQL
+    /// store wants about as many connections). Each takes the requests
+    /// queued at that moment, up to 32, into one transaction.
     pub workers: usize,
 }
 
@@ -71,7 +72,7 @@ impl Default for Config {
             rate: RateLimit::default(),
             token_refresh: Duration::from_secs(1),
             quarantine: false,
-            workers: 16,
+            workers: 4,
         }
     }
 }

@@ -55,6 +55,8 @@ pub(crate) struct Metrics {
     buckets: [AtomicU64; LATENCY_BOUNDS.len()],
     latency_count: AtomicU64,
     latency_sum_nanos: AtomicU64,
+    runs: AtomicU64,
+    run_verifications: AtomicU64,
 }
 
 impl Metrics {
@@ -89,6 +91,12 @@ impl Metrics {
         add(&self.latency_count);
         let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
         self.latency_sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Counts one run of `n` of the issuer's verifications made as one store call.
+    pub(crate) fn run(&self, n: usize) {
+        add(&self.runs);
+        self.run_verifications.fetch_add(u64::try_from(n).unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
     /// Counts one refusal.
@@ -142,6 +150,15 @@ impl Metrics {
         let sum = Duration::from_nanos(get(&self.latency_sum_nanos)).as_secs_f64();
         let _ = writeln!(out, "paycode_verification_duration_seconds_sum {sum}");
         let _ = writeln!(out, "paycode_verification_duration_seconds_count {count}");
+        out.push_str(
+            "# HELP paycode_store_runs_total Runs of the issuer's verifications made as one store call \
+             (one transaction on PostgreSQL).\n",
+        );
+        out.push_str("# TYPE paycode_store_runs_total counter\n");
+        let _ = writeln!(out, "paycode_store_runs_total {}", get(&self.runs));
+        out.push_str("# HELP paycode_store_run_verifications_total The verifications in those runs.\n");
+        out.push_str("# TYPE paycode_store_run_verifications_total counter\n");
+        let _ = writeln!(out, "paycode_store_run_verifications_total {}", get(&self.run_verifications));
         out.push_str(
             "# HELP paycode_tokens_live Live bearer tokens in this node's copy of the token table.\n",
         );

@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Changes, Eviction, Identity, Records, StoreErrorKind};
+use paycode::store::{Call, Changes, Eviction, Identity, Records, StoreErrorKind};
 use paycode::{StateStore, StoreError};
 use paycode_store::{PostgresOptions, PostgresStore, SqliteStore, TokenRow};
 
@@ -83,6 +83,10 @@ trait PerTerminal: StateStore {
         identity: Identity,
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError>;
+
+    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        calls.iter_mut().map(|c| self.transact_at(terminal, c.identity, &mut *c.decide)).collect()
+    }
 }
 
 impl PerTerminal for SqliteStore {
@@ -105,6 +109,10 @@ impl PerTerminal for PostgresStore {
     ) -> Result<(), StoreError> {
         PostgresStore::transact_at(self, terminal, identity, decide)
     }
+
+    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        PostgresStore::transact_all_at(self, terminal, calls)
+    }
 }
 
 #[allow(private_bounds)]
@@ -115,6 +123,10 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         self.store.transact_at(self.terminal, identity, decide)
+    }
+
+    fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        self.store.transact_all_at(self.terminal, calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {

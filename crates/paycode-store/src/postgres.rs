@@ -19,29 +19,35 @@
 //! `T_hw` is written only when a call raises it, with an update that keeps
 //! the larger value (spec: R-STATE-7).
 //!
-//! The store is synchronous, as [`StateStore`] is. It runs the client on a
-//! small runtime of its own and blocks the calling thread for each call, so
-//! it must not be called on a thread of another async runtime (it returns a
+//! The store is synchronous, as [`StateStore`] is. Each pooled connection
+//! has a single-threaded runtime of its own, and the thread that makes a call
+//! drives the connection itself while it waits for the answers: no hand-off
+//! to other threads on the way to the server and back. So the store must not
+//! be called on a thread of another async runtime (it returns a
 //! [`StoreErrorKind::Other`] error there instead of blocking that runtime):
-//! an async service calls the verifier in `tokio::task::spawn_blocking`.
+//! an async service calls the verifier on threads of its own.
 
-use std::future::Future;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::future::{Future, poll_fn};
+use std::pin::{Pin, pin};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
+use std::task::Poll;
 use std::time::Duration;
 
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    Call, Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
     ThrottleChange,
 };
 use paycode::{Profile, RevocationList, VerifierState};
 use tokio::runtime::Runtime;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Config, Connection, NoTls, Socket, Statement};
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
 use crate::{Contents, SCHEMA_VERSION, TokenRow};
@@ -148,7 +154,6 @@ impl Default for PostgresOptions {
 /// connects to it. A pool of connections: share one store between the
 /// threads of a node.
 pub struct PostgresStore {
-    runtime: Option<Runtime>,
     config: Config,
     options: PostgresOptions,
     target: String,
@@ -160,11 +165,88 @@ pub struct PostgresStore {
 }
 
 struct Pool {
-    idle: Vec<Conn>,
+    idle: Vec<Pooled>,
     open: usize,
 }
 
-/// One connection and its prepared statements.
+/// A pooled connection: what its calls use, and what carries their messages.
+struct Pooled {
+    conn: Conn,
+    driver: Driver,
+}
+
+/// The runtime and the connection's I/O of one connection: the calling
+/// thread runs them while it waits for a call's answers.
+struct Driver {
+    /// `None` only while dropping.
+    rt: Option<Runtime>,
+    /// `None` once the connection has ended.
+    connection: Option<Pin<Box<Connection<Socket, NoTlsStream>>>>,
+}
+
+impl Driver {
+    /// Opens a connection within `limit`.
+    fn connect(config: &Config, limit: Duration) -> Result<(Client, Driver), Failure> {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| {
+            Failure::Store(StoreError::new(
+                StoreErrorKind::Other,
+                format!("cannot start a client runtime: {e}"),
+            ))
+        })?;
+        let connected = rt.block_on(async { tokio::time::timeout(limit, config.connect(NoTls)).await });
+        match connected {
+            Ok(Ok((client, connection))) => {
+                Ok((client, Driver { rt: Some(rt), connection: Some(Box::pin(connection)) }))
+            }
+            Ok(Err(e)) => Err(Failure::Db(e)),
+            Err(_) => Err(Failure::Timeout),
+        }
+    }
+
+    /// Runs `fut` to completion on this thread, driving the connection
+    /// meanwhile; `None` only if the runtime is gone.
+    fn block_on<F: Future>(&mut self, fut: F) -> Option<F::Output> {
+        let Driver { rt, connection } = self;
+        let mut fut = pin!(fut);
+        Some(rt.as_ref()?.block_on(poll_fn(|cx| {
+            if let Poll::Ready(v) = fut.as_mut().poll(cx) {
+                return Poll::Ready(v);
+            }
+            if let Some(c) = connection
+                && c.as_mut().poll(cx).is_ready()
+            {
+                // The connection ended (the server went away, or closed
+                // it): the client's calls now fail, which `fut` sees.
+                *connection = None;
+                return fut.as_mut().poll(cx);
+            }
+            Poll::Pending
+        })))
+    }
+
+    /// Reads what the server sent while the connection was idle, so that a
+    /// connection the server has closed is known to be closed before a call
+    /// sends anything on it.
+    fn refresh(&mut self) {
+        let _ = self.block_on(async {
+            // Yielding lets the runtime poll the socket once without waiting.
+            for _ in 0..2 {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Without blocking: a connection may be dropped on an async runtime's thread.
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// One connection's client and prepared statements.
 struct Conn {
     client: Client,
     lock_window: Statement,
@@ -174,6 +256,17 @@ struct Conn {
     write: Statement,
     raise: Statement,
     read_meta: Statement,
+    /// The statements of [`StateStore::transact_all`], on many identities at once.
+    many: Many,
+}
+
+/// The prepared statements of a transaction on several identities.
+struct Many {
+    lock_windows: Statement,
+    lock_ledger: Statement,
+    lock_throttle: Statement,
+    read_shared: Statement,
+    write: Statement,
 }
 
 /// What failed in one attempt.
@@ -380,16 +473,7 @@ impl PostgresStore {
             config.application_name("paycode");
         }
         let target = describe(&config);
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("paycode-postgres")
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                StoreError::new(StoreErrorKind::Other, format!("cannot start the client runtime: {e}"))
-            })?;
         Ok(PostgresStore {
-            runtime: Some(runtime),
             config,
             options,
             target,
@@ -402,33 +486,34 @@ impl PostgresStore {
     /// Creates or checks the schema on a connection of its own, before the
     /// pool's connections prepare their statements on it.
     fn migrate(&self, create: bool) -> Result<(), StoreError> {
-        let rt = self.runtime()?;
-        let work = async {
-            let (client, connection) = self.config.connect(NoTls).await?;
-            rt.spawn(async move {
-                let _ = connection.await;
+        self.blocking_allowed()?;
+        let outcome =
+            Driver::connect(&self.config, self.options.connect_timeout).and_then(|(client, mut driver)| {
+                let limit = self.options.operation_timeout;
+                let work =
+                    async { tokio::time::timeout(limit, migrate(&client, create, &self.target)).await };
+                match driver.block_on(work) {
+                    Some(Ok(r)) => r,
+                    Some(Err(_)) | None => Err(Failure::Timeout),
+                }
             });
-            migrate(&client, create, &self.target).await
-        };
-        let limit = self.options.operation_timeout.saturating_add(self.options.connect_timeout);
-        match rt.block_on(async { tokio::time::timeout(limit, work).await }) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(Failure::Db(e))) => Err(self.error(&e)),
-            Ok(Err(Failure::Store(e))) => Err(e),
-            Ok(Err(Failure::Timeout)) | Err(_) => Err(self.timeout()),
+        match outcome {
+            Ok(()) => Ok(()),
+            Err(Failure::Db(e)) => Err(self.error(&e)),
+            Err(Failure::Store(e)) => Err(e),
+            Err(Failure::Timeout) => Err(self.timeout()),
         }
     }
 
-    /// The runtime, unless this thread belongs to an async runtime, which
-    /// blocking would stall.
-    fn runtime(&self) -> Result<&Runtime, StoreError> {
+    /// Refuses to block a thread of an async runtime.
+    fn blocking_allowed(&self) -> Result<(), StoreError> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(StoreError::new(
                 StoreErrorKind::Other,
-                "PostgresStore called on an async runtime's thread; call the verifier in spawn_blocking",
+                "PostgresStore called on an async runtime's thread; call the verifier on a thread of its own",
             ));
         }
-        self.runtime.as_ref().ok_or_else(|| StoreError::of_kind(StoreErrorKind::Unavailable))
+        Ok(())
     }
 
     fn lock_pool(&self) -> MutexGuard<'_, Pool> {
@@ -436,15 +521,19 @@ impl PostgresStore {
     }
 
     /// An idle connection, or a new one if fewer than the maximum are open.
-    fn checkout(&self) -> Result<Conn, StoreError> {
+    fn checkout(&self) -> Result<Pooled, StoreError> {
         let mut pool = self.lock_pool();
         loop {
-            if let Some(conn) = pool.idle.pop() {
-                if conn.client.is_closed() {
-                    pool.open = pool.open.saturating_sub(1);
-                    continue;
+            if let Some(mut pooled) = pool.idle.pop() {
+                drop(pool);
+                pooled.driver.refresh();
+                if !pooled.conn.client.is_closed() {
+                    return Ok(pooled);
                 }
-                return Ok(conn);
+                drop(pooled);
+                pool = self.lock_pool();
+                pool.open = pool.open.saturating_sub(1);
+                continue;
             }
             if pool.open < self.options.max_connections.max(1) {
                 pool.open += 1;
@@ -472,8 +561,8 @@ impl PostgresStore {
         }
     }
 
-    fn checkin(&self, conn: Conn) {
-        self.lock_pool().idle.push(conn);
+    fn checkin(&self, pooled: Pooled) {
+        self.lock_pool().idle.push(pooled);
         self.freed.notify_one();
     }
 
@@ -485,30 +574,33 @@ impl PostgresStore {
         self.freed.notify_one();
     }
 
-    fn open_connection(&self) -> Result<Conn, StoreError> {
-        let rt = self.runtime()?;
+    fn open_connection(&self) -> Result<Pooled, StoreError> {
         let lock_timeout = self.options.lock_timeout.as_millis();
-        let connect = async {
-            let (client, connection) = self.config.connect(NoTls).await?;
-            rt.spawn(async move {
-                // Ends when the client is dropped or the server goes away.
-                let _ = connection.await;
+        let opened =
+            Driver::connect(&self.config, self.options.connect_timeout).and_then(|(client, mut driver)| {
+                // The prepared statements' plans do not depend on their values:
+                // plan them once per connection, not at every call.
+                let setup = async {
+                    client
+                        .batch_execute(&format!(
+                            "SET lock_timeout = {lock_timeout}; SET plan_cache_mode = force_generic_plan"
+                        ))
+                        .await?;
+                    prepare(client).await
+                };
+                match driver
+                    .block_on(async { tokio::time::timeout(self.options.connect_timeout, setup).await })
+                {
+                    Some(Ok(Ok(conn))) => Ok(Pooled { conn, driver }),
+                    Some(Ok(Err(e))) => Err(Failure::Db(e)),
+                    Some(Err(_)) | None => Err(Failure::Timeout),
+                }
             });
-            // The prepared statements' plans do not depend on their values:
-            // plan them once per connection, not at every call.
-            client
-                .batch_execute(&format!(
-                    "SET lock_timeout = {lock_timeout}; SET plan_cache_mode = force_generic_plan"
-                ))
-                .await?;
-            prepare(client).await
-        };
-        match rt.block_on(async {
-            tokio::time::timeout(self.options.connect_timeout.saturating_mul(2), connect).await
-        }) {
-            Ok(Ok(conn)) => Ok(conn),
-            Ok(Err(e)) => Err(self.error(&e)),
-            Err(_) => Err(StoreError::new(
+        match opened {
+            Ok(pooled) => Ok(pooled),
+            Err(Failure::Db(e)) => Err(self.error(&e)),
+            Err(Failure::Store(e)) => Err(e),
+            Err(Failure::Timeout) => Err(StoreError::new(
                 StoreErrorKind::Unavailable,
                 format!("{}: no connection within {:?}", self.target, self.options.connect_timeout),
             )),
@@ -523,26 +615,27 @@ impl PostgresStore {
         F: FnMut(Conn) -> Fut,
         Fut: Future<Output = (Conn, Result<T, Failure>)>,
     {
-        let rt = self.runtime()?;
+        self.blocking_allowed()?;
         let mut attempt = 1;
         loop {
-            let conn = self.checkout()?;
+            let Pooled { conn, mut driver } = self.checkout()?;
             let closed = conn.client.is_closed();
-            let outcome = rt.block_on(async {
+            let outcome = driver.block_on(async {
                 let fut = f(conn);
                 tokio::time::timeout(self.options.operation_timeout, fut).await
             });
             let failure = match outcome {
-                Ok((conn, Ok(value))) => {
-                    self.checkin(conn);
+                Some(Ok((conn, Ok(value)))) => {
+                    self.checkin(Pooled { conn, driver });
                     return Ok(value);
                 }
-                Ok((conn, Err(failure))) => {
-                    self.recover(rt, conn);
+                Some(Ok((conn, Err(failure)))) => {
+                    self.recover(Pooled { conn, driver });
                     failure
                 }
-                Err(_) => {
-                    // The connection is in an unknown state: it is dropped with the future.
+                Some(Err(_)) | None => {
+                    // The connection is in an unknown state: it was dropped with the future.
+                    drop(driver);
                     self.discard();
                     Failure::Timeout
                 }
@@ -561,17 +654,23 @@ impl PostgresStore {
 
     /// Ends a failed transaction and returns the connection to the pool, or
     /// forgets it when it cannot be made clean.
-    fn recover(&self, rt: &Runtime, conn: Conn) {
-        if conn.client.is_closed() {
+    fn recover(&self, mut pooled: Pooled) {
+        if pooled.conn.client.is_closed() {
+            drop(pooled);
             self.discard();
             return;
         }
-        let rollback = rt.block_on(async {
-            tokio::time::timeout(self.options.operation_timeout, conn.client.batch_execute("ROLLBACK")).await
-        });
+        let limit = self.options.operation_timeout;
+        let client = &pooled.conn.client;
+        let rollback = pooled
+            .driver
+            .block_on(async { tokio::time::timeout(limit, client.batch_execute("ROLLBACK")).await });
         match rollback {
-            Ok(Ok(())) => self.checkin(conn),
-            _ => self.discard(),
+            Some(Ok(Ok(()))) => self.checkin(pooled),
+            _ => {
+                drop(pooled);
+                self.discard();
+            }
         }
     }
 
@@ -601,15 +700,6 @@ impl PostgresStore {
     }
 }
 
-impl Drop for PostgresStore {
-    fn drop(&mut self) {
-        // Without blocking: the store may be dropped on an async runtime's thread.
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
 impl StateStore for PostgresStore {
     fn transact(
         &self,
@@ -617,6 +707,10 @@ impl StateStore for PostgresStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         self.transact_at(0, identity, decide)
+    }
+
+    fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        self.transact_all_at(0, calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -716,36 +810,74 @@ impl PostgresStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         let terminal = i64::from(terminal);
-        let rt = self.runtime()?;
-        let mut attempt = 1;
+        self.attempts(|conn, driver| {
+            let limit = self.options.operation_timeout;
+            driver
+                .block_on(async { tokio::time::timeout(limit, step(conn, terminal, identity, decide)).await })
+        })
+    }
+
+    /// [`StateStore::transact_all`] on the records of terminal `terminal`
+    /// (see [`PostgresStore::transact_at`]): two calls or more as one
+    /// transaction, which commits all of them or none.
+    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        if calls.len() < 2 {
+            return calls
+                .iter_mut()
+                .map(|c| self.transact_at(terminal, c.identity, &mut *c.decide))
+                .collect();
+        }
+        let terminal = i64::from(terminal);
+        let outcome = self.attempts(|conn, driver| {
+            let limit = self.options.operation_timeout;
+            driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
+        });
+        match outcome {
+            Ok(()) => calls.iter().map(|_| Ok(())).collect(),
+            // They failed together: each call reports the same failure.
+            Err(e) => {
+                let (kind, message) = (e.kind(), e.to_string());
+                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
+            }
+        }
+    }
+
+    /// Runs `attempt` on a pooled connection until it commits, fails for
+    /// good, or has failed to serialize as often as allowed. `attempt`
+    /// returns `None` or a timeout when the connection's state is unknown.
+    fn attempts<F>(&self, mut attempt: F) -> Result<(), StoreError>
+    where
+        F: FnMut(
+            &Conn,
+            &mut Driver,
+        ) -> Option<Result<Result<u64, tokio_postgres::Error>, tokio::time::error::Elapsed>>,
+    {
+        self.blocking_allowed()?;
+        let mut tries = 1;
         loop {
-            let conn = self.checkout()?;
-            let outcome = rt.block_on(async {
-                tokio::time::timeout(self.options.operation_timeout, step(&conn, terminal, identity, decide))
-                    .await
-            });
-            let e = match outcome {
-                Ok(Ok(high_water)) => {
-                    self.checkin(conn);
+            let Pooled { conn, mut driver } = self.checkout()?;
+            let e = match attempt(&conn, &mut driver) {
+                Some(Ok(Ok(high_water))) => {
+                    self.checkin(Pooled { conn, driver });
                     self.note_high_water(high_water);
                     return Ok(());
                 }
-                Ok(Err(e)) => {
-                    self.recover(rt, conn);
+                Some(Ok(Err(e))) => {
+                    self.recover(Pooled { conn, driver });
                     e
                 }
-                Err(_) => {
-                    drop(conn);
+                Some(Err(_)) | None => {
+                    drop((conn, driver));
                     self.discard();
                     return Err(self.timeout());
                 }
             };
-            if retryable(&e) && attempt < self.options.max_attempts {
-                attempt += 1;
-                std::thread::sleep(backoff(attempt));
+            if retryable(&e) && tries < self.options.max_attempts {
+                tries += 1;
+                std::thread::sleep(backoff(tries));
                 continue;
             }
-            return Err(self.retries_error(&e, attempt));
+            return Err(self.retries_error(&e, tries));
         }
     }
 }
@@ -883,6 +1015,224 @@ async fn step(
     Ok(records.high_water.max(changes.high_water))
 }
 
+/// Rows to write, one array per column.
+struct Columns<const N: usize> {
+    small: Vec<i16>,
+    big: [Vec<i64>; N],
+}
+
+impl<const N: usize> Default for Columns<N> {
+    fn default() -> Columns<N> {
+        Columns { small: Vec::new(), big: core::array::from_fn(|_| Vec::new()) }
+    }
+}
+
+impl<const N: usize> Columns<N> {
+    fn push(&mut self, small: Option<i16>, big: [i64; N]) {
+        if let Some(x) = small {
+            self.small.push(x);
+        }
+        for (column, x) in self.big.iter_mut().zip(big) {
+            column.push(x);
+        }
+    }
+}
+
+/// One attempt at the atomic steps of several verifications, as one
+/// transaction in two round trips as [`step`]'s, on the rows of every
+/// identity at once, locked in one order; the calls are decided in turn, each
+/// on the records the calls before it left. Returns `T_hw` after it.
+async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<u64, tokio_postgres::Error> {
+    let (c, m) = (&conn.client, &conn.many);
+    let mut ids: Vec<Identity> = calls.iter().map(|call| call.identity).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let profiles: Vec<i16> = ids.iter().map(|i| profile_to_sql(i.profile)).collect();
+    let subjects: Vec<i64> = ids.iter().map(|i| to_sql(i.subject)).collect();
+    let of = |p: Profile| -> Vec<i64> {
+        ids.iter().filter(|i| i.profile == p).map(|i| to_sql(i.subject)).collect()
+    };
+    let (accounts, serials) = (of(Profile::Hmac), of(Profile::Ed25519));
+    // Round trip 1: the row locks, then the shared read (spec: R-STATE-8).
+    let window_keys: [&(dyn ToSql + Sync); 3] = [&profiles, &subjects, &terminal];
+    let ledger_keys: [&(dyn ToSql + Sync); 2] = [&serials, &terminal];
+    let throttle_keys: [&(dyn ToSql + Sync); 1] = [&accounts];
+    let shared_keys: [&(dyn ToSql + Sync); 1] = [&serials];
+    let (begin, windows, ledger, throttle, shared) = tokio::join!(
+        biased;
+        c.batch_execute("BEGIN"),
+        c.query(&m.lock_windows, &window_keys),
+        c.query(&m.lock_ledger, &ledger_keys),
+        c.query(&m.lock_throttle, &throttle_keys),
+        c.query_one(&m.read_shared, &shared_keys),
+    );
+    begin?;
+    let (windows, ledger, throttle, shared) = (windows?, ledger?, throttle?, shared?);
+    let mut window: HashMap<(i16, i64), Window> = windows
+        .iter()
+        .map(|r| {
+            let high: i64 = r.get(2);
+            let w = Window {
+                high: u32::try_from(high).unwrap_or(u32::MAX),
+                bitmap: from_sql(r.get(3)),
+                top: from_sql(r.get(4)),
+            };
+            ((r.get(0), r.get(1)), w)
+        })
+        .collect();
+    let mut spent: HashMap<i64, Spent> = ledger
+        .iter()
+        .map(|r| (r.get(0), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }))
+        .collect();
+    let mut throttles: HashMap<i64, Throttle> = throttle
+        .iter()
+        .map(|r| {
+            let failures: i64 = r.get(2);
+            (
+                r.get(0),
+                Throttle {
+                    step: from_sql(r.get(1)),
+                    failures: u32::try_from(failures).unwrap_or(MAX_FAILURES_PER_STEP),
+                },
+            )
+        })
+        .collect();
+    let stored_window: HashSet<(i16, i64)> = window.keys().copied().collect();
+    let stored_spent: HashSet<i64> = spent.keys().copied().collect();
+    let stored_throttle: HashSet<i64> = throttles.keys().copied().collect();
+    let stored_high_water = from_sql(shared.get(0));
+    let quarantine = from_sql(shared.get(1));
+    let revoked: Vec<i64> = shared.get(2);
+    let mut high_water = stored_high_water;
+    let (mut window_changed, mut spent_changed, mut throttle_changed) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let mut log = Columns::<7>::default();
+    for call in calls.iter_mut() {
+        let ed25519 = call.identity.profile == Profile::Ed25519;
+        let key = (profile_to_sql(call.identity.profile), to_sql(call.identity.subject));
+        let mut records = Records {
+            high_water,
+            quarantine,
+            window: window.get(&key).copied(),
+            spent: if ed25519 { spent.get(&key.1).copied() } else { None },
+            throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
+            revoked: ed25519 && revoked.contains(&key.1),
+        };
+        let changes = (call.decide)(&records);
+        records.apply(&changes);
+        high_water = records.high_water;
+        if let (Some(_), Some(w)) = (changes.window, records.window) {
+            window.insert(key, w);
+            window_changed.insert(key);
+        }
+        if let (true, Some(_), Some(s)) = (ed25519, changes.spent, records.spent) {
+            spent.insert(key.1, s);
+            spent_changed.insert(key.1);
+        }
+        if !ed25519 && changes.throttle != ThrottleChange::Keep {
+            match records.throttle {
+                Some(t) => throttles.insert(key.1, t),
+                None => throttles.remove(&key.1),
+            };
+            throttle_changed.insert(key.1);
+        }
+        if let Some(r) = changes.record {
+            log.push(
+                Some(profile_to_sql(r.profile)),
+                [
+                    i64::from(r.key_id),
+                    to_sql(r.subject),
+                    i64::from(r.counter),
+                    to_sql(r.step),
+                    to_sql(r.accepted_at),
+                    to_sql(r.amount),
+                    i64::from(r.terminal_id),
+                ],
+            );
+        }
+    }
+    // Round trip 2: every row as the last call left it, and the log records in order.
+    let (mut w_ins, mut w_upd) = (Columns::<4>::default(), Columns::<4>::default());
+    for key in &window_changed {
+        if let Some(w) = window.get(key) {
+            let target = if stored_window.contains(key) { &mut w_upd } else { &mut w_ins };
+            target.push(Some(key.0), [key.1, i64::from(w.high), to_sql(w.bitmap), to_sql(w.top)]);
+        }
+    }
+    let (mut l_ins, mut l_upd) = (Columns::<3>::default(), Columns::<3>::default());
+    for serial in &spent_changed {
+        if let Some(s) = spent.get(serial) {
+            let target = if stored_spent.contains(serial) { &mut l_upd } else { &mut l_ins };
+            target.push(None, [*serial, to_sql(s.total), to_sql(s.not_after)]);
+        }
+    }
+    let (mut t_ins, mut t_upd, mut t_del) = (Columns::<3>::default(), Columns::<3>::default(), Vec::new());
+    for account in &throttle_changed {
+        match (throttles.get(account), stored_throttle.contains(account)) {
+            (Some(t), stored) => {
+                let target = if stored { &mut t_upd } else { &mut t_ins };
+                target.push(None, [*account, to_sql(t.step), i64::from(t.failures)]);
+            }
+            (None, true) => t_del.push(*account),
+            (None, false) => {}
+        }
+    }
+    // spec: R-STATE-7: T_hw is written only when the calls raise it.
+    let raise = high_water > stored_high_water;
+    let hw = to_sql(high_water);
+    let [w_ins_s, w_ins_h, w_ins_b, w_ins_t] = &w_ins.big;
+    let [w_upd_s, w_upd_h, w_upd_b, w_upd_t] = &w_upd.big;
+    let [l_ins_s, l_ins_a, l_ins_n] = &l_ins.big;
+    let [l_upd_s, l_upd_a, l_upd_n] = &l_upd.big;
+    let [t_ins_a, t_ins_s, t_ins_f] = &t_ins.big;
+    let [t_upd_a, t_upd_s, t_upd_f] = &t_upd.big;
+    let [g_key, g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
+    let values: [&(dyn ToSql + Sync); 34] = [
+        &terminal,
+        &w_ins.small,
+        w_ins_s,
+        w_ins_h,
+        w_ins_b,
+        w_ins_t,
+        &w_upd.small,
+        w_upd_s,
+        w_upd_h,
+        w_upd_b,
+        w_upd_t,
+        l_ins_s,
+        l_ins_a,
+        l_ins_n,
+        l_upd_s,
+        l_upd_a,
+        l_upd_n,
+        t_ins_a,
+        t_ins_s,
+        t_ins_f,
+        t_upd_a,
+        t_upd_s,
+        t_upd_f,
+        &t_del,
+        &raise,
+        &hw,
+        &log.small,
+        g_key,
+        g_subject,
+        g_counter,
+        g_step,
+        g_at,
+        g_amount,
+        g_terminal,
+    ];
+    let (write, commit) = tokio::join!(
+        biased;
+        c.execute(&m.write, &values),
+        c.batch_execute("COMMIT"),
+    );
+    write?;
+    commit?;
+    Ok(high_water)
+}
+
 const OP_NONE: i16 = 0;
 const OP_INSERT: i16 = 1;
 const OP_UPDATE: i16 = 2;
@@ -972,7 +1322,68 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         )
         .await?;
     let read_meta = client.prepare("SELECT high_water, quarantine FROM meta WHERE id = 0").await?;
-    Ok(Conn { client, lock_window, lock_ledger, lock_throttle, read_shared, write, raise, read_meta })
+    let many = prepare_many(&client).await?;
+    Ok(Conn { client, lock_window, lock_ledger, lock_throttle, read_shared, write, raise, read_meta, many })
+}
+
+/// Prepares the statements of a transaction on several identities: each
+/// takes its values as arrays, one element per row.
+async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
+    let lock_windows = client
+        .prepare(
+            "SELECT w.profile, w.subject, w.high, w.bitmap, w.top
+             FROM windows w JOIN unnest($1::smallint[], $2::bigint[]) AS k (profile, subject)
+                  ON w.profile = k.profile AND w.subject = k.subject
+             WHERE w.terminal = $3::bigint ORDER BY w.profile, w.subject FOR UPDATE OF w",
+        )
+        .await?;
+    let lock_ledger = client
+        .prepare(
+            "SELECT serial, spent, not_after FROM ledger
+             WHERE terminal = $2::bigint AND serial = ANY($1::bigint[]) ORDER BY serial FOR UPDATE",
+        )
+        .await?;
+    let lock_throttle = client
+        .prepare(
+            "SELECT account, step, failures FROM throttle WHERE account = ANY($1::bigint[])
+             ORDER BY account FOR UPDATE",
+        )
+        .await?;
+    let read_shared = client
+        .prepare(
+            "SELECT high_water, quarantine, ARRAY(SELECT serial FROM revoked WHERE serial = ANY($1::bigint[]))
+             FROM meta WHERE id = 0",
+        )
+        .await?;
+    let write = client
+        .prepare(&format!(
+            "WITH
+             w_ins AS (INSERT INTO windows (terminal, profile, subject, high, bitmap, top)
+                       SELECT $1::bigint, * FROM unnest($2::smallint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])),
+             w_upd AS (UPDATE windows w SET high = v.high, bitmap = v.bitmap, top = v.top
+                       FROM unnest($7::smallint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+                            AS v (profile, subject, high, bitmap, top)
+                       WHERE w.terminal = $1 AND w.profile = v.profile AND w.subject = v.subject),
+             l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after)
+                       SELECT $1, * FROM unnest($12::bigint[], $13::bigint[], $14::bigint[])),
+             l_upd AS (UPDATE ledger l SET spent = v.spent, not_after = v.not_after
+                       FROM unnest($15::bigint[], $16::bigint[], $17::bigint[]) AS v (serial, spent, not_after)
+                       WHERE l.terminal = $1 AND l.serial = v.serial),
+             t_ins AS (INSERT INTO throttle (account, step, failures)
+                       SELECT * FROM unnest($18::bigint[], $19::bigint[], $20::bigint[])),
+             t_upd AS (UPDATE throttle t SET step = v.step, failures = v.failures
+                       FROM unnest($21::bigint[], $22::bigint[], $23::bigint[]) AS v (account, step, failures)
+                       WHERE t.account = v.account),
+             t_del AS (DELETE FROM throttle WHERE account = ANY($24::bigint[])),
+             hw AS (UPDATE meta SET high_water = $26::bigint WHERE $25::boolean AND id = 0 AND {}),
+             lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+                    SELECT * FROM unnest($27::smallint[], $28::bigint[], $29::bigint[], $30::bigint[],
+                                         $31::bigint[], $32::bigint[], $33::bigint[], $34::bigint[]))
+             SELECT 1",
+            u64_below("high_water", "$26::bigint")
+        ))
+        .await?;
+    Ok(Many { lock_windows, lock_ledger, lock_throttle, read_shared, write })
 }
 
 /// Creates (`create`) or checks and migrates the schema, serialized between

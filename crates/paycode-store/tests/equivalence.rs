@@ -92,19 +92,46 @@ fn sequence(seed: u64, len: usize) -> Vec<Op> {
     ops
 }
 
+fn verdict(outcome: Result<paycode::Acceptance, paycode::Rejection>) -> String {
+    match outcome {
+        Ok(a) => format!("accepted {:?}", a.record),
+        Err(r) => {
+            assert!(r.store_error().is_none(), "the store failed: {r}");
+            r.error().code().to_owned()
+        }
+    }
+}
+
 /// Runs `ops` on `v`; returns every verdict (as the error code, or the log record).
 fn run<S: StateStore>(v: &Verifier<S>, ops: &[Op]) -> (Vec<String>, u64) {
+    run_in_batches(v, ops, 1)
+}
+
+/// [`run`], with up to `batch` verifications in a row made as one
+/// [`Verifier::verify_texts_with_cause`] call.
+fn run_in_batches<S: StateStore>(v: &Verifier<S>, ops: &[Op], batch: usize) -> (Vec<String>, u64) {
     let mut clock = NOW;
     let mut out = Vec::new();
+    let mut pending: Vec<(&str, u64)> = Vec::new();
+    let flush = |pending: &mut Vec<(&str, u64)>, out: &mut Vec<String>, clock: u64| {
+        match pending.len() {
+            0 => {}
+            1 => out.extend(pending.iter().map(|&(t, a)| verdict(v.verify_text_with_cause(t, clock, a)))),
+            _ => out.extend(v.verify_texts_with_cause(pending, clock).into_iter().map(verdict)),
+        }
+        pending.clear();
+    };
     for op in ops {
+        if let Op::Verify { text, amount } = op {
+            pending.push((text, *amount));
+            if pending.len() >= batch {
+                flush(&mut pending, &mut out, clock);
+            }
+            continue;
+        }
+        flush(&mut pending, &mut out, clock);
         let verdict = match op {
-            Op::Verify { text, amount } => match v.verify_text_with_cause(text, clock, *amount) {
-                Ok(a) => format!("accepted {:?}", a.record),
-                Err(r) => {
-                    assert!(r.store_error().is_none(), "the store failed: {r}");
-                    r.error().code().to_owned()
-                }
-            },
+            Op::Verify { .. } => unreachable!(),
             Op::Clock(d) => {
                 clock = clock.saturating_add_signed(*d);
                 continue;
@@ -117,6 +144,7 @@ fn run<S: StateStore>(v: &Verifier<S>, ops: &[Op]) -> (Vec<String>, u64) {
         };
         out.push(verdict);
     }
+    flush(&mut pending, &mut out, clock);
     (out, clock)
 }
 
@@ -165,6 +193,58 @@ fn sqlite_and_postgres_agree_with_memory() {
             want_log,
             "seed {seed}: PostgreSQL log differs"
         );
+    }
+}
+
+#[test]
+fn verifications_in_batches_agree_with_one_at_a_time() {
+    // The same sequences, with runs of verifications made as one call: on
+    // the in-memory store (one step per code) and on PostgreSQL (one
+    // transaction per run), the verdicts, the state and the log are those of
+    // one call per code.
+    let (cases, len) = cases();
+    let cluster = Cluster::start();
+    for seed in 0..cases {
+        let ops = sequence(seed, len);
+        let memory = verifier(MemoryStore::new(params()).with_log(), 1);
+        let (want, end) = run(&memory, &ops);
+        memory.evict(end).unwrap();
+        let (want_state, want_log) = (memory_contents(&memory), memory.store().log().unwrap());
+        for batch in [3, 16] {
+            let batched = verifier(MemoryStore::new(params()).with_log(), 1);
+            let (got, _) = run_in_batches(&batched, &ops, batch);
+            assert_eq!(got, want, "seed {seed}, batches of {batch}: in-memory verdicts differ");
+            batched.evict(end).unwrap();
+            assert_eq!(
+                memory_contents(&batched),
+                want_state,
+                "seed {seed}, batches of {batch}: state differs"
+            );
+            assert_eq!(
+                batched.store().log().unwrap(),
+                want_log,
+                "seed {seed}, batches of {batch}: log differs"
+            );
+
+            let schema = format!("batch{seed}x{batch}");
+            cluster.psql(&format!("CREATE SCHEMA {schema}"));
+            let pg =
+                PostgresStore::create(&cluster.url_with_schema(&schema), PostgresOptions::default()).unwrap();
+            let postgres = verifier(pg, 1);
+            let (got, _) = run_in_batches(&postgres, &ops, batch);
+            assert_eq!(got, want, "seed {seed}, batches of {batch}: PostgreSQL verdicts differ");
+            postgres.evict(end).unwrap();
+            assert_eq!(
+                postgres.store().contents().unwrap(),
+                want_state,
+                "seed {seed}: PostgreSQL state differs"
+            );
+            assert_eq!(
+                postgres.store().export_log(None).unwrap(),
+                want_log,
+                "seed {seed}: PostgreSQL log differs"
+            );
+        }
     }
 }
 

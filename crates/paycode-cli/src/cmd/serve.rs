@@ -50,8 +50,10 @@ pub struct ServeArgs {
     /// Largest request body, bytes.
     #[arg(long, default_value_t = 4096)]
     max_body: usize,
-    /// Verifications in progress at once on this node (and store connections).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Threads that verify on this node, and its store connections: each
+    /// thread takes the requests queued at that moment, up to 32, and
+    /// verifies them in one store transaction.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     workers: u16,
     /// The store may have lost committed changes (restored from a backup, an
     /// asynchronous replica took over): enter quarantine first (spec R-STATE-5).
