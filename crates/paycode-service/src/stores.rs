@@ -84,9 +84,7 @@ trait PerTerminal: StateStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError>;
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        calls.iter_mut().map(|c| self.transact_at(terminal, c.identity, &mut *c.decide)).collect()
-    }
+    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>>;
 }
 
 impl PerTerminal for SqliteStore {
@@ -97,6 +95,10 @@ impl PerTerminal for SqliteStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         SqliteStore::transact_at(self, terminal, identity, decide)
+    }
+
+    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        SqliteStore::transact_all_at(self, terminal, calls)
     }
 }
 

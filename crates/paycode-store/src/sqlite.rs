@@ -18,7 +18,7 @@ use std::time::Duration;
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    Call, Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
     ThrottleChange,
 };
 use paycode::{Profile, RevocationList, VerifierState};
@@ -569,8 +569,56 @@ impl SqliteStore {
         let terminal = i64::from(terminal);
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;
+        let high_water = self.step(&tx, terminal, identity, decide)?;
+        tx.commit().map_err(|e| self.error(&e))?;
+        self.note_high_water(high_water);
+        Ok(())
+    }
+
+    /// [`StateStore::transact_all`] on the records of terminal `terminal`
+    /// (see [`SqliteStore::transact_at`]): every call in one transaction,
+    /// each reading what the ones before it wrote, with one durable commit
+    /// for all of them; they fail together.
+    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        if calls.len() < 2 {
+            return calls
+                .iter_mut()
+                .map(|c| self.transact_at(terminal, c.identity, &mut *c.decide))
+                .collect();
+        }
+        let terminal = i64::from(terminal);
+        let outcome = self.conn().and_then(|mut conn| {
+            let tx = self.begin(&mut conn)?;
+            let mut high_water = 0;
+            for call in calls.iter_mut() {
+                high_water = high_water.max(self.step(&tx, terminal, call.identity, &mut *call.decide)?);
+            }
+            tx.commit().map_err(|e| self.error(&e))?;
+            Ok(high_water)
+        });
+        match outcome {
+            Ok(high_water) => {
+                self.note_high_water(high_water);
+                calls.iter().map(|_| Ok(())).collect()
+            }
+            Err(e) => {
+                let (kind, message) = (e.kind(), e.to_string());
+                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
+            }
+        }
+    }
+
+    /// One call's atomic step within the transaction `tx`: reads, decides,
+    /// writes; returns `T_hw` after it.
+    fn step(
+        &self,
+        tx: &Transaction<'_>,
+        terminal: i64,
+        identity: Identity,
+        decide: &mut dyn FnMut(&Records) -> Changes,
+    ) -> Result<u64, StoreError> {
         let e = |e: rusqlite::Error| self.error(&e);
-        let records = read_records(&tx, terminal, identity).map_err(e)??;
+        let records = read_records(tx, terminal, identity).map_err(e)??;
         let changes = decide(&records);
         // spec: R-STATE-7: T_hw is written only when the call raises it.
         if changes.high_water > records.high_water {
@@ -579,15 +627,15 @@ impl SqliteStore {
                 .map_err(e)?;
         }
         if let Some(w) = changes.window {
-            put_window(&tx, terminal, identity, w).map_err(e)?;
+            put_window(tx, terminal, identity, w).map_err(e)?;
         }
         if let Some(s) = changes.spent {
-            put_spent(&tx, terminal, identity.subject, s).map_err(e)?;
+            put_spent(tx, terminal, identity.subject, s).map_err(e)?;
         }
         match changes.throttle {
             ThrottleChange::Keep => {}
             ThrottleChange::Set(t) => {
-                put_throttle(&tx, identity.subject, t).map_err(e)?;
+                put_throttle(tx, identity.subject, t).map_err(e)?;
             }
             ThrottleChange::Clear => {
                 tx.prepare_cached("DELETE FROM throttle WHERE account = ?1")
@@ -597,11 +645,9 @@ impl SqliteStore {
         }
         // spec: R-STATE-2, R-LOG-1: the record commits with the changes or not at all.
         if let Some(r) = changes.record {
-            put_record(&tx, &r).map_err(e)?;
+            put_record(tx, &r).map_err(e)?;
         }
-        tx.commit().map_err(e)?;
-        self.note_high_water(records.high_water.max(changes.high_water));
-        Ok(())
+        Ok(records.high_water.max(changes.high_water))
     }
 }
 
@@ -612,6 +658,10 @@ impl StateStore for SqliteStore {
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
         self.transact_at(0, identity, decide)
+    }
+
+    fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        self.transact_all_at(0, calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {

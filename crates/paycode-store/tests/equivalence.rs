@@ -199,11 +199,12 @@ fn sqlite_and_postgres_agree_with_memory() {
 #[test]
 fn verifications_in_batches_agree_with_one_at_a_time() {
     // The same sequences, with runs of verifications made as one call: on
-    // the in-memory store (one step per code) and on PostgreSQL (one
-    // transaction per run), the verdicts, the state and the log are those of
-    // one call per code.
+    // the in-memory store (one step per code), on SQLite and on PostgreSQL
+    // (one transaction per run), the verdicts, the state and the log are
+    // those of one call per code.
     let (cases, len) = cases();
     let cluster = Cluster::start();
+    let dir = TempDir::new("batches");
     for seed in 0..cases {
         let ops = sequence(seed, len);
         let memory = verifier(MemoryStore::new(params()).with_log(), 1);
@@ -225,6 +226,14 @@ fn verifications_in_batches_agree_with_one_at_a_time() {
                 want_log,
                 "seed {seed}, batches of {batch}: log differs"
             );
+
+            let sqlite =
+                verifier(SqliteStore::create(&dir.join(format!("batch{seed}x{batch}.db"))).unwrap(), 1);
+            let (got, _) = run_in_batches(&sqlite, &ops, batch);
+            assert_eq!(got, want, "seed {seed}, batches of {batch}: SQLite verdicts differ");
+            sqlite.evict(end).unwrap();
+            assert_eq!(sqlite.store().contents().unwrap(), want_state, "seed {seed}: SQLite state differs");
+            assert_eq!(sqlite.store().export_log(None).unwrap(), want_log, "seed {seed}: SQLite log differs");
 
             let schema = format!("batch{seed}x{batch}");
             cluster.psql(&format!("CREATE SCHEMA {schema}"));
