@@ -7,7 +7,8 @@
 //! 2. `paycode serve` on 1, 2, 3 and 4 nodes, 64 clients sending distinct
 //!    hmac codes as fast as they are answered: throughput, and the CPU the
 //!    machine had left;
-//! 3. 4 nodes at a fixed request rate: p50 and p99 latency.
+//! 3. 4 nodes at a fixed request rate: p50 and p99 latency;
+//! 4. one node on the embedded default, a SQLite store, under the load of 2.
 //!
 //! It prints a Markdown report on standard output.
 //!
@@ -69,16 +70,7 @@ fn main() {
 
     // 2. The service on 1 to 4 nodes.
     let issuer = issuer(&paycode, &dir);
-    let token = String::from_utf8(
-        Command::new(&paycode)
-            .args(["serve", "token", "add", "--store", &url, "--terminal", "1", "--name", "bench"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_owned();
+    let token = token_add(&paycode, &url);
     let mut nodes: Vec<Node> = Vec::new();
     let mut scaling = Vec::new();
     let mut next_code = 0usize;
@@ -92,9 +84,17 @@ fn main() {
     // 3. Latency at a fixed rate: half of the 4-node throughput.
     let rate = (scaling[3].1 * 0.5).round();
     let fixed = run(&runtime, &nodes, &token, (rate * 10.0) as usize, Some(rate), &mut next_code);
-    let load_after = loadavg();
     drop(nodes);
     drop(cluster);
+    // 4. One node on the embedded default, SQLite (WAL, synchronous=FULL), with the same load.
+    let sqlite = format!("sqlite:{}", dir.join("state.db").display());
+    let sqlite_token = token_add(&paycode, &sqlite);
+    let node = Node::start(&paycode, &issuer, &sqlite, &dir.join("sqlite.log"));
+    let cpu = Cpu::now();
+    let embedded = run(&runtime, std::slice::from_ref(&node), &sqlite_token, requests, None, &mut next_code);
+    let embedded_busy = cpu.busy();
+    drop(node);
+    let load_after = loadavg();
     let _ = std::fs::remove_dir_all(&dir);
 
     let best = scaling.iter().map(|s| s.1).fold(0.0, f64::max);
@@ -108,7 +108,9 @@ fn main() {
     println!("`paycode serve` as it starts by default: its worker threads each take the requests queued");
     println!("at that moment, up to 32, and verify them in one durable PostgreSQL transaction (a group");
     println!("commit); a request that finds no queue goes alone. The codes are made before each run; the");
-    println!("clients (the crate's load generator) run on the same machine and take a share of its CPU.\n");
+    println!("clients (the crate's load generator) run on the same machine and take a share of its CPU.");
+    println!("The last row is one node on the embedded default instead, a SQLite store (WAL,");
+    println!("`synchronous=FULL`), under the same load.\n");
     println!("| what | per second | CPU busy | p50 | p99 | outcome |");
     println!("|---|---:|---:|---:|---:|---|");
     println!(
@@ -131,6 +133,14 @@ fn main() {
         ms(fixed.latency(0.5)),
         ms(fixed.latency(0.99)),
         fixed.counts()
+    );
+    println!(
+        "| service, 1 node, SQLite store | {:.0} | {:.0} % | {} | {} | {:?} |",
+        embedded.throughput(),
+        embedded_busy * 100.0,
+        ms(embedded.latency(0.5)),
+        ms(embedded.latency(0.99)),
+        embedded.counts()
     );
     println!();
     println!("Ratio, best service throughput to pgbench: **{:.2}×** (target ≥ 0.5×).", best / pg_tps);
@@ -173,6 +183,16 @@ fn run(
     // The codes are made before the clock starts, as pgbench's statements are.
     let texts: Vec<String> = (first..first + requests).map(code).collect();
     runtime.block_on(load::run(plan, move |k| texts[k].clone(), Arc::new(Progress::default())))
+}
+
+/// A new token of terminal 1 in the store at `url`.
+fn token_add(paycode: &Path, url: &str) -> String {
+    let out = Command::new(paycode)
+        .args(["serve", "token", "add", "--store", url, "--terminal", "1", "--name", "bench"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 fn seed(a: u64) -> Seed {
