@@ -193,6 +193,9 @@ pub enum InputError {
     NotStarted,
     /// The two profiles' `T_hw` or `Q` differ.
     ProfilesDisagree,
+    /// `ed25519-verify`: the batch checks give the signature another verdict
+    /// than the single check (spec: R-ED-6).
+    BatchDisagrees,
     /// A scenario step.
     Step {
         /// The step's index.
@@ -226,6 +229,9 @@ impl fmt::Display for InputError {
             InputError::RevocationInstall(e) => write!(f, "revocation list not installed: {e}"),
             InputError::Wallet(e) => write!(f, "wallet error outside the vectors: {e}"),
             InputError::IntermediatesDisagree => f.write_str("the intermediates disagree with the wallet"),
+            InputError::BatchDisagrees => f.write_str(
+                "ed25519-verify: the batch check's verdict differs from the single check's (R-ED-6)",
+            ),
             InputError::Throttle(e) => write!(f, "throttle state: {e}"),
             InputError::Restart(e) => write!(f, "restart: {e}"),
             InputError::NotStarted => {

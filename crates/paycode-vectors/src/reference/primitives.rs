@@ -8,7 +8,7 @@ use crate::curve;
 use crate::errors::InputError;
 use crate::format::*;
 use paycode::Error;
-use paycode::hazmat::eddsa::{PublicKey, SecretKey, point_is_valid};
+use paycode::hazmat::eddsa::{PublicKey, SecretKey, Signed, point_is_valid, verify_batch, verify_each};
 use paycode::hazmat::keys;
 
 pub(super) fn hmac_sha256(input: MacInput) -> Ran<MacExpected, NoIntermediates> {
@@ -37,9 +37,34 @@ pub(super) fn ed25519_verify(input: SigVerifyInput) -> Ran<ValidityExpected, Sig
     let public_key = unhex_n::<32>(&input.public_key)?;
     let signature = unhex_n::<64>(&input.signature)?;
     let message = unhex(&input.message)?;
-    let valid = PublicKey::from_bytes(&public_key).is_some_and(|key| key.verify(&message, &signature));
+    let key = PublicKey::from_bytes(&public_key);
+    let valid = key.as_ref().is_some_and(|key| key.verify(&message, &signature));
+    // spec: R-ED-6: a batch that holds this signature gives it the single check's verdict.
+    if let Some(key) = &key
+        && !batch_agrees(key, &message, &signature, valid)
+    {
+        return Err(InputError::BatchDisagrees);
+    }
     let facts = curve::signature_facts(&public_key, &message, &signature);
     Ok((ValidityExpected { result: outcome(valid) }, Some(facts)))
+}
+
+/// Whether the batch checks give `signature` the verdict `valid` when it is
+/// batched with a valid signature of another key: [`verify_each`] names it
+/// alone, and [`verify_batch`] holds exactly when it is valid.
+fn batch_agrees(key: &PublicKey, message: &[u8], signature: &[u8; 64], valid: bool) -> bool {
+    let other = SecretKey::from_secret(&[0x5a; 32]);
+    let Some(other_key) = PublicKey::from_bytes(&other.public_bytes()) else { return false };
+    let other_signature = other.sign(b"a valid signature beside the case's");
+    let items = [
+        Signed { key, message, signature },
+        Signed {
+            key: &other_key,
+            message: b"a valid signature beside the case's",
+            signature: &other_signature,
+        },
+    ];
+    verify_each(&items) == [valid, true] && verify_batch(&items) == valid
 }
 
 pub(super) fn ed25519_point(input: PointInput) -> Ran<ValidityExpected, PointIntermediates> {

@@ -237,6 +237,14 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             error: Error::UnsupportedVersion,
         },
         Reject {
+            name: "version-2-long",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::Version, Flag::Length, Flag::Precedence],
+            comment: "Version byte 0x02 in 300 bytes, longer than any code's payload: the version is checked before the length, whatever the length.",
+            text: qr_text(&[&[2u8, 1][..], &[0; 298]].concat()),
+            error: Error::UnsupportedVersion,
+        },
+        Reject {
             name: "profile-3",
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Profile],

@@ -78,6 +78,21 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
+            id: "scenario.revocation.key-validity-edges",
+            requirements: &["R-REVOKE-1"],
+            flags: &[Flag::Revocation, Flag::Rotation],
+            comment: "A list signed by key 1 one second before the key's not_before is refused; one issued at its not_before, and one at its not_after, are installed: the key's validity includes both ends.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(revocation_list(1, 5, KEY_1.not_before - 1, vec![SERIAL]), false),
+                accept(TIME, code(STEP, 0)?),
+                install_revocation_list(revocation_list(1, 5, KEY_1.not_before, vec![]), true),
+                accept(TIME, code(STEP, 1)?),
+                install_revocation_list(revocation_list(1, 6, KEY_1.not_after, vec![SERIAL]), true),
+                reject(TIME, code(STEP, 2)?, Error::Revoked),
+            ],
+        },
+        Scenario {
             id: "scenario.revocation.kept-across-restarts",
             requirements: &["R-REVOKE-2", "R-REPLAY-5"],
             flags: &[Flag::Revocation, Flag::Restart],

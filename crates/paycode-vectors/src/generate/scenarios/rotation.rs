@@ -8,10 +8,11 @@ use crate::format::VectorFile;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     CREDENTIAL_LIFETIME, DEFAULT_PARAMS, KEY_1, KEY_2, STEP, TIME, credential_fields, ed25519_text,
-    ed25519_verifier, hmac_verifier, issue, main_fields, revocation_list, trust_list, trust_list_key_1,
-    trust_list_keys_1_2,
+    ed25519_verifier, hmac_verifier, issue, issue_with, main_fields, revocation_list, trust_list,
+    trust_list_key_1, trust_list_keys_1_2,
 };
 use crate::generate::flags::Flag;
+use paycode::hazmat::eddsa::SecretKey;
 use paycode::issuer::KeyPeriod;
 
 /// The file.
@@ -28,7 +29,23 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let key_2_narrowed = trust_list(&[KEY_1, KeyPeriod { not_before: TIME, ..KEY_2 }])?;
     let hmac_only = hmac_verifier(DEFAULT_PARAMS);
     let key_1_code = wallet_1(STEP, 0)?;
+    // The main credential's fields signed by a key that is not the issuer's:
+    // the same serial and device key as `key_1`, other bytes.
+    let forged = issue_with(main_fields(), &SecretKey::from_secret(&[0x77; 32]));
+    let forged_code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, forged, step, counter);
     let scenarios = [
+        Scenario {
+            id: "scenario.rotation.same-serial-other-signature",
+            requirements: &["R-ED-4", "R-VERIFY-1"],
+            flags: &[Flag::Rotation, Flag::BadCredential],
+            comment: "A code of the main credential is accepted; then a code whose credential has the same fields, serial and device key, but an issuer signature by another key, is bad-credential: E2 holds for every code, whatever a verifier has checked before for that serial.",
+            verifier: &both_keys,
+            steps: vec![
+                accept(TIME, wallet_1(STEP, 0)?),
+                reject(TIME, forged_code(STEP, 1)?, Error::BadCredential),
+                accept(TIME, wallet_1(STEP, 2)?),
+            ],
+        },
         Scenario {
             id: "scenario.rotation.overlap-then-retire",
             requirements: &["R-TRUST-1", "R-TRUST-2"],

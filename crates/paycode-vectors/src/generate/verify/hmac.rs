@@ -11,8 +11,8 @@ use crate::format::StateBefore;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_verifier, entry, failures, fresh_state,
-    hmac_code, hmac_seed, hmac_text, hmac_text_with_tag, hmac_verifier, params, state, state_with_entry,
-    tag_with, trust_list_key_1,
+    hmac_code, hmac_seed, hmac_text, hmac_text_with_tag, hmac_verifier, params, qr_text, state,
+    state_with_entry, tag_with, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -211,6 +211,18 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?,
             verdict: Err(Error::UnsupportedProfile),
             state: state_with_entry(STEP, entry(paycode::Profile::Hmac, ACCOUNT, 5, 1, STEP)),
+            ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.profile-not-enabled-short",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::Profile, Flag::Length, Flag::Precedence],
+            comment: "A payload naming version 1 and the hmac profile, 30 bytes long instead of 42, at a verifier with only the ed25519 profile: the profile is checked before the length.",
+            text: qr_text(&[&[1u8, 1][..], &[0; 28]].concat()),
+            verdict: Err(Error::UnsupportedProfile),
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
         },
     )

@@ -237,6 +237,19 @@ fn u64_edges(file: &mut FileBuilder) -> Result<(), VectorError> {
             },
         )?;
     }
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.step-two-to-the-63",
+            requirements: &["R-HMAC-3", "R-TIME-3"],
+            flags: &[Flag::StepReconstruction, Flag::U64Extreme, Flag::Valid],
+            comment: "X = 1, t = 2^63: the candidate steps [2^63 - 8, 2^63 + 7] lie far from the clamp at 2^64 - 16; a code of step 2^63 is accepted.",
+            time: 1 << 63,
+            text: numeric_text(&one_second, ACCOUNT, 1 << 63, 0)?,
+            verdict: Ok(()),
+            ..VerifyCase::at(&one_second_verifier)
+        },
+    )?;
     Ok(())
 }
 
