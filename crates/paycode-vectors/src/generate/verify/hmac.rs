@@ -7,7 +7,7 @@ use paycode::hazmat::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
 
 use super::{VerifyCase, add};
 use crate::errors::VectorError;
-use crate::format::StateBefore;
+use crate::format::{StateBefore, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_verifier, entry, failures, fresh_state,
@@ -212,6 +212,21 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
             verdict: Err(Error::UnsupportedProfile),
             state: state_with_entry(STEP, entry(paycode::Profile::Hmac, ACCOUNT, 5, 1, STEP)),
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.no-accounts-enrolled",
+            requirements: &["R-VERIFY-1"],
+            flags: &[Flag::UnknownAccount, Flag::Profile],
+            comment: "A verifier with the hmac profile enabled and no account enrolled yet (hmac_accounts is an empty list, not null): the profile is supported and the account is unknown.",
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            verdict: Err(Error::UnknownAccount),
+            ..VerifyCase::at(&VerifierConfig {
+                hmac_accounts: Some(Vec::new()),
+                ..hmac_verifier(DEFAULT_PARAMS)
+            })
         },
     )?;
     add(
