@@ -68,6 +68,22 @@ pub fn encode_log(records: &[LogRecord]) -> Vec<u8> {
     out
 }
 
+/// The results of calls that one transaction committed, or failed, together:
+/// each call reports the same failure.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn together(
+    outcome: Result<(), paycode::StoreError>,
+    calls: usize,
+) -> Vec<Result<(), paycode::StoreError>> {
+    match outcome {
+        Ok(()) => (0..calls).map(|_| Ok(())).collect(),
+        Err(e) => {
+            let (kind, message) = (e.kind(), e.to_string());
+            (0..calls).map(|_| Err(paycode::StoreError::new(kind, message.clone()))).collect()
+        }
+    }
+}
+
 /// A token row from its columns, checking their sizes.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn token_row(

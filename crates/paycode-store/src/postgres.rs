@@ -832,14 +832,7 @@ impl PostgresStore {
             let limit = self.options.operation_timeout;
             driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
         });
-        match outcome {
-            Ok(()) => calls.iter().map(|_| Ok(())).collect(),
-            // They failed together: each call reports the same failure.
-            Err(e) => {
-                let (kind, message) = (e.kind(), e.to_string());
-                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
-            }
-        }
+        crate::together(outcome, calls.len())
     }
 
     /// Runs `attempt` on a pooled connection until it commits, fails for

@@ -596,16 +596,10 @@ impl SqliteStore {
             tx.commit().map_err(|e| self.error(&e))?;
             Ok(high_water)
         });
-        match outcome {
-            Ok(high_water) => {
-                self.note_high_water(high_water);
-                calls.iter().map(|_| Ok(())).collect()
-            }
-            Err(e) => {
-                let (kind, message) = (e.kind(), e.to_string());
-                calls.iter().map(|_| Err(StoreError::new(kind, message.clone()))).collect()
-            }
+        if let Ok(high_water) = outcome {
+            self.note_high_water(high_water);
         }
+        crate::together(outcome.map(|_| ()), calls.len())
     }
 
     /// One call's atomic step within the transaction `tx`: reads, decides,
