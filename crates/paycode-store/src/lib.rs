@@ -68,18 +68,27 @@ pub fn encode_log(records: &[LogRecord]) -> Vec<u8> {
     out
 }
 
-/// The results of calls that one transaction committed, or failed, together:
-/// each call reports the same failure.
+/// [`paycode::StateStore::transact_all`] for a store: fewer than two calls go
+/// one by one through `one`; more go to `all`, one transaction that commits
+/// or fails for all of them, and then each call reports the same failure.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) fn together(
-    outcome: Result<(), paycode::StoreError>,
-    calls: usize,
+pub(crate) fn run_calls(
+    calls: &mut [paycode::store::Call<'_>],
+    one: impl Fn(
+        paycode::store::Identity,
+        &mut dyn FnMut(&paycode::store::Records) -> paycode::store::Changes,
+    ) -> Result<(), paycode::StoreError>,
+    all: impl FnOnce(&mut [paycode::store::Call<'_>]) -> Result<(), paycode::StoreError>,
 ) -> Vec<Result<(), paycode::StoreError>> {
-    match outcome {
-        Ok(()) => (0..calls).map(|_| Ok(())).collect(),
+    if calls.len() < 2 {
+        return calls.iter_mut().map(|c| one(c.identity, &mut *c.decide)).collect();
+    }
+    let n = calls.len();
+    match all(calls) {
+        Ok(()) => (0..n).map(|_| Ok(())).collect(),
         Err(e) => {
             let (kind, message) = (e.kind(), e.to_string());
-            (0..calls).map(|_| Err(paycode::StoreError::new(kind, message.clone()))).collect()
+            (0..n).map(|_| Err(paycode::StoreError::new(kind, message.clone()))).collect()
         }
     }
 }

@@ -821,18 +821,16 @@ impl PostgresStore {
     /// (see [`PostgresStore::transact_at`]): two calls or more as one
     /// transaction, which commits all of them or none.
     pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        if calls.len() < 2 {
-            return calls
-                .iter_mut()
-                .map(|c| self.transact_at(terminal, c.identity, &mut *c.decide))
-                .collect();
-        }
-        let terminal = i64::from(terminal);
-        let outcome = self.attempts(|conn, driver| {
-            let limit = self.options.operation_timeout;
-            driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
-        });
-        crate::together(outcome, calls.len())
+        let one = |identity, decide: &mut dyn FnMut(&Records) -> Changes| {
+            self.transact_at(terminal, identity, decide)
+        };
+        crate::run_calls(calls, one, |calls| {
+            let terminal = i64::from(terminal);
+            self.attempts(|conn, driver| {
+                let limit = self.options.operation_timeout;
+                driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
+            })
+        })
     }
 
     /// Runs `attempt` on a pooled connection until it commits, fails for

@@ -580,26 +580,21 @@ impl SqliteStore {
     /// each reading what the ones before it wrote, with one durable commit
     /// for all of them; they fail together.
     pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        if calls.len() < 2 {
-            return calls
-                .iter_mut()
-                .map(|c| self.transact_at(terminal, c.identity, &mut *c.decide))
-                .collect();
-        }
-        let terminal = i64::from(terminal);
-        let outcome = self.conn().and_then(|mut conn| {
+        let one = |identity, decide: &mut dyn FnMut(&Records) -> Changes| {
+            self.transact_at(terminal, identity, decide)
+        };
+        crate::run_calls(calls, one, |calls| {
+            let terminal = i64::from(terminal);
+            let mut conn = self.conn()?;
             let tx = self.begin(&mut conn)?;
             let mut high_water = 0;
             for call in calls.iter_mut() {
                 high_water = high_water.max(self.step(&tx, terminal, call.identity, &mut *call.decide)?);
             }
             tx.commit().map_err(|e| self.error(&e))?;
-            Ok(high_water)
-        });
-        if let Ok(high_water) = outcome {
             self.note_high_water(high_water);
-        }
-        crate::together(outcome.map(|_| ()), calls.len())
+            Ok(())
+        })
     }
 
     /// One call's atomic step within the transaction `tx`: reads, decides,
