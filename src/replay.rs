@@ -27,7 +27,7 @@ use crate::errors::Error;
 use crate::log::LogRecord;
 use crate::profile::Profile;
 pub use crate::store::Spent;
-use crate::store::{Changes, Records, Throttle, ThrottleChange};
+use crate::store::{Changes, Mark, Records, Throttle, ThrottleChange};
 use crate::time::Params;
 
 /// The shards: 2^12. Two threads that verify codes of different identities
@@ -53,8 +53,9 @@ struct Shard {
     maps: Option<Box<Maps>>,
 }
 
-/// The spend ledger and the throttle counters of one shard.
+/// The counter marks, the spend ledger and the throttle counters of one shard.
 struct Maps {
+    marks: HashMap<u64, Mark, IdHashing>,
     spent: HashMap<u64, Spent, IdHashing>,
     throttle: HashMap<u64, Throttle, IdHashing>,
 }
@@ -70,8 +71,16 @@ impl Shard {
             // The maps get their own key: all identities of a shard share the top
             // bits of `hashing`'s hash, which the maps' probing would otherwise see.
             let key = hashing.derived();
-            Box::new(Maps { spent: HashMap::with_hasher(key), throttle: HashMap::with_hasher(key) })
+            Box::new(Maps {
+                marks: HashMap::with_hasher(key),
+                spent: HashMap::with_hasher(key),
+                throttle: HashMap::with_hasher(key),
+            })
         })
+    }
+
+    fn mark(&self, id: u64) -> Option<Mark> {
+        self.maps.as_ref().and_then(|m| m.marks.get(&id).copied())
     }
 
     fn spent(&self, id: u64) -> Option<Spent> {
@@ -115,6 +124,10 @@ pub struct Snapshot {
     pub windows: Vec<(u64, Window)>,
     /// Ledger by serial, sorted.
     pub spent: Vec<(u64, Spent)>,
+    /// Counter marks by identity, sorted (spec: R-REPLAY-7). A snapshot
+    /// written before marks existed has none.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub marks: Vec<(u64, Mark)>,
 }
 
 impl ReplayState {
@@ -144,6 +157,11 @@ impl ReplayState {
         for &(id, sp) in &snap.spent {
             if let Ok(mut s) = state.shard(id) {
                 s.maps(state.hashing).spent.insert(id, sp);
+            }
+        }
+        for &(id, m) in &snap.marks {
+            if let Ok(mut s) = state.shard(id) {
+                s.maps(state.hashing).marks.insert(id, m);
             }
         }
         state
@@ -215,6 +233,7 @@ impl ReplayState {
                 Probe::Found(_, w) => Some(w),
                 Probe::Vacant(_) => None,
             },
+            mark: shard.mark(id),
             spent: shard.spent(id),
             throttle: shard.throttle(id),
             revoked,
@@ -223,6 +242,9 @@ impl ReplayState {
         self.observe(changes.high_water);
         if let Some(w) = changes.window {
             shard.windows.set(id, probe, w);
+        }
+        if let Some(m) = changes.mark {
+            shard.maps(self.hashing).marks.insert(id, m);
         }
         if let Some(sp) = changes.spent {
             shard.maps(self.hashing).spent.insert(id, sp);
@@ -403,6 +425,11 @@ impl ReplayState {
         })
     }
 
+    /// The counter mark of `id`, if any.
+    pub fn mark(&self, id: u64) -> Option<Mark> {
+        self.shard(id).ok().and_then(|s| s.mark(id))
+    }
+
     /// The ledger entry of `id`, if any.
     pub fn spent(&self, id: u64) -> Option<Spent> {
         self.shard(id).ok().and_then(|s| s.spent(id))
@@ -434,11 +461,13 @@ impl ReplayState {
                 snap.windows.extend(s.windows.iter());
                 if let Some(maps) = &s.maps {
                     snap.spent.extend(maps.spent.iter().map(|(k, v)| (*k, *v)));
+                    snap.marks.extend(maps.marks.iter().map(|(k, v)| (*k, *v)));
                 }
             }
         }
         snap.windows.sort_unstable_by_key(|e| e.0);
         snap.spent.sort_unstable_by_key(|e| e.0);
+        snap.marks.sort_unstable_by_key(|e| e.0);
         snap
     }
 
@@ -479,6 +508,8 @@ impl ReplayState {
         let horizon = ledger_horizon(&self.params, low);
         if let Some(maps) = &mut shard.maps {
             maps.spent.retain(|_, s| s.not_after >= horizon);
+            // An ed25519 mark goes with its ledger entry; an hmac mark stays (spec: R-REPLAY-7).
+            maps.marks.retain(|_, m| m.until.is_none_or(|not_after| not_after >= horizon));
         }
     }
 }

@@ -48,6 +48,20 @@ pub struct ReplayEntry {
     pub top: u64,
 }
 
+/// A counter mark (spec: R-REPLAY-7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkEntry {
+    /// Profile of the identity.
+    pub profile: Profile,
+    /// Account id or serial.
+    pub subject: u64,
+    /// Highest accepted counter `H*`.
+    pub counter: u32,
+    /// The step of the code that carried it, `S*`.
+    pub step: u64,
+}
+
 /// A spend ledger entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +96,9 @@ pub struct StateBefore {
     pub q: u64,
     /// Replay entries.
     pub entries: Vec<ReplayEntry>,
+    /// Counter marks; absent in a file means none.
+    #[serde(default)]
+    pub marks: Vec<MarkEntry>,
     /// Spend ledger.
     pub spent: Vec<LedgerEntry>,
     /// Throttle records.

@@ -6,6 +6,7 @@ use crate::format::*;
 use paycode::log::{LogRecord, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
+use paycode::store::Mark;
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
 use paycode::{Code, Params, Profile, Verifier};
@@ -47,7 +48,18 @@ impl ScenarioRunner {
                     .collect(),
                 Profile::Hmac => Vec::new(),
             };
-            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent })
+            // An ed25519 mark goes with its serial's ledger entry (spec: R-REPLAY-7).
+            let until = |serial: u64| match profile {
+                Profile::Ed25519 => state.spent.iter().find(|e| e.serial == serial).map(|e| e.not_after),
+                Profile::Hmac => None,
+            };
+            let marks = state
+                .marks
+                .iter()
+                .filter(|m| m.profile == profile)
+                .map(|m| (m.subject, Mark { counter: m.counter, step: m.step, until: until(m.subject) }))
+                .collect();
+            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks })
         };
         let durable = VerifierState {
             hmac: snapshot(Profile::Hmac)?,
