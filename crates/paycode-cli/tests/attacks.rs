@@ -89,9 +89,43 @@ fn made_in_advance(profile: &str) {
     let (text, _) = code(&wallet, T + 3 * X);
     assert_eq!(verify(&issuer, &state, &text, T + 3 * X + 2), (0, "accepted".to_owned()));
     // At a terminal that accepted none of the owner's later codes the taken
-    // code passes once (spec §12.12): the logs then show it (reconciliation).
+    // code passes once (spec §12.12); made for 3 steps ahead, it is within
+    // the order check's tolerance D = B + F = 3 (R-LOG-2).
     let other = dir.join("other-terminal.db");
     assert_eq!(verify(&issuer, &other, &taken, T + 3 * X), (0, "accepted".to_owned()));
+    let reconciled = reconcile(&dir, &[&state, &other]);
+    assert_eq!(reconciled["flagged"], serde_json::json!([]), "{profile}");
+    // A code taken for 10 steps ahead, used at a third terminal when its step
+    // comes: its counter is below the owner's, its step far above: out of
+    // order, and the identity is to be revoked (or disabled).
+    let (far, _) = code(&wallet, T + 10 * X);
+    let third = dir.join("third-terminal.db");
+    assert_eq!(verify(&issuer, &third, &far, T + 10 * X), (0, "accepted".to_owned()));
+    let (later, _) = code(&wallet, T + 4 * X);
+    assert_eq!(verify(&issuer, &state, &later, T + 4 * X), (0, "accepted".to_owned()));
+    let reconciled = reconcile(&dir, &[&state, &other, &third]);
+    let subject = &reconciled["flagged"][0]["subject"];
+    assert_eq!(reconciled["flagged"][0]["reasons"], serde_json::json!(["order"]), "{profile}: {reconciled}");
+    let listed =
+        if profile == "hmac" { &reconciled["flagged_accounts"] } else { &reconciled["revoke_serials"] };
+    assert_eq!(listed, &serde_json::json!([subject]));
+}
+
+/// The logs of the terminals whose states are `states`, reconciled: the JSON report.
+fn reconcile(dir: &TempDir, states: &[&Path]) -> Value {
+    let mut logs = Vec::new();
+    for (i, state) in states.iter().enumerate() {
+        let log = dir.join(format!("terminal-{i}.log"));
+        CLI.stdout(&["log", "export", "--state", s(state), "--out", s(&log)]);
+        logs.push(log);
+    }
+    let mut args = vec!["reconcile", "--json"];
+    args.extend(logs.iter().map(|l| s(l)));
+    let out = CLI.run(&args);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flagged = !report["flagged"].as_array().unwrap().is_empty();
+    assert_eq!(out.status.code(), Some(i32::from(flagged)), "{report}");
+    report
 }
 
 #[test]

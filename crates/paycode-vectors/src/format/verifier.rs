@@ -3,7 +3,7 @@
 
 use paycode::Error;
 use paycode::Profile;
-use paycode::log::Duplicate;
+use paycode::log::{Duplicate, Flagged};
 use serde::{Deserialize, Serialize};
 
 use super::{Outcome, TimeParams};
@@ -287,6 +287,8 @@ pub struct ScenarioExpected {
 pub struct ReconcileInput {
     /// Each log, hex.
     pub logs: Vec<String>,
+    /// The order check's tolerance `D`, in steps (spec R-LOG-2).
+    pub tolerance: u64,
 }
 
 /// The total accepted for one serial.
@@ -311,6 +313,9 @@ pub struct ReconcileExpected {
     /// Double acceptances, by (profile, subject, counter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicates: Option<Vec<Duplicate>>,
+    /// Every identity with a reason, by profile and subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<Vec<Flagged>>,
     /// Serials to revoke, increasing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_serials: Option<Vec<u64>>,

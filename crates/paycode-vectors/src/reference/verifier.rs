@@ -315,6 +315,7 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
                     result: Outcome::Invalid,
                     error: Some(e),
                     duplicates: None,
+                    flagged: None,
                     revoke_serials: None,
                     disable_accounts: None,
                     totals: None,
@@ -322,11 +323,12 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
             }
         }
     }
-    let r = reconcile_logs(records);
+    let r = reconcile_logs(records, input.tolerance);
     valid(ReconcileExpected {
         result: Outcome::Valid,
         error: None,
         duplicates: Some(r.duplicates),
+        flagged: Some(r.flagged),
         revoke_serials: Some(r.revoke_serials),
         disable_accounts: Some(r.flagged_accounts),
         totals: Some(r.totals.iter().map(|&(serial, total)| SerialTotal { serial, total }).collect()),
