@@ -14,6 +14,7 @@ mod table;
 pub(crate) mod window;
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -60,23 +61,27 @@ struct Maps {
     throttle: HashMap<u64, Throttle, IdHashing>,
 }
 
+impl Maps {
+    fn new(hashing: IdHashing) -> Box<Maps> {
+        // The maps get their own key: all identities of a shard share the top
+        // bits of `hashing`'s hash, which the maps' probing would otherwise see.
+        let key = hashing.derived();
+        Box::new(Maps {
+            marks: HashMap::with_hasher(key),
+            spent: HashMap::with_hasher(key),
+            throttle: HashMap::with_hasher(key),
+        })
+    }
+}
+
 impl Shard {
     fn new(hashing: IdHashing) -> Shard {
         Shard { windows: WindowTable::new(hashing), swept_low: 0, maps: None }
     }
 
-    /// The ledger and throttle counters, allocated if this is their first use.
+    /// The marks, ledger and throttle counters, allocated if this is their first use.
     fn maps(&mut self, hashing: IdHashing) -> &mut Maps {
-        self.maps.get_or_insert_with(|| {
-            // The maps get their own key: all identities of a shard share the top
-            // bits of `hashing`'s hash, which the maps' probing would otherwise see.
-            let key = hashing.derived();
-            Box::new(Maps {
-                marks: HashMap::with_hasher(key),
-                spent: HashMap::with_hasher(key),
-                throttle: HashMap::with_hasher(key),
-            })
-        })
+        self.maps.get_or_insert_with(|| Maps::new(hashing))
     }
 
     fn mark(&self, id: u64) -> Option<Mark> {
@@ -87,9 +92,6 @@ impl Shard {
         self.maps.as_ref().and_then(|m| m.spent.get(&id).copied())
     }
 
-    fn throttle(&self, account: u64) -> Option<Throttle> {
-        self.maps.as_ref().and_then(|m| m.throttle.get(&account).copied())
-    }
 }
 
 /// A shard on a cache line of its own (with the line beside it, which some
@@ -226,6 +228,10 @@ impl ReplayState {
             self.sweep(&mut shard, low);
         }
         let probe = shard.windows.find_hashed(id, hash);
+        let Shard { windows, maps, .. } = &mut *shard;
+        let maps = maps.get_or_insert_with(|| Maps::new(self.hashing));
+        // One probe of the marks for the read and the write.
+        let mark = maps.marks.entry(id);
         let records = Records {
             high_water,
             quarantine: self.quarantine(),
@@ -233,31 +239,37 @@ impl ReplayState {
                 Probe::Found(_, w) => Some(w),
                 Probe::Vacant(_) => None,
             },
-            mark: shard.mark(id),
-            spent: shard.spent(id),
-            throttle: shard.throttle(id),
+            mark: match &mark {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(_) => None,
+            },
+            spent: maps.spent.get(&id).copied(),
+            throttle: maps.throttle.get(&id).copied(),
             revoked,
         };
         let changes = decide(&records);
         self.observe(changes.high_water);
         if let Some(w) = changes.window {
-            shard.windows.set(id, probe, w);
+            windows.set(id, probe, w);
         }
         if let Some(m) = changes.mark {
-            shard.maps(self.hashing).marks.insert(id, m);
+            match mark {
+                Entry::Occupied(mut e) => *e.get_mut() = m,
+                Entry::Vacant(e) => {
+                    e.insert(m);
+                }
+            }
         }
         if let Some(sp) = changes.spent {
-            shard.maps(self.hashing).spent.insert(id, sp);
+            maps.spent.insert(id, sp);
         }
         match changes.throttle {
             ThrottleChange::Keep => {}
             ThrottleChange::Set(t) => {
-                shard.maps(self.hashing).throttle.insert(id, t);
+                maps.throttle.insert(id, t);
             }
             ThrottleChange::Clear => {
-                if let Some(maps) = &mut shard.maps {
-                    maps.throttle.remove(&id);
-                }
+                maps.throttle.remove(&id);
             }
         }
         Ok(changes.record)
