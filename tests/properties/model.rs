@@ -396,13 +396,6 @@ impl Model {
         not_after < horizon
     }
 
-    /// V0 alone (R-TIME-5): what a rejected call leaves behind.
-    pub fn observe(&mut self, t: u64) {
-        if let Some(s) = self.step(t) {
-            self.t_hw = self.t_hw.max(s);
-        }
-    }
-
     /// The evict operation at time `t`: a call that observes the time (like
     /// V0), and the one moment throttle records of other steps than `T(t)` go
     /// (§8.4 evict: `Θ(j).step ≠ s_now`). Removing entries never changes a
