@@ -91,7 +91,6 @@ impl Shard {
     fn spent(&self, id: u64) -> Option<Spent> {
         self.maps.as_ref().and_then(|m| m.spent.get(&id).copied())
     }
-
 }
 
 /// A shard on a cache line of its own (with the line beside it, which some
