@@ -84,10 +84,6 @@ impl Shard {
         self.maps.get_or_insert_with(|| Maps::new(hashing))
     }
 
-    fn mark(&self, id: u64) -> Option<Mark> {
-        self.maps.as_ref().and_then(|m| m.marks.get(&id).copied())
-    }
-
     fn spent(&self, id: u64) -> Option<Spent> {
         self.maps.as_ref().and_then(|m| m.spent.get(&id).copied())
     }
@@ -434,11 +430,6 @@ impl ReplayState {
             Probe::Found(_, w) => Some(w),
             Probe::Vacant(_) => None,
         })
-    }
-
-    /// The counter mark of `id`, if any.
-    pub fn mark(&self, id: u64) -> Option<Mark> {
-        self.shard(id).ok().and_then(|s| s.mark(id))
     }
 
     /// The ledger entry of `id`, if any.

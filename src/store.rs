@@ -63,15 +63,6 @@ impl Mark {
     pub const fn is_behind(&self, counter: u32, step: u64) -> bool {
         counter <= self.counter && step > self.step
     }
-
-    /// Whether a store may remove this mark under `eviction`: an ed25519
-    /// mark with its ledger entry, an hmac mark never (spec: R-REPLAY-7, R-LIMIT-2).
-    pub const fn is_dead(&self, eviction: &Eviction) -> bool {
-        match self.until {
-            Some(not_after) => not_after < eviction.ledger_below,
-            None => false,
-        }
-    }
 }
 
 /// The throttle record of one hmac account: the step it counts in and the

@@ -233,6 +233,29 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
         },
         Case {
+            id: "scenario.reconcile.order-at-the-tolerance-hmac",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Account 42: counter 0 at step T + 3 and counter 1 at step T, 3 steps apart, not more than D = 3: not flagged; counter 0 at step T + 4 of account 7, with its counter 1 at step T: flagged for order; disable 7.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [hmac_record(ACCOUNT, 1, STEP, TIME, 1), hmac_record(OTHER_ACCOUNT, 1, STEP, TIME, 1)]
+                        .concat(),
+                    [
+                        hmac_record(ACCOUNT, 0, STEP + 3, TIME + 180, 2),
+                        hmac_record(OTHER_ACCOUNT, 0, STEP + 4, TIME + 240, 2),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid().with("disable_accounts", vec![OTHER_ACCOUNT]).with(
+                "flagged",
+                json!([{"profile": "hmac", "subject": OTHER_ACCOUNT, "reasons": ["order"]}]),
+            ),
+        },
+        Case {
             id: "scenario.reconcile.order-past-the-tolerance",
             requirements: &["R-LOG-2", "R-LOG-3"],
             flags: &[Flag::Reconciliation, Flag::WindowEdge],

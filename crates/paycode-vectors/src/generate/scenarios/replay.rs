@@ -118,14 +118,14 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             id: "scenario.replay.mark-not-raised-by-lower-counter",
             requirements: &["R-REPLAY-7"],
             flags: &[Flag::CounterMark, Flag::OutOfOrder],
-            comment: "Counter 5 at step T sets the mark (5, T); counter 2 at step T, out of order, leaves it. Counter 1 with step T + 1 is then counter-behind, and its rejection records nothing. Counter 6 at step T + 1 raises the mark to (6, T + 1); counter 1 with step T + 1 is no longer behind it, and is accepted.",
+            comment: "Counter 5 at step T sets the mark (5, T); counter 2 at step T, out of order, leaves it (a mark lowered to (2, T) would let counter 3 through). Counter 3 with step T + 1 is then counter-behind, and its rejection records nothing. Counter 6 at step T + 1 raises the mark to (6, T + 1); counter 3 with step T + 1 is no longer behind it, and is accepted.",
             verifier: &verifier,
             steps: vec![
                 accept(TIME, code(STEP, 5)?),
                 accept(TIME + 1, code(STEP, 2)?),
-                reject(TIME + 60, code(STEP + 1, 1)?, Error::CounterBehind),
+                reject(TIME + 60, code(STEP + 1, 3)?, Error::CounterBehind),
                 accept(TIME + 61, code(STEP + 1, 6)?),
-                accept(TIME + 62, code(STEP + 1, 1)?),
+                accept(TIME + 62, code(STEP + 1, 3)?),
             ],
         },
         Scenario {
