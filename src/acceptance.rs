@@ -6,7 +6,7 @@
 use crate::errors::Error;
 use crate::log::LogRecord;
 use crate::replay::window::Window;
-use crate::store::{Changes, Records, Spent, Throttle, ThrottleChange};
+use crate::store::{Changes, Mark, Records, Spent, Throttle, ThrottleChange};
 use crate::time::Params;
 
 /// `invalid-code` verdicts per account and step before `throttled` (spec: R-HMAC-6).
@@ -122,6 +122,10 @@ fn check(
     if let Some(w) = live {
         w.check(a.counter)?;
     }
+    // spec: R-REPLAY-7 (C3): the mark outlives the window.
+    if r.mark.is_some_and(|m| m.is_behind(a.counter, a.step)) {
+        return Err(Error::CounterBehind);
+    }
     // spec: R-LIMIT-1, R-LIMIT-2 (C4), exact
     if let Some(sp) = a.spend {
         let before = r.spent.map_or(0, |s| s.total);
@@ -140,6 +144,10 @@ fn check(
         }
         None => Window::first(a.counter, a.step),
     });
+    if r.mark.is_none_or(|m| a.counter > m.counter) {
+        let until = a.spend.map(|sp| sp.not_after);
+        changes.mark = Some(Mark { counter: a.counter, step: a.step, until });
+    }
     Ok(())
 }
 

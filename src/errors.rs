@@ -47,13 +47,17 @@ pub enum Error {
     StaleCounter,
     /// This (credential or account, counter) was already accepted.
     Replayed,
+    /// The counter is at or below the highest this verifier accepted for the
+    /// identity, and the code claims a later step than that code: a code made
+    /// in advance, a clone's, or a reused counter (spec: R-REPLAY-7).
+    CounterBehind,
     /// The amount exceeds the credential's per-payment or cumulative offline limit.
     OverLimit,
 }
 
 impl Error {
     /// Every error code, in precedence order.
-    pub const ALL: [Error; 18] = [
+    pub const ALL: [Error; 19] = [
         Error::TimeBeforeEpoch,
         Error::Malformed,
         Error::UnsupportedVersion,
@@ -71,6 +75,7 @@ impl Error {
         Error::StateUnavailable,
         Error::StaleCounter,
         Error::Replayed,
+        Error::CounterBehind,
         Error::OverLimit,
     ];
 
@@ -98,6 +103,7 @@ impl Error {
             Error::StateUnavailable => "state-unavailable",
             Error::StaleCounter => "stale-counter",
             Error::Replayed => "replayed",
+            Error::CounterBehind => "counter-behind",
             Error::OverLimit => "over-limit",
         }
     }
@@ -130,6 +136,7 @@ impl Error {
             Error::StateUnavailable => "the verifier's replay state is unavailable",
             Error::StaleCounter => "the code's counter is below the replay window",
             Error::Replayed => "the code was already used",
+            Error::CounterBehind => "a later code of this payer was already accepted",
             Error::OverLimit => "the amount exceeds the credential's offline limit",
         }
     }

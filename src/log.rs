@@ -106,6 +106,41 @@ pub struct Duplicate {
     pub records: Vec<LogRecord>,
 }
 
+/// Why reconciliation names an identity (spec: R-LOG-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+pub enum Reason {
+    /// A counter accepted more than once.
+    Double,
+    /// A lower counter with a step more than the tolerance above a higher
+    /// counter's: a code made in advance or a clone's.
+    Order,
+}
+
+impl Reason {
+    /// The reason's name in reports: `double`, `order`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Reason::Double => "double",
+            Reason::Order => "order",
+        }
+    }
+}
+
+/// An identity reconciliation names, with every reason found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Flagged {
+    /// The profile.
+    pub profile: Profile,
+    /// Account id or credential serial.
+    pub subject: u64,
+    /// The reasons, in the order of [`Reason`].
+    pub reasons: Vec<Reason>,
+}
+
 /// The result of reconciling logs (spec: R-LOG-2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -114,27 +149,35 @@ pub struct Reconciliation {
     pub records: usize,
     /// Every (profile, subject, counter) accepted twice or more.
     pub duplicates: Vec<Duplicate>,
+    /// Every identity with a reason, by profile and subject.
+    pub flagged: Vec<Flagged>,
     /// Credential serials to put on the next revocation list (spec: R-LOG-3).
     pub revoke_serials: Vec<u64>,
-    /// hmac accounts with a double acceptance (to block at the issuer).
+    /// hmac accounts flagged for any reason (to disable at the issuer).
     pub flagged_accounts: Vec<u64>,
     /// Total accepted amount per ed25519 serial, across all logs.
     pub totals: Vec<(u64, u64)>,
 }
 
-/// Reconciles records from any number of logs: finds each (profile, subject,
-/// counter) accepted more than once (spec: R-LOG-2, R-LOG-3).
+/// Reconciles records from any number of logs (spec: R-LOG-2, R-LOG-3):
+/// finds each (profile, subject, counter) accepted more than once, and each
+/// identity with a lower counter whose step is more than `tolerance` steps
+/// above a higher counter's step.
 ///
 /// ```
-/// use paycode::log::{reconcile, LogRecord};
+/// use paycode::log::{reconcile, LogRecord, Reason};
 /// use paycode::Profile;
 /// let r = LogRecord { profile: Profile::Ed25519, key_id: 1, subject: 7, counter: 3, step: 1,
 ///     accepted_at: 60, amount: 100, terminal_id: 1 };
 /// let again = LogRecord { terminal_id: 2, ..r };
-/// let rec = reconcile([r, again]);
+/// let rec = reconcile([r, again], 3);
 /// assert_eq!(rec.revoke_serials, [7]);
+/// // Counter 1 with step 10 after counter 3 with step 1: out of order by more than 3 steps.
+/// let ahead = LogRecord { counter: 1, step: 10, ..r };
+/// assert_eq!(reconcile([r, ahead], 3).flagged[0].reasons, [Reason::Order]);
+/// assert!(reconcile([r, ahead], 9).flagged.is_empty());
 /// ```
-pub fn reconcile(records: impl IntoIterator<Item = LogRecord>) -> Reconciliation {
+pub fn reconcile(records: impl IntoIterator<Item = LogRecord>, tolerance: u64) -> Reconciliation {
     let mut groups: BTreeMap<(Profile, u64, u32), Vec<LogRecord>> = BTreeMap::new();
     let mut totals: BTreeMap<u64, u64> = BTreeMap::new();
     let mut count = 0usize;
@@ -148,19 +191,41 @@ pub fn reconcile(records: impl IntoIterator<Item = LogRecord>) -> Reconciliation
     }
     let mut out =
         Reconciliation { records: count, totals: totals.into_iter().collect(), ..Default::default() };
+    let mut reasons: BTreeMap<(Profile, u64), Vec<Reason>> = BTreeMap::new();
+    // The groups come by identity, then counter: per identity, the highest
+    // step of its lower counters so far.
+    let mut highest_below: Option<((Profile, u64), u64)> = None;
     for ((profile, subject, counter), mut records) in groups {
+        let id = (profile, subject);
+        let below = highest_below.filter(|(of, _)| *of == id).map(|(_, step)| step);
+        if let Some(high) = below
+            && records.iter().any(|r| high > r.step.saturating_add(tolerance))
+        {
+            let r = reasons.entry(id).or_default();
+            if !r.contains(&Reason::Order) {
+                r.push(Reason::Order);
+            }
+        }
+        let top = records.iter().map(|r| r.step).max().unwrap_or(0);
+        highest_below = Some((id, below.map_or(top, |b| b.max(top))));
         if records.len() < 2 {
             continue;
         }
         records.sort();
+        let r = reasons.entry(id).or_default();
+        if !r.contains(&Reason::Double) {
+            r.push(Reason::Double);
+        }
+        out.duplicates.push(Duplicate { profile, subject, counter, records });
+    }
+    for ((profile, subject), mut why) in reasons {
+        why.sort_unstable();
         match profile {
             Profile::Ed25519 => out.revoke_serials.push(subject),
             Profile::Hmac => out.flagged_accounts.push(subject),
         }
-        out.duplicates.push(Duplicate { profile, subject, counter, records });
+        out.flagged.push(Flagged { profile, subject, reasons: why });
     }
-    out.revoke_serials.dedup();
-    out.flagged_accounts.dedup();
     out
 }
 
@@ -190,19 +255,55 @@ mod tests {
         let mut v2 = bytes;
         v2[0] = 2;
         assert_eq!(LogRecord::decode(&v2), Err(Error::Malformed));
-        let rec = reconcile([r, other, LogRecord { terminal_id: 10, ..r }]);
+        let rec = reconcile([r, other, LogRecord { terminal_id: 10, ..r }], 3);
         assert_eq!(rec.records, 3);
         assert_eq!(rec.duplicates.len(), 1);
         assert_eq!(rec.duplicates[0].counter, 3);
         assert_eq!(rec.revoke_serials, [1001]);
         assert_eq!(rec.totals, [(1001, 750)]);
         let hm = LogRecord { profile: Profile::Hmac, key_id: 0, amount: 0, ..r };
-        let rec = reconcile([hm, hm, r]);
+        let rec = reconcile([hm, hm, r], 3);
         assert_eq!(rec.flagged_accounts, [1001]);
         assert!(rec.revoke_serials.is_empty());
         assert_eq!(LogRecord::decode(&hm.encode()), Ok(hm));
         for bad in [LogRecord { key_id: 2, ..hm }, LogRecord { amount: 250, ..hm }] {
             assert_eq!(LogRecord::decode(&bad.encode()), Err(Error::Malformed));
         }
+    }
+
+    #[test]
+    fn out_of_order_needs_more_than_the_tolerance() {
+        // spec: R-LOG-2 step 6: a lower counter with a step more than D above a higher counter's.
+        let at = |counter, step| LogRecord {
+            profile: Profile::Ed25519,
+            key_id: 1,
+            subject: 9,
+            counter,
+            step,
+            accepted_at: 0,
+            amount: 1,
+            terminal_id: 1,
+        };
+        let flagged = |records: &[LogRecord], d| reconcile(records.iter().copied(), d).flagged;
+        // Counter 2 at step 100, counter 5 at step 97: 100 > 97 + 2, not > 97 + 3.
+        assert_eq!(flagged(&[at(5, 97), at(2, 100)], 2)[0].reasons, [Reason::Order]);
+        assert!(flagged(&[at(5, 97), at(2, 100)], 3).is_empty());
+        // Steps that rise with the counters, or one counter in two steps, are in order.
+        assert!(flagged(&[at(1, 1), at(2, 50), at(3, 50), at(9, 51)], 0).is_empty());
+        assert_eq!(flagged(&[at(4, 10), at(4, 90)], 0)[0].reasons, [Reason::Double]);
+        // The highest step of every lower counter counts, not only the next one.
+        // (Counter 6 at step 84 is within 5 of counter 5's step 86, not of counter 1's 90.)
+        assert_eq!(flagged(&[at(1, 90), at(5, 86), at(6, 84)], 5)[0].reasons, [Reason::Order]);
+        assert!(flagged(&[at(1, 89), at(5, 86), at(6, 84)], 5).is_empty());
+        // Both reasons on one identity; another identity is apart.
+        let other = LogRecord { subject: 10, ..at(1, 1000) };
+        let rec = reconcile([at(3, 5), at(3, 5), at(1, 50), other], 3);
+        assert_eq!(rec.flagged.len(), 1);
+        assert_eq!(rec.flagged[0].reasons, [Reason::Double, Reason::Order]);
+        assert_eq!(rec.revoke_serials, [9]);
+        // A step near the top of u64 plus the tolerance does not wrap.
+        assert!(flagged(&[at(2, u64::MAX - 1), at(1, u64::MAX)], 5).is_empty());
+        assert!(flagged(&[at(2, 0), at(1, u64::MAX)], u64::MAX).is_empty());
+        assert_eq!(flagged(&[at(2, 0), at(1, u64::MAX)], u64::MAX - 1)[0].reasons, [Reason::Order]);
     }
 }

@@ -14,6 +14,7 @@ mod table;
 pub(crate) mod window;
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -27,7 +28,7 @@ use crate::errors::Error;
 use crate::log::LogRecord;
 use crate::profile::Profile;
 pub use crate::store::Spent;
-use crate::store::{Changes, Records, Throttle, ThrottleChange};
+use crate::store::{Changes, Mark, Records, Throttle, ThrottleChange};
 use crate::time::Params;
 
 /// The shards: 2^12. Two threads that verify codes of different identities
@@ -53,10 +54,24 @@ struct Shard {
     maps: Option<Box<Maps>>,
 }
 
-/// The spend ledger and the throttle counters of one shard.
+/// The counter marks, the spend ledger and the throttle counters of one shard.
 struct Maps {
+    marks: HashMap<u64, Mark, IdHashing>,
     spent: HashMap<u64, Spent, IdHashing>,
     throttle: HashMap<u64, Throttle, IdHashing>,
+}
+
+impl Maps {
+    fn new(hashing: IdHashing) -> Box<Maps> {
+        // The maps get their own key: all identities of a shard share the top
+        // bits of `hashing`'s hash, which the maps' probing would otherwise see.
+        let key = hashing.derived();
+        Box::new(Maps {
+            marks: HashMap::with_hasher(key),
+            spent: HashMap::with_hasher(key),
+            throttle: HashMap::with_hasher(key),
+        })
+    }
 }
 
 impl Shard {
@@ -64,22 +79,13 @@ impl Shard {
         Shard { windows: WindowTable::new(hashing), swept_low: 0, maps: None }
     }
 
-    /// The ledger and throttle counters, allocated if this is their first use.
+    /// The marks, ledger and throttle counters, allocated if this is their first use.
     fn maps(&mut self, hashing: IdHashing) -> &mut Maps {
-        self.maps.get_or_insert_with(|| {
-            // The maps get their own key: all identities of a shard share the top
-            // bits of `hashing`'s hash, which the maps' probing would otherwise see.
-            let key = hashing.derived();
-            Box::new(Maps { spent: HashMap::with_hasher(key), throttle: HashMap::with_hasher(key) })
-        })
+        self.maps.get_or_insert_with(|| Maps::new(hashing))
     }
 
     fn spent(&self, id: u64) -> Option<Spent> {
         self.maps.as_ref().and_then(|m| m.spent.get(&id).copied())
-    }
-
-    fn throttle(&self, account: u64) -> Option<Throttle> {
-        self.maps.as_ref().and_then(|m| m.throttle.get(&account).copied())
     }
 }
 
@@ -115,6 +121,10 @@ pub struct Snapshot {
     pub windows: Vec<(u64, Window)>,
     /// Ledger by serial, sorted.
     pub spent: Vec<(u64, Spent)>,
+    /// Counter marks by identity, sorted (spec: R-REPLAY-7). A snapshot
+    /// written before marks existed has none.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub marks: Vec<(u64, Mark)>,
 }
 
 impl ReplayState {
@@ -144,6 +154,11 @@ impl ReplayState {
         for &(id, sp) in &snap.spent {
             if let Ok(mut s) = state.shard(id) {
                 s.maps(state.hashing).spent.insert(id, sp);
+            }
+        }
+        for &(id, m) in &snap.marks {
+            if let Ok(mut s) = state.shard(id) {
+                s.maps(state.hashing).marks.insert(id, m);
             }
         }
         state
@@ -208,6 +223,10 @@ impl ReplayState {
             self.sweep(&mut shard, low);
         }
         let probe = shard.windows.find_hashed(id, hash);
+        let Shard { windows, maps, .. } = &mut *shard;
+        let maps = maps.get_or_insert_with(|| Maps::new(self.hashing));
+        // One probe of the marks for the read and the write.
+        let mark = maps.marks.entry(id);
         let records = Records {
             high_water,
             quarantine: self.quarantine(),
@@ -215,27 +234,37 @@ impl ReplayState {
                 Probe::Found(_, w) => Some(w),
                 Probe::Vacant(_) => None,
             },
-            spent: shard.spent(id),
-            throttle: shard.throttle(id),
+            mark: match &mark {
+                Entry::Occupied(e) => Some(*e.get()),
+                Entry::Vacant(_) => None,
+            },
+            spent: maps.spent.get(&id).copied(),
+            throttle: maps.throttle.get(&id).copied(),
             revoked,
         };
         let changes = decide(&records);
         self.observe(changes.high_water);
         if let Some(w) = changes.window {
-            shard.windows.set(id, probe, w);
+            windows.set(id, probe, w);
+        }
+        if let Some(m) = changes.mark {
+            match mark {
+                Entry::Occupied(mut e) => *e.get_mut() = m,
+                Entry::Vacant(e) => {
+                    e.insert(m);
+                }
+            }
         }
         if let Some(sp) = changes.spent {
-            shard.maps(self.hashing).spent.insert(id, sp);
+            maps.spent.insert(id, sp);
         }
         match changes.throttle {
             ThrottleChange::Keep => {}
             ThrottleChange::Set(t) => {
-                shard.maps(self.hashing).throttle.insert(id, t);
+                maps.throttle.insert(id, t);
             }
             ThrottleChange::Clear => {
-                if let Some(maps) = &mut shard.maps {
-                    maps.throttle.remove(&id);
-                }
+                maps.throttle.remove(&id);
             }
         }
         Ok(changes.record)
@@ -434,11 +463,13 @@ impl ReplayState {
                 snap.windows.extend(s.windows.iter());
                 if let Some(maps) = &s.maps {
                     snap.spent.extend(maps.spent.iter().map(|(k, v)| (*k, *v)));
+                    snap.marks.extend(maps.marks.iter().map(|(k, v)| (*k, *v)));
                 }
             }
         }
         snap.windows.sort_unstable_by_key(|e| e.0);
         snap.spent.sort_unstable_by_key(|e| e.0);
+        snap.marks.sort_unstable_by_key(|e| e.0);
         snap
     }
 
@@ -479,6 +510,8 @@ impl ReplayState {
         let horizon = ledger_horizon(&self.params, low);
         if let Some(maps) = &mut shard.maps {
             maps.spent.retain(|_, s| s.not_after >= horizon);
+            // An ed25519 mark goes with its ledger entry; an hmac mark stays (spec: R-REPLAY-7).
+            maps.marks.retain(|_, m| m.until.is_none_or(|not_after| not_after >= horizon));
         }
     }
 }

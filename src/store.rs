@@ -3,7 +3,7 @@
 //! §11 on shared and durable state).
 //!
 //! A verification reads and writes the records of one identity: its replay
-//! window, its spend ledger entry (ed25519) and its throttle record (hmac),
+//! window, its counter mark, its spend ledger entry (ed25519) and its throttle record (hmac),
 //! beside the verifier's high-water step `T_hw` and quarantine floor `Q`.
 //! [`StateStore::transact`] runs the protocol's decision over those records
 //! and writes back what it returns as one atomic step, together with the
@@ -39,6 +39,32 @@ pub struct Spent {
     pub not_after: u64,
 }
 
+/// The counter mark of one identity: the highest counter accepted and the
+/// step of that code (spec: R-REPLAY-7). It outlives the replay window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Mark {
+    /// The highest counter accepted, `H*`.
+    pub counter: u32,
+    /// The step of the code that carried it, `S*`.
+    pub step: u64,
+    /// When the mark may go: the `not_after` of an ed25519 credential, whose
+    /// ledger entry it goes with (spec: R-LIMIT-2); `None` for an hmac
+    /// account's mark, kept as long as the account.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub until: Option<u64>,
+}
+
+impl Mark {
+    /// Whether a code of `counter` and `step` is behind this mark: a counter
+    /// no higher than the highest accepted, claiming a later step than that
+    /// code (spec: R-REPLAY-7).
+    pub const fn is_behind(&self, counter: u32, step: u64) -> bool {
+        counter <= self.counter && step > self.step
+    }
+}
+
 /// The throttle record of one hmac account: the step it counts in and the
 /// failed attempts of that step (spec: R-HMAC-6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +86,8 @@ pub struct Records {
     pub quarantine: u64,
     /// The identity's replay window, if one is stored (live or not).
     pub window: Option<Window>,
+    /// The identity's counter mark, if any.
+    pub mark: Option<Mark>,
     /// The identity's ledger entry (ed25519), if any.
     pub spent: Option<Spent>,
     /// The identity's throttle record (hmac), if any.
@@ -76,6 +104,9 @@ impl Records {
         self.high_water = self.high_water.max(changes.high_water);
         if let Some(w) = changes.window {
             self.window = Some(w);
+        }
+        if let Some(m) = changes.mark {
+            self.mark = Some(m);
         }
         if let Some(s) = changes.spent {
             self.spent = Some(s);
@@ -109,6 +140,8 @@ pub struct Changes {
     pub high_water: u64,
     /// The identity's new replay window.
     pub window: Option<Window>,
+    /// The identity's new counter mark.
+    pub mark: Option<Mark>,
     /// The identity's new ledger entry.
     pub spent: Option<Spent>,
     /// What happens to the identity's throttle record.
@@ -134,7 +167,8 @@ pub enum ThrottleChange {
 pub struct Eviction {
     /// Windows whose `top` is below this step are dead.
     pub window_below: u64,
-    /// Ledger entries whose `not_after` is below this time are dead.
+    /// Ledger entries whose `not_after` is below this time are dead, and
+    /// with them the counter marks of their serials.
     pub ledger_below: u64,
     /// Throttle records of any other step are dead.
     pub throttle_step: u64,

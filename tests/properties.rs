@@ -644,12 +644,13 @@ fn r_replay_5_quarantine_saturation_is_the_documented_limit() {
     assert_eq!(v.verify_text(&before, t - 1, 0).unwrap_err(), Error::StateUnavailable);
 }
 
-/// R-REPLAY-1 rests on R-GEN-3: the verifier forgets an identity's counters
-/// once its entry is evicted, so a wallet that reused a counter with a later
-/// step would get the same (identity, counter) accepted twice. The same code
-/// never is: its step is too old by then.
+/// R-REPLAY-1 after eviction rests on the counter mark, not on R-GEN-3 alone:
+/// the verifier forgets an identity's bitmap once its entry is evicted, but
+/// not its mark, so a wallet that reused a counter with a later step gets
+/// `counter-behind` (R-REPLAY-7); the same code is too old by then; a higher
+/// counter starts a new entry.
 #[test]
-fn r_replay_1_rests_on_r_gen_3() {
+fn r_replay_1_r_replay_7_the_mark_outlives_eviction() {
     let p = Params::new(0, 60, 2, 1).unwrap();
     let t = 6_000;
     let one = single_hmac(p);
@@ -659,7 +660,15 @@ fn r_replay_1_rests_on_r_gen_3() {
     one.verifier.evict(later).unwrap();
     assert!(one.verifier.replay_state(Profile::Hmac).is_empty());
     assert_eq!(one.verifier.verify_text(&first, later, 0).unwrap_err(), Error::TooOld);
-    assert!(one.verifier.verify_text(&one.text(Form::Qr, 103, 5), later, 0).is_ok());
+    for counter in [0, 4, 5] {
+        let reused = one.text(Form::Qr, 103, counter);
+        assert_eq!(
+            one.verifier.verify_text(&reused, later, 0).unwrap_err(),
+            Error::CounterBehind,
+            "{counter}"
+        );
+    }
+    assert!(one.verifier.verify_text(&one.text(Form::Qr, 103, 6), later, 0).is_ok());
 }
 
 /// The stateful generators reach every verdict of the closed list, and each
@@ -704,20 +713,17 @@ fn stateful_generators_reach_every_verdict() {
 /// against the real verifier through the world of these properties, the
 /// identity as an hmac account and (without the throttle) as an ed25519
 /// credential. In a run of the correct model every verdict is the model's,
-/// and so is every live window. A
-/// counterexample agrees with the verifier up to the model's violation, where
-/// the verifier does not do what the broken model did; except where what is
-/// broken is the environment (a clock set back across a restart after state
-/// loss: the verifier accepts twice too, spec §12.8) or a claim the rules do
-/// not make, and where the rule is one of the next revision that this
-/// implementation does not have yet (R-REPLAY-1, R-REPLAY-2, R-REPLAY-4,
-/// R-REPLAY-5, R-TIME-4, R-HMAC-6, R-STATE-6).
+/// and so is every live window. A counterexample agrees with the verifier up
+/// to the model's violation, where the verifier does not do what the broken
+/// model did; except where what is broken is the environment (a clock set
+/// back across a restart after state loss: the verifier accepts twice too,
+/// spec §12.8) or a claim the rules do not make (R-REPLAY-1, R-REPLAY-2,
+/// R-REPLAY-4, R-REPLAY-5, R-REPLAY-7, R-TIME-4, R-HMAC-6, R-STATE-6).
 #[test]
 fn r_replay_1_r_time_4_spin_runs_match_the_verifier() {
-    let implemented = spin::counter_mark_implemented();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut variants = BTreeSet::new();
-    let (mut simulations, mut deferred, mut wide) = (0, 0, 0);
+    let (mut simulations, mut wide) = (0, 0);
     for run in spin::runs() {
         let title = run.title();
         let profiles: &[Profile] = if run.defines.contains_key("THROTTLE") {
@@ -727,7 +733,6 @@ fn r_replay_1_r_time_4_spin_runs_match_the_verifier() {
         };
         for &profile in profiles {
             let r = spin::replay(&run, profile);
-            deferred += r.deferred;
             let show = |c: &spin::Call| format!("{title} ({profile:?}), step {}: {c:?}", c.index);
             match run.kind.as_str() {
                 "simulation" | "witness" => {
@@ -772,12 +777,15 @@ fn r_replay_1_r_time_4_spin_runs_match_the_verifier() {
                         }
                         // A claim the counter mark does not make: accepted there too.
                         "mark-any-higher" => assert!(last.agrees(), "{}", show(last)),
-                        // The counter mark's check missing: a verifier with the
-                        // rule rejects; one without it (v1) accepts, as the model.
-                        "mark-unchecked" if implemented => {
-                            assert_eq!(last.verifier, "counter-behind", "{}", show(last))
-                        }
-                        "mark-unchecked" => assert!(last.agrees(), "{}", show(last)),
+                        // The mark never checked, or gone with its entry: the
+                        // broken model accepts a code made in advance, the
+                        // verifier's mark rejects it.
+                        "mark-unchecked" | "mark-evicted" => assert_eq!(
+                            (last.model.as_str(), last.verifier.as_str()),
+                            ("accepted", "counter-behind"),
+                            "{}",
+                            show(last)
+                        ),
                         other => panic!("{title}: a broken variant this test does not know: {other}"),
                     }
                 }
@@ -809,9 +817,8 @@ fn r_replay_1_r_time_4_spin_runs_match_the_verifier() {
         "shift-mod-w",
         "throttle-volatile",
         "mark-unchecked",
+        "mark-evicted",
         "mark-any-higher",
     ];
     assert_eq!(variants, want.into_iter().map(String::from).collect(), "the counterexamples in runs.txt");
-    // Without the rule, every counter-behind of the model was shown to be accepted by v1.
-    assert!(implemented || deferred >= 3, "counter-behind deferred {deferred} times");
 }

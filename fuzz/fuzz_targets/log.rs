@@ -16,7 +16,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(records.len() * RECORD_LEN, data.len());
     let again: Vec<u8> = records.iter().flat_map(|r| r.encode()).collect();
     assert_eq!(again, data);
-    let rec = reconcile(records.iter().copied());
+    // The tolerance from the log's first byte, so that both outcomes of the order check occur.
+    let tolerance = u64::from(data.first().copied().unwrap_or(0) % 8);
+    let rec = reconcile(records.iter().copied(), tolerance);
     assert_eq!(rec.records, records.len());
     for d in &rec.duplicates {
         assert!(d.records.len() >= 2);
@@ -30,4 +32,19 @@ fuzz_target!(|data: &[u8]| {
     }
     let in_dups: usize = rec.duplicates.iter().map(|d| d.records.len()).sum();
     assert!(in_dups <= records.len());
+    // Every flagged identity is to be revoked or disabled, and every out-of-order one has a witness pair.
+    for f in &rec.flagged {
+        let listed = match f.profile {
+            Profile::Ed25519 => &rec.revoke_serials,
+            Profile::Hmac => &rec.flagged_accounts,
+        };
+        assert!(listed.contains(&f.subject));
+        let mine: Vec<&LogRecord> =
+            records.iter().filter(|r| (r.profile, r.subject) == (f.profile, f.subject)).collect();
+        let out_of_order = mine
+            .iter()
+            .any(|a| mine.iter().any(|b| a.counter < b.counter && a.step > b.step.saturating_add(tolerance)));
+        assert_eq!(f.reasons.contains(&paycode::log::Reason::Order), out_of_order);
+    }
+    assert_eq!(rec.revoke_serials.len() + rec.flagged_accounts.len(), rec.flagged.len());
 });

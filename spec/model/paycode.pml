@@ -9,9 +9,9 @@
  * as often and in whatever order it likes, and (hmac, -DTHROTTLE) codes with
  * a wrong tag; the verifier's clock moves forward and back; the verifier
  * keeps T_hw, the quarantine floor Q, the entry (H, bitmap, top), the
- * throttle record (-DTHROTTLE) and the counter mark K (-DCOUNTER_MARK);
- * entries are evicted at any time their guard allows; the verifier restarts
- * with its durable state or after losing it.
+ * counter mark K and (-DTHROTTLE) the throttle record; entries are evicted
+ * at any time their guard allows; the verifier restarts with its durable
+ * state or after losing it.
  *
  * Ghost state records every acceptance. The assertions check:
  *   R-REPLAY-1  no code, and so no (identity, counter), is accepted twice,
@@ -22,16 +22,18 @@
  *   R-TIME-4    no false rejection: an honest code not accepted before, whose
  *   R-REPLAY-2  step is in [L, U] and at least Q, whose counter is not W or
  *               more below the highest counter of the live entry, and (with
- *               the options) that is not throttled and not behind the mark,
- *               is accepted;
+ *               the throttle) that is not throttled, and not behind the
+ *               mark, is accepted;
  *   R-REPLAY-6  the entry's top never exceeds T_hw + F, so an identity idle
  *               for B + F + 1 steps of T_hw is evictable: state is bounded;
  *   R-REPLAY-5  neither kind of restart opens a replay hole;
  *   R-HMAC-6    (-DTHROTTLE) at most MAXFAIL invalid-code verdicts while the
  *   R-STATE-6   clock stays in one step, across restarts with state;
- *   (next rev.) (-DCOUNTER_MARK) K is the highest counter accepted and its
- *               step, kept across eviction, and no code made in advance (a
- *               counter below K's with a step after K's) is accepted.
+ *   R-REPLAY-7  K, when the verifier has one, is the highest counter
+ *               accepted since the state was last lost and that code's step;
+ *               no code made in advance (a counter below the highest one
+ *               accepted, with a step after that code's) is accepted, also
+ *               after eviction and restarts with state.
  *
  * Every action prints one line that starts with "ACT ", which
  * spec/model/trails.sh turns into the runs the Rust verifier replays.
@@ -45,8 +47,8 @@
  *                       register does, without the c - H >= W case of §8.3;
  *   -DTHROTTLE_VOLATILE (with -DTHROTTLE) the throttle record is not part of
  *                       the durable state;
- *   -DMARK_UNCHECKED    (with -DCOUNTER_MARK) K is kept but never checked;
- *   -DMARK_EVICTED      (with -DCOUNTER_MARK) K goes with the entry's eviction.
+ *   -DMARK_UNCHECKED    K is kept but never checked;
+ *   -DMARK_EVICTED      K goes with the entry when it is evicted.
  * And one claim the counter mark does not make (-DMARK_ANY_HIGHER): that a
  * code is never accepted after any higher counter with an earlier step.
  */
@@ -139,14 +141,12 @@ bool present;                   /* the identity has an entry */
 byte eh;                        /* H */
 byte ebm;                       /* bitmap, W bits: bit k set = counter H - k accepted */
 byte etop;                      /* top */
-#ifdef THROTTLE
-byte thstep;                    /* Θ: the step the record counts in ... */
-byte thn;                       /* ... and the attempts reserved in it; (0, 0) = no record */
-#endif
-#ifdef COUNTER_MARK
 bool kset;                      /* K = (H*, S*) exists: a counter was accepted */
 byte kh;                        /* H*, the highest counter accepted */
 byte ks;                        /* S*, the step of that code */
+#ifdef THROTTLE
+byte thstep;                    /* Θ: the step the record counts in ... */
+byte thn;                       /* ... and the attempts reserved in it; (0, 0) = no record */
 #endif
 
 /* The durable snapshot, written before every `accepted` and, with the
@@ -159,14 +159,12 @@ byte ks;                        /* S*, the step of that code */
  * which writes a new snapshot, so the snapshot's Q is always q. */
 byte sthw;
 bool spresent;
-#ifdef THROTTLE
-byte sthstep;
-byte sthn;
-#endif
-#ifdef COUNTER_MARK
 bool skset;
 byte skh;
 byte sks;
+#ifdef THROTTLE
+byte sthstep;
+byte sthn;
 #endif
 
 byte restarts;
@@ -174,13 +172,11 @@ byte restarts;
 /* Ghost state. */
 bool used[NCODES];              /* code i was accepted, ever */
 bool epoch[NCODES];             /* code i was accepted into the current entry */
-#ifdef THROTTLE
-byte gfail;                     /* invalid-code verdicts since the clock last moved or state was lost */
-#endif
-#ifdef COUNTER_MARK
 bool ghset;                     /* the highest counter accepted since state was last lost ... */
 byte ghc;
 byte ghs;                       /* ... and its step */
+#ifdef THROTTLE
+byte gfail;                     /* invalid-code verdicts since the clock last moved or state was lost */
 #endif
 #ifdef MARK_ANY_HIGHER
 bool kept[NCODES];              /* code i was accepted since state was last lost */
@@ -295,13 +291,14 @@ inline invariants() {
     :: j < NCODES -> assert(!epoch[j] || used[j]); j++
     :: else -> break
     od;
+    /* K, when there is one, is the ghost's highest counter and its step. That
+     * K is there when it must be (it survives eviction and restart with
+     * state) is asserted through the verdicts: no code made in advance is
+     * accepted. So a K lost with its entry shows as the acceptance it lets
+     * through, which the implementation can be replayed against. */
+    assert(!kset || (ghset && kh == ghc && ks == ghs));
 #ifdef THROTTLE
     assert(thn <= MAXFAIL && (thn > 0 || thstep == 0));
-#endif
-#ifdef COUNTER_MARK
-    /* K is the verifier's own copy of the ghost's highest counter: it
-     * survives eviction and restart with state, and goes only with the state. */
-    assert(kset == ghset && kh == ghc && ks == ghs);
 #endif
     skip    /* a d_step must not end in a loop's break */
 }
@@ -316,11 +313,9 @@ inline forget_entry() {
 inline write_snapshot() {
     sthw = thw;
     spresent = present;
+    skset = kset; skh = kh; sks = ks;
 #ifdef THROTTLE
     sthstep = thstep; sthn = thn;
-#endif
-#ifdef COUNTER_MARK
-    skset = kset; skh = kh; sks = ks;
 #endif
     skip
 }
@@ -347,11 +342,9 @@ inline owed_acceptance(i) {
     glive = present && gany && gt + B >= thw;
     owed = !used[i] && s + B >= thw && s <= now + F && s >= q;
     owed = owed && !(glive && c + W <= gh);
+    owed = owed && !(ghset && c <= ghc && s > ghs);
 #ifdef THROTTLE
     owed = owed && !THROTTLED;
-#endif
-#ifdef COUNTER_MARK
-    owed = owed && !(ghset && c <= ghc && s > ghs);
 #endif
     skip
 }
@@ -385,16 +378,14 @@ inline record(i) {
         etop = MAX(etop, s)
     fi;
     epoch[i] = true;
-#ifdef COUNTER_MARK
     if
-    :: !kset || c > kh -> kset = true; kh = c; ks = s
+    :: !kset || c > kh -> kset = true; kh = c; ks = s     /* R-REPLAY-7 */
     :: else -> skip
     fi;
     if
     :: !ghset || c > ghc -> ghset = true; ghc = c; ghs = s
     :: else -> skip
     fi;
-#endif
     write_snapshot()
 }
 
@@ -438,16 +429,12 @@ inline verify(i) {
     CHECK(s < q, state_unavailable);                /* C2 */
     CHECK(live && c + W <= eh, stale_counter);      /* C3 */
     CHECK(live && c <= eh && ((ebm >> (eh - c)) & 1), replayed);
-#ifdef COUNTER_MARK
-    CHECK(MARK_CHECKED && kset && c <= kh && s > ks, counter_behind);
-#endif
+    CHECK(MARK_CHECKED && kset && c <= kh && s > ks, counter_behind);   /* R-REPLAY-7 */
     owed_acceptance(i);
     again = used[i];
-#ifdef COUNTER_MARK
     /* made in advance: a counter below the highest accepted, with a step
      * after that code's */
     ahead = ghset && c < ghc && s > ghs;
-#endif
 #ifdef MARK_ANY_HIGHER
     found = false;
     j = 0;
@@ -477,9 +464,7 @@ inline verify(i) {
     assert(v != accepted || !again);                /* R-REPLAY-1 */
     assert(v != replayed || again);                 /* replayed: never a lie */
     assert(v == accepted || !owed);                 /* no false rejection */
-#ifdef COUNTER_MARK
     assert(v != accepted || !ahead);                /* no code made in advance */
-#endif
 #ifdef MARK_ANY_HIGHER
     assert(v != accepted || !found);                /* not a claim of the rule */
 #endif
@@ -619,9 +604,7 @@ active proctype Operator() {
         thstep = sthstep; thn = sthn;
 #endif
 #endif
-#ifdef COUNTER_MARK
         kset = skset; kh = skh; ks = sks;
-#endif
         printf("ACT restart-state clock=%d\n", now);
         invariants()
        }
@@ -634,12 +617,10 @@ active proctype Operator() {
         q = now + F + 1;
         present = false;
         forget_entry();
-#ifdef THROTTLE
-        thstep = 0; thn = 0; gfail = 0;
-#endif
-#ifdef COUNTER_MARK
         kset = false; kh = 0; ks = 0;
         ghset = false; ghc = 0; ghs = 0;
+#ifdef THROTTLE
+        thstep = 0; thn = 0; gfail = 0;
 #endif
 #ifdef MARK_ANY_HIGHER
         j = 0;

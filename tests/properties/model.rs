@@ -83,7 +83,7 @@ impl Oracle {
     }
 }
 
-/// The spec's verifier state σ = (T_hw, Q, E, Θ, Λ, RL) and its transitions.
+/// The spec's verifier state σ = (T_hw, Q, E, K, Θ, Λ, RL) and its transitions.
 #[derive(Clone, Debug)]
 pub struct Model {
     pub t0: u64,
@@ -97,6 +97,10 @@ pub struct Model {
     /// Per identity, the (counter, step) pairs accepted since its entry was
     /// created. An entry is live while its highest step is at least `L`.
     pub entries: BTreeMap<Ident, Vec<(u32, u64)>>,
+    /// Counter marks K (R-REPLAY-7): identity -> (highest counter accepted,
+    /// the step of that code). Kept when the entry goes; an ed25519 mark
+    /// goes with its serial's ledger entry, which changes no verdict (E3).
+    pub marks: BTreeMap<Ident, (u32, u64)>,
     /// hmac throttle Θ: account -> (step, attempts reserved in that step).
     /// A record of another step counts 0 and is replaced when its account is
     /// next checked (H2); otherwise only `evict` drops records. With the clock
@@ -139,6 +143,7 @@ impl Model {
             t_hw: 0,
             q: 0,
             entries: BTreeMap::new(),
+            marks: BTreeMap::new(),
             throttle: BTreeMap::new(),
             spent: BTreeMap::new(),
             revoked: (0, BTreeSet::new()),
@@ -334,6 +339,13 @@ impl Model {
                 return Err(Error::Replayed);
             }
         }
+        // C3, R-REPLAY-7: a counter at or below the mark with a later step.
+        if let Some(&(h, s)) = self.marks.get(&id)
+            && counter <= h
+            && step > s
+        {
+            return Err(Error::CounterBehind);
+        }
         // C4, R-LIMIT-1, R-LIMIT-2 (exact sums)
         if let Some(s) = &spend {
             let before = self.spent.get(&id.1).map_or(0, |e| e.0);
@@ -346,6 +358,9 @@ impl Model {
             self.entries.get_mut(&id).unwrap().push((counter, step));
         } else {
             self.entries.insert(id, vec![(counter, step)]);
+        }
+        if self.marks.get(&id).is_none_or(|&(h, _)| counter > h) {
+            self.marks.insert(id, (counter, step));
         }
         if let Some(s) = spend {
             let e = self.spent.entry(id.1).or_insert((0, s.not_after));
@@ -381,13 +396,6 @@ impl Model {
         not_after < horizon
     }
 
-    /// V0 alone (R-TIME-5): what a rejected call leaves behind.
-    pub fn observe(&mut self, t: u64) {
-        if let Some(s) = self.step(t) {
-            self.t_hw = self.t_hw.max(s);
-        }
-    }
-
     /// The evict operation at time `t`: a call that observes the time (like
     /// V0), and the one moment throttle records of other steps than `T(t)` go
     /// (§8.4 evict: `Θ(j).step ≠ s_now`). Removing entries never changes a
@@ -409,11 +417,12 @@ impl Model {
         self.t_hw = self.t_hw.max(s);
     }
 
-    /// restart-lost-state at time `t` (R-REPLAY-5): E, Θ, Λ emptied, `T_hw := T(t)`,
+    /// restart-lost-state at time `t` (R-REPLAY-5): E, K, Θ, Λ emptied, `T_hw := T(t)`,
     /// `Q := T(t) ⊕ F ⊕ 1`; RL is kept as installed configuration.
     pub fn restart_lost_state(&mut self, t: u64) {
         let s = self.step(t).unwrap();
         self.entries.clear();
+        self.marks.clear();
         self.throttle.clear();
         self.spent.clear();
         self.t_hw = s;

@@ -1,13 +1,13 @@
 //! Spin's runs of the Promela model, replayed against the real verifier.
 //!
 //! `spec/model/trails.sh` runs `spec/model/paycode.pml` in Spin (random
-//! simulations of the correct model, and the counterexample of each broken
-//! variant) and writes the actions the model printed to
-//! `spec/model/runs.txt`. Here each run becomes a list of the world's
-//! actions, so that the Promela model, the executable model of `model.rs` and
-//! the real `Verifier` meet on the same runs: the world checks the verifier
-//! against `model.rs` after every action, and this module checks both against
-//! the verdicts and windows Spin printed.
+//! simulations and runs to a goal of the correct model, and the
+//! counterexample of each broken variant) and writes the actions the model
+//! printed to `spec/model/runs.txt`. Here each run becomes a list of the
+//! world's actions, so that the Promela model, the executable model of
+//! `model.rs` and the real `Verifier` meet on the same runs: the world checks
+//! the verifier against `model.rs` after every action, and this module checks
+//! both against the verdicts and windows Spin printed.
 //!
 //! The Promela model has one identity, a bitmap of `W` counters and steps
 //! from 0. Its identity is replayed as an hmac account and as an ed25519
@@ -24,7 +24,7 @@ use paycode::replay::Window;
 use paycode::{Error, Profile};
 
 use crate::model::Ident;
-use crate::world::{Action, Amount, CredCfg, World, WorldCfg, restored_copy};
+use crate::world::{Action, Amount, CredCfg, World, WorldCfg};
 
 /// The runs, as `spec/model/trails.sh` wrote them.
 const RUNS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/model/runs.txt"));
@@ -35,12 +35,6 @@ const X: u64 = 60;
 
 /// The spec's invalid-code verdicts per account and step (R-HMAC-6).
 const SPEC_MAXFAIL: u32 = 8;
-
-/// The error code of the counter high-water rule of the next protocol
-/// revision (`-DCOUNTER_MARK` in the model). The implementation does not
-/// have it yet; once `Error::ALL` has a variant with this code, the runs
-/// that use the rule are checked against it like every other verdict.
-const COUNTER_BEHIND: &str = "counter-behind";
 
 /// One run of the model.
 #[derive(Clone, Debug)]
@@ -148,11 +142,6 @@ pub fn runs() -> Vec<Run> {
     out
 }
 
-/// Whether the implementation reports the counter high-water rule's verdict.
-pub fn counter_mark_implemented() -> bool {
-    Error::ALL.iter().any(|e| e.code() == COUNTER_BEHIND)
-}
-
 /// What the model and the verifier did at one verify or forge call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -175,9 +164,6 @@ impl Call {
 pub struct Replayed {
     /// Every verify and forge call, in order.
     pub calls: Vec<Call>,
-    /// Calls where the model said counter-behind and the implementation,
-    /// without the rule, was shown to accept instead.
-    pub deferred: usize,
     /// Second acceptances after a restart with the clock set back (spec §12.8).
     pub exposures: usize,
 }
@@ -231,25 +217,11 @@ pub fn replay(run: &Run, profile: Profile) -> Replayed {
             }
             Step::Verify { code, clock, verdict, entry, high, bitmap, top } => {
                 clock_is(*clock, now);
-                let got = if verdict == COUNTER_BEHIND && !counter_mark_implemented() {
-                    // The rule is not implemented: the verifier must accept here
-                    // (checked on a copy), and the run goes on as after the
-                    // model's rejection, which only raises T_hw (R-VERIFY-3).
-                    let copy = restored_copy(&world);
-                    let v1 = copy.verify_text(&world.text_of(*code), T0 + now * X, 0);
-                    assert!(v1.is_ok(), "{at} without the rule, the v1 verdict is accepted: {v1:?}");
-                    world.act(&Action::Garbage(0), &at);
-                    out.deferred += 1;
-                    verdict.clone()
-                } else if verdict == COUNTER_BEHIND {
-                    code_of(world.withheld(*code, &at))
-                } else {
-                    world.act(
-                        &Action::Replay { pick: *code, recent: false, numeric: false, amount: Amount::Zero },
-                        &at,
-                    );
-                    code_of(world.last.unwrap())
-                };
+                world.act(
+                    &Action::Replay { pick: *code, recent: false, numeric: false, amount: Amount::Zero },
+                    &at,
+                );
+                let got = code_of(world.last.unwrap());
                 // The model's entry, when live (top >= L), in the verifier's counters.
                 let low = world.model.low();
                 let windows = (*entry && *top >= low).then(|| {

@@ -387,21 +387,6 @@ impl World {
         self.history.push(now);
     }
 
-    /// Presents pool code `i` to the verifier alone, for a verdict `model.rs`
-    /// does not know (the next revision's counter-behind): the model takes
-    /// what every rejection does, the rise of T_hw (R-VERIFY-3).
-    pub fn withheld(&mut self, i: usize, at: &str) -> Result<(), Error> {
-        let got = self.verifier.verify_text(&self.text_of(i), self.clock, 0).map(|_| ());
-        self.model.observe(self.clock);
-        self.max_clock = self.max_clock.max(self.clock);
-        self.last = Some(got);
-        self.check_state(&format!("{at} code {i} withheld from the model"));
-        let now = self.saved();
-        self.since_durable.push(now.clone());
-        self.history.push(now);
-        got
-    }
-
     /// A complete copy of the state now.
     pub fn saved(&self) -> Saved {
         Saved {

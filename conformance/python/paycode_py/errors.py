@@ -18,6 +18,7 @@ TOO_NEW = "too-new"
 STATE_UNAVAILABLE = "state-unavailable"
 STALE_COUNTER = "stale-counter"
 REPLAYED = "replayed"
+COUNTER_BEHIND = "counter-behind"
 OVER_LIMIT = "over-limit"
 
 # Wallet codes (not verdicts).

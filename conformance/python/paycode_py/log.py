@@ -59,16 +59,24 @@ def decode(data: bytes):
     return out
 
 
+DOUBLE = "double"
+ORDER = "order"
+
+
 @dataclass
 class Report:
     duplicates: list  # [((profile, subject, counter), [Record sorted by encoding])]
+    flagged: list  # [((profile, subject), [reason, in the order double, order])]
     revoke_serials: list
     disable_accounts: list
     totals: list  # [(serial, total)]
 
 
-def reconcile(logs) -> Report:
-    """R-LOG-2 over the given logs (each bytes); Rejected(malformed) if any log is."""
+def reconcile(logs, tolerance) -> Report:
+    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps.
+
+    Rejected(malformed) if any log is malformed.
+    """
     tagged = [(n, r) for n, data in enumerate(logs) for r in decode(data)]
     if mutants.on("reconcile-dedups-identical-records"):
         tagged = list({r.encode(): (n, r) for n, r in tagged}.values())
@@ -90,12 +98,41 @@ def reconcile(logs) -> Report:
     duplicates = [
         (key, sorted(group, key=Record.encode)) for key, group in sorted(groups.items()) if len(group) >= 2
     ]
-    revoke = sorted({k[1] for k, _ in duplicates if k[0] == 2})
-    disable = sorted({k[1] for k, _ in duplicates if k[0] == 1})
+    reasons = {}
+    for key, _ in duplicates:
+        reasons[key[:2]] = [DOUBLE]
+    for identity in _out_of_order(records, tolerance):
+        reasons.setdefault(identity, []).append(ORDER)
+    flagged = sorted(reasons.items())
+    revoke = [subject for (profile, subject), _ in flagged if profile == 2]
+    disable = [subject for (profile, subject), _ in flagged if profile == 1]
     totals = {}
     if mutants.on("reconcile-totals-once-per-group"):
         records = [g[0] for g in groups.values()]
     for r in records:
         if r.profile == 2:
             totals[r.subject] = totals.get(r.subject, 0) + r.amount
-    return Report(duplicates, revoke, disable, sorted(totals.items()))
+    return Report(duplicates, flagged, revoke, disable, sorted(totals.items()))
+
+
+def _out_of_order(records, tolerance):
+    """The identities with records r1, r2 where r1.counter < r2.counter and r1.step > r2.step + D."""
+    steps = {}  # identity -> counter -> [step]
+    for r in records:
+        steps.setdefault((r.profile, r.subject), {}).setdefault(r.counter, []).append(r.step)
+    out = set()
+    for identity, by_counter in steps.items():
+        highest_below = None  # the highest step among the records of lower counters
+        for counter in sorted(by_counter):
+            if highest_below is not None and _late(highest_below, min(by_counter[counter]) + tolerance):
+                out.add(identity)
+                break
+            top = max(by_counter[counter])
+            highest_below = top if highest_below is None else max(highest_below, top)
+    return out
+
+
+def _late(step, edge):
+    if mutants.on("reconcile-order-edge-inclusive"):
+        return step >= edge
+    return step > edge

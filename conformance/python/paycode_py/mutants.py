@@ -66,11 +66,14 @@ MUTANTS = {
     "base45-lowercase-folded": "Base45 text is upper-cased before decoding, so lowercase letters are accepted (R-ENC-2)",
     "base45-trailing-char-dropped": "a Base45 text with length 1 mod 3 has its last character dropped instead of rejected (R-ENC-2)",
     "top-overwritten": "a counter above H sets top := step instead of max(top, step), so top can move back (R-REPLAY-4)",
-    "top-only-on-new-high": "a counter at or below H leaves top unchanged, so a late code at a newer step does not keep the entry live (R-REPLAY-4)",
     "bitmap-shift-short": "a counter above H shifts the bitmap by counter - H - 1: the bit of the old H is lost (R-REPLAY-1)",
     "bitmap-cleared-on-new-top": "an acceptance at a step above top clears the bitmap, as if the window were per step (R-REPLAY-1)",
     "evict-by-counter": "liveness compares the entry's counter H with L instead of its step top (R-REPLAY-4)",
     "stale-width-63": "stale-counter once counter + 63 <= H: the bitmap is one counter narrower than 64 (R-REPLAY-2)",
+    "mark-unchecked": "C3 never returns counter-behind: a reused or lower counter with a later step is accepted (R-REPLAY-7)",
+    "mark-evicted-with-window": "the counter mark is dropped with the replay entry, so once the window is gone a reused counter with a later step is accepted (R-REPLAY-7)",
+    "mark-any-counter": "every acceptance overwrites the counter mark, not only a counter above H*, so a lower counter lowers the mark (R-REPLAY-7)",
+    "mark-equal-step-behind": "counter-behind once step >= S* instead of step > S*: a lower counter of the same step is rejected (R-REPLAY-7)",
     "throttle-global": "one throttle count for all accounts instead of one per account (R-HMAC-6)",
     "throttle-never-resets": "the throttle count is not reset when the step changes (R-HMAC-6)",
     "throttle-success-resets": "a verified MAC resets the account's throttle count to 0 (R-HMAC-6)",
@@ -80,6 +83,7 @@ MUTANTS = {
     "reconcile-ignores-profile": "reconciliation groups by (subject, counter): an hmac account and an ed25519 serial with the same number are merged (R-LOG-2)",
     "reconcile-per-log": "double acceptances are looked for within each log, not across logs (R-LOG-2)",
     "reconcile-dedups-identical-records": "identical records are merged before grouping, so a log given twice shows no double acceptance (R-LOG-2)",
+    "reconcile-order-edge-inclusive": "two records are out of order once r1.step >= r2.step + D instead of r1.step > r2.step + D (R-LOG-2)",
     "reconcile-totals-once-per-group": "the sums count one record per (profile, subject, counter) group (R-LOG-2)",
 }
 

@@ -9,7 +9,7 @@ adapter turns into an `error` response.
 from . import base45, code, credential, ed25519, keys, log, revocation, trust, wallet
 from .errors import Rejected
 from .params import Params
-from .verifier import Entry, Verifier
+from .verifier import Entry, Mark, Verifier
 
 PROFILE_NAMES = {code.HMAC: "hmac", code.ED25519: "ed25519"}
 PROFILE_IDS = {v: k for k, v in PROFILE_NAMES.items()}
@@ -291,11 +291,15 @@ def op_revocation_list_decode(i):
     )
 
 
+def _profile_id(name):
+    if not isinstance(name, str) or name not in PROFILE_IDS:
+        raise BadInput(f"unknown profile {name!r}")
+    return PROFILE_IDS[name]
+
+
 def _record_from_json(d) -> log.Record:
-    if d["profile"] not in PROFILE_IDS:
-        raise BadInput(f"unknown profile {d['profile']!r}")
     return log.Record(
-        PROFILE_IDS[d["profile"]],
+        _profile_id(d["profile"]),
         _u16(d, "key_id"),
         _u64(d, "subject"),
         _u32(d, "counter"),
@@ -354,7 +358,10 @@ def op_ed25519_generate(i):
 
 
 def new_verifier(config, state) -> Verifier:
-    """A verifier from the vector's `verifier` configuration and `state` (spec Section 8.1)."""
+    """A verifier from the vector's `verifier` configuration and `state` (spec Section 8.1).
+
+    `marks` (the counter marks K) is optional in `state`: absent means none.
+    """
     v = Verifier(_checked_params(config["params"]), _u32(config, "terminal_id"))
     if config["hmac_accounts"] is not None:
         v.accounts = {}
@@ -367,12 +374,15 @@ def new_verifier(config, state) -> Verifier:
             raise BadInput("the configured trust list is malformed") from None
     v.t_hw, v.q = _u64(state, "t_hw"), _u64(state, "q")
     for e in state["entries"]:
-        if e["profile"] not in PROFILE_IDS:
-            raise BadInput(f"unknown profile {e['profile']!r}")
         bitmap = _hex(e["bitmap"], 8, "bitmap")
-        v.entries[(PROFILE_IDS[e["profile"]], _u64(e, "subject"))] = Entry(
+        v.entries[(_profile_id(e["profile"]), _u64(e, "subject"))] = Entry(
             _u32(e, "high"), int.from_bytes(bitmap, "big"), _u64(e, "top")
         )
+    for m in state.get("marks", []):
+        identity = (_profile_id(m["profile"]), _u64(m, "subject"))
+        if identity in v.marks:
+            raise BadInput(f"two marks for {m['profile']} {identity[1]}")
+        v.marks[identity] = Mark(_u32(m, "counter"), _u64(m, "step"))
     for s in state["spent"]:
         v.ledger[_u64(s, "serial")] = [_u64(s, "total"), _u64(s, "not_after")]
     for t in state["throttle"]:
@@ -471,13 +481,16 @@ def op_scenario(i):
 
 def op_reconcile(i):
     try:
-        report = log.reconcile([_hex(x) for x in i["logs"]])
+        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"))
     except Rejected as r:
         return _invalid(r.code)
     return _valid(
         duplicates=[
             {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r) for r in records]}
             for (p, s, c), records in report.duplicates
+        ],
+        flagged=[
+            {"profile": PROFILE_NAMES[p], "subject": s, "reasons": reasons} for (p, s), reasons in report.flagged
         ],
         revoke_serials=report.revoke_serials,
         disable_accounts=report.disable_accounts,

@@ -1,7 +1,7 @@
 """The verifier: Section 7.4's check order over the state of Section 8.
 
 One `Verifier` is one verifier's configuration plus its state
-σ = (T_hw, Q, E, Θ, Λ, RL). Every operation takes the time as input (R-TIME-7).
+σ = (T_hw, Q, E, K, Θ, Λ, RL). Every operation takes the time as input (R-TIME-7).
 """
 
 from dataclasses import dataclass, field
@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from . import code, ed25519, keys, log, mutants, revocation, trust
 from .errors import (
     BAD_CREDENTIAL,
+    COUNTER_BEHIND,
     EXPIRED,
     INVALID_CODE,
     NOT_YET_VALID,
@@ -40,6 +41,14 @@ class Entry:
 
 
 @dataclass
+class Mark:
+    """A counter mark (H*, S*) of Section 8.1: the highest accepted counter and its code's step."""
+
+    high: int
+    step: int
+
+
+@dataclass
 class Outcome:
     """A verdict, with what the call touched for reporting."""
 
@@ -57,6 +66,7 @@ class Verifier:
     t_hw: int = 0
     q: int = 0
     entries: dict = field(default_factory=dict)  # (profile, subject) -> Entry
+    marks: dict = field(default_factory=dict)  # (profile, subject) -> Mark
     throttle: dict = field(default_factory=dict)  # account_id -> [step, n]
     ledger: dict = field(default_factory=dict)  # serial -> [spent, not_after]
     rl_number: int = 0
@@ -121,7 +131,12 @@ class Verifier:
         """Remove what the evict transition of Section 8.4 allows; verdicts do not depend on it."""
         low = self.low()
         self.entries = {i: e for i, e in self.entries.items() if self.live(i) is not None}
-        self.ledger = {n: e for n, e in self.ledger.items() if self.ledger_kept(e[1])}
+        if mutants.on("mark-evicted-with-window"):
+            self.marks = {i: m for i, m in self.marks.items() if i in self.entries}
+        for serial in [n for n, e in self.ledger.items() if not self.ledger_kept(e[1])]:
+            # An ed25519 mark goes with its serial's ledger entry; an hmac mark is never evicted.
+            del self.ledger[serial]
+            self.marks.pop((code.ED25519, serial), None)
         if not mutants.on("throttle-never-resets"):
             self.throttle = {j: r for j, r in self.throttle.items() if r[0] == s_now}
         return low
@@ -167,23 +182,24 @@ class Verifier:
         else:
             self._auth_hmac(c, step, s_now)
         entry = self.live(out.identity)
+        mark = self.marks.get(out.identity)
         if mutants.on("limit-before-window"):
             self._limits(c, amount)
         if mutants.on("replay-before-window"):
-            self._replay(c, entry)
+            self._replay(c, step, entry, mark)
         if mutants.on("quarantine-before-window"):
             self._quarantine(step)
         self._window(step, low, high, kind)  # C1
         if mutants.on("replay-before-quarantine"):
-            self._replay(c, entry)
+            self._replay(c, step, entry, mark)
         self._quarantine(step)  # C2
         if mutants.on("limit-before-replay"):
             self._limits(c, amount)
-        self._replay(c, entry)  # C3
+        self._replay(c, step, entry, mark)  # C3
         self._limits(c, amount)  # C4
 
         # C5: record, ledger, log, as one step.
-        self._record(out.identity, entry, c.counter, step)
+        self._record(out.identity, entry, mark, c.counter, step)
         if mutants.on("throttle-counts-later-rejections") and not isinstance(c, code.Ed25519Qr):
             self._release_attempt(c.account_id, s_now)
         if isinstance(c, code.Ed25519Qr):
@@ -212,18 +228,23 @@ class Verifier:
         if step < self.q:  # C2
             raise Rejected(STATE_UNAVAILABLE)
 
-    def _replay(self, c, entry):
-        """C3 against the live entry (looked up once, before any of C1-C4)."""
-        if entry is None or mutants.on("no-replay-check"):
+    def _replay(self, c, step, entry, mark):
+        """C3 against the live entry and the mark (both looked up once, before any of C1-C4)."""
+        if entry is not None and not mutants.on("no-replay-check"):
+            width = WIDTH - 1 if mutants.on("stale-width-63") else WIDTH
+            edge = c.counter + width
+            if mutants.on("counter-window-u32-wraps"):
+                edge &= 0xFFFFFFFF
+            if edge <= entry.high:
+                raise Rejected(STALE_COUNTER)
+            if c.counter <= entry.high and entry.bitmap >> (entry.high - c.counter) & 1:
+                raise Rejected(REPLAYED)
+        # spec: R-REPLAY-7
+        if mark is None or mutants.on("mark-unchecked"):
             return
-        width = WIDTH - 1 if mutants.on("stale-width-63") else WIDTH
-        edge = c.counter + width
-        if mutants.on("counter-window-u32-wraps"):
-            edge &= 0xFFFFFFFF
-        if edge <= entry.high:
-            raise Rejected(STALE_COUNTER)
-        if c.counter <= entry.high and entry.bitmap >> (entry.high - c.counter) & 1:
-            raise Rejected(REPLAYED)
+        later = step >= mark.step if mutants.on("mark-equal-step-behind") else step > mark.step
+        if c.counter <= mark.high and later:
+            raise Rejected(COUNTER_BEHIND)
 
     def _limits(self, c, amount):
         """C4, exact sums (R-LIMIT-1, R-LIMIT-2)."""
@@ -330,8 +351,10 @@ class Verifier:
         if not ed25519.verify(cred.device_pk, code.ed25519_signing_input(c.signed), c.device_sig):  # E5
             raise Rejected(INVALID_CODE)
 
-    def _record(self, identity, entry, counter, step):
+    def _record(self, identity, entry, mark, counter, step):
         """Section 8.3."""
+        if mark is None or counter > mark.high or mutants.on("mark-any-counter"):
+            self.marks[identity] = Mark(counter, step)
         if entry is None:
             self.entries[identity] = Entry(counter, 1, step)
         elif counter > entry.high:
@@ -346,8 +369,7 @@ class Verifier:
             entry.top = step if mutants.on("top-overwritten") else max(entry.top, step)
         else:
             entry.bitmap |= 1 << (entry.high - counter)
-            if not mutants.on("top-only-on-new-high"):
-                entry.top = max(entry.top, step)
+            entry.top = max(entry.top, step)
 
     # ------------------------------------------------------------ other transitions
 
@@ -378,7 +400,7 @@ class Verifier:
         if not lost:
             return
         s = self.params.step(t)
-        self.entries, self.throttle, self.ledger = {}, {}, {}
+        self.entries, self.marks, self.throttle, self.ledger = {}, {}, {}, {}
         self.t_hw = s
         if mutants.on("quarantine-wraps"):
             self.q = (s + self.params.forward + 1) % 2**64

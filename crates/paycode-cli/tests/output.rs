@@ -254,13 +254,16 @@ fn help_lists_the_exit_codes() {
     for line in [
         "  0  success",
         "  1  verify/scan: the code was rejected",
-        "reconcile: a code was accepted more than once",
+        "reconcile: an identity is flagged (a code accepted more than once, or counters out of",
         "  2  usage error",
     ] {
         assert!(status.contains(line), "{line:?} not in\n{status}");
     }
     let reconcile = CLI.stdout(&["reconcile", "--help"]);
-    assert!(reconcile.contains("1 a code was accepted more than once"), "{reconcile}");
+    assert!(
+        reconcile.contains("1 an identity is flagged: a code was accepted more than once"),
+        "{reconcile}"
+    );
     assert!(status.contains("4 meets no conformance class"), "{status}");
     let conformance = CLI.stdout(&["conformance", "--help"]);
     assert!(conformance.contains("3 usage error"), "{conformance}");

@@ -39,8 +39,8 @@ use std::time::Duration;
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Call, Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
-    ThrottleChange,
+    Call, Changes, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
+    Throttle, ThrottleChange,
 };
 use paycode::{Profile, RevocationList, VerifierState};
 use tokio::runtime::Runtime;
@@ -112,6 +112,17 @@ const MIGRATIONS: &[&str] = &[
          name text NOT NULL,
          created_at bigint NOT NULL,
          revoked_at bigint);",
+    // Version 4: the counter marks (spec: R-REPLAY-7), which outlive the
+    // windows; `until` is the ed25519 credential's `not_after`, null for an
+    // hmac account's mark.
+    "CREATE TABLE marks (
+         terminal bigint NOT NULL,
+         profile smallint NOT NULL,
+         subject bigint NOT NULL,
+         counter bigint NOT NULL,
+         step bigint NOT NULL,
+         until bigint,
+         PRIMARY KEY (terminal, profile, subject)) WITH (fillfactor = 80);",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -250,6 +261,7 @@ impl Drop for Driver {
 struct Conn {
     client: Client,
     lock_window: Statement,
+    lock_mark: Statement,
     lock_ledger: Statement,
     lock_throttle: Statement,
     read_shared: Statement,
@@ -263,6 +275,7 @@ struct Conn {
 /// The prepared statements of a transaction on several identities.
 struct Many {
     lock_windows: Statement,
+    lock_marks: Statement,
     lock_ledger: Statement,
     lock_throttle: Statement,
     read_shared: Statement,
@@ -893,15 +906,16 @@ async fn step(
     let throttle_key: [&(dyn ToSql + Sync); 1] = [&subject];
     let own_key: &[&(dyn ToSql + Sync)] = if ed25519 { &ledger_key } else { &throttle_key };
     let shared_key: [&(dyn ToSql + Sync); 2] = [&subject, &ed25519];
-    let (begin, window, own, shared) = tokio::join!(
+    let (begin, window, mark, own, shared) = tokio::join!(
         biased;
         c.batch_execute("BEGIN"),
         c.query_opt(&conn.lock_window, &window_key),
+        c.query_opt(&conn.lock_mark, &window_key),
         c.query_opt(other, own_key),
         c.query_one(&conn.read_shared, &shared_key),
     );
     begin?;
-    let (window, own, shared) = (window?, own?, shared?);
+    let (window, mark, own, shared) = (window?, mark?, own?, shared?);
     let mut records = Records {
         high_water: from_sql(shared.get(0)),
         quarantine: from_sql(shared.get(1)),
@@ -915,6 +929,9 @@ async fn step(
             bitmap: from_sql(w.get(1)),
             top: from_sql(w.get(2)),
         });
+    }
+    if let Some(m) = &mark {
+        records.mark = Some(mark_from_row(m.get(0), m.get(1), m.get(2)));
     }
     match (&own, ed25519) {
         (Some(r), true) => {
@@ -935,6 +952,10 @@ async fn step(
     let (w_op, w) = match changes.window {
         Some(w) => (found(window.is_some()), w),
         None => (OP_NONE, Window::first(0, 0)),
+    };
+    let (m_op, m) = match changes.mark {
+        Some(m) => (found(mark.is_some()), m),
+        None => (OP_NONE, Mark { counter: 0, step: 0, until: None }),
     };
     let (l_op, s) = match changes.spent {
         Some(s) => (found(ed25519 && own.is_some()), s),
@@ -963,13 +984,14 @@ async fn step(
     let (high, bitmap, top) = (i64::from(w.high), to_sql(w.bitmap), to_sql(w.top));
     let (spent, not_after) = (to_sql(s.total), to_sql(s.not_after));
     let (t_step, failures) = (to_sql(t.step), i64::from(t.failures));
+    let (m_counter, m_step, m_until) = (i64::from(m.counter), to_sql(m.step), m.until.map(to_sql));
     let hw = to_sql(changes.high_water);
     let has_record = r.is_some();
     let (r_profile, r_key, r_subject, r_counter) =
         (profile_to_sql(rec.profile), i64::from(rec.key_id), to_sql(rec.subject), i64::from(rec.counter));
     let (r_step, r_at, r_amount, r_terminal) =
         (to_sql(rec.step), to_sql(rec.accepted_at), to_sql(rec.amount), i64::from(rec.terminal_id));
-    let values: [&(dyn ToSql + Sync); 24] = [
+    let values: [&(dyn ToSql + Sync); 28] = [
         &profile,
         &subject,
         &w_op,
@@ -994,6 +1016,10 @@ async fn step(
         &r_amount,
         &r_terminal,
         &terminal,
+        &m_op,
+        &m_counter,
+        &m_step,
+        &m_until,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1049,16 +1075,17 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
     let ledger_keys: [&(dyn ToSql + Sync); 2] = [&serials, &terminal];
     let throttle_keys: [&(dyn ToSql + Sync); 1] = [&accounts];
     let shared_keys: [&(dyn ToSql + Sync); 1] = [&serials];
-    let (begin, windows, ledger, throttle, shared) = tokio::join!(
+    let (begin, windows, marks, ledger, throttle, shared) = tokio::join!(
         biased;
         c.batch_execute("BEGIN"),
         c.query(&m.lock_windows, &window_keys),
+        c.query(&m.lock_marks, &window_keys),
         c.query(&m.lock_ledger, &ledger_keys),
         c.query(&m.lock_throttle, &throttle_keys),
         c.query_one(&m.read_shared, &shared_keys),
     );
     begin?;
-    let (windows, ledger, throttle, shared) = (windows?, ledger?, throttle?, shared?);
+    let (windows, marks, ledger, throttle, shared) = (windows?, marks?, ledger?, throttle?, shared?);
     let mut window: HashMap<(i16, i64), Window> = windows
         .iter()
         .map(|r| {
@@ -1071,6 +1098,8 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
             ((r.get(0), r.get(1)), w)
         })
         .collect();
+    let mut mark: HashMap<(i16, i64), Mark> =
+        marks.iter().map(|r| ((r.get(0), r.get(1)), mark_from_row(r.get(2), r.get(3), r.get(4)))).collect();
     let mut spent: HashMap<i64, Spent> = ledger
         .iter()
         .map(|r| (r.get(0), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }))
@@ -1089,14 +1118,15 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
         })
         .collect();
     let stored_window: HashSet<(i16, i64)> = window.keys().copied().collect();
+    let stored_mark: HashSet<(i16, i64)> = mark.keys().copied().collect();
     let stored_spent: HashSet<i64> = spent.keys().copied().collect();
     let stored_throttle: HashSet<i64> = throttles.keys().copied().collect();
     let stored_high_water = from_sql(shared.get(0));
     let quarantine = from_sql(shared.get(1));
     let revoked: Vec<i64> = shared.get(2);
     let mut high_water = stored_high_water;
-    let (mut window_changed, mut spent_changed, mut throttle_changed) =
-        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    let (mut window_changed, mut mark_changed, mut spent_changed, mut throttle_changed) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let mut log = Columns::<7>::default();
     for call in calls.iter_mut() {
         let ed25519 = call.identity.profile == Profile::Ed25519;
@@ -1105,6 +1135,7 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
             high_water,
             quarantine,
             window: window.get(&key).copied(),
+            mark: mark.get(&key).copied(),
             spent: if ed25519 { spent.get(&key.1).copied() } else { None },
             throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
             revoked: ed25519 && revoked.contains(&key.1),
@@ -1115,6 +1146,10 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
         if let (Some(_), Some(w)) = (changes.window, records.window) {
             window.insert(key, w);
             window_changed.insert(key);
+        }
+        if let (Some(_), Some(k)) = (changes.mark, records.mark) {
+            mark.insert(key, k);
+            mark_changed.insert(key);
         }
         if let (true, Some(_), Some(s)) = (ed25519, changes.spent, records.spent) {
             spent.insert(key.1, s);
@@ -1150,6 +1185,13 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
             target.push(Some(key.0), [key.1, i64::from(w.high), to_sql(w.bitmap), to_sql(w.top)]);
         }
     }
+    let (mut m_ins, mut m_upd) = (Marks::default(), Marks::default());
+    for key in &mark_changed {
+        if let Some(k) = mark.get(key) {
+            let target = if stored_mark.contains(key) { &mut m_upd } else { &mut m_ins };
+            target.push(*key, k);
+        }
+    }
     let (mut l_ins, mut l_upd) = (Columns::<3>::default(), Columns::<3>::default());
     for serial in &spent_changed {
         if let Some(s) = spent.get(serial) {
@@ -1178,7 +1220,7 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
     let [t_ins_a, t_ins_s, t_ins_f] = &t_ins.big;
     let [t_upd_a, t_upd_s, t_upd_f] = &t_upd.big;
     let [g_key, g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
-    let values: [&(dyn ToSql + Sync); 34] = [
+    let values: [&(dyn ToSql + Sync); 44] = [
         &terminal,
         &w_ins.small,
         w_ins_s,
@@ -1213,6 +1255,16 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
         g_at,
         g_amount,
         g_terminal,
+        &m_ins.profile,
+        &m_ins.subject,
+        &m_ins.counter,
+        &m_ins.step,
+        &m_ins.until,
+        &m_upd.profile,
+        &m_upd.subject,
+        &m_upd.counter,
+        &m_upd.step,
+        &m_upd.until,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1222,6 +1274,36 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
     write?;
     commit?;
     Ok(high_water)
+}
+
+/// Counter marks to write, one array per column.
+#[derive(Default)]
+struct Marks {
+    profile: Vec<i16>,
+    subject: Vec<i64>,
+    counter: Vec<i64>,
+    step: Vec<i64>,
+    until: Vec<Option<i64>>,
+}
+
+impl Marks {
+    fn push(&mut self, key: (i16, i64), m: &Mark) {
+        self.profile.push(key.0);
+        self.subject.push(key.1);
+        self.counter.push(i64::from(m.counter));
+        self.step.push(to_sql(m.step));
+        self.until.push(m.until.map(to_sql));
+    }
+}
+
+/// A counter mark as stored: a counter above `u32::MAX` cannot have been
+/// written, and is read as the highest, which makes more codes `counter-behind`, never fewer.
+fn mark_from_row(counter: i64, step: i64, until: Option<i64>) -> Mark {
+    Mark {
+        counter: u32::try_from(counter).unwrap_or(u32::MAX),
+        step: from_sql(step),
+        until: until.map(from_sql),
+    }
 }
 
 const OP_NONE: i16 = 0;
@@ -1235,6 +1317,13 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
     let lock_window = client
         .prepare_typed(
             "SELECT high, bitmap, top FROM windows
+             WHERE profile = $1 AND subject = $2 AND terminal = $3 FOR UPDATE",
+            &[i2.clone(), i8.clone(), i8.clone()],
+        )
+        .await?;
+    let lock_mark = client
+        .prepare_typed(
+            "SELECT counter, step, until FROM marks
              WHERE profile = $1 AND subject = $2 AND terminal = $3 FOR UPDATE",
             &[i2.clone(), i8.clone(), i8.clone()],
         )
@@ -1264,6 +1353,10 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                    SELECT $24, $1, $2, $4, $5, $6 WHERE $3 = 1),
          w_upd AS (UPDATE windows SET high = $4, bitmap = $5, top = $6
                    WHERE $3 = 2 AND terminal = $24 AND profile = $1 AND subject = $2),
+         m_ins AS (INSERT INTO marks (terminal, profile, subject, counter, step, until)
+                   SELECT $24, $1, $2, $26, $27, $28 WHERE $25 = 1),
+         m_upd AS (UPDATE marks SET counter = $26, step = $27, until = $28
+                   WHERE $25 = 2 AND terminal = $24 AND profile = $1 AND subject = $2),
          l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after) SELECT $24, $2, $8, $9 WHERE $7 = 1),
          l_upd AS (UPDATE ledger SET spent = $8, not_after = $9 WHERE $7 = 2 AND terminal = $24 AND serial = $2),
          t_ins AS (INSERT INTO throttle (account, step, failures) SELECT $2, $11, $12 WHERE $10 = 1),
@@ -1294,12 +1387,16 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 b.clone(),
                 i8.clone(),
                 b,
-                i2,
+                i2.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                i2.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
@@ -1314,7 +1411,18 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         .await?;
     let read_meta = client.prepare("SELECT high_water, quarantine FROM meta WHERE id = 0").await?;
     let many = prepare_many(&client).await?;
-    Ok(Conn { client, lock_window, lock_ledger, lock_throttle, read_shared, write, raise, read_meta, many })
+    Ok(Conn {
+        client,
+        lock_window,
+        lock_mark,
+        lock_ledger,
+        lock_throttle,
+        read_shared,
+        write,
+        raise,
+        read_meta,
+        many,
+    })
 }
 
 /// Prepares the statements of a transaction on several identities: each
@@ -1326,6 +1434,14 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
              FROM windows w JOIN unnest($1::smallint[], $2::bigint[]) AS k (profile, subject)
                   ON w.profile = k.profile AND w.subject = k.subject
              WHERE w.terminal = $3::bigint ORDER BY w.profile, w.subject FOR UPDATE OF w",
+        )
+        .await?;
+    let lock_marks = client
+        .prepare(
+            "SELECT m.profile, m.subject, m.counter, m.step, m.until
+             FROM marks m JOIN unnest($1::smallint[], $2::bigint[]) AS k (profile, subject)
+                  ON m.profile = k.profile AND m.subject = k.subject
+             WHERE m.terminal = $3::bigint ORDER BY m.profile, m.subject FOR UPDATE OF m",
         )
         .await?;
     let lock_ledger = client
@@ -1355,6 +1471,13 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
                        FROM unnest($7::smallint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
                             AS v (profile, subject, high, bitmap, top)
                        WHERE w.terminal = $1 AND w.profile = v.profile AND w.subject = v.subject),
+             m_ins AS (INSERT INTO marks (terminal, profile, subject, counter, step, until)
+                       SELECT $1::bigint, * FROM unnest($35::smallint[], $36::bigint[], $37::bigint[],
+                                                        $38::bigint[], $39::bigint[])),
+             m_upd AS (UPDATE marks m SET counter = v.counter, step = v.step, until = v.until
+                       FROM unnest($40::smallint[], $41::bigint[], $42::bigint[], $43::bigint[], $44::bigint[])
+                            AS v (profile, subject, counter, step, until)
+                       WHERE m.terminal = $1 AND m.profile = v.profile AND m.subject = v.subject),
              l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after)
                        SELECT $1, * FROM unnest($12::bigint[], $13::bigint[], $14::bigint[])),
              l_upd AS (UPDATE ledger l SET spent = v.spent, not_after = v.not_after
@@ -1374,7 +1497,7 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
             u64_below("high_water", "$26::bigint")
         ))
         .await?;
-    Ok(Many { lock_windows, lock_ledger, lock_throttle, read_shared, write })
+    Ok(Many { lock_windows, lock_marks, lock_ledger, lock_throttle, read_shared, write })
 }
 
 /// Creates (`create`) or checks and migrates the schema, serialized between
@@ -1456,6 +1579,13 @@ async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, t
     client
         .execute(&format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "$1::bigint")), &[&l])
         .await?;
+    // An ed25519 mark goes with its ledger entry; an hmac mark (null `until`) stays (spec: R-REPLAY-7).
+    client
+        .execute(
+            &format!("DELETE FROM marks WHERE until IS NOT NULL AND {}", u64_below("until", "$1::bigint")),
+            &[&l],
+        )
+        .await?;
     client.execute("DELETE FROM throttle WHERE step <> $1", &[&t]).await?;
     client.batch_execute("COMMIT").await?;
     Ok(high_water)
@@ -1471,6 +1601,7 @@ async fn import_rows(
     let held: i64 = client
         .query_one(
             "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
+                  + (SELECT count(*) FROM marks)
                   + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
                   + (SELECT count(*) FROM revocation WHERE number <> 0)
                   + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
@@ -1498,6 +1629,20 @@ async fn import_rows(
                         &i64::from(w.high),
                         &to_sql(w.bitmap | 1),
                         &to_sql(w.top),
+                    ],
+                )
+                .await?;
+        }
+        for &(subject, m) in &snap.marks {
+            client
+                .execute(
+                    "INSERT INTO marks (terminal, profile, subject, counter, step, until) VALUES (0, $1, $2, $3, $4, $5)",
+                    &[
+                        &profile_to_sql(profile),
+                        &to_sql(subject),
+                        &i64::from(m.counter),
+                        &to_sql(m.step),
+                        &m.until.map(to_sql),
                     ],
                 )
                 .await?;
@@ -1559,6 +1704,22 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
         };
         snap.windows.push((from_sql(r.get(1)), w));
     }
+    for r in client
+        .query("SELECT profile, subject, counter, step, until FROM marks WHERE terminal = 0", &[])
+        .await?
+    {
+        let snap = match profile_from_sql(r.get(0)).map_err(Failure::Store)? {
+            Profile::Hmac => &mut hmac,
+            Profile::Ed25519 => &mut ed25519,
+        };
+        let counter: i64 = r.get(2);
+        let counter = u32_from_sql(counter, "marks counter").map_err(Failure::Store)?;
+        let until: Option<i64> = r.get(4);
+        snap.marks.push((
+            from_sql(r.get(1)),
+            Mark { counter, step: from_sql(r.get(3)), until: until.map(from_sql) },
+        ));
+    }
     for r in client.query("SELECT serial, spent, not_after FROM ledger WHERE terminal = 0", &[]).await? {
         ed25519
             .spent
@@ -1587,6 +1748,7 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
     for snap in [&mut hmac, &mut ed25519] {
         snap.windows.sort_unstable_by_key(|w| w.0);
         snap.spent.sort_unstable_by_key(|s| s.0);
+        snap.marks.sort_unstable_by_key(|m| m.0);
     }
     throttle.sort_unstable();
     Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })

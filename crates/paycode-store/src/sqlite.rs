@@ -18,8 +18,8 @@ use std::time::Duration;
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Call, Changes, Eviction, Identity, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
-    ThrottleChange,
+    Call, Changes, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
+    Throttle, ThrottleChange,
 };
 use paycode::{Profile, RevocationList, VerifierState};
 use rusqlite::{
@@ -111,6 +111,17 @@ const MIGRATIONS: &[&str] = &[
          name TEXT NOT NULL,
          created_at INTEGER NOT NULL,
          revoked_at INTEGER);",
+    // Version 4: the counter marks (spec: R-REPLAY-7), which outlive the
+    // windows; `until` is the ed25519 credential's `not_after`, null for an
+    // hmac account's mark.
+    "CREATE TABLE marks (
+         terminal INTEGER NOT NULL,
+         profile INTEGER NOT NULL,
+         subject INTEGER NOT NULL,
+         counter INTEGER NOT NULL,
+         step INTEGER NOT NULL,
+         until INTEGER,
+         PRIMARY KEY (terminal, profile, subject)) WITHOUT ROWID;",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -334,6 +345,7 @@ impl SqliteStore {
         let held: i64 = tx
             .query_row(
                 "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
+                      + (SELECT count(*) FROM marks)
                       + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
                       + (SELECT count(*) FROM revocation)
                       + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
@@ -364,6 +376,9 @@ impl SqliteStore {
             for &(subject, w) in &snap.windows {
                 put_window(&tx, 0, Identity { profile, subject }, Window { bitmap: w.bitmap | 1, ..w })
                     .map_err(e)?;
+            }
+            for &(subject, m) in &snap.marks {
+                put_mark(&tx, 0, Identity { profile, subject }, m).map_err(e)?;
             }
         }
         for &(serial, spent) in &state.ed25519.spent {
@@ -420,6 +435,34 @@ impl SqliteStore {
             snap.windows.push((from_sql(subject), window));
         }
         drop(stmt);
+        let mut stmt = tx
+            .prepare("SELECT profile, subject, counter, step, until FROM marks WHERE terminal = 0")
+            .map_err(e)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i16>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get(3)?,
+                    r.get::<_, Option<i64>>(4)?,
+                ))
+            })
+            .map_err(e)?;
+        for row in rows {
+            let (profile, subject, counter, step, until) = row.map_err(e)?;
+            let mark = Mark {
+                counter: u32_from_sql(counter, "marks counter")?,
+                step: from_sql(step),
+                until: until.map(from_sql),
+            };
+            let snap = match profile_from_sql(profile)? {
+                Profile::Hmac => &mut hmac,
+                Profile::Ed25519 => &mut ed25519,
+            };
+            snap.marks.push((from_sql(subject), mark));
+        }
+        drop(stmt);
         let mut stmt =
             tx.prepare("SELECT serial, spent, not_after FROM ledger WHERE terminal = 0").map_err(e)?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
@@ -444,6 +487,7 @@ impl SqliteStore {
         for snap in [&mut hmac, &mut ed25519] {
             snap.windows.sort_unstable_by_key(|w| w.0);
             snap.spent.sort_unstable_by_key(|s| s.0);
+            snap.marks.sort_unstable_by_key(|m| m.0);
         }
         throttle.sort_unstable();
         Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
@@ -618,6 +662,9 @@ impl SqliteStore {
         if let Some(w) = changes.window {
             put_window(tx, terminal, identity, w).map_err(e)?;
         }
+        if let Some(m) = changes.mark {
+            put_mark(tx, terminal, identity, m).map_err(e)?;
+        }
         if let Some(s) = changes.spent {
             put_spent(tx, terminal, identity.subject, s).map_err(e)?;
         }
@@ -741,6 +788,12 @@ impl StateStore for SqliteStore {
             [to_sql(ev.ledger_below)],
         )
         .map_err(e)?;
+        // An ed25519 mark goes with its ledger entry; an hmac mark (null `until`) stays (spec: R-REPLAY-7).
+        tx.execute(
+            &format!("DELETE FROM marks WHERE until IS NOT NULL AND {}", u64_below("until", "?1")),
+            [to_sql(ev.ledger_below)],
+        )
+        .map_err(e)?;
         tx.execute("DELETE FROM throttle WHERE step <> ?1", [to_sql(ev.throttle_step)]).map_err(e)?;
         tx.commit().map_err(e)?;
         self.note_high_water(high_water);
@@ -799,7 +852,22 @@ fn read_records(
         },
         None => None,
     };
-    let mut records = Records { high_water, quarantine, window, ..Records::default() };
+    let mark = tx
+        .prepare_cached(
+            "SELECT counter, step, until FROM marks WHERE terminal = ?3 AND profile = ?1 AND subject = ?2",
+        )?
+        .query_row(params![profile_to_sql(identity.profile), subject, terminal], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?))
+        })
+        .optional()?;
+    let mark = match mark {
+        Some((counter, step, until)) => match u32_from_sql(counter, "marks counter") {
+            Ok(counter) => Some(Mark { counter, step: from_sql(step), until: until.map(from_sql) }),
+            Err(e) => return Ok(Err(e)),
+        },
+        None => None,
+    };
+    let mut records = Records { high_water, quarantine, window, mark, ..Records::default() };
     match identity.profile {
         Profile::Ed25519 => {
             records.spent = tx
@@ -841,6 +909,22 @@ fn put_window(tx: &Transaction<'_>, terminal: i64, identity: Identity, w: Window
         i64::from(w.high),
         to_sql(w.bitmap),
         to_sql(w.top),
+        terminal
+    ])
+}
+
+fn put_mark(tx: &Transaction<'_>, terminal: i64, identity: Identity, m: Mark) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO marks (terminal, profile, subject, counter, step, until) VALUES (?6, ?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (terminal, profile, subject) DO UPDATE
+         SET counter = excluded.counter, step = excluded.step, until = excluded.until",
+    )?
+    .execute(params![
+        profile_to_sql(identity.profile),
+        to_sql(identity.subject),
+        i64::from(m.counter),
+        to_sql(m.step),
+        m.until.map(to_sql),
         terminal
     ])
 }

@@ -200,6 +200,13 @@ fn a_lock_held_past_the_lock_timeout_is_busy() {
 }
 
 #[test]
+fn marks_outlive_windows_and_go_with_the_ledger() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "marks"), 1);
+    common::marks_outlive_windows_and_go_with_the_ledger(&v, &|| v.store().contents().unwrap());
+}
+
+#[test]
 fn import_quarantine_revocation_and_eviction() {
     let c = cluster();
     let mem = verifier(MemoryStore::new(params()), 1);

@@ -353,6 +353,37 @@ fn eviction_removes_dead_records_only() {
 }
 
 #[test]
+fn marks_outlive_windows_and_go_with_the_ledger() {
+    let dir = TempDir::new("sqlite-marks");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), 1);
+    common::marks_outlive_windows_and_go_with_the_ledger(&v, &|| v.store().contents().unwrap());
+}
+
+#[test]
+fn a_version_3_database_gains_the_marks_table() {
+    let dir = TempDir::new("sqlite-v3");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), 1);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    drop(v);
+    // The database as version 3 left it: no marks table.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP TABLE marks; UPDATE schema_version SET version = 3").unwrap();
+    drop(c);
+    let v = verifier(SqliteStore::open(&path).unwrap(), 1);
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    // The window survived the migration; the mark starts with the next acceptance.
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    v.verify_text(&hmac_text(12, NOW, 5), NOW, 0).unwrap();
+    let later = NOW + 10 * 60;
+    assert_eq!(v.verify_text(&hmac_text(12, later, 4), later, 0).unwrap_err(), Error::CounterBehind);
+}
+
+#[test]
 fn steps_above_two_to_the_63_keep_their_order() {
     // u64 values above i64::MAX are stored as negative SQL integers; the
     // store's comparisons must still order them as u64s.

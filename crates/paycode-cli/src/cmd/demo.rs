@@ -163,6 +163,17 @@ fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> 
     let fresh = wallet.generate(now)?;
     checks.push(check("one bit of the tag flipped", &tamper_hmac(&fresh)?, now, Err(Rejection::InvalidCode)));
     checks.push(check("the untampered code", &fresh.to_qr_text(), now, Ok(())));
+    // A code taken with the phone's clock set F steps ahead, then the owner pays
+    // on: the taken code's counter is lower and its step later (spec §12.12).
+    let ahead = wallet.generate(now + params.forward() * params.step_secs())?;
+    let owner = wallet.generate(now)?;
+    checks.push(check("the owner's next code", &owner.to_qr_text(), now, Ok(())));
+    checks.push(check(
+        "a code taken earlier, clock F steps ahead",
+        &ahead.to_qr_text(),
+        now,
+        Err(Rejection::CounterBehind),
+    ));
     Ok(ProfileRun {
         profile: "hmac",
         text,

@@ -14,12 +14,19 @@ pub struct Args {
     /// Acceptance logs (`paycode log export`).
     #[arg(required = true)]
     logs: Vec<PathBuf>,
+    /// Steps by which a lower counter's step may exceed a higher counter's
+    /// before the identity is flagged out of order (spec R-LOG-2): `B + F` of
+    /// the issuer's parameters (3 with the defaults), plus twice the largest
+    /// clock error of its terminals, in steps.
+    #[arg(long, default_value_t = 3, value_name = "STEPS")]
+    tolerance: u64,
     /// Print JSON.
     #[arg(long)]
     json: bool,
 }
 
-/// Runs `reconcile`: exit 1 when a code was accepted more than once.
+/// Runs `reconcile`: exit 1 when an identity is flagged (a code accepted more
+/// than once, or counters and steps that do not rise together).
 pub fn run(args: &Args) -> Result<u8, Error> {
     let mut records: Vec<LogRecord> = Vec::new();
     for p in &args.logs {
@@ -28,11 +35,17 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?;
         records.append(&mut log);
     }
-    let rec = reconcile(records);
+    let rec = reconcile(records, args.tolerance);
     if args.json {
         print_json(&rec)?;
     } else {
-        println!("{} record(s), {} double acceptance(s)", rec.records, rec.duplicates.len());
+        println!(
+            "{} record(s), {} double acceptance(s), {} identit{} flagged",
+            rec.records,
+            rec.duplicates.len(),
+            rec.flagged.len(),
+            if rec.flagged.len() == 1 { "y" } else { "ies" }
+        );
         for d in &rec.duplicates {
             let terminals: Vec<String> = d.records.iter().map(|r| r.terminal_id.to_string()).collect();
             println!(
@@ -44,13 +57,17 @@ pub fn run(args: &Args) -> Result<u8, Error> {
                 terminals.join(", ")
             );
         }
+        for f in &rec.flagged {
+            let why: Vec<&str> = f.reasons.iter().map(|r| r.name()).collect();
+            println!("  {} {}: {}", f.profile.name(), f.subject, why.join(", "));
+        }
         let list = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(" ");
         if !rec.revoke_serials.is_empty() {
             println!("revoke serials: {}", list(&rec.revoke_serials));
         }
         if !rec.flagged_accounts.is_empty() {
-            println!("flag hmac accounts: {}", list(&rec.flagged_accounts));
+            println!("disable hmac accounts: {}", list(&rec.flagged_accounts));
         }
     }
-    Ok(if rec.duplicates.is_empty() { EXIT_OK } else { EXIT_REJECTED })
+    Ok(if rec.flagged.is_empty() { EXIT_OK } else { EXIT_REJECTED })
 }

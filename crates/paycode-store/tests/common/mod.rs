@@ -220,3 +220,46 @@ pub fn tokens_round_trip(
     assert!(!revoke([3; 8], NOW + 6).unwrap());
     assert_eq!(list().unwrap(), vec![a, paycode_store::TokenRow { revoked_at: Some(NOW + 5), ..b }]);
 }
+
+/// What a store holds, as `contents` gives it.
+pub type ContentsOf<'a> = &'a dyn Fn() -> paycode_store::Contents;
+
+/// The counter marks (spec: R-REPLAY-7) outlive the windows: a reused counter
+/// with a later step is `counter-behind` after its window was evicted; an
+/// hmac mark stays, an ed25519 mark goes with its ledger entry (R-LIMIT-2).
+pub fn marks_outlive_windows_and_go_with_the_ledger<S: StateStore>(
+    v: &Verifier<S>,
+    contents: ContentsOf<'_>,
+) {
+    use paycode::Error;
+    use paycode::store::Mark;
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    v.verify_text(&ed25519_text(1, NOW, 2), NOW, 10).unwrap();
+    // A lower counter in the same step raises neither mark.
+    v.verify_text(&hmac_text(12, NOW, 1), NOW, 0).unwrap();
+    let wallet = ed25519(1);
+    let fields = wallet.credential().fields();
+    let not_after = fields.not_before + u64::from(fields.lifetime);
+    let later = NOW + 10 * 60;
+    v.evict(later).unwrap();
+    let c = contents();
+    assert!(c.state.hmac.windows.is_empty() && c.state.ed25519.windows.is_empty(), "the windows are dead");
+    assert_eq!(c.state.hmac.marks, [(12, Mark { counter: 3, step: step(NOW), until: None })]);
+    assert_eq!(c.state.ed25519.marks, [(101, Mark { counter: 2, step: step(NOW), until: Some(not_after) })]);
+    // Codes made for the later step with counters at or below the marks.
+    for counter in [0, 3] {
+        let text = hmac_text(12, later, counter);
+        assert_eq!(v.verify_text(&text, later, 0).unwrap_err(), Error::CounterBehind, "hmac {counter}");
+    }
+    let text = ed25519_text(1, later, 1);
+    assert_eq!(v.verify_text(&text, later, 10).unwrap_err(), Error::CounterBehind);
+    // A rejection changes no mark; a higher counter raises it.
+    v.verify_text(&hmac_text(12, later, 4), later, 0).unwrap();
+    assert_eq!(contents().state.hmac.marks, [(12, Mark { counter: 4, step: step(later), until: None })]);
+    // Once the credential is past its not_after and the ledger's bound, its mark goes; the hmac mark stays.
+    let gone = not_after + 10 * 60;
+    v.evict(gone).unwrap();
+    let c = contents();
+    assert!(c.state.ed25519.marks.is_empty() && c.state.ed25519.spent.is_empty(), "{:?}", c.state.ed25519);
+    assert_eq!(c.state.hmac.marks, [(12, Mark { counter: 4, step: step(later), until: None })]);
+}

@@ -3,7 +3,7 @@
 
 use paycode::Error;
 use paycode::Profile;
-use paycode::log::Duplicate;
+use paycode::log::{Duplicate, Flagged};
 use serde::{Deserialize, Serialize};
 
 use super::{Outcome, TimeParams};
@@ -48,6 +48,20 @@ pub struct ReplayEntry {
     pub top: u64,
 }
 
+/// A counter mark (spec: R-REPLAY-7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkEntry {
+    /// Profile of the identity.
+    pub profile: Profile,
+    /// Account id or serial.
+    pub subject: u64,
+    /// Highest accepted counter `H*`.
+    pub counter: u32,
+    /// The step of the code that carried it, `S*`.
+    pub step: u64,
+}
+
 /// A spend ledger entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +96,9 @@ pub struct StateBefore {
     pub q: u64,
     /// Replay entries.
     pub entries: Vec<ReplayEntry>,
+    /// Counter marks; absent in a file means none.
+    #[serde(default)]
+    pub marks: Vec<MarkEntry>,
     /// Spend ledger.
     pub spent: Vec<LedgerEntry>,
     /// Throttle records.
@@ -270,6 +287,8 @@ pub struct ScenarioExpected {
 pub struct ReconcileInput {
     /// Each log, hex.
     pub logs: Vec<String>,
+    /// The order check's tolerance `D`, in steps (spec R-LOG-2).
+    pub tolerance: u64,
 }
 
 /// The total accepted for one serial.
@@ -294,6 +313,9 @@ pub struct ReconcileExpected {
     /// Double acceptances, by (profile, subject, counter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicates: Option<Vec<Duplicate>>,
+    /// Every identity with a reason, by profile and subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<Vec<Flagged>>,
     /// Serials to revoke, increasing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_serials: Option<Vec<u64>>,

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::flags::Flag;
 use crate::errors::{CaseError, InputError, SpecError, VectorError};
-use crate::format::{self, ErrorCode, FORMAT, Note, Op, Source, VectorFile, Verdict};
+use crate::format::{self, ErrorCode, FORMAT, Note, Op, Retired, Source, VectorFile, Verdict};
 use crate::reference;
 use crate::requirements::RequirementIndex;
 
@@ -120,12 +120,26 @@ pub(crate) struct FileBuilder {
     sources: Vec<Source>,
     notes: BTreeMap<String, Note>,
     cases: Vec<format::Case>,
+    retired: Vec<Retired>,
 }
 
 impl FileBuilder {
     /// An empty file named `name` (without `.json`).
     pub(crate) fn new(name: &'static str, description: &'static str) -> FileBuilder {
-        FileBuilder { name, description, sources: Vec::new(), notes: BTreeMap::new(), cases: Vec::new() }
+        FileBuilder {
+            name,
+            description,
+            sources: Vec::new(),
+            notes: BTreeMap::new(),
+            cases: Vec::new(),
+            retired: Vec::new(),
+        }
+    }
+
+    /// Retires the case id `id`: a case whose meaning changed gets a new id,
+    /// and the old one is listed with `reason`, never to be used again.
+    pub(crate) fn retire(&mut self, id: &str, reason: &str) {
+        self.retired.push(Retired { id: id.into(), reason: reason.into() });
     }
 
     /// The same, citing a published source of its expected values.
@@ -184,7 +198,7 @@ impl FileBuilder {
             description: self.description.into(),
             sources: self.sources,
             notes: self.notes,
-            retired: Vec::new(),
+            retired: self.retired,
             cases: self.cases,
         }
     }

@@ -4,7 +4,9 @@
 use sha2::{Digest, Sha256};
 
 use crate::errors::{FixtureError, InputError, VectorError};
-use crate::format::{EnrolledAccount, ReplayEntry, StateBefore, ThrottleCount, TimeParams, VerifierConfig};
+use crate::format::{
+    EnrolledAccount, MarkEntry, ReplayEntry, StateBefore, ThrottleCount, TimeParams, VerifierConfig,
+};
 use crate::reference;
 use paycode::code::{DS_ED25519_CODE, Ed25519Code, HmacCode};
 use paycode::codec::to_hex;
@@ -189,9 +191,13 @@ pub(crate) fn fresh_state() -> StateBefore {
     StateBefore::default()
 }
 
-/// A state at `T_hw` with one replay entry.
+/// A state at `T_hw` with one replay entry, and the counter mark that the
+/// acceptances which left it would have left: the entry's highest counter,
+/// with its top step (spec: R-REPLAY-7).
 pub(crate) fn state_with_entry(t_hw: u64, entry: ReplayEntry) -> StateBefore {
-    StateBefore { t_hw, entries: vec![entry], ..StateBefore::default() }
+    let mark =
+        MarkEntry { profile: entry.profile, subject: entry.subject, counter: entry.high, step: entry.top };
+    StateBefore { t_hw, entries: vec![entry], marks: vec![mark], ..StateBefore::default() }
 }
 
 /// `count` throttled failures of `account` in verifier step `step`.

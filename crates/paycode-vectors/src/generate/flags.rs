@@ -89,6 +89,8 @@ flags! {
         "A (identity, counter) that was already accepted.";
     StaleCounter => "window too wide or too narrow",
         "A counter 64 or more below the highest accepted one cannot be told apart from a used one.";
+    CounterMark => "code made in advance accepted",
+        "A counter at or below the highest accepted, with a later step than that code's, is counter-behind; the mark outlives the replay entry.";
     OutOfOrder => "in-order-only replay check",
         "Counters accepted out of order inside the 64-counter window.";
     Eviction => "state evicted too early or never",

@@ -6,6 +6,7 @@ use crate::format::*;
 use paycode::log::{LogRecord, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
+use paycode::store::Mark;
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
 use paycode::{Code, Params, Profile, Verifier};
@@ -47,7 +48,18 @@ impl ScenarioRunner {
                     .collect(),
                 Profile::Hmac => Vec::new(),
             };
-            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent })
+            // An ed25519 mark goes with its serial's ledger entry (spec: R-REPLAY-7).
+            let until = |serial: u64| match profile {
+                Profile::Ed25519 => state.spent.iter().find(|e| e.serial == serial).map(|e| e.not_after),
+                Profile::Hmac => None,
+            };
+            let marks = state
+                .marks
+                .iter()
+                .filter(|m| m.profile == profile)
+                .map(|m| (m.subject, Mark { counter: m.counter, step: m.step, until: until(m.subject) }))
+                .collect();
+            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks })
         };
         let durable = VerifierState {
             hmac: snapshot(Profile::Hmac)?,
@@ -303,6 +315,7 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
                     result: Outcome::Invalid,
                     error: Some(e),
                     duplicates: None,
+                    flagged: None,
                     revoke_serials: None,
                     disable_accounts: None,
                     totals: None,
@@ -310,11 +323,12 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
             }
         }
     }
-    let r = reconcile_logs(records);
+    let r = reconcile_logs(records, input.tolerance);
     valid(ReconcileExpected {
         result: Outcome::Valid,
         error: None,
         duplicates: Some(r.duplicates),
+        flagged: Some(r.flagged),
         revoke_serials: Some(r.revoke_serials),
         disable_accounts: Some(r.flagged_accounts),
         totals: Some(r.totals.iter().map(|&(serial, total)| SerialTotal { serial, total }).collect()),

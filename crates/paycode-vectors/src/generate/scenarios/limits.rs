@@ -41,6 +41,19 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
+            id: "scenario.limits.mark-kept-with-the-ledger",
+            requirements: &["R-REPLAY-7", "R-LIMIT-2"],
+            flags: &[Flag::CounterMark, Flag::Eviction],
+            comment: "Serial 1001 pays with counter 3, then counter 1 (out of order, the mark stays (3, T)), at step T. Ten steps later its window is dead, but its credential is valid, so its ledger entry and counter mark stay: counter 2 made for step T + 10 is counter-behind and adds nothing to the ledger; counter 4 is accepted.",
+            verifier: &terminal,
+            steps: vec![
+                pay(TIME, code(STEP, 3)?, 1_000, Ok(())),
+                pay(TIME + 1, code(STEP, 1)?, 1_000, Ok(())),
+                pay(TIME + 600, code(STEP + 10, 2)?, 1_000, Err(Error::CounterBehind)),
+                pay(TIME + 601, code(STEP + 10, 4)?, 1_000, Ok(())),
+            ],
+        },
+        Scenario {
             id: "scenario.limits.rejections-add-nothing",
             requirements: &["R-LIMIT-2", "R-VERIFY-3"],
             flags: &[Flag::Limit, Flag::Replay],

@@ -18,6 +18,9 @@ use crate::reference::ScenarioRunner;
 /// The requirements of reconciliation with a finding.
 const RECONCILIATION: &[&str] = &["R-LOG-2", "R-LOG-3"];
 
+/// The order check's tolerance `D = B + F` of the default parameters (spec R-LOG-2).
+const TOLERANCE: u64 = 3;
+
 /// The log of terminal `terminal_id` with `verifier`'s configuration after
 /// `calls` (time, text, amount), each of which it must accept.
 fn log_of(
@@ -70,7 +73,7 @@ fn hmac_record(subject: u64, counter: u32, step: u64, accepted_at: u64, terminal
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-reconcile",
-        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; their ed25519 serials are revoked and hmac accounts disabled; amounts are summed per serial.",
+        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; an identity with a lower counter whose step is more than D steps above a higher counter's is out of order; the ed25519 serials of either are revoked and the hmac accounts disabled, each with its reasons; amounts are summed per serial.",
     );
     let credential = issue(main_fields());
     let code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
@@ -104,6 +107,18 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         terminal_id: 1,
     }
     .encode());
+    // A code made for step T + 10 with counter 0, accepted at terminal 9 when
+    // its step came; terminal 7 had accepted counters 1 to 3 in steps T to T + 2.
+    let owner_7 = log_of(
+        7,
+        &terminal,
+        &[
+            (TIME, code(STEP, 1)?, 100),
+            (TIME + 60, code(STEP + 1, 2)?, 100),
+            (TIME + 120, code(STEP + 2, 3)?, 100),
+        ],
+    )?;
+    let ahead_9 = log_of(9, &terminal, &[(TIME + 600, code(STEP + 10, 0)?, 900)])?;
     let mut truncated = unhex(&log_7)?;
     truncated.pop();
     let cases = [
@@ -113,7 +128,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "Terminals 7 and 9 both accepted counter 3 of serial 1001 (logs produced by running two verifiers): one double acceptance; revoke 1001.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_7.clone(), log_9.clone()] },
+            input: ReconcileInput { logs: vec![log_7.clone(), log_9.clone()], tolerance: TOLERANCE },
             intent: Intent::valid(),
         },
         Case {
@@ -122,7 +137,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "Different counters at the two terminals: nothing to revoke; totals still summed.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_7.clone(), log_9_other_counter] },
+            input: ReconcileInput { logs: vec![log_7.clone(), log_9_other_counter], tolerance: TOLERANCE },
             intent: Intent::valid(),
         },
         Case {
@@ -131,7 +146,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "The same log given twice duplicates every record (feed each log once).",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_7.clone(), log_7] },
+            input: ReconcileInput { logs: vec![log_7.clone(), log_7], tolerance: TOLERANCE },
             intent: Intent::valid(),
         },
         Case {
@@ -140,7 +155,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "Two online verifiers that did not share state both accepted account 42's counter 0: disable the account; nothing to revoke.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![online_1, online_2] },
+            input: ReconcileInput { logs: vec![online_1, online_2], tolerance: TOLERANCE },
             intent: Intent::valid(),
         },
         Case {
@@ -149,7 +164,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::SpecExample],
             comment: "The example of spec section 10.4: revoke 1001; totals 1001 -> 6050 and 2002 -> 300.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![spec_7.clone(), spec_9] },
+            input: ReconcileInput { logs: vec![spec_7.clone(), spec_9], tolerance: TOLERANCE },
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
                 .with("totals", json!([{"serial": 1001, "total": 6050}, {"serial": 2002, "total": 300}])),
@@ -162,6 +177,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             op: Op::Reconcile,
             input: ReconcileInput {
                 logs: vec![spec_7.clone(), hmac_record(1001, 3, 30_000_000, 1_800_000_010, 1)],
+                tolerance: TOLERANCE,
             },
             intent: Intent::valid()
                 .with("revoke_serials", Vec::<u64>::new())
@@ -175,6 +191,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             op: Op::Reconcile,
             input: ReconcileInput {
                 logs: vec![[hmac_record(1001, 3, 30_000_000, 1_800_000_010, 9), spec_7.clone()].concat()],
+                tolerance: TOLERANCE,
             },
             intent: Intent::valid()
                 .with("revoke_serials", Vec::<u64>::new())
@@ -186,8 +203,101 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "One log holding the same record twice: two records, so a double acceptance; revoke 1001; total 1001 -> 2500.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![[spec_7.clone(), spec_7].concat()] },
+            input: ReconcileInput { logs: vec![[spec_7.clone(), spec_7].concat()], tolerance: TOLERANCE },
             intent: Intent::valid().with("revoke_serials", vec![1001u64]),
+        },
+        Case {
+            id: "scenario.reconcile.made-in-advance-at-another-terminal",
+            requirements: &["R-LOG-2", "R-LOG-3", "R-REPLAY-7"],
+            flags: &[Flag::Reconciliation, Flag::CounterMark],
+            comment: "Terminal 7 accepted serial 1001's counters 1, 2, 3 in steps T to T + 2; terminal 9, which had seen none of them, accepted counter 0 made for step T + 10. Counter 0's step is more than D = 3 above counter 1's: flagged for order; revoke 1001.",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![owner_7, ahead_9], tolerance: TOLERANCE },
+            intent: Intent::valid()
+                .with("revoke_serials", vec![1001u64])
+                .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["order"]}])),
+        },
+        Case {
+            id: "scenario.reconcile.order-at-the-tolerance",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Counter 0 at step T + 3, counter 1 at step T: 3 steps apart, not more than D = 3, so not flagged (an honest wallet's codes accepted within the window can be this far apart).",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [record(1001, 1, STEP, TIME, 100, 7), record(1001, 0, STEP + 3, TIME + 180, 100, 9)]
+                        .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
+        },
+        Case {
+            id: "scenario.reconcile.order-at-the-tolerance-hmac",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Account 42: counter 0 at step T + 3 and counter 1 at step T, 3 steps apart, not more than D = 3: not flagged; counter 0 at step T + 4 of account 7, with its counter 1 at step T: flagged for order; disable 7.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [hmac_record(ACCOUNT, 1, STEP, TIME, 1), hmac_record(OTHER_ACCOUNT, 1, STEP, TIME, 1)]
+                        .concat(),
+                    [
+                        hmac_record(ACCOUNT, 0, STEP + 3, TIME + 180, 2),
+                        hmac_record(OTHER_ACCOUNT, 0, STEP + 4, TIME + 240, 2),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid().with("disable_accounts", vec![OTHER_ACCOUNT]).with(
+                "flagged",
+                json!([{"profile": "hmac", "subject": OTHER_ACCOUNT, "reasons": ["order"]}]),
+            ),
+        },
+        Case {
+            id: "scenario.reconcile.order-past-the-tolerance",
+            requirements: &["R-LOG-2", "R-LOG-3"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Counter 0 at step T + 4, counter 1 at step T: 4 steps apart, more than D = 3: flagged for order; revoke 1001.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [record(1001, 1, STEP, TIME, 100, 7), record(1001, 0, STEP + 4, TIME + 240, 100, 9)]
+                        .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid()
+                .with("revoke_serials", vec![1001u64])
+                .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["order"]}])),
+        },
+        Case {
+            id: "scenario.reconcile.order-and-double-hmac",
+            requirements: &["R-LOG-2", "R-LOG-3"],
+            flags: &[Flag::Reconciliation],
+            comment: "Account 42: counter 5 accepted twice in step T, and counter 2 in step T + 9. Both reasons, in the order double, order; disable 42. Account 7's steps rise with its counters: not flagged.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [
+                        hmac_record(ACCOUNT, 5, STEP, TIME, 1),
+                        hmac_record(OTHER_ACCOUNT, 1, STEP, TIME, 1),
+                        hmac_record(OTHER_ACCOUNT, 2, STEP + 9, TIME + 540, 1),
+                    ]
+                    .concat(),
+                    [
+                        hmac_record(ACCOUNT, 5, STEP, TIME + 1, 2),
+                        hmac_record(ACCOUNT, 2, STEP + 9, TIME + 540, 2),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid().with("disable_accounts", vec![ACCOUNT]).with(
+                "flagged",
+                json!([{"profile": "hmac", "subject": ACCOUNT, "reasons": ["double", "order"]}]),
+            ),
         },
         Case {
             id: "scenario.reconcile.no-logs",
@@ -195,7 +305,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "No logs: an empty report.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: Vec::new() },
+            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE },
             intent: Intent::valid(),
         },
         Case {
@@ -204,7 +314,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::Length],
             comment: "A log whose length is not a multiple of 44 is rejected as malformed.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_9.clone(), hex(&truncated)] },
+            input: ReconcileInput { logs: vec![log_9.clone(), hex(&truncated)], tolerance: TOLERANCE },
             intent: Intent::invalid(Error::Malformed),
         },
         Case {
@@ -213,7 +323,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::LogRecord],
             comment: "A log holding an hmac record with amount 250 (hmac records have key id 0 and amount 0) is malformed, and the whole reconciliation is rejected.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_9, hmac_with_amount] },
+            input: ReconcileInput { logs: vec![log_9, hmac_with_amount], tolerance: TOLERANCE },
             intent: Intent::invalid(Error::Malformed),
         },
     ];

@@ -43,6 +43,33 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
+            id: "scenario.restart.kept-state-keeps-mark",
+            requirements: &["R-REPLAY-5", "R-REPLAY-7"],
+            flags: &[Flag::Restart, Flag::CounterMark],
+            comment: "Counter 3 accepted at step T (mark (3, T)); restart with durable state; ten steps later, with the entry dead, counter 1 made for step T + 10 is still counter-behind.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 3)?),
+                restart(RestartMode::Kept, TIME + 10),
+                reject(TIME + 600, code(STEP + 10, 1)?, Error::CounterBehind),
+                accept(TIME + 601, code(STEP + 10, 4)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-forgets-mark",
+            requirements: &["R-REPLAY-5", "R-REPLAY-7"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::CounterMark],
+            comment: "Counter 3 accepted at step T; the state is lost at T + 10, which empties the marks with the rest (Q = T + 12). Counter 1 made for step T + 12 is accepted at T + 12: after a loss a code made in advance passes once, which is why reconciliation checks that counters and steps rise together. It sets a new mark (1, T + 12): counter 0 made for step T + 13 is counter-behind.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 3)?),
+                restart(RestartMode::Lost, TIME + 600),
+                reject(TIME + 660, code(STEP + 11, 1)?, Error::StateUnavailable),
+                accept(TIME + 720, code(STEP + 12, 1)?),
+                reject(TIME + 721, code(STEP + 13, 0)?, Error::CounterBehind),
+            ],
+        },
+        Scenario {
             id: "scenario.restart.lost-state-quarantine",
             requirements: &["R-REPLAY-5", "R-REPLAY-1"],
             flags: &[Flag::Quarantine, Flag::Restart],

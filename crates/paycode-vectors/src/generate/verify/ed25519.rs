@@ -261,15 +261,6 @@ fn limits(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorError
 fn top_moves(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorError> {
     for (name, comment, high, bitmap, top, step, counter) in [
         (
-            "top-raised-by-lower-counter",
-            "Entry H = 5, top = T - 1; counter 3 at step T is accepted and raises top to T (state after).",
-            5,
-            1,
-            STEP - 1,
-            STEP,
-            3,
-        ),
-        (
             "top-kept-by-higher-counter-at-older-step",
             "Entry H = 5, top = T; counter 6 at step T - 1 is accepted and top stays T (state after).",
             5,
@@ -302,6 +293,24 @@ fn top_moves(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorEr
             },
         )?;
     }
+    add(
+        file,
+        VerifyCase {
+            id: "ed25519.verify.lower-counter-later-step-is-behind",
+            requirements: &["R-REPLAY-7", "R-REPLAY-1"],
+            flags: &[Flag::CounterMark],
+            comment: "Entry H = 5, top = T - 1, mark (5, T - 1); counter 3, not yet accepted, at step T claims a later step than counter 5: counter-behind (a code made in advance), and the ledger is unchanged.",
+            state: state_with_entry(STEP, entry(Profile::Ed25519, SERIAL, 5, 1, STEP - 1)),
+            text: terminal.code(STEP, 3)?,
+            amount: AMOUNT,
+            verdict: Err(Error::CounterBehind),
+            ..VerifyCase::at(&terminal.verifier)
+        },
+    )?;
+    file.retire(
+        "ed25519.verify.top-raised-by-lower-counter",
+        "R-REPLAY-7: a lower counter with a later step than the highest accepted is counter-behind; see ed25519.verify.lower-counter-later-step-is-behind",
+    );
     Ok(())
 }
 

@@ -155,15 +155,32 @@ fn eviction(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.top-below-low-is-absent",
-            requirements: &["R-REPLAY-4", "R-REPLAY-1"],
-            flags: &[Flag::Eviction, Flag::Valid],
-            comment: "An entry with top = T - 3 < L = T - 2 is not live: counter H is accepted as if new (its step is in the window).",
+            id: "hmac.verify.top-below-low-mark-kept",
+            requirements: &["R-REPLAY-4", "R-REPLAY-7", "R-REPLAY-1"],
+            flags: &[Flag::Eviction, Flag::CounterMark],
+            comment: "An entry with top = T - 3 < L = T - 2 is not live, but the counter mark (5, T - 3) outlives it: counter 5 again, with the later step T, is counter-behind.",
             state: with_entry(5, 1, STEP - 3),
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 5)?,
+            verdict: Err(Error::CounterBehind),
             ..VerifyCase::at(&verifier)
         },
     )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.top-below-low-higher-counter",
+            requirements: &["R-REPLAY-4", "R-REPLAY-7"],
+            flags: &[Flag::Eviction, Flag::Valid],
+            comment: "An entry with top = T - 3 < L = T - 2 is not live: counter 6 at step T starts a new entry (H = 6, bitmap 1, not the live entry's shift to 0b11) and raises the mark.",
+            state: with_entry(5, 1, STEP - 3),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    file.retire(
+        "hmac.verify.top-below-low-is-absent",
+        "R-REPLAY-7: the counter mark outlives the entry, so the reused counter is counter-behind; see hmac.verify.top-below-low-mark-kept and hmac.verify.top-below-low-higher-counter",
+    );
     add(
         file,
         VerifyCase {
@@ -192,15 +209,32 @@ fn eviction(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.top-raised-by-lower-counter",
-            requirements: &["R-REPLAY-1", "R-REPLAY-4"],
-            flags: &[Flag::OutOfOrder, Flag::Valid],
-            comment: "Entry H = 5, top = T - 1; counter 3 at step T is accepted and raises top to T (state after).",
+            id: "hmac.verify.lower-counter-later-step-is-behind",
+            requirements: &["R-REPLAY-7", "R-REPLAY-1"],
+            flags: &[Flag::CounterMark],
+            comment: "Entry H = 5, top = T - 1, mark (5, T - 1); counter 3, not yet accepted, at step T claims a later step than counter 5: counter-behind (a code made in advance).",
             state: with_entry(5, 1, STEP - 1),
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 3)?,
+            verdict: Err(Error::CounterBehind),
             ..VerifyCase::at(&verifier)
         },
     )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.lower-counter-same-step-accepted",
+            requirements: &["R-REPLAY-7", "R-REPLAY-2"],
+            flags: &[Flag::OutOfOrder, Flag::Valid],
+            comment: "Entry H = 5, top = T - 1, mark (5, T - 1); counter 3 at step T - 1, the mark's own step, is not behind: accepted out of order, the mark unchanged.",
+            state: with_entry(5, 1, STEP - 1),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 1, 3)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    file.retire(
+        "hmac.verify.top-raised-by-lower-counter",
+        "R-REPLAY-7: a lower counter with a later step than the highest accepted is counter-behind; see hmac.verify.lower-counter-later-step-is-behind",
+    );
     add(
         file,
         VerifyCase {

@@ -13,10 +13,10 @@ use crate::errors::VectorError;
 use crate::format::StateBefore;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, CREDENTIAL_END, CREDENTIAL_START, DEFAULT_PARAMS, STEP, TIME, device_secret, ed25519_text,
-    ed25519_text_signed_by, ed25519_verifier, entry, failures, fresh_state, hmac_code, hmac_text,
-    hmac_text_with_tag, hmac_verifier, issue, main_fields_valid, numeric_text, params, qr_text, state,
-    state_with_entry, trust_list_key_1,
+    ACCOUNT, CREDENTIAL_END, CREDENTIAL_START, DEFAULT_PARAMS, SERIAL, STEP, TIME, device_secret,
+    ed25519_text, ed25519_text_signed_by, ed25519_verifier, entry, failures, fresh_state, hmac_code,
+    hmac_text, hmac_text_with_tag, hmac_verifier, issue, main_fields_valid, numeric_text, params, qr_text,
+    state, state_with_entry, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -150,6 +150,33 @@ pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
             "Below Q and stale: state-unavailable.",
             StateBefore { q: STEP + 2, ..with_entry(100) },
             hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
+            Error::StateUnavailable,
+        ),
+        (
+            "precedence-replayed-over-counter-behind",
+            &[Flag::Precedence, Flag::Replay, Flag::CounterMark],
+            "Counter 5 = H accepted at step T - 1 (mark (5, T - 1)), presented again with step T: replayed, checked before the mark.",
+            state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, 5, 1, STEP - 1)),
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 5)?,
+            Error::Replayed,
+        ),
+        (
+            "precedence-stale-over-counter-behind",
+            &[Flag::Precedence, Flag::StaleCounter, Flag::CounterMark],
+            "Entry H = 100 at step T - 1 (mark (100, T - 1)); counter 6 with step T is 64 or more below H and behind the mark: stale-counter, checked before the mark.",
+            state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, 100, 1, STEP - 1)),
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?,
+            Error::StaleCounter,
+        ),
+        (
+            "precedence-quarantine-over-counter-behind",
+            &[Flag::Precedence, Flag::Quarantine, Flag::CounterMark],
+            "Below Q and behind the mark (5, T - 1): state-unavailable.",
+            StateBefore {
+                q: STEP + 2,
+                ..state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, 5, 1, STEP - 1))
+            },
+            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 3)?,
             Error::StateUnavailable,
         ),
     ] {
@@ -301,6 +328,16 @@ pub(super) fn ed25519(file: &mut FileBuilder) -> Result<(), VectorError> {
             terminal.code(STEP, 6)?,
             9_999,
             Error::StaleCounter,
+        ),
+        (
+            "precedence-counter-behind-over-over-limit",
+            &[Flag::Precedence, Flag::CounterMark],
+            "Counter 3 with step T behind the mark (5, T - 1), and over the limit: counter-behind (C3 before C4).",
+            state_with_entry(STEP, entry(Profile::Ed25519, SERIAL, 5, 1, STEP - 1)),
+            TIME,
+            terminal.code(STEP, 3)?,
+            9_999,
+            Error::CounterBehind,
         ),
         (
             "precedence-expired-over-revoked-one-second-late",
