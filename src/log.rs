@@ -116,7 +116,14 @@ pub enum Reason {
     /// A lower counter with a step more than the tolerance above a higher
     /// counter's: a code made in advance or a clone's.
     Order,
+    /// Two consecutive counters more than [`MAX_COUNTER_GAP`] apart: a clone
+    /// that started far ahead of the wallet it copies.
+    Jump,
 }
+
+/// The largest gap between two consecutive counters of one identity in the
+/// logs that reconciliation does not flag, `J` (spec: R-LOG-2).
+pub const MAX_COUNTER_GAP: u32 = 65_536;
 
 impl Reason {
     /// The reason's name in reports: `double`, `order`.
@@ -124,6 +131,7 @@ impl Reason {
         match self {
             Reason::Double => "double",
             Reason::Order => "order",
+            Reason::Jump => "jump",
         }
     }
 }
@@ -160,9 +168,10 @@ pub struct Reconciliation {
 }
 
 /// Reconciles records from any number of logs (spec: R-LOG-2, R-LOG-3):
-/// finds each (profile, subject, counter) accepted more than once, and each
+/// finds each (profile, subject, counter) accepted more than once, each
 /// identity with a lower counter whose step is more than `tolerance` steps
-/// above a higher counter's step.
+/// above a higher counter's step, and each identity with two consecutive
+/// counters more than [`MAX_COUNTER_GAP`] apart.
 ///
 /// ```
 /// use paycode::log::{reconcile, LogRecord, Reason};
@@ -193,10 +202,18 @@ pub fn reconcile(records: impl IntoIterator<Item = LogRecord>, tolerance: u64) -
         Reconciliation { records: count, totals: totals.into_iter().collect(), ..Default::default() };
     let mut reasons: BTreeMap<(Profile, u64), Vec<Reason>> = BTreeMap::new();
     // The groups come by identity, then counter: per identity, the highest
-    // step of its lower counters so far.
+    // step of its lower counters so far, and the counter before.
     let mut highest_below: Option<((Profile, u64), u64)> = None;
+    let mut previous: Option<((Profile, u64), u32)> = None;
     for ((profile, subject, counter), mut records) in groups {
         let id = (profile, subject);
+        if previous.is_some_and(|(of, c)| of == id && counter - c > MAX_COUNTER_GAP) {
+            let r = reasons.entry(id).or_default();
+            if !r.contains(&Reason::Jump) {
+                r.push(Reason::Jump);
+            }
+        }
+        previous = Some((id, counter));
         let below = highest_below.filter(|(of, _)| *of == id).map(|(_, step)| step);
         if let Some(high) = below
             && records.iter().any(|r| high > r.step.saturating_add(tolerance))
@@ -301,6 +318,15 @@ mod tests {
         assert_eq!(rec.flagged.len(), 1);
         assert_eq!(rec.flagged[0].reasons, [Reason::Double, Reason::Order]);
         assert_eq!(rec.revoke_serials, [9]);
+        // Consecutive counters J apart are not flagged; J + 1 apart are; a gap
+        // across another identity's counters is not a gap.
+        let j = MAX_COUNTER_GAP;
+        assert!(flagged(&[at(3, 1), at(3 + j, 2)], 3).is_empty());
+        assert_eq!(flagged(&[at(3, 1), at(4 + j, 2)], 3)[0].reasons, [Reason::Jump]);
+        assert!(flagged(&[at(3, 1), at(4, 1), at(4 + j, 2)], 3).is_empty());
+        let apart = LogRecord { subject: 8, ..at(4 + j, 2) };
+        assert!(flagged(&[at(3, 1), apart], 3).is_empty());
+        assert_eq!(flagged(&[at(0, 1), at(u32::MAX, 2)], 3)[0].reasons, [Reason::Jump]);
         // A step near the top of u64 plus the tolerance does not wrap.
         assert!(flagged(&[at(2, u64::MAX - 1), at(1, u64::MAX)], 5).is_empty());
         assert!(flagged(&[at(2, 0), at(1, u64::MAX)], u64::MAX).is_empty());

@@ -45,6 +45,11 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .any(|a| mine.iter().any(|b| a.counter < b.counter && a.step > b.step.saturating_add(tolerance)));
         assert_eq!(f.reasons.contains(&paycode::log::Reason::Order), out_of_order);
+        let mut counters: Vec<u32> = mine.iter().map(|r| r.counter).collect();
+        counters.sort_unstable();
+        counters.dedup();
+        let jump = counters.windows(2).any(|w| w[1] - w[0] > paycode::log::MAX_COUNTER_GAP);
+        assert_eq!(f.reasons.contains(&paycode::log::Reason::Jump), jump);
     }
     assert_eq!(rec.revoke_serials.len() + rec.flagged_accounts.len(), rec.flagged.len());
 });

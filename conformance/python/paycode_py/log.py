@@ -61,6 +61,9 @@ def decode(data: bytes):
 
 DOUBLE = "double"
 ORDER = "order"
+JUMP = "jump"
+# J of R-LOG-2 step 4: the largest gap between consecutive counters that is not flagged.
+MAX_GAP = 65536
 
 
 @dataclass
@@ -103,6 +106,8 @@ def reconcile(logs, tolerance) -> Report:
         reasons[key[:2]] = [DOUBLE]
     for identity in _out_of_order(records, tolerance):
         reasons.setdefault(identity, []).append(ORDER)
+    for identity in _jumps(records):
+        reasons.setdefault(identity, []).append(JUMP)
     flagged = sorted(reasons.items())
     revoke = [subject for (profile, subject), _ in flagged if profile == 2]
     disable = [subject for (profile, subject), _ in flagged if profile == 1]
@@ -129,6 +134,21 @@ def _out_of_order(records, tolerance):
                 break
             top = max(by_counter[counter])
             highest_below = top if highest_below is None else max(highest_below, top)
+    return out
+
+
+def _jumps(records):
+    """The identities with two consecutive counters (no counter of theirs between) more than J apart."""
+    counters = {}
+    for r in records:
+        counters.setdefault((r.profile, r.subject), set()).add(r.counter)
+    out = set()
+    for identity, cs in counters.items():
+        cs = sorted(cs)
+        for low, high in zip(cs, cs[1:]):
+            gap = high - low
+            if gap > MAX_GAP or (mutants.on("reconcile-jump-edge-inclusive") and gap == MAX_GAP):
+                out.add(identity)
     return out
 
 

@@ -73,7 +73,7 @@ fn hmac_record(subject: u64, counter: u32, step: u64, accepted_at: u64, terminal
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-reconcile",
-        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; an identity with a lower counter whose step is more than D steps above a higher counter's is out of order; the ed25519 serials of either are revoked and the hmac accounts disabled, each with its reasons; amounts are summed per serial.",
+        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; an identity with a lower counter whose step is more than D steps above a higher counter's is out of order, and one with consecutive counters more than J = 65536 apart jumps; the ed25519 serials of any of these are revoked and the hmac accounts disabled, each with its reasons; amounts are summed per serial.",
     );
     let credential = issue(main_fields());
     let code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
@@ -298,6 +298,53 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 "flagged",
                 json!([{"profile": "hmac", "subject": ACCOUNT, "reasons": ["double", "order"]}]),
             ),
+        },
+        Case {
+            id: "scenario.reconcile.counter-jump",
+            requirements: &["R-LOG-2", "R-LOG-3"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Serial 1001: counters 3 and 65539, J = 65536 apart: not flagged. Serial 2002: counters 3 and 65540, with nothing between, J + 1 apart: flagged for jump (a clone started far above the wallet's counters); revoke 2002.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [record(1001, 3, STEP, TIME, 100, 7), record(2002, 3, STEP, TIME, 100, 7)].concat(),
+                    [
+                        record(1001, 65_539, STEP + 1, TIME + 60, 100, 9),
+                        record(2002, 65_540, STEP + 1, TIME + 60, 100, 9),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid()
+                .with("revoke_serials", vec![2002u64])
+                .with("flagged", json!([{"profile": "ed25519", "subject": 2002, "reasons": ["jump"]}])),
+        },
+        Case {
+            id: "scenario.reconcile.counter-jump-closed-by-another-counter",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation],
+            comment: "Account 42: counters 0, 65536 and 120000: each gap at most J = 65536 (the first exactly J), so not flagged, though 0 and 120000 are further apart. Account 7: counters 10 and 4294967294, at the two ends of the counter range: flagged for jump; disable 7.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [
+                        hmac_record(ACCOUNT, 0, STEP, TIME, 1),
+                        hmac_record(ACCOUNT, 120_000, STEP + 2, TIME + 120, 1),
+                        hmac_record(OTHER_ACCOUNT, 10, STEP, TIME, 1),
+                    ]
+                    .concat(),
+                    [
+                        hmac_record(ACCOUNT, 65_536, STEP + 1, TIME + 60, 2),
+                        hmac_record(OTHER_ACCOUNT, u32::MAX - 1, STEP + 1, TIME + 60, 2),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+            },
+            intent: Intent::valid()
+                .with("disable_accounts", vec![OTHER_ACCOUNT])
+                .with("flagged", json!([{"profile": "hmac", "subject": OTHER_ACCOUNT, "reasons": ["jump"]}])),
         },
         Case {
             id: "scenario.reconcile.no-logs",
