@@ -62,6 +62,7 @@ def decode(data: bytes):
 DOUBLE = "double"
 ORDER = "order"
 JUMP = "jump"
+OVERSPEND = "overspend"
 # J of R-LOG-2 step 4: the largest gap between consecutive counters that is not flagged.
 MAX_GAP = 65536
 
@@ -69,14 +70,15 @@ MAX_GAP = 65536
 @dataclass
 class Report:
     duplicates: list  # [((profile, subject, counter), [Record sorted by encoding])]
-    flagged: list  # [((profile, subject), [reason, in the order double, order])]
+    flagged: list  # [((profile, subject), [reason, in the order double, order, jump, overspend])]
     revoke_serials: list
     disable_accounts: list
     totals: list  # [(serial, total)]
 
 
-def reconcile(logs, tolerance) -> Report:
-    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps.
+def reconcile(logs, tolerance, limits=None) -> Report:
+    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps and
+    the cumulative limits the issuer gives ({serial: limit}).
 
     Rejected(malformed) if any log is malformed.
     """
@@ -108,6 +110,14 @@ def reconcile(logs, tolerance) -> Report:
         reasons.setdefault(identity, []).append(ORDER)
     for identity in _jumps(records):
         reasons.setdefault(identity, []).append(JUMP)
+    spent = {}
+    for r in records:
+        if r.profile == 2:
+            spent[r.subject] = spent.get(r.subject, 0) + r.amount
+    for serial, total in spent.items():
+        limit = (limits or {}).get(serial)
+        if limit is not None and (total > limit or (mutants.on("reconcile-overspend-at-limit") and total == limit)):
+            reasons.setdefault((2, serial), []).append(OVERSPEND)
     flagged = sorted(reasons.items())
     revoke = [subject for (profile, subject), _ in flagged if profile == 2]
     disable = [subject for (profile, subject), _ in flagged if profile == 1]
