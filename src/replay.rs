@@ -45,9 +45,10 @@ const CHUNK: usize = 1 << CHUNK_BITS;
 const CHUNKS: usize = 1 << (SHARD_BITS - CHUNK_BITS);
 
 /// One shard: its identities' replay windows, and the step below which they
-/// were last swept. The spend ledger and throttle counters sit behind a
-/// pointer, allocated on first use, so that the lock and what an hmac
-/// verification reads fit one cache line.
+/// were last swept. The counter marks, spend ledger and throttle counters sit
+/// behind a pointer, allocated on first use, so that the lock and the window
+/// table fit one cache line; a verification reaches the marks through it
+/// (one probe of one map, see [`ReplayState::transact`]).
 struct Shard {
     windows: WindowTable,
     swept_low: u64,

@@ -18,7 +18,12 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again, data);
     // The tolerance from the log's first byte, so that both outcomes of the order check occur.
     let tolerance = u64::from(data.first().copied().unwrap_or(0) % 8);
-    let rec = reconcile(records.iter().copied(), tolerance);
+    // A limit on the first record's serial, from the log's second byte.
+    let mut policy = paycode::log::Policy::with_tolerance(tolerance);
+    if let Some(first) = records.first() {
+        policy.limits.insert(first.subject, u64::from(data.get(1).copied().unwrap_or(0)) << 8);
+    }
+    let rec = reconcile(records.iter().copied(), &policy);
     assert_eq!(rec.records, records.len());
     for d in &rec.duplicates {
         assert!(d.records.len() >= 2);
@@ -45,6 +50,15 @@ fuzz_target!(|data: &[u8]| {
             .iter()
             .any(|a| mine.iter().any(|b| a.counter < b.counter && a.step > b.step.saturating_add(tolerance)));
         assert_eq!(f.reasons.contains(&paycode::log::Reason::Order), out_of_order);
+        let mut counters: Vec<u32> = mine.iter().map(|r| r.counter).collect();
+        counters.sort_unstable();
+        counters.dedup();
+        let jump = counters.windows(2).any(|w| w[1] - w[0] > paycode::log::MAX_COUNTER_GAP);
+        assert_eq!(f.reasons.contains(&paycode::log::Reason::Jump), jump);
+        let total: u128 = mine.iter().map(|r| u128::from(r.amount)).sum();
+        let over = f.profile == Profile::Ed25519
+            && policy.limits.get(&f.subject).is_some_and(|&limit| total > u128::from(limit));
+        assert_eq!(f.reasons.contains(&paycode::log::Reason::Overspend), over);
     }
     assert_eq!(rec.revoke_serials.len() + rec.flagged_accounts.len(), rec.flagged.len());
 });

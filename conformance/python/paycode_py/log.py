@@ -61,19 +61,24 @@ def decode(data: bytes):
 
 DOUBLE = "double"
 ORDER = "order"
+JUMP = "jump"
+OVERSPEND = "overspend"
+# J of R-LOG-2 step 4: the largest gap between consecutive counters that is not flagged.
+MAX_GAP = 65536
 
 
 @dataclass
 class Report:
     duplicates: list  # [((profile, subject, counter), [Record sorted by encoding])]
-    flagged: list  # [((profile, subject), [reason, in the order double, order])]
+    flagged: list  # [((profile, subject), [reason, in the order double, order, jump, overspend])]
     revoke_serials: list
     disable_accounts: list
     totals: list  # [(serial, total)]
 
 
-def reconcile(logs, tolerance) -> Report:
-    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps.
+def reconcile(logs, tolerance, limits=None) -> Report:
+    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps and
+    the cumulative limits the issuer gives ({serial: limit}).
 
     Rejected(malformed) if any log is malformed.
     """
@@ -103,6 +108,16 @@ def reconcile(logs, tolerance) -> Report:
         reasons[key[:2]] = [DOUBLE]
     for identity in _out_of_order(records, tolerance):
         reasons.setdefault(identity, []).append(ORDER)
+    for identity in _jumps(records):
+        reasons.setdefault(identity, []).append(JUMP)
+    spent = {}
+    for r in records:
+        if r.profile == 2:
+            spent[r.subject] = spent.get(r.subject, 0) + r.amount
+    for serial, total in spent.items():
+        limit = (limits or {}).get(serial)
+        if limit is not None and (total > limit or (mutants.on("reconcile-overspend-at-limit") and total == limit)):
+            reasons.setdefault((2, serial), []).append(OVERSPEND)
     flagged = sorted(reasons.items())
     revoke = [subject for (profile, subject), _ in flagged if profile == 2]
     disable = [subject for (profile, subject), _ in flagged if profile == 1]
@@ -129,6 +144,21 @@ def _out_of_order(records, tolerance):
                 break
             top = max(by_counter[counter])
             highest_below = top if highest_below is None else max(highest_below, top)
+    return out
+
+
+def _jumps(records):
+    """The identities with two consecutive counters (no counter of theirs between) more than J apart."""
+    counters = {}
+    for r in records:
+        counters.setdefault((r.profile, r.subject), set()).add(r.counter)
+    out = set()
+    for identity, cs in counters.items():
+        cs = sorted(cs)
+        for low, high in zip(cs, cs[1:]):
+            gap = high - low
+            if gap > MAX_GAP or (mutants.on("reconcile-jump-edge-inclusive") and gap == MAX_GAP):
+                out.add(identity)
     return out
 
 

@@ -84,6 +84,8 @@ MUTANTS = {
     "reconcile-per-log": "double acceptances are looked for within each log, not across logs (R-LOG-2)",
     "reconcile-dedups-identical-records": "identical records are merged before grouping, so a log given twice shows no double acceptance (R-LOG-2)",
     "reconcile-order-edge-inclusive": "two records are out of order once r1.step >= r2.step + D instead of r1.step > r2.step + D (R-LOG-2)",
+    "reconcile-jump-edge-inclusive": "two consecutive counters J = 65536 apart are flagged as a jump, not only those more than J apart (R-LOG-2)",
+    "reconcile-overspend-at-limit": "a serial whose total equals its cumulative limit is flagged for overspend, not only one above it (R-LOG-2)",
     "reconcile-totals-once-per-group": "the sums count one record per (profile, subject, counter) group (R-LOG-2)",
 }
 

@@ -481,7 +481,13 @@ def op_scenario(i):
 
 def op_reconcile(i):
     try:
-        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"))
+        limits = {}
+        for entry in i["limits"]:
+            serial = _u64(entry, "serial")
+            if serial in limits:
+                raise BadInput(f"two limits for serial {serial}")
+            limits[serial] = _u64(entry, "cumulative_limit")
+        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"), limits)
     except Rejected as r:
         return _invalid(r.code)
     return _valid(

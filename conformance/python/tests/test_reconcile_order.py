@@ -14,6 +14,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from paycode_py import log as log_module  # noqa: E402
 from paycode_py import ops  # noqa: E402
 
 ACCOUNT = 42
@@ -36,7 +37,7 @@ def record(counter, step, profile="ed25519", subject=SERIAL, terminal=1):
 
 
 def flagged(logs, tolerance=3):
-    out = ops.run("reconcile", {"logs": ["".join(log) for log in logs], "tolerance": tolerance})
+    out = ops.run("reconcile", {"logs": ["".join(log) for log in logs], "tolerance": tolerance, "limits": []})
     return [(f["profile"], f["subject"], f["reasons"]) for f in out["flagged"]], out
 
 
@@ -85,3 +86,35 @@ class ReconcileOrder(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ReconcileOverspend(unittest.TestCase):
+    """R-LOG-2 step 4: a serial whose amounts add up, exactly, to more than the limit the issuer gives."""
+
+    def report(self, amounts, limits):
+        # One ed25519 record per amount, counters 1, 2, ... in one step, serial 1001, key 1.
+        log = b"".join(
+            bytes([1, 2])
+            + (1).to_bytes(2, "big")
+            + (1001).to_bytes(8, "big")
+            + n.to_bytes(4, "big")
+            + (30_000_000).to_bytes(8, "big")
+            + (1_800_000_000).to_bytes(8, "big")
+            + a.to_bytes(8, "big")
+            + (7).to_bytes(4, "big")
+            for n, a in enumerate(amounts, start=1)
+        )
+        return log_module.reconcile([log], 3, limits)
+
+    def test_above_the_limit_only(self):
+        self.assertEqual(self.report([600, 400], {1001: 1000}).flagged, [])
+        self.assertEqual(self.report([600, 401], {1001: 1000}).flagged, [((2, 1001), ["overspend"])])
+        self.assertEqual(self.report([600, 401], {1001: 1000}).revoke_serials, [1001])
+
+    def test_the_sum_is_exact(self):
+        # 2^64 - 1 + 1 is above a limit of 2^64 - 1; a u64 sum that saturates would not be.
+        self.assertEqual(self.report([2**64 - 1, 1], {1001: 2**64 - 1}).flagged, [((2, 1001), ["overspend"])])
+
+    def test_a_serial_without_a_limit_is_not_checked(self):
+        self.assertEqual(self.report([600, 401], {1002: 0}).flagged, [])
+        self.assertEqual(self.report([600, 401], {}).flagged, [])

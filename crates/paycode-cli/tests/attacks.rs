@@ -113,6 +113,11 @@ fn made_in_advance(profile: &str) {
 
 /// The logs of the terminals whose states are `states`, reconciled: the JSON report.
 fn reconcile(dir: &TempDir, states: &[&Path]) -> Value {
+    reconcile_with(dir, states, &[])
+}
+
+/// [`reconcile`] with more arguments.
+fn reconcile_with(dir: &TempDir, states: &[&Path], extra: &[&str]) -> Value {
     let mut logs = Vec::new();
     for (i, state) in states.iter().enumerate() {
         let log = dir.join(format!("terminal-{i}.log"));
@@ -120,6 +125,7 @@ fn reconcile(dir: &TempDir, states: &[&Path]) -> Value {
         logs.push(log);
     }
     let mut args = vec!["reconcile", "--json"];
+    args.extend_from_slice(extra);
     args.extend(logs.iter().map(|l| s(l)));
     let out = CLI.run(&args);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -136,4 +142,53 @@ fn codes_made_in_advance_are_counter_behind_hmac() {
 #[test]
 fn codes_made_in_advance_are_counter_behind_ed25519() {
     made_in_advance("ed25519");
+}
+
+/// Spending the full offline allowance at every terminal (spec R-LOG-2,
+/// `overspend`): each offline terminal enforces the cumulative limit (20000,
+/// the enrolment's default) on what it alone accepted, so a clone and its
+/// original can spend it at each; the issuer, which knows the credential's
+/// limit, flags the serial once the logs come in, and an issuer that does not
+/// give the limit flags nothing.
+#[test]
+fn spending_the_limit_at_every_terminal_is_overspend() {
+    let dir = TempDir::new("attack-overspend");
+    let (issuer, wallet) = setup(&dir, "ed25519");
+    let terminals = [dir.join("terminal-a.db"), dir.join("terminal-b.db")];
+    for (i, state) in terminals.iter().enumerate() {
+        for n in 0..4 {
+            let at = T + 60 * i as u64 + n;
+            let (text, _) = code(&wallet, at);
+            let args =
+                ["verify", &text, "--issuer", s(&issuer), "--state", s(state), "--at", &at.to_string()];
+            let mut args = args.to_vec();
+            if n == 0 {
+                args.push("--init");
+            }
+            args.extend_from_slice(&["--amount", "5000", "--json"]);
+            let out = CLI.run(&args);
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        }
+        // The terminal's own limit holds: a fifth payment is over it.
+        let (text, _) = code(&wallet, T + 60 * i as u64 + 5);
+        let at = (T + 60 * i as u64 + 5).to_string();
+        let args =
+            ["verify", &text, "--issuer", s(&issuer), "--state", s(state), "--at", &at, "--amount", "1"];
+        assert_eq!(CLI.run(&args).status.code(), Some(1));
+    }
+    let refs: Vec<&Path> = terminals.iter().map(PathBuf::as_path).collect();
+    let unlimited = reconcile(&dir, &refs);
+    assert_eq!(unlimited["flagged"], serde_json::json!([]));
+    // The totals, as (serial, total) pairs.
+    let serial = unlimited["totals"][0][0].as_u64().unwrap();
+    assert_eq!(unlimited["totals"][0][1], 40_000);
+    let limited = reconcile_with(&dir, &refs, &["--limit", &format!("{serial}=20000")]);
+    assert_eq!(
+        limited["flagged"],
+        serde_json::json!([{"profile": "ed25519", "subject": serial, "reasons": ["overspend"]}])
+    );
+    assert_eq!(limited["revoke_serials"], serde_json::json!([serial]));
+    // A malformed limit is a usage error.
+    let bad = CLI.run(&["reconcile", "--limit", "1:20000", s(&dir.join("terminal-0.log"))]);
+    assert_eq!(bad.status.code(), Some(2));
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use paycode::log::{LogRecord, reconcile};
+use paycode::log::{LogRecord, Policy, reconcile};
 use paycode_cli::errors::Action;
 use paycode_cli::{FileError, Role};
 
@@ -20,6 +20,11 @@ pub struct Args {
     /// clock error of its terminals, in steps.
     #[arg(long, default_value_t = 3, value_name = "STEPS")]
     tolerance: u64,
+    /// The cumulative limit of a credential, as SERIAL=AMOUNT (repeat for
+    /// each serial): a serial whose amounts across the logs add up to more is
+    /// flagged for overspending (spec R-LOG-2).
+    #[arg(long = "limit", value_name = "SERIAL=AMOUNT", value_parser = parse_limit)]
+    limits: Vec<(u64, u64)>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -35,7 +40,8 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?;
         records.append(&mut log);
     }
-    let rec = reconcile(records, args.tolerance);
+    let policy = Policy { tolerance: args.tolerance, limits: args.limits.iter().copied().collect() };
+    let rec = reconcile(records, &policy);
     if args.json {
         print_json(&rec)?;
     } else {
@@ -70,4 +76,11 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         }
     }
     Ok(if rec.flagged.is_empty() { EXIT_OK } else { EXIT_REJECTED })
+}
+
+/// `SERIAL=AMOUNT`, both decimal u64.
+fn parse_limit(s: &str) -> Result<(u64, u64), String> {
+    let (serial, amount) = s.split_once('=').ok_or_else(|| format!("{s:?} is not SERIAL=AMOUNT"))?;
+    let number = |what: &str, v: &str| v.parse::<u64>().map_err(|e| format!("{what} {v:?}: {e}"));
+    Ok((number("serial", serial)?, number("amount", amount)?))
 }

@@ -289,6 +289,18 @@ pub struct ReconcileInput {
     pub logs: Vec<String>,
     /// The order check's tolerance `D`, in steps (spec R-LOG-2).
     pub tolerance: u64,
+    /// The cumulative limits the issuer gives, by serial (spec R-LOG-2).
+    pub limits: Vec<SerialLimit>,
+}
+
+/// The cumulative limit of one serial's credential.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialLimit {
+    /// The serial.
+    pub serial: u64,
+    /// Its credential's cumulative limit.
+    pub cumulative_limit: u64,
 }
 
 /// The total accepted for one serial.

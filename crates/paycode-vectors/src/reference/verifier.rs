@@ -3,7 +3,7 @@
 use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
-use paycode::log::{LogRecord, reconcile as reconcile_logs};
+use paycode::log::{LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
 use paycode::store::Mark;
@@ -323,7 +323,11 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
             }
         }
     }
-    let r = reconcile_logs(records, input.tolerance);
+    let policy = Policy {
+        tolerance: input.tolerance,
+        limits: input.limits.iter().map(|l| (l.serial, l.cumulative_limit)).collect(),
+    };
+    let r = reconcile_logs(records, &policy);
     valid(ReconcileExpected {
         result: Outcome::Valid,
         error: None,

@@ -6,7 +6,7 @@ use paycode::{Error, Profile};
 use serde_json::json;
 
 use crate::errors::{FixtureError, VectorError};
-use crate::format::{Op, ReconcileInput, ScenarioStep, VectorFile, VerifierConfig};
+use crate::format::{Op, ReconcileInput, ScenarioStep, SerialLimit, VectorFile, VerifierConfig};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_text, ed25519_verifier, fixture_error,
@@ -73,7 +73,7 @@ fn hmac_record(subject: u64, counter: u32, step: u64, accepted_at: u64, terminal
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-reconcile",
-        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; an identity with a lower counter whose step is more than D steps above a higher counter's is out of order; the ed25519 serials of either are revoked and the hmac accounts disabled, each with its reasons; amounts are summed per serial.",
+        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; an identity with a lower counter whose step is more than D steps above a higher counter's is out of order, one with consecutive counters more than J = 65536 apart jumps, and a serial whose amounts add up to more than its credential's cumulative limit (when the issuer gives it) overspends; the ed25519 serials of any of these are revoked and the hmac accounts disabled, each with its reasons; amounts are summed per serial.",
     );
     let credential = issue(main_fields());
     let code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
@@ -119,6 +119,24 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         ],
     )?;
     let ahead_9 = log_of(9, &terminal, &[(TIME + 600, code(STEP + 10, 0)?, 900)])?;
+    // Serial 1001 (cumulative limit 20000) pays 15000 at terminal 7 and
+    // 10000 at terminal 9, each within that terminal's limit.
+    let spend_7 = log_of(
+        7,
+        &terminal,
+        &[
+            (TIME, code(STEP, 1)?, 5_000),
+            (TIME + 1, code(STEP, 2)?, 5_000),
+            (TIME + 2, code(STEP, 3)?, 5_000),
+        ],
+    )?;
+    let spend_9 = log_of(
+        9,
+        &terminal,
+        &[(TIME + 60, code(STEP + 1, 4)?, 5_000), (TIME + 61, code(STEP + 1, 5)?, 5_000)],
+    )?;
+    let spend_9_at_limit = log_of(9, &terminal, &[(TIME + 60, code(STEP + 1, 4)?, 5_000)])?;
+    let limit_1001 = || vec![SerialLimit { serial: 1001, cumulative_limit: 20_000 }];
     let mut truncated = unhex(&log_7)?;
     truncated.pop();
     let cases = [
@@ -128,7 +146,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "Terminals 7 and 9 both accepted counter 3 of serial 1001 (logs produced by running two verifiers): one double acceptance; revoke 1001.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_7.clone(), log_9.clone()], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![log_7.clone(), log_9.clone()],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::valid(),
         },
         Case {
@@ -137,7 +159,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "Different counters at the two terminals: nothing to revoke; totals still summed.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_7.clone(), log_9_other_counter], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![log_7.clone(), log_9_other_counter],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::valid(),
         },
         Case {
@@ -146,7 +172,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "The same log given twice duplicates every record (feed each log once).",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_7.clone(), log_7], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![log_7.clone(), log_7],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::valid(),
         },
         Case {
@@ -155,7 +185,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "Two online verifiers that did not share state both accepted account 42's counter 0: disable the account; nothing to revoke.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![online_1, online_2], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![online_1, online_2],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::valid(),
         },
         Case {
@@ -164,7 +198,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::SpecExample],
             comment: "The example of spec section 10.4: revoke 1001; totals 1001 -> 6050 and 2002 -> 300.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![spec_7.clone(), spec_9], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![spec_7.clone(), spec_9],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
                 .with("totals", json!([{"serial": 1001, "total": 6050}, {"serial": 2002, "total": 300}])),
@@ -178,6 +216,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             input: ReconcileInput {
                 logs: vec![spec_7.clone(), hmac_record(1001, 3, 30_000_000, 1_800_000_010, 1)],
                 tolerance: TOLERANCE,
+                limits: Vec::new(),
             },
             intent: Intent::valid()
                 .with("revoke_serials", Vec::<u64>::new())
@@ -192,6 +231,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             input: ReconcileInput {
                 logs: vec![[hmac_record(1001, 3, 30_000_000, 1_800_000_010, 9), spec_7.clone()].concat()],
                 tolerance: TOLERANCE,
+                limits: Vec::new(),
             },
             intent: Intent::valid()
                 .with("revoke_serials", Vec::<u64>::new())
@@ -203,7 +243,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "One log holding the same record twice: two records, so a double acceptance; revoke 1001; total 1001 -> 2500.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![[spec_7.clone(), spec_7].concat()], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![[spec_7.clone(), spec_7].concat()],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::valid().with("revoke_serials", vec![1001u64]),
         },
         Case {
@@ -212,7 +256,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::CounterMark],
             comment: "Terminal 7 accepted serial 1001's counters 1, 2, 3 in steps T to T + 2; terminal 9, which had seen none of them, accepted counter 0 made for step T + 10. Counter 0's step is more than D = 3 above counter 1's: flagged for order; revoke 1001.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![owner_7, ahead_9], tolerance: TOLERANCE },
+            input: ReconcileInput { logs: vec![owner_7, ahead_9], tolerance: TOLERANCE, limits: Vec::new() },
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
                 .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["order"]}])),
@@ -229,6 +273,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                         .concat(),
                 ],
                 tolerance: TOLERANCE,
+                limits: Vec::new(),
             },
             intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
         },
@@ -249,6 +294,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                     .concat(),
                 ],
                 tolerance: TOLERANCE,
+                limits: Vec::new(),
             },
             intent: Intent::valid().with("disable_accounts", vec![OTHER_ACCOUNT]).with(
                 "flagged",
@@ -267,6 +313,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                         .concat(),
                 ],
                 tolerance: TOLERANCE,
+                limits: Vec::new(),
             },
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
@@ -293,6 +340,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                     .concat(),
                 ],
                 tolerance: TOLERANCE,
+                limits: Vec::new(),
             },
             intent: Intent::valid().with("disable_accounts", vec![ACCOUNT]).with(
                 "flagged",
@@ -300,12 +348,106 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ),
         },
         Case {
+            id: "scenario.reconcile.counter-jump",
+            requirements: &["R-LOG-2", "R-LOG-3"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Serial 1001: counters 3 and 65539, J = 65536 apart: not flagged. Serial 2002: counters 3 and 65540, with nothing between, J + 1 apart: flagged for jump (a clone started far above the wallet's counters); revoke 2002.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [record(1001, 3, STEP, TIME, 100, 7), record(2002, 3, STEP, TIME, 100, 7)].concat(),
+                    [
+                        record(1001, 65_539, STEP + 1, TIME + 60, 100, 9),
+                        record(2002, 65_540, STEP + 1, TIME + 60, 100, 9),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
+            intent: Intent::valid()
+                .with("revoke_serials", vec![2002u64])
+                .with("flagged", json!([{"profile": "ed25519", "subject": 2002, "reasons": ["jump"]}])),
+        },
+        Case {
+            id: "scenario.reconcile.counter-jump-closed-by-another-counter",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation],
+            comment: "Account 42: counters 0, 65536 and 120000: each gap at most J = 65536 (the first exactly J), so not flagged, though 0 and 120000 are further apart. Account 7: counters 10 and 4294967294, at the two ends of the counter range: flagged for jump; disable 7.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![
+                    [
+                        hmac_record(ACCOUNT, 0, STEP, TIME, 1),
+                        hmac_record(ACCOUNT, 120_000, STEP + 2, TIME + 120, 1),
+                        hmac_record(OTHER_ACCOUNT, 10, STEP, TIME, 1),
+                    ]
+                    .concat(),
+                    [
+                        hmac_record(ACCOUNT, 65_536, STEP + 1, TIME + 60, 2),
+                        hmac_record(OTHER_ACCOUNT, u32::MAX - 1, STEP + 1, TIME + 60, 2),
+                    ]
+                    .concat(),
+                ],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
+            intent: Intent::valid()
+                .with("disable_accounts", vec![OTHER_ACCOUNT])
+                .with("flagged", json!([{"profile": "hmac", "subject": OTHER_ACCOUNT, "reasons": ["jump"]}])),
+        },
+        Case {
+            id: "scenario.reconcile.overspend-across-terminals",
+            requirements: &["R-LOG-2", "R-LOG-3"],
+            flags: &[Flag::Reconciliation, Flag::Limit],
+            comment: "Serial 1001, cumulative limit 20000: terminal 7 accepted 15000 and terminal 9 10000, each within its own limit; 25000 across the logs is more than the payer's offline credit: flagged for overspend; revoke 1001. Serial 2002 spent exactly its limit of 300: not flagged.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![spend_7.clone(), spend_9.clone(), record(2002, 0, STEP + 1, TIME + 100, 300, 9)],
+                tolerance: TOLERANCE,
+                limits: vec![
+                    SerialLimit { serial: 1001, cumulative_limit: 20_000 },
+                    SerialLimit { serial: 2002, cumulative_limit: 300 },
+                ],
+            },
+            intent: Intent::valid()
+                .with("revoke_serials", vec![1001u64])
+                .with("totals", json!([{"serial": 1001, "total": 25_000}, {"serial": 2002, "total": 300}]))
+                .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["overspend"]}])),
+        },
+        Case {
+            id: "scenario.reconcile.spend-at-the-limit",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::Limit],
+            comment: "Serial 1001, cumulative limit 20000: 15000 at terminal 7 and 5000 at terminal 9, exactly 20000: not flagged.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![spend_7.clone(), spend_9_at_limit],
+                tolerance: TOLERANCE,
+                limits: limit_1001(),
+            },
+            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
+        },
+        Case {
+            id: "scenario.reconcile.overspend-needs-the-limit",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::Limit],
+            comment: "The logs of serial 1001's 25000, with a limit given for serial 2002 only: serial 1001 is not checked, nothing is flagged.",
+            op: Op::Reconcile,
+            input: ReconcileInput {
+                logs: vec![spend_7, spend_9],
+                tolerance: TOLERANCE,
+                limits: vec![SerialLimit { serial: 2002, cumulative_limit: 0 }],
+            },
+            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
+        },
+        Case {
             id: "scenario.reconcile.no-logs",
             requirements: &["R-LOG-2"],
             flags: &[Flag::Reconciliation],
             comment: "No logs: an empty report.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE },
+            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE, limits: Vec::new() },
             intent: Intent::valid(),
         },
         Case {
@@ -314,7 +456,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::Length],
             comment: "A log whose length is not a multiple of 44 is rejected as malformed.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_9.clone(), hex(&truncated)], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![log_9.clone(), hex(&truncated)],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::invalid(Error::Malformed),
         },
         Case {
@@ -323,7 +469,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::LogRecord],
             comment: "A log holding an hmac record with amount 250 (hmac records have key id 0 and amount 0) is malformed, and the whole reconciliation is rejected.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![log_9, hmac_with_amount], tolerance: TOLERANCE },
+            input: ReconcileInput {
+                logs: vec![log_9, hmac_with_amount],
+                tolerance: TOLERANCE,
+                limits: Vec::new(),
+            },
             intent: Intent::invalid(Error::Malformed),
         },
     ];
