@@ -129,7 +129,7 @@ pub enum Reason {
 pub const MAX_COUNTER_GAP: u32 = 65_536;
 
 impl Reason {
-    /// The reason's name in reports: `double`, `order`.
+    /// The reason's name in reports: `double`, `order`, `jump`, `overspend`.
     pub const fn name(self) -> &'static str {
         match self {
             Reason::Double => "double",
@@ -325,7 +325,7 @@ mod tests {
 
     #[test]
     fn out_of_order_needs_more_than_the_tolerance() {
-        // spec: R-LOG-2 step 6: a lower counter with a step more than D above a higher counter's.
+        // spec: R-LOG-2 step 4: a lower counter with a step more than D above a higher counter's.
         let at = |counter, step| LogRecord {
             profile: Profile::Ed25519,
             key_id: 1,

@@ -278,7 +278,7 @@ impl ReplayState {
     /// # Errors
     ///
     /// `too-old`, `too-new`, `state-unavailable`, `stale-counter`, `replayed`,
-    /// `over-limit`, in that order.
+    /// `counter-behind`, `over-limit`, in that order.
     pub fn admit(
         &self,
         id: u64,
@@ -450,7 +450,7 @@ impl ReplayState {
 
     /// Bytes of heap memory the replay windows occupy: every table slot,
     /// used or free, at 28 bytes each (the identity and the 20-byte window,
-    /// spec: R-REPLAY-6). The spend ledger and throttle counters are not included.
+    /// spec: R-REPLAY-6). The counter marks, spend ledger and throttle counters are not included.
     pub fn window_bytes(&self) -> usize {
         self.shards().filter_map(|m| m.0.lock().ok()).map(|s| s.windows.heap_bytes()).sum()
     }

@@ -84,9 +84,6 @@ class ReconcileOrder(unittest.TestCase):
         self.assertEqual(flagged([[record(c, 100 + c) for c in range(5)], [record(9, 101)]])[0], [])
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class ReconcileOverspend(unittest.TestCase):
     """R-LOG-2 step 4: a serial whose amounts add up, exactly, to more than the limit the issuer gives."""
@@ -118,3 +115,7 @@ class ReconcileOverspend(unittest.TestCase):
     def test_a_serial_without_a_limit_is_not_checked(self):
         self.assertEqual(self.report([600, 401], {1002: 0}).flagged, [])
         self.assertEqual(self.report([600, 401], {}).flagged, [])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -37,8 +37,8 @@ pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success: the command did what it was asked; verify/scan: the code was accepted
   1  verify/scan: the code was rejected, and its error code (replayed, too-old, ...) is printed;
-     reconcile: an identity is flagged (a code accepted more than once, or counters out of
-     order or far apart); demo: a verdict differs from the spec
+     reconcile: an identity is flagged (a code accepted more than once, counters out of order
+     or far apart, or more spent than a credential's limit); demo: a verdict differs from the spec
   2  usage error, or a file that cannot be read, written or used (the message names it)
   conformance has exit codes of its own (0 conformant, 1 not conformant, 2 adapter error,
   3 usage error, 4 meets no conformance class): see `paycode conformance --help`";
@@ -46,7 +46,7 @@ Exit status:
 /// The exit codes of `reconcile`.
 pub const RECONCILE_EXIT_HELP: &str = "\
 Exit status: 0 nothing flagged; 1 an identity is flagged: a code was accepted more than once,
-or counters out of order or far apart (the issuer's follow-up is printed: serials to revoke, hmac accounts
+counters out of order or far apart, or more spent than a credential's limit (the issuer's follow-up is printed: serials to revoke, hmac accounts
 to disable, each with its reasons); 2 a log cannot be read.";
 
 /// The system clock, unless `--at` was given (spec: R-TIME-7: the command,
@@ -131,6 +131,8 @@ pub enum Usage {
     WalletIsIssuer,
     /// `demo --at` outside the range the demo's keys can cover.
     DemoTime,
+    /// `reconcile --limit` names one serial twice.
+    LimitTwice,
 }
 
 impl fmt::Display for Usage {
@@ -148,6 +150,7 @@ impl fmt::Display for Usage {
             Usage::SameOutput => "--out and --barcode-out name the same file",
             Usage::WalletIsIssuer => "--out names the issuer file; a wallet file of its own is needed",
             Usage::DemoTime => "the demo needs a time between 1970-01-03 and 2^63 seconds",
+            Usage::LimitTwice => "--limit names one serial twice",
         })
     }
 }

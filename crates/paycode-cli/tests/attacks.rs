@@ -188,7 +188,23 @@ fn spending_the_limit_at_every_terminal_is_overspend() {
         serde_json::json!([{"profile": "ed25519", "subject": serial, "reasons": ["overspend"]}])
     );
     assert_eq!(limited["revoke_serials"], serde_json::json!([serial]));
-    // A malformed limit is a usage error.
-    let bad = CLI.run(&["reconcile", "--limit", "1:20000", s(&dir.join("terminal-0.log"))]);
-    assert_eq!(bad.status.code(), Some(2));
+    // The text report names the serial and its reason.
+    let log = dir.join("terminal-0.log");
+    let text = CLI.run(&[
+        "reconcile",
+        "--limit",
+        &format!("{serial}=20000"),
+        s(&log),
+        s(&dir.join("terminal-1.log")),
+    ]);
+    assert_eq!(text.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(said.contains(&format!("ed25519 {serial}: overspend")), "{said}");
+    // A malformed limit, or one serial limited twice, is a usage error.
+    for limits in [&["--limit", "1:20000"][..], &["--limit", "1=5", "--limit", "1=6"]] {
+        let mut args = vec!["reconcile"];
+        args.extend_from_slice(limits);
+        args.push(s(&log));
+        assert_eq!(CLI.run(&args).status.code(), Some(2), "{limits:?}");
+    }
 }

@@ -254,7 +254,7 @@ fn help_lists_the_exit_codes() {
     for line in [
         "  0  success",
         "  1  verify/scan: the code was rejected",
-        "reconcile: an identity is flagged (a code accepted more than once, or counters out of",
+        "reconcile: an identity is flagged (a code accepted more than once, counters out of order",
         "  2  usage error",
     ] {
         assert!(status.contains(line), "{line:?} not in\n{status}");

@@ -114,7 +114,8 @@ const MIGRATIONS: &[&str] = &[
          revoked_at bigint);",
     // Version 4: the counter marks (spec: R-REPLAY-7), which outlive the
     // windows; `until` is the ed25519 credential's `not_after`, null for an
-    // hmac account's mark.
+    // hmac account's mark. A store written before marks existed gets one for
+    // each window, as in the SQLite store's migration.
     "CREATE TABLE marks (
          terminal bigint NOT NULL,
          profile smallint NOT NULL,
@@ -122,7 +123,12 @@ const MIGRATIONS: &[&str] = &[
          counter bigint NOT NULL,
          step bigint NOT NULL,
          until bigint,
-         PRIMARY KEY (terminal, profile, subject)) WITH (fillfactor = 80);",
+         PRIMARY KEY (terminal, profile, subject)) WITH (fillfactor = 80);
+     INSERT INTO marks (terminal, profile, subject, counter, step, until)
+         SELECT w.terminal, w.profile, w.subject, w.high, w.top,
+                (SELECT l.not_after FROM ledger l
+                 WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
+         FROM windows w;",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -1576,15 +1582,17 @@ async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, t
     let ev = plan(high_water);
     let (w, l, t) = (to_sql(ev.window_below), to_sql(ev.ledger_below), to_sql(ev.throttle_step));
     client.execute(&format!("DELETE FROM windows WHERE {}", u64_below("top", "$1::bigint")), &[&w]).await?;
-    client
-        .execute(&format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "$1::bigint")), &[&l])
-        .await?;
-    // An ed25519 mark goes with its ledger entry; an hmac mark (null `until`) stays (spec: R-REPLAY-7).
+    // An ed25519 mark goes with its ledger entry; an hmac mark (null `until`)
+    // stays (spec: R-REPLAY-7). Marks before the ledger: the order in which a
+    // verification locks them.
     client
         .execute(
             &format!("DELETE FROM marks WHERE until IS NOT NULL AND {}", u64_below("until", "$1::bigint")),
             &[&l],
         )
+        .await?;
+    client
+        .execute(&format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "$1::bigint")), &[&l])
         .await?;
     client.execute("DELETE FROM throttle WHERE step <> $1", &[&t]).await?;
     client.batch_execute("COMMIT").await?;
@@ -1656,6 +1664,19 @@ async fn import_rows(
             )
             .await?;
     }
+    // A state written before marks existed: each window's mark, as the migration makes it.
+    client
+        .execute(
+            "INSERT INTO marks (terminal, profile, subject, counter, step, until)
+             SELECT w.terminal, w.profile, w.subject, w.high, w.top,
+                    (SELECT l.not_after FROM ledger l
+                     WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
+             FROM windows w
+             WHERE NOT EXISTS (SELECT 1 FROM marks m
+                               WHERE m.terminal = w.terminal AND m.profile = w.profile AND m.subject = w.subject)",
+            &[],
+        )
+        .await?;
     for &(account, step, failures) in throttle {
         let failures = i64::from(failures.min(MAX_FAILURES_PER_STEP));
         client

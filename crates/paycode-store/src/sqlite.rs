@@ -113,7 +113,10 @@ const MIGRATIONS: &[&str] = &[
          revoked_at INTEGER);",
     // Version 4: the counter marks (spec: R-REPLAY-7), which outlive the
     // windows; `until` is the ed25519 credential's `not_after`, null for an
-    // hmac account's mark.
+    // hmac account's mark. A store written before marks existed gets, for
+    // each window, the mark its acceptances would have left but for the step:
+    // its highest counter with its top step, at or after the code's own, so
+    // that no mark rejects more than the one it stands for.
     "CREATE TABLE marks (
          terminal INTEGER NOT NULL,
          profile INTEGER NOT NULL,
@@ -121,8 +124,23 @@ const MIGRATIONS: &[&str] = &[
          counter INTEGER NOT NULL,
          step INTEGER NOT NULL,
          until INTEGER,
-         PRIMARY KEY (terminal, profile, subject)) WITHOUT ROWID;",
+         PRIMARY KEY (terminal, profile, subject)) WITHOUT ROWID;
+     INSERT INTO marks (terminal, profile, subject, counter, step, until)
+         SELECT w.terminal, w.profile, w.subject, w.high, w.top,
+                (SELECT l.not_after FROM ledger l
+                 WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
+         FROM windows w;",
 ];
+
+/// The mark of each window that has none: its highest counter with its top
+/// step (see the migration to version 4).
+const MARKS_OF_WINDOWS: &str = "INSERT INTO marks (terminal, profile, subject, counter, step, until)
+     SELECT w.terminal, w.profile, w.subject, w.high, w.top,
+            (SELECT l.not_after FROM ledger l
+             WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
+     FROM windows w
+     WHERE NOT EXISTS (SELECT 1 FROM marks m
+                       WHERE m.terminal = w.terminal AND m.profile = w.profile AND m.subject = w.subject)";
 
 /// A verifier's state in a SQLite database file. Safe to share between
 /// threads (one connection behind a lock); any number of processes may open
@@ -384,6 +402,8 @@ impl SqliteStore {
         for &(serial, spent) in &state.ed25519.spent {
             put_spent(&tx, 0, serial, spent).map_err(e)?;
         }
+        // A state written before marks existed: each window's mark, as the migration makes it.
+        tx.execute(MARKS_OF_WINDOWS, []).map_err(e)?;
         for &(account, step, failures) in throttle {
             let t = Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) };
             put_throttle(&tx, account, t).map_err(e)?;

@@ -271,6 +271,7 @@ fn the_sequences_reach_every_verdict() {
     for e in [
         Error::Replayed,
         Error::StaleCounter,
+        Error::CounterBehind,
         Error::TooOld,
         Error::TooNew,
         Error::InvalidCode,

@@ -11,7 +11,7 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use common::*;
-use paycode::store::{Identity, StateStore, StoreErrorKind};
+use paycode::store::{Identity, Mark, StateStore, StoreErrorKind};
 use paycode::{Error, MemoryStore, Profile};
 use paycode_store::{Contents, SCHEMA_VERSION, SqliteStore};
 use paycode_test_support::TempDir;
@@ -360,27 +360,52 @@ fn marks_outlive_windows_and_go_with_the_ledger() {
 }
 
 #[test]
-fn a_version_3_database_gains_the_marks_table() {
+fn a_version_3_database_gains_the_marks_of_its_windows() {
     let dir = TempDir::new("sqlite-v3");
     let path = dir.join("state.db");
     let v = verifier(SqliteStore::create(&path).unwrap(), 1);
     v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    v.verify_text(&ed25519_text(1, NOW, 5), NOW, 10).unwrap();
     drop(v);
     // The database as version 3 left it: no marks table.
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch("DROP TABLE marks; UPDATE schema_version SET version = 3").unwrap();
     drop(c);
-    let v = verifier(SqliteStore::open(&path).unwrap(), 1);
+    let store = SqliteStore::open(&path).unwrap();
     let version: u32 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    // The window survived the migration; the mark starts with the next acceptance.
+    // Each window's mark: its highest counter with its top step; the ed25519
+    // one goes with the ledger entry (spec: R-REPLAY-7).
+    let c = store.contents().unwrap();
+    let wallet = common::ed25519(1);
+    let fields = wallet.credential().fields();
+    let not_after = fields.not_before + u64::from(fields.lifetime);
+    assert_eq!(c.state.hmac.marks, [(12, Mark { counter: 3, step: step(NOW), until: None })]);
+    assert_eq!(c.state.ed25519.marks, [(101, Mark { counter: 5, step: step(NOW), until: Some(not_after) })]);
+    // So a lower counter with a later step is behind it at once, window or not.
+    let v = verifier(store, 1);
+    let next = NOW + 60;
+    assert_eq!(v.verify_text(&hmac_text(12, next, 2), next, 0).unwrap_err(), Error::CounterBehind);
+    assert_eq!(v.verify_text(&ed25519_text(1, next, 4), next, 10).unwrap_err(), Error::CounterBehind);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
-    v.verify_text(&hmac_text(12, NOW, 5), NOW, 0).unwrap();
-    let later = NOW + 10 * 60;
-    assert_eq!(v.verify_text(&hmac_text(12, later, 4), later, 0).unwrap_err(), Error::CounterBehind);
+    v.verify_text(&hmac_text(12, next, 4), next, 0).unwrap();
+}
+
+#[test]
+fn a_state_without_marks_is_imported_with_the_marks_of_its_windows() {
+    // A state file of a version before marks: windows, no marks.
+    let mem = verifier(MemoryStore::new(params()), 1);
+    mem.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let mut state = mem.state();
+    state.hmac.marks.clear();
+    let dir = TempDir::new("sqlite-import-marks");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    store.import(&state, &[]).unwrap();
+    let marks = store.contents().unwrap().state.hmac.marks;
+    assert_eq!(marks, [(12, Mark { counter: 3, step: step(NOW), until: None })]);
 }
 
 #[test]

@@ -173,6 +173,8 @@ pub enum InputError {
     Payload(paycode::Error),
     /// A public key that is not a valid point.
     PublicKey,
+    /// An input lists one key twice: a counter mark of one identity, a limit of one serial.
+    Repeated(String),
     /// A trust list that cannot be built or decoded.
     TrustList(paycode::Error),
     /// A credential that does not decode.
@@ -220,6 +222,7 @@ impl fmt::Display for InputError {
             InputError::HkdfLength(n) => write!(f, "hkdf-sha256: {n} bytes is longer than HKDF-SHA256 gives"),
             InputError::MacKey => f.write_str("HMAC refused the key"),
             InputError::Tag29(t) => write!(f, "numeric-encode: tag29 {t} is not below 2^29"),
+            InputError::Repeated(what) => write!(f, "{what} is given twice"),
             InputError::NumericRoundTrip => f.write_str("numeric-encode: the digits do not parse back"),
             InputError::Payload(e) => write!(f, "ed25519 payload: {e}"),
             InputError::PublicKey => f.write_str("a public key is not a valid point"),

@@ -6,7 +6,7 @@ use paycode::log::{LogRecord, Policy, reconcile};
 use paycode_cli::errors::Action;
 use paycode_cli::{FileError, Role};
 
-use super::{EXIT_OK, EXIT_REJECTED, Error, print_json};
+use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, print_json};
 
 /// `paycode reconcile`.
 #[derive(clap::Args)]
@@ -31,7 +31,8 @@ pub struct Args {
 }
 
 /// Runs `reconcile`: exit 1 when an identity is flagged (a code accepted more
-/// than once, or counters and steps that do not rise together).
+/// than once, counters and steps that do not rise together, counters far
+/// apart, or more spent than a credential's limit).
 pub fn run(args: &Args) -> Result<u8, Error> {
     let mut records: Vec<LogRecord> = Vec::new();
     for p in &args.logs {
@@ -40,7 +41,12 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?;
         records.append(&mut log);
     }
-    let policy = Policy { tolerance: args.tolerance, limits: args.limits.iter().copied().collect() };
+    let mut policy = Policy::with_tolerance(args.tolerance);
+    for &(serial, limit) in &args.limits {
+        if policy.limits.insert(serial, limit).is_some() {
+            return Err(Error::Usage(Usage::LimitTwice));
+        }
+    }
     let rec = reconcile(records, &policy);
     if args.json {
         print_json(&rec)?;

@@ -17,7 +17,9 @@ use super::builder::{Case, FileBuilder, Intent};
 use super::fixtures::fresh_state;
 use super::flags::Flag;
 use crate::errors::VectorError;
-use crate::format::{Op, RestartMode, ScenarioInput, ScenarioStep, VectorFile, Verdict, VerifierConfig};
+use crate::format::{
+    Op, RestartMode, ScenarioInput, ScenarioStep, StateBefore, VectorFile, Verdict, VerifierConfig,
+};
 
 /// `scenarios-*.json`.
 pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
@@ -92,7 +94,13 @@ fn restart_before_epoch(time: u64) -> Step {
     Step::RestartFails { time, error: Error::TimeBeforeEpoch }
 }
 
+/// Adds `scenario`, on a fresh verifier.
 fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError> {
+    add_from(file, scenario, fresh_state())
+}
+
+/// Adds `scenario`, on a verifier in `state`.
+fn add_from(file: &mut FileBuilder, scenario: Scenario<'_>, state: StateBefore) -> Result<(), VectorError> {
     let mut steps = Vec::new();
     let mut verdicts = Vec::new();
     for step in scenario.steps {
@@ -121,7 +129,7 @@ fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError
         flags: scenario.flags,
         comment: scenario.comment,
         op: Op::Scenario,
-        input: ScenarioInput { verifier: scenario.verifier.clone(), state: fresh_state(), steps },
+        input: ScenarioInput { verifier: scenario.verifier.clone(), state, steps },
         intent: Intent::steps(verdicts),
     })
 }

@@ -53,12 +53,17 @@ impl ScenarioRunner {
                 Profile::Ed25519 => state.spent.iter().find(|e| e.serial == serial).map(|e| e.not_after),
                 Profile::Hmac => None,
             };
-            let marks = state
-                .marks
-                .iter()
-                .filter(|m| m.profile == profile)
-                .map(|m| (m.subject, Mark { counter: m.counter, step: m.step, until: until(m.subject) }))
-                .collect();
+            let mut marks: Vec<(u64, Mark)> = Vec::new();
+            for m in state.marks.iter().filter(|m| m.profile == profile) {
+                if marks.iter().any(|(subject, _)| *subject == m.subject) {
+                    return Err(InputError::Repeated(format!(
+                        "the mark of {} {}",
+                        profile.name(),
+                        m.subject
+                    )));
+                }
+                marks.push((m.subject, Mark { counter: m.counter, step: m.step, until: until(m.subject) }));
+            }
             Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks })
         };
         let durable = VerifierState {
@@ -323,10 +328,12 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
             }
         }
     }
-    let policy = Policy {
-        tolerance: input.tolerance,
-        limits: input.limits.iter().map(|l| (l.serial, l.cumulative_limit)).collect(),
-    };
+    let mut policy = Policy::with_tolerance(input.tolerance);
+    for l in &input.limits {
+        if policy.limits.insert(l.serial, l.cumulative_limit).is_some() {
+            return Err(InputError::Repeated(format!("the limit of serial {}", l.serial)));
+        }
+    }
     let r = reconcile_logs(records, &policy);
     valid(ReconcileExpected {
         result: Outcome::Valid,

@@ -1,11 +1,11 @@
 //! `scenarios-replay.json`: replay across calls (spec §8).
 
-use paycode::Error;
 use paycode::code::HmacCode;
+use paycode::{Error, Profile};
 
-use super::{Scenario, accept, add, reject};
+use super::{Scenario, accept, add, add_from, reject};
 use crate::errors::VectorError;
-use crate::format::VectorFile;
+use crate::format::{MarkEntry, StateBefore, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, hmac_text, hmac_verifier, numeric_text,
@@ -169,5 +169,23 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    // A mark of counter 5 and step T + 1 with no entry (a state given as
+    // input, as a verifier's state may be): counter 5 at step T is not behind
+    // it and is accepted, and leaves the mark, since its counter is not above
+    // H*; so counter 4 at step T + 1 is not behind either.
+    let marked = StateBefore {
+        t_hw: STEP,
+        marks: vec![MarkEntry { profile: Profile::Hmac, subject: ACCOUNT, counter: 5, step: STEP + 1 }],
+        ..StateBefore::default()
+    };
+    let scenario = Scenario {
+        id: "scenario.replay.equal-counter-keeps-mark",
+        requirements: &["R-REPLAY-7"],
+        flags: &[Flag::CounterMark],
+        comment: "The verifier holds the mark (5, T + 1) of account 42 and no entry. Counter 5 at step T is not behind the mark (T is not after T + 1) and is accepted; the mark is raised only by a counter above H* = 5, so it stays (5, T + 1), not (5, T). Counter 4 with step T + 1 is then not behind it, and is accepted.",
+        verifier: &verifier,
+        steps: vec![accept(TIME, code(STEP, 5)?), accept(TIME + 60, code(STEP + 1, 4)?)],
+    };
+    add_from(&mut file, scenario, marked)?;
     Ok(file.finish())
 }
