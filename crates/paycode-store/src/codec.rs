@@ -43,6 +43,17 @@ pub(crate) fn u64_below(a: &str, b: &str) -> String {
     format!("((({a} < 0) = ({b} < 0) AND {a} < {b}) OR ({a} >= 0 AND {b} < 0))")
 }
 
+/// The mark of each window that has none: its highest counter with its top
+/// step (see the migration to version 4); the same SQL in both stores.
+pub(crate) const MARKS_OF_WINDOWS: &str =
+    "INSERT INTO marks (terminal, profile, subject, counter, step, until)
+     SELECT w.terminal, w.profile, w.subject, w.high, w.top,
+            (SELECT l.not_after FROM ledger l
+             WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
+     FROM windows w
+     WHERE NOT EXISTS (SELECT 1 FROM marks m
+                       WHERE m.terminal = w.terminal AND m.profile = w.profile AND m.subject = w.subject)";
+
 /// A store whose contents this version cannot have written.
 pub(crate) fn corrupt(what: String) -> StoreError {
     StoreError::new(StoreErrorKind::Corrupt, what)

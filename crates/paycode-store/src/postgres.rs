@@ -1665,18 +1665,7 @@ async fn import_rows(
             .await?;
     }
     // A state written before marks existed: each window's mark, as the migration makes it.
-    client
-        .execute(
-            "INSERT INTO marks (terminal, profile, subject, counter, step, until)
-             SELECT w.terminal, w.profile, w.subject, w.high, w.top,
-                    (SELECT l.not_after FROM ledger l
-                     WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
-             FROM windows w
-             WHERE NOT EXISTS (SELECT 1 FROM marks m
-                               WHERE m.terminal = w.terminal AND m.profile = w.profile AND m.subject = w.subject)",
-            &[],
-        )
-        .await?;
+    client.execute(crate::codec::MARKS_OF_WINDOWS, &[]).await?;
     for &(account, step, failures) in throttle {
         let failures = i64::from(failures.min(MAX_FAILURES_PER_STEP));
         client

@@ -132,16 +132,6 @@ const MIGRATIONS: &[&str] = &[
          FROM windows w;",
 ];
 
-/// The mark of each window that has none: its highest counter with its top
-/// step (see the migration to version 4).
-const MARKS_OF_WINDOWS: &str = "INSERT INTO marks (terminal, profile, subject, counter, step, until)
-     SELECT w.terminal, w.profile, w.subject, w.high, w.top,
-            (SELECT l.not_after FROM ledger l
-             WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
-     FROM windows w
-     WHERE NOT EXISTS (SELECT 1 FROM marks m
-                       WHERE m.terminal = w.terminal AND m.profile = w.profile AND m.subject = w.subject)";
-
 /// A verifier's state in a SQLite database file. Safe to share between
 /// threads (one connection behind a lock); any number of processes may open
 /// the same file.
@@ -403,7 +393,7 @@ impl SqliteStore {
             put_spent(&tx, 0, serial, spent).map_err(e)?;
         }
         // A state written before marks existed: each window's mark, as the migration makes it.
-        tx.execute(MARKS_OF_WINDOWS, []).map_err(e)?;
+        tx.execute(crate::codec::MARKS_OF_WINDOWS, []).map_err(e)?;
         for &(account, step, failures) in throttle {
             let t = Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) };
             put_throttle(&tx, account, t).map_err(e)?;
