@@ -70,6 +70,7 @@ impl ScenarioRunner {
             hmac: snapshot(Profile::Hmac)?,
             ed25519: snapshot(Profile::Ed25519)?,
             revocation_list: None,
+            challenges: Vec::new(),
         };
         let verifier = Verifier::restore(params, config.terminal_id, &durable);
         let trust = match &config.trust_list {
