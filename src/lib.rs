@@ -59,7 +59,7 @@ pub use revocation::RevocationList;
 pub use store::{StateStore, StoreError};
 pub use time::Params;
 pub use trust::{TrustEntry, TrustList};
-pub use verifier::{Acceptance, Rejection, Verifier, VerifierState};
+pub use verifier::{Acceptance, Payment, Rejection, TextPayment, Verifier, VerifierState};
 pub use wallet::{Ed25519Wallet, HmacWallet, Purpose};
 
 /// The spec version these types implement.
