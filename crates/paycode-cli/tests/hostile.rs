@@ -99,6 +99,24 @@ fn oracle_agrees_with_known_answers() {
     assert_eq!(with(50, 0), Err(Error::BadCredential));
     assert_eq!(with(5, 0xaa), Err(Error::InvalidCode));
     assert_eq!(with(203, 0), Err(Error::InvalidCode));
+    // The modes (spec R-MODE-1): a challenge code without a challenge, a
+    // capped code's length, and its credential 4 bytes further on.
+    assert_eq!(with(1, 0x22), Err(Error::NoChallenge));
+    assert_eq!(with(1, 0x12), Err(Error::Malformed));
+    assert_eq!(with(1, 0x32), Err(Error::UnsupportedProfile));
+    let mut capped = ed.clone();
+    capped[1] = 0x12;
+    capped.splice(14..14, [0, 0, 0, 250]);
+    assert_eq!(world.expect(&qr(&capped)), Err(Error::InvalidCode));
+    capped[54] ^= 1;
+    assert_eq!(world.expect(&qr(&capped)), Err(Error::BadCredential));
+    let mut hmac = b45_decode(&world.genuine[0].as_bytes()[4..]).unwrap();
+    hmac[1] = 0x21;
+    assert_eq!(world.expect(&qr(&hmac)), Err(Error::NoChallenge));
+    hmac[1] = 0x11;
+    assert_eq!(world.expect(&qr(&hmac)), Err(Error::Malformed));
+    hmac.splice(22..22, [0, 0, 0, 250]);
+    assert_eq!(world.expect(&qr(&hmac)), Err(Error::InvalidCode));
 }
 
 /// Decoders of the other structures with hostile length fields: no

@@ -27,19 +27,21 @@ impl World {
         }
     }
 
-    /// The credential bytes of the genuine ed25519 codes.
+    /// The credential bytes of the genuine ed25519 codes (one-way codes: the
+    /// credential at offset 14).
     fn credentials(&self) -> Vec<Vec<u8>> {
         self.genuine
             .iter()
             .filter_map(|t| t.strip_prefix("PC1:"))
             .filter_map(|rest| b45_decode(rest.as_bytes()))
-            .filter(|p| p.len() == 204)
+            .filter(|p| p.len() == 204 && p[1] == 0x02)
             .map(|p| p[14..140].to_vec())
             .collect()
     }
 
     /// The verdict the spec requires for `input` at a verifier with fresh
-    /// state, at the genuine codes' time, for an amount within the limits.
+    /// state, at the genuine codes' time, for an amount within the limits,
+    /// in a call without a challenge.
     pub fn expect(&self, input: &[u8]) -> Result<(), Error> {
         // Only genuine codes can pass a MAC or signature check.
         let genuine = self.genuine.iter().any(|g| g.as_bytes() == input);
@@ -65,30 +67,36 @@ impl World {
         if genuine { Ok(()) } else { Err(Error::InvalidCode) }
     }
 
-    /// Steps V1, H1-H3 and E1-E5 on a decoded payload (spec §7.4).
+    /// Steps V1, V2.1, H1-H3 and E1-E5 on a decoded payload (spec §7.4).
     fn expect_payload(&self, p: &[u8], genuine: bool) -> Result<(), Error> {
-        match p {
+        // spec R-MODE-1: the second byte is mode * 16 + profile, modes 0 to 2.
+        let (profile, mode) = match p {
             [] => return Err(Error::Malformed),
             [v, ..] if *v != 1 => return Err(Error::UnsupportedVersion),
             [_] => return Err(Error::Malformed),
-            [_, 1 | 2, ..] => {}
+            [_, b @ (0x01 | 0x02 | 0x11 | 0x12 | 0x21 | 0x22), ..] => (b & 0x0f, b >> 4),
             _ => return Err(Error::UnsupportedProfile),
+        };
+        // Sections 4.2 and 4.5: a capped code carries 4 bytes more.
+        let cap_len = if mode == 1 { 4 } else { 0 };
+        let len = if profile == 1 { 38 } else { 204 } + cap_len;
+        if p.len() != len {
+            return Err(Error::Malformed);
         }
-        if p[1] == 1 {
-            if p.len() != 38 {
-                return Err(Error::Malformed);
-            }
+        // V2.1: a challenge code in a call without a challenge.
+        if mode == 2 {
+            return Err(Error::NoChallenge);
+        }
+        if profile == 1 {
             if u64::from_be_bytes(p[2..10].try_into().unwrap()) != self.account {
                 return Err(Error::UnknownAccount);
             }
         } else {
-            if p.len() != 204 {
-                return Err(Error::Malformed);
-            }
-            if !self.trusted.contains(&u16::from_be_bytes([p[14], p[15]])) {
+            let credential = &p[14 + cap_len..140 + cap_len];
+            if !self.trusted.contains(&u16::from_be_bytes([credential[0], credential[1]])) {
                 return Err(Error::UnknownIssuer);
             }
-            if !self.credentials().iter().any(|c| c[..] == p[14..140]) {
+            if !self.credentials().iter().any(|c| c[..] == *credential) {
                 return Err(Error::BadCredential);
             }
         }
