@@ -71,7 +71,7 @@ pub enum Error {
         /// Why.
         source: RegistryError,
     },
-    /// `--t0`, `--step`, `--back` or `--forward` out of the spec's ranges.
+    /// `--t0`, `--step`, `--back`, `--forward` or `--challenge-lifetime` out of the spec's ranges.
     Params(ParamsError),
     /// `--seed` is not a seed.
     Seed(SeedError),
@@ -161,7 +161,7 @@ impl fmt::Display for Error {
             Error::File(e) => e.fmt(f),
             Error::State(e) => e.fmt(f),
             Error::Registry { path, source } => write!(f, "the issuer file {}: {source}", path.display()),
-            Error::Params(e) => write!(f, "--t0/--step/--back/--forward: {e}"),
+            Error::Params(e) => write!(f, "--t0/--step/--back/--forward/--challenge-lifetime: {e}"),
             Error::Seed(e) => write!(f, "--seed: {e}"),
             Error::Randomness(e) => write!(f, "no randomness from the operating system: {e}"),
             Error::Usage(u) => u.fmt(f),
