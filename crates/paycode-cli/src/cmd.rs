@@ -11,6 +11,7 @@ pub mod reconcile;
 pub mod scan;
 pub mod serve;
 pub mod state;
+pub mod terminal;
 pub mod vectors;
 pub mod verify;
 pub mod wallet;

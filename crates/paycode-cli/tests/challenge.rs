@@ -68,3 +68,89 @@ fn issuer_init_keeps_the_challenge_lifetime_and_the_numeric_ceiling() {
     assert!(stderr.contains(s(&issuer)) && stderr.contains("challenge lifetime"), "{stderr}");
     assert!(!dir.join("s.db").exists(), "nothing was created");
 }
+
+/// `terminal challenge` (spec §4.9, R-CHAL-1): the challenge's fields as
+/// given, a nonce of its own every time, in text, JSON, `--only text` and a
+/// QR file; options that do not go together are refused before anything is
+/// written.
+#[test]
+fn terminal_challenge_prints_a_fresh_challenge() {
+    let dir = TempDir::new("challenge-terminal");
+    let at = T.to_string();
+    let make = |extra: &[&str]| {
+        let mut args = vec!["terminal", "challenge", "--terminal-id", "7", "--amount", "250", "--at", &at];
+        args.extend_from_slice(extra);
+        CLI.run(&args)
+    };
+    let json = |out: std::process::Output| -> Value {
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let first = json(make(&["--json"]));
+    let text = first["text"].as_str().unwrap();
+    assert_eq!(text.len(), 60);
+    let parsed = paycode::Challenge::parse(text).unwrap();
+    assert_eq!((parsed.terminal_id(), parsed.amount(), parsed.issued_at()), (7, 250, T));
+    assert_eq!(first["terminal_id"], 7);
+    assert_eq!(first["amount"], 250);
+    assert_eq!(first["issued_at"], T);
+    assert_eq!(first["nonce"], paycode::codec::to_hex(parsed.nonce()));
+    assert!(first.get("qr_version").is_none(), "{first}");
+    // A fresh nonce each time (spec: R-CHAL-1): the same terminal, amount and time give another challenge.
+    let second = json(make(&["--json"]));
+    assert_ne!(second["nonce"], first["nonce"]);
+    assert_ne!(second["text"], first["text"]);
+
+    // Text: the terms, then the text; --only text: the text alone.
+    let out = make(&[]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], format!("challenge: terminal 7, amount 250, issued at {T}"));
+    let shown = lines[1].strip_prefix("text: ").unwrap();
+    assert_eq!(paycode::Challenge::parse(shown).unwrap().amount(), 250);
+    let out = CLI.run(&[
+        "terminal",
+        "challenge",
+        "--terminal",
+        "9",
+        "--amount",
+        "1",
+        "--now",
+        &at,
+        "--only",
+        "text",
+    ]);
+    let only = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(only.lines().count(), 1, "{only}");
+    let c = paycode::Challenge::parse(only.trim_end()).unwrap();
+    assert_eq!((c.terminal_id(), c.amount(), c.issued_at()), (9, 1, T));
+
+    // The QR symbol as a file, named on standard output; in the terminal, above the text.
+    let svg = dir.join("c.svg");
+    let out = make(&["--qr", "svg", "--out", s(&svg)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("wrote {} (QR code, SVG)", s(&svg))));
+    let v = json(make(&["--qr", "png", "--out", s(&dir.join("c.png")), "--json"]));
+    assert_eq!((v["qr_version"].as_u64(), v["qr_file"].as_str()), (Some(3), Some(s(&dir.join("c.png")))));
+    let term = String::from_utf8(make(&["--qr", "term"]).stdout).unwrap();
+    assert!(term.starts_with('█') && term.contains("\ntext: PT1:"), "{term}");
+
+    // Refused: --qr png without --out, --out without --qr, --out over a key file.
+    let issuer = dir.join("issuer.json");
+    CLI.stdout(&["issuer", "init", "--out", s(&issuer), "--at", &at]);
+    let key = std::fs::read(&issuer).unwrap();
+    let y = dir.join("y.png");
+    for extra in [
+        &["--qr", "png"][..],
+        &["--out", s(&y)],
+        &["--qr", "png", "--out", s(&issuer)],
+        &["--json", "--only", "text"],
+    ] {
+        let out = make(extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {out:?}");
+        assert!(out.stdout.is_empty(), "{extra:?}");
+    }
+    assert!(!y.exists());
+    assert_eq!(std::fs::read(&issuer).unwrap(), key);
+}

@@ -81,7 +81,8 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
-    const fn name(self) -> &'static str {
+    /// The format's name in messages.
+    pub(super) const fn name(self) -> &'static str {
         match self {
             ImageFormat::Svg => "SVG",
             ImageFormat::Png => "PNG",
@@ -293,7 +294,8 @@ fn file_of<'a>(images: &[(&Target<'a>, Vec<u8>)], role: Role) -> Option<&'a Path
     images.iter().find(|(t, _)| t.role == role).map(|(t, _)| t.path)
 }
 
-fn render_qr(symbol: &Symbol, format: ImageFormat) -> Vec<u8> {
+/// The QR symbol as an image file's bytes.
+pub(super) fn render_qr(symbol: &Symbol, format: ImageFormat) -> Vec<u8> {
     match format {
         ImageFormat::Svg => symbol.to_svg(MODULE_PX.into()).into_bytes(),
         ImageFormat::Png => symbol.to_png(MODULE_PX),
