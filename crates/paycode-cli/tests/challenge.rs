@@ -154,3 +154,148 @@ fn terminal_challenge_prints_a_fresh_challenge() {
     assert!(!y.exists());
     assert_eq!(std::fs::read(&issuer).unwrap(), key);
 }
+
+/// An issuer and one wallet of each profile, enrolled at `T`.
+fn world(dir: &TempDir) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let issuer = dir.join("issuer.json");
+    let at = T.to_string();
+    CLI.stdout(&["issuer", "init", "--out", s(&issuer), "--at", &at]);
+    let mut wallets = Vec::new();
+    for profile in ["hmac", "ed25519"] {
+        let wallet = dir.join(format!("{profile}.json"));
+        let args = ["wallet", "enroll", "--issuer", s(&issuer), "--profile", profile, "--out", s(&wallet)];
+        CLI.stdout(&[&args[..], &["--at", &at]].concat());
+        wallets.push(wallet);
+    }
+    let ed = wallets.pop().unwrap();
+    (issuer, wallets.pop().unwrap(), ed)
+}
+
+/// A challenge of `terminal` for `amount`, made at `at`.
+fn challenge(terminal: u32, amount: u64, at: u64) -> String {
+    let (t, a, at) = (terminal.to_string(), amount.to_string(), at.to_string());
+    let out = CLI.stdout(&[
+        "terminal",
+        "challenge",
+        "--terminal-id",
+        &t,
+        "--amount",
+        &a,
+        "--at",
+        &at,
+        "--only",
+        "text",
+    ]);
+    out.trim_end().to_owned()
+}
+
+/// `code` with `extra` at `T`: (exit status, standard output, standard error).
+fn code(wallet: &Path, extra: &[&str]) -> (i32, String, String) {
+    let at = T.to_string();
+    let out = CLI.run(&[&["code", "--wallet", s(wallet), "--at", &at][..], extra].concat());
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The payload of a code's QR text.
+fn payload(text: &str) -> Vec<u8> {
+    match paycode::Code::parse(text).unwrap() {
+        paycode::Code::Hmac(c) => c.encode(),
+        paycode::Code::Ed25519(c) => c.encode().to_vec(),
+        paycode::Code::Numeric(_) => panic!("digits"),
+    }
+}
+
+/// `code --cap` and `code --challenge` (spec §7.2, R-GEN-5, R-MODE-1): the
+/// cap, or the challenge's amount and terminal, printed before the code; the
+/// mode and the cap in the payload; no numeric form (spec: R-HMAC-4,
+/// `numeric-unavailable`); a challenge that does not decode makes no code;
+/// nothing refused spends a counter value.
+#[test]
+fn code_makes_capped_and_challenge_codes_after_showing_their_terms() {
+    let dir = TempDir::new("challenge-code");
+    let (_, hmac, ed) = world(&dir);
+    let ch = challenge(7, 250, T);
+    for (wallet, profile) in [(&hmac, 1u8), (&ed, 2)] {
+        // Capped: the cap line, then the text; 4 bytes more than a one-way code.
+        let (status, out, _) = code(wallet, &["--cap", "300"]);
+        assert_eq!(status, 0);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "cap: 300 (no payment above it)", "{out}");
+        let p = payload(lines[1].strip_prefix("text: ").unwrap());
+        assert_eq!((p[1], p.len()), (0x10 + profile, if profile == 1 { 42 } else { 208 }));
+        let at = if profile == 1 { 22 } else { 14 };
+        assert_eq!(p[at..at + 4], 300u32.to_be_bytes());
+        assert!(!out.contains("digits:"), "{out}");
+        let v: Value = serde_json::from_str(&code(wallet, &["--cap", "4294967295", "--json"]).1).unwrap();
+        assert_eq!(
+            (v["mode"].as_str(), v["cap"].as_u64(), v.get("digits")),
+            (Some("capped"), Some(u64::from(u32::MAX)), None)
+        );
+        // Challenge: its amount and terminal, then the text; the length of a one-way code.
+        let (status, out, _) = code(wallet, &["--challenge", &ch]);
+        assert_eq!(status, 0);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], format!("challenge: pay 250 to terminal 7 (issued at {T})"), "{out}");
+        let p = payload(lines[1].strip_prefix("text: ").unwrap());
+        assert_eq!((p[1], p.len()), (0x20 + profile, if profile == 1 { 38 } else { 204 }));
+        let v: Value = serde_json::from_str(&code(wallet, &["--challenge", &ch, "--json"]).1).unwrap();
+        assert_eq!(v["mode"], "challenge");
+        assert_eq!(v["challenge"], serde_json::json!({"terminal_id": 7, "amount": 250, "issued_at": T}));
+        assert!(v.get("cap").is_none() && v.get("digits").is_none(), "{v}");
+        // --only text: the code alone on standard output, its terms on standard error.
+        let (status, out, err) = code(wallet, &["--challenge", &ch, "--only", "text"]);
+        assert_eq!(status, 0);
+        assert!(out.starts_with("PC1:") && out.lines().count() == 1, "{out}");
+        assert_eq!(err, format!("challenge: pay 250 to terminal 7 (issued at {T})\n"));
+        let (_, _, err) = code(wallet, &["--cap", "5", "--only", "text"]);
+        assert_eq!(err, "cap: 5 (no payment above it)\n");
+    }
+    let counter = |wallet: &Path| -> u64 {
+        serde_json::from_slice::<Value>(&std::fs::read(wallet).unwrap()).unwrap()["next_counter"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = (counter(&hmac), counter(&ed));
+    assert_eq!(before, (6, 6));
+    // No numeric form for a capped or challenge code: refused before the counter moves.
+    let bar = dir.join("bar.svg");
+    for extra in [
+        &["--cap", "300", "--only", "digits"][..],
+        &["--challenge", &ch, "--only", "digits"],
+        &["--cap", "300", "--barcode", "svg", "--out", s(&bar)],
+        &["--challenge", &ch, "--barcode", "svg", "--out", s(&bar)],
+    ] {
+        let (status, out, err) = code(&hmac, extra);
+        assert_eq!(status, 2, "{extra:?}");
+        assert!(out.is_empty() && err.starts_with("paycode: numeric-unavailable: "), "{extra:?}: {err}");
+    }
+    assert!(!bar.exists());
+    // A challenge that does not decode makes no code (spec: R-GEN-5).
+    let mut other_prefix = ch.clone();
+    other_prefix.replace_range(..4, "PC1:");
+    for bad in ["", "PT1:", "garbage", &ch[..59], &format!("{ch}0"), &ch.to_lowercase(), &other_prefix] {
+        for wallet in [&hmac, &ed] {
+            let (status, out, err) = code(wallet, &["--challenge", bad]);
+            assert_eq!(status, 2, "{bad:?}");
+            assert!(
+                out.is_empty() && err.starts_with("paycode: the challenge: malformed: "),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+    // Options that do not go together, and caps that are not u32.
+    for extra in [
+        &["--cap", "1", "--challenge", &ch][..],
+        &["--cap", "4294967296"],
+        &["--cap", "-1"],
+        &["--cap", "1.5"],
+        &["--cap", ""],
+    ] {
+        assert_eq!(code(&hmac, extra).0, 2, "{extra:?}");
+    }
+    assert_eq!((counter(&hmac), counter(&ed)), before, "a refused code spends no counter value");
+}
