@@ -50,7 +50,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config, Connection, NoTls, Socket, Statement};
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
-use crate::{Contents, SCHEMA_VERSION, TokenRow};
+use crate::{Contents, SCHEMA_VERSION, Scope, TokenRow};
 
 /// The schema, one step per version: `MIGRATIONS[v]` takes a database at
 /// version `v` to `v + 1`. The tables are those of the SQLite store, in
@@ -129,6 +129,13 @@ const MIGRATIONS: &[&str] = &[
                 (SELECT l.not_after FROM ledger l
                  WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
          FROM windows w;",
+    // Version 5: the nonce set `N` (spec: R-CHAL-4), as in the SQLite
+    // store's migration; a migrated store's set is empty.
+    "CREATE TABLE nonces (
+         terminal bigint NOT NULL,
+         nonce bytea NOT NULL CHECK (length(nonce) = 16),
+         closes bigint NOT NULL,
+         PRIMARY KEY (terminal, nonce));",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -720,15 +727,12 @@ impl PostgresStore {
 }
 
 impl StateStore for PostgresStore {
-    fn transact_call(&self, call: &mut paycode::store::Call<'_>) -> Result<(), StoreError> {
-        if call.nonce.is_some() {
-            return Err(StoreError::of_kind(paycode::store::StoreErrorKind::Incompatible));
-        }
-        self.transact_at(0, call.identity, call.decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        self.transact_at(Scope::terminal(0), call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        self.transact_all_at(0, calls)
+        self.transact_all_at(Scope::terminal(0), calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -821,13 +825,11 @@ impl PostgresStore {
     /// # Errors
     ///
     /// As [`StateStore::transact`].
-    pub fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        let terminal = i64::from(terminal);
+    pub fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
+        if call.nonce.is_some() {
+            return Err(StoreError::of_kind(StoreErrorKind::Incompatible));
+        }
+        let (terminal, identity, decide) = (i64::from(scope.records), call.identity, &mut *call.decide);
         self.attempts(|conn, driver| {
             let limit = self.options.operation_timeout;
             driver
@@ -838,12 +840,13 @@ impl PostgresStore {
     /// [`StateStore::transact_all`] on the records of terminal `terminal`
     /// (see [`PostgresStore::transact_at`]): two calls or more as one
     /// transaction, which commits all of them or none.
-    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        let one = |identity, decide: &mut dyn FnMut(&Records) -> Changes| {
-            self.transact_at(terminal, identity, decide)
-        };
+    pub fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        let one = |call: &mut Call<'_>| self.transact_at(scope, call);
         crate::run_calls(calls, one, |calls| {
-            let terminal = i64::from(terminal);
+            if calls.iter().any(|c| c.nonce.is_some()) {
+                return Err(StoreError::of_kind(StoreErrorKind::Incompatible));
+            }
+            let terminal = i64::from(scope.records);
             self.attempts(|conn, driver| {
                 let limit = self.options.operation_timeout;
                 driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
@@ -1622,6 +1625,9 @@ async fn import_rows(
             StoreErrorKind::Other,
             format!("{target}: holds state already; import only into a new store"),
         )));
+    }
+    if !state.challenges.is_empty() {
+        return Err(Failure::Store(StoreError::of_kind(StoreErrorKind::Incompatible)));
     }
     let hw = to_sql(state.hmac.high_water.max(state.ed25519.high_water));
     let q = to_sql(state.hmac.quarantine.max(state.ed25519.quarantine));

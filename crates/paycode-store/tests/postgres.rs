@@ -293,7 +293,7 @@ fn the_high_water_step_is_written_only_when_it_rises() {
 fn terminals_have_their_own_windows_and_ledger() {
     let c = cluster();
     let store = store_in(&c, "terminals");
-    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
+    terminals_keep_their_own_windows_and_ledger(&|scope, call| store.transact_at(scope, call));
     assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
 }
 
