@@ -507,8 +507,13 @@ fn connections_racing_pay_each_challenge_once() {
         verifier(SqliteStore::create(&path).unwrap(), TILL),
         verifier(SqliteStore::open(&path).unwrap(), TILL),
     ];
-    let accepted = racing_payers_pay_each_challenge_once(&verifiers, 2, 40);
-    assert_eq!(accepted, 40);
+    assert_eq!(racing_payers_pay_each_challenge_once(&verifiers, 2, 20, 1), 20);
+    // And in group commits of five, as a node's queue makes them.
+    let verifiers = [
+        verifier(SqliteStore::create(&dir.join("batches.db")).unwrap(), TILL),
+        verifier(SqliteStore::open(&dir.join("batches.db")).unwrap(), TILL),
+    ];
+    assert_eq!(racing_payers_pay_each_challenge_once(&verifiers, 2, 40, 5), 40);
     let c = verifiers[0].store().contents().unwrap();
     assert_eq!(c.state.challenges, (0..40).map(|k| used(k, NOW)).collect::<Vec<_>>());
     assert_eq!(verifiers[1].store().export_log(None).unwrap().len(), 40);

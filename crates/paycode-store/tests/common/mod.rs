@@ -422,13 +422,16 @@ pub fn eviction_drops_closed_nonces_only<S: StateStore>(v: &Verifier<S>, content
 
 /// `verifiers`, each on its own connection to one state, race on
 /// `challenges` challenges: for each, one payer per verifier and thread
-/// presents a code at once (hmac and ed25519 payers). Each challenge is paid
-/// exactly once and every other code for it is `challenge-used` (spec:
-/// R-CHAL-4, R-REPLAY-3, R-STATE-3). Returns the acceptances.
+/// presents a code at once (hmac and ed25519 payers), in runs of `batch`
+/// payments per call ([`Verifier::verify_payments_with_cause`], a group
+/// commit of the hmac codes in it). Each challenge is paid exactly once and
+/// every other code for it is `challenge-used` (spec: R-CHAL-4, R-REPLAY-3,
+/// R-STATE-3). Returns the acceptances.
 pub fn racing_payers_pay_each_challenge_once<S: StateStore + Sync>(
     verifiers: &[Verifier<S>],
     threads: usize,
     challenges: u8,
+    batch: usize,
 ) -> usize {
     let payers = verifiers.len() * threads;
     assert!(payers <= 8, "payers: hmac accounts 30.. and credentials 0..{SERIALS}");
@@ -449,8 +452,23 @@ pub fn racing_payers_pay_each_challenge_once<S: StateStore + Sync>(
                             _ => ed25519_challenge_text((payer / 2) as u64, NOW, counter, ch),
                         })
                         .collect();
+                    let shown: Vec<String> = chs.iter().map(Challenge::to_qr_text).collect();
+                    let items: Vec<TextPayment<'_>> = texts
+                        .iter()
+                        .zip(&shown)
+                        .map(|(text, ch)| TextPayment { text, amount: 10, challenge: Some(ch) })
+                        .collect();
                     barrier.wait();
-                    chs.iter().zip(&texts).map(|(ch, text)| pay(v, text, ch, NOW)).collect()
+                    let mut out: Vec<Result<Acceptance, Error>> = Vec::new();
+                    for run in items.chunks(batch.max(1)) {
+                        out.extend(v.verify_payments_with_cause(run, NOW).into_iter().map(|r| {
+                            r.map_err(|r| {
+                                assert!(r.store_error().is_none(), "the store failed: {r}");
+                                r.error()
+                            })
+                        }));
+                    }
+                    out
                 }));
             }
         }
