@@ -9,9 +9,9 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Call, Changes, Eviction, Identity, Records, StoreErrorKind};
+use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{StateStore, StoreError};
-use paycode_store::{PostgresOptions, PostgresStore, SqliteStore, TokenRow};
+use paycode_store::{PostgresOptions, PostgresStore, Scope, SqliteStore, TokenRow};
 
 use crate::backend::Backend;
 use crate::token::{TokenHash, TokenId, TokenRecord, TokenStore};
@@ -77,57 +77,39 @@ pub struct Scoped<S> {
 
 /// The stores that keep each terminal's records apart.
 trait PerTerminal: StateStore {
-    fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError>;
+    fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError>;
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>>;
+    fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>>;
 }
 
 impl PerTerminal for SqliteStore {
-    fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        SqliteStore::transact_at(self, terminal, identity, decide)
+    fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
+        SqliteStore::transact_at(self, scope, call)
     }
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        SqliteStore::transact_all_at(self, terminal, calls)
+    fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        SqliteStore::transact_all_at(self, scope, calls)
     }
 }
 
 impl PerTerminal for PostgresStore {
-    fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        PostgresStore::transact_at(self, terminal, identity, decide)
+    fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
+        PostgresStore::transact_at(self, scope, call)
     }
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        PostgresStore::transact_all_at(self, terminal, calls)
+    fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        PostgresStore::transact_all_at(self, scope, calls)
     }
 }
 
 #[allow(private_bounds)]
 impl<S: PerTerminal> StateStore for Scoped<S> {
     fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
-        if call.nonce.is_some() {
-            return Err(StoreError::of_kind(paycode::store::StoreErrorKind::Incompatible));
-        }
-        self.store.transact_at(self.terminal, call.identity, call.decide)
+        self.store.transact_at(Scope::terminal(self.terminal), call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        self.store.transact_all_at(self.terminal, calls)
+        self.store.transact_all_at(Scope::terminal(self.terminal), calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
