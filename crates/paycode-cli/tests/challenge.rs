@@ -299,3 +299,130 @@ fn code_makes_capped_and_challenge_codes_after_showing_their_terms() {
     }
     assert_eq!((counter(&hmac), counter(&ed)), before, "a refused code spends no counter value");
 }
+/// Verifies `text` at `at` against `state` (created on first use) with
+/// `extra`: (exit status, verdict: "accepted" or the error code).
+fn verify(issuer: &Path, state: &Path, text: &str, at: u64, extra: &[&str]) -> (i32, String) {
+    let at = at.to_string();
+    let mut args = vec!["verify", text, "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"];
+    if !state.exists() {
+        args.push("--init");
+    }
+    args.extend_from_slice(extra);
+    let out = CLI.run(&args);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stderr)));
+    let verdict = if v["verdict"] == "accepted" { "accepted" } else { v["code"].as_str().unwrap() };
+    (out.status.code().unwrap(), verdict.to_owned())
+}
+
+/// Challenge mode end to end, for both profiles (spec §4.9, R-CHAL-3,
+/// R-CHAL-4): a terminal's challenge, the wallet's code for it and the
+/// verifier that takes both accept the payment once; the challenge may come
+/// as text or as its QR image, and the code from `verify` or `scan`. A
+/// challenge code without its challenge is `no-challenge`; a code of another
+/// mode with a challenge is `challenge-required`.
+#[test]
+fn a_challenge_code_pays_its_challenge_once() {
+    let dir = TempDir::new("challenge-flow");
+    let (issuer, hmac, ed) = world(&dir);
+    let accepted = || (0, "accepted".to_owned());
+    let rejected = |code: &str| (1, code.to_owned());
+    for (wallet, profile) in [(&hmac, "hmac"), (&ed, "ed25519")] {
+        let state = dir.join(format!("{profile}.db"));
+        let pay = ["--terminal-id", "7", "--amount", "250"];
+        let ch = challenge(7, 250, T);
+        let with = |extra: &[&str]| -> Vec<String> {
+            pay.iter()
+                .chain(["--challenge", ch.as_str()].iter())
+                .chain(extra)
+                .map(|a| (*a).to_owned())
+                .collect()
+        };
+        let with_ch: Vec<String> = with(&[]);
+        let with_ch: Vec<&str> = with_ch.iter().map(String::as_str).collect();
+        let text = code(wallet, &["--challenge", &ch, "--only", "text"]).1.trim_end().to_owned();
+        assert_eq!(verify(&issuer, &state, &text, T + 5, &pay), rejected("no-challenge"), "{profile}");
+        assert_eq!(verify(&issuer, &state, &text, T + 5, &with_ch), accepted(), "{profile}");
+        assert_eq!(verify(&issuer, &state, &text, T + 6, &with_ch), rejected("replayed"), "{profile}");
+        // Codes of the other modes, with a challenge.
+        let one_way = code(wallet, &["--only", "text"]).1.trim_end().to_owned();
+        assert_eq!(verify(&issuer, &state, &one_way, T + 7, &with_ch), rejected("challenge-required"));
+        let capped = code(wallet, &["--cap", "250", "--only", "text"]).1.trim_end().to_owned();
+        assert_eq!(verify(&issuer, &state, &capped, T + 7, &with_ch), rejected("challenge-required"));
+        if profile == "hmac" {
+            let digits = code(wallet, &["--only", "digits"]).1.trim_end().to_owned();
+            assert_eq!(verify(&issuer, &state, &digits, T + 7, &with_ch), rejected("challenge-required"));
+        }
+        // Refused without a trace: each of those codes still pays once, as made.
+        assert_eq!(verify(&issuer, &state, &one_way, T + 8, &pay), accepted());
+        assert_eq!(verify(&issuer, &state, &capped, T + 8, &pay), accepted());
+    }
+}
+
+/// The challenge as a QR image (spec: R-CHAL-1): `code --challenge-image`
+/// reads the terminal's symbol, and `verify`/`scan --challenge-image` take it
+/// with the code.
+#[cfg(feature = "scan")]
+#[test]
+fn the_challenge_may_come_as_its_qr_image() {
+    let dir = TempDir::new("challenge-image");
+    let (issuer, hmac, ed) = world(&dir);
+    let at = T.to_string();
+    for (wallet, profile) in [(&hmac, "hmac"), (&ed, "ed25519")] {
+        let png = dir.join(format!("challenge-{profile}.png"));
+        let shown: Value = serde_json::from_str(&CLI.stdout(&[
+            "terminal",
+            "challenge",
+            "--terminal-id",
+            "7",
+            "--amount",
+            "250",
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            s(&png),
+            "--json",
+        ]))
+        .unwrap();
+        let made: Value =
+            serde_json::from_str(&code(wallet, &["--challenge-image", s(&png), "--json"]).1).unwrap();
+        assert_eq!(made["challenge"], serde_json::json!({"terminal_id": 7, "amount": 250, "issued_at": T}));
+        // The same code as made from the text: the counter aside, one payload.
+        let text = made["text"].as_str().unwrap();
+        let state = dir.join(format!("{profile}.db"));
+        let pay = ["--terminal-id", "7", "--amount", "250"];
+        let image = [&pay[..], &["--challenge-image", s(&png)]].concat();
+        assert_eq!(verify(&issuer, &state, text, T + 1, &image), (0, "accepted".to_owned()), "{profile}");
+        // scan: the code's image and the challenge's text.
+        let code_png = dir.join(format!("code-{profile}.png"));
+        code(wallet, &["--challenge", shown["text"].as_str().unwrap(), "--qr", "png", "--out", s(&code_png)]);
+        let out = CLI.run(
+            &[
+                &["scan", s(&code_png), "--issuer", s(&issuer), "--state", s(&state), "--at", &at][..],
+                &pay,
+                &["--challenge", shown["text"].as_str().unwrap(), "--json"],
+            ]
+            .concat(),
+        );
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["code"], "challenge-used", "a second code for one challenge: {v}");
+    }
+    // An image that holds no challenge: a usage error for the wallet and the verifier.
+    let (status, out, err) = code(&hmac, &["--challenge-image", s(&issuer)]);
+    assert!(status == 2 && out.is_empty() && err.contains("not a PNG or JPEG image"), "{err}");
+    let out = CLI.run(&[
+        "verify",
+        "x",
+        "--issuer",
+        s(&issuer),
+        "--state",
+        s(&dir.join("hmac.db")),
+        "--challenge-image",
+        s(&dir.join("absent.png")),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the image"));
+}
