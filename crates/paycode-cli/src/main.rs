@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an end-to-end demonstration of both profiles, with no set-up.
+    /// Run an end-to-end demonstration of both profiles and of challenge mode, with no set-up.
     Demo(demo::Args),
     /// Issuer commands: create an issuer, revoke credentials.
     #[command(subcommand)]
