@@ -141,3 +141,55 @@ pub fn b45_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+/// The terms of a challenge (spec §4.9).
+pub struct Terms {
+    pub terminal_id: u32,
+    pub amount: u64,
+    pub issued_at: u64,
+}
+
+/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT1:`,
+/// canonical Base45 of 37 bytes, version byte 1.
+pub fn decode_challenge(input: &[u8]) -> Option<Terms> {
+    let p = b45_decode(input.strip_prefix(b"PT1:")?)?;
+    if p.len() != 37 || p[0] != 1 {
+        return None;
+    }
+    Some(Terms {
+        terminal_id: u32::from_be_bytes(p[1..5].try_into().unwrap()),
+        amount: u64::from_be_bytes(p[5..13].try_into().unwrap()),
+        issued_at: u64::from_be_bytes(p[13..21].try_into().unwrap()),
+    })
+}
+
+/// A challenge-mode payment: a code made for the challenge `genuine`,
+/// presented at terminal `terminal_id` for `amount` at time `now`, with
+/// another text as its challenge.
+pub struct ChallengeWorld {
+    pub genuine: String,
+    pub terminal_id: u32,
+    pub amount: u64,
+    pub now: u64,
+    /// `C`, seconds.
+    pub lifetime: u64,
+    /// `X`, seconds.
+    pub step: u64,
+}
+
+impl ChallengeWorld {
+    /// The verdict the spec requires when the challenge is `input`: V1.C,
+    /// then V2.2, V2.3, then the code's MAC or signature, which covers the
+    /// genuine challenge only (spec §7.4, R-CHAL-2, R-CHAL-3).
+    pub fn expect(&self, input: &[u8]) -> Result<(), Error> {
+        let terms = decode_challenge(input).ok_or(Error::Malformed)?;
+        if terms.terminal_id != self.terminal_id || terms.amount != self.amount {
+            return Err(Error::ChallengeMismatch);
+        }
+        let (now, issued) = (u128::from(self.now), u128::from(terms.issued_at));
+        if now > issued + u128::from(self.lifetime) || issued > now + u128::from(self.step) {
+            return Err(Error::ChallengeExpired);
+        }
+        if input == self.genuine.as_bytes() { Ok(()) } else { Err(Error::InvalidCode) }
+    }
+}
