@@ -376,6 +376,47 @@ fn cli_code_writes_qr_and_barcode_images_that_decode() {
     assert!(std::fs::read_to_string(s.join("b.svg")).unwrap().contains("<svg"));
 }
 
+/// `code --cap` and `--challenge --qr png`: the versions of spec §5.4's
+/// table (R-ENC-5): a capped code one version above a one-way code (4-M,
+/// 11-M), a challenge code the same as a one-way code (3-M, 10-M); each reads
+/// back to its text.
+#[test]
+fn cli_capped_and_challenge_codes_have_the_spec_qr_versions() {
+    let s = TempDir::new("qr-modes");
+    setup(&s);
+    let at = T.to_string();
+    let challenge = paycode::Challenge::new(7, 250, T, [3; 16]).to_qr_text();
+    for (profile, purpose, version, len) in [
+        ("hmac", ["--cap", "4294967295"], 4, 67),
+        ("hmac", ["--challenge", challenge.as_str()], 3, 61),
+        ("ed25519", ["--cap", "0"], 11, 316),
+        ("ed25519", ["--challenge", challenge.as_str()], 10, 310),
+    ] {
+        let png = s.join(format!("{profile}-{}.png", &purpose[0][2..]));
+        let args = [
+            "code",
+            "--wallet",
+            &s.arg(profile),
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            png.to_str().unwrap(),
+            "--json",
+        ];
+        let v = json(&CLI.stdout(&[&args[..], &purpose].concat()));
+        let text = v["text"].as_str().unwrap();
+        assert_eq!((v["qr_version"].as_u64(), text.len()), (Some(version), len), "{profile} {purpose:?}");
+        assert_qr_reads(
+            &std::fs::read(&png).unwrap(),
+            text,
+            version as usize,
+            &format!("{profile} {purpose:?}"),
+        );
+    }
+}
+
 /// `terminal challenge --qr png`: the challenge's 60 characters in one
 /// version 3-M symbol (spec: R-CHAL-1, R-ENC-5), which reads back to the text.
 #[test]
