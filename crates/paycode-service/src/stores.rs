@@ -1,8 +1,10 @@
 //! The service's backends on the database stores: `sqlite:PATH`, the
 //! embedded default, and `postgres://…`, which any number of nodes share.
 //! The issuer's verifier is the store's terminal 0; each terminal's
-//! ed25519 records are that terminal's, in the same tables; the tokens are
-//! in the store's `tokens` table.
+//! ed25519 records and nonce set are that terminal's, in the same tables,
+//! and the issuer's hmac codes that pay a terminal's challenge use that
+//! terminal's nonce set (see [`paycode_store::Scope`]); the tokens are in
+//! the store's `tokens` table.
 
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -68,11 +70,12 @@ impl core::fmt::Display for StoreUrl {
     }
 }
 
-/// A store's records seen as one terminal's (0: the issuer's verifier).
+/// A store's records seen as one verifier's: the issuer's (terminal 0),
+/// the issuer's paying one terminal's challenges, or a terminal's.
 #[derive(Debug)]
 pub struct Scoped<S> {
     store: Arc<S>,
-    terminal: u32,
+    scope: Scope,
 }
 
 /// The stores that keep each terminal's records apart.
@@ -105,11 +108,11 @@ impl PerTerminal for PostgresStore {
 #[allow(private_bounds)]
 impl<S: PerTerminal> StateStore for Scoped<S> {
     fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
-        self.store.transact_at(Scope::terminal(self.terminal), call)
+        self.store.transact_at(self.scope, call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        self.store.transact_all_at(Scope::terminal(self.terminal), calls)
+        self.store.transact_all_at(self.scope, calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -196,11 +199,15 @@ impl Backend for SqliteBackend {
     type Store = Scoped<SqliteStore>;
 
     fn issuer(&self) -> Result<Scoped<SqliteStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal: 0 })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(0) })
+    }
+
+    fn issuer_for(&self, terminal: u32) -> Result<Scoped<SqliteStore>, StoreError> {
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope { records: 0, nonces: terminal } })
     }
 
     fn terminal(&self, terminal: u32) -> Result<Scoped<SqliteStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(terminal) })
     }
 
     fn tokens(&self) -> &dyn TokenStore {
@@ -212,11 +219,15 @@ impl Backend for PostgresBackend {
     type Store = Scoped<PostgresStore>;
 
     fn issuer(&self) -> Result<Scoped<PostgresStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal: 0 })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(0) })
+    }
+
+    fn issuer_for(&self, terminal: u32) -> Result<Scoped<PostgresStore>, StoreError> {
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope { records: 0, nonces: terminal } })
     }
 
     fn terminal(&self, terminal: u32) -> Result<Scoped<PostgresStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(terminal) })
     }
 
     fn tokens(&self) -> &dyn TokenStore {
