@@ -502,14 +502,24 @@ impl<S: StateStore> Verifier<S> {
     /// As [`Verifier::verify_text_with_cause`].
     pub fn verify_text_payment(&self, payment: TextPayment<'_>, now: u64) -> Result<Acceptance, Rejection> {
         let step = self.params.step_at(now)?;
-        let code = self.parse_text(payment.text, step)?;
-        let challenge = self.parse_challenge(payment.challenge, step)?;
+        let (code, challenge) = self.decode_payment(&payment, step)?;
         self.verify_code(&code, now, Payment { amount: payment.amount, challenge: challenge.as_ref() })
     }
 
-    /// Decodes a payment's challenge text (V1.C).
-    fn parse_challenge(&self, text: Option<&str>, step: u64) -> Result<Option<Challenge>, Rejection> {
-        text.map(|t| Challenge::parse(t).map_err(|e| self.early(step, e))).transpose()
+    /// Decodes a payment's code (V1, with `unsupported-profile` for a
+    /// profile not enabled here, V1.5), then its challenge (V1.C).
+    fn decode_payment(
+        &self,
+        payment: &TextPayment<'_>,
+        step: u64,
+    ) -> Result<(Code, Option<Challenge>), Rejection> {
+        let code = self.parse_text(payment.text, step)?;
+        if !self.enables(code.profile()) {
+            return Err(self.early(step, Error::UnsupportedProfile));
+        }
+        let challenge =
+            payment.challenge.map(|t| Challenge::parse(t).map_err(|e| self.early(step, e))).transpose()?;
+        Ok((code, challenge))
     }
 
     /// [`Code::parse`], with the verifier's order of errors.
@@ -689,11 +699,7 @@ impl<S: StateStore> Verifier<S> {
         let mut decoded = Vec::with_capacity(items.len());
         let mut out: Vec<Option<Result<Acceptance, Rejection>>> = Vec::with_capacity(items.len());
         for item in items {
-            let parsed = self.parse_text(item.text, step).and_then(|code| {
-                let challenge = self.parse_challenge(item.challenge, step)?;
-                Ok((code, challenge))
-            });
-            match parsed {
+            match self.decode_payment(item, step) {
                 Ok(pair) => {
                     decoded.push(Some(pair));
                     out.push(None);
