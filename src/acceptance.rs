@@ -169,10 +169,10 @@ fn check(
         return Err(Error::ChallengeUsed);
     }
     // spec: R-CAP-2, R-CAP-3 (C4)
-    if let Some(b) = a.bound {
-        if b.amount > b.limit {
-            return Err(b.error);
-        }
+    if let Some(b) = a.bound
+        && b.amount > b.limit
+    {
+        return Err(b.error);
     }
     // spec: R-LIMIT-1, R-LIMIT-2 (C4), exact
     if let Some(sp) = a.spend {

@@ -17,6 +17,12 @@ use crate::generate::fixtures::{
 };
 use crate::generate::flags::Flag;
 
+/// A payload a decoder must refuse: name, bytes, error, flags, comment.
+type PayloadReject<'a> = (&'a str, Vec<u8>, Error, &'a [Flag], &'a str);
+
+/// A challenge text and its outcome: name, text, error if any, flags, comment.
+type TextDecode<'a> = (&'a str, String, Option<Error>, &'a [Flag], &'a str);
+
 /// `encoding-modes.json`.
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
@@ -139,7 +145,7 @@ fn decodes(file: &mut FileBuilder) -> Result<(), VectorError> {
     let capped_bytes = capped.encode();
     let ed_bytes = ed_chal.encode().to_vec();
     let ed_capped_bytes = ed_capped.encode().to_vec();
-    let rejects: Vec<(&str, Vec<u8>, Error, &[Flag], &str)> = vec![
+    let rejects: Vec<PayloadReject<'_>> = vec![
         (
             "hmac.decode.capped-38-bytes",
             with_byte(&one_way_bytes, 0x11),
@@ -260,7 +266,7 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
     let mut v2 = ch.encode();
     v2[0] = 2;
     let b45 = |bytes: &[u8]| paycode::hazmat::base45::encode(bytes);
-    let decodes: Vec<(&str, String, Option<Error>, &[Flag], &str)> = vec![
+    let decodes: Vec<TextDecode<'_>> = vec![
         ("valid", text.clone(), None, &[Flag::Valid, Flag::Challenge], "A challenge's text."),
         (
             "lowercase-prefix",

@@ -320,10 +320,13 @@ fn hmac_challenge(file: &mut FileBuilder) -> Result<(), VectorError> {
     )
 }
 
+/// A time edge: id, `issued_at`, verifier time, verdict, comment.
+type TimeCase<'a> = (&'a str, u64, u64, Result<(), Error>, &'a str);
+
 /// Lifetime and time edges of V2.3 (spec: R-CHAL-3).
 fn challenge_time(file: &mut FileBuilder) -> Result<(), VectorError> {
     let verifier = hmac_verifier(DEFAULT_PARAMS);
-    let cases: [(&str, u64, u64, Result<(), Error>, &str); 4] = [
+    let cases: [TimeCase<'_>; 4] = [
         (
             "hmac.verify.challenge-last-second",
             TIME - 120,
