@@ -155,7 +155,7 @@ class Verifier:
         self.nonces = {n: closes for n, closes in self.nonces.items() if closes >= hw}
 
     def hw_time(self):
-        """t_hw = T0 + T_hw·X, the start of the high-water step, computed exactly (V2.3)."""
+        """T0 + T_hw·X, the start of the high-water step, computed exactly (C2, Section 8.4)."""
         return self.params.t0 + self.t_hw * self.params.x
 
     def spent(self, serial):
@@ -257,10 +257,7 @@ class Verifier:
             raise Rejected(CHALLENGE_MISMATCH)
         if chal.amount != amount and not mutants.on("challenge-amount-unchecked"):
             raise Rejected(CHALLENGE_MISMATCH)
-        closes = self._closes(chal)  # V2.3, exact
-        if t > closes:
-            raise Rejected(CHALLENGE_EXPIRED)
-        if self.hw_time() > closes and not mutants.on("challenge-hw-unchecked"):
+        if t > self._closes(chal):  # V2.3, exact
             raise Rejected(CHALLENGE_EXPIRED)
         if chal.issued_at > t + self.params.x and not mutants.on("challenge-future-unchecked"):
             raise Rejected(CHALLENGE_EXPIRED)
@@ -284,9 +281,13 @@ class Verifier:
     def _quarantine(self, step, chal):
         if step < self.q:  # C2
             raise Rejected(STATE_UNAVAILABLE)
-        # spec: R-CHAL-4 (a nonce recorded before a lost state may be gone)
+        if chal is None:
+            return
+        # spec: R-CHAL-4: a nonce lost with the state, or dropped once closed, may have been used.
         floor = self.params.t0 + self.q * self.params.x
-        if chal is not None and chal.issued_at < floor and not mutants.on("challenge-after-loss"):
+        if chal.issued_at < floor and not mutants.on("challenge-after-loss"):
+            raise Rejected(STATE_UNAVAILABLE)
+        if self.hw_time() > self._closes(chal) and not mutants.on("challenge-hw-unchecked"):
             raise Rejected(STATE_UNAVAILABLE)
 
     def _replay(self, c, step, entry, mark, chal):

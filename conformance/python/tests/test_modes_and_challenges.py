@@ -210,16 +210,23 @@ SCENARIOS = [
         ["challenge-expired", "accepted"],
     ),
     (
-        "V2.3: t_hw = T0 + T_hw * X may reach issued_at + C, not pass it, even while t is below",
-        empty_state(t_hw=S + 2),
+        "C2: a challenge closed before T0 + T' * X, the start of the high-water step, while t is not past it",
+        empty_state(t_hw=S + 2, challenges=[{"nonce": "07" * 16, "closes": T + 119}]),
         [
-            # t = T + 10, T' = S + 2, t_hw = T + 120 > T - 1 + 120
+            # t = T + 10, T' = S + 2, T0 + T' * X = T + 120 > T - 1 + 120; V2.3 passes (t <= T + 119);
+            # the code's step S is in [L, U] = [S, S + 1]
             verify(T + 10, hmac_code(1, chal=challenge(issued_at=T - 1), mode="challenge"), PRICE,
                    challenge(issued_at=T - 1)),
-            # issued_at T closes at T + 120 = t_hw; the code's step S is in [L, U] = [S, S + 1]
-            verify(T + 10, hmac_code(2, chal=challenge(issued_at=T), mode="challenge"), PRICE, challenge(issued_at=T)),
+            # the same, with the nonce still in N: C2 before C3
+            verify(T + 10, hmac_code(2, chal=challenge(issued_at=T - 1, nonce=nonce(7)), mode="challenge"), PRICE,
+                   challenge(issued_at=T - 1, nonce=nonce(7))),
+            # C1 before C2: step S - 1 < L
+            verify(T + 10, hmac_code(3, step=S - 1, chal=challenge(issued_at=T - 1), mode="challenge"), PRICE,
+                   challenge(issued_at=T - 1)),
+            # issued_at T closes at T + 120, not before T + 120
+            verify(T + 10, hmac_code(4, chal=challenge(issued_at=T), mode="challenge"), PRICE, challenge(issued_at=T)),
         ],
-        ["challenge-expired", "accepted"],
+        ["state-unavailable", "state-unavailable", "too-old", "accepted"],
     ),
     (
         "V2.3: a challenge may come from a clock at most X ahead",
