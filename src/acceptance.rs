@@ -3,6 +3,7 @@
 //! changes out. Every state store runs this same decision inside its atomic
 //! step, so that the verdicts do not depend on where the state lives.
 
+use crate::challenge::UsedChallenge;
 use crate::errors::Error;
 use crate::log::LogRecord;
 use crate::replay::window::Window;
@@ -24,6 +25,29 @@ pub struct Spend {
     pub cumulative_limit: u64,
     /// The credential's `not_after`, which decides when the ledger entry may go.
     pub not_after: u64,
+}
+
+/// A bound on the amount that the code's form or mode sets: a capped code's
+/// cap (`over-cap`), or the numeric ceiling (`over-ceiling`) (spec: R-CAP-2, R-CAP-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Amount of this payment.
+    pub amount: u64,
+    /// The largest amount allowed.
+    pub limit: u64,
+    /// The verdict for an amount above it.
+    pub error: Error,
+}
+
+/// A challenge code's claim on the nonce set (spec: R-CHAL-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChallengeClaim {
+    /// What an acceptance records.
+    pub used: UsedChallenge,
+    /// The challenge's `issued_at`.
+    pub issued_at: u64,
+    /// The challenge lifetime `C`.
+    pub lifetime: u64,
 }
 
 /// How the code was authenticated before its state is read.
@@ -48,6 +72,10 @@ pub(crate) struct Attempt<'a> {
     pub proof: Proof<'a>,
     /// The amount and limits (ed25519).
     pub spend: Option<Spend>,
+    /// The cap or the numeric ceiling, if the code has one.
+    pub bound: Option<Bound>,
+    /// The challenge, for a challenge code.
+    pub challenge: Option<ChallengeClaim>,
     /// The log record to append on acceptance.
     pub record: LogRecord,
 }
@@ -117,6 +145,16 @@ fn check(
     if a.step < r.quarantine {
         return Err(Error::StateUnavailable);
     }
+    // spec: R-CHAL-4 (C2): a challenge issued before the quarantine's start,
+    // or closed before the start of step T', may have had its nonce forgotten.
+    if let Some(ch) = a.challenge {
+        let issued = u128::from(ch.issued_at);
+        if issued < params.step_start(r.quarantine)
+            || params.step_start(high_water) > issued + u128::from(ch.lifetime)
+        {
+            return Err(Error::StateUnavailable);
+        }
+    }
     // spec: R-REPLAY-2, R-REPLAY-4 (C3): an entry that is not live is absent.
     let live = r.window.filter(|w| w.top >= low);
     if let Some(w) = live {
@@ -125,6 +163,16 @@ fn check(
     // spec: R-REPLAY-7 (C3): the mark outlives the window.
     if r.mark.is_some_and(|m| m.is_behind(a.counter, a.step)) {
         return Err(Error::CounterBehind);
+    }
+    // spec: R-CHAL-4 (C3)
+    if a.challenge.is_some() && r.challenge_used {
+        return Err(Error::ChallengeUsed);
+    }
+    // spec: R-CAP-2, R-CAP-3 (C4)
+    if let Some(b) = a.bound {
+        if b.amount > b.limit {
+            return Err(b.error);
+        }
     }
     // spec: R-LIMIT-1, R-LIMIT-2 (C4), exact
     if let Some(sp) = a.spend {
@@ -148,6 +196,7 @@ fn check(
         let until = a.spend.map(|sp| sp.not_after);
         changes.mark = Some(Mark { counter: a.counter, step: a.step, until });
     }
+    changes.challenge = a.challenge.map(|c| c.used);
     Ok(())
 }
 
@@ -159,6 +208,7 @@ pub(crate) fn eviction(params: &Params, now: u64, high_water: u64) -> crate::sto
         window_below: low,
         ledger_below: ledger_horizon(params, low),
         throttle_step: now,
+        nonces_closed_before: u64::try_from(params.step_start(high_water.max(now))).unwrap_or(u64::MAX),
     }
 }
 
@@ -189,7 +239,16 @@ mod tests {
     }
 
     fn attempt(step: u64, counter: u32, proof: Proof<'_>) -> Attempt<'_> {
-        Attempt { step, counter, now: NOW, proof, spend: None, record: record() }
+        Attempt {
+            step,
+            counter,
+            now: NOW,
+            proof,
+            spend: None,
+            bound: None,
+            challenge: None,
+            record: record(),
+        }
     }
 
     #[test]

@@ -122,10 +122,10 @@ fn ed(wallet: &Ed25519Wallet, step: u64, counter: u32) -> Code {
 fn batch_verdicts_and_state_equal_sequential_calls() {
     let s = Setup::new();
     let step = NOW / 60;
-    let mut flipped = *s.wallets[1].code_for(step, 7).encode();
+    let mut flipped = s.wallets[1].code_for(step, 7).encode().to_vec();
     flipped[200] ^= 4;
     let flipped = Ed25519Code::decode(&flipped).unwrap();
-    let mut unknown_issuer = *s.wallets[2].code_for(step, 1).encode();
+    let mut unknown_issuer = s.wallets[2].code_for(step, 1).encode().to_vec();
     unknown_issuer[14] ^= 1; // credential key id
     let hmac = s.hmac.code_for(step, 3);
     let mut bad_tag = *hmac.tag();
@@ -200,7 +200,7 @@ fn batch_of_random_mixtures_equals_sequential_calls() {
         let codes: Vec<(Code, u64)> = (0..1 + rand(40))
             .map(|_| {
                 let w = &s.wallets[rand(5) as usize];
-                let mut code = *w.code_for(step + 1 - rand(4), rand(80) as u32).encode();
+                let mut code = w.code_for(step + 1 - rand(4), rand(80) as u32).encode().to_vec();
                 if rand(6) == 0 {
                     code[(rand(204)) as usize] ^= 1 << rand(8);
                 }

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Call, Changes, Eviction, Identity, Records};
+use paycode::store::{Call, Eviction};
 use paycode::{MemoryStore, Params, StateStore, StoreError};
 
 use crate::token::{MemoryTokens, TokenStore};
@@ -71,12 +71,8 @@ impl<S> Clone for Shared<S> {
 }
 
 impl<S: StateStore> StateStore for Shared<S> {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.0.transact(identity, decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        self.0.transact_call(call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {

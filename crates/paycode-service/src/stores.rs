@@ -119,12 +119,11 @@ impl PerTerminal for PostgresStore {
 
 #[allow(private_bounds)]
 impl<S: PerTerminal> StateStore for Scoped<S> {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.store.transact_at(self.terminal, identity, decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        if call.nonce.is_some() {
+            return Err(StoreError::of_kind(paycode::store::StoreErrorKind::Incompatible));
+        }
+        self.store.transact_at(self.terminal, call.identity, call.decide)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Changes, Eviction, Identity, Records, StoreErrorKind};
+use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{
     CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, MemoryStore, Params, Profile,
     Seed, StateStore, StoreError,
@@ -384,13 +384,9 @@ impl Flaky {
 }
 
 impl StateStore for Flaky {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
         self.check()?;
-        self.inner.transact(identity, decide)
+        self.inner.transact_call(call)
     }
     fn observe(&self, step: u64) -> Result<(), StoreError> {
         self.check()?;
@@ -618,9 +614,9 @@ async fn shutdown_lets_the_request_in_flight_finish() {
     /// A store that takes its time.
     struct Slow(Shared<MemoryStore>);
     impl StateStore for Slow {
-        fn transact(&self, i: Identity, d: &mut dyn FnMut(&Records) -> Changes) -> Result<(), StoreError> {
+        fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
             std::thread::sleep(Duration::from_millis(600));
-            self.0.transact(i, d)
+            self.0.transact_call(call)
         }
         fn observe(&self, step: u64) -> Result<(), StoreError> {
             self.0.observe(step)

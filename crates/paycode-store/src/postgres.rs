@@ -720,12 +720,11 @@ impl PostgresStore {
 }
 
 impl StateStore for PostgresStore {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.transact_at(0, identity, decide)
+    fn transact_call(&self, call: &mut paycode::store::Call<'_>) -> Result<(), StoreError> {
+        if call.nonce.is_some() {
+            return Err(StoreError::of_kind(paycode::store::StoreErrorKind::Incompatible));
+        }
+        self.transact_at(0, call.identity, call.decide)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
@@ -1145,6 +1144,7 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
             spent: if ed25519 { spent.get(&key.1).copied() } else { None },
             throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
             revoked: ed25519 && revoked.contains(&key.1),
+            challenge_used: false,
         };
         let changes = (call.decide)(&records);
         records.apply(&changes);
@@ -1761,7 +1761,7 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
         snap.marks.sort_unstable_by_key(|m| m.0);
     }
     throttle.sort_unstable();
-    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
+    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges: Vec::new() }, throttle })
 }
 
 /// Whether a failure is a conflict with a concurrent call, which a new

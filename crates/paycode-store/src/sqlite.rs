@@ -500,7 +500,10 @@ impl SqliteStore {
             snap.marks.sort_unstable_by_key(|m| m.0);
         }
         throttle.sort_unstable();
-        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
+        Ok(Contents {
+            state: VerifierState { hmac, ed25519, revocation_list, challenges: Vec::new() },
+            throttle,
+        })
     }
 
     fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {
@@ -698,12 +701,11 @@ impl SqliteStore {
 }
 
 impl StateStore for SqliteStore {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.transact_at(0, identity, decide)
+    fn transact_call(&self, call: &mut paycode::store::Call<'_>) -> Result<(), StoreError> {
+        if call.nonce.is_some() {
+            return Err(StoreError::of_kind(paycode::store::StoreErrorKind::Incompatible));
+        }
+        self.transact_at(0, call.identity, call.decide)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {

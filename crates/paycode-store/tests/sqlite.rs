@@ -424,7 +424,12 @@ fn steps_above_two_to_the_63_keep_their_order() {
         })
         .unwrap();
     assert_eq!(store.high_water().unwrap(), top);
-    let keep = |below| paycode::store::Eviction { window_below: below, ledger_below: 0, throttle_step: 0 };
+    let keep = |below| paycode::store::Eviction {
+        window_below: below,
+        ledger_below: 0,
+        throttle_step: 0,
+        nonces_closed_before: 0,
+    };
     store.evict(0, &|_| keep(1 << 63)).unwrap();
     assert_eq!(store.contents().unwrap().state.hmac.windows.len(), 1, "top > 2^63 is not below 2^63");
     store.evict(0, &|_| keep(u64::MAX)).unwrap();

@@ -109,13 +109,9 @@ impl<S: StateStore> Failing<S> {
 }
 
 impl<S: StateStore> StateStore for Failing<S> {
-    fn transact(
-        &self,
-        identity: paycode::store::Identity,
-        decide: &mut dyn FnMut(&paycode::store::Records) -> paycode::store::Changes,
-    ) -> Result<(), paycode::StoreError> {
+    fn transact_call(&self, call: &mut paycode::store::Call<'_>) -> Result<(), paycode::StoreError> {
         self.check()?;
-        self.inner.transact(identity, decide)
+        self.inner.transact_call(call)
     }
     fn observe(&self, step: u64) -> Result<(), paycode::StoreError> {
         self.check()?;
