@@ -307,6 +307,74 @@ mod tests {
         assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(true)), &r).0, Err(Error::TooOld));
     }
 
+    fn claim(issued_at: u64) -> ChallengeClaim {
+        ChallengeClaim {
+            used: UsedChallenge { nonce: [7; 16], closes: issued_at + 120 },
+            issued_at,
+            lifetime: 120,
+        }
+    }
+
+    #[test]
+    fn a_challenge_is_used_once_and_recorded_with_the_acceptance() {
+        let p = Params::default();
+        let t = NOW * 60;
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        a.challenge = Some(claim(t));
+        let (v, c) = decide(&p, &a, &Records::default());
+        assert_eq!(v, Ok(()));
+        assert_eq!(c.challenge, Some(claim(t).used));
+        let used = Records { challenge_used: true, ..Records::default() };
+        let (v, c) = decide(&p, &a, &used);
+        assert_eq!(v, Err(Error::ChallengeUsed));
+        assert_eq!(c.challenge, None);
+        // A code without a challenge ignores the flag.
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Checked), &used).0, Ok(()));
+        // A rejection records no nonce.
+        let r = Records { window: Some(Window::first(1, NOW)), ..Records::default() };
+        let (v, c) = decide(&p, &a, &r);
+        assert_eq!(v, Err(Error::Replayed));
+        assert_eq!(c.challenge, None);
+    }
+
+    #[test]
+    fn a_challenge_the_verifier_may_have_forgotten_is_state_unavailable() {
+        let p = Params::default();
+        let t = NOW * 60;
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        // Issued before T0 + Q·X, with Q at the code's step.
+        a.challenge = Some(claim(t - 1));
+        let quarantined = Records { quarantine: NOW, ..Records::default() };
+        assert_eq!(decide(&p, &a, &quarantined).0, Err(Error::StateUnavailable));
+        a.challenge = Some(claim(t));
+        assert_eq!(decide(&p, &a, &quarantined).0, Ok(()));
+        // Closed before the start of step T' = max(T_hw, s_now) = NOW + 3,
+        // which is t + 180; the code's step NOW + 1 is in the window.
+        let ahead = Records { high_water: NOW + 3, ..Records::default() };
+        a.step = NOW + 1;
+        a.challenge = Some(claim(t + 59));
+        assert_eq!(decide(&p, &a, &ahead).0, Err(Error::StateUnavailable));
+        a.challenge = Some(claim(t + 60));
+        assert_eq!(decide(&p, &a, &ahead).0, Ok(()));
+    }
+
+    #[test]
+    fn a_bound_is_checked_after_replay_and_before_the_limits() {
+        let p = Params::default();
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        a.bound = Some(Bound { amount: 11, limit: 10, error: Error::OverCap });
+        a.spend = Some(Spend { amount: 11, per_payment_limit: 5, cumulative_limit: 5, not_after: 9 });
+        assert_eq!(decide(&p, &a, &Records::default()).0, Err(Error::OverCap));
+        a.bound = Some(Bound { amount: 10, limit: 10, error: Error::OverCap });
+        assert_eq!(decide(&p, &a, &Records::default()).0, Err(Error::OverLimit));
+        a.spend = None;
+        assert_eq!(decide(&p, &a, &Records::default()).0, Ok(()));
+        let r = Records { window: Some(Window::first(1, NOW)), ..Records::default() };
+        a.bound = Some(Bound { amount: 11, limit: 10, error: Error::OverCeiling });
+        assert_eq!(decide(&p, &a, &r).0, Err(Error::Replayed));
+        assert_eq!(decide(&p, &a, &Records::default()).0, Err(Error::OverCeiling));
+    }
+
     #[test]
     fn limits_are_exact() {
         let p = Params::default();

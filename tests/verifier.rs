@@ -257,3 +257,36 @@ fn batch_before_the_epoch() {
     assert_eq!(v.verify_batch(&[(&code, 1), (&code, 1)], NOW), vec![Err(Error::TimeBeforeEpoch); 2]);
     assert!(v.verify_batch(&[], NOW).is_empty());
 }
+
+#[test]
+fn used_challenges_survive_a_snapshot_and_go_once_closed() {
+    use paycode::{Challenge, Payment, Purpose};
+    let (v, wallet) = hmac_verifier();
+    let step = NOW / 60;
+    let challenge = Challenge::new(1, 250, NOW, [5; 16]);
+    let pay = Payment { amount: 250, challenge: Some(&challenge) };
+    let first = Code::Hmac(wallet.code_as(step, 0, Purpose::Challenge(&challenge)));
+    let second = Code::Hmac(wallet.code_as(step, 1, Purpose::Challenge(&challenge)));
+    assert!(v.verify_payment(&first, NOW, pay).is_ok());
+    let state = v.state();
+    assert_eq!(state.challenges.len(), 1);
+    assert_eq!(state.challenges[0].closes, NOW + 120);
+    // Restarted with its state, the verifier still knows the challenge was used.
+    let mut restored = Verifier::restore(Params::default(), 1, &state);
+    restored.add_account(9, &Seed::from_bytes(&[4; 32]));
+    assert_eq!(restored.verify_payment(&second, NOW + 1, pay).unwrap_err().error(), Error::ChallengeUsed);
+    // Once the start of the high-water step is past `closes`, the nonce may go,
+    // and the challenge is closed at every later call anyway.
+    restored.evict(NOW + 120).unwrap();
+    assert_eq!(restored.state().challenges.len(), 1, "still open at NOW + 120");
+    restored.evict(NOW + 180).unwrap();
+    assert!(restored.state().challenges.is_empty());
+    assert_eq!(
+        restored.verify_payment(&second, NOW + 180, pay).unwrap_err().error(),
+        Error::ChallengeExpired
+    );
+    // A clock set back does not reopen it: for a code of a step still in the
+    // window, the verifier can no longer decide whether the challenge was used.
+    let later = Code::Hmac(wallet.code_as(step + 1, 2, Purpose::Challenge(&challenge)));
+    assert_eq!(restored.verify_payment(&later, NOW + 60, pay).unwrap_err().error(), Error::StateUnavailable);
+}
