@@ -593,6 +593,55 @@ class Verification(unittest.TestCase):
                 ops.Session(VERIFIER, empty_state(challenges=challenges))
 
 
+class WorkedExample(unittest.TestCase):
+    """Section 11.3: the challenge code and the capped code of the hmac account of Section 11.1."""
+
+    def test_codes(self):
+        ex = EX
+        raw = struct.pack(">BIQQ", 1, int(ex["challenge.terminal_id"]), int(ex["challenge.amount"]),
+                          int(ex["challenge.issued_at"])) + bytes.fromhex(ex["challenge.nonce"])
+        out = ops.run("challenge-encode", {"terminal_id": 1, "amount": 250, "issued_at": T, "nonce": ex["challenge.nonce"]})
+        self.assertEqual(out["bytes"], ex["challenge.bytes"])
+        self.assertEqual(raw.hex(), ex["challenge.bytes"])
+        self.assertEqual(out["text"], ex["challenge.text"])
+        self.assertEqual(out["digest"], ex["challenge.digest"])
+        base = {"params": PARAMS, "seed": ex["hmac.seed"], "account_id": ACCOUNT, "time": T}
+        chal = ops.run("hmac-generate", {**base, "counter": 8, "mode": "challenge", "challenge": ex["challenge.text"]})
+        self.assertEqual(chal["payload"], ex["challenge.payload"])
+        self.assertEqual(chal["text"], ex["challenge.qr_text"])
+        capped = ops.run("hmac-generate", {**base, "counter": 9, "mode": "capped", "cap": int(ex["capped.cap"])})
+        self.assertEqual(capped["payload"], ex["capped.payload"])
+        self.assertEqual(capped["text"], ex["capped.qr_text"])
+        self.assertEqual(capped["numeric_error"], "numeric-unavailable")
+
+    def test_verdicts(self):
+        ex = EX
+        config = {**VERIFIER, "terminal_id": 1}
+        first = verify(T, ex["hmac.qr_text"], 0)  # Section 11.1's code: K(0x01, 42) = (7, 30000000)
+        chal, code8 = ex["challenge.text"], ex["challenge.qr_text"]
+        base = {"params": PARAMS, "seed": ex["hmac.seed"], "account_id": ACCOUNT, "time": T}
+        code9 = ops.run("hmac-generate", {**base, "counter": 9, "mode": "challenge", "challenge": chal})["text"]
+        other = challenge(terminal_id=1, amount=250, issued_at=T, nonce=nonce(1))
+        cases = [
+            ([verify(T, code8, 250, chal)], config, "accepted"),
+            ([verify(T, code8, 251, chal)], config, "challenge-mismatch"),
+            ([verify(T, code8, 250, chal)], {**config, "terminal_id": 2}, "challenge-mismatch"),
+            ([verify(T, code8, 250, chal), verify(T, code9, 250, chal)], config, "challenge-used"),
+            ([verify(T, code8, 250, other)], config, "invalid-code"),
+            ([verify(T, code8, 250)], config, "no-challenge"),
+            ([verify(T + 121, code8, 250, chal)], config, "challenge-expired"),
+            ([verify(T, ex["capped.qr_text"], 500)], config, "accepted"),
+            ([verify(T, ex["capped.qr_text"], 501)], config, "over-cap"),
+        ]
+        for steps, verifier, want in cases:
+            with self.subTest(steps=steps[-1], terminal=verifier["terminal_id"]):
+                self.assertEqual(verdicts([first, *steps], verifier=verifier), ["accepted"] * len(steps) + [want])
+        session = ops.Session(config, empty_state())
+        session.step(first)
+        session.step(verify(T, code8, 250, chal))
+        self.assertEqual(session.verifier.nonces, {bytes.fromhex(ex["challenge.nonce"]): 1800000120})
+
+
 # The mutants of these rules; each must change at least one outcome above.
 NEW_MUTANTS = [
     "mode-byte-ignored",
@@ -623,9 +672,9 @@ class Mutants(unittest.TestCase):
         mutants._active.clear()
 
     def failing_tests(self):
-        """The test methods of Encoding, Generation and Verification that fail under the active mutant."""
+        """The test methods of the classes above that fail under the active mutant."""
         failing = []
-        for cls in (Encoding, Generation, Verification):
+        for cls in (Encoding, Generation, Verification, WorkedExample):
             for name in unittest.TestLoader().getTestCaseNames(cls):
                 result = unittest.TestResult()
                 active = set(mutants._active)
