@@ -145,13 +145,14 @@ fn check(
     if a.step < r.quarantine {
         return Err(Error::StateUnavailable);
     }
-    // spec: R-CHAL-4 (C2): a challenge issued before the quarantine's start,
-    // or closed before the start of step T', may have had its nonce forgotten.
+    // spec: R-CHAL-4 (C2): after a loss (Q > 0), a challenge issued before
+    // T0 + (Q + 1)·X; or one closed before the start of step T': its nonce
+    // may have been forgotten.
     if let Some(ch) = a.challenge {
         let issued = u128::from(ch.issued_at);
-        if issued < params.step_start(r.quarantine)
-            || params.step_start(high_water) > issued + u128::from(ch.lifetime)
-        {
+        let lost =
+            r.quarantine > 0 && issued < params.step_start(r.quarantine) + u128::from(params.step_secs());
+        if lost || params.step_start(high_water) > issued + u128::from(ch.lifetime) {
             return Err(Error::StateUnavailable);
         }
     }
@@ -342,12 +343,16 @@ mod tests {
         let p = Params::default();
         let t = NOW * 60;
         let mut a = attempt(NOW, 1, Proof::Checked);
-        // Issued before T0 + Q·X, with Q at the code's step.
-        a.challenge = Some(claim(t - 1));
+        // After a loss, Q at the code's step: issued before T0 + (Q + 1)·X = t + 60.
+        a.challenge = Some(claim(t + 59));
         let quarantined = Records { quarantine: NOW, ..Records::default() };
         assert_eq!(decide(&p, &a, &quarantined).0, Err(Error::StateUnavailable));
-        a.challenge = Some(claim(t));
+        a.challenge = Some(claim(t + 60));
         assert_eq!(decide(&p, &a, &quarantined).0, Ok(()));
+        // Without a loss (Q = 0) nothing is refused for its issue time.
+        let used = UsedChallenge { nonce: [7; 16], closes: t + 120 };
+        a.challenge = Some(ChallengeClaim { used, issued_at: 0, lifetime: t + 120 });
+        assert_eq!(decide(&p, &a, &Records::default()).0, Ok(()));
         // Closed before the start of step T' = max(T_hw, s_now) = NOW + 3,
         // which is t + 180; the code's step NOW + 1 is in the window.
         let ahead = Records { high_water: NOW + 3, ..Records::default() };

@@ -284,8 +284,8 @@ class Verifier:
         if chal is None:
             return
         # spec: R-CHAL-4: a nonce lost with the state, or dropped once closed, may have been used.
-        floor = self.params.t0 + self.q * self.params.x
-        if chal.issued_at < floor and not mutants.on("challenge-after-loss"):
+        floor = self.params.t0 + (self.q + 1) * self.params.x
+        if self.q > 0 and chal.issued_at < floor and not mutants.on("challenge-after-loss"):
             raise Rejected(STATE_UNAVAILABLE)
         if self.hw_time() > self._closes(chal) and not mutants.on("challenge-hw-unchecked"):
             raise Rejected(STATE_UNAVAILABLE)

@@ -286,18 +286,18 @@ SCENARIOS = [
         ["no-challenge", "challenge-mismatch", "throttled", "challenge-mismatch"],
     ),
     (
-        "C2: after a lost state, no challenge issued before T0 + Q * X (R-CHAL-4)",
+        "C2: after a lost state, no challenge issued before T0 + (Q + 1) * X (R-CHAL-4)",
         None,
         [
             verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE, G1),
-            restart("lost", T),  # T_hw = S, Q = S + 2, T0 + Q * X = T + 120; N emptied
+            restart("lost", T),  # T_hw = S, Q = S + 2, T0 + (Q + 1) * X = T + 180; N emptied
             # t = T + 120 (step S + 2): G1 closed at T + 90
             verify(T + 120, hmac_code(2, step=S + 2, chal=G1, mode="challenge"), PRICE, G1),
-            # issued T + 119 < T + 120, open until T + 239, code step S + 2 >= Q
-            verify(T + 120, hmac_code(3, step=S + 2, chal=challenge(issued_at=T + 119, nonce=nonce(5)), mode="challenge"),
-                   PRICE, challenge(issued_at=T + 119, nonce=nonce(5))),
-            verify(T + 120, hmac_code(4, step=S + 2, chal=challenge(issued_at=T + 120, nonce=nonce(6)), mode="challenge"),
-                   PRICE, challenge(issued_at=T + 120, nonce=nonce(6))),
+            # issued T + 179 < T + 180 (one step ahead of the clock, open), code step S + 2 >= Q
+            verify(T + 120, hmac_code(3, step=S + 2, chal=challenge(issued_at=T + 179, nonce=nonce(5)), mode="challenge"),
+                   PRICE, challenge(issued_at=T + 179, nonce=nonce(5))),
+            verify(T + 120, hmac_code(4, step=S + 2, chal=challenge(issued_at=T + 180, nonce=nonce(6)), mode="challenge"),
+                   PRICE, challenge(issued_at=T + 180, nonce=nonce(6))),
         ],
         ["accepted", "restarted", "challenge-expired", "state-unavailable", "accepted"],
     ),
@@ -307,7 +307,7 @@ SCENARIOS = [
         [
             verify(T, hmac_code(1, chal=challenge(issued_at=T + 60), mode="challenge"), PRICE,
                    challenge(issued_at=T + 60)),  # from a clock one step ahead; N := T + 180
-            restart("lost", T),  # Q = S + 2; floor T + 120
+            restart("lost", T),  # Q = S + 2; floor T0 + (Q + 1) * X = T + 180
             verify(T + 120, hmac_code(2, step=S + 2, chal=challenge(issued_at=T + 60), mode="challenge"), PRICE,
                    challenge(issued_at=T + 60)),  # open (T + 120 <= T + 180); N forgot it; C2 refuses it
         ],
@@ -551,15 +551,16 @@ class Verification(unittest.TestCase):
         self.assertEqual(verdicts(steps, verifier=CEILING_ZERO), ["over-ceiling", "accepted"])
 
     def test_challenge_before_the_epoch_with_no_quarantine(self):
-        # T0 = 600, Q = 0: C2 refuses a challenge with issued_at < T0 + Q * X = 600. At t = 660 a
-        # challenge issued at 599 is open (660 <= 599 + 120); the code's step is T(660) = 1.
+        # T0 = 600, Q = 0: C2 refuses by issue time only after a loss (Q > 0), so a challenge
+        # issued at 599, before T0, is accepted at t = 660 (660 <= 599 + 120, open); the code's
+        # step is T(660) = 1.
         def at(issued_at, counter):
             chal = challenge(issued_at=issued_at, nonce=nonce(counter))
             i = {"params": {**PARAMS, "t0": 600}, "seed": EX["hmac.seed"], "account_id": ACCOUNT, "time": 660,
                  "counter": counter, "mode": "challenge", "challenge": chal}
             return verify(660, ops.run("hmac-generate", i)["text"], PRICE, chal)
 
-        self.assertEqual(verdicts([at(599, 1), at(600, 2)], verifier=EPOCH_600), ["state-unavailable", "accepted"])
+        self.assertEqual(verdicts([at(599, 1), at(600, 2)], verifier=EPOCH_600), ["accepted", "accepted"])
 
     def test_log_records_of_challenge_codes(self):
         # Section 4.8: the profile byte is the profile (0x01, 0x02), whatever the mode; the

@@ -9,7 +9,7 @@ use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, challenge, ed25519_code_for, ed25519_verifier,
-    hmac_code_for, hmac_verifier, issue, main_fields, trust_list_key_1,
+    hmac_code_for, hmac_verifier, issue, main_fields, params, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -71,11 +71,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             id: "scenario.challenge.refused-after-lost-state",
             requirements: &["R-CHAL-4", "R-REPLAY-5"],
             flags: &[Flag::Challenge, Flag::Quarantine],
-            comment: "After a restart without state at TIME + 70 (Q = STEP + 3, T0 + Q·X = TIME + 180), a challenge issued before T0 + Q·X is state-unavailable, even for a code whose step passes Q; one issued at T0 + Q·X is accepted.",
+            comment: "After a restart without state at TIME + 70 (Q = STEP + 3, T0 + (Q + 1)·X = TIME + 240), a challenge issued before that is state-unavailable, even for a code whose step passes Q; one issued at TIME + 240 is accepted.",
             verifier: &verifier,
             steps: {
                 let old = challenge(1, 250, TIME + 60, "old");
-                let fresh = challenge(1, 250, TIME + 180, "fresh");
+                let fresh = challenge(1, 250, TIME + 240, "fresh");
                 vec![
                     pay(TIME + 60, code(ACCOUNT, STEP + 1, 0, &old)?, &old, Ok(())),
                     restart(RestartMode::Lost, TIME + 70),
@@ -85,7 +85,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                         &old,
                         Err(Error::StateUnavailable),
                     ),
-                    pay(TIME + 180, code(OTHER_ACCOUNT, STEP + 3, 1, &fresh)?, &fresh, Ok(())),
+                    pay(TIME + 240, code(OTHER_ACCOUNT, STEP + 4, 1, &fresh)?, &fresh, Ok(())),
                 ]
             },
         },
@@ -106,6 +106,32 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    let no_forward = hmac_verifier(params(0, 60, 2, 0));
+    let ahead = challenge(1, 250, TIME + 60, "ahead");
+    let forward_zero = |account: u64, step: u64, counter: u32| -> Result<String, VectorError> {
+        Ok(hmac_code_for(&params(0, 60, 2, 0), account, step, counter, Purpose::Challenge(&ahead))?
+            .to_qr_text())
+    };
+    add(
+        &mut file,
+        Scenario {
+            id: "scenario.challenge.lost-state-forward-zero",
+            requirements: &["R-CHAL-4", "R-REPLAY-5"],
+            flags: &[Flag::Challenge, Flag::Quarantine, Flag::WindowEdge],
+            comment: "F = 0: a challenge made one step ahead of the clock is paid at TIME; after a restart without state at TIME (Q = STEP + 1), another payer's code for it at TIME + 60 has a step that passes Q, and the challenge is still open: only the floor T0 + (Q + 1)·X = TIME + 120 keeps it from being paid twice.",
+            verifier: &no_forward,
+            steps: vec![
+                pay(TIME, forward_zero(ACCOUNT, STEP, 0)?, &ahead, Ok(())),
+                restart(RestartMode::Lost, TIME),
+                pay(
+                    TIME + 60,
+                    forward_zero(OTHER_ACCOUNT, STEP + 1, 0)?,
+                    &ahead,
+                    Err(Error::StateUnavailable),
+                ),
+            ],
+        },
+    )?;
     let ed = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
     let stall = challenge(7, 300, TIME, "stall");
     let credential = issue(main_fields());

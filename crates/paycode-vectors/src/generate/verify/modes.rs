@@ -416,6 +416,8 @@ fn challenge_time(file: &mut FileBuilder) -> Result<(), VectorError> {
 /// The nonce set and what the verifier can no longer decide (C2, C3).
 fn challenge_state(file: &mut FileBuilder) -> Result<(), VectorError> {
     let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let long_lived = with_params(DEFAULT_PARAMS, Some(600), None);
+    let long_verifier = hmac_verifier(long_lived);
     let ch = till(TIME);
     add(
         file,
@@ -447,36 +449,53 @@ fn challenge_state(file: &mut FileBuilder) -> Result<(), VectorError> {
         },
     )?;
     // After a lost-state restart at TIME - 90: T_hw = STEP - 2, Q = STEP;
-    // T0 + Q·X = TIME.
+    // T0 + (Q + 1)·X = TIME + 60.
     let after_loss = state(STEP - 2, STEP);
-    let early = till(TIME - 1);
+    for (id, issued_at, verdict, comment) in [
+        (
+            "hmac.verify.challenge-issued-before-quarantine-floor",
+            TIME + 59,
+            Err(Error::StateUnavailable),
+            "Q = 30000000 after a loss: a challenge issued at T0 + (Q + 1)·X - 1 may have been used before the state was lost (accepted up to one step ahead of the clock); its code's step passes C2's own check.",
+        ),
+        (
+            "hmac.verify.challenge-issued-at-quarantine-floor",
+            TIME + 60,
+            Ok(()),
+            "A challenge issued at T0 + (Q + 1)·X exactly (one step ahead of the verifier's clock, which V2.3 allows): accepted.",
+        ),
+    ] {
+        let ch = till(issued_at);
+        add(
+            file,
+            VerifyCase {
+                id,
+                requirements: &["R-CHAL-4", "R-REPLAY-5"],
+                flags: &[Flag::Challenge, Flag::Quarantine, Flag::WindowEdge],
+                comment,
+                state: after_loss.clone(),
+                text: hmac_text(STEP, 0, Purpose::Challenge(&ch))?,
+                amount: PRICE,
+                challenge: Some(ch.to_qr_text()),
+                verdict,
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
+    let old = till(0);
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.challenge-issued-before-quarantine",
-            requirements: &["R-CHAL-4", "R-REPLAY-5"],
-            flags: &[Flag::Challenge, Flag::Quarantine],
-            comment: "Q = 30000000: a challenge issued at T0 + Q·X - 1 may have been used before the state was lost; its code's step passes C2's own check.",
-            state: after_loss.clone(),
-            text: hmac_text(STEP, 0, Purpose::Challenge(&early))?,
+            id: "hmac.verify.challenge-no-loss-no-floor",
+            requirements: &["R-CHAL-4"],
+            flags: &[Flag::Valid, Flag::Challenge, Flag::Params],
+            comment: "Without a loss (Q = 0) no issue time is refused at C2: a verifier with C = 600 at t = 600 accepts a challenge issued at 0.",
+            state: state(0, 0),
+            time: 600,
+            text: hmac_code_for(&long_lived, ACCOUNT, 10, 0, Purpose::Challenge(&old))?.to_qr_text(),
             amount: PRICE,
-            challenge: Some(early.to_qr_text()),
-            verdict: Err(Error::StateUnavailable),
-            ..VerifyCase::at(&verifier)
-        },
-    )?;
-    add(
-        file,
-        VerifyCase {
-            id: "hmac.verify.challenge-issued-at-quarantine",
-            requirements: &["R-CHAL-4", "R-REPLAY-5"],
-            flags: &[Flag::Valid, Flag::Challenge, Flag::Quarantine],
-            comment: "A challenge issued at T0 + Q·X exactly: accepted.",
-            state: after_loss,
-            text: hmac_text(STEP, 0, Purpose::Challenge(&ch))?,
-            amount: PRICE,
-            challenge: Some(ch.to_qr_text()),
-            ..VerifyCase::at(&verifier)
+            challenge: Some(old.to_qr_text()),
+            ..VerifyCase::at(&long_verifier)
         },
     )?;
     // The clock went back: T_hw = STEP + 3 while the time is TIME (step STEP),
@@ -703,6 +722,39 @@ fn ed25519(file: &mut FileBuilder) -> Result<(), VectorError> {
             amount: PRICE,
             challenge: Some(ch.to_qr_text()),
             verdict: Err(Error::ChallengeUsed),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    let ahead = challenge(ED25519_TERMINAL, PRICE, TIME + 61, "stall");
+    add(
+        file,
+        VerifyCase {
+            id: "ed25519.verify.challenge-from-the-future",
+            requirements: &["R-CHAL-3"],
+            flags: &[Flag::Challenge, Flag::WindowEdge],
+            comment: "A challenge made 61 s after the terminal's time: from the future.",
+            text: text(Purpose::Challenge(&ahead))?,
+            amount: PRICE,
+            challenge: Some(ahead.to_qr_text()),
+            verdict: Err(Error::ChallengeExpired),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    // The clock went back: T_hw = STEP + 3 at TIME; the start of T' is TIME + 180.
+    let before = challenge(ED25519_TERMINAL, PRICE, TIME + 59, "stall");
+    add(
+        file,
+        VerifyCase {
+            id: "ed25519.verify.challenge-closed-before-high-water",
+            requirements: &["R-CHAL-4", "R-TIME-5"],
+            flags: &[Flag::Challenge, Flag::HighWater, Flag::ClockJump],
+            comment: "An open challenge (closes at TIME + 179) that closed before the start of the high-water step (TIME + 180).",
+            state: state(STEP + 3, 0),
+            text: ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP + 1, 0, Purpose::Challenge(&before))?
+                .to_qr_text(),
+            amount: PRICE,
+            challenge: Some(before.to_qr_text()),
+            verdict: Err(Error::StateUnavailable),
             ..VerifyCase::at(&verifier)
         },
     )?;
