@@ -290,3 +290,24 @@ fn used_challenges_survive_a_snapshot_and_go_once_closed() {
     let later = Code::Hmac(wallet.code_as(step + 1, 2, Purpose::Challenge(&challenge)));
     assert_eq!(restored.verify_payment(&later, NOW + 60, pay).unwrap_err().error(), Error::StateUnavailable);
 }
+
+#[test]
+fn a_verifier_for_another_terminal_shares_the_accounts_not_the_state() {
+    use paycode::{Challenge, MemoryStore, Payment, Purpose};
+    let (v, wallet) = hmac_verifier();
+    let step = NOW / 60;
+    let params = Params::default();
+    let mut two = v.for_terminal(2, MemoryStore::new(params));
+    let challenge = Challenge::new(2, 250, NOW, [8; 16]);
+    let pay = Payment { amount: 250, challenge: Some(&challenge) };
+    let code = Code::Hmac(wallet.code_as(step, 0, Purpose::Challenge(&challenge)));
+    // Terminal 1's verifier refuses terminal 2's challenge; terminal 2's pays it,
+    // with the accounts terminal 1's verifier enrolled, and logs terminal 2.
+    assert_eq!(v.verify_payment(&code, NOW, pay).unwrap_err().error(), Error::ChallengeMismatch);
+    assert_eq!(two.verify_payment(&code, NOW, pay).unwrap().record.terminal_id, 2);
+    // Its state is its own store's: terminal 1 has accepted nothing.
+    assert!(v.verify(&Code::Hmac(wallet.code_for(step, 0)), NOW, 0).is_ok());
+    // An account enrolled afterwards is enrolled where it was enrolled only.
+    two.add_account(77, &Seed::from_bytes(&[7; 32]));
+    assert!(two.has_account(77) && !v.has_account(77) && two.has_account(9));
+}
