@@ -12,7 +12,7 @@ use crate::challenge::UsedChallenge;
 
 use crate::log::LogRecord;
 use crate::profile::Profile;
-use crate::replay::{ReplayState, Snapshot};
+use crate::replay::{IdHashing, ReplayState, Snapshot};
 use crate::revocation::RevocationList;
 use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
 use crate::time::Params;
@@ -43,7 +43,7 @@ pub struct MemoryStore {
     hmac: ReplayState,
     ed25519: ReplayState,
     revocation: RwLock<Option<RevocationList>>,
-    nonces: Mutex<HashMap<[u8; 16], u64>>,
+    nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
     log: Option<RwLock<Vec<LogRecord>>>,
 }
 
@@ -69,7 +69,9 @@ impl MemoryStore {
             ReplayState::restore(params, &state.ed25519),
             state.revocation_list.clone(),
         );
-        store.nonces = Mutex::new(state.challenges.iter().map(|c| (c.nonce, c.closes)).collect());
+        let mut nonces = HashMap::with_hasher(IdHashing::random());
+        nonces.extend(state.challenges.iter().map(|c| (c.nonce, c.closes)));
+        store.nonces = Mutex::new(nonces);
         store
     }
 
@@ -86,7 +88,7 @@ impl MemoryStore {
             hmac,
             ed25519,
             revocation: RwLock::new(revocation),
-            nonces: Mutex::new(HashMap::new()),
+            nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
             log: None,
         }
     }

@@ -1,7 +1,7 @@
 //! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use subtle::ConstantTimeEq;
 
@@ -50,7 +50,7 @@ const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
 pub struct Verifier<S = MemoryStore> {
     params: Params,
     terminal_id: u32,
-    accounts: Option<Accounts>,
+    accounts: Option<Arc<Accounts>>,
     trust: Option<TrustList>,
     credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
     store: S,
@@ -271,12 +271,32 @@ impl<S: StateStore> Verifier<S> {
 
     /// Enables the hmac profile with no accounts yet.
     pub fn enable_hmac(&mut self) {
-        self.accounts.get_or_insert_with(Accounts::new);
+        self.accounts.get_or_insert_with(|| Arc::new(Accounts::new()));
     }
 
     /// Enrolls an hmac account (and enables the hmac profile).
     pub fn add_account(&mut self, account_id: u64, seed: &Seed) {
-        self.accounts.get_or_insert_with(Accounts::new).insert(HmacKeys::derive(account_id, seed));
+        let accounts = self.accounts.get_or_insert_with(|| Arc::new(Accounts::new()));
+        // A verifier made by `for_terminal` shares the keys until one of them enrolls more.
+        Arc::make_mut(accounts).insert(HmacKeys::derive(account_id, seed));
+    }
+
+    /// A verifier of terminal `terminal_id` over `store`, with this
+    /// verifier's parameters, trust list and enrolled accounts, whose keys
+    /// it shares rather than copies. A service that verifies for many
+    /// terminals keeps one set of hmac keys for all of them: the terminal's
+    /// verifier checks challenges against that terminal and writes its id
+    /// into the log records (spec: R-CHAL-3). An account enrolled in either
+    /// verifier afterwards is enrolled in that one only.
+    pub fn for_terminal<T: StateStore>(&self, terminal_id: u32, store: T) -> Verifier<T> {
+        Verifier {
+            params: self.params,
+            terminal_id,
+            accounts: self.accounts.clone(),
+            trust: self.trust.clone(),
+            credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
+            store,
+        }
     }
 
     /// Whether `account_id` is an enrolled hmac account.
@@ -502,14 +522,24 @@ impl<S: StateStore> Verifier<S> {
     /// As [`Verifier::verify_text_with_cause`].
     pub fn verify_text_payment(&self, payment: TextPayment<'_>, now: u64) -> Result<Acceptance, Rejection> {
         let step = self.params.step_at(now)?;
-        let code = self.parse_text(payment.text, step)?;
-        let challenge = self.parse_challenge(payment.challenge, step)?;
+        let (code, challenge) = self.decode_payment(&payment, step)?;
         self.verify_code(&code, now, Payment { amount: payment.amount, challenge: challenge.as_ref() })
     }
 
-    /// Decodes a payment's challenge text (V1.C).
-    fn parse_challenge(&self, text: Option<&str>, step: u64) -> Result<Option<Challenge>, Rejection> {
-        text.map(|t| Challenge::parse(t).map_err(|e| self.early(step, e))).transpose()
+    /// Decodes a payment's code (V1, with `unsupported-profile` for a
+    /// profile not enabled here, V1.5), then its challenge (V1.C).
+    fn decode_payment(
+        &self,
+        payment: &TextPayment<'_>,
+        step: u64,
+    ) -> Result<(Code, Option<Challenge>), Rejection> {
+        let code = self.parse_text(payment.text, step)?;
+        if !self.enables(code.profile()) {
+            return Err(self.early(step, Error::UnsupportedProfile));
+        }
+        let challenge =
+            payment.challenge.map(|t| Challenge::parse(t).map_err(|e| self.early(step, e))).transpose()?;
+        Ok((code, challenge))
     }
 
     /// [`Code::parse`], with the verifier's order of errors.
@@ -689,11 +719,7 @@ impl<S: StateStore> Verifier<S> {
         let mut decoded = Vec::with_capacity(items.len());
         let mut out: Vec<Option<Result<Acceptance, Rejection>>> = Vec::with_capacity(items.len());
         for item in items {
-            let parsed = self.parse_text(item.text, step).and_then(|code| {
-                let challenge = self.parse_challenge(item.challenge, step)?;
-                Ok((code, challenge))
-            });
-            match parsed {
+            match self.decode_payment(item, step) {
                 Ok(pair) => {
                     decoded.push(Some(pair));
                     out.push(None);
@@ -877,7 +903,7 @@ impl<S: StateStore> Verifier<S> {
 /// and the keys in a vector. A lookup touches the index's 16-byte entry and
 /// the one key state it uses, not a 300-byte map entry, which keeps a large
 /// account set's hot data a fraction of the size.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Accounts {
     index: HashMap<u64, usize, IdHashing>,
     keys: Vec<HmacKeys>,
@@ -910,9 +936,23 @@ impl Accounts {
 fn qr_tag_matches(keys: &HmacKeys, c: &HmacCode, digest: Option<&[u8; 32]>) -> bool {
     let mac = match (c.mode, digest) {
         (Mode::OneWay, None) => keys.mac_qr_array(&one_way_mac_input(c)),
+        (Mode::Challenge, Some(d)) => keys.mac_qr_array(&challenge_mac_input(c, d)),
         (_, digest) => keys.mac_qr(&[DS_HMAC_QR, &c.maced(), digest.map_or(&[][..], |d| &d[..])]),
     };
     tags_equal(&mac, &c.tag)
+}
+
+/// A challenge code's MAC input, `DS || payload[0..22] || D`, in one piece.
+fn challenge_mac_input(c: &HmacCode, digest: &[u8; 32]) -> [u8; DS_HMAC_QR.len() + HMAC_MACED_LEN + 32] {
+    let mut w = Writer::<{ DS_HMAC_QR.len() + HMAC_MACED_LEN + 32 }>::new();
+    w.bytes(DS_HMAC_QR);
+    w.u8(crate::profile::VERSION);
+    w.u8(Mode::Challenge.byte(Profile::Hmac));
+    w.u64(c.account_id);
+    w.u64(c.step);
+    w.u32(c.counter);
+    w.bytes(digest);
+    w.finish()
 }
 
 /// A one-way code's MAC input, `DS || payload[0..22]`, in one piece.

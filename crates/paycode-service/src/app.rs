@@ -226,13 +226,13 @@ impl<B: Backend> App<B> {
 
     /// The issuer's state as terminal `id`'s verifier, for the hmac codes
     /// that pay its challenges, made on its first such code at this node.
-    /// It enrolls every account again, so a node keeps one copy of the hmac
-    /// keys per terminal that takes challenge payments.
+    /// It shares the issuer's verifier's hmac keys: a node keeps one copy of
+    /// them however many terminals take challenge payments.
     fn challenger(&self, id: u32) -> Result<Arc<Verifier<B::Store>>, StoreError> {
         if let Some(v) = self.challengers.read().ok().and_then(|t| t.get(&id).cloned()) {
             return Ok(v);
         }
-        let v = Arc::new(hmac_verifier(&self.keys, id, self.backend.issuer_for(id)?));
+        let v = Arc::new(self.issuer.for_terminal(id, self.backend.issuer_for(id)?));
         if let Ok(mut challengers) = self.challengers.write() {
             return Ok(Arc::clone(challengers.entry(id).or_insert(v)));
         }
