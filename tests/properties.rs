@@ -1,5 +1,6 @@
-//! Property tests of the time, replay and throttle rules against an
-//! executable model of the spec (spec §2, §5.3, §7.4, §8).
+//! Property tests of the time, replay, throttle, amount and challenge rules
+//! against an executable model of the spec (spec §2, §4.9, §5.3, §7.4, §7.5,
+//! §8).
 //!
 //! `Model` is written from the spec text, not from `src/`. Its replay state is
 //! the list of (counter, step) pairs accepted per identity since that
@@ -16,10 +17,15 @@
 //! extremes), wallet clock offsets, in-order, skipped, out-of-order and
 //! replayed counters, both profiles and both hmac forms, bit flips, random
 //! payloads, restarts with and without state, revocation list updates,
-//! eviction, and amounts against the limits. At every step they require the
+//! eviction, and amounts against the limits; one-way, capped and challenge
+//! codes, a terminal's challenges (its own and others', open, closed and
+//! from the future, several payers each, a nonce used twice), calls with the
+//! code's own challenge, another, a broken one or none, and amounts around the
+//! caps, the challenges' amounts and `A_num`. At every step they require the
 //! same verdict and error code, the same `T_hw` and `Q`, the same replay window
-//! per identity, and a spend ledger that agrees; and they check the ghost
-//! record of every acceptance for a second acceptance.
+//! per identity, a spend ledger and a nonce set that agree; and they check the
+//! ghost record of every acceptance for a second acceptance of a code or of a
+//! challenge, and for a payment its cap or its challenge does not allow.
 //!
 //! Every property runs 1000 cases unless `PROPTEST_CASES` says otherwise.
 //!
@@ -29,10 +35,11 @@
 //!
 //! The properties are in this file; what they are built from is in
 //! `properties/`: `model.rs` (the model, and the verdicts the spec gives for
-//! window edges, bit flips, Base45 texts and payload layouts), `world.rs` (the
-//! real verifier and wallets driven beside the model), `strategies.rs` (the
-//! generators), `single.rs` (a verifier with one account of each profile,
-//! for the window-edge and bit-flip properties) and `spin.rs` (Spin's runs).
+//! window edges, bit flips, Base45 texts, payload layouts and challenge
+//! texts), `world.rs` (the real verifier, wallets and challenges driven beside
+//! the model), `strategies.rs` (the generators), `single.rs` (a verifier with
+//! one account of each profile, for the window-edge and bit-flip properties)
+//! and `spin.rs` (Spin's runs).
 
 // Test code: clippy.toml allows these inside #[test] functions; the helpers
 // here are test code too.
@@ -54,7 +61,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use paycode::numeric::NumericCode;
 use paycode::replay::Window;
-use paycode::{Code, Error, GenerateError, HmacWallet, Params, Profile, Seed, Verifier};
+use paycode::{
+    Challenge, Code, Error, GenerateError, HmacWallet, Params, Payment, Profile, Purpose, Seed, Verifier,
+};
 use proptest::test_runner::FileFailurePersistence;
 use proptest::{collection::vec, prelude::*};
 
@@ -63,10 +72,10 @@ use model::{
 };
 use single::{ACCOUNT, check_edges, check_flip, flip, single, single_for, single_hmac};
 use strategies::{
-    BALANCED, HISTORY, OFFLINE, REPLAYS, RESTARTS, THROTTLE, Weights, actions, base45_text_strategy,
-    params_strategy, payload_strategy, steps_after_epoch, time_in, world_strategy,
+    BALANCED, CHALLENGES, HISTORY, OFFLINE, REPLAYS, RESTARTS, THROTTLE, Weights, actions,
+    base45_text_strategy, params_strategy, payload_strategy, steps_after_epoch, time_in, world_strategy,
 };
-use world::{Action, Amount, World, WorldCfg, restored_copy, shift};
+use world::{Action, Amount, Kind, With, World, WorldCfg, restored_copy, shift};
 
 /// The terminal id of every verifier here.
 const TERMINAL: u32 = 77;
@@ -185,7 +194,16 @@ proptest! {
         w.act(&Action::Jump(t), "to a step past every call and Q");
         let before = w.history.last().unwrap().clone();
         let issued = w.pool_len();
-        let fresh = Action::Fresh { who: 0, offset: 0, jitter: 0, skip: 0, numeric: false, amount: Amount::Zero };
+        let fresh = Action::Fresh {
+            who: 0,
+            offset: 0,
+            jitter: 0,
+            skip: 0,
+            numeric: false,
+            amount: Amount::Zero,
+            kind: Kind::OneWay,
+            with: With::Own,
+        };
         w.act(&fresh, "a fresh code");
         prop_assume!(w.pool_len() > issued, "the wallet's counters are used up");
         prop_assert_eq!(w.last, Some(Ok(())), "a fresh code after every call and above Q is accepted");
@@ -425,7 +443,7 @@ proptest! {
         }
         // The model agrees.
         let mut model = w.model.clone();
-        let want = model.verify(&Input::Payload(qr.encode().to_vec()), t, 0, &w.oracle).map(|_| ());
+        let want = model.verify(&Input::Payload(qr.encode().to_vec()), None, t, 0, &w.oracle).map(|_| ());
         prop_assert_eq!(by_qr.map(|_| ()), want);
         // One identity: whichever form was accepted, the other is now replayed.
         if by_qr.is_ok() && in_range {
@@ -544,6 +562,33 @@ proptest! {
         if len != 24 {
             prop_assert_eq!(Code::parse(&"7".repeat(len)), Err(Error::Malformed));
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Modes: caps, the numeric ceiling, challenges
+// ---------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// At most one code is accepted per challenge nonce, across any sequence
+    /// of calls, payers (several per challenge), clock moves, eviction and
+    /// restarts that keep the state or quarantine; no challenge code is
+    /// accepted under another challenge, at another terminal or for another
+    /// amount, and no capped or numeric code above its cap or A_num; and the
+    /// model agrees on every verdict, the nonce set included (R-CHAL-2,
+    /// R-CHAL-3, R-CHAL-4, R-CAP-2, R-CAP-3, R-REPLAY-5). The one second
+    /// acceptance the rules allow, after a loss with F = 0, is pinned by
+    /// `r_chal_4_one_step_ahead_challenge_after_state_loss`.
+    #[test]
+    fn r_chal_4_at_most_one_acceptance_per_challenge(
+        cfg in world_strategy(true),
+        acts in actions(CHALLENGES, 40),
+    ) {
+        let mut w = World::run(cfg, &acts);
+        w.act(&Action::ReplayAll, "every code again, with its own challenge");
+        prop_assert!(w.challenge_exposures.is_empty() || w.params.forward() == 0);
     }
 }
 
@@ -673,21 +718,35 @@ fn r_replay_1_r_replay_7_the_mark_outlives_eviction() {
 
 /// The stateful generators reach every verdict of the closed list, and each
 /// weighting reaches the verdicts it is there for, so no rule of the model
-/// goes untested (checked over fixed seeds, 100 sequences per weighting).
+/// goes untested (checked over fixed seeds, 100 sequences per weighting,
+/// each weighting from the same seed).
 #[test]
 fn stateful_generators_reach_every_verdict() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
-    let sets: [(&str, Weights, bool, &[&str]); 5] = [
+    let challenges: &[&str] = &[
+        "accepted",
+        "challenge-used",
+        "challenge-mismatch",
+        "challenge-expired",
+        "challenge-required",
+        "no-challenge",
+        "malformed",
+        "over-cap",
+        "state-unavailable",
+        "replayed",
+    ];
+    let sets: [(&str, Weights, bool, &[&str]); 6] = [
         ("balanced", BALANCED, false, &["accepted", "replayed", "too-old", "too-new", "malformed"]),
         ("replays", REPLAYS, false, &["replayed", "stale-counter", "too-old"]),
         ("restarts", RESTARTS, false, &["state-unavailable", "replayed"]),
         ("throttle", THROTTLE, true, &["throttled", "invalid-code", "unknown-account"]),
         ("offline", OFFLINE, false, &["revoked", "over-limit", "expired", "not-yet-valid", "bad-credential"]),
+        ("challenges", CHALLENGES, true, challenges),
     ];
     let mut all: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut runner = TestRunner::deterministic();
     for (name, w, numeric, wanted) in sets {
+        let mut runner = TestRunner::deterministic();
         let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
         for _ in 0..100 {
             let cfg = world_strategy(numeric).new_tree(&mut runner).unwrap().current();
@@ -821,4 +880,47 @@ fn r_replay_1_r_time_4_spin_runs_match_the_verifier() {
         "mark-any-higher",
     ];
     assert_eq!(variants, want.into_iter().map(String::from).collect(), "the counterexamples in runs.txt");
+}
+
+/// A challenge may be issued up to X seconds ahead of the verifier's clock
+/// (R-CHAL-3: open while `issued_at ≤ t + X`), but after a loss of state C2
+/// knows only challenges issued from `T0 + Q·X` on, with `Q = T(t) + F + 1`
+/// (R-CHAL-4). With F = 0 that floor can lie below a challenge already paid,
+/// and the verifier that lost its nonce set accepts a second code for it; the
+/// stateful properties excuse exactly this case (`World::check_terms`). With
+/// F = 1 the floor is above every challenge open before the loss.
+#[test]
+fn r_chal_4_one_step_ahead_challenge_after_state_loss() {
+    let seeds = [Seed::from_bytes(&[0x17; 32]), Seed::from_bytes(&[0x18; 32])];
+    let challenge = Challenge::new(TERMINAL, 250, 150, [7; 16]);
+    let pay = Payment { amount: 250, challenge: Some(&challenge) };
+    for f in [0, 1] {
+        let p = Params::new(0, 60, 2, f).unwrap();
+        let code = |i: usize, step| {
+            let w = HmacWallet::new(p, i as u64 + 1, &seeds[i], 0);
+            Code::Hmac(w.code_as(step, 0, Purpose::Challenge(&challenge)))
+        };
+        let enrol = |mut v: Verifier| {
+            for (i, s) in seeds.iter().enumerate() {
+                v.add_account(i as u64 + 1, s);
+            }
+            v
+        };
+        // At t = 100 (step 1) the challenge, issued at 150, is open, and paid.
+        let v = enrol(Verifier::new(p, TERMINAL));
+        assert!(v.verify_payment(&code(0, 1), 100, pay).is_ok());
+        // The same verifier restarted without its state at t = 100: Q = 2 + F.
+        // A second payer's code of step Q, at the start of step Q, while the
+        // challenge is still open (until 270).
+        let q = 2 + f;
+        let t = q * 60 + 5;
+        assert_eq!(v.verify_payment(&code(1, q), t, pay).unwrap_err().error(), Error::ChallengeUsed);
+        let lost = enrol(Verifier::after_state_loss(p, TERMINAL, 100).unwrap());
+        let second = lost.verify_payment(&code(1, q), t, pay).map_err(|r| r.error());
+        if f == 0 {
+            assert!(second.is_ok(), "F = 0: floor 120 <= issued_at 150, a second payment: {second:?}");
+        } else {
+            assert_eq!(second.unwrap_err(), Error::StateUnavailable, "F = 1: floor 180 > issued_at 150");
+        }
+    }
 }
