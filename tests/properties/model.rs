@@ -515,12 +515,13 @@ impl Model {
         if step < self.q {
             return Err(Error::StateUnavailable);
         }
-        // C2, R-CHAL-4: known(γ) ⇔ issued_at ≥ T0 + Q·X ∧ T0 + T'·X ≤ issued_at + C,
-        // exact; T' is T_hw after V0.
+        // C2, R-CHAL-4: known(γ) ⇔ (Q = 0 ∨ issued_at ≥ T0 + (Q + 1)·X)
+        // ∧ T0 + T'·X ≤ issued_at + C, exact; T' is T_hw after V0.
         if let Some(g) = &terms.challenge {
             let issued = u128::from(g.issued_at);
             let start = |s: u64| u128::from(self.t0) + u128::from(s) * u128::from(self.x);
-            if issued < start(self.q) || start(self.t_hw) > issued + u128::from(self.c) {
+            let lost = self.q > 0 && issued < start(self.q) + u128::from(self.x);
+            if lost || start(self.t_hw) > issued + u128::from(self.c) {
                 return Err(Error::StateUnavailable);
             }
         }

@@ -64,9 +64,9 @@ pub fn challenge_verdict(
     if step > s_now.saturating_add(p.forward()) {
         return Err(Error::TooNew);
     }
-    // C2: Q = 0, T' = s_now.
+    // C2: Q = 0 (no floor on the issue time), T' = s_now.
     let start = |s: u64| u128::from(p.t0()) + u128::from(s) * x;
-    if issued < start(0) || start(s_now) > issued + c {
+    if start(s_now) > issued + c {
         return Err(Error::StateUnavailable);
     }
     // C4: the credential's per-payment limit.

@@ -1124,13 +1124,14 @@ impl World {
                     "{ctx}: R-CHAL-3: accepted while the challenge is not open"
                 );
                 let nonce = *c.nonce();
-                if let Some((first, losses)) = self.ghost_nonces.insert(nonce, (c, self.losses)) {
+                if let Some((first, _)) = self.ghost_nonces.insert(nonce, (c, self.losses)) {
                     if excused || first != c && self.reused_nonces.contains(&nonce) {
                         // Q saturated (§12.9), or the terminal broke R-CHAL-1:
                         // another challenge with this nonce, after the first
                         // one's nonce was evicted.
-                    } else if self.cfg.f == 0 && self.losses > losses || self.clock_went_back {
-                        // See `r_chal_4_one_step_ahead_challenge_after_state_loss`.
+                    } else if self.clock_went_back {
+                        // A clock set back across a restart breaks the
+                        // assumption of spec §8.6 (Section 12.8).
                         self.challenge_exposures.push(nonce);
                     } else {
                         panic!("{ctx}: R-CHAL-4: a second code accepted for challenge {c:?}");

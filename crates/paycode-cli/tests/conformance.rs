@@ -72,7 +72,8 @@ ref.wait()
     format!("python3 {}", path.display())
 }
 
-const HMAC_VERIFIER_OPS: &str = r#"["code-decode", "verify", "scenario", "challenge-encode", "challenge-decode"]"#;
+const HMAC_VERIFIER_OPS: &str =
+    r#"["code-decode", "verify", "scenario", "challenge-encode", "challenge-decode"]"#;
 
 #[test]
 fn an_adapter_claiming_nothing_meets_no_class_and_is_not_conformant() {
