@@ -3,6 +3,7 @@
 //! changes out. Every state store runs this same decision inside its atomic
 //! step, so that the verdicts do not depend on where the state lives.
 
+use crate::challenge::UsedChallenge;
 use crate::errors::Error;
 use crate::log::LogRecord;
 use crate::replay::window::Window;
@@ -24,6 +25,29 @@ pub struct Spend {
     pub cumulative_limit: u64,
     /// The credential's `not_after`, which decides when the ledger entry may go.
     pub not_after: u64,
+}
+
+/// A bound on the amount that the code's form or mode sets: a capped code's
+/// cap (`over-cap`), or the numeric ceiling (`over-ceiling`) (spec: R-CAP-2, R-CAP-3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Bound {
+    /// Amount of this payment.
+    pub amount: u64,
+    /// The largest amount allowed.
+    pub limit: u64,
+    /// The verdict for an amount above it.
+    pub error: Error,
+}
+
+/// A challenge code's claim on the nonce set (spec: R-CHAL-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChallengeClaim {
+    /// What an acceptance records.
+    pub used: UsedChallenge,
+    /// The challenge's `issued_at`.
+    pub issued_at: u64,
+    /// The challenge lifetime `C`.
+    pub lifetime: u64,
 }
 
 /// How the code was authenticated before its state is read.
@@ -48,6 +72,10 @@ pub(crate) struct Attempt<'a> {
     pub proof: Proof<'a>,
     /// The amount and limits (ed25519).
     pub spend: Option<Spend>,
+    /// The cap or the numeric ceiling, if the code has one.
+    pub bound: Option<Bound>,
+    /// The challenge, for a challenge code.
+    pub challenge: Option<ChallengeClaim>,
     /// The log record to append on acceptance.
     pub record: LogRecord,
 }
@@ -117,6 +145,17 @@ fn check(
     if a.step < r.quarantine {
         return Err(Error::StateUnavailable);
     }
+    // spec: R-CHAL-4 (C2): after a loss (Q > 0), a challenge issued before
+    // T0 + (Q + 1)·X; or one closed before the start of step T': its nonce
+    // may have been forgotten.
+    if let Some(ch) = a.challenge {
+        let issued = u128::from(ch.issued_at);
+        let lost =
+            r.quarantine > 0 && issued < params.step_start(r.quarantine) + u128::from(params.step_secs());
+        if lost || params.step_start(high_water) > issued + u128::from(ch.lifetime) {
+            return Err(Error::StateUnavailable);
+        }
+    }
     // spec: R-REPLAY-2, R-REPLAY-4 (C3): an entry that is not live is absent.
     let live = r.window.filter(|w| w.top >= low);
     if let Some(w) = live {
@@ -125,6 +164,16 @@ fn check(
     // spec: R-REPLAY-7 (C3): the mark outlives the window.
     if r.mark.is_some_and(|m| m.is_behind(a.counter, a.step)) {
         return Err(Error::CounterBehind);
+    }
+    // spec: R-CHAL-4 (C3)
+    if a.challenge.is_some() && r.challenge_used {
+        return Err(Error::ChallengeUsed);
+    }
+    // spec: R-CAP-2, R-CAP-3 (C4)
+    if let Some(b) = a.bound
+        && b.amount > b.limit
+    {
+        return Err(b.error);
     }
     // spec: R-LIMIT-1, R-LIMIT-2 (C4), exact
     if let Some(sp) = a.spend {
@@ -148,6 +197,7 @@ fn check(
         let until = a.spend.map(|sp| sp.not_after);
         changes.mark = Some(Mark { counter: a.counter, step: a.step, until });
     }
+    changes.challenge = a.challenge.map(|c| c.used);
     Ok(())
 }
 
@@ -159,6 +209,7 @@ pub(crate) fn eviction(params: &Params, now: u64, high_water: u64) -> crate::sto
         window_below: low,
         ledger_below: ledger_horizon(params, low),
         throttle_step: now,
+        nonces_closed_before: u64::try_from(params.step_start(high_water.max(now))).unwrap_or(u64::MAX),
     }
 }
 
@@ -189,7 +240,16 @@ mod tests {
     }
 
     fn attempt(step: u64, counter: u32, proof: Proof<'_>) -> Attempt<'_> {
-        Attempt { step, counter, now: NOW, proof, spend: None, record: record() }
+        Attempt {
+            step,
+            counter,
+            now: NOW,
+            proof,
+            spend: None,
+            bound: None,
+            challenge: None,
+            record: record(),
+        }
     }
 
     #[test]
@@ -246,6 +306,78 @@ mod tests {
         let r = Records::default();
         assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(false)), &r).0, Err(Error::InvalidCode));
         assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(true)), &r).0, Err(Error::TooOld));
+    }
+
+    fn claim(issued_at: u64) -> ChallengeClaim {
+        ChallengeClaim {
+            used: UsedChallenge { nonce: [7; 16], closes: issued_at + 120 },
+            issued_at,
+            lifetime: 120,
+        }
+    }
+
+    #[test]
+    fn a_challenge_is_used_once_and_recorded_with_the_acceptance() {
+        let p = Params::default();
+        let t = NOW * 60;
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        a.challenge = Some(claim(t));
+        let (v, c) = decide(&p, &a, &Records::default());
+        assert_eq!(v, Ok(()));
+        assert_eq!(c.challenge, Some(claim(t).used));
+        let used = Records { challenge_used: true, ..Records::default() };
+        let (v, c) = decide(&p, &a, &used);
+        assert_eq!(v, Err(Error::ChallengeUsed));
+        assert_eq!(c.challenge, None);
+        // A code without a challenge ignores the flag.
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Checked), &used).0, Ok(()));
+        // A rejection records no nonce.
+        let r = Records { window: Some(Window::first(1, NOW)), ..Records::default() };
+        let (v, c) = decide(&p, &a, &r);
+        assert_eq!(v, Err(Error::Replayed));
+        assert_eq!(c.challenge, None);
+    }
+
+    #[test]
+    fn a_challenge_the_verifier_may_have_forgotten_is_state_unavailable() {
+        let p = Params::default();
+        let t = NOW * 60;
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        // After a loss, Q at the code's step: issued before T0 + (Q + 1)·X = t + 60.
+        a.challenge = Some(claim(t + 59));
+        let quarantined = Records { quarantine: NOW, ..Records::default() };
+        assert_eq!(decide(&p, &a, &quarantined).0, Err(Error::StateUnavailable));
+        a.challenge = Some(claim(t + 60));
+        assert_eq!(decide(&p, &a, &quarantined).0, Ok(()));
+        // Without a loss (Q = 0) nothing is refused for its issue time.
+        let used = UsedChallenge { nonce: [7; 16], closes: t + 120 };
+        a.challenge = Some(ChallengeClaim { used, issued_at: 0, lifetime: t + 120 });
+        assert_eq!(decide(&p, &a, &Records::default()).0, Ok(()));
+        // Closed before the start of step T' = max(T_hw, s_now) = NOW + 3,
+        // which is t + 180; the code's step NOW + 1 is in the window.
+        let ahead = Records { high_water: NOW + 3, ..Records::default() };
+        a.step = NOW + 1;
+        a.challenge = Some(claim(t + 59));
+        assert_eq!(decide(&p, &a, &ahead).0, Err(Error::StateUnavailable));
+        a.challenge = Some(claim(t + 60));
+        assert_eq!(decide(&p, &a, &ahead).0, Ok(()));
+    }
+
+    #[test]
+    fn a_bound_is_checked_after_replay_and_before_the_limits() {
+        let p = Params::default();
+        let mut a = attempt(NOW, 1, Proof::Checked);
+        a.bound = Some(Bound { amount: 11, limit: 10, error: Error::OverCap });
+        a.spend = Some(Spend { amount: 11, per_payment_limit: 5, cumulative_limit: 5, not_after: 9 });
+        assert_eq!(decide(&p, &a, &Records::default()).0, Err(Error::OverCap));
+        a.bound = Some(Bound { amount: 10, limit: 10, error: Error::OverCap });
+        assert_eq!(decide(&p, &a, &Records::default()).0, Err(Error::OverLimit));
+        a.spend = None;
+        assert_eq!(decide(&p, &a, &Records::default()).0, Ok(()));
+        let r = Records { window: Some(Window::first(1, NOW)), ..Records::default() };
+        a.bound = Some(Bound { amount: 11, limit: 10, error: Error::OverCeiling });
+        assert_eq!(decide(&p, &a, &r).0, Err(Error::Replayed));
+        assert_eq!(decide(&p, &a, &Records::default()).0, Err(Error::OverCeiling));
     }
 
     #[test]

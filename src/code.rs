@@ -8,7 +8,7 @@ use crate::codec::{Reader, Writer};
 use crate::credential::{CREDENTIAL_LEN, Credential};
 use crate::errors::Error;
 use crate::numeric::{DIGITS, NumericCode};
-use crate::profile::{PROFILE_ED25519, PROFILE_HMAC, Profile, VERSION};
+use crate::profile::{Mode, PROFILE_ED25519, Profile, VERSION, split_profile_byte};
 
 /// The QR text prefix (spec: R-ENC-1).
 pub const QR_PREFIX: &str = "PC1:";
@@ -16,15 +16,19 @@ pub const QR_PREFIX: &str = "PC1:";
 pub const DS_HMAC_QR: &[u8] = b"paycode/v1/hmac/qr-code\0";
 /// Domain-separation string of the ed25519 device signature (spec: R-KEY-3).
 pub const DS_ED25519_CODE: &[u8] = b"paycode/v1/ed25519/code\0";
-/// Encoded length of an hmac payload.
+/// Encoded length of an hmac payload, one-way or challenge.
 pub const HMAC_PAYLOAD_LEN: usize = 38;
-/// Encoded length of an ed25519 payload.
+/// Encoded length of a capped hmac payload.
+pub const HMAC_CAPPED_PAYLOAD_LEN: usize = 42;
+/// Encoded length of an ed25519 payload, one-way or challenge.
 pub const ED25519_PAYLOAD_LEN: usize = 204;
+/// Encoded length of a capped ed25519 payload.
+pub const ED25519_CAPPED_PAYLOAD_LEN: usize = 208;
 /// Base45 characters of an hmac payload (its QR text after [`QR_PREFIX`]).
 const HMAC_TEXT_LEN: usize = HMAC_PAYLOAD_LEN / 2 * 3;
-/// Length of the part of an hmac payload the tag covers.
+/// Length of the part of an hmac payload the tag covers, `head` (one-way or challenge).
 pub const HMAC_MACED_LEN: usize = 22;
-/// Length of the part of an ed25519 payload the device signature covers.
+/// Length of the part of an ed25519 payload the device signature covers (one-way or challenge).
 pub const ED25519_SIGNED_LEN: usize = 140;
 
 /// A decoded payment code of either profile, in either form.
@@ -60,7 +64,7 @@ impl Code {
             }
             // Every code fits a stack buffer; longer text is still decoded
             // in full, as its version byte decides the verdict first.
-            let mut buf = [0u8; ED25519_PAYLOAD_LEN];
+            let mut buf = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
             match base45::decoded_len(rest.len()) {
                 Ok(n) if n <= buf.len() => {
                     Code::decode_payload(base45::decode_into(rest, &mut buf).map_err(|_| Error::Malformed)?)
@@ -80,14 +84,18 @@ impl Code {
     ///
     /// As [`Code::parse`].
     pub fn decode_payload(payload: &[u8]) -> Result<Code, Error> {
-        // spec: R-VERIFY-1 (V1): version, then profile, then exact length.
+        // spec: R-VERIFY-1 (V1): version, then profile and mode, then exact length.
         match payload {
             [] => Err(Error::Malformed),
             [v, ..] if *v != VERSION => Err(Error::UnsupportedVersion),
             [_] => Err(Error::Malformed),
-            [_, PROFILE_HMAC, ..] => HmacCode::decode(payload).map(Code::Hmac),
-            [_, PROFILE_ED25519, ..] => Ed25519Code::decode(payload).map(|c| Code::Ed25519(Box::new(c))),
-            _ => Err(Error::UnsupportedProfile),
+            [_, p, ..] => match split_profile_byte(*p) {
+                Some((Profile::Hmac, _)) => HmacCode::decode(payload).map(Code::Hmac),
+                Some((Profile::Ed25519, _)) => {
+                    Ed25519Code::decode(payload).map(|c| Code::Ed25519(Box::new(c)))
+                }
+                None => Err(Error::UnsupportedProfile),
+            },
         }
     }
 
@@ -96,6 +104,15 @@ impl Code {
         match self {
             Code::Hmac(_) | Code::Numeric(_) => Profile::Hmac,
             Code::Ed25519(_) => Profile::Ed25519,
+        }
+    }
+
+    /// The code's mode; a numeric code is one-way (spec: R-MODE-1).
+    pub const fn mode(&self) -> Mode {
+        match self {
+            Code::Hmac(c) => c.mode,
+            Code::Numeric(_) => Mode::OneWay,
+            Code::Ed25519(c) => c.mode,
         }
     }
 
@@ -109,40 +126,57 @@ impl Code {
     }
 }
 
-/// An hmac profile code (38-byte payload).
+/// An hmac profile code (38-byte payload, 42 when capped).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct HmacCode {
     pub(crate) account_id: u64,
     pub(crate) step: u64,
     pub(crate) counter: u32,
+    pub(crate) mode: Mode,
     pub(crate) tag: [u8; 16],
 }
 
 impl HmacCode {
-    /// The code with these fields. Nothing is checked: whether `tag` is the
-    /// account's MAC is for a verifier to decide.
+    /// The one-way code with these fields. Nothing is checked: whether `tag`
+    /// is the account's MAC is for a verifier to decide.
     pub const fn new(account_id: u64, step: u64, counter: u32, tag: [u8; 16]) -> HmacCode {
-        HmacCode { account_id, step, counter, tag }
+        HmacCode { account_id, step, counter, mode: Mode::OneWay, tag }
     }
 
-    /// Decodes a 38-byte hmac payload.
+    /// This code in mode `mode` (with the same tag, which a verifier then judges).
+    #[must_use]
+    pub const fn with_mode(self, mode: Mode) -> HmacCode {
+        HmacCode { mode, ..self }
+    }
+
+    /// Decodes an hmac payload: 38 bytes, or 42 for a capped code.
     ///
     /// # Errors
     ///
     /// As [`Code::parse`].
     pub fn decode(payload: &[u8]) -> Result<HmacCode, Error> {
-        let bytes: &[u8; HMAC_PAYLOAD_LEN] = payload.try_into().map_err(|_| Error::Malformed)?;
-        let mut r = Reader::new(bytes);
-        header(&mut r, PROFILE_HMAC)?;
-        Ok(HmacCode { account_id: r.u64()?, step: r.u64()?, counter: r.u32()?, tag: r.array()? })
+        let mut r = Reader::new(payload);
+        let mode = header(&mut r, Profile::Hmac)?;
+        let len = if mode == 1 { HMAC_CAPPED_PAYLOAD_LEN } else { HMAC_PAYLOAD_LEN };
+        if payload.len() != len {
+            return Err(Error::Malformed);
+        }
+        let account_id = r.u64()?;
+        let step = r.u64()?;
+        let counter = r.u32()?;
+        let mode = match mode {
+            1 => Mode::Capped(r.u32()?),
+            2 => Mode::Challenge,
+            _ => Mode::OneWay,
+        };
+        Ok(HmacCode { account_id, step, counter, mode, tag: r.array()? })
     }
 
     /// The payload bytes.
-    pub fn encode(&self) -> [u8; HMAC_PAYLOAD_LEN] {
-        let mut w = Writer::<HMAC_PAYLOAD_LEN>::new();
-        w.bytes(&self.maced());
-        w.bytes(&self.tag);
-        w.finish()
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = self.maced();
+        out.extend_from_slice(&self.tag);
+        out
     }
 
     /// `PC1:` + Base45 of the payload.
@@ -150,15 +184,23 @@ impl HmacCode {
         qr_text(&self.encode())
     }
 
-    /// The first 22 payload bytes, which the tag covers.
-    pub fn maced(&self) -> [u8; HMAC_MACED_LEN] {
-        let mut w = Writer::<HMAC_MACED_LEN>::new();
-        w.u8(VERSION);
-        w.u8(PROFILE_HMAC);
-        w.u64(self.account_id);
-        w.u64(self.step);
-        w.u32(self.counter);
-        w.finish()
+    /// The payload bytes the tag covers, `head`: 22, or 26 for a capped code.
+    pub fn maced(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(HMAC_CAPPED_PAYLOAD_LEN);
+        out.push(VERSION);
+        out.push(self.mode.byte(Profile::Hmac));
+        out.extend_from_slice(&self.account_id.to_be_bytes());
+        out.extend_from_slice(&self.step.to_be_bytes());
+        out.extend_from_slice(&self.counter.to_be_bytes());
+        if let Mode::Capped(cap) = self.mode {
+            out.extend_from_slice(&cap.to_be_bytes());
+        }
+        out
+    }
+
+    /// The code's mode.
+    pub const fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// The account id.
@@ -188,37 +230,47 @@ impl core::fmt::Debug for HmacCode {
             .field("account_id", &self.account_id)
             .field("step", &self.step)
             .field("counter", &self.counter)
+            .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
 }
 
-/// An ed25519 profile code (204-byte payload).
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// An ed25519 profile code (204-byte payload, 208 when capped).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Ed25519Code {
     pub(crate) step: u64,
     pub(crate) counter: u32,
+    pub(crate) mode: Mode,
     pub(crate) credential: Credential,
-    pub(crate) bytes: [u8; ED25519_PAYLOAD_LEN],
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Ed25519Code {
-    /// Decodes a 204-byte ed25519 payload.
+    /// Decodes an ed25519 payload: 204 bytes, or 208 for a capped code.
     ///
     /// # Errors
     ///
     /// As [`Code::parse`].
     pub fn decode(payload: &[u8]) -> Result<Ed25519Code, Error> {
-        let bytes: [u8; ED25519_PAYLOAD_LEN] = payload.try_into().map_err(|_| Error::Malformed)?;
-        let mut r = Reader::new(&bytes);
-        header(&mut r, PROFILE_ED25519)?;
+        let mut r = Reader::new(payload);
+        let mode = header(&mut r, Profile::Ed25519)?;
+        let len = if mode == 1 { ED25519_CAPPED_PAYLOAD_LEN } else { ED25519_PAYLOAD_LEN };
+        if payload.len() != len {
+            return Err(Error::Malformed);
+        }
         let step = r.u64()?;
         let counter = r.u32()?;
+        let mode = match mode {
+            1 => Mode::Capped(r.u32()?),
+            2 => Mode::Challenge,
+            _ => Mode::OneWay,
+        };
         let cred: [u8; CREDENTIAL_LEN] = r.array()?;
         let credential = Credential::decode(&cred)?;
-        Ok(Ed25519Code { step, counter, credential, bytes })
+        Ok(Ed25519Code { step, counter, mode, credential, bytes: payload.to_vec() })
     }
 
-    /// Assembles the signed part of a code; the caller signs it.
+    /// Assembles the signed part of a one-way code; the caller signs it.
     pub fn unsigned(step: u64, counter: u32, credential: &Credential) -> [u8; ED25519_SIGNED_LEN] {
         let mut w = Writer::<ED25519_SIGNED_LEN>::new();
         w.u8(VERSION);
@@ -229,8 +281,33 @@ impl Ed25519Code {
         w.finish()
     }
 
+    /// Assembles the signed part, `head`, of a code in mode `mode`: 140
+    /// bytes, or 144 for a capped code. The caller signs it, with the
+    /// challenge digest after it for a challenge code (spec: R-ED-5).
+    pub fn unsigned_in(step: u64, counter: u32, mode: Mode, credential: &Credential) -> Vec<u8> {
+        let mut out = Vec::with_capacity(ED25519_CAPPED_PAYLOAD_LEN);
+        out.push(VERSION);
+        out.push(mode.byte(Profile::Ed25519));
+        out.extend_from_slice(&step.to_be_bytes());
+        out.extend_from_slice(&counter.to_be_bytes());
+        if let Mode::Capped(cap) = mode {
+            out.extend_from_slice(&cap.to_be_bytes());
+        }
+        out.extend_from_slice(credential.as_bytes());
+        out
+    }
+
+    /// The code made of `head` (from [`Ed25519Code::unsigned_in`]) and its signature.
+    ///
+    /// # Errors
+    ///
+    /// As [`Ed25519Code::decode`], for a `head` that is not one.
+    pub fn assemble(head: &[u8], signature: &[u8; 64]) -> Result<Ed25519Code, Error> {
+        Ed25519Code::decode(&[head, signature].concat())
+    }
+
     /// The payload bytes.
-    pub const fn encode(&self) -> &[u8; ED25519_PAYLOAD_LEN] {
+    pub fn encode(&self) -> &[u8] {
         &self.bytes
     }
 
@@ -239,18 +316,31 @@ impl Ed25519Code {
         qr_text(&self.bytes)
     }
 
-    /// The device signature's input: the domain-separation string and the first 140 payload bytes.
+    /// The part of the payload the device signature covers, `head`: 140
+    /// bytes, or 144 for a capped code.
+    pub fn head(&self) -> &[u8] {
+        self.bytes.get(..self.bytes.len().saturating_sub(64)).unwrap_or_default()
+    }
+
+    /// The device signature's input: the domain-separation string and `head`;
+    /// a challenge code's signature also covers the challenge digest, which
+    /// the caller appends (spec: R-ED-5).
     pub fn signing_input(&self) -> Vec<u8> {
-        [DS_ED25519_CODE, self.bytes.get(..ED25519_SIGNED_LEN).unwrap_or_default()].concat()
+        [DS_ED25519_CODE, self.head()].concat()
     }
 
     /// The device signature.
     pub fn signature(&self) -> [u8; 64] {
         let mut sig = [0u8; 64];
-        if let Some(s) = self.bytes.get(ED25519_SIGNED_LEN..) {
+        if let Some(s) = self.bytes.get(self.head().len()..) {
             sig.copy_from_slice(s);
         }
         sig
+    }
+
+    /// The code's mode.
+    pub const fn mode(&self) -> Mode {
+        self.mode
     }
 
     /// The time step the code was generated in.
@@ -274,19 +364,19 @@ impl core::fmt::Debug for Ed25519Code {
         f.debug_struct("Ed25519Code")
             .field("step", &self.step)
             .field("counter", &self.counter)
+            .field("mode", &self.mode)
             .field("credential", &self.credential)
             .finish_non_exhaustive()
     }
 }
 
 /// The profile a QR text's payload names, if the text decodes far enough to
-/// show a v1 version byte and a known profile byte (for the spec's
+/// show a v1 version byte and a known profile and mode byte (for the spec's
 /// precedence of `unsupported-profile` over the length check).
 pub fn qr_profile(text: &str) -> Option<Profile> {
     let payload = base45::decode(text.strip_prefix(QR_PREFIX)?).ok()?;
     match payload.get(..2)? {
-        [VERSION, PROFILE_HMAC] => Some(Profile::Hmac),
-        [VERSION, PROFILE_ED25519] => Some(Profile::Ed25519),
+        [VERSION, p] => split_profile_byte(*p).map(|(profile, _)| profile),
         _ => None,
     }
 }
@@ -297,14 +387,15 @@ fn qr_text(payload: &[u8]) -> String {
     s
 }
 
-fn header(r: &mut Reader<'_>, profile: u8) -> Result<(), Error> {
+/// Reads the version and the profile and mode byte; returns the mode number.
+fn header(r: &mut Reader<'_>, profile: Profile) -> Result<u8, Error> {
     if r.u8()? != VERSION {
         return Err(Error::UnsupportedVersion);
     }
-    if r.u8()? != profile {
-        return Err(Error::UnsupportedProfile);
+    match split_profile_byte(r.u8()?) {
+        Some((p, mode)) if p == profile => Ok(mode),
+        _ => Err(Error::UnsupportedProfile),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -341,7 +432,7 @@ mod tests {
         // 57 characters after the prefix take the fixed-length decoder; its
         // verdicts must be those of decoding the text, then the payload.
         let chars = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a";
-        let valid = HmacCode { account_id: 42, step: 7, counter: 3, tag: [9; 16] }.to_qr_text();
+        let valid = HmacCode::new(42, 7, 3, [9; 16]).to_qr_text();
         let mut seed = 9u64;
         let mut verdicts = std::collections::BTreeSet::new();
         for round in 0..20_000 {
@@ -366,7 +457,7 @@ mod tests {
 
     #[test]
     fn hmac_payload_round_trip() {
-        let c = HmacCode { account_id: 42, step: 7, counter: 3, tag: [9; 16] };
+        let c = HmacCode::new(42, 7, 3, [9; 16]);
         let bytes = c.encode();
         assert_eq!(bytes[..2], [1, 1]);
         assert_eq!(bytes[2..10], 42u64.to_be_bytes());
@@ -375,5 +466,36 @@ mod tests {
         assert_eq!(text.len(), 4 + 57);
         assert_eq!(Code::parse(&text).unwrap(), Code::Hmac(c));
         assert_eq!(Code::parse(&text[..text.len() - 3]), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn modes_have_their_own_bytes_and_lengths() {
+        let one_way = HmacCode::new(42, 7, 3, [9; 16]);
+        let capped = one_way.with_mode(Mode::Capped(0x0102_0304));
+        let challenge = one_way.with_mode(Mode::Challenge);
+        let bytes = capped.encode();
+        assert_eq!(bytes.len(), 42);
+        assert_eq!(bytes[..2], [1, 0x11]);
+        assert_eq!(bytes[22..26], [1, 2, 3, 4]);
+        assert_eq!(bytes[26..], [9; 16]);
+        assert_eq!(capped.to_qr_text().len(), 4 + 63);
+        assert_eq!(Code::parse(&capped.to_qr_text()), Ok(Code::Hmac(capped)));
+        let bytes = challenge.encode();
+        assert_eq!(bytes.len(), 38);
+        assert_eq!(bytes[1], 0x21);
+        assert_eq!(Code::parse(&challenge.to_qr_text()), Ok(Code::Hmac(challenge)));
+        // A capped layout with a one-way byte, and the reverse, are the wrong length.
+        let mut b = capped.encode();
+        b[1] = 0x01;
+        assert_eq!(Code::decode_payload(&b), Err(Error::Malformed));
+        let mut b = one_way.encode();
+        b[1] = 0x11;
+        assert_eq!(Code::decode_payload(&b), Err(Error::Malformed));
+        // Modes 3 and up, and profiles 3 and up, are unknown whatever the length.
+        for byte in [0x31u8, 0x32, 0xf1, 0x03, 0x13, 0x00, 0x10] {
+            let mut b = one_way.encode();
+            b[1] = byte;
+            assert_eq!(Code::decode_payload(&b), Err(Error::UnsupportedProfile), "{byte:#x}");
+        }
     }
 }

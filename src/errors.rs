@@ -20,6 +20,14 @@ pub enum Error {
     UnsupportedVersion,
     /// The payload's profile byte is unknown or the profile is not enabled here.
     UnsupportedProfile,
+    /// A challenge code in a call without a challenge (spec: R-CHAL-3).
+    NoChallenge,
+    /// A call with a challenge, and a code that is not a challenge code (spec: R-CHAL-3).
+    ChallengeRequired,
+    /// The challenge names another terminal, or another amount than the call's (spec: R-CHAL-3).
+    ChallengeMismatch,
+    /// The challenge is closed, or comes from the future (spec: R-CHAL-3).
+    ChallengeExpired,
     /// The hmac account named by the code is not enrolled at this verifier.
     UnknownAccount,
     /// The credential names an issuer key id that is not in the trust list.
@@ -51,17 +59,27 @@ pub enum Error {
     /// identity, and the code claims a later step than that code: a code made
     /// in advance, a clone's, or a reused counter (spec: R-REPLAY-7).
     CounterBehind,
+    /// A code was already accepted for this challenge (spec: R-CHAL-4).
+    ChallengeUsed,
+    /// The amount is above the capped code's cap (spec: R-CAP-2).
+    OverCap,
+    /// The amount of a numeric code is above the numeric ceiling (spec: R-CAP-3).
+    OverCeiling,
     /// The amount exceeds the credential's per-payment or cumulative offline limit.
     OverLimit,
 }
 
 impl Error {
     /// Every error code, in precedence order.
-    pub const ALL: [Error; 19] = [
+    pub const ALL: [Error; 26] = [
         Error::TimeBeforeEpoch,
         Error::Malformed,
         Error::UnsupportedVersion,
         Error::UnsupportedProfile,
+        Error::NoChallenge,
+        Error::ChallengeRequired,
+        Error::ChallengeMismatch,
+        Error::ChallengeExpired,
         Error::UnknownAccount,
         Error::UnknownIssuer,
         Error::BadCredential,
@@ -76,6 +94,9 @@ impl Error {
         Error::StaleCounter,
         Error::Replayed,
         Error::CounterBehind,
+        Error::ChallengeUsed,
+        Error::OverCap,
+        Error::OverCeiling,
         Error::OverLimit,
     ];
 
@@ -90,6 +111,10 @@ impl Error {
             Error::Malformed => "malformed",
             Error::UnsupportedVersion => "unsupported-version",
             Error::UnsupportedProfile => "unsupported-profile",
+            Error::NoChallenge => "no-challenge",
+            Error::ChallengeRequired => "challenge-required",
+            Error::ChallengeMismatch => "challenge-mismatch",
+            Error::ChallengeExpired => "challenge-expired",
             Error::UnknownAccount => "unknown-account",
             Error::UnknownIssuer => "unknown-issuer",
             Error::BadCredential => "bad-credential",
@@ -104,6 +129,9 @@ impl Error {
             Error::StaleCounter => "stale-counter",
             Error::Replayed => "replayed",
             Error::CounterBehind => "counter-behind",
+            Error::ChallengeUsed => "challenge-used",
+            Error::OverCap => "over-cap",
+            Error::OverCeiling => "over-ceiling",
             Error::OverLimit => "over-limit",
         }
     }
@@ -123,6 +151,10 @@ impl Error {
             Error::Malformed => "the input is not a well-formed paycode",
             Error::UnsupportedVersion => "the code's version is not supported",
             Error::UnsupportedProfile => "the code's profile is not supported here",
+            Error::NoChallenge => "the code was made for a challenge, and this payment has none",
+            Error::ChallengeRequired => "this payment has a challenge, and the code was not made for one",
+            Error::ChallengeMismatch => "the challenge is for another terminal or another amount",
+            Error::ChallengeExpired => "the challenge is no longer open",
             Error::UnknownAccount => "the account is not enrolled",
             Error::UnknownIssuer => "the credential's issuer key is not trusted",
             Error::BadCredential => "the credential is invalid",
@@ -137,6 +169,9 @@ impl Error {
             Error::StaleCounter => "the code's counter is below the replay window",
             Error::Replayed => "the code was already used",
             Error::CounterBehind => "a later code of this payer was already accepted",
+            Error::ChallengeUsed => "a code was already accepted for this challenge",
+            Error::OverCap => "the amount is above the cap the payer confirmed",
+            Error::OverCeiling => "the amount is above the issuer's ceiling for numeric codes",
             Error::OverLimit => "the amount exceeds the credential's offline limit",
         }
     }
@@ -178,6 +213,8 @@ pub enum ParamsError {
     BackWindow,
     /// The forward window `F` exceeds 7 steps.
     ForwardWindow,
+    /// The challenge lifetime is not in `30..=600` seconds.
+    ChallengeLifetime,
 }
 
 impl core::fmt::Display for ParamsError {
@@ -186,6 +223,7 @@ impl core::fmt::Display for ParamsError {
             ParamsError::StepLength => "step length must be 1..=86400 seconds",
             ParamsError::BackWindow => "back window must be at most 8 steps",
             ParamsError::ForwardWindow => "forward window must be at most 7 steps",
+            ParamsError::ChallengeLifetime => "challenge lifetime must be 30..=600 seconds",
         })
     }
 }
@@ -200,7 +238,8 @@ pub enum GenerateError {
     TimeBeforeEpoch,
     /// The counter has reached `2^32 - 1`: the wallet must be enrolled again.
     CounterExhausted,
-    /// The numeric form cannot carry this account id or counter (spec: R-HMAC-4).
+    /// The numeric form cannot carry this code: a capped or challenge code, or
+    /// an account id or counter too large (spec: R-HMAC-4).
     NumericUnavailable,
     /// The code's credential does not belong to this wallet's device key.
     WrongCredential,

@@ -17,6 +17,7 @@ mod eddsa;
 mod keys;
 
 // The structures on the wire.
+pub mod challenge;
 pub mod credential;
 pub mod numeric;
 
@@ -43,6 +44,7 @@ pub mod verifier;
 // Low-level pieces for test vectors, benchmarks and other implementations.
 pub mod hazmat;
 
+pub use challenge::{Challenge, UsedChallenge};
 pub use code::{Code, Ed25519Code, HmacCode};
 pub use credential::{Credential, CredentialFields};
 pub use eddsa::PublicKey;
@@ -52,13 +54,13 @@ pub use keys::Seed;
 pub use log::LogRecord;
 pub use memory::MemoryStore;
 pub use numeric::NumericCode;
-pub use profile::{Profile, VERSION};
+pub use profile::{Mode, Profile, VERSION};
 pub use revocation::RevocationList;
 pub use store::{StateStore, StoreError};
 pub use time::Params;
 pub use trust::{TrustEntry, TrustList};
-pub use verifier::{Acceptance, Rejection, Verifier, VerifierState};
-pub use wallet::{Ed25519Wallet, HmacWallet};
+pub use verifier::{Acceptance, Payment, Rejection, TextPayment, Verifier, VerifierState};
+pub use wallet::{Ed25519Wallet, HmacWallet, Purpose};
 
 /// The spec version these types implement.
 pub const SPEC_VERSION: &str = "paycode v1";

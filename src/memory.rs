@@ -5,13 +5,16 @@
 //! quarantine after a crash (spec: R-REPLAY-5), or save a [`VerifierState`]
 //! snapshot before it reports each acceptance.
 
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
+
+use crate::challenge::UsedChallenge;
 
 use crate::log::LogRecord;
 use crate::profile::Profile;
-use crate::replay::{ReplayState, Snapshot};
+use crate::replay::{IdHashing, ReplayState, Snapshot};
 use crate::revocation::RevocationList;
-use crate::store::{Changes, Eviction, Identity, Records, StateStore, StoreError, StoreErrorKind};
+use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
 use crate::time::Params;
 
 /// A snapshot of a [`MemoryStore`], for saving between runs.
@@ -27,6 +30,10 @@ pub struct VerifierState {
     /// restart cannot fall back to an older list). Serialized as the hex of its encoding.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub revocation_list: Option<RevocationList>,
+    /// The nonce set `N`: the challenges a code was accepted for, while they
+    /// may still matter (spec: R-CHAL-4).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub challenges: Vec<UsedChallenge>,
 }
 
 /// The in-memory [`StateStore`], safe to share between threads: the records of
@@ -36,8 +43,12 @@ pub struct MemoryStore {
     hmac: ReplayState,
     ed25519: ReplayState,
     revocation: RwLock<Option<RevocationList>>,
+    nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
     log: Option<RwLock<Vec<LogRecord>>>,
 }
+
+/// Nonces kept before a call with a nonce sweeps the closed ones.
+const NONCE_SWEEP_AT: usize = 4096;
 
 impl MemoryStore {
     /// The state of a verifier that has never accepted a code.
@@ -53,11 +64,15 @@ impl MemoryStore {
 
     /// The state saved in `state`.
     pub fn restore(params: Params, state: &VerifierState) -> MemoryStore {
-        MemoryStore::of(
+        let mut store = MemoryStore::of(
             ReplayState::restore(params, &state.hmac),
             ReplayState::restore(params, &state.ed25519),
             state.revocation_list.clone(),
-        )
+        );
+        let mut nonces = HashMap::with_hasher(IdHashing::random());
+        nonces.extend(state.challenges.iter().map(|c| (c.nonce, c.closes)));
+        store.nonces = Mutex::new(nonces);
+        store
     }
 
     /// This store, keeping every acceptance log record it commits, in order
@@ -69,7 +84,13 @@ impl MemoryStore {
     }
 
     fn of(hmac: ReplayState, ed25519: ReplayState, revocation: Option<RevocationList>) -> MemoryStore {
-        MemoryStore { hmac, ed25519, revocation: RwLock::new(revocation), log: None }
+        MemoryStore {
+            hmac,
+            ed25519,
+            revocation: RwLock::new(revocation),
+            nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
+            log: None,
+        }
     }
 
     /// The replay state of a profile.
@@ -91,7 +112,23 @@ impl MemoryStore {
             hmac: self.hmac.snapshot(),
             ed25519: self.ed25519.snapshot(),
             revocation_list: self.revocation.read().ok().and_then(|r| r.clone()),
+            challenges: {
+                let mut all: Vec<UsedChallenge> = self
+                    .nonces
+                    .lock()
+                    .map(|n| n.iter().map(|(&nonce, &closes)| UsedChallenge { nonce, closes }).collect())
+                    .unwrap_or_default();
+                all.sort_by_key(|c| c.nonce);
+                all
+            },
         }
+    }
+
+    /// `T0 + T_hw·X` of `state`, saturating: a nonce whose challenge closed
+    /// before it can go (spec: R-CHAL-4).
+    fn nonce_horizon(&self, state: &ReplayState) -> u64 {
+        let start = state.params().step_start(state.high_water());
+        u64::try_from(start).unwrap_or(u64::MAX)
     }
 
     fn is_revoked(&self, identity: Identity) -> Result<bool, StoreError> {
@@ -104,14 +141,39 @@ impl MemoryStore {
 }
 
 impl StateStore for MemoryStore {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        let identity = call.identity;
         let revoked = self.is_revoked(identity)?;
         let state = self.replay_state(identity.profile);
-        let record = state.transact(identity.subject, revoked, decide).map_err(|_| poisoned())?;
+        // A call with a nonce holds the nonce set across its identity's
+        // step, so that both are one atomic step (spec: R-CHAL-4).
+        let mut nonces = match call.nonce {
+            Some(_) => Some(self.nonces.lock().map_err(|_| poisoned())?),
+            None => None,
+        };
+        let used = match (&nonces, call.nonce) {
+            (Some(set), Some(n)) => set.contains_key(&n),
+            _ => false,
+        };
+        let mut recorded = None;
+        let decide = &mut *call.decide;
+        let record = state
+            .transact(identity.subject, revoked, &mut |records| {
+                let mut records = *records;
+                records.challenge_used = used;
+                let changes = decide(&records);
+                recorded = changes.challenge.filter(|c| Some(c.nonce) == call.nonce);
+                changes
+            })
+            .map_err(|_| poisoned())?;
+        if let (Some(set), Some(c)) = (nonces.as_mut(), recorded) {
+            if set.len() >= NONCE_SWEEP_AT {
+                let before = self.nonce_horizon(state);
+                set.retain(|_, closes| *closes >= before);
+            }
+            set.insert(c.nonce, c.closes);
+        }
+        drop(nonces);
         // The other profile's T_hw follows, so that both read the same step.
         let other = match identity.profile {
             Profile::Hmac => &self.ed25519,
@@ -161,6 +223,8 @@ impl StateStore for MemoryStore {
         // `plan` would give, on the T_hw it reads there.
         self.hmac.evict(step);
         self.ed25519.evict(step);
+        let before = self.nonce_horizon(&self.hmac).max(self.nonce_horizon(&self.ed25519));
+        self.nonces.lock().map_err(|_| poisoned())?.retain(|_, closes| *closes >= before);
         Ok(())
     }
 }

@@ -73,3 +73,57 @@ impl core::str::FromStr for Profile {
         Profile::from_name(s).ok_or(crate::errors::UnknownProfile)
     }
 }
+
+/// A code's mode, the high four bits of its second payload byte (spec: R-MODE-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// One-way: the code binds no amount and no terminal.
+    OneWay,
+    /// Capped: the code carries the payer-confirmed amount cap, in minor units (spec: R-CAP-1).
+    Capped(u32),
+    /// Challenge: the code's tag or signature covers a terminal's challenge (spec: R-CHAL-2).
+    Challenge,
+}
+
+impl Mode {
+    /// The mode's number: 0 one-way, 1 capped, 2 challenge.
+    pub const fn number(self) -> u8 {
+        match self {
+            Mode::OneWay => 0,
+            Mode::Capped(_) => 1,
+            Mode::Challenge => 2,
+        }
+    }
+
+    /// The second payload byte of a code of `profile` in this mode, `mode · 16 + profile`.
+    pub const fn byte(self, profile: Profile) -> u8 {
+        self.number() * 16 + profile.byte()
+    }
+
+    /// The mode's name in the vectors: `one-way`, `capped` or `challenge`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Mode::OneWay => "one-way",
+            Mode::Capped(_) => "capped",
+            Mode::Challenge => "challenge",
+        }
+    }
+
+    /// The cap of a capped code.
+    pub const fn cap(self) -> Option<u32> {
+        match self {
+            Mode::Capped(cap) => Some(cap),
+            Mode::OneWay | Mode::Challenge => None,
+        }
+    }
+}
+
+/// The profile and mode number a code payload's second byte names, if it is
+/// one of the six the spec defines (spec: R-MODE-1).
+pub const fn split_profile_byte(byte: u8) -> Option<(Profile, u8)> {
+    let mode = byte >> 4;
+    match (Profile::from_byte(byte & 0x0f), mode) {
+        (Some(profile), 0..=2) => Some((profile, mode)),
+        _ => None,
+    }
+}

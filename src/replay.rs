@@ -185,6 +185,11 @@ impl ReplayState {
         }
     }
 
+    /// The parameters.
+    pub const fn params(&self) -> &Params {
+        &self.params
+    }
+
     /// The high-water step `T_hw`.
     pub fn high_water(&self) -> u64 {
         self.high_water.load(Ordering::Acquire)
@@ -242,6 +247,7 @@ impl ReplayState {
             spent: maps.spent.get(&id).copied(),
             throttle: maps.throttle.get(&id).copied(),
             revoked,
+            challenge_used: false,
         };
         let changes = decide(&records);
         self.observe(changes.high_water);
@@ -333,7 +339,7 @@ impl ReplayState {
             amount: 0,
             terminal_id: 0,
         };
-        let attempt = Attempt { step, counter, now, proof, spend, record };
+        let attempt = Attempt { step, counter, now, proof, spend, bound: None, challenge: None, record };
         let mut verdict = Ok(());
         self.transact(id, false, &mut |records| {
             let (v, changes) = decide(&self.params, &attempt, records);

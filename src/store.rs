@@ -13,6 +13,7 @@
 
 use core::fmt;
 
+use crate::challenge::UsedChallenge;
 use crate::log::LogRecord;
 use crate::profile::Profile;
 use crate::replay::window::Window;
@@ -94,6 +95,10 @@ pub struct Records {
     pub throttle: Option<Throttle>,
     /// Whether the identity's serial is on the installed revocation list (ed25519).
     pub revoked: bool,
+    /// Whether the call's challenge nonce ([`Call::nonce`]) is in the nonce
+    /// set `N`: a code was already accepted for that challenge (spec:
+    /// R-CHAL-4). False for a call without one.
+    pub challenge_used: bool,
 }
 
 impl Records {
@@ -116,20 +121,31 @@ impl Records {
             ThrottleChange::Set(t) => self.throttle = Some(t),
             ThrottleChange::Clear => self.throttle = None,
         }
+        if changes.challenge.is_some() {
+            self.challenge_used = true;
+        }
     }
 }
 
-/// One identity's step among several (see [`StateStore::transact_all`]).
+/// One identity's step (see [`StateStore::transact_call`]).
 pub struct Call<'a> {
     /// The identity whose records are read and written.
     pub identity: Identity,
+    /// For a challenge code, its challenge's nonce: the store reads whether
+    /// it is in the nonce set into [`Records::challenge_used`], in the same
+    /// atomic step, which is then atomic with respect to every other call
+    /// with this nonce too (spec: R-CHAL-4, R-REPLAY-3).
+    pub nonce: Option<[u8; 16]>,
     /// The decision, as for [`StateStore::transact`].
     pub decide: &'a mut dyn FnMut(&Records) -> Changes,
 }
 
 impl fmt::Debug for Call<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Call").field("identity", &self.identity).finish_non_exhaustive()
+        f.debug_struct("Call")
+            .field("identity", &self.identity)
+            .field("nonce", &self.nonce.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -148,6 +164,10 @@ pub struct Changes {
     pub throttle: ThrottleChange,
     /// The acceptance log record to append.
     pub record: Option<LogRecord>,
+    /// The challenge nonce to add to the nonce set, with the time its
+    /// challenge closes (spec: R-CHAL-4). Only with an acceptance, and only
+    /// for the call's own [`Call::nonce`].
+    pub challenge: Option<UsedChallenge>,
 }
 
 /// The change to a throttle record.
@@ -172,6 +192,9 @@ pub struct Eviction {
     pub ledger_below: u64,
     /// Throttle records of any other step are dead.
     pub throttle_step: u64,
+    /// Challenge nonces whose challenge closed before this time are dead:
+    /// `T0 + T_hw·X`, saturating (spec: R-CHAL-4).
+    pub nonces_closed_before: u64,
 }
 
 /// Where a store keeps a verifier's state. Implementations: [`crate::memory::MemoryStore`]
@@ -197,20 +220,33 @@ pub trait StateStore: Send + Sync {
         &self,
         identity: Identity,
         decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.transact_call(&mut Call { identity, nonce: None, decide })
+    }
+
+    /// [`StateStore::transact`] for `call`: its identity's records, and for a
+    /// challenge code whether its nonce was used, read, decided and written
+    /// as one atomic step with respect to every other call on this identity
+    /// or this nonce (spec: R-REPLAY-3, R-CHAL-4).
+    ///
+    /// # Errors
+    ///
+    /// As [`StateStore::transact`].
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError>;
 
     /// Runs the steps of `calls` in their order, each with the outcome it
     /// would have if [`StateStore::transact`] were called on each in turn:
     /// a call on an identity that an earlier call in the slice changed
-    /// reads the records as that call left them (see [`Records::apply`]).
+    /// reads the records as that call left them (see [`Records::apply`]),
+    /// and a call whose nonce an earlier call recorded reads it as used.
     /// Returns one result per call.
     ///
     /// A store may commit all of them as one transaction, with one durable
     /// write (a database's group commit): then they succeed or fail
     /// together, and a retry calls every `decide` again. This default calls
-    /// [`StateStore::transact`] on each.
+    /// [`StateStore::transact_call`] on each.
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        calls.iter_mut().map(|c| self.transact(c.identity, &mut *c.decide)).collect()
+        calls.iter_mut().map(|c| self.transact_call(c)).collect()
     }
 
     /// Raises `T_hw` to at least `step`, for a verification that ends before

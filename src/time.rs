@@ -3,7 +3,9 @@
 use crate::errors::{Error, ParamsError};
 
 /// The time parameters shared by wallet and verifier: epoch `T0`, step length
-/// `X`, and the asymmetric acceptance window of `B` steps back and `F` forward.
+/// `X`, and the asymmetric acceptance window of `B` steps back and `F` forward;
+/// and the verifier's amount and challenge parameters: the challenge lifetime
+/// `C` and the numeric ceiling `A_num` (spec §2.1).
 ///
 /// ```
 /// let p = paycode::Params::default();
@@ -15,6 +17,8 @@ pub struct Params {
     step_secs: u64,
     back: u64,
     forward: u64,
+    challenge_lifetime: u64,
+    numeric_ceiling: u64,
 }
 
 impl Params {
@@ -24,9 +28,18 @@ impl Params {
     pub const MAX_FORWARD: u64 = 7;
     /// Largest allowed step length `X`, in seconds.
     pub const MAX_STEP_SECS: u64 = 86_400;
+    /// Shortest allowed challenge lifetime `C`, in seconds.
+    pub const MIN_CHALLENGE_LIFETIME: u64 = 30;
+    /// Longest allowed challenge lifetime `C`, in seconds.
+    pub const MAX_CHALLENGE_LIFETIME: u64 = 600;
+    /// The default challenge lifetime `C`, in seconds.
+    pub const DEFAULT_CHALLENGE_LIFETIME: u64 = 120;
+    /// The default numeric ceiling `A_num`, in minor units.
+    pub const DEFAULT_NUMERIC_CEILING: u64 = 5000;
 
     /// Parameters with the given epoch (unix seconds), step length (seconds)
-    /// and window (steps back, steps forward).
+    /// and window (steps back, steps forward), and the default challenge
+    /// lifetime and numeric ceiling.
     ///
     /// # Errors
     ///
@@ -41,7 +54,47 @@ impl Params {
         if forward > Params::MAX_FORWARD {
             return Err(ParamsError::ForwardWindow);
         }
-        Ok(Params { t0, step_secs, back, forward })
+        Ok(Params {
+            t0,
+            step_secs,
+            back,
+            forward,
+            challenge_lifetime: Params::DEFAULT_CHALLENGE_LIFETIME,
+            numeric_ceiling: Params::DEFAULT_NUMERIC_CEILING,
+        })
+    }
+
+    /// These parameters with the challenge lifetime `C` in seconds.
+    ///
+    /// # Errors
+    ///
+    /// `C` outside `30..=600` (spec: R-TIME-6).
+    pub const fn with_challenge_lifetime(self, secs: u64) -> Result<Params, ParamsError> {
+        if secs < Params::MIN_CHALLENGE_LIFETIME || secs > Params::MAX_CHALLENGE_LIFETIME {
+            return Err(ParamsError::ChallengeLifetime);
+        }
+        Ok(Params { challenge_lifetime: secs, ..self })
+    }
+
+    /// These parameters with the numeric ceiling `A_num` in minor units (spec: R-CAP-3).
+    #[must_use]
+    pub const fn with_numeric_ceiling(self, amount: u64) -> Params {
+        Params { numeric_ceiling: amount, ..self }
+    }
+
+    /// The challenge lifetime `C`, seconds.
+    pub const fn challenge_lifetime(&self) -> u64 {
+        self.challenge_lifetime
+    }
+
+    /// The numeric ceiling `A_num`, minor units.
+    pub const fn numeric_ceiling(&self) -> u64 {
+        self.numeric_ceiling
+    }
+
+    /// The start of step `step`, `T0 + step·X`, exact.
+    pub fn step_start(&self, step: u64) -> u128 {
+        u128::from(self.t0) + u128::from(step) * u128::from(self.step_secs)
     }
 
     /// The epoch `T0`, unix seconds.
@@ -86,9 +139,16 @@ impl Params {
 }
 
 impl Default for Params {
-    /// `T0 = 0`, `X = 60 s`, `B = 2`, `F = 1` (spec: R-TIME-6).
+    /// `T0 = 0`, `X = 60 s`, `B = 2`, `F = 1`, `C = 120 s`, `A_num = 5000` (spec: R-TIME-6).
     fn default() -> Params {
-        Params { t0: 0, step_secs: 60, back: 2, forward: 1 }
+        Params {
+            t0: 0,
+            step_secs: 60,
+            back: 2,
+            forward: 1,
+            challenge_lifetime: Params::DEFAULT_CHALLENGE_LIFETIME,
+            numeric_ceiling: Params::DEFAULT_NUMERIC_CEILING,
+        }
     }
 }
 
@@ -121,5 +181,12 @@ mod tests {
         assert_eq!(Params::new(0, 60, 9, 1), Err(ParamsError::BackWindow));
         assert_eq!(Params::new(0, 60, 2, 8), Err(ParamsError::ForwardWindow));
         assert!(Params::new(0, 86_400, 8, 7).is_ok());
+        let p = Params::default();
+        assert_eq!(p.with_challenge_lifetime(29), Err(ParamsError::ChallengeLifetime));
+        assert_eq!(p.with_challenge_lifetime(601), Err(ParamsError::ChallengeLifetime));
+        assert_eq!(p.with_challenge_lifetime(30).map(|p| p.challenge_lifetime()), Ok(30));
+        assert_eq!(p.with_challenge_lifetime(600).map(|p| p.challenge_lifetime()), Ok(600));
+        assert_eq!(p.challenge_lifetime(), 120);
+        assert_eq!(p.numeric_ceiling(), 5000);
     }
 }

@@ -1,14 +1,14 @@
 //! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use subtle::ConstantTimeEq;
 
-use crate::acceptance::{Attempt, Proof, Spend, decide, eviction};
-use crate::code::{
-    Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_SIGNED_LEN, Ed25519Code, HMAC_MACED_LEN, HmacCode, qr_profile,
-};
+use crate::acceptance::{Attempt, Bound, ChallengeClaim, Proof, Spend, decide, eviction};
+use crate::challenge::Challenge;
+use crate::code::{Code, DS_ED25519_CODE, DS_HMAC_QR, Ed25519Code, HMAC_MACED_LEN, HmacCode, qr_profile};
+use crate::codec::Writer;
 use crate::credential::{CREDENTIAL_LEN, Credential};
 use crate::eddsa::{self, PublicKey, Signed};
 use crate::errors::{Error, InstallError};
@@ -16,7 +16,7 @@ use crate::keys::{HmacKeys, Seed};
 use crate::log::LogRecord;
 use crate::memory::MemoryStore;
 pub use crate::memory::VerifierState;
-use crate::profile::Profile;
+use crate::profile::{Mode, Profile};
 use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
 use crate::store::{Call, Identity, Records, StateStore, StoreError};
@@ -50,7 +50,7 @@ const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
 pub struct Verifier<S = MemoryStore> {
     params: Params,
     terminal_id: u32,
-    accounts: Option<Accounts>,
+    accounts: Option<Arc<Accounts>>,
     trust: Option<TrustList>,
     credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
     store: S,
@@ -62,9 +62,43 @@ struct CachedCredential {
     device: PublicKey,
 }
 
-/// The signed input of an ed25519 code: its domain-separation string and the
-/// first 140 payload bytes.
-const ED25519_INPUT_LEN: usize = DS_ED25519_CODE.len() + ED25519_SIGNED_LEN;
+/// A payment's inputs beside the code and the time: the amount, and in
+/// challenge mode the terminal's challenge (spec §7.4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Payment<'a> {
+    /// The amount, minor units.
+    pub amount: u64,
+    /// The challenge the terminal showed, for a challenge-mode payment.
+    pub challenge: Option<&'a Challenge>,
+}
+
+/// A payment in text, as [`Verifier::verify_payments_with_cause`] takes it:
+/// the scanned code, the amount, and the challenge's QR text if any.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TextPayment<'a> {
+    /// The scanned text: QR text or digits.
+    pub text: &'a str,
+    /// The amount, minor units.
+    pub amount: u64,
+    /// The challenge's QR text (`PT1:...`), for a challenge-mode payment.
+    pub challenge: Option<&'a str>,
+}
+
+/// What step V2 settled for a code: the challenge digest its MAC or
+/// signature covers, the challenge's claim on the nonce set, and the bound
+/// on the amount (spec: R-CHAL-3, R-CAP-2, R-CAP-3).
+#[derive(Clone, Copy, Debug, Default)]
+struct Terms {
+    digest: Option<[u8; 32]>,
+    challenge: Option<ChallengeClaim>,
+    bound: Option<Bound>,
+}
+
+impl Terms {
+    fn nonce(&self) -> Option<[u8; 16]> {
+        self.challenge.map(|c| c.used.nonce)
+    }
+}
 
 /// An hmac code's claim on its account's state (see [`Verifier::claim`]).
 struct Claim<'c> {
@@ -73,6 +107,7 @@ struct Claim<'c> {
     identity: Identity,
     step: u64,
     counter: u32,
+    terms: Terms,
     record: LogRecord,
 }
 
@@ -80,7 +115,7 @@ impl Claim<'_> {
     /// Whether the code's MAC is right (spec: R-HMAC-1, H3).
     fn authentic(&self) -> bool {
         match self.code {
-            Code::Hmac(c) => tags_equal(&self.keys.mac_qr_array(&qr_mac_input(c)), &c.tag),
+            Code::Hmac(c) => qr_tag_matches(self.keys, c, self.terms.digest.as_ref()),
             Code::Numeric(c) => c.tag_matches(self.keys, self.step),
             Code::Ed25519(_) => false,
         }
@@ -93,6 +128,8 @@ impl Claim<'_> {
             now,
             proof: Proof::Mac(authentic),
             spend: None,
+            bound: self.terms.bound,
+            challenge: self.terms.challenge,
             record: self.record,
         }
     }
@@ -101,13 +138,14 @@ impl Claim<'_> {
 /// An ed25519 code that passed steps E1-E3, with what E4, E5 and C1-C5 need.
 struct Pending {
     device: PublicKey,
-    input: [u8; ED25519_INPUT_LEN],
+    input: Vec<u8>,
     signature: [u8; 64],
     key_id: u16,
     serial: u64,
     step: u64,
     counter: u32,
     spend: Spend,
+    terms: Terms,
 }
 
 impl Pending {
@@ -233,12 +271,32 @@ impl<S: StateStore> Verifier<S> {
 
     /// Enables the hmac profile with no accounts yet.
     pub fn enable_hmac(&mut self) {
-        self.accounts.get_or_insert_with(Accounts::new);
+        self.accounts.get_or_insert_with(|| Arc::new(Accounts::new()));
     }
 
     /// Enrolls an hmac account (and enables the hmac profile).
     pub fn add_account(&mut self, account_id: u64, seed: &Seed) {
-        self.accounts.get_or_insert_with(Accounts::new).insert(HmacKeys::derive(account_id, seed));
+        let accounts = self.accounts.get_or_insert_with(|| Arc::new(Accounts::new()));
+        // A verifier made by `for_terminal` shares the keys until one of them enrolls more.
+        Arc::make_mut(accounts).insert(HmacKeys::derive(account_id, seed));
+    }
+
+    /// A verifier of terminal `terminal_id` over `store`, with this
+    /// verifier's parameters, trust list and enrolled accounts, whose keys
+    /// it shares rather than copies. A service that verifies for many
+    /// terminals keeps one set of hmac keys for all of them: the terminal's
+    /// verifier checks challenges against that terminal and writes its id
+    /// into the log records (spec: R-CHAL-3). An account enrolled in either
+    /// verifier afterwards is enrolled in that one only.
+    pub fn for_terminal<T: StateStore>(&self, terminal_id: u32, store: T) -> Verifier<T> {
+        Verifier {
+            params: self.params,
+            terminal_id,
+            accounts: self.accounts.clone(),
+            trust: self.trust.clone(),
+            credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
+            store,
+        }
     }
 
     /// Whether `account_id` is an enrolled hmac account.
@@ -286,21 +344,91 @@ impl<S: StateStore> Verifier<S> {
     ///
     /// The spec's error code of the first check that fails, in the spec's order.
     pub fn verify(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Error> {
-        self.verify_code(code, now, amount).map_err(|r| r.error)
+        self.verify_code(code, now, Payment { amount, challenge: None }).map_err(|r| r.error)
     }
 
-    fn verify_code(&self, code: &Code, now: u64, amount: u64) -> Result<Acceptance, Rejection> {
+    /// Verifies `code` at unix time `now` for `payment`: its amount, and in
+    /// challenge mode the challenge this verifier's terminal showed (spec
+    /// §7.4, R-CHAL-3). On acceptance the counter, the challenge's nonce and
+    /// the log record are committed to the store.
+    ///
+    /// ```
+    /// use paycode::{Challenge, Code, Error, HmacWallet, Params, Payment, Purpose, Seed, Verifier};
+    /// let seed = Seed::from_bytes(&[1; 32]);
+    /// let mut wallet = HmacWallet::new(Params::default(), 42, &seed, 0);
+    /// let mut verifier = Verifier::new(Params::default(), 7);
+    /// verifier.add_account(42, &seed);
+    /// let now = 1_800_000_000;
+    /// let challenge = Challenge::new(7, 250, now, [3; 16]);
+    /// let code = Code::Hmac(wallet.generate_for(now, Purpose::Challenge(&challenge)).unwrap());
+    /// let pay = |amount| Payment { amount, challenge: Some(&challenge) };
+    /// assert_eq!(verifier.verify_payment(&code, now, pay(900)).unwrap_err().error(), Error::ChallengeMismatch);
+    /// assert!(verifier.verify_payment(&code, now, pay(250)).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The spec's error code of the first check that fails, and the store's
+    /// failure when one caused a `state-unavailable`.
+    pub fn verify_payment(
+        &self,
+        code: &Code,
+        now: u64,
+        payment: Payment<'_>,
+    ) -> Result<Acceptance, Rejection> {
+        self.verify_code(code, now, payment)
+    }
+
+    fn verify_code(&self, code: &Code, now: u64, payment: Payment<'_>) -> Result<Acceptance, Rejection> {
         let step = self.params.step_at(now)?;
+        let terms = self.terms(code, now, payment).map_err(|e| self.early(step, e))?;
         let record = match code {
-            Code::Hmac(_) | Code::Numeric(_) => self.verify_hmac(code, now, step)?,
+            Code::Hmac(_) | Code::Numeric(_) => self.verify_hmac(code, now, step, terms)?,
             Code::Ed25519(c) => {
-                let p = self.prepare_ed25519(c, now, amount).map_err(|e| self.early(step, e))?;
+                let p =
+                    self.prepare_ed25519(c, now, payment.amount, terms).map_err(|e| self.early(step, e))?;
                 // spec: R-ED-5 (E5), decided after E4 in the store's step
                 let valid = p.device.verify(&p.input, &p.signature);
                 self.admit_ed25519(&p, now, step, valid)?
             }
         };
         Ok(Acceptance { record })
+    }
+
+    /// Step V2 of `code` for `payment` at unix time `now`, after checking
+    /// that the code's profile is enabled (V1.5): the mode against the
+    /// challenge, the challenge against this terminal, the amount and the
+    /// time (spec: R-CHAL-3); and the bound on the amount C4 will check.
+    fn terms(&self, code: &Code, now: u64, payment: Payment<'_>) -> Result<Terms, Error> {
+        if !self.enables(code.profile()) {
+            return Err(Error::UnsupportedProfile);
+        }
+        let amount = payment.amount;
+        let bound = match code {
+            Code::Numeric(_) => {
+                Some(Bound { amount, limit: self.params.numeric_ceiling(), error: Error::OverCeiling })
+            }
+            _ => code.mode().cap().map(|cap| Bound { amount, limit: u64::from(cap), error: Error::OverCap }),
+        };
+        match (code.mode(), payment.challenge) {
+            (Mode::Challenge, None) => Err(Error::NoChallenge),
+            (Mode::OneWay | Mode::Capped(_), Some(_)) => Err(Error::ChallengeRequired),
+            (Mode::OneWay | Mode::Capped(_), None) => Ok(Terms { digest: None, challenge: None, bound }),
+            (Mode::Challenge, Some(ch)) => {
+                if ch.terminal_id() != self.terminal_id || ch.amount() != amount {
+                    return Err(Error::ChallengeMismatch);
+                }
+                if !ch.is_open(&self.params, now) {
+                    return Err(Error::ChallengeExpired);
+                }
+                let claim = ChallengeClaim {
+                    used: ch.used(&self.params),
+                    issued_at: ch.issued_at(),
+                    lifetime: self.params.challenge_lifetime(),
+                };
+                Ok(Terms { digest: Some(ch.digest()), challenge: Some(claim), bound })
+            }
+        }
     }
 
     /// Verifies several codes at unix time `now`, each with its amount, and
@@ -329,7 +457,10 @@ impl<S: StateStore> Verifier<S> {
         let prepared: Vec<Option<Result<Pending, Error>>> = codes
             .iter()
             .map(|&(code, amount)| match code {
-                Code::Ed25519(c) => Some(self.prepare_ed25519(c, now, amount)),
+                Code::Ed25519(c) => Some(
+                    self.terms(code, now, Payment { amount, challenge: None })
+                        .and_then(|terms| self.prepare_ed25519(c, now, amount, terms)),
+                ),
                 Code::Hmac(_) | Code::Numeric(_) => None,
             })
             .collect();
@@ -341,9 +472,12 @@ impl<S: StateStore> Verifier<S> {
         codes
             .iter()
             .zip(prepared)
-            .map(|(&(code, _), prepared)| {
+            .map(|(&(code, amount), prepared)| {
                 let record = match (code, prepared) {
-                    (Code::Hmac(_) | Code::Numeric(_), _) => self.verify_hmac(code, now, step),
+                    (Code::Hmac(_) | Code::Numeric(_), _) => self
+                        .terms(code, now, Payment { amount, challenge: None })
+                        .map_err(|e| self.early(step, e))
+                        .and_then(|terms| self.verify_hmac(code, now, step, terms)),
                     (Code::Ed25519(_), Some(Ok(p))) => {
                         self.admit_ed25519(&p, now, step, valid.next() == Some(true))
                     }
@@ -375,9 +509,37 @@ impl<S: StateStore> Verifier<S> {
     ///
     /// As [`Verifier::verify_text`].
     pub fn verify_text_with_cause(&self, text: &str, now: u64, amount: u64) -> Result<Acceptance, Rejection> {
+        self.verify_text_payment(TextPayment { text, amount, challenge: None }, now)
+    }
+
+    /// Parses a payment's code and challenge and verifies them:
+    /// [`Verifier::verify_payment`] on the decoded inputs, with the spec's
+    /// order: the code decodes first (V1), then the challenge (V1.C), whose
+    /// failure is `malformed` (spec: R-CHAL-1).
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify_text_with_cause`].
+    pub fn verify_text_payment(&self, payment: TextPayment<'_>, now: u64) -> Result<Acceptance, Rejection> {
         let step = self.params.step_at(now)?;
-        let code = self.parse_text(text, step)?;
-        self.verify_code(&code, now, amount)
+        let (code, challenge) = self.decode_payment(&payment, step)?;
+        self.verify_code(&code, now, Payment { amount: payment.amount, challenge: challenge.as_ref() })
+    }
+
+    /// Decodes a payment's code (V1, with `unsupported-profile` for a
+    /// profile not enabled here, V1.5), then its challenge (V1.C).
+    fn decode_payment(
+        &self,
+        payment: &TextPayment<'_>,
+        step: u64,
+    ) -> Result<(Code, Option<Challenge>), Rejection> {
+        let code = self.parse_text(payment.text, step)?;
+        if !self.enables(code.profile()) {
+            return Err(self.early(step, Error::UnsupportedProfile));
+        }
+        let challenge =
+            payment.challenge.map(|t| Challenge::parse(t).map_err(|e| self.early(step, e))).transpose()?;
+        Ok((code, challenge))
     }
 
     /// [`Code::parse`], with the verifier's order of errors.
@@ -478,12 +640,14 @@ impl<S: StateStore> Verifier<S> {
     /// (spec: R-REPLAY-3, R-LOG-1).
     fn commit(&self, identity: Identity, attempt: &Attempt<'_>) -> Result<LogRecord, Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
+        let mut decide = |records: &Records| {
+            let (v, changes) = decide(&self.params, attempt, records);
+            verdict = v;
+            changes
+        };
+        let nonce = attempt.challenge.map(|c| c.used.nonce);
         self.store
-            .transact(identity, &mut |records| {
-                let (v, changes) = decide(&self.params, attempt, records);
-                verdict = v;
-                changes
-            })
+            .transact_call(&mut Call { identity, nonce, decide: &mut decide })
             .map_err(Rejection::store)?;
         verdict?;
         Ok(attempt.record)
@@ -497,7 +661,13 @@ impl<S: StateStore> Verifier<S> {
 
     /// The claim of an hmac code (QR or numeric) before its state is read:
     /// its account's keys (H1), its step and counter.
-    fn claim<'c>(&'c self, code: &'c Code, now: u64, step: u64) -> Result<Claim<'c>, Rejection> {
+    fn claim<'c>(
+        &'c self,
+        code: &'c Code,
+        now: u64,
+        step: u64,
+        terms: Terms,
+    ) -> Result<Claim<'c>, Rejection> {
         let (account, code_step, counter) = match code {
             Code::Hmac(c) => (c.account_id, c.step, c.counter),
             // spec: R-HMAC-3
@@ -507,11 +677,11 @@ impl<S: StateStore> Verifier<S> {
         let keys = self.keys(account).map_err(|e| self.early(step, e))?;
         let identity = Identity { profile: Profile::Hmac, subject: account };
         let record = self.record(identity, 0, counter, code_step, now, 0);
-        Ok(Claim { code, keys, identity, step: code_step, counter, record })
+        Ok(Claim { code, keys, identity, step: code_step, counter, terms, record })
     }
 
-    fn verify_hmac(&self, code: &Code, now: u64, step: u64) -> Result<LogRecord, Rejection> {
-        let claim = self.claim(code, now, step)?;
+    fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<LogRecord, Rejection> {
+        let claim = self.claim(code, now, step, terms)?;
         // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
         let authentic = || claim.authentic();
         self.commit(claim.identity, &claim.attempt(step, &authentic))
@@ -529,20 +699,33 @@ impl<S: StateStore> Verifier<S> {
         items: &[(&str, u64)],
         now: u64,
     ) -> Vec<Result<Acceptance, Rejection>> {
+        let payments: Vec<TextPayment<'_>> =
+            items.iter().map(|&(text, amount)| TextPayment { text, amount, challenge: None }).collect();
+        self.verify_payments_with_cause(&payments, now)
+    }
+
+    /// [`Verifier::verify_texts_with_cause`] for payments that may carry a
+    /// challenge: returns what [`Verifier::verify_text_payment`] called on
+    /// each in turn would return, with the same effect on the state.
+    pub fn verify_payments_with_cause(
+        &self,
+        items: &[TextPayment<'_>],
+        now: u64,
+    ) -> Vec<Result<Acceptance, Rejection>> {
         let step = match self.params.step_at(now) {
             Ok(step) => step,
             Err(e) => return items.iter().map(|_| Err(e.into())).collect(),
         };
-        let mut codes = Vec::with_capacity(items.len());
+        let mut decoded = Vec::with_capacity(items.len());
         let mut out: Vec<Option<Result<Acceptance, Rejection>>> = Vec::with_capacity(items.len());
-        for &(text, _) in items {
-            match self.parse_text(text, step) {
-                Ok(code) => {
-                    codes.push(Some(code));
+        for item in items {
+            match self.decode_payment(item, step) {
+                Ok(pair) => {
+                    decoded.push(Some(pair));
                     out.push(None);
                 }
                 Err(r) => {
-                    codes.push(None);
+                    decoded.push(None);
                     out.push(Some(Err(r)));
                 }
             }
@@ -550,24 +733,28 @@ impl<S: StateStore> Verifier<S> {
         // In order: the hmac codes' steps wait in `claims` and go to the
         // store together, before any ed25519 code that follows them.
         let mut claims = Vec::new();
-        for (i, (code, &(_, amount))) in codes.iter().zip(items).enumerate() {
-            match code {
-                None => {}
-                Some(code @ Code::Ed25519(_)) => {
+        for (i, (pair, item)) in decoded.iter().zip(items).enumerate() {
+            let Some((code, challenge)) = pair else { continue };
+            let payment = Payment { amount: item.amount, challenge: challenge.as_ref() };
+            let outcome = match code {
+                Code::Ed25519(_) => {
                     self.commit_claims(step, &claims, &mut out);
                     claims.clear();
-                    if let Some(slot) = out.get_mut(i) {
-                        *slot = Some(self.verify_code(code, now, amount));
-                    }
+                    Some(self.verify_code(code, now, payment))
                 }
-                Some(code) => match self.claim(code, now, step) {
-                    Ok(claim) => claims.push((i, claim.authentic(), claim)),
-                    Err(r) => {
-                        if let Some(slot) = out.get_mut(i) {
-                            *slot = Some(Err(r));
+                _ => match self.terms(code, now, payment).map_err(|e| self.early(step, e)) {
+                    Err(r) => Some(Err(r)),
+                    Ok(terms) => match self.claim(code, now, step, terms) {
+                        Ok(claim) => {
+                            claims.push((i, claim.authentic(), claim));
+                            None
                         }
-                    }
+                        Err(r) => Some(Err(r)),
+                    },
                 },
+            };
+            if let (Some(outcome), Some(slot)) = (outcome, out.get_mut(i)) {
+                *slot = Some(outcome);
             }
         }
         self.commit_claims(step, &claims, &mut out);
@@ -603,7 +790,11 @@ impl<S: StateStore> Verifier<S> {
         let mut calls: Vec<Call<'_>> = claims
             .iter()
             .zip(deciders.iter_mut())
-            .map(|((_, _, claim), decide)| Call { identity: claim.identity, decide })
+            .map(|((_, _, claim), decide)| Call {
+                identity: claim.identity,
+                nonce: claim.terms.nonce(),
+                decide,
+            })
             .collect();
         let results = self.store.transact_all(&mut calls);
         drop(calls);
@@ -620,7 +811,13 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// Steps E1-E3 of an ed25519 code, and the input of its signature check.
-    fn prepare_ed25519(&self, c: &Ed25519Code, now: u64, amount: u64) -> Result<Pending, Error> {
+    fn prepare_ed25519(
+        &self,
+        c: &Ed25519Code,
+        now: u64,
+        amount: u64,
+        terms: Terms,
+    ) -> Result<Pending, Error> {
         let trust = self.trust.as_ref().ok_or(Error::UnsupportedProfile)?;
         let cred = c.credential();
         let f = cred.fields();
@@ -643,10 +840,9 @@ impl<S: StateStore> Verifier<S> {
         if now > not_after {
             return Err(Error::Expired);
         }
-        let mut input = [0u8; ED25519_INPUT_LEN];
-        let (ds, rest) = input.split_at_mut(DS_ED25519_CODE.len());
-        ds.copy_from_slice(DS_ED25519_CODE);
-        rest.copy_from_slice(c.bytes.get(..ED25519_SIGNED_LEN).unwrap_or_default());
+        // spec: R-ED-5: DS_code || head || D
+        let digest = terms.digest.as_ref().map_or(&[][..], |d| &d[..]);
+        let input = [DS_ED25519_CODE, c.head(), digest].concat();
         let spend = Spend {
             amount,
             per_payment_limit: u64::from(f.per_payment_limit),
@@ -662,6 +858,7 @@ impl<S: StateStore> Verifier<S> {
             step: c.step,
             counter: c.counter,
             spend,
+            terms,
         })
     }
 
@@ -674,6 +871,8 @@ impl<S: StateStore> Verifier<S> {
             now: step,
             proof: Proof::Signature(valid),
             spend: Some(p.spend),
+            bound: p.terms.bound,
+            challenge: p.terms.challenge,
             record: self.record(identity, p.key_id, p.counter, p.step, now, p.spend.amount),
         };
         self.commit(identity, &attempt)
@@ -704,7 +903,7 @@ impl<S: StateStore> Verifier<S> {
 /// and the keys in a vector. A lookup touches the index's 16-byte entry and
 /// the one key state it uses, not a 300-byte map entry, which keeps a large
 /// account set's hot data a fraction of the size.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Accounts {
     index: HashMap<u64, usize, IdHashing>,
     keys: Vec<HmacKeys>,
@@ -731,14 +930,41 @@ impl Accounts {
     }
 }
 
-/// The QR tag's MAC input, `DS || payload[0..22]`, in one piece: one
-/// update of the MAC instead of one per part.
-fn qr_mac_input(c: &HmacCode) -> [u8; DS_HMAC_QR.len() + HMAC_MACED_LEN] {
-    let mut input = [0u8; DS_HMAC_QR.len() + HMAC_MACED_LEN];
-    let (ds, rest) = input.split_at_mut(DS_HMAC_QR.len());
-    ds.copy_from_slice(DS_HMAC_QR);
-    rest.copy_from_slice(&c.maced());
-    input
+/// Whether a QR code's tag is the MAC of `DS || head || D` (spec: R-HMAC-1).
+/// A one-way code's input, the one a verifier sees most, goes to the MAC in
+/// one piece of a length known when compiling.
+fn qr_tag_matches(keys: &HmacKeys, c: &HmacCode, digest: Option<&[u8; 32]>) -> bool {
+    let mac = match (c.mode, digest) {
+        (Mode::OneWay, None) => keys.mac_qr_array(&one_way_mac_input(c)),
+        (Mode::Challenge, Some(d)) => keys.mac_qr_array(&challenge_mac_input(c, d)),
+        (_, digest) => keys.mac_qr(&[DS_HMAC_QR, &c.maced(), digest.map_or(&[][..], |d| &d[..])]),
+    };
+    tags_equal(&mac, &c.tag)
+}
+
+/// A challenge code's MAC input, `DS || payload[0..22] || D`, in one piece.
+fn challenge_mac_input(c: &HmacCode, digest: &[u8; 32]) -> [u8; DS_HMAC_QR.len() + HMAC_MACED_LEN + 32] {
+    let mut w = Writer::<{ DS_HMAC_QR.len() + HMAC_MACED_LEN + 32 }>::new();
+    w.bytes(DS_HMAC_QR);
+    w.u8(crate::profile::VERSION);
+    w.u8(Mode::Challenge.byte(Profile::Hmac));
+    w.u64(c.account_id);
+    w.u64(c.step);
+    w.u32(c.counter);
+    w.bytes(digest);
+    w.finish()
+}
+
+/// A one-way code's MAC input, `DS || payload[0..22]`, in one piece.
+fn one_way_mac_input(c: &HmacCode) -> [u8; DS_HMAC_QR.len() + HMAC_MACED_LEN] {
+    let mut w = Writer::<{ DS_HMAC_QR.len() + HMAC_MACED_LEN }>::new();
+    w.bytes(DS_HMAC_QR);
+    w.u8(crate::profile::VERSION);
+    w.u8(Mode::OneWay.byte(Profile::Hmac));
+    w.u64(c.account_id);
+    w.u64(c.step);
+    w.u32(c.counter);
+    w.finish()
 }
 
 /// Compares the first 16 bytes of `mac` with `tag` in constant time (spec: R-HMAC-5).

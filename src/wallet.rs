@@ -1,14 +1,47 @@
 //! The wallet side: code generation for both profiles (spec §7.1).
 
-use crate::code::{
-    DS_ED25519_CODE, DS_HMAC_QR, ED25519_PAYLOAD_LEN, ED25519_SIGNED_LEN, Ed25519Code, HmacCode,
-};
+use crate::challenge::Challenge;
+use crate::code::{DS_ED25519_CODE, DS_HMAC_QR, Ed25519Code, HmacCode};
 use crate::credential::Credential;
 use crate::eddsa::SecretKey;
 use crate::errors::GenerateError;
 use crate::keys::{HmacKeys, LABEL_DEVICE_KEY, Seed};
 use crate::numeric::NumericCode;
+use crate::profile::Mode;
 use crate::time::Params;
+
+/// What a code is made for: the mode `m` of the generation algorithm, with
+/// its cap or its challenge (spec: R-GEN-2, R-MODE-1). The wallet shows the
+/// payer the cap, or the challenge's amount and terminal, and makes the code
+/// only once the payer confirmed them (spec: R-GEN-5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose<'a> {
+    /// A one-way code: no amount, no terminal.
+    OneWay,
+    /// A capped code: no payment above the cap, in minor units.
+    Capped(u32),
+    /// A challenge code, for this terminal's challenge.
+    Challenge(&'a Challenge),
+}
+
+impl Purpose<'_> {
+    /// The code's mode.
+    pub const fn mode(&self) -> Mode {
+        match self {
+            Purpose::OneWay => Mode::OneWay,
+            Purpose::Capped(cap) => Mode::Capped(*cap),
+            Purpose::Challenge(_) => Mode::Challenge,
+        }
+    }
+
+    /// The challenge digest the code covers, `D`: empty but for a challenge code (spec: R-CHAL-2).
+    pub fn digest(&self) -> Vec<u8> {
+        match self {
+            Purpose::Challenge(c) => c.digest().to_vec(),
+            Purpose::OneWay | Purpose::Capped(_) => Vec::new(),
+        }
+    }
+}
 
 /// An hmac profile wallet: account id, the seed's derived keys, and the next counter.
 #[derive(Debug)]
@@ -32,16 +65,33 @@ impl HmacWallet {
     ///
     /// [`GenerateError::TimeBeforeEpoch`], [`GenerateError::CounterExhausted`].
     pub fn generate(&mut self, now: u64) -> Result<HmacCode, GenerateError> {
-        let step = self.params.step_at(now).map_err(|_| GenerateError::TimeBeforeEpoch)?;
-        let counter = self.take_counter()?;
-        Ok(self.code_for(step, counter))
+        self.generate_for(now, Purpose::OneWay)
     }
 
-    /// The code for a given step and counter, without touching the counter
-    /// (for vectors and worked examples).
+    /// Generates a code in the mode `purpose` names for unix time `now`, and
+    /// advances the counter (spec: R-GEN-2).
+    ///
+    /// # Errors
+    ///
+    /// As [`HmacWallet::generate`].
+    pub fn generate_for(&mut self, now: u64, purpose: Purpose<'_>) -> Result<HmacCode, GenerateError> {
+        let step = self.params.step_at(now).map_err(|_| GenerateError::TimeBeforeEpoch)?;
+        let counter = self.take_counter()?;
+        Ok(self.code_as(step, counter, purpose))
+    }
+
+    /// The one-way code for a given step and counter, without touching the
+    /// counter (for vectors and worked examples).
     pub fn code_for(&self, step: u64, counter: u32) -> HmacCode {
-        let mut code = HmacCode { account_id: self.keys.account_id(), step, counter, tag: [0; 16] };
-        let mac = self.keys.mac_qr(&[DS_HMAC_QR, &code.maced()]);
+        self.code_as(step, counter, Purpose::OneWay)
+    }
+
+    /// The code for a given step, counter and purpose, without touching the counter.
+    pub fn code_as(&self, step: u64, counter: u32, purpose: Purpose<'_>) -> HmacCode {
+        let mut code =
+            HmacCode::new(self.keys.account_id(), step, counter, [0; 16]).with_mode(purpose.mode());
+        // spec: R-HMAC-1
+        let mac = self.keys.mac_qr(&[DS_HMAC_QR, &code.maced(), &purpose.digest()]);
         code.tag.copy_from_slice(mac.get(..16).unwrap_or(&[0; 16]));
         code
     }
@@ -50,8 +100,12 @@ impl HmacWallet {
     ///
     /// # Errors
     ///
-    /// [`GenerateError::NumericUnavailable`] if the account id is `>= 2^30` or the counter `>= 2^16`.
+    /// [`GenerateError::NumericUnavailable`] for a capped or challenge code,
+    /// or if the account id is `>= 2^30` or the counter `>= 2^16`.
     pub fn numeric(&self, code: &HmacCode) -> Result<NumericCode, GenerateError> {
+        if code.mode() != Mode::OneWay {
+            return Err(GenerateError::NumericUnavailable);
+        }
         NumericCode::generate(&self.keys, code.step(), code.counter())
             .ok_or(GenerateError::NumericUnavailable)
     }
@@ -112,20 +166,34 @@ impl Ed25519Wallet {
     ///
     /// [`GenerateError::TimeBeforeEpoch`], [`GenerateError::CounterExhausted`].
     pub fn generate(&mut self, now: u64) -> Result<Ed25519Code, GenerateError> {
-        let step = self.params.step_at(now).map_err(|_| GenerateError::TimeBeforeEpoch)?;
-        let counter = take(&mut self.next_counter)?;
-        Ok(self.code_for(step, counter))
+        self.generate_for(now, Purpose::OneWay)
     }
 
-    /// The code for a given step and counter, without touching the counter.
+    /// Generates a code in the mode `purpose` names for unix time `now`, and
+    /// advances the counter (spec: R-GEN-2).
+    ///
+    /// # Errors
+    ///
+    /// As [`Ed25519Wallet::generate`].
+    pub fn generate_for(&mut self, now: u64, purpose: Purpose<'_>) -> Result<Ed25519Code, GenerateError> {
+        let step = self.params.step_at(now).map_err(|_| GenerateError::TimeBeforeEpoch)?;
+        let counter = take(&mut self.next_counter)?;
+        Ok(self.code_as(step, counter, purpose))
+    }
+
+    /// The one-way code for a given step and counter, without touching the counter.
     pub fn code_for(&self, step: u64, counter: u32) -> Ed25519Code {
-        let unsigned = Ed25519Code::unsigned(step, counter, &self.credential);
-        let sig = self.key.sign(&[DS_ED25519_CODE, &unsigned].concat());
-        let mut bytes = [0u8; ED25519_PAYLOAD_LEN];
-        let (head, tail) = bytes.split_at_mut(ED25519_SIGNED_LEN);
-        head.copy_from_slice(&unsigned);
-        tail.copy_from_slice(&sig);
-        Ed25519Code { step, counter, credential: self.credential, bytes }
+        self.code_as(step, counter, Purpose::OneWay)
+    }
+
+    /// The code for a given step, counter and purpose, without touching the counter.
+    pub fn code_as(&self, step: u64, counter: u32, purpose: Purpose<'_>) -> Ed25519Code {
+        let head = Ed25519Code::unsigned_in(step, counter, purpose.mode(), &self.credential);
+        // spec: R-ED-5
+        let sig = self.key.sign(&[DS_ED25519_CODE, &head, &purpose.digest()].concat());
+        let mut bytes = head;
+        bytes.extend_from_slice(&sig);
+        Ed25519Code { step, counter, mode: purpose.mode(), credential: self.credential, bytes }
     }
 
     /// The counter the next code will use.

@@ -5,12 +5,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+// The `challenge` target's input layout, shared with the target.
+#[path = "../fuzz/fuzz_targets/challenge/case.rs"]
+mod challenge_case;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use challenge_case::{
+    CAPPED, CHALLENGE, ChallengeCase, ED25519, LOST, NO_CHALLENGE, NUMERIC, ONE_WAY, OTHER_CHALLENGE,
+    RAW_CHALLENGE, RAW_CODE, USED,
+};
 use paycode::hazmat::base45;
 use paycode::log::LogRecord;
-use paycode::{Code, Error};
+use paycode::{Challenge, Code, Error, TextPayment};
 use paycode_test_support::fixture::{self, NOW, VerifyCase};
 
 /// Every fuzz target, and the seeds for it: file name -> bytes.
@@ -89,7 +97,62 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
         .as_bytes(),
     );
     add("adapter", "broken-lines", b"not json\n{\"seq\":7}\n[1,2]\n{\"type\":\"case\",\"op\":5}\n");
+    for (name, case) in challenge_cases() {
+        add("challenge", &name, &case.to_bytes());
+    }
     all
+}
+
+/// The `challenge` target's seeds, named `<what>.<verdict>`: one case per
+/// verdict of V1.C, V2, C2-C4 for the modes, and texts given raw.
+fn challenge_cases() -> Vec<(String, ChallengeCase)> {
+    let pay = |flags| ChallengeCase { flags, amount: 250, ..ChallengeCase::default() };
+    let genuine = Challenge::new(fixture::TERMINAL, 250, NOW, [0; 16]);
+    let code = fixture::hmac_wallet(0)
+        .code_as(fixture::step_now(), 0, paycode::Purpose::Challenge(&genuine))
+        .to_qr_text();
+    let mut version = genuine.encode();
+    version[0] = 2;
+    let cases = [
+        ("hmac-challenge.accepted", pay(CHALLENGE)),
+        ("ed25519-challenge.accepted", pay(CHALLENGE | ED25519)),
+        ("hmac-capped.accepted", pay(CAPPED | NO_CHALLENGE)),
+        ("ed25519-capped.accepted", pay(CAPPED | ED25519 | NO_CHALLENGE)),
+        ("hmac-one-way.accepted", pay(ONE_WAY | NO_CHALLENGE)),
+        ("hmac-numeric.accepted", ChallengeCase { more: NUMERIC, ..pay(ONE_WAY | NO_CHALLENGE) }),
+        (
+            "raw.accepted",
+            ChallengeCase {
+                raw: format!("{}\n{code}", genuine.to_qr_text()).into_bytes(),
+                ..pay(RAW_CHALLENGE | RAW_CODE)
+            },
+        ),
+        ("raw-prefix-only.malformed", ChallengeCase { raw: b"PT1:".to_vec(), ..pay(RAW_CHALLENGE) }),
+        (
+            "raw-version-2.malformed",
+            ChallengeCase {
+                raw: format!("PT1:{}", base45::encode(&version)).into_bytes(),
+                ..pay(RAW_CHALLENGE)
+            },
+        ),
+        ("without-challenge.no-challenge", pay(CHALLENGE | NO_CHALLENGE)),
+        ("one-way-with-challenge.challenge-required", pay(ONE_WAY)),
+        ("capped-with-challenge.challenge-required", pay(CAPPED)),
+        ("other-terminal.challenge-mismatch", ChallengeCase { terminal_xor: 1, ..pay(CHALLENGE) }),
+        ("other-amount.challenge-mismatch", ChallengeCase { amount_xor: 1, ..pay(CHALLENGE) }),
+        ("closed.challenge-expired", ChallengeCase { issued: -121, ..pay(CHALLENGE) }),
+        ("last-second.accepted", ChallengeCase { issued: -120, ..pay(CHALLENGE) }),
+        ("future.challenge-expired", ChallengeCase { issued: 61, ..pay(CHALLENGE) }),
+        ("other-challenge.invalid-code", pay(OTHER_CHALLENGE)),
+        ("lost-state.state-unavailable", pay(CHALLENGE | LOST)),
+        ("paid-before.challenge-used", pay(CHALLENGE | USED)),
+        ("above-cap.over-cap", ChallengeCase { cap_xor: 250 ^ 249, ..pay(CAPPED | NO_CHALLENGE) }),
+        (
+            "numeric-above-ceiling.over-ceiling",
+            ChallengeCase { amount: 5_001, more: NUMERIC, ..pay(ONE_WAY | NO_CHALLENGE) },
+        ),
+    ];
+    cases.into_iter().map(|(name, case)| (name.to_owned(), case)).collect()
 }
 
 #[test]
@@ -155,9 +218,24 @@ fn seeds_exercise_what_they_name() {
             "revoked" if name.starts_with("ed25519") => Err(Error::Revoked),
             "throttled" if name.starts_with("hmac") => Err(Error::Throttled),
             "limit" if name.starts_with("ed25519") => Err(Error::OverLimit),
+            // 6000 is above the numeric ceiling A_num = 5000 (spec: R-CAP-3);
+            // a one-way QR code binds no amount.
+            "limit" if name.starts_with("hmac-numeric") => Err(Error::OverCeiling),
             _ => Ok(()),
         };
         assert_eq!(verdict.map(|_| ()), expect, "verify seed {name}");
+    }
+    for (name, bytes) in &seeds["challenge"] {
+        let case = ChallengeCase::from_bytes(bytes);
+        assert_eq!(&case.to_bytes(), bytes, "challenge seed {name} round trip");
+        let text = case.code_text();
+        let challenge = case.challenge_text();
+        let payment = TextPayment { text: &text, amount: case.amount, challenge: challenge.as_deref() };
+        let verdict = case.verifier().verify_text_payment(payment, case.now()).map_err(|r| r.error());
+        let named = name.rsplit_once('.').map_or("", |(_, v)| v);
+        let expect = Error::ALL.into_iter().find(|e| e.code() == named).map_or(Ok(()), Err);
+        assert!(named == "accepted" || expect.is_err(), "challenge seed {name} names no verdict");
+        assert_eq!(verdict.map(|_| ()), expect, "challenge seed {name}");
     }
     for bytes in seeds["base45"].values() {
         let text = std::str::from_utf8(bytes).unwrap();

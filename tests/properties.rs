@@ -1,5 +1,6 @@
-//! Property tests of the time, replay and throttle rules against an
-//! executable model of the spec (spec §2, §5.3, §7.4, §8).
+//! Property tests of the time, replay, throttle, amount and challenge rules
+//! against an executable model of the spec (spec §2, §4.9, §5.3, §7.4, §7.5,
+//! §8).
 //!
 //! `Model` is written from the spec text, not from `src/`. Its replay state is
 //! the list of (counter, step) pairs accepted per identity since that
@@ -16,10 +17,15 @@
 //! extremes), wallet clock offsets, in-order, skipped, out-of-order and
 //! replayed counters, both profiles and both hmac forms, bit flips, random
 //! payloads, restarts with and without state, revocation list updates,
-//! eviction, and amounts against the limits. At every step they require the
+//! eviction, and amounts against the limits; one-way, capped and challenge
+//! codes, a terminal's challenges (its own and others', open, closed and
+//! from the future, several payers each, a nonce used twice), calls with the
+//! code's own challenge, another, a broken one or none, and amounts around the
+//! caps, the challenges' amounts and `A_num`. At every step they require the
 //! same verdict and error code, the same `T_hw` and `Q`, the same replay window
-//! per identity, and a spend ledger that agrees; and they check the ghost
-//! record of every acceptance for a second acceptance.
+//! per identity, a spend ledger and a nonce set that agree; and they check the
+//! ghost record of every acceptance for a second acceptance of a code or of a
+//! challenge, and for a payment its cap or its challenge does not allow.
 //!
 //! Every property runs 1000 cases unless `PROPTEST_CASES` says otherwise.
 //!
@@ -29,10 +35,12 @@
 //!
 //! The properties are in this file; what they are built from is in
 //! `properties/`: `model.rs` (the model, and the verdicts the spec gives for
-//! window edges, bit flips, Base45 texts and payload layouts), `world.rs` (the
-//! real verifier and wallets driven beside the model), `strategies.rs` (the
-//! generators), `single.rs` (a verifier with one account of each profile,
-//! for the window-edge and bit-flip properties) and `spin.rs` (Spin's runs).
+//! window edges, bit flips, Base45 texts, payload layouts and challenge
+//! texts), `world.rs` (the real verifier, wallets and challenges driven beside
+//! the model), `strategies.rs` (the generators), `single.rs` (a verifier with
+//! one account of each profile, for the window-edge and bit-flip properties),
+//! `modes.rs` (the verdicts of capped and challenge codes on such a verifier)
+//! and `spin.rs` (Spin's runs).
 
 // Test code: clippy.toml allows these inside #[test] functions; the helpers
 // here are test code too.
@@ -41,6 +49,8 @@
 // A test crate's root finds its modules beside it, so the paths are spelled out.
 #[path = "properties/model.rs"]
 mod model;
+#[path = "properties/modes.rs"]
+mod modes;
 #[path = "properties/single.rs"]
 mod single;
 #[path = "properties/spin.rs"]
@@ -54,19 +64,24 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use paycode::numeric::NumericCode;
 use paycode::replay::Window;
-use paycode::{Code, Error, GenerateError, HmacWallet, Params, Profile, Seed, Verifier};
+use paycode::{
+    Challenge, Code, Error, GenerateError, HmacWallet, Params, Payment, Profile, Purpose, Seed, TextPayment,
+    Verifier,
+};
 use proptest::test_runner::FileFailurePersistence;
 use proptest::{collection::vec, prelude::*};
 
 use model::{
     FORMS, Form, Ident, Input, NUMERIC_LIMIT, expected_window_verdict, model_base45, model_payload_verdict,
 };
+use modes::{Change, cap_verdict, challenge_verdict, one};
 use single::{ACCOUNT, check_edges, check_flip, flip, single, single_for, single_hmac};
 use strategies::{
-    BALANCED, HISTORY, OFFLINE, REPLAYS, RESTARTS, THROTTLE, Weights, actions, base45_text_strategy,
-    params_strategy, payload_strategy, steps_after_epoch, time_in, world_strategy,
+    BALANCED, CHALLENGES, HISTORY, OFFLINE, REPLAYS, RESTARTS, THROTTLE, Weights, actions, amount_strategy,
+    base45_text_strategy, params_strategy, payload_strategy, steps_after_epoch, time_in, with_strategy,
+    world_strategy,
 };
-use world::{Action, Amount, World, WorldCfg, restored_copy, shift};
+use world::{Action, Amount, Kind, With, World, WorldCfg, restored_copy, shift};
 
 /// The terminal id of every verifier here.
 const TERMINAL: u32 = 77;
@@ -185,7 +200,16 @@ proptest! {
         w.act(&Action::Jump(t), "to a step past every call and Q");
         let before = w.history.last().unwrap().clone();
         let issued = w.pool_len();
-        let fresh = Action::Fresh { who: 0, offset: 0, jitter: 0, skip: 0, numeric: false, amount: Amount::Zero };
+        let fresh = Action::Fresh {
+            who: 0,
+            offset: 0,
+            jitter: 0,
+            skip: 0,
+            numeric: false,
+            amount: Amount::Zero,
+            kind: Kind::OneWay,
+            with: With::Own,
+        };
         w.act(&fresh, "a fresh code");
         prop_assume!(w.pool_len() > issued, "the wallet's counters are used up");
         prop_assert_eq!(w.last, Some(Ok(())), "a fresh code after every call and above Q is accepted");
@@ -425,7 +449,7 @@ proptest! {
         }
         // The model agrees.
         let mut model = w.model.clone();
-        let want = model.verify(&Input::Payload(qr.encode().to_vec()), t, 0, &w.oracle).map(|_| ());
+        let want = model.verify(&Input::Payload(qr.encode().to_vec()), None, t, 0, &w.oracle).map(|_| ());
         prop_assert_eq!(by_qr.map(|_| ()), want);
         // One identity: whichever form was accepted, the other is now replayed.
         if by_qr.is_ok() && in_range {
@@ -545,6 +569,212 @@ proptest! {
             prop_assert_eq!(Code::parse(&"7".repeat(len)), Err(Error::Malformed));
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Modes: caps, the numeric ceiling, challenges
+// ---------------------------------------------------------------------------
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// At most one code is accepted per challenge nonce, across any sequence
+    /// of calls, payers (several per challenge), clock moves, eviction and
+    /// restarts that keep the state or quarantine; no challenge code is
+    /// accepted under another challenge, at another terminal or for another
+    /// amount, and no capped or numeric code above its cap or A_num; and the
+    /// model agrees on every verdict, the nonce set included (R-CHAL-2,
+    /// R-CHAL-3, R-CHAL-4, R-CAP-2, R-CAP-3, R-REPLAY-5), with F = 0 too
+    /// (`r_chal_4_one_step_ahead_challenge_after_state_loss` pins that case).
+    #[test]
+    fn r_chal_4_at_most_one_acceptance_per_challenge(
+        cfg in world_strategy(true),
+        acts in actions(CHALLENGES, 40),
+    ) {
+        let mut w = World::run(cfg, &acts);
+        w.act(&Action::ReplayAll, "every code again, with its own challenge");
+        prop_assert!(w.challenge_exposures.is_empty(), "{:?}", w.challenge_exposures);
+    }
+
+    /// A challenge code pays the challenge it was made for and nothing else:
+    /// under that challenge with any bit changed, for another amount, at
+    /// another terminal, without a challenge, or once the challenge closed,
+    /// it is refused with the code the spec gives; under its own, once, and
+    /// a second code for the same challenge is `challenge-used` (R-CHAL-1,
+    /// R-CHAL-2, R-CHAL-3, R-CHAL-4, R-HMAC-1, R-ED-5).
+    #[test]
+    fn r_chal_2_r_chal_3_a_challenge_code_pays_only_its_challenge(
+        (t0, x, b, f) in params_strategy(),
+        lifetime in prop_oneof![Just(120u64), 30u64..=600],
+        steps in steps_after_epoch(),
+        r in any::<u64>(),
+        ed in prop::bool::weighted(0.3),
+        other in prop_oneof![8 => Just(None), 1 => any::<u32>().prop_map(Some)],
+        amount in prop_oneof![Just(0u64), 1u64..200, Just(u64::MAX)],
+        issued in prop_oneof![4 => -700i64..=100, 1 => any::<i64>()],
+        nonce in any::<[u8; 16]>(),
+        change in prop_oneof![
+            3 => Just(Change::None),
+            4 => (0usize..37 * 8).prop_map(Change::Bit),
+            1 => any::<u64>().prop_map(Change::Amount),
+            1 => Just(Change::Omit),
+        ],
+        later in prop_oneof![3 => Just(0u64), 2 => 0u64..800],
+        typed in any::<bool>(),
+    ) {
+        let p = Params::new(t0, x, b, f).unwrap().with_challenge_lifetime(lifetime).unwrap();
+        let t = time_in(t0, x, steps, r, false);
+        let terminal = other.filter(|&o| o != TERMINAL).unwrap_or(TERMINAL);
+        let issued_at = (i128::from(t) + i128::from(issued)).clamp(0, i128::from(u64::MAX)) as u64;
+        let made = Challenge::new(terminal, amount, issued_at, nonce);
+        let one = one(p, t, ed);
+        let step = (t - t0) / x;
+        let code = one.code_as(ed, step, 3, Purpose::Challenge(&made));
+        let mut bytes = Some(made.encode());
+        let mut paid = amount;
+        match change {
+            Change::None => {}
+            Change::Bit(i) => bytes.as_mut().unwrap()[i / 8] ^= 0x80 >> (i % 8),
+            Change::Amount(a) => paid = a,
+            Change::Omit => bytes = None,
+        }
+        let at = t.saturating_add(later);
+        let want = challenge_verdict(&p, ed, &made, bytes, paid, step, at);
+        let text = bytes.map(|b| format!("PT1:{}", paycode::hazmat::base45::encode(&b)));
+        let got = if typed && bytes.is_none_or(|b| b[0] == 0x01) {
+            let call = text.as_deref().map(|t| Challenge::parse(t).unwrap());
+            one.pay_typed(&code, at, paid, call.as_ref())
+        } else {
+            one.pay(&code, at, paid, text.as_deref())
+        };
+        prop_assert_eq!(got, want);
+        if got.is_ok() {
+            // Accepted: the challenge is in N; another code for it is used,
+            // and the same code again is replayed first (C3's order).
+            let again = one.code_as(ed, step, 4, Purpose::Challenge(&made));
+            prop_assert_eq!(one.pay(&again, at, paid, text.as_deref()), Err(Error::ChallengeUsed));
+            prop_assert_eq!(one.pay(&code, at, paid, text.as_deref()), Err(Error::Replayed));
+            prop_assert_eq!(bytes, Some(made.encode()));
+            prop_assert_eq!((terminal, paid), (TERMINAL, amount));
+        }
+    }
+
+    /// No capped code pays above its cap, whatever the amount (R-CAP-2),
+    /// and the cap cannot be changed without the tag or signature failing
+    /// (R-CAP-1); a capped code is not a challenge code (V2.1). A numeric
+    /// code pays at most A_num (R-CAP-3), and the QR form of a one-way hmac
+    /// code has no such bound.
+    #[test]
+    fn r_cap_1_r_cap_2_r_cap_3_no_payment_above_the_cap(
+        (t0, x, b, f) in params_strategy(),
+        steps in steps_after_epoch(),
+        r in any::<u64>(),
+        ed in prop::bool::weighted(0.3),
+        cap in prop_oneof![Just(0u32), 1u32..300, Just(u32::MAX), any::<u32>()],
+        delta in prop_oneof![3 => -2i64..=2, 1 => any::<i64>()],
+        flip in prop_oneof![3 => Just(None), 1 => (0usize..32).prop_map(Some)],
+        challenged in prop::bool::weighted(0.1),
+        ceiling in prop_oneof![Just(5_000u64), Just(0u64), any::<u64>()],
+    ) {
+        let p = Params::new(t0, x, b, f).unwrap().with_numeric_ceiling(ceiling);
+        let t = time_in(t0, x, steps, r, false);
+        let step = (t - t0) / x;
+        let one = one(p, t, ed);
+        let amount = u64::from(cap).saturating_add_signed(delta);
+        let mut code = one.code_as(ed, step, 5, Purpose::Capped(cap));
+        if let Some(bit) = flip {
+            // A bit of the cap: offset 22 (hmac) or 14 (ed25519), §4.2, §4.5.
+            let mut payload = match &code {
+                Code::Hmac(c) => c.encode(),
+                Code::Ed25519(c) => c.encode().to_vec(),
+                Code::Numeric(_) => unreachable!(),
+            };
+            payload[if ed { 14 } else { 22 } + bit / 8] ^= 0x80 >> (bit % 8);
+            code = Code::decode_payload(&payload).unwrap();
+        }
+        let challenge = Challenge::new(TERMINAL, amount, t, [1; 16]).to_qr_text();
+        let got = one.pay(&code, t, amount, challenged.then_some(challenge.as_str()));
+        let want = if challenged {
+            Err(Error::ChallengeRequired)
+        } else if flip.is_some() {
+            Err(Error::InvalidCode)
+        } else {
+            cap_verdict(ed, cap, amount)
+        };
+        prop_assert_eq!(got, want);
+        // The numeric form and the QR form of one-way hmac codes, for the same amount.
+        if let Ok(n) = one.hmac.numeric(&one.hmac.code_for(step, 6)) {
+            let got = one.verifier.verify_text(&n.to_digits(), t, amount).map(|_| ());
+            prop_assert_eq!(got, if amount > ceiling { Err(Error::OverCeiling) } else { Ok(()) });
+        }
+        let qr = one.hmac.code_for(step, 7).to_qr_text();
+        prop_assert!(one.verifier.verify_text(&qr, t, amount).is_ok());
+    }
+
+    /// The batched path, `verify_payments_with_cause`, gives what calls one
+    /// after the other give, verdict for verdict and log record for log
+    /// record, and leaves the same state, with challenge, capped and numeric
+    /// codes, repeated codes and challenges mixed in after any history; and
+    /// both are the model's verdicts (R-VERIFY-1, R-REPLAY-3, R-CHAL-4).
+    #[test]
+    fn r_replay_3_batched_payments_match_sequential_calls(
+        cfg in world_strategy(true),
+        history in actions(CHALLENGES, 20),
+        items in vec((0usize..8, any::<bool>(), amount_strategy(CHALLENGES.exact), with_strategy()), 1..12),
+        garbage in prop::option::of(any::<usize>()),
+    ) {
+        let w = World::run(cfg, &history);
+        let t = w.clock;
+        let n = w.pool_len();
+        // The recent codes, some of them several times; a text that does not decode.
+        let mut calls: Vec<(Input, Option<String>, u64)> = items
+            .iter()
+            .filter(|_| n > 0)
+            .map(|&(pick, numeric, amount, with)| w.call(n - 1 - pick % n.min(8), numeric, amount, with))
+            .collect();
+        if let Some(i) = garbage {
+            calls.insert(i % (calls.len() + 1), (Input::Garbage("PC1:A"), None, 0));
+        }
+        let texts: Vec<String> = calls.iter().map(|c| c.0.text()).collect();
+        let payments: Vec<TextPayment<'_>> = calls
+            .iter()
+            .zip(&texts)
+            .map(|(c, text)| TextPayment { text, amount: c.2, challenge: c.1.as_deref() })
+            .collect();
+        let (batch, seq) = (restored_copy(&w), restored_copy(&w));
+        let batched = batch.verify_payments_with_cause(&payments, t);
+        prop_assert_eq!(batched.len(), payments.len());
+        let mut model = w.model.clone();
+        for (i, (payment, call)) in payments.iter().zip(&calls).enumerate() {
+            let one = seq.verify_text_payment(*payment, t).map(|a| a.record).map_err(|r| r.error());
+            let got = batched[i].as_ref().map(|a| a.record).map_err(|r| r.error());
+            prop_assert_eq!(got, one, "item {}", i);
+            let want = model.verify(&call.0, call.1.as_deref(), t, call.2, &w.oracle).map(|_| ());
+            prop_assert_eq!(one.map(|_| ()), want, "item {}", i);
+        }
+        let live = |v: &Verifier| live_state(v.state(), v.params());
+        prop_assert_eq!(live(&batch), live(&seq));
+        let throttle = |v: &Verifier| v.replay_state(Profile::Hmac).throttle_records();
+        prop_assert_eq!(throttle(&batch), throttle(&seq));
+    }
+}
+
+/// `state` without what eviction may remove at any moment, and no verdict
+/// depends on: replay entries that are not live (R-REPLAY-4), ledger entries
+/// and their ed25519 marks past the bound of R-LIMIT-2, and nonces of
+/// challenges closed before the start of the high-water step (R-CHAL-4).
+fn live_state(mut s: paycode::VerifierState, p: &Params) -> paycode::VerifierState {
+    let t_hw = s.hmac.high_water.max(s.ed25519.high_water);
+    let low = t_hw.saturating_sub(p.back());
+    let horizon = low.saturating_sub(p.forward()).saturating_mul(p.step_secs()).saturating_add(p.t0());
+    for snap in [&mut s.hmac, &mut s.ed25519] {
+        snap.windows.retain(|(_, w)| w.top >= low);
+        snap.spent.retain(|(_, e)| e.not_after >= horizon);
+        snap.marks.retain(|(_, m)| m.until.is_none_or(|u| u >= horizon));
+    }
+    let start = u128::from(p.t0()) + u128::from(t_hw) * u128::from(p.step_secs());
+    s.challenges.retain(|c| u128::from(c.closes) >= start);
+    s
 }
 
 // ---------------------------------------------------------------------------
@@ -673,21 +903,35 @@ fn r_replay_1_r_replay_7_the_mark_outlives_eviction() {
 
 /// The stateful generators reach every verdict of the closed list, and each
 /// weighting reaches the verdicts it is there for, so no rule of the model
-/// goes untested (checked over fixed seeds, 100 sequences per weighting).
+/// goes untested (checked over fixed seeds, 100 sequences per weighting,
+/// each weighting from the same seed).
 #[test]
 fn stateful_generators_reach_every_verdict() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
-    let sets: [(&str, Weights, bool, &[&str]); 5] = [
+    let challenges: &[&str] = &[
+        "accepted",
+        "challenge-used",
+        "challenge-mismatch",
+        "challenge-expired",
+        "challenge-required",
+        "no-challenge",
+        "malformed",
+        "over-cap",
+        "state-unavailable",
+        "replayed",
+    ];
+    let sets: [(&str, Weights, bool, &[&str]); 6] = [
         ("balanced", BALANCED, false, &["accepted", "replayed", "too-old", "too-new", "malformed"]),
         ("replays", REPLAYS, false, &["replayed", "stale-counter", "too-old"]),
         ("restarts", RESTARTS, false, &["state-unavailable", "replayed"]),
         ("throttle", THROTTLE, true, &["throttled", "invalid-code", "unknown-account"]),
         ("offline", OFFLINE, false, &["revoked", "over-limit", "expired", "not-yet-valid", "bad-credential"]),
+        ("challenges", CHALLENGES, true, challenges),
     ];
     let mut all: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut runner = TestRunner::deterministic();
     for (name, w, numeric, wanted) in sets {
+        let mut runner = TestRunner::deterministic();
         let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
         for _ in 0..100 {
             let cfg = world_strategy(numeric).new_tree(&mut runner).unwrap().current();
@@ -821,4 +1065,44 @@ fn r_replay_1_r_time_4_spin_runs_match_the_verifier() {
         "mark-any-higher",
     ];
     assert_eq!(variants, want.into_iter().map(String::from).collect(), "the counterexamples in runs.txt");
+}
+
+/// A challenge may be issued up to X seconds ahead of the verifier's clock
+/// (R-CHAL-3: open while `issued_at ≤ t + X`), so after a loss of state C2
+/// knows only challenges issued from `T0 + (Q + 1)·X` on, with
+/// `Q = T(t) + F + 1` (R-CHAL-4): with F = 0 a floor of `T0 + Q·X` would lie
+/// below a challenge already paid, and a verifier that lost its nonce set
+/// would accept a second code for it.
+#[test]
+fn r_chal_4_one_step_ahead_challenge_after_state_loss() {
+    let seeds = [Seed::from_bytes(&[0x17; 32]), Seed::from_bytes(&[0x18; 32])];
+    let challenge = Challenge::new(TERMINAL, 250, 150, [7; 16]);
+    let pay = Payment { amount: 250, challenge: Some(&challenge) };
+    for f in [0, 1] {
+        let p = Params::new(0, 60, 2, f).unwrap();
+        let code = |i: usize, step| {
+            let w = HmacWallet::new(p, i as u64 + 1, &seeds[i], 0);
+            Code::Hmac(w.code_as(step, 0, Purpose::Challenge(&challenge)))
+        };
+        let enrol = |mut v: Verifier| {
+            for (i, s) in seeds.iter().enumerate() {
+                v.add_account(i as u64 + 1, s);
+            }
+            v
+        };
+        // At t = 100 (step 1) the challenge, issued at 150, is open, and paid.
+        let v = enrol(Verifier::new(p, TERMINAL));
+        assert!(v.verify_payment(&code(0, 1), 100, pay).is_ok());
+        // The same verifier restarted without its state at t = 100: Q = 2 + F.
+        // A second payer's code of step Q, at the start of step Q, while the
+        // challenge is still open (until 270).
+        let q = 2 + f;
+        let t = q * 60 + 5;
+        assert_eq!(v.verify_payment(&code(1, q), t, pay).unwrap_err().error(), Error::ChallengeUsed);
+        // The floor T0 + (Q + 1)·X is 180 (F = 0) or 240 (F = 1): above
+        // issued_at 150 either way, so no second payment.
+        let lost = enrol(Verifier::after_state_loss(p, TERMINAL, 100).unwrap());
+        let second = lost.verify_payment(&code(1, q), t, pay).map_err(|r| r.error());
+        assert_eq!(second, Err(Error::StateUnavailable), "F = {f}: a second payment of one challenge");
+    }
 }

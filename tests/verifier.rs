@@ -122,10 +122,10 @@ fn ed(wallet: &Ed25519Wallet, step: u64, counter: u32) -> Code {
 fn batch_verdicts_and_state_equal_sequential_calls() {
     let s = Setup::new();
     let step = NOW / 60;
-    let mut flipped = *s.wallets[1].code_for(step, 7).encode();
+    let mut flipped = s.wallets[1].code_for(step, 7).encode().to_vec();
     flipped[200] ^= 4;
     let flipped = Ed25519Code::decode(&flipped).unwrap();
-    let mut unknown_issuer = *s.wallets[2].code_for(step, 1).encode();
+    let mut unknown_issuer = s.wallets[2].code_for(step, 1).encode().to_vec();
     unknown_issuer[14] ^= 1; // credential key id
     let hmac = s.hmac.code_for(step, 3);
     let mut bad_tag = *hmac.tag();
@@ -200,7 +200,7 @@ fn batch_of_random_mixtures_equals_sequential_calls() {
         let codes: Vec<(Code, u64)> = (0..1 + rand(40))
             .map(|_| {
                 let w = &s.wallets[rand(5) as usize];
-                let mut code = *w.code_for(step + 1 - rand(4), rand(80) as u32).encode();
+                let mut code = w.code_for(step + 1 - rand(4), rand(80) as u32).encode().to_vec();
                 if rand(6) == 0 {
                     code[(rand(204)) as usize] ^= 1 << rand(8);
                 }
@@ -256,4 +256,58 @@ fn batch_before_the_epoch() {
     let code = ed(&s.wallets[0], 0, 0);
     assert_eq!(v.verify_batch(&[(&code, 1), (&code, 1)], NOW), vec![Err(Error::TimeBeforeEpoch); 2]);
     assert!(v.verify_batch(&[], NOW).is_empty());
+}
+
+#[test]
+fn used_challenges_survive_a_snapshot_and_go_once_closed() {
+    use paycode::{Challenge, Payment, Purpose};
+    let (v, wallet) = hmac_verifier();
+    let step = NOW / 60;
+    let challenge = Challenge::new(1, 250, NOW, [5; 16]);
+    let pay = Payment { amount: 250, challenge: Some(&challenge) };
+    let first = Code::Hmac(wallet.code_as(step, 0, Purpose::Challenge(&challenge)));
+    let second = Code::Hmac(wallet.code_as(step, 1, Purpose::Challenge(&challenge)));
+    assert!(v.verify_payment(&first, NOW, pay).is_ok());
+    let state = v.state();
+    assert_eq!(state.challenges.len(), 1);
+    assert_eq!(state.challenges[0].closes, NOW + 120);
+    // Restarted with its state, the verifier still knows the challenge was used.
+    let mut restored = Verifier::restore(Params::default(), 1, &state);
+    restored.add_account(9, &Seed::from_bytes(&[4; 32]));
+    assert_eq!(restored.verify_payment(&second, NOW + 1, pay).unwrap_err().error(), Error::ChallengeUsed);
+    // Once the start of the high-water step is past `closes`, the nonce may go,
+    // and the challenge is closed at every later call anyway.
+    restored.evict(NOW + 120).unwrap();
+    assert_eq!(restored.state().challenges.len(), 1, "still open at NOW + 120");
+    restored.evict(NOW + 180).unwrap();
+    assert!(restored.state().challenges.is_empty());
+    assert_eq!(
+        restored.verify_payment(&second, NOW + 180, pay).unwrap_err().error(),
+        Error::ChallengeExpired
+    );
+    // A clock set back does not reopen it: for a code of a step still in the
+    // window, the verifier can no longer decide whether the challenge was used.
+    let later = Code::Hmac(wallet.code_as(step + 1, 2, Purpose::Challenge(&challenge)));
+    assert_eq!(restored.verify_payment(&later, NOW + 60, pay).unwrap_err().error(), Error::StateUnavailable);
+}
+
+#[test]
+fn a_verifier_for_another_terminal_shares_the_accounts_not_the_state() {
+    use paycode::{Challenge, MemoryStore, Payment, Purpose};
+    let (v, wallet) = hmac_verifier();
+    let step = NOW / 60;
+    let params = Params::default();
+    let mut two = v.for_terminal(2, MemoryStore::new(params));
+    let challenge = Challenge::new(2, 250, NOW, [8; 16]);
+    let pay = Payment { amount: 250, challenge: Some(&challenge) };
+    let code = Code::Hmac(wallet.code_as(step, 0, Purpose::Challenge(&challenge)));
+    // Terminal 1's verifier refuses terminal 2's challenge; terminal 2's pays it,
+    // with the accounts terminal 1's verifier enrolled, and logs terminal 2.
+    assert_eq!(v.verify_payment(&code, NOW, pay).unwrap_err().error(), Error::ChallengeMismatch);
+    assert_eq!(two.verify_payment(&code, NOW, pay).unwrap().record.terminal_id, 2);
+    // Its state is its own store's: terminal 1 has accepted nothing.
+    assert!(v.verify(&Code::Hmac(wallet.code_for(step, 0)), NOW, 0).is_ok());
+    // An account enrolled afterwards is enrolled where it was enrolled only.
+    two.add_account(77, &Seed::from_bytes(&[7; 32]));
+    assert!(two.has_account(77) && !v.has_account(77) && two.has_account(9));
 }

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use paycode::challenge::DS_CHALLENGE;
 use paycode::code::{DS_ED25519_CODE, DS_HMAC_QR};
 use paycode::codec::{from_hex, to_hex};
 use paycode::credential::DS_CREDENTIAL;
@@ -13,7 +14,10 @@ use paycode::hazmat::keys::{
     self, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, LABEL_ISSUER_KEY,
 };
 use paycode::numeric::{self, NumericCode};
-use paycode::{Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Seed};
+use paycode::{
+    Challenge, Code, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer, Params,
+    Purpose, Seed, TextPayment, Verifier,
+};
 
 const SPEC: &str = include_str!("../spec/paycode-v1.md");
 
@@ -137,8 +141,81 @@ fn spec_worked_examples_reproduce() {
         paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &[]).public_bytes()
     );
 
+    // Capped and challenge codes (§11.3), for the account of §11.1.
+    let hmac_seed = c.seed("hmac.seed");
+    let account = c.num("hmac.account_id");
+    let t = c.num("hmac.t");
+    let step = params.step_at(t).unwrap();
+    let k_qr = keys::derive(&hmac_seed, LABEL_HMAC_QR_KEY, &account.to_be_bytes());
+    let mut nonce = [0u8; 16];
+    nonce.copy_from_slice(&from_hex(c.get("challenge.nonce")).unwrap());
+    let challenge = Challenge::new(
+        u32::try_from(c.num("challenge.terminal_id")).unwrap(),
+        c.num("challenge.amount"),
+        c.num("challenge.issued_at"),
+        nonce,
+    );
+    c.expect("challenge.bytes", &to_hex(&challenge.encode()));
+    c.expect("challenge.text", &challenge.to_qr_text());
+    let digest = sha256(&[DS_CHALLENGE, &challenge.encode()].concat());
+    assert_eq!(digest, challenge.digest());
+    c.expect("challenge.digest", &to_hex(&digest));
+    let counter = u32::try_from(c.num("challenge.counter")).unwrap();
+    let wallet = HmacWallet::new(params, account, &hmac_seed, counter);
+    let code = wallet.code_as(step, counter, Purpose::Challenge(&challenge));
+    let mac_input = [DS_HMAC_QR, &code.maced(), &digest].concat();
+    c.expect("challenge.mac_input", &to_hex(&mac_input));
+    c.expect("challenge.mac", &to_hex(&hmac_sha256(k_qr.expose(), &mac_input)));
+    c.expect("challenge.payload", &to_hex(&code.encode()));
+    c.expect("challenge.qr_text", &code.to_qr_text());
+    let cap = u32::try_from(c.num("capped.cap")).unwrap();
+    let capped_counter = u32::try_from(c.num("capped.counter")).unwrap();
+    let capped = wallet.code_as(step, capped_counter, Purpose::Capped(cap));
+    let capped_input = [DS_HMAC_QR, &capped.maced()].concat();
+    c.expect("capped.mac_input", &to_hex(&capped_input));
+    c.expect("capped.mac", &to_hex(&hmac_sha256(k_qr.expose(), &capped_input)));
+    c.expect("capped.payload", &to_hex(&capped.encode()));
+    c.expect("capped.qr_text", &capped.to_qr_text());
+    assert_eq!(wallet.numeric(&capped), Err(GenerateError::NumericUnavailable));
+
+    // The verdicts §11.3 lists, from the state §11.1 left.
+    let verifier = || {
+        let v = Verifier::new(params, 1);
+        let mut v = v;
+        v.add_account(account, &hmac_seed);
+        v.verify(&Code::Hmac(HmacWallet::new(params, account, &hmac_seed, 7).code_for(step, 7)), t, 0)
+            .unwrap();
+        v
+    };
+    let text = code.to_qr_text();
+    let ch = challenge.to_qr_text();
+    let pay = |v: &Verifier, text: &str, amount, challenge: Option<&str>, at| {
+        v.verify_text_payment(TextPayment { text, amount, challenge }, at).map(|_| ()).map_err(|r| r.error())
+    };
+    let v = verifier();
+    assert_eq!(pay(&v, &text, 251, Some(&ch), t), Err(Error::ChallengeMismatch));
+    assert_eq!(pay(&v, &text, 250, None, t), Err(Error::NoChallenge));
+    let other = Challenge::new(1, 250, t, [0; 16]).to_qr_text();
+    assert_eq!(pay(&v, &text, 250, Some(&other), t), Err(Error::InvalidCode));
+    assert_eq!(pay(&v, &text, 250, Some(&ch), t + 121), Err(Error::ChallengeExpired));
+    assert_eq!(pay(&v, &text, 250, Some(&ch), t), Ok(()));
+    let second = wallet.code_as(step, capped_counter, Purpose::Challenge(&challenge)).to_qr_text();
+    assert_eq!(pay(&v, &second, 250, Some(&ch), t), Err(Error::ChallengeUsed));
+    let mut elsewhere = Verifier::new(params, 2);
+    elsewhere.add_account(account, &hmac_seed);
+    assert_eq!(pay(&elsewhere, &text, 250, Some(&ch), t), Err(Error::ChallengeMismatch));
+    let v = verifier();
+    assert_eq!(pay(&v, &capped.to_qr_text(), u64::from(cap) + 1, None, t), Err(Error::OverCap));
+    assert_eq!(pay(&v, &capped.to_qr_text(), u64::from(cap), None, t), Ok(()));
+
     let unchecked: Vec<_> = c.values.keys().filter(|k| !c.checked.contains(k)).collect();
     assert!(unchecked.is_empty(), "example values no test checks: {unchecked:?}");
+}
+
+/// SHA-256 of `msg`.
+fn sha256(msg: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(msg).into()
 }
 
 /// HMAC-SHA256 (RFC 2104) written out on SHA-256, independent of the

@@ -1,8 +1,9 @@
 //! The executable model of the spec: the verifier state σ and its
-//! transitions (spec §7.4, §8), authenticity decided by regenerating genuine
-//! encodings, and the verdicts the spec gives for window edges (§2.4), single
-//! bit flips, Base45 texts (R-ENC-2) and payload layouts (V1). Written from
-//! the spec text; nothing here calls the verifier's own checks.
+//! transitions (spec §7.4, §7.5, §8), authenticity decided by regenerating
+//! genuine encodings, and the verdicts the spec gives for window edges (§2.4),
+//! single bit flips, Base45 texts (R-ENC-2), payload layouts (V1) and
+//! challenge texts (R-CHAL-1). Written from the spec text; nothing here calls
+//! the verifier's own checks.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,8 +12,10 @@ use paycode::credential::MAX_VALIDITY_SECS;
 use paycode::issuer::KeyPeriod;
 use paycode::replay::Window;
 use paycode::{
-    Credential, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Profile, Seed,
+    Challenge, Credential, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Profile,
+    Purpose, Seed,
 };
+use sha2::{Digest, Sha256};
 
 /// The replay window's width in counters (spec §8.1).
 const W: u64 = 64;
@@ -21,6 +24,12 @@ pub const NUMERIC_LIMIT: u128 = 1 << 79;
 
 /// A replay identity: (profile, subject).
 pub type Ident = (Profile, u64);
+
+/// A challenge nonce (spec §4.9).
+pub type Nonce = [u8; 16];
+
+/// `DS_chal` (spec §3.3).
+const DS_CHAL: &[u8] = b"paycode/v1/challenge\0";
 
 /// What a verifier is handed.
 #[derive(Clone, Debug)]
@@ -54,10 +63,13 @@ pub struct Oracle {
 }
 
 impl Oracle {
-    /// TagOK of an hmac QR code: the tag equals the one the account's wallet computes.
-    fn qr_tag_ok(&self, account: u64, step: u64, counter: u32, tag: &[u8]) -> bool {
+    /// TagOK of an hmac QR code: the payload equals the one the account's
+    /// wallet makes for these fields, in this mode, over the digest of this
+    /// challenge (R-HMAC-1, R-CHAL-2).
+    fn qr_tag_ok(&self, account: u64, step: u64, counter: u32, mode: Mode, payload: &[u8]) -> bool {
         let seed = &self.enrolled[&account];
-        HmacWallet::new(self.params, account, seed, 0).code_for(step, counter).tag()[..] == *tag
+        let wallet = HmacWallet::new(self.params, account, seed, 0);
+        mode.with_purpose(|purpose| wallet.code_as(step, counter, purpose).encode()[..] == *payload)
     }
 
     /// TagOK of a numeric code for its reconstructed step.
@@ -74,22 +86,94 @@ impl Oracle {
             || self.issuer.issue(fields).as_bytes()[..] == *bytes
     }
 
-    /// SigOK: the payload is what the device key's wallet signs for this step and counter.
-    fn code_signed(&self, device: [u8; 32], step: u64, counter: u32, payload: &[u8]) -> bool {
+    /// SigOK: the payload is what the device key's wallet signs for this
+    /// step, counter and mode, over the digest of this challenge (R-ED-5, R-CHAL-2).
+    fn code_signed(&self, device: [u8; 32], step: u64, counter: u32, mode: Mode, payload: &[u8]) -> bool {
         self.ed.iter().find(|(c, _)| c.fields().device_key == device).is_some_and(|(c, seed)| {
             let w = Ed25519Wallet::new(self.params, seed, *c, 0).unwrap();
-            w.code_for(step, counter).encode()[..] == *payload
+            mode.with_purpose(|purpose| w.code_as(step, counter, purpose).encode()[..] == *payload)
         })
     }
 }
 
-/// The spec's verifier state σ = (T_hw, Q, E, K, Θ, Λ, RL) and its transitions.
+/// A code's mode as the model decodes it (R-MODE-1), with what its tag or
+/// signature covers beside the payload: the cap, or the call's challenge.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    OneWay,
+    Capped(u32),
+    Challenge(ModelChallenge),
+}
+
+impl Mode {
+    /// Runs `f` with the wallet's purpose for this mode; a challenge is
+    /// rebuilt from the fields the model decoded, and its digest is checked
+    /// against the spec's `SHA-256(DS_chal || challenge)` computed here.
+    fn with_purpose<R>(&self, f: impl FnOnce(Purpose<'_>) -> R) -> R {
+        match self {
+            Mode::OneWay => f(Purpose::OneWay),
+            Mode::Capped(cap) => f(Purpose::Capped(*cap)),
+            Mode::Challenge(g) => {
+                let c = Challenge::new(g.terminal, g.amount, g.issued_at, g.nonce);
+                assert_eq!(c.encode(), g.bytes, "R-CHAL-1: the challenge layout");
+                let d: [u8; 32] = Sha256::new().chain_update(DS_CHAL).chain_update(g.bytes).finalize().into();
+                assert_eq!(c.digest(), d, "R-CHAL-2: the challenge digest");
+                f(Purpose::Challenge(&c))
+            }
+        }
+    }
+}
+
+/// A challenge as the model decodes it from its text (R-CHAL-1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelChallenge {
+    pub bytes: [u8; 37],
+    pub terminal: u32,
+    pub amount: u64,
+    pub issued_at: u64,
+    pub nonce: Nonce,
+}
+
+/// R-CHAL-1: `PT1:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
+/// is `0x01`; every value of the other fields decodes.
+pub fn model_challenge(text: &str) -> Option<ModelChallenge> {
+    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT1:")?)?.try_into().ok()?;
+    (bytes[0] == 0x01).then(|| ModelChallenge {
+        bytes,
+        terminal: u32::from_be_bytes(bytes[1..5].try_into().unwrap()),
+        amount: u64::from_be_bytes(bytes[5..13].try_into().unwrap()),
+        issued_at: u64::from_be_bytes(bytes[13..21].try_into().unwrap()),
+        nonce: bytes[21..37].try_into().unwrap(),
+    })
+}
+
+/// A code decoded by V1, before V1.C.
+struct Decoded {
+    /// The mode number and, for a capped code, the cap (R-MODE-1); a numeric
+    /// code is one-way.
+    mode: u8,
+    cap: Option<u32>,
+    body: Body,
+}
+
+enum Body {
+    Numeric { account: u64, low: u64, counter: u32, tag29: u32 },
+    HmacQr { account: u64, step: u64, counter: u32 },
+    Ed,
+}
+
+/// The spec's verifier state σ = (T_hw, Q, E, K, Θ, Λ, N, RL) and its transitions.
 #[derive(Clone, Debug)]
 pub struct Model {
     pub t0: u64,
     pub x: u64,
     pub b: u64,
     pub f: u64,
+    /// The challenge lifetime `C` and the numeric ceiling `A_num` (spec §2.1).
+    pub c: u64,
+    pub a_num: u64,
+    /// This verifier's `terminal_id`.
+    pub terminal: u32,
     pub hmac_on: bool,
     pub ed_on: bool,
     pub t_hw: u64,
@@ -112,6 +196,12 @@ pub struct Model {
     pub spent: BTreeMap<u64, (u128, u64)>,
     /// Installed revocation list RL: number and serials (initially (0, ∅)).
     pub revoked: (u64, BTreeSet<u64>),
+    /// The nonce set N (R-CHAL-4): nonce -> `issued_at + C`, exact. Removed
+    /// only by `evict` (§8.4: `N(ν) < T0 + T_hw·X`) and with the rest of the
+    /// state in restart-lost-state; C2 answers `state-unavailable` for every
+    /// challenge whose nonce may have gone, so when it goes changes no
+    /// verdict of a terminal that keeps R-CHAL-1 (a fresh nonce per challenge).
+    pub nonces: BTreeMap<Nonce, u128>,
 }
 
 /// An acceptance as the model sees it.
@@ -121,23 +211,36 @@ pub struct Accepted {
     pub key_id: u16,
     pub counter: u32,
     pub step: u64,
+    /// The challenge the code was accepted for.
+    pub challenge: Option<ModelChallenge>,
 }
 
 /// What an ed25519 acceptance also checks and records (C4).
 struct Spend {
-    amount: u64,
     per_payment: u64,
     total: u64,
     not_after: u64,
 }
 
+/// What V2 settled for C2 - C5: the amount, the bound C4 checks it against
+/// (a cap, or `A_num`) and its verdict, and the call's challenge.
+#[derive(Clone, Copy)]
+struct Terms {
+    amount: u64,
+    bound: Option<(u64, Error)>,
+    challenge: Option<ModelChallenge>,
+}
+
 impl Model {
-    pub fn new(p: Params, hmac_on: bool, ed_on: bool) -> Model {
+    pub fn new(p: Params, terminal: u32, hmac_on: bool, ed_on: bool) -> Model {
         Model {
             t0: p.t0(),
             x: p.step_secs(),
             b: p.back(),
             f: p.forward(),
+            c: p.challenge_lifetime(),
+            a_num: p.numeric_ceiling(),
+            terminal,
             hmac_on,
             ed_on,
             t_hw: 0,
@@ -147,6 +250,7 @@ impl Model {
             throttle: BTreeMap::new(),
             spent: BTreeMap::new(),
             revoked: (0, BTreeSet::new()),
+            nonces: BTreeMap::new(),
         }
     }
 
@@ -160,26 +264,52 @@ impl Model {
         self.t_hw.saturating_sub(self.b)
     }
 
-    /// V0 .. C5 of spec §7.4 for input `input` at time `t` with amount `amount`.
-    pub fn verify(&mut self, input: &Input, t: u64, amount: u64, o: &Oracle) -> Result<Accepted, Error> {
+    /// V0 .. C5 of spec §7.4 for input `input` at time `t` with amount
+    /// `amount`, and the challenge text `challenge` if the call has one.
+    pub fn verify(
+        &mut self,
+        input: &Input,
+        challenge: Option<&str>,
+        t: u64,
+        amount: u64,
+        o: &Oracle,
+    ) -> Result<Accepted, Error> {
         // V0, R-TIME-5
         let s_now = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
         self.t_hw = self.t_hw.max(s_now);
-        match input {
-            Input::Garbage(_) => Err(Error::Malformed),
-            Input::Numeric(n) => {
-                // V1.N
-                if *n >= NUMERIC_LIMIT {
-                    return Err(Error::Malformed);
+        // V1, V1.N
+        let code = self.decode(input)?;
+        // V1.C
+        let gamma = match challenge {
+            Some(text) => Some(model_challenge(text).ok_or(Error::Malformed)?),
+            None => None,
+        };
+        // V2, R-CHAL-3
+        let mode = match (code.mode, gamma) {
+            (2, None) => return Err(Error::NoChallenge),
+            (_, Some(_)) if code.mode != 2 => return Err(Error::ChallengeRequired),
+            (_, Some(g)) => {
+                if g.terminal != self.terminal || g.amount != amount {
+                    return Err(Error::ChallengeMismatch);
                 }
-                if !self.hmac_on {
-                    return Err(Error::UnsupportedProfile);
+                let (t, issued) = (u128::from(t), u128::from(g.issued_at));
+                if t > issued + u128::from(self.c) || issued > t + u128::from(self.x) {
+                    return Err(Error::ChallengeExpired);
                 }
-                let account = (n >> 49) as u64;
-                let low = ((n >> 45) & 0xf) as u64;
-                let counter = ((n >> 29) & 0xffff) as u32;
-                let tag29 = (n & 0x1fff_ffff) as u32;
-                self.hmac(account, counter, s_now, o, |o| {
+                Mode::Challenge(g)
+            }
+            (_, None) => code.cap.map_or(Mode::OneWay, Mode::Capped),
+        };
+        // What C4 checks beside the ed25519 limits: the cap, or A_num for a numeric code.
+        let bound = match (&code.body, code.cap) {
+            (Body::Numeric { .. }, _) => Some((self.a_num, Error::OverCeiling)),
+            (_, Some(cap)) => Some((u64::from(cap), Error::OverCap)),
+            _ => None,
+        };
+        let terms = Terms { amount, bound, challenge: gamma };
+        match code.body {
+            Body::Numeric { account, low, counter, tag29 } => {
+                self.hmac(account, counter, s_now, terms, o, |o| {
                     // R-HMAC-3: lo = min(s_now ⊖ 8, 2^64 - 16); the s in [lo, lo + 15]
                     // with s mod 16 = low.
                     let lo = s_now.saturating_sub(8).min(u64::MAX - 15);
@@ -187,8 +317,40 @@ impl Model {
                     o.numeric_tag_ok(account, step, counter, tag29).then_some(step)
                 })
             }
+            Body::HmacQr { account, step, counter } => {
+                let Input::Payload(p) = input else { unreachable!() };
+                self.hmac(account, counter, s_now, terms, o, |o| {
+                    o.qr_tag_ok(account, step, counter, mode, p).then_some(step)
+                })
+            }
+            Body::Ed => {
+                let Input::Payload(p) = input else { unreachable!() };
+                self.ed25519(p, t, s_now, mode, terms, o)
+            }
+        }
+    }
+
+    /// V1.1 - V1.7 and V1.N: the layout alone decides (R-MODE-1, R-ENC-3, R-ENC-4).
+    fn decode(&self, input: &Input) -> Result<Decoded, Error> {
+        let be = |b: &[u8]| b.iter().fold(0u64, |v, &x| v << 8 | u64::from(x));
+        match input {
+            Input::Garbage(_) => Err(Error::Malformed),
+            Input::Numeric(n) => {
+                if *n >= NUMERIC_LIMIT {
+                    return Err(Error::Malformed);
+                }
+                if !self.hmac_on {
+                    return Err(Error::UnsupportedProfile);
+                }
+                let body = Body::Numeric {
+                    account: (n >> 49) as u64,
+                    low: ((n >> 45) & 0xf) as u64,
+                    counter: ((n >> 29) & 0xffff) as u32,
+                    tag29: (n & 0x1fff_ffff) as u32,
+                };
+                Ok(Decoded { mode: 0, cap: None, body })
+            }
             Input::Payload(p) => {
-                // V1.3 - V1.6
                 if p.is_empty() {
                     return Err(Error::Malformed);
                 }
@@ -198,27 +360,32 @@ impl Model {
                 if p.len() < 2 {
                     return Err(Error::Malformed);
                 }
-                match p[1] {
-                    0x01 if self.hmac_on => {
-                        if p.len() != 38 {
-                            return Err(Error::Malformed);
-                        }
-                        let account = u64::from_be_bytes(p[2..10].try_into().unwrap());
-                        let step = u64::from_be_bytes(p[10..18].try_into().unwrap());
-                        let counter = u32::from_be_bytes(p[18..22].try_into().unwrap());
-                        let tag = &p[22..38];
-                        self.hmac(account, counter, s_now, o, |o| {
-                            o.qr_tag_ok(account, step, counter, tag).then_some(step)
-                        })
-                    }
-                    0x02 if self.ed_on => {
-                        if p.len() != 204 {
-                            return Err(Error::Malformed);
-                        }
-                        self.ed25519(p, t, s_now, amount, o)
-                    }
-                    _ => Err(Error::UnsupportedProfile),
+                // The six second bytes of R-MODE-1, the profile's switch, the length.
+                let (enabled, len) = match p[1] {
+                    0x01 | 0x21 => (self.hmac_on, 38),
+                    0x11 => (self.hmac_on, 42),
+                    0x02 | 0x22 => (self.ed_on, 204),
+                    0x12 => (self.ed_on, 208),
+                    _ => return Err(Error::UnsupportedProfile),
+                };
+                if !enabled {
+                    return Err(Error::UnsupportedProfile);
                 }
+                if p.len() != len {
+                    return Err(Error::Malformed);
+                }
+                let mode = p[1] >> 4;
+                let (cap, body) = if p[1] & 0x0f == 0x01 {
+                    let body = Body::HmacQr {
+                        account: be(&p[2..10]),
+                        step: be(&p[10..18]),
+                        counter: be(&p[18..22]) as u32,
+                    };
+                    ((mode == 1).then(|| be(&p[22..26]) as u32), body)
+                } else {
+                    ((mode == 1).then(|| be(&p[14..18]) as u32), Body::Ed)
+                };
+                Ok(Decoded { mode, cap, body })
             }
         }
     }
@@ -229,6 +396,7 @@ impl Model {
         account: u64,
         counter: u32,
         s_now: u64,
+        terms: Terms,
         o: &Oracle,
         auth: impl FnOnce(&Oracle) -> Option<u64>,
     ) -> Result<Accepted, Error> {
@@ -250,14 +418,24 @@ impl Model {
             return Err(Error::InvalidCode);
         };
         self.throttle.insert(account, (s_now, att));
-        self.common((Profile::Hmac, account), 0, step, counter, s_now, None)
+        self.common((Profile::Hmac, account), 0, step, counter, s_now, None, terms)
     }
 
     /// E1 - E5, then the common checks.
-    fn ed25519(&mut self, p: &[u8], t: u64, s_now: u64, amount: u64, o: &Oracle) -> Result<Accepted, Error> {
+    fn ed25519(
+        &mut self,
+        p: &[u8],
+        t: u64,
+        s_now: u64,
+        mode: Mode,
+        terms: Terms,
+        o: &Oracle,
+    ) -> Result<Accepted, Error> {
         let step = u64::from_be_bytes(p[2..10].try_into().unwrap());
         let counter = u32::from_be_bytes(p[10..14].try_into().unwrap());
-        let cred = &p[14..140];
+        // The credential follows the counter, or the cap of a capped code (§4.5).
+        let at = if p.len() == 208 { 18 } else { 14 };
+        let cred = &p[at..at + 126];
         let fields = CredentialFields {
             key_id: u16::from_be_bytes(cred[0..2].try_into().unwrap()),
             serial: u64::from_be_bytes(cred[2..10].try_into().unwrap()),
@@ -293,19 +471,27 @@ impl Model {
             return Err(Error::Revoked);
         }
         // E5
-        if !o.code_signed(fields.device_key, step, counter, p) {
+        if !o.code_signed(fields.device_key, step, counter, mode, p) {
             return Err(Error::InvalidCode);
         }
         let spend = Spend {
-            amount,
             per_payment: u64::from(fields.per_payment_limit),
             total: u64::from(fields.cumulative_limit),
             not_after,
         };
-        self.common((Profile::Ed25519, fields.serial), fields.key_id, step, counter, s_now, Some(spend))
+        self.common(
+            (Profile::Ed25519, fields.serial),
+            fields.key_id,
+            step,
+            counter,
+            s_now,
+            Some(spend),
+            terms,
+        )
     }
 
     /// C1 - C5.
+    #[allow(clippy::too_many_arguments)]
     fn common(
         &mut self,
         id: Ident,
@@ -314,6 +500,7 @@ impl Model {
         counter: u32,
         s_now: u64,
         spend: Option<Spend>,
+        terms: Terms,
     ) -> Result<Accepted, Error> {
         let l = self.low();
         let u = s_now.saturating_add(self.f);
@@ -327,6 +514,16 @@ impl Model {
         // C2, R-REPLAY-5
         if step < self.q {
             return Err(Error::StateUnavailable);
+        }
+        // C2, R-CHAL-4: known(γ) ⇔ (Q = 0 ∨ issued_at ≥ T0 + (Q + 1)·X)
+        // ∧ T0 + T'·X ≤ issued_at + C, exact; T' is T_hw after V0.
+        if let Some(g) = &terms.challenge {
+            let issued = u128::from(g.issued_at);
+            let start = |s: u64| u128::from(self.t0) + u128::from(s) * u128::from(self.x);
+            let lost = self.q > 0 && issued < start(self.q) + u128::from(self.x);
+            if lost || start(self.t_hw) > issued + u128::from(self.c) {
+                return Err(Error::StateUnavailable);
+            }
         }
         // C3, R-REPLAY-2: an entry that is not live is absent.
         let live = self.live(id);
@@ -346,10 +543,21 @@ impl Model {
         {
             return Err(Error::CounterBehind);
         }
+        // C3, R-CHAL-4
+        if terms.challenge.is_some_and(|g| self.nonces.contains_key(&g.nonce)) {
+            return Err(Error::ChallengeUsed);
+        }
+        // C4, R-CAP-2, R-CAP-3
+        if let Some((limit, error)) = terms.bound
+            && terms.amount > limit
+        {
+            return Err(error);
+        }
         // C4, R-LIMIT-1, R-LIMIT-2 (exact sums)
         if let Some(s) = &spend {
             let before = self.spent.get(&id.1).map_or(0, |e| e.0);
-            if s.amount > s.per_payment || before + u128::from(s.amount) > u128::from(s.total) {
+            let amount = terms.amount;
+            if amount > s.per_payment || before + u128::from(amount) > u128::from(s.total) {
                 return Err(Error::OverLimit);
             }
         }
@@ -364,9 +572,12 @@ impl Model {
         }
         if let Some(s) = spend {
             let e = self.spent.entry(id.1).or_insert((0, s.not_after));
-            e.0 += u128::from(s.amount);
+            e.0 += u128::from(terms.amount);
         }
-        Ok(Accepted { id, key_id, counter, step })
+        if let Some(g) = &terms.challenge {
+            self.nonces.insert(g.nonce, u128::from(g.issued_at) + u128::from(self.c));
+        }
+        Ok(Accepted { id, key_id, counter, step, challenge: terms.challenge })
     }
 
     /// The accepted pairs of a live entry.
@@ -398,13 +609,22 @@ impl Model {
 
     /// The evict operation at time `t`: a call that observes the time (like
     /// V0), and the one moment throttle records of other steps than `T(t)` go
-    /// (§8.4 evict: `Θ(j).step ≠ s_now`). Removing entries never changes a
-    /// verdict here, because `live` treats an entry with `top < L` as absent.
+    /// (§8.4 evict: `Θ(j).step ≠ s_now`) and so do the nonces of challenges
+    /// closed before the start of the high-water step (`N(ν) < T0 + T_hw·X`).
+    /// Removing entries never changes a verdict here, because `live` treats
+    /// an entry with `top < L` as absent.
     pub fn evict(&mut self, t: u64) -> Result<(), Error> {
         let s = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
         self.t_hw = self.t_hw.max(s);
         self.throttle.retain(|_, r| r.0 == s);
+        let horizon = self.nonce_horizon();
+        self.nonces.retain(|_, closes| *closes >= horizon);
         Ok(())
+    }
+
+    /// `T0 + T_hw·X`, exact: a nonce whose challenge closed before it may go (R-CHAL-4).
+    pub fn nonce_horizon(&self) -> u128 {
+        u128::from(self.t0) + u128::from(self.t_hw) * u128::from(self.x)
     }
 
     /// A start on a store that may have lost committed changes, at time `t`
@@ -417,7 +637,7 @@ impl Model {
         self.t_hw = self.t_hw.max(s);
     }
 
-    /// restart-lost-state at time `t` (R-REPLAY-5): E, K, Θ, Λ emptied, `T_hw := T(t)`,
+    /// restart-lost-state at time `t` (R-REPLAY-5): E, K, Θ, Λ, N emptied, `T_hw := T(t)`,
     /// `Q := T(t) ⊕ F ⊕ 1`; RL is kept as installed configuration.
     pub fn restart_lost_state(&mut self, t: u64) {
         let s = self.step(t).unwrap();
@@ -425,6 +645,7 @@ impl Model {
         self.marks.clear();
         self.throttle.clear();
         self.spent.clear();
+        self.nonces.clear();
         self.t_hw = s;
         self.q = s.saturating_add(self.f).saturating_add(1);
     }
@@ -496,10 +717,13 @@ pub fn expected_window_verdict(
 /// Allowed rejections of a code with one bit changed, by form.
 pub fn flip_verdicts(form: Form) -> &'static [Error] {
     match form {
+        // A flip of the mode's low bit makes a one-way code a challenge code
+        // (R-MODE-1), which a call without a challenge refuses (V2.1).
         Form::Qr => &[
             Error::Malformed,
             Error::UnsupportedVersion,
             Error::UnsupportedProfile,
+            Error::NoChallenge,
             Error::UnknownAccount,
             Error::InvalidCode,
         ],
@@ -508,6 +732,7 @@ pub fn flip_verdicts(form: Form) -> &'static [Error] {
             Error::Malformed,
             Error::UnsupportedVersion,
             Error::UnsupportedProfile,
+            Error::NoChallenge,
             Error::UnknownIssuer,
             Error::BadCredential,
             Error::InvalidCode,
@@ -547,15 +772,17 @@ pub fn model_base45(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// V1 on a payload, from the layout alone (both profiles enabled).
+/// V1 on a payload, from the layout alone (both profiles enabled; R-MODE-1, R-ENC-3).
 pub fn model_payload_verdict(p: &[u8]) -> Result<(), Error> {
     match p {
         [] => Err(Error::Malformed),
         [v, ..] if *v != 1 => Err(Error::UnsupportedVersion),
         [_] => Err(Error::Malformed),
-        [_, 1, ..] if p.len() == 38 => Ok(()),
-        [_, 2, ..] if p.len() == 204 => Ok(()),
-        [_, 1 | 2, ..] => Err(Error::Malformed),
+        [_, 0x01 | 0x21, ..] if p.len() == 38 => Ok(()),
+        [_, 0x11, ..] if p.len() == 42 => Ok(()),
+        [_, 0x02 | 0x22, ..] if p.len() == 204 => Ok(()),
+        [_, 0x12, ..] if p.len() == 208 => Ok(()),
+        [_, 0x01 | 0x02 | 0x11 | 0x12 | 0x21 | 0x22, ..] => Err(Error::Malformed),
         _ => Err(Error::UnsupportedProfile),
     }
 }

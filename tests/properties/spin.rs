@@ -24,7 +24,7 @@ use paycode::replay::Window;
 use paycode::{Error, Profile};
 
 use crate::model::Ident;
-use crate::world::{Action, Amount, CredCfg, World, WorldCfg};
+use crate::world::{Action, Amount, CredCfg, Kind, With, World, WorldCfg};
 
 /// The runs, as `spec/model/trails.sh` wrote them.
 const RUNS: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/spec/model/runs.txt"));
@@ -205,7 +205,13 @@ pub fn replay(run: &Run, profile: Profile) -> Replayed {
                 assert_eq!(*code, world.pool_len(), "{at} codes in order");
                 let c = map(*counter);
                 world.act(
-                    &Action::Stash { who, offset: *step as i64 - now as i64, jitter: 0, skip: c - next },
+                    &Action::Stash {
+                        who,
+                        offset: *step as i64 - now as i64,
+                        jitter: 0,
+                        skip: c - next,
+                        kind: Kind::OneWay,
+                    },
                     &at,
                 );
                 assert_eq!(world.pool_len(), code + 1, "{at} the wallet made no code");
@@ -218,7 +224,13 @@ pub fn replay(run: &Run, profile: Profile) -> Replayed {
             Step::Verify { code, clock, verdict, entry, high, bitmap, top } => {
                 clock_is(*clock, now);
                 world.act(
-                    &Action::Replay { pick: *code, recent: false, numeric: false, amount: Amount::Zero },
+                    &Action::Replay {
+                        pick: *code,
+                        recent: false,
+                        numeric: false,
+                        amount: Amount::Zero,
+                        with: With::Nothing,
+                    },
                     &at,
                 );
                 let got = code_of(world.last.unwrap());
@@ -293,6 +305,8 @@ fn config(b: u64, f: u64) -> WorldCfg {
         accounts: [(1, 0), (2, 0), (3, 0)],
         creds: [cred(1), cred(2)],
         key2: (u64::MAX, u64::MAX),
+        lifetime: 120,
+        ceiling: 5000,
     }
 }
 

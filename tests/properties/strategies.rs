@@ -4,7 +4,7 @@
 use proptest::strategy::Union;
 use proptest::{collection::vec, prelude::*};
 
-use crate::world::{Action, Amount, CredCfg, WorldCfg};
+use crate::world::{Action, Amount, CredCfg, Kind, With, WorldCfg};
 
 fn t0_strategy() -> impl Strategy<Value = u64> {
     prop_oneof![
@@ -76,7 +76,12 @@ pub fn world_strategy(numeric_capable: bool) -> impl Strategy<Value = WorldCfg> 
         prop_oneof![2 => Just(u64::MAX), 1 => Just(0u64), 1 => Just(100u64), 1 => Just(2_000u64)],
         prop_oneof![2 => Just(u64::MAX), 1 => Just(0u64), 1 => Just(100u64), 1 => Just(1_000_000u64)],
     );
-    (params, start, profiles, accounts, cred([1, u64::MAX]), cred([2, 0]), key2).prop_map(
+    // C in 30..=600 (R-TIME-6), and A_num: any u64 (R-CAP-3).
+    let amounts = (
+        prop_oneof![2 => Just(120u64), 1 => Just(30u64), 1 => Just(600u64), 2 => 30u64..=600],
+        prop_oneof![3 => Just(5_000u64), 1 => Just(0u64), 2 => 1u64..20_000, 1 => Just(u64::MAX)],
+    );
+    (params, start, profiles, accounts, cred([1, u64::MAX]), cred([2, 0]), key2, amounts).prop_map(
         move |(
             (t0, x, b, f),
             (steps, r, before),
@@ -85,6 +90,7 @@ pub fn world_strategy(numeric_capable: bool) -> impl Strategy<Value = WorldCfg> 
             e0,
             e1,
             key2,
+            (lifetime, ceiling),
         )| {
             let (a0, c0) = if numeric_capable { ((a0 % (1 << 30)).max(1), c0 % 60_000) } else { (a0, c0) };
             WorldCfg {
@@ -98,6 +104,8 @@ pub fn world_strategy(numeric_capable: bool) -> impl Strategy<Value = WorldCfg> 
                 accounts: [(a0, c0), (a1, c1), (a2, c2)],
                 creds: [e0, e1],
                 key2,
+                lifetime,
+                ceiling,
             }
         },
     )
@@ -124,6 +132,12 @@ pub struct Weights {
     pub restart_from_snapshot: u32,
     pub restart_from_backup: u32,
     pub forge: u32,
+    /// The terminal shows a challenge.
+    pub challenge: u32,
+    /// How often a new code is one-way, capped or a challenge code.
+    pub modes: [u32; 3],
+    /// How often a call's amount is its challenge's, against 14 for the others.
+    pub exact: u32,
 }
 
 pub const BALANCED: Weights = Weights {
@@ -145,10 +159,15 @@ pub const BALANCED: Weights = Weights {
     restart_from_snapshot: 1,
     restart_from_backup: 1,
     forge: 1,
+    challenge: 2,
+    modes: [8, 1, 2],
+    exact: 3,
 };
 
 /// Mostly replays, out-of-order codes, clock moves and eviction.
 pub const REPLAYS: Weights = Weights {
+    challenge: 1,
+    modes: [20, 1, 1],
     fresh: 12,
     stash: 10,
     replay: 30,
@@ -195,6 +214,8 @@ pub const THROTTLE: Weights = Weights {
 
 /// ed25519: validity, revocation lists, amounts.
 pub const OFFLINE: Weights = Weights {
+    challenge: 1,
+    modes: [10, 2, 1],
     fresh: 25,
     replay: 10,
     revoke: 8,
@@ -227,17 +248,87 @@ pub const HISTORY: Weights = Weights {
     restart_from_snapshot: 1,
     restart_from_backup: 1,
     forge: 0,
+    challenge: 1,
+    modes: [8, 1, 1],
+    exact: 3,
 };
 
-fn amount_strategy() -> impl Strategy<Value = Amount> {
+/// Challenges: several payers per challenge, challenges of this terminal and
+/// others, open, closed and from the future, reused; capped codes and
+/// amounts around the caps and A_num; replays and restarts of every kind.
+pub const CHALLENGES: Weights = Weights {
+    tick: 6,
+    fresh: 25,
+    stash: 6,
+    replay: 16,
+    replay_all: 2,
+    tamper: 2,
+    burst: 0,
+    payload: 0,
+    garbage: 0,
+    revoke: 0,
+    jump: 0,
+    forge: 0,
+    restart_with_state: 3,
+    restart_lost_state: 2,
+    restart_from_snapshot: 3,
+    restart_from_backup: 2,
+    evict: 4,
+    challenge: 5,
+    modes: [2, 3, 6],
+    exact: 24,
+    ..BALANCED
+};
+
+/// A call's amount; the challenge's with weight `exact` against 14.
+pub fn amount_strategy(exact: u32) -> impl Strategy<Value = Amount> {
     prop_oneof![
-        Just(Amount::Zero),
-        Just(Amount::PerPayment),
-        Just(Amount::AbovePerPayment),
-        Just(Amount::HalfTotal),
-        any::<u16>().prop_map(Amount::Small),
-        Just(Amount::Max),
+        2 => Just(Amount::Zero),
+        2 => Just(Amount::PerPayment),
+        2 => Just(Amount::AbovePerPayment),
+        2 => Just(Amount::HalfTotal),
+        2 => any::<u16>().prop_map(Amount::Small),
+        2 => Just(Amount::Max),
+        2 => (-1i8..=1).prop_map(Amount::Bound),
+        exact => Just(Amount::Challenge),
     ]
+}
+
+/// What a new code is made for, weighted by `modes`.
+fn kind_strategy(modes: [u32; 3]) -> BoxedStrategy<Kind> {
+    let caps = prop_oneof![Just(0u32), 1u32..10_000, Just(u32::MAX)].prop_map(Kind::Capped);
+    let options: Vec<(u32, BoxedStrategy<Kind>)> = vec![
+        (modes[0], Just(Kind::OneWay).boxed()),
+        (modes[1], caps.boxed()),
+        (modes[2], any::<usize>().prop_map(Kind::Challenge).boxed()),
+    ];
+    Union::new_weighted(options.into_iter().filter(|o| o.0 > 0).collect()).boxed()
+}
+
+/// The challenge a call carries.
+pub fn with_strategy() -> impl Strategy<Value = With> {
+    prop_oneof![
+        12 => Just(With::Own),
+        1 => Just(With::Nothing),
+        3 => any::<usize>().prop_map(With::Pick),
+        1 => any::<usize>().prop_map(With::Broken),
+    ]
+}
+
+/// A challenge the terminal shows (see `Action::Challenge`).
+fn challenge_strategy() -> impl Strategy<Value = Action> {
+    let other = prop_oneof![
+        8 => Just(None),
+        1 => Just(Some(0u32)),
+        1 => Just(Some(u32::MAX)),
+        1 => any::<u32>().prop_map(Some),
+    ];
+    let amount = prop_oneof![3 => 1u64..10_000, 1 => Just(0u64), 1 => Just(5_000u64), 1 => Just(u64::MAX), 1 => any::<u64>()];
+    let delta = prop_oneof![4 => Just(0i64), 4 => -3i64..=3, 2 => -200i64..=200, 1 => any::<i64>()];
+    let reuse = prop_oneof![12 => Just(None), 1 => any::<usize>().prop_map(Some)];
+    (other, amount, prop_oneof![8 => Just(0u8), 6 => 1u8..7], delta, reuse).prop_map(
+        |(other, amount, edge, delta, reuse)| Action::Challenge { other, amount, edge, delta, reuse },
+    )
 }
 
 fn clock_steps() -> impl Strategy<Value = i64> {
@@ -263,21 +354,23 @@ fn skip_strategy() -> impl Strategy<Value = u32> {
     prop_oneof![12 => Just(0u32), 3 => 1u32..4, 3 => 62u32..70, 1 => Just(1_000u32), 1 => Just(u32::MAX / 2)]
 }
 
+/// Payloads: short ones, any second byte, and each of the six second bytes
+/// of R-MODE-1 with its length or any other.
 pub fn payload_strategy() -> impl Strategy<Value = Vec<u8>> {
+    let lengths = [(0x01u8, 38usize), (0x21, 38), (0x11, 42), (0x02, 204), (0x22, 204), (0x12, 208)];
     prop_oneof![
         vec(any::<u8>(), 0..4),
-        (any::<u8>(), vec(any::<u8>(), 0..40)).prop_map(|(b, rest)| [vec![1, b], rest].concat()),
-        vec(any::<u8>(), 36).prop_map(|rest| [vec![1, 1], rest].concat()),
-        vec(any::<u8>(), 202).prop_map(|rest| [vec![1, 2], rest].concat()),
-        prop_oneof![Just(1u8), Just(2u8)].prop_flat_map(|p| vec(any::<u8>(), 0..210).prop_map(move |rest| [
-            vec![1, p],
-            rest
-        ]
-        .concat())),
+        (any::<u8>(), vec(any::<u8>(), 0..44)).prop_map(|(b, rest)| [vec![1, b], rest].concat()),
+        prop::sample::select(lengths.to_vec()).prop_flat_map(
+            |(b, len)| vec(any::<u8>(), len - 2).prop_map(move |rest| [vec![1, b], rest].concat())
+        ),
+        prop::sample::select(lengths.map(|l| l.0).to_vec())
+            .prop_flat_map(|b| vec(any::<u8>(), 0..210).prop_map(move |rest| [vec![1, b], rest].concat())),
     ]
 }
 
 fn action_strategy(w: Weights) -> BoxedStrategy<Action> {
+    let kind = || kind_strategy(w.modes);
     let options: Vec<(u32, BoxedStrategy<Action>)> = vec![
         (
             w.tick,
@@ -297,28 +390,50 @@ fn action_strategy(w: Weights) -> BoxedStrategy<Action> {
                 any::<i64>(),
                 skip_strategy(),
                 any::<bool>(),
-                amount_strategy(),
+                amount_strategy(w.exact),
+                kind(),
+                with_strategy(),
             )
-                .prop_map(|(who, offset, jitter, skip, numeric, amount)| Action::Fresh {
+                .prop_map(|(who, offset, jitter, skip, numeric, amount, kind, with)| Action::Fresh {
                     who,
                     offset,
                     jitter,
                     skip,
                     numeric,
                     amount,
+                    kind,
+                    with,
                 })
                 .boxed(),
         ),
         (
             w.stash,
-            (who_strategy(), wallet_offset(), any::<i64>(), skip_strategy())
-                .prop_map(|(who, offset, jitter, skip)| Action::Stash { who, offset, jitter, skip })
+            (who_strategy(), wallet_offset(), any::<i64>(), skip_strategy(), kind())
+                .prop_map(|(who, offset, jitter, skip, kind)| Action::Stash {
+                    who,
+                    offset,
+                    jitter,
+                    skip,
+                    kind,
+                })
                 .boxed(),
         ),
         (
             w.replay,
-            (any::<usize>(), prop::bool::weighted(0.7), any::<bool>(), amount_strategy())
-                .prop_map(|(pick, recent, numeric, amount)| Action::Replay { pick, recent, numeric, amount })
+            (
+                any::<usize>(),
+                prop::bool::weighted(0.7),
+                any::<bool>(),
+                amount_strategy(w.exact),
+                with_strategy(),
+            )
+                .prop_map(|(pick, recent, numeric, amount, with)| Action::Replay {
+                    pick,
+                    recent,
+                    numeric,
+                    amount,
+                    with,
+                })
                 .boxed(),
         ),
         (w.replay_all, Just(Action::ReplayAll).boxed()),
@@ -382,6 +497,7 @@ fn action_strategy(w: Weights) -> BoxedStrategy<Action> {
                 .boxed(),
         ),
         (w.forge, (0usize..5).prop_map(|who| Action::Forge { who }).boxed()),
+        (w.challenge, challenge_strategy().boxed()),
     ];
     Union::new_weighted(options.into_iter().filter(|o| o.0 > 0).collect()).boxed()
 }

@@ -1,6 +1,7 @@
 //! The world the stateful properties run in: the real verifier, real
-//! wallets and the model side by side, driven by one list of actions, with
-//! the checks that their verdicts and states agree after every action.
+//! wallets, a terminal's challenges and the model side by side, driven by one
+//! list of actions, with the checks that their verdicts and states agree after
+//! every action, and the ghost records of what was accepted.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,12 +10,12 @@ use paycode::replay::Window;
 use paycode::revocation::RevocationList;
 use paycode::trust::TrustList;
 use paycode::{
-    Credential, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer, Params, Profile,
-    Seed, StateStore, Verifier, VerifierState,
+    Challenge, Code, Credential, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer,
+    Params, Payment, Profile, Purpose, Seed, StateStore, TextPayment, Verifier, VerifierState,
 };
 
 use crate::TERMINAL;
-use crate::model::{Ident, Input, Model, Oracle};
+use crate::model::{Ident, Input, Model, Nonce, Oracle};
 
 /// Texts that are malformed by construction (R-ENC-1, R-ENC-2, R-ENC-4).
 const GARBAGE: &[&str] = &[
@@ -37,6 +38,22 @@ const GARBAGE: &[&str] = &[
     "PC2:BB8",
 ];
 
+/// Challenge texts that do not decode (R-CHAL-1): no prefix, a code's
+/// prefix, lower case, other lengths, a bad version byte, bad Base45.
+const BROKEN_CHALLENGES: &[&str] = &[
+    "",
+    "PT1:",
+    "PT1",
+    "pt1:BB8",
+    "PC1:0100000000000000000000000000000000000000000000000000000",
+    "PT1:BB8",
+    "PT1:GGW",
+    "PT1:0100000000000000000000000000000000000000000000000000000",
+    "PT1:02000000000000000000000000000000000000000000000000000000",
+    "PT1:A1000000000000000000000000000000000000000000000000000000",
+    "PT1:01000000000000000000000000000000000000000000000000000000 ",
+];
+
 #[derive(Clone, Copy, Debug)]
 pub enum Amount {
     Zero,
@@ -45,6 +62,34 @@ pub enum Amount {
     HalfTotal,
     Small(u16),
     Max,
+    /// The code's bound plus this: a capped code's cap, `A_num` for a
+    /// numeric code, an ed25519 per-payment limit, else 5.
+    Bound(i8),
+    /// The amount of the call's challenge (1 without one).
+    Challenge,
+}
+
+/// What a wallet makes a code for (R-MODE-1, R-GEN-2).
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    OneWay,
+    /// A capped code with this cap, which the payer confirmed.
+    Capped(u32),
+    /// A challenge code for one of the last two challenges shown (a new
+    /// open challenge of this terminal if there is none).
+    Challenge(usize),
+}
+
+/// The challenge a verify call carries.
+#[derive(Clone, Copy, Debug)]
+pub enum With {
+    /// The challenge the code was made for; none for a code of another mode.
+    Own,
+    Nothing,
+    /// One of the challenges shown so far (none if there is none).
+    Pick(usize),
+    /// A text that does not decode as a challenge.
+    Broken(usize),
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +110,8 @@ pub enum Action {
         skip: u32,
         numeric: bool,
         amount: Amount,
+        kind: Kind,
+        with: With,
     },
     /// As `Fresh`, but the code is kept for later (out of order).
     Stash {
@@ -72,6 +119,7 @@ pub enum Action {
         offset: i64,
         jitter: i64,
         skip: u32,
+        kind: Kind,
     },
     /// Any code seen so far (with `recent`, one of the last six), shown
     /// again or for the first time.
@@ -80,6 +128,18 @@ pub enum Action {
         recent: bool,
         numeric: bool,
         amount: Amount,
+        with: With,
+    },
+    /// The terminal shows a challenge (R-CHAL-1): its own terminal id or
+    /// another's, an amount, and `issued_at` = `delta` seconds from one of
+    /// the edges (see `World::issued_at`); a fresh nonce, or with `reuse` the
+    /// nonce of an earlier challenge, which breaks R-CHAL-1.
+    Challenge {
+        other: Option<u32>,
+        amount: u64,
+        edge: u8,
+        delta: i64,
+        reuse: Option<usize>,
     },
     /// Every code seen so far, in order, in both forms.
     ReplayAll,
@@ -167,6 +227,9 @@ pub struct WorldCfg {
     pub creds: [CredCfg; 2],
     /// Key 2's validity, as (seconds before start, seconds after start).
     pub key2: (u64, u64),
+    /// The challenge lifetime `C` and the numeric ceiling `A_num` (spec §2.1).
+    pub lifetime: u64,
+    pub ceiling: u64,
 }
 
 /// A complete copy of the verifier's state and of the model's, for restarts
@@ -191,11 +254,21 @@ impl Who {
     }
 }
 
+/// A code's mode as its wallet made it: the cap the payer confirmed, or the
+/// challenge (an index into `World::challenges`) it was made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Made {
+    OneWay,
+    Capped(u32),
+    Challenge(usize),
+}
+
 #[derive(Clone, Debug)]
 struct Issued {
     who: Who,
     step: u64,
     counter: u32,
+    made: Made,
     payload: Vec<u8>,
     numeric: Option<u128>,
 }
@@ -231,6 +304,22 @@ pub struct World {
     ghost_codes: BTreeSet<(Ident, u32, u64)>,
     /// Pairs whose counter a misbehaving wallet reused with another step.
     reused: BTreeSet<(Ident, u32)>,
+    /// The challenges shown so far, in order.
+    pub challenges: Vec<Challenge>,
+    /// Nonces a misbehaving terminal used for more than one challenge.
+    reused_nonces: BTreeSet<Nonce>,
+    /// Every challenge a code was accepted for, by nonce, over the whole
+    /// run, with the number of state losses before that acceptance.
+    ghost_nonces: BTreeMap<Nonce, (Challenge, usize)>,
+    /// The last fresh nonce's number.
+    next_nonce: u64,
+    /// Restarts that lost state or quarantined an older copy of it.
+    losses: usize,
+    /// Second acceptances for one challenge that the spec's own rules allow
+    /// (see `r_chal_4_one_step_ahead_challenge_after_state_loss`).
+    pub challenge_exposures: Vec<Nonce>,
+    /// Verify calls so far; every third decodable one goes through the typed API.
+    calls: usize,
     idents: Vec<Ident>,
     /// A restart-lost-state saturated `Q` at 2^64 - 1 (spec §12.9).
     q_saturated: bool,
@@ -256,7 +345,11 @@ pub fn shift(t: u64, steps: i64, x: u64, secs: i64) -> u64 {
 
 impl World {
     fn new(cfg: WorldCfg) -> World {
-        let params = Params::new(cfg.t0, cfg.x, cfg.b, cfg.f).unwrap();
+        let params = Params::new(cfg.t0, cfg.x, cfg.b, cfg.f)
+            .unwrap()
+            .with_challenge_lifetime(cfg.lifetime)
+            .unwrap()
+            .with_numeric_ceiling(cfg.ceiling);
         let issuer = Issuer::from_seed(&Seed::from_bytes(&[0xa5; 32]));
         let periods = vec![
             KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX },
@@ -309,7 +402,7 @@ impl World {
         };
         let mut idents: Vec<Ident> = hmac.iter().map(|a| (Profile::Hmac, a.id)).collect();
         idents.extend(ed.iter().map(|e| (Profile::Ed25519, e.cred.fields().serial)));
-        let model = Model::new(params, cfg.hmac_on, cfg.ed_on);
+        let model = Model::new(params, TERMINAL, cfg.hmac_on, cfg.ed_on);
         let mut w = World {
             params,
             clock: cfg.start,
@@ -326,6 +419,13 @@ impl World {
             ghost: BTreeSet::new(),
             ghost_codes: BTreeSet::new(),
             reused: BTreeSet::new(),
+            challenges: Vec::new(),
+            reused_nonces: BTreeSet::new(),
+            ghost_nonces: BTreeMap::new(),
+            next_nonce: 0,
+            losses: 0,
+            challenge_exposures: Vec::new(),
+            calls: 0,
             idents,
             q_saturated: false,
             clock_went_back: false,
@@ -373,7 +473,7 @@ impl World {
     /// A world before any action, its state checked.
     pub fn start(cfg: WorldCfg) -> World {
         let w = World::new(cfg);
-        w.check_state("start");
+        w.check_state(&w.saved(), "start");
         w
     }
 
@@ -381,8 +481,8 @@ impl World {
     pub fn act(&mut self, action: &Action, at: &str) {
         let ctx = format!("{at} {action:?} at clock {}", self.clock);
         self.apply(action, &ctx);
-        self.check_state(&ctx);
         let now = self.saved();
+        self.check_state(&now, &ctx);
         self.since_durable.push(now.clone());
         self.history.push(now);
     }
@@ -452,26 +552,29 @@ impl World {
         match *action {
             Action::Tick { steps, secs } => self.clock = shift(self.clock, steps, x, (secs % x) as i64),
             Action::Jump(t) => self.clock = t,
-            Action::Fresh { who, offset, jitter, skip, numeric, amount } => {
-                if let Some(i) = self.issue(who, offset, jitter, skip, ctx) {
-                    self.show(i, numeric, amount, ctx);
+            Action::Fresh { who, offset, jitter, skip, numeric, amount, kind, with } => {
+                if let Some(i) = self.issue(who, offset, jitter, skip, kind, ctx) {
+                    self.show(i, numeric, amount, with, ctx);
                 }
             }
-            Action::Stash { who, offset, jitter, skip } => {
-                self.issue(who, offset, jitter, skip, ctx);
+            Action::Stash { who, offset, jitter, skip, kind } => {
+                self.issue(who, offset, jitter, skip, kind, ctx);
             }
-            Action::Replay { pick, recent, numeric, amount } => {
+            Action::Replay { pick, recent, numeric, amount, with } => {
                 let n = self.pool.len();
                 if n > 0 {
                     let i = if recent { n - 1 - pick % n.min(6) } else { pick % n };
-                    self.show(i, numeric, amount, ctx);
+                    self.show(i, numeric, amount, with, ctx);
                 }
             }
             Action::ReplayAll => {
                 for i in 0..self.pool.len() {
-                    self.show(i, false, Amount::Small(1), ctx);
-                    self.show(i, true, Amount::Small(1), ctx);
+                    self.show(i, false, Amount::Challenge, With::Own, ctx);
+                    self.show(i, true, Amount::Challenge, With::Own, ctx);
                 }
+            }
+            Action::Challenge { other, amount, edge, delta, reuse } => {
+                self.challenge(other, amount, edge, delta, reuse);
             }
             Action::Tamper { pick, bit, numeric } => {
                 if !self.pool.is_empty() {
@@ -484,24 +587,26 @@ impl World {
                     for &bit in bits {
                         self.tamper(i, bit, numeric, ctx);
                     }
-                    self.show(i, numeric, Amount::Small(1), ctx);
+                    self.show(i, numeric, Amount::Challenge, With::Own, ctx);
                 }
             }
             Action::Reuse { pick, offset } => {
                 if !self.pool.is_empty() {
                     let i = pick % self.pool.len();
                     if let Some(j) = self.reuse(i, offset) {
-                        self.show(j, false, Amount::Zero, ctx);
+                        self.show(j, false, Amount::Zero, With::Own, ctx);
                     }
                 }
             }
-            Action::Garbage(i) => self.present(&Input::Garbage(GARBAGE[i % GARBAGE.len()]), 0, ctx),
+            Action::Garbage(i) => {
+                self.present(&Input::Garbage(GARBAGE[i % GARBAGE.len()]), None, 0, None, ctx)
+            }
             Action::Payload { ref bytes, account } => {
                 let mut p = bytes.clone();
                 if let (Some(a), true) = (account, p.len() >= 10) {
                     p[2..10].copy_from_slice(&self.hmac[a % 2].id.to_be_bytes());
                 }
-                self.present(&Input::Payload(p), 0, ctx);
+                self.present(&Input::Payload(p), None, 0, None, ctx);
             }
             Action::RestartWithState => {
                 let now = self.saved();
@@ -526,6 +631,7 @@ impl World {
                 let floor = lost.replay_state(Profile::Hmac).quarantine();
                 self.verifier.store().quarantine(floor, self.params.step_at(t).unwrap()).unwrap();
                 self.model.quarantine(t);
+                self.losses += 1;
                 let s = u128::from(self.model.step(t).unwrap());
                 self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.clock = t;
@@ -539,6 +645,7 @@ impl World {
                 self.configure(&mut v);
                 self.verifier = v;
                 self.model.restart_lost_state(t);
+                self.losses += 1;
                 let s = u128::from(self.model.step(t).unwrap());
                 self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.clock = t;
@@ -553,6 +660,7 @@ impl World {
                 self.verifier = v;
                 self.clock_went_back |= s < self.model.t_hw;
                 self.model.restart_lost_state(t);
+                self.losses += 1;
                 self.q_saturated |=
                     u128::from(s) + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.max_clock = self.max_clock.max(t);
@@ -588,9 +696,38 @@ impl World {
         }
     }
 
-    /// A wallet generates a code (R-GEN-1, R-GEN-2, R-TIME-2, R-HMAC-4); the
-    /// result must be the one the spec predicts. Returns its pool index.
-    fn issue(&mut self, who: usize, offset: i64, jitter: i64, skip: u32, ctx: &str) -> Option<usize> {
+    /// A wallet generates a code in the mode `kind` names (R-GEN-1, R-GEN-2,
+    /// R-TIME-2, R-HMAC-4, R-MODE-1); the result must be the one the spec
+    /// predicts. Returns its pool index.
+    fn issue(
+        &mut self,
+        who: usize,
+        offset: i64,
+        jitter: i64,
+        skip: u32,
+        kind: Kind,
+        ctx: &str,
+    ) -> Option<usize> {
+        let made = match kind {
+            Kind::OneWay => Made::OneWay,
+            Kind::Capped(cap) => Made::Capped(cap),
+            Kind::Challenge(pick) => {
+                if self.challenges.is_empty() {
+                    self.challenge(None, 250, 0, 0, None);
+                }
+                let n = self.challenges.len();
+                Made::Challenge(n - 1 - pick % n.min(2))
+            }
+        };
+        let challenge = match made {
+            Made::Challenge(k) => Some(self.challenges[k]),
+            _ => None,
+        };
+        let purpose = match (made, &challenge) {
+            (Made::Capped(cap), _) => Purpose::Capped(cap),
+            (_, Some(c)) => Purpose::Challenge(c),
+            _ => Purpose::OneWay,
+        };
         let x = self.params.step_secs();
         let tw = shift(self.clock, offset, x, jitter % x as i64);
         let step = self.model.step(tw);
@@ -609,11 +746,11 @@ impl World {
             Who::Hmac(i) => {
                 let a = &self.hmac[i];
                 let mut wallet = HmacWallet::new(self.params, a.id, &a.seed, counter);
-                match wallet.generate(tw) {
+                match wallet.generate_for(tw, purpose) {
                     Ok(code) => {
                         assert_eq!(wallet.next_counter(), counter + 1, "{ctx}: R-GEN-1");
                         let n = wallet.numeric(&code);
-                        let available = a.id < 1 << 30 && counter < 1 << 16;
+                        let available = made == Made::OneWay && a.id < 1 << 30 && counter < 1 << 16;
                         assert_eq!(
                             n.err(),
                             (!available).then_some(GenerateError::NumericUnavailable),
@@ -627,7 +764,7 @@ impl World {
             Who::Ed(i) => {
                 let e = &self.ed[i];
                 let mut wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, counter).unwrap();
-                match wallet.generate(tw) {
+                match wallet.generate_for(tw, purpose) {
                     Ok(code) => (Ok((code.step(), code.counter(), code.encode().to_vec())), None),
                     Err(e) => (Err(e), None),
                 }
@@ -636,11 +773,29 @@ impl World {
         match (got, want) {
             (Ok((s, c, payload)), Ok(step)) => {
                 assert_eq!((s, c), (step, counter), "{ctx}: wallet step and counter");
+                // R-MODE-1: mode · 16 + profile; the cap, when there is one,
+                // right after the counter (§4.2, §4.5).
+                let (profile, cap_at) = match who {
+                    Who::Hmac(_) => (0x01, 22),
+                    Who::Ed(_) => (0x02, 14),
+                };
+                let (mode, len) = match (made, who) {
+                    (Made::OneWay, Who::Hmac(_)) => (0, 38),
+                    (Made::Capped(_), Who::Hmac(_)) => (1, 42),
+                    (Made::Challenge(_), Who::Hmac(_)) => (2, 38),
+                    (Made::OneWay, Who::Ed(_)) => (0, 204),
+                    (Made::Capped(_), Who::Ed(_)) => (1, 208),
+                    (Made::Challenge(_), Who::Ed(_)) => (2, 204),
+                };
+                assert_eq!((payload[1], payload.len()), (mode * 16 + profile, len), "{ctx}: R-MODE-1 layout");
+                if let Made::Capped(cap) = made {
+                    assert_eq!(payload[cap_at..cap_at + 4], cap.to_be_bytes(), "{ctx}: the cap");
+                }
                 match who {
                     Who::Hmac(i) => self.hmac[i].next = counter + 1,
                     Who::Ed(i) => self.ed[i].next = counter + 1,
                 }
-                self.pool.push(Issued { who, step, counter, payload, numeric });
+                self.pool.push(Issued { who, step, counter, made, payload, numeric });
                 Some(self.pool.len() - 1)
             }
             (Err(g), Err(w)) => {
@@ -652,8 +807,10 @@ impl World {
     }
 
     /// Presents pool code `i` with one bit flipped: a bit of `N` for the
-    /// numeric form, else a payload bit.
+    /// numeric form, else a payload bit; with the challenge the code was made
+    /// for and its amount, so that only the flip can fail it.
     fn tamper(&mut self, i: usize, bit: usize, numeric: bool, ctx: &str) {
+        let (challenge, amount) = self.call_for(i, Amount::Challenge, numeric, With::Own);
         let code = &self.pool[i];
         let input = match (numeric, code.numeric) {
             (true, Some(n)) => Input::Numeric(n ^ (1u128 << (bit % 79))),
@@ -664,7 +821,7 @@ impl World {
                 Input::Payload(p)
             }
         };
-        self.present(&input, 0, ctx);
+        self.present(&input, challenge.as_deref(), amount, None, ctx);
     }
 
     /// A misbehaving wallet: counter of pool code `i` with the step at clock + offset.
@@ -690,7 +847,14 @@ impl World {
         if step != old.step {
             self.reused.insert((id, old.counter));
         }
-        self.pool.push(Issued { who: old.who, step, counter: old.counter, payload, numeric });
+        self.pool.push(Issued {
+            who: old.who,
+            step,
+            counter: old.counter,
+            made: Made::OneWay,
+            payload,
+            numeric,
+        });
         Some(self.pool.len() - 1)
     }
 
@@ -713,39 +877,144 @@ impl World {
             }
         };
         *payload.last_mut().unwrap() ^= 1;
-        self.present(&Input::Payload(payload), 0, ctx);
+        self.present(&Input::Payload(payload), None, 0, None, ctx);
     }
 
-    fn show(&mut self, i: usize, numeric: bool, amount: Amount, ctx: &str) {
+    fn show(&mut self, i: usize, numeric: bool, amount: Amount, with: With, ctx: &str) {
+        let (input, challenge, value) = self.call(i, numeric, amount, with);
+        self.present(&input, challenge.as_deref(), value, Some(i), ctx);
+    }
+
+    /// The inputs of a call that shows pool code `i` (in numeric form if
+    /// `numeric` and it has one): the code, the challenge text and the amount.
+    pub fn call(&self, i: usize, numeric: bool, amount: Amount, with: With) -> (Input, Option<String>, u64) {
+        let (challenge, value) = self.call_for(i, amount, numeric, with);
         let code = &self.pool[i];
         let input = match (numeric, code.numeric) {
             (true, Some(n)) => Input::Numeric(n),
             _ => Input::Payload(code.payload.clone()),
         };
-        let amount = match code.who {
-            Who::Hmac(_) => 5,
-            Who::Ed(k) => {
-                let f = self.ed[k].cred.fields();
-                match amount {
-                    Amount::Zero => 0,
-                    Amount::PerPayment => u64::from(f.per_payment_limit),
-                    Amount::AbovePerPayment => u64::from(f.per_payment_limit) + 1,
-                    Amount::HalfTotal => u64::from(f.cumulative_limit / 2),
-                    Amount::Small(a) => u64::from(a),
-                    Amount::Max => u64::MAX,
-                }
-            }
-        };
-        self.present(&input, amount, ctx);
+        (input, challenge, value)
     }
 
-    /// One verify call on both sides; verdicts must match exactly.
-    fn present(&mut self, input: &Input, amount: u64, ctx: &str) {
+    /// The challenge text and the amount of a call that shows pool code `i`
+    /// (in numeric form if `numeric` and it has one).
+    fn call_for(&self, i: usize, amount: Amount, numeric: bool, with: With) -> (Option<String>, u64) {
+        let code = &self.pool[i];
+        let pick =
+            |k: usize| (!self.challenges.is_empty()).then(|| self.challenges[k % self.challenges.len()]);
+        let (text, challenge) = match with {
+            With::Own => match code.made {
+                Made::Challenge(k) => (Some(self.challenges[k].to_qr_text()), Some(self.challenges[k])),
+                Made::OneWay | Made::Capped(_) => (None, None),
+            },
+            With::Nothing => (None, None),
+            With::Pick(k) => (pick(k).map(|c| c.to_qr_text()), pick(k)),
+            With::Broken(k) => (Some(BROKEN_CHALLENGES[k % BROKEN_CHALLENGES.len()].to_string()), None),
+        };
+        let numeric = numeric && code.numeric.is_some();
+        let limits = match code.who {
+            Who::Hmac(_) => None,
+            Who::Ed(k) => Some(self.ed[k].cred.fields()),
+        };
+        let bound = match (code.made, limits) {
+            (Made::Capped(cap), _) => u64::from(cap),
+            _ if numeric => self.cfg.ceiling,
+            (_, Some(f)) => u64::from(f.per_payment_limit),
+            (_, None) => 5,
+        };
+        let value = match (amount, limits) {
+            (Amount::Zero, _) => 0,
+            (Amount::Small(a), _) => u64::from(a),
+            (Amount::Max, _) => u64::MAX,
+            (Amount::Bound(d), _) => bound.saturating_add_signed(i64::from(d)),
+            (Amount::Challenge, _) => challenge.map_or(1, |c| c.amount()),
+            (Amount::PerPayment | Amount::AbovePerPayment | Amount::HalfTotal, None) => 5,
+            (Amount::PerPayment, Some(f)) => u64::from(f.per_payment_limit),
+            (Amount::AbovePerPayment, Some(f)) => u64::from(f.per_payment_limit) + 1,
+            (Amount::HalfTotal, Some(f)) => u64::from(f.cumulative_limit / 2),
+        };
+        (text, value)
+    }
+
+    /// The terminal shows a challenge (see [`Action::Challenge`]).
+    fn challenge(&mut self, other: Option<u32>, amount: u64, edge: u8, delta: i64, reuse: Option<usize>) {
+        let terminal = match other {
+            None => TERMINAL,
+            Some(t) if t == TERMINAL => TERMINAL + 1,
+            Some(t) => t,
+        };
+        let issued_at = self.issued_at(edge, delta);
+        let nonce = match reuse.filter(|_| !self.challenges.is_empty()) {
+            Some(k) => {
+                let n = *self.challenges[k % self.challenges.len()].nonce();
+                self.reused_nonces.insert(n);
+                n
+            }
+            None => {
+                self.next_nonce += 1;
+                let mut n = [0xc5; 16];
+                n[8..].copy_from_slice(&self.next_nonce.to_be_bytes());
+                n
+            }
+        };
+        self.challenges.push(Challenge::new(terminal, amount, issued_at, nonce));
+    }
+
+    /// A challenge's `issued_at`: `delta` seconds from an edge of the rules,
+    /// clamped to u64. The edges: the clock; the earliest time a challenge
+    /// open now was issued (`t - C`); the latest one not from the future
+    /// (`t + X`); the earliest C2 knows after a loss (`T0 + Q·X`); the one that
+    /// closes at the start of the high-water step (`T0 + T_hw·X - C`); 0; and
+    /// 2^64 - 1 (R-CHAL-3, R-CHAL-4).
+    fn issued_at(&self, edge: u8, delta: i64) -> u64 {
+        let (t, c, x) = (i128::from(self.clock), i128::from(self.cfg.lifetime), i128::from(self.cfg.x));
+        let start = |s: u64| i128::from(self.cfg.t0) + i128::from(s) * x;
+        let base = match edge % 7 {
+            0 => t,
+            1 => t - c,
+            2 => t + x,
+            3 => start(self.model.q),
+            4 => start(self.model.t_hw) - c,
+            5 => 0,
+            _ => i128::from(u64::MAX),
+        };
+        (base + i128::from(delta)).clamp(0, i128::from(u64::MAX)) as u64
+    }
+
+    /// One verify call on both sides; verdicts must match exactly. `origin`
+    /// is the pool index of the code, when a wallet made it as it is.
+    fn present(
+        &mut self,
+        input: &Input,
+        challenge: Option<&str>,
+        amount: u64,
+        origin: Option<usize>,
+        ctx: &str,
+    ) {
         let t = self.clock;
         self.max_clock = self.max_clock.max(t);
         let throttle = self.model.throttle.clone();
-        let want = self.model.verify(input, t, amount, &self.oracle);
-        let got = self.verifier.verify_text(&input.text(), t, amount);
+        let want = self.model.verify(input, challenge, t, amount, &self.oracle);
+        let text = input.text();
+        // Every third call whose code and challenge decode goes through the
+        // typed API, the others through the text API.
+        self.calls += 1;
+        let typed =
+            self.calls.is_multiple_of(3).then(|| Code::parse(&text).ok()).flatten().and_then(|code| {
+                match challenge.map(Challenge::parse) {
+                    None => Some((code, None)),
+                    Some(Ok(c)) => Some((code, Some(c))),
+                    Some(Err(_)) => None,
+                }
+            });
+        let got = match &typed {
+            Some((code, c)) => {
+                self.verifier.verify_payment(code, t, Payment { amount, challenge: c.as_ref() })
+            }
+            None => self.verifier.verify_text_payment(TextPayment { text: &text, amount, challenge }, t),
+        }
+        .map_err(|r| r.error());
         *self.verdicts.entry(got.as_ref().map_or_else(|e| e.code(), |_| "accepted")).or_default() += 1;
         self.last = Some(got.as_ref().map(|_| ()).map_err(|e| *e));
         match &got {
@@ -769,7 +1038,7 @@ impl World {
         match (got, want) {
             (Ok(acc), Ok(m)) => {
                 let r = acc.record;
-                let amount = if m.id.0 == Profile::Hmac { 0 } else { amount };
+                let logged = if m.id.0 == Profile::Hmac { 0 } else { amount };
                 assert_eq!(
                     (
                         r.profile,
@@ -781,7 +1050,7 @@ impl World {
                         r.accepted_at,
                         r.terminal_id
                     ),
-                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, amount, t, TERMINAL),
+                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, logged, t, TERMINAL),
                     "{ctx}: R-LOG-1 log record"
                 );
                 // R-REPLAY-1 holds for wallets that keep R-GEN-3, and outside the
@@ -795,9 +1064,80 @@ impl World {
                     assert!(self.clock_went_back, "{ctx}: R-REPLAY-1: {pair:?} accepted twice");
                     self.exposures.push(pair);
                 }
+                self.check_terms(input, challenge, amount, origin, excused, ctx);
             }
             (Err(g), Err(w)) => assert_eq!(g, w, "{ctx}: error code for {input:?}"),
             (g, w) => panic!("{ctx}: verifier gave {g:?}, model says {w:?} for {input:?}"),
+        }
+    }
+
+    /// What no acceptance may do, whatever the model says: pay a capped code
+    /// above the cap its payer confirmed (R-CAP-2), a numeric code above
+    /// `A_num` (R-CAP-3), a challenge code under any challenge but the one it
+    /// was made for, or at another terminal, for another amount or outside
+    /// the challenge's lifetime (R-CHAL-2, R-CHAL-3), and one challenge twice
+    /// (R-CHAL-4). `excused`: the acceptance is the one spec §12.9 leaves open.
+    fn check_terms(
+        &mut self,
+        input: &Input,
+        challenge: Option<&str>,
+        amount: u64,
+        origin: Option<usize>,
+        excused: bool,
+        ctx: &str,
+    ) {
+        let mode = match input {
+            Input::Numeric(_) => {
+                assert!(amount <= self.cfg.ceiling, "{ctx}: R-CAP-3: a numeric code paid {amount}");
+                return;
+            }
+            Input::Payload(p) => p[1] >> 4,
+            Input::Garbage(_) => panic!("{ctx}: garbage accepted"),
+        };
+        if mode == 0 {
+            return;
+        }
+        let i =
+            origin.unwrap_or_else(|| panic!("{ctx}: a code of mode {mode} that no wallet made was accepted"));
+        match self.pool[i].made {
+            Made::OneWay => panic!("{ctx}: a one-way code was accepted as mode {mode}"),
+            Made::Capped(cap) => {
+                assert_eq!(mode, 1, "{ctx}: a capped code was accepted as mode {mode}");
+                assert!(amount <= u64::from(cap), "{ctx}: R-CAP-2: a code capped at {cap} paid {amount}");
+            }
+            Made::Challenge(k) => {
+                let c = self.challenges[k];
+                assert_eq!(mode, 2, "{ctx}: a challenge code was accepted as mode {mode}");
+                assert_eq!(
+                    challenge,
+                    Some(c.to_qr_text().as_str()),
+                    "{ctx}: R-CHAL-2: accepted under another challenge"
+                );
+                assert_eq!(
+                    (c.terminal_id(), c.amount()),
+                    (TERMINAL, amount),
+                    "{ctx}: R-CHAL-3: terminal and amount"
+                );
+                let (t, issued) = (u128::from(self.clock), u128::from(c.issued_at()));
+                assert!(
+                    t <= issued + u128::from(self.cfg.lifetime) && issued <= t + u128::from(self.cfg.x),
+                    "{ctx}: R-CHAL-3: accepted while the challenge is not open"
+                );
+                let nonce = *c.nonce();
+                if let Some((first, _)) = self.ghost_nonces.insert(nonce, (c, self.losses)) {
+                    if excused || first != c && self.reused_nonces.contains(&nonce) {
+                        // Q saturated (§12.9), or the terminal broke R-CHAL-1:
+                        // another challenge with this nonce, after the first
+                        // one's nonce was evicted.
+                    } else if self.clock_went_back {
+                        // A clock set back across a restart breaks the
+                        // assumption of spec §8.6 (Section 12.8).
+                        self.challenge_exposures.push(nonce);
+                    } else {
+                        panic!("{ctx}: R-CHAL-4: a second code accepted for challenge {c:?}");
+                    }
+                }
+            }
         }
     }
 
@@ -833,8 +1173,14 @@ impl World {
     }
 
     /// State after every action: T_hw, Q, each identity's window, the
-    /// number of entries, and the ledger.
-    fn check_state(&self, ctx: &str) {
+    /// number of entries, the ledger and the nonce set; `now` is a copy of
+    /// the state.
+    fn check_state(&self, now: &Saved, ctx: &str) {
+        let real: BTreeMap<Nonce, u64> = now.state.challenges.iter().map(|c| (c.nonce, c.closes)).collect();
+        // The verifier keeps `issued_at + C` saturated to u64; no u64 time is above either.
+        let model: BTreeMap<Nonce, u64> =
+            self.model.nonces.iter().map(|(n, c)| (*n, u64::try_from(*c).unwrap_or(u64::MAX))).collect();
+        assert_eq!(real, model, "{ctx}: R-CHAL-4 nonce set N");
         for profile in [Profile::Hmac, Profile::Ed25519] {
             let rs = self.verifier.replay_state(profile);
             assert_eq!(rs.high_water(), self.model.t_hw, "{ctx}: R-TIME-5 T_hw");

@@ -1,7 +1,8 @@
-"""Code payloads, QR text and the numeric form (spec Sections 4.2, 4.3, 4.5, 5).
+"""Code payloads, QR text and the numeric form (spec Sections 4.1-4.3, 4.5, 5).
 
 `decode` is step V1 of Section 7.4 without the verifier: it parses the scanned
-bytes into one of three typed codes, or rejects them with the V1 error code.
+bytes into one of three typed codes, each with its mode (R-MODE-1), or rejects
+them with the V1 error code.
 """
 
 import hmac as _hmac
@@ -16,7 +17,11 @@ from .params import U64_MAX
 PREFIX = b"PC1:"
 VERSION = 0x01
 HMAC, ED25519 = 0x01, 0x02
-HMAC_SIZE, ED25519_SIZE = 38, 204
+ONE_WAY, CAPPED, CHALLENGE = 0, 1, 2
+MODE_NAMES = {ONE_WAY: "one-way", CAPPED: "capped", CHALLENGE: "challenge"}
+# spec: R-MODE-1
+# The second payload byte (mode · 16 + profile) of every code, with its payload length.
+SIZES = {0x01: 38, 0x21: 38, 0x11: 42, 0x02: 204, 0x22: 204, 0x12: 208}
 NUMERIC_DIGITS = 24
 N_LIMIT = 2**79
 
@@ -27,6 +32,8 @@ class HmacQr:
     step: int
     counter: int
     tag: bytes
+    mode: int = ONE_WAY
+    cap: int = None  # capped codes only
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,8 @@ class HmacNumeric:
     step_low: int
     counter: int
     tag29: int
+    mode = ONE_WAY  # V1.N: a numeric code is one-way
+    cap = None
 
 
 @dataclass(frozen=True)
@@ -43,36 +52,54 @@ class Ed25519Qr:
     counter: int
     credential: credential.Credential
     device_sig: bytes
-    signed: bytes  # payload[0..140]
+    head: bytes  # the payload without its signature (Section 4.5)
+    mode: int = ONE_WAY
+    cap: int = None
+
+
+def mode_byte(mode, profile) -> int:
+    """The second payload byte, mode · 16 + profile (R-MODE-1)."""
+    return 16 * mode + profile
 
 
 # ---------------------------------------------------------------- hmac
 
 
-def hmac_head(account_id, step, counter) -> bytes:
-    """payload[0..22] of an hmac code."""
-    return struct.pack(">BBQQI", VERSION, HMAC, account_id, step, counter)
+def hmac_head(account_id, step, counter, mode=ONE_WAY, cap=None) -> bytes:
+    """The hmac payload without its tag: 22 bytes, 26 for a capped code (Section 4.2)."""
+    head = struct.pack(">BBQQI", VERSION, mode_byte(mode, HMAC), account_id, step, counter)
+    return head + struct.pack(">I", cap) if mode == CAPPED else head
 
 
-def _mac_head(account_id, step, counter) -> bytes:
+def _mac_head(account_id, step, counter, mode=ONE_WAY, cap=None) -> bytes:
+    head = hmac_head(account_id, step, counter, mode, cap)
     if mutants.on("counter-little-endian"):
-        return struct.pack(">BBQQ", VERSION, HMAC, account_id, step) + struct.pack("<I", counter)
-    return hmac_head(account_id, step, counter)
+        head = head[:18] + struct.pack("<I", counter) + head[22:]
+    if mode == CAPPED and mutants.on("cap-not-covered"):
+        head = head[:22]
+    return head
 
 
-def qr_mac_input(account_id, step, counter) -> bytes:
-    """DS_qr || head (R-HMAC-1)."""
+def _digest(mode, digest) -> bytes:
+    """D of R-HMAC-1 and R-ED-5: the challenge digest for a challenge code, empty for the other modes."""
+    if mode != CHALLENGE or mutants.on("challenge-digest-ignored"):
+        return b""
+    return digest
+
+
+def qr_mac_input(account_id, step, counter, mode=ONE_WAY, cap=None, digest=b"") -> bytes:
+    """DS_qr || head || D, with D the challenge digest of a challenge code (R-HMAC-1)."""
     label = b"" if mutants.on("missing-qr-label") else DS_QR
-    return label + _mac_head(account_id, step, counter)
+    return label + _mac_head(account_id, step, counter, mode, cap) + _digest(mode, digest)
 
 
-def qr_tag(k_qr, account_id, step, counter) -> bytes:
-    mac = hmac_sha256(k_qr, qr_mac_input(account_id, step, counter))
+def qr_tag(k_qr, account_id, step, counter, mode=ONE_WAY, cap=None, digest=b"") -> bytes:
+    mac = hmac_sha256(k_qr, qr_mac_input(account_id, step, counter, mode, cap, digest))
     return mac[16:] if mutants.on("tag-wrong-offset") else mac[:16]
 
 
 def numeric_mac_input(account_id, step, counter) -> bytes:
-    """DS_num || head, over the full 64-bit step (R-HMAC-2)."""
+    """DS_num || head of a one-way code, over the full 64-bit step (R-HMAC-2)."""
     return DS_NUM + _mac_head(account_id, step, counter)
 
 
@@ -86,13 +113,14 @@ def tags_equal(a: bytes, b: bytes) -> bool:
     return _hmac.compare_digest(a, b)
 
 
-def hmac_payload(account_id, step, counter, tag) -> bytes:
-    return hmac_head(account_id, step, counter) + tag
+def hmac_payload(account_id, step, counter, tag, mode=ONE_WAY, cap=None) -> bytes:
+    return hmac_head(account_id, step, counter, mode, cap) + tag
 
 
-def numeric_available(account_id, counter) -> bool:
-    """R-HMAC-4."""
-    return account_id < 2**30 and counter < 2**16
+def numeric_available(account_id, counter, mode=ONE_WAY) -> bool:
+    """R-HMAC-4: only a one-way code, of a small account and counter, has digits."""
+    one_way = mode == ONE_WAY or mutants.on("numeric-for-any-mode")
+    return one_way and account_id < 2**30 and counter < 2**16
 
 
 def numeric_digits(account_id, step, counter, tag29_value) -> str:
@@ -117,13 +145,19 @@ def reconstruct_step(step_low, s_now) -> int:
 # ---------------------------------------------------------------- ed25519
 
 
-def ed25519_signed_part(step, counter, cred_bytes) -> bytes:
-    """payload[0..140] of an ed25519 code."""
-    return struct.pack(">BBQI", VERSION, ED25519, step, counter) + cred_bytes
+def ed25519_head(step, counter, cred_bytes, mode=ONE_WAY, cap=None) -> bytes:
+    """The ed25519 payload without its signature: 140 bytes, 144 for a capped code (Section 4.5)."""
+    head = struct.pack(">BBQI", VERSION, mode_byte(mode, ED25519), step, counter)
+    if mode == CAPPED:
+        head += struct.pack(">I", cap)
+    return head + cred_bytes
 
 
-def ed25519_signing_input(signed_part) -> bytes:
-    return DS_CODE + signed_part
+def ed25519_signing_input(head, mode=ONE_WAY, digest=b"") -> bytes:
+    """DS_code || head || D (R-ED-5)."""
+    if mode == CAPPED and mutants.on("cap-not-covered"):
+        head = head[:14] + head[18:]
+    return DS_CODE + head + _digest(mode, digest)
 
 
 # ---------------------------------------------------------------- text
@@ -169,16 +203,24 @@ def decode(x: bytes, enabled=(HMAC, ED25519)):
         raise Rejected(UNSUPPORTED_VERSION)
     if len(p) < 2:  # V1.5
         raise Rejected(MALFORMED)
-    if mutants.on("length-before-profile") and len(p) not in (HMAC_SIZE, ED25519_SIZE):
+    if mutants.on("length-before-profile") and len(p) not in SIZES.values():
         raise Rejected(MALFORMED)
-    if p[1] not in (HMAC, ED25519) or p[1] not in enabled:
+    profile, mode = p[1] & 0x0F, p[1] >> 4
+    known = p[1] in SIZES
+    if mutants.on("mode-byte-ignored"):
+        mode = ONE_WAY
+        known = profile in (HMAC, ED25519)
+    if not known or profile not in enabled:  # V1.5
         raise Rejected(UNSUPPORTED_PROFILE)
-    if p[1] == HMAC:
-        if len(p) != HMAC_SIZE:  # V1.6
-            raise Rejected(MALFORMED)
-        _, _, account_id, step, counter = struct.unpack(">BBQQI", p[:22])
-        return HmacQr(account_id, step, counter, p[22:])
-    if len(p) != ED25519_SIZE:
+    if len(p) != SIZES[mode_byte(mode, profile)]:  # V1.6
         raise Rejected(MALFORMED)
+    rest = p[22:] if profile == HMAC else p[14:]
+    cap = None
+    if mode == CAPPED:
+        (cap,) = struct.unpack(">I", rest[:4])
+        rest = rest[4:]
+    if profile == HMAC:
+        _, _, account_id, step, counter = struct.unpack(">BBQQI", p[:22])
+        return HmacQr(account_id, step, counter, rest, mode, cap)
     _, _, step, counter = struct.unpack(">BBQI", p[:14])
-    return Ed25519Qr(step, counter, credential.decode(p[14:140]), p[140:], p[:140])
+    return Ed25519Qr(step, counter, credential.decode(rest[:126]), rest[126:], p[:-64], mode, cap)

@@ -6,13 +6,14 @@ This is the one dispatch both adapter.py and run_vectors.py use. A case's
 adapter turns into an `error` response.
 """
 
-from . import base45, code, credential, ed25519, keys, log, revocation, trust, wallet
+from . import base45, challenge, code, credential, ed25519, keys, log, revocation, trust, wallet
 from .errors import Rejected
 from .params import Params
 from .verifier import Entry, Mark, Verifier
 
 PROFILE_NAMES = {code.HMAC: "hmac", code.ED25519: "ed25519"}
 PROFILE_IDS = {v: k for k, v in PROFILE_NAMES.items()}
+MODE_IDS = {v: k for k, v in code.MODE_NAMES.items()}
 
 
 class BadInput(Exception):
@@ -52,11 +53,31 @@ def _u16(d, k):
     return _int(d[k], 16, k)
 
 
-def _text(d):
-    t = d["text"]
+def _text(d, key="text"):
+    t = d[key]
     if not isinstance(t, str):
-        raise BadInput("text: expected a string")
+        raise BadInput(f"{key}: expected a string")
     return t.encode("utf-8", "surrogatepass")
+
+
+def _challenge_text(d):
+    """The optional `challenge` of a verify call or step: its QR text, or None."""
+    if d.get("challenge") is None:
+        return None
+    return _text(d, "challenge")
+
+
+def _mode(d):
+    """The `mode` of an encode or generate case (absent: one-way) and its `cap` (capped only)."""
+    name = d.get("mode", "one-way")
+    if not isinstance(name, str) or name not in MODE_IDS:
+        raise BadInput(f"unknown mode {name!r}")
+    mode = MODE_IDS[name]
+    if mode == code.CAPPED:
+        return mode, _u32(d, "cap")
+    if d.get("cap") is not None:
+        raise BadInput(f"a {name} code has no cap")
+    return mode, None
 
 
 def _valid(**fields):
@@ -68,7 +89,15 @@ def _invalid(error=None):
 
 
 def _params(d) -> Params:
-    return Params(_u64(d, "t0"), _u64(d, "step"), _u64(d, "back"), _u64(d, "forward"))
+    """Section 2.1's parameters; C and A_num take their defaults when left out."""
+    return Params(
+        _u64(d, "t0"),
+        _u64(d, "step"),
+        _u64(d, "back"),
+        _u64(d, "forward"),
+        _u64(d, "challenge_lifetime") if "challenge_lifetime" in d else Params.challenge_lifetime,
+        _u64(d, "numeric_ceiling") if "numeric_ceiling" in d else Params.numeric_ceiling,
+    )
 
 
 def _checked_params(d) -> Params:
@@ -171,7 +200,10 @@ def op_derive_key(i):
 
 
 def op_hmac_code_encode(i):
-    payload = code.hmac_payload(_u64(i, "account_id"), _u64(i, "step"), _u32(i, "counter"), _hex(i["tag"], 16, "tag"))
+    mode, cap = _mode(i)
+    payload = code.hmac_payload(
+        _u64(i, "account_id"), _u64(i, "step"), _u32(i, "counter"), _hex(i["tag"], 16, "tag"), mode, cap
+    )
     return _valid(payload=payload.hex(), text=code.qr_text(payload))
 
 
@@ -184,9 +216,10 @@ def op_numeric_encode(i):
 
 
 def op_ed25519_code_encode(i):
+    mode, cap = _mode(i)
     cred = _hex(i["credential"], credential.SIZE, "credential")
-    signed = code.ed25519_signed_part(_u64(i, "step"), _u32(i, "counter"), cred)
-    payload = signed + _hex(i["device_signature"], 64, "device_signature")
+    head = code.ed25519_head(_u64(i, "step"), _u32(i, "counter"), cred, mode, cap)
+    payload = head + _hex(i["device_signature"], 64, "device_signature")
     return _valid(payload=payload.hex(), text=code.qr_text(payload))
 
 
@@ -196,7 +229,14 @@ def op_code_decode(i):
     except Rejected as r:
         return _invalid(r.code)
     if isinstance(c, code.HmacQr):
-        form = {"form": "hmac-qr", "account_id": c.account_id, "step": c.step, "counter": c.counter, "tag": c.tag.hex()}
+        form = {
+            "form": "hmac-qr",
+            "mode": code.MODE_NAMES[c.mode],
+            "account_id": c.account_id,
+            "step": c.step,
+            "counter": c.counter,
+            "tag": c.tag.hex(),
+        }
     elif isinstance(c, code.HmacNumeric):
         form = {
             "form": "hmac-numeric",
@@ -208,12 +248,37 @@ def op_code_decode(i):
     else:
         form = {
             "form": "ed25519-qr",
+            "mode": code.MODE_NAMES[c.mode],
             "step": c.step,
             "counter": c.counter,
             "credential": _credential_json(c.credential),
             "device_signature": c.device_sig.hex(),
         }
+    if c.mode == code.CAPPED:
+        form["cap"] = c.cap
     return _valid(code=form)
+
+
+def op_challenge_encode(i):
+    chal = challenge.Challenge(
+        _u32(i, "terminal_id"), _u64(i, "amount"), _u64(i, "issued_at"), _hex(i["nonce"], challenge.NONCE_SIZE, "nonce")
+    )
+    return _valid(bytes=chal.encode().hex(), text=chal.text(), digest=chal.digest().hex())
+
+
+def op_challenge_decode(i):
+    try:
+        chal = challenge.decode(_text(i))
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(
+        challenge={
+            "terminal_id": chal.terminal_id,
+            "amount": chal.amount,
+            "issued_at": chal.issued_at,
+            "nonce": chal.nonce.hex(),
+        }
+    )
 
 
 def op_credential_issue(i):
@@ -325,10 +390,29 @@ def op_log_decode(i):
 # ---------------------------------------------------------------- generation
 
 
+def _wallet_mode(i):
+    """(mode, cap, challenge) of a generate case. A challenge the wallet cannot decode is
+    Rejected(malformed): it makes no code for it (R-GEN-5, R-CHAL-1)."""
+    mode, cap = _mode(i)
+    if mode != code.CHALLENGE:
+        if i.get("challenge") is not None:
+            raise BadInput("only a challenge code takes a challenge")
+        return mode, cap, None
+    return mode, cap, challenge.decode(_text(i, "challenge"))
+
+
 def op_hmac_generate(i):
     try:
+        mode, cap, chal = _wallet_mode(i)
         g = wallet.generate_hmac(
-            _checked_params(i["params"]), _hex(i["seed"], 32, "seed"), _u64(i, "account_id"), _u64(i, "time"), _u32(i, "counter")
+            _checked_params(i["params"]),
+            _hex(i["seed"], 32, "seed"),
+            _u64(i, "account_id"),
+            _u64(i, "time"),
+            _u32(i, "counter"),
+            mode,
+            cap,
+            chal,
         )
     except Rejected as r:
         return _invalid(r.code)
@@ -342,12 +426,16 @@ def op_hmac_generate(i):
 
 def op_ed25519_generate(i):
     try:
+        mode, cap, chal = _wallet_mode(i)
         g = wallet.generate_ed25519(
             _checked_params(i["params"]),
             _hex(i["device_seed"], 32, "device_seed"),
             _hex(i["credential"], credential.SIZE, "credential"),
             _u64(i, "time"),
             _u32(i, "counter"),
+            mode,
+            cap,
+            chal,
         )
     except Rejected as r:
         return _invalid(r.code)
@@ -360,7 +448,8 @@ def op_ed25519_generate(i):
 def new_verifier(config, state) -> Verifier:
     """A verifier from the vector's `verifier` configuration and `state` (spec Section 8.1).
 
-    `marks` (the counter marks K) is optional in `state`: absent means none.
+    `marks` (the counter marks K) and `challenges` (the nonce set N) are
+    optional in `state`: absent means none.
     """
     v = Verifier(_checked_params(config["params"]), _u32(config, "terminal_id"))
     if config["hmac_accounts"] is not None:
@@ -385,6 +474,11 @@ def new_verifier(config, state) -> Verifier:
         v.marks[identity] = Mark(_u32(m, "counter"), _u64(m, "step"))
     for s in state["spent"]:
         v.ledger[_u64(s, "serial")] = [_u64(s, "total"), _u64(s, "not_after")]
+    for n in state.get("challenges", []):
+        nonce = _hex(n["nonce"], challenge.NONCE_SIZE, "nonce")
+        if nonce in v.nonces:
+            raise BadInput(f"nonce {n['nonce']} listed twice")
+        v.nonces[nonce] = _u64(n, "closes")
     for t in state["throttle"]:
         v.throttle[_u64(t, "account_id")] = [_u64(t, "step"), _u32(t, "failures")]
     if state["revocation_list"] is not None:
@@ -425,8 +519,8 @@ def state_after(v: Verifier, text=None, latest=None):
     return {"t_hw": v.t_hw, "q": v.q, "entries": entries, "spent": spent}
 
 
-def _verify_step(v: Verifier, time, text, amount, latest):
-    outcome = v.verify(text, time, amount)
+def _verify_step(v: Verifier, time, text, amount, chal_text, latest):
+    outcome = v.verify(text, time, amount, chal_text)
     if outcome.error is None:
         out = _valid(log_record=outcome.record.hex())
     else:
@@ -438,7 +532,7 @@ def _verify_step(v: Verifier, time, text, amount, latest):
 def op_verify(i):
     v = new_verifier(i["verifier"], i["state"])
     t = _u64(i, "time")
-    return _verify_step(v, t, _text(i), _u64(i, "amount"), t)
+    return _verify_step(v, t, _text(i), _u64(i, "amount"), _challenge_text(i), t)
 
 
 class Session:
@@ -457,7 +551,7 @@ class Session:
         if action == "verify":
             t = _u64(s, "time")
             self.latest = max(self.latest, t)
-            return _verify_step(v, t, _text(s), _u64(s, "amount"), self.latest)
+            return _verify_step(v, t, _text(s), _u64(s, "amount"), _challenge_text(s), self.latest)
         if action == "install-revocation-list":
             return _valid() if v.install_revocation_list(_hex(s["list"])) else _invalid()
         if action == "install-trust-list":
@@ -518,6 +612,8 @@ OPS = {
     "numeric-encode": op_numeric_encode,
     "ed25519-code-encode": op_ed25519_code_encode,
     "code-decode": op_code_decode,
+    "challenge-encode": op_challenge_encode,
+    "challenge-decode": op_challenge_decode,
     "credential-issue": op_credential_issue,
     "credential-decode": op_credential_decode,
     "trust-list-encode": op_trust_list_encode,

@@ -25,12 +25,14 @@ def smul(a, b):
 
 @dataclass(frozen=True)
 class Params:
-    """T0, X, B and F of Section 2.1."""
+    """T0, X, B, F, C and A_num of Section 2.1."""
 
     t0: int = 0
     x: int = 60
     back: int = 2
     forward: int = 1
+    challenge_lifetime: int = 120  # C
+    numeric_ceiling: int = 5000  # A_num
 
     def problems(self):
         """The reasons this configuration is out of range (R-TIME-6); empty if it is fine."""
@@ -43,6 +45,10 @@ class Params:
             out.append("B outside 0..8")
         if not 0 <= self.forward <= 7:
             out.append("F outside 0..7")
+        if not 30 <= self.challenge_lifetime <= 600 and not mutants.on("challenge-lifetime-unchecked"):
+            out.append("C outside 30..600")
+        if not 0 <= self.numeric_ceiling <= U64_MAX:
+            out.append("A_num is not a u64")
         return out
 
     def step(self, t):

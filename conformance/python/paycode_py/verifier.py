@@ -1,18 +1,25 @@
 """The verifier: Section 7.4's check order over the state of Section 8.
 
 One `Verifier` is one verifier's configuration plus its state
-σ = (T_hw, Q, E, K, Θ, Λ, RL). Every operation takes the time as input (R-TIME-7).
+σ = (T_hw, Q, E, K, Θ, Λ, N, RL). Every operation takes the time as input (R-TIME-7).
 """
 
 from dataclasses import dataclass, field
 
-from . import code, ed25519, keys, log, mutants, revocation, trust
+from . import challenge, code, ed25519, keys, log, mutants, revocation, trust
 from .errors import (
     BAD_CREDENTIAL,
+    CHALLENGE_EXPIRED,
+    CHALLENGE_MISMATCH,
+    CHALLENGE_REQUIRED,
+    CHALLENGE_USED,
     COUNTER_BEHIND,
     EXPIRED,
     INVALID_CODE,
+    NO_CHALLENGE,
     NOT_YET_VALID,
+    OVER_CAP,
+    OVER_CEILING,
     OVER_LIMIT,
     REPLAYED,
     REVOKED,
@@ -69,6 +76,7 @@ class Verifier:
     marks: dict = field(default_factory=dict)  # (profile, subject) -> Mark
     throttle: dict = field(default_factory=dict)  # account_id -> [step, n]
     ledger: dict = field(default_factory=dict)  # serial -> [spent, not_after]
+    nonces: dict = field(default_factory=dict)  # N: nonce -> closes (issued_at + C)
     rl_number: int = 0
     rl_serials: frozenset = frozenset()
     rl_bytes: bytes = None
@@ -141,22 +149,33 @@ class Verifier:
             self.throttle = {j: r for j, r in self.throttle.items() if r[0] == s_now}
         return low
 
+    def evict_nonces(self):
+        """Drop every nonce whose challenge closed before t_hw (Section 8.4, R-CHAL-4)."""
+        hw = self.hw_time()
+        self.nonces = {n: closes for n, closes in self.nonces.items() if closes >= hw}
+
+    def hw_time(self):
+        """T0 + T_hw·X, the start of the high-water step, computed exactly (C2, Section 8.4)."""
+        return self.params.t0 + self.t_hw * self.params.x
+
     def spent(self, serial):
         e = self.ledger.get(serial)
         return e[0] if e else 0
 
     # ------------------------------------------------------------ verify
 
-    def verify(self, x: bytes, t: int, amount: int) -> Outcome:
-        """Section 7.4, steps V0 to C5."""
+    def verify(self, x: bytes, t: int, amount: int, chal_text: bytes = None) -> Outcome:
+        """Section 7.4, steps V0 to C5; `chal_text` is the call's challenge γ (QR text), if any."""
         out = Outcome()
         try:
-            self._verify(x, t, amount, out)
+            self._verify(x, t, amount, chal_text, out)
         except Rejected as r:
             out.error = r.code
+        # After the verdict, so that it is decided on N as the call found it.
+        self.evict_nonces()
         return out
 
-    def _verify(self, x, t, amount, out):
+    def _verify(self, x, t, amount, chal_text, out):
         s_now = self.params.step(t)  # V0 (time-before-epoch raises before any change)
         self.t_hw = s_now if mutants.on("t-hw-not-monotonic") else max(self.t_hw, s_now)
         low, high = self.evict(s_now), self.high(s_now)
@@ -174,32 +193,40 @@ class Verifier:
             step = c.step
             out.identity = (code.ED25519, c.credential.serial)
             kind = "ed25519"
+        chal = None if chal_text is None else challenge.decode(chal_text)  # V1.C
+        if not mutants.on("challenge-after-auth"):
+            chal = self._challenge(c, chal, t, amount)  # V2
+        digest = chal.digest() if chal is not None else b""
 
         if mutants.on("window-before-mac"):
             self._window(step, low, high, kind)
         if isinstance(c, code.Ed25519Qr):
-            not_after = self._auth_ed25519(c, t)
+            not_after = self._auth_ed25519(c, t, digest)
         else:
-            self._auth_hmac(c, step, s_now)
+            self._auth_hmac(c, step, s_now, digest)
+        if mutants.on("challenge-after-auth"):
+            chal = self._challenge(c, chal, t, amount)
         entry = self.live(out.identity)
         mark = self.marks.get(out.identity)
         if mutants.on("limit-before-window"):
             self._limits(c, amount)
         if mutants.on("replay-before-window"):
-            self._replay(c, step, entry, mark)
+            self._replay(c, step, entry, mark, chal)
         if mutants.on("quarantine-before-window"):
-            self._quarantine(step)
+            self._quarantine(step, chal)
         self._window(step, low, high, kind)  # C1
         if mutants.on("replay-before-quarantine"):
-            self._replay(c, step, entry, mark)
-        self._quarantine(step)  # C2
+            self._replay(c, step, entry, mark, chal)
+        self._quarantine(step, chal)  # C2
         if mutants.on("limit-before-replay"):
             self._limits(c, amount)
-        self._replay(c, step, entry, mark)  # C3
+        self._replay(c, step, entry, mark, chal)  # C3
         self._limits(c, amount)  # C4
 
-        # C5: record, ledger, log, as one step.
+        # C5: record, ledger, nonce, log, as one step.
         self._record(out.identity, entry, mark, c.counter, step)
+        if chal is not None:
+            self.nonces[chal.nonce] = self._closes(chal)
         if mutants.on("throttle-counts-later-rejections") and not isinstance(c, code.Ed25519Qr):
             self._release_attempt(c.account_id, s_now)
         if isinstance(c, code.Ed25519Qr):
@@ -214,6 +241,33 @@ class Verifier:
                 code.HMAC, 0, c.account_id, c.counter, step, self._accepted_at(t, step), 0, self.terminal_id
             ).encode()
 
+    def _challenge(self, c, chal, t, amount):
+        """V2 (R-CHAL-3): the challenge the rest of the call checks the code under, or None."""
+        if c.mode == code.CHALLENGE and chal is None:  # V2.1
+            if not mutants.on("no-challenge-accepted"):
+                raise Rejected(NO_CHALLENGE)
+            return None
+        if chal is None:
+            return None
+        if c.mode != code.CHALLENGE:
+            if mutants.on("challenge-required-unchecked"):
+                return None
+            raise Rejected(CHALLENGE_REQUIRED)
+        if chal.terminal_id != self.terminal_id and not mutants.on("challenge-terminal-unchecked"):  # V2.2
+            raise Rejected(CHALLENGE_MISMATCH)
+        if chal.amount != amount and not mutants.on("challenge-amount-unchecked"):
+            raise Rejected(CHALLENGE_MISMATCH)
+        if t > self._closes(chal):  # V2.3, exact
+            raise Rejected(CHALLENGE_EXPIRED)
+        if chal.issued_at > t + self.params.x and not mutants.on("challenge-future-unchecked"):
+            raise Rejected(CHALLENGE_EXPIRED)
+        return chal
+
+    def _closes(self, chal):
+        """issued_at + C, exact: the last second the challenge is open."""
+        closes = chal.issued_at + self.params.challenge_lifetime
+        return closes + 1 if mutants.on("challenge-expiry-off-by-one") else closes
+
     def _accepted_at(self, t, step):
         if mutants.on("log-accepted-at-step-start"):
             return (self.params.t0 + step * self.params.x) % 2**64
@@ -224,12 +278,20 @@ class Verifier:
             return (spent + amount) & 0xFFFFFFFF
         return spent + amount
 
-    def _quarantine(self, step):
+    def _quarantine(self, step, chal):
         if step < self.q:  # C2
             raise Rejected(STATE_UNAVAILABLE)
+        if chal is None:
+            return
+        # spec: R-CHAL-4: a nonce lost with the state, or dropped once closed, may have been used.
+        floor = self.params.t0 + (self.q + 1) * self.params.x
+        if self.q > 0 and chal.issued_at < floor and not mutants.on("challenge-after-loss"):
+            raise Rejected(STATE_UNAVAILABLE)
+        if self.hw_time() > self._closes(chal) and not mutants.on("challenge-hw-unchecked"):
+            raise Rejected(STATE_UNAVAILABLE)
 
-    def _replay(self, c, step, entry, mark):
-        """C3 against the live entry and the mark (both looked up once, before any of C1-C4)."""
+    def _replay(self, c, step, entry, mark, chal):
+        """C3 against the live entry, the mark (both looked up once, before any of C1-C4) and N."""
         if entry is not None and not mutants.on("no-replay-check"):
             width = WIDTH - 1 if mutants.on("stale-width-63") else WIDTH
             edge = c.counter + width
@@ -240,19 +302,26 @@ class Verifier:
             if c.counter <= entry.high and entry.bitmap >> (entry.high - c.counter) & 1:
                 raise Rejected(REPLAYED)
         # spec: R-REPLAY-7
-        if mark is None or mutants.on("mark-unchecked"):
-            return
-        later = step >= mark.step if mutants.on("mark-equal-step-behind") else step > mark.step
-        if c.counter <= mark.high and later:
-            raise Rejected(COUNTER_BEHIND)
+        if mark is not None and not mutants.on("mark-unchecked"):
+            later = step >= mark.step if mutants.on("mark-equal-step-behind") else step > mark.step
+            if c.counter <= mark.high and later:
+                raise Rejected(COUNTER_BEHIND)
+        if chal is not None and chal.nonce in self.nonces and not mutants.on("challenge-reuse"):
+            raise Rejected(CHALLENGE_USED)
 
     def _limits(self, c, amount):
-        """C4, exact sums (R-LIMIT-1, R-LIMIT-2)."""
+        """C4: the cap, the numeric ceiling and the ed25519 limits, with exact sums."""
+        if mutants.on("amount-u32-truncated"):
+            amount &= 0xFFFFFFFF
+        if c.mode == code.CAPPED and not mutants.on("cap-unchecked"):  # spec: R-CAP-2
+            if amount >= c.cap if mutants.on("cap-edge-inclusive") else amount > c.cap:
+                raise Rejected(OVER_CAP)
+        if isinstance(c, code.HmacNumeric) and not mutants.on("ceiling-unchecked"):  # spec: R-CAP-3
+            if amount > self.params.numeric_ceiling:
+                raise Rejected(OVER_CEILING)
         if not isinstance(c, code.Ed25519Qr):
             return
         cred = c.credential
-        if mutants.on("amount-u32-truncated"):
-            amount &= 0xFFFFFFFF
         if amount > cred.limit_payment or self._add_spent(self.spent(cred.serial), amount) > cred.limit_total:
             raise Rejected(OVER_LIMIT)
 
@@ -270,7 +339,7 @@ class Verifier:
         if step > high:
             raise Rejected(TOO_NEW)
 
-    def _auth_hmac(self, c, step, s_now):
+    def _auth_hmac(self, c, step, s_now, digest):
         keys_ = self.accounts.get(c.account_id)  # H1
         if keys_ is None:
             raise Rejected(UNKNOWN_ACCOUNT)
@@ -281,7 +350,8 @@ class Verifier:
             expected = code.tag29(k_num, c.account_id, step, c.counter).to_bytes(4, "big")
             ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
         else:
-            ok = code.tags_equal(code.qr_tag(k_qr, c.account_id, step, c.counter), c.tag)
+            expected = code.qr_tag(k_qr, c.account_id, step, c.counter, c.mode, c.cap, digest)
+            ok = code.tags_equal(expected, c.tag)
         if mutants.on("throttle-after-mac"):
             if ok:
                 return
@@ -313,8 +383,8 @@ class Verifier:
         if record is not None:
             self.throttle[self._throttle_key(account_id)] = [s_now, max(record[1] - 1, 0)]
 
-    def _auth_ed25519(self, c, t):
-        """E1-E5; returns the credential's not_after."""
+    def _auth_ed25519(self, c, t, digest):
+        """E1-E5 (E5 over the challenge digest of a challenge code); returns the credential's not_after."""
         cred = c.credential
         entry = self.trust.get(cred.key_id)  # E1
         if entry is None:
@@ -326,14 +396,14 @@ class Verifier:
         not_after = cred.not_after()
         if mutants.on("revocation-after-signature"):
             self._validity(cred, t)
-            self._signature(c)
+            self._signature(c, digest)
             self._revocation(cred)
             return not_after
         if mutants.on("expiry-after-revocation"):
             self._revocation(cred)
         self._validity(cred, t)  # E3
         self._revocation(cred)  # E4
-        self._signature(c)  # E5
+        self._signature(c, digest)  # E5
         return not_after
 
     def _validity(self, cred, t):
@@ -346,9 +416,9 @@ class Verifier:
         if cred.serial in self.rl_serials and not mutants.on("ignore-revocation"):  # E4
             raise Rejected(REVOKED)
 
-    def _signature(self, c):
-        cred = c.credential
-        if not ed25519.verify(cred.device_pk, code.ed25519_signing_input(c.signed), c.device_sig):  # E5
+    def _signature(self, c, digest):
+        signing_input = code.ed25519_signing_input(c.head, c.mode, digest)
+        if not ed25519.verify(c.credential.device_pk, signing_input, c.device_sig):  # E5
             raise Rejected(INVALID_CODE)
 
     def _record(self, identity, entry, mark, counter, step):
@@ -400,7 +470,7 @@ class Verifier:
         if not lost:
             return
         s = self.params.step(t)
-        self.entries, self.marks, self.throttle, self.ledger = {}, {}, {}, {}
+        self.entries, self.marks, self.throttle, self.ledger, self.nonces = {}, {}, {}, {}, {}
         self.t_hw = s
         if mutants.on("quarantine-wraps"):
             self.q = (s + self.params.forward + 1) % 2**64

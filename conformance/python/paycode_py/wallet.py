@@ -24,14 +24,19 @@ def _next(counter):
     return counter + 1
 
 
-def generate_hmac(params, seed, account_id, t, counter) -> Generated:
-    """R-GEN-2 (hmac): QR form, and the numeric form where it exists (R-HMAC-4)."""
+def generate_hmac(params, seed, account_id, t, counter, mode=code.ONE_WAY, cap=None, chal=None) -> Generated:
+    """R-GEN-2 (hmac): QR form, and the numeric form where it exists (R-HMAC-4).
+
+    `cap` is the payer-confirmed cap of a capped code, `chal` the decoded
+    challenge of a challenge code (R-GEN-5: the payer has confirmed both).
+    """
     s = params.step(t)  # steps 1-2
     nxt = _next(counter)  # step 3
-    tag = code.qr_tag(keys.k_qr(seed, account_id), account_id, s, counter)  # steps 4-5
-    payload = code.hmac_payload(account_id, s, counter, tag)
+    digest = _digest(mode, chal)  # steps 4-5
+    tag = code.qr_tag(keys.k_qr(seed, account_id), account_id, s, counter, mode, cap, digest)
+    payload = code.hmac_payload(account_id, s, counter, tag, mode, cap)
     out = Generated(s, payload, code.qr_text(payload), nxt)
-    if code.numeric_available(account_id, counter):  # step 7
+    if code.numeric_available(account_id, counter, mode):  # step 7
         t29 = code.tag29(keys.k_num(seed, account_id), account_id, s, counter)
         out.digits = code.numeric_digits(account_id, s, counter, t29)
     else:
@@ -39,12 +44,19 @@ def generate_hmac(params, seed, account_id, t, counter) -> Generated:
     return out
 
 
-def generate_ed25519(params, wallet_seed, cred_bytes, t, counter) -> Generated:
+def generate_ed25519(params, wallet_seed, cred_bytes, t, counter, mode=code.ONE_WAY, cap=None, chal=None) -> Generated:
     """R-GEN-2 (ed25519); the credential's validity is the verifier's business (E3)."""
     credential.decode(cred_bytes)
     s = params.step(t)
     nxt = _next(counter)
-    signed = code.ed25519_signed_part(s, counter, cred_bytes)
-    sig = ed25519.sign(keys.device_secret(wallet_seed), code.ed25519_signing_input(signed))
-    payload = signed + sig
+    head = code.ed25519_head(s, counter, cred_bytes, mode, cap)
+    signing_input = code.ed25519_signing_input(head, mode, _digest(mode, chal))
+    payload = head + ed25519.sign(keys.device_secret(wallet_seed), signing_input)
     return Generated(s, payload, code.qr_text(payload), nxt)
+
+
+def _digest(mode, chal):
+    """D: the challenge digest for a challenge code, empty otherwise (R-CHAL-2)."""
+    if (mode == code.CHALLENGE) != (chal is not None):
+        raise ValueError("a challenge code needs a challenge, and only it takes one")
+    return chal.digest() if chal is not None else b""

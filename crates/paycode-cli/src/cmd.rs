@@ -11,6 +11,7 @@ pub mod reconcile;
 pub mod scan;
 pub mod serve;
 pub mod state;
+pub mod terminal;
 pub mod vectors;
 pub mod verify;
 pub mod wallet;
@@ -71,7 +72,7 @@ pub enum Error {
         /// Why.
         source: RegistryError,
     },
-    /// `--t0`, `--step`, `--back` or `--forward` out of the spec's ranges.
+    /// `--t0`, `--step`, `--back`, `--forward` or `--challenge-lifetime` out of the spec's ranges.
     Params(ParamsError),
     /// `--seed` is not a seed.
     Seed(SeedError),
@@ -81,6 +82,8 @@ pub enum Error {
     Usage(Usage),
     /// The wallet cannot generate a code.
     Generate(GenerateError),
+    /// `code --challenge|--challenge-image`: the challenge does not decode (spec: R-CHAL-1, R-GEN-5).
+    Challenge(paycode::Error),
     /// A code cannot be drawn as a QR symbol.
     Qr(paycode_render::qr::QrError),
     /// A code cannot be drawn as a barcode.
@@ -125,6 +128,8 @@ pub enum Usage {
     DigitsNeedHmac,
     /// `--barcode` or `--only digits` for a code that has no numeric form.
     NoNumericForm,
+    /// `--barcode` or `--only digits` for a capped or challenge code.
+    NoNumericFormInMode,
     /// `--out` and `--barcode-out` name one file.
     SameOutput,
     /// `wallet enroll --out` names the issuer file.
@@ -145,7 +150,10 @@ impl fmt::Display for Usage {
             Usage::BarcodeNeedsHmac => "--barcode: only hmac wallets have the numeric form",
             Usage::DigitsNeedHmac => "--only digits: only hmac wallets have the numeric form",
             Usage::NoNumericForm => {
-                "this code has no numeric form (account id >= 2^30 or counter >= 65536); nothing was spent"
+                "numeric-unavailable: this code has no numeric form (account id >= 2^30 or counter >= 65536); nothing was spent"
+            }
+            Usage::NoNumericFormInMode => {
+                "numeric-unavailable: a capped or challenge code has no numeric form, only its QR text; nothing was spent"
             }
             Usage::SameOutput => "--out and --barcode-out name the same file",
             Usage::WalletIsIssuer => "--out names the issuer file; a wallet file of its own is needed",
@@ -161,11 +169,17 @@ impl fmt::Display for Error {
             Error::File(e) => e.fmt(f),
             Error::State(e) => e.fmt(f),
             Error::Registry { path, source } => write!(f, "the issuer file {}: {source}", path.display()),
-            Error::Params(e) => write!(f, "--t0/--step/--back/--forward: {e}"),
+            Error::Params(e) => write!(f, "--t0/--step/--back/--forward/--challenge-lifetime: {e}"),
             Error::Seed(e) => write!(f, "--seed: {e}"),
             Error::Randomness(e) => write!(f, "no randomness from the operating system: {e}"),
             Error::Usage(u) => u.fmt(f),
             Error::Generate(e) => write!(f, "cannot generate a code: {e}"),
+            Error::Challenge(e) => {
+                write!(
+                    f,
+                    "the challenge: {e} (a challenge is PT1: and 56 Base45 characters); no code was made"
+                )
+            }
             Error::Qr(e) => write!(f, "cannot draw the QR symbol: {e}"),
             Error::Barcode(e) => write!(f, "cannot draw the barcode: {e}"),
             #[cfg(feature = "scan")]

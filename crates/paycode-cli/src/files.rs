@@ -15,7 +15,10 @@ use paycode::{Credential, Issuer, KeyPeriod, Params, Profile, RevocationList, Se
 use crate::errors::{ContentError, FileError, Role};
 use crate::fsio::{self, Locked};
 
-/// Time parameters as stored in files.
+/// The parameters (spec §2.1) as stored in files. The challenge lifetime
+/// `C` and the numeric ceiling `A_num` affect only verifiers; a file written
+/// before they existed, or with their defaults, leaves them out, and then
+/// the defaults apply (spec: R-TIME-6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParamsFile {
@@ -27,6 +30,12 @@ pub struct ParamsFile {
     pub back: u64,
     /// `F`, steps.
     pub forward: u64,
+    /// `C`, seconds (default 120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_lifetime: Option<u64>,
+    /// `A_num`, minor units (default 5000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_ceiling: Option<u64>,
 }
 
 impl ParamsFile {
@@ -36,13 +45,30 @@ impl ParamsFile {
     ///
     /// [`ContentError::Params`] if out of the spec's ranges (spec: R-TIME-6).
     pub fn params(&self) -> Result<Params, ContentError> {
-        Params::new(self.t0, self.step, self.back, self.forward).map_err(ContentError::Params)
+        let mut p = Params::new(self.t0, self.step, self.back, self.forward).map_err(ContentError::Params)?;
+        if let Some(c) = self.challenge_lifetime {
+            p = p.with_challenge_lifetime(c).map_err(ContentError::Params)?;
+        }
+        if let Some(a) = self.numeric_ceiling {
+            p = p.with_numeric_ceiling(a);
+        }
+        Ok(p)
     }
 }
 
 impl From<Params> for ParamsFile {
+    /// The file form of `p`; `C` and `A_num` only where they are not the defaults.
     fn from(p: Params) -> ParamsFile {
-        ParamsFile { t0: p.t0(), step: p.step_secs(), back: p.back(), forward: p.forward() }
+        let c = p.challenge_lifetime();
+        let a = p.numeric_ceiling();
+        ParamsFile {
+            t0: p.t0(),
+            step: p.step_secs(),
+            back: p.back(),
+            forward: p.forward(),
+            challenge_lifetime: (c != Params::DEFAULT_CHALLENGE_LIFETIME).then_some(c),
+            numeric_ceiling: (a != Params::DEFAULT_NUMERIC_CEILING).then_some(a),
+        }
     }
 }
 
@@ -88,7 +114,7 @@ pub struct RevocationFile {
 pub struct IssuerFile {
     /// `"paycode-issuer-v1"`.
     pub format: String,
-    /// Time parameters.
+    /// The parameters; the verifiers of this issuer use its `B`, `F`, `C` and `A_num`.
     pub params: ParamsFile,
     /// Seed of the issuer's Ed25519 keys, hex.
     pub issuer_seed: String,
@@ -115,7 +141,7 @@ pub struct WalletFile {
     pub format: String,
     /// The profile, `"hmac"` or `"ed25519"`.
     pub profile: Profile,
-    /// Time parameters.
+    /// The parameters (the wallet uses `T0` and `X`).
     pub params: ParamsFile,
     /// hmac: the account id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,6 +423,31 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         assert!(matches!(locked.read::<ParamsFile>(true), Err(FileError::Insecure { mode: 0o644, .. })));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn challenge_lifetime_and_numeric_ceiling_are_optional_and_checked() {
+        // A file written before C and A_num existed: the defaults apply.
+        let old: ParamsFile = serde_json::from_str(r#"{"t0":0,"step":60,"back":2,"forward":1}"#).unwrap();
+        assert_eq!(old.params().unwrap(), Params::default());
+        assert_eq!(
+            serde_json::to_string(&ParamsFile::from(Params::default())).unwrap(),
+            r#"{"t0":0,"step":60,"back":2,"forward":1}"#
+        );
+        let p = Params::default().with_challenge_lifetime(300).unwrap().with_numeric_ceiling(700);
+        let json = serde_json::to_string(&ParamsFile::from(p)).unwrap();
+        assert_eq!(
+            json,
+            r#"{"t0":0,"step":60,"back":2,"forward":1,"challenge_lifetime":300,"numeric_ceiling":700}"#
+        );
+        let back: ParamsFile = serde_json::from_str(&json).unwrap();
+        let read = back.params().unwrap();
+        assert_eq!((read.challenge_lifetime(), read.numeric_ceiling()), (300, 700));
+        // spec: R-TIME-6: C outside 30..=600 is refused, never clamped.
+        for c in [0, 29, 601, u64::MAX] {
+            let f = ParamsFile { challenge_lifetime: Some(c), ..back };
+            assert_eq!(f.params(), Err(ContentError::Params(paycode::ParamsError::ChallengeLifetime)), "{c}");
+        }
     }
 
     #[test]

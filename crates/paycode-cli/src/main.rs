@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 mod cmd;
 
 use cmd::{
-    EXIT_USAGE, code, conformance, demo, issuer, log, reconcile, serve, state, vectors, verify, wallet,
+    EXIT_USAGE, code, conformance, demo, issuer, log, reconcile, serve, state, terminal, vectors, verify,
+    wallet,
 };
 
 #[derive(Parser)]
@@ -27,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run an end-to-end demonstration of both profiles, with no set-up.
+    /// Run an end-to-end demonstration of both profiles and of challenge mode, with no set-up.
     Demo(demo::Args),
     /// Issuer commands: create an issuer, revoke credentials.
     #[command(subcommand)]
@@ -41,6 +42,9 @@ enum Command {
     /// The acceptance log kept in a state database: export it for `reconcile`.
     #[command(subcommand)]
     Log(log::Command),
+    /// Terminal commands: make the challenge of one payment (challenge mode).
+    #[command(subcommand)]
+    Terminal(terminal::Command),
     /// Generate the next code of a wallet (advances and saves its counter first).
     Code(code::Args),
     /// Verify a code (QR text or digits) from the argument or standard input.
@@ -82,6 +86,7 @@ fn main() -> ExitCode {
         Command::Wallet(command) => wallet::run(command),
         Command::State(command) => state::run(command),
         Command::Log(command) => log::run(&command),
+        Command::Terminal(command) => terminal::run(&command),
         Command::Code(args) => code::run(&args),
         Command::Verify(args) => verify::run(args),
         #[cfg(feature = "scan")]

@@ -1,9 +1,13 @@
 //! The published attacks on offline payment codes, each replayed as a
 //! script against the `paycode` command, and refused with the spec's error
-//! code.
+//! code: codes made in advance, overspending across terminals, and the
+//! lifting of codes that challenge mode, capped codes and the numeric
+//! ceiling answer (spec §7.5, §12.5).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use paycode_test_support::{Cli, TempDir};
@@ -21,8 +25,13 @@ fn s(p: &Path) -> &str {
 
 /// An issuer and one wallet of `profile`, enrolled at `T`.
 fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
+    setup_with(dir, profile, &[])
+}
+
+/// [`setup`], with more `issuer init` arguments.
+fn setup_with(dir: &TempDir, profile: &str, params: &[&str]) -> (PathBuf, PathBuf) {
     let issuer = dir.join("issuer.json");
-    CLI.stdout(&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()]);
+    CLI.stdout(&[&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()][..], params].concat());
     let wallet = dir.join(format!("{profile}.json"));
     let at = T.to_string();
     CLI.stdout(&[
@@ -50,21 +59,85 @@ fn code(wallet: &Path, at: u64) -> (String, u64) {
 /// Verifies `text` at `at` with the state in `state` (created on first use):
 /// the exit status and the verdict's code, "accepted" for an acceptance.
 fn verify(issuer: &Path, state: &Path, text: &str, at: u64) -> (i32, String) {
+    verify_with(issuer, state, text.as_ref(), at, &["--amount".as_ref(), "100".as_ref()])
+}
+
+/// [`verify`] with the payment's arguments `extra` (amount, terminal,
+/// challenge). The command never panics: nothing on standard error.
+fn verify_with(issuer: &Path, state: &Path, text: &OsStr, at: u64, extra: &[&OsStr]) -> (i32, String) {
     let at = at.to_string();
-    let mut args = vec!["verify", text, "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"];
+    let mut args: Vec<&OsStr> = ["verify", "--issuer", s(issuer), "--state", s(state), "--at", &at, "--json"]
+        .into_iter()
+        .map(OsStr::new)
+        .collect();
     if !state.exists() {
-        args.push("--init");
+        args.push("--init".as_ref());
     }
-    args.extend_from_slice(&["--amount", "100"]);
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--".as_ref(), text]);
     let out = CLI.run(&args);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stderr)));
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)));
     let verdict = if v["verdict"] == "accepted" {
         "accepted".to_owned()
     } else {
         v["code"].as_str().unwrap().to_owned()
     };
     (out.status.code().unwrap(), verdict)
+}
+
+/// A payment of `amount` at terminal `terminal` (its state `state`), in
+/// challenge mode when `challenge` is given: (exit status, verdict).
+fn pay(
+    issuer: &Path,
+    state: &Path,
+    text: &str,
+    at: u64,
+    (terminal, amount): (u32, u64),
+    challenge: Option<&str>,
+) -> (i32, String) {
+    let (terminal, amount) = (terminal.to_string(), amount.to_string());
+    let mut extra: Vec<&OsStr> =
+        ["--terminal-id", &terminal, "--amount", &amount].into_iter().map(OsStr::new).collect();
+    if let Some(c) = challenge {
+        extra.extend([OsStr::new("--challenge"), OsStr::new(c)]);
+    }
+    verify_with(issuer, state, text.as_ref(), at, &extra)
+}
+
+/// The challenge terminal `terminal` shows for `amount` at `at`.
+fn challenge(terminal: u32, amount: u64, at: u64) -> String {
+    let (t, a, at) = (terminal.to_string(), amount.to_string(), at.to_string());
+    let out = CLI.stdout(&[
+        "terminal",
+        "challenge",
+        "--terminal-id",
+        &t,
+        "--amount",
+        &a,
+        "--at",
+        &at,
+        "--only",
+        "text",
+    ]);
+    out.trim_end().to_owned()
+}
+
+/// The wallet's next code at `at`, with `code` arguments `extra` (`--cap`,
+/// `--challenge`), as QR text.
+fn code_for(wallet: &Path, at: u64, extra: &[&str]) -> String {
+    let at = at.to_string();
+    let args = [&["code", "--wallet", s(wallet), "--at", &at, "--only", "text"][..], extra].concat();
+    CLI.stdout(&args).trim_end().to_owned()
+}
+
+fn accepted() -> (i32, String) {
+    (0, "accepted".to_owned())
+}
+
+fn rejected(code: &str) -> (i32, String) {
+    (1, code.to_owned())
 }
 
 /// Codes made in advance (spec §12.12, R-REPLAY-7): with a moment's access
@@ -207,4 +280,277 @@ fn spending_the_limit_at_every_terminal_is_overspend() {
         args.push(s(&log));
         assert_eq!(CLI.run(&args).status.code(), Some(2), "{limits:?}");
     }
+}
+
+/// Lifting a challenge code ([Bai17], spec §12.5, R-CHAL-2, R-CHAL-3): a
+/// scanner that jams the till's and forwards what it read, or a camera,
+/// takes the code the payer made for the till's challenge and presents it
+/// first, at the attacker's terminal or for another amount. The code covers
+/// the till's challenge only: with a challenge of the attacker's it fails
+/// its MAC or signature (`invalid-code`), with the till's it names another
+/// terminal or amount (`challenge-mismatch`), and with none it is
+/// `no-challenge`. Nothing of that is recorded: the payer's own presentation
+/// then pays the till what the payer confirmed.
+fn lifted_challenge_code(profile: &str) {
+    let dir = TempDir::new(&format!("attack-lifted-{profile}"));
+    let (issuer, wallet) = setup(&dir, profile);
+    let (till, theirs) = (dir.join("till.db"), dir.join("attacker.db"));
+    let ch = challenge(1, 250, T);
+    let lifted = code_for(&wallet, T, &["--challenge", &ch]);
+    // At the attacker's terminal 2, with a challenge of its own, for the same amount or its own.
+    for amount in [250, 9_000] {
+        let own = challenge(2, amount, T);
+        assert_eq!(pay(&issuer, &theirs, &lifted, T + 1, (2, amount), Some(&own)), rejected("invalid-code"));
+    }
+    // With the till's challenge, lifted too: another terminal.
+    assert_eq!(pay(&issuer, &theirs, &lifted, T + 1, (2, 250), Some(&ch)), rejected("challenge-mismatch"));
+    // At the till, for another amount: with the till's challenge, or a new one for that amount.
+    assert_eq!(pay(&issuer, &till, &lifted, T + 1, (1, 900), Some(&ch)), rejected("challenge-mismatch"));
+    let bigger = challenge(1, 900, T);
+    assert_eq!(pay(&issuer, &till, &lifted, T + 1, (1, 900), Some(&bigger)), rejected("invalid-code"));
+    // As a one-way code, at any terminal.
+    assert_eq!(pay(&issuer, &theirs, &lifted, T + 1, (2, 9_000), None), rejected("no-challenge"));
+    assert_eq!(pay(&issuer, &till, &lifted, T + 1, (1, 250), None), rejected("no-challenge"));
+    // The payer's own presentation: accepted once.
+    assert_eq!(pay(&issuer, &till, &lifted, T + 2, (1, 250), Some(&ch)), accepted());
+    assert_eq!(pay(&issuer, &till, &lifted, T + 3, (1, 250), Some(&ch)), rejected("replayed"));
+    // The attacker's terminal accepted nothing: its log is empty.
+    let log = dir.join("attacker.log");
+    let out = CLI.stdout(&["log", "export", "--state", s(&theirs), "--out", s(&log)]);
+    assert_eq!(std::fs::read(&log).unwrap().len(), 0, "{out}");
+}
+
+#[test]
+fn a_lifted_challenge_code_pays_only_its_terminal_and_amount_hmac() {
+    lifted_challenge_code("hmac");
+}
+
+#[test]
+fn a_lifted_challenge_code_pays_only_its_terminal_and_amount_ed25519() {
+    lifted_challenge_code("ed25519");
+}
+
+/// A challenge paid twice (spec R-CHAL-4): a second code made for the same
+/// challenge, by the same wallet or another one, is `challenge-used`; the
+/// same code again is `replayed`, its counter being checked first (C3).
+fn challenge_reused(profile: &str) {
+    let dir = TempDir::new(&format!("attack-reused-{profile}"));
+    let (issuer, wallet) = setup(&dir, profile);
+    let other = dir.join("other-wallet.json");
+    let enroll = ["wallet", "enroll", "--issuer", s(&issuer), "--profile", profile, "--out", s(&other)];
+    CLI.stdout(&[&enroll[..], &["--at", &T.to_string()]].concat());
+    let till = dir.join("till.db");
+    let ch = challenge(1, 250, T);
+    let first = code_for(&wallet, T, &["--challenge", &ch]);
+    let second = code_for(&wallet, T, &["--challenge", &ch]);
+    let another = code_for(&other, T, &["--challenge", &ch]);
+    assert_eq!(pay(&issuer, &till, &first, T + 1, (1, 250), Some(&ch)), accepted());
+    assert_eq!(pay(&issuer, &till, &second, T + 2, (1, 250), Some(&ch)), rejected("challenge-used"));
+    assert_eq!(pay(&issuer, &till, &another, T + 2, (1, 250), Some(&ch)), rejected("challenge-used"));
+    assert_eq!(pay(&issuer, &till, &first, T + 3, (1, 250), Some(&ch)), rejected("replayed"));
+    // The refusals recorded nothing: the wallet's next payment, for a new challenge, goes through.
+    let next = challenge(1, 250, T + 4);
+    let code = code_for(&wallet, T + 4, &["--challenge", &next]);
+    assert_eq!(pay(&issuer, &till, &code, T + 5, (1, 250), Some(&next)), accepted());
+    // The challenge stays used to its end, and after it is `challenge-expired`.
+    assert_eq!(pay(&issuer, &till, &another, T + 120, (1, 250), Some(&ch)), rejected("challenge-used"));
+    assert_eq!(pay(&issuer, &till, &another, T + 121, (1, 250), Some(&ch)), rejected("challenge-expired"));
+}
+
+#[test]
+fn a_challenge_pays_once_hmac() {
+    challenge_reused("hmac");
+}
+
+#[test]
+fn a_challenge_pays_once_ed25519() {
+    challenge_reused("ed25519");
+}
+
+/// A challenge code kept for later (spec R-CHAL-3, V2.3): after `C`
+/// seconds (120 by default) its challenge is closed, `challenge-expired`; a
+/// challenge more than one step in the future is refused too. An issuer's
+/// `--challenge-lifetime` moves the first bound.
+fn expired_challenge(profile: &str) {
+    let dir = TempDir::new(&format!("attack-expired-{profile}"));
+    let (issuer, wallet) = setup(&dir, profile);
+    let till = dir.join("till.db");
+    let ch = challenge(1, 250, T);
+    let kept = code_for(&wallet, T, &["--challenge", &ch]);
+    assert_eq!(pay(&issuer, &till, &kept, T + 121, (1, 250), Some(&ch)), rejected("challenge-expired"));
+    assert_eq!(pay(&issuer, &till, &kept, T + 600, (1, 250), Some(&ch)), rejected("challenge-expired"));
+    // A challenge made by a clock set ahead: open from one step before its time.
+    let ahead = challenge(1, 250, T + X + 1);
+    let early = code_for(&wallet, T, &["--challenge", &ahead]);
+    assert_eq!(
+        pay(&issuer, &dir.join("t2.db"), &early, T, (1, 250), Some(&ahead)),
+        rejected("challenge-expired")
+    );
+    assert_eq!(pay(&issuer, &dir.join("t2.db"), &early, T + 1, (1, 250), Some(&ahead)), accepted());
+    // The refusal recorded nothing; at the last second of C the code is accepted.
+    assert_eq!(pay(&issuer, &dir.join("t3.db"), &kept, T + 120, (1, 250), Some(&ch)), accepted());
+
+    // An issuer whose verifiers keep challenges open for 300 s.
+    let long = TempDir::new(&format!("attack-expired-long-{profile}"));
+    let (issuer, wallet) = setup_with(&long, profile, &["--challenge-lifetime", "300"]);
+    let ch = challenge(1, 250, T);
+    let kept = code_for(&wallet, T, &["--challenge", &ch]);
+    assert_eq!(
+        pay(&issuer, &long.join("a.db"), &kept, T + 301, (1, 250), Some(&ch)),
+        rejected("challenge-expired")
+    );
+    assert_eq!(pay(&issuer, &long.join("b.db"), &kept, T + 121, (1, 250), Some(&ch)), accepted());
+}
+
+#[test]
+fn an_expired_challenge_is_refused_hmac() {
+    expired_challenge("hmac");
+}
+
+#[test]
+fn an_expired_challenge_is_refused_ed25519() {
+    expired_challenge("ed25519");
+}
+
+/// A lifted capped code (spec R-CAP-1, R-CAP-2): presented first, at any
+/// terminal, it pays at most the cap the payer confirmed, `over-cap` above
+/// it, whatever else would allow; a cap changed in the code breaks its MAC or
+/// signature.
+fn capped_over_cap(profile: &str) {
+    let dir = TempDir::new(&format!("attack-cap-{profile}"));
+    let (issuer, wallet) = setup(&dir, profile);
+    let (till, theirs) = (dir.join("till.db"), dir.join("attacker.db"));
+    let capped = code_for(&wallet, T, &["--cap", "250"]);
+    assert_eq!(pay(&issuer, &theirs, &capped, T + 1, (2, 251), None), rejected("over-cap"));
+    // Above the cap and the ed25519 per-payment limit (5000): the cap is checked first (C4).
+    assert_eq!(pay(&issuer, &theirs, &capped, T + 1, (2, 9_000), None), rejected("over-cap"));
+    assert_eq!(pay(&issuer, &theirs, &capped, T + 1, (2, u64::MAX), None), rejected("over-cap"));
+    // A cap raised in the payload: the tag or signature covers it.
+    let mut payload = paycode::hazmat::base45::decode(capped.strip_prefix("PC1:").unwrap()).unwrap();
+    let at = if profile == "hmac" { 22 } else { 14 };
+    assert_eq!(payload[at..at + 4], 250u32.to_be_bytes());
+    payload[at..at + 4].copy_from_slice(&9_000u32.to_be_bytes());
+    let raised = format!("PC1:{}", paycode::hazmat::base45::encode(&payload));
+    assert_eq!(pay(&issuer, &theirs, &raised, T + 1, (2, 9_000), None), rejected("invalid-code"));
+    // A challenge does not unlock it either.
+    let ch = challenge(1, 9_000, T);
+    assert_eq!(pay(&issuer, &till, &capped, T + 1, (1, 9_000), Some(&ch)), rejected("challenge-required"));
+    // Up to the cap it pays, once.
+    assert_eq!(pay(&issuer, &till, &capped, T + 2, (1, 250), None), accepted());
+    assert_eq!(pay(&issuer, &till, &capped, T + 3, (1, 1), None), rejected("replayed"));
+}
+
+#[test]
+fn a_capped_code_pays_at_most_its_cap_hmac() {
+    capped_over_cap("hmac");
+}
+
+#[test]
+fn a_capped_code_pays_at_most_its_cap_ed25519() {
+    capped_over_cap("ed25519");
+}
+
+/// A lifted or guessed numeric code (spec R-CAP-3, §12.1): the numeric form
+/// carries no cap and only a 29-bit tag, so it pays at most the issuer's
+/// ceiling `A_num` (5000 by default, or `issuer init --numeric-ceiling`),
+/// `over-ceiling` above it. The QR text of the same wallet's one-way code is
+/// not bounded by it.
+#[test]
+fn a_numeric_code_pays_at_most_the_ceiling() {
+    for (name, params, ceiling) in
+        [("default", &[][..], 5_000u64), ("set", &["--numeric-ceiling", "1000"][..], 1_000)]
+    {
+        let dir = TempDir::new(&format!("attack-ceiling-{name}"));
+        let (issuer, wallet) = setup_with(&dir, "hmac", params);
+        let till = dir.join("till.db");
+        let at = T.to_string();
+        let digits = || {
+            CLI.stdout(&["code", "--wallet", s(&wallet), "--at", &at, "--only", "digits"])
+                .trim_end()
+                .to_owned()
+        };
+        let lifted = digits();
+        assert_eq!(
+            pay(&issuer, &till, &lifted, T + 1, (1, ceiling + 1), None),
+            rejected("over-ceiling"),
+            "{name}"
+        );
+        assert_eq!(
+            pay(&issuer, &till, &lifted, T + 1, (1, u64::MAX), None),
+            rejected("over-ceiling"),
+            "{name}"
+        );
+        assert_eq!(pay(&issuer, &till, &lifted, T + 2, (1, ceiling), None), accepted(), "{name}");
+        // The QR form of a one-way code: no ceiling (the hmac profile has no limits).
+        let text = code_for(&wallet, T, &[]);
+        assert_eq!(pay(&issuer, &till, &text, T + 3, (1, ceiling + 1), None), accepted(), "{name}");
+    }
+}
+
+/// A challenge that is not one (spec R-CHAL-1, V1.C): whatever the terminal
+/// is handed as the challenge, a text that does not decode is `malformed`,
+/// exit 1, never a panic, and records nothing. The code is decoded first, so
+/// a code that does not decode keeps its own verdict.
+fn garbage_challenge(profile: &str) {
+    let dir = TempDir::new(&format!("attack-garbage-{profile}"));
+    let (issuer, wallet) = setup(&dir, profile);
+    let till = dir.join("till.db");
+    let ch = challenge(1, 250, T);
+    let code = code_for(&wallet, T, &["--challenge", &ch]);
+    let mut version_2 = paycode::hazmat::base45::decode(&ch[4..]).unwrap();
+    version_2[0] = 2;
+    let version_2 = format!("PT1:{}", paycode::hazmat::base45::encode(&version_2));
+    let long = format!("PT1:{}", paycode::hazmat::base45::encode(&[1u8; 38]));
+    let texts: Vec<Vec<u8>> = [
+        "",
+        "garbage",
+        "PT1:",
+        &ch[..59],
+        &format!("{ch}0"),
+        &format!(" {ch}"),
+        &ch.to_lowercase(),
+        &ch.replacen("PT1:", "PC1:", 1),
+        &code,
+        &version_2,
+        &long,
+        &"PT1:".repeat(10_000),
+    ]
+    .iter()
+    .map(|t| t.as_bytes().to_vec())
+    .chain([[b"PT1:".as_slice(), &[0xff; 56]].concat(), ch.replacen('0', "\u{e9}", 1).into_bytes()])
+    .collect();
+    for bad in &texts {
+        let extra = [
+            "--terminal-id".as_ref(),
+            "1".as_ref(),
+            "--amount".as_ref(),
+            "250".as_ref(),
+            "--challenge".as_ref(),
+            OsStr::from_bytes(bad),
+        ];
+        let verdict = verify_with(&issuer, &till, code.as_ref(), T + 1, &extra);
+        assert_eq!(verdict, rejected("malformed"), "{:?}", String::from_utf8_lossy(bad));
+    }
+    // A code that does not decode is judged first.
+    let bad_version = {
+        let mut p = paycode::hazmat::base45::decode(&code[4..]).unwrap();
+        p[0] = 9;
+        format!("PC1:{}", paycode::hazmat::base45::encode(&p))
+    };
+    assert_eq!(
+        pay(&issuer, &till, &bad_version, T + 1, (1, 250), Some("garbage")),
+        rejected("unsupported-version")
+    );
+    // Nothing was recorded: the code pays with its challenge.
+    assert_eq!(pay(&issuer, &till, &code, T + 2, (1, 250), Some(&ch)), accepted());
+}
+
+#[test]
+fn a_garbage_challenge_is_malformed_hmac() {
+    garbage_challenge("hmac");
+}
+
+#[test]
+fn a_garbage_challenge_is_malformed_ed25519() {
+    garbage_challenge("ed25519");
 }

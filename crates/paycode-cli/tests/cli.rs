@@ -270,4 +270,30 @@ fn demo_runs_and_reports_every_verdict() {
     }
     assert_eq!(v["profiles"][0]["qr_version"], 3);
     assert_eq!(v["profiles"][1]["qr_version"], 10);
+    // Challenge mode: the terminal's challenge, and the verdicts of a lifted code, a second
+    // code for the challenge and a capped code (spec §4.9, §7.5).
+    let challenge = &v["challenge"];
+    let parsed = paycode::Challenge::parse(challenge["text"].as_str().unwrap()).unwrap();
+    assert_eq!((parsed.terminal_id(), parsed.amount(), parsed.issued_at()), (7, 250, T));
+    assert_eq!(
+        (&challenge["terminal_id"], &challenge["amount"], &challenge["qr_version"]),
+        (&7.into(), &250.into(), &3.into())
+    );
+    let verdicts: Vec<&str> =
+        challenge["checks"].as_array().unwrap().iter().map(|c| c["verdict"].as_str().unwrap()).collect();
+    for c in challenge["checks"].as_array().unwrap() {
+        assert_eq!((&c["verdict"], &c["ok"]), (&c["expected"], &true.into()), "{c}");
+    }
+    for code in ["invalid-code", "challenge-mismatch", "accepted", "replayed", "challenge-used", "over-cap"] {
+        assert!(verdicts.contains(&code), "the challenge part of the demo shows no {code}: {verdicts:?}");
+    }
+    // The text report lists the same verdicts under its own heading, and counts them all.
+    let text = CLI.stdout(&["demo", "--at", &T.to_string()]);
+    let part = text
+        .split_once("== challenge mode, ed25519: terminal 7 shows a challenge for 250 (QR version 3-M) ==")
+        .unwrap()
+        .1;
+    assert!(part.contains(&format!("challenge: {}", &challenge["text"].as_str().unwrap()[..4])), "{part}");
+    assert_eq!(part.lines().filter(|l| l.contains(" -> ")).count(), verdicts.len(), "{part}");
+    assert!(text.contains("all 24 verdicts are the ones the spec requires"), "{text}");
 }

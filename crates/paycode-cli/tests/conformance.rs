@@ -72,7 +72,8 @@ ref.wait()
     format!("python3 {}", path.display())
 }
 
-const HMAC_VERIFIER_OPS: &str = r#"["code-decode", "verify", "scenario"]"#;
+const HMAC_VERIFIER_OPS: &str =
+    r#"["code-decode", "verify", "scenario", "challenge-encode", "challenge-decode"]"#;
 
 #[test]
 fn an_adapter_claiming_nothing_meets_no_class_and_is_not_conformant() {
@@ -136,7 +137,7 @@ fn r_conf_2_one_wrong_answer_loses_the_class() {
 fn r_conf_2_a_claimed_class_with_a_skipped_case_is_not_met() {
     let dir = TempDir::new("conf-skipped");
     // Claims the class but not `scenario`, which the class requires.
-    let ops = r#"["code-decode", "verify"]"#;
+    let ops = r#"["code-decode", "verify", "challenge-encode", "challenge-decode"]"#;
     let (out, report) = run(&dir, &proxy(&dir, ops, r#"["hmac-verifier"]"#, ""));
     assert_eq!(out.status.code(), Some(FAIL), "{}\n{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(classes(&report, "failed"), ["hmac-verifier"]);

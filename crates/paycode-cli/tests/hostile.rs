@@ -10,6 +10,11 @@
 //! panic and nothing may be accepted; the CLI must exit with 1 and print the
 //! code, or 2 for IO errors, never 101.
 //!
+//! Challenges (spec §4.9) get the same treatment: hostile challenge texts
+//! and images given with a challenge code to `verify` and to the library,
+//! and to `code --challenge`, each judged by the oracle's own decoder of a
+//! challenge; and the new options' out-of-range values are usage errors.
+//!
 //! The tests are in this file; `hostile/oracle.rs` is the oracle,
 //! `hostile/inputs.rs` makes the inputs, `hostile/library.rs` checks them
 //! through the library and `hostile/cli.rs` sets up and feeds the command.
@@ -31,14 +36,14 @@ use std::time::{Duration, Instant};
 
 use paycode::revocation::RevocationList;
 use paycode::trust::TrustList;
-use paycode::{Credential, Error, Verifier};
+use paycode::{Challenge, Credential, Error, Purpose, TextPayment, Verifier};
 use paycode_test_support::{Cli, SplitMix64, TempDir, fixture};
 use serde_json::Value;
 
 use cli::{Via, cli_world, sample};
-use inputs::{Case, Ed25519Substitutions, hostile_cases, qr};
+use inputs::{Case, Ed25519Substitutions, hostile_cases, hostile_challenges, qr};
 use library::check_library;
-use oracle::{World, b45_decode, b45_encode};
+use oracle::{ChallengeWorld, World, b45_decode, b45_encode};
 
 /// The command under test.
 const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
@@ -99,6 +104,24 @@ fn oracle_agrees_with_known_answers() {
     assert_eq!(with(50, 0), Err(Error::BadCredential));
     assert_eq!(with(5, 0xaa), Err(Error::InvalidCode));
     assert_eq!(with(203, 0), Err(Error::InvalidCode));
+    // The modes (spec R-MODE-1): a challenge code without a challenge, a
+    // capped code's length, and its credential 4 bytes further on.
+    assert_eq!(with(1, 0x22), Err(Error::NoChallenge));
+    assert_eq!(with(1, 0x12), Err(Error::Malformed));
+    assert_eq!(with(1, 0x32), Err(Error::UnsupportedProfile));
+    let mut capped = ed.clone();
+    capped[1] = 0x12;
+    capped.splice(14..14, [0, 0, 0, 250]);
+    assert_eq!(world.expect(&qr(&capped)), Err(Error::InvalidCode));
+    capped[54] ^= 1;
+    assert_eq!(world.expect(&qr(&capped)), Err(Error::BadCredential));
+    let mut hmac = b45_decode(&world.genuine[0].as_bytes()[4..]).unwrap();
+    hmac[1] = 0x21;
+    assert_eq!(world.expect(&qr(&hmac)), Err(Error::NoChallenge));
+    hmac[1] = 0x11;
+    assert_eq!(world.expect(&qr(&hmac)), Err(Error::Malformed));
+    hmac.splice(22..22, [0, 0, 0, 250]);
+    assert_eq!(world.expect(&qr(&hmac)), Err(Error::InvalidCode));
 }
 
 /// Decoders of the other structures with hostile length fields: no
@@ -460,6 +483,44 @@ fn cli_survives_extreme_arguments() {
             &"9".repeat(24),
         ]);
         add(&["issuer", "revoke", "--issuer", &s("i.json"), "--serial", &max, "--serial", "0", "--at", at]);
+        // Challenges and caps at every time, with the largest terminal id and amount.
+        let t: u64 = at.parse().unwrap();
+        let challenge = Challenge::new(u32::MAX, u64::MAX, t, NONCE).to_qr_text();
+        add(&["terminal", "challenge", "--terminal-id", &u32max, "--amount", &max, "--at", at, "--json"]);
+        add(&["code", "--wallet", &s("h.json"), "--at", at, "--cap", &u32max, "--json"]);
+        add(&["code", "--wallet", &s("e.json"), "--at", at, "--cap", "0"]);
+        add(&["code", "--wallet", &s("e.json"), "--at", at, "--challenge", &challenge, "--json"]);
+        add(&["code", "--wallet", &s("h.json"), "--at", at, "--challenge", &challenge, "--only", "text"]);
+        add(&[
+            "verify",
+            "--issuer",
+            &s("i.json"),
+            "--state",
+            &s("st.json"),
+            "--at",
+            at,
+            "--amount",
+            &max,
+            "--terminal-id",
+            &u32max,
+            "--challenge",
+            &challenge,
+            "--",
+            "PC1:00",
+        ]);
+        add(&[
+            "issuer",
+            "init",
+            "--force",
+            "--out",
+            &s("c.json"),
+            "--at",
+            at,
+            "--challenge-lifetime",
+            "600",
+            "--numeric-ceiling",
+            &max,
+        ]);
     }
     for extreme in [&max, &u32max, "0"] {
         add(&[
@@ -514,4 +575,398 @@ fn cli_survives_extreme_arguments() {
         );
     }
     assert!(runs.len() > 100, "{}", runs.len());
+}
+
+// ---------------------------------------------------------------------------
+// Challenges
+// ---------------------------------------------------------------------------
+
+/// The nonce of the hostile tests' genuine challenge: fixed, so that the
+/// inputs are the same on every run.
+const NONCE: [u8; 16] = [0x5a; 16];
+
+/// The genuine challenge of terminal `terminal` for 250 at `now`, and what
+/// the oracle knows of a payment made with it.
+fn challenge_world(terminal: u32, now: u64) -> (Challenge, ChallengeWorld) {
+    let genuine = Challenge::new(terminal, 250, now, NONCE);
+    let world = ChallengeWorld {
+        genuine: genuine.to_qr_text(),
+        terminal_id: terminal,
+        amount: 250,
+        now,
+        lifetime: paycode::Params::DEFAULT_CHALLENGE_LIFETIME,
+        step: 60,
+    };
+    (genuine, world)
+}
+
+/// Every hostile challenge, given with an hmac and an ed25519 code made for
+/// the genuine one, through the library: the verdict the oracle derives
+/// (V1.C `malformed`, V2 `challenge-mismatch` or `challenge-expired`, else
+/// `invalid-code`), never a panic, never an acceptance; nothing recorded.
+#[test]
+fn library_rejects_hostile_challenges_with_the_spec_code() {
+    let (genuine, world) = challenge_world(fixture::TERMINAL, fixture::NOW);
+    let step = fixture::step_now();
+    let hmac = fixture::hmac_wallet(0).code_as(step, 0, Purpose::Challenge(&genuine)).to_qr_text();
+    let ed = fixture::ed25519_wallet(0).code_as(step, 0, Purpose::Challenge(&genuine)).to_qr_text();
+    let shared = fixture::verifier();
+    let cases = hostile_challenges(&world.genuine);
+    let (mut checked, mut failures) = (0, Vec::new());
+    let mut by_code: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for case in &cases {
+        let expected = world.expect(&case.input);
+        assert!(expected.is_err(), "generator made an acceptable challenge: {}", case.what);
+        let Ok(challenge) = std::str::from_utf8(&case.input) else { continue };
+        // hmac: a fresh verifier each, so that the throttle never hides a check.
+        let fresh = fixture::verifier();
+        for (code, v) in [(&hmac, &fresh), (&ed, &shared)] {
+            let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let payment = TextPayment { text: code, amount: 250, challenge: Some(challenge) };
+                v.verify_text_payment(payment, fixture::NOW).map(|_| ()).map_err(|r| r.error())
+            }));
+            match got {
+                Err(_) => failures.push(format!("{}: PANIC", case.what)),
+                Ok(verdict) if verdict != expected => {
+                    failures.push(format!("{}: got {verdict:?}, the spec says {expected:?}", case.what));
+                }
+                Ok(_) => {}
+            }
+            checked += 1;
+        }
+        *by_code.entry(expected.unwrap_err().code()).or_default() += 1;
+    }
+    assert!(failures.is_empty(), "{} of {checked} wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked >= 5_000, "only {checked} verifications");
+    for code in ["malformed", "challenge-mismatch", "challenge-expired", "invalid-code"] {
+        assert!(by_code.get(code).copied().unwrap_or(0) >= 10, "few cases gave {code}: {by_code:?}");
+    }
+    // Nothing was recorded: the genuine challenge pays, once.
+    let pay = |code: &str| {
+        let payment = TextPayment { text: code, amount: 250, challenge: Some(&world.genuine) };
+        shared.verify_text_payment(payment, fixture::NOW).map(|_| ()).map_err(|r| r.error())
+    };
+    assert_eq!(pay(&ed), Ok(()));
+    assert_eq!(pay(&hmac), Err(Error::ChallengeUsed));
+}
+
+/// A sample of the hostile challenges through `paycode verify --challenge`,
+/// as arguments (non-UTF-8 included), with challenge codes of both profiles
+/// from `paycode code`: exit 1 and the oracle's code, nothing on standard
+/// error. Then `code --challenge` with the ones that do not decode: exit 2,
+/// `malformed`, no counter value spent.
+#[test]
+fn cli_rejects_hostile_challenges_with_the_spec_code() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = TempDir::new("hostile-challenge");
+    let (issuer, _) = cli_world(&dir);
+    let (_, world) = challenge_world(7, T);
+    let at = T.to_string();
+    let code = |profile: &str| {
+        let w = dir.join(format!("{profile}.json"));
+        CLI.stdout(&[
+            "code",
+            "--wallet",
+            w.to_str().unwrap(),
+            "--at",
+            &at,
+            "--challenge",
+            &world.genuine,
+            "--only",
+            "text",
+        ])
+        .trim_end()
+        .to_owned()
+    };
+    let codes = [code("hmac"), code("ed25519")];
+    let (state, fresh) = (dir.join("state.db"), dir.join("fresh.db"));
+    CLI.stdout(&["state", "init", "--state", fresh.to_str().unwrap()]);
+    // About 25 cases of each verdict, evenly spaced, without NUL (which no argument holds).
+    let mut groups: BTreeMap<&'static str, Vec<Case>> = BTreeMap::new();
+    for c in hostile_challenges(&world.genuine).into_iter().filter(|c| !c.input.contains(&0)) {
+        groups.entry(world.expect(&c.input).unwrap_err().code()).or_default().push(c);
+    }
+    let mut failures = Vec::new();
+    let mut runs = 0;
+    for (expected, group) in &groups {
+        for case in group.iter().step_by(group.len().div_ceil(25).max(1)) {
+            std::fs::copy(&fresh, &state).unwrap();
+            let code = &codes[runs % 2];
+            let json = runs % 5 != 0;
+            let mut args: Vec<&std::ffi::OsStr> =
+                ["verify", "--issuer", issuer.to_str().unwrap(), "--state", state.to_str().unwrap()]
+                    .into_iter()
+                    .chain(["--at", &at, "--terminal-id", "7", "--amount", "250"])
+                    .map(std::ffi::OsStr::new)
+                    .collect();
+            if json {
+                args.push("--json".as_ref());
+            }
+            args.extend([
+                "--challenge".as_ref(),
+                std::ffi::OsStr::from_bytes(&case.input),
+                "--".as_ref(),
+                code.as_ref(),
+            ]);
+            let out = CLI.run(&args);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let printed = if json {
+                serde_json::from_str::<Value>(&stdout)
+                    .ok()
+                    .and_then(|v| v["code"].as_str().map(str::to_owned))
+            } else {
+                stdout.strip_prefix("rejected: ").and_then(|r| r.split(':').next()).map(str::to_owned)
+            };
+            if out.status.code() != Some(1) || printed.as_deref() != Some(expected) || !out.stderr.is_empty()
+            {
+                failures.push(format!(
+                    "{}: exit {:?}, printed {printed:?}, the spec says {expected}; stderr {:?}",
+                    case.what,
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            runs += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{} of {runs} wrong:\n{}", failures.len(), failures.join("\n"));
+    assert!(runs >= 80 && groups.len() == 4, "{runs} runs, verdicts {:?}", groups.keys());
+
+    // The wallet makes no code for a challenge that does not decode (spec R-GEN-5).
+    let wallet = dir.join("ed25519.json");
+    let counter = || -> Value {
+        serde_json::from_slice::<Value>(&std::fs::read(&wallet).unwrap()).unwrap()["next_counter"].clone()
+    };
+    let before = counter();
+    for case in groups["malformed"].iter().step_by(9) {
+        let args = [
+            "code".as_ref(),
+            "--wallet".as_ref(),
+            wallet.as_os_str(),
+            "--challenge".as_ref(),
+            std::ffi::OsStr::from_bytes(&case.input),
+        ];
+        let out = CLI.run(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", case.what);
+        assert!(
+            out.stdout.is_empty() && stderr.starts_with("paycode: the challenge: malformed: "),
+            "{}: {stderr}",
+            case.what
+        );
+    }
+    assert_eq!(counter(), before, "a refused challenge spends no counter value");
+    // Positive control: the genuine challenge pays, once.
+    std::fs::copy(&fresh, &state).unwrap();
+    for (code, again) in [(&codes[0], "replayed"), (&codes[1], "challenge-used")] {
+        let pay = |c: &str| {
+            let (i, s) = (issuer.to_str().unwrap(), state.to_str().unwrap());
+            CLI.run(&[
+                "verify",
+                "--issuer",
+                i,
+                "--state",
+                s,
+                "--at",
+                &at,
+                "--terminal-id",
+                "7",
+                "--amount",
+                "250",
+                "--challenge",
+                &world.genuine,
+                "--",
+                c,
+            ])
+        };
+        if again == "replayed" {
+            assert_eq!(pay(code).status.code(), Some(0));
+        }
+        let out = pay(code);
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with(&format!("rejected: {again}:")), "{out:?}");
+    }
+}
+
+/// Hostile images where a challenge is read from one: an image without a
+/// single readable QR code is a usage error (exit 2) for the wallet and the
+/// verifier; one whose QR text is not a challenge makes no code (exit 2,
+/// `malformed`) and is `malformed` to the verifier (exit 1).
+#[cfg(feature = "scan")]
+#[test]
+fn cli_handles_hostile_challenge_images() {
+    use paycode_render::barcode::Barcode;
+    use paycode_render::qr::Symbol;
+    let dir = TempDir::new("hostile-challenge-image");
+    let (issuer, _) = cli_world(&dir);
+    let (_, world) = challenge_world(7, T);
+    let at = T.to_string();
+    let wallet = dir.join("ed25519.json");
+    let w = wallet.to_str().unwrap();
+    let code =
+        CLI.stdout(&["code", "--wallet", w, "--at", &at, "--challenge", &world.genuine, "--only", "text"]);
+    let code = code.trim_end();
+    let png = |name: &str, bytes: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    };
+    let symbol = |text: &str| Symbol::new(text).unwrap().to_png(4);
+    let genuine = symbol(&world.genuine);
+    let two = {
+        let a = image::load_from_memory(&genuine).unwrap().to_luma8();
+        let b = image::load_from_memory(&symbol(&Challenge::new(7, 250, T, [1; 16]).to_qr_text()))
+            .unwrap()
+            .to_luma8();
+        let mut both = image::GrayImage::from_pixel(a.width() * 2, a.height(), image::Luma([255]));
+        image::imageops::replace(&mut both, &a, 0, 0);
+        image::imageops::replace(&mut both, &b, i64::from(a.width()), 0);
+        let mut out = std::io::Cursor::new(Vec::new());
+        both.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let unusable = [
+        (issuer.clone(), "not a PNG or JPEG image"),
+        (dir.join("absent.png"), "cannot read the image"),
+        (png("cut.png", &genuine[..genuine.len() / 2]), "cannot decode"),
+        (png("bar.png", &Barcode::new("0123456789").unwrap().to_png(3)), "no QR code found"),
+        (png("two.png", &two), "2 different QR codes"),
+        (png("empty.png", b""), "not a PNG or JPEG image"),
+    ];
+    let not_a_challenge = [
+        png("code.png", &symbol(code)),
+        png("hello.png", &symbol("HELLO WORLD")),
+        png("short.png", &symbol(&world.genuine[..59])),
+    ];
+    let counter = || -> Value {
+        serde_json::from_slice::<Value>(&std::fs::read(&wallet).unwrap()).unwrap()["next_counter"].clone()
+    };
+    let before = counter();
+    let state = dir.join("state.db");
+    CLI.stdout(&["state", "init", "--state", state.to_str().unwrap()]);
+    let verify = |image: &std::path::Path| {
+        let (i, s) = (issuer.to_str().unwrap(), state.to_str().unwrap());
+        let args =
+            ["verify", "--issuer", i, "--state", s, "--at", &at, "--terminal-id", "7", "--amount", "250"];
+        CLI.run(&[&args[..], &["--challenge-image", image.to_str().unwrap(), "--json", "--", code]].concat())
+    };
+    for (image, reason) in &unusable {
+        let made = CLI.run(&["code", "--wallet", w, "--challenge-image", image.to_str().unwrap()]);
+        let verified = verify(image);
+        for out in [&made, &verified] {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{image:?}: {stderr}");
+            assert!(
+                out.stdout.is_empty() && stderr.contains(reason) && !stderr.contains("panicked"),
+                "{image:?}: {stderr}"
+            );
+        }
+    }
+    for image in &not_a_challenge {
+        let made = CLI.run(&["code", "--wallet", w, "--challenge-image", image.to_str().unwrap()]);
+        assert_eq!(made.status.code(), Some(2), "{image:?}");
+        assert!(String::from_utf8_lossy(&made.stderr).starts_with("paycode: the challenge: malformed: "));
+        let verified = verify(image);
+        assert_eq!(verified.status.code(), Some(1), "{image:?}");
+        let v: Value = serde_json::from_slice(&verified.stdout).unwrap();
+        assert_eq!(v["code"], "malformed", "{image:?}");
+    }
+    assert_eq!(counter(), before, "a refused challenge image spends no counter value");
+    // Positive control: the genuine challenge's image.
+    let out = verify(&png("genuine.png", &genuine));
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+/// The new options' values out of their types' ranges, or of the spec's,
+/// are usage errors (exit 2) that name the option, before anything is
+/// written or spent; in-range extremes are verdicts or success.
+#[test]
+fn cli_refuses_out_of_range_challenge_cap_and_parameter_values() {
+    let dir = TempDir::new("hostile-ranges");
+    let (issuer, _) = cli_world(&dir);
+    let i = issuer.to_str().unwrap();
+    let wallet = dir.join("hmac.json");
+    let w = wallet.to_str().unwrap();
+    let state = dir.join("state.db");
+    let st = state.to_str().unwrap();
+    CLI.stdout(&["state", "init", "--state", st]);
+    let (u32_over, u64_over) = ("4294967296", "18446744073709551616");
+    let genuine = Challenge::new(7, 250, T, NONCE).to_qr_text();
+    let refused: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["code", "--wallet", w, "--cap", u32_over], "--cap"),
+        (vec!["code", "--wallet", w, "--cap", "-1"], "'-1'"),
+        (vec!["code", "--wallet", w, "--cap", "1e3"], "--cap"),
+        (vec!["code", "--wallet", w, "--cap", ""], "--cap"),
+        (vec!["code", "--wallet", w, "--cap", "99999999999999999999999999999"], "--cap"),
+        (vec!["code", "--wallet", w, "--cap", "5", "--challenge", &genuine], "--challenge"),
+        (vec!["terminal", "challenge", "--terminal-id", u32_over, "--amount", "1"], "--terminal-id"),
+        (vec!["terminal", "challenge", "--terminal-id", "-1", "--amount", "1"], "'-1'"),
+        (vec!["terminal", "challenge", "--terminal-id", "1", "--amount", u64_over], "--amount"),
+        (vec!["terminal", "challenge", "--terminal-id", "1", "--amount", "1", "--at", u64_over], "--at"),
+        (vec!["terminal", "challenge", "--amount", "1"], "--terminal-id"),
+        (
+            vec!["verify", "x", "--issuer", i, "--state", st, "--amount", u64_over, "--challenge", &genuine],
+            "--amount",
+        ),
+        (
+            vec!["issuer", "init", "--out", "/nonexistent/i.json", "--challenge-lifetime", u64_over],
+            "--challenge-lifetime",
+        ),
+        (
+            vec!["issuer", "init", "--out", "/nonexistent/i.json", "--numeric-ceiling", u64_over],
+            "--numeric-ceiling",
+        ),
+        (
+            vec!["issuer", "init", "--out", "/nonexistent/i.json", "--challenge-lifetime", "601"],
+            "--challenge-lifetime",
+        ),
+    ];
+    let before = std::fs::read(&wallet).unwrap();
+    for (args, option) in &refused {
+        let out = CLI.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            out.stdout.is_empty() && stderr.contains(option) && !stderr.contains("panicked"),
+            "{args:?}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(&wallet).unwrap(), before, "nothing was spent");
+    // In range, however large: a challenge for the largest amount of the largest terminal
+    // pays (hmac has no limits) at that terminal, and a cap of 2^32 - 1 too.
+    let at = T.to_string();
+    let (max32, max64) = (u32::MAX.to_string(), u64::MAX.to_string());
+    let huge = CLI.stdout(&[
+        "terminal",
+        "challenge",
+        "--terminal-id",
+        &max32,
+        "--amount",
+        &max64,
+        "--at",
+        &at,
+        "--only",
+        "text",
+    ]);
+    let huge = huge.trim_end();
+    let code = CLI.stdout(&["code", "--wallet", w, "--at", &at, "--challenge", huge, "--only", "text"]);
+    let pay = |code: &str, amount: &str, extra: &[&str]| {
+        let args = [
+            "verify",
+            "--issuer",
+            i,
+            "--state",
+            st,
+            "--at",
+            &at,
+            "--terminal-id",
+            &max32,
+            "--amount",
+            amount,
+        ];
+        CLI.run(&[&args[..], extra, &["--", code]].concat()).status.code()
+    };
+    assert_eq!(pay(code.trim_end(), &max64, &["--challenge", huge]), Some(0));
+    let capped = CLI.stdout(&["code", "--wallet", w, "--at", &at, "--cap", &max32, "--only", "text"]);
+    assert_eq!(pay(capped.trim_end(), &(u64::from(u32::MAX) + 1).to_string(), &[]), Some(1));
+    assert_eq!(pay(capped.trim_end(), &max32, &[]), Some(0));
 }

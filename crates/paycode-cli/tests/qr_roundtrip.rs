@@ -8,7 +8,8 @@
 //! and its expected text into that directory, for `scripts/zbar-check.sh`,
 //! which has `zbarimg` decode the very same files.
 //!
-//! The CLI's `code --qr/--barcode` and `scan` are tested at the end.
+//! The CLI's `code --qr/--barcode`, `terminal challenge --qr` and `scan` are tested at
+//! the end.
 
 // Helpers outside `#[test]` functions are test code too (clippy.toml allows these in tests).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -373,6 +374,82 @@ fn cli_code_writes_qr_and_barcode_images_that_decode() {
     ]));
     assert_eq!(next["counter"], 1, "refused options must not spend a counter value");
     assert!(std::fs::read_to_string(s.join("b.svg")).unwrap().contains("<svg"));
+}
+
+/// `code --cap` and `--challenge --qr png`: the versions of spec §5.4's
+/// table (R-ENC-5): a capped code one version above a one-way code (4-M,
+/// 11-M), a challenge code the same as a one-way code (3-M, 10-M); each reads
+/// back to its text.
+#[test]
+fn cli_capped_and_challenge_codes_have_the_spec_qr_versions() {
+    let s = TempDir::new("qr-modes");
+    setup(&s);
+    let at = T.to_string();
+    let challenge = paycode::Challenge::new(7, 250, T, [3; 16]).to_qr_text();
+    for (profile, purpose, version, len) in [
+        ("hmac", ["--cap", "4294967295"], 4, 67),
+        ("hmac", ["--challenge", challenge.as_str()], 3, 61),
+        ("ed25519", ["--cap", "0"], 11, 316),
+        ("ed25519", ["--challenge", challenge.as_str()], 10, 310),
+    ] {
+        let png = s.join(format!("{profile}-{}.png", &purpose[0][2..]));
+        let args = [
+            "code",
+            "--wallet",
+            &s.arg(profile),
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            png.to_str().unwrap(),
+            "--json",
+        ];
+        let v = json(&CLI.stdout(&[&args[..], &purpose].concat()));
+        let text = v["text"].as_str().unwrap();
+        assert_eq!((v["qr_version"].as_u64(), text.len()), (Some(version), len), "{profile} {purpose:?}");
+        assert_qr_reads(
+            &std::fs::read(&png).unwrap(),
+            text,
+            version as usize,
+            &format!("{profile} {purpose:?}"),
+        );
+    }
+}
+
+/// `terminal challenge --qr png`: the challenge's 60 characters in one
+/// version 3-M symbol (spec: R-CHAL-1, R-ENC-5), which reads back to the text.
+#[test]
+fn cli_terminal_challenge_writes_a_qr_that_decodes() {
+    let s = TempDir::new("qr-challenge");
+    let at = T.to_string();
+    for (terminal, amount) in [("7", "250"), ("4294967295", "18446744073709551615"), ("0", "0")] {
+        let png = s.join(format!("c{terminal}.png"));
+        let out = CLI.stdout(&[
+            "terminal",
+            "challenge",
+            "--terminal-id",
+            terminal,
+            "--amount",
+            amount,
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            png.to_str().unwrap(),
+            "--json",
+        ]);
+        let v = json(&out);
+        let text = v["text"].as_str().unwrap();
+        assert_eq!(v["qr_version"], 3);
+        let read = assert_qr_reads(&std::fs::read(&png).unwrap(), text, 3, "challenge");
+        let c = paycode::Challenge::parse(&read).unwrap();
+        assert_eq!(
+            (c.terminal_id().to_string(), c.amount().to_string()),
+            (terminal.to_owned(), amount.to_owned())
+        );
+    }
 }
 
 #[cfg(feature = "scan")]

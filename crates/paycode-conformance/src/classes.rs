@@ -72,13 +72,13 @@ pub const CLASSES: [Class; 8] = [
     Class {
         name: "hmac-verifier",
         role: "online verifier of hmac codes in QR text",
-        ops: &[],
+        ops: &[Op::ChallengeEncode, Op::ChallengeDecode],
         subjects: &[Subject::Hmac],
     },
     Class {
         name: "numeric-verifier",
         role: "online verifier of hmac codes in QR text and in the numeric form",
-        ops: &[],
+        ops: &[Op::ChallengeEncode, Op::ChallengeDecode],
         subjects: &[Subject::Hmac, Subject::Numeric],
     },
     Class {
@@ -90,19 +90,21 @@ pub const CLASSES: [Class; 8] = [
             Op::CredentialDecode,
             Op::TrustListDecode,
             Op::RevocationListDecode,
+            Op::ChallengeEncode,
+            Op::ChallengeDecode,
         ],
         subjects: &[Subject::Ed25519],
     },
     Class {
         name: "hmac-wallet",
         role: "wallet of the hmac profile: QR text and numeric form",
-        ops: &[Op::HmacGenerate, Op::HmacCodeEncode, Op::NumericEncode],
+        ops: &[Op::HmacGenerate, Op::HmacCodeEncode, Op::NumericEncode, Op::ChallengeDecode],
         subjects: &[],
     },
     Class {
         name: "ed25519-wallet",
         role: "wallet of the ed25519 profile",
-        ops: &[Op::Ed25519Generate, Op::Ed25519CodeEncode],
+        ops: &[Op::Ed25519Generate, Op::Ed25519CodeEncode, Op::ChallengeDecode],
         subjects: &[],
     },
     Class {

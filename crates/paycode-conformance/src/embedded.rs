@@ -20,6 +20,7 @@ embed! {
     "encoding-ed25519-payload.json",
     "encoding-hmac-payload.json",
     "encoding-log-record.json",
+    "encoding-modes.json",
     "encoding-numeric.json",
     "encoding-revocation-list.json",
     "encoding-trust-list.json",
@@ -31,6 +32,7 @@ embed! {
     "primitives-ed25519.json",
     "primitives-hkdf.json",
     "primitives-hmac-sha256.json",
+    "scenarios-challenge.json",
     "scenarios-clock.json",
     "scenarios-limits.json",
     "scenarios-reconcile.json",
@@ -41,6 +43,7 @@ embed! {
     "scenarios-throttle.json",
     "verify-ed25519.json",
     "verify-hmac.json",
+    "verify-modes.json",
     "verify-numeric.json",
 }
 

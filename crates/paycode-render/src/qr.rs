@@ -140,6 +140,15 @@ mod tests {
         assert_eq!(Symbol::new(&"A".repeat(62)).unwrap().version(), 4);
         assert_eq!(Symbol::new(&"A".repeat(310)).unwrap().version(), 10);
         assert_eq!(Symbol::new(&"A".repeat(312)).unwrap().version(), 11);
+        // Capped codes (spec §5.4): 67 characters fit 4-M, which holds 90;
+        // 316 fit 11-M, which holds 366. A challenge's 60 fit 3-M.
+        assert_eq!(Symbol::new(&"A".repeat(67)).unwrap().version(), 4);
+        assert_eq!(Symbol::new(&"A".repeat(90)).unwrap().version(), 4);
+        assert_eq!(Symbol::new(&"A".repeat(91)).unwrap().version(), 5);
+        assert_eq!(Symbol::new(&"A".repeat(316)).unwrap().version(), 11);
+        assert_eq!(Symbol::new(&"A".repeat(366)).unwrap().version(), 11);
+        assert_eq!(Symbol::new(&"A".repeat(367)).unwrap().version(), 12);
+        assert_eq!(Symbol::new(&"A".repeat(60)).unwrap().version(), 3);
         assert!(matches!(Symbol::new("pc1:"), Err(QrError::NotAlphanumeric)));
     }
 

@@ -18,7 +18,9 @@ use serde::Serialize;
 
 use paycode::code::qr_profile;
 use paycode::store::StoreErrorKind;
-use paycode::{Acceptance, Error, InstallError, Params, Profile, StateStore, StoreError, Verifier};
+use paycode::{
+    Acceptance, Error, InstallError, Params, Profile, StateStore, StoreError, TextPayment, Verifier,
+};
 
 use crate::api::{Health, Record, Refusal, VerifyRequest, VerifyResponse};
 use crate::auth::{Caller, Keyring};
@@ -41,16 +43,55 @@ pub(crate) struct Verification<B: Backend> {
     caller: Caller,
     text: String,
     amount: u64,
+    challenge: Option<String>,
     now: u64,
     reply: tokio::sync::oneshot::Sender<Outcome>,
+}
+
+impl<B: Backend> Verification<B> {
+    fn payment(&self) -> TextPayment<'_> {
+        TextPayment { text: &self.text, amount: self.amount, challenge: self.challenge.as_deref() }
+    }
+
+    /// The verifier this verification goes to.
+    fn route(&self) -> Route {
+        let terminal = self.caller.terminal_id;
+        if qr_profile(&self.text) == Some(Profile::Ed25519) {
+            Route::Terminal(terminal)
+        } else if self.challenge.is_some() {
+            Route::Challenge(terminal)
+        } else {
+            Route::Issuer
+        }
+    }
+}
+
+/// Which verifier a verification goes to. The ed25519 profile's state is
+/// the terminal's; everything else, including input that decodes to no
+/// profile, is the issuer's verifier's, which pays a terminal's challenge
+/// as that terminal: a challenge is checked against the terminal the
+/// request's token is bound to (spec: R-CHAL-3), and its nonce goes into
+/// that terminal's nonce set (spec: R-CHAL-4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// The issuer's verifier: hmac codes without a challenge.
+    Issuer,
+    /// The issuer's state, as the verifier of this terminal: hmac codes
+    /// with a challenge.
+    Challenge(u32),
+    /// This terminal's verifier: ed25519 codes.
+    Terminal(u32),
 }
 
 /// A node's verifiers, tokens, limits and counters.
 pub(crate) struct App<B: Backend> {
     pub(crate) backend: B,
     keys: Keys,
-    issuer: Verifier<B::Store>,
+    issuer: Arc<Verifier<B::Store>>,
     terminals: RwLock<HashMap<u32, Arc<Verifier<B::Store>>>>,
+    /// The issuer's state as each terminal's verifier, for the hmac codes
+    /// that pay its challenges; made on a terminal's first such code.
+    challengers: RwLock<HashMap<u32, Arc<Verifier<B::Store>>>>,
     pub(crate) keyring: Keyring,
     limiter: Limiter,
     metrics: Metrics,
@@ -68,14 +109,11 @@ impl<B: Backend> App<B> {
         config: Config,
         clock: Clock,
     ) -> Result<App<B>, crate::StartError> {
-        let mut issuer = Verifier::with_store(keys.params, config.verifier_id, backend.issuer()?);
-        issuer.enable_hmac();
-        for (id, seed) in &keys.accounts {
-            issuer.add_account(*id, seed);
-        }
+        let issuer = Arc::new(hmac_verifier(&keys, config.verifier_id, backend.issuer()?));
         let app = App {
             issuer,
             terminals: RwLock::new(HashMap::new()),
+            challengers: RwLock::new(HashMap::new()),
             keyring: Keyring::default(),
             limiter: Limiter::new(config.rate),
             metrics: Metrics::default(),
@@ -115,60 +153,90 @@ impl<B: Backend> App<B> {
             .with_state(Arc::clone(self))
     }
 
-    /// Verifies `text` for `caller` at unix time `now`. Blocks on the store.
-    fn verify(&self, caller: Caller, text: &str, amount: u64, now: u64) -> Outcome {
-        // The ed25519 profile's state is the terminal's; everything else,
-        // including input that decodes to no profile, is the issuer's verifier's.
-        let verdict = if qr_profile(text) == Some(Profile::Ed25519) {
-            match self.terminal(caller.terminal_id) {
-                Ok(terminal) => terminal.verify_text_with_cause(text, now, amount),
-                Err(e) => return Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
-            }
-        } else {
-            self.issuer.verify_text_with_cause(text, now, amount)
-        };
-        Outcome::of(verdict)
+    /// Verifies `item` alone. Blocks on the store.
+    fn verify(&self, item: &Verification<B>) -> Outcome {
+        match self.verifier(item.route()) {
+            Ok(v) => Outcome::of(v.verify_text_payment(item.payment(), item.now)),
+            Err(e) => Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
+        }
     }
 
-    /// Verifies queued requests in order, and answers each. A run of the
-    /// issuer's verifications at the same time goes to the store as one
-    /// call ([`Verifier::verify_texts_with_cause`]); a terminal's go one by one.
+    /// The verifier of `route`.
+    fn verifier(&self, route: Route) -> Result<Arc<Verifier<B::Store>>, StoreError> {
+        match route {
+            Route::Issuer => Ok(Arc::clone(&self.issuer)),
+            Route::Challenge(id) => self.challenger(id),
+            Route::Terminal(id) => self.terminal(id),
+        }
+    }
+
+    /// Verifies queued requests in order, and answers each. A run of
+    /// verifications for the same hmac verifier at the same time goes to the
+    /// store as one call ([`Verifier::verify_payments_with_cause`]); a
+    /// terminal's ed25519 codes go one by one.
     fn verify_all(items: Vec<Verification<B>>) {
         let mut run: Vec<Verification<B>> = Vec::new();
         for item in items {
-            let issuer = qr_profile(&item.text) != Some(Profile::Ed25519);
-            if issuer && run.first().is_none_or(|first| first.now == item.now) {
+            let route = item.route();
+            let hmac = !matches!(route, Route::Terminal(_));
+            if hmac && run.first().is_none_or(|first| first.now == item.now && first.route() == route) {
                 run.push(item);
                 continue;
             }
             Self::verify_run(std::mem::take(&mut run));
-            if issuer {
+            if hmac {
                 run.push(item);
             } else {
-                let outcome = item.app.verify(item.caller, &item.text, item.amount, item.now);
+                let outcome = item.app.verify(&item);
                 let _ = item.reply.send(outcome);
             }
         }
         Self::verify_run(run);
     }
 
-    /// Verifies a run of the issuer's verifications at one time.
+    /// Verifies a run of verifications for one hmac verifier at one time.
     fn verify_run(run: Vec<Verification<B>>) {
         let Some(first) = run.first() else { return };
         let (app, now) = (Arc::clone(&first.app), first.now);
         app.metrics.run(run.len());
         if run.len() == 1 {
             for item in run {
-                let _ = item.reply.send(app.verify(item.caller, &item.text, item.amount, item.now));
+                let outcome = app.verify(&item);
+                let _ = item.reply.send(outcome);
             }
             return;
         }
-        let texts: Vec<(&str, u64)> = run.iter().map(|item| (item.text.as_str(), item.amount)).collect();
-        let verdicts = app.issuer.verify_texts_with_cause(&texts, now);
-        drop(texts);
+        let verifier = match app.verifier(first.route()) {
+            Ok(v) => v,
+            Err(e) => {
+                for item in run {
+                    let failed = Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() };
+                    let _ = item.reply.send(failed);
+                }
+                return;
+            }
+        };
+        let payments: Vec<TextPayment<'_>> = run.iter().map(Verification::payment).collect();
+        let verdicts = verifier.verify_payments_with_cause(&payments, now);
+        drop(payments);
         for (item, verdict) in run.into_iter().zip(verdicts) {
             let _ = item.reply.send(Outcome::of(verdict));
         }
+    }
+
+    /// The issuer's state as terminal `id`'s verifier, for the hmac codes
+    /// that pay its challenges, made on its first such code at this node.
+    /// It shares the issuer's verifier's hmac keys: a node keeps one copy of
+    /// them however many terminals take challenge payments.
+    fn challenger(&self, id: u32) -> Result<Arc<Verifier<B::Store>>, StoreError> {
+        if let Some(v) = self.challengers.read().ok().and_then(|t| t.get(&id).cloned()) {
+            return Ok(v);
+        }
+        let v = Arc::new(self.issuer.for_terminal(id, self.backend.issuer_for(id)?));
+        if let Ok(mut challengers) = self.challengers.write() {
+            return Ok(Arc::clone(challengers.entry(id).or_insert(v)));
+        }
+        Ok(v)
     }
 
     /// The verifier of terminal `id`, made on its first code at this node.
@@ -329,6 +397,7 @@ async fn verify<B: Backend>(
         caller,
         text: request.code,
         amount: request.amount,
+        challenge: request.challenge,
         now,
         reply,
     };
@@ -426,6 +495,17 @@ async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, BodyError> {
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(BodyError::TooLarge),
         Ok(Err(e)) => Err(BodyError::Broken(e.to_string())),
     }
+}
+
+/// A verifier of the hmac profile with every account enrolled, its log
+/// records and its challenges those of terminal `terminal_id`.
+fn hmac_verifier<S: StateStore>(keys: &Keys, terminal_id: u32, store: S) -> Verifier<S> {
+    let mut v = Verifier::with_store(keys.params, terminal_id, store);
+    v.enable_hmac();
+    for (id, seed) in &keys.accounts {
+        v.add_account(*id, seed);
+    }
+    v
 }
 
 /// What a terminal is told when the store failed; the cause goes to the node's log.

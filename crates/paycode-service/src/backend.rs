@@ -7,12 +7,17 @@
 //! against that terminal's replay windows and spend ledger (the offline
 //! limits are per terminal, spec: R-LIMIT-2), and the terminal is the one
 //! bound to the request's token, never one named in the request.
+//!
+//! A challenge is its terminal's, and is paid once whichever profile pays it
+//! (spec: R-CHAL-4): each terminal has one nonce set, which its ed25519
+//! verifier uses, and which the issuer's state uses for the hmac codes that
+//! pay that terminal's challenges ([`Backend::issuer_for`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Call, Changes, Eviction, Identity, Records};
+use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{MemoryStore, Params, StateStore, StoreError};
 
 use crate::token::{MemoryTokens, TokenStore};
@@ -31,8 +36,17 @@ pub trait Backend: Send + Sync + 'static {
     /// [`StoreError`] if the store cannot be opened.
     fn issuer(&self) -> Result<Self::Store, StoreError>;
 
+    /// The issuer's state, as [`Backend::issuer`], with the nonce set of
+    /// terminal `terminal_id`: for the hmac codes that pay that terminal's
+    /// challenges, whose nonces go into the set its ed25519 codes use too.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store cannot be opened.
+    fn issuer_for(&self, terminal_id: u32) -> Result<Self::Store, StoreError>;
+
     /// The state of terminal `terminal_id` (ed25519 profile): its replay
-    /// windows, spend ledger and acceptance log.
+    /// windows, spend ledger, nonce set and acceptance log.
     ///
     /// # Errors
     ///
@@ -49,6 +63,10 @@ impl<B: Backend> Backend for Arc<B> {
 
     fn issuer(&self) -> Result<B::Store, StoreError> {
         B::issuer(self)
+    }
+
+    fn issuer_for(&self, terminal_id: u32) -> Result<B::Store, StoreError> {
+        B::issuer_for(self, terminal_id)
     }
 
     fn terminal(&self, terminal_id: u32) -> Result<B::Store, StoreError> {
@@ -71,12 +89,8 @@ impl<S> Clone for Shared<S> {
 }
 
 impl<S: StateStore> StateStore for Shared<S> {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.0.transact(identity, decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        self.0.transact_call(call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
@@ -115,8 +129,15 @@ impl<S: StateStore> StateStore for Shared<S> {
 pub struct MemoryBackend {
     params: Params,
     issuer: Arc<MemoryStore>,
-    terminals: Mutex<HashMap<u32, Arc<MemoryStore>>>,
+    terminals: Mutex<HashMap<u32, Terminal>>,
     tokens: MemoryTokens,
+}
+
+/// A terminal's state in a [`MemoryBackend`].
+#[derive(Clone, Debug)]
+struct Terminal {
+    records: Arc<MemoryStore>,
+    nonces: Arc<Nonces>,
 }
 
 impl MemoryBackend {
@@ -137,32 +158,203 @@ impl MemoryBackend {
             let mut ids: Vec<_> = terminals.keys().copied().collect();
             ids.sort_unstable();
             for id in ids {
-                log.extend(terminals.get(&id).and_then(|t| t.log()).unwrap_or_default());
+                log.extend(terminals.get(&id).and_then(|t| t.records.log()).unwrap_or_default());
             }
         }
         log
     }
+
+    /// Terminal `id`'s state, made on first use.
+    fn terminal_state(&self, id: u32) -> Result<Terminal, StoreError> {
+        let mut terminals =
+            self.terminals.lock().map_err(|_| StoreError::of_kind(StoreErrorKind::Corrupt))?;
+        let terminal = terminals.entry(id).or_insert_with(|| {
+            let records = Arc::new(MemoryStore::new(self.params).with_log());
+            let readers = [Arc::clone(&self.issuer), Arc::clone(&records)];
+            Terminal { records, nonces: Arc::new(Nonces::new(self.params, readers)) }
+        });
+        Ok(terminal.clone())
+    }
 }
 
 impl Backend for MemoryBackend {
-    type Store = Shared<MemoryStore>;
+    type Store = MemoryScoped;
 
-    fn issuer(&self) -> Result<Shared<MemoryStore>, StoreError> {
-        Ok(Shared(Arc::clone(&self.issuer)))
+    fn issuer(&self) -> Result<MemoryScoped, StoreError> {
+        self.issuer_for(0)
     }
 
-    fn terminal(&self, terminal_id: u32) -> Result<Shared<MemoryStore>, StoreError> {
-        let mut terminals = self
-            .terminals
-            .lock()
-            .map_err(|_| StoreError::of_kind(paycode::store::StoreErrorKind::Corrupt))?;
-        let store = terminals
-            .entry(terminal_id)
-            .or_insert_with(|| Arc::new(MemoryStore::new(self.params).with_log()));
-        Ok(Shared(Arc::clone(store)))
+    fn issuer_for(&self, terminal_id: u32) -> Result<MemoryScoped, StoreError> {
+        let nonces = self.terminal_state(terminal_id)?.nonces;
+        Ok(MemoryScoped { records: Arc::clone(&self.issuer), nonces })
+    }
+
+    fn terminal(&self, terminal_id: u32) -> Result<MemoryScoped, StoreError> {
+        let Terminal { records, nonces } = self.terminal_state(terminal_id)?;
+        Ok(MemoryScoped { records, nonces })
     }
 
     fn tokens(&self) -> &dyn TokenStore {
         &self.tokens
+    }
+}
+
+/// A store of a [`MemoryBackend`]: one verifier's records (the issuer's or
+/// a terminal's), with the nonce set of the terminal whose challenges it
+/// pays.
+#[derive(Clone, Debug)]
+pub struct MemoryScoped {
+    records: Arc<MemoryStore>,
+    nonces: Arc<Nonces>,
+}
+
+/// One terminal's nonce set `N` (spec: R-CHAL-4), which two stores read: the
+/// issuer's and the terminal's, each with a `T_hw` of its own.
+#[derive(Debug)]
+struct Nonces {
+    params: Params,
+    set: Mutex<HashMap<[u8; 16], u64>>,
+    /// The stores whose calls read the set: a nonce may go once the `T_hw`
+    /// of each is past its challenge.
+    readers: [Arc<MemoryStore>; 2],
+}
+
+/// Nonces a set keeps before a call that adds one sweeps the closed ones.
+const NONCE_SWEEP_AT: usize = 4096;
+
+impl Nonces {
+    fn new(params: Params, readers: [Arc<MemoryStore>; 2]) -> Nonces {
+        Nonces { params, set: Mutex::new(HashMap::new()), readers }
+    }
+
+    /// Drops from `set` the nonces whose challenge closed before
+    /// `T0 + T_hw·X` of both readers, read while the set is held (spec:
+    /// R-CHAL-4, R-STATE-8).
+    fn sweep(&self, set: &mut HashMap<[u8; 16], u64>) -> Result<(), StoreError> {
+        let mut high_water = u64::MAX;
+        for reader in &self.readers {
+            high_water = high_water.min(reader.high_water()?);
+        }
+        let before = u64::try_from(self.params.step_start(high_water)).unwrap_or(u64::MAX);
+        set.retain(|_, closes| *closes >= before);
+        Ok(())
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError::new(StoreErrorKind::Other, "a thread failed while it held a nonce set")
+}
+
+impl StateStore for MemoryScoped {
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        let Some(nonce) = call.nonce else { return self.records.transact_call(call) };
+        // The set is held across the records' step, so that both are one
+        // atomic step with respect to every call on the nonce (spec: R-CHAL-4).
+        let mut set = self.nonces.set.lock().map_err(|_| poisoned())?;
+        let used = set.contains_key(&nonce);
+        let mut recorded = None;
+        let decide = &mut *call.decide;
+        let mut step = |records: &paycode::store::Records| {
+            let records = paycode::store::Records { challenge_used: used, ..*records };
+            let changes = decide(&records);
+            recorded = changes.challenge.filter(|c| c.nonce == nonce);
+            changes
+        };
+        self.records.transact_call(&mut Call { identity: call.identity, nonce: None, decide: &mut step })?;
+        if let Some(c) = recorded {
+            if set.len() >= NONCE_SWEEP_AT {
+                self.nonces.sweep(&mut set)?;
+            }
+            set.insert(c.nonce, c.closes);
+        }
+        Ok(())
+    }
+
+    fn observe(&self, step: u64) -> Result<(), StoreError> {
+        self.records.observe(step)
+    }
+
+    fn high_water(&self) -> Result<u64, StoreError> {
+        self.records.high_water()
+    }
+
+    fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError> {
+        self.records.quarantine(floor, high_water)
+    }
+
+    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+        self.records.install_revocation_list(list)
+    }
+
+    fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
+        self.records.revocation_list()
+    }
+
+    fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
+        self.records.evict(step, plan)?;
+        let mut set = self.nonces.set.lock().map_err(|_| poisoned())?;
+        self.nonces.sweep(&mut set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use paycode::store::{Changes, Identity, Records};
+    use paycode::{Profile, UsedChallenge};
+
+    fn nonce(i: usize) -> [u8; 16] {
+        let mut n = [0; 16];
+        n[..8].copy_from_slice(&(i as u64).to_be_bytes());
+        n
+    }
+
+    /// Records nonce `i`, closing at `closes`; returns whether it was used before.
+    fn record(store: &MemoryScoped, i: usize, closes: u64) -> bool {
+        let mut used = false;
+        let decide = &mut |r: &Records| {
+            used = r.challenge_used;
+            let challenge = (!r.challenge_used).then_some(UsedChallenge { nonce: nonce(i), closes });
+            Changes { high_water: r.high_water, challenge, ..Changes::default() }
+        };
+        let identity = Identity { profile: Profile::Hmac, subject: 1 };
+        store.transact_call(&mut Call { identity, nonce: Some(nonce(i)), decide }).unwrap();
+        used
+    }
+
+    fn held(store: &MemoryScoped) -> usize {
+        store.nonces.set.lock().unwrap().len()
+    }
+
+    #[test]
+    fn a_terminal_s_nonces_are_shared_by_its_two_stores_and_swept_on_the_lower_high_water() {
+        let backend = MemoryBackend::new(Params::default());
+        let (issuer, till) = (backend.issuer_for(7).unwrap(), backend.terminal(7).unwrap());
+        assert!(!record(&issuer, 0, 1_000));
+        assert!(record(&till, 0, 1_000), "one set for both");
+        assert!(!record(&backend.terminal(9).unwrap(), 0, 1_000), "another terminal's set");
+        assert!(!record(&backend.issuer().unwrap(), 0, 1_000), "the issuer's own set");
+        for i in 1..NONCE_SWEEP_AT {
+            record(&till, i, 1_000);
+        }
+        // Step 100 starts at 6000, past every `closes`; only the terminal's
+        // T_hw is there, so a call may not sweep, nor may eviction.
+        till.observe(100).unwrap();
+        record(&till, NONCE_SWEEP_AT, 1_000);
+        assert_eq!(held(&till), NONCE_SWEEP_AT + 1);
+        till.evict(100, &|_| Eviction {
+            window_below: 0,
+            ledger_below: 0,
+            throttle_step: 100,
+            nonces_closed_before: u64::MAX,
+        })
+        .unwrap();
+        assert_eq!(held(&till), NONCE_SWEEP_AT + 1);
+        // Once the issuer's T_hw is there too, the next nonce sweeps them.
+        issuer.observe(100).unwrap();
+        assert!(!record(&issuer, NONCE_SWEEP_AT + 1, 6_000));
+        assert_eq!(held(&issuer), 1);
+        assert!(record(&till, NONCE_SWEEP_AT + 1, 6_000), "a nonce that is still open stays");
     }
 }

@@ -105,7 +105,24 @@ impl Client {
     ///
     /// The connection failed, or the answer is not the API's.
     pub async fn verify(&mut self, code: &str, amount: u64) -> io::Result<Answer> {
-        let body = serde_json::to_vec(&VerifyRequest { code: code.to_owned(), amount })?;
+        self.verify_payment(code, amount, None).await
+    }
+
+    /// Verifies `code` for a payment of `amount`, in challenge mode for the
+    /// challenge whose QR text is `challenge`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Client::verify`].
+    pub async fn verify_payment(
+        &mut self,
+        code: &str,
+        amount: u64,
+        challenge: Option<&str>,
+    ) -> io::Result<Answer> {
+        let request =
+            VerifyRequest { code: code.to_owned(), amount, challenge: challenge.map(str::to_owned) };
+        let body = serde_json::to_vec(&request)?;
         let reply = self.send(Method::POST, "/v1/verify", Some(body)).await?;
         let invalid = |e: serde_json::Error| io::Error::new(io::ErrorKind::InvalidData, e);
         match reply.status {

@@ -1,17 +1,19 @@
 //! The service's backends on the database stores: `sqlite:PATH`, the
 //! embedded default, and `postgres://…`, which any number of nodes share.
 //! The issuer's verifier is the store's terminal 0; each terminal's
-//! ed25519 records are that terminal's, in the same tables; the tokens are
-//! in the store's `tokens` table.
+//! ed25519 records and nonce set are that terminal's, in the same tables,
+//! and the issuer's hmac codes that pay a terminal's challenge use that
+//! terminal's nonce set (see [`paycode_store::Scope`]); the tokens are in
+//! the store's `tokens` table.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Call, Changes, Eviction, Identity, Records, StoreErrorKind};
+use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{StateStore, StoreError};
-use paycode_store::{PostgresOptions, PostgresStore, SqliteStore, TokenRow};
+use paycode_store::{PostgresOptions, PostgresStore, Scope, SqliteStore, TokenRow};
 
 use crate::backend::Backend;
 use crate::token::{TokenHash, TokenId, TokenRecord, TokenStore};
@@ -68,67 +70,49 @@ impl core::fmt::Display for StoreUrl {
     }
 }
 
-/// A store's records seen as one terminal's (0: the issuer's verifier).
+/// A store's records seen as one verifier's: the issuer's (terminal 0),
+/// the issuer's paying one terminal's challenges, or a terminal's.
 #[derive(Debug)]
 pub struct Scoped<S> {
     store: Arc<S>,
-    terminal: u32,
+    scope: Scope,
 }
 
 /// The stores that keep each terminal's records apart.
 trait PerTerminal: StateStore {
-    fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError>;
+    fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError>;
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>>;
+    fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>>;
 }
 
 impl PerTerminal for SqliteStore {
-    fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        SqliteStore::transact_at(self, terminal, identity, decide)
+    fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
+        SqliteStore::transact_at(self, scope, call)
     }
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        SqliteStore::transact_all_at(self, terminal, calls)
+    fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        SqliteStore::transact_all_at(self, scope, calls)
     }
 }
 
 impl PerTerminal for PostgresStore {
-    fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        PostgresStore::transact_at(self, terminal, identity, decide)
+    fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
+        PostgresStore::transact_at(self, scope, call)
     }
 
-    fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        PostgresStore::transact_all_at(self, terminal, calls)
+    fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        PostgresStore::transact_all_at(self, scope, calls)
     }
 }
 
 #[allow(private_bounds)]
 impl<S: PerTerminal> StateStore for Scoped<S> {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.store.transact_at(self.terminal, identity, decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        self.store.transact_at(self.scope, call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        self.store.transact_all_at(self.terminal, calls)
+        self.store.transact_all_at(self.scope, calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -215,11 +199,15 @@ impl Backend for SqliteBackend {
     type Store = Scoped<SqliteStore>;
 
     fn issuer(&self) -> Result<Scoped<SqliteStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal: 0 })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(0) })
+    }
+
+    fn issuer_for(&self, terminal: u32) -> Result<Scoped<SqliteStore>, StoreError> {
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope { records: 0, nonces: terminal } })
     }
 
     fn terminal(&self, terminal: u32) -> Result<Scoped<SqliteStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(terminal) })
     }
 
     fn tokens(&self) -> &dyn TokenStore {
@@ -231,11 +219,15 @@ impl Backend for PostgresBackend {
     type Store = Scoped<PostgresStore>;
 
     fn issuer(&self) -> Result<Scoped<PostgresStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal: 0 })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(0) })
+    }
+
+    fn issuer_for(&self, terminal: u32) -> Result<Scoped<PostgresStore>, StoreError> {
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope { records: 0, nonces: terminal } })
     }
 
     fn terminal(&self, terminal: u32) -> Result<Scoped<PostgresStore>, StoreError> {
-        Ok(Scoped { store: Arc::clone(&self.0), terminal })
+        Ok(Scoped { store: Arc::clone(&self.0), scope: Scope::terminal(terminal) })
     }
 
     fn tokens(&self) -> &dyn TokenStore {

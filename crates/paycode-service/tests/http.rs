@@ -15,19 +15,22 @@ use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 use paycode::revocation::RevocationList;
-use paycode::store::{Changes, Eviction, Identity, Records, StoreErrorKind};
+use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{
-    CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, MemoryStore, Params, Profile,
-    Seed, StateStore, StoreError,
+    Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, Params, Profile,
+    Purpose, Seed, StateStore, StoreError,
 };
 use paycode_service::api::{Health, Refusal, VerifyResponse};
-use paycode_service::backend::{Backend, Shared};
+use paycode_service::backend::{Backend, MemoryScoped};
 use paycode_service::client::{Answer, Client};
+use paycode_service::stores::SqliteBackend;
 use paycode_service::token::{MemoryTokens, NewToken, TokenStore};
 use paycode_service::{Clock, Config, Keys, Listener, MemoryBackend, RateLimit, Service};
 
 const NOW: u64 = 1_800_000_000;
 const ACCOUNT: u64 = 42;
+/// A second hmac payer.
+const PAYER: u64 = 43;
 
 fn params() -> Params {
     Params::default()
@@ -41,7 +44,7 @@ fn keys() -> Keys {
     let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400, not_after: NOW + 86_400 };
     Keys {
         params: params(),
-        accounts: vec![(ACCOUNT, Seed::from_bytes(&[4; 32]))],
+        accounts: vec![(ACCOUNT, Seed::from_bytes(&[4; 32])), (PAYER, Seed::from_bytes(&[5; 32]))],
         trust: issuer().trust_list(&[period]).unwrap(),
         revocation: Some(issuer().revocation_list(1, 1, NOW - 10, vec![666])),
     }
@@ -49,6 +52,10 @@ fn keys() -> Keys {
 
 fn hmac_wallet() -> HmacWallet {
     HmacWallet::new(params(), ACCOUNT, &Seed::from_bytes(&[4; 32]), 0)
+}
+
+fn payer_wallet() -> HmacWallet {
+    HmacWallet::new(params(), PAYER, &Seed::from_bytes(&[5; 32]), 0)
 }
 
 fn hmac_code(counter: u32) -> String {
@@ -371,7 +378,7 @@ async fn ed25519_state_and_records_are_the_token_s_terminal() {
 /// A store that fails while `down` is set, and otherwise is a memory store.
 struct Flaky {
     down: Arc<AtomicBool>,
-    inner: Shared<MemoryStore>,
+    inner: MemoryScoped,
 }
 
 impl Flaky {
@@ -384,13 +391,9 @@ impl Flaky {
 }
 
 impl StateStore for Flaky {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
         self.check()?;
-        self.inner.transact(identity, decide)
+        self.inner.transact_call(call)
     }
     fn observe(&self, step: u64) -> Result<(), StoreError> {
         self.check()?;
@@ -428,6 +431,9 @@ impl Backend for FlakyBackend {
     type Store = Flaky;
     fn issuer(&self) -> Result<Flaky, StoreError> {
         Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.issuer()? })
+    }
+    fn issuer_for(&self, id: u32) -> Result<Flaky, StoreError> {
+        Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.issuer_for(id)? })
     }
     fn terminal(&self, id: u32) -> Result<Flaky, StoreError> {
         Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.terminal(id)? })
@@ -616,11 +622,11 @@ async fn hostile_inputs_get_verdicts_or_refusals_never_a_failure() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_the_request_in_flight_finish() {
     /// A store that takes its time.
-    struct Slow(Shared<MemoryStore>);
+    struct Slow(MemoryScoped);
     impl StateStore for Slow {
-        fn transact(&self, i: Identity, d: &mut dyn FnMut(&Records) -> Changes) -> Result<(), StoreError> {
+        fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
             std::thread::sleep(Duration::from_millis(600));
-            self.0.transact(i, d)
+            self.0.transact_call(call)
         }
         fn observe(&self, step: u64) -> Result<(), StoreError> {
             self.0.observe(step)
@@ -646,6 +652,9 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         type Store = Slow;
         fn issuer(&self) -> Result<Slow, StoreError> {
             Ok(Slow(self.0.issuer()?))
+        }
+        fn issuer_for(&self, id: u32) -> Result<Slow, StoreError> {
+            Ok(Slow(self.0.issuer_for(id)?))
         }
         fn terminal(&self, id: u32) -> Result<Slow, StoreError> {
             Ok(Slow(self.0.terminal(id)?))
@@ -705,6 +714,154 @@ async fn two_nodes_on_one_state_accept_each_raced_code_once() {
     assert_eq!(log, (0..64).collect::<Vec<u32>>());
     // Both nodes took part.
     assert!(tally.sent.iter().any(|s| s.node == 0) && tally.sent.iter().any(|s| s.node == 1));
+    a.stop().await;
+    b.stop().await;
+}
+
+/// A challenge-mode payment through the API (spec §7.4): the challenge is
+/// checked against the terminal of the request's token and paid once,
+/// whichever payer and profile pays it (spec: R-CHAL-3, R-CHAL-4); a
+/// challenge that does not decode is the verdict `malformed`.
+async fn a_challenge_is_paid_once_at_the_token_s_terminal<B: Backend>(backend: B) {
+    let (t7, t9) = (add_token(backend.tokens(), 7), add_token(backend.tokens(), 9));
+    let node = start(backend, Config::default(), None).await;
+    let (mut till7, mut till9) = (Client::new(node.addr, Some(&t7)), Client::new(node.addr, Some(&t9)));
+    let ch = Challenge::new(7, 250, NOW, [1; 16]);
+    let shown = ch.to_qr_text();
+    let mut first = hmac_wallet();
+    let code = first.generate_for(NOW, Purpose::Challenge(&ch)).unwrap().to_qr_text();
+    // Not terminal 9's challenge, whatever the body says; nor for another amount.
+    let answer = till9.verify_payment(&code, 250, Some(&shown)).await.unwrap();
+    assert_eq!(verdict(&answer), Err(Error::ChallengeMismatch));
+    let answer = till7.verify_payment(&code, 251, Some(&shown)).await.unwrap();
+    assert_eq!(verdict(&answer), Err(Error::ChallengeMismatch));
+    // At terminal 7: accepted, recorded as terminal 7's payment.
+    let answer = till7.verify_payment(&code, 250, Some(&shown)).await.unwrap();
+    let Answer::Verdict { status: StatusCode::OK, response: VerifyResponse::Accepted { record } } = &answer
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!((record.profile, record.subject, record.terminal_id), (Profile::Hmac, ACCOUNT, 7));
+    // The same code again is replayed; any other code for the challenge is
+    // challenge-used: another hmac payer, an ed25519 payer (terminal 7's own
+    // records), or the first payer's next code.
+    assert_eq!(verdict(&till7.verify_payment(&code, 250, Some(&shown)).await.unwrap()), Err(Error::Replayed));
+    let other = payer_wallet().generate_for(NOW, Purpose::Challenge(&ch)).unwrap().to_qr_text();
+    assert_eq!(
+        verdict(&till7.verify_payment(&other, 250, Some(&shown)).await.unwrap()),
+        Err(Error::ChallengeUsed)
+    );
+    let ed = ed_wallet(101).generate_for(NOW, Purpose::Challenge(&ch)).unwrap().to_qr_text();
+    assert_eq!(
+        verdict(&till7.verify_payment(&ed, 250, Some(&shown)).await.unwrap()),
+        Err(Error::ChallengeUsed)
+    );
+    let next = first.generate_for(NOW, Purpose::Challenge(&ch)).unwrap().to_qr_text();
+    assert_eq!(
+        verdict(&till7.verify_payment(&next, 250, Some(&shown)).await.unwrap()),
+        Err(Error::ChallengeUsed)
+    );
+    // A challenge that does not decode is a verdict, not a failure.
+    for garbage in ["PT1:garbage", "PC1:", "", &shown[..30]] {
+        let answer = till7.verify_payment(&next, 250, Some(garbage)).await.unwrap();
+        assert_eq!(verdict(&answer), Err(Error::Malformed), "{garbage:?}");
+    }
+    // The mode and the call must agree.
+    let one_way = first.generate(NOW).unwrap().to_qr_text();
+    let answer = till7.verify_payment(&one_way, 250, Some(&shown)).await.unwrap();
+    assert_eq!(verdict(&answer), Err(Error::ChallengeRequired));
+    assert_eq!(verdict(&till7.verify_payment(&next, 250, None).await.unwrap()), Err(Error::NoChallenge));
+    // Terminal 9's challenge, paid by ed25519 at terminal 9: an hmac code for
+    // it is then challenge-used, through the issuer's state.
+    let ch9 = Challenge::new(9, 100, NOW, [9; 16]);
+    let shown9 = ch9.to_qr_text();
+    let ed = ed_wallet(102).generate_for(NOW, Purpose::Challenge(&ch9)).unwrap().to_qr_text();
+    let answer = till9.verify_payment(&ed, 100, Some(&shown9)).await.unwrap();
+    assert_eq!(answer_terminal(&answer), Ok(9));
+    let other = payer_wallet().generate_for(NOW, Purpose::Challenge(&ch9)).unwrap().to_qr_text();
+    assert_eq!(
+        verdict(&till9.verify_payment(&other, 100, Some(&shown9)).await.unwrap()),
+        Err(Error::ChallengeUsed)
+    );
+    // A challenge that is not text is not a verify request.
+    let body = format!(r#"{{"code":"{other}","amount":100,"challenge":5}}"#);
+    let reply = till9.send(Method::POST, "/v1/verify", Some(body.into_bytes())).await.unwrap();
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    node.stop().await;
+}
+
+fn answer_terminal(answer: &Answer) -> Result<u32, Error> {
+    verdict(answer)?;
+    match answer {
+        Answer::Verdict { response: VerifyResponse::Accepted { record }, .. } => Ok(record.terminal_id),
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_is_paid_once_at_the_token_s_terminal_in_memory() {
+    let backend = Arc::new(MemoryBackend::new(params()));
+    a_challenge_is_paid_once_at_the_token_s_terminal(Arc::clone(&backend)).await;
+    let log: Vec<(Profile, u32)> = backend.log().iter().map(|r| (r.profile, r.terminal_id)).collect();
+    assert_eq!(log, [(Profile::Hmac, 7), (Profile::Ed25519, 9)]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_challenge_is_paid_once_at_the_token_s_terminal_in_sqlite() {
+    let dir = paycode_test_support::TempDir::new("service-challenge");
+    let backend = Arc::new(SqliteBackend::open(&dir.join("state.db")).unwrap());
+    a_challenge_is_paid_once_at_the_token_s_terminal(Arc::clone(&backend)).await;
+    let log: Vec<(Profile, u32)> =
+        backend.store().export_log(None).unwrap().iter().map(|r| (r.profile, r.terminal_id)).collect();
+    assert_eq!(log, [(Profile::Hmac, 7), (Profile::Ed25519, 9)]);
+}
+
+/// Payers at two nodes present codes for the same challenges at once, two
+/// hmac and two ed25519 payers for each: each challenge is paid once, and
+/// every other code for it is `challenge-used` (spec: R-CHAL-4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payers_racing_at_two_nodes_pay_each_challenge_once() {
+    let backend = Arc::new(MemoryBackend::new(params()));
+    let token = add_token(backend.tokens(), 7);
+    let config = Config { rate: RateLimit { per_second: 100_000, burst: 100_000 }, ..Config::default() };
+    let (a, b) =
+        (start(Arc::clone(&backend), config, None).await, start(Arc::clone(&backend), config, None).await);
+    let challenges: Vec<Challenge> = (0..24).map(|k| Challenge::new(7, 10, NOW, [k; 16])).collect();
+    /// A payer's code with counter `k` for a challenge.
+    type Payer = fn(u32, &Challenge) -> String;
+    let payers: [(SocketAddr, Payer); 4] = [
+        (a.addr, |k, ch| hmac_wallet().code_as(NOW / 60, k, Purpose::Challenge(ch)).to_qr_text()),
+        (b.addr, |k, ch| payer_wallet().code_as(NOW / 60, k, Purpose::Challenge(ch)).to_qr_text()),
+        (a.addr, |k, ch| ed_wallet(101).code_as(NOW / 60, k, Purpose::Challenge(ch)).to_qr_text()),
+        (b.addr, |k, ch| ed_wallet(102).code_as(NOW / 60, k, Purpose::Challenge(ch)).to_qr_text()),
+    ];
+    let mut tasks = Vec::new();
+    for (addr, make) in payers {
+        let (token, challenges) = (token.clone(), challenges.clone());
+        let texts: Vec<(String, String)> =
+            challenges.iter().zip(0..).map(|(ch, k)| (make(k, ch), ch.to_qr_text())).collect();
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::new(addr, Some(&token));
+            let mut out = Vec::new();
+            for (code, shown) in texts {
+                out.push(verdict(&client.verify_payment(&code, 10, Some(&shown)).await.unwrap()));
+            }
+            out
+        }));
+    }
+    let mut verdicts = Vec::new();
+    for t in tasks {
+        verdicts.push(t.await.unwrap());
+    }
+    for k in 0..challenges.len() {
+        let of_k: Vec<Result<(), Error>> = verdicts.iter().map(|v| v[k]).collect();
+        assert_eq!(of_k.iter().filter(|r| r.is_ok()).count(), 1, "challenge {k}: {of_k:?}");
+        assert!(
+            of_k.iter().all(|r| matches!(r, Ok(()) | Err(Error::ChallengeUsed))),
+            "challenge {k}: {of_k:?}"
+        );
+    }
+    assert_eq!(backend.log().len(), challenges.len());
     a.stop().await;
     b.stop().await;
 }

@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, Params, Seed};
+use paycode::{
+    Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, Params, Purpose, Seed,
+};
 use paycode_service::backend::Backend;
 use paycode_service::client::{Answer, Client};
 use paycode_service::stores::PostgresBackend;
@@ -28,7 +30,7 @@ fn keys() -> Keys {
     let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400, not_after: NOW + 86_400 };
     Keys {
         params: Params::default(),
-        accounts: vec![(42, Seed::from_bytes(&[4; 32]))],
+        accounts: vec![(42, Seed::from_bytes(&[4; 32])), (43, Seed::from_bytes(&[5; 32]))],
         trust: issuer().trust_list(&[period]).unwrap(),
         revocation: None,
     }
@@ -142,6 +144,106 @@ async fn nodes_share_the_high_water_step_and_each_terminal_s_records() {
     // Only the acceptances are in the log: 2 + 2 ed25519, 2 hmac.
     let log = cluster.psql("SELECT profile, terminal_id, count(*) FROM log GROUP BY 1, 2 ORDER BY 1, 2");
     assert_eq!(log.trim(), "1|0|2\n2|7|1\n2|9|2");
+    let _ = (stop_a.send(()), stop_b.send(()));
+    off_runtime(move || drop(cluster)).await;
+}
+
+/// A terminal's challenges at two nodes on one database, paid by payers of
+/// both profiles: each challenge once, whichever node and profile comes
+/// first, and its nonce in the terminal's own set (spec: R-CHAL-4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_pay_each_challenge_once_whatever_the_profile() {
+    let cluster = off_runtime(Cluster::start).await;
+    let url = cluster.url();
+    let t7 = NewToken::generate().unwrap();
+    {
+        let (url, r7) = (url.clone(), t7.record(7, "gate 7", NOW));
+        off_runtime(move || PostgresBackend::connect(&url, 1).unwrap().tokens().insert(&r7).unwrap()).await;
+    }
+    let t7 = t7.expose().to_string();
+    let clock = Arc::new(AtomicU64::new(NOW));
+    let (a, stop_a) = node(&url, Arc::clone(&clock)).await;
+    let (b, stop_b) = node(&url, Arc::clone(&clock)).await;
+    let step = NOW / 60;
+    let hmac_wallet = |account: u64, seed: u8| {
+        HmacWallet::new(Params::default(), account, &Seed::from_bytes(&[seed; 32]), 0)
+    };
+    let ed_wallet = |serial: u64| {
+        let seed = Seed::from_bytes(&[u8::try_from(serial % 200).unwrap(); 32]);
+        let credential = issuer().issue(CredentialFields {
+            key_id: 1,
+            serial,
+            device_key: Ed25519Wallet::device_public_key(&seed),
+            not_before: NOW - 60,
+            lifetime: 86_400,
+            per_payment_limit: 100,
+            cumulative_limit: 10_000,
+        });
+        Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap()
+    };
+    // An hmac payer at node A, then an ed25519 payer at node B: challenge-used.
+    let ch = Challenge::new(7, 20, NOW, [1; 16]);
+    let shown = ch.to_qr_text();
+    let hmac_code = hmac_wallet(42, 4).code_as(step, 0, Purpose::Challenge(&ch)).to_qr_text();
+    let ed_code = ed_wallet(700).code_as(step, 0, Purpose::Challenge(&ch)).to_qr_text();
+    let (mut a7, mut b7) = (Client::new(a, Some(&t7)), Client::new(b, Some(&t7)));
+    assert_eq!(verdict(a7.verify_payment(&hmac_code, 20, Some(&shown)).await.unwrap()), Ok(7));
+    assert_eq!(
+        verdict(b7.verify_payment(&ed_code, 20, Some(&shown)).await.unwrap()),
+        Err(Error::ChallengeUsed)
+    );
+    // And the other way round, for another challenge.
+    let ch = Challenge::new(7, 20, NOW, [2; 16]);
+    let shown = ch.to_qr_text();
+    let ed_code = ed_wallet(700).code_as(step, 1, Purpose::Challenge(&ch)).to_qr_text();
+    let hmac_code = hmac_wallet(43, 5).code_as(step, 0, Purpose::Challenge(&ch)).to_qr_text();
+    assert_eq!(verdict(b7.verify_payment(&ed_code, 20, Some(&shown)).await.unwrap()), Ok(7));
+    assert_eq!(
+        verdict(a7.verify_payment(&hmac_code, 20, Some(&shown)).await.unwrap()),
+        Err(Error::ChallengeUsed)
+    );
+    // Four payers, two at each node, race on each of 20 challenges.
+    let challenges: Vec<Challenge> = (10..30).map(|k| Challenge::new(7, 10, NOW, [k; 16])).collect();
+    let mut tasks = Vec::new();
+    for payer in 0..4u32 {
+        let addr = if payer % 2 == 0 { a } else { b };
+        let texts: Vec<(String, String)> = challenges
+            .iter()
+            .zip(1..)
+            .map(|(ch, k)| {
+                let code = match payer {
+                    0 => hmac_wallet(42, 4).code_as(step, k, Purpose::Challenge(ch)).to_qr_text(),
+                    1 => hmac_wallet(43, 5).code_as(step, k, Purpose::Challenge(ch)).to_qr_text(),
+                    p => ed_wallet(700 + u64::from(p)).code_as(step, k, Purpose::Challenge(ch)).to_qr_text(),
+                };
+                (code, ch.to_qr_text())
+            })
+            .collect();
+        let token = t7.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut client = Client::new(addr, Some(&token));
+            let mut out = Vec::new();
+            for (code, shown) in texts {
+                out.push(verdict(client.verify_payment(&code, 10, Some(&shown)).await.unwrap()));
+            }
+            out
+        }));
+    }
+    let mut verdicts = Vec::new();
+    for t in tasks {
+        verdicts.push(t.await.unwrap());
+    }
+    for k in 0..challenges.len() {
+        let of_k: Vec<Result<u32, Error>> = verdicts.iter().map(|v| v[k]).collect();
+        assert_eq!(of_k.iter().filter(|r| r.is_ok()).count(), 1, "challenge {k}: {of_k:?}");
+        assert!(
+            of_k.iter().all(|r| matches!(r, Ok(7) | Err(Error::ChallengeUsed))),
+            "challenge {k}: {of_k:?}"
+        );
+    }
+    // Every nonce in terminal 7's set, whichever profile paid it.
+    assert_eq!(cluster.psql("SELECT terminal, count(*) FROM nonces GROUP BY 1").trim(), "7|22");
+    assert_eq!(cluster.psql("SELECT count(*) FROM log").trim(), "22");
     let _ = (stop_a.send(()), stop_b.send(()));
     off_runtime(move || drop(cluster)).await;
 }

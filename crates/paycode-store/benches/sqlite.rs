@@ -3,7 +3,8 @@
 //! the same durability settings (WAL, `synchronous=FULL`) in the same
 //! folder (under `target/`, on disk). Both end in one fsync of the
 //! write-ahead log per call, which dominates; the ratio is what the store
-//! adds to it (target at most 1.5).
+//! adds to it (target at most 1.5). `verify_challenge` is a challenge-mode
+//! payment, whose transaction also reads and inserts the challenge's nonce.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -17,7 +18,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use paycode::{HmacWallet, Params, Seed, Verifier};
+use paycode::{Challenge, HmacWallet, Params, Purpose, Seed, TextPayment, Verifier};
 use paycode_store::SqliteStore;
 
 const NOW: u64 = 1_800_000_000;
@@ -72,6 +73,21 @@ fn sqlite(c: &mut Criterion) {
         w.code_for(step, u32::try_from(n.get() / ACCOUNTS).unwrap()).to_qr_text()
     };
     let verify = |text: &str| assert!(v.verify_text(text, NOW, 0).is_ok());
+    // A challenge payment: a fresh challenge of this terminal each time,
+    // paid by the next account's challenge code.
+    let next_payment = || {
+        n.set(n.get() + 1);
+        let mut nonce = [0; 16];
+        nonce[..8].copy_from_slice(&n.get().to_be_bytes());
+        let ch = Challenge::new(1, 250, NOW, nonce);
+        let w = &wallets[(n.get() % ACCOUNTS) as usize];
+        let counter = u32::try_from(n.get() / ACCOUNTS).unwrap();
+        (w.code_as(step, counter, Purpose::Challenge(&ch)).to_qr_text(), ch.to_qr_text())
+    };
+    let pay = |(text, challenge): &(String, String)| {
+        let payment = TextPayment { text, amount: 250, challenge: Some(challenge) };
+        assert!(v.verify_text_payment(payment, NOW).is_ok());
+    };
 
     // The two alternate in both benchmarks, one timed and one not, so that
     // both see the same disk: an fsync's cost drifts with what else the
@@ -96,6 +112,19 @@ fn sqlite(c: &mut Criterion) {
                 floor();
                 let start = Instant::now();
                 verify(&text);
+                timed += start.elapsed();
+            }
+            timed
+        })
+    });
+    g.bench_function("verify_challenge", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let payment = next_payment();
+                floor();
+                let start = Instant::now();
+                pay(&payment);
                 timed += start.elapsed();
             }
             timed

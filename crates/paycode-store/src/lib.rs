@@ -22,20 +22,46 @@ pub use postgres::{PostgresOptions, PostgresStore};
 /// The schema version this crate writes and reads. A store of an older
 /// version is migrated forward when it is opened; a store of a newer
 /// version is refused with `StoreErrorKind::Incompatible`.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Everything a store holds except its log, read as one consistent view:
 /// for a one-time import's round trip, for audits, and for the tests that
 /// compare stores.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Contents {
-    /// The replay windows, ledger, `T_hw`, `Q` and the installed revocation
-    /// list, in the core's snapshot form. A store keeps one `T_hw` and one
-    /// `Q`, so both profiles' snapshots carry the same values.
+    /// The replay windows, counter marks, ledger, nonce set, `T_hw`, `Q`
+    /// and the installed revocation list of the store's own verifier
+    /// (terminal 0), in the core's snapshot form. A store keeps one `T_hw`
+    /// and one `Q`, so both profiles' snapshots carry the same values.
     pub state: VerifierState,
     /// The hmac throttle records `(account, step, failures)`, sorted by
     /// account (spec: R-HMAC-6, R-STATE-6).
     pub throttle: Vec<(u64, u64, u32)>,
+}
+
+/// Whose records a call of `transact_at` reads and writes, in a store that
+/// keeps several terminals' state (a service that verifies the codes its
+/// terminals forward). The replay windows, counter marks and spend ledger
+/// are those of `records`; the nonce set `N` that a challenge code's nonce
+/// is checked against and recorded in is that of `nonces`: the terminal
+/// that made the challenge, so that each of its challenges is accepted once
+/// whichever records the code uses (spec: R-CHAL-4). `T_hw`, `Q`, the
+/// throttle records and the revocation list are the store's.
+/// [`paycode::StateStore`]'s methods use `Scope::terminal(0)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Scope {
+    /// The terminal whose windows, marks and ledger entries the call uses
+    /// (0: the store's own verifier).
+    pub records: u32,
+    /// The terminal whose nonce set the call's challenge nonce belongs to.
+    pub nonces: u32,
+}
+
+impl Scope {
+    /// Terminal `terminal`'s records and nonce set.
+    pub const fn terminal(terminal: u32) -> Scope {
+        Scope { records: terminal, nonces: terminal }
+    }
 }
 
 /// A bearer token of the verification service as the store keeps it: its
@@ -74,14 +100,11 @@ pub fn encode_log(records: &[LogRecord]) -> Vec<u8> {
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) fn run_calls(
     calls: &mut [paycode::store::Call<'_>],
-    one: impl Fn(
-        paycode::store::Identity,
-        &mut dyn FnMut(&paycode::store::Records) -> paycode::store::Changes,
-    ) -> Result<(), paycode::StoreError>,
+    one: impl Fn(&mut paycode::store::Call<'_>) -> Result<(), paycode::StoreError>,
     all: impl FnOnce(&mut [paycode::store::Call<'_>]) -> Result<(), paycode::StoreError>,
 ) -> Vec<Result<(), paycode::StoreError>> {
     if calls.len() < 2 {
-        return calls.iter_mut().map(|c| one(c.identity, &mut *c.decide)).collect();
+        return calls.iter_mut().map(one).collect();
     }
     let n = calls.len();
     match all(calls) {
@@ -90,6 +113,22 @@ pub(crate) fn run_calls(
             let (kind, message) = (e.kind(), e.to_string());
             (0..n).map(|_| Err(paycode::StoreError::new(kind, message.clone()))).collect()
         }
+    }
+}
+
+/// Refuses a state to import that lists a challenge nonce twice: a
+/// verifier's nonce set holds each once (spec §8.1), so such a state was not
+/// written by one, and no `closes` of the two is the right one to keep.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn check_challenges(challenges: &[paycode::UsedChallenge]) -> Result<(), paycode::StoreError> {
+    let mut nonces: Vec<[u8; 16]> = challenges.iter().map(|c| c.nonce).collect();
+    nonces.sort_unstable();
+    match nonces.windows(2).find(|w| w.first() == w.last()).and_then(|w| w.first()) {
+        Some(nonce) => Err(paycode::StoreError::new(
+            paycode::store::StoreErrorKind::Other,
+            format!("the state lists the challenge nonce {} twice", paycode::codec::to_hex(nonce)),
+        )),
+        None => Ok(()),
     }
 }
 

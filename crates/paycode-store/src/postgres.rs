@@ -19,6 +19,22 @@
 //! `T_hw` is written only when a call raises it, with an update that keeps
 //! the larger value (spec: R-STATE-7).
 //!
+//! A challenge code's nonce (spec: R-CHAL-4) is read in the statement that
+//! reads `T_hw`, and inserted with the other changes. Two codes for one
+//! challenge are two payers' codes, on two identities that lock different
+//! rows, perhaps at two nodes; under read committed the read of an absent
+//! row locks nothing, so both may find the nonce absent and decide to
+//! accept. The primary key `(terminal, nonce)` decides between them: the
+//! second insert waits for the first transaction, and fails with a unique
+//! violation once that commits, and then the whole step is retried, as for
+//! any row inserted first by another node, and reads the nonce as used
+//! (`challenge-used`); if the first rolls back, the second insert goes
+//! through. Exactly one is accepted, and the outcome is that of the calls
+//! one after another (spec: R-REPLAY-3). An advisory lock on the nonce would
+//! order the same calls with one more lock per call, and on a 64-bit hash
+//! of the nonce; the key does it with the write the acceptance makes anyway,
+//! and calls without a nonce, or with different ones, never wait on it.
+//!
 //! The store is synchronous, as [`StateStore`] is. Each pooled connection
 //! has a single-threaded runtime of its own, and the thread that makes a call
 //! drives the connection itself while it waits for the answers: no hand-off
@@ -39,10 +55,10 @@ use std::time::Duration;
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Call, Changes, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
-    Throttle, ThrottleChange,
+    Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    ThrottleChange,
 };
-use paycode::{Profile, RevocationList, VerifierState};
+use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use tokio::runtime::Runtime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::tls::NoTlsStream;
@@ -50,7 +66,7 @@ use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config, Connection, NoTls, Socket, Statement};
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
-use crate::{Contents, SCHEMA_VERSION, TokenRow};
+use crate::{Contents, SCHEMA_VERSION, Scope, TokenRow};
 
 /// The schema, one step per version: `MIGRATIONS[v]` takes a database at
 /// version `v` to `v + 1`. The tables are those of the SQLite store, in
@@ -129,6 +145,13 @@ const MIGRATIONS: &[&str] = &[
                 (SELECT l.not_after FROM ledger l
                  WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
          FROM windows w;",
+    // Version 5: the nonce set `N` (spec: R-CHAL-4), as in the SQLite
+    // store's migration; a migrated store's set is empty.
+    "CREATE TABLE nonces (
+         terminal bigint NOT NULL,
+         nonce bytea NOT NULL CHECK (length(nonce) = 16),
+         closes bigint NOT NULL,
+         PRIMARY KEY (terminal, nonce));",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -390,6 +413,7 @@ impl PostgresStore {
                 "the hmac state has ledger entries, which no verifier writes",
             ));
         }
+        crate::check_challenges(&state.challenges)?;
         let target = self.target.clone();
         self.run(|conn| {
             let target = target.clone();
@@ -720,16 +744,12 @@ impl PostgresStore {
 }
 
 impl StateStore for PostgresStore {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.transact_at(0, identity, decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        self.transact_at(Scope::terminal(0), call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        self.transact_all_at(0, calls)
+        self.transact_all_at(Scope::terminal(0), calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -812,42 +832,34 @@ impl StateStore for PostgresStore {
 }
 
 impl PostgresStore {
-    /// [`StateStore::transact`] on the records of terminal `terminal`: its
-    /// replay windows and ledger entries are its own, while `T_hw`, `Q`, the
-    /// throttle records and the revocation list are the store's (for a
-    /// service that verifies the ed25519 codes several terminals forward,
-    /// each with its own offline limits, spec: R-LIMIT-2). `transact` is
-    /// terminal 0.
+    /// [`StateStore::transact_call`] on the records of `scope`: the replay
+    /// windows, counter marks and ledger entries of terminal
+    /// `scope.records`, and the nonce set of terminal `scope.nonces`, while
+    /// `T_hw`, `Q`, the throttle records and the revocation list are the
+    /// store's (for a service that verifies the codes several terminals
+    /// forward, each with its own offline limits, spec: R-LIMIT-2). The
+    /// [`StateStore`] methods are `Scope::terminal(0)`.
     ///
     /// # Errors
     ///
     /// As [`StateStore::transact`].
-    pub fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        let terminal = i64::from(terminal);
+    pub fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
         self.attempts(|conn, driver| {
             let limit = self.options.operation_timeout;
-            driver
-                .block_on(async { tokio::time::timeout(limit, step(conn, terminal, identity, decide)).await })
+            driver.block_on(async { tokio::time::timeout(limit, step(conn, scope, call)).await })
         })
     }
 
-    /// [`StateStore::transact_all`] on the records of terminal `terminal`
-    /// (see [`PostgresStore::transact_at`]): two calls or more as one
-    /// transaction, which commits all of them or none.
-    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        let one = |identity, decide: &mut dyn FnMut(&Records) -> Changes| {
-            self.transact_at(terminal, identity, decide)
-        };
+    /// [`StateStore::transact_all`] on the records of `scope` (see
+    /// [`PostgresStore::transact_at`]): two calls or more as one
+    /// transaction, which commits all of them or none; a call reads a nonce
+    /// an earlier one recorded as used.
+    pub fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        let one = |call: &mut Call<'_>| self.transact_at(scope, call);
         crate::run_calls(calls, one, |calls| {
-            let terminal = i64::from(terminal);
             self.attempts(|conn, driver| {
                 let limit = self.options.operation_timeout;
-                driver.block_on(async { tokio::time::timeout(limit, step_all(conn, terminal, calls)).await })
+                driver.block_on(async { tokio::time::timeout(limit, step_all(conn, scope, calls)).await })
             })
         })
     }
@@ -894,13 +906,11 @@ impl PostgresStore {
 
 /// One attempt at the atomic step of a verification; returns the `T_hw`
 /// the store holds after it.
-async fn step(
-    conn: &Conn,
-    terminal: i64,
-    identity: Identity,
-    decide: &mut dyn FnMut(&Records) -> Changes,
-) -> Result<u64, tokio_postgres::Error> {
+async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tokio_postgres::Error> {
     let c = &conn.client;
+    let (terminal, nonces) = (i64::from(scope.records), i64::from(scope.nonces));
+    let identity = call.identity;
+    let nonce: Option<&[u8]> = call.nonce.as_ref().map(|n| n.as_slice());
     let profile = profile_to_sql(identity.profile);
     let subject = to_sql(identity.subject);
     let ed25519 = identity.profile == Profile::Ed25519;
@@ -911,7 +921,7 @@ async fn step(
     let ledger_key: [&(dyn ToSql + Sync); 2] = [&subject, &terminal];
     let throttle_key: [&(dyn ToSql + Sync); 1] = [&subject];
     let own_key: &[&(dyn ToSql + Sync)] = if ed25519 { &ledger_key } else { &throttle_key };
-    let shared_key: [&(dyn ToSql + Sync); 2] = [&subject, &ed25519];
+    let shared_key: [&(dyn ToSql + Sync); 4] = [&subject, &ed25519, &nonces, &nonce];
     let (begin, window, mark, own, shared) = tokio::join!(
         biased;
         c.batch_execute("BEGIN"),
@@ -926,6 +936,7 @@ async fn step(
         high_water: from_sql(shared.get(0)),
         quarantine: from_sql(shared.get(1)),
         revoked: shared.get(2),
+        challenge_used: shared.get(3),
         ..Records::default()
     };
     if let Some(w) = &window {
@@ -952,7 +963,7 @@ async fn step(
         }
         (None, _) => {}
     }
-    let changes = decide(&records);
+    let changes = (call.decide)(&records);
     // Round trip 2: every change and the log record in one statement, then COMMIT.
     let found = |present: bool| if present { OP_UPDATE } else { OP_INSERT };
     let (w_op, w) = match changes.window {
@@ -993,11 +1004,16 @@ async fn step(
     let (m_counter, m_step, m_until) = (i64::from(m.counter), to_sql(m.step), m.until.map(to_sql));
     let hw = to_sql(changes.high_water);
     let has_record = r.is_some();
+    // spec: R-CHAL-4 (C5): only the call's own nonce, which it read. A
+    // nonce another call inserted meanwhile fails the insert (see `write`).
+    let challenge = changes.challenge.filter(|u| Some(u.nonce) == call.nonce);
+    let new_nonce: Option<&[u8]> = challenge.as_ref().map(|u| u.nonce.as_slice());
+    let closes = challenge.map_or(0, |u| to_sql(u.closes));
     let (r_profile, r_key, r_subject, r_counter) =
         (profile_to_sql(rec.profile), i64::from(rec.key_id), to_sql(rec.subject), i64::from(rec.counter));
     let (r_step, r_at, r_amount, r_terminal) =
         (to_sql(rec.step), to_sql(rec.accepted_at), to_sql(rec.amount), i64::from(rec.terminal_id));
-    let values: [&(dyn ToSql + Sync); 28] = [
+    let values: [&(dyn ToSql + Sync); 31] = [
         &profile,
         &subject,
         &w_op,
@@ -1026,6 +1042,9 @@ async fn step(
         &m_counter,
         &m_step,
         &m_until,
+        &nonces,
+        &new_nonce,
+        &closes,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1065,8 +1084,11 @@ impl<const N: usize> Columns<N> {
 /// transaction in two round trips as [`step`]'s, on the rows of every
 /// identity at once, locked in one order; the calls are decided in turn, each
 /// on the records the calls before it left. Returns `T_hw` after it.
-async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<u64, tokio_postgres::Error> {
+async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u64, tokio_postgres::Error> {
     let (c, m) = (&conn.client, &conn.many);
+    let (terminal, nonce_terminal) = (i64::from(scope.records), i64::from(scope.nonces));
+    let asked: Vec<&[u8]> =
+        calls.iter().filter_map(|call| call.nonce.as_ref()).map(|n| n.as_slice()).collect();
     let mut ids: Vec<Identity> = calls.iter().map(|call| call.identity).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -1080,7 +1102,7 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
     let window_keys: [&(dyn ToSql + Sync); 3] = [&profiles, &subjects, &terminal];
     let ledger_keys: [&(dyn ToSql + Sync); 2] = [&serials, &terminal];
     let throttle_keys: [&(dyn ToSql + Sync); 1] = [&accounts];
-    let shared_keys: [&(dyn ToSql + Sync); 1] = [&serials];
+    let shared_keys: [&(dyn ToSql + Sync); 3] = [&serials, &nonce_terminal, &asked];
     let (begin, windows, marks, ledger, throttle, shared) = tokio::join!(
         biased;
         c.batch_execute("BEGIN"),
@@ -1130,6 +1152,11 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
     let stored_high_water = from_sql(shared.get(0));
     let quarantine = from_sql(shared.get(1));
     let revoked: Vec<i64> = shared.get(2);
+    let stored_nonces: Vec<Vec<u8>> = shared.get(3);
+    // The nonces used so far: the stored ones, then those the calls record.
+    let mut used: HashSet<[u8; 16]> =
+        stored_nonces.iter().filter_map(|n| n.as_slice().try_into().ok()).collect();
+    let mut new_nonces: Vec<UsedChallenge> = Vec::new();
     let mut high_water = stored_high_water;
     let (mut window_changed, mut mark_changed, mut spent_changed, mut throttle_changed) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
@@ -1145,9 +1172,15 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
             spent: if ed25519 { spent.get(&key.1).copied() } else { None },
             throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
             revoked: ed25519 && revoked.contains(&key.1),
+            challenge_used: call.nonce.is_some_and(|n| used.contains(&n)),
         };
         let changes = (call.decide)(&records);
         records.apply(&changes);
+        // spec: R-CHAL-4 (C5): only the call's own nonce; a later call reads it as used.
+        if let Some(u) = changes.challenge.filter(|u| Some(u.nonce) == call.nonce) {
+            used.insert(u.nonce);
+            new_nonces.push(u);
+        }
         high_water = records.high_water;
         if let (Some(_), Some(w)) = (changes.window, records.window) {
             window.insert(key, w);
@@ -1216,6 +1249,11 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
             (None, false) => {}
         }
     }
+    // In one order, so that two runs that insert the same nonces wait on
+    // each other rather than deadlock.
+    new_nonces.sort_unstable_by_key(|u| u.nonce);
+    let n_nonce: Vec<&[u8]> = new_nonces.iter().map(|u| u.nonce.as_slice()).collect();
+    let n_closes: Vec<i64> = new_nonces.iter().map(|u| to_sql(u.closes)).collect();
     // spec: R-STATE-7: T_hw is written only when the calls raise it.
     let raise = high_water > stored_high_water;
     let hw = to_sql(high_water);
@@ -1226,7 +1264,7 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
     let [t_ins_a, t_ins_s, t_ins_f] = &t_ins.big;
     let [t_upd_a, t_upd_s, t_upd_f] = &t_upd.big;
     let [g_key, g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
-    let values: [&(dyn ToSql + Sync); 44] = [
+    let values: [&(dyn ToSql + Sync); 47] = [
         &terminal,
         &w_ins.small,
         w_ins_s,
@@ -1271,6 +1309,9 @@ async fn step_all(conn: &Conn, terminal: i64, calls: &mut [Call<'_>]) -> Result<
         &m_upd.counter,
         &m_upd.step,
         &m_upd.until,
+        &nonce_terminal,
+        &n_nonce,
+        &n_closes,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1319,7 +1360,7 @@ const OP_DELETE: i16 = 3;
 
 /// Prepares a new connection's statements.
 async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
-    let (i2, i8, b) = (Type::INT2, Type::INT8, Type::BOOL);
+    let (i2, i8, b, bytes) = (Type::INT2, Type::INT8, Type::BOOL, Type::BYTEA);
     let lock_window = client
         .prepare_typed(
             "SELECT high, bitmap, top FROM windows
@@ -1346,11 +1387,15 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
             std::slice::from_ref(&i8),
         )
         .await?;
+    // The nonce is read in the statement that reads T_hw: a nonce that an
+    // eviction removed is absent only in a snapshot that holds the T_hw the
+    // eviction read, so C2 refuses its challenge (spec: R-STATE-8, R-CHAL-4).
     let read_shared = client
         .prepare_typed(
-            "SELECT high_water, quarantine, $2 AND EXISTS (SELECT 1 FROM revoked WHERE serial = $1)
+            "SELECT high_water, quarantine, $2 AND EXISTS (SELECT 1 FROM revoked WHERE serial = $1),
+                    EXISTS (SELECT 1 FROM nonces WHERE terminal = $3 AND nonce = $4)
              FROM meta WHERE id = 0",
-            &[i8.clone(), b.clone()],
+            &[i8.clone(), b.clone(), i8.clone(), bytes.clone()],
         )
         .await?;
     let write_sql = format!(
@@ -1369,6 +1414,7 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
          t_upd AS (UPDATE throttle SET step = $11, failures = $12 WHERE $10 = 2 AND account = $2),
          t_del AS (DELETE FROM throttle WHERE $10 = 3 AND account = $2),
          hw AS (UPDATE meta SET high_water = $14 WHERE $13 AND id = 0 AND {}),
+         n_ins AS (INSERT INTO nonces (terminal, nonce, closes) SELECT $29, $30, $31 WHERE $30 IS NOT NULL),
          lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
                 SELECT $16, $17, $18, $19, $20, $21, $22, $23 WHERE $15)
          SELECT 1",
@@ -1405,6 +1451,9 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 i2.clone(),
                 i8.clone(),
                 i8.clone(),
+                i8.clone(),
+                i8.clone(),
+                bytes,
                 i8.clone(),
             ],
         )
@@ -1464,7 +1513,8 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
         .await?;
     let read_shared = client
         .prepare(
-            "SELECT high_water, quarantine, ARRAY(SELECT serial FROM revoked WHERE serial = ANY($1::bigint[]))
+            "SELECT high_water, quarantine, ARRAY(SELECT serial FROM revoked WHERE serial = ANY($1::bigint[])),
+                    ARRAY(SELECT nonce FROM nonces WHERE terminal = $2::bigint AND nonce = ANY($3::bytea[]))
              FROM meta WHERE id = 0",
         )
         .await?;
@@ -1496,6 +1546,8 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
                        WHERE t.account = v.account),
              t_del AS (DELETE FROM throttle WHERE account = ANY($24::bigint[])),
              hw AS (UPDATE meta SET high_water = $26::bigint WHERE $25::boolean AND id = 0 AND {}),
+             n_ins AS (INSERT INTO nonces (terminal, nonce, closes)
+                       SELECT $45::bigint, * FROM unnest($46::bytea[], $47::bigint[])),
              lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
                     SELECT * FROM unnest($27::smallint[], $28::bigint[], $29::bigint[], $30::bigint[],
                                          $31::bigint[], $32::bigint[], $33::bigint[], $34::bigint[]))
@@ -1595,6 +1647,13 @@ async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, t
         .execute(&format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "$1::bigint")), &[&l])
         .await?;
     client.execute("DELETE FROM throttle WHERE step <> $1", &[&t]).await?;
+    // spec: R-CHAL-4: a nonce whose challenge closed before T0 + T_hw·X.
+    client
+        .execute(
+            &format!("DELETE FROM nonces WHERE {}", u64_below("closes", "$1::bigint")),
+            &[&to_sql(ev.nonces_closed_before)],
+        )
+        .await?;
     client.batch_execute("COMMIT").await?;
     Ok(high_water)
 }
@@ -1609,7 +1668,7 @@ async fn import_rows(
     let held: i64 = client
         .query_one(
             "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
-                  + (SELECT count(*) FROM marks)
+                  + (SELECT count(*) FROM marks) + (SELECT count(*) FROM nonces)
                   + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
                   + (SELECT count(*) FROM revocation WHERE number <> 0)
                   + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
@@ -1623,6 +1682,7 @@ async fn import_rows(
             format!("{target}: holds state already; import only into a new store"),
         )));
     }
+
     let hw = to_sql(state.hmac.high_water.max(state.ed25519.high_water));
     let q = to_sql(state.hmac.quarantine.max(state.ed25519.quarantine));
     client.execute("UPDATE meta SET high_water = $1, quarantine = $2 WHERE id = 0", &[&hw, &q]).await?;
@@ -1666,6 +1726,14 @@ async fn import_rows(
     }
     // A state written before marks existed: each window's mark, as the migration makes it.
     client.execute(crate::codec::MARKS_OF_WINDOWS, &[]).await?;
+    for u in &state.challenges {
+        client
+            .execute(
+                "INSERT INTO nonces (terminal, nonce, closes) VALUES (0, $1, $2)",
+                &[&u.nonce.as_slice(), &to_sql(u.closes)],
+            )
+            .await?;
+    }
     for &(account, step, failures) in throttle {
         let failures = i64::from(failures.min(MAX_FAILURES_PER_STEP));
         client
@@ -1735,6 +1803,14 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
             .spent
             .push((from_sql(r.get(0)), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }));
     }
+    let mut challenges = Vec::new();
+    for r in client.query("SELECT nonce, closes FROM nonces WHERE terminal = 0", &[]).await? {
+        let nonce: &[u8] = r.get(0);
+        let nonce = nonce
+            .try_into()
+            .map_err(|_| Failure::Store(corrupt(format!("a nonce of {} bytes", nonce.len()))))?;
+        challenges.push(UsedChallenge { nonce, closes: from_sql(r.get(1)) });
+    }
     let mut throttle = Vec::new();
     for r in client.query("SELECT account, step, failures FROM throttle", &[]).await? {
         let failures: i64 = r.get(2);
@@ -1761,7 +1837,8 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
         snap.marks.sort_unstable_by_key(|m| m.0);
     }
     throttle.sort_unstable();
-    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
+    challenges.sort_unstable_by_key(|c| c.nonce);
+    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges }, throttle })
 }
 
 /// Whether a failure is a conflict with a concurrent call, which a new

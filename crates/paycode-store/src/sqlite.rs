@@ -18,16 +18,16 @@ use std::time::Duration;
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
 use paycode::store::{
-    Call, Changes, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
-    Throttle, ThrottleChange,
+    Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
+    ThrottleChange,
 };
-use paycode::{Profile, RevocationList, VerifierState};
+use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
 };
 
 use crate::codec::{corrupt, from_sql, profile_from_sql, profile_to_sql, to_sql, u32_from_sql, u64_below};
-use crate::{Contents, SCHEMA_VERSION, TokenRow};
+use crate::{Contents, SCHEMA_VERSION, Scope, TokenRow};
 
 /// How long a call waits for another process's transaction before it fails
 /// with `StoreErrorKind::Busy`, unless [`SqliteStore::set_busy_timeout`] says otherwise.
@@ -130,6 +130,15 @@ const MIGRATIONS: &[&str] = &[
                 (SELECT l.not_after FROM ledger l
                  WHERE w.profile = 2 AND l.terminal = w.terminal AND l.serial = w.subject)
          FROM windows w;",
+    // Version 5: the nonce set `N` (spec: R-CHAL-4), per terminal as the
+    // windows are: the nonce of each challenge a code was accepted for, with
+    // `closes = issued_at + C`. No store before it accepted a challenge
+    // code, so a migrated store's set is empty.
+    "CREATE TABLE nonces (
+         terminal INTEGER NOT NULL,
+         nonce BLOB NOT NULL CHECK (length(nonce) = 16),
+         closes INTEGER NOT NULL,
+         PRIMARY KEY (terminal, nonce)) WITHOUT ROWID;",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -353,7 +362,7 @@ impl SqliteStore {
         let held: i64 = tx
             .query_row(
                 "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
-                      + (SELECT count(*) FROM marks)
+                      + (SELECT count(*) FROM marks) + (SELECT count(*) FROM nonces)
                       + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
                       + (SELECT count(*) FROM revocation)
                       + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
@@ -373,6 +382,7 @@ impl SqliteStore {
                 "the hmac state has ledger entries, which no verifier writes".to_owned(),
             ));
         }
+        crate::check_challenges(&state.challenges)?;
         let high_water = state.hmac.high_water.max(state.ed25519.high_water);
         let quarantine = state.hmac.quarantine.max(state.ed25519.quarantine);
         tx.execute(
@@ -391,6 +401,9 @@ impl SqliteStore {
         }
         for &(serial, spent) in &state.ed25519.spent {
             put_spent(&tx, 0, serial, spent).map_err(e)?;
+        }
+        for &used in &state.challenges {
+            put_nonce(&tx, 0, used).map_err(e)?;
         }
         // A state written before marks existed: each window's mark, as the migration makes it.
         tx.execute(crate::codec::MARKS_OF_WINDOWS, []).map_err(e)?;
@@ -483,6 +496,14 @@ impl SqliteStore {
                 .push((from_sql(serial), Spent { total: from_sql(spent), not_after: from_sql(not_after) }));
         }
         drop(stmt);
+        let mut challenges = Vec::new();
+        let mut stmt = tx.prepare("SELECT nonce, closes FROM nonces WHERE terminal = 0").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, i64>(1)?))).map_err(e)?;
+        for row in rows {
+            let (nonce, closes) = row.map_err(e)?;
+            challenges.push(used_challenge(&nonce, closes)?);
+        }
+        drop(stmt);
         let mut throttle = Vec::new();
         let mut stmt = tx.prepare("SELECT account, step, failures FROM throttle").map_err(e)?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
@@ -500,7 +521,8 @@ impl SqliteStore {
             snap.marks.sort_unstable_by_key(|m| m.0);
         }
         throttle.sort_unstable();
-        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list }, throttle })
+        challenges.sort_unstable_by_key(|c| c.nonce);
+        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges }, throttle })
     }
 
     fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {
@@ -604,65 +626,66 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
-    /// [`StateStore::transact`] on the records of terminal `terminal`: its
-    /// replay windows and ledger entries are its own, while `T_hw`, `Q`, the
+    /// [`StateStore::transact_call`] on the records of `scope`: the replay
+    /// windows, counter marks and ledger entries of terminal `scope.records`,
+    /// and the nonce set of terminal `scope.nonces`, while `T_hw`, `Q`, the
     /// throttle records and the revocation list are the store's (for a
-    /// service that verifies the ed25519 codes several terminals forward,
-    /// each with its own offline limits, spec: R-LIMIT-2). `transact` is
-    /// terminal 0.
+    /// service that verifies the codes several terminals forward, each with
+    /// its own offline limits, spec: R-LIMIT-2). The [`StateStore`] methods
+    /// are `Scope::terminal(0)`.
     ///
     /// # Errors
     ///
     /// As [`StateStore::transact`].
-    pub fn transact_at(
-        &self,
-        terminal: u32,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        let terminal = i64::from(terminal);
+    pub fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;
-        let high_water = self.step(&tx, terminal, identity, decide)?;
+        let high_water = self.step(&tx, scope, call)?;
         tx.commit().map_err(|e| self.error(&e))?;
         self.note_high_water(high_water);
         Ok(())
     }
 
-    /// [`StateStore::transact_all`] on the records of terminal `terminal`
-    /// (see [`SqliteStore::transact_at`]): every call in one transaction,
-    /// each reading what the ones before it wrote, with one durable commit
-    /// for all of them; they fail together.
-    pub fn transact_all_at(&self, terminal: u32, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        let one = |identity, decide: &mut dyn FnMut(&Records) -> Changes| {
-            self.transact_at(terminal, identity, decide)
-        };
-        crate::run_calls(calls, one, |calls| {
-            let terminal = i64::from(terminal);
-            let mut conn = self.conn()?;
-            let tx = self.begin(&mut conn)?;
-            let mut high_water = 0;
-            for call in calls.iter_mut() {
-                high_water = high_water.max(self.step(&tx, terminal, call.identity, &mut *call.decide)?);
-            }
-            tx.commit().map_err(|e| self.error(&e))?;
-            self.note_high_water(high_water);
-            Ok(())
-        })
+    /// [`StateStore::transact_all`] on the records of `scope` (see
+    /// [`SqliteStore::transact_at`]): every call in one transaction, each
+    /// reading what the ones before it wrote, a nonce an earlier call
+    /// recorded included, with one durable commit for all of them; they
+    /// fail together.
+    pub fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
+        crate::run_calls(
+            calls,
+            |call| self.transact_at(scope, call),
+            |calls| {
+                let mut conn = self.conn()?;
+                let tx = self.begin(&mut conn)?;
+                let mut high_water = 0;
+                for call in calls.iter_mut() {
+                    high_water = high_water.max(self.step(&tx, scope, call)?);
+                }
+                tx.commit().map_err(|e| self.error(&e))?;
+                self.note_high_water(high_water);
+                Ok(())
+            },
+        )
     }
 
     /// One call's atomic step within the transaction `tx`: reads, decides,
-    /// writes; returns `T_hw` after it.
-    fn step(
-        &self,
-        tx: &Transaction<'_>,
-        terminal: i64,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<u64, StoreError> {
+    /// writes; returns `T_hw` after it. The write transaction holds the
+    /// database's one write lock, so the step is atomic with respect to
+    /// every other call, on its identity, its nonce or anything else
+    /// (spec: R-REPLAY-3, R-CHAL-4).
+    fn step(&self, tx: &Transaction<'_>, scope: Scope, call: &mut Call<'_>) -> Result<u64, StoreError> {
         let e = |e: rusqlite::Error| self.error(&e);
-        let records = read_records(tx, terminal, identity).map_err(e)??;
-        let changes = decide(&records);
+        let (terminal, nonces) = (i64::from(scope.records), i64::from(scope.nonces));
+        let identity = call.identity;
+        let mut records = read_records(tx, terminal, identity).map_err(e)??;
+        if let Some(nonce) = call.nonce {
+            records.challenge_used = tx
+                .prepare_cached("SELECT count(*) > 0 FROM nonces WHERE terminal = ?1 AND nonce = ?2")
+                .and_then(|mut s| s.query_row(params![nonces, nonce.as_slice()], |r| r.get(0)))
+                .map_err(e)?;
+        }
+        let changes = (call.decide)(&records);
         // spec: R-STATE-7: T_hw is written only when the call raises it.
         if changes.high_water > records.high_water {
             tx.prepare_cached("UPDATE meta SET high_water = ?1 WHERE id = 0")
@@ -689,6 +712,10 @@ impl SqliteStore {
                     .map_err(e)?;
             }
         }
+        // spec: R-CHAL-4 (C5): only the call's own nonce, which it read.
+        if let Some(used) = changes.challenge.filter(|c| Some(c.nonce) == call.nonce) {
+            put_nonce(tx, nonces, used).map_err(e)?;
+        }
         // spec: R-STATE-2, R-LOG-1: the record commits with the changes or not at all.
         if let Some(r) = changes.record {
             put_record(tx, &r).map_err(e)?;
@@ -698,16 +725,12 @@ impl SqliteStore {
 }
 
 impl StateStore for SqliteStore {
-    fn transact(
-        &self,
-        identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<(), StoreError> {
-        self.transact_at(0, identity, decide)
+    fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
+        self.transact_at(Scope::terminal(0), call)
     }
 
     fn transact_all(&self, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
-        self.transact_all_at(0, calls)
+        self.transact_all_at(Scope::terminal(0), calls)
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
@@ -805,6 +828,12 @@ impl StateStore for SqliteStore {
         )
         .map_err(e)?;
         tx.execute("DELETE FROM throttle WHERE step <> ?1", [to_sql(ev.throttle_step)]).map_err(e)?;
+        // spec: R-CHAL-4: a nonce whose challenge closed before T0 + T_hw·X.
+        tx.execute(
+            &format!("DELETE FROM nonces WHERE {}", u64_below("closes", "?1")),
+            [to_sql(ev.nonces_closed_before)],
+        )
+        .map_err(e)?;
         tx.commit().map_err(e)?;
         self.note_high_water(high_water);
         Ok(())
@@ -953,6 +982,20 @@ fn put_throttle(tx: &Transaction<'_>, account: u64, t: Throttle) -> rusqlite::Re
          ON CONFLICT (account) DO UPDATE SET step = excluded.step, failures = excluded.failures",
     )?
     .execute(params![to_sql(account), to_sql(t.step), i64::from(t.failures)])
+}
+
+fn put_nonce(tx: &Transaction<'_>, terminal: i64, used: UsedChallenge) -> rusqlite::Result<usize> {
+    tx.prepare_cached("INSERT INTO nonces (terminal, nonce, closes) VALUES (?1, ?2, ?3)")?.execute(params![
+        terminal,
+        used.nonce.as_slice(),
+        to_sql(used.closes)
+    ])
+}
+
+/// A stored nonce and its time, checking the nonce's size.
+fn used_challenge(nonce: &[u8], closes: i64) -> Result<UsedChallenge, StoreError> {
+    let nonce = nonce.try_into().map_err(|_| corrupt(format!("a nonce of {} bytes", nonce.len())))?;
+    Ok(UsedChallenge { nonce, closes: from_sql(closes) })
 }
 
 fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {

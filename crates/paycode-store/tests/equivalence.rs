@@ -1,7 +1,7 @@
 //! The SQLite and PostgreSQL stores give the same verdicts and end in the
 //! same state as the in-memory store, over the same random sequences of
 //! verifications (both profiles, good and bad codes, replays, throttling,
-//! limits), clock moves both ways, evictions, revocation lists and
+//! limits, challenges paid once or twice, open or closed), clock moves both ways, evictions, revocation lists and
 //! quarantines. The decision is the core's; this checks that each store
 //! keeps exactly the records the core decided on.
 //!
@@ -13,7 +13,7 @@ mod common;
 
 use common::*;
 use paycode::store::StateStore;
-use paycode::{Error, MemoryStore, Profile, Verifier};
+use paycode::{Challenge, Error, MemoryStore, Profile, TextPayment, Verifier};
 use paycode_store::{Contents, PostgresOptions, PostgresStore, SqliteStore};
 use paycode_test_support::TempDir;
 use paycode_test_support::postgres::Cluster;
@@ -30,7 +30,7 @@ impl Lcg {
 
 #[derive(Debug)]
 enum Op {
-    Verify { text: String, amount: u64 },
+    Verify { text: String, amount: u64, challenge: Option<String> },
     Clock(i64),
     Evict,
     Install { number: u64, serials: Vec<u64> },
@@ -41,21 +41,74 @@ fn sequence(seed: u64, len: usize) -> Vec<Op> {
     let mut r = Lcg(seed);
     let mut clock = NOW;
     let mut ops: Vec<Op> = Vec::with_capacity(len);
-    let mut shown: Vec<(String, u64)> = Vec::new();
+    let mut shown: Vec<(String, u64, Option<String>)> = Vec::new();
+    let mut challenges: Vec<Challenge> = Vec::new();
     while ops.len() < len {
-        let op = match r.below(110) {
+        let op = match r.below(125) {
             100..=107 if !shown.is_empty() => {
                 // A code presented again: a replay, or a second try after a rejection.
-                let (text, amount) = shown[usize::try_from(r.below(shown.len() as u64)).unwrap()].clone();
-                Op::Verify { text, amount }
+                let (text, amount, challenge) =
+                    shown[usize::try_from(r.below(shown.len() as u64)).unwrap()].clone();
+                Op::Verify { text, amount, challenge }
+            }
+            110..=124 => {
+                // A challenge: a new one, made around now by this terminal or
+                // (rarely) another, or one shown before, paid by a payer.
+                let ch = match r.below(3) {
+                    0 if !challenges.is_empty() => {
+                        challenges[usize::try_from(r.below(challenges.len() as u64)).unwrap()]
+                    }
+                    _ => {
+                        let terminal = if r.below(12) == 0 { 2 } else { 1 };
+                        let issued = clock.saturating_add_signed(i64::try_from(r.below(240)).unwrap() - 170);
+                        let nonce = [u8::try_from(r.below(256)).unwrap(); 16];
+                        let ch = Challenge::new(terminal, 1 + r.below(1_100), issued, nonce);
+                        challenges.push(ch);
+                        ch
+                    }
+                };
+                let s = clock.saturating_add_signed(60 * (i64::try_from(r.below(3)).unwrap() - 1));
+                let counter = u32::try_from(r.below(90)).unwrap();
+                let shown_ch = Some(ch.to_qr_text());
+                match r.below(12) {
+                    0 => Op::Verify {
+                        text: hmac_text(1 + r.below(3), s, counter),
+                        amount: ch.amount(),
+                        challenge: shown_ch,
+                    },
+                    1 => Op::Verify {
+                        text: hmac_challenge_text(1 + r.below(3), s, counter, &ch),
+                        amount: ch.amount(),
+                        challenge: None,
+                    },
+                    2 => Op::Verify {
+                        text: hmac_challenge_text(1 + r.below(3), s, counter, &ch),
+                        amount: ch.amount(),
+                        challenge: Some("PT1:garbage".to_owned()),
+                    },
+                    3..=6 => Op::Verify {
+                        text: ed25519_challenge_text(r.below(SERIALS), s, counter, &ch),
+                        amount: ch.amount(),
+                        challenge: shown_ch,
+                    },
+                    _ => Op::Verify {
+                        text: hmac_challenge_text(1 + r.below(3), s, counter, &ch),
+                        amount: ch.amount(),
+                        challenge: shown_ch,
+                    },
+                }
             }
             100..=109 => {
                 // A burst of bad tags for one account in this step: the throttle.
                 let account = 1 + r.below(3);
                 for c in 0..9 {
-                    ops.push(Op::Verify { text: hmac_bad_text(account, clock, c), amount: 0 });
+                    ops.push(Op::Verify {
+                        text: hmac_bad_text(account, clock, c),
+                        amount: 0,
+                        challenge: None,
+                    });
                 }
-                Op::Verify { text: hmac_text(account, clock, 95), amount: 0 }
+                Op::Verify { text: hmac_text(account, clock, 95), amount: 0, challenge: None }
             }
             0..=39 => {
                 let account = 1 + r.below(3);
@@ -68,15 +121,15 @@ fn sequence(seed: u64, len: usize) -> Vec<Op> {
                     }
                     _ => hmac_text(account, s, counter),
                 };
-                Op::Verify { text, amount: 0 }
+                Op::Verify { text, amount: 0, challenge: None }
             }
             40..=69 => {
                 let i = r.below(SERIALS);
                 let s = clock.saturating_add_signed(60 * (i64::try_from(r.below(7)).unwrap() - 4));
                 let counter = u32::try_from(r.below(90)).unwrap();
-                Op::Verify { text: ed25519_text(i, s, counter), amount: r.below(1_200) }
+                Op::Verify { text: ed25519_text(i, s, counter), amount: r.below(1_200), challenge: None }
             }
-            70..=72 => Op::Verify { text: "PC1:not a code".to_owned(), amount: 0 },
+            70..=72 => Op::Verify { text: "PC1:not a code".to_owned(), amount: 0, challenge: None },
             73..=86 => Op::Clock(i64::try_from(r.below(200)).unwrap() - 60),
             87..=91 => Op::Evict,
             92..=96 => Op::Install { number: 1 + r.below(5), serials: vec![100 + r.below(SERIALS)] },
@@ -84,7 +137,7 @@ fn sequence(seed: u64, len: usize) -> Vec<Op> {
         };
         match &op {
             Op::Clock(d) => clock = clock.saturating_add_signed(*d),
-            Op::Verify { text, amount } => shown.push((text.clone(), *amount)),
+            Op::Verify { text, amount, challenge } => shown.push((text.clone(), *amount, challenge.clone())),
             _ => {}
         }
         ops.push(op);
@@ -112,18 +165,18 @@ fn run<S: StateStore>(v: &Verifier<S>, ops: &[Op]) -> (Vec<String>, u64) {
 fn run_in_batches<S: StateStore>(v: &Verifier<S>, ops: &[Op], batch: usize) -> (Vec<String>, u64) {
     let mut clock = NOW;
     let mut out = Vec::new();
-    let mut pending: Vec<(&str, u64)> = Vec::new();
-    let flush = |pending: &mut Vec<(&str, u64)>, out: &mut Vec<String>, clock: u64| {
+    let mut pending: Vec<TextPayment<'_>> = Vec::new();
+    let flush = |pending: &mut Vec<TextPayment<'_>>, out: &mut Vec<String>, clock: u64| {
         match pending.len() {
             0 => {}
-            1 => out.extend(pending.iter().map(|&(t, a)| verdict(v.verify_text_with_cause(t, clock, a)))),
-            _ => out.extend(v.verify_texts_with_cause(pending, clock).into_iter().map(verdict)),
+            1 => out.extend(pending.iter().map(|&p| verdict(v.verify_text_payment(p, clock)))),
+            _ => out.extend(v.verify_payments_with_cause(pending, clock).into_iter().map(verdict)),
         }
         pending.clear();
     };
     for op in ops {
-        if let Op::Verify { text, amount } = op {
-            pending.push((text, *amount));
+        if let Op::Verify { text, amount, challenge } = op {
+            pending.push(TextPayment { text, amount: *amount, challenge: challenge.as_deref() });
             if pending.len() >= batch {
                 flush(&mut pending, &mut out, clock);
             }
@@ -280,6 +333,11 @@ fn the_sequences_reach_every_verdict() {
         Error::OverLimit,
         Error::Malformed,
         Error::StateUnavailable,
+        Error::ChallengeUsed,
+        Error::ChallengeMismatch,
+        Error::ChallengeExpired,
+        Error::ChallengeRequired,
+        Error::NoChallenge,
     ] {
         assert!(seen.contains(e.code()), "no {e:?} in {seen:?}");
     }

@@ -293,8 +293,10 @@ fn the_high_water_step_is_written_only_when_it_rises() {
 fn terminals_have_their_own_windows_and_ledger() {
     let c = cluster();
     let store = store_in(&c, "terminals");
-    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
-    assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
+    terminals_keep_their_own_windows_and_ledger(&|scope, call| store.transact_at(scope, call));
+    terminals_keep_their_own_nonce_sets(&|scope, call| store.transact_at(scope, call));
+    let c = store.contents().unwrap();
+    assert!(c.state.ed25519.windows.is_empty() && c.state.challenges.is_empty(), "{c:?}");
 }
 
 #[test]
@@ -302,4 +304,101 @@ fn tokens_are_kept_hashed_and_revoked_once() {
     let c = cluster();
     let store = store_in(&c, "tokens");
     tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
+}
+
+#[test]
+fn a_challenge_is_paid_once_and_a_new_node_knows_it() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "challenge"), TILL);
+    common::a_challenge_is_paid_once(&v, &|| v.store().contents().unwrap());
+    let before = v.store().contents().unwrap();
+    drop(v);
+    let url = c.url_with_schema("challenge");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
+    let ch = paycode::Challenge::new(TILL, 250, NOW, [1; 16]);
+    assert_eq!(pay(&v, &hmac_challenge_text(24, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(pay(&v, &ed25519_challenge_text(2, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(v.store().contents().unwrap(), before);
+}
+
+#[test]
+fn a_group_commit_pays_a_challenge_once() {
+    let c = cluster();
+    let mem = verifier(MemoryStore::new(params()), TILL);
+    common::a_group_commit_pays_a_challenge_once(&mem, &|| Contents {
+        state: mem.state(),
+        throttle: mem.replay_state(Profile::Hmac).throttle_records(),
+    });
+    let v = verifier(store_in(&c, "challengebatch"), TILL);
+    common::a_group_commit_pays_a_challenge_once(&v, &|| v.store().contents().unwrap());
+    assert_eq!(v.store().contents().unwrap().state, mem.state());
+}
+
+#[test]
+fn eviction_drops_closed_nonces_only() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "challengeevict"), TILL);
+    common::eviction_drops_closed_nonces_only(&v, &|| v.store().contents().unwrap());
+}
+
+/// Payers at several nodes and threads present codes for the same
+/// challenges at once, alone and in group commits: each challenge is paid
+/// once (spec: R-CHAL-4, R-STATE-3).
+#[test]
+fn nodes_racing_pay_each_challenge_once() {
+    let c = cluster();
+    let (nodes, challenges) = if full_size() { (4, 200) } else { (2, 30) };
+    for (name, batch) in [("challengerace", 1), ("challengeraceb", 6)] {
+        let first = store_in(&c, name);
+        let url = c.url_with_schema(name);
+        let mut verifiers = vec![verifier(first, TILL)];
+        for _ in 1..nodes {
+            verifiers.push(verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL));
+        }
+        let accepted = racing_payers_pay_each_challenge_once(&verifiers, 2, challenges, batch);
+        assert_eq!(accepted, usize::from(challenges), "batch {batch}");
+        let state = verifiers[0].store().contents().unwrap().state;
+        assert_eq!(state.challenges, (0..challenges).map(|k| used(k, NOW)).collect::<Vec<_>>());
+        assert_eq!(verifiers[1].store().export_log(None).unwrap().len(), usize::from(challenges));
+    }
+}
+
+#[test]
+fn a_version_4_schema_gains_an_empty_nonce_set() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version4"), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The schema as version 4 left it: no nonce table.
+    c.psql("DROP TABLE version4.nonces; UPDATE version4.schema_version SET version = 4;");
+    let url = c.url_with_schema("version4");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
+    assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), "5");
+    assert_eq!(v.store().contents().unwrap(), before);
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
+    pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
+    assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
+    let c = cluster();
+    let mem = verifier(MemoryStore::new(params()), TILL);
+    let ch = paycode::Challenge::new(TILL, 9, NOW, [6; 16]);
+    pay(&mem, &hmac_challenge_text(12, NOW, 0, &ch), &ch, NOW).unwrap();
+    let state = mem.state();
+    assert_eq!(state.challenges, [used(6, NOW)]);
+    let store = store_in(&c, "importnonces");
+    let mut twice = state.clone();
+    twice.challenges.push(paycode::UsedChallenge { nonce: [6; 16], closes: NOW });
+    let e = store.import(&twice, &[]).unwrap_err();
+    assert!(e.to_string().contains("06060606060606060606060606060606 twice"), "{e}");
+    assert_eq!(store.contents().unwrap(), Contents::default(), "nothing is written");
+    store.import(&state, &[]).unwrap();
+    assert_eq!(store.contents().unwrap().state, state);
+    let v = verifier(store, TILL);
+    assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
 }

@@ -367,9 +367,10 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
     v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
     v.verify_text(&ed25519_text(1, NOW, 5), NOW, 10).unwrap();
     drop(v);
-    // The database as version 3 left it: no marks table.
+    // The database as version 3 left it: no marks table, no nonce table;
+    // opening it runs both migrations.
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE marks; UPDATE schema_version SET version = 3").unwrap();
+    c.execute_batch("DROP TABLE nonces; DROP TABLE marks; UPDATE schema_version SET version = 3").unwrap();
     drop(c);
     let store = SqliteStore::open(&path).unwrap();
     let version: u32 = rusqlite::Connection::open(&path)
@@ -424,7 +425,12 @@ fn steps_above_two_to_the_63_keep_their_order() {
         })
         .unwrap();
     assert_eq!(store.high_water().unwrap(), top);
-    let keep = |below| paycode::store::Eviction { window_below: below, ledger_below: 0, throttle_step: 0 };
+    let keep = |below| paycode::store::Eviction {
+        window_below: below,
+        ledger_below: 0,
+        throttle_step: 0,
+        nonces_closed_before: 0,
+    };
     store.evict(0, &|_| keep(1 << 63)).unwrap();
     assert_eq!(store.contents().unwrap().state.hmac.windows.len(), 1, "top > 2^63 is not below 2^63");
     store.evict(0, &|_| keep(u64::MAX)).unwrap();
@@ -437,9 +443,11 @@ fn steps_above_two_to_the_63_keep_their_order() {
 fn terminals_have_their_own_windows_and_ledger() {
     let dir = TempDir::new("sqlite-terminals");
     let store = SqliteStore::create(&dir.join("state.db")).unwrap();
-    terminals_keep_their_own_windows_and_ledger(&|t, id, decide| store.transact_at(t, id, decide));
+    terminals_keep_their_own_windows_and_ledger(&|scope, call| store.transact_at(scope, call));
+    terminals_keep_their_own_nonce_sets(&|scope, call| store.transact_at(scope, call));
     // Terminal 0's records are the store's contents; the others' are not.
-    assert!(store.contents().unwrap().state.ed25519.windows.is_empty());
+    let c = store.contents().unwrap();
+    assert!(c.state.ed25519.windows.is_empty() && c.state.challenges.is_empty(), "{c:?}");
 }
 
 #[test]
@@ -447,4 +455,114 @@ fn tokens_are_kept_hashed_and_revoked_once() {
     let dir = TempDir::new("sqlite-tokens");
     let store = SqliteStore::create(&dir.join("state.db")).unwrap();
     tokens_round_trip(&|t| store.insert_token(t), &|| store.tokens(), &|id, at| store.revoke_token(id, at));
+}
+
+/// The reference: the in-memory store, whose contents are its state.
+fn memory_contents(v: &paycode::Verifier<MemoryStore>) -> Contents {
+    Contents { state: v.state(), throttle: v.replay_state(Profile::Hmac).throttle_records() }
+}
+
+#[test]
+fn a_challenge_is_paid_once() {
+    let mem = verifier(MemoryStore::new(params()), TILL);
+    common::a_challenge_is_paid_once(&mem, &|| memory_contents(&mem));
+    let dir = TempDir::new("sqlite-challenge");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    common::a_challenge_is_paid_once(&v, &|| v.store().contents().unwrap());
+    assert_eq!(v.store().contents().unwrap(), memory_contents(&mem));
+    drop(v);
+    // spec: R-REPLAY-5 restart-with-state: the nonce set is durable state.
+    let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
+    let ch = paycode::Challenge::new(TILL, 250, NOW, [1; 16]);
+    assert_eq!(pay(&v, &hmac_challenge_text(24, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(v.store().contents().unwrap(), memory_contents(&mem));
+}
+
+#[test]
+fn a_group_commit_pays_a_challenge_once() {
+    let mem = verifier(MemoryStore::new(params()), TILL);
+    common::a_group_commit_pays_a_challenge_once(&mem, &|| memory_contents(&mem));
+    let dir = TempDir::new("sqlite-challenge-batch");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), TILL);
+    common::a_group_commit_pays_a_challenge_once(&v, &|| v.store().contents().unwrap());
+    assert_eq!(v.store().contents().unwrap(), memory_contents(&mem));
+}
+
+#[test]
+fn eviction_drops_closed_nonces_only() {
+    let mem = verifier(MemoryStore::new(params()), TILL);
+    common::eviction_drops_closed_nonces_only(&mem, &|| memory_contents(&mem));
+    let dir = TempDir::new("sqlite-challenge-evict");
+    let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), TILL);
+    common::eviction_drops_closed_nonces_only(&v, &|| v.store().contents().unwrap());
+}
+
+#[test]
+fn connections_racing_pay_each_challenge_once() {
+    // Two connections to one file, as two processes have, two threads each.
+    let dir = TempDir::new("sqlite-challenge-race");
+    let path = dir.join("state.db");
+    let verifiers = [
+        verifier(SqliteStore::create(&path).unwrap(), TILL),
+        verifier(SqliteStore::open(&path).unwrap(), TILL),
+    ];
+    assert_eq!(racing_payers_pay_each_challenge_once(&verifiers, 2, 20, 1), 20);
+    // And in group commits of five, as a node's queue makes them.
+    let verifiers = [
+        verifier(SqliteStore::create(&dir.join("batches.db")).unwrap(), TILL),
+        verifier(SqliteStore::open(&dir.join("batches.db")).unwrap(), TILL),
+    ];
+    assert_eq!(racing_payers_pay_each_challenge_once(&verifiers, 2, 40, 5), 40);
+    let c = verifiers[0].store().contents().unwrap();
+    assert_eq!(c.state.challenges, (0..40).map(|k| used(k, NOW)).collect::<Vec<_>>());
+    assert_eq!(verifiers[1].store().export_log(None).unwrap().len(), 40);
+}
+
+#[test]
+fn a_version_4_database_gains_an_empty_nonce_set() {
+    let dir = TempDir::new("sqlite-v4");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The database as version 4 left it: no nonce table.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP TABLE nonces; UPDATE schema_version SET version = 4").unwrap();
+    drop(c);
+    let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 5);
+    assert_eq!(v.store().contents().unwrap(), before);
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
+    pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
+    assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
+    let mem = verifier(MemoryStore::new(params()), TILL);
+    let ch = paycode::Challenge::new(TILL, 9, NOW, [6; 16]);
+    pay(&mem, &hmac_challenge_text(12, NOW, 0, &ch), &ch, NOW).unwrap();
+    let state = mem.state();
+    assert_eq!(state.challenges, [used(6, NOW)]);
+    let dir = TempDir::new("sqlite-import-nonces");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    store.import(&state, &[]).unwrap();
+    assert_eq!(store.contents().unwrap().state, state);
+    let v = verifier(store, TILL);
+    assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    // A state with one nonce twice was not written by a verifier.
+    let mut twice = state.clone();
+    twice.challenges.push(paycode::UsedChallenge { nonce: [6; 16], closes: NOW });
+    let store = SqliteStore::create(&dir.join("twice.db")).unwrap();
+    let e = store.import(&twice, &[]).unwrap_err();
+    assert!(e.to_string().contains("06060606060606060606060606060606 twice"), "{e}");
+    assert_eq!(store.contents().unwrap(), Contents::default(), "nothing is written");
 }

@@ -239,7 +239,7 @@ impl VerifyCase {
             failures: flags >> 4,
             now,
             amount,
-            state: VerifierState { hmac, ed25519: ed, revocation_list: None },
+            state: VerifierState { hmac, ed25519: ed, revocation_list: None, challenges: Vec::new() },
             text,
         }
     }

@@ -167,6 +167,9 @@ pub enum InputError {
     MacKey,
     /// `numeric-encode`: a `tag29` of `2^29` or more.
     Tag29(u32),
+    /// A mode with a `cap` it does not take, a capped mode without one, a
+    /// challenge mode without a challenge, or a challenge that does not decode.
+    Mode,
     /// `numeric-encode`: the digits do not parse back to the packed value.
     NumericRoundTrip,
     /// `ed25519-code-encode`: the fields do not form a payload.
@@ -222,6 +225,9 @@ impl fmt::Display for InputError {
             InputError::HkdfLength(n) => write!(f, "hkdf-sha256: {n} bytes is longer than HKDF-SHA256 gives"),
             InputError::MacKey => f.write_str("HMAC refused the key"),
             InputError::Tag29(t) => write!(f, "numeric-encode: tag29 {t} is not below 2^29"),
+            InputError::Mode => f.write_str(
+                "mode: a cap is given for a mode without one, or missing; or a challenge mode without a valid challenge",
+            ),
             InputError::Repeated(what) => write!(f, "{what} is given twice"),
             InputError::NumericRoundTrip => f.write_str("numeric-encode: the digits do not parse back"),
             InputError::Payload(e) => write!(f, "ed25519 payload: {e}"),

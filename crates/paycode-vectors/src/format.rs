@@ -149,6 +149,10 @@ pub enum Op {
     Ed25519CodeEncode,
     /// [`TextInput`] → [`CodeDecodeExpected`].
     CodeDecode,
+    /// [`ChallengeFields`] → [`ChallengeExpected`].
+    ChallengeEncode,
+    /// [`TextInput`] → [`ChallengeDecodeExpected`].
+    ChallengeDecode,
     /// [`CredentialIssueInput`] → [`CredentialIssueExpected`], [`SigningIntermediates`].
     CredentialIssue,
     /// [`BytesInput`] → [`CredentialDecodeExpected`].
@@ -179,7 +183,7 @@ pub enum Op {
 
 impl Op {
     /// Every op, in declaration order.
-    pub const ALL: [Op; 26] = [
+    pub const ALL: [Op; 28] = [
         Op::HmacSha256,
         Op::HkdfSha256,
         Op::Ed25519Sign,
@@ -193,6 +197,8 @@ impl Op {
         Op::NumericEncode,
         Op::Ed25519CodeEncode,
         Op::CodeDecode,
+        Op::ChallengeEncode,
+        Op::ChallengeDecode,
         Op::CredentialIssue,
         Op::CredentialDecode,
         Op::TrustListEncode,
@@ -224,6 +230,8 @@ impl Op {
             Op::NumericEncode => "numeric-encode",
             Op::Ed25519CodeEncode => "ed25519-code-encode",
             Op::CodeDecode => "code-decode",
+            Op::ChallengeEncode => "challenge-encode",
+            Op::ChallengeDecode => "challenge-decode",
             Op::CredentialIssue => "credential-issue",
             Op::CredentialDecode => "credential-decode",
             Op::TrustListEncode => "trust-list-encode",
@@ -373,12 +381,14 @@ expected!(
     TextExpected,
     DeriveExpected,
     PayloadExpected,
+    ChallengeExpected,
 );
 expected!(
     CredentialIssueExpected,
     BytesExpected,
     DigitsExpected,
     CodeDecodeExpected,
+    ChallengeDecodeExpected,
     CredentialDecodeExpected,
     TrustListDecodeExpected,
     RevocationDecodeExpected,

@@ -87,6 +87,8 @@ ops! {
     NumericEncode => encoding::numeric_encode: NumericEncodeInput, DigitsExpected, NoIntermediates;
     Ed25519CodeEncode => encoding::ed25519_code_encode: Ed25519CodeEncodeInput, PayloadExpected, NoIntermediates;
     CodeDecode => encoding::code_decode: TextInput, CodeDecodeExpected, NoIntermediates;
+    ChallengeEncode => encoding::challenge_encode: ChallengeFields, ChallengeExpected, NoIntermediates;
+    ChallengeDecode => encoding::challenge_decode: TextInput, ChallengeDecodeExpected, NoIntermediates;
     CredentialIssue => encoding::credential_issue: CredentialIssueInput, CredentialIssueExpected, SigningIntermediates;
     CredentialDecode => encoding::credential_decode: BytesInput, CredentialDecodeExpected, NoIntermediates;
     TrustListEncode => encoding::trust_list_encode: TrustListEncodeInput, BytesExpected, NoIntermediates;
@@ -96,7 +98,7 @@ ops! {
     LogRecordEncode => encoding::log_record_encode: paycode::log::LogRecord, BytesExpected, NoIntermediates;
     LogDecode => encoding::log_decode: BytesInput, LogDecodeExpected, NoIntermediates;
     HmacGenerate => wallet::hmac_generate: HmacGenerateInput, HmacGenerateExpected, HmacGenerateIntermediates;
-    Ed25519Generate => wallet::ed25519_generate: Ed25519GenerateInput, Ed25519GenerateExpected, SigningIntermediates;
+    Ed25519Generate => wallet::ed25519_generate: Ed25519GenerateInput, Ed25519GenerateExpected, Ed25519GenerateIntermediates;
     Verify => verifier::verify: VerifyInput, VerifyExpected, VerifyIntermediates;
     Scenario => verifier::scenario: ScenarioInput, ScenarioExpected, NoIntermediates;
     Reconcile => verifier::reconcile: ReconcileInput, ReconcileExpected, NoIntermediates;
@@ -163,7 +165,15 @@ fn seed(s: &str) -> Result<Seed, InputError> {
 
 /// The [`Params`] of [`TimeParams`].
 pub(crate) fn params(p: &TimeParams) -> Result<Params, InputError> {
-    Params::new(p.t0, p.step, p.back, p.forward).map_err(InputError::Params)
+    let params = Params::new(p.t0, p.step, p.back, p.forward).map_err(InputError::Params)?;
+    let params = match p.challenge_lifetime {
+        Some(c) => params.with_challenge_lifetime(c).map_err(InputError::Params)?,
+        None => params,
+    };
+    Ok(match p.numeric_ceiling {
+        Some(a) => params.with_numeric_ceiling(a),
+        None => params,
+    })
 }
 
 fn mac(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 32], InputError> {

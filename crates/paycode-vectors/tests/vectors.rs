@@ -167,7 +167,7 @@ fn scenario_mutations(case: &Case) -> usize {
     let input: ScenarioInput = serde_json::from_value(case.input.clone()).unwrap();
     let mut tried = 0;
     for (k, step) in input.steps.iter().enumerate() {
-        let ScenarioStep::Verify { time, text, amount } = step else { continue };
+        let ScenarioStep::Verify { time, text, amount, challenge } = step else { continue };
         if case.expected["steps"][k]["result"] != "valid" {
             continue;
         }
@@ -177,7 +177,7 @@ fn scenario_mutations(case: &Case) -> usize {
             for s in &input.steps[..k] {
                 runner.step(s).unwrap();
             }
-            let got = runner.verify(*time, &m, *amount).unwrap();
+            let got = runner.verify(*time, &m, *amount, challenge.as_deref()).unwrap();
             assert_eq!(
                 got.result,
                 Outcome::Invalid,

@@ -1,11 +1,12 @@
 //! `paycode code`: the next code of a wallet, as text, digits, QR symbol
-//! and barcode.
+//! and barcode; one-way, capped, or for a terminal's challenge.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use paycode::codec::to_hex;
-use paycode::{Ed25519Wallet, HmacWallet, Profile};
+use paycode::{Challenge, Ed25519Wallet, HmacWallet, Profile, Purpose};
 use paycode_cli::files::WalletFile;
 use paycode_cli::fsio::{self, Locked};
 use paycode_cli::{FileError, Role};
@@ -37,7 +38,70 @@ pub struct Args {
     only: Option<Field>,
     // Last: a heading applies to the options after it.
     #[command(flatten)]
+    purpose: PurposeArgs,
+    #[command(flatten)]
     images: ImageArgs,
+}
+
+/// What the code is made for: a one-way code unless one of these is given.
+/// The cap, or the challenge's terminal and amount, is printed before the
+/// code, for the payer to confirm (spec: R-GEN-5).
+#[derive(clap::Args)]
+#[group(id = "purpose", multiple = false)]
+#[command(next_help_heading = "Capped and challenge codes")]
+pub struct PurposeArgs {
+    /// A capped code: no payment above AMOUNT (minor units, 0 to
+    /// 4294967295) is accepted. QR text only; no numeric form.
+    #[arg(long, value_name = "AMOUNT")]
+    cap: Option<u32>,
+    /// A code for a terminal's challenge (`PT1:...`, which `terminal
+    /// challenge` prints): accepted only at that terminal, for that amount,
+    /// while the challenge is open, once. QR text only; no numeric form.
+    #[arg(long, value_name = "TEXT")]
+    challenge: Option<OsString>,
+    /// As --challenge, read from the challenge's QR symbol in a PNG or JPEG
+    /// image.
+    #[cfg(feature = "scan")]
+    #[arg(long, value_name = "IMAGE")]
+    challenge_image: Option<PathBuf>,
+}
+
+/// A code's purpose, as the options give it.
+enum Made {
+    OneWay,
+    Capped(u32),
+    Challenge(Challenge),
+}
+
+impl Made {
+    const fn purpose(&self) -> Purpose<'_> {
+        match self {
+            Made::OneWay => Purpose::OneWay,
+            Made::Capped(cap) => Purpose::Capped(*cap),
+            Made::Challenge(c) => Purpose::Challenge(c),
+        }
+    }
+}
+
+impl PurposeArgs {
+    /// The purpose the options name; a challenge is decoded here, before
+    /// the wallet is touched.
+    fn made(&self) -> Result<Made, Error> {
+        if let Some(cap) = self.cap {
+            return Ok(Made::Capped(cap));
+        }
+        // Non-UTF-8 bytes become U+FFFD, which no challenge contains: `malformed`.
+        let text = match &self.challenge {
+            Some(t) => t.to_string_lossy().into_owned(),
+            #[cfg(feature = "scan")]
+            None if self.challenge_image.is_some() => {
+                self.challenge_image.as_deref().map(super::scan::qr_text).transpose()?.unwrap_or_default()
+            }
+            None => return Ok(Made::OneWay),
+        };
+        // spec: R-GEN-5: no code for a challenge that does not decode.
+        Challenge::parse(&text).map(Made::Challenge).map_err(Error::Challenge)
+    }
 }
 
 /// Where `code` draws the code.
@@ -81,7 +145,8 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
-    const fn name(self) -> &'static str {
+    /// The format's name in messages.
+    pub(super) const fn name(self) -> &'static str {
         match self {
             ImageFormat::Svg => "SVG",
             ImageFormat::Png => "PNG",
@@ -130,6 +195,11 @@ impl ImageArgs {
 #[derive(Serialize)]
 struct Printed<'a> {
     profile: Profile,
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cap: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    challenge: Option<Terms>,
     step: u64,
     counter: u32,
     text: &'a str,
@@ -144,12 +214,21 @@ struct Printed<'a> {
     barcode_file: Option<&'a Path>,
 }
 
+/// A challenge's terms, as `code --json` shows them to the payer.
+#[derive(Serialize)]
+struct Terms {
+    terminal_id: u32,
+    amount: u64,
+    issued_at: u64,
+}
+
 /// Runs `code`: every option is checked, and every output path, before the
 /// counter moves; the counter is saved before the code is shown (spec:
 /// R-GEN-1), under the wallet file's lock, so that no two processes use one
 /// counter (spec: R-GEN-3).
 pub fn run(args: &Args) -> Result<u8, Error> {
     let now = now_or(args.at);
+    let made = args.purpose.made()?;
     let lock = Locked::acquire_existing(&args.wallet, Role::Wallet)?;
     let mut file = WalletFile::load_locked(&lock)?;
     let (qr_target, barcode_target) = (args.images.qr_target()?, args.images.barcode_target()?);
@@ -158,6 +237,11 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     }
     if args.only == Some(Field::Digits) && file.profile != Profile::Hmac {
         return Err(Usage::DigitsNeedHmac.into());
+    }
+    let wants_digits = barcode_target.is_some() || args.only == Some(Field::Digits);
+    if wants_digits && !matches!(made, Made::OneWay) {
+        // spec: R-HMAC-4: `numeric-unavailable`, before the counter moves.
+        return Err(Usage::NoNumericFormInMode.into());
     }
     let protect = [(args.wallet.as_path(), Role::Wallet)];
     let targets: Vec<&Target<'_>> = qr_target.iter().chain(barcode_target.iter()).collect();
@@ -170,13 +254,13 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         return Err(Usage::SameOutput.into());
     }
 
-    let g = generate(&mut file, &args.wallet, now)?;
+    let g = generate(&mut file, &args.wallet, now, made.purpose())?;
     let symbol = args.images.qr.map(|_| Symbol::new(&g.text)).transpose()?;
     let mut images: Vec<(&Target<'_>, Vec<u8>)> = Vec::new();
     if let (Some(t), Some(s)) = (&qr_target, &symbol) {
         images.push((t, render_qr(s, t.format)));
     }
-    if (barcode_target.is_some() || args.only == Some(Field::Digits)) && g.digits.is_none() {
+    if wants_digits && g.digits.is_none() {
         // Refused before the counter is saved: no counter value is spent.
         return Err(Usage::NoNumericForm.into());
     }
@@ -190,7 +274,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         fsio::write_output(t.path, t.role, bytes, &protect)?;
     }
 
-    print(args, file.profile, &g, symbol.as_ref(), &images)?;
+    print(args, file.profile, &made, &g, symbol.as_ref(), &images)?;
     Ok(EXIT_OK)
 }
 
@@ -203,9 +287,9 @@ struct Generated {
     payload: String,
 }
 
-/// Generates the wallet's next code at `now` and advances its counter in
-/// `file` (which the caller saves before showing the code).
-fn generate(file: &mut WalletFile, path: &Path, now: u64) -> Result<Generated, Error> {
+/// Generates the wallet's next code at `now` for `purpose` and advances its
+/// counter in `file` (which the caller saves before showing the code).
+fn generate(file: &mut WalletFile, path: &Path, now: u64, purpose: Purpose<'_>) -> Result<Generated, Error> {
     let content = || FileError::content(Role::Wallet, path);
     let params = file.params.params().map_err(content())?;
     let seed = file.seed().map_err(content())?;
@@ -216,7 +300,7 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64) -> Result<Generated, E
                 .ok_or(paycode_cli::ContentError::Missing { field: "account_id" })
                 .map_err(content())?;
             let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
-            let c = w.generate(now)?;
+            let c = w.generate_for(now, purpose)?;
             file.next_counter = w.next_counter();
             let digits = w.numeric(&c).ok().map(|n| n.to_digits());
             Generated {
@@ -230,7 +314,7 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64) -> Result<Generated, E
         Profile::Ed25519 => {
             let credential = file.credential().map_err(content())?;
             let mut w = Ed25519Wallet::new(params, &seed, credential, file.next_counter)?;
-            let c = w.generate(now)?;
+            let c = w.generate_for(now, purpose)?;
             file.next_counter = w.next_counter();
             Generated {
                 text: c.to_qr_text(),
@@ -243,19 +327,44 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64) -> Result<Generated, E
     })
 }
 
-/// Prints the code as `--only`, `--json` or text ask, and names every image written.
+/// Prints the code as `--only`, `--json` or text ask, and names every image
+/// written. A capped or challenge code's terms come first (spec: R-GEN-5):
+/// with `--only`, on standard error, so that standard output holds the one
+/// value.
 fn print(
     args: &Args,
     profile: Profile,
+    made: &Made,
     g: &Generated,
     symbol: Option<&Symbol>,
     images: &[(&Target<'_>, Vec<u8>)],
 ) -> Result<(), Error> {
+    let terms = match made {
+        Made::OneWay => None,
+        Made::Capped(cap) => Some(format!("cap: {cap} (no payment above it)")),
+        Made::Challenge(c) => Some(format!(
+            "challenge: pay {} to terminal {} (issued at {})",
+            c.amount(),
+            c.terminal_id(),
+            c.issued_at()
+        )),
+    };
+    if let (Some(line), Some(_)) = (&terms, args.only) {
+        eprintln!("{line}");
+    }
     match args.only {
         Some(Field::Text) => println!("{}", g.text),
         Some(Field::Digits) => println!("{}", g.digits.as_deref().unwrap_or_default()),
         None if args.json => print_json(&Printed {
             profile,
+            mode: made.purpose().mode().name(),
+            cap: made.purpose().mode().cap(),
+            challenge: match made {
+                Made::Challenge(c) => {
+                    Some(Terms { terminal_id: c.terminal_id(), amount: c.amount(), issued_at: c.issued_at() })
+                }
+                Made::OneWay | Made::Capped(_) => None,
+            },
             step: g.step,
             counter: g.counter,
             text: &g.text,
@@ -266,6 +375,9 @@ fn print(
             barcode_file: file_of(images, Role::BarcodeImage),
         })?,
         None => {
+            if let Some(line) = &terms {
+                println!("{line}");
+            }
             if let (Some(QrOutput::Term), Some(s)) = (args.images.qr, symbol) {
                 println!("{}", s.to_terminal());
             }
@@ -293,7 +405,8 @@ fn file_of<'a>(images: &[(&Target<'a>, Vec<u8>)], role: Role) -> Option<&'a Path
     images.iter().find(|(t, _)| t.role == role).map(|(t, _)| t.path)
 }
 
-fn render_qr(symbol: &Symbol, format: ImageFormat) -> Vec<u8> {
+/// The QR symbol as an image file's bytes.
+pub(super) fn render_qr(symbol: &Symbol, format: ImageFormat) -> Vec<u8> {
     match format {
         ImageFormat::Svg => symbol.to_svg(MODULE_PX.into()).into_bytes(),
         ImageFormat::Png => symbol.to_png(MODULE_PX),

@@ -1,9 +1,13 @@
-//! `paycode demo`: both profiles end to end, in memory.
+//! `paycode demo`: both profiles end to end, and challenge mode and a capped
+//! code, in memory.
 
 use paycode::Error as Rejection;
 use paycode::code::HmacCode;
 use paycode::issuer::KeyPeriod;
-use paycode::{Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Seed, Verifier};
+use paycode::{
+    Challenge, Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Payment, Purpose, Seed,
+    TrustList, Verifier,
+};
 use paycode_render::qr::Symbol;
 use serde_json::json;
 
@@ -20,7 +24,8 @@ pub struct Args {
     /// Print a JSON report instead of text.
     #[arg(long)]
     json: bool,
-    /// Derive the demo's secrets from this 32-byte hex seed instead of fresh randomness.
+    /// Derive the demo's secrets from this 32-byte hex seed instead of fresh
+    /// randomness (a challenge's nonce stays random, as a terminal's must).
     #[arg(long)]
     seed: Option<String>,
 }
@@ -62,28 +67,33 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     let device_seed = tweak(&base, 3);
 
     let hmac = run_hmac(params, now, &account_seed)?;
-    let ed = run_ed25519(params, now, &issuer_seed, &device_seed)?;
+    let (mut wallet, trust) = ed25519_world(params, now, &issuer_seed, &device_seed)?;
+    let mut terminal = Verifier::new(params, 7);
+    terminal.set_trust_list(trust.clone());
+    let ed = run_ed25519(params, now, &mut wallet, &terminal)?;
+    let mut other = Verifier::new(params, 8);
+    other.set_trust_list(trust);
+    let modes = run_challenge(now, &mut wallet, &terminal, &other)?;
     let runs = [hmac, ed];
-    let all_ok = runs.iter().all(|r| r.checks.iter().all(Check::ok));
+    let all_ok = runs.iter().flat_map(|r| &r.checks).chain(&modes.checks).all(Check::ok);
     if json {
         let profiles: Vec<_> = runs
             .iter()
             .map(|r| {
-                let checks: Vec<_> = r
-                    .checks
-                    .iter()
-                    .map(|c| json!({ "case": c.case, "expected": verdict(c.expected), "verdict": verdict(c.verdict), "ok": c.ok() }))
-                    .collect();
                 let mut p = json!({ "profile": r.profile, "step": r.step, "counter": r.counter,
-                                    "text": r.text, "qr_version": r.symbol.version(), "checks": checks });
+                                    "text": r.text, "qr_version": r.symbol.version(), "checks": checks_json(&r.checks) });
                 if let (Some(d), Some(map)) = (&r.digits, p.as_object_mut()) {
                     map.insert("digits".into(), d.as_str().into());
                 }
                 p
             })
             .collect();
+        let c = &modes.challenge;
+        let challenge = json!({ "profile": "ed25519", "terminal_id": c.terminal_id(), "amount": c.amount(),
+                                "issued_at": c.issued_at(), "text": c.to_qr_text(),
+                                "qr_version": modes.symbol.version(), "checks": checks_json(&modes.checks) });
         print_json(&json!({ "spec": paycode::SPEC_VERSION, "now": now, "params": ParamsFile::from(params),
-                            "profiles": profiles, "ok": all_ok }))?;
+                            "profiles": profiles, "challenge": challenge, "ok": all_ok }))?;
     } else {
         println!(
             "{} demo at unix time {now} (step {}; X = {} s, window {} steps back, {} forward)",
@@ -110,17 +120,26 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             if let Some(d) = &r.digits {
                 println!("digits: {d}");
             }
-            for c in &r.checks {
-                println!(
-                    "  {:<46} -> {}{}",
-                    c.case,
-                    verdict(c.verdict),
-                    if c.ok() { "" } else { "   (UNEXPECTED)" }
-                );
-            }
+            print_checks(&r.checks);
         }
+        let c = &modes.challenge;
         println!();
-        let total: usize = runs.iter().map(|r| r.checks.len()).sum();
+        println!(
+            "== challenge mode, ed25519: terminal {} shows a challenge for {} (QR version {}-M) ==",
+            c.terminal_id(),
+            c.amount(),
+            modes.symbol.version()
+        );
+        println!("{}", modes.symbol.to_terminal());
+        println!("challenge: {}", c.to_qr_text());
+        println!(
+            "wallet: pay {} to terminal {}? (the payer confirms; spec R-GEN-5)",
+            c.amount(),
+            c.terminal_id()
+        );
+        print_checks(&modes.checks);
+        println!();
+        let total = runs.iter().map(|r| r.checks.len()).sum::<usize>() + modes.checks.len();
         if all_ok {
             println!("all {total} verdicts are the ones the spec requires");
         } else {
@@ -128,6 +147,20 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         }
     }
     Ok(if all_ok { EXIT_OK } else { EXIT_REJECTED })
+}
+
+/// The demonstrated verifications, one line each.
+fn print_checks(checks: &[Check]) {
+    for c in checks {
+        println!("  {:<50} -> {}{}", c.case, verdict(c.verdict), if c.ok() { "" } else { "   (UNEXPECTED)" });
+    }
+}
+
+fn checks_json(checks: &[Check]) -> Vec<serde_json::Value> {
+    checks
+        .iter()
+        .map(|c| json!({ "case": c.case, "expected": verdict(c.expected), "verdict": verdict(c.verdict), "ok": c.ok() }))
+        .collect()
 }
 
 fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> {
@@ -185,12 +218,14 @@ fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> 
     })
 }
 
-fn run_ed25519(
+/// The ed25519 wallet, with a credential of issuer key 1, and the trust list
+/// of that key.
+fn ed25519_world(
     params: Params,
     now: u64,
     issuer_seed: &Seed,
     device_seed: &Seed,
-) -> Result<ProfileRun, Error> {
+) -> Result<(Ed25519Wallet, TrustList), Error> {
     let issuer = Issuer::from_seed(issuer_seed);
     let period = KeyPeriod { key_id: 1, not_before: now - 86_400, not_after: now + 365 * 86_400 };
     let credential = issuer.issue(CredentialFields {
@@ -202,9 +237,16 @@ fn run_ed25519(
         per_payment_limit: 5_000,
         cumulative_limit: 20_000,
     });
-    let mut wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
-    let mut verifier = Verifier::new(params, 7);
-    verifier.set_trust_list(issuer.trust_list(&[period]).map_err(Error::Demo)?);
+    let wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
+    Ok((wallet, issuer.trust_list(&[period]).map_err(Error::Demo)?))
+}
+
+fn run_ed25519(
+    params: Params,
+    now: u64,
+    wallet: &mut Ed25519Wallet,
+    verifier: &Verifier,
+) -> Result<ProfileRun, Error> {
     let code = wallet.generate(now)?;
     let text = code.to_qr_text();
     let symbol = Symbol::new(&text)?;
@@ -252,6 +294,86 @@ fn run_ed25519(
         counter: code.counter(),
         checks,
     })
+}
+
+/// Challenge mode and a capped code, for the ed25519 wallet.
+struct ModesRun {
+    challenge: Challenge,
+    symbol: Symbol,
+    checks: Vec<Check>,
+}
+
+/// Challenge mode (spec §4.9, §7.5): terminal 7 shows a challenge for 250,
+/// the wallet pays it; the code lifted to terminal 8, or presented for
+/// another amount, is refused, and the challenge pays once. Then a capped
+/// code, which pays at most its cap.
+fn run_challenge(
+    now: u64,
+    wallet: &mut Ed25519Wallet,
+    terminal: &Verifier,
+    other: &Verifier,
+) -> Result<ModesRun, Error> {
+    let challenge = Challenge::random(7, 250, now).map_err(Error::Randomness)?;
+    let theirs = Challenge::random(8, 250, now).map_err(Error::Randomness)?;
+    let symbol = Symbol::new(&challenge.to_qr_text())?;
+    let check = |case, verifier: &Verifier, code: &Code, amount, challenge, expected| Check {
+        case,
+        expected,
+        verdict: verifier
+            .verify_payment(code, now, Payment { amount, challenge })
+            .map(|_| ())
+            .map_err(|r| r.error()),
+    };
+    let paid = Code::Ed25519(Box::new(wallet.generate_for(now, Purpose::Challenge(&challenge))?));
+    let mine = Some(&challenge);
+    let mut checks = vec![
+        check(
+            "the code lifted to terminal 8, with its challenge",
+            other,
+            &paid,
+            250,
+            Some(&theirs),
+            Err(Rejection::InvalidCode),
+        ),
+        check(
+            "the code lifted to terminal 8, with terminal 7's",
+            other,
+            &paid,
+            250,
+            mine,
+            Err(Rejection::ChallengeMismatch),
+        ),
+        check(
+            "the code at terminal 7, for 900",
+            terminal,
+            &paid,
+            900,
+            mine,
+            Err(Rejection::ChallengeMismatch),
+        ),
+        check("the code at terminal 7, for 250", terminal, &paid, 250, mine, Ok(())),
+        check("the same code again", terminal, &paid, 250, mine, Err(Rejection::Replayed)),
+    ];
+    let again = Code::Ed25519(Box::new(wallet.generate_for(now, Purpose::Challenge(&challenge))?));
+    checks.push(check(
+        "a second code for that challenge",
+        terminal,
+        &again,
+        250,
+        mine,
+        Err(Rejection::ChallengeUsed),
+    ));
+    let capped = Code::Ed25519(Box::new(wallet.generate_for(now, Purpose::Capped(250))?));
+    checks.push(check(
+        "capped code (cap 250), payment of 300",
+        terminal,
+        &capped,
+        300,
+        None,
+        Err(Rejection::OverCap),
+    ));
+    checks.push(check("the same capped code, payment of 250", terminal, &capped, 250, None, Ok(())));
+    Ok(ModesRun { challenge, symbol, checks })
 }
 
 fn tamper_hmac(code: &HmacCode) -> Result<String, Error> {

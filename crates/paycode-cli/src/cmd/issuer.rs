@@ -41,9 +41,9 @@ pub struct InitArgs {
     key: KeyArgs,
 }
 
-/// The time parameters (spec §2), as options.
+/// The parameters (spec §2.1), as options.
 #[derive(clap::Args)]
-#[command(next_help_heading = "Time parameters")]
+#[command(next_help_heading = "Parameters")]
 pub struct ParamsArgs {
     /// Epoch T0, unix seconds.
     #[arg(long, default_value_t = 0)]
@@ -57,11 +57,22 @@ pub struct ParamsArgs {
     /// Forward window F, steps.
     #[arg(long, default_value_t = 1)]
     forward: u64,
+    /// Challenge lifetime C, seconds (30 to 600): how long a terminal's
+    /// challenge stays open for a code made for it.
+    #[arg(long, default_value_t = Params::DEFAULT_CHALLENGE_LIFETIME)]
+    challenge_lifetime: u64,
+    /// Numeric ceiling A_num, minor units: the largest amount a code in
+    /// numeric form (24 digits) may pay.
+    #[arg(long, default_value_t = Params::DEFAULT_NUMERIC_CEILING)]
+    numeric_ceiling: u64,
 }
 
 impl ParamsArgs {
     fn params(&self) -> Result<Params, Error> {
-        Params::new(self.t0, self.step, self.back, self.forward).map_err(Error::Params)
+        Params::new(self.t0, self.step, self.back, self.forward)
+            .and_then(|p| p.with_challenge_lifetime(self.challenge_lifetime))
+            .map(|p| p.with_numeric_ceiling(self.numeric_ceiling))
+            .map_err(Error::Params)
     }
 }
 

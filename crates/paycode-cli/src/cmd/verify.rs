@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use paycode::{Acceptance, Profile, Rejection, Verifier};
+use paycode::{Acceptance, Profile, Rejection, TextPayment, Verifier};
 use paycode_cli::files::IssuerFile;
 use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError};
 use paycode_cli::{FileError, Role};
@@ -65,15 +65,46 @@ pub struct VerifierArgs {
     /// Unix time of verification (default: the system clock).
     #[arg(long)]
     at: Option<u64>,
-    /// Amount of the payment in minor units (ed25519 limits).
+    /// Amount of the payment in minor units: checked against a capped
+    /// code's cap, the numeric ceiling, the ed25519 limits and the
+    /// challenge's amount.
     #[arg(long, default_value_t = 0)]
     amount: u64,
-    /// Terminal id written into log records.
+    /// This terminal's id: written into log records, and the terminal a
+    /// challenge must name.
     #[arg(long, default_value_t = 1)]
     terminal_id: u32,
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// Challenge mode: the challenge this terminal showed for this payment
+    /// (`PT1:...`, from `terminal challenge`). Only a code made for it is
+    /// accepted, for its amount (--amount) at its terminal (--terminal-id),
+    /// while it is open, once.
+    #[arg(long, value_name = "TEXT")]
+    challenge: Option<OsString>,
+    /// As --challenge, read from the challenge's QR symbol in a PNG or JPEG
+    /// image.
+    #[cfg(feature = "scan")]
+    #[arg(long, value_name = "IMAGE", conflicts_with = "challenge")]
+    challenge_image: Option<PathBuf>,
+}
+
+impl VerifierArgs {
+    /// The challenge's text, if the payment has one. An image without a
+    /// single readable QR code is a usage error; a text that is not a
+    /// challenge is the verifier's to judge (`malformed`).
+    fn challenge_text(&self) -> Result<Option<String>, Error> {
+        // Non-UTF-8 bytes become U+FFFD, which no challenge contains: `malformed`.
+        if let Some(t) = &self.challenge {
+            return Ok(Some(t.to_string_lossy().into_owned()));
+        }
+        #[cfg(feature = "scan")]
+        if let Some(image) = &self.challenge_image {
+            return super::scan::qr_text(image).map(Some);
+        }
+        Ok(None)
+    }
 }
 
 /// Runs `verify`.
@@ -109,6 +140,7 @@ pub fn scan(args: &ScanArgs) -> Result<u8, Error> {
 /// of another kind is the operator's mistake (exit 2).
 fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     let now = now_or(o.at);
+    let challenge = o.challenge_text()?;
     let issuer = IssuerFile::load(&o.issuer)?;
     let params = issuer.params.params().map_err(FileError::content(Role::Issuer, &o.issuer))?;
     let start = match (o.init, o.state_lost) {
@@ -142,7 +174,9 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
             Err(LossError::TimeBeforeEpoch) => return Err(time_before_epoch().into()),
         }
     }
-    let verdict = verifier.verify_text_with_cause(text, now, o.amount);
+    // spec: R-CHAL-3: the challenge comes from this terminal, with the payment.
+    let payment = TextPayment { text, amount: o.amount, challenge: challenge.as_deref() };
+    let verdict = verifier.verify_text_payment(payment, now);
     print_verdict(&verdict, o.json)?;
     Ok(if verdict.is_ok() { EXIT_OK } else { EXIT_REJECTED })
 }

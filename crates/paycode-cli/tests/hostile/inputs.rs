@@ -206,3 +206,75 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
 pub fn qr(payload: &[u8]) -> Vec<u8> {
     format!("PC1:{}", b45_encode(payload)).into_bytes()
 }
+
+/// Hostile challenge texts derived from the genuine challenge `genuine`
+/// (`PT1:...`): every substitution of its text by an alphabet character and
+/// a few others, every one-bit change of its 37 bytes re-encoded canonically
+/// (these decode, and reach the terminal, amount, time and digest checks),
+/// truncations, extensions, other prefixes, a code's text, whitespace,
+/// non-UTF-8 bytes, other lengths and overlong inputs.
+pub fn hostile_challenges(genuine: &str) -> Vec<Case> {
+    let g = genuine.as_bytes();
+    let rest = &g[4..];
+    let mut cases = Vec::new();
+    let mut add = |what: String, input: Vec<u8>| cases.push(Case { what, input });
+    for pos in 0..g.len() {
+        for &b in ALPHABET.iter().chain(b"a#\x7f\0~") {
+            if b != g[pos] {
+                let mut v = g.to_vec();
+                v[pos] = b;
+                add(format!("challenge byte {pos} := {b:#04x}"), v);
+            }
+        }
+        let mut v = g.to_vec();
+        v[pos] = [0x80, 0xc3, 0xff][pos % 3];
+        add(format!("challenge byte {pos} not UTF-8"), v);
+    }
+    let payload = b45_decode(rest).unwrap();
+    for pos in 0..payload.len() {
+        for bit in 0..8 {
+            let mut p = payload.clone();
+            p[pos] ^= 1 << bit;
+            add(format!("challenge payload byte {pos} bit {bit}"), challenge_text(&p));
+        }
+    }
+    for len in 0..g.len() {
+        add(format!("challenge: first {len} bytes"), g[..len].to_vec());
+    }
+    for s in [&b"0"[..], b"00", b"000", b"A", b" ", b"\n", b"PT1:", b"\xc3\xa9", b"\0"] {
+        add(format!("challenge + {:?}", String::from_utf8_lossy(s)), [g, s].concat());
+        add(format!("{:?} + challenge", String::from_utf8_lossy(s)), [s, g].concat());
+    }
+    add("challenge twice".into(), [g, g].concat());
+    for p in ["", "pt1:", "PT2:", "PT1", "PT1::", "PC1:", "PT1: ", "\u{feff}PT1:", "ＰＴ１:"] {
+        add(format!("challenge with prefix {p:?}"), [p.as_bytes(), rest].concat());
+    }
+    add("challenge lowercase".into(), [b"PT1:".as_slice(), &rest.to_ascii_lowercase()].concat());
+    for ws in [" ", "\t", "\r\n", "\u{a0}"] {
+        add(format!("{ws:?} around the challenge"), [ws.as_bytes(), g, ws.as_bytes()].concat());
+    }
+    // Payloads of other lengths, version 1; and the right length, other versions.
+    for len in (0..=80usize).filter(|&l| l != 37) {
+        let p: Vec<u8> = std::iter::once(1).chain(payload.iter().copied().cycle()).take(len).collect();
+        add(format!("challenge payload of {len} bytes"), challenge_text(&p));
+    }
+    for v in [0u8, 2, 0xff] {
+        let mut p = payload.clone();
+        p[0] = v;
+        add(format!("challenge version {v}"), challenge_text(&p));
+    }
+    // A code's text, with either prefix.
+    let code = format!("PC1:{}", b45_encode(&[[1u8, 1].as_slice(), &[0; 36]].concat()));
+    add("a code as the challenge".into(), code.clone().into_bytes());
+    add("a code with the challenge prefix".into(), code.replacen("PC1:", "PT1:", 1).into_bytes());
+    for len in [10_000usize, 100_000] {
+        add(format!("PT1: + {len} x '0'"), [b"PT1:".as_slice(), &vec![b'0'; len]].concat());
+        add(format!("{len} x 'A'"), vec![b'A'; len]);
+    }
+    cases
+}
+
+/// `PT1:` + Base45 of `payload`.
+pub fn challenge_text(payload: &[u8]) -> Vec<u8> {
+    format!("PT1:{}", b45_encode(payload)).into_bytes()
+}

@@ -27,19 +27,21 @@ impl World {
         }
     }
 
-    /// The credential bytes of the genuine ed25519 codes.
+    /// The credential bytes of the genuine ed25519 codes (one-way codes: the
+    /// credential at offset 14).
     fn credentials(&self) -> Vec<Vec<u8>> {
         self.genuine
             .iter()
             .filter_map(|t| t.strip_prefix("PC1:"))
             .filter_map(|rest| b45_decode(rest.as_bytes()))
-            .filter(|p| p.len() == 204)
+            .filter(|p| p.len() == 204 && p[1] == 0x02)
             .map(|p| p[14..140].to_vec())
             .collect()
     }
 
     /// The verdict the spec requires for `input` at a verifier with fresh
-    /// state, at the genuine codes' time, for an amount within the limits.
+    /// state, at the genuine codes' time, for an amount within the limits,
+    /// in a call without a challenge.
     pub fn expect(&self, input: &[u8]) -> Result<(), Error> {
         // Only genuine codes can pass a MAC or signature check.
         let genuine = self.genuine.iter().any(|g| g.as_bytes() == input);
@@ -65,30 +67,36 @@ impl World {
         if genuine { Ok(()) } else { Err(Error::InvalidCode) }
     }
 
-    /// Steps V1, H1-H3 and E1-E5 on a decoded payload (spec §7.4).
+    /// Steps V1, V2.1, H1-H3 and E1-E5 on a decoded payload (spec §7.4).
     fn expect_payload(&self, p: &[u8], genuine: bool) -> Result<(), Error> {
-        match p {
+        // spec R-MODE-1: the second byte is mode * 16 + profile, modes 0 to 2.
+        let (profile, mode) = match p {
             [] => return Err(Error::Malformed),
             [v, ..] if *v != 1 => return Err(Error::UnsupportedVersion),
             [_] => return Err(Error::Malformed),
-            [_, 1 | 2, ..] => {}
+            [_, b @ (0x01 | 0x02 | 0x11 | 0x12 | 0x21 | 0x22), ..] => (b & 0x0f, b >> 4),
             _ => return Err(Error::UnsupportedProfile),
+        };
+        // Sections 4.2 and 4.5: a capped code carries 4 bytes more.
+        let cap_len = if mode == 1 { 4 } else { 0 };
+        let len = if profile == 1 { 38 } else { 204 } + cap_len;
+        if p.len() != len {
+            return Err(Error::Malformed);
         }
-        if p[1] == 1 {
-            if p.len() != 38 {
-                return Err(Error::Malformed);
-            }
+        // V2.1: a challenge code in a call without a challenge.
+        if mode == 2 {
+            return Err(Error::NoChallenge);
+        }
+        if profile == 1 {
             if u64::from_be_bytes(p[2..10].try_into().unwrap()) != self.account {
                 return Err(Error::UnknownAccount);
             }
         } else {
-            if p.len() != 204 {
-                return Err(Error::Malformed);
-            }
-            if !self.trusted.contains(&u16::from_be_bytes([p[14], p[15]])) {
+            let credential = &p[14 + cap_len..140 + cap_len];
+            if !self.trusted.contains(&u16::from_be_bytes([credential[0], credential[1]])) {
                 return Err(Error::UnknownIssuer);
             }
-            if !self.credentials().iter().any(|c| c[..] == p[14..140]) {
+            if !self.credentials().iter().any(|c| c[..] == *credential) {
                 return Err(Error::BadCredential);
             }
         }
@@ -132,4 +140,56 @@ pub fn b45_encode(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The terms of a challenge (spec §4.9).
+pub struct Terms {
+    pub terminal_id: u32,
+    pub amount: u64,
+    pub issued_at: u64,
+}
+
+/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT1:`,
+/// canonical Base45 of 37 bytes, version byte 1.
+pub fn decode_challenge(input: &[u8]) -> Option<Terms> {
+    let p = b45_decode(input.strip_prefix(b"PT1:")?)?;
+    if p.len() != 37 || p[0] != 1 {
+        return None;
+    }
+    Some(Terms {
+        terminal_id: u32::from_be_bytes(p[1..5].try_into().unwrap()),
+        amount: u64::from_be_bytes(p[5..13].try_into().unwrap()),
+        issued_at: u64::from_be_bytes(p[13..21].try_into().unwrap()),
+    })
+}
+
+/// A challenge-mode payment: a code made for the challenge `genuine`,
+/// presented at terminal `terminal_id` for `amount` at time `now`, with
+/// another text as its challenge.
+pub struct ChallengeWorld {
+    pub genuine: String,
+    pub terminal_id: u32,
+    pub amount: u64,
+    pub now: u64,
+    /// `C`, seconds.
+    pub lifetime: u64,
+    /// `X`, seconds.
+    pub step: u64,
+}
+
+impl ChallengeWorld {
+    /// The verdict the spec requires when the challenge is `input`: V1.C,
+    /// then V2.2, V2.3, then the code's MAC or signature, which covers the
+    /// genuine challenge only (spec §7.4, R-CHAL-2, R-CHAL-3).
+    pub fn expect(&self, input: &[u8]) -> Result<(), Error> {
+        let terms = decode_challenge(input).ok_or(Error::Malformed)?;
+        if terms.terminal_id != self.terminal_id || terms.amount != self.amount {
+            return Err(Error::ChallengeMismatch);
+        }
+        let (now, issued) = (u128::from(self.now), u128::from(terms.issued_at));
+        if now > issued + u128::from(self.lifetime) || issued > now + u128::from(self.step) {
+            return Err(Error::ChallengeExpired);
+        }
+        if input == self.genuine.as_bytes() { Ok(()) } else { Err(Error::InvalidCode) }
+    }
 }

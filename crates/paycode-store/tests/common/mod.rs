@@ -5,7 +5,10 @@
 
 use paycode::issuer::KeyPeriod;
 use paycode::store::StateStore;
-use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, RevocationList, Seed, Verifier};
+use paycode::{
+    Acceptance, Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Purpose,
+    RevocationList, Seed, TextPayment, UsedChallenge, Verifier,
+};
 
 /// The tests' unix time.
 pub const NOW: u64 = 1_800_000_000;
@@ -109,13 +112,9 @@ impl<S: StateStore> Failing<S> {
 }
 
 impl<S: StateStore> StateStore for Failing<S> {
-    fn transact(
-        &self,
-        identity: paycode::store::Identity,
-        decide: &mut dyn FnMut(&paycode::store::Records) -> paycode::store::Changes,
-    ) -> Result<(), paycode::StoreError> {
+    fn transact_call(&self, call: &mut paycode::store::Call<'_>) -> Result<(), paycode::StoreError> {
         self.check()?;
-        self.inner.transact(identity, decide)
+        self.inner.transact_call(call)
     }
     fn observe(&self, step: u64) -> Result<(), paycode::StoreError> {
         self.check()?;
@@ -145,22 +144,22 @@ impl<S: StateStore> StateStore for Failing<S> {
     }
 }
 
-/// The atomic step of one terminal's records, as `transact_at` gives it.
-pub type TransactAt<'a> = &'a dyn Fn(
-    u32,
-    paycode::store::Identity,
-    &mut dyn FnMut(&paycode::store::Records) -> paycode::store::Changes,
-) -> Result<(), paycode::StoreError>;
+/// The atomic step of one call on a scope of a store, as `transact_at` gives it.
+pub type TransactAt<'a> =
+    &'a dyn Fn(paycode_store::Scope, &mut paycode::store::Call<'_>) -> Result<(), paycode::StoreError>;
 
 /// Terminals 7 and 9 of one store: each has its own replay window and
 /// ledger entry for a serial, while `T_hw` is the store's.
 pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) {
     use paycode::replay::Window;
-    use paycode::store::{Changes, Identity, Records, Spent};
+    use paycode::store::{Call, Changes, Identity, Records, Spent};
     let id = Identity { profile: paycode::Profile::Ed25519, subject: 100 };
+    let at = |terminal, decide: &mut dyn FnMut(&Records) -> Changes| {
+        transact_at(paycode_store::Scope::terminal(terminal), &mut Call { identity: id, nonce: None, decide })
+    };
     let read = |terminal| {
         let mut seen = Records::default();
-        transact_at(terminal, id, &mut |r| {
+        at(terminal, &mut |r| {
             seen = *r;
             Changes { high_water: r.high_water, ..Changes::default() }
         })
@@ -169,7 +168,7 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
     };
     let window = Window::first(3, step(NOW));
     let spent = Spent { total: 400, not_after: NOW + 86_400 };
-    transact_at(7, id, &mut |_| Changes {
+    at(7, &mut |_| Changes {
         high_water: step(NOW),
         window: Some(window),
         spent: Some(spent),
@@ -183,7 +182,7 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
         let seen = read(other);
         assert_eq!((seen.window, seen.spent, seen.high_water), (None, None, step(NOW)), "terminal {other}");
     }
-    transact_at(9, id, &mut |_| Changes {
+    at(9, &mut |_| Changes {
         high_water: step(NOW),
         spent: Some(Spent { total: 50, ..spent }),
         window: Some(Window::first(4, step(NOW))),
@@ -193,6 +192,46 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
     assert_eq!(read(9).spent.map(|s| s.total), Some(50));
     assert_eq!(read(7).spent.map(|s| s.total), Some(400));
     assert_eq!(read(7).window, Some(window));
+}
+
+/// The nonce sets of a store (spec: R-CHAL-4): a nonce recorded in
+/// terminal 7's set is used for every call whose nonces are terminal 7's,
+/// whichever terminal's records it uses, and unknown to the other
+/// terminals' sets; a decision records only its call's own nonce.
+pub fn terminals_keep_their_own_nonce_sets(transact_at: TransactAt<'_>) {
+    use paycode::UsedChallenge;
+    use paycode::store::{Call, Changes, Identity};
+    use paycode_store::Scope;
+    let identity = Identity { profile: paycode::Profile::Hmac, subject: 5 };
+    let nonce = [7; 16];
+    let used = |scope: Scope| {
+        let mut seen = None;
+        let decide = &mut |r: &paycode::store::Records| {
+            seen = Some(r.challenge_used);
+            Changes { high_water: r.high_water, ..Changes::default() }
+        };
+        transact_at(scope, &mut Call { identity, nonce: Some(nonce), decide }).unwrap();
+        seen.unwrap()
+    };
+    let record = |scope: Scope, nonce: Option<[u8; 16]>, named: [u8; 16]| {
+        let decide = &mut |r: &paycode::store::Records| Changes {
+            high_water: r.high_water,
+            challenge: Some(UsedChallenge { nonce: named, closes: NOW + 120 }),
+            ..Changes::default()
+        };
+        transact_at(scope, &mut Call { identity, nonce, decide }).unwrap();
+    };
+    let shared = Scope { records: 0, nonces: 7 };
+    assert!(!used(shared));
+    record(shared, Some(nonce), nonce);
+    assert!(used(shared));
+    assert!(used(Scope::terminal(7)));
+    assert!(!used(Scope::terminal(9)));
+    assert!(!used(Scope::terminal(0)));
+    // Not the call's nonce, or no nonce: nothing is recorded.
+    record(Scope::terminal(9), Some([8; 16]), nonce);
+    record(Scope::terminal(9), None, nonce);
+    assert!(!used(Scope::terminal(9)));
 }
 
 /// A token table's round trip: insert, list oldest first, revoke once, and
@@ -262,4 +301,186 @@ pub fn marks_outlive_windows_and_go_with_the_ledger<S: StateStore>(
     let c = contents();
     assert!(c.state.ed25519.marks.is_empty() && c.state.ed25519.spent.is_empty(), "{:?}", c.state.ed25519);
     assert_eq!(c.state.hmac.marks, [(12, Mark { counter: 4, step: step(later), until: None })]);
+}
+
+/// The terminal the challenges of the tests are made by, and the id of the
+/// verifiers they are paid at.
+pub const TILL: u32 = 7;
+
+/// The QR text of `account`'s code for challenge `ch`, with `counter` in the step of `t`.
+pub fn hmac_challenge_text(account: u64, t: u64, counter: u32, ch: &Challenge) -> String {
+    hmac(account).code_as(step(t), counter, Purpose::Challenge(ch)).to_qr_text()
+}
+
+/// The QR text of credential `i`'s code for challenge `ch`, with `counter` in the step of `t`.
+pub fn ed25519_challenge_text(i: u64, t: u64, counter: u32, ch: &Challenge) -> String {
+    ed25519(i).code_as(step(t), counter, Purpose::Challenge(ch)).to_qr_text()
+}
+
+/// Pays challenge `ch` with the code `text` at unix time `t`, both as text.
+pub fn pay<S: StateStore>(v: &Verifier<S>, text: &str, ch: &Challenge, t: u64) -> Result<Acceptance, Error> {
+    let challenge = ch.to_qr_text();
+    let payment = TextPayment { text, amount: ch.amount(), challenge: Some(&challenge) };
+    v.verify_text_payment(payment, t).map_err(|r| {
+        assert!(r.store_error().is_none(), "the store failed: {r}");
+        r.error()
+    })
+}
+
+/// What the nonce set holds of a challenge made at `issued_at`: `closes`
+/// is `issued_at + C`, with the default `C` of 120 s (spec §2.1).
+pub fn used(nonce: u8, issued_at: u64) -> UsedChallenge {
+    UsedChallenge { nonce: [nonce; 16], closes: issued_at + 120 }
+}
+
+/// A challenge is paid once (spec: R-CHAL-4): after the first payer's code,
+/// every other code for it is `challenge-used`, of another payer in either
+/// profile or the first payer's next one, while codes for other challenges
+/// are accepted; a rejected code changes nothing of its payer's window. `v`'s
+/// terminal is [`TILL`].
+pub fn a_challenge_is_paid_once<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
+    let ch = Challenge::new(TILL, 250, NOW, [1; 16]);
+    let first = pay(v, &hmac_challenge_text(20, NOW, 0, &ch), &ch, NOW).unwrap();
+    assert_eq!((first.record.subject, first.record.terminal_id), (20, TILL));
+    assert_eq!(pay(v, &hmac_challenge_text(21, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(pay(v, &ed25519_challenge_text(0, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    assert_eq!(pay(v, &hmac_challenge_text(20, NOW, 1, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+    // The rejected payers' counters are still free, for other challenges.
+    let other = Challenge::new(TILL, 250, NOW + 30, [2; 16]);
+    pay(v, &hmac_challenge_text(21, NOW, 0, &other), &other, NOW + 30).unwrap();
+    let third = Challenge::new(TILL, 300, NOW + 30, [3; 16]);
+    pay(v, &ed25519_challenge_text(0, NOW, 0, &third), &third, NOW + 30).unwrap();
+    assert_eq!(
+        pay(v, &hmac_challenge_text(22, NOW, 0, &third), &third, NOW + 30).unwrap_err(),
+        Error::ChallengeUsed
+    );
+    assert_eq!(contents().state.challenges, [used(1, NOW), used(2, NOW + 30), used(3, NOW + 30)]);
+    // A challenge of another terminal is not this verifier's to check.
+    let elsewhere = Challenge::new(TILL + 1, 250, NOW, [4; 16]);
+    let text = hmac_challenge_text(23, NOW, 0, &elsewhere);
+    assert_eq!(pay(v, &text, &elsewhere, NOW).unwrap_err(), Error::ChallengeMismatch);
+    assert_eq!(contents().state.challenges.len(), 3);
+}
+
+/// Several codes for one challenge in one group commit
+/// ([`Verifier::verify_payments_with_cause`], [`StateStore::transact_all`]):
+/// the first is accepted and the later ones read its nonce as used, as if
+/// they were verified one after another; codes for another challenge and a
+/// one-way code in the same run are accepted.
+pub fn a_group_commit_pays_a_challenge_once<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
+    let ch = Challenge::new(TILL, 40, NOW, [9; 16]);
+    let other = Challenge::new(TILL, 40, NOW, [10; 16]);
+    let (ct, ot) = (ch.to_qr_text(), other.to_qr_text());
+    let texts = [
+        (hmac_challenge_text(40, NOW, 0, &ch), Some(ct.as_str())),
+        (hmac_challenge_text(41, NOW, 0, &ch), Some(ct.as_str())),
+        (hmac_challenge_text(42, NOW, 0, &other), Some(ot.as_str())),
+        (hmac_text(43, NOW, 0), None),
+        (hmac_challenge_text(44, NOW, 0, &ch), Some(ct.as_str())),
+        (hmac_challenge_text(41, NOW, 1, &other), Some(ot.as_str())),
+    ];
+    let items: Vec<TextPayment<'_>> = texts
+        .iter()
+        .map(|(text, challenge)| TextPayment { text, amount: 40, challenge: *challenge })
+        .collect();
+    let verdicts: Vec<Result<u64, Error>> = v
+        .verify_payments_with_cause(&items, NOW)
+        .into_iter()
+        .map(|r| r.map(|a| a.record.subject).map_err(|r| r.error()))
+        .collect();
+    let used_up = Err(Error::ChallengeUsed);
+    assert_eq!(verdicts, [Ok(40), used_up, Ok(42), Ok(43), used_up, used_up]);
+    assert_eq!(contents().state.challenges, [used(9, NOW), used(10, NOW)]);
+    // As one call after another would leave it: account 41's counter 0 is still free.
+    let fresh = Challenge::new(TILL, 5, NOW, [11; 16]);
+    pay(v, &hmac_challenge_text(41, NOW, 0, &fresh), &fresh, NOW).unwrap();
+}
+
+/// Eviction drops a nonce once its challenge closed before `T0 + T_hw·X`,
+/// and no other (spec: R-CHAL-4, §8.4 evict); a code for a challenge whose
+/// nonce is gone is `state-unavailable` (C2), never accepted.
+pub fn eviction_drops_closed_nonces_only<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
+    let a = Challenge::new(TILL, 5, NOW, [0xA1; 16]);
+    let b = Challenge::new(TILL, 5, NOW + 60, [0xB1; 16]);
+    let c = Challenge::new(TILL, 5, NOW + 100, [0xC1; 16]);
+    pay(v, &hmac_challenge_text(50, NOW, 0, &a), &a, NOW).unwrap();
+    pay(v, &hmac_challenge_text(51, NOW + 60, 0, &b), &b, NOW + 60).unwrap();
+    pay(v, &ed25519_challenge_text(1, NOW + 100, 0, &c), &c, NOW + 100).unwrap();
+    assert_eq!(contents().state.challenges, [used(0xA1, NOW), used(0xB1, NOW + 60), used(0xC1, NOW + 100)]);
+    // At NOW + 180, T0 + T_hw·X = NOW + 180 (NOW starts a step): `a` closed
+    // at NOW + 120, before it; `b` closes at NOW + 180 exactly and stays.
+    v.evict(NOW + 180).unwrap();
+    assert_eq!(contents().state.challenges, [used(0xB1, NOW + 60), used(0xC1, NOW + 100)]);
+    // A clock set back to when `a` was open: its nonce is gone, so C2 refuses.
+    let late = hmac_challenge_text(53, NOW + 110, 0, &a);
+    assert_eq!(pay(v, &late, &a, NOW + 110).unwrap_err(), Error::StateUnavailable);
+    let again = hmac_challenge_text(54, NOW + 120, 0, &b);
+    assert_eq!(pay(v, &again, &b, NOW + 120).unwrap_err(), Error::ChallengeUsed);
+    v.evict(NOW + 240).unwrap();
+    assert!(contents().state.challenges.is_empty());
+}
+
+/// `verifiers`, each on its own connection to one state, race on
+/// `challenges` challenges: for each, one payer per verifier and thread
+/// presents a code at once (hmac and ed25519 payers), in runs of `batch`
+/// payments per call ([`Verifier::verify_payments_with_cause`], a group
+/// commit of the hmac codes in it). Each challenge is paid exactly once and
+/// every other code for it is `challenge-used` (spec: R-CHAL-4, R-REPLAY-3,
+/// R-STATE-3). Returns the acceptances.
+pub fn racing_payers_pay_each_challenge_once<S: StateStore + Sync>(
+    verifiers: &[Verifier<S>],
+    threads: usize,
+    challenges: u8,
+    batch: usize,
+) -> usize {
+    let payers = verifiers.len() * threads;
+    assert!(payers <= 8, "payers: hmac accounts 30.. and credentials 0..{SERIALS}");
+    let chs: Vec<Challenge> = (0..challenges).map(|k| Challenge::new(TILL, 10, NOW, [k; 16])).collect();
+    let barrier = std::sync::Barrier::new(payers);
+    let verdicts: Vec<Vec<Result<Acceptance, Error>>> = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        for (n, v) in verifiers.iter().enumerate() {
+            for t in 0..threads {
+                let payer = n * threads + t;
+                let (chs, barrier) = (&chs, &barrier);
+                handles.push(s.spawn(move || {
+                    let texts: Vec<String> = chs
+                        .iter()
+                        .zip(0..)
+                        .map(|(ch, counter)| match payer % 2 {
+                            0 => hmac_challenge_text(30 + payer as u64, NOW, counter, ch),
+                            _ => ed25519_challenge_text((payer / 2) as u64, NOW, counter, ch),
+                        })
+                        .collect();
+                    let shown: Vec<String> = chs.iter().map(Challenge::to_qr_text).collect();
+                    let items: Vec<TextPayment<'_>> = texts
+                        .iter()
+                        .zip(&shown)
+                        .map(|(text, ch)| TextPayment { text, amount: 10, challenge: Some(ch) })
+                        .collect();
+                    barrier.wait();
+                    let mut out: Vec<Result<Acceptance, Error>> = Vec::new();
+                    for run in items.chunks(batch.max(1)) {
+                        out.extend(v.verify_payments_with_cause(run, NOW).into_iter().map(|r| {
+                            r.map_err(|r| {
+                                assert!(r.store_error().is_none(), "the store failed: {r}");
+                                r.error()
+                            })
+                        }));
+                    }
+                    out
+                }));
+            }
+        }
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for k in 0..usize::from(challenges) {
+        let of_k: Vec<&Result<Acceptance, Error>> = verdicts.iter().map(|v| &v[k]).collect();
+        assert_eq!(of_k.iter().filter(|r| r.is_ok()).count(), 1, "challenge {k}: {of_k:?}");
+        assert!(
+            of_k.iter().all(|r| matches!(r, Ok(_) | Err(Error::ChallengeUsed))),
+            "challenge {k}: {of_k:?}"
+        );
+    }
+    verdicts.iter().flatten().filter(|r| r.is_ok()).count()
 }

@@ -6,10 +6,45 @@ use serde::{Deserialize, Serialize};
 
 use super::Outcome;
 
+/// A code's mode (spec R-MODE-1); one-way when a file leaves it out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModeName {
+    /// One-way: no amount, no terminal.
+    #[default]
+    OneWay,
+    /// Capped: the code carries a cap.
+    Capped,
+    /// Challenge: the code covers a terminal's challenge.
+    Challenge,
+}
+
+impl ModeName {
+    /// Whether this is the default, one-way.
+    pub fn is_one_way(&self) -> bool {
+        *self == ModeName::OneWay
+    }
+
+    /// The name of `mode`.
+    pub const fn of(mode: paycode::Mode) -> ModeName {
+        match mode {
+            paycode::Mode::OneWay => ModeName::OneWay,
+            paycode::Mode::Capped(_) => ModeName::Capped,
+            paycode::Mode::Challenge => ModeName::Challenge,
+        }
+    }
+}
+
 /// hmac payload fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HmacCodeEncodeInput {
+    /// The mode.
+    #[serde(default, skip_serializing_if = "ModeName::is_one_way")]
+    pub mode: ModeName,
+    /// The cap of a capped code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u32>,
     /// Account id.
     pub account_id: u64,
     /// Step.
@@ -64,6 +99,12 @@ pub struct DigitsExpected {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Ed25519CodeEncodeInput {
+    /// The mode.
+    #[serde(default, skip_serializing_if = "ModeName::is_one_way")]
+    pub mode: ModeName,
+    /// The cap of a capped code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u32>,
     /// Step.
     pub step: u64,
     /// Counter.
@@ -102,6 +143,11 @@ pub struct DecodedCredential {
 pub enum DecodedCode {
     /// hmac QR text.
     HmacQr {
+        /// The mode.
+        mode: ModeName,
+        /// The cap of a capped code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap: Option<u32>,
         /// Account id.
         account_id: u64,
         /// Step.
@@ -124,6 +170,11 @@ pub enum DecodedCode {
     },
     /// ed25519 QR text.
     Ed25519Qr {
+        /// The mode.
+        mode: ModeName,
+        /// The cap of a capped code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cap: Option<u32>,
         /// Step.
         step: u64,
         /// Counter.
@@ -133,6 +184,48 @@ pub enum DecodedCode {
         /// Device signature, hex.
         device_signature: String,
     },
+}
+
+/// A challenge's fields (spec §4.9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeFields {
+    /// The terminal that made it.
+    pub terminal_id: u32,
+    /// The amount, minor units.
+    pub amount: u64,
+    /// When it was made, unix seconds.
+    pub issued_at: u64,
+    /// The 16-byte nonce, hex.
+    pub nonce: String,
+}
+
+/// An encoded challenge.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeExpected {
+    /// Always valid.
+    pub result: Outcome,
+    /// The 37 bytes, hex.
+    pub bytes: String,
+    /// `PT1:` + Base45 of the bytes.
+    pub text: String,
+    /// The challenge digest `SHA-256(DS_chal || bytes)`, hex (spec R-CHAL-2).
+    pub digest: String,
+}
+
+/// A decoded challenge or a decode error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeDecodeExpected {
+    /// Valid or invalid.
+    pub result: Outcome,
+    /// `malformed` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The challenge when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<ChallengeFields>,
 }
 
 /// A decoded code or a decode error.

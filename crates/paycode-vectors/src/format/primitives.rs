@@ -185,6 +185,12 @@ pub struct TimeParams {
     pub back: u64,
     /// `F`, steps.
     pub forward: u64,
+    /// `C`, seconds; the default 120 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_lifetime: Option<u64>,
+    /// `A_num`, minor units; the default 5000 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numeric_ceiling: Option<u64>,
 }
 
 /// What a derived key is for.

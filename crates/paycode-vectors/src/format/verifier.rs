@@ -86,6 +86,16 @@ pub struct ThrottleCount {
     pub failures: u32,
 }
 
+/// A challenge nonce in the nonce set `N` (spec R-CHAL-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeEntry {
+    /// The nonce, 16 bytes hex.
+    pub nonce: String,
+    /// `issued_at + C`.
+    pub closes: u64,
+}
+
 /// Verifier state before a call (spec §8.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -105,6 +115,9 @@ pub struct StateBefore {
     pub throttle: Vec<ThrottleCount>,
     /// The installed revocation list, hex, or null.
     pub revocation_list: Option<String>,
+    /// The nonce set `N`; absent in a file means empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub challenges: Vec<ChallengeEntry>,
 }
 
 /// A replay window as observed after a call.
@@ -167,8 +180,11 @@ pub struct VerifyInput {
     pub time: u64,
     /// The scanned text.
     pub text: String,
-    /// Amount (ignored by hmac).
+    /// Amount.
     pub amount: u64,
+    /// The challenge's QR text, for a challenge-mode call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
 }
 
 /// A verdict with its effects.
@@ -224,6 +240,9 @@ pub enum ScenarioStep {
         text: String,
         /// Amount.
         amount: u64,
+        /// The challenge's QR text, for a challenge-mode call.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        challenge: Option<String>,
     },
     /// Install a revocation list.
     InstallRevocationList {

@@ -3,7 +3,7 @@
 use paycode::GenerateError;
 use serde::{Deserialize, Serialize};
 
-use super::{Outcome, TimeParams};
+use super::{ModeName, Outcome, TimeParams};
 
 /// hmac wallet generation input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +19,15 @@ pub struct HmacGenerateInput {
     pub time: u64,
     /// The wallet's next counter.
     pub counter: u32,
+    /// The mode.
+    #[serde(default, skip_serializing_if = "ModeName::is_one_way")]
+    pub mode: ModeName,
+    /// The cap of a capped code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u32>,
+    /// The challenge's QR text, for a challenge code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
 }
 
 /// hmac wallet generation output.
@@ -64,6 +73,9 @@ pub struct HmacGenerateIntermediates {
     pub mac: String,
     /// Its first 16 bytes, hex.
     pub tag: String,
+    /// The challenge digest, hex, for a challenge code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_digest: Option<String>,
     /// `DS_num || head`, hex, where the numeric form exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub numeric_mac_input: Option<String>,
@@ -90,6 +102,15 @@ pub struct Ed25519GenerateInput {
     pub time: u64,
     /// The wallet's next counter.
     pub counter: u32,
+    /// The mode.
+    #[serde(default, skip_serializing_if = "ModeName::is_one_way")]
+    pub mode: ModeName,
+    /// The cap of a capped code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<u32>,
+    /// The challenge's QR text, for a challenge code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
 }
 
 /// ed25519 wallet generation output.
@@ -113,4 +134,19 @@ pub struct Ed25519GenerateExpected {
     /// The counter the wallet stores for its next code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_counter: Option<u32>,
+}
+
+/// ed25519 generation intermediates.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ed25519GenerateIntermediates {
+    /// The device public key, hex.
+    pub public_key: String,
+    /// The signed message, `DS_code || head || D`, hex.
+    pub signing_input: String,
+    /// The device signature, hex.
+    pub signature: String,
+    /// The challenge digest `D`, hex, for a challenge code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_digest: Option<String>,
 }

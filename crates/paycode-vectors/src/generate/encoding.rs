@@ -4,6 +4,7 @@
 
 mod codes;
 mod lists;
+mod modes;
 mod numeric;
 mod records;
 
@@ -19,6 +20,7 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
         codes::hmac_payload()?,
         numeric::file()?,
         codes::ed25519_payload()?,
+        modes::file()?,
         records::credential()?,
         lists::trust_list()?,
         lists::revocation_list()?,

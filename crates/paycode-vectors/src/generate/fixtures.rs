@@ -14,7 +14,7 @@ use paycode::credential::{Credential, CredentialFields};
 use paycode::hazmat::eddsa::SecretKey;
 use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, derive};
 use paycode::issuer::{Issuer, KeyPeriod};
-use paycode::{Ed25519Wallet, HmacWallet, Profile, Seed};
+use paycode::{Challenge, Ed25519Wallet, HmacWallet, Profile, Purpose, Seed};
 
 /// The fixed time of most cases: 2027-01-15T08:00:00Z.
 pub(crate) const TIME: u64 = 1_800_000_000;
@@ -62,7 +62,7 @@ pub(crate) fn unhex(text: &str) -> Result<Vec<u8>, VectorError> {
 
 /// Time parameters.
 pub(crate) const fn params(t0: u64, step: u64, back: u64, forward: u64) -> TimeParams {
-    TimeParams { t0, step, back, forward }
+    TimeParams { t0, step, back, forward, challenge_lifetime: None, numeric_ceiling: None }
 }
 
 /// A fixture the reference refuses: a defect of the generator itself.
@@ -93,6 +93,25 @@ pub(crate) fn hmac_code(
     counter: u32,
 ) -> Result<HmacCode, VectorError> {
     Ok(hmac_wallet(params, account)?.code_for(step, counter))
+}
+
+/// The hmac code of `account` for `step`, `counter` and `purpose`.
+pub(crate) fn hmac_code_for(
+    params: &TimeParams,
+    account: u64,
+    step: u64,
+    counter: u32,
+    purpose: Purpose<'_>,
+) -> Result<HmacCode, VectorError> {
+    Ok(hmac_wallet(params, account)?.code_as(step, counter, purpose))
+}
+
+/// A challenge of terminal `terminal` for `amount`, made at `issued_at`,
+/// with the nonce derived from `label`.
+pub(crate) fn challenge(terminal: u32, amount: u64, issued_at: u64, label: &str) -> Challenge {
+    let mut nonce = [0u8; 16];
+    nonce.iter_mut().zip(seed_bytes(&format!("challenge/{label}"))).for_each(|(n, s)| *n = s);
+    Challenge::new(terminal, amount, issued_at, nonce)
 }
 
 /// Its QR text.
@@ -310,6 +329,20 @@ pub(crate) fn ed25519_code(
     let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
         .map_err(|e| fixture_error(InputError::Wallet(e)))?;
     Ok(wallet.code_for(step, counter))
+}
+
+/// A code of wallet `wallet` with `credential`, made for `purpose`.
+pub(crate) fn ed25519_code_for(
+    params: &TimeParams,
+    wallet: u32,
+    credential: Credential,
+    step: u64,
+    counter: u32,
+    purpose: Purpose<'_>,
+) -> Result<Ed25519Code, VectorError> {
+    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
+        .map_err(|e| fixture_error(InputError::Wallet(e)))?;
+    Ok(wallet.code_as(step, counter, purpose))
 }
 
 /// Its QR text.

@@ -130,11 +130,19 @@ flags! {
     MixedOrder => "mixed-order key rejected",
         "A public key with a torsion component but not of small order is a valid point.";
     Params => "parameters out of range",
-        "X in [1, 86400], B <= 8, F <= 7.";
+        "X in [1, 86400], B <= 8, F <= 7, C in [30, 600].";
     Generation => "wrong generation",
         "Byte-exact wallet output for given keys, time and counter.";
     CounterExhausted => "counter wrap-around",
         "The wallet never uses counter 2^32 - 1, whose successor does not exist.";
+    Mode => "mode byte ignored",
+        "The second payload byte is mode * 16 + profile; each mode has its own layout and length.";
+    Cap => "cap not enforced",
+        "A capped code pays at most its cap, and its tag or signature covers the cap.";
+    Ceiling => "numeric ceiling missing",
+        "A numeric code pays at most the issuer's numeric ceiling A_num.";
+    Challenge => "challenge not bound",
+        "A challenge code pays only its challenge's terminal and amount, while the challenge is open, once.";
     SpecExample => "disagreement with the spec",
         "The worked example of the spec, byte for byte.";
 }

@@ -2,6 +2,7 @@
 //! input, the verdict the spec requires, the relevant state after), and the
 //! reconciliation of terminals' logs.
 
+mod challenge;
 mod clock;
 mod limits;
 mod reconcile;
@@ -31,6 +32,7 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
         limits::file()?,
         rotation::file()?,
         throttle::file()?,
+        challenge::file()?,
         reconcile::file()?,
     ])
 }
@@ -49,6 +51,8 @@ struct Scenario<'a> {
 enum Step {
     /// Verify `text` at `time` for `amount`: accepted, or rejected with the error.
     Verify { time: u64, text: String, amount: u64, verdict: Result<(), Error> },
+    /// The same, in challenge mode with the challenge's text.
+    Challenged { time: u64, text: String, amount: u64, challenge: String, verdict: Result<(), Error> },
     /// Install a revocation list (hex): installed or refused.
     InstallRevocationList { list: String, installed: bool },
     /// Replace the trust list (hex): installed or refused.
@@ -106,7 +110,11 @@ fn add_from(file: &mut FileBuilder, scenario: Scenario<'_>, state: StateBefore) 
     for step in scenario.steps {
         let (step, verdict) = match step {
             Step::Verify { time, text, amount, verdict } => (
-                ScenarioStep::Verify { time, text, amount },
+                ScenarioStep::Verify { time, text, amount, challenge: None },
+                verdict.map_or_else(Verdict::invalid, |()| Verdict::VALID),
+            ),
+            Step::Challenged { time, text, amount, challenge, verdict } => (
+                ScenarioStep::Verify { time, text, amount, challenge: Some(challenge) },
                 verdict.map_or_else(Verdict::invalid, |()| Verdict::VALID),
             ),
             Step::InstallRevocationList { list, installed } => {

@@ -6,6 +6,7 @@ mod ed25519;
 mod ed25519_trust;
 mod hmac;
 mod hmac_state;
+mod modes;
 mod numeric;
 mod precedence;
 
@@ -38,7 +39,12 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
     );
     ed25519::cases(&mut ed25519)?;
     precedence::ed25519(&mut ed25519)?;
-    Ok(vec![hmac.finish(), numeric.finish(), ed25519.finish()])
+    let mut modes = FileBuilder::new(
+        "verify-modes",
+        "Stateless verification of capped codes, challenge codes and the numeric ceiling (spec §4.9, §7.4 steps V1.C, V2, C2-C4, §7.5), in both profiles, with the precedence of their checks.",
+    );
+    modes::cases(&mut modes)?;
+    Ok(vec![hmac.finish(), numeric.finish(), ed25519.finish(), modes.finish()])
 }
 
 /// One `verify` case: a text presented at `time` to a verifier in `state`.
@@ -61,6 +67,8 @@ pub(super) struct VerifyCase<'a> {
     pub text: String,
     /// The payment's amount.
     pub amount: u64,
+    /// The challenge's QR text, for a challenge-mode call.
+    pub challenge: Option<String>,
     /// Accepted, or the error the spec requires.
     pub verdict: Result<(), Error>,
 }
@@ -80,6 +88,7 @@ impl<'a> VerifyCase<'a> {
             time: TIME,
             text: String::new(),
             amount: 0,
+            challenge: None,
             verdict: Ok(()),
         }
     }
@@ -99,6 +108,7 @@ pub(super) fn add(file: &mut FileBuilder, case: VerifyCase<'_>) -> Result<(), Ve
             time: case.time,
             text: case.text,
             amount: case.amount,
+            challenge: case.challenge,
         },
         intent: Intent::verdict(case.verdict),
     })

@@ -6,11 +6,12 @@ use paycode::credential::Credential;
 
 use super::builder::{Case, FileBuilder, Intent};
 use super::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, TIME, credential_fields, device_seed, hex, hmac_seed, issue, main_fields, params,
+    ACCOUNT, DEFAULT_PARAMS, TIME, challenge, credential_fields, device_seed, hex, hmac_seed, issue,
+    main_fields, params,
 };
 use super::flags::Flag;
 use crate::errors::VectorError;
-use crate::format::{Ed25519GenerateInput, HmacGenerateInput, Op, TimeParams, VectorFile};
+use crate::format::{Ed25519GenerateInput, HmacGenerateInput, ModeName, Op, TimeParams, VectorFile};
 
 /// Both files.
 pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
@@ -28,7 +29,16 @@ fn hmac_wallet(
     time: u64,
     counter: u32,
 ) -> HmacGenerateInput {
-    HmacGenerateInput { params, seed: hex(seed), account_id, time, counter }
+    HmacGenerateInput {
+        params,
+        seed: hex(seed),
+        account_id,
+        time,
+        counter,
+        mode: crate::format::ModeName::OneWay,
+        cap: None,
+        challenge: None,
+    }
 }
 
 /// `generate-hmac.json`.
@@ -121,6 +131,38 @@ fn hmac() -> Result<VectorFile, VectorError> {
     for case in wallet_errors {
         file.add(case)?;
     }
+    let till = challenge(1, 250, TIME, "till").to_qr_text();
+    let modes = [
+        Case {
+            id: "hmac.generate.capped",
+            requirements: &["R-GEN-2", "R-MODE-1", "R-CAP-1", "R-HMAC-1", "R-HMAC-4"],
+            flags: &[Flag::Generation, Flag::Cap, Flag::NumericUnavailable],
+            comment: "A capped code, cap 500: the tag covers the 26-byte head with the cap; no numeric form.",
+            op: Op::HmacGenerate,
+            input: HmacGenerateInput {
+                mode: ModeName::Capped,
+                cap: Some(500),
+                ..hmac_wallet(DEFAULT_PARAMS, &seed, ACCOUNT, TIME, 7)
+            },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "hmac.generate.challenge",
+            requirements: &["R-GEN-2", "R-MODE-1", "R-CHAL-2", "R-HMAC-1", "R-HMAC-4", "R-KEY-3"],
+            flags: &[Flag::Generation, Flag::Challenge, Flag::DomainSeparation, Flag::NumericUnavailable],
+            comment: "A challenge code for terminal 1's challenge of 250: the MAC input ends with the challenge digest; no numeric form.",
+            op: Op::HmacGenerate,
+            input: HmacGenerateInput {
+                mode: ModeName::Challenge,
+                challenge: Some(till),
+                ..hmac_wallet(DEFAULT_PARAMS, &seed, ACCOUNT, TIME, 7)
+            },
+            intent: Intent::valid(),
+        },
+    ];
+    for case in modes {
+        file.add(case)?;
+    }
     Ok(file.finish())
 }
 
@@ -174,6 +216,9 @@ fn ed25519_wallet(
     counter: u32,
 ) -> Ed25519GenerateInput {
     Ed25519GenerateInput {
+        mode: crate::format::ModeName::OneWay,
+        cap: None,
+        challenge: None,
         params,
         device_seed: hex(device_seed(wallet).expose()),
         credential: hex(credential.as_bytes()),
@@ -247,6 +292,38 @@ fn ed25519() -> Result<VectorFile, VectorError> {
         },
     ];
     for case in cases {
+        file.add(case)?;
+    }
+    let stall = challenge(7, 250, TIME, "stall").to_qr_text();
+    let modes = [
+        Case {
+            id: "ed25519.generate.capped",
+            requirements: &["R-GEN-2", "R-MODE-1", "R-CAP-1", "R-ED-5"],
+            flags: &[Flag::Generation, Flag::Cap],
+            comment: "A capped code, cap 1200: the signature covers the 144-byte head with the cap.",
+            op: Op::Ed25519Generate,
+            input: Ed25519GenerateInput {
+                mode: ModeName::Capped,
+                cap: Some(1200),
+                ..ed25519_wallet(DEFAULT_PARAMS, 1, &credential, TIME, 3)
+            },
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.challenge",
+            requirements: &["R-GEN-2", "R-MODE-1", "R-CHAL-2", "R-ED-5", "R-KEY-3"],
+            flags: &[Flag::Generation, Flag::Challenge, Flag::DomainSeparation],
+            comment: "A challenge code for terminal 7's challenge of 250: the signed message ends with the challenge digest.",
+            op: Op::Ed25519Generate,
+            input: Ed25519GenerateInput {
+                mode: ModeName::Challenge,
+                challenge: Some(stall),
+                ..ed25519_wallet(DEFAULT_PARAMS, 1, &credential, TIME, 3)
+            },
+            intent: Intent::valid(),
+        },
+    ];
+    for case in modes {
         file.add(case)?;
     }
     Ok(file.finish())

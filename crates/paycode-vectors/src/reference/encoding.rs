@@ -10,7 +10,17 @@ use paycode::log::LogRecord;
 use paycode::numeric::NumericCode;
 use paycode::revocation::RevocationList;
 use paycode::trust::{TrustEntry, TrustList};
-use paycode::{Code, GenerateError};
+use paycode::{Challenge, Code, GenerateError, Mode};
+
+/// The core's mode for a vector's `mode` and `cap`.
+pub(super) fn mode_of(mode: ModeName, cap: Option<u32>) -> Result<Mode, InputError> {
+    match (mode, cap) {
+        (ModeName::OneWay, None) => Ok(Mode::OneWay),
+        (ModeName::Capped, Some(cap)) => Ok(Mode::Capped(cap)),
+        (ModeName::Challenge, None) => Ok(Mode::Challenge),
+        _ => Err(InputError::Mode),
+    }
+}
 
 fn decoded_credential(credential: &Credential) -> DecodedCredential {
     let fields = credential.fields();
@@ -27,7 +37,9 @@ fn decoded_credential(credential: &Credential) -> DecodedCredential {
 }
 
 pub(super) fn hmac_code_encode(input: HmacCodeEncodeInput) -> Ran<PayloadExpected, NoIntermediates> {
-    let code = HmacCode::new(input.account_id, input.step, input.counter, unhex_n(&input.tag)?);
+    let mode = mode_of(input.mode, input.cap)?;
+    let code =
+        HmacCode::new(input.account_id, input.step, input.counter, unhex_n(&input.tag)?).with_mode(mode);
     valid(PayloadExpected { result: Outcome::Valid, payload: hex(&code.encode()), text: code.to_qr_text() })
 }
 
@@ -57,21 +69,21 @@ pub(super) fn numeric_encode(input: NumericEncodeInput) -> Ran<DigitsExpected, N
 }
 
 pub(super) fn ed25519_code_encode(input: Ed25519CodeEncodeInput) -> Ran<PayloadExpected, NoIntermediates> {
-    let bytes = [
-        &[paycode::VERSION, paycode::Profile::Ed25519.byte()][..],
-        &input.step.to_be_bytes(),
-        &input.counter.to_be_bytes(),
-        &unhex_n::<{ paycode::credential::CREDENTIAL_LEN }>(&input.credential)?,
-        &unhex_n::<64>(&input.device_signature)?,
-    ]
-    .concat();
-    let code = Ed25519Code::decode(&bytes).map_err(InputError::Payload)?;
+    let mode = mode_of(input.mode, input.cap)?;
+    let credential =
+        Credential::decode(&unhex_n::<{ paycode::credential::CREDENTIAL_LEN }>(&input.credential)?)
+            .map_err(InputError::Payload)?;
+    let head = Ed25519Code::unsigned_in(input.step, input.counter, mode, &credential);
+    let code = Ed25519Code::assemble(&head, &unhex_n::<64>(&input.device_signature)?)
+        .map_err(InputError::Payload)?;
     valid(PayloadExpected { result: Outcome::Valid, payload: hex(code.encode()), text: code.to_qr_text() })
 }
 
 fn decoded_code(decoded: &Code) -> DecodedCode {
     match decoded {
         Code::Hmac(code) => DecodedCode::HmacQr {
+            mode: ModeName::of(code.mode()),
+            cap: code.mode().cap(),
             account_id: code.account_id(),
             step: code.step(),
             counter: code.counter(),
@@ -84,6 +96,8 @@ fn decoded_code(decoded: &Code) -> DecodedCode {
             tag29: code.tag(),
         },
         Code::Ed25519(code) => DecodedCode::Ed25519Qr {
+            mode: ModeName::of(code.mode()),
+            cap: code.mode().cap(),
             step: code.step(),
             counter: code.counter(),
             credential: decoded_credential(code.credential()),
@@ -98,6 +112,32 @@ pub(super) fn code_decode(input: TextInput) -> Ran<CodeDecodeExpected, NoInterme
             CodeDecodeExpected { result: Outcome::Valid, error: None, code: Some(decoded_code(&code)) }
         }
         Err(e) => CodeDecodeExpected { result: Outcome::Invalid, error: Some(e), code: None },
+    })
+}
+
+pub(super) fn challenge_encode(input: ChallengeFields) -> Ran<ChallengeExpected, NoIntermediates> {
+    let c = Challenge::new(input.terminal_id, input.amount, input.issued_at, unhex_n(&input.nonce)?);
+    valid(ChallengeExpected {
+        result: Outcome::Valid,
+        bytes: hex(&c.encode()),
+        text: c.to_qr_text(),
+        digest: hex(&c.digest()),
+    })
+}
+
+pub(super) fn challenge_decode(input: TextInput) -> Ran<ChallengeDecodeExpected, NoIntermediates> {
+    valid(match Challenge::parse(&input.text) {
+        Ok(c) => ChallengeDecodeExpected {
+            result: Outcome::Valid,
+            error: None,
+            challenge: Some(ChallengeFields {
+                terminal_id: c.terminal_id(),
+                amount: c.amount(),
+                issued_at: c.issued_at(),
+                nonce: hex(c.nonce()),
+            }),
+        },
+        Err(e) => ChallengeDecodeExpected { result: Outcome::Invalid, error: Some(e), challenge: None },
     })
 }
 

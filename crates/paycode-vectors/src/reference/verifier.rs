@@ -9,7 +9,7 @@ use paycode::revocation::RevocationList;
 use paycode::store::Mark;
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
-use paycode::{Code, Params, Profile, Verifier};
+use paycode::{Code, Params, Profile, TextPayment, UsedChallenge, Verifier};
 
 /// A verifier built from a case's configuration and state, driven step by
 /// step: the reference side of `verify` and `scenario` cases.
@@ -66,10 +66,19 @@ impl ScenarioRunner {
             }
             Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks })
         };
+        let mut challenges: Vec<UsedChallenge> = Vec::new();
+        for c in &state.challenges {
+            let nonce = unhex_n::<16>(&c.nonce)?;
+            if challenges.iter().any(|u| u.nonce == nonce) {
+                return Err(InputError::Repeated(format!("the challenge nonce {}", c.nonce)));
+            }
+            challenges.push(UsedChallenge { nonce, closes: c.closes });
+        }
         let durable = VerifierState {
             hmac: snapshot(Profile::Hmac)?,
             ed25519: snapshot(Profile::Ed25519)?,
             revocation_list: None,
+            challenges,
         };
         let verifier = Verifier::restore(params, config.terminal_id, &durable);
         let trust = match &config.trust_list {
@@ -136,8 +145,8 @@ impl ScenarioRunner {
             return Err(InputError::NotStarted);
         }
         match step {
-            ScenarioStep::Verify { time, text, amount } => {
-                let v = self.verify(*time, text, *amount)?;
+            ScenarioStep::Verify { time, text, amount, challenge } => {
+                let v = self.verify(*time, text, *amount, challenge.as_deref())?;
                 Ok(StepExpected {
                     result: v.result,
                     error: v.error,
@@ -209,14 +218,23 @@ impl ScenarioRunner {
         }
     }
 
-    /// Verifies `text` at `time` for `amount`.
+    /// Verifies `text` at `time` for `amount`, with the challenge's text in challenge mode.
     ///
     /// # Errors
     ///
     /// The verifier's state is inconsistent.
-    pub fn verify(&mut self, time: u64, text: &str, amount: u64) -> Result<VerifyExpected, InputError> {
+    pub fn verify(
+        &mut self,
+        time: u64,
+        text: &str,
+        amount: u64,
+        challenge: Option<&str>,
+    ) -> Result<VerifyExpected, InputError> {
         self.max_time = self.max_time.max(time);
-        let verdict = self.verifier.verify_text(text, time, amount);
+        let verdict = self
+            .verifier
+            .verify_text_payment(TextPayment { text, amount, challenge }, time)
+            .map_err(|r| r.error());
         let (touched, serial) = match Code::parse(text) {
             Ok(Code::Hmac(code)) => (vec![(Profile::Hmac, code.account_id())], None),
             Ok(Code::Numeric(code)) => (vec![(Profile::Hmac, code.account_id())], None),
@@ -282,7 +300,7 @@ impl ScenarioRunner {
 pub(super) fn verify(input: VerifyInput) -> Ran<VerifyExpected, VerifyIntermediates> {
     let mut runner = ScenarioRunner::new(&input.verifier, &input.state)?;
     let params = *runner.params();
-    let expected = runner.verify(input.time, &input.text, input.amount)?;
+    let expected = runner.verify(input.time, &input.text, input.amount, input.challenge.as_deref())?;
     let intermediates = match params.step_at(input.time) {
         Ok(s_now) => {
             let (low, high) = params.window(s_now, input.state.t_hw);

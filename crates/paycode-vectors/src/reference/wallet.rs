@@ -6,7 +6,30 @@ use crate::format::*;
 use paycode::credential::Credential;
 use paycode::hazmat::keys::{self, HmacKeys};
 use paycode::numeric::NumericCode;
-use paycode::{Ed25519Wallet, GenerateError, HmacWallet};
+use paycode::{Challenge, Ed25519Wallet, GenerateError, HmacWallet, Purpose};
+
+/// The challenge of a generation input, decoded.
+fn challenge_of(mode: ModeName, text: Option<&str>) -> Result<Option<Challenge>, InputError> {
+    match (mode, text) {
+        (ModeName::Challenge, Some(t)) => Challenge::parse(t).map(Some).map_err(|_| InputError::Mode),
+        (_, None) => Ok(None),
+        (_, Some(_)) => Err(InputError::Mode),
+    }
+}
+
+/// The wallet's purpose for a generation input's `mode`, `cap` and challenge.
+fn purpose_of(
+    mode: ModeName,
+    cap: Option<u32>,
+    challenge: Option<&Challenge>,
+) -> Result<Purpose<'_>, InputError> {
+    match (mode, cap, challenge) {
+        (ModeName::OneWay, None, None) => Ok(Purpose::OneWay),
+        (ModeName::Capped, Some(cap), None) => Ok(Purpose::Capped(cap)),
+        (ModeName::Challenge, None, Some(c)) => Ok(Purpose::Challenge(c)),
+        _ => Err(InputError::Mode),
+    }
+}
 
 /// The spec's wallet errors are answers; any other wallet error is no run of a vector.
 fn wallet_error(e: GenerateError) -> Result<GenerateError, InputError> {
@@ -20,8 +43,10 @@ pub(super) fn hmac_generate(
     input: HmacGenerateInput,
 ) -> Ran<HmacGenerateExpected, HmacGenerateIntermediates> {
     let seed = seed(&input.seed)?;
+    let challenge = challenge_of(input.mode, input.challenge.as_deref())?;
+    let purpose = purpose_of(input.mode, input.cap, challenge.as_ref())?;
     let mut wallet = HmacWallet::new(params(&input.params)?, input.account_id, &seed, input.counter);
-    let code = match wallet.generate(input.time) {
+    let code = match wallet.generate_for(input.time, purpose) {
         Ok(code) => code,
         Err(e) => {
             return Ok((
@@ -42,7 +67,8 @@ pub(super) fn hmac_generate(
     let id = input.account_id.to_be_bytes();
     let k_qr = keys::derive(&seed, keys::LABEL_HMAC_QR_KEY, &id);
     let k_num = keys::derive(&seed, keys::LABEL_HMAC_NUMERIC_KEY, &id);
-    let mac_input = [paycode::code::DS_HMAC_QR, &code.maced()].concat();
+    let digest = purpose.digest();
+    let mac_input = [paycode::code::DS_HMAC_QR, &code.maced(), &digest].concat();
     let full_mac = mac(k_qr.expose(), &[&mac_input])?;
     let numeric = wallet.numeric(&code);
     let (numeric_mac_input, numeric_mac, tag29) = match &numeric {
@@ -75,6 +101,7 @@ pub(super) fn hmac_generate(
             mac_input: hex(&mac_input),
             mac: hex(&full_mac),
             tag: hex(code.tag()),
+            challenge_digest: challenge.map(|c| hex(&c.digest())),
             numeric_mac_input,
             numeric_mac,
             tag29,
@@ -84,12 +111,14 @@ pub(super) fn hmac_generate(
 
 pub(super) fn ed25519_generate(
     input: Ed25519GenerateInput,
-) -> Ran<Ed25519GenerateExpected, SigningIntermediates> {
+) -> Ran<Ed25519GenerateExpected, Ed25519GenerateIntermediates> {
     let seed = seed(&input.device_seed)?;
+    let challenge = challenge_of(input.mode, input.challenge.as_deref())?;
+    let purpose = purpose_of(input.mode, input.cap, challenge.as_ref())?;
     let credential = Credential::decode(&unhex(&input.credential)?).map_err(InputError::Credential)?;
     let mut wallet = Ed25519Wallet::new(params(&input.params)?, &seed, credential, input.counter)
         .map_err(InputError::Wallet)?;
-    let code = match wallet.generate(input.time) {
+    let code = match wallet.generate_for(input.time, purpose) {
         Ok(code) => code,
         Err(e) => {
             let error = Some(wallet_error(e)?);
@@ -113,10 +142,11 @@ pub(super) fn ed25519_generate(
             text: Some(code.to_qr_text()),
             next_counter: Some(wallet.next_counter()),
         },
-        Some(SigningIntermediates {
+        Some(Ed25519GenerateIntermediates {
             public_key: hex(&Ed25519Wallet::device_public_key(&seed)),
-            signing_input: hex(&code.signing_input()),
+            signing_input: hex(&[code.signing_input(), purpose.digest()].concat()),
             signature: hex(&code.signature()),
+            challenge_digest: challenge.map(|c| hex(&c.digest())),
         }),
     ))
 }

@@ -59,7 +59,14 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Valid],
             comment,
             op: Op::HmacCodeEncode,
-            input: HmacCodeEncodeInput { account_id, step, counter, tag: hex(&tag) },
+            input: HmacCodeEncodeInput {
+                mode: crate::format::ModeName::OneWay,
+                cap: None,
+                account_id,
+                step,
+                counter,
+                tag: hex(&tag),
+            },
             intent: Intent::valid(),
         })?;
     }
@@ -297,6 +304,8 @@ pub(super) fn ed25519_payload() -> Result<VectorFile, VectorError> {
         comment: "Layout: version, profile, step, counter, credential, device signature.",
         op: Op::Ed25519CodeEncode,
         input: Ed25519CodeEncodeInput {
+            mode: crate::format::ModeName::OneWay,
+            cap: None,
             step: STEP,
             counter: 3,
             credential: hex(credential.as_bytes()),
@@ -311,6 +320,8 @@ pub(super) fn ed25519_payload() -> Result<VectorFile, VectorError> {
         comment: "Step 2^64 - 1 and counter 2^32 - 1 (signature bytes arbitrary).",
         op: Op::Ed25519CodeEncode,
         input: Ed25519CodeEncodeInput {
+            mode: crate::format::ModeName::OneWay,
+            cap: None,
             step: u64::MAX,
             counter: u32::MAX,
             credential: hex(credential.as_bytes()),

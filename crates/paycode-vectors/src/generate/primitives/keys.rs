@@ -1,16 +1,18 @@
 //! `params.json` (the parameter ranges) and `keys.json` (key derivation).
 
 use crate::errors::VectorError;
-use crate::format::{DeriveInput, Op, Purpose, VectorFile};
+use crate::format::{DeriveInput, Op, Purpose, TimeParams, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{hex, params as time_params, seed_bytes};
 use crate::generate::flags::Flag;
 
-/// `params.json`: `X` in `[1, 86400]`, `B <= 8`, `F <= 7`, any `T0` (spec R-TIME-6).
+/// `params.json`: `X` in `[1, 86400]`, `B <= 8`, `F <= 7`, `C` in `[30, 600]`, any `T0` (spec R-TIME-6).
 pub(super) fn params() -> Result<VectorFile, VectorError> {
+    let lifetime = |c: u64| TimeParams { challenge_lifetime: Some(c), ..time_params(0, 60, 2, 1) };
+    let ceiling = |a: u64| TimeParams { numeric_ceiling: Some(a), ..time_params(0, 60, 2, 1) };
     let mut file = FileBuilder::new(
         "params",
-        "Parameter ranges (spec R-TIME-6): X in [1, 86400], B in [0, 8], F in [0, 7], T0 any u64. Wallets and verifiers refuse other values.",
+        "Parameter ranges (spec R-TIME-6): X in [1, 86400], B in [0, 8], F in [0, 7], C in [30, 600], T0 and A_num any u64. Wallets and verifiers refuse other values.",
     );
     for (name, params, valid, comment) in [
         ("defaults", time_params(0, 60, 2, 1), true, "The defaults T0 = 0, X = 60, B = 2, F = 1."),
@@ -24,6 +26,12 @@ pub(super) fn params() -> Result<VectorFile, VectorError> {
         ("back-9", time_params(0, 60, 9, 1), false, "B one above the range."),
         ("forward-8", time_params(0, 60, 2, 8), false, "F one above the range."),
         ("t0-max", time_params(u64::MAX, 60, 2, 1), true, "Any T0 is allowed, even 2^64 - 1."),
+        ("challenge-lifetime-30", lifetime(30), true, "C = 30 s, the shortest challenge lifetime."),
+        ("challenge-lifetime-600", lifetime(600), true, "C = 600 s, the longest."),
+        ("challenge-lifetime-29", lifetime(29), false, "C one below the range."),
+        ("challenge-lifetime-601", lifetime(601), false, "C one above the range."),
+        ("challenge-lifetime-0", lifetime(0), false, "C = 0: no challenge could ever be open."),
+        ("numeric-ceiling-max", ceiling(u64::MAX), true, "Every numeric ceiling A_num is in range."),
     ] {
         file.add(Case {
             id: &format!("params.check.{name}"),

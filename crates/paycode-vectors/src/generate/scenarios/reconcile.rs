@@ -32,7 +32,7 @@ fn log_of(
     let mut runner = ScenarioRunner::new(&config, &fresh_state()).map_err(fixture_error)?;
     let mut log = String::new();
     for (time, text, amount) in calls {
-        let step = ScenarioStep::Verify { time: *time, text: text.clone(), amount: *amount };
+        let step = ScenarioStep::Verify { time: *time, text: text.clone(), amount: *amount, challenge: None };
         let answer = runner.step(&step).map_err(fixture_error)?;
         log.push_str(&answer.log_record.ok_or(FixtureError::NotFound("acceptance of a logged call"))?);
     }

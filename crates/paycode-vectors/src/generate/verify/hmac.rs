@@ -49,7 +49,7 @@ fn accepted(file: &mut FileBuilder) -> Result<(), VectorError> {
             id: "hmac.verify.accepted-amount-ignored",
             requirements: &["R-VERIFY-1", "R-LOG-1"],
             flags: &[Flag::Valid, Flag::LogRecord],
-            comment: "The hmac profile ignores the amount; the log records 0.",
+            comment: "A one-way QR code binds no amount, so any amount is accepted; the hmac log record carries 0.",
             time: TIME + 30,
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 1)?,
             amount: 999,
