@@ -46,8 +46,6 @@ pub struct ChallengeClaim {
     pub used: UsedChallenge,
     /// The challenge's `issued_at`.
     pub issued_at: u64,
-    /// The challenge lifetime `C`.
-    pub lifetime: u64,
 }
 
 /// How the code was authenticated before its state is read.
@@ -152,7 +150,7 @@ fn check(
         let issued = u128::from(ch.issued_at);
         let lost =
             r.quarantine > 0 && issued < params.step_start(r.quarantine) + u128::from(params.step_secs());
-        if lost || params.step_start(high_water) > issued + u128::from(ch.lifetime) {
+        if lost || params.step_start(high_water) > issued + u128::from(params.challenge_lifetime()) {
             return Err(Error::StateUnavailable);
         }
     }
@@ -309,11 +307,7 @@ mod tests {
     }
 
     fn claim(issued_at: u64) -> ChallengeClaim {
-        ChallengeClaim {
-            used: UsedChallenge { nonce: [7; 16], closes: issued_at + 120 },
-            issued_at,
-            lifetime: 120,
-        }
+        ChallengeClaim { used: UsedChallenge { nonce: [7; 16], closes: issued_at + 120 }, issued_at }
     }
 
     #[test]
@@ -349,10 +343,6 @@ mod tests {
         assert_eq!(decide(&p, &a, &quarantined).0, Err(Error::StateUnavailable));
         a.challenge = Some(claim(t + 60));
         assert_eq!(decide(&p, &a, &quarantined).0, Ok(()));
-        // Without a loss (Q = 0) nothing is refused for its issue time.
-        let used = UsedChallenge { nonce: [7; 16], closes: t + 120 };
-        a.challenge = Some(ChallengeClaim { used, issued_at: 0, lifetime: t + 120 });
-        assert_eq!(decide(&p, &a, &Records::default()).0, Ok(()));
         // Closed before the start of step T' = max(T_hw, s_now) = NOW + 3,
         // which is t + 180; the code's step NOW + 1 is in the window.
         let ahead = Records { high_water: NOW + 3, ..Records::default() };

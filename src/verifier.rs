@@ -421,11 +421,7 @@ impl<S: StateStore> Verifier<S> {
                 if !ch.is_open(&self.params, now) {
                     return Err(Error::ChallengeExpired);
                 }
-                let claim = ChallengeClaim {
-                    used: ch.used(&self.params),
-                    issued_at: ch.issued_at(),
-                    lifetime: self.params.challenge_lifetime(),
-                };
+                let claim = ChallengeClaim { used: ch.used(&self.params), issued_at: ch.issued_at() };
                 Ok(Terms { digest: Some(ch.digest()), challenge: Some(claim), bound })
             }
         }
