@@ -263,6 +263,28 @@ impl<B: Backend> App<B> {
         Ok(v)
     }
 
+    /// Removes what eviction allows, at the clock's time now, from the
+    /// issuer's state and the state of every terminal that has a token
+    /// (spec: R-REPLAY-4, R-LIMIT-2, R-CHAL-4). Blocks on the store.
+    pub(crate) fn evict(&self) -> Result<(), StoreError> {
+        let now = self.now();
+        let mut terminals: Vec<u32> = self.backend.tokens().list()?.iter().map(|t| t.terminal_id).collect();
+        terminals.sort_unstable();
+        terminals.dedup();
+        for store in self.backend.sweep(&terminals)? {
+            Verifier::with_store(self.keys.params, 0, store)
+                .evict(now)
+                .map_err(|e| StoreError::new(StoreErrorKind::Unavailable, format!("eviction: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// Evicts (as [`App::evict`]) on a worker thread.
+    pub(crate) async fn evict_on_worker(self: &Arc<Self>) -> Option<Result<(), StoreError>> {
+        let app = Arc::clone(self);
+        self.workers.run(move || app.evict()).await
+    }
+
     /// Reloads the token table on a worker thread.
     pub(crate) async fn reload_tokens(self: &Arc<Self>) -> Option<Result<(), StoreError>> {
         let app = Arc::clone(self);

@@ -55,6 +55,24 @@ pub trait Backend: Send + Sync + 'static {
 
     /// The token table.
     fn tokens(&self) -> &dyn TokenStore;
+
+    /// The stores an eviction sweep goes through so that it reaches the
+    /// issuer's state and that of every terminal in `terminals`: by default
+    /// [`Backend::issuer`] and each [`Backend::terminal`]. A backend whose
+    /// terminals' records are rows of the issuer's tables, evicted by one
+    /// statement, returns the issuer's store alone.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if a store cannot be opened.
+    fn sweep(&self, terminals: &[u32]) -> Result<Vec<Self::Store>, StoreError> {
+        let mut stores = Vec::with_capacity(terminals.len().saturating_add(1));
+        stores.push(self.issuer()?);
+        for &id in terminals {
+            stores.push(self.terminal(id)?);
+        }
+        Ok(stores)
+    }
 }
 
 /// Nodes in one process that share one backend.
@@ -75,6 +93,10 @@ impl<B: Backend> Backend for Arc<B> {
 
     fn tokens(&self) -> &dyn TokenStore {
         B::tokens(self)
+    }
+
+    fn sweep(&self, terminals: &[u32]) -> Result<Vec<B::Store>, StoreError> {
+        B::sweep(self, terminals)
     }
 }
 

@@ -62,6 +62,12 @@ pub struct Config {
     /// store wants about as many connections). Each takes the requests
     /// queued at that moment, up to 32, into one transaction.
     pub workers: usize,
+    /// How often the node removes from the store what eviction allows
+    /// (spec: R-REPLAY-4, R-LIMIT-2, R-CHAL-4): replay entries that are no
+    /// longer live, ledger entries and counter marks past their
+    /// credential's validity, the nonces of closed challenges. Without it
+    /// the store grows with every payer and every challenge.
+    pub evict_every: Duration,
 }
 
 impl Default for Config {
@@ -73,6 +79,7 @@ impl Default for Config {
             token_refresh: Duration::from_secs(1),
             quarantine: false,
             workers: 4,
+            evict_every: Duration::from_secs(60),
         }
     }
 }
@@ -181,8 +188,21 @@ impl<B: Backend> Service<B> {
         &self.app.backend
     }
 
+    /// Removes from the store what eviction allows at the clock's time
+    /// now, for the issuer and every terminal that has a token. Blocks on
+    /// the store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store cannot be read or written; nothing
+    /// that a verdict depends on is lost then.
+    pub fn evict(&self) -> Result<(), StoreError> {
+        self.app.evict()
+    }
+
     /// Serves on `listener` until `shutdown` completes, reloading the token
-    /// table every `config.token_refresh`; then lets the requests in flight finish.
+    /// table every `config.token_refresh` and evicting every
+    /// `config.evict_every`; then lets the requests in flight finish.
     ///
     /// # Errors
     ///
@@ -202,8 +222,23 @@ impl<B: Backend> Service<B> {
                 }
             }
         });
+        let every = self.app.config.evict_every;
+        let app = Arc::clone(&self.app);
+        let sweeper = tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match app.evict_on_worker().await {
+                    Some(Ok(())) | None => {}
+                    // The store is down: the rows wait for the next sweep.
+                    Some(Err(e)) => eprintln!("paycode serve: evicting: {e}"),
+                }
+            }
+        });
         let served = serve(self.router(), listener, shutdown).await;
         reloader.abort();
+        sweeper.abort();
         served
     }
 }

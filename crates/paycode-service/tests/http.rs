@@ -865,3 +865,42 @@ async fn payers_racing_at_two_nodes_pay_each_challenge_once() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A running node evicts on its own: the replay entry an hmac code made
+/// is gone from the store once the window has passed it, and before that
+/// the node keeps it (spec: R-REPLAY-4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_node_evicts_what_no_verdict_needs_any_more() {
+    use std::sync::atomic::AtomicU64;
+    let dir = paycode_test_support::TempDir::new("service-evict");
+    let backend = Arc::new(SqliteBackend::open(&dir.join("state.db")).unwrap());
+    let token = add_token(backend.tokens(), 7);
+    let time = Arc::new(AtomicU64::new(NOW));
+    let clock = {
+        let time = Arc::clone(&time);
+        Clock::from_fn(move || time.load(Ordering::SeqCst))
+    };
+    let config = Config { evict_every: Duration::from_millis(20), ..Config::default() };
+    let service = Service::start(keys(), Arc::clone(&backend), config, clock).unwrap();
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(service.run(listener, async {
+        let _ = stopped.await;
+    }));
+    let windows = || backend.store().contents().unwrap().state.hmac.windows.len();
+    let mut client = Client::new(addr, Some(&token));
+    verdict(&client.verify(&hmac_code(0), 10).await.unwrap()).unwrap();
+    // Several sweeps at a time the entry is still live: it stays.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(windows(), 1);
+    // An hour later the window (B = 2 steps behind T_hw) is long past it.
+    time.store(NOW + 3_600, Ordering::SeqCst);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while windows() != 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the entry was never evicted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(15), done).await.unwrap().unwrap().unwrap();
+}

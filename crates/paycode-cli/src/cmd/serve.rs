@@ -59,6 +59,11 @@ pub struct ServeArgs {
     /// asynchronous replica took over): enter quarantine first (spec R-STATE-5).
     #[arg(long)]
     quarantine: bool,
+    /// Seconds between two evictions, which remove from the store the
+    /// replay entries, ledger entries and challenge nonces no verdict needs
+    /// any more (spec R-REPLAY-4).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    evict_every: u32,
 }
 
 #[derive(Args)]
@@ -177,6 +182,7 @@ fn serve<B: Backend>(backend: B, url: &StoreUrl, args: ServeArgs) -> Result<u8, 
         rate: RateLimit { per_second: args.rate, burst: args.burst.unwrap_or(args.rate.saturating_mul(2)) },
         quarantine: args.quarantine,
         workers: usize::from(args.workers),
+        evict_every: std::time::Duration::from_secs(u64::from(args.evict_every)),
         ..Config::default()
     };
     let service = Service::start(keys, backend, config, Clock::system())
