@@ -15,7 +15,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
 use paycode::issuer::KeyPeriod;
 use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Verifier};
@@ -454,6 +453,8 @@ fn cli_terminal_challenge_writes_a_qr_that_decodes() {
 
 #[cfg(feature = "scan")]
 mod scan {
+    use std::process::Output;
+
     use super::*;
 
     fn scan(s: &TempDir, image: &str, extra: &[&str]) -> Output {
