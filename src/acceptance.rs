@@ -66,6 +66,8 @@ pub(crate) struct Attempt<'a> {
     pub counter: u32,
     /// The verifier's step `s_now = T(t)`.
     pub now: u64,
+    /// The verifier's time `t`.
+    pub time: u64,
     /// How the code is authenticated.
     pub proof: Proof<'a>,
     /// The amount and limits (ed25519).
@@ -124,6 +126,10 @@ fn check(
             // spec: R-REVOKE-3 (E4), then R-ED-5 (E5)
             if r.revoked {
                 return Err(Error::Revoked);
+            }
+            // spec: R-REVOKE-4 (E4): no list, or one past next_update + grace.
+            if r.fresh_until.is_none_or(|f| a.time > f) {
+                return Err(Error::RevocationStale);
             }
             if !valid {
                 return Err(Error::InvalidCode);
@@ -242,6 +248,7 @@ mod tests {
             step,
             counter,
             now: NOW,
+            time: NOW * 60,
             proof,
             spend: None,
             bound: None,
@@ -299,11 +306,36 @@ mod tests {
     #[test]
     fn revocation_comes_before_the_signature_and_the_window() {
         let p = Params::default();
-        let r = Records { revoked: true, ..Records::default() };
+        let fresh = Some(NOW * 60);
+        let r = Records { revoked: true, fresh_until: fresh, ..Records::default() };
         assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(false)), &r).0, Err(Error::Revoked));
-        let r = Records::default();
+        let r = Records { fresh_until: fresh, ..Records::default() };
         assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(false)), &r).0, Err(Error::InvalidCode));
         assert_eq!(decide(&p, &attempt(0, 1, Proof::Signature(true)), &r).0, Err(Error::TooOld));
+    }
+
+    #[test]
+    fn a_missing_or_stale_revocation_list_rejects_before_the_signature() {
+        let p = Params::default();
+        // No list installed.
+        let none = Records::default();
+        assert_eq!(
+            decide(&p, &attempt(NOW, 1, Proof::Signature(true)), &none).0,
+            Err(Error::RevocationStale)
+        );
+        // Fresh through next_update + grace inclusive, stale one second later.
+        let edge = Records { fresh_until: Some(NOW * 60), ..Records::default() };
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Signature(true)), &edge).0, Ok(()));
+        let stale = Records { fresh_until: Some(NOW * 60 - 1), ..Records::default() };
+        assert_eq!(
+            decide(&p, &attempt(NOW, 1, Proof::Signature(false)), &stale).0,
+            Err(Error::RevocationStale)
+        );
+        // A listed serial stays revoked when the list is stale.
+        let listed = Records { revoked: true, ..stale };
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Signature(true)), &listed).0, Err(Error::Revoked));
+        // hmac codes do not consult it.
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Checked), &none).0, Ok(()));
     }
 
     fn claim(issued_at: u64) -> ChallengeClaim {

@@ -40,6 +40,10 @@ pub enum Error {
     Expired,
     /// The credential's serial is on the installed revocation list.
     Revoked,
+    /// No revocation list is installed, or the installed one is past its
+    /// `next_update + grace`: no ed25519 code is accepted until a fresh list
+    /// arrives (spec: R-REVOKE-4).
+    RevocationStale,
     /// Too many failed hmac codes for this account in the current time step.
     Throttled,
     /// The code's MAC or device signature does not verify.
@@ -71,7 +75,7 @@ pub enum Error {
 
 impl Error {
     /// Every error code, in precedence order.
-    pub const ALL: [Error; 26] = [
+    pub const ALL: [Error; 27] = [
         Error::TimeBeforeEpoch,
         Error::Malformed,
         Error::UnsupportedVersion,
@@ -86,6 +90,7 @@ impl Error {
         Error::NotYetValid,
         Error::Expired,
         Error::Revoked,
+        Error::RevocationStale,
         Error::Throttled,
         Error::InvalidCode,
         Error::TooOld,
@@ -121,6 +126,7 @@ impl Error {
             Error::NotYetValid => "not-yet-valid",
             Error::Expired => "expired",
             Error::Revoked => "revoked",
+            Error::RevocationStale => "revocation-stale",
             Error::Throttled => "throttled",
             Error::InvalidCode => "invalid-code",
             Error::TooOld => "too-old",
@@ -161,6 +167,7 @@ impl Error {
             Error::NotYetValid => "the credential is not yet valid",
             Error::Expired => "the credential has expired",
             Error::Revoked => "the credential is revoked",
+            Error::RevocationStale => "the terminal's revocation list is missing or out of date",
             Error::Throttled => "too many failed codes for this account; try again later",
             Error::InvalidCode => "the code's MAC or signature is invalid",
             Error::TooOld => "the code's time step is too old",
@@ -335,7 +342,9 @@ pub enum InstallError {
     UnknownKey,
     /// The list's signature does not verify.
     BadSignature,
-    /// The list's number is not greater than the installed list's (spec: R-REVOKE-2).
+    /// The list is not newer than the newest installed: its number is not
+    /// greater, or more than one a minute greater; it was issued before that
+    /// list; or it is dated after the verifier's time (spec: R-REVOKE-2).
     NotNewer,
     /// The verifier's state could not be read or written: nothing was installed.
     StateUnavailable,

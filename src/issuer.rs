@@ -5,7 +5,7 @@ use crate::credential::{Credential, CredentialFields};
 use crate::eddsa::{PublicKey, SecretKey};
 use crate::errors::Error;
 use crate::keys::{LABEL_ISSUER_KEY, Seed};
-use crate::revocation::RevocationList;
+use crate::revocation::{ListHeader, RevocationList};
 use crate::trust::{TrustEntry, TrustList};
 
 /// An issuer: one seed from which every issuer key is derived by key id, so
@@ -60,14 +60,15 @@ impl Issuer {
         TrustList::new(entries)
     }
 
-    /// Signs revocation list `number` of `serials` with key `key_id` (spec: R-REVOKE-1).
-    pub fn revocation_list(
-        &self,
-        key_id: u16,
-        number: u64,
-        issued_at: u64,
-        serials: Vec<u64>,
-    ) -> RevocationList {
-        RevocationList::issue(key_id, &self.key(key_id), number, issued_at, serials)
+    /// Signs the revocation list of `header` and `serials` with the key
+    /// `header.key_id` names (spec: R-REVOKE-1). An issuer publishes one
+    /// even when no serial is revoked: a terminal without a fresh list
+    /// accepts no ed25519 code (spec: R-REVOKE-4).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if `next_update < issued_at` or `grace > 604800`.
+    pub fn revocation_list(&self, header: ListHeader, serials: Vec<u64>) -> Result<RevocationList, Error> {
+        RevocationList::issue(header, &self.key(header.key_id), serials)
     }
 }

@@ -55,7 +55,7 @@ pub use log::LogRecord;
 pub use memory::MemoryStore;
 pub use numeric::NumericCode;
 pub use profile::{Mode, Profile, VERSION};
-pub use revocation::RevocationList;
+pub use revocation::{ListHeader, RevocationList};
 pub use store::{StateStore, StoreError};
 pub use time::Params;
 pub use trust::{TrustEntry, TrustList};

@@ -13,7 +13,7 @@ use crate::challenge::UsedChallenge;
 use crate::log::LogRecord;
 use crate::profile::Profile;
 use crate::replay::{IdHashing, ReplayState, Snapshot};
-use crate::revocation::RevocationList;
+use crate::revocation::{ListMark, RevocationList};
 use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
 use crate::time::Params;
 
@@ -131,19 +131,20 @@ impl MemoryStore {
         u64::try_from(start).unwrap_or(u64::MAX)
     }
 
-    fn is_revoked(&self, identity: Identity) -> Result<bool, StoreError> {
-        if identity.profile != Profile::Ed25519 {
-            return Ok(false);
-        }
+    /// Whether `identity` is revoked, and until when the installed list is
+    /// fresh (spec: R-REVOKE-3, R-REVOKE-4).
+    fn revocation_of(&self, identity: Identity) -> Result<(bool, Option<u64>), StoreError> {
         let list = self.revocation.read().map_err(|_| poisoned())?;
-        Ok(list.as_ref().is_some_and(|l| l.contains(identity.subject)))
+        let revoked = identity.profile == Profile::Ed25519
+            && list.as_ref().is_some_and(|l| l.contains(identity.subject));
+        Ok((revoked, list.as_ref().map(RevocationList::fresh_until)))
     }
 }
 
 impl StateStore for MemoryStore {
     fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
         let identity = call.identity;
-        let revoked = self.is_revoked(identity)?;
+        let (revoked, fresh_until) = self.revocation_of(identity)?;
         let state = self.replay_state(identity.profile);
         // A call with a nonce holds the nonce set across its identity's
         // step, so that both are one atomic step (spec: R-CHAL-4).
@@ -161,6 +162,7 @@ impl StateStore for MemoryStore {
             .transact(identity.subject, revoked, &mut |records| {
                 let mut records = *records;
                 records.challenge_used = used;
+                records.fresh_until = fresh_until;
                 let changes = decide(&records);
                 recorded = changes.challenge.filter(|c| Some(c.nonce) == call.nonce);
                 changes
@@ -204,10 +206,14 @@ impl StateStore for MemoryStore {
         Ok(())
     }
 
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
         let mut slot = self.revocation.write().map_err(|_| poisoned())?;
-        // The initial installed number is 0, so list number 0 is never installed (spec: R-REVOKE-2).
-        if slot.as_ref().map_or(0, RevocationList::number) >= list.number() {
+        // The initial mark is (0, 0), so list number 0 is never installed (spec: R-REVOKE-2).
+        if !newer(slot.as_ref().map_or(ListMark::default(), RevocationList::mark)) {
             return Ok(false);
         }
         *slot = Some(list.clone());

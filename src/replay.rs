@@ -247,6 +247,7 @@ impl ReplayState {
             spent: maps.spent.get(&id).copied(),
             throttle: maps.throttle.get(&id).copied(),
             revoked,
+            fresh_until: None,
             challenge_used: false,
         };
         let changes = decide(&records);
@@ -339,7 +340,8 @@ impl ReplayState {
             amount: 0,
             terminal_id: 0,
         };
-        let attempt = Attempt { step, counter, now, proof, spend, bound: None, challenge: None, record };
+        let attempt =
+            Attempt { step, counter, now, time: 0, proof, spend, bound: None, challenge: None, record };
         let mut verdict = Ok(());
         self.transact(id, false, &mut |records| {
             let (v, changes) = decide(&self.params, &attempt, records);

@@ -1,4 +1,6 @@
-//! Signed revocation lists of credential serials (spec §4.5).
+//! Signed revocation lists of credential serials, with the time by which the
+//! next list will exist and the grace a verifier may use this one after it
+//! (spec §4.7), and the newer test every installed list passes (spec §10.5).
 
 use crate::codec::Reader;
 use crate::eddsa::SecretKey;
@@ -8,6 +10,8 @@ use crate::trust::TrustList;
 
 /// Domain-separation string of the revocation list signature (spec: R-KEY-3).
 pub const DS_REVOCATION: &[u8] = b"paycode/v1/ed25519/revocation\0";
+/// Longest grace a revocation list may give, seconds (spec: R-REVOKE-1).
+pub const MAX_GRACE_SECS: u32 = 604_800;
 
 /// A decoded revocation list; its signature is checked when a verifier
 /// installs it.
@@ -16,33 +20,59 @@ pub struct RevocationList {
     key_id: u16,
     number: u64,
     issued_at: u64,
+    next_update: u64,
+    grace: u32,
     serials: Vec<u64>,
     signature: [u8; 64],
 }
 
+/// What a revocation list says besides its serials: its signing key, number,
+/// issue time, next update and grace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ListHeader {
+    /// The signing issuer key's id.
+    pub key_id: u16,
+    /// The list's number.
+    pub number: u64,
+    /// When it was issued (unix seconds).
+    pub issued_at: u64,
+    /// When the issuer will publish the next list (unix seconds).
+    pub next_update: u64,
+    /// Seconds a verifier may go on using this list after `next_update`.
+    pub grace: u32,
+}
+
 impl RevocationList {
     /// Signs a revocation list (spec: R-REVOKE-1). Serials are sorted and
-    /// deduplicated.
+    /// deduplicated, so that the list is well-formed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if `next_update < issued_at` or `grace > 604800`.
     pub fn issue(
-        key_id: u16,
+        header: ListHeader,
         key: &SecretKey,
-        number: u64,
-        issued_at: u64,
         mut serials: Vec<u64>,
-    ) -> RevocationList {
+    ) -> Result<RevocationList, Error> {
+        if header.next_update < header.issued_at || header.grace > MAX_GRACE_SECS {
+            return Err(Error::Malformed);
+        }
         serials.sort_unstable();
         serials.dedup();
-        let mut list = RevocationList { key_id, number, issued_at, serials, signature: [0; 64] };
+        let ListHeader { key_id, number, issued_at, next_update, grace } = header;
+        let mut list =
+            RevocationList { key_id, number, issued_at, next_update, grace, serials, signature: [0; 64] };
         list.signature = key.sign(&list.signing_input());
-        list
+        Ok(list)
     }
 
     /// Decodes a binary revocation list.
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] for an unknown version byte, a wrong length or serials
-    /// not strictly increasing (spec: R-REVOKE-1).
+    /// [`Error::Malformed`] for a version byte other than `0x01`, a wrong
+    /// length, serials not strictly increasing, `next_update < issued_at` or
+    /// a grace above 7 days (spec: R-REVOKE-1).
     pub fn decode(bytes: &[u8]) -> Result<RevocationList, Error> {
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {
@@ -51,6 +81,11 @@ impl RevocationList {
         let key_id = r.u16()?;
         let number = r.u64()?;
         let issued_at = r.u64()?;
+        let next_update = r.u64()?;
+        let grace = r.u32()?;
+        if next_update < issued_at || grace > MAX_GRACE_SECS {
+            return Err(Error::Malformed);
+        }
         let count = r.u32()? as usize;
         if Some(r.remaining()) != count.checked_mul(8).and_then(|n| n.checked_add(64)) {
             return Err(Error::Malformed);
@@ -64,7 +99,7 @@ impl RevocationList {
             serials.push(s);
         }
         let signature = r.array()?;
-        Ok(RevocationList { key_id, number, issued_at, serials, signature })
+        Ok(RevocationList { key_id, number, issued_at, next_update, grace, serials, signature })
     }
 
     /// The binary encoding.
@@ -103,9 +138,41 @@ impl RevocationList {
         self.serials.binary_search(&serial).is_ok()
     }
 
-    /// The list number; a verifier installs only increasing numbers (spec: R-REVOKE-2).
+    /// The signing key, number, issue time, next update and grace.
+    pub const fn header(&self) -> ListHeader {
+        ListHeader {
+            key_id: self.key_id,
+            number: self.number,
+            issued_at: self.issued_at,
+            next_update: self.next_update,
+            grace: self.grace,
+        }
+    }
+
+    /// The list number; a verifier installs only newer lists (spec: R-REVOKE-2).
     pub const fn number(&self) -> u64 {
         self.number
+    }
+
+    /// The list's place in its sequence.
+    pub const fn mark(&self) -> ListMark {
+        ListMark { number: self.number, issued_at: self.issued_at }
+    }
+
+    /// When the issuer will publish the next list (unix seconds).
+    pub const fn next_update(&self) -> u64 {
+        self.next_update
+    }
+
+    /// Seconds a verifier may use this list after `next_update`.
+    pub const fn grace(&self) -> u32 {
+        self.grace
+    }
+
+    /// The last verifier time at which the list is fresh, `next_update ⊕ grace`
+    /// (exact where it matters: no u64 time exceeds the saturated sum; spec: R-REVOKE-4).
+    pub const fn fresh_until(&self) -> u64 {
+        self.next_update.saturating_add(self.grace as u64)
     }
 
     /// The signing key id.
@@ -124,11 +191,13 @@ impl RevocationList {
     }
 
     fn unsigned(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(23 + 8 * self.serials.len() + 64);
+        let mut out = Vec::with_capacity(35 + 8 * self.serials.len() + 64);
         out.push(VERSION);
         out.extend_from_slice(&self.key_id.to_be_bytes());
         out.extend_from_slice(&self.number.to_be_bytes());
         out.extend_from_slice(&self.issued_at.to_be_bytes());
+        out.extend_from_slice(&self.next_update.to_be_bytes());
+        out.extend_from_slice(&self.grace.to_be_bytes());
         out.extend_from_slice(&(self.serials.len() as u32).to_be_bytes());
         for s in &self.serials {
             out.extend_from_slice(&s.to_be_bytes());
@@ -156,11 +225,55 @@ impl<'de> serde::Deserialize<'de> for RevocationList {
     }
 }
 
+/// A list's place in its sequence: its number and its issue time (spec §10.5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct ListMark {
+    /// The list's number.
+    pub number: u64,
+    /// When it was issued (unix seconds).
+    pub issued_at: u64,
+}
+
+impl ListMark {
+    /// Whether a list marked `self` is newer than `newest`, the newest list of
+    /// its kind ever installed (`(0, 0)` if none), at verifier time `t` with
+    /// step length `step_secs` (spec: R-REVOKE-2): its number is higher, by
+    /// at most one more than the whole minutes between their issue times; it
+    /// is not issued before `newest`; and it is not dated after `t ⊕ X`.
+    ///
+    /// ```
+    /// use paycode::revocation::ListMark;
+    /// let newest = ListMark { number: 5, issued_at: 1000 };
+    /// let at = |number, issued_at| ListMark { number, issued_at };
+    /// assert!(at(6, 1000).is_newer_than(newest, 2000, 60));
+    /// assert!(at(7, 1060).is_newer_than(newest, 2000, 60));
+    /// assert!(!at(8, 1060).is_newer_than(newest, 2000, 60)); // two in a minute
+    /// assert!(!at(6, 999).is_newer_than(newest, 2000, 60)); // issued before
+    /// assert!(!at(6, 2061).is_newer_than(newest, 2000, 60)); // dated ahead
+    /// assert!(!at(u64::MAX, 2000).is_newer_than(newest, 2000, 60)); // the end of the range
+    /// ```
+    pub const fn is_newer_than(self, newest: ListMark, t: u64, step_secs: u64) -> bool {
+        let minutes = self.issued_at.saturating_sub(newest.issued_at) / 60;
+        // Exact: the bound may exceed 2^64 - 1, which no number does.
+        let most = newest.number as u128 + 1 + minutes as u128;
+        self.number > newest.number
+            && (self.number as u128) <= most
+            && self.issued_at >= newest.issued_at
+            && self.issued_at <= t.saturating_add(step_secs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::eddsa::PublicKey;
     use crate::trust::TrustEntry;
+
+    fn header(number: u64, issued_at: u64) -> ListHeader {
+        ListHeader { key_id: 1, number, issued_at, next_update: issued_at + 3600, grace: 600 }
+    }
 
     #[test]
     fn sign_decode_check() {
@@ -168,25 +281,45 @@ mod tests {
         let key = PublicKey::from_bytes(&sk.public_bytes()).unwrap();
         let trust =
             TrustList::new(vec![TrustEntry { key_id: 1, not_before: 0, not_after: 100, key }]).unwrap();
-        let list = RevocationList::issue(1, &sk, 3, 50, vec![9, 2, 9]);
+        let list = RevocationList::issue(header(3, 50), &sk, vec![9, 2, 9]).unwrap();
         assert_eq!(list.serials(), [2, 9]);
         let bytes = list.encode();
+        assert_eq!(bytes.len(), 99 + 2 * 8);
         let back = RevocationList::decode(&bytes).unwrap();
         assert_eq!(back, list);
         assert_eq!(back.check(&trust), Ok(()));
+        assert_eq!(back.fresh_until(), 50 + 3600 + 600);
         assert!(back.contains(9) && !back.contains(3));
         let mut bad = bytes.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
         assert_eq!(RevocationList::decode(&bad).unwrap().check(&trust), Err(Error::InvalidCode));
-        let late = RevocationList::issue(1, &sk, 4, 101, vec![]);
+        let late = RevocationList::issue(header(4, 101), &sk, vec![]).unwrap();
         assert_eq!(late.check(&trust), Err(Error::UnknownIssuer));
         let mut v2 = bytes.clone();
         v2[0] = 2;
         assert_eq!(RevocationList::decode(&v2), Err(Error::Malformed));
         // Unsorted serials are not canonical.
         let mut unsorted = bytes.clone();
-        unsorted[23..31].copy_from_slice(&9u64.to_be_bytes());
+        unsorted[35..43].copy_from_slice(&9u64.to_be_bytes());
         assert_eq!(RevocationList::decode(&unsorted), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn next_update_and_grace_bounds() {
+        let sk = SecretKey::from_secret(&[9; 32]);
+        let before = ListHeader { next_update: 49, ..header(1, 50) };
+        assert_eq!(RevocationList::issue(before, &sk, vec![]), Err(Error::Malformed));
+        let long = ListHeader { grace: MAX_GRACE_SECS + 1, ..header(1, 50) };
+        assert_eq!(RevocationList::issue(long, &sk, vec![]), Err(Error::Malformed));
+        let edge = ListHeader { next_update: 50, grace: MAX_GRACE_SECS, ..header(1, 50) };
+        let bytes = RevocationList::issue(edge, &sk, vec![]).unwrap().encode();
+        assert!(RevocationList::decode(&bytes).is_ok());
+        let mut grace = bytes.clone();
+        grace[27..31].copy_from_slice(&(MAX_GRACE_SECS + 1).to_be_bytes());
+        assert_eq!(RevocationList::decode(&grace), Err(Error::Malformed));
+        let mut early = bytes;
+        early[19..27].copy_from_slice(&49u64.to_be_bytes());
+        assert_eq!(RevocationList::decode(&early), Err(Error::Malformed));
     }
 }

@@ -17,7 +17,7 @@ use crate::challenge::UsedChallenge;
 use crate::log::LogRecord;
 use crate::profile::Profile;
 use crate::replay::window::Window;
-use crate::revocation::RevocationList;
+use crate::revocation::{ListMark, RevocationList};
 
 /// The replay identity of a code: its profile and subject (hmac account id
 /// or ed25519 credential serial) (spec §8.1).
@@ -95,6 +95,9 @@ pub struct Records {
     pub throttle: Option<Throttle>,
     /// Whether the identity's serial is on the installed revocation list (ed25519).
     pub revoked: bool,
+    /// The installed revocation list's `next_update ⊕ grace`, the last time
+    /// it is fresh; `None` if no list is installed (spec: R-REVOKE-4).
+    pub fresh_until: Option<u64>,
     /// Whether the call's challenge nonce ([`Call::nonce`]) is in the nonce
     /// set `N`: a code was already accepted for that challenge (spec:
     /// R-CHAL-4). False for a call without one.
@@ -272,14 +275,18 @@ pub trait StateStore: Send + Sync {
     /// [`StoreError`] if the store could not be written.
     fn quarantine(&self, floor: u64, high_water: u64) -> Result<(), StoreError>;
 
-    /// Installs `list` if its number is greater than the installed one's, as one
-    /// atomic step; returns whether it did (spec: R-REVOKE-2). The caller has
-    /// checked the list's signature.
+    /// Installs `list` if `newer` holds for the mark of the newest list ever
+    /// installed (`(0, 0)` if none), as one atomic step; returns whether it
+    /// did (spec: R-REVOKE-2). The caller has checked the list's signature.
     ///
     /// # Errors
     ///
     /// [`StoreError`] if the store could not be read or written.
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError>;
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError>;
 
     /// The installed revocation list, if any.
     ///

@@ -126,6 +126,7 @@ impl Claim<'_> {
             step: self.step,
             counter: self.counter,
             now,
+            time: self.record.accepted_at,
             proof: Proof::Mac(authentic),
             spend: None,
             bound: self.terms.bound,
@@ -312,19 +313,25 @@ impl<S: StateStore> Verifier<S> {
         }
     }
 
-    /// Installs a revocation list if it is signed by a trusted key valid at
-    /// its issue time and newer than the installed one (spec: R-REVOKE-1, R-REVOKE-2).
+    /// Installs a revocation list at unix time `now` if it is signed by a
+    /// trusted key valid at its issue time and newer than the newest list
+    /// installed: a higher number, by at most one more than the minutes
+    /// between their issue times, issued no earlier, and not dated after
+    /// `now + X` (spec: R-REVOKE-1, R-REVOKE-2).
     ///
     /// # Errors
     ///
     /// [`InstallError`] says why it was refused; the installed list is unchanged.
-    pub fn install_revocation_list(&self, list: RevocationList) -> Result<(), InstallError> {
+    pub fn install_revocation_list(&self, list: RevocationList, now: u64) -> Result<(), InstallError> {
         let trust = self.trust.as_ref().ok_or(InstallError::NoTrustList)?;
         list.check(trust).map_err(|e| match e {
             Error::UnknownIssuer => InstallError::UnknownKey,
             _ => InstallError::BadSignature,
         })?;
-        match self.store.install_revocation_list(&list) {
+        let step_secs = self.params.step_secs();
+        let mark = list.mark();
+        let newer = |newest| mark.is_newer_than(newest, now, step_secs);
+        match self.store.install_revocation_list(&list, &newer) {
             Ok(true) => Ok(()),
             Ok(false) => Err(InstallError::NotNewer),
             Err(_) => Err(InstallError::StateUnavailable),
@@ -865,6 +872,7 @@ impl<S: StateStore> Verifier<S> {
             step: p.step,
             counter: p.counter,
             now: step,
+            time: now,
             proof: Proof::Signature(valid),
             spend: Some(p.spend),
             bound: p.terms.bound,

@@ -84,6 +84,9 @@ fn setup(p: Params) -> Setup {
     let issuer = Issuer::from_seed(&Seed::from_bytes(&[0xee; 32]));
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    // A list fresh at every time, revoking nothing (spec: R-REVOKE-4).
+    let always = paycode::ListHeader { key_id: 1, number: 1, issued_at: 0, next_update: u64::MAX, grace: 0 };
+    verifier.install_revocation_list(issuer.revocation_list(always, vec![]).unwrap(), 0).unwrap();
     let ed = (0..ED_CREDENTIALS)
         .map(|i| {
             let seed = Seed::from_bytes(&[0x40 + i as u8; 32]);

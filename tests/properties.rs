@@ -926,7 +926,12 @@ fn stateful_generators_reach_every_verdict() {
         ("replays", REPLAYS, false, &["replayed", "stale-counter", "too-old"]),
         ("restarts", RESTARTS, false, &["state-unavailable", "replayed"]),
         ("throttle", THROTTLE, true, &["throttled", "invalid-code", "unknown-account"]),
-        ("offline", OFFLINE, false, &["revoked", "over-limit", "expired", "not-yet-valid", "bad-credential"]),
+        (
+            "offline",
+            OFFLINE,
+            false,
+            &["revoked", "revocation-stale", "over-limit", "expired", "not-yet-valid", "bad-credential"],
+        ),
         ("challenges", CHALLENGES, true, challenges),
     ];
     let mut all: BTreeMap<&'static str, usize> = BTreeMap::new();

@@ -8,10 +8,17 @@ use paycode::code::QR_PREFIX;
 use paycode::hazmat::base45;
 use paycode::{
     Code, CredentialFields, Ed25519Code, Ed25519Wallet, Error, HmacCode, HmacWallet, InstallError, Issuer,
-    KeyPeriod, Params, Profile, Seed, Verifier,
+    KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, Verifier,
 };
 
 const NOW: u64 = 1_800_000_000;
+
+/// Revocation list `number` of key 1, fresh for a day after `issued_at`
+/// and a day's grace.
+fn rl(issuer: &Issuer, number: u64, issued_at: u64, serials: Vec<u64>) -> RevocationList {
+    let header = ListHeader { key_id: 1, number, issued_at, next_update: issued_at + 86_400, grace: 86_400 };
+    issuer.revocation_list(header, serials).unwrap()
+}
 
 fn hmac_verifier() -> (Verifier, HmacWallet) {
     let params = Params::default();
@@ -49,14 +56,14 @@ fn the_revocation_list_survives_a_restart() {
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     let mut v = Verifier::new(Params::default(), 1);
     v.set_trust_list(issuer.trust_list(&[period]).unwrap());
-    v.install_revocation_list(issuer.revocation_list(1, 5, NOW, vec![9])).unwrap();
+    v.install_revocation_list(rl(&issuer, 5, NOW, vec![9]), NOW).unwrap();
     let state = v.state();
     let mut back = Verifier::restore(Params::default(), 1, &state);
     back.set_trust_list(issuer.trust_list(&[period]).unwrap());
     assert_eq!(back.revocation_number(), Some(5));
     // An older list is refused after the restart too (spec: R-REVOKE-2).
-    let older = issuer.revocation_list(1, 4, NOW, vec![]);
-    assert_eq!(back.install_revocation_list(older), Err(InstallError::NotNewer));
+    let older = rl(&issuer, 4, NOW, vec![]);
+    assert_eq!(back.install_revocation_list(older, NOW), Err(InstallError::NotNewer));
     assert_eq!(back.state(), state);
 }
 
@@ -66,10 +73,10 @@ fn revocation_numbers_start_above_zero() {
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     let mut v = Verifier::new(Params::default(), 1);
     v.set_trust_list(issuer.trust_list(&[period]).unwrap());
-    let zero = issuer.revocation_list(1, 0, NOW, vec![5]);
-    assert_eq!(v.install_revocation_list(zero), Err(InstallError::NotNewer));
+    let zero = rl(&issuer, 0, NOW, vec![5]);
+    assert_eq!(v.install_revocation_list(zero, NOW), Err(InstallError::NotNewer));
     assert_eq!(v.revocation_number(), None);
-    assert_eq!(v.install_revocation_list(issuer.revocation_list(1, 1, NOW, vec![5])), Ok(()));
+    assert_eq!(v.install_revocation_list(rl(&issuer, 1, NOW, vec![5]), NOW), Ok(()));
     assert_eq!(v.revocation_number(), Some(1));
 }
 
@@ -108,7 +115,7 @@ impl Setup {
         let mut v = Verifier::new(Params::default(), 9);
         let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
         v.set_trust_list(self.issuer.trust_list(&[period]).unwrap());
-        v.install_revocation_list(self.issuer.revocation_list(1, 1, NOW - 10, vec![103])).unwrap();
+        v.install_revocation_list(rl(&self.issuer, 1, NOW - 10, vec![103]), NOW).unwrap();
         v.add_account(42, &self.hmac_seed);
         v
     }
@@ -310,4 +317,57 @@ fn a_verifier_for_another_terminal_shares_the_accounts_not_the_state() {
     // An account enrolled afterwards is enrolled where it was enrolled only.
     two.add_account(77, &Seed::from_bytes(&[7; 32]));
     assert!(two.has_account(77) && !v.has_account(77) && two.has_account(9));
+}
+
+#[test]
+fn a_list_cannot_jump_to_the_end_of_its_range_or_come_from_the_future() {
+    let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+    let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+    let mut v = Verifier::new(Params::default(), 1);
+    v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    // From none, (0, 0): number up to 1 + issued_at / 60, so 2^64 - 1 is out of reach.
+    assert_eq!(
+        v.install_revocation_list(rl(&issuer, u64::MAX, NOW, vec![]), NOW),
+        Err(InstallError::NotNewer)
+    );
+    assert_eq!(v.install_revocation_list(rl(&issuer, 5, NOW, vec![]), NOW), Ok(()));
+    // One more per whole minute of issue time.
+    assert_eq!(
+        v.install_revocation_list(rl(&issuer, 8, NOW + 119, vec![]), NOW + 119),
+        Err(InstallError::NotNewer)
+    );
+    assert_eq!(v.install_revocation_list(rl(&issuer, 7, NOW + 120, vec![]), NOW + 120), Ok(()));
+    // Issued before the installed one.
+    assert_eq!(
+        v.install_revocation_list(rl(&issuer, 8, NOW + 119, vec![]), NOW + 200),
+        Err(InstallError::NotNewer)
+    );
+    // Dated after t + X.
+    assert_eq!(
+        v.install_revocation_list(rl(&issuer, 8, NOW + 200, vec![]), NOW + 139),
+        Err(InstallError::NotNewer)
+    );
+    assert_eq!(v.install_revocation_list(rl(&issuer, 8, NOW + 200, vec![]), NOW + 140), Ok(()));
+    assert_eq!(v.revocation_number(), Some(8));
+}
+
+#[test]
+fn ed25519_codes_need_a_fresh_revocation_list() {
+    let s = Setup::new();
+    let mut v = Verifier::new(Params::default(), 9);
+    let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
+    v.set_trust_list(s.issuer.trust_list(&[period]).unwrap());
+    let step = NOW / 60;
+    // No list: stale, for a revoked-to-be credential and any other.
+    assert_eq!(v.verify(&ed(&s.wallets[0], step, 0), NOW, 1).unwrap_err(), Error::RevocationStale);
+    let header = ListHeader { key_id: 1, number: 1, issued_at: NOW - 10, next_update: NOW + 50, grace: 60 };
+    v.install_revocation_list(s.issuer.revocation_list(header, vec![103]).unwrap(), NOW).unwrap();
+    assert!(v.verify(&ed(&s.wallets[0], step, 0), NOW, 1).is_ok());
+    // Fresh through next_update + grace = NOW + 110, exactly.
+    let t = NOW + 110;
+    assert!(v.verify(&ed(&s.wallets[0], t / 60, 1), t, 1).is_ok());
+    let t = NOW + 111;
+    assert_eq!(v.verify(&ed(&s.wallets[0], t / 60, 2), t, 1).unwrap_err(), Error::RevocationStale);
+    // A listed serial is revoked, stale or not.
+    assert_eq!(v.verify(&ed(&s.wallets[3], t / 60, 0), t, 1).unwrap_err(), Error::Revoked);
 }

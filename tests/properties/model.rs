@@ -194,8 +194,10 @@ pub struct Model {
     pub throttle: BTreeMap<u64, (u64, u64)>,
     /// ed25519 spend ledger Λ: serial -> (exact sum, credential not_after).
     pub spent: BTreeMap<u64, (u128, u64)>,
-    /// Installed revocation list RL: number and serials (initially (0, ∅)).
-    pub revoked: (u64, BTreeSet<u64>),
+    /// Revocation state RL: the newest installed list's number and
+    /// issue time (initially (0, 0)), its `next_update + grace` (None: no
+    /// list installed) and its serials.
+    pub revoked: (u64, u64, Option<u128>, BTreeSet<u64>),
     /// The nonce set N (R-CHAL-4): nonce -> `issued_at + C`, exact. Removed
     /// only by `evict` (§8.4: `N(ν) < T0 + T_hw·X`) and with the rest of the
     /// state in restart-lost-state; C2 answers `state-unavailable` for every
@@ -249,7 +251,7 @@ impl Model {
             marks: BTreeMap::new(),
             throttle: BTreeMap::new(),
             spent: BTreeMap::new(),
-            revoked: (0, BTreeSet::new()),
+            revoked: (0, 0, None, BTreeSet::new()),
             nonces: BTreeMap::new(),
         }
     }
@@ -467,8 +469,12 @@ impl Model {
             return Err(Error::Expired);
         }
         // E4
-        if self.revoked.1.contains(&fields.serial) {
+        if self.revoked.3.contains(&fields.serial) {
             return Err(Error::Revoked);
+        }
+        // E4, R-REVOKE-4: no list, or t past next_update + grace, exact.
+        if self.revoked.2.is_none_or(|f| u128::from(t) > f) {
+            return Err(Error::RevocationStale);
         }
         // E5
         if !o.code_signed(fields.device_key, step, counter, mode, p) {
@@ -650,15 +656,19 @@ impl Model {
         self.q = s.saturating_add(self.f).saturating_add(1);
     }
 
-    /// install-revocation-list (R-REVOKE-1, R-REVOKE-2).
+    /// install-revocation-list (R-REVOKE-1, R-REVOKE-2): the list's fields
+    /// one by one, as the spec's rule reads them.
+    #[allow(clippy::too_many_arguments)]
     pub fn install(
         &mut self,
         o: &Oracle,
         key_id: u16,
         number: u64,
         issued_at: u64,
+        fresh_until: u128,
         serials: &BTreeSet<u64>,
         signature_ok: bool,
+        t: u64,
     ) -> Result<(), InstallError> {
         if !self.ed_on {
             return Err(InstallError::NoTrustList);
@@ -670,10 +680,18 @@ impl Model {
         if !signature_ok {
             return Err(InstallError::BadSignature);
         }
-        if number <= self.revoked.0 {
+        // R-REVOKE-2: newer than the newest installed, by at most one a
+        // minute, issued no earlier, and not dated after t + X; exact.
+        let (newest, newest_at) = (self.revoked.0, self.revoked.1);
+        let most = u128::from(newest) + 1 + u128::from(issued_at.saturating_sub(newest_at) / 60);
+        if number <= newest
+            || u128::from(number) > most
+            || issued_at < newest_at
+            || u128::from(issued_at) > u128::from(t) + u128::from(self.x)
+        {
             return Err(InstallError::NotNewer);
         }
-        self.revoked = (number, serials.clone());
+        self.revoked = (number, issued_at, Some(fresh_until), serials.clone());
         Ok(())
     }
 }

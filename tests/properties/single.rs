@@ -58,6 +58,9 @@ pub fn single(p: Params, t: u64) -> Single {
     verifier.add_account(ACCOUNT, &seed);
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    // A list fresh at every time, revoking nothing (spec: R-REVOKE-4).
+    let always = paycode::ListHeader { key_id: 1, number: 1, issued_at: 0, next_update: u64::MAX, grace: 0 };
+    verifier.install_revocation_list(issuer.revocation_list(always, vec![]).unwrap(), 0).unwrap();
     Single {
         verifier,
         hmac: HmacWallet::new(p, ACCOUNT, &seed, 0),

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use paycode::issuer::KeyPeriod;
 use paycode::replay::Window;
-use paycode::revocation::RevocationList;
+use paycode::revocation::{ListHeader, RevocationList};
 use paycode::trust::TrustList;
 use paycode::{
     Challenge, Code, Credential, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer,
@@ -439,6 +439,11 @@ impl World {
         w.configure(&mut v);
         w.verifier = v;
         w.durable();
+        if w.cfg.ed_on {
+            // The terminal's first list, signed with key 2, fresh for an hour
+            // and ten minutes' grace (spec: R-REVOKE-4).
+            w.revoke(1, 1, 0, 0b0100_0000, false, "the first revocation list");
+        }
         w
     }
 
@@ -455,10 +460,13 @@ impl World {
             v.set_trust_list(t.clone());
         }
         if let Some(rl) = &self.rl {
-            // A restart with state already holds the list (it is durable state, spec §8.6).
-            let r = v.install_revocation_list(rl.clone());
-            let held = v.revocation_number() == Some(rl.number());
-            assert!(r.is_ok() || (r == Err(paycode::InstallError::NotNewer) && held), "reinstalling: {r:?}");
+            // A restart with state already holds the list (it is durable state,
+            // spec §8.6); after a loss it is put back as configuration, not
+            // installed anew, so the newer test does not apply.
+            if v.revocation_number() != Some(rl.number()) {
+                assert_eq!(rl.check(self.trust.as_ref().unwrap()), Ok(()), "reinstalling");
+                assert!(v.store().install_revocation_list(rl, &|_| true).unwrap(), "reinstalling");
+            }
         }
     }
 
@@ -1143,28 +1151,40 @@ impl World {
 
     fn revoke(&mut self, key: usize, delta: i8, issued: usize, mask: u8, corrupt: bool, ctx: &str) {
         let key_id = [1u16, 2, 3][key % 3];
+        // Mostly one or two above the newest (two may pass the bound of one a
+        // minute, R-REVOKE-2), else at or below it.
+        let delta = if delta > 2 { 1 } else { delta };
         let number =
             (i128::from(self.model.revoked.0) + i128::from(delta)).clamp(0, i128::from(u64::MAX)) as u64;
         let k2 = &self.oracle.trust[1];
+        // The clock; the newest list's issue time (not before it, R-REVOKE-2);
+        // the key's edges.
         let issued_at = [
             self.clock,
+            self.model.revoked.1.max(k2.not_before),
             k2.not_before,
             k2.not_after,
             k2.not_before.saturating_sub(1),
             k2.not_after.saturating_add(1),
-        ][issued % 5];
+        ][issued % 6];
         let candidates = [self.ed[0].cred.fields().serial, self.ed[1].cred.fields().serial, 12_345];
         let serials: BTreeSet<u64> =
             candidates.iter().enumerate().filter(|(i, _)| mask >> i & 1 == 1).map(|(_, s)| *s).collect();
-        let mut list =
-            self.oracle.issuer.revocation_list(key_id, number, issued_at, serials.iter().copied().collect());
+        // Fresh for a while after issue, or already past next_update.
+        let next_update = issued_at.saturating_add([0, 120, 3_600][usize::from(mask >> 3) % 3]);
+        let grace = [0u32, 60, 600][usize::from(mask >> 5) % 3];
+        let header = ListHeader { key_id, number, issued_at, next_update, grace };
+        let mut list = self.oracle.issuer.revocation_list(header, serials.iter().copied().collect()).unwrap();
         if corrupt {
             let mut bytes = list.encode();
             *bytes.last_mut().unwrap() ^= 1;
             list = RevocationList::decode(&bytes).unwrap();
         }
-        let got = self.verifier.install_revocation_list(list.clone());
-        let want = self.model.install(&self.oracle, key_id, number, issued_at, &serials, !corrupt);
+        let got = self.verifier.install_revocation_list(list.clone(), self.clock);
+        let fresh_until = u128::from(next_update) + u128::from(grace);
+        let t = self.clock;
+        let want =
+            self.model.install(&self.oracle, key_id, number, issued_at, fresh_until, &serials, !corrupt, t);
         assert_eq!(got, want, "{ctx}: R-REVOKE-1, R-REVOKE-2 install");
         if got.is_ok() {
             self.rl = Some(list);

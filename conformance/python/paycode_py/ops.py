@@ -333,7 +333,13 @@ def op_revocation_list_issue(i):
         raise BadInput("too many serials")
     try:
         data = revocation.issue(
-            _hex(i["issuer_secret"], 32, "issuer_secret"), _u16(i, "key_id"), _u64(i, "number"), _u64(i, "issued_at"), serials
+            _hex(i["issuer_secret"], 32, "issuer_secret"),
+            _u16(i, "key_id"),
+            _u64(i, "number"),
+            _u64(i, "issued_at"),
+            _u64(i, "next_update"),
+            _u32(i, "grace"),
+            serials,
         )
     except Rejected as r:
         return _invalid(r.code)
@@ -350,6 +356,8 @@ def op_revocation_list_decode(i):
             "key_id": rl.key_id,
             "number": rl.number,
             "issued_at": rl.issued_at,
+            "next_update": rl.next_update,
+            "grace": rl.grace,
             "serials": list(rl.serials),
             "signature": rl.signature.hex(),
         }
@@ -553,7 +561,7 @@ class Session:
             self.latest = max(self.latest, t)
             return _verify_step(v, t, _text(s), _u64(s, "amount"), _challenge_text(s), self.latest)
         if action == "install-revocation-list":
-            return _valid() if v.install_revocation_list(_hex(s["list"])) else _invalid()
+            return _valid() if v.install_revocation_list(_hex(s["list"]), _u64(s, "time")) else _invalid()
         if action == "install-trust-list":
             return _valid() if v.install_trust_list(_hex(s["trust_list"])) else _invalid()
         if action == "restart":

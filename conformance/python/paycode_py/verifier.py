@@ -22,6 +22,7 @@ from .errors import (
     OVER_CEILING,
     OVER_LIMIT,
     REPLAYED,
+    REVOCATION_STALE,
     REVOKED,
     STALE_COUNTER,
     STATE_UNAVAILABLE,
@@ -78,6 +79,8 @@ class Verifier:
     ledger: dict = field(default_factory=dict)  # serial -> [spent, not_after]
     nonces: dict = field(default_factory=dict)  # N: nonce -> closes (issued_at + C)
     rl_number: int = 0
+    rl_issued_at: int = 0
+    rl_fresh_until: int = None  # next_update + grace of the installed list; None: none installed
     rl_serials: frozenset = frozenset()
     rl_bytes: bytes = None
 
@@ -97,7 +100,11 @@ class Verifier:
     def set_revocation_list(self, data: bytes):
         """Take a list as installed state (as stored, without the install rule)."""
         rl = revocation.decode(data)
-        self.rl_number, self.rl_serials, self.rl_bytes = rl.number, frozenset(rl.serials), data
+        self._take(rl, data)
+
+    def _take(self, rl, data):
+        self.rl_number, self.rl_issued_at = rl.number, rl.issued_at
+        self.rl_fresh_until, self.rl_serials, self.rl_bytes = rl.fresh_until(), frozenset(rl.serials), data
 
     # ------------------------------------------------------------ window
 
@@ -397,12 +404,12 @@ class Verifier:
         if mutants.on("revocation-after-signature"):
             self._validity(cred, t)
             self._signature(c, digest)
-            self._revocation(cred)
+            self._revocation(cred, t)
             return not_after
         if mutants.on("expiry-after-revocation"):
-            self._revocation(cred)
+            self._revocation(cred, t)
         self._validity(cred, t)  # E3
-        self._revocation(cred)  # E4
+        self._revocation(cred, t)  # E4
         self._signature(c, digest)  # E5
         return not_after
 
@@ -412,9 +419,17 @@ class Verifier:
         if t > cred.not_after() and not mutants.on("ignore-expiry"):
             raise Rejected(EXPIRED)
 
-    def _revocation(self, cred):
+    def _revocation(self, cred, t):
         if cred.serial in self.rl_serials and not mutants.on("ignore-revocation"):  # E4
             raise Rejected(REVOKED)
+        # E4, R-REVOKE-4: no list, or t past next_update + grace (exact).
+        if mutants.on("ignore-freshness"):
+            return
+        if self.rl_fresh_until is None:
+            raise Rejected(REVOCATION_STALE)
+        limit = self.rl_fresh_until + (1 if mutants.on("grace-off-by-one") else 0)
+        if t > limit:
+            raise Rejected(REVOCATION_STALE)
 
     def _signature(self, c, digest):
         signing_input = code.ed25519_signing_input(c.head, c.mode, digest)
@@ -443,18 +458,17 @@ class Verifier:
 
     # ------------------------------------------------------------ other transitions
 
-    def install_revocation_list(self, data: bytes) -> bool:
-        """R-REVOKE-2: install only a valid list with a greater number."""
+    def install_revocation_list(self, data: bytes, t: int) -> bool:
+        """R-REVOKE-2: install only a valid list that is newer at time t."""
         try:
             rl = revocation.decode(data)
         except Rejected:
             return False
         if not revocation.accepted_by(rl, self.trust):
             return False
-        newer = rl.number >= self.rl_number if mutants.on("revocation-equal-number") else rl.number > self.rl_number
-        if not newer:
+        if not revocation.newer(rl.number, rl.issued_at, self.rl_number, self.rl_issued_at, t, self.params.x):
             return False
-        self.rl_number, self.rl_serials, self.rl_bytes = rl.number, frozenset(rl.serials), data
+        self._take(rl, data)
         return True
 
     def install_trust_list(self, data: bytes) -> bool:

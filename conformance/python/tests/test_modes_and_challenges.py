@@ -131,8 +131,16 @@ VERIFIER = {
 }
 
 
+def standing_list():
+    """Revocation list 0 of key 1, issued at 0 and fresh at every time, revoking
+    nothing: an ed25519 verifier needs a fresh list (R-REVOKE-4)."""
+    from paycode_py import keys, revocation
+
+    return revocation.issue(keys.issuer_secret(bytes.fromhex(EX["ed25519.issuer_seed"]), 1), 1, 0, 0, 2**64 - 1, 0, []).hex()
+
+
 def empty_state(**changes):
-    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": None, **changes}
+    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": standing_list(), **changes}
 
 
 def verify(t, text, amount=PRICE, chal=None):

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
 use paycode::codec::from_hex;
-use paycode::{Credential, Issuer, KeyPeriod, Params, Profile, RevocationList, Seed, TrustList};
+use paycode::{Credential, Issuer, KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustList};
 
 use crate::errors::{ContentError, FileError, Role};
 use crate::fsio::{self, Locked};
@@ -95,8 +95,9 @@ pub struct KeyFile {
     pub not_after: u64,
 }
 
-/// The issuer's revocation state.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// The issuer's revocation state: the latest list and how often lists are
+/// published (spec §4.7, R-REVOKE-4).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevocationFile {
     /// Number of the latest list.
@@ -105,6 +106,37 @@ pub struct RevocationFile {
     pub issued_at: u64,
     /// Revoked serials.
     pub serials: Vec<u64>,
+    /// Seconds from a list's issue to its `next_update`.
+    #[serde(default = "default_revocation_interval")]
+    pub interval: u64,
+    /// The lists' `grace`, seconds (at most 604800).
+    #[serde(default = "default_revocation_grace")]
+    pub grace: u32,
+}
+
+/// A list a day, as the EU Digital COVID Certificate's trust list was refreshed.
+pub const DEFAULT_REVOCATION_INTERVAL: u64 = 86_400;
+/// A day's grace after `next_update`.
+pub const DEFAULT_REVOCATION_GRACE: u32 = 86_400;
+
+const fn default_revocation_interval() -> u64 {
+    DEFAULT_REVOCATION_INTERVAL
+}
+
+const fn default_revocation_grace() -> u32 {
+    DEFAULT_REVOCATION_GRACE
+}
+
+impl Default for RevocationFile {
+    fn default() -> RevocationFile {
+        RevocationFile {
+            number: 0,
+            issued_at: 0,
+            serials: Vec::new(),
+            interval: DEFAULT_REVOCATION_INTERVAL,
+            grace: DEFAULT_REVOCATION_GRACE,
+        }
+    }
 }
 
 /// `issuer.json`: the issuer's secrets and registry (mode 0600). `Debug`
@@ -269,22 +301,30 @@ impl IssuerFile {
         self.issuer()?.trust_list(&periods).map_err(ContentError::TrustList)
     }
 
-    /// The current signed revocation list, if any serial was ever revoked.
+    /// The current signed revocation list, if one was ever published: an
+    /// issuer publishes one from `issuer init` on, revoked serials or not
+    /// (spec: R-REVOKE-4).
     ///
     /// # Errors
     ///
-    /// [`ContentError`] on a bad seed.
+    /// [`ContentError`] on a bad seed, or an interval or grace the list
+    /// cannot carry.
     pub fn revocation_list(&self) -> Result<Option<RevocationList>, ContentError> {
-        if self.revocation.number == 0 {
+        let r = &self.revocation;
+        if r.number == 0 {
             return Ok(None);
         }
-        let issuer = self.issuer()?;
-        Ok(Some(issuer.revocation_list(
-            self.current_key_id,
-            self.revocation.number,
-            self.revocation.issued_at,
-            self.revocation.serials.clone(),
-        )))
+        let header = ListHeader {
+            key_id: self.current_key_id,
+            number: r.number,
+            issued_at: r.issued_at,
+            next_update: r.issued_at.saturating_add(r.interval),
+            grace: r.grace,
+        };
+        self.issuer()?
+            .revocation_list(header, r.serials.clone())
+            .map(Some)
+            .map_err(|_| ContentError::RevocationSchedule)
     }
 }
 

@@ -104,8 +104,9 @@ impl IssuerFile {
         r.serials.extend_from_slice(serials);
         r.serials.sort_unstable();
         r.serials.dedup();
+        // One more, issued no earlier: newer at every terminal (spec: R-REVOKE-2).
         r.number = r.number.saturating_add(1);
-        r.issued_at = now;
+        r.issued_at = now.max(r.issued_at);
         r
     }
 

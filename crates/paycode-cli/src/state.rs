@@ -171,14 +171,18 @@ pub fn export_log(db: &Path, out: &Path, terminal: Option<u32>) -> Result<Vec<Lo
 impl IssuerFile {
     /// Configures `v` as this issuer's verifier: every enrolled account, the
     /// issuer's trust list, and its current revocation list, which the store
-    /// installs unless it holds that list or a newer one already.
+    /// installs if it is newer at unix time `now` than the newest it holds.
     ///
     /// # Errors
     ///
     /// [`ConfigureError::Content`] on bad key material or a revocation list
     /// that does not check; [`ConfigureError::Store`] if the store could not
     /// install the list, with the store's cause.
-    pub fn configure<S: StateStore>(&self, mut v: Verifier<S>) -> Result<Verifier<S>, ConfigureError> {
+    pub fn configure<S: StateStore>(
+        &self,
+        mut v: Verifier<S>,
+        now: u64,
+    ) -> Result<Verifier<S>, ConfigureError> {
         v.enable_hmac();
         for a in &self.accounts {
             // Checked when the file was loaded.
@@ -195,8 +199,10 @@ impl IssuerFile {
                     _ => InstallError::BadSignature,
                 })
             })?;
-            // spec: R-REVOKE-2: the store installs it only if it is newer.
-            v.store().install_revocation_list(&list).map_err(ConfigureError::Store)?;
+            // spec: R-REVOKE-2: the store installs it only if it is newer at `now`.
+            let (mark, step_secs) = (list.mark(), v.params().step_secs());
+            let newer = |newest| mark.is_newer_than(newest, now, step_secs);
+            v.store().install_revocation_list(&list, &newer).map_err(ConfigureError::Store)?;
         }
         v.set_trust_list(trust);
         Ok(v)

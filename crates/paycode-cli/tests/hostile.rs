@@ -141,7 +141,7 @@ fn list_decoders_reject_hostile_lengths() {
     }
     for count in [0u32, 1, 2, 4, 0x1fff_ffff, 0x2000_0000, u32::MAX] {
         let mut r = revocation.clone();
-        r[19..23].copy_from_slice(&count.to_be_bytes());
+        r[31..35].copy_from_slice(&count.to_be_bytes());
         let want = if count == 3 { Ok(()) } else { Err(Error::Malformed) };
         assert_eq!(RevocationList::decode(&r).map(|_| ()), want, "revocation count {count}");
         n += 1;

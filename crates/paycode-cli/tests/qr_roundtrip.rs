@@ -161,6 +161,15 @@ fn ed25519_codes_round_trip_through_rqrr() {
 
         let mut verifier = Verifier::new(params, 1);
         verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        // A fresh list, issued when the key's period starts (spec: R-REVOKE-4).
+        let header = paycode::ListHeader {
+            key_id,
+            number: 1,
+            issued_at: period.not_before,
+            next_update: u64::MAX,
+            grace: 0,
+        };
+        verifier.install_revocation_list(issuer.revocation_list(header, vec![]).unwrap(), now).unwrap();
         let amount = rng.range(0, u64::from(per_payment));
         let acc = verifier.verify_text(&read, now, amount).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(

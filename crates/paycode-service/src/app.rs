@@ -247,7 +247,7 @@ impl<B: Backend> App<B> {
         let mut v = Verifier::with_store(self.keys.params, id, self.backend.terminal(id)?);
         v.set_trust_list(self.keys.trust.clone());
         if let Some(list) = &self.keys.revocation {
-            match v.install_revocation_list(list.clone()) {
+            match v.install_revocation_list(list.clone(), self.clock.now()) {
                 Ok(()) | Err(InstallError::NotNewer) => {}
                 Err(InstallError::StateUnavailable) => {
                     return Err(StoreError::of_kind(StoreErrorKind::Unavailable));

@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use paycode::revocation::RevocationList;
+use paycode::revocation::{ListMark, RevocationList};
 use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{MemoryStore, Params, StateStore, StoreError};
 
@@ -131,8 +131,12 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.quarantine(floor, high_water)
     }
 
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
-        self.0.install_revocation_list(list)
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.0.install_revocation_list(list, newer)
     }
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
@@ -304,8 +308,12 @@ impl StateStore for MemoryScoped {
         self.records.quarantine(floor, high_water)
     }
 
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
-        self.records.install_revocation_list(list)
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.records.install_revocation_list(list, newer)
     }
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {

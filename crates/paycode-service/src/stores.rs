@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use paycode::revocation::RevocationList;
+use paycode::revocation::{ListMark, RevocationList};
 use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{StateStore, StoreError};
 use paycode_store::{PostgresOptions, PostgresStore, Scope, SqliteStore, TokenRow};
@@ -127,8 +127,12 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         self.store.quarantine(floor, high_water)
     }
 
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
-        self.store.install_revocation_list(list)
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.store.install_revocation_list(list, newer)
     }
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {

@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
-use paycode::revocation::RevocationList;
+use paycode::revocation::{ListHeader, ListMark, RevocationList};
 use paycode::store::{Call, Eviction, StoreErrorKind};
 use paycode::{
     Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, KeyPeriod, Params, Profile,
@@ -46,7 +46,20 @@ fn keys() -> Keys {
         params: params(),
         accounts: vec![(ACCOUNT, Seed::from_bytes(&[4; 32])), (PAYER, Seed::from_bytes(&[5; 32]))],
         trust: issuer().trust_list(&[period]).unwrap(),
-        revocation: Some(issuer().revocation_list(1, 1, NOW - 10, vec![666])),
+        revocation: Some(
+            issuer()
+                .revocation_list(
+                    ListHeader {
+                        key_id: 1,
+                        number: 1,
+                        issued_at: NOW - 10,
+                        next_update: NOW + 86_400,
+                        grace: 86_400,
+                    },
+                    vec![666],
+                )
+                .unwrap(),
+        ),
     }
 }
 
@@ -407,9 +420,13 @@ impl StateStore for Flaky {
         self.check()?;
         self.inner.quarantine(floor, high_water)
     }
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
         self.check()?;
-        self.inner.install_revocation_list(list)
+        self.inner.install_revocation_list(list, newer)
     }
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         self.check()?;
@@ -637,8 +654,12 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         fn quarantine(&self, f: u64, h: u64) -> Result<(), StoreError> {
             self.0.quarantine(f, h)
         }
-        fn install_revocation_list(&self, l: &RevocationList) -> Result<bool, StoreError> {
-            self.0.install_revocation_list(l)
+        fn install_revocation_list(
+            &self,
+            l: &RevocationList,
+            newer: &dyn Fn(ListMark) -> bool,
+        ) -> Result<bool, StoreError> {
+            self.0.install_revocation_list(l, newer)
         }
         fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
             self.0.revocation_list()

@@ -32,7 +32,21 @@ fn keys() -> Keys {
         params: Params::default(),
         accounts: vec![(42, Seed::from_bytes(&[4; 32])), (43, Seed::from_bytes(&[5; 32]))],
         trust: issuer().trust_list(&[period]).unwrap(),
-        revocation: None,
+        // An ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
+        revocation: Some(
+            issuer()
+                .revocation_list(
+                    paycode::ListHeader {
+                        key_id: 1,
+                        number: 1,
+                        issued_at: NOW - 60,
+                        next_update: NOW + 86_400,
+                        grace: 86_400,
+                    },
+                    vec![],
+                )
+                .unwrap(),
+        ),
     }
 }
 

@@ -54,6 +54,7 @@ use std::time::Duration;
 
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
+use paycode::revocation::ListMark;
 use paycode::store::{
     Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
     ThrottleChange,
@@ -152,6 +153,13 @@ const MIGRATIONS: &[&str] = &[
          nonce bytea NOT NULL CHECK (length(nonce) = 16),
          closes bigint NOT NULL,
          PRIMARY KEY (terminal, nonce));",
+    // Version 6: the revocation list gains `next_update` and `grace`, as in
+    // the SQLite store's migration: a list installed before is uninstalled,
+    // its number kept as the floor; `fresh_until` is null when none is installed.
+    "ALTER TABLE revocation ADD COLUMN issued_at bigint NOT NULL DEFAULT 0,
+         ADD COLUMN fresh_until bigint;
+     UPDATE revocation SET encoding = '', fresh_until = NULL;
+     DELETE FROM revoked;",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -793,13 +801,13 @@ impl StateStore for PostgresStore {
         Ok(())
     }
 
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
-        let number = to_sql(list.number());
-        let encoding = list.encode();
-        let serials: Vec<i64> = list.serials().iter().map(|&s| to_sql(s)).collect();
-        let (encoding, serials) = (&encoding, &serials);
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
         self.run(|conn| async move {
-            let r = install(&conn.client, number, encoding, serials).await;
+            let r = install(&conn.client, list, newer).await;
             (conn, r.map_err(Failure::Db))
         })
     }
@@ -810,7 +818,8 @@ impl StateStore for PostgresStore {
             (conn, r.map_err(Failure::Db))
         })?;
         let (number, encoding): (i64, Vec<u8>) = (row.get(0), row.get(1));
-        if number == 0 {
+        // An empty encoding: a list uninstalled, whose number is only a floor.
+        if number == 0 || encoding.is_empty() {
             return Ok(None);
         }
         RevocationList::decode(&encoding)
@@ -937,6 +946,7 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         quarantine: from_sql(shared.get(1)),
         revoked: shared.get(2),
         challenge_used: shared.get(3),
+        fresh_until: shared.get::<_, Option<i64>>(4).map(from_sql),
         ..Records::default()
     };
     if let Some(w) = &window {
@@ -1153,6 +1163,7 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
     let quarantine = from_sql(shared.get(1));
     let revoked: Vec<i64> = shared.get(2);
     let stored_nonces: Vec<Vec<u8>> = shared.get(3);
+    let fresh_until = shared.get::<_, Option<i64>>(4).map(from_sql);
     // The nonces used so far: the stored ones, then those the calls record.
     let mut used: HashSet<[u8; 16]> =
         stored_nonces.iter().filter_map(|n| n.as_slice().try_into().ok()).collect();
@@ -1172,6 +1183,7 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
             spent: if ed25519 { spent.get(&key.1).copied() } else { None },
             throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
             revoked: ed25519 && revoked.contains(&key.1),
+            fresh_until,
             challenge_used: call.nonce.is_some_and(|n| used.contains(&n)),
         };
         let changes = (call.decide)(&records);
@@ -1393,7 +1405,8 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
     let read_shared = client
         .prepare_typed(
             "SELECT high_water, quarantine, $2 AND EXISTS (SELECT 1 FROM revoked WHERE serial = $1),
-                    EXISTS (SELECT 1 FROM nonces WHERE terminal = $3 AND nonce = $4)
+                    EXISTS (SELECT 1 FROM nonces WHERE terminal = $3 AND nonce = $4),
+                    (SELECT fresh_until FROM revocation WHERE id = 0)
              FROM meta WHERE id = 0",
             &[i8.clone(), b.clone(), i8.clone(), bytes.clone()],
         )
@@ -1514,7 +1527,8 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
     let read_shared = client
         .prepare(
             "SELECT high_water, quarantine, ARRAY(SELECT serial FROM revoked WHERE serial = ANY($1::bigint[])),
-                    ARRAY(SELECT nonce FROM nonces WHERE terminal = $2::bigint AND nonce = ANY($3::bytea[]))
+                    ARRAY(SELECT nonce FROM nonces WHERE terminal = $2::bigint AND nonce = ANY($3::bytea[])),
+                    (SELECT fresh_until FROM revocation WHERE id = 0)
              FROM meta WHERE id = 0",
         )
         .await?;
@@ -1604,25 +1618,35 @@ async fn migrate(client: &Client, create: bool, target: &str) -> Result<(), Fail
 
 async fn install(
     client: &Client,
-    number: i64,
-    encoding: &[u8],
-    serials: &[i64],
+    list: &RevocationList,
+    newer: &dyn Fn(ListMark) -> bool,
 ) -> Result<bool, tokio_postgres::Error> {
     client.batch_execute("BEGIN").await?;
-    let installed: i64 =
-        client.query_one("SELECT number FROM revocation WHERE id = 0 FOR UPDATE", &[]).await?.get(0);
+    let row =
+        client.query_one("SELECT number, issued_at FROM revocation WHERE id = 0 FOR UPDATE", &[]).await?;
+    let newest = ListMark { number: from_sql(row.get(0)), issued_at: from_sql(row.get(1)) };
     // spec: R-REVOKE-2: only a newer list replaces the installed one.
-    if from_sql(installed) >= from_sql(number) {
+    if !newer(newest) {
         client.batch_execute("ROLLBACK").await?;
         return Ok(false);
     }
+    put_revocation_list(client, list).await?;
+    client.batch_execute("COMMIT").await?;
+    Ok(true)
+}
+
+/// Writes `list` as the installed one, in the caller's transaction.
+async fn put_revocation_list(client: &Client, list: &RevocationList) -> Result<(), tokio_postgres::Error> {
+    let serials: Vec<i64> = list.serials().iter().map(|&s| to_sql(s)).collect();
     client
-        .execute("UPDATE revocation SET number = $1, encoding = $2 WHERE id = 0", &[&number, &encoding])
+        .execute(
+            "UPDATE revocation SET number = $1, encoding = $2, issued_at = $3, fresh_until = $4 WHERE id = 0",
+            &[&to_sql(list.number()), &list.encode(), &to_sql(list.issued_at()), &to_sql(list.fresh_until())],
+        )
         .await?;
     client.execute("DELETE FROM revoked", &[]).await?;
     client.execute("INSERT INTO revoked (serial) SELECT DISTINCT unnest($1::bigint[])", &[&serials]).await?;
-    client.batch_execute("COMMIT").await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Deletes what the [`Eviction`] for the `T_hw` read in the same
@@ -1744,16 +1768,7 @@ async fn import_rows(
             .await?;
     }
     if let Some(list) = &state.revocation_list {
-        let serials: Vec<i64> = list.serials().iter().map(|&s| to_sql(s)).collect();
-        client
-            .execute(
-                "UPDATE revocation SET number = $1, encoding = $2 WHERE id = 0",
-                &[&to_sql(list.number()), &list.encode()],
-            )
-            .await?;
-        client
-            .execute("INSERT INTO revoked (serial) SELECT DISTINCT unnest($1::bigint[])", &[&serials])
-            .await?;
+        put_revocation_list(client, list).await?;
     }
     client.batch_execute("COMMIT").await?;
     Ok(())
@@ -1823,7 +1838,7 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
     let rl = client.query_one("SELECT number, encoding FROM revocation WHERE id = 0", &[]).await?;
     let (number, encoding): (i64, Vec<u8>) = (rl.get(0), rl.get(1));
     client.batch_execute("COMMIT").await?;
-    let revocation_list = if number == 0 {
+    let revocation_list = if number == 0 || encoding.is_empty() {
         None
     } else {
         Some(

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use paycode::log::LogRecord;
 use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
+use paycode::revocation::ListMark;
 use paycode::store::{
     Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
     ThrottleChange,
@@ -139,6 +140,17 @@ const MIGRATIONS: &[&str] = &[
          nonce BLOB NOT NULL CHECK (length(nonce) = 16),
          closes INTEGER NOT NULL,
          PRIMARY KEY (terminal, nonce)) WITHOUT ROWID;",
+    // Version 6: the revocation list gains `next_update` and `grace`
+    // (spec §4.7), so a list installed before cannot be decoded any more.
+    // It is uninstalled: its number stays as the floor the next list must
+    // pass (spec: R-REVOKE-2), its issue time is not carried (0), and every
+    // ed25519 code is `revocation-stale` until a new list is installed
+    // (spec: R-REVOKE-4). `fresh_until` is the installed list's
+    // `next_update + grace`, null when none is installed.
+    "ALTER TABLE revocation ADD COLUMN issued_at INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE revocation ADD COLUMN fresh_until INTEGER;
+     UPDATE revocation SET encoding = X'', fresh_until = NULL;
+     DELETE FROM revoked;",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -772,21 +784,27 @@ impl StateStore for SqliteStore {
         Ok(())
     }
 
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, StoreError> {
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         // Most calls find the list installed: a read needs no write lock.
-        let installed = |c: &Connection| -> Result<u64, StoreError> {
-            c.query_row("SELECT number FROM revocation WHERE id = 0", [], |r| r.get::<_, i64>(0))
-                .optional()
-                .map(|n| n.map_or(0, from_sql))
-                .map_err(|e| self.error(&e))
+        let newest = |c: &Connection| -> Result<ListMark, StoreError> {
+            c.query_row("SELECT number, issued_at FROM revocation WHERE id = 0", [], |r| {
+                Ok(ListMark { number: from_sql(r.get(0)?), issued_at: from_sql(r.get(1)?) })
+            })
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.error(&e))
         };
-        if installed(&conn)? >= list.number() {
+        if !newer(newest(&conn)?) {
             return Ok(false);
         }
         let tx = self.begin(&mut conn)?;
         // spec: R-REVOKE-2: only a newer list replaces the installed one.
-        if installed(&tx)? >= list.number() {
+        if !newer(newest(&tx)?) {
             return Ok(false);
         }
         let e = |e: rusqlite::Error| self.error(&e);
@@ -918,6 +936,12 @@ fn read_records(
             records.revoked = tx
                 .prepare_cached("SELECT count(*) > 0 FROM revoked WHERE serial = ?1")?
                 .query_row([subject], |r| r.get(0))?;
+            records.fresh_until = tx
+                .prepare_cached("SELECT fresh_until FROM revocation WHERE id = 0")?
+                .query_row([], |r| r.get::<_, Option<i64>>(0))
+                .optional()?
+                .flatten()
+                .map(from_sql);
         }
         Profile::Hmac => {
             let throttle = tx
@@ -1017,9 +1041,10 @@ fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {
 
 fn put_revocation_list(tx: &Transaction<'_>, list: &RevocationList) -> rusqlite::Result<()> {
     tx.execute(
-        "INSERT INTO revocation (id, number, encoding) VALUES (0, ?1, ?2)
-         ON CONFLICT (id) DO UPDATE SET number = excluded.number, encoding = excluded.encoding",
-        params![to_sql(list.number()), list.encode()],
+        "INSERT INTO revocation (id, number, encoding, issued_at, fresh_until) VALUES (0, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET number = excluded.number, encoding = excluded.encoding,
+             issued_at = excluded.issued_at, fresh_until = excluded.fresh_until",
+        params![to_sql(list.number()), list.encode(), to_sql(list.issued_at()), to_sql(list.fresh_until())],
     )?;
     tx.execute("DELETE FROM revoked", [])?;
     let mut insert = tx.prepare_cached("INSERT OR IGNORE INTO revoked (serial) VALUES (?1)")?;
@@ -1032,7 +1057,9 @@ fn put_revocation_list(tx: &Transaction<'_>, list: &RevocationList) -> rusqlite:
 fn read_revocation_list(c: &Connection) -> rusqlite::Result<Result<Option<RevocationList>, StoreError>> {
     let bytes: Option<Vec<u8>> =
         c.query_row("SELECT encoding FROM revocation WHERE id = 0", [], |r| r.get(0)).optional()?;
+    // An empty encoding: a list uninstalled, whose number is only a floor.
     Ok(bytes
+        .filter(|b| !b.is_empty())
         .map(|b| {
             RevocationList::decode(&b).map_err(|e| corrupt(format!("the installed revocation list: {e}")))
         })

@@ -191,7 +191,7 @@ fn run_in_batches<S: StateStore>(v: &Verifier<S>, ops: &[Op], batch: usize) -> (
             }
             Op::Evict => format!("{:?}", v.evict(clock)),
             Op::Install { number, serials } => {
-                format!("{:?}", v.install_revocation_list(revocation_list(*number, serials.clone())))
+                format!("{:?}", v.install_revocation_list(revocation_list(*number, serials.clone()), NOW))
             }
             Op::Quarantine => format!("{:?}", v.quarantine(clock).map_err(|r| r.error())),
         };

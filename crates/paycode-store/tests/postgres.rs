@@ -210,7 +210,7 @@ fn marks_outlive_windows_and_go_with_the_ledger() {
 fn import_quarantine_revocation_and_eviction() {
     let c = cluster();
     let mem = verifier(MemoryStore::new(params()), 1);
-    mem.install_revocation_list(revocation_list(4, vec![103])).unwrap();
+    mem.install_revocation_list(revocation_list(4, vec![103]), NOW).unwrap();
     for c in [1, 2, 50] {
         mem.verify_text(&hmac_text(11, NOW, c), NOW, 0).unwrap();
         mem.verify_text(&ed25519_text(1, NOW, c), NOW, 300).unwrap();
@@ -224,8 +224,11 @@ fn import_quarantine_revocation_and_eviction() {
     let v = verifier(s, 1);
     assert_eq!(v.revocation_number(), Some(4));
     assert_eq!(v.verify_text(&ed25519_text(3, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
-    assert_eq!(v.install_revocation_list(revocation_list(4, vec![])), Err(paycode::InstallError::NotNewer));
-    v.install_revocation_list(revocation_list(6, vec![])).unwrap();
+    assert_eq!(
+        v.install_revocation_list(revocation_list(4, vec![]), NOW),
+        Err(paycode::InstallError::NotNewer)
+    );
+    v.install_revocation_list(revocation_list(6, vec![]), NOW).unwrap();
     v.verify_text(&ed25519_text(3, NOW, 0), NOW, 0).unwrap();
     // spec: R-STATE-5: quarantine keeps the records.
     v.quarantine(NOW).unwrap();
@@ -371,10 +374,16 @@ fn a_version_4_schema_gains_an_empty_nonce_set() {
     let before = v.store().contents().unwrap();
     drop(v);
     // The schema as version 4 left it: no nonce table.
-    c.psql("DROP TABLE version4.nonces; UPDATE version4.schema_version SET version = 4;");
+    c.psql(
+        "DROP TABLE version4.nonces; UPDATE version4.schema_version SET version = 4;
+         ALTER TABLE version4.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;",
+    );
     let url = c.url_with_schema("version4");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
-    assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), "5");
+    assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), SCHEMA_VERSION.to_string());
+    // Version 6 uninstalls the revocation list (its layout changed); the rest is kept.
+    let before =
+        Contents { state: paycode::VerifierState { revocation_list: None, ..before.state }, ..before };
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
@@ -401,4 +410,37 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
     assert_eq!(store.contents().unwrap().state, state);
     let v = verifier(store, TILL);
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+}
+
+#[test]
+fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version5"), TILL);
+    v.install_revocation_list(revocation_list(3, vec![101]), NOW).unwrap();
+    drop(v);
+    // The schema as version 5 left it: a list in the old layout (here any
+    // bytes: version 6 drops them), no issued_at or fresh_until columns.
+    c.psql(
+        "ALTER TABLE version5.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;
+         UPDATE version5.revocation SET encoding = '\\x0100010000000000000003';
+         UPDATE version5.schema_version SET version = 5;",
+    );
+    let url = c.url_with_schema("version5");
+    let store = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
+    assert_eq!(c.psql("SELECT version FROM version5.schema_version").trim(), "6");
+    assert_eq!(store.contents().unwrap().state.revocation_list, None);
+    let mut v = paycode::Verifier::with_store(params(), TILL, store);
+    let period =
+        paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    // spec: R-REVOKE-4: no list, so every ed25519 code is revocation-stale.
+    assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
+    // The number stays the floor (spec: R-REVOKE-2).
+    assert_eq!(
+        v.install_revocation_list(revocation_list(3, vec![]), NOW),
+        Err(paycode::InstallError::NotNewer)
+    );
+    v.install_revocation_list(revocation_list(4, vec![101]), NOW).unwrap();
+    assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
+    v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap();
 }

@@ -276,7 +276,7 @@ fn a_read_only_store_rejects_with_the_cause_and_recovers() {
 #[test]
 fn import_round_trips_a_memory_state_and_refuses_a_store_in_use() {
     let mem = verifier(MemoryStore::new(params()), 1);
-    mem.install_revocation_list(revocation_list(3, vec![102])).unwrap();
+    mem.install_revocation_list(revocation_list(3, vec![102]), NOW).unwrap();
     for c in [0, 3, 60] {
         mem.verify_text(&hmac_text(9, NOW, c), NOW, 0).unwrap();
         mem.verify_text(&ed25519_text(0, NOW, c), NOW, 100).unwrap();
@@ -324,11 +324,14 @@ fn quarantine_keeps_the_records() {
 fn revocation_lists_install_only_when_newer() {
     let dir = TempDir::new("sqlite-revocation");
     let v = verifier(SqliteStore::create(&dir.join("state.db")).unwrap(), 1);
-    assert_eq!(v.revocation_number(), None);
-    v.install_revocation_list(revocation_list(2, vec![101])).unwrap();
+    assert_eq!(v.revocation_number(), Some(1));
+    v.install_revocation_list(revocation_list(2, vec![101]), NOW).unwrap();
     assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
-    assert_eq!(v.install_revocation_list(revocation_list(2, vec![])), Err(paycode::InstallError::NotNewer));
-    v.install_revocation_list(revocation_list(5, vec![102])).unwrap();
+    assert_eq!(
+        v.install_revocation_list(revocation_list(2, vec![]), NOW),
+        Err(paycode::InstallError::NotNewer)
+    );
+    v.install_revocation_list(revocation_list(5, vec![102]), NOW).unwrap();
     v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap();
     assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
     assert_eq!(v.revocation_number(), Some(5));
@@ -370,7 +373,11 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
     // The database as version 3 left it: no marks table, no nonce table;
     // opening it runs both migrations.
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE nonces; DROP TABLE marks; UPDATE schema_version SET version = 3").unwrap();
+    c.execute_batch(
+        "DROP TABLE nonces; DROP TABLE marks; UPDATE schema_version SET version = 3;
+         ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;",
+    )
+    .unwrap();
     drop(c);
     let store = SqliteStore::open(&path).unwrap();
     let version: u32 = rusqlite::Connection::open(&path)
@@ -386,8 +393,10 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
     let not_after = fields.not_before + u64::from(fields.lifetime);
     assert_eq!(c.state.hmac.marks, [(12, Mark { counter: 3, step: step(NOW), until: None })]);
     assert_eq!(c.state.ed25519.marks, [(101, Mark { counter: 5, step: step(NOW), until: Some(not_after) })]);
-    // So a lower counter with a later step is behind it at once, window or not.
+    // So a lower counter with a later step is behind it at once, window or
+    // not, once a list newer than the one version 6 uninstalled is in.
     let v = verifier(store, 1);
+    v.install_revocation_list(revocation_list(2, vec![]), NOW).unwrap();
     let next = NOW + 60;
     assert_eq!(v.verify_text(&hmac_text(12, next, 2), next, 0).unwrap_err(), Error::CounterBehind);
     assert_eq!(v.verify_text(&ed25519_text(1, next, 4), next, 10).unwrap_err(), Error::CounterBehind);
@@ -529,14 +538,21 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
     drop(v);
     // The database as version 4 left it: no nonce table.
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE nonces; UPDATE schema_version SET version = 4").unwrap();
+    c.execute_batch(
+        "DROP TABLE nonces; UPDATE schema_version SET version = 4;
+         ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;",
+    )
+    .unwrap();
     drop(c);
     let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
     let version: u32 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, SCHEMA_VERSION);
+    // Version 6 uninstalls the revocation list (its layout changed); the rest is kept.
+    let before =
+        Contents { state: paycode::VerifierState { revocation_list: None, ..before.state }, ..before };
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
@@ -565,4 +581,52 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
     let e = store.import(&twice, &[]).unwrap_err();
     assert!(e.to_string().contains("06060606060606060606060606060606 twice"), "{e}");
     assert_eq!(store.contents().unwrap(), Contents::default(), "nothing is written");
+}
+
+#[test]
+fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
+    let dir = TempDir::new("sqlite-v5");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    v.install_revocation_list(revocation_list(3, vec![101]), NOW).unwrap();
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    drop(v);
+    // The database as version 5 left it: a list in the old layout (no
+    // next_update, no grace), numbered 3, and no issued_at or fresh_until columns.
+    let mut old = vec![1u8, 0, 1];
+    old.extend_from_slice(&3u64.to_be_bytes());
+    old.extend_from_slice(&(NOW - 60).to_be_bytes());
+    old.extend_from_slice(&1u32.to_be_bytes());
+    old.extend_from_slice(&101u64.to_be_bytes());
+    old.extend_from_slice(&[7; 64]);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
+         UPDATE schema_version SET version = 5",
+    )
+    .unwrap();
+    c.execute("UPDATE revocation SET encoding = ?1", [&old]).unwrap();
+    drop(c);
+    let store = SqliteStore::open(&path).unwrap();
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 6);
+    // The old list is uninstalled: every ed25519 code is revocation-stale (spec: R-REVOKE-4).
+    assert_eq!(store.contents().unwrap().state.revocation_list, None);
+    let mut v = paycode::Verifier::with_store(params(), TILL, store);
+    let period =
+        paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    assert_eq!(v.revocation_number(), None);
+    assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
+    // Its number stays the floor: list 3 again is not newer, list 4 is.
+    assert_eq!(
+        v.install_revocation_list(revocation_list(3, vec![]), NOW),
+        Err(paycode::InstallError::NotNewer)
+    );
+    v.install_revocation_list(revocation_list(4, vec![101]), NOW).unwrap();
+    assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
+    v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap();
 }

@@ -16,7 +16,8 @@ use paycode::store::StateStore;
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
 use paycode::{
-    Credential, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Profile, Seed, Verifier,
+    Credential, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, ListHeader, Params, Profile, Seed,
+    Verifier,
 };
 
 /// The fixture's unix time.
@@ -96,17 +97,30 @@ pub fn credential() -> Credential {
     })
 }
 
-/// Revocation list number 1, signed with key 1 at [`NOW`]; it lists
-/// [`SERIAL`] if `revoke_fixture`, else two other serials.
+/// A revocation list signed with key 1 at [`NOW`], fresh for a day and a
+/// day's grace: number 2, listing [`SERIAL`], if `revoke_fixture`; else
+/// number 1, listing two other serials.
 pub fn revocation_list(revoke_fixture: bool) -> RevocationList {
-    static LISTS: OnceLock<[RevocationList; 2]> = OnceLock::new();
+    static LISTS: OnceLock<[Result<RevocationList, paycode::Error>; 2]> = OnceLock::new();
     let [other, fixture] = LISTS.get_or_init(|| {
         [false, true].map(|revoke| {
             let serials = if revoke { vec![3, SERIAL, 9_999] } else { vec![3, 9_999] };
-            issuer().revocation_list(KEY_ID, 1, NOW, serials)
+            let number = if revoke { 2 } else { 1 };
+            let header = ListHeader {
+                key_id: KEY_ID,
+                number,
+                issued_at: NOW,
+                next_update: NOW + 86_400,
+                grace: 86_400,
+            };
+            issuer().revocation_list(header, serials)
         })
     });
-    if revoke_fixture { fixture.clone() } else { other.clone() }
+    match if revoke_fixture { fixture } else { other } {
+        Ok(list) => list.clone(),
+        // The header above is well-formed.
+        Err(e) => panic!("fixture revocation list: {e}"),
+    }
 }
 
 /// The hmac wallet, whose next code has counter `counter`.
@@ -127,10 +141,17 @@ pub fn verifier() -> Verifier {
     configure(Verifier::new(params(), TERMINAL))
 }
 
-/// Enrolls the account and sets the trust list on `v`, whatever its store.
+/// Enrolls the account, sets the trust list and installs revocation list
+/// 1 (which revokes nothing of the fixture's) on `v`, whatever its store:
+/// an ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
 pub fn configure<S: StateStore>(mut v: Verifier<S>) -> Verifier<S> {
     v.add_account(ACCOUNT, &account_seed());
     v.set_trust_list(trust_list());
+    match v.install_revocation_list(revocation_list(false), NOW) {
+        // Not newer: the store holds it, or list 2, already.
+        Ok(()) | Err(paycode::InstallError::NotNewer) => {}
+        Err(e) => panic!("fixture revocation list refused: {e}"),
+    }
     v
 }
 
@@ -282,7 +303,8 @@ impl VerifyCase {
         };
         let v = configure(v);
         if self.revoke
-            && let Err(e) = v.install_revocation_list(revocation_list(true))
+            && let Err(e) = v.install_revocation_list(revocation_list(true), NOW)
+            && e != paycode::InstallError::NotNewer
         {
             panic!("fixture revocation list refused: {e}");
         }

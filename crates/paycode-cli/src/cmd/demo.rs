@@ -8,6 +8,7 @@ use paycode::{
     Challenge, Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Payment, Purpose, Seed,
     TrustList, Verifier,
 };
+use paycode::{ListHeader, RevocationList};
 use paycode_render::qr::Symbol;
 use serde_json::json;
 
@@ -67,12 +68,15 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     let device_seed = tweak(&base, 3);
 
     let hmac = run_hmac(params, now, &account_seed)?;
-    let (mut wallet, trust) = ed25519_world(params, now, &issuer_seed, &device_seed)?;
+    let (mut wallet, trust, list) = ed25519_world(params, now, &issuer_seed, &device_seed)?;
     let mut terminal = Verifier::new(params, 7);
     terminal.set_trust_list(trust.clone());
+    // spec: R-REVOKE-4: a terminal needs a fresh revocation list.
+    terminal.install_revocation_list(list.clone(), now).map_err(Error::DemoList)?;
     let ed = run_ed25519(params, now, &mut wallet, &terminal)?;
     let mut other = Verifier::new(params, 8);
     other.set_trust_list(trust);
+    other.install_revocation_list(list, now).map_err(Error::DemoList)?;
     let modes = run_challenge(now, &mut wallet, &terminal, &other)?;
     let runs = [hmac, ed];
     let all_ok = runs.iter().flat_map(|r| &r.checks).chain(&modes.checks).all(Check::ok);
@@ -225,7 +229,7 @@ fn ed25519_world(
     now: u64,
     issuer_seed: &Seed,
     device_seed: &Seed,
-) -> Result<(Ed25519Wallet, TrustList), Error> {
+) -> Result<(Ed25519Wallet, TrustList, RevocationList), Error> {
     let issuer = Issuer::from_seed(issuer_seed);
     let period = KeyPeriod { key_id: 1, not_before: now - 86_400, not_after: now + 365 * 86_400 };
     let credential = issuer.issue(CredentialFields {
@@ -238,7 +242,11 @@ fn ed25519_world(
         cumulative_limit: 20_000,
     });
     let wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
-    Ok((wallet, issuer.trust_list(&[period]).map_err(Error::Demo)?))
+    // The issuer's list of the day, revoking nothing.
+    let header =
+        ListHeader { key_id: 1, number: 1, issued_at: now, next_update: now + 86_400, grace: 86_400 };
+    let list = issuer.revocation_list(header, vec![]).map_err(Error::Demo)?;
+    Ok((wallet, issuer.trust_list(&[period]).map_err(Error::Demo)?, list))
 }
 
 fn run_ed25519(

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use paycode::Params;
-use paycode_cli::files::{IssuerFile, KeyFile};
+use paycode_cli::files::{DEFAULT_REVOCATION_GRACE, DEFAULT_REVOCATION_INTERVAL, IssuerFile, KeyFile};
 use paycode_cli::fsio::Locked;
 use paycode_cli::{FileError, Role};
 
@@ -15,8 +15,10 @@ use super::{EXIT_OK, Error, now_or, seed_or_random};
 pub enum Command {
     /// Create an issuer: an Ed25519 key (id 1) and an empty account registry.
     Init(InitArgs),
-    /// Revoke credential serials: the issuer signs a new revocation list, which
-    /// the next verification installs.
+    /// Revoke credential serials, or with none publish a fresh list: the
+    /// issuer signs a new revocation list, which the next verification
+    /// installs. Terminals accept no ed25519 code once their list is past
+    /// its next update and grace, so publish at least once an interval.
     Revoke(RevokeArgs),
 }
 
@@ -39,6 +41,22 @@ pub struct InitArgs {
     params: ParamsArgs,
     #[command(flatten)]
     key: KeyArgs,
+    #[command(flatten)]
+    lists: ListArgs,
+}
+
+/// How often revocation lists are published (spec §4.7, R-REVOKE-4).
+#[derive(clap::Args)]
+#[command(next_help_heading = "Revocation lists")]
+pub struct ListArgs {
+    /// Seconds from a list's issue to its next update (60 to 604800).
+    #[arg(long, default_value_t = DEFAULT_REVOCATION_INTERVAL,
+          value_parser = clap::value_parser!(u64).range(60..=604_800))]
+    revocation_interval: u64,
+    /// Seconds a terminal may go on using a list after its next update (0 to 604800).
+    #[arg(long, default_value_t = DEFAULT_REVOCATION_GRACE,
+          value_parser = clap::value_parser!(u32).range(0..=604_800))]
+    revocation_grace: u32,
 }
 
 /// The parameters (spec §2.1), as options.
@@ -104,8 +122,9 @@ pub struct RevokeArgs {
     /// The issuer file.
     #[arg(long)]
     issuer: PathBuf,
-    /// The serial to revoke (`wallet enroll` prints it); repeatable.
-    #[arg(long, required = true)]
+    /// The serial to revoke (`wallet enroll` prints it); repeatable. None:
+    /// publish a fresh list with the same serials.
+    #[arg(long)]
     serial: Vec<u64>,
     /// Unix time of issue of the new list (default: the system clock).
     #[arg(long)]
@@ -127,8 +146,14 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     if lock.exists() && !args.force {
         return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
     }
-    lock.write(&IssuerFile::create(params, &seed, args.key.key(now_or(args.at))), true)?;
-    println!("issuer written to {} (mode 0600); key id 1", args.out.display());
+    let now = now_or(args.at);
+    let mut file = IssuerFile::create(params, &seed, args.key.key(now));
+    file.revocation.interval = args.lists.revocation_interval;
+    file.revocation.grace = args.lists.revocation_grace;
+    // spec: R-REVOKE-4: a list from the start, with no serial.
+    file.revoke(&[], now);
+    lock.write(&file, true)?;
+    println!("issuer written to {} (mode 0600); key id 1; revocation list 1", args.out.display());
     Ok(EXIT_OK)
 }
 

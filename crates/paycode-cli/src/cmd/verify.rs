@@ -161,7 +161,7 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     if let Err(e) = store.set_busy_timeout(Duration::from_millis(o.busy_timeout)) {
         return rejected(&e.into(), o.json);
     }
-    let verifier = match issuer.configure(Verifier::with_store(params, o.terminal_id, store)) {
+    let verifier = match issuer.configure(Verifier::with_store(params, o.terminal_id, store), now) {
         Ok(v) => v,
         Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
         Err(ConfigureError::Content(e)) => return Err(FileError::content(Role::Issuer, &o.issuer)(e).into()),

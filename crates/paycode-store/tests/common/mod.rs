@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use paycode::issuer::KeyPeriod;
+use paycode::revocation::ListHeader;
 use paycode::store::StateStore;
 use paycode::{
     Acceptance, Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Purpose,
@@ -59,7 +60,11 @@ pub fn ed25519(i: u64) -> Ed25519Wallet {
 
 /// Revocation list `number`, listing `serials`.
 pub fn revocation_list(number: u64, serials: Vec<u64>) -> RevocationList {
-    issuer().revocation_list(1, number, NOW - 60, serials)
+    // A minute apart by number, so that each is newer than the lower ones
+    // (spec: R-REVOKE-2); fresh for a year.
+    let issued_at = (NOW - 86_400).saturating_add(60 * number.min(1_000));
+    let header = ListHeader { key_id: 1, number, issued_at, next_update: NOW + 365 * 86_400, grace: 0 };
+    issuer().revocation_list(header, serials).unwrap()
 }
 
 /// A verifier of both profiles over `store`: every account enrolled, the
@@ -71,6 +76,11 @@ pub fn verifier<S: StateStore>(store: S, terminal: u32) -> Verifier<S> {
     }
     let period = KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
     v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    // List 1, revoking nothing: an ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
+    match v.install_revocation_list(revocation_list(1, vec![]), NOW) {
+        Ok(()) | Err(paycode::InstallError::NotNewer) => {}
+        Err(e) => panic!("list 1: {e}"),
+    }
     v
 }
 
@@ -127,9 +137,13 @@ impl<S: StateStore> StateStore for Failing<S> {
         self.check()?;
         self.inner.quarantine(floor, high_water)
     }
-    fn install_revocation_list(&self, list: &RevocationList) -> Result<bool, paycode::StoreError> {
+    fn install_revocation_list(
+        &self,
+        list: &RevocationList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, paycode::StoreError> {
         self.check()?;
-        self.inner.install_revocation_list(list)
+        self.inner.install_revocation_list(list, newer)
     }
     fn revocation_list(&self) -> Result<Option<RevocationList>, paycode::StoreError> {
         self.inner.revocation_list()

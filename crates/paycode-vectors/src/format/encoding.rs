@@ -352,6 +352,10 @@ pub struct RevocationIssueInput {
     pub number: u64,
     /// Issue time.
     pub issued_at: u64,
+    /// When the next list will exist.
+    pub next_update: u64,
+    /// Seconds the list may be used after `next_update`.
+    pub grace: u32,
     /// Serials, strictly increasing.
     pub serials: Vec<u64>,
 }
@@ -366,6 +370,10 @@ pub struct DecodedRevocationList {
     pub number: u64,
     /// Issue time.
     pub issued_at: u64,
+    /// When the next list will exist.
+    pub next_update: u64,
+    /// Seconds the list may be used after `next_update`.
+    pub grace: u32,
     /// Serials.
     pub serials: Vec<u64>,
     /// Signature, hex.

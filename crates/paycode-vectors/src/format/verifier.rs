@@ -244,8 +244,10 @@ pub enum ScenarioStep {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         challenge: Option<String>,
     },
-    /// Install a revocation list.
+    /// Install a revocation list at a time (spec: R-REVOKE-2).
     InstallRevocationList {
+        /// The verifier's time, Unix seconds.
+        time: u64,
         /// The list, hex.
         list: String,
     },

@@ -14,6 +14,8 @@ use paycode::credential::{Credential, CredentialFields};
 use paycode::hazmat::eddsa::SecretKey;
 use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, derive};
 use paycode::issuer::{Issuer, KeyPeriod};
+use paycode::revocation::ListHeader;
+use paycode::trust::TrustList;
 use paycode::{Challenge, Ed25519Wallet, HmacWallet, Profile, Purpose, Seed};
 
 /// The fixed time of most cases: 2027-01-15T08:00:00Z.
@@ -311,9 +313,68 @@ pub(crate) fn issue_with(fields: CredentialFields, key: &SecretKey) -> Credentia
     Credential::issue(fields, key)
 }
 
-/// A revocation list signed by issuer key `key_id`, hex.
+/// A revocation list signed by issuer key `key_id`, hex, fresh for a day
+/// after `issued_at` and a day's grace.
 pub(crate) fn revocation_list(key_id: u16, number: u64, issued_at: u64, serials: Vec<u64>) -> String {
-    hex(&issuer().revocation_list(key_id, number, issued_at, serials).encode())
+    fresh_list(
+        ListHeader { key_id, number, issued_at, next_update: issued_at + 86_400, grace: 86_400 },
+        serials,
+    )
+}
+
+/// The revocation list of `header` and `serials`, signed by the key the
+/// header names, hex; a header the issuer refuses gives its bytes all the same.
+pub(crate) fn fresh_list(header: ListHeader, serials: Vec<u64>) -> String {
+    match issuer().revocation_list(header, serials.clone()) {
+        Ok(list) => hex(&list.encode()),
+        // A malformed header (for decoding cases): the layout of spec §4.7, signed.
+        Err(_) => {
+            let mut body = vec![paycode::VERSION];
+            body.extend_from_slice(&header.key_id.to_be_bytes());
+            body.extend_from_slice(&header.number.to_be_bytes());
+            body.extend_from_slice(&header.issued_at.to_be_bytes());
+            body.extend_from_slice(&header.next_update.to_be_bytes());
+            body.extend_from_slice(&header.grace.to_be_bytes());
+            body.extend_from_slice(&(serials.len() as u32).to_be_bytes());
+            for s in &serials {
+                body.extend_from_slice(&s.to_be_bytes());
+            }
+            let key = issuer().key(header.key_id);
+            let signature = key.sign(&[paycode::hazmat::ds::DS_REVOCATION, &body].concat());
+            body.extend_from_slice(&signature);
+            hex(&body)
+        }
+    }
+}
+
+/// `state` with the standing revocation list installed when the verifier
+/// enables ed25519 and the state names no list: number 0, signed by the
+/// trust list's first key at the start of its validity, fresh at every
+/// u64 time (`next_update = 2^64 - 1`), listing nothing. Every ed25519 case
+/// needs a fresh list (spec: R-REVOKE-4); number 0 lets every list a case
+/// installs be newer. A trust list whose first key is not the fixture
+/// issuer's gets none.
+pub(crate) fn with_standing_list(
+    verifier: &VerifierConfig,
+    state: StateBefore,
+) -> Result<StateBefore, VectorError> {
+    let Some(trust) = &verifier.trust_list else { return Ok(state) };
+    if state.revocation_list.is_some() {
+        return Ok(state);
+    }
+    let Ok(trust) = TrustList::decode(&unhex(trust)?) else { return Ok(state) };
+    let Some(first) = trust.entries().first() else { return Ok(state) };
+    if first.key.to_bytes() != issuer().key(first.key_id).public_bytes() {
+        return Ok(state);
+    }
+    let header = ListHeader {
+        key_id: first.key_id,
+        number: 0,
+        issued_at: first.not_before,
+        next_update: u64::MAX,
+        grace: 0,
+    };
+    Ok(StateBefore { revocation_list: Some(fresh_list(header, vec![])), ..state })
 }
 
 // ---------------------------------------------------------------- ed25519 codes

@@ -15,7 +15,7 @@ mod throttle;
 use paycode::Error;
 
 use super::builder::{Case, FileBuilder, Intent};
-use super::fixtures::fresh_state;
+use super::fixtures::{fresh_state, with_standing_list};
 use super::flags::Flag;
 use crate::errors::VectorError;
 use crate::format::{
@@ -53,8 +53,8 @@ enum Step {
     Verify { time: u64, text: String, amount: u64, verdict: Result<(), Error> },
     /// The same, in challenge mode with the challenge's text.
     Challenged { time: u64, text: String, amount: u64, challenge: String, verdict: Result<(), Error> },
-    /// Install a revocation list (hex): installed or refused.
-    InstallRevocationList { list: String, installed: bool },
+    /// Install a revocation list (hex) at `time`: installed or refused.
+    InstallRevocationList { time: u64, list: String, installed: bool },
     /// Replace the trust list (hex): installed or refused.
     InstallTrustList { trust_list: String, installed: bool },
     /// Restart the verifier at `time`, with its durable state or without.
@@ -78,9 +78,9 @@ fn pay(time: u64, text: String, amount: u64, verdict: Result<(), Error>) -> Step
     Step::Verify { time, text, amount, verdict }
 }
 
-/// Installing revocation list `list` (hex): installed or refused.
-fn install_revocation_list(list: String, installed: bool) -> Step {
-    Step::InstallRevocationList { list, installed }
+/// Installing revocation list `list` (hex) at `time`: installed or refused.
+fn install_revocation_list(time: u64, list: String, installed: bool) -> Step {
+    Step::InstallRevocationList { time, list, installed }
 }
 
 /// Replacing the trust list by `trust_list` (hex): installed or refused.
@@ -105,6 +105,7 @@ fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError
 
 /// Adds `scenario`, on a verifier in `state`.
 fn add_from(file: &mut FileBuilder, scenario: Scenario<'_>, state: StateBefore) -> Result<(), VectorError> {
+    let state = with_standing_list(scenario.verifier, state)?;
     let mut steps = Vec::new();
     let mut verdicts = Vec::new();
     for step in scenario.steps {
@@ -117,8 +118,8 @@ fn add_from(file: &mut FileBuilder, scenario: Scenario<'_>, state: StateBefore) 
                 ScenarioStep::Verify { time, text, amount, challenge: Some(challenge) },
                 verdict.map_or_else(Verdict::invalid, |()| Verdict::VALID),
             ),
-            Step::InstallRevocationList { list, installed } => {
-                (ScenarioStep::InstallRevocationList { list }, validity(installed))
+            Step::InstallRevocationList { time, list, installed } => {
+                (ScenarioStep::InstallRevocationList { time, list }, validity(installed))
             }
             Step::InstallTrustList { trust_list, installed } => {
                 (ScenarioStep::InstallTrustList { trust_list }, validity(installed))

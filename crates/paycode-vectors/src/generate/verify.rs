@@ -13,7 +13,7 @@ mod precedence;
 use paycode::Error;
 
 use super::builder::{Case, FileBuilder, Intent};
-use super::fixtures::{TIME, fresh_state};
+use super::fixtures::{TIME, fresh_state, with_standing_list};
 use super::flags::Flag;
 use crate::errors::VectorError;
 use crate::format::{Op, StateBefore, VectorFile, VerifierConfig, VerifyInput};
@@ -71,6 +71,10 @@ pub(super) struct VerifyCase<'a> {
     pub challenge: Option<String>,
     /// Accepted, or the error the spec requires.
     pub verdict: Result<(), Error>,
+    /// An ed25519 verifier with no revocation list installed; otherwise one
+    /// whose state names none gets the standing list
+    /// ([`super::fixtures::with_standing_list`]).
+    pub unlisted: bool,
 }
 
 impl<'a> VerifyCase<'a> {
@@ -90,6 +94,7 @@ impl<'a> VerifyCase<'a> {
             amount: 0,
             challenge: None,
             verdict: Ok(()),
+            unlisted: false,
         }
     }
 }
@@ -104,7 +109,7 @@ pub(super) fn add(file: &mut FileBuilder, case: VerifyCase<'_>) -> Result<(), Ve
         op: Op::Verify,
         input: VerifyInput {
             verifier: case.verifier.clone(),
-            state: case.state,
+            state: if case.unlisted { case.state } else { with_standing_list(case.verifier, case.state)? },
             time: case.time,
             text: case.text,
             amount: case.amount,

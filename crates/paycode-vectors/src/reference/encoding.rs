@@ -8,7 +8,7 @@ use paycode::credential::{Credential, CredentialFields};
 use paycode::hazmat::eddsa::{PublicKey, SecretKey};
 use paycode::log::LogRecord;
 use paycode::numeric::NumericCode;
-use paycode::revocation::RevocationList;
+use paycode::revocation::{ListHeader, RevocationList};
 use paycode::trust::{TrustEntry, TrustList};
 use paycode::{Challenge, Code, GenerateError, Mode};
 
@@ -232,7 +232,17 @@ pub(super) fn trust_list_decode(input: BytesInput) -> Ran<TrustListDecodeExpecte
 
 pub(super) fn revocation_list_issue(input: RevocationIssueInput) -> Ran<BytesExpected, SigningIntermediates> {
     let issuer_key = SecretKey::from_secret(&unhex_n(&input.issuer_secret)?);
-    let list = RevocationList::issue(input.key_id, &issuer_key, input.number, input.issued_at, input.serials);
+    let header = ListHeader {
+        key_id: input.key_id,
+        number: input.number,
+        issued_at: input.issued_at,
+        next_update: input.next_update,
+        grace: input.grace,
+    };
+    let list = match RevocationList::issue(header, &issuer_key, input.serials) {
+        Ok(list) => list,
+        Err(e) => return Ok((BytesExpected { result: Outcome::Invalid, error: Some(e), bytes: None }, None)),
+    };
     let bytes = list.encode();
     let signature_at = bytes.len().saturating_sub(64);
     Ok((
@@ -257,6 +267,8 @@ pub(super) fn revocation_list_decode(input: BytesInput) -> Ran<RevocationDecodeE
                     key_id: list.key_id(),
                     number: list.number(),
                     issued_at: list.issued_at(),
+                    next_update: list.next_update(),
+                    grace: list.grace(),
                     serials: list.serials().to_vec(),
                     signature: hex(bytes.get(signature_at..).unwrap_or_default()),
                 }),

@@ -6,7 +6,7 @@ use crate::format::*;
 use paycode::log::{LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
-use paycode::store::Mark;
+use paycode::store::{Mark, StateStore};
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
 use paycode::{Code, Params, Profile, TextPayment, UsedChallenge, Verifier};
@@ -106,8 +106,8 @@ impl ScenarioRunner {
         }
         if let Some(list) = &state.revocation_list {
             let list = RevocationList::decode(&unhex(list)?).map_err(InputError::RevocationList)?;
-            runner.verifier.install_revocation_list(list.clone()).map_err(InputError::RevocationInstall)?;
             runner.revocation = Some(list);
+            runner.reinstall()?;
         }
         Ok(runner)
     }
@@ -123,14 +123,28 @@ impl ScenarioRunner {
         if let Some(trust) = &self.trust {
             self.verifier.set_trust_list(trust.clone());
         }
-        if let Some(l) = &self.revocation {
-            // After a restart with state the verifier already holds the list (durable state).
-            let held = self.verifier.revocation_number() == Some(l.number());
-            match self.verifier.install_revocation_list(l.clone()) {
-                Ok(()) => {}
-                Err(paycode::InstallError::NotNewer) if held => {}
-                Err(e) => return Err(InputError::RevocationInstall(e)),
-            }
+        self.reinstall()
+    }
+
+    /// The installed revocation list, put back as it was: it is the
+    /// verifier's configuration, checked against the trust list but not
+    /// installed anew, so no newer test applies (spec §8.6, §10.5).
+    fn reinstall(&mut self) -> Result<(), InputError> {
+        let Some(l) = &self.revocation else { return Ok(()) };
+        let trust =
+            self.trust.as_ref().ok_or(InputError::RevocationInstall(paycode::InstallError::NoTrustList))?;
+        l.check(trust).map_err(|e| {
+            InputError::RevocationInstall(match e {
+                paycode::Error::UnknownIssuer => paycode::InstallError::UnknownKey,
+                _ => paycode::InstallError::BadSignature,
+            })
+        })?;
+        // After a restart with state the verifier already holds it (durable state).
+        if self.verifier.revocation_number() != Some(l.number()) {
+            self.verifier
+                .store()
+                .install_revocation_list(l, &|_| true)
+                .map_err(|_| InputError::RevocationInstall(paycode::InstallError::StateUnavailable))?;
         }
         Ok(())
     }
@@ -154,9 +168,9 @@ impl ScenarioRunner {
                     state_after: Some(v.state_after),
                 })
             }
-            ScenarioStep::InstallRevocationList { list } => {
+            ScenarioStep::InstallRevocationList { time, list } => {
                 let installed = match RevocationList::decode(&unhex(list)?) {
-                    Ok(l) => self.verifier.install_revocation_list(l.clone()).is_ok().then_some(l),
+                    Ok(l) => self.verifier.install_revocation_list(l.clone(), *time).is_ok().then_some(l),
                     Err(_) => None,
                 };
                 let result = match installed {

@@ -3,6 +3,7 @@
 
 use paycode::Error;
 use paycode::issuer::KeyPeriod;
+use paycode::revocation::ListHeader;
 
 use super::{BytesDecode, add_bytes_decodes};
 use crate::curve;
@@ -10,7 +11,7 @@ use crate::errors::VectorError;
 use crate::format::{Op, RevocationIssueInput, TrustListEncodeInput, TrustListEntry, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
-    KEY_1, KEY_2, SERIAL, TIME, cut, hex, issuer, issuer_secret, revocation_list as signed_list,
+    KEY_1, KEY_2, SERIAL, TIME, cut, fresh_list, hex, issuer, issuer_secret, revocation_list as signed_list,
     trust_list as list_of, unhex, with_bytes_at,
 };
 use crate::generate::flags::Flag;
@@ -151,7 +152,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
 pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-revocation-list",
-        "The revocation list (spec §4.7): version 0x01, key id u16, number u64, issued_at u64, count u32, strictly ascending serials, signature over \"paycode/v1/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure; installation (scenario files) checks the signature.",
+        "The revocation list (spec §4.7): version 0x01, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v1/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
     );
     for (name, number, serials, comment) in [
         ("empty", 1u64, vec![], "No serials: a list that clears every revocation."),
@@ -169,6 +170,8 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
                 key_id: 1,
                 number,
                 issued_at: TIME,
+                next_update: TIME + 86_400,
+                grace: 86_400,
                 serials,
             },
             intent: Intent::valid(),
@@ -185,6 +188,8 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
             key_id: 1,
             number: 3,
             issued_at: TIME,
+            next_update: TIME + 86_400,
+            grace: 86_400,
             serials: vec![u64::MAX, SERIAL, 5, SERIAL],
         },
         intent: Intent::valid().with("bytes", signed_list(1, 3, TIME, vec![5, SERIAL, u64::MAX])),
@@ -211,8 +216,8 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Revocation],
             comment: "Serials 1001 then 5.",
             bytes: with_bytes_at(
-                with_bytes_at(three.clone(), 23, &SERIAL.to_be_bytes())?,
-                31,
+                with_bytes_at(three.clone(), 35, &SERIAL.to_be_bytes())?,
+                43,
                 &5u64.to_be_bytes(),
             )?,
             intent: malformed(),
@@ -221,7 +226,7 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
             name: "duplicate",
             flags: &[Flag::Revocation],
             comment: "Serial 5 twice.",
-            bytes: with_bytes_at(three.clone(), 31, &5u64.to_be_bytes())?,
+            bytes: with_bytes_at(three.clone(), 43, &5u64.to_be_bytes())?,
             intent: malformed(),
         },
         BytesDecode {
@@ -242,14 +247,44 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
             name: "count-max",
             flags: &[Flag::Length, Flag::U64Extreme],
             comment: "count = 2^32 - 1 with three serials: the length check must not overflow.",
-            bytes: with_bytes_at(three.clone(), 19, &u32::MAX.to_be_bytes())?,
+            bytes: with_bytes_at(three.clone(), 31, &u32::MAX.to_be_bytes())?,
             intent: malformed(),
         },
         BytesDecode {
-            name: "header-only",
+            name: "header-35-only",
             flags: &[Flag::Length],
-            comment: "The 23-byte header alone.",
-            bytes: cut(&three, 0, 23)?,
+            comment: "The 35-byte header alone.",
+            bytes: cut(&three, 0, 35)?,
+            intent: malformed(),
+        },
+        BytesDecode {
+            name: "next-update-before-issue",
+            flags: &[Flag::Revocation],
+            comment: "next_update one second before issued_at (R-REVOKE-1).",
+            bytes: unhex(&fresh_list(
+                ListHeader { key_id: 1, number: 1, issued_at: TIME, next_update: TIME - 1, grace: 0 },
+                vec![],
+            ))?,
+            intent: malformed(),
+        },
+        BytesDecode {
+            name: "next-update-at-issue",
+            flags: &[Flag::Valid],
+            comment: "next_update = issued_at, grace 604800: the edges decode.",
+            bytes: unhex(&fresh_list(
+                ListHeader { key_id: 1, number: 1, issued_at: TIME, next_update: TIME, grace: 604_800 },
+                vec![],
+            ))?,
+            intent: Intent::valid(),
+        },
+        BytesDecode {
+            name: "grace-too-long",
+            flags: &[Flag::Revocation],
+            comment: "grace 604801 s, one second above 7 days (R-REVOKE-1).",
+            bytes: unhex(&fresh_list(
+                ListHeader { key_id: 1, number: 1, issued_at: TIME, next_update: TIME, grace: 604_801 },
+                vec![],
+            ))?,
             intent: malformed(),
         },
         BytesDecode {
@@ -267,5 +302,9 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
         Op::RevocationListDecode,
         decodes,
     )?;
+    file.retire(
+        "revocation.decode.header-only",
+        "the header grew to 35 bytes with next_update and grace (spec §4.7); see revocation.decode.header-35-only",
+    );
     Ok(file.finish())
 }

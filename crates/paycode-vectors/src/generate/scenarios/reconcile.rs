@@ -11,6 +11,7 @@ use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
     ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_text, ed25519_verifier, fixture_error,
     fresh_state, hex, hmac_text, hmac_verifier, issue, main_fields, trust_list_key_1, unhex,
+    with_standing_list,
 };
 use crate::generate::flags::Flag;
 use crate::reference::ScenarioRunner;
@@ -29,7 +30,8 @@ fn log_of(
     calls: &[(u64, String, u64)],
 ) -> Result<String, VectorError> {
     let config = VerifierConfig { terminal_id, ..verifier.clone() };
-    let mut runner = ScenarioRunner::new(&config, &fresh_state()).map_err(fixture_error)?;
+    let state = with_standing_list(&config, fresh_state())?;
+    let mut runner = ScenarioRunner::new(&config, &state).map_err(fixture_error)?;
     let mut log = String::new();
     for (time, text, amount) in calls {
         let step = ScenarioStep::Verify { time: *time, text: text.clone(), amount: *amount, challenge: None };

@@ -1,13 +1,14 @@
 //! `scenarios-revocation.json`: revocation list updates (spec §4.7, §10.5).
 
 use paycode::Error;
+use paycode::revocation::ListHeader;
 
 use super::{Scenario, accept, add, install_revocation_list, reject, restart};
 use crate::errors::VectorError;
 use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    DEFAULT_PARAMS, KEY_1, SERIAL, STEP, TIME, ed25519_text, ed25519_verifier, hex, issue, issuer,
+    DEFAULT_PARAMS, KEY_1, SERIAL, STEP, TIME, ed25519_text, ed25519_verifier, fresh_list, hex, issue,
     main_fields, revocation_list, trust_list_keys_1_2, unhex, with_bytes_at,
 };
 use crate::generate::flags::Flag;
@@ -16,7 +17,7 @@ use crate::generate::flags::Flag;
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-revocation",
-        "Revocation list updates (spec §4.7, §10.5): a list installs only if valid, signed by a trusted key whose validity contains issued_at, and numbered above the installed one (initially 0); the installed list replaces the old one.",
+        "Revocation list updates (spec §4.7, §10.5): a list installs only if valid, signed by a trusted key whose validity contains issued_at, and newer than the newest installed: numbered above it by at most one more than the whole minutes between their issue times, issued no earlier, and not dated after t + X; the installed list replaces the old one, and an ed25519 terminal whose list is past next_update + grace accepts no ed25519 code. Every scenario starts with the standing list (number 0, issued at key 1's not_before, fresh at every time) unless its state names another.",
     );
     let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_keys_1_2()?);
     let credential = issue(main_fields());
@@ -27,8 +28,8 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     }
     let unsorted = unhex(&revocation_list(1, 3, TIME, vec![5, SERIAL]))?;
     let unsorted =
-        with_bytes_at(with_bytes_at(unsorted, 23, &SERIAL.to_be_bytes())?, 31, &5u64.to_be_bytes())?;
-    let untrusted_key = hex(&issuer().revocation_list(3, 3, TIME, vec![SERIAL]).encode());
+        with_bytes_at(with_bytes_at(unsorted, 35, &SERIAL.to_be_bytes())?, 43, &5u64.to_be_bytes())?;
+    let untrusted_key = revocation_list(3, 3, TIME, vec![SERIAL]);
     let scenarios = [
         Scenario {
             id: "scenario.revocation.install-update-unrevoke",
@@ -38,27 +39,101 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             verifier: &terminal,
             steps: vec![
                 accept(TIME, code(STEP, 0)?),
-                install_revocation_list(revocation_list(1, 1, TIME, vec![SERIAL]), true),
+                install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![SERIAL]), true),
                 reject(TIME + 1, code(STEP, 1)?, Error::Revoked),
-                install_revocation_list(revocation_list(1, 1, TIME, vec![]), false),
+                install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![]), false),
                 reject(TIME + 2, code(STEP, 1)?, Error::Revoked),
-                install_revocation_list(revocation_list(1, 2, TIME + 5, vec![]), true),
+                install_revocation_list(TIME + 5, revocation_list(1, 2, TIME + 5, vec![]), true),
                 accept(TIME + 6, code(STEP, 1)?),
-                install_revocation_list(revocation_list(1, 1, TIME, vec![SERIAL]), false),
+                install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![SERIAL]), false),
                 accept(TIME + 7, code(STEP, 2)?),
             ],
         },
         Scenario {
-            id: "scenario.revocation.number-zero",
+            id: "scenario.revocation.number-bounds",
             requirements: &["R-REVOKE-2"],
-            flags: &[Flag::Revocation],
-            comment: "The installed number starts at 0, so a list numbered 0 is never installed.",
+            flags: &[Flag::Revocation, Flag::U64Extreme],
+            comment: "From the standing list (0, issued at key 1's not_before, 10 days before): a list numbered 0 is not newer, one numbered 2^64 - 1 jumps too far, as does 14402 issued 10 days (14400 minutes) later; 14401 is the most that time allows.",
             verifier: &terminal,
             steps: vec![
-                install_revocation_list(revocation_list(1, 0, TIME, vec![SERIAL]), false),
+                install_revocation_list(TIME, revocation_list(1, 0, TIME, vec![SERIAL]), false),
+                install_revocation_list(TIME, revocation_list(1, u64::MAX, TIME, vec![SERIAL]), false),
                 accept(TIME, code(STEP, 0)?),
-                install_revocation_list(revocation_list(1, u64::MAX, TIME, vec![SERIAL]), true),
+                install_revocation_list(TIME, revocation_list(1, 14_402, TIME, vec![SERIAL]), false),
+                accept(TIME, code(STEP, 1)?),
+                install_revocation_list(TIME, revocation_list(1, 14_401, TIME, vec![SERIAL]), true),
+                reject(TIME, code(STEP, 2)?, Error::Revoked),
+            ],
+        },
+        Scenario {
+            id: "scenario.revocation.one-number-a-minute",
+            requirements: &["R-REVOKE-2"],
+            flags: &[Flag::Revocation],
+            comment: "After list 14401 issued at the fixed time: 14403 issued 59 s later is refused, 60 s later installed; 14404 issued before that list is refused.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(TIME, revocation_list(1, 14_401, TIME, vec![]), true),
+                install_revocation_list(
+                    TIME + 59,
+                    revocation_list(1, 14_403, TIME + 59, vec![SERIAL]),
+                    false,
+                ),
+                accept(TIME + 59, code(STEP, 0)?),
+                install_revocation_list(TIME + 60, revocation_list(1, 14_403, TIME + 60, vec![SERIAL]), true),
+                reject(TIME + 60, code(STEP + 1, 1)?, Error::Revoked),
+                install_revocation_list(TIME + 90, revocation_list(1, 14_404, TIME + 59, vec![]), false),
+                reject(TIME + 90, code(STEP + 1, 2)?, Error::Revoked),
+            ],
+        },
+        Scenario {
+            id: "scenario.revocation.not-from-the-future",
+            requirements: &["R-REVOKE-2"],
+            flags: &[Flag::Revocation],
+            comment: "A list issued 61 s after the terminal's time (X = 60) is refused; one second later it is installed.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(TIME, revocation_list(1, 5, TIME + 61, vec![SERIAL]), false),
+                accept(TIME, code(STEP, 0)?),
+                install_revocation_list(TIME + 1, revocation_list(1, 5, TIME + 61, vec![SERIAL]), true),
+                reject(TIME + 1, code(STEP, 1)?, Error::Revoked),
+            ],
+        },
+        Scenario {
+            id: "scenario.revocation.dated-ahead-edge",
+            requirements: &["R-REVOKE-2"],
+            flags: &[Flag::Revocation],
+            comment: "At the fixed time t: a list revoking 1001 issued at t + 61 is refused and the code accepted; one issued at t + X = t + 60 is installed (the edge is inclusive) and the next code revoked.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(TIME, revocation_list(1, 5, TIME + 61, vec![SERIAL]), false),
+                accept(TIME, code(STEP, 0)?),
+                install_revocation_list(TIME, revocation_list(1, 5, TIME + 60, vec![SERIAL]), true),
                 reject(TIME, code(STEP, 1)?, Error::Revoked),
+            ],
+        },
+        Scenario {
+            id: "scenario.revocation.stale-then-refreshed",
+            requirements: &["R-REVOKE-4", "R-REVOKE-2"],
+            flags: &[Flag::Revocation],
+            comment: "The standing list is replaced by list 1 (next_update = t + 100, grace 60): accepted through t + 160, revocation-stale at t + 161, accepted again once list 2 arrives.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(TIME, short_list(1, TIME, vec![5]), true),
+                accept(TIME + 160, code(STEP + 2, 0)?),
+                reject(TIME + 161, code(STEP + 2, 1)?, Error::RevocationStale),
+                install_revocation_list(TIME + 161, short_list(2, TIME + 161, vec![5]), true),
+                accept(TIME + 161, code(STEP + 2, 1)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.revocation.stale-revoked",
+            requirements: &["R-REVOKE-4", "R-REVOKE-3"],
+            flags: &[Flag::Revocation],
+            comment: "A list that names the serial stays in force once stale: revoked, not revocation-stale.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(TIME, short_list(1, TIME, vec![SERIAL]), true),
+                reject(TIME + 161, code(STEP + 2, 0)?, Error::Revoked),
             ],
         },
         Scenario {
@@ -68,12 +143,16 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             comment: "Refused: a flipped signature, a key not in the trust list, key 1 after its validity, unsorted serials. Installed: key 2 within its validity.",
             verifier: &terminal,
             steps: vec![
-                install_revocation_list(hex(&flipped_signature), false),
-                install_revocation_list(untrusted_key, false),
-                install_revocation_list(revocation_list(1, 3, KEY_1.not_after + 1, vec![SERIAL]), false),
-                install_revocation_list(hex(&unsorted), false),
+                install_revocation_list(TIME, hex(&flipped_signature), false),
+                install_revocation_list(TIME, untrusted_key, false),
+                install_revocation_list(
+                    TIME,
+                    revocation_list(1, 3, KEY_1.not_after + 1, vec![SERIAL]),
+                    false,
+                ),
+                install_revocation_list(TIME, hex(&unsorted), false),
                 accept(TIME, code(STEP, 0)?),
-                install_revocation_list(revocation_list(2, 3, TIME, vec![SERIAL]), true),
+                install_revocation_list(TIME, revocation_list(2, 3, TIME, vec![SERIAL]), true),
                 reject(TIME + 1, code(STEP, 1)?, Error::Revoked),
             ],
         },
@@ -84,11 +163,32 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             comment: "A list signed by key 1 one second before the key's not_before is refused; one issued at its not_before, and one at its not_after, are installed: the key's validity includes both ends.",
             verifier: &terminal,
             steps: vec![
-                install_revocation_list(revocation_list(1, 5, KEY_1.not_before - 1, vec![SERIAL]), false),
+                install_revocation_list(
+                    TIME,
+                    revocation_list(1, 1, KEY_1.not_before - 1, vec![SERIAL]),
+                    false,
+                ),
                 accept(TIME, code(STEP, 0)?),
-                install_revocation_list(revocation_list(1, 5, KEY_1.not_before, vec![]), true),
+                install_revocation_list(
+                    TIME,
+                    fresh_list(
+                        ListHeader {
+                            key_id: 1,
+                            number: 1,
+                            issued_at: KEY_1.not_before,
+                            next_update: TIME + 86_400,
+                            grace: 0,
+                        },
+                        vec![],
+                    ),
+                    true,
+                ),
                 accept(TIME, code(STEP, 1)?),
-                install_revocation_list(revocation_list(1, 6, KEY_1.not_after, vec![SERIAL]), true),
+                install_revocation_list(
+                    KEY_1.not_after,
+                    revocation_list(1, 6, KEY_1.not_after, vec![SERIAL]),
+                    true,
+                ),
                 reject(TIME, code(STEP, 2)?, Error::Revoked),
             ],
         },
@@ -99,7 +199,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             comment: "The installed list survives both kinds of restart (revoked, E4, comes before the quarantine check, C2).",
             verifier: &terminal,
             steps: vec![
-                install_revocation_list(revocation_list(1, 4, TIME, vec![SERIAL]), true),
+                install_revocation_list(TIME, revocation_list(1, 4, TIME, vec![SERIAL]), true),
                 restart(RestartMode::Kept, TIME + 1),
                 reject(TIME + 2, code(STEP, 0)?, Error::Revoked),
                 restart(RestartMode::Lost, TIME + 3),
@@ -111,5 +211,14 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    file.retire(
+        "scenario.revocation.number-zero",
+        "a list numbered 2^64 - 1 is no longer installed (R-REVOKE-2 bounds the number); see scenario.revocation.number-bounds",
+    );
     Ok(file.finish())
+}
+
+/// List `number` of key 1 issued at `issued_at`, next update 100 s later, 60 s grace.
+fn short_list(number: u64, issued_at: u64, serials: Vec<u64>) -> String {
+    fresh_list(ListHeader { key_id: 1, number, issued_at, next_update: issued_at + 100, grace: 60 }, serials)
 }

@@ -88,22 +88,27 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
-            id: "scenario.rotation.trust-list-enables-ed25519",
-            requirements: &["R-TRUST-1", "R-VERIFY-1", "R-REVOKE-1"],
+            id: "scenario.rotation.trust-list-enables-ed25519-list-required",
+            requirements: &["R-TRUST-1", "R-VERIFY-1", "R-REVOKE-1", "R-REVOKE-4"],
             flags: &[Flag::Rotation, Flag::Profile],
-            comment: "A verifier with the hmac profile alone: an ed25519 code gets unsupported-profile, and a revocation list is refused (no trust list holds its key). Installing a trust list enables the ed25519 profile: the same code is then accepted, and the list installs.",
+            comment: "A verifier with the hmac profile alone: an ed25519 code gets unsupported-profile, and a revocation list is refused (no trust list holds its key). Installing a trust list enables the ed25519 profile, with no revocation list yet: the same code is revocation-stale; the list then installs and the code is accepted.",
             verifier: &hmac_only,
             steps: vec![
                 reject(TIME, key_1_code.clone(), Error::UnsupportedProfile),
-                install_revocation_list(revocation_list(1, 1, TIME, vec![]), false),
+                install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![]), false),
                 install_trust_list(trust_list_key_1()?, true),
+                reject(TIME + 1, key_1_code.clone(), Error::RevocationStale),
+                install_revocation_list(TIME + 1, revocation_list(1, 1, TIME, vec![]), true),
                 accept(TIME + 1, key_1_code),
-                install_revocation_list(revocation_list(1, 1, TIME, vec![]), true),
             ],
         },
     ];
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    file.retire(
+        "scenario.rotation.trust-list-enables-ed25519",
+        "a terminal with no revocation list accepts no ed25519 code (R-REVOKE-4); see scenario.rotation.trust-list-enables-ed25519-list-required",
+    );
     Ok(file.finish())
 }

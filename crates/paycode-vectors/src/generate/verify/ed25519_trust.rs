@@ -6,6 +6,7 @@ use paycode::Error;
 use paycode::code::Ed25519Code;
 use paycode::credential::{Credential, CredentialFields};
 use paycode::hazmat::eddsa::SecretKey;
+use paycode::revocation::ListHeader;
 
 use super::ed25519::{AMOUNT, Terminal};
 use super::{VerifyCase, add};
@@ -15,9 +16,9 @@ use crate::format::StateBefore;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     CREDENTIAL_END, CREDENTIAL_START, DEFAULT_PARAMS, KEY_1, SERIAL, STEP, TIME, cut, device_secret,
-    ed25519_code, ed25519_text, ed25519_text_signed_by, ed25519_verifier, fixture_error, fresh_state, issue,
-    issue_with, issuer_secret, main_fields, main_fields_valid, qr_text, revocation_list, seed_bytes,
-    trust_list_keys_1_2, with_bytes_at,
+    ed25519_code, ed25519_text, ed25519_text_signed_by, ed25519_verifier, fixture_error, fresh_list,
+    fresh_state, issue, issue_with, issuer_secret, main_fields, main_fields_valid, qr_text, revocation_list,
+    seed_bytes, trust_list_keys_1_2, with_bytes_at,
 };
 use crate::generate::flags::Flag;
 
@@ -315,7 +316,93 @@ fn revocation(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorE
             amount: AMOUNT,
             ..VerifyCase::at(&terminal.verifier)
         },
-    )
+    )?;
+    freshness(file, terminal)
+}
+
+/// A state whose list (number 1, issued 100 s before the fixed time) lists
+/// `serials` and is fresh through `fresh_until = next_update + grace`.
+fn list_fresh_until(fresh_until: u64, serials: Vec<u64>) -> StateBefore {
+    let header =
+        ListHeader { key_id: 1, number: 1, issued_at: TIME - 100, next_update: fresh_until - 60, grace: 60 };
+    StateBefore { revocation_list: Some(fresh_list(header, serials)), ..fresh_state() }
+}
+
+/// One freshness case: id, comment, state, no list installed, text, verdict.
+type FreshnessCase<'a> = (&'a str, &'a str, StateBefore, bool, String, Result<(), Error>);
+
+/// The freshness of the installed list (spec: R-REVOKE-4): none installed,
+/// fresh through `next_update + grace` exactly, and `revoked` before
+/// `revocation-stale`, which comes before the device signature.
+fn freshness(file: &mut FileBuilder, terminal: &Terminal) -> Result<(), VectorError> {
+    let cases: [FreshnessCase<'_>; 6] = [
+        (
+            "ed25519.verify.revocation-stale-no-list",
+            "No revocation list is installed: every ed25519 code is revocation-stale.",
+            fresh_state(),
+            true,
+            terminal.code(STEP, 0)?,
+            Err(Error::RevocationStale),
+        ),
+        (
+            "ed25519.verify.revocation-fresh-at-edge",
+            "t = next_update + grace exactly: the list is still fresh.",
+            list_fresh_until(TIME, vec![5]),
+            false,
+            terminal.code(STEP, 0)?,
+            Ok(()),
+        ),
+        (
+            "ed25519.verify.revocation-stale-past-grace",
+            "t = next_update + grace + 1: stale, for a serial the list does not name.",
+            list_fresh_until(TIME - 1, vec![5]),
+            false,
+            terminal.code(STEP, 0)?,
+            Err(Error::RevocationStale),
+        ),
+        (
+            "ed25519.verify.revoked-before-stale",
+            "A stale list that names the serial: revoked comes first (E4).",
+            list_fresh_until(TIME - 1, vec![SERIAL]),
+            false,
+            terminal.code(STEP, 0)?,
+            Err(Error::Revoked),
+        ),
+        (
+            "ed25519.verify.stale-before-device-signature",
+            "A stale list and a device signature that does not verify: revocation-stale (E4 before E5).",
+            list_fresh_until(TIME - 1, vec![5]),
+            false,
+            flipped_signature(terminal)?,
+            Err(Error::RevocationStale),
+        ),
+        (
+            "ed25519.verify.no-list-before-device-signature",
+            "No list and a device signature that does not verify: revocation-stale (E4 before E5).",
+            fresh_state(),
+            true,
+            flipped_signature(terminal)?,
+            Err(Error::RevocationStale),
+        ),
+    ];
+    for (id, comment, state, unlisted, text, verdict) in cases {
+        add(
+            file,
+            VerifyCase {
+                id,
+                requirements: &["R-REVOKE-4", "R-VERIFY-1"],
+                flags: &[Flag::Revocation],
+                comment,
+                state,
+                text,
+                amount: AMOUNT,
+                verdict,
+                unlisted,
+                ..VerifyCase::at(&terminal.verifier)
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Wallet 1's code for step `T`, counter 0, with the last bit of its signature's `S` flipped.
