@@ -30,7 +30,7 @@ PER_PAYMENT = 1000
 
 
 def empty_state(**changes):
-    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": None, **changes}
+    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": None, **changes}
 
 
 def hmac_text(counter, step, form="text"):
