@@ -586,16 +586,21 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
     v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
     let before = v.store().contents().unwrap();
     drop(v);
-    // The database as version 4 left it: no nonce table.
+    // The database as version 4 left it: no nonce table, the throttle table.
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE nonces; UPDATE schema_version SET version = 4").unwrap();
+    c.execute_batch(
+        "DROP TABLE nonces; DROP TABLE budgets; DROP TABLE source_budgets;
+         CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         UPDATE schema_version SET version = 4",
+    )
+    .unwrap();
     drop(c);
     let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
     let version: u32 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, SCHEMA_VERSION);
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
