@@ -1,7 +1,7 @@
 //! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use subtle::ConstantTimeEq;
 
@@ -22,6 +22,11 @@ use crate::revocation::RevocationList;
 use crate::store::{Call, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
+
+/// The key a code of an account without keys here is checked under, so that
+/// its check takes the time any account's takes (spec: R-HMAC-9). Its result
+/// is never used: such a code is `invalid-code` whatever its tag.
+static DUMMY_KEYS: LazyLock<HmacKeys> = LazyLock::new(|| HmacKeys::derive(0, &Seed::from_bytes(&[0; 32])));
 
 /// Most credentials kept verified in the cache before expired ones are dropped.
 const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
@@ -104,6 +109,8 @@ impl Terms {
 struct Claim<'c> {
     code: &'c Code,
     keys: &'c HmacKeys,
+    /// Whether the account has keys here; if not, `keys` are [`DUMMY_KEYS`].
+    known: bool,
     identity: Identity,
     step: u64,
     counter: u32,
@@ -112,13 +119,22 @@ struct Claim<'c> {
 }
 
 impl Claim<'_> {
-    /// Whether the code's MAC is right (spec: R-HMAC-1, H3).
+    /// Whether the code's MAC is right (spec: R-HMAC-1, H3). The MAC is
+    /// computed for an unknown account too, under the dummy key, and the
+    /// answer is then false (spec: R-HMAC-9).
     fn authentic(&self) -> bool {
-        match self.code {
+        let matches = match self.code {
             Code::Hmac(c) => qr_tag_matches(self.keys, c, self.terms.digest.as_ref()),
             Code::Numeric(c) => c.tag_matches(self.keys, self.step),
             Code::Ed25519(_) => false,
-        }
+        };
+        matches & self.known
+    }
+
+    /// The source whose failure budget a numeric code spends: the terminal
+    /// the call is made for (spec: R-HMAC-8). A QR code spends none.
+    fn source(&self, terminal_id: u32) -> Option<u32> {
+        matches!(self.code, Code::Numeric(_)).then_some(terminal_id)
     }
 
     fn attempt<'p>(&self, now: u64, authentic: &'p dyn Fn() -> bool) -> Attempt<'p> {
@@ -127,7 +143,11 @@ impl Claim<'_> {
             counter: self.counter,
             now,
             time: self.record.accepted_at,
-            proof: Proof::Mac(authentic),
+            // spec: R-HMAC-6: only the numeric form is throttled.
+            proof: match self.code {
+                Code::Numeric(_) => Proof::Guess(authentic),
+                _ => Proof::Mac(authentic),
+            },
             spend: None,
             bound: self.terms.bound,
             challenge: self.terms.challenge,
@@ -302,7 +322,7 @@ impl<S: StateStore> Verifier<S> {
 
     /// Whether `account_id` is an enrolled hmac account.
     pub fn has_account(&self, account_id: u64) -> bool {
-        self.keys(account_id).is_ok()
+        self.keys(account_id).is_ok_and(|k| k.is_some())
     }
 
     /// Sets the trust list (and enables the ed25519 profile).
@@ -641,7 +661,12 @@ impl<S: StateStore> Verifier<S> {
 
     /// Runs `attempt` on `identity`'s records in the store's atomic step
     /// (spec: R-REPLAY-3, R-LOG-1).
-    fn commit(&self, identity: Identity, attempt: &Attempt<'_>) -> Result<LogRecord, Rejection> {
+    fn commit(
+        &self,
+        identity: Identity,
+        source: Option<u32>,
+        attempt: &Attempt<'_>,
+    ) -> Result<LogRecord, Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
         let mut decide = |records: &Records| {
             let (v, changes) = decide(&self.params, attempt, records);
@@ -650,16 +675,15 @@ impl<S: StateStore> Verifier<S> {
         };
         let nonce = attempt.challenge.map(|c| c.used.nonce);
         self.store
-            .transact_call(&mut Call { identity, nonce, decide: &mut decide })
+            .transact_call(&mut Call { identity, nonce, source, decide: &mut decide })
             .map_err(Rejection::store)?;
         verdict?;
         Ok(attempt.record)
     }
 
-    fn keys(&self, account_id: u64) -> Result<&HmacKeys, Error> {
+    fn keys(&self, account_id: u64) -> Result<Option<&HmacKeys>, Error> {
         let accounts = self.accounts.as_ref().ok_or(Error::UnsupportedProfile)?;
-        // spec: R-VERIFY-1 (H1)
-        accounts.get(account_id).ok_or(Error::UnknownAccount)
+        Ok(accounts.get(account_id))
     }
 
     /// The claim of an hmac code (QR or numeric) before its state is read:
@@ -677,17 +701,21 @@ impl<S: StateStore> Verifier<S> {
             Code::Numeric(c) => (c.account_id(), c.step_near(step), c.counter()),
             Code::Ed25519(_) => return Err(Error::UnsupportedProfile.into()),
         };
+        // spec: R-HMAC-9 (H1): an account without keys here goes on under
+        // the dummy key, to the same verdict and in the same time as a wrong tag.
         let keys = self.keys(account).map_err(|e| self.early(step, e))?;
+        let known = keys.is_some();
+        let keys = keys.unwrap_or(&DUMMY_KEYS);
         let identity = Identity { profile: Profile::Hmac, subject: account };
         let record = self.record(identity, 0, counter, code_step, now, 0);
-        Ok(Claim { code, keys, identity, step: code_step, counter, terms, record })
+        Ok(Claim { code, keys, known, identity, step: code_step, counter, terms, record })
     }
 
     fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<LogRecord, Rejection> {
         let claim = self.claim(code, now, step, terms)?;
         // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
         let authentic = || claim.authentic();
-        self.commit(claim.identity, &claim.attempt(step, &authentic))
+        self.commit(claim.identity, claim.source(self.terminal_id), &claim.attempt(step, &authentic))
     }
 
     /// Verifies several codes in QR text or digits at unix time `now`, each
@@ -796,6 +824,7 @@ impl<S: StateStore> Verifier<S> {
             .map(|((_, _, claim), decide)| Call {
                 identity: claim.identity,
                 nonce: claim.terms.nonce(),
+                source: claim.source(self.terminal_id),
                 decide,
             })
             .collect();
@@ -879,7 +908,7 @@ impl<S: StateStore> Verifier<S> {
             challenge: p.terms.challenge,
             record: self.record(identity, p.key_id, p.counter, p.step, now, p.spend.amount),
         };
-        self.commit(identity, &attempt)
+        self.commit(identity, None, &attempt)
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {

@@ -216,7 +216,8 @@ fn seeds_exercise_what_they_name() {
             "new" => Err(Error::TooNew),
             "lost" => Err(Error::StateUnavailable),
             "revoked" if name.starts_with("ed25519") => Err(Error::Revoked),
-            "throttled" if name.starts_with("hmac") => Err(Error::Throttled),
+            // Only the numeric form is throttled (spec: R-HMAC-6).
+            "throttled" if name.starts_with("hmac-numeric") => Err(Error::Throttled),
             "limit" if name.starts_with("ed25519") => Err(Error::OverLimit),
             // 6000 is above the numeric ceiling A_num = 5000 (spec: R-CAP-3);
             // a one-way QR code binds no amount.

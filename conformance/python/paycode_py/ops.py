@@ -487,8 +487,16 @@ def new_verifier(config, state) -> Verifier:
         if nonce in v.nonces:
             raise BadInput(f"nonce {n['nonce']} listed twice")
         v.nonces[nonce] = _u64(n, "closes")
-    for t in state["throttle"]:
-        v.throttle[_u64(t, "account_id")] = [_u64(t, "step"), _u32(t, "failures")]
+    for b in state.get("budgets", []):
+        account = _u64(b, "account_id")
+        if account in v.budgets:
+            raise BadInput(f"two budgets for account {account}")
+        v.budgets[account] = _u64(b, "u")
+    for b in state.get("source_budgets", []):
+        terminal = _u32(b, "terminal_id")
+        if terminal in v.sources:
+            raise BadInput(f"two budgets for source {terminal}")
+        v.sources[terminal] = _u64(b, "u")
     if state["revocation_list"] is not None:
         try:
             v.set_revocation_list(_hex(state["revocation_list"]))

@@ -140,7 +140,7 @@ def standing_list():
 
 
 def empty_state(**changes):
-    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": standing_list(), **changes}
+    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": standing_list(), **changes}
 
 
 def verify(t, text, amount=PRICE, chal=None):
@@ -283,15 +283,15 @@ SCENARIOS = [
         ["malformed", "malformed", "malformed", "malformed", "unsupported-profile", "accepted"],
     ),
     (
-        "V2 comes before H1 and H2",
-        empty_state(throttle=[{"account_id": ACCOUNT, "step": S, "failures": 8}]),
+        "V2 comes before H1 to H3; a challenge code is a QR code, never throttled (R-HMAC-6)",
+        empty_state(budgets=[{"account_id": ACCOUNT, "u": S + 10 * 1440}]),
         [
-            verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE),  # throttled account: V2.1 first
+            verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE),  # spent numeric budget: V2.1 first
             verify(T, hmac_code(2, chal=G1, mode="challenge"), PRICE + 1, G1),  # V2.2 first
-            verify(T, hmac_code(3, chal=G1, mode="challenge"), PRICE, G1),  # then H2
+            verify(T, hmac_code(3, chal=G1, mode="challenge"), PRICE, G1),  # no H2 for a QR code
             verify(T, with_payload(hmac_code(4, chal=G1, mode="challenge"), lambda p: p.__setitem__(9, 43)), PRICE, G_AMOUNT),
         ],
-        ["no-challenge", "challenge-mismatch", "throttled", "challenge-mismatch"],
+        ["no-challenge", "challenge-mismatch", "accepted", "challenge-mismatch"],
     ),
     (
         "C2: after a lost state, no challenge issued before T0 + (Q + 1) * X (R-CHAL-4)",

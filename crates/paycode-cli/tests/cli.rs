@@ -156,8 +156,8 @@ fn ed25519_session() {
 
 #[test]
 fn throttling_survives_between_runs() {
-    // Each `paycode verify` is a new process: the throttle count lives in the
-    // state file, or guessing the 29-bit numeric tag would be unlimited.
+    // Each `paycode verify` is a new process: the failure budget lives in the
+    // state file, or guessing the 29-bit numeric tag would be unlimited (R-HMAC-7).
     let dir = TempDir::new("cli-throttle");
     let (issuer, wallet) = setup(&dir, "hmac");
     let state = dir.join("state.db");
@@ -165,13 +165,14 @@ fn throttling_survives_between_runs() {
     let digits = c["digits"].as_str().unwrap().to_owned();
     let last = digits.chars().last().unwrap();
     let wrong: String = digits[..23].to_owned() + if last == '0' { "1" } else { "0" };
-    for _ in 0..8 {
+    for _ in 0..4 {
         rejected_with(verify(&issuer, &state, &wrong, T, &[]), "invalid-code");
     }
     rejected_with(verify(&issuer, &state, &wrong, T, &[]), "throttled");
     rejected_with(verify(&issuer, &state, &digits, T, &[]), "throttled");
-    // The next step starts a new count.
-    accepted(verify(&issuer, &state, &digits, T + X, &[]));
+    // The next step starts no new count; the QR form is never throttled (R-HMAC-6).
+    rejected_with(verify(&issuer, &state, &digits, T + X, &[]), "throttled");
+    accepted(verify(&issuer, &state, c["text"].as_str().unwrap(), T + X, &[]));
 }
 
 #[test]

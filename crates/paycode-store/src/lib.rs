@@ -22,7 +22,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 /// The schema version this crate writes and reads. A store of an older
 /// version is migrated forward when it is opened; a store of a newer
 /// version is refused with `StoreErrorKind::Incompatible`.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Everything a store holds except its log, read as one consistent view:
 /// for a one-time import's round trip, for audits, and for the tests that
@@ -31,12 +31,11 @@ pub const SCHEMA_VERSION: u32 = 6;
 pub struct Contents {
     /// The replay windows, counter marks, ledger, nonce set, `T_hw`, `Q`
     /// and the installed revocation list of the store's own verifier
-    /// (terminal 0), in the core's snapshot form. A store keeps one `T_hw`
-    /// and one `Q`, so both profiles' snapshots carry the same values.
+    /// (terminal 0), and the store's numeric failure budgets (of every
+    /// account and every source, spec: R-HMAC-7, R-HMAC-8, R-STATE-6), in
+    /// the core's snapshot form. A store keeps one `T_hw` and one `Q`, so
+    /// both profiles' snapshots carry the same values.
     pub state: VerifierState,
-    /// The hmac throttle records `(account, step, failures)`, sorted by
-    /// account (spec: R-HMAC-6, R-STATE-6).
-    pub throttle: Vec<(u64, u64, u32)>,
 }
 
 /// Whose records a call of `transact_at` reads and writes, in a store that
@@ -46,7 +45,7 @@ pub struct Contents {
 /// is checked against and recorded in is that of `nonces`: the terminal
 /// that made the challenge, so that each of its challenges is accepted once
 /// whichever records the code uses (spec: R-CHAL-4). `T_hw`, `Q`, the
-/// throttle records and the revocation list are the store's.
+/// failure budgets and the revocation list are the store's.
 /// [`paycode::StateStore`]'s methods use `Scope::terminal(0)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scope {

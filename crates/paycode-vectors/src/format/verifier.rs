@@ -74,16 +74,24 @@ pub struct LedgerEntry {
     pub not_after: u64,
 }
 
-/// A throttle record.
+/// An account's numeric failure budget (spec R-HMAC-7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ThrottleCount {
+pub struct AccountBudget {
     /// Account id.
     pub account_id: u64,
-    /// The verifier step the failures were counted in.
-    pub step: u64,
-    /// Failures in that step (at most 8).
-    pub failures: u32,
+    /// The budget's `u`, a step.
+    pub u: u64,
+}
+
+/// A source's numeric failure budget (spec R-HMAC-8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceBudget {
+    /// The source: a terminal id.
+    pub terminal_id: u32,
+    /// The budget's `u`, a step.
+    pub u: u64,
 }
 
 /// A challenge nonce in the nonce set `N` (spec R-CHAL-4).
@@ -111,8 +119,12 @@ pub struct StateBefore {
     pub marks: Vec<MarkEntry>,
     /// Spend ledger.
     pub spent: Vec<LedgerEntry>,
-    /// Throttle records.
-    pub throttle: Vec<ThrottleCount>,
+    /// The accounts' numeric failure budgets; absent means none charged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<AccountBudget>,
+    /// The sources' numeric failure budgets; absent means none charged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_budgets: Vec<SourceBudget>,
     /// The installed revocation list, hex, or null.
     pub revocation_list: Option<String>,
     /// The nonce set `N`; absent in a file means empty.

@@ -64,7 +64,15 @@ impl ScenarioRunner {
                 }
                 marks.push((m.subject, Mark { counter: m.counter, step: m.step, until: until(m.subject) }));
             }
-            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks })
+            // spec: R-HMAC-7: the accounts' budgets are hmac state.
+            let mut budgets: Vec<(u64, u64)> = Vec::new();
+            for b in state.budgets.iter().filter(|_| profile == Profile::Hmac) {
+                if budgets.iter().any(|(account, _)| *account == b.account_id) {
+                    return Err(InputError::Repeated(format!("the budget of account {}", b.account_id)));
+                }
+                budgets.push((b.account_id, b.u));
+            }
+            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks, budgets })
         };
         let mut challenges: Vec<UsedChallenge> = Vec::new();
         for c in &state.challenges {
@@ -74,11 +82,19 @@ impl ScenarioRunner {
             }
             challenges.push(UsedChallenge { nonce, closes: c.closes });
         }
+        let mut sources: Vec<(u32, u64)> = Vec::new();
+        for b in &state.source_budgets {
+            if sources.iter().any(|(terminal, _)| *terminal == b.terminal_id) {
+                return Err(InputError::Repeated(format!("the budget of source {}", b.terminal_id)));
+            }
+            sources.push((b.terminal_id, b.u));
+        }
         let durable = VerifierState {
             hmac: snapshot(Profile::Hmac)?,
             ed25519: snapshot(Profile::Ed25519)?,
             revocation_list: None,
             challenges,
+            sources,
         };
         let verifier = Verifier::restore(params, config.terminal_id, &durable);
         let trust = match &config.trust_list {
@@ -95,15 +111,6 @@ impl ScenarioRunner {
             stopped: false,
         };
         runner.configure()?;
-        for count in &state.throttle {
-            for _ in 0..count.failures {
-                runner
-                    .verifier
-                    .replay_state(Profile::Hmac)
-                    .reserve_attempt(count.account_id, count.step)
-                    .map_err(InputError::Throttle)?;
-            }
-        }
         if let Some(list) = &state.revocation_list {
             let list = RevocationList::decode(&unhex(list)?).map_err(InputError::RevocationList)?;
             runner.revocation = Some(list);
@@ -195,13 +202,9 @@ impl ScenarioRunner {
             }
             ScenarioStep::Restart { mode, time } => {
                 self.verifier = match mode {
+                    // spec: R-STATE-6: the failure budgets are in the durable state.
                     RestartMode::Kept if !self.stopped => {
-                        // spec: R-STATE-6, the throttle records are durable state too.
-                        let throttle = self.verifier.replay_state(Profile::Hmac).throttle_records();
-                        let verifier =
-                            Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state());
-                        verifier.replay_state(Profile::Hmac).load_throttle_records(&throttle);
-                        verifier
+                        Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())
                     }
                     RestartMode::Kept => return Err(InputError::NotStarted),
                     RestartMode::Lost => {
