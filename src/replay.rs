@@ -26,7 +26,6 @@ use crate::acceptance::{Attempt, Proof, decide, ledger_horizon};
 pub use crate::acceptance::{MAX_FAILURES_PER_STEP, Spend};
 use crate::errors::Error;
 use crate::log::LogRecord;
-use crate::profile::Profile;
 pub use crate::store::Spent;
 use crate::store::{Changes, Mark, Records, Throttle, ThrottleChange};
 use crate::time::Params;
@@ -329,17 +328,8 @@ impl ReplayState {
         proof: Proof<'_>,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let record = LogRecord {
-            profile: Profile::Hmac,
-            key_id: 0,
-            subject: id,
-            counter,
-            step,
-            accepted_at: 0,
-            amount: 0,
-            terminal_id: 0,
-        };
-        let attempt = Attempt { step, counter, now, proof, spend, bound: None, challenge: None, record };
+        let attempt =
+            Attempt { step, counter, now, proof, spend, bound: None, challenge: None, record: None };
         let mut verdict = Ok(());
         self.transact(id, false, &mut |records| {
             let (v, changes) = decide(&self.params, &attempt, records);

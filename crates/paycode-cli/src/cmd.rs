@@ -136,8 +136,6 @@ pub enum Usage {
     WalletIsIssuer,
     /// `demo --at` outside the range the demo's keys can cover.
     DemoTime,
-    /// `reconcile --limit` names one serial twice.
-    LimitTwice,
 }
 
 impl fmt::Display for Usage {
@@ -158,7 +156,6 @@ impl fmt::Display for Usage {
             Usage::SameOutput => "--out and --barcode-out name the same file",
             Usage::WalletIsIssuer => "--out names the issuer file; a wallet file of its own is needed",
             Usage::DemoTime => "the demo needs a time between 1970-01-03 and 2^63 seconds",
-            Usage::LimitTwice => "--limit names one serial twice",
         })
     }
 }

@@ -270,8 +270,8 @@ fn check(fleet: &Fleet, tally: &Tally, codes: usize) -> HashSet<usize> {
     // 0 lost acceptances: every accepted answer is recorded, with its own record.
     for (k, records) in &accepted {
         assert!(log.contains_key(&identity(*k)), "code {k} answered accepted, not in the store");
-        let r = records[0].log_record();
-        assert_eq!((r.subject, r.counter), (identity(*k).1, identity(*k).2));
+        let r = records[0].log_record().unwrap();
+        assert_eq!((r.subject(), r.counter()), (identity(*k).1, identity(*k).2));
     }
     // replayed only for a code some node committed.
     let mut replayed = HashSet::new();

@@ -103,7 +103,7 @@ impl World {
 
     /// (account, counter) of every logged acceptance, in commit order.
     fn logged(&self) -> Vec<(u64, u32)> {
-        self.store().export_log(None).unwrap().iter().map(|r| (r.subject, r.counter)).collect()
+        self.store().export_log(None).unwrap().iter().map(|r| (r.subject(), r.counter())).collect()
     }
 }
 

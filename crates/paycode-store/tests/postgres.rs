@@ -371,16 +371,51 @@ fn a_version_4_schema_gains_an_empty_nonce_set() {
     let before = v.store().contents().unwrap();
     drop(v);
     // The schema as version 4 left it: no nonce table.
-    c.psql("DROP TABLE version4.nonces; UPDATE version4.schema_version SET version = 4;");
+    // (Its log is the one the migration to version 6 keeps as `log_v5`.)
+    c.psql("DROP TABLE version4.nonces; DROP TABLE version4.log_v5; UPDATE version4.schema_version SET version = 4;");
     let url = c.url_with_schema("version4");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
-    assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), "5");
+    assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), "6");
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
     pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn a_version_5_log_is_kept_apart_and_the_new_log_carries_evidence() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version5"), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The schema as version 5 left it: a log of 44-byte records' fields.
+    c.psql(
+        "DROP TABLE version5.log_v5; DROP TABLE version5.log;
+         CREATE TABLE version5.log (
+             seq bigserial PRIMARY KEY, profile smallint NOT NULL, key_id bigint NOT NULL,
+             subject bigint NOT NULL, counter bigint NOT NULL, step bigint NOT NULL,
+             accepted_at bigint NOT NULL, amount bigint NOT NULL, terminal_id bigint NOT NULL);
+         INSERT INTO version5.log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+             VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         UPDATE version5.schema_version SET version = 5;",
+    );
+    let url = c.url_with_schema("version5");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
+    assert_eq!(c.psql("SELECT version FROM version5.schema_version").trim(), "6");
+    // The old record stays as it was, apart; it is not exported, as it proves nothing.
+    assert_eq!(c.psql("SELECT subject, counter, terminal_id FROM version5.log_v5").trim(), "12|3|7");
+    assert!(v.store().export_log(None).unwrap().is_empty());
+    assert_eq!(v.store().contents().unwrap(), before, "the replay state is untouched");
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let text = hmac_text(12, NOW, 4);
+    v.verify_text(&text, NOW, 250).unwrap();
+    let log = v.store().export_log(None).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code().unwrap().to_text(), text, "the record holds the code as verified");
+    assert_eq!((log[0].amount, log[0].terminal_id), (250, TILL));
 }
 
 #[test]

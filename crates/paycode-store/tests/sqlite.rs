@@ -368,9 +368,13 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
     v.verify_text(&ed25519_text(1, NOW, 5), NOW, 10).unwrap();
     drop(v);
     // The database as version 3 left it: no marks table, no nonce table;
-    // opening it runs both migrations.
+    // opening it runs the migrations. (Its log is the one the migration to
+    // version 6 keeps as `log_v5`.)
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE nonces; DROP TABLE marks; UPDATE schema_version SET version = 3").unwrap();
+    c.execute_batch(
+        "DROP TABLE nonces; DROP TABLE marks; DROP TABLE log_v5; UPDATE schema_version SET version = 3",
+    )
+    .unwrap();
     drop(c);
     let store = SqliteStore::open(&path).unwrap();
     let version: u32 = rusqlite::Connection::open(&path)
@@ -529,20 +533,65 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
     drop(v);
     // The database as version 4 left it: no nonce table.
     let c = rusqlite::Connection::open(&path).unwrap();
-    c.execute_batch("DROP TABLE nonces; UPDATE schema_version SET version = 4").unwrap();
+    // (Its log is the one the migration to version 6 keeps as `log_v5`.)
+    c.execute_batch("DROP TABLE nonces; DROP TABLE log_v5; UPDATE schema_version SET version = 4").unwrap();
     drop(c);
     let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
     let version: u32 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, paycode_store::SCHEMA_VERSION);
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
     pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn a_version_5_log_is_kept_apart_and_the_new_log_carries_evidence() {
+    let dir = TempDir::new("sqlite-v5");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The database as version 5 left it: a log of 44-byte records' fields.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE log_v5; DROP TABLE log;
+         CREATE TABLE log (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT, profile INTEGER NOT NULL, key_id INTEGER NOT NULL,
+             subject INTEGER NOT NULL, counter INTEGER NOT NULL, step INTEGER NOT NULL,
+             accepted_at INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id INTEGER NOT NULL);
+         INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+             VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         UPDATE schema_version SET version = 5",
+    )
+    .unwrap();
+    drop(c);
+    let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = c.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 6);
+    // The old record stays as it was, apart; it is not exported, as it proves nothing.
+    let old: (i64, i64, i64) = c
+        .query_row("SELECT subject, counter, terminal_id FROM log_v5", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(old, (12, 3, 7));
+    assert!(v.store().export_log(None).unwrap().is_empty());
+    assert_eq!(v.store().contents().unwrap(), before, "the replay state is untouched");
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let text = hmac_text(12, NOW, 4);
+    v.verify_text(&text, NOW, 250).unwrap();
+    let log = v.store().export_log(None).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code().unwrap().to_text(), text, "the record holds the code as verified");
+    assert_eq!((log[0].amount, log[0].terminal_id), (250, TILL));
 }
 
 #[test]

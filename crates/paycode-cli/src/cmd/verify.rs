@@ -192,16 +192,16 @@ fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<
         (Ok(a), true) => print_json(&json!({ "verdict": "accepted", "record": a.record }))?,
         (Ok(a), false) => {
             let r = &a.record;
-            let (subject, amount) = match r.profile {
+            let (subject, amount) = match r.profile() {
                 Profile::Hmac => ("account", String::new()),
                 Profile::Ed25519 => ("serial", format!(" amount {}", r.amount)),
             };
             println!(
                 "accepted: {} {subject} {} counter {} step {}{amount}",
-                r.profile.name(),
-                r.subject,
-                r.counter,
-                r.step
+                r.profile().name(),
+                r.subject(),
+                r.counter(),
+                r.step()
             );
         }
         (Err(r), _) => print_rejection(r, json)?,
