@@ -310,7 +310,7 @@ fn evidence_code(kind: u8, evidence: &[u8]) -> Result<Code, Error> {
     if kind == KIND_NUMERIC {
         let bytes: [u8; NUMERIC_EVIDENCE_LEN] = evidence.try_into().map_err(|_| Error::Malformed)?;
         let mut wide = [0u8; 16];
-        copy(&mut wide[16 - NUMERIC_EVIDENCE_LEN..], &bytes)?;
+        copy(wide.get_mut(16 - NUMERIC_EVIDENCE_LEN..).ok_or(Error::Malformed)?, &bytes)?;
         return NumericCode::from_value(u128::from_be_bytes(wide)).map(Code::Numeric);
     }
     // Any decoding failure, an unsupported version included, is a malformed record.

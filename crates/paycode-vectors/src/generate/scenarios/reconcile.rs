@@ -10,10 +10,10 @@ use crate::errors::{FixtureError, VectorError};
 use crate::format::{EnrolledAccount, Op, ReconcileInput, ScenarioStep, VectorFile, VerifierConfig};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
-    ACCOUNT, CREDENTIAL_LIFETIME, CREDENTIAL_START, DEFAULT_PARAMS, STEP, TIME, challenge, credential_fields,
-    ed25519_code_for, ed25519_text, enrolled, enrolled_accounts, fixture_error, fresh_state, hex,
-    hmac_code_for, hmac_text, hmac_verifier, issue, main_fields, numeric_text, trust_list_key_1, unhex,
-    with_bytes_at,
+    ACCOUNT, CREDENTIAL_LIFETIME, CREDENTIAL_START, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, challenge,
+    credential_fields, ed25519_code_for, ed25519_text, enrolled, enrolled_accounts, fixture_error,
+    fresh_state, hex, hmac_code_for, hmac_text, hmac_verifier, issue, main_fields, numeric_text,
+    trust_list_key_1, unhex, with_bytes_at,
 };
 use crate::generate::flags::Flag;
 use crate::reference::ScenarioRunner;
@@ -200,6 +200,34 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         &[call(TIME + 60, code(STEP + 1, 4)?, 5_000), call(TIME + 61, code(STEP + 1, 5)?, 5_000)],
     )?;
     let spend_9_at_limit = log_of(9, &terminal, &[call(TIME + 60, code(STEP + 1, 4)?, 5_000)])?;
+    // Serial 2002 spends exactly its limit at one terminal.
+    let spend_2002 = log_of(
+        9,
+        &terminal,
+        &(0..4)
+            .map(|n| Ok(call(TIME + 70 + u64::from(n), code_2002(STEP + 1, n)?, 5_000)))
+            .collect::<Result<Vec<_>, VectorError>>()?,
+    )?;
+    // A clone at terminal 9 uses counters 3 and 4 of serial 1001 at step T + 1.
+    let clone_spend_9 = log_of(
+        9,
+        &terminal,
+        &[call(TIME + 60, code(STEP + 1, 3)?, 5_000), call(TIME + 61, code(STEP + 1, 4)?, 5_000)],
+    )?;
+    // hmac: counters at the order and jump edges.
+    let edges_1 = log_of(
+        1,
+        &online,
+        &[call(TIME, hmac(ACCOUNT, STEP, 1)?, 10), call(TIME, hmac(OTHER_ACCOUNT, STEP, 0)?, 10)],
+    )?;
+    let edges_2 = log_of(
+        2,
+        &online,
+        &[
+            call(TIME + 180, hmac(ACCOUNT, STEP + 3, 0)?, 10),
+            call(TIME + 180, hmac(OTHER_ACCOUNT, STEP + 3, 65_536)?, 10),
+        ],
+    )?;
     // A capped code (cap 2000) paid 1500, and a challenge code for terminal 7.
     let capped =
         ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 7, Purpose::Capped(2_000))?.to_qr_text();
@@ -457,6 +485,26 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 .with("revoke_serials", vec![1001u64])
                 .with("totals", json!([{"serial": 1001, "total": 25_000}]))
                 .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["overspend"]}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.clone-double-and-overspend",
+            requirements: &["R-LOG-2", "R-LOG-3"],
+            flags: &[Flag::Reconciliation, Flag::Limit],
+            comment: "Serial 1001: counters 1, 2, 3 at step T (terminal 7, 5000 each), and a clone's counters 3 and 4 at step T + 1 (terminal 9, 5000 each): five codes, two of them for counter 3: double, and 25000 above the limit of 20000: overspend. Serial 2002 spent exactly its 20000: not flagged.",
+            op: Op::Reconcile,
+            input: input(vec![spend_7.clone(), clone_spend_9, spend_2002], &trust),
+            intent: Intent::valid()
+                .with("totals", json!([{"serial": 1001, "total": 25_000}, {"serial": 2002, "total": 20_000}]))
+                .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["double", "overspend"]}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.hmac-order-and-jump-edges",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Account 42: counter 1 at step T, counter 0 at step T + 3: not more than D = 3 apart, not flagged. Account 7: counters 0 and 65536, exactly J apart: not a jump. Nothing flagged.",
+            op: Op::Reconcile,
+            input: input(vec![edges_1, edges_2], &trust),
+            intent: Intent::valid().with("flagged", json!([])),
         },
         Case {
             id: "scenario.reconcile-evidence.spend-at-the-limit",
