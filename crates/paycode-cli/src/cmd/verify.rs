@@ -189,7 +189,14 @@ fn rejected(r: &Rejection, json: bool) -> Result<u8, Error> {
 
 fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<(), Error> {
     match (verdict, json) {
-        (Ok(a), true) => print_json(&json!({ "verdict": "accepted", "record": a.record }))?,
+        (Ok(a), true) => {
+            // A one-way or capped code's record has no challenge: left out, as every absent field.
+            let mut record = serde_json::to_value(a.record).map_err(Error::Json)?;
+            if let Some(fields) = record.as_object_mut() {
+                fields.retain(|_, v| !v.is_null());
+            }
+            print_json(&json!({ "verdict": "accepted", "record": record }))?;
+        }
         (Ok(a), false) => {
             let r = &a.record;
             let (subject, amount) = match r.profile() {
