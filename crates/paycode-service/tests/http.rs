@@ -153,10 +153,10 @@ async fn a_code_is_accepted_once_and_its_record_is_committed() {
     else {
         panic!("{answer:?}")
     };
-    // The hmac profile's record: the issuer's verifier (id 0), amount 0 whatever was asked.
+    // The hmac profile's record: the issuer's verifier (id 0), the amount accepted, the code (spec §4.8).
     assert_eq!((record.profile, record.subject, record.counter), (Profile::Hmac, ACCOUNT, 1));
-    assert_eq!((record.step, record.accepted_at, record.amount, record.terminal_id), (NOW / 60, NOW, 0, 0));
-    assert_eq!(record.encoded.len(), 88);
+    assert_eq!((record.step, record.accepted_at, record.amount, record.terminal_id), (NOW / 60, NOW, 250, 0));
+    assert_eq!(record.encoded.len(), 2 * 68);
     assert_eq!(node.service.backend().log(), vec![record.log_record().unwrap()]);
     // The same code again, as QR text and as digits: replayed.
     assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Err(Error::Replayed));
