@@ -119,7 +119,7 @@ pub(crate) struct Attempt<'a> {
     /// The challenge, for a challenge code.
     pub challenge: Option<ChallengeClaim>,
     /// The log record to append on acceptance.
-    pub record: LogRecord,
+    pub record: Option<LogRecord>,
 }
 
 /// Decides `attempt` on `records`: the verdict, and what to write back.
@@ -133,7 +133,7 @@ pub(crate) fn decide(
     let mut changes = Changes { high_water, ..Changes::default() };
     let verdict = check(params, attempt, records, high_water, &mut changes);
     if verdict.is_ok() {
-        changes.record = Some(attempt.record);
+        changes.record = attempt.record;
     }
     (verdict, changes)
 }
@@ -272,21 +272,12 @@ pub(crate) const fn ledger_horizon(params: &Params, low: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Profile;
 
     const NOW: u64 = 100;
 
     fn record() -> LogRecord {
-        LogRecord {
-            profile: Profile::Hmac,
-            key_id: 0,
-            subject: 1,
-            counter: 0,
-            step: NOW,
-            accepted_at: 0,
-            amount: 0,
-            terminal_id: 0,
-        }
+        let code = crate::code::HmacCode::new(1, NOW, 0, [0; 16]);
+        LogRecord::new(&crate::code::Code::Hmac(code), NOW, 0, 0, 0, None).unwrap()
     }
 
     fn attempt(step: u64, counter: u32, proof: Proof<'_>) -> Attempt<'_> {
@@ -299,7 +290,7 @@ mod tests {
             spend: None,
             bound: None,
             challenge: None,
-            record: record(),
+            record: Some(record()),
         }
     }
 

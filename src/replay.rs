@@ -26,7 +26,6 @@ pub use crate::acceptance::{ACCOUNT_CAPACITY, Budget, SOURCE_CAPACITY, Spend};
 use crate::acceptance::{Attempt, Proof, decide, ledger_horizon};
 use crate::errors::Error;
 use crate::log::LogRecord;
-use crate::profile::Profile;
 pub use crate::store::Spent;
 use crate::store::{Changes, Mark, Records};
 use crate::time::Params;
@@ -349,18 +348,8 @@ impl ReplayState {
         proof: Proof<'_>,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let record = LogRecord {
-            profile: Profile::Hmac,
-            key_id: 0,
-            subject: id,
-            counter,
-            step,
-            accepted_at: 0,
-            amount: 0,
-            terminal_id: 0,
-        };
         let attempt =
-            Attempt { step, counter, now, time: 0, proof, spend, bound: None, challenge: None, record };
+            Attempt { step, counter, now, time: 0, proof, spend, bound: None, challenge: None, record: None };
         let mut verdict = Ok(());
         self.transact(id, false, &mut |records| {
             let (v, changes) = decide(&self.params, &attempt, records);

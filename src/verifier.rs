@@ -95,6 +95,10 @@ pub struct TextPayment<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 struct Terms {
     digest: Option<[u8; 32]>,
+    /// The challenge itself, for the log record (spec: R-LOG-1).
+    asked: Option<Challenge>,
+    /// The payment's amount, for the log record.
+    amount: u64,
     challenge: Option<ChallengeClaim>,
     bound: Option<Bound>,
 }
@@ -151,7 +155,7 @@ impl Claim<'_> {
             spend: None,
             bound: self.terms.bound,
             challenge: self.terms.challenge,
-            record: self.record,
+            record: Some(self.record),
         }
     }
 }
@@ -161,12 +165,20 @@ struct Pending {
     device: PublicKey,
     input: Vec<u8>,
     signature: [u8; 64],
-    key_id: u16,
     serial: u64,
     step: u64,
     counter: u32,
     spend: Spend,
+    record: LogRecord,
     terms: Terms,
+}
+
+/// What a log record's evidence is built from.
+enum Evidence<'a> {
+    /// A decoded hmac code.
+    Code(&'a Code),
+    /// An ed25519 code's payload.
+    Payload(&'a [u8]),
 }
 
 impl Pending {
@@ -416,7 +428,7 @@ impl<S: StateStore> Verifier<S> {
                     self.prepare_ed25519(c, now, payment.amount, terms).map_err(|e| self.early(step, e))?;
                 // spec: R-ED-5 (E5), decided after E4 in the store's step
                 let valid = p.device.verify(&p.input, &p.signature);
-                self.admit_ed25519(&p, now, step, valid)?
+                self.admit_ed25519(&p, step, valid)?
             }
         };
         Ok(Acceptance { record })
@@ -440,7 +452,9 @@ impl<S: StateStore> Verifier<S> {
         match (code.mode(), payment.challenge) {
             (Mode::Challenge, None) => Err(Error::NoChallenge),
             (Mode::OneWay | Mode::Capped(_), Some(_)) => Err(Error::ChallengeRequired),
-            (Mode::OneWay | Mode::Capped(_), None) => Ok(Terms { digest: None, challenge: None, bound }),
+            (Mode::OneWay | Mode::Capped(_), None) => {
+                Ok(Terms { digest: None, asked: None, amount, challenge: None, bound })
+            }
             (Mode::Challenge, Some(ch)) => {
                 if ch.terminal_id() != self.terminal_id || ch.amount() != amount {
                     return Err(Error::ChallengeMismatch);
@@ -449,7 +463,13 @@ impl<S: StateStore> Verifier<S> {
                     return Err(Error::ChallengeExpired);
                 }
                 let claim = ChallengeClaim { used: ch.used(&self.params), issued_at: ch.issued_at() };
-                Ok(Terms { digest: Some(ch.digest()), challenge: Some(claim), bound })
+                Ok(Terms {
+                    digest: Some(ch.digest()),
+                    asked: Some(*ch),
+                    amount,
+                    challenge: Some(claim),
+                    bound,
+                })
             }
         }
     }
@@ -502,7 +522,7 @@ impl<S: StateStore> Verifier<S> {
                         .map_err(|e| self.early(step, e))
                         .and_then(|terms| self.verify_hmac(code, now, step, terms)),
                     (Code::Ed25519(_), Some(Ok(p))) => {
-                        self.admit_ed25519(&p, now, step, valid.next() == Some(true))
+                        self.admit_ed25519(&p, step, valid.next() == Some(true))
                     }
                     (Code::Ed25519(_), Some(Err(e))) => Err(self.early(step, e)),
                     (Code::Ed25519(_), None) => Err(self.early(step, Error::StateUnavailable)),
@@ -638,24 +658,23 @@ impl<S: StateStore> Verifier<S> {
         }
     }
 
+    /// The log record of an acceptance: the code's payload (or `N`) and the
+    /// challenge, exactly as verified (spec: R-LOG-1).
     fn record(
         &self,
-        identity: Identity,
-        key_id: u16,
-        counter: u32,
+        evidence: Evidence<'_>,
         step: u64,
         now: u64,
         amount: u64,
-    ) -> LogRecord {
-        LogRecord {
-            profile: identity.profile,
-            key_id,
-            subject: identity.subject,
-            counter,
-            step,
-            accepted_at: now,
-            amount,
-            terminal_id: self.terminal_id,
+        terms: &Terms,
+    ) -> Result<LogRecord, Error> {
+        match evidence {
+            Evidence::Code(code) => {
+                LogRecord::new(code, step, now, amount, self.terminal_id, terms.asked.as_ref())
+            }
+            Evidence::Payload(payload) => {
+                LogRecord::from_payload(payload, step, now, amount, self.terminal_id, terms.asked.as_ref())
+            }
         }
     }
 
@@ -678,7 +697,7 @@ impl<S: StateStore> Verifier<S> {
             .transact_call(&mut Call { identity, nonce, source, decide: &mut decide })
             .map_err(Rejection::store)?;
         verdict?;
-        Ok(attempt.record)
+        attempt.record.ok_or_else(|| Error::StateUnavailable.into())
     }
 
     fn keys(&self, account_id: u64) -> Result<Option<&HmacKeys>, Error> {
@@ -707,7 +726,9 @@ impl<S: StateStore> Verifier<S> {
         let known = keys.is_some();
         let keys = keys.unwrap_or(&DUMMY_KEYS);
         let identity = Identity { profile: Profile::Hmac, subject: account };
-        let record = self.record(identity, 0, counter, code_step, now, 0);
+        let record = self
+            .record(Evidence::Code(code), code_step, now, terms.amount, &terms)
+            .map_err(|e| self.early(step, e))?;
         Ok(Claim { code, keys, known, identity, step: code_step, counter, terms, record })
     }
 
@@ -885,28 +906,28 @@ impl<S: StateStore> Verifier<S> {
             device,
             input,
             signature: c.signature(),
-            key_id: f.key_id,
             serial: f.serial,
             step: c.step,
             counter: c.counter,
             spend,
+            record: self.record(Evidence::Payload(c.encode()), c.step, now, amount, &terms)?,
             terms,
         })
     }
 
     /// Steps E4, E5 and C1-C5 of an ed25519 code whose signature check gave `valid`.
-    fn admit_ed25519(&self, p: &Pending, now: u64, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
+    fn admit_ed25519(&self, p: &Pending, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
         let identity = Identity { profile: Profile::Ed25519, subject: p.serial };
         let attempt = Attempt {
             step: p.step,
             counter: p.counter,
             now: step,
-            time: now,
+            time: p.record.accepted_at,
             proof: Proof::Signature(valid),
             spend: Some(p.spend),
             bound: p.terms.bound,
             challenge: p.terms.challenge,
-            record: self.record(identity, p.key_id, p.counter, p.step, now, p.spend.amount),
+            record: Some(p.record),
         };
         self.commit(identity, None, &attempt)
     }

@@ -69,8 +69,9 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
         let acc = verifier.verify_text(&v.text, NOW, 250).unwrap();
         log.extend_from_slice(&acc.record.encode());
     }
-    // A log with a double acceptance: the first record again from another terminal.
-    let mut again = LogRecord::decode(&log[..paycode::log::RECORD_LEN]).unwrap();
+    // A log with a copy: the first record again from another terminal.
+    let first = paycode::log::record_len(log[1]).unwrap();
+    let mut again = LogRecord::decode(&log[..first]).unwrap();
     again.terminal_id += 1;
     log.extend_from_slice(&again.encode());
     add("log", "three-accepted-one-twice", &log);

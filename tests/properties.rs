@@ -439,8 +439,10 @@ proptest! {
         let qr = wallet.code_for(step, counter);
         let digits = wallet.numeric(&qr).unwrap().to_digits();
         let (v_qr, v_num) = (restored_copy(&w), restored_copy(&w));
-        let by_qr = v_qr.verify_text(&qr.to_qr_text(), t, 0).map(|a| a.record);
-        let by_num = v_num.verify_text(&digits, t, 0).map(|a| a.record);
+        // The two forms' records differ only in their evidence (spec §4.8).
+        let facts = |r: paycode::LogRecord| (r.profile(), r.subject(), r.counter(), r.step(), r.accepted_at, r.amount);
+        let by_qr = v_qr.verify_text(&qr.to_qr_text(), t, 0).map(|a| facts(a.record));
+        let by_num = v_num.verify_text(&digits, t, 0).map(|a| facts(a.record));
         let lo = s_now.unwrap_or(0).saturating_sub(8).min(u64::MAX - 15);
         let in_range = s_now.is_none() || (step >= lo && step <= lo + 15);
         let throttled = s_now.is_some_and(|s| w.model.numeric_throttled(a.id, s));

@@ -95,6 +95,11 @@ fn spec_worked_examples_reproduce() {
     c.expect("hmac.numeric_value", &n.value().to_string());
     c.expect("hmac.digits", &n.to_digits());
     assert_eq!(wallet.numeric(&code).unwrap(), n);
+    // spec: R-LOG-1: the record the verifier of §11.1 writes (amount 0, terminal 1).
+    let mut verifier = paycode::Verifier::new(params, 1);
+    verifier.add_account(account, &seed);
+    let accepted = verifier.verify_text(&code.to_qr_text(), t, 0).unwrap();
+    c.expect("hmac.log_record", &to_hex(&accepted.record.encode()));
 
     // ed25519 profile.
     let issuer_seed = c.seed("ed25519.issuer_seed");
@@ -128,6 +133,9 @@ fn spec_worked_examples_reproduce() {
     c.expect("ed25519.signature", &to_hex(&code.signature()));
     c.expect("ed25519.payload", &to_hex(code.encode()));
     c.expect("ed25519.qr_text", &code.to_qr_text());
+    let record =
+        paycode::LogRecord::new(&Code::Ed25519(Box::new(code.clone())), step, t, 1250, 7, None).unwrap();
+    c.expect("ed25519.log_record", &to_hex(&record.encode()));
     assert!(matches!(Code::parse(&code.to_qr_text()), Ok(Code::Ed25519(_))));
 
     // The issuer key and device key derivations are the spec's labels.

@@ -1044,19 +1044,23 @@ impl World {
         match (got, want) {
             (Ok(acc), Ok(m)) => {
                 let r = acc.record;
-                let logged = if m.id.0 == Profile::Hmac { 0 } else { amount };
+                // spec: R-LOG-1: the accepted amount for both profiles, and the code itself.
+                let key_id = match r.code() {
+                    Some(paycode::Code::Ed25519(c)) => c.credential().fields().key_id,
+                    _ => 0,
+                };
                 assert_eq!(
                     (
-                        r.profile,
-                        r.subject,
-                        r.key_id,
-                        r.counter,
-                        r.step,
+                        r.profile(),
+                        r.subject(),
+                        key_id,
+                        r.counter(),
+                        r.step(),
                         r.amount,
                         r.accepted_at,
                         r.terminal_id
                     ),
-                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, logged, t, TERMINAL),
+                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, amount, t, TERMINAL),
                     "{ctx}: R-LOG-1 log record"
                 );
                 // R-REPLAY-1 holds for wallets that keep R-GEN-3, and outside the

@@ -106,15 +106,16 @@ MUTANTS = {
     "challenge-after-auth": "V2 runs after H1-H3 and E1-E5: a challenge code in a call without a challenge is invalid-code (R-VERIFY-1)",
     "challenge-reuse": "C3 never returns challenge-used: a second code for one challenge is accepted (R-CHAL-4)",
     "challenge-after-loss": "C2 does not refuse a challenge issued before T0 + Q*X after a lost state (R-CHAL-4)",
-    "log-counter-step-swapped": "the log record puts step (u64) before counter (u32) (R-LOG-1)",
+    "log-hmac-amount-zero": "an hmac log record carries amount 0, as the 44-byte record did, not the amount accepted (R-LOG-1)",
     "log-accepted-at-step-start": "accepted_at is the start of the code's step, T0 + step * X, instead of t (R-LOG-1)",
-    "reconcile-ignores-profile": "reconciliation groups by (subject, counter): an hmac account and an ed25519 serial with the same number are merged (R-LOG-2)",
-    "reconcile-per-log": "double acceptances are looked for within each log, not across logs (R-LOG-2)",
-    "reconcile-dedups-identical-records": "identical records are merged before grouping, so a log given twice shows no double acceptance (R-LOG-2)",
+    "reconcile-trusts-records": "reconciliation takes a record whose tag or signature does not verify as proven (R-LOG-2, R-LOG-4)",
+    "reconcile-challenge-digest-ignored": "reconciliation checks a challenge record's tag or signature without the challenge digest (R-LOG-2)",
+    "reconcile-cap-unchecked": "reconciliation takes a capped record whose amount is above its cap as proven (R-LOG-2)",
+    "reconcile-copies-are-doubles": "two records of one code are a double acceptance, so a copied record flags its payer (R-LOG-2, R-LOG-4)",
     "reconcile-order-edge-inclusive": "two records are out of order once r1.step >= r2.step + D instead of r1.step > r2.step + D (R-LOG-2)",
     "reconcile-jump-edge-inclusive": "two consecutive counters J = 65536 apart are flagged as a jump, not only those more than J apart (R-LOG-2)",
     "reconcile-overspend-at-limit": "a serial whose total equals its cumulative limit is flagged for overspend, not only one above it (R-LOG-2)",
-    "reconcile-totals-once-per-group": "the sums count one record per (profile, subject, counter) group (R-LOG-2)",
+    "reconcile-totals-once-per-group": "the sums count one code per (profile, subject, counter) group (R-LOG-2)",
 }
 
 _active = set()

@@ -246,14 +246,9 @@ class Verifier:
         if isinstance(c, code.Ed25519Qr):
             cred = c.credential
             self.ledger[cred.serial] = [self._add_spent(self.spent(cred.serial), amount), not_after]
-            out.record = log.Record(
-                code.ED25519, cred.key_id, cred.serial, c.counter, step, self._accepted_at(t, step), amount,
-                self.terminal_id,
-            ).encode()
-        else:
-            out.record = log.Record(
-                code.HMAC, 0, c.account_id, c.counter, step, self._accepted_at(t, step), 0, self.terminal_id
-            ).encode()
+        # R-LOG-1: the code and the challenge exactly as verified, and the amount in both profiles.
+        logged = 0 if mutants.on("log-hmac-amount-zero") and not isinstance(c, code.Ed25519Qr) else amount
+        out.record = log.of_code(c, step, self._accepted_at(t, step), logged, self.terminal_id, chal).encode()
 
     def _challenge(self, c, chal, t, amount):
         """V2 (R-CHAL-3): the challenge the rest of the call checks the code under, or None."""

@@ -571,13 +571,16 @@ class Verification(unittest.TestCase):
         self.assertEqual(verdicts([at(599, 1), at(600, 2)], verifier=EPOCH_600), ["accepted", "accepted"])
 
     def test_log_records_of_challenge_codes(self):
-        # Section 4.8: the profile byte is the profile (0x01, 0x02), whatever the mode; the
-        # ed25519 record carries the amount, the hmac record 0.
-        serial = int(EX["ed25519.serial"])
-        for text, t, want in (
-            (ed_code(1, chal=G1, mode="challenge"), T + 5, struct.pack(">BBHQIQQQI", 1, 2, 1, serial, 1, S, T + 5, PRICE, TERMINAL)),
-            (hmac_code(1, chal=G1, mode="challenge"), T, struct.pack(">BBHQIQQQI", 1, 1, 0, ACCOUNT, 1, S, T, 0, TERMINAL)),
+        # Section 4.8: kind 0x22 or 0x21, the amount in both profiles, the code's payload and the
+        # challenge's 37 bytes, exactly as verified (R-LOG-1).
+        def b45(text):
+            return bytes.fromhex(ops.run("base45-decode", {"text": text[4:]})["bytes"])
+
+        for text, t, kind in (
+            (ed_code(1, chal=G1, mode="challenge"), T + 5, 0x22),
+            (hmac_code(1, chal=G1, mode="challenge"), T, 0x21),
         ):
+            want = struct.pack(">BBQQIQ", 1, kind, t, PRICE, TERMINAL, S) + b45(text) + b45(G1)
             i = {"verifier": VERIFIER, "state": empty_state(), "time": t, "text": text, "amount": PRICE, "challenge": G1}
             self.assertEqual(ops.run("verify", i)["log_record"], want.hex())
 

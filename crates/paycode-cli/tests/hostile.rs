@@ -173,12 +173,14 @@ fn list_decoders_reject_hostile_lengths() {
     assert_eq!(TrustList::decode(&long(&trust)).map(|_| ()), Err(Error::Malformed));
     assert_eq!(RevocationList::decode(&long(&revocation)).map(|_| ()), Err(Error::Malformed));
     assert_eq!(Credential::decode(&long(credential.as_bytes())).map(|_| ()), Err(Error::Malformed));
-    // A log of a million bytes that is not a multiple of 44, and one that is
-    // but holds an unknown version byte (malformed: only code payloads have
-    // `unsupported-version`).
+    // A log of a million bytes with an unknown version and kind, and one of
+    // 68-byte records of kind 0x01 whose version byte is unknown (malformed:
+    // only code payloads have `unsupported-version`).
     assert_eq!(paycode::log::LogRecord::decode_log(&huge).map(|_| ()), Err(Error::Malformed));
+    let mut record = vec![0xffu8, 0x01];
+    record.resize(68, 0xff);
     assert_eq!(
-        paycode::log::LogRecord::decode_log(&vec![0xff; 44 * 20_000]).map(|_| ()),
+        paycode::log::LogRecord::decode_log(&record.repeat(20_000)).map(|_| ()),
         Err(Error::Malformed)
     );
     assert!(n > 100);
@@ -559,12 +561,12 @@ fn cli_survives_extreme_arguments() {
     for (i, len) in [0usize, 1, 43, 44, 45, 88, 44 * 1000, 1 << 20].into_iter().enumerate() {
         let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
         std::fs::write(dir.join(format!("log{i}")), &bytes).unwrap();
-        add(&["reconcile", &s(&format!("log{i}")), "--json"]);
+        add(&["reconcile", "--issuer", &s("i.json"), &s(&format!("log{i}")), "--json"]);
     }
     let mut record = vec![1u8, 1];
-    record.resize(44, 0xff);
+    record.resize(68, 0xff);
     std::fs::write(dir.join("maxlog"), record.repeat(3)).unwrap();
-    add(&["reconcile", &s("maxlog"), &s("maxlog")]);
+    add(&["reconcile", "--issuer", &s("i.json"), &s("maxlog"), &s("maxlog")]);
     for args in &runs {
         let out = CLI.run(args);
         let stderr = String::from_utf8_lossy(&out.stderr);

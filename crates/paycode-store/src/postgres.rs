@@ -172,6 +172,25 @@ const MIGRATIONS: &[&str] = &[
          terminal bigint PRIMARY KEY,
          until bigint NOT NULL) WITH (fillfactor = 50);
      DROP TABLE throttle;",
+    // Version 8: log records that carry their evidence (spec §4.8): the
+    // code's payload (or `N`) and the challenge. A record of an earlier version has
+    // neither, so it proves nothing (spec: R-LOG-2); its rows stay, as they
+    // were, in `log_v7`, which nothing reads or exports, and the new log
+    // starts empty.
+    "ALTER TABLE log RENAME TO log_v7;
+     ALTER INDEX log_pkey RENAME TO log_v7_pkey;
+     ALTER SEQUENCE log_seq_seq RENAME TO log_v7_seq_seq;
+     CREATE TABLE log (
+         seq bigserial PRIMARY KEY,
+         kind smallint NOT NULL,
+         evidence bytea NOT NULL,
+         subject bigint NOT NULL,
+         counter bigint NOT NULL,
+         step bigint NOT NULL,
+         accepted_at bigint NOT NULL,
+         amount bigint NOT NULL,
+         terminal_id bigint NOT NULL,
+         challenge bytea);",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -396,7 +415,7 @@ impl PostgresStore {
             let rows = conn
                 .client
                 .query(
-                    "SELECT profile, key_id, subject, counter, step, accepted_at, amount, terminal_id
+                    "SELECT kind, evidence, subject, counter, step, accepted_at, amount, terminal_id, challenge
                      FROM log WHERE $1::bigint IS NULL OR terminal_id = $1 ORDER BY seq",
                     &[&terminal],
                 )
@@ -405,16 +424,15 @@ impl PostgresStore {
         })?;
         rows.iter()
             .map(|r| {
-                let (key_id, counter, terminal): (i64, i64, i64) = (r.get(1), r.get(3), r.get(7));
-                Ok(LogRecord {
-                    profile: profile_from_sql(r.get(0))?,
-                    key_id: u16::try_from(key_id).map_err(|_| corrupt(format!("log key_id = {key_id}")))?,
-                    subject: from_sql(r.get(2)),
-                    counter: u32_from_sql(counter, "log counter")?,
+                let terminal: i64 = r.get(7);
+                crate::record_from_columns(crate::RecordColumns {
+                    kind: r.get(0),
+                    evidence: r.get(1),
                     step: from_sql(r.get(4)),
                     accepted_at: from_sql(r.get(5)),
                     amount: from_sql(r.get(6)),
                     terminal_id: u32_from_sql(terminal, "log terminal_id")?,
+                    challenge: r.get(8),
                 })
             })
             .collect()
@@ -1012,16 +1030,6 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
     // spec: R-STATE-7: T_hw is written only when the call raises it.
     let raise = changes.high_water > records.high_water;
     let r = changes.record;
-    let rec = r.unwrap_or(LogRecord {
-        profile: identity.profile,
-        key_id: 0,
-        subject: identity.subject,
-        counter: 0,
-        step: 0,
-        accepted_at: 0,
-        amount: 0,
-        terminal_id: 0,
-    });
     let (high, bitmap, top) = (i64::from(w.high), to_sql(w.bitmap), to_sql(w.top));
     let (spent, not_after) = (to_sql(s.total), to_sql(s.not_after));
     let until = to_sql(until);
@@ -1033,11 +1041,14 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
     let challenge = changes.challenge.filter(|u| Some(u.nonce) == call.nonce);
     let new_nonce: Option<&[u8]> = challenge.as_ref().map(|u| u.nonce.as_slice());
     let closes = challenge.map_or(0, |u| to_sql(u.closes));
-    let (r_profile, r_key, r_subject, r_counter) =
-        (profile_to_sql(rec.profile), i64::from(rec.key_id), to_sql(rec.subject), i64::from(rec.counter));
-    let (r_step, r_at, r_amount, r_terminal) =
-        (to_sql(rec.step), to_sql(rec.accepted_at), to_sql(rec.amount), i64::from(rec.terminal_id));
-    let values: [&(dyn ToSql + Sync); 30] = [
+    let (r_kind, r_evidence, r_subject, r_counter) = r.as_ref().map_or((0, Vec::new(), 0, 0), |r| {
+        (i16::from(r.kind()), r.evidence().to_vec(), to_sql(r.subject()), i64::from(r.counter()))
+    });
+    let (r_step, r_at, r_amount, r_terminal) = r.as_ref().map_or((0, 0, 0, 0), |r| {
+        (to_sql(r.step()), to_sql(r.accepted_at), to_sql(r.amount), i64::from(r.terminal_id))
+    });
+    let r_challenge: Option<Vec<u8>> = r.as_ref().and_then(LogRecord::challenge).map(|c| c.encode().to_vec());
+    let values: [&(dyn ToSql + Sync); 31] = [
         &profile,
         &subject,
         &w_op,
@@ -1052,8 +1063,8 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         &raise,
         &hw,
         &has_record,
-        &r_profile,
-        &r_key,
+        &r_kind,
+        &r_evidence,
         &r_subject,
         &r_counter,
         &r_step,
@@ -1068,6 +1079,7 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         &nonces,
         &new_nonce,
         &closes,
+        &r_challenge,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1181,7 +1193,9 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
     let mut high_water = stored_high_water;
     let (mut window_changed, mut mark_changed, mut spent_changed, mut budget_changed) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    let mut log = Columns::<7>::default();
+    let mut log = Columns::<6>::default();
+    let mut log_evidence: Vec<Vec<u8>> = Vec::new();
+    let mut log_challenge: Vec<Option<Vec<u8>>> = Vec::new();
     for call in calls.iter_mut() {
         let ed25519 = call.identity.profile == Profile::Ed25519;
         let key = (profile_to_sql(call.identity.profile), to_sql(call.identity.subject));
@@ -1227,17 +1241,18 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         }
         if let Some(r) = changes.record {
             log.push(
-                Some(profile_to_sql(r.profile)),
+                Some(i16::from(r.kind())),
                 [
-                    i64::from(r.key_id),
-                    to_sql(r.subject),
-                    i64::from(r.counter),
-                    to_sql(r.step),
+                    to_sql(r.subject()),
+                    i64::from(r.counter()),
+                    to_sql(r.step()),
                     to_sql(r.accepted_at),
                     to_sql(r.amount),
                     i64::from(r.terminal_id),
                 ],
             );
+            log_evidence.push(r.evidence().to_vec());
+            log_challenge.push(r.challenge().map(|c| c.encode().to_vec()));
         }
     }
     // Round trip 2: every row as the last call left it, and the log records in order.
@@ -1288,8 +1303,8 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
     let [l_upd_s, l_upd_a, l_upd_n] = &l_upd.big;
     let [t_ins_a, t_ins_u] = &t_ins.big;
     let [t_upd_a, t_upd_u] = &t_upd.big;
-    let [g_key, g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
-    let values: [&(dyn ToSql + Sync); 44] = [
+    let [g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
+    let values: [&(dyn ToSql + Sync); 45] = [
         &terminal,
         &w_ins.small,
         w_ins_s,
@@ -1314,7 +1329,7 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         &raise,
         &hw,
         &log.small,
-        g_key,
+        &log_evidence,
         g_subject,
         g_counter,
         g_step,
@@ -1334,6 +1349,7 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         &nonce_terminal,
         &n_nonce,
         &n_closes,
+        &log_challenge,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1446,8 +1462,9 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
          t_upd AS (UPDATE budgets SET until = $11 WHERE $10 = 2 AND account = $2),
          hw AS (UPDATE meta SET high_water = $13 WHERE $12 AND id = 0 AND {}),
          n_ins AS (INSERT INTO nonces (terminal, nonce, closes) SELECT $28, $29, $30 WHERE $29 IS NOT NULL),
-         lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
-                SELECT $15, $16, $17, $18, $19, $20, $21, $22 WHERE $14)
+         lg AS (INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id,
+                                 challenge)
+                SELECT $15, $16, $17, $18, $19, $20, $21, $22, $31 WHERE $14)
          SELECT 1",
         u64_below("high_water", "$13")
     );
@@ -1470,7 +1487,7 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 i8.clone(),
                 b,
                 i2.clone(),
-                i8.clone(),
+                bytes.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
@@ -1483,8 +1500,9 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
-                bytes,
+                bytes.clone(),
                 i8.clone(),
+                bytes,
             ],
         )
         .await?;
@@ -1580,9 +1598,11 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
              hw AS (UPDATE meta SET high_water = $23::bigint WHERE $22::boolean AND id = 0 AND {}),
              n_ins AS (INSERT INTO nonces (terminal, nonce, closes)
                        SELECT $42::bigint, * FROM unnest($43::bytea[], $44::bigint[])),
-             lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
-                    SELECT * FROM unnest($24::smallint[], $25::bigint[], $26::bigint[], $27::bigint[],
-                                         $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[]))
+             lg AS (INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id,
+                                     challenge)
+                    SELECT * FROM unnest($24::smallint[], $25::bytea[], $26::bigint[], $27::bigint[],
+                                         $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[],
+                                         $45::bytea[]))
              SELECT 1",
             u64_below("high_water", "$23::bigint")
         ))

@@ -164,6 +164,23 @@ const MIGRATIONS: &[&str] = &[
          terminal INTEGER PRIMARY KEY,
          until INTEGER NOT NULL);
      DROP TABLE throttle;",
+    // Version 8: log records that carry their evidence (spec §4.8): the
+    // code's payload (or `N`) and the challenge. A record of an earlier version has
+    // neither, so it proves nothing (spec: R-LOG-2); its rows stay, as they
+    // were, in `log_v7`, which nothing reads or exports, and the new log
+    // starts empty.
+    "ALTER TABLE log RENAME TO log_v7;
+     CREATE TABLE log (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         kind INTEGER NOT NULL,
+         evidence BLOB NOT NULL,
+         subject INTEGER NOT NULL,
+         counter INTEGER NOT NULL,
+         step INTEGER NOT NULL,
+         accepted_at INTEGER NOT NULL,
+         amount INTEGER NOT NULL,
+         terminal_id INTEGER NOT NULL,
+         challenge BLOB);",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -333,7 +350,7 @@ impl SqliteStore {
         let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(
-                "SELECT profile, key_id, subject, counter, step, accepted_at, amount, terminal_id
+                "SELECT kind, evidence, step, accepted_at, amount, terminal_id, challenge
                  FROM log WHERE ?1 IS NULL OR terminal_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.error(&e))?;
@@ -341,30 +358,28 @@ impl SqliteStore {
             .query_map(params![terminal.map(i64::from)], |r| {
                 Ok((
                     r.get::<_, i16>(0)?,
-                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
                     r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
+                    r.get::<_, Option<Vec<u8>>>(6)?,
                 ))
             })
             .map_err(|e| self.error(&e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id) =
+            let (kind, evidence, step, accepted_at, amount, terminal_id, challenge) =
                 row.map_err(|e| self.error(&e))?;
-            out.push(LogRecord {
-                profile: profile_from_sql(profile)?,
-                key_id: u16::try_from(key_id).map_err(|_| corrupt(format!("log key_id = {key_id}")))?,
-                subject: from_sql(subject),
-                counter: u32_from_sql(counter, "log counter")?,
+            out.push(crate::record_from_columns(crate::RecordColumns {
+                kind,
+                evidence,
                 step: from_sql(step),
                 accepted_at: from_sql(accepted_at),
                 amount: from_sql(amount),
                 terminal_id: u32_from_sql(terminal_id, "log terminal_id")?,
-            });
+                challenge,
+            })?);
         }
         Ok(out)
     }
@@ -1059,18 +1074,19 @@ fn used_challenge(nonce: &[u8], closes: i64) -> Result<UsedChallenge, StoreError
 
 fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id, challenge)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        profile_to_sql(r.profile),
-        i64::from(r.key_id),
-        to_sql(r.subject),
-        i64::from(r.counter),
-        to_sql(r.step),
+        i64::from(r.kind()),
+        r.evidence(),
+        to_sql(r.subject()),
+        i64::from(r.counter()),
+        to_sql(r.step()),
         to_sql(r.accepted_at),
         to_sql(r.amount),
-        i64::from(r.terminal_id)
+        i64::from(r.terminal_id),
+        r.challenge().map(|c| c.encode().to_vec()),
     ])
 }
 

@@ -379,10 +379,12 @@ fn a_version_4_schema_gains_an_empty_nonce_set() {
     let before = v.store().contents().unwrap();
     drop(v);
     // The schema as version 4 left it: no nonce table.
+    // (Its log is the one the migration to version 8 keeps as `log_v7`.)
     c.psql(
         "DROP TABLE version4.nonces; DROP TABLE version4.budgets; DROP TABLE version4.source_budgets;
          CREATE TABLE version4.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
          ALTER TABLE version4.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;
+         DROP TABLE version4.log_v7;
          UPDATE version4.schema_version SET version = 4;",
     );
     let url = c.url_with_schema("version4");
@@ -411,12 +413,13 @@ fn a_version_6_schema_trades_its_throttle_for_budgets() {
         "DROP TABLE version6.budgets; DROP TABLE version6.source_budgets;
          CREATE TABLE version6.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
          INSERT INTO version6.throttle VALUES (12, {}, 8);
+         DROP TABLE version6.log_v7;
          UPDATE version6.schema_version SET version = 6;",
         step(NOW)
     ));
     let url = c.url_with_schema("version6");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
-    assert_eq!(c.psql("SELECT version FROM version6.schema_version").trim(), "7");
+    assert_eq!(c.psql("SELECT version FROM version6.schema_version").trim(), SCHEMA_VERSION.to_string());
     assert_eq!(
         c.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'version6' AND tablename = 'throttle'")
             .trim(),
@@ -429,6 +432,40 @@ fn a_version_6_schema_trades_its_throttle_for_budgets() {
     }
     assert_eq!(v.verify_text(&numeric_text(12, NOW, 9), NOW, 0).unwrap_err(), Error::Throttled);
     v.verify_text(&hmac_text(12, NOW, 10), NOW, 0).unwrap();
+}
+
+#[test]
+fn a_version_7_log_is_kept_apart_and_the_new_log_carries_evidence() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version7"), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The schema as version 7 left it: a log of 44-byte records' fields.
+    c.psql(
+        "DROP TABLE version7.log_v7; DROP TABLE version7.log;
+         CREATE TABLE version7.log (
+             seq bigserial PRIMARY KEY, profile smallint NOT NULL, key_id bigint NOT NULL,
+             subject bigint NOT NULL, counter bigint NOT NULL, step bigint NOT NULL,
+             accepted_at bigint NOT NULL, amount bigint NOT NULL, terminal_id bigint NOT NULL);
+         INSERT INTO version7.log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+             VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         UPDATE version7.schema_version SET version = 7;",
+    );
+    let url = c.url_with_schema("version7");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
+    assert_eq!(c.psql("SELECT version FROM version7.schema_version").trim(), SCHEMA_VERSION.to_string());
+    // The old record stays as it was, apart; it is not exported, as it proves nothing.
+    assert_eq!(c.psql("SELECT subject, counter, terminal_id FROM version7.log_v7").trim(), "12|3|7");
+    assert!(v.store().export_log(None).unwrap().is_empty());
+    assert_eq!(v.store().contents().unwrap(), before, "the replay state is untouched");
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let text = hmac_text(12, NOW, 4);
+    v.verify_text(&text, NOW, 250).unwrap();
+    let log = v.store().export_log(None).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code().unwrap().to_text(), text, "the record holds the code as verified");
+    assert_eq!((log[0].amount, log[0].terminal_id), (250, TILL));
 }
 
 #[test]
@@ -462,6 +499,7 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
     c.psql(
         "ALTER TABLE version5.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;
          UPDATE version5.revocation SET encoding = '\\x0100010000000000000003';
+         DROP TABLE version5.log_v7;
          DROP TABLE version5.budgets; DROP TABLE version5.source_budgets;
          CREATE TABLE version5.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
          UPDATE version5.schema_version SET version = 5;",

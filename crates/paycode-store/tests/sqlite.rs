@@ -379,12 +379,14 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
     v.verify_text(&ed25519_text(1, NOW, 5), NOW, 10).unwrap();
     drop(v);
     // The database as version 3 left it: no marks table, no nonce table;
-    // opening it runs both migrations.
+    // opening it runs the migrations. (Its log is the one the migration to
+    // version 8 keeps as `log_v7`.)
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
         "DROP TABLE nonces; DROP TABLE marks; DROP TABLE budgets; DROP TABLE source_budgets;
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
          ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
+         DROP TABLE log_v7;
          UPDATE schema_version SET version = 3",
     )
     .unwrap();
@@ -427,6 +429,7 @@ fn a_version_6_database_trades_its_throttle_for_budgets() {
     c.execute_batch(
         "DROP TABLE budgets; DROP TABLE source_budgets;
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         DROP TABLE log_v7;
          UPDATE schema_version SET version = 6",
     )
     .unwrap();
@@ -594,10 +597,12 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
     drop(v);
     // The database as version 4 left it: no nonce table, the throttle table.
     let c = rusqlite::Connection::open(&path).unwrap();
+    // (Its log is the one the migration to version 8 keeps as `log_v7`.)
     c.execute_batch(
         "DROP TABLE nonces; DROP TABLE budgets; DROP TABLE source_budgets;
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
          ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
+         DROP TABLE log_v7;
          UPDATE schema_version SET version = 4",
     )
     .unwrap();
@@ -616,6 +621,50 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
     pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn a_version_7_log_is_kept_apart_and_the_new_log_carries_evidence() {
+    let dir = TempDir::new("sqlite-v7");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The database as version 7 left it: a log of 44-byte records' fields.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE log_v7; DROP TABLE log;
+         CREATE TABLE log (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT, profile INTEGER NOT NULL, key_id INTEGER NOT NULL,
+             subject INTEGER NOT NULL, counter INTEGER NOT NULL, step INTEGER NOT NULL,
+             accepted_at INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id INTEGER NOT NULL);
+         INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+             VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         UPDATE schema_version SET version = 7",
+    )
+    .unwrap();
+    drop(c);
+    let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = c.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    // The old record stays as it was, apart; it is not exported, as it proves nothing.
+    let old: (i64, i64, i64) = c
+        .query_row("SELECT subject, counter, terminal_id FROM log_v7", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(old, (12, 3, 7));
+    assert!(v.store().export_log(None).unwrap().is_empty());
+    assert_eq!(v.store().contents().unwrap(), before, "the replay state is untouched");
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let text = hmac_text(12, NOW, 4);
+    v.verify_text(&text, NOW, 250).unwrap();
+    let log = v.store().export_log(None).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code().unwrap().to_text(), text, "the record holds the code as verified");
+    assert_eq!((log[0].amount, log[0].terminal_id), (250, TILL));
 }
 
 #[test]
@@ -661,6 +710,7 @@ fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
         "ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
          DROP TABLE budgets; DROP TABLE source_budgets;
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         DROP TABLE log_v7;
          UPDATE schema_version SET version = 5",
     )
     .unwrap();

@@ -373,7 +373,7 @@ pub fn used(nonce: u8, issued_at: u64) -> UsedChallenge {
 pub fn a_challenge_is_paid_once<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
     let ch = Challenge::new(TILL, 250, NOW, [1; 16]);
     let first = pay(v, &hmac_challenge_text(20, NOW, 0, &ch), &ch, NOW).unwrap();
-    assert_eq!((first.record.subject, first.record.terminal_id), (20, TILL));
+    assert_eq!((first.record.subject(), first.record.terminal_id), (20, TILL));
     assert_eq!(pay(v, &hmac_challenge_text(21, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(pay(v, &ed25519_challenge_text(0, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(pay(v, &hmac_challenge_text(20, NOW, 1, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
@@ -418,7 +418,7 @@ pub fn a_group_commit_pays_a_challenge_once<S: StateStore>(v: &Verifier<S>, cont
     let verdicts: Vec<Result<u64, Error>> = v
         .verify_payments_with_cause(&items, NOW)
         .into_iter()
-        .map(|r| r.map(|a| a.record.subject).map_err(|r| r.error()))
+        .map(|r| r.map(|a| a.record.subject()).map_err(|r| r.error()))
         .collect();
     let used_up = Err(Error::ChallengeUsed);
     assert_eq!(verdicts, [Ok(40), used_up, Ok(42), Ok(43), used_up, used_up]);

@@ -3,7 +3,7 @@
 
 use paycode::Error;
 use paycode::Profile;
-use paycode::log::{Duplicate, Flagged};
+use paycode::log::{Duplicate, Flagged, Rejected};
 use serde::{Deserialize, Serialize};
 
 use super::{Outcome, TimeParams};
@@ -208,7 +208,7 @@ pub struct VerifyExpected {
     /// The spec error code when invalid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
-    /// The 44-byte log record when accepted, hex.
+    /// The log record (spec §4.8) when accepted, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_record: Option<String>,
     /// Relevant state after the call.
@@ -322,18 +322,11 @@ pub struct ReconcileInput {
     pub logs: Vec<String>,
     /// The order check's tolerance `D`, in steps (spec R-LOG-2).
     pub tolerance: u64,
-    /// The cumulative limits the issuer gives, by serial (spec R-LOG-2).
-    pub limits: Vec<SerialLimit>,
-}
-
-/// The cumulative limit of one serial's credential.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SerialLimit {
-    /// The serial.
-    pub serial: u64,
-    /// Its credential's cumulative limit.
-    pub cumulative_limit: u64,
+    /// The issuer's hmac accounts, whose keys check the hmac records.
+    pub hmac_accounts: Vec<EnrolledAccount>,
+    /// The issuer's trust list, hex, whose keys check the ed25519 records'
+    /// credentials; null: the issuer has no ed25519 keys.
+    pub trust_list: Option<String>,
 }
 
 /// The total accepted for one serial.
@@ -355,9 +348,15 @@ pub struct ReconcileExpected {
     /// `malformed` when a log is rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
-    /// Double acceptances, by (profile, subject, counter).
+    /// The records whose evidence does not verify, by log and position, with why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duplicates: Option<Vec<Duplicate>>,
+    pub unproven: Option<Vec<Rejected>>,
+    /// Two or more different proven codes for one (profile, subject, counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doubles: Option<Vec<Duplicate>>,
+    /// Proven codes recorded more than once, by (profile, subject, counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<Vec<Duplicate>>,
     /// Every identity with a reason, by profile and subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged: Option<Vec<Flagged>>,

@@ -116,9 +116,11 @@ flags! {
     Limit => "offline limits",
         "Per-payment and cumulative per-terminal limits, exact at the boundary and without overflow.";
     Reconciliation => "double acceptance missed",
-        "Logs of several terminals are grouped by (profile, subject, counter); groups of two or more are double acceptances.";
+        "Logs of several terminals: proven records grouped by (profile, subject, counter); two different codes of one counter are a double acceptance, one code recorded twice is a copy.";
+    Evidence => "fabricated log record trusted",
+        "A log record whose evidence does not verify under the issuer's keys, or claims what its code does not allow, proves nothing and flags no one.";
     LogRecord => "wrong log record",
-        "The 44-byte acceptance log record of an accepted code.";
+        "The acceptance log record of an accepted code, with its evidence.";
     NonCanonicalS => "malleable signature",
         "S >= L: the same signature modulo L; must be rejected (S < L).";
     SmallOrder => "small-order point accepted",

@@ -3,7 +3,8 @@
 use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
-use paycode::log::{LogRecord, Policy, reconcile as reconcile_logs};
+use paycode::hazmat::keys::HmacKeys;
+use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
 use paycode::store::{Mark, StateStore};
@@ -346,15 +347,17 @@ pub(super) fn scenario(input: ScenarioInput) -> Ran<ScenarioExpected, NoIntermed
 }
 
 pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoIntermediates> {
-    let mut records = Vec::new();
+    let mut logs = Vec::new();
     for log in &input.logs {
         match LogRecord::decode_log(&unhex(log)?) {
-            Ok(mut r) => records.append(&mut r),
+            Ok(r) => logs.push(r),
             Err(e) => {
                 return valid(ReconcileExpected {
                     result: Outcome::Invalid,
                     error: Some(e),
-                    duplicates: None,
+                    unproven: None,
+                    doubles: None,
+                    copies: None,
                     flagged: None,
                     revoke_serials: None,
                     disable_accounts: None,
@@ -363,17 +366,23 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
             }
         }
     }
-    let mut policy = Policy::with_tolerance(input.tolerance);
-    for l in &input.limits {
-        if policy.limits.insert(l.serial, l.cumulative_limit).is_some() {
-            return Err(InputError::Repeated(format!("the limit of serial {}", l.serial)));
+    let mut keys = IssuerKeys::default();
+    for a in &input.hmac_accounts {
+        let account = HmacKeys::derive(a.account_id, &seed(&a.seed)?);
+        if keys.accounts.insert(a.account_id, account).is_some() {
+            return Err(InputError::Repeated(format!("account {}", a.account_id)));
         }
     }
-    let r = reconcile_logs(records, &policy);
+    if let Some(list) = &input.trust_list {
+        keys.trust = Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?);
+    }
+    let r = reconcile_logs(&logs, &keys, &Policy::with_tolerance(input.tolerance));
     valid(ReconcileExpected {
         result: Outcome::Valid,
         error: None,
-        duplicates: Some(r.duplicates),
+        unproven: Some(r.unproven),
+        doubles: Some(r.doubles),
+        copies: Some(r.copies),
         flagged: Some(r.flagged),
         revoke_serials: Some(r.revoke_serials),
         disable_accounts: Some(r.flagged_accounts),
