@@ -7,11 +7,48 @@ use crate::challenge::UsedChallenge;
 use crate::errors::Error;
 use crate::log::LogRecord;
 use crate::replay::window::Window;
-use crate::store::{Changes, Mark, Records, Spent, Throttle, ThrottleChange};
+use crate::store::{Changes, Mark, Records, Spent};
 use crate::time::Params;
 
-/// `invalid-code` verdicts per account and step before `throttled` (spec: R-HMAC-6).
-pub const MAX_FAILURES_PER_STEP: u32 = 8;
+/// A numeric failure budget's shape: `capacity` failures at once, and one
+/// more forgiven every `period` steps (spec: R-HMAC-7, R-HMAC-8). Its state
+/// is one step `u`, a leaky bucket's theoretical arrival time (GCRA).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Failures the budget allows at once: `N`.
+    pub capacity: u64,
+    /// Steps after which one failure is forgiven: `P`.
+    pub period: u64,
+}
+
+/// An account's numeric failures allowed at once (spec: R-HMAC-7).
+pub const ACCOUNT_CAPACITY: u64 = 4;
+/// A source's numeric failures allowed at once (spec: R-HMAC-8).
+pub const SOURCE_CAPACITY: u64 = 64;
+
+impl Budget {
+    /// The account budget under `params`: `N = 4`, `P = ⌈86400 / X⌉` (spec: R-HMAC-7).
+    pub const fn account(params: &Params) -> Budget {
+        Budget { capacity: ACCOUNT_CAPACITY, period: 86_400_u64.div_ceil(params.step_secs()) }
+    }
+
+    /// The source budget under `params`: `N_src = 64`, `P_src = ⌈3600 / X⌉` (spec: R-HMAC-8).
+    pub const fn source(params: &Params) -> Budget {
+        Budget { capacity: SOURCE_CAPACITY, period: 3_600_u64.div_ceil(params.step_secs()) }
+    }
+
+    /// Whether a budget at `u` is exhausted at step `t`: `u ⊖ t > (N − 1)·P`,
+    /// exact (the product is at most 63 · 86400).
+    pub const fn exhausted(&self, u: u64, t: u64) -> bool {
+        u.saturating_sub(t) > (self.capacity - 1) * self.period
+    }
+
+    /// `u` after one failure is charged at step `t`: `max(u, t) ⊕ P`.
+    pub const fn charge(&self, u: u64, t: u64) -> u64 {
+        let base = if u > t { u } else { t };
+        base.saturating_add(self.period)
+    }
+}
 
 /// What an ed25519 acceptance must also satisfy and record: the amount
 /// against the credential's limits (spec: R-LIMIT-1, R-LIMIT-2).
@@ -50,8 +87,13 @@ pub struct ChallengeClaim {
 
 /// How the code was authenticated before its state is read.
 pub(crate) enum Proof<'a> {
-    /// hmac: the MAC check, run only if the account is not throttled (H2, H3).
+    /// hmac QR form: the MAC check (H3); never throttled (spec: R-HMAC-6).
     Mac(&'a dyn Fn() -> bool),
+    /// hmac numeric form: the MAC check, run only if neither the source's
+    /// nor the account's budget is exhausted (H2, H3). For an account
+    /// without keys here the check fails, and both budgets are charged as
+    /// for a wrong tag, so that no verdict tells whether it exists (spec: R-HMAC-9).
+    Guess(&'a dyn Fn() -> bool),
     /// ed25519: whether the device signature is valid (E5), checked after revocation (E4).
     Signature(bool),
     /// Authenticated already, with no throttle or revocation to consult.
@@ -77,7 +119,7 @@ pub(crate) struct Attempt<'a> {
     /// The challenge, for a challenge code.
     pub challenge: Option<ChallengeClaim>,
     /// The log record to append on acceptance.
-    pub record: LogRecord,
+    pub record: Option<LogRecord>,
 }
 
 /// Decides `attempt` on `records`: the verdict, and what to write back.
@@ -91,7 +133,7 @@ pub(crate) fn decide(
     let mut changes = Changes { high_water, ..Changes::default() };
     let verdict = check(params, attempt, records, high_water, &mut changes);
     if verdict.is_ok() {
-        changes.record = Some(attempt.record);
+        changes.record = attempt.record;
     }
     (verdict, changes)
 }
@@ -105,21 +147,25 @@ fn check(
 ) -> Result<(), Error> {
     match a.proof {
         Proof::Mac(authentic) => {
-            // spec: R-HMAC-6 (H2): a record of another step counts nothing.
-            let record = r.throttle.filter(|t| t.step == a.now);
-            let failures = record.map_or(0, |t| t.failures);
-            if failures >= MAX_FAILURES_PER_STEP {
-                return Err(Error::Throttled);
-            }
-            // H3: a failure keeps the reserved attempt.
+            // spec: R-HMAC-6 (H3): a QR failure spends no budget.
             if !authentic() {
-                let failures = failures.saturating_add(1);
-                changes.throttle = ThrottleChange::Set(Throttle { step: a.now, failures });
                 return Err(Error::InvalidCode);
             }
-            // The attempt is returned; a record of another step would have been reset by it.
-            if r.throttle.is_some() && record.is_none() {
-                changes.throttle = ThrottleChange::Clear;
+        }
+        Proof::Guess(authentic) => {
+            // spec: R-HMAC-7, R-HMAC-8 (H2): the source's budget first, then
+            // the account's, both against T' so that the clock going back
+            // forgives nothing.
+            let (source, account) = (Budget::source(params), Budget::account(params));
+            if source.exhausted(r.source_budget, high_water) || account.exhausted(r.budget, high_water) {
+                return Err(Error::Throttled);
+            }
+            // H3: a failure keeps the reservations; a match returns them,
+            // which leaves every later verdict as if nothing was reserved.
+            if !authentic() {
+                changes.source_budget = Some(source.charge(r.source_budget, high_water));
+                changes.budget = Some(account.charge(r.budget, high_water));
+                return Err(Error::InvalidCode);
             }
         }
         Proof::Signature(valid) => {
@@ -206,13 +252,13 @@ fn check(
 }
 
 /// What may be forgotten once `T_hw` is `high_water` at step `now` (spec:
-/// R-REPLAY-4, R-LIMIT-2, R-HMAC-6).
+/// R-REPLAY-4, R-LIMIT-2, R-HMAC-7).
 pub(crate) fn eviction(params: &Params, now: u64, high_water: u64) -> crate::store::Eviction {
     let (low, _) = params.window(now, high_water);
     crate::store::Eviction {
         window_below: low,
         ledger_below: ledger_horizon(params, low),
-        throttle_step: now,
+        budgets_through: high_water.max(now),
         nonces_closed_before: u64::try_from(params.step_start(high_water.max(now))).unwrap_or(u64::MAX),
     }
 }
@@ -226,21 +272,12 @@ pub(crate) const fn ledger_horizon(params: &Params, low: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Profile;
 
     const NOW: u64 = 100;
 
     fn record() -> LogRecord {
-        LogRecord {
-            profile: Profile::Hmac,
-            key_id: 0,
-            subject: 1,
-            counter: 0,
-            step: NOW,
-            accepted_at: 0,
-            amount: 0,
-            terminal_id: 0,
-        }
+        let code = crate::code::HmacCode::new(1, NOW, 0, [0; 16]);
+        LogRecord::new(&crate::code::Code::Hmac(code), NOW, 0, 0, 0, None).unwrap()
     }
 
     fn attempt(step: u64, counter: u32, proof: Proof<'_>) -> Attempt<'_> {
@@ -253,7 +290,7 @@ mod tests {
             spend: None,
             bound: None,
             challenge: None,
-            record: record(),
+            record: Some(record()),
         }
     }
 
@@ -287,20 +324,49 @@ mod tests {
     }
 
     #[test]
-    fn throttle_counts_failures_of_the_current_step_only() {
+    fn a_numeric_failure_budget_allows_four_then_one_a_day() {
         let p = Params::default();
         let fail: &dyn Fn() -> bool = &|| false;
         let pass: &dyn Fn() -> bool = &|| true;
-        let full = Throttle { step: NOW, failures: MAX_FAILURES_PER_STEP };
-        let r = Records { throttle: Some(full), ..Records::default() };
-        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Mac(pass)), &r).0, Err(Error::Throttled));
-        let old = Records { throttle: Some(Throttle { step: NOW - 1, ..full }), ..Records::default() };
-        let (v, c) = decide(&p, &attempt(NOW, 1, Proof::Mac(fail)), &old);
-        assert_eq!(v, Err(Error::InvalidCode));
-        assert_eq!(c.throttle, ThrottleChange::Set(Throttle { step: NOW, failures: 1 }));
-        let (v, c) = decide(&p, &attempt(NOW, 1, Proof::Mac(pass)), &old);
-        assert_eq!(v, Ok(()));
-        assert_eq!(c.throttle, ThrottleChange::Clear);
+        let guess = |authentic, _known: bool| Proof::Guess(authentic);
+        // P = 1440 steps at X = 60; the fourth failure leaves u = NOW + 4·1440.
+        let mut r = Records { high_water: NOW, ..Records::default() };
+        for i in 1..=4u64 {
+            let (v, c) = decide(&p, &attempt(NOW, 1, guess(fail, true)), &r);
+            assert_eq!(v, Err(Error::InvalidCode));
+            assert_eq!(c.budget, Some(NOW + i * 1440));
+            assert_eq!(c.source_budget, Some(NOW + i * 60));
+            r.apply(&c);
+        }
+        assert_eq!(decide(&p, &attempt(NOW, 1, guess(pass, true)), &r).0, Err(Error::Throttled));
+        // One failure is forgiven 1440 steps later, and not one step earlier.
+        let later = |now| Records { high_water: now, ..r };
+        assert_eq!(
+            decide(&p, &attempt(NOW + 1439, 1, guess(pass, true)), &later(NOW + 1439)).0,
+            Err(Error::Throttled)
+        );
+        let mut a = attempt(NOW + 1440, 1, guess(pass, true));
+        a.now = NOW + 1440;
+        assert_eq!(decide(&p, &a, &later(NOW + 1440)).0, Ok(()));
+        // A QR code is never throttled and spends nothing (spec: R-HMAC-6).
+        assert_eq!(decide(&p, &attempt(NOW, 2, Proof::Mac(pass)), &r).0, Ok(()));
+        let (v, c) = decide(&p, &attempt(NOW, 2, Proof::Mac(fail)), &r);
+        assert_eq!((v, c.budget, c.source_budget), (Err(Error::InvalidCode), None, None));
+    }
+
+    #[test]
+    fn an_exhausted_source_throttles_every_numeric_code_through_it() {
+        let p = Params::default();
+        let pass: &dyn Fn() -> bool = &|| true;
+        let r = Records { source_budget: NOW + 64 * 60, ..Records::default() };
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Guess(pass)), &r).0, Err(Error::Throttled));
+        let r = Records { source_budget: NOW + 63 * 60, ..Records::default() };
+        assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Guess(pass)), &r).0, Ok(()));
+        // The clock going back (s_now below T_hw) forgives nothing: T' is T_hw.
+        let r = Records { high_water: NOW + 10, source_budget: NOW + 10 + 64 * 60, ..Records::default() };
+        let mut a = attempt(NOW, 1, Proof::Guess(pass));
+        a.now = NOW - 100;
+        assert_eq!(decide(&p, &a, &r).0, Err(Error::Throttled));
     }
 
     #[test]

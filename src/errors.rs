@@ -28,8 +28,6 @@ pub enum Error {
     ChallengeMismatch,
     /// The challenge is closed, or comes from the future (spec: R-CHAL-3).
     ChallengeExpired,
-    /// The hmac account named by the code is not enrolled at this verifier.
-    UnknownAccount,
     /// The credential names an issuer key id that is not in the trust list.
     UnknownIssuer,
     /// The credential's issuer signature, device key or validity period is invalid.
@@ -44,7 +42,8 @@ pub enum Error {
     /// `next_update + grace`: no ed25519 code is accepted until a fresh list
     /// arrives (spec: R-REVOKE-4).
     RevocationStale,
-    /// Too many failed hmac codes for this account in the current time step.
+    /// A numeric code, and the failure budget of its source or of its
+    /// account is spent (spec: R-HMAC-7, R-HMAC-8).
     Throttled,
     /// The code's MAC or device signature does not verify.
     InvalidCode,
@@ -75,7 +74,7 @@ pub enum Error {
 
 impl Error {
     /// Every error code, in precedence order.
-    pub const ALL: [Error; 27] = [
+    pub const ALL: [Error; 26] = [
         Error::TimeBeforeEpoch,
         Error::Malformed,
         Error::UnsupportedVersion,
@@ -84,7 +83,6 @@ impl Error {
         Error::ChallengeRequired,
         Error::ChallengeMismatch,
         Error::ChallengeExpired,
-        Error::UnknownAccount,
         Error::UnknownIssuer,
         Error::BadCredential,
         Error::NotYetValid,
@@ -120,7 +118,6 @@ impl Error {
             Error::ChallengeRequired => "challenge-required",
             Error::ChallengeMismatch => "challenge-mismatch",
             Error::ChallengeExpired => "challenge-expired",
-            Error::UnknownAccount => "unknown-account",
             Error::UnknownIssuer => "unknown-issuer",
             Error::BadCredential => "bad-credential",
             Error::NotYetValid => "not-yet-valid",
@@ -161,14 +158,15 @@ impl Error {
             Error::ChallengeRequired => "this payment has a challenge, and the code was not made for one",
             Error::ChallengeMismatch => "the challenge is for another terminal or another amount",
             Error::ChallengeExpired => "the challenge is no longer open",
-            Error::UnknownAccount => "the account is not enrolled",
             Error::UnknownIssuer => "the credential's issuer key is not trusted",
             Error::BadCredential => "the credential is invalid",
             Error::NotYetValid => "the credential is not yet valid",
             Error::Expired => "the credential has expired",
             Error::Revoked => "the credential is revoked",
             Error::RevocationStale => "the terminal's revocation list is missing or out of date",
-            Error::Throttled => "too many failed codes for this account; try again later",
+            Error::Throttled => {
+                "too many failed numeric codes for this account or terminal; use the QR code or try later"
+            }
             Error::InvalidCode => "the code's MAC or signature is invalid",
             Error::TooOld => "the code's time step is too old",
             Error::TooNew => "the code's time step is too far in the future",

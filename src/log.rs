@@ -1,97 +1,493 @@
 //! Acceptance log records and the reconciliation of several terminals' logs
-//! (spec §10).
+//! (spec §4.8, §10).
+//!
+//! A record carries the code a verifier accepted (its payload, or `N` for a
+//! numeric code) and the challenge it answered, so that the issuer can check
+//! each record against its keys; reconciliation uses only the records whose
+//! evidence verifies (spec: R-LOG-1, R-LOG-2).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::codec::{Reader, Writer};
+use subtle::ConstantTimeEq;
+
+use crate::challenge::{CHALLENGE_LEN, Challenge};
+use crate::code::{Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_CAPPED_PAYLOAD_LEN};
+use crate::codec::Reader;
 use crate::errors::Error;
-use crate::profile::{Profile, VERSION};
+use crate::keys::HmacKeys;
+use crate::numeric::NumericCode;
+use crate::profile::{Mode, Profile, VERSION};
+use crate::trust::TrustList;
 
-/// Encoded length of one log record.
-pub const RECORD_LEN: usize = 44;
+/// The kind byte of a record whose evidence is a numeric code (spec §4.8).
+pub const KIND_NUMERIC: u8 = 0x81;
+/// The fixed part of every record: version, kind, `accepted_at`, `amount`,
+/// `terminal_id`, `step`.
+pub const HEADER_LEN: usize = 30;
+/// The evidence of a numeric record: `N` as 10 bytes, big-endian.
+pub const NUMERIC_EVIDENCE_LEN: usize = 10;
+/// The longest record: an ed25519 challenge record.
+pub const MAX_RECORD_LEN: usize = HEADER_LEN + 204 + CHALLENGE_LEN;
 
-/// One accepted code, as a terminal logs it (spec: R-LOG-1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+/// The length of a record of kind `kind`, or `None` for a kind that is not
+/// in the table of spec §4.8.
+///
+/// ```
+/// assert_eq!(paycode::log::record_len(0x01), Some(68));
+/// assert_eq!(paycode::log::record_len(0x22), Some(271));
+/// assert_eq!(paycode::log::record_len(0x03), None);
+/// ```
+pub const fn record_len(kind: u8) -> Option<usize> {
+    let evidence = match kind {
+        0x01 | 0x21 => 38,
+        0x11 => 42,
+        0x02 | 0x22 => 204,
+        0x12 => 208,
+        KIND_NUMERIC => NUMERIC_EVIDENCE_LEN,
+        _ => return None,
+    };
+    let challenge = if kind == 0x21 || kind == 0x22 { CHALLENGE_LEN } else { 0 };
+    Some(HEADER_LEN + evidence + challenge)
+}
+
+/// One accepted code, as a verifier logs it (spec: R-LOG-1): the facts of
+/// the acceptance, and the code itself with the challenge it answered, as
+/// evidence the issuer can check (spec §4.8). A value of this type is always
+/// a well-formed record: its evidence decodes as a code of its kind, with its
+/// step.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LogRecord {
-    /// The code's profile.
-    pub profile: Profile,
-    /// Issuer key id of the credential (0 for hmac).
-    pub key_id: u16,
-    /// The replay identity: hmac account id or ed25519 credential serial.
-    pub subject: u64,
-    /// The code's counter.
-    pub counter: u32,
-    /// The code's step.
-    pub step: u64,
+    kind: u8,
     /// The verifier's time of acceptance (unix seconds).
     pub accepted_at: u64,
-    /// The amount accepted (0 for hmac).
+    /// The amount accepted.
     pub amount: u64,
     /// The accepting terminal.
     pub terminal_id: u32,
+    step: u64,
+    evidence_len: u8,
+    evidence: [u8; ED25519_CAPPED_PAYLOAD_LEN],
+    challenge: Option<[u8; CHALLENGE_LEN]>,
+    profile: Profile,
+    subject: u64,
+    counter: u32,
 }
 
 impl LogRecord {
-    /// The 44-byte encoding.
-    pub fn encode(&self) -> [u8; RECORD_LEN] {
-        let mut w = Writer::<RECORD_LEN>::new();
-        w.u8(VERSION);
-        w.u8(self.profile.byte());
-        w.u16(self.key_id);
-        w.u64(self.subject);
-        w.u32(self.counter);
-        w.u64(self.step);
-        w.u64(self.accepted_at);
-        w.u64(self.amount);
-        w.u32(self.terminal_id);
-        w.finish()
+    /// The record of `code`, accepted at `accepted_at` for `amount` by
+    /// `terminal_id`, with `step` the code's step (for a numeric code, the
+    /// reconstructed one) and the challenge it answered (spec: R-LOG-1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if `step` is not the code's step, or a challenge is
+    /// given for a code of another mode, or none for a challenge code.
+    pub fn new(
+        code: &Code,
+        step: u64,
+        accepted_at: u64,
+        amount: u64,
+        terminal_id: u32,
+        challenge: Option<&Challenge>,
+    ) -> Result<LogRecord, Error> {
+        let mut evidence = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
+        let (kind, len) = match code {
+            Code::Hmac(c) => {
+                let payload = c.encode();
+                copy(&mut evidence, &payload)?;
+                (c.mode().byte(Profile::Hmac), payload.len())
+            }
+            Code::Numeric(c) => {
+                let n = c.value().to_be_bytes();
+                let tail = n.get(16 - NUMERIC_EVIDENCE_LEN..).ok_or(Error::Malformed)?;
+                copy(&mut evidence, tail)?;
+                (KIND_NUMERIC, NUMERIC_EVIDENCE_LEN)
+            }
+            Code::Ed25519(c) => {
+                copy(&mut evidence, c.encode())?;
+                (c.mode().byte(Profile::Ed25519), c.encode().len())
+            }
+        };
+        let len = u8::try_from(len).map_err(|_| Error::Malformed)?;
+        let record = LogRecord {
+            kind,
+            accepted_at,
+            amount,
+            terminal_id,
+            step,
+            evidence_len: len,
+            evidence,
+            challenge: challenge.map(Challenge::encode),
+            profile: code.profile(),
+            subject: 0,
+            counter: 0,
+        };
+        record.checked()
+    }
+
+    /// The record of the code whose payload is `payload`, as [`LogRecord::new`].
+    ///
+    /// # Errors
+    ///
+    /// As [`LogRecord::new`], and [`Error::Malformed`] for a payload that does not decode.
+    pub fn from_payload(
+        payload: &[u8],
+        step: u64,
+        accepted_at: u64,
+        amount: u64,
+        terminal_id: u32,
+        challenge: Option<&Challenge>,
+    ) -> Result<LogRecord, Error> {
+        let mut evidence = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
+        copy(&mut evidence, payload)?;
+        let record = LogRecord {
+            kind: *payload.get(1).ok_or(Error::Malformed)?,
+            accepted_at,
+            amount,
+            terminal_id,
+            step,
+            evidence_len: u8::try_from(payload.len()).map_err(|_| Error::Malformed)?,
+            evidence,
+            challenge: challenge.map(Challenge::encode),
+            profile: Profile::Hmac,
+            subject: 0,
+            counter: 0,
+        };
+        record.checked()
     }
 
     /// Decodes one record.
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] on a wrong length, version or profile byte, or an
-    /// hmac record whose key id or amount is not 0 (spec: R-LOG-2).
+    /// [`Error::Malformed`] on a wrong length, version or kind byte, evidence
+    /// that does not decode as a code of the record's kind, a `step` that is
+    /// not the evidence's step, or a challenge that does not decode (spec §4.8).
     pub fn decode(bytes: &[u8]) -> Result<LogRecord, Error> {
-        let bytes: &[u8; RECORD_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
         let mut r = Reader::new(bytes);
         if r.u8()? != VERSION {
             return Err(Error::Malformed);
         }
-        let profile = Profile::from_byte(r.u8()?).ok_or(Error::Malformed)?;
-        let record = LogRecord {
-            profile,
-            key_id: r.u16()?,
-            subject: r.u64()?,
-            counter: r.u32()?,
-            step: r.u64()?,
-            accepted_at: r.u64()?,
-            amount: r.u64()?,
-            terminal_id: r.u32()?,
-        };
-        if profile == Profile::Hmac && (record.key_id != 0 || record.amount != 0) {
+        let kind = r.u8()?;
+        let len = record_len(kind).ok_or(Error::Malformed)?;
+        if bytes.len() != len {
             return Err(Error::Malformed);
         }
-        Ok(record)
+        let accepted_at = r.u64()?;
+        let amount = r.u64()?;
+        let terminal_id = r.u32()?;
+        let step = r.u64()?;
+        let challenged = kind == 0x21 || kind == 0x22;
+        let evidence_len = len - HEADER_LEN - if challenged { CHALLENGE_LEN } else { 0 };
+        let body = bytes.get(HEADER_LEN..HEADER_LEN + evidence_len).ok_or(Error::Malformed)?;
+        let mut evidence = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
+        copy(&mut evidence, body)?;
+        let challenge = match bytes.get(HEADER_LEN + evidence_len..) {
+            Some(c) if challenged => Some(<[u8; CHALLENGE_LEN]>::try_from(c).map_err(|_| Error::Malformed)?),
+            _ => None,
+        };
+        let record = LogRecord {
+            kind,
+            accepted_at,
+            amount,
+            terminal_id,
+            step,
+            evidence_len: u8::try_from(evidence_len).map_err(|_| Error::Malformed)?,
+            evidence,
+            challenge,
+            profile: if kind & 0x0f == 0x02 { Profile::Ed25519 } else { Profile::Hmac },
+            subject: 0,
+            counter: 0,
+        };
+        record.checked()
     }
 
-    /// Decodes a log: records back to back.
+    /// Decodes a log: records back to back, each as long as its kind says.
     ///
     /// # Errors
     ///
-    /// As [`LogRecord::decode`]; a length that is not a multiple of 44 is [`Error::Malformed`].
+    /// As [`LogRecord::decode`]; a log that ends inside a record is [`Error::Malformed`].
     pub fn decode_log(bytes: &[u8]) -> Result<Vec<LogRecord>, Error> {
-        if !bytes.len().is_multiple_of(RECORD_LEN) {
+        let mut out = Vec::new();
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let kind = *rest.get(1).ok_or(Error::Malformed)?;
+            let len = record_len(kind).ok_or(Error::Malformed)?;
+            let (one, tail) = rest.split_at_checked(len).ok_or(Error::Malformed)?;
+            out.push(LogRecord::decode(one)?);
+            rest = tail;
+        }
+        Ok(out)
+    }
+
+    /// The encoding: its length is [`record_len`] of its kind.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(MAX_RECORD_LEN);
+        out.push(VERSION);
+        out.push(self.kind);
+        out.extend_from_slice(&self.accepted_at.to_be_bytes());
+        out.extend_from_slice(&self.amount.to_be_bytes());
+        out.extend_from_slice(&self.terminal_id.to_be_bytes());
+        out.extend_from_slice(&self.step.to_be_bytes());
+        out.extend_from_slice(self.evidence());
+        if let Some(c) = &self.challenge {
+            out.extend_from_slice(c);
+        }
+        out
+    }
+
+    /// Encodes records back to back: a log.
+    pub fn encode_log(records: &[LogRecord]) -> Vec<u8> {
+        records.iter().flat_map(LogRecord::encode).collect()
+    }
+
+    /// The kind: the code's mode and profile byte, or [`KIND_NUMERIC`].
+    pub const fn kind(&self) -> u8 {
+        self.kind
+    }
+
+    /// The code's profile.
+    pub const fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// The replay identity: the hmac account id or the credential serial.
+    pub const fn subject(&self) -> u64 {
+        self.subject
+    }
+
+    /// The code's counter.
+    pub const fn counter(&self) -> u32 {
+        self.counter
+    }
+
+    /// The code's step (for a numeric code, the step the verifier reconstructed).
+    pub const fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// The evidence: the code's payload, or `N` as 10 bytes for a numeric code.
+    pub fn evidence(&self) -> &[u8] {
+        self.evidence.get(..usize::from(self.evidence_len)).unwrap_or(&[])
+    }
+
+    /// The challenge the code answered (challenge kinds only).
+    pub fn challenge(&self) -> Option<Challenge> {
+        self.challenge.as_ref().and_then(|c| Challenge::decode(c).ok())
+    }
+
+    /// The code the evidence holds: always `Some`, as a record exists only
+    /// with evidence that decodes.
+    pub fn code(&self) -> Option<Code> {
+        evidence_code(self.kind, self.evidence()).ok()
+    }
+
+    /// The same record with the fields its evidence names filled in, if the
+    /// evidence decodes as a code of its kind with its step.
+    fn checked(mut self) -> Result<LogRecord, Error> {
+        let code = evidence_code(self.kind, self.evidence())?;
+        let (subject, counter, step_ok) = match &code {
+            Code::Hmac(c) => (c.account_id(), c.counter(), c.step() == self.step),
+            Code::Numeric(c) => (c.account_id(), c.counter(), u64::from(c.step_low()) == self.step & 0xf),
+            Code::Ed25519(c) => (c.credential().fields().serial, c.counter(), c.step() == self.step),
+        };
+        let challenged = code.mode() == Mode::Challenge;
+        if !step_ok || challenged != self.challenge.is_some() {
             return Err(Error::Malformed);
         }
-        bytes.chunks(RECORD_LEN).map(LogRecord::decode).collect()
+        if let Some(c) = &self.challenge {
+            Challenge::decode(c)?;
+        }
+        self.subject = subject;
+        self.counter = counter;
+        self.profile = code.profile();
+        Ok(self)
     }
 }
 
-/// A (profile, subject, counter) accepted more than once across the logs.
+/// The code in `evidence`, which must be of kind `kind` (spec §4.8).
+fn evidence_code(kind: u8, evidence: &[u8]) -> Result<Code, Error> {
+    if kind == KIND_NUMERIC {
+        let bytes: [u8; NUMERIC_EVIDENCE_LEN] = evidence.try_into().map_err(|_| Error::Malformed)?;
+        let mut wide = [0u8; 16];
+        copy(wide.get_mut(16 - NUMERIC_EVIDENCE_LEN..).ok_or(Error::Malformed)?, &bytes)?;
+        return NumericCode::from_value(u128::from_be_bytes(wide)).map(Code::Numeric);
+    }
+    // Any decoding failure, an unsupported version included, is a malformed record.
+    let code = Code::decode_payload(evidence).map_err(|_| Error::Malformed)?;
+    if evidence.get(1) != Some(&kind) {
+        return Err(Error::Malformed);
+    }
+    Ok(code)
+}
+
+fn copy(dst: &mut [u8], src: &[u8]) -> Result<(), Error> {
+    dst.get_mut(..src.len()).ok_or(Error::Malformed)?.copy_from_slice(src);
+    Ok(())
+}
+
+impl core::fmt::Debug for LogRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LogRecord")
+            .field("kind", &self.kind)
+            .field("subject", &self.subject)
+            .field("counter", &self.counter)
+            .field("step", &self.step)
+            .field("accepted_at", &self.accepted_at)
+            .field("amount", &self.amount)
+            .field("terminal_id", &self.terminal_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "serde")]
+mod fields {
+    //! A record in files and vectors: its fields, with the evidence and the
+    //! challenge in hex; reading one checks it as [`LogRecord::decode`] does.
+    use super::LogRecord;
+    use crate::codec::{from_hex, to_hex};
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub(super) struct Fields {
+        kind: u8,
+        profile: crate::profile::Profile,
+        subject: u64,
+        counter: u32,
+        step: u64,
+        accepted_at: u64,
+        amount: u64,
+        terminal_id: u32,
+        evidence: String,
+        challenge: Option<String>,
+    }
+
+    impl From<LogRecord> for Fields {
+        fn from(r: LogRecord) -> Fields {
+            Fields {
+                kind: r.kind,
+                profile: r.profile,
+                subject: r.subject,
+                counter: r.counter,
+                step: r.step,
+                accepted_at: r.accepted_at,
+                amount: r.amount,
+                terminal_id: r.terminal_id,
+                evidence: to_hex(r.evidence()),
+                challenge: r.challenge.as_ref().map(|c| to_hex(c)),
+            }
+        }
+    }
+
+    impl TryFrom<Fields> for LogRecord {
+        type Error = String;
+        fn try_from(f: Fields) -> Result<LogRecord, String> {
+            let mut bytes = vec![crate::profile::VERSION, f.kind];
+            bytes.extend_from_slice(&f.accepted_at.to_be_bytes());
+            bytes.extend_from_slice(&f.amount.to_be_bytes());
+            bytes.extend_from_slice(&f.terminal_id.to_be_bytes());
+            bytes.extend_from_slice(&f.step.to_be_bytes());
+            bytes.extend(from_hex(&f.evidence).map_err(|e| e.to_string())?);
+            if let Some(c) = &f.challenge {
+                bytes.extend(from_hex(c).map_err(|e| e.to_string())?);
+            }
+            let r = LogRecord::decode(&bytes).map_err(|e| format!("not a log record: {e}"))?;
+            if (r.profile, r.subject, r.counter) != (f.profile, f.subject, f.counter) {
+                return Err("profile, subject and counter are not the evidence's".into());
+            }
+            Ok(r)
+        }
+    }
+
+    impl serde::Serialize for LogRecord {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            Fields::from(*self).serialize(s)
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for LogRecord {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<LogRecord, D::Error> {
+            LogRecord::try_from(Fields::deserialize(d)?).map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+/// What the issuer checks records against (spec: R-LOG-2): the keys of its
+/// hmac accounts and its trust list (every issuer key that signed
+/// credentials in the period the logs cover).
+#[derive(Clone, Default)]
+pub struct IssuerKeys {
+    /// The hmac accounts' keys, by account id.
+    pub accounts: BTreeMap<u64, HmacKeys>,
+    /// The issuer keys of the ed25519 credentials.
+    pub trust: Option<TrustList>,
+}
+
+impl core::fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("IssuerKeys")
+            .field("accounts", &self.accounts.len())
+            .field("trust", &self.trust)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a record proves nothing (spec: R-LOG-2 step 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+pub enum Unproven {
+    /// The issuer holds no keys for the record's hmac account.
+    UnknownAccount,
+    /// The credential's key id is not in the issuer's trust list.
+    UnknownIssuer,
+    /// The credential is not one the issuer signed (R-ED-3, R-ED-4).
+    BadCredential,
+    /// The hmac tag, or the device signature, does not verify (with the
+    /// challenge digest for a challenge record).
+    InvalidCode,
+    /// A capped code's record claims more than its cap.
+    OverCap,
+    /// An ed25519 record claims more than the credential's per-payment limit.
+    OverLimit,
+    /// A challenge record whose terminal or amount is not its challenge's.
+    ChallengeMismatch,
+    /// A numeric record in a log that also holds an unproven record: its
+    /// 29-bit tag is not evidence enough beside a fabrication.
+    NumericBesideUnproven,
+}
+
+impl Unproven {
+    /// The name in reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Unproven::UnknownAccount => "unknown-account",
+            Unproven::UnknownIssuer => "unknown-issuer",
+            Unproven::BadCredential => "bad-credential",
+            Unproven::InvalidCode => "invalid-code",
+            Unproven::OverCap => "over-cap",
+            Unproven::OverLimit => "over-limit",
+            Unproven::ChallengeMismatch => "challenge-mismatch",
+            Unproven::NumericBesideUnproven => "numeric-beside-unproven",
+        }
+    }
+}
+
+/// A record whose evidence does not verify: where it is and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Rejected {
+    /// The log's position in the input, from 0.
+    pub log: usize,
+    /// The record's position in its log, from 0.
+    pub index: usize,
+    /// Why it proves nothing.
+    pub why: Unproven,
+}
+
+/// Records of one (profile, subject, counter): two codes or more made for
+/// one counter (`double`), or one code recorded more than once (a copy).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
@@ -100,7 +496,7 @@ pub struct Duplicate {
     pub profile: Profile,
     /// Account id or credential serial.
     pub subject: u64,
-    /// The counter accepted more than once.
+    /// The counter.
     pub counter: u32,
     /// Every record of it, sorted.
     pub records: Vec<LogRecord>,
@@ -111,7 +507,7 @@ pub struct Duplicate {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Reason {
-    /// A counter accepted more than once.
+    /// Two different codes made for one counter.
     Double,
     /// A lower counter with a step more than the tolerance above a higher
     /// counter's: a code made in advance or a clone's.
@@ -153,20 +549,17 @@ pub struct Flagged {
     pub reasons: Vec<Reason>,
 }
 
-/// What reconciliation checks the records against (spec: R-LOG-2).
+/// What reconciliation checks the proven records against (spec: R-LOG-2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     /// The order check's tolerance `D`, in steps.
     pub tolerance: u64,
-    /// The cumulative limit of each ed25519 serial's credential that the
-    /// issuer gives, by serial; a serial not listed is not checked.
-    pub limits: BTreeMap<u64, u64>,
 }
 
 impl Policy {
-    /// The order check with tolerance `tolerance` and no limits.
+    /// The order check with tolerance `tolerance`.
     pub const fn with_tolerance(tolerance: u64) -> Policy {
-        Policy { tolerance, limits: BTreeMap::new() }
+        Policy { tolerance }
     }
 }
 
@@ -176,207 +569,377 @@ impl Policy {
 pub struct Reconciliation {
     /// Records read.
     pub records: usize,
-    /// Every (profile, subject, counter) accepted twice or more.
-    pub duplicates: Vec<Duplicate>,
+    /// The records whose evidence does not verify, by log and position;
+    /// nothing else in the report rests on them.
+    pub unproven: Vec<Rejected>,
+    /// Every (profile, subject, counter) with two or more different proven codes.
+    pub doubles: Vec<Duplicate>,
+    /// Every proven code recorded more than once: a photographed code
+    /// presented again, or a record copied. The payer's key made one code,
+    /// so a copy flags no one.
+    pub copies: Vec<Duplicate>,
     /// Every identity with a reason, by profile and subject.
     pub flagged: Vec<Flagged>,
     /// Credential serials to put on the next revocation list (spec: R-LOG-3).
     pub revoke_serials: Vec<u64>,
     /// hmac accounts flagged for any reason (to disable at the issuer).
     pub flagged_accounts: Vec<u64>,
-    /// Total accepted amount per ed25519 serial, across all logs.
+    /// Total proven amount per ed25519 serial, each code counted once.
     pub totals: Vec<(u64, u64)>,
 }
 
-/// Reconciles records from any number of logs (spec: R-LOG-2, R-LOG-3):
-/// finds each (profile, subject, counter) accepted more than once, each
-/// identity with a lower counter whose step is more than `policy.tolerance`
-/// steps above a higher counter's step, each identity with two consecutive
-/// counters more than [`MAX_COUNTER_GAP`] apart, and each serial whose total
-/// is above its limit in `policy.limits`.
+/// What one code is, apart from how it is authenticated: its identity,
+/// counter, step, mode (with its cap) and challenge. The QR and numeric
+/// forms of one hmac code are the same code.
+type CodeKey = (Profile, u64, u32, u64, u8, Option<u32>, Option<[u8; CHALLENGE_LEN]>);
+
+fn code_key(r: &LogRecord) -> CodeKey {
+    let mode = r.code().map_or(Mode::OneWay, |c| c.mode());
+    (r.profile, r.subject, r.counter, r.step, mode.number(), mode.cap(), r.challenge)
+}
+
+/// Checks one record's evidence against the issuer's keys (spec: R-LOG-2
+/// step 2); `Ok` carries the credential's cumulative limit for ed25519.
 ///
-/// ```
-/// use paycode::log::{reconcile, LogRecord, Policy, Reason};
-/// use paycode::Profile;
-/// let r = LogRecord { profile: Profile::Ed25519, key_id: 1, subject: 7, counter: 3, step: 1,
-///     accepted_at: 60, amount: 100, terminal_id: 1 };
-/// let again = LogRecord { terminal_id: 2, ..r };
-/// let rec = reconcile([r, again], &Policy::with_tolerance(3));
-/// assert_eq!(rec.revoke_serials, [7]);
-/// // Counter 1 with step 10 after counter 3 with step 1: out of order by more than 3 steps.
-/// let ahead = LogRecord { counter: 1, step: 10, ..r };
-/// assert_eq!(reconcile([r, ahead], &Policy::with_tolerance(3)).flagged[0].reasons, [Reason::Order]);
-/// assert!(reconcile([r, ahead], &Policy::with_tolerance(9)).flagged.is_empty());
-/// // 100 + 100 is more than a limit of 150.
-/// let limited = Policy { limits: [(7, 150)].into(), ..Policy::with_tolerance(3) };
-/// let other = LogRecord { counter: 4, step: 2, ..r };
-/// assert_eq!(reconcile([r, other], &limited).flagged[0].reasons, [Reason::Overspend]);
-/// ```
-pub fn reconcile(records: impl IntoIterator<Item = LogRecord>, policy: &Policy) -> Reconciliation {
-    let tolerance = policy.tolerance;
-    let mut groups: BTreeMap<(Profile, u64, u32), Vec<LogRecord>> = BTreeMap::new();
-    let mut totals: BTreeMap<u64, u64> = BTreeMap::new();
-    // The exact sums, for the limits: a u64 total saturates.
-    let mut exact: BTreeMap<u64, u128> = BTreeMap::new();
-    let mut count = 0usize;
-    for r in records {
-        count += 1;
-        if r.profile == Profile::Ed25519 {
-            let t = totals.entry(r.subject).or_insert(0);
-            *t = t.saturating_add(r.amount);
-            *exact.entry(r.subject).or_insert(0) += u128::from(r.amount);
+/// # Errors
+///
+/// Why the record proves nothing.
+pub fn verify_record(record: &LogRecord, keys: &IssuerKeys) -> Result<Option<u64>, Unproven> {
+    let challenge = record.challenge();
+    let digest = challenge.as_ref().map(Challenge::digest);
+    let digest: &[u8] = digest.as_ref().map_or(&[], |d| &d[..]);
+    let code = record.code().ok_or(Unproven::InvalidCode)?;
+    let limit = match &code {
+        Code::Hmac(c) => {
+            let account = keys.accounts.get(&c.account_id()).ok_or(Unproven::UnknownAccount)?;
+            let mac = account.mac_qr(&[DS_HMAC_QR, &c.maced(), digest]);
+            let tag = mac.get(..16).ok_or(Unproven::InvalidCode)?;
+            if !bool::from(tag.ct_eq(c.tag())) {
+                return Err(Unproven::InvalidCode);
+            }
+            None
         }
-        groups.entry((r.profile, r.subject, r.counter)).or_default().push(r);
+        Code::Numeric(c) => {
+            let account = keys.accounts.get(&c.account_id()).ok_or(Unproven::UnknownAccount)?;
+            if !c.tag_matches(account, record.step) {
+                return Err(Unproven::InvalidCode);
+            }
+            None
+        }
+        Code::Ed25519(c) => {
+            let f = c.credential().fields();
+            let trust = keys.trust.as_ref().ok_or(Unproven::UnknownIssuer)?;
+            let entry = trust.get(f.key_id).ok_or(Unproven::UnknownIssuer)?;
+            let device = c
+                .credential()
+                .check(&entry.key, entry.not_before, entry.not_after)
+                .map_err(|_| Unproven::BadCredential)?;
+            if !device.verify_parts(&[DS_ED25519_CODE, c.head(), digest], &c.signature()) {
+                return Err(Unproven::InvalidCode);
+            }
+            if record.amount > u64::from(f.per_payment_limit) {
+                return Err(Unproven::OverLimit);
+            }
+            Some(u64::from(f.cumulative_limit))
+        }
+    };
+    if let Some(cap) = code.mode().cap()
+        && record.amount > u64::from(cap)
+    {
+        return Err(Unproven::OverCap);
     }
-    let mut out =
-        Reconciliation { records: count, totals: totals.into_iter().collect(), ..Default::default() };
-    let mut reasons: BTreeMap<(Profile, u64), Vec<Reason>> = BTreeMap::new();
+    if let Some(ch) = challenge
+        && (ch.terminal_id() != record.terminal_id || ch.amount() != record.amount)
+    {
+        return Err(Unproven::ChallengeMismatch);
+    }
+    Ok(limit)
+}
+
+/// Reconciles logs (spec: R-LOG-2, R-LOG-3). Each record's evidence is
+/// checked against `keys` first; the records that fail are listed in
+/// [`Reconciliation::unproven`] and nothing else rests on them, and neither
+/// do the numeric records of a log that has one. Over the proven records,
+/// one code recorded more than once counts once ([`Reconciliation::copies`]),
+/// and an identity is flagged for two different codes of one counter
+/// (`double`), a lower counter whose step is more than `policy.tolerance`
+/// steps above a higher counter's (`order`), two consecutive counters more
+/// than [`MAX_COUNTER_GAP`] apart (`jump`), or amounts above its
+/// credential's cumulative limit (`overspend`).
+pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) -> Reconciliation {
+    let tolerance = policy.tolerance;
+    let mut out = Reconciliation::default();
+    let mut proven: Vec<(LogRecord, Option<u64>)> = Vec::new();
+    for (l, log) in logs.iter().enumerate() {
+        out.records += log.len();
+        let checked: Vec<Result<Option<u64>, Unproven>> =
+            log.iter().map(|r| verify_record(r, keys)).collect();
+        // spec: R-LOG-2 step 2: a 29-bit tag beside a fabrication proves nothing.
+        let tainted = checked.iter().any(Result::is_err);
+        for (index, (record, verdict)) in log.iter().zip(checked).enumerate() {
+            let verdict = match verdict {
+                Ok(_) if tainted && record.kind == KIND_NUMERIC => Err(Unproven::NumericBesideUnproven),
+                v => v,
+            };
+            match verdict {
+                Ok(limit) => proven.push((*record, limit)),
+                Err(why) => out.unproven.push(Rejected { log: l, index, why }),
+            }
+        }
+    }
+    // One entry per code: its records, its smallest amount, its limit.
+    let mut codes: BTreeMap<CodeKey, (Vec<LogRecord>, u64, Option<u64>)> = BTreeMap::new();
+    for (r, limit) in proven {
+        let e = codes.entry(code_key(&r)).or_insert((Vec::new(), r.amount, limit));
+        e.1 = e.1.min(r.amount);
+        e.0.push(r);
+    }
+    let mut groups: BTreeMap<(Profile, u64, u32), Vec<&CodeKey>> = BTreeMap::new();
+    let mut exact: BTreeMap<u64, (u128, Option<u64>)> = BTreeMap::new();
+    for (key, (records, amount, limit)) in &codes {
+        let (profile, subject, counter, ..) = *key;
+        groups.entry((profile, subject, counter)).or_default().push(key);
+        if records.len() > 1 {
+            let mut records = records.clone();
+            records.sort();
+            out.copies.push(Duplicate { profile, subject, counter, records });
+        }
+        if profile == Profile::Ed25519 {
+            let e = exact.entry(subject).or_insert((0, *limit));
+            e.0 += u128::from(*amount);
+            e.1 = match (e.1, *limit) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    let mut reasons: BTreeMap<(Profile, u64), BTreeSet<Reason>> = BTreeMap::new();
     // The groups come by identity, then counter: per identity, the highest
     // step of its lower counters so far, and the counter before.
     let mut highest_below: Option<((Profile, u64), u64)> = None;
     let mut previous: Option<((Profile, u64), u32)> = None;
-    for ((profile, subject, counter), mut records) in groups {
+    for ((profile, subject, counter), keys_of) in groups {
         let id = (profile, subject);
         if previous.is_some_and(|(of, c)| of == id && counter - c > MAX_COUNTER_GAP) {
-            let r = reasons.entry(id).or_default();
-            if !r.contains(&Reason::Jump) {
-                r.push(Reason::Jump);
-            }
+            reasons.entry(id).or_default().insert(Reason::Jump);
         }
         previous = Some((id, counter));
+        let steps: Vec<u64> = keys_of.iter().map(|k| k.3).collect();
         let below = highest_below.filter(|(of, _)| *of == id).map(|(_, step)| step);
         if let Some(high) = below
-            && records.iter().any(|r| high > r.step.saturating_add(tolerance))
+            && steps.iter().any(|s| high > s.saturating_add(tolerance))
         {
-            let r = reasons.entry(id).or_default();
-            if !r.contains(&Reason::Order) {
-                r.push(Reason::Order);
-            }
+            reasons.entry(id).or_default().insert(Reason::Order);
         }
-        let top = records.iter().map(|r| r.step).max().unwrap_or(0);
+        let top = steps.iter().copied().max().unwrap_or(0);
         highest_below = Some((id, below.map_or(top, |b| b.max(top))));
-        if records.len() < 2 {
+        if keys_of.len() < 2 {
             continue;
         }
+        let mut records: Vec<LogRecord> =
+            keys_of.iter().filter_map(|k| codes.get(*k)).flat_map(|c| c.0.iter().copied()).collect();
         records.sort();
-        let r = reasons.entry(id).or_default();
-        if !r.contains(&Reason::Double) {
-            r.push(Reason::Double);
-        }
-        out.duplicates.push(Duplicate { profile, subject, counter, records });
+        reasons.entry(id).or_default().insert(Reason::Double);
+        out.doubles.push(Duplicate { profile, subject, counter, records });
     }
-    for (serial, total) in exact {
-        if policy.limits.get(&serial).is_some_and(|&limit| total > u128::from(limit)) {
-            reasons.entry((Profile::Ed25519, serial)).or_default().push(Reason::Overspend);
+    for (serial, (total, limit)) in exact {
+        out.totals.push((serial, u64::try_from(total).unwrap_or(u64::MAX)));
+        if limit.is_some_and(|limit| total > u128::from(limit)) {
+            reasons.entry((Profile::Ed25519, serial)).or_default().insert(Reason::Overspend);
         }
     }
-    for ((profile, subject), mut why) in reasons {
-        why.sort_unstable();
+    for ((profile, subject), why) in reasons {
         match profile {
             Profile::Ed25519 => out.revoke_serials.push(subject),
             Profile::Hmac => out.flagged_accounts.push(subject),
         }
-        out.flagged.push(Flagged { profile, subject, reasons: why });
+        out.flagged.push(Flagged { profile, subject, reasons: why.into_iter().collect() });
     }
     out
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+    use crate::code::HmacCode;
+    use crate::keys::Seed;
+    use crate::time::Params;
+    use crate::wallet::{HmacWallet, Purpose};
 
-    #[test]
-    fn record_round_trip_and_duplicates() {
-        let r = LogRecord {
-            profile: Profile::Ed25519,
-            key_id: 2,
-            subject: 1001,
-            counter: 3,
-            step: 30_000_000,
-            accepted_at: 1_800_000_000,
-            amount: 250,
-            terminal_id: 9,
-        };
-        let bytes = r.encode();
-        assert_eq!(LogRecord::decode(&bytes), Ok(r));
-        let mut log = bytes.to_vec();
-        let other = LogRecord { counter: 4, ..r };
-        log.extend_from_slice(&other.encode());
-        assert_eq!(LogRecord::decode_log(&log).unwrap(), vec![r, other]);
-        assert_eq!(LogRecord::decode_log(&log[1..]), Err(Error::Malformed));
-        let mut v2 = bytes;
-        v2[0] = 2;
-        assert_eq!(LogRecord::decode(&v2), Err(Error::Malformed));
-        let rec = reconcile([r, other, LogRecord { terminal_id: 10, ..r }], &Policy::with_tolerance(3));
-        assert_eq!(rec.records, 3);
-        assert_eq!(rec.duplicates.len(), 1);
-        assert_eq!(rec.duplicates[0].counter, 3);
-        assert_eq!(rec.revoke_serials, [1001]);
-        assert_eq!(rec.totals, [(1001, 750)]);
-        let hm = LogRecord { profile: Profile::Hmac, key_id: 0, amount: 0, ..r };
-        let rec = reconcile([hm, hm, r], &Policy::with_tolerance(3));
-        assert_eq!(rec.flagged_accounts, [1001]);
-        assert!(rec.revoke_serials.is_empty());
-        assert_eq!(LogRecord::decode(&hm.encode()), Ok(hm));
-        for bad in [LogRecord { key_id: 2, ..hm }, LogRecord { amount: 250, ..hm }] {
-            assert_eq!(LogRecord::decode(&bad.encode()), Err(Error::Malformed));
-        }
+    fn wallet() -> HmacWallet {
+        HmacWallet::new(Params::default(), 42, &Seed::from_bytes(&[7; 32]), 0)
+    }
+
+    fn keys() -> IssuerKeys {
+        let mut keys = IssuerKeys::default();
+        keys.accounts.insert(42, HmacKeys::derive(42, &Seed::from_bytes(&[7; 32])));
+        keys
     }
 
     #[test]
-    fn out_of_order_needs_more_than_the_tolerance() {
-        // spec: R-LOG-2 step 4: a lower counter with a step more than D above a higher counter's.
-        let at = |counter, step| LogRecord {
-            profile: Profile::Ed25519,
-            key_id: 1,
-            subject: 9,
-            counter,
-            step,
-            accepted_at: 0,
-            amount: 1,
-            terminal_id: 1,
+    fn layout_per_kind() {
+        let w = wallet();
+        let one_way = Code::Hmac(w.code_for(1000, 3));
+        let r = LogRecord::new(&one_way, 1000, 60_000, 250, 9, None).unwrap();
+        let bytes = r.encode();
+        assert_eq!(bytes.len(), 68);
+        assert_eq!(bytes[..2], [0x01, 0x01]);
+        assert_eq!(bytes[2..10], 60_000u64.to_be_bytes());
+        assert_eq!(bytes[10..18], 250u64.to_be_bytes());
+        assert_eq!(bytes[18..22], 9u32.to_be_bytes());
+        assert_eq!(bytes[22..30], 1000u64.to_be_bytes());
+        assert_eq!(bytes[30..], w.code_for(1000, 3).encode()[..]);
+        assert_eq!(LogRecord::decode(&bytes), Ok(r));
+        assert_eq!((r.subject(), r.counter(), r.profile()), (42, 3, Profile::Hmac));
+        let capped = Code::Hmac(w.code_as(1000, 4, Purpose::Capped(500)));
+        assert_eq!(LogRecord::new(&capped, 1000, 0, 1, 9, None).unwrap().encode().len(), 72);
+        let ch = Challenge::new(9, 250, 60_000, [5; 16]);
+        let answered = Code::Hmac(w.code_as(1000, 5, Purpose::Challenge(&ch)));
+        let rc = LogRecord::new(&answered, 1000, 60_000, 250, 9, Some(&ch)).unwrap();
+        assert_eq!(rc.encode().len(), 105);
+        assert_eq!(rc.encode()[68..], ch.encode());
+        assert_eq!(rc.challenge(), Some(ch));
+        let numeric = Code::Numeric(w.numeric(&w.code_for(1000, 3)).unwrap());
+        let rn = LogRecord::new(&numeric, 1000, 60_000, 250, 9, None).unwrap();
+        assert_eq!(rn.encode().len(), 40);
+        assert_eq!(rn.encode()[1], KIND_NUMERIC);
+        let log = LogRecord::encode_log(&[r, rc, rn]);
+        assert_eq!(LogRecord::decode_log(&log).unwrap(), vec![r, rc, rn]);
+        assert_eq!(LogRecord::decode_log(&log[..log.len() - 1]), Err(Error::Malformed));
+        assert_eq!(LogRecord::decode_log(&log[1..]), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn malformed_records() {
+        let w = wallet();
+        let code = Code::Hmac(w.code_for(1000, 3));
+        let ch = Challenge::new(9, 250, 60_000, [5; 16]);
+        // A challenge for a one-way code, a step that is not the code's, no challenge for a challenge code.
+        assert_eq!(LogRecord::new(&code, 1000, 0, 0, 9, Some(&ch)), Err(Error::Malformed));
+        assert_eq!(LogRecord::new(&code, 1001, 0, 0, 9, None), Err(Error::Malformed));
+        let answered = Code::Hmac(w.code_as(1000, 5, Purpose::Challenge(&ch)));
+        assert_eq!(LogRecord::new(&answered, 1000, 0, 250, 9, None), Err(Error::Malformed));
+        let good = LogRecord::new(&code, 1000, 0, 0, 9, None).unwrap().encode();
+        let bad = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut b = good.clone();
+            f(&mut b);
+            LogRecord::decode(&b)
         };
-        let flagged =
-            |records: &[LogRecord], d| reconcile(records.iter().copied(), &Policy::with_tolerance(d)).flagged;
-        // Counter 2 at step 100, counter 5 at step 97: 100 > 97 + 2, not > 97 + 3.
+        assert_eq!(bad(&|b| b[0] = 2), Err(Error::Malformed), "version");
+        assert_eq!(bad(&|b| b[1] = 0x03), Err(Error::Malformed), "kind");
+        assert_eq!(bad(&|b| b[1] = 0x21), Err(Error::Malformed), "kind says challenge, evidence one-way");
+        assert_eq!(bad(&|b| b[31] = 0x21), Err(Error::Malformed), "evidence of another kind");
+        assert_eq!(bad(&|b| b[29] ^= 1), Err(Error::Malformed), "step not the evidence's");
+        assert_eq!(bad(&|b| b[30] = 2), Err(Error::Malformed), "evidence of another version");
+        assert_eq!(bad(&|b| b.push(0)), Err(Error::Malformed), "trailing byte");
+        let n = Code::Numeric(w.numeric(&w.code_for(1000, 3)).unwrap());
+        let numeric = LogRecord::new(&n, 1000, 0, 0, 9, None).unwrap().encode();
+        let mut high = numeric.clone();
+        high[30] = 0x80; // N ≥ 2^79
+        assert_eq!(LogRecord::decode(&high), Err(Error::Malformed));
+        let mut other_step = numeric.clone();
+        other_step[29] ^= 1; // step mod 16 not the step field of N
+        assert_eq!(LogRecord::decode(&other_step), Err(Error::Malformed));
+        let mut step16 = numeric;
+        step16[29] ^= 0x10; // the same step mod 16 decodes; the tag decides (R-LOG-2)
+        assert!(LogRecord::decode(&step16).is_ok());
+        let rc = LogRecord::new(&answered, 1000, 0, 250, 9, Some(&ch)).unwrap().encode();
+        let mut v2 = rc.clone();
+        v2[68] = 2;
+        assert_eq!(LogRecord::decode(&v2), Err(Error::Malformed), "challenge version");
+    }
+
+    #[test]
+    fn evidence_is_checked_before_any_reason() {
+        // spec: R-LOG-2
+        let w = wallet();
+        let rec = |code: &Code, step, amount, terminal, ch: Option<&Challenge>| {
+            LogRecord::new(code, step, 60 * step, amount, terminal, ch).unwrap()
+        };
+        let c3 = Code::Hmac(w.code_for(1000, 3));
+        let honest = rec(&c3, 1000, 100, 9, None);
+        // A copy of the honest record: one code, no reason.
+        let copy = LogRecord { terminal_id: 10, amount: 900, ..honest };
+        let out = reconcile(&[vec![honest], vec![copy]], &keys(), &Policy::with_tolerance(3));
+        assert!(out.flagged.is_empty() && out.unproven.is_empty());
+        assert_eq!(out.copies.len(), 1);
+        // A forged counter 3 at another step: its tag fails; nothing flagged.
+        let mut forged = HmacCode::new(42, 1001, 3, [0; 16]);
+        forged = forged.with_mode(Mode::OneWay);
+        let fake = rec(&Code::Hmac(forged), 1001, 100, 9, None);
+        let out = reconcile(&[vec![honest, fake]], &keys(), &Policy::with_tolerance(3));
+        assert!(out.flagged.is_empty());
+        assert_eq!(out.unproven, [Rejected { log: 0, index: 1, why: Unproven::InvalidCode }]);
+        // The wallet's own second code for counter 3 (a clone's): double.
+        let again = rec(&Code::Hmac(w.code_for(1001, 3)), 1001, 100, 9, None);
+        let out = reconcile(&[vec![honest, again]], &keys(), &Policy::with_tolerance(3));
+        assert_eq!(out.flagged_accounts, [42]);
+        assert_eq!(out.flagged[0].reasons, [Reason::Double]);
+        // Above the cap; a challenge for another terminal or amount.
+        let capped = rec(&Code::Hmac(w.code_as(1000, 4, Purpose::Capped(500))), 1000, 501, 9, None);
+        assert_eq!(verify_record(&capped, &keys()), Err(Unproven::OverCap));
+        assert_eq!(verify_record(&LogRecord { amount: 500, ..capped }, &keys()), Ok(None));
+        let ch = Challenge::new(9, 250, 60_000, [5; 16]);
+        let answered = rec(&Code::Hmac(w.code_as(1000, 5, Purpose::Challenge(&ch))), 1000, 250, 9, Some(&ch));
+        assert_eq!(verify_record(&answered, &keys()), Ok(None));
+        assert_eq!(
+            verify_record(&LogRecord { terminal_id: 8, ..answered }, &keys()),
+            Err(Unproven::ChallengeMismatch)
+        );
+        assert_eq!(
+            verify_record(&LogRecord { amount: 251, ..answered }, &keys()),
+            Err(Unproven::ChallengeMismatch)
+        );
+        // The code answered another challenge: its tag fails under this one's digest.
+        let other = Challenge::new(9, 250, 60_000, [6; 16]);
+        let moved = LogRecord::new(&answered.code().unwrap(), 1000, 60_000, 250, 9, Some(&other)).unwrap();
+        assert_eq!(verify_record(&moved, &keys()), Err(Unproven::InvalidCode));
+        assert_eq!(verify_record(&honest, &IssuerKeys::default()), Err(Unproven::UnknownAccount));
+        // A numeric record beside a fabricated one proves nothing.
+        let n = rec(&Code::Numeric(w.numeric(&w.code_for(1002, 6)).unwrap()), 1002, 100, 9, None);
+        assert_eq!(verify_record(&n, &keys()), Ok(None));
+        let out = reconcile(&[vec![n, fake]], &keys(), &Policy::with_tolerance(3));
+        assert_eq!(out.unproven.len(), 2);
+        assert_eq!(out.unproven[0].why, Unproven::NumericBesideUnproven);
+        // The QR and numeric forms of one code are one code.
+        let qr = rec(&Code::Hmac(w.code_for(1002, 6)), 1002, 100, 9, None);
+        let out = reconcile(&[vec![n], vec![qr]], &keys(), &Policy::with_tolerance(3));
+        assert!(out.flagged.is_empty());
+        assert_eq!(out.copies.len(), 1);
+    }
+
+    #[test]
+    fn out_of_order_and_jump_over_proven_records() {
+        // spec: R-LOG-2: a lower counter with a step more than D above a higher counter's.
+        let w = wallet();
+        let at = |counter, step| {
+            LogRecord::new(&Code::Hmac(w.code_for(step, counter)), step, 0, 1, 1, None).unwrap()
+        };
+        let flagged = |records: &[LogRecord], d| {
+            reconcile(&[records.to_vec()], &keys(), &Policy::with_tolerance(d)).flagged
+        };
         assert_eq!(flagged(&[at(5, 97), at(2, 100)], 2)[0].reasons, [Reason::Order]);
         assert!(flagged(&[at(5, 97), at(2, 100)], 3).is_empty());
-        // Steps that rise with the counters, or one counter in two steps, are in order.
         assert!(flagged(&[at(1, 1), at(2, 50), at(3, 50), at(9, 51)], 0).is_empty());
-        assert_eq!(flagged(&[at(4, 10), at(4, 90)], 0)[0].reasons, [Reason::Double]);
-        // The highest step of every lower counter counts, not only the next one.
-        // (Counter 6 at step 84 is within 5 of counter 5's step 86, not of counter 1's 90.)
         assert_eq!(flagged(&[at(1, 90), at(5, 86), at(6, 84)], 5)[0].reasons, [Reason::Order]);
         assert!(flagged(&[at(1, 89), at(5, 86), at(6, 84)], 5).is_empty());
-        // Both reasons on one identity; another identity is apart.
-        let other = LogRecord { subject: 10, ..at(1, 1000) };
-        let rec = reconcile([at(3, 5), at(3, 5), at(1, 50), other], &Policy::with_tolerance(3));
-        assert_eq!(rec.flagged.len(), 1);
-        assert_eq!(rec.flagged[0].reasons, [Reason::Double, Reason::Order]);
-        assert_eq!(rec.revoke_serials, [9]);
-        // Consecutive counters J apart are not flagged; J + 1 apart are; a gap
-        // across another identity's counters is not a gap.
         let j = MAX_COUNTER_GAP;
         assert!(flagged(&[at(3, 1), at(3 + j, 2)], 3).is_empty());
         assert_eq!(flagged(&[at(3, 1), at(4 + j, 2)], 3)[0].reasons, [Reason::Jump]);
         assert!(flagged(&[at(3, 1), at(4, 1), at(4 + j, 2)], 3).is_empty());
-        let apart = LogRecord { subject: 8, ..at(4 + j, 2) };
-        assert!(flagged(&[at(3, 1), apart], 3).is_empty());
         assert_eq!(flagged(&[at(0, 1), at(u32::MAX, 2)], 3)[0].reasons, [Reason::Jump]);
-        // Overspend: the exact total of every log above the serial's limit, not at it.
-        let limits = |limit| Policy { limits: [(9, limit)].into(), ..Policy::with_tolerance(3) };
-        let pay = |counter, amount| LogRecord { amount, ..at(counter, 1) };
-        assert!(reconcile([pay(1, 600), pay(2, 400)], &limits(1000)).flagged.is_empty());
-        assert_eq!(
-            reconcile([pay(1, 600), pay(2, 401)], &limits(1000)).flagged[0].reasons,
-            [Reason::Overspend]
-        );
-        let huge = reconcile([pay(1, u64::MAX), pay(2, 1)], &limits(u64::MAX));
-        assert_eq!(huge.flagged[0].reasons, [Reason::Overspend], "the sum is exact");
-        assert!(reconcile([pay(1, 600), pay(2, 401)], &Policy::with_tolerance(3)).flagged.is_empty());
-        // A step near the top of u64 plus the tolerance does not wrap.
         assert!(flagged(&[at(2, u64::MAX - 1), at(1, u64::MAX)], 5).is_empty());
-        assert!(flagged(&[at(2, 0), at(1, u64::MAX)], u64::MAX).is_empty());
         assert_eq!(flagged(&[at(2, 0), at(1, u64::MAX)], u64::MAX - 1)[0].reasons, [Reason::Order]);
+        // The same records, fabricated (tags zeroed): nothing.
+        let fake = |r: LogRecord| {
+            let mut b = r.encode();
+            let n = b.len();
+            b[n - 16..].fill(0);
+            LogRecord::decode(&b).unwrap()
+        };
+        let out = reconcile(&[vec![fake(at(5, 97)), fake(at(2, 100))]], &keys(), &Policy::with_tolerance(2));
+        assert!(out.flagged.is_empty());
+        assert_eq!(out.unproven.len(), 2);
     }
 }

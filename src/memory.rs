@@ -34,6 +34,10 @@ pub struct VerifierState {
     /// may still matter (spec: R-CHAL-4).
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
     pub challenges: Vec<UsedChallenge>,
+    /// The numeric failure budgets `u` of the sources (terminal ids), sorted
+    /// (spec: R-HMAC-8, R-STATE-6). The accounts' budgets are in [`VerifierState::hmac`].
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub sources: Vec<(u32, u64)>,
 }
 
 /// The in-memory [`StateStore`], safe to share between threads: the records of
@@ -44,6 +48,7 @@ pub struct MemoryStore {
     ed25519: ReplayState,
     revocation: RwLock<Option<RevocationList>>,
     nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
+    sources: Mutex<HashMap<u32, u64>>,
     log: Option<RwLock<Vec<LogRecord>>>,
 }
 
@@ -72,6 +77,7 @@ impl MemoryStore {
         let mut nonces = HashMap::with_hasher(IdHashing::random());
         nonces.extend(state.challenges.iter().map(|c| (c.nonce, c.closes)));
         store.nonces = Mutex::new(nonces);
+        store.sources = Mutex::new(state.sources.iter().copied().collect());
         store
     }
 
@@ -89,6 +95,7 @@ impl MemoryStore {
             ed25519,
             revocation: RwLock::new(revocation),
             nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
+            sources: Mutex::new(HashMap::new()),
             log: None,
         }
     }
@@ -121,6 +128,15 @@ impl MemoryStore {
                 all.sort_by_key(|c| c.nonce);
                 all
             },
+            sources: {
+                let mut all: Vec<(u32, u64)> = self
+                    .sources
+                    .lock()
+                    .map(|m| m.iter().map(|(&k, &u)| (k, u)).collect())
+                    .unwrap_or_default();
+                all.sort_unstable();
+                all
+            },
         }
     }
 
@@ -146,6 +162,17 @@ impl StateStore for MemoryStore {
         let identity = call.identity;
         let (revoked, fresh_until) = self.revocation_of(identity)?;
         let state = self.replay_state(identity.profile);
+        // A numeric call holds its source's budget across its identity's
+        // step, so that both are one atomic step (spec: R-HMAC-8, R-STATE-6).
+        let mut sources = match call.source {
+            Some(_) => Some(self.sources.lock().map_err(|_| poisoned())?),
+            None => None,
+        };
+        let source_budget = match (&sources, call.source) {
+            (Some(map), Some(r)) => map.get(&r).copied().unwrap_or(0),
+            _ => 0,
+        };
+        let mut charged = None;
         // A call with a nonce holds the nonce set across its identity's
         // step, so that both are one atomic step (spec: R-CHAL-4).
         let mut nonces = match call.nonce {
@@ -163,8 +190,10 @@ impl StateStore for MemoryStore {
                 let mut records = *records;
                 records.challenge_used = used;
                 records.fresh_until = fresh_until;
+                records.source_budget = source_budget;
                 let changes = decide(&records);
                 recorded = changes.challenge.filter(|c| Some(c.nonce) == call.nonce);
+                charged = changes.source_budget;
                 changes
             })
             .map_err(|_| poisoned())?;
@@ -176,6 +205,10 @@ impl StateStore for MemoryStore {
             set.insert(c.nonce, c.closes);
         }
         drop(nonces);
+        if let (Some(map), Some(r), Some(u)) = (sources.as_mut(), call.source, charged) {
+            map.insert(r, u);
+        }
+        drop(sources);
         // The other profile's T_hw follows, so that both read the same step.
         let other = match identity.profile {
             Profile::Hmac => &self.ed25519,
@@ -231,6 +264,9 @@ impl StateStore for MemoryStore {
         self.ed25519.evict(step);
         let before = self.nonce_horizon(&self.hmac).max(self.nonce_horizon(&self.ed25519));
         self.nonces.lock().map_err(|_| poisoned())?.retain(|_, closes| *closes >= before);
+        // spec: R-HMAC-8: a source budget at or below T_hw charges nothing any more.
+        let through = self.hmac.high_water().max(self.ed25519.high_water());
+        self.sources.lock().map_err(|_| poisoned())?.retain(|_, u| *u > through);
         Ok(())
     }
 }

@@ -50,6 +50,15 @@ impl NumericCode {
             }
             n = n * 10 + u128::from(b - b'0');
         }
+        NumericCode::from_value(n)
+    }
+
+    /// The code whose value `N` is `n`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for `n ≥ 2^79` (spec: R-ENC-4).
+    pub const fn from_value(n: u128) -> Result<NumericCode, Error> {
         if n >= VALUE_LIMIT {
             return Err(Error::Malformed);
         }

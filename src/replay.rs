@@ -22,13 +22,12 @@ pub(crate) use hashing::IdHashing;
 use table::{Probe, WindowTable};
 pub use window::{WINDOW, Window};
 
+pub use crate::acceptance::{ACCOUNT_CAPACITY, Budget, SOURCE_CAPACITY, Spend};
 use crate::acceptance::{Attempt, Proof, decide, ledger_horizon};
-pub use crate::acceptance::{MAX_FAILURES_PER_STEP, Spend};
 use crate::errors::Error;
 use crate::log::LogRecord;
-use crate::profile::Profile;
 pub use crate::store::Spent;
-use crate::store::{Changes, Mark, Records, Throttle, ThrottleChange};
+use crate::store::{Changes, Mark, Records};
 use crate::time::Params;
 
 /// The shards: 2^12. Two threads that verify codes of different identities
@@ -45,7 +44,7 @@ const CHUNK: usize = 1 << CHUNK_BITS;
 const CHUNKS: usize = 1 << (SHARD_BITS - CHUNK_BITS);
 
 /// One shard: its identities' replay windows, and the step below which they
-/// were last swept. The counter marks, spend ledger and throttle counters sit
+/// were last swept. The counter marks, spend ledger and failure budgets sit
 /// behind a pointer, allocated on first use, so that the lock and the window
 /// table fit one cache line; a verification reaches the marks through it
 /// (one probe of one map, see [`ReplayState::transact`]).
@@ -55,11 +54,11 @@ struct Shard {
     maps: Option<Box<Maps>>,
 }
 
-/// The counter marks, the spend ledger and the throttle counters of one shard.
+/// The counter marks, the spend ledger and the numeric failure budgets of one shard.
 struct Maps {
     marks: HashMap<u64, Mark, IdHashing>,
     spent: HashMap<u64, Spent, IdHashing>,
-    throttle: HashMap<u64, Throttle, IdHashing>,
+    budgets: HashMap<u64, u64, IdHashing>,
 }
 
 impl Maps {
@@ -70,7 +69,7 @@ impl Maps {
         Box::new(Maps {
             marks: HashMap::with_hasher(key),
             spent: HashMap::with_hasher(key),
-            throttle: HashMap::with_hasher(key),
+            budgets: HashMap::with_hasher(key),
         })
     }
 }
@@ -80,7 +79,7 @@ impl Shard {
         Shard { windows: WindowTable::new(hashing), swept_low: 0, maps: None }
     }
 
-    /// The marks, ledger and throttle counters, allocated if this is their first use.
+    /// The marks, ledger and budgets, allocated if this is their first use.
     fn maps(&mut self, hashing: IdHashing) -> &mut Maps {
         self.maps.get_or_insert_with(|| Maps::new(hashing))
     }
@@ -97,7 +96,7 @@ impl Shard {
 struct Padded(Mutex<Shard>);
 
 /// Replay state of one profile at one verifier: the windows, the spend ledger,
-/// the throttle counters, the high-water step `T_hw` and the quarantine floor `Q`.
+/// the numeric failure budgets, the high-water step `T_hw` and the quarantine floor `Q`.
 // Aligned so that no other value shares a cache line with the fields every
 // verification reads (a lock beside it in a verifier would move that line).
 #[repr(align(128))]
@@ -126,6 +125,10 @@ pub struct Snapshot {
     /// written before marks existed has none.
     #[cfg_attr(feature = "serde", serde(default))]
     pub marks: Vec<(u64, Mark)>,
+    /// Numeric failure budgets `u` by account, sorted (spec: R-HMAC-7,
+    /// R-STATE-6): durable state like the rest.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub budgets: Vec<(u64, u64)>,
 }
 
 impl ReplayState {
@@ -160,6 +163,11 @@ impl ReplayState {
         for &(id, m) in &snap.marks {
             if let Ok(mut s) = state.shard(id) {
                 s.maps(state.hashing).marks.insert(id, m);
+            }
+        }
+        for &(id, u) in &snap.budgets {
+            if let Ok(mut s) = state.shard(id) {
+                s.maps(state.hashing).budgets.insert(id, u);
             }
         }
         state
@@ -245,7 +253,8 @@ impl ReplayState {
                 Entry::Vacant(_) => None,
             },
             spent: maps.spent.get(&id).copied(),
-            throttle: maps.throttle.get(&id).copied(),
+            budget: maps.budgets.get(&id).copied().unwrap_or(0),
+            source_budget: 0,
             revoked,
             fresh_until: None,
             challenge_used: false,
@@ -266,14 +275,8 @@ impl ReplayState {
         if let Some(sp) = changes.spent {
             maps.spent.insert(id, sp);
         }
-        match changes.throttle {
-            ThrottleChange::Keep => {}
-            ThrottleChange::Set(t) => {
-                maps.throttle.insert(id, t);
-            }
-            ThrottleChange::Clear => {
-                maps.throttle.remove(&id);
-            }
+        if let Some(u) = changes.budget {
+            maps.budgets.insert(id, u);
         }
         Ok(changes.record)
     }
@@ -297,19 +300,14 @@ impl ReplayState {
         self.run(id, step, counter, now, Proof::Checked, spend)
     }
 
-    /// Steps H2, H3 and C1-C5 of an hmac code, under one lock: the throttle
-    /// check, the MAC check `authentic` (run only if not throttled; a failure
-    /// counts against the account in step `now`), then [`ReplayState::admit`]
-    /// (spec: R-HMAC-6, R-VERIFY-1, R-REPLAY-3).
-    ///
-    /// The effect equals [`ReplayState::reserve_attempt`], the MAC check,
-    /// [`ReplayState::release_attempt`] on success, then
-    /// [`ReplayState::admit`]; holding the lock makes the sequence atomic, so
-    /// no reservation is ever in flight.
+    /// Steps H3 and C1-C5 of an hmac QR code, under one lock: the MAC check
+    /// `authentic`, then [`ReplayState::admit`]. A QR code is never
+    /// throttled and its failure spends no budget (spec: R-HMAC-6, R-VERIFY-1,
+    /// R-REPLAY-3).
     ///
     /// # Errors
     ///
-    /// `throttled`, `invalid-code`, then as [`ReplayState::admit`].
+    /// `invalid-code`, then as [`ReplayState::admit`].
     pub fn admit_authenticated(
         &self,
         account: u64,
@@ -321,6 +319,26 @@ impl ReplayState {
         self.run(account, step, counter, now, Proof::Mac(&authentic), None)
     }
 
+    /// Steps H2, H3 and C1-C5 of a numeric code of an enrolled account,
+    /// under one lock: the account's failure budget, the MAC check
+    /// `authentic` (run only if the budget is not exhausted; a failure is
+    /// charged to it), then [`ReplayState::admit`] (spec: R-HMAC-7). This
+    /// state keeps no source budgets; [`crate::MemoryStore`] does.
+    ///
+    /// # Errors
+    ///
+    /// `throttled`, `invalid-code`, then as [`ReplayState::admit`].
+    pub fn admit_numeric(
+        &self,
+        account: u64,
+        step: u64,
+        counter: u32,
+        now: u64,
+        authentic: impl Fn() -> bool,
+    ) -> Result<(), Error> {
+        self.run(account, step, counter, now, Proof::Guess(&authentic), None)
+    }
+
     fn run(
         &self,
         id: u64,
@@ -330,18 +348,8 @@ impl ReplayState {
         proof: Proof<'_>,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let record = LogRecord {
-            profile: Profile::Hmac,
-            key_id: 0,
-            subject: id,
-            counter,
-            step,
-            accepted_at: 0,
-            amount: 0,
-            terminal_id: 0,
-        };
         let attempt =
-            Attempt { step, counter, now, time: 0, proof, spend, bound: None, challenge: None, record };
+            Attempt { step, counter, now, time: 0, proof, spend, bound: None, challenge: None, record: None };
         let mut verdict = Ok(());
         self.transact(id, false, &mut |records| {
             let (v, changes) = decide(&self.params, &attempt, records);
@@ -351,66 +359,12 @@ impl ReplayState {
         verdict
     }
 
-    /// The throttle records: (account, step, failures), sorted by account.
-    pub fn throttle_records(&self) -> Vec<(u64, u64, u32)> {
-        let mut out: Vec<(u64, u64, u32)> = Vec::new();
-        for m in self.shards() {
-            if let Ok(s) = m.0.lock()
-                && let Some(maps) = &s.maps
-            {
-                out.extend(maps.throttle.iter().map(|(&a, t)| (a, t.step, t.failures)));
-            }
-        }
-        out.sort_unstable();
-        out
-    }
-
-    /// Loads throttle records saved by [`ReplayState::throttle_records`], for a
-    /// verifier that restarts on every verification and so keeps `Θ` durable
-    /// (spec §12.6, R-HMAC-6). Counts above the limit are read as the limit.
-    pub fn load_throttle_records(&self, records: &[(u64, u64, u32)]) {
-        for &(account, step, failures) in records {
-            if let Ok(mut s) = self.shard(account) {
-                s.maps(self.hashing)
-                    .throttle
-                    .insert(account, Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) });
-            }
-        }
-    }
-
-    /// Step H2: reserves one MAC attempt for `account` in step `now`, or
-    /// returns [`Error::Throttled`] (spec: R-HMAC-6).
-    ///
-    /// # Errors
-    ///
-    /// `throttled`, or `state-unavailable` if the state is unusable.
-    pub fn reserve_attempt(&self, account: u64, now: u64) -> Result<(), Error> {
-        let mut shard = self.shard(account)?;
-        let entry =
-            shard.maps(self.hashing).throttle.entry(account).or_insert(Throttle { step: now, failures: 0 });
-        if entry.step != now {
-            *entry = Throttle { step: now, failures: 0 };
-        }
-        if entry.failures >= MAX_FAILURES_PER_STEP {
-            return Err(Error::Throttled);
-        }
-        entry.failures += 1;
-        Ok(())
-    }
-
-    /// Returns an attempt reserved by [`ReplayState::reserve_attempt`] whose MAC verified.
-    pub fn release_attempt(&self, account: u64, now: u64) {
-        if let Ok(mut shard) = self.shard(account)
-            && let Some(maps) = &mut shard.maps
-            && let Some(e) = maps.throttle.get_mut(&account)
-        {
-            if e.step == now {
-                e.failures = e.failures.saturating_sub(1);
-            }
-            if e.failures == 0 {
-                maps.throttle.remove(&account);
-            }
-        }
+    /// The numeric failure budget `u` of `account`, 0 if none is stored (spec: R-HMAC-7).
+    pub fn budget(&self, account: u64) -> u64 {
+        self.shard(account)
+            .ok()
+            .and_then(|s| s.maps.as_ref().and_then(|m| m.budgets.get(&account).copied()))
+            .unwrap_or(0)
     }
 
     /// Drops every window and ledger entry that can no longer matter at step
@@ -422,12 +376,11 @@ impl ReplayState {
             if let Ok(mut s) = m.0.lock() {
                 s.swept_low = 0;
                 self.sweep(&mut s, low);
-                // A throttle record counts only in its own step (spec: R-HMAC-6).
-                // Records of other steps go here, at a time the caller chooses,
-                // and not in the sweeps of `admit`: those touch one shard, so
-                // a verdict would depend on which identities share it.
+                // A budget at or below T_hw charges nothing at any later call,
+                // whose T' is at least T_hw (spec: R-HMAC-7).
+                let through = self.high_water();
                 if let Some(maps) = &mut s.maps {
-                    maps.throttle.retain(|_, t| t.step == now);
+                    maps.budgets.retain(|_, u| *u > through);
                 }
             }
         }
@@ -458,7 +411,7 @@ impl ReplayState {
 
     /// Bytes of heap memory the replay windows occupy: every table slot,
     /// used or free, at 28 bytes each (the identity and the 20-byte window,
-    /// spec: R-REPLAY-6). The counter marks, spend ledger and throttle counters are not included.
+    /// spec: R-REPLAY-6). The counter marks, spend ledger and failure budgets are not included.
     pub fn window_bytes(&self) -> usize {
         self.shards().filter_map(|m| m.0.lock().ok()).map(|s| s.windows.heap_bytes()).sum()
     }
@@ -473,12 +426,14 @@ impl ReplayState {
                 if let Some(maps) = &s.maps {
                     snap.spent.extend(maps.spent.iter().map(|(k, v)| (*k, *v)));
                     snap.marks.extend(maps.marks.iter().map(|(k, v)| (*k, *v)));
+                    snap.budgets.extend(maps.budgets.iter().map(|(k, v)| (*k, *v)));
                 }
             }
         }
         snap.windows.sort_unstable_by_key(|e| e.0);
         snap.spent.sort_unstable_by_key(|e| e.0);
         snap.marks.sort_unstable_by_key(|e| e.0);
+        snap.budgets.sort_unstable_by_key(|e| e.0);
         snap
     }
 
@@ -550,34 +505,34 @@ mod tests {
     }
 
     #[test]
-    fn throttle_does_not_depend_on_other_identities() {
-        // spec: R-HMAC-6, R-VERIFY-1: whether another identity's acceptance
+    fn budget_does_not_depend_on_other_identities() {
+        // spec: R-HMAC-7, R-VERIFY-1: whether another identity's acceptance
         // swept the shard of account 3 must not change account 3's verdicts.
+        let fail = || false;
         for round in 0..32 {
             let s = ReplayState::new(Params::default());
-            // Another identity, in account 3's shard in most rounds (its
-            // acceptance sweeps that shard), in another one in the rest.
             let shard = |id: u64| s.hashing.hash(id) >> (64 - SHARD_BITS);
             let other = (1000..).find(|&id| (shard(id) == shard(3)) == (round % 4 != 0)).unwrap();
             s.observe(200);
-            // The clock went back to step 100: account 3 fails 8 times there.
-            for _ in 0..MAX_FAILURES_PER_STEP {
-                assert_eq!(s.reserve_attempt(3, 100), Ok(()));
+            for _ in 0..ACCOUNT_CAPACITY {
+                assert_eq!(s.admit_numeric(3, 200, 0, 200, fail), Err(Error::InvalidCode));
             }
             // At step 201 another identity pays, which raises L and sweeps its shard.
             s.observe(201);
             assert_eq!(s.admit(other, 201, 0, 201, None), Ok(()));
-            // With the clock back at step 100, account 3 is still throttled.
-            assert_eq!(s.reserve_attempt(3, 100), Err(Error::Throttled), "other identity {other}");
+            assert_eq!(
+                s.admit_numeric(3, 201, 0, 201, || true),
+                Err(Error::Throttled),
+                "other identity {other}"
+            );
         }
-        // evict drops the records of other steps, and keeps the current step's.
+        // evict drops only the budgets that charge nothing any more.
         let s = ReplayState::new(Params::default());
-        for _ in 0..MAX_FAILURES_PER_STEP {
-            assert_eq!(s.reserve_attempt(3, 100), Ok(()));
-            assert_eq!(s.reserve_attempt(4, 101), Ok(()));
-        }
-        s.evict(101);
-        assert_eq!(s.reserve_attempt(4, 101), Err(Error::Throttled));
-        assert_eq!(s.reserve_attempt(3, 100), Ok(()));
+        assert_eq!(s.admit_numeric(3, 100, 0, 100, fail), Err(Error::InvalidCode));
+        assert_eq!(s.budget(3), 100 + 1440);
+        s.evict(100 + 1439);
+        assert_eq!(s.budget(3), 100 + 1440);
+        s.evict(100 + 1440);
+        assert_eq!(s.budget(3), 0);
     }
 }

@@ -66,17 +66,6 @@ impl Mark {
     }
 }
 
-/// The throttle record of one hmac account: the step it counts in and the
-/// failed attempts of that step (spec: R-HMAC-6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub struct Throttle {
-    /// The verifier step `s_now` the count belongs to.
-    pub step: u64,
-    /// Failed attempts in that step.
-    pub failures: u32,
-}
-
 /// What a verification reads: the verifier-wide values and the records of
 /// one identity, as one consistent view.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -91,8 +80,12 @@ pub struct Records {
     pub mark: Option<Mark>,
     /// The identity's ledger entry (ed25519), if any.
     pub spent: Option<Spent>,
-    /// The identity's throttle record (hmac), if any.
-    pub throttle: Option<Throttle>,
+    /// The account's numeric failure budget `u` (hmac), 0 if none is stored
+    /// (spec: R-HMAC-7).
+    pub budget: u64,
+    /// The numeric failure budget `u` of the call's source ([`Call::source`]),
+    /// 0 if none is stored or the call has no source (spec: R-HMAC-8).
+    pub source_budget: u64,
     /// Whether the identity's serial is on the installed revocation list (ed25519).
     pub revoked: bool,
     /// The installed revocation list's `next_update ⊕ grace`, the last time
@@ -119,10 +112,11 @@ impl Records {
         if let Some(s) = changes.spent {
             self.spent = Some(s);
         }
-        match changes.throttle {
-            ThrottleChange::Keep => {}
-            ThrottleChange::Set(t) => self.throttle = Some(t),
-            ThrottleChange::Clear => self.throttle = None,
+        if let Some(u) = changes.budget {
+            self.budget = u;
+        }
+        if let Some(u) = changes.source_budget {
+            self.source_budget = u;
         }
         if changes.challenge.is_some() {
             self.challenge_used = true;
@@ -139,6 +133,12 @@ pub struct Call<'a> {
     /// atomic step, which is then atomic with respect to every other call
     /// with this nonce too (spec: R-CHAL-4, R-REPLAY-3).
     pub nonce: Option<[u8; 16]>,
+    /// For a numeric code, the source it came through (the terminal the call
+    /// is made for): the store reads that source's failure budget into
+    /// [`Records::source_budget`] and writes [`Changes::source_budget`] back
+    /// in the same atomic step, which is then atomic with respect to every
+    /// other call from this source too (spec: R-HMAC-8, R-STATE-6).
+    pub source: Option<u32>,
     /// The decision, as for [`StateStore::transact`].
     pub decide: &'a mut dyn FnMut(&Records) -> Changes,
 }
@@ -148,6 +148,7 @@ impl fmt::Debug for Call<'_> {
         f.debug_struct("Call")
             .field("identity", &self.identity)
             .field("nonce", &self.nonce.is_some())
+            .field("source", &self.source)
             .finish_non_exhaustive()
     }
 }
@@ -163,8 +164,10 @@ pub struct Changes {
     pub mark: Option<Mark>,
     /// The identity's new ledger entry.
     pub spent: Option<Spent>,
-    /// What happens to the identity's throttle record.
-    pub throttle: ThrottleChange,
+    /// The account's new numeric failure budget `u` (spec: R-HMAC-7).
+    pub budget: Option<u64>,
+    /// The new failure budget `u` of the call's own [`Call::source`] (spec: R-HMAC-8).
+    pub source_budget: Option<u64>,
     /// The acceptance log record to append.
     pub record: Option<LogRecord>,
     /// The challenge nonce to add to the nonce set, with the time its
@@ -173,19 +176,7 @@ pub struct Changes {
     pub challenge: Option<UsedChallenge>,
 }
 
-/// The change to a throttle record.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ThrottleChange {
-    /// Leave it as it is.
-    #[default]
-    Keep,
-    /// Store this record.
-    Set(Throttle),
-    /// Remove it.
-    Clear,
-}
-
-/// What may be forgotten at a given time (spec: R-REPLAY-4, R-LIMIT-2, R-HMAC-6).
+/// What may be forgotten at a given time (spec: R-REPLAY-4, R-LIMIT-2, R-HMAC-7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Eviction {
     /// Windows whose `top` is below this step are dead.
@@ -193,8 +184,9 @@ pub struct Eviction {
     /// Ledger entries whose `not_after` is below this time are dead, and
     /// with them the counter marks of their serials.
     pub ledger_below: u64,
-    /// Throttle records of any other step are dead.
-    pub throttle_step: u64,
+    /// Failure budgets (of accounts and of sources) whose `u` is at or below
+    /// this step charge nothing, now or at any later call: `T_hw`.
+    pub budgets_through: u64,
     /// Challenge nonces whose challenge closed before this time are dead:
     /// `T0 + T_hw·X`, saturating (spec: R-CHAL-4).
     pub nonces_closed_before: u64,
@@ -224,7 +216,7 @@ pub trait StateStore: Send + Sync {
         identity: Identity,
         decide: &mut dyn FnMut(&Records) -> Changes,
     ) -> Result<(), StoreError> {
-        self.transact_call(&mut Call { identity, nonce: None, decide })
+        self.transact_call(&mut Call { identity, nonce: None, source: None, decide })
     }
 
     /// [`StateStore::transact`] for `call`: its identity's records, and for a

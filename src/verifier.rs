@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use subtle::ConstantTimeEq;
 
@@ -23,6 +23,11 @@ use crate::revocation::RevocationList;
 use crate::store::{Call, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
+
+/// The key a code of an account without keys here is checked under, so that
+/// its check takes the time any account's takes (spec: R-HMAC-9). Its result
+/// is never used: such a code is `invalid-code` whatever its tag.
+static DUMMY_KEYS: LazyLock<HmacKeys> = LazyLock::new(|| HmacKeys::derive(0, &Seed::from_bytes(&[0; 32])));
 
 /// Most credentials kept verified in the cache before expired ones are dropped.
 const CREDENTIAL_CACHE_LIMIT: usize = 1 << 20;
@@ -95,6 +100,10 @@ pub struct TextPayment<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 struct Terms {
     digest: Option<[u8; 32]>,
+    /// The challenge itself, for the log record (spec: R-LOG-1).
+    asked: Option<Challenge>,
+    /// The payment's amount, for the log record.
+    amount: u64,
     challenge: Option<ChallengeClaim>,
     bound: Option<Bound>,
 }
@@ -109,6 +118,8 @@ impl Terms {
 struct Claim<'c> {
     code: &'c Code,
     keys: &'c HmacKeys,
+    /// Whether the account has keys here; if not, `keys` are [`DUMMY_KEYS`].
+    known: bool,
     identity: Identity,
     step: u64,
     counter: u32,
@@ -117,13 +128,22 @@ struct Claim<'c> {
 }
 
 impl Claim<'_> {
-    /// Whether the code's MAC is right (spec: R-HMAC-1, H3).
+    /// Whether the code's MAC is right (spec: R-HMAC-1, H3). The MAC is
+    /// computed for an unknown account too, under the dummy key, and the
+    /// answer is then false (spec: R-HMAC-9).
     fn authentic(&self) -> bool {
-        match self.code {
+        let matches = match self.code {
             Code::Hmac(c) => qr_tag_matches(self.keys, c, self.terms.digest.as_ref()),
             Code::Numeric(c) => c.tag_matches(self.keys, self.step),
             Code::Ed25519(_) => false,
-        }
+        };
+        matches & self.known
+    }
+
+    /// The source whose failure budget a numeric code spends: the terminal
+    /// the call is made for (spec: R-HMAC-8). A QR code spends none.
+    fn source(&self, terminal_id: u32) -> Option<u32> {
+        matches!(self.code, Code::Numeric(_)).then_some(terminal_id)
     }
 
     fn attempt<'p>(&self, now: u64, authentic: &'p dyn Fn() -> bool) -> Attempt<'p> {
@@ -132,11 +152,15 @@ impl Claim<'_> {
             counter: self.counter,
             now,
             time: self.record.accepted_at,
-            proof: Proof::Mac(authentic),
+            // spec: R-HMAC-6: only the numeric form is throttled.
+            proof: match self.code {
+                Code::Numeric(_) => Proof::Guess(authentic),
+                _ => Proof::Mac(authentic),
+            },
             spend: None,
             bound: self.terms.bound,
             challenge: self.terms.challenge,
-            record: self.record,
+            record: Some(self.record),
         }
     }
 }
@@ -146,12 +170,20 @@ struct Pending {
     device: PublicKey,
     input: Vec<u8>,
     signature: [u8; 64],
-    key_id: u16,
     serial: u64,
     step: u64,
     counter: u32,
     spend: Spend,
+    record: LogRecord,
     terms: Terms,
+}
+
+/// What a log record's evidence is built from.
+enum Evidence<'a> {
+    /// A decoded hmac code.
+    Code(&'a Code),
+    /// An ed25519 code's payload.
+    Payload(&'a [u8]),
 }
 
 impl Pending {
@@ -311,7 +343,7 @@ impl<S: StateStore> Verifier<S> {
 
     /// Whether `account_id` is an enrolled hmac account.
     pub fn has_account(&self, account_id: u64) -> bool {
-        self.keys(account_id).is_ok()
+        self.keys(account_id).is_ok_and(|k| k.is_some())
     }
 
     /// Sets the trust list (and enables the ed25519 profile), then checks
@@ -430,7 +462,7 @@ impl<S: StateStore> Verifier<S> {
                     self.prepare_ed25519(c, now, payment.amount, terms).map_err(|e| self.early(step, e))?;
                 // spec: R-ED-5 (E5), decided after E4 in the store's step
                 let valid = p.device.verify(&p.input, &p.signature);
-                self.admit_ed25519(&p, now, step, valid)?
+                self.admit_ed25519(&p, step, valid)?
             }
         };
         Ok(Acceptance { record })
@@ -454,7 +486,9 @@ impl<S: StateStore> Verifier<S> {
         match (code.mode(), payment.challenge) {
             (Mode::Challenge, None) => Err(Error::NoChallenge),
             (Mode::OneWay | Mode::Capped(_), Some(_)) => Err(Error::ChallengeRequired),
-            (Mode::OneWay | Mode::Capped(_), None) => Ok(Terms { digest: None, challenge: None, bound }),
+            (Mode::OneWay | Mode::Capped(_), None) => {
+                Ok(Terms { digest: None, asked: None, amount, challenge: None, bound })
+            }
             (Mode::Challenge, Some(ch)) => {
                 if ch.terminal_id() != self.terminal_id || ch.amount() != amount {
                     return Err(Error::ChallengeMismatch);
@@ -463,7 +497,13 @@ impl<S: StateStore> Verifier<S> {
                     return Err(Error::ChallengeExpired);
                 }
                 let claim = ChallengeClaim { used: ch.used(&self.params), issued_at: ch.issued_at() };
-                Ok(Terms { digest: Some(ch.digest()), challenge: Some(claim), bound })
+                Ok(Terms {
+                    digest: Some(ch.digest()),
+                    asked: Some(*ch),
+                    amount,
+                    challenge: Some(claim),
+                    bound,
+                })
             }
         }
     }
@@ -516,7 +556,7 @@ impl<S: StateStore> Verifier<S> {
                         .map_err(|e| self.early(step, e))
                         .and_then(|terms| self.verify_hmac(code, now, step, terms)),
                     (Code::Ed25519(_), Some(Ok(p))) => {
-                        self.admit_ed25519(&p, now, step, valid.next() == Some(true))
+                        self.admit_ed25519(&p, step, valid.next() == Some(true))
                     }
                     (Code::Ed25519(_), Some(Err(e))) => Err(self.early(step, e)),
                     (Code::Ed25519(_), None) => Err(self.early(step, Error::StateUnavailable)),
@@ -652,30 +692,34 @@ impl<S: StateStore> Verifier<S> {
         }
     }
 
+    /// The log record of an acceptance: the code's payload (or `N`) and the
+    /// challenge, exactly as verified (spec: R-LOG-1).
     fn record(
         &self,
-        identity: Identity,
-        key_id: u16,
-        counter: u32,
+        evidence: Evidence<'_>,
         step: u64,
         now: u64,
         amount: u64,
-    ) -> LogRecord {
-        LogRecord {
-            profile: identity.profile,
-            key_id,
-            subject: identity.subject,
-            counter,
-            step,
-            accepted_at: now,
-            amount,
-            terminal_id: self.terminal_id,
+        terms: &Terms,
+    ) -> Result<LogRecord, Error> {
+        match evidence {
+            Evidence::Code(code) => {
+                LogRecord::new(code, step, now, amount, self.terminal_id, terms.asked.as_ref())
+            }
+            Evidence::Payload(payload) => {
+                LogRecord::from_payload(payload, step, now, amount, self.terminal_id, terms.asked.as_ref())
+            }
         }
     }
 
     /// Runs `attempt` on `identity`'s records in the store's atomic step
     /// (spec: R-REPLAY-3, R-LOG-1).
-    fn commit(&self, identity: Identity, attempt: &Attempt<'_>) -> Result<LogRecord, Rejection> {
+    fn commit(
+        &self,
+        identity: Identity,
+        source: Option<u32>,
+        attempt: &Attempt<'_>,
+    ) -> Result<LogRecord, Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
         let withdrawn = self.revocation_list_withdrawn();
         let mut decide = |records: &Records| {
@@ -685,16 +729,15 @@ impl<S: StateStore> Verifier<S> {
         };
         let nonce = attempt.challenge.map(|c| c.used.nonce);
         self.store
-            .transact_call(&mut Call { identity, nonce, decide: &mut decide })
+            .transact_call(&mut Call { identity, nonce, source, decide: &mut decide })
             .map_err(Rejection::store)?;
         verdict?;
-        Ok(attempt.record)
+        attempt.record.ok_or_else(|| Error::StateUnavailable.into())
     }
 
-    fn keys(&self, account_id: u64) -> Result<&HmacKeys, Error> {
+    fn keys(&self, account_id: u64) -> Result<Option<&HmacKeys>, Error> {
         let accounts = self.accounts.as_ref().ok_or(Error::UnsupportedProfile)?;
-        // spec: R-VERIFY-1 (H1)
-        accounts.get(account_id).ok_or(Error::UnknownAccount)
+        Ok(accounts.get(account_id))
     }
 
     /// The claim of an hmac code (QR or numeric) before its state is read:
@@ -712,17 +755,23 @@ impl<S: StateStore> Verifier<S> {
             Code::Numeric(c) => (c.account_id(), c.step_near(step), c.counter()),
             Code::Ed25519(_) => return Err(Error::UnsupportedProfile.into()),
         };
+        // spec: R-HMAC-9 (H1): an account without keys here goes on under
+        // the dummy key, to the same verdict and in the same time as a wrong tag.
         let keys = self.keys(account).map_err(|e| self.early(step, e))?;
+        let known = keys.is_some();
+        let keys = keys.unwrap_or(&DUMMY_KEYS);
         let identity = Identity { profile: Profile::Hmac, subject: account };
-        let record = self.record(identity, 0, counter, code_step, now, 0);
-        Ok(Claim { code, keys, identity, step: code_step, counter, terms, record })
+        let record = self
+            .record(Evidence::Code(code), code_step, now, terms.amount, &terms)
+            .map_err(|e| self.early(step, e))?;
+        Ok(Claim { code, keys, known, identity, step: code_step, counter, terms, record })
     }
 
     fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<LogRecord, Rejection> {
         let claim = self.claim(code, now, step, terms)?;
         // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
         let authentic = || claim.authentic();
-        self.commit(claim.identity, &claim.attempt(step, &authentic))
+        self.commit(claim.identity, claim.source(self.terminal_id), &claim.attempt(step, &authentic))
     }
 
     /// Verifies several codes in QR text or digits at unix time `now`, each
@@ -832,6 +881,7 @@ impl<S: StateStore> Verifier<S> {
             .map(|((_, _, claim), decide)| Call {
                 identity: claim.identity,
                 nonce: claim.terms.nonce(),
+                source: claim.source(self.terminal_id),
                 decide,
             })
             .collect();
@@ -892,30 +942,30 @@ impl<S: StateStore> Verifier<S> {
             device,
             input,
             signature: c.signature(),
-            key_id: f.key_id,
             serial: f.serial,
             step: c.step,
             counter: c.counter,
             spend,
+            record: self.record(Evidence::Payload(c.encode()), c.step, now, amount, &terms)?,
             terms,
         })
     }
 
     /// Steps E4, E5 and C1-C5 of an ed25519 code whose signature check gave `valid`.
-    fn admit_ed25519(&self, p: &Pending, now: u64, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
+    fn admit_ed25519(&self, p: &Pending, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
         let identity = Identity { profile: Profile::Ed25519, subject: p.serial };
         let attempt = Attempt {
             step: p.step,
             counter: p.counter,
             now: step,
-            time: now,
+            time: p.record.accepted_at,
             proof: Proof::Signature(valid),
             spend: Some(p.spend),
             bound: p.terms.bound,
             challenge: p.terms.challenge,
-            record: self.record(identity, p.key_id, p.counter, p.step, now, p.spend.amount),
+            record: Some(p.record),
         };
-        self.commit(identity, &attempt)
+        self.commit(identity, None, &attempt)
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {

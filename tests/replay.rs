@@ -7,7 +7,7 @@
 
 use paycode::Error;
 use paycode::Params;
-use paycode::replay::{MAX_FAILURES_PER_STEP, ReplayState, Snapshot, Spend, Window};
+use paycode::replay::{ACCOUNT_CAPACITY, Budget, ReplayState, Snapshot, Spend, Window};
 use paycode_test_support::SplitMix64;
 
 #[test]
@@ -81,16 +81,27 @@ fn limits() {
 }
 
 #[test]
-fn throttle_counts_failures_per_step() {
+fn numeric_budget_persists_across_steps() {
+    // spec: R-HMAC-7: N = 4 failures at once, one more a day (P = 1440 at X = 60).
     let s = ReplayState::new(Params::default());
-    for _ in 0..MAX_FAILURES_PER_STEP {
-        assert_eq!(s.reserve_attempt(3, 10), Ok(()));
+    s.observe(10);
+    for _ in 0..ACCOUNT_CAPACITY {
+        assert_eq!(s.admit_numeric(3, 10, 0, 10, || false), Err(Error::InvalidCode));
     }
-    assert_eq!(s.reserve_attempt(3, 10), Err(Error::Throttled));
-    assert_eq!(s.reserve_attempt(4, 10), Ok(()));
-    assert_eq!(s.reserve_attempt(3, 11), Ok(()));
-    s.release_attempt(3, 11);
-    assert_eq!(s.reserve_attempt(3, 11), Ok(()));
+    assert_eq!(s.admit_numeric(3, 10, 0, 10, || true), Err(Error::Throttled));
+    assert_eq!(s.admit_numeric(4, 10, 0, 10, || true), Ok(()));
+    // The next step, and the last step of the day, still throttle.
+    for now in [11, 10 + 1439] {
+        s.observe(now);
+        assert_eq!(s.admit_numeric(3, now, 1, now, || true), Err(Error::Throttled));
+    }
+    // A QR code of the account is never throttled (spec: R-HMAC-6).
+    assert_eq!(s.admit_authenticated(3, 10 + 1439, 2, 10 + 1439, || true), Ok(()));
+    s.observe(10 + 1440);
+    assert_eq!(s.admit_numeric(3, 10 + 1440, 3, 10 + 1440, || true), Ok(()));
+    // The success returned its reservation: one failure, then throttled again.
+    assert_eq!(s.admit_numeric(3, 10 + 1440, 4, 10 + 1440, || false), Err(Error::InvalidCode));
+    assert_eq!(s.admit_numeric(3, 10 + 1440, 5, 10 + 1440, || true), Err(Error::Throttled));
 }
 
 #[test]
@@ -120,37 +131,45 @@ fn window_memory_stays_within_bounds() {
 }
 
 #[test]
-fn one_lock_hmac_path_equals_reserve_and_release() {
-    // The same random calls through admit_authenticated and through
-    // reserve_attempt / MAC / release_attempt / admit give the same
-    // verdicts and the same state.
+fn numeric_path_equals_a_leaky_bucket_model() {
+    // The same random numeric calls through admit_numeric and through a
+    // model of R-HMAC-7 written from the spec: u ⊖ T' > (N − 1)·P throttles,
+    // a failure sets u := max(u, T') + P, a match changes nothing.
     let p = Params::new(0, 60, 2, 1).unwrap();
-    let (a, b) = (ReplayState::new(p), ReplayState::new(p));
+    let budget = Budget::account(&p);
+    assert_eq!((budget.capacity, budget.period), (4, 1440));
+    let s = ReplayState::new(p);
+    let mut model = [0u64; 4];
+    let mut high_water = 0u64;
     let mut rng = SplitMix64::new(11);
     let mut now = 100u64;
     for _ in 0..20_000 {
         now = match rng.range(0, 20 - 1) {
-            0 => now + 1,
-            1 => now - 1, // clocks go back too
+            0 => now + rng.range(1, 600),
+            1 => now - rng.range(1, 50), // clocks go back too
             _ => now,
         };
         let account = rng.range(0, 4 - 1);
-        let step = now + 1 - rng.range(0, 4 - 1);
-        let counter = rng.range(0, 40 - 1) as u32;
-        let authentic = rng.range(0, 3 - 1) != 0;
-        a.observe(now);
-        b.observe(now);
-        let one = a.admit_authenticated(account, step, counter, now, || authentic);
-        let two = b.reserve_attempt(account, now).and_then(|()| {
-            if !authentic {
-                return Err(Error::InvalidCode);
-            }
-            b.release_attempt(account, now);
-            b.admit(account, step, counter, now, None)
-        });
-        assert_eq!(one, two);
+        let counter = rng.range(0, 1 << 20) as u32;
+        let authentic = rng.range(0, 3 - 1) == 0;
+        s.observe(now);
+        high_water = high_water.max(now);
+        let u = &mut model[account as usize];
+        let expected = if u.saturating_sub(high_water) > 3 * 1440 {
+            Err(Error::Throttled)
+        } else if !authentic {
+            *u = (*u).max(high_water) + 1440;
+            Err(Error::InvalidCode)
+        } else {
+            Err(Error::TooOld)
+        };
+        // A code far in the past: after H3 it is too-old, which leaves the budget.
+        let got = s.admit_numeric(account, 0, counter, now, || authentic);
+        assert_eq!(got, expected, "account {account} at {now}");
     }
-    assert_eq!(a.snapshot(), b.snapshot());
+    for (account, u) in model.iter().enumerate() {
+        assert_eq!(s.budget(account as u64), *u);
+    }
 }
 
 #[test]
@@ -166,17 +185,18 @@ fn restore_reads_a_window_without_bit_0_as_having_h() {
 }
 
 #[test]
-fn throttle_survives_a_sweep_while_the_clock_is_behind() {
+fn budget_survives_a_sweep_while_the_clock_is_behind() {
     let s = ReplayState::new(Params::default());
     s.observe(200);
-    // The clock went back to step 100: account 3 fails 8 times there.
-    for _ in 0..MAX_FAILURES_PER_STEP {
-        assert_eq!(s.reserve_attempt(3, 100), Ok(()));
+    // The clock went back to step 100: account 3 fails 4 times there,
+    // charged from T' = 200, so the clock going back forgives nothing.
+    for _ in 0..ACCOUNT_CAPACITY {
+        assert_eq!(s.admit_numeric(3, 100, 0, 100, || false), Err(Error::InvalidCode));
     }
-    // Another identity's code in the same step sweeps every shard's state.
+    assert_eq!(s.budget(3), 200 + 4 * 1440);
     s.evict(100);
     assert_eq!(s.admit(4, 100, 0, 100, None), Err(Error::TooOld));
-    assert_eq!(s.reserve_attempt(3, 100), Err(Error::Throttled));
+    assert_eq!(s.admit_numeric(3, 100, 0, 100, || true), Err(Error::Throttled));
 }
 
 #[test]

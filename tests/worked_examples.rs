@@ -95,6 +95,11 @@ fn spec_worked_examples_reproduce() {
     c.expect("hmac.numeric_value", &n.value().to_string());
     c.expect("hmac.digits", &n.to_digits());
     assert_eq!(wallet.numeric(&code).unwrap(), n);
+    // spec: R-LOG-1: the record the verifier of §11.1 writes (amount 0, terminal 1).
+    let mut verifier = paycode::Verifier::new(params, 1);
+    verifier.add_account(account, &seed);
+    let accepted = verifier.verify_text(&code.to_qr_text(), t, 0).unwrap();
+    c.expect("hmac.log_record", &to_hex(&accepted.record.encode()));
 
     // ed25519 profile.
     let issuer_seed = c.seed("ed25519.issuer_seed");
@@ -128,6 +133,9 @@ fn spec_worked_examples_reproduce() {
     c.expect("ed25519.signature", &to_hex(&code.signature()));
     c.expect("ed25519.payload", &to_hex(code.encode()));
     c.expect("ed25519.qr_text", &code.to_qr_text());
+    let record =
+        paycode::LogRecord::new(&Code::Ed25519(Box::new(code.clone())), step, t, 1250, 7, None).unwrap();
+    c.expect("ed25519.log_record", &to_hex(&record.encode()));
     assert!(matches!(Code::parse(&code.to_qr_text()), Ok(Code::Ed25519(_))));
 
     // The issuer key and device key derivations are the spec's labels.
@@ -207,6 +215,30 @@ fn spec_worked_examples_reproduce() {
     let v = verifier();
     assert_eq!(pay(&v, &capped.to_qr_text(), u64::from(cap) + 1, None, t), Err(Error::OverCap));
     assert_eq!(pay(&v, &capped.to_qr_text(), u64::from(cap), None, t), Ok(()));
+
+    // §11.5: the failure budgets of account 42 and of terminal 1 (spec: R-HMAC-7, R-HMAC-8).
+    let digits = c.get("hmac.digits").to_owned();
+    let wrong = format!("{:024}", digits.parse::<u128>().unwrap() ^ 1);
+    c.expect("budget.wrong_digits", &wrong);
+    let p = paycode::replay::Budget::account(&params);
+    c.expect("budget.p_acct", &p.period.to_string());
+    c.expect("budget.p_src", &paycode::replay::Budget::source(&params).period.to_string());
+    let mut v = Verifier::new(params, 1);
+    v.add_account(account, &seed);
+    let t = c.num("hmac.t");
+    for _ in 0..4 {
+        assert_eq!(v.verify_text(&wrong, t, 0).unwrap_err(), Error::InvalidCode);
+    }
+    let budgets = |v: &Verifier| (v.state().hmac.budgets, v.state().sources);
+    let (acct, src) = budgets(&v);
+    c.expect("budget.account_u_after_four", &acct[0].1.to_string());
+    c.expect("budget.source_u_after_four", &src[0].1.to_string());
+    c.expect("budget.fifth_verdict", v.verify_text(&wrong, t, 0).unwrap_err().code());
+    let later = c.num("budget.day_later_t");
+    assert_eq!(v.verify_text(&wrong, later, 0).unwrap_err(), Error::InvalidCode);
+    let (acct, src) = budgets(&v);
+    c.expect("budget.account_u_after_day", &acct[0].1.to_string());
+    c.expect("budget.source_u_after_day", &src[0].1.to_string());
 
     let unchecked: Vec<_> = c.values.keys().filter(|k| !c.checked.contains(k)).collect();
     assert!(unchecked.is_empty(), "example values no test checks: {unchecked:?}");

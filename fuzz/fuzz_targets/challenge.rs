@@ -41,7 +41,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!((r.accepted_at, r.terminal_id), (now, fixture::TERMINAL));
             let code = Code::parse(&text).expect("an accepted text parses");
             let challenge = challenge.map(|c| c.expect("accepted with a challenge that does not decode"));
-            accepted(&code, &text, r.step, challenge.as_ref(), case.amount, now);
+            accepted(&code, &text, r.step(), challenge.as_ref(), case.amount, now);
             // The same payment again is a replay (spec: R-REPLAY-1).
             let again = v.verify_text_payment(payment, now).map_err(|r| r.error());
             assert_eq!(again.err(), Some(Error::Replayed));

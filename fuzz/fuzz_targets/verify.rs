@@ -34,36 +34,41 @@ fuzz_target!(|data: &[u8]| {
     match (&parsed, &verdict) {
         (Ok(code), Ok(acc)) => {
             let r = acc.record;
-            assert_eq!(r.profile, code.profile());
+            assert_eq!(r.profile(), code.profile());
             assert_eq!(r.accepted_at, now);
             assert_eq!(r.terminal_id, fixture::TERMINAL);
             assert_eq!(paycode::log::LogRecord::decode(&r.encode()), Ok(r));
             match code {
                 Code::Hmac(c) => {
                     assert_eq!(
-                        (r.subject, r.counter, r.step, r.amount),
-                        (c.account_id(), c.counter(), c.step(), 0)
+                        (r.subject(), r.counter(), r.step(), r.amount),
+                        (c.account_id(), c.counter(), c.step(), case.amount)
                     );
                 }
                 Code::Numeric(c) => {
-                    assert_eq!((r.subject, r.counter, r.amount), (c.account_id(), c.counter(), 0));
-                    assert_eq!(r.step % 16, u64::from(c.step_low()));
+                    assert_eq!(
+                        (r.subject(), r.counter(), r.amount),
+                        (c.account_id(), c.counter(), case.amount)
+                    );
+                    assert_eq!(r.step() % 16, u64::from(c.step_low()));
                 }
                 Code::Ed25519(c) => {
                     let f = c.credential().fields();
-                    assert_eq!((r.subject, r.counter, r.step), (f.serial, c.counter(), c.step()));
-                    assert_eq!((r.key_id, r.amount), (f.key_id, case.amount));
+                    assert_eq!((r.subject(), r.counter(), r.step()), (f.serial, c.counter(), c.step()));
+                    assert_eq!(r.amount, case.amount);
                     assert!(case.amount <= u64::from(f.per_payment_limit));
                     assert!(!case.revoke || f.serial != fixture::SERIAL);
                 }
             }
             // Only the fixture's identities can be accepted.
-            match r.profile {
-                Profile::Hmac => assert_eq!(r.subject, fixture::ACCOUNT),
-                Profile::Ed25519 => assert_eq!(r.subject, fixture::SERIAL),
+            // spec: R-LOG-1: the record holds the code exactly as verified.
+            assert_eq!(r.code().as_ref(), Some(code));
+            match r.profile() {
+                Profile::Hmac => assert_eq!(r.subject(), fixture::ACCOUNT),
+                Profile::Ed25519 => assert_eq!(r.subject(), fixture::SERIAL),
             }
-            let window = v.replay_state(r.profile).window(r.subject).expect("window after acceptance");
-            assert!(window.high >= r.counter && window.top >= r.step);
+            let window = v.replay_state(r.profile()).window(r.subject()).expect("window after acceptance");
+            assert!(window.high >= r.counter() && window.top >= r.step());
             // The same input again is a replay (spec: R-REPLAY-1).
             assert_eq!(v.verify_text(&case.text, now, case.amount), Err(Error::Replayed));
             assert_eq!(v.verify(code, now, case.amount), Err(Error::Replayed));

@@ -185,13 +185,14 @@ pub struct Model {
     /// the step of that code). Kept when the entry goes; an ed25519 mark
     /// goes with its serial's ledger entry, which changes no verdict (E3).
     pub marks: BTreeMap<Ident, (u32, u64)>,
-    /// hmac throttle Θ: account -> (step, attempts reserved in that step).
-    /// A record of another step counts 0 and is replaced when its account is
-    /// next checked (H2); otherwise only `evict` drops records. With the clock
-    /// set back, a past step can be current again, so when a record goes
-    /// changes verdicts; the spec allows it at any time, the model at these two.
-    /// It is durable state like the rest (R-STATE-6): a restart keeps it.
-    pub throttle: BTreeMap<u64, (u64, u64)>,
+    /// Numeric failure budgets Θ (R-HMAC-7, R-HMAC-8): account -> `u`, and
+    /// this verifier's own source budget (its terminal is the source of every
+    /// call). A budget absent is 0. They are durable state like the rest
+    /// (R-STATE-6): a restart keeps them; `evict` drops those `u ≤ T_hw`,
+    /// which changes no verdict, since every later call's `T'` is at least `T_hw`.
+    pub throttle: BTreeMap<u64, u64>,
+    /// The source budget `u` of this verifier's terminal (R-HMAC-8).
+    pub source_budget: u64,
     /// ed25519 spend ledger Λ: serial -> (exact sum, credential not_after).
     pub spent: BTreeMap<u64, (u128, u64)>,
     /// Revocation state RL: the newest installed list's number and
@@ -250,6 +251,7 @@ impl Model {
             entries: BTreeMap::new(),
             marks: BTreeMap::new(),
             throttle: BTreeMap::new(),
+            source_budget: 0,
             spent: BTreeMap::new(),
             revoked: (0, 0, None, BTreeSet::new()),
             nonces: BTreeMap::new(),
@@ -311,7 +313,7 @@ impl Model {
         let terms = Terms { amount, bound, challenge: gamma };
         match code.body {
             Body::Numeric { account, low, counter, tag29 } => {
-                self.hmac(account, counter, s_now, terms, o, |o| {
+                self.hmac(account, counter, s_now, true, terms, o, |o| {
                     // R-HMAC-3: lo = min(s_now ⊖ 8, 2^64 - 16); the s in [lo, lo + 15]
                     // with s mod 16 = low.
                     let lo = s_now.saturating_sub(8).min(u64::MAX - 15);
@@ -321,7 +323,7 @@ impl Model {
             }
             Body::HmacQr { account, step, counter } => {
                 let Input::Payload(p) = input else { unreachable!() };
-                self.hmac(account, counter, s_now, terms, o, |o| {
+                self.hmac(account, counter, s_now, false, terms, o, |o| {
                     o.qr_tag_ok(account, step, counter, mode, p).then_some(step)
                 })
             }
@@ -392,34 +394,51 @@ impl Model {
         }
     }
 
+    /// Whether a numeric code of `account` (enrolled) at step `s_now` is
+    /// throttled: the source's or the account's budget is spent (R-HMAC-7, R-HMAC-8).
+    pub fn numeric_throttled(&self, account: u64, s_now: u64) -> bool {
+        let t = self.t_hw.max(s_now);
+        let u = self.throttle.get(&account).copied().unwrap_or(0);
+        self.source_budget.saturating_sub(t) > 63 * 3_600u64.div_ceil(self.x)
+            || u.saturating_sub(t) > 3 * 86_400u64.div_ceil(self.x)
+    }
+
     /// H1 - H3, then the common checks. `auth` returns the code's step if its tag is right.
+    #[allow(clippy::too_many_arguments)]
     fn hmac(
         &mut self,
         account: u64,
         counter: u32,
         s_now: u64,
+        numeric: bool,
         terms: Terms,
         o: &Oracle,
         auth: impl FnOnce(&Oracle) -> Option<u64>,
     ) -> Result<Accepted, Error> {
-        // H1
-        if !o.enrolled.contains_key(&account) {
-            return Err(Error::UnknownAccount);
+        // H1, R-HMAC-9: an unknown account fails H3, with the verdicts and
+        // charges of a known one.
+        let known = o.enrolled.contains_key(&account);
+        let t = self.t_hw.max(s_now);
+        let (n, p, n_src, p_src) = (4u64, 86_400u64.div_ceil(self.x), 64u64, 3_600u64.div_ceil(self.x));
+        if numeric {
+            // H2, R-HMAC-7 and R-HMAC-8: u ⊖ T' > (N − 1)·P, the source first.
+            let u = self.throttle.get(&account).copied().unwrap_or(0);
+            if self.source_budget.saturating_sub(t) > (n_src - 1) * p_src || u.saturating_sub(t) > (n - 1) * p
+            {
+                return Err(Error::Throttled);
+            }
         }
-        // H2, R-HMAC-6: att(j) counts only in its own step; reserve an attempt.
-        let att = match self.throttle.get(&account) {
-            Some(&(step, n)) if step == s_now => n,
-            _ => 0,
-        };
-        if att >= 8 {
-            return Err(Error::Throttled);
-        }
-        self.throttle.insert(account, (s_now, att + 1));
-        // H3: on a mismatch the reservation stays and counts as a failure.
-        let Some(step) = auth(o) else {
+        // H3: a failure is charged, a match returns the reservation.
+        let step = if known { auth(o) } else { None };
+        let Some(step) = step else {
+            if numeric {
+                // R-HMAC-9: an unknown account's budget is charged as a known one's.
+                self.source_budget = self.source_budget.max(t) + p_src;
+                let u = self.throttle.get(&account).copied().unwrap_or(0);
+                self.throttle.insert(account, u.max(t) + p);
+            }
             return Err(Error::InvalidCode);
         };
-        self.throttle.insert(account, (s_now, att));
         self.common((Profile::Hmac, account), 0, step, counter, s_now, None, terms)
     }
 
@@ -614,15 +633,19 @@ impl Model {
     }
 
     /// The evict operation at time `t`: a call that observes the time (like
-    /// V0), and the one moment throttle records of other steps than `T(t)` go
-    /// (§8.4 evict: `Θ(j).step ≠ s_now`) and so do the nonces of challenges
+    /// V0), and the one moment failure budgets at or below `T_hw` go (§8.4
+    /// evict), and so do the nonces of challenges
     /// closed before the start of the high-water step (`N(ν) < T0 + T_hw·X`).
     /// Removing entries never changes a verdict here, because `live` treats
     /// an entry with `top < L` as absent.
     pub fn evict(&mut self, t: u64) -> Result<(), Error> {
         let s = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
         self.t_hw = self.t_hw.max(s);
-        self.throttle.retain(|_, r| r.0 == s);
+        let t_hw = self.t_hw;
+        self.throttle.retain(|_, u| *u > t_hw);
+        if self.source_budget <= t_hw {
+            self.source_budget = 0;
+        }
         let horizon = self.nonce_horizon();
         self.nonces.retain(|_, closes| *closes >= horizon);
         Ok(())
@@ -650,6 +673,7 @@ impl Model {
         self.entries.clear();
         self.marks.clear();
         self.throttle.clear();
+        self.source_budget = 0;
         self.spent.clear();
         self.nonces.clear();
         self.t_hw = s;
@@ -742,10 +766,9 @@ pub fn flip_verdicts(form: Form) -> &'static [Error] {
             Error::UnsupportedVersion,
             Error::UnsupportedProfile,
             Error::NoChallenge,
-            Error::UnknownAccount,
             Error::InvalidCode,
         ],
-        Form::Numeric => &[Error::Malformed, Error::UnknownAccount, Error::InvalidCode],
+        Form::Numeric => &[Error::Malformed, Error::InvalidCode, Error::Throttled],
         Form::Ed => &[
             Error::Malformed,
             Error::UnsupportedVersion,

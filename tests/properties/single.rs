@@ -84,7 +84,7 @@ impl Single {
         let stranger =
             HmacWallet::new(*self.verifier.params(), UNKNOWN_ACCOUNT, &Seed::from_bytes(&[1; 32]), 0);
         let text = stranger.code_for(0, 0).to_qr_text();
-        assert_eq!(self.verifier.verify_text(&text, t, 0).unwrap_err(), Error::UnknownAccount);
+        assert_eq!(self.verifier.verify_text(&text, t, 0).unwrap_err(), Error::InvalidCode);
     }
 }
 
@@ -158,10 +158,16 @@ pub fn check_flip(v: &Verifier, genuine: &str, flipped: &str, form: Form, t: u64
         got.as_ref().is_err_and(|e| flip_verdicts(form).contains(e)),
         "{form:?}: {flipped:?} (from {genuine:?}) gave {got:?}"
     );
-    // Only T_hw may move (V0).
+    // Only T_hw may move (V0), and a numeric invalid-code charges the
+    // failure budgets (R-VERIFY-3, R-HMAC-8): the source's always.
     let s_now = v.params().step_at(t).unwrap();
     for snap in [&mut before.hmac, &mut before.ed25519] {
         snap.high_water = snap.high_water.max(s_now);
     }
-    assert_eq!(v.state(), before, "R-VERIFY-3: a rejection changed the state");
+    let mut after = v.state();
+    if form == Form::Numeric && got == Err(Error::InvalidCode) {
+        assert_ne!(after.sources, before.sources, "R-HMAC-8: a numeric failure spends the source's budget");
+        (after.sources, after.hmac.budgets) = (before.sources.clone(), before.hmac.budgets.clone());
+    }
+    assert_eq!(after, before, "R-VERIFY-3: a rejection changed the state");
 }

@@ -167,7 +167,7 @@ pub enum Action {
         bytes: Vec<u8>,
         account: Option<usize>,
     },
-    /// A restart with the current state, throttle records included (R-STATE-6).
+    /// A restart with the current state, failure budgets included (R-STATE-6).
     RestartWithState,
     /// A restart from a snapshot taken at or after the last durable write,
     /// as durable mode leaves it (R-REPLAY-5, R-STATE-1): `pick` 0 is the
@@ -237,7 +237,6 @@ pub struct WorldCfg {
 #[derive(Clone)]
 pub struct Saved {
     state: VerifierState,
-    throttle: Vec<(u64, u64, u32)>,
     model: Model,
 }
 
@@ -497,11 +496,7 @@ impl World {
 
     /// A complete copy of the state now.
     pub fn saved(&self) -> Saved {
-        Saved {
-            state: self.verifier.state(),
-            throttle: self.verifier.replay_state(Profile::Hmac).throttle_records(),
-            model: self.model.clone(),
-        }
+        Saved { state: self.verifier.state(), model: self.model.clone() }
     }
 
     /// The changes so far are durable: a restart comes back to no older state
@@ -513,7 +508,6 @@ impl World {
     /// A verifier restarted from `saved`, configured as the operator configures it.
     pub fn restored(&self, saved: &Saved) -> Verifier {
         let mut v = Verifier::restore(self.params, TERMINAL, &saved.state);
-        v.replay_state(Profile::Hmac).load_throttle_records(&saved.throttle);
         self.configure(&mut v);
         v
     }
@@ -1002,7 +996,7 @@ impl World {
     ) {
         let t = self.clock;
         self.max_clock = self.max_clock.max(t);
-        let throttle = self.model.throttle.clone();
+        let throttle = (self.model.throttle.clone(), self.model.source_budget);
         let want = self.model.verify(input, challenge, t, amount, &self.oracle);
         let text = input.text();
         // Every third call whose code and challenge decode goes through the
@@ -1028,37 +1022,45 @@ impl World {
         match &got {
             // Durable before it is reported (R-STATE-1).
             Ok(_) => self.durable(),
-            // A failure's reserved attempt is durable with its verdict, and so
-            // is the T_hw of that call (R-STATE-6); nothing else is written.
-            Err(Error::InvalidCode) if self.model.throttle != throttle => {
-                let (t_hw, records) =
-                    (self.model.t_hw, self.verifier.replay_state(Profile::Hmac).throttle_records());
+            // A failure's charge is durable with its verdict, and so is the
+            // T_hw of that call (R-STATE-6); nothing else is written.
+            Err(Error::InvalidCode)
+                if (self.model.throttle.clone(), self.model.source_budget) != throttle =>
+            {
+                let t_hw = self.model.t_hw;
+                let now = self.verifier.state();
                 self.since_durable.truncate(1);
                 let d = &mut self.since_durable[0];
                 d.state.hmac.high_water = t_hw;
                 d.state.ed25519.high_water = t_hw;
-                d.throttle = records;
+                d.state.hmac.budgets = now.hmac.budgets;
+                d.state.sources = now.sources;
                 d.model.t_hw = t_hw;
                 d.model.throttle.clone_from(&self.model.throttle);
+                d.model.source_budget = self.model.source_budget;
             }
             Err(_) => {}
         }
         match (got, want) {
             (Ok(acc), Ok(m)) => {
                 let r = acc.record;
-                let logged = if m.id.0 == Profile::Hmac { 0 } else { amount };
+                // spec: R-LOG-1: the accepted amount for both profiles, and the code itself.
+                let key_id = match r.code() {
+                    Some(paycode::Code::Ed25519(c)) => c.credential().fields().key_id,
+                    _ => 0,
+                };
                 assert_eq!(
                     (
-                        r.profile,
-                        r.subject,
-                        r.key_id,
-                        r.counter,
-                        r.step,
+                        r.profile(),
+                        r.subject(),
+                        key_id,
+                        r.counter(),
+                        r.step(),
                         r.amount,
                         r.accepted_at,
                         r.terminal_id
                     ),
-                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, logged, t, TERMINAL),
+                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, amount, t, TERMINAL),
                     "{ctx}: R-LOG-1 log record"
                 );
                 // R-REPLAY-1 holds for wallets that keep R-GEN-3, and outside the

@@ -9,7 +9,6 @@ NO_CHALLENGE = "no-challenge"
 CHALLENGE_REQUIRED = "challenge-required"
 CHALLENGE_MISMATCH = "challenge-mismatch"
 CHALLENGE_EXPIRED = "challenge-expired"
-UNKNOWN_ACCOUNT = "unknown-account"
 THROTTLED = "throttled"
 INVALID_CODE = "invalid-code"
 UNKNOWN_ISSUER = "unknown-issuer"
@@ -28,6 +27,9 @@ CHALLENGE_USED = "challenge-used"
 OVER_CAP = "over-cap"
 OVER_CEILING = "over-ceiling"
 OVER_LIMIT = "over-limit"
+
+# Retired (R-HMAC-9): no verifier returns it; only a mutant does.
+UNKNOWN_ACCOUNT = "unknown-account"
 
 # Wallet codes (not verdicts).
 COUNTER_EXHAUSTED = "counter-exhausted"

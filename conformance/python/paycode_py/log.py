@@ -1,61 +1,138 @@
-"""Acceptance log records (spec Section 4.8) and reconciliation (Section 10.4, R-LOG-2)."""
+"""Acceptance log records (spec Section 4.8) and reconciliation (Section 10.4, R-LOG-2).
+
+A record carries the code a verifier accepted (its payload, or N of a numeric code) and the
+challenge it answered; reconciliation checks each record against the issuer's keys before it
+gives any reason, and sets apart the records that fail.
+"""
 
 import struct
 from dataclasses import dataclass
 
-from . import mutants
-from .errors import MALFORMED, Rejected
+from . import base45, challenge, code, credential, ed25519, mutants
+from .errors import (
+    BAD_CREDENTIAL,
+    CHALLENGE_MISMATCH,
+    INVALID_CODE,
+    MALFORMED,
+    OVER_CAP,
+    OVER_LIMIT,
+    UNKNOWN_ACCOUNT,
+    UNKNOWN_ISSUER,
+    Rejected,
+)
 
 VERSION = 0x01
-SIZE = 44
-_RECORD = struct.Struct(">BBHQIQQQI")
-_SWAPPED = struct.Struct(">BBHQQIQQI")  # the counter-step-swapped mutant's layout
+NUMERIC = 0x81
+HEADER = 30
+_HEADER = struct.Struct(">BBQQIQ")
+# Section 4.8: the evidence length of every kind; challenge kinds carry the 37-byte challenge too.
+EVIDENCE = {0x01: 38, 0x11: 42, 0x21: 38, NUMERIC: 10, 0x02: 204, 0x12: 208, 0x22: 204}
+CHALLENGED = (0x21, 0x22)
+NUMERIC_BESIDE_UNPROVEN = "numeric-beside-unproven"
 
 
-def _layout():
-    return _SWAPPED if mutants.on("log-counter-step-swapped") else _RECORD
+def size(kind):
+    """The record length of `kind`, or None for a kind not in the table."""
+    if kind not in EVIDENCE:
+        return None
+    return HEADER + EVIDENCE[kind] + (challenge.SIZE if kind in CHALLENGED else 0)
 
 
 @dataclass(frozen=True)
 class Record:
-    profile: int
-    key_id: int
-    subject: int
-    counter: int
-    step: int
+    kind: int
     accepted_at: int
     amount: int
     terminal_id: int
+    step: int
+    evidence: bytes
+    chal: bytes  # the 37 challenge bytes, or b""
 
     def encode(self) -> bytes:
-        swapped = mutants.on("log-counter-step-swapped")
-        return _layout().pack(
-            VERSION,
-            self.profile,
-            self.key_id,
-            self.subject,
-            self.step if swapped else self.counter,
-            self.counter if swapped else self.step,
-            self.accepted_at,
-            self.amount,
-            self.terminal_id,
-        )
+        head = _HEADER.pack(VERSION, self.kind, self.accepted_at, self.amount, self.terminal_id, self.step)
+        return head + self.evidence + self.chal
+
+    def code(self):
+        """The code the evidence holds (a well-formed record's evidence always decodes)."""
+        return evidence_code(self.kind, self.evidence)
+
+    @property
+    def profile(self):
+        return self.kind & 0x0F
+
+    @property
+    def subject(self):
+        c = self.code()
+        return c.credential.serial if isinstance(c, code.Ed25519Qr) else c.account_id
+
+    @property
+    def counter(self):
+        return self.code().counter
+
+    def challenge(self):
+        return challenge.decode(challenge.PREFIX + base45.encode(self.chal).encode()) if self.chal else None
+
+
+def of_code(c, step, accepted_at, amount, terminal_id, chal=None) -> Record:
+    """The record a verifier writes for code `c` (R-LOG-1): its payload, or N, and the challenge."""
+    if isinstance(c, code.HmacNumeric):
+        n = c.account_id << 49 | c.step_low << 45 | c.counter << 29 | c.tag29
+        kind, evidence = NUMERIC, n.to_bytes(10, "big")
+    elif isinstance(c, code.HmacQr):
+        kind = code.mode_byte(c.mode, code.HMAC)
+        evidence = code.hmac_payload(c.account_id, c.step, c.counter, c.tag, c.mode, c.cap)
+    else:
+        kind, evidence = code.mode_byte(c.mode, code.ED25519), c.head + c.device_sig
+    chal_bytes = chal.encode() if chal is not None and c.mode == code.CHALLENGE else b""
+    return Record(kind, accepted_at, amount, terminal_id, step, evidence, chal_bytes)
+
+
+def evidence_code(kind, evidence):
+    """The code in `evidence`, of kind `kind`; Rejected(malformed) otherwise (Section 4.8)."""
+    if kind == NUMERIC:
+        n = int.from_bytes(evidence, "big")
+        if len(evidence) != 10 or n >= code.N_LIMIT:
+            raise Rejected(MALFORMED)
+        return code.HmacNumeric(n >> 49, (n >> 45) & 0xF, (n >> 29) & 0xFFFF, n & (2**29 - 1))
+    if len(evidence) < 2 or evidence[1] != kind:
+        raise Rejected(MALFORMED)
+    try:
+        return code.decode(code.qr_text(evidence).encode())
+    except Rejected:
+        raise Rejected(MALFORMED) from None
+
+
+def decode_one(data: bytes) -> Record:
+    """One record; Rejected(malformed) per Section 4.8."""
+    if len(data) < HEADER:
+        raise Rejected(MALFORMED)
+    version, kind, accepted_at, amount, terminal_id, step = _HEADER.unpack_from(data)
+    if version != VERSION or size(kind) != len(data):
+        raise Rejected(MALFORMED)
+    end = HEADER + EVIDENCE[kind]
+    r = Record(kind, accepted_at, amount, terminal_id, step, data[HEADER:end], data[end:])
+    c = r.code()
+    if isinstance(c, code.HmacNumeric):
+        if c.step_low != step % 16:
+            raise Rejected(MALFORMED)
+    elif c.step != step:
+        raise Rejected(MALFORMED)
+    if r.chal:
+        r.challenge()  # R-CHAL-1: a challenge that does not decode is malformed
+    return r
 
 
 def decode(data: bytes):
     """A log as a list of records; Rejected(malformed) per R-LOG-2 step 1."""
-    if len(data) % SIZE:
-        raise Rejected(MALFORMED)
-    out = []
-    for i in range(0, len(data), SIZE):
-        version, *fields = _layout().unpack_from(data, i)
-        if version != VERSION or fields[0] not in (1, 2):
+    out, i = [], 0
+    while i < len(data):
+        if i + 2 > len(data):
             raise Rejected(MALFORMED)
-        if fields[0] == 1 and (fields[1] != 0 or fields[6] != 0):  # hmac: key_id 0, amount 0 (Section 4.8)
+        n = size(data[i + 1])
+        if n is None or i + n > len(data):
             raise Rejected(MALFORMED)
-        if mutants.on("log-counter-step-swapped"):
-            fields[3], fields[4] = fields[4], fields[3]
-        out.append(Record(*fields))
+        out.append(decode_one(data[i : i + n]))
+        i += n
     return out
 
 
@@ -69,75 +146,151 @@ MAX_GAP = 65536
 
 @dataclass
 class Report:
-    duplicates: list  # [((profile, subject, counter), [Record sorted by encoding])]
+    unproven: list  # [(log, index, why)]
+    doubles: list  # [((profile, subject, counter), [Record sorted by encoding])]
+    copies: list  # [((profile, subject, counter), [Record sorted by encoding])]
     flagged: list  # [((profile, subject), [reason, in the order double, order, jump, overspend])]
     revoke_serials: list
     disable_accounts: list
     totals: list  # [(serial, total)]
 
 
-def reconcile(logs, tolerance, limits=None) -> Report:
-    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps and
-    the cumulative limits the issuer gives ({serial: limit}).
+def verify(r: Record, accounts, trust):
+    """R-LOG-2 step 2: None if the record's evidence verifies, else why not; and the
+    credential's cumulative limit for ed25519. `accounts` maps account id to (K_qr, K_num),
+    `trust` key id to trust entry."""
+    c = r.code()
+    chal = r.challenge()
+    digest = chal.digest() if chal is not None else b""
+    limit = None
+    if isinstance(c, (code.HmacQr, code.HmacNumeric)):
+        keys_ = accounts.get(c.account_id)
+        if keys_ is None:
+            return UNKNOWN_ACCOUNT, None
+        k_qr, k_num = keys_
+        if isinstance(c, code.HmacNumeric):
+            expected = code.tag29(k_num, c.account_id, r.step, c.counter).to_bytes(4, "big")
+            ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
+        else:
+            if mutants.on("reconcile-challenge-digest-ignored"):
+                digest = b""
+            expected = code.qr_tag(k_qr, c.account_id, c.step, c.counter, c.mode, c.cap, digest)
+            ok = code.tags_equal(expected, c.tag)
+        if not ok and not mutants.on("reconcile-trusts-records"):
+            return INVALID_CODE, None
+    else:
+        cred = c.credential
+        entry = trust.get(cred.key_id)
+        if entry is None:
+            return UNKNOWN_ISSUER, None
+        if cred.problems(entry):
+            return BAD_CREDENTIAL, None
+        if mutants.on("reconcile-challenge-digest-ignored"):
+            digest = b""
+        signing_input = code.ed25519_signing_input(c.head, c.mode, digest)
+        if not ed25519.verify(cred.device_pk, signing_input, c.device_sig) and not mutants.on(
+            "reconcile-trusts-records"
+        ):
+            return INVALID_CODE, None
+        if r.amount > cred.limit_payment:
+            return OVER_LIMIT, None
+        limit = cred.limit_total
+    if c.cap is not None and r.amount > c.cap and not mutants.on("reconcile-cap-unchecked"):
+        return OVER_CAP, None
+    if chal is not None and (chal.terminal_id != r.terminal_id or chal.amount != r.amount):
+        return CHALLENGE_MISMATCH, None
+    return None, limit
 
-    Rejected(malformed) if any log is malformed.
-    """
-    tagged = [(n, r) for n, data in enumerate(logs) for r in decode(data)]
-    if mutants.on("reconcile-dedups-identical-records"):
-        tagged = list({r.encode(): (n, r) for n, r in tagged}.values())
-    records = [r for _, r in tagged]
+
+def _code_key(r: Record):
+    """One code apart from its authenticator: the QR and numeric forms of an hmac code are one."""
+    c = r.code()
+    return (r.profile, r.subject, r.counter, r.step, c.mode, c.cap, r.chal)
+
+
+def reconcile(logs, tolerance, accounts, trust) -> Report:
+    """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps and
+    the issuer's keys. Rejected(malformed) if any log is malformed."""
+    decoded = [decode(data) for data in logs]
+    unproven, proven = [], []
+    for n, records in enumerate(decoded):
+        checked = [verify(r, accounts, trust) for r in records]
+        tainted = any(why is not None for why, _ in checked)
+        for i, (r, (why, limit)) in enumerate(zip(records, checked)):
+            if why is None and tainted and r.kind == NUMERIC:
+                why = NUMERIC_BESIDE_UNPROVEN
+            if why is None:
+                proven.append((n, r, limit))
+            else:
+                unproven.append((n, i, why))
+    codes = {}  # code key -> [records, smallest amount, limit]
+    for n, r, limit in proven:
+        key = _code_key(r)
+        if mutants.on("reconcile-copies-are-doubles"):
+            key = key + (len(codes),)
+        entry = codes.setdefault(key, [[], r.amount, limit])
+        entry[0].append(r)
+        entry[1] = min(entry[1], r.amount)
     groups = {}
-    for n, r in tagged:
-        key = (r.profile, r.subject, r.counter)
-        if mutants.on("reconcile-ignores-profile"):
-            key = (r.subject, r.counter)
-        if mutants.on("reconcile-per-log"):
-            key = (n, *key)
-        groups.setdefault(key, []).append(r)
-    if mutants.on("reconcile-ignores-profile") or mutants.on("reconcile-per-log"):
-        merged = {}
-        for g in groups.values():  # the key the report shows: the first record's
-            key = (g[0].profile, g[0].subject, g[0].counter)
-            merged[key] = g if len(g) >= len(merged.get(key, ())) else merged[key]
-        groups = merged
-    duplicates = [
-        (key, sorted(group, key=Record.encode)) for key, group in sorted(groups.items()) if len(group) >= 2
+    for key in codes:
+        groups.setdefault(key[:3], []).append(key)
+    doubles = [
+        (g, sorted((r for k in keys for r in codes[k][0]), key=Record.encode))
+        for g, keys in sorted(groups.items())
+        if len(keys) >= 2
+    ]
+    copies = [
+        (key[:3], sorted(codes[key][0], key=Record.encode))
+        for key in sorted(codes, key=_sort_key)
+        if len(codes[key][0]) >= 2
     ]
     reasons = {}
-    for key, _ in duplicates:
-        reasons[key[:2]] = [DOUBLE]
-    for identity in _out_of_order(records, tolerance):
+    for g, _ in doubles:
+        reasons[g[:2]] = [DOUBLE]
+    for identity in _out_of_order(codes, tolerance):
         reasons.setdefault(identity, []).append(ORDER)
-    for identity in _jumps(records):
+    for identity in _jumps(codes):
         reasons.setdefault(identity, []).append(JUMP)
-    spent = {}
-    for r in records:
-        if r.profile == 2:
-            spent[r.subject] = spent.get(r.subject, 0) + r.amount
+    spent, limits = {}, {}
+    for key, (_, amount, limit) in codes.items():
+        if key[0] == code.ED25519:
+            spent[key[1]] = spent.get(key[1], 0) + amount
+            if limit is not None:
+                limits[key[1]] = min(limits.get(key[1], limit), limit)
     for serial, total in spent.items():
-        limit = (limits or {}).get(serial)
+        limit = limits.get(serial)
         if limit is not None and (total > limit or (mutants.on("reconcile-overspend-at-limit") and total == limit)):
-            reasons.setdefault((2, serial), []).append(OVERSPEND)
+            reasons.setdefault((code.ED25519, serial), []).append(OVERSPEND)
     flagged = sorted(reasons.items())
-    revoke = [subject for (profile, subject), _ in flagged if profile == 2]
-    disable = [subject for (profile, subject), _ in flagged if profile == 1]
+    revoke = [subject for (profile, subject), _ in flagged if profile == code.ED25519]
+    disable = [subject for (profile, subject), _ in flagged if profile == code.HMAC]
     totals = {}
     if mutants.on("reconcile-totals-once-per-group"):
-        records = [g[0] for g in groups.values()]
-    for r in records:
-        if r.profile == 2:
-            totals[r.subject] = totals.get(r.subject, 0) + r.amount
-    return Report(duplicates, flagged, revoke, disable, sorted(totals.items()))
+        counted = {}
+        for key, (_, amount, _) in codes.items():
+            counted.setdefault(key[:3], amount)
+        items = [(g, a) for g, a in counted.items()]
+    else:
+        items = [(key[:3], amount) for key, (_, amount, _) in codes.items()]
+    for (profile, subject, _), amount in items:
+        if profile == code.ED25519:
+            totals[subject] = totals.get(subject, 0) + amount
+    return Report(unproven, doubles, copies, flagged, revoke, disable, sorted(totals.items()))
 
 
-def _out_of_order(records, tolerance):
-    """The identities with records r1, r2 where r1.counter < r2.counter and r1.step > r2.step + D."""
+def _sort_key(key):
+    profile, subject, counter, step, mode, cap, chal = key[:7]
+    return (profile, subject, counter, step, mode, -1 if cap is None else cap, chal)
+
+
+def _out_of_order(codes, tolerance):
+    """The identities with codes c1, c2 where c1.counter < c2.counter and c1.step > c2.step + D."""
     steps = {}  # identity -> counter -> [step]
-    for r in records:
-        steps.setdefault((r.profile, r.subject), {}).setdefault(r.counter, []).append(r.step)
+    for key in codes:
+        steps.setdefault(key[:2], {}).setdefault(key[2], []).append(key[3])
     out = set()
     for identity, by_counter in steps.items():
-        highest_below = None  # the highest step among the records of lower counters
+        highest_below = None  # the highest step among the codes of lower counters
         for counter in sorted(by_counter):
             if highest_below is not None and _late(highest_below, min(by_counter[counter]) + tolerance):
                 out.add(identity)
@@ -147,11 +300,11 @@ def _out_of_order(records, tolerance):
     return out
 
 
-def _jumps(records):
+def _jumps(codes):
     """The identities with two consecutive counters (no counter of theirs between) more than J apart."""
     counters = {}
-    for r in records:
-        counters.setdefault((r.profile, r.subject), set()).add(r.counter)
+    for key in codes:
+        counters.setdefault(key[:2], set()).add(key[2])
     out = set()
     for identity, cs in counters.items():
         cs = sorted(cs)

@@ -53,6 +53,10 @@ def _u16(d, k):
     return _int(d[k], 16, k)
 
 
+def _u8(d, k):
+    return _int(d[k], 8, k)
+
+
 def _text(d, key="text"):
     t = d[key]
     if not isinstance(t, str):
@@ -122,14 +126,16 @@ def _credential_json(c: credential.Credential):
 
 def _record_json(r: log.Record):
     return {
+        "kind": r.kind,
         "profile": PROFILE_NAMES[r.profile],
-        "key_id": r.key_id,
         "subject": r.subject,
         "counter": r.counter,
         "step": r.step,
         "accepted_at": r.accepted_at,
         "amount": r.amount,
         "terminal_id": r.terminal_id,
+        "evidence": r.evidence.hex(),
+        "challenge": r.chal.hex() if r.chal else None,
     }
 
 
@@ -371,16 +377,24 @@ def _profile_id(name):
 
 
 def _record_from_json(d) -> log.Record:
-    return log.Record(
-        _profile_id(d["profile"]),
-        _u16(d, "key_id"),
-        _u64(d, "subject"),
-        _u32(d, "counter"),
-        _u64(d, "step"),
+    """A record from its fields, checked as the decoder checks its bytes (Section 4.8)."""
+    chal = b"" if d["challenge"] is None else _hex(d["challenge"], 37, "challenge")
+    r = log.Record(
+        _u8(d, "kind"),
         _u64(d, "accepted_at"),
         _u64(d, "amount"),
         _u32(d, "terminal_id"),
+        _u64(d, "step"),
+        _hex(d["evidence"], name="evidence"),
+        chal,
     )
+    try:
+        r = log.decode_one(r.encode())
+    except Rejected:
+        raise BadInput("not a well-formed log record") from None
+    if (r.profile, r.subject, r.counter) != (_profile_id(d["profile"]), _u64(d, "subject"), _u32(d, "counter")):
+        raise BadInput("profile, subject and counter are not the evidence's")
+    return r
 
 
 def op_log_record_encode(i):
@@ -487,8 +501,16 @@ def new_verifier(config, state) -> Verifier:
         if nonce in v.nonces:
             raise BadInput(f"nonce {n['nonce']} listed twice")
         v.nonces[nonce] = _u64(n, "closes")
-    for t in state["throttle"]:
-        v.throttle[_u64(t, "account_id")] = [_u64(t, "step"), _u32(t, "failures")]
+    for b in state.get("budgets", []):
+        account = _u64(b, "account_id")
+        if account in v.budgets:
+            raise BadInput(f"two budgets for account {account}")
+        v.budgets[account] = _u64(b, "u")
+    for b in state.get("source_budgets", []):
+        terminal = _u32(b, "terminal_id")
+        if terminal in v.sources:
+            raise BadInput(f"two budgets for source {terminal}")
+        v.sources[terminal] = _u64(b, "u")
     if state["revocation_list"] is not None:
         try:
             v.set_revocation_list(_hex(state["revocation_list"]))
@@ -582,21 +604,34 @@ def op_scenario(i):
 
 
 def op_reconcile(i):
+    accounts = {}
+    for a in i["hmac_accounts"]:
+        account_id = _u64(a, "account_id")
+        if account_id in accounts:
+            raise BadInput(f"account {account_id} twice")
+        seed = _hex(a["seed"], 32, "seed")
+        accounts[account_id] = (keys.k_qr(seed, account_id), keys.k_num(seed, account_id))
+    entries = {}
+    if i["trust_list"] is not None:
+        try:
+            entries = trust.decode(_hex(i["trust_list"]))
+        except Rejected:
+            raise BadInput("the issuer's trust list is malformed") from None
     try:
-        limits = {}
-        for entry in i["limits"]:
-            serial = _u64(entry, "serial")
-            if serial in limits:
-                raise BadInput(f"two limits for serial {serial}")
-            limits[serial] = _u64(entry, "cumulative_limit")
-        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"), limits)
+        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"), accounts, entries)
     except Rejected as r:
         return _invalid(r.code)
-    return _valid(
-        duplicates=[
+
+    def groups(items):
+        return [
             {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r) for r in records]}
-            for (p, s, c), records in report.duplicates
-        ],
+            for (p, s, c), records in items
+        ]
+
+    return _valid(
+        unproven=[{"log": n, "index": k, "why": why} for n, k, why in report.unproven],
+        doubles=groups(report.doubles),
+        copies=groups(report.copies),
         flagged=[
             {"profile": PROFILE_NAMES[p], "subject": s, "reasons": reasons} for (p, s), reasons in report.flagged
         ],

@@ -36,7 +36,10 @@ from .errors import (
 from .params import U64_MAX, sadd, smul, ssub
 
 WIDTH = 64
-THROTTLE_LIMIT = 8
+N_ACCT = 4  # numeric failures an account's budget allows at once (R-HMAC-7)
+N_SRC = 64  # ... and a source's (R-HMAC-8)
+# The key of an account without keys here: its MAC is computed and ignored (R-HMAC-9).
+DUMMY_KEYS = (bytes(32), bytes(32))
 
 
 @dataclass
@@ -75,7 +78,9 @@ class Verifier:
     q: int = 0
     entries: dict = field(default_factory=dict)  # (profile, subject) -> Entry
     marks: dict = field(default_factory=dict)  # (profile, subject) -> Mark
-    throttle: dict = field(default_factory=dict)  # account_id -> [step, n]
+    budgets: dict = field(default_factory=dict)  # Θ_acct: account_id -> u (a step)
+    sources: dict = field(default_factory=dict)  # Θ_src: source (terminal id) -> u
+    budget_step: int = None  # for the mutant that forgets the budgets at each new step
     ledger: dict = field(default_factory=dict)  # serial -> [spent, not_after]
     nonces: dict = field(default_factory=dict)  # N: nonce -> closes (issued_at + C)
     rl_number: int = 0
@@ -152,8 +157,12 @@ class Verifier:
             # An ed25519 mark goes with its serial's ledger entry; an hmac mark is never evicted.
             del self.ledger[serial]
             self.marks.pop((code.ED25519, serial), None)
-        if not mutants.on("throttle-never-resets"):
-            self.throttle = {j: r for j, r in self.throttle.items() if r[0] == s_now}
+        # A budget at or below T_hw charges nothing at any later call (R-HMAC-7).
+        self.budgets = {j: u for j, u in self.budgets.items() if u > self.t_hw}
+        self.sources = {r: u for r, u in self.sources.items() if u > self.t_hw}
+        if mutants.on("budget-resets-every-step") and self.budget_step != s_now:
+            self.budgets, self.sources = {}, {}
+        self.budget_step = s_now
         return low
 
     def evict_nonces(self):
@@ -234,19 +243,12 @@ class Verifier:
         self._record(out.identity, entry, mark, c.counter, step)
         if chal is not None:
             self.nonces[chal.nonce] = self._closes(chal)
-        if mutants.on("throttle-counts-later-rejections") and not isinstance(c, code.Ed25519Qr):
-            self._release_attempt(c.account_id, s_now)
         if isinstance(c, code.Ed25519Qr):
             cred = c.credential
             self.ledger[cred.serial] = [self._add_spent(self.spent(cred.serial), amount), not_after]
-            out.record = log.Record(
-                code.ED25519, cred.key_id, cred.serial, c.counter, step, self._accepted_at(t, step), amount,
-                self.terminal_id,
-            ).encode()
-        else:
-            out.record = log.Record(
-                code.HMAC, 0, c.account_id, c.counter, step, self._accepted_at(t, step), 0, self.terminal_id
-            ).encode()
+        # R-LOG-1: the code and the challenge exactly as verified, and the amount in both profiles.
+        logged = 0 if mutants.on("log-hmac-amount-zero") and not isinstance(c, code.Ed25519Qr) else amount
+        out.record = log.of_code(c, step, self._accepted_at(t, step), logged, self.terminal_id, chal).encode()
 
     def _challenge(self, c, chal, t, amount):
         """V2 (R-CHAL-3): the challenge the rest of the call checks the code under, or None."""
@@ -348,47 +350,67 @@ class Verifier:
 
     def _auth_hmac(self, c, step, s_now, digest):
         keys_ = self.accounts.get(c.account_id)  # H1
-        if keys_ is None:
+        if keys_ is None and mutants.on("unknown-account-told"):
             raise Rejected(UNKNOWN_ACCOUNT)
-        if not mutants.on("throttle-after-mac"):
-            att = self._reserve_attempt(c.account_id, s_now)  # H2
-        k_qr, k_num = keys_  # H3
+        # R-HMAC-6: only the numeric form spends and checks budgets.
+        guessable = isinstance(c, code.HmacNumeric) or mutants.on("qr-spends-budget")
+        if guessable and not mutants.on("budget-after-mac"):
+            self._check_budgets(c.account_id, keys_ is not None, s_now)  # H2
+        k_qr, k_num = keys_ if keys_ is not None else DUMMY_KEYS  # H3
         if isinstance(c, code.HmacNumeric):
             expected = code.tag29(k_num, c.account_id, step, c.counter).to_bytes(4, "big")
             ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
         else:
             expected = code.qr_tag(k_qr, c.account_id, step, c.counter, c.mode, c.cap, digest)
             ok = code.tags_equal(expected, c.tag)
-        if mutants.on("throttle-after-mac"):
+        ok = ok and keys_ is not None  # R-HMAC-9: an unknown account never matches
+        if guessable and mutants.on("budget-after-mac"):
             if ok:
                 return
-            att = self._reserve_attempt(c.account_id, s_now)
+            self._check_budgets(c.account_id, keys_ is not None, s_now)
         if not ok:
+            if guessable:
+                self._charge(c.account_id, keys_ is not None, s_now)
             raise Rejected(INVALID_CODE)
-        if mutants.on("throttle-success-resets"):
-            self.throttle[self._throttle_key(c.account_id)] = [s_now, 0]
-        elif not (mutants.on("throttle-counts-successes") or mutants.on("throttle-counts-later-rejections")):
-            self.throttle[self._throttle_key(c.account_id)] = [s_now, att]
+        if guessable and mutants.on("budget-counts-successes"):
+            self._charge(c.account_id, True, s_now)
 
-    def _throttle_key(self, account_id):
-        return 0 if mutants.on("throttle-global") else account_id
+    def _periods(self):
+        """(P_acct, P_src) = (⌈86400 / X⌉, ⌈3600 / X⌉) steps (Section 2.1)."""
+        x = self.params.x
+        return -(-86400 // x), -(-3600 // x)
 
-    def _reserve_attempt(self, account_id, s_now):
-        """H2: the attempts already reserved in this step; reserves one more or raises throttled."""
-        record = self.throttle.get(self._throttle_key(account_id))
-        if record is not None and (record[0] == s_now or mutants.on("throttle-never-resets")):
-            att = record[1]
-        else:
-            att = 0
-        if att > THROTTLE_LIMIT if mutants.on("throttle-off-by-one") else att >= THROTTLE_LIMIT:
+    def _budget_key(self, account_id):
+        return 0 if mutants.on("budget-global") else account_id
+
+    def _t_prime(self, s_now):
+        """T' = max(T_hw, s_now), the step the budgets are measured from (R-HMAC-7)."""
+        return s_now if mutants.on("budget-from-clock") else self.t_hw
+
+    def _exhausted(self, u, n, p, s_now):
+        over = ssub(u, self._t_prime(s_now))
+        limit = (n - 1) * p
+        return over >= limit if mutants.on("budget-off-by-one") else over > limit
+
+    def _check_budgets(self, account_id, known, s_now):
+        """H2: the source's budget, then the account's, known or not (R-HMAC-7 to R-HMAC-9)."""
+        p_acct, p_src = self._periods()
+        source = self.sources.get(self.terminal_id, 0)
+        if not mutants.on("source-budget-ignored") and self._exhausted(source, N_SRC, p_src, s_now):
             raise Rejected(THROTTLED)
-        self.throttle[self._throttle_key(account_id)] = [s_now, att + 1]
-        return att
+        if not known and mutants.on("unknown-account-not-charged"):
+            return
+        if self._exhausted(self.budgets.get(self._budget_key(account_id), 0), N_ACCT, p_acct, s_now):
+            raise Rejected(THROTTLED)
 
-    def _release_attempt(self, account_id, s_now):
-        record = self.throttle.get(self._throttle_key(account_id))
-        if record is not None:
-            self.throttle[self._throttle_key(account_id)] = [s_now, max(record[1] - 1, 0)]
+    def _charge(self, account_id, known, s_now):
+        """A numeric invalid-code keeps the reservations of H2: u := max(u, T') ⊕ P."""
+        p_acct, p_src = self._periods()
+        t = self._t_prime(s_now)
+        self.sources[self.terminal_id] = sadd(max(self.sources.get(self.terminal_id, 0), t), p_src)
+        if known or not mutants.on("unknown-account-not-charged"):
+            key = self._budget_key(account_id)
+            self.budgets[key] = sadd(max(self.budgets.get(key, 0), t), p_acct)
 
     def _auth_ed25519(self, c, t, digest):
         """E1-E5 (E5 over the challenge digest of a challenge code); returns the credential's not_after."""
@@ -493,11 +515,13 @@ class Verifier:
             self.rl_number, self.rl_issued_at = 0, 0
 
     def restart(self, lost: bool, t: int):
-        """restart-with-state keeps σ; restart-lost-state (Section 8.6) quarantines."""
+        """restart-with-state keeps σ, budgets included (R-STATE-6); restart-lost-state (Section 8.6) quarantines."""
         if not lost:
+            if mutants.on("budget-volatile"):
+                self.budgets, self.sources = {}, {}
             return
         s = self.params.step(t)
-        self.entries, self.marks, self.throttle, self.ledger, self.nonces = {}, {}, {}, {}, {}
+        self.entries, self.marks, self.budgets, self.sources, self.ledger, self.nonces = {}, {}, {}, {}, {}, {}
         self.t_hw = s
         if mutants.on("quarantine-wraps"):
             self.q = (s + self.params.forward + 1) % 2**64

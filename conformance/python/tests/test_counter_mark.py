@@ -38,7 +38,7 @@ def standing_list():
 
 
 def empty_state(**changes):
-    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": standing_list(), **changes}
+    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": standing_list(), **changes}
 
 
 def hmac_text(counter, step, form="text"):

@@ -140,7 +140,7 @@ def standing_list():
 
 
 def empty_state(**changes):
-    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": standing_list(), **changes}
+    return {"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": standing_list(), **changes}
 
 
 def verify(t, text, amount=PRICE, chal=None):
@@ -283,15 +283,15 @@ SCENARIOS = [
         ["malformed", "malformed", "malformed", "malformed", "unsupported-profile", "accepted"],
     ),
     (
-        "V2 comes before H1 and H2",
-        empty_state(throttle=[{"account_id": ACCOUNT, "step": S, "failures": 8}]),
+        "V2 comes before H1 to H3; a challenge code is a QR code, never throttled (R-HMAC-6)",
+        empty_state(budgets=[{"account_id": ACCOUNT, "u": S + 10 * 1440}]),
         [
-            verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE),  # throttled account: V2.1 first
+            verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE),  # spent numeric budget: V2.1 first
             verify(T, hmac_code(2, chal=G1, mode="challenge"), PRICE + 1, G1),  # V2.2 first
-            verify(T, hmac_code(3, chal=G1, mode="challenge"), PRICE, G1),  # then H2
+            verify(T, hmac_code(3, chal=G1, mode="challenge"), PRICE, G1),  # no H2 for a QR code
             verify(T, with_payload(hmac_code(4, chal=G1, mode="challenge"), lambda p: p.__setitem__(9, 43)), PRICE, G_AMOUNT),
         ],
-        ["no-challenge", "challenge-mismatch", "throttled", "challenge-mismatch"],
+        ["no-challenge", "challenge-mismatch", "accepted", "challenge-mismatch"],
     ),
     (
         "C2: after a lost state, no challenge issued before T0 + (Q + 1) * X (R-CHAL-4)",
@@ -571,13 +571,16 @@ class Verification(unittest.TestCase):
         self.assertEqual(verdicts([at(599, 1), at(600, 2)], verifier=EPOCH_600), ["accepted", "accepted"])
 
     def test_log_records_of_challenge_codes(self):
-        # Section 4.8: the profile byte is the profile (0x01, 0x02), whatever the mode; the
-        # ed25519 record carries the amount, the hmac record 0.
-        serial = int(EX["ed25519.serial"])
-        for text, t, want in (
-            (ed_code(1, chal=G1, mode="challenge"), T + 5, struct.pack(">BBHQIQQQI", 1, 2, 1, serial, 1, S, T + 5, PRICE, TERMINAL)),
-            (hmac_code(1, chal=G1, mode="challenge"), T, struct.pack(">BBHQIQQQI", 1, 1, 0, ACCOUNT, 1, S, T, 0, TERMINAL)),
+        # Section 4.8: kind 0x22 or 0x21, the amount in both profiles, the code's payload and the
+        # challenge's 37 bytes, exactly as verified (R-LOG-1).
+        def b45(text):
+            return bytes.fromhex(ops.run("base45-decode", {"text": text[4:]})["bytes"])
+
+        for text, t, kind in (
+            (ed_code(1, chal=G1, mode="challenge"), T + 5, 0x22),
+            (hmac_code(1, chal=G1, mode="challenge"), T, 0x21),
         ):
+            want = struct.pack(">BBQQIQ", 1, kind, t, PRICE, TERMINAL, S) + b45(text) + b45(G1)
             i = {"verifier": VERIFIER, "state": empty_state(), "time": t, "text": text, "amount": PRICE, "challenge": G1}
             self.assertEqual(ops.run("verify", i)["log_record"], want.hex())
 

@@ -22,7 +22,7 @@ from paycode_py.errors import Rejected  # noqa: E402
 
 SPEC = os.path.join(ROOT, "..", "..", "spec", "paycode-v1.md")
 PARAMS = {"t0": 0, "step": 60, "back": 2, "forward": 1}
-EMPTY_STATE = {"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": None}
+EMPTY_STATE = {"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": None}
 
 
 def readme_classes():

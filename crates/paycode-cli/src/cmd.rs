@@ -38,17 +38,20 @@ pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success: the command did what it was asked; verify/scan: the code was accepted
   1  verify/scan: the code was rejected, and its error code (replayed, too-old, ...) is printed;
-     reconcile: an identity is flagged (a code accepted more than once, counters out of order
-     or far apart, or more spent than a credential's limit); demo: a verdict differs from the spec
+     reconcile: an identity is flagged on verified records (two codes for one counter, counters
+     out of order or far apart, or more spent than a credential's limit); demo: a verdict differs
+     from the spec
   2  usage error, or a file that cannot be read, written or used (the message names it)
   conformance has exit codes of its own (0 conformant, 1 not conformant, 2 adapter error,
   3 usage error, 4 meets no conformance class): see `paycode conformance --help`";
 
 /// The exit codes of `reconcile`.
 pub const RECONCILE_EXIT_HELP: &str = "\
-Exit status: 0 nothing flagged; 1 an identity is flagged: a code was accepted more than once,
+Every record's evidence is checked against the issuer's keys first; a record that fails is
+listed as unproven and flags no one, and one code recorded several times is a copy.
+Exit status: 0 nothing flagged; 1 an identity is flagged: two codes for one counter,
 counters out of order or far apart, or more spent than a credential's limit (the issuer's follow-up is printed: serials to revoke, hmac accounts
-to disable, each with its reasons); 2 a log cannot be read.";
+to disable, each with its reasons); 2 a log or the issuer file cannot be read.";
 
 /// The system clock, unless `--at` was given (spec: R-TIME-7: the command,
 /// not the library, reads the clock).
@@ -138,8 +141,6 @@ pub enum Usage {
     WalletIsIssuer,
     /// `demo --at` outside the range the demo's keys can cover.
     DemoTime,
-    /// `reconcile --limit` names one serial twice.
-    LimitTwice,
 }
 
 impl fmt::Display for Usage {
@@ -160,7 +161,6 @@ impl fmt::Display for Usage {
             Usage::SameOutput => "--out and --barcode-out name the same file",
             Usage::WalletIsIssuer => "--out names the issuer file; a wallet file of its own is needed",
             Usage::DemoTime => "the demo needs a time between 1970-01-03 and 2^63 seconds",
-            Usage::LimitTwice => "--limit names one serial twice",
         })
     }
 }

@@ -4,12 +4,14 @@
 //! database is [`crate::state`]'s; enrolment and revocation are
 //! [`crate::registry`]'s.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, Zeroizing};
 
 use paycode::codec::from_hex;
+use paycode::hazmat::keys::HmacKeys;
 use paycode::{Credential, Issuer, KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustList};
 
 use crate::errors::{ContentError, FileError, Role};
@@ -285,6 +287,20 @@ impl IssuerFile {
     /// [`ContentError`] on a bad seed.
     pub fn issuer(&self) -> Result<Issuer, ContentError> {
         Ok(Issuer::from_seed(&seed_field(&self.issuer_seed, "issuer_seed")?))
+    }
+
+    /// The keys of the enrolled hmac accounts, by account id.
+    ///
+    /// # Errors
+    ///
+    /// [`ContentError`] on a bad seed.
+    pub fn account_keys(&self) -> Result<BTreeMap<u64, HmacKeys>, ContentError> {
+        self.accounts
+            .iter()
+            .map(|a| {
+                Ok((a.account_id, HmacKeys::derive(a.account_id, &seed_field(&a.seed, "accounts[].seed")?)))
+            })
+            .collect()
     }
 
     /// The trust list of the issuer's keys.

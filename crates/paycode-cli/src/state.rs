@@ -1,5 +1,5 @@
 //! The verifier's durable state (spec §8): a SQLite database of
-//! `paycode-store`, which holds the replay windows, ledger, throttle counts,
+//! `paycode-store`, which holds the replay windows, ledger, failure budgets,
 //! `T_hw`, `Q`, the installed revocation list and the acceptance log. Every
 //! verification is one transaction of it, committed before `accepted` is
 //! reported, so that any number of `paycode verify` processes can share one
@@ -33,8 +33,11 @@ pub struct StateFile {
     pub format: String,
     /// The replay state.
     pub state: VerifierState,
-    /// The hmac throttle records (account, step, failures) (spec §12.6,
-    /// R-HMAC-6).
+    /// The per-step throttle records (account, step, failures) of those
+    /// versions. They are read and not imported: each counted only within
+    /// its own step, and the failure budgets that replace them (spec:
+    /// R-HMAC-7) cannot be derived from one, as the store's migration to
+    /// schema version 6 does not either.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub throttle: Vec<(u64, u64, u32)>,
 }
@@ -123,7 +126,7 @@ pub fn after_loss<S: StateStore>(store: &S, params: Params, now: u64) -> Result<
 }
 
 /// Migrates the JSON state file `json` (`paycode-state-v1`: windows, ledger,
-/// `T_hw`, `Q`, revocation list, throttle records) into the state database
+/// `T_hw`, `Q`, revocation list; failure budgets, if any) into the state database
 /// `db`, which is created unless it exists and is still empty. Returns the
 /// number of replay windows imported. The acceptance log of those versions
 /// was a file of its own; it stays what it was and reconciles as before.
@@ -136,7 +139,7 @@ pub fn import(json: &Path, db: &Path) -> Result<usize, StateError> {
     let file: StateFile = fsio::read_json(json, Role::JsonState, false)?;
     let created = std::fs::symlink_metadata(db).is_err();
     let store = if created { create(db)? } else { open(db, Start::Existing)? };
-    match store.import(&file.state, &file.throttle) {
+    match store.import(&file.state) {
         Ok(()) => Ok(file.state.hmac.windows.len().saturating_add(file.state.ed25519.windows.len())),
         Err(e) => {
             drop(store);

@@ -173,12 +173,14 @@ fn list_decoders_reject_hostile_lengths() {
     assert_eq!(TrustList::decode(&long(&trust)).map(|_| ()), Err(Error::Malformed));
     assert_eq!(RevocationList::decode(&long(&revocation)).map(|_| ()), Err(Error::Malformed));
     assert_eq!(Credential::decode(&long(credential.as_bytes())).map(|_| ()), Err(Error::Malformed));
-    // A log of a million bytes that is not a multiple of 44, and one that is
-    // but holds an unknown version byte (malformed: only code payloads have
-    // `unsupported-version`).
+    // A log of a million bytes with an unknown version and kind, and one of
+    // 68-byte records of kind 0x01 whose version byte is unknown (malformed:
+    // only code payloads have `unsupported-version`).
     assert_eq!(paycode::log::LogRecord::decode_log(&huge).map(|_| ()), Err(Error::Malformed));
+    let mut record = vec![0xffu8, 0x01];
+    record.resize(68, 0xff);
     assert_eq!(
-        paycode::log::LogRecord::decode_log(&vec![0xff; 44 * 20_000]).map(|_| ()),
+        paycode::log::LogRecord::decode_log(&record.repeat(20_000)).map(|_| ()),
         Err(Error::Malformed)
     );
     assert!(n > 100);
@@ -195,7 +197,7 @@ fn verifier_survives_hostile_input() {
             assert!(v.verify_text(text, fixture::NOW, 250).is_err(), "{}", case.what);
         }
     }
-    // One step later (the throttle of step T may be used up), the ed25519 code and the hmac code pass.
+    // One step later the ed25519 code and the hmac code pass (a QR code is never throttled).
     let later = fixture::NOW + 60;
     for g in [&world.genuine[2], &world.genuine[0]] {
         assert!(v.verify_text(g, later, 250).is_ok(), "{g}");
@@ -231,8 +233,8 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
     for (i, (case, via)) in sampled.iter().enumerate() {
         use std::os::unix::ffi::OsStrExt;
         // Each input is judged on its own, from a fresh state: the state
-        // keeps the throttle count, which would otherwise turn the later
-        // `invalid-code` verdicts into `throttled` (tested in tests/cli.rs).
+        // keeps the numeric failure budgets, which would otherwise turn the
+        // later `invalid-code` verdicts into `throttled` (tested in tests/cli.rs).
         // A copy of a new state database is a new state, without the cost of creating one.
         std::fs::copy(&fresh, &state).unwrap();
         let at = T.to_string();
@@ -291,12 +293,12 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
     }
     assert!(failures.is_empty(), "{} of {} wrong:\n{}", failures.len(), sampled.len(), failures.join("\n"));
     assert!(sampled.len() >= 1_000, "only {} of {total} inputs sampled", sampled.len());
-    // Every decode-stage and authentication-stage code occurs.
+    // Every decode-stage and authentication-stage code occurs (an unknown
+    // account is invalid-code, spec: R-HMAC-9).
     for code in [
         "malformed",
         "unsupported-version",
         "unsupported-profile",
-        "unknown-account",
         "unknown-issuer",
         "bad-credential",
         "invalid-code",
@@ -304,7 +306,7 @@ fn cli_rejects_hostile_input_with_the_spec_code_and_exit_1() {
         assert!(by_code.get(code).copied().unwrap_or(0) > 0, "no case gave {code}: {by_code:?}");
     }
     // Positive control: the genuine codes are accepted once, after all that
-    // (one step later: the hmac account may be throttled in step T).
+    // (one step later).
     let later = (T + 60).to_string();
     // (genuine[1] is the digits of the same hmac code, so a replay of genuine[0].)
     for g in [&world.genuine[0], &world.genuine[2]] {
@@ -559,12 +561,12 @@ fn cli_survives_extreme_arguments() {
     for (i, len) in [0usize, 1, 43, 44, 45, 88, 44 * 1000, 1 << 20].into_iter().enumerate() {
         let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
         std::fs::write(dir.join(format!("log{i}")), &bytes).unwrap();
-        add(&["reconcile", &s(&format!("log{i}")), "--json"]);
+        add(&["reconcile", "--issuer", &s("i.json"), &s(&format!("log{i}")), "--json"]);
     }
     let mut record = vec![1u8, 1];
-    record.resize(44, 0xff);
+    record.resize(68, 0xff);
     std::fs::write(dir.join("maxlog"), record.repeat(3)).unwrap();
-    add(&["reconcile", &s("maxlog"), &s("maxlog")]);
+    add(&["reconcile", "--issuer", &s("i.json"), &s("maxlog"), &s("maxlog")]);
     for args in &runs {
         let out = CLI.run(args);
         let stderr = String::from_utf8_lossy(&out.stderr);

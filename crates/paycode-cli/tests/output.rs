@@ -254,16 +254,13 @@ fn help_lists_the_exit_codes() {
     for line in [
         "  0  success",
         "  1  verify/scan: the code was rejected",
-        "reconcile: an identity is flagged (a code accepted more than once, counters out of order",
+        "reconcile: an identity is flagged on verified records (two codes for one counter, counters",
         "  2  usage error",
     ] {
         assert!(status.contains(line), "{line:?} not in\n{status}");
     }
     let reconcile = CLI.stdout(&["reconcile", "--help"]);
-    assert!(
-        reconcile.contains("1 an identity is flagged: a code was accepted more than once"),
-        "{reconcile}"
-    );
+    assert!(reconcile.contains("1 an identity is flagged: two codes for one counter"), "{reconcile}");
     assert!(status.contains("4 meets no conformance class"), "{status}");
     let conformance = CLI.stdout(&["conformance", "--help"]);
     assert!(conformance.contains("3 usage error"), "{conformance}");

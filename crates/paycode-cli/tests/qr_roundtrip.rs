@@ -105,7 +105,7 @@ fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
         let mut verifier = Verifier::new(params, 1);
         verifier.add_account(account, &seed);
         let acc = verifier.verify_text(&read, now, 0).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!((acc.record.subject, acc.record.counter), (account, counter), "{what}");
+        assert_eq!((acc.record.subject(), acc.record.counter()), (account, counter), "{what}");
 
         // The numeric form as Code 128, read back from the PNG's pixels, verifies too.
         let digits = wallet.numeric(&code).unwrap().to_digits();
@@ -116,7 +116,7 @@ fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
         let mut verifier = Verifier::new(params, 1);
         verifier.add_account(account, &seed);
         let acc = verifier.verify_text(&digits, now, 0).unwrap_or_else(|e| panic!("{what}: numeric: {e}"));
-        assert_eq!((acc.record.subject, acc.record.counter), (account, counter), "{what}");
+        assert_eq!((acc.record.subject(), acc.record.counter()), (account, counter), "{what}");
     }
 }
 
@@ -173,7 +173,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
         let amount = rng.range(0, u64::from(per_payment));
         let acc = verifier.verify_text(&read, now, amount).unwrap_or_else(|e| panic!("{what}: {e}"));
         assert_eq!(
-            (acc.record.subject, acc.record.counter, acc.record.amount),
+            (acc.record.subject(), acc.record.counter(), acc.record.amount),
             (fields.serial, counter, amount)
         );
     }

@@ -265,8 +265,8 @@ fn cli_output_holds_no_secret_byte() {
         "verify garbage",
         CLI.run(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC1:ZZZ"]),
     );
-    record("reconcile", CLI.run(&["reconcile", &log, &log]));
-    record("reconcile --json", CLI.run(&["reconcile", "--json", &log]));
+    record("reconcile", CLI.run(&["reconcile", "--issuer", &issuer, &log, &log]));
+    record("reconcile --json", CLI.run(&["reconcile", "--issuer", &issuer, "--json", &log]));
     record("revoke", CLI.run(&["issuer", "revoke", "--issuer", &issuer, "--serial", "1", "--at", &at]));
     // Error paths that read the key files.
     let broken = dir.arg("broken.json");

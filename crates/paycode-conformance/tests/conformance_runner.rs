@@ -28,7 +28,7 @@ fn suite_named(dir: &TempDir, first: &str) -> Suite {
         .collect();
     let verifier = serde_json::json!({"params": {"t0": 0, "step": 60, "back": 2, "forward": 1}, "terminal_id": 1,
                                       "hmac_accounts": [], "trust_list": null});
-    let state = serde_json::json!({"t_hw": 0, "q": 0, "entries": [], "spent": [], "throttle": [], "revocation_list": null});
+    let state = serde_json::json!({"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": null});
     cases.push(serde_json::json!({
         "id": "hmac.scenario.two-steps", "requirements": ["R-REPLAY-1"], "comment": "Two steps.", "flags": ["Valid"],
         "op": "scenario",

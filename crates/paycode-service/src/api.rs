@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use paycode::codec::to_hex;
 use paycode::log::LogRecord;
 use paycode::{Error, Profile};
 
@@ -57,14 +58,15 @@ impl VerifyResponse {
     }
 }
 
-/// An acceptance log record (spec §4.8) as JSON, with its 44-byte encoding in hex.
+/// An acceptance log record (spec §4.8) as JSON, with its encoding in hex.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
     /// `hmac` or `ed25519`.
     pub profile: Profile,
-    /// The credential's issuer key id (0 for hmac).
-    pub key_id: u16,
+    /// The record's kind: the code's mode and profile byte, or `0x81` for a
+    /// numeric code.
+    pub kind: u8,
     /// The hmac account id or the ed25519 credential serial.
     pub subject: u64,
     /// The code's counter.
@@ -73,49 +75,46 @@ pub struct Record {
     pub step: u64,
     /// The node's time of acceptance, unix seconds.
     pub accepted_at: u64,
-    /// The amount accepted (0 for hmac).
+    /// The amount accepted.
     pub amount: u64,
     /// The accepting terminal: the one the request's token is bound to for
     /// ed25519, the service's own id for hmac.
     pub terminal_id: u32,
-    /// The record's 44-byte encoding, lowercase hex, as reconciliation reads it.
+    /// The evidence: the code's payload, or `N` of a numeric code, lowercase hex.
+    pub evidence: String,
+    /// The challenge the code answered, lowercase hex (challenge codes only).
+    pub challenge: Option<String>,
+    /// The record's encoding, lowercase hex, as reconciliation reads it.
     pub encoded: String,
 }
 
 impl From<&LogRecord> for Record {
     fn from(r: &LogRecord) -> Record {
-        let encoded = r.encode().iter().fold(String::with_capacity(88), |mut s, b| {
-            use core::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
         Record {
-            profile: r.profile,
-            key_id: r.key_id,
-            subject: r.subject,
-            counter: r.counter,
-            step: r.step,
+            profile: r.profile(),
+            kind: r.kind(),
+            subject: r.subject(),
+            counter: r.counter(),
+            step: r.step(),
             accepted_at: r.accepted_at,
             amount: r.amount,
             terminal_id: r.terminal_id,
-            encoded,
+            evidence: to_hex(r.evidence()),
+            challenge: r.challenge().map(|c| to_hex(&c.encode())),
+            encoded: to_hex(&r.encode()),
         }
     }
 }
 
 impl Record {
-    /// The log record.
-    pub const fn log_record(&self) -> LogRecord {
-        LogRecord {
-            profile: self.profile,
-            key_id: self.key_id,
-            subject: self.subject,
-            counter: self.counter,
-            step: self.step,
-            accepted_at: self.accepted_at,
-            amount: self.amount,
-            terminal_id: self.terminal_id,
-        }
+    /// The log record its encoding holds.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] if `encoded` is not the hex of a well-formed record.
+    pub fn log_record(&self) -> Result<LogRecord, Error> {
+        let bytes = paycode::codec::from_hex(&self.encoded).map_err(|_| Error::Malformed)?;
+        LogRecord::decode(&bytes)
     }
 }
 

@@ -322,7 +322,7 @@ impl Outcome {
     /// The outcome of a verifier's verdict.
     fn of(verdict: Result<Acceptance, paycode::Rejection>) -> Outcome {
         match verdict {
-            Ok(a) => Outcome::Accepted(a),
+            Ok(a) => Outcome::Accepted(Box::new(a)),
             Err(r) => match r.store_error() {
                 Some(e) => Outcome::StoreFailed { kind: e.kind(), cause: e.to_string() },
                 None => Outcome::Rejected(r.error()),
@@ -333,8 +333,8 @@ impl Outcome {
 
 /// What became of a verification.
 pub(crate) enum Outcome {
-    /// Accepted and committed.
-    Accepted(Acceptance),
+    /// Accepted and committed (boxed: the record carries the code).
+    Accepted(Box<Acceptance>),
     /// Rejected on the code's merits (or by quarantine): a verdict.
     Rejected(Error),
     /// The store failed: `state-unavailable`, and nothing changed (spec: R-STATE-4).

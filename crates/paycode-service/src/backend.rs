@@ -286,7 +286,12 @@ impl StateStore for MemoryScoped {
             recorded = changes.challenge.filter(|c| c.nonce == nonce);
             changes
         };
-        self.records.transact_call(&mut Call { identity: call.identity, nonce: None, decide: &mut step })?;
+        self.records.transact_call(&mut Call {
+            identity: call.identity,
+            nonce: None,
+            source: call.source,
+            decide: &mut step,
+        })?;
         if let Some(c) = recorded {
             if set.len() >= NONCE_SWEEP_AT {
                 self.nonces.sweep(&mut set)?;
@@ -349,7 +354,7 @@ mod tests {
             Changes { high_water: r.high_water, challenge, ..Changes::default() }
         };
         let identity = Identity { profile: Profile::Hmac, subject: 1 };
-        store.transact_call(&mut Call { identity, nonce: Some(nonce(i)), decide }).unwrap();
+        store.transact_call(&mut Call { identity, nonce: Some(nonce(i)), source: None, decide }).unwrap();
         used
     }
 
@@ -376,7 +381,7 @@ mod tests {
         till.evict(100, &|_| Eviction {
             window_below: 0,
             ledger_below: 0,
-            throttle_step: 100,
+            budgets_through: 100,
             nonces_closed_before: u64::MAX,
         })
         .unwrap();

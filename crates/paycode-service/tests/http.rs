@@ -166,11 +166,11 @@ async fn a_code_is_accepted_once_and_its_record_is_committed() {
     else {
         panic!("{answer:?}")
     };
-    // The hmac profile's record: the issuer's verifier (id 0), amount 0 whatever was asked.
+    // The hmac profile's record: the issuer's verifier (id 0), the amount accepted, the code (spec §4.8).
     assert_eq!((record.profile, record.subject, record.counter), (Profile::Hmac, ACCOUNT, 1));
-    assert_eq!((record.step, record.accepted_at, record.amount, record.terminal_id), (NOW / 60, NOW, 0, 0));
-    assert_eq!(record.encoded.len(), 88);
-    assert_eq!(node.service.backend().log(), vec![record.log_record()]);
+    assert_eq!((record.step, record.accepted_at, record.amount, record.terminal_id), (NOW / 60, NOW, 250, 0));
+    assert_eq!(record.encoded.len(), 2 * 68);
+    assert_eq!(node.service.backend().log(), vec![record.log_record().unwrap()]);
     // The same code again, as QR text and as digits: replayed.
     assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Err(Error::Replayed));
     let wallet = hmac_wallet();
@@ -730,7 +730,7 @@ async fn two_nodes_on_one_state_accept_each_raced_code_once() {
     assert_eq!(accepted.len(), 64, "{counts:?}");
     assert!(accepted.values().all(|r| r.len() == 1));
     assert_eq!(counts.get("replayed"), Some(&128), "{counts:?}");
-    let mut log: Vec<_> = backend.log().iter().map(|r| r.counter).collect();
+    let mut log: Vec<_> = backend.log().iter().map(|r| r.counter()).collect();
     log.sort_unstable();
     assert_eq!(log, (0..64).collect::<Vec<u32>>());
     // Both nodes took part.
@@ -823,7 +823,7 @@ fn answer_terminal(answer: &Answer) -> Result<u32, Error> {
 async fn a_challenge_is_paid_once_at_the_token_s_terminal_in_memory() {
     let backend = Arc::new(MemoryBackend::new(params()));
     a_challenge_is_paid_once_at_the_token_s_terminal(Arc::clone(&backend)).await;
-    let log: Vec<(Profile, u32)> = backend.log().iter().map(|r| (r.profile, r.terminal_id)).collect();
+    let log: Vec<(Profile, u32)> = backend.log().iter().map(|r| (r.profile(), r.terminal_id)).collect();
     assert_eq!(log, [(Profile::Hmac, 7), (Profile::Ed25519, 9)]);
 }
 
@@ -833,7 +833,7 @@ async fn a_challenge_is_paid_once_at_the_token_s_terminal_in_sqlite() {
     let backend = Arc::new(SqliteBackend::open(&dir.join("state.db")).unwrap());
     a_challenge_is_paid_once_at_the_token_s_terminal(Arc::clone(&backend)).await;
     let log: Vec<(Profile, u32)> =
-        backend.store().export_log(None).unwrap().iter().map(|r| (r.profile, r.terminal_id)).collect();
+        backend.store().export_log(None).unwrap().iter().map(|r| (r.profile(), r.terminal_id)).collect();
     assert_eq!(log, [(Profile::Hmac, 7), (Profile::Ed25519, 9)]);
 }
 

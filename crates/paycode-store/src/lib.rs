@@ -3,7 +3,7 @@
 #![deny(missing_docs)]
 
 use paycode::VerifierState;
-use paycode::log::{LogRecord, RECORD_LEN};
+use paycode::log::LogRecord;
 
 mod codec;
 
@@ -22,7 +22,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 /// The schema version this crate writes and reads. A store of an older
 /// version is migrated forward when it is opened; a store of a newer
 /// version is refused with `StoreErrorKind::Incompatible`.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Everything a store holds except its log, read as one consistent view:
 /// for a one-time import's round trip, for audits, and for the tests that
@@ -31,12 +31,11 @@ pub const SCHEMA_VERSION: u32 = 6;
 pub struct Contents {
     /// The replay windows, counter marks, ledger, nonce set, `T_hw`, `Q`
     /// and the installed revocation list of the store's own verifier
-    /// (terminal 0), in the core's snapshot form. A store keeps one `T_hw`
-    /// and one `Q`, so both profiles' snapshots carry the same values.
+    /// (terminal 0), and the store's numeric failure budgets (of every
+    /// account and every source, spec: R-HMAC-7, R-HMAC-8, R-STATE-6), in
+    /// the core's snapshot form. A store keeps one `T_hw` and one `Q`, so
+    /// both profiles' snapshots carry the same values.
     pub state: VerifierState,
-    /// The hmac throttle records `(account, step, failures)`, sorted by
-    /// account (spec: R-HMAC-6, R-STATE-6).
-    pub throttle: Vec<(u64, u64, u32)>,
 }
 
 /// Whose records a call of `transact_at` reads and writes, in a store that
@@ -46,7 +45,7 @@ pub struct Contents {
 /// is checked against and recorded in is that of `nonces`: the terminal
 /// that made the challenge, so that each of its challenges is accepted once
 /// whichever records the code uses (spec: R-CHAL-4). `T_hw`, `Q`, the
-/// throttle records and the revocation list are the store's.
+/// failure budgets and the revocation list are the store's.
 /// [`paycode::StateStore`]'s methods use `Scope::terminal(0)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Scope {
@@ -87,11 +86,40 @@ pub struct TokenRow {
 /// The log records in the spec's format, back to back (spec §4.8): what
 /// `paycode reconcile` reads.
 pub fn encode_log(records: &[LogRecord]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(records.len().saturating_mul(RECORD_LEN));
-    for r in records {
-        out.extend_from_slice(&r.encode());
-    }
-    out
+    LogRecord::encode_log(records)
+}
+
+/// A log row as the stores keep it: the record's fields in columns.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) struct RecordColumns {
+    pub kind: i16,
+    pub evidence: Vec<u8>,
+    pub step: u64,
+    pub accepted_at: u64,
+    pub amount: u64,
+    pub terminal_id: u32,
+    pub challenge: Option<Vec<u8>>,
+}
+
+/// The record a log row holds, checked as the spec's decoder checks it:
+/// a row that is not a well-formed record is a corrupt store.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn record_from_columns(c: RecordColumns) -> Result<LogRecord, paycode::StoreError> {
+    let kind = u8::try_from(c.kind).map_err(|_| corrupt_log(format!("kind {}", c.kind)))?;
+    let mut bytes = vec![paycode::VERSION, kind];
+    bytes.extend_from_slice(&c.accepted_at.to_be_bytes());
+    bytes.extend_from_slice(&c.amount.to_be_bytes());
+    bytes.extend_from_slice(&c.terminal_id.to_be_bytes());
+    bytes.extend_from_slice(&c.step.to_be_bytes());
+    bytes.extend_from_slice(&c.evidence);
+    bytes.extend_from_slice(c.challenge.as_deref().unwrap_or_default());
+    LogRecord::decode(&bytes)
+        .map_err(|_| corrupt_log(format!("a record of kind {kind:#04x} that does not decode")))
+}
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn corrupt_log(what: String) -> paycode::StoreError {
+    paycode::StoreError::new(paycode::store::StoreErrorKind::Corrupt, format!("log: {what}"))
 }
 
 /// [`paycode::StateStore::transact_all`] for a store: fewer than two calls go

@@ -4,9 +4,12 @@
 //! each a pipeline of statements (spec §8.8, the notes for implementers):
 //!
 //! 1. `BEGIN`; lock the identity's rows with `SELECT … FOR UPDATE` (its
-//!    window, and its ledger entry or throttle record); then read `T_hw`,
+//!    window, and its ledger entry or failure budget); then read `T_hw`,
 //!    `Q` and whether the serial is revoked, in a statement of its own, so
 //!    that its snapshot is taken after the locks are held (spec: R-STATE-8).
+//!    A numeric code's call then locks its source's budget with an upsert
+//!    that creates the row if absent (one more round trip, for numeric codes
+//!    only; spec: R-HMAC-8).
 //! 2. The core decides on those records; then one statement writes every
 //!    changed row and the log record, and `COMMIT`.
 //!
@@ -53,11 +56,10 @@ use std::task::Poll;
 use std::time::Duration;
 
 use paycode::log::LogRecord;
-use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
+use paycode::replay::{Snapshot, Window};
 use paycode::revocation::ListMark;
 use paycode::store::{
-    Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
-    ThrottleChange,
+    Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
 };
 use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use tokio::runtime::Runtime;
@@ -160,6 +162,35 @@ const MIGRATIONS: &[&str] = &[
          ADD COLUMN fresh_until bigint;
      UPDATE revocation SET encoding = '', fresh_until = NULL;
      DELETE FROM revoked;",
+    // Version 7: the numeric failure budgets (spec: R-HMAC-7, R-HMAC-8)
+    // replace the per-step throttle, as in the SQLite store's migration; no
+    // throttle record carries over.
+    "CREATE TABLE budgets (
+         account bigint PRIMARY KEY,
+         until bigint NOT NULL) WITH (fillfactor = 80);
+     CREATE TABLE source_budgets (
+         terminal bigint PRIMARY KEY,
+         until bigint NOT NULL) WITH (fillfactor = 50);
+     DROP TABLE throttle;",
+    // Version 8: log records that carry their evidence (spec §4.8): the
+    // code's payload (or `N`) and the challenge. A record of an earlier version has
+    // neither, so it proves nothing (spec: R-LOG-2); its rows stay, as they
+    // were, in `log_v7`, which nothing reads or exports, and the new log
+    // starts empty.
+    "ALTER TABLE log RENAME TO log_v7;
+     ALTER INDEX log_pkey RENAME TO log_v7_pkey;
+     ALTER SEQUENCE log_seq_seq RENAME TO log_v7_seq_seq;
+     CREATE TABLE log (
+         seq bigserial PRIMARY KEY,
+         kind smallint NOT NULL,
+         evidence bytea NOT NULL,
+         subject bigint NOT NULL,
+         counter bigint NOT NULL,
+         step bigint NOT NULL,
+         accepted_at bigint NOT NULL,
+         amount bigint NOT NULL,
+         terminal_id bigint NOT NULL,
+         challenge bytea);",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -300,7 +331,9 @@ struct Conn {
     lock_window: Statement,
     lock_mark: Statement,
     lock_ledger: Statement,
-    lock_throttle: Statement,
+    lock_budget: Statement,
+    lock_source: Statement,
+    write_source: Statement,
     read_shared: Statement,
     write: Statement,
     raise: Statement,
@@ -314,7 +347,7 @@ struct Many {
     lock_windows: Statement,
     lock_marks: Statement,
     lock_ledger: Statement,
-    lock_throttle: Statement,
+    lock_budgets: Statement,
     read_shared: Statement,
     write: Statement,
 }
@@ -382,7 +415,7 @@ impl PostgresStore {
             let rows = conn
                 .client
                 .query(
-                    "SELECT profile, key_id, subject, counter, step, accepted_at, amount, terminal_id
+                    "SELECT kind, evidence, subject, counter, step, accepted_at, amount, terminal_id, challenge
                      FROM log WHERE $1::bigint IS NULL OR terminal_id = $1 ORDER BY seq",
                     &[&terminal],
                 )
@@ -391,22 +424,21 @@ impl PostgresStore {
         })?;
         rows.iter()
             .map(|r| {
-                let (key_id, counter, terminal): (i64, i64, i64) = (r.get(1), r.get(3), r.get(7));
-                Ok(LogRecord {
-                    profile: profile_from_sql(r.get(0))?,
-                    key_id: u16::try_from(key_id).map_err(|_| corrupt(format!("log key_id = {key_id}")))?,
-                    subject: from_sql(r.get(2)),
-                    counter: u32_from_sql(counter, "log counter")?,
+                let terminal: i64 = r.get(7);
+                crate::record_from_columns(crate::RecordColumns {
+                    kind: r.get(0),
+                    evidence: r.get(1),
                     step: from_sql(r.get(4)),
                     accepted_at: from_sql(r.get(5)),
                     amount: from_sql(r.get(6)),
                     terminal_id: u32_from_sql(terminal, "log terminal_id")?,
+                    challenge: r.get(8),
                 })
             })
             .collect()
     }
 
-    /// Loads a verifier's state saved elsewhere with its throttle records,
+    /// Loads a verifier's state saved elsewhere, failure budgets included,
     /// as one transaction, into a store that holds nothing yet (see
     /// [`crate::SqliteStore::import`]).
     ///
@@ -414,7 +446,7 @@ impl PostgresStore {
     ///
     /// [`StoreErrorKind::Other`] if the store holds state already or the hmac
     /// snapshot has ledger entries; else as the database fails.
-    pub fn import(&self, state: &VerifierState, throttle: &[(u64, u64, u32)]) -> Result<(), StoreError> {
+    pub fn import(&self, state: &VerifierState) -> Result<(), StoreError> {
         if !state.hmac.spent.is_empty() {
             return Err(StoreError::new(
                 StoreErrorKind::Other,
@@ -426,7 +458,7 @@ impl PostgresStore {
         self.run(|conn| {
             let target = target.clone();
             async move {
-                let r = import_rows(&conn.client, state, throttle, &target).await;
+                let r = import_rows(&conn.client, state, &target).await;
                 (conn, r)
             }
         })?;
@@ -844,7 +876,7 @@ impl PostgresStore {
     /// [`StateStore::transact_call`] on the records of `scope`: the replay
     /// windows, counter marks and ledger entries of terminal
     /// `scope.records`, and the nonce set of terminal `scope.nonces`, while
-    /// `T_hw`, `Q`, the throttle records and the revocation list are the
+    /// `T_hw`, `Q`, the failure budgets and the revocation list are the
     /// store's (for a service that verifies the codes several terminals
     /// forward, each with its own offline limits, spec: R-LIMIT-2). The
     /// [`StateStore`] methods are `Scope::terminal(0)`.
@@ -923,13 +955,13 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
     let profile = profile_to_sql(identity.profile);
     let subject = to_sql(identity.subject);
     let ed25519 = identity.profile == Profile::Ed25519;
-    let other = if ed25519 { &conn.lock_ledger } else { &conn.lock_throttle };
+    let other = if ed25519 { &conn.lock_ledger } else { &conn.lock_budget };
     // Round trip 1, pipelined in this order: the shared read's snapshot is
     // taken after the row locks are held (spec: R-STATE-8).
     let window_key: [&(dyn ToSql + Sync); 3] = [&profile, &subject, &terminal];
     let ledger_key: [&(dyn ToSql + Sync); 2] = [&subject, &terminal];
-    let throttle_key: [&(dyn ToSql + Sync); 1] = [&subject];
-    let own_key: &[&(dyn ToSql + Sync)] = if ed25519 { &ledger_key } else { &throttle_key };
+    let budget_key: [&(dyn ToSql + Sync); 1] = [&subject];
+    let own_key: &[&(dyn ToSql + Sync)] = if ed25519 { &ledger_key } else { &budget_key };
     let shared_key: [&(dyn ToSql + Sync); 4] = [&subject, &ed25519, &nonces, &nonce];
     let (begin, window, mark, own, shared) = tokio::join!(
         biased;
@@ -964,14 +996,14 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         (Some(r), true) => {
             records.spent = Some(Spent { total: from_sql(r.get(0)), not_after: from_sql(r.get(1)) })
         }
-        (Some(r), false) => {
-            let failures: i64 = r.get(1);
-            records.throttle = Some(Throttle {
-                step: from_sql(r.get(0)),
-                failures: u32::try_from(failures).unwrap_or(MAX_FAILURES_PER_STEP),
-            });
-        }
+        (Some(r), false) => records.budget = from_sql(r.get(0)),
         (None, _) => {}
+    }
+    // A numeric call's source budget: its row, created if absent, locked
+    // after the identity's rows, as every call locks them (spec: R-HMAC-8).
+    let source = call.source.map(i64::from);
+    if let Some(source) = &source {
+        records.source_budget = from_sql(c.query_one(&conn.lock_source, &[source]).await?.get(0));
     }
     let changes = (call.decide)(&records);
     // Round trip 2: every change and the log record in one statement, then COMMIT.
@@ -988,29 +1020,19 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         Some(s) => (found(ed25519 && own.is_some()), s),
         None => (OP_NONE, Spent { total: 0, not_after: 0 }),
     };
-    let has_throttle = !ed25519 && own.is_some();
-    let (t_op, t) = match changes.throttle {
-        ThrottleChange::Keep => (OP_NONE, Throttle { step: 0, failures: 0 }),
-        ThrottleChange::Set(t) => (found(has_throttle), t),
-        ThrottleChange::Clear if has_throttle => (OP_DELETE, Throttle { step: 0, failures: 0 }),
-        ThrottleChange::Clear => (OP_NONE, Throttle { step: 0, failures: 0 }),
+    let (t_op, until) = match changes.budget {
+        Some(u) => (found(!ed25519 && own.is_some()), u),
+        None => (OP_NONE, 0),
     };
+    if let (Some(source), Some(u)) = (&source, changes.source_budget) {
+        c.execute(&conn.write_source, &[source, &to_sql(u)]).await?;
+    }
     // spec: R-STATE-7: T_hw is written only when the call raises it.
     let raise = changes.high_water > records.high_water;
     let r = changes.record;
-    let rec = r.unwrap_or(LogRecord {
-        profile: identity.profile,
-        key_id: 0,
-        subject: identity.subject,
-        counter: 0,
-        step: 0,
-        accepted_at: 0,
-        amount: 0,
-        terminal_id: 0,
-    });
     let (high, bitmap, top) = (i64::from(w.high), to_sql(w.bitmap), to_sql(w.top));
     let (spent, not_after) = (to_sql(s.total), to_sql(s.not_after));
-    let (t_step, failures) = (to_sql(t.step), i64::from(t.failures));
+    let until = to_sql(until);
     let (m_counter, m_step, m_until) = (i64::from(m.counter), to_sql(m.step), m.until.map(to_sql));
     let hw = to_sql(changes.high_water);
     let has_record = r.is_some();
@@ -1019,10 +1041,13 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
     let challenge = changes.challenge.filter(|u| Some(u.nonce) == call.nonce);
     let new_nonce: Option<&[u8]> = challenge.as_ref().map(|u| u.nonce.as_slice());
     let closes = challenge.map_or(0, |u| to_sql(u.closes));
-    let (r_profile, r_key, r_subject, r_counter) =
-        (profile_to_sql(rec.profile), i64::from(rec.key_id), to_sql(rec.subject), i64::from(rec.counter));
-    let (r_step, r_at, r_amount, r_terminal) =
-        (to_sql(rec.step), to_sql(rec.accepted_at), to_sql(rec.amount), i64::from(rec.terminal_id));
+    let (r_kind, r_evidence, r_subject, r_counter) = r.as_ref().map_or((0, Vec::new(), 0, 0), |r| {
+        (i16::from(r.kind()), r.evidence().to_vec(), to_sql(r.subject()), i64::from(r.counter()))
+    });
+    let (r_step, r_at, r_amount, r_terminal) = r.as_ref().map_or((0, 0, 0, 0), |r| {
+        (to_sql(r.step()), to_sql(r.accepted_at), to_sql(r.amount), i64::from(r.terminal_id))
+    });
+    let r_challenge: Option<Vec<u8>> = r.as_ref().and_then(LogRecord::challenge).map(|c| c.encode().to_vec());
     let values: [&(dyn ToSql + Sync); 31] = [
         &profile,
         &subject,
@@ -1034,13 +1059,12 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         &spent,
         &not_after,
         &t_op,
-        &t_step,
-        &failures,
+        &until,
         &raise,
         &hw,
         &has_record,
-        &r_profile,
-        &r_key,
+        &r_kind,
+        &r_evidence,
         &r_subject,
         &r_counter,
         &r_step,
@@ -1055,6 +1079,7 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         &nonces,
         &new_nonce,
         &closes,
+        &r_challenge,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1111,19 +1136,28 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
     // Round trip 1: the row locks, then the shared read (spec: R-STATE-8).
     let window_keys: [&(dyn ToSql + Sync); 3] = [&profiles, &subjects, &terminal];
     let ledger_keys: [&(dyn ToSql + Sync); 2] = [&serials, &terminal];
-    let throttle_keys: [&(dyn ToSql + Sync); 1] = [&accounts];
+    let budget_keys: [&(dyn ToSql + Sync); 1] = [&accounts];
     let shared_keys: [&(dyn ToSql + Sync); 3] = [&serials, &nonce_terminal, &asked];
-    let (begin, windows, marks, ledger, throttle, shared) = tokio::join!(
+    let (begin, windows, marks, ledger, budget_rows, shared) = tokio::join!(
         biased;
         c.batch_execute("BEGIN"),
         c.query(&m.lock_windows, &window_keys),
         c.query(&m.lock_marks, &window_keys),
         c.query(&m.lock_ledger, &ledger_keys),
-        c.query(&m.lock_throttle, &throttle_keys),
+        c.query(&m.lock_budgets, &budget_keys),
         c.query_one(&m.read_shared, &shared_keys),
     );
     begin?;
-    let (windows, marks, ledger, throttle, shared) = (windows?, marks?, ledger?, throttle?, shared?);
+    let (windows, marks, ledger, budget_rows, shared) = (windows?, marks?, ledger?, budget_rows?, shared?);
+    // The sources' budgets, in one order, after the identities' rows (see `step`).
+    let mut sources: Vec<i64> = calls.iter().filter_map(|call| call.source.map(i64::from)).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let mut source_budget: HashMap<i64, u64> = HashMap::new();
+    for source in &sources {
+        source_budget.insert(*source, from_sql(c.query_one(&conn.lock_source, &[source]).await?.get(0)));
+    }
+    let mut source_changed: BTreeSet<i64> = BTreeSet::new();
     let mut window: HashMap<(i16, i64), Window> = windows
         .iter()
         .map(|r| {
@@ -1142,23 +1176,11 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         .iter()
         .map(|r| (r.get(0), Spent { total: from_sql(r.get(1)), not_after: from_sql(r.get(2)) }))
         .collect();
-    let mut throttles: HashMap<i64, Throttle> = throttle
-        .iter()
-        .map(|r| {
-            let failures: i64 = r.get(2);
-            (
-                r.get(0),
-                Throttle {
-                    step: from_sql(r.get(1)),
-                    failures: u32::try_from(failures).unwrap_or(MAX_FAILURES_PER_STEP),
-                },
-            )
-        })
-        .collect();
+    let mut budgets: HashMap<i64, u64> = budget_rows.iter().map(|r| (r.get(0), from_sql(r.get(1)))).collect();
     let stored_window: HashSet<(i16, i64)> = window.keys().copied().collect();
     let stored_mark: HashSet<(i16, i64)> = mark.keys().copied().collect();
     let stored_spent: HashSet<i64> = spent.keys().copied().collect();
-    let stored_throttle: HashSet<i64> = throttles.keys().copied().collect();
+    let stored_budget: HashSet<i64> = budgets.keys().copied().collect();
     let stored_high_water = from_sql(shared.get(0));
     let quarantine = from_sql(shared.get(1));
     let revoked: Vec<i64> = shared.get(2);
@@ -1169,9 +1191,11 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         stored_nonces.iter().filter_map(|n| n.as_slice().try_into().ok()).collect();
     let mut new_nonces: Vec<UsedChallenge> = Vec::new();
     let mut high_water = stored_high_water;
-    let (mut window_changed, mut mark_changed, mut spent_changed, mut throttle_changed) =
+    let (mut window_changed, mut mark_changed, mut spent_changed, mut budget_changed) =
         (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    let mut log = Columns::<7>::default();
+    let mut log = Columns::<6>::default();
+    let mut log_evidence: Vec<Vec<u8>> = Vec::new();
+    let mut log_challenge: Vec<Option<Vec<u8>>> = Vec::new();
     for call in calls.iter_mut() {
         let ed25519 = call.identity.profile == Profile::Ed25519;
         let key = (profile_to_sql(call.identity.profile), to_sql(call.identity.subject));
@@ -1181,7 +1205,8 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
             window: window.get(&key).copied(),
             mark: mark.get(&key).copied(),
             spent: if ed25519 { spent.get(&key.1).copied() } else { None },
-            throttle: if ed25519 { None } else { throttles.get(&key.1).copied() },
+            budget: if ed25519 { 0 } else { budgets.get(&key.1).copied().unwrap_or(0) },
+            source_budget: call.source.and_then(|r| source_budget.get(&i64::from(r)).copied()).unwrap_or(0),
             revoked: ed25519 && revoked.contains(&key.1),
             fresh_until,
             challenge_used: call.nonce.is_some_and(|n| used.contains(&n)),
@@ -1206,26 +1231,28 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
             spent.insert(key.1, s);
             spent_changed.insert(key.1);
         }
-        if !ed25519 && changes.throttle != ThrottleChange::Keep {
-            match records.throttle {
-                Some(t) => throttles.insert(key.1, t),
-                None => throttles.remove(&key.1),
-            };
-            throttle_changed.insert(key.1);
+        if let (false, Some(u)) = (ed25519, changes.budget) {
+            budgets.insert(key.1, u);
+            budget_changed.insert(key.1);
+        }
+        if let (Some(r), Some(u)) = (call.source, changes.source_budget) {
+            source_budget.insert(i64::from(r), u);
+            source_changed.insert(i64::from(r));
         }
         if let Some(r) = changes.record {
             log.push(
-                Some(profile_to_sql(r.profile)),
+                Some(i16::from(r.kind())),
                 [
-                    i64::from(r.key_id),
-                    to_sql(r.subject),
-                    i64::from(r.counter),
-                    to_sql(r.step),
+                    to_sql(r.subject()),
+                    i64::from(r.counter()),
+                    to_sql(r.step()),
                     to_sql(r.accepted_at),
                     to_sql(r.amount),
                     i64::from(r.terminal_id),
                 ],
             );
+            log_evidence.push(r.evidence().to_vec());
+            log_challenge.push(r.challenge().map(|c| c.encode().to_vec()));
         }
     }
     // Round trip 2: every row as the last call left it, and the log records in order.
@@ -1250,15 +1277,16 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
             target.push(None, [*serial, to_sql(s.total), to_sql(s.not_after)]);
         }
     }
-    let (mut t_ins, mut t_upd, mut t_del) = (Columns::<3>::default(), Columns::<3>::default(), Vec::new());
-    for account in &throttle_changed {
-        match (throttles.get(account), stored_throttle.contains(account)) {
-            (Some(t), stored) => {
-                let target = if stored { &mut t_upd } else { &mut t_ins };
-                target.push(None, [*account, to_sql(t.step), i64::from(t.failures)]);
-            }
-            (None, true) => t_del.push(*account),
-            (None, false) => {}
+    let (mut t_ins, mut t_upd) = (Columns::<2>::default(), Columns::<2>::default());
+    for account in &budget_changed {
+        if let Some(u) = budgets.get(account) {
+            let target = if stored_budget.contains(account) { &mut t_upd } else { &mut t_ins };
+            target.push(None, [*account, to_sql(*u)]);
+        }
+    }
+    for source in &source_changed {
+        if let Some(u) = source_budget.get(source) {
+            c.execute(&conn.write_source, &[source, &to_sql(*u)]).await?;
         }
     }
     // In one order, so that two runs that insert the same nonces wait on
@@ -1273,10 +1301,10 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
     let [w_upd_s, w_upd_h, w_upd_b, w_upd_t] = &w_upd.big;
     let [l_ins_s, l_ins_a, l_ins_n] = &l_ins.big;
     let [l_upd_s, l_upd_a, l_upd_n] = &l_upd.big;
-    let [t_ins_a, t_ins_s, t_ins_f] = &t_ins.big;
-    let [t_upd_a, t_upd_s, t_upd_f] = &t_upd.big;
-    let [g_key, g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
-    let values: [&(dyn ToSql + Sync); 47] = [
+    let [t_ins_a, t_ins_u] = &t_ins.big;
+    let [t_upd_a, t_upd_u] = &t_upd.big;
+    let [g_subject, g_counter, g_step, g_at, g_amount, g_terminal] = &log.big;
+    let values: [&(dyn ToSql + Sync); 45] = [
         &terminal,
         &w_ins.small,
         w_ins_s,
@@ -1295,16 +1323,13 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         l_upd_a,
         l_upd_n,
         t_ins_a,
-        t_ins_s,
-        t_ins_f,
+        t_ins_u,
         t_upd_a,
-        t_upd_s,
-        t_upd_f,
-        &t_del,
+        t_upd_u,
         &raise,
         &hw,
         &log.small,
-        g_key,
+        &log_evidence,
         g_subject,
         g_counter,
         g_step,
@@ -1324,6 +1349,7 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
         &nonce_terminal,
         &n_nonce,
         &n_closes,
+        &log_challenge,
     ];
     let (write, commit) = tokio::join!(
         biased;
@@ -1368,7 +1394,6 @@ fn mark_from_row(counter: i64, step: i64, until: Option<i64>) -> Mark {
 const OP_NONE: i16 = 0;
 const OP_INSERT: i16 = 1;
 const OP_UPDATE: i16 = 2;
-const OP_DELETE: i16 = 3;
 
 /// Prepares a new connection's statements.
 async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
@@ -1393,11 +1418,21 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
             &[i8.clone(), i8.clone()],
         )
         .await?;
-    let lock_throttle = client
+    let lock_budget = client
+        .prepare_typed("SELECT until FROM budgets WHERE account = $1 FOR UPDATE", std::slice::from_ref(&i8))
+        .await?;
+    // An upsert that changes nothing: it creates the row if absent and locks
+    // it either way, so that two calls of one source never both read a
+    // budget that neither has charged yet.
+    let lock_source = client
         .prepare_typed(
-            "SELECT step, failures FROM throttle WHERE account = $1 FOR UPDATE",
+            "INSERT INTO source_budgets (terminal, until) VALUES ($1, 0)
+             ON CONFLICT (terminal) DO UPDATE SET until = source_budgets.until RETURNING until",
             std::slice::from_ref(&i8),
         )
+        .await?;
+    let write_source = client
+        .prepare_typed("UPDATE source_budgets SET until = $2 WHERE terminal = $1", &[i8.clone(), i8.clone()])
         .await?;
     // The nonce is read in the statement that reads T_hw: a nonce that an
     // eviction removed is absent only in a snapshot that holds the T_hw the
@@ -1414,24 +1449,24 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
     let write_sql = format!(
         "WITH
          w_ins AS (INSERT INTO windows (terminal, profile, subject, high, bitmap, top)
-                   SELECT $24, $1, $2, $4, $5, $6 WHERE $3 = 1),
+                   SELECT $23, $1, $2, $4, $5, $6 WHERE $3 = 1),
          w_upd AS (UPDATE windows SET high = $4, bitmap = $5, top = $6
-                   WHERE $3 = 2 AND terminal = $24 AND profile = $1 AND subject = $2),
+                   WHERE $3 = 2 AND terminal = $23 AND profile = $1 AND subject = $2),
          m_ins AS (INSERT INTO marks (terminal, profile, subject, counter, step, until)
-                   SELECT $24, $1, $2, $26, $27, $28 WHERE $25 = 1),
-         m_upd AS (UPDATE marks SET counter = $26, step = $27, until = $28
-                   WHERE $25 = 2 AND terminal = $24 AND profile = $1 AND subject = $2),
-         l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after) SELECT $24, $2, $8, $9 WHERE $7 = 1),
-         l_upd AS (UPDATE ledger SET spent = $8, not_after = $9 WHERE $7 = 2 AND terminal = $24 AND serial = $2),
-         t_ins AS (INSERT INTO throttle (account, step, failures) SELECT $2, $11, $12 WHERE $10 = 1),
-         t_upd AS (UPDATE throttle SET step = $11, failures = $12 WHERE $10 = 2 AND account = $2),
-         t_del AS (DELETE FROM throttle WHERE $10 = 3 AND account = $2),
-         hw AS (UPDATE meta SET high_water = $14 WHERE $13 AND id = 0 AND {}),
-         n_ins AS (INSERT INTO nonces (terminal, nonce, closes) SELECT $29, $30, $31 WHERE $30 IS NOT NULL),
-         lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
-                SELECT $16, $17, $18, $19, $20, $21, $22, $23 WHERE $15)
+                   SELECT $23, $1, $2, $25, $26, $27 WHERE $24 = 1),
+         m_upd AS (UPDATE marks SET counter = $25, step = $26, until = $27
+                   WHERE $24 = 2 AND terminal = $23 AND profile = $1 AND subject = $2),
+         l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after) SELECT $23, $2, $8, $9 WHERE $7 = 1),
+         l_upd AS (UPDATE ledger SET spent = $8, not_after = $9 WHERE $7 = 2 AND terminal = $23 AND serial = $2),
+         t_ins AS (INSERT INTO budgets (account, until) SELECT $2, $11 WHERE $10 = 1),
+         t_upd AS (UPDATE budgets SET until = $11 WHERE $10 = 2 AND account = $2),
+         hw AS (UPDATE meta SET high_water = $13 WHERE $12 AND id = 0 AND {}),
+         n_ins AS (INSERT INTO nonces (terminal, nonce, closes) SELECT $28, $29, $30 WHERE $29 IS NOT NULL),
+         lg AS (INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id,
+                                 challenge)
+                SELECT $15, $16, $17, $18, $19, $20, $21, $22, $31 WHERE $14)
          SELECT 1",
-        u64_below("high_water", "$14")
+        u64_below("high_water", "$13")
     );
     let write = client
         .prepare_typed(
@@ -1448,12 +1483,11 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 i8.clone(),
                 i2.clone(),
                 i8.clone(),
-                i8.clone(),
                 b.clone(),
                 i8.clone(),
                 b,
                 i2.clone(),
-                i8.clone(),
+                bytes.clone(),
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
@@ -1466,8 +1500,9 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
                 i8.clone(),
                 i8.clone(),
                 i8.clone(),
-                bytes,
+                bytes.clone(),
                 i8.clone(),
+                bytes,
             ],
         )
         .await?;
@@ -1484,7 +1519,9 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         lock_window,
         lock_mark,
         lock_ledger,
-        lock_throttle,
+        lock_budget,
+        lock_source,
+        write_source,
         read_shared,
         write,
         raise,
@@ -1518,9 +1555,9 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
              WHERE terminal = $2::bigint AND serial = ANY($1::bigint[]) ORDER BY serial FOR UPDATE",
         )
         .await?;
-    let lock_throttle = client
+    let lock_budgets = client
         .prepare(
-            "SELECT account, step, failures FROM throttle WHERE account = ANY($1::bigint[])
+            "SELECT account, until FROM budgets WHERE account = ANY($1::bigint[])
              ORDER BY account FOR UPDATE",
         )
         .await?;
@@ -1542,10 +1579,10 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
                             AS v (profile, subject, high, bitmap, top)
                        WHERE w.terminal = $1 AND w.profile = v.profile AND w.subject = v.subject),
              m_ins AS (INSERT INTO marks (terminal, profile, subject, counter, step, until)
-                       SELECT $1::bigint, * FROM unnest($35::smallint[], $36::bigint[], $37::bigint[],
-                                                        $38::bigint[], $39::bigint[])),
+                       SELECT $1::bigint, * FROM unnest($32::smallint[], $33::bigint[], $34::bigint[],
+                                                        $35::bigint[], $36::bigint[])),
              m_upd AS (UPDATE marks m SET counter = v.counter, step = v.step, until = v.until
-                       FROM unnest($40::smallint[], $41::bigint[], $42::bigint[], $43::bigint[], $44::bigint[])
+                       FROM unnest($37::smallint[], $38::bigint[], $39::bigint[], $40::bigint[], $41::bigint[])
                             AS v (profile, subject, counter, step, until)
                        WHERE m.terminal = $1 AND m.profile = v.profile AND m.subject = v.subject),
              l_ins AS (INSERT INTO ledger (terminal, serial, spent, not_after)
@@ -1553,23 +1590,24 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
              l_upd AS (UPDATE ledger l SET spent = v.spent, not_after = v.not_after
                        FROM unnest($15::bigint[], $16::bigint[], $17::bigint[]) AS v (serial, spent, not_after)
                        WHERE l.terminal = $1 AND l.serial = v.serial),
-             t_ins AS (INSERT INTO throttle (account, step, failures)
-                       SELECT * FROM unnest($18::bigint[], $19::bigint[], $20::bigint[])),
-             t_upd AS (UPDATE throttle t SET step = v.step, failures = v.failures
-                       FROM unnest($21::bigint[], $22::bigint[], $23::bigint[]) AS v (account, step, failures)
+             t_ins AS (INSERT INTO budgets (account, until)
+                       SELECT * FROM unnest($18::bigint[], $19::bigint[])),
+             t_upd AS (UPDATE budgets t SET until = v.until
+                       FROM unnest($20::bigint[], $21::bigint[]) AS v (account, until)
                        WHERE t.account = v.account),
-             t_del AS (DELETE FROM throttle WHERE account = ANY($24::bigint[])),
-             hw AS (UPDATE meta SET high_water = $26::bigint WHERE $25::boolean AND id = 0 AND {}),
+             hw AS (UPDATE meta SET high_water = $23::bigint WHERE $22::boolean AND id = 0 AND {}),
              n_ins AS (INSERT INTO nonces (terminal, nonce, closes)
-                       SELECT $45::bigint, * FROM unnest($46::bytea[], $47::bigint[])),
-             lg AS (INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
-                    SELECT * FROM unnest($27::smallint[], $28::bigint[], $29::bigint[], $30::bigint[],
-                                         $31::bigint[], $32::bigint[], $33::bigint[], $34::bigint[]))
+                       SELECT $42::bigint, * FROM unnest($43::bytea[], $44::bigint[])),
+             lg AS (INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id,
+                                     challenge)
+                    SELECT * FROM unnest($24::smallint[], $25::bytea[], $26::bigint[], $27::bigint[],
+                                         $28::bigint[], $29::bigint[], $30::bigint[], $31::bigint[],
+                                         $45::bytea[]))
              SELECT 1",
-            u64_below("high_water", "$26::bigint")
+            u64_below("high_water", "$23::bigint")
         ))
         .await?;
-    Ok(Many { lock_windows, lock_marks, lock_ledger, lock_throttle, read_shared, write })
+    Ok(Many { lock_windows, lock_marks, lock_ledger, lock_budgets, read_shared, write })
 }
 
 /// Creates (`create`) or checks and migrates the schema, serialized between
@@ -1656,7 +1694,7 @@ async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, t
     let high_water: i64 = client.query_one("SELECT high_water FROM meta WHERE id = 0", &[]).await?.get(0);
     let high_water = from_sql(high_water);
     let ev = plan(high_water);
-    let (w, l, t) = (to_sql(ev.window_below), to_sql(ev.ledger_below), to_sql(ev.throttle_step));
+    let (w, l, t) = (to_sql(ev.window_below), to_sql(ev.ledger_below), to_sql(ev.budgets_through));
     client.execute(&format!("DELETE FROM windows WHERE {}", u64_below("top", "$1::bigint")), &[&w]).await?;
     // An ed25519 mark goes with its ledger entry; an hmac mark (null `until`)
     // stays (spec: R-REPLAY-7). Marks before the ledger: the order in which a
@@ -1670,7 +1708,12 @@ async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, t
     client
         .execute(&format!("DELETE FROM ledger WHERE {}", u64_below("not_after", "$1::bigint")), &[&l])
         .await?;
-    client.execute("DELETE FROM throttle WHERE step <> $1", &[&t]).await?;
+    // spec: R-HMAC-7, R-HMAC-8: a budget at or below T_hw charges nothing.
+    for table in ["budgets", "source_budgets"] {
+        client
+            .execute(&format!("DELETE FROM {table} WHERE NOT {}", u64_below("$1::bigint", "until")), &[&t])
+            .await?;
+    }
     // spec: R-CHAL-4: a nonce whose challenge closed before T0 + T_hw·X.
     client
         .execute(
@@ -1682,18 +1725,14 @@ async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, t
     Ok(high_water)
 }
 
-async fn import_rows(
-    client: &Client,
-    state: &VerifierState,
-    throttle: &[(u64, u64, u32)],
-    target: &str,
-) -> Result<(), Failure> {
+async fn import_rows(client: &Client, state: &VerifierState, target: &str) -> Result<(), Failure> {
     client.batch_execute("BEGIN").await?;
     let held: i64 = client
         .query_one(
             "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
                   + (SELECT count(*) FROM marks) + (SELECT count(*) FROM nonces)
-                  + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
+                  + (SELECT count(*) FROM budgets) + (SELECT count(*) FROM source_budgets)
+                  + (SELECT count(*) FROM log)
                   + (SELECT count(*) FROM revocation WHERE number <> 0)
                   + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
             &[],
@@ -1758,12 +1797,19 @@ async fn import_rows(
             )
             .await?;
     }
-    for &(account, step, failures) in throttle {
-        let failures = i64::from(failures.min(MAX_FAILURES_PER_STEP));
+    for &(account, until) in &state.hmac.budgets {
         client
             .execute(
-                "INSERT INTO throttle (account, step, failures) VALUES ($1, $2, $3)",
-                &[&to_sql(account), &to_sql(step), &failures],
+                "INSERT INTO budgets (account, until) VALUES ($1, $2)",
+                &[&to_sql(account), &to_sql(until)],
+            )
+            .await?;
+    }
+    for &(terminal, until) in &state.sources {
+        client
+            .execute(
+                "INSERT INTO source_budgets (terminal, until) VALUES ($1, $2)",
+                &[&i64::from(terminal), &to_sql(until)],
             )
             .await?;
     }
@@ -1826,13 +1872,15 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
             .map_err(|_| Failure::Store(corrupt(format!("a nonce of {} bytes", nonce.len()))))?;
         challenges.push(UsedChallenge { nonce, closes: from_sql(r.get(1)) });
     }
-    let mut throttle = Vec::new();
-    for r in client.query("SELECT account, step, failures FROM throttle", &[]).await? {
-        let failures: i64 = r.get(2);
-        throttle.push((
-            from_sql(r.get(0)),
+    for r in client.query("SELECT account, until FROM budgets", &[]).await? {
+        hmac.budgets.push((from_sql(r.get(0)), from_sql(r.get(1))));
+    }
+    let mut sources = Vec::new();
+    for r in client.query("SELECT terminal, until FROM source_budgets", &[]).await? {
+        let terminal: i64 = r.get(0);
+        sources.push((
+            u32_from_sql(terminal, "source_budgets terminal").map_err(Failure::Store)?,
             from_sql(r.get(1)),
-            u32_from_sql(failures, "throttle failures").map_err(Failure::Store)?,
         ));
     }
     let rl = client.query_one("SELECT number, encoding FROM revocation WHERE id = 0", &[]).await?;
@@ -1850,10 +1898,11 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
         snap.windows.sort_unstable_by_key(|w| w.0);
         snap.spent.sort_unstable_by_key(|s| s.0);
         snap.marks.sort_unstable_by_key(|m| m.0);
+        snap.budgets.sort_unstable_by_key(|b| b.0);
     }
-    throttle.sort_unstable();
+    sources.sort_unstable();
     challenges.sort_unstable_by_key(|c| c.nonce);
-    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges }, throttle })
+    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges, sources } })
 }
 
 /// Whether a failure is a conflict with a concurrent call, which a new

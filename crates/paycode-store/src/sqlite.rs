@@ -16,11 +16,10 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use paycode::log::LogRecord;
-use paycode::replay::{MAX_FAILURES_PER_STEP, Snapshot, Window};
+use paycode::replay::{Snapshot, Window};
 use paycode::revocation::ListMark;
 use paycode::store::{
-    Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind, Throttle,
-    ThrottleChange,
+    Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
 };
 use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use rusqlite::{
@@ -151,6 +150,37 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE revocation ADD COLUMN fresh_until INTEGER;
      UPDATE revocation SET encoding = X'', fresh_until = NULL;
      DELETE FROM revoked;",
+    // Version 7: the numeric failure budgets (spec: R-HMAC-7, R-HMAC-8)
+    // replace the per-step throttle: `until` is the budget's `u`, a step,
+    // per account (shared by every terminal) and per source (the terminal a
+    // numeric code came through). A throttle record counted only within its
+    // own step, and no budget can be derived from it without `X`, so the
+    // migration carries none over: at most one step's 8 failures per account
+    // are forgotten, once.
+    "CREATE TABLE budgets (
+         account INTEGER PRIMARY KEY,
+         until INTEGER NOT NULL);
+     CREATE TABLE source_budgets (
+         terminal INTEGER PRIMARY KEY,
+         until INTEGER NOT NULL);
+     DROP TABLE throttle;",
+    // Version 8: log records that carry their evidence (spec §4.8): the
+    // code's payload (or `N`) and the challenge. A record of an earlier version has
+    // neither, so it proves nothing (spec: R-LOG-2); its rows stay, as they
+    // were, in `log_v7`, which nothing reads or exports, and the new log
+    // starts empty.
+    "ALTER TABLE log RENAME TO log_v7;
+     CREATE TABLE log (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         kind INTEGER NOT NULL,
+         evidence BLOB NOT NULL,
+         subject INTEGER NOT NULL,
+         counter INTEGER NOT NULL,
+         step INTEGER NOT NULL,
+         accepted_at INTEGER NOT NULL,
+         amount INTEGER NOT NULL,
+         terminal_id INTEGER NOT NULL,
+         challenge BLOB);",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -320,7 +350,7 @@ impl SqliteStore {
         let conn = self.conn()?;
         let mut stmt = conn
             .prepare_cached(
-                "SELECT profile, key_id, subject, counter, step, accepted_at, amount, terminal_id
+                "SELECT kind, evidence, step, accepted_at, amount, terminal_id, challenge
                  FROM log WHERE ?1 IS NULL OR terminal_id = ?1 ORDER BY seq",
             )
             .map_err(|e| self.error(&e))?;
@@ -328,37 +358,35 @@ impl SqliteStore {
             .query_map(params![terminal.map(i64::from)], |r| {
                 Ok((
                     r.get::<_, i16>(0)?,
-                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, i64>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, i64>(4)?,
                     r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
+                    r.get::<_, Option<Vec<u8>>>(6)?,
                 ))
             })
             .map_err(|e| self.error(&e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id) =
+            let (kind, evidence, step, accepted_at, amount, terminal_id, challenge) =
                 row.map_err(|e| self.error(&e))?;
-            out.push(LogRecord {
-                profile: profile_from_sql(profile)?,
-                key_id: u16::try_from(key_id).map_err(|_| corrupt(format!("log key_id = {key_id}")))?,
-                subject: from_sql(subject),
-                counter: u32_from_sql(counter, "log counter")?,
+            out.push(crate::record_from_columns(crate::RecordColumns {
+                kind,
+                evidence,
                 step: from_sql(step),
                 accepted_at: from_sql(accepted_at),
                 amount: from_sql(amount),
                 terminal_id: u32_from_sql(terminal_id, "log terminal_id")?,
-            });
+                challenge,
+            })?);
         }
         Ok(out)
     }
 
     /// Loads a verifier's state saved elsewhere (a JSON state file of the
-    /// command, a [`paycode::MemoryStore`]'s snapshot) with its throttle
-    /// records, as one transaction, into a store that holds nothing yet.
+    /// command, a [`paycode::MemoryStore`]'s snapshot), failure budgets
+    /// included, as one transaction, into a store that holds nothing yet.
     /// Windows without bit 0 are read as having `H` accepted, as
     /// [`paycode::replay::ReplayState::restore`] does.
     ///
@@ -367,7 +395,7 @@ impl SqliteStore {
     /// [`StoreErrorKind::Other`] if the store holds state already, or the
     /// hmac snapshot has ledger entries (no verifier writes them); else as
     /// the database fails. Nothing is written then.
-    pub fn import(&self, state: &VerifierState, throttle: &[(u64, u64, u32)]) -> Result<(), StoreError> {
+    pub fn import(&self, state: &VerifierState) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;
         let e = |e: rusqlite::Error| self.error(&e);
@@ -375,8 +403,8 @@ impl SqliteStore {
             .query_row(
                 "SELECT (SELECT count(*) FROM windows) + (SELECT count(*) FROM ledger)
                       + (SELECT count(*) FROM marks) + (SELECT count(*) FROM nonces)
-                      + (SELECT count(*) FROM throttle) + (SELECT count(*) FROM log)
-                      + (SELECT count(*) FROM revocation)
+                      + (SELECT count(*) FROM budgets) + (SELECT count(*) FROM source_budgets)
+                      + (SELECT count(*) FROM log) + (SELECT count(*) FROM revocation)
                       + (SELECT count(*) FROM meta WHERE high_water <> 0 OR quarantine <> 0)",
                 [],
                 |r| r.get(0),
@@ -419,9 +447,11 @@ impl SqliteStore {
         }
         // A state written before marks existed: each window's mark, as the migration makes it.
         tx.execute(crate::codec::MARKS_OF_WINDOWS, []).map_err(e)?;
-        for &(account, step, failures) in throttle {
-            let t = Throttle { step, failures: failures.min(MAX_FAILURES_PER_STEP) };
-            put_throttle(&tx, account, t).map_err(e)?;
+        for &(account, until) in &state.hmac.budgets {
+            put_budget(&tx, account, until).map_err(e)?;
+        }
+        for &(terminal, until) in &state.sources {
+            put_source_budget(&tx, terminal, until).map_err(e)?;
         }
         if let Some(list) = &state.revocation_list {
             put_revocation_list(&tx, list).map_err(e)?;
@@ -516,12 +546,19 @@ impl SqliteStore {
             challenges.push(used_challenge(&nonce, closes)?);
         }
         drop(stmt);
-        let mut throttle = Vec::new();
-        let mut stmt = tx.prepare("SELECT account, step, failures FROM throttle").map_err(e)?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))).map_err(e)?;
+        let mut stmt = tx.prepare("SELECT account, until FROM budgets").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).map_err(e)?;
         for row in rows {
-            let (account, step, failures) = row.map_err(e)?;
-            throttle.push((from_sql(account), from_sql(step), u32_from_sql(failures, "throttle failures")?));
+            let (account, until) = row.map_err(e)?;
+            hmac.budgets.push((from_sql(account), from_sql(until)));
+        }
+        drop(stmt);
+        let mut sources = Vec::new();
+        let mut stmt = tx.prepare("SELECT terminal, until FROM source_budgets").map_err(e)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))).map_err(e)?;
+        for row in rows {
+            let (terminal, until) = row.map_err(e)?;
+            sources.push((u32_from_sql(terminal, "source_budgets terminal")?, from_sql(until)));
         }
         drop(stmt);
         let revocation_list = read_revocation_list(&tx).map_err(e)??;
@@ -531,10 +568,11 @@ impl SqliteStore {
             snap.windows.sort_unstable_by_key(|w| w.0);
             snap.spent.sort_unstable_by_key(|s| s.0);
             snap.marks.sort_unstable_by_key(|m| m.0);
+            snap.budgets.sort_unstable_by_key(|b| b.0);
         }
-        throttle.sort_unstable();
+        sources.sort_unstable();
         challenges.sort_unstable_by_key(|c| c.nonce);
-        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges }, throttle })
+        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges, sources } })
     }
 
     fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {
@@ -641,7 +679,7 @@ impl SqliteStore {
     /// [`StateStore::transact_call`] on the records of `scope`: the replay
     /// windows, counter marks and ledger entries of terminal `scope.records`,
     /// and the nonce set of terminal `scope.nonces`, while `T_hw`, `Q`, the
-    /// throttle records and the revocation list are the store's (for a
+    /// failure budgets and the revocation list are the store's (for a
     /// service that verifies the codes several terminals forward, each with
     /// its own offline limits, spec: R-LIMIT-2). The [`StateStore`] methods
     /// are `Scope::terminal(0)`.
@@ -697,6 +735,13 @@ impl SqliteStore {
                 .and_then(|mut s| s.query_row(params![nonces, nonce.as_slice()], |r| r.get(0)))
                 .map_err(e)?;
         }
+        if let Some(source) = call.source {
+            records.source_budget = tx
+                .prepare_cached("SELECT until FROM source_budgets WHERE terminal = ?1")
+                .and_then(|mut s| s.query_row([i64::from(source)], |r| r.get::<_, i64>(0)).optional())
+                .map_err(e)?
+                .map_or(0, from_sql);
+        }
         let changes = (call.decide)(&records);
         // spec: R-STATE-7: T_hw is written only when the call raises it.
         if changes.high_water > records.high_water {
@@ -713,16 +758,12 @@ impl SqliteStore {
         if let Some(s) = changes.spent {
             put_spent(tx, terminal, identity.subject, s).map_err(e)?;
         }
-        match changes.throttle {
-            ThrottleChange::Keep => {}
-            ThrottleChange::Set(t) => {
-                put_throttle(tx, identity.subject, t).map_err(e)?;
-            }
-            ThrottleChange::Clear => {
-                tx.prepare_cached("DELETE FROM throttle WHERE account = ?1")
-                    .and_then(|mut s| s.execute([to_sql(identity.subject)]))
-                    .map_err(e)?;
-            }
+        // spec: R-STATE-6: the budgets change in the verdict's own step.
+        if let Some(u) = changes.budget {
+            put_budget(tx, identity.subject, u).map_err(e)?;
+        }
+        if let (Some(source), Some(u)) = (call.source, changes.source_budget) {
+            put_source_budget(tx, source, u).map_err(e)?;
         }
         // spec: R-CHAL-4 (C5): only the call's own nonce, which it read.
         if let Some(used) = changes.challenge.filter(|c| Some(c.nonce) == call.nonce) {
@@ -845,7 +886,14 @@ impl StateStore for SqliteStore {
             [to_sql(ev.ledger_below)],
         )
         .map_err(e)?;
-        tx.execute("DELETE FROM throttle WHERE step <> ?1", [to_sql(ev.throttle_step)]).map_err(e)?;
+        // spec: R-HMAC-7, R-HMAC-8: a budget at or below T_hw charges nothing.
+        for table in ["budgets", "source_budgets"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE NOT {}", u64_below("?1", "until")),
+                [to_sql(ev.budgets_through)],
+            )
+            .map_err(e)?;
+        }
         // spec: R-CHAL-4: a nonce whose challenge closed before T0 + T_hw·X.
         tx.execute(
             &format!("DELETE FROM nonces WHERE {}", u64_below("closes", "?1")),
@@ -944,17 +992,11 @@ fn read_records(
                 .map(from_sql);
         }
         Profile::Hmac => {
-            let throttle = tx
-                .prepare_cached("SELECT step, failures FROM throttle WHERE account = ?1")?
-                .query_row([subject], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
-                .optional()?;
-            records.throttle = match throttle {
-                Some((step, failures)) => match u32_from_sql(failures, "throttle failures") {
-                    Ok(failures) => Some(Throttle { step: from_sql(step), failures }),
-                    Err(e) => return Ok(Err(e)),
-                },
-                None => None,
-            };
+            records.budget = tx
+                .prepare_cached("SELECT until FROM budgets WHERE account = ?1")?
+                .query_row([subject], |r| r.get::<_, i64>(0))
+                .optional()?
+                .map_or(0, from_sql);
         }
     }
     Ok(Ok(records))
@@ -1000,12 +1042,20 @@ fn put_spent(tx: &Transaction<'_>, terminal: i64, serial: u64, s: Spent) -> rusq
     .execute(params![to_sql(serial), to_sql(s.total), to_sql(s.not_after), terminal])
 }
 
-fn put_throttle(tx: &Transaction<'_>, account: u64, t: Throttle) -> rusqlite::Result<usize> {
+fn put_budget(tx: &Transaction<'_>, account: u64, until: u64) -> rusqlite::Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO throttle (account, step, failures) VALUES (?1, ?2, ?3)
-         ON CONFLICT (account) DO UPDATE SET step = excluded.step, failures = excluded.failures",
+        "INSERT INTO budgets (account, until) VALUES (?1, ?2)
+         ON CONFLICT (account) DO UPDATE SET until = excluded.until",
     )?
-    .execute(params![to_sql(account), to_sql(t.step), i64::from(t.failures)])
+    .execute(params![to_sql(account), to_sql(until)])
+}
+
+fn put_source_budget(tx: &Transaction<'_>, terminal: u32, until: u64) -> rusqlite::Result<usize> {
+    tx.prepare_cached(
+        "INSERT INTO source_budgets (terminal, until) VALUES (?1, ?2)
+         ON CONFLICT (terminal) DO UPDATE SET until = excluded.until",
+    )?
+    .execute(params![i64::from(terminal), to_sql(until)])
 }
 
 fn put_nonce(tx: &Transaction<'_>, terminal: i64, used: UsedChallenge) -> rusqlite::Result<usize> {
@@ -1024,18 +1074,19 @@ fn used_challenge(nonce: &[u8], closes: i64) -> Result<UsedChallenge, StoreError
 
 fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {
     tx.prepare_cached(
-        "INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id, challenge)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        profile_to_sql(r.profile),
-        i64::from(r.key_id),
-        to_sql(r.subject),
-        i64::from(r.counter),
-        to_sql(r.step),
+        i64::from(r.kind()),
+        r.evidence(),
+        to_sql(r.subject()),
+        i64::from(r.counter()),
+        to_sql(r.step()),
         to_sql(r.accepted_at),
         to_sql(r.amount),
-        i64::from(r.terminal_id)
+        i64::from(r.terminal_id),
+        r.challenge().map(|c| c.encode().to_vec()),
     ])
 }
 

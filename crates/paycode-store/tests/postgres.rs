@@ -13,7 +13,7 @@ use std::sync::{Arc, Barrier};
 
 use common::*;
 use paycode::store::{StateStore, StoreErrorKind};
-use paycode::{Error, MemoryStore, Profile};
+use paycode::{Error, MemoryStore};
 use paycode_store::{Contents, PostgresOptions, PostgresStore, SCHEMA_VERSION};
 use paycode_test_support::postgres::Cluster;
 
@@ -64,18 +64,21 @@ fn verdicts_log_and_restart() {
     let b = v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap();
     assert_eq!(v.verify_text(&hmac_text(1, NOW, 5), NOW, 0).unwrap_err(), Error::Replayed);
     assert_eq!(v.verify_text(&ed25519_text(0, NOW, 3), NOW, 2_000).unwrap_err(), Error::OverLimit);
-    for c in 0..8 {
-        assert_eq!(v.verify_text(&hmac_bad_text(2, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
+    for c in 0..4 {
+        assert_eq!(v.verify_text(&numeric_bad_text(2, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
     }
-    assert_eq!(v.verify_text(&hmac_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Throttled);
+    assert_eq!(v.verify_text(&numeric_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Throttled);
     assert_eq!(v.store().export_log(None).unwrap(), vec![a.record, b.record]);
     drop(v);
     let url = c.url_with_schema("basics");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), 3);
     assert_eq!(v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap_err(), Error::Replayed);
-    // spec: R-STATE-6: another node (a restart) sees the same throttle count.
-    assert_eq!(v.verify_text(&hmac_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Throttled);
+    // spec: R-STATE-6: another node (a restart) sees the same budget, in a later step too;
+    // the account's QR code is not throttled (spec: R-HMAC-6).
+    let later = NOW + 60;
+    assert_eq!(v.verify_text(&numeric_text(2, later, 0), later, 0).unwrap_err(), Error::Throttled);
     assert_eq!(v.store().export_log(Some(3)).unwrap().len(), 2);
+    v.verify_text(&hmac_text(2, later, 1), later, 0).unwrap();
 }
 
 /// Several nodes (stores with pools of their own) and threads verify the
@@ -215,12 +218,13 @@ fn import_quarantine_revocation_and_eviction() {
         mem.verify_text(&hmac_text(11, NOW, c), NOW, 0).unwrap();
         mem.verify_text(&ed25519_text(1, NOW, c), NOW, 300).unwrap();
     }
-    assert_eq!(mem.verify_text(&hmac_bad_text(12, NOW, 1), NOW, 0).unwrap_err(), Error::InvalidCode);
-    let throttle = mem.replay_state(Profile::Hmac).throttle_records();
+    assert_eq!(mem.verify_text(&numeric_bad_text(12, NOW, 1), NOW, 0).unwrap_err(), Error::InvalidCode);
+    let state = mem.state();
+    assert!(!state.hmac.budgets.is_empty() && !state.sources.is_empty());
     let s = store_in(&c, "import");
-    s.import(&mem.state(), &throttle).unwrap();
-    assert_eq!(s.contents().unwrap(), Contents { state: mem.state(), throttle: throttle.clone() });
-    assert!(s.import(&mem.state(), &throttle).unwrap_err().to_string().contains("holds state already"));
+    s.import(&state).unwrap();
+    assert_eq!(s.contents().unwrap(), Contents { state: state.clone() });
+    assert!(s.import(&state).unwrap_err().to_string().contains("holds state already"));
     let v = verifier(s, 1);
     assert_eq!(v.revocation_number(), Some(4));
     assert_eq!(v.verify_text(&ed25519_text(3, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
@@ -244,9 +248,13 @@ fn import_quarantine_revocation_and_eviction() {
         "{:?}",
         after.state.hmac.windows
     );
-    assert!(after.throttle.is_empty());
+    // The failure's budgets still charge: u = T(NOW) + P > T_hw (spec: R-HMAC-7).
+    assert_eq!(after.state.hmac.budgets, [(12, step(NOW) + 1440)]);
+    assert_eq!(after.state.sources, [(1, step(NOW) + 60)]);
     assert_eq!(after.state.hmac.high_water, step(t));
     assert_eq!(v.store().high_water().unwrap(), step(t));
+    v.evict(NOW + 3600).unwrap();
+    assert!(v.store().contents().unwrap().state.sources.is_empty(), "the source's hour is over");
 }
 
 #[test]
@@ -328,10 +336,7 @@ fn a_challenge_is_paid_once_and_a_new_node_knows_it() {
 fn a_group_commit_pays_a_challenge_once() {
     let c = cluster();
     let mem = verifier(MemoryStore::new(params()), TILL);
-    common::a_group_commit_pays_a_challenge_once(&mem, &|| Contents {
-        state: mem.state(),
-        throttle: mem.replay_state(Profile::Hmac).throttle_records(),
-    });
+    common::a_group_commit_pays_a_challenge_once(&mem, &|| Contents { state: mem.state() });
     let v = verifier(store_in(&c, "challengebatch"), TILL);
     common::a_group_commit_pays_a_challenge_once(&v, &|| v.store().contents().unwrap());
     assert_eq!(v.store().contents().unwrap().state, mem.state());
@@ -374,22 +379,93 @@ fn a_version_4_schema_gains_an_empty_nonce_set() {
     let before = v.store().contents().unwrap();
     drop(v);
     // The schema as version 4 left it: no nonce table.
+    // (Its log is the one the migration to version 8 keeps as `log_v7`.)
     c.psql(
-        "DROP TABLE version4.nonces; UPDATE version4.schema_version SET version = 4;
-         ALTER TABLE version4.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;",
+        "DROP TABLE version4.nonces; DROP TABLE version4.budgets; DROP TABLE version4.source_budgets;
+         CREATE TABLE version4.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
+         ALTER TABLE version4.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;
+         DROP TABLE version4.log_v7;
+         UPDATE version4.schema_version SET version = 4;",
     );
     let url = c.url_with_schema("version4");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
     assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), SCHEMA_VERSION.to_string());
     // Version 6 uninstalls the revocation list (its layout changed); the rest is kept.
-    let before =
-        Contents { state: paycode::VerifierState { revocation_list: None, ..before.state }, ..before };
+    let before = Contents { state: paycode::VerifierState { revocation_list: None, ..before.state } };
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
     pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn a_version_6_schema_trades_its_throttle_for_budgets() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version6"), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The schema as version 6 left it: a throttle table with a full record
+    // of the current step, no budget tables.
+    c.psql(&format!(
+        "DROP TABLE version6.budgets; DROP TABLE version6.source_budgets;
+         CREATE TABLE version6.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
+         INSERT INTO version6.throttle VALUES (12, {}, 8);
+         DROP TABLE version6.log_v7;
+         UPDATE version6.schema_version SET version = 6;",
+        step(NOW)
+    ));
+    let url = c.url_with_schema("version6");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
+    assert_eq!(c.psql("SELECT version FROM version6.schema_version").trim(), SCHEMA_VERSION.to_string());
+    assert_eq!(
+        c.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'version6' AND tablename = 'throttle'")
+            .trim(),
+        "0"
+    );
+    assert_eq!(v.store().contents().unwrap(), before);
+    v.verify_text(&numeric_text(12, NOW, 4), NOW, 0).unwrap();
+    for c in 5..9 {
+        assert_eq!(v.verify_text(&numeric_bad_text(12, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
+    }
+    assert_eq!(v.verify_text(&numeric_text(12, NOW, 9), NOW, 0).unwrap_err(), Error::Throttled);
+    v.verify_text(&hmac_text(12, NOW, 10), NOW, 0).unwrap();
+}
+
+#[test]
+fn a_version_7_log_is_kept_apart_and_the_new_log_carries_evidence() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version7"), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The schema as version 7 left it: a log of 44-byte records' fields.
+    c.psql(
+        "DROP TABLE version7.log_v7; DROP TABLE version7.log;
+         CREATE TABLE version7.log (
+             seq bigserial PRIMARY KEY, profile smallint NOT NULL, key_id bigint NOT NULL,
+             subject bigint NOT NULL, counter bigint NOT NULL, step bigint NOT NULL,
+             accepted_at bigint NOT NULL, amount bigint NOT NULL, terminal_id bigint NOT NULL);
+         INSERT INTO version7.log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+             VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         UPDATE version7.schema_version SET version = 7;",
+    );
+    let url = c.url_with_schema("version7");
+    let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
+    assert_eq!(c.psql("SELECT version FROM version7.schema_version").trim(), SCHEMA_VERSION.to_string());
+    // The old record stays as it was, apart; it is not exported, as it proves nothing.
+    assert_eq!(c.psql("SELECT subject, counter, terminal_id FROM version7.log_v7").trim(), "12|3|7");
+    assert!(v.store().export_log(None).unwrap().is_empty());
+    assert_eq!(v.store().contents().unwrap(), before, "the replay state is untouched");
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let text = hmac_text(12, NOW, 4);
+    v.verify_text(&text, NOW, 250).unwrap();
+    let log = v.store().export_log(None).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code().unwrap().to_text(), text, "the record holds the code as verified");
+    assert_eq!((log[0].amount, log[0].terminal_id), (250, TILL));
 }
 
 #[test]
@@ -403,10 +479,10 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
     let store = store_in(&c, "importnonces");
     let mut twice = state.clone();
     twice.challenges.push(paycode::UsedChallenge { nonce: [6; 16], closes: NOW });
-    let e = store.import(&twice, &[]).unwrap_err();
+    let e = store.import(&twice).unwrap_err();
     assert!(e.to_string().contains("06060606060606060606060606060606 twice"), "{e}");
     assert_eq!(store.contents().unwrap(), Contents::default(), "nothing is written");
-    store.import(&state, &[]).unwrap();
+    store.import(&state).unwrap();
     assert_eq!(store.contents().unwrap().state, state);
     let v = verifier(store, TILL);
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
@@ -423,11 +499,14 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
     c.psql(
         "ALTER TABLE version5.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;
          UPDATE version5.revocation SET encoding = '\\x0100010000000000000003';
+         DROP TABLE version5.log_v7;
+         DROP TABLE version5.budgets; DROP TABLE version5.source_budgets;
+         CREATE TABLE version5.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
          UPDATE version5.schema_version SET version = 5;",
     );
     let url = c.url_with_schema("version5");
     let store = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
-    assert_eq!(c.psql("SELECT version FROM version5.schema_version").trim(), "6");
+    assert_eq!(c.psql("SELECT version FROM version5.schema_version").trim(), SCHEMA_VERSION.to_string());
     assert_eq!(store.contents().unwrap().state.revocation_list, None);
     let mut v = paycode::Verifier::with_store(params(), TILL, store);
     let period =

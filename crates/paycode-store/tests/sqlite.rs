@@ -282,16 +282,16 @@ fn import_round_trips_a_memory_state_and_refuses_a_store_in_use() {
         mem.verify_text(&ed25519_text(0, NOW, c), NOW, 100).unwrap();
     }
     for c in 0..3 {
-        assert_eq!(mem.verify_text(&hmac_bad_text(10, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
+        assert_eq!(mem.verify_text(&numeric_bad_text(10, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
     }
-    let throttle = mem.replay_state(Profile::Hmac).throttle_records();
-    assert!(!throttle.is_empty());
+    let state = mem.state();
+    assert!(!state.hmac.budgets.is_empty() && !state.sources.is_empty());
     let dir = TempDir::new("sqlite-import");
     let store = SqliteStore::create(&dir.join("state.db")).unwrap();
-    store.import(&mem.state(), &throttle).unwrap();
+    store.import(&state).unwrap();
     let contents = store.contents().unwrap();
-    assert_eq!(contents, Contents { state: mem.state(), throttle: throttle.clone() });
-    let e = store.import(&mem.state(), &throttle).unwrap_err();
+    assert_eq!(contents, Contents { state: state.clone() });
+    let e = store.import(&state).unwrap_err();
     assert!(e.to_string().contains("holds state already"), "{e}");
     let v = verifier(store, 1);
     assert_eq!(v.verify_text(&hmac_text(9, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
@@ -344,15 +344,23 @@ fn eviction_removes_dead_records_only() {
     v.verify_text(&hmac_text(12, NOW, 1), NOW, 0).unwrap();
     let t1 = NOW + 2 * 60;
     v.verify_text(&hmac_text(13, t1, 1), t1, 0).unwrap();
-    assert_eq!(v.verify_text(&hmac_bad_text(14, t1, 1), t1, 0).unwrap_err(), Error::InvalidCode);
+    assert_eq!(v.verify_text(&numeric_bad_text(14, t1, 1), t1, 0).unwrap_err(), Error::InvalidCode);
     // At t1 + 1 step, L = T(NOW) + 1: account 12's window (top T(NOW)) is dead.
     let t2 = t1 + 60;
     v.evict(t2).unwrap();
     let c = v.store().contents().unwrap();
     let subjects: Vec<u64> = c.state.hmac.windows.iter().map(|w| w.0).collect();
     assert_eq!(subjects, vec![13]);
-    assert!(c.throttle.is_empty(), "throttle records of another step go");
-    assert_eq!(c.state.hmac.high_water, step(t2));
+    // The failure's budgets still charge (u = T(t1) + P), so they stay
+    // until T_hw reaches u (spec: R-HMAC-7, R-HMAC-8).
+    assert_eq!(c.state.hmac.budgets, [(14, step(t1) + 1440)]);
+    assert_eq!(c.state.sources, [(1, step(t1) + 60)]);
+    v.evict(t1 + 60 * 60).unwrap();
+    let c = v.store().contents().unwrap();
+    assert_eq!((c.state.hmac.budgets.len(), c.state.sources.len()), (1, 0), "the source's hour is over");
+    v.evict(t1 + 1440 * 60).unwrap();
+    assert!(v.store().contents().unwrap().state.hmac.budgets.is_empty());
+    assert_eq!(v.store().contents().unwrap().state.hmac.high_water, step(t1) + 1440);
 }
 
 #[test]
@@ -371,11 +379,15 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
     v.verify_text(&ed25519_text(1, NOW, 5), NOW, 10).unwrap();
     drop(v);
     // The database as version 3 left it: no marks table, no nonce table;
-    // opening it runs both migrations.
+    // opening it runs the migrations. (Its log is the one the migration to
+    // version 8 keeps as `log_v7`.)
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
-        "DROP TABLE nonces; DROP TABLE marks; UPDATE schema_version SET version = 3;
-         ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;",
+        "DROP TABLE nonces; DROP TABLE marks; DROP TABLE budgets; DROP TABLE source_budgets;
+         CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
+         DROP TABLE log_v7;
+         UPDATE schema_version SET version = 3",
     )
     .unwrap();
     drop(c);
@@ -405,6 +417,53 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
 }
 
 #[test]
+fn a_version_6_database_trades_its_throttle_for_budgets() {
+    let dir = TempDir::new("sqlite-v6");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), 1);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    drop(v);
+    // The database as version 6 left it: a throttle table with a full
+    // record of the current step, no budget tables.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE budgets; DROP TABLE source_budgets;
+         CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         DROP TABLE log_v7;
+         UPDATE schema_version SET version = 6",
+    )
+    .unwrap();
+    c.execute("INSERT INTO throttle VALUES (12, ?1, 8)", [i64::try_from(step(NOW)).unwrap()]).unwrap();
+    drop(c);
+    let store = SqliteStore::open(&path).unwrap();
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = c.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    let tables: Vec<String> = c
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('throttle', 'budgets', 'source_budgets') ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(tables, ["budgets", "source_budgets"]);
+    drop(c);
+    // The windows are kept; no budget is charged; the numeric form works
+    // and its failures are charged from then on, durably.
+    let v = verifier(store, 1);
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    assert!(v.store().contents().unwrap().state.hmac.budgets.is_empty());
+    v.verify_text(&numeric_text(12, NOW, 4), NOW, 0).unwrap();
+    for c in 5..9 {
+        assert_eq!(v.verify_text(&numeric_bad_text(12, NOW, c), NOW, 0).unwrap_err(), Error::InvalidCode);
+    }
+    drop(v);
+    let v = verifier(SqliteStore::open(&path).unwrap(), 1);
+    assert_eq!(v.verify_text(&numeric_text(12, NOW + 60, 9), NOW + 60, 0).unwrap_err(), Error::Throttled);
+    v.verify_text(&hmac_text(12, NOW + 60, 10), NOW + 60, 0).unwrap();
+}
+
+#[test]
 fn a_state_without_marks_is_imported_with_the_marks_of_its_windows() {
     // A state file of a version before marks: windows, no marks.
     let mem = verifier(MemoryStore::new(params()), 1);
@@ -413,7 +472,7 @@ fn a_state_without_marks_is_imported_with_the_marks_of_its_windows() {
     state.hmac.marks.clear();
     let dir = TempDir::new("sqlite-import-marks");
     let store = SqliteStore::create(&dir.join("state.db")).unwrap();
-    store.import(&state, &[]).unwrap();
+    store.import(&state).unwrap();
     let marks = store.contents().unwrap().state.hmac.marks;
     assert_eq!(marks, [(12, Mark { counter: 3, step: step(NOW), until: None })]);
 }
@@ -437,7 +496,7 @@ fn steps_above_two_to_the_63_keep_their_order() {
     let keep = |below| paycode::store::Eviction {
         window_below: below,
         ledger_below: 0,
-        throttle_step: 0,
+        budgets_through: 0,
         nonces_closed_before: 0,
     };
     store.evict(0, &|_| keep(1 << 63)).unwrap();
@@ -468,7 +527,7 @@ fn tokens_are_kept_hashed_and_revoked_once() {
 
 /// The reference: the in-memory store, whose contents are its state.
 fn memory_contents(v: &paycode::Verifier<MemoryStore>) -> Contents {
-    Contents { state: v.state(), throttle: v.replay_state(Profile::Hmac).throttle_records() }
+    Contents { state: v.state() }
 }
 
 #[test]
@@ -536,11 +595,15 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
     v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
     let before = v.store().contents().unwrap();
     drop(v);
-    // The database as version 4 left it: no nonce table.
+    // The database as version 4 left it: no nonce table, the throttle table.
     let c = rusqlite::Connection::open(&path).unwrap();
+    // (Its log is the one the migration to version 8 keeps as `log_v7`.)
     c.execute_batch(
-        "DROP TABLE nonces; UPDATE schema_version SET version = 4;
-         ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;",
+        "DROP TABLE nonces; DROP TABLE budgets; DROP TABLE source_budgets;
+         CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
+         DROP TABLE log_v7;
+         UPDATE schema_version SET version = 4",
     )
     .unwrap();
     drop(c);
@@ -551,14 +614,57 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
     // Version 6 uninstalls the revocation list (its layout changed); the rest is kept.
-    let before =
-        Contents { state: paycode::VerifierState { revocation_list: None, ..before.state }, ..before };
+    let before = Contents { state: paycode::VerifierState { revocation_list: None, ..before.state } };
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
     pay(&v, &hmac_challenge_text(12, NOW, 4, &ch), &ch, NOW).unwrap();
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(v.store().contents().unwrap().state.challenges, [used(5, NOW)]);
+}
+
+#[test]
+fn a_version_7_log_is_kept_apart_and_the_new_log_carries_evidence() {
+    let dir = TempDir::new("sqlite-v7");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The database as version 7 left it: a log of 44-byte records' fields.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP TABLE log_v7; DROP TABLE log;
+         CREATE TABLE log (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT, profile INTEGER NOT NULL, key_id INTEGER NOT NULL,
+             subject INTEGER NOT NULL, counter INTEGER NOT NULL, step INTEGER NOT NULL,
+             accepted_at INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id INTEGER NOT NULL);
+         INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
+             VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         UPDATE schema_version SET version = 7",
+    )
+    .unwrap();
+    drop(c);
+    let v = verifier(SqliteStore::open(&path).unwrap(), TILL);
+    let c = rusqlite::Connection::open(&path).unwrap();
+    let version: u32 = c.query_row("SELECT version FROM schema_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    // The old record stays as it was, apart; it is not exported, as it proves nothing.
+    let old: (i64, i64, i64) = c
+        .query_row("SELECT subject, counter, terminal_id FROM log_v7", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(old, (12, 3, 7));
+    assert!(v.store().export_log(None).unwrap().is_empty());
+    assert_eq!(v.store().contents().unwrap(), before, "the replay state is untouched");
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+    let text = hmac_text(12, NOW, 4);
+    v.verify_text(&text, NOW, 250).unwrap();
+    let log = v.store().export_log(None).unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].code().unwrap().to_text(), text, "the record holds the code as verified");
+    assert_eq!((log[0].amount, log[0].terminal_id), (250, TILL));
 }
 
 #[test]
@@ -570,7 +676,7 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
     assert_eq!(state.challenges, [used(6, NOW)]);
     let dir = TempDir::new("sqlite-import-nonces");
     let store = SqliteStore::create(&dir.join("state.db")).unwrap();
-    store.import(&state, &[]).unwrap();
+    store.import(&state).unwrap();
     assert_eq!(store.contents().unwrap().state, state);
     let v = verifier(store, TILL);
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
@@ -578,7 +684,7 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
     let mut twice = state.clone();
     twice.challenges.push(paycode::UsedChallenge { nonce: [6; 16], closes: NOW });
     let store = SqliteStore::create(&dir.join("twice.db")).unwrap();
-    let e = store.import(&twice, &[]).unwrap_err();
+    let e = store.import(&twice).unwrap_err();
     assert!(e.to_string().contains("06060606060606060606060606060606 twice"), "{e}");
     assert_eq!(store.contents().unwrap(), Contents::default(), "nothing is written");
 }
@@ -602,6 +708,9 @@ fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
     let c = rusqlite::Connection::open(&path).unwrap();
     c.execute_batch(
         "ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
+         DROP TABLE budgets; DROP TABLE source_budgets;
+         CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
+         DROP TABLE log_v7;
          UPDATE schema_version SET version = 5",
     )
     .unwrap();
@@ -612,7 +721,7 @@ fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
         .unwrap()
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, SCHEMA_VERSION);
     // The old list is uninstalled: every ed25519 code is revocation-stale (spec: R-REVOKE-4).
     assert_eq!(store.contents().unwrap().state.revocation_list, None);
     let mut v = paycode::Verifier::with_store(params(), TILL, store);

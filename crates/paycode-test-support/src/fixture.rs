@@ -210,7 +210,8 @@ pub struct VerifyCase {
     pub lost: bool,
     /// Install the revocation list that lists [`SERIAL`].
     pub revoke: bool,
-    /// Failed hmac codes to verify before the case (throttle pressure).
+    /// Failed numeric codes of the hmac account to verify before the case
+    /// (failure budget pressure: more than 4 spend the account's budget).
     pub failures: u8,
     /// Verifier time.
     pub now: u64,
@@ -260,7 +261,13 @@ impl VerifyCase {
             failures: flags >> 4,
             now,
             amount,
-            state: VerifierState { hmac, ed25519: ed, revocation_list: None, challenges: Vec::new() },
+            state: VerifierState {
+                hmac,
+                ed25519: ed,
+                revocation_list: None,
+                challenges: Vec::new(),
+                sources: Vec::new(),
+            },
             text,
         }
     }
@@ -312,9 +319,12 @@ impl VerifyCase {
             let wallet = hmac_wallet(0);
             let step = params().step_at(self.now).unwrap_or(0);
             for i in 0..u32::from(self.failures) {
-                let mut payload = wallet.code_for(step, i).encode();
-                payload[37] ^= 1;
-                let verdict = v.verify_text(&qr_text(&payload), self.now, 0);
+                // Numeric codes with a wrong tag: only the numeric form spends a budget (spec: R-HMAC-6).
+                let Ok(digits) = wallet.numeric(&wallet.code_for(step, i)).map(|n| n.to_digits()) else {
+                    continue;
+                };
+                let wrong = format!("{:024}", digits.parse::<u128>().unwrap_or(0) ^ 1);
+                let verdict = v.verify_text(&wrong, self.now, 0);
                 assert!(
                     matches!(verdict, Err(paycode::Error::InvalidCode | paycode::Error::Throttled)),
                     "failed code gave {verdict:?}"

@@ -190,8 +190,6 @@ pub enum InputError {
     Wallet(paycode::GenerateError),
     /// The computed intermediates disagree with the wallet's output.
     IntermediatesDisagree,
-    /// A throttle record that the verifier state cannot hold.
-    Throttle(paycode::Error),
     /// A `restart` at a time the verifier cannot restart at.
     Restart(paycode::Error),
     /// A step other than a lost-state restart after a restart that failed.
@@ -241,7 +239,6 @@ impl fmt::Display for InputError {
             InputError::BatchDisagrees => f.write_str(
                 "ed25519-verify: the batch check's verdict differs from the single check's (R-ED-6)",
             ),
-            InputError::Throttle(e) => write!(f, "throttle state: {e}"),
             InputError::Restart(e) => write!(f, "restart: {e}"),
             InputError::NotStarted => {
                 f.write_str("a restart failed: the next step must be a restart without state")
@@ -261,7 +258,6 @@ impl std::error::Error for InputError {
             | InputError::TrustList(e)
             | InputError::Credential(e)
             | InputError::RevocationList(e)
-            | InputError::Throttle(e)
             | InputError::Restart(e) => Some(e),
             InputError::RevocationInstall(e) => Some(e),
             InputError::Wallet(e) => Some(e),

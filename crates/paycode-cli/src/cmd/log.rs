@@ -11,8 +11,8 @@ use super::{EXIT_OK, Error};
 /// `paycode log ...`.
 #[derive(Subcommand)]
 pub enum Command {
-    /// Write the acceptance log in the spec's format (44-byte records, in
-    /// commit order), for `paycode reconcile`. The file is replaced
+    /// Write the acceptance log in the spec's format (records with the codes
+    /// they accepted, in commit order), for `paycode reconcile`. The file is replaced
     /// atomically; a link, a key file or a state database is refused.
     Export(ExportArgs),
 }

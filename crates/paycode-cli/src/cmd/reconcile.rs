@@ -1,16 +1,21 @@
-//! `paycode reconcile`: codes accepted more than once, across terminals' logs.
+//! `paycode reconcile`: what terminals' logs prove against the issuer's keys.
 
 use std::path::PathBuf;
 
-use paycode::log::{LogRecord, Policy, reconcile};
+use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile};
 use paycode_cli::errors::Action;
+use paycode_cli::files::IssuerFile;
 use paycode_cli::{FileError, Role};
 
-use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, print_json};
+use super::{EXIT_OK, EXIT_REJECTED, Error, print_json};
 
 /// `paycode reconcile`.
 #[derive(clap::Args)]
 pub struct Args {
+    /// The issuer file: its hmac accounts' keys and its trust list check each
+    /// record's evidence (spec R-LOG-2).
+    #[arg(long)]
+    issuer: PathBuf,
     /// Acceptance logs (`paycode log export`).
     #[arg(required = true)]
     logs: Vec<PathBuf>,
@@ -20,54 +25,56 @@ pub struct Args {
     /// clock error of its terminals, in steps.
     #[arg(long, default_value_t = 3, value_name = "STEPS")]
     tolerance: u64,
-    /// The cumulative limit of a credential, as SERIAL=AMOUNT (repeat for
-    /// each serial): a serial whose amounts across the logs add up to more is
-    /// flagged for overspending (spec R-LOG-2).
-    #[arg(long = "limit", value_name = "SERIAL=AMOUNT", value_parser = parse_limit)]
-    limits: Vec<(u64, u64)>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
 }
 
-/// Runs `reconcile`: exit 1 when an identity is flagged (a code accepted more
-/// than once, counters and steps that do not rise together, counters far
-/// apart, or more spent than a credential's limit).
+/// Runs `reconcile`: exit 1 when an identity is flagged on proven records
+/// (two codes for one counter, counters and steps that do not rise
+/// together, counters far apart, or more spent than a credential's limit).
+/// Records whose evidence does not verify are listed apart and flag no one.
 pub fn run(args: &Args) -> Result<u8, Error> {
-    let mut records: Vec<LogRecord> = Vec::new();
+    let file = IssuerFile::load(&args.issuer)?;
+    let keys = IssuerKeys {
+        trust: Some(file.trust_list().map_err(FileError::content(Role::Issuer, &args.issuer))?),
+        accounts: file.account_keys().map_err(FileError::content(Role::Issuer, &args.issuer))?,
+    };
+    let mut logs: Vec<Vec<LogRecord>> = Vec::new();
     for p in &args.logs {
         let bytes = std::fs::read(p).map_err(FileError::io(Action::Read, Role::Log, p))?;
-        let mut log =
-            LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?;
-        records.append(&mut log);
+        logs.push(LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?);
     }
-    let mut policy = Policy::with_tolerance(args.tolerance);
-    for &(serial, limit) in &args.limits {
-        if policy.limits.insert(serial, limit).is_some() {
-            return Err(Error::Usage(Usage::LimitTwice));
-        }
-    }
-    let rec = reconcile(records, &policy);
+    let rec = reconcile(&logs, &keys, &Policy::with_tolerance(args.tolerance));
     if args.json {
         print_json(&rec)?;
     } else {
         println!(
-            "{} record(s), {} double acceptance(s), {} identit{} flagged",
+            "{} record(s), {} unproven, {} double acceptance(s), {} cop{}, {} identit{} flagged",
             rec.records,
-            rec.duplicates.len(),
+            rec.unproven.len(),
+            rec.doubles.len(),
+            rec.copies.len(),
+            if rec.copies.len() == 1 { "y" } else { "ies" },
             rec.flagged.len(),
             if rec.flagged.len() == 1 { "y" } else { "ies" }
         );
-        for d in &rec.duplicates {
-            let terminals: Vec<String> = d.records.iter().map(|r| r.terminal_id.to_string()).collect();
-            println!(
-                "  {} {} counter {} accepted {} times (terminals {})",
-                d.profile.name(),
-                d.subject,
-                d.counter,
-                d.records.len(),
-                terminals.join(", ")
-            );
+        for u in &rec.unproven {
+            let path = args.logs.get(u.log).map_or_else(String::new, |p| p.display().to_string());
+            println!("  unproven: {path} record {}: {}", u.index, u.why.name());
+        }
+        for (what, list) in [("codes for", &rec.doubles), ("copies of one code for", &rec.copies)] {
+            for d in list {
+                let terminals: Vec<String> = d.records.iter().map(|r| r.terminal_id.to_string()).collect();
+                println!(
+                    "  {} {} counter {}: {} records, {what} one counter (terminals {})",
+                    d.profile.name(),
+                    d.subject,
+                    d.counter,
+                    d.records.len(),
+                    terminals.join(", ")
+                );
+            }
         }
         for f in &rec.flagged {
             let why: Vec<&str> = f.reasons.iter().map(|r| r.name()).collect();
@@ -82,11 +89,4 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         }
     }
     Ok(if rec.flagged.is_empty() { EXIT_OK } else { EXIT_REJECTED })
-}
-
-/// `SERIAL=AMOUNT`, both decimal u64.
-fn parse_limit(s: &str) -> Result<(u64, u64), String> {
-    let (serial, amount) = s.split_once('=').ok_or_else(|| format!("{s:?} is not SERIAL=AMOUNT"))?;
-    let number = |what: &str, v: &str| v.parse::<u64>().map_err(|e| format!("{what} {v:?}: {e}"));
-    Ok((number("serial", serial)?, number("amount", amount)?))
 }

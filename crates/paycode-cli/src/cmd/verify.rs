@@ -189,19 +189,26 @@ fn rejected(r: &Rejection, json: bool) -> Result<u8, Error> {
 
 fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<(), Error> {
     match (verdict, json) {
-        (Ok(a), true) => print_json(&json!({ "verdict": "accepted", "record": a.record }))?,
+        (Ok(a), true) => {
+            // A one-way or capped code's record has no challenge: left out, as every absent field.
+            let mut record = serde_json::to_value(a.record).map_err(Error::Json)?;
+            if let Some(fields) = record.as_object_mut() {
+                fields.retain(|_, v| !v.is_null());
+            }
+            print_json(&json!({ "verdict": "accepted", "record": record }))?;
+        }
         (Ok(a), false) => {
             let r = &a.record;
-            let (subject, amount) = match r.profile {
+            let (subject, amount) = match r.profile() {
                 Profile::Hmac => ("account", String::new()),
                 Profile::Ed25519 => ("serial", format!(" amount {}", r.amount)),
             };
             println!(
                 "accepted: {} {subject} {} counter {} step {}{amount}",
-                r.profile.name(),
-                r.subject,
-                r.counter,
-                r.step
+                r.profile().name(),
+                r.subject(),
+                r.counter(),
+                r.step()
             );
         }
         (Err(r), _) => print_rejection(r, json)?,

@@ -62,7 +62,7 @@ impl World {
             return Err(Error::Malformed);
         }
         if (n >> 49) as u64 != self.account {
-            return Err(Error::UnknownAccount);
+            return Err(Error::InvalidCode);
         }
         if genuine { Ok(()) } else { Err(Error::InvalidCode) }
     }
@@ -89,7 +89,7 @@ impl World {
         }
         if profile == 1 {
             if u64::from_be_bytes(p[2..10].try_into().unwrap()) != self.account {
-                return Err(Error::UnknownAccount);
+                return Err(Error::InvalidCode);
             }
         } else {
             let credential = &p[14 + cap_len..140 + cap_len];

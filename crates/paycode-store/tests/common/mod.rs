@@ -95,11 +95,26 @@ pub fn ed25519_text(i: u64, t: u64, counter: u32) -> String {
 }
 
 /// The QR text of `account`'s code with `counter` in the step of `t`, its
-/// tag flipped in one bit: `invalid-code`, counted by the throttle.
+/// tag flipped in one bit: `invalid-code`, which spends no budget.
 pub fn hmac_bad_text(account: u64, t: u64, counter: u32) -> String {
     let mut payload = hmac(account).code_for(step(t), counter).encode();
     *payload.last_mut().unwrap() ^= 1; // the tag's last byte
     paycode::HmacCode::decode(&payload).unwrap().to_qr_text()
+}
+
+/// The digits of `account`'s numeric code with `counter` in the step of
+/// `t`, bit 0 of `tag29` flipped: `invalid-code`, charged to the account's
+/// and the source's failure budgets (spec: R-HMAC-7, R-HMAC-8).
+pub fn numeric_bad_text(account: u64, t: u64, counter: u32) -> String {
+    let wallet = hmac(account);
+    let digits = wallet.numeric(&wallet.code_for(step(t), counter)).unwrap().to_digits();
+    format!("{:024}", digits.parse::<u128>().unwrap() ^ 1)
+}
+
+/// The digits of `account`'s numeric code with `counter` in the step of `t`.
+pub fn numeric_text(account: u64, t: u64, counter: u32) -> String {
+    let wallet = hmac(account);
+    wallet.numeric(&wallet.code_for(step(t), counter)).unwrap().to_digits()
 }
 
 /// A store that fails on purpose while `failing` is set, the way a full
@@ -169,7 +184,10 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
     use paycode::store::{Call, Changes, Identity, Records, Spent};
     let id = Identity { profile: paycode::Profile::Ed25519, subject: 100 };
     let at = |terminal, decide: &mut dyn FnMut(&Records) -> Changes| {
-        transact_at(paycode_store::Scope::terminal(terminal), &mut Call { identity: id, nonce: None, decide })
+        transact_at(
+            paycode_store::Scope::terminal(terminal),
+            &mut Call { identity: id, nonce: None, source: None, decide },
+        )
     };
     let read = |terminal| {
         let mut seen = Records::default();
@@ -224,7 +242,7 @@ pub fn terminals_keep_their_own_nonce_sets(transact_at: TransactAt<'_>) {
             seen = Some(r.challenge_used);
             Changes { high_water: r.high_water, ..Changes::default() }
         };
-        transact_at(scope, &mut Call { identity, nonce: Some(nonce), decide }).unwrap();
+        transact_at(scope, &mut Call { identity, nonce: Some(nonce), source: None, decide }).unwrap();
         seen.unwrap()
     };
     let record = |scope: Scope, nonce: Option<[u8; 16]>, named: [u8; 16]| {
@@ -233,7 +251,7 @@ pub fn terminals_keep_their_own_nonce_sets(transact_at: TransactAt<'_>) {
             challenge: Some(UsedChallenge { nonce: named, closes: NOW + 120 }),
             ..Changes::default()
         };
-        transact_at(scope, &mut Call { identity, nonce, decide }).unwrap();
+        transact_at(scope, &mut Call { identity, nonce, source: None, decide }).unwrap();
     };
     let shared = Scope { records: 0, nonces: 7 };
     assert!(!used(shared));
@@ -355,7 +373,7 @@ pub fn used(nonce: u8, issued_at: u64) -> UsedChallenge {
 pub fn a_challenge_is_paid_once<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
     let ch = Challenge::new(TILL, 250, NOW, [1; 16]);
     let first = pay(v, &hmac_challenge_text(20, NOW, 0, &ch), &ch, NOW).unwrap();
-    assert_eq!((first.record.subject, first.record.terminal_id), (20, TILL));
+    assert_eq!((first.record.subject(), first.record.terminal_id), (20, TILL));
     assert_eq!(pay(v, &hmac_challenge_text(21, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(pay(v, &ed25519_challenge_text(0, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(pay(v, &hmac_challenge_text(20, NOW, 1, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
@@ -400,7 +418,7 @@ pub fn a_group_commit_pays_a_challenge_once<S: StateStore>(v: &Verifier<S>, cont
     let verdicts: Vec<Result<u64, Error>> = v
         .verify_payments_with_cause(&items, NOW)
         .into_iter()
-        .map(|r| r.map(|a| a.record.subject).map_err(|r| r.error()))
+        .map(|r| r.map(|a| a.record.subject()).map_err(|r| r.error()))
         .collect();
     let used_up = Err(Error::ChallengeUsed);
     assert_eq!(verdicts, [Ok(40), used_up, Ok(42), Ok(43), used_up, used_up]);

@@ -3,7 +3,7 @@
 
 use paycode::Error;
 use paycode::Profile;
-use paycode::log::{Duplicate, Flagged};
+use paycode::log::{Duplicate, Flagged, Rejected};
 use serde::{Deserialize, Serialize};
 
 use super::{Outcome, TimeParams};
@@ -74,16 +74,24 @@ pub struct LedgerEntry {
     pub not_after: u64,
 }
 
-/// A throttle record.
+/// An account's numeric failure budget (spec R-HMAC-7).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ThrottleCount {
+pub struct AccountBudget {
     /// Account id.
     pub account_id: u64,
-    /// The verifier step the failures were counted in.
-    pub step: u64,
-    /// Failures in that step (at most 8).
-    pub failures: u32,
+    /// The budget's `u`, a step.
+    pub u: u64,
+}
+
+/// A source's numeric failure budget (spec R-HMAC-8).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceBudget {
+    /// The source: a terminal id.
+    pub terminal_id: u32,
+    /// The budget's `u`, a step.
+    pub u: u64,
 }
 
 /// A challenge nonce in the nonce set `N` (spec R-CHAL-4).
@@ -111,8 +119,12 @@ pub struct StateBefore {
     pub marks: Vec<MarkEntry>,
     /// Spend ledger.
     pub spent: Vec<LedgerEntry>,
-    /// Throttle records.
-    pub throttle: Vec<ThrottleCount>,
+    /// The accounts' numeric failure budgets; absent means none charged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub budgets: Vec<AccountBudget>,
+    /// The sources' numeric failure budgets; absent means none charged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub source_budgets: Vec<SourceBudget>,
     /// The installed revocation list, hex, or null.
     pub revocation_list: Option<String>,
     /// The nonce set `N`; absent in a file means empty.
@@ -196,7 +208,7 @@ pub struct VerifyExpected {
     /// The spec error code when invalid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
-    /// The 44-byte log record when accepted, hex.
+    /// The log record (spec §4.8) when accepted, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log_record: Option<String>,
     /// Relevant state after the call.
@@ -310,18 +322,11 @@ pub struct ReconcileInput {
     pub logs: Vec<String>,
     /// The order check's tolerance `D`, in steps (spec R-LOG-2).
     pub tolerance: u64,
-    /// The cumulative limits the issuer gives, by serial (spec R-LOG-2).
-    pub limits: Vec<SerialLimit>,
-}
-
-/// The cumulative limit of one serial's credential.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SerialLimit {
-    /// The serial.
-    pub serial: u64,
-    /// Its credential's cumulative limit.
-    pub cumulative_limit: u64,
+    /// The issuer's hmac accounts, whose keys check the hmac records.
+    pub hmac_accounts: Vec<EnrolledAccount>,
+    /// The issuer's trust list, hex, whose keys check the ed25519 records'
+    /// credentials; null: the issuer has no ed25519 keys.
+    pub trust_list: Option<String>,
 }
 
 /// The total accepted for one serial.
@@ -343,9 +348,15 @@ pub struct ReconcileExpected {
     /// `malformed` when a log is rejected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
-    /// Double acceptances, by (profile, subject, counter).
+    /// The records whose evidence does not verify, by log and position, with why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duplicates: Option<Vec<Duplicate>>,
+    pub unproven: Option<Vec<Rejected>>,
+    /// Two or more different proven codes for one (profile, subject, counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doubles: Option<Vec<Duplicate>>,
+    /// Proven codes recorded more than once, by (profile, subject, counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<Vec<Duplicate>>,
     /// Every identity with a reason, by profile and subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flagged: Option<Vec<Flagged>>,

@@ -5,7 +5,8 @@ use sha2::{Digest, Sha256};
 
 use crate::errors::{FixtureError, InputError, VectorError};
 use crate::format::{
-    EnrolledAccount, MarkEntry, ReplayEntry, StateBefore, ThrottleCount, TimeParams, VerifierConfig,
+    AccountBudget, EnrolledAccount, MarkEntry, ReplayEntry, SourceBudget, StateBefore, TimeParams,
+    VerifierConfig,
 };
 use crate::reference;
 use paycode::code::{DS_ED25519_CODE, Ed25519Code, HmacCode};
@@ -221,9 +222,26 @@ pub(crate) fn state_with_entry(t_hw: u64, entry: ReplayEntry) -> StateBefore {
     StateBefore { t_hw, entries: vec![entry], marks: vec![mark], ..StateBefore::default() }
 }
 
-/// `count` throttled failures of `account` in verifier step `step`.
-pub(crate) fn failures(account: u64, step: u64, count: u32) -> ThrottleCount {
-    ThrottleCount { account_id: account, step, failures: count }
+/// Steps after which an account's budget forgives one failure at X = 60:
+/// `P = ⌈86400 / 60⌉` (spec: R-HMAC-7).
+pub(crate) const ACCOUNT_PERIOD: u64 = 1440;
+/// Steps after which a source's budget forgives one failure at X = 60:
+/// `P_src = ⌈3600 / 60⌉` (spec: R-HMAC-8).
+pub(crate) const SOURCE_PERIOD: u64 = 60;
+
+/// The budget of `account` at `u` (spec: R-HMAC-7).
+pub(crate) fn budget(account: u64, u: u64) -> AccountBudget {
+    AccountBudget { account_id: account, u }
+}
+
+/// The state with `fresh_state`'s values and the budget of `account` at `u`.
+pub(crate) fn with_budget(account: u64, u: u64) -> StateBefore {
+    StateBefore { budgets: vec![budget(account, u)], ..fresh_state() }
+}
+
+/// The state with `fresh_state`'s values and the budget of source `terminal` at `u` (spec: R-HMAC-8).
+pub(crate) fn with_source_budget(terminal: u32, u: u64) -> StateBefore {
+    StateBefore { source_budgets: vec![SourceBudget { terminal_id: terminal, u }], ..fresh_state() }
 }
 
 /// A replay entry: highest counter `high`, bitmap and top step.

@@ -79,12 +79,12 @@ flags! {
         "A time before the epoch gives time-before-epoch, never a crash or a wrapped step.";
     Precedence => "wrong error precedence",
         "Two or more checks fail at once; only the first in the spec's order may be reported.";
-    UnknownAccount => "unknown account accepted or mis-reported",
-        "The code names an account the verifier does not hold keys for.";
+    UnknownAccount => "unknown account accepted or told apart",
+        "The code names an account the verifier does not hold keys for: invalid-code, as a wrong tag, and for a numeric code charged to its source.";
     BadTag => "MAC not checked or checked wrongly",
         "The tag does not match the code's fields under the account's key.";
-    Throttle => "missing throttle",
-        "At most 8 invalid-code verdicts per account per verifier step; then throttled, even for a valid code.";
+    Throttle => "missing or leaky failure budget",
+        "Numeric codes only: 4 failures per account and 64 per source at once, one forgiven a day (account) or an hour (source), kept across steps and restarts; QR codes are never throttled.";
     Replay => "replay accepted",
         "A (identity, counter) that was already accepted.";
     StaleCounter => "window too wide or too narrow",
@@ -98,7 +98,7 @@ flags! {
     Quarantine => "replay hole after restart",
         "After losing its state a verifier rejects codes below Q = T + F + 1 with state-unavailable.";
     Restart => "state not kept across restart",
-        "A restart with durable state keeps T_hw, Q, the entries, the ledger and the throttle records.";
+        "A restart with durable state keeps T_hw, Q, the entries, the ledger and the failure budgets.";
     ClockJump => "clock manipulation",
         "The verifier's clock goes back or jumps forward.";
     UnknownIssuer => "credential checked against the wrong key",
@@ -116,9 +116,11 @@ flags! {
     Limit => "offline limits",
         "Per-payment and cumulative per-terminal limits, exact at the boundary and without overflow.";
     Reconciliation => "double acceptance missed",
-        "Logs of several terminals are grouped by (profile, subject, counter); groups of two or more are double acceptances.";
+        "Logs of several terminals: proven records grouped by (profile, subject, counter); two different codes of one counter are a double acceptance, one code recorded twice is a copy.";
+    Evidence => "fabricated log record trusted",
+        "A log record whose evidence does not verify under the issuer's keys, or claims what its code does not allow, proves nothing and flags no one.";
     LogRecord => "wrong log record",
-        "The 44-byte acceptance log record of an accepted code.";
+        "The acceptance log record of an accepted code, with its evidence.";
     NonCanonicalS => "malleable signature",
         "S >= L: the same signature modulo L; must be rejected (S < L).";
     SmallOrder => "small-order point accepted",

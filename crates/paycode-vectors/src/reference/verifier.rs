@@ -3,7 +3,8 @@
 use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
-use paycode::log::{LogRecord, Policy, reconcile as reconcile_logs};
+use paycode::hazmat::keys::HmacKeys;
+use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
 use paycode::store::{Mark, StateStore};
@@ -64,7 +65,15 @@ impl ScenarioRunner {
                 }
                 marks.push((m.subject, Mark { counter: m.counter, step: m.step, until: until(m.subject) }));
             }
-            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks })
+            // spec: R-HMAC-7: the accounts' budgets are hmac state.
+            let mut budgets: Vec<(u64, u64)> = Vec::new();
+            for b in state.budgets.iter().filter(|_| profile == Profile::Hmac) {
+                if budgets.iter().any(|(account, _)| *account == b.account_id) {
+                    return Err(InputError::Repeated(format!("the budget of account {}", b.account_id)));
+                }
+                budgets.push((b.account_id, b.u));
+            }
+            Ok(Snapshot { high_water: state.t_hw, quarantine: state.q, windows, spent, marks, budgets })
         };
         let mut challenges: Vec<UsedChallenge> = Vec::new();
         for c in &state.challenges {
@@ -74,11 +83,19 @@ impl ScenarioRunner {
             }
             challenges.push(UsedChallenge { nonce, closes: c.closes });
         }
+        let mut sources: Vec<(u32, u64)> = Vec::new();
+        for b in &state.source_budgets {
+            if sources.iter().any(|(terminal, _)| *terminal == b.terminal_id) {
+                return Err(InputError::Repeated(format!("the budget of source {}", b.terminal_id)));
+            }
+            sources.push((b.terminal_id, b.u));
+        }
         let durable = VerifierState {
             hmac: snapshot(Profile::Hmac)?,
             ed25519: snapshot(Profile::Ed25519)?,
             revocation_list: None,
             challenges,
+            sources,
         };
         let verifier = Verifier::restore(params, config.terminal_id, &durable);
         let trust = match &config.trust_list {
@@ -95,15 +112,6 @@ impl ScenarioRunner {
             stopped: false,
         };
         runner.configure()?;
-        for count in &state.throttle {
-            for _ in 0..count.failures {
-                runner
-                    .verifier
-                    .replay_state(Profile::Hmac)
-                    .reserve_attempt(count.account_id, count.step)
-                    .map_err(InputError::Throttle)?;
-            }
-        }
         if let Some(list) = &state.revocation_list {
             let list = RevocationList::decode(&unhex(list)?).map_err(InputError::RevocationList)?;
             runner.revocation = Some(list);
@@ -192,13 +200,9 @@ impl ScenarioRunner {
             }
             ScenarioStep::Restart { mode, time } => {
                 self.verifier = match mode {
+                    // spec: R-STATE-6: the failure budgets are in the durable state.
                     RestartMode::Kept if !self.stopped => {
-                        // spec: R-STATE-6, the throttle records are durable state too.
-                        let throttle = self.verifier.replay_state(Profile::Hmac).throttle_records();
-                        let verifier =
-                            Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state());
-                        verifier.replay_state(Profile::Hmac).load_throttle_records(&throttle);
-                        verifier
+                        Verifier::restore(self.params, self.config.terminal_id, &self.verifier.state())
                     }
                     RestartMode::Kept => return Err(InputError::NotStarted),
                     RestartMode::Lost => {
@@ -340,15 +344,17 @@ pub(super) fn scenario(input: ScenarioInput) -> Ran<ScenarioExpected, NoIntermed
 }
 
 pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoIntermediates> {
-    let mut records = Vec::new();
+    let mut logs = Vec::new();
     for log in &input.logs {
         match LogRecord::decode_log(&unhex(log)?) {
-            Ok(mut r) => records.append(&mut r),
+            Ok(r) => logs.push(r),
             Err(e) => {
                 return valid(ReconcileExpected {
                     result: Outcome::Invalid,
                     error: Some(e),
-                    duplicates: None,
+                    unproven: None,
+                    doubles: None,
+                    copies: None,
                     flagged: None,
                     revoke_serials: None,
                     disable_accounts: None,
@@ -357,17 +363,23 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
             }
         }
     }
-    let mut policy = Policy::with_tolerance(input.tolerance);
-    for l in &input.limits {
-        if policy.limits.insert(l.serial, l.cumulative_limit).is_some() {
-            return Err(InputError::Repeated(format!("the limit of serial {}", l.serial)));
+    let mut keys = IssuerKeys::default();
+    for a in &input.hmac_accounts {
+        let account = HmacKeys::derive(a.account_id, &seed(&a.seed)?);
+        if keys.accounts.insert(a.account_id, account).is_some() {
+            return Err(InputError::Repeated(format!("account {}", a.account_id)));
         }
     }
-    let r = reconcile_logs(records, &policy);
+    if let Some(list) = &input.trust_list {
+        keys.trust = Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?);
+    }
+    let r = reconcile_logs(&logs, &keys, &Policy::with_tolerance(input.tolerance));
     valid(ReconcileExpected {
         result: Outcome::Valid,
         error: None,
-        duplicates: Some(r.duplicates),
+        unproven: Some(r.unproven),
+        doubles: Some(r.doubles),
+        copies: Some(r.copies),
         flagged: Some(r.flagged),
         revoke_serials: Some(r.revoke_serials),
         disable_accounts: Some(r.flagged_accounts),

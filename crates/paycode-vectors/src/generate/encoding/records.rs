@@ -3,14 +3,15 @@
 
 use paycode::credential::CredentialFields;
 use paycode::log::LogRecord;
-use paycode::{Error, Profile};
+use paycode::{Challenge, Code, Error, NumericCode, Purpose};
 
 use super::{BytesDecode, add_bytes_decodes};
-use crate::errors::VectorError;
+use crate::errors::{FixtureError, InputError, VectorError};
 use crate::format::{CredentialIssueInput, Op, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
-    ACCOUNT, SERIAL, STEP, TIME, cut, hex, issue, issuer_secret, main_fields, with_bytes_at,
+    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, challenge, cut, ed25519_code, ed25519_code_for, fixture_error, hex,
+    hmac_code, hmac_code_for, issue, issuer_secret, main_fields, numeric_text, with_bytes_at,
 };
 use crate::generate::flags::Flag;
 
@@ -135,64 +136,112 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
     Ok(file.finish())
 }
 
+/// The ids of the 44-byte record's cases, whose layout §4.8 replaced.
+const RETIRED_44: &[&str] = &[
+    "log.encode.ed25519",
+    "log.encode.hmac",
+    "log.encode.max",
+    "log.decode.two-records",
+    "log.decode.empty",
+    "log.decode.truncated",
+    "log.decode.trailing-byte",
+    "log.decode.old-layout-46",
+    "log.decode.version-2",
+    "log.decode.profile-0",
+    "log.decode.profile-3",
+    "log.decode.hmac-key-id",
+    "log.decode.hmac-amount",
+];
+
+/// One record of each kind (spec §4.8), from the fixture wallets: hmac
+/// account 42 and ed25519 serial 1001 at terminal 7.
+pub(crate) fn records_of_every_kind() -> Result<Vec<(&'static str, LogRecord)>, VectorError> {
+    let p = DEFAULT_PARAMS;
+    let ch = challenge(7, 250, TIME, "log-record");
+    let cred = issue(main_fields());
+    let rec = |code: Code, amount: u64, ch: Option<&Challenge>| {
+        let step = match &code {
+            Code::Hmac(c) => c.step(),
+            Code::Ed25519(c) => c.step(),
+            Code::Numeric(_) => STEP,
+        };
+        LogRecord::new(&code, step, TIME, amount, 7, ch).map_err(|e| fixture_error(InputError::Payload(e)))
+    };
+    let numeric = NumericCode::parse(&numeric_text(&p, ACCOUNT, STEP, 6)?)
+        .map_err(|e| fixture_error(InputError::Payload(e)))?;
+    Ok(vec![
+        ("hmac-one-way", rec(Code::Hmac(hmac_code(&p, ACCOUNT, STEP, 3)?), 250, None)?),
+        (
+            "hmac-capped",
+            rec(Code::Hmac(hmac_code_for(&p, ACCOUNT, STEP, 4, Purpose::Capped(500))?), 250, None)?,
+        ),
+        (
+            "hmac-challenge",
+            rec(Code::Hmac(hmac_code_for(&p, ACCOUNT, STEP, 5, Purpose::Challenge(&ch))?), 250, Some(&ch))?,
+        ),
+        ("hmac-numeric", rec(Code::Numeric(numeric), 250, None)?),
+        ("ed25519-one-way", rec(Code::Ed25519(Box::new(ed25519_code(&p, 1, cred, STEP, 3)?)), 1250, None)?),
+        (
+            "ed25519-capped",
+            rec(
+                Code::Ed25519(Box::new(ed25519_code_for(&p, 1, cred, STEP, 4, Purpose::Capped(2000))?)),
+                1250,
+                None,
+            )?,
+        ),
+        (
+            "ed25519-challenge",
+            rec(
+                Code::Ed25519(Box::new(ed25519_code_for(&p, 1, cred, STEP, 5, Purpose::Challenge(&ch))?)),
+                250,
+                Some(&ch),
+            )?,
+        ),
+    ])
+}
+
 /// `encoding-log-record.json`: records encoded, and logs decoded.
 pub(super) fn log_record() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-log-record",
-        "The 44-byte acceptance log record (spec §4.8): version, profile, key id u16, subject u64, counter u32, step u64, accepted_at u64, amount u64, terminal id u32; an hmac record has key id 0 and amount 0. A log is records back to back.",
+        "The acceptance log record (spec §4.8): version, kind (the code's mode and profile byte, or 0x81 for a numeric code), accepted_at u64, amount u64, terminal id u32, step u64, evidence (the code's payload, or N of a numeric code as 10 bytes), and for a challenge code the 37-byte challenge. Lengths by kind: 0x01 68, 0x11 72, 0x21 105, 0x81 40, 0x02 234, 0x12 238, 0x22 271. A log is records back to back. A decoder rejects a record whose evidence does not decode as a code of its kind, or whose step is not the evidence's.",
     );
-    let ed25519 = LogRecord {
-        profile: Profile::Ed25519,
-        key_id: 1,
-        subject: SERIAL,
-        counter: 3,
-        step: STEP,
-        accepted_at: TIME,
-        amount: 1250,
-        terminal_id: 7,
-    };
-    let hmac = LogRecord {
-        profile: Profile::Hmac,
-        key_id: 0,
-        subject: ACCOUNT,
-        counter: 7,
-        step: STEP,
-        accepted_at: TIME,
-        amount: 0,
-        terminal_id: 1,
-    };
-    let max = LogRecord {
-        profile: Profile::Ed25519,
-        key_id: u16::MAX,
-        subject: u64::MAX,
-        counter: u32::MAX,
-        step: u64::MAX,
-        accepted_at: u64::MAX,
-        amount: u64::MAX,
-        terminal_id: u32::MAX,
-    };
-    for (name, record, comment) in [
-        ("ed25519", ed25519, "An ed25519 acceptance."),
-        ("hmac", hmac, "An hmac acceptance: key id and amount 0."),
-        ("max", max, "Every field at its maximum."),
-    ] {
+    for id in RETIRED_44 {
+        file.retire(
+            id,
+            "the 44-byte record of an earlier layout; records now carry their evidence (spec §4.8)",
+        );
+    }
+    let records = records_of_every_kind()?;
+    for (name, record) in &records {
         file.add(Case {
-            id: &format!("log.encode.{name}"),
+            id: &format!("log-record.encode.{name}"),
             requirements: &["R-LOG-1", "R-ENC-3"],
             flags: &[Flag::Valid, Flag::LogRecord],
-            comment,
+            comment: &format!("A record of kind {:#04x}: {} bytes.", record.kind(), record.encode().len()),
             op: Op::LogRecordEncode,
-            input: record,
+            input: *record,
             intent: Intent::valid(),
         })?;
     }
-    let (a, b) = (ed25519.encode().to_vec(), hmac.encode().to_vec());
+    let by = |name: &str| {
+        records
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| r.encode())
+            .ok_or(VectorError::Fixture(FixtureError::NotFound("a record kind")))
+    };
+    let one_way = by("hmac-one-way")?;
+    let answered = by("hmac-challenge")?;
+    let numeric = by("hmac-numeric")?;
+    let signed = by("ed25519-one-way")?;
+    let every: Vec<u8> = records.iter().flat_map(|(_, r)| r.encode()).collect();
     let mut decodes = vec![
         BytesDecode {
-            name: "two-records",
+            name: "every-kind",
             flags: &[Flag::Valid],
-            comment: "Two records back to back.",
-            bytes: [&a[..], &b[..]].concat(),
+            comment: "One record of each kind back to back; each record's length follows from its kind.",
+            bytes: every,
             intent: Intent::valid(),
         },
         BytesDecode {
@@ -203,53 +252,114 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         },
         BytesDecode {
-            name: "truncated",
+            name: "ends-inside-a-record",
             flags: &[Flag::Length],
-            comment: "43 bytes.",
-            bytes: cut(&a, 0, 43)?,
+            comment: "An ed25519 one-way record without its last byte: the log ends inside a record.",
+            bytes: cut(&signed, 0, signed.len() - 1)?,
             intent: Intent::invalid(Error::Malformed),
         },
         BytesDecode {
             name: "trailing-byte",
             flags: &[Flag::Length],
-            comment: "45 bytes.",
-            bytes: [&a[..], &[0]].concat(),
+            comment: "An hmac record and one more byte.",
+            bytes: [&one_way[..], &[1]].concat(),
             intent: Intent::invalid(Error::Malformed),
         },
         BytesDecode {
-            name: "old-layout-46",
-            flags: &[Flag::Length],
-            comment: "46 bytes: a record with 32-bit key ids, which v1 does not have.",
-            bytes: [&a[..], &[0, 0]].concat(),
+            name: "old-44-byte-record",
+            flags: &[Flag::Length, Flag::LogRecord],
+            comment: "A 44-byte record of the earlier layout (profile 0x02, key id 1): kind 0x02 needs 234 bytes.",
+            bytes: [&[1u8, 2, 0, 1][..], &[0u8; 40][..]].concat(),
+            intent: Intent::invalid(Error::Malformed),
+        },
+        BytesDecode {
+            name: "challenge-without-challenge",
+            flags: &[Flag::Length, Flag::LogRecord],
+            comment: "A challenge record (kind 0x21) cut after its evidence: 68 bytes, its kind needs 105.",
+            bytes: cut(&answered, 0, 68)?,
             intent: Intent::invalid(Error::Malformed),
         },
     ];
     for (name, at, value, flags, comment) in [
         ("version-2", 0usize, 2u8, &[Flag::Version][..], "Version byte 0x02."),
-        ("profile-0", 1, 0, &[Flag::Profile], "Profile byte 0x00."),
-        ("profile-3", 1, 3, &[Flag::Profile], "Profile byte 0x03."),
+        ("kind-0x03", 1, 3, &[Flag::Profile], "Kind 0x03: no such kind."),
+        ("kind-0x31", 1, 0x31, &[Flag::Profile], "Kind 0x31: no mode 3."),
+        (
+            "kind-0x21-one-way-evidence",
+            1,
+            0x21,
+            &[Flag::LogRecord],
+            "Kind 0x21 (105 bytes) over a one-way record padded to 105: the evidence's byte 1 is 0x01, not the kind.",
+        ),
     ] {
-        let bad = with_bytes_at(a.clone(), at, &[value])?;
+        let base = if name == "kind-0x21-one-way-evidence" {
+            [&one_way[..], &[0u8; 37][..]].concat()
+        } else {
+            one_way.clone()
+        };
         decodes.push(BytesDecode {
             name,
             flags,
             comment,
-            bytes: [&b[..], &bad[..]].concat(),
+            bytes: with_bytes_at(base, at, &[value])?,
             intent: Intent::invalid(Error::Malformed),
         });
     }
-    for (name, at, comment) in [
-        ("hmac-key-id", 3usize, "An hmac record whose key id is 1: hmac records have key id 0 (spec §4.8)."),
-        ("hmac-amount", 39, "An hmac record whose amount is 1: hmac records have amount 0 (spec §4.8)."),
+    let step_at = 29usize;
+    let last = |r: &[u8]| r.get(step_at).copied().unwrap_or_default();
+    for (name, base, at, value, comment) in [
+        (
+            "step-not-the-evidences",
+            one_way.clone(),
+            step_at,
+            last(&one_way) ^ 1,
+            "The record's step is one above or below the code's step in the evidence.",
+        ),
+        (
+            "evidence-version-2",
+            one_way.clone(),
+            30,
+            2,
+            "The evidence's version byte is 0x02: it does not decode as a v1 code.",
+        ),
+        (
+            "evidence-other-kind",
+            one_way.clone(),
+            31,
+            0x11,
+            "The evidence's byte 1 is 0x11 (capped) in a record of kind 0x01.",
+        ),
+        (
+            "numeric-step-field",
+            numeric.clone(),
+            step_at,
+            last(&numeric) ^ 1,
+            "A numeric record whose step mod 16 is not the step field of N.",
+        ),
+        ("numeric-too-large", numeric.clone(), 30, 0x80, "A numeric record whose N is 2^79 or more."),
+        (
+            "challenge-version-2",
+            answered.clone(),
+            68,
+            2,
+            "A challenge record whose challenge has version byte 0x02.",
+        ),
+        (
+            "ed25519-evidence-hmac",
+            signed.clone(),
+            31,
+            0x01,
+            "An ed25519 record (kind 0x02) whose evidence's byte 1 is 0x01.",
+        ),
     ] {
         decodes.push(BytesDecode {
             name,
             flags: &[Flag::LogRecord],
             comment,
-            bytes: [&a[..], &with_bytes_at(b.clone(), at, &[1])?[..]].concat(),
+            bytes: [&one_way[..], &with_bytes_at(base, at, &[value])?[..]].concat(),
             intent: Intent::invalid(Error::Malformed),
         });
     }
-    add_bytes_decodes(&mut file, "log", &["R-LOG-2", "R-ENC-3"], Op::LogDecode, decodes)?;
+    add_bytes_decodes(&mut file, "log-record", &["R-LOG-1", "R-LOG-2", "R-ENC-3"], Op::LogDecode, decodes)?;
     Ok(file.finish())
 }

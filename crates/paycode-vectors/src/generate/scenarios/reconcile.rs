@@ -1,17 +1,19 @@
 //! `scenarios-reconcile.json`: reconciliation of terminals' acceptance logs
-//! (spec §10.4).
+//! (spec §10.4), with each record's evidence checked against the issuer's
+//! keys first.
 
-use paycode::log::LogRecord;
-use paycode::{Error, Profile};
+use paycode::Error;
+use paycode::Purpose;
 use serde_json::json;
 
 use crate::errors::{FixtureError, VectorError};
-use crate::format::{Op, ReconcileInput, ScenarioStep, SerialLimit, VectorFile, VerifierConfig};
+use crate::format::{EnrolledAccount, Op, ReconcileInput, ScenarioStep, VectorFile, VerifierConfig};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_text, ed25519_verifier, fixture_error,
-    fresh_state, hex, hmac_text, hmac_verifier, issue, main_fields, trust_list_key_1, unhex,
-    with_standing_list,
+    ACCOUNT, CREDENTIAL_LIFETIME, CREDENTIAL_START, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, challenge,
+    credential_fields, ed25519_code_for, ed25519_text, enrolled, enrolled_accounts, fixture_error,
+    fresh_state, hex, hmac_code_for, hmac_text, hmac_verifier, issue, main_fields, numeric_text,
+    trust_list_key_1, unhex, with_bytes_at, with_standing_list,
 };
 use crate::generate::flags::Flag;
 use crate::reference::ScenarioRunner;
@@ -19,463 +21,517 @@ use crate::reference::ScenarioRunner;
 /// The requirements of reconciliation with a finding.
 const RECONCILIATION: &[&str] = &["R-LOG-2", "R-LOG-3"];
 
+/// The requirements of a fabricated record set apart.
+const EVIDENCE: &[&str] = &["R-LOG-1", "R-LOG-2", "R-LOG-4"];
+
 /// The order check's tolerance `D = B + F` of the default parameters (spec R-LOG-2).
 const TOLERANCE: u64 = 3;
 
+/// The ids of the cases of 44-byte records without evidence, whose meaning changed.
+const RETIRED: &[&str] = &[
+    "scenario.reconcile.two-terminals-double-acceptance",
+    "scenario.reconcile.no-double-acceptance",
+    "scenario.reconcile.same-log-twice",
+    "scenario.reconcile.hmac-double-acceptance",
+    "scenario.reconcile.spec-example",
+    "scenario.reconcile.same-number-across-profiles",
+    "scenario.reconcile.same-number-across-profiles-one-log",
+    "scenario.reconcile.identical-records-in-one-log",
+    "scenario.reconcile.made-in-advance-at-another-terminal",
+    "scenario.reconcile.order-at-the-tolerance",
+    "scenario.reconcile.order-at-the-tolerance-hmac",
+    "scenario.reconcile.order-past-the-tolerance",
+    "scenario.reconcile.order-and-double-hmac",
+    "scenario.reconcile.counter-jump",
+    "scenario.reconcile.counter-jump-closed-by-another-counter",
+    "scenario.reconcile.overspend-across-terminals",
+    "scenario.reconcile.spend-at-the-limit",
+    "scenario.reconcile.overspend-needs-the-limit",
+    "scenario.reconcile.no-logs",
+    "scenario.reconcile.malformed-log",
+    "scenario.reconcile.hmac-record-with-amount",
+];
+
+/// One verify call of a log: time, text, amount, and the challenge's QR text.
+type Call = (u64, String, u64, Option<String>);
+
 /// The log of terminal `terminal_id` with `verifier`'s configuration after
-/// `calls` (time, text, amount), each of which it must accept.
-fn log_of(
-    terminal_id: u32,
-    verifier: &VerifierConfig,
-    calls: &[(u64, String, u64)],
-) -> Result<String, VectorError> {
+/// `calls`, each of which it must accept.
+fn log_of(terminal_id: u32, verifier: &VerifierConfig, calls: &[Call]) -> Result<String, VectorError> {
     let config = VerifierConfig { terminal_id, ..verifier.clone() };
     let state = with_standing_list(&config, fresh_state())?;
     let mut runner = ScenarioRunner::new(&config, &state).map_err(fixture_error)?;
     let mut log = String::new();
-    for (time, text, amount) in calls {
-        let step = ScenarioStep::Verify { time: *time, text: text.clone(), amount: *amount, challenge: None };
+    for (time, text, amount, challenge) in calls {
+        let step = ScenarioStep::Verify {
+            time: *time,
+            text: text.clone(),
+            amount: *amount,
+            challenge: challenge.clone(),
+        };
         let answer = runner.step(&step).map_err(fixture_error)?;
         log.push_str(&answer.log_record.ok_or(FixtureError::NotFound("acceptance of a logged call"))?);
     }
     Ok(log)
 }
 
-/// An ed25519 acceptance record of issuer key 1, hex.
-fn record(subject: u64, counter: u32, step: u64, accepted_at: u64, amount: u64, terminal_id: u32) -> String {
-    let record = LogRecord {
-        profile: Profile::Ed25519,
-        key_id: 1,
-        subject,
-        counter,
-        step,
-        accepted_at,
-        amount,
-        terminal_id,
-    };
-    hex(&record.encode())
+/// A call without a challenge.
+fn call(time: u64, text: String, amount: u64) -> Call {
+    (time, text, amount, None)
 }
 
-/// An hmac acceptance record (key id 0, amount 0), hex.
-fn hmac_record(subject: u64, counter: u32, step: u64, accepted_at: u64, terminal_id: u32) -> String {
-    let record = LogRecord {
-        profile: Profile::Hmac,
-        key_id: 0,
-        subject,
-        counter,
-        step,
-        accepted_at,
-        amount: 0,
-        terminal_id,
-    };
-    hex(&record.encode())
+/// `log` (hex) with the byte at `at` of record `index` changed by `f`; every
+/// record of these logs is one of `len` bytes.
+fn edit(log: &str, len: usize, index: usize, at: usize, f: impl Fn(u8) -> u8) -> Result<String, VectorError> {
+    let bytes = unhex(log)?;
+    let pos = index * len + at;
+    let old = *bytes.get(pos).ok_or(FixtureError::NotFound("a byte of the record"))?;
+    Ok(hex(&with_bytes_at(bytes, pos, &[f(old)])?))
 }
+
+/// A record's amount (offset 10, u64) set to `amount`.
+fn with_amount(record: &str, amount: u64) -> Result<String, VectorError> {
+    Ok(hex(&with_bytes_at(unhex(record)?, 10, &amount.to_be_bytes())?))
+}
+
+/// A record's terminal id (offset 18, u32) set to `terminal`.
+fn with_terminal(record: &str, terminal: u32) -> Result<String, VectorError> {
+    Ok(hex(&with_bytes_at(unhex(record)?, 18, &terminal.to_be_bytes())?))
+}
+
+/// The issuer's keys: the hmac accounts 7 and 42 and trust list key 1.
+fn input(logs: Vec<String>, trust: &str) -> ReconcileInput {
+    ReconcileInput {
+        logs,
+        tolerance: TOLERANCE,
+        hmac_accounts: enrolled_accounts(),
+        trust_list: Some(trust.to_owned()),
+    }
+}
+
+const ED: usize = 234;
+const HM: usize = 68;
 
 /// The file.
+#[allow(clippy::too_many_lines)]
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-reconcile",
-        "Reconciliation of terminals' acceptance logs (spec §10.4): records grouped by (profile, subject, counter); groups of two or more are double acceptances; an identity with a lower counter whose step is more than D steps above a higher counter's is out of order, one with consecutive counters more than J = 65536 apart jumps, and a serial whose amounts add up to more than its credential's cumulative limit (when the issuer gives it) overspends; the ed25519 serials of any of these are revoked and the hmac accounts disabled, each with its reasons; amounts are summed per serial.",
+        "Reconciliation of terminals' acceptance logs (spec §10.4): each record's evidence is checked first against the issuer's hmac account keys and trust list (the tag or signature with the challenge digest; a capped code's amount within its cap; an ed25519 amount within the per-payment limit; a challenge record's terminal and amount those of its challenge); records that fail are listed apart as unproven, with the numeric records of a log that has one, and nothing else rests on them. Over the proven records: one code recorded more than once is a copy (counted once, at its smallest amount); two different codes of one (profile, subject, counter) are a double acceptance; a lower counter whose step is more than D steps above a higher counter's is out of order; consecutive counters more than J = 65536 apart jump; a serial whose proven amounts add up to more than its credential's cumulative limit overspends. The serials with a reason are revoked and the accounts disabled.",
     );
-    let credential = issue(main_fields());
-    let code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
-    let terminal = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
-    // Two offline terminals accept the same photographed code.
-    let log_7 = log_of(7, &terminal, &[(TIME, code(STEP, 3)?, 1_250), (TIME + 5, code(STEP, 4)?, 100)])?;
-    let log_9 =
-        log_of(9, &terminal, &[(TIME + 30, code(STEP, 3)?, 4_000), (TIME + 150, code(STEP + 2, 5)?, 800)])?;
-    let log_9_other_counter = log_of(9, &terminal, &[(TIME + 30, code(STEP, 6)?, 4_000)])?;
-    let online = hmac_verifier(DEFAULT_PARAMS);
-    let hmac_code = |account: u64| hmac_text(&DEFAULT_PARAMS, account, STEP, 0);
-    let online_1 = log_of(1, &online, &[(TIME, hmac_code(ACCOUNT)?, 0)])?;
-    let online_2 =
-        log_of(2, &online, &[(TIME + 1, hmac_code(ACCOUNT)?, 0), (TIME + 2, hmac_code(OTHER_ACCOUNT)?, 0)])?;
-    // The spec's example (section 10.4), records written directly.
-    let spec_7 = record(1001, 3, 30_000_000, 1_800_000_000, 1_250, 7);
-    let spec_9 = [
-        record(1001, 3, 30_000_000, 1_800_000_030, 4_000, 9),
-        record(1001, 4, 30_000_002, 1_800_000_150, 800, 9),
-        record(2002, 0, 30_000_001, 1_800_000_100, 300, 9),
-    ]
-    .concat();
-    let hmac_with_amount = hex(&LogRecord {
-        profile: Profile::Hmac,
-        key_id: 0,
-        subject: ACCOUNT,
-        counter: 0,
-        step: STEP,
-        accepted_at: TIME,
-        amount: 250,
-        terminal_id: 1,
+    for id in RETIRED {
+        file.retire(id, "records of 44 bytes without evidence: reconciliation now checks each record's evidence (spec R-LOG-2)");
     }
-    .encode());
-    // A code made for step T + 10 with counter 0, accepted at terminal 9 when
-    // its step came; terminal 7 had accepted counters 1 to 3 in steps T to T + 2.
+    let trust = trust_list_key_1()?;
+    let credential = issue(main_fields());
+    let other = issue(credential_fields(2, 1, 2002, CREDENTIAL_START, CREDENTIAL_LIFETIME));
+    let code = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, credential, step, counter);
+    let code_2002 = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 2, other, step, counter);
+    let terminal = crate::generate::fixtures::ed25519_verifier(DEFAULT_PARAMS, &trust);
+    let online = hmac_verifier(DEFAULT_PARAMS);
+    let hmac = |account: u64, step: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, account, step, counter);
+
+    // The spec's example (section 10.4): a photographed code at two
+    // terminals, and a record fabricated for serial 2002.
+    let spec_7 = log_of(7, &terminal, &[call(TIME, code(STEP, 3)?, 1_250)])?;
+    let spec_9_honest = log_of(
+        9,
+        &terminal,
+        &[
+            call(TIME + 30, code(STEP, 3)?, 4_000),
+            call(TIME + 100, code_2002(STEP + 1, 0)?, 300),
+            call(TIME + 150, code(STEP + 2, 4)?, 800),
+        ],
+    )?;
+    let made_elsewhere = log_of(9, &terminal, &[call(TIME + 110, code_2002(STEP + 2, 0)?, 5_000)])?;
+    // Counter 0 of 2002 at step T + 2, its signature changed: it would make a double.
+    let fabricated_2002 = edit(&made_elsewhere, ED, 0, 200, |b| b ^ 1)?;
+    let spec_9 = [spec_9_honest, fabricated_2002.clone()].concat();
+
+    // A clone: two different codes of counter 3.
+    let log_7 =
+        log_of(7, &terminal, &[call(TIME, code(STEP, 3)?, 1_250), call(TIME + 5, code(STEP, 4)?, 100)])?;
+    let clone_9 = log_of(9, &terminal, &[call(TIME + 60, code(STEP + 1, 3)?, 4_000)])?;
+    let other_counter_9 = log_of(9, &terminal, &[call(TIME + 30, code(STEP, 6)?, 4_000)])?;
+    // hmac: verifiers 1 and 2 did not share state.
+    let online_1 = log_of(1, &online, &[call(TIME, hmac(ACCOUNT, STEP, 0)?, 10)])?;
+    let online_2_same = log_of(2, &online, &[call(TIME + 1, hmac(ACCOUNT, STEP, 0)?, 10)])?;
+    let online_2_clone = log_of(2, &online, &[call(TIME + 60, hmac(ACCOUNT, STEP + 1, 0)?, 10)])?;
+    // A fabricated hmac record: the honest record of counter 0 with a step
+    // one higher in its evidence and record, so its tag fails.
+    let fabricated_hmac = {
+        let moved = edit(&online_1, HM, 0, 29, |b| b ^ 1)?; // the record's step
+        edit(&moved, HM, 0, 30 + 17, |b| b ^ 1)? // the evidence's step
+    };
+    // Codes made in advance: counter 0 for step T + 10 after counters 1 to 3.
     let owner_7 = log_of(
         7,
         &terminal,
         &[
-            (TIME, code(STEP, 1)?, 100),
-            (TIME + 60, code(STEP + 1, 2)?, 100),
-            (TIME + 120, code(STEP + 2, 3)?, 100),
+            call(TIME, code(STEP, 1)?, 100),
+            call(TIME + 60, code(STEP + 1, 2)?, 100),
+            call(TIME + 120, code(STEP + 2, 3)?, 100),
         ],
     )?;
-    let ahead_9 = log_of(9, &terminal, &[(TIME + 600, code(STEP + 10, 0)?, 900)])?;
-    // Serial 1001 (cumulative limit 20000) pays 15000 at terminal 7 and
-    // 10000 at terminal 9, each within that terminal's limit.
+    let ahead_9 = log_of(9, &terminal, &[call(TIME + 600, code(STEP + 10, 0)?, 900)])?;
+    let first_7 = log_of(7, &terminal, &[call(TIME, code(STEP, 1)?, 100)])?;
+    let at_edge_9 = log_of(9, &terminal, &[call(TIME + 180, code(STEP + 3, 0)?, 100)])?;
+    let past_edge_9 = log_of(9, &terminal, &[call(TIME + 240, code(STEP + 4, 0)?, 100)])?;
+    // Counter jumps.
+    let jump_7 =
+        log_of(7, &terminal, &[call(TIME, code(STEP, 3)?, 100), call(TIME, code_2002(STEP, 3)?, 100)])?;
+    let jump_9 = log_of(
+        9,
+        &terminal,
+        &[call(TIME + 60, code(STEP + 1, 65_539)?, 100), call(TIME + 60, code_2002(STEP + 1, 65_540)?, 100)],
+    )?;
+    // Serial 1001 (cumulative limit 20000): 15000 at terminal 7, 10000 at terminal 9.
     let spend_7 = log_of(
         7,
         &terminal,
         &[
-            (TIME, code(STEP, 1)?, 5_000),
-            (TIME + 1, code(STEP, 2)?, 5_000),
-            (TIME + 2, code(STEP, 3)?, 5_000),
+            call(TIME, code(STEP, 1)?, 5_000),
+            call(TIME + 1, code(STEP, 2)?, 5_000),
+            call(TIME + 2, code(STEP, 3)?, 5_000),
         ],
     )?;
     let spend_9 = log_of(
         9,
         &terminal,
-        &[(TIME + 60, code(STEP + 1, 4)?, 5_000), (TIME + 61, code(STEP + 1, 5)?, 5_000)],
+        &[call(TIME + 60, code(STEP + 1, 4)?, 5_000), call(TIME + 61, code(STEP + 1, 5)?, 5_000)],
     )?;
-    let spend_9_at_limit = log_of(9, &terminal, &[(TIME + 60, code(STEP + 1, 4)?, 5_000)])?;
-    let limit_1001 = || vec![SerialLimit { serial: 1001, cumulative_limit: 20_000 }];
+    let spend_9_at_limit = log_of(9, &terminal, &[call(TIME + 60, code(STEP + 1, 4)?, 5_000)])?;
+    // Serial 2002 spends exactly its limit at one terminal.
+    let spend_2002 = log_of(
+        9,
+        &terminal,
+        &(0..4)
+            .map(|n| Ok(call(TIME + 70 + u64::from(n), code_2002(STEP + 1, n)?, 5_000)))
+            .collect::<Result<Vec<_>, VectorError>>()?,
+    )?;
+    // A clone at terminal 9 uses counters 3 and 4 of serial 1001 at step T + 1.
+    let clone_spend_9 = log_of(
+        9,
+        &terminal,
+        &[call(TIME + 60, code(STEP + 1, 3)?, 5_000), call(TIME + 61, code(STEP + 1, 4)?, 5_000)],
+    )?;
+    // hmac: counters at the order and jump edges.
+    let edges_1 = log_of(
+        1,
+        &online,
+        &[call(TIME, hmac(ACCOUNT, STEP, 1)?, 10), call(TIME, hmac(OTHER_ACCOUNT, STEP, 0)?, 10)],
+    )?;
+    let edges_2 = log_of(
+        2,
+        &online,
+        &[
+            call(TIME + 180, hmac(ACCOUNT, STEP + 3, 0)?, 10),
+            call(TIME + 180, hmac(OTHER_ACCOUNT, STEP + 3, 65_536)?, 10),
+        ],
+    )?;
+    // A capped code (cap 2000) paid 1500, and a challenge code for terminal 7.
+    let capped =
+        ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 7, Purpose::Capped(2_000))?.to_qr_text();
+    let capped_7 = log_of(7, &terminal, &[call(TIME, capped, 1_500)])?;
+    let ch = challenge(7, 250, TIME, "reconcile");
+    let answered =
+        ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 8, Purpose::Challenge(&ch))?.to_qr_text();
+    let challenge_7 = log_of(7, &terminal, &[(TIME + 10, answered, 250, Some(ch.to_qr_text()))])?;
+    let hmac_ch = challenge(1, 90, TIME, "reconcile-hmac");
+    let hmac_answered =
+        hmac_code_for(&DEFAULT_PARAMS, ACCOUNT, STEP, 9, Purpose::Challenge(&hmac_ch))?.to_qr_text();
+    let hmac_challenge_1 = log_of(1, &online, &[(TIME + 10, hmac_answered, 90, Some(hmac_ch.to_qr_text()))])?;
+    let hmac_capped = hmac_code_for(&DEFAULT_PARAMS, ACCOUNT, STEP, 10, Purpose::Capped(300))?.to_qr_text();
+    let hmac_capped_1 = log_of(1, &online, &[call(TIME + 20, hmac_capped, 300)])?;
+    // Numeric: the QR and numeric forms of one code, and a numeric record beside a fabricated one.
+    let numeric_1 = log_of(1, &online, &[call(TIME, numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?, 10)])?;
+    let qr_2 = log_of(2, &online, &[call(TIME + 5, hmac(ACCOUNT, STEP, 6)?, 10)])?;
+    let unknown = log_of(
+        1,
+        &VerifierConfig { hmac_accounts: Some(vec![enrolled(99)]), ..online.clone() },
+        &[call(TIME, hmac(99, STEP, 0)?, 10)],
+    )?;
     let mut truncated = unhex(&log_7)?;
     truncated.pop();
+    let none: &[EnrolledAccount] = &[];
     let cases = [
         Case {
-            id: "scenario.reconcile.two-terminals-double-acceptance",
+            id: "scenario.reconcile-evidence.spec-example",
             requirements: RECONCILIATION,
-            flags: &[Flag::Reconciliation],
-            comment: "Terminals 7 and 9 both accepted counter 3 of serial 1001 (logs produced by running two verifiers): one double acceptance; revoke 1001.",
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::SpecExample],
+            comment: "The example of spec section 10.4: serial 1001's one-way code with counter 3, photographed, is accepted at terminals 7 (1250) and 9 (4000): one code recorded twice, a copy, not a double acceptance; terminal 9's record for serial 2002 counter 0 at step T + 2 has an invalid signature: unproven (log 1, record 3), so serial 2002 has no double. Nothing flagged; totals 1001 -> 2050 (the copy at its smallest amount, 1250, and 800), 2002 -> 300.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![log_7.clone(), log_9.clone()],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid(),
+            input: input(vec![spec_7.clone(), spec_9], &trust),
+            intent: Intent::valid()
+                .with("revoke_serials", Vec::<u64>::new())
+                .with("unproven", json!([{"log": 1, "index": 3, "why": "invalid-code"}]))
+                .with("totals", json!([{"serial": 1001, "total": 2050}, {"serial": 2002, "total": 300}])),
         },
         Case {
-            id: "scenario.reconcile.no-double-acceptance",
+            id: "scenario.reconcile-evidence.clone-double",
             requirements: RECONCILIATION,
             flags: &[Flag::Reconciliation],
-            comment: "Different counters at the two terminals: nothing to revoke; totals still summed.",
+            comment: "Terminal 7 accepted serial 1001's counter 3 at step T, terminal 9 a different code with counter 3 at step T + 1: two codes the device key made for one counter (a clone): double; revoke 1001.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![log_7.clone(), log_9_other_counter],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid(),
-        },
-        Case {
-            id: "scenario.reconcile.same-log-twice",
-            requirements: RECONCILIATION,
-            flags: &[Flag::Reconciliation],
-            comment: "The same log given twice duplicates every record (feed each log once).",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![log_7.clone(), log_7],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid(),
-        },
-        Case {
-            id: "scenario.reconcile.hmac-double-acceptance",
-            requirements: RECONCILIATION,
-            flags: &[Flag::Reconciliation],
-            comment: "Two online verifiers that did not share state both accepted account 42's counter 0: disable the account; nothing to revoke.",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![online_1, online_2],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid(),
-        },
-        Case {
-            id: "scenario.reconcile.spec-example",
-            requirements: RECONCILIATION,
-            flags: &[Flag::Reconciliation, Flag::SpecExample],
-            comment: "The example of spec section 10.4: revoke 1001; totals 1001 -> 6050 and 2002 -> 300.",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![spec_7.clone(), spec_9],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
+            input: input(vec![log_7.clone(), clone_9], &trust),
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
-                .with("totals", json!([{"serial": 1001, "total": 6050}, {"serial": 2002, "total": 300}])),
+                .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["double"]}])),
         },
         Case {
-            id: "scenario.reconcile.same-number-across-profiles",
+            id: "scenario.reconcile-evidence.no-double",
             requirements: RECONCILIATION,
             flags: &[Flag::Reconciliation],
-            comment: "Serial 1001's counter 3 (ed25519) at terminal 7 and account 1001's counter 3 (hmac) online: different profiles, so no double acceptance; total 1001 -> 1250.",
+            comment: "Different counters at the two terminals: nothing to revoke; totals summed.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![spec_7.clone(), hmac_record(1001, 3, 30_000_000, 1_800_000_010, 1)],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
+            input: input(vec![log_7.clone(), other_counter_9], &trust),
+            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.same-log-twice",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation, Flag::Evidence],
+            comment: "The same log given twice: every code is recorded twice, so every code is a copy; nothing flagged, and the totals count each code once.",
+            op: Op::Reconcile,
+            input: input(vec![log_7.clone(), log_7.clone()], &trust),
             intent: Intent::valid()
                 .with("revoke_serials", Vec::<u64>::new())
-                .with("disable_accounts", Vec::<u64>::new()),
+                .with("totals", json!([{"serial": 1001, "total": 1350}])),
         },
         Case {
-            id: "scenario.reconcile.same-number-across-profiles-one-log",
+            id: "scenario.reconcile-evidence.hmac-copy",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation, Flag::Evidence],
+            comment: "Verifiers 1 and 2, which did not share state, both accepted account 42's one code with counter 0: a copy; nothing disabled.",
+            op: Op::Reconcile,
+            input: input(vec![online_1.clone(), online_2_same], &trust),
+            intent: Intent::valid().with("disable_accounts", Vec::<u64>::new()),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.hmac-double",
             requirements: RECONCILIATION,
             flags: &[Flag::Reconciliation],
-            comment: "One log with account 1001's counter 3 (hmac) and then serial 1001's counter 3 (ed25519): different profiles, so no double acceptance.",
+            comment: "Account 42's counter 0 at step T (verifier 1) and at step T + 1 (verifier 2): two codes for one counter: double; disable 42.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![[hmac_record(1001, 3, 30_000_000, 1_800_000_010, 9), spec_7.clone()].concat()],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
+            input: input(vec![online_1.clone(), online_2_clone], &trust),
+            intent: Intent::valid()
+                .with("disable_accounts", vec![ACCOUNT])
+                .with("flagged", json!([{"profile": "hmac", "subject": ACCOUNT, "reasons": ["double"]}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.fabricated-hmac-double",
+            requirements: EVIDENCE,
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::LogRecord],
+            comment: "Beside account 42's honest record of counter 0 at step T, a record claiming counter 0 at step T + 1 whose tag is the honest code's (so wrong for that step): unproven (invalid-code); nothing disabled.",
+            op: Op::Reconcile,
+            input: input(vec![online_1.clone(), fabricated_hmac], &trust),
+            intent: Intent::valid()
+                .with("disable_accounts", Vec::<u64>::new())
+                .with("unproven", json!([{"log": 1, "index": 0, "why": "invalid-code"}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.fabricated-signature",
+            requirements: EVIDENCE,
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::BadSignature],
+            comment: "Beside serial 1001's honest counters 3 and 4, a record of counter 3 at step T + 1 whose device signature does not verify: unproven; nothing revoked, and its amount is in no total.",
+            op: Op::Reconcile,
+            input: input(vec![log_7.clone(), edit(&log_of(9, &terminal, &[call(TIME + 60, code(STEP + 1, 3)?, 4_000)])?, ED, 0, 230, |b| b ^ 0x10)?], &trust),
             intent: Intent::valid()
                 .with("revoke_serials", Vec::<u64>::new())
-                .with("disable_accounts", Vec::<u64>::new()),
+                .with("unproven", json!([{"log": 1, "index": 0, "why": "invalid-code"}]))
+                .with("totals", json!([{"serial": 1001, "total": 1350}])),
         },
         Case {
-            id: "scenario.reconcile.identical-records-in-one-log",
-            requirements: RECONCILIATION,
-            flags: &[Flag::Reconciliation],
-            comment: "One log holding the same record twice: two records, so a double acceptance; revoke 1001; total 1001 -> 2500.",
+            id: "scenario.reconcile-evidence.above-the-cap",
+            requirements: &["R-LOG-2", "R-LOG-4", "R-CAP-1"],
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::Cap],
+            comment: "A capped code (cap 2000) paid 1500 at terminal 7, and a copy of its record at terminal 9 claiming 3000: above the cap the payer confirmed, so unproven (over-cap); the honest record stands alone.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![[spec_7.clone(), spec_7].concat()],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid().with("revoke_serials", vec![1001u64]),
+            input: input(vec![capped_7.clone(), with_terminal(&with_amount(&capped_7, 3_000)?, 9)?], &trust),
+            intent: Intent::valid()
+                .with("unproven", json!([{"log": 1, "index": 0, "why": "over-cap"}]))
+                .with("totals", json!([{"serial": 1001, "total": 1500}])),
         },
         Case {
-            id: "scenario.reconcile.made-in-advance-at-another-terminal",
+            id: "scenario.reconcile-evidence.hmac-above-the-cap",
+            requirements: &["R-LOG-2", "R-LOG-4", "R-CAP-1"],
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::Cap],
+            comment: "Account 42's capped code (cap 300) accepted for 300; the same record claiming 301: unproven (over-cap).",
+            op: Op::Reconcile,
+            input: input(vec![hmac_capped_1.clone(), with_amount(&hmac_capped_1, 301)?], &trust),
+            intent: Intent::valid().with("unproven", json!([{"log": 1, "index": 0, "why": "over-cap"}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.challenge-for-another-terminal",
+            requirements: &["R-LOG-2", "R-LOG-4", "R-CHAL-2"],
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::Challenge],
+            comment: "A challenge code paid 250 at terminal 7 for its challenge; the record copied into terminal 9's log (terminal id 9): the challenge names terminal 7, so unproven (challenge-mismatch); and with amount 2500: unproven too.",
+            op: Op::Reconcile,
+            input: input(vec![challenge_7.clone(), with_terminal(&challenge_7, 9)?, with_amount(&challenge_7, 2_500)?], &trust),
+            intent: Intent::valid()
+                .with("unproven", json!([{"log": 1, "index": 0, "why": "challenge-mismatch"}, {"log": 2, "index": 0, "why": "challenge-mismatch"}]))
+                .with("totals", json!([{"serial": 1001, "total": 250}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.challenge-digest",
+            requirements: &["R-LOG-2", "R-LOG-4", "R-CHAL-2"],
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::Challenge],
+            comment: "Account 42's challenge code paid 90 at verifier 1, proven; the same record with another nonce in its challenge (and terminal and amount unchanged): the tag does not cover that challenge's digest, so unproven (invalid-code).",
+            op: Op::Reconcile,
+            input: input(vec![hmac_challenge_1.clone(), edit(&hmac_challenge_1, 105, 0, 104, |b| b ^ 1)?], &trust),
+            intent: Intent::valid().with("unproven", json!([{"log": 1, "index": 0, "why": "invalid-code"}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.over-the-per-payment-limit",
+            requirements: EVIDENCE,
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::Limit],
+            comment: "Serial 1001's honest record of 1250, copied with amount 6000, above the credential's per-payment limit of 5000 that no terminal accepts: unproven (over-limit).",
+            op: Op::Reconcile,
+            input: input(vec![spec_7.clone(), with_amount(&spec_7, 6_000)?], &trust),
+            intent: Intent::valid().with("unproven", json!([{"log": 1, "index": 0, "why": "over-limit"}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.copy-with-a-larger-amount",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation, Flag::Evidence],
+            comment: "Serial 1001's record of 1250 at terminal 7 and a copy claiming 5000 at terminal 9: one code, a copy; the total counts it once at 1250.",
+            op: Op::Reconcile,
+            input: input(vec![spec_7.clone(), with_terminal(&with_amount(&spec_7, 5_000)?, 9)?], &trust),
+            intent: Intent::valid()
+                .with("revoke_serials", Vec::<u64>::new())
+                .with("totals", json!([{"serial": 1001, "total": 1250}])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.unknown-keys",
+            requirements: EVIDENCE,
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::UnknownIssuer],
+            comment: "An issuer without a trust list and without account 99: serial 1001's records are unproven (unknown-issuer), and so is account 99's (unknown-account).",
+            op: Op::Reconcile,
+            input: ReconcileInput { logs: vec![spec_7.clone(), unknown], tolerance: TOLERANCE, hmac_accounts: enrolled_accounts(), trust_list: None },
+            intent: Intent::valid().with(
+                "unproven",
+                json!([{"log": 0, "index": 0, "why": "unknown-issuer"}, {"log": 1, "index": 0, "why": "unknown-account"}]),
+            ),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.numeric-beside-unproven",
+            requirements: EVIDENCE,
+            flags: &[Flag::Reconciliation, Flag::Evidence, Flag::SharedIdentity],
+            comment: "Account 42's numeric record (tag29 verifies) and, in the same log, a fabricated QR record: the numeric record's 29-bit tag is not evidence beside a fabrication, so both are unproven.",
+            op: Op::Reconcile,
+            input: input(vec![[numeric_1.clone(), edit(&online_1, HM, 0, 67, |b| b ^ 1)?].concat()], &trust),
+            intent: Intent::valid().with(
+                "unproven",
+                json!([{"log": 0, "index": 0, "why": "numeric-beside-unproven"}, {"log": 0, "index": 1, "why": "invalid-code"}]),
+            ),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.qr-and-numeric-one-code",
+            requirements: RECONCILIATION,
+            flags: &[Flag::Reconciliation, Flag::SharedIdentity],
+            comment: "Account 42's code with counter 6 at step T accepted as digits at verifier 1 and as QR text at verifier 2: two forms of one code, a copy; nothing disabled.",
+            op: Op::Reconcile,
+            input: input(vec![numeric_1, qr_2], &trust),
+            intent: Intent::valid().with("disable_accounts", Vec::<u64>::new()),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.made-in-advance",
             requirements: &["R-LOG-2", "R-LOG-3", "R-REPLAY-7"],
             flags: &[Flag::Reconciliation, Flag::CounterMark],
-            comment: "Terminal 7 accepted serial 1001's counters 1, 2, 3 in steps T to T + 2; terminal 9, which had seen none of them, accepted counter 0 made for step T + 10. Counter 0's step is more than D = 3 above counter 1's: flagged for order; revoke 1001.",
+            comment: "Terminal 7 accepted serial 1001's counters 1, 2, 3 in steps T to T + 2; terminal 9 accepted counter 0 made for step T + 10: more than D = 3 above counter 1's step: order; revoke 1001.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![owner_7, ahead_9], tolerance: TOLERANCE, limits: Vec::new() },
+            input: input(vec![owner_7, ahead_9], &trust),
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
                 .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["order"]}])),
         },
         Case {
-            id: "scenario.reconcile.order-at-the-tolerance",
+            id: "scenario.reconcile-evidence.order-at-the-tolerance",
             requirements: &["R-LOG-2"],
             flags: &[Flag::Reconciliation, Flag::WindowEdge],
-            comment: "Counter 0 at step T + 3, counter 1 at step T: 3 steps apart, not more than D = 3, so not flagged (an honest wallet's codes accepted within the window can be this far apart).",
+            comment: "Counter 1 at step T (terminal 7), counter 0 at step T + 3 (terminal 9): 3 steps apart, not more than D = 3: not flagged.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![
-                    [record(1001, 1, STEP, TIME, 100, 7), record(1001, 0, STEP + 3, TIME + 180, 100, 9)]
-                        .concat(),
-                ],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
+            input: input(vec![first_7.clone(), at_edge_9], &trust),
+            intent: Intent::valid().with("flagged", json!([])),
         },
         Case {
-            id: "scenario.reconcile.order-at-the-tolerance-hmac",
-            requirements: &["R-LOG-2"],
-            flags: &[Flag::Reconciliation, Flag::WindowEdge],
-            comment: "Account 42: counter 0 at step T + 3 and counter 1 at step T, 3 steps apart, not more than D = 3: not flagged; counter 0 at step T + 4 of account 7, with its counter 1 at step T: flagged for order; disable 7.",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![
-                    [hmac_record(ACCOUNT, 1, STEP, TIME, 1), hmac_record(OTHER_ACCOUNT, 1, STEP, TIME, 1)]
-                        .concat(),
-                    [
-                        hmac_record(ACCOUNT, 0, STEP + 3, TIME + 180, 2),
-                        hmac_record(OTHER_ACCOUNT, 0, STEP + 4, TIME + 240, 2),
-                    ]
-                    .concat(),
-                ],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid().with("disable_accounts", vec![OTHER_ACCOUNT]).with(
-                "flagged",
-                json!([{"profile": "hmac", "subject": OTHER_ACCOUNT, "reasons": ["order"]}]),
-            ),
-        },
-        Case {
-            id: "scenario.reconcile.order-past-the-tolerance",
+            id: "scenario.reconcile-evidence.order-past-the-tolerance",
             requirements: &["R-LOG-2", "R-LOG-3"],
             flags: &[Flag::Reconciliation, Flag::WindowEdge],
-            comment: "Counter 0 at step T + 4, counter 1 at step T: 4 steps apart, more than D = 3: flagged for order; revoke 1001.",
+            comment: "Counter 1 at step T, counter 0 at step T + 4: more than D = 3: order; revoke 1001.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![
-                    [record(1001, 1, STEP, TIME, 100, 7), record(1001, 0, STEP + 4, TIME + 240, 100, 9)]
-                        .concat(),
-                ],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
+            input: input(vec![first_7, past_edge_9], &trust),
             intent: Intent::valid()
-                .with("revoke_serials", vec![1001u64])
                 .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["order"]}])),
         },
         Case {
-            id: "scenario.reconcile.order-and-double-hmac",
-            requirements: &["R-LOG-2", "R-LOG-3"],
-            flags: &[Flag::Reconciliation],
-            comment: "Account 42: counter 5 accepted twice in step T, and counter 2 in step T + 9. Both reasons, in the order double, order; disable 42. Account 7's steps rise with its counters: not flagged.",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![
-                    [
-                        hmac_record(ACCOUNT, 5, STEP, TIME, 1),
-                        hmac_record(OTHER_ACCOUNT, 1, STEP, TIME, 1),
-                        hmac_record(OTHER_ACCOUNT, 2, STEP + 9, TIME + 540, 1),
-                    ]
-                    .concat(),
-                    [
-                        hmac_record(ACCOUNT, 5, STEP, TIME + 1, 2),
-                        hmac_record(ACCOUNT, 2, STEP + 9, TIME + 540, 2),
-                    ]
-                    .concat(),
-                ],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid().with("disable_accounts", vec![ACCOUNT]).with(
-                "flagged",
-                json!([{"profile": "hmac", "subject": ACCOUNT, "reasons": ["double", "order"]}]),
-            ),
-        },
-        Case {
-            id: "scenario.reconcile.counter-jump",
+            id: "scenario.reconcile-evidence.counter-jump",
             requirements: &["R-LOG-2", "R-LOG-3"],
             flags: &[Flag::Reconciliation, Flag::WindowEdge],
-            comment: "Serial 1001: counters 3 and 65539, J = 65536 apart: not flagged. Serial 2002: counters 3 and 65540, with nothing between, J + 1 apart: flagged for jump (a clone started far above the wallet's counters); revoke 2002.",
+            comment: "Serial 1001: counters 3 and 65539, J = 65536 apart: not flagged. Serial 2002: counters 3 and 65540, J + 1 apart: jump; revoke 2002.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![
-                    [record(1001, 3, STEP, TIME, 100, 7), record(2002, 3, STEP, TIME, 100, 7)].concat(),
-                    [
-                        record(1001, 65_539, STEP + 1, TIME + 60, 100, 9),
-                        record(2002, 65_540, STEP + 1, TIME + 60, 100, 9),
-                    ]
-                    .concat(),
-                ],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
+            input: input(vec![jump_7, jump_9], &trust),
             intent: Intent::valid()
                 .with("revoke_serials", vec![2002u64])
                 .with("flagged", json!([{"profile": "ed25519", "subject": 2002, "reasons": ["jump"]}])),
         },
         Case {
-            id: "scenario.reconcile.counter-jump-closed-by-another-counter",
-            requirements: &["R-LOG-2"],
-            flags: &[Flag::Reconciliation],
-            comment: "Account 42: counters 0, 65536 and 120000: each gap at most J = 65536 (the first exactly J), so not flagged, though 0 and 120000 are further apart. Account 7: counters 10 and 4294967294, at the two ends of the counter range: flagged for jump; disable 7.",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![
-                    [
-                        hmac_record(ACCOUNT, 0, STEP, TIME, 1),
-                        hmac_record(ACCOUNT, 120_000, STEP + 2, TIME + 120, 1),
-                        hmac_record(OTHER_ACCOUNT, 10, STEP, TIME, 1),
-                    ]
-                    .concat(),
-                    [
-                        hmac_record(ACCOUNT, 65_536, STEP + 1, TIME + 60, 2),
-                        hmac_record(OTHER_ACCOUNT, u32::MAX - 1, STEP + 1, TIME + 60, 2),
-                    ]
-                    .concat(),
-                ],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::valid()
-                .with("disable_accounts", vec![OTHER_ACCOUNT])
-                .with("flagged", json!([{"profile": "hmac", "subject": OTHER_ACCOUNT, "reasons": ["jump"]}])),
-        },
-        Case {
-            id: "scenario.reconcile.overspend-across-terminals",
+            id: "scenario.reconcile-evidence.overspend-across-terminals",
             requirements: &["R-LOG-2", "R-LOG-3"],
             flags: &[Flag::Reconciliation, Flag::Limit],
-            comment: "Serial 1001, cumulative limit 20000: terminal 7 accepted 15000 and terminal 9 10000, each within its own limit; 25000 across the logs is more than the payer's offline credit: flagged for overspend; revoke 1001. Serial 2002 spent exactly its limit of 300: not flagged.",
+            comment: "Serial 1001, whose credential's cumulative limit is 20000: 15000 at terminal 7 and 10000 at terminal 9, each within its own limit; 25000 across the logs: overspend; revoke 1001. The limit is the credential's, in the evidence.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![spend_7.clone(), spend_9.clone(), record(2002, 0, STEP + 1, TIME + 100, 300, 9)],
-                tolerance: TOLERANCE,
-                limits: vec![
-                    SerialLimit { serial: 1001, cumulative_limit: 20_000 },
-                    SerialLimit { serial: 2002, cumulative_limit: 300 },
-                ],
-            },
+            input: input(vec![spend_7.clone(), spend_9], &trust),
             intent: Intent::valid()
                 .with("revoke_serials", vec![1001u64])
-                .with("totals", json!([{"serial": 1001, "total": 25_000}, {"serial": 2002, "total": 300}]))
+                .with("totals", json!([{"serial": 1001, "total": 25_000}]))
                 .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["overspend"]}])),
         },
         Case {
-            id: "scenario.reconcile.spend-at-the-limit",
-            requirements: &["R-LOG-2"],
+            id: "scenario.reconcile-evidence.clone-double-and-overspend",
+            requirements: &["R-LOG-2", "R-LOG-3"],
             flags: &[Flag::Reconciliation, Flag::Limit],
-            comment: "Serial 1001, cumulative limit 20000: 15000 at terminal 7 and 5000 at terminal 9, exactly 20000: not flagged.",
+            comment: "Serial 1001: counters 1, 2, 3 at step T (terminal 7, 5000 each), and a clone's counters 3 and 4 at step T + 1 (terminal 9, 5000 each): five codes, two of them for counter 3: double, and 25000 above the limit of 20000: overspend. Serial 2002 spent exactly its 20000: not flagged.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![spend_7.clone(), spend_9_at_limit],
-                tolerance: TOLERANCE,
-                limits: limit_1001(),
-            },
-            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
+            input: input(vec![spend_7.clone(), clone_spend_9, spend_2002], &trust),
+            intent: Intent::valid()
+                .with("totals", json!([{"serial": 1001, "total": 25_000}, {"serial": 2002, "total": 20_000}]))
+                .with("flagged", json!([{"profile": "ed25519", "subject": 1001, "reasons": ["double", "overspend"]}])),
         },
         Case {
-            id: "scenario.reconcile.overspend-needs-the-limit",
+            id: "scenario.reconcile-evidence.hmac-order-and-jump-edges",
             requirements: &["R-LOG-2"],
-            flags: &[Flag::Reconciliation, Flag::Limit],
-            comment: "The logs of serial 1001's 25000, with a limit given for serial 2002 only: serial 1001 is not checked, nothing is flagged.",
+            flags: &[Flag::Reconciliation, Flag::WindowEdge],
+            comment: "Account 42: counter 1 at step T, counter 0 at step T + 3: not more than D = 3 apart, not flagged. Account 7: counters 0 and 65536, exactly J apart: not a jump. Nothing flagged.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![spend_7, spend_9],
-                tolerance: TOLERANCE,
-                limits: vec![SerialLimit { serial: 2002, cumulative_limit: 0 }],
-            },
-            intent: Intent::valid().with("revoke_serials", Vec::<u64>::new()).with("flagged", json!([])),
+            input: input(vec![edges_1, edges_2], &trust),
+            intent: Intent::valid().with("flagged", json!([])),
         },
         Case {
-            id: "scenario.reconcile.no-logs",
+            id: "scenario.reconcile-evidence.spend-at-the-limit",
+            requirements: &["R-LOG-2"],
+            flags: &[Flag::Reconciliation, Flag::Limit],
+            comment: "Serial 1001: 15000 at terminal 7 and 5000 at terminal 9, exactly its cumulative limit of 20000: not flagged.",
+            op: Op::Reconcile,
+            input: input(vec![spend_7, spend_9_at_limit], &trust),
+            intent: Intent::valid().with("flagged", json!([])),
+        },
+        Case {
+            id: "scenario.reconcile-evidence.no-logs",
             requirements: &["R-LOG-2"],
             flags: &[Flag::Reconciliation],
             comment: "No logs: an empty report.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE, limits: Vec::new() },
+            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE, hmac_accounts: none.to_vec(), trust_list: None },
             intent: Intent::valid(),
         },
         Case {
-            id: "scenario.reconcile.malformed-log",
+            id: "scenario.reconcile-evidence.malformed-log",
             requirements: &["R-LOG-2"],
             flags: &[Flag::Reconciliation, Flag::Length],
-            comment: "A log whose length is not a multiple of 44 is rejected as malformed.",
+            comment: "A log that ends inside a record is malformed, and the whole reconciliation is rejected.",
             op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![log_9.clone(), hex(&truncated)],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
-            intent: Intent::invalid(Error::Malformed),
-        },
-        Case {
-            id: "scenario.reconcile.hmac-record-with-amount",
-            requirements: &["R-LOG-2"],
-            flags: &[Flag::Reconciliation, Flag::LogRecord],
-            comment: "A log holding an hmac record with amount 250 (hmac records have key id 0 and amount 0) is malformed, and the whole reconciliation is rejected.",
-            op: Op::Reconcile,
-            input: ReconcileInput {
-                logs: vec![log_9, hmac_with_amount],
-                tolerance: TOLERANCE,
-                limits: Vec::new(),
-            },
+            input: input(vec![log_7, hex(&truncated)], &trust),
             intent: Intent::invalid(Error::Malformed),
         },
     ];

@@ -1,185 +1,232 @@
-//! `scenarios-throttle.json`: throttling of the hmac profile (spec R-HMAC-6).
+//! `scenarios-throttle.json`: the numeric failure budgets of the hmac
+//! profile (spec R-HMAC-6 to R-HMAC-9).
 
 use paycode::Error;
 use paycode::code::HmacCode;
 
 use super::{Scenario, Step, accept, add, reject, restart};
 use crate::errors::VectorError;
-use crate::format::{RestartMode, VectorFile, VerifierConfig};
+use crate::format::{RestartMode, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, enrolled, hmac_text, hmac_verifier, numeric_text,
-    with_value_xor,
+    ACCOUNT, ACCOUNT_PERIOD, DEFAULT_PARAMS, OTHER_ACCOUNT, SOURCE_PERIOD, STEP, TIME, hmac_text,
+    hmac_verifier, numeric_text, with_value_xor,
 };
 use crate::generate::flags::Flag;
+
+/// The ids of the per-step throttle, whose meaning the budgets changed.
+const RETIRED: [&str; 9] = [
+    "scenario.throttle.numeric-eight-failures",
+    "scenario.throttle.success-does-not-reset",
+    "scenario.throttle.numeric-success-does-not-reset",
+    "scenario.throttle.replayed-does-not-count",
+    "scenario.throttle.too-old-does-not-count",
+    "scenario.throttle.per-account",
+    "scenario.throttle.other-rejections-do-not-count",
+    "scenario.throttle.clock-behind-high-water",
+    "scenario.throttle.kept-restart-keeps-count",
+];
+
+/// Seconds in one step of [`DEFAULT_PARAMS`].
+const X: u64 = 60;
 
 /// The file.
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "scenarios-throttle",
-        "Throttling of the hmac profile (spec R-HMAC-6): at most 8 invalid-code verdicts per account per verifier step, then throttled for the rest of the step, for both forms, even for valid codes.",
+        "The numeric failure budgets (spec R-HMAC-6 to R-HMAC-9): an account's numeric codes may fail 4 times at once and once more a day, a source's (the verifier's terminal) 64 times at once and once more an hour, across steps and restarts; QR codes are never throttled and spend nothing; a code of an account without keys is invalid-code and spends its source's budget.",
     );
+    for id in RETIRED {
+        file.retire(
+            id,
+            "the per-step throttle of both forms is retired: QR codes are never throttled, numeric codes spend failure budgets that persist across steps (R-HMAC-6, R-HMAC-7)",
+        );
+    }
     let verifier = hmac_verifier(DEFAULT_PARAMS);
-    let code = |account: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, account, STEP, counter);
-    let bad_tag = |counter: u32| HmacCode::new(ACCOUNT, STEP, counter, [0; 16]).to_qr_text();
-    let failing = |count: u32| (0..count).map(|i| reject(TIME, bad_tag(i), Error::InvalidCode));
-    let digits = numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 1)?;
-    let wrong_digits = |i: u128| with_value_xor(&digits, i + 1);
-    let mut numeric_steps = (0..8u64)
-        .map(|i| Ok(reject(TIME + i, wrong_digits(u128::from(i))?, Error::InvalidCode)))
-        .collect::<Result<Vec<Step>, VectorError>>()?;
-    numeric_steps.extend([
-        reject(TIME + 10, digits.clone(), Error::Throttled),
-        reject(TIME + 11, code(ACCOUNT, 2)?, Error::Throttled),
-        reject(TIME + 12, wrong_digits(9)?, Error::Throttled),
-        accept(TIME + 60, digits.clone()),
-    ]);
-    // A verifier whose clock is behind T_hw: the current step's throttle record must survive
-    // other identities' acceptances (the sibling account shares a shard with 42 in the reference).
-    let sibling = sibling_account(ACCOUNT);
-    let with_sibling = VerifierConfig {
-        hmac_accounts: verifier.hmac_accounts.clone().map(|mut accounts| {
-            accounts.push(enrolled(sibling));
-            accounts
-        }),
-        ..verifier.clone()
+    let qr = |account: u64, counter: u32| hmac_text(&DEFAULT_PARAMS, account, STEP, counter);
+    let digits_at =
+        |account: u64, step: u64, counter: u32| numeric_text(&DEFAULT_PARAMS, account, step, counter);
+    let digits = |counter: u32| digits_at(ACCOUNT, STEP, counter);
+    // Account 42's numeric code for counter 1 with the low tag bits changed by i + 1.
+    let wrong = |i: u64| -> Result<String, VectorError> { with_value_xor(&digits(1)?, u128::from(i) + 1) };
+    let failing = |count: u64, time: u64| -> Result<Vec<Step>, VectorError> {
+        (0..count).map(|i| Ok(reject(time + i, wrong(i)?, Error::InvalidCode))).collect()
     };
-    let mut kept_restart_steps: Vec<Step> = failing(8).collect();
-    kept_restart_steps.extend([
-        restart(RestartMode::Kept, TIME + 1),
-        reject(TIME + 2, code(ACCOUNT, 9)?, Error::Throttled),
-        accept(TIME + 60, code(ACCOUNT, 10)?),
+    let bad_qr = |counter: u32| HmacCode::new(ACCOUNT, STEP, counter, [0; 16]).to_qr_text();
+    let day = TIME + ACCOUNT_PERIOD * X;
+
+    let mut four = failing(4, TIME)?;
+    four.extend([
+        reject(TIME + 10, digits(1)?, Error::Throttled),
+        accept(TIME + 11, qr(ACCOUNT, 2)?),
+        reject(TIME + X, digits_at(ACCOUNT, STEP + 1, 3)?, Error::Throttled),
+        reject(TIME + X + 1, wrong(9)?, Error::Throttled),
     ]);
+
+    let mut daily = failing(4, TIME)?;
+    daily.extend([
+        reject(day - X, digits_at(ACCOUNT, STEP + ACCOUNT_PERIOD - 1, 1)?, Error::Throttled),
+        reject(day, with_value_xor(&digits_at(ACCOUNT, STEP + ACCOUNT_PERIOD, 2)?, 1)?, Error::InvalidCode),
+        reject(day + 1, digits_at(ACCOUNT, STEP + ACCOUNT_PERIOD, 3)?, Error::Throttled),
+        accept(day + ACCOUNT_PERIOD * X, digits_at(ACCOUNT, STEP + 2 * ACCOUNT_PERIOD, 4)?),
+    ]);
+
+    let mut qr_free: Vec<Step> = (0..10).map(|i| reject(TIME, bad_qr(i), Error::InvalidCode)).collect();
+    qr_free.push(accept(TIME + 1, digits(20)?));
+
+    let mut returned = failing(3, TIME)?;
+    returned.extend([
+        accept(TIME + 5, digits(1)?),
+        reject(TIME + 6, wrong(3)?, Error::InvalidCode),
+        reject(TIME + 7, digits(2)?, Error::Throttled),
+    ]);
+
+    let mut others = failing(3, TIME)?;
+    others.extend([
+        accept(TIME + 5, digits(1)?),
+        reject(TIME + 6, digits(1)?, Error::Replayed),
+        reject(TIME + 7, digits_at(ACCOUNT, STEP - 5, 6)?, Error::TooOld),
+        reject(TIME + 8, "garbage".into(), Error::Malformed),
+        reject(TIME + 9, wrong(3)?, Error::InvalidCode),
+        reject(TIME + 10, digits(7)?, Error::Throttled),
+    ]);
+
+    let mut per_account = failing(4, TIME)?;
+    per_account.extend([
+        accept(TIME + 5, digits_at(OTHER_ACCOUNT, STEP, 0)?),
+        reject(TIME + 6, digits(0)?, Error::Throttled),
+    ]);
+
+    let mut kept = failing(4, TIME)?;
+    kept.extend([
+        restart(RestartMode::Kept, TIME + 5),
+        reject(TIME + X, digits_at(ACCOUNT, STEP + 1, 9)?, Error::Throttled),
+        accept(TIME + X + 1, hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP + 1, 10)?),
+    ]);
+
+    let hour = TIME + SOURCE_PERIOD * X;
+    let mut source: Vec<Step> = (0..64u64)
+        .map(|i| Ok(reject(TIME, digits_at(1000 + i, STEP, 0)?, Error::InvalidCode)))
+        .collect::<Result<_, VectorError>>()?;
+    source.extend([
+        reject(TIME + 1, digits(1)?, Error::Throttled),
+        reject(TIME + 2, digits_at(2000, STEP, 0)?, Error::Throttled),
+        accept(TIME + 3, qr(ACCOUNT, 2)?),
+        reject(hour - X, digits_at(ACCOUNT, STEP + SOURCE_PERIOD - 1, 3)?, Error::Throttled),
+        accept(hour, digits_at(ACCOUNT, STEP + SOURCE_PERIOD, 4)?),
+        reject(
+            hour + 1,
+            with_value_xor(&digits_at(OTHER_ACCOUNT, STEP + SOURCE_PERIOD, 5)?, 1)?,
+            Error::InvalidCode,
+        ),
+        reject(hour + 2, digits_at(ACCOUNT, STEP + SOURCE_PERIOD, 6)?, Error::Throttled),
+    ]);
+
+    let mut unknown: Vec<Step> = (0..4u64)
+        .map(|i| {
+            Ok(reject(
+                TIME + i,
+                with_value_xor(&digits_at(99, STEP, 1)?, u128::from(i) + 1)?,
+                Error::InvalidCode,
+            ))
+        })
+        .collect::<Result<_, VectorError>>()?;
+    unknown
+        .extend([reject(TIME + 5, digits_at(99, STEP, 1)?, Error::Throttled), accept(TIME + 6, digits(1)?)]);
+
+    let mut kept_source: Vec<Step> = (0..64u64)
+        .map(|i| Ok(reject(TIME, digits_at(1000 + i, STEP, 0)?, Error::InvalidCode)))
+        .collect::<Result<_, VectorError>>()?;
+    kept_source.extend([
+        restart(RestartMode::Kept, TIME + 1),
+        reject(TIME + X, digits_at(ACCOUNT, STEP + 1, 1)?, Error::Throttled),
+        accept(TIME + X + 1, hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP + 1, 2)?),
+    ]);
+
     let scenarios = [
         Scenario {
-            id: "scenario.throttle.numeric-eight-failures",
-            requirements: &["R-HMAC-6", "R-HMAC-2"],
+            id: "scenario.throttle.numeric-budget-four-failures",
+            requirements: &["R-HMAC-7", "R-HMAC-6", "R-HMAC-2"],
             flags: &[Flag::Throttle, Flag::NumericSyntax],
-            comment: "8 wrong numeric codes: invalid-code each; then the valid numeric code, a valid QR code and another wrong code are all throttled; in the next step the valid code is accepted.",
+            comment: "4 wrong numeric codes of account 42: invalid-code each. Then its valid numeric code is throttled, in this step and the next, while its valid QR code is accepted.",
             verifier: &verifier,
-            steps: numeric_steps,
+            steps: four,
         },
         Scenario {
-            id: "scenario.throttle.success-does-not-reset",
-            requirements: &["R-HMAC-6"],
+            id: "scenario.throttle.numeric-budget-one-a-day",
+            requirements: &["R-HMAC-7"],
             flags: &[Flag::Throttle],
-            comment: "7 failures, a success, an 8th failure: the next valid code is throttled (successes do not reset the count).",
+            comment: "4 failures at step T leave u = T + 4P (P = 1440 steps, a day at X = 60). At T + P - 1 a valid numeric code is still throttled; at T + P one more failure is allowed (invalid-code), then throttled again; a day later a valid numeric code is accepted.",
             verifier: &verifier,
-            steps: failing(7)
-                .chain([
-                    accept(TIME, code(ACCOUNT, 20)?),
-                    reject(TIME, bad_tag(8), Error::InvalidCode),
-                    reject(TIME, code(ACCOUNT, 21)?, Error::Throttled),
-                ])
-                .collect(),
+            steps: daily,
         },
         Scenario {
-            id: "scenario.throttle.numeric-success-does-not-reset",
-            requirements: &["R-HMAC-6", "R-HMAC-2"],
-            flags: &[Flag::Throttle, Flag::NumericSyntax],
-            comment: "7 wrong numeric codes, the valid numeric code, an 8th wrong one: the next valid QR code is throttled (a success does not reset the count).",
+            id: "scenario.throttle.qr-failures-spend-nothing",
+            requirements: &["R-HMAC-6"],
+            flags: &[Flag::Throttle, Flag::BadTag],
+            comment: "10 QR codes with wrong tags: invalid-code each, and none spends a budget, so the account's valid numeric code that follows is accepted.",
             verifier: &verifier,
-            steps: (0..7u64)
-                .map(|i| Ok(reject(TIME + i, wrong_digits(u128::from(i))?, Error::InvalidCode)))
-                .collect::<Result<Vec<Step>, VectorError>>()?
-                .into_iter()
-                .chain([
-                    accept(TIME + 20, digits.clone()),
-                    reject(TIME + 21, wrong_digits(9)?, Error::InvalidCode),
-                    reject(TIME + 22, code(ACCOUNT, 21)?, Error::Throttled),
-                ])
-                .collect(),
+            steps: qr_free,
         },
         Scenario {
-            id: "scenario.throttle.replayed-does-not-count",
-            requirements: &["R-HMAC-6", "R-REPLAY-1"],
+            id: "scenario.throttle.numeric-success-returns-reservation",
+            requirements: &["R-HMAC-7"],
+            flags: &[Flag::Throttle],
+            comment: "3 failures, a valid numeric code (accepted: its reservation is returned), a 4th failure (invalid-code), then a valid numeric code is throttled: a success forgives nothing.",
+            verifier: &verifier,
+            steps: returned,
+        },
+        Scenario {
+            id: "scenario.throttle.numeric-other-rejections-do-not-count",
+            requirements: &["R-HMAC-7", "R-VERIFY-3", "R-REPLAY-1"],
             flags: &[Flag::Throttle, Flag::Replay],
-            comment: "7 failures; a valid code, then the same code again (replayed): a replay verified its MAC, so it counts as no failure and the next valid code is accepted; an 8th failure then throttles.",
+            comment: "3 failures; a valid numeric code accepted, then replayed, a too-old numeric code with a right tag and garbage: none spends the budget, so a 4th failure is still invalid-code; then throttled.",
             verifier: &verifier,
-            steps: failing(7)
-                .chain([
-                    accept(TIME, code(ACCOUNT, 30)?),
-                    reject(TIME, code(ACCOUNT, 30)?, Error::Replayed),
-                    accept(TIME, code(ACCOUNT, 31)?),
-                    reject(TIME, bad_tag(7), Error::InvalidCode),
-                    reject(TIME, code(ACCOUNT, 32)?, Error::Throttled),
-                ])
-                .collect(),
+            steps: others,
         },
         Scenario {
-            id: "scenario.throttle.too-old-does-not-count",
-            requirements: &["R-HMAC-6", "R-TIME-4"],
-            flags: &[Flag::Throttle, Flag::WindowEdge],
-            comment: "7 failures; a valid but too-old code (step T - 3) counts as no failure, so the next valid code is accepted.",
-            verifier: &verifier,
-            steps: failing(7)
-                .chain([
-                    reject(TIME, hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 3, 40)?, Error::TooOld),
-                    accept(TIME, code(ACCOUNT, 41)?),
-                ])
-                .collect(),
-        },
-        Scenario {
-            id: "scenario.throttle.per-account",
-            requirements: &["R-HMAC-6"],
+            id: "scenario.throttle.numeric-budget-per-account",
+            requirements: &["R-HMAC-7"],
             flags: &[Flag::Throttle],
-            comment: "Account 42 is throttled; account 7 is not.",
+            comment: "Account 42's budget is spent; account 7's numeric code is accepted; account 42's is throttled.",
             verifier: &verifier,
-            steps: failing(8)
-                .chain([
-                    accept(TIME, code(OTHER_ACCOUNT, 0)?),
-                    reject(TIME, code(ACCOUNT, 0)?, Error::Throttled),
-                ])
-                .collect(),
+            steps: per_account,
         },
         Scenario {
-            id: "scenario.throttle.other-rejections-do-not-count",
-            requirements: &["R-HMAC-6"],
-            flags: &[Flag::Throttle],
-            comment: "Only invalid-code counts: after 8 failures, unknown-account and malformed verdicts are reported as such, and the account stays throttled.",
-            verifier: &verifier,
-            steps: failing(8)
-                .chain([
-                    reject(TIME, code(99, 0)?, Error::UnknownAccount),
-                    reject(TIME, "garbage".into(), Error::Malformed),
-                    reject(TIME, code(ACCOUNT, 9)?, Error::Throttled),
-                ])
-                .collect(),
-        },
-        Scenario {
-            id: "scenario.throttle.clock-behind-high-water",
-            requirements: &["R-HMAC-6", "R-TIME-5"],
-            flags: &[Flag::Throttle, Flag::ClockJump],
-            comment: &format!(
-                "T_hw is 10 steps ahead of the clock. Account 42 fails 8 times in the current step; account {sibling}'s valid code (too old) must not clear that count: account 42 stays throttled."
-            ),
-            verifier: &with_sibling,
-            steps: [reject(TIME + 600, "garbage".into(), Error::Malformed)]
-                .into_iter()
-                .chain(failing(8))
-                .chain([
-                    reject(TIME, code(sibling, 0)?, Error::TooOld),
-                    reject(TIME, code(ACCOUNT, 0)?, Error::Throttled),
-                ])
-                .collect(),
-        },
-        Scenario {
-            id: "scenario.throttle.kept-restart-keeps-count",
-            requirements: &["R-HMAC-6", "R-STATE-6", "R-REPLAY-5"],
+            id: "scenario.throttle.kept-restart-keeps-budget",
+            requirements: &["R-HMAC-7", "R-STATE-6", "R-REPLAY-5"],
             flags: &[Flag::Throttle, Flag::Restart],
-            comment: "8 invalid-code verdicts, then a restart with durable state in the same step: the throttle records are durable state, so the valid code that follows is still throttled; in the next step it passes.",
+            comment: "4 failures, then a restart with durable state: the budget is durable state, so in the next step the valid numeric code is still throttled; the QR code is accepted.",
             verifier: &verifier,
-            steps: kept_restart_steps,
+            steps: kept,
+        },
+        Scenario {
+            id: "scenario.throttle.source-budget-sixty-four",
+            requirements: &["R-HMAC-8", "R-HMAC-9"],
+            flags: &[Flag::Throttle, Flag::UnknownAccount],
+            comment: "64 numeric codes of accounts 1000 to 1063, which are not enrolled: invalid-code each, charged to this verifier's source budget (P_src = 60 steps, an hour). Then every numeric code through it is throttled, account 42's valid one and another unknown account's, while a QR code is accepted. An hour later the source may fail once more: a valid numeric code passes (a success spends nothing), a wrong one of account 7 is invalid-code, and the next valid one is throttled.",
+            verifier: &verifier,
+            steps: source,
+        },
+        Scenario {
+            id: "scenario.throttle.unknown-account-budget",
+            requirements: &["R-HMAC-9", "R-HMAC-7"],
+            flags: &[Flag::Throttle, Flag::UnknownAccount],
+            comment: "4 numeric codes of account 99, which is not enrolled: invalid-code each, charged to account 99's budget as to an enrolled account's, so the 5th is throttled and nothing tells that account 99 does not exist. Account 42's valid numeric code is accepted.",
+            verifier: &verifier,
+            steps: unknown,
+        },
+        Scenario {
+            id: "scenario.throttle.kept-restart-keeps-source-budget",
+            requirements: &["R-HMAC-8", "R-STATE-6", "R-REPLAY-5"],
+            flags: &[Flag::Throttle, Flag::Restart],
+            comment: "64 numeric failures spend the source's budget; after a restart with durable state, in the next step, a valid numeric code through that source is still throttled, and a QR code is accepted.",
+            verifier: &verifier,
+            steps: kept_source,
         },
     ];
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
     Ok(file.finish())
-}
-
-/// An account id that shares the reference's replay-state shard with `id`.
-fn sibling_account(id: u64) -> u64 {
-    let shard = |x: u64| x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60;
-    (id + 1..id + 1000).find(|&x| shard(x) == shard(id)).unwrap_or(id + 1)
 }

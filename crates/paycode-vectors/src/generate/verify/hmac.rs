@@ -10,9 +10,9 @@ use crate::errors::VectorError;
 use crate::format::{StateBefore, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, ed25519_verifier, entry, failures, fresh_state,
-    hmac_code, hmac_seed, hmac_text, hmac_text_with_tag, hmac_verifier, params, qr_text, state,
-    state_with_entry, tag_with, trust_list_key_1,
+    ACCOUNT, ACCOUNT_PERIOD, DEFAULT_PARAMS, OTHER_ACCOUNT, SOURCE_PERIOD, STEP, TIME, budget,
+    ed25519_verifier, entry, fresh_state, hmac_code, hmac_seed, hmac_text, hmac_text_with_tag, hmac_verifier,
+    params, qr_text, state, state_with_entry, tag_with, trust_list_key_1,
 };
 use crate::generate::flags::Flag;
 
@@ -177,15 +177,21 @@ fn high_water(file: &mut FileBuilder) -> Result<(), VectorError> {
 /// A code of an account the verifier does not hold, and of a profile it has not enabled.
 fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
     let verifier = hmac_verifier(DEFAULT_PARAMS);
+    for id in ["hmac.verify.unknown-account", "hmac.verify.no-accounts-enrolled"] {
+        file.retire(
+            id,
+            "unknown-account is retired: an account without keys here is invalid-code, as a wrong tag is (R-HMAC-9)",
+        );
+    }
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.unknown-account",
-            requirements: &["R-VERIFY-1"],
+            id: "hmac.verify.unknown-account-invalid-code",
+            requirements: &["R-VERIFY-1", "R-HMAC-9"],
             flags: &[Flag::UnknownAccount],
-            comment: "A code for account 99, which is not enrolled.",
+            comment: "A code for account 99, which is not enrolled, made with a seed of its own: invalid-code, the verdict of a wrong tag, so that no verdict tells which accounts exist.",
             text: hmac_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
-            verdict: Err(Error::UnknownAccount),
+            verdict: Err(Error::InvalidCode),
             ..VerifyCase::at(&verifier)
         },
     )?;
@@ -217,12 +223,12 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.no-accounts-enrolled",
-            requirements: &["R-VERIFY-1"],
+            id: "hmac.verify.no-accounts-enrolled-invalid-code",
+            requirements: &["R-VERIFY-1", "R-HMAC-9"],
             flags: &[Flag::UnknownAccount, Flag::Profile],
-            comment: "A verifier with the hmac profile enabled and no account enrolled yet (hmac_accounts is an empty list, not null): the profile is supported and the account is unknown.",
+            comment: "A verifier with the hmac profile enabled and no account enrolled yet (hmac_accounts is an empty list, not null): the profile is supported and the account is unknown, so the code is invalid-code.",
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
-            verdict: Err(Error::UnknownAccount),
+            verdict: Err(Error::InvalidCode),
             ..VerifyCase::at(&VerifierConfig {
                 hmac_accounts: Some(Vec::new()),
                 ..hmac_verifier(DEFAULT_PARAMS)
@@ -313,75 +319,57 @@ pub(super) fn flipped_tag(code: &paycode::code::HmacCode) -> [u8; 16] {
     tag
 }
 
-/// At most 8 `invalid-code` verdicts per account per verifier step.
+/// QR codes are never throttled (spec: R-HMAC-6): the ids of the per-step
+/// throttle, which throttled both forms, are retired.
 fn throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
+    for id in [
+        "hmac.verify.throttled-valid-code",
+        "hmac.verify.seven-failures-valid-code",
+        "hmac.verify.seven-failures-bad-tag",
+        "hmac.verify.failures-of-previous-step",
+        "hmac.verify.other-account-throttled",
+    ] {
+        file.retire(
+            id,
+            "the per-step throttle of both forms is retired: QR codes are never throttled, numeric codes spend failure budgets (R-HMAC-6 to R-HMAC-8)",
+        );
+    }
     let verifier = hmac_verifier(DEFAULT_PARAMS);
-    let valid = hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?;
-    let bad_tag =
-        hmac_text_with_tag(ACCOUNT, STEP, 0, flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?));
-    let with_failures = |account, step, count| StateBefore {
-        throttle: vec![failures(account, step, count)],
+    let spent = StateBefore {
+        budgets: vec![budget(ACCOUNT, STEP + 10 * ACCOUNT_PERIOD)],
+        source_budgets: vec![crate::format::SourceBudget {
+            terminal_id: verifier.terminal_id,
+            u: STEP + 100 * SOURCE_PERIOD,
+        }],
         ..fresh_state()
     };
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.throttled-valid-code",
-            requirements: &["R-HMAC-6"],
-            flags: &[Flag::Throttle],
-            comment: "8 failures already in this step: even a valid code is throttled.",
-            state: with_failures(ACCOUNT, STEP, 8),
-            text: valid.clone(),
-            verdict: Err(Error::Throttled),
-            ..VerifyCase::at(&verifier)
-        },
-    )?;
-    add(
-        file,
-        VerifyCase {
-            id: "hmac.verify.seven-failures-valid-code",
+            id: "hmac.verify.qr-never-throttled",
             requirements: &["R-HMAC-6"],
             flags: &[Flag::Throttle, Flag::Valid],
-            comment: "7 failures in this step: a valid code is accepted.",
-            state: with_failures(ACCOUNT, STEP, 7),
-            text: valid.clone(),
+            comment: "The account's numeric failure budget and the source's are spent many times over: a valid QR code is accepted, since a 128-bit tag cannot be guessed and a throttle on it would only let anyone lock the account's codes.",
+            state: spent.clone(),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
             ..VerifyCase::at(&verifier)
         },
     )?;
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.seven-failures-bad-tag",
+            id: "hmac.verify.qr-bad-tag-with-budgets-spent",
             requirements: &["R-HMAC-6"],
             flags: &[Flag::Throttle, Flag::BadTag],
-            comment: "7 failures in this step: the 8th bad tag is still invalid-code.",
-            state: with_failures(ACCOUNT, STEP, 7),
-            text: bad_tag,
+            comment: "Both budgets spent and a QR code with a wrong tag: invalid-code, not throttled.",
+            state: spent,
+            text: hmac_text_with_tag(
+                ACCOUNT,
+                STEP,
+                0,
+                flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?),
+            ),
             verdict: Err(Error::InvalidCode),
-            ..VerifyCase::at(&verifier)
-        },
-    )?;
-    add(
-        file,
-        VerifyCase {
-            id: "hmac.verify.failures-of-previous-step",
-            requirements: &["R-HMAC-6"],
-            flags: &[Flag::Throttle, Flag::Valid],
-            comment: "8 failures counted in the previous step do not throttle this step.",
-            state: StateBefore { throttle: vec![failures(ACCOUNT, STEP - 1, 8)], ..state(STEP - 1, 0) },
-            text: valid.clone(),
-            ..VerifyCase::at(&verifier)
-        },
-    )?;
-    add(
-        file,
-        VerifyCase {
-            id: "hmac.verify.other-account-throttled",
-            requirements: &["R-HMAC-6"],
-            flags: &[Flag::Throttle, Flag::Valid],
-            comment: "Account 7 is throttled; account 42 is not.",
-            state: with_failures(OTHER_ACCOUNT, STEP, 8),
-            text: valid,
             ..VerifyCase::at(&verifier)
         },
     )

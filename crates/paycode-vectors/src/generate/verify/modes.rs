@@ -9,9 +9,9 @@ use crate::errors::VectorError;
 use crate::format::{ChallengeEntry, StateBefore, TimeParams, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, challenge, ed25519_code_for, ed25519_verifier, entry, failures, hex,
-    hmac_code, hmac_code_for, hmac_verifier, issue, main_fields, numeric_text, qr_text, state,
-    state_with_entry, trust_list_key_1,
+    ACCOUNT, ACCOUNT_PERIOD, DEFAULT_PARAMS, STEP, TIME, challenge, ed25519_code_for, ed25519_verifier,
+    entry, hex, hmac_code, hmac_code_for, hmac_verifier, issue, main_fields, numeric_text, qr_text, state,
+    state_with_entry, trust_list_key_1, with_budget,
 };
 use crate::generate::flags::Flag;
 use paycode::Profile;
@@ -812,18 +812,22 @@ fn precedence(file: &mut FileBuilder) -> Result<(), VectorError> {
         },
     )?;
     let closed = till(TIME - 500);
+    file.retire(
+        "hmac.verify.precedence-expired-over-throttled",
+        "a challenge code is a QR code, which is never throttled (R-HMAC-6); the numeric form is, and meets V2 as challenge-required",
+    );
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.precedence-expired-over-throttled",
-            requirements: &["R-VERIFY-1", "R-CHAL-3", "R-HMAC-6"],
+            id: "hmac.verify.precedence-challenge-required-over-throttled",
+            requirements: &["R-VERIFY-1", "R-CHAL-3", "R-HMAC-7"],
             flags: &[Flag::Precedence, Flag::Challenge, Flag::Throttle],
-            comment: "A closed challenge for a throttled account: challenge-expired (V2) before throttled (H2).",
-            state: StateBefore { throttle: vec![failures(ACCOUNT, STEP, 8)], ..StateBefore::default() },
-            text: hmac_text(STEP, 0, Purpose::Challenge(&closed))?,
+            comment: "A valid numeric code of an account whose failure budget is spent, in a call with a challenge: challenge-required (V2) before throttled (H2).",
+            state: with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD),
+            text: numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?,
             amount: PRICE,
             challenge: Some(closed.to_qr_text()),
-            verdict: Err(Error::ChallengeExpired),
+            verdict: Err(Error::ChallengeRequired),
             ..VerifyCase::at(&verifier)
         },
     )?;

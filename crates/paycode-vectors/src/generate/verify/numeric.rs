@@ -1,6 +1,6 @@
 //! `verify-numeric.json`: the hmac numeric form at a verifier: step
 //! reconstruction from 4 bits, the replay identity it shares with the QR form,
-//! throttling and the u64 edges.
+//! the failure budgets and the u64 edges.
 
 use paycode::{Error, Profile};
 
@@ -9,8 +9,9 @@ use crate::errors::VectorError;
 use crate::format::StateBefore;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, ed25519_verifier, entry, failures, fresh_state, hmac_verifier,
-    numeric_text, params, state_with_entry, trust_list_key_1, with_value_xor,
+    ACCOUNT, ACCOUNT_PERIOD, DEFAULT_PARAMS, SOURCE_PERIOD, STEP, TIME, budget, ed25519_verifier, entry,
+    fresh_state, hmac_verifier, numeric_text, params, state_with_entry, trust_list_key_1, with_budget,
+    with_source_budget, with_value_xor,
 };
 use crate::generate::flags::Flag;
 
@@ -282,15 +283,19 @@ fn identity_and_account(file: &mut FileBuilder) -> Result<(), VectorError> {
             ..VerifyCase::at(&verifier)
         },
     )?;
+    file.retire(
+        "numeric.verify.unknown-account",
+        "unknown-account is retired: an account without keys here is invalid-code, as a wrong tag is (R-HMAC-9)",
+    );
     add(
         file,
         VerifyCase {
-            id: "numeric.verify.unknown-account",
-            requirements: &["R-VERIFY-1"],
+            id: "numeric.verify.unknown-account-invalid-code",
+            requirements: &["R-VERIFY-1", "R-HMAC-9"],
             flags: &[Flag::UnknownAccount],
-            comment: "A numeric code for account 99.",
+            comment: "A numeric code for account 99, which is not enrolled: invalid-code, as for a wrong tag (its failure is charged to the source's budget, which state_after does not show).",
             text: numeric_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
-            verdict: Err(Error::UnknownAccount),
+            verdict: Err(Error::InvalidCode),
             ..VerifyCase::at(&verifier)
         },
     )?;
@@ -315,12 +320,27 @@ pub(super) fn counter_3_digits() -> Result<(String, String), VectorError> {
     Ok((digits, flipped))
 }
 
-/// A flipped tag bit, and the throttle shared by both forms.
+/// A valid numeric code against a state's failure budgets.
+struct BudgetCase {
+    id: &'static str,
+    requirements: &'static [&'static str],
+    comment: &'static str,
+    state: StateBefore,
+    verdict: Result<(), Error>,
+}
+
+/// A flipped tag bit, and the failure budgets of the account and the source
+/// at their edges (spec: R-HMAC-7, R-HMAC-8): exhausted iff `u ⊖ T' > (N − 1)·P`.
 fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
+    for id in ["numeric.verify.throttled", "numeric.verify.seven-failures"] {
+        file.retire(
+            id,
+            "the per-step throttle is retired: numeric codes spend failure budgets that persist across steps (R-HMAC-7)",
+        );
+    }
     let verifier = hmac_verifier(DEFAULT_PARAMS);
+    let source = verifier.terminal_id;
     let (digits, flipped) = counter_3_digits()?;
-    let with_failures =
-        |count| StateBefore { throttle: vec![failures(ACCOUNT, STEP, count)], ..fresh_state() };
     add(
         file,
         VerifyCase {
@@ -333,15 +353,107 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             ..VerifyCase::at(&verifier)
         },
     )?;
+    let cases = [
+        BudgetCase {
+            id: "numeric.verify.account-budget-spent",
+            requirements: &["R-HMAC-7"],
+            comment: "The account's budget at u = T + 4P (P = 1440 at X = 60): u - T = 4P > 3P, so a valid numeric code is throttled and no MAC is computed.",
+            state: with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD),
+            verdict: Err(Error::Throttled),
+        },
+        BudgetCase {
+            id: "numeric.verify.account-budget-edge-spent",
+            requirements: &["R-HMAC-7"],
+            comment: "The account's budget at u = T + 3P + 1: one step over (N - 1)·P, throttled.",
+            state: with_budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD + 1),
+            verdict: Err(Error::Throttled),
+        },
+        BudgetCase {
+            id: "numeric.verify.account-budget-edge-open",
+            requirements: &["R-HMAC-7"],
+            comment: "The account's budget at u = T + 3P: exactly (N - 1)·P, not exhausted; the valid code is accepted.",
+            state: with_budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD),
+            verdict: Ok(()),
+        },
+        BudgetCase {
+            id: "numeric.verify.account-budget-of-another-account",
+            requirements: &["R-HMAC-7"],
+            comment: "Account 7's budget is spent; account 42's code is accepted.",
+            state: with_budget(7, STEP + 10 * ACCOUNT_PERIOD),
+            verdict: Ok(()),
+        },
+        BudgetCase {
+            id: "numeric.verify.account-budget-from-high-water",
+            requirements: &["R-HMAC-7", "R-TIME-5"],
+            comment: "T_hw = T + 10 (the clock went back 10 steps) and u = T + 3P + 5: u - T' = 3P - 5 with T' = max(T_hw, T), not exhausted, so the code goes on to C1 and is too-old. Measured from the clock instead (u - T = 3P + 5), it would be throttled.",
+            state: StateBefore {
+                t_hw: STEP + 10,
+                budgets: vec![budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD + 5)],
+                ..fresh_state()
+            },
+            verdict: Err(Error::TooOld),
+        },
+        BudgetCase {
+            id: "numeric.verify.source-budget-spent",
+            requirements: &["R-HMAC-8"],
+            comment: "The source's budget (this verifier's terminal 1) at u = T + 64·P_src (P_src = 60 at X = 60): throttled, whatever the account's budget.",
+            state: with_source_budget(source, STEP + 64 * SOURCE_PERIOD),
+            verdict: Err(Error::Throttled),
+        },
+        BudgetCase {
+            id: "numeric.verify.source-budget-edge-open",
+            requirements: &["R-HMAC-8"],
+            comment: "The source's budget at u = T + 63·P_src, exactly (N_src - 1)·P_src: not exhausted, accepted.",
+            state: with_source_budget(source, STEP + 63 * SOURCE_PERIOD),
+            verdict: Ok(()),
+        },
+        BudgetCase {
+            id: "numeric.verify.source-budget-from-high-water",
+            requirements: &["R-HMAC-8", "R-TIME-5"],
+            comment: "T_hw = T + 10 and the source's u = T + 63·P_src + 5: u - T' = 63·P_src - 5, not exhausted, so the code goes on to C1 and is too-old. Measured from the clock instead, it would be throttled.",
+            state: StateBefore {
+                t_hw: STEP + 10,
+                source_budgets: vec![crate::format::SourceBudget {
+                    terminal_id: source,
+                    u: STEP + 63 * SOURCE_PERIOD + 5,
+                }],
+                ..fresh_state()
+            },
+            verdict: Err(Error::TooOld),
+        },
+        BudgetCase {
+            id: "numeric.verify.source-budget-of-another-source",
+            requirements: &["R-HMAC-8"],
+            comment: "Terminal 2's source budget is spent; this verifier is terminal 1, so its call is not throttled.",
+            state: with_source_budget(source + 1, STEP + 100 * SOURCE_PERIOD),
+            verdict: Ok(()),
+        },
+    ];
+    for BudgetCase { id, requirements, comment, state, verdict } in cases {
+        let flags: &[Flag] = if verdict.is_ok() { &[Flag::Throttle, Flag::Valid] } else { &[Flag::Throttle] };
+        add(
+            file,
+            VerifyCase {
+                id,
+                requirements,
+                flags,
+                comment,
+                state,
+                text: digits.clone(),
+                verdict,
+                ..VerifyCase::at(&verifier)
+            },
+        )?;
+    }
     add(
         file,
         VerifyCase {
-            id: "numeric.verify.throttled",
-            requirements: &["R-HMAC-6"],
-            flags: &[Flag::Throttle],
-            comment: "8 failures in this step (from either form): a valid numeric code is throttled.",
-            state: with_failures(8),
-            text: digits.clone(),
+            id: "numeric.verify.unknown-account-budget-spent",
+            requirements: &["R-HMAC-7", "R-HMAC-9"],
+            flags: &[Flag::Throttle, Flag::UnknownAccount],
+            comment: "Account 99 is not enrolled and its budget is spent (u = T + 4P): throttled, as an enrolled account's code would be, so the budget does not tell which accounts exist.",
+            state: with_budget(99, STEP + 4 * ACCOUNT_PERIOD),
+            text: numeric_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
             verdict: Err(Error::Throttled),
             ..VerifyCase::at(&verifier)
         },
@@ -349,12 +461,13 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "numeric.verify.seven-failures",
-            requirements: &["R-HMAC-6"],
-            flags: &[Flag::Throttle, Flag::Valid],
-            comment: "7 failures: a valid numeric code is accepted.",
-            state: with_failures(7),
-            text: digits,
+            id: "numeric.verify.unknown-account-source-spent",
+            requirements: &["R-HMAC-8", "R-HMAC-9"],
+            flags: &[Flag::Throttle, Flag::UnknownAccount],
+            comment: "The source's budget is spent and the code names account 99, which is not enrolled: throttled, as for an enrolled account (H2 checks the source first).",
+            state: with_source_budget(source, STEP + 64 * SOURCE_PERIOD),
+            text: numeric_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
+            verdict: Err(Error::Throttled),
             ..VerifyCase::at(&verifier)
         },
     )

@@ -13,10 +13,10 @@ use crate::errors::VectorError;
 use crate::format::StateBefore;
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, CREDENTIAL_END, CREDENTIAL_START, DEFAULT_PARAMS, SERIAL, STEP, TIME, device_secret,
-    ed25519_text, ed25519_text_signed_by, ed25519_verifier, entry, failures, fresh_state, hmac_code,
+    ACCOUNT, ACCOUNT_PERIOD, CREDENTIAL_END, CREDENTIAL_START, DEFAULT_PARAMS, SERIAL, STEP, TIME,
+    device_secret, ed25519_text, ed25519_text_signed_by, ed25519_verifier, entry, fresh_state, hmac_code,
     hmac_text, hmac_text_with_tag, hmac_verifier, issue, main_fields_valid, numeric_text, params, qr_text,
-    state, state_with_entry, trust_list_key_1,
+    state, state_with_entry, trust_list_key_1, with_budget, with_value_xor,
 };
 use crate::generate::flags::Flag;
 
@@ -28,7 +28,6 @@ pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
     let verifier = hmac_verifier(DEFAULT_PARAMS);
     let late = params(TIME, 60, 2, 1);
     let with_entry = |high| state_with_entry(STEP, entry(Profile::Hmac, ACCOUNT, high, 1, STEP));
-    let throttled = StateBefore { throttle: vec![failures(ACCOUNT, STEP, 8)], ..fresh_state() };
     let bad_tag = flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?);
     add(
         file,
@@ -79,30 +78,38 @@ pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
             },
         )?;
     }
+    for (id, reason) in [
+        (
+            "hmac.verify.precedence-unknown-account-over-bad-tag",
+            "unknown-account is retired: an account without keys here is invalid-code (R-HMAC-9)",
+        ),
+        (
+            "hmac.verify.precedence-throttled-over-bad-tag",
+            "QR codes are never throttled (R-HMAC-6); numeric.verify.precedence-budget-over-bad-tag takes its place",
+        ),
+        (
+            "hmac.verify.precedence-throttled-over-too-old",
+            "QR codes are never throttled (R-HMAC-6); numeric.verify.precedence-budget-over-too-old takes its place",
+        ),
+    ] {
+        file.retire(id, reason);
+    }
     for (name, flags, comment, state, text, verdict) in [
         (
-            "precedence-unknown-account-over-bad-tag",
+            "precedence-unknown-account-bad-tag-too-old",
             &[Flag::Precedence, Flag::UnknownAccount][..],
-            "Unknown account, wrong tag and too old: unknown-account.",
+            "Unknown account, wrong tag and too old: invalid-code at H3, the verdict of a wrong tag (R-HMAC-9).",
             fresh_state(),
             hmac_text_with_tag(99, STEP - 10, 0, [0; 16]),
-            Error::UnknownAccount,
+            Error::InvalidCode,
         ),
         (
-            "precedence-throttled-over-bad-tag",
-            &[Flag::Precedence, Flag::Throttle],
-            "Throttled and a wrong tag: throttled (no MAC is computed).",
-            throttled.clone(),
+            "precedence-qr-bad-tag-budget-spent",
+            &[Flag::Precedence, Flag::Throttle, Flag::BadTag],
+            "The account's numeric budget is spent and a QR code has a wrong tag: invalid-code, since QR codes are never throttled (R-HMAC-6).",
+            with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD),
             hmac_text_with_tag(ACCOUNT, STEP, 0, bad_tag),
-            Error::Throttled,
-        ),
-        (
-            "precedence-throttled-over-too-old",
-            &[Flag::Precedence, Flag::Throttle],
-            "Throttled and too old: throttled.",
-            throttled,
-            hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 5, 0)?,
-            Error::Throttled,
+            Error::InvalidCode,
         ),
         (
             "precedence-bad-tag-over-too-old",
@@ -213,20 +220,55 @@ pub(super) fn numeric(file: &mut FileBuilder) -> Result<(), VectorError> {
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
         },
     )?;
+    file.retire(
+        "numeric.verify.precedence-throttled-at-u64-top",
+        "its state was a per-step throttle record; numeric.verify.precedence-budget-near-u64-top takes its place (R-HMAC-7)",
+    );
+    // At X = 1, P = 86400 steps: u at the top of u64 is exhausted while
+    // T' < 2^64 - 1 - 3P.
+    let top = u64::MAX - 3 * 86_400 - 10;
     add(
         file,
         VerifyCase {
-            id: "numeric.verify.precedence-throttled-at-u64-top",
-            requirements: PRECEDENCE,
+            id: "numeric.verify.precedence-budget-near-u64-top",
+            requirements: &["R-VERIFY-1", "R-VERIFY-2", "R-HMAC-7", "R-TIME-3"],
             flags: &[Flag::Precedence, Flag::Throttle, Flag::U64Extreme],
-            comment: "Throttled at the top of u64, where the candidate steps are clamped: throttled.",
-            state: StateBefore { throttle: vec![failures(ACCOUNT, u64::MAX, 8)], ..fresh_state() },
-            time: u64::MAX,
-            text: numeric_text(&one_second, ACCOUNT, u64::MAX - 9, 0)?,
+            comment: "X = 1, an account budget at u = 2^64 - 1 (saturated) and the time 3P + 10 steps below it: u - T = 3P + 10 > 3P, so the code is throttled; the candidate steps near the top of u64 change nothing.",
+            state: with_budget(ACCOUNT, u64::MAX),
+            time: top,
+            text: numeric_text(&one_second, ACCOUNT, top - 9, 0)?,
             verdict: Err(Error::Throttled),
             ..VerifyCase::at(&hmac_verifier(one_second))
         },
     )?;
+    let (digits, _) = counter_3_digits()?;
+    let spent = with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD);
+    for (id, comment, text) in [
+        (
+            "numeric.verify.precedence-budget-over-bad-tag",
+            "The account's budget is spent and the tag is wrong: throttled, and no MAC is computed (H2 before H3).",
+            with_value_xor(&digits, 1)?,
+        ),
+        (
+            "numeric.verify.precedence-budget-over-too-old",
+            "The account's budget is spent and the code is too old (step T - 5, reconstructed): throttled (H2 before C1).",
+            numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 5, 3)?,
+        ),
+    ] {
+        add(
+            file,
+            VerifyCase {
+                id,
+                requirements: &["R-VERIFY-1", "R-VERIFY-2", "R-HMAC-7"],
+                flags: &[Flag::Precedence, Flag::Throttle],
+                comment,
+                state: spent.clone(),
+                text,
+                verdict: Err(Error::Throttled),
+                ..VerifyCase::at(&hmac_verifier(DEFAULT_PARAMS))
+            },
+        )?;
+    }
     add(
         file,
         VerifyCase {
