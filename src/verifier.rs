@@ -1,6 +1,7 @@
 //! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
 use subtle::ConstantTimeEq;
@@ -57,6 +58,10 @@ pub struct Verifier<S = MemoryStore> {
     terminal_id: u32,
     accounts: Option<Arc<Accounts>>,
     trust: Option<TrustList>,
+    /// The stored revocation list failed the re-check against the trust
+    /// list: it counts as uninstalled, and stays in the store as the floor
+    /// of the next install (spec: R-REVOKE-6).
+    withdrawn: AtomicBool,
     credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
     store: S,
 }
@@ -292,6 +297,7 @@ impl<S: StateStore> Verifier<S> {
             terminal_id,
             accounts: None,
             trust: None,
+            withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             store,
         }
@@ -322,14 +328,17 @@ impl<S: StateStore> Verifier<S> {
     /// into the log records (spec: R-CHAL-3). An account enrolled in either
     /// verifier afterwards is enrolled in that one only.
     pub fn for_terminal<T: StateStore>(&self, terminal_id: u32, store: T) -> Verifier<T> {
-        Verifier {
+        let verifier = Verifier {
             params: self.params,
             terminal_id,
             accounts: self.accounts.clone(),
             trust: self.trust.clone(),
+            withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             store,
-        }
+        };
+        verifier.recheck_revocation_list();
+        verifier
     }
 
     /// Whether `account_id` is an enrolled hmac account.
@@ -337,12 +346,34 @@ impl<S: StateStore> Verifier<S> {
         self.keys(account_id).is_ok_and(|k| k.is_some())
     }
 
-    /// Sets the trust list (and enables the ed25519 profile).
+    /// Sets the trust list (and enables the ed25519 profile), then checks
+    /// the installed revocation list again under it: a list whose key is no
+    /// longer trusted at its issue time, or whose signature fails under it,
+    /// counts as uninstalled (ed25519 codes get
+    /// [`Error::RevocationStale`]) until a newer list is installed; its number
+    /// and issue time stay the floor of that install (spec: R-REVOKE-6).
     pub fn set_trust_list(&mut self, trust: TrustList) {
         self.trust = Some(trust);
         if let Ok(mut cache) = self.credentials.write() {
             cache.clear();
         }
+        self.recheck_revocation_list();
+    }
+
+    /// Whether the stored revocation list counts as uninstalled because it
+    /// failed the re-check of the trust list last set (spec: R-REVOKE-6).
+    pub fn revocation_list_withdrawn(&self) -> bool {
+        self.withdrawn.load(Ordering::Acquire)
+    }
+
+    fn recheck_revocation_list(&self) {
+        // spec: R-REVOKE-6: once uninstalled, only an install brings a list back.
+        let withdrawn = self.revocation_list_withdrawn()
+            || match (&self.trust, self.store.revocation_list()) {
+                (Some(trust), Ok(Some(list))) => list.check(trust).is_err(),
+                _ => false,
+            };
+        self.withdrawn.store(withdrawn, Ordering::Release);
     }
 
     /// Installs a revocation list at unix time `now` if it is signed by a
@@ -364,7 +395,10 @@ impl<S: StateStore> Verifier<S> {
         let mark = list.mark();
         let newer = |newest| mark.is_newer_than(newest, now, step_secs);
         match self.store.install_revocation_list(&list, &newer) {
-            Ok(true) => Ok(()),
+            Ok(true) => {
+                self.withdrawn.store(false, Ordering::Release);
+                Ok(())
+            }
             Ok(false) => Err(InstallError::NotNewer),
             Err(_) => Err(InstallError::StateUnavailable),
         }
@@ -687,8 +721,9 @@ impl<S: StateStore> Verifier<S> {
         attempt: &Attempt<'_>,
     ) -> Result<LogRecord, Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
+        let withdrawn = self.revocation_list_withdrawn();
         let mut decide = |records: &Records| {
-            let (v, changes) = decide(&self.params, attempt, records);
+            let (v, changes) = decide(&self.params, attempt, &in_force(records, withdrawn));
             verdict = v;
             changes
         };
@@ -828,12 +863,13 @@ impl<S: StateStore> Verifier<S> {
         let attempts: Vec<Attempt<'_>> =
             claims.iter().zip(&proofs).map(|((_, _, claim), proof)| claim.attempt(step, proof)).collect();
         let mut verdicts = vec![Err(Error::StateUnavailable); attempts.len()];
+        let withdrawn = self.revocation_list_withdrawn();
         let mut deciders: Vec<_> = attempts
             .iter()
             .zip(verdicts.iter_mut())
             .map(|(attempt, verdict)| {
                 move |records: &Records| {
-                    let (v, changes) = decide(&self.params, attempt, records);
+                    let (v, changes) = decide(&self.params, attempt, &in_force(records, withdrawn));
                     *verdict = v;
                     changes
                 }
@@ -1026,4 +1062,10 @@ fn tags_equal(mac: &[u8; 32], tag: &[u8; 16]) -> bool {
     let mut first = [0u8; 16];
     first.iter_mut().zip(mac).for_each(|(f, m)| *f = *m);
     u128::from_ne_bytes(first).ct_eq(&u128::from_ne_bytes(*tag)).into()
+}
+
+/// The records as the acceptance predicate sees them: with the revocation
+/// list withdrawn by the re-check, no list is installed (spec: R-REVOKE-6).
+fn in_force(records: &Records, withdrawn: bool) -> Records {
+    if withdrawn { Records { revoked: false, fresh_until: None, ..*records } } else { *records }
 }

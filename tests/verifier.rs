@@ -372,3 +372,33 @@ fn ed25519_codes_need_a_fresh_revocation_list() {
     // A listed serial is revoked, stale or not.
     assert_eq!(v.verify(&ed(&s.wallets[3], t / 60, 0), t, 1).unwrap_err(), Error::Revoked);
 }
+
+#[test]
+fn a_trust_list_that_drops_the_lists_key_uninstalls_the_list_and_keeps_its_floor() {
+    // spec: R-REVOKE-6
+    let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+    let key_1 = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+    let key_2 = KeyPeriod { key_id: 2, ..key_1 };
+    let mut v = Verifier::new(Params::default(), 1);
+    v.set_trust_list(issuer.trust_list(&[key_1, key_2]).unwrap());
+    v.install_revocation_list(rl(&issuer, 3, NOW, vec![]), NOW).unwrap();
+    // Key 1 still trusted: the list stays.
+    v.set_trust_list(issuer.trust_list(&[key_1]).unwrap());
+    assert!(!v.revocation_list_withdrawn());
+    v.set_trust_list(issuer.trust_list(&[key_2]).unwrap());
+    assert!(v.revocation_list_withdrawn());
+    // Trusting key 1 again does not bring the list back; an install does.
+    v.set_trust_list(issuer.trust_list(&[key_1, key_2]).unwrap());
+    assert!(v.revocation_list_withdrawn());
+    let by_2 = |number, issued_at| {
+        let header = ListHeader { key_id: 2, number, issued_at, next_update: issued_at + 60, grace: 0 };
+        issuer.revocation_list(header, vec![]).unwrap()
+    };
+    // The uninstalled list is the floor: its number, and its issue time.
+    assert_eq!(v.install_revocation_list(by_2(3, NOW), NOW), Err(InstallError::NotNewer));
+    assert_eq!(v.install_revocation_list(by_2(4, NOW - 60), NOW), Err(InstallError::NotNewer));
+    assert!(v.revocation_list_withdrawn());
+    assert_eq!(v.install_revocation_list(by_2(4, NOW), NOW), Ok(()));
+    assert!(!v.revocation_list_withdrawn());
+    assert_eq!(v.revocation_number(), Some(4));
+}

@@ -499,7 +499,20 @@ class Verifier:
             self.trust = trust.decode(data)
         except Rejected:
             return False
+        self._recheck_revocation_list()
         return True
+
+    def _recheck_revocation_list(self):
+        """R-REVOKE-6: the installed revocation list is checked again under the new trust list;
+        one that fails is uninstalled, its number and issue time kept as the floor of R-REVOKE-2."""
+        if self.rl_bytes is None or mutants.on("trust-list-no-recheck"):
+            return
+        rl = revocation.decode(self.rl_bytes)
+        if revocation.accepted_by(rl, self.trust) and not mutants.on("recheck-drops-every-list"):
+            return
+        self.rl_fresh_until, self.rl_serials, self.rl_bytes = None, frozenset(), None
+        if mutants.on("recheck-forgets-floor"):
+            self.rl_number, self.rl_issued_at = 0, 0
 
     def restart(self, lost: bool, t: int):
         """restart-with-state keeps σ, budgets included (R-STATE-6); restart-lost-state (Section 8.6) quarantines."""

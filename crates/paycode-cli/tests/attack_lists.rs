@@ -1,7 +1,8 @@
 //! Attacks on the revocation lists of offline terminals, each replayed as a
 //! script against the `paycode` command and refused with the spec's error
-//! code: a terminal kept from newer lists, and a list numbered at the end of
-//! its range (spec §10.5, §12.13).
+//! code: a terminal kept from newer lists, a list numbered at the end of
+//! its range, and a list signed by a key the trust list has dropped (spec
+//! §10.5, §12.13).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -165,4 +166,41 @@ fn a_list_numbered_at_the_end_of_the_range_is_refused() {
     assert_eq!(verify(&issuer, &state, &code(&victim, T + 65), T + 65), (1, "revoked".into()));
     // And the forged list stays refused.
     assert_eq!(verify(&forged, &state, &code(&victim, T + 70), T + 70), (1, "revoked".into()));
+}
+
+/// Rewrites the issuer file `issuer` with `edit` (kept at mode 0600).
+fn edit(issuer: &Path, edit: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(issuer).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(issuer, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(issuer, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+#[test]
+fn a_list_signed_by_a_key_the_trust_list_dropped_stops_counting() {
+    // spec: R-REVOKE-6. Key 1 may be compromised: a list it signed may leave out revocations.
+    let dir = TempDir::new("attack-lists-recheck");
+    let (issuer, old) = setup(&dir, &[]);
+    let state = dir.join("state.db");
+    // The terminal installs list 1, signed by key 1.
+    assert_eq!(verify(&issuer, &state, &code(&old, T), T), (0, "accepted".into()));
+    // The issuer retires key 1 for key 2 and enrolls a wallet under key 2.
+    edit(&issuer, |v| {
+        let key = v["keys"][0].clone();
+        v["keys"] = Value::from(vec![key]);
+        v["keys"][0]["key_id"] = Value::from(2);
+        v["current_key_id"] = Value::from(2);
+    });
+    let new = enroll(&dir, &issuer, "new.json");
+    // The terminal receives the trust list without key 1; the list it holds is not replaced
+    // (the issuer's list 1, now signed by key 2, is not newer), and no longer counts.
+    assert_eq!(verify(&issuer, &state, &code(&new, T + 1), T + 1), (1, "revocation-stale".into()));
+    assert_eq!(verify(&issuer, &state, &code(&old, T + 2), T + 2), (1, "unknown-issuer".into()));
+    // A list signed by key 2 with a higher number restores service.
+    revoke(&issuer, T + 60, &[]);
+    assert_eq!(verify(&issuer, &state, &code(&new, T + 61), T + 61), (0, "accepted".into()));
 }

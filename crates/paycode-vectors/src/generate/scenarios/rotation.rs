@@ -47,19 +47,68 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
-            id: "scenario.rotation.overlap-then-retire",
-            requirements: &["R-TRUST-1", "R-TRUST-2"],
-            flags: &[Flag::Rotation, Flag::UnknownIssuer],
-            comment: "Keys 1 and 2 trusted: both credentials pass. The trust list is replaced by key 2 alone: key 1's credential is unknown-issuer. A malformed trust list is refused and changes nothing.",
+            id: "scenario.rotation.overlap-then-retire-list-rechecked",
+            requirements: &["R-TRUST-1", "R-TRUST-2", "R-REVOKE-6", "R-REVOKE-4"],
+            flags: &[Flag::Rotation, Flag::UnknownIssuer, Flag::Revocation],
+            comment: "Keys 1 and 2 trusted: both credentials pass. The trust list is replaced by key 2 alone: key 1's credential is unknown-issuer, and the installed revocation list, signed by key 1, fails the re-check and is uninstalled, so key 2's credential is revocation-stale until a list signed by key 2 is installed. A malformed trust list is refused and changes nothing.",
             verifier: &both_keys,
             steps: vec![
                 accept(TIME, wallet_1(STEP, 0)?),
                 accept(TIME, wallet_2(STEP, 0)?),
                 install_trust_list(trust_list(&[KEY_2])?, true),
                 reject(TIME + 1, wallet_1(STEP, 1)?, Error::UnknownIssuer),
+                reject(TIME + 1, wallet_2(STEP, 1)?, Error::RevocationStale),
+                install_revocation_list(TIME + 1, revocation_list(2, 1, TIME, vec![]), true),
                 accept(TIME + 2, wallet_2(STEP, 1)?),
                 install_trust_list("01000000".into(), false),
                 accept(TIME + 3, wallet_2(STEP, 2)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.recheck-keeps-floor",
+            requirements: &["R-REVOKE-6", "R-REVOKE-2"],
+            flags: &[Flag::Rotation, Flag::Revocation],
+            comment: "List 3 signed by key 1 is installed. The trust list drops key 1: the list is uninstalled (key 2's credential is revocation-stale) but its number and issue time stay the floor: a list signed by key 2 with number 3 is not newer and is refused; number 4 installs and the code is accepted.",
+            verifier: &both_keys,
+            steps: vec![
+                install_revocation_list(TIME, revocation_list(1, 3, TIME, vec![]), true),
+                accept(TIME, wallet_2(STEP, 0)?),
+                install_trust_list(trust_list(&[KEY_2])?, true),
+                reject(TIME + 1, wallet_2(STEP, 1)?, Error::RevocationStale),
+                install_revocation_list(TIME + 1, revocation_list(2, 3, TIME, vec![]), false),
+                reject(TIME + 1, wallet_2(STEP, 1)?, Error::RevocationStale),
+                install_revocation_list(TIME + 1, revocation_list(2, 4, TIME, vec![]), true),
+                accept(TIME + 2, wallet_2(STEP, 1)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.recheck-floor-keeps-issue-time",
+            requirements: &["R-REVOKE-6", "R-REVOKE-2"],
+            flags: &[Flag::Rotation, Flag::Revocation],
+            comment: "List 3 issued at T, signed by key 1, is installed; the trust list drops key 1 and the list is uninstalled. A list signed by key 2 with number 4 but issued a minute before T is refused: the uninstalled list's issue time is still the floor. The same number issued at T installs.",
+            verifier: &both_keys,
+            steps: vec![
+                install_revocation_list(TIME, revocation_list(1, 3, TIME, vec![]), true),
+                install_trust_list(trust_list(&[KEY_2])?, true),
+                install_revocation_list(TIME + 1, revocation_list(2, 4, TIME - 60, vec![]), false),
+                reject(TIME + 1, wallet_2(STEP, 0)?, Error::RevocationStale),
+                install_revocation_list(TIME + 1, revocation_list(2, 4, TIME, vec![]), true),
+                accept(TIME + 2, wallet_2(STEP, 0)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.recheck-keeps-a-list-still-trusted",
+            requirements: &["R-REVOKE-6"],
+            flags: &[Flag::Rotation, Flag::Revocation],
+            comment: "The trust list drops key 2 and keeps key 1, which signed the installed revocation list: the list passes the re-check and stays installed, so key 1's credential is still accepted and a revoked serial is still revoked.",
+            verifier: &both_keys,
+            steps: vec![
+                install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![2002]), true),
+                reject(TIME, wallet_2(STEP, 0)?, Error::Revoked),
+                install_trust_list(trust_list_key_1()?, true),
+                accept(TIME + 1, wallet_1(STEP, 0)?),
+                install_trust_list(trust_list_keys_1_2()?, true),
+                reject(TIME + 2, wallet_2(STEP, 1)?, Error::Revoked),
             ],
         },
         Scenario {
@@ -106,6 +155,10 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    file.retire(
+        "scenario.rotation.overlap-then-retire",
+        "a trust list that drops the key of the installed revocation list uninstalls that list (R-REVOKE-6); see scenario.rotation.overlap-then-retire-list-rechecked",
+    );
     file.retire(
         "scenario.rotation.trust-list-enables-ed25519",
         "a terminal with no revocation list accepts no ed25519 code (R-REVOKE-4); see scenario.rotation.trust-list-enables-ed25519-list-required",
