@@ -35,6 +35,9 @@ type Check = (usize, [u8; 164], [u8; 64]);
 
 struct Fixture {
     trust: paycode::trust::TrustList,
+    /// A fresh revocation list revoking none of the wallets: an ed25519
+    /// verifier without one accepts no code (spec: R-REVOKE-4).
+    revocation: paycode::RevocationList,
     wallets: Vec<Ed25519Wallet>,
     devices: Vec<[u8; 32]>,
     keys: Vec<PublicKey>,
@@ -50,12 +53,21 @@ impl Fixture {
         let keys = devices.iter().map(|d| PublicKey::from_bytes(d).unwrap()).collect();
         let dalek_keys =
             devices.iter().map(|d| ed25519_dalek::VerifyingKey::from_bytes(d).unwrap()).collect();
-        Fixture { trust: common::trust_list(&issuer), wallets, devices, keys, dalek_keys }
+        let header = paycode::ListHeader {
+            key_id: 1,
+            number: 1,
+            issued_at: NOW - 3_600,
+            next_update: NOW + 86_400,
+            grace: 86_400,
+        };
+        let revocation = issuer.revocation_list(header, Vec::new()).unwrap();
+        Fixture { trust: common::trust_list(&issuer), revocation, wallets, devices, keys, dalek_keys }
     }
 
     fn verifier(&self) -> Verifier {
         let mut v = Verifier::new(paycode::Params::default(), 1);
         v.set_trust_list(self.trust.clone());
+        v.install_revocation_list(self.revocation.clone(), NOW).unwrap();
         v
     }
 
