@@ -22,7 +22,7 @@ use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
 use crate::store::{Call, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
-use crate::trust::TrustList;
+use crate::trust::{ListMark, TrustList};
 
 /// The key a code of an account without keys here is checked under, so that
 /// its check takes the time any account's takes (spec: R-HMAC-9). Its result
@@ -57,6 +57,8 @@ pub struct Verifier<S = MemoryStore> {
     params: Params,
     terminal_id: u32,
     accounts: Option<Arc<Accounts>>,
+    /// The issuer's root public key, which signs trust lists (spec: R-TRUST-3).
+    root: Option<PublicKey>,
     trust: Option<TrustList>,
     /// The stored revocation list failed the re-check against the trust
     /// list: it counts as uninstalled, and stays in the store as the floor
@@ -296,6 +298,7 @@ impl<S: StateStore> Verifier<S> {
             params,
             terminal_id,
             accounts: None,
+            root: None,
             trust: None,
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
@@ -332,6 +335,7 @@ impl<S: StateStore> Verifier<S> {
             params: self.params,
             terminal_id,
             accounts: self.accounts.clone(),
+            root: self.root,
             trust: self.trust.clone(),
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
@@ -346,18 +350,50 @@ impl<S: StateStore> Verifier<S> {
         self.keys(account_id).is_ok_and(|k| k.is_some())
     }
 
-    /// Sets the trust list (and enables the ed25519 profile), then checks
-    /// the installed revocation list again under it: a list whose key is no
-    /// longer trusted at its issue time, or whose signature fails under it,
-    /// counts as uninstalled (ed25519 codes get
+    /// Configures the issuer's root public key, under which trust lists are
+    /// checked (spec: R-TRUST-3). The ed25519 profile is enabled once a trust
+    /// list is installed ([`Verifier::install_trust_list`]).
+    pub fn set_root_key(&mut self, root: PublicKey) {
+        self.root = Some(root);
+    }
+
+    /// Installs a trust list at unix time `now` if its root signature is valid
+    /// under the configured root key (spec: R-TRUST-3) and it is newer than
+    /// the installed one (spec: R-TRUST-4); this enables the ed25519 profile.
+    /// Then checks the installed revocation list again under it: a list whose
+    /// key is no longer trusted at its issue time, or whose signature fails
+    /// under it, counts as uninstalled (ed25519 codes get
     /// [`Error::RevocationStale`]) until a newer list is installed; its number
     /// and issue time stay the floor of that install (spec: R-REVOKE-6).
-    pub fn set_trust_list(&mut self, trust: TrustList) {
-        self.trust = Some(trust);
+    ///
+    /// # Errors
+    ///
+    /// [`InstallError::NoRootKey`] without a root key,
+    /// [`InstallError::BadSignature`] if the root signature fails,
+    /// [`InstallError::NotNewer`] if the list is not newer; the installed
+    /// trust list is then unchanged.
+    pub fn install_trust_list(&mut self, list: TrustList, now: u64) -> Result<(), InstallError> {
+        let root = self.root.as_ref().ok_or(InstallError::NoRootKey)?;
+        // spec: R-TRUST-3
+        if !list.verify(root) {
+            return Err(InstallError::BadSignature);
+        }
+        // spec: R-TRUST-4
+        let newest = self.trust.as_ref().map_or(ListMark::default(), TrustList::mark);
+        if !list.mark().is_newer_than(newest, now, self.params.step_secs()) {
+            return Err(InstallError::NotNewer);
+        }
+        self.trust = Some(list);
         if let Ok(mut cache) = self.credentials.write() {
             cache.clear();
         }
         self.recheck_revocation_list();
+        Ok(())
+    }
+
+    /// The installed trust list, if any.
+    pub const fn trust_list(&self) -> Option<&TrustList> {
+        self.trust.as_ref()
     }
 
     /// Whether the stored revocation list counts as uninstalled because it

@@ -16,6 +16,7 @@ DS_NUM = b"paycode/v1/hmac/numeric-code\x00"
 DS_CRED = b"paycode/v1/ed25519/credential\x00"
 DS_CODE = b"paycode/v1/ed25519/code\x00"
 DS_REV = b"paycode/v1/ed25519/revocation\x00"
+DS_TRUST = b"paycode/v1/ed25519/trust-list\x00"
 DS_CHAL = b"paycode/v1/challenge\x00"
 
 

@@ -207,7 +207,13 @@ impl IssuerFile {
             let newer = |newest| mark.is_newer_than(newest, now, step_secs);
             v.store().install_revocation_list(&list, &newer).map_err(ConfigureError::Store)?;
         }
-        v.set_trust_list(trust);
+        // spec: R-TRUST-3, R-TRUST-4: the terminal holds the root key and
+        // installs the issuer's trust list if it is newer at `now`.
+        v.set_root_key(self.issuer()?.root_public_key().map_err(ContentError::TrustList)?);
+        match v.install_trust_list(trust, now) {
+            Ok(()) | Err(InstallError::NotNewer) => {}
+            Err(e) => return Err(ContentError::TrustInstall(e).into()),
+        }
         Ok(v)
     }
 }

@@ -245,7 +245,10 @@ impl<B: Backend> App<B> {
             return Ok(v);
         }
         let mut v = Verifier::with_store(self.keys.params, id, self.backend.terminal(id)?);
-        v.set_trust_list(self.keys.trust.clone());
+        v.set_root_key(self.keys.root);
+        // A list refused here (dated after the node's clock) leaves the
+        // terminal without ed25519, which the next code shows.
+        let _ = v.install_trust_list(self.keys.trust.clone(), self.clock.now());
         if let Some(list) = &self.keys.revocation {
             match v.install_revocation_list(list.clone(), self.clock.now()) {
                 Ok(()) | Err(InstallError::NotNewer) => {}

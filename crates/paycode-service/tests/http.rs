@@ -45,7 +45,10 @@ fn keys() -> Keys {
     Keys {
         params: params(),
         accounts: vec![(ACCOUNT, Seed::from_bytes(&[4; 32])), (PAYER, Seed::from_bytes(&[5; 32]))],
-        trust: issuer().trust_list(&[period]).unwrap(),
+        root: issuer().root_public_key().unwrap(),
+        trust: issuer()
+            .trust_list(paycode::TrustHeader { sequence: 1, issued_at: NOW - 86_400 }, &[period])
+            .unwrap(),
         revocation: Some(
             issuer()
                 .revocation_list(

@@ -511,7 +511,7 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
     let mut v = paycode::Verifier::with_store(params(), TILL, store);
     let period =
         paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer(), &[period]);
     // spec: R-REVOKE-4: no list, so every ed25519 code is revocation-stale.
     assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
     // The number stays the floor (spec: R-REVOKE-2).

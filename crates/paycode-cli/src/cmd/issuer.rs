@@ -152,6 +152,8 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     file.revocation.grace = args.lists.revocation_grace;
     // spec: R-REVOKE-4: a list from the start, with no serial.
     file.revoke(&[], now);
+    // spec: R-TRUST-3: trust list 1, issued with the issuer.
+    file.trust.issued_at = now;
     lock.write(&file, true)?;
     println!("issuer written to {} (mode 0600); key id 1; revocation list 1", args.out.display());
     Ok(EXIT_OK)

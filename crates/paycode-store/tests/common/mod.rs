@@ -10,6 +10,7 @@ use paycode::{
     Acceptance, Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Purpose,
     RevocationList, Seed, TextPayment, UsedChallenge, Verifier,
 };
+pub use paycode_test_support::trust;
 
 /// The tests' unix time.
 pub const NOW: u64 = 1_800_000_000;
@@ -75,7 +76,7 @@ pub fn verifier<S: StateStore>(store: S, terminal: u32) -> Verifier<S> {
         v.add_account(a, &account_seed(a));
     }
     let period = KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer(), &[period]);
     // List 1, revoking nothing: an ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
     match v.install_revocation_list(revocation_list(1, vec![]), NOW) {
         Ok(()) | Err(paycode::InstallError::NotNewer) => {}
