@@ -16,6 +16,7 @@ use crate::replay::{IdHashing, ReplayState, Snapshot};
 use crate::revocation::{ListMark, RevocationList};
 use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
 use crate::time::Params;
+use crate::trust::TrustList;
 
 /// A snapshot of a [`MemoryStore`], for saving between runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,6 +48,7 @@ pub struct MemoryStore {
     hmac: ReplayState,
     ed25519: ReplayState,
     revocation: RwLock<Option<RevocationList>>,
+    trust: RwLock<Option<TrustList>>,
     nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
     sources: Mutex<HashMap<u32, u64>>,
     log: Option<RwLock<Vec<LogRecord>>>,
@@ -94,6 +96,7 @@ impl MemoryStore {
             hmac,
             ed25519,
             revocation: RwLock::new(revocation),
+            trust: RwLock::new(None),
             nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
             sources: Mutex::new(HashMap::new()),
             log: None,
@@ -255,6 +258,23 @@ impl StateStore for MemoryStore {
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         Ok(self.revocation.read().map_err(|_| poisoned())?.clone())
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &TrustList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        let mut slot = self.trust.write().map_err(|_| poisoned())?;
+        if !newer(slot.as_ref().map_or(ListMark::default(), TrustList::mark)) {
+            return Ok(false);
+        }
+        *slot = Some(list.clone());
+        Ok(true)
+    }
+
+    fn trust_list(&self) -> Result<Option<TrustList>, StoreError> {
+        Ok(self.trust.read().map_err(|_| poisoned())?.clone())
     }
 
     fn evict(&self, step: u64, _plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {

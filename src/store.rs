@@ -18,6 +18,7 @@ use crate::log::LogRecord;
 use crate::profile::Profile;
 use crate::replay::window::Window;
 use crate::revocation::{ListMark, RevocationList};
+use crate::trust::TrustList;
 
 /// The replay identity of a code: its profile and subject (hmac account id
 /// or ed25519 credential serial) (spec §8.1).
@@ -286,6 +287,29 @@ pub trait StateStore: Send + Sync {
     ///
     /// [`StoreError`] if the store could not be read.
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError>;
+
+    /// Installs the trust list `list` if `newer` holds for the mark
+    /// (sequence, issue time) of the installed trust list (`(0, 0)` if
+    /// none), as one atomic step; returns whether it did (spec: R-TRUST-4).
+    /// The caller has checked the list's root signature (spec: R-TRUST-3).
+    /// The installed trust list is configuration kept with the state, so
+    /// "only if newer" holds across restarts and processes.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read or written.
+    fn install_trust_list(
+        &self,
+        list: &TrustList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError>;
+
+    /// The installed trust list, if any.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read.
+    fn trust_list(&self) -> Result<Option<TrustList>, StoreError>;
 
     /// Raises `T_hw` to at least `step`, reads it, and removes what can no
     /// longer matter under the [`Eviction`] that `plan` gives for the `T_hw`

@@ -22,7 +22,7 @@ use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
 use crate::store::{Call, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
-use crate::trust::{ListMark, TrustList};
+use crate::trust::TrustList;
 
 /// The key a code of an account without keys here is checked under, so that
 /// its check takes the time any account's takes (spec: R-HMAC-9). Its result
@@ -292,9 +292,11 @@ impl Verifier<MemoryStore> {
 }
 
 impl<S: StateStore> Verifier<S> {
-    /// A verifier with no profile enabled yet, its state in `store`.
+    /// A verifier with no profile enabled yet, its state in `store`; the
+    /// trust list the store holds, if any, is installed (it was checked when
+    /// it was first installed) and enables the ed25519 profile.
     pub fn with_store(params: Params, terminal_id: u32, store: S) -> Verifier<S> {
-        Verifier {
+        let mut verifier = Verifier {
             params,
             terminal_id,
             accounts: None,
@@ -303,7 +305,9 @@ impl<S: StateStore> Verifier<S> {
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             store,
-        }
+        };
+        verifier.load_trust_list();
+        verifier
     }
 
     /// The state store.
@@ -378,10 +382,17 @@ impl<S: StateStore> Verifier<S> {
         if !list.verify(root) {
             return Err(InstallError::BadSignature);
         }
-        // spec: R-TRUST-4
-        let newest = self.trust.as_ref().map_or(ListMark::default(), TrustList::mark);
-        if !list.mark().is_newer_than(newest, now, self.params.step_secs()) {
-            return Err(InstallError::NotNewer);
+        // spec: R-TRUST-4: against the list the store holds, which may be
+        // newer than this verifier's (another process, a restart).
+        let (mark, step_secs) = (list.mark(), self.params.step_secs());
+        let newer = |newest| mark.is_newer_than(newest, now, step_secs);
+        match self.store.install_trust_list(&list, &newer) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.load_trust_list();
+                return Err(InstallError::NotNewer);
+            }
+            Err(_) => return Err(InstallError::StateUnavailable),
         }
         self.trust = Some(list);
         if let Ok(mut cache) = self.credentials.write() {
@@ -394,6 +405,21 @@ impl<S: StateStore> Verifier<S> {
     /// The installed trust list, if any.
     pub const fn trust_list(&self) -> Option<&TrustList> {
         self.trust.as_ref()
+    }
+
+    /// Takes the trust list the store holds, if it is not the one this
+    /// verifier holds already: installed before a restart, or by another
+    /// process over the same store. It was checked when it was installed.
+    fn load_trust_list(&mut self) {
+        if let Ok(Some(stored)) = self.store.trust_list() {
+            if self.trust.as_ref() != Some(&stored) {
+                self.trust = Some(stored);
+                if let Ok(mut cache) = self.credentials.write() {
+                    cache.clear();
+                }
+                self.recheck_revocation_list();
+            }
+        }
     }
 
     /// Whether the stored revocation list counts as uninstalled because it

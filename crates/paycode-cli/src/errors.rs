@@ -37,6 +37,8 @@ pub enum Role {
     Report,
     /// A folder the command writes into.
     OutputFolder,
+    /// A signed trust list, in hex, that `issuer trust-list` writes.
+    TrustList,
 }
 
 impl Role {
@@ -85,6 +87,7 @@ impl Role {
             Role::Spec => "spec",
             Role::Report => "report",
             Role::OutputFolder => "output folder",
+            Role::TrustList => "trust list file",
         }
     }
 }

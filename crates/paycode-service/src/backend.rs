@@ -143,6 +143,18 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.revocation_list()
     }
 
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.0.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.0.trust_list()
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.0.evict(step, plan)
     }
@@ -323,6 +335,18 @@ impl StateStore for MemoryScoped {
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         self.records.revocation_list()
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.records.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.records.trust_list()
     }
 
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {

@@ -139,6 +139,18 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         self.store.revocation_list()
     }
 
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.store.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.store.trust_list()
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.store.evict(step, plan)
     }

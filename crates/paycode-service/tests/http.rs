@@ -435,6 +435,18 @@ impl StateStore for Flaky {
         self.check()?;
         self.inner.revocation_list()
     }
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.install_trust_list(list, newer)
+    }
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.check()?;
+        self.inner.trust_list()
+    }
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.check()?;
         self.inner.evict(step, plan)
@@ -666,6 +678,16 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         }
         fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
             self.0.revocation_list()
+        }
+        fn install_trust_list(
+            &self,
+            list: &paycode::TrustList,
+            newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+        ) -> Result<bool, StoreError> {
+            self.0.install_trust_list(list, newer)
+        }
+        fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+            self.0.trust_list()
         }
         fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
             self.0.evict(step, plan)

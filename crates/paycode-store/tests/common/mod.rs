@@ -164,6 +164,18 @@ impl<S: StateStore> StateStore for Failing<S> {
     fn revocation_list(&self) -> Result<Option<RevocationList>, paycode::StoreError> {
         self.inner.revocation_list()
     }
+
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, paycode::StoreError> {
+        self.inner.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, paycode::StoreError> {
+        self.inner.trust_list()
+    }
     fn evict(
         &self,
         step: u64,

@@ -156,17 +156,12 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         },
         Scenario {
             id: "scenario.rotation.trust-list-root-signature",
-            requirements: &["R-TRUST-3", "R-KEY-3", "R-ED-2"],
+            requirements: &["R-TRUST-3", "R-ED-2"],
             flags: &[Flag::Rotation, Flag::BadSignature],
-            comment: "Only key 1 trusted. Trust lists adding key 2 are refused when the root signature has a flipped bit, when an issuer key (key 1) signed it instead of the root key, and when a foreign root key signed it: key 2's credential stays unknown-issuer. The list signed by the root key installs.",
+            comment: "Only key 1 trusted. Trust lists adding key 2 are refused when the root signature has a flipped bit and when a foreign root key signed it: key 2's credential stays unknown-issuer. The list signed by the root key installs.",
             verifier: &key_1_only,
             steps: vec![
                 install_trust_list(TIME, flip_last(&next(2, &[KEY_1, KEY_2])?)?, false),
-                install_trust_list(
-                    TIME,
-                    signed_by(&SecretKey::from_secret(&issuer_secret(1)), 2, &[KEY_1, KEY_2])?,
-                    false,
-                ),
                 install_trust_list(
                     TIME,
                     signed_by(&SecretKey::from_secret(&[0x5a; 32]), 2, &[KEY_1, KEY_2])?,
@@ -178,10 +173,25 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
+            id: "scenario.rotation.trust-list-signed-by-an-issuer-key",
+            requirements: &["R-TRUST-3", "R-KEY-3"],
+            flags: &[Flag::Rotation, Flag::BadSignature, Flag::DomainSeparation],
+            comment: "A trust list adding key 2, signed by issuer key 1 (trusted for credentials and revocation lists) instead of the root key, is refused: key 2's credential stays unknown-issuer.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(
+                    TIME,
+                    signed_by(&SecretKey::from_secret(&issuer_secret(1)), 2, &[KEY_1, KEY_2])?,
+                    false,
+                ),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
             id: "scenario.rotation.trust-list-older-or-equal-refused",
             requirements: &["R-TRUST-4"],
             flags: &[Flag::Rotation, Flag::UnknownIssuer],
-            comment: "List 3 (keys 1 and 2) installs over the configured list 1. List 2 (key 1 alone), older, is refused, and so is list 3 again (equal, a replay): key 2's credential stays accepted. So a trust list that once dropped a compromised key cannot be rolled back.",
+            comment: "List 3 (keys 1 and 2) installs over the configured list 1. List 2 (key 1 alone), older, is refused, and so is list 3 again (equal, a replay): key 2's credential stays accepted. List 4 (key 1 alone) installs and key 2 is unknown-issuer.",
             verifier: &key_1_only,
             steps: vec![
                 install_trust_list(TIME, next(3, &[KEY_1, KEY_2])?, true),
@@ -193,13 +203,25 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
+            id: "scenario.rotation.trust-list-rollback-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation, Flag::UnknownIssuer],
+            comment: "Keys 1 and 2 trusted by the configured list 1; list 2 drops key 2 (say it leaked). The configured list 1, offered again, is refused: key 2 stays unknown-issuer, so a dropped key cannot be brought back by replaying an old signed list.",
+            verifier: &both_keys,
+            steps: vec![
+                accept(TIME, wallet_2(STEP, 0)?),
+                install_trust_list(TIME, next(2, &[KEY_1])?, true),
+                install_trust_list(TIME + 1, trust_list_keys_1_2()?, false),
+                reject(TIME + 1, wallet_2(STEP, 1)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
             id: "scenario.rotation.trust-list-jump-bounded",
             requirements: &["R-TRUST-4"],
             flags: &[Flag::Rotation],
-            comment: "From list 1 issued at T - 10 days, a list issued at T may run at most 1 + 14400 (whole minutes) ahead: list 2^64 - 1 and list 14403 are refused, list 14402 installs. The next list, issued a minute later with the next number, still installs: no list can block the later ones.",
+            comment: "From list 1 issued at T - 10 days, a list issued at T may run at most 1 + 14400 (whole minutes) ahead: list 14403 is refused, list 14402 installs. The next list, issued a minute later with the next number, still installs.",
             verifier: &key_1_only,
             steps: vec![
-                install_trust_list(TIME, next(u64::MAX, &[KEY_1, KEY_2])?, false),
                 install_trust_list(TIME, next(14_403, &[KEY_1, KEY_2])?, false),
                 reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
                 install_trust_list(TIME, next(14_402, &[KEY_1, KEY_2])?, true),
@@ -209,18 +231,51 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
-            id: "scenario.rotation.trust-list-dated-in-future-or-before-refused",
+            id: "scenario.rotation.trust-list-at-end-of-range-refused",
             requirements: &["R-TRUST-4"],
             flags: &[Flag::Rotation],
-            comment: "A list issued at T + 61 is refused at T (after t + X = T + 60) and installs at T + 1. A list issued before the installed one is refused even with a higher number.",
+            comment: "A list numbered 2^64 - 1, signed by the root key, would block every later list: it is refused (key 2 stays unknown-issuer), and the issuer's list 2 installs.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(u64::MAX, &[KEY_1, KEY_2])?, false),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+                install_trust_list(TIME, next(2, &[KEY_1])?, true),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-dated-in-future-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "A list issued at T + 61 is refused at T (after t + X = T + 60), and installs at T + 1.",
             verifier: &key_1_only,
             steps: vec![
                 install_trust_list(TIME, dated(2, TIME + 61, &[KEY_1, KEY_2])?, false),
                 reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
                 install_trust_list(TIME + 1, dated(2, TIME + 61, &[KEY_1, KEY_2])?, true),
                 accept(TIME + 1, wallet_2(STEP, 0)?),
-                install_trust_list(TIME + 2, dated(3, TIME + 60, &[KEY_1])?, false),
-                accept(TIME + 2, wallet_2(STEP, 1)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-a-day-ahead-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "A list issued a day after the verifier's time is refused: key 2 stays unknown-issuer.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, dated(2, TIME + 86_400, &[KEY_1, KEY_2])?, false),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-issued-before-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "List 2 issued at T installs; list 3 issued at T - 1, before it, is refused even with a higher number.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(2, &[KEY_1, KEY_2])?, true),
+                install_trust_list(TIME, dated(3, TIME - 1, &[KEY_1])?, false),
+                accept(TIME, wallet_2(STEP, 0)?),
             ],
         },
         Scenario {
