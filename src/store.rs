@@ -288,6 +288,17 @@ pub trait StateStore: Send + Sync {
     /// [`StoreError`] if the store could not be read.
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError>;
 
+    /// Uninstalls the installed revocation list, keeping its number and issue
+    /// time as the floor the next install must pass: the list failed the
+    /// re-check under a newly installed trust list (spec: R-REVOKE-6). Until
+    /// a list is installed again, [`StateStore::revocation_list`] is `None`
+    /// and every ed25519 code is `revocation-stale`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be written.
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError>;
+
     /// Installs the trust list `list` if `newer` holds for the mark
     /// (sequence, issue time) of the installed trust list (`(0, 0)` if
     /// none), as one atomic step; returns whether it did (spec: R-TRUST-4).

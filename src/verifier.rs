@@ -430,11 +430,16 @@ impl<S: StateStore> Verifier<S> {
 
     fn recheck_revocation_list(&self) {
         // spec: R-REVOKE-6: once uninstalled, only an install brings a list back.
-        let withdrawn = self.revocation_list_withdrawn()
-            || match (&self.trust, self.store.revocation_list()) {
-                (Some(trust), Ok(Some(list))) => list.check(trust).is_err(),
-                _ => false,
-            };
+        let fails = match (&self.trust, self.store.revocation_list()) {
+            (Some(trust), Ok(Some(list))) => list.check(trust).is_err(),
+            _ => false,
+        };
+        if fails {
+            // Kept with the state, so that a restart does not bring it back;
+            // the flag holds it here if the store cannot be written.
+            let _ = self.store.withdraw_revocation_list();
+        }
+        let withdrawn = self.revocation_list_withdrawn() || fails;
         self.withdrawn.store(withdrawn, Ordering::Release);
     }
 

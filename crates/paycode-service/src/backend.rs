@@ -143,6 +143,10 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.revocation_list()
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.0.withdraw_revocation_list()
+    }
+
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,
@@ -335,6 +339,10 @@ impl StateStore for MemoryScoped {
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         self.records.revocation_list()
+    }
+
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.records.withdraw_revocation_list()
     }
 
     fn install_trust_list(

@@ -139,6 +139,10 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         self.store.revocation_list()
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.store.withdraw_revocation_list()
+    }
+
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,

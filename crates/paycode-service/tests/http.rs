@@ -435,6 +435,10 @@ impl StateStore for Flaky {
         self.check()?;
         self.inner.revocation_list()
     }
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.withdraw_revocation_list()
+    }
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,
@@ -678,6 +682,9 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         }
         fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
             self.0.revocation_list()
+        }
+        fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+            self.0.withdraw_revocation_list()
         }
         fn install_trust_list(
             &self,

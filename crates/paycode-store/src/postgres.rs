@@ -854,6 +854,23 @@ impl StateStore for PostgresStore {
         })
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.run(|conn| async move {
+            // spec: R-REVOKE-6: the number and issue time stay as the floor;
+            // an empty encoding is a list uninstalled.
+            let r = conn
+                .client
+                .batch_execute(
+                    "BEGIN;
+                     UPDATE revocation SET encoding = '', fresh_until = NULL WHERE id = 0;
+                     DELETE FROM revoked;
+                     COMMIT;",
+                )
+                .await;
+            (conn, r.map_err(Failure::Db))
+        })
+    }
+
     fn install_trust_list(
         &self,
         list: &TrustList,

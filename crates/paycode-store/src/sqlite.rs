@@ -868,6 +868,17 @@ impl StateStore for SqliteStore {
         read_revocation_list(&conn).map_err(|e| self.error(&e))?
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let tx = self.begin(&mut conn)?;
+        // spec: R-REVOKE-6: the number and issue time stay as the floor; an
+        // empty encoding is a list uninstalled.
+        tx.execute("UPDATE revocation SET encoding = X'', fresh_until = NULL WHERE id = 0", []).map_err(e)?;
+        tx.execute("DELETE FROM revoked", []).map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
     fn install_trust_list(
         &self,
         list: &TrustList,

@@ -791,3 +791,36 @@ fn the_installed_trust_list_survives_a_reopening_and_an_older_one_is_refused() {
     assert_eq!(v.install_trust_list(list(4), NOW), Ok(()));
     assert_eq!(v.store().trust_list().unwrap().map(|t| t.sequence()), Some(4));
 }
+
+#[test]
+fn a_revocation_list_the_recheck_uninstalled_stays_uninstalled_after_a_reopening() {
+    // spec: R-REVOKE-6, kept with the state: the floor stays, the list does not come back.
+    let dir = TempDir::new("sqlite-withdrawn");
+    let path = dir.join("state.db");
+    let issuer = issuer();
+    let key = |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 86_400, not_after: NOW + 86_400 };
+    let trust = |sequence, keys: &[paycode::KeyPeriod]| {
+        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
+    };
+    let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::create(&path).unwrap());
+    v.set_root_key(issuer.root_public_key().unwrap());
+    v.install_trust_list(trust(1, &[key(1), key(2)]), NOW).unwrap();
+    v.install_revocation_list(revocation_list(3, vec![]), NOW).unwrap();
+    v.install_trust_list(trust(2, &[key(2)]), NOW).unwrap();
+    assert!(v.revocation_list_withdrawn());
+    drop(v);
+    let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
+    assert_eq!(v.store().revocation_list().unwrap(), None, "uninstalled in the database");
+    assert_eq!(v.revocation_number(), None);
+    v.set_root_key(issuer.root_public_key().unwrap());
+    // Trusting key 1 again does not bring it back.
+    v.install_trust_list(trust(3, &[key(1), key(2)]), NOW).unwrap();
+    assert_eq!(v.store().revocation_list().unwrap(), None);
+    // Its number is still the floor: list 3 again is not newer.
+    assert_eq!(
+        v.install_revocation_list(revocation_list(3, vec![]), NOW),
+        Err(paycode::InstallError::NotNewer)
+    );
+    assert_eq!(v.install_revocation_list(revocation_list(4, vec![]), NOW), Ok(()));
+    assert!(!v.revocation_list_withdrawn());
+}

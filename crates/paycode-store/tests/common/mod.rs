@@ -165,6 +165,10 @@ impl<S: StateStore> StateStore for Failing<S> {
         self.inner.revocation_list()
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), paycode::StoreError> {
+        self.inner.withdraw_revocation_list()
+    }
+
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,
