@@ -411,14 +411,14 @@ impl<S: StateStore> Verifier<S> {
     /// verifier holds already: installed before a restart, or by another
     /// process over the same store. It was checked when it was installed.
     fn load_trust_list(&mut self) {
-        if let Ok(Some(stored)) = self.store.trust_list() {
-            if self.trust.as_ref() != Some(&stored) {
-                self.trust = Some(stored);
-                if let Ok(mut cache) = self.credentials.write() {
-                    cache.clear();
-                }
-                self.recheck_revocation_list();
+        if let Ok(Some(stored)) = self.store.trust_list()
+            && self.trust.as_ref() != Some(&stored)
+        {
+            self.trust = Some(stored);
+            if let Ok(mut cache) = self.credentials.write() {
+                cache.clear();
             }
+            self.recheck_revocation_list();
         }
     }
 
