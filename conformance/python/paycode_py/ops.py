@@ -197,6 +197,8 @@ def op_derive_key(i):
         secret = keys.device_secret(seed)
     elif purpose == "ed25519-issuer":
         secret = keys.issuer_secret(seed, _u16(i, "key_id"))
+    elif purpose == "ed25519-root":
+        secret = keys.root_secret(seed)
     else:
         raise BadInput(f"unknown purpose {purpose!r}")
     return _valid(key=secret.hex(), public_key=ed25519.public_key(secret).hex())
