@@ -166,9 +166,16 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
         Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
         Err(ConfigureError::Content(e)) => return Err(FileError::content(Role::Issuer, &o.issuer)(e).into()),
     };
+    // spec: R-TIME-8: a clock below the floor is wrong; the verifier uses the floor.
+    let floor = verifier.time_floor();
+    if now < floor {
+        eprintln!(
+            "paycode: warning: the clock reads {now}, below the time floor {floor} (the installed list's issued_at, the high-water step); verifying at {floor}"
+        );
+    }
     if let Start::Lost { now } = start {
-        // spec: R-STATE-5: quarantine, keeping the records.
-        match state::after_loss(verifier.store(), params, now) {
+        // spec: R-STATE-5: quarantine, keeping the records, at the verifier time.
+        match state::after_loss(verifier.store(), params, verifier.verifier_time(now)) {
             Ok(()) => {}
             Err(LossError::Store(e)) => return rejected(&e.into(), o.json),
             Err(LossError::TimeBeforeEpoch) => return Err(time_before_epoch().into()),
