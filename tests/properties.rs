@@ -425,7 +425,8 @@ proptest! {
         let a = &w.hmac[0];
         let wallet = HmacWallet::new(w.params, a.id, &a.seed, 0);
         let t = w.clock;
-        let s_now = w.model.step(t);
+        // The step of the verifier time max(t, φ) (R-TIME-8).
+        let s_now = w.model.step(w.model.verifier_time(t));
         let step = shift(s_now.unwrap_or(0), offset, 1, 0);
         let id = (Profile::Hmac, a.id);
         let high = w.model.window(id).map(|win| win.high);

@@ -104,7 +104,6 @@ MUTANTS = {
     "challenge-terminal-unchecked": "V2.2 does not compare the challenge's terminal_id with the verifier's (R-CHAL-3)",
     "challenge-amount-unchecked": "V2.2 does not compare the challenge's amount with the call's (R-CHAL-3)",
     "challenge-expiry-off-by-one": "a challenge closes at issued_at + C + 1 instead of issued_at + C, at V2.3 and C2 (R-CHAL-3, R-CHAL-4)",
-    "challenge-hw-unchecked": "C2 does not refuse a challenge that closed before T0 + T'*X, the start of the high-water step (R-CHAL-4)",
     "challenge-future-unchecked": "V2.3 accepts a challenge issued more than X seconds after t (R-CHAL-3)",
     "challenge-after-auth": "V2 runs after H1-H3 and E1-E5: a challenge code in a call without a challenge is invalid-code (R-VERIFY-1)",
     "challenge-reuse": "C3 never returns challenge-used: a second code for one challenge is accepted (R-CHAL-4)",
@@ -119,6 +118,8 @@ MUTANTS = {
     "reconcile-jump-edge-inclusive": "two consecutive counters J = 65536 apart are flagged as a jump, not only those more than J apart (R-LOG-2)",
     "reconcile-overspend-at-limit": "a serial whose total equals its cumulative limit is flagged for overspend, not only one above it (R-LOG-2)",
     "reconcile-totals-once-per-group": "the sums count one code per (profile, subject, counter) group (R-LOG-2)",
+    "floor-ignored-at-restart": "restart-lost-state takes its step from the clock, not from max(t, φ) over the list's issued_at and the last accepted_at (R-TIME-8)",
+    "floor-ignored-at-e3": "E1-E5 read the clock t, not the verifier time max(t, φ): a clock set back revives an expired credential (R-TIME-8)",
 }
 
 _active = set()

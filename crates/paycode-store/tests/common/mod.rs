@@ -163,6 +163,9 @@ impl<S: StateStore> StateStore for Failing<S> {
     fn revocation_list(&self) -> Result<Option<RevocationList>, paycode::StoreError> {
         self.inner.revocation_list()
     }
+    fn last_accepted_at(&self) -> Result<Option<u64>, paycode::StoreError> {
+        self.inner.last_accepted_at()
+    }
     fn evict(
         &self,
         step: u64,
