@@ -210,7 +210,10 @@ class Verifier:
 
     def _verify(self, x, t, amount, chal_text, out):
         s_now = self.params.step(t)  # V0 (time-before-epoch raises before any change)
-        self.t_hw = s_now if mutants.on("t-hw-not-monotonic") else max(self.t_hw, s_now)
+        if mutants.on("t-hw-not-monotonic"):
+            self.t_hw = self._clock_step(s_now)
+        else:
+            self.t_hw = max(self.t_hw, s_now)
         low, high = self.evict(s_now), self.high(s_now)
 
         c = code.decode(x, self.enabled())  # V1
@@ -402,7 +405,12 @@ class Verifier:
 
     def _t_prime(self, s_now):
         """T' = max(T_hw, s_now), the step the budgets are measured from (R-HMAC-7)."""
-        return s_now if mutants.on("budget-from-clock") else self.t_hw
+        return self._clock_step(s_now) if mutants.on("budget-from-clock") else self.t_hw
+
+    def _clock_step(self, s_now):
+        """The step of the clock's own reading, below the time floor or not: only
+        the mutants read it; the rules read the verifier time (R-TIME-8)."""
+        return self.params.step(self._clock) if self._clock >= self.params.t0 else s_now
 
     def _exhausted(self, u, n, p, s_now):
         over = ssub(u, self._t_prime(s_now))
