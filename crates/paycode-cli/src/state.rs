@@ -202,8 +202,13 @@ impl IssuerFile {
                     _ => InstallError::BadSignature,
                 })
             })?;
-            // spec: R-REVOKE-2: the store installs it only if it is newer at `now`.
-            let (mark, step_secs) = (list.mark(), v.params().step_secs());
+            // spec: R-TIME-8: the issuer file is the terminal's configuration,
+            // kept apart from its replay state, and its list's issued_at
+            // bounds the time floor, whatever state the store was restored to.
+            v.raise_floor(list.issued_at());
+            // spec: R-REVOKE-2: the store installs it only if it is newer at
+            // the verifier time.
+            let (mark, step_secs, now) = (list.mark(), v.params().step_secs(), v.verifier_time(now));
             let newer = |newest| mark.is_newer_than(newest, now, step_secs);
             v.store().install_revocation_list(&list, &newer).map_err(ConfigureError::Store)?;
         }

@@ -143,6 +143,10 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.revocation_list()
     }
 
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        self.0.last_accepted_at()
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.0.evict(step, plan)
     }
@@ -323,6 +327,10 @@ impl StateStore for MemoryScoped {
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         self.records.revocation_list()
+    }
+
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        self.records.last_accepted_at()
     }
 
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
