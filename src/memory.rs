@@ -292,6 +292,13 @@ impl StateStore for MemoryStore {
         Ok(self.trust.read().map_err(|_| poisoned())?.clone())
     }
 
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        match &self.log {
+            Some(log) => Ok(log.read().map_err(|_| poisoned())?.last().map(|r| r.accepted_at)),
+            None => Ok(None),
+        }
+    }
+
     fn evict(&self, step: u64, _plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         // Each profile's state sweeps under its shard locks with the bounds
         // `plan` would give, on the T_hw it reads there.

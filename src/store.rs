@@ -322,6 +322,17 @@ pub trait StateStore: Send + Sync {
     /// [`StoreError`] if the store could not be read.
     fn trust_list(&self) -> Result<Option<TrustList>, StoreError>;
 
+    /// The `accepted_at` of the last record of the acceptance log this store
+    /// keeps, a bound of the verifier's time floor that a restart reads back
+    /// (spec: R-TIME-8). `None` for a store that keeps no log, or an empty one.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read.
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
     /// Raises `T_hw` to at least `step`, reads it, and removes what can no
     /// longer matter under the [`Eviction`] that `plan` gives for the `T_hw`
     /// read, as one atomic step: a removal rests on a `T_hw` read in the same

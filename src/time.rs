@@ -97,6 +97,16 @@ impl Params {
         u128::from(self.t0) + u128::from(step) * u128::from(self.step_secs)
     }
 
+    /// The part of the time floor that a high-water step `step` gives: its
+    /// start `T0 ⊕ step ⊗ X`, saturating, and none for `T_hw = 0`, the value
+    /// of a verifier that has seen no time yet (spec: R-TIME-8).
+    pub const fn step_floor(&self, step: u64) -> u64 {
+        if step == 0 {
+            return 0;
+        }
+        self.t0.saturating_add(step.saturating_mul(self.step_secs))
+    }
+
     /// The epoch `T0`, unix seconds.
     pub const fn t0(&self) -> u64 {
         self.t0

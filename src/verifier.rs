@@ -1,7 +1,7 @@
 //! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
 use subtle::ConstantTimeEq;
@@ -66,6 +66,8 @@ pub struct Verifier<S = MemoryStore> {
     withdrawn: AtomicBool,
     credentials: RwLock<HashMap<u64, CachedCredential, IdHashing>>,
     store: S,
+    /// The time floor's bounds seen so far (spec: R-TIME-8); see [`Verifier::time_floor`].
+    floor: AtomicU64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -268,8 +270,31 @@ impl Verifier<MemoryStore> {
     ///
     /// [`Error::TimeBeforeEpoch`] if `now < T0`.
     pub fn after_state_loss(params: Params, terminal_id: u32, now: u64) -> Result<Verifier, Error> {
+        Verifier::after_state_loss_above(params, terminal_id, now, 0)
+    }
+
+    /// A verifier restarted at unix time `now` after losing its replay state,
+    /// with `floor` the time floor's bounds that survived the loss: the
+    /// `accepted_at` of the last record of the acceptance log, kept apart
+    /// from the replay state, and the `issued_at` of the revocation list kept
+    /// as configuration. It restarts at the verifier time `max(now, floor)`,
+    /// so a clock set back across the loss reopens no code accepted before it
+    /// (spec: R-TIME-8, R-REPLAY-5).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeBeforeEpoch`] if `max(now, floor) < T0`.
+    pub fn after_state_loss_above(
+        params: Params,
+        terminal_id: u32,
+        now: u64,
+        floor: u64,
+    ) -> Result<Verifier, Error> {
+        let now = now.max(floor);
         let step = params.step_at(now)?;
-        Ok(Verifier::with_store(params, terminal_id, MemoryStore::after_loss(params, step)))
+        let verifier = Verifier::with_store(params, terminal_id, MemoryStore::after_loss(params, step));
+        verifier.raise_floor(floor);
+        Ok(verifier)
     }
 
     /// A verifier restarted with its durable state.
@@ -295,6 +320,11 @@ impl<S: StateStore> Verifier<S> {
     /// A verifier with no profile enabled yet, its state in `store`; the
     /// trust list the store holds, if any, is installed (it was checked when
     /// it was first installed) and enables the ed25519 profile.
+    ///
+    /// The time floor starts from what the store holds: its high-water step,
+    /// its revocation list's `issued_at` and its log's last `accepted_at`
+    /// (spec: R-TIME-8). A store that cannot be read gives no bound here; its
+    /// calls then fail on their own.
     pub fn with_store(params: Params, terminal_id: u32, store: S) -> Verifier<S> {
         let mut verifier = Verifier {
             params,
@@ -305,9 +335,40 @@ impl<S: StateStore> Verifier<S> {
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             store,
+            floor: AtomicU64::new(0),
         };
         verifier.load_trust_list();
+        if let Ok(high_water) = verifier.store.high_water() {
+            verifier.raise_floor(params.step_floor(high_water));
+        }
+        if let Ok(Some(list)) = verifier.store.revocation_list() {
+            verifier.raise_floor(list.issued_at());
+        }
+        if let Ok(Some(at)) = verifier.store.last_accepted_at() {
+            verifier.raise_floor(at);
+        }
         verifier
+    }
+
+    /// The time floor `φ`: the largest of the `issued_at` of the newest
+    /// revocation list installed, the `accepted_at` of the last acceptance,
+    /// the start of the high-water step `T0 ⊕ T_hw ⊗ X`, and any floor the
+    /// verifier was restarted with (spec: R-TIME-8). This is the one place
+    /// that computes it. A clock that reads below it is wrong.
+    pub fn time_floor(&self) -> u64 {
+        self.floor.load(Ordering::Acquire)
+    }
+
+    /// The verifier time `t_v = max(now, φ)` that every rule reading the
+    /// time uses (spec: R-TIME-8). An application that reads a clock below
+    /// [`Verifier::time_floor`] should tell its operator.
+    pub fn verifier_time(&self, now: u64) -> u64 {
+        now.max(self.time_floor())
+    }
+
+    /// Raises the time floor to at least `bound` (spec: R-TIME-8).
+    pub fn raise_floor(&self, bound: u64) {
+        self.floor.fetch_max(bound, Ordering::AcqRel);
     }
 
     /// The state store.
@@ -344,6 +405,7 @@ impl<S: StateStore> Verifier<S> {
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             store,
+            floor: AtomicU64::new(self.time_floor()),
         };
         verifier.recheck_revocation_list();
         verifier
@@ -453,6 +515,7 @@ impl<S: StateStore> Verifier<S> {
     ///
     /// [`InstallError`] says why it was refused; the installed list is unchanged.
     pub fn install_revocation_list(&self, list: RevocationList, now: u64) -> Result<(), InstallError> {
+        let now = self.verifier_time(now);
         let trust = self.trust.as_ref().ok_or(InstallError::NoTrustList)?;
         list.check(trust).map_err(|e| match e {
             Error::UnknownIssuer => InstallError::UnknownKey,
@@ -464,6 +527,7 @@ impl<S: StateStore> Verifier<S> {
         match self.store.install_revocation_list(&list, &newer) {
             Ok(true) => {
                 self.withdrawn.store(false, Ordering::Release);
+                self.raise_floor(mark.issued_at);
                 Ok(())
             }
             Ok(false) => Err(InstallError::NotNewer),
@@ -520,6 +584,7 @@ impl<S: StateStore> Verifier<S> {
     }
 
     fn verify_code(&self, code: &Code, now: u64, payment: Payment<'_>) -> Result<Acceptance, Rejection> {
+        let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
         let terms = self.terms(code, now, payment).map_err(|e| self.early(step, e))?;
         let record = match code {
@@ -592,6 +657,7 @@ impl<S: StateStore> Verifier<S> {
     /// assert_eq!(verdicts[1], Err(Error::Replayed));
     /// ```
     pub fn verify_batch(&self, codes: &[(&Code, u64)], now: u64) -> Vec<Result<Acceptance, Error>> {
+        let now = self.verifier_time(now);
         let step = match self.params.step_at(now) {
             Ok(step) => step,
             Err(e) => return vec![Err(e); codes.len()],
@@ -665,6 +731,7 @@ impl<S: StateStore> Verifier<S> {
     ///
     /// As [`Verifier::verify_text_with_cause`].
     pub fn verify_text_payment(&self, payment: TextPayment<'_>, now: u64) -> Result<Acceptance, Rejection> {
+        let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
         let (code, challenge) = self.decode_payment(&payment, step)?;
         self.verify_code(&code, now, Payment { amount: payment.amount, challenge: challenge.as_ref() })
@@ -722,11 +789,15 @@ impl<S: StateStore> Verifier<S> {
     ///
     /// [`Error::TimeBeforeEpoch`] if `now < T0`; [`Error::StateUnavailable`] if the store failed.
     pub fn evict(&self, now: u64) -> Result<(), Error> {
+        let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
         let params = self.params;
         self.store
             .evict(step, &|high_water| eviction(&params, step, high_water))
-            .map_err(|_| Error::StateUnavailable)
+            .map_err(|_| Error::StateUnavailable)?;
+        // spec: R-TIME-8, T_hw rose to at least `step`.
+        self.raise_floor(params.step_floor(step));
+        Ok(())
     }
 
     /// Enters quarantine at unix time `now`, for a node that starts on a
@@ -740,9 +811,12 @@ impl<S: StateStore> Verifier<S> {
     /// `time-before-epoch` if `now < T0`; `state-unavailable`, with the
     /// store's failure, if the store could not be written.
     pub fn quarantine(&self, now: u64) -> Result<(), Rejection> {
+        let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
         let floor = step.saturating_add(self.params.forward()).saturating_add(1);
-        self.store.quarantine(floor, step).map_err(Rejection::store)
+        self.store.quarantine(floor, step).map_err(Rejection::store)?;
+        self.raise_floor(self.params.step_floor(step));
+        Ok(())
     }
 
     /// The time parameters.
@@ -754,7 +828,10 @@ impl<S: StateStore> Verifier<S> {
     /// every call's must (spec: R-TIME-5, R-VERIFY-3).
     fn early(&self, step: u64, error: Error) -> Rejection {
         match self.store.observe(step) {
-            Ok(()) => error.into(),
+            Ok(()) => {
+                self.raise_floor(self.params.step_floor(step));
+                error.into()
+            }
             Err(e) => Rejection::store(e),
         }
     }
@@ -798,8 +875,12 @@ impl<S: StateStore> Verifier<S> {
         self.store
             .transact_call(&mut Call { identity, nonce, source, decide: &mut decide })
             .map_err(Rejection::store)?;
+        self.raise_floor(self.params.step_floor(attempt.now));
         verdict?;
-        attempt.record.ok_or_else(|| Error::StateUnavailable.into())
+        let record = attempt.record.ok_or(Error::StateUnavailable)?;
+        // spec: R-TIME-8, the last acceptance's accepted_at
+        self.raise_floor(record.accepted_at);
+        Ok(record)
     }
 
     fn keys(&self, account_id: u64) -> Result<Option<&HmacKeys>, Error> {
@@ -866,6 +947,7 @@ impl<S: StateStore> Verifier<S> {
         items: &[TextPayment<'_>],
         now: u64,
     ) -> Vec<Result<Acceptance, Rejection>> {
+        let now = self.verifier_time(now);
         let step = match self.params.step_at(now) {
             Ok(step) => step,
             Err(e) => return items.iter().map(|_| Err(e.into())).collect(),
@@ -958,8 +1040,14 @@ impl<S: StateStore> Verifier<S> {
         for (((i, _, claim), result), verdict) in claims.iter().zip(results).zip(verdicts) {
             let outcome = match result {
                 Err(e) => Err(Rejection::store(e)),
-                Ok(()) => verdict.map(|()| Acceptance { record: claim.record }).map_err(Rejection::from),
+                Ok(()) => {
+                    self.raise_floor(self.params.step_floor(step));
+                    verdict.map(|()| Acceptance { record: claim.record }).map_err(Rejection::from)
+                }
             };
+            if outcome.is_ok() {
+                self.raise_floor(claim.record.accepted_at);
+            }
             if let Some(slot) = out.get_mut(*i) {
                 *slot = Some(outcome);
             }

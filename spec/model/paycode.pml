@@ -86,10 +86,13 @@
 #define MAX(a, b) ((a) > (b) -> (a) : (b))
 #define LOW (MAX(thw, B) - B)           /* L = T_hw ⊖ B (after the V0 update) */
 
+/* U = s_now + F (R-TIME-4), with s_now the step of the verifier time
+ * max(t, φ) (R-TIME-8): φ is at least the start of the high-water step, so
+ * after the V0 update s_now = max(now, T_hw) = T_hw. */
 #ifdef FORWARD_EDGE
-#define HIGH (now + F - 1)              /* broken: U itself is too new */
+#define HIGH (thw + F - 1)              /* broken: U itself is too new */
 #else
-#define HIGH (now + F)                  /* U = s_now + F (R-TIME-4) */
+#define HIGH (thw + F)
 #endif
 
 #ifdef EVICT_EARLY

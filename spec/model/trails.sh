@@ -84,8 +84,8 @@ simulations() {
     shift 3
     while [ "$kept" -lt "$keep" ]; do
         seed=$((seed + 1))
-        if [ "$seed" -gt 400 ]; then
-            echo "FAIL simulations $name: $kept of $keep runs in 400 seeds"
+        if [ "$seed" -gt 2000 ]; then
+            echo "FAIL simulations $name: $kept of $keep runs in 2000 seeds"
             failed=1
             return
         fi

@@ -205,6 +205,10 @@ pub struct Model {
     /// challenge whose nonce may have gone, so when it goes changes no
     /// verdict of a terminal that keeps R-CHAL-1 (a fresh nonce per challenge).
     pub nonces: BTreeMap<Nonce, u128>,
+    /// The `accepted_at` of the last acceptance since the verifier started,
+    /// a bound of the time floor (R-TIME-8). The verifier under test keeps
+    /// no log, so a restart loses it; its high-water step stays.
+    pub last_accepted: u64,
 }
 
 /// An acceptance as the model sees it.
@@ -255,7 +259,22 @@ impl Model {
             spent: BTreeMap::new(),
             revoked: (0, 0, None, BTreeSet::new()),
             nonces: BTreeMap::new(),
+            last_accepted: 0,
         }
+    }
+
+    /// R-TIME-8: the time floor φ, the largest of the newest installed
+    /// list's `issued_at`, the last `accepted_at` and `T0 ⊕ T_hw ⊗ X` once
+    /// `T_hw > 0`.
+    pub fn floor(&self) -> u64 {
+        let high_water =
+            if self.t_hw == 0 { 0 } else { self.t0.saturating_add(self.t_hw.saturating_mul(self.x)) };
+        self.revoked.1.max(self.last_accepted).max(high_water)
+    }
+
+    /// R-TIME-8: the verifier time `max(t, φ)` every rule reads.
+    pub fn verifier_time(&self, t: u64) -> u64 {
+        t.max(self.floor())
     }
 
     /// R-TIME-1, R-TIME-2: `T(t) = floor((t - T0) / X)`, none before the epoch.
@@ -278,7 +297,8 @@ impl Model {
         amount: u64,
         o: &Oracle,
     ) -> Result<Accepted, Error> {
-        // V0, R-TIME-5
+        // R-TIME-8, then V0 and R-TIME-5 at the verifier time.
+        let t = self.verifier_time(t);
         let s_now = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
         self.t_hw = self.t_hw.max(s_now);
         // V1, V1.N
@@ -311,7 +331,7 @@ impl Model {
             _ => None,
         };
         let terms = Terms { amount, bound, challenge: gamma };
-        match code.body {
+        let verdict = match code.body {
             Body::Numeric { account, low, counter, tag29 } => {
                 self.hmac(account, counter, s_now, true, terms, o, |o| {
                     // R-HMAC-3: lo = min(s_now ⊖ 8, 2^64 - 16); the s in [lo, lo + 15]
@@ -331,7 +351,12 @@ impl Model {
                 let Input::Payload(p) = input else { unreachable!() };
                 self.ed25519(p, t, s_now, mode, terms, o)
             }
+        };
+        if verdict.is_ok() {
+            // R-TIME-8: the record's accepted_at is the verifier time.
+            self.last_accepted = self.last_accepted.max(t);
         }
+        verdict
     }
 
     /// V1.1 - V1.7 and V1.N: the layout alone decides (R-MODE-1, R-ENC-3, R-ENC-4).
@@ -639,7 +664,7 @@ impl Model {
     /// Removing entries never changes a verdict here, because `live` treats
     /// an entry with `top < L` as absent.
     pub fn evict(&mut self, t: u64) -> Result<(), Error> {
-        let s = self.step(t).ok_or(Error::TimeBeforeEpoch)?;
+        let s = self.step(self.verifier_time(t)).ok_or(Error::TimeBeforeEpoch)?;
         self.t_hw = self.t_hw.max(s);
         let t_hw = self.t_hw;
         self.throttle.retain(|_, u| *u > t_hw);
@@ -661,7 +686,7 @@ impl Model {
     /// `T_hw := max(T_hw, T(t))`. (A restart with the complete state changes
     /// nothing: σ as stored, Θ included, R-STATE-6.)
     pub fn quarantine(&mut self, t: u64) {
-        let s = self.step(t).unwrap();
+        let s = self.step(self.verifier_time(t)).unwrap();
         self.q = self.q.max(s.saturating_add(self.f).saturating_add(1));
         self.t_hw = self.t_hw.max(s);
     }
@@ -669,7 +694,10 @@ impl Model {
     /// restart-lost-state at time `t` (R-REPLAY-5): E, K, Θ, Λ, N emptied, `T_hw := T(t)`,
     /// `Q := T(t) ⊕ F ⊕ 1`; RL is kept as installed configuration.
     pub fn restart_lost_state(&mut self, t: u64) {
-        let s = self.step(t).unwrap();
+        // R-TIME-8: of the floor's bounds only the list kept as configuration
+        // survives (the verifier under test keeps no log).
+        self.last_accepted = 0;
+        let s = self.step(t.max(self.revoked.1)).unwrap();
         self.entries.clear();
         self.marks.clear();
         self.throttle.clear();
@@ -697,6 +725,7 @@ impl Model {
         if !self.ed_on {
             return Err(InstallError::NoTrustList);
         }
+        let t = self.verifier_time(t);
         let key = o.trust.iter().find(|k| k.key_id == key_id).ok_or(InstallError::UnknownKey)?;
         if issued_at < key.not_before || issued_at > key.not_after {
             return Err(InstallError::UnknownKey);
@@ -740,7 +769,9 @@ pub fn expected_window_verdict(
     b: u64,
     f: u64,
 ) -> Result<(), Error> {
-    let (s, s_now) = (i128::from(s), i128::from(s_now));
+    // R-TIME-8: the verifier time is at least the start of the high-water
+    // step, so the step of the call is at least T_hw.
+    let (s, s_now) = (i128::from(s), i128::from(s_now.max(t_hw)));
     let lo = (s_now - 8).clamp(0, i128::from(u64::MAX) - 15);
     if form == Form::Numeric && (s < lo || s > lo + 15) {
         return Err(Error::InvalidCode);

@@ -92,7 +92,11 @@ impl Single {
 /// Presents codes at the steps `L - 1`, `L`, `U`, `U + 1` (those that exist
 /// in u64) at time `t`, after a call at `hw_time` raised T_hw.
 pub fn check_edges(p: Params, t: u64, hw_time: u64, form: Form) {
-    let one = single_for(p, t, form);
+    // The verifier time after the call at `hw_time` (R-TIME-8): at least the
+    // start of the high-water step. The credential is valid around it.
+    let hw_step = (hw_time - p.t0()) / p.step_secs();
+    let floor = if hw_step == 0 { 0 } else { p.t0().saturating_add(hw_step.saturating_mul(p.step_secs())) };
+    let one = single_for(p, t.max(floor), form);
     one.observe(hw_time);
     let s_now = (t - p.t0()) / p.step_secs();
     let t_hw = s_now.max((hw_time - p.t0()) / p.step_secs());

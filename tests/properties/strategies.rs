@@ -57,7 +57,16 @@ pub fn world_strategy(numeric_capable: bool) -> impl Strategy<Value = WorldCfg> 
             (
                 prop_oneof![5 => Just(1u16), 2 => Just(2u16), 1 => Just(3u16)],
                 prop::sample::select(serials.to_vec()),
-                prop_oneof![3 => Just(1_000u64), 2 => 0u64..100_000, 1 => Just(0u64), 1 => Just(u64::MAX)],
+                // Seconds before the start, or after it (negative): a credential
+                // not yet valid at any verifier time until the clock gets there,
+                // which no clock set back can reach otherwise (R-TIME-8).
+                prop_oneof![
+                    3 => Just(1_000i64),
+                    2 => 0i64..100_000,
+                    1 => Just(0i64),
+                    1 => Just(i64::MAX),
+                    3 => -7_200i64..0
+                ],
                 prop_oneof![
                     3 => Just(604_800u32),
                     3 => 0u32..=604_800,
@@ -169,7 +178,9 @@ pub const REPLAYS: Weights = Weights {
     challenge: 1,
     modes: [20, 1, 1],
     fresh: 12,
-    stash: 10,
+    // Codes kept while the wallet runs ahead: with a clock set back no
+    // longer reopening old steps (R-TIME-8), these reach stale-counter.
+    stash: 16,
     replay: 30,
     replay_all: 2,
     tamper: 1,

@@ -207,7 +207,7 @@ pub enum Action {
 pub struct CredCfg {
     pub key_id: u16,
     pub serial: u64,
-    pub back: u64,
+    pub back: i64,
     pub lifetime: u32,
     pub per_payment: u32,
     pub total: u32,
@@ -380,7 +380,7 @@ impl World {
                     key_id: c.key_id,
                     serial: c.serial,
                     device_key: Ed25519Wallet::device_public_key(&seed),
-                    not_before: cfg.start.saturating_sub(c.back),
+                    not_before: cfg.start.saturating_add_signed(c.back.saturating_neg()),
                     lifetime: c.lifetime,
                     per_payment_limit: c.per_payment,
                     cumulative_limit: c.total,
@@ -474,6 +474,8 @@ impl World {
                 assert_eq!(rl.check(&self.trust.as_ref().unwrap().1), Ok(()), "reinstalling");
                 assert!(v.store().install_revocation_list(rl, &|_| true).unwrap(), "reinstalling");
             }
+            // R-TIME-8: the configuration's list bounds the time floor, as the command's does.
+            v.raise_floor(rl.issued_at());
         }
     }
 
@@ -527,6 +529,8 @@ impl World {
         let revoked = self.model.revoked.clone();
         self.model = saved.model.clone();
         self.model.revoked = revoked;
+        // R-TIME-8: the verifier under test keeps no log to read it back from.
+        self.model.last_accepted = 0;
     }
 
     /// The latest clock reading of any call so far.
@@ -636,13 +640,11 @@ impl World {
                 };
                 let t = self.max_clock.max(self.params.t0()).saturating_add(later);
                 self.restart_from(&saved);
-                // R-STATE-5, with the floor the implementation computes after a loss.
-                let lost = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
-                let floor = lost.replay_state(Profile::Hmac).quarantine();
-                self.verifier.store().quarantine(floor, self.params.step_at(t).unwrap()).unwrap();
+                // R-STATE-5 at the verifier time (R-TIME-8).
+                self.verifier.quarantine(t).unwrap();
                 self.model.quarantine(t);
                 self.losses += 1;
-                let s = u128::from(self.model.step(t).unwrap());
+                let s = u128::from(self.model.step(self.model.verifier_time(t)).unwrap());
                 self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.clock = t;
                 self.max_clock = t;
@@ -651,12 +653,14 @@ impl World {
             Action::RestartLostState { later } => {
                 // The spec's assumption: the clock did not go back across the restart.
                 let t = self.max_clock.max(self.params.t0()).saturating_add(later);
-                let mut v = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
+                // R-TIME-8: the list kept as configuration bounds the restart's time.
+                let kept = self.rl.as_ref().map_or(0, RevocationList::issued_at);
+                let mut v = Verifier::after_state_loss_above(self.params, TERMINAL, t, kept).unwrap();
                 self.configure(&mut v);
                 self.verifier = v;
                 self.model.restart_lost_state(t);
                 self.losses += 1;
-                let s = u128::from(self.model.step(t).unwrap());
+                let s = u128::from(self.model.step(t.max(kept)).unwrap());
                 self.q_saturated |= s + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.clock = t;
                 self.max_clock = t;
@@ -665,12 +669,15 @@ impl World {
             Action::RestartLostStateNow => {
                 let t = self.clock;
                 let Some(s) = self.model.step(t) else { return };
-                let mut v = Verifier::after_state_loss(self.params, TERMINAL, t).unwrap();
+                // R-TIME-8: the list kept as configuration bounds the restart's time.
+                let kept = self.rl.as_ref().map_or(0, RevocationList::issued_at);
+                let mut v = Verifier::after_state_loss_above(self.params, TERMINAL, t, kept).unwrap();
                 self.configure(&mut v);
                 self.verifier = v;
                 self.clock_went_back |= s < self.model.t_hw;
                 self.model.restart_lost_state(t);
                 self.losses += 1;
+                let s = self.model.step(t.max(kept)).unwrap_or(s);
                 self.q_saturated |=
                     u128::from(s) + u128::from(self.params.forward()) + 1 > u128::from(u64::MAX);
                 self.max_clock = self.max_clock.max(t);
@@ -1068,7 +1075,9 @@ impl World {
                         r.accepted_at,
                         r.terminal_id
                     ),
-                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, amount, t, TERMINAL),
+                    // accepted_at is the verifier time max(t, φ) (R-TIME-8), which
+                    // the model has just recorded as its last acceptance.
+                    (m.id.0, m.id.1, m.key_id, m.counter, m.step, amount, self.model.last_accepted, TERMINAL),
                     "{ctx}: R-LOG-1 log record"
                 );
                 // R-REPLAY-1 holds for wallets that keep R-GEN-3, and outside the
@@ -1136,7 +1145,8 @@ impl World {
                     (TERMINAL, amount),
                     "{ctx}: R-CHAL-3: terminal and amount"
                 );
-                let (t, issued) = (u128::from(self.clock), u128::from(c.issued_at()));
+                // At the verifier time max(t, φ) (R-TIME-8), the acceptance's accepted_at.
+                let (t, issued) = (u128::from(self.model.last_accepted), u128::from(c.issued_at()));
                 assert!(
                     t <= issued + u128::from(self.cfg.lifetime) && issued <= t + u128::from(self.cfg.x),
                     "{ctx}: R-CHAL-3: accepted while the challenge is not open"

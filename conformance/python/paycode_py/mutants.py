@@ -21,12 +21,12 @@ MUTANTS = {
     "ignore-expiry": "the t > not_after half of E3 is skipped (R-ED-4, E3)",
     "window-before-mac": "C1 runs right after decoding, before H1-H3 and E1-E5: a forged old code is too-old (R-VERIFY-1)",
     "eviction-early": "a replay entry counts as absent once top <= L instead of top < L (R-REPLAY-4)",
-    "t-hw-not-monotonic": "T_hw := T(t) on every call instead of max(T_hw, T(t)) (R-TIME-5)",
+    "t-hw-not-monotonic": "T_hw := T(t) of the clock on every call instead of max(T_hw, T(t_v)) (R-TIME-5)",
     "cofactorless-only": "signatures are checked only by OpenSSL's cofactorless equation (R-ED-2)",
     "budget-resets-every-step": "the failure budgets are forgotten whenever the step changes, as the per-step throttle was (R-HMAC-7)",
     "budget-counts-successes": "a verified numeric MAC keeps its reservation, so successes spend the budget (R-HMAC-6, R-HMAC-7)",
     "budget-off-by-one": "a budget is exhausted once u - T' >= (N - 1) * P instead of > (R-HMAC-7)",
-    "budget-from-clock": "the budgets are measured from the clock's step s_now instead of T' = max(T_hw, s_now) (R-HMAC-7)",
+    "budget-from-clock": "the budgets are measured from the clock's step T(t) instead of T' = max(T_hw, s_now) at the verifier time (R-HMAC-7)",
     "budget-after-mac": "H2 runs only once H3 has failed: a valid numeric code of an exhausted budget is accepted (R-VERIFY-1, R-HMAC-7)",
     "budget-global": "one failure budget for all accounts instead of one per account (R-HMAC-7)",
     "budget-volatile": "a restart with the state forgets the failure budgets, as if they were not durable state (R-STATE-6, R-HMAC-7)",
@@ -108,7 +108,6 @@ MUTANTS = {
     "challenge-terminal-unchecked": "V2.2 does not compare the challenge's terminal_id with the verifier's (R-CHAL-3)",
     "challenge-amount-unchecked": "V2.2 does not compare the challenge's amount with the call's (R-CHAL-3)",
     "challenge-expiry-off-by-one": "a challenge closes at issued_at + C + 1 instead of issued_at + C, at V2.3 and C2 (R-CHAL-3, R-CHAL-4)",
-    "challenge-hw-unchecked": "C2 does not refuse a challenge that closed before T0 + T'*X, the start of the high-water step (R-CHAL-4)",
     "challenge-future-unchecked": "V2.3 accepts a challenge issued more than X seconds after t (R-CHAL-3)",
     "challenge-after-auth": "V2 runs after H1-H3 and E1-E5: a challenge code in a call without a challenge is invalid-code (R-VERIFY-1)",
     "challenge-reuse": "C3 never returns challenge-used: a second code for one challenge is accepted (R-CHAL-4)",
@@ -123,6 +122,8 @@ MUTANTS = {
     "reconcile-jump-edge-inclusive": "two consecutive counters J = 65536 apart are flagged as a jump, not only those more than J apart (R-LOG-2)",
     "reconcile-overspend-at-limit": "a serial whose total equals its cumulative limit is flagged for overspend, not only one above it (R-LOG-2)",
     "reconcile-totals-once-per-group": "the sums count one code per (profile, subject, counter) group (R-LOG-2)",
+    "floor-ignored-at-restart": "restart-lost-state takes its step from the clock, not from max(t, φ) over the list's issued_at and the last accepted_at (R-TIME-8)",
+    "floor-ignored-at-e3": "E1-E5 read the clock t, not the verifier time max(t, φ): a clock set back revives an expired credential (R-TIME-8)",
 }
 
 _active = set()

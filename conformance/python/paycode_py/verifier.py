@@ -91,6 +91,7 @@ class Verifier:
     rl_fresh_until: int = None  # next_update + grace of the installed list; None: none installed
     rl_serials: frozenset = frozenset()
     rl_bytes: bytes = None
+    last_accepted: int = 0  # accepted_at of the last acceptance: the log, kept apart from the state
 
     # ------------------------------------------------------------ configuration
 
@@ -113,6 +114,18 @@ class Verifier:
     def _take(self, rl, data):
         self.rl_number, self.rl_issued_at = rl.number, rl.issued_at
         self.rl_fresh_until, self.rl_serials, self.rl_bytes = rl.fresh_until(), frozenset(rl.serials), data
+
+    # ------------------------------------------------------------ time floor
+
+    def floor(self, kept_only=False):
+        """φ (R-TIME-8): the installed list's issued_at, the last accepted_at, and
+        T0 ⊕ T_hw·X once T_hw > 0; `kept_only`: the bounds that survive a lost state."""
+        parts = [self.last_accepted]
+        if self.rl_fresh_until is not None:
+            parts.append(self.rl_issued_at)
+        if not kept_only and self.t_hw > 0:
+            parts.append(min(self.params.t0 + self.t_hw * self.params.x, 2**64 - 1))
+        return max(parts)
 
     # ------------------------------------------------------------ window
 
@@ -186,8 +199,12 @@ class Verifier:
     def verify(self, x: bytes, t: int, amount: int, chal_text: bytes = None) -> Outcome:
         """Section 7.4, steps V0 to C5; `chal_text` is the call's challenge γ (QR text), if any."""
         out = Outcome()
+        self._clock = t
+        t = max(t, self.floor())  # the verifier time t_v (R-TIME-8)
         try:
             self._verify(x, t, amount, chal_text, out)
+            if out.record is not None:
+                self.last_accepted = max(self.last_accepted, t)
         except Rejected as r:
             out.error = r.code
         # After the verdict, so that it is decided on N as the call found it.
@@ -196,7 +213,10 @@ class Verifier:
 
     def _verify(self, x, t, amount, chal_text, out):
         s_now = self.params.step(t)  # V0 (time-before-epoch raises before any change)
-        self.t_hw = s_now if mutants.on("t-hw-not-monotonic") else max(self.t_hw, s_now)
+        if mutants.on("t-hw-not-monotonic"):
+            self.t_hw = self._clock_step(s_now)
+        else:
+            self.t_hw = max(self.t_hw, s_now)
         low, high = self.evict(s_now), self.high(s_now)
 
         c = code.decode(x, self.enabled())  # V1
@@ -220,7 +240,7 @@ class Verifier:
         if mutants.on("window-before-mac"):
             self._window(step, low, high, kind)
         if isinstance(c, code.Ed25519Qr):
-            not_after = self._auth_ed25519(c, t, digest)
+            not_after = self._auth_ed25519(c, self._clock if mutants.on("floor-ignored-at-e3") else t, digest)
         else:
             self._auth_hmac(c, step, s_now, digest)
         if mutants.on("challenge-after-auth"):
@@ -299,7 +319,7 @@ class Verifier:
         floor = self.params.t0 + (self.q + 1) * self.params.x
         if self.q > 0 and chal.issued_at < floor and not mutants.on("challenge-after-loss"):
             raise Rejected(STATE_UNAVAILABLE)
-        if self.hw_time() > self._closes(chal) and not mutants.on("challenge-hw-unchecked"):
+        if self.hw_time() > self._closes(chal):  # unreachable past V2.3 at t_v >= the floor (R-TIME-8); kept as stated
             raise Rejected(STATE_UNAVAILABLE)
 
     def _replay(self, c, step, entry, mark, chal):
@@ -388,7 +408,12 @@ class Verifier:
 
     def _t_prime(self, s_now):
         """T' = max(T_hw, s_now), the step the budgets are measured from (R-HMAC-7)."""
-        return s_now if mutants.on("budget-from-clock") else self.t_hw
+        return self._clock_step(s_now) if mutants.on("budget-from-clock") else self.t_hw
+
+    def _clock_step(self, s_now):
+        """The step of the clock's own reading, below the time floor or not: only
+        the mutants read it; the rules read the verifier time (R-TIME-8)."""
+        return self.params.step(self._clock) if self._clock >= self.params.t0 else s_now
 
     def _exhausted(self, u, n, p, s_now):
         over = ssub(u, self._t_prime(s_now))
@@ -491,6 +516,7 @@ class Verifier:
             return False
         if not revocation.accepted_by(rl, self.trust):
             return False
+        t = max(t, self.floor())
         if not revocation.newer(rl.number, rl.issued_at, self.rl_number, self.rl_issued_at, t, self.params.x):
             return False
         self._take(rl, data)
@@ -543,6 +569,8 @@ class Verifier:
             if mutants.on("budget-volatile"):
                 self.budgets, self.sources = {}, {}
             return
+        if not mutants.on("floor-ignored-at-restart"):
+            t = max(t, self.floor(kept_only=True))  # R-TIME-8: the list and the log survive
         s = self.params.step(t)
         self.entries, self.marks, self.budgets, self.sources, self.ledger, self.nonces = {}, {}, {}, {}, {}, {}
         self.t_hw = s

@@ -246,6 +246,10 @@ impl IssuerFile {
                     _ => InstallError::BadSignature,
                 })
             })?;
+            // spec: R-TIME-8: the issuer file is the terminal's configuration,
+            // kept apart from its replay state, and its list's issued_at
+            // bounds the time floor, whatever state the store was restored to.
+            v.raise_floor(list.issued_at());
             // spec: R-REVOKE-2: installed only if it is newer at `now`.
             match v.install_revocation_list(list, now) {
                 Ok(()) | Err(InstallError::NotNewer) => {}

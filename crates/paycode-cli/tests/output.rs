@@ -266,5 +266,5 @@ fn help_lists_the_exit_codes() {
     assert!(conformance.contains("3 usage error"), "{conformance}");
     assert!(conformance.contains("4 run: nothing failed"), "{conformance}");
     let lost = CLI.stdout(&["verify", "--help"]);
-    assert!(lost.contains("--state-lost") && lost.contains("high-water step is kept"), "{lost}");
+    assert!(lost.contains("--state-lost") && lost.contains("never below the time floor"), "{lost}");
 }

@@ -159,6 +159,10 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.trust_list()
     }
 
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        self.0.last_accepted_at()
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.0.evict(step, plan)
     }
@@ -355,6 +359,10 @@ impl StateStore for MemoryScoped {
 
     fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
         self.records.trust_list()
+    }
+
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        self.records.last_accepted_at()
     }
 
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {

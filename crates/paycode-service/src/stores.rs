@@ -155,6 +155,10 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         self.store.trust_list()
     }
 
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        self.store.last_accepted_at()
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.store.evict(step, plan)
     }

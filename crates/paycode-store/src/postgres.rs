@@ -909,6 +909,15 @@ impl StateStore for PostgresStore {
             .map_err(|e| corrupt(format!("the installed revocation list: {e}")))
     }
 
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        // The record numbered last: one probe of the log's key, not a scan.
+        let row = self.run(|conn| async move {
+            let r = conn.client.query_opt("SELECT accepted_at FROM log ORDER BY seq DESC LIMIT 1", &[]).await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        Ok(row.map(|r| from_sql(r.get(0))))
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         // V0 first, in a statement of its own: the eviction's transaction then
         // holds no lock on the shared row while it deletes.

@@ -920,6 +920,16 @@ impl StateStore for SqliteStore {
             .transpose()
     }
 
+    fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
+        let conn = self.conn()?;
+        // The last record appended: one probe of the log's key, not a scan.
+        let at: Option<i64> = conn
+            .query_row("SELECT accepted_at FROM log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(&e))?;
+        Ok(at.map(from_sql))
+    }
+
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;

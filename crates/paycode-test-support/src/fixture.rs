@@ -110,8 +110,9 @@ pub fn credential() -> Credential {
     })
 }
 
-/// A revocation list signed with key 1 at [`NOW`], fresh for a day and a
-/// day's grace: number 2, listing [`SERIAL`], if `revoke_fixture`; else
+/// A revocation list signed with key 1 an hour before [`NOW`], so that its
+/// `issued_at`, a bound of the verifier's time floor (spec: R-TIME-8), leaves
+/// times before [`NOW`] to the cases; fresh for a day and a day's grace: number 2, listing [`SERIAL`], if `revoke_fixture`; else
 /// number 1, listing two other serials.
 pub fn revocation_list(revoke_fixture: bool) -> RevocationList {
     static LISTS: OnceLock<[Result<RevocationList, paycode::Error>; 2]> = OnceLock::new();
@@ -122,7 +123,7 @@ pub fn revocation_list(revoke_fixture: bool) -> RevocationList {
             let header = ListHeader {
                 key_id: KEY_ID,
                 number,
-                issued_at: NOW,
+                issued_at: NOW - 3_600,
                 next_update: NOW + 86_400,
                 grace: 86_400,
             };

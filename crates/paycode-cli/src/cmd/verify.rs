@@ -63,10 +63,13 @@ pub struct VerifierArgs {
     /// The state may have lost committed changes (restored from a backup,
     /// say): enter quarantine (spec R-STATE-5), keeping the records it holds;
     /// with no state database at all, start a new one in quarantine. The
-    /// stored high-water step is kept when it is ahead of the clock, so a
-    /// clock that went back reopens no code accepted before; to recover from
-    /// a clock that had jumped forward (spec §12.8), move the state database
-    /// away first.
+    /// quarantine is taken at the verifier time, never below the time floor
+    /// (spec R-TIME-8): the issuer file's revocation list's issued_at and what
+    /// the database holds, its high-water step and its log's last acceptance.
+    /// The log is in the database, so a restored backup bounds the time only
+    /// as far as the backup and the issuer file go. To recover from a clock
+    /// that had jumped forward (spec §12.8), export and archive the log, then
+    /// move the state database away first.
     #[arg(long)]
     state_lost: bool,
     /// How long to wait for another process's transaction on the state, in
@@ -204,9 +207,16 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
                 return Err(FileError::content(Role::Issuer, &o.issuer)(e).into());
             }
         };
+    // spec: R-TIME-8: a clock below the floor is wrong; the verifier uses the floor.
+    let floor = verifier.time_floor();
+    if now < floor {
+        eprintln!(
+            "paycode: warning: the clock reads {now}, below the time floor {floor} (the installed list's issued_at, the last acceptance, the high-water step); verifying at {floor}"
+        );
+    }
     if let Start::Lost { now } = start {
-        // spec: R-STATE-5: quarantine, keeping the records.
-        match state::after_loss(verifier.store(), params, now) {
+        // spec: R-STATE-5: quarantine, keeping the records, at the verifier time.
+        match state::after_loss(verifier.store(), params, verifier.verifier_time(now)) {
             Ok(()) => {}
             Err(LossError::Store(e)) => return rejected(&e.into(), o.json),
             Err(LossError::TimeBeforeEpoch) => return Err(time_before_epoch().into()),

@@ -180,6 +180,10 @@ impl<S: StateStore> StateStore for Failing<S> {
     fn trust_list(&self) -> Result<Option<paycode::TrustList>, paycode::StoreError> {
         self.inner.trust_list()
     }
+
+    fn last_accepted_at(&self) -> Result<Option<u64>, paycode::StoreError> {
+        self.inner.last_accepted_at()
+    }
     fn evict(
         &self,
         step: u64,
@@ -447,7 +451,8 @@ pub fn a_group_commit_pays_a_challenge_once<S: StateStore>(v: &Verifier<S>, cont
 
 /// Eviction drops a nonce once its challenge closed before `T0 + T_hw·X`,
 /// and no other (spec: R-CHAL-4, §8.4 evict); a code for a challenge whose
-/// nonce is gone is `state-unavailable` (C2), never accepted.
+/// nonce is gone is never accepted: at the verifier time (R-TIME-8) its
+/// challenge is closed.
 pub fn eviction_drops_closed_nonces_only<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
     let a = Challenge::new(TILL, 5, NOW, [0xA1; 16]);
     let b = Challenge::new(TILL, 5, NOW + 60, [0xB1; 16]);
@@ -460,9 +465,10 @@ pub fn eviction_drops_closed_nonces_only<S: StateStore>(v: &Verifier<S>, content
     // at NOW + 120, before it; `b` closes at NOW + 180 exactly and stays.
     v.evict(NOW + 180).unwrap();
     assert_eq!(contents().state.challenges, [used(0xB1, NOW + 60), used(0xC1, NOW + 100)]);
-    // A clock set back to when `a` was open: its nonce is gone, so C2 refuses.
+    // A clock set back to when `a` was open: the verifier time is the floor
+    // NOW + 180 (R-TIME-8), so `a` is closed, whose nonce is gone.
     let late = hmac_challenge_text(53, NOW + 110, 0, &a);
-    assert_eq!(pay(v, &late, &a, NOW + 110).unwrap_err(), Error::StateUnavailable);
+    assert_eq!(pay(v, &late, &a, NOW + 110).unwrap_err(), Error::ChallengeExpired);
     let again = hmac_challenge_text(54, NOW + 120, 0, &b);
     assert_eq!(pay(v, &again, &b, NOW + 120).unwrap_err(), Error::ChallengeUsed);
     v.evict(NOW + 240).unwrap();

@@ -25,6 +25,9 @@ pub struct ScenarioRunner {
     /// The latest time of a verify call so far: `state_after.spent` is listed
     /// while it is at most the credential's `not_after` (vectors/README.md).
     max_time: u64,
+    /// The `accepted_at` of the last acceptance: the acceptance log is kept
+    /// apart from the replay state, so it survives a lost-state restart.
+    last_accepted: u64,
     /// A restart failed: only another restart may follow (spec §8.6).
     stopped: bool,
 }
@@ -116,6 +119,7 @@ impl ScenarioRunner {
             trust,
             revocation: None,
             max_time: 0,
+            last_accepted: 0,
             stopped: false,
         };
         if let Some(list) = &state.revocation_list {
@@ -215,7 +219,18 @@ impl ScenarioRunner {
                     }
                     RestartMode::Kept => return Err(InputError::NotStarted),
                     RestartMode::Lost => {
-                        match Verifier::after_state_loss(self.params, self.config.terminal_id, *time) {
+                        // spec: R-TIME-8, the bounds kept apart from the replay state
+                        let floor = self
+                            .revocation
+                            .as_ref()
+                            .map_or(0, RevocationList::issued_at)
+                            .max(self.last_accepted);
+                        match Verifier::after_state_loss_above(
+                            self.params,
+                            self.config.terminal_id,
+                            *time,
+                            floor,
+                        ) {
                             Ok(verifier) => verifier,
                             // spec §8.6: no step before T0, so the verifier does not start.
                             Err(e) => {
@@ -270,12 +285,15 @@ impl ScenarioRunner {
         };
         let state_after = self.state_after(&touched, serial)?;
         Ok(match verdict {
-            Ok(acceptance) => VerifyExpected {
-                result: Outcome::Valid,
-                error: None,
-                log_record: Some(hex(&acceptance.record.encode())),
-                state_after,
-            },
+            Ok(acceptance) => {
+                self.last_accepted = self.last_accepted.max(acceptance.record.accepted_at);
+                VerifyExpected {
+                    result: Outcome::Valid,
+                    error: None,
+                    log_record: Some(hex(&acceptance.record.encode())),
+                    state_after,
+                }
+            }
             Err(e) => {
                 VerifyExpected { result: Outcome::Invalid, error: Some(e), log_record: None, state_after }
             }

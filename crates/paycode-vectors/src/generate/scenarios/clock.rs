@@ -21,16 +21,30 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let late = params(TIME, 60, 2, 1);
     let scenarios = [
         Scenario {
-            id: "scenario.clock.back",
-            requirements: &["R-TIME-5", "R-TIME-4"],
+            id: "scenario.clock.back-floored",
+            requirements: &["R-TIME-5", "R-TIME-4", "R-TIME-8"],
             flags: &[Flag::ClockJump, Flag::HighWater],
-            comment: "Accepted at T; the clock goes back 10 minutes: a code of the current (earlier) step is too old and the code of step T too new; when the clock returns, step T codes are accepted again.",
+            comment: "Accepted at T; the clock goes back 10 minutes: the verifier time is the floor T (the last accepted_at), so a code of the clock's step is too old, the next code of step T is accepted, and the first is a replay.",
             verifier: &verifier,
             steps: vec![
                 accept(TIME, code(STEP, 0)?),
                 reject(TIME - 600, code(STEP - 10, 1)?, Error::TooOld),
-                reject(TIME - 600, code(STEP, 1)?, Error::TooNew),
-                accept(TIME, code(STEP, 1)?),
+                accept(TIME - 600, code(STEP, 1)?),
+                reject(TIME, code(STEP, 0)?, Error::Replayed),
+            ],
+        },
+        Scenario {
+            id: "scenario.clock.lost-state-back-below-last-acceptance",
+            requirements: &["R-TIME-8", "R-REPLAY-5"],
+            flags: &[Flag::ClockJump, Flag::Quarantine, Flag::Restart],
+            comment: "Accepted at T; the replay state is lost and the terminal restarts with its clock set back 10 minutes. The log kept the last accepted_at T, so the restart takes its quarantine from T: the code accepted before the loss is refused when the clock is right again, and a new code passes after the quarantine.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 0)?),
+                restart(RestartMode::Lost, TIME - 600),
+                reject(TIME, code(STEP, 0)?, Error::StateUnavailable),
+                reject(TIME - 600, code(STEP + 1, 0)?, Error::StateUnavailable),
+                accept(TIME + 120, code(STEP + 2, 1)?),
             ],
         },
         Scenario {
@@ -74,5 +88,9 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    file.retire(
+        "scenario.clock.back",
+        "a clock set back below the last accepted_at reads as the floor (R-TIME-8); see scenario.clock.back-floored",
+    );
     Ok(file.finish())
 }

@@ -158,15 +158,27 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
-            id: "scenario.restart.lost-state-before-epoch",
-            requirements: &["R-REPLAY-5", "R-TIME-2", "R-REPLAY-1"],
+            id: "scenario.restart.lost-state-before-epoch-nothing-kept",
+            requirements: &["R-REPLAY-5", "R-TIME-2", "R-TIME-8"],
             flags: &[Flag::Quarantine, Flag::Restart, Flag::BeforeEpoch],
-            comment: "T0 = T - 600. Counter 0 accepted at T. The state is lost and the clock reads T0 - 1: the restart fails with time-before-epoch and the verifier does not start. A restart at T + 10 then quarantines as usual (Q = T + 2): counter 0 is state-unavailable.",
+            comment: "T0 = T - 600, nothing accepted and no list: the time floor is 0. The state is lost and the clock reads T0 - 1: the restart fails with time-before-epoch and the verifier does not start. A restart at T + 10 then quarantines as usual (Q = T + 2).",
+            verifier: &hmac_verifier(late_epoch),
+            steps: vec![
+                restart_before_epoch(TIME - 601),
+                restart(RestartMode::Lost, TIME + 10),
+                reject(TIME + 20, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?, Error::StateUnavailable),
+                accept(TIME + 120, hmac_text(&late_epoch, ACCOUNT, late_step + 2, 0)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.restart.lost-state-before-epoch-floored",
+            requirements: &["R-REPLAY-5", "R-TIME-8", "R-REPLAY-1"],
+            flags: &[Flag::Quarantine, Flag::Restart, Flag::BeforeEpoch, Flag::ClockJump],
+            comment: "T0 = T - 600. Counter 0 accepted at T; the log keeps its accepted_at. The state is lost and the clock reads T0 - 1: the restart takes the floor T as its time and quarantines from it (Q = T + 2), so counter 0 is state-unavailable.",
             verifier: &hmac_verifier(late_epoch),
             steps: vec![
                 accept(TIME, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?),
-                restart_before_epoch(TIME - 601),
-                restart(RestartMode::Lost, TIME + 10),
+                restart(RestartMode::Lost, TIME - 601),
                 reject(TIME + 20, hmac_text(&late_epoch, ACCOUNT, late_step, 0)?, Error::StateUnavailable),
                 accept(TIME + 120, hmac_text(&late_epoch, ACCOUNT, late_step + 2, 1)?),
             ],
@@ -204,5 +216,9 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    file.retire(
+        "scenario.restart.lost-state-before-epoch",
+        "the log's last accepted_at is a time floor that survives the loss (R-TIME-8), so the restart no longer fails; see scenario.restart.lost-state-before-epoch-floored and -nothing-kept",
+    );
     Ok(file.finish())
 }

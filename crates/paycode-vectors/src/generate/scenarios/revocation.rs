@@ -30,6 +30,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let unsorted =
         with_bytes_at(with_bytes_at(unsorted, 35, &SERIAL.to_be_bytes())?, 43, &5u64.to_be_bytes())?;
     let untrusted_key = revocation_list(3, 3, TIME, vec![SERIAL]);
+    let expired_at = credential.fields().not_after().unwrap_or(u64::MAX).saturating_add(1);
     let scenarios = [
         Scenario {
             id: "scenario.revocation.install-update-unrevoke",
@@ -157,10 +158,10 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
-            id: "scenario.revocation.key-validity-edges",
-            requirements: &["R-REVOKE-1"],
+            id: "scenario.revocation.key-validity-edges-floored",
+            requirements: &["R-REVOKE-1", "R-TIME-8"],
             flags: &[Flag::Revocation, Flag::Rotation],
-            comment: "A list signed by key 1 one second before the key's not_before is refused; one issued at its not_before, and one at its not_after, are installed: the key's validity includes both ends.",
+            comment: "A list signed by key 1 one second before the key's not_before is refused; one issued at its not_before, and one at its not_after, are installed: the key's validity includes both ends. The last list's issued_at is the time floor, past the credential's not_after, so the last code is expired.",
             verifier: &terminal,
             steps: vec![
                 install_revocation_list(
@@ -189,7 +190,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                     revocation_list(1, 6, KEY_1.not_after, vec![SERIAL]),
                     true,
                 ),
-                reject(TIME, code(STEP, 2)?, Error::Revoked),
+                reject(TIME, code(STEP, 2)?, Error::Expired),
             ],
         },
         Scenario {
@@ -207,10 +208,27 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 reject(TIME + 125, code(STEP + 2, 1)?, Error::Revoked),
             ],
         },
+        Scenario {
+            id: "scenario.revocation.floor-after-loss-expired-stays-expired",
+            requirements: &["R-TIME-8", "R-REPLAY-5"],
+            flags: &[Flag::Revocation, Flag::Restart, Flag::ClockJump],
+            comment: "A list issued after the credential's not_after is installed; the replay state is lost and the terminal restarts with its clock set back inside the credential's validity. The list is kept as configuration, so the verifier time is at least its issued_at: the credential stays expired.",
+            verifier: &terminal,
+            steps: vec![
+                install_revocation_list(expired_at, revocation_list(1, 4, expired_at, vec![]), true),
+                restart(RestartMode::Lost, TIME),
+                reject(TIME + 1, code(STEP, 0)?, Error::Expired),
+                reject(TIME + 600, code(STEP + 10, 1)?, Error::Expired),
+            ],
+        },
     ];
     for scenario in scenarios {
         add(&mut file, scenario)?;
     }
+    file.retire(
+        "scenario.revocation.key-validity-edges",
+        "a list installed with a later issued_at raises the verifier time (R-TIME-8), so the last code is expired, not revoked; see scenario.revocation.key-validity-edges-floored",
+    );
     file.retire(
         "scenario.revocation.number-zero",
         "a list numbered 2^64 - 1 is no longer installed (R-REVOKE-2 bounds the number); see scenario.revocation.number-bounds",

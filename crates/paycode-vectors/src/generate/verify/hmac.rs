@@ -136,16 +136,32 @@ fn high_water(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.high-water-forward-edge-from-clock",
-            requirements: &["R-TIME-4"],
+            id: "hmac.verify.high-water-forward-edge-from-floor",
+            requirements: &["R-TIME-4", "R-TIME-8"],
             flags: &[Flag::HighWater, Flag::ClockJump, Flag::WindowEdge],
-            comment: "T_hw = T + 1, clock T: U = T + F uses the clock, so step T + 2 is too new.",
+            comment: "T_hw = T + 1, clock T: the verifier time is the floor T0 + T_hw·X, so U = T + 1 + F and step T + 2 is accepted.",
             state: state(STEP + 1, 0),
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP + 2, 0)?,
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.high-water-too-new-above-floor",
+            requirements: &["R-TIME-4", "R-TIME-8"],
+            flags: &[Flag::HighWater, Flag::ClockJump, Flag::WindowEdge],
+            comment: "T_hw = T + 1, clock T: step T + 3 is past U = T + 1 + F, too new.",
+            state: state(STEP + 1, 0),
+            text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP + 3, 0)?,
             verdict: Err(Error::TooNew),
             ..VerifyCase::at(&verifier)
         },
     )?;
+    file.retire(
+        "hmac.verify.high-water-forward-edge-from-clock",
+        "the window's upper edge uses the verifier time max(t, φ) (R-TIME-8); see hmac.verify.high-water-forward-edge-from-floor",
+    );
     add(
         file,
         VerifyCase {

@@ -505,18 +505,22 @@ fn challenge_state(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.challenge-closed-before-high-water",
-            requirements: &["R-CHAL-4", "R-TIME-5"],
+            id: "hmac.verify.challenge-closed-before-floor",
+            requirements: &["R-CHAL-4", "R-TIME-8"],
             flags: &[Flag::Challenge, Flag::HighWater, Flag::ClockJump],
-            comment: "A challenge open by the clock (closes at TIME + 179) but closed before the start of the high-water step (TIME + 180): its nonce may have been evicted.",
+            comment: "A challenge open by the clock (closes at TIME + 179) but closed at the verifier time, the start of the high-water step (TIME + 180): expired.",
             state: high.clone(),
             text: hmac_text(STEP + 1, 0, Purpose::Challenge(&before))?,
             amount: PRICE,
             challenge: Some(before.to_qr_text()),
-            verdict: Err(Error::StateUnavailable),
+            verdict: Err(Error::ChallengeExpired),
             ..VerifyCase::at(&verifier)
         },
     )?;
+    file.retire(
+        "hmac.verify.challenge-closed-before-high-water",
+        "challenge expiry uses the verifier time max(t, φ) (R-TIME-8); see hmac.verify.challenge-closed-before-floor",
+    );
     let at = till(TIME + 60);
     add(
         file,
@@ -745,19 +749,23 @@ fn ed25519(file: &mut FileBuilder) -> Result<(), VectorError> {
     add(
         file,
         VerifyCase {
-            id: "ed25519.verify.challenge-closed-before-high-water",
-            requirements: &["R-CHAL-4", "R-TIME-5"],
+            id: "ed25519.verify.challenge-closed-before-floor",
+            requirements: &["R-CHAL-4", "R-TIME-8"],
             flags: &[Flag::Challenge, Flag::HighWater, Flag::ClockJump],
-            comment: "An open challenge (closes at TIME + 179) that closed before the start of the high-water step (TIME + 180).",
+            comment: "A challenge open by the clock (closes at TIME + 179) but expired at the verifier time, the start of the high-water step (TIME + 180).",
             state: state(STEP + 3, 0),
             text: ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP + 1, 0, Purpose::Challenge(&before))?
                 .to_qr_text(),
             amount: PRICE,
             challenge: Some(before.to_qr_text()),
-            verdict: Err(Error::StateUnavailable),
+            verdict: Err(Error::ChallengeExpired),
             ..VerifyCase::at(&verifier)
         },
     )?;
+    file.retire(
+        "ed25519.verify.challenge-closed-before-high-water",
+        "challenge expiry uses the verifier time max(t, φ) (R-TIME-8); see ed25519.verify.challenge-closed-before-floor",
+    );
     let dear = challenge(ED25519_TERMINAL, 5001, TIME, "stall");
     add(
         file,

@@ -338,6 +338,15 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             "the per-step throttle is retired: numeric codes spend failure budgets that persist across steps (R-HMAC-7)",
         );
     }
+    for (id, new) in [
+        ("numeric.verify.account-budget-from-high-water", "numeric.verify.account-budget-from-floor"),
+        ("numeric.verify.source-budget-from-high-water", "numeric.verify.source-budget-from-floor"),
+    ] {
+        file.retire(
+            id,
+            &format!("the window is taken at the verifier time max(t, φ), so the code is invalid-code, not too-old (R-TIME-8); see {new}"),
+        );
+    }
     let verifier = hmac_verifier(DEFAULT_PARAMS);
     let source = verifier.terminal_id;
     let (digits, flipped) = counter_3_digits()?;
@@ -383,15 +392,15 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             verdict: Ok(()),
         },
         BudgetCase {
-            id: "numeric.verify.account-budget-from-high-water",
-            requirements: &["R-HMAC-7", "R-TIME-5"],
-            comment: "T_hw = T + 10 (the clock went back 10 steps) and u = T + 3P + 5: u - T' = 3P - 5 with T' = max(T_hw, T), not exhausted, so the code goes on to C1 and is too-old. Measured from the clock instead (u - T = 3P + 5), it would be throttled.",
+            id: "numeric.verify.account-budget-from-floor",
+            requirements: &["R-HMAC-7", "R-TIME-8"],
+            comment: "T_hw = T + 10 (the clock went back 10 steps) and u = T + 3P + 5: the verifier time is the floor, the start of step T + 10, so T' = T + 10 and u - T' = 3P - 5, not exhausted. The code, made for step T, matches no step of the window and is invalid-code. Measured from the clock instead (u - T = 3P + 5), it would be throttled.",
             state: StateBefore {
                 t_hw: STEP + 10,
                 budgets: vec![budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD + 5)],
                 ..fresh_state()
             },
-            verdict: Err(Error::TooOld),
+            verdict: Err(Error::InvalidCode),
         },
         BudgetCase {
             id: "numeric.verify.source-budget-spent",
@@ -408,9 +417,9 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             verdict: Ok(()),
         },
         BudgetCase {
-            id: "numeric.verify.source-budget-from-high-water",
-            requirements: &["R-HMAC-8", "R-TIME-5"],
-            comment: "T_hw = T + 10 and the source's u = T + 63·P_src + 5: u - T' = 63·P_src - 5, not exhausted, so the code goes on to C1 and is too-old. Measured from the clock instead, it would be throttled.",
+            id: "numeric.verify.source-budget-from-floor",
+            requirements: &["R-HMAC-8", "R-TIME-8"],
+            comment: "T_hw = T + 10 and the source's u = T + 63·P_src + 5: at the verifier time, the start of step T + 10, u - T' = 63·P_src - 5, not exhausted, so the code goes on and, made for step T, is invalid-code. Measured from the clock instead, it would be throttled.",
             state: StateBefore {
                 t_hw: STEP + 10,
                 source_budgets: vec![crate::format::SourceBudget {
@@ -419,7 +428,7 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
                 }],
                 ..fresh_state()
             },
-            verdict: Err(Error::TooOld),
+            verdict: Err(Error::InvalidCode),
         },
         BudgetCase {
             id: "numeric.verify.source-budget-of-another-source",
