@@ -34,6 +34,7 @@ const BATCHES: [usize; 2] = [64, 256];
 type Check = (usize, [u8; 164], [u8; 64]);
 
 struct Fixture {
+    root: PublicKey,
     trust: paycode::trust::TrustList,
     /// A fresh revocation list revoking none of the wallets: an ed25519
     /// verifier without one accepts no code (spec: R-REVOKE-4).
@@ -61,12 +62,14 @@ impl Fixture {
             grace: 86_400,
         };
         let revocation = issuer.revocation_list(header, Vec::new()).unwrap();
-        Fixture { trust: common::trust_list(&issuer), revocation, wallets, devices, keys, dalek_keys }
+        let root = issuer.root_public_key().unwrap();
+        Fixture { root, trust: common::trust_list(&issuer), revocation, wallets, devices, keys, dalek_keys }
     }
 
     fn verifier(&self) -> Verifier {
         let mut v = Verifier::new(paycode::Params::default(), 1);
-        v.set_trust_list(self.trust.clone());
+        v.set_root_key(self.root);
+        v.install_trust_list(self.trust.clone(), NOW).unwrap();
         v.install_revocation_list(self.revocation.clone(), NOW).unwrap();
         v
     }

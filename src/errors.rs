@@ -330,19 +330,22 @@ impl<'de> serde::Deserialize<'de> for GenerateError {
     }
 }
 
-/// Why a revocation list was not installed.
+/// Why a revocation list or a trust list was not installed.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstallError {
-    /// This verifier has no trust list.
+    /// This verifier has no trust list (to check a revocation list).
     NoTrustList,
+    /// This verifier has no root key (to check a trust list).
+    NoRootKey,
     /// The list's key id is not trusted, or not valid when the list was issued.
     UnknownKey,
-    /// The list's signature does not verify.
+    /// The list's signature (a trust list's root signature) does not verify.
     BadSignature,
     /// The list is not newer than the newest installed: its number is not
     /// greater, or more than one a minute greater; it was issued before that
-    /// list; or it is dated after the verifier's time (spec: R-REVOKE-2).
+    /// list; or it is dated after the verifier's time (spec: R-REVOKE-2,
+    /// R-TRUST-4).
     NotNewer,
     /// The verifier's state could not be read or written: nothing was installed.
     StateUnavailable,
@@ -351,10 +354,11 @@ pub enum InstallError {
 impl core::fmt::Display for InstallError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(match self {
-            InstallError::NoTrustList => "no trust list is configured",
+            InstallError::NoTrustList => "no trust list is installed",
+            InstallError::NoRootKey => "no root key is configured",
             InstallError::UnknownKey => "the revocation list's signing key is not trusted at its issue time",
-            InstallError::BadSignature => "the revocation list's signature is invalid",
-            InstallError::NotNewer => "the revocation list is not newer than the installed one",
+            InstallError::BadSignature => "the list's signature is invalid",
+            InstallError::NotNewer => "the list is not newer than the installed one",
             InstallError::StateUnavailable => "the verifier's state is unavailable; nothing was installed",
         })
     }

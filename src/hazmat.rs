@@ -17,7 +17,7 @@ pub mod base45 {
 pub mod keys {
     pub use crate::keys::{
         DerivedKey, HKDF_SALT, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY,
-        LABEL_ISSUER_KEY, derive, prk,
+        LABEL_ISSUER_KEY, LABEL_ROOT_KEY, derive, prk,
     };
 }
 
@@ -32,4 +32,5 @@ pub mod ds {
     pub use crate::credential::DS_CREDENTIAL;
     pub use crate::numeric::DS_HMAC_NUMERIC;
     pub use crate::revocation::DS_REVOCATION;
+    pub use crate::trust::DS_TRUST;
 }

@@ -4,9 +4,9 @@
 use crate::credential::{Credential, CredentialFields};
 use crate::eddsa::{PublicKey, SecretKey};
 use crate::errors::Error;
-use crate::keys::{LABEL_ISSUER_KEY, Seed};
+use crate::keys::{LABEL_ISSUER_KEY, LABEL_ROOT_KEY, Seed};
 use crate::revocation::{ListHeader, RevocationList};
-use crate::trust::{TrustEntry, TrustList};
+use crate::trust::{TrustEntry, TrustHeader, TrustList};
 
 /// An issuer: one seed from which every issuer key is derived by key id, so
 /// keys rotate without new secret material (spec: R-KEY-2, R-TRUST-2).
@@ -37,18 +37,36 @@ impl Issuer {
         SecretKey::derive(&self.seed, LABEL_ISSUER_KEY, &key_id.to_be_bytes())
     }
 
+    /// The root key, which signs trust lists and nothing else (spec: R-KEY-3,
+    /// R-TRUST-3).
+    pub fn root_key(&self) -> SecretKey {
+        SecretKey::derive(&self.seed, LABEL_ROOT_KEY, &[])
+    }
+
+    /// The root public key, which a terminal is configured with to check
+    /// trust lists (spec: R-TRUST-3).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::BadCredential`] if the derived key were invalid (it never is
+    /// for honest derivation).
+    pub fn root_public_key(&self) -> Result<PublicKey, Error> {
+        PublicKey::from_bytes(&self.root_key().public_bytes()).ok_or(Error::BadCredential)
+    }
+
     /// Issues a credential, signed with the key its `key_id` names (spec: R-ED-3).
     pub fn issue(&self, fields: CredentialFields) -> Credential {
         Credential::issue(fields, &self.key(fields.key_id))
     }
 
-    /// The trust list of these key periods.
+    /// The trust list of these key periods, numbered and dated by `header`
+    /// and signed with the root key (spec: R-TRUST-3).
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] as [`TrustList::new`]; [`Error::BadCredential`] if
-    /// a derived key were invalid (it never is for honest derivation).
-    pub fn trust_list(&self, periods: &[KeyPeriod]) -> Result<TrustList, Error> {
+    /// [`Error::Malformed`] as [`TrustList::issue`]; [`Error::BadCredential`]
+    /// if a derived key were invalid (it never is for honest derivation).
+    pub fn trust_list(&self, header: TrustHeader, periods: &[KeyPeriod]) -> Result<TrustList, Error> {
         let entries = periods
             .iter()
             .map(|p| {
@@ -57,7 +75,7 @@ impl Issuer {
                 Ok(TrustEntry { key_id: p.key_id, not_before: p.not_before, not_after: p.not_after, key })
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        TrustList::new(entries)
+        TrustList::issue(header, &self.root_key(), entries)
     }
 
     /// Signs the revocation list of `header` and `serials` with the key

@@ -15,6 +15,8 @@ pub const LABEL_HMAC_NUMERIC_KEY: &[u8] = b"paycode/v1/hmac/numeric-key\0";
 pub const LABEL_DEVICE_KEY: &[u8] = b"paycode/v1/ed25519/device-key\0";
 /// HKDF info label of an issuer's Ed25519 key; followed by the key id.
 pub const LABEL_ISSUER_KEY: &[u8] = b"paycode/v1/ed25519/issuer-key\0";
+/// HKDF info label of an issuer's Ed25519 root key, which signs trust lists only.
+pub const LABEL_ROOT_KEY: &[u8] = b"paycode/v1/ed25519/root-key\0";
 
 /// A 32-byte secret seed: the hmac account secret shared by wallet and issuer,
 /// an ed25519 wallet's device secret, or an issuer's key secret (spec: R-KEY-1).

@@ -58,7 +58,7 @@ pub use profile::{Mode, Profile, VERSION};
 pub use revocation::{ListHeader, RevocationList};
 pub use store::{StateStore, StoreError};
 pub use time::Params;
-pub use trust::{TrustEntry, TrustList};
+pub use trust::{TrustEntry, TrustHeader, TrustList};
 pub use verifier::{Acceptance, Payment, Rejection, TextPayment, Verifier, VerifierState};
 pub use wallet::{Ed25519Wallet, HmacWallet, Purpose};
 

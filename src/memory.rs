@@ -6,6 +6,7 @@
 //! snapshot before it reports each acceptance.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock};
 
 use crate::challenge::UsedChallenge;
@@ -16,6 +17,7 @@ use crate::replay::{IdHashing, ReplayState, Snapshot};
 use crate::revocation::{ListMark, RevocationList};
 use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
 use crate::time::Params;
+use crate::trust::TrustList;
 
 /// A snapshot of a [`MemoryStore`], for saving between runs.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,6 +49,10 @@ pub struct MemoryStore {
     hmac: ReplayState,
     ed25519: ReplayState,
     revocation: RwLock<Option<RevocationList>>,
+    /// The list in `revocation` was uninstalled by the re-check: it is only
+    /// the floor of the next install (spec: R-REVOKE-6).
+    withdrawn: AtomicBool,
+    trust: RwLock<Option<TrustList>>,
     nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
     sources: Mutex<HashMap<u32, u64>>,
     log: Option<RwLock<Vec<LogRecord>>>,
@@ -94,6 +100,8 @@ impl MemoryStore {
             hmac,
             ed25519,
             revocation: RwLock::new(revocation),
+            withdrawn: AtomicBool::new(false),
+            trust: RwLock::new(None),
             nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
             sources: Mutex::new(HashMap::new()),
             log: None,
@@ -118,7 +126,7 @@ impl MemoryStore {
         VerifierState {
             hmac: self.hmac.snapshot(),
             ed25519: self.ed25519.snapshot(),
-            revocation_list: self.revocation.read().ok().and_then(|r| r.clone()),
+            revocation_list: self.revocation_list().ok().flatten(),
             challenges: {
                 let mut all: Vec<UsedChallenge> = self
                     .nonces
@@ -151,6 +159,7 @@ impl MemoryStore {
     /// fresh (spec: R-REVOKE-3, R-REVOKE-4).
     fn revocation_of(&self, identity: Identity) -> Result<(bool, Option<u64>), StoreError> {
         let list = self.revocation.read().map_err(|_| poisoned())?;
+        let list = if self.withdrawn.load(Ordering::Acquire) { &None } else { &*list };
         let revoked = identity.profile == Profile::Ed25519
             && list.as_ref().is_some_and(|l| l.contains(identity.subject));
         Ok((revoked, list.as_ref().map(RevocationList::fresh_until)))
@@ -250,11 +259,37 @@ impl StateStore for MemoryStore {
             return Ok(false);
         }
         *slot = Some(list.clone());
+        self.withdrawn.store(false, Ordering::Release);
         Ok(true)
     }
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
-        Ok(self.revocation.read().map_err(|_| poisoned())?.clone())
+        let slot = self.revocation.read().map_err(|_| poisoned())?;
+        Ok(if self.withdrawn.load(Ordering::Acquire) { None } else { slot.clone() })
+    }
+
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        // Under the write lock, so that no install interleaves.
+        let _slot = self.revocation.write().map_err(|_| poisoned())?;
+        self.withdrawn.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &TrustList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        let mut slot = self.trust.write().map_err(|_| poisoned())?;
+        if !newer(slot.as_ref().map_or(ListMark::default(), TrustList::mark)) {
+            return Ok(false);
+        }
+        *slot = Some(list.clone());
+        Ok(true)
+    }
+
+    fn trust_list(&self) -> Result<Option<TrustList>, StoreError> {
+        Ok(self.trust.read().map_err(|_| poisoned())?.clone())
     }
 
     fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {

@@ -6,6 +6,7 @@ use crate::codec::Reader;
 use crate::eddsa::SecretKey;
 use crate::errors::Error;
 use crate::profile::VERSION;
+pub use crate::trust::ListMark;
 use crate::trust::TrustList;
 
 /// Domain-separation string of the revocation list signature (spec: R-KEY-3).
@@ -225,46 +226,6 @@ impl<'de> serde::Deserialize<'de> for RevocationList {
     }
 }
 
-/// A list's place in its sequence: its number and its issue time (spec §10.5).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
-pub struct ListMark {
-    /// The list's number.
-    pub number: u64,
-    /// When it was issued (unix seconds).
-    pub issued_at: u64,
-}
-
-impl ListMark {
-    /// Whether a list marked `self` is newer than `newest`, the newest list of
-    /// its kind ever installed (`(0, 0)` if none), at verifier time `t` with
-    /// step length `step_secs` (spec: R-REVOKE-2): its number is higher, by
-    /// at most one more than the whole minutes between their issue times; it
-    /// is not issued before `newest`; and it is not dated after `t ⊕ X`.
-    ///
-    /// ```
-    /// use paycode::revocation::ListMark;
-    /// let newest = ListMark { number: 5, issued_at: 1000 };
-    /// let at = |number, issued_at| ListMark { number, issued_at };
-    /// assert!(at(6, 1000).is_newer_than(newest, 2000, 60));
-    /// assert!(at(7, 1060).is_newer_than(newest, 2000, 60));
-    /// assert!(!at(8, 1060).is_newer_than(newest, 2000, 60)); // two in a minute
-    /// assert!(!at(6, 999).is_newer_than(newest, 2000, 60)); // issued before
-    /// assert!(!at(6, 2061).is_newer_than(newest, 2000, 60)); // dated ahead
-    /// assert!(!at(u64::MAX, 2000).is_newer_than(newest, 2000, 60)); // the end of the range
-    /// ```
-    pub const fn is_newer_than(self, newest: ListMark, t: u64, step_secs: u64) -> bool {
-        let minutes = self.issued_at.saturating_sub(newest.issued_at) / 60;
-        // Exact: the bound may exceed 2^64 - 1, which no number does.
-        let most = newest.number as u128 + 1 + minutes as u128;
-        self.number > newest.number
-            && (self.number as u128) <= most
-            && self.issued_at >= newest.issued_at
-            && self.issued_at <= t.saturating_add(step_secs)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,8 +240,12 @@ mod tests {
     fn sign_decode_check() {
         let sk = SecretKey::from_secret(&[9; 32]);
         let key = PublicKey::from_bytes(&sk.public_bytes()).unwrap();
-        let trust =
-            TrustList::new(vec![TrustEntry { key_id: 1, not_before: 0, not_after: 100, key }]).unwrap();
+        let trust = TrustList::issue(
+            Default::default(),
+            &sk,
+            vec![TrustEntry { key_id: 1, not_before: 0, not_after: 100, key }],
+        )
+        .unwrap();
         let list = RevocationList::issue(header(3, 50), &sk, vec![9, 2, 9]).unwrap();
         assert_eq!(list.serials(), [2, 9]);
         let bytes = list.encode();

@@ -18,6 +18,7 @@ use crate::log::LogRecord;
 use crate::profile::Profile;
 use crate::replay::window::Window;
 use crate::revocation::{ListMark, RevocationList};
+use crate::trust::TrustList;
 
 /// The replay identity of a code: its profile and subject (hmac account id
 /// or ed25519 credential serial) (spec §8.1).
@@ -286,6 +287,40 @@ pub trait StateStore: Send + Sync {
     ///
     /// [`StoreError`] if the store could not be read.
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError>;
+
+    /// Uninstalls the installed revocation list, keeping its number and issue
+    /// time as the floor the next install must pass: the list failed the
+    /// re-check under a newly installed trust list (spec: R-REVOKE-6). Until
+    /// a list is installed again, [`StateStore::revocation_list`] is `None`
+    /// and every ed25519 code is `revocation-stale`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be written.
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError>;
+
+    /// Installs the trust list `list` if `newer` holds for the mark
+    /// (sequence, issue time) of the installed trust list (`(0, 0)` if
+    /// none), as one atomic step; returns whether it did (spec: R-TRUST-4).
+    /// The caller has checked the list's root signature (spec: R-TRUST-3).
+    /// The installed trust list is configuration kept with the state, so
+    /// "only if newer" holds across restarts and processes.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read or written.
+    fn install_trust_list(
+        &self,
+        list: &TrustList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError>;
+
+    /// The installed trust list, if any.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read.
+    fn trust_list(&self) -> Result<Option<TrustList>, StoreError>;
 
     /// The `accepted_at` of the last record of the acceptance log this store
     /// keeps, a bound of the verifier's time floor that a restart reads back

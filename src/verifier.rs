@@ -57,6 +57,8 @@ pub struct Verifier<S = MemoryStore> {
     params: Params,
     terminal_id: u32,
     accounts: Option<Arc<Accounts>>,
+    /// The issuer's root public key, which signs trust lists (spec: R-TRUST-3).
+    root: Option<PublicKey>,
     trust: Option<TrustList>,
     /// The stored revocation list failed the re-check against the trust
     /// list: it counts as uninstalled, and stays in the store as the floor
@@ -315,23 +317,27 @@ impl Verifier<MemoryStore> {
 }
 
 impl<S: StateStore> Verifier<S> {
-    /// A verifier with no profile enabled yet, its state in `store`.
+    /// A verifier with no profile enabled yet, its state in `store`; the
+    /// trust list the store holds, if any, is installed (it was checked when
+    /// it was first installed) and enables the ed25519 profile.
     ///
     /// The time floor starts from what the store holds: its high-water step,
     /// its revocation list's `issued_at` and its log's last `accepted_at`
     /// (spec: R-TIME-8). A store that cannot be read gives no bound here; its
     /// calls then fail on their own.
     pub fn with_store(params: Params, terminal_id: u32, store: S) -> Verifier<S> {
-        let verifier = Verifier {
+        let mut verifier = Verifier {
             params,
             terminal_id,
             accounts: None,
+            root: None,
             trust: None,
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
             store,
             floor: AtomicU64::new(0),
         };
+        verifier.load_trust_list();
         if let Ok(high_water) = verifier.store.high_water() {
             verifier.raise_floor(params.step_floor(high_water));
         }
@@ -394,6 +400,7 @@ impl<S: StateStore> Verifier<S> {
             params: self.params,
             terminal_id,
             accounts: self.accounts.clone(),
+            root: self.root,
             trust: self.trust.clone(),
             withdrawn: AtomicBool::new(false),
             credentials: RwLock::new(HashMap::with_hasher(IdHashing::random())),
@@ -409,18 +416,72 @@ impl<S: StateStore> Verifier<S> {
         self.keys(account_id).is_ok_and(|k| k.is_some())
     }
 
-    /// Sets the trust list (and enables the ed25519 profile), then checks
-    /// the installed revocation list again under it: a list whose key is no
-    /// longer trusted at its issue time, or whose signature fails under it,
-    /// counts as uninstalled (ed25519 codes get
+    /// Configures the issuer's root public key, under which trust lists are
+    /// checked (spec: R-TRUST-3). The ed25519 profile is enabled once a trust
+    /// list is installed ([`Verifier::install_trust_list`]).
+    pub fn set_root_key(&mut self, root: PublicKey) {
+        self.root = Some(root);
+    }
+
+    /// Installs a trust list at unix time `now` if its root signature is valid
+    /// under the configured root key (spec: R-TRUST-3) and it is newer than
+    /// the installed one (spec: R-TRUST-4); this enables the ed25519 profile.
+    /// Then checks the installed revocation list again under it: a list whose
+    /// key is no longer trusted at its issue time, or whose signature fails
+    /// under it, counts as uninstalled (ed25519 codes get
     /// [`Error::RevocationStale`]) until a newer list is installed; its number
     /// and issue time stay the floor of that install (spec: R-REVOKE-6).
-    pub fn set_trust_list(&mut self, trust: TrustList) {
-        self.trust = Some(trust);
+    ///
+    /// # Errors
+    ///
+    /// [`InstallError::NoRootKey`] without a root key,
+    /// [`InstallError::BadSignature`] if the root signature fails,
+    /// [`InstallError::NotNewer`] if the list is not newer; the installed
+    /// trust list is then unchanged.
+    pub fn install_trust_list(&mut self, list: TrustList, now: u64) -> Result<(), InstallError> {
+        let root = self.root.as_ref().ok_or(InstallError::NoRootKey)?;
+        // spec: R-TRUST-3
+        if !list.verify(root) {
+            return Err(InstallError::BadSignature);
+        }
+        // spec: R-TRUST-4: against the list the store holds, which may be
+        // newer than this verifier's (another process, a restart).
+        let (mark, step_secs) = (list.mark(), self.params.step_secs());
+        let newer = |newest| mark.is_newer_than(newest, now, step_secs);
+        match self.store.install_trust_list(&list, &newer) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.load_trust_list();
+                return Err(InstallError::NotNewer);
+            }
+            Err(_) => return Err(InstallError::StateUnavailable),
+        }
+        self.trust = Some(list);
         if let Ok(mut cache) = self.credentials.write() {
             cache.clear();
         }
         self.recheck_revocation_list();
+        Ok(())
+    }
+
+    /// The installed trust list, if any.
+    pub const fn trust_list(&self) -> Option<&TrustList> {
+        self.trust.as_ref()
+    }
+
+    /// Takes the trust list the store holds, if it is not the one this
+    /// verifier holds already: installed before a restart, or by another
+    /// process over the same store. It was checked when it was installed.
+    fn load_trust_list(&mut self) {
+        if let Ok(Some(stored)) = self.store.trust_list()
+            && self.trust.as_ref() != Some(&stored)
+        {
+            self.trust = Some(stored);
+            if let Ok(mut cache) = self.credentials.write() {
+                cache.clear();
+            }
+            self.recheck_revocation_list();
+        }
     }
 
     /// Whether the stored revocation list counts as uninstalled because it
@@ -431,11 +492,16 @@ impl<S: StateStore> Verifier<S> {
 
     fn recheck_revocation_list(&self) {
         // spec: R-REVOKE-6: once uninstalled, only an install brings a list back.
-        let withdrawn = self.revocation_list_withdrawn()
-            || match (&self.trust, self.store.revocation_list()) {
-                (Some(trust), Ok(Some(list))) => list.check(trust).is_err(),
-                _ => false,
-            };
+        let fails = match (&self.trust, self.store.revocation_list()) {
+            (Some(trust), Ok(Some(list))) => list.check(trust).is_err(),
+            _ => false,
+        };
+        if fails {
+            // Kept with the state, so that a restart does not bring it back;
+            // the flag holds it here if the store cannot be written.
+            let _ = self.store.withdraw_revocation_list();
+        }
+        let withdrawn = self.revocation_list_withdrawn() || fails;
         self.withdrawn.store(withdrawn, Ordering::Release);
     }
 

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use paycode::issuer::KeyPeriod;
 use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Profile, Seed, Verifier};
 use paycode_test_support::SplitMix64;
+use paycode_test_support::trust;
 
 const THREADS: usize = 4;
 /// Counters per identity: one bitmap width, so no code is ever stale.
@@ -83,7 +84,7 @@ fn setup(p: Params) -> Setup {
     }
     let issuer = Issuer::from_seed(&Seed::from_bytes(&[0xee; 32]));
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
-    verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    trust(&mut verifier, &issuer, &[period]);
     // A list fresh at every time, revoking nothing (spec: R-REVOKE-4).
     let always = paycode::ListHeader { key_id: 1, number: 1, issued_at: 0, next_update: u64::MAX, grace: 0 };
     verifier.install_revocation_list(issuer.revocation_list(always, vec![]).unwrap(), 0).unwrap();

@@ -8,8 +8,9 @@ use paycode::code::QR_PREFIX;
 use paycode::hazmat::base45;
 use paycode::{
     Code, CredentialFields, Ed25519Code, Ed25519Wallet, Error, HmacCode, HmacWallet, InstallError, Issuer,
-    KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, Verifier,
+    KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustHeader, TrustList, Verifier,
 };
+use paycode_test_support::trust;
 
 const NOW: u64 = 1_800_000_000;
 
@@ -55,11 +56,11 @@ fn the_revocation_list_survives_a_restart() {
     let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     let mut v = Verifier::new(Params::default(), 1);
-    v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer, &[period]);
     v.install_revocation_list(rl(&issuer, 5, NOW, vec![9]), NOW).unwrap();
     let state = v.state();
     let mut back = Verifier::restore(Params::default(), 1, &state);
-    back.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    trust(&mut back, &issuer, &[period]);
     assert_eq!(back.revocation_number(), Some(5));
     // An older list is refused after the restart too (spec: R-REVOKE-2).
     let older = rl(&issuer, 4, NOW, vec![]);
@@ -72,7 +73,7 @@ fn revocation_numbers_start_above_zero() {
     let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     let mut v = Verifier::new(Params::default(), 1);
-    v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer, &[period]);
     let zero = rl(&issuer, 0, NOW, vec![5]);
     assert_eq!(v.install_revocation_list(zero, NOW), Err(InstallError::NotNewer));
     assert_eq!(v.revocation_number(), None);
@@ -114,7 +115,7 @@ impl Setup {
     fn verifier(&self) -> Verifier {
         let mut v = Verifier::new(Params::default(), 9);
         let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
-        v.set_trust_list(self.issuer.trust_list(&[period]).unwrap());
+        trust(&mut v, &self.issuer, &[period]);
         v.install_revocation_list(rl(&self.issuer, 1, NOW - 10, vec![103]), NOW).unwrap();
         v.add_account(42, &self.hmac_seed);
         v
@@ -325,7 +326,7 @@ fn a_list_cannot_jump_to_the_end_of_its_range_or_come_from_the_future() {
     let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     let mut v = Verifier::new(Params::default(), 1);
-    v.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer, &[period]);
     // From none, (0, 0): number up to 1 + issued_at / 60, so 2^64 - 1 is out of reach.
     assert_eq!(
         v.install_revocation_list(rl(&issuer, u64::MAX, NOW, vec![]), NOW),
@@ -357,7 +358,7 @@ fn ed25519_codes_need_a_fresh_revocation_list() {
     let s = Setup::new();
     let mut v = Verifier::new(Params::default(), 9);
     let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 30, not_after: NOW + 86_400 * 30 };
-    v.set_trust_list(s.issuer.trust_list(&[period]).unwrap());
+    trust(&mut v, &s.issuer, &[period]);
     let step = NOW / 60;
     // No list: stale, for a revoked-to-be credential and any other.
     assert_eq!(v.verify(&ed(&s.wallets[0], step, 0), NOW, 1).unwrap_err(), Error::RevocationStale);
@@ -380,15 +381,15 @@ fn a_trust_list_that_drops_the_lists_key_uninstalls_the_list_and_keeps_its_floor
     let key_1 = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
     let key_2 = KeyPeriod { key_id: 2, ..key_1 };
     let mut v = Verifier::new(Params::default(), 1);
-    v.set_trust_list(issuer.trust_list(&[key_1, key_2]).unwrap());
+    trust(&mut v, &issuer, &[key_1, key_2]);
     v.install_revocation_list(rl(&issuer, 3, NOW, vec![]), NOW).unwrap();
     // Key 1 still trusted: the list stays.
-    v.set_trust_list(issuer.trust_list(&[key_1]).unwrap());
+    trust(&mut v, &issuer, &[key_1]);
     assert!(!v.revocation_list_withdrawn());
-    v.set_trust_list(issuer.trust_list(&[key_2]).unwrap());
+    trust(&mut v, &issuer, &[key_2]);
     assert!(v.revocation_list_withdrawn());
     // Trusting key 1 again does not bring the list back; an install does.
-    v.set_trust_list(issuer.trust_list(&[key_1, key_2]).unwrap());
+    trust(&mut v, &issuer, &[key_1, key_2]);
     assert!(v.revocation_list_withdrawn());
     let by_2 = |number, issued_at| {
         let header = ListHeader { key_id: 2, number, issued_at, next_update: issued_at + 60, grace: 0 };
@@ -401,4 +402,38 @@ fn a_trust_list_that_drops_the_lists_key_uninstalls_the_list_and_keeps_its_floor
     assert_eq!(v.install_revocation_list(by_2(4, NOW), NOW), Ok(()));
     assert!(!v.revocation_list_withdrawn());
     assert_eq!(v.revocation_number(), Some(4));
+}
+
+#[test]
+fn a_trust_list_installs_only_under_the_root_key_and_only_if_newer() {
+    // spec: R-TRUST-3, R-TRUST-4
+    let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+    let key_1 = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+    let list =
+        |sequence, issued_at| issuer.trust_list(TrustHeader { sequence, issued_at }, &[key_1]).unwrap();
+    let mut v = Verifier::new(Params::default(), 1);
+    // No root key configured: nothing installs.
+    assert_eq!(v.install_trust_list(list(1, NOW), NOW), Err(InstallError::NoRootKey));
+    v.set_root_key(issuer.root_public_key().unwrap());
+    // Signed by an issuer key, or by another issuer's root: refused.
+    let entries = list(1, NOW).entries().to_vec();
+    let by_key_1 =
+        TrustList::issue(TrustHeader { sequence: 1, issued_at: NOW }, &issuer.key(1), entries).unwrap();
+    assert_eq!(v.install_trust_list(by_key_1, NOW), Err(InstallError::BadSignature));
+    let other = Issuer::from_seed(&Seed::from_bytes(&[7; 32]));
+    let foreign = other.trust_list(TrustHeader { sequence: 1, issued_at: NOW }, &[key_1]).unwrap();
+    assert_eq!(v.install_trust_list(foreign, NOW), Err(InstallError::BadSignature));
+    assert!(v.trust_list().is_none());
+    // Dated after t + X: refused until that time comes.
+    assert_eq!(v.install_trust_list(list(5, NOW + 61), NOW), Err(InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(5, NOW + 61), NOW + 1), Ok(()));
+    // Equal, older, or issued before: refused.
+    assert_eq!(v.install_trust_list(list(5, NOW + 61), NOW + 100), Err(InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(4, NOW + 100), NOW + 100), Err(InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(6, NOW + 60), NOW + 100), Err(InstallError::NotNewer));
+    // At most one more per whole minute of issue time: 2^64 - 1 is out of reach.
+    assert_eq!(v.install_trust_list(list(u64::MAX, NOW + 61), NOW + 100), Err(InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(8, NOW + 180), NOW + 180), Err(InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(7, NOW + 180), NOW + 180), Ok(()));
+    assert_eq!(v.trust_list().map(TrustList::sequence), Some(7));
 }

@@ -12,11 +12,14 @@ use paycode::codec::{from_hex, to_hex};
 use paycode::credential::DS_CREDENTIAL;
 use paycode::hazmat::keys::{
     self, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, LABEL_ISSUER_KEY,
+    LABEL_ROOT_KEY,
 };
+use paycode::issuer::KeyPeriod;
 use paycode::numeric::{self, NumericCode};
+use paycode::trust::DS_TRUST;
 use paycode::{
     Challenge, Code, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer, Params,
-    Purpose, Seed, TextPayment, Verifier,
+    Purpose, Seed, TextPayment, TrustHeader, Verifier,
 };
 
 const SPEC: &str = include_str!("../spec/paycode-v1.md");
@@ -106,6 +109,17 @@ fn spec_worked_examples_reproduce() {
     let key_id = u16::try_from(c.num("ed25519.key_id")).unwrap();
     let issuer = Issuer::from_seed(&issuer_seed);
     c.expect("ed25519.issuer_public", &to_hex(&issuer.key(key_id).public_bytes()));
+    c.expect("ed25519.root_public", &to_hex(&issuer.root_key().public_bytes()));
+    let header = TrustHeader {
+        sequence: c.num("ed25519.trust_sequence"),
+        issued_at: c.num("ed25519.trust_issued_at"),
+    };
+    let period = KeyPeriod { key_id, not_before: 1_790_000_000, not_after: 1_820_000_000 };
+    let trust = issuer.trust_list(header, &[period]).unwrap();
+    assert!(trust.signing_input().starts_with(DS_TRUST));
+    c.expect("ed25519.trust_signing_input", &to_hex(&trust.signing_input()));
+    c.expect("ed25519.trust_list", &to_hex(&trust.encode()));
+    assert!(trust.verify(&issuer.root_public_key().unwrap()));
     let wallet_seed = c.seed("ed25519.wallet_seed");
     let device = Ed25519Wallet::device_public_key(&wallet_seed);
     c.expect("ed25519.device_public", &to_hex(&device));
@@ -147,6 +161,10 @@ fn spec_worked_examples_reproduce() {
     assert_eq!(
         device,
         paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &[]).public_bytes()
+    );
+    assert_eq!(
+        issuer.root_key().public_bytes(),
+        paycode::hazmat::eddsa::SecretKey::derive(&issuer_seed, LABEL_ROOT_KEY, &[]).public_bytes()
     );
 
     // Capped and challenge codes (§11.3), for the account of §11.1.

@@ -86,10 +86,10 @@ pub fn issuer() -> Issuer {
     Issuer::from_seed(&Seed::from_bytes(&[0x11; 32]))
 }
 
-/// The trust list of [`issuer`]'s key 1.
+/// The trust list of [`issuer`]'s key 1, list 1 signed by its root key.
 pub fn trust_list(issuer: &Issuer) -> TrustList {
     let period = KeyPeriod { key_id: 1, not_before: NOW - 86_400 * 60, not_after: NOW + 86_400 * 60 };
-    match issuer.trust_list(&[period]) {
+    match issuer.trust_list(paycode::TrustHeader { sequence: 1, issued_at: NOW - 3_600 }, &[period]) {
         Ok(t) => t,
         Err(e) => panic!("trust list: {e}"),
     }

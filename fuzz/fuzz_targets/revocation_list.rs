@@ -24,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
             let trust = fixture::trust_list();
             let checked = list.check(&trust);
             let mut verifier = paycode::Verifier::new(fixture::params(), 1);
-            verifier.set_trust_list(trust);
+            verifier.set_root_key(fixture::root_key());
+            assert!(verifier.install_trust_list(trust, fixture::NOW).is_ok());
             // At the end of time nothing is dated in the future.
             let installed = verifier.install_revocation_list(list.clone(), u64::MAX);
             let newer =

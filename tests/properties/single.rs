@@ -5,6 +5,7 @@ use paycode::credential::MAX_VALIDITY_SECS;
 use paycode::issuer::KeyPeriod;
 use paycode::numeric::NumericCode;
 use paycode::{CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Seed, Verifier};
+use paycode_test_support::trust;
 
 use crate::TERMINAL;
 use crate::model::{Form, expected_window_verdict, flip_verdicts};
@@ -57,7 +58,7 @@ pub fn single(p: Params, t: u64) -> Single {
     let mut verifier = Verifier::new(p, TERMINAL);
     verifier.add_account(ACCOUNT, &seed);
     let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
-    verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+    trust(&mut verifier, &issuer, &[period]);
     // A list fresh at every time, revoking nothing (spec: R-REVOKE-4).
     let always = paycode::ListHeader { key_id: 1, number: 1, issued_at: 0, next_update: u64::MAX, grace: 0 };
     verifier.install_revocation_list(issuer.revocation_list(always, vec![]).unwrap(), 0).unwrap();

@@ -5,10 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use paycode::PublicKey;
 use paycode::issuer::KeyPeriod;
 use paycode::replay::Window;
 use paycode::revocation::{ListHeader, RevocationList};
-use paycode::trust::TrustList;
+use paycode::trust::{TrustHeader, TrustList};
 use paycode::{
     Challenge, Code, Credential, CredentialFields, Ed25519Wallet, Error, GenerateError, HmacWallet, Issuer,
     Params, Payment, Profile, Purpose, Seed, StateStore, TextPayment, Verifier, VerifierState,
@@ -290,7 +291,8 @@ pub struct World {
     pub oracle: Oracle,
     pub hmac: Vec<HmacAccount>,
     ed: Vec<EdAccount>,
-    trust: Option<TrustList>,
+    /// The issuer's root key and its trust list (spec: R-TRUST-3).
+    trust: Option<(PublicKey, TrustList)>,
     verifier: Verifier,
     pub model: Model,
     pub clock: u64,
@@ -391,7 +393,10 @@ impl World {
         } else {
             BTreeMap::new()
         };
-        let trust = cfg.ed_on.then(|| issuer.trust_list(&periods).unwrap());
+        let trust = cfg.ed_on.then(|| {
+            let header = TrustHeader { sequence: 1, issued_at: 0 };
+            (issuer.root_public_key().unwrap(), issuer.trust_list(header, &periods).unwrap())
+        });
         let oracle = Oracle {
             params,
             enrolled,
@@ -455,15 +460,18 @@ impl World {
                 v.add_account(a.id, &a.seed);
             }
         }
-        if let Some(t) = &self.trust {
-            v.set_trust_list(t.clone());
+        if let Some((root, t)) = &self.trust {
+            v.set_root_key(*root);
+            if v.trust_list() != Some(t) {
+                v.install_trust_list(t.clone(), 0).unwrap();
+            }
         }
         if let Some(rl) = &self.rl {
             // A restart with state already holds the list (it is durable state,
             // spec §8.6); after a loss it is put back as configuration, not
             // installed anew, so the newer test does not apply.
             if v.revocation_number() != Some(rl.number()) {
-                assert_eq!(rl.check(self.trust.as_ref().unwrap()), Ok(()), "reinstalling");
+                assert_eq!(rl.check(&self.trust.as_ref().unwrap().1), Ok(()), "reinstalling");
                 assert!(v.store().install_revocation_list(rl, &|_| true).unwrap(), "reinstalling");
             }
             // R-TIME-8: the configuration's list bounds the time floor, as the command's does.

@@ -10,12 +10,14 @@ INFO_QR = b"paycode/v1/hmac/qr-key\x00"
 INFO_NUM = b"paycode/v1/hmac/numeric-key\x00"
 INFO_DEVICE = b"paycode/v1/ed25519/device-key\x00"
 INFO_ISSUER = b"paycode/v1/ed25519/issuer-key\x00"
+INFO_ROOT = b"paycode/v1/ed25519/root-key\x00"
 
 DS_QR = b"paycode/v1/hmac/qr-code\x00"
 DS_NUM = b"paycode/v1/hmac/numeric-code\x00"
 DS_CRED = b"paycode/v1/ed25519/credential\x00"
 DS_CODE = b"paycode/v1/ed25519/code\x00"
 DS_REV = b"paycode/v1/ed25519/revocation\x00"
+DS_TRUST = b"paycode/v1/ed25519/trust-list\x00"
 DS_CHAL = b"paycode/v1/challenge\x00"
 
 
@@ -73,3 +75,8 @@ def device_secret(wallet_seed: bytes) -> bytes:
 
 def issuer_secret(issuer_seed: bytes, key_id: int) -> bytes:
     return derive(issuer_seed, info_issuer(key_id))
+
+
+def root_secret(issuer_seed: bytes) -> bytes:
+    """The root key, which signs trust lists only (Section 3.2, R-TRUST-3)."""
+    return derive(issuer_seed, INFO_ROOT)

@@ -197,6 +197,8 @@ def op_derive_key(i):
         secret = keys.device_secret(seed)
     elif purpose == "ed25519-issuer":
         secret = keys.issuer_secret(seed, _u16(i, "key_id"))
+    elif purpose == "ed25519-root":
+        secret = keys.root_secret(seed)
     else:
         raise BadInput(f"unknown purpose {purpose!r}")
     return _valid(key=secret.hex(), public_key=ed25519.public_key(secret).hex())
@@ -322,15 +324,20 @@ def op_trust_list_encode(i):
     ]
     if len(entries) >= 2**16:
         raise BadInput("more than 65535 entries")
-    return _valid(bytes=trust.encode(entries).hex())
+    root = _hex(i["root_secret"], 32, "root_secret")
+    return _valid(bytes=trust.issue(root, _u64(i, "sequence"), _u64(i, "issued_at"), entries).hex())
 
 
 def op_trust_list_decode(i):
     try:
-        entries = trust.decode(_hex(i["bytes"]))
+        tl = trust.decode(_hex(i["bytes"]))
     except Rejected as r:
         return _invalid(r.code)
-    return _valid(entries=[_trust_entry_json(e) for e in entries.values()])
+    return _valid(
+        sequence=tl.sequence,
+        issued_at=tl.issued_at,
+        entries=[_trust_entry_json(e) for e in tl.entries.values()],
+    )
 
 
 def op_revocation_list_issue(i):
@@ -478,11 +485,12 @@ def new_verifier(config, state) -> Verifier:
         v.accounts = {}
         for a in config["hmac_accounts"]:
             v.add_account(_u64(a, "account_id"), _hex(a["seed"], 32, "seed"))
+    if config["root_key"] is not None:
+        v.root = _hex(config["root_key"], 32, "root_key")
     if config["trust_list"] is not None:
-        try:
-            v.trust = trust.decode(_hex(config["trust_list"]))
-        except Rejected:
-            raise BadInput("the configured trust list is malformed") from None
+        # Configuration has no time: nothing is dated after the end of time (R-TRUST-3, R-TRUST-4).
+        if not v.install_trust_list(_hex(config["trust_list"]), 2**64 - 1):
+            raise BadInput("the configured trust list does not install under the root key")
     v.t_hw, v.q = _u64(state, "t_hw"), _u64(state, "q")
     for e in state["entries"]:
         bitmap = _hex(e["bitmap"], 8, "bitmap")
@@ -585,7 +593,7 @@ class Session:
         if action == "install-revocation-list":
             return _valid() if v.install_revocation_list(_hex(s["list"]), _u64(s, "time")) else _invalid()
         if action == "install-trust-list":
-            return _valid() if v.install_trust_list(_hex(s["trust_list"])) else _invalid()
+            return _valid() if v.install_trust_list(_hex(s["trust_list"]), _u64(s, "time")) else _invalid()
         if action == "restart":
             mode = s["mode"]
             if mode not in ("kept", "lost"):
@@ -614,7 +622,7 @@ def op_reconcile(i):
     entries = {}
     if i["trust_list"] is not None:
         try:
-            entries = trust.decode(_hex(i["trust_list"]))
+            entries = trust.decode(_hex(i["trust_list"])).entries
         except Rejected:
             raise BadInput("the issuer's trust list is malformed") from None
     try:

@@ -73,7 +73,10 @@ class Verifier:
     params: object
     terminal_id: int = 0
     accounts: dict = None  # account_id -> (K_qr, K_num); None: hmac not enabled
+    root: bytes = None  # the issuer's root public key (R-TRUST-3)
     trust: dict = None  # key_id -> trust.Entry; None: ed25519 not enabled
+    tl_sequence: int = 0  # TL.sequence and TL.issued_at; (0, 0): none installed
+    tl_issued_at: int = 0
     t_hw: int = 0
     q: int = 0
     entries: dict = field(default_factory=dict)  # (profile, subject) -> Entry
@@ -519,14 +522,34 @@ class Verifier:
         self._take(rl, data)
         return True
 
-    def install_trust_list(self, data: bytes) -> bool:
-        """R-TRUST-1: a rejected list changes nothing; an accepted one replaces the installed one."""
+    def install_trust_list(self, data: bytes, t: int) -> bool:
+        """R-TRUST-3, R-TRUST-4: install only a list signed by the root key and newer at time t;
+        a refused list changes nothing, an installed one replaces the installed one."""
         try:
-            self.trust = trust.decode(data)
+            tl = trust.decode(data)
         except Rejected:
             return False
+        if self.root is None or not tl.signature_valid(self.root):
+            return False
+        if not self._trust_newer(tl, t):
+            return False
+        self.trust, self.tl_sequence, self.tl_issued_at = tl.entries, tl.sequence, tl.issued_at
         self._recheck_revocation_list()
         return True
+
+    def _trust_newer(self, tl, t) -> bool:
+        """R-TRUST-4: the newer test of R-REVOKE-2, against the installed trust list."""
+        newest = self.tl_sequence
+        if mutants.on("trust-sequence-unchecked"):
+            newest = -1
+        if tl.sequence <= newest:
+            return False
+        minutes = max(tl.issued_at - self.tl_issued_at, 0) // 60
+        if tl.sequence > self.tl_sequence + 1 + minutes and not mutants.on("trust-jump-unbounded"):
+            return False
+        if tl.issued_at < self.tl_issued_at:
+            return False
+        return tl.issued_at <= t + self.params.x or mutants.on("trust-from-the-future")
 
     def _recheck_revocation_list(self):
         """R-REVOKE-6: the installed revocation list is checked again under the new trust list;

@@ -15,7 +15,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from paycode_py import mutants, ops  # noqa: E402
+from paycode_py import ed25519, keys, mutants, ops  # noqa: E402
 from test_paycode_py import SPEC, spec_examples  # noqa: E402
 
 PARAMS = {"t0": 0, "step": 60, "back": 2, "forward": 1}
@@ -60,9 +60,17 @@ class Ed25519Fixture:
     def __init__(self):
         issuer = ops.run("derive-key", {"purpose": "ed25519-issuer", "seed": ISSUER_SEED, "key_id": 1})
         device = ops.run("derive-key", {"purpose": "ed25519-device", "seed": WALLET_SEED})
+        # The root key (spec Section 3.2) signs trust list 1, issued at 0 (R-TRUST-3).
+        root = keys.derive(bytes.fromhex(ISSUER_SEED), b"paycode/v1/ed25519/root-key\x00")
+        self.root_key = ed25519.public_key(root).hex()
         self.trust_list = ops.run(
             "trust-list-encode",
-            {"entries": [{"key_id": 1, "not_before": 0, "not_after": 2**64 - 1, "public_key": issuer["public_key"]}]},
+            {
+                "root_secret": root.hex(),
+                "sequence": 1,
+                "issued_at": 0,
+                "entries": [{"key_id": 1, "not_before": 0, "not_after": 2**64 - 1, "public_key": issuer["public_key"]}],
+            },
         )["bytes"]
         self.credential = ops.run(
             "credential-issue",
@@ -91,6 +99,7 @@ VERIFIER = {
     "params": PARAMS,
     "terminal_id": 1,
     "hmac_accounts": [{"account_id": ACCOUNT, "seed": SEED}],
+    "root_key": ED.root_key,
     "trust_list": ED.trust_list,
 }
 

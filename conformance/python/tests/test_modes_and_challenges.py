@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from paycode_py import mutants, ops  # noqa: E402
+from paycode_py import ed25519, keys, mutants, ops  # noqa: E402
 from test_paycode_py import SPEC, spec_examples  # noqa: E402
 
 EX = spec_examples()
@@ -119,14 +119,22 @@ def with_payload(text, change):
     return "PC1:" + b45(bytes(p))
 
 
+# Trust list 1, issued at 0, signed by the root key of the spec's example (R-TRUST-3).
+ROOT = keys.derive(bytes.fromhex(EX["ed25519.issuer_seed"]), b"paycode/v1/ed25519/root-key\x00")
 TRUST_LIST = ops.run(
     "trust-list-encode",
-    {"entries": [{"key_id": 1, "not_before": 0, "not_after": 2**64 - 1, "public_key": EX["ed25519.issuer_public"]}]},
+    {
+        "root_secret": ROOT.hex(),
+        "sequence": 1,
+        "issued_at": 0,
+        "entries": [{"key_id": 1, "not_before": 0, "not_after": 2**64 - 1, "public_key": EX["ed25519.issuer_public"]}],
+    },
 )["bytes"]
 VERIFIER = {
     "params": PARAMS,
     "terminal_id": TERMINAL,
     "hmac_accounts": [{"account_id": ACCOUNT, "seed": EX["hmac.seed"]}],
+    "root_key": ed25519.public_key(ROOT).hex(),
     "trust_list": TRUST_LIST,
 }
 

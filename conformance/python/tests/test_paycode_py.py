@@ -82,6 +82,7 @@ class WorkedExamples(unittest.TestCase):
             "params": PARAMS,
             "terminal_id": 1,
             "hmac_accounts": [{"account_id": 42, "seed": ex["hmac.seed"]}],
+            "root_key": None,
             "trust_list": None,
         }
         t = int(ex["hmac.t"])

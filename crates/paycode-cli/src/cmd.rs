@@ -141,6 +141,11 @@ pub enum Usage {
     WalletIsIssuer,
     /// `demo --at` outside the range the demo's keys can cover.
     DemoTime,
+    /// `--root-key` is not 64 hex digits of a valid public key.
+    RootKey,
+    /// `--trust-list` names a file that cannot be read, or is not the hex of
+    /// a well-formed trust list.
+    TrustListFile,
 }
 
 impl fmt::Display for Usage {
@@ -161,6 +166,8 @@ impl fmt::Display for Usage {
             Usage::SameOutput => "--out and --barcode-out name the same file",
             Usage::WalletIsIssuer => "--out names the issuer file; a wallet file of its own is needed",
             Usage::DemoTime => "the demo needs a time between 1970-01-03 and 2^63 seconds",
+            Usage::RootKey => "--root-key: not 64 hex digits of a valid Ed25519 public key",
+            Usage::TrustListFile => "--trust-list: not a readable file holding the hex of a well-formed trust list",
         })
     }
 }

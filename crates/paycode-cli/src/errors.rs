@@ -37,6 +37,8 @@ pub enum Role {
     Report,
     /// A folder the command writes into.
     OutputFolder,
+    /// A signed trust list, in hex, that `issuer trust-list` writes.
+    TrustList,
 }
 
 impl Role {
@@ -85,6 +87,7 @@ impl Role {
             Role::Spec => "spec",
             Role::Report => "report",
             Role::OutputFolder => "output folder",
+            Role::TrustList => "trust list file",
         }
     }
 }
@@ -343,6 +346,8 @@ pub enum ContentError {
     TrustList(paycode::Error),
     /// The issuer's revocation list cannot be installed.
     RevocationList(InstallError),
+    /// The trust list does not install under the issuer's root key.
+    TrustInstall(InstallError),
     /// The issuer's revocation `grace` is above 604800 s (spec: R-REVOKE-1).
     RevocationSchedule,
 }
@@ -357,6 +362,7 @@ impl fmt::Display for ContentError {
             ContentError::Credential(e) => write!(f, "\"credential\" does not decode: {e}"),
             ContentError::TrustList(e) => write!(f, "\"keys\" is not a valid trust list: {e}"),
             ContentError::RevocationList(e) => write!(f, "\"revocation\": {e}"),
+            ContentError::TrustInstall(e) => write!(f, "\"trust\": {e}"),
             ContentError::RevocationSchedule => {
                 write!(f, "\"revocation\": \"grace\" must be at most 604800 seconds")
             }

@@ -12,7 +12,9 @@ use zeroize::{Zeroize, Zeroizing};
 
 use paycode::codec::from_hex;
 use paycode::hazmat::keys::HmacKeys;
-use paycode::{Credential, Issuer, KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustList};
+use paycode::{
+    Credential, Issuer, KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustHeader, TrustList,
+};
 
 use crate::errors::{ContentError, FileError, Role};
 use crate::fsio::{self, Locked};
@@ -116,6 +118,23 @@ pub struct RevocationFile {
     pub grace: u32,
 }
 
+/// The trust list the issuer publishes: its sequence number and issue time
+/// (spec §4.6). An issuer file without it holds list 1 issued at time 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustFile {
+    /// Sequence number of the latest trust list.
+    pub sequence: u64,
+    /// When it was issued.
+    pub issued_at: u64,
+}
+
+impl Default for TrustFile {
+    fn default() -> TrustFile {
+        TrustFile { sequence: 1, issued_at: 0 }
+    }
+}
+
 /// A list a day, as the EU Digital COVID Certificate's trust list was refreshed.
 pub const DEFAULT_REVOCATION_INTERVAL: u64 = 86_400;
 /// A day's grace after `next_update`.
@@ -164,6 +183,9 @@ pub struct IssuerFile {
     pub next_serial: u64,
     /// Revocation state.
     pub revocation: RevocationFile,
+    /// The latest trust list's sequence number and issue time.
+    #[serde(default)]
+    pub trust: TrustFile,
 }
 
 /// `wallet.json`: a wallet's secrets and counter (mode 0600). `Debug` leaves
@@ -303,7 +325,8 @@ impl IssuerFile {
             .collect()
     }
 
-    /// The trust list of the issuer's keys.
+    /// The trust list of the issuer's keys, numbered and dated as the file
+    /// says and signed by the issuer's root key (spec: R-TRUST-3).
     ///
     /// # Errors
     ///
@@ -314,7 +337,8 @@ impl IssuerFile {
             .iter()
             .map(|k| KeyPeriod { key_id: k.key_id, not_before: k.not_before, not_after: k.not_after })
             .collect();
-        self.issuer()?.trust_list(&periods).map_err(ContentError::TrustList)
+        let header = TrustHeader { sequence: self.trust.sequence, issued_at: self.trust.issued_at };
+        self.issuer()?.trust_list(header, &periods).map_err(ContentError::TrustList)
     }
 
     /// The current signed revocation list, if one was ever published: an

@@ -7,7 +7,7 @@ use paycode::{CredentialFields, Ed25519Wallet, Params, Profile, Seed};
 
 use crate::errors::RegistryError;
 use crate::files::{
-    AccountFile, ISSUER_FORMAT, IssuerFile, KeyFile, RevocationFile, WALLET_FORMAT, WalletFile,
+    AccountFile, ISSUER_FORMAT, IssuerFile, KeyFile, RevocationFile, TrustFile, WALLET_FORMAT, WalletFile,
 };
 
 /// What an ed25519 credential grants; the serial is the issuer's next one
@@ -39,6 +39,7 @@ impl IssuerFile {
             next_account_id: 1,
             next_serial: 1,
             revocation: RevocationFile::default(),
+            trust: TrustFile::default(),
         }
     }
 
@@ -108,6 +109,16 @@ impl IssuerFile {
         r.number = r.number.saturating_add(1);
         r.issued_at = now.max(r.issued_at);
         r
+    }
+
+    /// Publishes a new trust list of the issuer's keys, numbered one above
+    /// the last, issued at `now` (or at the last list's time if later), so
+    /// that it is newer at every terminal (spec: R-TRUST-4).
+    pub fn publish_trust_list(&mut self, now: u64) -> &TrustFile {
+        let t = &mut self.trust;
+        t.sequence = t.sequence.saturating_add(1);
+        t.issued_at = now.max(t.issued_at);
+        t
     }
 
     fn wallet(

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use paycode::log::LogRecord;
 use paycode::store::{StateStore, StoreError, StoreErrorKind};
-use paycode::{InstallError, Params, Verifier, VerifierState};
+use paycode::{InstallError, Params, PublicKey, TrustList, Verifier, VerifierState};
 use paycode_store::SqliteStore;
 
 use crate::errors::{Action, ContentError, FileError, Role};
@@ -171,20 +171,47 @@ pub fn export_log(db: &Path, out: &Path, terminal: Option<u32>) -> Result<Vec<Lo
     Ok(records)
 }
 
+/// What a terminal trusts besides the issuer file: the root key it was
+/// configured with and the trust list it received, each the issuer file's
+/// own when not given.
+#[derive(Clone, Debug, Default)]
+pub struct TerminalTrust {
+    /// The issuer's root public key (spec: R-TRUST-3).
+    pub root: Option<PublicKey>,
+    /// The trust list received, to install if it is newer (spec: R-TRUST-4).
+    pub trust_list: Option<TrustList>,
+}
+
 impl IssuerFile {
     /// Configures `v` as this issuer's verifier: every enrolled account, the
-    /// issuer's trust list, and its current revocation list, which the store
-    /// installs if it is newer at unix time `now` than the newest it holds.
+    /// issuer's root key and trust list, and its current revocation list,
+    /// each list installed if it is newer at unix time `now` than the one
+    /// the store holds.
     ///
     /// # Errors
     ///
-    /// [`ConfigureError::Content`] on bad key material or a revocation list
-    /// that does not check; [`ConfigureError::Store`] if the store could not
-    /// install the list, with the store's cause.
-    pub fn configure<S: StateStore>(
+    /// As [`IssuerFile::configure_with`].
+    pub fn configure<S: StateStore>(&self, v: Verifier<S>, now: u64) -> Result<Verifier<S>, ConfigureError> {
+        self.configure_with(v, now, &TerminalTrust::default())
+    }
+
+    /// As [`IssuerFile::configure`], with the root key and the trust list of
+    /// `terminal` where it gives them. The trust list is installed first,
+    /// under the root key and only if newer (spec: R-TRUST-3, R-TRUST-4): a
+    /// list that is not newer leaves the installed one, as a revocation list
+    /// does. The revocation list is then checked under the installed trust
+    /// list.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigureError::Content`] on bad key material, a trust list whose
+    /// root signature fails, or a revocation list that does not check;
+    /// [`ConfigureError::Store`] if the store could not install a list.
+    pub fn configure_with<S: StateStore>(
         &self,
         mut v: Verifier<S>,
         now: u64,
+        terminal: &TerminalTrust,
     ) -> Result<Verifier<S>, ConfigureError> {
         v.enable_hmac();
         for a in &self.accounts {
@@ -193,10 +220,27 @@ impl IssuerFile {
                 seed_from_hex(&a.seed).map_err(|_| ContentError::SeedLength { field: "accounts[].seed" })?;
             v.add_account(a.account_id, &seed);
         }
-        let trust = self.trust_list()?;
-        if let Some(list) = self.revocation_list()? {
+        let root = match terminal.root {
+            Some(root) => root,
+            None => self.issuer()?.root_public_key().map_err(ContentError::TrustList)?,
+        };
+        v.set_root_key(root);
+        let trust = match &terminal.trust_list {
+            Some(list) => list.clone(),
+            None => self.trust_list()?,
+        };
+        match v.install_trust_list(trust, now) {
+            Ok(()) | Err(InstallError::NotNewer) => {}
+            Err(InstallError::StateUnavailable) => {
+                return Err(ConfigureError::Store(StoreError::of_kind(StoreErrorKind::Unavailable)));
+            }
+            Err(e) => return Err(ContentError::TrustInstall(e).into()),
+        }
+        // With no trust list installed (the issuer's is dated after `now`),
+        // no revocation list can be (spec: R-REVOKE-1): ed25519 stays off.
+        if let (Some(list), Some(installed)) = (self.revocation_list()?, v.trust_list()) {
             // The issuer's own list, signed with its own key: checked as any list is.
-            list.check(&trust).map_err(|e| {
+            list.check(installed).map_err(|e| {
                 ContentError::RevocationList(match e {
                     paycode::Error::UnknownIssuer => InstallError::UnknownKey,
                     _ => InstallError::BadSignature,
@@ -206,13 +250,15 @@ impl IssuerFile {
             // kept apart from its replay state, and its list's issued_at
             // bounds the time floor, whatever state the store was restored to.
             v.raise_floor(list.issued_at());
-            // spec: R-REVOKE-2: the store installs it only if it is newer at
-            // the verifier time.
-            let (mark, step_secs, now) = (list.mark(), v.params().step_secs(), v.verifier_time(now));
-            let newer = |newest| mark.is_newer_than(newest, now, step_secs);
-            v.store().install_revocation_list(&list, &newer).map_err(ConfigureError::Store)?;
+            // spec: R-REVOKE-2: installed only if it is newer at `now`.
+            match v.install_revocation_list(list, now) {
+                Ok(()) | Err(InstallError::NotNewer) => {}
+                Err(InstallError::StateUnavailable) => {
+                    return Err(ConfigureError::Store(StoreError::of_kind(StoreErrorKind::Unavailable)));
+                }
+                Err(e) => return Err(ContentError::RevocationList(e).into()),
+            }
         }
-        v.set_trust_list(trust);
         Ok(v)
     }
 }

@@ -196,6 +196,8 @@ fn a_list_signed_by_a_key_the_trust_list_dropped_stops_counting() {
         v["current_key_id"] = Value::from(2);
     });
     let new = enroll(&dir, &issuer, "new.json");
+    // The issuer publishes the trust list without key 1 (spec: R-TRUST-4: a new sequence number).
+    CLI.stdout(&["issuer", "trust-list", "--issuer", s(&issuer), "--at", &T.to_string()]);
     // The terminal receives the trust list without key 1; the list it holds is not replaced
     // (the issuer's list 1, now signed by key 2, is not newer), and no longer counts.
     assert_eq!(verify(&issuer, &state, &code(&new, T + 1), T + 1), (1, "revocation-stale".into()));

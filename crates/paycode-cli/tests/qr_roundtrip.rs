@@ -20,6 +20,7 @@ use paycode::issuer::KeyPeriod;
 use paycode::{CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Verifier};
 use paycode_render::barcode::{self, Barcode};
 use paycode_render::qr::Symbol;
+use paycode_test_support::trust;
 use paycode_test_support::{Cli, SplitMix64, TempDir};
 
 /// Random codes per profile.
@@ -160,7 +161,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
         save(dir.as_deref(), &format!("qr-ed25519-{i:03}"), &png, &text);
 
         let mut verifier = Verifier::new(params, 1);
-        verifier.set_trust_list(issuer.trust_list(&[period]).unwrap());
+        trust(&mut verifier, &issuer, &[period]);
         // A fresh list, issued when the key's period starts (spec: R-REVOKE-4).
         let header = paycode::ListHeader {
             key_id,

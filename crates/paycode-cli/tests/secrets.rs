@@ -487,6 +487,7 @@ fn debug_output_redacts_every_secret() {
         next_account_id: 10,
         next_serial: 1,
         revocation: files::RevocationFile::default(),
+        trust: files::TrustFile::default(),
     };
     let debug = [
         ("Seed", format!("{seed:?} {seed:#?}")),

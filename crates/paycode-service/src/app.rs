@@ -245,7 +245,17 @@ impl<B: Backend> App<B> {
             return Ok(v);
         }
         let mut v = Verifier::with_store(self.keys.params, id, self.backend.terminal(id)?);
-        v.set_trust_list(self.keys.trust.clone());
+        v.set_root_key(self.keys.root);
+        match v.install_trust_list(self.keys.trust.clone(), self.clock.now()) {
+            // Not newer: the store holds this list or a newer one, now installed.
+            Ok(()) | Err(InstallError::NotNewer) => {}
+            // Not kept: the next code makes the terminal again.
+            Err(InstallError::StateUnavailable) => {
+                return Err(StoreError::of_kind(StoreErrorKind::Unavailable));
+            }
+            // The issuer file's own list, signed by its own root key.
+            Err(_) => {}
+        }
         if let Some(list) = &self.keys.revocation {
             match v.install_revocation_list(list.clone(), self.clock.now()) {
                 Ok(()) | Err(InstallError::NotNewer) => {}

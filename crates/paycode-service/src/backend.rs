@@ -143,6 +143,22 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.revocation_list()
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.0.withdraw_revocation_list()
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.0.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.0.trust_list()
+    }
+
     fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
         self.0.last_accepted_at()
     }
@@ -327,6 +343,22 @@ impl StateStore for MemoryScoped {
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         self.records.revocation_list()
+    }
+
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.records.withdraw_revocation_list()
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.records.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.records.trust_list()
     }
 
     fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {

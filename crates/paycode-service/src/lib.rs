@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paycode::revocation::RevocationList;
-use paycode::{Params, Seed, StoreError, TrustList};
+use paycode::{Params, PublicKey, Seed, StoreError, TrustList};
 
 pub use auth::Caller;
 pub use backend::{Backend, MemoryBackend};
@@ -28,13 +28,16 @@ pub use limit::RateLimit;
 pub use server::{Listener, serve, tls_config};
 
 /// What the service verifies with: the issuer's parameters, the hmac
-/// accounts' seeds, the trust list and the current revocation list.
+/// accounts' seeds, the root key and the trust list and the current revocation list.
 #[derive(Clone, Debug)]
 pub struct Keys {
     /// The time parameters, the same on every node (spec: R-TIME-6).
     pub params: Params,
     /// The enrolled hmac accounts.
     pub accounts: Vec<(u64, Seed)>,
+    /// The issuer's root public key, under which the trust list is checked
+    /// (spec: R-TRUST-3).
+    pub root: PublicKey,
     /// The issuer's keys, for the ed25519 codes terminals forward.
     pub trust: TrustList,
     /// The issuer's current revocation list, if it has one.

@@ -139,6 +139,22 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         self.store.revocation_list()
     }
 
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.store.withdraw_revocation_list()
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.store.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.store.trust_list()
+    }
+
     fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
         self.store.last_accepted_at()
     }

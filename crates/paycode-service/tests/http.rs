@@ -45,7 +45,10 @@ fn keys() -> Keys {
     Keys {
         params: params(),
         accounts: vec![(ACCOUNT, Seed::from_bytes(&[4; 32])), (PAYER, Seed::from_bytes(&[5; 32]))],
-        trust: issuer().trust_list(&[period]).unwrap(),
+        root: issuer().root_public_key().unwrap(),
+        trust: issuer()
+            .trust_list(paycode::TrustHeader { sequence: 1, issued_at: NOW - 86_400 }, &[period])
+            .unwrap(),
         revocation: Some(
             issuer()
                 .revocation_list(
@@ -432,6 +435,22 @@ impl StateStore for Flaky {
         self.check()?;
         self.inner.revocation_list()
     }
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.withdraw_revocation_list()
+    }
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.install_trust_list(list, newer)
+    }
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+        self.check()?;
+        self.inner.trust_list()
+    }
     fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
         self.check()?;
         self.inner.evict(step, plan)
@@ -663,6 +682,19 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         }
         fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
             self.0.revocation_list()
+        }
+        fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+            self.0.withdraw_revocation_list()
+        }
+        fn install_trust_list(
+            &self,
+            list: &paycode::TrustList,
+            newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+        ) -> Result<bool, StoreError> {
+            self.0.install_trust_list(list, newer)
+        }
+        fn trust_list(&self) -> Result<Option<paycode::TrustList>, StoreError> {
+            self.0.trust_list()
         }
         fn evict(&self, step: u64, plan: &dyn Fn(u64) -> Eviction) -> Result<(), StoreError> {
             self.0.evict(step, plan)

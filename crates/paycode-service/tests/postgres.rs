@@ -31,7 +31,10 @@ fn keys() -> Keys {
     Keys {
         params: Params::default(),
         accounts: vec![(42, Seed::from_bytes(&[4; 32])), (43, Seed::from_bytes(&[5; 32]))],
-        trust: issuer().trust_list(&[period]).unwrap(),
+        root: issuer().root_public_key().unwrap(),
+        trust: issuer()
+            .trust_list(paycode::TrustHeader { sequence: 1, issued_at: NOW - 86_400 }, &[period])
+            .unwrap(),
         // An ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
         revocation: Some(
             issuer()

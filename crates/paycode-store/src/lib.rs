@@ -22,7 +22,7 @@ pub use postgres::{PostgresOptions, PostgresStore};
 /// The schema version this crate writes and reads. A store of an older
 /// version is migrated forward when it is opened; a store of a newer
 /// version is refused with `StoreErrorKind::Incompatible`.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Everything a store holds except its log, read as one consistent view:
 /// for a one-time import's round trip, for audits, and for the tests that

@@ -61,6 +61,7 @@ use paycode::revocation::ListMark;
 use paycode::store::{
     Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
 };
+use paycode::trust::TrustList;
 use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use tokio::runtime::Runtime;
 use tokio_postgres::error::SqlState;
@@ -191,6 +192,15 @@ const MIGRATIONS: &[&str] = &[
          amount bigint NOT NULL,
          terminal_id bigint NOT NULL,
          challenge bytea);",
+    // Version 9: the installed trust list (spec §4.6), as in SQLite: only a
+    // newer one replaces it (spec: R-TRUST-4). Sequence 0 with an empty
+    // encoding: none installed.
+    "CREATE TABLE trust (
+         id smallint PRIMARY KEY CHECK (id = 0),
+         sequence bigint NOT NULL,
+         issued_at bigint NOT NULL,
+         encoding bytea NOT NULL);
+     INSERT INTO trust VALUES (0, 0, 0, '');",
 ];
 
 /// The advisory lock that serializes schema creation and migration between nodes.
@@ -842,6 +852,46 @@ impl StateStore for PostgresStore {
             let r = install(&conn.client, list, newer).await;
             (conn, r.map_err(Failure::Db))
         })
+    }
+
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        self.run(|conn| async move {
+            // spec: R-REVOKE-6: the number and issue time stay as the floor;
+            // an empty encoding is a list uninstalled.
+            let r = conn
+                .client
+                .batch_execute(
+                    "BEGIN;
+                     UPDATE revocation SET encoding = '', fresh_until = NULL WHERE id = 0;
+                     DELETE FROM revoked;
+                     COMMIT;",
+                )
+                .await;
+            (conn, r.map_err(Failure::Db))
+        })
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &TrustList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        self.run(|conn| async move {
+            let r = install_trust(&conn.client, list, newer).await;
+            (conn, r.map_err(Failure::Db))
+        })
+    }
+
+    fn trust_list(&self) -> Result<Option<TrustList>, StoreError> {
+        let row = self.run(|conn| async move {
+            let r = conn.client.query_one("SELECT sequence, encoding FROM trust WHERE id = 0", &[]).await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        let (sequence, encoding): (i64, Vec<u8>) = (row.get(0), row.get(1));
+        if sequence == 0 && encoding.is_empty() {
+            return Ok(None);
+        }
+        TrustList::decode(&encoding).map(Some).map_err(|e| corrupt(format!("the installed trust list: {e}")))
     }
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
@@ -1678,6 +1728,29 @@ async fn install(
         return Ok(false);
     }
     put_revocation_list(client, list).await?;
+    client.batch_execute("COMMIT").await?;
+    Ok(true)
+}
+
+async fn install_trust(
+    client: &Client,
+    list: &TrustList,
+    newer: &dyn Fn(ListMark) -> bool,
+) -> Result<bool, tokio_postgres::Error> {
+    client.batch_execute("BEGIN").await?;
+    let row = client.query_one("SELECT sequence, issued_at FROM trust WHERE id = 0 FOR UPDATE", &[]).await?;
+    let newest = ListMark { number: from_sql(row.get(0)), issued_at: from_sql(row.get(1)) };
+    // spec: R-TRUST-4: only a newer list replaces the installed one.
+    if !newer(newest) {
+        client.batch_execute("ROLLBACK").await?;
+        return Ok(false);
+    }
+    client
+        .execute(
+            "UPDATE trust SET sequence = $1, issued_at = $2, encoding = $3 WHERE id = 0",
+            &[&to_sql(list.sequence()), &to_sql(list.issued_at()), &list.encode()],
+        )
+        .await?;
     client.batch_execute("COMMIT").await?;
     Ok(true)
 }

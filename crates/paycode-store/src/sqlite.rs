@@ -21,6 +21,7 @@ use paycode::revocation::ListMark;
 use paycode::store::{
     Call, Eviction, Identity, Mark, Records, Spent, StateStore, StoreError, StoreErrorKind,
 };
+use paycode::trust::TrustList;
 use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use rusqlite::{
     Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
@@ -181,6 +182,14 @@ const MIGRATIONS: &[&str] = &[
          amount INTEGER NOT NULL,
          terminal_id INTEGER NOT NULL,
          challenge BLOB);",
+    // Version 9: the installed trust list (spec §4.6), signed by the root key
+    // and sequenced, kept so that only a newer one replaces it (spec:
+    // R-TRUST-4). A database of an earlier version holds none.
+    "CREATE TABLE trust (
+         id INTEGER PRIMARY KEY CHECK (id = 0),
+         sequence INTEGER NOT NULL,
+         issued_at INTEGER NOT NULL,
+         encoding BLOB NOT NULL);",
 ];
 
 /// A verifier's state in a SQLite database file. Safe to share between
@@ -857,6 +866,58 @@ impl StateStore for SqliteStore {
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         let conn = self.conn()?;
         read_revocation_list(&conn).map_err(|e| self.error(&e))?
+    }
+
+    fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let tx = self.begin(&mut conn)?;
+        // spec: R-REVOKE-6: the number and issue time stay as the floor; an
+        // empty encoding is a list uninstalled.
+        tx.execute("UPDATE revocation SET encoding = X'', fresh_until = NULL WHERE id = 0", []).map_err(e)?;
+        tx.execute("DELETE FROM revoked", []).map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &TrustList,
+        newer: &dyn Fn(ListMark) -> bool,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let e = |e: rusqlite::Error| self.error(&e);
+        let tx = self.begin(&mut conn)?;
+        let newest = tx
+            .query_row("SELECT sequence, issued_at FROM trust WHERE id = 0", [], |r| {
+                Ok(ListMark { number: from_sql(r.get(0)?), issued_at: from_sql(r.get(1)?) })
+            })
+            .optional()
+            .map_err(e)?
+            .unwrap_or_default();
+        // spec: R-TRUST-4: only a newer list replaces the installed one.
+        if !newer(newest) {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO trust (id, sequence, issued_at, encoding) VALUES (0, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence,
+                 issued_at = excluded.issued_at, encoding = excluded.encoding",
+            params![to_sql(list.sequence()), to_sql(list.issued_at()), list.encode()],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(true)
+    }
+
+    fn trust_list(&self) -> Result<Option<TrustList>, StoreError> {
+        let conn = self.conn()?;
+        let bytes: Option<Vec<u8>> = conn
+            .query_row("SELECT encoding FROM trust WHERE id = 0", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.error(&e))?;
+        bytes
+            .map(|b| TrustList::decode(&b).map_err(|e| corrupt(format!("the installed trust list: {e}"))))
+            .transpose()
     }
 
     fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {

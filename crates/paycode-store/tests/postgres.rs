@@ -385,6 +385,7 @@ fn a_version_4_schema_gains_an_empty_nonce_set() {
          CREATE TABLE version4.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
          ALTER TABLE version4.revocation DROP COLUMN issued_at, DROP COLUMN fresh_until;
          DROP TABLE version4.log_v7;
+         DROP TABLE version4.trust;
          UPDATE version4.schema_version SET version = 4;",
     );
     let url = c.url_with_schema("version4");
@@ -414,6 +415,7 @@ fn a_version_6_schema_trades_its_throttle_for_budgets() {
          CREATE TABLE version6.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
          INSERT INTO version6.throttle VALUES (12, {}, 8);
          DROP TABLE version6.log_v7;
+         DROP TABLE version6.trust;
          UPDATE version6.schema_version SET version = 6;",
         step(NOW)
     ));
@@ -450,6 +452,7 @@ fn a_version_7_log_is_kept_apart_and_the_new_log_carries_evidence() {
              accepted_at bigint NOT NULL, amount bigint NOT NULL, terminal_id bigint NOT NULL);
          INSERT INTO version7.log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
              VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         DROP TABLE version7.trust;
          UPDATE version7.schema_version SET version = 7;",
     );
     let url = c.url_with_schema("version7");
@@ -502,6 +505,7 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
          DROP TABLE version5.log_v7;
          DROP TABLE version5.budgets; DROP TABLE version5.source_budgets;
          CREATE TABLE version5.throttle (account bigint PRIMARY KEY, step bigint NOT NULL, failures bigint NOT NULL);
+         DROP TABLE version5.trust;
          UPDATE version5.schema_version SET version = 5;",
     );
     let url = c.url_with_schema("version5");
@@ -511,7 +515,7 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
     let mut v = paycode::Verifier::with_store(params(), TILL, store);
     let period =
         paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer(), &[period]);
     // spec: R-REVOKE-4: no list, so every ed25519 code is revocation-stale.
     assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
     // The number stays the floor (spec: R-REVOKE-2).
@@ -522,4 +526,31 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
     v.install_revocation_list(revocation_list(4, vec![101]), NOW).unwrap();
     assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
     v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap();
+}
+
+#[test]
+fn a_version_8_schema_holds_no_trust_list_until_one_is_installed() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "version8"), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The schema as version 8 left it: no trust table.
+    c.psql("DROP TABLE version8.trust; UPDATE version8.schema_version SET version = 8;");
+    let url = c.url_with_schema("version8");
+    let store = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
+    assert_eq!(c.psql("SELECT version FROM version8.schema_version").trim(), SCHEMA_VERSION.to_string());
+    assert_eq!(store.trust_list().unwrap(), None);
+    assert_eq!(store.contents().unwrap(), before, "the replay state is untouched");
+    let v = verifier(store, TILL);
+    assert_eq!(v.store().trust_list().unwrap().map(|t| t.sequence()), Some(1));
+    // A second node over the same schema loads it, and refuses it again: not newer.
+    let other = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
+    let mut w = paycode::Verifier::with_store(params(), TILL, other);
+    assert_eq!(w.trust_list().map(|t| t.sequence()), Some(1));
+    let period =
+        paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    let again = issuer().trust_list(paycode::TrustHeader { sequence: 1, issued_at: 0 }, &[period]).unwrap();
+    w.set_root_key(issuer().root_public_key().unwrap());
+    assert_eq!(w.install_trust_list(again, NOW), Err(paycode::InstallError::NotNewer));
 }

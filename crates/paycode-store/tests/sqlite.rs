@@ -387,6 +387,7 @@ fn a_version_3_database_gains_the_marks_of_its_windows() {
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
          ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
          DROP TABLE log_v7;
+         DROP TABLE trust;
          UPDATE schema_version SET version = 3",
     )
     .unwrap();
@@ -430,6 +431,7 @@ fn a_version_6_database_trades_its_throttle_for_budgets() {
         "DROP TABLE budgets; DROP TABLE source_budgets;
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
          DROP TABLE log_v7;
+         DROP TABLE trust;
          UPDATE schema_version SET version = 6",
     )
     .unwrap();
@@ -603,6 +605,7 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
          ALTER TABLE revocation DROP COLUMN issued_at; ALTER TABLE revocation DROP COLUMN fresh_until;
          DROP TABLE log_v7;
+         DROP TABLE trust;
          UPDATE schema_version SET version = 4",
     )
     .unwrap();
@@ -641,6 +644,7 @@ fn a_version_7_log_is_kept_apart_and_the_new_log_carries_evidence() {
              accepted_at INTEGER NOT NULL, amount INTEGER NOT NULL, terminal_id INTEGER NOT NULL);
          INSERT INTO log (profile, key_id, subject, counter, step, accepted_at, amount, terminal_id)
              VALUES (1, 0, 12, 3, 30000000, 1800000000, 0, 7);
+         DROP TABLE trust;
          UPDATE schema_version SET version = 7",
     )
     .unwrap();
@@ -711,6 +715,7 @@ fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
          DROP TABLE budgets; DROP TABLE source_budgets;
          CREATE TABLE throttle (account INTEGER PRIMARY KEY, step INTEGER NOT NULL, failures INTEGER NOT NULL);
          DROP TABLE log_v7;
+         DROP TABLE trust;
          UPDATE schema_version SET version = 5",
     )
     .unwrap();
@@ -727,7 +732,7 @@ fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
     let mut v = paycode::Verifier::with_store(params(), TILL, store);
     let period =
         paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer(), &[period]);
     assert_eq!(v.revocation_number(), None);
     assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
     // Its number stays the floor: list 3 again is not newer, list 4 is.
@@ -738,4 +743,84 @@ fn a_version_5_database_uninstalls_its_list_and_keeps_its_number() {
     v.install_revocation_list(revocation_list(4, vec![101]), NOW).unwrap();
     assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
     v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap();
+}
+
+#[test]
+fn a_version_8_database_holds_no_trust_list_until_one_is_installed() {
+    let dir = TempDir::new("sqlite-v8");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), TILL);
+    v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let before = v.store().contents().unwrap();
+    drop(v);
+    // The database as version 8 left it: no trust table.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DROP TABLE trust; UPDATE schema_version SET version = 8").unwrap();
+    drop(c);
+    let store = SqliteStore::open(&path).unwrap();
+    let version: u32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(store.trust_list().unwrap(), None);
+    assert_eq!(store.contents().unwrap(), before, "the replay state is untouched");
+    let v = verifier(store, TILL);
+    assert_eq!(v.store().trust_list().unwrap().map(|t| t.sequence()), Some(1));
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+}
+
+#[test]
+fn the_installed_trust_list_survives_a_reopening_and_an_older_one_is_refused() {
+    // spec: R-TRUST-4, across processes: the store keeps the newest list.
+    let dir = TempDir::new("sqlite-trust");
+    let path = dir.join("state.db");
+    let issuer = issuer();
+    let period = paycode::KeyPeriod { key_id: 1, not_before: NOW - 86_400, not_after: NOW + 86_400 };
+    let list =
+        |sequence| issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, &[period]).unwrap();
+    let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::create(&path).unwrap());
+    v.set_root_key(issuer.root_public_key().unwrap());
+    assert_eq!(v.install_trust_list(list(3), NOW), Ok(()));
+    drop(v);
+    let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
+    assert_eq!(v.trust_list().map(|t| t.sequence()), Some(3), "loaded from the store");
+    v.set_root_key(issuer.root_public_key().unwrap());
+    assert_eq!(v.install_trust_list(list(2), NOW), Err(paycode::InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(3), NOW), Err(paycode::InstallError::NotNewer));
+    assert_eq!(v.install_trust_list(list(4), NOW), Ok(()));
+    assert_eq!(v.store().trust_list().unwrap().map(|t| t.sequence()), Some(4));
+}
+
+#[test]
+fn a_revocation_list_the_recheck_uninstalled_stays_uninstalled_after_a_reopening() {
+    // spec: R-REVOKE-6, kept with the state: the floor stays, the list does not come back.
+    let dir = TempDir::new("sqlite-withdrawn");
+    let path = dir.join("state.db");
+    let issuer = issuer();
+    let key = |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 86_400, not_after: NOW + 86_400 };
+    let trust = |sequence, keys: &[paycode::KeyPeriod]| {
+        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
+    };
+    let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::create(&path).unwrap());
+    v.set_root_key(issuer.root_public_key().unwrap());
+    v.install_trust_list(trust(1, &[key(1), key(2)]), NOW).unwrap();
+    v.install_revocation_list(revocation_list(3, vec![]), NOW).unwrap();
+    v.install_trust_list(trust(2, &[key(2)]), NOW).unwrap();
+    assert!(v.revocation_list_withdrawn());
+    drop(v);
+    let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
+    assert_eq!(v.store().revocation_list().unwrap(), None, "uninstalled in the database");
+    assert_eq!(v.revocation_number(), None);
+    v.set_root_key(issuer.root_public_key().unwrap());
+    // Trusting key 1 again does not bring it back.
+    v.install_trust_list(trust(3, &[key(1), key(2)]), NOW).unwrap();
+    assert_eq!(v.store().revocation_list().unwrap(), None);
+    // Its number is still the floor: list 3 again is not newer.
+    assert_eq!(
+        v.install_revocation_list(revocation_list(3, vec![]), NOW),
+        Err(paycode::InstallError::NotNewer)
+    );
+    assert_eq!(v.install_revocation_list(revocation_list(4, vec![]), NOW), Ok(()));
+    assert!(!v.revocation_list_withdrawn());
 }

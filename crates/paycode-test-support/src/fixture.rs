@@ -13,11 +13,11 @@ use paycode::issuer::KeyPeriod;
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
 use paycode::store::StateStore;
-use paycode::trust::TrustList;
+use paycode::trust::{TrustHeader, TrustList};
 use paycode::verifier::VerifierState;
 use paycode::{
-    Credential, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, ListHeader, Params, Profile, Seed,
-    Verifier,
+    Credential, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, ListHeader, Params, Profile, PublicKey,
+    Seed, Verifier,
 };
 
 /// The fixture's unix time.
@@ -67,13 +67,26 @@ pub fn issuer() -> Issuer {
     Issuer::from_seed(&issuer_seed())
 }
 
-/// The trust list: keys 1 and 2, valid from a day before [`NOW`] to a year after.
+/// The trust list's sequence number and issue time: list 1, issued a day
+/// before [`NOW`].
+pub const TRUST_HEADER: TrustHeader = TrustHeader { sequence: 1, issued_at: NOW - 86_400 };
+
+/// The issuer's root public key, which signs [`trust_list`].
+pub fn root_key() -> PublicKey {
+    match issuer().root_public_key() {
+        Ok(key) => key,
+        Err(e) => panic!("fixture root key: {e}"),
+    }
+}
+
+/// The trust list: keys 1 and 2, valid from a day before [`NOW`] to a year
+/// after, signed by the issuer's root key.
 pub fn trust_list() -> TrustList {
     // Cached: deriving the keys costs more than most fuzz executions.
     static LIST: OnceLock<TrustList> = OnceLock::new();
     LIST.get_or_init(|| {
         let period = |key_id| KeyPeriod { key_id, not_before: NOW - 86_400, not_after: NOW + 365 * 86_400 };
-        match issuer().trust_list(&[period(KEY_ID), period(OTHER_KEY_ID)]) {
+        match issuer().trust_list(TRUST_HEADER, &[period(KEY_ID), period(OTHER_KEY_ID)]) {
             Ok(list) => list,
             Err(e) => panic!("fixture trust list: {e}"),
         }
@@ -147,7 +160,12 @@ pub fn verifier() -> Verifier {
 /// an ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
 pub fn configure<S: StateStore>(mut v: Verifier<S>) -> Verifier<S> {
     v.add_account(ACCOUNT, &account_seed());
-    v.set_trust_list(trust_list());
+    v.set_root_key(root_key());
+    match v.install_trust_list(trust_list(), NOW) {
+        // Not newer: the verifier holds it already.
+        Ok(()) | Err(paycode::InstallError::NotNewer) => {}
+        Err(e) => panic!("fixture trust list: {e}"),
+    }
     match v.install_revocation_list(revocation_list(false), NOW) {
         // Not newer: the store holds it, or list 2, already.
         Ok(()) | Err(paycode::InstallError::NotNewer) => {}

@@ -186,6 +186,8 @@ pub enum InputError {
     RevocationList(paycode::Error),
     /// A revocation list in a verifier state that the verifier refuses.
     RevocationInstall(paycode::InstallError),
+    /// The configured trust list does not install under the configured root key.
+    TrustInstall(paycode::InstallError),
     /// A wallet error that no generation vector expects.
     Wallet(paycode::GenerateError),
     /// The computed intermediates disagree with the wallet's output.
@@ -234,6 +236,7 @@ impl fmt::Display for InputError {
             InputError::Credential(e) => write!(f, "credential: {e}"),
             InputError::RevocationList(e) => write!(f, "revocation list: {e}"),
             InputError::RevocationInstall(e) => write!(f, "revocation list not installed: {e}"),
+            InputError::TrustInstall(e) => write!(f, "configured trust list not installed: {e}"),
             InputError::Wallet(e) => write!(f, "wallet error outside the vectors: {e}"),
             InputError::IntermediatesDisagree => f.write_str("the intermediates disagree with the wallet"),
             InputError::BatchDisagrees => f.write_str(
@@ -259,7 +262,7 @@ impl std::error::Error for InputError {
             | InputError::Credential(e)
             | InputError::RevocationList(e)
             | InputError::Restart(e) => Some(e),
-            InputError::RevocationInstall(e) => Some(e),
+            InputError::RevocationInstall(e) | InputError::TrustInstall(e) => Some(e),
             InputError::Wallet(e) => Some(e),
             InputError::Step { source, .. } => Some(source.as_ref()),
             _ => None,

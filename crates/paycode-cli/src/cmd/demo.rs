@@ -8,7 +8,7 @@ use paycode::{
     Challenge, Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Payment, Purpose, Seed,
     TrustList, Verifier,
 };
-use paycode::{ListHeader, RevocationList};
+use paycode::{ListHeader, RevocationList, TrustHeader};
 use paycode_render::qr::Symbol;
 use serde_json::json;
 
@@ -70,12 +70,15 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     let hmac = run_hmac(params, now, &account_seed)?;
     let (mut wallet, trust, list) = ed25519_world(params, now, &issuer_seed, &device_seed)?;
     let mut terminal = Verifier::new(params, 7);
-    terminal.set_trust_list(trust.clone());
+    let root = Issuer::from_seed(&issuer_seed).root_public_key().map_err(Error::Demo)?;
+    terminal.set_root_key(root);
+    terminal.install_trust_list(trust.clone(), now).map_err(Error::DemoList)?;
     // spec: R-REVOKE-4: a terminal needs a fresh revocation list.
     terminal.install_revocation_list(list.clone(), now).map_err(Error::DemoList)?;
     let ed = run_ed25519(params, now, &mut wallet, &terminal)?;
     let mut other = Verifier::new(params, 8);
-    other.set_trust_list(trust);
+    other.set_root_key(root);
+    other.install_trust_list(trust, now).map_err(Error::DemoList)?;
     other.install_revocation_list(list, now).map_err(Error::DemoList)?;
     let modes = run_challenge(now, &mut wallet, &terminal, &other)?;
     let runs = [hmac, ed];
@@ -246,7 +249,10 @@ fn ed25519_world(
     let header =
         ListHeader { key_id: 1, number: 1, issued_at: now, next_update: now + 86_400, grace: 86_400 };
     let list = issuer.revocation_list(header, vec![]).map_err(Error::Demo)?;
-    Ok((wallet, issuer.trust_list(&[period]).map_err(Error::Demo)?, list))
+    // The issuer's first trust list, issued with it.
+    let trust =
+        issuer.trust_list(TrustHeader { sequence: 1, issued_at: now }, &[period]).map_err(Error::Demo)?;
+    Ok((wallet, trust, list))
 }
 
 fn run_ed25519(

@@ -1,11 +1,12 @@
-//! `paycode issuer init|revoke`.
+//! `paycode issuer init|revoke|trust-list`.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
 use paycode::Params;
+use paycode::codec::to_hex;
 use paycode_cli::files::{DEFAULT_REVOCATION_GRACE, DEFAULT_REVOCATION_INTERVAL, IssuerFile, KeyFile};
-use paycode_cli::fsio::Locked;
+use paycode_cli::fsio::{self, Locked};
 use paycode_cli::{FileError, Role};
 
 use super::{EXIT_OK, Error, now_or, seed_or_random};
@@ -20,6 +21,25 @@ pub enum Command {
     /// installs. Terminals accept no ed25519 code once their list is past
     /// its next update and grace, so publish at least once an interval.
     Revoke(RevokeArgs),
+    /// Publish a new trust list of the issuer's keys (after they changed):
+    /// numbered one above the last and signed by the issuer's root key.
+    /// Terminals install it if it is newer than theirs, and never go back
+    /// to an older one. Prints the sequence number and the root key.
+    TrustList(TrustListArgs),
+}
+
+/// `paycode issuer trust-list`.
+#[derive(clap::Args)]
+pub struct TrustListArgs {
+    /// The issuer file.
+    #[arg(long)]
+    issuer: PathBuf,
+    /// Unix time of issue of the new list (default: the system clock).
+    #[arg(long)]
+    at: Option<u64>,
+    /// Also write the new list, in hex, to this file (for `verify --trust-list`).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 /// `paycode issuer init`.
@@ -136,6 +156,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
     match command {
         Command::Init(args) => init(&args),
         Command::Revoke(args) => revoke(&args),
+        Command::TrustList(args) => trust_list(&args),
     }
 }
 
@@ -152,8 +173,26 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     file.revocation.grace = args.lists.revocation_grace;
     // spec: R-REVOKE-4: a list from the start, with no serial.
     file.revoke(&[], now);
+    // spec: R-TRUST-3: trust list 1, issued with the issuer.
+    file.trust.issued_at = now;
     lock.write(&file, true)?;
     println!("issuer written to {} (mode 0600); key id 1; revocation list 1", args.out.display());
+    Ok(EXIT_OK)
+}
+
+fn trust_list(args: &TrustListArgs) -> Result<u8, Error> {
+    let lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
+    let mut file = IssuerFile::load_locked(&lock)?;
+    let sequence = file.publish_trust_list(now_or(args.at)).sequence;
+    let list = file.trust_list().map_err(FileError::content(Role::Issuer, &args.issuer))?;
+    let root =
+        file.issuer().map_err(FileError::content(Role::Issuer, &args.issuer))?.root_key().public_bytes();
+    lock.write(&file, true)?;
+    if let Some(out) = &args.out {
+        let text = format!("{}\n", to_hex(&list.encode()));
+        fsio::write_output(out, Role::TrustList, text.as_bytes(), &[(&args.issuer, Role::Issuer)])?;
+    }
+    println!("trust list {sequence} published; root key {}", to_hex(&root));
     Ok(EXIT_OK)
 }
 

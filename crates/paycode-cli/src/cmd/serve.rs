@@ -218,6 +218,7 @@ fn keys(file: &IssuerFile) -> Result<Keys, paycode_cli::ContentError> {
     Ok(Keys {
         params: file.params.params()?,
         accounts,
+        root: file.issuer()?.root_public_key().map_err(paycode_cli::ContentError::TrustList)?,
         trust: file.trust_list()?,
         revocation: file.revocation_list()?,
     })

@@ -6,13 +6,14 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use paycode::{Acceptance, Profile, Rejection, TextPayment, Verifier};
+use paycode::codec::from_hex;
+use paycode::{Acceptance, Profile, PublicKey, Rejection, TextPayment, TrustList, Verifier};
 use paycode_cli::files::IssuerFile;
-use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError};
+use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError, TerminalTrust};
 use paycode_cli::{FileError, Role};
 use serde_json::json;
 
-use super::{EXIT_OK, EXIT_REJECTED, Error, now_or, print_json};
+use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
 
 /// Longest input read from standard input, bytes.
 const MAX_STDIN: u64 = 1 << 20;
@@ -46,6 +47,16 @@ pub struct VerifierArgs {
     /// so any number of processes may verify against one state at once.
     #[arg(long)]
     state: PathBuf,
+    /// The issuer's root public key (64 hex digits) this terminal is
+    /// configured with, under which it installs trust lists (default: the
+    /// issuer file's).
+    #[arg(long, value_name = "HEX")]
+    root_key: Option<String>,
+    /// The trust list this terminal received (a file of its hex, from
+    /// `issuer trust-list --out`), installed if it is signed by the root key
+    /// and newer than the one the state holds (default: the issuer file's).
+    #[arg(long, value_name = "FILE")]
+    trust_list: Option<PathBuf>,
     /// A new terminal: create the state database first (refused if it exists).
     #[arg(long, conflicts_with = "state_lost")]
     init: bool,
@@ -94,6 +105,29 @@ pub struct VerifierArgs {
 }
 
 impl VerifierArgs {
+    /// The root key and trust list given on the command line.
+    fn terminal_trust(&self) -> Result<TerminalTrust, Error> {
+        let root = match &self.root_key {
+            Some(hex) => Some(
+                from_hex(hex)
+                    .ok()
+                    .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                    .and_then(|b| PublicKey::from_bytes(&b))
+                    .ok_or(Usage::RootKey)?,
+            ),
+            None => None,
+        };
+        let trust_list = match &self.trust_list {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|_| Usage::TrustListFile)?;
+                let bytes = from_hex(text.trim()).map_err(|_| Usage::TrustListFile)?;
+                Some(TrustList::decode(&bytes).map_err(|_| Usage::TrustListFile)?)
+            }
+            None => None,
+        };
+        Ok(TerminalTrust { root, trust_list })
+    }
+
     /// The challenge's text, if the payment has one. An image without a
     /// single readable QR code is a usage error; a text that is not a
     /// challenge is the verifier's to judge (`malformed`).
@@ -164,11 +198,15 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     if let Err(e) = store.set_busy_timeout(Duration::from_millis(o.busy_timeout)) {
         return rejected(&e.into(), o.json);
     }
-    let verifier = match issuer.configure(Verifier::with_store(params, o.terminal_id, store), now) {
-        Ok(v) => v,
-        Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
-        Err(ConfigureError::Content(e)) => return Err(FileError::content(Role::Issuer, &o.issuer)(e).into()),
-    };
+    let terminal = o.terminal_trust()?;
+    let verifier =
+        match issuer.configure_with(Verifier::with_store(params, o.terminal_id, store), now, &terminal) {
+            Ok(v) => v,
+            Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
+            Err(ConfigureError::Content(e)) => {
+                return Err(FileError::content(Role::Issuer, &o.issuer)(e).into());
+            }
+        };
     // spec: R-TIME-8: a clock below the floor is wrong; the verifier uses the floor.
     let floor = verifier.time_floor();
     if now < floor {

@@ -10,6 +10,7 @@ use paycode::{
     Acceptance, Challenge, CredentialFields, Ed25519Wallet, Error, HmacWallet, Issuer, Params, Purpose,
     RevocationList, Seed, TextPayment, UsedChallenge, Verifier,
 };
+pub use paycode_test_support::trust;
 
 /// The tests' unix time.
 pub const NOW: u64 = 1_800_000_000;
@@ -75,7 +76,7 @@ pub fn verifier<S: StateStore>(store: S, terminal: u32) -> Verifier<S> {
         v.add_account(a, &account_seed(a));
     }
     let period = KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    v.set_trust_list(issuer().trust_list(&[period]).unwrap());
+    trust(&mut v, &issuer(), &[period]);
     // List 1, revoking nothing: an ed25519 terminal needs a fresh list (spec: R-REVOKE-4).
     match v.install_revocation_list(revocation_list(1, vec![]), NOW) {
         Ok(()) | Err(paycode::InstallError::NotNewer) => {}
@@ -163,6 +164,23 @@ impl<S: StateStore> StateStore for Failing<S> {
     fn revocation_list(&self) -> Result<Option<RevocationList>, paycode::StoreError> {
         self.inner.revocation_list()
     }
+
+    fn withdraw_revocation_list(&self) -> Result<(), paycode::StoreError> {
+        self.inner.withdraw_revocation_list()
+    }
+
+    fn install_trust_list(
+        &self,
+        list: &paycode::TrustList,
+        newer: &dyn Fn(paycode::revocation::ListMark) -> bool,
+    ) -> Result<bool, paycode::StoreError> {
+        self.inner.install_trust_list(list, newer)
+    }
+
+    fn trust_list(&self) -> Result<Option<paycode::TrustList>, paycode::StoreError> {
+        self.inner.trust_list()
+    }
+
     fn last_accepted_at(&self) -> Result<Option<u64>, paycode::StoreError> {
         self.inner.last_accepted_at()
     }

@@ -318,10 +318,16 @@ pub struct TrustListEntry {
     pub public_key: String,
 }
 
-/// Trust list entries to encode.
+/// A trust list to sign and encode.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustListEncodeInput {
+    /// RFC 8032 secret of the issuer's root key, hex.
+    pub root_secret: String,
+    /// Sequence number.
+    pub sequence: u64,
+    /// Issue time.
+    pub issued_at: u64,
     /// Entries by increasing key id.
     pub entries: Vec<TrustListEntry>,
 }
@@ -335,6 +341,12 @@ pub struct TrustListDecodeExpected {
     /// `malformed` when invalid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
+    /// The sequence number when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<u64>,
+    /// The issue time when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<u64>,
     /// The entries when valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entries: Option<Vec<TrustListEntry>>,

@@ -205,6 +205,8 @@ pub enum Purpose {
     Ed25519Device,
     /// An issuer's Ed25519 secret for one key id.
     Ed25519Issuer,
+    /// An issuer's Ed25519 root secret, which signs trust lists.
+    Ed25519Root,
 }
 
 /// Key derivation input (spec §3.2).

@@ -28,7 +28,11 @@ pub struct VerifierConfig {
     pub terminal_id: u32,
     /// hmac accounts; null: the hmac profile is not enabled.
     pub hmac_accounts: Option<Vec<EnrolledAccount>>,
-    /// The trust list, hex; null: the ed25519 profile is not enabled.
+    /// The issuer's root public key, hex, under which trust lists are checked
+    /// (spec: R-TRUST-3); null: none is configured.
+    pub root_key: Option<String>,
+    /// The trust list the verifier is configured with, hex, signed by the
+    /// root key; null: the ed25519 profile is not enabled.
     pub trust_list: Option<String>,
 }
 
@@ -263,8 +267,10 @@ pub enum ScenarioStep {
         /// The list, hex.
         list: String,
     },
-    /// Replace the trust list.
+    /// Install a trust list at a time (spec: R-TRUST-3, R-TRUST-4).
     InstallTrustList {
+        /// The verifier's time, Unix seconds.
+        time: u64,
         /// The list, hex.
         trust_list: String,
     },

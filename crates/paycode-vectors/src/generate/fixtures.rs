@@ -13,10 +13,10 @@ use paycode::code::{DS_ED25519_CODE, Ed25519Code, HmacCode};
 use paycode::codec::to_hex;
 use paycode::credential::{Credential, CredentialFields};
 use paycode::hazmat::eddsa::SecretKey;
-use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, derive};
+use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, LABEL_ROOT_KEY, derive};
 use paycode::issuer::{Issuer, KeyPeriod};
 use paycode::revocation::ListHeader;
-use paycode::trust::TrustList;
+use paycode::trust::{TrustHeader, TrustList};
 use paycode::{Challenge, Ed25519Wallet, HmacWallet, Profile, Purpose, Seed};
 
 /// The fixed time of most cases: 2027-01-15T08:00:00Z.
@@ -185,12 +185,24 @@ pub(crate) fn enrolled(account: u64) -> EnrolledAccount {
 
 /// A verifier of the hmac profile only, terminal 1.
 pub(crate) fn hmac_verifier(params: TimeParams) -> VerifierConfig {
-    VerifierConfig { params, terminal_id: 1, hmac_accounts: Some(enrolled_accounts()), trust_list: None }
+    VerifierConfig {
+        params,
+        terminal_id: 1,
+        hmac_accounts: Some(enrolled_accounts()),
+        root_key: None,
+        trust_list: None,
+    }
 }
 
 /// A verifier of the ed25519 profile only, terminal 7.
 pub(crate) fn ed25519_verifier(params: TimeParams, trust_list: &str) -> VerifierConfig {
-    VerifierConfig { params, terminal_id: 7, hmac_accounts: None, trust_list: Some(trust_list.to_owned()) }
+    VerifierConfig {
+        params,
+        terminal_id: 7,
+        hmac_accounts: None,
+        root_key: Some(root_key()),
+        trust_list: Some(trust_list.to_owned()),
+    }
 }
 
 /// A verifier of both profiles, terminal 3.
@@ -199,6 +211,7 @@ pub(crate) fn both_profiles_verifier(params: TimeParams, trust_list: &str) -> Ve
         params,
         terminal_id: 3,
         hmac_accounts: Some(enrolled_accounts()),
+        root_key: Some(root_key()),
         trust_list: Some(trust_list.to_owned()),
     }
 }
@@ -261,9 +274,28 @@ pub(crate) fn issuer_secret(key_id: u16) -> [u8; 32] {
     *derive(&Seed::from_bytes(&seed_bytes("issuer")), LABEL_ISSUER_KEY, &key_id.to_be_bytes()).expose()
 }
 
-/// A trust list of issuer keys, hex.
+/// The RFC 8032 secret of the issuer's root key.
+pub(crate) fn root_secret() -> [u8; 32] {
+    *derive(&Seed::from_bytes(&seed_bytes("issuer")), LABEL_ROOT_KEY, &[]).expose()
+}
+
+/// The issuer's root public key, hex.
+pub(crate) fn root_key() -> String {
+    hex(&issuer().root_key().public_bytes())
+}
+
+/// When the fixture's trust list 1 was issued: when key 1's validity starts.
+pub(crate) const TRUST_ISSUED_AT: u64 = KEY_1.not_before;
+
+/// Trust list 1 of issuer keys, signed by the root key, hex.
 pub(crate) fn trust_list(keys: &[KeyPeriod]) -> Result<String, VectorError> {
-    let list = issuer().trust_list(keys).map_err(|e| fixture_error(InputError::TrustList(e)))?;
+    trust_list_at(TrustHeader { sequence: 1, issued_at: TRUST_ISSUED_AT }, keys)
+}
+
+/// A trust list of issuer keys numbered and dated by `header`, signed by
+/// the root key, hex.
+pub(crate) fn trust_list_at(header: TrustHeader, keys: &[KeyPeriod]) -> Result<String, VectorError> {
+    let list = issuer().trust_list(header, keys).map_err(|e| fixture_error(InputError::TrustList(e)))?;
     Ok(hex(&list.encode()))
 }
 

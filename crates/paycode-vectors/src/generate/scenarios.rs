@@ -55,8 +55,8 @@ enum Step {
     Challenged { time: u64, text: String, amount: u64, challenge: String, verdict: Result<(), Error> },
     /// Install a revocation list (hex) at `time`: installed or refused.
     InstallRevocationList { time: u64, list: String, installed: bool },
-    /// Replace the trust list (hex): installed or refused.
-    InstallTrustList { trust_list: String, installed: bool },
+    /// Install a trust list (hex) at `time`: installed or refused.
+    InstallTrustList { time: u64, trust_list: String, installed: bool },
     /// Restart the verifier at `time`, with its durable state or without.
     Restart { mode: RestartMode, time: u64 },
     /// A restart without state at `time` that fails with `error` (a time before T0).
@@ -83,9 +83,9 @@ fn install_revocation_list(time: u64, list: String, installed: bool) -> Step {
     Step::InstallRevocationList { time, list, installed }
 }
 
-/// Replacing the trust list by `trust_list` (hex): installed or refused.
-fn install_trust_list(trust_list: String, installed: bool) -> Step {
-    Step::InstallTrustList { trust_list, installed }
+/// Installing trust list `trust_list` (hex) at `time`: installed or refused.
+fn install_trust_list(time: u64, trust_list: String, installed: bool) -> Step {
+    Step::InstallTrustList { time, trust_list, installed }
 }
 
 /// A restart at `time` with the durable state kept or lost.
@@ -121,8 +121,8 @@ fn add_from(file: &mut FileBuilder, scenario: Scenario<'_>, state: StateBefore) 
             Step::InstallRevocationList { time, list, installed } => {
                 (ScenarioStep::InstallRevocationList { time, list }, validity(installed))
             }
-            Step::InstallTrustList { trust_list, installed } => {
-                (ScenarioStep::InstallTrustList { trust_list }, validity(installed))
+            Step::InstallTrustList { time, trust_list, installed } => {
+                (ScenarioStep::InstallTrustList { time, trust_list }, validity(installed))
             }
             Step::Restart { mode, time } => (ScenarioStep::Restart { mode, time }, Verdict::VALID),
             Step::RestartFails { time, error } => {

@@ -9,7 +9,7 @@ use paycode::hazmat::eddsa::{PublicKey, SecretKey};
 use paycode::log::LogRecord;
 use paycode::numeric::NumericCode;
 use paycode::revocation::{ListHeader, RevocationList};
-use paycode::trust::{TrustEntry, TrustList};
+use paycode::trust::{TrustEntry, TrustHeader, TrustList};
 use paycode::{Challenge, Code, GenerateError, Mode};
 
 /// The core's mode for a vector's `mode` and `cap`.
@@ -215,7 +215,9 @@ pub(super) fn trust_list_encode(input: TrustListEncodeInput) -> Ran<BytesExpecte
             })
         })
         .collect::<Result<Vec<_>, InputError>>()?;
-    let list = TrustList::new(entries).map_err(InputError::TrustList)?;
+    let root = SecretKey::from_secret(&unhex_n(&input.root_secret)?);
+    let header = TrustHeader { sequence: input.sequence, issued_at: input.issued_at };
+    let list = TrustList::issue(header, &root, entries).map_err(InputError::TrustList)?;
     valid(BytesExpected { result: Outcome::Valid, error: None, bytes: Some(hex(&list.encode())) })
 }
 
@@ -224,9 +226,17 @@ pub(super) fn trust_list_decode(input: BytesInput) -> Ran<TrustListDecodeExpecte
         Ok(list) => TrustListDecodeExpected {
             result: Outcome::Valid,
             error: None,
+            sequence: Some(list.sequence()),
+            issued_at: Some(list.issued_at()),
             entries: Some(trust_entries(&list)),
         },
-        Err(e) => TrustListDecodeExpected { result: Outcome::Invalid, error: Some(e), entries: None },
+        Err(e) => TrustListDecodeExpected {
+            result: Outcome::Invalid,
+            error: Some(e),
+            sequence: None,
+            issued_at: None,
+            entries: None,
+        },
     })
 }
 

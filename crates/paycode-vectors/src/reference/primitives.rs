@@ -97,11 +97,12 @@ pub(super) fn derive_key(input: DeriveInput) -> Ran<DeriveExpected, DeriveInterm
         (Purpose::HmacNumeric, Some(a), None) => (keys::LABEL_HMAC_NUMERIC_KEY, a.to_be_bytes().to_vec()),
         (Purpose::Ed25519Device, None, None) => (keys::LABEL_DEVICE_KEY, Vec::new()),
         (Purpose::Ed25519Issuer, None, Some(k)) => (keys::LABEL_ISSUER_KEY, k.to_be_bytes().to_vec()),
+        (Purpose::Ed25519Root, None, None) => (keys::LABEL_ROOT_KEY, Vec::new()),
         _ => return Err(InputError::DerivePurpose),
     };
     let key = keys::derive(&seed, label, &context);
     let public_key = match input.purpose {
-        Purpose::Ed25519Device | Purpose::Ed25519Issuer => {
+        Purpose::Ed25519Device | Purpose::Ed25519Issuer | Purpose::Ed25519Root => {
             Some(hex(&SecretKey::from_secret(key.expose()).public_bytes()))
         }
         Purpose::HmacQr | Purpose::HmacNumeric => None,

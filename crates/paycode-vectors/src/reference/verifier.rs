@@ -3,6 +3,7 @@
 use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
+use paycode::hazmat::eddsa::PublicKey;
 use paycode::hazmat::keys::HmacKeys;
 use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
@@ -18,6 +19,7 @@ pub struct ScenarioRunner {
     config: VerifierConfig,
     params: Params,
     verifier: Verifier,
+    root: Option<PublicKey>,
     trust: Option<TrustList>,
     revocation: Option<RevocationList>,
     /// The latest time of a verify call so far: `state_after.spent` is listed
@@ -101,6 +103,10 @@ impl ScenarioRunner {
             sources,
         };
         let verifier = Verifier::restore(params, config.terminal_id, &durable);
+        let root = match &config.root_key {
+            Some(key) => Some(PublicKey::from_bytes(&unhex_n(key)?).ok_or(InputError::PublicKey)?),
+            None => None,
+        };
         let trust = match &config.trust_list {
             Some(list) => Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?),
             None => None,
@@ -109,22 +115,30 @@ impl ScenarioRunner {
             config: config.clone(),
             params,
             verifier,
+            root,
             trust,
             revocation: None,
             max_time: 0,
             last_accepted: 0,
             stopped: false,
         };
-        runner.configure()?;
         if let Some(list) = &state.revocation_list {
             let list = RevocationList::decode(&unhex(list)?).map_err(InputError::RevocationList)?;
             runner.revocation = Some(list);
-            runner.reinstall()?;
         }
+        runner.configure()?;
         Ok(runner)
     }
 
-    /// Accounts and trust list, after construction or a restart.
+    /// Accounts, revocation list, root key and trust list, after
+    /// construction or a restart. The revocation list is put back as it
+    /// was: it is the verifier's configuration, not installed anew, so no
+    /// newer test applies (spec §8.6, §10.5). The root key and the latest
+    /// trust list installed are configuration too: the list is installed
+    /// under the root key with no time to be dated after (spec: R-TRUST-3),
+    /// which checks the revocation list again; one that fails the re-check
+    /// stays in the store as the floor and counts as uninstalled (spec:
+    /// R-REVOKE-6).
     fn configure(&mut self) -> Result<(), InputError> {
         if let Some(accounts) = &self.config.hmac_accounts {
             self.verifier.enable_hmac();
@@ -132,28 +146,20 @@ impl ScenarioRunner {
                 self.verifier.add_account(account.account_id, &seed(&account.seed)?);
             }
         }
-        if let Some(trust) = &self.trust {
-            self.verifier.set_trust_list(trust.clone());
+        if let Some(l) = &self.revocation {
+            // After a restart with state the verifier already holds it (durable state).
+            if self.verifier.revocation_number() != Some(l.number()) {
+                self.verifier
+                    .store()
+                    .install_revocation_list(l, &|_| true)
+                    .map_err(|_| InputError::RevocationInstall(paycode::InstallError::StateUnavailable))?;
+            }
         }
-        self.reinstall()
-    }
-
-    /// The installed revocation list, put back as it was: it is the
-    /// verifier's configuration, not installed anew, so no newer test
-    /// applies (spec §8.6, §10.5). One that fails the re-check under the
-    /// trust list stays in the store as the floor and counts as uninstalled
-    /// (spec: R-REVOKE-6).
-    fn reinstall(&mut self) -> Result<(), InputError> {
-        let Some(l) = &self.revocation else { return Ok(()) };
-        // After a restart with state the verifier already holds it (durable state).
-        if self.verifier.revocation_number() != Some(l.number()) {
-            self.verifier
-                .store()
-                .install_revocation_list(l, &|_| true)
-                .map_err(|_| InputError::RevocationInstall(paycode::InstallError::StateUnavailable))?;
+        if let Some(root) = self.root {
+            self.verifier.set_root_key(root);
         }
         if let Some(trust) = &self.trust {
-            self.verifier.set_trust_list(trust.clone());
+            self.verifier.install_trust_list(trust.clone(), u64::MAX).map_err(InputError::TrustInstall)?;
         }
         Ok(())
     }
@@ -191,14 +197,17 @@ impl ScenarioRunner {
                 };
                 Ok(StepExpected { result, error: None, log_record: None, state_after: None })
             }
-            ScenarioStep::InstallTrustList { trust_list } => {
-                let result = match TrustList::decode(&unhex(trust_list)?) {
-                    Ok(t) => {
-                        self.verifier.set_trust_list(t.clone());
+            ScenarioStep::InstallTrustList { time, trust_list } => {
+                let installed = match TrustList::decode(&unhex(trust_list)?) {
+                    Ok(t) => self.verifier.install_trust_list(t.clone(), *time).is_ok().then_some(t),
+                    Err(_) => None,
+                };
+                let result = match installed {
+                    Some(t) => {
                         self.trust = Some(t);
                         Outcome::Valid
                     }
-                    Err(_) => Outcome::Invalid,
+                    None => Outcome::Invalid,
                 };
                 Ok(StepExpected { result, error: None, log_record: None, state_after: None })
             }

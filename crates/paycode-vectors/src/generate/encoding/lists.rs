@@ -4,6 +4,7 @@
 use paycode::Error;
 use paycode::issuer::KeyPeriod;
 use paycode::revocation::ListHeader;
+use paycode::trust::TrustHeader;
 
 use super::{BytesDecode, add_bytes_decodes};
 use crate::curve;
@@ -11,50 +12,85 @@ use crate::errors::VectorError;
 use crate::format::{Op, RevocationIssueInput, TrustListEncodeInput, TrustListEntry, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
-    KEY_1, KEY_2, SERIAL, TIME, cut, fresh_list, hex, issuer, issuer_secret, revocation_list as signed_list,
-    trust_list as list_of, unhex, with_bytes_at,
+    KEY_1, KEY_2, SERIAL, TIME, TRUST_ISSUED_AT, cut, fresh_list, hex, issuer, issuer_secret,
+    revocation_list as signed_list, root_secret, trust_list as list_of, trust_list_at, unhex, with_bytes_at,
 };
 use crate::generate::flags::Flag;
+
+/// The ids of the unsigned trust list of before (3 + 50·count bytes).
+const RETIRED_TRUST: [&str; 14] = [
+    "trust.encode.one-key",
+    "trust.encode.two-keys",
+    "trust.decode.two-keys",
+    "trust.decode.empty-validity",
+    "trust.decode.count-0",
+    "trust.decode.truncated",
+    "trust.decode.trailing-byte",
+    "trust.decode.count-too-large",
+    "trust.decode.unsorted",
+    "trust.decode.duplicate",
+    "trust.decode.reversed-validity",
+    "trust.decode.small-order-key",
+    "trust.decode.non-canonical-key",
+    "trust.decode.version-2",
+];
+
+/// Offset of the first entry: version, sequence, issued_at, count.
+const ENTRIES: usize = 19;
+/// Length of an entry.
+const ENTRY: usize = 50;
 
 /// `encoding-trust-list.json`.
 pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-trust-list",
-        "The trust list (spec §4.6): version 0x01, count u16, entries of 50 bytes (key id u16, not_before u64, not_after u64, public key) strictly ascending by key id. Every defect is malformed.",
+        "The trust list (spec §4.6): version 0x01, sequence u64, issued_at u64, count u16, entries of 50 bytes (key id u16, not_before u64, not_after u64, public key) strictly ascending by key id, and the root signature (64 bytes) over DS_trust and every byte before it: 83 + 50·count bytes. Every defect is malformed; decoding does not check the signature, installing does (scenarios-rotation.json).",
     );
+    for id in RETIRED_TRUST {
+        file.retire(id, "the unsigned trust list of 3 + 50·count bytes: the list now carries a sequence number, an issue time and the root signature (spec §4.6, R-TRUST-3)");
+    }
     let entry = |key: KeyPeriod| TrustListEntry {
         key_id: key.key_id,
         not_before: key.not_before,
         not_after: key.not_after,
         public_key: hex(&issuer().key(key.key_id).public_bytes()),
     };
+    let encode = |entries| TrustListEncodeInput {
+        root_secret: hex(&root_secret()),
+        sequence: 1,
+        issued_at: TRUST_ISSUED_AT,
+        entries,
+    };
     file.add(Case {
-        id: "trust.encode.one-key",
-        requirements: &["R-TRUST-1", "R-ENC-3"],
+        id: "trust-list.encode.one-key",
+        requirements: &["R-TRUST-1", "R-TRUST-3", "R-ENC-3"],
         flags: &[Flag::Valid],
-        comment: "One key.",
+        comment: "One key, list 1, signed by the root key.",
         op: Op::TrustListEncode,
-        input: TrustListEncodeInput { entries: vec![entry(KEY_1)] },
+        input: encode(vec![entry(KEY_1)]),
         intent: Intent::valid(),
     })?;
     file.add(Case {
-        id: "trust.encode.two-keys",
-        requirements: &["R-TRUST-1", "R-TRUST-2"],
+        id: "trust-list.encode.two-keys",
+        requirements: &["R-TRUST-1", "R-TRUST-2", "R-TRUST-3"],
         flags: &[Flag::Valid, Flag::Rotation],
         comment: "Two keys with overlapping validity.",
         op: Op::TrustListEncode,
-        input: TrustListEncodeInput { entries: vec![entry(KEY_1), entry(KEY_2)] },
+        input: encode(vec![entry(KEY_1), entry(KEY_2)]),
         intent: Intent::valid(),
     })?;
     let two = unhex(&list_of(&[KEY_1, KEY_2])?)?;
     let one = unhex(&list_of(&[KEY_1])?)?;
+    let signature = two.len() - 64;
     let malformed = || Intent::invalid(Error::Malformed);
-    let small_order = with_bytes_at(one.clone(), 21, &curve::torsion()[0])?;
+    let key_at = ENTRIES + 18;
+    let small_order = with_bytes_at(one.clone(), key_at, &curve::torsion()[0])?;
+    let far_ahead = TrustHeader { sequence: u64::MAX, issued_at: TRUST_ISSUED_AT };
     let decodes = [
         BytesDecode {
             name: "two-keys",
             flags: &[Flag::Valid],
-            comment: "Two keys decode.",
+            comment: "Two keys decode, with the sequence number and issue time.",
             bytes: two.clone(),
             intent: Intent::valid(),
         },
@@ -66,10 +102,17 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         },
         BytesDecode {
+            name: "sequence-max",
+            flags: &[Flag::Valid],
+            comment: "Sequence 2^64 - 1 decodes: only installing compares it with the installed list (R-TRUST-4).",
+            bytes: unhex(&trust_list_at(far_ahead, &[KEY_1])?)?,
+            intent: Intent::valid(),
+        },
+        BytesDecode {
             name: "count-0",
             flags: &[Flag::Length],
-            comment: "count = 0.",
-            bytes: vec![1, 0, 0],
+            comment: "count = 0, with a signature: 83 bytes.",
+            bytes: [cut(&one, 0, 17)?, vec![0, 0], cut(&one, one.len() - 64, one.len())?].concat(),
             intent: malformed(),
         },
         BytesDecode {
@@ -87,24 +130,56 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
             intent: malformed(),
         },
         BytesDecode {
+            name: "unsigned",
+            flags: &[Flag::Length],
+            comment: "The list without its root signature: 19 + 50·count bytes.",
+            bytes: cut(&two, 0, signature)?,
+            intent: malformed(),
+        },
+        BytesDecode {
+            name: "header-only",
+            flags: &[Flag::Length],
+            comment: "The 19-byte header alone, count = 2.",
+            bytes: cut(&two, 0, ENTRIES)?,
+            intent: malformed(),
+        },
+        BytesDecode {
             name: "count-too-large",
             flags: &[Flag::Length],
             comment: "count = 3 with two entries.",
-            bytes: with_bytes_at(two.clone(), 2, &[3])?,
+            bytes: with_bytes_at(two.clone(), 18, &[3])?,
+            intent: malformed(),
+        },
+        BytesDecode {
+            name: "count-too-small",
+            flags: &[Flag::Length],
+            comment: "count = 1 with two entries.",
+            bytes: with_bytes_at(two.clone(), 18, &[1])?,
             intent: malformed(),
         },
         BytesDecode {
             name: "unsorted",
             flags: &[Flag::Rotation],
             comment: "Key ids 2 then 1.",
-            bytes: [cut(&two, 0, 3)?, cut(&two, 53, 103)?, cut(&two, 3, 53)?].concat(),
+            bytes: [
+                cut(&two, 0, ENTRIES)?,
+                cut(&two, ENTRIES + ENTRY, signature)?,
+                cut(&two, ENTRIES, ENTRIES + ENTRY)?,
+                cut(&two, signature, two.len())?,
+            ]
+            .concat(),
             intent: malformed(),
         },
         BytesDecode {
             name: "duplicate",
             flags: &[Flag::Rotation],
             comment: "Key id 1 twice.",
-            bytes: [cut(&two, 0, 53)?, cut(&two, 3, 53)?].concat(),
+            bytes: [
+                cut(&two, 0, ENTRIES + ENTRY)?,
+                cut(&two, ENTRIES, ENTRIES + ENTRY)?,
+                cut(&two, signature, two.len())?,
+            ]
+            .concat(),
             intent: malformed(),
         },
         BytesDecode {
@@ -112,8 +187,8 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
             flags: &[Flag::CredentialValidity],
             comment: "not_before > not_after.",
             bytes: with_bytes_at(
-                with_bytes_at(one, 5, &KEY_1.not_after.to_be_bytes())?,
-                13,
+                with_bytes_at(one, ENTRIES + 2, &KEY_1.not_after.to_be_bytes())?,
+                ENTRIES + 10,
                 &KEY_1.not_before.to_be_bytes(),
             )?,
             intent: malformed(),
@@ -130,8 +205,8 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
             flags: &[Flag::NonCanonicalPoint],
             comment: "A key encoded with y = p + 1.",
             bytes: with_bytes_at(
-                with_bytes_at(with_bytes_at(small_order, 21, &[0xee])?, 22, &[0xff; 30])?,
-                52,
+                with_bytes_at(with_bytes_at(small_order, key_at, &[0xee])?, key_at + 1, &[0xff; 30])?,
+                key_at + 31,
                 &[0x7f],
             )?,
             intent: malformed(),
@@ -144,7 +219,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
             intent: malformed(),
         },
     ];
-    add_bytes_decodes(&mut file, "trust", &["R-TRUST-1", "R-ENC-3"], Op::TrustListDecode, decodes)?;
+    add_bytes_decodes(&mut file, "trust-list", &["R-TRUST-1", "R-ENC-3"], Op::TrustListDecode, decodes)?;
     Ok(file.finish())
 }
 

@@ -115,5 +115,24 @@ pub(super) fn derivation() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         })?;
     }
+    for (name, seed, comment) in [
+        ("spec-example", [0x11u8; 32], "The issuer seed of the spec's worked example."),
+        ("other-seed", seed_bytes("keys/issuer"), "Another issuer seed."),
+    ] {
+        file.add(Case {
+            id: &format!("keys.derive.root-{name}"),
+            requirements: &["R-KEY-2", "R-KEY-3", "R-TRUST-3"],
+            flags: &[Flag::Derived],
+            comment: &format!("Root key, which signs trust lists only: {comment}"),
+            op: Op::DeriveKey,
+            input: DeriveInput {
+                purpose: Purpose::Ed25519Root,
+                seed: hex(&seed),
+                account_id: None,
+                key_id: None,
+            },
+            intent: Intent::valid(),
+        })?;
+    }
     Ok(file.finish())
 }

@@ -2,18 +2,19 @@
 
 use paycode::Error;
 
-use super::{Scenario, accept, add, install_revocation_list, install_trust_list, reject};
-use crate::errors::VectorError;
-use crate::format::VectorFile;
+use super::{Scenario, accept, add, install_revocation_list, install_trust_list, reject, restart};
+use crate::errors::{InputError, VectorError};
+use crate::format::{RestartMode, VectorFile, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     CREDENTIAL_LIFETIME, DEFAULT_PARAMS, KEY_1, KEY_2, STEP, TIME, credential_fields, ed25519_text,
-    ed25519_verifier, hmac_verifier, issue, issue_with, main_fields, revocation_list, trust_list,
-    trust_list_key_1, trust_list_keys_1_2,
+    ed25519_verifier, fixture_error, hex, hmac_verifier, issue, issue_with, issuer, issuer_secret,
+    main_fields, revocation_list, root_key, trust_list_at, trust_list_key_1, trust_list_keys_1_2, unhex,
 };
 use crate::generate::flags::Flag;
-use paycode::hazmat::eddsa::SecretKey;
+use paycode::hazmat::eddsa::{PublicKey, SecretKey};
 use paycode::issuer::KeyPeriod;
+use paycode::trust::{TrustEntry, TrustHeader, TrustList};
 
 /// The file.
 pub(super) fn file() -> Result<VectorFile, VectorError> {
@@ -26,8 +27,10 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let wallet_1 = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 1, key_1, step, counter);
     let wallet_2 = |step: u64, counter: u32| ed25519_text(&DEFAULT_PARAMS, 2, key_2, step, counter);
     let both_keys = ed25519_verifier(DEFAULT_PARAMS, &trust_list_keys_1_2()?);
-    let key_2_narrowed = trust_list(&[KEY_1, KeyPeriod { not_before: TIME, ..KEY_2 }])?;
-    let hmac_only = hmac_verifier(DEFAULT_PARAMS);
+    let key_2_narrowed = next(2, &[KEY_1, KeyPeriod { not_before: TIME, ..KEY_2 }])?;
+    // Configured with the root key, so that a trust list can enable ed25519.
+    let key_1_only = ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?);
+    let hmac_only = VerifierConfig { root_key: Some(root_key()), ..hmac_verifier(DEFAULT_PARAMS) };
     let key_1_code = wallet_1(STEP, 0)?;
     // The main credential's fields signed by a key that is not the issuer's:
     // the same serial and device key as `key_1`, other bytes.
@@ -55,12 +58,12 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             steps: vec![
                 accept(TIME, wallet_1(STEP, 0)?),
                 accept(TIME, wallet_2(STEP, 0)?),
-                install_trust_list(trust_list(&[KEY_2])?, true),
+                install_trust_list(TIME, next(2, &[KEY_2])?, true),
                 reject(TIME + 1, wallet_1(STEP, 1)?, Error::UnknownIssuer),
                 reject(TIME + 1, wallet_2(STEP, 1)?, Error::RevocationStale),
                 install_revocation_list(TIME + 1, revocation_list(2, 1, TIME, vec![]), true),
                 accept(TIME + 2, wallet_2(STEP, 1)?),
-                install_trust_list("01000000".into(), false),
+                install_trust_list(TIME + 2, "01000000".into(), false),
                 accept(TIME + 3, wallet_2(STEP, 2)?),
             ],
         },
@@ -73,7 +76,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             steps: vec![
                 install_revocation_list(TIME, revocation_list(1, 3, TIME, vec![]), true),
                 accept(TIME, wallet_2(STEP, 0)?),
-                install_trust_list(trust_list(&[KEY_2])?, true),
+                install_trust_list(TIME, next(2, &[KEY_2])?, true),
                 reject(TIME + 1, wallet_2(STEP, 1)?, Error::RevocationStale),
                 install_revocation_list(TIME + 1, revocation_list(2, 3, TIME, vec![]), false),
                 reject(TIME + 1, wallet_2(STEP, 1)?, Error::RevocationStale),
@@ -89,7 +92,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             verifier: &both_keys,
             steps: vec![
                 install_revocation_list(TIME, revocation_list(1, 3, TIME, vec![]), true),
-                install_trust_list(trust_list(&[KEY_2])?, true),
+                install_trust_list(TIME, next(2, &[KEY_2])?, true),
                 install_revocation_list(TIME + 1, revocation_list(2, 4, TIME - 60, vec![]), false),
                 reject(TIME + 1, wallet_2(STEP, 0)?, Error::RevocationStale),
                 install_revocation_list(TIME + 1, revocation_list(2, 4, TIME, vec![]), true),
@@ -105,9 +108,9 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             steps: vec![
                 install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![2002]), true),
                 reject(TIME, wallet_2(STEP, 0)?, Error::Revoked),
-                install_trust_list(trust_list_key_1()?, true),
+                install_trust_list(TIME, next(2, &[KEY_1])?, true),
                 accept(TIME + 1, wallet_1(STEP, 0)?),
-                install_trust_list(trust_list_keys_1_2()?, true),
+                install_trust_list(TIME + 1, next(3, &[KEY_1, KEY_2])?, true),
                 reject(TIME + 2, wallet_2(STEP, 1)?, Error::Revoked),
             ],
         },
@@ -119,7 +122,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             verifier: &ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?),
             steps: vec![
                 reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
-                install_trust_list(trust_list_keys_1_2()?, true),
+                install_trust_list(TIME, next(2, &[KEY_1, KEY_2])?, true),
                 accept(TIME + 1, wallet_2(STEP, 0)?),
                 accept(TIME + 2, wallet_1(STEP, 0)?),
             ],
@@ -132,7 +135,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             verifier: &both_keys,
             steps: vec![
                 accept(TIME, wallet_2(STEP, 0)?),
-                install_trust_list(key_2_narrowed, true),
+                install_trust_list(TIME, key_2_narrowed, true),
                 reject(TIME + 1, wallet_2(STEP, 1)?, Error::BadCredential),
             ],
         },
@@ -145,10 +148,149 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             steps: vec![
                 reject(TIME, key_1_code.clone(), Error::UnsupportedProfile),
                 install_revocation_list(TIME, revocation_list(1, 1, TIME, vec![]), false),
-                install_trust_list(trust_list_key_1()?, true),
+                install_trust_list(TIME, trust_list_key_1()?, true),
                 reject(TIME + 1, key_1_code.clone(), Error::RevocationStale),
                 install_revocation_list(TIME + 1, revocation_list(1, 1, TIME, vec![]), true),
                 accept(TIME + 1, key_1_code),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-root-signature",
+            requirements: &["R-TRUST-3", "R-ED-2"],
+            flags: &[Flag::Rotation, Flag::BadSignature],
+            comment: "Only key 1 trusted. Trust lists adding key 2 are refused when the root signature has a flipped bit and when a foreign root key signed it: key 2's credential stays unknown-issuer. The list signed by the root key installs.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, flip_last(&next(2, &[KEY_1, KEY_2])?)?, false),
+                install_trust_list(
+                    TIME,
+                    signed_by(&SecretKey::from_secret(&[0x5a; 32]), 2, &[KEY_1, KEY_2])?,
+                    false,
+                ),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+                install_trust_list(TIME, next(2, &[KEY_1, KEY_2])?, true),
+                accept(TIME + 1, wallet_2(STEP, 0)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-signed-by-an-issuer-key",
+            requirements: &["R-TRUST-3", "R-KEY-3"],
+            flags: &[Flag::Rotation, Flag::BadSignature, Flag::DomainSeparation],
+            comment: "A trust list adding key 2, signed by issuer key 1 (trusted for credentials and revocation lists) instead of the root key, is refused: key 2's credential stays unknown-issuer.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(
+                    TIME,
+                    signed_by(&SecretKey::from_secret(&issuer_secret(1)), 2, &[KEY_1, KEY_2])?,
+                    false,
+                ),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-older-or-equal-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation, Flag::UnknownIssuer],
+            comment: "List 3 (keys 1 and 2) installs over the configured list 1. List 2 (key 1 alone), older, is refused, and so is list 3 again (equal, a replay): key 2's credential stays accepted. List 4 (key 1 alone) installs and key 2 is unknown-issuer.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(3, &[KEY_1, KEY_2])?, true),
+                install_trust_list(TIME + 1, next(2, &[KEY_1])?, false),
+                install_trust_list(TIME + 1, next(3, &[KEY_1, KEY_2])?, false),
+                accept(TIME + 2, wallet_2(STEP, 0)?),
+                install_trust_list(TIME + 2, next(4, &[KEY_1])?, true),
+                reject(TIME + 3, wallet_2(STEP, 1)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-rollback-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation, Flag::UnknownIssuer],
+            comment: "Keys 1 and 2 trusted by the configured list 1; list 2 drops key 2 (say it leaked). The configured list 1, offered again, is refused: key 2 stays unknown-issuer, so a dropped key cannot be brought back by replaying an old signed list.",
+            verifier: &both_keys,
+            steps: vec![
+                accept(TIME, wallet_2(STEP, 0)?),
+                install_trust_list(TIME, next(2, &[KEY_1])?, true),
+                install_trust_list(TIME + 1, trust_list_keys_1_2()?, false),
+                reject(TIME + 1, wallet_2(STEP, 1)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-jump-bounded",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "From list 1 issued at T - 10 days, a list issued at T may run at most 1 + 14400 (whole minutes) ahead: list 14403 is refused, list 14402 installs. The next list, issued a minute later with the next number, still installs.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(14_403, &[KEY_1, KEY_2])?, false),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+                install_trust_list(TIME, next(14_402, &[KEY_1, KEY_2])?, true),
+                accept(TIME, wallet_2(STEP, 0)?),
+                install_trust_list(TIME + 60, dated(14_403, TIME + 60, &[KEY_1])?, true),
+                reject(TIME + 60, wallet_2(STEP + 1, 1)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-at-end-of-range-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "A list numbered 2^64 - 1, signed by the root key, would block every later list: it is refused (key 2 stays unknown-issuer), and the issuer's list 2 installs.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(u64::MAX, &[KEY_1, KEY_2])?, false),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+                install_trust_list(TIME, next(2, &[KEY_1])?, true),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-dated-in-future-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "A list issued at T + 61 is refused at T (after t + X = T + 60), and installs at T + 1.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, dated(2, TIME + 61, &[KEY_1, KEY_2])?, false),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+                install_trust_list(TIME + 1, dated(2, TIME + 61, &[KEY_1, KEY_2])?, true),
+                accept(TIME + 1, wallet_2(STEP, 0)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-a-day-ahead-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "A list issued a day after the verifier's time is refused: key 2 stays unknown-issuer.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, dated(2, TIME + 86_400, &[KEY_1, KEY_2])?, false),
+                reject(TIME, wallet_2(STEP, 0)?, Error::UnknownIssuer),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-issued-before-refused",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "List 2 issued at T installs; list 3 issued at T - 1, before it, is refused even with a higher number.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(2, &[KEY_1, KEY_2])?, true),
+                install_trust_list(TIME, dated(3, TIME - 1, &[KEY_1])?, false),
+                accept(TIME, wallet_2(STEP, 0)?),
+            ],
+        },
+        Scenario {
+            id: "scenario.rotation.trust-list-survives-restart",
+            requirements: &["R-TRUST-4"],
+            flags: &[Flag::Rotation],
+            comment: "List 2 adds key 2. After a restart, kept or lost, the verifier still holds list 2 (configuration): key 2's credential is accepted and list 2 is not newer.",
+            verifier: &key_1_only,
+            steps: vec![
+                install_trust_list(TIME, next(2, &[KEY_1, KEY_2])?, true),
+                restart(RestartMode::Kept, TIME + 1),
+                accept(TIME + 1, wallet_2(STEP, 0)?),
+                install_trust_list(TIME + 1, next(2, &[KEY_1, KEY_2])?, false),
+                restart(RestartMode::Lost, TIME + 120),
+                install_trust_list(TIME + 120, next(2, &[KEY_1, KEY_2])?, false),
             ],
         },
     ];
@@ -164,4 +306,38 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         "a terminal with no revocation list accepts no ed25519 code (R-REVOKE-4); see scenario.rotation.trust-list-enables-ed25519-list-required",
     );
     Ok(file.finish())
+}
+
+/// Trust list `sequence` of `keys`, issued at `TIME`, signed by the root key.
+fn next(sequence: u64, keys: &[KeyPeriod]) -> Result<String, VectorError> {
+    dated(sequence, TIME, keys)
+}
+
+/// Trust list `sequence` of `keys`, issued at `issued_at`, signed by the root key.
+fn dated(sequence: u64, issued_at: u64, keys: &[KeyPeriod]) -> Result<String, VectorError> {
+    trust_list_at(TrustHeader { sequence, issued_at }, keys)
+}
+
+/// Trust list `sequence` of the issuer's `keys`, issued at `TIME`, signed by `key`.
+fn signed_by(key: &SecretKey, sequence: u64, keys: &[KeyPeriod]) -> Result<String, VectorError> {
+    let entries = keys
+        .iter()
+        .map(|k| {
+            let key = PublicKey::from_bytes(&issuer().key(k.key_id).public_bytes())
+                .ok_or_else(|| fixture_error(InputError::PublicKey))?;
+            Ok(TrustEntry { key_id: k.key_id, not_before: k.not_before, not_after: k.not_after, key })
+        })
+        .collect::<Result<Vec<_>, VectorError>>()?;
+    let list = TrustList::issue(TrustHeader { sequence, issued_at: TIME }, key, entries)
+        .map_err(|e| fixture_error(InputError::TrustList(e)))?;
+    Ok(hex(&list.encode()))
+}
+
+/// `list` (hex) with the last bit of its root signature flipped.
+fn flip_last(list: &str) -> Result<String, VectorError> {
+    let mut bytes = unhex(list)?;
+    if let Some(last) = bytes.last_mut() {
+        *last ^= 1;
+    }
+    Ok(hex(&bytes))
 }
