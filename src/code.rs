@@ -11,11 +11,11 @@ use crate::numeric::{DIGITS, NumericCode};
 use crate::profile::{Mode, PROFILE_ED25519, Profile, VERSION, split_profile_byte};
 
 /// The QR text prefix (spec: R-ENC-1).
-pub const QR_PREFIX: &str = "PC1:";
+pub const QR_PREFIX: &str = "PC2:";
 /// Domain-separation string of the hmac QR tag (spec: R-KEY-3).
-pub const DS_HMAC_QR: &[u8] = b"paycode/v1/hmac/qr-code\0";
+pub const DS_HMAC_QR: &[u8] = b"paycode/v2/hmac/qr-code\0";
 /// Domain-separation string of the ed25519 device signature (spec: R-KEY-3).
-pub const DS_ED25519_CODE: &[u8] = b"paycode/v1/ed25519/code\0";
+pub const DS_ED25519_CODE: &[u8] = b"paycode/v2/ed25519/code\0";
 /// Encoded length of an hmac payload, one-way or challenge.
 pub const HMAC_PAYLOAD_LEN: usize = 38;
 /// Encoded length of a capped hmac payload.
@@ -43,7 +43,7 @@ pub enum Code {
 }
 
 impl Code {
-    /// Parses a code as scanned: QR text (`PC1:...`) or 24 digits.
+    /// Parses a code as scanned: QR text (`PC2:...`) or 24 digits.
     ///
     /// # Errors
     ///
@@ -179,7 +179,7 @@ impl HmacCode {
         out
     }
 
-    /// `PC1:` + Base45 of the payload.
+    /// `PC2:` + Base45 of the payload.
     pub fn to_qr_text(&self) -> String {
         qr_text(&self.encode())
     }
@@ -311,7 +311,7 @@ impl Ed25519Code {
         &self.bytes
     }
 
-    /// `PC1:` + Base45 of the payload.
+    /// `PC2:` + Base45 of the payload.
     pub fn to_qr_text(&self) -> String {
         qr_text(&self.bytes)
     }
@@ -405,14 +405,14 @@ mod tests {
     #[test]
     fn precedence_of_decode_errors() {
         assert_eq!(Code::decode_payload(&[]), Err(Error::Malformed));
-        assert_eq!(Code::decode_payload(&[2]), Err(Error::UnsupportedVersion));
-        assert_eq!(Code::decode_payload(&[2, 9, 9]), Err(Error::UnsupportedVersion));
-        assert_eq!(Code::decode_payload(&[1]), Err(Error::Malformed));
-        assert_eq!(Code::decode_payload(&[1, 3, 0]), Err(Error::UnsupportedProfile));
-        assert_eq!(Code::decode_payload(&[1, 1, 0]), Err(Error::Malformed));
-        assert_eq!(Code::decode_payload(&[1, 2, 0]), Err(Error::Malformed));
-        assert_eq!(Code::parse("PC1:"), Err(Error::Malformed));
-        assert_eq!(Code::parse("pc1:00"), Err(Error::Malformed));
+        assert_eq!(Code::decode_payload(&[1]), Err(Error::UnsupportedVersion));
+        assert_eq!(Code::decode_payload(&[1, 9, 9]), Err(Error::UnsupportedVersion));
+        assert_eq!(Code::decode_payload(&[2]), Err(Error::Malformed));
+        assert_eq!(Code::decode_payload(&[2, 3, 0]), Err(Error::UnsupportedProfile));
+        assert_eq!(Code::decode_payload(&[2, 1, 0]), Err(Error::Malformed));
+        assert_eq!(Code::decode_payload(&[2, 2, 0]), Err(Error::Malformed));
+        assert_eq!(Code::parse("PC2:"), Err(Error::Malformed));
+        assert_eq!(Code::parse("pc2:00"), Err(Error::Malformed));
         assert_eq!(Code::parse(""), Err(Error::Malformed));
     }
 
@@ -420,10 +420,10 @@ mod tests {
     fn parse_of_text_longer_than_any_code_keeps_the_precedence() {
         let long =
             |first: u8| format!("{QR_PREFIX}{}", base45::encode(&[&[first, 1][..], &[0; 300]].concat()));
-        assert_eq!(Code::parse(&long(2)), Err(Error::UnsupportedVersion));
-        assert_eq!(Code::parse(&long(1)), Err(Error::Malformed));
+        assert_eq!(Code::parse(&long(1)), Err(Error::UnsupportedVersion));
+        assert_eq!(Code::parse(&long(2)), Err(Error::Malformed));
         // The longest code's text goes through the stack buffer.
-        let full = format!("{QR_PREFIX}{}", base45::encode(&[2u8; ED25519_PAYLOAD_LEN]));
+        let full = format!("{QR_PREFIX}{}", base45::encode(&[1u8; ED25519_PAYLOAD_LEN]));
         assert_eq!(Code::parse(&full), Err(Error::UnsupportedVersion));
     }
 
@@ -459,7 +459,7 @@ mod tests {
     fn hmac_payload_round_trip() {
         let c = HmacCode::new(42, 7, 3, [9; 16]);
         let bytes = c.encode();
-        assert_eq!(bytes[..2], [1, 1]);
+        assert_eq!(bytes[..2], [2, 1]);
         assert_eq!(bytes[2..10], 42u64.to_be_bytes());
         assert_eq!(HmacCode::decode(&bytes).unwrap(), c);
         let text = c.to_qr_text();
@@ -475,7 +475,7 @@ mod tests {
         let challenge = one_way.with_mode(Mode::Challenge);
         let bytes = capped.encode();
         assert_eq!(bytes.len(), 42);
-        assert_eq!(bytes[..2], [1, 0x11]);
+        assert_eq!(bytes[..2], [2, 0x11]);
         assert_eq!(bytes[22..26], [1, 2, 3, 4]);
         assert_eq!(bytes[26..], [9; 16]);
         assert_eq!(capped.to_qr_text().len(), 4 + 63);

@@ -63,4 +63,4 @@ pub use verifier::{Acceptance, Payment, Rejection, TextPayment, Verifier, Verifi
 pub use wallet::{Ed25519Wallet, HmacWallet, Purpose};
 
 /// The spec version these types implement.
-pub const SPEC_VERSION: &str = "paycode v1";
+pub const SPEC_VERSION: &str = "paycode v2";

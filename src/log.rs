@@ -784,7 +784,7 @@ mod tests {
         let r = LogRecord::new(&one_way, 1000, 60_000, 250, 9, None).unwrap();
         let bytes = r.encode();
         assert_eq!(bytes.len(), 68);
-        assert_eq!(bytes[..2], [0x01, 0x01]);
+        assert_eq!(bytes[..2], [0x02, 0x01]);
         assert_eq!(bytes[2..10], 60_000u64.to_be_bytes());
         assert_eq!(bytes[10..18], 250u64.to_be_bytes());
         assert_eq!(bytes[18..22], 9u32.to_be_bytes());
@@ -826,12 +826,12 @@ mod tests {
             f(&mut b);
             LogRecord::decode(&b)
         };
-        assert_eq!(bad(&|b| b[0] = 2), Err(Error::Malformed), "version");
+        assert_eq!(bad(&|b| b[0] = 1), Err(Error::Malformed), "version");
         assert_eq!(bad(&|b| b[1] = 0x03), Err(Error::Malformed), "kind");
         assert_eq!(bad(&|b| b[1] = 0x21), Err(Error::Malformed), "kind says challenge, evidence one-way");
         assert_eq!(bad(&|b| b[31] = 0x21), Err(Error::Malformed), "evidence of another kind");
         assert_eq!(bad(&|b| b[29] ^= 1), Err(Error::Malformed), "step not the evidence's");
-        assert_eq!(bad(&|b| b[30] = 2), Err(Error::Malformed), "evidence of another version");
+        assert_eq!(bad(&|b| b[30] = 1), Err(Error::Malformed), "evidence of another version");
         assert_eq!(bad(&|b| b.push(0)), Err(Error::Malformed), "trailing byte");
         let n = Code::Numeric(w.numeric(&w.code_for(1000, 3)).unwrap());
         let numeric = LogRecord::new(&n, 1000, 0, 0, 9, None).unwrap().encode();
@@ -845,9 +845,9 @@ mod tests {
         step16[29] ^= 0x10; // the same step mod 16 decodes; the tag decides (R-LOG-2)
         assert!(LogRecord::decode(&step16).is_ok());
         let rc = LogRecord::new(&answered, 1000, 0, 250, 9, Some(&ch)).unwrap().encode();
-        let mut v2 = rc.clone();
-        v2[68] = 2;
-        assert_eq!(LogRecord::decode(&v2), Err(Error::Malformed), "challenge version");
+        let mut v1 = rc.clone();
+        v1[68] = 1;
+        assert_eq!(LogRecord::decode(&v1), Err(Error::Malformed), "challenge version");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub use crate::trust::ListMark;
 use crate::trust::TrustList;
 
 /// Domain-separation string of the revocation list signature (spec: R-KEY-3).
-pub const DS_REVOCATION: &[u8] = b"paycode/v1/ed25519/revocation\0";
+pub const DS_REVOCATION: &[u8] = b"paycode/v2/ed25519/revocation\0";
 /// Longest grace a revocation list may give, seconds (spec: R-REVOKE-1).
 pub const MAX_GRACE_SECS: u32 = 604_800;
 
@@ -71,7 +71,7 @@ impl RevocationList {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] for a version byte other than `0x01`, a wrong
+    /// [`Error::Malformed`] for a version byte other than `0x02`, a wrong
     /// length, serials not strictly increasing, `next_update < issued_at` or
     /// a grace above 7 days (spec: R-REVOKE-1).
     pub fn decode(bytes: &[u8]) -> Result<RevocationList, Error> {
@@ -261,9 +261,9 @@ mod tests {
         assert_eq!(RevocationList::decode(&bad).unwrap().check(&trust), Err(Error::InvalidCode));
         let late = RevocationList::issue(header(4, 101), &sk, vec![]).unwrap();
         assert_eq!(late.check(&trust), Err(Error::UnknownIssuer));
-        let mut v2 = bytes.clone();
-        v2[0] = 2;
-        assert_eq!(RevocationList::decode(&v2), Err(Error::Malformed));
+        let mut v1 = bytes.clone();
+        v1[0] = 1;
+        assert_eq!(RevocationList::decode(&v1), Err(Error::Malformed));
         // Unsorted serials are not canonical.
         let mut unsorted = bytes.clone();
         unsorted[35..43].copy_from_slice(&9u64.to_be_bytes());

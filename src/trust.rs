@@ -10,7 +10,7 @@ use crate::profile::VERSION;
 /// Encoded length of one trust list entry.
 pub const ENTRY_LEN: usize = 50;
 /// Domain-separation string of the trust list's root signature (spec: R-KEY-3).
-pub const DS_TRUST: &[u8] = b"paycode/v1/ed25519/trust-list\0";
+pub const DS_TRUST: &[u8] = b"paycode/v2/ed25519/trust-list\0";
 /// Length of a trust list's header: version, sequence, issued_at, count.
 const HEADER_LEN: usize = 19;
 
@@ -280,7 +280,7 @@ mod tests {
         long.push(0);
         assert_eq!(TrustList::decode(&long), Err(Error::Malformed));
         let mut v2 = bytes.clone();
-        v2[0] = 2;
+        v2[0] = 1;
         assert_eq!(TrustList::decode(&v2), Err(Error::Malformed));
         // The unsigned layout of before, 3 + 50 * count bytes, is too short.
         assert_eq!(TrustList::decode(&bytes[..3 + 2 * ENTRY_LEN]), Err(Error::Malformed));

@@ -79,7 +79,7 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("revocation_list", "lists-fixture", &fixture::revocation_list(true).encode());
     add("revocation_list", "lists-others", &fixture::revocation_list(false).encode());
     // Edges of the encodings.
-    add("qr_text", "prefix-only", b"PC1:");
+    add("qr_text", "prefix-only", b"PC2:");
     add("base45", "rfc9285-hello", b"%69 VD92EX0");
     add("base45", "max-group", b"FGW");
     add("numeric", "largest", b"604462909807314587353087");
@@ -113,7 +113,7 @@ fn challenge_cases() -> Vec<(String, ChallengeCase)> {
         .code_as(fixture::step_now(), 0, paycode::Purpose::Challenge(&genuine))
         .to_qr_text();
     let mut version = genuine.encode();
-    version[0] = 2;
+    version[0] = 1;
     let cases = [
         ("hmac-challenge.accepted", pay(CHALLENGE)),
         ("ed25519-challenge.accepted", pay(CHALLENGE | ED25519)),
@@ -128,11 +128,11 @@ fn challenge_cases() -> Vec<(String, ChallengeCase)> {
                 ..pay(RAW_CHALLENGE | RAW_CODE)
             },
         ),
-        ("raw-prefix-only.malformed", ChallengeCase { raw: b"PT1:".to_vec(), ..pay(RAW_CHALLENGE) }),
+        ("raw-prefix-only.malformed", ChallengeCase { raw: b"PT2:".to_vec(), ..pay(RAW_CHALLENGE) }),
         (
-            "raw-version-2.malformed",
+            "raw-version-1.malformed",
             ChallengeCase {
-                raw: format!("PT1:{}", base45::encode(&version)).into_bytes(),
+                raw: format!("PT2:{}", base45::encode(&version)).into_bytes(),
                 ..pay(RAW_CHALLENGE)
             },
         ),

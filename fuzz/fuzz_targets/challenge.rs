@@ -58,11 +58,11 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// `Challenge::parse`, checked against an independent reading of R-CHAL-1:
-/// `PT1:`, canonical Base45 of 37 bytes, version byte 0x01.
+/// `PT2:`, canonical Base45 of 37 bytes, version byte 0x01.
 fn parse(text: &str) -> Result<Challenge, Error> {
     let parsed = Challenge::parse(text);
     let bytes = text
-        .strip_prefix("PT1:")
+        .strip_prefix("PT2:")
         .and_then(|rest| base45::decode(rest).ok())
         .filter(|b| b.len() == 37 && b[0] == 0x01);
     match (&parsed, bytes) {

@@ -29,14 +29,14 @@ pub type Ident = (Profile, u64);
 pub type Nonce = [u8; 16];
 
 /// `DS_chal` (spec §3.3).
-const DS_CHAL: &[u8] = b"paycode/v1/challenge\0";
+const DS_CHAL: &[u8] = b"paycode/v2/challenge\0";
 
 /// What a verifier is handed.
 #[derive(Clone, Debug)]
 pub enum Input {
     /// Text that fails syntax by construction (see `GARBAGE`).
     Garbage(&'static str),
-    /// QR text: `PC1:` + Base45 of these payload bytes.
+    /// QR text: `PC2:` + Base45 of these payload bytes.
     Payload(Vec<u8>),
     /// The 24 digits of this value.
     Numeric(u128),
@@ -46,7 +46,7 @@ impl Input {
     pub fn text(&self) -> String {
         match self {
             Input::Garbage(s) => (*s).to_string(),
-            Input::Payload(p) => format!("PC1:{}", paycode::hazmat::base45::encode(p)),
+            Input::Payload(p) => format!("PC2:{}", paycode::hazmat::base45::encode(p)),
             Input::Numeric(n) => format!("{n:024}"),
         }
     }
@@ -134,11 +134,11 @@ pub struct ModelChallenge {
     pub nonce: Nonce,
 }
 
-/// R-CHAL-1: `PT1:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
-/// is `0x01`; every value of the other fields decodes.
+/// R-CHAL-1: `PT2:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
+/// is `0x02`; every value of the other fields decodes.
 pub fn model_challenge(text: &str) -> Option<ModelChallenge> {
-    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT1:")?)?.try_into().ok()?;
-    (bytes[0] == 0x01).then(|| ModelChallenge {
+    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT2:")?)?.try_into().ok()?;
+    (bytes[0] == 0x02).then(|| ModelChallenge {
         bytes,
         terminal: u32::from_be_bytes(bytes[1..5].try_into().unwrap()),
         amount: u64::from_be_bytes(bytes[5..13].try_into().unwrap()),
@@ -383,7 +383,7 @@ impl Model {
                 if p.is_empty() {
                     return Err(Error::Malformed);
                 }
-                if p[0] != 0x01 {
+                if p[0] != 0x02 {
                     return Err(Error::UnsupportedVersion);
                 }
                 if p.len() < 2 {
@@ -848,7 +848,7 @@ pub fn model_base45(s: &str) -> Option<Vec<u8>> {
 pub fn model_payload_verdict(p: &[u8]) -> Result<(), Error> {
     match p {
         [] => Err(Error::Malformed),
-        [v, ..] if *v != 1 => Err(Error::UnsupportedVersion),
+        [v, ..] if *v != 2 => Err(Error::UnsupportedVersion),
         [_] => Err(Error::Malformed),
         [_, 0x01 | 0x21, ..] if p.len() == 38 => Ok(()),
         [_, 0x11, ..] if p.len() == 42 => Ok(()),

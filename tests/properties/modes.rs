@@ -38,7 +38,7 @@ pub fn challenge_verdict(
 ) -> Result<(), Error> {
     // V1.C: every value decodes but the version byte (R-CHAL-1).
     let Some(call) = call else { return Err(Error::NoChallenge) };
-    if call[0] != 0x01 {
+    if call[0] != paycode::VERSION {
         return Err(Error::Malformed);
     }
     let terminal = u32::from_be_bytes(call[1..5].try_into().unwrap());

@@ -371,12 +371,13 @@ pub fn payload_strategy() -> impl Strategy<Value = Vec<u8>> {
     let lengths = [(0x01u8, 38usize), (0x21, 38), (0x11, 42), (0x02, 204), (0x22, 204), (0x12, 208)];
     prop_oneof![
         vec(any::<u8>(), 0..4),
-        (any::<u8>(), vec(any::<u8>(), 0..44)).prop_map(|(b, rest)| [vec![1, b], rest].concat()),
-        prop::sample::select(lengths.to_vec()).prop_flat_map(
-            |(b, len)| vec(any::<u8>(), len - 2).prop_map(move |rest| [vec![1, b], rest].concat())
+        (any::<u8>(), vec(any::<u8>(), 0..44))
+            .prop_map(|(b, rest)| [vec![paycode::VERSION, b], rest].concat()),
+        prop::sample::select(lengths.to_vec()).prop_flat_map(|(b, len)| vec(any::<u8>(), len - 2)
+            .prop_map(move |rest| [vec![paycode::VERSION, b], rest].concat())),
+        prop::sample::select(lengths.map(|l| l.0).to_vec()).prop_flat_map(
+            |b| vec(any::<u8>(), 0..210).prop_map(move |rest| [vec![paycode::VERSION, b], rest].concat())
         ),
-        prop::sample::select(lengths.map(|l| l.0).to_vec())
-            .prop_flat_map(|b| vec(any::<u8>(), 0..210).prop_map(move |rest| [vec![1, b], rest].concat())),
     ]
 }
 

@@ -14,8 +14,8 @@ from .errors import MALFORMED, UNSUPPORTED_PROFILE, UNSUPPORTED_VERSION, Rejecte
 from .keys import DS_CODE, DS_NUM, DS_QR, hmac_sha256
 from .params import U64_MAX
 
-PREFIX = b"PC1:"
-VERSION = 0x01
+PREFIX = b"PC2:"
+VERSION = 0x02
 HMAC, ED25519 = 0x01, 0x02
 ONE_WAY, CAPPED, CHALLENGE = 0, 1, 2
 MODE_NAMES = {ONE_WAY: "one-way", CAPPED: "capped", CHALLENGE: "challenge"}
@@ -194,6 +194,8 @@ def decode(x: bytes, enabled=(HMAC, ED25519)):
             raise Rejected(UNSUPPORTED_PROFILE)
         n %= N_LIMIT
         return HmacNumeric(n >> 49, (n >> 45) & 0xF, (n >> 29) & 0xFFFF, n & (2**29 - 1))
+    if mutants.on("prefix-of-any-version") and x[:2] == b"PC" and x[2:3].isdigit() and x[3:4] == b":":
+        x = PREFIX + x[4:]
     if not x.startswith(PREFIX):  # V1.2
         raise Rejected(MALFORMED)
     p = base45.decode(x[len(PREFIX):])  # V1.3: Base45 decodes the empty text to b""

@@ -21,7 +21,7 @@ from .errors import (
     Rejected,
 )
 
-VERSION = 0x01
+VERSION = 0x02
 NUMERIC = 0x81
 HEADER = 30
 _HEADER = struct.Struct(">BBQQIQ")

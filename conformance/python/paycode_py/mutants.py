@@ -100,7 +100,7 @@ MUTANTS = {
     "ceiling-unchecked": "C4 never returns over-ceiling: a numeric code pays any amount (R-CAP-3)",
     "numeric-for-any-mode": "the wallet gives digits for capped and challenge codes too (R-HMAC-4)",
     "challenge-lifetime-unchecked": "C outside 30..600 is taken as a valid configuration (R-TIME-6)",
-    "challenge-version-unchecked": "a challenge whose version byte is not 0x01 decodes (R-CHAL-1)",
+    "challenge-version-unchecked": "a challenge whose version byte is not 0x02 decodes (R-CHAL-1)",
     "challenge-digest-unlabelled": "the challenge digest is SHA-256(challenge), without DS_chal in front (R-CHAL-2, R-KEY-3)",
     "challenge-digest-ignored": "a challenge code's tag and signature leave out the challenge digest, at wallet and verifier (R-CHAL-2, R-HMAC-1, R-ED-5)",
     "no-challenge-accepted": "V2.1 lets a challenge code through a call without a challenge; H3 or E5 then checks it with an empty digest (R-CHAL-3)",
@@ -122,6 +122,7 @@ MUTANTS = {
     "reconcile-jump-edge-inclusive": "two consecutive counters J = 65536 apart are flagged as a jump, not only those more than J apart (R-LOG-2)",
     "reconcile-overspend-at-limit": "a serial whose total equals its cumulative limit is flagged for overspend, not only one above it (R-LOG-2)",
     "reconcile-totals-once-per-group": "the sums count one code per (profile, subject, counter) group (R-LOG-2)",
+    "prefix-of-any-version": "a QR text with the prefix of another version, PC1: say, decodes as one of this version (R-ENC-6)",
     "floor-ignored-at-restart": "restart-lost-state takes its step from the clock, not from max(t, φ) over the list's issued_at and the last accepted_at (R-TIME-8)",
     "floor-ignored-at-e3": "E1-E5 read the clock t, not the verifier time max(t, φ): a clock set back revives an expired credential (R-TIME-8)",
 }

@@ -8,7 +8,7 @@ from . import ed25519, mutants
 from .errors import MALFORMED, Rejected
 from .keys import DS_REV
 
-VERSION = 0x01
+VERSION = 0x02
 MAX_GRACE = 604800
 _HEAD = struct.Struct(">BHQQQII")
 HEAD_LEN = _HEAD.size  # 35

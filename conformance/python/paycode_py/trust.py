@@ -7,7 +7,7 @@ from . import ed25519, mutants
 from .errors import MALFORMED, Rejected
 from .keys import DS_TRUST
 
-VERSION = 0x01
+VERSION = 0x02
 _HEAD = struct.Struct(">BQQH")  # version, sequence, issued_at, count: 19 bytes
 _ENTRY = struct.Struct(">HQQ32s")  # 50 bytes
 

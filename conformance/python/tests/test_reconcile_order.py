@@ -17,7 +17,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from paycode_py import code, keys, ops  # noqa: E402
+from paycode_py import code, keys, log, ops  # noqa: E402
 
 ACCOUNT = 42
 SEED = bytes(range(32))
@@ -30,7 +30,7 @@ def record(counter, step, terminal=1, amount=10, tag=None):
     if tag is None:
         tag = code.qr_tag(k_qr, ACCOUNT, step, counter)
     payload = code.hmac_payload(ACCOUNT, step, counter, tag)
-    head = struct.pack(">BBQQIQ", 1, 0x01, min(step * X, 2**64 - 1), amount, terminal, step)
+    head = struct.pack(">BBQQIQ", log.VERSION, 0x01, min(step * X, 2**64 - 1), amount, terminal, step)
     return (head + payload).hex()
 
 

@@ -96,7 +96,7 @@ fn oracle_agrees_with_known_answers() {
         p[pos] = b;
         world.expect(&qr(&p))
     };
-    assert_eq!(with(0, 2), Err(Error::UnsupportedVersion));
+    assert_eq!(with(0, 1), Err(Error::UnsupportedVersion));
     assert_eq!(with(1, 3), Err(Error::UnsupportedProfile));
     assert_eq!(with(1, 1), Err(Error::Malformed));
     assert_eq!(with(15, 9), Err(Error::UnknownIssuer));
@@ -459,7 +459,7 @@ fn cli_survives_extreme_arguments() {
             "--terminal-id",
             &u32max,
             "--",
-            "PC1:00",
+            "PC2:00",
         ]);
         add(&[
             "verify",
@@ -508,7 +508,7 @@ fn cli_survives_extreme_arguments() {
             "--challenge",
             &challenge,
             "--",
-            "PC1:00",
+            "PC2:00",
         ]);
         add(&[
             "issuer",
@@ -563,7 +563,7 @@ fn cli_survives_extreme_arguments() {
         std::fs::write(dir.join(format!("log{i}")), &bytes).unwrap();
         add(&["reconcile", "--issuer", &s("i.json"), &s(&format!("log{i}")), "--json"]);
     }
-    let mut record = vec![1u8, 1];
+    let mut record = vec![paycode::VERSION, 1];
     record.resize(68, 0xff);
     std::fs::write(dir.join("maxlog"), record.repeat(3)).unwrap();
     add(&["reconcile", "--issuer", &s("i.json"), &s("maxlog"), &s("maxlog")]);

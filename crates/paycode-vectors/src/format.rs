@@ -42,7 +42,7 @@ pub const TRACE_FORMAT: &str = "paycode-traceability-v1";
 pub struct VectorFile {
     /// Always [`FORMAT`].
     pub format: String,
-    /// The spec version the expectations follow: `"paycode v1"`.
+    /// The spec version the expectations follow: `"paycode v2"`.
     pub spec_version: String,
     /// The file's name without `.json`, for example `"verify-hmac"`.
     pub name: String,

@@ -74,3 +74,8 @@ pub fn write(out: &Path) -> Result<Vec<PathBuf>, VectorError> {
     }
     Ok(written)
 }
+
+/// Why the cases of a version byte 0x02 were retired: 0x02 is the version
+/// byte of this protocol version, and the cases of another version's byte
+/// use 0x01, that of the retired v1.
+pub(crate) const VERSION_2_RETIRED: &str = "version 0x02 is this version of the protocol; a version byte of another one is tested with 0x01, of the retired v1";

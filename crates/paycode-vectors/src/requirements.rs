@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 
 use crate::errors::SpecError;
 
-/// The spec this crate was built with (`spec/paycode-v1.md`), for callers
+/// The spec this crate was built with (`spec/paycode-v2.md`), for callers
 /// that are given no other.
-pub const SPEC: &str = include_str!("../../../spec/paycode-v1.md");
+pub const SPEC: &str = include_str!("../../../spec/paycode-v2.md");
 
 /// One row of the index.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -32,7 +32,7 @@ impl World {
     fn credentials(&self) -> Vec<Vec<u8>> {
         self.genuine
             .iter()
-            .filter_map(|t| t.strip_prefix("PC1:"))
+            .filter_map(|t| t.strip_prefix("PC2:"))
             .filter_map(|rest| b45_decode(rest.as_bytes()))
             .filter(|p| p.len() == 204 && p[1] == 0x02)
             .map(|p| p[14..140].to_vec())
@@ -46,7 +46,7 @@ impl World {
         // Only genuine codes can pass a MAC or signature check.
         let genuine = self.genuine.iter().any(|g| g.as_bytes() == input);
         let Ok(text) = std::str::from_utf8(input) else { return Err(Error::Malformed) };
-        if let Some(rest) = text.strip_prefix("PC1:") {
+        if let Some(rest) = text.strip_prefix("PC2:") {
             let payload = b45_decode(rest.as_bytes()).ok_or(Error::Malformed)?;
             return self.expect_payload(&payload, genuine);
         }
@@ -72,7 +72,7 @@ impl World {
         // spec R-MODE-1: the second byte is mode * 16 + profile, modes 0 to 2.
         let (profile, mode) = match p {
             [] => return Err(Error::Malformed),
-            [v, ..] if *v != 1 => return Err(Error::UnsupportedVersion),
+            [v, ..] if *v != 2 => return Err(Error::UnsupportedVersion),
             [_] => return Err(Error::Malformed),
             [_, b @ (0x01 | 0x02 | 0x11 | 0x12 | 0x21 | 0x22), ..] => (b & 0x0f, b >> 4),
             _ => return Err(Error::UnsupportedProfile),
@@ -149,11 +149,11 @@ pub struct Terms {
     pub issued_at: u64,
 }
 
-/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT1:`,
-/// canonical Base45 of 37 bytes, version byte 1.
+/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT2:`,
+/// canonical Base45 of 37 bytes, version byte 2.
 pub fn decode_challenge(input: &[u8]) -> Option<Terms> {
-    let p = b45_decode(input.strip_prefix(b"PT1:")?)?;
-    if p.len() != 37 || p[0] != 1 {
+    let p = b45_decode(input.strip_prefix(b"PT2:")?)?;
+    if p.len() != 37 || p[0] != 2 {
         return None;
     }
     Some(Terms {

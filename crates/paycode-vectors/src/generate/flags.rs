@@ -52,11 +52,11 @@ flags! {
     Base45Alphabet => "lax character set",
         "A character outside the 45-character alphabet (lower case, white space, non-ASCII).";
     Prefix => "lax prefix",
-        "The QR prefix must be exactly PC1: in upper case.";
+        "The QR prefix must be exactly PC2: in upper case.";
     Length => "missing length check",
         "A structure one byte too short or too long, or otherwise of the wrong length.";
     Version => "missing version check",
-        "A version byte other than 0x01.";
+        "A version byte other than 0x02.";
     Profile => "missing profile check",
         "A profile byte that is unknown, or a profile the verifier has not enabled.";
     NumericSyntax => "lax numeric parsing",

@@ -95,7 +95,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         },
     )?;
-    let body = text.strip_prefix("PC1:").unwrap_or_default();
+    let body = text.strip_prefix("PC2:").unwrap_or_default();
     let group_rest = body.get(3..).unwrap_or_default();
     let without_last_group = text.get(..text.len() - 3).unwrap_or_default();
     let rejects = vec![
@@ -103,8 +103,16 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             name: "lowercase-prefix",
             requirements: &["R-ENC-1"],
             flags: &[Flag::Prefix],
-            comment: "pc1: in lower case.",
-            text: format!("pc1:{body}"),
+            comment: "pc2: in lower case.",
+            text: format!("pc2:{body}"),
+            error: Error::Malformed,
+        },
+        Reject {
+            name: "prefix-of-v1",
+            requirements: &["R-ENC-6", "R-ENC-1"],
+            flags: &[Flag::Prefix, Flag::Version],
+            comment: "A payload of this version under the prefix PC1: of v1: a text of no code of this version.",
+            text: format!("PC1:{body}"),
             error: Error::Malformed,
         },
         Reject {
@@ -119,8 +127,8 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             name: "no-colon",
             requirements: &["R-ENC-1"],
             flags: &[Flag::Prefix],
-            comment: "PC1 without the colon.",
-            text: format!("PC1{body}"),
+            comment: "PC2 without the colon.",
+            text: format!("PC2{body}"),
             error: Error::Malformed,
         },
         Reject {
@@ -152,15 +160,15 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-2"],
             flags: &[Flag::Base45Alphabet],
             comment: "The Base45 body in lower case.",
-            text: format!("PC1:{}", body.to_lowercase()),
+            text: format!("PC2:{}", body.to_lowercase()),
             error: Error::Malformed,
         },
         Reject {
             name: "empty-payload",
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
-            comment: "PC1: with nothing after it.",
-            text: "PC1:".into(),
+            comment: "PC2: with nothing after it.",
+            text: "PC2:".into(),
             error: Error::Malformed,
         },
         Reject {
@@ -176,7 +184,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-2"],
             flags: &[Flag::NonCanonicalBase45],
             comment: "The first 3-character group replaced by GGW (65536).",
-            text: format!("PC1:GGW{group_rest}"),
+            text: format!("PC2:GGW{group_rest}"),
             error: Error::Malformed,
         },
         Reject {
@@ -208,23 +216,23 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
             comment: "Version and profile bytes only.",
-            text: qr_text(&[1, 1]),
+            text: qr_text(&[2, 1]),
             error: Error::Malformed,
         },
         Reject {
             name: "version-only",
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
-            comment: "A single byte 0x01: too short to name a profile.",
-            text: qr_text(&[1]),
+            comment: "A single byte 0x02: too short to name a profile.",
+            text: qr_text(&[2]),
             error: Error::Malformed,
         },
         Reject {
-            name: "version-2",
+            name: "version-1",
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Version],
-            comment: "Version byte 0x02.",
-            text: qr_text(&with_bytes_at(payload.clone(), 0, &[2])?),
+            comment: "Version byte 0x01, of the retired v1.",
+            text: qr_text(&with_bytes_at(payload.clone(), 0, &[1])?),
             error: Error::UnsupportedVersion,
         },
         Reject {
@@ -236,19 +244,19 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             error: Error::UnsupportedVersion,
         },
         Reject {
-            name: "version-2-short",
+            name: "version-1-short",
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Version, Flag::Length, Flag::Precedence],
-            comment: "A single byte 0x02: the version is checked before any length.",
-            text: qr_text(&[2]),
+            comment: "A single byte 0x01: the version is checked before any length.",
+            text: qr_text(&[1]),
             error: Error::UnsupportedVersion,
         },
         Reject {
-            name: "version-2-long",
+            name: "version-1-long",
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Version, Flag::Length, Flag::Precedence],
-            comment: "Version byte 0x02 in 300 bytes, longer than any code's payload: the version is checked before the length, whatever the length.",
-            text: qr_text(&[&[2u8, 1][..], &[0; 298]].concat()),
+            comment: "Version byte 0x01 in 300 bytes, longer than any code's payload: the version is checked before the length, whatever the length.",
+            text: qr_text(&[&[1u8, 1][..], &[0; 298]].concat()),
             error: Error::UnsupportedVersion,
         },
         Reject {
@@ -272,7 +280,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Profile, Flag::Length, Flag::Precedence],
             comment: "An unknown profile in a 3-byte payload: the profile is checked before the length.",
-            text: qr_text(&[1, 3, 0]),
+            text: qr_text(&[2, 3, 0]),
             error: Error::UnsupportedProfile,
         },
         Reject {
@@ -285,6 +293,9 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
         },
     ];
     add_rejects(&mut file, "hmac", rejects)?;
+    for id in ["hmac.decode.version-2", "hmac.decode.version-2-short", "hmac.decode.version-2-long"] {
+        file.retire(id, crate::generate::VERSION_2_RETIRED);
+    }
     Ok(file.finish())
 }
 
@@ -370,15 +381,15 @@ pub(super) fn ed25519_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
             comment: "Version and profile only.",
-            text: qr_text(&[1, 2]),
+            text: qr_text(&[2, 2]),
             error: Error::Malformed,
         },
         Reject {
-            name: "version-2",
+            name: "version-1",
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Version],
-            comment: "Version byte 0x02.",
-            text: qr_text(&with_bytes_at(payload.clone(), 0, &[2])?),
+            comment: "Version byte 0x01, of the retired v1.",
+            text: qr_text(&with_bytes_at(payload.clone(), 0, &[1])?),
             error: Error::UnsupportedVersion,
         },
         Reject {
@@ -399,5 +410,6 @@ pub(super) fn ed25519_payload() -> Result<VectorFile, VectorError> {
         },
     ];
     add_rejects(&mut file, "ed25519", rejects)?;
+    file.retire("ed25519.decode.version-2", crate::generate::VERSION_2_RETIRED);
     Ok(file.finish())
 }

@@ -44,7 +44,7 @@ const ENTRY: usize = 50;
 pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-trust-list",
-        "The trust list (spec §4.6): version 0x01, sequence u64, issued_at u64, count u16, entries of 50 bytes (key id u16, not_before u64, not_after u64, public key) strictly ascending by key id, and the root signature (64 bytes) over DS_trust and every byte before it: 83 + 50·count bytes. Every defect is malformed; decoding does not check the signature, installing does (scenarios-rotation.json).",
+        "The trust list (spec §4.6): version 0x02, sequence u64, issued_at u64, count u16, entries of 50 bytes (key id u16, not_before u64, not_after u64, public key) strictly ascending by key id, and the root signature (64 bytes) over DS_trust and every byte before it: 83 + 50·count bytes. Every defect is malformed; decoding does not check the signature, installing does (scenarios-rotation.json).",
     );
     for id in RETIRED_TRUST {
         file.retire(id, "the unsigned trust list of 3 + 50·count bytes: the list now carries a sequence number, an issue time and the root signature (spec §4.6, R-TRUST-3)");
@@ -212,14 +212,15 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
             intent: malformed(),
         },
         BytesDecode {
-            name: "version-2",
+            name: "version-1",
             flags: &[Flag::Version],
-            comment: "Version byte 0x02 (malformed, not unsupported-version: the list is not a code).",
-            bytes: with_bytes_at(two, 0, &[2])?,
+            comment: "Version byte 0x01, of the retired v1 (malformed, not unsupported-version: the list is not a code).",
+            bytes: with_bytes_at(two, 0, &[1])?,
             intent: malformed(),
         },
     ];
     add_bytes_decodes(&mut file, "trust-list", &["R-TRUST-1", "R-ENC-3"], Op::TrustListDecode, decodes)?;
+    file.retire("trust-list.decode.version-2", crate::generate::VERSION_2_RETIRED);
     Ok(file.finish())
 }
 
@@ -227,7 +228,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
 pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-revocation-list",
-        "The revocation list (spec §4.7): version 0x01, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v1/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
+        "The revocation list (spec §4.7): version 0x02, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v2/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
     );
     for (name, number, serials, comment) in [
         ("empty", 1u64, vec![], "No serials: a list that clears every revocation."),
@@ -363,10 +364,10 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
             intent: malformed(),
         },
         BytesDecode {
-            name: "version-2",
+            name: "version-1",
             flags: &[Flag::Version],
-            comment: "Version byte 0x02.",
-            bytes: with_bytes_at(three, 0, &[2])?,
+            comment: "Version byte 0x01, of the retired v1.",
+            bytes: with_bytes_at(three, 0, &[1])?,
             intent: malformed(),
         },
     ];
@@ -381,5 +382,6 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
         "revocation.decode.header-only",
         "the header grew to 35 bytes with next_update and grace (spec §4.7); see revocation.decode.header-35-only",
     );
+    file.retire("revocation.decode.version-2", crate::generate::VERSION_2_RETIRED);
     Ok(file.finish())
 }

@@ -27,7 +27,7 @@ type TextDecode<'a> = (&'a str, String, Option<Error>, &'a [Flag], &'a str);
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-modes",
-        "Capped and challenge code payloads (spec §4.1 R-MODE-1, §4.2, §4.5): their mode byte, layout and length; and the 37-byte challenge, its PT1: text and its digest (§4.9, R-CHAL-1, R-CHAL-2).",
+        "Capped and challenge code payloads (spec §4.1 R-MODE-1, §4.2, §4.5): their mode byte, layout and length; and the 37-byte challenge, its PT2: text and its digest (§4.9, R-CHAL-1, R-CHAL-2).",
     );
     payloads(&mut file)?;
     decodes(&mut file)?;
@@ -262,22 +262,23 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         })?;
     }
     let text = ch.to_qr_text();
-    let body = text.strip_prefix("PT1:").unwrap_or_default().to_owned();
-    let mut v2 = ch.encode();
-    v2[0] = 2;
+    let body = text.strip_prefix("PT2:").unwrap_or_default().to_owned();
+    let mut v1 = ch.encode();
+    v1[0] = 1;
+    file.retire("challenge.decode.version-2", crate::generate::VERSION_2_RETIRED);
     let b45 = |bytes: &[u8]| paycode::hazmat::base45::encode(bytes);
     let decodes: Vec<TextDecode<'_>> = vec![
         ("valid", text.clone(), None, &[Flag::Valid, Flag::Challenge], "A challenge's text."),
         (
             "lowercase-prefix",
-            format!("pt1:{body}"),
+            format!("pt2:{body}"),
             Some(Error::Malformed),
             &[Flag::Prefix],
-            "pt1: in lower case.",
+            "pt2: in lower case.",
         ),
         (
             "code-prefix",
-            format!("PC1:{body}"),
+            format!("PC2:{body}"),
             Some(Error::Malformed),
             &[Flag::Prefix],
             "A challenge behind a code's prefix.",
@@ -285,29 +286,29 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         ("no-prefix", body.clone(), Some(Error::Malformed), &[Flag::Prefix], "The Base45 text alone."),
         (
             "short",
-            format!("PT1:{}", b45(&ch.encode()[..36])),
+            format!("PT2:{}", b45(&ch.encode()[..36])),
             Some(Error::Malformed),
             &[Flag::Length],
             "36 bytes.",
         ),
         (
             "long",
-            format!("PT1:{}", b45(&[&ch.encode()[..], &[0]].concat())),
+            format!("PT2:{}", b45(&[&ch.encode()[..], &[0]].concat())),
             Some(Error::Malformed),
             &[Flag::Length],
             "38 bytes.",
         ),
-        ("empty", "PT1:".to_owned(), Some(Error::Malformed), &[Flag::Length], "The prefix alone."),
+        ("empty", "PT2:".to_owned(), Some(Error::Malformed), &[Flag::Length], "The prefix alone."),
         (
-            "version-2",
-            format!("PT1:{}", b45(&v2)),
+            "version-1",
+            format!("PT2:{}", b45(&v1)),
             Some(Error::Malformed),
             &[Flag::Version],
-            "Version byte 0x02: malformed.",
+            "Version byte 0x01, of the retired v1: malformed.",
         ),
         (
             "lowercase-body",
-            format!("PT1:{}", body.to_lowercase()),
+            format!("PT2:{}", body.to_lowercase()),
             Some(Error::Malformed),
             &[Flag::Base45Alphabet],
             "Lower-case Base45.",
@@ -345,7 +346,7 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         flags: &[Flag::NonCanonicalBase45],
         comment: "The first group GGW has value 16 + 45·16 + 2025·32 = 65536, above 65535.",
         op: Op::ChallengeDecode,
-        input: TextInput { text: format!("PT1:{}", String::from_utf8_lossy(&over)) },
+        input: TextInput { text: format!("PT2:{}", String::from_utf8_lossy(&over)) },
         intent: Intent::invalid(Error::Malformed),
     })?;
     Ok(())

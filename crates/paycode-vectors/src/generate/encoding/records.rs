@@ -26,7 +26,7 @@ const SMALL_ORDER_IDENTITY: [u8; 32] = {
 pub(super) fn credential() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-credential",
-        "The 126-byte credential (spec §4.4): key id u16, serial u64, device key, not_before u64, lifetime u32, limits u32 x 2, issuer signature over \"paycode/v1/ed25519/credential\" 00 || bytes 0..62. The issuer refuses a bad credential with bad-credential (spec R-ED-4, §7.1).",
+        "The 126-byte credential (spec §4.4): key id u16, serial u64, device key, not_before u64, lifetime u32, limits u32 x 2, issuer signature over \"paycode/v2/ed25519/credential\" 00 || bytes 0..62. The issuer refuses a bad credential with bad-credential (spec R-ED-4, §7.1).",
     );
     let main = main_fields();
     for (name, fields, comment) in [
@@ -128,7 +128,7 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
             name: "old-layout-141",
             flags: &[Flag::Length, Flag::Version],
             comment: "141 bytes: a credential with a version byte and 64-bit limits, which v1 does not have.",
-            bytes: [&[1u8][..], &bytes[..], &[0u8; 14]].concat(),
+            bytes: [&[2u8][..], &bytes[..], &[0u8; 14]].concat(),
             intent: Intent::invalid(Error::Malformed),
         },
     ];
@@ -269,7 +269,7 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             name: "old-44-byte-record",
             flags: &[Flag::Length, Flag::LogRecord],
             comment: "A 44-byte record of the earlier layout (profile 0x02, key id 1): kind 0x02 needs 234 bytes.",
-            bytes: [&[1u8, 2, 0, 1][..], &[0u8; 40][..]].concat(),
+            bytes: [&[2u8, 2, 0, 1][..], &[0u8; 40][..]].concat(),
             intent: Intent::invalid(Error::Malformed),
         },
         BytesDecode {
@@ -281,7 +281,7 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
         },
     ];
     for (name, at, value, flags, comment) in [
-        ("version-2", 0usize, 2u8, &[Flag::Version][..], "Version byte 0x02."),
+        ("version-1", 0usize, 1u8, &[Flag::Version][..], "Version byte 0x01, of the retired v1."),
         ("kind-0x03", 1, 3, &[Flag::Profile], "Kind 0x03: no such kind."),
         ("kind-0x31", 1, 0x31, &[Flag::Profile], "Kind 0x31: no mode 3."),
         (
@@ -316,11 +316,11 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             "The record's step is one above or below the code's step in the evidence.",
         ),
         (
-            "evidence-version-2",
+            "evidence-version-1",
             one_way.clone(),
             30,
-            2,
-            "The evidence's version byte is 0x02: it does not decode as a v1 code.",
+            1,
+            "The evidence's version byte is 0x01, of the retired v1: it does not decode as a code of this version.",
         ),
         (
             "evidence-other-kind",
@@ -338,11 +338,11 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
         ),
         ("numeric-too-large", numeric.clone(), 30, 0x80, "A numeric record whose N is 2^79 or more."),
         (
-            "challenge-version-2",
+            "challenge-version-1",
             answered.clone(),
             68,
-            2,
-            "A challenge record whose challenge has version byte 0x02.",
+            1,
+            "A challenge record whose challenge has version byte 0x01, of the retired v1.",
         ),
         (
             "ed25519-evidence-hmac",
@@ -361,5 +361,12 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
         });
     }
     add_bytes_decodes(&mut file, "log-record", &["R-LOG-1", "R-LOG-2", "R-ENC-3"], Op::LogDecode, decodes)?;
+    for id in [
+        "log-record.decode.version-2",
+        "log-record.decode.evidence-version-2",
+        "log-record.decode.challenge-version-2",
+    ] {
+        file.retire(id, crate::generate::VERSION_2_RETIRED);
+    }
     Ok(file.finish())
 }

@@ -7,7 +7,7 @@ use paycode::hazmat::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
 
 use super::{VerifyCase, add};
 use crate::errors::VectorError;
-use crate::format::{StateBefore, VerifierConfig};
+use crate::format::{EnrolledAccount, StateBefore, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, ACCOUNT_PERIOD, DEFAULT_PARAMS, OTHER_ACCOUNT, SOURCE_PERIOD, STEP, TIME, budget,
@@ -26,7 +26,8 @@ pub(super) fn cases(file: &mut FileBuilder) -> Result<(), VectorError> {
     high_water(file)?;
     not_verifiable(file)?;
     wrong_tags(file)?;
-    throttle(file)
+    throttle(file)?;
+    other_version(file)
 }
 
 /// Fresh codes that a fresh verifier accepts, with their log records.
@@ -183,7 +184,7 @@ fn high_water(file: &mut FileBuilder) -> Result<(), VectorError> {
             flags: &[Flag::HighWater],
             comment: "Input that does not decode still raises T_hw to T (state after).",
             state: state(STEP - 5, 0),
-            text: "PC1:NOT A CODE".into(),
+            text: "PC2:NOT A CODE".into(),
             verdict: Err(Error::Malformed),
             ..VerifyCase::at(&verifier)
         },
@@ -258,7 +259,7 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Profile, Flag::Length, Flag::Precedence],
             comment: "A payload naming version 1 and the hmac profile, 30 bytes long instead of 42, at a verifier with only the ed25519 profile: the profile is checked before the length.",
-            text: qr_text(&[&[1u8, 1][..], &[0; 28]].concat()),
+            text: qr_text(&[&[2u8, 1][..], &[0; 28]].concat()),
             verdict: Err(Error::UnsupportedProfile),
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
         },
@@ -385,6 +386,48 @@ fn throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
                 0,
                 flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?),
             ),
+            verdict: Err(Error::InvalidCode),
+            ..VerifyCase::at(&verifier)
+        },
+    )
+}
+
+/// The hmac worked example of v1 (seed 00..1f, account 42, counter 7,
+/// t = 1800000000), its QR text and digits as v1's spec gave them.
+const V1_QR_TEXT: &str = "PC1:W50000000000.000000007A08WO000700S3C2:2PCJ4TMDURV8K8AJOCG";
+const V1_DIGITS: &str = "000000023643902217535274";
+
+/// Codes of v1 at a verifier of this version, which holds the account of
+/// v1's worked example (spec: R-ENC-6).
+fn other_version(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let seed: Vec<u8> = (0u8..32).collect();
+    let verifier = VerifierConfig {
+        hmac_accounts: Some(vec![EnrolledAccount {
+            account_id: 42,
+            seed: crate::generate::fixtures::hex(&seed),
+        }]),
+        ..hmac_verifier(DEFAULT_PARAMS)
+    };
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.v1-qr-text",
+            requirements: &["R-ENC-6", "R-ENC-1"],
+            flags: &[Flag::Prefix, Flag::Version],
+            comment: "The QR text of v1's worked example, prefix PC1:: a text of no code of this version, malformed.",
+            text: V1_QR_TEXT.into(),
+            verdict: Err(Error::Malformed),
+            ..VerifyCase::at(&verifier)
+        },
+    )?;
+    add(
+        file,
+        VerifyCase {
+            id: "hmac.verify.v1-numeric",
+            requirements: &["R-ENC-6", "R-HMAC-2"],
+            flags: &[Flag::Version],
+            comment: "The digits of v1's worked example, for account 42 at its time: made under v1's labels, they fail H3 under this version's keys, invalid-code, and charge the failure budgets.",
+            text: V1_DIGITS.into(),
             verdict: Err(Error::InvalidCode),
             ..VerifyCase::at(&verifier)
         },

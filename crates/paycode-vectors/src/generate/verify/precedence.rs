@@ -46,22 +46,22 @@ pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
         (
             "precedence-version-over-length",
             &[Flag::Precedence, Flag::Version, Flag::Length][..],
-            "Version 0x02 in a 5-byte payload.",
-            &[2u8, 1, 0, 0, 0][..],
+            "Version 0x01, of the retired v1, in a 5-byte payload.",
+            &[1u8, 1, 0, 0, 0][..],
             Error::UnsupportedVersion,
         ),
         (
             "precedence-disabled-profile-over-length",
             &[Flag::Precedence, Flag::Profile, Flag::Length],
             "A 3-byte ed25519 payload at an hmac-only verifier: the profile is checked before the length.",
-            &[1, 2, 0],
+            &[2, 2, 0],
             Error::UnsupportedProfile,
         ),
         (
             "precedence-length-of-enabled-profile",
             &[Flag::Length],
             "A 3-byte hmac payload at an hmac verifier: malformed.",
-            &[1, 1, 0],
+            &[2, 1, 0],
             Error::Malformed,
         ),
     ] {
