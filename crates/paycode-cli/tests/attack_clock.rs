@@ -8,47 +8,18 @@
 
 use std::path::{Path, PathBuf};
 
-use paycode_test_support::{Cli, TempDir};
+use paycode_test_support::TempDir;
 use serde_json::Value;
 
-/// The start of a step (60-second steps from `T0 = 0`).
-const T: u64 = 1_800_000_000;
-
-/// The command under test.
-const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod scripts;
+use scripts::{CLI, T, code, s};
 
 /// An issuer made at `T` with `args`, and one ed25519 wallet enrolled at `T`
 /// with `enroll` added to its arguments.
 fn setup(dir: &TempDir, args: &[&str], enroll: &[&str]) -> (PathBuf, PathBuf) {
-    let issuer = dir.join("issuer.json");
-    CLI.stdout(&[&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()][..], args].concat());
-    let wallet = dir.join("wallet.json");
-    let at = T.to_string();
-    let base = [
-        "wallet",
-        "enroll",
-        "--issuer",
-        s(&issuer),
-        "--profile",
-        "ed25519",
-        "--out",
-        s(&wallet),
-        "--at",
-        &at,
-    ];
-    CLI.stdout(&[&base[..], enroll].concat());
+    let issuer = scripts::issuer(dir, args);
+    let wallet = scripts::enroll(dir, &issuer, "ed25519", "wallet.json", enroll);
     (issuer, wallet)
-}
-
-/// The wallet's next code, made at `at`.
-fn code(wallet: &Path, at: u64) -> String {
-    let out = CLI.stdout(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--json"]);
-    let v: Value = serde_json::from_str(&out).unwrap();
-    v["text"].as_str().unwrap().to_owned()
 }
 
 /// What one `verify` printed.

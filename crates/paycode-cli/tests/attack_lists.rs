@@ -8,34 +8,22 @@
 
 use std::path::{Path, PathBuf};
 
-use paycode_test_support::{Cli, TempDir};
+use paycode_test_support::TempDir;
 use serde_json::Value;
 
-const T: u64 = 1_800_000_000;
-
-/// The command under test.
-const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod scripts;
+use scripts::{CLI, T, code, s};
 
 /// An issuer made at `T` with `args`, and one ed25519 wallet enrolled at `T`.
 fn setup(dir: &TempDir, args: &[&str]) -> (PathBuf, PathBuf) {
-    let issuer = dir.join("issuer.json");
-    CLI.stdout(&[&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()][..], args].concat());
+    let issuer = scripts::issuer(dir, args);
     let wallet = enroll(dir, &issuer, "wallet.json");
     (issuer, wallet)
 }
 
 /// Another ed25519 wallet of `issuer`, enrolled at `T`, written to `name`.
 fn enroll(dir: &TempDir, issuer: &Path, name: &str) -> PathBuf {
-    let wallet = dir.join(name);
-    let at = T.to_string();
-    let args =
-        ["wallet", "enroll", "--issuer", s(issuer), "--profile", "ed25519", "--out", s(&wallet), "--at", &at];
-    CLI.stdout(&args);
-    wallet
+    scripts::enroll(dir, issuer, "ed25519", name, &[])
 }
 
 /// The serial of an ed25519 wallet's credential (bytes 2..10 of it).
@@ -43,13 +31,6 @@ fn serial(wallet: &Path) -> u64 {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(wallet).unwrap()).unwrap();
     let credential = v["credential"].as_str().unwrap();
     u64::from_str_radix(&credential[4..20], 16).unwrap()
-}
-
-/// The wallet's next code, made at `at`.
-fn code(wallet: &Path, at: u64) -> String {
-    let out = CLI.stdout(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--json"]);
-    let v: Value = serde_json::from_str(&out).unwrap();
-    v["text"].as_str().unwrap().to_owned()
 }
 
 /// Verifies `text` at `at` for 100 with the issuer file `issuer` (the lists

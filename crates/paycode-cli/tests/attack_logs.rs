@@ -11,14 +11,20 @@
 
 use std::path::{Path, PathBuf};
 
-use paycode_test_support::{Cli, TempDir};
+use paycode_test_support::TempDir;
 use serde_json::{Value, json};
 
-const T: u64 = 1_800_000_000;
-const X: u64 = 60;
+mod scripts;
+use scripts::{CLI, T, code, s};
 
-/// The command under test.
-const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
+/// An issuer and one wallet of `profile`, enrolled at `T`.
+fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
+    let issuer = scripts::issuer(dir, &[]);
+    let wallet = scripts::enroll(dir, &issuer, profile, &format!("{profile}.json"), &[]);
+    (issuer, wallet)
+}
+
+const X: u64 = 60;
 
 /// Offsets in a record (spec §4.8): the amount, the terminal id, the step and
 /// the evidence.
@@ -26,37 +32,6 @@ const AMOUNT: usize = 10;
 const TERMINAL: usize = 18;
 const STEP: usize = 22;
 const EVIDENCE: usize = 30;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// An issuer and one wallet of `profile`, enrolled at `T`.
-fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
-    let issuer = dir.join("issuer.json");
-    CLI.stdout(&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()]);
-    let wallet = dir.join(format!("{profile}.json"));
-    let at = T.to_string();
-    CLI.stdout(&[
-        "wallet",
-        "enroll",
-        "--issuer",
-        s(&issuer),
-        "--profile",
-        profile,
-        "--out",
-        s(&wallet),
-        "--at",
-        &at,
-    ]);
-    (issuer, wallet)
-}
-
-/// The wallet's next code, made with the phone's clock at `at`.
-fn code(wallet: &Path, at: u64) -> String {
-    let out = CLI.stdout(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--only", "text"]);
-    out.trim_end().to_owned()
-}
 
 /// Verifies `text` at `at` for 100 at the terminal whose state is `state`.
 fn verify(issuer: &Path, state: &Path, text: &str, at: u64) {

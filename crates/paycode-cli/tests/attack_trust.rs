@@ -15,41 +15,22 @@ use std::path::{Path, PathBuf};
 use paycode::codec::{from_hex, to_hex};
 use paycode::hazmat::eddsa::SecretKey;
 use paycode::trust::{TrustHeader, TrustList};
-use paycode_test_support::{Cli, TempDir};
+use paycode_test_support::TempDir;
 use serde_json::Value;
 
-const T: u64 = 1_800_000_000;
-
-/// The command under test.
-const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod scripts;
+use scripts::{CLI, T, code, s};
 
 /// An issuer made at `T` and one ed25519 wallet of its key 1, enrolled at `T`.
 fn setup(dir: &TempDir) -> (PathBuf, PathBuf) {
-    let issuer = dir.join("issuer.json");
-    CLI.stdout(&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()]);
+    let issuer = scripts::issuer(dir, &[]);
     let wallet = enroll(dir, &issuer, "wallet.json");
     (issuer, wallet)
 }
 
 /// Another ed25519 wallet of `issuer`'s current key, enrolled at `T`, written to `name`.
 fn enroll(dir: &TempDir, issuer: &Path, name: &str) -> PathBuf {
-    let wallet = dir.join(name);
-    let at = T.to_string();
-    let args =
-        ["wallet", "enroll", "--issuer", s(issuer), "--profile", "ed25519", "--out", s(&wallet), "--at", &at];
-    CLI.stdout(&args);
-    wallet
-}
-
-/// The wallet's next code, made at `at`.
-fn code(wallet: &Path, at: u64) -> String {
-    let out = CLI.stdout(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--json"]);
-    let v: Value = serde_json::from_str(&out).unwrap();
-    v["text"].as_str().unwrap().to_owned()
+    scripts::enroll(dir, issuer, "ed25519", name, &[])
 }
 
 /// `issuer trust-list` at `at`, writing the list to `out`: the root key it prints.

@@ -10,43 +10,24 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use paycode_test_support::{Cli, TempDir};
+use paycode_test_support::TempDir;
 use serde_json::Value;
 
-const T: u64 = 1_800_000_000;
-const X: u64 = 60;
+mod scripts;
+use scripts::{CLI, T, s};
 
-/// The command under test.
-const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+/// [`setup`], with more `issuer init` arguments.
+fn setup_with(dir: &TempDir, profile: &str, params: &[&str]) -> (PathBuf, PathBuf) {
+    let issuer = scripts::issuer(dir, params);
+    let wallet = scripts::enroll(dir, &issuer, profile, &format!("{profile}.json"), &[]);
+    (issuer, wallet)
 }
+
+const X: u64 = 60;
 
 /// An issuer and one wallet of `profile`, enrolled at `T`.
 fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
     setup_with(dir, profile, &[])
-}
-
-/// [`setup`], with more `issuer init` arguments.
-fn setup_with(dir: &TempDir, profile: &str, params: &[&str]) -> (PathBuf, PathBuf) {
-    let issuer = dir.join("issuer.json");
-    CLI.stdout(&[&["issuer", "init", "--out", s(&issuer), "--at", &T.to_string()][..], params].concat());
-    let wallet = dir.join(format!("{profile}.json"));
-    let at = T.to_string();
-    CLI.stdout(&[
-        "wallet",
-        "enroll",
-        "--issuer",
-        s(&issuer),
-        "--profile",
-        profile,
-        "--out",
-        s(&wallet),
-        "--at",
-        &at,
-    ]);
-    (issuer, wallet)
 }
 
 /// The wallet's next code, made with the phone's clock at `at`.
