@@ -58,13 +58,13 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// `Challenge::parse`, checked against an independent reading of R-CHAL-1:
-/// `PT2:`, canonical Base45 of 37 bytes, version byte 0x01.
+/// `PT2:`, canonical Base45 of 37 bytes, version byte 0x02.
 fn parse(text: &str) -> Result<Challenge, Error> {
     let parsed = Challenge::parse(text);
     let bytes = text
         .strip_prefix("PT2:")
         .and_then(|rest| base45::decode(rest).ok())
-        .filter(|b| b.len() == 37 && b[0] == 0x01);
+        .filter(|b| b.len() == 37 && b[0] == paycode::VERSION);
     match (&parsed, bytes) {
         (Ok(c), Some(b)) => {
             assert_eq!(c.encode()[..], b[..]);

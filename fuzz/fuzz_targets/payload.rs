@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let expect = match (data, length) {
         ([], _) => Err(Error::Malformed),
-        ([v, ..], _) if *v != 1 => Err(Error::UnsupportedVersion),
+        ([v, ..], _) if *v != paycode::VERSION => Err(Error::UnsupportedVersion),
         ([_], _) => Err(Error::Malformed),
         (_, None) => Err(Error::UnsupportedProfile),
         (_, Some(len)) if data.len() != len => Err(Error::Malformed),
