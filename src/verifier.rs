@@ -875,12 +875,12 @@ impl<S: StateStore> Verifier<S> {
         self.store
             .transact_call(&mut Call { identity, nonce, source, decide: &mut decide })
             .map_err(Rejection::store)?;
-        self.raise_floor(self.params.step_floor(attempt.now));
+        // spec: R-TIME-8: T_hw rose to the call's step; an acceptance's
+        // accepted_at, the verifier time, is in that step, so it alone bounds both.
+        let accepted = verdict.is_ok().then_some(attempt.record).flatten();
+        self.raise_floor(accepted.map_or(self.params.step_floor(attempt.now), |r| r.accepted_at));
         verdict?;
-        let record = attempt.record.ok_or(Error::StateUnavailable)?;
-        // spec: R-TIME-8, the last acceptance's accepted_at
-        self.raise_floor(record.accepted_at);
-        Ok(record)
+        accepted.ok_or_else(|| Error::StateUnavailable.into())
     }
 
     fn keys(&self, account_id: u64) -> Result<Option<&HmacKeys>, Error> {
@@ -1037,21 +1037,25 @@ impl<S: StateStore> Verifier<S> {
         let results = self.store.transact_all(&mut calls);
         drop(calls);
         drop(deciders);
+        // spec: R-TIME-8: one bound for the whole batch, the start of its step
+        // once a store step went through, the latest accepted_at once one was accepted.
+        let mut bound = 0;
         for (((i, _, claim), result), verdict) in claims.iter().zip(results).zip(verdicts) {
             let outcome = match result {
                 Err(e) => Err(Rejection::store(e)),
                 Ok(()) => {
-                    self.raise_floor(self.params.step_floor(step));
+                    bound = bound.max(self.params.step_floor(step));
                     verdict.map(|()| Acceptance { record: claim.record }).map_err(Rejection::from)
                 }
             };
             if outcome.is_ok() {
-                self.raise_floor(claim.record.accepted_at);
+                bound = bound.max(claim.record.accepted_at);
             }
             if let Some(slot) = out.get_mut(*i) {
                 *slot = Some(outcome);
             }
         }
+        self.raise_floor(bound);
     }
 
     /// Steps E1-E3 of an ed25519 code, and the input of its signature check.
