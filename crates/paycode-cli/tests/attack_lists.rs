@@ -12,7 +12,7 @@ use paycode_test_support::TempDir;
 use serde_json::Value;
 
 mod scripts;
-use scripts::{CLI, T, code, s};
+use scripts::{CLI, T, code, edit, s};
 
 /// An issuer made at `T` with `args`, and one ed25519 wallet enrolled at `T`.
 fn setup(dir: &TempDir, args: &[&str]) -> (PathBuf, PathBuf) {
@@ -147,18 +147,6 @@ fn a_list_numbered_at_the_end_of_the_range_is_refused() {
     assert_eq!(verify(&issuer, &state, &code(&victim, T + 65), T + 65), (1, "revoked".into()));
     // And the forged list stays refused.
     assert_eq!(verify(&forged, &state, &code(&victim, T + 70), T + 70), (1, "revoked".into()));
-}
-
-/// Rewrites the issuer file `issuer` with `edit` (kept at mode 0600).
-fn edit(issuer: &Path, edit: impl FnOnce(&mut Value)) {
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(issuer).unwrap()).unwrap();
-    edit(&mut v);
-    std::fs::write(issuer, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(issuer, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
 }
 
 #[test]

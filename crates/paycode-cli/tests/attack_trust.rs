@@ -19,7 +19,7 @@ use paycode_test_support::TempDir;
 use serde_json::Value;
 
 mod scripts;
-use scripts::{CLI, T, code, s};
+use scripts::{CLI, T, code, edit, s};
 
 /// An issuer made at `T` and one ed25519 wallet of its key 1, enrolled at `T`.
 fn setup(dir: &TempDir) -> (PathBuf, PathBuf) {
@@ -87,18 +87,6 @@ fn verify(issuer: &Path, state: &Path, root: &str, list: &Path, text: &str, at: 
         v["code"].as_str().unwrap().to_owned()
     };
     (status, verdict)
-}
-
-/// Rewrites the issuer file `issuer` with `edit` (kept at mode 0600).
-fn edit(issuer: &Path, edit: impl FnOnce(&mut Value)) {
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(issuer).unwrap()).unwrap();
-    edit(&mut v);
-    std::fs::write(issuer, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(issuer, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
 }
 
 /// Adds key 2 (key 1's period) to the issuer file and enrolls a wallet of

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use paycode_test_support::{Cli, TempDir};
+use serde_json::Value;
 
 /// The time the scripts start at, the start of a step.
 pub const T: u64 = 1_800_000_000;
@@ -41,4 +42,16 @@ pub fn enroll(dir: &TempDir, issuer: &Path, profile: &str, name: &str, args: &[&
 pub fn code(wallet: &Path, at: u64) -> String {
     let out = CLI.stdout(&["code", "--wallet", s(wallet), "--at", &at.to_string(), "--only", "text"]);
     out.trim_end().to_owned()
+}
+
+/// Rewrites the issuer file `issuer` with `edit` (kept at mode 0600).
+pub fn edit(issuer: &Path, edit: impl FnOnce(&mut Value)) {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(issuer).unwrap()).unwrap();
+    edit(&mut v);
+    std::fs::write(issuer, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(issuer, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
 }
