@@ -16,6 +16,9 @@ mod base45;
 mod eddsa;
 mod keys;
 
+// The hmac profile's rotating handles and the verifier's index of them.
+mod handle;
+
 // The structures on the wire.
 pub mod challenge;
 pub mod credential;

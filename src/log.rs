@@ -14,6 +14,7 @@ use crate::challenge::{CHALLENGE_LEN, Challenge};
 use crate::code::{Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_CAPPED_PAYLOAD_LEN};
 use crate::codec::Reader;
 use crate::errors::Error;
+use crate::handle::{MAX_CANDIDATES, StepHandle};
 use crate::keys::HmacKeys;
 use crate::numeric::NumericCode;
 use crate::profile::{Mode, Profile, VERSION};
@@ -251,12 +252,16 @@ impl LogRecord {
         self.profile
     }
 
-    /// The replay identity: the hmac account id or the credential serial.
+    /// The subject the evidence names: the credential serial, or an hmac
+    /// code's handle (the numeric form's 30 bits), which only the holder of
+    /// the account keys resolves; a verifier's [`crate::Acceptance`] and
+    /// [`reconcile`] name the account.
     pub const fn subject(&self) -> u64 {
         self.subject
     }
 
-    /// The code's counter.
+    /// The counter the evidence names: an hmac code's is masked (see
+    /// [`LogRecord::subject`]).
     pub const fn counter(&self) -> u32 {
         self.counter
     }
@@ -287,8 +292,12 @@ impl LogRecord {
     fn checked(mut self) -> Result<LogRecord, Error> {
         let code = evidence_code(self.kind, self.evidence())?;
         let (subject, counter, step_ok) = match &code {
-            Code::Hmac(c) => (c.account_id(), c.counter(), c.step() == self.step),
-            Code::Numeric(c) => (c.account_id(), c.counter(), u64::from(c.step_low()) == self.step & 0xf),
+            Code::Hmac(c) => (c.handle_value(), c.masked_counter(), c.step() == self.step),
+            Code::Numeric(c) => (
+                u64::from(c.handle30()),
+                u32::from(c.masked_counter()),
+                u64::from(c.step_low()) == self.step & 0xf,
+            ),
             Code::Ed25519(c) => (c.credential().fields().serial, c.counter(), c.step() == self.step),
         };
         let challenged = code.mode() == Mode::Challenge;
@@ -605,25 +614,51 @@ fn code_key(r: &LogRecord) -> CodeKey {
 ///
 /// Why the record proves nothing.
 pub fn verify_record(record: &LogRecord, keys: &IssuerKeys) -> Result<Option<u64>, Unproven> {
+    prove(record, keys).map(|(limit, _)| limit)
+}
+
+/// [`verify_record`], with the record's identity: for an hmac record, the
+/// account its handle resolves to and the real counter, as a verifier
+/// resolves them (spec: R-HANDLE-3); for an ed25519 record, as it names them.
+fn prove(record: &LogRecord, keys: &IssuerKeys) -> Result<(Option<u64>, (u64, u32)), Unproven> {
     let challenge = record.challenge();
     let digest = challenge.as_ref().map(Challenge::digest);
     let digest: &[u8] = digest.as_ref().map_or(&[], |d| &d[..]);
     let code = record.code().ok_or(Unproven::InvalidCode)?;
+    let mut identity = (record.subject, record.counter);
     let limit = match &code {
         Code::Hmac(c) => {
-            let account = keys.accounts.get(&c.account_id()).ok_or(Unproven::UnknownAccount)?;
-            let mac = account.mac_qr(&[DS_HMAC_QR, &c.maced(), digest]);
-            let tag = mac.get(..16).ok_or(Unproven::InvalidCode)?;
-            if !bool::from(tag.ct_eq(c.tag())) {
-                return Err(Unproven::InvalidCode);
+            let found = resolve(
+                keys,
+                record.step,
+                |h| h.value() == c.handle_value(),
+                |h| c.masked_counter() ^ h.pad(),
+            );
+            if found.is_empty() {
+                return Err(Unproven::UnknownAccount);
             }
+            let matched = found.iter().find(|(account, _)| {
+                let mac = account.mac_qr(&[DS_HMAC_QR, &c.maced(), digest]);
+                mac.get(..16).is_some_and(|tag| bool::from(tag.ct_eq(c.tag())))
+            });
+            let (account, counter) = matched.ok_or(Unproven::InvalidCode)?;
+            identity = (account.account_id(), *counter);
             None
         }
         Code::Numeric(c) => {
-            let account = keys.accounts.get(&c.account_id()).ok_or(Unproven::UnknownAccount)?;
-            if !c.tag_matches(account, record.step) {
-                return Err(Unproven::InvalidCode);
+            let found = resolve(
+                keys,
+                record.step,
+                |h| h.handle30() == c.handle30(),
+                |h| u32::from(c.masked_counter() ^ h.pad16()),
+            );
+            if found.is_empty() {
+                return Err(Unproven::UnknownAccount);
             }
+            let matched =
+                found.iter().find(|(account, counter)| c.tag_matches(account, record.step, *counter));
+            let (account, counter) = matched.ok_or(Unproven::InvalidCode)?;
+            identity = (account.account_id(), *counter);
             None
         }
         Code::Ed25519(c) => {
@@ -653,7 +688,25 @@ pub fn verify_record(record: &LogRecord, keys: &IssuerKeys) -> Result<Option<u64
     {
         return Err(Unproven::ChallengeMismatch);
     }
-    Ok(limit)
+    Ok((limit, identity))
+}
+
+/// The accounts whose handle for `step` fits, at most `M_h` in ascending
+/// account id order, each with its real counter (spec: R-HANDLE-3).
+fn resolve(
+    keys: &IssuerKeys,
+    step: u64,
+    fits: impl Fn(&StepHandle) -> bool,
+    counter: impl Fn(&StepHandle) -> u32,
+) -> Vec<(&HmacKeys, u32)> {
+    keys.accounts
+        .values()
+        .filter_map(|account| {
+            let h = StepHandle::derive(account.handle_key(), step);
+            fits(&h).then(|| (account, counter(&h)))
+        })
+        .take(MAX_CANDIDATES)
+        .collect()
 }
 
 /// Reconciles logs (spec: R-LOG-2, R-LOG-3). Each record's evidence is
@@ -672,8 +725,7 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
     let mut proven: Vec<(LogRecord, Option<u64>)> = Vec::new();
     for (l, log) in logs.iter().enumerate() {
         out.records += log.len();
-        let checked: Vec<Result<Option<u64>, Unproven>> =
-            log.iter().map(|r| verify_record(r, keys)).collect();
+        let checked: Vec<_> = log.iter().map(|r| prove(r, keys)).collect();
         // spec: R-LOG-2 step 2: a 29-bit tag beside a fabrication proves nothing.
         let tainted = checked.iter().any(Result::is_err);
         for (index, (record, verdict)) in log.iter().zip(checked).enumerate() {
@@ -682,7 +734,9 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
                 v => v,
             };
             match verdict {
-                Ok(limit) => proven.push((*record, limit)),
+                Ok((limit, (subject, counter))) => {
+                    proven.push((LogRecord { subject, counter, ..*record }, limit));
+                }
                 Err(why) => out.unproven.push(Rejected { log: l, index, why }),
             }
         }
@@ -791,7 +845,13 @@ mod tests {
         assert_eq!(bytes[22..30], 1000u64.to_be_bytes());
         assert_eq!(bytes[30..], w.code_for(1000, 3).encode()[..]);
         assert_eq!(LogRecord::decode(&bytes), Ok(r));
-        assert_eq!((r.subject(), r.counter(), r.profile()), (42, 3, Profile::Hmac));
+        let code = w.code_for(1000, 3);
+        assert_eq!(
+            (r.subject(), r.counter(), r.profile()),
+            (code.handle_value(), code.masked_counter(), Profile::Hmac)
+        );
+        // The issuer resolves the handle to the account and the real counter.
+        assert_eq!(prove(&r, &keys()).map(|(_, id)| id), Ok((42, 3)));
         let capped = Code::Hmac(w.code_as(1000, 4, Purpose::Capped(500)));
         assert_eq!(LogRecord::new(&capped, 1000, 0, 1, 9, None).unwrap().encode().len(), 72);
         let ch = Challenge::new(9, 250, 60_000, [5; 16]);
@@ -865,7 +925,8 @@ mod tests {
         assert!(out.flagged.is_empty() && out.unproven.is_empty());
         assert_eq!(out.copies.len(), 1);
         // A forged counter 3 at another step: its tag fails; nothing flagged.
-        let mut forged = HmacCode::new(42, 1001, 3, [0; 16]);
+        let real = w.code_for(1001, 3);
+        let mut forged = HmacCode::new(real.handle(), 1001, real.masked_counter(), [0; 16]);
         forged = forged.with_mode(Mode::OneWay);
         let fake = rec(&Code::Hmac(forged), 1001, 100, 9, None);
         let out = reconcile(&[vec![honest, fake]], &keys(), &Policy::with_tolerance(3));

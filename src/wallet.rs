@@ -5,6 +5,7 @@ use crate::code::{DS_ED25519_CODE, DS_HMAC_QR, Ed25519Code, HmacCode};
 use crate::credential::Credential;
 use crate::eddsa::SecretKey;
 use crate::errors::GenerateError;
+use crate::handle::StepHandle;
 use crate::keys::{HmacKeys, LABEL_DEVICE_KEY, Seed};
 use crate::numeric::NumericCode;
 use crate::profile::Mode;
@@ -86,10 +87,13 @@ impl HmacWallet {
         self.code_as(step, counter, Purpose::OneWay)
     }
 
-    /// The code for a given step, counter and purpose, without touching the counter.
+    /// The code for a given step, counter and purpose, without touching the
+    /// counter: the account's handle for `step` and the counter masked with
+    /// the step's pad (spec: R-HANDLE-2).
     pub fn code_as(&self, step: u64, counter: u32, purpose: Purpose<'_>) -> HmacCode {
+        let handle = StepHandle::derive(self.keys.handle_key(), step);
         let mut code =
-            HmacCode::new(self.keys.account_id(), step, counter, [0; 16]).with_mode(purpose.mode());
+            HmacCode::new(handle.bytes(), step, counter ^ handle.pad(), [0; 16]).with_mode(purpose.mode());
         // spec: R-HMAC-1
         let mac = self.keys.mac_qr(&[DS_HMAC_QR, &code.maced(), &purpose.digest()]);
         code.tag.copy_from_slice(mac.get(..16).unwrap_or(&[0; 16]));
@@ -101,13 +105,28 @@ impl HmacWallet {
     /// # Errors
     ///
     /// [`GenerateError::NumericUnavailable`] for a capped or challenge code,
-    /// or if the account id is `>= 2^30` or the counter `>= 2^16`.
+    /// a code of another account, or a counter `>= 2^16`.
     pub fn numeric(&self, code: &HmacCode) -> Result<NumericCode, GenerateError> {
-        if code.mode() != Mode::OneWay {
+        let handle = StepHandle::derive(self.keys.handle_key(), code.step());
+        if code.mode() != Mode::OneWay || code.handle() != handle.bytes() {
             return Err(GenerateError::NumericUnavailable);
         }
-        NumericCode::generate(&self.keys, code.step(), code.counter())
-            .ok_or(GenerateError::NumericUnavailable)
+        self.numeric_for(code.step(), code.masked_counter() ^ handle.pad())
+    }
+
+    /// The numeric form of the one-way code for `step` and `counter`,
+    /// without touching the counter (spec: R-HMAC-2, R-HMAC-4).
+    ///
+    /// # Errors
+    ///
+    /// [`GenerateError::NumericUnavailable`] if the counter is `>= 2^16`.
+    pub fn numeric_for(&self, step: u64, counter: u32) -> Result<NumericCode, GenerateError> {
+        NumericCode::generate(&self.keys, step, counter).ok_or(GenerateError::NumericUnavailable)
+    }
+
+    /// The account's handle and pad for `step` (spec: R-HANDLE-1).
+    pub fn handle_for(&self, step: u64) -> StepHandle {
+        StepHandle::derive(self.keys.handle_key(), step)
     }
 
     /// The counter the next code will use.

@@ -160,7 +160,7 @@ fn present(v: &Verifier, cases: &[Case], order: &[usize], i: usize, t: u64, star
             Ok(a) => {
                 case.accepted.fetch_add(1, Ordering::Relaxed);
                 tally.accepted += 1;
-                tally.records.push((a.record.profile(), a.record.subject(), a.record.counter()));
+                tally.records.push((a.record.profile(), a.subject, a.counter));
             }
             Err(Error::Replayed) => tally.replayed += 1,
             Err(e) => panic!("thread {i}: {:?} {} counter {}: {e}", case.profile, case.subject, case.counter),

@@ -138,7 +138,7 @@ fn batch_verdicts_and_state_equal_sequential_calls() {
     let hmac = s.hmac.code_for(step, 3);
     let mut bad_tag = *hmac.tag();
     bad_tag[0] ^= 1;
-    let hmac_bad = HmacCode::new(hmac.account_id(), hmac.step(), hmac.counter(), bad_tag);
+    let hmac_bad = HmacCode::new(hmac.handle(), hmac.step(), hmac.masked_counter(), bad_tag);
     let numeric = Code::Numeric(s.hmac.numeric(&s.hmac.code_for(step, 4)).unwrap());
     let codes: Vec<(Code, u64)> = vec![
         (ed(&s.wallets[0], step, 1), 100),

@@ -767,13 +767,16 @@ impl World {
                     Ok(code) => {
                         assert_eq!(wallet.next_counter(), counter + 1, "{ctx}: R-GEN-1");
                         let n = wallet.numeric(&code);
-                        let available = made == Made::OneWay && a.id < 1 << 30 && counter < 1 << 16;
+                        let available = made == Made::OneWay && counter < 1 << 16;
                         assert_eq!(
                             n.err(),
                             (!available).then_some(GenerateError::NumericUnavailable),
                             "{ctx}: R-HMAC-4"
                         );
-                        (Ok((code.step(), code.counter(), code.encode().to_vec())), n.ok().map(|n| n.value()))
+                        // The wire carries the counter masked with the step's pad (spec: R-HANDLE-2).
+                        let pad = wallet.handle_for(code.step()).pad();
+                        let real = code.masked_counter() ^ pad;
+                        (Ok((code.step(), real, code.encode().to_vec())), n.ok().map(|n| n.value()))
                     }
                     Err(e) => (Err(e), None),
                 }
