@@ -84,7 +84,7 @@ impl IssuerFile {
         let fields = CredentialFields {
             key_id: self.current_key_id,
             serial,
-            device_key: Ed25519Wallet::device_public_key(seed),
+            device_key: Ed25519Wallet::device_public_key(seed, 0),
             not_before: terms.not_before,
             lifetime: terms.lifetime,
             per_payment_limit: terms.per_payment,

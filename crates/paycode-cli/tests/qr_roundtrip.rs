@@ -137,7 +137,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
         let fields = CredentialFields {
             key_id,
             serial: rng.next_u64(),
-            device_key: Ed25519Wallet::device_public_key(&device_seed),
+            device_key: Ed25519Wallet::device_public_key(&device_seed, 0),
             not_before: now - age,
             lifetime: rng.range(age, MAX_LIFETIME) as u32,
             per_payment_limit: per_payment,
@@ -150,7 +150,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
             not_after: fields.not_after().unwrap() + rng.range(0, 1 << 30),
         };
         let counter = rng.next_u64() as u32 % (u32::MAX - 1);
-        let mut wallet = Ed25519Wallet::new(params, &device_seed, issuer.issue(fields), counter).unwrap();
+        let mut wallet = Ed25519Wallet::new(params, &device_seed, 0, issuer.issue(fields), counter).unwrap();
         let text = wallet.generate(now).unwrap().to_qr_text();
         let what = format!("ed25519 code {i} (serial {}, counter {counter}, t {now})", fields.serial);
 

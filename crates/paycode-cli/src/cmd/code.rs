@@ -313,7 +313,7 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64, purpose: Purpose<'_>) 
         }
         Profile::Ed25519 => {
             let credential = file.credential().map_err(content())?;
-            let mut w = Ed25519Wallet::new(params, &seed, credential, file.next_counter)?;
+            let mut w = Ed25519Wallet::new(params, &seed, 0, credential, file.next_counter)?;
             let c = w.generate_for(now, purpose)?;
             file.next_counter = w.next_counter();
             Generated {

@@ -238,13 +238,13 @@ fn ed25519_world(
     let credential = issuer.issue(CredentialFields {
         key_id: 1,
         serial: 1001,
-        device_key: Ed25519Wallet::device_public_key(device_seed),
+        device_key: Ed25519Wallet::device_public_key(device_seed, 0),
         not_before: now - 3_600,
         lifetime: 86_400,
         per_payment_limit: 5_000,
         cumulative_limit: 20_000,
     });
-    let wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
+    let wallet = Ed25519Wallet::new(params, device_seed, 0, credential, 0)?;
     // The issuer's list of the day, revoking nothing.
     let header =
         ListHeader { key_id: 1, number: 1, issued_at: now, next_update: now + 86_400, grace: 86_400 };

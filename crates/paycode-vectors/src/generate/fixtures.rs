@@ -316,12 +316,12 @@ pub(crate) fn device_seed(wallet: u32) -> Seed {
 
 /// The device public key of wallet `wallet`.
 pub(crate) fn device_key(wallet: u32) -> [u8; 32] {
-    Ed25519Wallet::device_public_key(&device_seed(wallet))
+    Ed25519Wallet::device_public_key(&device_seed(wallet), 0)
 }
 
 /// The device secret key of wallet `wallet`.
 pub(crate) fn device_secret(wallet: u32) -> SecretKey {
-    SecretKey::derive(&device_seed(wallet), LABEL_DEVICE_KEY, &[])
+    SecretKey::derive(&device_seed(wallet), LABEL_DEVICE_KEY, &0u32.to_be_bytes())
 }
 
 /// Credential fields for wallet `wallet`, limits 5000 and 20000.
@@ -437,7 +437,7 @@ pub(crate) fn ed25519_code(
     step: u64,
     counter: u32,
 ) -> Result<Ed25519Code, VectorError> {
-    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
+    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), 0, credential, 0)
         .map_err(|e| fixture_error(InputError::Wallet(e)))?;
     Ok(wallet.code_for(step, counter))
 }
@@ -451,7 +451,7 @@ pub(crate) fn ed25519_code_for(
     counter: u32,
     purpose: Purpose<'_>,
 ) -> Result<Ed25519Code, VectorError> {
-    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
+    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), 0, credential, 0)
         .map_err(|e| fixture_error(InputError::Wallet(e)))?;
     Ok(wallet.code_as(step, counter, purpose))
 }
