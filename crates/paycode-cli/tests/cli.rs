@@ -35,7 +35,7 @@ fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
     // before T meet the time window, not the credential's start.
     let not_before = (T - 3_600).to_string();
     let at = T.to_string();
-    CLI.stdout(&[
+    let mut args = vec![
         "wallet",
         "enroll",
         "--issuer",
@@ -48,7 +48,12 @@ fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
         &at,
         "--not-before",
         &not_before,
-    ]);
+    ];
+    if profile == "ed25519" {
+        // One credential, serial 1: the session's codes share one counter sequence.
+        args.extend_from_slice(&["--batch", "1", "--serial", "1"]);
+    }
+    CLI.stdout(&args);
     (issuer, wallet)
 }
 

@@ -55,7 +55,13 @@ fn secrets_of(role: &str, seed: &Seed, account: Option<u64>, issuer_key_ids: &[u
         ed25519(format!("{role} K_qr"), *keys::derive(seed, LABEL_HMAC_QR_KEY, &ctx).expose());
         ed25519(format!("{role} K_num"), *keys::derive(seed, LABEL_HMAC_NUMERIC_KEY, &ctx).expose());
     }
-    ed25519(format!("{role} device key"), *keys::derive(seed, LABEL_DEVICE_KEY, &0u32.to_be_bytes()).expose());
+    // Every device key of a batch and of its renewals, by index (spec: R-BATCH-1).
+    for i in 0..32u32 {
+        ed25519(
+            format!("{role} device key {i}"),
+            *keys::derive(seed, LABEL_DEVICE_KEY, &i.to_be_bytes()).expose(),
+        );
+    }
     for k in issuer_key_ids {
         ed25519(
             format!("{role} issuer key {k}"),
@@ -476,6 +482,9 @@ fn debug_output_redacts_every_secret() {
         seed: hex.clone(),
         credential: None,
         next_counter: 0,
+        payer: None,
+        credentials: Vec::new(),
+        next_key_index: None,
     };
     let issuer_file = IssuerFile {
         format: files::ISSUER_FORMAT.into(),
@@ -488,6 +497,8 @@ fn debug_output_redacts_every_secret() {
         next_serial: 1,
         revocation: files::RevocationFile::default(),
         trust: files::TrustFile::default(),
+        payers: Vec::new(),
+        next_payer: 1,
     };
     let debug = [
         ("Seed", format!("{seed:?} {seed:#?}")),
