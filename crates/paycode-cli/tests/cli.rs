@@ -309,5 +309,17 @@ fn demo_runs_and_reports_every_verdict() {
         .1;
     assert!(part.contains(&format!("challenge: {}", &challenge["text"].as_str().unwrap()[..4])), "{part}");
     assert_eq!(part.lines().filter(|l| l.contains(" -> ")).count(), verdicts.len(), "{part}");
-    assert!(text.contains("all 24 verdicts are the ones the spec requires"), "{text}");
+    assert!(text.contains("all 25 verdicts are the ones the spec requires"), "{text}");
+    // spec: R-BATCH-4: the ed25519 payer's two codes, of two credentials of its batch.
+    let batch = v["ed25519_batch"].as_array().unwrap();
+    assert_eq!(batch.len(), 2);
+    assert_ne!(batch[0]["serial"], batch[1]["serial"]);
+    assert_ne!(batch[0]["device_key"], batch[1]["device_key"]);
+    let ed = &v["profiles"][1]["checks"];
+    let next = ed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"].as_str().unwrap().starts_with("the payer's next code"));
+    assert_eq!(next.unwrap()["verdict"], "accepted");
 }
