@@ -224,3 +224,98 @@ fn a_clone_through_the_whole_batch_gets_at_most_the_payer_limit_at_one_terminal(
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("add up to more"));
 }
+
+#[test]
+fn renewal_gives_new_keys_and_serials_that_verify() {
+    // spec: R-BATCH-1: the new batch's indexes continue after the old one's.
+    let dir = TempDir::new("batch-renew");
+    let (issuer, wallet, enrolled) = setup(&dir, 2, &[]);
+    let first = code_json(&wallet, T);
+    let out = CLI.stdout(&[
+        "wallet",
+        "renew",
+        "--issuer",
+        s(&issuer),
+        "--wallet",
+        s(&wallet),
+        "--at",
+        &T.to_string(),
+        "--batch",
+        "3",
+        "--json",
+    ]);
+    let renewed: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(renewed["payer"], enrolled["payer"]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&wallet).unwrap()).unwrap();
+    let indexes: Vec<u64> =
+        v["credentials"].as_array().unwrap().iter().map(|c| c["index"].as_u64().unwrap()).collect();
+    assert_eq!((indexes, v["next_key_index"].as_u64()), (vec![2, 3, 4], Some(5)));
+    let old: Vec<&Value> = enrolled["serials"].as_array().unwrap().iter().collect();
+    assert!(renewed["serials"].as_array().unwrap().iter().all(|s| !old.contains(&s)));
+    let state = dir.join("state.db");
+    assert_eq!(verify(&issuer, &state, first["text"].as_str().unwrap(), T, 10), "accepted");
+    let next = code_json(&wallet, T);
+    assert_ne!(next["payload"].as_str().unwrap()[48..112], first["payload"].as_str().unwrap()[48..112]);
+    assert_eq!(verify(&issuer, &state, next["text"].as_str().unwrap(), T, 10), "accepted");
+    // Revoking the payer takes the old batch and the new one.
+    let payer = enrolled["payer"].as_u64().unwrap().to_string();
+    CLI.stdout(&[
+        "issuer",
+        "revoke",
+        "--issuer",
+        s(&issuer),
+        "--payer",
+        &payer,
+        "--at",
+        &(T + 1).to_string(),
+    ]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&issuer).unwrap()).unwrap();
+    assert_eq!(v["revocation"]["serials"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn reconciliation_names_the_payer_of_a_clone() {
+    // spec: R-BATCH-5: the issuer's mapping relates the serials of the batch.
+    let dir = TempDir::new("batch-reconcile");
+    let (issuer, wallet, enrolled) = setup(&dir, 2, &["--payer-limit", "1000"]);
+    let payer = enrolled["payer"].as_u64().unwrap();
+    let clone = dir.join("clone.json");
+    std::fs::copy(&wallet, &clone).unwrap();
+    let (t1, t2) = (dir.join("t1.db"), dir.join("t2.db"));
+    // The clone spends both credentials at terminal 1; the owner, a step later, at terminal 2.
+    for _ in 0..2 {
+        assert_eq!(verify(&issuer, &t1, &code(&clone, T), T, 500), "accepted");
+    }
+    for _ in 0..2 {
+        let at = (T + 60).to_string();
+        let text = code(&wallet, T + 60);
+        let args = ["verify", "--issuer", s(&issuer), "--state", s(&t2), "--at", &at, "--amount", "500"];
+        let mut args = args.to_vec();
+        if !t2.exists() {
+            args.push("--init");
+        }
+        args.extend_from_slice(&["--terminal-id", "2", "--", &text]);
+        assert!(CLI.run(&args).status.success());
+    }
+    let (l1, l2) = (dir.join("t1.log"), dir.join("t2.log"));
+    CLI.stdout(&["log", "export", "--state", s(&t1), "--out", s(&l1)]);
+    CLI.stdout(&["log", "export", "--state", s(&t2), "--out", s(&l2)]);
+    let out = CLI.run(&["reconcile", "--issuer", s(&issuer), s(&l1), s(&l2), "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let rec: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rec["flagged_payers"], serde_json::json!([payer]));
+    let mut serials: Vec<u64> =
+        enrolled["serials"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect();
+    serials.sort_unstable();
+    let p = &rec["payers"][0];
+    assert_eq!(p["payer"].as_u64(), Some(payer));
+    assert_eq!(p["serials"], serde_json::json!(serials));
+    assert_eq!(p["flagged_serials"], serde_json::json!(serials), "a double on each credential");
+    assert_eq!(p["codes"], 4);
+    // Each terminal: 1000 of the batch's 2 * 500.
+    for t in p["terminals"].as_array().unwrap() {
+        assert_eq!((t["total"].as_u64(), t["limit"].as_u64()), (Some(1000), Some(1000)), "{t}");
+    }
+    let text = CLI.run(&["reconcile", "--issuer", s(&issuer), s(&l1), s(&l2)]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("revoke payers: {payer}")));
+}
