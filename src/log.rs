@@ -563,12 +563,81 @@ pub struct Flagged {
 pub struct Policy {
     /// The order check's tolerance `D`, in steps.
     pub tolerance: u64,
+    /// The issuer's mapping of ed25519 serials to their holders (spec:
+    /// R-BATCH-5); reconciliation reports per payer the serials found here.
+    pub holders: BTreeMap<u64, Holder>,
 }
 
 impl Policy {
-    /// The order check with tolerance `tolerance`.
+    /// The order check with tolerance `tolerance`, and no payer mapping.
     pub const fn with_tolerance(tolerance: u64) -> Policy {
-        Policy { tolerance }
+        Policy { tolerance, holders: BTreeMap::new() }
+    }
+
+    /// The same policy with the issuer's serial mapping `holders`.
+    #[must_use]
+    pub fn with_holders(mut self, holders: BTreeMap<u64, Holder>) -> Policy {
+        self.holders = holders;
+        self
+    }
+}
+
+/// Whom an ed25519 serial was issued to, as the issuer keeps it (spec:
+/// R-BATCH-5): no structure on the wire links the serials of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Holder {
+    /// The payer.
+    pub payer: u64,
+    /// The payer's batch, numbered by the issuer.
+    pub batch: u32,
+    /// The credential's position in its batch, from 0.
+    pub index: u32,
+    /// The sum of the cumulative limits of the batch's credentials: at most
+    /// the payer's per-terminal limit (spec: R-BATCH-3).
+    pub batch_limit: u64,
+}
+
+/// What one batch of a payer took at one terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct TerminalTotal {
+    /// The batch.
+    pub batch: u32,
+    /// The terminal.
+    pub terminal_id: u32,
+    /// The proven amount of the batch's codes at that terminal, each code once.
+    pub total: u64,
+    /// The batch's limit there: the sum of its cumulative limits.
+    pub limit: u64,
+}
+
+/// One payer's proven records across its batches (spec: R-BATCH-5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct PayerReport {
+    /// The payer.
+    pub payer: u64,
+    /// The payer's serials that have proven records, ascending.
+    pub serials: Vec<u64>,
+    /// Proven codes of the payer, each counted once.
+    pub codes: usize,
+    /// Per batch and terminal, what the payer's codes took there.
+    pub terminals: Vec<TerminalTotal>,
+    /// The payer's serials that reconciliation flagged (a clone, or a
+    /// credential overspent).
+    pub flagged_serials: Vec<u64>,
+    /// Whether some batch took more at one terminal than its limit there.
+    pub over_batch_limit: bool,
+}
+
+impl PayerReport {
+    /// Whether the payer is flagged: a flagged serial, or a batch over its limit at a terminal.
+    pub fn flagged(&self) -> bool {
+        self.over_batch_limit || !self.flagged_serials.is_empty()
     }
 }
 
@@ -595,6 +664,12 @@ pub struct Reconciliation {
     pub flagged_accounts: Vec<u64>,
     /// Total proven amount per ed25519 serial, each code counted once.
     pub totals: Vec<(u64, u64)>,
+    /// Per payer of the policy's serial mapping with proven records, by
+    /// payer: its records across its batches (spec: R-BATCH-5).
+    pub payers: Vec<PayerReport>,
+    /// The payers flagged: a clone on one of their serials, or more taken
+    /// at one terminal than their batch's limit there.
+    pub flagged_payers: Vec<u64>,
 }
 
 /// What one code is, apart from how it is authenticated: its identity,
@@ -802,6 +877,8 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
             reasons.entry((Profile::Ed25519, serial)).or_default().insert(Reason::Overspend);
         }
     }
+    out.payers = payers(&codes, &reasons, &policy.holders);
+    out.flagged_payers = out.payers.iter().filter(|p| p.flagged()).map(|p| p.payer).collect();
     for ((profile, subject), why) in reasons {
         match profile {
             Profile::Ed25519 => out.revoke_serials.push(subject),
@@ -810,6 +887,61 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
         out.flagged.push(Flagged { profile, subject, reasons: why.into_iter().collect() });
     }
     out
+}
+
+/// The per-payer view of the proven codes (spec: R-BATCH-3, R-BATCH-5).
+fn payers(
+    codes: &BTreeMap<CodeKey, (Vec<LogRecord>, u64, Option<u64>)>,
+    reasons: &BTreeMap<(Profile, u64), BTreeSet<Reason>>,
+    holders: &BTreeMap<u64, Holder>,
+) -> Vec<PayerReport> {
+    let mut out: BTreeMap<u64, PayerReport> = BTreeMap::new();
+    let mut totals: BTreeMap<(u64, u32, u32), (u128, u64)> = BTreeMap::new();
+    for (key, (records, ..)) in codes {
+        let (profile, serial, ..) = *key;
+        let Some(h) = holders.get(&serial).filter(|_| profile == Profile::Ed25519) else { continue };
+        let report = out.entry(h.payer).or_insert_with(|| PayerReport {
+            payer: h.payer,
+            serials: Vec::new(),
+            codes: 0,
+            terminals: Vec::new(),
+            flagged_serials: Vec::new(),
+            over_batch_limit: false,
+        });
+        report.codes += 1;
+        if !report.serials.contains(&serial) {
+            report.serials.push(serial);
+        }
+        if reasons.contains_key(&(Profile::Ed25519, serial)) && !report.flagged_serials.contains(&serial) {
+            report.flagged_serials.push(serial);
+        }
+        // The code once per terminal that recorded it, at its smallest amount there.
+        let mut at: BTreeMap<u32, u64> = BTreeMap::new();
+        for r in records {
+            let e = at.entry(r.terminal_id).or_insert(r.amount);
+            *e = (*e).min(r.amount);
+        }
+        for (terminal, amount) in at {
+            let e = totals.entry((h.payer, h.batch, terminal)).or_insert((0, h.batch_limit));
+            e.0 += u128::from(amount);
+            e.1 = e.1.min(h.batch_limit);
+        }
+    }
+    for ((payer, batch, terminal_id), (total, limit)) in totals {
+        if let Some(report) = out.get_mut(&payer) {
+            // spec: R-BATCH-3: the batch's limits together are the payer's at one terminal.
+            report.over_batch_limit |= total > u128::from(limit);
+            let total = u64::try_from(total).unwrap_or(u64::MAX);
+            report.terminals.push(TerminalTotal { batch, terminal_id, total, limit });
+        }
+    }
+    out.into_values()
+        .map(|mut r| {
+            r.serials.sort_unstable();
+            r.flagged_serials.sort_unstable();
+            r
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -1002,5 +1134,80 @@ mod tests {
         let out = reconcile(&[vec![fake(at(5, 97)), fake(at(2, 100))]], &keys(), &Policy::with_tolerance(2));
         assert!(out.flagged.is_empty());
         assert_eq!(out.unproven.len(), 2);
+    }
+
+    #[test]
+    fn payers_are_reconciled_across_their_batch() {
+        // spec: R-BATCH-3, R-BATCH-5
+        use crate::credential::CredentialFields;
+        use crate::issuer::{Issuer, KeyPeriod};
+        use crate::trust::TrustHeader;
+        use crate::wallet::Ed25519Wallet;
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[5; 32]));
+        let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let trust = issuer.trust_list(TrustHeader { sequence: 1, issued_at: 0 }, &[period]).unwrap();
+        let keys = IssuerKeys { trust: Some(trust), ..IssuerKeys::default() };
+        let seed = Seed::from_bytes(&[6; 32]);
+        let wallet = |index: u32, serial: u64| {
+            let credential = issuer.issue(CredentialFields {
+                key_id: 1,
+                serial,
+                device_key: Ed25519Wallet::device_public_key(&seed, index),
+                not_before: 0,
+                lifetime: 604_800,
+                per_payment_limit: 600,
+                cumulative_limit: 600,
+            });
+            Ed25519Wallet::new(Params::default(), &seed, index, credential, 0).unwrap()
+        };
+        // Payer 7 holds serials 11 and 12 (a batch of two: 1200 at one terminal);
+        // serial 13 is another payer's; serial 14 the issuer does not know.
+        let (a, b, c, d) = (wallet(0, 11), wallet(1, 12), wallet(2, 13), wallet(3, 14));
+        let holder = |payer, index| Holder { payer, batch: 1, index, batch_limit: 1_200 };
+        let holders: BTreeMap<u64, Holder> =
+            [(11, holder(7, 0)), (12, holder(7, 1)), (13, holder(8, 0))].into_iter().collect();
+        let policy = Policy::with_tolerance(3).with_holders(holders);
+        let rec = |w: &Ed25519Wallet, step, counter, amount, terminal| {
+            LogRecord::new(
+                &Code::Ed25519(Box::new(w.code_for(step, counter))),
+                step,
+                60 * step,
+                amount,
+                terminal,
+                None,
+            )
+            .unwrap()
+        };
+        let honest = vec![
+            rec(&a, 100, 0, 500, 9),
+            rec(&b, 100, 0, 500, 9),
+            rec(&a, 101, 1, 100, 10),
+            rec(&c, 101, 0, 50, 9),
+            rec(&d, 101, 0, 50, 9),
+        ];
+        let out = reconcile(std::slice::from_ref(&honest), &keys, &policy);
+        assert!(out.unproven.is_empty() && out.flagged.is_empty() && out.flagged_payers.is_empty());
+        assert_eq!(out.payers.len(), 2);
+        let p7 = &out.payers[0];
+        assert_eq!((p7.payer, p7.serials.as_slice(), p7.codes), (7, &[11, 12][..], 3));
+        let at = |t: u32| p7.terminals.iter().find(|x| x.terminal_id == t).map(|x| (x.total, x.limit));
+        assert_eq!((at(9), at(10)), (Some((1_000, 1_200)), Some((100, 1_200))));
+        assert_eq!((out.payers[1].payer, out.payers[1].codes), (8, 1));
+        // One more code of serial 12 at terminal 9: 1_300 there, over the batch's 1_200.
+        let mut over = honest.clone();
+        over.push(rec(&b, 102, 1, 300, 9));
+        let out = reconcile(&[over], &keys, &policy);
+        assert_eq!(out.flagged_payers, [7]);
+        assert!(out.payers[0].over_batch_limit);
+        // A clone of serial 12: a second code for its counter 0. The payer is flagged for it.
+        let mut cloned = honest;
+        cloned.push(rec(&b, 103, 0, 10, 11));
+        let out = reconcile(&[cloned], &keys, &policy);
+        assert_eq!(out.flagged_payers, [7]);
+        assert_eq!(
+            (out.payers[0].flagged_serials.as_slice(), out.payers[0].over_batch_limit),
+            (&[12][..], false)
+        );
+        assert_eq!(out.revoke_serials, [12]);
     }
 }

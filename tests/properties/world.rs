@@ -379,7 +379,7 @@ impl World {
                 let fields = CredentialFields {
                     key_id: c.key_id,
                     serial: c.serial,
-                    device_key: Ed25519Wallet::device_public_key(&seed),
+                    device_key: Ed25519Wallet::device_public_key(&seed, 0),
                     not_before: cfg.start.saturating_add_signed(c.back.saturating_neg()),
                     lifetime: c.lifetime,
                     per_payment_limit: c.per_payment,
@@ -783,7 +783,7 @@ impl World {
             }
             Who::Ed(i) => {
                 let e = &self.ed[i];
-                let mut wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, counter).unwrap();
+                let mut wallet = Ed25519Wallet::new(self.params, &e.seed, 0, e.cred, counter).unwrap();
                 match wallet.generate_for(tw, purpose) {
                     Ok(code) => (Ok((code.step(), code.counter(), code.encode().to_vec())), None),
                     Err(e) => (Err(e), None),
@@ -859,7 +859,7 @@ impl World {
             }
             Who::Ed(k) => {
                 let e = &self.ed[k];
-                let wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, 0).unwrap();
+                let wallet = Ed25519Wallet::new(self.params, &e.seed, 0, e.cred, 0).unwrap();
                 let code = wallet.code_for(step, old.counter);
                 (code.encode().to_vec(), None, (Profile::Ed25519, e.cred.fields().serial))
             }
@@ -889,7 +889,7 @@ impl World {
             }
             Who::Ed(i) => {
                 let e = &self.ed[i];
-                Ed25519Wallet::new(self.params, &e.seed, e.cred, 0)
+                Ed25519Wallet::new(self.params, &e.seed, 0, e.cred, 0)
                     .unwrap()
                     .code_for(step, 0)
                     .encode()
