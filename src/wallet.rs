@@ -227,7 +227,7 @@ impl Ed25519Wallet {
 
     /// Generates the code for unix time `now` with the next credential in
     /// turn, and advances that credential's counter (spec: R-GEN-1, R-GEN-2,
-    /// R-ED-5, R-BATCH-4). The caller persists [`Ed25519Wallet::counters`]
+    /// R-ED-5, R-BATCH-4). The caller persists [`Ed25519Wallet::credentials`]
     /// before showing the code.
     ///
     /// # Errors

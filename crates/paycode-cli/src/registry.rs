@@ -239,11 +239,21 @@ impl IssuerFile {
         Ok((batch, record))
     }
 
-    /// Adds `serials` to the revocation list and signs a new list, numbered
-    /// one above the last, issued at `now`.
+    /// Adds `serials` to the revocation list, drops those of the issuer's
+    /// batches that expired before `now`, and signs a new list, numbered one
+    /// above the last, issued at `now`.
     pub fn revoke(&mut self, serials: &[u64], now: u64) -> &RevocationFile {
+        // spec: R-BATCH-5: a serial leaves the list once its credential expired.
+        let expired: BTreeSet<u64> = self
+            .payers
+            .iter()
+            .flat_map(|p| {
+                p.batches.iter().filter(|b| b.not_after < now).flat_map(|b| b.serials.iter().copied())
+            })
+            .collect();
         let r = &mut self.revocation;
         r.serials.extend_from_slice(serials);
+        r.serials.retain(|s| !expired.contains(s));
         r.serials.sort_unstable();
         r.serials.dedup();
         // One more, issued no earlier: newer at every terminal (spec: R-REVOKE-2).
@@ -374,6 +384,9 @@ mod tests {
         assert_eq!(revoked, all);
         assert_eq!(i.revoke(&revoked, NOW).serials, all);
         assert_eq!(i.payer_serials(1, NOW + 3_601).unwrap(), Vec::<u64>::new(), "expired at NOW + 3600");
+        // The next list after they expired leaves them out; a serial of no batch stays.
+        assert_eq!(i.revoke(&[7], NOW + 3_600).serials.len(), 6);
+        assert_eq!(i.revoke(&[], NOW + 3_601).serials, [7]);
         assert_eq!(i.payer_serials(9, NOW).err(), Some(RegistryError::UnknownPayer(9)));
     }
 
