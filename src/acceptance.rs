@@ -137,6 +137,7 @@ pub(crate) fn decide(
     let verdict = check(params, attempt, records, high_water, &mut changes);
     if verdict.is_ok() {
         changes.record = attempt.record;
+        changes.counter = attempt.record.map(|_| attempt.counter);
     }
     (verdict, changes)
 }

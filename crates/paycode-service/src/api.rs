@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use paycode::codec::to_hex;
 use paycode::log::LogRecord;
-use paycode::{Error, Profile};
+use paycode::{Acceptance, Error, Profile};
 
 /// The body of `POST /v1/verify`. Unknown fields are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +59,10 @@ impl VerifyResponse {
 }
 
 /// An acceptance log record (spec §4.8) as JSON, with its encoding in hex.
+/// `subject` and `counter` are the verifier's: an hmac code carries its
+/// account's handle for the step and its counter masked (spec §4.2), which
+/// the evidence and the encoding keep as they were; the record names the
+/// account the handle resolved to and the real counter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
@@ -67,9 +71,9 @@ pub struct Record {
     /// The record's kind: the code's mode and profile byte, or `0x81` for a
     /// numeric code.
     pub kind: u8,
-    /// The hmac account id or the ed25519 credential serial.
+    /// The hmac account the code resolved to, or the ed25519 credential serial.
     pub subject: u64,
-    /// The code's counter.
+    /// The code's real counter (an hmac code's evidence carries it masked).
     pub counter: u32,
     /// The code's time step.
     pub step: u64,
@@ -88,13 +92,14 @@ pub struct Record {
     pub encoded: String,
 }
 
-impl From<&LogRecord> for Record {
-    fn from(r: &LogRecord) -> Record {
+impl From<&Acceptance> for Record {
+    fn from(a: &Acceptance) -> Record {
+        let r = &a.record;
         Record {
             profile: r.profile(),
             kind: r.kind(),
-            subject: r.subject(),
-            counter: r.counter(),
+            subject: a.subject,
+            counter: a.counter,
             step: r.step(),
             accepted_at: r.accepted_at,
             amount: r.amount,

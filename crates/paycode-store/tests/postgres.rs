@@ -554,3 +554,21 @@ fn a_version_8_schema_holds_no_trust_list_until_one_is_installed() {
     w.set_root_key(issuer().root_public_key().unwrap());
     assert_eq!(w.install_trust_list(again, NOW), Err(paycode::InstallError::NotNewer));
 }
+
+#[test]
+fn log_columns_name_the_account_and_the_real_counter() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "columns"), 3);
+    let columns = || {
+        let rows = c.psql("SELECT subject, counter FROM columns.log ORDER BY seq");
+        rows.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (s, n) = l.split_once('|').unwrap();
+                (s.parse().unwrap(), n.parse().unwrap())
+            })
+            .collect()
+    };
+    let export = || v.store().export_log(None).unwrap();
+    common::log_columns_name_the_account_and_the_real_counter(&v, &columns, &export);
+}

@@ -129,7 +129,7 @@ pub(crate) fn hmac_text(
 
 /// The QR text of an hmac code with the given tag.
 pub(crate) fn hmac_text_with_tag(account: u64, step: u64, counter: u32, tag: [u8; 16]) -> String {
-    HmacCode::new(account, step, counter, tag).to_qr_text()
+    HmacCode::new(account.to_be_bytes(), step, counter, tag).to_qr_text()
 }
 
 /// The numeric form's digits of the same code.

@@ -38,8 +38,8 @@ fn decoded_credential(credential: &Credential) -> DecodedCredential {
 
 pub(super) fn hmac_code_encode(input: HmacCodeEncodeInput) -> Ran<PayloadExpected, NoIntermediates> {
     let mode = mode_of(input.mode, input.cap)?;
-    let code =
-        HmacCode::new(input.account_id, input.step, input.counter, unhex_n(&input.tag)?).with_mode(mode);
+    let code = HmacCode::new(input.account_id.to_be_bytes(), input.step, input.counter, unhex_n(&input.tag)?)
+        .with_mode(mode);
     valid(PayloadExpected { result: Outcome::Valid, payload: hex(&code.encode()), text: code.to_qr_text() })
 }
 
@@ -47,8 +47,7 @@ pub(super) fn numeric_encode(input: NumericEncodeInput) -> Ran<DigitsExpected, N
     if input.tag29 >= 1 << 29 {
         return Err(InputError::Tag29(input.tag29));
     }
-    if input.account_id >= paycode::numeric::ACCOUNT_LIMIT || input.counter >= paycode::numeric::COUNTER_LIMIT
-    {
+    if input.account_id >= 1 << 30 || input.counter >= paycode::numeric::COUNTER_LIMIT {
         return valid(DigitsExpected {
             result: Outcome::Invalid,
             error: Some(GenerateError::NumericUnavailable),
@@ -84,15 +83,15 @@ fn decoded_code(decoded: &Code) -> DecodedCode {
         Code::Hmac(code) => DecodedCode::HmacQr {
             mode: ModeName::of(code.mode()),
             cap: code.mode().cap(),
-            account_id: code.account_id(),
+            account_id: code.handle_value(),
             step: code.step(),
-            counter: code.counter(),
+            counter: code.masked_counter(),
             tag: hex(code.tag()),
         },
         Code::Numeric(code) => DecodedCode::HmacNumeric {
-            account_id: code.account_id(),
+            account_id: u64::from(code.handle30()),
             step_low: code.step_low(),
-            counter: code.counter(),
+            counter: u32::from(code.masked_counter()),
             tag29: code.tag(),
         },
         Code::Ed25519(code) => DecodedCode::Ed25519Qr {

@@ -275,8 +275,8 @@ impl ScenarioRunner {
             .verify_text_payment(TextPayment { text, amount, challenge }, time)
             .map_err(|r| r.error());
         let (touched, serial) = match Code::parse(text) {
-            Ok(Code::Hmac(code)) => (vec![(Profile::Hmac, code.account_id())], None),
-            Ok(Code::Numeric(code)) => (vec![(Profile::Hmac, code.account_id())], None),
+            Ok(Code::Hmac(code)) => (vec![(Profile::Hmac, code.handle_value())], None),
+            Ok(Code::Numeric(code)) => (vec![(Profile::Hmac, u64::from(code.handle30()))], None),
             Ok(Code::Ed25519(code)) => {
                 let fields = code.credential().fields();
                 (vec![(Profile::Ed25519, fields.serial)], fields.not_after().map(|end| (fields.serial, end)))

@@ -73,7 +73,7 @@ pub(super) fn hmac_generate(
     let numeric = wallet.numeric(&code);
     let (numeric_mac_input, numeric_mac, tag29) = match &numeric {
         Ok(digits) => {
-            let numeric_input = paycode::numeric::mac_input(input.account_id, code.step(), code.counter());
+            let numeric_input = paycode::numeric::mac_input(input.account_id, code.step(), input.counter);
             let numeric_mac = mac(k_num.expose(), &[&numeric_input])?;
             (Some(hex(&numeric_input)), Some(hex(&numeric_mac)), Some(digits.tag()))
         }

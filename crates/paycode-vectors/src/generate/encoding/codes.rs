@@ -91,7 +91,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-3", "R-TIME-3"],
             flags: &[Flag::Valid, Flag::U64Extreme],
             comment: "Every field at its maximum decodes exactly.",
-            text: HmacCode::new(u64::MAX, u64::MAX, u32::MAX, [0xff; 16]).to_qr_text(),
+            text: HmacCode::new([0xff; 8], u64::MAX, u32::MAX, [0xff; 16]).to_qr_text(),
             intent: Intent::valid(),
         },
     )?;

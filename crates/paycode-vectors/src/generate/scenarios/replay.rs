@@ -161,7 +161,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             comment: "A wrong-tag code for counter 3 is rejected and records nothing: the genuine counter 3 is accepted afterwards.",
             verifier: &verifier,
             steps: vec![
-                reject(TIME, HmacCode::new(ACCOUNT, STEP, 3, [0; 16]).to_qr_text(), Error::InvalidCode),
+                reject(
+                    TIME,
+                    HmacCode::new(ACCOUNT.to_be_bytes(), STEP, 3, [0; 16]).to_qr_text(),
+                    Error::InvalidCode,
+                ),
                 accept(TIME + 1, code(STEP, 3)?),
             ],
         },

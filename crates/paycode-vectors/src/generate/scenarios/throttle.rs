@@ -52,7 +52,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     let failing = |count: u64, time: u64| -> Result<Vec<Step>, VectorError> {
         (0..count).map(|i| Ok(reject(time + i, wrong(i)?, Error::InvalidCode))).collect()
     };
-    let bad_qr = |counter: u32| HmacCode::new(ACCOUNT, STEP, counter, [0; 16]).to_qr_text();
+    let bad_qr = |counter: u32| HmacCode::new(ACCOUNT.to_be_bytes(), STEP, counter, [0; 16]).to_qr_text();
     let day = TIME + ACCOUNT_PERIOD * X;
 
     let mut four = failing(4, TIME)?;
