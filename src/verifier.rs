@@ -95,7 +95,7 @@ pub struct TextPayment<'a> {
     pub text: &'a str,
     /// The amount, minor units.
     pub amount: u64,
-    /// The challenge's QR text (`PT2:...`), for a challenge-mode payment.
+    /// The challenge's QR text (`PT3:...`), for a challenge-mode payment.
     pub challenge: Option<&'a str>,
 }
 

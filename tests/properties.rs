@@ -528,7 +528,7 @@ proptest! {
         payload in payload_strategy(),
         edits in vec((any::<usize>(), prop::sample::select("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a".chars().collect::<Vec<_>>())), 0..3),
     ) {
-        let text = format!("PC2:{}", paycode::hazmat::base45::encode(&payload));
+        let text = format!("PC3:{}", paycode::hazmat::base45::encode(&payload));
         let parsed = Code::parse(&text);
         prop_assert_eq!(parsed.as_ref().map(|_| ()).map_err(|e| *e), model_payload_verdict(&payload));
         if let Ok(code) = parsed {
@@ -659,7 +659,7 @@ proptest! {
         }
         let at = t.saturating_add(later);
         let want = challenge_verdict(&p, ed, &made, bytes, paid, step, at);
-        let text = bytes.map(|b| format!("PT2:{}", paycode::hazmat::base45::encode(&b)));
+        let text = bytes.map(|b| format!("PT3:{}", paycode::hazmat::base45::encode(&b)));
         let got = if typed && bytes.is_none_or(|b| b[0] == paycode::VERSION) {
             let call = text.as_deref().map(|t| Challenge::parse(t).unwrap());
             one.pay_typed(&code, at, paid, call.as_ref())
@@ -752,7 +752,7 @@ proptest! {
             .map(|&(pick, numeric, amount, with)| w.call(n - 1 - pick % n.min(8), numeric, amount, with))
             .collect();
         if let Some(i) = garbage {
-            calls.insert(i % (calls.len() + 1), (Input::Garbage("PC2:A"), None, 0));
+            calls.insert(i % (calls.len() + 1), (Input::Garbage("PC3:A"), None, 0));
         }
         let texts: Vec<String> = calls.iter().map(|c| c.0.text()).collect();
         let payments: Vec<TextPayment<'_>> = calls

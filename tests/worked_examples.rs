@@ -22,7 +22,7 @@ use paycode::{
     Purpose, Seed, TextPayment, TrustHeader, Verifier,
 };
 
-const SPEC: &str = include_str!("../spec/paycode-v2.md");
+const SPEC: &str = include_str!("../spec/paycode-v3.md");
 
 /// Every `key: value` line of every ```example block.
 fn example_values() -> BTreeMap<String, String> {

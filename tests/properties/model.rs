@@ -29,14 +29,14 @@ pub type Ident = (Profile, u64);
 pub type Nonce = [u8; 16];
 
 /// `DS_chal` (spec §3.3).
-const DS_CHAL: &[u8] = b"paycode/v2/challenge\0";
+const DS_CHAL: &[u8] = b"paycode/v3/challenge\0";
 
 /// What a verifier is handed.
 #[derive(Clone, Debug)]
 pub enum Input {
     /// Text that fails syntax by construction (see `GARBAGE`).
     Garbage(&'static str),
-    /// QR text: `PC2:` + Base45 of these payload bytes.
+    /// QR text: `PC3:` + Base45 of these payload bytes.
     Payload(Vec<u8>),
     /// The 24 digits of this value.
     Numeric(u128),
@@ -46,7 +46,7 @@ impl Input {
     pub fn text(&self) -> String {
         match self {
             Input::Garbage(s) => (*s).to_string(),
-            Input::Payload(p) => format!("PC2:{}", paycode::hazmat::base45::encode(p)),
+            Input::Payload(p) => format!("PC3:{}", paycode::hazmat::base45::encode(p)),
             Input::Numeric(n) => format!("{n:024}"),
         }
     }
@@ -134,10 +134,10 @@ pub struct ModelChallenge {
     pub nonce: Nonce,
 }
 
-/// R-CHAL-1: `PT2:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
+/// R-CHAL-1: `PT3:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
 /// is `0x02`; every value of the other fields decodes.
 pub fn model_challenge(text: &str) -> Option<ModelChallenge> {
-    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT2:")?)?.try_into().ok()?;
+    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT3:")?)?.try_into().ok()?;
     (bytes[0] == 0x02).then(|| ModelChallenge {
         bytes,
         terminal: u32::from_be_bytes(bytes[1..5].try_into().unwrap()),

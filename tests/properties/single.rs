@@ -149,7 +149,7 @@ pub fn flip(text: &str, form: Form, payload: bool, pos: usize, bit: u8) -> Strin
             let mut p = paycode::hazmat::base45::decode(&text[4..]).unwrap();
             let i = pos % (p.len() * 8);
             p[i / 8] ^= 0x80 >> (i % 8);
-            format!("PC2:{}", paycode::hazmat::base45::encode(&p))
+            format!("PC3:{}", paycode::hazmat::base45::encode(&p))
         }
     }
 }

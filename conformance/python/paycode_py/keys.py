@@ -4,21 +4,21 @@ import hashlib
 import hmac
 import struct
 
-SALT = b"paycode v2"
+SALT = b"paycode v3"
 
-INFO_QR = b"paycode/v2/hmac/qr-key\x00"
-INFO_NUM = b"paycode/v2/hmac/numeric-key\x00"
-INFO_DEVICE = b"paycode/v2/ed25519/device-key\x00"
-INFO_ISSUER = b"paycode/v2/ed25519/issuer-key\x00"
-INFO_ROOT = b"paycode/v2/ed25519/root-key\x00"
+INFO_QR = b"paycode/v3/hmac/qr-key\x00"
+INFO_NUM = b"paycode/v3/hmac/numeric-key\x00"
+INFO_DEVICE = b"paycode/v3/ed25519/device-key\x00"
+INFO_ISSUER = b"paycode/v3/ed25519/issuer-key\x00"
+INFO_ROOT = b"paycode/v3/ed25519/root-key\x00"
 
-DS_QR = b"paycode/v2/hmac/qr-code\x00"
-DS_NUM = b"paycode/v2/hmac/numeric-code\x00"
-DS_CRED = b"paycode/v2/ed25519/credential\x00"
-DS_CODE = b"paycode/v2/ed25519/code\x00"
-DS_REV = b"paycode/v2/ed25519/revocation\x00"
-DS_TRUST = b"paycode/v2/ed25519/trust-list\x00"
-DS_CHAL = b"paycode/v2/challenge\x00"
+DS_QR = b"paycode/v3/hmac/qr-code\x00"
+DS_NUM = b"paycode/v3/hmac/numeric-code\x00"
+DS_CRED = b"paycode/v3/ed25519/credential\x00"
+DS_CODE = b"paycode/v3/ed25519/code\x00"
+DS_REV = b"paycode/v3/ed25519/revocation\x00"
+DS_TRUST = b"paycode/v3/ed25519/trust-list\x00"
+DS_CHAL = b"paycode/v3/challenge\x00"
 
 
 def hmac_sha256(key: bytes, msg: bytes) -> bytes:

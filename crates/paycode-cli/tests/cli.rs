@@ -123,7 +123,7 @@ fn session(profile: &str) {
     // Empty, garbage and 10 kB inputs.
     rejected_with(verify(&issuer, &state, "", T, &[]), "malformed");
     rejected_with(verify(&issuer, &state, "garbage", T, &[]), "malformed");
-    rejected_with(verify(&issuer, &state, &"PC2:".repeat(2_500), T, &[]), "malformed");
+    rejected_with(verify(&issuer, &state, &"PC3:".repeat(2_500), T, &[]), "malformed");
     let big = "9".repeat(10_000);
     rejected_with(verify(&issuer, &state, &big, T, &[]), "malformed");
 

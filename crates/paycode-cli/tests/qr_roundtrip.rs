@@ -581,14 +581,14 @@ mod scan {
         fails(&s.join("issuer.json"), "not a PNG or JPEG image");
         fails(&s.join("absent.png"), "cannot read the image");
         // A PNG cut short.
-        let png = Symbol::new("PC2:ABC").unwrap().to_png(4);
+        let png = Symbol::new("PC3:ABC").unwrap().to_png(4);
         std::fs::write(s.join("cut.png"), &png[..png.len() / 2]).unwrap();
         fails(&s.join("cut.png"), "cannot decode");
         // An image with no QR code in it: a barcode.
         std::fs::write(s.join("bar.png"), Barcode::new("0123456789").unwrap().to_png(3)).unwrap();
         fails(&s.join("bar.png"), "no QR code found");
         // Two different QR codes side by side.
-        let (a, b) = (Symbol::new("PC2:AAAA").unwrap(), Symbol::new("PC2:BBBB").unwrap());
+        let (a, b) = (Symbol::new("PC3:AAAA").unwrap(), Symbol::new("PC3:BBBB").unwrap());
         let (a, b) = (
             image::load_from_memory(&a.to_png(4)).unwrap().to_luma8(),
             image::load_from_memory(&b.to_png(4)).unwrap().to_luma8(),

@@ -10,14 +10,14 @@ use paycode::{Acceptance, Error, Profile};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The code as scanned: QR text (`PC2:…`) or the 24 digits of the numeric form.
+    /// The code as scanned: QR text (`PC3:…`) or the 24 digits of the numeric form.
     pub code: String,
     /// The payment's amount in minor units. The hmac profile ignores it
     /// (its log record says 0) but for a capped code's cap and a challenge's
     /// amount; the ed25519 profile checks it against the credential's limits too.
     pub amount: u64,
     /// For a challenge-mode payment, the challenge the terminal showed, as
-    /// its QR text (`PT2:…`, spec §4.9). It is checked against the terminal
+    /// its QR text (`PT3:…`, spec §4.9). It is checked against the terminal
     /// the request's token is bound to; a text that does not decode is the
     /// verdict `malformed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -186,7 +186,7 @@ async fn a_code_is_accepted_once_and_its_record_is_committed() {
     bad[37] ^= 1;
     let bad = paycode::Code::decode_payload(&bad).unwrap().to_text();
     assert_eq!(verdict(&client.verify(&bad, 0).await.unwrap()), Err(Error::InvalidCode));
-    assert_eq!(verdict(&client.verify("PC2:", 0).await.unwrap()), Err(Error::Malformed));
+    assert_eq!(verdict(&client.verify("PC3:", 0).await.unwrap()), Err(Error::Malformed));
     let old = hmac_wallet().code_for(NOW / 60 - 3, 4).to_qr_text();
     assert_eq!(verdict(&client.verify(&old, 0).await.unwrap()), Err(Error::TooOld));
     assert_eq!(node.service.backend().log().len(), 2);
@@ -304,7 +304,7 @@ async fn malformed_requests_get_400_naming_the_problem() {
         assert!(refusal.message.contains(expected), "{body}: {}", refusal.message);
     }
     // Bytes that are not UTF-8 inside the JSON string.
-    let mut body = br#"{"code":"PC2:"#.to_vec();
+    let mut body = br#"{"code":"PC3:"#.to_vec();
     body.extend_from_slice(&[0xff, 0xfe]);
     body.extend_from_slice(br#"","amount":1}"#);
     let reply = client.send(Method::POST, "/v1/verify", Some(body)).await.unwrap();
@@ -612,7 +612,7 @@ async fn hostile_inputs_get_verdicts_or_refusals_never_a_failure() {
             // Random printable text, with and without the prefix.
             0 => (0..next() % 400).map(|_| char::from(b' ' + (next() % 95) as u8)).collect(),
             1 => format!(
-                "PC2:{}",
+                "PC3:{}",
                 (0..next() % 300).map(|_| char::from(b'0' + (next() % 43) as u8)).collect::<String>()
             ),
             // One character of a valid code changed.
@@ -821,7 +821,7 @@ async fn a_challenge_is_paid_once_at_the_token_s_terminal<B: Backend>(backend: B
         Err(Error::ChallengeUsed)
     );
     // A challenge that does not decode is a verdict, not a failure.
-    for garbage in ["PT2:garbage", "PC2:", "", &shown[..30]] {
+    for garbage in ["PT3:garbage", "PC3:", "", &shown[..30]] {
         let answer = till7.verify_payment(&next, 250, Some(garbage)).await.unwrap();
         assert_eq!(verdict(&answer), Err(Error::Malformed), "{garbage:?}");
     }

@@ -280,7 +280,7 @@ fn the_high_water_step_is_written_only_when_it_rises() {
     let written = xmin();
     for c in 1..10 {
         v.verify_text(&hmac_text(13, NOW, c), NOW, 0).unwrap();
-        assert_eq!(v.verify_text("PC2:garbage", NOW, 0).unwrap_err(), Error::Malformed);
+        assert_eq!(v.verify_text("PC3:garbage", NOW, 0).unwrap_err(), Error::Malformed);
     }
     assert_eq!(xmin(), written, "calls in the same step wrote T_hw");
     // A second node, whose clock is the same, writes nothing either.

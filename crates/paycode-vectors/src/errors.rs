@@ -290,7 +290,7 @@ pub enum CaseError {
     NoCommentOrFlag,
     /// A flag the file's notes do not explain, or the generator does not know.
     UnknownFlag(String),
-    /// An `acceptable` outcome: paycode v2 leaves no verdict to the implementation.
+    /// An `acceptable` outcome: paycode v3 leaves no verdict to the implementation.
     Acceptable,
     /// A valid outcome with an error code.
     ValidWithError,
@@ -330,7 +330,7 @@ impl fmt::Display for CaseError {
             CaseError::NoCommentOrFlag => f.write_str("a case needs a comment and at least one flag"),
             CaseError::UnknownFlag(flag) => write!(f, "flag {flag} has no note"),
             CaseError::Acceptable => {
-                f.write_str("acceptable: paycode v2 leaves no verdict to the implementation")
+                f.write_str("acceptable: paycode v3 leaves no verdict to the implementation")
             }
             CaseError::ValidWithError => f.write_str("a valid outcome has no error code"),
             CaseError::RejectionWithoutCode => f.write_str("a rejected verification needs its error code"),

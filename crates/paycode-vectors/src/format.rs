@@ -42,7 +42,7 @@ pub const TRACE_FORMAT: &str = "paycode-traceability-v1";
 pub struct VectorFile {
     /// Always [`FORMAT`].
     pub format: String,
-    /// The spec version the expectations follow: `"paycode v2"`.
+    /// The spec version the expectations follow: `"paycode v3"`.
     pub spec_version: String,
     /// The file's name without `.json`, for example `"verify-hmac"`.
     pub name: String,

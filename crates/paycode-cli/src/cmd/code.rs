@@ -54,7 +54,7 @@ pub struct PurposeArgs {
     /// 4294967295) is accepted. QR text only; no numeric form.
     #[arg(long, value_name = "AMOUNT")]
     cap: Option<u32>,
-    /// A code for a terminal's challenge (`PT2:...`, which `terminal
+    /// A code for a terminal's challenge (`PT3:...`, which `terminal
     /// challenge` prints): accepted only at that terminal, for that amount,
     /// while the challenge is open, once. QR text only; no numeric form.
     #[arg(long, value_name = "TEXT")]
@@ -157,7 +157,7 @@ impl ImageFormat {
 /// What `--only` prints.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Field {
-    /// The QR text, `PC2:...`.
+    /// The QR text, `PC3:...`.
     Text,
     /// The 24 digits of the numeric form (hmac wallets).
     Digits,

@@ -92,7 +92,7 @@ pub struct VerifierArgs {
     #[arg(long)]
     json: bool,
     /// Challenge mode: the challenge this terminal showed for this payment
-    /// (`PT2:...`, from `terminal challenge`). Only a code made for it is
+    /// (`PT3:...`, from `terminal challenge`). Only a code made for it is
     /// accepted, for its amount (--amount) at its terminal (--terminal-id),
     /// while it is open, once.
     #[arg(long, value_name = "TEXT")]

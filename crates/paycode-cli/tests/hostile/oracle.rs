@@ -29,7 +29,7 @@ impl World {
     fn credentials(&self) -> Vec<Vec<u8>> {
         self.genuine
             .iter()
-            .filter_map(|t| t.strip_prefix("PC2:"))
+            .filter_map(|t| t.strip_prefix("PC3:"))
             .filter_map(|rest| b45_decode(rest.as_bytes()))
             .filter(|p| p.len() == 204 && p[1] == 0x02)
             .map(|p| p[14..140].to_vec())
@@ -43,7 +43,7 @@ impl World {
         // Only genuine codes can pass a MAC or signature check.
         let genuine = self.genuine.iter().any(|g| g.as_bytes() == input);
         let Ok(text) = std::str::from_utf8(input) else { return Err(Error::Malformed) };
-        if let Some(rest) = text.strip_prefix("PC2:") {
+        if let Some(rest) = text.strip_prefix("PC3:") {
             let payload = b45_decode(rest.as_bytes()).ok_or(Error::Malformed)?;
             return self.expect_payload(&payload, genuine);
         }
@@ -142,10 +142,10 @@ pub struct Terms {
     pub issued_at: u64,
 }
 
-/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT2:`,
+/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT3:`,
 /// canonical Base45 of 37 bytes, version byte 2.
 pub fn decode_challenge(input: &[u8]) -> Option<Terms> {
-    let p = b45_decode(input.strip_prefix(b"PT2:")?)?;
+    let p = b45_decode(input.strip_prefix(b"PT3:")?)?;
     if p.len() != 37 || p[0] != 2 {
         return None;
     }

@@ -63,7 +63,7 @@ pub struct PayloadExpected {
     pub result: Outcome,
     /// The payload, hex.
     pub payload: String,
-    /// `PC2:` + Base45 of the payload.
+    /// `PC3:` + Base45 of the payload.
     pub text: String,
 }
 
@@ -208,7 +208,7 @@ pub struct ChallengeExpected {
     pub result: Outcome,
     /// The 37 bytes, hex.
     pub bytes: String,
-    /// `PT2:` + Base45 of the bytes.
+    /// `PT3:` + Base45 of the bytes.
     pub text: String,
     /// The challenge digest `SHA-256(DS_chal || bytes)`, hex (spec R-CHAL-2).
     pub digest: String,

@@ -168,7 +168,7 @@ pub(crate) fn tag_with(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 16], VectorEr
 
 /// The QR text of any payload.
 pub(crate) fn qr_text(payload: &[u8]) -> String {
-    format!("PC2:{}", paycode::hazmat::base45::encode(payload))
+    format!("PC3:{}", paycode::hazmat::base45::encode(payload))
 }
 
 /// The accounts an hmac verifier holds: 7 and 42.

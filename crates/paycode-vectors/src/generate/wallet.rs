@@ -56,7 +56,7 @@ fn hmac() -> Result<VectorFile, VectorError> {
         op: Op::HmacGenerate,
         input: hmac_wallet(DEFAULT_PARAMS, &spec_seed, 42, TIME, 7),
         intent: Intent::valid()
-            .with("text", "PC2:IB0000000000.000000007A08WO0007007CCBRJZYUY4H/6I5:TQ37I:G")
+            .with("text", "PC3:IB0000000000.000000007A08WO0007007CCBRJZYUY4H/6I5:TQ37I:G")
             .with("digits", "000000023643901907223650"),
     })?;
     let seed = hmac_seed(ACCOUNT);

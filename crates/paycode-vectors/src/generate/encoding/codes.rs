@@ -95,7 +95,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         },
     )?;
-    let body = text.strip_prefix("PC2:").unwrap_or_default();
+    let body = text.strip_prefix("PC3:").unwrap_or_default();
     let group_rest = body.get(3..).unwrap_or_default();
     let without_last_group = text.get(..text.len() - 3).unwrap_or_default();
     let rejects = vec![
@@ -160,15 +160,15 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-2"],
             flags: &[Flag::Base45Alphabet],
             comment: "The Base45 body in lower case.",
-            text: format!("PC2:{}", body.to_lowercase()),
+            text: format!("PC3:{}", body.to_lowercase()),
             error: Error::Malformed,
         },
         Reject {
             name: "empty-payload",
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
-            comment: "PC2: with nothing after it.",
-            text: "PC2:".into(),
+            comment: "PC3: with nothing after it.",
+            text: "PC3:".into(),
             error: Error::Malformed,
         },
         Reject {
@@ -184,7 +184,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-2"],
             flags: &[Flag::NonCanonicalBase45],
             comment: "The first 3-character group replaced by GGW (65536).",
-            text: format!("PC2:GGW{group_rest}"),
+            text: format!("PC3:GGW{group_rest}"),
             error: Error::Malformed,
         },
         Reject {

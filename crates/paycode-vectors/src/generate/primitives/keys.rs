@@ -51,7 +51,7 @@ pub(super) fn params() -> Result<VectorFile, VectorError> {
 pub(super) fn derivation() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "keys",
-        "Key derivation (spec §3.2): HKDF-SHA256 with salt \"paycode v2\" and the zero-terminated labels, for K_qr, K_num, the device key and issuer keys. Intermediates give the PRK and the info bytes.",
+        "Key derivation (spec §3.2): HKDF-SHA256 with salt \"paycode v3\" and the zero-terminated labels, for K_qr, K_num, the device key and issuer keys. Intermediates give the PRK and the info bytes.",
     );
     let spec_seed: Vec<u8> = (0u8..32).collect();
     let hmac_seed = seed_bytes("keys/hmac").to_vec();

@@ -184,7 +184,7 @@ fn high_water(file: &mut FileBuilder) -> Result<(), VectorError> {
             flags: &[Flag::HighWater],
             comment: "Input that does not decode still raises T_hw to T (state after).",
             state: state(STEP - 5, 0),
-            text: "PC2:NOT A CODE".into(),
+            text: "PC3:NOT A CODE".into(),
             verdict: Err(Error::Malformed),
             ..VerifyCase::at(&verifier)
         },
