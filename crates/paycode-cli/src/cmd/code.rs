@@ -307,7 +307,7 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64, purpose: Purpose<'_>) 
                 text: c.to_qr_text(),
                 digits,
                 step: c.step(),
-                counter: c.counter(),
+                counter: c.masked_counter() ^ w.handle_for(c.step()).pad(),
                 payload: to_hex(&c.encode()),
             }
         }

@@ -220,7 +220,7 @@ fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> 
         digits,
         symbol,
         step: code.step(),
-        counter: code.counter(),
+        counter: code.masked_counter() ^ wallet.handle_for(code.step()).pad(),
         checks,
     })
 }
