@@ -34,6 +34,7 @@ embed! {
     "primitives-hmac-sha256.json",
     "scenarios-challenge.json",
     "scenarios-clock.json",
+    "scenarios-handles.json",
     "scenarios-limits.json",
     "scenarios-reconcile.json",
     "scenarios-replay.json",

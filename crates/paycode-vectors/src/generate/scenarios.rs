@@ -4,6 +4,7 @@
 
 mod challenge;
 mod clock;
+mod handles;
 mod limits;
 mod reconcile;
 mod replay;
@@ -32,6 +33,7 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
         limits::file()?,
         rotation::file()?,
         throttle::file()?,
+        handles::file()?,
         challenge::file()?,
         reconcile::file()?,
     ])

@@ -60,9 +60,9 @@ fn payloads(file: &mut FileBuilder) -> Result<(), VectorError> {
             input: HmacCodeEncodeInput {
                 mode,
                 cap,
-                account_id: ACCOUNT,
+                handle: hex(&ACCOUNT.to_be_bytes()),
                 step: STEP,
-                counter: 7,
+                masked_counter: 7,
                 tag: hex(&[0x5a; 16]),
             },
             intent: Intent::valid(),
@@ -107,7 +107,7 @@ fn decodes(file: &mut FileBuilder) -> Result<(), VectorError> {
     let ch = challenge(1, 250, TIME, "till");
     let capped = hmac_code_for(&DEFAULT_PARAMS, ACCOUNT, STEP, 3, Purpose::Capped(500))?;
     let chal = hmac_code_for(&DEFAULT_PARAMS, ACCOUNT, STEP, 3, Purpose::Challenge(&ch))?;
-    let one_way = HmacCode::new(ACCOUNT, STEP, 3, [9; 16]);
+    let one_way = HmacCode::new(ACCOUNT.to_be_bytes(), STEP, 3, [9; 16]);
     let credential = issue(main_fields());
     let ed_capped = ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 3, Purpose::Capped(1200))?;
     let ed_chal = ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 3, Purpose::Challenge(&ch))?;
