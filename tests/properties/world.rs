@@ -16,7 +16,7 @@ use paycode::{
 };
 
 use crate::TERMINAL;
-use crate::model::{Ident, Input, Model, Nonce, Oracle};
+use crate::model::{Ident, Input, Model, Nonce, Oracle, model_handle};
 
 /// Texts that are malformed by construction (R-ENC-1, R-ENC-2, R-ENC-4).
 const GARBAGE: &[&str] = &[
@@ -163,7 +163,8 @@ pub enum Action {
         offset: i64,
     },
     Garbage(usize),
-    /// A random payload; `account` pins bytes 2..10 to an enrolled account.
+    /// A random payload; `account` pins bytes 2..18 to an enrolled account's
+    /// handle for the current step, and that step.
     Payload {
         bytes: Vec<u8>,
         account: Option<usize>,
@@ -617,8 +618,13 @@ impl World {
             }
             Action::Payload { ref bytes, account } => {
                 let mut p = bytes.clone();
-                if let (Some(a), true) = (account, p.len() >= 10) {
-                    p[2..10].copy_from_slice(&self.hmac[a % 2].id.to_be_bytes());
+                // The step of the clock and an enrolled account's handle for
+                // it (R-HANDLE-1): the payload reaches H1 with a candidate.
+                if let (Some(a), true) = (account, p.len() >= 18) {
+                    let step = self.model.step(self.clock).unwrap_or(0);
+                    let a = &self.hmac[a % 2];
+                    p[2..10].copy_from_slice(&model_handle(a.seed.expose(), a.id, step).0);
+                    p[10..18].copy_from_slice(&step.to_be_bytes());
                 }
                 self.present(&Input::Payload(p), None, 0, None, ctx);
             }
@@ -1067,12 +1073,24 @@ impl World {
                     Some(paycode::Code::Ed25519(c)) => c.credential().fields().key_id,
                     _ => 0,
                 };
+                // R-HANDLE-1, R-HANDLE-2: an hmac record's evidence names the
+                // account's handle for the step and the masked counter.
+                if m.id.0 == Profile::Hmac {
+                    let seed = self.oracle.enrolled[&m.id.1].expose();
+                    let (handle, pad) = model_handle(seed, m.id.1, m.step);
+                    let handle = u64::from_be_bytes(handle);
+                    let want = match r.code() {
+                        Some(paycode::Code::Numeric(_)) => (handle >> 34, m.counter ^ (pad >> 16)),
+                        _ => (handle, m.counter ^ pad),
+                    };
+                    assert_eq!((r.subject(), r.counter()), want, "{ctx}: R-HANDLE-1 evidence");
+                }
                 assert_eq!(
                     (
                         r.profile(),
-                        r.subject(),
+                        acc.subject,
                         key_id,
-                        r.counter(),
+                        acc.counter,
                         r.step(),
                         r.amount,
                         r.accepted_at,

@@ -167,6 +167,8 @@ pub enum InputError {
     MacKey,
     /// `numeric-encode`: a `tag29` of `2^29` or more.
     Tag29(u32),
+    /// A numeric `handle30` that is not below 2^30.
+    Handle30(u32),
     /// A mode with a `cap` it does not take, a capped mode without one, a
     /// challenge mode without a challenge, or a challenge that does not decode.
     Mode,
@@ -225,6 +227,7 @@ impl fmt::Display for InputError {
             InputError::HkdfLength(n) => write!(f, "hkdf-sha256: {n} bytes is longer than HKDF-SHA256 gives"),
             InputError::MacKey => f.write_str("HMAC refused the key"),
             InputError::Tag29(t) => write!(f, "numeric-encode: tag29 {t} is not below 2^29"),
+            InputError::Handle30(h) => write!(f, "numeric-encode: handle30 {h} is not below 2^30"),
             InputError::Mode => f.write_str(
                 "mode: a cap is given for a mode without one, or missing; or a challenge mode without a valid challenge",
             ),

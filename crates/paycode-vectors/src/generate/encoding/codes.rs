@@ -48,23 +48,23 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
         "encoding-hmac-payload",
         "The 38-byte hmac payload and its QR text (spec §4.2, §5.1): encoding, decoding, and every way a text can fail to be the canonical encoding of a v1 payload.",
     );
-    for (name, account_id, step, counter, tag, comment) in [
-        ("basic", ACCOUNT, STEP, 7u32, [0x5a; 16], "An ordinary payload."),
-        ("zeros", 0, 0, 0, [0; 16], "Every field zero."),
-        ("max", u64::MAX, u64::MAX, u32::MAX, [0xff; 16], "Every field at its maximum."),
+    for (name, handle, step, masked_counter, tag, comment) in [
+        ("basic", ACCOUNT.to_be_bytes(), STEP, 7u32, [0x5a; 16], "An ordinary payload."),
+        ("zeros", [0; 8], 0, 0, [0; 16], "Every field zero."),
+        ("max", [0xff; 8], u64::MAX, u32::MAX, [0xff; 16], "Every field at its maximum."),
     ] {
         file.add(Case {
             id: &format!("hmac.encode.{name}"),
-            requirements: &["R-ENC-1", "R-ENC-3"],
+            requirements: &["R-ENC-1", "R-ENC-3", "R-HANDLE-2"],
             flags: &[Flag::Valid],
             comment,
             op: Op::HmacCodeEncode,
             input: HmacCodeEncodeInput {
                 mode: crate::format::ModeName::OneWay,
                 cap: None,
-                account_id,
+                handle: hex(&handle),
                 step,
-                counter,
+                masked_counter,
                 tag: hex(&tag),
             },
             intent: Intent::valid(),

@@ -60,9 +60,9 @@ fn payloads(file: &mut FileBuilder) -> Result<(), VectorError> {
             input: HmacCodeEncodeInput {
                 mode,
                 cap,
-                account_id: ACCOUNT,
+                handle: hex(&ACCOUNT.to_be_bytes()),
                 step: STEP,
-                counter: 7,
+                masked_counter: 7,
                 tag: hex(&[0x5a; 16]),
             },
             intent: Intent::valid(),
