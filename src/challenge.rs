@@ -72,7 +72,7 @@ impl Challenge {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] for another length or a version byte other than `0x02` (spec: R-CHAL-1).
+    /// [`Error::Malformed`] for another length or a version byte other than `0x03` (spec: R-CHAL-1).
     pub fn decode(bytes: &[u8]) -> Result<Challenge, Error> {
         let bytes: &[u8; CHALLENGE_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
         let mut r = Reader::new(bytes);

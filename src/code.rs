@@ -467,7 +467,7 @@ mod tests {
     fn hmac_payload_round_trip() {
         let c = HmacCode::new(42u64.to_be_bytes(), 7, 3, [9; 16]);
         let bytes = c.encode();
-        assert_eq!(bytes[..2], [2, 1]);
+        assert_eq!(bytes[..2], [3, 1]);
         assert_eq!(bytes[2..10], 42u64.to_be_bytes());
         assert_eq!(HmacCode::decode(&bytes).unwrap(), c);
         let text = c.to_qr_text();

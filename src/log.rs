@@ -979,7 +979,7 @@ mod tests {
         let r = LogRecord::new(&one_way, 1000, 60_000, 250, 9, None).unwrap();
         let bytes = r.encode();
         assert_eq!(bytes.len(), 68);
-        assert_eq!(bytes[..2], [0x02, 0x01]);
+        assert_eq!(bytes[..2], [0x03, 0x01]);
         assert_eq!(bytes[2..10], 60_000u64.to_be_bytes());
         assert_eq!(bytes[10..18], 250u64.to_be_bytes());
         assert_eq!(bytes[18..22], 9u32.to_be_bytes());

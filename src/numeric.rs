@@ -200,7 +200,7 @@ mod tests {
         let key = crate::keys::derive(&seed, crate::keys::LABEL_HMAC_NUMERIC_KEY, &account.to_be_bytes());
         let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.expose()).unwrap();
         mac.update(b"paycode/v3/hmac/numeric-code\0");
-        mac.update(&[0x02, 0x01]);
+        mac.update(&[0x03, 0x01]);
         mac.update(&account.to_be_bytes());
         mac.update(&step.to_be_bytes());
         mac.update(&counter.to_be_bytes());

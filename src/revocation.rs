@@ -71,7 +71,7 @@ impl RevocationList {
     ///
     /// # Errors
     ///
-    /// [`Error::Malformed`] for a version byte other than `0x02`, a wrong
+    /// [`Error::Malformed`] for a version byte other than `0x03`, a wrong
     /// length, serials not strictly increasing, `next_update < issued_at` or
     /// a grace above 7 days (spec: R-REVOKE-1).
     pub fn decode(bytes: &[u8]) -> Result<RevocationList, Error> {

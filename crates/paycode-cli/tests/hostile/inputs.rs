@@ -175,7 +175,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
     }
     // Huge payloads: the version byte decides first, then the profile, then the length.
     for len in [10_000usize, 100_000] {
-        for head in [[1u8, 1], [0, 1], [0xff, 0xff], [2, 0], [2, 3], [2, 0xff], [2, 1], [2, 2]] {
+        for head in [[1u8, 1], [0, 1], [0xff, 0xff], [2, 1], [3, 0], [3, 3], [3, 0xff], [3, 1], [3, 2]] {
             let mut p = vec![0u8; len];
             p[..2].copy_from_slice(&head);
             add(format!("payload of {len} bytes starting {head:?}"), qr(&p));

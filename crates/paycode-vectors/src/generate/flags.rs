@@ -56,7 +56,7 @@ flags! {
     Length => "missing length check",
         "A structure one byte too short or too long, or otherwise of the wrong length.";
     Version => "missing version check",
-        "A version byte other than 0x02.";
+        "A version byte other than 0x03.";
     Profile => "missing profile check",
         "A profile byte that is unknown, or a profile the verifier has not enabled.";
     NumericSyntax => "lax numeric parsing",

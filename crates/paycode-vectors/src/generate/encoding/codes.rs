@@ -216,15 +216,15 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
             comment: "Version and profile bytes only.",
-            text: qr_text(&[2, 1]),
+            text: qr_text(&[3, 1]),
             error: Error::Malformed,
         },
         Reject {
             name: "version-only",
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
-            comment: "A single byte 0x02: too short to name a profile.",
-            text: qr_text(&[2]),
+            comment: "A single byte 0x03: too short to name a profile.",
+            text: qr_text(&[3]),
             error: Error::Malformed,
         },
         Reject {
@@ -280,7 +280,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Profile, Flag::Length, Flag::Precedence],
             comment: "An unknown profile in a 3-byte payload: the profile is checked before the length.",
-            text: qr_text(&[2, 3, 0]),
+            text: qr_text(&[3, 3, 0]),
             error: Error::UnsupportedProfile,
         },
         Reject {
@@ -381,7 +381,7 @@ pub(super) fn ed25519_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
             comment: "Version and profile only.",
-            text: qr_text(&[2, 2]),
+            text: qr_text(&[3, 2]),
             error: Error::Malformed,
         },
         Reject {

@@ -44,7 +44,7 @@ const ENTRY: usize = 50;
 pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-trust-list",
-        "The trust list (spec §4.6): version 0x02, sequence u64, issued_at u64, count u16, entries of 50 bytes (key id u16, not_before u64, not_after u64, public key) strictly ascending by key id, and the root signature (64 bytes) over DS_trust and every byte before it: 83 + 50·count bytes. Every defect is malformed; decoding does not check the signature, installing does (scenarios-rotation.json).",
+        "The trust list (spec §4.6): version 0x03, sequence u64, issued_at u64, count u16, entries of 50 bytes (key id u16, not_before u64, not_after u64, public key) strictly ascending by key id, and the root signature (64 bytes) over DS_trust and every byte before it: 83 + 50·count bytes. Every defect is malformed; decoding does not check the signature, installing does (scenarios-rotation.json).",
     );
     for id in RETIRED_TRUST {
         file.retire(id, "the unsigned trust list of 3 + 50·count bytes: the list now carries a sequence number, an issue time and the root signature (spec §4.6, R-TRUST-3)");
@@ -228,7 +228,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
 pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-revocation-list",
-        "The revocation list (spec §4.7): version 0x02, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v3/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
+        "The revocation list (spec §4.7): version 0x03, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v3/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
     );
     for (name, number, serials, comment) in [
         ("empty", 1u64, vec![], "No serials: a list that clears every revocation."),

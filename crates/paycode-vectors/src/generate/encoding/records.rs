@@ -128,7 +128,7 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
             name: "old-layout-141",
             flags: &[Flag::Length, Flag::Version],
             comment: "141 bytes: a credential with a version byte and 64-bit limits, which v1 does not have.",
-            bytes: [&[2u8][..], &bytes[..], &[0u8; 14]].concat(),
+            bytes: [&[3u8][..], &bytes[..], &[0u8; 14]].concat(),
             intent: Intent::invalid(Error::Malformed),
         },
     ];
@@ -269,7 +269,7 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             name: "old-44-byte-record",
             flags: &[Flag::Length, Flag::LogRecord],
             comment: "A 44-byte record of the earlier layout (profile 0x02, key id 1): kind 0x02 needs 234 bytes.",
-            bytes: [&[2u8, 2, 0, 1][..], &[0u8; 40][..]].concat(),
+            bytes: [&[3u8, 2, 0, 1][..], &[0u8; 40][..]].concat(),
             intent: Intent::invalid(Error::Malformed),
         },
         BytesDecode {

@@ -263,7 +263,7 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-VERIFY-1"],
             flags: &[Flag::Profile, Flag::Length, Flag::Precedence],
             comment: "A payload naming version 1 and the hmac profile, 30 bytes long instead of 42, at a verifier with only the ed25519 profile: the profile is checked before the length.",
-            text: qr_text(&[&[2u8, 1][..], &[0; 28]].concat()),
+            text: qr_text(&[&[3u8, 1][..], &[0; 28]].concat()),
             verdict: Err(Error::UnsupportedProfile),
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
         },

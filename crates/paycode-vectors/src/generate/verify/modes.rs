@@ -297,7 +297,7 @@ fn hmac_challenge(file: &mut FileBuilder) -> Result<(), VectorError> {
             id: "hmac.verify.challenge-version-1",
             requirements: &["R-CHAL-1"],
             flags: &[Flag::Challenge, Flag::Version],
-            comment: "A challenge whose version byte is 0x01, of the retired v1, is malformed (no version of a challenge but 0x02 exists).",
+            comment: "A challenge whose version byte is 0x01, of the retired v1, is malformed (no version of a challenge but 0x03 exists).",
             text: hmac_text(STEP, 0, Purpose::Challenge(&ch))?,
             amount: PRICE,
             challenge: Some(format!("PT3:{}", paycode::hazmat::base45::encode(&v1))),

@@ -54,14 +54,14 @@ pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
             "precedence-disabled-profile-over-length",
             &[Flag::Precedence, Flag::Profile, Flag::Length],
             "A 3-byte ed25519 payload at an hmac-only verifier: the profile is checked before the length.",
-            &[2, 2, 0],
+            &[3, 2, 0],
             Error::UnsupportedProfile,
         ),
         (
             "precedence-length-of-enabled-profile",
             &[Flag::Length],
             "A 3-byte hmac payload at an hmac verifier: malformed.",
-            &[2, 1, 0],
+            &[3, 1, 0],
             Error::Malformed,
         ),
     ] {
