@@ -30,6 +30,10 @@ fn hmac(c: &mut Criterion) {
     // scans from many wallets; counter 0 of each is used to warm the verifier.
     let codes: Vec<_> =
         (1..=PER_ACCOUNT).flat_map(|n| wallets.iter().map(move |w| w.code_for(step, n))).collect();
+    // A code carries a handle, not its account: the pool's order names it,
+    // account i % ACCOUNTS with counter 1 + i / ACCOUNTS.
+    let account_of = |i: usize| i % ACCOUNTS as usize;
+    let counter_of = |i: usize| 1 + (i / ACCOUNTS as usize) as u32;
     let fresh = || {
         let v = common::hmac_verifier(0..ACCOUNTS);
         for w in &wallets {
@@ -52,7 +56,8 @@ fn hmac(c: &mut Criterion) {
     let qr_keys = keyed(LABEL_HMAC_QR_KEY);
     let inputs: Vec<(usize, [u8; 46])> = codes
         .iter()
-        .map(|c| (c.account_id() as usize, [DS_HMAC_QR, &c.maced()].concat().try_into().unwrap()))
+        .enumerate()
+        .map(|(i, c)| (account_of(i), [DS_HMAC_QR, &c.maced()].concat().try_into().unwrap()))
         .collect();
     // It is the MAC the verifier checks.
     let (id, input) = &inputs[0];
@@ -86,9 +91,10 @@ fn hmac(c: &mut Criterion) {
     let challenged: Vec<(Code, &Challenge)> = codes
         .iter()
         .zip(&challenges)
-        .map(|(c, ch)| {
-            let wallet = &wallets[c.account_id() as usize];
-            (Code::Hmac(wallet.code_as(step, c.counter(), Purpose::Challenge(ch))), ch)
+        .enumerate()
+        .map(|(i, (_, ch))| {
+            let wallet = &wallets[account_of(i)];
+            (Code::Hmac(wallet.code_as(step, counter_of(i), Purpose::Challenge(ch))), ch)
         })
         .collect();
     g.bench_function("verify_challenge", |b| {
@@ -113,16 +119,18 @@ fn hmac(c: &mut Criterion) {
     });
 
     let num_keys = keyed(LABEL_HMAC_NUMERIC_KEY);
-    let num_inputs: Vec<(usize, [u8; 51])> = codes
-        .iter()
-        .map(|c| {
-            let input = paycode::numeric::mac_input(c.account_id(), step, c.counter());
-            (c.account_id() as usize, input.try_into().unwrap())
+    let num_inputs: Vec<(usize, [u8; 51])> = (0..codes.len())
+        .map(|i| {
+            let input = paycode::numeric::mac_input(account_of(i) as u64, step, counter_of(i));
+            (account_of(i), input.try_into().unwrap())
         })
         .collect();
     assert_eq!(paycode::numeric::DS_HMAC_NUMERIC.len() + 22, 51);
-    let digits: Vec<String> =
-        codes.iter().map(|c| wallets[c.account_id() as usize].numeric(c).unwrap().to_digits()).collect();
+    let digits: Vec<String> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| wallets[account_of(i)].numeric(c).unwrap().to_digits())
+        .collect();
     let floor = Floor { name: "raw_hmac_numeric", keys: &num_keys, inputs: &num_inputs };
     form(&mut g, floor, ("verify_numeric", &digits), fresh);
 

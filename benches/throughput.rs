@@ -56,9 +56,15 @@ fn throughput(c: &mut Criterion) {
         .collect();
     let inputs: Vec<Vec<(usize, [u8; 46])>> = codes
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(t, p)| {
+            // Pool t's code i is account t * ACCOUNTS + i % ACCOUNTS's.
+            let base = t * ACCOUNTS as usize;
             p.iter()
-                .map(|c| (c.account_id() as usize, [DS_HMAC_QR, &c.maced()].concat().try_into().unwrap()))
+                .enumerate()
+                .map(|(i, c)| {
+                    (base + i % ACCOUNTS as usize, [DS_HMAC_QR, &c.maced()].concat().try_into().unwrap())
+                })
                 .collect()
         })
         .collect();

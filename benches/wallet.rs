@@ -41,8 +41,12 @@ fn wallet(c: &mut Criterion) {
     });
     // Its floor: ed25519-dalek signing the same 164-byte input.
     let signing = ed25519_dalek::SigningKey::from_bytes(
-        paycode::hazmat::keys::derive(&common::device_seed(0), paycode::hazmat::keys::LABEL_DEVICE_KEY, &[])
-            .expose(),
+        paycode::hazmat::keys::derive(
+            &common::device_seed(0),
+            paycode::hazmat::keys::LABEL_DEVICE_KEY,
+            &0u32.to_be_bytes(),
+        )
+        .expose(),
     );
     assert_eq!(signing.verifying_key().to_bytes(), ed.credential().fields().device_key);
     let input = ed.code_for(step, 1).signing_input();

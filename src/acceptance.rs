@@ -89,10 +89,10 @@ pub struct ChallengeClaim {
 pub(crate) enum Proof<'a> {
     /// hmac QR form: the MAC check (H3); never throttled (spec: R-HMAC-6).
     Mac(&'a dyn Fn() -> bool),
-    /// hmac numeric form: the MAC check, run only if neither the source's
-    /// nor the account's budget is exhausted (H2, H3). For an account
-    /// without keys here the check fails, and both budgets are charged as
-    /// for a wrong tag, so that no verdict tells whether it exists (spec: R-HMAC-9).
+    /// hmac numeric form: the MAC check's answer, used only if neither the
+    /// source's nor the budget account's budget is exhausted (H3). A code
+    /// with no candidate fails it and charges the source alone (spec:
+    /// R-HMAC-9, R-HANDLE-4).
     Guess(&'a dyn Fn() -> bool),
     /// ed25519: whether the device signature is valid (E5), checked after revocation (E4).
     Signature(bool),
@@ -112,6 +112,9 @@ pub(crate) struct Attempt<'a> {
     pub time: u64,
     /// How the code is authenticated.
     pub proof: Proof<'a>,
+    /// Whether a numeric code has a budget account, the identity's, whose
+    /// budget it spends beside the source's (spec: R-HANDLE-4).
+    pub account_budget: bool,
     /// The amount and limits (ed25519).
     pub spend: Option<Spend>,
     /// The cap or the numeric ceiling, if the code has one.
@@ -156,15 +159,19 @@ fn check(
             // spec: R-HMAC-7, R-HMAC-8 (H2): the source's budget first, then
             // the account's, both against T' so that the clock going back
             // forgives nothing.
+            // spec: R-HANDLE-4: a code with no candidate has no budget account.
             let (source, account) = (Budget::source(params), Budget::account(params));
-            if source.exhausted(r.source_budget, high_water) || account.exhausted(r.budget, high_water) {
+            let account_exhausted = a.account_budget && account.exhausted(r.budget, high_water);
+            if source.exhausted(r.source_budget, high_water) || account_exhausted {
                 return Err(Error::Throttled);
             }
             // H3: a failure keeps the reservations; a match returns them,
             // which leaves every later verdict as if nothing was reserved.
             if !authentic() {
                 changes.source_budget = Some(source.charge(r.source_budget, high_water));
-                changes.budget = Some(account.charge(r.budget, high_water));
+                if a.account_budget {
+                    changes.budget = Some(account.charge(r.budget, high_water));
+                }
                 return Err(Error::InvalidCode);
             }
         }
@@ -276,7 +283,7 @@ mod tests {
     const NOW: u64 = 100;
 
     fn record() -> LogRecord {
-        let code = crate::code::HmacCode::new(1, NOW, 0, [0; 16]);
+        let code = crate::code::HmacCode::new(1u64.to_be_bytes(), NOW, 0, [0; 16]);
         LogRecord::new(&crate::code::Code::Hmac(code), NOW, 0, 0, 0, None).unwrap()
     }
 
@@ -287,6 +294,7 @@ mod tests {
             now: NOW,
             time: NOW * 60,
             proof,
+            account_budget: true,
             spend: None,
             bound: None,
             challenge: None,

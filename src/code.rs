@@ -126,21 +126,24 @@ impl Code {
     }
 }
 
-/// An hmac profile code (38-byte payload, 42 when capped).
+/// An hmac profile code (38-byte payload, 42 when capped): the account's
+/// handle for the step, the step, the counter masked with the step's pad,
+/// the mode and the tag (spec: R-HANDLE-2). Only a verifier that knows the
+/// account's keys learns the account and the counter.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct HmacCode {
-    pub(crate) account_id: u64,
+    pub(crate) handle: [u8; 8],
     pub(crate) step: u64,
-    pub(crate) counter: u32,
+    pub(crate) masked_counter: u32,
     pub(crate) mode: Mode,
     pub(crate) tag: [u8; 16],
 }
 
 impl HmacCode {
-    /// The one-way code with these fields. Nothing is checked: whether `tag`
-    /// is the account's MAC is for a verifier to decide.
-    pub const fn new(account_id: u64, step: u64, counter: u32, tag: [u8; 16]) -> HmacCode {
-        HmacCode { account_id, step, counter, mode: Mode::OneWay, tag }
+    /// The one-way code with these wire fields. Nothing is checked: whether
+    /// `tag` is an account's MAC is for a verifier to decide.
+    pub const fn new(handle: [u8; 8], step: u64, masked_counter: u32, tag: [u8; 16]) -> HmacCode {
+        HmacCode { handle, step, masked_counter, mode: Mode::OneWay, tag }
     }
 
     /// This code in mode `mode` (with the same tag, which a verifier then judges).
@@ -161,15 +164,15 @@ impl HmacCode {
         if payload.len() != len {
             return Err(Error::Malformed);
         }
-        let account_id = r.u64()?;
+        let handle = r.array()?;
         let step = r.u64()?;
-        let counter = r.u32()?;
+        let masked_counter = r.u32()?;
         let mode = match mode {
             1 => Mode::Capped(r.u32()?),
             2 => Mode::Challenge,
             _ => Mode::OneWay,
         };
-        Ok(HmacCode { account_id, step, counter, mode, tag: r.array()? })
+        Ok(HmacCode { handle, step, masked_counter, mode, tag: r.array()? })
     }
 
     /// The payload bytes.
@@ -189,9 +192,9 @@ impl HmacCode {
         let mut out = Vec::with_capacity(HMAC_CAPPED_PAYLOAD_LEN);
         out.push(VERSION);
         out.push(self.mode.byte(Profile::Hmac));
-        out.extend_from_slice(&self.account_id.to_be_bytes());
+        out.extend_from_slice(&self.handle);
         out.extend_from_slice(&self.step.to_be_bytes());
-        out.extend_from_slice(&self.counter.to_be_bytes());
+        out.extend_from_slice(&self.masked_counter.to_be_bytes());
         if let Mode::Capped(cap) = self.mode {
             out.extend_from_slice(&cap.to_be_bytes());
         }
@@ -203,9 +206,14 @@ impl HmacCode {
         self.mode
     }
 
-    /// The account id.
-    pub const fn account_id(&self) -> u64 {
-        self.account_id
+    /// The account's handle for the code's step (spec: R-HANDLE-2).
+    pub const fn handle(&self) -> [u8; 8] {
+        self.handle
+    }
+
+    /// The handle as a big-endian u64, the key of a verifier's index.
+    pub const fn handle_value(&self) -> u64 {
+        u64::from_be_bytes(self.handle)
     }
 
     /// The time step the code was generated in.
@@ -213,9 +221,9 @@ impl HmacCode {
         self.step
     }
 
-    /// The wallet's counter.
-    pub const fn counter(&self) -> u32 {
-        self.counter
+    /// The wallet's counter XOR the step's pad (spec: R-HANDLE-2).
+    pub const fn masked_counter(&self) -> u32 {
+        self.masked_counter
     }
 
     /// The 16-byte tag.
@@ -227,9 +235,9 @@ impl HmacCode {
 impl core::fmt::Debug for HmacCode {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HmacCode")
-            .field("account_id", &self.account_id)
+            .field("handle", &self.handle)
             .field("step", &self.step)
-            .field("counter", &self.counter)
+            .field("masked_counter", &self.masked_counter)
             .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
@@ -432,7 +440,7 @@ mod tests {
         // 57 characters after the prefix take the fixed-length decoder; its
         // verdicts must be those of decoding the text, then the payload.
         let chars = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a";
-        let valid = HmacCode::new(42, 7, 3, [9; 16]).to_qr_text();
+        let valid = HmacCode::new(42u64.to_be_bytes(), 7, 3, [9; 16]).to_qr_text();
         let mut seed = 9u64;
         let mut verdicts = std::collections::BTreeSet::new();
         for round in 0..20_000 {
@@ -457,7 +465,7 @@ mod tests {
 
     #[test]
     fn hmac_payload_round_trip() {
-        let c = HmacCode::new(42, 7, 3, [9; 16]);
+        let c = HmacCode::new(42u64.to_be_bytes(), 7, 3, [9; 16]);
         let bytes = c.encode();
         assert_eq!(bytes[..2], [2, 1]);
         assert_eq!(bytes[2..10], 42u64.to_be_bytes());
@@ -470,7 +478,7 @@ mod tests {
 
     #[test]
     fn modes_have_their_own_bytes_and_lengths() {
-        let one_way = HmacCode::new(42, 7, 3, [9; 16]);
+        let one_way = HmacCode::new(42u64.to_be_bytes(), 7, 3, [9; 16]);
         let capped = one_way.with_mode(Mode::Capped(0x0102_0304));
         let challenge = one_way.with_mode(Mode::Challenge);
         let bytes = capped.encode();

@@ -468,3 +468,44 @@ mod tests {
         assert!(serde_json::from_str::<GenerateError>("\"replayed\"").is_err());
     }
 }
+
+/// Why an issuer refused to issue a batch of credentials (spec: R-BATCH-2,
+/// R-BATCH-3).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchError {
+    /// The batch holds no device key.
+    Empty,
+    /// Two credentials of the batch, or a credential and an earlier one of
+    /// the issuer, would share a serial.
+    DuplicateSerial,
+    /// The number of serials given is not the number of device keys.
+    SerialCount,
+    /// The per-payment limit exceeds the cumulative limit.
+    PaymentAboveTotal,
+    /// The cumulative limits of the batch add up to more than the payer's
+    /// per-terminal limit.
+    LimitSplit,
+    /// The lifetime exceeds the longest validity a credential may have (spec: R-ED-4).
+    Lifetime,
+    /// The operating system could not provide random serials.
+    Random,
+}
+
+impl core::fmt::Display for BatchError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            BatchError::Empty => "a batch needs at least one device key",
+            BatchError::DuplicateSerial => "a serial of the batch is already used",
+            BatchError::SerialCount => "one serial per device key is needed",
+            BatchError::PaymentAboveTotal => "the per-payment limit exceeds the cumulative limit",
+            BatchError::LimitSplit => {
+                "the batch's cumulative limits add up to more than the payer's per-terminal limit"
+            }
+            BatchError::Lifetime => "a credential's lifetime is at most 604800 seconds",
+            BatchError::Random => "the operating system could not provide random serials",
+        })
+    }
+}
+
+impl std::error::Error for BatchError {}

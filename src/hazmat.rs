@@ -16,9 +16,14 @@ pub mod base45 {
 /// Seeds, HKDF-SHA256 derivation and the labels of spec §3.
 pub mod keys {
     pub use crate::keys::{
-        DerivedKey, HKDF_SALT, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY,
-        LABEL_ISSUER_KEY, LABEL_ROOT_KEY, derive, prk,
+        DerivedKey, HKDF_SALT, HandleKey, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_HANDLE_KEY,
+        LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, LABEL_ISSUER_KEY, LABEL_ROOT_KEY, derive, prk,
     };
+}
+
+/// The hmac profile's rotating handles and the per-step index (spec: R-HANDLE-1..R-HANDLE-3).
+pub mod handle {
+    pub use crate::handle::{DS_HMAC_HANDLE, Entry, MAX_CANDIDATES, StepHandle, StepIndex, mac_input};
 }
 
 /// Ed25519 under the spec's rules (§6): point validity, single and batch verification, signing.
@@ -30,6 +35,7 @@ pub mod eddsa {
 pub mod ds {
     pub use crate::code::{DS_ED25519_CODE, DS_HMAC_QR};
     pub use crate::credential::DS_CREDENTIAL;
+    pub use crate::handle::DS_HMAC_HANDLE;
     pub use crate::numeric::DS_HMAC_NUMERIC;
     pub use crate::revocation::DS_REVOCATION;
     pub use crate::trust::DS_TRUST;

@@ -11,6 +11,8 @@ pub const HKDF_SALT: &[u8] = b"paycode v2";
 pub const LABEL_HMAC_QR_KEY: &[u8] = b"paycode/v2/hmac/qr-key\0";
 /// HKDF info label of the hmac profile's numeric MAC key; followed by the account id.
 pub const LABEL_HMAC_NUMERIC_KEY: &[u8] = b"paycode/v2/hmac/numeric-key\0";
+/// HKDF info label of the hmac profile's handle key `K_h`; followed by the account id.
+pub const LABEL_HMAC_HANDLE_KEY: &[u8] = b"paycode/v2/hmac/handle-key\0";
 /// HKDF info label of a wallet's Ed25519 device key.
 pub const LABEL_DEVICE_KEY: &[u8] = b"paycode/v2/ed25519/device-key\0";
 /// HKDF info label of an issuer's Ed25519 key; followed by the key id.
@@ -117,12 +119,41 @@ pub fn prk(seed: &Seed) -> DerivedKey {
     key
 }
 
-/// The two MAC keys of an hmac account: `K_qr` and `K_num` (spec: R-KEY-2, R-KEY-3).
+/// The keys of an hmac account: the MAC keys `K_qr` and `K_num`, and the
+/// handle key `K_h` (spec: R-KEY-2, R-KEY-3, R-HANDLE-1).
 #[derive(Clone)]
 pub struct HmacKeys {
     account_id: u64,
     qr: Hmac<Sha256>,
     numeric: Hmac<Sha256>,
+    handle: HandleKey,
+}
+
+/// An hmac account's handle key `K_h`, as a keyed HMAC-SHA256 state
+/// (spec: R-HANDLE-1). The state zeroizes on drop; `Debug` never shows it.
+#[derive(Clone)]
+pub struct HandleKey(Hmac<Sha256>);
+
+impl HandleKey {
+    /// Derives `K_h = HKDF(seed, LABEL_HMAC_HANDLE_KEY || u64(account_id))`.
+    pub fn derive(account_id: u64, seed: &Seed) -> HandleKey {
+        let key = derive(seed, LABEL_HMAC_HANDLE_KEY, &account_id.to_be_bytes());
+        HandleKey(keyed(key.expose()))
+    }
+
+    /// HMAC-SHA256 under `K_h` of `input` (its length known when compiling).
+    #[inline]
+    pub fn mac<const N: usize>(&self, input: &[u8; N]) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(input);
+        mac.finalize().into_bytes().into()
+    }
+}
+
+impl core::fmt::Debug for HandleKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HandleKey").finish_non_exhaustive()
+    }
 }
 
 impl HmacKeys {
@@ -131,7 +162,17 @@ impl HmacKeys {
         let id = account_id.to_be_bytes();
         let qr = derive(seed, LABEL_HMAC_QR_KEY, &id);
         let numeric = derive(seed, LABEL_HMAC_NUMERIC_KEY, &id);
-        HmacKeys { account_id, qr: keyed(qr.expose()), numeric: keyed(numeric.expose()) }
+        HmacKeys {
+            account_id,
+            qr: keyed(qr.expose()),
+            numeric: keyed(numeric.expose()),
+            handle: HandleKey::derive(account_id, seed),
+        }
+    }
+
+    /// The account's handle key `K_h` (spec: R-HANDLE-1).
+    pub const fn handle_key(&self) -> &HandleKey {
+        &self.handle
     }
 
     /// The account these keys belong to.
@@ -216,8 +257,11 @@ mod tests {
         let a = derive(&seed, LABEL_HMAC_QR_KEY, &1u64.to_be_bytes());
         let b = derive(&seed, LABEL_HMAC_NUMERIC_KEY, &1u64.to_be_bytes());
         let c = derive(&seed, LABEL_HMAC_QR_KEY, &2u64.to_be_bytes());
+        let h = derive(&seed, LABEL_HMAC_HANDLE_KEY, &1u64.to_be_bytes());
         assert_ne!(a.expose(), b.expose());
         assert_ne!(a.expose(), c.expose());
+        assert_ne!(h.expose(), a.expose());
+        assert_ne!(h.expose(), b.expose());
         // prk is HKDF-Extract: expanding it by hand gives the same key.
         let p = prk(&seed);
         let hk = Hkdf::<Sha256>::from_prk(p.expose()).unwrap();

@@ -16,6 +16,9 @@ mod base45;
 mod eddsa;
 mod keys;
 
+// The hmac profile's rotating handles and the verifier's index of them.
+mod handle;
+
 // The structures on the wire.
 pub mod challenge;
 pub mod credential;
@@ -48,8 +51,10 @@ pub use challenge::{Challenge, UsedChallenge};
 pub use code::{Code, Ed25519Code, HmacCode};
 pub use credential::{Credential, CredentialFields};
 pub use eddsa::PublicKey;
-pub use errors::{Base45Error, Error, GenerateError, HexError, InstallError, ParamsError, UnknownProfile};
-pub use issuer::{Issuer, KeyPeriod};
+pub use errors::{
+    Base45Error, BatchError, Error, GenerateError, HexError, InstallError, ParamsError, UnknownProfile,
+};
+pub use issuer::{BatchTerms, Issuer, KeyPeriod};
 pub use keys::Seed;
 pub use log::LogRecord;
 pub use memory::MemoryStore;
@@ -60,7 +65,7 @@ pub use store::{StateStore, StoreError};
 pub use time::Params;
 pub use trust::{TrustEntry, TrustHeader, TrustList};
 pub use verifier::{Acceptance, Payment, Rejection, TextPayment, Verifier, VerifierState};
-pub use wallet::{Ed25519Wallet, HmacWallet, Purpose};
+pub use wallet::{BatchCredential, Ed25519Wallet, HmacWallet, Purpose};
 
 /// The spec version these types implement.
 pub const SPEC_VERSION: &str = "paycode v2";

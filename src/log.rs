@@ -14,6 +14,7 @@ use crate::challenge::{CHALLENGE_LEN, Challenge};
 use crate::code::{Code, DS_ED25519_CODE, DS_HMAC_QR, ED25519_CAPPED_PAYLOAD_LEN};
 use crate::codec::Reader;
 use crate::errors::Error;
+use crate::handle::{MAX_CANDIDATES, StepHandle};
 use crate::keys::HmacKeys;
 use crate::numeric::NumericCode;
 use crate::profile::{Mode, Profile, VERSION};
@@ -251,12 +252,16 @@ impl LogRecord {
         self.profile
     }
 
-    /// The replay identity: the hmac account id or the credential serial.
+    /// The subject the evidence names: the credential serial, or an hmac
+    /// code's handle (the numeric form's 30 bits), which only the holder of
+    /// the account keys resolves; a verifier's [`crate::Acceptance`] and
+    /// [`reconcile`] name the account.
     pub const fn subject(&self) -> u64 {
         self.subject
     }
 
-    /// The code's counter.
+    /// The counter the evidence names: an hmac code's is masked (see
+    /// [`LogRecord::subject`]).
     pub const fn counter(&self) -> u32 {
         self.counter
     }
@@ -287,8 +292,12 @@ impl LogRecord {
     fn checked(mut self) -> Result<LogRecord, Error> {
         let code = evidence_code(self.kind, self.evidence())?;
         let (subject, counter, step_ok) = match &code {
-            Code::Hmac(c) => (c.account_id(), c.counter(), c.step() == self.step),
-            Code::Numeric(c) => (c.account_id(), c.counter(), u64::from(c.step_low()) == self.step & 0xf),
+            Code::Hmac(c) => (c.handle_value(), c.masked_counter(), c.step() == self.step),
+            Code::Numeric(c) => (
+                u64::from(c.handle30()),
+                u32::from(c.masked_counter()),
+                u64::from(c.step_low()) == self.step & 0xf,
+            ),
             Code::Ed25519(c) => (c.credential().fields().serial, c.counter(), c.step() == self.step),
         };
         let challenged = code.mode() == Mode::Challenge;
@@ -554,12 +563,81 @@ pub struct Flagged {
 pub struct Policy {
     /// The order check's tolerance `D`, in steps.
     pub tolerance: u64,
+    /// The issuer's mapping of ed25519 serials to their holders (spec:
+    /// R-BATCH-5); reconciliation reports per payer the serials found here.
+    pub holders: BTreeMap<u64, Holder>,
 }
 
 impl Policy {
-    /// The order check with tolerance `tolerance`.
+    /// The order check with tolerance `tolerance`, and no payer mapping.
     pub const fn with_tolerance(tolerance: u64) -> Policy {
-        Policy { tolerance }
+        Policy { tolerance, holders: BTreeMap::new() }
+    }
+
+    /// The same policy with the issuer's serial mapping `holders`.
+    #[must_use]
+    pub fn with_holders(mut self, holders: BTreeMap<u64, Holder>) -> Policy {
+        self.holders = holders;
+        self
+    }
+}
+
+/// Whom an ed25519 serial was issued to, as the issuer keeps it (spec:
+/// R-BATCH-5): no structure on the wire links the serials of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct Holder {
+    /// The payer.
+    pub payer: u64,
+    /// The payer's batch, numbered by the issuer.
+    pub batch: u32,
+    /// The credential's position in its batch, from 0.
+    pub index: u32,
+    /// The sum of the cumulative limits of the batch's credentials: at most
+    /// the payer's per-terminal limit (spec: R-BATCH-3).
+    pub batch_limit: u64,
+}
+
+/// What one batch of a payer took at one terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct TerminalTotal {
+    /// The batch.
+    pub batch: u32,
+    /// The terminal.
+    pub terminal_id: u32,
+    /// The proven amount of the batch's codes at that terminal, each code once.
+    pub total: u64,
+    /// The batch's limit there: the sum of its cumulative limits.
+    pub limit: u64,
+}
+
+/// One payer's proven records across its batches (spec: R-BATCH-5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
+pub struct PayerReport {
+    /// The payer.
+    pub payer: u64,
+    /// The payer's serials that have proven records, ascending.
+    pub serials: Vec<u64>,
+    /// Proven codes of the payer, each counted once.
+    pub codes: usize,
+    /// Per batch and terminal, what the payer's codes took there.
+    pub terminals: Vec<TerminalTotal>,
+    /// The payer's serials that reconciliation flagged (a clone, or a
+    /// credential overspent).
+    pub flagged_serials: Vec<u64>,
+    /// Whether some batch took more at one terminal than its limit there.
+    pub over_batch_limit: bool,
+}
+
+impl PayerReport {
+    /// Whether the payer is flagged: a flagged serial, or a batch over its limit at a terminal.
+    pub fn flagged(&self) -> bool {
+        self.over_batch_limit || !self.flagged_serials.is_empty()
     }
 }
 
@@ -586,6 +664,12 @@ pub struct Reconciliation {
     pub flagged_accounts: Vec<u64>,
     /// Total proven amount per ed25519 serial, each code counted once.
     pub totals: Vec<(u64, u64)>,
+    /// Per payer of the policy's serial mapping with proven records, by
+    /// payer: its records across its batches (spec: R-BATCH-5).
+    pub payers: Vec<PayerReport>,
+    /// The payers flagged: a clone on one of their serials, or more taken
+    /// at one terminal than their batch's limit there.
+    pub flagged_payers: Vec<u64>,
 }
 
 /// What one code is, apart from how it is authenticated: its identity,
@@ -605,25 +689,51 @@ fn code_key(r: &LogRecord) -> CodeKey {
 ///
 /// Why the record proves nothing.
 pub fn verify_record(record: &LogRecord, keys: &IssuerKeys) -> Result<Option<u64>, Unproven> {
+    prove(record, keys).map(|(limit, _)| limit)
+}
+
+/// [`verify_record`], with the record's identity: for an hmac record, the
+/// account its handle resolves to and the real counter, as a verifier
+/// resolves them (spec: R-HANDLE-3); for an ed25519 record, as it names them.
+fn prove(record: &LogRecord, keys: &IssuerKeys) -> Result<(Option<u64>, (u64, u32)), Unproven> {
     let challenge = record.challenge();
     let digest = challenge.as_ref().map(Challenge::digest);
     let digest: &[u8] = digest.as_ref().map_or(&[], |d| &d[..]);
     let code = record.code().ok_or(Unproven::InvalidCode)?;
+    let mut identity = (record.subject, record.counter);
     let limit = match &code {
         Code::Hmac(c) => {
-            let account = keys.accounts.get(&c.account_id()).ok_or(Unproven::UnknownAccount)?;
-            let mac = account.mac_qr(&[DS_HMAC_QR, &c.maced(), digest]);
-            let tag = mac.get(..16).ok_or(Unproven::InvalidCode)?;
-            if !bool::from(tag.ct_eq(c.tag())) {
-                return Err(Unproven::InvalidCode);
+            let found = resolve(
+                keys,
+                record.step,
+                |h| h.value() == c.handle_value(),
+                |h| c.masked_counter() ^ h.pad(),
+            );
+            if found.is_empty() {
+                return Err(Unproven::UnknownAccount);
             }
+            let matched = found.iter().find(|(account, _)| {
+                let mac = account.mac_qr(&[DS_HMAC_QR, &c.maced(), digest]);
+                mac.get(..16).is_some_and(|tag| bool::from(tag.ct_eq(c.tag())))
+            });
+            let (account, counter) = matched.ok_or(Unproven::InvalidCode)?;
+            identity = (account.account_id(), *counter);
             None
         }
         Code::Numeric(c) => {
-            let account = keys.accounts.get(&c.account_id()).ok_or(Unproven::UnknownAccount)?;
-            if !c.tag_matches(account, record.step) {
-                return Err(Unproven::InvalidCode);
+            let found = resolve(
+                keys,
+                record.step,
+                |h| h.handle30() == c.handle30(),
+                |h| u32::from(c.masked_counter() ^ h.pad16()),
+            );
+            if found.is_empty() {
+                return Err(Unproven::UnknownAccount);
             }
+            let matched =
+                found.iter().find(|(account, counter)| c.tag_matches(account, record.step, *counter));
+            let (account, counter) = matched.ok_or(Unproven::InvalidCode)?;
+            identity = (account.account_id(), *counter);
             None
         }
         Code::Ed25519(c) => {
@@ -653,7 +763,25 @@ pub fn verify_record(record: &LogRecord, keys: &IssuerKeys) -> Result<Option<u64
     {
         return Err(Unproven::ChallengeMismatch);
     }
-    Ok(limit)
+    Ok((limit, identity))
+}
+
+/// The accounts whose handle for `step` fits, at most `M_h` in ascending
+/// account id order, each with its real counter (spec: R-HANDLE-3).
+fn resolve(
+    keys: &IssuerKeys,
+    step: u64,
+    fits: impl Fn(&StepHandle) -> bool,
+    counter: impl Fn(&StepHandle) -> u32,
+) -> Vec<(&HmacKeys, u32)> {
+    keys.accounts
+        .values()
+        .filter_map(|account| {
+            let h = StepHandle::derive(account.handle_key(), step);
+            fits(&h).then(|| (account, counter(&h)))
+        })
+        .take(MAX_CANDIDATES)
+        .collect()
 }
 
 /// Reconciles logs (spec: R-LOG-2, R-LOG-3). Each record's evidence is
@@ -672,8 +800,7 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
     let mut proven: Vec<(LogRecord, Option<u64>)> = Vec::new();
     for (l, log) in logs.iter().enumerate() {
         out.records += log.len();
-        let checked: Vec<Result<Option<u64>, Unproven>> =
-            log.iter().map(|r| verify_record(r, keys)).collect();
+        let checked: Vec<_> = log.iter().map(|r| prove(r, keys)).collect();
         // spec: R-LOG-2 step 2: a 29-bit tag beside a fabrication proves nothing.
         let tainted = checked.iter().any(Result::is_err);
         for (index, (record, verdict)) in log.iter().zip(checked).enumerate() {
@@ -682,7 +809,9 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
                 v => v,
             };
             match verdict {
-                Ok(limit) => proven.push((*record, limit)),
+                Ok((limit, (subject, counter))) => {
+                    proven.push((LogRecord { subject, counter, ..*record }, limit));
+                }
                 Err(why) => out.unproven.push(Rejected { log: l, index, why }),
             }
         }
@@ -748,6 +877,8 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
             reasons.entry((Profile::Ed25519, serial)).or_default().insert(Reason::Overspend);
         }
     }
+    out.payers = payers(&codes, &reasons, &policy.holders);
+    out.flagged_payers = out.payers.iter().filter(|p| p.flagged()).map(|p| p.payer).collect();
     for ((profile, subject), why) in reasons {
         match profile {
             Profile::Ed25519 => out.revoke_serials.push(subject),
@@ -756,6 +887,61 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
         out.flagged.push(Flagged { profile, subject, reasons: why.into_iter().collect() });
     }
     out
+}
+
+/// The per-payer view of the proven codes (spec: R-BATCH-3, R-BATCH-5).
+fn payers(
+    codes: &BTreeMap<CodeKey, (Vec<LogRecord>, u64, Option<u64>)>,
+    reasons: &BTreeMap<(Profile, u64), BTreeSet<Reason>>,
+    holders: &BTreeMap<u64, Holder>,
+) -> Vec<PayerReport> {
+    let mut out: BTreeMap<u64, PayerReport> = BTreeMap::new();
+    let mut totals: BTreeMap<(u64, u32, u32), (u128, u64)> = BTreeMap::new();
+    for (key, (records, ..)) in codes {
+        let (profile, serial, ..) = *key;
+        let Some(h) = holders.get(&serial).filter(|_| profile == Profile::Ed25519) else { continue };
+        let report = out.entry(h.payer).or_insert_with(|| PayerReport {
+            payer: h.payer,
+            serials: Vec::new(),
+            codes: 0,
+            terminals: Vec::new(),
+            flagged_serials: Vec::new(),
+            over_batch_limit: false,
+        });
+        report.codes += 1;
+        if !report.serials.contains(&serial) {
+            report.serials.push(serial);
+        }
+        if reasons.contains_key(&(Profile::Ed25519, serial)) && !report.flagged_serials.contains(&serial) {
+            report.flagged_serials.push(serial);
+        }
+        // The code once per terminal that recorded it, at its smallest amount there.
+        let mut at: BTreeMap<u32, u64> = BTreeMap::new();
+        for r in records {
+            let e = at.entry(r.terminal_id).or_insert(r.amount);
+            *e = (*e).min(r.amount);
+        }
+        for (terminal, amount) in at {
+            let e = totals.entry((h.payer, h.batch, terminal)).or_insert((0, h.batch_limit));
+            e.0 += u128::from(amount);
+            e.1 = e.1.min(h.batch_limit);
+        }
+    }
+    for ((payer, batch, terminal_id), (total, limit)) in totals {
+        if let Some(report) = out.get_mut(&payer) {
+            // spec: R-BATCH-3: the batch's limits together are the payer's at one terminal.
+            report.over_batch_limit |= total > u128::from(limit);
+            let total = u64::try_from(total).unwrap_or(u64::MAX);
+            report.terminals.push(TerminalTotal { batch, terminal_id, total, limit });
+        }
+    }
+    out.into_values()
+        .map(|mut r| {
+            r.serials.sort_unstable();
+            r.flagged_serials.sort_unstable();
+            r
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -791,7 +977,13 @@ mod tests {
         assert_eq!(bytes[22..30], 1000u64.to_be_bytes());
         assert_eq!(bytes[30..], w.code_for(1000, 3).encode()[..]);
         assert_eq!(LogRecord::decode(&bytes), Ok(r));
-        assert_eq!((r.subject(), r.counter(), r.profile()), (42, 3, Profile::Hmac));
+        let code = w.code_for(1000, 3);
+        assert_eq!(
+            (r.subject(), r.counter(), r.profile()),
+            (code.handle_value(), code.masked_counter(), Profile::Hmac)
+        );
+        // The issuer resolves the handle to the account and the real counter.
+        assert_eq!(prove(&r, &keys()).map(|(_, id)| id), Ok((42, 3)));
         let capped = Code::Hmac(w.code_as(1000, 4, Purpose::Capped(500)));
         assert_eq!(LogRecord::new(&capped, 1000, 0, 1, 9, None).unwrap().encode().len(), 72);
         let ch = Challenge::new(9, 250, 60_000, [5; 16]);
@@ -865,7 +1057,8 @@ mod tests {
         assert!(out.flagged.is_empty() && out.unproven.is_empty());
         assert_eq!(out.copies.len(), 1);
         // A forged counter 3 at another step: its tag fails; nothing flagged.
-        let mut forged = HmacCode::new(42, 1001, 3, [0; 16]);
+        let real = w.code_for(1001, 3);
+        let mut forged = HmacCode::new(real.handle(), 1001, real.masked_counter(), [0; 16]);
         forged = forged.with_mode(Mode::OneWay);
         let fake = rec(&Code::Hmac(forged), 1001, 100, 9, None);
         let out = reconcile(&[vec![honest, fake]], &keys(), &Policy::with_tolerance(3));
@@ -941,5 +1134,80 @@ mod tests {
         let out = reconcile(&[vec![fake(at(5, 97)), fake(at(2, 100))]], &keys(), &Policy::with_tolerance(2));
         assert!(out.flagged.is_empty());
         assert_eq!(out.unproven.len(), 2);
+    }
+
+    #[test]
+    fn payers_are_reconciled_across_their_batch() {
+        // spec: R-BATCH-3, R-BATCH-5
+        use crate::credential::CredentialFields;
+        use crate::issuer::{Issuer, KeyPeriod};
+        use crate::trust::TrustHeader;
+        use crate::wallet::Ed25519Wallet;
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[5; 32]));
+        let period = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+        let trust = issuer.trust_list(TrustHeader { sequence: 1, issued_at: 0 }, &[period]).unwrap();
+        let keys = IssuerKeys { trust: Some(trust), ..IssuerKeys::default() };
+        let seed = Seed::from_bytes(&[6; 32]);
+        let wallet = |index: u32, serial: u64| {
+            let credential = issuer.issue(CredentialFields {
+                key_id: 1,
+                serial,
+                device_key: Ed25519Wallet::device_public_key(&seed, index),
+                not_before: 0,
+                lifetime: 604_800,
+                per_payment_limit: 600,
+                cumulative_limit: 600,
+            });
+            Ed25519Wallet::new(Params::default(), &seed, index, credential, 0).unwrap()
+        };
+        // Payer 7 holds serials 11 and 12 (a batch of two: 1200 at one terminal);
+        // serial 13 is another payer's; serial 14 the issuer does not know.
+        let (a, b, c, d) = (wallet(0, 11), wallet(1, 12), wallet(2, 13), wallet(3, 14));
+        let holder = |payer, index| Holder { payer, batch: 1, index, batch_limit: 1_200 };
+        let holders: BTreeMap<u64, Holder> =
+            [(11, holder(7, 0)), (12, holder(7, 1)), (13, holder(8, 0))].into_iter().collect();
+        let policy = Policy::with_tolerance(3).with_holders(holders);
+        let rec = |w: &Ed25519Wallet, step, counter, amount, terminal| {
+            LogRecord::new(
+                &Code::Ed25519(Box::new(w.code_for(step, counter))),
+                step,
+                60 * step,
+                amount,
+                terminal,
+                None,
+            )
+            .unwrap()
+        };
+        let honest = vec![
+            rec(&a, 100, 0, 500, 9),
+            rec(&b, 100, 0, 500, 9),
+            rec(&a, 101, 1, 100, 10),
+            rec(&c, 101, 0, 50, 9),
+            rec(&d, 101, 0, 50, 9),
+        ];
+        let out = reconcile(std::slice::from_ref(&honest), &keys, &policy);
+        assert!(out.unproven.is_empty() && out.flagged.is_empty() && out.flagged_payers.is_empty());
+        assert_eq!(out.payers.len(), 2);
+        let p7 = &out.payers[0];
+        assert_eq!((p7.payer, p7.serials.as_slice(), p7.codes), (7, &[11, 12][..], 3));
+        let at = |t: u32| p7.terminals.iter().find(|x| x.terminal_id == t).map(|x| (x.total, x.limit));
+        assert_eq!((at(9), at(10)), (Some((1_000, 1_200)), Some((100, 1_200))));
+        assert_eq!((out.payers[1].payer, out.payers[1].codes), (8, 1));
+        // One more code of serial 12 at terminal 9: 1_300 there, over the batch's 1_200.
+        let mut over = honest.clone();
+        over.push(rec(&b, 102, 1, 300, 9));
+        let out = reconcile(&[over], &keys, &policy);
+        assert_eq!(out.flagged_payers, [7]);
+        assert!(out.payers[0].over_batch_limit);
+        // A clone of serial 12: a second code for its counter 0. The payer is flagged for it.
+        let mut cloned = honest;
+        cloned.push(rec(&b, 103, 0, 10, 11));
+        let out = reconcile(&[cloned], &keys, &policy);
+        assert_eq!(out.flagged_payers, [7]);
+        assert_eq!(
+            (out.payers[0].flagged_serials.as_slice(), out.payers[0].over_batch_limit),
+            (&[12][..], false)
+        );
+        assert_eq!(out.revoke_serials, [12]);
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::codec::Writer;
 use crate::errors::Error;
+use crate::handle::StepHandle;
 use crate::keys::HmacKeys;
 use crate::profile::{PROFILE_HMAC, VERSION};
 
@@ -9,20 +10,19 @@ use crate::profile::{PROFILE_HMAC, VERSION};
 pub const DIGITS: usize = 24;
 /// Domain-separation string of the numeric tag (spec: R-KEY-3).
 pub const DS_HMAC_NUMERIC: &[u8] = b"paycode/v2/hmac/numeric-code\0";
-/// Largest account id the numeric form can carry, exclusive (spec: R-HMAC-4).
-pub const ACCOUNT_LIMIT: u64 = 1 << 30;
 /// Largest counter the numeric form can carry, exclusive (spec: R-HMAC-4).
 pub const COUNTER_LIMIT: u32 = 1 << 16;
 /// Every numeric value is below `2^79` (spec: R-ENC-4).
 const VALUE_LIMIT: u128 = 1 << 79;
 
-/// An hmac code in numeric form: the account, the low 4 bits of the step,
-/// the counter, and a 29-bit tag.
+/// An hmac code in numeric form: the account's 30-bit handle for the step,
+/// the low 4 bits of the step, the counter masked with the step's 16-bit
+/// pad, and a 29-bit tag (spec: R-HMAC-2, R-HANDLE-2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NumericCode {
-    account_id: u64,
+    handle30: u32,
     step_low: u8,
-    counter: u32,
+    masked_counter: u16,
     tag: u32,
 }
 
@@ -62,26 +62,30 @@ impl NumericCode {
         if n >= VALUE_LIMIT {
             return Err(Error::Malformed);
         }
-        // spec: R-HMAC-2 (bit layout)
+        // spec: R-HMAC-2, R-HANDLE-2 (bit layout)
         Ok(NumericCode {
-            account_id: (n >> 49) as u64,
+            handle30: (n >> 49) as u32,
             step_low: ((n >> 45) & 0xf) as u8,
-            counter: ((n >> 29) & 0xffff) as u32,
+            masked_counter: ((n >> 29) & 0xffff) as u16,
             tag: (n & 0x1fff_ffff) as u32,
         })
     }
 
-    /// Computes the numeric form of the code (`account_id`, `step`, `counter`)
-    /// under `keys`.
+    /// Computes the numeric form of the code of `keys`' account for `step`
+    /// and `counter`: its handle30 for the step, the counter masked with
+    /// pad16, and the tag over the real account id, step and counter.
     ///
-    /// Returns `None` where the numeric form cannot carry the account id or
-    /// counter (spec: R-HMAC-4).
+    /// Returns `None` where the numeric form cannot carry the counter
+    /// (spec: R-HMAC-4).
     pub fn generate(keys: &HmacKeys, step: u64, counter: u32) -> Option<NumericCode> {
-        let account_id = keys.account_id();
-        if account_id >= ACCOUNT_LIMIT || counter >= COUNTER_LIMIT {
-            return None;
-        }
-        Some(NumericCode { account_id, step_low: (step & 0xf) as u8, counter, tag: tag(keys, step, counter) })
+        let counter16 = u16::try_from(counter).ok()?;
+        let handle = StepHandle::derive(keys.handle_key(), step);
+        Some(NumericCode {
+            handle30: handle.handle30(),
+            step_low: (step & 0xf) as u8,
+            masked_counter: counter16 ^ handle.pad16(),
+            tag: tag(keys, step, counter),
+        })
     }
 
     /// The 24 digits.
@@ -91,15 +95,15 @@ impl NumericCode {
 
     /// The value `N` the digits encode.
     pub fn value(&self) -> u128 {
-        u128::from(self.account_id) << 49
+        u128::from(self.handle30) << 49
             | u128::from(self.step_low) << 45
-            | u128::from(self.counter) << 29
+            | u128::from(self.masked_counter) << 29
             | u128::from(self.tag)
     }
 
-    /// The account id.
-    pub const fn account_id(&self) -> u64 {
-        self.account_id
+    /// The account's 30-bit handle for the code's step (spec: R-HANDLE-2).
+    pub const fn handle30(&self) -> u32 {
+        self.handle30
     }
 
     /// The step's low 4 bits.
@@ -107,9 +111,9 @@ impl NumericCode {
         self.step_low
     }
 
-    /// The counter.
-    pub const fn counter(&self) -> u32 {
-        self.counter
+    /// The counter XOR the step's 16-bit pad (spec: R-HANDLE-2).
+    pub const fn masked_counter(&self) -> u16 {
+        self.masked_counter
     }
 
     /// The 29-bit tag.
@@ -127,11 +131,11 @@ impl NumericCode {
         lo + delta
     }
 
-    /// Whether the tag is right for `step` under `keys`, compared in constant time
-    /// (spec: R-HMAC-5).
-    pub fn tag_matches(&self, keys: &HmacKeys, step: u64) -> bool {
+    /// Whether the tag is right for `step` and the real `counter` under
+    /// `keys`, compared in constant time (spec: R-HMAC-5).
+    pub fn tag_matches(&self, keys: &HmacKeys, step: u64, counter: u32) -> bool {
         use subtle::ConstantTimeEq;
-        tag(keys, step, self.counter).ct_eq(&self.tag).into()
+        tag(keys, step, counter).ct_eq(&self.tag).into()
     }
 }
 
@@ -168,15 +172,24 @@ mod tests {
     #[test]
     fn layout_round_trips() {
         let keys = HmacKeys::derive((1 << 30) - 1, &Seed::from_bytes(&[5; 32]));
-        let c = NumericCode::generate(&keys, 0xffff_ffff_ffff_fffe, 0xffff).unwrap();
+        let step = 0xffff_ffff_ffff_fffe;
+        let c = NumericCode::generate(&keys, step, 0xffff).unwrap();
         let d = c.to_digits();
         assert_eq!(d.len(), 24);
         assert_eq!(NumericCode::parse(&d).unwrap(), c);
         assert_eq!(c.step_low(), 0xe);
         assert!(c.value() < VALUE_LIMIT);
+        // The handle and mask are the step's, from the handle MAC.
+        let h = crate::handle::StepHandle::derive(keys.handle_key(), step);
+        assert_eq!(c.handle30(), h.handle30());
+        assert_eq!(c.masked_counter(), 0xffff ^ h.pad16());
+        assert_eq!(c.value() >> 49, u128::from(h.handle30()));
+        assert!(c.tag_matches(&keys, step, 0xffff));
+        assert!(!c.tag_matches(&keys, step, 0xfffe));
         assert!(NumericCode::generate(&keys, 1, 0x1_0000).is_none());
-        let big = HmacKeys::derive(1 << 30, &Seed::from_bytes(&[5; 32]));
-        assert!(NumericCode::generate(&big, 1, 1).is_none());
+        // An account id of 2^30 and above has a numeric form now.
+        let big = HmacKeys::derive(u64::MAX, &Seed::from_bytes(&[5; 32]));
+        assert!(NumericCode::generate(&big, 1, 1).is_some());
     }
 
     #[test]
@@ -211,7 +224,7 @@ mod tests {
 
     #[test]
     fn step_reconstruction() {
-        let c = |low| NumericCode { account_id: 1, step_low: low, counter: 0, tag: 0 };
+        let c = |low| NumericCode { handle30: 1, step_low: low, masked_counter: 0, tag: 0 };
         assert_eq!(c(0).step_near(100), 96);
         assert_eq!(c(4).step_near(100), 100);
         assert_eq!(c(11).step_near(100), 107);

@@ -348,8 +348,18 @@ impl ReplayState {
         proof: Proof<'_>,
         spend: Option<Spend>,
     ) -> Result<(), Error> {
-        let attempt =
-            Attempt { step, counter, now, time: 0, proof, spend, bound: None, challenge: None, record: None };
+        let attempt = Attempt {
+            step,
+            counter,
+            now,
+            time: 0,
+            proof,
+            account_budget: true,
+            spend,
+            bound: None,
+            challenge: None,
+            record: None,
+        };
         let mut verdict = Ok(());
         self.transact(id, false, &mut |records| {
             let (v, changes) = decide(&self.params, &attempt, records);

@@ -1,6 +1,6 @@
 //! The verifier: the acceptance predicate over a state store (spec §7, §8).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, RwLock};
 
@@ -13,6 +13,7 @@ use crate::codec::Writer;
 use crate::credential::{CREDENTIAL_LEN, Credential};
 use crate::eddsa::{self, PublicKey, Signed};
 use crate::errors::{Error, InstallError};
+use crate::handle::{MAX_CANDIDATES, StepHandle, StepIndex};
 use crate::keys::{HmacKeys, Seed};
 use crate::log::LogRecord;
 use crate::memory::MemoryStore;
@@ -24,9 +25,9 @@ use crate::store::{Call, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
 
-/// The key a code of an account without keys here is checked under, so that
-/// its check takes the time any account's takes (spec: R-HMAC-9). Its result
-/// is never used: such a code is `invalid-code` whatever its tag.
+/// The key a code whose handle names no account here is checked under, so
+/// that its check takes the time one candidate's takes (spec: R-HMAC-9). Its
+/// result is never used: such a code is `invalid-code` whatever its tag.
 static DUMMY_KEYS: LazyLock<HmacKeys> = LazyLock::new(|| HmacKeys::derive(0, &Seed::from_bytes(&[0; 32])));
 
 /// Most credentials kept verified in the cache before expired ones are dropped.
@@ -118,32 +119,26 @@ impl Terms {
     }
 }
 
-/// An hmac code's claim on its account's state (see [`Verifier::claim`]).
+/// An hmac code's claim on its account's state (see [`Verifier::claim`]):
+/// the candidates' MACs are computed already (H1, H2).
 struct Claim<'c> {
     code: &'c Code,
-    keys: &'c HmacKeys,
-    /// Whether the account has keys here; if not, `keys` are [`DUMMY_KEYS`].
-    known: bool,
+    /// The matched account, else the first candidate, else (no budget
+    /// account) the code's handle, whose records nothing reads or writes.
     identity: Identity,
+    /// Whether a candidate's MAC matched (spec: R-HANDLE-3).
+    authentic: bool,
+    /// Whether `identity` is an account whose numeric budget the code
+    /// spends (spec: R-HANDLE-4).
+    account_budget: bool,
     step: u64,
+    /// The real counter of the identity's account.
     counter: u32,
     terms: Terms,
     record: LogRecord,
 }
 
 impl Claim<'_> {
-    /// Whether the code's MAC is right (spec: R-HMAC-1, H3). The MAC is
-    /// computed for an unknown account too, under the dummy key, and the
-    /// answer is then false (spec: R-HMAC-9).
-    fn authentic(&self) -> bool {
-        let matches = match self.code {
-            Code::Hmac(c) => qr_tag_matches(self.keys, c, self.terms.digest.as_ref()),
-            Code::Numeric(c) => c.tag_matches(self.keys, self.step),
-            Code::Ed25519(_) => false,
-        };
-        matches & self.known
-    }
-
     /// The source whose failure budget a numeric code spends: the terminal
     /// the call is made for (spec: R-HMAC-8). A QR code spends none.
     fn source(&self, terminal_id: u32) -> Option<u32> {
@@ -161,11 +156,16 @@ impl Claim<'_> {
                 Code::Numeric(_) => Proof::Guess(authentic),
                 _ => Proof::Mac(authentic),
             },
+            account_budget: self.account_budget,
             spend: None,
             bound: self.terms.bound,
             challenge: self.terms.challenge,
             record: Some(self.record),
         }
+    }
+
+    fn acceptance(&self) -> Acceptance {
+        Acceptance { record: self.record, subject: self.identity.subject, counter: self.counter }
     }
 }
 
@@ -197,11 +197,23 @@ impl Pending {
 }
 
 /// A code the verifier accepted, with its log record, which the verifier's
-/// store committed with the acceptance (spec: R-LOG-1).
+/// store committed with the acceptance (spec: R-LOG-1), and the identity it
+/// was accepted for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Acceptance {
     /// The acceptance log record.
     pub record: LogRecord,
+    /// The replay identity's subject: the hmac account the code's handle
+    /// resolved to, or the credential serial.
+    pub subject: u64,
+    /// The code's real counter (an hmac code carries it masked).
+    pub counter: u32,
+}
+
+impl Acceptance {
+    fn of_record(record: LogRecord) -> Acceptance {
+        Acceptance { record, subject: record.subject(), counter: record.counter() }
+    }
 }
 
 /// A rejected code: the spec's error code, and for a `state-unavailable`
@@ -381,11 +393,38 @@ impl<S: StateStore> Verifier<S> {
         self.accounts.get_or_insert_with(|| Arc::new(Accounts::new()));
     }
 
-    /// Enrolls an hmac account (and enables the hmac profile).
+    /// Enrolls an hmac account (and enables the hmac profile), or replaces
+    /// the keys of an enrolled one (re-enrolment, a new seed): the handle
+    /// indexes built so far are updated in place (spec: R-HANDLE-3).
     pub fn add_account(&mut self, account_id: u64, seed: &Seed) {
         let accounts = self.accounts.get_or_insert_with(|| Arc::new(Accounts::new()));
         // A verifier made by `for_terminal` shares the keys until one of them enrolls more.
         Arc::make_mut(accounts).insert(HmacKeys::derive(account_id, seed));
+    }
+
+    /// Builds the handle indexes of the steps a code may name at unix time
+    /// `now` that are not built yet: the acceptance window's and the next
+    /// step's (spec: R-HANDLE-3). A verification builds a missing one on
+    /// demand; a service calls this ahead of each step so that no payment
+    /// waits for it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimeBeforeEpoch`] if `now < T0`.
+    pub fn prepare_handles(&self, now: u64) -> Result<(), Error> {
+        let step = self.params.step_at(self.verifier_time(now))?;
+        if let Some(accounts) = &self.accounts {
+            let (low, high) = indexed_steps(&self.params, step);
+            for s in low..=high {
+                accounts.step_index(&self.params, s, step);
+            }
+        }
+        Ok(())
+    }
+
+    /// The steps whose handle index is built and kept at step `now`.
+    pub fn indexed_steps(&self) -> Vec<u64> {
+        self.accounts.as_ref().map(|a| a.built_steps()).unwrap_or_default()
     }
 
     /// A verifier of terminal `terminal_id` over `store`, with this
@@ -587,17 +626,16 @@ impl<S: StateStore> Verifier<S> {
         let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
         let terms = self.terms(code, now, payment).map_err(|e| self.early(step, e))?;
-        let record = match code {
-            Code::Hmac(_) | Code::Numeric(_) => self.verify_hmac(code, now, step, terms)?,
+        match code {
+            Code::Hmac(_) | Code::Numeric(_) => self.verify_hmac(code, now, step, terms),
             Code::Ed25519(c) => {
                 let p =
                     self.prepare_ed25519(c, now, payment.amount, terms).map_err(|e| self.early(step, e))?;
                 // spec: R-ED-5 (E5), decided after E4 in the store's step
                 let valid = p.device.verify(&p.input, &p.signature);
-                self.admit_ed25519(&p, step, valid)?
+                self.admit_ed25519(&p, step, valid).map(Acceptance::of_record)
             }
-        };
-        Ok(Acceptance { record })
+        }
     }
 
     /// Step V2 of `code` for `payment` at unix time `now`, after checking
@@ -683,18 +721,18 @@ impl<S: StateStore> Verifier<S> {
             .iter()
             .zip(prepared)
             .map(|(&(code, amount), prepared)| {
-                let record = match (code, prepared) {
+                let accepted = match (code, prepared) {
                     (Code::Hmac(_) | Code::Numeric(_), _) => self
                         .terms(code, now, Payment { amount, challenge: None })
                         .map_err(|e| self.early(step, e))
                         .and_then(|terms| self.verify_hmac(code, now, step, terms)),
                     (Code::Ed25519(_), Some(Ok(p))) => {
-                        self.admit_ed25519(&p, step, valid.next() == Some(true))
+                        self.admit_ed25519(&p, step, valid.next() == Some(true)).map(Acceptance::of_record)
                     }
                     (Code::Ed25519(_), Some(Err(e))) => Err(self.early(step, e)),
                     (Code::Ed25519(_), None) => Err(self.early(step, Error::StateUnavailable)),
                 };
-                record.map(|record| Acceptance { record }).map_err(|r| r.error)
+                accepted.map_err(|r| r.error)
             })
             .collect()
     }
@@ -889,7 +927,8 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// The claim of an hmac code (QR or numeric) before its state is read:
-    /// its account's keys (H1), its step and counter.
+    /// its candidate accounts (H1), the MAC of each (H2), and the identity
+    /// whose state and budget the code spends.
     fn claim<'c>(
         &'c self,
         code: &'c Code,
@@ -897,29 +936,58 @@ impl<S: StateStore> Verifier<S> {
         step: u64,
         terms: Terms,
     ) -> Result<Claim<'c>, Rejection> {
-        let (account, code_step, counter) = match code {
-            Code::Hmac(c) => (c.account_id, c.step, c.counter),
+        let accounts =
+            self.accounts.as_deref().ok_or(Error::UnsupportedProfile).map_err(|e| self.early(step, e))?;
+        let (code_step, lookup) = match code {
+            Code::Hmac(c) => (c.step, Lookup::Qr(c.handle_value(), c.masked_counter)),
             // spec: R-HMAC-3
-            Code::Numeric(c) => (c.account_id(), c.step_near(step), c.counter()),
+            Code::Numeric(c) => (c.step_near(step), Lookup::Numeric(c.handle30(), c.masked_counter())),
             Code::Ed25519(_) => return Err(Error::UnsupportedProfile.into()),
         };
-        // spec: R-HMAC-9 (H1): an account without keys here goes on under
-        // the dummy key, to the same verdict and in the same time as a wrong tag.
-        let keys = self.keys(account).map_err(|e| self.early(step, e))?;
-        let known = keys.is_some();
-        let keys = keys.unwrap_or(&DUMMY_KEYS);
-        let identity = Identity { profile: Profile::Hmac, subject: account };
+        // spec: R-HANDLE-3 (H1): at most M_h candidates, ascending account id.
+        let index = accounts.step_index(&self.params, code_step, step);
+        let candidates = accounts.candidates(&index, lookup);
+        // H2: every candidate's MAC, no early exit; with none, one under the
+        // dummy key, whose answer is never used (spec: R-HMAC-9).
+        let digest = terms.digest.as_ref();
+        if candidates.is_empty() {
+            std::hint::black_box(mac_matches(&DUMMY_KEYS, code, code_step, lookup.masked(), digest));
+        }
+        let mut matched: Option<(u64, u32)> = None;
+        for &(keys, counter) in &candidates {
+            let ok = mac_matches(keys, code, code_step, counter, digest);
+            if ok && matched.is_none() {
+                matched = Some((keys.account_id(), counter));
+            }
+        }
+        // spec: R-HANDLE-4: the matched account, else the first candidate, else none.
+        let first = candidates.first().map(|&(keys, counter)| (keys.account_id(), counter));
+        let (subject, counter, account_budget) = match matched.or(first) {
+            Some((account, counter)) => (account, counter, true),
+            None => (lookup.subject(), lookup.masked(), false),
+        };
+        let identity = Identity { profile: Profile::Hmac, subject };
         let record = self
             .record(Evidence::Code(code), code_step, now, terms.amount, &terms)
             .map_err(|e| self.early(step, e))?;
-        Ok(Claim { code, keys, known, identity, step: code_step, counter, terms, record })
+        Ok(Claim {
+            code,
+            identity,
+            authentic: matched.is_some(),
+            account_budget,
+            step: code_step,
+            counter,
+            terms,
+            record,
+        })
     }
 
-    fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<LogRecord, Rejection> {
+    fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<Acceptance, Rejection> {
         let claim = self.claim(code, now, step, terms)?;
-        // spec: R-HMAC-1, R-HMAC-5 (H3), run in the store's step after H2
-        let authentic = || claim.authentic();
-        self.commit(claim.identity, claim.source(self.terminal_id), &claim.attempt(step, &authentic))
+        // spec: R-HMAC-5, R-HANDLE-4 (H3): the MAC's answer, used in the store's step
+        let authentic = || claim.authentic;
+        self.commit(claim.identity, claim.source(self.terminal_id), &claim.attempt(step, &authentic))?;
+        Ok(claim.acceptance())
     }
 
     /// Verifies several codes in QR text or digits at unix time `now`, each
@@ -982,7 +1050,7 @@ impl<S: StateStore> Verifier<S> {
                     Err(r) => Some(Err(r)),
                     Ok(terms) => match self.claim(code, now, step, terms) {
                         Ok(claim) => {
-                            claims.push((i, claim.authentic(), claim));
+                            claims.push((i, claim.authentic, claim));
                             None
                         }
                         Err(r) => Some(Err(r)),
@@ -1045,7 +1113,7 @@ impl<S: StateStore> Verifier<S> {
                 Err(e) => Err(Rejection::store(e)),
                 Ok(()) => {
                     bound = bound.max(self.params.step_floor(step));
-                    verdict.map(|()| Acceptance { record: claim.record }).map_err(Rejection::from)
+                    verdict.map(|()| claim.acceptance()).map_err(Rejection::from)
                 }
             };
             if outcome.is_ok() {
@@ -1119,6 +1187,7 @@ impl<S: StateStore> Verifier<S> {
             now: step,
             time: p.record.accepted_at,
             proof: Proof::Signature(valid),
+            account_budget: false,
             spend: Some(p.spend),
             bound: p.terms.bound,
             challenge: p.terms.challenge,
@@ -1148,34 +1217,154 @@ impl<S: StateStore> Verifier<S> {
     }
 }
 
-/// The enrolled hmac accounts: a small index from account id to position,
-/// and the keys in a vector. A lookup touches the index's 16-byte entry and
-/// the one key state it uses, not a 300-byte map entry, which keeps a large
-/// account set's hot data a fraction of the size.
-#[derive(Clone, Debug)]
+/// The enrolled hmac accounts: a small index from account id to position
+/// (the account's slot), the keys in a vector, and the handle index of each
+/// step built so far (spec: R-HANDLE-3).
+#[derive(Debug)]
 struct Accounts {
     index: HashMap<u64, usize, IdHashing>,
     keys: Vec<HmacKeys>,
+    steps: RwLock<BTreeMap<u64, Arc<StepIndex>>>,
+}
+
+impl Clone for Accounts {
+    fn clone(&self) -> Accounts {
+        let steps = self.steps.read().map(|s| s.clone()).unwrap_or_default();
+        Accounts { index: self.index.clone(), keys: self.keys.clone(), steps: RwLock::new(steps) }
+    }
+}
+
+/// What a code's handle looks up: the QR form's 64-bit handle or the
+/// numeric form's 30 bits, each with the masked counter.
+#[derive(Clone, Copy)]
+enum Lookup {
+    Qr(u64, u32),
+    Numeric(u32, u16),
+}
+
+impl Lookup {
+    /// The counter of the account whose pad is `pad` (spec: R-HANDLE-2).
+    fn unmask(self, pad: u32) -> u32 {
+        match self {
+            Lookup::Qr(_, masked) => masked ^ pad,
+            Lookup::Numeric(_, masked) => u32::from(masked ^ StepHandle::pad16_of(pad)),
+        }
+    }
+
+    fn masked(self) -> u32 {
+        match self {
+            Lookup::Qr(_, masked) => masked,
+            Lookup::Numeric(_, masked) => u32::from(masked),
+        }
+    }
+
+    /// The subject of a code with no candidate: its handle. No budget or
+    /// record of it is read or written (spec: R-HANDLE-4).
+    fn subject(self) -> u64 {
+        match self {
+            Lookup::Qr(handle, _) => handle,
+            Lookup::Numeric(handle30, _) => u64::from(handle30),
+        }
+    }
+}
+
+/// The steps whose handle index a verifier at step `now` keeps: the
+/// acceptance window `[now - B, now + F]` and the next step.
+fn indexed_steps(params: &Params, now: u64) -> (u64, u64) {
+    (now.saturating_sub(params.back()), now.saturating_add(params.forward()).saturating_add(1))
 }
 
 impl Accounts {
     fn new() -> Accounts {
-        Accounts { index: HashMap::with_hasher(IdHashing::random()), keys: Vec::new() }
+        Accounts {
+            index: HashMap::with_hasher(IdHashing::random()),
+            keys: Vec::new(),
+            steps: RwLock::new(BTreeMap::new()),
+        }
     }
 
+    /// Enrolls `keys`, or replaces the keys of their account, and updates
+    /// every step index built: the old handle out, the new one in.
     fn insert(&mut self, keys: HmacKeys) {
         let id = keys.account_id();
-        match self.index.get(&id).and_then(|&i| self.keys.get_mut(i)) {
-            Some(slot) => *slot = keys,
+        let (slot, old) = match self.index.get(&id).copied() {
+            Some(i) => match self.keys.get_mut(i) {
+                Some(held) => (i, Some(core::mem::replace(held, keys))),
+                None => return,
+            },
             None => {
                 self.index.insert(id, self.keys.len());
                 self.keys.push(keys);
+                (self.keys.len() - 1, None)
             }
+        };
+        let (Ok(slot32), Some(new)) = (u32::try_from(slot), self.keys.get(slot)) else { return };
+        let steps = self.steps.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for (&step, index) in steps.iter_mut() {
+            let before = old.as_ref().map(|k| StepHandle::derive(k.handle_key(), step));
+            let after = StepHandle::derive(new.handle_key(), step);
+            Arc::make_mut(index).replace(slot32, before.as_ref(), &after);
         }
     }
 
     fn get(&self, account_id: u64) -> Option<&HmacKeys> {
         self.index.get(&account_id).and_then(|&i| self.keys.get(i))
+    }
+
+    /// The handle index of `step` at verifier step `now`: the one built, or
+    /// a new one, kept if `step` is one a verifier keeps at `now`; the steps
+    /// below those are dropped.
+    fn step_index(&self, params: &Params, step: u64, now: u64) -> Arc<StepIndex> {
+        if let Ok(steps) = self.steps.read()
+            && let Some(index) = steps.get(&step)
+        {
+            return Arc::clone(index);
+        }
+        let built = Arc::new(StepIndex::build(step, self.keys.iter().map(HmacKeys::handle_key)));
+        let (low, high) = indexed_steps(params, now);
+        if !(low..=high).contains(&step) {
+            return built;
+        }
+        match self.steps.write() {
+            Ok(mut steps) => {
+                steps.retain(|&s, _| s >= low);
+                Arc::clone(steps.entry(step).or_insert(built))
+            }
+            Err(_) => built,
+        }
+    }
+
+    fn built_steps(&self) -> Vec<u64> {
+        self.steps.read().map(|s| s.keys().copied().collect()).unwrap_or_default()
+    }
+
+    /// The candidates of `lookup` in `index`: at most `M_h`, in ascending
+    /// account id order, each with its real counter (spec: R-HANDLE-3).
+    fn candidates(&self, index: &StepIndex, lookup: Lookup) -> Vec<(&HmacKeys, u32)> {
+        let entries = match lookup {
+            Lookup::Qr(handle, _) => index.exact(handle),
+            Lookup::Numeric(handle30, _) => index.numeric(handle30),
+        };
+        let mut found: Vec<(&HmacKeys, u32)> = entries
+            .iter()
+            .filter_map(|e| {
+                let keys = usize::try_from(e.slot).ok().and_then(|i| self.keys.get(i))?;
+                Some((keys, lookup.unmask(e.pad)))
+            })
+            .collect();
+        found.sort_unstable_by_key(|(keys, _)| keys.account_id());
+        found.truncate(MAX_CANDIDATES);
+        found
+    }
+}
+
+/// Whether `code`'s tag is the MAC of `keys`' account for `step` and the
+/// real `counter` (the QR tag covers the wire bytes, so not the counter).
+fn mac_matches(keys: &HmacKeys, code: &Code, step: u64, counter: u32, digest: Option<&[u8; 32]>) -> bool {
+    match code {
+        Code::Hmac(c) => qr_tag_matches(keys, c, digest),
+        Code::Numeric(c) => c.tag_matches(keys, step, counter),
+        Code::Ed25519(_) => false,
     }
 }
 
@@ -1197,9 +1386,9 @@ fn challenge_mac_input(c: &HmacCode, digest: &[u8; 32]) -> [u8; DS_HMAC_QR.len()
     w.bytes(DS_HMAC_QR);
     w.u8(crate::profile::VERSION);
     w.u8(Mode::Challenge.byte(Profile::Hmac));
-    w.u64(c.account_id);
+    w.bytes(&c.handle);
     w.u64(c.step);
-    w.u32(c.counter);
+    w.u32(c.masked_counter);
     w.bytes(digest);
     w.finish()
 }
@@ -1210,9 +1399,9 @@ fn one_way_mac_input(c: &HmacCode) -> [u8; DS_HMAC_QR.len() + HMAC_MACED_LEN] {
     w.bytes(DS_HMAC_QR);
     w.u8(crate::profile::VERSION);
     w.u8(Mode::OneWay.byte(Profile::Hmac));
-    w.u64(c.account_id);
+    w.bytes(&c.handle);
     w.u64(c.step);
-    w.u32(c.counter);
+    w.u32(c.masked_counter);
     w.finish()
 }
 

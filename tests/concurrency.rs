@@ -94,13 +94,13 @@ fn setup(p: Params) -> Setup {
             let fields = CredentialFields {
                 key_id: 1,
                 serial: 500 + i,
-                device_key: Ed25519Wallet::device_public_key(&seed),
+                device_key: Ed25519Wallet::device_public_key(&seed, 0),
                 not_before: T - 3600,
                 lifetime: 7 * 24 * 3600,
                 per_payment_limit: 10,
                 cumulative_limit: 1_000_000,
             };
-            Ed25519Wallet::new(p, &seed, issuer.issue(fields), 0).unwrap()
+            Ed25519Wallet::new(p, &seed, 0, issuer.issue(fields), 0).unwrap()
         })
         .collect();
     Setup { verifier, hmac, ed }
@@ -160,7 +160,7 @@ fn present(v: &Verifier, cases: &[Case], order: &[usize], i: usize, t: u64, star
             Ok(a) => {
                 case.accepted.fetch_add(1, Ordering::Relaxed);
                 tally.accepted += 1;
-                tally.records.push((a.record.profile(), a.record.subject(), a.record.counter()));
+                tally.records.push((a.record.profile(), a.subject, a.counter));
             }
             Err(Error::Replayed) => tally.replayed += 1,
             Err(e) => panic!("thread {i}: {:?} {} counter {}: {e}", case.profile, case.subject, case.counter),

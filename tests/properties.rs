@@ -570,8 +570,8 @@ proptest! {
             prop_assert_eq!(c.value(), n);
             prop_assert_eq!(c.to_digits(), s.clone());
             prop_assert_eq!(
-                (c.account_id(), c.step_low(), c.counter(), c.tag()),
-                ((n >> 49) as u64, (n >> 45 & 0xf) as u8, (n >> 29 & 0xffff) as u32, (n & 0x1fff_ffff) as u32)
+                (c.handle30(), c.step_low(), c.masked_counter(), c.tag()),
+                ((n >> 49) as u32, (n >> 45 & 0xf) as u8, (n >> 29 & 0xffff) as u16, (n & 0x1fff_ffff) as u32)
             );
             let code = Code::parse(&s).unwrap();
             prop_assert_eq!(code.to_text(), s.clone());

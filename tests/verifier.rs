@@ -97,14 +97,14 @@ impl Setup {
                 let credential = issuer.issue(CredentialFields {
                     key_id: 1,
                     serial: 100 + u64::from(i),
-                    device_key: Ed25519Wallet::device_public_key(&seed),
+                    device_key: Ed25519Wallet::device_public_key(&seed, 0),
                     // Wallet 4's credential has expired.
                     not_before: if i == 4 { NOW - 90_000 } else { NOW - 3_600 },
                     lifetime: 86_400,
                     per_payment_limit: 500,
                     cumulative_limit: 1_000,
                 });
-                Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap()
+                Ed25519Wallet::new(Params::default(), &seed, 0, credential, 0).unwrap()
             })
             .collect();
         let hmac_seed = Seed::from_bytes(&[4; 32]);
@@ -138,7 +138,7 @@ fn batch_verdicts_and_state_equal_sequential_calls() {
     let hmac = s.hmac.code_for(step, 3);
     let mut bad_tag = *hmac.tag();
     bad_tag[0] ^= 1;
-    let hmac_bad = HmacCode::new(hmac.account_id(), hmac.step(), hmac.counter(), bad_tag);
+    let hmac_bad = HmacCode::new(hmac.handle(), hmac.step(), hmac.masked_counter(), bad_tag);
     let numeric = Code::Numeric(s.hmac.numeric(&s.hmac.code_for(step, 4)).unwrap());
     let codes: Vec<(Code, u64)> = vec![
         (ed(&s.wallets[0], step, 1), 100),

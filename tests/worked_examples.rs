@@ -121,7 +121,7 @@ fn spec_worked_examples_reproduce() {
     c.expect("ed25519.trust_list", &to_hex(&trust.encode()));
     assert!(trust.verify(&issuer.root_public_key().unwrap()));
     let wallet_seed = c.seed("ed25519.wallet_seed");
-    let device = Ed25519Wallet::device_public_key(&wallet_seed);
+    let device = Ed25519Wallet::device_public_key(&wallet_seed, 0);
     c.expect("ed25519.device_public", &to_hex(&device));
     let fields = CredentialFields {
         key_id,
@@ -139,7 +139,7 @@ fn spec_worked_examples_reproduce() {
     let counter = u32::try_from(c.num("ed25519.counter")).unwrap();
     let step = params.step_at(t).unwrap();
     c.expect("ed25519.step", &step.to_string());
-    let w = Ed25519Wallet::new(params, &wallet_seed, credential, counter).unwrap();
+    let w = Ed25519Wallet::new(params, &wallet_seed, 0, credential, counter).unwrap();
     let code = w.code_for(step, counter);
     assert!(code.signing_input().starts_with(DS_ED25519_CODE));
     assert!(credential.signing_input().starts_with(DS_CREDENTIAL));
@@ -160,7 +160,8 @@ fn spec_worked_examples_reproduce() {
     );
     assert_eq!(
         device,
-        paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &[]).public_bytes()
+        paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &0u32.to_be_bytes())
+            .public_bytes()
     );
     assert_eq!(
         issuer.root_key().public_bytes(),

@@ -108,13 +108,13 @@ pub fn ed25519_wallet(issuer: &Issuer, n: u64, serial: u64) -> Ed25519Wallet {
     let credential = issuer.issue(CredentialFields {
         key_id: 1,
         serial,
-        device_key: Ed25519Wallet::device_public_key(&seed),
+        device_key: Ed25519Wallet::device_public_key(&seed, 0),
         not_before: NOW - 3_600,
         lifetime: 86_400,
         per_payment_limit: 1_000_000,
         cumulative_limit: u32::MAX,
     });
-    match Ed25519Wallet::new(Params::default(), &seed, credential, 0) {
+    match Ed25519Wallet::new(Params::default(), &seed, 0, credential, 0) {
         Ok(w) => w,
         Err(e) => panic!("wallet: {e}"),
     }

@@ -105,13 +105,16 @@ fn accepted(code: &Code, text: &str, step: u64, challenge: Option<&Challenge>, a
     // R-CHAL-2, R-CAP-1); only its account and credential are known here.
     let genuine = match code {
         Code::Hmac(c) => {
-            assert_eq!(c.account_id(), fixture::ACCOUNT);
-            fixture::hmac_wallet(0).code_as(c.step(), c.counter(), purpose).to_qr_text()
+            let w = fixture::hmac_wallet(0);
+            let handle = w.handle_for(c.step());
+            assert_eq!(c.handle(), handle.bytes());
+            w.code_as(c.step(), c.masked_counter() ^ handle.pad(), purpose).to_qr_text()
         }
         Code::Numeric(n) => {
             assert!(amount <= params.numeric_ceiling(), "spec: R-CAP-3: {amount} above A_num");
             let w = fixture::hmac_wallet(0);
-            w.numeric(&w.code_for(step, n.counter())).expect("a numeric form").to_digits()
+            let counter = u32::from(n.masked_counter() ^ w.handle_for(step).pad16());
+            w.numeric_for(step, counter).expect("a numeric form").to_digits()
         }
         Code::Ed25519(c) => fixture::ed25519_wallet(0).code_as(c.step(), c.counter(), purpose).to_qr_text(),
     };
@@ -122,7 +125,7 @@ fn accepted(code: &Code, text: &str, step: u64, challenge: Option<&Challenge>, a
 /// counter next to the accepted one, so that C3 has nothing else to say.
 fn sibling(code: &Code, c: &Challenge) -> Code {
     let (step, counter) = match code {
-        Code::Hmac(h) => (h.step(), h.counter()),
+        Code::Hmac(h) => (h.step(), h.masked_counter() ^ fixture::hmac_wallet(0).handle_for(h.step()).pad()),
         Code::Ed25519(e) => (e.step(), e.counter()),
         Code::Numeric(_) => unreachable!("a numeric code is one-way"),
     };

@@ -44,14 +44,18 @@ fuzz_target!(|data: &[u8]| {
                 Code::Hmac(c) => {
                     assert_eq!(
                         (r.subject(), r.counter(), r.step(), r.amount),
-                        (c.account_id(), c.counter(), c.step(), case.amount)
+                        (c.handle_value(), c.masked_counter(), c.step(), case.amount)
                     );
+                    let pad = fixture::hmac_wallet(0).handle_for(c.step()).pad();
+                    assert_eq!((acc.subject, acc.counter), (fixture::ACCOUNT, c.masked_counter() ^ pad));
                 }
                 Code::Numeric(c) => {
                     assert_eq!(
                         (r.subject(), r.counter(), r.amount),
-                        (c.account_id(), c.counter(), case.amount)
+                        (u64::from(c.handle30()), u32::from(c.masked_counter()), case.amount)
                     );
+                    let pad16 = fixture::hmac_wallet(0).handle_for(r.step()).pad16();
+                    assert_eq!((acc.subject, acc.counter), (fixture::ACCOUNT, u32::from(c.masked_counter() ^ pad16)));
                     assert_eq!(r.step() % 16, u64::from(c.step_low()));
                 }
                 Code::Ed25519(c) => {
@@ -66,11 +70,11 @@ fuzz_target!(|data: &[u8]| {
             // spec: R-LOG-1: the record holds the code exactly as verified.
             assert_eq!(r.code().as_ref(), Some(code));
             match r.profile() {
-                Profile::Hmac => assert_eq!(r.subject(), fixture::ACCOUNT),
-                Profile::Ed25519 => assert_eq!(r.subject(), fixture::SERIAL),
+                Profile::Hmac => assert_eq!(acc.subject, fixture::ACCOUNT),
+                Profile::Ed25519 => assert_eq!(acc.subject, fixture::SERIAL),
             }
-            let window = v.replay_state(r.profile()).window(r.subject()).expect("window after acceptance");
-            assert!(window.high >= r.counter() && window.top >= r.step());
+            let window = v.replay_state(r.profile()).window(acc.subject).expect("window after acceptance");
+            assert!(window.high >= acc.counter && window.top >= r.step());
             // The same input again is a replay (spec: R-REPLAY-1).
             assert_eq!(v.verify_text(&case.text, now, case.amount), Err(Error::Replayed));
             assert_eq!(v.verify(code, now, case.amount), Err(Error::Replayed));

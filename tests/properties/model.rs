@@ -90,7 +90,7 @@ impl Oracle {
     /// step, counter and mode, over the digest of this challenge (R-ED-5, R-CHAL-2).
     fn code_signed(&self, device: [u8; 32], step: u64, counter: u32, mode: Mode, payload: &[u8]) -> bool {
         self.ed.iter().find(|(c, _)| c.fields().device_key == device).is_some_and(|(c, seed)| {
-            let w = Ed25519Wallet::new(self.params, seed, *c, 0).unwrap();
+            let w = Ed25519Wallet::new(self.params, seed, 0, *c, 0).unwrap();
             mode.with_purpose(|purpose| w.code_as(step, counter, purpose).encode()[..] == *payload)
         })
     }

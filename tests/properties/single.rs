@@ -48,7 +48,7 @@ pub fn single(p: Params, t: u64) -> Single {
     let fields = CredentialFields {
         key_id: 1,
         serial: 4242,
-        device_key: Ed25519Wallet::device_public_key(&device),
+        device_key: Ed25519Wallet::device_public_key(&device, 0),
         not_before,
         lifetime,
         per_payment_limit: 100,
@@ -65,7 +65,7 @@ pub fn single(p: Params, t: u64) -> Single {
     Single {
         verifier,
         hmac: HmacWallet::new(p, ACCOUNT, &seed, 0),
-        ed: Some(Ed25519Wallet::new(p, &device, cred, 0).unwrap()),
+        ed: Some(Ed25519Wallet::new(p, &device, 0, cred, 0).unwrap()),
         serial: 4242,
         not_after: fields.not_after().unwrap(),
     }

@@ -379,7 +379,7 @@ impl World {
                 let fields = CredentialFields {
                     key_id: c.key_id,
                     serial: c.serial,
-                    device_key: Ed25519Wallet::device_public_key(&seed),
+                    device_key: Ed25519Wallet::device_public_key(&seed, 0),
                     not_before: cfg.start.saturating_add_signed(c.back.saturating_neg()),
                     lifetime: c.lifetime,
                     per_payment_limit: c.per_payment,
@@ -767,20 +767,23 @@ impl World {
                     Ok(code) => {
                         assert_eq!(wallet.next_counter(), counter + 1, "{ctx}: R-GEN-1");
                         let n = wallet.numeric(&code);
-                        let available = made == Made::OneWay && a.id < 1 << 30 && counter < 1 << 16;
+                        let available = made == Made::OneWay && counter < 1 << 16;
                         assert_eq!(
                             n.err(),
                             (!available).then_some(GenerateError::NumericUnavailable),
                             "{ctx}: R-HMAC-4"
                         );
-                        (Ok((code.step(), code.counter(), code.encode().to_vec())), n.ok().map(|n| n.value()))
+                        // The wire carries the counter masked with the step's pad (spec: R-HANDLE-2).
+                        let pad = wallet.handle_for(code.step()).pad();
+                        let real = code.masked_counter() ^ pad;
+                        (Ok((code.step(), real, code.encode().to_vec())), n.ok().map(|n| n.value()))
                     }
                     Err(e) => (Err(e), None),
                 }
             }
             Who::Ed(i) => {
                 let e = &self.ed[i];
-                let mut wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, counter).unwrap();
+                let mut wallet = Ed25519Wallet::new(self.params, &e.seed, 0, e.cred, counter).unwrap();
                 match wallet.generate_for(tw, purpose) {
                     Ok(code) => (Ok((code.step(), code.counter(), code.encode().to_vec())), None),
                     Err(e) => (Err(e), None),
@@ -856,7 +859,7 @@ impl World {
             }
             Who::Ed(k) => {
                 let e = &self.ed[k];
-                let wallet = Ed25519Wallet::new(self.params, &e.seed, e.cred, 0).unwrap();
+                let wallet = Ed25519Wallet::new(self.params, &e.seed, 0, e.cred, 0).unwrap();
                 let code = wallet.code_for(step, old.counter);
                 (code.encode().to_vec(), None, (Profile::Ed25519, e.cred.fields().serial))
             }
@@ -886,7 +889,7 @@ impl World {
             }
             Who::Ed(i) => {
                 let e = &self.ed[i];
-                Ed25519Wallet::new(self.params, &e.seed, e.cred, 0)
+                Ed25519Wallet::new(self.params, &e.seed, 0, e.cred, 0)
                     .unwrap()
                     .code_for(step, 0)
                     .encode()

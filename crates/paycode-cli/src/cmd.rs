@@ -107,6 +107,8 @@ pub enum Error {
     Demo(paycode::Error),
     /// The demo's terminal refused the demo issuer's revocation list (a bug).
     DemoList(paycode::InstallError),
+    /// The demo issuer refused its batch (a bug).
+    DemoBatch(paycode::BatchError),
     /// A result could not be printed as JSON.
     Json(serde_json::Error),
     /// The vectors tool failed.
@@ -199,6 +201,7 @@ impl fmt::Display for Error {
             Error::Log { path, source } => write!(f, "{} is not an acceptance log: {source}", path.display()),
             Error::Demo(e) => write!(f, "the demo's tampered code no longer decodes: {e}"),
             Error::DemoList(e) => write!(f, "the demo's terminal refused its revocation list: {e}"),
+            Error::DemoBatch(e) => write!(f, "the demo's issuer refused its batch: {e}"),
             Error::Json(e) => write!(f, "cannot print JSON: {e}"),
             Error::Vectors(e) => e.fmt(f),
             Error::Uncovered(ids) => {

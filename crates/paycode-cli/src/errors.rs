@@ -389,6 +389,12 @@ pub enum RegistryError {
     Credential(paycode::Error),
     /// The issuer file's contents are not usable.
     Content(ContentError),
+    /// The batch's terms are refused (spec: R-BATCH-2, R-BATCH-3).
+    Batch(paycode::BatchError),
+    /// The issuer knows no payer of this id.
+    UnknownPayer(u64),
+    /// No device key index is left for a new batch (spec: R-BATCH-1).
+    IndexesExhausted,
 }
 
 impl fmt::Display for RegistryError {
@@ -400,6 +406,9 @@ impl fmt::Display for RegistryError {
             RegistryError::NoCurrentKey(id) => write!(f, "the current key id {id} is not in the key list"),
             RegistryError::Credential(e) => write!(f, "cannot issue this credential: {e}"),
             RegistryError::Content(e) => e.fmt(f),
+            RegistryError::Batch(e) => write!(f, "cannot issue this batch: {e}"),
+            RegistryError::UnknownPayer(p) => write!(f, "the issuer knows no payer {p}"),
+            RegistryError::IndexesExhausted => f.write_str("the wallet's device key indexes are exhausted"),
         }
     }
 }

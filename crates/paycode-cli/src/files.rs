@@ -13,7 +13,8 @@ use zeroize::{Zeroize, Zeroizing};
 use paycode::codec::from_hex;
 use paycode::hazmat::keys::HmacKeys;
 use paycode::{
-    Credential, Issuer, KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustHeader, TrustList,
+    BatchCredential, Credential, Issuer, KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed,
+    TrustHeader, TrustList,
 };
 
 use crate::errors::{ContentError, FileError, Role};
@@ -186,6 +187,58 @@ pub struct IssuerFile {
     /// The latest trust list's sequence number and issue time.
     #[serde(default)]
     pub trust: TrustFile,
+    /// The ed25519 payers and their batches: which payer, batch and index
+    /// each serial is for (spec: R-BATCH-5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payers: Vec<PayerFile>,
+    /// Next payer id.
+    #[serde(default = "first_payer")]
+    pub next_payer: u64,
+}
+
+const fn first_payer() -> u64 {
+    1
+}
+
+/// An ed25519 payer at the issuer, with every batch issued to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerFile {
+    /// The payer id.
+    pub payer: u64,
+    /// The payer's per-terminal cumulative limit, which each batch splits
+    /// (spec: R-BATCH-3).
+    pub limit: u64,
+    /// The batches, oldest first.
+    pub batches: Vec<BatchFile>,
+}
+
+/// One batch of a payer: its credentials' serials in index order, and the
+/// terms they share (spec: R-BATCH-2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchFile {
+    /// The batch's number, from 1 per payer.
+    pub batch: u32,
+    /// The serials, by index in the batch.
+    pub serials: Vec<u64>,
+    /// The last valid second of the batch's credentials.
+    pub not_after: u64,
+    /// Each credential's cumulative limit.
+    pub cumulative: u32,
+}
+
+/// One credential of an ed25519 wallet's batch, with its device key's index
+/// and its counter (spec: R-BATCH-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldFile {
+    /// The device key index (spec: R-BATCH-1).
+    pub index: u32,
+    /// The credential, hex.
+    pub credential: String,
+    /// The counter of this credential's next code.
+    pub next_counter: u32,
 }
 
 /// `wallet.json`: a wallet's secrets and counter (mode 0600). `Debug` leaves
@@ -204,11 +257,23 @@ pub struct WalletFile {
     pub account_id: Option<u64>,
     /// The wallet seed, hex (hmac: shared with the issuer; ed25519: device secret).
     pub seed: String,
-    /// ed25519: the credential, hex.
+    /// ed25519 wallets of an earlier version: the one credential, hex
+    /// (read as a batch of one at index 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<String>,
-    /// The counter of the next code.
+    /// hmac: the counter of the next code; ed25519: that of the next
+    /// credential in turn (each credential keeps its own in `credentials`).
     pub next_counter: u32,
+    /// ed25519: the payer id at the issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<u64>,
+    /// ed25519: the batch, in turn order (spec: R-BATCH-4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credentials: Vec<HeldFile>,
+    /// ed25519: the device key index the next batch starts at; never reused
+    /// (spec: R-BATCH-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_key_index: Option<u32>,
 }
 
 impl core::fmt::Debug for AccountFile {
@@ -241,6 +306,9 @@ impl core::fmt::Debug for WalletFile {
             .field("account_id", &self.account_id)
             .field("credential", &self.credential)
             .field("next_counter", &self.next_counter)
+            .field("payer", &self.payer)
+            .field("credentials", &self.credentials)
+            .field("next_key_index", &self.next_key_index)
             .finish_non_exhaustive()
     }
 }
@@ -396,7 +464,7 @@ impl WalletFile {
                 Profile::Hmac => {
                     file.account_id.map(drop).ok_or(ContentError::Missing { field: "account_id" })
                 }
-                Profile::Ed25519 => file.credential().map(drop),
+                Profile::Ed25519 => file.batch().map(drop),
             }
         };
         check().map_err(FileError::content(Role::Wallet, path))?;
@@ -412,15 +480,61 @@ impl WalletFile {
         seed_field(&self.seed, "seed")
     }
 
-    /// The wallet's credential, decoded.
+    /// The wallet's credential the next code uses, decoded.
     ///
     /// # Errors
     ///
     /// [`ContentError`] if absent or malformed.
     pub fn credential(&self) -> Result<Credential, ContentError> {
-        let hex = self.credential.as_deref().ok_or(ContentError::Missing { field: "credential" })?;
-        let bytes = from_hex(hex).map_err(|source| ContentError::Hex { field: "credential", source })?;
-        Credential::decode(&bytes).map_err(ContentError::Credential)
+        let batch = self.batch()?;
+        let next = batch.iter().enumerate().min_by_key(|(i, b)| (b.next_counter, *i)).map(|(_, b)| b);
+        next.map(|b| b.credential).ok_or(ContentError::Missing { field: "credentials" })
+    }
+
+    /// The wallet's batch, decoded, in turn order: `credentials`, or the
+    /// one `credential` of an earlier version's file at index 0.
+    ///
+    /// # Errors
+    ///
+    /// [`ContentError`] if there is none, or one is malformed.
+    pub fn batch(&self) -> Result<Vec<BatchCredential>, ContentError> {
+        let decode = |hex: &str| {
+            let bytes = from_hex(hex).map_err(|source| ContentError::Hex { field: "credential", source })?;
+            Credential::decode(&bytes).map_err(ContentError::Credential)
+        };
+        if self.credentials.is_empty() {
+            let hex = self.credential.as_deref().ok_or(ContentError::Missing { field: "credentials" })?;
+            return Ok(vec![BatchCredential {
+                index: 0,
+                credential: decode(hex)?,
+                next_counter: self.next_counter,
+            }]);
+        }
+        self.credentials
+            .iter()
+            .map(|h| {
+                Ok(BatchCredential {
+                    index: h.index,
+                    credential: decode(&h.credential)?,
+                    next_counter: h.next_counter,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores `batch` (its counters after a code) as the wallet's.
+    pub fn set_batch(&mut self, batch: &[BatchCredential]) {
+        self.credential = None;
+        self.credentials = batch
+            .iter()
+            .map(|b| HeldFile {
+                index: b.index,
+                credential: paycode::codec::to_hex(b.credential.as_bytes()),
+                next_counter: b.next_counter,
+            })
+            .collect();
+        let next = batch.iter().enumerate().min_by_key(|(i, b)| (b.next_counter, *i));
+        self.next_counter = next.map_or(0, |(_, b)| b.next_counter);
     }
 }
 
@@ -477,6 +591,9 @@ mod tests {
             seed: "00".repeat(32),
             credential: Some("ab".into()),
             next_counter: 3,
+            payer: None,
+            credentials: Vec::new(),
+            next_key_index: None,
         };
         let json = serde_json::to_value(&w).unwrap();
         assert_eq!(json["profile"], "ed25519");

@@ -21,15 +21,16 @@ fn setup(dir: &TempDir, args: &[&str]) -> (PathBuf, PathBuf) {
     (issuer, wallet)
 }
 
-/// Another ed25519 wallet of `issuer`, enrolled at `T`, written to `name`.
+/// Another ed25519 wallet of `issuer`, enrolled at `T`, written to `name`:
+/// a batch of one credential, whose serial alone revokes the wallet.
 fn enroll(dir: &TempDir, issuer: &Path, name: &str) -> PathBuf {
-    scripts::enroll(dir, issuer, "ed25519", name, &[])
+    scripts::enroll(dir, issuer, "ed25519", name, &["--batch", "1"])
 }
 
 /// The serial of an ed25519 wallet's credential (bytes 2..10 of it).
 fn serial(wallet: &Path) -> u64 {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(wallet).unwrap()).unwrap();
-    let credential = v["credential"].as_str().unwrap();
+    let credential = v["credentials"][0]["credential"].as_str().unwrap();
     u64::from_str_radix(&credential[4..20], 16).unwrap()
 }
 

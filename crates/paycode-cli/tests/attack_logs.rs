@@ -20,7 +20,9 @@ use scripts::{CLI, T, code, s};
 /// An issuer and one wallet of `profile`, enrolled at `T`.
 fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
     let issuer = scripts::issuer(dir, &[]);
-    let wallet = scripts::enroll(dir, &issuer, profile, &format!("{profile}.json"), &[]);
+    // An ed25519 wallet of one credential, with the whole per-terminal limit.
+    let one: &[&str] = if profile == "ed25519" { &["--batch", "1"] } else { &[] };
+    let wallet = scripts::enroll(dir, &issuer, profile, &format!("{profile}.json"), one);
     (issuer, wallet)
 }
 

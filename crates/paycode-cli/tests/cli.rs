@@ -35,7 +35,7 @@ fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
     // before T meet the time window, not the credential's start.
     let not_before = (T - 3_600).to_string();
     let at = T.to_string();
-    CLI.stdout(&[
+    let mut args = vec![
         "wallet",
         "enroll",
         "--issuer",
@@ -48,7 +48,12 @@ fn setup(dir: &TempDir, profile: &str) -> (PathBuf, PathBuf) {
         &at,
         "--not-before",
         &not_before,
-    ]);
+    ];
+    if profile == "ed25519" {
+        // One credential, serial 1: the session's codes share one counter sequence.
+        args.extend_from_slice(&["--batch", "1", "--serial", "1"]);
+    }
+    CLI.stdout(&args);
     (issuer, wallet)
 }
 
@@ -304,5 +309,17 @@ fn demo_runs_and_reports_every_verdict() {
         .1;
     assert!(part.contains(&format!("challenge: {}", &challenge["text"].as_str().unwrap()[..4])), "{part}");
     assert_eq!(part.lines().filter(|l| l.contains(" -> ")).count(), verdicts.len(), "{part}");
-    assert!(text.contains("all 24 verdicts are the ones the spec requires"), "{text}");
+    assert!(text.contains("all 25 verdicts are the ones the spec requires"), "{text}");
+    // spec: R-BATCH-4: the ed25519 payer's two codes, of two credentials of its batch.
+    let batch = v["ed25519_batch"].as_array().unwrap();
+    assert_eq!(batch.len(), 2);
+    assert_ne!(batch[0]["serial"], batch[1]["serial"]);
+    assert_ne!(batch[0]["device_key"], batch[1]["device_key"]);
+    let ed = &v["profiles"][1]["checks"];
+    let next = ed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case"].as_str().unwrap().starts_with("the payer's next code"));
+    assert_eq!(next.unwrap()["verdict"], "accepted");
 }

@@ -67,8 +67,13 @@ fn world(dir: &TempDir) -> (String, String, String, String) {
     (issuer, h, e, state)
 }
 
+/// The wallet's counters added up: an ed25519 wallet keeps one per credential of its batch.
 fn next_counter(wallet: &str) -> u64 {
-    json(&std::fs::read_to_string(wallet).unwrap())["next_counter"].as_u64().unwrap()
+    let v = json(&std::fs::read_to_string(wallet).unwrap());
+    match v["credentials"].as_array() {
+        Some(batch) => batch.iter().map(|c| c["next_counter"].as_u64().unwrap()).sum(),
+        None => v["next_counter"].as_u64().unwrap(),
+    }
 }
 
 fn verify(issuer: &str, state: &str, code: &str, at: u64, extra: &[&str]) -> (i32, Value) {
@@ -439,11 +444,24 @@ fn eight_concurrent_code_processes_never_share_a_counter() {
                 (0..PROCESSES).map(|_| args(&["code", "--wallet", wallet, "--at", &at, "--json"])).collect();
             for out in all_at_once(&batch) {
                 assert!(out.status.success(), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
-                let c = json(std::str::from_utf8(&out.stdout).unwrap())["counter"].as_u64().unwrap();
-                assert!(counters.insert(c), "trial {trial}: counter {c} used twice in {wallet}");
+                let v = json(std::str::from_utf8(&out.stdout).unwrap());
+                let c = v["counter"].as_u64().unwrap();
+                // The identity of the counter: the account, or the credential's serial.
+                let payload = v["payload"].as_str().unwrap();
+                let id = if v["profile"] == "ed25519" { &payload[32..48] } else { &payload[4..20] };
+                assert!(
+                    counters.insert((id.to_owned(), c)),
+                    "trial {trial}: counter {c} of {id} used twice in {wallet}"
+                );
             }
         }
-        assert_eq!(counters, (0..(TRIALS * PROCESSES) as u64).collect(), "{wallet}");
+        // hmac: counters 0..200 of the one account; ed25519: 0..25 of each of the 8 credentials.
+        let ids: BTreeSet<&str> = counters.iter().map(|(id, _)| id.as_str()).collect();
+        let per_id = (TRIALS * PROCESSES / ids.len()) as u64;
+        let expected: BTreeSet<(String, u64)> =
+            ids.iter().flat_map(|id| (0..per_id).map(|c| ((*id).to_owned(), c))).collect();
+        assert_eq!(ids.len(), if wallet == &e { 8 } else { 1 }, "{wallet}");
+        assert_eq!(counters, expected, "{wallet}");
         assert_eq!(next_counter(wallet), (TRIALS * PROCESSES) as u64);
     }
 }

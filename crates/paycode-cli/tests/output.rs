@@ -79,8 +79,14 @@ fn code_labels_its_text_and_digits_and_only_prints_one_value() {
     let refused = CLI.run(&["code", "--wallet", &e, "--at", &at, "--only", "digits"]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(refused.stdout.is_empty());
+    // One code made so far, of the batch's first credential; the next is of the second.
+    let spent = |w: &str| -> u64 {
+        let v = json(&std::fs::read_to_string(w).unwrap());
+        v["credentials"].as_array().unwrap().iter().map(|c| c["next_counter"].as_u64().unwrap()).sum()
+    };
+    assert_eq!(spent(&e), 1);
     let next = json(&CLI.stdout(&["code", "--wallet", &e, "--at", &at, "--json"]));
-    assert_eq!(next["counter"], 1);
+    assert_eq!((next["counter"].as_u64(), spent(&e)), (Some(0), 2));
     assert_eq!(CLI.run(&["code", "--wallet", &h, "--only", "text", "--json"]).status.code(), Some(2));
 }
 
@@ -169,9 +175,9 @@ fn enrolment_prints_the_account_id_and_the_serial_revoke_needs() {
     let wallet = |p: &str| json(&std::fs::read_to_string(p).unwrap());
     let id = wallet(&h)["account_id"].as_u64().unwrap();
     assert!(hmac.contains(&format!("account id {id}")), "{hmac}");
-    // The serial printed is the credential's: revoking it rejects the wallet's codes.
-    let serial: u64 = ed
-        .split("serial ")
+    // The payer printed is the wallet's: revoking it rejects the wallet's codes.
+    let payer: u64 = ed
+        .split("payer ")
         .nth(1)
         .unwrap()
         .split(|c: char| !c.is_ascii_digit())
@@ -179,9 +185,11 @@ fn enrolment_prints_the_account_id_and_the_serial_revoke_needs() {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(ed.contains(&format!("paycode issuer revoke --serial {serial}")), "{ed}");
+    assert_eq!(wallet(&e)["payer"].as_u64(), Some(payer));
+    assert!(ed.contains(&format!("paycode issuer revoke --payer {payer}")), "{ed}");
+    assert!(ed.contains("8 credential(s)"), "{ed}");
     let code = json(&CLI.stdout(&["code", "--wallet", &e, "--at", &at, "--json"]));
-    CLI.stdout(&["issuer", "revoke", "--issuer", &issuer, "--serial", &serial.to_string(), "--at", &at]);
+    CLI.stdout(&["issuer", "revoke", "--issuer", &issuer, "--payer", &payer.to_string(), "--at", &at]);
     let out = CLI.run(&[
         "verify",
         code["text"].as_str().unwrap(),
@@ -208,7 +216,11 @@ fn enrolment_prints_the_account_id_and_the_serial_revoke_needs() {
         "--at",
         &at,
     ]));
-    assert_eq!(v["serial"].as_u64(), Some(serial + 1));
+    assert_eq!(v["payer"].as_u64(), Some(payer + 1));
+    let serials: std::collections::BTreeSet<u64> =
+        v["serials"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect();
+    assert_eq!(serials.len(), 8, "{v}");
+    assert_eq!(v["serial"], v["serials"][0], "the first credential's, which the first code uses");
     assert!(v["not_after"].is_u64() && v.get("account_id").is_none());
 }
 

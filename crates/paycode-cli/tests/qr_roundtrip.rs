@@ -137,7 +137,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
         let fields = CredentialFields {
             key_id,
             serial: rng.next_u64(),
-            device_key: Ed25519Wallet::device_public_key(&device_seed),
+            device_key: Ed25519Wallet::device_public_key(&device_seed, 0),
             not_before: now - age,
             lifetime: rng.range(age, MAX_LIFETIME) as u32,
             per_payment_limit: per_payment,
@@ -150,7 +150,7 @@ fn ed25519_codes_round_trip_through_rqrr() {
             not_after: fields.not_after().unwrap() + rng.range(0, 1 << 30),
         };
         let counter = rng.next_u64() as u32 % (u32::MAX - 1);
-        let mut wallet = Ed25519Wallet::new(params, &device_seed, issuer.issue(fields), counter).unwrap();
+        let mut wallet = Ed25519Wallet::new(params, &device_seed, 0, issuer.issue(fields), counter).unwrap();
         let text = wallet.generate(now).unwrap().to_qr_text();
         let what = format!("ed25519 code {i} (serial {}, counter {counter}, t {now})", fields.serial);
 
@@ -351,8 +351,14 @@ fn cli_code_writes_qr_and_barcode_images_that_decode() {
         CLI.run(&["code", "--wallet", &ed25519, "--at", &at, "--barcode", "png", "--out", &s.arg("x")]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(!s.join("x").exists());
+    // Two codes so far, of the batch's first two credentials: the next is the third's first.
+    let spent = || -> u64 {
+        let v = json(&std::fs::read_to_string(&ed25519).unwrap());
+        v["credentials"].as_array().unwrap().iter().map(|c| c["next_counter"].as_u64().unwrap()).sum()
+    };
+    assert_eq!(spent(), 2, "a refused --barcode must not spend a counter value");
     let next = json(&CLI.stdout(&["code", "--wallet", &ed25519, "--at", &at, "--json"]));
-    assert_eq!(next["counter"], 2, "a refused --barcode must not spend a counter value");
+    assert_eq!((next["counter"].as_u64(), spent()), (Some(0), 3));
 
     // --qr png and --barcode both writing --out is refused, as is --qr png without --out.
     let y = s.arg("y");

@@ -55,7 +55,13 @@ fn secrets_of(role: &str, seed: &Seed, account: Option<u64>, issuer_key_ids: &[u
         ed25519(format!("{role} K_qr"), *keys::derive(seed, LABEL_HMAC_QR_KEY, &ctx).expose());
         ed25519(format!("{role} K_num"), *keys::derive(seed, LABEL_HMAC_NUMERIC_KEY, &ctx).expose());
     }
-    ed25519(format!("{role} device key"), *keys::derive(seed, LABEL_DEVICE_KEY, &[]).expose());
+    // Every device key of a batch and of its renewals, by index (spec: R-BATCH-1).
+    for i in 0..32u32 {
+        ed25519(
+            format!("{role} device key {i}"),
+            *keys::derive(seed, LABEL_DEVICE_KEY, &i.to_be_bytes()).expose(),
+        );
+    }
     for k in issuer_key_ids {
         ed25519(
             format!("{role} issuer key {k}"),
@@ -213,7 +219,7 @@ fn demo_output_holds_no_secret_byte() {
         panic!("no ed25519 code in the demo report");
     };
     let cred = ed.credential();
-    assert_eq!(cred.fields().device_key, Ed25519Wallet::device_public_key(&device_seed));
+    assert_eq!(cred.fields().device_key, Ed25519Wallet::device_public_key(&device_seed, 0));
     let issuer_key = paycode::Issuer::from_seed(&issuer_seed).key(1).public_bytes();
     let issuer_key = paycode::hazmat::eddsa::PublicKey::from_bytes(&issuer_key).unwrap();
     let sig: [u8; 64] = cred.as_bytes()[62..].try_into().unwrap();
@@ -456,13 +462,13 @@ fn debug_output_redacts_every_secret() {
     let credential = issuer.issue(paycode::CredentialFields {
         key_id: 1,
         serial: 5,
-        device_key: Ed25519Wallet::device_public_key(&device),
+        device_key: Ed25519Wallet::device_public_key(&device, 0),
         not_before: T,
         lifetime: 600,
         per_payment_limit: 1,
         cumulative_limit: 2,
     });
-    let ed_wallet = Ed25519Wallet::new(Params::default(), &device, credential, 0).unwrap();
+    let ed_wallet = Ed25519Wallet::new(Params::default(), &device, 0, credential, 0).unwrap();
     let mut verifier = paycode::Verifier::new(Params::default(), 1);
     verifier.add_account(9, &seed);
     let hmac_wallet = HmacWallet::new(Params::default(), 9, &seed, 0);
@@ -476,6 +482,9 @@ fn debug_output_redacts_every_secret() {
         seed: hex.clone(),
         credential: None,
         next_counter: 0,
+        payer: None,
+        credentials: Vec::new(),
+        next_key_index: None,
     };
     let issuer_file = IssuerFile {
         format: files::ISSUER_FORMAT.into(),
@@ -488,10 +497,12 @@ fn debug_output_redacts_every_secret() {
         next_serial: 1,
         revocation: files::RevocationFile::default(),
         trust: files::TrustFile::default(),
+        payers: Vec::new(),
+        next_payer: 1,
     };
     let debug = [
         ("Seed", format!("{seed:?} {seed:#?}")),
-        ("DerivedKey", format!("{:?}", keys::derive(&seed, LABEL_DEVICE_KEY, &[]))),
+        ("DerivedKey", format!("{:?}", keys::derive(&seed, LABEL_DEVICE_KEY, &0u32.to_be_bytes()))),
         ("PRK", format!("{:?}", keys::prk(&seed))),
         ("HmacKeys", format!("{:?}", paycode::hazmat::keys::HmacKeys::derive(9, &seed))),
         ("SecretKey", format!("{:?}", issuer.key(1))),

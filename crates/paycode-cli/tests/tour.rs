@@ -99,7 +99,7 @@ fn the_readme_tour_runs_as_written() {
     // What the comments say it prints.
     for said in [
         "account id 1",
-        "credential serial 1",
+        "payer 1, 8 credential(s)",
         "text: PC2:",
         "digits: ",
         "wrote a.png (QR code, PNG)",

@@ -32,6 +32,7 @@ embed! {
     "primitives-ed25519.json",
     "primitives-hkdf.json",
     "primitives-hmac-sha256.json",
+    "scenarios-batch.json",
     "scenarios-challenge.json",
     "scenarios-clock.json",
     "scenarios-limits.json",

@@ -83,13 +83,13 @@ fn ed_wallet(serial: u64) -> Ed25519Wallet {
     let credential = issuer().issue(CredentialFields {
         key_id: 1,
         serial,
-        device_key: Ed25519Wallet::device_public_key(&seed),
+        device_key: Ed25519Wallet::device_public_key(&seed, 0),
         not_before: NOW - 3_600,
         lifetime: 86_400,
         per_payment_limit: 500,
         cumulative_limit: 1_000,
     });
-    Ed25519Wallet::new(params(), &seed, credential, 0).unwrap()
+    Ed25519Wallet::new(params(), &seed, 0, credential, 0).unwrap()
 }
 
 /// A running node; stopped (and waited for) on drop of [`Node::stop`].

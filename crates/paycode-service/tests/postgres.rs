@@ -121,13 +121,13 @@ async fn nodes_share_the_high_water_step_and_each_terminal_s_records() {
     let credential = issuer().issue(CredentialFields {
         key_id: 1,
         serial: 500,
-        device_key: Ed25519Wallet::device_public_key(&seed),
+        device_key: Ed25519Wallet::device_public_key(&seed, 0),
         not_before: NOW - 60,
         lifetime: 86_400,
         per_payment_limit: 100,
         cumulative_limit: 150,
     });
-    let wallet = Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap();
+    let wallet = Ed25519Wallet::new(Params::default(), &seed, 0, credential, 0).unwrap();
     let ed = wallet.code_for(step, 1).to_qr_text();
     let (mut a7, mut b7, mut b9) =
         (Client::new(a, Some(&t7)), Client::new(b, Some(&t7)), Client::new(b, Some(&t9)));
@@ -190,13 +190,13 @@ async fn nodes_pay_each_challenge_once_whatever_the_profile() {
         let credential = issuer().issue(CredentialFields {
             key_id: 1,
             serial,
-            device_key: Ed25519Wallet::device_public_key(&seed),
+            device_key: Ed25519Wallet::device_public_key(&seed, 0),
             not_before: NOW - 60,
             lifetime: 86_400,
             per_payment_limit: 100,
             cumulative_limit: 10_000,
         });
-        Ed25519Wallet::new(Params::default(), &seed, credential, 0).unwrap()
+        Ed25519Wallet::new(Params::default(), &seed, 0, credential, 0).unwrap()
     };
     // An hmac payer at node A, then an ed25519 payer at node B: challenge-used.
     let ch = Challenge::new(7, 20, NOW, [1; 16]);

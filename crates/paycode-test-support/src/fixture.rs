@@ -101,7 +101,7 @@ pub fn credential() -> Credential {
         issuer().issue(CredentialFields {
             key_id: KEY_ID,
             serial: SERIAL,
-            device_key: Ed25519Wallet::device_public_key(&device_seed()),
+            device_key: Ed25519Wallet::device_public_key(&device_seed(), 0),
             not_before: NOW - 3_600,
             lifetime: 86_400,
             per_payment_limit: PER_PAYMENT,
@@ -144,7 +144,7 @@ pub fn hmac_wallet(counter: u32) -> HmacWallet {
 
 /// The ed25519 wallet, whose next code has counter `counter`.
 pub fn ed25519_wallet(counter: u32) -> Ed25519Wallet {
-    match Ed25519Wallet::new(params(), &device_seed(), credential(), counter) {
+    match Ed25519Wallet::new(params(), &device_seed(), 0, credential(), counter) {
         Ok(w) => w,
         Err(e) => panic!("fixture wallet: {e}"),
     }

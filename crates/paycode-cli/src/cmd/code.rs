@@ -312,10 +312,11 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64, purpose: Purpose<'_>) 
             }
         }
         Profile::Ed25519 => {
-            let credential = file.credential().map_err(content())?;
-            let mut w = Ed25519Wallet::new(params, &seed, credential, file.next_counter)?;
+            let batch = file.batch().map_err(content())?;
+            // spec: R-BATCH-4: the next credential in turn, with its own counter.
+            let mut w = Ed25519Wallet::batch(params, &seed, &batch)?;
             let c = w.generate_for(now, purpose)?;
-            file.next_counter = w.next_counter();
+            file.set_batch(&w.credentials());
             Generated {
                 text: c.to_qr_text(),
                 digits: None,

@@ -3,10 +3,11 @@
 
 use paycode::Error as Rejection;
 use paycode::code::HmacCode;
+use paycode::codec::to_hex;
 use paycode::issuer::KeyPeriod;
 use paycode::{
-    Challenge, Code, CredentialFields, Ed25519Wallet, HmacWallet, Issuer, Params, Payment, Purpose, Seed,
-    TrustList, Verifier,
+    BatchCredential, BatchTerms, Challenge, Code, Ed25519Wallet, HmacWallet, Issuer, Params, Payment,
+    Purpose, Seed, TrustList, Verifier,
 };
 use paycode::{ListHeader, RevocationList, TrustHeader};
 use paycode_render::qr::Symbol;
@@ -75,7 +76,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     terminal.install_trust_list(trust.clone(), now).map_err(Error::DemoList)?;
     // spec: R-REVOKE-4: a terminal needs a fresh revocation list.
     terminal.install_revocation_list(list.clone(), now).map_err(Error::DemoList)?;
-    let ed = run_ed25519(params, now, &mut wallet, &terminal)?;
+    let (batch, ed) = run_ed25519(params, now, &mut wallet, &terminal)?;
     let mut other = Verifier::new(params, 8);
     other.set_root_key(root);
     other.install_trust_list(trust, now).map_err(Error::DemoList)?;
@@ -99,8 +100,10 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         let challenge = json!({ "profile": "ed25519", "terminal_id": c.terminal_id(), "amount": c.amount(),
                                 "issued_at": c.issued_at(), "text": c.to_qr_text(),
                                 "qr_version": modes.symbol.version(), "checks": checks_json(&modes.checks) });
+        let batch: Vec<_> =
+            batch.iter().map(|(serial, key)| json!({ "serial": serial, "device_key": key })).collect();
         print_json(&json!({ "spec": paycode::SPEC_VERSION, "now": now, "params": ParamsFile::from(params),
-                            "profiles": profiles, "challenge": challenge, "ok": all_ok }))?;
+                            "profiles": profiles, "ed25519_batch": batch, "challenge": challenge, "ok": all_ok }))?;
     } else {
         println!(
             "{} demo at unix time {now} (step {}; X = {} s, window {} steps back, {} forward)",
@@ -111,8 +114,16 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             params.forward()
         );
         println!(
-            "issuer: hmac account 42 enrolled; Ed25519 issuer key 1; credential serial 1001 for the ed25519 wallet"
+            "issuer: hmac account 42 enrolled; Ed25519 issuer key 1; a batch of {BATCH} credentials for the \
+             ed25519 wallet, each with its own device key and random serial"
         );
+        for (n, (serial, key)) in batch.iter().enumerate() {
+            println!(
+                "  ed25519 code {}: serial {serial}, device key {}..",
+                n + 1,
+                key.get(..16).unwrap_or(key)
+            );
+        }
         for r in &runs {
             println!();
             println!(
@@ -225,8 +236,13 @@ fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> 
     })
 }
 
-/// The ed25519 wallet, with a credential of issuer key 1, and the trust list
-/// of that key.
+/// Credentials in the ed25519 wallet's batch.
+const BATCH: u32 = 4;
+/// The ed25519 payer's per-terminal cumulative limit, split over the batch.
+const PAYER_LIMIT: u64 = 20_000;
+
+/// The ed25519 wallet, with a batch of credentials of issuer key 1, and the
+/// trust list of that key.
 fn ed25519_world(
     params: Params,
     now: u64,
@@ -235,16 +251,23 @@ fn ed25519_world(
 ) -> Result<(Ed25519Wallet, TrustList, RevocationList), Error> {
     let issuer = Issuer::from_seed(issuer_seed);
     let period = KeyPeriod { key_id: 1, not_before: now - 86_400, not_after: now + 365 * 86_400 };
-    let credential = issuer.issue(CredentialFields {
+    // spec: R-BATCH-1..3: one device key per index, random serials, the
+    // payer's limit split over the batch (5000 each).
+    let keys: Vec<[u8; 32]> = (0..BATCH).map(|i| Ed25519Wallet::device_public_key(device_seed, i)).collect();
+    let terms = BatchTerms {
         key_id: 1,
-        serial: 1001,
-        device_key: Ed25519Wallet::device_public_key(device_seed),
         not_before: now - 3_600,
         lifetime: 86_400,
         per_payment_limit: 5_000,
-        cumulative_limit: 20_000,
-    });
-    let wallet = Ed25519Wallet::new(params, device_seed, credential, 0)?;
+        cumulative_limit: BatchTerms::split(PAYER_LIMIT, BATCH),
+        payer_limit: PAYER_LIMIT,
+    };
+    let credentials = issuer.issue_batch(&terms, &keys, |_| false).map_err(Error::DemoBatch)?;
+    let batch: Vec<BatchCredential> = (0..BATCH)
+        .zip(credentials)
+        .map(|(index, credential)| BatchCredential { index, credential, next_counter: 0 })
+        .collect();
+    let wallet = Ed25519Wallet::batch(params, device_seed, &batch)?;
     // The issuer's list of the day, revoking nothing.
     let header =
         ListHeader { key_id: 1, number: 1, issued_at: now, next_update: now + 86_400, grace: 86_400 };
@@ -260,10 +283,12 @@ fn run_ed25519(
     now: u64,
     wallet: &mut Ed25519Wallet,
     verifier: &Verifier,
-) -> Result<ProfileRun, Error> {
+) -> Result<([(u64, String); 2], ProfileRun), Error> {
     let code = wallet.generate(now)?;
     let text = code.to_qr_text();
     let symbol = Symbol::new(&text)?;
+    // spec: R-BATCH-4: the next code uses the next credential of the batch.
+    let second = wallet.generate(now)?;
     let check = |case, text: &str, at, amount, expected| Check {
         case,
         expected,
@@ -272,6 +297,7 @@ fn run_ed25519(
     let mut checks = vec![
         check("fresh code, payment of 250", &text, now, 250, Ok(())),
         check("the same code again", &text, now, 250, Err(Rejection::Replayed)),
+        check("the payer's next code: next serial and device key", &second.to_qr_text(), now, 250, Ok(())),
     ];
     let big = wallet.generate(now)?;
     checks.push(check(
@@ -299,15 +325,20 @@ fn run_ed25519(
     let tampered = format!("{}{}", paycode::code::QR_PREFIX, paycode::hazmat::base45::encode(&payload));
     checks.push(check("one bit of the signature flipped", &tampered, now, 250, Err(Rejection::InvalidCode)));
     checks.push(check("the untampered code", &fresh.to_qr_text(), now, 250, Ok(())));
-    Ok(ProfileRun {
-        profile: "ed25519",
-        text,
-        digits: None,
-        symbol,
-        step: code.step(),
-        counter: code.counter(),
-        checks,
-    })
+    let shown = [&code, &second]
+        .map(|c| (c.credential().fields().serial, to_hex(&c.credential().fields().device_key)));
+    Ok((
+        shown,
+        ProfileRun {
+            profile: "ed25519",
+            text,
+            digits: None,
+            symbol,
+            step: code.step(),
+            counter: code.counter(),
+            checks,
+        },
+    ))
 }
 
 /// Challenge mode and a capped code, for the ed25519 wallet.

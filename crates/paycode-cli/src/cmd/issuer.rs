@@ -146,6 +146,10 @@ pub struct RevokeArgs {
     /// publish a fresh list with the same serials.
     #[arg(long)]
     serial: Vec<u64>,
+    /// Revoke every unexpired credential of this payer's batches (`wallet
+    /// enroll` prints the payer); repeatable.
+    #[arg(long)]
+    payer: Vec<u64>,
     /// Unix time of issue of the new list (default: the system clock).
     #[arg(long)]
     at: Option<u64>,
@@ -199,7 +203,16 @@ fn trust_list(args: &TrustListArgs) -> Result<u8, Error> {
 fn revoke(args: &RevokeArgs) -> Result<u8, Error> {
     let lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
     let mut file = IssuerFile::load_locked(&lock)?;
-    let list = file.revoke(&args.serial, now_or(args.at)).clone();
+    let now = now_or(args.at);
+    let mut serials = args.serial.clone();
+    for payer in &args.payer {
+        // spec: R-BATCH-5: the payer's whole batch, by the issuer's mapping.
+        let of = file
+            .payer_serials(*payer, now)
+            .map_err(|source| Error::Registry { path: args.issuer.clone(), source })?;
+        serials.extend(of);
+    }
+    let list = file.revoke(&serials, now).clone();
     lock.write(&file, true)?;
     println!("revocation list {} now lists {} serial(s)", list.number, list.serials.len());
     Ok(EXIT_OK)

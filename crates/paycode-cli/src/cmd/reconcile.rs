@@ -45,7 +45,9 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         let bytes = std::fs::read(p).map_err(FileError::io(Action::Read, Role::Log, p))?;
         logs.push(LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?);
     }
-    let rec = reconcile(&logs, &keys, &Policy::with_tolerance(args.tolerance));
+    // spec: R-BATCH-5: the issuer's mapping relates a payer's serials.
+    let policy = Policy::with_tolerance(args.tolerance).with_holders(file.holders());
+    let rec = reconcile(&logs, &keys, &policy);
     if args.json {
         print_json(&rec)?;
     } else {
@@ -81,12 +83,34 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             println!("  {} {}: {}", f.profile.name(), f.subject, why.join(", "));
         }
         let list = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(" ");
+        for p in &rec.payers {
+            let most = p.terminals.iter().max_by_key(|t| t.total);
+            println!(
+                "  payer {}: {} code(s) on serial(s) {}{}{}{}",
+                p.payer,
+                p.codes,
+                list(&p.serials),
+                most.map_or_else(String::new, |t| format!(
+                    "; most at one terminal: {} of {} at terminal {}",
+                    t.total, t.limit, t.terminal_id
+                )),
+                if p.over_batch_limit { "; over its batch's limit at a terminal" } else { "" },
+                if p.flagged_serials.is_empty() {
+                    String::new()
+                } else {
+                    format!("; flagged serial(s) {}", list(&p.flagged_serials))
+                }
+            );
+        }
         if !rec.revoke_serials.is_empty() {
             println!("revoke serials: {}", list(&rec.revoke_serials));
         }
         if !rec.flagged_accounts.is_empty() {
             println!("disable hmac accounts: {}", list(&rec.flagged_accounts));
         }
+        if !rec.flagged_payers.is_empty() {
+            println!("revoke payers: {}", list(&rec.flagged_payers));
+        }
     }
-    Ok(if rec.flagged.is_empty() { EXIT_OK } else { EXIT_REJECTED })
+    Ok(if rec.flagged.is_empty() && rec.flagged_payers.is_empty() { EXIT_OK } else { EXIT_REJECTED })
 }

@@ -1,10 +1,10 @@
-//! `paycode wallet enroll`.
+//! `paycode wallet enroll|renew`.
 
 use std::path::PathBuf;
 
 use clap::{Subcommand, ValueEnum};
 use paycode::Profile;
-use paycode_cli::files::IssuerFile;
+use paycode_cli::files::{IssuerFile, WalletFile};
 use paycode_cli::fsio::{Locked, same_file};
 use paycode_cli::registry::CredentialTerms;
 use paycode_cli::{FileError, Role};
@@ -19,6 +19,29 @@ pub enum Command {
     /// the hmac account id, or the ed25519 credential's serial (what
     /// `issuer revoke --serial` takes).
     Enroll(EnrollArgs),
+    /// Renew an ed25519 wallet: the issuer issues its payer a new batch,
+    /// for device keys whose indexes continue after the wallet's last, and
+    /// the wallet file holds it in place of the old one.
+    Renew(RenewArgs),
+}
+
+/// `paycode wallet renew`.
+#[derive(clap::Args)]
+pub struct RenewArgs {
+    /// The issuer file (updated with the new batch).
+    #[arg(long)]
+    issuer: PathBuf,
+    /// The ed25519 wallet file (updated with the new batch).
+    #[arg(long)]
+    wallet: PathBuf,
+    /// Unix time now (default: the system clock): the batch's start.
+    #[arg(long)]
+    at: Option<u64>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    credential: CredentialArgs,
 }
 
 /// `paycode wallet enroll`.
@@ -56,25 +79,37 @@ pub struct EnrollArgs {
     credential: CredentialArgs,
 }
 
-/// What an ed25519 credential grants.
+/// What an ed25519 batch of credentials grants.
 #[derive(clap::Args)]
-#[command(next_help_heading = "ed25519 credential")]
+#[command(next_help_heading = "ed25519 credentials")]
 pub struct CredentialArgs {
-    /// ed25519: use this serial instead of the issuer's next one.
+    /// ed25519: the number of credentials in the batch, each with its own
+    /// device key and serial; the wallet uses them in turn.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    batch: u32,
+    /// ed25519: serials from this one up instead of random ones.
     #[arg(long)]
     serial: Option<u64>,
-    /// ed25519: start of the credential's validity (default: --at).
+    /// ed25519: start of the credentials' validity (default: --at), aligned
+    /// down to the hour by the issuer.
     #[arg(long)]
     not_before: Option<u64>,
     /// ed25519: credential lifetime, seconds (at most 604800).
     #[arg(long, default_value_t = 86_400)]
     lifetime: u32,
-    /// ed25519: per-payment offline limit, minor units.
-    #[arg(long, default_value_t = 5_000)]
-    per_payment: u32,
-    /// ed25519: cumulative offline limit per terminal, minor units.
-    #[arg(long, default_value_t = 20_000)]
-    cumulative: u32,
+    /// ed25519: the payer's cumulative offline limit per terminal, minor
+    /// units, split over the batch (default: 20000, or the payer's on renewal).
+    #[arg(long)]
+    payer_limit: Option<u64>,
+    /// ed25519: per-payment offline limit, minor units (default: 5000, or
+    /// each credential's cumulative limit if lower).
+    #[arg(long)]
+    per_payment: Option<u32>,
+    /// ed25519: each credential's cumulative offline limit per terminal,
+    /// minor units (default: the payer limit divided by --batch); the batch's
+    /// together may not exceed the payer's limit.
+    #[arg(long)]
+    cumulative: Option<u32>,
 }
 
 impl CredentialArgs {
@@ -85,6 +120,8 @@ impl CredentialArgs {
             lifetime: self.lifetime,
             per_payment: self.per_payment,
             cumulative: self.cumulative,
+            payer_limit: self.payer_limit,
+            batch: self.batch,
         }
     }
 }
@@ -108,6 +145,10 @@ struct Enrolled<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     serial: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    payer: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    serials: Vec<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     not_after: Option<u64>,
 }
 
@@ -115,6 +156,7 @@ struct Enrolled<'a> {
 pub fn run(command: Command) -> Result<u8, Error> {
     match command {
         Command::Enroll(args) => enroll(&args),
+        Command::Renew(args) => renew(&args),
     }
 }
 
@@ -138,15 +180,47 @@ fn enroll(args: &EnrollArgs) -> Result<u8, Error> {
         }
     }
     .map_err(registry)?;
-    let credential = match wallet.profile {
-        Profile::Ed25519 => Some(wallet.credential().map_err(FileError::content(Role::Wallet, &args.out))?),
-        Profile::Hmac => None,
+    let serials = match wallet.profile {
+        Profile::Ed25519 => serials(&wallet).map_err(FileError::content(Role::Wallet, &args.out))?,
+        Profile::Hmac => Vec::new(),
     };
     wallet_lock.write(&wallet, true)?;
     issuer_lock.write(&issuer, true)?;
+    report(&wallet, &args.out, &serials, args.json)
+}
+
+fn renew(args: &RenewArgs) -> Result<u8, Error> {
+    if same_file(&args.wallet, &args.issuer) {
+        return Err(Usage::WalletIsIssuer.into());
+    }
+    let issuer_lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
+    let wallet_lock = Locked::acquire_existing(&args.wallet, Role::Wallet)?;
+    let mut issuer = IssuerFile::load_locked(&issuer_lock)?;
+    let mut wallet = WalletFile::load_locked(&wallet_lock)?;
+    let content = || FileError::content(Role::Wallet, &args.wallet);
+    let seed = wallet.seed().map_err(content())?;
+    issuer
+        .renew_ed25519(&mut wallet, &seed, &args.credential.terms(now_or(args.at)))
+        .map_err(|source| Error::Registry { path: args.issuer.clone(), source })?;
+    let serials = serials(&wallet).map_err(content())?;
+    wallet_lock.write(&wallet, true)?;
+    issuer_lock.write(&issuer, true)?;
+    report(&wallet, &args.wallet, &serials, args.json)
+}
+
+/// The serials of an ed25519 wallet's batch, in turn order.
+fn serials(wallet: &WalletFile) -> Result<Vec<u64>, paycode_cli::ContentError> {
+    Ok(wallet.batch()?.iter().map(|b| b.credential.fields().serial).collect())
+}
+
+fn report(wallet: &WalletFile, path: &std::path::Path, serials: &[u64], json: bool) -> Result<u8, Error> {
+    let credential = match wallet.profile {
+        Profile::Ed25519 => Some(wallet.credential().map_err(FileError::content(Role::Wallet, path))?),
+        Profile::Hmac => None,
+    };
     let fields = credential.as_ref().map(paycode::Credential::fields);
-    let out = args.out.display().to_string();
-    if args.json {
+    let out = path.display().to_string();
+    if json {
         let serial = fields.map(|f| f.serial);
         let not_after = fields.and_then(|f| f.not_after());
         print_json(&Enrolled {
@@ -154,16 +228,20 @@ fn enroll(args: &EnrollArgs) -> Result<u8, Error> {
             wallet: &out,
             account_id: wallet.account_id,
             serial,
+            payer: wallet.payer,
+            serials: serials.to_vec(),
             not_after,
         })?;
         return Ok(EXIT_OK);
     }
+    let list = serials.iter().map(u64::to_string).collect::<Vec<_>>().join(" ");
     match (wallet.account_id, fields) {
         (Some(id), _) => println!("hmac wallet written to {out} (mode 0600): account id {id}"),
         (None, Some(f)) => println!(
-            "ed25519 wallet written to {out} (mode 0600): credential serial {} (revoke it with \
-             `paycode issuer revoke --serial {0}`), valid from {} to {}",
-            f.serial,
+            "ed25519 wallet written to {out} (mode 0600): payer {}, {} credential(s), serial(s) {list} \
+             (revoke them with `paycode issuer revoke --payer {0}`), valid from {} to {}",
+            wallet.payer.map_or_else(|| "?".into(), |p| p.to_string()),
+            serials.len(),
             f.not_before,
             f.not_after().map_or_else(|| "?".into(), |t| t.to_string())
         ),

@@ -50,13 +50,13 @@ pub fn ed25519(i: u64) -> Ed25519Wallet {
     let credential = issuer().issue(CredentialFields {
         key_id: 1,
         serial: 100 + i,
-        device_key: Ed25519Wallet::device_public_key(&seed),
+        device_key: Ed25519Wallet::device_public_key(&seed, 0),
         not_before: NOW - 86_400,
         lifetime: 7 * 86_400,
         per_payment_limit: PER_PAYMENT,
         cumulative_limit: CUMULATIVE,
     });
-    Ed25519Wallet::new(params(), &seed, credential, 0).unwrap()
+    Ed25519Wallet::new(params(), &seed, 0, credential, 0).unwrap()
 }
 
 /// Revocation list `number`, listing `serials`.

@@ -223,6 +223,9 @@ pub struct DeriveInput {
     /// `ed25519-issuer`: the key id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<u16>,
+    /// `ed25519-device`: the device key index (spec R-BATCH-1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_index: Option<u32>,
 }
 
 /// Key derivation output.

@@ -17,7 +17,7 @@ use paycode::hazmat::keys::{LABEL_DEVICE_KEY, LABEL_ISSUER_KEY, LABEL_ROOT_KEY, 
 use paycode::issuer::{Issuer, KeyPeriod};
 use paycode::revocation::ListHeader;
 use paycode::trust::{TrustHeader, TrustList};
-use paycode::{Challenge, Ed25519Wallet, HmacWallet, Profile, Purpose, Seed};
+use paycode::{BatchCredential, Challenge, Ed25519Wallet, HmacWallet, Profile, Purpose, Seed};
 
 /// The fixed time of most cases: 2027-01-15T08:00:00Z.
 pub(crate) const TIME: u64 = 1_800_000_000;
@@ -316,12 +316,12 @@ pub(crate) fn device_seed(wallet: u32) -> Seed {
 
 /// The device public key of wallet `wallet`.
 pub(crate) fn device_key(wallet: u32) -> [u8; 32] {
-    Ed25519Wallet::device_public_key(&device_seed(wallet))
+    Ed25519Wallet::device_public_key(&device_seed(wallet), 0)
 }
 
 /// The device secret key of wallet `wallet`.
 pub(crate) fn device_secret(wallet: u32) -> SecretKey {
-    SecretKey::derive(&device_seed(wallet), LABEL_DEVICE_KEY, &[])
+    SecretKey::derive(&device_seed(wallet), LABEL_DEVICE_KEY, &0u32.to_be_bytes())
 }
 
 /// Credential fields for wallet `wallet`, limits 5000 and 20000.
@@ -437,7 +437,7 @@ pub(crate) fn ed25519_code(
     step: u64,
     counter: u32,
 ) -> Result<Ed25519Code, VectorError> {
-    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
+    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), 0, credential, 0)
         .map_err(|e| fixture_error(InputError::Wallet(e)))?;
     Ok(wallet.code_for(step, counter))
 }
@@ -451,9 +451,19 @@ pub(crate) fn ed25519_code_for(
     counter: u32,
     purpose: Purpose<'_>,
 ) -> Result<Ed25519Code, VectorError> {
-    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), credential, 0)
+    let wallet = Ed25519Wallet::new(checked(params)?, &device_seed(wallet), 0, credential, 0)
         .map_err(|e| fixture_error(InputError::Wallet(e)))?;
     Ok(wallet.code_as(step, counter, purpose))
+}
+
+/// The wallet of wallet `wallet`'s seed holding `batch`, used in turn (spec R-BATCH-4).
+pub(crate) fn ed25519_batch_wallet(
+    params: &TimeParams,
+    wallet: u32,
+    batch: &[BatchCredential],
+) -> Result<Ed25519Wallet, VectorError> {
+    Ed25519Wallet::batch(checked(params)?, &device_seed(wallet), batch)
+        .map_err(|e| fixture_error(InputError::Wallet(e)))
 }
 
 /// Its QR text.

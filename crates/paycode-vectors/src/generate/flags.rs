@@ -109,6 +109,8 @@ flags! {
         "Credential validity is inclusive at both ends: not_before <= t <= not_before + lifetime.";
     Revocation => "revocation ignored or mis-installed",
         "Revoked serials are rejected; a list installs only when signed by a trusted key valid at its issue time and newer than the installed one.";
+    Batch => "batch credentials mis-derived or mis-revoked",
+        "A payer's batch: one device key per index, one serial per credential, used in turn; revoking the payer lists every serial of the batch.";
     Rotation => "key rotation",
         "Several issuer keys with overlapping validity; each credential is checked against the key its key id names.";
     BadSignature => "signature not checked",

@@ -2,6 +2,7 @@
 //! input, the verdict the spec requires, the relevant state after), and the
 //! reconciliation of terminals' logs.
 
+mod batch;
 mod challenge;
 mod clock;
 mod limits;
@@ -33,6 +34,7 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
         rotation::file()?,
         throttle::file()?,
         challenge::file()?,
+        batch::file()?,
         reconcile::file()?,
     ])
 }

@@ -92,12 +92,15 @@ pub(super) fn params_check(input: TimeParams) -> Ran<ValidityExpected, NoInterme
 
 pub(super) fn derive_key(input: DeriveInput) -> Ran<DeriveExpected, DeriveIntermediates> {
     let seed = seed(&input.seed)?;
-    let (label, context) = match (input.purpose, input.account_id, input.key_id) {
-        (Purpose::HmacQr, Some(a), None) => (keys::LABEL_HMAC_QR_KEY, a.to_be_bytes().to_vec()),
-        (Purpose::HmacNumeric, Some(a), None) => (keys::LABEL_HMAC_NUMERIC_KEY, a.to_be_bytes().to_vec()),
-        (Purpose::Ed25519Device, None, None) => (keys::LABEL_DEVICE_KEY, Vec::new()),
-        (Purpose::Ed25519Issuer, None, Some(k)) => (keys::LABEL_ISSUER_KEY, k.to_be_bytes().to_vec()),
-        (Purpose::Ed25519Root, None, None) => (keys::LABEL_ROOT_KEY, Vec::new()),
+    let (label, context) = match (input.purpose, input.account_id, input.key_id, input.key_index) {
+        (Purpose::HmacQr, Some(a), None, None) => (keys::LABEL_HMAC_QR_KEY, a.to_be_bytes().to_vec()),
+        (Purpose::HmacNumeric, Some(a), None, None) => {
+            (keys::LABEL_HMAC_NUMERIC_KEY, a.to_be_bytes().to_vec())
+        }
+        // spec: R-BATCH-1
+        (Purpose::Ed25519Device, None, None, Some(i)) => (keys::LABEL_DEVICE_KEY, i.to_be_bytes().to_vec()),
+        (Purpose::Ed25519Issuer, None, Some(k), None) => (keys::LABEL_ISSUER_KEY, k.to_be_bytes().to_vec()),
+        (Purpose::Ed25519Root, None, None, None) => (keys::LABEL_ROOT_KEY, Vec::new()),
         _ => return Err(InputError::DerivePurpose),
     };
     let key = keys::derive(&seed, label, &context);

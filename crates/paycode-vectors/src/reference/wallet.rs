@@ -116,7 +116,7 @@ pub(super) fn ed25519_generate(
     let challenge = challenge_of(input.mode, input.challenge.as_deref())?;
     let purpose = purpose_of(input.mode, input.cap, challenge.as_ref())?;
     let credential = Credential::decode(&unhex(&input.credential)?).map_err(InputError::Credential)?;
-    let mut wallet = Ed25519Wallet::new(params(&input.params)?, &seed, credential, input.counter)
+    let mut wallet = Ed25519Wallet::new(params(&input.params)?, &seed, 0, credential, input.counter)
         .map_err(InputError::Wallet)?;
     let code = match wallet.generate_for(input.time, purpose) {
         Ok(code) => code,
@@ -143,7 +143,7 @@ pub(super) fn ed25519_generate(
             next_counter: Some(wallet.next_counter()),
         },
         Some(Ed25519GenerateIntermediates {
-            public_key: hex(&Ed25519Wallet::device_public_key(&seed)),
+            public_key: hex(&Ed25519Wallet::device_public_key(&seed, 0)),
             signing_input: hex(&[code.signing_input(), purpose.digest()].concat()),
             signature: hex(&code.signature()),
             challenge_digest: challenge.map(|c| hex(&c.digest())),

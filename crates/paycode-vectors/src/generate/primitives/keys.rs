@@ -70,18 +70,44 @@ pub(super) fn derivation() -> Result<VectorFile, VectorError> {
                 flags: &[Flag::Derived],
                 comment: &format!("{key} key: {comment}"),
                 op: Op::DeriveKey,
-                input: DeriveInput { purpose, seed: hex(seed), account_id: Some(account), key_id: None },
+                input: DeriveInput {
+                    purpose,
+                    seed: hex(seed),
+                    account_id: Some(account),
+                    key_id: None,
+                    key_index: None,
+                },
                 intent: Intent::valid(),
             })?;
         }
     }
-    for (name, seed, comment) in [
-        ("spec-example", [0x22u8; 32], "The wallet seed of the spec's worked example."),
-        ("labelled", seed_bytes("keys/device"), "A seed from the vectors' label derivation."),
+    // The device key of index i: the context is u32(i) (spec R-BATCH-1).
+    for id in ["keys.derive.device-spec-example", "keys.derive.device-labelled"] {
+        file.retire(
+            id,
+            "the device key derived without a key index: a device key now has an index, u32(i) after the label (spec R-BATCH-1)",
+        );
+    }
+    for (name, seed, index, comment) in [
+        (
+            "spec-example-index-0",
+            [0x22u8; 32],
+            0u32,
+            "The wallet seed of the spec's worked example, index 0.",
+        ),
+        ("index-0", seed_bytes("keys/device"), 0, "Index 0, a batch's first key: the context is 4 bytes 00."),
+        ("index-1", seed_bytes("keys/device"), 1, "Index 1: the same seed gives another key."),
+        ("index-2", seed_bytes("keys/device"), 2, "Index 2."),
+        (
+            "index-max",
+            seed_bytes("keys/device"),
+            u32::MAX,
+            "Index 2^32 - 1, the last: the context is 4 bytes ff.",
+        ),
     ] {
         file.add(Case {
             id: &format!("keys.derive.device-{name}"),
-            requirements: &["R-KEY-2", "R-KEY-3"],
+            requirements: &["R-KEY-2", "R-KEY-3", "R-BATCH-1"],
             flags: &[Flag::Derived],
             comment: &format!("Device key: {comment}"),
             op: Op::DeriveKey,
@@ -90,6 +116,7 @@ pub(super) fn derivation() -> Result<VectorFile, VectorError> {
                 seed: hex(&seed),
                 account_id: None,
                 key_id: None,
+                key_index: Some(index),
             },
             intent: Intent::valid(),
         })?;
@@ -111,6 +138,7 @@ pub(super) fn derivation() -> Result<VectorFile, VectorError> {
                 seed: hex(&seed),
                 account_id: None,
                 key_id: Some(key_id),
+                key_index: None,
             },
             intent: Intent::valid(),
         })?;
@@ -130,6 +158,7 @@ pub(super) fn derivation() -> Result<VectorFile, VectorError> {
                 seed: hex(&seed),
                 account_id: None,
                 key_id: None,
+                key_index: None,
             },
             intent: Intent::valid(),
         })?;
