@@ -241,9 +241,17 @@ class Verifier:
             chal = self._challenge(c, chal, t, amount)  # V2
         digest = chal.digest() if chal is not None else b""
 
-        if mutants.on("window-before-mac"):
+        ed25519 = isinstance(c, code.Ed25519Qr)
+        # H0 for hmac: the window before the candidates, for a forged code as for any other
+        # (R-HANDLE-3). Checked after H1-H3 under its mutant, as C1 is for ed25519.
+        early = not mutants.on("window-after-mac") if not ed25519 else mutants.on("window-before-signature")
+        if early:
+            if mutants.on("limit-before-window"):
+                self._limits(c, amount)
+            if mutants.on("quarantine-before-window"):
+                self._quarantine(step, chal)
             self._window(step, low, high, kind)
-        if isinstance(c, code.Ed25519Qr):
+        if ed25519:
             not_after = self._auth_ed25519(c, self._clock if mutants.on("floor-ignored-at-e3") else t, digest)
             counter = c.counter
         else:
@@ -253,13 +261,14 @@ class Verifier:
             chal = self._challenge(c, chal, t, amount)
         entry = self.live(out.identity)
         mark = self.marks.get(out.identity)
-        if mutants.on("limit-before-window"):
-            self._limits(c, amount)
-        if mutants.on("replay-before-window"):
-            self._replay(counter, step, entry, mark, chal)
-        if mutants.on("quarantine-before-window"):
-            self._quarantine(step, chal)
-        self._window(step, low, high, kind)  # C1
+        if not early:
+            if mutants.on("limit-before-window"):
+                self._limits(c, amount)
+            if mutants.on("replay-before-window"):
+                self._replay(counter, step, entry, mark, chal)
+            if mutants.on("quarantine-before-window"):
+                self._quarantine(step, chal)
+            self._window(step, low, high, kind)  # C1
         if mutants.on("replay-before-quarantine"):
             self._replay(counter, step, entry, mark, chal)
         self._quarantine(step, chal)  # C2
