@@ -205,7 +205,7 @@ fn form<const N: usize>(
 
 /// The Base45 decoder on its own, against its floor: a plain copy of as
 /// many bytes as the text has characters. The text is a QR code's after its
-/// `PC2:` prefix: 57 characters for an hmac code, 306 for an ed25519 code.
+/// `PC3:` prefix: 57 characters for an hmac code, 306 for an ed25519 code.
 fn base45(c: &mut Criterion) {
     let run = common::Run::start("base45");
     let mut g = c.benchmark_group("base45");

@@ -1,6 +1,8 @@
 //! The verifier's state: the replay window check alone, account lookup
-//! among 10^3, 10^5 and 10^6 enrolled wallets, and the memory the replay
-//! state takes per active credential at 10^6 credentials.
+//! among 10^3, 10^5 and 10^6 enrolled wallets, the hmac handle index (one
+//! step's index built, against the raw HMAC of every account's handle input,
+//! and lookups in an index of 10^6), and the memory the replay state takes
+//! per active credential at 10^6 credentials.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -10,14 +12,22 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use common::over_pool;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use hmac::{Hmac, KeyInit, Mac};
 use paycode::Params;
+use paycode::hazmat::handle::{StepHandle, StepIndex, mac_input};
+use paycode::hazmat::keys::{HandleKey, LABEL_HMAC_HANDLE_KEY, derive};
 use paycode::replay::{ReplayState, Window};
+use sha2::Sha256;
 
 /// Identities in the replay-state benches.
 const IDS: u64 = 1_000;
 /// Credentials for the memory measurement.
 const CREDENTIALS: u64 = 1_000_000;
+/// Accounts whose handle index one step's build makes in the index bench.
+const BUILD_ACCOUNTS: u64 = 100_000;
+/// Entries of the index the lookups search.
+const LOOKUP_ACCOUNTS: u64 = 1_000_000;
 
 fn replay(c: &mut Criterion) {
     let run = common::Run::start("replay");
@@ -84,6 +94,87 @@ fn lookup(c: &mut Criterion) {
     run.finish("");
 }
 
+/// The hmac handle index (spec §4.3): one step's index of 10^5 accounts
+/// built, per account, beside its floor, the HMAC-SHA256 of the 31-byte
+/// handle input under each account's precomputed keyed state in the same
+/// order (the `hmac` crate directly); then the lookups a verification makes
+/// in an index of 10^6: a QR code's 64-bit handle, a numeric code's 30 bits.
+fn handles(c: &mut Criterion) {
+    let run = common::Run::start("handles");
+    let mut g = c.benchmark_group("handles");
+    let step = common::step();
+    let input: [u8; 31] = mac_input(step).try_into().unwrap();
+    let ids = 0..BUILD_ACCOUNTS;
+    let keys: Vec<HandleKey> =
+        ids.clone().map(|id| HandleKey::derive(id, &common::account_seed(id))).collect();
+    let raw: Vec<Hmac<Sha256>> = ids
+        .map(|id| {
+            let key = derive(&common::account_seed(id), LABEL_HMAC_HANDLE_KEY, &id.to_be_bytes());
+            <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose()).unwrap()
+        })
+        .collect();
+    // The floor computes what the index holds: account 7's entry is its MAC.
+    let mut mac = raw[7].clone();
+    mac.update(&input);
+    let h = StepHandle::derive(&keys[7], step);
+    assert_eq!(mac.finalize().into_bytes()[..8], h.bytes());
+    g.throughput(Throughput::Elements(BUILD_ACCOUNTS));
+    g.sample_size(20);
+    g.bench_function("raw_hmac_31", |b| {
+        b.iter(|| {
+            let mut acc = 0u8;
+            for state in &raw {
+                let mut mac = state.clone();
+                mac.update(black_box(&input));
+                acc ^= mac.finalize().into_bytes()[0];
+            }
+            acc
+        })
+    });
+    g.bench_function("build_1e5", |b| b.iter(|| StepIndex::build(black_box(step), &keys)));
+    drop((keys, raw));
+
+    let keys: Vec<HandleKey> =
+        (0..LOOKUP_ACCOUNTS).map(|id| HandleKey::derive(id, &common::account_seed(id))).collect();
+    let index = StepIndex::build(step, &keys);
+    let memory = index.memory();
+    // Handles of enrolled accounts, drawn all over the index (xorshift).
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let probes: Vec<StepHandle> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            StepHandle::derive(&keys[(x % LOOKUP_ACCOUNTS) as usize], step)
+        })
+        .collect();
+    drop(keys);
+    g.throughput(Throughput::Elements(1));
+    g.sample_size(60);
+    let mut i = 0usize;
+    g.bench_function("lookup_exact_1e6", |b| {
+        b.iter(|| {
+            i = (i + 1) % probes.len();
+            let found = black_box(&index).exact(black_box(probes[i].value())).len();
+            assert_eq!(found, 1);
+            found
+        })
+    });
+    g.bench_function("lookup_numeric_1e6", |b| {
+        b.iter(|| {
+            i = (i + 1) % probes.len();
+            let found = black_box(&index).numeric(black_box(probes[i].handle30())).len();
+            assert!(found >= 1);
+            found
+        })
+    });
+    g.finish();
+    run.finish(&format!(
+        "\"index_accounts\": {LOOKUP_ACCOUNTS},\n  \"index_bytes\": {memory},\n  \"handle_key_bytes\": {}",
+        size_of::<HandleKey>()
+    ));
+}
+
 /// Replay windows for 10^6 credentials, as a terminal holds them when 10^6
 /// credentials each had a code accepted within the time window; written to
 /// the run record (bytes per credential) rather than timed.
@@ -134,6 +225,6 @@ fn resident_bytes() -> Option<u64> {
 criterion_group! {
     name = benches;
     config = common::config();
-    targets = memory, replay, lookup
+    targets = memory, replay, lookup, handles
 }
 criterion_main!(benches);

@@ -59,9 +59,9 @@ ROWS = [
     ("hmac", "verify_numeric", "verify from the 24 digits: parse, step reconstruction, MAC, window", "hmac/raw_hmac_numeric"),
     ("hmac", "totp_rs_check_sha1", "peer: totp-rs 6 `check`, skew 1, HMAC-SHA1, token of the current step", "hmac/raw_hmac"),
     ("hmac", "totp_rs_check_sha256", "peer: the same with HMAC-SHA256", "hmac/raw_hmac"),
-    ("base45", "copy_57", "floor: a plain copy of the 57 characters of an hmac code's QR text after `PC2:`", None),
+    ("base45", "copy_57", "floor: a plain copy of the 57 characters of an hmac code's QR text after `PC3:`", None),
     ("base45", "decode_57", "Base45-decode those 57 characters into 38 bytes (`base45::decode_into`)", "base45/copy_57"),
-    ("base45", "copy_306", "floor: a plain copy of the 306 characters of an ed25519 code's QR text after `PC2:`", None),
+    ("base45", "copy_306", "floor: a plain copy of the 306 characters of an ed25519 code's QR text after `PC3:`", None),
     ("base45", "decode_306", "Base45-decode those 306 characters into 204 bytes", "base45/copy_306"),
     (ED, "dalek_verify_strict", "floor: ed25519-dalek `verify_strict`, same message and signature", None),
     (ED, "eddsa_verify", "our cofactored signature check alone (`eddsa::PublicKey::verify`)", ED + "/dalek_verify_strict"),
@@ -82,6 +82,10 @@ ROWS = [
     ("lookup", "accounts_1e3", "account lookup among 10^3 enrolled wallets", "hmac/raw_hmac"),
     ("lookup", "accounts_1e5", "account lookup among 10^5 enrolled wallets", "hmac/raw_hmac"),
     ("lookup", "accounts_1e6", "account lookup among 10^6 enrolled wallets", "hmac/raw_hmac"),
+    ("handles", "raw_hmac_31", "floor: HMAC-SHA256 of the 31-byte handle input under each of 10^5 accounts' precomputed keyed states, per account", None),
+    ("handles", "build_1e5", "one step's handle index of 10^5 accounts (`StepIndex::build`: a MAC each, then sorted), per account", "handles/raw_hmac_31"),
+    ("handles", "lookup_exact_1e6", "a QR code's 64-bit handle looked up in an index of 10^6 entries", "hmac/raw_hmac"),
+    ("handles", "lookup_numeric_1e6", "a numeric code's 30-bit handle (a range) looked up in the same index", "hmac/raw_hmac"),
     ("wallet", "hmac_generate", "generate an hmac code (one MAC)", "hmac/raw_hmac"),
     ("wallet", "hmac_generate_text", "generate an hmac code and its QR text", "hmac/raw_hmac"),
     ("wallet", "numeric_generate", "numeric form of a code (one MAC) and its digits", "hmac/raw_hmac_numeric"),
@@ -102,7 +106,7 @@ ROWS = [
 
 # The run record each group's results belong to (written as that group starts
 # and again as it ends); the ed25519 groups have records of their own name.
-RECORD_OF = {"hmac": "hmac", "base45": "base45", "replay": "replay", "lookup": "lookup", "wallet": "wallet", "qr": "qr", "throughput": "throughput", "sqlite": "sqlite"}
+RECORD_OF = {"hmac": "hmac", "base45": "base45", "replay": "replay", "lookup": "lookup", "handles": "handles", "wallet": "wallet", "qr": "qr", "throughput": "throughput", "sqlite": "sqlite"}
 
 
 def main():
@@ -294,6 +298,8 @@ def render(r):
                    "<=", 1.15, f"backend {g[8:]}; ours is `Verifier::verify_batch` with every check the spec requires, the peer's equation alone does less")
     target("sqlite: verify on the SQLite store / bare one-row transaction", ratio("sqlite/verify_text", "sqlite/bare_update"),
            "<=", 1.5, "same durability (WAL, synchronous=FULL); crates/paycode-store/benches/sqlite.rs")
+    target("handles: one step's index, per account / raw HMAC of its 31-byte input", ratio("handles/build_1e5", "handles/raw_hmac_31"),
+           "<=", 1.2, "10^5 accounts; examples/handle_index.rs measures 10^6 and 10^7")
     mem = rec.get("replay_memory", {}).get("window_bytes_per_credential")
     target("replay state per active credential at 10^6", mem, "<=", 48, "window tables, used and free slots", unit="B")
     t1, t2 = med("throughput/hmac_text_1_thread"), med("throughput/hmac_text_2_threads")

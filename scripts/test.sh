@@ -32,7 +32,7 @@ trap 'rm -rf "$tmp"' EXIT
 "$paycode" vectors generate --out "$tmp/vectors"
 diff -r -x README.md -x schema.json -x traceability.json vectors "$tmp/vectors"
 "$paycode" vectors check vectors
-"$paycode" vectors trace --spec spec/paycode-v2.md
+"$paycode" vectors trace --spec spec/paycode-v3.md
 
 step "vectors: JSON Schema validation with an independent validator (python jsonschema)"
 bash scripts/validate-vectors.sh

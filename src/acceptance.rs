@@ -1,5 +1,5 @@
-//! The stateful part of the acceptance predicate (spec §7.4 steps H2, H3, E4,
-//! E5 and C1-C5, §8.2, §8.3): one identity's records in, the verdict and the
+//! The stateful part of the acceptance predicate (spec §7.4 steps H0, H2, H3,
+//! E4, E5 and C1-C5, §8.2, §8.3): one identity's records in, the verdict and the
 //! changes out. Every state store runs this same decision inside its atomic
 //! step, so that the verdicts do not depend on where the state lives.
 
@@ -137,6 +137,7 @@ pub(crate) fn decide(
     let verdict = check(params, attempt, records, high_water, &mut changes);
     if verdict.is_ok() {
         changes.record = attempt.record;
+        changes.counter = attempt.record.map(|_| attempt.counter);
     }
     (verdict, changes)
 }
@@ -148,6 +149,13 @@ fn check(
     high_water: u64,
     changes: &mut Changes,
 ) -> Result<(), Error> {
+    let (low, high) = params.window(a.now, high_water);
+    // spec: R-HANDLE-3 (H0): an hmac code's window comes before its MAC and
+    // budgets, so a code outside it is too-old or too-new whatever its tag,
+    // and charges nothing.
+    if matches!(a.proof, Proof::Mac(_) | Proof::Guess(_)) {
+        window(a.step, low, high)?;
+    }
     match a.proof {
         Proof::Mac(authentic) => {
             // spec: R-HMAC-6 (H3): a QR failure spends no budget.
@@ -191,13 +199,7 @@ fn check(
         Proof::Checked => {}
     }
     // spec: R-TIME-4 (C1)
-    let (low, high) = params.window(a.now, high_water);
-    if a.step < low {
-        return Err(Error::TooOld);
-    }
-    if a.step > high {
-        return Err(Error::TooNew);
-    }
+    window(a.step, low, high)?;
     // spec: R-REPLAY-5 (C2)
     if a.step < r.quarantine {
         return Err(Error::StateUnavailable);
@@ -256,6 +258,17 @@ fn check(
     }
     changes.challenge = a.challenge.map(|c| c.used);
     Ok(())
+}
+
+/// C1: `too-old` below the window `[low, high]`, `too-new` above it (spec: R-TIME-4).
+const fn window(step: u64, low: u64, high: u64) -> Result<(), Error> {
+    if step < low {
+        Err(Error::TooOld)
+    } else if step > high {
+        Err(Error::TooNew)
+    } else {
+        Ok(())
+    }
 }
 
 /// What may be forgotten once `T_hw` is `high_water` at step `now` (spec:
@@ -349,10 +362,9 @@ mod tests {
         assert_eq!(decide(&p, &attempt(NOW, 1, guess(pass, true)), &r).0, Err(Error::Throttled));
         // One failure is forgiven 1440 steps later, and not one step earlier.
         let later = |now| Records { high_water: now, ..r };
-        assert_eq!(
-            decide(&p, &attempt(NOW + 1439, 1, guess(pass, true)), &later(NOW + 1439)).0,
-            Err(Error::Throttled)
-        );
+        let mut a = attempt(NOW + 1439, 1, guess(pass, true));
+        a.now = NOW + 1439;
+        assert_eq!(decide(&p, &a, &later(NOW + 1439)).0, Err(Error::Throttled));
         let mut a = attempt(NOW + 1440, 1, guess(pass, true));
         a.now = NOW + 1440;
         assert_eq!(decide(&p, &a, &later(NOW + 1440)).0, Ok(()));
@@ -372,9 +384,36 @@ mod tests {
         assert_eq!(decide(&p, &attempt(NOW, 1, Proof::Guess(pass)), &r).0, Ok(()));
         // The clock going back (s_now below T_hw) forgives nothing: T' is T_hw.
         let r = Records { high_water: NOW + 10, source_budget: NOW + 10 + 64 * 60, ..Records::default() };
-        let mut a = attempt(NOW, 1, Proof::Guess(pass));
-        a.now = NOW - 100;
+        let mut a = attempt(NOW + 9, 1, Proof::Guess(pass));
+        a.now = NOW + 9;
         assert_eq!(decide(&p, &a, &r).0, Err(Error::Throttled));
+    }
+
+    #[test]
+    fn an_hmac_window_comes_before_the_mac_and_the_budgets() {
+        let p = Params::default();
+        let fail: &dyn Fn() -> bool = &|| false;
+        // T_hw = NOW + 3 with s_now = NOW: L = NOW + 1, U = NOW + 1.
+        let exhausted = Records {
+            high_water: NOW + 3,
+            source_budget: NOW + 3 + 64 * 60,
+            budget: NOW + 3 + 4 * 1440,
+            ..Records::default()
+        };
+        for (step, error) in [(NOW, Error::TooOld), (NOW + 2, Error::TooNew)] {
+            let mut a = attempt(step, 1, Proof::Guess(fail));
+            a.now = NOW;
+            let (v, c) = decide(&p, &a, &exhausted);
+            assert_eq!((v, c.budget, c.source_budget), (Err(error), None, None));
+            a.proof = Proof::Mac(fail);
+            assert_eq!(decide(&p, &a, &exhausted).0, Err(error));
+        }
+        // In the window the same code is throttled, and with budgets left it is charged.
+        let mut a = attempt(NOW + 1, 1, Proof::Guess(fail));
+        a.now = NOW;
+        assert_eq!(decide(&p, &a, &exhausted).0, Err(Error::Throttled));
+        let (v, c) = decide(&p, &a, &Records { high_water: NOW + 3, ..Records::default() });
+        assert_eq!((v, c.budget), (Err(Error::InvalidCode), Some(NOW + 3 + 1440)));
     }
 
     #[test]

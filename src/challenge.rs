@@ -9,11 +9,11 @@ use crate::profile::VERSION;
 use crate::time::Params;
 
 /// The QR text prefix of a challenge (spec: R-CHAL-1).
-pub const CHALLENGE_PREFIX: &str = "PT2:";
+pub const CHALLENGE_PREFIX: &str = "PT3:";
 /// Encoded length of a challenge.
 pub const CHALLENGE_LEN: usize = 37;
 /// Domain-separation string of the challenge digest (spec: R-KEY-3, R-CHAL-2).
-pub const DS_CHALLENGE: &[u8] = b"paycode/v2/challenge\0";
+pub const DS_CHALLENGE: &[u8] = b"paycode/v3/challenge\0";
 
 /// A terminal's challenge: the terminal, the amount, the time it was made and
 /// a fresh random nonce. A wallet that reads it makes a challenge code, which
@@ -23,7 +23,7 @@ pub const DS_CHALLENGE: &[u8] = b"paycode/v2/challenge\0";
 /// use paycode::Challenge;
 /// let c = Challenge::new(7, 250, 1_800_000_000, [9; 16]);
 /// let text = c.to_qr_text();
-/// assert!(text.starts_with("PT2:"));
+/// assert!(text.starts_with("PT3:"));
 /// assert_eq!(Challenge::parse(&text), Ok(c));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -82,7 +82,7 @@ impl Challenge {
         Ok(Challenge { terminal_id: r.u32()?, amount: r.u64()?, issued_at: r.u64()?, nonce: r.array()? })
     }
 
-    /// Parses a challenge's QR text, `PT2:` + Base45 of its bytes.
+    /// Parses a challenge's QR text, `PT3:` + Base45 of its bytes.
     ///
     /// # Errors
     ///
@@ -109,7 +109,7 @@ impl Challenge {
         w.finish()
     }
 
-    /// `PT2:` + Base45 of the bytes: 60 characters, QR version 3-M.
+    /// `PT3:` + Base45 of the bytes: 60 characters, QR version 3-M.
     pub fn to_qr_text(&self) -> String {
         let mut s = String::from(CHALLENGE_PREFIX);
         s.push_str(&base45::encode(&self.encode()));
@@ -201,21 +201,21 @@ mod tests {
         let c = Challenge::new(7, 250, 1_800_000_000, [5; 16]);
         let text = c.to_qr_text();
         assert_eq!(Challenge::parse(&text), Ok(c));
-        assert_eq!(Challenge::parse(&text.replacen("PT2:", "PC2:", 1)), Err(Error::Malformed));
+        assert_eq!(Challenge::parse(&text.replacen("PT3:", "PC3:", 1)), Err(Error::Malformed));
         assert_eq!(Challenge::parse(&text[..59]), Err(Error::Malformed));
         assert_eq!(Challenge::parse(&format!("{text}00")), Err(Error::Malformed));
         let mut b = c.encode();
         b[0] = 1;
         assert_eq!(Challenge::decode(&b), Err(Error::Malformed));
         assert_eq!(Challenge::decode(&b[..36]), Err(Error::Malformed));
-        let lower = format!("PT2:{}", text[4..].to_lowercase());
+        let lower = format!("PT3:{}", text[4..].to_lowercase());
         assert_eq!(Challenge::parse(&lower), Err(Error::Malformed));
     }
 
     #[test]
     fn digest_is_sha256_of_the_label_and_the_bytes() {
         let c = Challenge::new(7, 250, 1_800_000_000, [5; 16]);
-        let mut input = b"paycode/v2/challenge\0".to_vec();
+        let mut input = b"paycode/v3/challenge\0".to_vec();
         input.extend_from_slice(&c.encode());
         let expected: [u8; 32] = Sha256::digest(&input).into();
         assert_eq!(c.digest(), expected);

@@ -11,11 +11,11 @@ use crate::numeric::{DIGITS, NumericCode};
 use crate::profile::{Mode, PROFILE_ED25519, Profile, VERSION, split_profile_byte};
 
 /// The QR text prefix (spec: R-ENC-1).
-pub const QR_PREFIX: &str = "PC2:";
+pub const QR_PREFIX: &str = "PC3:";
 /// Domain-separation string of the hmac QR tag (spec: R-KEY-3).
-pub const DS_HMAC_QR: &[u8] = b"paycode/v2/hmac/qr-code\0";
+pub const DS_HMAC_QR: &[u8] = b"paycode/v3/hmac/qr-code\0";
 /// Domain-separation string of the ed25519 device signature (spec: R-KEY-3).
-pub const DS_ED25519_CODE: &[u8] = b"paycode/v2/ed25519/code\0";
+pub const DS_ED25519_CODE: &[u8] = b"paycode/v3/ed25519/code\0";
 /// Encoded length of an hmac payload, one-way or challenge.
 pub const HMAC_PAYLOAD_LEN: usize = 38;
 /// Encoded length of a capped hmac payload.
@@ -43,7 +43,7 @@ pub enum Code {
 }
 
 impl Code {
-    /// Parses a code as scanned: QR text (`PC2:...`) or 24 digits.
+    /// Parses a code as scanned: QR text (`PC3:...`) or 24 digits.
     ///
     /// # Errors
     ///
@@ -182,7 +182,7 @@ impl HmacCode {
         out
     }
 
-    /// `PC2:` + Base45 of the payload.
+    /// `PC3:` + Base45 of the payload.
     pub fn to_qr_text(&self) -> String {
         qr_text(&self.encode())
     }
@@ -319,7 +319,7 @@ impl Ed25519Code {
         &self.bytes
     }
 
-    /// `PC2:` + Base45 of the payload.
+    /// `PC3:` + Base45 of the payload.
     pub fn to_qr_text(&self) -> String {
         qr_text(&self.bytes)
     }
@@ -419,7 +419,7 @@ mod tests {
         assert_eq!(Code::decode_payload(&[2, 3, 0]), Err(Error::UnsupportedProfile));
         assert_eq!(Code::decode_payload(&[2, 1, 0]), Err(Error::Malformed));
         assert_eq!(Code::decode_payload(&[2, 2, 0]), Err(Error::Malformed));
-        assert_eq!(Code::parse("PC2:"), Err(Error::Malformed));
+        assert_eq!(Code::parse("PC3:"), Err(Error::Malformed));
         assert_eq!(Code::parse("pc2:00"), Err(Error::Malformed));
         assert_eq!(Code::parse(""), Err(Error::Malformed));
     }

@@ -5,7 +5,7 @@ use crate::eddsa::{PublicKey, SecretKey};
 use crate::errors::Error;
 
 /// Domain-separation string of the credential signature (spec: R-KEY-3).
-pub const DS_CREDENTIAL: &[u8] = b"paycode/v2/ed25519/credential\0";
+pub const DS_CREDENTIAL: &[u8] = b"paycode/v3/ed25519/credential\0";
 /// Encoded length of a credential.
 pub const CREDENTIAL_LEN: usize = 126;
 /// Length of the signed part of a credential.

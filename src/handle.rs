@@ -7,7 +7,7 @@ use crate::codec::Writer;
 use crate::keys::HandleKey;
 
 /// Domain-separation string of the handle derivation (spec: R-HANDLE-1).
-pub const DS_HMAC_HANDLE: &[u8] = b"paycode/v2/hmac/handle\0";
+pub const DS_HMAC_HANDLE: &[u8] = b"paycode/v3/hmac/handle\0";
 /// Most candidate accounts a verifier checks for one handle, `M_h` (spec: R-HANDLE-3).
 pub const MAX_CANDIDATES: usize = 4;
 
@@ -192,7 +192,7 @@ mod tests {
         let (account, step) = (0x0102_0304_0506_0708u64, 0x1112_1314_1516_1718u64);
         let k = derive(&seed, LABEL_HMAC_HANDLE_KEY, &account.to_be_bytes());
         let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(k.expose()).unwrap();
-        mac.update(b"paycode/v2/hmac/handle\0");
+        mac.update(b"paycode/v3/hmac/handle\0");
         mac.update(&step.to_be_bytes());
         let h = mac.finalize().into_bytes();
         let got = StepHandle::derive(&HandleKey::derive(account, &seed), step);

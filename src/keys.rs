@@ -6,19 +6,19 @@ use sha2::Sha256;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 /// HKDF-Extract salt, shared by every derivation (spec: R-KEY-2).
-pub const HKDF_SALT: &[u8] = b"paycode v2";
+pub const HKDF_SALT: &[u8] = b"paycode v3";
 /// HKDF info label of the hmac profile's QR MAC key; followed by the account id.
-pub const LABEL_HMAC_QR_KEY: &[u8] = b"paycode/v2/hmac/qr-key\0";
+pub const LABEL_HMAC_QR_KEY: &[u8] = b"paycode/v3/hmac/qr-key\0";
 /// HKDF info label of the hmac profile's numeric MAC key; followed by the account id.
-pub const LABEL_HMAC_NUMERIC_KEY: &[u8] = b"paycode/v2/hmac/numeric-key\0";
+pub const LABEL_HMAC_NUMERIC_KEY: &[u8] = b"paycode/v3/hmac/numeric-key\0";
 /// HKDF info label of the hmac profile's handle key `K_h`; followed by the account id.
-pub const LABEL_HMAC_HANDLE_KEY: &[u8] = b"paycode/v2/hmac/handle-key\0";
+pub const LABEL_HMAC_HANDLE_KEY: &[u8] = b"paycode/v3/hmac/handle-key\0";
 /// HKDF info label of a wallet's Ed25519 device key.
-pub const LABEL_DEVICE_KEY: &[u8] = b"paycode/v2/ed25519/device-key\0";
+pub const LABEL_DEVICE_KEY: &[u8] = b"paycode/v3/ed25519/device-key\0";
 /// HKDF info label of an issuer's Ed25519 key; followed by the key id.
-pub const LABEL_ISSUER_KEY: &[u8] = b"paycode/v2/ed25519/issuer-key\0";
+pub const LABEL_ISSUER_KEY: &[u8] = b"paycode/v3/ed25519/issuer-key\0";
 /// HKDF info label of an issuer's Ed25519 root key, which signs trust lists only.
-pub const LABEL_ROOT_KEY: &[u8] = b"paycode/v2/ed25519/root-key\0";
+pub const LABEL_ROOT_KEY: &[u8] = b"paycode/v3/ed25519/root-key\0";
 
 /// A 32-byte secret seed: the hmac account secret shared by wallet and issuer,
 /// an ed25519 wallet's device secret, or an issuer's key secret (spec: R-KEY-1).

@@ -68,4 +68,4 @@ pub use verifier::{Acceptance, Payment, Rejection, TextPayment, Verifier, Verifi
 pub use wallet::{BatchCredential, Ed25519Wallet, HmacWallet, Purpose};
 
 /// The spec version these types implement.
-pub const SPEC_VERSION: &str = "paycode v2";
+pub const SPEC_VERSION: &str = "paycode v3";

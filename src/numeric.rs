@@ -9,7 +9,7 @@ use crate::profile::{PROFILE_HMAC, VERSION};
 /// Number of digits of the numeric form (spec: R-ENC-4).
 pub const DIGITS: usize = 24;
 /// Domain-separation string of the numeric tag (spec: R-KEY-3).
-pub const DS_HMAC_NUMERIC: &[u8] = b"paycode/v2/hmac/numeric-code\0";
+pub const DS_HMAC_NUMERIC: &[u8] = b"paycode/v3/hmac/numeric-code\0";
 /// Largest counter the numeric form can carry, exclusive (spec: R-HMAC-4).
 pub const COUNTER_LIMIT: u32 = 1 << 16;
 /// Every numeric value is below `2^79` (spec: R-ENC-4).
@@ -199,7 +199,7 @@ mod tests {
         let (account, step, counter) = (123_456u64, 0x0102_0304_0506_0708u64, 0x9abcu32);
         let key = crate::keys::derive(&seed, crate::keys::LABEL_HMAC_NUMERIC_KEY, &account.to_be_bytes());
         let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key.expose()).unwrap();
-        mac.update(b"paycode/v2/hmac/numeric-code\0");
+        mac.update(b"paycode/v3/hmac/numeric-code\0");
         mac.update(&[0x02, 0x01]);
         mac.update(&account.to_be_bytes());
         mac.update(&step.to_be_bytes());

@@ -1,13 +1,13 @@
-//! The two profiles of paycode v2 and the bytes that name them (spec §4.1).
+//! The two profiles of paycode v3 and the bytes that name them (spec §4.1).
 
-/// The payload version byte of paycode v2 (spec: R-ENC-3).
-pub const VERSION: u8 = 0x02;
+/// The payload version byte of paycode v3 (spec: R-ENC-3).
+pub const VERSION: u8 = 0x03;
 /// Profile byte of the hmac profile.
 pub const PROFILE_HMAC: u8 = 0x01;
 /// Profile byte of the ed25519 profile.
 pub const PROFILE_ED25519: u8 = 0x02;
 
-/// The two profiles of paycode v2.
+/// The two profiles of paycode v3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]

@@ -300,14 +300,15 @@ impl ReplayState {
         self.run(id, step, counter, now, Proof::Checked, spend)
     }
 
-    /// Steps H3 and C1-C5 of an hmac QR code, under one lock: the MAC check
-    /// `authentic`, then [`ReplayState::admit`]. A QR code is never
+    /// Steps H0, H3 and C2-C5 of an hmac QR code, under one lock: the
+    /// window (C1, first for an hmac code), the MAC check `authentic`, then
+    /// [`ReplayState::admit`]. A QR code is never
     /// throttled and its failure spends no budget (spec: R-HMAC-6, R-VERIFY-1,
     /// R-REPLAY-3).
     ///
     /// # Errors
     ///
-    /// `invalid-code`, then as [`ReplayState::admit`].
+    /// `too-old` or `too-new`, `invalid-code`, then as [`ReplayState::admit`].
     pub fn admit_authenticated(
         &self,
         account: u64,
@@ -319,15 +320,17 @@ impl ReplayState {
         self.run(account, step, counter, now, Proof::Mac(&authentic), None)
     }
 
-    /// Steps H2, H3 and C1-C5 of a numeric code of an enrolled account,
-    /// under one lock: the account's failure budget, the MAC check
+    /// Steps H0, H2, H3 and C2-C5 of a numeric code of an enrolled account,
+    /// under one lock: the window (C1, first for an hmac code), the
+    /// account's failure budget, the MAC check
     /// `authentic` (run only if the budget is not exhausted; a failure is
     /// charged to it), then [`ReplayState::admit`] (spec: R-HMAC-7). This
     /// state keeps no source budgets; [`crate::MemoryStore`] does.
     ///
     /// # Errors
     ///
-    /// `throttled`, `invalid-code`, then as [`ReplayState::admit`].
+    /// `too-old` or `too-new`, `throttled`, `invalid-code`, then as
+    /// [`ReplayState::admit`].
     pub fn admit_numeric(
         &self,
         account: u64,

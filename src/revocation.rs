@@ -10,7 +10,7 @@ pub use crate::trust::ListMark;
 use crate::trust::TrustList;
 
 /// Domain-separation string of the revocation list signature (spec: R-KEY-3).
-pub const DS_REVOCATION: &[u8] = b"paycode/v2/ed25519/revocation\0";
+pub const DS_REVOCATION: &[u8] = b"paycode/v3/ed25519/revocation\0";
 /// Longest grace a revocation list may give, seconds (spec: R-REVOKE-1).
 pub const MAX_GRACE_SECS: u32 = 604_800;
 

@@ -171,6 +171,12 @@ pub struct Changes {
     pub source_budget: Option<u64>,
     /// The acceptance log record to append.
     pub record: Option<LogRecord>,
+    /// With [`Changes::record`], the accepted code's real counter. An hmac
+    /// record carries the counter masked and the step's handle (spec:
+    /// R-HANDLE-2); a store that keeps the log's identity and counter in
+    /// columns of their own takes the account from [`Call::identity`] and the
+    /// counter from here.
+    pub counter: Option<u32>,
     /// The challenge nonce to add to the nonce set, with the time its
     /// challenge closes (spec: R-CHAL-4). Only with an acceptance, and only
     /// for the call's own [`Call::nonce`].

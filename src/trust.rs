@@ -10,7 +10,7 @@ use crate::profile::VERSION;
 /// Encoded length of one trust list entry.
 pub const ENTRY_LEN: usize = 50;
 /// Domain-separation string of the trust list's root signature (spec: R-KEY-3).
-pub const DS_TRUST: &[u8] = b"paycode/v2/ed25519/trust-list\0";
+pub const DS_TRUST: &[u8] = b"paycode/v3/ed25519/trust-list\0";
 /// Length of a trust list's header: version, sequence, issued_at, count.
 const HEADER_LEN: usize = 19;
 

@@ -95,7 +95,7 @@ pub struct TextPayment<'a> {
     pub text: &'a str,
     /// The amount, minor units.
     pub amount: u64,
-    /// The challenge's QR text (`PT2:...`), for a challenge-mode payment.
+    /// The challenge's QR text (`PT3:...`), for a challenge-mode payment.
     pub challenge: Option<&'a str>,
 }
 
@@ -944,8 +944,22 @@ impl<S: StateStore> Verifier<S> {
             Code::Numeric(c) => (c.step_near(step), Lookup::Numeric(c.handle30(), c.masked_counter())),
             Code::Ed25519(_) => return Err(Error::UnsupportedProfile.into()),
         };
-        // spec: R-HANDLE-3 (H1): at most M_h candidates, ascending account id.
-        let index = accounts.step_index(&self.params, code_step, step);
+        // spec: R-HANDLE-3 (H0): the window before the candidates. T_hw is at
+        // least `step`, so a code below `step - B` is below L and one above
+        // `step + F` above U; the store's step checks L again against T_hw.
+        // A code outside makes no index be built.
+        let (low, high) = self.params.window(step, step);
+        if code_step < low {
+            return Err(self.early(step, Error::TooOld));
+        }
+        if code_step > high {
+            return Err(self.early(step, Error::TooNew));
+        }
+        // H1: at most M_h candidates, ascending account id, in the index of
+        // the code's step, which the verifier keeps, as every step of the window.
+        let Some(index) = accounts.step_index(&self.params, code_step, step) else {
+            return Err(self.early(step, Error::TooNew));
+        };
         let candidates = accounts.candidates(&index, lookup);
         // H2: every candidate's MAC, no early exit; with none, one under the
         // dummy key, whose answer is never used (spec: R-HMAC-9).
@@ -1311,26 +1325,26 @@ impl Accounts {
         self.index.get(&account_id).and_then(|&i| self.keys.get(i))
     }
 
-    /// The handle index of `step` at verifier step `now`: the one built, or
-    /// a new one, kept if `step` is one a verifier keeps at `now`; the steps
-    /// below those are dropped.
-    fn step_index(&self, params: &Params, step: u64, now: u64) -> Arc<StepIndex> {
+    /// The handle index of `step` at verifier step `now`, if `step` is one
+    /// a verifier keeps at `now`: the one built, or a new one, kept; the
+    /// steps below those are dropped. No index is built for any other step.
+    fn step_index(&self, params: &Params, step: u64, now: u64) -> Option<Arc<StepIndex>> {
+        let (low, high) = indexed_steps(params, now);
+        if !(low..=high).contains(&step) {
+            return None;
+        }
         if let Ok(steps) = self.steps.read()
             && let Some(index) = steps.get(&step)
         {
-            return Arc::clone(index);
+            return Some(Arc::clone(index));
         }
         let built = Arc::new(StepIndex::build(step, self.keys.iter().map(HmacKeys::handle_key)));
-        let (low, high) = indexed_steps(params, now);
-        if !(low..=high).contains(&step) {
-            return built;
-        }
         match self.steps.write() {
             Ok(mut steps) => {
                 steps.retain(|&s, _| s >= low);
-                Arc::clone(steps.entry(step).or_insert(built))
+                Some(Arc::clone(steps.entry(step).or_insert(built)))
             }
-            Err(_) => built,
+            Err(_) => Some(built),
         }
     }
 

@@ -357,9 +357,9 @@ mod tests {
     /// The device key of index `i`, derived here with HKDF and Ed25519
     /// straight from the libraries: info = label || u32(i).
     fn expected_device_key(seed: &[u8; 32], i: u32) -> [u8; 32] {
-        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"paycode v2"), seed);
+        let hk = hkdf::Hkdf::<sha2::Sha256>::new(Some(b"paycode v3"), seed);
         let mut okm = [0u8; 32];
-        let info = [&b"paycode/v2/ed25519/device-key\0"[..], &i.to_be_bytes()].concat();
+        let info = [&b"paycode/v3/ed25519/device-key\0"[..], &i.to_be_bytes()].concat();
         hk.expand(&info, &mut okm).unwrap();
         ed25519_dalek::SigningKey::from_bytes(&okm).verifying_key().to_bytes()
     }

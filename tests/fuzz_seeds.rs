@@ -79,7 +79,7 @@ fn seeds() -> BTreeMap<&'static str, BTreeMap<String, Vec<u8>>> {
     add("revocation_list", "lists-fixture", &fixture::revocation_list(true).encode());
     add("revocation_list", "lists-others", &fixture::revocation_list(false).encode());
     // Edges of the encodings.
-    add("qr_text", "prefix-only", b"PC2:");
+    add("qr_text", "prefix-only", b"PC3:");
     add("base45", "rfc9285-hello", b"%69 VD92EX0");
     add("base45", "max-group", b"FGW");
     add("numeric", "largest", b"604462909807314587353087");
@@ -128,11 +128,11 @@ fn challenge_cases() -> Vec<(String, ChallengeCase)> {
                 ..pay(RAW_CHALLENGE | RAW_CODE)
             },
         ),
-        ("raw-prefix-only.malformed", ChallengeCase { raw: b"PT2:".to_vec(), ..pay(RAW_CHALLENGE) }),
+        ("raw-prefix-only.malformed", ChallengeCase { raw: b"PT3:".to_vec(), ..pay(RAW_CHALLENGE) }),
         (
             "raw-version-1.malformed",
             ChallengeCase {
-                raw: format!("PT2:{}", base45::encode(&version)).into_bytes(),
+                raw: format!("PT3:{}", base45::encode(&version)).into_bytes(),
                 ..pay(RAW_CHALLENGE)
             },
         ),

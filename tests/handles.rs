@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use paycode::hazmat::handle::StepHandle;
 use paycode::hazmat::keys::HandleKey;
 use paycode::numeric::NumericCode;
-use paycode::{Code, Error, HmacWallet, Params, Seed, Verifier};
+use paycode::{Code, Error, HmacCode, HmacWallet, Params, Seed, Verifier};
 
 const NOW: u64 = 1_800_000_000;
 
@@ -185,4 +185,40 @@ fn an_old_code_at_the_end_of_time_is_too_old_not_invalid() {
     let wallet = HmacWallet::new(params, 1, &seed_of(1), 0);
     let code = Code::Hmac(wallet.code_for(52, 0));
     assert_eq!(verifier.verify(&code, u64::MAX, 0).unwrap_err(), Error::TooOld);
+}
+
+#[test]
+fn a_code_outside_the_window_is_too_old_or_too_new_whatever_its_tag() {
+    let params = Params::default();
+    let step = NOW / 60;
+    let mut verifier = Verifier::new(params, 4);
+    verifier.add_account(1, &seed_of(1));
+    let wallet = HmacWallet::new(params, 1, &seed_of(1), 0);
+    // B = 2, F = 1: steps step - 3 and step + 2 are outside [step - 2, step + 1].
+    for (s, error) in [(step - 3, Error::TooOld), (step + 2, Error::TooNew)] {
+        let good_qr = wallet.code_for(s, 0);
+        let mut tag = *good_qr.tag();
+        tag[0] ^= 1;
+        let qr = HmacCode::new(good_qr.handle(), s, good_qr.masked_counter(), tag);
+        assert_eq!(verifier.verify(&Code::Hmac(qr), NOW, 0).unwrap_err(), error);
+        let good = wallet.numeric_for(s, 0).unwrap();
+        let bad = NumericCode::from_value(good.value() ^ 1).unwrap();
+        assert_eq!(verifier.verify(&Code::Numeric(bad), NOW, 0).unwrap_err(), error);
+        assert_eq!(verifier.verify(&Code::Numeric(good), NOW, 0).unwrap_err(), error);
+    }
+    // No budget was charged, and no index was built for a step outside the window.
+    let state = verifier.state();
+    assert!(state.hmac.budgets.is_empty() && state.sources.is_empty(), "{state:?}");
+    assert!(verifier.indexed_steps().is_empty(), "{:?}", verifier.indexed_steps());
+    // Once the account's budget is spent an in-window guess is throttled,
+    // an out-of-window one is still too-new.
+    let good = wallet.numeric_for(step, 0).unwrap();
+    let bad = Code::Numeric(NumericCode::from_value(good.value() ^ 1).unwrap());
+    let verdicts: Vec<Error> = (0..5).map(|_| verifier.verify(&bad, NOW, 0).unwrap_err()).collect();
+    assert_eq!(verdicts[..4], [Error::InvalidCode; 4]);
+    assert_eq!(verdicts[4], Error::Throttled);
+    let ahead = wallet.numeric_for(step + 2, 0).unwrap();
+    let ahead = Code::Numeric(NumericCode::from_value(ahead.value() ^ 1).unwrap());
+    assert_eq!(verifier.verify(&ahead, NOW, 0).unwrap_err(), Error::TooNew);
+    assert_eq!(verifier.indexed_steps(), [step]);
 }

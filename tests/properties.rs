@@ -446,25 +446,42 @@ proptest! {
         let qr = wallet.code_for(step, counter);
         let digits = wallet.numeric(&qr).unwrap().to_digits();
         let (v_qr, v_num) = (restored_copy(&w), restored_copy(&w));
-        // The two forms' records differ only in their evidence (spec §4.8).
-        let facts = |r: paycode::LogRecord| (r.profile(), r.subject(), r.counter(), r.step(), r.accepted_at, r.amount);
-        let by_qr = v_qr.verify_text(&qr.to_qr_text(), t, 0).map(|a| facts(a.record));
-        let by_num = v_num.verify_text(&digits, t, 0).map(|a| facts(a.record));
+        // The two forms' acceptances differ only in their evidence (spec
+        // §4.8): the account and the real counter are the same, while the
+        // records carry each form's handle and masked counter.
+        let facts = |a: paycode::Acceptance| {
+            let r = a.record;
+            (a.subject, a.counter, r.profile(), r.step(), r.accepted_at, r.amount)
+        };
+        let by_qr = v_qr.verify_text(&qr.to_qr_text(), t, 0).map(facts);
+        let by_num = v_num.verify_text(&digits, t, 0).map(facts);
         let lo = s_now.unwrap_or(0).saturating_sub(8).min(u64::MAX - 15);
         let in_range = s_now.is_none() || (step >= lo && step <= lo + 15);
-        let throttled = s_now.is_some_and(|s| w.model.numeric_throttled(a.id, s));
-        if throttled {
+        // H0 before H3: a code outside the window is never throttled.
+        let outside = matches!(by_qr, Err(Error::TooOld | Error::TooNew));
+        let throttled = !outside && s_now.is_some_and(|s| w.model.numeric_throttled(Some(a.id), s));
+        if in_range && throttled {
             prop_assert_eq!(by_num, Err(Error::Throttled));
         } else if in_range {
             prop_assert_eq!(by_qr, by_num);
         } else {
-            prop_assert_eq!(by_num, Err(Error::InvalidCode));
-            prop_assert!(matches!(by_qr, Err(Error::TooOld | Error::TooNew)), "{:?}", by_qr);
+            prop_assert!(
+                matches!(by_num, Err(Error::TooOld | Error::TooNew | Error::InvalidCode | Error::Throttled)),
+                "{:?}", by_num
+            );
+            prop_assert!(outside, "{:?}", by_qr);
         }
-        // The model agrees.
-        let mut model = restored;
+        if let Ok((subject, real, ..)) = by_qr {
+            prop_assert_eq!((subject, real), (a.id, counter));
+        }
+        // The model agrees, on both forms.
+        let mut model = restored.clone();
         let want = model.verify(&Input::Payload(qr.encode().to_vec()), None, t, 0, &w.oracle).map(|_| ());
         prop_assert_eq!(by_qr.map(|_| ()), want);
+        let mut model = restored;
+        let value = paycode::NumericCode::parse(&digits).unwrap().value();
+        let want = model.verify(&Input::Numeric(value), None, t, 0, &w.oracle).map(|_| ());
+        prop_assert_eq!(by_num.map(|_| ()), want);
         // One identity: whichever form was accepted, the other is now replayed.
         // A throttled numeric form stays throttled, whatever was replayed
         // (H2 comes before C3), and its QR form, never throttled, still pays.
@@ -528,7 +545,7 @@ proptest! {
         payload in payload_strategy(),
         edits in vec((any::<usize>(), prop::sample::select("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a".chars().collect::<Vec<_>>())), 0..3),
     ) {
-        let text = format!("PC2:{}", paycode::hazmat::base45::encode(&payload));
+        let text = format!("PC3:{}", paycode::hazmat::base45::encode(&payload));
         let parsed = Code::parse(&text);
         prop_assert_eq!(parsed.as_ref().map(|_| ()).map_err(|e| *e), model_payload_verdict(&payload));
         if let Ok(code) = parsed {
@@ -659,7 +676,7 @@ proptest! {
         }
         let at = t.saturating_add(later);
         let want = challenge_verdict(&p, ed, &made, bytes, paid, step, at);
-        let text = bytes.map(|b| format!("PT2:{}", paycode::hazmat::base45::encode(&b)));
+        let text = bytes.map(|b| format!("PT3:{}", paycode::hazmat::base45::encode(&b)));
         let got = if typed && bytes.is_none_or(|b| b[0] == paycode::VERSION) {
             let call = text.as_deref().map(|t| Challenge::parse(t).unwrap());
             one.pay_typed(&code, at, paid, call.as_ref())
@@ -752,7 +769,7 @@ proptest! {
             .map(|&(pick, numeric, amount, with)| w.call(n - 1 - pick % n.min(8), numeric, amount, with))
             .collect();
         if let Some(i) = garbage {
-            calls.insert(i % (calls.len() + 1), (Input::Garbage("PC2:A"), None, 0));
+            calls.insert(i % (calls.len() + 1), (Input::Garbage("PC3:A"), None, 0));
         }
         let texts: Vec<String> = calls.iter().map(|c| c.0.text()).collect();
         let payments: Vec<TextPayment<'_>> = calls

@@ -133,8 +133,9 @@ fn window_memory_stays_within_bounds() {
 #[test]
 fn numeric_path_equals_a_leaky_bucket_model() {
     // The same random numeric calls through admit_numeric and through a
-    // model of R-HMAC-7 written from the spec: u ⊖ T' > (N − 1)·P throttles,
-    // a failure sets u := max(u, T') + P, a match changes nothing.
+    // model of R-HMAC-7 written from the spec: a code below the window is
+    // too-old first and changes nothing (H0), u ⊖ T' > (N − 1)·P throttles,
+    // a failure sets u := max(u, T') + P, a match changes no budget.
     let p = Params::new(0, 60, 2, 1).unwrap();
     let budget = Budget::account(&p);
     assert_eq!((budget.capacity, budget.period), (4, 1440));
@@ -155,17 +156,26 @@ fn numeric_path_equals_a_leaky_bucket_model() {
         s.observe(now);
         high_water = high_water.max(now);
         let u = &mut model[account as usize];
-        let expected = if u.saturating_sub(high_water) > 3 * 1440 {
-            Err(Error::Throttled)
+        // The code is of the current step: below L = T_hw - 2 once the clock went back that far.
+        let expected = if now + 2 < high_water {
+            Some(Err(Error::TooOld))
+        } else if u.saturating_sub(high_water) > 3 * 1440 {
+            Some(Err(Error::Throttled))
         } else if !authentic {
             *u = (*u).max(high_water) + 1440;
-            Err(Error::InvalidCode)
+            Some(Err(Error::InvalidCode))
         } else {
-            Err(Error::TooOld)
+            // Past H3 the verdict is the replay window's; the budget stays.
+            None
         };
-        // A code far in the past: after H3 it is too-old, which leaves the budget.
-        let got = s.admit_numeric(account, 0, counter, now, || authentic);
-        assert_eq!(got, expected, "account {account} at {now}");
+        let got = s.admit_numeric(account, now, counter, now, || authentic);
+        match expected {
+            Some(expected) => assert_eq!(got, expected, "account {account} at {now}"),
+            None => assert!(
+                !matches!(got, Err(Error::Throttled | Error::InvalidCode | Error::TooOld)),
+                "account {account} at {now}: {got:?}"
+            ),
+        }
     }
     for (account, u) in model.iter().enumerate() {
         assert_eq!(s.budget(account as u64), *u);
@@ -188,15 +198,18 @@ fn restore_reads_a_window_without_bit_0_as_having_h() {
 fn budget_survives_a_sweep_while_the_clock_is_behind() {
     let s = ReplayState::new(Params::default());
     s.observe(200);
-    // The clock went back to step 100: account 3 fails 4 times there,
-    // charged from T' = 200, so the clock going back forgives nothing.
+    // The clock went back to step 199: account 3 fails 4 times there with
+    // codes of step 198 (in [L, U] = [198, 200]), charged from T' = 200, so
+    // the clock going back forgives nothing.
     for _ in 0..ACCOUNT_CAPACITY {
-        assert_eq!(s.admit_numeric(3, 100, 0, 100, || false), Err(Error::InvalidCode));
+        assert_eq!(s.admit_numeric(3, 198, 0, 199, || false), Err(Error::InvalidCode));
     }
     assert_eq!(s.budget(3), 200 + 4 * 1440);
-    s.evict(100);
-    assert_eq!(s.admit(4, 100, 0, 100, None), Err(Error::TooOld));
-    assert_eq!(s.admit_numeric(3, 100, 0, 100, || true), Err(Error::Throttled));
+    s.evict(199);
+    assert_eq!(s.admit(4, 197, 0, 199, None), Err(Error::TooOld));
+    assert_eq!(s.admit_numeric(3, 198, 0, 199, || true), Err(Error::Throttled));
+    // Below the window the same code is too-old before its budget is read.
+    assert_eq!(s.admit_numeric(3, 197, 0, 199, || true), Err(Error::TooOld));
 }
 
 #[test]

@@ -231,12 +231,12 @@ fn text_that_does_not_decode_still_raises_the_high_water_step() {
     let v = s.verifier();
     let code = Code::Hmac(s.hmac.code_for(NOW / 60, 1));
     let later = NOW + 10 * 60;
-    assert_eq!(v.verify_text("PC2:*", later, 0), Err(Error::Malformed));
+    assert_eq!(v.verify_text("PC3:*", later, 0), Err(Error::Malformed));
     assert_eq!(v.replay_state(Profile::Hmac).high_water(), later / 60);
     // So the code of 10 steps before is too old now, even at its own time.
     assert_eq!(v.verify(&code, NOW, 0), Err(Error::TooOld));
     let fresh = Verifier::new(Params::default(), 1);
-    assert_eq!(fresh.verify_text("PC2:*", NOW - 1, 0), Err(Error::Malformed));
+    assert_eq!(fresh.verify_text("PC3:*", NOW - 1, 0), Err(Error::Malformed));
     assert_eq!(fresh.replay_state(Profile::Ed25519).high_water(), (NOW - 1) / 60);
 }
 

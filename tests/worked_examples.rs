@@ -10,9 +10,10 @@ use paycode::challenge::DS_CHALLENGE;
 use paycode::code::{DS_ED25519_CODE, DS_HMAC_QR};
 use paycode::codec::{from_hex, to_hex};
 use paycode::credential::DS_CREDENTIAL;
+use paycode::hazmat::handle::DS_HMAC_HANDLE;
 use paycode::hazmat::keys::{
-    self, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, LABEL_ISSUER_KEY,
-    LABEL_ROOT_KEY,
+    self, HmacKeys, LABEL_DEVICE_KEY, LABEL_HMAC_HANDLE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY,
+    LABEL_ISSUER_KEY, LABEL_ROOT_KEY,
 };
 use paycode::issuer::KeyPeriod;
 use paycode::numeric::{self, NumericCode};
@@ -22,7 +23,7 @@ use paycode::{
     Purpose, Seed, TextPayment, TrustHeader, Verifier,
 };
 
-const SPEC: &str = include_str!("../spec/paycode-v2.md");
+const SPEC: &str = include_str!("../spec/paycode-v3.md");
 
 /// Every `key: value` line of every ```example block.
 fn example_values() -> BTreeMap<String, String> {
@@ -78,8 +79,32 @@ fn spec_worked_examples_reproduce() {
     let id = account.to_be_bytes();
     c.expect("hmac.k_qr", &to_hex(keys::derive(&seed, LABEL_HMAC_QR_KEY, &id).expose()));
     c.expect("hmac.k_num", &to_hex(keys::derive(&seed, LABEL_HMAC_NUMERIC_KEY, &id).expose()));
+    // spec: R-HANDLE-1, R-HANDLE-2: the handle material, cut and applied by hand.
+    let k_h = keys::derive(&seed, LABEL_HMAC_HANDLE_KEY, &id);
+    c.expect("hmac.k_h", &to_hex(k_h.expose()));
+    let material = |s: u64| hmac_sha256(k_h.expose(), &[DS_HMAC_HANDLE, &s.to_be_bytes()].concat());
+    let hm = material(step);
+    c.expect("hmac.handle_material", &to_hex(&hm));
+    let handle: [u8; 8] = hm[..8].try_into().unwrap();
+    let handle30 = u32::from_be_bytes(hm[..4].try_into().unwrap()) >> 2;
+    let pad = u32::from_be_bytes(hm[8..12].try_into().unwrap());
+    let pad16 = u16::try_from(pad >> 16).unwrap();
+    c.expect("hmac.handle", &to_hex(&handle));
+    c.expect("hmac.handle30", &handle30.to_string());
+    c.expect("hmac.pad", &pad.to_string());
+    c.expect("hmac.pad16", &pad16.to_string());
+    c.expect("hmac.masked", &(counter ^ pad).to_string());
+    c.expect("hmac.masked16", &(u16::try_from(counter).unwrap() ^ pad16).to_string());
     let wallet = HmacWallet::new(params, account, &seed, counter);
     let code = wallet.code_for(step, counter);
+    assert_eq!((code.handle(), code.masked_counter()), (handle, counter ^ pad));
+    // The same wallet's code one step later, with counter 8: another handle, another pad.
+    let next_handle: [u8; 8] = material(step + 1)[..8].try_into().unwrap();
+    c.expect("hmac.next_handle", &to_hex(&next_handle));
+    let next = wallet.code_for(step + 1, 8);
+    assert_eq!(next.handle(), next_handle);
+    c.expect("hmac.next_payload", &to_hex(&next.encode()));
+    c.expect("hmac.next_qr_text", &next.to_qr_text());
     let mac_input = [DS_HMAC_QR, &code.maced()].concat();
     c.expect("hmac.mac_input", &to_hex(&mac_input));
     c.expect(
@@ -97,6 +122,7 @@ fn spec_worked_examples_reproduce() {
     c.expect("hmac.tag29", &n.tag().to_string());
     c.expect("hmac.numeric_value", &n.value().to_string());
     c.expect("hmac.digits", &n.to_digits());
+    assert_eq!((n.handle30(), n.masked_counter()), (handle30, u16::try_from(counter).unwrap() ^ pad16));
     assert_eq!(wallet.numeric(&code).unwrap(), n);
     // spec: R-LOG-1: the record the verifier of §11.1 writes (amount 0, terminal 1).
     let mut verifier = paycode::Verifier::new(params, 1);
@@ -121,8 +147,15 @@ fn spec_worked_examples_reproduce() {
     c.expect("ed25519.trust_list", &to_hex(&trust.encode()));
     assert!(trust.verify(&issuer.root_public_key().unwrap()));
     let wallet_seed = c.seed("ed25519.wallet_seed");
-    let device = Ed25519Wallet::device_public_key(&wallet_seed, 0);
+    // The device key of batch index i: HKDF(wallet seed, label || u32(i)) (spec §3.2).
+    let device_of = |i: u32| {
+        paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &i.to_be_bytes())
+            .public_bytes()
+    };
+    let key_index = u32::try_from(c.num("ed25519.key_index")).unwrap();
+    let device = device_of(key_index);
     c.expect("ed25519.device_public", &to_hex(&device));
+    c.expect("ed25519.device_public_1", &to_hex(&device_of(1)));
     let fields = CredentialFields {
         key_id,
         serial: c.num("ed25519.serial"),
@@ -159,11 +192,6 @@ fn spec_worked_examples_reproduce() {
             .public_bytes()
     );
     assert_eq!(
-        device,
-        paycode::hazmat::eddsa::SecretKey::derive(&wallet_seed, LABEL_DEVICE_KEY, &0u32.to_be_bytes())
-            .public_bytes()
-    );
-    assert_eq!(
         issuer.root_key().public_bytes(),
         paycode::hazmat::eddsa::SecretKey::derive(&issuer_seed, LABEL_ROOT_KEY, &[]).public_bytes()
     );
@@ -190,6 +218,8 @@ fn spec_worked_examples_reproduce() {
     let counter = u32::try_from(c.num("challenge.counter")).unwrap();
     let wallet = HmacWallet::new(params, account, &hmac_seed, counter);
     let code = wallet.code_as(step, counter, Purpose::Challenge(&challenge));
+    c.expect("challenge.masked", &(counter ^ pad).to_string());
+    assert_eq!(code.masked_counter(), counter ^ pad);
     let mac_input = [DS_HMAC_QR, &code.maced(), &digest].concat();
     c.expect("challenge.mac_input", &to_hex(&mac_input));
     c.expect("challenge.mac", &to_hex(&hmac_sha256(k_qr.expose(), &mac_input)));
@@ -198,6 +228,8 @@ fn spec_worked_examples_reproduce() {
     let cap = u32::try_from(c.num("capped.cap")).unwrap();
     let capped_counter = u32::try_from(c.num("capped.counter")).unwrap();
     let capped = wallet.code_as(step, capped_counter, Purpose::Capped(cap));
+    c.expect("capped.masked", &(capped_counter ^ pad).to_string());
+    assert_eq!(capped.masked_counter(), capped_counter ^ pad);
     let capped_input = [DS_HMAC_QR, &capped.maced()].concat();
     c.expect("capped.mac_input", &to_hex(&capped_input));
     c.expect("capped.mac", &to_hex(&hmac_sha256(k_qr.expose(), &capped_input)));
@@ -254,6 +286,10 @@ fn spec_worked_examples_reproduce() {
     c.expect("budget.source_u_after_four", &src[0].1.to_string());
     c.expect("budget.fifth_verdict", v.verify_text(&wrong, t, 0).unwrap_err().code());
     let later = c.num("budget.day_later_t");
+    // The wrong digits a day later are read as a step of that day (R-HMAC-3).
+    let later_step = params.step_at(later).unwrap();
+    let reread = NumericCode::parse(&wrong).unwrap().step_near(later_step);
+    c.expect("budget.day_later_step", &reread.to_string());
     assert_eq!(v.verify_text(&wrong, later, 0).unwrap_err(), Error::InvalidCode);
     let (acct, src) = budgets(&v);
     c.expect("budget.account_u_after_day", &acct[0].1.to_string());

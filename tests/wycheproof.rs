@@ -16,7 +16,7 @@
 //!   is not 64 bytes cannot be passed to the core at all (it takes
 //!   `&[u8; 64]`, a fixed field of the payload), so it is rejected there.
 //! - **HKDF-SHA256**: the core's derivation, `hazmat::keys::derive`, fixes the
-//!   salt (`"paycode v2"`), a 32-byte ikm and a 32-byte output (R-KEY-2), so
+//!   salt (`"paycode v3"`), a 32-byte ikm and a 32-byte output (R-KEY-2), so
 //!   no Wycheproof case can go through it unchanged. Every case runs through
 //!   the calls `derive` makes, `hkdf::Hkdf::<Sha256>::new(Some(salt), ikm)`
 //!   then `expand_multi_info`, with the case's salt, info and length.

@@ -19,7 +19,7 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTRACT = "paycode-adapter/1"
-SPEC = "paycode v2"
+SPEC = "paycode v3"
 # The conformance classes this implementation claims (conformance/README.md, section 4): all.
 CLASSES = [
     "primitives",

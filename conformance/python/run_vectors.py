@@ -100,7 +100,7 @@ class OverStdio:
             shlex.split(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
         self.seq = 0
-        hello = self.request({"type": "hello", "contract": "paycode-adapter/1", "spec": "paycode v2"})
+        hello = self.request({"type": "hello", "contract": "paycode-adapter/1", "spec": "paycode v3"})
         if hello.get("contract") != "paycode-adapter/1":
             raise SystemExit(f"bad hello: {hello}")
 

@@ -58,11 +58,11 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// `Challenge::parse`, checked against an independent reading of R-CHAL-1:
-/// `PT2:`, canonical Base45 of 37 bytes, version byte 0x02.
+/// `PT3:`, canonical Base45 of 37 bytes, version byte 0x02.
 fn parse(text: &str) -> Result<Challenge, Error> {
     let parsed = Challenge::parse(text);
     let bytes = text
-        .strip_prefix("PT2:")
+        .strip_prefix("PT3:")
         .and_then(|rest| base45::decode(rest).ok())
         .filter(|b| b.len() == 37 && b[0] == paycode::VERSION);
     match (&parsed, bytes) {

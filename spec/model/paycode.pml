@@ -1,5 +1,5 @@
 /*
- * paycode v2: the replay and clock rules (spec §2.4, §7.4 H2 and C1-C5, §8),
+ * paycode v3: the replay and clock rules (spec §2.4, §7.4 H2 and C1-C5, §8),
  * as a Promela model for Spin. See README.md for what is modelled, the bounds,
  * why the reduction is sound, and how to run it.
  *

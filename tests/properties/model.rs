@@ -7,6 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use hkdf::Hkdf;
+use hmac::{Hmac, KeyInit, Mac};
 use paycode::InstallError;
 use paycode::credential::MAX_VALIDITY_SECS;
 use paycode::issuer::KeyPeriod;
@@ -29,14 +31,34 @@ pub type Ident = (Profile, u64);
 pub type Nonce = [u8; 16];
 
 /// `DS_chal` (spec §3.3).
-const DS_CHAL: &[u8] = b"paycode/v2/challenge\0";
+const DS_CHAL: &[u8] = b"paycode/v3/challenge\0";
+/// The HKDF salt and the handle key's label (spec §3.2), and `DS_handle` (R-HANDLE-1).
+const HKDF_SALT: &[u8] = b"paycode v3";
+const LABEL_HANDLE_KEY: &[u8] = b"paycode/v3/hmac/handle-key\0";
+const DS_HANDLE: &[u8] = b"paycode/v3/hmac/handle\0";
+/// `M_h`, the most candidates a handle has (R-HANDLE-3).
+const M_H: usize = 4;
+
+/// R-HANDLE-1, from the spec's formulas: `K_h = HKDF(seed, label || u64(account))`,
+/// `h = HMAC(K_h, DS_handle || u64(step))`; the handle `h[0..8]` and the pad `u32(h[8..12])`.
+pub fn model_handle(seed: &[u8; 32], account: u64, step: u64) -> ([u8; 8], u32) {
+    let mut k_h = [0u8; 32];
+    Hkdf::<Sha256>::new(Some(HKDF_SALT), seed)
+        .expand_multi_info(&[LABEL_HANDLE_KEY, &account.to_be_bytes()], &mut k_h)
+        .unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&k_h).unwrap();
+    mac.update(DS_HANDLE);
+    mac.update(&step.to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    (h[..8].try_into().unwrap(), u32::from_be_bytes(h[8..12].try_into().unwrap()))
+}
 
 /// What a verifier is handed.
 #[derive(Clone, Debug)]
 pub enum Input {
     /// Text that fails syntax by construction (see `GARBAGE`).
     Garbage(&'static str),
-    /// QR text: `PC2:` + Base45 of these payload bytes.
+    /// QR text: `PC3:` + Base45 of these payload bytes.
     Payload(Vec<u8>),
     /// The 24 digits of this value.
     Numeric(u128),
@@ -46,7 +68,7 @@ impl Input {
     pub fn text(&self) -> String {
         match self {
             Input::Garbage(s) => (*s).to_string(),
-            Input::Payload(p) => format!("PC2:{}", paycode::hazmat::base45::encode(p)),
+            Input::Payload(p) => format!("PC3:{}", paycode::hazmat::base45::encode(p)),
             Input::Numeric(n) => format!("{n:024}"),
         }
     }
@@ -63,6 +85,22 @@ pub struct Oracle {
 }
 
 impl Oracle {
+    /// H1 (R-HANDLE-3): the enrolled accounts whose handle for `step`
+    /// matches (`numeric`: the top 30 bits of `handle`), in ascending account
+    /// id, at most `M_h`, each with its pad.
+    fn candidates(&self, step: u64, handle: u64, numeric: bool) -> Vec<(u64, u32)> {
+        self.enrolled
+            .iter()
+            .map(|(&account, seed)| (account, model_handle(seed.expose(), account, step)))
+            .filter(|(_, (h, _))| {
+                let h = u64::from_be_bytes(*h);
+                if numeric { h >> 34 == handle } else { h == handle }
+            })
+            .map(|(account, (_, pad))| (account, pad))
+            .take(M_H)
+            .collect()
+    }
+
     /// TagOK of an hmac QR code: the payload equals the one the account's
     /// wallet makes for these fields, in this mode, over the digest of this
     /// challenge (R-HMAC-1, R-CHAL-2).
@@ -134,10 +172,10 @@ pub struct ModelChallenge {
     pub nonce: Nonce,
 }
 
-/// R-CHAL-1: `PT2:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
+/// R-CHAL-1: `PT3:` then canonical Base45 (R-ENC-2) of 37 bytes whose first
 /// is `0x02`; every value of the other fields decodes.
 pub fn model_challenge(text: &str) -> Option<ModelChallenge> {
-    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT2:")?)?.try_into().ok()?;
+    let bytes: [u8; 37] = model_base45(text.strip_prefix("PT3:")?)?.try_into().ok()?;
     (bytes[0] == 0x02).then(|| ModelChallenge {
         bytes,
         terminal: u32::from_be_bytes(bytes[1..5].try_into().unwrap()),
@@ -157,8 +195,8 @@ struct Decoded {
 }
 
 enum Body {
-    Numeric { account: u64, low: u64, counter: u32, tag29: u32 },
-    HmacQr { account: u64, step: u64, counter: u32 },
+    Numeric { handle30: u64, low: u64, masked16: u32, tag29: u32 },
+    HmacQr { handle: u64, step: u64, masked: u32 },
     Ed,
 }
 
@@ -332,20 +370,34 @@ impl Model {
         };
         let terms = Terms { amount, bound, challenge: gamma };
         let verdict = match code.body {
-            Body::Numeric { account, low, counter, tag29 } => {
-                self.hmac(account, counter, s_now, true, terms, o, |o| {
-                    // R-HMAC-3: lo = min(s_now ⊖ 8, 2^64 - 16); the s in [lo, lo + 15]
-                    // with s mod 16 = low.
-                    let lo = s_now.saturating_sub(8).min(u64::MAX - 15);
-                    let step = lo + (low + 16 - lo % 16) % 16;
-                    o.numeric_tag_ok(account, step, counter, tag29).then_some(step)
-                })
+            Body::Numeric { handle30, low, masked16, tag29 } => {
+                // R-HMAC-3: lo = min(s_now ⊖ 8, 2^64 - 16); the s in [lo, lo + 15]
+                // with s mod 16 = low.
+                let lo = s_now.saturating_sub(8).min(u64::MAX - 15);
+                let step = lo + (low + 16 - lo % 16) % 16;
+                // R-HANDLE-2: c_j = masked16 ⊕ pad16_j.
+                let counter = |pad: u32| masked16 ^ (pad >> 16);
+                self.hmac(
+                    step,
+                    s_now,
+                    true,
+                    terms,
+                    o,
+                    |o| o.candidates(step, handle30, true),
+                    |o, j, pad| o.numeric_tag_ok(j, step, counter(pad), tag29).then_some(counter(pad)),
+                )
             }
-            Body::HmacQr { account, step, counter } => {
+            Body::HmacQr { handle, step, masked } => {
                 let Input::Payload(p) = input else { unreachable!() };
-                self.hmac(account, counter, s_now, false, terms, o, |o| {
-                    o.qr_tag_ok(account, step, counter, mode, p).then_some(step)
-                })
+                self.hmac(
+                    step,
+                    s_now,
+                    false,
+                    terms,
+                    o,
+                    |o| o.candidates(step, handle, false),
+                    |o, j, pad| o.qr_tag_ok(j, step, masked ^ pad, mode, p).then_some(masked ^ pad),
+                )
             }
             Body::Ed => {
                 let Input::Payload(p) = input else { unreachable!() };
@@ -372,9 +424,9 @@ impl Model {
                     return Err(Error::UnsupportedProfile);
                 }
                 let body = Body::Numeric {
-                    account: (n >> 49) as u64,
+                    handle30: (n >> 49) as u64,
                     low: ((n >> 45) & 0xf) as u64,
-                    counter: ((n >> 29) & 0xffff) as u32,
+                    masked16: ((n >> 29) & 0xffff) as u32,
                     tag29: (n & 0x1fff_ffff) as u32,
                 };
                 Ok(Decoded { mode: 0, cap: None, body })
@@ -406,9 +458,9 @@ impl Model {
                 let mode = p[1] >> 4;
                 let (cap, body) = if p[1] & 0x0f == 0x01 {
                     let body = Body::HmacQr {
-                        account: be(&p[2..10]),
+                        handle: be(&p[2..10]),
                         step: be(&p[10..18]),
-                        counter: be(&p[18..22]) as u32,
+                        masked: be(&p[18..22]) as u32,
                     };
                     ((mode == 1).then(|| be(&p[22..26]) as u32), body)
                 } else {
@@ -419,48 +471,55 @@ impl Model {
         }
     }
 
-    /// Whether a numeric code of `account` (enrolled) at step `s_now` is
-    /// throttled: the source's or the account's budget is spent (R-HMAC-7, R-HMAC-8).
-    pub fn numeric_throttled(&self, account: u64, s_now: u64) -> bool {
+    /// Whether a numeric code whose budget account is `account` (none: the
+    /// code has no candidate) at step `s_now` is throttled: the source's or
+    /// the account's budget is spent (R-HMAC-7, R-HMAC-8, R-HANDLE-4).
+    pub fn numeric_throttled(&self, account: Option<u64>, s_now: u64) -> bool {
         let t = self.t_hw.max(s_now);
-        let u = self.throttle.get(&account).copied().unwrap_or(0);
+        let u = account.and_then(|a| self.throttle.get(&a).copied()).unwrap_or(0);
         self.source_budget.saturating_sub(t) > 63 * 3_600u64.div_ceil(self.x)
             || u.saturating_sub(t) > 3 * 86_400u64.div_ceil(self.x)
     }
 
-    /// H1 - H3, then the common checks. `auth` returns the code's step if its tag is right.
+    /// H0 - H3, then the common checks. `candidates` finds H1's candidates
+    /// (account, pad); `tag_ok` gives a candidate's real counter if its tag
+    /// is right (H2).
     #[allow(clippy::too_many_arguments)]
     fn hmac(
         &mut self,
-        account: u64,
-        counter: u32,
+        step: u64,
         s_now: u64,
         numeric: bool,
         terms: Terms,
         o: &Oracle,
-        auth: impl FnOnce(&Oracle) -> Option<u64>,
+        candidates: impl FnOnce(&Oracle) -> Vec<(u64, u32)>,
+        tag_ok: impl Fn(&Oracle, u64, u32) -> Option<u32>,
     ) -> Result<Accepted, Error> {
-        // H1, R-HMAC-9: an unknown account fails H3, with the verdicts and
-        // charges of a known one.
-        let known = o.enrolled.contains_key(&account);
-        let t = self.t_hw.max(s_now);
-        let (n, p, n_src, p_src) = (4u64, 86_400u64.div_ceil(self.x), 64u64, 3_600u64.div_ceil(self.x));
-        if numeric {
-            // H2, R-HMAC-7 and R-HMAC-8: u ⊖ T' > (N − 1)·P, the source first.
-            let u = self.throttle.get(&account).copied().unwrap_or(0);
-            if self.source_budget.saturating_sub(t) > (n_src - 1) * p_src || u.saturating_sub(t) > (n - 1) * p
-            {
-                return Err(Error::Throttled);
-            }
+        // H0, R-HANDLE-3: the window before the candidates.
+        if step < self.low() {
+            return Err(Error::TooOld);
         }
-        // H3: a failure is charged, a match returns the reservation.
-        let step = if known { auth(o) } else { None };
-        let Some(step) = step else {
+        if step > s_now.saturating_add(self.f) {
+            return Err(Error::TooNew);
+        }
+        // H1, H2: the first candidate whose tag is right is the code's account.
+        let candidates = candidates(o);
+        let matched = candidates.iter().find_map(|&(j, pad)| tag_ok(o, j, pad).map(|c| (j, c)));
+        // H3, R-HANDLE-4: the budget account is the matched one, else the
+        // first candidate, else none.
+        let budget = matched.map(|(j, _)| j).or(candidates.first().map(|&(j, _)| j));
+        let t = self.t_hw.max(s_now);
+        let (p, p_src) = (86_400u64.div_ceil(self.x), 3_600u64.div_ceil(self.x));
+        if numeric && self.numeric_throttled(budget, s_now) {
+            return Err(Error::Throttled);
+        }
+        let Some((account, counter)) = matched else {
             if numeric {
-                // R-HMAC-9: an unknown account's budget is charged as a known one's.
                 self.source_budget = self.source_budget.max(t) + p_src;
-                let u = self.throttle.get(&account).copied().unwrap_or(0);
-                self.throttle.insert(account, u.max(t) + p);
+                if let Some(j) = budget {
+                    let u = self.throttle.get(&j).copied().unwrap_or(0);
+                    self.throttle.insert(j, u.max(t) + p);
+                }
             }
             return Err(Error::InvalidCode);
         };
@@ -773,15 +832,18 @@ pub fn expected_window_verdict(
     // step, so the step of the call is at least T_hw.
     let (s, s_now) = (i128::from(s), i128::from(s_now.max(t_hw)));
     let lo = (s_now - 8).clamp(0, i128::from(u64::MAX) - 15);
-    if form == Form::Numeric && (s < lo || s > lo + 15) {
-        return Err(Error::InvalidCode);
-    }
+    // R-HMAC-3: a numeric code outside [lo, lo + 15] is read as the step of
+    // that range with its low 4 bits, whose handle is not the code's: the
+    // window (H0) judges that step, and inside it no candidate matches.
+    let read = if form == Form::Numeric { lo + (s - lo).rem_euclid(16) } else { s };
     let low = i128::from(t_hw.max(s_now as u64)) - i128::from(b);
     let high = s_now + i128::from(f);
-    if s < low {
+    if read < low {
         Err(Error::TooOld)
-    } else if s > high {
+    } else if read > high {
         Err(Error::TooNew)
+    } else if read != s {
+        Err(Error::InvalidCode)
     } else {
         Ok(())
     }
@@ -797,9 +859,13 @@ pub fn flip_verdicts(form: Form) -> &'static [Error] {
             Error::UnsupportedVersion,
             Error::UnsupportedProfile,
             Error::NoChallenge,
+            Error::TooOld,
+            Error::TooNew,
             Error::InvalidCode,
         ],
-        Form::Numeric => &[Error::Malformed, Error::InvalidCode, Error::Throttled],
+        Form::Numeric => {
+            &[Error::Malformed, Error::TooOld, Error::TooNew, Error::InvalidCode, Error::Throttled]
+        }
         Form::Ed => &[
             Error::Malformed,
             Error::UnsupportedVersion,

@@ -52,18 +52,24 @@ pub fn challenge_verdict(
     if u128::from(t) > issued + c || issued > u128::from(t) + x {
         return Err(Error::ChallengeExpired);
     }
-    // H3, E5: the code covers the digest of the challenge it was made for.
+    // C1 (T_hw is T(t) on a fresh verifier); for an hmac code it comes
+    // first, as H0 (R-HANDLE-3).
+    let s_now = (t - p.t0()) / p.step_secs();
+    let window = if step < s_now.saturating_sub(p.back()) {
+        Err(Error::TooOld)
+    } else if step > s_now.saturating_add(p.forward()) {
+        Err(Error::TooNew)
+    } else {
+        Ok(())
+    };
+    if !ed {
+        window?;
+    }
+    // H2, E5: the code covers the digest of the challenge it was made for.
     if call != made.encode() {
         return Err(Error::InvalidCode);
     }
-    // C1 (T_hw is T(t) on a fresh verifier)
-    let s_now = (t - p.t0()) / p.step_secs();
-    if step < s_now.saturating_sub(p.back()) {
-        return Err(Error::TooOld);
-    }
-    if step > s_now.saturating_add(p.forward()) {
-        return Err(Error::TooNew);
-    }
+    window?;
     // C2: Q = 0 (no floor on the issue time), T' = s_now.
     let start = |s: u64| u128::from(p.t0()) + u128::from(s) * x;
     if start(s_now) > issued + c {

@@ -16,20 +16,20 @@ use paycode::{
 };
 
 use crate::TERMINAL;
-use crate::model::{Ident, Input, Model, Nonce, Oracle};
+use crate::model::{Ident, Input, Model, Nonce, Oracle, model_handle};
 
 /// Texts that are malformed by construction (R-ENC-1, R-ENC-2, R-ENC-4).
 const GARBAGE: &[&str] = &[
     "",
     "PC2",
-    "PC2:",
+    "PC3:",
     "pc2:BB8",
-    "PC2:A",
-    "PC2:GGW",
-    "PC2:V5",
-    "PC2:bb8",
-    "PC2:BB8\n",
-    "PC2:BB8=",
+    "PC3:A",
+    "PC3:GGW",
+    "PC3:V5",
+    "PC3:bb8",
+    "PC3:BB8\n",
+    "PC3:BB8=",
     "00000000000000000000000",
     "0000000000000000000000000",
     "999999999999999999999999",
@@ -43,16 +43,16 @@ const GARBAGE: &[&str] = &[
 /// prefix, lower case, other lengths, a bad version byte, bad Base45.
 const BROKEN_CHALLENGES: &[&str] = &[
     "",
-    "PT2:",
+    "PT3:",
     "PT2",
     "pt2:BB8",
-    "PC2:0100000000000000000000000000000000000000000000000000000",
-    "PT2:BB8",
-    "PT2:GGW",
-    "PT2:0100000000000000000000000000000000000000000000000000000",
-    "PT2:02000000000000000000000000000000000000000000000000000000",
-    "PT2:A1000000000000000000000000000000000000000000000000000000",
-    "PT2:01000000000000000000000000000000000000000000000000000000 ",
+    "PC3:0100000000000000000000000000000000000000000000000000000",
+    "PT3:BB8",
+    "PT3:GGW",
+    "PT3:0100000000000000000000000000000000000000000000000000000",
+    "PT3:02000000000000000000000000000000000000000000000000000000",
+    "PT3:A1000000000000000000000000000000000000000000000000000000",
+    "PT3:01000000000000000000000000000000000000000000000000000000 ",
 ];
 
 #[derive(Clone, Copy, Debug)]
@@ -163,7 +163,8 @@ pub enum Action {
         offset: i64,
     },
     Garbage(usize),
-    /// A random payload; `account` pins bytes 2..10 to an enrolled account.
+    /// A random payload; `account` pins bytes 2..18 to an enrolled account's
+    /// handle for the current step, and that step.
     Payload {
         bytes: Vec<u8>,
         account: Option<usize>,
@@ -617,8 +618,13 @@ impl World {
             }
             Action::Payload { ref bytes, account } => {
                 let mut p = bytes.clone();
-                if let (Some(a), true) = (account, p.len() >= 10) {
-                    p[2..10].copy_from_slice(&self.hmac[a % 2].id.to_be_bytes());
+                // The step of the clock and an enrolled account's handle for
+                // it (R-HANDLE-1): the payload reaches H1 with a candidate.
+                if let (Some(a), true) = (account, p.len() >= 18) {
+                    let step = self.model.step(self.clock).unwrap_or(0);
+                    let a = &self.hmac[a % 2];
+                    p[2..10].copy_from_slice(&model_handle(a.seed.expose(), a.id, step).0);
+                    p[10..18].copy_from_slice(&step.to_be_bytes());
                 }
                 self.present(&Input::Payload(p), None, 0, None, ctx);
             }
@@ -1067,12 +1073,24 @@ impl World {
                     Some(paycode::Code::Ed25519(c)) => c.credential().fields().key_id,
                     _ => 0,
                 };
+                // R-HANDLE-1, R-HANDLE-2: an hmac record's evidence names the
+                // account's handle for the step and the masked counter.
+                if m.id.0 == Profile::Hmac {
+                    let seed = self.oracle.enrolled[&m.id.1].expose();
+                    let (handle, pad) = model_handle(seed, m.id.1, m.step);
+                    let handle = u64::from_be_bytes(handle);
+                    let want = match r.code() {
+                        Some(paycode::Code::Numeric(_)) => (handle >> 34, m.counter ^ (pad >> 16)),
+                        _ => (handle, m.counter ^ pad),
+                    };
+                    assert_eq!((r.subject(), r.counter()), want, "{ctx}: R-HANDLE-1 evidence");
+                }
                 assert_eq!(
                     (
                         r.profile(),
-                        r.subject(),
+                        acc.subject,
                         key_id,
-                        r.counter(),
+                        acc.counter,
                         r.step(),
                         r.amount,
                         r.accepted_at,

@@ -1,3 +1,3 @@
-"""paycode v2 in Python: an implementation written from spec/paycode-v2.md."""
+"""paycode v3 in Python: an implementation written from spec/paycode-v3.md."""
 
 __version__ = "1.0.0"

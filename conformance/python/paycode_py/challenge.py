@@ -8,7 +8,7 @@ from . import base45, mutants
 from .errors import MALFORMED, Rejected
 from .keys import DS_CHAL
 
-PREFIX = b"PT2:"
+PREFIX = b"PT3:"
 VERSION = 0x02
 SIZE = 37
 NONCE_SIZE = 16
@@ -26,7 +26,7 @@ class Challenge:
         return struct.pack(">BIQQ", VERSION, self.terminal_id, self.amount, self.issued_at) + self.nonce
 
     def text(self) -> str:
-        """"PT2:" || Base45(challenge) (R-CHAL-1)."""
+        """"PT3:" || Base45(challenge) (R-CHAL-1)."""
         return PREFIX.decode() + base45.encode(self.encode())
 
     def digest(self) -> bytes:

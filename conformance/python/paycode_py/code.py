@@ -14,7 +14,7 @@ from .errors import MALFORMED, UNSUPPORTED_PROFILE, UNSUPPORTED_VERSION, Rejecte
 from .keys import DS_CODE, DS_NUM, DS_QR, hmac_sha256
 from .params import U64_MAX
 
-PREFIX = b"PC2:"
+PREFIX = b"PC3:"
 VERSION = 0x02
 HMAC, ED25519 = 0x01, 0x02
 ONE_WAY, CAPPED, CHALLENGE = 0, 1, 2

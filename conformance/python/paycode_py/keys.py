@@ -5,7 +5,7 @@ import hmac
 import struct
 
 # The protocol version as it appears in the salt and in every label: the one place to change it.
-LABEL_VERSION = "v2"
+LABEL_VERSION = "v3"
 
 SALT = f"paycode {LABEL_VERSION}".encode()
 

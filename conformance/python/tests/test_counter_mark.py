@@ -63,7 +63,7 @@ class Ed25519Fixture:
         issuer = ops.run("derive-key", {"purpose": "ed25519-issuer", "seed": ISSUER_SEED, "key_id": 1})
         device = ops.run("derive-key", {"purpose": "ed25519-device", "seed": WALLET_SEED})
         # The root key (spec Section 3.2) signs trust list 1, issued at 0 (R-TRUST-3).
-        root = keys.derive(bytes.fromhex(ISSUER_SEED), b"paycode/v2/ed25519/root-key\x00")
+        root = keys.derive(bytes.fromhex(ISSUER_SEED), b"paycode/v3/ed25519/root-key\x00")
         self.root_key = ed25519.public_key(root).hex()
         self.trust_list = ops.run(
             "trust-list-encode",
@@ -352,11 +352,11 @@ class CounterMark(unittest.TestCase):
         ed_identity, hmac_identity = (2, SERIAL), (1, ACCOUNT)
         self.assertEqual(session.step(verify(100, ED.text(5, 100), 10))["result"], "valid")
         self.assertEqual(session.step(verify(100, hmac_text(5, 100)))["result"], "valid")
-        session.step(verify(1443, "PC2:"))  # malformed; the call may evict what the spec allows
+        session.step(verify(1443, "PC3:"))  # malformed; the call may evict what the spec allows
         self.assertIn(SERIAL, v.ledger)
         self.assertIn(ed_identity, v.marks)
         self.assertNotIn(ed_identity, v.entries)  # the window went long before
-        session.step(verify(1444, "PC2:"))
+        session.step(verify(1444, "PC3:"))
         self.assertNotIn(SERIAL, v.ledger)
         self.assertNotIn(ed_identity, v.marks)
         self.assertEqual((v.marks[hmac_identity].high, v.marks[hmac_identity].step), (5, 100))

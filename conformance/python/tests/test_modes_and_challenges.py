@@ -46,9 +46,9 @@ def ds(name):
     return bytes.fromhex(found.group(1))
 
 
-DS_QR = ds("paycode/v2/hmac/qr-code")
-DS_CODE = ds("paycode/v2/ed25519/code")
-DS_CHAL = ds("paycode/v2/challenge")
+DS_QR = ds("paycode/v3/hmac/qr-code")
+DS_CODE = ds("paycode/v3/ed25519/code")
+DS_CHAL = ds("paycode/v3/challenge")
 
 
 def handle_material(step, account_id=ACCOUNT):
@@ -79,8 +79,8 @@ def challenge_bytes(terminal_id=TERMINAL, amount=PRICE, issued_at=T - 30, nonce=
 
 
 def challenge(**fields):
-    """A challenge's QR text, "PT2:" || Base45(challenge) (R-CHAL-1)."""
-    return "PT2:" + b45(challenge_bytes(**fields))
+    """A challenge's QR text, "PT3:" || Base45(challenge) (R-CHAL-1)."""
+    return "PT3:" + b45(challenge_bytes(**fields))
 
 
 def digest(**fields):
@@ -127,11 +127,11 @@ def with_payload(text, change):
     """The QR text of `text`'s payload after change(bytearray)."""
     p = bytearray(bytes.fromhex(ops.run("base45-decode", {"text": text[4:]})["bytes"]))
     change(p)
-    return "PC2:" + b45(bytes(p))
+    return "PC3:" + b45(bytes(p))
 
 
 # Trust list 1, issued at 0, signed by the root key of the spec's example (R-TRUST-3).
-ROOT = keys.derive(bytes.fromhex(EX["ed25519.issuer_seed"]), b"paycode/v2/ed25519/root-key\x00")
+ROOT = keys.derive(bytes.fromhex(EX["ed25519.issuer_seed"]), b"paycode/v3/ed25519/root-key\x00")
 TRUST_LIST = ops.run(
     "trust-list-encode",
     {
@@ -292,11 +292,11 @@ SCENARIOS = [
         "V1.C: a challenge that does not decode is malformed; V1's own verdict comes first",
         None,
         [
-            verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE, "PT2:" + b45(challenge_bytes()[:36])),
-            verify(T, hmac_code(2, chal=G1, mode="challenge"), PRICE, "PC2:" + b45(challenge_bytes())),  # prefix
-            verify(T, hmac_code(3, chal=G1, mode="challenge"), PRICE, "PT2:" + b45(challenge_bytes(version=1))),
+            verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE, "PT3:" + b45(challenge_bytes()[:36])),
+            verify(T, hmac_code(2, chal=G1, mode="challenge"), PRICE, "PC3:" + b45(challenge_bytes())),  # prefix
+            verify(T, hmac_code(3, chal=G1, mode="challenge"), PRICE, "PT3:" + b45(challenge_bytes(version=1))),
             verify(T, hmac_code(4, chal=G1, mode="challenge"), PRICE, G1.lower()),  # R-ENC-2
-            verify(T, with_payload(hmac_code(5), lambda p: p.__setitem__(1, 0x31)), PRICE, "PT2:"),
+            verify(T, with_payload(hmac_code(5), lambda p: p.__setitem__(1, 0x31)), PRICE, "PT3:"),
             verify(T, hmac_code(6, chal=G1, mode="challenge"), PRICE, G1),
         ],
         ["malformed", "malformed", "malformed", "malformed", "unsupported-profile", "accepted"],
@@ -425,7 +425,7 @@ class Encoding(unittest.TestCase):
             i.update({k: v.hex() if isinstance(v, bytes) else v for k, v in fields.items()})
             out = ops.run("challenge-encode", i)
             self.assertEqual(out["bytes"], raw.hex())
-            self.assertEqual(out["text"], "PT2:" + b45(raw))
+            self.assertEqual(out["text"], "PT3:" + b45(raw))
             self.assertEqual(len(out["text"]), 60)  # 56 + 4 (R-CHAL-1)
             self.assertEqual(out["digest"], hashlib.sha256(DS_CHAL + raw).hexdigest())
             self.assertEqual(len(DS_CHAL + raw), 58)  # "one SHA-256 of 58 bytes" (R-CHAL-2)
@@ -438,15 +438,15 @@ class Encoding(unittest.TestCase):
         raw = challenge_bytes()
         bad = [
             b45(raw),  # no prefix
-            "PC2:" + b45(raw),  # a code's prefix
+            "PC3:" + b45(raw),  # a code's prefix
             "pt2:" + b45(raw),
-            "PT2:" + b45(raw[:36]),
-            "PT2:" + b45(raw + b"\x00"),
-            "PT2:",
-            "PT2:" + b45(challenge_bytes(version=0)),
-            "PT2:" + b45(challenge_bytes(version=1)),
-            "PT2:" + b45(raw).lower(),
-            "PT2:" + b45(raw) + "\n",
+            "PT3:" + b45(raw[:36]),
+            "PT3:" + b45(raw + b"\x00"),
+            "PT3:",
+            "PT3:" + b45(challenge_bytes(version=0)),
+            "PT3:" + b45(challenge_bytes(version=1)),
+            "PT3:" + b45(raw).lower(),
+            "PT3:" + b45(raw) + "\n",
         ]
         for text in bad:
             with self.subTest(text=text):
@@ -466,7 +466,7 @@ class Encoding(unittest.TestCase):
                 i["cap"] = cap
             out = ops.run("hmac-code-encode", i)
             self.assertEqual(out["payload"], want.hex())
-            self.assertEqual(out["text"], "PC2:" + b45(want))
+            self.assertEqual(out["text"], "PC3:" + b45(want))
             self.assertEqual(len(out["text"]), 67 if mode == "capped" else 61)  # R-ENC-1
             decoded = ops.run("code-decode", {"text": out["text"]})["code"]
             expect = {"form": "hmac-qr", "mode": mode, "handle": handle.hex(), "step": S, "masked_counter": 7, "tag": tag.hex()}
@@ -497,7 +497,7 @@ class Encoding(unittest.TestCase):
     def test_second_byte_and_lengths(self):
         # V1.5: only 0x01, 0x02, 0x11, 0x12, 0x21, 0x22; V1.6: 38, 42, 204, 208 by mode (R-MODE-1).
         def text(second, size):
-            return "PC2:" + b45(bytes([code.VERSION, second]) + bytes(size - 2))
+            return "PC3:" + b45(bytes([code.VERSION, second]) + bytes(size - 2))
 
         for second in (0x00, 0x03, 0x10, 0x13, 0x23, 0x31, 0x32, 0xF1, 0x41):
             for size in (38, 42, 204, 208):
@@ -526,7 +526,7 @@ class Generation(unittest.TestCase):
         i = {"params": PARAMS, "seed": EX["hmac.seed"], "account_id": ACCOUNT, "time": T, "counter": 7}
         out = ops.run("hmac-generate", {**i, "mode": "capped", "cap": 1000})
         self.assertEqual(out["payload"], (head + tag).hex())
-        self.assertEqual(out["text"], "PC2:" + b45(head + tag))
+        self.assertEqual(out["text"], "PC3:" + b45(head + tag))
         self.assertEqual(out["numeric_error"], "numeric-unavailable")  # R-HMAC-4
         self.assertNotIn("digits", out)
         self.assertEqual(out["next_counter"], 8)
@@ -544,7 +544,7 @@ class Generation(unittest.TestCase):
         self.assertEqual(out["numeric_error"], "numeric-unavailable")
         self.assertEqual(len(out["text"]), 61)  # the length of a one-way code (R-CHAL-2)
         # A wallet makes no code for a challenge it cannot decode (R-GEN-5).
-        bad = ops.run("hmac-generate", {**i, "mode": "challenge", "challenge": "PT2:" + b45(challenge_bytes(version=1))})
+        bad = ops.run("hmac-generate", {**i, "mode": "challenge", "challenge": "PT3:" + b45(challenge_bytes(version=1))})
         self.assertEqual(bad, {"result": "invalid", "error": "malformed"})
 
     def test_ed25519_capped_and_challenge(self):
@@ -611,9 +611,9 @@ class Verification(unittest.TestCase):
         session = ops.Session(VERIFIER, empty_state())
         v = session.verifier
         self.assertEqual(session.step(verify(T, hmac_code(1, chal=G1, mode="challenge"), PRICE, G1))["result"], "valid")
-        session.step(verify(T + 90, "PC2:"))  # t_hw = T + 60 <= T + 90
+        session.step(verify(T + 90, "PC3:"))  # t_hw = T + 60 <= T + 90
         self.assertIn(nonce(0x5A), v.nonces)
-        session.step(verify(T + 120, "PC2:"))  # t_hw = T + 120 > T + 90
+        session.step(verify(T + 120, "PC3:"))  # t_hw = T + 120 > T + 90
         self.assertNotIn(nonce(0x5A), v.nonces)
 
     def test_state_challenges_are_checked(self):

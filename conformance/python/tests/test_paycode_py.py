@@ -1,6 +1,6 @@
 """Checks of paycode_py against the spec's own worked examples (Sections 6.6, 11).
 
-The expected values are read from the `example` blocks of spec/paycode-v2.md,
+The expected values are read from the `example` blocks of spec/paycode-v3.md,
 so these tests compare this implementation with the spec text, not with itself.
 
     conformance/python/.venv/bin/python -m unittest discover -s conformance/python/tests
@@ -20,7 +20,7 @@ sys.path.insert(0, ROOT)
 from paycode_py import base45, code, edwards, ed25519, mutants, ops  # noqa: E402
 from paycode_py.errors import Rejected  # noqa: E402
 
-SPEC = os.path.join(ROOT, "..", "..", "spec", "paycode-v2.md")
+SPEC = os.path.join(ROOT, "..", "..", "spec", "paycode-v3.md")
 PARAMS = {"t0": 0, "step": 60, "back": 2, "forward": 1}
 EMPTY_STATE = {"t_hw": 0, "q": 0, "entries": [], "spent": [], "revocation_list": None}
 
@@ -203,7 +203,7 @@ class Base45(unittest.TestCase):
                 base45.decode(text)
         self.assertEqual(base45.decode(b""), b"")
         with self.assertRaises(Rejected) as r:
-            code.decode(b"PC2:")  # an empty payload is not a code (R-ENC-2 rule 1, V1.3)
+            code.decode(b"PC3:")  # an empty payload is not a code (R-ENC-2 rule 1, V1.3)
         self.assertEqual(r.exception.code, "malformed")
         self.assertEqual(base45.decode(b"FGW"), b"\xff\xff")
         self.assertEqual(base45.decode(b"U5"), b"\xff")
@@ -223,7 +223,7 @@ class AdapterProtocol(unittest.TestCase):
     def test_hello_case_and_stop(self):
         rc, out = self.talk(
             [
-                json.dumps({"type": "hello", "seq": 1, "contract": "paycode-adapter/1", "spec": "paycode v2"}),
+                json.dumps({"type": "hello", "seq": 1, "contract": "paycode-adapter/1", "spec": "paycode v3"}),
                 json.dumps({"type": "case", "seq": 2, "id": "x", "op": "base45-decode", "input": {"text": "QED8WEX0"}}),
                 json.dumps({"type": "stop"}),
                 json.dumps({"type": "case", "seq": 3, "id": "y", "op": "base45-decode", "input": {"text": "QED8WEX0"}}),

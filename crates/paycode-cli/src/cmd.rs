@@ -188,7 +188,7 @@ impl fmt::Display for Error {
             Error::Challenge(e) => {
                 write!(
                     f,
-                    "the challenge: {e} (a challenge is PT2: and 56 Base45 characters); no code was made"
+                    "the challenge: {e} (a challenge is PT3: and 56 Base45 characters); no code was made"
                 )
             }
             Error::Qr(e) => write!(f, "cannot draw the QR symbol: {e}"),

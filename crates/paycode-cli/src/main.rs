@@ -18,7 +18,7 @@ use cmd::{
 #[command(
     name = "paycode",
     version,
-    about = "paycode v2: offline payment codes (reference implementation)",
+    about = "paycode v3: offline payment codes (reference implementation)",
     after_help = cmd::EXIT_STATUS_HELP
 )]
 struct Cli {

@@ -397,11 +397,11 @@ fn capped_over_cap(profile: &str) {
     assert_eq!(pay(&issuer, &theirs, &capped, T + 1, (2, 9_000), None), rejected("over-cap"));
     assert_eq!(pay(&issuer, &theirs, &capped, T + 1, (2, u64::MAX), None), rejected("over-cap"));
     // A cap raised in the payload: the tag or signature covers it.
-    let mut payload = paycode::hazmat::base45::decode(capped.strip_prefix("PC2:").unwrap()).unwrap();
+    let mut payload = paycode::hazmat::base45::decode(capped.strip_prefix("PC3:").unwrap()).unwrap();
     let at = if profile == "hmac" { 22 } else { 14 };
     assert_eq!(payload[at..at + 4], 250u32.to_be_bytes());
     payload[at..at + 4].copy_from_slice(&9_000u32.to_be_bytes());
-    let raised = format!("PC2:{}", paycode::hazmat::base45::encode(&payload));
+    let raised = format!("PC3:{}", paycode::hazmat::base45::encode(&payload));
     assert_eq!(pay(&issuer, &theirs, &raised, T + 1, (2, 9_000), None), rejected("invalid-code"));
     // A challenge does not unlock it either.
     let ch = challenge(1, 9_000, T);
@@ -470,25 +470,25 @@ fn garbage_challenge(profile: &str) {
     let code = code_for(&wallet, T, &["--challenge", &ch]);
     let mut version_1 = paycode::hazmat::base45::decode(&ch[4..]).unwrap();
     version_1[0] = 1;
-    let version_1 = format!("PT2:{}", paycode::hazmat::base45::encode(&version_1));
-    let long = format!("PT2:{}", paycode::hazmat::base45::encode(&[1u8; 38]));
+    let version_1 = format!("PT3:{}", paycode::hazmat::base45::encode(&version_1));
+    let long = format!("PT3:{}", paycode::hazmat::base45::encode(&[1u8; 38]));
     let texts: Vec<Vec<u8>> = [
         "",
         "garbage",
-        "PT2:",
+        "PT3:",
         &ch[..59],
         &format!("{ch}0"),
         &format!(" {ch}"),
         &ch.to_lowercase(),
-        &ch.replacen("PT2:", "PC2:", 1),
+        &ch.replacen("PT3:", "PC3:", 1),
         &code,
         &version_1,
         &long,
-        &"PT2:".repeat(10_000),
+        &"PT3:".repeat(10_000),
     ]
     .iter()
     .map(|t| t.as_bytes().to_vec())
-    .chain([[b"PT2:".as_slice(), &[0xff; 56]].concat(), ch.replacen('0', "\u{e9}", 1).into_bytes()])
+    .chain([[b"PT3:".as_slice(), &[0xff; 56]].concat(), ch.replacen('0', "\u{e9}", 1).into_bytes()])
     .collect();
     for bad in &texts {
         let extra = [
@@ -506,7 +506,7 @@ fn garbage_challenge(profile: &str) {
     let bad_version = {
         let mut p = paycode::hazmat::base45::decode(&code[4..]).unwrap();
         p[0] = 9;
-        format!("PC2:{}", paycode::hazmat::base45::encode(&p))
+        format!("PC3:{}", paycode::hazmat::base45::encode(&p))
     };
     assert_eq!(
         pay(&issuer, &till, &bad_version, T + 1, (1, 250), Some("garbage")),

@@ -134,7 +134,7 @@ fn terminal_challenge_prints_a_fresh_challenge() {
     let v = json(make(&["--qr", "png", "--out", s(&dir.join("c.png")), "--json"]));
     assert_eq!((v["qr_version"].as_u64(), v["qr_file"].as_str()), (Some(3), Some(s(&dir.join("c.png")))));
     let term = String::from_utf8(make(&["--qr", "term"]).stdout).unwrap();
-    assert!(term.starts_with('█') && term.contains("\ntext: PT2:"), "{term}");
+    assert!(term.starts_with('█') && term.contains("\ntext: PT3:"), "{term}");
 
     // Refused: --qr png without --out, --out without --qr, --out over a key file.
     let issuer = dir.join("issuer.json");
@@ -249,7 +249,7 @@ fn code_makes_capped_and_challenge_codes_after_showing_their_terms() {
         // --only text: the code alone on standard output, its terms on standard error.
         let (status, out, err) = code(wallet, &["--challenge", &ch, "--only", "text"]);
         assert_eq!(status, 0);
-        assert!(out.starts_with("PC2:") && out.lines().count() == 1, "{out}");
+        assert!(out.starts_with("PC3:") && out.lines().count() == 1, "{out}");
         assert_eq!(err, format!("challenge: pay 250 to terminal 7 (issued at {T})\n"));
         let (_, _, err) = code(wallet, &["--cap", "5", "--only", "text"]);
         assert_eq!(err, "cap: 5 (no payment above it)\n");
@@ -279,8 +279,8 @@ fn code_makes_capped_and_challenge_codes_after_showing_their_terms() {
     assert!(!bar.exists());
     // A challenge that does not decode makes no code (spec: R-GEN-5).
     let mut other_prefix = ch.clone();
-    other_prefix.replace_range(..4, "PC2:");
-    for bad in ["", "PT2:", "garbage", &ch[..59], &format!("{ch}0"), &ch.to_lowercase(), &other_prefix] {
+    other_prefix.replace_range(..4, "PC3:");
+    for bad in ["", "PT3:", "garbage", &ch[..59], &format!("{ch}0"), &ch.to_lowercase(), &other_prefix] {
         for wallet in [&hmac, &ed] {
             let (status, out, err) = code(wallet, &["--challenge", bad]);
             assert_eq!(status, 2, "{bad:?}");

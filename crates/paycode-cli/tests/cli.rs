@@ -123,7 +123,7 @@ fn session(profile: &str) {
     // Empty, garbage and 10 kB inputs.
     rejected_with(verify(&issuer, &state, "", T, &[]), "malformed");
     rejected_with(verify(&issuer, &state, "garbage", T, &[]), "malformed");
-    rejected_with(verify(&issuer, &state, &"PC2:".repeat(2_500), T, &[]), "malformed");
+    rejected_with(verify(&issuer, &state, &"PC3:".repeat(2_500), T, &[]), "malformed");
     let big = "9".repeat(10_000);
     rejected_with(verify(&issuer, &state, &big, T, &[]), "malformed");
 
@@ -270,7 +270,11 @@ fn io_and_usage_errors_exit_2() {
 
 #[test]
 fn demo_runs_and_reports_every_verdict() {
-    let v: Value = serde_json::from_str(&CLI.stdout(&["demo", "--at", &T.to_string(), "--json"])).unwrap();
+    // One seed for both runs, so that the text report shows the JSON report's handles.
+    let seed = "5a".repeat(32);
+    let v: Value =
+        serde_json::from_str(&CLI.stdout(&["demo", "--at", &T.to_string(), "--seed", &seed, "--json"]))
+            .unwrap();
     assert_eq!(v["ok"], true);
     let mut seen = std::collections::BTreeSet::new();
     for p in v["profiles"].as_array().unwrap() {
@@ -284,6 +288,24 @@ fn demo_runs_and_reports_every_verdict() {
     }
     assert_eq!(v["profiles"][0]["qr_version"], 3);
     assert_eq!(v["profiles"][1]["qr_version"], 10);
+    // Two hmac codes of account 42, made one step apart: each carries its step's
+    // handle and masked counter; the verifier accepts both as account 42 with
+    // the counter the wallet used.
+    let handles = v["handles"].as_array().unwrap();
+    let steps: Vec<u64> = handles.iter().map(|h| h["step"].as_u64().unwrap()).collect();
+    assert_eq!(steps, [T / 60 - 1, T / 60]);
+    for h in handles {
+        assert_eq!(
+            (&h["verdict"], &h["account"], &h["ok"]),
+            (&"accepted".into(), &42.into(), &true.into()),
+            "{h}"
+        );
+        assert_eq!(h["verified_counter"], h["counter"], "{h}");
+        assert_ne!(h["masked_counter"], h["counter"], "{h}");
+        assert_eq!(h["handle"].as_str().unwrap().len(), 16, "{h}");
+    }
+    assert_eq!(handles[1]["counter"].as_u64().unwrap(), handles[0]["counter"].as_u64().unwrap() + 1);
+    assert_ne!(handles[0]["handle"], handles[1]["handle"]);
     // Challenge mode: the terminal's challenge, and the verdicts of a lifted code, a second
     // code for the challenge and a capped code (spec §4.9, §7.5).
     let challenge = &v["challenge"];
@@ -302,14 +324,14 @@ fn demo_runs_and_reports_every_verdict() {
         assert!(verdicts.contains(&code), "the challenge part of the demo shows no {code}: {verdicts:?}");
     }
     // The text report lists the same verdicts under its own heading, and counts them all.
-    let text = CLI.stdout(&["demo", "--at", &T.to_string()]);
+    let text = CLI.stdout(&["demo", "--at", &T.to_string(), "--seed", &seed]);
     let part = text
         .split_once("== challenge mode, ed25519: terminal 7 shows a challenge for 250 (QR version 3-M) ==")
         .unwrap()
         .1;
     assert!(part.contains(&format!("challenge: {}", &challenge["text"].as_str().unwrap()[..4])), "{part}");
     assert_eq!(part.lines().filter(|l| l.contains(" -> ")).count(), verdicts.len(), "{part}");
-    assert!(text.contains("all 25 verdicts are the ones the spec requires"), "{text}");
+    assert!(text.contains("all 27 verdicts are the ones the spec requires"), "{text}");
     // spec: R-BATCH-4: the ed25519 payer's two codes, of two credentials of its batch.
     let batch = v["ed25519_batch"].as_array().unwrap();
     assert_eq!(batch.len(), 2);
@@ -322,4 +344,9 @@ fn demo_runs_and_reports_every_verdict() {
         .iter()
         .find(|c| c["case"].as_str().unwrap().starts_with("the payer's next code"));
     assert_eq!(next.unwrap()["verdict"], "accepted");
+    let part = text.split_once("== hmac profile: two codes of account 42, one step apart ==").unwrap().1;
+    for h in handles {
+        let line = format!("step {}: handle {}", h["step"], h["handle"].as_str().unwrap());
+        assert!(part.contains(&line) && part.contains(&format!("counter {}", h["counter"])), "{part}");
+    }
 }

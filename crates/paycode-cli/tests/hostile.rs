@@ -459,7 +459,7 @@ fn cli_survives_extreme_arguments() {
             "--terminal-id",
             &u32max,
             "--",
-            "PC2:00",
+            "PC3:00",
         ]);
         add(&[
             "verify",
@@ -508,7 +508,7 @@ fn cli_survives_extreme_arguments() {
             "--challenge",
             &challenge,
             "--",
-            "PC2:00",
+            "PC3:00",
         ]);
         add(&[
             "issuer",

@@ -57,19 +57,19 @@ fn code_labels_its_text_and_digits_and_only_prints_one_value() {
     let out = CLI.stdout(&["code", "--wallet", &h, "--at", &at]);
     let text = labelled(&out, "text").unwrap();
     let digits = labelled(&out, "digits").unwrap();
-    assert!(text.starts_with("PC2:"), "{out}");
+    assert!(text.starts_with("PC3:"), "{out}");
     assert!(digits.len() == 24 && digits.bytes().all(|b| b.is_ascii_digit()), "{out}");
     assert_eq!(out.lines().count(), 2, "{out}");
     // The demo labels them the same way.
     let demo = CLI.stdout(&["demo", "--at", &at, "--seed", &"42".repeat(32)]);
-    assert!(labelled(&demo, "text").unwrap().starts_with("PC2:") && labelled(&demo, "digits").is_some());
+    assert!(labelled(&demo, "text").unwrap().starts_with("PC3:") && labelled(&demo, "digits").is_some());
 
     let ed = CLI.stdout(&["code", "--wallet", &e, "--at", &at]);
-    assert!(labelled(&ed, "text").unwrap().starts_with("PC2:") && labelled(&ed, "digits").is_none(), "{ed}");
+    assert!(labelled(&ed, "text").unwrap().starts_with("PC3:") && labelled(&ed, "digits").is_none(), "{ed}");
 
     // --only: the one value, for `code=$(paycode code --only text)`; it verifies.
     let only = CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--only", "text"]);
-    assert!(only.starts_with("PC2:") && only.ends_with('\n') && only.lines().count() == 1, "{only:?}");
+    assert!(only.starts_with("PC3:") && only.ends_with('\n') && only.lines().count() == 1, "{only:?}");
     let state = dir.arg("state.db");
     CLI.stdout(&["verify", only.trim_end(), "--issuer", &issuer, "--state", &state, "--at", &at]);
     let d = CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--only", "digits"]);

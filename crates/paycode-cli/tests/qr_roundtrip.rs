@@ -106,7 +106,11 @@ fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
         let mut verifier = Verifier::new(params, 1);
         verifier.add_account(account, &seed);
         let acc = verifier.verify_text(&read, now, 0).unwrap_or_else(|e| panic!("{what}: {e}"));
-        assert_eq!((acc.record.subject(), acc.record.counter()), (account, counter), "{what}");
+        assert_eq!((acc.subject, acc.counter), (account, counter), "{what}");
+        // The record names what the code carries: the step's handle and the masked counter.
+        let handle = u64::from_be_bytes(code.handle());
+        assert_eq!((acc.record.subject(), acc.record.counter()), (handle, code.masked_counter()), "{what}");
+        assert_ne!(handle, account, "{what}");
 
         // The numeric form as Code 128, read back from the PNG's pixels, verifies too.
         let digits = wallet.numeric(&code).unwrap().to_digits();
@@ -117,7 +121,7 @@ fn hmac_codes_round_trip_through_rqrr_and_the_barcode() {
         let mut verifier = Verifier::new(params, 1);
         verifier.add_account(account, &seed);
         let acc = verifier.verify_text(&digits, now, 0).unwrap_or_else(|e| panic!("{what}: numeric: {e}"));
-        assert_eq!((acc.record.subject(), acc.record.counter()), (account, counter), "{what}");
+        assert_eq!((acc.subject, acc.counter), (account, counter), "{what}");
     }
 }
 
@@ -504,7 +508,11 @@ mod scan {
         ]));
         let (code, out) = verdict(&scan(&s, &s.arg("q.png"), &[]));
         assert_eq!((code, &out["verdict"]), (Some(0), &"accepted".into()), "{out}");
-        assert_eq!(out["record"]["counter"], 0);
+        // The verdict names the wallet's counter; the record, the masked one the code carries.
+        assert_eq!((&out["subject"], &out["counter"]), (&1.into(), &0.into()), "{out}");
+        assert_eq!(out["record"]["counter"], v["masked_counter"], "{out}");
+        let handle = u64::from_str_radix(v["handle"].as_str().unwrap(), 16).unwrap();
+        assert_eq!(out["record"]["subject"], handle, "{out}");
         // Same image again: replayed, exit 1, like `verify`.
         let (code, out) = verdict(&scan(&s, &s.arg("q.png"), &[]));
         assert_eq!((code, &out["code"]), (Some(1), &"replayed".into()));
@@ -555,7 +563,7 @@ mod scan {
         image::imageops::replace(&mut page, &small, 170, 60);
         page.save(s.join("shot.png")).unwrap();
         let (code, out) = verdict(&scan(&s, &s.arg("shot.png"), &[]));
-        assert_eq!((code, &out["record"]["counter"]), (Some(0), &1.into()), "{out}");
+        assert_eq!((code, &out["counter"]), (Some(0), &1.into()), "{out}");
     }
 
     #[test]
@@ -573,14 +581,14 @@ mod scan {
         fails(&s.join("issuer.json"), "not a PNG or JPEG image");
         fails(&s.join("absent.png"), "cannot read the image");
         // A PNG cut short.
-        let png = Symbol::new("PC2:ABC").unwrap().to_png(4);
+        let png = Symbol::new("PC3:ABC").unwrap().to_png(4);
         std::fs::write(s.join("cut.png"), &png[..png.len() / 2]).unwrap();
         fails(&s.join("cut.png"), "cannot decode");
         // An image with no QR code in it: a barcode.
         std::fs::write(s.join("bar.png"), Barcode::new("0123456789").unwrap().to_png(3)).unwrap();
         fails(&s.join("bar.png"), "no QR code found");
         // Two different QR codes side by side.
-        let (a, b) = (Symbol::new("PC2:AAAA").unwrap(), Symbol::new("PC2:BBBB").unwrap());
+        let (a, b) = (Symbol::new("PC3:AAAA").unwrap(), Symbol::new("PC3:BBBB").unwrap());
         let (a, b) = (
             image::load_from_memory(&a.to_png(4)).unwrap().to_luma8(),
             image::load_from_memory(&b.to_png(4)).unwrap().to_luma8(),

@@ -123,10 +123,10 @@ fn assert_no_leak(what: &str, bytes: &[u8], secrets: &[Secret]) {
     }
 }
 
-/// The payloads of every `PC2:` text in `haystack`.
+/// The payloads of every `PC3:` text in `haystack`.
 fn base45_texts(haystack: &[u8]) -> Vec<Vec<u8>> {
     let text = String::from_utf8_lossy(haystack);
-    text.match_indices("PC2:")
+    text.match_indices("PC3:")
         .filter_map(|(i, _)| {
             let rest = &text[i + 4..];
             let end = rest.find(|c: char| !"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:".contains(c));
@@ -156,7 +156,7 @@ fn leak_finder_finds_what_it_looks_for() {
     assert!(leak(paycode::codec::to_hex(&b[3..11]).as_bytes(), &secret).is_some());
     assert!(leak(paycode::codec::to_hex(&b[20..28]).to_uppercase().as_bytes(), &secret).is_some());
     assert!(leak(paycode::hazmat::base45::encode(&b[4..12]).as_bytes(), &secret).is_some());
-    assert!(leak(format!("x PC2:{} y", paycode::hazmat::base45::encode(b)).as_bytes(), &secret).is_some());
+    assert!(leak(format!("x PC3:{} y", paycode::hazmat::base45::encode(b)).as_bytes(), &secret).is_some());
     assert!(leak(base64(&b[6..15]).as_bytes(), &secret).is_some());
     assert!(leak(format!("{b:?}").as_bytes(), &secret).is_some());
     assert!(leak(&[b"..", &b[24..32], b".."].concat(), &secret).is_some());
@@ -269,7 +269,7 @@ fn cli_output_holds_no_secret_byte() {
     record("log export", CLI.run(&["log", "export", "--state", &state, "--out", &log]));
     record(
         "verify garbage",
-        CLI.run(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC2:ZZZ"]),
+        CLI.run(&["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", "PC3:ZZZ"]),
     );
     record("reconcile", CLI.run(&["reconcile", "--issuer", &issuer, &log, &log]));
     record("reconcile --json", CLI.run(&["reconcile", "--issuer", &issuer, "--json", &log]));
@@ -345,12 +345,12 @@ fn cli_output_holds_no_secret_byte() {
     assert!(secrets.iter().any(|s| leak(&std::fs::read(&e).unwrap(), s).is_some()));
 }
 
-/// Every QR text (`PC2:...`) and 24-digit string in `out`.
+/// Every QR text (`PC3:...`) and 24-digit string in `out`.
 fn base45_or_digits(out: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(out);
     text.split(['"', '\n'])
         .map(|w| w.strip_prefix("text: ").or_else(|| w.strip_prefix("digits: ")).unwrap_or(w))
-        .filter(|w| w.starts_with("PC2:") || (w.len() == 24 && w.bytes().all(|b| b.is_ascii_digit())))
+        .filter(|w| w.starts_with("PC3:") || (w.len() == 24 && w.bytes().all(|b| b.is_ascii_digit())))
         .map(str::to_owned)
         .collect()
 }

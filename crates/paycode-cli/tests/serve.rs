@@ -270,8 +270,14 @@ fn check(fleet: &Fleet, tally: &Tally, codes: usize) -> HashSet<usize> {
     // 0 lost acceptances: every accepted answer is recorded, with its own record.
     for (k, records) in &accepted {
         assert!(log.contains_key(&identity(*k)), "code {k} answered accepted, not in the store");
+        // The answer names the account and the counter; its encoded record
+        // carries the code as scanned: the account's handle for the step and
+        // the counter masked with the step's pad.
+        let (_, account, counter) = identity(*k);
+        assert_eq!((records[0].subject, records[0].counter), (account, counter));
         let r = records[0].log_record().unwrap();
-        assert_eq!((r.subject(), r.counter()), (identity(*k).1, identity(*k).2));
+        let handle = HmacWallet::new(Params::default(), account, &seed(account), 0).handle_for(r.step());
+        assert_eq!((r.subject(), r.counter() ^ handle.pad()), (handle.value(), counter));
     }
     // replayed only for a code some node committed.
     let mut replayed = HashSet::new();

@@ -12,7 +12,7 @@ use std::process::Command;
 use paycode_test_support::TempDir;
 use serde_json::Value;
 
-const SPEC: &str = include_str!("../../../spec/paycode-v2.md");
+const SPEC: &str = include_str!("../../../spec/paycode-v3.md");
 
 /// Every `key: value` line of the spec's ```example blocks.
 fn example_values() -> BTreeMap<&'static str, &'static str> {

@@ -57,7 +57,7 @@ fn the_readme_tour_runs_as_written() {
     );
     assert_eq!(tour[2].1, CARGO_RUN, "the tour defines paycode otherwise; update this test");
     // No placeholder for the user to replace.
-    assert!(tour.iter().all(|(_, l)| !l.contains("'PC2:") && !l.contains("/path")), "{tour:?}");
+    assert!(tour.iter().all(|(_, l)| !l.contains("'PC3:") && !l.contains("/path")), "{tour:?}");
 
     let mut script = String::from("set -o pipefail\n");
     for (n, line) in &tour {
@@ -100,7 +100,7 @@ fn the_readme_tour_runs_as_written() {
     for said in [
         "account id 1",
         "payer 1, 8 credential(s)",
-        "text: PC2:",
+        "text: PC3:",
         "digits: ",
         "wrote a.png (QR code, PNG)",
         "wrote a-bar.png (barcode, PNG)",

@@ -55,7 +55,7 @@ pub const VERIFIER_OPS: [Op; 3] = [Op::CodeDecode, Op::Verify, Op::Scenario];
 pub const CLASSES: [Class; 8] = [
     Class {
         name: "primitives",
-        role: "HMAC-SHA256, HKDF, Ed25519 signing, signature and point checks, Base45, parameters, key derivation",
+        role: "HMAC-SHA256, HKDF, Ed25519 signing, signature and point checks, Base45, parameters, key derivation, hmac handles",
         ops: &[
             Op::HmacSha256,
             Op::HkdfSha256,
@@ -66,6 +66,7 @@ pub const CLASSES: [Class; 8] = [
             Op::Base45Decode,
             Op::ParamsCheck,
             Op::DeriveKey,
+            Op::HmacHandle,
         ],
         subjects: &[],
     },

@@ -35,6 +35,7 @@ embed! {
     "scenarios-batch.json",
     "scenarios-challenge.json",
     "scenarios-clock.json",
+    "scenarios-handles.json",
     "scenarios-limits.json",
     "scenarios-reconcile.json",
     "scenarios-replay.json",

@@ -37,7 +37,7 @@ fn suite_named(dir: &TempDir, first: &str) -> Suite {
                             {"action": "verify", "time": 1, "text": "A", "amount": 0}]},
         "expected": {"steps": [{"result": "valid"}, {"result": "invalid", "error": "replayed"}]}
     }));
-    let file = serde_json::json!({"format": "paycode-vectors-v1", "spec_version": "paycode v2", "name": "cases",
+    let file = serde_json::json!({"format": "paycode-vectors-v1", "spec_version": "paycode v3", "name": "cases",
         "description": "Cases of the runner's tests.", "sources": [], "notes": {}, "retired": [], "cases": cases});
     std::fs::write(dir.join("cases.json"), file.to_string()).unwrap();
     Suite::load_dir(dir.path()).unwrap()

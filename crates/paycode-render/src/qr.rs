@@ -44,7 +44,7 @@ impl Symbol {
     /// [`QrError`] if `text` is not alphanumeric or too long.
     ///
     /// ```
-    /// let s = paycode_render::qr::Symbol::new("PC2:ABC").unwrap();
+    /// let s = paycode_render::qr::Symbol::new("PC3:ABC").unwrap();
     /// assert_eq!(s.version(), 1);
     /// ```
     pub fn new(text: &str) -> Result<Symbol, QrError> {
@@ -107,7 +107,7 @@ impl Symbol {
     /// 2 is used.
     ///
     /// ```
-    /// let s = paycode_render::qr::Symbol::new("PC2:ABC").unwrap();
+    /// let s = paycode_render::qr::Symbol::new("PC3:ABC").unwrap();
     /// let png = s.to_png(4);
     /// assert!(png.starts_with(b"\x89PNG"));
     /// ```
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn png_pixels_follow_the_modules_with_the_quiet_zone() {
-        let s = Symbol::new("PC2:0123456789ABCDEF").unwrap();
+        let s = Symbol::new("PC3:0123456789ABCDEF").unwrap();
         let img = image::load_from_memory(&s.to_png(3)).unwrap().to_luma8();
         let side = (s.width() + 2 * QUIET_ZONE) * 3;
         assert_eq!((img.width() as usize, img.height() as usize), (side, side));
@@ -175,7 +175,7 @@ mod tests {
 
     #[test]
     fn svg_and_terminal_include_the_quiet_zone() {
-        let s = Symbol::new("PC2:ABC").unwrap();
+        let s = Symbol::new("PC3:ABC").unwrap();
         let side = (s.width() + 2 * QUIET_ZONE) * 5;
         assert!(s.to_svg(5).contains(&format!("width=\"{side}\" height=\"{side}\"")));
         // Half blocks: two module rows per line.

@@ -4,20 +4,20 @@ use serde::{Deserialize, Serialize};
 
 use paycode::codec::to_hex;
 use paycode::log::LogRecord;
-use paycode::{Error, Profile};
+use paycode::{Acceptance, Error, Profile};
 
 /// The body of `POST /v1/verify`. Unknown fields are refused.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
-    /// The code as scanned: QR text (`PC2:…`) or the 24 digits of the numeric form.
+    /// The code as scanned: QR text (`PC3:…`) or the 24 digits of the numeric form.
     pub code: String,
     /// The payment's amount in minor units. The hmac profile ignores it
     /// (its log record says 0) but for a capped code's cap and a challenge's
     /// amount; the ed25519 profile checks it against the credential's limits too.
     pub amount: u64,
     /// For a challenge-mode payment, the challenge the terminal showed, as
-    /// its QR text (`PT2:…`, spec §4.9). It is checked against the terminal
+    /// its QR text (`PT3:…`, spec §4.9). It is checked against the terminal
     /// the request's token is bound to; a text that does not decode is the
     /// verdict `malformed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +59,10 @@ impl VerifyResponse {
 }
 
 /// An acceptance log record (spec §4.8) as JSON, with its encoding in hex.
+/// `subject` and `counter` are the verifier's: an hmac code carries its
+/// account's handle for the step and its counter masked (spec §4.2), which
+/// the evidence and the encoding keep as they were; the record names the
+/// account the handle resolved to and the real counter.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Record {
@@ -67,9 +71,9 @@ pub struct Record {
     /// The record's kind: the code's mode and profile byte, or `0x81` for a
     /// numeric code.
     pub kind: u8,
-    /// The hmac account id or the ed25519 credential serial.
+    /// The hmac account the code resolved to, or the ed25519 credential serial.
     pub subject: u64,
-    /// The code's counter.
+    /// The code's real counter (an hmac code's evidence carries it masked).
     pub counter: u32,
     /// The code's time step.
     pub step: u64,
@@ -88,13 +92,14 @@ pub struct Record {
     pub encoded: String,
 }
 
-impl From<&LogRecord> for Record {
-    fn from(r: &LogRecord) -> Record {
+impl From<&Acceptance> for Record {
+    fn from(a: &Acceptance) -> Record {
+        let r = &a.record;
         Record {
             profile: r.profile(),
             kind: r.kind(),
-            subject: r.subject(),
-            counter: r.counter(),
+            subject: a.subject,
+            counter: a.counter,
             step: r.step(),
             accepted_at: r.accepted_at,
             amount: r.amount,

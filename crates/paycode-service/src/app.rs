@@ -289,6 +289,23 @@ impl<B: Backend> App<B> {
         Ok(())
     }
 
+    /// Builds the hmac handle indexes of the steps a code may name at the
+    /// clock's time now and of the next step, those not built yet (spec:
+    /// R-HANDLE-3). Every verifier of the node shares them.
+    pub(crate) fn prepare_handles(&self) -> Result<(), paycode::Error> {
+        self.issuer.prepare_handles(self.now())
+    }
+
+    /// The steps whose hmac handle index is built.
+    pub(crate) fn indexed_steps(&self) -> Vec<u64> {
+        self.issuer.indexed_steps()
+    }
+
+    /// Whether any hmac account is enrolled.
+    pub(crate) fn has_accounts(&self) -> bool {
+        !self.keys.accounts.is_empty()
+    }
+
     /// Evicts (as [`App::evict`]) on a worker thread.
     pub(crate) async fn evict_on_worker(self: &Arc<Self>) -> Option<Result<(), StoreError>> {
         let app = Arc::clone(self);
@@ -444,7 +461,7 @@ async fn verify<B: Backend>(
     });
     let (status, body, counted, store) = match outcome {
         Outcome::Accepted(a) => {
-            (StatusCode::OK, VerifyResponse::Accepted { record: Record::from(&a.record) }, Ok(()), None)
+            (StatusCode::OK, VerifyResponse::Accepted { record: Record::from(&*a) }, Ok(()), None)
         }
         Outcome::Rejected(e) => (
             StatusCode::OK,

@@ -151,6 +151,14 @@ pub struct Service<B: Backend> {
     app: Arc<app::App<B>>,
 }
 
+impl<B: Backend> Clone for Service<B> {
+    /// Another handle to the same node: its verifiers, store and tokens (to
+    /// watch it, say, while [`Service::run`] serves).
+    fn clone(&self) -> Service<B> {
+        Service { app: Arc::clone(&self.app) }
+    }
+}
+
 impl<B: Backend> core::fmt::Debug for Service<B> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Service").finish_non_exhaustive()
@@ -203,9 +211,30 @@ impl<B: Backend> Service<B> {
         self.app.evict()
     }
 
+    /// Builds the hmac handle indexes of the steps a code may name at the
+    /// clock's time now and of the step after (spec: R-HANDLE-3), those not
+    /// built yet; [`Service::run`] does so twice a step. A verification that
+    /// finds its step's index missing builds it itself. Blocks for the
+    /// build: about a second per step and million accounts.
+    ///
+    /// # Errors
+    ///
+    /// [`paycode::Error::TimeBeforeEpoch`] if the clock reads before `T0`.
+    pub fn prepare_handles(&self) -> Result<(), paycode::Error> {
+        self.app.prepare_handles()
+    }
+
+    /// The steps whose hmac handle index is built, ascending.
+    pub fn indexed_steps(&self) -> Vec<u64> {
+        self.app.indexed_steps()
+    }
+
     /// Serves on `listener` until `shutdown` completes, reloading the token
-    /// table every `config.token_refresh` and evicting every
-    /// `config.evict_every`; then lets the requests in flight finish.
+    /// table every `config.token_refresh`, evicting every
+    /// `config.evict_every` and, with hmac accounts, building the next
+    /// step's handle index twice a step ([`Service::prepare_handles`]), so
+    /// that no payment waits for one; then lets the requests in flight
+    /// finish.
     ///
     /// # Errors
     ///
@@ -239,9 +268,32 @@ impl<B: Backend> Service<B> {
                 }
             }
         });
+        let preparer = self.app.has_accounts().then(|| {
+            // Twice a step: a tick that comes late still leaves one in every step.
+            let half = Duration::from_millis(self.app.params().step_secs().saturating_mul(500));
+            let app = Arc::clone(&self.app);
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(half);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    ticks.tick().await;
+                    // A build takes a core for up to seconds: not on the
+                    // runtime's threads, nor on the verification threads.
+                    let app = Arc::clone(&app);
+                    match tokio::task::spawn_blocking(move || app.prepare_handles()).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(e)) => eprintln!("paycode serve: building the handle index: {e}"),
+                        Err(e) => eprintln!("paycode serve: building the handle index: {e}"),
+                    }
+                }
+            })
+        });
         let served = serve(self.router(), listener, shutdown).await;
         reloader.abort();
         sweeper.abort();
+        if let Some(preparer) = preparer {
+            preparer.abort();
+        }
         served
     }
 }

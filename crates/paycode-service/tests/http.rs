@@ -186,7 +186,7 @@ async fn a_code_is_accepted_once_and_its_record_is_committed() {
     bad[37] ^= 1;
     let bad = paycode::Code::decode_payload(&bad).unwrap().to_text();
     assert_eq!(verdict(&client.verify(&bad, 0).await.unwrap()), Err(Error::InvalidCode));
-    assert_eq!(verdict(&client.verify("PC2:", 0).await.unwrap()), Err(Error::Malformed));
+    assert_eq!(verdict(&client.verify("PC3:", 0).await.unwrap()), Err(Error::Malformed));
     let old = hmac_wallet().code_for(NOW / 60 - 3, 4).to_qr_text();
     assert_eq!(verdict(&client.verify(&old, 0).await.unwrap()), Err(Error::TooOld));
     assert_eq!(node.service.backend().log().len(), 2);
@@ -304,7 +304,7 @@ async fn malformed_requests_get_400_naming_the_problem() {
         assert!(refusal.message.contains(expected), "{body}: {}", refusal.message);
     }
     // Bytes that are not UTF-8 inside the JSON string.
-    let mut body = br#"{"code":"PC2:"#.to_vec();
+    let mut body = br#"{"code":"PC3:"#.to_vec();
     body.extend_from_slice(&[0xff, 0xfe]);
     body.extend_from_slice(br#"","amount":1}"#);
     let reply = client.send(Method::POST, "/v1/verify", Some(body)).await.unwrap();
@@ -612,7 +612,7 @@ async fn hostile_inputs_get_verdicts_or_refusals_never_a_failure() {
             // Random printable text, with and without the prefix.
             0 => (0..next() % 400).map(|_| char::from(b' ' + (next() % 95) as u8)).collect(),
             1 => format!(
-                "PC2:{}",
+                "PC3:{}",
                 (0..next() % 300).map(|_| char::from(b'0' + (next() % 43) as u8)).collect::<String>()
             ),
             // One character of a valid code changed.
@@ -762,9 +762,15 @@ async fn two_nodes_on_one_state_accept_each_raced_code_once() {
     assert_eq!(accepted.len(), 64, "{counts:?}");
     assert!(accepted.values().all(|r| r.len() == 1));
     assert_eq!(counts.get("replayed"), Some(&128), "{counts:?}");
-    let mut log: Vec<_> = backend.log().iter().map(|r| r.counter()).collect();
+    // The answers name the wallet's counters; the log holds exactly the records answered.
+    let mut counters: Vec<u32> = accepted.values().flatten().map(|r| r.counter).collect();
+    counters.sort_unstable();
+    assert_eq!(counters, (0..64).collect::<Vec<u32>>());
+    let mut answered: Vec<String> = accepted.values().flatten().map(|r| r.encoded.clone()).collect();
+    let mut log: Vec<String> = backend.log().iter().map(|r| paycode::codec::to_hex(&r.encode())).collect();
+    answered.sort_unstable();
     log.sort_unstable();
-    assert_eq!(log, (0..64).collect::<Vec<u32>>());
+    assert_eq!(log, answered);
     // Both nodes took part.
     assert!(tally.sent.iter().any(|s| s.node == 0) && tally.sent.iter().any(|s| s.node == 1));
     a.stop().await;
@@ -815,7 +821,7 @@ async fn a_challenge_is_paid_once_at_the_token_s_terminal<B: Backend>(backend: B
         Err(Error::ChallengeUsed)
     );
     // A challenge that does not decode is a verdict, not a failure.
-    for garbage in ["PT2:garbage", "PC2:", "", &shown[..30]] {
+    for garbage in ["PT3:garbage", "PC3:", "", &shown[..30]] {
         let answer = till7.verify_payment(&next, 250, Some(garbage)).await.unwrap();
         assert_eq!(verdict(&answer), Err(Error::Malformed), "{garbage:?}");
     }
@@ -956,4 +962,49 @@ async fn a_running_node_evicts_what_no_verdict_needs_any_more() {
     }
     let _ = stop.send(());
     tokio::time::timeout(Duration::from_secs(15), done).await.unwrap().unwrap().unwrap();
+}
+
+/// A running node with hmac accounts builds each step's handle index ahead
+/// of the step, with no request, keeps only the steps a code may name, and
+/// stops building once it is shut down (spec: R-HANDLE-3).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_node_builds_the_next_steps_handles_ahead() {
+    use std::sync::atomic::AtomicU64;
+    // One-second steps, B = 2, F = 1: at step s the index holds s - 2 to s + 1, and s + 2 ahead.
+    let params = Params::new(0, 1, 2, 1).unwrap();
+    let time = Arc::new(AtomicU64::new(NOW));
+    let clock = {
+        let time = Arc::clone(&time);
+        Clock::from_fn(move || time.load(Ordering::SeqCst))
+    };
+    let backend = MemoryBackend::new(params);
+    let service = Service::start(Keys { params, ..keys() }, backend, Config::default(), clock).unwrap();
+    let watch = service.clone();
+    assert_eq!(watch.indexed_steps(), Vec::<u64>::new(), "nothing is built before the node runs");
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(service.run(listener, async {
+        let _ = stopped.await;
+    }));
+    let built = |from: u64| (from..=from + 4).collect::<Vec<u64>>();
+    let wait_for = |want: Vec<u64>| {
+        let watch = watch.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+            while watch.indexed_steps() != want {
+                assert!(tokio::time::Instant::now() < deadline, "{:?}, not {want:?}", watch.indexed_steps());
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    };
+    wait_for(built(NOW - 2)).await;
+    // Ten steps later: the old steps are dropped, the new window and the next step built.
+    time.store(NOW + 10, Ordering::SeqCst);
+    wait_for(built(NOW + 8)).await;
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(15), done).await.unwrap().unwrap().unwrap();
+    // Stopped: the clock moves on, and nothing more is built.
+    time.store(NOW + 20, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(watch.indexed_steps(), built(NOW + 8));
 }

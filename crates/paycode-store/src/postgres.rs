@@ -1100,9 +1100,11 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
     let challenge = changes.challenge.filter(|u| Some(u.nonce) == call.nonce);
     let new_nonce: Option<&[u8]> = challenge.as_ref().map(|u| u.nonce.as_slice());
     let closes = challenge.map_or(0, |u| to_sql(u.closes));
-    let (r_kind, r_evidence, r_subject, r_counter) = r.as_ref().map_or((0, Vec::new(), 0, 0), |r| {
-        (i16::from(r.kind()), r.evidence().to_vec(), to_sql(r.subject()), i64::from(r.counter()))
-    });
+    // The log's columns name the account an hmac code resolved to and its
+    // real counter; the record's evidence carries the handle and the masked one.
+    let r_counter = i64::from(changes.counter.or(r.map(|r| r.counter())).unwrap_or(0));
+    let (r_kind, r_evidence, r_subject) =
+        r.as_ref().map_or((0, Vec::new(), 0), |r| (i16::from(r.kind()), r.evidence().to_vec(), subject));
     let (r_step, r_at, r_amount, r_terminal) = r.as_ref().map_or((0, 0, 0, 0), |r| {
         (to_sql(r.step()), to_sql(r.accepted_at), to_sql(r.amount), i64::from(r.terminal_id))
     });
@@ -1302,8 +1304,8 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
             log.push(
                 Some(i16::from(r.kind())),
                 [
-                    to_sql(r.subject()),
-                    i64::from(r.counter()),
+                    key.1,
+                    i64::from(changes.counter.unwrap_or(r.counter())),
                     to_sql(r.step()),
                     to_sql(r.accepted_at),
                     to_sql(r.amount),

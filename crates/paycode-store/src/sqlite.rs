@@ -780,7 +780,7 @@ impl SqliteStore {
         }
         // spec: R-STATE-2, R-LOG-1: the record commits with the changes or not at all.
         if let Some(r) = changes.record {
-            put_record(tx, &r).map_err(e)?;
+            put_record(tx, &r, identity.subject, changes.counter.unwrap_or(r.counter())).map_err(e)?;
         }
         Ok(records.high_water.max(changes.high_water))
     }
@@ -1143,7 +1143,10 @@ fn used_challenge(nonce: &[u8], closes: i64) -> Result<UsedChallenge, StoreError
     Ok(UsedChallenge { nonce, closes: from_sql(closes) })
 }
 
-fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {
+/// Appends `r`, its columns naming the identity's `subject` (an hmac
+/// record's account, which its evidence carries as a handle) and the real
+/// `counter`; the record itself is the evidence and its fields.
+fn put_record(tx: &Transaction<'_>, r: &LogRecord, subject: u64, counter: u32) -> rusqlite::Result<usize> {
     tx.prepare_cached(
         "INSERT INTO log (kind, evidence, subject, counter, step, accepted_at, amount, terminal_id, challenge)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -1151,8 +1154,8 @@ fn put_record(tx: &Transaction<'_>, r: &LogRecord) -> rusqlite::Result<usize> {
     .execute(params![
         i64::from(r.kind()),
         r.evidence(),
-        to_sql(r.subject()),
-        i64::from(r.counter()),
+        to_sql(subject),
+        i64::from(counter),
         to_sql(r.step()),
         to_sql(r.accepted_at),
         to_sql(r.amount),

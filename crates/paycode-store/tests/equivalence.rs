@@ -84,7 +84,7 @@ fn sequence(seed: u64, len: usize) -> Vec<Op> {
                     2 => Op::Verify {
                         text: hmac_challenge_text(1 + r.below(3), s, counter, &ch),
                         amount: ch.amount(),
-                        challenge: Some("PT2:garbage".to_owned()),
+                        challenge: Some("PT3:garbage".to_owned()),
                     },
                     3..=6 => Op::Verify {
                         text: ed25519_challenge_text(r.below(SERIALS), s, counter, &ch),
@@ -132,7 +132,7 @@ fn sequence(seed: u64, len: usize) -> Vec<Op> {
                 let counter = u32::try_from(r.below(90)).unwrap();
                 Op::Verify { text: ed25519_text(i, s, counter), amount: r.below(1_200), challenge: None }
             }
-            70..=72 => Op::Verify { text: "PC2:not a code".to_owned(), amount: 0, challenge: None },
+            70..=72 => Op::Verify { text: "PC3:not a code".to_owned(), amount: 0, challenge: None },
             73..=86 => Op::Clock(i64::try_from(r.below(200)).unwrap() - 60),
             87..=91 => Op::Evict,
             92..=96 => Op::Install { number: 1 + r.below(5), serials: vec![100 + r.below(SERIALS)] },

@@ -280,7 +280,7 @@ fn the_high_water_step_is_written_only_when_it_rises() {
     let written = xmin();
     for c in 1..10 {
         v.verify_text(&hmac_text(13, NOW, c), NOW, 0).unwrap();
-        assert_eq!(v.verify_text("PC2:garbage", NOW, 0).unwrap_err(), Error::Malformed);
+        assert_eq!(v.verify_text("PC3:garbage", NOW, 0).unwrap_err(), Error::Malformed);
     }
     assert_eq!(xmin(), written, "calls in the same step wrote T_hw");
     // A second node, whose clock is the same, writes nothing either.
@@ -553,4 +553,22 @@ fn a_version_8_schema_holds_no_trust_list_until_one_is_installed() {
     let again = issuer().trust_list(paycode::TrustHeader { sequence: 1, issued_at: 0 }, &[period]).unwrap();
     w.set_root_key(issuer().root_public_key().unwrap());
     assert_eq!(w.install_trust_list(again, NOW), Err(paycode::InstallError::NotNewer));
+}
+
+#[test]
+fn log_columns_name_the_account_and_the_real_counter() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "columns"), 3);
+    let columns = || {
+        let rows = c.psql("SELECT subject, counter FROM columns.log ORDER BY seq");
+        rows.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let (s, n) = l.split_once('|').unwrap();
+                (s.parse().unwrap(), n.parse().unwrap())
+            })
+            .collect()
+    };
+    let export = || v.store().export_log(None).unwrap();
+    common::log_columns_name_the_account_and_the_real_counter(&v, &columns, &export);
 }

@@ -824,3 +824,20 @@ fn a_revocation_list_the_recheck_uninstalled_stays_uninstalled_after_a_reopening
     assert_eq!(v.install_revocation_list(revocation_list(4, vec![]), NOW), Ok(()));
     assert!(!v.revocation_list_withdrawn());
 }
+
+#[test]
+fn log_columns_name_the_account_and_the_real_counter() {
+    let dir = TempDir::new("sqlite-columns");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), 3);
+    let columns = || {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        let mut q = c.prepare("SELECT subject, counter FROM log ORDER BY seq").unwrap();
+        q.query_map([], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u32)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let export = || v.store().export_log(None).unwrap();
+    common::log_columns_name_the_account_and_the_real_counter(&v, &columns, &export);
+}

@@ -202,7 +202,7 @@ pub fn valid_codes() -> Vec<Valid> {
     ]
 }
 
-/// `PC2:` + Base45 of `payload`.
+/// `PC3:` + Base45 of `payload`.
 pub fn qr_text(payload: &[u8]) -> String {
     format!("{QR_PREFIX}{}", paycode::hazmat::base45::encode(payload))
 }

@@ -167,6 +167,8 @@ pub enum InputError {
     MacKey,
     /// `numeric-encode`: a `tag29` of `2^29` or more.
     Tag29(u32),
+    /// A numeric `handle30` that is not below 2^30.
+    Handle30(u32),
     /// A mode with a `cap` it does not take, a capped mode without one, a
     /// challenge mode without a challenge, or a challenge that does not decode.
     Mode,
@@ -225,6 +227,7 @@ impl fmt::Display for InputError {
             InputError::HkdfLength(n) => write!(f, "hkdf-sha256: {n} bytes is longer than HKDF-SHA256 gives"),
             InputError::MacKey => f.write_str("HMAC refused the key"),
             InputError::Tag29(t) => write!(f, "numeric-encode: tag29 {t} is not below 2^29"),
+            InputError::Handle30(h) => write!(f, "numeric-encode: handle30 {h} is not below 2^30"),
             InputError::Mode => f.write_str(
                 "mode: a cap is given for a mode without one, or missing; or a challenge mode without a valid challenge",
             ),
@@ -290,7 +293,7 @@ pub enum CaseError {
     NoCommentOrFlag,
     /// A flag the file's notes do not explain, or the generator does not know.
     UnknownFlag(String),
-    /// An `acceptable` outcome: paycode v2 leaves no verdict to the implementation.
+    /// An `acceptable` outcome: paycode v3 leaves no verdict to the implementation.
     Acceptable,
     /// A valid outcome with an error code.
     ValidWithError,
@@ -330,7 +333,7 @@ impl fmt::Display for CaseError {
             CaseError::NoCommentOrFlag => f.write_str("a case needs a comment and at least one flag"),
             CaseError::UnknownFlag(flag) => write!(f, "flag {flag} has no note"),
             CaseError::Acceptable => {
-                f.write_str("acceptable: paycode v2 leaves no verdict to the implementation")
+                f.write_str("acceptable: paycode v3 leaves no verdict to the implementation")
             }
             CaseError::ValidWithError => f.write_str("a valid outcome has no error code"),
             CaseError::RejectionWithoutCode => f.write_str("a rejected verification needs its error code"),

@@ -42,7 +42,7 @@ pub const TRACE_FORMAT: &str = "paycode-traceability-v1";
 pub struct VectorFile {
     /// Always [`FORMAT`].
     pub format: String,
-    /// The spec version the expectations follow: `"paycode v2"`.
+    /// The spec version the expectations follow: `"paycode v3"`.
     pub spec_version: String,
     /// The file's name without `.json`, for example `"verify-hmac"`.
     pub name: String,
@@ -141,6 +141,8 @@ pub enum Op {
     ParamsCheck,
     /// [`DeriveInput`] → [`DeriveExpected`], [`DeriveIntermediates`].
     DeriveKey,
+    /// [`HandleInput`] → [`HandleExpected`].
+    HmacHandle,
     /// [`HmacCodeEncodeInput`] → [`PayloadExpected`].
     HmacCodeEncode,
     /// [`NumericEncodeInput`] → [`DigitsExpected`].
@@ -183,7 +185,7 @@ pub enum Op {
 
 impl Op {
     /// Every op, in declaration order.
-    pub const ALL: [Op; 28] = [
+    pub const ALL: [Op; 29] = [
         Op::HmacSha256,
         Op::HkdfSha256,
         Op::Ed25519Sign,
@@ -193,6 +195,7 @@ impl Op {
         Op::Base45Decode,
         Op::ParamsCheck,
         Op::DeriveKey,
+        Op::HmacHandle,
         Op::HmacCodeEncode,
         Op::NumericEncode,
         Op::Ed25519CodeEncode,
@@ -226,6 +229,7 @@ impl Op {
             Op::Base45Decode => "base45-decode",
             Op::ParamsCheck => "params-check",
             Op::DeriveKey => "derive-key",
+            Op::HmacHandle => "hmac-handle",
             Op::HmacCodeEncode => "hmac-code-encode",
             Op::NumericEncode => "numeric-encode",
             Op::Ed25519CodeEncode => "ed25519-code-encode",
@@ -380,6 +384,7 @@ expected!(
     ValidityExpected,
     TextExpected,
     DeriveExpected,
+    HandleExpected,
     PayloadExpected,
     ChallengeExpected,
 );

@@ -1,4 +1,4 @@
-//! The JSON test vectors of paycode v2: their format ([`format`](mod@format)), the one
+//! The JSON test vectors of paycode v3: their format ([`format`](mod@format)), the one
 //! loader ([`suite`]), the reference run of a case ([`reference`](mod@reference)), the
 //! checker ([`check`]), the requirement trace ([`trace`]) over the spec's
 //! index ([`requirements`]), and, apart from them, the deterministic

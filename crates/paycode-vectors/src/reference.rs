@@ -83,6 +83,7 @@ ops! {
     Base45Decode => primitives::base45_decode: TextInput, BytesExpected, NoIntermediates;
     ParamsCheck => primitives::params_check: TimeParams, ValidityExpected, NoIntermediates;
     DeriveKey => primitives::derive_key: DeriveInput, DeriveExpected, DeriveIntermediates;
+    HmacHandle => primitives::hmac_handle: HandleInput, HandleExpected, NoIntermediates;
     HmacCodeEncode => encoding::hmac_code_encode: HmacCodeEncodeInput, PayloadExpected, NoIntermediates;
     NumericEncode => encoding::numeric_encode: NumericEncodeInput, DigitsExpected, NoIntermediates;
     Ed25519CodeEncode => encoding::ed25519_code_encode: Ed25519CodeEncodeInput, PayloadExpected, NoIntermediates;

@@ -6,9 +6,9 @@ use std::collections::BTreeSet;
 
 use crate::errors::SpecError;
 
-/// The spec this crate was built with (`spec/paycode-v2.md`), for callers
+/// The spec this crate was built with (`spec/paycode-v3.md`), for callers
 /// that are given no other.
-pub const SPEC: &str = include_str!("../../../spec/paycode-v2.md");
+pub const SPEC: &str = include_str!("../../../spec/paycode-v3.md");
 
 /// Requirement ids whose rules the design fixed before the spec's index
 /// lists them: the index of a spec without them is completed with these

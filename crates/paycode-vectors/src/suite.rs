@@ -1,5 +1,5 @@
 //! The one loader of vector files: `check`, `trace` and the conformance
-//! runner read vectors through it. A file loads only if it is a paycode v2
+//! runner read vectors through it. A file loads only if it is a paycode v3
 //! vector file of the format's types throughout (`deny_unknown_fields`, known
 //! ops, flags, profiles, error codes), and every case's input, expected
 //! output and intermediates have its op's types: nothing is skipped silently.
@@ -143,7 +143,7 @@ pub fn load_file(name: &str, text: &str) -> Result<VectorFile, VectorError> {
 /// # Errors
 ///
 /// The file cannot be read, is not of the format's types, or is not a
-/// paycode v2 traceability file.
+/// paycode v3 traceability file.
 pub fn load_trace(path: &Path) -> Result<TraceFile, VectorError> {
     let name = file_name(path);
     let text = read(path)?;

@@ -102,19 +102,19 @@ fn the_loader_reads_texts_and_folders_alike() {
 fn mutations(text: &str, byte_stride: usize, char_stride: usize) -> Vec<String> {
     const ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
     let mut out = Vec::new();
-    if let Some(body) = text.strip_prefix("PC2:") {
+    if let Some(body) = text.strip_prefix("PC3:") {
         let payload = paycode::hazmat::base45::decode(body).unwrap();
         for i in (0..payload.len()).step_by(byte_stride) {
             let mut p = payload.clone();
             p[i] ^= 1 << (i % 8);
-            out.push(format!("PC2:{}", paycode::hazmat::base45::encode(&p)));
+            out.push(format!("PC3:{}", paycode::hazmat::base45::encode(&p)));
         }
         let chars: Vec<char> = body.chars().collect();
         for j in (0..chars.len()).step_by(char_stride) {
             let mut c = chars.clone();
             let at = ALPHABET.find(c[j]).unwrap();
             c[j] = ALPHABET.chars().nth((at + 1) % 45).unwrap();
-            out.push(format!("PC2:{}", c.into_iter().collect::<String>()));
+            out.push(format!("PC3:{}", c.into_iter().collect::<String>()));
         }
     } else {
         let n: u128 = text.parse().unwrap();
@@ -283,7 +283,7 @@ fn a_changed_expected_value_fails() {
     for (op, path, value, differing) in [
         (Op::Verify, &["expected", "error"][..], json!("replayed"), None),
         (Op::Verify, &["expected", "state_after", "t_hw"], json!(1), Some("expected")),
-        (Op::HmacGenerate, &["expected", "text"], json!("PC2:00"), Some("expected")),
+        (Op::HmacGenerate, &["expected", "text"], json!("PC3:00"), Some("expected")),
         (Op::HmacGenerate, &["intermediates", "mac"], json!("00"), Some("intermediates")),
         (Op::Scenario, &["expected", "steps", "0", "result"], json!("invalid"), Some("expected")),
         (Op::Ed25519Verify, &["expected", "result"], json!("invalid"), Some("expected")),

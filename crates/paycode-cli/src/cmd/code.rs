@@ -54,7 +54,7 @@ pub struct PurposeArgs {
     /// 4294967295) is accepted. QR text only; no numeric form.
     #[arg(long, value_name = "AMOUNT")]
     cap: Option<u32>,
-    /// A code for a terminal's challenge (`PT2:...`, which `terminal
+    /// A code for a terminal's challenge (`PT3:...`, which `terminal
     /// challenge` prints): accepted only at that terminal, for that amount,
     /// while the challenge is open, once. QR text only; no numeric form.
     #[arg(long, value_name = "TEXT")]
@@ -157,7 +157,7 @@ impl ImageFormat {
 /// What `--only` prints.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Field {
-    /// The QR text, `PC2:...`.
+    /// The QR text, `PC3:...`.
     Text,
     /// The 24 digits of the numeric form (hmac wallets).
     Digits,
@@ -201,10 +201,24 @@ struct Printed<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     challenge: Option<Terms>,
     step: u64,
+    /// The counter the wallet used.
     counter: u32,
+    /// hmac: the account's handle for the step (16 hex digits), which the
+    /// code carries instead of the account id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handle: Option<String>,
+    /// hmac: the counter as the QR form carries it, masked with the step's pad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    masked_counter: Option<u32>,
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     digits: Option<&'a str>,
+    /// The numeric form's 30-bit handle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handle30: Option<u32>,
+    /// The counter as the numeric form carries it, masked with the step's 16-bit pad.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    masked_counter16: Option<u16>,
     payload: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     qr_version: Option<i16>,
@@ -283,8 +297,19 @@ struct Generated {
     text: String,
     digits: Option<String>,
     step: u64,
+    /// The counter the wallet used (an hmac code carries it masked).
     counter: u32,
     payload: String,
+    /// hmac: what the code carries instead of the account id and counter.
+    hidden: Option<Hidden>,
+}
+
+/// An hmac code's handle and masked counter, in the QR form and, if it has
+/// one, the numeric form (spec: R-HANDLE-2).
+struct Hidden {
+    handle: [u8; 8],
+    masked_counter: u32,
+    numeric: Option<(u32, u16)>,
 }
 
 /// Generates the wallet's next code at `now` for `purpose` and advances its
@@ -299,16 +324,22 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64, purpose: Purpose<'_>) 
                 .account_id
                 .ok_or(paycode_cli::ContentError::Missing { field: "account_id" })
                 .map_err(content())?;
-            let mut w = HmacWallet::new(params, id, &seed, file.next_counter);
+            let counter = file.next_counter;
+            let mut w = HmacWallet::new(params, id, &seed, counter);
             let c = w.generate_for(now, purpose)?;
             file.next_counter = w.next_counter();
-            let digits = w.numeric(&c).ok().map(|n| n.to_digits());
+            let numeric = w.numeric(&c).ok();
             Generated {
                 text: c.to_qr_text(),
-                digits,
+                digits: numeric.map(|n| n.to_digits()),
                 step: c.step(),
-                counter: c.counter(),
+                counter,
                 payload: to_hex(&c.encode()),
+                hidden: Some(Hidden {
+                    handle: c.handle(),
+                    masked_counter: c.masked_counter(),
+                    numeric: numeric.map(|n| (n.handle30(), n.masked_counter())),
+                }),
             }
         }
         Profile::Ed25519 => {
@@ -323,6 +354,7 @@ fn generate(file: &mut WalletFile, path: &Path, now: u64, purpose: Purpose<'_>) 
                 step: c.step(),
                 counter: c.counter(),
                 payload: to_hex(c.encode()),
+                hidden: None,
             }
         }
     })
@@ -368,8 +400,12 @@ fn print(
             },
             step: g.step,
             counter: g.counter,
+            handle: g.hidden.as_ref().map(|h| to_hex(&h.handle)),
+            masked_counter: g.hidden.as_ref().map(|h| h.masked_counter),
             text: &g.text,
             digits: g.digits.as_deref(),
+            handle30: g.hidden.as_ref().and_then(|h| h.numeric).map(|n| n.0),
+            masked_counter16: g.hidden.as_ref().and_then(|h| h.numeric).map(|n| n.1),
             payload: &g.payload,
             qr_version: symbol.map(Symbol::version),
             qr_file: file_of(images, Role::QrImage),

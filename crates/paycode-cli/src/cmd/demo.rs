@@ -68,7 +68,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     let issuer_seed = tweak(&base, 2);
     let device_seed = tweak(&base, 3);
 
-    let hmac = run_hmac(params, now, &account_seed)?;
+    let (hmac, handles) = run_hmac(params, now, &account_seed)?;
     let (mut wallet, trust, list) = ed25519_world(params, now, &issuer_seed, &device_seed)?;
     let mut terminal = Verifier::new(params, 7);
     let root = Issuer::from_seed(&issuer_seed).root_public_key().map_err(Error::Demo)?;
@@ -83,7 +83,8 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     other.install_revocation_list(list, now).map_err(Error::DemoList)?;
     let modes = run_challenge(now, &mut wallet, &terminal, &other)?;
     let runs = [hmac, ed];
-    let all_ok = runs.iter().flat_map(|r| &r.checks).chain(&modes.checks).all(Check::ok);
+    let all_ok =
+        runs.iter().flat_map(|r| &r.checks).chain(&modes.checks).all(Check::ok) && handles_ok(&handles);
     if json {
         let profiles: Vec<_> = runs
             .iter()
@@ -102,8 +103,10 @@ pub fn run(args: &Args) -> Result<u8, Error> {
                                 "qr_version": modes.symbol.version(), "checks": checks_json(&modes.checks) });
         let batch: Vec<_> =
             batch.iter().map(|(serial, key)| json!({ "serial": serial, "device_key": key })).collect();
+        let handles: Vec<_> = handles.iter().map(HandleCode::to_json).collect();
         print_json(&json!({ "spec": paycode::SPEC_VERSION, "now": now, "params": ParamsFile::from(params),
-                            "profiles": profiles, "ed25519_batch": batch, "challenge": challenge, "ok": all_ok }))?;
+                            "profiles": profiles, "handles": handles, "ed25519_batch": batch,
+                            "challenge": challenge, "ok": all_ok }))?;
     } else {
         println!(
             "{} demo at unix time {now} (step {}; X = {} s, window {} steps back, {} forward)",
@@ -140,6 +143,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             }
             print_checks(&r.checks);
         }
+        print_handles(&handles);
         let c = &modes.challenge;
         println!();
         println!(
@@ -157,7 +161,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         );
         print_checks(&modes.checks);
         println!();
-        let total = runs.iter().map(|r| r.checks.len()).sum::<usize>() + modes.checks.len();
+        let total = runs.iter().map(|r| r.checks.len()).sum::<usize>() + modes.checks.len() + handles.len();
         if all_ok {
             println!("all {total} verdicts are the ones the spec requires");
         } else {
@@ -181,11 +185,14 @@ fn checks_json(checks: &[Check]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> {
-    let account = 42;
-    let mut wallet = HmacWallet::new(params, account, seed, 0);
+/// The demo's hmac account.
+const ACCOUNT: u64 = 42;
+
+fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<(ProfileRun, [HandleCode; 2]), Error> {
+    let mut wallet = HmacWallet::new(params, ACCOUNT, seed, 0);
     let mut verifier = Verifier::new(params, 1);
-    verifier.add_account(account, seed);
+    verifier.add_account(ACCOUNT, seed);
+    let counter = wallet.next_counter();
     let code = wallet.generate(now)?;
     let text = code.to_qr_text();
     let digits = wallet.numeric(&code).ok().map(|n| n.to_digits());
@@ -225,15 +232,94 @@ fn run_hmac(params: Params, now: u64, seed: &Seed) -> Result<ProfileRun, Error> 
         now,
         Err(Rejection::CounterBehind),
     ));
-    Ok(ProfileRun {
-        profile: "hmac",
-        text,
-        digits,
-        symbol,
+    let run = ProfileRun { profile: "hmac", text, digits, symbol, step: code.step(), counter, checks };
+    // Two codes of the payer, one step apart: each carries that step's handle
+    // and counter mask; the issuer's verifier resolves both to the account.
+    let earlier = now - params.step_secs();
+    let handles =
+        [handle_code(&mut wallet, &verifier, earlier, now)?, handle_code(&mut wallet, &verifier, now, now)?];
+    Ok((run, handles))
+}
+
+/// An hmac code as it travels and as the issuer's verifier resolves it.
+struct HandleCode {
+    step: u64,
+    handle: [u8; 8],
+    masked_counter: u32,
+    counter: u32,
+    /// The account and counter the verifier accepted the code for.
+    verdict: Result<(u64, u32), Rejection>,
+}
+
+impl HandleCode {
+    /// Accepted as the demo's account, with the counter the wallet used.
+    fn ok(&self) -> bool {
+        self.verdict == Ok((ACCOUNT, self.counter))
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let mut v = json!({ "step": self.step, "handle": paycode::codec::to_hex(&self.handle),
+                            "masked_counter": self.masked_counter, "counter": self.counter,
+                            "verdict": verdict(self.verdict.map(|_| ())), "ok": self.ok() });
+        if let (Ok((account, counter)), Some(map)) = (self.verdict, v.as_object_mut()) {
+            map.insert("account".into(), account.into());
+            map.insert("verified_counter".into(), counter.into());
+        }
+        v
+    }
+}
+
+/// The wallet's code made at unix time `made`, verified at `now`.
+fn handle_code(
+    wallet: &mut HmacWallet,
+    verifier: &Verifier,
+    made: u64,
+    now: u64,
+) -> Result<HandleCode, Error> {
+    let counter = wallet.next_counter();
+    let code = wallet.generate(made)?;
+    let verdict = verifier.verify(&Code::Hmac(code), now, 0).map(|a| (a.subject, a.counter));
+    Ok(HandleCode {
         step: code.step(),
-        counter: code.counter(),
-        checks,
+        handle: code.handle(),
+        masked_counter: code.masked_counter(),
+        counter,
+        verdict,
     })
+}
+
+/// The handles section: what a merchant sees of two codes of one payer, and
+/// what the issuer's verifier makes of them.
+fn print_handles(codes: &[HandleCode]) {
+    println!();
+    println!("== hmac profile: two codes of account {ACCOUNT}, one step apart ==");
+    for c in codes {
+        let seen = match c.verdict {
+            Ok((account, counter)) => format!("accepted as account {account}, counter {counter}"),
+            Err(e) => e.code().to_owned(),
+        };
+        println!(
+            "  step {}: handle {} masked counter {:>10} -> {seen}{}",
+            c.step,
+            paycode::codec::to_hex(&c.handle),
+            c.masked_counter,
+            if c.ok() { "" } else { "   (UNEXPECTED)" }
+        );
+    }
+    if handles_differ(codes) {
+        println!("  the handles differ: a merchant cannot tell that the two codes are one payer's");
+    } else {
+        println!("  the handles are equal   (UNEXPECTED)");
+    }
+}
+
+/// Every code accepted as the account, each with its own handle.
+fn handles_ok(codes: &[HandleCode]) -> bool {
+    codes.iter().all(HandleCode::ok) && handles_differ(codes)
+}
+
+fn handles_differ(codes: &[HandleCode]) -> bool {
+    codes.iter().enumerate().all(|(i, a)| codes.iter().skip(i + 1).all(|b| a.handle != b.handle))
 }
 
 /// Credentials in the ed25519 wallet's batch.

@@ -42,7 +42,7 @@ pub struct ChallengeArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-    /// Print only the challenge's text (`PT2:...`), on one line: for shell
+    /// Print only the challenge's text (`PT3:...`), on one line: for shell
     /// variables and pipes.
     #[arg(long, value_enum, conflicts_with = "json")]
     only: Option<Field>,
@@ -58,7 +58,7 @@ pub struct ChallengeArgs {
 /// What `terminal challenge --only` prints.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Field {
-    /// The challenge's text, `PT2:...`.
+    /// The challenge's text, `PT3:...`.
     Text,
 }
 

@@ -92,7 +92,7 @@ pub struct VerifierArgs {
     #[arg(long)]
     json: bool,
     /// Challenge mode: the challenge this terminal showed for this payment
-    /// (`PT2:...`, from `terminal challenge`). Only a code made for it is
+    /// (`PT3:...`, from `terminal challenge`). Only a code made for it is
     /// accepted, for its amount (--amount) at its terminal (--terminal-id),
     /// while it is open, once.
     #[arg(long, value_name = "TEXT")]
@@ -243,7 +243,11 @@ fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<
             if let Some(fields) = record.as_object_mut() {
                 fields.retain(|_, v| !v.is_null());
             }
-            print_json(&json!({ "verdict": "accepted", "record": record }))?;
+            // The record names what the code carries (an hmac code's handle and
+            // masked counter); the verdict names the account it resolved to and
+            // the real counter.
+            print_json(&json!({ "verdict": "accepted", "subject": a.subject, "counter": a.counter,
+                                "record": record }))?;
         }
         (Ok(a), false) => {
             let r = &a.record;
@@ -254,8 +258,8 @@ fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<
             println!(
                 "accepted: {} {subject} {} counter {} step {}{amount}",
                 r.profile().name(),
-                r.subject(),
-                r.counter(),
+                a.subject,
+                a.counter,
                 r.step()
             );
         }

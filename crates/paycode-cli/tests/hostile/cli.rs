@@ -21,7 +21,6 @@ pub fn cli_world(dir: &TempDir) -> (PathBuf, World) {
     // Imported seeds, so that the inputs are the same on every run.
     CLI.stdout(&["issuer", "init", "--out", &s(&issuer), "--at", &at, "--seed", &"44".repeat(32)]);
     let mut genuine = Vec::new();
-    let mut account = 0;
     for (profile, seed) in [("hmac", "55"), ("ed25519", "66")] {
         let wallet = dir.join(format!("{profile}.json"));
         let (i, w, seed) = (s(&issuer), s(&wallet), seed.repeat(32));
@@ -46,11 +45,9 @@ pub fn cli_world(dir: &TempDir) -> (PathBuf, World) {
         if let Some(d) = code["digits"].as_str() {
             // The digits are the same code (same counter) as the QR text.
             genuine.push(d.to_owned());
-            let n: u128 = d.parse().unwrap();
-            account = (n >> 49) as u64;
         }
     }
-    (issuer, World { account, trusted: vec![1], genuine })
+    (issuer, World { trusted: vec![1], genuine })
 }
 
 /// How an input reaches `paycode verify`.

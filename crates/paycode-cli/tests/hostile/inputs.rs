@@ -58,7 +58,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
         }
         // Payload substitutions, re-encoded canonically: these pass Base45
         // and reach the checks behind it.
-        if let Some(payload) = g.strip_prefix(b"PC2:").and_then(b45_decode)
+        if let Some(payload) = g.strip_prefix(b"PC3:").and_then(b45_decode)
             && substitute_ed != Ed25519Substitutions::Skip
         {
             for pos in 0..payload.len() {
@@ -81,7 +81,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
         }
         // Extensions.
         let suffixes: [&[u8]; 12] =
-            [b"0", b"00", b"000", b"A", b"AA", b" ", b":", b"PC2:", b"0000", b"\xc3\xa9", b"\0", b"%%%"];
+            [b"0", b"00", b"000", b"A", b"AA", b" ", b":", b"PC3:", b"0000", b"\xc3\xa9", b"\0", b"%%%"];
         for s in suffixes {
             add(format!("code {gi} + {:?}", String::from_utf8_lossy(s)), [g, s].concat());
             add(format!("{:?} + code {gi}", String::from_utf8_lossy(s)), [s, g].concat());
@@ -111,7 +111,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
             v.splice(at..at + 1, s.bytes());
             add(format!("code {gi}: byte {at} := {s:?}"), v);
         }
-        if let Some(rest) = g.strip_prefix(b"PC2:") {
+        if let Some(rest) = g.strip_prefix(b"PC3:") {
             // Wrong prefixes.
             for p in [
                 "",
@@ -121,20 +121,20 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
                 "PC0:",
                 "PC2",
                 "PC2;",
-                "PC2::",
-                "PC2: ",
+                "PC3::",
+                "PC3: ",
                 "PC:",
                 "PC01:",
                 "HC1:",
-                "PC2:PC2:",
-                "\u{feff}PC2:",
+                "PC3:PC3:",
+                "\u{feff}PC3:",
                 "ＰＣ１:",
                 "PC2\0:",
             ] {
                 add(format!("code {gi} with prefix {p:?}"), [p.as_bytes(), rest].concat());
             }
             // Lowercase Base45, whole and one letter.
-            add(format!("code {gi} lowercase"), [b"PC2:", rest.to_ascii_lowercase().as_slice()].concat());
+            add(format!("code {gi} lowercase"), [b"PC3:", rest.to_ascii_lowercase().as_slice()].concat());
             add(format!("code {gi} all lowercase"), g.to_ascii_lowercase());
             if let Some(i) = rest.iter().position(u8::is_ascii_uppercase) {
                 let mut v = g.to_vec();
@@ -152,7 +152,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
                 format!("{}.0", &digits[..22]),
                 format!("0x{}", &digits[2..]),
                 format!("{}e5", &digits[..22]),
-                format!("PC2:{digits}"),
+                format!("PC3:{digits}"),
                 "9".repeat(24),
                 "604462909807314587353088".to_owned(),
                 format!("{}", u128::MAX),
@@ -167,7 +167,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
     let first = world.genuine[0].as_bytes();
     for len in [10_000usize, 10_001, 10_002, 65_536, 200_000] {
         add(format!("{len} x 'A'"), vec![b'A'; len]);
-        add(format!("PC2: + {len} x '0'"), [b"PC2:".as_slice(), &vec![b'0'; len]].concat());
+        add(format!("PC3: + {len} x '0'"), [b"PC3:".as_slice(), &vec![b'0'; len]].concat());
         add(format!("code 0 repeated to {len}"), first.iter().copied().cycle().take(len).collect());
         add(format!("{len} digits"), vec![b'7'; len]);
         add(format!("{len} NUL bytes"), vec![0; len]);
@@ -197,18 +197,18 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
         } else {
             (0..len).map(|_| (rng.next_u64() % 128) as u8).collect()
         };
-        add(format!("random {i}, {len} characters after PC2:"), [b"PC2:".as_slice(), &body].concat());
+        add(format!("random {i}, {len} characters after PC3:"), [b"PC3:".as_slice(), &body].concat());
     }
     cases
 }
 
-/// `PC2:` + Base45 of `payload`.
+/// `PC3:` + Base45 of `payload`.
 pub fn qr(payload: &[u8]) -> Vec<u8> {
-    format!("PC2:{}", b45_encode(payload)).into_bytes()
+    format!("PC3:{}", b45_encode(payload)).into_bytes()
 }
 
 /// Hostile challenge texts derived from the genuine challenge `genuine`
-/// (`PT2:...`): every substitution of its text by an alphabet character and
+/// (`PT3:...`): every substitution of its text by an alphabet character and
 /// a few others, every one-bit change of its 37 bytes re-encoded canonically
 /// (these decode, and reach the terminal, amount, time and digest checks),
 /// truncations, extensions, other prefixes, a code's text, whitespace,
@@ -241,15 +241,15 @@ pub fn hostile_challenges(genuine: &str) -> Vec<Case> {
     for len in 0..g.len() {
         add(format!("challenge: first {len} bytes"), g[..len].to_vec());
     }
-    for s in [&b"0"[..], b"00", b"000", b"A", b" ", b"\n", b"PT2:", b"\xc3\xa9", b"\0"] {
+    for s in [&b"0"[..], b"00", b"000", b"A", b" ", b"\n", b"PT3:", b"\xc3\xa9", b"\0"] {
         add(format!("challenge + {:?}", String::from_utf8_lossy(s)), [g, s].concat());
         add(format!("{:?} + challenge", String::from_utf8_lossy(s)), [s, g].concat());
     }
     add("challenge twice".into(), [g, g].concat());
-    for p in ["", "pt2:", "PT1:", "PT2", "PT2::", "PC2:", "PT2: ", "\u{feff}PT2:", "ＰＴ１:"] {
+    for p in ["", "pt2:", "PT1:", "PT2", "PT3::", "PC3:", "PT3: ", "\u{feff}PT3:", "ＰＴ１:"] {
         add(format!("challenge with prefix {p:?}"), [p.as_bytes(), rest].concat());
     }
-    add("challenge lowercase".into(), [b"PT2:".as_slice(), &rest.to_ascii_lowercase()].concat());
+    add("challenge lowercase".into(), [b"PT3:".as_slice(), &rest.to_ascii_lowercase()].concat());
     for ws in [" ", "\t", "\r\n", "\u{a0}"] {
         add(format!("{ws:?} around the challenge"), [ws.as_bytes(), g, ws.as_bytes()].concat());
     }
@@ -264,17 +264,17 @@ pub fn hostile_challenges(genuine: &str) -> Vec<Case> {
         add(format!("challenge version {v}"), challenge_text(&p));
     }
     // A code's text, with either prefix.
-    let code = format!("PC2:{}", b45_encode(&[[paycode::VERSION, 1].as_slice(), &[0; 36]].concat()));
+    let code = format!("PC3:{}", b45_encode(&[[paycode::VERSION, 1].as_slice(), &[0; 36]].concat()));
     add("a code as the challenge".into(), code.clone().into_bytes());
-    add("a code with the challenge prefix".into(), code.replacen("PC2:", "PT2:", 1).into_bytes());
+    add("a code with the challenge prefix".into(), code.replacen("PC3:", "PT3:", 1).into_bytes());
     for len in [10_000usize, 100_000] {
-        add(format!("PT2: + {len} x '0'"), [b"PT2:".as_slice(), &vec![b'0'; len]].concat());
+        add(format!("PT3: + {len} x '0'"), [b"PT3:".as_slice(), &vec![b'0'; len]].concat());
         add(format!("{len} x 'A'"), vec![b'A'; len]);
     }
     cases
 }
 
-/// `PT2:` + Base45 of `payload`.
+/// `PT3:` + Base45 of `payload`.
 pub fn challenge_text(payload: &[u8]) -> Vec<u8> {
-    format!("PT2:{}", b45_encode(payload)).into_bytes()
+    format!("PT3:{}", b45_encode(payload)).into_bytes()
 }

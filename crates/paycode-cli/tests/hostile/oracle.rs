@@ -10,8 +10,6 @@ pub const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 
 /// What the verifier under test knows, as far as the oracle needs it.
 pub struct World {
-    /// The enrolled hmac account.
-    pub account: u64,
     /// The trusted issuer key ids.
     pub trusted: Vec<u16>,
     /// The genuine codes (QR text or digits); the only inputs that may be accepted.
@@ -21,7 +19,6 @@ pub struct World {
 impl World {
     pub fn fixture() -> World {
         World {
-            account: fixture::ACCOUNT,
             trusted: vec![fixture::KEY_ID, fixture::OTHER_KEY_ID],
             genuine: fixture::valid_codes().into_iter().map(|v| v.text).collect(),
         }
@@ -32,7 +29,7 @@ impl World {
     fn credentials(&self) -> Vec<Vec<u8>> {
         self.genuine
             .iter()
-            .filter_map(|t| t.strip_prefix("PC2:"))
+            .filter_map(|t| t.strip_prefix("PC3:"))
             .filter_map(|rest| b45_decode(rest.as_bytes()))
             .filter(|p| p.len() == 204 && p[1] == 0x02)
             .map(|p| p[14..140].to_vec())
@@ -46,7 +43,7 @@ impl World {
         // Only genuine codes can pass a MAC or signature check.
         let genuine = self.genuine.iter().any(|g| g.as_bytes() == input);
         let Ok(text) = std::str::from_utf8(input) else { return Err(Error::Malformed) };
-        if let Some(rest) = text.strip_prefix("PC2:") {
+        if let Some(rest) = text.strip_prefix("PC3:") {
             let payload = b45_decode(rest.as_bytes()).ok_or(Error::Malformed)?;
             return self.expect_payload(&payload, genuine);
         }
@@ -61,9 +58,8 @@ impl World {
         if n >= 1 << 79 {
             return Err(Error::Malformed);
         }
-        if (n >> 49) as u64 != self.account {
-            return Err(Error::InvalidCode);
-        }
+        // The handle names no account, or the tag is not its account's: the
+        // same `invalid-code` either way (spec §7.4 H1, H2).
         if genuine { Ok(()) } else { Err(Error::InvalidCode) }
     }
 
@@ -87,11 +83,8 @@ impl World {
         if mode == 2 {
             return Err(Error::NoChallenge);
         }
-        if profile == 1 {
-            if u64::from_be_bytes(p[2..10].try_into().unwrap()) != self.account {
-                return Err(Error::InvalidCode);
-            }
-        } else {
+        // hmac: an unknown handle and a wrong tag are both `invalid-code` (spec §7.4 H1, H2).
+        if profile != 1 {
             let credential = &p[14 + cap_len..140 + cap_len];
             if !self.trusted.contains(&u16::from_be_bytes([credential[0], credential[1]])) {
                 return Err(Error::UnknownIssuer);
@@ -149,10 +142,10 @@ pub struct Terms {
     pub issued_at: u64,
 }
 
-/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT2:`,
+/// The challenge `input` decodes to, if it is one (spec R-CHAL-1): `PT3:`,
 /// canonical Base45 of 37 bytes, version byte 2.
 pub fn decode_challenge(input: &[u8]) -> Option<Terms> {
-    let p = b45_decode(input.strip_prefix(b"PT2:")?)?;
+    let p = b45_decode(input.strip_prefix(b"PT3:")?)?;
     if p.len() != 37 || p[0] != 2 {
         return None;
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use paycode::issuer::KeyPeriod;
+use paycode::log::LogRecord;
 use paycode::revocation::ListHeader;
 use paycode::store::StateStore;
 use paycode::{
@@ -394,7 +395,7 @@ pub fn used(nonce: u8, issued_at: u64) -> UsedChallenge {
 pub fn a_challenge_is_paid_once<S: StateStore>(v: &Verifier<S>, contents: ContentsOf<'_>) {
     let ch = Challenge::new(TILL, 250, NOW, [1; 16]);
     let first = pay(v, &hmac_challenge_text(20, NOW, 0, &ch), &ch, NOW).unwrap();
-    assert_eq!((first.record.subject(), first.record.terminal_id), (20, TILL));
+    assert_eq!((first.subject, first.record.terminal_id), (20, TILL));
     assert_eq!(pay(v, &hmac_challenge_text(21, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(pay(v, &ed25519_challenge_text(0, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
     assert_eq!(pay(v, &hmac_challenge_text(20, NOW, 1, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
@@ -439,7 +440,7 @@ pub fn a_group_commit_pays_a_challenge_once<S: StateStore>(v: &Verifier<S>, cont
     let verdicts: Vec<Result<u64, Error>> = v
         .verify_payments_with_cause(&items, NOW)
         .into_iter()
-        .map(|r| r.map(|a| a.record.subject()).map_err(|r| r.error()))
+        .map(|r| r.map(|a| a.subject).map_err(|r| r.error()))
         .collect();
     let used_up = Err(Error::ChallengeUsed);
     assert_eq!(verdicts, [Ok(40), used_up, Ok(42), Ok(43), used_up, used_up]);
@@ -538,4 +539,33 @@ pub fn racing_payers_pay_each_challenge_once<S: StateStore + Sync>(
         );
     }
     verdicts.iter().flatten().filter(|r| r.is_ok()).count()
+}
+
+/// The log's `subject` and `counter` columns name the account an hmac code
+/// resolved to and its real counter, for one call and for a group commit
+/// ([`StateStore::transact_all`]); the exported record keeps what the code
+/// carries, the step's handle and the masked counter. `columns` reads the
+/// two columns in the log's order.
+pub fn log_columns_name_the_account_and_the_real_counter<S: StateStore>(
+    v: &Verifier<S>,
+    columns: &dyn Fn() -> Vec<(u64, u32)>,
+    export: &dyn Fn() -> Vec<LogRecord>,
+) {
+    v.verify_text(&hmac_text(1, NOW, 5), NOW, 0).unwrap();
+    v.verify_text(&numeric_text(2, NOW, 7), NOW, 0).unwrap();
+    v.verify_text(&ed25519_text(0, NOW, 2), NOW, 700).unwrap();
+    let texts = [hmac_text(3, NOW, 9), hmac_text(4, NOW, 11)];
+    let items: Vec<TextPayment<'_>> =
+        texts.iter().map(|text| TextPayment { text, amount: 0, challenge: None }).collect();
+    for r in v.verify_payments_with_cause(&items, NOW) {
+        r.unwrap();
+    }
+    assert_eq!(columns(), [(1, 5), (2, 7), (100, 2), (3, 9), (4, 11)]);
+    let code = hmac(1).code_for(step(NOW), 5);
+    let first = export()[0];
+    assert_eq!(
+        (first.subject(), first.counter()),
+        (u64::from_be_bytes(code.handle()), code.masked_counter())
+    );
+    assert_ne!(first.subject(), 1);
 }

@@ -45,12 +45,12 @@ pub struct HmacCodeEncodeInput {
     /// The cap of a capped code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cap: Option<u32>,
-    /// Account id.
-    pub account_id: u64,
+    /// The account's 8-byte handle for the step, hex (spec R-HANDLE-1).
+    pub handle: String,
     /// Step.
     pub step: u64,
-    /// Counter.
-    pub counter: u32,
+    /// The masked counter, `counter ⊕ pad` (spec R-HANDLE-2).
+    pub masked_counter: u32,
     /// 16-byte tag, hex.
     pub tag: String,
 }
@@ -63,7 +63,7 @@ pub struct PayloadExpected {
     pub result: Outcome,
     /// The payload, hex.
     pub payload: String,
-    /// `PC2:` + Base45 of the payload.
+    /// `PC3:` + Base45 of the payload.
     pub text: String,
 }
 
@@ -71,12 +71,12 @@ pub struct PayloadExpected {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NumericEncodeInput {
-    /// Account id.
-    pub account_id: u64,
+    /// The handle's top 30 bits (spec R-HANDLE-1).
+    pub handle30: u32,
     /// Full step (only its low 4 bits are carried).
     pub step: u64,
-    /// Counter.
-    pub counter: u32,
+    /// The masked counter, `counter ⊕ pad16` (spec R-HANDLE-2).
+    pub masked16: u16,
     /// 29-bit tag.
     pub tag29: u32,
 }
@@ -148,23 +148,23 @@ pub enum DecodedCode {
         /// The cap of a capped code.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         cap: Option<u32>,
-        /// Account id.
-        account_id: u64,
+        /// The handle, hex (spec R-HANDLE-1).
+        handle: String,
         /// Step.
         step: u64,
-        /// Counter.
-        counter: u32,
+        /// The masked counter (spec R-HANDLE-2).
+        masked_counter: u32,
         /// Tag, hex.
         tag: String,
     },
     /// hmac numeric form.
     HmacNumeric {
-        /// Account id.
-        account_id: u64,
+        /// The handle's top 30 bits (spec R-HANDLE-1).
+        handle30: u32,
         /// Low 4 bits of the step.
         step_low: u8,
-        /// Counter.
-        counter: u32,
+        /// The masked counter (spec R-HANDLE-2).
+        masked16: u16,
         /// 29-bit tag.
         tag29: u32,
     },
@@ -208,7 +208,7 @@ pub struct ChallengeExpected {
     pub result: Outcome,
     /// The 37 bytes, hex.
     pub bytes: String,
-    /// `PT2:` + Base45 of the bytes.
+    /// `PT3:` + Base45 of the bytes.
     pub text: String,
     /// The challenge digest `SHA-256(DS_chal || bytes)`, hex (spec R-CHAL-2).
     pub digest: String,

@@ -201,6 +201,8 @@ pub enum Purpose {
     HmacQr,
     /// `K_num` of an hmac account.
     HmacNumeric,
+    /// `K_h` of an hmac account, the handle key (spec R-HANDLE-1).
+    HmacHandle,
     /// A wallet's Ed25519 device secret.
     Ed25519Device,
     /// An issuer's Ed25519 secret for one key id.
@@ -251,4 +253,32 @@ pub struct DeriveIntermediates {
     pub prk: String,
     /// The HKDF info: label, zero byte, context; hex.
     pub info: String,
+}
+
+/// An hmac account's handle at one step (spec R-HANDLE-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandleInput {
+    /// The account's 32-byte seed, hex.
+    pub seed: String,
+    /// The account id.
+    pub account_id: u64,
+    /// The step.
+    pub step: u64,
+}
+
+/// The handle and the pads of one account at one step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandleExpected {
+    /// Always valid.
+    pub result: Outcome,
+    /// `h[0..8]`, hex: the QR form's handle.
+    pub handle: String,
+    /// `u32(h[0..4]) >> 2`: the numeric form's handle.
+    pub handle30: u32,
+    /// `u32(h[8..12])`: the QR form's counter mask.
+    pub pad: u32,
+    /// `u32(h[8..12]) >> 16`: the numeric form's counter mask.
+    pub pad16: u16,
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct TraceFile {
     /// Always [`TRACE_FORMAT`](super::TRACE_FORMAT).
     pub format: String,
-    /// `"paycode v2"`.
+    /// `"paycode v3"`.
     pub spec_version: String,
     /// Requirements covered (also) by named tests.
     pub named_tests: Vec<NamedTests>,

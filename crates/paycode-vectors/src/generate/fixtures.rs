@@ -127,9 +127,17 @@ pub(crate) fn hmac_text(
     Ok(hmac_code(params, account, step, counter)?.to_qr_text())
 }
 
-/// The QR text of an hmac code with the given tag.
-pub(crate) fn hmac_text_with_tag(account: u64, step: u64, counter: u32, tag: [u8; 16]) -> String {
-    HmacCode::new(account, step, counter, tag).to_qr_text()
+/// The QR text of `account`'s code for `step` and `counter` with the given
+/// tag: its handle and masked counter, a wrong tag.
+pub(crate) fn hmac_text_with_tag(
+    params: &TimeParams,
+    account: u64,
+    step: u64,
+    counter: u32,
+    tag: [u8; 16],
+) -> Result<String, VectorError> {
+    let code = hmac_code(params, account, step, counter)?;
+    Ok(HmacCode::new(code.handle(), step, code.masked_counter(), tag).to_qr_text())
 }
 
 /// The numeric form's digits of the same code.
@@ -168,7 +176,7 @@ pub(crate) fn tag_with(key: &[u8], parts: &[&[u8]]) -> Result<[u8; 16], VectorEr
 
 /// The QR text of any payload.
 pub(crate) fn qr_text(payload: &[u8]) -> String {
-    format!("PC2:{}", paycode::hazmat::base45::encode(payload))
+    format!("PC3:{}", paycode::hazmat::base45::encode(payload))
 }
 
 /// The accounts an hmac verifier holds: 7 and 42.

@@ -52,7 +52,7 @@ flags! {
     Base45Alphabet => "lax character set",
         "A character outside the 45-character alphabet (lower case, white space, non-ASCII).";
     Prefix => "lax prefix",
-        "The QR prefix must be exactly PC2: in upper case.";
+        "The QR prefix must be exactly PC3: in upper case.";
     Length => "missing length check",
         "A structure one byte too short or too long, or otherwise of the wrong length.";
     Version => "missing version check",

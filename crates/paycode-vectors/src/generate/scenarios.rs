@@ -5,6 +5,7 @@
 mod batch;
 mod challenge;
 mod clock;
+mod handles;
 mod limits;
 mod reconcile;
 mod replay;
@@ -33,6 +34,7 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
         limits::file()?,
         rotation::file()?,
         throttle::file()?,
+        handles::file()?,
         challenge::file()?,
         batch::file()?,
         reconcile::file()?,

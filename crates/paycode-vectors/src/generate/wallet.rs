@@ -48,16 +48,20 @@ fn hmac() -> Result<VectorFile, VectorError> {
         "hmac wallet generation (spec §7.2): byte-exact payload, QR text and digits from seed, account, time and counter, with K_qr, K_num, the MAC inputs and outputs as intermediates.",
     );
     let spec_seed: Vec<u8> = (0u8..32).collect();
+    file.retire(
+        "hmac.generate.spec-worked-example",
+        "the worked example's code carries the account's handle and the masked counter (R-HANDLE-1, R-HANDLE-2); hmac.generate.spec-worked-example-handle takes its place",
+    );
     file.add(Case {
-        id: "hmac.generate.spec-worked-example",
-        requirements: HMAC_GENERATION,
+        id: "hmac.generate.spec-worked-example-handle",
+        requirements: &["R-GEN-2", "R-HMAC-1", "R-HMAC-2", "R-HANDLE-1", "R-HANDLE-2", "R-KEY-3", "R-ENC-1", "R-TIME-1"],
         flags: &[Flag::SpecExample, Flag::Generation, Flag::DomainSeparation],
-        comment: "The spec's worked example (section 11.1): seed 00..1f, account 42, counter 7, t = 1800000000.",
+        comment: "The spec's worked example (section 11.1): seed 00..1f, account 42, counter 7, t = 1800000000; the code carries the handle of step 30000000 and the counter masked with its pad.",
         op: Op::HmacGenerate,
         input: hmac_wallet(DEFAULT_PARAMS, &spec_seed, 42, TIME, 7),
         intent: Intent::valid()
-            .with("text", "PC2:IB0000000000.000000007A08WO0007007CCBRJZYUY4H/6I5:TQ37I:G")
-            .with("digits", "000000023643901907223650"),
+            .with("text", "PC3:4H05ERP23$VILAL0000007A08WOEXV83C64M%YE%Q2OXT234CT1DSBQ3D")
+            .with("digits", "510145578276524468176134"),
     })?;
     let seed = hmac_seed(ACCOUNT);
     for (name, params, time, counter, comment) in [
@@ -166,27 +170,24 @@ fn hmac() -> Result<VectorFile, VectorError> {
     Ok(file.finish())
 }
 
-/// The largest account and counter with a numeric form, and the smallest without.
+/// Every account has a numeric form; the largest counter with one, and the smallest without.
 fn numeric_limits(file: &mut FileBuilder, seed: &[u8]) -> Result<(), VectorError> {
     let unavailable = GenerateError::NumericUnavailable.code();
+    for id in ["hmac.generate.account-numeric-max", "hmac.generate.account-2-30"] {
+        file.retire(
+            id,
+            "the numeric form carries the handle, not the account id: every account has one (R-HMAC-4); hmac.generate.account-max-numeric takes their place",
+        );
+    }
     let cases = [
         Case {
-            id: "hmac.generate.account-numeric-max",
-            requirements: &["R-GEN-2", "R-HMAC-4"],
+            id: "hmac.generate.account-max-numeric",
+            requirements: &["R-GEN-2", "R-HMAC-4", "R-HANDLE-1"],
             flags: &[Flag::Generation, Flag::NumericLayout],
-            comment: "Account 2^30 - 1, the largest with a numeric form.",
+            comment: "Account 2^64 - 1 has a numeric form: it carries the account's 30-bit handle.",
             op: Op::HmacGenerate,
-            input: hmac_wallet(DEFAULT_PARAMS, seed, (1 << 30) - 1, TIME, 1),
+            input: hmac_wallet(DEFAULT_PARAMS, seed, u64::MAX, TIME, 1),
             intent: Intent::valid(),
-        },
-        Case {
-            id: "hmac.generate.account-2-30",
-            requirements: &["R-GEN-2", "R-HMAC-4"],
-            flags: &[Flag::Generation, Flag::NumericUnavailable],
-            comment: "Account 2^30: QR text only; numeric-unavailable.",
-            op: Op::HmacGenerate,
-            input: hmac_wallet(DEFAULT_PARAMS, seed, 1 << 30, TIME, 1),
-            intent: Intent::valid().with("numeric_error", unavailable),
         },
         Case {
             id: "hmac.generate.counter-2-16",

@@ -10,7 +10,7 @@ use paycode::log::LogRecord;
 use paycode::numeric::NumericCode;
 use paycode::revocation::{ListHeader, RevocationList};
 use paycode::trust::{TrustEntry, TrustHeader, TrustList};
-use paycode::{Challenge, Code, GenerateError, Mode};
+use paycode::{Challenge, Code, Mode};
 
 /// The core's mode for a vector's `mode` and `cap`.
 pub(super) fn mode_of(mode: ModeName, cap: Option<u32>) -> Result<Mode, InputError> {
@@ -38,8 +38,8 @@ fn decoded_credential(credential: &Credential) -> DecodedCredential {
 
 pub(super) fn hmac_code_encode(input: HmacCodeEncodeInput) -> Ran<PayloadExpected, NoIntermediates> {
     let mode = mode_of(input.mode, input.cap)?;
-    let code =
-        HmacCode::new(input.account_id, input.step, input.counter, unhex_n(&input.tag)?).with_mode(mode);
+    let code = HmacCode::new(unhex_n(&input.handle)?, input.step, input.masked_counter, unhex_n(&input.tag)?)
+        .with_mode(mode);
     valid(PayloadExpected { result: Outcome::Valid, payload: hex(&code.encode()), text: code.to_qr_text() })
 }
 
@@ -47,18 +47,13 @@ pub(super) fn numeric_encode(input: NumericEncodeInput) -> Ran<DigitsExpected, N
     if input.tag29 >= 1 << 29 {
         return Err(InputError::Tag29(input.tag29));
     }
-    if input.account_id >= paycode::numeric::ACCOUNT_LIMIT || input.counter >= paycode::numeric::COUNTER_LIMIT
-    {
-        return valid(DigitsExpected {
-            result: Outcome::Invalid,
-            error: Some(GenerateError::NumericUnavailable),
-            digits: None,
-        });
+    if input.handle30 >= 1 << 30 {
+        return Err(InputError::Handle30(input.handle30));
     }
-    // spec: R-HMAC-2 (bit layout)
-    let value = u128::from(input.account_id) << 49
+    // spec: R-HMAC-2, R-HANDLE-2 (bit layout)
+    let value = u128::from(input.handle30) << 49
         | u128::from(input.step & 0xf) << 45
-        | u128::from(input.counter) << 29
+        | u128::from(input.masked16) << 29
         | u128::from(input.tag29);
     let digits = format!("{value:024}");
     let back = NumericCode::parse(&digits).map_err(|_| InputError::NumericRoundTrip)?;
@@ -84,15 +79,15 @@ fn decoded_code(decoded: &Code) -> DecodedCode {
         Code::Hmac(code) => DecodedCode::HmacQr {
             mode: ModeName::of(code.mode()),
             cap: code.mode().cap(),
-            account_id: code.account_id(),
+            handle: hex(&code.handle()),
             step: code.step(),
-            counter: code.counter(),
+            masked_counter: code.masked_counter(),
             tag: hex(code.tag()),
         },
         Code::Numeric(code) => DecodedCode::HmacNumeric {
-            account_id: code.account_id(),
+            handle30: code.handle30(),
             step_low: code.step_low(),
-            counter: code.counter(),
+            masked16: code.masked_counter(),
             tag29: code.tag(),
         },
         Code::Ed25519(code) => DecodedCode::Ed25519Qr {

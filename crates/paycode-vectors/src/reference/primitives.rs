@@ -9,7 +9,8 @@ use crate::errors::InputError;
 use crate::format::*;
 use paycode::Error;
 use paycode::hazmat::eddsa::{PublicKey, SecretKey, Signed, point_is_valid, verify_batch, verify_each};
-use paycode::hazmat::keys;
+use paycode::hazmat::handle::StepHandle;
+use paycode::hazmat::keys::{self, HandleKey};
 
 pub(super) fn hmac_sha256(input: MacInput) -> Ran<MacExpected, NoIntermediates> {
     let full_mac = mac(&unhex(&input.key)?, &[&unhex(&input.message)?])?;
@@ -97,6 +98,7 @@ pub(super) fn derive_key(input: DeriveInput) -> Ran<DeriveExpected, DeriveInterm
         (Purpose::HmacNumeric, Some(a), None, None) => {
             (keys::LABEL_HMAC_NUMERIC_KEY, a.to_be_bytes().to_vec())
         }
+        (Purpose::HmacHandle, Some(a), None, None) => (keys::LABEL_HMAC_HANDLE_KEY, a.to_be_bytes().to_vec()),
         // spec: R-BATCH-1
         (Purpose::Ed25519Device, None, None, Some(i)) => (keys::LABEL_DEVICE_KEY, i.to_be_bytes().to_vec()),
         (Purpose::Ed25519Issuer, None, Some(k), None) => (keys::LABEL_ISSUER_KEY, k.to_be_bytes().to_vec()),
@@ -108,7 +110,7 @@ pub(super) fn derive_key(input: DeriveInput) -> Ran<DeriveExpected, DeriveInterm
         Purpose::Ed25519Device | Purpose::Ed25519Issuer | Purpose::Ed25519Root => {
             Some(hex(&SecretKey::from_secret(key.expose()).public_bytes()))
         }
-        Purpose::HmacQr | Purpose::HmacNumeric => None,
+        Purpose::HmacQr | Purpose::HmacNumeric | Purpose::HmacHandle => None,
     };
     Ok((
         DeriveExpected { result: Outcome::Valid, key: hex(key.expose()), public_key },
@@ -118,4 +120,22 @@ pub(super) fn derive_key(input: DeriveInput) -> Ran<DeriveExpected, DeriveInterm
             info: hex(&[label, &context].concat()),
         }),
     ))
+}
+
+pub(super) fn hmac_handle(input: HandleInput) -> Ran<HandleExpected, NoIntermediates> {
+    let seed = seed(&input.seed)?;
+    // spec: R-HANDLE-1, computed from K_h and the MAC directly.
+    let k_h = keys::derive(&seed, keys::LABEL_HMAC_HANDLE_KEY, &input.account_id.to_be_bytes());
+    let h = mac(k_h.expose(), &[&paycode::hazmat::handle::mac_input(input.step)])?;
+    let handle = StepHandle::derive(&HandleKey::derive(input.account_id, &seed), input.step);
+    if h.get(..8) != Some(&handle.bytes()[..]) {
+        return Err(InputError::IntermediatesDisagree);
+    }
+    valid(HandleExpected {
+        result: Outcome::Valid,
+        handle: hex(&handle.bytes()),
+        handle30: handle.handle30(),
+        pad: handle.pad(),
+        pad16: handle.pad16(),
+    })
 }

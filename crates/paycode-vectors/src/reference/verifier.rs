@@ -4,6 +4,7 @@ use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
 use paycode::hazmat::eddsa::PublicKey;
+use paycode::hazmat::handle::{MAX_CANDIDATES, StepHandle};
 use paycode::hazmat::keys::HmacKeys;
 use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
@@ -11,7 +12,7 @@ use paycode::revocation::RevocationList;
 use paycode::store::{Mark, StateStore};
 use paycode::trust::TrustList;
 use paycode::verifier::VerifierState;
-use paycode::{Code, Params, Profile, TextPayment, UsedChallenge, Verifier};
+use paycode::{Challenge, Code, Error, Params, Profile, TextPayment, UsedChallenge, Verifier};
 
 /// A verifier built from a case's configuration and state, driven step by
 /// step: the reference side of `verify` and `scenario` cases.
@@ -275,8 +276,11 @@ impl ScenarioRunner {
             .verify_text_payment(TextPayment { text, amount, challenge }, time)
             .map_err(|r| r.error());
         let (touched, serial) = match Code::parse(text) {
-            Ok(Code::Hmac(code)) => (vec![(Profile::Hmac, code.account_id())], None),
-            Ok(Code::Numeric(code)) => (vec![(Profile::Hmac, code.account_id())], None),
+            // The account H2 found, once the code passed H3 (vectors/README.md).
+            Ok(code @ (Code::Hmac(_) | Code::Numeric(_))) => {
+                let account = if past_h3(&verdict) { self.account_of(&code, time, challenge)? } else { None };
+                (account.map(|a| (Profile::Hmac, a)).into_iter().collect(), None)
+            }
             Ok(Code::Ed25519(code)) => {
                 let fields = code.credential().fields();
                 (vec![(Profile::Ed25519, fields.serial)], fields.not_after().map(|end| (fields.serial, end)))
@@ -298,6 +302,53 @@ impl ScenarioRunner {
                 VerifyExpected { result: Outcome::Invalid, error: Some(e), log_record: None, state_after }
             }
         })
+    }
+
+    /// The account of an hmac code as H0-H2 find it at `time`, from the
+    /// enrolled accounts' keys (spec §7.4): the first of the first `M_h`
+    /// candidates, by account id, whose tag is the code's.
+    fn account_of(&self, code: &Code, time: u64, challenge: Option<&str>) -> Result<Option<u64>, InputError> {
+        let Ok(s_now) = self.params.step_at(self.verifier.verifier_time(time)) else { return Ok(None) };
+        let (low, high) = self.params.window(s_now, self.verifier.replay_state(Profile::Hmac).high_water());
+        let step = match code {
+            Code::Hmac(c) => c.step(),
+            Code::Numeric(c) => c.step_near(s_now),
+            Code::Ed25519(_) => return Ok(None),
+        };
+        if step < low || step > high {
+            return Ok(None);
+        }
+        let digest = challenge.and_then(|t| Challenge::parse(t).ok()).map(|c| c.digest());
+        let mut candidates = Vec::new();
+        for account in self.config.hmac_accounts.iter().flatten() {
+            let keys = HmacKeys::derive(account.account_id, &seed(&account.seed)?);
+            let handle = StepHandle::derive(keys.handle_key(), step);
+            let found = match code {
+                Code::Hmac(c) => handle.bytes() == c.handle(),
+                Code::Numeric(c) => handle.handle30() == c.handle30(),
+                Code::Ed25519(_) => false,
+            };
+            if found {
+                candidates.push((account.account_id, keys, handle));
+            }
+        }
+        candidates.sort_by_key(|(id, ..)| *id);
+        candidates.truncate(MAX_CANDIDATES);
+        Ok(candidates
+            .iter()
+            .find(|(_, keys, handle)| match code {
+                Code::Hmac(c) => {
+                    let d = digest.as_ref().map_or(&[][..], |d| &d[..]);
+                    let mac = keys.mac_qr(&[paycode::code::DS_HMAC_QR, &c.maced(), d]);
+                    mac.get(..16) == Some(&c.tag()[..])
+                }
+                Code::Numeric(c) => {
+                    let counter = u32::from(c.masked_counter() ^ handle.pad16());
+                    c.tag_matches(keys, step, counter)
+                }
+                Code::Ed25519(_) => false,
+            })
+            .map(|(id, ..)| *id))
     }
 
     fn state_after(
@@ -336,6 +387,24 @@ impl ScenarioRunner {
     /// The verifier's parameters.
     pub const fn params(&self) -> &Params {
         &self.params
+    }
+}
+
+/// Whether a verdict comes from a step after H3: an hmac code with it has
+/// an account (spec §7.4).
+fn past_h3(verdict: &Result<paycode::Acceptance, Error>) -> bool {
+    match verdict {
+        Ok(_) => true,
+        Err(e) => matches!(
+            e,
+            Error::StateUnavailable
+                | Error::StaleCounter
+                | Error::Replayed
+                | Error::CounterBehind
+                | Error::ChallengeUsed
+                | Error::OverCap
+                | Error::OverCeiling
+        ),
     }
 }
 

@@ -73,7 +73,9 @@ pub(super) fn hmac_generate(
     let numeric = wallet.numeric(&code);
     let (numeric_mac_input, numeric_mac, tag29) = match &numeric {
         Ok(digits) => {
-            let numeric_input = paycode::numeric::mac_input(input.account_id, code.step(), code.counter());
+            // spec: R-HANDLE-2: the MAC covers the real counter, which the code carries masked.
+            let counter = code.masked_counter() ^ wallet.handle_for(code.step()).pad();
+            let numeric_input = paycode::numeric::mac_input(input.account_id, code.step(), counter);
             let numeric_mac = mac(k_num.expose(), &[&numeric_input])?;
             (Some(hex(&numeric_input)), Some(hex(&numeric_mac)), Some(digits.tag()))
         }

@@ -48,23 +48,23 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
         "encoding-hmac-payload",
         "The 38-byte hmac payload and its QR text (spec §4.2, §5.1): encoding, decoding, and every way a text can fail to be the canonical encoding of a v1 payload.",
     );
-    for (name, account_id, step, counter, tag, comment) in [
-        ("basic", ACCOUNT, STEP, 7u32, [0x5a; 16], "An ordinary payload."),
-        ("zeros", 0, 0, 0, [0; 16], "Every field zero."),
-        ("max", u64::MAX, u64::MAX, u32::MAX, [0xff; 16], "Every field at its maximum."),
+    for (name, handle, step, masked_counter, tag, comment) in [
+        ("basic", ACCOUNT.to_be_bytes(), STEP, 7u32, [0x5a; 16], "An ordinary payload."),
+        ("zeros", [0; 8], 0, 0, [0; 16], "Every field zero."),
+        ("max", [0xff; 8], u64::MAX, u32::MAX, [0xff; 16], "Every field at its maximum."),
     ] {
         file.add(Case {
             id: &format!("hmac.encode.{name}"),
-            requirements: &["R-ENC-1", "R-ENC-3"],
+            requirements: &["R-ENC-1", "R-ENC-3", "R-HANDLE-2"],
             flags: &[Flag::Valid],
             comment,
             op: Op::HmacCodeEncode,
             input: HmacCodeEncodeInput {
                 mode: crate::format::ModeName::OneWay,
                 cap: None,
-                account_id,
+                handle: hex(&handle),
                 step,
-                counter,
+                masked_counter,
                 tag: hex(&tag),
             },
             intent: Intent::valid(),
@@ -91,11 +91,11 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-3", "R-TIME-3"],
             flags: &[Flag::Valid, Flag::U64Extreme],
             comment: "Every field at its maximum decodes exactly.",
-            text: HmacCode::new(u64::MAX, u64::MAX, u32::MAX, [0xff; 16]).to_qr_text(),
+            text: HmacCode::new([0xff; 8], u64::MAX, u32::MAX, [0xff; 16]).to_qr_text(),
             intent: Intent::valid(),
         },
     )?;
-    let body = text.strip_prefix("PC2:").unwrap_or_default();
+    let body = text.strip_prefix("PC3:").unwrap_or_default();
     let group_rest = body.get(3..).unwrap_or_default();
     let without_last_group = text.get(..text.len() - 3).unwrap_or_default();
     let rejects = vec![
@@ -160,15 +160,15 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-2"],
             flags: &[Flag::Base45Alphabet],
             comment: "The Base45 body in lower case.",
-            text: format!("PC2:{}", body.to_lowercase()),
+            text: format!("PC3:{}", body.to_lowercase()),
             error: Error::Malformed,
         },
         Reject {
             name: "empty-payload",
             requirements: &["R-ENC-3"],
             flags: &[Flag::Length],
-            comment: "PC2: with nothing after it.",
-            text: "PC2:".into(),
+            comment: "PC3: with nothing after it.",
+            text: "PC3:".into(),
             error: Error::Malformed,
         },
         Reject {
@@ -184,7 +184,7 @@ pub(super) fn hmac_payload() -> Result<VectorFile, VectorError> {
             requirements: &["R-ENC-2"],
             flags: &[Flag::NonCanonicalBase45],
             comment: "The first 3-character group replaced by GGW (65536).",
-            text: format!("PC2:GGW{group_rest}"),
+            text: format!("PC3:GGW{group_rest}"),
             error: Error::Malformed,
         },
         Reject {

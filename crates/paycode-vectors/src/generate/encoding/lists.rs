@@ -228,7 +228,7 @@ pub(super) fn trust_list() -> Result<VectorFile, VectorError> {
 pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-revocation-list",
-        "The revocation list (spec §4.7): version 0x02, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v2/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
+        "The revocation list (spec §4.7): version 0x02, key id u16, number u64, issued_at u64, next_update u64, grace u32, count u32, strictly ascending serials, signature over \"paycode/v3/ed25519/revocation\" 00 || preceding bytes. Issuing sorts the serials and drops repeats; decoding checks structure, next_update >= issued_at and grace <= 604800; installation (scenario files) checks the signature.",
     );
     for (name, number, serials, comment) in [
         ("empty", 1u64, vec![], "No serials: a list that clears every revocation."),

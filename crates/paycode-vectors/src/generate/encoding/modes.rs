@@ -27,7 +27,7 @@ type TextDecode<'a> = (&'a str, String, Option<Error>, &'a [Flag], &'a str);
 pub(super) fn file() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-modes",
-        "Capped and challenge code payloads (spec §4.1 R-MODE-1, §4.2, §4.5): their mode byte, layout and length; and the 37-byte challenge, its PT2: text and its digest (§4.9, R-CHAL-1, R-CHAL-2).",
+        "Capped and challenge code payloads (spec §4.1 R-MODE-1, §4.2, §4.5): their mode byte, layout and length; and the 37-byte challenge, its PT3: text and its digest (§4.9, R-CHAL-1, R-CHAL-2).",
     );
     payloads(&mut file)?;
     decodes(&mut file)?;
@@ -60,9 +60,9 @@ fn payloads(file: &mut FileBuilder) -> Result<(), VectorError> {
             input: HmacCodeEncodeInput {
                 mode,
                 cap,
-                account_id: ACCOUNT,
+                handle: hex(&ACCOUNT.to_be_bytes()),
                 step: STEP,
-                counter: 7,
+                masked_counter: 7,
                 tag: hex(&[0x5a; 16]),
             },
             intent: Intent::valid(),
@@ -107,7 +107,7 @@ fn decodes(file: &mut FileBuilder) -> Result<(), VectorError> {
     let ch = challenge(1, 250, TIME, "till");
     let capped = hmac_code_for(&DEFAULT_PARAMS, ACCOUNT, STEP, 3, Purpose::Capped(500))?;
     let chal = hmac_code_for(&DEFAULT_PARAMS, ACCOUNT, STEP, 3, Purpose::Challenge(&ch))?;
-    let one_way = HmacCode::new(ACCOUNT, STEP, 3, [9; 16]);
+    let one_way = HmacCode::new(ACCOUNT.to_be_bytes(), STEP, 3, [9; 16]);
     let credential = issue(main_fields());
     let ed_capped = ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 3, Purpose::Capped(1200))?;
     let ed_chal = ed25519_code_for(&DEFAULT_PARAMS, 1, credential, STEP, 3, Purpose::Challenge(&ch))?;
@@ -262,7 +262,7 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         })?;
     }
     let text = ch.to_qr_text();
-    let body = text.strip_prefix("PT2:").unwrap_or_default().to_owned();
+    let body = text.strip_prefix("PT3:").unwrap_or_default().to_owned();
     let mut v1 = ch.encode();
     v1[0] = 1;
     file.retire("challenge.decode.version-2", crate::generate::VERSION_2_RETIRED);
@@ -278,7 +278,7 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         ),
         (
             "code-prefix",
-            format!("PC2:{body}"),
+            format!("PC3:{body}"),
             Some(Error::Malformed),
             &[Flag::Prefix],
             "A challenge behind a code's prefix.",
@@ -286,29 +286,29 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         ("no-prefix", body.clone(), Some(Error::Malformed), &[Flag::Prefix], "The Base45 text alone."),
         (
             "short",
-            format!("PT2:{}", b45(&ch.encode()[..36])),
+            format!("PT3:{}", b45(&ch.encode()[..36])),
             Some(Error::Malformed),
             &[Flag::Length],
             "36 bytes.",
         ),
         (
             "long",
-            format!("PT2:{}", b45(&[&ch.encode()[..], &[0]].concat())),
+            format!("PT3:{}", b45(&[&ch.encode()[..], &[0]].concat())),
             Some(Error::Malformed),
             &[Flag::Length],
             "38 bytes.",
         ),
-        ("empty", "PT2:".to_owned(), Some(Error::Malformed), &[Flag::Length], "The prefix alone."),
+        ("empty", "PT3:".to_owned(), Some(Error::Malformed), &[Flag::Length], "The prefix alone."),
         (
             "version-1",
-            format!("PT2:{}", b45(&v1)),
+            format!("PT3:{}", b45(&v1)),
             Some(Error::Malformed),
             &[Flag::Version],
             "Version byte 0x01, of the retired v1: malformed.",
         ),
         (
             "lowercase-body",
-            format!("PT2:{}", body.to_lowercase()),
+            format!("PT3:{}", body.to_lowercase()),
             Some(Error::Malformed),
             &[Flag::Base45Alphabet],
             "Lower-case Base45.",
@@ -346,7 +346,7 @@ fn challenges(file: &mut FileBuilder) -> Result<(), VectorError> {
         flags: &[Flag::NonCanonicalBase45],
         comment: "The first group GGW has value 16 + 45·16 + 2025·32 = 65536, above 65535.",
         op: Op::ChallengeDecode,
-        input: TextInput { text: format!("PT2:{}", String::from_utf8_lossy(&over)) },
+        input: TextInput { text: format!("PT3:{}", String::from_utf8_lossy(&over)) },
         intent: Intent::invalid(Error::Malformed),
     })?;
     Ok(())

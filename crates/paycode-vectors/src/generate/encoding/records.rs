@@ -26,7 +26,7 @@ const SMALL_ORDER_IDENTITY: [u8; 32] = {
 pub(super) fn credential() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "encoding-credential",
-        "The 126-byte credential (spec §4.4): key id u16, serial u64, device key, not_before u64, lifetime u32, limits u32 x 2, issuer signature over \"paycode/v2/ed25519/credential\" 00 || bytes 0..62. The issuer refuses a bad credential with bad-credential (spec R-ED-4, §7.1).",
+        "The 126-byte credential (spec §4.4): key id u16, serial u64, device key, not_before u64, lifetime u32, limits u32 x 2, issuer signature over \"paycode/v3/ed25519/credential\" 00 || bytes 0..62. The issuer refuses a bad credential with bad-credential (spec R-ED-4, §7.1).",
     );
     let main = main_fields();
     for (name, fields, comment) in [

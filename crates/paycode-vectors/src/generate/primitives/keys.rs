@@ -1,7 +1,7 @@
 //! `params.json` (the parameter ranges) and `keys.json` (key derivation).
 
 use crate::errors::VectorError;
-use crate::format::{DeriveInput, Op, Purpose, TimeParams, VectorFile};
+use crate::format::{DeriveInput, HandleInput, Op, Purpose, TimeParams, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{hex, params as time_params, seed_bytes};
 use crate::generate::flags::Flag;
@@ -51,22 +51,29 @@ pub(super) fn params() -> Result<VectorFile, VectorError> {
 pub(super) fn derivation() -> Result<VectorFile, VectorError> {
     let mut file = FileBuilder::new(
         "keys",
-        "Key derivation (spec §3.2): HKDF-SHA256 with salt \"paycode v2\" and the zero-terminated labels, for K_qr, K_num, the device key and issuer keys. Intermediates give the PRK and the info bytes.",
+        "Key derivation (spec §3.2): HKDF-SHA256 with salt \"paycode v3\" and the zero-terminated labels, for K_qr, K_num, K_h, the device key and issuer keys. Intermediates give the PRK and the info bytes. Then an hmac account's handle and pads for a step (R-HANDLE-1).",
     );
     let spec_seed: Vec<u8> = (0u8..32).collect();
     let hmac_seed = seed_bytes("keys/hmac").to_vec();
     for (name, seed, account, comment) in [
         ("spec-example", &spec_seed, 42u64, "The seed and account of the spec's worked example."),
         ("account-0", &hmac_seed, 0, "Account id 0."),
-        ("account-numeric-max", &hmac_seed, (1 << 30) - 1, "The largest account id with a numeric form."),
+        ("account-numeric-max", &hmac_seed, (1 << 30) - 1, "Account id 2^30 - 1."),
         ("account-max", &hmac_seed, u64::MAX, "Account id 2^64 - 1: the context is 8 bytes ff."),
     ] {
-        for (purpose, label, key) in
-            [(Purpose::HmacQr, "k-qr", "hmac-qr"), (Purpose::HmacNumeric, "k-num", "hmac-numeric")]
-        {
+        for (purpose, label, key) in [
+            (Purpose::HmacQr, "k-qr", "hmac-qr"),
+            (Purpose::HmacNumeric, "k-num", "hmac-numeric"),
+            (Purpose::HmacHandle, "k-h", "hmac-handle"),
+        ] {
+            let requirements: &[&str] = if purpose == Purpose::HmacHandle {
+                &["R-KEY-2", "R-KEY-3", "R-HANDLE-1"]
+            } else {
+                &["R-KEY-2", "R-KEY-3"]
+            };
             file.add(Case {
                 id: &format!("keys.derive.{label}-{name}"),
-                requirements: &["R-KEY-2", "R-KEY-3"],
+                requirements,
                 flags: &[Flag::Derived],
                 comment: &format!("{key} key: {comment}"),
                 op: Op::DeriveKey,
@@ -163,5 +170,47 @@ pub(super) fn derivation() -> Result<VectorFile, VectorError> {
             intent: Intent::valid(),
         })?;
     }
+    handles(&mut file, &spec_seed, &hmac_seed)?;
     Ok(file.finish())
+}
+
+/// `hmac-handle`: an account's handle, `handle30`, pad and `pad16` for a
+/// step, `HMAC(K_h, DS_handle || u64(step))` cut as R-HANDLE-1 says.
+fn handles(file: &mut FileBuilder, spec_seed: &[u8], hmac_seed: &[u8]) -> Result<(), VectorError> {
+    for (name, seed, account_id, step, comment) in [
+        (
+            "spec-example",
+            spec_seed,
+            42u64,
+            30_000_000u64,
+            "The spec's worked example: seed 00..1f, account 42, step 30000000 (t = 1800000000).",
+        ),
+        (
+            "spec-example-next-step",
+            spec_seed,
+            42,
+            30_000_001,
+            "The same account one step later: another handle and another pad.",
+        ),
+        (
+            "other-account",
+            spec_seed,
+            43,
+            30_000_000,
+            "Account 43 with the same seed and step: another handle.",
+        ),
+        ("step-0", hmac_seed, 0, 0, "Account 0 at step 0: the MAC input ends in 8 zero bytes."),
+        ("step-max", hmac_seed, u64::MAX, u64::MAX, "Account and step 2^64 - 1."),
+    ] {
+        file.add(Case {
+            id: &format!("keys.handle.{name}"),
+            requirements: &["R-HANDLE-1", "R-HANDLE-2"],
+            flags: &[Flag::Derived],
+            comment,
+            op: Op::HmacHandle,
+            input: HandleInput { seed: hex(seed), account_id, step },
+            intent: Intent::valid(),
+        })?;
+    }
+    Ok(())
 }

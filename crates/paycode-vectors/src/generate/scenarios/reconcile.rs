@@ -122,6 +122,10 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for id in RETIRED {
         file.retire(id, "records of 44 bytes without evidence: reconciliation now checks each record's evidence (spec R-LOG-2)");
     }
+    file.retire(
+        "scenario.reconcile-evidence.fabricated-hmac-double",
+        "the fabricated record's code carries step T's handle: the issuer finds no account for it at step T + 1 (unknown-account), not a wrong tag; scenario.reconcile-evidence.fabricated-hmac-double-handle takes its place",
+    );
     let trust = trust_list_key_1()?;
     let credential = issue(main_fields());
     let other = issue(credential_fields(2, 1, 2002, CREDENTIAL_START, CREDENTIAL_LIFETIME));
@@ -319,15 +323,15 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                 .with("flagged", json!([{"profile": "hmac", "subject": ACCOUNT, "reasons": ["double"]}])),
         },
         Case {
-            id: "scenario.reconcile-evidence.fabricated-hmac-double",
-            requirements: EVIDENCE,
+            id: "scenario.reconcile-evidence.fabricated-hmac-double-handle",
+            requirements: &["R-LOG-2", "R-HANDLE-1"],
             flags: &[Flag::Reconciliation, Flag::Evidence, Flag::LogRecord],
-            comment: "Beside account 42's honest record of counter 0 at step T, a record claiming counter 0 at step T + 1 whose tag is the honest code's (so wrong for that step): unproven (invalid-code); nothing disabled.",
+            comment: "Beside account 42's honest record of counter 0 at step T, a record claiming step T + 1 whose evidence is the honest code (its handle is step T's): no account's handle for step T + 1 is the code's, so unproven (unknown-account); nothing disabled.",
             op: Op::Reconcile,
             input: input(vec![online_1.clone(), fabricated_hmac], &trust),
             intent: Intent::valid()
                 .with("disable_accounts", Vec::<u64>::new())
-                .with("unproven", json!([{"log": 1, "index": 0, "why": "invalid-code"}])),
+                .with("unproven", json!([{"log": 1, "index": 0, "why": "unknown-account"}])),
         },
         Case {
             id: "scenario.reconcile-evidence.fabricated-signature",

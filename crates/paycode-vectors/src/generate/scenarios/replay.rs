@@ -1,6 +1,5 @@
 //! `scenarios-replay.json`: replay across calls (spec §8).
 
-use paycode::code::HmacCode;
 use paycode::{Error, Profile};
 
 use super::{Scenario, accept, add, add_from, reject};
@@ -8,7 +7,8 @@ use crate::errors::VectorError;
 use crate::format::{MarkEntry, StateBefore, VectorFile};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, hmac_text, hmac_verifier, numeric_text,
+    ACCOUNT, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, hmac_text, hmac_text_with_tag, hmac_verifier,
+    numeric_text,
 };
 use crate::generate::flags::Flag;
 
@@ -161,7 +161,11 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             comment: "A wrong-tag code for counter 3 is rejected and records nothing: the genuine counter 3 is accepted afterwards.",
             verifier: &verifier,
             steps: vec![
-                reject(TIME, HmacCode::new(ACCOUNT, STEP, 3, [0; 16]).to_qr_text(), Error::InvalidCode),
+                reject(
+                    TIME,
+                    hmac_text_with_tag(&DEFAULT_PARAMS, ACCOUNT, STEP, 3, [0; 16])?,
+                    Error::InvalidCode,
+                ),
                 accept(TIME + 1, code(STEP, 3)?),
             ],
         },

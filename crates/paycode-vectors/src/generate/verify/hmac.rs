@@ -184,7 +184,7 @@ fn high_water(file: &mut FileBuilder) -> Result<(), VectorError> {
             flags: &[Flag::HighWater],
             comment: "Input that does not decode still raises T_hw to T (state after).",
             state: state(STEP - 5, 0),
-            text: "PC2:NOT A CODE".into(),
+            text: "PC3:NOT A CODE".into(),
             verdict: Err(Error::Malformed),
             ..VerifyCase::at(&verifier)
         },
@@ -224,13 +224,17 @@ fn not_verifiable(file: &mut FileBuilder) -> Result<(), VectorError> {
             ..VerifyCase::at(&ed25519_verifier(DEFAULT_PARAMS, &trust_list_key_1()?))
         },
     )?;
+    file.retire(
+        "hmac.verify.profile-not-enabled-entry-listed",
+        "an hmac code names no account: state_after lists an hmac identity only once H2 has found the account and the code has passed H3, which a code of a profile not enabled never reaches; hmac.verify.profile-not-enabled-lists-no-entry takes its place",
+    );
     add(
         file,
         VerifyCase {
-            id: "hmac.verify.profile-not-enabled-entry-listed",
-            requirements: &["R-VERIFY-1", "R-VERIFY-3"],
+            id: "hmac.verify.profile-not-enabled-lists-no-entry",
+            requirements: &["R-VERIFY-1", "R-VERIFY-3", "R-HANDLE-1"],
             flags: &[Flag::Profile],
-            comment: "An hmac code at a verifier with only the ed25519 profile, whose state holds a live entry for account 42 (H = 5). The code decodes without configuration, so state_after lists account 42 with that entry, unchanged by the rejection.",
+            comment: "An hmac code at a verifier with only the ed25519 profile, whose state holds a live entry for account 42 (H = 5). The code carries a handle, not the account id, and is rejected before H1, so state_after lists no entry.",
             text: hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 6)?,
             verdict: Err(Error::UnsupportedProfile),
             state: state_with_entry(STEP, entry(paycode::Profile::Hmac, ACCOUNT, 5, 1, STEP)),
@@ -320,7 +324,7 @@ fn wrong_tags(file: &mut FileBuilder) -> Result<(), VectorError> {
                 requirements,
                 flags,
                 comment,
-                text: hmac_text_with_tag(ACCOUNT, STEP, 0, tag),
+                text: hmac_text_with_tag(&DEFAULT_PARAMS, ACCOUNT, STEP, 0, tag)?,
                 verdict: Err(Error::InvalidCode),
                 ..VerifyCase::at(&verifier)
             },
@@ -381,11 +385,12 @@ fn throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             comment: "Both budgets spent and a QR code with a wrong tag: invalid-code, not throttled.",
             state: spent,
             text: hmac_text_with_tag(
+                &DEFAULT_PARAMS,
                 ACCOUNT,
                 STEP,
                 0,
                 flipped_tag(&hmac_code(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?),
-            ),
+            )?,
             verdict: Err(Error::InvalidCode),
             ..VerifyCase::at(&verifier)
         },

@@ -300,7 +300,7 @@ fn hmac_challenge(file: &mut FileBuilder) -> Result<(), VectorError> {
             comment: "A challenge whose version byte is 0x01, of the retired v1, is malformed (no version of a challenge but 0x02 exists).",
             text: hmac_text(STEP, 0, Purpose::Challenge(&ch))?,
             amount: PRICE,
-            challenge: Some(format!("PT2:{}", paycode::hazmat::base45::encode(&v1))),
+            challenge: Some(format!("PT3:{}", paycode::hazmat::base45::encode(&v1))),
             verdict: Err(Error::Malformed),
             ..VerifyCase::at(&verifier)
         },
@@ -311,7 +311,7 @@ fn hmac_challenge(file: &mut FileBuilder) -> Result<(), VectorError> {
             id: "hmac.verify.challenge-with-code-prefix",
             requirements: &["R-CHAL-1"],
             flags: &[Flag::Challenge, Flag::Prefix],
-            comment: "A challenge's bytes behind the code prefix PC2: are not a challenge.",
+            comment: "A challenge's bytes behind the code prefix PC3: are not a challenge.",
             text: hmac_text(STEP, 0, Purpose::Challenge(&ch))?,
             amount: PRICE,
             challenge: Some(qr_text(&ch.encode())),
@@ -863,7 +863,7 @@ fn precedence(file: &mut FileBuilder) -> Result<(), VectorError> {
             comment: "The code decodes to a disabled profile (V1.5) before the challenge is decoded (V1.C).",
             text: hmac_text(STEP, 0, Purpose::Challenge(&ch))?,
             amount: PRICE,
-            challenge: Some("PT2:".to_owned()),
+            challenge: Some("PT3:".to_owned()),
             verdict: Err(Error::UnsupportedProfile),
             ..VerifyCase::at(&ed_only)
         },
@@ -877,7 +877,7 @@ fn precedence(file: &mut FileBuilder) -> Result<(), VectorError> {
             comment: "A one-way code with a challenge that does not decode: malformed (V1.C) before challenge-required (V2).",
             text: hmac_text(STEP, 0, Purpose::OneWay)?,
             amount: PRICE,
-            challenge: Some("PT2:00".to_owned()),
+            challenge: Some("PT3:00".to_owned()),
             verdict: Err(Error::Malformed),
             ..VerifyCase::at(&verifier)
         },

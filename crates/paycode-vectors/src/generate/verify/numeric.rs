@@ -326,6 +326,8 @@ struct BudgetCase {
     requirements: &'static [&'static str],
     comment: &'static str,
     state: StateBefore,
+    /// The step the code is made for, with counter 3.
+    step: u64,
     verdict: Result<(), Error>,
 }
 
@@ -368,6 +370,7 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-HMAC-7"],
             comment: "The account's budget at u = T + 4P (P = 1440 at X = 60): u - T = 4P > 3P, so a valid numeric code is throttled and no MAC is computed.",
             state: with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD),
+            step: STEP,
             verdict: Err(Error::Throttled),
         },
         BudgetCase {
@@ -375,6 +378,7 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-HMAC-7"],
             comment: "The account's budget at u = T + 3P + 1: one step over (N - 1)·P, throttled.",
             state: with_budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD + 1),
+            step: STEP,
             verdict: Err(Error::Throttled),
         },
         BudgetCase {
@@ -382,6 +386,7 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-HMAC-7"],
             comment: "The account's budget at u = T + 3P: exactly (N - 1)·P, not exhausted; the valid code is accepted.",
             state: with_budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD),
+            step: STEP,
             verdict: Ok(()),
         },
         BudgetCase {
@@ -389,24 +394,27 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-HMAC-7"],
             comment: "Account 7's budget is spent; account 42's code is accepted.",
             state: with_budget(7, STEP + 10 * ACCOUNT_PERIOD),
+            step: STEP,
             verdict: Ok(()),
         },
         BudgetCase {
-            id: "numeric.verify.account-budget-from-floor",
+            id: "numeric.verify.account-budget-from-floor-accepted",
             requirements: &["R-HMAC-7", "R-TIME-8"],
-            comment: "T_hw = T + 10 (the clock went back 10 steps) and u = T + 3P + 5: the verifier time is the floor, the start of step T + 10, so T' = T + 10 and u - T' = 3P - 5, not exhausted. The code, made for step T, matches no step of the window and is invalid-code. Measured from the clock instead (u - T = 3P + 5), it would be throttled.",
+            comment: "T_hw = T + 10 (the clock went back 10 steps) and u = T + 3P + 5: the verifier time is the floor, the start of step T + 10, so T' = T + 10 and u - T' = 3P - 5, not exhausted, and the code of step T + 10 is accepted. Measured from the clock instead (u - T = 3P + 5), it would be throttled.",
             state: StateBefore {
                 t_hw: STEP + 10,
                 budgets: vec![budget(ACCOUNT, STEP + 3 * ACCOUNT_PERIOD + 5)],
                 ..fresh_state()
             },
-            verdict: Err(Error::InvalidCode),
+            step: STEP + 10,
+            verdict: Ok(()),
         },
         BudgetCase {
             id: "numeric.verify.source-budget-spent",
             requirements: &["R-HMAC-8"],
             comment: "The source's budget (this verifier's terminal 1) at u = T + 64·P_src (P_src = 60 at X = 60): throttled, whatever the account's budget.",
             state: with_source_budget(source, STEP + 64 * SOURCE_PERIOD),
+            step: STEP,
             verdict: Err(Error::Throttled),
         },
         BudgetCase {
@@ -414,12 +422,13 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
             requirements: &["R-HMAC-8"],
             comment: "The source's budget at u = T + 63·P_src, exactly (N_src - 1)·P_src: not exhausted, accepted.",
             state: with_source_budget(source, STEP + 63 * SOURCE_PERIOD),
+            step: STEP,
             verdict: Ok(()),
         },
         BudgetCase {
-            id: "numeric.verify.source-budget-from-floor",
+            id: "numeric.verify.source-budget-from-floor-accepted",
             requirements: &["R-HMAC-8", "R-TIME-8"],
-            comment: "T_hw = T + 10 and the source's u = T + 63·P_src + 5: at the verifier time, the start of step T + 10, u - T' = 63·P_src - 5, not exhausted, so the code goes on and, made for step T, is invalid-code. Measured from the clock instead, it would be throttled.",
+            comment: "T_hw = T + 10 and the source's u = T + 63·P_src + 5: at the verifier time, the start of step T + 10, u - T' = 63·P_src - 5, not exhausted, and the code of step T + 10 is accepted. Measured from the clock instead, it would be throttled.",
             state: StateBefore {
                 t_hw: STEP + 10,
                 source_budgets: vec![crate::format::SourceBudget {
@@ -428,17 +437,28 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
                 }],
                 ..fresh_state()
             },
-            verdict: Err(Error::InvalidCode),
+            step: STEP + 10,
+            verdict: Ok(()),
         },
         BudgetCase {
             id: "numeric.verify.source-budget-of-another-source",
             requirements: &["R-HMAC-8"],
             comment: "Terminal 2's source budget is spent; this verifier is terminal 1, so its call is not throttled.",
             state: with_source_budget(source + 1, STEP + 100 * SOURCE_PERIOD),
+            step: STEP,
             verdict: Ok(()),
         },
     ];
-    for BudgetCase { id, requirements, comment, state, verdict } in cases {
+    for (id, new) in [
+        ("numeric.verify.account-budget-from-floor", "numeric.verify.account-budget-from-floor-accepted"),
+        ("numeric.verify.source-budget-from-floor", "numeric.verify.source-budget-from-floor-accepted"),
+    ] {
+        file.retire(
+            id,
+            &format!("its code, of a step outside the window, is too-new at H0 before any budget is read (R-HANDLE-3); {new} presents a code of the window"),
+        );
+    }
+    for BudgetCase { id, requirements, comment, state, step, verdict } in cases {
         let flags: &[Flag] = if verdict.is_ok() { &[Flag::Throttle, Flag::Valid] } else { &[Flag::Throttle] };
         add(
             file,
@@ -448,22 +468,30 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
                 flags,
                 comment,
                 state,
-                text: digits.clone(),
+                text: if step == STEP {
+                    digits.clone()
+                } else {
+                    numeric_text(&DEFAULT_PARAMS, ACCOUNT, step, 3)?
+                },
                 verdict,
                 ..VerifyCase::at(&verifier)
             },
         )?;
     }
+    file.retire(
+        "numeric.verify.unknown-account-budget-spent",
+        "a code carries a handle, not an account id: a handle with no candidate has no budget account, whatever budgets the state holds (R-HANDLE-4); numeric.verify.no-candidate-reads-no-account-budget takes its place",
+    );
     add(
         file,
         VerifyCase {
-            id: "numeric.verify.unknown-account-budget-spent",
-            requirements: &["R-HMAC-7", "R-HMAC-9"],
+            id: "numeric.verify.no-candidate-reads-no-account-budget",
+            requirements: &["R-HANDLE-4", "R-HMAC-9"],
             flags: &[Flag::Throttle, Flag::UnknownAccount],
-            comment: "Account 99 is not enrolled and its budget is spent (u = T + 4P): throttled, as an enrolled account's code would be, so the budget does not tell which accounts exist.",
+            comment: "Account 99 is not enrolled; the state holds a spent budget under its id (u = T + 4P). Its code's handle has no candidate, so it has no budget account: invalid-code, charged to the source only.",
             state: with_budget(99, STEP + 4 * ACCOUNT_PERIOD),
             text: numeric_text(&DEFAULT_PARAMS, 99, STEP, 0)?,
-            verdict: Err(Error::Throttled),
+            verdict: Err(Error::InvalidCode),
             ..VerifyCase::at(&verifier)
         },
     )?;

@@ -91,40 +91,56 @@ pub(super) fn hmac(file: &mut FileBuilder) -> Result<(), VectorError> {
             "hmac.verify.precedence-throttled-over-too-old",
             "QR codes are never throttled (R-HMAC-6); numeric.verify.precedence-budget-over-too-old takes its place",
         ),
+        (
+            "hmac.verify.precedence-unknown-account-bad-tag-too-old",
+            "an hmac code's window is checked before its candidates (H0, R-HANDLE-3): too-old, not invalid-code; hmac.verify.precedence-too-old-over-no-candidate takes its place",
+        ),
+        (
+            "hmac.verify.precedence-bad-tag-over-too-old",
+            "an hmac code's window is checked before its MAC (H0, R-HANDLE-3): too-old, not invalid-code; hmac.verify.precedence-too-old-over-bad-tag takes its place",
+        ),
     ] {
         file.retire(id, reason);
     }
     for (name, flags, comment, state, text, verdict) in [
         (
-            "precedence-unknown-account-bad-tag-too-old",
+            "precedence-too-old-over-no-candidate",
             &[Flag::Precedence, Flag::UnknownAccount][..],
-            "Unknown account, wrong tag and too old: invalid-code at H3, the verdict of a wrong tag (R-HMAC-9).",
+            "The handle of an account without keys here, a wrong tag, and too old: too-old at H0, before any candidate is looked for (R-HANDLE-3).",
             fresh_state(),
-            hmac_text_with_tag(99, STEP - 10, 0, [0; 16]),
-            Error::InvalidCode,
+            hmac_text_with_tag(&DEFAULT_PARAMS, 99, STEP - 10, 0, [0; 16])?,
+            Error::TooOld,
         ),
         (
             "precedence-qr-bad-tag-budget-spent",
             &[Flag::Precedence, Flag::Throttle, Flag::BadTag],
             "The account's numeric budget is spent and a QR code has a wrong tag: invalid-code, since QR codes are never throttled (R-HMAC-6).",
             with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD),
-            hmac_text_with_tag(ACCOUNT, STEP, 0, bad_tag),
+            hmac_text_with_tag(&DEFAULT_PARAMS, ACCOUNT, STEP, 0, bad_tag)?,
             Error::InvalidCode,
         ),
         (
-            "precedence-bad-tag-over-too-old",
+            "precedence-too-old-over-bad-tag",
             &[Flag::Precedence, Flag::BadTag],
-            "Wrong tag and too old: invalid-code (and a failure is counted).",
+            "Wrong tag and too old: too-old at H0, whatever the tag (R-HANDLE-3).",
             fresh_state(),
-            hmac_text_with_tag(ACCOUNT, STEP - 5, 0, [0; 16]),
-            Error::InvalidCode,
+            hmac_text_with_tag(&DEFAULT_PARAMS, ACCOUNT, STEP - 5, 0, [0; 16])?,
+            Error::TooOld,
+        ),
+        (
+            "precedence-too-new-over-bad-tag",
+            &[Flag::Precedence, Flag::BadTag],
+            "Wrong tag and too new: too-new at H0, whatever the tag (R-HANDLE-3).",
+            fresh_state(),
+            hmac_text_with_tag(&DEFAULT_PARAMS, ACCOUNT, STEP + 2, 0, [0; 16])?,
+            Error::TooNew,
         ),
         (
             "precedence-bad-tag-over-replayed",
             &[Flag::Precedence, Flag::BadTag],
             "Wrong tag for a replayed counter: invalid-code.",
             with_entry(5),
-            hmac_text_with_tag(ACCOUNT, STEP, 5, [0; 16]),
+            hmac_text_with_tag(&DEFAULT_PARAMS, ACCOUNT, STEP, 5, [0; 16])?,
             Error::InvalidCode,
         ),
         (
@@ -224,47 +240,59 @@ pub(super) fn numeric(file: &mut FileBuilder) -> Result<(), VectorError> {
         "numeric.verify.precedence-throttled-at-u64-top",
         "its state was a per-step throttle record; numeric.verify.precedence-budget-near-u64-top takes its place (R-HMAC-7)",
     );
+    file.retire(
+        "numeric.verify.precedence-budget-near-u64-top",
+        "its code, of step T - 9, reconstructs to T + 7, whose handles are not the code's: no candidate, so no account budget (R-HANDLE-4); numeric.verify.precedence-budget-near-u64-top-window-edge presents a code of the window",
+    );
     // At X = 1, P = 86400 steps: u at the top of u64 is exhausted while
     // T' < 2^64 - 1 - 3P.
     let top = u64::MAX - 3 * 86_400 - 10;
     add(
         file,
         VerifyCase {
-            id: "numeric.verify.precedence-budget-near-u64-top",
+            id: "numeric.verify.precedence-budget-near-u64-top-window-edge",
             requirements: &["R-VERIFY-1", "R-VERIFY-2", "R-HMAC-7", "R-TIME-3"],
             flags: &[Flag::Precedence, Flag::Throttle, Flag::U64Extreme],
-            comment: "X = 1, an account budget at u = 2^64 - 1 (saturated) and the time 3P + 10 steps below it: u - T = 3P + 10 > 3P, so the code is throttled; the candidate steps near the top of u64 change nothing.",
+            comment: "X = 1, B = 8, an account budget at u = 2^64 - 1 (saturated) and the time 3P + 10 steps below it: u - T = 3P + 10 > 3P, so the code of step T - 8, the window's first, is throttled; the candidate steps near the top of u64 change nothing.",
             state: with_budget(ACCOUNT, u64::MAX),
             time: top,
-            text: numeric_text(&one_second, ACCOUNT, top - 9, 0)?,
+            text: numeric_text(&one_second, ACCOUNT, top - 8, 0)?,
             verdict: Err(Error::Throttled),
             ..VerifyCase::at(&hmac_verifier(one_second))
         },
     )?;
     let (digits, _) = counter_3_digits()?;
     let spent = with_budget(ACCOUNT, STEP + 4 * ACCOUNT_PERIOD);
-    for (id, comment, text) in [
+    file.retire(
+        "numeric.verify.precedence-budget-over-too-old",
+        "an hmac code's window is checked before its candidates and budgets (H0, R-HANDLE-3): too-old, not throttled; numeric.verify.precedence-too-old-over-budget takes its place",
+    );
+    for (id, requirements, comment, text, verdict) in [
         (
             "numeric.verify.precedence-budget-over-bad-tag",
-            "The account's budget is spent and the tag is wrong: throttled, and no MAC is computed (H2 before H3).",
+            &["R-VERIFY-1", "R-VERIFY-2", "R-HMAC-7"][..],
+            "The account's budget is spent and the tag is wrong: throttled, whatever the MAC gave (H3).",
             with_value_xor(&digits, 1)?,
+            Error::Throttled,
         ),
         (
-            "numeric.verify.precedence-budget-over-too-old",
-            "The account's budget is spent and the code is too old (step T - 5, reconstructed): throttled (H2 before C1).",
+            "numeric.verify.precedence-too-old-over-budget",
+            &["R-VERIFY-1", "R-VERIFY-2", "R-HANDLE-3"],
+            "The account's budget is spent and the code is too old (step T - 5, reconstructed): too-old at H0, before any candidate or budget is read.",
             numeric_text(&DEFAULT_PARAMS, ACCOUNT, STEP - 5, 3)?,
+            Error::TooOld,
         ),
     ] {
         add(
             file,
             VerifyCase {
                 id,
-                requirements: &["R-VERIFY-1", "R-VERIFY-2", "R-HMAC-7"],
+                requirements,
                 flags: &[Flag::Precedence, Flag::Throttle],
                 comment,
                 state: spent.clone(),
                 text,
-                verdict: Err(Error::Throttled),
+                verdict: Err(verdict),
                 ..VerifyCase::at(&hmac_verifier(DEFAULT_PARAMS))
             },
         )?;

@@ -1,0 +1,145 @@
+//! What a verifier's handle index costs (spec §4.3): for each account count
+//! given, one step's index built from that many handle keys, timed, beside
+//! the raw HMAC-SHA256 of every account's 31-byte handle input under the
+//! same precomputed keyed states (the floor); the index's memory; and the
+//! memory the keys take per account.
+//!
+//! ```sh
+//! cargo run --release --example handle_index -- 1000000 10000000
+//! ```
+//!
+//! Deriving the keys (one HKDF per account) is setup, not timed. Each build
+//! runs `PAYCODE_REPEAT` times (default 3); the fastest is reported beside
+//! the median.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use paycode::Params;
+use paycode::Seed;
+use paycode::hazmat::handle::{StepIndex, mac_input};
+use paycode::hazmat::keys::{HandleKey, HmacKeys};
+
+/// The accounts measured when none are given.
+const DEFAULT_COUNTS: [usize; 2] = [1_000_000, 10_000_000];
+/// The step every index is built for (that of 2027-01-15 with 60 s steps).
+const STEP: u64 = 30_000_000;
+
+fn main() -> ExitCode {
+    let mut counts = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.replace('_', "").parse::<usize>() {
+            Ok(n) if n > 0 => counts.push(n),
+            _ => {
+                eprintln!(
+                    "usage: handle_index [ACCOUNTS...]   (positive integers; default 1000000 10000000)"
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    if counts.is_empty() {
+        counts.extend(DEFAULT_COUNTS);
+    }
+    let repeat =
+        std::env::var("PAYCODE_REPEAT").ok().and_then(|r| r.parse::<usize>().ok()).unwrap_or(3).max(1);
+    let params = Params::default();
+    // The verifier keeps the window's steps and the next one.
+    let kept = params.back() + params.forward() + 2;
+    println!(
+        "keys per account: {} bytes for an account's three keyed states (HmacKeys), {} of them the handle key",
+        size_of::<HmacKeys>(),
+        size_of::<HandleKey>()
+    );
+    println!("handle input: {} bytes; index entry: 16 bytes", mac_input(STEP).len());
+    for n in counts {
+        measure(n, repeat, kept);
+    }
+    ExitCode::SUCCESS
+}
+
+fn measure(n: usize, repeat: usize, kept: u64) {
+    let start = Instant::now();
+    let keys: Vec<HandleKey> = (0..n as u64).map(|id| HandleKey::derive(id, &seed(id))).collect();
+    println!();
+    println!("{n} accounts: keys derived in {:.1} s (setup, not timed)", start.elapsed().as_secs_f64());
+    let input: [u8; 31] = mac_input(STEP).try_into().unwrap_or([0; 31]);
+    let mut floor = Vec::with_capacity(repeat);
+    let mut build = Vec::with_capacity(repeat);
+    let mut memory = 0;
+    for _ in 0..repeat {
+        // The floor: every account's MAC and nothing else, over the same keys in the same order.
+        let t = Instant::now();
+        let mut acc = 0u8;
+        for key in &keys {
+            acc ^= black_box(key.mac(&input))[0];
+        }
+        black_box(acc);
+        floor.push(t.elapsed());
+        let t = Instant::now();
+        let index = black_box(StepIndex::build(STEP, &keys));
+        build.push(t.elapsed());
+        assert_len(&index, n);
+        memory = index.memory();
+    }
+    let (floor_best, floor_median) = stats(&mut floor);
+    let (build_best, build_median) = stats(&mut build);
+    let per = |d: Duration| d.as_secs_f64() * 1e9 / n as f64;
+    println!(
+        "  build one step's index: {:.3} s (median {:.3} s of {repeat}), {:.0} ns per handle",
+        build_best.as_secs_f64(),
+        build_median.as_secs_f64(),
+        per(build_best)
+    );
+    println!(
+        "  raw HMAC-SHA256 of the 31-byte input, same keys: {:.3} s (median {:.3} s), {:.0} ns per handle",
+        floor_best.as_secs_f64(),
+        floor_median.as_secs_f64(),
+        per(floor_best)
+    );
+    println!(
+        "  build / raw HMAC: {:.2}× (fastest runs), {:.2}× (medians)",
+        ratio(build_best, floor_best),
+        ratio(build_median, floor_median)
+    );
+    println!(
+        "  index memory: {memory} bytes ({:.1} bytes per account); {kept} steps kept: {} bytes",
+        memory as f64 / n as f64,
+        memory as u64 * kept
+    );
+    println!(
+        "  keys: {} bytes ({} per account, all three keys)",
+        size_of::<HmacKeys>() as u64 * n as u64,
+        size_of::<HmacKeys>()
+    );
+}
+
+/// Fails loudly (but without a panic) if the index lost entries.
+fn assert_len(index: &StepIndex, n: usize) {
+    if index.len() != n {
+        eprintln!("the index holds {} entries, not {n}", index.len());
+        std::process::exit(1);
+    }
+}
+
+/// The fastest and the median of `times`.
+fn stats(times: &mut [Duration]) -> (Duration, Duration) {
+    times.sort_unstable();
+    let best = times.first().copied().unwrap_or_default();
+    let median = times.get(times.len() / 2).copied().unwrap_or_default();
+    (best, median)
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+/// Account `id`'s seed (any distinct seeds do: the cost does not depend on them).
+fn seed(id: u64) -> Seed {
+    let mut bytes = [0x5a; 32];
+    for (b, i) in bytes.iter_mut().zip(id.to_be_bytes()) {
+        *b = i;
+    }
+    Seed::from_bytes(&bytes)
+}
