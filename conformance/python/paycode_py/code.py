@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from . import base45, credential, mutants
 from .errors import MALFORMED, UNSUPPORTED_PROFILE, UNSUPPORTED_VERSION, Rejected
-from .keys import DS_CODE, DS_NUM, DS_QR, hmac_sha256
+from .keys import DS_CODE, DS_NUM, DS_QR, VERSION, hmac_sha256
 from .params import U64_MAX
 
-PREFIX = b"PC3:"
-VERSION = 0x02
+PREFIX = f"PC{VERSION}:".encode()
 HMAC, ED25519 = 0x01, 0x02
 ONE_WAY, CAPPED, CHALLENGE = 0, 1, 2
 MODE_NAMES = {ONE_WAY: "one-way", CAPPED: "capped", CHALLENGE: "challenge"}

@@ -4,8 +4,10 @@ import hashlib
 import hmac
 import struct
 
-# The protocol version as it appears in the salt and in every label: the one place to change it.
-LABEL_VERSION = "v3"
+# The protocol version: every structure's version byte, the QR prefixes, the salt and every
+# label name it, and this is the one place that does.
+VERSION = 0x03
+LABEL_VERSION = f"v{VERSION}"
 
 SALT = f"paycode {LABEL_VERSION}".encode()
 

@@ -20,8 +20,8 @@ from .errors import (
     UNKNOWN_ISSUER,
     Rejected,
 )
+from .keys import VERSION
 
-VERSION = 0x02
 NUMERIC = 0x81
 HEADER = 30
 _HEADER = struct.Struct(">BBQQIQ")
@@ -73,6 +73,17 @@ class Record:
     def counter(self):
         c = self.code()
         return c.counter if isinstance(c, code.Ed25519Qr) else self.real_counter
+
+    def named(self):
+        """(subject, counter) as the evidence names them (Section 4.8): an ed25519 code's serial
+        and counter; an hmac code's handle as a u64 (`handle30` for a numeric code) and its
+        masked counter, which is all a record's reader can check without the issuer's keys."""
+        c = self.code()
+        if isinstance(c, code.Ed25519Qr):
+            return c.credential.serial, c.counter
+        if isinstance(c, code.HmacNumeric):
+            return c.handle30, c.masked16
+        return int.from_bytes(c.handle, "big"), c.masked
 
     def challenge(self):
         return challenge.decode(challenge.PREFIX + base45.encode(self.chal).encode()) if self.chal else None

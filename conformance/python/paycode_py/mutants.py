@@ -104,7 +104,7 @@ MUTANTS = {
     "ceiling-unchecked": "C4 never returns over-ceiling: a numeric code pays any amount (R-CAP-3)",
     "numeric-for-any-mode": "the wallet gives digits for capped and challenge codes too (R-HMAC-4)",
     "challenge-lifetime-unchecked": "C outside 30..600 is taken as a valid configuration (R-TIME-6)",
-    "challenge-version-unchecked": "a challenge whose version byte is not 0x02 decodes (R-CHAL-1)",
+    "challenge-version-unchecked": "a challenge whose version byte is not 0x03 decodes (R-CHAL-1)",
     "challenge-digest-unlabelled": "the challenge digest is SHA-256(challenge), without DS_chal in front (R-CHAL-2, R-KEY-3)",
     "challenge-digest-ignored": "a challenge code's tag and signature leave out the challenge digest, at wallet and verifier (R-CHAL-2, R-HMAC-1, R-ED-5)",
     "no-challenge-accepted": "V2.1 lets a challenge code through a call without a challenge; H3 or E5 then checks it with an empty digest (R-CHAL-3)",

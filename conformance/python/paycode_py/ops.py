@@ -6,7 +6,6 @@ This is the one dispatch both adapter.py and run_vectors.py use. A case's
 adapter turns into an `error` response.
 """
 
-import dataclasses
 
 from . import base45, challenge, code, credential, ed25519, handle, keys, log, revocation, trust, wallet
 from .errors import Rejected
@@ -126,12 +125,15 @@ def _credential_json(c: credential.Credential):
     }
 
 
-def _record_json(r: log.Record):
+def _record_json(r: log.Record, resolved=False):
+    """A record's fields; `subject` and `counter` the evidence's, or, `resolved`, the account and
+    real counter reconciliation found for an hmac record (Section 10.4)."""
+    subject, counter = (r.subject, r.counter) if resolved else r.named()
     return {
         "kind": r.kind,
         "profile": PROFILE_NAMES[r.profile],
-        "subject": r.subject,
-        "counter": r.counter,
+        "subject": subject,
+        "counter": counter,
         "step": r.step,
         "accepted_at": r.accepted_at,
         "amount": r.amount,
@@ -415,12 +417,7 @@ def _record_from_json(d) -> log.Record:
         raise BadInput("not a well-formed log record") from None
     if r.profile != _profile_id(d["profile"]):
         raise BadInput("profile is not the evidence's")
-    if r.profile == code.HMAC:
-        # The evidence hides the account and counter; the fields name them, unchecked here.
-        subject = None if d["subject"] is None else _u64(d, "subject")
-        counter = None if d["counter"] is None else _u32(d, "counter")
-        return dataclasses.replace(r, account_id=subject, real_counter=counter)
-    if (r.subject, r.counter) != (_u64(d, "subject"), _u32(d, "counter")):
+    if r.named() != (_u64(d, "subject"), _u32(d, "counter")):
         raise BadInput("subject and counter are not the evidence's")
     return r
 
@@ -653,7 +650,7 @@ def op_reconcile(i):
 
     def groups(items):
         return [
-            {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r) for r in records]}
+            {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r, resolved=True) for r in records]}
             for (p, s, c), records in items
         ]
 

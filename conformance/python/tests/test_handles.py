@@ -3,11 +3,11 @@
 Every expected value is computed here from the design's definitions with hashlib and hmac
 (HKDF written out), not with paycode_py's own derivations:
 
-    K_h      = HKDF(seed, "paycode/v2/hmac/handle-key" 0x00 || u64(account_id))
-    h        = HMAC-SHA256(K_h, "paycode/v2/hmac/handle" 0x00 || u64(step))
+    K_h      = HKDF(seed, "paycode/v3/hmac/handle-key" 0x00 || u64(account_id))
+    h        = HMAC-SHA256(K_h, "paycode/v3/hmac/handle" 0x00 || u64(step))
     handle   = h[0..8]          handle30 = u32(h[0..4]) >> 2
     pad      = u32(h[8..12])    pad16    = u32(h[8..12]) >> 16
-    device_i = HKDF(wallet seed, "paycode/v2/ed25519/device-key" 0x00 || u32(i))
+    device_i = HKDF(wallet seed, "paycode/v3/ed25519/device-key" 0x00 || u32(i))
 
 A QR code carries handle and counter XOR pad; the numeric form handle30 and counter XOR pad16,
 with its tag over the real account id and counter.
@@ -40,17 +40,17 @@ def mac(key, msg):
 
 
 def hkdf(seed, info):
-    """RFC 5869 with the salt "paycode v2" and 32 bytes of output: one block."""
-    prk = mac(b"paycode v2", seed)
+    """RFC 5869 with the salt "paycode v3" and 32 bytes of output: one block."""
+    prk = mac(b"paycode v3", seed)
     return mac(prk, info + b"\x01")
 
 
 def k_h(seed, account_id):
-    return hkdf(seed, b"paycode/v2/hmac/handle-key\x00" + struct.pack(">Q", account_id))
+    return hkdf(seed, b"paycode/v3/hmac/handle-key\x00" + struct.pack(">Q", account_id))
 
 
 def h_of(seed, account_id, step):
-    return mac(k_h(seed, account_id), b"paycode/v2/hmac/handle\x00" + struct.pack(">Q", step))
+    return mac(k_h(seed, account_id), b"paycode/v3/hmac/handle\x00" + struct.pack(">Q", step))
 
 
 def expected_handle(seed, account_id, step):
@@ -65,14 +65,14 @@ def expected_handle(seed, account_id, step):
 
 
 def qr_tag(seed, account_id, payload_head):
-    k_qr = hkdf(seed, b"paycode/v2/hmac/qr-key\x00" + struct.pack(">Q", account_id))
-    return mac(k_qr, b"paycode/v2/hmac/qr-code\x00" + payload_head)[:16]
+    k_qr = hkdf(seed, b"paycode/v3/hmac/qr-key\x00" + struct.pack(">Q", account_id))
+    return mac(k_qr, b"paycode/v3/hmac/qr-code\x00" + payload_head)[:16]
 
 
 def tag29(seed, account_id, step, counter):
-    k_num = hkdf(seed, b"paycode/v2/hmac/numeric-key\x00" + struct.pack(">Q", account_id))
-    head = struct.pack(">BBQQI", 2, 1, account_id, step, counter)
-    return struct.unpack(">I", mac(k_num, b"paycode/v2/hmac/numeric-code\x00" + head)[:4])[0] >> 3
+    k_num = hkdf(seed, b"paycode/v3/hmac/numeric-key\x00" + struct.pack(">Q", account_id))
+    head = struct.pack(">BBQQI", 3, 1, account_id, step, counter)
+    return struct.unpack(">I", mac(k_num, b"paycode/v3/hmac/numeric-code\x00" + head)[:4])[0] >> 3
 
 
 def generate(account_id, counter, step=STEP, seed=SEED):
@@ -168,7 +168,7 @@ class Derivation(unittest.TestCase):
         seen = set()
         for index in (0, 1, 2, 2**32 - 1):
             with self.subTest(index=index):
-                secret = hkdf(wallet, b"paycode/v2/ed25519/device-key\x00" + struct.pack(">I", index))
+                secret = hkdf(wallet, b"paycode/v3/ed25519/device-key\x00" + struct.pack(">I", index))
                 self.assertEqual(keys.device_secret(wallet, index), secret)
                 out = ops.run("derive-key", {"seed": wallet.hex(), "purpose": "ed25519-device", "key_index": index})
                 self.assertEqual(out["key"], secret.hex())
@@ -183,10 +183,10 @@ class Generation(unittest.TestCase):
         counter = 7
         g = generate(ACCOUNT, counter)
         e = expected_handle(SEED, ACCOUNT, STEP)
-        head = struct.pack(">BB", 2, 1) + bytes.fromhex(e["handle"]) + struct.pack(">QI", STEP, counter ^ e["pad"])
+        head = struct.pack(">BB", 3, 1) + bytes.fromhex(e["handle"]) + struct.pack(">QI", STEP, counter ^ e["pad"])
         payload = head + qr_tag(SEED, ACCOUNT, head)
         self.assertEqual(g["payload"], payload.hex())
-        self.assertEqual(g["text"], "PC2:" + base45.encode(payload))
+        self.assertEqual(g["text"], "PC3:" + base45.encode(payload))
         self.assertNotIn(struct.pack(">Q", ACCOUNT), payload)
 
     def test_numeric_form_carries_handle30_and_masked16_under_a_tag_of_the_real_values(self):
@@ -239,7 +239,7 @@ class RoundTrip(unittest.TestCase):
         g = generate(ACCOUNT, 3)
         payload = bytearray(bytes.fromhex(g["payload"]))
         payload[10:18] = struct.pack(">Q", STEP - 1)  # the handle is that of STEP, the step not
-        out = verify([ACCOUNT], "PC2:" + base45.encode(bytes(payload)))
+        out = verify([ACCOUNT], "PC3:" + base45.encode(bytes(payload)))
         self.assertEqual((out["result"], out.get("error")), ("invalid", "invalid-code"))
 
     def test_unknown_handle_is_invalid_code(self):

@@ -53,12 +53,12 @@ DS_CHAL = ds("paycode/v3/challenge")
 
 def handle_material(step, account_id=ACCOUNT):
     """(handle, pad) of an account of the example seed at `step`, from their definitions:
-    K_h = HKDF(seed, "paycode/v2/hmac/handle-key" 0x00 || u64(account_id)), one block, and
-    hm = HMAC(K_h, "paycode/v2/hmac/handle" 0x00 || u64(step)); handle = hm[0..8], pad = u32(hm[8..12])."""
-    prk = hmac.new(b"paycode v2", bytes.fromhex(EX["hmac.seed"]), hashlib.sha256).digest()
-    info = b"paycode/v2/hmac/handle-key\x00" + struct.pack(">Q", account_id)
+    K_h = HKDF(seed, "paycode/v3/hmac/handle-key" 0x00 || u64(account_id)), one block, and
+    hm = HMAC(K_h, "paycode/v3/hmac/handle" 0x00 || u64(step)); handle = hm[0..8], pad = u32(hm[8..12])."""
+    prk = hmac.new(b"paycode v3", bytes.fromhex(EX["hmac.seed"]), hashlib.sha256).digest()
+    info = b"paycode/v3/hmac/handle-key\x00" + struct.pack(">Q", account_id)
     k_h = hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
-    hm = hmac.new(k_h, b"paycode/v2/hmac/handle\x00" + struct.pack(">Q", step), hashlib.sha256).digest()
+    hm = hmac.new(k_h, b"paycode/v3/hmac/handle\x00" + struct.pack(">Q", step), hashlib.sha256).digest()
     return hm[:8], struct.unpack(">I", hm[8:12])[0]
 
 
@@ -73,7 +73,7 @@ def b45(data: bytes) -> str:
     return out
 
 
-def challenge_bytes(terminal_id=TERMINAL, amount=PRICE, issued_at=T - 30, nonce=b"\x5a" * 16, version=2):
+def challenge_bytes(terminal_id=TERMINAL, amount=PRICE, issued_at=T - 30, nonce=b"\x5a" * 16, version=3):
     """The 37 bytes of Section 4.9."""
     return struct.pack(">BIQQ", version, terminal_id, amount, issued_at) + nonce
 
@@ -439,12 +439,14 @@ class Encoding(unittest.TestCase):
         bad = [
             b45(raw),  # no prefix
             "PC3:" + b45(raw),  # a code's prefix
-            "pt2:" + b45(raw),
+            "pt3:" + b45(raw),
+            "PT2:" + b45(raw),  # the prefix of another version
             "PT3:" + b45(raw[:36]),
             "PT3:" + b45(raw + b"\x00"),
             "PT3:",
             "PT3:" + b45(challenge_bytes(version=0)),
             "PT3:" + b45(challenge_bytes(version=1)),
+            "PT3:" + b45(challenge_bytes(version=2)),
             "PT3:" + b45(raw).lower(),
             "PT3:" + b45(raw) + "\n",
         ]
