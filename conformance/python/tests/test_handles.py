@@ -332,6 +332,46 @@ class Collisions(unittest.TestCase):
         return c["verifier"], c["state"]
 
 
+class WindowFirst(unittest.TestCase):
+    """H0 (R-HANDLE-3): an hmac code outside the window is too-old or too-new before any
+    candidate is looked for, whatever its tag, and a numeric one charges no budget."""
+
+    CASES = (  # (the verifier's time step, its high-water step, the verdict): L = T_hw - 2, U = T + 1
+        (STEP + 3, STEP + 3, "too-old"),  # step = L - 1
+        (STEP - 2, STEP - 2, "too-new"),  # step = U + 1
+    )
+
+    @staticmethod
+    def _forged(form):
+        """A code of ACCOUNT at STEP with its real handle and another tag."""
+        g = generate(ACCOUNT, 5)
+        if form == "digits":
+            return g["digits"][:-1] + str((int(g["digits"][-1]) + 1) % 10)
+        payload = bytearray(bytes.fromhex(g["payload"]))
+        payload[-1] ^= 1
+        return "PC3:" + base45.encode(bytes(payload))
+
+    def _run(self, text, now, t_hw):
+        c = verifier([ACCOUNT], t_hw=t_hw)
+        s = ops.Session(c["verifier"], c["state"])
+        out = s.step({"action": "verify", "time": now * X, "text": text, "amount": 0})
+        return out.get("error"), s.verifier.budgets, s.verifier.sources
+
+    def test_an_out_of_window_code_is_judged_by_its_step_alone(self):
+        for form in ("text", "digits"):
+            for now, t_hw, verdict in self.CASES:
+                with self.subTest(form=form, verdict=verdict):
+                    self.assertEqual(self._run(self._forged(form), now, t_hw), (verdict, {}, {}))
+
+    def test_window_after_mac_charges_the_forged_numeric_code(self):
+        for now, t_hw, _ in self.CASES:
+            with Mutant("window-after-mac"):
+                error, budgets, sources = self._run(self._forged("digits"), now, t_hw)
+            self.assertEqual(error, "invalid-code")
+            self.assertIn(ACCOUNT, budgets)
+            self.assertTrue(sources)
+
+
 class NewMutants(unittest.TestCase):
     def test_handle_ignores_step(self):
         with Mutant("handle-ignores-step"):
