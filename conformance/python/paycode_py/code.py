@@ -143,13 +143,7 @@ def numeric_digits(handle30, step, masked16, tag29_value) -> str:
 def reconstruct_step(step_low, s_now) -> int:
     """R-HMAC-3: the unique step in [lo, lo + 15] with step mod 16 = step_low."""
     back = 7 if mutants.on("numeric-reconstruct-offset-7") else 8
-    if mutants.on("numeric-reconstruct-wraps"):
-        lo = (s_now - back) % 2**64
-        return (lo + (step_low - lo) % 16) % 2**64
-    lo = max(s_now - back, 0)
-    if mutants.on("numeric-reconstruct-unclamped"):  # the sum then wraps as a u64
-        return (lo + (step_low - lo) % 16) % 2**64
-    lo = min(lo, U64_MAX - 15)
+    lo = min(max(s_now - back, 0), U64_MAX - 15)
     return lo + (step_low - lo) % 16
 
 
