@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from . import base45, mutants
 from .errors import MALFORMED, Rejected
-from .keys import DS_CHAL
+from .keys import DS_CHAL, VERSION
 
-PREFIX = b"PT3:"
-VERSION = 0x02
+PREFIX = f"PT{VERSION}:".encode()
 SIZE = 37
 NONCE_SIZE = 16
 

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from . import base45, credential, mutants
 from .errors import MALFORMED, UNSUPPORTED_PROFILE, UNSUPPORTED_VERSION, Rejected
-from .keys import DS_CODE, DS_NUM, DS_QR, hmac_sha256
+from .keys import DS_CODE, DS_NUM, DS_QR, VERSION, hmac_sha256
 from .params import U64_MAX
 
-PREFIX = b"PC3:"
-VERSION = 0x02
+PREFIX = f"PC{VERSION}:".encode()
 HMAC, ED25519 = 0x01, 0x02
 ONE_WAY, CAPPED, CHALLENGE = 0, 1, 2
 MODE_NAMES = {ONE_WAY: "one-way", CAPPED: "capped", CHALLENGE: "challenge"}
@@ -28,9 +27,9 @@ N_LIMIT = 2**79
 
 @dataclass(frozen=True)
 class HmacQr:
-    account_id: int
+    handle: bytes  # the account's 8-byte handle at `step`
     step: int
-    counter: int
+    masked: int  # counter XOR pad
     tag: bytes
     mode: int = ONE_WAY
     cap: int = None  # capped codes only
@@ -38,9 +37,9 @@ class HmacQr:
 
 @dataclass(frozen=True)
 class HmacNumeric:
-    account_id: int
+    handle30: int
     step_low: int
-    counter: int
+    masked16: int  # counter XOR pad16
     tag29: int
     mode = ONE_WAY  # V1.N: a numeric code is one-way
     cap = None
@@ -65,16 +64,22 @@ def mode_byte(mode, profile) -> int:
 # ---------------------------------------------------------------- hmac
 
 
-def hmac_head(account_id, step, counter, mode=ONE_WAY, cap=None) -> bytes:
-    """The hmac payload without its tag: 22 bytes, 26 for a capped code (Section 4.2)."""
-    head = struct.pack(">BBQQI", VERSION, mode_byte(mode, HMAC), account_id, step, counter)
+def hmac_head(handle, step, masked, mode=ONE_WAY, cap=None) -> bytes:
+    """The hmac payload without its tag: 22 bytes, 26 for a capped code (Section 4.2).
+
+    `handle` is the 8 bytes at offset 2 (the account's handle at `step` on the wire, the
+    account id as a u64 in the numeric MAC input), `masked` the u32 at offset 18.
+    """
+    if len(handle) != 8:
+        raise ValueError("a handle is 8 bytes")
+    head = struct.pack(">BB", VERSION, mode_byte(mode, HMAC)) + handle + struct.pack(">QI", step, masked)
     return head + struct.pack(">I", cap) if mode == CAPPED else head
 
 
-def _mac_head(account_id, step, counter, mode=ONE_WAY, cap=None) -> bytes:
-    head = hmac_head(account_id, step, counter, mode, cap)
+def _mac_head(handle, step, masked, mode=ONE_WAY, cap=None) -> bytes:
+    head = hmac_head(handle, step, masked, mode, cap)
     if mutants.on("counter-little-endian"):
-        head = head[:18] + struct.pack("<I", counter) + head[22:]
+        head = head[:18] + struct.pack("<I", masked) + head[22:]
     if mode == CAPPED and mutants.on("cap-not-covered"):
         head = head[:22]
     return head
@@ -87,20 +92,22 @@ def _digest(mode, digest) -> bytes:
     return digest
 
 
-def qr_mac_input(account_id, step, counter, mode=ONE_WAY, cap=None, digest=b"") -> bytes:
-    """DS_qr || head || D, with D the challenge digest of a challenge code (R-HMAC-1)."""
+def qr_mac_input(handle, step, masked, mode=ONE_WAY, cap=None, digest=b"") -> bytes:
+    """DS_qr || head || D over the wire head (handle and masked counter), with D the
+    challenge digest of a challenge code (R-HMAC-1)."""
     label = b"" if mutants.on("missing-qr-label") else DS_QR
-    return label + _mac_head(account_id, step, counter, mode, cap) + _digest(mode, digest)
+    return label + _mac_head(handle, step, masked, mode, cap) + _digest(mode, digest)
 
 
-def qr_tag(k_qr, account_id, step, counter, mode=ONE_WAY, cap=None, digest=b"") -> bytes:
-    mac = hmac_sha256(k_qr, qr_mac_input(account_id, step, counter, mode, cap, digest))
+def qr_tag(k_qr, handle, step, masked, mode=ONE_WAY, cap=None, digest=b"") -> bytes:
+    mac = hmac_sha256(k_qr, qr_mac_input(handle, step, masked, mode, cap, digest))
     return mac[16:] if mutants.on("tag-wrong-offset") else mac[:16]
 
 
 def numeric_mac_input(account_id, step, counter) -> bytes:
-    """DS_num || head of a one-way code, over the full 64-bit step (R-HMAC-2)."""
-    return DS_NUM + _mac_head(account_id, step, counter)
+    """DS_num || head of a one-way code over the real account id, the full 64-bit step and
+    the real counter (R-HMAC-2): the numeric form carries neither, so the MAC binds them."""
+    return DS_NUM + _mac_head(struct.pack(">Q", account_id), step, counter)
 
 
 def tag29(k_num, account_id, step, counter) -> int:
@@ -113,32 +120,30 @@ def tags_equal(a: bytes, b: bytes) -> bool:
     return _hmac.compare_digest(a, b)
 
 
-def hmac_payload(account_id, step, counter, tag, mode=ONE_WAY, cap=None) -> bytes:
-    return hmac_head(account_id, step, counter, mode, cap) + tag
+def hmac_payload(handle, step, masked, tag, mode=ONE_WAY, cap=None) -> bytes:
+    return hmac_head(handle, step, masked, mode, cap) + tag
 
 
-def numeric_available(account_id, counter, mode=ONE_WAY) -> bool:
-    """R-HMAC-4: only a one-way code, of a small account and counter, has digits."""
+def numeric_available(counter, mode=ONE_WAY) -> bool:
+    """R-HMAC-4: only a one-way code with a counter below 2^16 has digits."""
     one_way = mode == ONE_WAY or mutants.on("numeric-for-any-mode")
-    return one_way and account_id < 2**30 and counter < 2**16
+    return one_way and counter < 2**16
 
 
-def numeric_digits(account_id, step, counter, tag29_value) -> str:
-    """The 24 digits of N (Section 4.3); the caller checks numeric_available first."""
-    n = account_id << 49 | (step % 16) << 45 | counter << 29 | tag29_value
-    return f"{n:024d}"
+def numeric_n(handle30, step_low, masked16, tag29_value) -> int:
+    """N (Section 4.3): handle30, step mod 16, masked16, tag29 from the top bit down."""
+    return handle30 << 49 | step_low << 45 | masked16 << 29 | tag29_value
+
+
+def numeric_digits(handle30, step, masked16, tag29_value) -> str:
+    """The 24 digits of N; the caller checks numeric_available first."""
+    return f"{numeric_n(handle30, step % 16, masked16, tag29_value):024d}"
 
 
 def reconstruct_step(step_low, s_now) -> int:
     """R-HMAC-3: the unique step in [lo, lo + 15] with step mod 16 = step_low."""
     back = 7 if mutants.on("numeric-reconstruct-offset-7") else 8
-    if mutants.on("numeric-reconstruct-wraps"):
-        lo = (s_now - back) % 2**64
-        return (lo + (step_low - lo) % 16) % 2**64
-    lo = max(s_now - back, 0)
-    if mutants.on("numeric-reconstruct-unclamped"):  # the sum then wraps as a u64
-        return (lo + (step_low - lo) % 16) % 2**64
-    lo = min(lo, U64_MAX - 15)
+    lo = min(max(s_now - back, 0), U64_MAX - 15)
     return lo + (step_low - lo) % 16
 
 
@@ -222,7 +227,7 @@ def decode(x: bytes, enabled=(HMAC, ED25519)):
         (cap,) = struct.unpack(">I", rest[:4])
         rest = rest[4:]
     if profile == HMAC:
-        _, _, account_id, step, counter = struct.unpack(">BBQQI", p[:22])
-        return HmacQr(account_id, step, counter, rest, mode, cap)
+        step, masked = struct.unpack(">QI", p[10:22])
+        return HmacQr(p[2:10], step, masked, rest, mode, cap)
     _, _, step, counter = struct.unpack(">BBQI", p[:14])
     return Ed25519Qr(step, counter, credential.decode(rest[:126]), rest[126:], p[:-64], mode, cap)

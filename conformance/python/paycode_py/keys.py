@@ -4,21 +4,34 @@ import hashlib
 import hmac
 import struct
 
-SALT = b"paycode v3"
+# The protocol version: every structure's version byte, the QR prefixes, the salt and every
+# label name it, and this is the one place that does.
+VERSION = 0x03
+LABEL_VERSION = f"v{VERSION}"
 
-INFO_QR = b"paycode/v3/hmac/qr-key\x00"
-INFO_NUM = b"paycode/v3/hmac/numeric-key\x00"
-INFO_DEVICE = b"paycode/v3/ed25519/device-key\x00"
-INFO_ISSUER = b"paycode/v3/ed25519/issuer-key\x00"
-INFO_ROOT = b"paycode/v3/ed25519/root-key\x00"
+SALT = f"paycode {LABEL_VERSION}".encode()
 
-DS_QR = b"paycode/v3/hmac/qr-code\x00"
-DS_NUM = b"paycode/v3/hmac/numeric-code\x00"
-DS_CRED = b"paycode/v3/ed25519/credential\x00"
-DS_CODE = b"paycode/v3/ed25519/code\x00"
-DS_REV = b"paycode/v3/ed25519/revocation\x00"
-DS_TRUST = b"paycode/v3/ed25519/trust-list\x00"
-DS_CHAL = b"paycode/v3/challenge\x00"
+
+def _label(name: str) -> bytes:
+    """An HKDF info prefix or DS string: "paycode/<version>/<name>" 0x00 (R-KEY-3)."""
+    return f"paycode/{LABEL_VERSION}/{name}".encode() + b"\x00"
+
+
+INFO_QR = _label("hmac/qr-key")
+INFO_NUM = _label("hmac/numeric-key")
+INFO_HANDLE = _label("hmac/handle-key")
+INFO_DEVICE = _label("ed25519/device-key")
+INFO_ISSUER = _label("ed25519/issuer-key")
+INFO_ROOT = _label("ed25519/root-key")
+
+DS_QR = _label("hmac/qr-code")
+DS_NUM = _label("hmac/numeric-code")
+DS_HANDLE = _label("hmac/handle")
+DS_CRED = _label("ed25519/credential")
+DS_CODE = _label("ed25519/code")
+DS_REV = _label("ed25519/revocation")
+DS_TRUST = _label("ed25519/trust-list")
+DS_CHAL = _label("challenge")
 
 
 def hmac_sha256(key: bytes, msg: bytes) -> bytes:
@@ -57,6 +70,15 @@ def info_num(account_id: int) -> bytes:
     return INFO_NUM + struct.pack(">Q", account_id)
 
 
+def info_handle(account_id: int) -> bytes:
+    return INFO_HANDLE + struct.pack(">Q", account_id)
+
+
+def info_device(index: int) -> bytes:
+    """The device key's info: the label and the batch index i as a u32 (design Section 2)."""
+    return INFO_DEVICE + struct.pack(">I", index)
+
+
 def info_issuer(key_id: int) -> bytes:
     return INFO_ISSUER + struct.pack(">H", key_id)
 
@@ -69,8 +91,16 @@ def k_num(seed: bytes, account_id: int) -> bytes:
     return derive(seed, info_num(account_id))
 
 
-def device_secret(wallet_seed: bytes) -> bytes:
-    return derive(wallet_seed, INFO_DEVICE)
+def k_h(seed: bytes, account_id: int) -> bytes:
+    """K_h, the key of an account's rotating handles."""
+    return derive(seed, info_handle(account_id))
+
+
+def device_secret(wallet_seed: bytes, index: int = 0) -> bytes:
+    """The device secret of batch index `index` (a u32); a wallet never uses an index twice."""
+    if not 0 <= index < 2**32:
+        raise ValueError("a key index is a u32")
+    return derive(wallet_seed, info_device(index))
 
 
 def issuer_secret(issuer_seed: bytes, key_id: int) -> bytes:

@@ -6,9 +6,9 @@ gives any reason, and sets apart the records that fail.
 """
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from . import base45, challenge, code, credential, ed25519, mutants
+from . import base45, challenge, code, credential, ed25519, handle, mutants
 from .errors import (
     BAD_CREDENTIAL,
     CHALLENGE_MISMATCH,
@@ -20,8 +20,8 @@ from .errors import (
     UNKNOWN_ISSUER,
     Rejected,
 )
+from .keys import VERSION
 
-VERSION = 0x02
 NUMERIC = 0x81
 HEADER = 30
 _HEADER = struct.Struct(">BBQQIQ")
@@ -47,6 +47,10 @@ class Record:
     step: int
     evidence: bytes
     chal: bytes  # the 37 challenge bytes, or b""
+    # hmac: the real account id and counter, which the evidence hides behind the handle and the
+    # pad. The verifier knows them; reconciliation finds them again (`resolve`). Not encoded.
+    account_id: int = field(default=None, compare=False)
+    real_counter: int = field(default=None, compare=False)
 
     def encode(self) -> bytes:
         head = _HEADER.pack(VERSION, self.kind, self.accepted_at, self.amount, self.terminal_id, self.step)
@@ -63,28 +67,42 @@ class Record:
     @property
     def subject(self):
         c = self.code()
-        return c.credential.serial if isinstance(c, code.Ed25519Qr) else c.account_id
+        return c.credential.serial if isinstance(c, code.Ed25519Qr) else self.account_id
 
     @property
     def counter(self):
-        return self.code().counter
+        c = self.code()
+        return c.counter if isinstance(c, code.Ed25519Qr) else self.real_counter
+
+    def named(self):
+        """(subject, counter) as the evidence names them (Section 4.8): an ed25519 code's serial
+        and counter; an hmac code's handle as a u64 (`handle30` for a numeric code) and its
+        masked counter, which is all a record's reader can check without the issuer's keys."""
+        c = self.code()
+        if isinstance(c, code.Ed25519Qr):
+            return c.credential.serial, c.counter
+        if isinstance(c, code.HmacNumeric):
+            return c.handle30, c.masked16
+        return int.from_bytes(c.handle, "big"), c.masked
 
     def challenge(self):
         return challenge.decode(challenge.PREFIX + base45.encode(self.chal).encode()) if self.chal else None
 
 
-def of_code(c, step, accepted_at, amount, terminal_id, chal=None) -> Record:
-    """The record a verifier writes for code `c` (R-LOG-1): its payload, or N, and the challenge."""
+def of_code(c, step, accepted_at, amount, terminal_id, chal=None, account_id=None, counter=None) -> Record:
+    """The record a verifier writes for code `c` (R-LOG-1): its payload, or N, and the challenge;
+    for an hmac code also the account and counter it verified as."""
     if isinstance(c, code.HmacNumeric):
-        n = c.account_id << 49 | c.step_low << 45 | c.counter << 29 | c.tag29
+        n = code.numeric_n(c.handle30, c.step_low, c.masked16, c.tag29)
         kind, evidence = NUMERIC, n.to_bytes(10, "big")
     elif isinstance(c, code.HmacQr):
         kind = code.mode_byte(c.mode, code.HMAC)
-        evidence = code.hmac_payload(c.account_id, c.step, c.counter, c.tag, c.mode, c.cap)
+        evidence = code.hmac_payload(c.handle, c.step, c.masked, c.tag, c.mode, c.cap)
     else:
         kind, evidence = code.mode_byte(c.mode, code.ED25519), c.head + c.device_sig
+        account_id = counter = None
     chal_bytes = chal.encode() if chal is not None and c.mode == code.CHALLENGE else b""
-    return Record(kind, accepted_at, amount, terminal_id, step, evidence, chal_bytes)
+    return Record(kind, accepted_at, amount, terminal_id, step, evidence, chal_bytes, account_id, counter)
 
 
 def evidence_code(kind, evidence):
@@ -155,51 +173,76 @@ class Report:
     totals: list  # [(serial, total)]
 
 
+def resolve(r: Record, accounts, digest=b""):
+    """An hmac record with the account and counter its evidence verifies as, found as a verifier
+    finds them (H1, H2): the first of at most M_h accounts, in ascending id, whose handle at the
+    record's step matches and whose MAC verifies. `accounts` maps account id to (K_qr, K_num, K_h).
+    Returns (record, why): why is None, unknown-account (no candidate) or invalid-code (no match)."""
+    c = r.code()
+    numeric = isinstance(c, code.HmacNumeric)
+    found = []
+    for account_id in sorted(accounts):
+        h = handle.derive(accounts[account_id][2], r.step)
+        if (h.handle30 == c.handle30) if numeric else (h.handle == c.handle):
+            found.append((account_id, h))
+    candidates = found[: handle.M_H]
+    if not candidates:
+        return r, UNKNOWN_ACCOUNT
+    for account_id, h in candidates:
+        k_qr, k_num = accounts[account_id][:2]
+        if numeric:
+            counter = c.masked16 ^ h.pad16
+            expected = code.tag29(k_num, account_id, r.step, counter).to_bytes(4, "big")
+            ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
+        else:
+            counter = c.masked ^ h.pad
+            expected = code.qr_tag(k_qr, c.handle, c.step, c.masked, c.mode, c.cap, digest)
+            ok = code.tags_equal(expected, c.tag)
+        if ok:
+            return replace(r, account_id=account_id, real_counter=counter), None
+    if mutants.on("reconcile-trusts-records"):
+        account_id, h = candidates[0]
+        counter = (c.masked16 ^ h.pad16) if numeric else (c.masked ^ h.pad)
+        return replace(r, account_id=account_id, real_counter=counter), None
+    return r, INVALID_CODE
+
+
 def verify(r: Record, accounts, trust):
-    """R-LOG-2 step 2: None if the record's evidence verifies, else why not; and the
-    credential's cumulative limit for ed25519. `accounts` maps account id to (K_qr, K_num),
-    `trust` key id to trust entry."""
+    """R-LOG-2 step 2: None if the record's evidence verifies, else why not; the credential's
+    cumulative limit for ed25519; and the record, an hmac one with its account and counter.
+    `accounts` maps account id to (K_qr, K_num, K_h), `trust` key id to trust entry."""
     c = r.code()
     chal = r.challenge()
     digest = chal.digest() if chal is not None else b""
     limit = None
     if isinstance(c, (code.HmacQr, code.HmacNumeric)):
-        keys_ = accounts.get(c.account_id)
-        if keys_ is None:
-            return UNKNOWN_ACCOUNT, None
-        k_qr, k_num = keys_
-        if isinstance(c, code.HmacNumeric):
-            expected = code.tag29(k_num, c.account_id, r.step, c.counter).to_bytes(4, "big")
-            ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
-        else:
-            if mutants.on("reconcile-challenge-digest-ignored"):
-                digest = b""
-            expected = code.qr_tag(k_qr, c.account_id, c.step, c.counter, c.mode, c.cap, digest)
-            ok = code.tags_equal(expected, c.tag)
-        if not ok and not mutants.on("reconcile-trusts-records"):
-            return INVALID_CODE, None
+        if mutants.on("reconcile-challenge-digest-ignored"):
+            digest = b""
+        r, why = resolve(r, accounts, digest)
+        if why is not None:
+            return why, None, r
     else:
         cred = c.credential
         entry = trust.get(cred.key_id)
         if entry is None:
-            return UNKNOWN_ISSUER, None
+            return UNKNOWN_ISSUER, None, r
         if cred.problems(entry):
-            return BAD_CREDENTIAL, None
+            return BAD_CREDENTIAL, None, r
         if mutants.on("reconcile-challenge-digest-ignored"):
             digest = b""
         signing_input = code.ed25519_signing_input(c.head, c.mode, digest)
         if not ed25519.verify(cred.device_pk, signing_input, c.device_sig) and not mutants.on(
             "reconcile-trusts-records"
         ):
-            return INVALID_CODE, None
+            return INVALID_CODE, None, r
         if r.amount > cred.limit_payment:
-            return OVER_LIMIT, None
+            return OVER_LIMIT, None, r
         limit = cred.limit_total
     if c.cap is not None and r.amount > c.cap and not mutants.on("reconcile-cap-unchecked"):
-        return OVER_CAP, None
+        return OVER_CAP, None, r
     if chal is not None and (chal.terminal_id != r.terminal_id or chal.amount != r.amount):
-        return CHALLENGE_MISMATCH, None
-    return None, limit
+        return CHALLENGE_MISMATCH, None, r
+    return None, limit, r
 
 
 def _code_key(r: Record):
@@ -215,8 +258,8 @@ def reconcile(logs, tolerance, accounts, trust) -> Report:
     unproven, proven = [], []
     for n, records in enumerate(decoded):
         checked = [verify(r, accounts, trust) for r in records]
-        tainted = any(why is not None for why, _ in checked)
-        for i, (r, (why, limit)) in enumerate(zip(records, checked)):
+        tainted = any(why is not None for why, _, _ in checked)
+        for i, (why, limit, r) in enumerate(checked):
             if why is None and tainted and r.kind == NUMERIC:
                 why = NUMERIC_BESIDE_UNPROVEN
             if why is None:

@@ -6,7 +6,8 @@ This is the one dispatch both adapter.py and run_vectors.py use. A case's
 adapter turns into an `error` response.
 """
 
-from . import base45, challenge, code, credential, ed25519, keys, log, revocation, trust, wallet
+
+from . import base45, challenge, code, credential, ed25519, handle, keys, log, revocation, trust, wallet
 from .errors import Rejected
 from .params import Params
 from .verifier import Entry, Mark, Verifier
@@ -124,12 +125,15 @@ def _credential_json(c: credential.Credential):
     }
 
 
-def _record_json(r: log.Record):
+def _record_json(r: log.Record, resolved=False):
+    """A record's fields; `subject` and `counter` the evidence's, or, `resolved`, the account and
+    real counter reconciliation found for an hmac record (Section 10.4)."""
+    subject, counter = (r.subject, r.counter) if resolved else r.named()
     return {
         "kind": r.kind,
         "profile": PROFILE_NAMES[r.profile],
-        "subject": r.subject,
-        "counter": r.counter,
+        "subject": subject,
+        "counter": counter,
         "step": r.step,
         "accepted_at": r.accepted_at,
         "amount": r.amount,
@@ -187,14 +191,21 @@ def op_params_check(i):
     return _invalid() if _params(i).problems() else _valid()
 
 
+HMAC_KEYS = {"hmac-qr": keys.k_qr, "hmac-numeric": keys.k_num, "hmac-handle": keys.k_h}
+
+
+def _key_index(d):
+    """The batch index of a device key (a u32); absent: 0."""
+    return _u32(d, "key_index") if d.get("key_index") is not None else 0
+
+
 def op_derive_key(i):
     seed = _hex(i["seed"], 32, "seed")
     purpose = i["purpose"]
-    if purpose in ("hmac-qr", "hmac-numeric"):
-        aid = _u64(i, "account_id")
-        return _valid(key=(keys.k_qr if purpose == "hmac-qr" else keys.k_num)(seed, aid).hex())
+    if purpose in HMAC_KEYS:
+        return _valid(key=HMAC_KEYS[purpose](seed, _u64(i, "account_id")).hex())
     if purpose == "ed25519-device":
-        secret = keys.device_secret(seed)
+        secret = keys.device_secret(seed, _key_index(i))
     elif purpose == "ed25519-issuer":
         secret = keys.issuer_secret(seed, _u16(i, "key_id"))
     elif purpose == "ed25519-root":
@@ -204,23 +215,28 @@ def op_derive_key(i):
     return _valid(key=secret.hex(), public_key=ed25519.public_key(secret).hex())
 
 
+def op_hmac_handle(i):
+    """An account's handle and pads at one step."""
+    k_h = keys.k_h(_hex(i["seed"], 32, "seed"), _u64(i, "account_id"))
+    h = handle.derive(k_h, _u64(i, "step"))
+    return _valid(handle=h.handle.hex(), handle30=h.handle30, pad=h.pad, pad16=h.pad16)
+
+
 # ---------------------------------------------------------------- encodings
 
 
 def op_hmac_code_encode(i):
     mode, cap = _mode(i)
     payload = code.hmac_payload(
-        _u64(i, "account_id"), _u64(i, "step"), _u32(i, "counter"), _hex(i["tag"], 16, "tag"), mode, cap
+        _hex(i["handle"], 8, "handle"), _u64(i, "step"), _u32(i, "masked_counter"), _hex(i["tag"], 16, "tag"), mode, cap
     )
     return _valid(payload=payload.hex(), text=code.qr_text(payload))
 
 
 def op_numeric_encode(i):
-    aid, step, counter = _u64(i, "account_id"), _u64(i, "step"), _u32(i, "counter")
+    h30, step, masked16 = _int(i["handle30"], 30, "handle30"), _u64(i, "step"), _u16(i, "masked16")
     t29 = _int(i["tag29"], 29, "tag29")
-    if not code.numeric_available(aid, counter):
-        return _invalid("numeric-unavailable")
-    return _valid(digits=code.numeric_digits(aid, step, counter, t29))
+    return _valid(digits=code.numeric_digits(h30, step, masked16, t29))
 
 
 def op_ed25519_code_encode(i):
@@ -240,17 +256,17 @@ def op_code_decode(i):
         form = {
             "form": "hmac-qr",
             "mode": code.MODE_NAMES[c.mode],
-            "account_id": c.account_id,
+            "handle": c.handle.hex(),
             "step": c.step,
-            "counter": c.counter,
+            "masked_counter": c.masked,
             "tag": c.tag.hex(),
         }
     elif isinstance(c, code.HmacNumeric):
         form = {
             "form": "hmac-numeric",
-            "account_id": c.account_id,
+            "handle30": c.handle30,
             "step_low": c.step_low,
-            "counter": c.counter,
+            "masked16": c.masked16,
             "tag29": c.tag29,
         }
     else:
@@ -399,8 +415,10 @@ def _record_from_json(d) -> log.Record:
         r = log.decode_one(r.encode())
     except Rejected:
         raise BadInput("not a well-formed log record") from None
-    if (r.profile, r.subject, r.counter) != (_profile_id(d["profile"]), _u64(d, "subject"), _u32(d, "counter")):
-        raise BadInput("profile, subject and counter are not the evidence's")
+    if r.profile != _profile_id(d["profile"]):
+        raise BadInput("profile is not the evidence's")
+    if r.named() != (_u64(d, "subject"), _u32(d, "counter")):
+        raise BadInput("subject and counter are not the evidence's")
     return r
 
 
@@ -465,6 +483,7 @@ def op_ed25519_generate(i):
             mode,
             cap,
             chal,
+            _key_index(i),
         )
     except Rejected as r:
         return _invalid(r.code)
@@ -527,10 +546,11 @@ def new_verifier(config, state) -> Verifier:
     return v
 
 
-def state_after(v: Verifier, text=None, latest=None):
+def state_after(v: Verifier, text=None, latest=None, identity=None):
     """The `state_after` object of a step (vectors/README.md: only what the spec pins).
 
-    `entries` holds the identity the text names whenever it decodes as a code,
+    `entries` holds the identity of the code: for an ed25519 code the serial whenever the text
+    decodes, for an hmac code the account H2 matched (`identity`, none if no account matched),
     whatever the verdict, with its live window or null. `spent` holds the
     ledger total of an ed25519 code's serial while no call later than the
     credential's not_after has been processed (`latest` is the latest call time).
@@ -542,11 +562,9 @@ def state_after(v: Verifier, text=None, latest=None):
             c = code.decode(text)
         except Rejected:
             c = None
-    if c is not None:
-        if isinstance(c, code.Ed25519Qr):
-            identity = (code.ED25519, c.credential.serial)
-        else:
-            identity = (code.HMAC, c.account_id)
+    if isinstance(c, code.Ed25519Qr):
+        identity = (code.ED25519, c.credential.serial)
+    if c is not None and identity is not None:
         e = v.live(identity)
         window = None if e is None else {"high": e.high, "bitmap": f"{e.bitmap:016x}", "top": e.top}
         entries.append({"profile": PROFILE_NAMES[identity[0]], "subject": identity[1], "window": window})
@@ -563,7 +581,7 @@ def _verify_step(v: Verifier, time, text, amount, chal_text, latest):
         out = _valid(log_record=outcome.record.hex())
     else:
         out = _invalid(outcome.error)
-    out["state_after"] = state_after(v, text, latest)
+    out["state_after"] = state_after(v, text, latest, outcome.identity)
     return out
 
 
@@ -618,7 +636,7 @@ def op_reconcile(i):
         if account_id in accounts:
             raise BadInput(f"account {account_id} twice")
         seed = _hex(a["seed"], 32, "seed")
-        accounts[account_id] = (keys.k_qr(seed, account_id), keys.k_num(seed, account_id))
+        accounts[account_id] = (keys.k_qr(seed, account_id), keys.k_num(seed, account_id), keys.k_h(seed, account_id))
     entries = {}
     if i["trust_list"] is not None:
         try:
@@ -632,7 +650,7 @@ def op_reconcile(i):
 
     def groups(items):
         return [
-            {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r) for r in records]}
+            {"profile": PROFILE_NAMES[p], "subject": s, "counter": c, "records": [_record_json(r, resolved=True) for r in records]}
             for (p, s, c), records in items
         ]
 
@@ -659,6 +677,7 @@ OPS = {
     "base45-decode": op_base45_decode,
     "params-check": op_params_check,
     "derive-key": op_derive_key,
+    "hmac-handle": op_hmac_handle,
     "hmac-code-encode": op_hmac_code_encode,
     "numeric-encode": op_numeric_encode,
     "ed25519-code-encode": op_ed25519_code_encode,

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from . import ed25519, mutants
 from .errors import MALFORMED, Rejected
-from .keys import DS_REV
+from .keys import DS_REV, VERSION
 
-VERSION = 0x02
 MAX_GRACE = 604800
 _HEAD = struct.Struct(">BHQQQII")
 HEAD_LEN = _HEAD.size  # 35

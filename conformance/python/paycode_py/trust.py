@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 from . import ed25519, mutants
 from .errors import MALFORMED, Rejected
-from .keys import DS_TRUST
+from .keys import DS_TRUST, VERSION
 
-VERSION = 0x02
 _HEAD = struct.Struct(">BQQH")  # version, sequence, issued_at, count: 19 bytes
 _ENTRY = struct.Struct(">HQQ32s")  # 50 bytes
 

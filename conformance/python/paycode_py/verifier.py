@@ -6,7 +6,7 @@ One `Verifier` is one verifier's configuration plus its state
 
 from dataclasses import dataclass, field
 
-from . import challenge, code, ed25519, keys, log, mutants, revocation, trust
+from . import challenge, code, ed25519, handle, keys, log, mutants, revocation, trust
 from .errors import (
     BAD_CREDENTIAL,
     CHALLENGE_EXPIRED,
@@ -38,8 +38,9 @@ from .params import U64_MAX, sadd, smul, ssub
 WIDTH = 64
 N_ACCT = 4  # numeric failures an account's budget allows at once (R-HMAC-7)
 N_SRC = 64  # ... and a source's (R-HMAC-8)
-# The key of an account without keys here: its MAC is computed and ignored (R-HMAC-9).
+# The keys a code without candidates is checked under: its MAC is computed and ignored (R-HMAC-9).
 DUMMY_KEYS = (bytes(32), bytes(32))
+DUMMY_HANDLE = handle.Handle(bytes(8), 0, 0, 0)
 
 
 @dataclass
@@ -65,7 +66,7 @@ class Outcome:
 
     error: str = None  # None: accepted
     record: bytes = None
-    identity: tuple = None  # (profile id, subject) once V1 has passed
+    identity: tuple = None  # (profile id, subject) once known: V1 for ed25519, H2 for hmac
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Verifier:
     params: object
     terminal_id: int = 0
     accounts: dict = None  # account_id -> (K_qr, K_num); None: hmac not enabled
+    handles: handle.Index = field(default_factory=handle.Index)  # every account's handles, per step
     root: bytes = None  # the issuer's root public key (R-TRUST-3)
     trust: dict = None  # key_id -> trust.Entry; None: ed25519 not enabled
     tl_sequence: int = 0  # TL.sequence and TL.issued_at; (0, 0): none installed
@@ -104,7 +106,9 @@ class Verifier:
         return out
 
     def add_account(self, account_id, seed):
+        """Enrol an account, or replace its keys (seed rotation)."""
         self.accounts[account_id] = (keys.k_qr(seed, account_id), keys.k_num(seed, account_id))
+        self.handles.add(account_id, keys.k_h(seed, account_id))
 
     def set_revocation_list(self, data: bytes):
         """Take a list as installed state (as stored, without the install rule)."""
@@ -176,6 +180,8 @@ class Verifier:
         # A budget at or below T_hw charges nothing at any later call (R-HMAC-7).
         self.budgets = {j: u for j, u in self.budgets.items() if u > self.t_hw}
         self.sources = {r: u for r, u in self.sources.items() if u > self.t_hw}
+        # The handle index is kept for the steps a code can still pass C1 with, and one ahead.
+        self.handles.retain(low, sadd(self.high(s_now), 1))
         if mutants.on("budget-resets-every-step") and self.budget_step != s_now:
             self.budgets, self.sources = {}, {}
         self.budget_step = s_now
@@ -222,11 +228,9 @@ class Verifier:
         c = code.decode(x, self.enabled())  # V1
         if isinstance(c, code.HmacNumeric):
             step = code.reconstruct_step(c.step_low, s_now)
-            out.identity = (code.HMAC, c.account_id)
             kind = "numeric"
         elif isinstance(c, code.HmacQr):
             step = c.step
-            out.identity = (code.HMAC, c.account_id)
             kind = "hmac"
         else:
             step = c.step
@@ -237,33 +241,44 @@ class Verifier:
             chal = self._challenge(c, chal, t, amount)  # V2
         digest = chal.digest() if chal is not None else b""
 
-        if mutants.on("window-before-mac"):
+        ed25519 = isinstance(c, code.Ed25519Qr)
+        # H0 for hmac: the window before the candidates, for a forged code as for any other
+        # (R-HANDLE-3). Checked after H1-H3 under its mutant, as C1 is for ed25519.
+        early = not mutants.on("window-after-mac") if not ed25519 else mutants.on("window-before-signature")
+        if early:
+            if mutants.on("limit-before-window"):
+                self._limits(c, amount)
+            if mutants.on("quarantine-before-window"):
+                self._quarantine(step, chal)
             self._window(step, low, high, kind)
-        if isinstance(c, code.Ed25519Qr):
+        if ed25519:
             not_after = self._auth_ed25519(c, self._clock if mutants.on("floor-ignored-at-e3") else t, digest)
+            counter = c.counter
         else:
-            self._auth_hmac(c, step, s_now, digest)
+            account_id, counter = self._auth_hmac(c, step, s_now, digest)
+            out.identity = (code.HMAC, account_id)
         if mutants.on("challenge-after-auth"):
             chal = self._challenge(c, chal, t, amount)
         entry = self.live(out.identity)
         mark = self.marks.get(out.identity)
-        if mutants.on("limit-before-window"):
-            self._limits(c, amount)
-        if mutants.on("replay-before-window"):
-            self._replay(c, step, entry, mark, chal)
-        if mutants.on("quarantine-before-window"):
-            self._quarantine(step, chal)
-        self._window(step, low, high, kind)  # C1
+        if not early:
+            if mutants.on("limit-before-window"):
+                self._limits(c, amount)
+            if mutants.on("replay-before-window"):
+                self._replay(counter, step, entry, mark, chal)
+            if mutants.on("quarantine-before-window"):
+                self._quarantine(step, chal)
+            self._window(step, low, high, kind)  # C1
         if mutants.on("replay-before-quarantine"):
-            self._replay(c, step, entry, mark, chal)
+            self._replay(counter, step, entry, mark, chal)
         self._quarantine(step, chal)  # C2
         if mutants.on("limit-before-replay"):
             self._limits(c, amount)
-        self._replay(c, step, entry, mark, chal)  # C3
+        self._replay(counter, step, entry, mark, chal)  # C3
         self._limits(c, amount)  # C4
 
         # C5: record, ledger, nonce, log, as one step.
-        self._record(out.identity, entry, mark, c.counter, step)
+        self._record(out.identity, entry, mark, counter, step)
         if chal is not None:
             self.nonces[chal.nonce] = self._closes(chal)
         if isinstance(c, code.Ed25519Qr):
@@ -271,7 +286,8 @@ class Verifier:
             self.ledger[cred.serial] = [self._add_spent(self.spent(cred.serial), amount), not_after]
         # R-LOG-1: the code and the challenge exactly as verified, and the amount in both profiles.
         logged = 0 if mutants.on("log-hmac-amount-zero") and not isinstance(c, code.Ed25519Qr) else amount
-        out.record = log.of_code(c, step, self._accepted_at(t, step), logged, self.terminal_id, chal).encode()
+        record = log.of_code(c, step, self._accepted_at(t, step), logged, self.terminal_id, chal, out.identity[1], counter)
+        out.record = record.encode()
 
     def _challenge(self, c, chal, t, amount):
         """V2 (R-CHAL-3): the challenge the rest of the call checks the code under, or None."""
@@ -322,21 +338,21 @@ class Verifier:
         if self.hw_time() > self._closes(chal):  # unreachable past V2.3 at t_v >= the floor (R-TIME-8); kept as stated
             raise Rejected(STATE_UNAVAILABLE)
 
-    def _replay(self, c, step, entry, mark, chal):
+    def _replay(self, counter, step, entry, mark, chal):
         """C3 against the live entry, the mark (both looked up once, before any of C1-C4) and N."""
         if entry is not None and not mutants.on("no-replay-check"):
             width = WIDTH - 1 if mutants.on("stale-width-63") else WIDTH
-            edge = c.counter + width
+            edge = counter + width
             if mutants.on("counter-window-u32-wraps"):
                 edge &= 0xFFFFFFFF
             if edge <= entry.high:
                 raise Rejected(STALE_COUNTER)
-            if c.counter <= entry.high and entry.bitmap >> (entry.high - c.counter) & 1:
+            if counter <= entry.high and entry.bitmap >> (entry.high - counter) & 1:
                 raise Rejected(REPLAYED)
         # spec: R-REPLAY-7
         if mark is not None and not mutants.on("mark-unchecked"):
             later = step >= mark.step if mutants.on("mark-equal-step-behind") else step > mark.step
-            if c.counter <= mark.high and later:
+            if counter <= mark.high and later:
                 raise Rejected(COUNTER_BEHIND)
         if chal is not None and chal.nonce in self.nonces and not mutants.on("challenge-reuse"):
             raise Rejected(CHALLENGE_USED)
@@ -372,31 +388,46 @@ class Verifier:
             raise Rejected(TOO_NEW)
 
     def _auth_hmac(self, c, step, s_now, digest):
-        keys_ = self.accounts.get(c.account_id)  # H1
-        if keys_ is None and mutants.on("unknown-account-told"):
-            raise Rejected(UNKNOWN_ACCOUNT)
-        # R-HMAC-6: only the numeric form spends and checks budgets.
-        guessable = isinstance(c, code.HmacNumeric) or mutants.on("qr-spends-budget")
-        if guessable and not mutants.on("budget-after-mac"):
-            self._check_budgets(c.account_id, keys_ is not None, s_now)  # H2
-        k_qr, k_num = keys_ if keys_ is not None else DUMMY_KEYS  # H3
-        if isinstance(c, code.HmacNumeric):
-            expected = code.tag29(k_num, c.account_id, step, c.counter).to_bytes(4, "big")
-            ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
+        """H1-H3: the matched account and its real counter, or Rejected."""
+        numeric = isinstance(c, code.HmacNumeric)
+        if numeric:  # H1: the candidates, in ascending account id, at most M_h
+            candidates = self.handles.candidates_numeric(step, c.handle30)
         else:
-            expected = code.qr_tag(k_qr, c.account_id, step, c.counter, c.mode, c.cap, digest)
-            ok = code.tags_equal(expected, c.tag)
-        ok = ok and keys_ is not None  # R-HMAC-9: an unknown account never matches
-        if guessable and mutants.on("budget-after-mac"):
-            if ok:
-                return
-            self._check_budgets(c.account_id, keys_ is not None, s_now)
-        if not ok:
-            if guessable:
-                self._charge(c.account_id, keys_ is not None, s_now)
+            candidates = self.handles.candidates_qr(step, c.handle)
+        if not candidates and mutants.on("unknown-account-told"):
+            raise Rejected(UNKNOWN_ACCOUNT)
+        if mutants.on("first-candidate-only"):
+            candidates = candidates[:1]
+        matched = None  # H2: every candidate's MAC, so the time depends on their number only
+        for account_id, h in candidates or [(None, DUMMY_HANDLE)]:
+            k_qr, k_num = self.accounts[account_id] if account_id is not None else DUMMY_KEYS
+            if numeric:
+                counter = c.masked16 ^ h.pad16
+                expected = code.tag29(k_num, account_id or 0, step, counter).to_bytes(4, "big")
+                ok = code.tags_equal(expected, c.tag29.to_bytes(4, "big"))
+            else:
+                counter = c.masked ^ h.pad
+                expected = code.qr_tag(k_qr, c.handle, step, c.masked, c.mode, c.cap, digest)
+                ok = code.tags_equal(expected, c.tag)
+            if ok and account_id is not None and matched is None:  # R-HMAC-9: the dummy never matches
+                matched = (account_id, counter)
+        # H3 (R-HMAC-6): only the numeric form spends and checks budgets.
+        if numeric or mutants.on("qr-spends-budget"):
+            if matched is not None:
+                budget = matched[0]
+            elif candidates and not mutants.on("budget-on-matched-only"):
+                budget = candidates[0][0]
+            else:
+                budget = None
+            if not (mutants.on("budget-after-mac") and matched is not None):
+                self._check_budgets(budget, s_now)
+            if matched is None:
+                self._charge(budget, s_now)
+            elif mutants.on("budget-counts-successes"):
+                self._charge(budget, s_now)
+        if matched is None:
             raise Rejected(INVALID_CODE)
-        if guessable and mutants.on("budget-counts-successes"):
-            self._charge(c.account_id, True, s_now)
+        return matched
 
     def _periods(self):
         """(P_acct, P_src) = (⌈86400 / X⌉, ⌈3600 / X⌉) steps (Section 2.1)."""
@@ -420,23 +451,23 @@ class Verifier:
         limit = (n - 1) * p
         return over >= limit if mutants.on("budget-off-by-one") else over > limit
 
-    def _check_budgets(self, account_id, known, s_now):
-        """H2: the source's budget, then the account's, known or not (R-HMAC-7 to R-HMAC-9)."""
+    def _check_budgets(self, account_id, s_now):
+        """H3: the source's budget, then the budget account's, if any (R-HMAC-7 to R-HMAC-9)."""
         p_acct, p_src = self._periods()
         source = self.sources.get(self.terminal_id, 0)
         if not mutants.on("source-budget-ignored") and self._exhausted(source, N_SRC, p_src, s_now):
             raise Rejected(THROTTLED)
-        if not known and mutants.on("unknown-account-not-charged"):
+        if account_id is None:
             return
         if self._exhausted(self.budgets.get(self._budget_key(account_id), 0), N_ACCT, p_acct, s_now):
             raise Rejected(THROTTLED)
 
-    def _charge(self, account_id, known, s_now):
-        """A numeric invalid-code keeps the reservations of H2: u := max(u, T') ⊕ P."""
+    def _charge(self, account_id, s_now):
+        """A numeric invalid-code charges the source and the budget account, if any: u := max(u, T') ⊕ P."""
         p_acct, p_src = self._periods()
         t = self._t_prime(s_now)
         self.sources[self.terminal_id] = sadd(max(self.sources.get(self.terminal_id, 0), t), p_src)
-        if known or not mutants.on("unknown-account-not-charged"):
+        if account_id is not None:
             key = self._budget_key(account_id)
             self.budgets[key] = sadd(max(self.budgets.get(key, 0), t), p_acct)
 

@@ -51,7 +51,9 @@ def hmac_text(counter, step, form="text"):
 
 def forged_text(counter, step):
     """An hmac QR code of account 42 with an all-zero tag: invalid-code at H3."""
-    return ops.run("hmac-code-encode", {"account_id": ACCOUNT, "step": step, "counter": counter, "tag": "00" * 16})["text"]
+    h = ops.run("hmac-handle", {"seed": SEED, "account_id": ACCOUNT, "step": step})
+    fields = {"handle": h["handle"], "step": step, "masked_counter": counter ^ h["pad"], "tag": "00" * 16}
+    return ops.run("hmac-code-encode", fields)["text"]
 
 
 class Ed25519Fixture:

@@ -51,6 +51,17 @@ DS_CODE = ds("paycode/v3/ed25519/code")
 DS_CHAL = ds("paycode/v3/challenge")
 
 
+def handle_material(step, account_id=ACCOUNT):
+    """(handle, pad) of an account of the example seed at `step`, from their definitions:
+    K_h = HKDF(seed, "paycode/v3/hmac/handle-key" 0x00 || u64(account_id)), one block, and
+    hm = HMAC(K_h, "paycode/v3/hmac/handle" 0x00 || u64(step)); handle = hm[0..8], pad = u32(hm[8..12])."""
+    prk = hmac.new(b"paycode v3", bytes.fromhex(EX["hmac.seed"]), hashlib.sha256).digest()
+    info = b"paycode/v3/hmac/handle-key\x00" + struct.pack(">Q", account_id)
+    k_h = hmac.new(prk, info + b"\x01", hashlib.sha256).digest()
+    hm = hmac.new(k_h, b"paycode/v3/hmac/handle\x00" + struct.pack(">Q", step), hashlib.sha256).digest()
+    return hm[:8], struct.unpack(">I", hm[8:12])[0]
+
+
 def b45(data: bytes) -> str:
     """RFC 9285 §4: 3 characters per 2 bytes (least significant first), 2 for a last odd byte."""
     out = ""
@@ -62,7 +73,7 @@ def b45(data: bytes) -> str:
     return out
 
 
-def challenge_bytes(terminal_id=TERMINAL, amount=PRICE, issued_at=T - 30, nonce=b"\x5a" * 16, version=2):
+def challenge_bytes(terminal_id=TERMINAL, amount=PRICE, issued_at=T - 30, nonce=b"\x5a" * 16, version=3):
     """The 37 bytes of Section 4.9."""
     return struct.pack(">BIQQ", version, terminal_id, amount, issued_at) + nonce
 
@@ -428,12 +439,14 @@ class Encoding(unittest.TestCase):
         bad = [
             b45(raw),  # no prefix
             "PC3:" + b45(raw),  # a code's prefix
-            "pt2:" + b45(raw),
+            "pt3:" + b45(raw),
+            "PT2:" + b45(raw),  # the prefix of another version
             "PT3:" + b45(raw[:36]),
             "PT3:" + b45(raw + b"\x00"),
             "PT3:",
             "PT3:" + b45(challenge_bytes(version=0)),
             "PT3:" + b45(challenge_bytes(version=1)),
+            "PT3:" + b45(challenge_bytes(version=2)),
             "PT3:" + b45(raw).lower(),
             "PT3:" + b45(raw) + "\n",
         ]
@@ -448,8 +461,9 @@ class Encoding(unittest.TestCase):
             ("capped", 0xDEADBEEF, 0x11, bytes.fromhex("deadbeef")),
             ("challenge", None, 0x21, b""),
         ):
-            want = bytes([code.VERSION, second]) + struct.pack(">QQI", ACCOUNT, S, 7) + extra + tag
-            i = {"mode": mode, "account_id": ACCOUNT, "step": S, "counter": 7, "tag": tag.hex()}
+            handle = bytes(range(0xA0, 0xA8))
+            want = bytes([code.VERSION, second]) + handle + struct.pack(">QI", S, 7) + extra + tag
+            i = {"mode": mode, "handle": handle.hex(), "step": S, "masked_counter": 7, "tag": tag.hex()}
             if cap is not None:
                 i["cap"] = cap
             out = ops.run("hmac-code-encode", i)
@@ -457,7 +471,7 @@ class Encoding(unittest.TestCase):
             self.assertEqual(out["text"], "PC3:" + b45(want))
             self.assertEqual(len(out["text"]), 67 if mode == "capped" else 61)  # R-ENC-1
             decoded = ops.run("code-decode", {"text": out["text"]})["code"]
-            expect = {"form": "hmac-qr", "mode": mode, "account_id": ACCOUNT, "step": S, "counter": 7, "tag": tag.hex()}
+            expect = {"form": "hmac-qr", "mode": mode, "handle": handle.hex(), "step": S, "masked_counter": 7, "tag": tag.hex()}
             if cap is not None:
                 expect["cap"] = cap
             self.assertEqual(decoded, expect)
@@ -508,7 +522,8 @@ class Generation(unittest.TestCase):
     DEVICE = Ed25519PublicKey.from_public_bytes(bytes.fromhex(EX["ed25519.device_public"]))
 
     def test_hmac_capped(self):
-        head = bytes([code.VERSION, 0x11]) + struct.pack(">QQII", ACCOUNT, S, 7, 1000)
+        handle, pad = handle_material(S)
+        head = bytes([code.VERSION, 0x11]) + handle + struct.pack(">QII", S, 7 ^ pad, 1000)
         tag = hmac.new(self.K_QR, DS_QR + head, hashlib.sha256).digest()[:16]
         i = {"params": PARAMS, "seed": EX["hmac.seed"], "account_id": ACCOUNT, "time": T, "counter": 7}
         out = ops.run("hmac-generate", {**i, "mode": "capped", "cap": 1000})
@@ -522,7 +537,8 @@ class Generation(unittest.TestCase):
         self.assertEqual((plain["payload"], plain["digits"]), (EX["hmac.payload"], EX["hmac.digits"]))
 
     def test_hmac_challenge(self):
-        head = bytes([code.VERSION, 0x21]) + struct.pack(">QQI", ACCOUNT, S, 7)
+        handle, pad = handle_material(S)
+        head = bytes([code.VERSION, 0x21]) + handle + struct.pack(">QI", S, 7 ^ pad)
         tag = hmac.new(self.K_QR, DS_QR + head + digest(), hashlib.sha256).digest()[:16]
         i = {"params": PARAMS, "seed": EX["hmac.seed"], "account_id": ACCOUNT, "time": T, "counter": 7}
         out = ops.run("hmac-generate", {**i, "mode": "challenge", "challenge": G1})

@@ -73,8 +73,21 @@ class WorkedExamples(unittest.TestCase):
         self.assertEqual(g["digits"], ex["hmac.digits"])
         k = ops.run("derive-key", {"purpose": "hmac-qr", "seed": ex["hmac.seed"], "account_id": 42})
         self.assertEqual(k["key"], ex["hmac.k_qr"])
-        self.assertEqual(code.qr_mac_input(42, 30000000, 7).hex(), ex["hmac.mac_input"])
+        for purpose, name in (("hmac-numeric", "hmac.k_num"), ("hmac-handle", "hmac.k_h")):
+            k = ops.run("derive-key", {"purpose": purpose, "seed": ex["hmac.seed"], "account_id": 42})
+            self.assertEqual(k["key"], ex[name])
+        h = ops.run("hmac-handle", {"seed": ex["hmac.seed"], "account_id": 42, "step": 30000000})
+        self.assertEqual(h["handle"], ex["hmac.handle"])
+        self.assertEqual(h["handle30"], int(ex["hmac.handle30"]))
+        self.assertEqual(h["pad"], int(ex["hmac.pad"]))
+        self.assertEqual(h["pad16"], int(ex["hmac.pad16"]))
+        self.assertEqual(7 ^ h["pad"], int(ex["hmac.masked"]))
+        self.assertEqual(7 ^ h["pad16"], int(ex["hmac.masked16"]))
+        handle = bytes.fromhex(ex["hmac.handle"])
+        self.assertEqual(code.qr_mac_input(handle, 30000000, int(ex["hmac.masked"])).hex(), ex["hmac.mac_input"])
         self.assertEqual(code.numeric_mac_input(42, 30000000, 7).hex(), ex["hmac.numeric_mac_input"])
+        following = ops.run("hmac-handle", {"seed": ex["hmac.seed"], "account_id": 42, "step": 30000001})
+        self.assertEqual(following["handle"], ex["hmac.next_handle"])
 
     def test_hmac_example_verifies_once_in_either_form(self):
         ex = self.ex

@@ -17,7 +17,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from paycode_py import code, keys, log, ops  # noqa: E402
+from paycode_py import code, handle, keys, log, ops  # noqa: E402
 
 ACCOUNT = 42
 SEED = bytes(range(32))
@@ -27,9 +27,10 @@ X = 60
 def record(counter, step, terminal=1, amount=10, tag=None):
     """The 68-byte record of account 42's one-way code (counter, step), hex (Section 4.8)."""
     k_qr = keys.k_qr(SEED, ACCOUNT)
+    h = handle.derive(keys.k_h(SEED, ACCOUNT), step)  # the payload carries the handle and the masked counter
     if tag is None:
-        tag = code.qr_tag(k_qr, ACCOUNT, step, counter)
-    payload = code.hmac_payload(ACCOUNT, step, counter, tag)
+        tag = code.qr_tag(k_qr, h.handle, step, counter ^ h.pad)
+    payload = code.hmac_payload(h.handle, step, counter ^ h.pad, tag)
     head = struct.pack(">BBQQIQ", log.VERSION, 0x01, min(step * X, 2**64 - 1), amount, terminal, step)
     return (head + payload).hex()
 
@@ -79,8 +80,8 @@ class ReconcileOrder(unittest.TestCase):
         self.assertEqual([len(c["records"]) for c in out["copies"]], [2])
 
     def test_a_record_whose_tag_fails_proves_nothing(self):
-        # Counter 2 at step 101 with counter 2's tag of step 100: it would make a double, and an
-        # order against counter 1 at step 106; its tag fails, so neither.
+        # Counter 2 at step 110 with counter 2's tag of step 100: it would make a double, and an
+        # order against counter 1 at step 100; its tag fails, so neither.
         forged = record(2, 110, tag=bytes.fromhex(record(2, 100)[-32:]))
         result, out = reconcile([[record(1, 100), record(2, 100)], [forged]])
         self.assertEqual(result, [])
