@@ -187,7 +187,7 @@ mod tests {
     fn layout_is_the_spec_table() {
         let c = Challenge::new(0x0102_0304, 0x1112_1314_1516_1718, 0x2122_2324_2526_2728, [0x33; 16]);
         let b = c.encode();
-        assert_eq!(b[0], 2);
+        assert_eq!(b[0], 3);
         assert_eq!(b[1..5], [1, 2, 3, 4]);
         assert_eq!(b[5..13], [0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18]);
         assert_eq!(b[13..21], [0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28]);

@@ -415,12 +415,12 @@ mod tests {
         assert_eq!(Code::decode_payload(&[]), Err(Error::Malformed));
         assert_eq!(Code::decode_payload(&[1]), Err(Error::UnsupportedVersion));
         assert_eq!(Code::decode_payload(&[1, 9, 9]), Err(Error::UnsupportedVersion));
-        assert_eq!(Code::decode_payload(&[2]), Err(Error::Malformed));
-        assert_eq!(Code::decode_payload(&[2, 3, 0]), Err(Error::UnsupportedProfile));
-        assert_eq!(Code::decode_payload(&[2, 1, 0]), Err(Error::Malformed));
-        assert_eq!(Code::decode_payload(&[2, 2, 0]), Err(Error::Malformed));
+        assert_eq!(Code::decode_payload(&[3]), Err(Error::Malformed));
+        assert_eq!(Code::decode_payload(&[3, 3, 0]), Err(Error::UnsupportedProfile));
+        assert_eq!(Code::decode_payload(&[3, 1, 0]), Err(Error::Malformed));
+        assert_eq!(Code::decode_payload(&[3, 2, 0]), Err(Error::Malformed));
         assert_eq!(Code::parse("PC3:"), Err(Error::Malformed));
-        assert_eq!(Code::parse("pc2:00"), Err(Error::Malformed));
+        assert_eq!(Code::parse("pc3:00"), Err(Error::Malformed));
         assert_eq!(Code::parse(""), Err(Error::Malformed));
     }
 
@@ -429,7 +429,7 @@ mod tests {
         let long =
             |first: u8| format!("{QR_PREFIX}{}", base45::encode(&[&[first, 1][..], &[0; 300]].concat()));
         assert_eq!(Code::parse(&long(1)), Err(Error::UnsupportedVersion));
-        assert_eq!(Code::parse(&long(2)), Err(Error::Malformed));
+        assert_eq!(Code::parse(&long(3)), Err(Error::Malformed));
         // The longest code's text goes through the stack buffer.
         let full = format!("{QR_PREFIX}{}", base45::encode(&[1u8; ED25519_PAYLOAD_LEN]));
         assert_eq!(Code::parse(&full), Err(Error::UnsupportedVersion));
@@ -483,7 +483,7 @@ mod tests {
         let challenge = one_way.with_mode(Mode::Challenge);
         let bytes = capped.encode();
         assert_eq!(bytes.len(), 42);
-        assert_eq!(bytes[..2], [2, 0x11]);
+        assert_eq!(bytes[..2], [3, 0x11]);
         assert_eq!(bytes[22..26], [1, 2, 3, 4]);
         assert_eq!(bytes[26..], [9; 16]);
         assert_eq!(capped.to_qr_text().len(), 4 + 63);

@@ -55,7 +55,10 @@ fuzz_target!(|data: &[u8]| {
                         (u64::from(c.handle30()), u32::from(c.masked_counter()), case.amount)
                     );
                     let pad16 = fixture::hmac_wallet(0).handle_for(r.step()).pad16();
-                    assert_eq!((acc.subject, acc.counter), (fixture::ACCOUNT, u32::from(c.masked_counter() ^ pad16)));
+                    assert_eq!(
+                        (acc.subject, acc.counter),
+                        (fixture::ACCOUNT, u32::from(c.masked_counter() ^ pad16))
+                    );
                     assert_eq!(r.step() % 16, u64::from(c.step_low()));
                 }
                 Code::Ed25519(c) => {

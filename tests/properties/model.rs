@@ -176,7 +176,7 @@ pub struct ModelChallenge {
 /// is `0x02`; every value of the other fields decodes.
 pub fn model_challenge(text: &str) -> Option<ModelChallenge> {
     let bytes: [u8; 37] = model_base45(text.strip_prefix("PT3:")?)?.try_into().ok()?;
-    (bytes[0] == 0x02).then(|| ModelChallenge {
+    (bytes[0] == 0x03).then(|| ModelChallenge {
         bytes,
         terminal: u32::from_be_bytes(bytes[1..5].try_into().unwrap()),
         amount: u64::from_be_bytes(bytes[5..13].try_into().unwrap()),
@@ -435,7 +435,7 @@ impl Model {
                 if p.is_empty() {
                     return Err(Error::Malformed);
                 }
-                if p[0] != 0x02 {
+                if p[0] != 0x03 {
                     return Err(Error::UnsupportedVersion);
                 }
                 if p.len() < 2 {
@@ -914,7 +914,7 @@ pub fn model_base45(s: &str) -> Option<Vec<u8>> {
 pub fn model_payload_verdict(p: &[u8]) -> Result<(), Error> {
     match p {
         [] => Err(Error::Malformed),
-        [v, ..] if *v != 2 => Err(Error::UnsupportedVersion),
+        [v, ..] if *v != 3 => Err(Error::UnsupportedVersion),
         [_] => Err(Error::Malformed),
         [_, 0x01 | 0x21, ..] if p.len() == 38 => Ok(()),
         [_, 0x11, ..] if p.len() == 42 => Ok(()),

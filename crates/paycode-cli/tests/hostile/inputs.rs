@@ -115,12 +115,13 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
             // Wrong prefixes.
             for p in [
                 "",
-                "pc2:",
-                "Pc2:",
+                "pc3:",
+                "Pc3:",
                 "PC1:",
+                "PC2:",
                 "PC0:",
-                "PC2",
-                "PC2;",
+                "PC3",
+                "PC3;",
                 "PC3::",
                 "PC3: ",
                 "PC:",
@@ -129,7 +130,7 @@ pub fn hostile_cases(world: &World, ed25519: Ed25519Substitutions) -> Vec<Case> 
                 "PC3:PC3:",
                 "\u{feff}PC3:",
                 "ＰＣ１:",
-                "PC2\0:",
+                "PC3\0:",
             ] {
                 add(format!("code {gi} with prefix {p:?}"), [p.as_bytes(), rest].concat());
             }
@@ -246,7 +247,7 @@ pub fn hostile_challenges(genuine: &str) -> Vec<Case> {
         add(format!("{:?} + challenge", String::from_utf8_lossy(s)), [s, g].concat());
     }
     add("challenge twice".into(), [g, g].concat());
-    for p in ["", "pt2:", "PT1:", "PT2", "PT3::", "PC3:", "PT3: ", "\u{feff}PT3:", "ＰＴ１:"] {
+    for p in ["", "pt3:", "PT1:", "PT2:", "PT3", "PT3::", "PC3:", "PT3: ", "\u{feff}PT3:", "ＰＴ１:"] {
         add(format!("challenge with prefix {p:?}"), [p.as_bytes(), rest].concat());
     }
     add("challenge lowercase".into(), [b"PT3:".as_slice(), &rest.to_ascii_lowercase()].concat());

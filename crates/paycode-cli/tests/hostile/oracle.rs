@@ -58,6 +58,12 @@ impl World {
         if n >= 1 << 79 {
             return Err(Error::Malformed);
         }
+        // spec R-HMAC-3: the step nearest the verifier's with those 4 low bits;
+        // H0: the window before the handle (spec §7.4).
+        let s_now = fixture::step_now();
+        let lo = s_now.saturating_sub(8).min(u64::MAX - 15);
+        let low = u64::try_from((n >> 45) & 0xf).map_err(|_| Error::Malformed)?;
+        window(lo + (low.wrapping_sub(lo) & 0xf))?;
         // The handle names no account, or the tag is not its account's: the
         // same `invalid-code` either way (spec §7.4 H1, H2).
         if genuine { Ok(()) } else { Err(Error::InvalidCode) }
@@ -68,7 +74,7 @@ impl World {
         // spec R-MODE-1: the second byte is mode * 16 + profile, modes 0 to 2.
         let (profile, mode) = match p {
             [] => return Err(Error::Malformed),
-            [v, ..] if *v != 2 => return Err(Error::UnsupportedVersion),
+            [v, ..] if *v != 3 => return Err(Error::UnsupportedVersion),
             [_] => return Err(Error::Malformed),
             [_, b @ (0x01 | 0x02 | 0x11 | 0x12 | 0x21 | 0x22), ..] => (b & 0x0f, b >> 4),
             _ => return Err(Error::UnsupportedProfile),
@@ -83,8 +89,13 @@ impl World {
         if mode == 2 {
             return Err(Error::NoChallenge);
         }
-        // hmac: an unknown handle and a wrong tag are both `invalid-code` (spec §7.4 H1, H2).
-        if profile != 1 {
+        // hmac: the window first (H0), then an unknown handle and a wrong tag
+        // are both `invalid-code` (spec §7.4 H1, H2).
+        if profile == 1 {
+            let mut step = [0u8; 8];
+            step.copy_from_slice(&p[10..18]);
+            window(u64::from_be_bytes(step))?;
+        } else {
             let credential = &p[14 + cap_len..140 + cap_len];
             if !self.trusted.contains(&u16::from_be_bytes([credential[0], credential[1]])) {
                 return Err(Error::UnknownIssuer);
@@ -94,6 +105,19 @@ impl World {
             }
         }
         if genuine { Ok(()) } else { Err(Error::InvalidCode) }
+    }
+}
+
+/// Step H0 of an hmac code at a verifier with fresh state at the genuine
+/// codes' time, default parameters (`B = 2`, `F = 1`): `[s_now - 2, s_now + 1]`.
+fn window(step: u64) -> Result<(), Error> {
+    let s_now = fixture::step_now();
+    if step < s_now - 2 {
+        Err(Error::TooOld)
+    } else if step > s_now + 1 {
+        Err(Error::TooNew)
+    } else {
+        Ok(())
     }
 }
 
@@ -146,7 +170,7 @@ pub struct Terms {
 /// canonical Base45 of 37 bytes, version byte 2.
 pub fn decode_challenge(input: &[u8]) -> Option<Terms> {
     let p = b45_decode(input.strip_prefix(b"PT3:")?)?;
-    if p.len() != 37 || p[0] != 2 {
+    if p.len() != 37 || p[0] != 3 {
         return None;
     }
     Some(Terms {
