@@ -43,7 +43,7 @@ fn undecodable_input_still_raises_high_water() {
 #[test]
 fn disabled_profile_comes_before_the_length_check() {
     let (v, _) = hmac_verifier();
-    let text = format!("{}{}", QR_PREFIX, base45::encode(&[2, 2, 0]));
+    let text = format!("{}{}", QR_PREFIX, base45::encode(&[3, 2, 0]));
     assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::UnsupportedProfile);
     let text = format!("{}{}", QR_PREFIX, base45::encode(&[3, 1, 0]));
     assert_eq!(v.verify_text(&text, NOW, 0).unwrap_err(), Error::Malformed);
