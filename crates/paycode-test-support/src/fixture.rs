@@ -339,13 +339,21 @@ impl VerifyCase {
             let step = params().step_at(self.now).unwrap_or(0);
             for i in 0..u32::from(self.failures) {
                 // Numeric codes with a wrong tag: only the numeric form spends a budget (spec: R-HMAC-6).
+                // A verifier time far from `now` (a restored state, the time floor) can put the
+                // reconstructed step outside the window: too-old or too-new at H0, charging nothing.
                 let Ok(digits) = wallet.numeric(&wallet.code_for(step, i)).map(|n| n.to_digits()) else {
                     continue;
                 };
                 let wrong = format!("{:024}", digits.parse::<u128>().unwrap_or(0) ^ 1);
                 let verdict = v.verify_text(&wrong, self.now, 0);
                 assert!(
-                    matches!(verdict, Err(paycode::Error::InvalidCode | paycode::Error::Throttled)),
+                    matches!(
+                        verdict,
+                        Err(paycode::Error::InvalidCode
+                            | paycode::Error::Throttled
+                            | paycode::Error::TooOld
+                            | paycode::Error::TooNew)
+                    ),
                     "failed code gave {verdict:?}"
                 );
             }
