@@ -160,10 +160,14 @@ impl StepIndex {
         }
     }
 
+    /// The entries with `low <= handle <= high`: one binary search for the
+    /// first, then a scan over the matches, which are almost always none or
+    /// one, rather than a second search over the whole index.
     fn range(&self, low: u64, high: u64) -> &[Entry] {
         let start = self.entries.partition_point(|e| e.handle < low);
-        let end = self.entries.partition_point(|e| e.handle <= high);
-        self.entries.get(start..end).unwrap_or_default()
+        let rest = self.entries.get(start..).unwrap_or_default();
+        let len = rest.iter().take_while(|e| e.handle <= high).count();
+        rest.get(..len).unwrap_or_default()
     }
 }
 
