@@ -27,7 +27,7 @@ const CREDENTIALS: u64 = 1_000_000;
 /// Accounts whose handle index one step's build makes in the index bench.
 const BUILD_ACCOUNTS: u64 = 100_000;
 /// Entries of the index the lookups search.
-const LOOKUP_ACCOUNTS: u64 = 1_000_000;
+const LOOKUP_ACCOUNTS: u64 = 10_000_000;
 
 fn replay(c: &mut Criterion) {
     let run = common::Run::start("replay");
@@ -134,25 +134,25 @@ fn handles(c: &mut Criterion) {
     g.bench_function("build_1e5", |b| b.iter(|| StepIndex::build(black_box(step), &keys)));
     drop((keys, raw));
 
-    let keys: Vec<HandleKey> =
-        (0..LOOKUP_ACCOUNTS).map(|id| HandleKey::derive(id, &common::account_seed(id))).collect();
-    let index = StepIndex::build(step, &keys);
+    // The index of 10^7 accounts, built from their handles one account at
+    // a time (10^7 keyed states would take gigabytes); probes are handles of
+    // enrolled accounts drawn all over it (xorshift).
+    let handle = |id: u64| StepHandle::derive(&HandleKey::derive(id, &common::account_seed(id)), step);
+    let index = StepIndex::from_handles(step, (0..LOOKUP_ACCOUNTS).map(handle));
     let memory = index.memory();
-    // Handles of enrolled accounts, drawn all over the index (xorshift).
     let mut x = 0x2545_f491_4f6c_dd1d_u64;
     let probes: Vec<StepHandle> = (0..4096)
         .map(|_| {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            StepHandle::derive(&keys[(x % LOOKUP_ACCOUNTS) as usize], step)
+            handle(x % LOOKUP_ACCOUNTS)
         })
         .collect();
-    drop(keys);
     g.throughput(Throughput::Elements(1));
     g.sample_size(60);
     let mut i = 0usize;
-    g.bench_function("lookup_exact_1e6", |b| {
+    g.bench_function("lookup_exact_1e7", |b| {
         b.iter(|| {
             i = (i + 1) % probes.len();
             let found = black_box(&index).exact(black_box(probes[i].value())).len();
@@ -160,7 +160,7 @@ fn handles(c: &mut Criterion) {
             found
         })
     });
-    g.bench_function("lookup_numeric_1e6", |b| {
+    g.bench_function("lookup_numeric_1e7", |b| {
         b.iter(|| {
             i = (i + 1) % probes.len();
             let found = black_box(&index).numeric(black_box(probes[i].handle30())).len();

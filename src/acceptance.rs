@@ -122,15 +122,15 @@ pub(crate) struct Attempt<'a> {
     /// The challenge, for a challenge code.
     pub challenge: Option<ChallengeClaim>,
     /// The log record to append on acceptance.
-    pub record: Option<LogRecord>,
+    pub record: Option<&'a LogRecord>,
 }
 
 /// Decides `attempt` on `records`: the verdict, and what to write back.
-pub(crate) fn decide(
+pub(crate) fn decide<'a>(
     params: &Params,
-    attempt: &Attempt<'_>,
+    attempt: &Attempt<'a>,
     records: &Records,
-) -> (Result<(), Error>, Changes) {
+) -> (Result<(), Error>, Changes<'a>) {
     // spec: R-TIME-5 (V0): every call raises T_hw, whatever its verdict.
     let high_water = records.high_water.max(attempt.now);
     let mut changes = Changes { high_water, ..Changes::default() };
@@ -147,7 +147,7 @@ fn check(
     a: &Attempt<'_>,
     r: &Records,
     high_water: u64,
-    changes: &mut Changes,
+    changes: &mut Changes<'_>,
 ) -> Result<(), Error> {
     let (low, high) = params.window(a.now, high_water);
     // spec: R-HANDLE-3 (H0): an hmac code's window comes before its MAC and
@@ -295,10 +295,11 @@ mod tests {
 
     const NOW: u64 = 100;
 
-    fn record() -> LogRecord {
+    /// The log record every attempt here carries.
+    static RECORD: std::sync::LazyLock<LogRecord> = std::sync::LazyLock::new(|| {
         let code = crate::code::HmacCode::new(1u64.to_be_bytes(), NOW, 0, [0; 16]);
         LogRecord::new(&crate::code::Code::Hmac(code), NOW, 0, 0, 0, None).unwrap()
-    }
+    });
 
     fn attempt(step: u64, counter: u32, proof: Proof<'_>) -> Attempt<'_> {
         Attempt {
@@ -311,7 +312,7 @@ mod tests {
             spend: None,
             bound: None,
             challenge: None,
-            record: Some(record()),
+            record: Some(&RECORD),
         }
     }
 
@@ -322,7 +323,7 @@ mod tests {
         assert_eq!(v, Ok(()));
         assert_eq!(c.window, Some(Window::first(5, NOW)));
         assert_eq!(c.high_water, NOW);
-        assert_eq!(c.record, Some(record()));
+        assert_eq!(c.record, Some(&*RECORD));
     }
 
     #[test]

@@ -89,28 +89,85 @@ pub struct Entry {
 }
 
 /// A verifier's index of the handles of every enrolled account for one
-/// step: the entries sorted by handle, 16 bytes each. A QR lookup is a
-/// binary search for the 64-bit handle; a numeric lookup the range of the
-/// handles whose top 30 bits are the code's (spec: R-HANDLE-3).
+/// step: the entries sorted by handle, 16 bytes each, in buckets named by
+/// the handle's top bits (about log2 of the entry count, so a bucket holds
+/// two entries on average), with each bucket's start, 4 bytes per bucket.
+/// A QR lookup reads its bucket's start and searches the bucket for the
+/// 64-bit handle; a numeric lookup takes the range of the handles whose top
+/// 30 bits are the code's (spec: R-HANDLE-3). Building it is one counting
+/// sort by bucket, then a sort of each bucket's few entries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepIndex {
     step: u64,
+    /// The bits of a handle that name its bucket, at most [`MAX_BUCKET_BITS`].
+    bits: u32,
+    /// `starts[b]..starts[b + 1]` are the positions of bucket `b`'s entries.
+    starts: Vec<u32>,
     entries: Vec<Entry>,
 }
+
+/// The most bucket bits an index uses: 2^24 buckets, 64 MiB of starts.
+const MAX_BUCKET_BITS: u32 = 24;
 
 impl StepIndex {
     /// The index of `step` over `keys`, the handle key of slot `i` at position `i`.
     ///
-    /// Slots above `u32::MAX` are not indexed.
+    /// Slots above `u32::MAX - 1` are not indexed.
     pub fn build<'k>(step: u64, keys: impl IntoIterator<Item = &'k HandleKey>) -> StepIndex {
         let input = input(step);
-        let entries = keys.into_iter().zip(0..=u32::MAX).map(|(key, slot)| {
+        let entries = keys.into_iter().zip(0..u32::MAX).map(|(key, slot)| {
             let h = StepHandle::from_mac(key.mac(&input));
             Entry { handle: h.value(), slot, pad: h.pad }
         });
-        let mut entries: Vec<Entry> = entries.collect();
-        entries.sort_unstable();
-        StepIndex { step, entries }
+        StepIndex::of_entries(step, entries.collect())
+    }
+
+    /// The index of `step` over handles derived already, the handle of
+    /// slot `i` at position `i`: for a builder that derives them on several
+    /// threads, or without keeping every account's key at hand.
+    ///
+    /// Slots above `u32::MAX - 1` are not indexed.
+    pub fn from_handles(step: u64, handles: impl IntoIterator<Item = StepHandle>) -> StepIndex {
+        let entries = handles.into_iter().zip(0..u32::MAX);
+        StepIndex::of_entries(
+            step,
+            entries.map(|(h, slot)| Entry { handle: h.value(), slot, pad: h.pad }).collect(),
+        )
+    }
+
+    /// The index of `step` holding `entries`, in any order.
+    fn of_entries(step: u64, entries: Vec<Entry>) -> StepIndex {
+        let bits = bucket_bits(entries.len());
+        // Counting sort by bucket: the count of each, its start, then each
+        // entry to the next free position of its bucket.
+        let mut starts = vec![0u32; (1usize << bits) + 1];
+        for e in &entries {
+            if let Some(n) = starts.get_mut(bucket(e.handle, bits) + 1) {
+                *n += 1;
+            }
+        }
+        let mut total = 0u32;
+        for s in &mut starts {
+            total += *s;
+            *s = total;
+        }
+        let mut next = starts.clone();
+        let mut sorted = vec![Entry { handle: 0, slot: 0, pad: 0 }; entries.len()];
+        for e in entries {
+            let Some(at) = next.get_mut(bucket(e.handle, bits)) else { continue };
+            if let Some(place) = usize::try_from(*at).ok().and_then(|i| sorted.get_mut(i)) {
+                *place = e;
+            }
+            *at += 1;
+        }
+        for pair in starts.windows(2) {
+            if let [from, to] = *pair
+                && let Some(bucket) = sorted.get_mut(from as usize..to as usize)
+            {
+                bucket.sort_unstable();
+            }
+        }
+        StepIndex { step, bits, starts, entries: sorted }
     }
 
     /// The step this index is for.
@@ -128,9 +185,10 @@ impl StepIndex {
         self.entries.is_empty()
     }
 
-    /// The bytes the entries take.
+    /// The bytes the entries and the bucket starts take.
     pub fn memory(&self) -> usize {
         self.entries.capacity() * core::mem::size_of::<Entry>()
+            + self.starts.capacity() * core::mem::size_of::<u32>()
     }
 
     /// The entries whose handle is `handle` (a QR code's).
@@ -146,29 +204,62 @@ impl StepIndex {
 
     /// Replaces the entry of `slot`: `old` is its handle before (none for a
     /// new account), `new` its handle under its new keys. A re-enrolment
-    /// updates the index in place, with no rebuild.
+    /// updates the index in place, with no rebuild; the bucket bits stay
+    /// those the index was built with.
     pub fn replace(&mut self, slot: u32, old: Option<&StepHandle>, new: &StepHandle) {
         if let Some(old) = old {
-            let at = self.entries.binary_search(&Entry { handle: old.value(), slot, pad: old.pad });
-            if let Ok(at) = at {
-                self.entries.remove(at);
+            let entry = Entry { handle: old.value(), slot, pad: old.pad };
+            let (from, bucket_entries) = self.bucket_of(entry.handle);
+            if let Ok(at) = bucket_entries.binary_search(&entry) {
+                self.entries.remove(from + at);
+                self.shift_starts(entry.handle, |s| s - 1);
             }
         }
         let entry = Entry { handle: new.value(), slot, pad: new.pad };
-        if let Err(at) = self.entries.binary_search(&entry) {
-            self.entries.insert(at, entry);
+        let (from, bucket_entries) = self.bucket_of(entry.handle);
+        if let Err(at) = bucket_entries.binary_search(&entry) {
+            self.entries.insert(from + at, entry);
+            self.shift_starts(entry.handle, |s| s + 1);
         }
     }
 
-    /// The entries with `low <= handle <= high`: one binary search for the
-    /// first, then a scan over the matches, which are almost always none or
-    /// one, rather than a second search over the whole index.
+    /// The position of the first entry of `handle`'s bucket, and its entries.
+    fn bucket_of(&self, handle: u64) -> (usize, &[Entry]) {
+        let b = bucket(handle, self.bits);
+        let at = |i: usize| self.starts.get(i).map_or(0, |&s| s as usize);
+        let (from, to) = (at(b), at(b + 1));
+        (from, self.entries.get(from..to).unwrap_or_default())
+    }
+
+    /// Applies `f` to the start of every bucket after `handle`'s.
+    fn shift_starts(&mut self, handle: u64, f: impl Fn(u32) -> u32) {
+        let b = bucket(handle, self.bits);
+        for s in self.starts.iter_mut().skip(b + 1) {
+            *s = f(*s);
+        }
+    }
+
+    /// The entries with `low <= handle <= high`, where `low` and `high` are
+    /// in one bucket (an exact handle, or a 30-bit prefix, longer than any
+    /// bucket's): the bucket's start, then a search of its few entries.
     fn range(&self, low: u64, high: u64) -> &[Entry] {
-        let start = self.entries.partition_point(|e| e.handle < low);
-        let rest = self.entries.get(start..).unwrap_or_default();
+        let (_, entries) = self.bucket_of(low);
+        let start = entries.partition_point(|e| e.handle < low);
+        let rest = entries.get(start..).unwrap_or_default();
         let len = rest.iter().take_while(|e| e.handle <= high).count();
         rest.get(..len).unwrap_or_default()
     }
+}
+
+/// The bucket bits of an index of `n` entries: `floor(log2 n) - 1`, so a
+/// bucket holds two entries on average, at most [`MAX_BUCKET_BITS`].
+fn bucket_bits(n: usize) -> u32 {
+    n.checked_ilog2().unwrap_or(0).saturating_sub(1).min(MAX_BUCKET_BITS)
+}
+
+/// The bucket of `handle`: its top `bits` bits.
+fn bucket(handle: u64, bits: u32) -> usize {
+    handle.checked_shr(64 - bits).unwrap_or(0) as usize
 }
 
 impl StepHandle {
@@ -207,12 +298,91 @@ mod tests {
         assert_eq!(mac_input(step).len(), 23 + 8);
     }
 
+    /// Entries from a xorshift stream, some sharing a handle's top 30 bits
+    /// or all of it, some with the same handle in another slot.
+    fn stream(n: usize, seed: u64) -> Vec<Entry> {
+        let mut x = seed | 1;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut entries: Vec<Entry> = Vec::new();
+        for slot in 0..n as u32 {
+            let r = next();
+            let handle = match (r % 7, entries.last()) {
+                (0, Some(prev)) => prev.handle,
+                (1, Some(prev)) => prev.handle ^ (next() >> 30),
+                _ => next(),
+            };
+            entries.push(Entry { handle, slot, pad: r as u32 });
+        }
+        entries
+    }
+
+    #[test]
+    fn bucketed_lookups_equal_a_scan_of_every_entry() {
+        for n in [0usize, 1, 2, 3, 4, 5, 17, 1000, 4099] {
+            let entries = stream(n, n as u64 * 7919 + 3);
+            let index = StepIndex::of_entries(5, entries.clone());
+            let mut sorted = entries.clone();
+            sorted.sort_unstable();
+            assert_eq!(index.entries, sorted, "n = {n}");
+            assert_eq!(index.starts.len(), (1 << bucket_bits(n)) + 1);
+            assert_eq!(*index.starts.last().unwrap() as usize, n);
+            let probes = entries.iter().map(|e| e.handle).chain([0, u64::MAX, 1 << 63, (1 << 63) - 1]);
+            for h in probes {
+                let exact: Vec<Entry> = sorted.iter().filter(|e| e.handle == h).copied().collect();
+                assert_eq!(index.exact(h), &exact[..], "n = {n}, handle {h:x}");
+                let h30 = (h >> 34) as u32;
+                let numeric: Vec<Entry> =
+                    sorted.iter().filter(|e| (e.handle >> 34) as u32 == h30).copied().collect();
+                assert_eq!(index.numeric(h30), &numeric[..], "n = {n}, handle30 {h30:x}");
+            }
+        }
+        assert_eq!((bucket_bits(0), bucket_bits(3), bucket_bits(4), bucket_bits(1 << 40)), (0, 0, 1, 24));
+    }
+
+    #[test]
+    fn replacing_entries_keeps_every_bucket_searchable() {
+        let entries = stream(300, 11);
+        let mut index = StepIndex::of_entries(5, entries.clone());
+        let mut held = entries.clone();
+        // New slots, then every tenth slot re-enrolled with a new handle.
+        for (i, e) in stream(40, 99).into_iter().enumerate() {
+            let new = StepHandle { bytes: e.handle.to_be_bytes(), pad: e.pad };
+            let slot = 300 + i as u32;
+            index.replace(slot, None, &new);
+            held.push(Entry { handle: e.handle, slot, pad: e.pad });
+        }
+        for slot in (0..340u32).step_by(10) {
+            let old = held[slot as usize];
+            let new = Entry { handle: old.handle.rotate_left(17) ^ 0xabc, slot, pad: !old.pad };
+            let as_handle = |e: &Entry| StepHandle { bytes: e.handle.to_be_bytes(), pad: e.pad };
+            index.replace(slot, Some(&as_handle(&old)), &as_handle(&new));
+            held[slot as usize] = new;
+        }
+        let mut sorted = held.clone();
+        sorted.sort_unstable();
+        assert_eq!(index.entries, sorted);
+        for e in &held {
+            assert!(index.exact(e.handle).contains(e));
+            assert!(index.numeric((e.handle >> 34) as u32).contains(e));
+        }
+        // 300 and 340 entries both take 7 bucket bits: the index is the one
+        // a build of what it holds makes, starts and all.
+        assert_eq!(index, StepIndex::of_entries(5, held));
+        assert_eq!(index.bits, 7);
+    }
+
     #[test]
     fn index_finds_exact_and_numeric_and_replaces() {
         let keys: Vec<HandleKey> =
             (0..50u64).map(|a| HandleKey::derive(a, &Seed::from_bytes(&[a as u8; 32]))).collect();
         let mut index = StepIndex::build(9, &keys);
         assert_eq!(index.len(), 50);
+        assert_eq!(StepIndex::from_handles(9, keys.iter().map(|k| StepHandle::derive(k, 9))), index);
         for (slot, key) in keys.iter().enumerate() {
             let h = StepHandle::derive(key, 9);
             let found = index.exact(h.value());

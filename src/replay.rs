@@ -221,12 +221,12 @@ impl ReplayState {
     /// # Errors
     ///
     /// [`Error::StateUnavailable`] if the shard's lock is poisoned.
-    pub fn transact(
+    pub fn transact<'a>(
         &self,
         id: u64,
         revoked: bool,
-        decide: &mut dyn FnMut(&Records) -> Changes,
-    ) -> Result<Option<LogRecord>, Error> {
+        decide: &mut dyn FnMut(&Records) -> Changes<'a>,
+    ) -> Result<Option<&'a LogRecord>, Error> {
         let hash = self.hashing.hash(id);
         let mut shard = self.shard_of(hash)?;
         // T_hw is read under the lock, after any eviction that used it, so an

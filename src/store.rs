@@ -102,7 +102,7 @@ impl Records {
     /// These records after `changes` are written: what the next call on the
     /// same identity reads, for a store that runs several calls in one
     /// transaction (see [`StateStore::transact_all`]).
-    pub fn apply(&mut self, changes: &Changes) {
+    pub fn apply(&mut self, changes: &Changes<'_>) {
         self.high_water = self.high_water.max(changes.high_water);
         if let Some(w) = changes.window {
             self.window = Some(w);
@@ -141,7 +141,7 @@ pub struct Call<'a> {
     /// other call from this source too (spec: R-HMAC-8, R-STATE-6).
     pub source: Option<u32>,
     /// The decision, as for [`StateStore::transact`].
-    pub decide: &'a mut dyn FnMut(&Records) -> Changes,
+    pub decide: &'a mut dyn FnMut(&Records) -> Changes<'a>,
 }
 
 impl fmt::Debug for Call<'_> {
@@ -156,7 +156,7 @@ impl fmt::Debug for Call<'_> {
 
 /// What a verification writes back. The store applies all of it or nothing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Changes {
+pub struct Changes<'a> {
     /// Raise `T_hw` to at least this step (a store keeps the larger value).
     pub high_water: u64,
     /// The identity's new replay window.
@@ -170,7 +170,7 @@ pub struct Changes {
     /// The new failure budget `u` of the call's own [`Call::source`] (spec: R-HMAC-8).
     pub source_budget: Option<u64>,
     /// The acceptance log record to append.
-    pub record: Option<LogRecord>,
+    pub record: Option<&'a LogRecord>,
     /// With [`Changes::record`], the accepted code's real counter. An hmac
     /// record carries the counter masked and the step's handle (spec:
     /// R-HANDLE-2); a store that keeps the log's identity and counter in
@@ -218,10 +218,10 @@ pub trait StateStore: Send + Sync {
     /// # Errors
     ///
     /// [`StoreError`] if the step could not complete; nothing was written.
-    fn transact(
+    fn transact<'a>(
         &self,
         identity: Identity,
-        decide: &mut dyn FnMut(&Records) -> Changes,
+        decide: &'a mut dyn FnMut(&Records) -> Changes<'a>,
     ) -> Result<(), StoreError> {
         self.transact_call(&mut Call { identity, nonce: None, source: None, decide })
     }

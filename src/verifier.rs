@@ -21,7 +21,7 @@ pub use crate::memory::VerifierState;
 use crate::profile::{Mode, Profile};
 use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
-use crate::store::{Call, Identity, Records, StateStore, StoreError};
+use crate::store::{Call, Changes, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
 
@@ -145,7 +145,7 @@ impl Claim<'_> {
         matches!(self.code, Code::Numeric(_)).then_some(terminal_id)
     }
 
-    fn attempt<'p>(&self, now: u64, authentic: &'p dyn Fn() -> bool) -> Attempt<'p> {
+    fn attempt<'p>(&'p self, now: u64, authentic: &'p dyn Fn() -> bool) -> Attempt<'p> {
         Attempt {
             step: self.step,
             counter: self.counter,
@@ -160,7 +160,7 @@ impl Claim<'_> {
             spend: None,
             bound: self.terms.bound,
             challenge: self.terms.challenge,
-            record: Some(self.record),
+            record: Some(&self.record),
         }
     }
 
@@ -901,11 +901,11 @@ impl<S: StateStore> Verifier<S> {
         identity: Identity,
         source: Option<u32>,
         attempt: &Attempt<'_>,
-    ) -> Result<LogRecord, Rejection> {
+    ) -> Result<(), Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
         let withdrawn = self.revocation_list_withdrawn();
         let mut decide = |records: &Records| {
-            let (v, changes) = decide(&self.params, attempt, &in_force(records, withdrawn));
+            let (v, changes) = decide_in_force(&self.params, attempt, records, withdrawn);
             verdict = v;
             changes
         };
@@ -918,7 +918,7 @@ impl<S: StateStore> Verifier<S> {
         let accepted = verdict.is_ok().then_some(attempt.record).flatten();
         self.raise_floor(accepted.map_or(self.params.step_floor(attempt.now), |r| r.accepted_at));
         verdict?;
-        accepted.ok_or_else(|| Error::StateUnavailable.into())
+        accepted.map(|_| ()).ok_or_else(|| Error::StateUnavailable.into())
     }
 
     fn keys(&self, account_id: u64) -> Result<Option<&HmacKeys>, Error> {
@@ -957,10 +957,9 @@ impl<S: StateStore> Verifier<S> {
         }
         // H1: at most M_h candidates, ascending account id, in the index of
         // the code's step, which the verifier keeps, as every step of the window.
-        let Some(index) = accounts.step_index(&self.params, code_step, step) else {
+        let Some(candidates) = accounts.candidates(&self.params, code_step, step, lookup) else {
             return Err(self.early(step, Error::TooNew));
         };
-        let candidates = accounts.candidates(&index, lookup);
         // H2: every candidate's MAC, no early exit; with none, one under the
         // dummy key, whose answer is never used (spec: R-HMAC-9).
         let digest = terms.digest.as_ref();
@@ -968,14 +967,14 @@ impl<S: StateStore> Verifier<S> {
             std::hint::black_box(mac_matches(&DUMMY_KEYS, code, code_step, lookup.masked(), digest));
         }
         let mut matched: Option<(u64, u32)> = None;
-        for &(keys, counter) in &candidates {
+        for (keys, counter) in candidates.iter() {
             let ok = mac_matches(keys, code, code_step, counter, digest);
             if ok && matched.is_none() {
                 matched = Some((keys.account_id(), counter));
             }
         }
         // spec: R-HANDLE-4: the matched account, else the first candidate, else none.
-        let first = candidates.first().map(|&(keys, counter)| (keys.account_id(), counter));
+        let first = candidates.first().map(|(keys, counter)| (keys.account_id(), counter));
         let (subject, counter, account_budget) = match matched.or(first) {
             Some((account, counter)) => (account, counter, true),
             None => (lookup.subject(), lookup.masked(), false),
@@ -1100,7 +1099,7 @@ impl<S: StateStore> Verifier<S> {
             .zip(verdicts.iter_mut())
             .map(|(attempt, verdict)| {
                 move |records: &Records| {
-                    let (v, changes) = decide(&self.params, attempt, &in_force(records, withdrawn));
+                    let (v, changes) = decide_in_force(&self.params, attempt, records, withdrawn);
                     *verdict = v;
                     changes
                 }
@@ -1117,8 +1116,9 @@ impl<S: StateStore> Verifier<S> {
             })
             .collect();
         let results = self.store.transact_all(&mut calls);
+        // The calls borrow the deciders, which borrow the verdicts, for as
+        // long as the attempts' records live.
         drop(calls);
-        drop(deciders);
         // spec: R-TIME-8: one bound for the whole batch, the start of its step
         // once a store step went through, the latest accepted_at once one was accepted.
         let mut bound = 0;
@@ -1205,9 +1205,10 @@ impl<S: StateStore> Verifier<S> {
             spend: Some(p.spend),
             bound: p.terms.bound,
             challenge: p.terms.challenge,
-            record: Some(p.record),
+            record: Some(&p.record),
         };
-        self.commit(identity, None, &attempt)
+        self.commit(identity, None, &attempt)?;
+        Ok(p.record)
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {
@@ -1326,9 +1327,22 @@ impl Accounts {
     }
 
     /// The handle index of `step` at verifier step `now`, if `step` is one
-    /// a verifier keeps at `now`: the one built, or a new one, kept; the
-    /// steps below those are dropped. No index is built for any other step.
+    /// a verifier keeps at `now`, built and kept if it was not; the steps
+    /// below those are dropped. No index is built for any other step.
     fn step_index(&self, params: &Params, step: u64, now: u64) -> Option<Arc<StepIndex>> {
+        self.with_index(params, step, now, Arc::clone)
+    }
+
+    /// `f` of the handle index of `step` at verifier step `now` (see
+    /// [`Accounts::step_index`]), run under the index's read lock when it
+    /// is built already, with no reference count taken.
+    fn with_index<T>(
+        &self,
+        params: &Params,
+        step: u64,
+        now: u64,
+        f: impl Fn(&Arc<StepIndex>) -> T,
+    ) -> Option<T> {
         let (low, high) = indexed_steps(params, now);
         if !(low..=high).contains(&step) {
             return None;
@@ -1336,39 +1350,78 @@ impl Accounts {
         if let Ok(steps) = self.steps.read()
             && let Some(index) = steps.get(&step)
         {
-            return Some(Arc::clone(index));
+            return Some(f(index));
         }
         let built = Arc::new(StepIndex::build(step, self.keys.iter().map(HmacKeys::handle_key)));
-        match self.steps.write() {
-            Ok(mut steps) => {
-                steps.retain(|&s, _| s >= low);
-                Some(Arc::clone(steps.entry(step).or_insert(built)))
-            }
-            Err(_) => Some(built),
+        let answer = f(&built);
+        if let Ok(mut steps) = self.steps.write() {
+            steps.retain(|&s, _| s >= low);
+            steps.entry(step).or_insert(built);
         }
+        Some(answer)
     }
 
     fn built_steps(&self) -> Vec<u64> {
         self.steps.read().map(|s| s.keys().copied().collect()).unwrap_or_default()
     }
 
-    /// The candidates of `lookup` in `index`: at most `M_h`, in ascending
-    /// account id order, each with its real counter (spec: R-HANDLE-3).
-    fn candidates(&self, index: &StepIndex, lookup: Lookup) -> Vec<(&HmacKeys, u32)> {
-        let entries = match lookup {
-            Lookup::Qr(handle, _) => index.exact(handle),
-            Lookup::Numeric(handle30, _) => index.numeric(handle30),
-        };
-        let mut found: Vec<(&HmacKeys, u32)> = entries
-            .iter()
-            .filter_map(|e| {
-                let keys = usize::try_from(e.slot).ok().and_then(|i| self.keys.get(i))?;
-                Some((keys, lookup.unmask(e.pad)))
-            })
-            .collect();
-        found.sort_unstable_by_key(|(keys, _)| keys.account_id());
-        found.truncate(MAX_CANDIDATES);
-        found
+    /// The candidates of `lookup` in the index of `step` at verifier step
+    /// `now`: at most `M_h`, in ascending account id order, each with its
+    /// real counter (spec: R-HANDLE-3). None if the verifier keeps no
+    /// index of `step` at `now`.
+    fn candidates(&self, params: &Params, step: u64, now: u64, lookup: Lookup) -> Option<Candidates<'_>> {
+        self.with_index(params, step, now, |index| {
+            let entries = match lookup {
+                Lookup::Qr(handle, _) => index.exact(handle),
+                Lookup::Numeric(handle30, _) => index.numeric(handle30),
+            };
+            let mut found = Candidates::default();
+            for e in entries {
+                if let Some(keys) = usize::try_from(e.slot).ok().and_then(|i| self.keys.get(i)) {
+                    found.add(keys, lookup.unmask(e.pad));
+                }
+            }
+            found
+        })
+    }
+}
+
+/// A code's candidate accounts: at most `M_h`, ascending account id, each
+/// with its real counter (spec: R-HANDLE-3).
+#[derive(Clone, Copy, Default)]
+struct Candidates<'a> {
+    found: [Option<(&'a HmacKeys, u32)>; MAX_CANDIDATES],
+}
+
+impl<'a> Candidates<'a> {
+    /// Adds an account in its place by id; beyond `M_h`, the largest id is dropped.
+    fn add(&mut self, keys: &'a HmacKeys, counter: u32) {
+        let mut carry = Some((keys, counter));
+        for held in &mut self.found {
+            match (*held, carry) {
+                (None, _) => {
+                    *held = carry;
+                    return;
+                }
+                (Some(h), Some(c)) if c.0.account_id() < h.0.account_id() => {
+                    *held = carry;
+                    carry = Some(h);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'a HmacKeys, u32)> + '_ {
+        self.found.iter().flatten().copied()
+    }
+
+    fn first(&self) -> Option<(&'a HmacKeys, u32)> {
+        self.iter().next()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.first().is_none()
     }
 }
 
@@ -1426,8 +1479,18 @@ fn tags_equal(mac: &[u8; 32], tag: &[u8; 16]) -> bool {
     u128::from_ne_bytes(first).ct_eq(&u128::from_ne_bytes(*tag)).into()
 }
 
-/// The records as the acceptance predicate sees them: with the revocation
-/// list withdrawn by the re-check, no list is installed (spec: R-REVOKE-6).
-fn in_force(records: &Records, withdrawn: bool) -> Records {
-    if withdrawn { Records { revoked: false, fresh_until: None, ..*records } } else { *records }
+/// [`decide`] on the records as the acceptance predicate sees them: with
+/// the revocation list withdrawn by the re-check, no list is installed
+/// (spec: R-REVOKE-6).
+fn decide_in_force<'a>(
+    params: &Params,
+    attempt: &Attempt<'a>,
+    records: &Records,
+    withdrawn: bool,
+) -> (Result<(), Error>, Changes<'a>) {
+    if withdrawn {
+        decide(params, attempt, &Records { revoked: false, fresh_until: None, ..*records })
+    } else {
+        decide(params, attempt, records)
+    }
 }

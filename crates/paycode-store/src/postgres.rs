@@ -1108,7 +1108,7 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
     let (r_step, r_at, r_amount, r_terminal) = r.as_ref().map_or((0, 0, 0, 0), |r| {
         (to_sql(r.step()), to_sql(r.accepted_at), to_sql(r.amount), i64::from(r.terminal_id))
     });
-    let r_challenge: Option<Vec<u8>> = r.as_ref().and_then(LogRecord::challenge).map(|c| c.encode().to_vec());
+    let r_challenge: Option<Vec<u8>> = r.and_then(LogRecord::challenge).map(|c| c.encode().to_vec());
     let values: [&(dyn ToSql + Sync); 31] = [
         &profile,
         &subject,

@@ -780,7 +780,7 @@ impl SqliteStore {
         }
         // spec: R-STATE-2, R-LOG-1: the record commits with the changes or not at all.
         if let Some(r) = changes.record {
-            put_record(tx, &r, identity.subject, changes.counter.unwrap_or(r.counter())).map_err(e)?;
+            put_record(tx, r, identity.subject, changes.counter.unwrap_or(r.counter())).map_err(e)?;
         }
         Ok(records.high_water.max(changes.high_water))
     }

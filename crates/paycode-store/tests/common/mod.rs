@@ -205,15 +205,20 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
     use paycode::replay::Window;
     use paycode::store::{Call, Changes, Identity, Records, Spent};
     let id = Identity { profile: paycode::Profile::Ed25519, subject: 100 };
-    let at = |terminal, decide: &mut dyn FnMut(&Records) -> Changes| {
+    fn call<'c>(
+        transact_at: TransactAt<'_>,
+        identity: Identity,
+        terminal: u32,
+        decide: &'c mut dyn FnMut(&Records) -> Changes<'c>,
+    ) -> Result<(), paycode::StoreError> {
         transact_at(
             paycode_store::Scope::terminal(terminal),
-            &mut Call { identity: id, nonce: None, source: None, decide },
+            &mut Call { identity, nonce: None, source: None, decide },
         )
-    };
+    }
     let read = |terminal| {
         let mut seen = Records::default();
-        at(terminal, &mut |r| {
+        call(transact_at, id, terminal, &mut |r| {
             seen = *r;
             Changes { high_water: r.high_water, ..Changes::default() }
         })
@@ -222,7 +227,7 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
     };
     let window = Window::first(3, step(NOW));
     let spent = Spent { total: 400, not_after: NOW + 86_400 };
-    at(7, &mut |_| Changes {
+    call(transact_at, id, 7, &mut |_| Changes {
         high_water: step(NOW),
         window: Some(window),
         spent: Some(spent),
@@ -236,7 +241,7 @@ pub fn terminals_keep_their_own_windows_and_ledger(transact_at: TransactAt<'_>) 
         let seen = read(other);
         assert_eq!((seen.window, seen.spent, seen.high_water), (None, None, step(NOW)), "terminal {other}");
     }
-    at(9, &mut |_| Changes {
+    call(transact_at, id, 9, &mut |_| Changes {
         high_water: step(NOW),
         spent: Some(Spent { total: 50, ..spent }),
         window: Some(Window::first(4, step(NOW))),
