@@ -1494,3 +1494,30 @@ fn decide_in_force<'a>(
         decide(params, attempt, records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn candidates_keep_the_lowest_account_ids_in_ascending_order() {
+        let keys: Vec<HmacKeys> = [9u64, 3, 12, 7, 1, 30, 5]
+            .iter()
+            .map(|&id| HmacKeys::derive(id, &Seed::from_bytes(&[id as u8; 32])))
+            .collect();
+        let mut found = Candidates::default();
+        assert!(found.is_empty());
+        for (counter, k) in keys.iter().enumerate() {
+            found.add(k, counter as u32);
+        }
+        // M_h = 4 of the seven: ids 1, 3, 5, 7, each with the counter it came with.
+        let got: Vec<(u64, u32)> = found.iter().map(|(k, c)| (k.account_id(), c)).collect();
+        assert_eq!(got, [(1, 4), (3, 1), (5, 6), (7, 3)]);
+        assert_eq!(found.first().map(|(k, _)| k.account_id()), Some(1));
+        let mut two = Candidates::default();
+        two.add(&keys[0], 0);
+        two.add(&keys[1], 1);
+        assert_eq!(two.iter().map(|(k, _)| k.account_id()).collect::<Vec<_>>(), [3, 9]);
+    }
+}
