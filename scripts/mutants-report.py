@@ -63,6 +63,12 @@ def main() -> int:
         for name, f, summary in load_outcomes(out):
             merged[name] = (name, f, summary)
     rows = list(merged.values())
+    # Every mutant cargo-mutants made, run or not: a run stopped early has run
+    # a prefix of its shuffled order, a random sample of them.
+    made = len({m["name"] if "name" in m else json.dumps(m, sort_keys=True)
+                for out in outs if (out / "mutants.json").exists()
+                for m in json.loads((out / "mutants.json").read_text())})
+    made = max(made, len(rows))
     finished = max((o / "outcomes.json").stat().st_mtime for o in outs)
     reasons = json.loads(REASONS.read_text()) if REASONS.exists() else {}
     for k, r in reasons.items():
@@ -102,20 +108,23 @@ def main() -> int:
         "",
         "| | mutants |",
         "|---|---:|",
-        f"| made | {len(rows)} |",
+        f"| made | {made} |",
+        f"| run | {len(rows)} |",
         f"| did not build (unviable; not counted) | {unviable} |",
         f"| tested | {tested} |",
         f"| killed by a vector (or made a case hang) | {caught} |",
         f"| survived, equivalent or unreachable (reason below) | {equivalent} |",
         f"| survived, no reason: a vector is owed | {len(owed)} |",
         "",
+        *([f"The run was stopped after {len(rows)} of the {made} mutants, in cargo-mutants' shuffled order: "
+           "a random sample of them, and the figures below are the sample's.", ""] if len(rows) < made else []),
         f"Killed of the non-equivalent: **{caught} / {tested - equivalent} = {100 * score:.1f} %** "
         f"(target ≥ {100 * TARGET:.0f} %). Counting the {equivalent - strictly} unreachable survivors as not killed, "
         f"and only the {strictly} equivalent ones as equivalent: {caught} / {tested - strictly} = {100 * strict_score:.1f} %.",
         "",
         "## By file",
         "",
-        "| file | made | unviable | killed | survived |",
+        "| file | run | unviable | killed | survived |",
         "|---|---:|---:|---:|---:|",
     ]
     for f in sorted(per_file):
