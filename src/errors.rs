@@ -297,7 +297,7 @@ impl GenerateError {
             GenerateError::TimeBeforeEpoch => "the wallet's time is before the epoch T0",
             GenerateError::CounterExhausted => "the wallet's counter is used up; enroll again",
             GenerateError::NumericUnavailable => {
-                "the numeric form needs account id < 2^30 and counter < 2^16"
+                "the numeric form is only for a one-way code with counter < 2^16"
             }
             GenerateError::WrongCredential => "the credential is not for this device key",
         }

@@ -270,6 +270,49 @@ pub(super) fn revocation_list() -> Result<VectorFile, VectorError> {
         },
         intent: Intent::valid().with("bytes", signed_list(1, 3, TIME, vec![5, SERIAL, u64::MAX])),
     })?;
+    // The issuer's own checks of the header (R-REVOKE-1): the edges it signs
+    // and the first values past them, which it refuses.
+    for (name, comment, next_update, grace, intent) in [
+        (
+            "longest-grace",
+            "grace 604800, the longest allowed, and next_update = issued_at: the issuer signs it.",
+            TIME,
+            604_800,
+            Intent::valid(),
+        ),
+        (
+            "grace-too-long",
+            "grace 604801, one second over the longest: the issuer refuses, malformed.",
+            TIME + 86_400,
+            604_801,
+            Intent::invalid(Error::Malformed),
+        ),
+        (
+            "next-update-before-issue",
+            "next_update = issued_at - 1: the issuer refuses, malformed.",
+            TIME - 1,
+            86_400,
+            Intent::invalid(Error::Malformed),
+        ),
+    ] {
+        file.add(Case {
+            id: &format!("revocation.issue.{name}"),
+            requirements: &["R-REVOKE-1"],
+            flags: &[Flag::Revocation],
+            comment,
+            op: Op::RevocationListIssue,
+            input: RevocationIssueInput {
+                issuer_secret: hex(&issuer_secret(1)),
+                key_id: 1,
+                number: 4,
+                issued_at: TIME,
+                next_update,
+                grace,
+                serials: vec![5],
+            },
+            intent,
+        })?;
+    }
     let three = unhex(&signed_list(1, 3, TIME, vec![5, SERIAL, u64::MAX]))?;
     let malformed = || Intent::invalid(Error::Malformed);
     let decodes = [

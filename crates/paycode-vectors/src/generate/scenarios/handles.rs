@@ -23,17 +23,22 @@ use crate::generate::flags::Flag;
 const X: u64 = 60;
 
 /// The first two account ids, in ascending order, whose numeric handles
-/// (the top 30 bits) collide at `step`, searching 1, 2, 3, ... with the
-/// fixtures' seeds. A birthday search: about 2^15 ids.
+/// (the top 30 bits) collide at `step` and whose 64-bit handles are in the
+/// other order, searching 1, 2, 3, ... with the fixtures' seeds: so a
+/// verifier that took the candidates in handle order, not by account id,
+/// charges the wrong one. A birthday search: about 2^15 ids, twice.
 fn numeric_collision(step: u64) -> Result<(u64, u64), VectorError> {
-    let mut seen: HashMap<u32, u64> = HashMap::new();
+    let mut seen: HashMap<u32, (u64, u64)> = HashMap::new();
     for account in 1u64..1 << 20 {
         let seed = paycode::Seed::from_bytes(&hmac_seed(account));
         let handle = StepHandle::derive(&HandleKey::derive(account, &seed), step);
-        if let Some(&first) = seen.get(&handle.handle30()) {
-            return Ok((first, account));
+        match seen.get(&handle.handle30()) {
+            Some(&(first, first_handle)) if first_handle > handle.value() => return Ok((first, account)),
+            Some(_) => {}
+            None => {
+                seen.insert(handle.handle30(), (account, handle.value()));
+            }
         }
-        seen.insert(handle.handle30(), account);
     }
     Err(crate::errors::FixtureError::NotFound("two accounts whose numeric handles collide").into())
 }
@@ -94,7 +99,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         .collect::<Result<_, VectorError>>()?;
 
     let low_comment = format!(
-        "Accounts {low} and {high} (the first two ids, searching upward, whose numeric handles for step T collide, with account 42 also enrolled): each one's numeric code is accepted as its own; their QR handles (64 bits) differ."
+        "Accounts {low} and {high} (the first two ids, searching upward, whose numeric handles for step T collide while their 64-bit handles are in the other order, with account 42 also enrolled): each one's numeric code is accepted as its own; their QR handles (64 bits) differ."
     );
     let charged_comment = format!(
         "Accounts {low} and {high} share a numeric handle in step T. Four codes on it with wrong tags are invalid-code, each charged to the first candidate, account {low}, and the source: account {low}'s numeric code is then throttled, account {high}'s accepted, and account {low}'s QR code accepted."

@@ -6,7 +6,7 @@ use paycode::{Error, Profile};
 
 use super::{VerifyCase, add};
 use crate::errors::VectorError;
-use crate::format::StateBefore;
+use crate::format::{StateBefore, VerifierConfig};
 use crate::generate::builder::FileBuilder;
 use crate::generate::fixtures::{
     ACCOUNT, ACCOUNT_PERIOD, DEFAULT_PARAMS, SOURCE_PERIOD, STEP, TIME, budget, ed25519_verifier, entry,
@@ -482,6 +482,21 @@ fn tag_and_throttle(file: &mut FileBuilder) -> Result<(), VectorError> {
         "numeric.verify.unknown-account-budget-spent",
         "a code carries a handle, not an account id: a handle with no candidate has no budget account, whatever budgets the state holds (R-HANDLE-4); numeric.verify.no-candidate-reads-no-account-budget takes its place",
     );
+    // The source is the terminal the call is made for, whatever its id.
+    let terminal_5 = VerifierConfig { terminal_id: 5, ..verifier.clone() };
+    add(
+        file,
+        VerifyCase {
+            id: "numeric.verify.source-budget-of-terminal-5",
+            requirements: &["R-HMAC-8"],
+            flags: &[Flag::Throttle],
+            comment: "This verifier is terminal 5, whose source budget is spent (u = T + 64·P_src); terminal 1 has none: throttled, since the source is the terminal the call is made for.",
+            state: with_source_budget(5, STEP + 64 * SOURCE_PERIOD),
+            text: digits.clone(),
+            verdict: Err(Error::Throttled),
+            ..VerifyCase::at(&terminal_5)
+        },
+    )?;
     add(
         file,
         VerifyCase {
