@@ -116,8 +116,10 @@ def main() -> int:
         f"| survived, equivalent or unreachable (reason below) | {equivalent} |",
         f"| survived, no reason: a vector is owed | {len(owed)} |",
         "",
-        *([f"The run was stopped after {len(rows)} of the {made} mutants, in cargo-mutants' shuffled order: "
-           "a random sample of them, and the figures below are the sample's.", ""] if len(rows) < made else []),
+        *([f"{len(rows)} of the {made} mutants were run: the run was stopped early, in cargo-mutants' shuffled order, "
+           "so they are a random sample and the figures below are the sample's"
+           + (", except that later runs reran mutants chosen after vectors were added, which they were added to kill."
+              if len(outs) > 1 else "."), ""] if len(rows) < made else []),
         f"Killed of the non-equivalent: **{caught} / {tested - equivalent} = {100 * score:.1f} %** "
         f"(target ≥ {100 * TARGET:.0f} %). Counting the {equivalent - strictly} unreachable survivors as not killed, "
         f"and only the {strictly} equivalent ones as equivalent: {caught} / {tested - strictly} = {100 * strict_score:.1f} %.",
