@@ -55,6 +55,7 @@ impl RevocationList {
         key: &SecretKey,
         mut serials: Vec<u64>,
     ) -> Result<RevocationList, Error> {
+        // spec: R-REVOKE-1: a header no verifier decodes is refused.
         if header.next_update < header.issued_at || header.grace > MAX_GRACE_SECS {
             return Err(Error::Malformed);
         }

@@ -416,7 +416,7 @@ impl<S: StateStore> Verifier<S> {
         if let Some(accounts) = &self.accounts {
             let (low, high) = indexed_steps(&self.params, step);
             for s in low..=high {
-                accounts.step_index(&self.params, s, step);
+                accounts.with_index(&self.params, s, step, |_| ());
             }
         }
         Ok(())
@@ -1326,16 +1326,11 @@ impl Accounts {
         self.index.get(&account_id).and_then(|&i| self.keys.get(i))
     }
 
-    /// The handle index of `step` at verifier step `now`, if `step` is one
-    /// a verifier keeps at `now`, built and kept if it was not; the steps
-    /// below those are dropped. No index is built for any other step.
-    fn step_index(&self, params: &Params, step: u64, now: u64) -> Option<Arc<StepIndex>> {
-        self.with_index(params, step, now, Arc::clone)
-    }
-
-    /// `f` of the handle index of `step` at verifier step `now` (see
-    /// [`Accounts::step_index`]), run under the index's read lock when it
-    /// is built already, with no reference count taken.
+    /// `f` of the handle index of `step` at verifier step `now`, if `step`
+    /// is one a verifier keeps at `now`: run under the index's read lock
+    /// when it is built already, with no reference count taken; else on a
+    /// new index, which is then kept, and the steps below those are
+    /// dropped. No index is built for any other step.
     fn with_index<T>(
         &self,
         params: &Params,
