@@ -171,6 +171,8 @@ class Report:
     revoke_serials: list
     disable_accounts: list
     totals: list  # [(serial, total)]
+    payers: list = None  # with a mapping: [dict per payer, ascending] (step 7)
+    flagged_payers: list = None
 
 
 def resolve(r: Record, accounts, digest=b""):
@@ -251,9 +253,10 @@ def _code_key(r: Record):
     return (r.profile, r.subject, r.counter, r.step, c.mode, c.cap, r.chal)
 
 
-def reconcile(logs, tolerance, accounts, trust) -> Report:
+def reconcile(logs, tolerance, accounts, trust, holders=None) -> Report:
     """R-LOG-2 over the given logs (each bytes) with the order check's tolerance D in steps and
-    the issuer's keys. Rejected(malformed) if any log is malformed."""
+    the issuer's keys; `holders`, the issuer's mapping serial -> (payer, batch, batch_limit), adds
+    step 7. Rejected(malformed) if any log is malformed."""
     decoded = [decode(data) for data in logs]
     unproven, proven = [], []
     for n, records in enumerate(decoded):
@@ -318,7 +321,49 @@ def reconcile(logs, tolerance, accounts, trust) -> Report:
     for (profile, subject, _), amount in items:
         if profile == code.ED25519:
             totals[subject] = totals.get(subject, 0) + amount
-    return Report(unproven, doubles, copies, flagged, revoke, disable, sorted(totals.items()))
+    report = Report(unproven, doubles, copies, flagged, revoke, disable, sorted(totals.items()))
+    if holders is not None:
+        report.payers = _payers(codes, dict(flagged), holders)
+        report.flagged_payers = [p["payer"] for p in report.payers if p["flagged_serials"] or p["over_batch_limit"]]
+    return report
+
+
+def _payers(codes, reasons, holders):
+    """Step 7: the proven ed25519 codes by payer, and by batch and terminal: a code counts once
+    at each terminal that recorded it, at its smallest amount there."""
+    payers, at = {}, {}  # payer -> summary; (payer, batch, terminal) -> [total, limit]
+    for key, (records, _, _) in codes.items():
+        profile, serial = key[0], key[1]
+        if profile != code.ED25519 or serial not in holders:
+            continue
+        payer, batch, batch_limit = holders[serial]
+        p = payers.setdefault(payer, {"payer": payer, "serials": set(), "codes": 0, "flagged_serials": set()})
+        p["codes"] += 1
+        p["serials"].add(serial)
+        if (code.ED25519, serial) in reasons:
+            p["flagged_serials"].add(serial)
+        here = {}
+        for r in records:
+            here[r.terminal_id] = min(here.get(r.terminal_id, r.amount), r.amount)
+        for terminal_id, amount in here.items():
+            e = at.setdefault((payer, batch, terminal_id), [0, batch_limit])
+            e[0] += amount
+            e[1] = min(e[1], batch_limit)
+    out = []
+    for payer in sorted(payers):
+        p = payers[payer]
+        rows = [(b, t, total, limit) for (q, b, t), (total, limit) in sorted(at.items()) if q == payer]
+        out.append({
+            "payer": payer,
+            "serials": sorted(p["serials"]),
+            "codes": p["codes"],
+            "terminals": [
+                {"batch": b, "terminal_id": t, "total": min(total, 2**64 - 1), "limit": limit} for b, t, total, limit in rows
+            ],
+            "flagged_serials": sorted(p["flagged_serials"]),
+            "over_batch_limit": any(total > limit for _, _, total, limit in rows),
+        })
+    return out
 
 
 def _sort_key(key):

@@ -621,6 +621,18 @@ class Session:
             except Rejected as r:
                 return _invalid(r.code)
             return _valid(state_after=state_after(v))
+        if action == "enrol":
+            # §7.1: a new account, or all three keys of an enrolled one replaced; its state stays.
+            if v.accounts is None:
+                v.accounts = {}
+            v.add_account(_u64(s, "account_id"), _hex(s["seed"], 32, "seed"))
+            return _valid()
+        if action == "evict":
+            try:
+                v.evict_at(_u64(s, "time"))
+            except Rejected as r:
+                return _invalid(r.code)
+            return _valid(state_after=state_after(v))
         raise BadInput(f"unknown action {action!r}")
 
 
@@ -643,10 +655,19 @@ def op_reconcile(i):
             entries = trust.decode(_hex(i["trust_list"])).entries
         except Rejected:
             raise BadInput("the issuer's trust list is malformed") from None
+    holders = None
+    if i.get("holders") is not None:
+        holders = {}
+        for h in i["holders"]:
+            serial = _u64(h, "serial")
+            if serial in holders:
+                raise BadInput(f"serial {serial} twice")
+            holders[serial] = (_u64(h, "payer"), _u64(h, "batch"), _u64(h, "batch_limit"))
     try:
-        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"), accounts, entries)
+        report = log.reconcile([_hex(x) for x in i["logs"]], _u64(i, "tolerance"), accounts, entries, holders)
     except Rejected as r:
         return _invalid(r.code)
+    mapped = {} if holders is None else {"payers": report.payers, "flagged_payers": report.flagged_payers}
 
     def groups(items):
         return [
@@ -664,6 +685,7 @@ def op_reconcile(i):
         revoke_serials=report.revoke_serials,
         disable_accounts=report.disable_accounts,
         totals=[{"serial": s, "total": t} for s, t in report.totals],
+        **mapped,
     )
 
 

@@ -187,6 +187,15 @@ class Verifier:
         self.budget_step = s_now
         return low
 
+    def evict_at(self, t):
+        """The evict transition of Section 8.4 called on its own at time t: T_hw := max(T_hw, T(t)),
+        then the removals."""
+        self._clock = t
+        s_now = self.params.step(max(t, self.floor()))  # time-before-epoch raises before any change
+        self.t_hw = max(self.t_hw, s_now)
+        self.evict(s_now)
+        self.evict_nonces()
+
     def evict_nonces(self):
         """Drop every nonce whose challenge closed before t_hw (Section 8.4, R-CHAL-4)."""
         hw = self.hw_time()

@@ -35,6 +35,8 @@ embed! {
     "scenarios-batch.json",
     "scenarios-challenge.json",
     "scenarios-clock.json",
+    "scenarios-enrol.json",
+    "scenarios-evict.json",
     "scenarios-handles.json",
     "scenarios-limits.json",
     "scenarios-reconcile.json",

@@ -281,6 +281,19 @@ pub enum ScenarioStep {
         /// The time of the restart.
         time: u64,
     },
+    /// Enrol an hmac account, or give an enrolled one a new seed (spec §7.1
+    /// hmac provisioning step 3, R-HANDLE-3).
+    Enrol {
+        /// The account.
+        account_id: u64,
+        /// Its seed, 32 bytes hex.
+        seed: String,
+    },
+    /// The evict transition at a time (spec §8.4, R-REPLAY-4).
+    Evict {
+        /// The verifier's time, Unix seconds.
+        time: u64,
+    },
 }
 
 /// A stateful scenario: ordered steps from a given state.
@@ -333,6 +346,57 @@ pub struct ReconcileInput {
     /// The issuer's trust list, hex, whose keys check the ed25519 records'
     /// credentials; null: the issuer has no ed25519 keys.
     pub trust_list: Option<String>,
+    /// The issuer's mapping of serials to payers and batches (spec
+    /// R-BATCH-5, R-LOG-2 step 7); absent: reconciliation without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holders: Option<Vec<SerialHolder>>,
+}
+
+/// Whom the issuer issued one serial to (spec R-BATCH-5).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SerialHolder {
+    /// The serial.
+    pub serial: u64,
+    /// The payer.
+    pub payer: u64,
+    /// The payer's batch that holds it, numbered by the issuer.
+    pub batch: u32,
+    /// The sum of `limit_total` over the batch's credentials (spec R-BATCH-3).
+    pub batch_limit: u64,
+}
+
+/// What one batch of a payer took at one terminal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchAtTerminal {
+    /// The batch.
+    pub batch: u32,
+    /// The terminal.
+    pub terminal_id: u32,
+    /// The exact sum of the batch's codes' amounts there (each code once, at
+    /// the smallest amount of its records there), or `2^64 - 1` if larger.
+    pub total: u64,
+    /// The batch's limit: its `batch_limit`.
+    pub limit: u64,
+}
+
+/// One payer's proven ed25519 codes (spec R-LOG-2 step 7).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayerSummary {
+    /// The payer.
+    pub payer: u64,
+    /// Its serials with a proven record, ascending.
+    pub serials: Vec<u64>,
+    /// Its proven codes, each once.
+    pub codes: u64,
+    /// Per batch and terminal, ascending.
+    pub terminals: Vec<BatchAtTerminal>,
+    /// Its serials with a reason of step 4, ascending.
+    pub flagged_serials: Vec<u64>,
+    /// Whether a batch took more than its limit at one terminal.
+    pub over_batch_limit: bool,
 }
 
 /// The total accepted for one serial.
@@ -375,4 +439,10 @@ pub struct ReconcileExpected {
     /// Totals per ed25519 serial, by serial.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<Vec<SerialTotal>>,
+    /// With `holders`: every payer with a proven record, ascending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payers: Option<Vec<PayerSummary>>,
+    /// With `holders`: the payers listed for revocation, ascending.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged_payers: Option<Vec<u64>>,
 }

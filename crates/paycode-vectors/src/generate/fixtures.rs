@@ -85,7 +85,28 @@ pub(crate) fn hmac_seed(account: u64) -> [u8; 32] {
 }
 
 fn hmac_wallet(params: &TimeParams, account: u64) -> Result<HmacWallet, VectorError> {
-    Ok(HmacWallet::new(checked(params)?, account, &Seed::from_bytes(&hmac_seed(account)), 0))
+    seeded_wallet(params, account, &hmac_seed(account))
+}
+
+/// The wallet of `account` under `seed` (a seed other than the fixture's:
+/// a re-enrolment).
+pub(crate) fn seeded_wallet(
+    params: &TimeParams,
+    account: u64,
+    seed: &[u8; 32],
+) -> Result<HmacWallet, VectorError> {
+    Ok(HmacWallet::new(checked(params)?, account, &Seed::from_bytes(seed), 0))
+}
+
+/// The QR text and the numeric form's digits of `wallet`'s code for `step` and `counter`.
+pub(crate) fn both_forms(
+    wallet: &HmacWallet,
+    step: u64,
+    counter: u32,
+) -> Result<(String, String), VectorError> {
+    let code = wallet.code_for(step, counter);
+    let numeric = wallet.numeric(&code).map_err(|e| fixture_error(InputError::Wallet(e)))?;
+    Ok((code.to_qr_text(), numeric.to_digits()))
 }
 
 /// The hmac code of `account` for `step` and `counter`.

@@ -5,6 +5,8 @@
 mod batch;
 mod challenge;
 mod clock;
+mod enrol;
+mod evict;
 mod handles;
 mod limits;
 mod reconcile;
@@ -35,6 +37,8 @@ pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
         rotation::file()?,
         throttle::file()?,
         handles::file()?,
+        enrol::file()?,
+        evict::file()?,
         challenge::file()?,
         batch::file()?,
         reconcile::file()?,
@@ -65,6 +69,10 @@ enum Step {
     Restart { mode: RestartMode, time: u64 },
     /// A restart without state at `time` that fails with `error` (a time before T0).
     RestartFails { time: u64, error: Error },
+    /// Enrol account `account_id` with `seed`, or give it that new seed.
+    Enrol { account_id: u64, seed: [u8; 32] },
+    /// The evict transition at `time`.
+    Evict { time: u64 },
 }
 
 /// `text` at `time`, amount 0, accepted.
@@ -102,6 +110,16 @@ fn restart_before_epoch(time: u64) -> Step {
     Step::RestartFails { time, error: Error::TimeBeforeEpoch }
 }
 
+/// Enrolling account `account_id` with `seed` (a new account, or a new seed).
+fn enrol(account_id: u64, seed: [u8; 32]) -> Step {
+    Step::Enrol { account_id, seed }
+}
+
+/// The evict transition at `time`.
+fn evict(time: u64) -> Step {
+    Step::Evict { time }
+}
+
 /// Adds `scenario`, on a fresh verifier.
 fn add(file: &mut FileBuilder, scenario: Scenario<'_>) -> Result<(), VectorError> {
     add_from(file, scenario, fresh_state())
@@ -132,6 +150,10 @@ fn add_from(file: &mut FileBuilder, scenario: Scenario<'_>, state: StateBefore) 
             Step::RestartFails { time, error } => {
                 (ScenarioStep::Restart { mode: RestartMode::Lost, time }, Verdict::invalid(error))
             }
+            Step::Enrol { account_id, seed } => {
+                (ScenarioStep::Enrol { account_id, seed: super::fixtures::hex(&seed) }, Verdict::VALID)
+            }
+            Step::Evict { time } => (ScenarioStep::Evict { time }, Verdict::VALID),
         };
         steps.push(step);
         verdicts.push(verdict);

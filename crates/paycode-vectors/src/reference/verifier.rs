@@ -1,12 +1,14 @@
 //! Verification: one call, scenarios of calls, and reconciliation.
 
+use std::collections::BTreeMap;
+
 use super::{Ran, hex, params, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
 use paycode::hazmat::eddsa::PublicKey;
 use paycode::hazmat::handle::{MAX_CANDIDATES, StepHandle};
 use paycode::hazmat::keys::HmacKeys;
-use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile as reconcile_logs};
+use paycode::log::{Holder, IssuerKeys, LogRecord, Policy, reconcile as reconcile_logs};
 use paycode::replay::{Snapshot, Spent, Window};
 use paycode::revocation::RevocationList;
 use paycode::store::{Mark, StateStore};
@@ -255,6 +257,34 @@ impl ScenarioRunner {
                     state_after: Some(self.state_after(&[], None)?),
                 })
             }
+            ScenarioStep::Enrol { account_id, seed: seed_hex } => {
+                // spec §7.1: a new seed replaces all three keys; the replay
+                // state of the account stays. Kept in the configuration, so
+                // that a restart enrolls it again.
+                let key = seed(seed_hex)?;
+                let accounts = self.config.hmac_accounts.get_or_insert_with(Vec::new);
+                let account = EnrolledAccount { account_id: *account_id, seed: seed_hex.clone() };
+                match accounts.iter_mut().find(|a| a.account_id == *account_id) {
+                    Some(held) => *held = account,
+                    None => accounts.push(account),
+                }
+                self.verifier.add_account(*account_id, &key);
+                Ok(StepExpected { result: Outcome::Valid, error: None, log_record: None, state_after: None })
+            }
+            ScenarioStep::Evict { time } => match self.verifier.evict(*time) {
+                Ok(()) => Ok(StepExpected {
+                    result: Outcome::Valid,
+                    error: None,
+                    log_record: None,
+                    state_after: Some(self.state_after(&[], None)?),
+                }),
+                Err(e) => Ok(StepExpected {
+                    result: Outcome::Invalid,
+                    error: Some(e),
+                    log_record: None,
+                    state_after: None,
+                }),
+            },
         }
     }
 
@@ -455,6 +485,8 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
                     revoke_serials: None,
                     disable_accounts: None,
                     totals: None,
+                    payers: None,
+                    flagged_payers: None,
                 });
             }
         }
@@ -469,7 +501,22 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
     if let Some(list) = &input.trust_list {
         keys.trust = Some(TrustList::decode(&unhex(list)?).map_err(InputError::TrustList)?);
     }
-    let r = reconcile_logs(&logs, &keys, &Policy::with_tolerance(input.tolerance));
+    let mut policy = Policy::with_tolerance(input.tolerance);
+    if let Some(holders) = &input.holders {
+        let mut mapping = BTreeMap::new();
+        let mut index: BTreeMap<(u64, u32), u32> = BTreeMap::new();
+        for h in holders {
+            let at = index.entry((h.payer, h.batch)).or_insert(0);
+            let holder = Holder { payer: h.payer, batch: h.batch, index: *at, batch_limit: h.batch_limit };
+            *at += 1;
+            if mapping.insert(h.serial, holder).is_some() {
+                return Err(InputError::Repeated(format!("serial {}", h.serial)));
+            }
+        }
+        policy = policy.with_holders(mapping);
+    }
+    let r = reconcile_logs(&logs, &keys, &policy);
+    let mapped = input.holders.is_some();
     valid(ReconcileExpected {
         result: Outcome::Valid,
         error: None,
@@ -480,5 +527,28 @@ pub(super) fn reconcile(input: ReconcileInput) -> Ran<ReconcileExpected, NoInter
         revoke_serials: Some(r.revoke_serials),
         disable_accounts: Some(r.flagged_accounts),
         totals: Some(r.totals.iter().map(|&(serial, total)| SerialTotal { serial, total }).collect()),
+        payers: mapped.then(|| {
+            r.payers
+                .iter()
+                .map(|p| PayerSummary {
+                    payer: p.payer,
+                    serials: p.serials.clone(),
+                    codes: p.codes as u64,
+                    terminals: p
+                        .terminals
+                        .iter()
+                        .map(|t| BatchAtTerminal {
+                            batch: t.batch,
+                            terminal_id: t.terminal_id,
+                            total: t.total,
+                            limit: t.limit,
+                        })
+                        .collect(),
+                    flagged_serials: p.flagged_serials.clone(),
+                    over_batch_limit: p.over_batch_limit,
+                })
+                .collect()
+        }),
+        flagged_payers: mapped.then(|| r.flagged_payers.clone()),
     })
 }

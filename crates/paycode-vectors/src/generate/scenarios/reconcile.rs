@@ -7,7 +7,9 @@ use paycode::Purpose;
 use serde_json::json;
 
 use crate::errors::{FixtureError, VectorError};
-use crate::format::{EnrolledAccount, Op, ReconcileInput, ScenarioStep, VectorFile, VerifierConfig};
+use crate::format::{
+    EnrolledAccount, Op, ReconcileInput, ScenarioStep, SerialHolder, VectorFile, VerifierConfig,
+};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
     ACCOUNT, CREDENTIAL_LIFETIME, CREDENTIAL_START, DEFAULT_PARAMS, OTHER_ACCOUNT, STEP, TIME, challenge,
@@ -106,6 +108,7 @@ fn input(logs: Vec<String>, trust: &str) -> ReconcileInput {
         tolerance: TOLERANCE,
         hmac_accounts: enrolled_accounts(),
         trust_list: Some(trust.to_owned()),
+        holders: None,
     }
 }
 
@@ -411,7 +414,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation, Flag::Evidence, Flag::UnknownIssuer],
             comment: "An issuer without a trust list and without account 99: serial 1001's records are unproven (unknown-issuer), and so is account 99's (unknown-account).",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: vec![spec_7.clone(), unknown], tolerance: TOLERANCE, hmac_accounts: enrolled_accounts(), trust_list: None },
+            input: ReconcileInput { logs: vec![spec_7.clone(), unknown], tolerance: TOLERANCE, hmac_accounts: enrolled_accounts(), trust_list: None, holders: None },
             intent: Intent::valid().with(
                 "unproven",
                 json!([{"log": 0, "index": 0, "why": "unknown-issuer"}, {"log": 1, "index": 0, "why": "unknown-account"}]),
@@ -526,7 +529,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Reconciliation],
             comment: "No logs: an empty report.",
             op: Op::Reconcile,
-            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE, hmac_accounts: none.to_vec(), trust_list: None },
+            input: ReconcileInput { logs: Vec::new(), tolerance: TOLERANCE, hmac_accounts: none.to_vec(), trust_list: None, holders: None },
             intent: Intent::valid(),
         },
         Case {
@@ -542,5 +545,155 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
     for case in cases {
         file.add(case)?;
     }
+    payers(&mut file, &trust, &terminal, &online)?;
     Ok(file.finish())
+}
+
+/// Whom serials 1001, 2002 and 3003 were issued to: payer 5's batch 1
+/// (1001 and 2002, limit 2 x 20000) and payer 6's batch 1 (3003). Serial 42
+/// is also mapped, to payer 6's batch 2, as account 42 is an hmac account:
+/// the mapping is of ed25519 serials, and an hmac record is never a payer's.
+fn holders() -> Vec<SerialHolder> {
+    let holder = |serial: u64, payer: u64, batch: u32, batch_limit: u64| SerialHolder {
+        serial,
+        payer,
+        batch,
+        batch_limit,
+    };
+    vec![
+        holder(1001, 5, 1, 40_000),
+        holder(2002, 5, 1, 40_000),
+        holder(3003, 6, 1, 20_000),
+        holder(ACCOUNT, 6, 2, 20_000),
+    ]
+}
+
+/// Reconciliation with the issuer's mapping of serials to payers (spec
+/// R-LOG-2 step 7, R-BATCH-3, R-BATCH-5).
+fn payers(
+    file: &mut FileBuilder,
+    trust: &str,
+    terminal: &VerifierConfig,
+    online: &VerifierConfig,
+) -> Result<(), VectorError> {
+    let c1001 = issue(main_fields());
+    let c2002 = issue(credential_fields(2, 1, 2002, CREDENTIAL_START, CREDENTIAL_LIFETIME));
+    let c3003 = issue(credential_fields(3, 1, 3003, CREDENTIAL_START, CREDENTIAL_LIFETIME));
+    let code = |wallet: u32, credential, step: u64, counter: u32| {
+        ed25519_text(&DEFAULT_PARAMS, wallet, credential, step, counter)
+    };
+    // Four payments of 5000 by serial `wallet`'s credential at steps T and
+    // T + 1, counters from `first`, starting at `time`.
+    let four = |wallet: u32, credential, first: u32, time: u64| -> Result<Vec<Call>, VectorError> {
+        (0..4u32)
+            .map(|n| Ok(call(time + u64::from(n), code(wallet, credential, STEP, first + n)?, 5_000)))
+            .collect()
+    };
+    let with_mapping = |logs: Vec<String>| ReconcileInput { holders: Some(holders()), ..input(logs, trust) };
+
+    // Payer 5's batch takes exactly its limit at terminal 7; serial 1001's
+    // counter 1 is also recorded at terminal 9, for 3000.
+    let at_limit_7 =
+        log_of(7, terminal, &[four(1, c1001, 1, TIME)?, four(2, c2002, 1, TIME + 10)?].concat())?;
+    let copy_9 = log_of(9, terminal, &[call(TIME + 20, code(1, c1001, STEP, 1)?, 3_000)])?;
+    let hmac_42 = log_of(1, online, &[call(TIME, hmac_text(&DEFAULT_PARAMS, ACCOUNT, STEP, 0)?, 10)])?;
+    // A clone of serial 1001: another code for counter 3 at terminal 9;
+    // serial 3003 pays 5000 there.
+    let clone_9 = log_of(
+        9,
+        terminal,
+        &[
+            call(TIME + 60, code(1, c1001, STEP + 1, 3)?, 5_000),
+            call(TIME + 61, code(3, c3003, STEP + 1, 1)?, 5_000),
+        ],
+    )?;
+    // Terminal 7 loses its state between two runs: serial 1001 pays 4 x
+    // 5000 in each, and serial 2002 once more, all recorded as terminal 7.
+    let lost_7 = [
+        log_of(7, terminal, &four(1, c1001, 1, TIME)?)?,
+        log_of(
+            7,
+            terminal,
+            &[four(1, c1001, 5, TIME + 10)?, vec![call(TIME + 20, code(2, c2002, STEP, 1)?, 5_000)]].concat(),
+        )?,
+    ]
+    .concat();
+
+    let payer = |payer: u64,
+                 serials: &[u64],
+                 codes: u64,
+                 terminals: serde_json::Value,
+                 flagged: &[u64],
+                 over: bool| {
+        json!({"payer": payer, "serials": serials, "codes": codes, "terminals": terminals, "flagged_serials": flagged, "over_batch_limit": over})
+    };
+    let at = |batch: u32, terminal_id: u32, total: u64, limit: u64| json!({"batch": batch, "terminal_id": terminal_id, "total": total, "limit": limit});
+    let cases = [
+        Case {
+            id: "scenario.reconcile-payers.batch-at-its-limit",
+            requirements: &["R-LOG-2", "R-BATCH-3", "R-BATCH-5"],
+            flags: &[Flag::Reconciliation, Flag::Batch, Flag::Limit],
+            comment: "Payer 5's batch (serials 1001 and 2002, limit 40000 at one terminal) takes 4 x 5000 on each serial at terminal 7: exactly its limit, not over it. Serial 1001's counter 1 is also recorded at terminal 9 for 3000: a copy, one code, which counts at each terminal that recorded it (5000 at 7, 3000 at 9). Account 42's hmac record is not payer 6's, though serial 42 is mapped: payer 6 has no proven ed25519 code and is not listed. Nothing flagged.",
+            op: Op::Reconcile,
+            input: with_mapping(vec![at_limit_7, copy_9, hmac_42]),
+            intent: Intent::valid()
+                .with(
+                    "payers",
+                    json!([payer(
+                        5,
+                        &[1001, 2002],
+                        8,
+                        json!([at(1, 7, 40_000, 40_000), at(1, 9, 3_000, 40_000)]),
+                        &[],
+                        false
+                    )]),
+                )
+                .with("flagged_payers", Vec::<u64>::new()),
+        },
+        Case {
+            id: "scenario.reconcile-payers.clone-flags-its-payer",
+            requirements: &["R-LOG-2", "R-BATCH-5"],
+            flags: &[Flag::Reconciliation, Flag::Batch],
+            comment: "Serial 1001 (payer 5) has two codes for counter 3, at terminals 7 and 9: a double, so payer 5 is listed, with 1001 as its flagged serial. Payer 6's serial 3003 paid 5000 at terminal 9 and has no reason: payer 6 is reported, not listed.",
+            op: Op::Reconcile,
+            input: with_mapping(vec![
+                log_of(7, terminal, &[call(TIME, code(1, c1001, STEP, 3)?, 1_000)])?,
+                clone_9,
+            ]),
+            intent: Intent::valid()
+                .with(
+                    "payers",
+                    json!([
+                        payer(
+                            5,
+                            &[1001],
+                            2,
+                            json!([at(1, 7, 1_000, 40_000), at(1, 9, 5_000, 40_000)]),
+                            &[1001],
+                            false
+                        ),
+                        payer(6, &[3003], 1, json!([at(1, 9, 5_000, 20_000)]), &[], false)
+                    ]),
+                )
+                .with("flagged_payers", vec![5u64]),
+        },
+        Case {
+            id: "scenario.reconcile-payers.batch-over-its-limit",
+            requirements: &["R-LOG-2", "R-BATCH-3", "R-BATCH-5"],
+            flags: &[Flag::Reconciliation, Flag::Batch, Flag::Limit],
+            comment: "Terminal 7 lost its state between two runs: serial 1001 paid 8 x 5000 there and serial 2002 5000, so payer 5's batch took 45000 at terminal 7, above its limit of 40000, and serial 1001 overspent its 20000. Payer 5 is listed, over its batch limit, with 1001 flagged.",
+            op: Op::Reconcile,
+            input: with_mapping(vec![lost_7]),
+            intent: Intent::valid()
+                .with(
+                    "payers",
+                    json!([payer(5, &[1001, 2002], 9, json!([at(1, 7, 45_000, 40_000)]), &[1001], true)]),
+                )
+                .with("flagged_payers", vec![5u64]),
+        },
+    ];
+    for case in cases {
+        file.add(case)?;
+    }
+    Ok(())
 }
