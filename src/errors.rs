@@ -488,6 +488,10 @@ pub enum BatchError {
     LimitSplit,
     /// The lifetime exceeds the longest validity a credential may have (spec: R-ED-4).
     Lifetime,
+    /// A device key is not a valid point (spec: R-ED-1, R-ED-4).
+    DeviceKey,
+    /// `not_before + lifetime` would pass `2^64 - 1` (spec: R-ED-4).
+    Validity,
     /// The operating system could not provide random serials.
     Random,
 }
@@ -503,6 +507,8 @@ impl core::fmt::Display for BatchError {
                 "the batch's cumulative limits add up to more than the payer's per-terminal limit"
             }
             BatchError::Lifetime => "a credential's lifetime is at most 604800 seconds",
+            BatchError::DeviceKey => "a device key is not a valid point",
+            BatchError::Validity => "the validity period ends after the last second a credential can name",
             BatchError::Random => "the operating system could not provide random serials",
         })
     }

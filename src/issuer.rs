@@ -142,7 +142,8 @@ impl Issuer {
     /// # Errors
     ///
     /// [`BatchError::Empty`], [`BatchError::Lifetime`],
-    /// [`BatchError::PaymentAboveTotal`], [`BatchError::LimitSplit`];
+    /// [`BatchError::PaymentAboveTotal`], [`BatchError::LimitSplit`],
+    /// [`BatchError::DeviceKey`], [`BatchError::Validity`];
     /// [`BatchError::Random`] if the system has no randomness, and
     /// [`BatchError::DuplicateSerial`] if fresh serials kept colliding.
     pub fn issue_batch(
@@ -167,7 +168,9 @@ impl Issuer {
     /// # Errors
     ///
     /// As [`Issuer::issue_batch`]; [`BatchError::SerialCount`] if there are
-    /// not as many serials as device keys.
+    /// not as many serials as device keys; [`BatchError::DeviceKey`] if a
+    /// device key is not a valid point, and [`BatchError::Validity`] if the
+    /// validity period would end after `2^64 - 1` (spec: R-ED-4).
     pub fn issue_batch_with_serials(
         &self,
         terms: &BatchTerms,
@@ -183,9 +186,16 @@ impl Issuer {
         if sorted.windows(2).any(|w| w.first() == w.get(1)) {
             return Err(BatchError::DuplicateSerial);
         }
-        let key = self.key(terms.key_id);
         // spec: R-BATCH-2: the same terms for every credential.
         let not_before = terms.aligned_not_before();
+        // spec: R-ED-4: no credential of the batch may be bad on its own.
+        if not_before.checked_add(u64::from(terms.lifetime)).is_none() {
+            return Err(BatchError::Validity);
+        }
+        if device_keys.iter().any(|k| PublicKey::from_bytes(k).is_none()) {
+            return Err(BatchError::DeviceKey);
+        }
+        let key = self.key(terms.key_id);
         Ok(device_keys
             .iter()
             .zip(serials)
@@ -297,6 +307,29 @@ mod tests {
         let next = issuer.issue_batch(&terms(), &keys(8), |s| serials.contains(&s)).unwrap();
         assert!(next.iter().all(|c| !serials.contains(&c.fields().serial)));
         assert_eq!(issuer.issue_batch(&terms(), &keys(2), |_| true).err(), Some(BatchError::DuplicateSerial));
+    }
+
+    #[test]
+    fn a_batch_with_a_bad_credential_is_refused_whole() {
+        // spec: R-ED-4, R-BATCH-3: a small-order device key, or a validity past 2^64 - 1.
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[4; 32]));
+        let mut devices = keys(3);
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        devices[1] = identity;
+        assert_eq!(
+            issuer.issue_batch_with_serials(&terms(), &devices, &[1, 2, 3]).err(),
+            Some(BatchError::DeviceKey)
+        );
+        let late = BatchTerms { not_before: u64::MAX, ..terms() };
+        assert_eq!(
+            issuer.issue_batch_with_serials(&late, &keys(3), &[1, 2, 3]).err(),
+            Some(BatchError::Validity)
+        );
+        // The latest start that still fits: its hour plus the lifetime is 2^64 - 1 or less.
+        let last = u64::MAX - 86_400;
+        let fits = BatchTerms { not_before: last, ..terms() };
+        assert_eq!(issuer.issue_batch_with_serials(&fits, &keys(3), &[1, 2, 3]).map(|b| b.len()), Ok(3));
     }
 
     #[test]

@@ -8,7 +8,7 @@ adapter turns into an `error` response.
 
 
 from . import base45, challenge, code, credential, ed25519, handle, keys, log, revocation, trust, wallet
-from .errors import Rejected
+from .errors import BAD_CREDENTIAL, Rejected
 from .params import Params
 from .verifier import Entry, Mark, Verifier
 
@@ -324,6 +324,33 @@ def _issue_credential(i):
         _u32(i, "per_payment_limit"),
         _u32(i, "cumulative_limit"),
     )
+
+
+def op_credential_batch_issue(i):
+    """Section 7.1 for one payer's batch: refuse it whole (bad-credential) if its terms break
+    R-BATCH-3 or R-BATCH-2, or if any credential would be bad (R-ED-4); else sign each credential
+    with the issuer key of key_id, not_before rounded down to the hour."""
+    key_id = _u16(i, "key_id")
+    secret = keys.issuer_secret(_hex(i["issuer_seed"], 32, "issuer_seed"), key_id)
+    not_before, lifetime = _u64(i, "not_before"), _u32(i, "lifetime")
+    per_payment, cumulative = _u32(i, "per_payment_limit"), _u32(i, "cumulative_limit")
+    payer_limit = _u64(i, "payer_limit")
+    device_keys = [_hex(k, 32, "device_key") for k in i["device_keys"]]
+    serials = [_int(x, 64, "serials") for x in i["serials"]]
+    if len(serials) != len(device_keys):
+        raise BadInput("one serial per device key")
+    n = len(device_keys)
+    if n == 0 or per_payment > cumulative or cumulative * n > payer_limit or len(set(serials)) != n:
+        return _invalid(BAD_CREDENTIAL)
+    aligned = not_before - not_before % 3600
+    try:
+        batch = [
+            credential.issue(secret, key_id, serial, dk, aligned, lifetime, per_payment, cumulative)
+            for dk, serial in zip(device_keys, serials)
+        ]
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(credentials=[c.encode().hex() for c in batch])
 
 
 def op_credential_decode(i):
@@ -708,6 +735,7 @@ OPS = {
     "challenge-decode": op_challenge_decode,
     "credential-issue": op_credential_issue,
     "credential-decode": op_credential_decode,
+    "credential-batch-issue": op_credential_batch_issue,
     "trust-list-encode": op_trust_list_encode,
     "trust-list-decode": op_trust_list_decode,
     "revocation-list-issue": op_revocation_list_issue,

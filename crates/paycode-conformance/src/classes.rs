@@ -111,7 +111,7 @@ pub const CLASSES: [Class; 8] = [
     Class {
         name: "issuer",
         role: "issuer: credentials, trust lists, revocation lists",
-        ops: &[Op::CredentialIssue, Op::TrustListEncode, Op::RevocationListIssue],
+        ops: &[Op::CredentialIssue, Op::CredentialBatchIssue, Op::TrustListEncode, Op::RevocationListIssue],
         subjects: &[],
     },
     Class {

@@ -180,6 +180,13 @@ pub enum InputError {
     PublicKey,
     /// An input lists one key twice: a counter mark of one identity, a limit of one serial.
     Repeated(String),
+    /// `credential-batch-issue`: not one serial per device key.
+    SerialCount {
+        /// Device keys given.
+        keys: usize,
+        /// Serials given.
+        serials: usize,
+    },
     /// A trust list that cannot be built or decoded.
     TrustList(paycode::Error),
     /// A credential that does not decode.
@@ -232,6 +239,9 @@ impl fmt::Display for InputError {
                 "mode: a cap is given for a mode without one, or missing; or a challenge mode without a valid challenge",
             ),
             InputError::Repeated(what) => write!(f, "{what} is given twice"),
+            InputError::SerialCount { keys, serials } => {
+                write!(f, "credential-batch-issue: {keys} device keys but {serials} serials")
+            }
             InputError::NumericRoundTrip => f.write_str("numeric-encode: the digits do not parse back"),
             InputError::Payload(e) => write!(f, "ed25519 payload: {e}"),
             InputError::PublicKey => f.write_str("a public key is not a valid point"),

@@ -159,6 +159,8 @@ pub enum Op {
     CredentialIssue,
     /// [`BytesInput`] → [`CredentialDecodeExpected`].
     CredentialDecode,
+    /// [`BatchIssueInput`] → [`BatchIssueExpected`], [`BatchIssueIntermediates`].
+    CredentialBatchIssue,
     /// [`TrustListEncodeInput`] → [`BytesExpected`].
     TrustListEncode,
     /// [`BytesInput`] → [`TrustListDecodeExpected`].
@@ -185,7 +187,7 @@ pub enum Op {
 
 impl Op {
     /// Every op, in declaration order.
-    pub const ALL: [Op; 29] = [
+    pub const ALL: [Op; 30] = [
         Op::HmacSha256,
         Op::HkdfSha256,
         Op::Ed25519Sign,
@@ -204,6 +206,7 @@ impl Op {
         Op::ChallengeDecode,
         Op::CredentialIssue,
         Op::CredentialDecode,
+        Op::CredentialBatchIssue,
         Op::TrustListEncode,
         Op::TrustListDecode,
         Op::RevocationListIssue,
@@ -238,6 +241,7 @@ impl Op {
             Op::ChallengeDecode => "challenge-decode",
             Op::CredentialIssue => "credential-issue",
             Op::CredentialDecode => "credential-decode",
+            Op::CredentialBatchIssue => "credential-batch-issue",
             Op::TrustListEncode => "trust-list-encode",
             Op::TrustListDecode => "trust-list-decode",
             Op::RevocationListIssue => "revocation-list-issue",
@@ -390,6 +394,7 @@ expected!(
 );
 expected!(
     CredentialIssueExpected,
+    BatchIssueExpected,
     BytesExpected,
     DigitsExpected,
     CodeDecodeExpected,

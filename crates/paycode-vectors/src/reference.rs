@@ -92,6 +92,7 @@ ops! {
     ChallengeDecode => encoding::challenge_decode: TextInput, ChallengeDecodeExpected, NoIntermediates;
     CredentialIssue => encoding::credential_issue: CredentialIssueInput, CredentialIssueExpected, SigningIntermediates;
     CredentialDecode => encoding::credential_decode: BytesInput, CredentialDecodeExpected, NoIntermediates;
+    CredentialBatchIssue => encoding::credential_batch_issue: BatchIssueInput, BatchIssueExpected, BatchIssueIntermediates;
     TrustListEncode => encoding::trust_list_encode: TrustListEncodeInput, BytesExpected, NoIntermediates;
     TrustListDecode => encoding::trust_list_decode: BytesInput, TrustListDecodeExpected, NoIntermediates;
     RevocationListIssue => encoding::revocation_list_issue: RevocationIssueInput, BytesExpected, SigningIntermediates;

@@ -278,6 +278,54 @@ pub struct CredentialIssueExpected {
     pub credential: Option<String>,
 }
 
+/// A batch of credentials for one payer (spec §7.1, R-BATCH-2, R-BATCH-3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchIssueInput {
+    /// The issuer seed, hex: the key of `key_id` is derived from it (spec R-KEY-2).
+    pub issuer_seed: String,
+    /// Issuer key id.
+    pub key_id: u16,
+    /// The start of validity asked for; the issuer rounds it down to a multiple of 3600.
+    pub not_before: u64,
+    /// Validity length in seconds.
+    pub lifetime: u32,
+    /// Per-payment limit of each credential.
+    pub per_payment_limit: u32,
+    /// Cumulative limit of each credential.
+    pub cumulative_limit: u32,
+    /// The payer's per-terminal limit `L`, which the batch splits.
+    pub payer_limit: u64,
+    /// The wallet's device public keys, hex, one per credential.
+    pub device_keys: Vec<String>,
+    /// The serials the issuer drew, one per device key, in the same order.
+    pub serials: Vec<u64>,
+}
+
+/// An issued batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchIssueExpected {
+    /// Valid (issued), or invalid: the issuer refuses the batch.
+    pub result: Outcome,
+    /// `bad-credential` when the issuer refuses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
+    /// The 126-byte credentials when issued, hex, in the order of `device_keys`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<Vec<String>>,
+}
+
+/// What every credential of an issued batch shares.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchIssueIntermediates {
+    /// The issuer key's public key, hex.
+    pub public_key: String,
+    /// The `not_before` every credential carries.
+    pub not_before: u64,
+}
+
 /// A signature's inputs and output.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

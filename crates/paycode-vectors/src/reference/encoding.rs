@@ -1,6 +1,6 @@
 //! Encodings: payloads, numeric digits, credentials, lists and log records.
 
-use super::{Ran, hex, unhex, unhex_n, valid};
+use super::{Ran, hex, seed, unhex, unhex_n, valid};
 use crate::errors::InputError;
 use crate::format::*;
 use paycode::code::{Ed25519Code, HmacCode};
@@ -10,7 +10,7 @@ use paycode::log::LogRecord;
 use paycode::numeric::NumericCode;
 use paycode::revocation::{ListHeader, RevocationList};
 use paycode::trust::{TrustEntry, TrustHeader, TrustList};
-use paycode::{Challenge, Code, Mode};
+use paycode::{BatchTerms, Challenge, Code, Error, Issuer, Mode};
 
 /// The core's mode for a vector's `mode` and `cap`.
 pub(super) fn mode_of(mode: ModeName, cap: Option<u32>) -> Result<Mode, InputError> {
@@ -171,6 +171,46 @@ pub(super) fn credential_issue(
             signature: hex(credential.as_bytes().get(62..).unwrap_or_default()),
         }),
     ))
+}
+
+pub(super) fn credential_batch_issue(
+    input: BatchIssueInput,
+) -> Ran<BatchIssueExpected, BatchIssueIntermediates> {
+    let issuer = Issuer::from_seed(&seed(&input.issuer_seed)?);
+    let terms = BatchTerms {
+        key_id: input.key_id,
+        not_before: input.not_before,
+        lifetime: input.lifetime,
+        per_payment_limit: input.per_payment_limit,
+        cumulative_limit: input.cumulative_limit,
+        payer_limit: input.payer_limit,
+    };
+    let device_keys = input.device_keys.iter().map(|k| unhex_n::<32>(k)).collect::<Result<Vec<_>, _>>()?;
+    if input.serials.len() != device_keys.len() {
+        return Err(InputError::SerialCount { keys: device_keys.len(), serials: input.serials.len() });
+    }
+    // spec §7.1 steps 2 to 4, R-BATCH-2, R-BATCH-3: a refusal carries bad-credential.
+    match issuer.issue_batch_with_serials(&terms, &device_keys, &input.serials) {
+        Ok(batch) => Ok((
+            BatchIssueExpected {
+                result: Outcome::Valid,
+                error: None,
+                credentials: Some(batch.iter().map(|c| hex(c.as_bytes())).collect()),
+            },
+            Some(BatchIssueIntermediates {
+                public_key: hex(&issuer.key(input.key_id).public_bytes()),
+                not_before: terms.aligned_not_before(),
+            }),
+        )),
+        Err(_) => Ok((
+            BatchIssueExpected {
+                result: Outcome::Invalid,
+                error: Some(Error::BadCredential),
+                credentials: None,
+            },
+            None,
+        )),
+    }
 }
 
 pub(super) fn credential_decode(input: BytesInput) -> Ran<CredentialDecodeExpected, NoIntermediates> {

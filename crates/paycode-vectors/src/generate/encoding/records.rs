@@ -3,15 +3,16 @@
 
 use paycode::credential::CredentialFields;
 use paycode::log::LogRecord;
-use paycode::{Challenge, Code, Error, NumericCode, Purpose};
+use paycode::{Challenge, Code, Ed25519Wallet, Error, NumericCode, Purpose};
 
 use super::{BytesDecode, add_bytes_decodes};
 use crate::errors::{FixtureError, InputError, VectorError};
-use crate::format::{CredentialIssueInput, Op, VectorFile};
+use crate::format::{BatchIssueInput, CredentialIssueInput, Op, VectorFile};
 use crate::generate::builder::{Case, FileBuilder, Intent};
 use crate::generate::fixtures::{
-    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, challenge, cut, ed25519_code, ed25519_code_for, fixture_error, hex,
-    hmac_code, hmac_code_for, issue, issuer_secret, main_fields, numeric_text, with_bytes_at,
+    ACCOUNT, DEFAULT_PARAMS, STEP, TIME, challenge, cut, device_seed, ed25519_code, ed25519_code_for,
+    fixture_error, hex, hmac_code, hmac_code_for, issue, issuer_secret, main_fields, numeric_text,
+    seed_bytes, with_bytes_at,
 };
 use crate::generate::flags::Flag;
 
@@ -133,7 +134,175 @@ pub(super) fn credential() -> Result<VectorFile, VectorError> {
         },
     ];
     add_bytes_decodes(&mut file, "credential", &["R-ED-3", "R-ENC-3"], Op::CredentialDecode, decodes)?;
+    batches(&mut file)?;
     Ok(file.finish())
+}
+
+/// A batch case: name, requirements, flags, comment, input and intent.
+type BatchCase<'a> = (&'a str, &'a [&'a str], &'a [Flag], &'a str, BatchIssueInput, Intent);
+
+/// `credential-batch-issue`: one payer's batch (spec §7.1, R-BATCH-2,
+/// R-BATCH-3, R-ED-4): the issuer refuses a batch with any bad credential or
+/// whose limits break the split, and otherwise signs every credential with
+/// the same terms and `not_before` rounded down to the hour.
+#[allow(clippy::too_many_lines)]
+fn batches(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let wallet = device_seed(7);
+    let keys: Vec<String> = (0..3u32).map(|i| hex(&Ed25519Wallet::device_public_key(&wallet, i))).collect();
+    // Serials as an issuer draws them: independent of one another and of the payer.
+    let serials: Vec<u64> = (0..3)
+        .map(|i| {
+            let mut first = [0u8; 8];
+            first.iter_mut().zip(seed_bytes(&format!("batch/serial-{i}"))).for_each(|(f, b)| *f = b);
+            u64::from_be_bytes(first)
+        })
+        .collect();
+    // Three credentials of 10000 each split the payer's 30000 exactly.
+    let base = BatchIssueInput {
+        issuer_seed: hex(&seed_bytes("issuer")),
+        key_id: 1,
+        not_before: TIME + 1_234,
+        lifetime: 86_400,
+        per_payment_limit: 5_000,
+        cumulative_limit: 10_000,
+        payer_limit: 30_000,
+        device_keys: keys.clone(),
+        serials: serials.clone(),
+    };
+    let cases: [BatchCase<'_>; 13] = [
+        (
+            "three-split-exactly",
+            &["R-BATCH-2", "R-BATCH-3", "R-KEY-2"],
+            &[Flag::Valid, Flag::Batch, Flag::Limit],
+            "Three device keys (key indexes 0 to 2 of one wallet seed) and three drawn serials: three credentials, in the order of the keys, signed by issuer key 1 (derived from the issuer seed), each with cumulative limit 10000, which add up to exactly the payer's 30000, and not_before 1800001234 rounded down to the hour, 1800000000.",
+            base.clone(),
+            Intent::valid(),
+        ),
+        (
+            "one-at-the-payer-limit",
+            &["R-BATCH-3"],
+            &[Flag::Valid, Flag::Batch, Flag::Limit],
+            "One credential whose cumulative limit is the payer's whole limit, and whose per-payment limit equals it: issued.",
+            BatchIssueInput {
+                per_payment_limit: 30_000,
+                cumulative_limit: 30_000,
+                device_keys: keys.iter().take(1).cloned().collect(),
+                serials: serials.iter().take(1).copied().collect(),
+                ..base.clone()
+            },
+            Intent::valid(),
+        ),
+        (
+            "not-before-on-the-hour",
+            &["R-BATCH-2"],
+            &[Flag::Valid, Flag::Batch],
+            "A not_before already on the hour (1800003600) is kept as it is.",
+            BatchIssueInput { not_before: TIME + 3_600, ..base.clone() },
+            Intent::valid(),
+        ),
+        (
+            "longest-lifetime",
+            &["R-BATCH-2", "R-ED-4"],
+            &[Flag::Valid, Flag::Batch, Flag::CredentialValidity],
+            "A lifetime of 604800 s, the longest a credential may have: issued.",
+            BatchIssueInput { lifetime: 604_800, ..base.clone() },
+            Intent::valid(),
+        ),
+        (
+            "refused-empty",
+            &["R-BATCH-3"],
+            &[Flag::Batch],
+            "No device key: there is no batch to issue, and the issuer refuses (bad-credential).",
+            BatchIssueInput { device_keys: Vec::new(), serials: Vec::new(), ..base.clone() },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-limits-above-payer-limit",
+            &["R-BATCH-3"],
+            &[Flag::Batch, Flag::Limit],
+            "Three cumulative limits of 10001 add up to 30003, above the payer's 30000: refused (bad-credential), or a batch would spend more at one terminal than the payer may.",
+            BatchIssueInput { cumulative_limit: 10_001, ..base.clone() },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-limits-one-above",
+            &["R-BATCH-3"],
+            &[Flag::Batch, Flag::Limit],
+            "Three cumulative limits of 10000 against a payer limit of 29999: refused (bad-credential).",
+            BatchIssueInput { payer_limit: 29_999, ..base.clone() },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-payment-above-total",
+            &["R-BATCH-3"],
+            &[Flag::Batch, Flag::Limit],
+            "A per-payment limit of 10001 above the cumulative limit of 10000: refused (bad-credential).",
+            BatchIssueInput { per_payment_limit: 10_001, ..base.clone() },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-lifetime-too-long",
+            &["R-ED-4", "R-BATCH-3"],
+            &[Flag::Batch, Flag::BadCredential],
+            "A lifetime of 604801 s: every credential would be bad, so the batch is refused (bad-credential).",
+            BatchIssueInput { lifetime: 604_801, ..base.clone() },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-validity-overflows",
+            &["R-ED-4"],
+            &[Flag::Batch, Flag::BadCredential],
+            "not_before 2^64 - 1 rounds down to 18446744073709550400; with a lifetime of 86400 the validity would end after 2^64 - 1: refused (bad-credential).",
+            BatchIssueInput { not_before: u64::MAX, ..base.clone() },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-one-device-key-small-order",
+            &["R-ED-4", "R-ED-1"],
+            &[Flag::Batch, Flag::SmallOrder],
+            "The second device key is the identity point (small order): the whole batch is refused (bad-credential), not the other two issued.",
+            BatchIssueInput {
+                device_keys: keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| if i == 1 { hex(&SMALL_ORDER_IDENTITY) } else { k.clone() })
+                    .collect(),
+                ..base.clone()
+            },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "refused-serial-twice",
+            &["R-BATCH-2"],
+            &[Flag::Batch],
+            "The first serial given twice: two credentials would share a replay identity, so the batch is refused (bad-credential).",
+            BatchIssueInput {
+                serials: serials.iter().take(2).chain(serials.first()).copied().collect(),
+                ..base.clone()
+            },
+            Intent::invalid(Error::BadCredential),
+        ),
+        (
+            "zero-limits",
+            &["R-BATCH-3"],
+            &[Flag::Valid, Flag::Batch, Flag::Limit],
+            "A payer limit of 0, split as cumulative and per-payment limits of 0: the sums are equal, not above, so the batch is issued (its credentials pay nothing offline).",
+            BatchIssueInput { per_payment_limit: 0, cumulative_limit: 0, payer_limit: 0, ..base },
+            Intent::valid(),
+        ),
+    ];
+    for (name, requirements, flags, comment, input, intent) in cases {
+        file.add(Case {
+            id: &format!("credential.batch-issue.{name}"),
+            requirements,
+            flags,
+            comment,
+            op: Op::CredentialBatchIssue,
+            input,
+            intent,
+        })?;
+    }
+    Ok(())
 }
 
 /// The ids of the 44-byte record's cases, whose layout §4.8 replaced.
