@@ -208,7 +208,7 @@ impl Ed25519Wallet {
     }
 
     /// A wallet with device `seed` and the credentials of `batch`, used in
-    /// the order given (spec: R-BATCH-4).
+    /// turn: fewest codes first, then key index (spec: R-BATCH-4).
     ///
     /// # Errors
     ///
@@ -285,14 +285,15 @@ impl Ed25519Wallet {
             .collect()
     }
 
-    /// The position of the next credential in turn: the first with the
-    /// lowest next counter (spec: R-BATCH-4).
+    /// The position of the next credential in turn: the one with the lowest
+    /// next counter (the fewest codes made), the lowest key index among
+    /// those (spec: R-BATCH-4).
     fn next_slot(&self) -> usize {
         let mut best = 0;
-        let mut lowest = u32::MAX;
+        let mut lowest = (u32::MAX, u32::MAX);
         for (i, h) in self.all().enumerate() {
-            if h.next_counter < lowest {
-                lowest = h.next_counter;
+            if (h.next_counter, h.index) < lowest {
+                lowest = (h.next_counter, h.index);
                 best = i;
             }
         }

@@ -517,6 +517,29 @@ def op_ed25519_generate(i):
     return _valid(step=g.step, payload=g.payload.hex(), text=g.text, next_counter=g.next_counter)
 
 
+def op_ed25519_batch_generate(i):
+    """One one-way code per time from a batch wallet: each takes the credential in turn, the one
+    with the fewest codes (lowest next counter), the lowest key index among those (R-BATCH-4)."""
+    params = _checked_params(i["params"])
+    seed = _hex(i["device_seed"], 32, "device_seed")
+    slots = [
+        [_u32(b, "key_index"), _hex(b["credential"], credential.SIZE, "credential"), _u32(b, "next_counter")]
+        for b in i["batch"]
+    ]
+    if not slots:
+        raise BadInput("a batch wallet holds at least one credential")
+    codes = []
+    try:
+        for t in i["times"]:
+            slot = min(slots, key=lambda s: (s[2], s[0]))
+            g = wallet.generate_ed25519(params, seed, slot[1], _int(t, 64, "times"), slot[2], key_index=slot[0])
+            codes.append({"key_index": slot[0], "counter": slot[2], "text": g.text})
+            slot[2] = g.next_counter
+    except Rejected as r:
+        return _invalid(r.code)
+    return _valid(codes=codes)
+
+
 # ---------------------------------------------------------------- verification
 
 
@@ -744,6 +767,7 @@ OPS = {
     "log-decode": op_log_decode,
     "hmac-generate": op_hmac_generate,
     "ed25519-generate": op_ed25519_generate,
+    "ed25519-batch-generate": op_ed25519_batch_generate,
     "verify": op_verify,
     "scenario": op_scenario,
     "reconcile": op_reconcile,

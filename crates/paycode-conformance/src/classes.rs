@@ -105,7 +105,7 @@ pub const CLASSES: [Class; 8] = [
     Class {
         name: "ed25519-wallet",
         role: "wallet of the ed25519 profile",
-        ops: &[Op::Ed25519Generate, Op::Ed25519CodeEncode, Op::ChallengeDecode],
+        ops: &[Op::Ed25519Generate, Op::Ed25519BatchGenerate, Op::Ed25519CodeEncode, Op::ChallengeDecode],
         subjects: &[],
     },
     Class {

@@ -177,6 +177,8 @@ pub enum Op {
     HmacGenerate,
     /// [`Ed25519GenerateInput`] → [`Ed25519GenerateExpected`], [`SigningIntermediates`].
     Ed25519Generate,
+    /// [`Ed25519BatchGenerateInput`] → [`Ed25519BatchGenerateExpected`].
+    Ed25519BatchGenerate,
     /// [`VerifyInput`] → [`VerifyExpected`], [`VerifyIntermediates`].
     Verify,
     /// [`ScenarioInput`] → [`ScenarioExpected`].
@@ -187,7 +189,7 @@ pub enum Op {
 
 impl Op {
     /// Every op, in declaration order.
-    pub const ALL: [Op; 30] = [
+    pub const ALL: [Op; 31] = [
         Op::HmacSha256,
         Op::HkdfSha256,
         Op::Ed25519Sign,
@@ -215,6 +217,7 @@ impl Op {
         Op::LogDecode,
         Op::HmacGenerate,
         Op::Ed25519Generate,
+        Op::Ed25519BatchGenerate,
         Op::Verify,
         Op::Scenario,
         Op::Reconcile,
@@ -250,6 +253,7 @@ impl Op {
             Op::LogDecode => "log-decode",
             Op::HmacGenerate => "hmac-generate",
             Op::Ed25519Generate => "ed25519-generate",
+            Op::Ed25519BatchGenerate => "ed25519-batch-generate",
             Op::Verify => "verify",
             Op::Scenario => "scenario",
             Op::Reconcile => "reconcile",
@@ -405,6 +409,7 @@ expected!(
     LogDecodeExpected,
     HmacGenerateExpected,
     Ed25519GenerateExpected,
+    Ed25519BatchGenerateExpected,
     VerifyExpected,
     ReconcileExpected;
     with error

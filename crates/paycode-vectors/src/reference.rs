@@ -101,6 +101,7 @@ ops! {
     LogDecode => encoding::log_decode: BytesInput, LogDecodeExpected, NoIntermediates;
     HmacGenerate => wallet::hmac_generate: HmacGenerateInput, HmacGenerateExpected, HmacGenerateIntermediates;
     Ed25519Generate => wallet::ed25519_generate: Ed25519GenerateInput, Ed25519GenerateExpected, Ed25519GenerateIntermediates;
+    Ed25519BatchGenerate => wallet::ed25519_batch_generate: Ed25519BatchGenerateInput, Ed25519BatchGenerateExpected, NoIntermediates;
     Verify => verifier::verify: VerifyInput, VerifyExpected, VerifyIntermediates;
     Scenario => verifier::scenario: ScenarioInput, ScenarioExpected, NoIntermediates;
     Reconcile => verifier::reconcile: ReconcileInput, ReconcileExpected, NoIntermediates;

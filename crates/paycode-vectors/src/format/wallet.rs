@@ -150,3 +150,55 @@ pub struct Ed25519GenerateIntermediates {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge_digest: Option<String>,
 }
+
+/// One credential of a wallet's batch, as the wallet holds it (spec R-BATCH-1, R-BATCH-4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSlot {
+    /// The key index of its device key.
+    pub key_index: u32,
+    /// The credential, hex.
+    pub credential: String,
+    /// The counter of its next code.
+    pub next_counter: u32,
+}
+
+/// One-way codes of a wallet with a batch, one per time, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ed25519BatchGenerateInput {
+    /// Parameters.
+    pub params: TimeParams,
+    /// The wallet seed, hex.
+    pub device_seed: String,
+    /// The batch, in any order.
+    pub batch: Vec<BatchSlot>,
+    /// The wallet times of the codes, one code each.
+    pub times: Vec<u64>,
+}
+
+/// One code of a batch wallet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchCode {
+    /// The key index of the credential that made it.
+    pub key_index: u32,
+    /// Its counter.
+    pub counter: u32,
+    /// Its QR text.
+    pub text: String,
+}
+
+/// The codes of a batch wallet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ed25519BatchGenerateExpected {
+    /// Valid, or invalid with the wallet error of the first code that fails.
+    pub result: Outcome,
+    /// `time-before-epoch` or `counter-exhausted` when invalid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<GenerateError>,
+    /// One per time, in order, when valid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes: Option<Vec<BatchCode>>,
+}

@@ -1,8 +1,8 @@
 //! `generate-hmac.json` and `generate-ed25519.json`: byte-exact wallet output
 //! of both profiles, with the keys, MAC and signature inputs as intermediates.
 
-use paycode::GenerateError;
-use paycode::credential::Credential;
+use paycode::credential::{Credential, CredentialFields};
+use paycode::{Ed25519Wallet, GenerateError};
 
 use super::builder::{Case, FileBuilder, Intent};
 use super::fixtures::{
@@ -11,7 +11,10 @@ use super::fixtures::{
 };
 use super::flags::Flag;
 use crate::errors::VectorError;
-use crate::format::{Ed25519GenerateInput, HmacGenerateInput, ModeName, Op, TimeParams, VectorFile};
+use crate::format::{
+    BatchSlot, Ed25519BatchGenerateInput, Ed25519GenerateInput, HmacGenerateInput, ModeName, Op, TimeParams,
+    VectorFile,
+};
 
 /// Both files.
 pub(super) fn files() -> Result<Vec<VectorFile>, VectorError> {
@@ -327,5 +330,81 @@ fn ed25519() -> Result<VectorFile, VectorError> {
     for case in modes {
         file.add(case)?;
     }
+    batch_turns(&mut file)?;
     Ok(file.finish())
+}
+
+/// `ed25519-batch-generate`: a wallet with a batch uses its credentials in
+/// turn, fewest codes first, then lowest key index (spec R-BATCH-4).
+fn batch_turns(file: &mut FileBuilder) -> Result<(), VectorError> {
+    let seed = device_seed(7);
+    // The credential of key index `index` of wallet 7, serial 7000 + index.
+    let slot = |index: u32, next_counter: u32| BatchSlot {
+        key_index: index,
+        credential: hex(issue(CredentialFields {
+            serial: 7_000 + u64::from(index),
+            device_key: Ed25519Wallet::device_public_key(&seed, index),
+            ..main_fields()
+        })
+        .as_bytes()),
+        next_counter,
+    };
+    let input = |params: TimeParams, batch: Vec<BatchSlot>, times: Vec<u64>| Ed25519BatchGenerateInput {
+        params,
+        device_seed: hex(seed.expose()),
+        batch,
+        times,
+    };
+    let minutes = |n: u64| (0..n).map(|i| TIME + 60 * i).collect::<Vec<_>>();
+    let cases = [
+        Case {
+            id: "ed25519.generate.batch-in-turn",
+            requirements: &["R-BATCH-4", "R-BATCH-1", "R-GEN-2"],
+            flags: &[Flag::Generation, Flag::Batch],
+            comment: "Three credentials (key indexes 0, 1, 2), none used: seven codes take indexes 0, 1, 2, 0, 1, 2, 0 with counters 0, 0, 0, 1, 1, 1, 2, each signed by its own device key.",
+            op: Op::Ed25519BatchGenerate,
+            input: input(DEFAULT_PARAMS, vec![slot(0, 0), slot(1, 0), slot(2, 0)], minutes(7)),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.batch-fewest-codes-first",
+            requirements: &["R-BATCH-4"],
+            flags: &[Flag::Generation, Flag::Batch],
+            comment: "Key indexes 4, 5, 6 with next counters 2, 0, 1: the codes take 5 (counter 0), 5 (1: its 1 ties with index 6's, and 5 is the lower index), 6 (1), then 4, 5, 6 (2 each).",
+            op: Op::Ed25519BatchGenerate,
+            input: input(DEFAULT_PARAMS, vec![slot(4, 2), slot(5, 0), slot(6, 1)], minutes(6)),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.batch-key-index-order",
+            requirements: &["R-BATCH-4"],
+            flags: &[Flag::Generation, Flag::Batch],
+            comment: "The batch held in the order 6, 4, 5, none used: the turn follows the key index, not the order the wallet holds them in: 4, 5, 6, 4.",
+            op: Op::Ed25519BatchGenerate,
+            input: input(DEFAULT_PARAMS, vec![slot(6, 0), slot(4, 0), slot(5, 0)], minutes(4)),
+            intent: Intent::valid(),
+        },
+        Case {
+            id: "ed25519.generate.batch-before-epoch",
+            requirements: &["R-TIME-2", "R-BATCH-4"],
+            flags: &[Flag::BeforeEpoch, Flag::Batch],
+            comment: "A batch wallet at t < T0: time-before-epoch.",
+            op: Op::Ed25519BatchGenerate,
+            input: input(params(TIME, 60, 2, 1), vec![slot(0, 0), slot(1, 0)], vec![TIME - 1]),
+            intent: Intent::invalid(GenerateError::TimeBeforeEpoch),
+        },
+        Case {
+            id: "ed25519.generate.batch-exhausted",
+            requirements: &["R-GEN-1", "R-BATCH-4"],
+            flags: &[Flag::CounterExhausted, Flag::Batch],
+            comment: "Both credentials at counter 2^32 - 1, which is never used: counter-exhausted.",
+            op: Op::Ed25519BatchGenerate,
+            input: input(DEFAULT_PARAMS, vec![slot(0, u32::MAX), slot(1, u32::MAX)], vec![TIME]),
+            intent: Intent::invalid(GenerateError::CounterExhausted),
+        },
+    ];
+    for case in cases {
+        file.add(case)?;
+    }
+    Ok(())
 }

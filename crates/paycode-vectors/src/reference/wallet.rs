@@ -6,7 +6,7 @@ use crate::format::*;
 use paycode::credential::Credential;
 use paycode::hazmat::keys::{self, HmacKeys};
 use paycode::numeric::NumericCode;
-use paycode::{Challenge, Ed25519Wallet, GenerateError, HmacWallet, Purpose};
+use paycode::{BatchCredential, Challenge, Ed25519Wallet, GenerateError, HmacWallet, Purpose};
 
 /// The challenge of a generation input, decoded.
 fn challenge_of(mode: ModeName, text: Option<&str>) -> Result<Option<Challenge>, InputError> {
@@ -151,4 +151,40 @@ pub(super) fn ed25519_generate(
             challenge_digest: challenge.map(|c| hex(&c.digest())),
         }),
     ))
+}
+
+pub(super) fn ed25519_batch_generate(
+    input: Ed25519BatchGenerateInput,
+) -> Ran<Ed25519BatchGenerateExpected, NoIntermediates> {
+    let seed = seed(&input.device_seed)?;
+    let mut batch = Vec::new();
+    for slot in &input.batch {
+        let credential = Credential::decode(&unhex(&slot.credential)?).map_err(InputError::Credential)?;
+        batch.push(BatchCredential { index: slot.key_index, credential, next_counter: slot.next_counter });
+    }
+    let mut wallet =
+        Ed25519Wallet::batch(params(&input.params)?, &seed, &batch).map_err(InputError::Wallet)?;
+    let mut codes = Vec::new();
+    for &time in &input.times {
+        // spec: R-BATCH-4: the credential in turn, whose key index the batch names.
+        let next = *wallet.credential();
+        let key_index = input
+            .batch
+            .iter()
+            .zip(&batch)
+            .find(|(_, held)| held.credential == next)
+            .map_or(0, |(slot, _)| slot.key_index);
+        match wallet.generate(time) {
+            Ok(code) => codes.push(BatchCode { key_index, counter: code.counter(), text: code.to_qr_text() }),
+            Err(e) => {
+                let expected = Ed25519BatchGenerateExpected {
+                    result: Outcome::Invalid,
+                    error: Some(wallet_error(e)?),
+                    codes: None,
+                };
+                return Ok((expected, None));
+            }
+        }
+    }
+    Ok((Ed25519BatchGenerateExpected { result: Outcome::Valid, error: None, codes: Some(codes) }, None))
 }
