@@ -32,6 +32,11 @@ pub struct VerifierState {
     /// restart cannot fall back to an older list). Serialized as the hex of its encoding.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub revocation_list: Option<RevocationList>,
+    /// Whether `revocation_list` was uninstalled by the re-check under a new
+    /// trust list: it is kept only as the floor of the next install, and no
+    /// list is in force (spec: R-REVOKE-6).
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "core::ops::Not::not"))]
+    pub revocation_withdrawn: bool,
     /// The nonce set `N`: the challenges a code was accepted for, while they
     /// may still matter (spec: R-CHAL-4).
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
@@ -80,6 +85,7 @@ impl MemoryStore {
             ReplayState::restore(params, &state.ed25519),
             state.revocation_list.clone(),
         );
+        store.withdrawn = AtomicBool::new(state.revocation_withdrawn && state.revocation_list.is_some());
         let mut nonces = HashMap::with_hasher(IdHashing::random());
         nonces.extend(state.challenges.iter().map(|c| (c.nonce, c.closes)));
         store.nonces = Mutex::new(nonces);
@@ -126,7 +132,9 @@ impl MemoryStore {
         VerifierState {
             hmac: self.hmac.snapshot(),
             ed25519: self.ed25519.snapshot(),
-            revocation_list: self.revocation_list().ok().flatten(),
+            // The list as held, withdrawn or not: a withdrawn one is still the floor.
+            revocation_list: self.revocation.read().ok().and_then(|l| l.clone()),
+            revocation_withdrawn: self.withdrawn.load(Ordering::Acquire),
             challenges: {
                 let mut all: Vec<UsedChallenge> = self
                     .nonces

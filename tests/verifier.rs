@@ -391,6 +391,20 @@ fn a_trust_list_that_drops_the_lists_key_uninstalls_the_list_and_keeps_its_floor
     // Trusting key 1 again does not bring the list back; an install does.
     trust(&mut v, &issuer, &[key_1, key_2]);
     assert!(v.revocation_list_withdrawn());
+    // The durable state keeps the list as the floor, uninstalled: a verifier
+    // restored from it, with the same trust list, has no list in force.
+    let state = v.state();
+    assert_eq!(
+        (state.revocation_list.as_ref().map(|l| l.number()), state.revocation_withdrawn),
+        (Some(3), true)
+    );
+    let mut restored = Verifier::restore(Params::default(), 1, &state);
+    trust(&mut restored, &issuer, &[key_1, key_2]);
+    assert_eq!(restored.revocation_number(), None);
+    assert_eq!(
+        restored.install_revocation_list(rl(&issuer, 3, NOW, vec![]), NOW),
+        Err(InstallError::NotNewer)
+    );
     let by_2 = |number, issued_at| {
         let header = ListHeader { key_id: 2, number, issued_at, next_update: issued_at + 60, grace: 0 };
         issuer.revocation_list(header, vec![]).unwrap()

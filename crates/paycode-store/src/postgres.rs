@@ -1986,7 +1986,16 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
     }
     sources.sort_unstable();
     challenges.sort_unstable_by_key(|c| c.nonce);
-    Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges, sources } })
+    Ok(Contents {
+        state: VerifierState {
+            hmac,
+            ed25519,
+            revocation_list,
+            revocation_withdrawn: false,
+            challenges,
+            sources,
+        },
+    })
 }
 
 /// Whether a failure is a conflict with a concurrent call, which a new

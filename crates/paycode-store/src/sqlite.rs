@@ -581,7 +581,16 @@ impl SqliteStore {
         }
         sources.sort_unstable();
         challenges.sort_unstable_by_key(|c| c.nonce);
-        Ok(Contents { state: VerifierState { hmac, ed25519, revocation_list, challenges, sources } })
+        Ok(Contents {
+            state: VerifierState {
+                hmac,
+                ed25519,
+                revocation_list,
+                revocation_withdrawn: false,
+                challenges,
+                sources,
+            },
+        })
     }
 
     fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {

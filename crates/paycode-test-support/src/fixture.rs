@@ -284,6 +284,7 @@ impl VerifyCase {
                 hmac,
                 ed25519: ed,
                 revocation_list: None,
+                revocation_withdrawn: false,
                 challenges: Vec::new(),
                 sources: Vec::new(),
             },

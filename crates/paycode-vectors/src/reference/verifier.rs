@@ -33,6 +33,9 @@ pub struct ScenarioRunner {
     last_accepted: u64,
     /// A restart failed: only another restart may follow (spec §8.6).
     stopped: bool,
+    /// The revocation list was uninstalled by a trust list's re-check: kept
+    /// with the trust list across restarts (spec: R-REVOKE-6).
+    withdrawn: bool,
 }
 
 impl ScenarioRunner {
@@ -102,6 +105,7 @@ impl ScenarioRunner {
             hmac: snapshot(Profile::Hmac)?,
             ed25519: snapshot(Profile::Ed25519)?,
             revocation_list: None,
+            revocation_withdrawn: false,
             challenges,
             sources,
         };
@@ -124,6 +128,7 @@ impl ScenarioRunner {
             max_time: 0,
             last_accepted: 0,
             stopped: false,
+            withdrawn: false,
         };
         if let Some(list) = &state.revocation_list {
             let list = RevocationList::decode(&unhex(list)?).map_err(InputError::RevocationList)?;
@@ -151,11 +156,13 @@ impl ScenarioRunner {
         }
         if let Some(l) = &self.revocation {
             // After a restart with state the verifier already holds it (durable state).
+            let unavailable = |_| InputError::RevocationInstall(paycode::InstallError::StateUnavailable);
             if self.verifier.revocation_number() != Some(l.number()) {
-                self.verifier
-                    .store()
-                    .install_revocation_list(l, &|_| true)
-                    .map_err(|_| InputError::RevocationInstall(paycode::InstallError::StateUnavailable))?;
+                self.verifier.store().install_revocation_list(l, &|_| true).map_err(unavailable)?;
+            }
+            // spec: R-REVOKE-6: an uninstalled list stays so, as the floor only.
+            if self.withdrawn {
+                self.verifier.store().withdraw_revocation_list().map_err(unavailable)?;
             }
         }
         if let Some(root) = self.root {
@@ -194,6 +201,7 @@ impl ScenarioRunner {
                 let result = match installed {
                     Some(l) => {
                         self.revocation = Some(l);
+                        self.withdrawn = false;
                         Outcome::Valid
                     }
                     None => Outcome::Invalid,
@@ -208,6 +216,7 @@ impl ScenarioRunner {
                 let result = match installed {
                     Some(t) => {
                         self.trust = Some(t);
+                        self.withdrawn = self.verifier.revocation_list_withdrawn();
                         Outcome::Valid
                     }
                     None => Outcome::Invalid,
