@@ -2,10 +2,13 @@
 """Writes conformance/mutants.md from a cargo-mutants run (its `mutants.out` folder) and the
 reasons recorded in conformance/mutants-reasons.json for the mutants the vectors do not kill.
 
-Usage: python3 scripts/mutants-report.py OUT_DIR... [--check]
+Usage: python3 scripts/mutants-report.py OUT_DIR[@COMMIT]... [--check]
 
 With several folders, a mutant's outcome in a later one replaces its outcome in an earlier one
-(a rerun of some files after a change to the vectors).
+(a rerun of some mutants after a change to the vectors). A folder written by a run on an earlier
+commit is given as OUT_DIR@COMMIT: its mutants' lines are carried to the working tree's through
+the diff of each file, and a mutant on a line that changed since is dropped (the working tree's
+mutant there was not run). The mutants made are those cargo-mutants lists for the working tree.
 
 A reason is keyed by the mutant's name without its line and column ("src/time.rs: replace
 Params::t0 -> u64 with 0"), so that it survives edits above it. Its kind is one of
@@ -20,8 +23,10 @@ score is under the target or a survivor has no reason.
 """
 
 import collections
+import difflib
 import json
 import re
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +41,43 @@ KINDS = {"equivalent", "unreachable"}
 def key(name: str) -> str:
     """The mutant's name without its line and column."""
     return re.sub(r"^([^:]+):\d+:\d+:", r"\1:", name)
+
+
+def line_map(commit: str, path: str) -> dict:
+    """Line numbers of `path` at `commit` (1-based) to its lines in the working tree, for the
+    lines the diff leaves unchanged."""
+    old = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    new = (ROOT / path).read_text().splitlines()
+    out = {}
+    for tag, i1, i2, j1, _ in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out.update({i1 + k + 1: j1 + k + 1 for k in range(i2 - i1)})
+    return out
+
+
+def carried(name: str, commit, maps: dict):
+    """`name` as the working tree's mutant, or None if its line changed since `commit`."""
+    if commit is None:
+        return name
+    m = re.match(r"^([^:]+):(\d+):(\d+):(.*)$", name)
+    if m is None:
+        return None
+    path, line, col, rest = m.group(1), int(m.group(2)), m.group(3), m.group(4)
+    if (commit, path) not in maps:
+        maps[(commit, path)] = line_map(commit, path)
+    new = maps[(commit, path)].get(line)
+    return None if new is None else f"{path}:{new}:{col}:{rest}"
+
+
+def listed():
+    """The names of every mutant cargo-mutants makes of the working tree, or None without it."""
+    try:
+        run = subprocess.run(["cargo", "mutants", "--list", "--json"], cwd=ROOT, capture_output=True, text=True,
+                             check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return {m["name"] for m in json.loads(run.stdout)}
 
 
 def load_outcomes(out: Path):
@@ -57,18 +99,25 @@ def main() -> int:
     if not args:
         print(__doc__, file=sys.stderr)
         return 2
-    outs = [Path(a) for a in args]
+    runs = [(Path(a.split("@")[0]), a.split("@")[1] if "@" in a else None) for a in args]
+    outs = [out for out, _ in runs]
+    maps = {}
     merged = {}
-    for out in outs:
+    for out, commit in runs:
         for name, f, summary in load_outcomes(out):
-            merged[name] = (name, f, summary)
+            name = carried(name, commit, maps)
+            if name is not None:
+                merged[name] = (name, f, summary)
+    # Every mutant cargo-mutants makes of the working tree, run or not.
+    names = listed()
+    if names is None:
+        names = {m["name"] if "name" in m else json.dumps(m, sort_keys=True)
+                 for out in outs if (out / "mutants.json").exists()
+                 for m in json.loads((out / "mutants.json").read_text())}
+    else:
+        merged = {n: r for n, r in merged.items() if n in names}
     rows = list(merged.values())
-    # Every mutant cargo-mutants made, run or not: a run stopped early has run
-    # a prefix of its shuffled order, a random sample of them.
-    made = len({m["name"] if "name" in m else json.dumps(m, sort_keys=True)
-                for out in outs if (out / "mutants.json").exists()
-                for m in json.loads((out / "mutants.json").read_text())})
-    made = max(made, len(rows))
+    made = max(len(names), len(rows))
     finished = max((o / "outcomes.json").stat().st_mtime for o in outs)
     reasons = json.loads(REASONS.read_text()) if REASONS.exists() else {}
     for k, r in reasons.items():
@@ -116,10 +165,13 @@ def main() -> int:
         f"| survived, equivalent or unreachable (reason below) | {equivalent} |",
         f"| survived, no reason: a vector is owed | {len(owed)} |",
         "",
-        *([f"{len(rows)} of the {made} mutants were run: the run was stopped early, in cargo-mutants' shuffled order, "
-           "so they are a random sample and the figures below are the sample's"
-           + (", except that later runs reran mutants chosen after vectors were added, which they were added to kill."
-              if len(outs) > 1 else "."), ""] if len(rows) < made else []),
+        *([f"{len(rows)} of the {made} mutants have an outcome: the others were not run (a run stopped early, in "
+           "cargo-mutants' shuffled order, or their lines changed after the run that made them), and the figures "
+           "below are those of the mutants run.", ""] if len(rows) < made else []),
+        *([f"The outcomes come from {len(outs)} runs: " + ", ".join(
+            f"`{out.parent.name}`" + (f" on `{commit}`" if commit else " on the working tree") for out, commit in runs)
+           + ". The later runs reran the survivors after vectors were added, and the mutants on lines that changed.",
+           ""] if len(outs) > 1 else []),
         f"Killed of the non-equivalent: **{caught} / {tested - equivalent} = {100 * score:.1f} %** "
         f"(target ≥ {100 * TARGET:.0f} %). Counting the {equivalent - strictly} unreachable survivors as not killed, "
         f"and only the {strictly} equivalent ones as equivalent: {caught} / {tested - strictly} = {100 * strict_score:.1f} %.",

@@ -252,6 +252,19 @@ mod tests {
         SecretKey::from_secret(&[0xaa; 32])
     }
 
+    #[test]
+    fn a_trust_list_holds_at_most_65535_entries() {
+        // spec: R-TRUST-1: the entry count is a u16.
+        let key = entry(1).key;
+        let entries = |n: u32| -> Vec<TrustEntry> {
+            (0..n).map(|i| TrustEntry { key_id: i as u16, not_before: 10, not_after: 20, key }).collect()
+        };
+        let header = TrustHeader { sequence: 1, issued_at: 5 };
+        let full = TrustList::issue(header, &root(), entries(65_535)).unwrap();
+        assert_eq!(TrustList::decode(&full.encode()).map(|l| l.entries().len()), Ok(65_535));
+        assert_eq!(TrustList::issue(header, &root(), entries(65_536)).err(), Some(Error::Malformed));
+    }
+
     fn root_public() -> PublicKey {
         PublicKey::from_bytes(&root().public_bytes()).unwrap()
     }

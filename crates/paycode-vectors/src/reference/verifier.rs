@@ -157,7 +157,9 @@ impl ScenarioRunner {
         if let Some(l) = &self.revocation {
             // After a restart with state the verifier already holds it (durable state).
             let unavailable = |_| InputError::RevocationInstall(paycode::InstallError::StateUnavailable);
-            if self.verifier.revocation_number() != Some(l.number()) {
+            // The store's list, in force or withdrawn: a restart with state holds it.
+            let held = self.verifier.state().revocation_list.map(|h| h.number());
+            if held != Some(l.number()) {
                 self.verifier.store().install_revocation_list(l, &|_| true).map_err(unavailable)?;
             }
             // spec: R-REVOKE-6: an uninstalled list stays so, as the floor only.

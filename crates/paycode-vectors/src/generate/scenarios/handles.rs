@@ -28,12 +28,20 @@ const X: u64 = 60;
 /// verifier that took the candidates in handle order, not by account id,
 /// charges the wrong one. A birthday search: about 2^15 ids, twice.
 fn numeric_collision(step: u64) -> Result<(u64, u64), VectorError> {
+    collision(step, true)
+}
+
+/// The same search for the first pair whose 64-bit handles are in the
+/// order of their ids (`reversed` false) or in the other order (true).
+fn collision(step: u64, reversed: bool) -> Result<(u64, u64), VectorError> {
     let mut seen: HashMap<u32, (u64, u64)> = HashMap::new();
     for account in 1u64..1 << 20 {
         let seed = paycode::Seed::from_bytes(&hmac_seed(account));
         let handle = StepHandle::derive(&HandleKey::derive(account, &seed), step);
         match seen.get(&handle.handle30()) {
-            Some(&(first, first_handle)) if first_handle > handle.value() => return Ok((first, account)),
+            Some(&(first, first_handle)) if (first_handle > handle.value()) == reversed => {
+                return Ok((first, account));
+            }
             Some(_) => {}
             None => {
                 seen.insert(handle.handle30(), (account, handle.value()));
@@ -66,6 +74,25 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
         accept(TIME + 11, digits(high, 1)?),
         accept(TIME + 12, hmac_text(&DEFAULT_PARAMS, low, STEP, 2)?),
     ]);
+
+    // The same with a pair whose handles are in the order of their ids: a
+    // verifier that took the candidates in any order but by id fails one of the two.
+    let (first, second) = collision(STEP, false)?;
+    let ordered = VerifierConfig {
+        hmac_accounts: Some(vec![enrolled(second), enrolled(first), enrolled(ACCOUNT)]),
+        ..hmac_verifier(DEFAULT_PARAMS)
+    };
+    let wrong_second = |i: u64| with_value_xor(&digits(second, 2)?, u128::from(i) + 1);
+    let mut charged_ordered: Vec<Step> = (0..4u64)
+        .map(|i| Ok(reject(TIME + i, wrong_second(i)?, Error::InvalidCode)))
+        .collect::<Result<_, VectorError>>()?;
+    charged_ordered.extend([
+        reject(TIME + 10, digits(first, 1)?, Error::Throttled),
+        accept(TIME + 11, digits(second, 1)?),
+    ]);
+    let ordered_comment = format!(
+        "Accounts {first} and {second} share a numeric handle in step T, and their 64-bit handles are in the order of their ids. Four codes on it with wrong tags are each charged to the first candidate by id, account {first}: its numeric code is then throttled, account {second}'s accepted."
+    );
 
     let verifier = hmac_verifier(DEFAULT_PARAMS);
     let stranger = |counter: u32| numeric_text(&DEFAULT_PARAMS, 99, STEP, counter);
@@ -125,6 +152,14 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             comment: &charged_comment,
             verifier: &pair,
             steps: charged,
+        },
+        Scenario {
+            id: "scenario.handles.collision-in-handle-order-charges-lowest-id",
+            requirements: &["R-HANDLE-4", "R-HANDLE-3"],
+            flags: &[Flag::Throttle, Flag::BadTag],
+            comment: &ordered_comment,
+            verifier: &ordered,
+            steps: charged_ordered,
         },
         Scenario {
             id: "scenario.handles.no-candidate-charges-source-only",

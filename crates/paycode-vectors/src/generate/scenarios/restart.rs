@@ -86,6 +86,21 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             ],
         },
         Scenario {
+            id: "scenario.restart.kept-after-lost-keeps-quarantine",
+            requirements: &["R-REPLAY-5", "R-STATE-6"],
+            flags: &[Flag::Quarantine, Flag::Restart],
+            comment: "Counter 0 accepted at T; the state is lost at T + 10 (Q = T + 2); a restart with state at T + 15 keeps Q, which is durable state like T_hw: the old code, and a new one of step T, are still state-unavailable.",
+            verifier: &verifier,
+            steps: vec![
+                accept(TIME, code(STEP, 0)?),
+                restart(RestartMode::Lost, TIME + 10),
+                restart(RestartMode::Kept, TIME + 15),
+                reject(TIME + 20, code(STEP, 0)?, Error::StateUnavailable),
+                reject(TIME + 30, code(STEP, 1)?, Error::StateUnavailable),
+                accept(TIME + 120, code(STEP + 2, 2)?),
+            ],
+        },
+        Scenario {
             id: "scenario.restart.lost-state-forward-zero",
             requirements: &["R-REPLAY-5"],
             flags: &[Flag::Quarantine, Flag::Restart, Flag::WindowEdge],

@@ -161,7 +161,7 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
             id: "scenario.revocation.key-validity-edges-floored",
             requirements: &["R-REVOKE-1", "R-TIME-8"],
             flags: &[Flag::Revocation, Flag::Rotation],
-            comment: "A list signed by key 1 one second before the key's not_before is refused; one issued at its not_before, and one at its not_after, are installed: the key's validity includes both ends. The last list's issued_at is the time floor, past the credential's not_after, so the last code is expired.",
+            comment: "A list signed by key 1 one second before the key's not_before is refused; one issued at its not_before, and one at its not_after, are installed: the key's validity includes both ends; one a second after its not_after is refused. The last installed list's issued_at is the time floor, past the credential's not_after, so the last codes are expired.",
             verifier: &terminal,
             steps: vec![
                 install_revocation_list(
@@ -191,6 +191,12 @@ pub(super) fn file() -> Result<VectorFile, VectorError> {
                     true,
                 ),
                 reject(TIME, code(STEP, 2)?, Error::Expired),
+                install_revocation_list(
+                    KEY_1.not_after + 1,
+                    revocation_list(1, 7, KEY_1.not_after + 1, vec![]),
+                    false,
+                ),
+                reject(TIME, code(STEP, 3)?, Error::Expired),
             ],
         },
         Scenario {
