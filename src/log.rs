@@ -110,7 +110,10 @@ impl LogRecord {
             }
         };
         let len = u8::try_from(len).map_err(|_| Error::Malformed)?;
-        let record = LogRecord {
+        // The code is at hand: what `checked` would decode from its encoding
+        // is read from it directly.
+        let (subject, counter) = consistent(code, step, challenge.is_some())?;
+        Ok(LogRecord {
             kind,
             accepted_at,
             amount,
@@ -120,10 +123,9 @@ impl LogRecord {
             evidence,
             challenge: challenge.map(Challenge::encode),
             profile: code.profile(),
-            subject: 0,
-            counter: 0,
-        };
-        record.checked()
+            subject,
+            counter,
+        })
     }
 
     /// The record of the code whose payload is `payload`, as [`LogRecord::new`].
@@ -291,19 +293,7 @@ impl LogRecord {
     /// evidence decodes as a code of its kind with its step.
     fn checked(mut self) -> Result<LogRecord, Error> {
         let code = evidence_code(self.kind, self.evidence())?;
-        let (subject, counter, step_ok) = match &code {
-            Code::Hmac(c) => (c.handle_value(), c.masked_counter(), c.step() == self.step),
-            Code::Numeric(c) => (
-                u64::from(c.handle30()),
-                u32::from(c.masked_counter()),
-                u64::from(c.step_low()) == self.step & 0xf,
-            ),
-            Code::Ed25519(c) => (c.credential().fields().serial, c.counter(), c.step() == self.step),
-        };
-        let challenged = code.mode() == Mode::Challenge;
-        if !step_ok || challenged != self.challenge.is_some() {
-            return Err(Error::Malformed);
-        }
+        let (subject, counter) = consistent(&code, self.step, self.challenge.is_some())?;
         if let Some(c) = &self.challenge {
             Challenge::decode(c)?;
         }
@@ -315,6 +305,24 @@ impl LogRecord {
 }
 
 /// The code in `evidence`, which must be of kind `kind` (spec §4.8).
+/// The subject and counter a record of `code` at `step` carries, if the
+/// record is consistent: `step` is the code's (for a numeric code, its low
+/// 4 bits are), and it has a challenge exactly when the code is a challenge
+/// code (spec §4.8).
+fn consistent(code: &Code, step: u64, challenged: bool) -> Result<(u64, u32), Error> {
+    let (subject, counter, step_ok) = match code {
+        Code::Hmac(c) => (c.handle_value(), c.masked_counter(), c.step() == step),
+        Code::Numeric(c) => {
+            (u64::from(c.handle30()), u32::from(c.masked_counter()), u64::from(c.step_low()) == step & 0xf)
+        }
+        Code::Ed25519(c) => (c.credential().fields().serial, c.counter(), c.step() == step),
+    };
+    if !step_ok || (code.mode() == Mode::Challenge) != challenged {
+        return Err(Error::Malformed);
+    }
+    Ok((subject, counter))
+}
+
 fn evidence_code(kind: u8, evidence: &[u8]) -> Result<Code, Error> {
     if kind == KIND_NUMERIC {
         let bytes: [u8; NUMERIC_EVIDENCE_LEN] = evidence.try_into().map_err(|_| Error::Malformed)?;
