@@ -218,7 +218,8 @@ impl ScenarioRunner {
                 let result = match installed {
                     Some(t) => {
                         self.trust = Some(t);
-                        self.withdrawn = self.verifier.revocation_list_withdrawn();
+                        // As the store holds it, which a restart with state keeps.
+                        self.withdrawn = self.verifier.state().revocation_withdrawn;
                         Outcome::Valid
                     }
                     None => Outcome::Invalid,
