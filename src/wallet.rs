@@ -273,8 +273,9 @@ impl Ed25519Wallet {
         &self.slot(self.next_slot()).credential
     }
 
-    /// Every credential of the batch with its index and next counter, in
-    /// turn order: what the wallet persists.
+    /// Every credential of the batch with its index and next counter, in the
+    /// order the wallet holds them (the turn follows the counters and key
+    /// indexes, not this order): what the wallet persists.
     pub fn credentials(&self) -> Vec<BatchCredential> {
         self.all()
             .map(|h| BatchCredential {
