@@ -5,10 +5,11 @@
 // The protocol, one concept per module, in layers: a module imports only
 // from the layers above its own, so the module graph has no cycle.
 
-// Errors, bytes and time.
+// Errors, bytes and time, and a lock for what every verification reads.
 pub mod codec;
 mod errors;
 mod profile;
+mod shared;
 mod time;
 
 // Encodings and cryptography.

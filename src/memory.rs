@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::challenge::UsedChallenge;
 
@@ -15,6 +15,7 @@ use crate::log::LogRecord;
 use crate::profile::Profile;
 use crate::replay::{IdHashing, ReplayState, Snapshot};
 use crate::revocation::{ListMark, RevocationList};
+use crate::shared::ReadMostly;
 use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
 use crate::time::Params;
 use crate::trust::TrustList;
@@ -53,7 +54,7 @@ pub struct VerifierState {
 pub struct MemoryStore {
     hmac: ReplayState,
     ed25519: ReplayState,
-    revocation: RwLock<Option<RevocationList>>,
+    revocation: ReadMostly<Option<Arc<RevocationList>>>,
     /// The list in `revocation` was uninstalled by the re-check: it is only
     /// the floor of the next install (spec: R-REVOKE-6).
     withdrawn: AtomicBool,
@@ -105,7 +106,7 @@ impl MemoryStore {
         MemoryStore {
             hmac,
             ed25519,
-            revocation: RwLock::new(revocation),
+            revocation: ReadMostly::new(revocation.map(Arc::new)),
             withdrawn: AtomicBool::new(false),
             trust: RwLock::new(None),
             nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
@@ -133,7 +134,7 @@ impl MemoryStore {
             hmac: self.hmac.snapshot(),
             ed25519: self.ed25519.snapshot(),
             // The list as held, withdrawn or not: a withdrawn one is still the floor.
-            revocation_list: self.revocation.read().ok().and_then(|l| l.clone()),
+            revocation_list: self.revocation.read().ok().and_then(|l| l.as_deref().cloned()),
             revocation_withdrawn: self.withdrawn.load(Ordering::Acquire),
             challenges: {
                 let mut all: Vec<UsedChallenge> = self
@@ -167,10 +168,10 @@ impl MemoryStore {
     /// fresh (spec: R-REVOKE-3, R-REVOKE-4).
     fn revocation_of(&self, identity: Identity) -> Result<(bool, Option<u64>), StoreError> {
         let list = self.revocation.read().map_err(|_| poisoned())?;
-        let list = if self.withdrawn.load(Ordering::Acquire) { &None } else { &*list };
+        let list = if self.withdrawn.load(Ordering::Acquire) { None } else { list.as_deref() };
         let revoked = identity.profile == Profile::Ed25519
             && list.as_ref().is_some_and(|l| l.contains(identity.subject));
-        Ok((revoked, list.as_ref().map(RevocationList::fresh_until)))
+        Ok((revoked, list.map(RevocationList::fresh_until)))
     }
 }
 
@@ -261,26 +262,27 @@ impl StateStore for MemoryStore {
         list: &RevocationList,
         newer: &dyn Fn(ListMark) -> bool,
     ) -> Result<bool, StoreError> {
-        let mut slot = self.revocation.write().map_err(|_| poisoned())?;
-        // The initial mark is (0, 0), so list number 0 is never installed (spec: R-REVOKE-2).
-        if !newer(slot.as_ref().map_or(ListMark::default(), RevocationList::mark)) {
-            return Ok(false);
-        }
-        *slot = Some(list.clone());
-        self.withdrawn.store(false, Ordering::Release);
-        Ok(true)
+        self.revocation
+            .update(|slot| {
+                // The initial mark is (0, 0), so list number 0 is never installed (spec: R-REVOKE-2).
+                if !newer(slot.as_deref().map_or(ListMark::default(), RevocationList::mark)) {
+                    return false;
+                }
+                *slot = Some(Arc::new(list.clone()));
+                self.withdrawn.store(false, Ordering::Release);
+                true
+            })
+            .map_err(|_| poisoned())
     }
 
     fn revocation_list(&self) -> Result<Option<RevocationList>, StoreError> {
         let slot = self.revocation.read().map_err(|_| poisoned())?;
-        Ok(if self.withdrawn.load(Ordering::Acquire) { None } else { slot.clone() })
+        Ok(if self.withdrawn.load(Ordering::Acquire) { None } else { slot.as_deref().cloned() })
     }
 
     fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
-        // Under the write lock, so that no install interleaves.
-        let _slot = self.revocation.write().map_err(|_| poisoned())?;
-        self.withdrawn.store(true, Ordering::Release);
-        Ok(())
+        // Under the write locks, so that no install or read interleaves.
+        self.revocation.update(|_| self.withdrawn.store(true, Ordering::Release)).map_err(|_| poisoned())
     }
 
     fn install_trust_list(

@@ -21,6 +21,7 @@ pub use crate::memory::VerifierState;
 use crate::profile::{Mode, Profile};
 use crate::replay::{IdHashing, ReplayState};
 use crate::revocation::RevocationList;
+use crate::shared::ReadMostly;
 use crate::store::{Call, Changes, Identity, Records, StateStore, StoreError};
 use crate::time::Params;
 use crate::trust::TrustList;
@@ -380,7 +381,11 @@ impl<S: StateStore> Verifier<S> {
 
     /// Raises the time floor to at least `bound` (spec: R-TIME-8).
     pub fn raise_floor(&self, bound: u64) {
-        self.floor.fetch_max(bound, Ordering::AcqRel);
+        // Most calls find the floor there already: reading first keeps the
+        // shared cache line clean, so concurrent verifications do not contend.
+        if self.floor.load(Ordering::Acquire) < bound {
+            self.floor.fetch_max(bound, Ordering::AcqRel);
+        }
     }
 
     /// The state store.
@@ -1239,13 +1244,13 @@ impl<S: StateStore> Verifier<S> {
 struct Accounts {
     index: HashMap<u64, usize, IdHashing>,
     keys: Vec<HmacKeys>,
-    steps: RwLock<BTreeMap<u64, Arc<StepIndex>>>,
+    steps: ReadMostly<BTreeMap<u64, Arc<StepIndex>>>,
 }
 
 impl Clone for Accounts {
     fn clone(&self) -> Accounts {
         let steps = self.steps.read().map(|s| s.clone()).unwrap_or_default();
-        Accounts { index: self.index.clone(), keys: self.keys.clone(), steps: RwLock::new(steps) }
+        Accounts { index: self.index.clone(), keys: self.keys.clone(), steps: ReadMostly::new(steps) }
     }
 }
 
@@ -1294,7 +1299,7 @@ impl Accounts {
         Accounts {
             index: HashMap::with_hasher(IdHashing::random()),
             keys: Vec::new(),
-            steps: RwLock::new(BTreeMap::new()),
+            steps: ReadMostly::new(BTreeMap::new()),
         }
     }
 
@@ -1314,12 +1319,13 @@ impl Accounts {
             }
         };
         let (Ok(slot32), Some(new)) = (u32::try_from(slot), self.keys.get(slot)) else { return };
-        let steps = self.steps.get_mut().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (&step, index) in steps.iter_mut() {
-            let before = old.as_ref().map(|k| StepHandle::derive(k.handle_key(), step));
-            let after = StepHandle::derive(new.handle_key(), step);
-            Arc::make_mut(index).replace(slot32, before.as_ref(), &after);
-        }
+        self.steps.update_mut(|steps| {
+            for (&step, index) in steps.iter_mut() {
+                let before = old.as_ref().map(|k| StepHandle::derive(k.handle_key(), step));
+                let after = StepHandle::derive(new.handle_key(), step);
+                Arc::make_mut(index).replace(slot32, before.as_ref(), &after);
+            }
+        });
     }
 
     fn get(&self, account_id: u64) -> Option<&HmacKeys> {
@@ -1349,10 +1355,10 @@ impl Accounts {
         }
         let built = Arc::new(StepIndex::build(step, self.keys.iter().map(HmacKeys::handle_key)));
         let answer = f(&built);
-        if let Ok(mut steps) = self.steps.write() {
+        let _ = self.steps.update(|steps| {
             steps.retain(|&s, _| s >= low);
             steps.entry(step).or_insert(built);
-        }
+        });
         Some(answer)
     }
 
