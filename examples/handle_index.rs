@@ -1,8 +1,9 @@
 //! What a verifier's handle index costs (spec §4.3): for each account count
-//! given, one step's index built from that many handle keys, timed, beside
-//! the raw HMAC-SHA256 of every account's 31-byte handle input under the
-//! same precomputed keyed states (the floor); the index's memory; and the
-//! memory the keys take per account.
+//! given, one step's index built from that many handle keys, timed, into
+//! fresh memory and (as a running verifier builds it) into the memory of the
+//! index of the step before, beside the raw HMAC-SHA256 of every account's
+//! 31-byte handle input under the same precomputed keyed states (the floor);
+//! the index's memory; and the memory the keys take per account.
 //!
 //! ```sh
 //! cargo run --release --example handle_index -- 1000000 10000000
@@ -67,6 +68,7 @@ fn measure(n: usize, repeat: usize, kept: u64) {
     let input: [u8; 31] = mac_input(STEP).try_into().unwrap_or([0; 31]);
     let mut floor = Vec::with_capacity(repeat);
     let mut build = Vec::with_capacity(repeat);
+    let mut rebuild = Vec::with_capacity(repeat);
     let mut memory = 0;
     for _ in 0..repeat {
         // The floor: every account's MAC and nothing else, over the same keys in the same order.
@@ -82,9 +84,16 @@ fn measure(n: usize, repeat: usize, kept: u64) {
         build.push(t.elapsed());
         assert_len(&index, n);
         memory = index.memory();
+        // A running verifier builds the next step's index in the memory
+        // of the step that leaves its window.
+        let t = Instant::now();
+        let next = black_box(index.rebuild(STEP + 1, &keys));
+        rebuild.push(t.elapsed());
+        assert_len(&next, n);
     }
     let (floor_best, floor_median) = stats(&mut floor);
     let (build_best, build_median) = stats(&mut build);
+    let (rebuild_best, rebuild_median) = stats(&mut rebuild);
     let per = |d: Duration| d.as_secs_f64() * 1e9 / n as f64;
     println!(
         "  build one step's index: {:.3} s (median {:.3} s of {repeat}), {:.0} ns per handle",
@@ -102,6 +111,17 @@ fn measure(n: usize, repeat: usize, kept: u64) {
         "  build / raw HMAC: {:.2}× (fastest runs), {:.2}× (medians)",
         ratio(build_best, floor_best),
         ratio(build_median, floor_median)
+    );
+    println!(
+        "  the next step's index in the memory of the last (a running verifier's build): {:.3} s (median {:.3} s), {:.0} ns per handle",
+        rebuild_best.as_secs_f64(),
+        rebuild_median.as_secs_f64(),
+        per(rebuild_best)
+    );
+    println!(
+        "  rebuild / raw HMAC: {:.2}× (fastest runs), {:.2}× (medians)",
+        ratio(rebuild_best, floor_best),
+        ratio(rebuild_median, floor_median)
     );
     println!(
         "  index memory: {memory} bytes ({:.1} bytes per account); {kept} steps kept: {} bytes",

@@ -1335,8 +1335,9 @@ impl Accounts {
     /// `f` of the handle index of `step` at verifier step `now`, if `step`
     /// is one a verifier keeps at `now`: run under the index's read lock
     /// when it is built already, with no reference count taken; else on a
-    /// new index, which is then kept, and the steps below those are
-    /// dropped. No index is built for any other step.
+    /// new index, which is then kept, after the steps below those are
+    /// dropped (the new index is built in the memory of one of them). No
+    /// index is built for any other step.
     fn with_index<T>(
         &self,
         params: &Params,
@@ -1353,7 +1354,15 @@ impl Accounts {
         {
             return Some(f(index));
         }
-        let built = Arc::new(StepIndex::build(step, self.keys.iter().map(HmacKeys::handle_key)));
+        // The steps below the window leave now; the memory of one that no
+        // other reference holds is the new index's.
+        let left = self.steps.update(|steps| {
+            let kept = steps.split_off(&low);
+            core::mem::replace(steps, kept)
+        });
+        let recycled = left.into_iter().flat_map(BTreeMap::into_values).find_map(|i| Arc::try_unwrap(i).ok());
+        let keys = self.keys.iter().map(HmacKeys::handle_key);
+        let built = Arc::new(recycled.unwrap_or_default().rebuild(step, keys));
         let answer = f(&built);
         let _ = self.steps.update(|steps| {
             steps.retain(|&s, _| s >= low);
