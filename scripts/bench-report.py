@@ -85,7 +85,7 @@ ROWS = [
     ("lookup", "accounts_1e5", "account lookup among 10^5 enrolled wallets", "hmac/raw_hmac"),
     ("lookup", "accounts_1e6", "account lookup among 10^6 enrolled wallets", "hmac/raw_hmac"),
     ("handles", "raw_hmac_31", "floor: HMAC-SHA256 of the 31-byte handle input under each of 10^5 accounts' precomputed keyed states, per account", None),
-    ("handles", "build_1e5", "one step's handle index of 10^5 accounts (`StepIndex::build`: a MAC each, a counting sort by bucket, each bucket sorted), per account", "handles/raw_hmac_31"),
+    ("handles", "build_1e5", "one step's handle index of 10^5 accounts (`StepIndex::build`: a MAC each, a sort by bucket in two passes, each bucket sorted), per account", "handles/raw_hmac_31"),
     ("handles", "lookup_exact_1e7", "a QR code's 64-bit handle looked up in an index of 10^7 entries (its bucket's start, then the bucket)", "hmac/raw_hmac"),
     ("handles", "lookup_numeric_1e7", "a numeric code's 30-bit handle (a range) looked up in the same index", "hmac/raw_hmac"),
     ("wallet", "hmac_generate", "generate an hmac code (one MAC)", "hmac/raw_hmac"),

@@ -94,8 +94,8 @@ pub struct Entry {
 /// two entries on average), with each bucket's start, 4 bytes per bucket.
 /// A QR lookup reads its bucket's start and searches the bucket for the
 /// 64-bit handle; a numeric lookup takes the range of the handles whose top
-/// 30 bits are the code's (spec: R-HANDLE-3). Building it is one counting
-/// sort by bucket, then a sort of each bucket's few entries.
+/// 30 bits are the code's (spec: R-HANDLE-3). Building it is a sort by
+/// bucket in two passes, then a sort of each bucket's few entries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StepIndex {
     step: u64,
