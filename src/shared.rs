@@ -7,6 +7,7 @@
 //! every verification. A write takes every slot's lock, in order, before
 //! it changes anything, so that no reader sees a mix of old and new copies.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LockResult, PoisonError, RwLock, RwLockReadGuard};
 
@@ -31,9 +32,18 @@ pub(crate) struct ReadMostly<T> {
 fn thread_slot() -> usize {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     thread_local! {
-        static SLOT: usize = NEXT.fetch_add(1, Ordering::Relaxed) % SLOTS;
+        // `SLOTS` until the thread first reads: a constant initial value
+        // makes every later read a plain load.
+        static SLOT: Cell<usize> = const { Cell::new(SLOTS) };
     }
-    SLOT.with(|s| *s)
+    SLOT.with(|s| match s.get() {
+        SLOTS => {
+            let slot = NEXT.fetch_add(1, Ordering::Relaxed) % SLOTS;
+            s.set(slot);
+            slot
+        }
+        slot => slot,
+    })
 }
 
 impl<T: Clone> ReadMostly<T> {
