@@ -109,7 +109,8 @@ pub struct StepIndex {
 /// The most bucket bits an index uses: 2^24 buckets, 64 MiB of starts.
 const MAX_BUCKET_BITS: u32 = 24;
 
-/// The bucket bits the first pass of an index's sort goes by.
+/// The most bucket bits the first pass of an index's sort goes by: 2^10
+/// parts, each filled at its own place, which the processor's caches hold.
 const FIRST_PASS_BITS: u32 = 10;
 
 impl StepIndex {
@@ -151,15 +152,15 @@ impl StepIndex {
 
     /// The index of `step` holding `entries`, in any order.
     ///
-    /// Two sorts by bucket. The first, in place, by the bucket's top
-    /// [`FIRST_PASS_BITS`] bits, moves each entry once to the next free
-    /// position of its part; the second is a counting sort of each part by
-    /// the rest of the bucket bits, through a copy of the part, which fits
-    /// in the processor's cache. No pass writes to more than 2^14 places at
-    /// once (one pass scattering straight into 2^24 buckets would miss the
-    /// cache on nearly every entry of a large index), and no vector beside
-    /// the entries grows with the index but the bucket starts. Each bucket's
-    /// few entries are then sorted.
+    /// Two sorts by bucket. The first, in place, by the bucket's top bits
+    /// (at most [`FIRST_PASS_BITS`], at most half), moves each entry once to
+    /// the next free position of its part; the second is a counting sort of
+    /// each part by the rest of the bits, through a copy of the part, which
+    /// fits in the processor's cache. No pass writes to more than 2^14
+    /// places at once (one pass scattering straight into 2^24 buckets would
+    /// miss the cache on nearly every entry of a large index), and no vector
+    /// beside the entries grows with the index but the bucket starts. Each
+    /// bucket's few entries are then sorted.
     fn of_entries(step: u64, entries: Vec<Entry>) -> StepIndex {
         StepIndex::sorted(step, entries, Vec::new())
     }
@@ -167,8 +168,8 @@ impl StepIndex {
     /// [`StepIndex::of_entries`], with `starts` the memory of the bucket starts.
     fn sorted(step: u64, mut entries: Vec<Entry>, mut starts: Vec<u32>) -> StepIndex {
         let bits = bucket_bits(entries.len());
-        let top = bits.min(FIRST_PASS_BITS);
-        let low = bits - top;
+        let low = bits.saturating_sub(FIRST_PASS_BITS).max(bits / 2);
+        let top = bits - low;
         let mut parts = Vec::new();
         key_starts(&entries, 0, &mut parts, (top, |h| bucket(h, top)));
         permute_in_place(&mut entries, &parts, |h| bucket(h, top));
