@@ -6,7 +6,7 @@
 //! snapshot before it reports each acceptance.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::challenge::UsedChallenge;
@@ -60,11 +60,14 @@ pub struct MemoryStore {
     withdrawn: AtomicBool,
     trust: RwLock<Option<TrustList>>,
     nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
+    /// The size of `nonces` at which a call sweeps it next; read and
+    /// written under its lock.
+    nonce_sweep_at: AtomicUsize,
     sources: Mutex<HashMap<u32, u64>>,
     log: Option<RwLock<Vec<LogRecord>>>,
 }
 
-/// Nonces kept before a call with a nonce sweeps the closed ones.
+/// Nonces kept before a call with a nonce first sweeps the closed ones.
 const NONCE_SWEEP_AT: usize = 4096;
 
 impl MemoryStore {
@@ -110,6 +113,7 @@ impl MemoryStore {
             withdrawn: AtomicBool::new(false),
             trust: RwLock::new(None),
             nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
+            nonce_sweep_at: AtomicUsize::new(NONCE_SWEEP_AT),
             sources: Mutex::new(HashMap::new()),
             log: None,
         }
@@ -216,9 +220,13 @@ impl StateStore for MemoryStore {
             })
             .map_err(|_| poisoned())?;
         if let (Some(set), Some(c)) = (nonces.as_mut(), recorded) {
-            if set.len() >= NONCE_SWEEP_AT {
+            if set.len() >= self.nonce_sweep_at.load(Ordering::Relaxed) {
                 let before = self.nonce_horizon(state);
                 set.retain(|_, closes| *closes >= before);
+                // The next sweep waits until the set has doubled: with many
+                // challenges open, sweeping at every call would cost each
+                // call the whole set; this way it costs O(1) a call.
+                self.nonce_sweep_at.store((2 * set.len()).max(NONCE_SWEEP_AT), Ordering::Relaxed);
             }
             set.insert(c.nonce, c.closes);
         }
