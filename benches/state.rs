@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use common::over_pool;
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use hmac::{Hmac, KeyInit, Mac};
 use paycode::Params;
 use paycode::hazmat::handle::{StepHandle, StepIndex, mac_input};
@@ -26,6 +26,8 @@ const IDS: u64 = 1_000;
 const CREDENTIALS: u64 = 1_000_000;
 /// Accounts whose handle index one step's build makes in the index bench.
 const BUILD_ACCOUNTS: u64 = 100_000;
+/// Accounts of the larger build, as a running verifier makes it.
+const LARGE_ACCOUNTS: u64 = 1_000_000;
 /// Entries of the index the lookups search.
 const LOOKUP_ACCOUNTS: u64 = 10_000_000;
 
@@ -97,42 +99,41 @@ fn lookup(c: &mut Criterion) {
 /// The hmac handle index (spec §4.3): one step's index of 10^5 accounts
 /// built, per account, beside its floor, the HMAC-SHA256 of the 31-byte
 /// handle input under each account's precomputed keyed state in the same
-/// order (the `hmac` crate directly); then the lookups a verification makes
-/// in an index of 10^6: a QR code's 64-bit handle, a numeric code's 30 bits.
+/// order (the `hmac` crate directly); the same at 10^6 accounts, each
+/// step's index built in the memory of the one before, as a running
+/// verifier builds it; then the lookups a verification makes in an index
+/// of 10^7: a QR code's 64-bit handle, a numeric code's 30 bits.
 fn handles(c: &mut Criterion) {
     let run = common::Run::start("handles");
     let mut g = c.benchmark_group("handles");
     let step = common::step();
     let input: [u8; 31] = mac_input(step).try_into().unwrap();
-    let ids = 0..BUILD_ACCOUNTS;
-    let keys: Vec<HandleKey> =
-        ids.clone().map(|id| HandleKey::derive(id, &common::account_seed(id))).collect();
-    let raw: Vec<Hmac<Sha256>> = ids
-        .map(|id| {
-            let key = derive(&common::account_seed(id), LABEL_HMAC_HANDLE_KEY, &id.to_be_bytes());
-            <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose()).unwrap()
-        })
-        .collect();
-    // The floor computes what the index holds: account 7's entry is its MAC.
-    let mut mac = raw[7].clone();
-    mac.update(&input);
-    let h = StepHandle::derive(&keys[7], step);
-    assert_eq!(mac.finalize().into_bytes()[..8], h.bytes());
+    let (keys, raw) = handle_keys(0..BUILD_ACCOUNTS, step, &input);
     g.throughput(Throughput::Elements(BUILD_ACCOUNTS));
     g.sample_size(20);
-    g.bench_function("raw_hmac_31", |b| {
-        b.iter(|| {
-            let mut acc = 0u8;
-            for state in &raw {
-                let mut mac = state.clone();
-                mac.update(black_box(&input));
-                acc ^= mac.finalize().into_bytes()[0];
-            }
-            acc
-        })
-    });
+    g.bench_function("raw_hmac_31", |b| b.iter(|| raw_macs(&raw, &input)));
     g.bench_function("build_1e5", |b| b.iter(|| StepIndex::build(black_box(step), &keys)));
     drop((keys, raw));
+
+    let (keys, raw) = handle_keys(0..LARGE_ACCOUNTS, step, &input);
+    g.throughput(Throughput::Elements(LARGE_ACCOUNTS));
+    // A build takes a tenth of a second or more: the same few iterations in every sample.
+    g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
+    g.bench_function("raw_hmac_31_1e6", |b| b.iter(|| raw_macs(&raw, &input)));
+    // Each iteration builds the next step's index in the memory of the last.
+    let mut index = Some(StepIndex::build(step, &keys));
+    let mut next = step;
+    g.bench_function("rebuild_1e6", |b| {
+        b.iter(|| {
+            next += 1;
+            let built = index.take().unwrap_or_default().rebuild(black_box(next), &keys);
+            assert_eq!(built.len(), LARGE_ACCOUNTS as usize);
+            index = Some(built);
+        })
+    });
+    drop((keys, raw, index));
+    g.sampling_mode(SamplingMode::Auto);
 
     // The index of 10^7 accounts, built from their handles one account at
     // a time (10^7 keyed states would take gigabytes); probes are handles of
@@ -173,6 +174,40 @@ fn handles(c: &mut Criterion) {
         "\"index_accounts\": {LOOKUP_ACCOUNTS},\n  \"index_bytes\": {memory},\n  \"handle_key_bytes\": {}",
         size_of::<HandleKey>()
     ));
+}
+
+/// The handle keys of accounts `ids`, and the same keys as `hmac` crate
+/// states (the floor's); the floor computes what the index holds: account
+/// 7's entry is its MAC.
+fn handle_keys(
+    ids: std::ops::Range<u64>,
+    step: u64,
+    input: &[u8; 31],
+) -> (Vec<HandleKey>, Vec<Hmac<Sha256>>) {
+    let keys: Vec<HandleKey> =
+        ids.clone().map(|id| HandleKey::derive(id, &common::account_seed(id))).collect();
+    let raw: Vec<Hmac<Sha256>> = ids
+        .map(|id| {
+            let key = derive(&common::account_seed(id), LABEL_HMAC_HANDLE_KEY, &id.to_be_bytes());
+            <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose()).unwrap()
+        })
+        .collect();
+    let mut mac = raw[7].clone();
+    mac.update(input);
+    let h = StepHandle::derive(&keys[7], step);
+    assert_eq!(mac.finalize().into_bytes()[..8], h.bytes());
+    (keys, raw)
+}
+
+/// The floor: every account's MAC of the handle input, and nothing else.
+fn raw_macs(raw: &[Hmac<Sha256>], input: &[u8; 31]) -> u8 {
+    let mut acc = 0u8;
+    for state in raw {
+        let mut mac = state.clone();
+        mac.update(black_box(input));
+        acc ^= mac.finalize().into_bytes()[0];
+    }
+    acc
 }
 
 /// Replay windows for 10^6 credentials, as a terminal holds them when 10^6
