@@ -6,8 +6,11 @@
 //! the values above it survive unchanged. Where SQL compares two such values
 //! it uses [`u64_below`], which orders them as `u64`s.
 
-use paycode::Profile;
+use paycode::replay::Snapshot;
 use paycode::store::{StoreError, StoreErrorKind};
+use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
+
+use crate::Contents;
 
 /// The column value of a `u64`.
 pub(crate) const fn to_sql(x: u64) -> i64 {
@@ -57,6 +60,35 @@ pub(crate) const MARKS_OF_WINDOWS: &str =
 /// A store whose contents this version cannot have written.
 pub(crate) fn corrupt(what: String) -> StoreError {
     StoreError::new(StoreErrorKind::Corrupt, what)
+}
+
+/// The contents read from a store's tables, sorted as the core's snapshots
+/// are: by identity, serial or nonce as `u64`s and bytes, whatever order
+/// the database returned them in.
+pub(crate) fn contents(
+    (mut hmac, mut ed25519): (Snapshot, Snapshot),
+    revocation_list: Option<RevocationList>,
+    mut challenges: Vec<UsedChallenge>,
+    mut sources: Vec<(u32, u64)>,
+) -> Contents {
+    for snap in [&mut hmac, &mut ed25519] {
+        snap.windows.sort_unstable_by_key(|w| w.0);
+        snap.spent.sort_unstable_by_key(|s| s.0);
+        snap.marks.sort_unstable_by_key(|m| m.0);
+        snap.budgets.sort_unstable_by_key(|b| b.0);
+    }
+    sources.sort_unstable();
+    challenges.sort_unstable_by_key(|c| c.nonce);
+    Contents {
+        state: VerifierState {
+            hmac,
+            ed25519,
+            revocation_list,
+            revocation_withdrawn: false,
+            challenges,
+            sources,
+        },
+    }
 }
 
 #[cfg(test)]

@@ -1978,24 +1978,7 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
                 .map_err(|e| Failure::Store(corrupt(format!("the installed revocation list: {e}"))))?,
         )
     };
-    for snap in [&mut hmac, &mut ed25519] {
-        snap.windows.sort_unstable_by_key(|w| w.0);
-        snap.spent.sort_unstable_by_key(|s| s.0);
-        snap.marks.sort_unstable_by_key(|m| m.0);
-        snap.budgets.sort_unstable_by_key(|b| b.0);
-    }
-    sources.sort_unstable();
-    challenges.sort_unstable_by_key(|c| c.nonce);
-    Ok(Contents {
-        state: VerifierState {
-            hmac,
-            ed25519,
-            revocation_list,
-            revocation_withdrawn: false,
-            challenges,
-            sources,
-        },
-    })
+    Ok(crate::codec::contents((hmac, ed25519), revocation_list, challenges, sources))
 }
 
 /// Whether a failure is a conflict with a concurrent call, which a new

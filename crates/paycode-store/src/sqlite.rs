@@ -572,25 +572,7 @@ impl SqliteStore {
         drop(stmt);
         let revocation_list = read_revocation_list(&tx).map_err(e)??;
         tx.commit().map_err(e)?;
-        // Sorted as u64s, as the core's snapshots are.
-        for snap in [&mut hmac, &mut ed25519] {
-            snap.windows.sort_unstable_by_key(|w| w.0);
-            snap.spent.sort_unstable_by_key(|s| s.0);
-            snap.marks.sort_unstable_by_key(|m| m.0);
-            snap.budgets.sort_unstable_by_key(|b| b.0);
-        }
-        sources.sort_unstable();
-        challenges.sort_unstable_by_key(|c| c.nonce);
-        Ok(Contents {
-            state: VerifierState {
-                hmac,
-                ed25519,
-                revocation_list,
-                revocation_withdrawn: false,
-                challenges,
-                sources,
-            },
-        })
+        Ok(crate::codec::contents((hmac, ed25519), revocation_list, challenges, sources))
     }
 
     fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {
