@@ -151,6 +151,11 @@ impl StepIndex {
     }
 
     /// The index of `step` holding `entries`, in any order.
+    fn of_entries(step: u64, entries: Vec<Entry>) -> StepIndex {
+        StepIndex::sorted(step, entries, Vec::new())
+    }
+
+    /// [`StepIndex::of_entries`], with `starts` the memory of the bucket starts.
     ///
     /// Two sorts by bucket. The first, in place, by the bucket's top bits
     /// (at most [`FIRST_PASS_BITS`], at most half), moves each entry once to
@@ -161,11 +166,6 @@ impl StepIndex {
     /// miss the cache on nearly every entry of a large index), and no vector
     /// beside the entries grows with the index but the bucket starts. Each
     /// bucket's few entries are then sorted.
-    fn of_entries(step: u64, entries: Vec<Entry>) -> StepIndex {
-        StepIndex::sorted(step, entries, Vec::new())
-    }
-
-    /// [`StepIndex::of_entries`], with `starts` the memory of the bucket starts.
     fn sorted(step: u64, mut entries: Vec<Entry>, mut starts: Vec<u32>) -> StepIndex {
         let bits = bucket_bits(entries.len());
         let low = bits.saturating_sub(FIRST_PASS_BITS).max(bits / 2);
