@@ -177,9 +177,46 @@ impl HmacCode {
 
     /// The payload bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = self.maced();
-        out.extend_from_slice(&self.tag);
-        out
+        let (bytes, len) = self.payload();
+        bytes.get(..len).unwrap_or_default().to_vec()
+    }
+
+    /// The payload in an array, with its length (38, or 42 for a capped
+    /// code): [`HmacCode::encode`] without allocating.
+    pub(crate) fn payload(&self) -> ([u8; HMAC_CAPPED_PAYLOAD_LEN], usize) {
+        let mut out = [0u8; HMAC_CAPPED_PAYLOAD_LEN];
+        let len = self.payload_into(&mut out);
+        (out, len)
+    }
+
+    /// Writes the payload at the start of `out`; returns its length.
+    pub(crate) fn payload_into(&self, out: &mut [u8; HMAC_CAPPED_PAYLOAD_LEN]) -> usize {
+        let head = self.head_into(out);
+        let len = head + self.tag.len();
+        if let Some(tag) = out.get_mut(head..len) {
+            tag.copy_from_slice(&self.tag);
+        }
+        len
+    }
+
+    /// Writes `head` at the start of `out`; returns its length.
+    fn head_into(&self, out: &mut [u8; HMAC_CAPPED_PAYLOAD_LEN]) -> usize {
+        let [version, mode, rest @ ..] = out;
+        *version = VERSION;
+        *mode = self.mode.byte(Profile::Hmac);
+        let (handle, rest) = rest.split_at_mut(8);
+        handle.copy_from_slice(&self.handle);
+        let (step, rest) = rest.split_at_mut(8);
+        step.copy_from_slice(&self.step.to_be_bytes());
+        let (counter, rest) = rest.split_at_mut(4);
+        counter.copy_from_slice(&self.masked_counter.to_be_bytes());
+        match self.mode {
+            Mode::Capped(cap) => {
+                rest.get_mut(..4).unwrap_or_default().copy_from_slice(&cap.to_be_bytes());
+                HMAC_PAYLOAD_LEN + 4 - self.tag.len()
+            }
+            Mode::OneWay | Mode::Challenge => HMAC_PAYLOAD_LEN - self.tag.len(),
+        }
     }
 
     /// `PC3:` + Base45 of the payload.
@@ -189,16 +226,9 @@ impl HmacCode {
 
     /// The payload bytes the tag covers, `head`: 22, or 26 for a capped code.
     pub fn maced(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(HMAC_CAPPED_PAYLOAD_LEN);
-        out.push(VERSION);
-        out.push(self.mode.byte(Profile::Hmac));
-        out.extend_from_slice(&self.handle);
-        out.extend_from_slice(&self.step.to_be_bytes());
-        out.extend_from_slice(&self.masked_counter.to_be_bytes());
-        if let Mode::Capped(cap) = self.mode {
-            out.extend_from_slice(&cap.to_be_bytes());
-        }
-        out
+        let mut out = [0u8; HMAC_CAPPED_PAYLOAD_LEN];
+        let len = self.head_into(&mut out);
+        out.get(..len).unwrap_or_default().to_vec()
     }
 
     /// The code's mode.

@@ -56,7 +56,7 @@ pub const fn record_len(kind: u8) -> Option<usize> {
 /// evidence the issuer can check (spec §4.8). A value of this type is always
 /// a well-formed record: its evidence decodes as a code of its kind, with its
 /// step.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone)]
 pub struct LogRecord {
     kind: u8,
     /// The verifier's time of acceptance (unix seconds).
@@ -67,11 +67,110 @@ pub struct LogRecord {
     pub terminal_id: u32,
     step: u64,
     evidence_len: u8,
-    evidence: [u8; ED25519_CAPPED_PAYLOAD_LEN],
-    challenge: Option<[u8; CHALLENGE_LEN]>,
+    /// Whether the body holds a challenge after the evidence.
+    challenged: bool,
+    body: Body,
     profile: Profile,
     subject: u64,
     counter: u32,
+}
+
+/// The longest body held in line: an hmac capped payload, or a challenge
+/// code's payload and its challenge.
+const SHORT_BODY: usize = crate::code::HMAC_CAPPED_PAYLOAD_LEN + CHALLENGE_LEN;
+
+/// A record's evidence with its challenge's encoding after it: in line for
+/// an hmac or numeric code, so that a record of the codes a verifier sees
+/// most is small enough to move without a call to `memcpy`; behind a
+/// pointer for an ed25519 code's 204 or 208 bytes. Bytes past the evidence
+/// and challenge are zero.
+#[derive(Clone)]
+enum Body {
+    Short([u8; SHORT_BODY]),
+    Long(Box<[u8; ED25519_CAPPED_PAYLOAD_LEN + CHALLENGE_LEN]>),
+}
+
+impl Body {
+    /// `evidence` followed by `challenge`.
+    fn new(evidence: &[u8], challenge: Option<&[u8; CHALLENGE_LEN]>) -> Result<Body, Error> {
+        let len = evidence.len() + challenge.map_or(0, |c| c.len());
+        let mut body = if len <= SHORT_BODY {
+            Body::Short([0; SHORT_BODY])
+        } else {
+            Body::Long(Box::new([0; ED25519_CAPPED_PAYLOAD_LEN + CHALLENGE_LEN]))
+        };
+        let bytes = body.bytes_mut();
+        copy(bytes, evidence)?;
+        if let Some(c) = challenge {
+            copy(bytes.get_mut(evidence.len()..).ok_or(Error::Malformed)?, c)?;
+        }
+        Ok(body)
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Short(b) => b,
+            Body::Long(b) => &b[..],
+        }
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        match self {
+            Body::Short(b) => b,
+            Body::Long(b) => &mut b[..],
+        }
+    }
+}
+
+impl LogRecord {
+    /// The fields that make a record, in the order records compare.
+    #[allow(clippy::type_complexity)]
+    fn key(&self) -> (u8, u64, u64, u32, u64, &[u8], Option<&[u8]>, Profile, u64, u32) {
+        (
+            self.kind,
+            self.accepted_at,
+            self.amount,
+            self.terminal_id,
+            self.step,
+            self.evidence(),
+            self.challenge_bytes(),
+            self.profile,
+            self.subject,
+            self.counter,
+        )
+    }
+
+    /// The challenge's encoding, for a challenge kind.
+    fn challenge_bytes(&self) -> Option<&[u8]> {
+        let start = usize::from(self.evidence_len);
+        self.challenged.then(|| self.body.bytes().get(start..start + CHALLENGE_LEN).unwrap_or_default())
+    }
+}
+
+impl PartialEq for LogRecord {
+    fn eq(&self, other: &LogRecord) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for LogRecord {}
+
+impl PartialOrd for LogRecord {
+    fn partial_cmp(&self, other: &LogRecord) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for LogRecord {
+    fn cmp(&self, other: &LogRecord) -> core::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+impl core::hash::Hash for LogRecord {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.key().hash(state);
+    }
 }
 
 impl LogRecord {
@@ -91,22 +190,25 @@ impl LogRecord {
         terminal_id: u32,
         challenge: Option<&Challenge>,
     ) -> Result<LogRecord, Error> {
-        let mut evidence = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
-        let (kind, len) = match code {
+        let asked = challenge.map(Challenge::encode);
+        let (kind, len, body) = match code {
             Code::Hmac(c) => {
-                let payload = c.encode();
-                copy(&mut evidence, &payload)?;
-                (c.mode().byte(Profile::Hmac), payload.len())
+                // In line, the payload written in place.
+                let mut body = [0u8; SHORT_BODY];
+                let (payload, _) = body.split_first_chunk_mut().ok_or(Error::Malformed)?;
+                let len = c.payload_into(payload);
+                if let Some(a) = &asked {
+                    copy(body.get_mut(len..).ok_or(Error::Malformed)?, a)?;
+                }
+                (c.mode().byte(Profile::Hmac), len, Body::Short(body))
             }
             Code::Numeric(c) => {
                 let n = c.value().to_be_bytes();
                 let tail = n.get(16 - NUMERIC_EVIDENCE_LEN..).ok_or(Error::Malformed)?;
-                copy(&mut evidence, tail)?;
-                (KIND_NUMERIC, NUMERIC_EVIDENCE_LEN)
+                (KIND_NUMERIC, NUMERIC_EVIDENCE_LEN, Body::new(tail, asked.as_ref())?)
             }
             Code::Ed25519(c) => {
-                copy(&mut evidence, c.encode())?;
-                (c.mode().byte(Profile::Ed25519), c.encode().len())
+                (c.mode().byte(Profile::Ed25519), c.encode().len(), Body::new(c.encode(), asked.as_ref())?)
             }
         };
         let len = u8::try_from(len).map_err(|_| Error::Malformed)?;
@@ -120,8 +222,8 @@ impl LogRecord {
             terminal_id,
             step,
             evidence_len: len,
-            evidence,
-            challenge: challenge.map(Challenge::encode),
+            challenged: asked.is_some(),
+            body,
             profile: code.profile(),
             subject,
             counter,
@@ -141,8 +243,7 @@ impl LogRecord {
         terminal_id: u32,
         challenge: Option<&Challenge>,
     ) -> Result<LogRecord, Error> {
-        let mut evidence = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
-        copy(&mut evidence, payload)?;
+        let asked = challenge.map(Challenge::encode);
         let record = LogRecord {
             kind: *payload.get(1).ok_or(Error::Malformed)?,
             accepted_at,
@@ -150,8 +251,8 @@ impl LogRecord {
             terminal_id,
             step,
             evidence_len: u8::try_from(payload.len()).map_err(|_| Error::Malformed)?,
-            evidence,
-            challenge: challenge.map(Challenge::encode),
+            challenged: asked.is_some(),
+            body: Body::new(payload, asked.as_ref())?,
             profile: Profile::Hmac,
             subject: 0,
             counter: 0,
@@ -183,8 +284,6 @@ impl LogRecord {
         let challenged = kind == 0x21 || kind == 0x22;
         let evidence_len = len - HEADER_LEN - if challenged { CHALLENGE_LEN } else { 0 };
         let body = bytes.get(HEADER_LEN..HEADER_LEN + evidence_len).ok_or(Error::Malformed)?;
-        let mut evidence = [0u8; ED25519_CAPPED_PAYLOAD_LEN];
-        copy(&mut evidence, body)?;
         let challenge = match bytes.get(HEADER_LEN + evidence_len..) {
             Some(c) if challenged => Some(<[u8; CHALLENGE_LEN]>::try_from(c).map_err(|_| Error::Malformed)?),
             _ => None,
@@ -196,8 +295,8 @@ impl LogRecord {
             terminal_id,
             step,
             evidence_len: u8::try_from(evidence_len).map_err(|_| Error::Malformed)?,
-            evidence,
-            challenge,
+            challenged: challenge.is_some(),
+            body: Body::new(body, challenge.as_ref())?,
             profile: if kind & 0x0f == 0x02 { Profile::Ed25519 } else { Profile::Hmac },
             subject: 0,
             counter: 0,
@@ -233,9 +332,7 @@ impl LogRecord {
         out.extend_from_slice(&self.terminal_id.to_be_bytes());
         out.extend_from_slice(&self.step.to_be_bytes());
         out.extend_from_slice(self.evidence());
-        if let Some(c) = &self.challenge {
-            out.extend_from_slice(c);
-        }
+        out.extend_from_slice(self.challenge_bytes().unwrap_or_default());
         out
     }
 
@@ -275,12 +372,12 @@ impl LogRecord {
 
     /// The evidence: the code's payload, or `N` as 10 bytes for a numeric code.
     pub fn evidence(&self) -> &[u8] {
-        self.evidence.get(..usize::from(self.evidence_len)).unwrap_or(&[])
+        self.body.bytes().get(..usize::from(self.evidence_len)).unwrap_or(&[])
     }
 
     /// The challenge the code answered (challenge kinds only).
     pub fn challenge(&self) -> Option<Challenge> {
-        self.challenge.as_ref().and_then(|c| Challenge::decode(c).ok())
+        self.challenge_bytes().and_then(|c| Challenge::decode(c).ok())
     }
 
     /// The code the evidence holds: always `Some`, as a record exists only
@@ -293,8 +390,8 @@ impl LogRecord {
     /// evidence decodes as a code of its kind with its step.
     fn checked(mut self) -> Result<LogRecord, Error> {
         let code = evidence_code(self.kind, self.evidence())?;
-        let (subject, counter) = consistent(&code, self.step, self.challenge.is_some())?;
-        if let Some(c) = &self.challenge {
+        let (subject, counter) = consistent(&code, self.step, self.challenged)?;
+        if let Some(c) = self.challenge_bytes() {
             Challenge::decode(c)?;
         }
         self.subject = subject;
@@ -380,8 +477,8 @@ mod fields {
         challenge: Option<String>,
     }
 
-    impl From<LogRecord> for Fields {
-        fn from(r: LogRecord) -> Fields {
+    impl From<&LogRecord> for Fields {
+        fn from(r: &LogRecord) -> Fields {
             Fields {
                 kind: r.kind,
                 profile: r.profile,
@@ -392,7 +489,7 @@ mod fields {
                 amount: r.amount,
                 terminal_id: r.terminal_id,
                 evidence: to_hex(r.evidence()),
-                challenge: r.challenge.as_ref().map(|c| to_hex(c)),
+                challenge: r.challenge_bytes().map(to_hex),
             }
         }
     }
@@ -427,7 +524,7 @@ mod fields {
 
     impl serde::Serialize for LogRecord {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            Fields::from(*self).serialize(s)
+            Fields::from(self).serialize(s)
         }
     }
 
@@ -696,7 +793,8 @@ type CodeKey = (Profile, u64, u32, u64, u8, Option<u32>, Option<[u8; CHALLENGE_L
 
 fn code_key(r: &LogRecord) -> CodeKey {
     let mode = r.code().map_or(Mode::OneWay, |c| c.mode());
-    (r.profile, r.subject, r.counter, r.step, mode.number(), mode.cap(), r.challenge)
+    let challenge = r.challenge_bytes().and_then(|c| c.try_into().ok());
+    (r.profile, r.subject, r.counter, r.step, mode.number(), mode.cap(), challenge)
 }
 
 /// Checks one record's evidence against the issuer's keys (spec: R-LOG-2
@@ -827,7 +925,7 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
             };
             match verdict {
                 Ok((limit, (subject, counter))) => {
-                    proven.push((LogRecord { subject, counter, ..*record }, limit));
+                    proven.push((LogRecord { subject, counter, ..record.clone() }, limit));
                 }
                 Err(why) => out.unproven.push(Rejected { log: l, index, why }),
             }
@@ -883,7 +981,7 @@ pub fn reconcile(logs: &[Vec<LogRecord>], keys: &IssuerKeys, policy: &Policy) ->
             continue;
         }
         let mut records: Vec<LogRecord> =
-            keys_of.iter().filter_map(|k| codes.get(*k)).flat_map(|c| c.0.iter().copied()).collect();
+            keys_of.iter().filter_map(|k| codes.get(*k)).flat_map(|c| c.0.iter().cloned()).collect();
         records.sort();
         reasons.entry(id).or_default().insert(Reason::Double);
         out.doubles.push(Duplicate { profile, subject, counter, records });
@@ -993,7 +1091,7 @@ mod tests {
         assert_eq!(bytes[18..22], 9u32.to_be_bytes());
         assert_eq!(bytes[22..30], 1000u64.to_be_bytes());
         assert_eq!(bytes[30..], w.code_for(1000, 3).encode()[..]);
-        assert_eq!(LogRecord::decode(&bytes), Ok(r));
+        assert_eq!(LogRecord::decode(&bytes).as_ref(), Ok(&r));
         let code = w.code_for(1000, 3);
         assert_eq!(
             (r.subject(), r.counter(), r.profile()),
@@ -1013,8 +1111,9 @@ mod tests {
         let rn = LogRecord::new(&numeric, 1000, 60_000, 250, 9, None).unwrap();
         assert_eq!(rn.encode().len(), 40);
         assert_eq!(rn.encode()[1], KIND_NUMERIC);
-        let log = LogRecord::encode_log(&[r, rc, rn]);
-        assert_eq!(LogRecord::decode_log(&log).unwrap(), vec![r, rc, rn]);
+        let all = vec![r, rc, rn];
+        let log = LogRecord::encode_log(&all);
+        assert_eq!(LogRecord::decode_log(&log).unwrap(), all);
         assert_eq!(LogRecord::decode_log(&log[..log.len() - 1]), Err(Error::Malformed));
         assert_eq!(LogRecord::decode_log(&log[1..]), Err(Error::Malformed));
     }
@@ -1069,8 +1168,8 @@ mod tests {
         let c3 = Code::Hmac(w.code_for(1000, 3));
         let honest = rec(&c3, 1000, 100, 9, None);
         // A copy of the honest record: one code, no reason.
-        let copy = LogRecord { terminal_id: 10, amount: 900, ..honest };
-        let out = reconcile(&[vec![honest], vec![copy]], &keys(), &Policy::with_tolerance(3));
+        let copy = LogRecord { terminal_id: 10, amount: 900, ..honest.clone() };
+        let out = reconcile(&[vec![honest.clone()], vec![copy]], &keys(), &Policy::with_tolerance(3));
         assert!(out.flagged.is_empty() && out.unproven.is_empty());
         assert_eq!(out.copies.len(), 1);
         // A forged counter 3 at another step: its tag fails; nothing flagged.
@@ -1078,27 +1177,27 @@ mod tests {
         let mut forged = HmacCode::new(real.handle(), 1001, real.masked_counter(), [0; 16]);
         forged = forged.with_mode(Mode::OneWay);
         let fake = rec(&Code::Hmac(forged), 1001, 100, 9, None);
-        let out = reconcile(&[vec![honest, fake]], &keys(), &Policy::with_tolerance(3));
+        let out = reconcile(&[vec![honest.clone(), fake.clone()]], &keys(), &Policy::with_tolerance(3));
         assert!(out.flagged.is_empty());
         assert_eq!(out.unproven, [Rejected { log: 0, index: 1, why: Unproven::InvalidCode }]);
         // The wallet's own second code for counter 3 (a clone's): double.
         let again = rec(&Code::Hmac(w.code_for(1001, 3)), 1001, 100, 9, None);
-        let out = reconcile(&[vec![honest, again]], &keys(), &Policy::with_tolerance(3));
+        let out = reconcile(&[vec![honest.clone(), again]], &keys(), &Policy::with_tolerance(3));
         assert_eq!(out.flagged_accounts, [42]);
         assert_eq!(out.flagged[0].reasons, [Reason::Double]);
         // Above the cap; a challenge for another terminal or amount.
         let capped = rec(&Code::Hmac(w.code_as(1000, 4, Purpose::Capped(500))), 1000, 501, 9, None);
         assert_eq!(verify_record(&capped, &keys()), Err(Unproven::OverCap));
-        assert_eq!(verify_record(&LogRecord { amount: 500, ..capped }, &keys()), Ok(None));
+        assert_eq!(verify_record(&LogRecord { amount: 500, ..capped.clone() }, &keys()), Ok(None));
         let ch = Challenge::new(9, 250, 60_000, [5; 16]);
         let answered = rec(&Code::Hmac(w.code_as(1000, 5, Purpose::Challenge(&ch))), 1000, 250, 9, Some(&ch));
         assert_eq!(verify_record(&answered, &keys()), Ok(None));
         assert_eq!(
-            verify_record(&LogRecord { terminal_id: 8, ..answered }, &keys()),
+            verify_record(&LogRecord { terminal_id: 8, ..answered.clone() }, &keys()),
             Err(Unproven::ChallengeMismatch)
         );
         assert_eq!(
-            verify_record(&LogRecord { amount: 251, ..answered }, &keys()),
+            verify_record(&LogRecord { amount: 251, ..answered.clone() }, &keys()),
             Err(Unproven::ChallengeMismatch)
         );
         // The code answered another challenge: its tag fails under this one's digest.
@@ -1109,12 +1208,12 @@ mod tests {
         // A numeric record beside a fabricated one proves nothing.
         let n = rec(&Code::Numeric(w.numeric(&w.code_for(1002, 6)).unwrap()), 1002, 100, 9, None);
         assert_eq!(verify_record(&n, &keys()), Ok(None));
-        let out = reconcile(&[vec![n, fake]], &keys(), &Policy::with_tolerance(3));
+        let out = reconcile(&[vec![n.clone(), fake.clone()]], &keys(), &Policy::with_tolerance(3));
         assert_eq!(out.unproven.len(), 2);
         assert_eq!(out.unproven[0].why, Unproven::NumericBesideUnproven);
         // The QR and numeric forms of one code are one code.
         let qr = rec(&Code::Hmac(w.code_for(1002, 6)), 1002, 100, 9, None);
-        let out = reconcile(&[vec![n], vec![qr]], &keys(), &Policy::with_tolerance(3));
+        let out = reconcile(&[vec![n.clone()], vec![qr]], &keys(), &Policy::with_tolerance(3));
         assert!(out.flagged.is_empty());
         assert_eq!(out.copies.len(), 1);
     }

@@ -242,7 +242,7 @@ impl StateStore for MemoryStore {
         };
         other.observe(state.high_water());
         if let (Some(r), Some(log)) = (record, &self.log) {
-            log.write().map_err(|_| poisoned())?.push(*r);
+            log.write().map_err(|_| poisoned())?.push(r.clone());
         }
         Ok(())
     }

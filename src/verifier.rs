@@ -136,7 +136,6 @@ struct Claim<'c> {
     /// The real counter of the identity's account.
     counter: u32,
     terms: Terms,
-    record: LogRecord,
 }
 
 impl Claim<'_> {
@@ -146,12 +145,18 @@ impl Claim<'_> {
         matches!(self.code, Code::Numeric(_)).then_some(terminal_id)
     }
 
-    fn attempt<'p>(&'p self, now: u64, authentic: &'p dyn Fn() -> bool) -> Attempt<'p> {
+    /// The attempt of this claim, with `record` its log record.
+    fn attempt<'p>(
+        &'p self,
+        now: u64,
+        authentic: &'p dyn Fn() -> bool,
+        record: &'p LogRecord,
+    ) -> Attempt<'p> {
         Attempt {
             step: self.step,
             counter: self.counter,
             now,
-            time: self.record.accepted_at,
+            time: record.accepted_at,
             // spec: R-HMAC-6: only the numeric form is throttled.
             proof: match self.code {
                 Code::Numeric(_) => Proof::Guess(authentic),
@@ -161,12 +166,12 @@ impl Claim<'_> {
             spend: None,
             bound: self.terms.bound,
             challenge: self.terms.challenge,
-            record: Some(&self.record),
+            record: Some(record),
         }
     }
 
-    fn acceptance(&self) -> Acceptance {
-        Acceptance { record: self.record, subject: self.identity.subject, counter: self.counter }
+    fn acceptance(&self, record: LogRecord) -> Acceptance {
+        Acceptance { record, subject: self.identity.subject, counter: self.counter }
     }
 }
 
@@ -200,7 +205,7 @@ impl Pending {
 /// A code the verifier accepted, with its log record, which the verifier's
 /// store committed with the acceptance (spec: R-LOG-1), and the identity it
 /// was accepted for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Acceptance {
     /// The acceptance log record.
     pub record: LogRecord,
@@ -213,7 +218,7 @@ pub struct Acceptance {
 
 impl Acceptance {
     fn of_record(record: LogRecord) -> Acceptance {
-        Acceptance { record, subject: record.subject(), counter: record.counter() }
+        Acceptance { subject: record.subject(), counter: record.counter(), record }
     }
 }
 
@@ -934,13 +939,7 @@ impl<S: StateStore> Verifier<S> {
     /// The claim of an hmac code (QR or numeric) before its state is read:
     /// its candidate accounts (H1), the MAC of each (H2), and the identity
     /// whose state and budget the code spends.
-    fn claim<'c>(
-        &'c self,
-        code: &'c Code,
-        now: u64,
-        step: u64,
-        terms: Terms,
-    ) -> Result<Claim<'c>, Rejection> {
+    fn claim<'c>(&'c self, code: &'c Code, step: u64, terms: Terms) -> Result<Claim<'c>, Rejection> {
         let accounts =
             self.accounts.as_deref().ok_or(Error::UnsupportedProfile).map_err(|e| self.early(step, e))?;
         let (code_step, lookup) = match code {
@@ -985,9 +984,6 @@ impl<S: StateStore> Verifier<S> {
             None => (lookup.subject(), lookup.masked(), false),
         };
         let identity = Identity { profile: Profile::Hmac, subject };
-        let record = self
-            .record(Evidence::Code(code), code_step, now, terms.amount, &terms)
-            .map_err(|e| self.early(step, e))?;
         Ok(Claim {
             code,
             identity,
@@ -996,16 +992,25 @@ impl<S: StateStore> Verifier<S> {
             step: code_step,
             counter,
             terms,
-            record,
         })
     }
 
+    /// The log record of `claim`'s code, were it accepted at unix time `now`.
+    fn claim_record(&self, claim: &Claim<'_>, now: u64, step: u64) -> Result<LogRecord, Rejection> {
+        self.record(Evidence::Code(claim.code), claim.step, now, claim.terms.amount, &claim.terms)
+            .map_err(|e| self.early(step, e))
+    }
+
     fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<Acceptance, Rejection> {
-        let claim = self.claim(code, now, step, terms)?;
+        let claim = self.claim(code, step, terms)?;
+        // The acceptance is built before the store's step, in place, so that
+        // the store appends the very record it returns.
+        let acceptance = claim.acceptance(self.claim_record(&claim, now, step)?);
         // spec: R-HMAC-5, R-HANDLE-4 (H3): the MAC's answer, used in the store's step
         let authentic = || claim.authentic;
-        self.commit(claim.identity, claim.source(self.terminal_id), &claim.attempt(step, &authentic))?;
-        Ok(claim.acceptance())
+        let attempt = claim.attempt(step, &authentic, &acceptance.record);
+        self.commit(claim.identity, claim.source(self.terminal_id), &attempt)?;
+        Ok(acceptance)
     }
 
     /// Verifies several codes in QR text or digits at unix time `now`, each
@@ -1066,9 +1071,12 @@ impl<S: StateStore> Verifier<S> {
                 }
                 _ => match self.terms(code, now, payment).map_err(|e| self.early(step, e)) {
                     Err(r) => Some(Err(r)),
-                    Ok(terms) => match self.claim(code, now, step, terms) {
-                        Ok(claim) => {
-                            claims.push((i, claim.authentic, claim));
+                    Ok(terms) => match self
+                        .claim(code, step, terms)
+                        .and_then(|claim| Ok((self.claim_record(&claim, now, step)?, claim)))
+                    {
+                        Ok((record, claim)) => {
+                            claims.push((i, claim.authentic, claim, record));
                             None
                         }
                         Err(r) => Some(Err(r)),
@@ -1083,20 +1091,23 @@ impl<S: StateStore> Verifier<S> {
         out.into_iter().map(|o| o.unwrap_or_else(|| Err(Error::StateUnavailable.into()))).collect()
     }
 
-    /// The store's steps of `claims` (index in the output, MAC valid, claim),
+    /// The store's steps of `claims` (index in the output, MAC valid, claim, log record),
     /// as one [`StateStore::transact_all`]; each verdict goes to its slot.
     fn commit_claims(
         &self,
         step: u64,
-        claims: &[(usize, bool, Claim<'_>)],
+        claims: &[(usize, bool, Claim<'_>, LogRecord)],
         out: &mut [Option<Result<Acceptance, Rejection>>],
     ) {
         if claims.is_empty() {
             return;
         }
-        let proofs: Vec<_> = claims.iter().map(|&(_, valid, _)| move || valid).collect();
-        let attempts: Vec<Attempt<'_>> =
-            claims.iter().zip(&proofs).map(|((_, _, claim), proof)| claim.attempt(step, proof)).collect();
+        let proofs: Vec<_> = claims.iter().map(|&(_, valid, ..)| move || valid).collect();
+        let attempts: Vec<Attempt<'_>> = claims
+            .iter()
+            .zip(&proofs)
+            .map(|((_, _, claim, record), proof)| claim.attempt(step, proof, record))
+            .collect();
         let mut verdicts = vec![Err(Error::StateUnavailable); attempts.len()];
         let withdrawn = self.revocation_list_withdrawn();
         let mut deciders: Vec<_> = attempts
@@ -1113,7 +1124,7 @@ impl<S: StateStore> Verifier<S> {
         let mut calls: Vec<Call<'_>> = claims
             .iter()
             .zip(deciders.iter_mut())
-            .map(|((_, _, claim), decide)| Call {
+            .map(|((_, _, claim, _), decide)| Call {
                 identity: claim.identity,
                 nonce: claim.terms.nonce(),
                 source: claim.source(self.terminal_id),
@@ -1127,16 +1138,16 @@ impl<S: StateStore> Verifier<S> {
         // spec: R-TIME-8: one bound for the whole batch, the start of its step
         // once a store step went through, the latest accepted_at once one was accepted.
         let mut bound = 0;
-        for (((i, _, claim), result), verdict) in claims.iter().zip(results).zip(verdicts) {
+        for (((i, _, claim, record), result), verdict) in claims.iter().zip(results).zip(verdicts) {
             let outcome = match result {
                 Err(e) => Err(Rejection::store(e)),
                 Ok(()) => {
                     bound = bound.max(self.params.step_floor(step));
-                    verdict.map(|()| claim.acceptance()).map_err(Rejection::from)
+                    verdict.map(|()| claim.acceptance(record.clone())).map_err(Rejection::from)
                 }
             };
             if outcome.is_ok() {
-                bound = bound.max(claim.record.accepted_at);
+                bound = bound.max(record.accepted_at);
             }
             if let Some(slot) = out.get_mut(*i) {
                 *slot = Some(outcome);
@@ -1213,7 +1224,7 @@ impl<S: StateStore> Verifier<S> {
             record: Some(&p.record),
         };
         self.commit(identity, None, &attempt)?;
-        Ok(p.record)
+        Ok(p.record.clone())
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {

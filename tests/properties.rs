@@ -785,8 +785,8 @@ proptest! {
         model.last_accepted = 0;
         for (i, (payment, call)) in payments.iter().zip(&calls).enumerate() {
             let one = seq.verify_text_payment(*payment, t).map(|a| a.record).map_err(|r| r.error());
-            let got = batched[i].as_ref().map(|a| a.record).map_err(|r| r.error());
-            prop_assert_eq!(got, one, "item {}", i);
+            let got = batched[i].as_ref().map(|a| a.record.clone()).map_err(|r| r.error());
+            prop_assert_eq!(&got, &one, "item {}", i);
             let want = model.verify(&call.0, call.1.as_deref(), t, call.2, &w.oracle).map(|_| ());
             prop_assert_eq!(one.map(|_| ()), want, "item {}", i);
         }

@@ -171,7 +171,7 @@ fn batch_verdicts_and_state_equal_sequential_calls() {
     assert_eq!(got, expect);
     assert_eq!(batched.state(), sequential.state());
     // The batch covers every verdict it should.
-    let verdicts: Vec<_> = expect.iter().map(|r| r.map(|_| ())).collect();
+    let verdicts: Vec<_> = expect.iter().map(|r| r.as_ref().map(|_| ()).map_err(|e| *e)).collect();
     for e in [
         Error::Replayed,
         Error::InvalidCode,

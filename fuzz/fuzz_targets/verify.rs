@@ -35,11 +35,11 @@ fuzz_target!(|data: &[u8]| {
     }
     match (&parsed, &verdict) {
         (Ok(code), Ok(acc)) => {
-            let r = acc.record;
+            let r = &acc.record;
             assert_eq!(r.profile(), code.profile());
             assert_eq!(r.accepted_at, verifier_time);
             assert_eq!(r.terminal_id, fixture::TERMINAL);
-            assert_eq!(paycode::log::LogRecord::decode(&r.encode()), Ok(r));
+            assert_eq!(paycode::log::LogRecord::decode(&r.encode()), Ok(r.clone()));
             match code {
                 Code::Hmac(c) => {
                     assert_eq!(

@@ -104,7 +104,7 @@ fn an_acceptance_survives_reopening_with_its_log_record() {
     let v = verifier(SqliteStore::open(&path).unwrap(), 7);
     assert_eq!(v.verify_text(&hmac, NOW, 0).unwrap_err(), Error::Replayed);
     assert_eq!(v.verify_text(&ed, NOW, 400).unwrap_err(), Error::Replayed);
-    assert_eq!(v.store().export_log(None).unwrap(), vec![a.record, b.record]);
+    assert_eq!(v.store().export_log(None).unwrap(), vec![a.record.clone(), b.record.clone()]);
     assert_eq!(v.store().export_log(Some(7)).unwrap().len(), 2);
     assert!(v.store().export_log(Some(8)).unwrap().is_empty());
     let contents = v.store().contents().unwrap();

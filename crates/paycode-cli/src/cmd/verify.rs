@@ -239,7 +239,7 @@ fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<
     match (verdict, json) {
         (Ok(a), true) => {
             // A one-way or capped code's record has no challenge: left out, as every absent field.
-            let mut record = serde_json::to_value(a.record).map_err(Error::Json)?;
+            let mut record = serde_json::to_value(&a.record).map_err(Error::Json)?;
             if let Some(fields) = record.as_object_mut() {
                 fields.retain(|_, v| !v.is_null());
             }

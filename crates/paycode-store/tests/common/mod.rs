@@ -567,7 +567,7 @@ pub fn log_columns_name_the_account_and_the_real_counter<S: StateStore>(
     }
     assert_eq!(columns(), [(1, 5), (2, 7), (100, 2), (3, 9), (4, 11)]);
     let code = hmac(1).code_for(step(NOW), 5);
-    let first = export()[0];
+    let first = export()[0].clone();
     assert_eq!(
         (first.subject(), first.counter()),
         (u64::from_be_bytes(code.handle()), code.masked_counter())

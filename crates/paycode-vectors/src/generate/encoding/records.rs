@@ -389,7 +389,7 @@ pub(super) fn log_record() -> Result<VectorFile, VectorError> {
             flags: &[Flag::Valid, Flag::LogRecord],
             comment: &format!("A record of kind {:#04x}: {} bytes.", record.kind(), record.encode().len()),
             op: Op::LogRecordEncode,
-            input: *record,
+            input: record.clone(),
             intent: Intent::valid(),
         })?;
     }
