@@ -131,15 +131,28 @@ pub(crate) fn decide<'a>(
     attempt: &Attempt<'a>,
     records: &Records,
 ) -> (Result<(), Error>, Changes<'a>) {
+    let mut verdict = Ok(());
+    let changes = decide_into(params, attempt, records, &mut verdict);
+    (verdict, changes)
+}
+
+/// [`decide`], with the verdict written to `verdict`, so that the changes
+/// go straight to the store that applies them, not through a pair.
+pub(crate) fn decide_into<'a>(
+    params: &Params,
+    attempt: &Attempt<'a>,
+    records: &Records,
+    verdict: &mut Result<(), Error>,
+) -> Changes<'a> {
     // spec: R-TIME-5 (V0): every call raises T_hw, whatever its verdict.
     let high_water = records.high_water.max(attempt.now);
     let mut changes = Changes { high_water, ..Changes::default() };
-    let verdict = check(params, attempt, records, high_water, &mut changes);
+    *verdict = check(params, attempt, records, high_water, &mut changes);
     if verdict.is_ok() {
         changes.record = attempt.record;
         changes.counter = attempt.record.map(|_| attempt.counter);
     }
-    (verdict, changes)
+    changes
 }
 
 fn check(

@@ -13,7 +13,7 @@ use crate::challenge::UsedChallenge;
 
 use crate::log::LogRecord;
 use crate::profile::Profile;
-use crate::replay::{IdHashing, ReplayState, Snapshot};
+use crate::replay::{IdHashing, Outside, ReplayState, Snapshot};
 use crate::revocation::{ListMark, RevocationList};
 use crate::shared::ReadMostly;
 use crate::store::{Call, Eviction, Identity, StateStore, StoreError, StoreErrorKind};
@@ -194,7 +194,6 @@ impl StateStore for MemoryStore {
             (Some(map), Some(r)) => map.get(&r).copied().unwrap_or(0),
             _ => 0,
         };
-        let mut charged = None;
         // A call with a nonce holds the nonce set across its identity's
         // step, so that both are one atomic step (spec: R-CHAL-4).
         let mut nonces = match call.nonce {
@@ -205,20 +204,11 @@ impl StateStore for MemoryStore {
             (Some(set), Some(n)) => set.contains_key(&n),
             _ => false,
         };
-        let mut recorded = None;
-        let decide = &mut *call.decide;
-        let record = state
-            .transact(identity.subject, revoked, &mut |records| {
-                let mut records = *records;
-                records.challenge_used = used;
-                records.fresh_until = fresh_until;
-                records.source_budget = source_budget;
-                let changes = decide(&records);
-                recorded = changes.challenge.filter(|c| Some(c.nonce) == call.nonce);
-                charged = changes.source_budget;
-                changes
-            })
-            .map_err(|_| poisoned())?;
+        let outside = Outside { revoked, fresh_until, source_budget, challenge_used: used };
+        let applied =
+            state.transact_with(identity.subject, outside, &mut *call.decide).map_err(|_| poisoned())?;
+        let (record, charged) = (applied.record, applied.source_budget);
+        let recorded = applied.challenge.filter(|c| Some(c.nonce) == call.nonce);
         if let (Some(set), Some(c)) = (nonces.as_mut(), recorded) {
             if set.len() >= self.nonce_sweep_at.load(Ordering::Relaxed) {
                 let before = self.nonce_horizon(state);

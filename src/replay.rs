@@ -24,6 +24,7 @@ pub use window::{WINDOW, Window};
 
 pub use crate::acceptance::{ACCOUNT_CAPACITY, Budget, SOURCE_CAPACITY, Spend};
 use crate::acceptance::{Attempt, Proof, decide, ledger_horizon};
+use crate::challenge::UsedChallenge;
 use crate::errors::Error;
 use crate::log::LogRecord;
 pub use crate::store::Spent;
@@ -106,6 +107,26 @@ pub struct ReplayState {
     chunks: Box<[OnceLock<Box<[Padded]>>]>,
     high_water: AtomicU64,
     quarantine: AtomicU64,
+}
+
+/// The records of a call that a store keeps outside its [`ReplayState`]:
+/// the revocation list's verdict and freshness, the call's source budget
+/// and whether its challenge's nonce is used (see [`Records`]).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Outside {
+    pub revoked: bool,
+    pub fresh_until: Option<u64>,
+    pub source_budget: u64,
+    pub challenge_used: bool,
+}
+
+/// What a step of [`ReplayState::transact_with`] decided that the store
+/// applies outside the state: the log record, the challenge's nonce, the
+/// source's new budget.
+pub(crate) struct Applied<'a> {
+    pub record: Option<&'a LogRecord>,
+    pub challenge: Option<UsedChallenge>,
+    pub source_budget: Option<u64>,
 }
 
 /// A serializable copy of a [`ReplayState`], for durable storage.
@@ -227,6 +248,19 @@ impl ReplayState {
         revoked: bool,
         decide: &mut dyn FnMut(&Records) -> Changes<'a>,
     ) -> Result<Option<&'a LogRecord>, Error> {
+        let outside = Outside { revoked, ..Outside::default() };
+        self.transact_with(id, outside, decide).map(|applied| applied.record)
+    }
+
+    /// [`ReplayState::transact`], with the records that a store keeps
+    /// outside this state given in `outside`; returns what the caller
+    /// applies to those after the step.
+    pub(crate) fn transact_with<'a>(
+        &self,
+        id: u64,
+        outside: Outside,
+        decide: &mut dyn FnMut(&Records) -> Changes<'a>,
+    ) -> Result<Applied<'a>, Error> {
         let hash = self.hashing.hash(id);
         let mut shard = self.shard_of(hash)?;
         // T_hw is read under the lock, after any eviction that used it, so an
@@ -254,10 +288,10 @@ impl ReplayState {
             },
             spent: maps.spent.get(&id).copied(),
             budget: maps.budgets.get(&id).copied().unwrap_or(0),
-            source_budget: 0,
-            revoked,
-            fresh_until: None,
-            challenge_used: false,
+            source_budget: outside.source_budget,
+            revoked: outside.revoked,
+            fresh_until: outside.fresh_until,
+            challenge_used: outside.challenge_used,
         };
         let changes = decide(&records);
         self.observe(changes.high_water);
@@ -278,7 +312,11 @@ impl ReplayState {
         if let Some(u) = changes.budget {
             maps.budgets.insert(id, u);
         }
-        Ok(changes.record)
+        Ok(Applied {
+            record: changes.record,
+            challenge: changes.challenge,
+            source_budget: changes.source_budget,
+        })
     }
 
     /// Steps C1-C5 for a code already authenticated: time window, quarantine,

@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock, RwLock};
 
 use subtle::ConstantTimeEq;
 
-use crate::acceptance::{Attempt, Bound, ChallengeClaim, Proof, Spend, decide, eviction};
+use crate::acceptance::{Attempt, Bound, ChallengeClaim, Proof, Spend, decide_into, eviction};
 use crate::challenge::Challenge;
 use crate::code::{Code, DS_ED25519_CODE, DS_HMAC_QR, Ed25519Code, HMAC_MACED_LEN, HmacCode, qr_profile};
 use crate::codec::Writer;
@@ -635,6 +635,17 @@ impl<S: StateStore> Verifier<S> {
     fn verify_code(&self, code: &Code, now: u64, payment: Payment<'_>) -> Result<Acceptance, Rejection> {
         let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
+        self.verify_at(code, now, step, payment)
+    }
+
+    /// [`Verifier::verify_code`] at verifier time `now`, in step `step`.
+    fn verify_at(
+        &self,
+        code: &Code,
+        now: u64,
+        step: u64,
+        payment: Payment<'_>,
+    ) -> Result<Acceptance, Rejection> {
         let terms = self.terms(code, now, payment).map_err(|e| self.early(step, e))?;
         match code {
             Code::Hmac(_) | Code::Numeric(_) => self.verify_hmac(code, now, step, terms),
@@ -782,7 +793,7 @@ impl<S: StateStore> Verifier<S> {
         let now = self.verifier_time(now);
         let step = self.params.step_at(now)?;
         let (code, challenge) = self.decode_payment(&payment, step)?;
-        self.verify_code(&code, now, Payment { amount: payment.amount, challenge: challenge.as_ref() })
+        self.verify_at(&code, now, step, Payment { amount: payment.amount, challenge: challenge.as_ref() })
     }
 
     /// Decodes a payment's code (V1, with `unsupported-profile` for a
@@ -914,11 +925,8 @@ impl<S: StateStore> Verifier<S> {
     ) -> Result<(), Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
         let withdrawn = self.revocation_list_withdrawn();
-        let mut decide = |records: &Records| {
-            let (v, changes) = decide_in_force(&self.params, attempt, records, withdrawn);
-            verdict = v;
-            changes
-        };
+        let mut decide =
+            |records: &Records| decide_in_force(&self.params, attempt, records, withdrawn, &mut verdict);
         let nonce = attempt.challenge.map(|c| c.used.nonce);
         self.store
             .transact_call(&mut Call { identity, nonce, source, decide: &mut decide })
@@ -1067,7 +1075,7 @@ impl<S: StateStore> Verifier<S> {
                 Code::Ed25519(_) => {
                     self.commit_claims(step, &claims, &mut out);
                     claims.clear();
-                    Some(self.verify_code(code, now, payment))
+                    Some(self.verify_at(code, now, step, payment))
                 }
                 _ => match self.terms(code, now, payment).map_err(|e| self.early(step, e)) {
                     Err(r) => Some(Err(r)),
@@ -1114,11 +1122,7 @@ impl<S: StateStore> Verifier<S> {
             .iter()
             .zip(verdicts.iter_mut())
             .map(|(attempt, verdict)| {
-                move |records: &Records| {
-                    let (v, changes) = decide_in_force(&self.params, attempt, records, withdrawn);
-                    *verdict = v;
-                    changes
-                }
+                move |records: &Records| decide_in_force(&self.params, attempt, records, withdrawn, verdict)
             })
             .collect();
         let mut calls: Vec<Call<'_>> = claims
@@ -1508,11 +1512,12 @@ fn decide_in_force<'a>(
     attempt: &Attempt<'a>,
     records: &Records,
     withdrawn: bool,
-) -> (Result<(), Error>, Changes<'a>) {
+    verdict: &mut Result<(), Error>,
+) -> Changes<'a> {
     if withdrawn {
-        decide(params, attempt, &Records { revoked: false, fresh_until: None, ..*records })
+        decide_into(params, attempt, &Records { revoked: false, fresh_until: None, ..*records }, verdict)
     } else {
-        decide(params, attempt, records)
+        decide_into(params, attempt, records, verdict)
     }
 }
 
