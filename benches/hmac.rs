@@ -14,7 +14,9 @@ use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main, meas
 use hmac::{Hmac, KeyInit, Mac};
 use paycode::code::{DS_HMAC_QR, QR_PREFIX};
 use paycode::hazmat::base45::{decode_into, decoded_len};
-use paycode::hazmat::keys::{LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive};
+use paycode::hazmat::keys::{
+    HandleKey, LABEL_HMAC_HANDLE_KEY, LABEL_HMAC_NUMERIC_KEY, LABEL_HMAC_QR_KEY, derive,
+};
 use paycode::{Challenge, Code, Payment, Purpose, Verifier};
 use sha2::Sha256;
 
@@ -76,6 +78,28 @@ fn hmac(c: &mut Criterion) {
             over_pool(iters, &decoded, fresh, |v, code| {
                 assert!(v.verify(code, NOW, 0).is_ok());
             })
+        })
+    });
+    // The library's own HMAC-SHA256, which the verifier's MAC runs, of the
+    // same inputs in the same order, under a key per account (the handle
+    // key: every key of an account is kept the same way). It is the MAC
+    // the hmac crate computes under the same key.
+    let own: Vec<HandleKey> =
+        (0..ACCOUNTS).map(|id| HandleKey::derive(id, &common::account_seed(id))).collect();
+    let handle_key = derive(&common::account_seed(0), LABEL_HMAC_HANDLE_KEY, &0u64.to_be_bytes());
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(handle_key.expose()).unwrap();
+    mac.update(&inputs[0].1);
+    assert_eq!(own[inputs[0].0].mac(&inputs[0].1)[..], mac.finalize().into_bytes()[..]);
+    g.bench_function("own_mac", |b| {
+        b.iter_custom(|iters| {
+            over_pool(
+                iters,
+                &inputs,
+                || (),
+                |(), (id, input)| {
+                    black_box(own[*id].mac(input));
+                },
+            )
         })
     });
     // Challenge mode: every pool code made for a challenge of its own (a

@@ -54,6 +54,7 @@ ROWS = [
     ("hmac", "raw_hmac", "floor: HMAC-SHA256 of the 46-byte MAC input, keyed state precomputed", None),
     ("hmac", "verify_text", "verify from QR text: Base45 decode, parse, window, handle lookup, MAC, replay, log record", "hmac/raw_hmac"),
     ("hmac", "verify_decoded", "verify a decoded QR code: as above from the window on", "hmac/raw_hmac"),
+    ("hmac", "own_mac", "the MAC alone as the library computes it: HMAC-SHA256 of the same inputs from each account's precomputed inner and outer SHA-256 chaining values (no hasher state copied per MAC)", "hmac/raw_hmac"),
     ("hmac", "raw_hmac_challenge", "floor of a challenge-mode code: HMAC-SHA256 of its 78-byte MAC input (the one-way input and the challenge's digest)", None),
     ("hmac", "verify_challenge", "verify a decoded challenge-mode code with its challenge: the challenge's checks and SHA-256 digest, then as above, and its nonce used", "hmac/raw_hmac_challenge"),
     ("hmac", "parse_text", "the text's share: `Code::parse` of the 61 characters (Base45 decode and field parsing)", "hmac/raw_hmac"),
