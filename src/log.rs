@@ -122,22 +122,35 @@ impl Body {
     }
 }
 
+/// The fields that make a record, in the order records compare.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct RecordKey<'r> {
+    kind: u8,
+    accepted_at: u64,
+    amount: u64,
+    terminal_id: u32,
+    step: u64,
+    evidence: &'r [u8],
+    challenge: Option<&'r [u8]>,
+    profile: Profile,
+    subject: u64,
+    counter: u32,
+}
+
 impl LogRecord {
-    /// The fields that make a record, in the order records compare.
-    #[allow(clippy::type_complexity)]
-    fn key(&self) -> (u8, u64, u64, u32, u64, &[u8], Option<&[u8]>, Profile, u64, u32) {
-        (
-            self.kind,
-            self.accepted_at,
-            self.amount,
-            self.terminal_id,
-            self.step,
-            self.evidence(),
-            self.challenge_bytes(),
-            self.profile,
-            self.subject,
-            self.counter,
-        )
+    fn key(&self) -> RecordKey<'_> {
+        RecordKey {
+            kind: self.kind,
+            accepted_at: self.accepted_at,
+            amount: self.amount,
+            terminal_id: self.terminal_id,
+            step: self.step,
+            evidence: self.evidence(),
+            challenge: self.challenge_bytes(),
+            profile: self.profile,
+            subject: self.subject,
+            counter: self.counter,
+        }
     }
 
     /// The challenge's encoding, for a challenge kind.

@@ -654,7 +654,7 @@ impl<S: StateStore> Verifier<S> {
                     self.prepare_ed25519(c, now, payment.amount, terms).map_err(|e| self.early(step, e))?;
                 // spec: R-ED-5 (E5), decided after E4 in the store's step
                 let valid = p.device.verify(&p.input, &p.signature);
-                self.admit_ed25519(&p, step, valid).map(Acceptance::of_record)
+                self.admit_ed25519(p, step, valid).map(Acceptance::of_record)
             }
         }
     }
@@ -748,7 +748,7 @@ impl<S: StateStore> Verifier<S> {
                         .map_err(|e| self.early(step, e))
                         .and_then(|terms| self.verify_hmac(code, now, step, terms)),
                     (Code::Ed25519(_), Some(Ok(p))) => {
-                        self.admit_ed25519(&p, step, valid.next() == Some(true)).map(Acceptance::of_record)
+                        self.admit_ed25519(p, step, valid.next() == Some(true)).map(Acceptance::of_record)
                     }
                     (Code::Ed25519(_), Some(Err(e))) => Err(self.early(step, e)),
                     (Code::Ed25519(_), None) => Err(self.early(step, Error::StateUnavailable)),
@@ -1213,7 +1213,7 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// Steps E4, E5 and C1-C5 of an ed25519 code whose signature check gave `valid`.
-    fn admit_ed25519(&self, p: &Pending, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
+    fn admit_ed25519(&self, p: Pending, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
         let identity = Identity { profile: Profile::Ed25519, subject: p.serial };
         let attempt = Attempt {
             step: p.step,
@@ -1228,7 +1228,7 @@ impl<S: StateStore> Verifier<S> {
             record: Some(&p.record),
         };
         self.commit(identity, None, &attempt)?;
-        Ok(p.record.clone())
+        Ok(p.record)
     }
 
     fn cached(&self, serial: u64, bytes: &[u8; CREDENTIAL_LEN]) -> Option<PublicKey> {
