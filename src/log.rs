@@ -1172,6 +1172,42 @@ mod tests {
     }
 
     #[test]
+    fn records_compare_by_every_field() {
+        use std::hash::{BuildHasher, RandomState};
+        let w = wallet();
+        let code = Code::Hmac(w.code_for(1000, 3));
+        let one = LogRecord::new(&code, 1000, 60_000, 250, 9, None).unwrap();
+        let hashing = RandomState::new();
+        // A record equals its decoded encoding, and hashes alike.
+        let again = LogRecord::decode(&one.encode()).unwrap();
+        assert!(one == again);
+        assert_eq!(hashing.hash_one(&one), hashing.hash_one(&again));
+        // A record that differs in any field is another record, ordered by
+        // that field when the fields before it are equal.
+        let other_code =
+            LogRecord::new(&Code::Hmac(w.code_for(1000, 4)), 1000, 60_000, 250, 9, None).unwrap();
+        let ch = Challenge::new(9, 250, 60_000, [5; 16]);
+        let answered = Code::Hmac(w.code_as(1000, 3, Purpose::Challenge(&ch)));
+        let challenged = LogRecord::new(&answered, 1000, 60_000, 250, 9, Some(&ch)).unwrap();
+        let other_ch = Challenge::new(9, 250, 60_000, [6; 16]);
+        let body = Body::new(challenged.evidence(), Some(&other_ch.encode())).unwrap();
+        let rechallenged = LogRecord { body, ..challenged.clone() };
+        for (later, field) in [
+            (LogRecord { accepted_at: 60_001, ..one.clone() }, "accepted_at"),
+            (LogRecord { amount: 251, ..one.clone() }, "amount"),
+            (LogRecord { terminal_id: 10, ..one.clone() }, "terminal_id"),
+            (LogRecord { subject: one.subject + 1, ..one.clone() }, "subject"),
+            (LogRecord { counter: one.counter + 1, ..one.clone() }, "counter"),
+        ] {
+            assert!(one != later && one < later, "{field}");
+        }
+        assert!(one != other_code && one.evidence() != other_code.evidence());
+        assert_eq!(one.cmp(&other_code), one.evidence().cmp(other_code.evidence()));
+        assert!(challenged != rechallenged);
+        assert_eq!(challenged.cmp(&rechallenged), ch.encode().cmp(&other_ch.encode()));
+    }
+
+    #[test]
     fn evidence_is_checked_before_any_reason() {
         // spec: R-LOG-2
         let w = wallet();
