@@ -240,7 +240,7 @@ impl MacKey {
     /// HMAC-SHA256 of `parts` concatenated.
     fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
         let mut inner = self.inner;
-        sha256_tail(&mut inner, 64, parts);
+        sha256_tail(&mut inner, parts);
         self.outer(&inner)
     }
 
@@ -280,12 +280,12 @@ impl MacKey {
     }
 }
 
-/// Hashes `parts` on from `state`, which has absorbed `done` bytes (whole
-/// blocks), through SHA-256's padding (FIPS 180-4 §5.1.1).
-fn sha256_tail(state: &mut [u32; 8], done: u64, parts: &[&[u8]]) {
+/// Hashes `parts` on from `state`, which has absorbed one block (a key's
+/// pad block), through SHA-256's padding (FIPS 180-4 §5.1.1).
+fn sha256_tail(state: &mut [u32; 8], parts: &[&[u8]]) {
     let mut block = [0u8; 64];
     let mut fill = 0usize;
-    let mut len = done;
+    let mut len = 64u64;
     for part in parts {
         len += part.len() as u64;
         let mut rest = *part;

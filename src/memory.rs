@@ -207,7 +207,6 @@ impl StateStore for MemoryStore {
         let outside = Outside { revoked, fresh_until, source_budget, challenge_used: used };
         let applied =
             state.transact_with(identity.subject, outside, &mut *call.decide).map_err(|_| poisoned())?;
-        let (record, charged) = (applied.record, applied.source_budget);
         let recorded = applied.challenge.filter(|c| Some(c.nonce) == call.nonce);
         if let (Some(set), Some(c)) = (nonces.as_mut(), recorded) {
             if set.len() >= self.nonce_sweep_at.load(Ordering::Relaxed) {
@@ -221,7 +220,7 @@ impl StateStore for MemoryStore {
             set.insert(c.nonce, c.closes);
         }
         drop(nonces);
-        if let (Some(map), Some(r), Some(u)) = (sources.as_mut(), call.source, charged) {
+        if let (Some(map), Some(r), Some(u)) = (sources.as_mut(), call.source, applied.source_budget) {
             map.insert(r, u);
         }
         drop(sources);
@@ -231,7 +230,7 @@ impl StateStore for MemoryStore {
             Profile::Ed25519 => &self.hmac,
         };
         other.observe(state.high_water());
-        if let (Some(r), Some(log)) = (record, &self.log) {
+        if let (Some(r), Some(log)) = (applied.record, &self.log) {
             log.write().map_err(|_| poisoned())?.push(r.clone());
         }
         Ok(())
