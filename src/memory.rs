@@ -169,20 +169,32 @@ impl MemoryStore {
     }
 
     /// Whether `identity` is revoked, and until when the installed list is
-    /// fresh (spec: R-REVOKE-3, R-REVOKE-4).
-    fn revocation_of(&self, identity: Identity) -> Result<(bool, Option<u64>), StoreError> {
+    /// fresh (spec: R-REVOKE-3, R-REVOKE-4). Only an ed25519 code's step
+    /// reads them (E4): an hmac identity gets neither, and no lock is taken.
+    fn revocation_of(&self, identity: Identity) -> Result<Revocation, StoreError> {
+        if identity.profile != Profile::Ed25519 {
+            return Ok(Revocation::default());
+        }
         let list = self.revocation.read().map_err(|_| poisoned())?;
         let list = if self.withdrawn.load(Ordering::Acquire) { None } else { list.as_deref() };
-        let revoked = identity.profile == Profile::Ed25519
-            && list.as_ref().is_some_and(|l| l.contains(identity.subject));
-        Ok((revoked, list.map(RevocationList::fresh_until)))
+        Ok(Revocation {
+            revoked: list.as_ref().is_some_and(|l| l.contains(identity.subject)),
+            fresh_until: list.map(RevocationList::fresh_until),
+        })
     }
+}
+
+/// What the installed revocation list says of an identity.
+#[derive(Clone, Copy, Default)]
+struct Revocation {
+    revoked: bool,
+    fresh_until: Option<u64>,
 }
 
 impl StateStore for MemoryStore {
     fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
         let identity = call.identity;
-        let (revoked, fresh_until) = self.revocation_of(identity)?;
+        let Revocation { revoked, fresh_until } = self.revocation_of(identity)?;
         let state = self.replay_state(identity.profile);
         // A numeric call holds its source's budget across its identity's
         // step, so that both are one atomic step (spec: R-HMAC-8, R-STATE-6).

@@ -104,17 +104,17 @@ pub struct TextPayment<'a> {
 /// signature covers, the challenge's claim on the nonce set, and the bound
 /// on the amount (spec: R-CHAL-3, R-CAP-2, R-CAP-3).
 #[derive(Clone, Copy, Debug, Default)]
-struct Terms {
+struct Terms<'p> {
     digest: Option<[u8; 32]>,
     /// The challenge itself, for the log record (spec: R-LOG-1).
-    asked: Option<Challenge>,
+    asked: Option<&'p Challenge>,
     /// The payment's amount, for the log record.
     amount: u64,
     challenge: Option<ChallengeClaim>,
     bound: Option<Bound>,
 }
 
-impl Terms {
+impl Terms<'_> {
     fn nonce(&self) -> Option<[u8; 16]> {
         self.challenge.map(|c| c.used.nonce)
     }
@@ -122,7 +122,7 @@ impl Terms {
 
 /// An hmac code's claim on its account's state (see [`Verifier::claim`]):
 /// the candidates' MACs are computed already (H1, H2).
-struct Claim<'c> {
+struct Claim<'c, 'p> {
     code: &'c Code,
     /// The matched account, else the first candidate, else (no budget
     /// account) the code's handle, whose records nothing reads or writes.
@@ -135,10 +135,10 @@ struct Claim<'c> {
     step: u64,
     /// The real counter of the identity's account.
     counter: u32,
-    terms: Terms,
+    terms: Terms<'p>,
 }
 
-impl Claim<'_> {
+impl Claim<'_, '_> {
     /// The source whose failure budget a numeric code spends: the terminal
     /// the call is made for (spec: R-HMAC-8). A QR code spends none.
     fn source(&self, terminal_id: u32) -> Option<u32> {
@@ -176,7 +176,7 @@ impl Claim<'_> {
 }
 
 /// An ed25519 code that passed steps E1-E3, with what E4, E5 and C1-C5 need.
-struct Pending {
+struct Pending<'p> {
     device: PublicKey,
     input: Vec<u8>,
     signature: [u8; 64],
@@ -185,7 +185,7 @@ struct Pending {
     counter: u32,
     spend: Spend,
     record: LogRecord,
-    terms: Terms,
+    terms: Terms<'p>,
 }
 
 /// What a log record's evidence is built from.
@@ -196,7 +196,7 @@ enum Evidence<'a> {
     Payload(&'a [u8]),
 }
 
-impl Pending {
+impl Pending<'_> {
     fn signed(&self) -> Signed<'_> {
         Signed { key: &self.device, message: &self.input, signature: &self.signature }
     }
@@ -663,7 +663,7 @@ impl<S: StateStore> Verifier<S> {
     /// that the code's profile is enabled (V1.5): the mode against the
     /// challenge, the challenge against this terminal, the amount and the
     /// time (spec: R-CHAL-3); and the bound on the amount C4 will check.
-    fn terms(&self, code: &Code, now: u64, payment: Payment<'_>) -> Result<Terms, Error> {
+    fn terms<'p>(&self, code: &Code, now: u64, payment: Payment<'p>) -> Result<Terms<'p>, Error> {
         if !self.enables(code.profile()) {
             return Err(Error::UnsupportedProfile);
         }
@@ -690,7 +690,7 @@ impl<S: StateStore> Verifier<S> {
                 let claim = ChallengeClaim { used: ch.used(&self.params), issued_at: ch.issued_at() };
                 Ok(Terms {
                     digest: Some(ch.digest()),
-                    asked: Some(*ch),
+                    asked: Some(ch),
                     amount,
                     challenge: Some(claim),
                     bound,
@@ -903,14 +903,12 @@ impl<S: StateStore> Verifier<S> {
         step: u64,
         now: u64,
         amount: u64,
-        terms: &Terms,
+        terms: &Terms<'_>,
     ) -> Result<LogRecord, Error> {
         match evidence {
-            Evidence::Code(code) => {
-                LogRecord::new(code, step, now, amount, self.terminal_id, terms.asked.as_ref())
-            }
+            Evidence::Code(code) => LogRecord::new(code, step, now, amount, self.terminal_id, terms.asked),
             Evidence::Payload(payload) => {
-                LogRecord::from_payload(payload, step, now, amount, self.terminal_id, terms.asked.as_ref())
+                LogRecord::from_payload(payload, step, now, amount, self.terminal_id, terms.asked)
             }
         }
     }
@@ -947,7 +945,12 @@ impl<S: StateStore> Verifier<S> {
     /// The claim of an hmac code (QR or numeric) before its state is read:
     /// its candidate accounts (H1), the MAC of each (H2), and the identity
     /// whose state and budget the code spends.
-    fn claim<'c>(&'c self, code: &'c Code, step: u64, terms: Terms) -> Result<Claim<'c>, Rejection> {
+    fn claim<'c, 'p>(
+        &'c self,
+        code: &'c Code,
+        step: u64,
+        terms: Terms<'p>,
+    ) -> Result<Claim<'c, 'p>, Rejection> {
         let accounts =
             self.accounts.as_deref().ok_or(Error::UnsupportedProfile).map_err(|e| self.early(step, e))?;
         let (code_step, lookup) = match code {
@@ -1004,12 +1007,18 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// The log record of `claim`'s code, were it accepted at unix time `now`.
-    fn claim_record(&self, claim: &Claim<'_>, now: u64, step: u64) -> Result<LogRecord, Rejection> {
+    fn claim_record(&self, claim: &Claim<'_, '_>, now: u64, step: u64) -> Result<LogRecord, Rejection> {
         self.record(Evidence::Code(claim.code), claim.step, now, claim.terms.amount, &claim.terms)
             .map_err(|e| self.early(step, e))
     }
 
-    fn verify_hmac(&self, code: &Code, now: u64, step: u64, terms: Terms) -> Result<Acceptance, Rejection> {
+    fn verify_hmac(
+        &self,
+        code: &Code,
+        now: u64,
+        step: u64,
+        terms: Terms<'_>,
+    ) -> Result<Acceptance, Rejection> {
         let claim = self.claim(code, step, terms)?;
         // The acceptance is built before the store's step, in place, so that
         // the store appends the very record it returns.
@@ -1104,7 +1113,7 @@ impl<S: StateStore> Verifier<S> {
     fn commit_claims(
         &self,
         step: u64,
-        claims: &[(usize, bool, Claim<'_>, LogRecord)],
+        claims: &[(usize, bool, Claim<'_, '_>, LogRecord)],
         out: &mut [Option<Result<Acceptance, Rejection>>],
     ) {
         if claims.is_empty() {
@@ -1161,13 +1170,13 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// Steps E1-E3 of an ed25519 code, and the input of its signature check.
-    fn prepare_ed25519(
+    fn prepare_ed25519<'p>(
         &self,
         c: &Ed25519Code,
         now: u64,
         amount: u64,
-        terms: Terms,
-    ) -> Result<Pending, Error> {
+        terms: Terms<'p>,
+    ) -> Result<Pending<'p>, Error> {
         let trust = self.trust.as_ref().ok_or(Error::UnsupportedProfile)?;
         let cred = c.credential();
         let f = cred.fields();
@@ -1213,7 +1222,7 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// Steps E4, E5 and C1-C5 of an ed25519 code whose signature check gave `valid`.
-    fn admit_ed25519(&self, p: Pending, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
+    fn admit_ed25519(&self, p: Pending<'_>, step: u64, valid: bool) -> Result<LogRecord, Rejection> {
         let identity = Identity { profile: Profile::Ed25519, subject: p.serial };
         let attempt = Attempt {
             step: p.step,
