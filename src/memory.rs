@@ -294,6 +294,11 @@ impl StateStore for MemoryStore {
         self.revocation.update(|_| self.withdrawn.store(true, Ordering::Release)).map_err(|_| poisoned())
     }
 
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        let slot = self.revocation.read().map_err(|_| poisoned())?;
+        Ok(self.withdrawn.load(Ordering::Acquire) && slot.is_some())
+    }
+
     fn install_trust_list(
         &self,
         list: &TrustList,

@@ -305,6 +305,17 @@ pub trait StateStore: Send + Sync {
     /// [`StoreError`] if the store could not be written.
     fn withdraw_revocation_list(&self) -> Result<(), StoreError>;
 
+    /// Whether the store holds a revocation list that was uninstalled and
+    /// none since: [`StateStore::revocation_list`] is `None`, and the
+    /// uninstalled list's number and issue time are the floor of the next
+    /// install (spec: R-REVOKE-6). A verifier reads it when it starts over
+    /// the store, so that a restart does not forget the withdrawal.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] if the store could not be read.
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError>;
+
     /// Installs the trust list `list` if `newer` holds for the mark
     /// (sequence, issue time) of the installed trust list (`(0, 0)` if
     /// none), as one atomic step; returns whether it did (spec: R-TRUST-4).

@@ -356,6 +356,7 @@ impl<S: StateStore> Verifier<S> {
             floor: AtomicU64::new(0),
         };
         verifier.load_trust_list();
+        verifier.withdrawn.store(verifier.store_withdrawn(), Ordering::Release);
         if let Ok(high_water) = verifier.store.high_water() {
             verifier.raise_floor(params.step_floor(high_water));
         }
@@ -534,7 +535,8 @@ impl<S: StateStore> Verifier<S> {
     }
 
     /// Whether the stored revocation list counts as uninstalled because it
-    /// failed the re-check of the trust list last set (spec: R-REVOKE-6).
+    /// failed the re-check of a trust list, here or before this verifier
+    /// started over its store, and no list was installed since (spec: R-REVOKE-6).
     pub fn revocation_list_withdrawn(&self) -> bool {
         self.withdrawn.load(Ordering::Acquire)
     }
@@ -550,8 +552,14 @@ impl<S: StateStore> Verifier<S> {
             // the flag holds it here if the store cannot be written.
             let _ = self.store.withdraw_revocation_list();
         }
-        let withdrawn = self.revocation_list_withdrawn() || fails;
+        let withdrawn = self.revocation_list_withdrawn() || fails || self.store_withdrawn();
         self.withdrawn.store(withdrawn, Ordering::Release);
+    }
+
+    /// Whether the store holds a list uninstalled before this verifier
+    /// started: by another verifier over the store, or before a restart.
+    fn store_withdrawn(&self) -> bool {
+        matches!(self.store.revocation_withdrawn(), Ok(true))
     }
 
     /// Installs a revocation list at unix time `now` if it is signed by a

@@ -8,7 +8,8 @@ use paycode::code::QR_PREFIX;
 use paycode::hazmat::base45;
 use paycode::{
     Code, CredentialFields, Ed25519Code, Ed25519Wallet, Error, HmacCode, HmacWallet, InstallError, Issuer,
-    KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, TrustHeader, TrustList, Verifier,
+    KeyPeriod, ListHeader, Params, Profile, RevocationList, Seed, StateStore, TrustHeader, TrustList,
+    Verifier,
 };
 use paycode_test_support::trust;
 
@@ -399,7 +400,10 @@ fn a_trust_list_that_drops_the_lists_key_uninstalls_the_list_and_keeps_its_floor
         (Some(3), true)
     );
     let mut restored = Verifier::restore(Params::default(), 1, &state);
+    assert!(restored.revocation_list_withdrawn(), "restored with the state");
+    assert!(restored.store().revocation_withdrawn().unwrap());
     trust(&mut restored, &issuer, &[key_1, key_2]);
+    assert!(restored.revocation_list_withdrawn());
     assert_eq!(restored.revocation_number(), None);
     assert_eq!(
         restored.install_revocation_list(rl(&issuer, 3, NOW, vec![]), NOW),

@@ -147,6 +147,10 @@ impl<S: StateStore> StateStore for Shared<S> {
         self.0.withdraw_revocation_list()
     }
 
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        self.0.revocation_withdrawn()
+    }
+
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,
@@ -347,6 +351,10 @@ impl StateStore for MemoryScoped {
 
     fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
         self.records.withdraw_revocation_list()
+    }
+
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        self.records.revocation_withdrawn()
     }
 
     fn install_trust_list(

@@ -143,6 +143,10 @@ impl<S: PerTerminal> StateStore for Scoped<S> {
         self.store.withdraw_revocation_list()
     }
 
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        self.store.revocation_withdrawn()
+    }
+
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,

@@ -439,6 +439,10 @@ impl StateStore for Flaky {
         self.check()?;
         self.inner.withdraw_revocation_list()
     }
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.revocation_withdrawn()
+    }
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,
@@ -685,6 +689,9 @@ async fn shutdown_lets_the_request_in_flight_finish() {
         }
         fn withdraw_revocation_list(&self) -> Result<(), StoreError> {
             self.0.withdraw_revocation_list()
+        }
+        fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+            self.0.revocation_withdrawn()
         }
         fn install_trust_list(
             &self,

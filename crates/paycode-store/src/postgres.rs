@@ -909,6 +909,17 @@ impl StateStore for PostgresStore {
             .map_err(|e| corrupt(format!("the installed revocation list: {e}")))
     }
 
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        let row = self.run(|conn| async move {
+            let r = conn.client.query_one("SELECT number, encoding FROM revocation WHERE id = 0", &[]).await;
+            (conn, r.map_err(Failure::Db))
+        })?;
+        let (number, encoding): (i64, Vec<u8>) = (row.get(0), row.get(1));
+        // An empty encoding under a number: a list uninstalled, whose
+        // number and issue time are the floor.
+        Ok(number != 0 && encoding.is_empty())
+    }
+
     fn last_accepted_at(&self) -> Result<Option<u64>, StoreError> {
         // The record numbered last: one probe of the log's key, not a scan.
         let row = self.run(|conn| async move {

@@ -870,6 +870,18 @@ impl StateStore for SqliteStore {
         tx.commit().map_err(e)
     }
 
+    fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
+        let conn = self.conn()?;
+        // An empty encoding under a number (a u64 kept as its i64 bits):
+        // a list uninstalled, whose number and issue time are the floor.
+        conn.query_row("SELECT number <> 0 AND length(encoding) = 0 FROM revocation WHERE id = 0", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map(|w| w.unwrap_or(false))
+        .map_err(|e| self.error(&e))
+    }
+
     fn install_trust_list(
         &self,
         list: &TrustList,

@@ -222,7 +222,9 @@ fn import_quarantine_revocation_and_eviction() {
     let state = mem.state();
     assert!(!state.hmac.budgets.is_empty() && !state.sources.is_empty());
     let s = store_in(&c, "import");
+    assert!(!s.revocation_withdrawn().unwrap(), "no list was ever installed");
     s.import(&state).unwrap();
+    assert!(!s.revocation_withdrawn().unwrap());
     assert_eq!(s.contents().unwrap(), Contents { state: state.clone() });
     assert!(s.import(&state).unwrap_err().to_string().contains("holds state already"));
     let v = verifier(s, 1);
@@ -512,7 +514,9 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
     let store = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
     assert_eq!(c.psql("SELECT version FROM version5.schema_version").trim(), SCHEMA_VERSION.to_string());
     assert_eq!(store.contents().unwrap().state.revocation_list, None);
+    assert!(store.revocation_withdrawn().unwrap(), "uninstalled, its number kept");
     let mut v = paycode::Verifier::with_store(params(), TILL, store);
+    assert!(v.revocation_list_withdrawn());
     let period =
         paycode::KeyPeriod { key_id: 1, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
     trust(&mut v, &issuer(), &[period]);
@@ -524,6 +528,8 @@ fn a_version_5_schema_uninstalls_its_list_and_keeps_its_number() {
         Err(paycode::InstallError::NotNewer)
     );
     v.install_revocation_list(revocation_list(4, vec![101]), NOW).unwrap();
+    assert!(!v.revocation_list_withdrawn());
+    assert!(!v.store().revocation_withdrawn().unwrap());
     assert_eq!(v.verify_text(&ed25519_text(1, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
     v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap();
 }

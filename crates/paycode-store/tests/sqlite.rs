@@ -811,6 +811,8 @@ fn a_revocation_list_the_recheck_uninstalled_stays_uninstalled_after_a_reopening
     drop(v);
     let mut v = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
     assert_eq!(v.store().revocation_list().unwrap(), None, "uninstalled in the database");
+    assert!(v.store().revocation_withdrawn().unwrap());
+    assert!(v.revocation_list_withdrawn(), "the reopened verifier knows it");
     assert_eq!(v.revocation_number(), None);
     v.set_root_key(issuer.root_public_key().unwrap());
     // Trusting key 1 again does not bring it back.
@@ -823,6 +825,10 @@ fn a_revocation_list_the_recheck_uninstalled_stays_uninstalled_after_a_reopening
     );
     assert_eq!(v.install_revocation_list(revocation_list(4, vec![]), NOW), Ok(()));
     assert!(!v.revocation_list_withdrawn());
+    assert!(!v.store().revocation_withdrawn().unwrap());
+    drop(v);
+    let v = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
+    assert!(!v.revocation_list_withdrawn(), "installed again");
 }
 
 #[test]

@@ -170,6 +170,10 @@ impl<S: StateStore> StateStore for Failing<S> {
         self.inner.withdraw_revocation_list()
     }
 
+    fn revocation_withdrawn(&self) -> Result<bool, paycode::StoreError> {
+        self.inner.revocation_withdrawn()
+    }
+
     fn install_trust_list(
         &self,
         list: &paycode::TrustList,
