@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use paycode::log::LogRecord;
@@ -199,6 +199,9 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     path: PathBuf,
     conn: Mutex<Connection>,
+    /// The database file this store opened and the write-ahead log it
+    /// writes, by identity: see [`SqliteStore::check_files`].
+    files: Files,
     /// A `T_hw` this store has read or written: the stored one is at least
     /// this (it never decreases), so a call below it need not write
     /// (spec: R-STATE-7).
@@ -234,11 +237,27 @@ impl SqliteStore {
                 format!("{}: exists already; a new state database needs a new file", path.display()),
             ));
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | open_flags();
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, &e))?;
-        let store = SqliteStore::configure(path, conn)?;
-        store.migrate()?;
-        Ok(store)
+        // The file is made here, and only if none is there: a failure below
+        // removes it, knowing it is this call's (a full disk must not leave
+        // an empty file that a later create refuses and an open mistakes).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| cannot_create(path, &e))?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | open_flags();
+        let made = Connection::open_with_flags(path, flags)
+            .map_err(|e| classify(path, &e))
+            .and_then(|conn| SqliteStore::configure(path, conn))
+            .and_then(|store| store.migrate().map(|()| store));
+        if made.is_err() {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+        }
+        made
     }
 
     /// Opens the state database at `path`, migrating an older schema forward.
@@ -258,6 +277,24 @@ impl SqliteStore {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | open_flags();
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, &e))?;
+        // Only a database being created may start empty: an existing file
+        // with no tables (an empty file, one whose creation failed, a
+        // mistyped path something else made) is not a state database, and
+        // taking it for a new one would accept again every code accepted
+        // before. It is refused before anything is written to it.
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| classify(path, &e))?;
+        if tables == 0 {
+            return Err(StoreError::new(
+                StoreErrorKind::Incompatible,
+                format!(
+                    "{}: an empty file, not a state database (a new one is made by creating it, at a \
+                     path where no file is)",
+                    path.display()
+                ),
+            ));
+        }
         let store = SqliteStore::configure(path, conn)?;
         store.migrate()?;
         Ok(store)
@@ -465,7 +502,7 @@ impl SqliteStore {
         if let Some(list) = &state.revocation_list {
             put_revocation_list(&tx, list).map_err(e)?;
         }
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         self.note_high_water(high_water);
         Ok(())
     }
@@ -571,7 +608,7 @@ impl SqliteStore {
         }
         drop(stmt);
         let revocation_list = read_revocation_list(&tx).map_err(e)??;
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         Ok(crate::codec::contents((hmac, ed25519), revocation_list, challenges, sources))
     }
 
@@ -591,7 +628,13 @@ impl SqliteStore {
             "PRAGMA synchronous = FULL; PRAGMA fullfsync = ON; PRAGMA checkpoint_fullfsync = ON;",
         )
         .map_err(e)?;
-        Ok(SqliteStore { path: path.to_owned(), conn: Mutex::new(conn), known_high_water: AtomicU64::new(0) })
+        let files = Files { database: file_id(path).ok(), wal: OnceLock::new() };
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            conn: Mutex::new(conn),
+            files,
+            known_high_water: AtomicU64::new(0),
+        })
     }
 
     /// Brings the schema to [`SCHEMA_VERSION`], in one transaction.
@@ -637,13 +680,65 @@ impl SqliteStore {
             tx.execute("UPDATE schema_version SET version = ?1", [current]).map_err(e)?;
             tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(e)?;
         }
-        tx.commit().map_err(e)
+        self.commit(tx)
     }
 
     fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| {
+        let conn = self.conn.lock().map_err(|_| {
             StoreError::new(StoreErrorKind::Other, "a thread failed while it held the database connection")
-        })
+        })?;
+        self.check_files()?;
+        Ok(conn)
+    }
+
+    /// Commits `tx`, then checks that what it wrote is still at the store's
+    /// path: an acceptance written into a file removed from under the
+    /// store is lost with it, so it is reported as a failure, never as
+    /// durable (spec: R-STATE-1).
+    fn commit(&self, tx: Transaction<'_>) -> Result<(), StoreError> {
+        tx.commit().map_err(|e| self.error(&e))?;
+        self.check_files()
+    }
+
+    /// Fails if the file at the store's path is no longer the database this
+    /// store opened (removed, renamed away or replaced), or its write-ahead
+    /// log is no longer the one it writes. SQLite goes on writing to the
+    /// files it has open, so every commit would go where no later opening
+    /// of the path finds it: after a restart the state would be empty, and
+    /// codes accepted since would be accepted again.
+    fn check_files(&self) -> Result<(), StoreError> {
+        let gone = |what: &str, path: &Path, why: String| {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!(
+                    "{}: the {what} was {why} while in use; what is written now would be lost \
+                     (restore the file, or restart over a state database)",
+                    path.display()
+                ),
+            )
+        };
+        let Some(opened) = self.files.database else { return Ok(()) };
+        match file_id(&self.path) {
+            Ok(now) if now == opened => {}
+            Ok(_) => return Err(gone("state database", &self.path, "replaced by another file".into())),
+            Err(e) => return Err(gone("state database", &self.path, format!("removed or renamed ({e})"))),
+        }
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        let wal = PathBuf::from(wal);
+        match (self.files.wal.get(), file_id(&wal)) {
+            (Some(&held), Ok(now)) if now != held => {
+                Err(gone("write-ahead log", &wal, "replaced by another file".into()))
+            }
+            (Some(_), Err(e)) => Err(gone("write-ahead log", &wal, format!("removed or renamed ({e})"))),
+            // The log is made by the first write after every connection
+            // closed; it stays while this one is open.
+            (None, Ok(now)) => {
+                let _ = self.files.wal.set(now);
+                Ok(())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// A write transaction: the database's write lock is taken first, so
@@ -669,7 +764,7 @@ impl SqliteStore {
         if high_water < step {
             tx.execute("UPDATE meta SET high_water = ?1 WHERE id = 0", [to_sql(step)]).map_err(e)?;
         }
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         self.note_high_water(high_water.max(step));
         Ok(())
     }
@@ -691,7 +786,7 @@ impl SqliteStore {
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;
         let high_water = self.step(&tx, scope, call)?;
-        tx.commit().map_err(|e| self.error(&e))?;
+        self.commit(tx)?;
         self.note_high_water(high_water);
         Ok(())
     }
@@ -712,7 +807,7 @@ impl SqliteStore {
                 for call in calls.iter_mut() {
                     high_water = high_water.max(self.step(&tx, scope, call)?);
                 }
-                tx.commit().map_err(|e| self.error(&e))?;
+                self.commit(tx)?;
                 self.note_high_water(high_water);
                 Ok(())
             },
@@ -820,7 +915,7 @@ impl StateStore for SqliteStore {
             params![to_sql(hw), to_sql(q)],
         )
         .map_err(e)?;
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         self.note_high_water(hw);
         Ok(())
     }
@@ -850,7 +945,7 @@ impl StateStore for SqliteStore {
         }
         let e = |e: rusqlite::Error| self.error(&e);
         put_revocation_list(&tx, list).map_err(e)?;
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         Ok(true)
     }
 
@@ -867,7 +962,7 @@ impl StateStore for SqliteStore {
         // empty encoding is a list uninstalled.
         tx.execute("UPDATE revocation SET encoding = X'', fresh_until = NULL WHERE id = 0", []).map_err(e)?;
         tx.execute("DELETE FROM revoked", []).map_err(e)?;
-        tx.commit().map_err(e)
+        self.commit(tx)
     }
 
     fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
@@ -908,7 +1003,7 @@ impl StateStore for SqliteStore {
             params![to_sql(list.sequence()), to_sql(list.issued_at()), list.encode()],
         )
         .map_err(e)?;
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         Ok(true)
     }
 
@@ -974,10 +1069,40 @@ impl StateStore for SqliteStore {
             [to_sql(ev.nonces_closed_before)],
         )
         .map_err(e)?;
-        tx.commit().map_err(e)?;
+        self.commit(tx)?;
         self.note_high_water(high_water);
         Ok(())
     }
+}
+
+/// The files a store holds open, by identity.
+#[derive(Debug)]
+struct Files {
+    /// The database file as opened; `None` where the platform gives no
+    /// identity to compare.
+    database: Option<FileId>,
+    /// The write-ahead log, once it exists.
+    wal: OnceLock<FileId>,
+}
+
+/// A file's identity: the device and the file number on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileId {
+    device: u64,
+    number: u64,
+}
+
+#[cfg(unix)]
+fn file_id(path: &Path) -> std::io::Result<FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path)?;
+    Ok(FileId { device: m.dev(), number: m.ino() })
+}
+
+/// Elsewhere an open file cannot be removed: nothing to compare.
+#[cfg(not(unix))]
+fn file_id(_path: &Path) -> std::io::Result<FileId> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "no file identity"))
 }
 
 /// How many bytes of a file [`is_state_database`] needs.
@@ -1243,6 +1368,18 @@ fn probe_folder(path: &Path) -> Option<(StoreErrorKind, std::io::Error)> {
 
 /// SQLite could not open the file or one beside it (its write-ahead log): a
 /// read-only file system or folder, a missing folder, or no permission.
+/// The kind of a failure to make a new database file, with its cause.
+fn cannot_create(path: &Path, e: &std::io::Error) -> StoreError {
+    use std::io::ErrorKind as Io;
+    let kind = match e.kind() {
+        Io::AlreadyExists => StoreErrorKind::Other,
+        Io::ReadOnlyFilesystem | Io::PermissionDenied => StoreErrorKind::ReadOnly,
+        Io::StorageFull => StoreErrorKind::Full,
+        _ => StoreErrorKind::Unavailable,
+    };
+    StoreError::new(kind, format!("{}: cannot create the state database: {e}", path.display()))
+}
+
 fn cannot_open(path: &Path, e: &rusqlite::Error) -> StoreError {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Opening for writing without changing anything tells a read-only file

@@ -847,3 +847,81 @@ fn log_columns_name_the_account_and_the_real_counter() {
     let export = || v.store().export_log(None).unwrap();
     common::log_columns_name_the_account_and_the_real_counter(&v, &columns, &export);
 }
+
+#[test]
+fn a_database_removed_or_replaced_while_in_use_rejects_every_call() {
+    // SQLite goes on writing to the files it has open: an acceptance written
+    // into a file no longer at the path would be lost at the next opening.
+    for (case, damage) in [
+        (
+            "removed",
+            &(|path: &std::path::Path| {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }) as &dyn Fn(&std::path::Path),
+        ),
+        ("renamed", &|path| std::fs::rename(path, path.with_extension("moved")).unwrap()),
+        ("replaced", &|path| {
+            let other = path.with_extension("other");
+            drop(SqliteStore::create(&other).unwrap());
+            std::fs::rename(&other, path).unwrap();
+        }),
+        ("log removed", &|path| std::fs::remove_file(format!("{}-wal", path.display())).unwrap()),
+    ] {
+        let dir = TempDir::new("sqlite-removed");
+        let path = dir.join("state.db");
+        let v = verifier(SqliteStore::create(&path).unwrap(), 1);
+        let first = v.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
+        damage(&path);
+        let code = hmac_text(6, NOW, 1);
+        let r = v.verify_text_with_cause(&code, NOW, 0).unwrap_err();
+        assert_eq!(r.error(), Error::StateUnavailable, "{case}");
+        assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Unavailable, "{case}: {r}");
+        assert!(r.to_string().contains("while in use"), "{case}: {r}");
+        // Reads fail too (a health check reads), and so does the next call.
+        assert!(v.store().high_water().is_err(), "{case}");
+        assert_eq!(
+            v.verify_text(&hmac_text(7, NOW, 0), NOW, 0).unwrap_err(),
+            Error::StateUnavailable,
+            "{case}"
+        );
+        if case == "log removed" {
+            drop(v);
+            // The database file holds what was checkpointed, and nothing the
+            // rejected calls wrote.
+            let log = SqliteStore::open(&path).unwrap().export_log(None).unwrap();
+            assert!(log.iter().all(|r| *r == first.record), "{log:?}");
+        }
+    }
+}
+
+#[test]
+fn an_empty_file_is_not_a_state_database() {
+    let dir = TempDir::new("sqlite-empty");
+    let path = dir.join("state.db");
+    std::fs::write(&path, b"").unwrap();
+    let e = SqliteStore::open(&path).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Incompatible, "{e}");
+    assert!(e.to_string().contains("an empty file"), "{e}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0, "left as it was");
+    assert!(SqliteStore::create(&path).unwrap_err().to_string().contains("exists already"));
+}
+
+#[test]
+fn a_create_that_fails_leaves_no_file() {
+    if !is_root() {
+        eprintln!("not root: no tmpfs to fill, so a create cannot be made to fail midway (CI runs as root)");
+        return;
+    }
+    let fs = SmallFs::mount(256);
+    let filler = fs.fill();
+    let path = fs.join("state.db");
+    let e = SqliteStore::create(&path).unwrap_err();
+    assert_eq!(e.kind(), StoreErrorKind::Full, "{e}");
+    let left: Vec<_> = std::fs::read_dir(fs.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, [std::ffi::OsString::from("filler")], "nothing but the filler");
+    std::fs::remove_file(filler).unwrap();
+    let v = verifier(SqliteStore::create(&path).unwrap(), 1);
+    v.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
+}
