@@ -628,7 +628,11 @@ impl SqliteStore {
             "PRAGMA synchronous = FULL; PRAGMA fullfsync = ON; PRAGMA checkpoint_fullfsync = ON;",
         )
         .map_err(e)?;
-        let files = Files { database: file_id(path).ok(), wal: OnceLock::new() };
+        // Absolute, so that a later change of the working folder changes nothing.
+        let at = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let mut wal_at = at.clone().into_os_string();
+        wal_at.push("-wal");
+        let files = Files { database: file_id(&at).ok(), at, wal_at: wal_at.into(), wal: OnceLock::new() };
         Ok(SqliteStore {
             path: path.to_owned(),
             conn: Mutex::new(conn),
@@ -717,20 +721,20 @@ impl SqliteStore {
                 ),
             )
         };
-        let Some(opened) = self.files.database else { return Ok(()) };
-        match file_id(&self.path) {
+        let files = &self.files;
+        let Some(opened) = files.database else { return Ok(()) };
+        match file_id(&files.at) {
             Ok(now) if now == opened => {}
-            Ok(_) => return Err(gone("state database", &self.path, "replaced by another file".into())),
-            Err(e) => return Err(gone("state database", &self.path, format!("removed or renamed ({e})"))),
+            Ok(_) => return Err(gone("state database", &files.at, "replaced by another file".into())),
+            Err(e) => return Err(gone("state database", &files.at, format!("removed or renamed ({e})"))),
         }
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        let wal = PathBuf::from(wal);
-        match (self.files.wal.get(), file_id(&wal)) {
+        match (files.wal.get(), file_id(&files.wal_at)) {
             (Some(&held), Ok(now)) if now != held => {
-                Err(gone("write-ahead log", &wal, "replaced by another file".into()))
+                Err(gone("write-ahead log", &files.wal_at, "replaced by another file".into()))
             }
-            (Some(_), Err(e)) => Err(gone("write-ahead log", &wal, format!("removed or renamed ({e})"))),
+            (Some(_), Err(e)) => {
+                Err(gone("write-ahead log", &files.wal_at, format!("removed or renamed ({e})")))
+            }
             // The log is made by the first write after every connection
             // closed; it stays while this one is open.
             (None, Ok(now)) => {
@@ -1081,8 +1085,12 @@ struct Files {
     /// The database file as opened; `None` where the platform gives no
     /// identity to compare.
     database: Option<FileId>,
+    /// Its absolute path.
+    at: PathBuf,
     /// The write-ahead log, once it exists.
     wal: OnceLock<FileId>,
+    /// Its absolute path.
+    wal_at: PathBuf,
 }
 
 /// A file's identity: the device and the file number on it.
