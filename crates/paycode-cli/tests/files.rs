@@ -8,7 +8,8 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
@@ -17,9 +18,32 @@ const T: u64 = 1_800_000_000;
 
 const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 
+/// Runs `args` with empty standard input; a command still running after a
+/// minute (a read that waits forever) is killed and fails the test.
+fn run_bounded(args: &[&str]) -> Output {
+    let mut child = CLI
+        .command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("{args:?} still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Runs `args`, expects exit 2 and a message on standard error containing every one of `needles`.
 fn fails(args: &[&str], needles: &[&str]) -> String {
-    let out = CLI.run(args);
+    let out = run_bounded(args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     for n in needles {
@@ -593,4 +617,93 @@ fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
         &["is a wallet file, not a state database"],
     );
     assert_eq!(json(&std::fs::read_to_string(&h).unwrap())["format"], "paycode-wallet-v1");
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {path}");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn inputs_are_read_from_regular_files_only_and_up_to_their_kind_s_size() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("files-inputs");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let fifo = dir.arg("fifo");
+    mkfifo(&fifo);
+    let folder = dir.arg("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let n_db = dir.arg("n.db");
+    for (input, node) in [
+        (fifo.as_str(), "is a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "is a character device, not a regular file"),
+        (folder.as_str(), "is a folder, not a regular file"),
+    ] {
+        let named = |role: &str| format!("the {role} {input} {node}");
+        fails(&["verify", "x", "--issuer", input, "--state", &state, "--at", &at], &[&named("issuer file")]);
+        fails(&["code", "--wallet", input, "--at", &at], &[&named("wallet file")]);
+        fails(
+            &["wallet", "enroll", "--issuer", input, "--profile", "hmac", "--out", &dir.arg("w.json")],
+            &[&named("issuer file")],
+        );
+        fails(&["reconcile", "--issuer", &issuer, input], &[&named("acceptance log")]);
+        fails(&["state", "import", input, "--state", &n_db], &[&named("JSON state file")]);
+        fails(
+            &["verify", "x", "--issuer", &issuer, "--state", &state, "--trust-list", input],
+            &[&named("trust list file")],
+        );
+        #[cfg(feature = "scan")]
+        fails(&["scan", input, "--issuer", &issuer, "--state", &state], &[&named("image")]);
+    }
+    // Nothing was created: no state database, no wallet, no lock file beside the FIFO.
+    assert!(!Path::new(&n_db).exists() && !Path::new(&dir.arg("w.json")).exists());
+    assert!(!Path::new(&dir.arg(".fifo.lock")).exists());
+
+    // Files larger than their kind holds are refused before they are read
+    // (sparse: they take no disk space).
+    let large = |name: &str, len: u64| {
+        let path = dir.arg(name);
+        std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        path
+    };
+    const MIB: u64 = 1 << 20;
+    let big_wallet = large("big-wallet.json", 4 * MIB + 1);
+    fails(
+        &["code", "--wallet", &big_wallet, "--at", &at],
+        &[&format!("the wallet file {big_wallet} is larger than 4 MiB")],
+    );
+    let big_issuer = large("big-issuer.json", 256 * MIB + 1);
+    fails(
+        &["verify", "x", "--issuer", &big_issuer, "--state", &state],
+        &[&format!("the issuer file {big_issuer} is larger than 256 MiB")],
+    );
+    let big_log = large("big.log", 1024 * MIB + 1);
+    fails(
+        &["reconcile", "--issuer", &issuer, &big_log],
+        &[&format!("the acceptance log {big_log} is larger than 1024 MiB")],
+    );
+    let big_state = large("big-state.json", 1024 * MIB + 1);
+    fails(
+        &["state", "import", &big_state, "--state", &n_db],
+        &[&format!("the JSON state file {big_state} is larger than 1024 MiB")],
+    );
+    let big_list = large("big-list.hex", 8 * MIB + 1);
+    fails(
+        &["verify", "x", "--issuer", &issuer, "--state", &state, "--trust-list", &big_list],
+        &[&format!("the trust list file {big_list} is larger than 8 MiB")],
+    );
+    // A wallet of exactly 4 MiB (padded with white space) is read and used.
+    let padded = dir.arg("padded.json");
+    let mut bytes = std::fs::read(&h).unwrap();
+    bytes.resize(usize::try_from(4 * MIB).unwrap(), b' ');
+    std::fs::write(&padded, &bytes).unwrap();
+    std::fs::set_permissions(&padded, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let v = json(&CLI.stdout(&["code", "--wallet", &padded, "--at", &at, "--json"]));
+    assert_eq!(v["counter"], 0);
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use paycode::codec::from_hex;
 use paycode::{Acceptance, Profile, PublicKey, Rejection, TextPayment, TrustList, Verifier};
 use paycode_cli::files::IssuerFile;
+use paycode_cli::fsio;
 use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError, TerminalTrust};
 use paycode_cli::{FileError, Role};
 use serde_json::json;
@@ -135,7 +136,8 @@ impl VerifierArgs {
         };
         let trust_list = match &self.trust_list {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|_| Usage::TrustListFile)?;
+                let bytes = fsio::read_regular(path, Role::TrustList)?;
+                let text = std::str::from_utf8(&bytes).map_err(|_| Usage::TrustListFile)?;
                 let bytes = from_hex(text.trim()).map_err(|_| Usage::TrustListFile)?;
                 Some(TrustList::decode(&bytes).map_err(|_| Usage::TrustListFile)?)
             }
