@@ -629,6 +629,57 @@ fn mkfifo(path: &str) {
 
 #[cfg(unix)]
 #[test]
+fn a_state_that_is_no_state_database_file_starts_no_fresh_verifier() {
+    let dir = TempDir::new("files-state-kind");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code = code_text(&h, &at);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    // An empty file, as `: > z.db` or `touch typo.db` leave, is no state database:
+    // SQLite would take it for a new one, which accepts the code again.
+    let empty = dir.arg("z.db");
+    std::fs::write(&empty, b"").unwrap();
+    let verify_args = |st: &str, extra: &[&str]| -> Vec<String> {
+        let mut a = vec!["verify", code.as_str(), "--issuer", issuer.as_str(), "--state", st, "--at", &at];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect()
+    };
+    let run = |args: Vec<String>, needles: &[&str]| {
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), needles);
+    };
+    let is_empty = [format!("the state database {empty} is an empty file, not a state database")];
+    let is_empty: Vec<&str> = is_empty.iter().map(String::as_str).collect();
+    run(verify_args(&empty, &[]), &is_empty);
+    run(verify_args(&empty, &["--state-lost"]), &is_empty);
+    fails(&["log", "export", "--state", &empty, "--out", &dir.arg("t.log")], &is_empty);
+    let old = dir.arg("old-state.json");
+    let file = paycode_cli::state::StateFile { format: "paycode-state-v1".into(), ..Default::default() };
+    std::fs::write(&old, serde_json::to_vec(&file).unwrap()).unwrap();
+    fails(&["state", "import", &old, "--state", &empty], &is_empty);
+    assert_eq!(std::fs::read(&empty).unwrap(), b"", "the empty file was made a database");
+    assert!(!Path::new(&dir.arg("t.log")).exists());
+
+    // A folder, a character device and a FIFO are the operator's mistake, not an unavailable state.
+    let folder = dir.arg("folder.db");
+    std::fs::create_dir(&folder).unwrap();
+    let fifo = dir.arg("fifo.db");
+    mkfifo(&fifo);
+    for (path, node) in [
+        (folder.as_str(), "is a folder, not a regular file"),
+        ("/dev/null", "is a character device, not a regular file"),
+        (fifo.as_str(), "is a FIFO (named pipe), not a regular file"),
+    ] {
+        let named = format!("the state database {path} {node}");
+        run(verify_args(path, &[]), &[&named]);
+        run(verify_args(path, &["--state-lost"]), &[&named]);
+    }
+    // The code was used once, and only the terminal's own state decides.
+    let (exit, v) = verify(&issuer, &state, &code, T, &[]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("replayed")));
+}
+
+#[cfg(unix)]
+#[test]
 fn inputs_are_read_from_regular_files_only_and_up_to_their_kind_s_size() {
     use std::os::unix::fs::PermissionsExt;
     let dir = TempDir::new("files-inputs");
