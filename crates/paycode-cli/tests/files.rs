@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use paycode_test_support::scratch::{SmallFs, is_root};
 use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
 
@@ -757,4 +758,84 @@ fn inputs_are_read_from_regular_files_only_and_up_to_their_kind_s_size() {
     std::fs::set_permissions(&padded, std::fs::Permissions::from_mode(0o600)).unwrap();
     let v = json(&CLI.stdout(&["code", "--wallet", &padded, "--at", &at, "--json"]));
     assert_eq!(v["counter"], 0);
+}
+
+// ---------------------------------------------------------------------------
+// A full file system
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_full_file_system_leaves_no_wallet_the_issuer_never_recorded_nor_an_empty_state() {
+    if !is_root() {
+        // Without root there is no tmpfs to fill.
+        eprintln!("not root: the full file system case runs as root (CI)");
+        return;
+    }
+    let fs = SmallFs::mount(256);
+    let dir = TempDir::new("files-full");
+    let issuer = fs.join("issuer.json").to_str().unwrap().to_owned();
+    let at = T.to_string();
+    let nb = (T - 3_600).to_string();
+    CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
+    let enroll = |profile: &str, out: &str| -> Vec<String> {
+        let mut a = vec!["wallet", "enroll", "--issuer", &issuer, "--profile", profile, "--out", out];
+        a.extend(["--at", &at, "--not-before", &nb, "--json"]);
+        a.into_iter().map(str::to_owned).collect()
+    };
+    let (h1, e1, h2, e2) = (dir.arg("h1.json"), dir.arg("e1.json"), dir.arg("h2.json"), dir.arg("e2.json"));
+    let first_hmac = json(&CLI.stdout(&enroll("hmac", &h1)));
+    let first_payer = json(&CLI.stdout(&enroll("ed25519", &e1)));
+
+    let filler = fs.fill();
+    let issuer_before = std::fs::read(&issuer).unwrap();
+    let e1_before = std::fs::read(&e1).unwrap();
+    let no_room = [format!("cannot write the issuer file {issuer}"), "No space left on device".to_owned()];
+    let no_room: Vec<&str> = no_room.iter().map(String::as_str).collect();
+    for (profile, out) in [("hmac", &h2), ("ed25519", &e2)] {
+        let args = enroll(profile, out);
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), &no_room);
+        assert!(!Path::new(out).exists(), "{profile}: a wallet the issuer never recorded was written");
+    }
+    fails(&["wallet", "renew", "--issuer", &issuer, "--wallet", &e1, "--at", &at], &no_room);
+    assert_eq!(std::fs::read(&e1).unwrap(), e1_before, "renewal changed the wallet");
+    assert_eq!(std::fs::read(&issuer).unwrap(), issuer_before);
+    // A state database that cannot be created leaves no file that `state init` then refuses.
+    let new_db = fs.join("new.db").to_str().unwrap().to_owned();
+    fails(&["state", "init", "--state", &new_db], &["new.db"]);
+    let left: Vec<String> = std::fs::read_dir(fs.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("new.db"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    std::fs::remove_file(filler).unwrap();
+    CLI.stdout(&["state", "init", "--state", &new_db]);
+    // The next enrolments get ids no wallet holds.
+    let second_hmac = json(&CLI.stdout(&enroll("hmac", &h2)));
+    let second_payer = json(&CLI.stdout(&enroll("ed25519", &e2)));
+    assert_ne!(second_hmac["account_id"], first_hmac["account_id"]);
+    assert_ne!(second_payer["payer"], first_payer["payer"]);
+    let file = json(&std::fs::read_to_string(&issuer).unwrap());
+    let accounts: BTreeSet<u64> =
+        file["accounts"].as_array().unwrap().iter().map(|a| a["account_id"].as_u64().unwrap()).collect();
+    let held: BTreeSet<u64> = [&h1, &h2]
+        .iter()
+        .map(|w| json(&std::fs::read_to_string(w).unwrap())["account_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(accounts, held);
+    // Revoking the second payer revokes its serials and none of the first's.
+    let payer = second_payer["payer"].as_u64().unwrap().to_string();
+    CLI.stdout(&["issuer", "revoke", "--issuer", &issuer, "--payer", &payer, "--at", &at]);
+    let revoked: BTreeSet<u64> = json(&std::fs::read_to_string(&issuer).unwrap())["revocation"]["serials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    let serials = |v: &Value| -> BTreeSet<u64> {
+        v["serials"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect()
+    };
+    assert_eq!(revoked, serials(&second_payer));
+    assert!(revoked.is_disjoint(&serials(&first_payer)));
 }
