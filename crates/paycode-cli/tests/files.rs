@@ -839,3 +839,107 @@ fn a_full_file_system_leaves_no_wallet_the_issuer_never_recorded_nor_an_empty_st
     assert_eq!(revoked, serials(&second_payer));
     assert!(revoked.is_disjoint(&serials(&first_payer)));
 }
+
+// ---------------------------------------------------------------------------
+// The issuer's times
+// ---------------------------------------------------------------------------
+
+#[test]
+fn issuer_init_refuses_times_with_which_the_issuer_could_not_work() {
+    let dir = TempDir::new("files-times");
+    let out = dir.arg("i.json");
+    let t = |x: u64| x.to_string();
+    let max = u64::MAX;
+    // The latest issuer time whose hour, plus a day's credential, ends within u64.
+    let latest = (max - 86_400) / 3_600 * 3_600 + 3_599;
+    assert_eq!(T % 3_600, 0);
+    let refused: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--key-not-before".into(), t(max), "--key-not-after".into(), t(max)], "outside key 1's period"),
+        (
+            vec!["--key-not-before".into(), t(T + 1), "--key-not-after".into(), t(T), "--at".into(), t(T)],
+            "is after --key-not-after",
+        ),
+        (vec!["--t0".into(), t(T), "--at".into(), t(T - 1)], "before the epoch T0"),
+        (
+            vec![
+                "--key-not-before".into(),
+                t(T),
+                "--key-not-after".into(),
+                t(T + 99),
+                "--at".into(),
+                t(T - 1),
+            ],
+            "outside key 1's period",
+        ),
+        (vec!["--at".into(), t(max)], "does not hold an ed25519 credential"),
+        (vec!["--at".into(), t(latest + 1)], "does not hold an ed25519 credential"),
+        (
+            vec![
+                "--key-not-before".into(),
+                t(T),
+                "--key-not-after".into(),
+                t(T + 86_399),
+                "--at".into(),
+                t(T),
+            ],
+            "does not hold an ed25519 credential",
+        ),
+        (
+            vec![
+                "--key-not-before".into(),
+                t(T + 1),
+                "--key-not-after".into(),
+                t(T + 90_000),
+                "--at".into(),
+                t(T + 3_599),
+            ],
+            "does not hold an ed25519 credential",
+        ),
+    ];
+    for (extra, needle) in &refused {
+        let mut args = vec!["issuer", "init", "--out", out.as_str()];
+        args.extend(extra.iter().map(String::as_str));
+        fails(&args, &["cannot create the issuer", needle]);
+        assert!(dir.names().is_empty(), "{extra:?}: {:?}", dir.names());
+    }
+    // At the boundaries allowed, the issuer enrolls both profiles at its own
+    // time, and their codes are accepted then.
+    let allowed: Vec<(Vec<String>, u64)> = vec![
+        (vec![], 0),
+        (vec!["--t0".into(), t(T)], T),
+        (vec!["--key-not-before".into(), t(T), "--key-not-after".into(), t(T + 86_400)], T),
+        (vec![], latest),
+        (vec!["--key-not-before".into(), "0".into(), "--key-not-after".into(), t(max)], latest - 3_599),
+    ];
+    for (n, (extra, at)) in allowed.iter().enumerate() {
+        let at = t(*at);
+        let issuer = dir.arg(format!("i{n}.json"));
+        let mut args = vec!["issuer", "init", "--out", issuer.as_str(), "--at", &at];
+        args.extend(extra.iter().map(String::as_str));
+        CLI.stdout(&args);
+        let state = dir.arg(format!("s{n}.db"));
+        CLI.stdout(&["state", "init", "--state", &state]);
+        for profile in ["hmac", "ed25519"] {
+            let wallet = dir.arg(format!("{profile}{n}.json"));
+            CLI.stdout(&[
+                "wallet",
+                "enroll",
+                "--issuer",
+                &issuer,
+                "--profile",
+                profile,
+                "--out",
+                &wallet,
+                "--at",
+                &at,
+            ]);
+            let code = code_text(&wallet, &at);
+            let (exit, v) = verify(&issuer, &state, &code, at.parse().unwrap(), &[]);
+            assert_eq!(
+                (exit, &v["verdict"]),
+                (0, &Value::from("accepted")),
+                "{extra:?} at {at}, {profile}: {v}"
+            );
+        }
+    }
+}

@@ -12,6 +12,9 @@ use serde::Serialize;
 
 use super::{EXIT_OK, Error, Usage, now_or, print_json, seed_or_random};
 
+/// An ed25519 credential's lifetime when none is given, seconds: a day.
+pub const DEFAULT_LIFETIME: u32 = 86_400;
+
 /// `paycode wallet ...`.
 #[derive(Subcommand)]
 pub enum Command {
@@ -95,7 +98,7 @@ pub struct CredentialArgs {
     #[arg(long)]
     not_before: Option<u64>,
     /// ed25519: credential lifetime, seconds (at most 604800).
-    #[arg(long, default_value_t = 86_400)]
+    #[arg(long, default_value_t = DEFAULT_LIFETIME)]
     lifetime: u32,
     /// ed25519: the payer's cumulative offline limit per terminal, minor
     /// units, split over the batch (default: 20000, or the payer's on renewal).
