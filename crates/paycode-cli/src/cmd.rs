@@ -77,6 +77,8 @@ pub enum Error {
     },
     /// `--t0`, `--step`, `--back`, `--forward` or `--challenge-lifetime` out of the spec's ranges.
     Params(ParamsError),
+    /// `issuer init`: a key period or a time with which the issuer could not work.
+    IssuerTimes(issuer::TimeError),
     /// `--seed` is not a seed.
     Seed(SeedError),
     /// The operating system gave no random bytes.
@@ -181,6 +183,7 @@ impl fmt::Display for Error {
             Error::State(e) => e.fmt(f),
             Error::Registry { path, source } => write!(f, "the issuer file {}: {source}", path.display()),
             Error::Params(e) => write!(f, "--t0/--step/--back/--forward/--challenge-lifetime: {e}"),
+            Error::IssuerTimes(e) => write!(f, "cannot create the issuer: {e}"),
             Error::Seed(e) => write!(f, "--seed: {e}"),
             Error::Randomness(e) => write!(f, "no randomness from the operating system: {e}"),
             Error::Usage(u) => u.fmt(f),

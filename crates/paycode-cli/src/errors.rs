@@ -98,6 +98,72 @@ impl fmt::Display for Role {
     }
 }
 
+/// What a path that is not a regular file is, as a message names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Node {
+    /// A folder.
+    Folder,
+    /// A character device, such as `/dev/null`.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// A FIFO (named pipe).
+    Fifo,
+    /// A Unix socket.
+    Socket,
+    /// A symbolic link that was not followed.
+    Symlink,
+    /// Something else that is not a regular file.
+    Other,
+}
+
+impl Node {
+    /// What `file_type` is, unless it is a regular file.
+    pub fn of(file_type: std::fs::FileType) -> Option<Node> {
+        if file_type.is_file() {
+            return None;
+        }
+        if file_type.is_dir() {
+            return Some(Node::Folder);
+        }
+        if file_type.is_symlink() {
+            return Some(Node::Symlink);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if file_type.is_char_device() {
+                return Some(Node::CharDevice);
+            }
+            if file_type.is_block_device() {
+                return Some(Node::BlockDevice);
+            }
+            if file_type.is_fifo() {
+                return Some(Node::Fifo);
+            }
+            if file_type.is_socket() {
+                return Some(Node::Socket);
+            }
+        }
+        Some(Node::Other)
+    }
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Node::Folder => "a folder",
+            Node::CharDevice => "a character device",
+            Node::BlockDevice => "a block device",
+            Node::Fifo => "a FIFO (named pipe)",
+            Node::Socket => "a socket",
+            Node::Symlink => "a symbolic link",
+            Node::Other => "not a regular file",
+        })
+    }
+}
+
 /// What was being done to a file when the operating system refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -194,12 +260,32 @@ pub enum FileError {
         /// The file as given.
         path: PathBuf,
     },
-    /// An output path that is not a regular file (a folder, a device).
+    /// A path that is not a regular file (a folder, a device, a FIFO):
+    /// nothing is read from or written to one.
     NotRegular {
         /// What the file would have been.
         role: Role,
         /// The file as given.
         path: PathBuf,
+        /// What it is.
+        node: Node,
+    },
+    /// An empty file where a state database was expected: a state database
+    /// is never empty, and an empty file is not used as a new one.
+    Empty {
+        /// What the file was given as.
+        role: Role,
+        /// The file as given.
+        path: PathBuf,
+    },
+    /// A file larger than the most the command reads of its kind.
+    TooLarge {
+        /// What the file is for.
+        role: Role,
+        /// The file as given.
+        path: PathBuf,
+        /// The most bytes read of this kind of file.
+        limit: u64,
     },
     /// An output path that is a file of another kind, which writing would destroy.
     Clobber {
@@ -286,9 +372,27 @@ impl fmt::Display for FileError {
             FileError::Symlink { role, path } => {
                 write!(f, "the {role} {} is a symbolic link; refusing to write through it", path.display())
             }
-            FileError::NotRegular { role, path } => {
+            FileError::NotRegular { role, path, node: Node::Other } => {
                 write!(f, "the {role} {} is not a regular file", path.display())
             }
+            FileError::NotRegular { role, path, node } => {
+                write!(f, "the {role} {} is {node}, not a regular file", path.display())
+            }
+            FileError::Empty { role: Role::State, path } => write!(
+                f,
+                "the state database {} is an empty file, not a state database (which `paycode state \
+                 init` creates); an empty file is not taken for a new verifier's state, which would \
+                 accept a code used before",
+                path.display()
+            ),
+            FileError::Empty { role, path } => write!(f, "the {role} {} is an empty file", path.display()),
+            FileError::TooLarge { role, path, limit } => write!(
+                f,
+                "the {role} {} is larger than {}, the most this command reads of {} {role}",
+                path.display(),
+                size(*limit),
+                role.article()
+            ),
             FileError::Clobber { role, path, other } => {
                 write!(f, "the {role} {} is the {other}; refusing to overwrite it", path.display())
             }
@@ -305,6 +409,15 @@ impl std::error::Error for FileError {
             FileError::Content { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// `bytes` for a message: in MiB when a whole number of them, else in bytes.
+fn size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

@@ -19,7 +19,44 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
-use crate::errors::{Action, FileError, Role};
+use crate::errors::{Action, FileError, Node, Role};
+
+/// The most bytes read of a wallet file. A wallet holds at most one batch of
+/// 1024 credentials (`wallet enroll --batch`), about 330 bytes each as the
+/// command writes them: some 340 KiB.
+pub const MAX_WALLET: u64 = 4 << 20;
+/// The most bytes read of an issuer file. It grows with its registry: some
+/// 130 bytes an hmac account, and some 30 bytes a credential serial in its
+/// payer's batch and as many again on the revocation list. The cap leaves
+/// room for about two million accounts, or four million credentials all
+/// revoked; an issuer file is rewritten whole at each enrolment, so one that
+/// large is already far beyond what the file is for.
+pub const MAX_ISSUER: u64 = 256 << 20;
+/// The most bytes read of a JSON state file of earlier versions: a replay
+/// window of some 100 bytes an account or credential, and a ledger entry of
+/// each credential; ten million of each fit.
+pub const MAX_JSON_STATE: u64 = 1 << 30;
+/// The most bytes read of one acceptance log: records of 40 to 270 bytes
+/// (spec §4.8), so at least four million acceptances of the largest kind.
+pub const MAX_LOG: u64 = 1 << 30;
+/// The most bytes read of a trust list file: the hex of a list of 65535 keys
+/// (19 + 65535 * 50 + 64 bytes, about 6.3 MiB as hex), with room for white
+/// space.
+pub const MAX_TRUST_LIST: u64 = 8 << 20;
+/// The most bytes read of the spec that `vectors trace` reads.
+pub const MAX_SPEC: u64 = 16 << 20;
+
+/// The most bytes read of a file of kind `role` ([`read_regular`]).
+pub const fn read_limit(role: Role) -> u64 {
+    match role {
+        Role::Wallet => MAX_WALLET,
+        Role::Issuer => MAX_ISSUER,
+        Role::JsonState => MAX_JSON_STATE,
+        Role::Log => MAX_LOG,
+        Role::TrustList => MAX_TRUST_LIST,
+        _ => MAX_SPEC,
+    }
+}
 
 /// The file `path` names: the target of a symbolic link, so that a wallet
 /// reached through a link is updated in place and shares its lock.
@@ -64,15 +101,19 @@ impl Locked {
         Ok(Locked { given: path.to_path_buf(), real, role, _lock: file })
     }
 
-    /// Takes the lock of `path`, which must exist: a mistyped path leaves
-    /// no lock file behind.
+    /// Takes the lock of `path`, which must exist and be a regular file: a
+    /// mistyped path, a folder or a device (`/dev/zero`) leaves no lock file
+    /// behind.
     ///
     /// # Errors
     ///
     /// [`FileError::Io`] (naming `path`) if it does not exist or cannot be
-    /// locked.
+    /// locked; [`FileError::NotRegular`] if it is not a regular file.
     pub fn acquire_existing(path: &Path, role: Role) -> Result<Locked, FileError> {
-        fs::metadata(path).map_err(FileError::io(Action::Read, role, path))?;
+        let meta = fs::metadata(path).map_err(FileError::io(Action::Read, role, path))?;
+        if let Some(node) = Node::of(meta.file_type()) {
+            return Err(FileError::NotRegular { role, path: path.to_path_buf(), node });
+        }
         Locked::acquire(path, role)
     }
 
@@ -130,9 +171,71 @@ pub fn read_json<T: DeserializeOwned>(path: &Path, role: Role, secret: bool) -> 
     read_at(path, path, role, secret)
 }
 
+/// Opens `real` (a link followed; `given` names it in errors) to read it as
+/// a file of kind `role`, and returns it with its length if it is a regular
+/// file. The opened file is the one checked, so a file swapped for another
+/// after a look at the path is still refused. A FIFO is opened without
+/// waiting for a writer (`O_NONBLOCK`, which a regular file's reads ignore),
+/// so that it is refused rather than waited on.
+///
+/// # Errors
+///
+/// [`FileError::Io`] if it cannot be opened; [`FileError::NotRegular`] if
+/// it is a folder, a device, a FIFO or a socket.
+pub fn open_regular(real: &Path, given: &Path, role: Role) -> Result<(File, u64), FileError> {
+    let mut opts = OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = opts.open(real).map_err(FileError::io(Action::Read, role, given))?;
+    let meta = file.metadata().map_err(FileError::io(Action::Read, role, given))?;
+    if let Some(node) = Node::of(meta.file_type()) {
+        return Err(FileError::NotRegular { role, path: given.to_path_buf(), node });
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads the regular file `path` of kind `role` whole, at most
+/// [`read_limit`] of `role` bytes. The bytes are wiped from memory when
+/// dropped.
+///
+/// # Errors
+///
+/// As [`open_regular`]; [`FileError::TooLarge`] if it holds more than the
+/// limit; [`FileError::Io`] if it cannot be read.
+pub fn read_regular(path: &Path, role: Role) -> Result<Zeroizing<Vec<u8>>, FileError> {
+    read_regular_at(path, path, role)
+}
+
+fn read_regular_at(real: &Path, given: &Path, role: Role) -> Result<Zeroizing<Vec<u8>>, FileError> {
+    let limit = read_limit(role);
+    let too_large = || FileError::TooLarge { role, path: given.to_path_buf(), limit };
+    let (file, len) = open_regular(real, given, role)?;
+    if len > limit {
+        return Err(too_large());
+    }
+    // Room for the whole file and one byte more, so that reading it to its
+    // end moves no secret to a larger allocation; one that grew since its
+    // length was taken is read up to one byte past the limit.
+    let room = usize::try_from(len).unwrap_or(0).saturating_add(1);
+    let mut bytes = Zeroizing::new(Vec::with_capacity(room));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(FileError::io(
+        Action::Read,
+        role,
+        given,
+    ))?;
+    if u64::try_from(bytes.len()).map_or(true, |n| n > limit) {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
 fn read_at<T: DeserializeOwned>(real: &Path, given: &Path, role: Role, secret: bool) -> Result<T, FileError> {
     let io = FileError::io(Action::Read, role, given);
-    let bytes = Zeroizing::new(fs::read(real).map_err(FileError::io(Action::Read, role, given))?);
+    let bytes = read_regular_at(real, given, role)?;
     if paycode_store::sqlite::is_state_database(&bytes) {
         return Err(FileError::WrongKind { role, path: given.to_path_buf(), found: Role::State });
     }
@@ -202,8 +305,8 @@ pub fn check_output(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Resul
     if meta.file_type().is_symlink() {
         return Err(FileError::Symlink { role, path: given() });
     }
-    if !meta.is_file() {
-        return Err(FileError::NotRegular { role, path: given() });
+    if let Some(node) = Node::of(meta.file_type()) {
+        return Err(FileError::NotRegular { role, path: given(), node });
     }
     check_not_key_file(path, role, protect)
 }
@@ -236,21 +339,17 @@ pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) ->
 /// state file, of any version). Only a regular file is read, never a pipe,
 /// whose reading could block; a file that cannot be read is none.
 pub fn kind_of(path: &Path) -> Option<Role> {
-    let meta = fs::metadata(path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    let mut f = File::open(path).ok()?;
+    let (mut f, len) = open_regular(path, path, Role::Report).ok()?;
     let mut header = [0u8; paycode_store::sqlite::HEADER_LEN];
     if f.read_exact(&mut header).is_ok() && paycode_store::sqlite::is_state_database(&header) {
         return Some(Role::State);
     }
-    if meta.len() > 1 << 20 {
+    if len > 1 << 20 {
         return None;
     }
-    let mut f = File::open(path).ok()?;
+    let (f, _) = open_regular(path, path, Role::Report).ok()?;
     let mut text = Zeroizing::new(String::new());
-    f.read_to_string(&mut text).ok()?;
+    f.take(1 << 20).read_to_string(&mut text).ok()?;
     probe_format(&text).as_deref().and_then(Role::of_format_family)
 }
 

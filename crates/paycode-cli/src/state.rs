@@ -20,7 +20,7 @@ use paycode::store::{StateStore, StoreError, StoreErrorKind};
 use paycode::{InstallError, Params, PublicKey, TrustList, Verifier, VerifierState};
 use paycode_store::SqliteStore;
 
-use crate::errors::{Action, ContentError, FileError, Role};
+use crate::errors::{Action, ContentError, FileError, Node, Role};
 use crate::files::{IssuerFile, seed_from_hex};
 use crate::fsio;
 
@@ -64,7 +64,10 @@ pub enum Start {
 /// # Errors
 ///
 /// [`FileError::Exists`] if `path` exists; [`FileError::Io`] if its folder
-/// does not; [`StateError::Unavailable`] if the database cannot be created.
+/// does not; [`StateError::Unavailable`] if the database cannot be created,
+/// and then no file is left at `path` (a partly created database would be
+/// refused as existing by the next `create`, and as no state database by
+/// [`open`]).
 pub fn create(path: &Path) -> Result<SqliteStore, StateError> {
     if std::fs::symlink_metadata(path).is_ok() {
         return Err(FileError::Exists { role: Role::State, path: path.to_path_buf() }.into());
@@ -72,7 +75,36 @@ pub fn create(path: &Path) -> Result<SqliteStore, StateError> {
     // SQLite says only "unable to open database file"; the folder's absence is the reason.
     let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::metadata(folder).map_err(FileError::io(Action::Create, Role::State, path))?;
-    SqliteStore::create(path).map_err(|e| StateError::of(path, e))
+    SqliteStore::create(path).map_err(|e| {
+        // The path was absent above: what is there now is this call's.
+        remove_database(path);
+        StateError::of(path, e)
+    })
+}
+
+/// Removes the state database `db` and SQLite's files beside it, as far as
+/// they exist.
+fn remove_database(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
+    }
+}
+
+/// Checks that the existing `path` (a link followed) can be a state
+/// database: a regular file, and not an empty one. SQLite takes an empty
+/// file for a new database, so a stray or truncated file would otherwise be
+/// a fresh verifier that accepts a code used before.
+fn check_database_file(path: &Path) -> Result<(), FileError> {
+    let meta = std::fs::metadata(path).map_err(FileError::io(Action::Read, Role::State, path))?;
+    if let Some(node) = Node::of(meta.file_type()) {
+        return Err(FileError::NotRegular { role: Role::State, path: path.to_path_buf(), node });
+    }
+    if meta.len() == 0 {
+        return Err(FileError::Empty { role: Role::State, path: path.to_path_buf() });
+    }
+    Ok(())
 }
 
 /// Opens the state database at `path` as `start` says: the existing one, a
@@ -83,9 +115,12 @@ pub fn create(path: &Path) -> Result<SqliteStore, StateError> {
 /// # Errors
 ///
 /// [`FileError::NoState`] for a missing database (unless `start` creates
-/// it); [`FileError::WrongKind`] for a paycode file of another kind (a JSON
-/// state file of earlier versions says how to migrate it);
-/// [`StateError::Incompatible`] for another file or a newer schema;
+/// it); [`FileError::NotRegular`] for a folder, a device, a FIFO or a
+/// socket; [`FileError::Empty`] for an empty file; [`FileError::WrongKind`]
+/// for a paycode file of another kind (a JSON state file of earlier
+/// versions says how to migrate it); [`FileError::Io`] for a link that
+/// leads nowhere; [`StateError::Incompatible`] for another file or a newer
+/// schema;
 /// [`StateError::Unavailable`] if the database cannot be used.
 pub fn open(path: &Path, start: Start) -> Result<SqliteStore, StateError> {
     let exists = std::fs::symlink_metadata(path).is_ok();
@@ -95,6 +130,7 @@ pub fn open(path: &Path, start: Start) -> Result<SqliteStore, StateError> {
         Start::Existing if !exists => return Err(FileError::NoState { path: path.to_path_buf() }.into()),
         _ => {}
     }
+    check_database_file(path)?;
     // A key file or a JSON state file given as --state says what it is.
     if let Some(found) = fsio::kind_of(path).filter(|k| *k != Role::State) {
         return Err(FileError::WrongKind { role: Role::State, path: path.to_path_buf(), found }.into());
@@ -144,11 +180,7 @@ pub fn import(json: &Path, db: &Path) -> Result<usize, StateError> {
         Err(e) => {
             drop(store);
             if created {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut name = db.as_os_str().to_owned();
-                    name.push(suffix);
-                    let _ = std::fs::remove_file(name);
-                }
+                remove_database(db);
             }
             Err(StateError::of(db, e))
         }

@@ -263,7 +263,13 @@ fn io_and_usage_errors_exit_2() {
     let late_issuer = dir.join("late-issuer.json");
     // Its revocation list is issued at 50, before the epoch too: the list's
     // issued_at bounds the verifier's time from below (spec R-TIME-8).
-    CLI.stdout(&["issuer", "init", "--out", s(&late_issuer), "--t0", "100", "--at", "50"]);
+    // `issuer init` refuses a time before the epoch, so the list's time is
+    // set in the file (key 1 is valid from 0, a day before 100).
+    CLI.stdout(&["issuer", "init", "--out", s(&late_issuer), "--t0", "100", "--at", "100"]);
+    let mut file: Value = serde_json::from_slice(&std::fs::read(&late_issuer).unwrap()).unwrap();
+    assert_eq!(file["keys"][0]["not_before"], 0);
+    file["revocation"]["issued_at"] = 50.into();
+    std::fs::write(&late_issuer, serde_json::to_vec(&file).unwrap()).unwrap();
     let r = verify(&late_issuer, &dir.join("s2.json"), "x", 99, &[]);
     rejected_with(r, "time-before-epoch");
 }

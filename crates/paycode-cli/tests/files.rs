@@ -8,8 +8,10 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
+use paycode_test_support::scratch::{SmallFs, is_root};
 use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
 
@@ -17,9 +19,32 @@ const T: u64 = 1_800_000_000;
 
 const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
 
+/// Runs `args` with empty standard input; a command still running after a
+/// minute (a read that waits forever) is killed and fails the test.
+fn run_bounded(args: &[&str]) -> Output {
+    let mut child = CLI
+        .command()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("{args:?} still running after a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Runs `args`, expects exit 2 and a message on standard error containing every one of `needles`.
 fn fails(args: &[&str], needles: &[&str]) -> String {
-    let out = CLI.run(args);
+    let out = run_bounded(args);
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     for n in needles {
@@ -593,4 +618,328 @@ fn state_lost_with_a_clock_gone_back_does_not_reopen_an_accepted_code() {
         &["is a wallet file, not a state database"],
     );
     assert_eq!(json(&std::fs::read_to_string(&h).unwrap())["format"], "paycode-wallet-v1");
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {path}");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_state_that_is_no_state_database_file_starts_no_fresh_verifier() {
+    let dir = TempDir::new("files-state-kind");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let code = code_text(&h, &at);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    // An empty file, as `: > z.db` or `touch typo.db` leave, is no state database:
+    // SQLite would take it for a new one, which accepts the code again.
+    let empty = dir.arg("z.db");
+    std::fs::write(&empty, b"").unwrap();
+    let verify_args = |st: &str, extra: &[&str]| -> Vec<String> {
+        let mut a = vec!["verify", code.as_str(), "--issuer", issuer.as_str(), "--state", st, "--at", &at];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_owned).collect()
+    };
+    let run = |args: Vec<String>, needles: &[&str]| {
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), needles);
+    };
+    let is_empty = [format!("the state database {empty} is an empty file, not a state database")];
+    let is_empty: Vec<&str> = is_empty.iter().map(String::as_str).collect();
+    run(verify_args(&empty, &[]), &is_empty);
+    run(verify_args(&empty, &["--state-lost"]), &is_empty);
+    fails(&["log", "export", "--state", &empty, "--out", &dir.arg("t.log")], &is_empty);
+    let old = dir.arg("old-state.json");
+    let file = paycode_cli::state::StateFile { format: "paycode-state-v1".into(), ..Default::default() };
+    std::fs::write(&old, serde_json::to_vec(&file).unwrap()).unwrap();
+    fails(&["state", "import", &old, "--state", &empty], &is_empty);
+    assert_eq!(std::fs::read(&empty).unwrap(), b"", "the empty file was made a database");
+    assert!(!Path::new(&dir.arg("t.log")).exists());
+
+    // A folder, a character device and a FIFO are the operator's mistake, not an unavailable state.
+    let folder = dir.arg("folder.db");
+    std::fs::create_dir(&folder).unwrap();
+    let fifo = dir.arg("fifo.db");
+    mkfifo(&fifo);
+    for (path, node) in [
+        (folder.as_str(), "is a folder, not a regular file"),
+        ("/dev/null", "is a character device, not a regular file"),
+        (fifo.as_str(), "is a FIFO (named pipe), not a regular file"),
+    ] {
+        let named = format!("the state database {path} {node}");
+        run(verify_args(path, &[]), &[&named]);
+        run(verify_args(path, &["--state-lost"]), &[&named]);
+    }
+    // The code was used once, and only the terminal's own state decides.
+    let (exit, v) = verify(&issuer, &state, &code, T, &[]);
+    assert_eq!((exit, v["code"].as_str()), (1, Some("replayed")));
+}
+
+#[cfg(unix)]
+#[test]
+fn inputs_are_read_from_regular_files_only_and_up_to_their_kind_s_size() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("files-inputs");
+    let (issuer, h, _, state) = world(&dir);
+    let at = T.to_string();
+    let fifo = dir.arg("fifo");
+    mkfifo(&fifo);
+    let folder = dir.arg("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let n_db = dir.arg("n.db");
+    for (input, node) in [
+        (fifo.as_str(), "is a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "is a character device, not a regular file"),
+        (folder.as_str(), "is a folder, not a regular file"),
+    ] {
+        let named = |role: &str| format!("the {role} {input} {node}");
+        fails(&["verify", "x", "--issuer", input, "--state", &state, "--at", &at], &[&named("issuer file")]);
+        fails(&["code", "--wallet", input, "--at", &at], &[&named("wallet file")]);
+        fails(
+            &["wallet", "enroll", "--issuer", input, "--profile", "hmac", "--out", &dir.arg("w.json")],
+            &[&named("issuer file")],
+        );
+        fails(&["reconcile", "--issuer", &issuer, input], &[&named("acceptance log")]);
+        fails(&["state", "import", input, "--state", &n_db], &[&named("JSON state file")]);
+        fails(
+            &["verify", "x", "--issuer", &issuer, "--state", &state, "--trust-list", input],
+            &[&named("trust list file")],
+        );
+        #[cfg(feature = "scan")]
+        fails(&["scan", input, "--issuer", &issuer, "--state", &state], &[&named("image")]);
+    }
+    // Nothing was created: no state database, no wallet, no lock file beside the FIFO.
+    assert!(!Path::new(&n_db).exists() && !Path::new(&dir.arg("w.json")).exists());
+    assert!(!Path::new(&dir.arg(".fifo.lock")).exists());
+
+    // Files larger than their kind holds are refused before they are read
+    // (sparse: they take no disk space).
+    let large = |name: &str, len: u64| {
+        let path = dir.arg(name);
+        std::fs::File::create(&path).unwrap().set_len(len).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        path
+    };
+    const MIB: u64 = 1 << 20;
+    let big_wallet = large("big-wallet.json", 4 * MIB + 1);
+    fails(
+        &["code", "--wallet", &big_wallet, "--at", &at],
+        &[&format!("the wallet file {big_wallet} is larger than 4 MiB")],
+    );
+    let big_issuer = large("big-issuer.json", 256 * MIB + 1);
+    fails(
+        &["verify", "x", "--issuer", &big_issuer, "--state", &state],
+        &[&format!("the issuer file {big_issuer} is larger than 256 MiB")],
+    );
+    let big_log = large("big.log", 1024 * MIB + 1);
+    fails(
+        &["reconcile", "--issuer", &issuer, &big_log],
+        &[&format!("the acceptance log {big_log} is larger than 1024 MiB")],
+    );
+    let big_state = large("big-state.json", 1024 * MIB + 1);
+    fails(
+        &["state", "import", &big_state, "--state", &n_db],
+        &[&format!("the JSON state file {big_state} is larger than 1024 MiB")],
+    );
+    let big_list = large("big-list.hex", 8 * MIB + 1);
+    fails(
+        &["verify", "x", "--issuer", &issuer, "--state", &state, "--trust-list", &big_list],
+        &[&format!("the trust list file {big_list} is larger than 8 MiB")],
+    );
+    // A wallet of exactly 4 MiB (padded with white space) is read and used.
+    let padded = dir.arg("padded.json");
+    let mut bytes = std::fs::read(&h).unwrap();
+    bytes.resize(usize::try_from(4 * MIB).unwrap(), b' ');
+    std::fs::write(&padded, &bytes).unwrap();
+    std::fs::set_permissions(&padded, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let v = json(&CLI.stdout(&["code", "--wallet", &padded, "--at", &at, "--json"]));
+    assert_eq!(v["counter"], 0);
+}
+
+// ---------------------------------------------------------------------------
+// A full file system
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_full_file_system_leaves_no_wallet_the_issuer_never_recorded_nor_an_empty_state() {
+    if !is_root() {
+        // Without root there is no tmpfs to fill.
+        eprintln!("not root: the full file system case runs as root (CI)");
+        return;
+    }
+    let fs = SmallFs::mount(256);
+    let dir = TempDir::new("files-full");
+    let issuer = fs.join("issuer.json").to_str().unwrap().to_owned();
+    let at = T.to_string();
+    let nb = (T - 3_600).to_string();
+    CLI.stdout(&["issuer", "init", "--out", &issuer, "--at", &at]);
+    let enroll = |profile: &str, out: &str| -> Vec<String> {
+        let mut a = vec!["wallet", "enroll", "--issuer", &issuer, "--profile", profile, "--out", out];
+        a.extend(["--at", &at, "--not-before", &nb, "--json"]);
+        a.into_iter().map(str::to_owned).collect()
+    };
+    let (h1, e1, h2, e2) = (dir.arg("h1.json"), dir.arg("e1.json"), dir.arg("h2.json"), dir.arg("e2.json"));
+    let first_hmac = json(&CLI.stdout(&enroll("hmac", &h1)));
+    let first_payer = json(&CLI.stdout(&enroll("ed25519", &e1)));
+
+    let filler = fs.fill();
+    let issuer_before = std::fs::read(&issuer).unwrap();
+    let e1_before = std::fs::read(&e1).unwrap();
+    let no_room = [format!("cannot write the issuer file {issuer}"), "No space left on device".to_owned()];
+    let no_room: Vec<&str> = no_room.iter().map(String::as_str).collect();
+    for (profile, out) in [("hmac", &h2), ("ed25519", &e2)] {
+        let args = enroll(profile, out);
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>(), &no_room);
+        assert!(!Path::new(out).exists(), "{profile}: a wallet the issuer never recorded was written");
+    }
+    fails(&["wallet", "renew", "--issuer", &issuer, "--wallet", &e1, "--at", &at], &no_room);
+    assert_eq!(std::fs::read(&e1).unwrap(), e1_before, "renewal changed the wallet");
+    assert_eq!(std::fs::read(&issuer).unwrap(), issuer_before);
+    // A state database that cannot be created leaves no file that `state init` then refuses.
+    let new_db = fs.join("new.db").to_str().unwrap().to_owned();
+    fails(&["state", "init", "--state", &new_db], &["new.db"]);
+    let left: Vec<String> = std::fs::read_dir(fs.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains("new.db"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    std::fs::remove_file(filler).unwrap();
+    CLI.stdout(&["state", "init", "--state", &new_db]);
+    // The next enrolments get ids no wallet holds.
+    let second_hmac = json(&CLI.stdout(&enroll("hmac", &h2)));
+    let second_payer = json(&CLI.stdout(&enroll("ed25519", &e2)));
+    assert_ne!(second_hmac["account_id"], first_hmac["account_id"]);
+    assert_ne!(second_payer["payer"], first_payer["payer"]);
+    let file = json(&std::fs::read_to_string(&issuer).unwrap());
+    let accounts: BTreeSet<u64> =
+        file["accounts"].as_array().unwrap().iter().map(|a| a["account_id"].as_u64().unwrap()).collect();
+    let held: BTreeSet<u64> = [&h1, &h2]
+        .iter()
+        .map(|w| json(&std::fs::read_to_string(w).unwrap())["account_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(accounts, held);
+    // Revoking the second payer revokes its serials and none of the first's.
+    let payer = second_payer["payer"].as_u64().unwrap().to_string();
+    CLI.stdout(&["issuer", "revoke", "--issuer", &issuer, "--payer", &payer, "--at", &at]);
+    let revoked: BTreeSet<u64> = json(&std::fs::read_to_string(&issuer).unwrap())["revocation"]["serials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_u64().unwrap())
+        .collect();
+    let serials = |v: &Value| -> BTreeSet<u64> {
+        v["serials"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect()
+    };
+    assert_eq!(revoked, serials(&second_payer));
+    assert!(revoked.is_disjoint(&serials(&first_payer)));
+}
+
+// ---------------------------------------------------------------------------
+// The issuer's times
+// ---------------------------------------------------------------------------
+
+#[test]
+fn issuer_init_refuses_times_with_which_the_issuer_could_not_work() {
+    let dir = TempDir::new("files-times");
+    let out = dir.arg("i.json");
+    let t = |x: u64| x.to_string();
+    let max = u64::MAX;
+    // The latest issuer time whose hour, plus a day's credential, ends within u64.
+    let latest = (max - 86_400) / 3_600 * 3_600 + 3_599;
+    assert_eq!(T % 3_600, 0);
+    let refused: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--key-not-before".into(), t(max), "--key-not-after".into(), t(max)], "outside key 1's period"),
+        (
+            vec!["--key-not-before".into(), t(T + 1), "--key-not-after".into(), t(T), "--at".into(), t(T)],
+            "is after --key-not-after",
+        ),
+        (vec!["--t0".into(), t(T), "--at".into(), t(T - 1)], "before the epoch T0"),
+        (
+            vec![
+                "--key-not-before".into(),
+                t(T),
+                "--key-not-after".into(),
+                t(T + 99),
+                "--at".into(),
+                t(T - 1),
+            ],
+            "outside key 1's period",
+        ),
+        (vec!["--at".into(), t(max)], "does not hold an ed25519 credential"),
+        (vec!["--at".into(), t(latest + 1)], "does not hold an ed25519 credential"),
+        (
+            vec![
+                "--key-not-before".into(),
+                t(T),
+                "--key-not-after".into(),
+                t(T + 86_399),
+                "--at".into(),
+                t(T),
+            ],
+            "does not hold an ed25519 credential",
+        ),
+        (
+            vec![
+                "--key-not-before".into(),
+                t(T + 1),
+                "--key-not-after".into(),
+                t(T + 90_000),
+                "--at".into(),
+                t(T + 3_599),
+            ],
+            "does not hold an ed25519 credential",
+        ),
+    ];
+    for (extra, needle) in &refused {
+        let mut args = vec!["issuer", "init", "--out", out.as_str()];
+        args.extend(extra.iter().map(String::as_str));
+        fails(&args, &["cannot create the issuer", needle]);
+        assert!(dir.names().is_empty(), "{extra:?}: {:?}", dir.names());
+    }
+    // At the boundaries allowed, the issuer enrolls both profiles at its own
+    // time, and their codes are accepted then.
+    let allowed: Vec<(Vec<String>, u64)> = vec![
+        (vec![], 0),
+        (vec!["--t0".into(), t(T)], T),
+        (vec!["--key-not-before".into(), t(T), "--key-not-after".into(), t(T + 86_400)], T),
+        (vec![], latest),
+        (vec!["--key-not-before".into(), "0".into(), "--key-not-after".into(), t(max)], latest - 3_599),
+    ];
+    for (n, (extra, at)) in allowed.iter().enumerate() {
+        let at = t(*at);
+        let issuer = dir.arg(format!("i{n}.json"));
+        let mut args = vec!["issuer", "init", "--out", issuer.as_str(), "--at", &at];
+        args.extend(extra.iter().map(String::as_str));
+        CLI.stdout(&args);
+        let state = dir.arg(format!("s{n}.db"));
+        CLI.stdout(&["state", "init", "--state", &state]);
+        for profile in ["hmac", "ed25519"] {
+            let wallet = dir.arg(format!("{profile}{n}.json"));
+            CLI.stdout(&[
+                "wallet",
+                "enroll",
+                "--issuer",
+                &issuer,
+                "--profile",
+                profile,
+                "--out",
+                &wallet,
+                "--at",
+                &at,
+            ]);
+            let code = code_text(&wallet, &at);
+            let (exit, v) = verify(&issuer, &state, &code, at.parse().unwrap(), &[]);
+            assert_eq!(
+                (exit, &v["verdict"]),
+                (0, &Value::from("accepted")),
+                "{extra:?} at {at}, {profile}: {v}"
+            );
+        }
+    }
 }

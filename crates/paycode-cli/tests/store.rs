@@ -391,3 +391,35 @@ fn state_lost_quarantines_and_keeps_the_records() {
     assert_eq!(state.hmac.quarantine, T / 60 + 2);
     assert_eq!(state.hmac.windows.len(), 1, "the records are kept");
 }
+
+#[test]
+fn a_busy_timeout_above_what_sqlite_takes_is_a_usage_error() {
+    let w = World::new("store-busy-max");
+    // SQLite takes the timeout as a C int of milliseconds: 2^31 - 1 at most.
+    let most = i64::from(i32::MAX).to_string();
+    let scan = [
+        "scan".to_owned(),
+        w.dir.arg("none.png"),
+        "--issuer".to_owned(),
+        w.dir.arg("issuer.json"),
+        "--state".to_owned(),
+        w.state.to_str().unwrap().to_owned(),
+    ];
+    for value in ["2147483648".to_owned(), u64::MAX.to_string()] {
+        for mut args in [w.verify_args(&code(3, 0)), scan.to_vec()] {
+            args.splice(1..1, ["--busy-timeout".to_owned(), value.clone()]);
+            let out = CLI.run(&args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("--busy-timeout") && stderr.contains(&most) && !stderr.contains("panicked"),
+                "{stderr}"
+            );
+        }
+    }
+    assert_eq!(w.logged(), vec![], "nothing was verified");
+    let mut args = w.verify_args(&code(3, 0));
+    args.splice(1..1, ["--busy-timeout".to_owned(), most]);
+    ok(&CLI.run(&args));
+    assert_eq!(w.logged(), vec![(3, 0)]);
+}

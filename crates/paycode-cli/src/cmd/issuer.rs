@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use paycode::Params;
 use paycode::codec::to_hex;
+use paycode::issuer::NOT_BEFORE_ALIGNMENT;
 use paycode_cli::files::{DEFAULT_REVOCATION_GRACE, DEFAULT_REVOCATION_INTERVAL, IssuerFile, KeyFile};
 use paycode_cli::fsio::{self, Locked};
 use paycode_cli::{FileError, Role};
 
+use super::wallet::DEFAULT_LIFETIME;
 use super::{EXIT_OK, Error, now_or, seed_or_random};
 
 /// `paycode issuer ...`.
@@ -166,13 +168,15 @@ pub fn run(command: Command) -> Result<u8, Error> {
 
 fn init(args: &InitArgs) -> Result<u8, Error> {
     let params = args.params.params()?;
+    let now = now_or(args.at);
+    let key = args.key.key(now);
+    check_times(params, key, now).map_err(Error::IssuerTimes)?;
     let seed = seed_or_random(args.seed.as_deref())?;
     let lock = Locked::acquire(&args.out, Role::Issuer)?;
     if lock.exists() && !args.force {
         return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
     }
-    let now = now_or(args.at);
-    let mut file = IssuerFile::create(params, &seed, args.key.key(now));
+    let mut file = IssuerFile::create(params, &seed, key);
     file.revocation.interval = args.lists.revocation_interval;
     file.revocation.grace = args.lists.revocation_grace;
     // spec: R-REVOKE-4: a list from the start, with no serial.
@@ -183,6 +187,111 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     println!("issuer written to {} (mode 0600); key id 1; revocation list 1", args.out.display());
     Ok(EXIT_OK)
 }
+
+/// Checks that an issuer made at unix time `now` with key 1 valid over
+/// `key` can work:
+///
+/// - the key's period is not empty (a trust list refuses an entry with
+///   `not_before > not_after`, so the file could not be read back);
+/// - `now` is not before the epoch `T0`: it has a step;
+/// - `now` is within the key's period: the first revocation list is issued
+///   at `now` and signed with key 1, and a terminal refuses a list whose key
+///   is not valid at its issue time (spec: R-REVOKE-1), and with it the
+///   issuer file;
+/// - the key's period holds the credential `wallet enroll` issues at `now`
+///   by default: from `now` aligned down to the hour, for the default
+///   lifetime, its end computed without overflow (spec: R-BATCH-2, R-ED-4);
+///   else no ed25519 wallet could be enrolled with the issuer as it starts.
+///
+/// # Errors
+///
+/// The first condition that fails.
+fn check_times(params: Params, key: KeyFile, now: u64) -> Result<(), TimeError> {
+    let KeyFile { not_before, not_after, .. } = key;
+    if not_before > not_after {
+        return Err(TimeError::EmptyPeriod { not_before, not_after });
+    }
+    if params.step_at(now).is_err() {
+        return Err(TimeError::BeforeEpoch { at: now, t0: params.t0() });
+    }
+    if now < not_before || now > not_after {
+        return Err(TimeError::OutsidePeriod { at: now, not_before, not_after });
+    }
+    let start = now - now % NOT_BEFORE_ALIGNMENT;
+    let end = start.checked_add(u64::from(DEFAULT_LIFETIME));
+    if start < not_before || end.is_none_or(|end| end > not_after) {
+        return Err(TimeError::NoCredential { at: now, not_before, not_after });
+    }
+    Ok(())
+}
+
+/// A key period or a time with which `issuer init` would make an issuer
+/// that cannot work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeError {
+    /// The key's period ends before it starts.
+    EmptyPeriod {
+        /// Its start.
+        not_before: u64,
+        /// Its end.
+        not_after: u64,
+    },
+    /// The issuer's time is before the epoch `T0`.
+    BeforeEpoch {
+        /// The issuer's time.
+        at: u64,
+        /// The epoch.
+        t0: u64,
+    },
+    /// The issuer's time, when its first revocation list is issued, is
+    /// outside the key's period.
+    OutsidePeriod {
+        /// The issuer's time.
+        at: u64,
+        /// The key's period's start.
+        not_before: u64,
+        /// The key's period's end.
+        not_after: u64,
+    },
+    /// The credential of the default lifetime issued at the issuer's time
+    /// does not fit in the key's period.
+    NoCredential {
+        /// The issuer's time.
+        at: u64,
+        /// The key's period's start.
+        not_before: u64,
+        /// The key's period's end.
+        not_after: u64,
+    },
+}
+
+impl std::fmt::Display for TimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            TimeError::EmptyPeriod { not_before, not_after } => write!(
+                f,
+                "--key-not-before {not_before} is after --key-not-after {not_after}: key 1 would never be valid"
+            ),
+            TimeError::BeforeEpoch { at, t0 } => {
+                write!(f, "the issuer's time {at} (--at, or the clock) is before the epoch T0 = {t0} (--t0)")
+            }
+            TimeError::OutsidePeriod { at, not_before, not_after } => write!(
+                f,
+                "the issuer's time {at} (--at, or the clock) is outside key 1's period {not_before} to \
+                 {not_after}: its first revocation list, issued then and signed with key 1, would be \
+                 refused by every terminal"
+            ),
+            TimeError::NoCredential { at, not_before, not_after } => write!(
+                f,
+                "key 1's period {not_before} to {not_after} does not hold an ed25519 credential issued \
+                 at the issuer's time {at}: from the hour it falls in, for {DEFAULT_LIFETIME} s \
+                 (`wallet enroll`'s default); no ed25519 wallet could be enrolled"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TimeError {}
 
 fn trust_list(args: &TrustListArgs) -> Result<u8, Error> {
     let lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use paycode::log::{IssuerKeys, LogRecord, Policy, reconcile};
-use paycode_cli::errors::Action;
 use paycode_cli::files::IssuerFile;
+use paycode_cli::fsio;
 use paycode_cli::{FileError, Role};
 
 use super::{EXIT_OK, EXIT_REJECTED, Error, print_json};
@@ -42,7 +42,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     };
     let mut logs: Vec<Vec<LogRecord>> = Vec::new();
     for p in &args.logs {
-        let bytes = std::fs::read(p).map_err(FileError::io(Action::Read, Role::Log, p))?;
+        let bytes = fsio::read_regular(p, Role::Log)?;
         logs.push(LogRecord::decode_log(&bytes).map_err(|source| Error::Log { path: p.clone(), source })?);
     }
     // spec: R-BATCH-5: the issuer's mapping relates a payer's serials.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use image::{ImageFormat, ImageReader, Limits};
 use paycode_cli::errors::Action;
+use paycode_cli::fsio;
 use paycode_cli::{FileError, Role};
 
 use super::Error;
@@ -28,7 +29,8 @@ const MAX_ALLOC: u64 = 256 << 20;
 pub fn qr_text(path: &Path) -> Result<String, Error> {
     let io = || FileError::io(Action::Read, Role::ScanImage, path);
     let mut bytes = Vec::new();
-    std::fs::File::open(path).map_err(io())?.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(io())?;
+    let (file, _) = fsio::open_regular(path, path, Role::ScanImage)?;
+    file.take(MAX_FILE + 1).read_to_end(&mut bytes).map_err(io())?;
     let fail = |problem| Error::Scan(ScanError { path: path.to_path_buf(), problem });
     if bytes.len() as u64 > MAX_FILE {
         return Err(fail(Problem::TooLarge));

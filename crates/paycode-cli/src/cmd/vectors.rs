@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
 use paycode_cli::errors::Action;
+use paycode_cli::fsio;
 use paycode_cli::{FileError, Role};
 use paycode_vectors::{check, generate, trace};
 
@@ -54,9 +55,14 @@ pub fn run(command: Command) -> Result<u8, Error> {
             Ok(EXIT_OK)
         }
         Command::Trace { spec, vectors } => {
-            let text =
-                std::fs::read_to_string(&spec).map_err(FileError::io(Action::Read, Role::Spec, &spec))?;
-            let map = trace::trace(&text, &vectors, Path::new("."))?;
+            let bytes = fsio::read_regular(&spec, Role::Spec)?;
+            let text = std::str::from_utf8(&bytes).map_err(|e| {
+                FileError::io(Action::Read, Role::Spec, &spec)(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    e,
+                ))
+            })?;
+            let map = trace::trace(text, &vectors, Path::new("."))?;
             print!("{}", map.text);
             if map.uncovered.is_empty() { Ok(EXIT_OK) } else { Err(Error::Uncovered(map.uncovered)) }
         }

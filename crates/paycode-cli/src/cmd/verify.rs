@@ -9,6 +9,7 @@ use std::time::Duration;
 use paycode::codec::from_hex;
 use paycode::{Acceptance, Profile, PublicKey, Rejection, TextPayment, TrustList, Verifier};
 use paycode_cli::files::IssuerFile;
+use paycode_cli::fsio;
 use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError, TerminalTrust};
 use paycode_cli::{FileError, Role};
 use serde_json::json;
@@ -17,6 +18,21 @@ use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
 
 /// Longest input read from standard input, bytes.
 const MAX_STDIN: u64 = 1 << 20;
+
+/// Longest `--busy-timeout`, milliseconds: SQLite takes its busy timeout as
+/// a C `int` of milliseconds.
+const MAX_BUSY_TIMEOUT: u64 = i32::MAX as u64;
+
+/// `--busy-timeout`: milliseconds, at most [`MAX_BUSY_TIMEOUT`].
+fn busy_timeout(text: &str) -> Result<u64, String> {
+    let ms: u64 = text.parse().map_err(|e| format!("not a number of milliseconds: {e}"))?;
+    if ms > MAX_BUSY_TIMEOUT {
+        return Err(format!(
+            "{ms} ms is above the largest busy timeout SQLite takes, {MAX_BUSY_TIMEOUT} ms (about 24.8 days)"
+        ));
+    }
+    Ok(ms)
+}
 
 /// `paycode verify`.
 #[derive(clap::Args)]
@@ -73,8 +89,9 @@ pub struct VerifierArgs {
     #[arg(long)]
     state_lost: bool,
     /// How long to wait for another process's transaction on the state, in
-    /// milliseconds, before rejecting as `state-unavailable`.
-    #[arg(long, default_value_t = 5_000)]
+    /// milliseconds (at most 2147483647), before rejecting as
+    /// `state-unavailable`.
+    #[arg(long, default_value_t = 5_000, value_parser = busy_timeout)]
     busy_timeout: u64,
     /// Unix time of verification (default: the system clock).
     #[arg(long)]
@@ -119,7 +136,8 @@ impl VerifierArgs {
         };
         let trust_list = match &self.trust_list {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|_| Usage::TrustListFile)?;
+                let bytes = fsio::read_regular(path, Role::TrustList)?;
+                let text = std::str::from_utf8(&bytes).map_err(|_| Usage::TrustListFile)?;
                 let bytes = from_hex(text.trim()).map_err(|_| Usage::TrustListFile)?;
                 Some(TrustList::decode(&bytes).map_err(|_| Usage::TrustListFile)?)
             }

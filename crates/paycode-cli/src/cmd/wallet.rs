@@ -12,6 +12,9 @@ use serde::Serialize;
 
 use super::{EXIT_OK, Error, Usage, now_or, print_json, seed_or_random};
 
+/// An ed25519 credential's lifetime when none is given, seconds: a day.
+pub const DEFAULT_LIFETIME: u32 = 86_400;
+
 /// `paycode wallet ...`.
 #[derive(Subcommand)]
 pub enum Command {
@@ -95,7 +98,7 @@ pub struct CredentialArgs {
     #[arg(long)]
     not_before: Option<u64>,
     /// ed25519: credential lifetime, seconds (at most 604800).
-    #[arg(long, default_value_t = 86_400)]
+    #[arg(long, default_value_t = DEFAULT_LIFETIME)]
     lifetime: u32,
     /// ed25519: the payer's cumulative offline limit per terminal, minor
     /// units, split over the batch (default: 20000, or the payer's on renewal).
@@ -184,8 +187,7 @@ fn enroll(args: &EnrollArgs) -> Result<u8, Error> {
         Profile::Ed25519 => serials(&wallet).map_err(FileError::content(Role::Wallet, &args.out))?,
         Profile::Hmac => Vec::new(),
     };
-    wallet_lock.write(&wallet, true)?;
-    issuer_lock.write(&issuer, true)?;
+    record_then_hand_out(&issuer_lock, &issuer, &wallet_lock, &wallet)?;
     report(&wallet, &args.out, &serials, args.json)
 }
 
@@ -203,9 +205,28 @@ fn renew(args: &RenewArgs) -> Result<u8, Error> {
         .renew_ed25519(&mut wallet, &seed, &args.credential.terms(now_or(args.at)))
         .map_err(|source| Error::Registry { path: args.issuer.clone(), source })?;
     let serials = serials(&wallet).map_err(content())?;
-    wallet_lock.write(&wallet, true)?;
-    issuer_lock.write(&issuer, true)?;
+    record_then_hand_out(&issuer_lock, &issuer, &wallet_lock, &wallet)?;
     report(&wallet, &args.wallet, &serials, args.json)
+}
+
+/// Writes the issuer file, then the wallet file, each durably (flushed to
+/// disk and renamed into place). The issuer records the account or batch
+/// before any wallet holds it: a wallet whose issuer file was not written
+/// would hold keys or credentials the issuer never recorded, whose account id
+/// or payer id the next enrolment would hand out again, and which revoking
+/// that payer would miss. If the wallet file cannot be written after the
+/// issuer file was, the issuer has an account, or a batch of serials, that
+/// no wallet holds: no code can be made for it, and revoking it changes
+/// nothing else. Renewal leaves the wallet's next device key index as it
+/// was, so the next batch is issued for those device keys instead.
+fn record_then_hand_out(
+    issuer_lock: &Locked,
+    issuer: &IssuerFile,
+    wallet_lock: &Locked,
+    wallet: &WalletFile,
+) -> Result<(), FileError> {
+    issuer_lock.write(issuer, true)?;
+    wallet_lock.write(wallet, true)
 }
 
 /// The serials of an ed25519 wallet's batch, in turn order.
