@@ -826,6 +826,23 @@ fn cli_handles_hostile_challenge_images() {
         both.write_to(&mut out, image::ImageFormat::Png).unwrap();
         out.into_inner()
     };
+    // 40 × 40 finder patterns, more than the detector is given to pair up.
+    let tiled = {
+        let cell = 7 * 3 + 8;
+        let tiles = image::GrayImage::from_fn(40 * cell + 8, 40 * cell + 8, |x, y| {
+            let (Some(x), Some(y)) = (x.checked_sub(8), y.checked_sub(8)) else {
+                return image::Luma([255]);
+            };
+            let (col, row) = ((x % cell) / 3, (y % cell) / 3);
+            let ring = col == 0 || col == 6 || row == 0 || row == 6;
+            let stone = (2..=4).contains(&col) && (2..=4).contains(&row);
+            let black = x / cell < 40 && y / cell < 40 && col < 7 && row < 7 && (ring || stone);
+            image::Luma([if black { 0 } else { 255 }])
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        tiles.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
     let unusable = [
         (issuer.clone(), "not a PNG or JPEG image"),
         (dir.join("absent.png"), "cannot read the image"),
@@ -833,6 +850,7 @@ fn cli_handles_hostile_challenge_images() {
         (png("bar.png", &Barcode::new("0123456789").unwrap().to_png(3)), "no QR code found"),
         (png("two.png", &two), "2 different QR codes"),
         (png("empty.png", b""), "not a PNG or JPEG image"),
+        (png("tiled.png", &tiled), "more than 20 QR finder patterns"),
     ];
     let not_a_challenge = [
         png("code.png", &symbol(code)),

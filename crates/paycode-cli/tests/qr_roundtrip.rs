@@ -604,4 +604,92 @@ mod scan {
         let (code, out) = verdict(&scan(&s, &s.arg("hello.png"), &[]));
         assert_eq!((code, &out["code"]), (Some(1), &"malformed".into()), "{out}");
     }
+
+    /// A white image with `cols × rows` QR finder patterns of `module`
+    /// pixels a module, `gap` pixels apart and from the top and left edges.
+    fn finder_tiles(cols: u32, rows: u32, module: u32, gap: u32) -> image::GrayImage {
+        let cell = 7 * module + gap;
+        image::GrayImage::from_fn(cols * cell + gap, rows * cell + gap, |x, y| {
+            let (Some(x), Some(y)) = (x.checked_sub(gap), y.checked_sub(gap)) else {
+                return image::Luma([255]);
+            };
+            let (col, row) = ((x % cell) / module, (y % cell) / module);
+            let inside = x / cell < cols && y / cell < rows && col < 7 && row < 7;
+            let ring = col == 0 || col == 6 || row == 0 || row == 6;
+            let stone = (2..=4).contains(&col) && (2..=4).contains(&row);
+            image::Luma([if inside && (ring || stone) { 0 } else { 255 }])
+        })
+    }
+
+    /// An image tiled with thousands of finder patterns, which the QR
+    /// detector would pair up for minutes, is refused at once: exit 2.
+    #[test]
+    fn cli_scan_refuses_an_image_tiled_with_finder_patterns() {
+        let s = TempDir::new("qr-scan-finders");
+        setup(&s);
+        let refused = |name: &str, image: &image::GrayImage| {
+            image.save(s.join(name)).unwrap();
+            let started = std::time::Instant::now();
+            let out = scan(&s, &s.arg(name), &[]);
+            let took = started.elapsed();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name}: {err}");
+            assert!(err.contains("more than 20 QR finder patterns"), "{name}: {err}");
+            assert!(out.stdout.is_empty() && !err.contains("panicked"), "{name}: {err}");
+            // Unbounded, the 2009-pixel image took over 150 s, optimized.
+            assert!(took < std::time::Duration::from_secs(60), "{name}: {took:?}");
+        };
+        // 69 × 69 patterns of 3-pixel modules, 8 pixels apart, as a PNG of 13 KB.
+        refused("tiled.png", &finder_tiles(69, 69, 3, 8));
+        // 21 patterns: one more than allowed.
+        refused("21.png", &finder_tiles(7, 3, 4, 20));
+        // 20: searched, and no code is found in them.
+        finder_tiles(5, 4, 4, 20).save(s.join("20.png")).unwrap();
+        let out = scan(&s, &s.arg("20.png"), &[]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains("no QR code found") && !err.contains("finder patterns"), "{err}");
+        // Twice as large, 4018 pixels a side: shrunk to half before the count.
+        refused("large.png", &finder_tiles(69, 69, 6, 16));
+    }
+
+    /// A code in an image larger than the detector's 2048 pixels a side is
+    /// shrunk to it and still read; so is one beside a few finder patterns.
+    #[test]
+    fn cli_scan_reads_a_code_in_a_large_image() {
+        let s = TempDir::new("qr-scan-large");
+        setup(&s);
+        let at = T.to_string();
+        let page = |name: &str, scale: u32, side: u32, tiles: Option<image::GrayImage>| {
+            let png = s.join(format!("{name}-code.png"));
+            CLI.stdout(&[
+                "code",
+                "--wallet",
+                &s.arg("hmac"),
+                "--at",
+                &at,
+                "--qr",
+                "png",
+                "--out",
+                png.to_str().unwrap(),
+            ]);
+            let img = image::open(&png).unwrap().to_luma8();
+            let (w, h) = (img.width() * scale, img.height() * scale);
+            let big = image::imageops::resize(&img, w, h, image::imageops::Nearest);
+            let mut page = image::GrayImage::from_pixel(side, side * 3 / 4, image::Luma([200]));
+            image::imageops::replace(&mut page, &big, i64::from(side / 3), i64::from(side / 8));
+            if let Some(tiles) = tiles {
+                image::imageops::replace(&mut page, &tiles, 40, 40);
+            }
+            page.save(s.join(name)).unwrap();
+        };
+        // 5000 pixels wide: shrunk by 3.
+        page("large.png", 4, 5000, None);
+        let (code, out) = verdict(&scan(&s, &s.arg("large.png"), &[]));
+        assert_eq!((code, &out["verdict"]), (Some(0), &"accepted".into()), "{out}");
+        // With 3 × 3 finder patterns beside it: 12 in all.
+        page("beside.png", 2, 2000, Some(finder_tiles(3, 3, 8, 24)));
+        let (code, out) = verdict(&scan(&s, &s.arg("beside.png"), &[]));
+        assert_eq!((code, &out["verdict"]), (Some(0), &"accepted".into()), "{out}");
+    }
 }

@@ -199,6 +199,49 @@ fn tokens_are_made_listed_and_revoked_through_the_command() {
     assert_eq!(paycode(&["serve", "token", "revoke", "--store", &store, "xyz"]).status.code(), Some(2));
 }
 
+/// A password in the store's URL, in its user information or its query, is
+/// never printed: not in the errors of `serve` and `serve token`, when the
+/// database cannot be reached, nor when the value names no store; the rest
+/// of the URL is.
+#[test]
+fn store_passwords_are_never_printed() {
+    let secret = "Zq9@Zq9:Zq9&Zq9%25Zq9 Zq9";
+    // Port 1 on the loopback: nothing listens, the connection is refused at once.
+    let urls = [
+        format!("postgres://pc@127.0.0.1:1/pc?password={secret}"),
+        format!("postgres://pc@127.0.0.1:1/pc?sslmode=disable&PASSWORD={secret}&application_name=x"),
+        format!("postgres://pc:{secret}@127.0.0.1:1/pc"),
+        format!("postgresql://pc:{secret}@127.0.0.1:1/pc?password={secret}"),
+    ];
+    let dir = Dir::new("store-secret");
+    let issuer = issuer(&dir, 1);
+    for url in &urls {
+        for args in [
+            vec!["serve", "--issuer", s(&issuer), "--store", url, "--listen", "127.0.0.1:0"],
+            vec!["serve", "token", "add", "--store", url, "--terminal", "7", "--name", "x"],
+            vec!["serve", "token", "list", "--store", url],
+            vec!["serve", "token", "revoke", "--store", url, "0123456789abcdef"],
+        ] {
+            let out = paycode(&args);
+            let (stdout, stderr) =
+                (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(!stdout.contains("Zq9") && !stderr.contains("Zq9"), "{args:?}: {stdout}{stderr}");
+            assert!(
+                stderr.contains("pc@127.0.0.1:1/pc") || stderr.contains("pc:…@127.0.0.1:1/pc"),
+                "{stderr}"
+            );
+        }
+    }
+    // Values that name no store, which clap would repeat whole.
+    for bad in [format!("host=127.0.0.1 password='{secret}'"), format!("mysql://pc:{secret}@db/pay")] {
+        let out = paycode(&["serve", "token", "list", "--store", &bad]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(!stderr.contains("Zq9") && stderr.contains("is not sqlite:PATH or postgres://"), "{stderr}");
+    }
+}
+
 /// A PostgreSQL cluster, four `paycode serve` nodes on it, and tokens.
 struct Fleet {
     cluster: Cluster,

@@ -18,8 +18,9 @@ use paycode_store::{PostgresOptions, PostgresStore, Scope, SqliteStore, TokenRow
 use crate::backend::Backend;
 use crate::token::{TokenHash, TokenId, TokenRecord, TokenStore};
 
-/// Where the state lives, as `--store` names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Where the state lives, as `--store` names it. It shows, and prints for
+/// debugging, without a password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum StoreUrl {
     /// `sqlite:PATH`: a SQLite file, created if absent.
     Sqlite(PathBuf),
@@ -28,13 +29,20 @@ pub enum StoreUrl {
     Postgres(String),
 }
 
-/// A `--store` value that names no store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A `--store` value that names no store. It shows, and prints for
+/// debugging, without what could be a password.
+#[derive(Clone, PartialEq, Eq)]
 pub struct BadStoreUrl(String);
+
+impl core::fmt::Debug for BadStoreUrl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_tuple("BadStoreUrl").field(&redact(&self.0)).finish()
+    }
+}
 
 impl core::fmt::Display for BadStoreUrl {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{:?} is not sqlite:PATH or postgres://…", self.0)
+        write!(f, "{:?} is not sqlite:PATH or postgres://…", redact(&self.0))
     }
 }
 
@@ -54,20 +62,168 @@ impl FromStr for StoreUrl {
     }
 }
 
+impl core::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            StoreUrl::Sqlite(p) => f.debug_tuple("Sqlite").field(p).finish(),
+            StoreUrl::Postgres(url) => f.debug_tuple("Postgres").field(&redact(url)).finish(),
+        }
+    }
+}
+
 impl core::fmt::Display for StoreUrl {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             StoreUrl::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
-            // Without the password, if the URL has one.
-            StoreUrl::Postgres(url) => match url.split_once('@') {
-                Some((head, tail)) if head.contains(':') && head.matches(':').count() > 1 => {
-                    let user = head.rsplit_once(':').map_or(head, |(u, _)| u);
-                    write!(f, "{user}:…@{tail}")
-                }
-                _ => f.write_str(url),
-            },
+            StoreUrl::Postgres(url) => f.write_str(&redact(url)),
         }
     }
+}
+
+/// Shown in place of a password.
+const HIDDEN: &str = "…";
+
+/// The parameters the PostgreSQL client reads from a URL's query, which end
+/// a password given there: a password may hold `&`, but not `&` followed by
+/// one of these and `=`.
+const PARAMETERS: [&str; 23] = [
+    "user",
+    "password",
+    "dbname",
+    "options",
+    "application_name",
+    "sslcert",
+    "sslkey",
+    "sslmode",
+    "sslnegotiation",
+    "sslrootcert",
+    "host",
+    "hostaddr",
+    "port",
+    "connect_timeout",
+    "tcp_user_timeout",
+    "keepalives",
+    "keepalives_idle",
+    "keepalives_interval",
+    "keepalives_retries",
+    "target_session_attrs",
+    "channel_binding",
+    "load_balance_hosts",
+    "replication",
+];
+
+/// `text`, a store URL or what was given as one, with every password in it
+/// replaced by `…`: the user information's after its first `:`, whether it
+/// ends at the first `@` (as the PostgreSQL client reads it) or at the last
+/// (a password holding an unescaped `@`); the value of each query parameter
+/// whose name holds `password` in any case, percent-encoded or not, up to
+/// the next parameter the client knows; and, in text that is not a URL (a
+/// `key=value` connection string), all that follows the word `password`.
+fn redact(text: &str) -> String {
+    let mut hidden = vec![false; text.len()];
+    let mut hide = |from: usize, to: usize| {
+        if let Some(span) = hidden.get_mut(from..to) {
+            span.fill(true);
+        }
+    };
+    let start = text.find("://").map(|i| i + 3);
+    let Some(start) = start else {
+        if let Some(i) = text.to_ascii_lowercase().find("password") {
+            hide(i + "password".len(), text.len());
+        }
+        if let Some((colon, at)) = credentials(text, 0, text.rfind('@')) {
+            hide(colon + 1, at);
+        }
+        return show(text, &hidden);
+    };
+    // Query parameters, from any `?` or `&`: a password may hold either.
+    let mut values = Vec::new();
+    for (i, _) in text.match_indices(['?', '&']) {
+        let key = text.get(i + 1..).unwrap_or("");
+        let Some(eq) = key.find(['=', '&', '?']).filter(|&e| key.get(e..e + 1) == Some("=")) else {
+            continue;
+        };
+        if !decode(key.get(..eq).unwrap_or("")).contains("password") {
+            continue;
+        }
+        let from = i + 1 + eq + 1;
+        let to = next_parameter(text, from).unwrap_or(text.len());
+        values.push((from, to));
+    }
+    for &(from, to) in &values {
+        hide(from, to);
+    }
+    let in_value = |at: &usize| values.iter().any(|&(from, to)| (from..to).contains(at));
+    // The user information as the client reads it, to the first `@`; and to
+    // the last `@` outside the query's passwords.
+    let first = text.get(start..).and_then(|r| r.find('@')).map(|at| start + at);
+    let last = text.rmatch_indices('@').map(|(at, _)| at).find(|at| *at >= start && !in_value(at));
+    for at in [first, last] {
+        if let Some((colon, at)) = credentials(text, start, at) {
+            hide(colon + 1, at);
+        }
+    }
+    show(text, &hidden)
+}
+
+/// The first `:` in `text` from `start` to `at`, with `at`, if there is one.
+fn credentials(text: &str, start: usize, at: Option<usize>) -> Option<(usize, usize)> {
+    let at = at?;
+    let colon = text.get(start..at)?.find(':')?;
+    Some((start + colon, at))
+}
+
+/// Where the `&` of the next parameter the client knows is, from `from`.
+fn next_parameter(text: &str, from: usize) -> Option<usize> {
+    text.match_indices('&').map(|(at, _)| at).filter(|&at| at >= from).find(|&at| {
+        let key = text.get(at + 1..).unwrap_or("");
+        key.find('=').is_some_and(|eq| {
+            let name = decode(key.get(..eq).unwrap_or(""));
+            PARAMETERS.contains(&name.as_str())
+        })
+    })
+}
+
+/// A query key percent-decoded, in lower case.
+fn decode(key: &str) -> String {
+    let mut out = Vec::with_capacity(key.len());
+    let mut bytes = key.bytes();
+    while let Some(b) = bytes.next() {
+        if b != b'%' {
+            out.push(b);
+            continue;
+        }
+        let hex = bytes.clone().take(2).collect::<Vec<u8>>();
+        match std::str::from_utf8(&hex)
+            .ok()
+            .filter(|h| h.len() == 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            Some(byte) => {
+                out.push(byte);
+                bytes.nth(1);
+            }
+            None => out.push(b),
+        }
+    }
+    String::from_utf8_lossy(&out).to_ascii_lowercase()
+}
+
+/// `text` with each run of hidden bytes shown as one `…`.
+fn show(text: &str, hidden: &[bool]) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut hiding = false;
+    for (i, c) in text.char_indices() {
+        let hide = hidden.get(i).copied().unwrap_or(false);
+        if hide && !hiding {
+            out.push_str(HIDDEN);
+        }
+        if !hide {
+            out.push(c);
+        }
+        hiding = hide;
+    }
+    out
 }
 
 /// A store's records seen as one verifier's: the issuer's (terminal 0),
@@ -341,5 +497,85 @@ mod tests {
         assert_eq!(pg.to_string(), "postgres://paycode:…@db:5432/pay");
         let plain: StoreUrl = "postgresql://paycode@127.0.0.1:5432/postgres".parse().unwrap();
         assert_eq!(plain.to_string(), "postgresql://paycode@127.0.0.1:5432/postgres");
+    }
+
+    fn shown(url: &str) -> String {
+        let parsed: StoreUrl = url.parse().unwrap();
+        assert_eq!(parsed, StoreUrl::Postgres(url.to_owned()), "kept whole to connect with");
+        let shown = parsed.to_string();
+        assert_eq!(format!("{parsed:?}"), format!("Postgres({shown:?})"));
+        shown
+    }
+
+    #[test]
+    fn store_urls_show_no_password() {
+        for (url, expect) in [
+            // No password: all of it.
+            ("postgres://pc@127.0.0.1:55432/pc", "postgres://pc@127.0.0.1:55432/pc"),
+            ("postgres://db/pay?sslmode=require&user=pc", "postgres://db/pay?sslmode=require&user=pc"),
+            ("postgres://u@[::1]:5432/db", "postgres://u@[::1]:5432/db"),
+            ("postgres://u:@h/db", "postgres://u:@h/db"),
+            // In the user information, after its first ':'.
+            ("postgres://u:pw@[::1]:5432/db", "postgres://u:…@[::1]:5432/db"),
+            ("postgres://u:pa:SECRET@host/db", "postgres://u:…@host/db"),
+            ("postgresql://u:p@ss@host:5432/db", "postgresql://u:…@host:5432/db"),
+            ("postgres://u:p%40ss w0rd&x@h/db", "postgres://u:…@h/db"),
+            ("postgres://u:pä§/?x@h:1/db", "postgres://u:…@h:1/db"),
+            // In the query, in any case and encoding of its name.
+            (
+                "postgres://pc@127.0.0.1:55432/pc?password=TopSecretPW",
+                "postgres://pc@127.0.0.1:55432/pc?password=…",
+            ),
+            ("postgres://h/db?PassWord=a b&sslmode=disable", "postgres://h/db?PassWord=…&sslmode=disable"),
+            ("postgres://h/db?pass%77ord=x&port=5433", "postgres://h/db?pass%77ord=…&port=5433"),
+            ("postgres://h/db?sslpassword=x", "postgres://h/db?sslpassword=…"),
+            ("postgres://h/db?password=a&b=c&d%&user=pc", "postgres://h/db?password=…&user=pc"),
+            ("postgres://h/db?password=a&password=b", "postgres://h/db?password=…&password=…"),
+            ("postgres://u:x@h/db?password=y@z&dbname=d", "postgres://u:…@h/db?password=…&dbname=d"),
+            // The client reads "h" as the user and "5432/db?password=a" as the password.
+            ("postgres://h:5432/db?password=a@b", "postgres://h:…"),
+        ] {
+            assert_eq!(shown(url), expect, "{url}");
+        }
+    }
+
+    #[test]
+    fn store_urls_hide_passwords_of_any_characters() {
+        // Every piece of the password is marked, so that no part of it may show.
+        let secrets =
+            ["S", "S@S", "S:S", "S&S", "S%25S", "S%S", "S S", "S?S", "S/S", "S@S:S&S=S", "S?password=S@S"];
+        for secret in secrets {
+            let secret = secret.replace('S', "Zq9");
+            for url in [
+                format!("postgres://pc:{secret}@db:5432/pay"),
+                format!("postgres://pc:{secret}@db:5432/pay?sslmode=disable"),
+                format!("postgresql://pc@db:5432/pay?password={secret}"),
+                format!("postgres://db/pay?sslmode=disable&password={secret}&application_name=x"),
+                format!("postgres://db/pay?password={secret}"),
+            ] {
+                let shown = shown(&url);
+                assert!(!shown.contains("Zq9"), "{url} shows as {shown}");
+                assert!(shown.contains('…'), "{url} shows as {shown}");
+                // The host shows, unless the password holds what reads as a query's password.
+                assert!(shown.contains("db") || secret.contains("password="), "{url} shows as {shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_store_urls_show_no_password() {
+        let bad = |text: &str| {
+            let e = text.parse::<StoreUrl>().unwrap_err();
+            assert_eq!(format!("{e:?}"), format!("BadStoreUrl({:?})", redact(text)));
+            e.to_string()
+        };
+        assert_eq!(bad("a.db"), r#""a.db" is not sqlite:PATH or postgres://…"#);
+        assert_eq!(bad("mysql://u:pw@h/db"), r#""mysql://u:…@h/db" is not sqlite:PATH or postgres://…"#);
+        assert_eq!(
+            bad("host=db user=pc password='Top Secret' dbname=pay"),
+            r#""host=db user=pc password…" is not sqlite:PATH or postgres://…"#
+        );
+        assert_eq!(bad("PASSWORD = x host=db"), r#""PASSWORD…" is not sqlite:PATH or postgres://…"#);
+        assert_eq!(bad("u:pw@db/pay"), r#""u:…@db/pay" is not sqlite:PATH or postgres://…"#);
     }
 }

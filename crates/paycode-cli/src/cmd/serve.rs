@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use paycode::StoreError;
 use paycode_cli::files::{self, IssuerFile};
 use paycode_cli::{FileError, Role};
-use paycode_service::stores::{PostgresBackend, SqliteBackend, StoreUrl};
+use paycode_service::stores::{BadStoreUrl, PostgresBackend, SqliteBackend, StoreUrl};
 use paycode_service::token::{BadTokenId, NewToken, TokenId};
 use paycode_service::{Backend, Clock, Config, Keys, Listener, RateLimit, Service, StartError};
 
@@ -69,8 +69,35 @@ pub struct ServeArgs {
 #[derive(Args)]
 struct StoreArg {
     /// The state store: sqlite:PATH (created if absent) or postgres://… (shared by every node).
-    #[arg(long, default_value = DEFAULT_STORE)]
+    #[arg(long, default_value = DEFAULT_STORE, value_parser = StoreParser)]
     store: StoreUrl,
+}
+
+/// Reads `--store`. A value that names no store is shown without what could
+/// be a password in it, where clap's own message would repeat it whole.
+#[derive(Clone)]
+struct StoreParser;
+
+impl clap::builder::TypedValueParser for StoreParser {
+    type Value = StoreUrl;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<StoreUrl, clap::Error> {
+        let name = arg.map_or_else(|| "--store".to_owned(), ToString::to_string);
+        let invalid = |why: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{name}': {why}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| invalid("not UTF-8".to_owned()))?;
+        text.parse().map_err(|e: BadStoreUrl| invalid(e.to_string()))
+    }
 }
 
 #[derive(Subcommand)]
