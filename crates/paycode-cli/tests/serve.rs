@@ -151,6 +151,13 @@ fn tokens_are_made_listed_and_revoked_through_the_command() {
     let dir = Dir::new("tokens");
     let issuer = issuer(&dir, 1);
     let store = format!("sqlite:{}", s(&dir.p("state.db")));
+    // The service does not make its state: tokens are made first, and that
+    // makes the store. A state lost and made again by the service would
+    // accept again the codes accepted before.
+    let refused = paycode(&["serve", "--issuer", s(&issuer), "--store", &store, "--listen", "127.0.0.1:0"]);
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("serve token add"), "{refused:?}");
+    assert!(!dir.p("state.db").exists(), "nothing made");
     let token = token_add(&store, 7);
     assert!(token.starts_with("pct_") && token.len() == 85, "{token}");
     let node = Node::start(&issuer, &store, &dir.p("node.log"), &[]);
@@ -261,6 +268,11 @@ impl Fleet {
         let issuer = issuer(&dir, ACCOUNTS);
         let cluster = Cluster::start();
         let url = cluster.url();
+        // A node does not make the schema: over a state lost and made again
+        // it would accept again the codes accepted before.
+        let refused = paycode(&["serve", "--issuer", s(&issuer), "--store", &url, "--listen", "127.0.0.1:0"]);
+        assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("serve token add"), "{refused:?}");
         // Four terminals' tokens; the schema is made by the first command.
         let tokens: Vec<String> = (1..=4).map(|t| token_add(&url, t)).collect();
         let nodes: Vec<Node> =

@@ -343,6 +343,22 @@ impl SqliteBackend {
         Ok(SqliteBackend(Arc::new(store)))
     }
 
+    /// Opens the store in the file at `path`, which must exist: a service
+    /// never starts over a state it made itself, since a store lost and
+    /// made again, empty, would accept again every code accepted before
+    /// (spec: R-REPLAY-5). Making the tokens makes the store.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::Unavailable`] naming the file if there is none;
+    /// else as [`SqliteStore::open`].
+    pub fn open_existing(path: &std::path::Path) -> Result<SqliteBackend, StoreError> {
+        match SqliteStore::open(path) {
+            Err(e) if !path.exists() => Err(how_to_make(&e)),
+            store => Ok(SqliteBackend(Arc::new(store?))),
+        }
+    }
+
     /// The store.
     pub fn store(&self) -> &SqliteStore {
         &self.0
@@ -373,10 +389,39 @@ impl PostgresBackend {
         Ok(PostgresBackend(Arc::new(store)))
     }
 
+    /// Connects to the database at `url`, which must hold the paycode
+    /// schema already, as [`SqliteBackend::open_existing`] opens a file.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreErrorKind::Incompatible`] if the database has no paycode
+    /// schema or a newer one; else as [`PostgresBackend::connect`].
+    pub fn connect_existing(url: &str, connections: usize) -> Result<PostgresBackend, StoreError> {
+        let options = PostgresOptions { max_connections: connections.max(1), ..PostgresOptions::default() };
+        match PostgresStore::connect(url, options) {
+            Ok(store) => Ok(PostgresBackend(Arc::new(store))),
+            Err(e) if e.kind() == StoreErrorKind::Incompatible => Err(how_to_make(&e)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The store.
     pub fn store(&self) -> &PostgresStore {
         &self.0
     }
+}
+
+/// `e`, a store a service needs and does not find, with how it is made.
+fn how_to_make(e: &StoreError) -> StoreError {
+    let cause = std::error::Error::source(e).map_or_else(String::new, ToString::to_string);
+    StoreError::new(
+        e.kind(),
+        format!(
+            "{cause}; `paycode serve token add` with this --store makes it (the service does not make one \
+             itself: over a state lost and made again, empty, it would accept again the codes accepted \
+             before, spec R-REPLAY-5)"
+        ),
+    )
 }
 
 impl Backend for SqliteBackend {

@@ -186,10 +186,15 @@ pub fn run(args: ServeArgs) -> Result<u8, Error> {
             let url = args.store.store.clone();
             let store = |e| ServeError::Store(url.clone(), e);
             match &url {
-                StoreUrl::Sqlite(path) => serve(SqliteBackend::open(path).map_err(store)?, &url, args),
-                StoreUrl::Postgres(pg) => {
-                    serve(PostgresBackend::connect(pg, usize::from(args.workers)).map_err(store)?, &url, args)
+                // The store must exist: tokens are made first, and that makes it.
+                StoreUrl::Sqlite(path) => {
+                    serve(SqliteBackend::open_existing(path).map_err(store)?, &url, args)
                 }
+                StoreUrl::Postgres(pg) => serve(
+                    PostgresBackend::connect_existing(pg, usize::from(args.workers)).map_err(store)?,
+                    &url,
+                    args,
+                ),
             }
         }
     }
