@@ -144,20 +144,49 @@ pub(crate) fn run_calls(
     }
 }
 
-/// Refuses a state to import that lists a challenge nonce twice: a
-/// verifier's nonce set holds each once (spec §8.1), so such a state was not
-/// written by one, and no `closes` of the two is the right one to keep.
+/// Refuses a state to import that lists a challenge nonce twice, or any
+/// identity's window, ledger entry, counter mark or failure budget twice, or
+/// a terminal's failure budget twice: a verifier's state holds each once
+/// (spec §8.1), so such a state was not written by one, and no record of
+/// the two is the right one to keep.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) fn check_challenges(challenges: &[paycode::UsedChallenge]) -> Result<(), paycode::StoreError> {
-    let mut nonces: Vec<[u8; 16]> = challenges.iter().map(|c| c.nonce).collect();
-    nonces.sort_unstable();
-    match nonces.windows(2).find(|w| w.first() == w.last()).and_then(|w| w.first()) {
-        Some(nonce) => Err(paycode::StoreError::new(
+pub(crate) fn check_state(state: &paycode::VerifierState) -> Result<(), paycode::StoreError> {
+    let twice = |what: String| {
+        paycode::StoreError::new(
             paycode::store::StoreErrorKind::Other,
-            format!("the state lists the challenge nonce {} twice", paycode::codec::to_hex(nonce)),
-        )),
-        None => Ok(()),
+            format!("the state lists {what} twice"),
+        )
+    };
+    let nonces = state.challenges.iter().map(|c| c.nonce);
+    if let Some(nonce) = repeated(nonces) {
+        return Err(twice(format!("the challenge nonce {}", paycode::codec::to_hex(&nonce))));
     }
+    if let Some(terminal) = repeated(state.sources.iter().map(|s| s.0)) {
+        return Err(twice(format!("the failure budget of terminal {terminal}")));
+    }
+    // One identity's records are one row each: a second would replace the
+    // first as it is written, and could lower a window, a mark, a ledger
+    // total or a budget, reopening codes the first one closed.
+    for (profile, snap) in [("hmac", &state.hmac), ("ed25519", &state.ed25519)] {
+        let tables: [(&str, Option<u64>); 4] = [
+            ("the replay window", repeated(snap.windows.iter().map(|w| w.0))),
+            ("the ledger entry", repeated(snap.spent.iter().map(|s| s.0))),
+            ("the counter mark", repeated(snap.marks.iter().map(|m| m.0))),
+            ("the failure budget", repeated(snap.budgets.iter().map(|b| b.0))),
+        ];
+        if let Some((what, id)) = tables.into_iter().find_map(|(what, id)| id.map(|id| (what, id))) {
+            return Err(twice(format!("{what} of {profile} identity {id}")));
+        }
+    }
+    Ok(())
+}
+
+/// A value that `values` holds more than once, if any.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+fn repeated<T: Ord + Copy>(values: impl Iterator<Item = T>) -> Option<T> {
+    let mut all: Vec<T> = values.collect();
+    all.sort_unstable();
+    all.windows(2).find(|w| w.first() == w.last()).and_then(|w| w.first().copied())
 }
 
 /// A token row from its columns, checking their sizes.

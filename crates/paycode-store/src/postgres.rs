@@ -463,7 +463,7 @@ impl PostgresStore {
                 "the hmac state has ledger entries, which no verifier writes",
             ));
         }
-        crate::check_challenges(&state.challenges)?;
+        crate::check_state(state)?;
         let target = self.target.clone();
         self.run(|conn| {
             let target = target.clone();

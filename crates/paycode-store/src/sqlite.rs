@@ -468,7 +468,7 @@ impl SqliteStore {
                 "the hmac state has ledger entries, which no verifier writes".to_owned(),
             ));
         }
-        crate::check_challenges(&state.challenges)?;
+        crate::check_state(state)?;
         let high_water = state.hmac.high_water.max(state.ed25519.high_water);
         let quarantine = state.hmac.quarantine.max(state.ed25519.quarantine);
         tx.execute(

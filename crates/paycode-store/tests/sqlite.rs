@@ -293,6 +293,46 @@ fn import_round_trips_a_memory_state_and_refuses_a_store_in_use() {
     assert_eq!(contents, Contents { state: state.clone() });
     let e = store.import(&state).unwrap_err();
     assert!(e.to_string().contains("holds state already"), "{e}");
+    // A state that lists one identity's record twice was not written by a
+    // verifier: the second would replace the first as it is written (here
+    // lowering it), so the state is refused whole.
+    type Damage = fn(&mut paycode::VerifierState);
+    let cases: [(&str, Damage); 6] = [
+        ("the replay window of hmac identity", |s| {
+            let (id, mut w) = s.hmac.windows[0];
+            w.high = 0;
+            s.hmac.windows.push((id, w));
+        }),
+        ("the ledger entry of ed25519 identity", |s| {
+            let (id, mut sp) = s.ed25519.spent[0];
+            sp.total = 0;
+            s.ed25519.spent.push((id, sp));
+        }),
+        ("the counter mark of hmac identity", |s| {
+            let (id, mark) = s.hmac.marks[0];
+            s.hmac.marks.push((id, mark));
+        }),
+        ("the replay window of ed25519 identity", |s| {
+            let first = s.ed25519.windows[0];
+            s.ed25519.windows.push(first);
+        }),
+        ("the failure budget of hmac identity", |s| {
+            let (id, _) = s.hmac.budgets[0];
+            s.hmac.budgets.push((id, 0));
+        }),
+        ("the failure budget of terminal", |s| {
+            let (terminal, _) = s.sources[0];
+            s.sources.push((terminal, 0));
+        }),
+    ];
+    for (i, (what, damage)) in cases.into_iter().enumerate() {
+        let mut twice = state.clone();
+        damage(&mut twice);
+        let store = SqliteStore::create(&dir.join(format!("twice{i}.db"))).unwrap();
+        let e = store.import(&twice).unwrap_err();
+        assert!(e.to_string().contains(what) && e.to_string().contains("twice"), "{what}: {e}");
+        assert_eq!(store.contents().unwrap(), Contents::default(), "{what}: nothing is written");
+    }
     let v = verifier(store, 1);
     assert_eq!(v.verify_text(&hmac_text(9, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::Revoked);
