@@ -356,7 +356,6 @@ impl<S: StateStore> Verifier<S> {
             floor: AtomicU64::new(0),
         };
         verifier.load_trust_list();
-        verifier.withdrawn.store(verifier.store_withdrawn(), Ordering::Release);
         if let Ok(high_water) = verifier.store.high_water() {
             verifier.raise_floor(params.step_floor(high_water));
         }
@@ -538,6 +537,15 @@ impl<S: StateStore> Verifier<S> {
     /// failed the re-check of a trust list, here or before this verifier
     /// started over its store, and no list was installed since (spec: R-REVOKE-6).
     pub fn revocation_list_withdrawn(&self) -> bool {
+        self.withdrawn_here() || matches!(self.store.revocation_withdrawn(), Ok(true))
+    }
+
+    /// Whether this verifier's re-check withdrew the stored list since it
+    /// last installed one. A verification reads only this: a list the store
+    /// holds withdrawn gives its records no list already, and a newer list
+    /// another verifier over the store installs since is in force here too.
+    /// The flag matters when the store could not be written.
+    fn withdrawn_here(&self) -> bool {
         self.withdrawn.load(Ordering::Acquire)
     }
 
@@ -552,14 +560,8 @@ impl<S: StateStore> Verifier<S> {
             // the flag holds it here if the store cannot be written.
             let _ = self.store.withdraw_revocation_list();
         }
-        let withdrawn = self.revocation_list_withdrawn() || fails || self.store_withdrawn();
+        let withdrawn = self.withdrawn_here() || fails;
         self.withdrawn.store(withdrawn, Ordering::Release);
-    }
-
-    /// Whether the store holds a list uninstalled before this verifier
-    /// started: by another verifier over the store, or before a restart.
-    fn store_withdrawn(&self) -> bool {
-        matches!(self.store.revocation_withdrawn(), Ok(true))
     }
 
     /// Installs a revocation list at unix time `now` if it is signed by a
@@ -930,7 +932,7 @@ impl<S: StateStore> Verifier<S> {
         attempt: &Attempt<'_>,
     ) -> Result<(), Rejection> {
         let mut verdict = Err(Error::StateUnavailable);
-        let withdrawn = self.revocation_list_withdrawn();
+        let withdrawn = self.withdrawn_here();
         let mut decide =
             |records: &Records| decide_in_force(&self.params, attempt, records, withdrawn, &mut verdict);
         let nonce = attempt.challenge.map(|c| c.used.nonce);
@@ -1134,7 +1136,7 @@ impl<S: StateStore> Verifier<S> {
             .map(|((_, _, claim, record), proof)| claim.attempt(step, proof, record))
             .collect();
         let mut verdicts = vec![Err(Error::StateUnavailable); attempts.len()];
-        let withdrawn = self.revocation_list_withdrawn();
+        let withdrawn = self.withdrawn_here();
         let mut deciders: Vec<_> = attempts
             .iter()
             .zip(verdicts.iter_mut())

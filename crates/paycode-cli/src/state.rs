@@ -75,11 +75,9 @@ pub fn create(path: &Path) -> Result<SqliteStore, StateError> {
     // SQLite says only "unable to open database file"; the folder's absence is the reason.
     let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::metadata(folder).map_err(FileError::io(Action::Create, Role::State, path))?;
-    SqliteStore::create(path).map_err(|e| {
-        // The path was absent above: what is there now is this call's.
-        remove_database(path);
-        StateError::of(path, e)
-    })
+    // A create that fails removes the files it made, and only those: a
+    // file another process made at the path since the check above stays.
+    SqliteStore::create(path).map_err(|e| StateError::of(path, e))
 }
 
 /// Removes the state database `db` and SQLite's files beside it, as far as

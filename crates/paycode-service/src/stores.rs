@@ -400,7 +400,13 @@ impl PostgresBackend {
         let options = PostgresOptions { max_connections: connections.max(1), ..PostgresOptions::default() };
         match PostgresStore::connect(url, options) {
             Ok(store) => Ok(PostgresBackend(Arc::new(store))),
-            Err(e) if e.kind() == StoreErrorKind::Incompatible => Err(how_to_make(&e)),
+            // No schema (not a newer one): tokens are made first, and that makes it.
+            Err(e)
+                if e.kind() == StoreErrorKind::Incompatible
+                    && e.to_string().contains("no paycode schema") =>
+            {
+                Err(how_to_make(&e))
+            }
             Err(e) => Err(e),
         }
     }

@@ -251,7 +251,7 @@ impl SqliteStore {
             .and_then(|conn| SqliteStore::configure(path, conn))
             .and_then(|store| store.migrate().map(|()| store));
         if made.is_err() {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
                 let mut file = path.as_os_str().to_owned();
                 file.push(suffix);
                 let _ = std::fs::remove_file(file);
@@ -310,8 +310,20 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError`] if the connection refuses the setting.
+    /// [`StoreError`] if the connection refuses the setting, or `timeout` is
+    /// above 2147483647 ms, the largest SQLite takes.
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        // SQLite takes milliseconds as a C int.
+        const LARGEST_MS: u64 = 2_147_483_647;
+        if timeout > Duration::from_millis(LARGEST_MS) {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                format!(
+                    "a busy timeout of {} ms is above the largest SQLite takes, {LARGEST_MS} ms",
+                    timeout.as_millis()
+                ),
+            ));
+        }
         let conn = self.conn()?;
         conn.busy_timeout(timeout).map_err(|e| self.error(&e))
     }
@@ -628,8 +640,15 @@ impl SqliteStore {
             "PRAGMA synchronous = FULL; PRAGMA fullfsync = ON; PRAGMA checkpoint_fullfsync = ON;",
         )
         .map_err(e)?;
-        // Absolute, so that a later change of the working folder changes nothing.
-        let at = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        // The file as SQLite resolved it (absolute, a link followed: its
+        // write-ahead log is beside it), so that a later change of the
+        // working folder changes nothing.
+        let at = conn
+            .path()
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| std::path::absolute(path).ok())
+            .unwrap_or_else(|| path.to_owned());
         let mut wal_at = at.clone().into_os_string();
         wal_at.push("-wal");
         let files = Files { database: file_id(&at).ok(), at, wal_at: wal_at.into(), wal: OnceLock::new() };
@@ -1374,8 +1393,6 @@ fn probe_folder(path: &Path) -> Option<(StoreErrorKind, std::io::Error)> {
     }
 }
 
-/// SQLite could not open the file or one beside it (its write-ahead log): a
-/// read-only file system or folder, a missing folder, or no permission.
 /// The kind of a failure to make a new database file, with its cause.
 fn cannot_create(path: &Path, e: &std::io::Error) -> StoreError {
     use std::io::ErrorKind as Io;
@@ -1388,6 +1405,8 @@ fn cannot_create(path: &Path, e: &std::io::Error) -> StoreError {
     StoreError::new(kind, format!("{}: cannot create the state database: {e}", path.display()))
 }
 
+/// SQLite could not open the file or one beside it (its write-ahead log): a
+/// read-only file system or folder, a missing folder, or no permission.
 fn cannot_open(path: &Path, e: &rusqlite::Error) -> StoreError {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Opening for writing without changing anything tells a read-only file

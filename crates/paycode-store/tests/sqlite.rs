@@ -965,3 +965,72 @@ fn a_create_that_fails_leaves_no_file() {
     let v = verifier(SqliteStore::create(&path).unwrap(), 1);
     v.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
 }
+
+#[test]
+fn a_list_another_verifier_installs_over_a_withdrawn_one_is_in_force_at_once() {
+    // spec: R-REVOKE-6 over a store two verifiers share: B starts while the
+    // store holds list 3 withdrawn, then A installs list 4, which B uses at once.
+    let dir = TempDir::new("sqlite-withdrawn-shared");
+    let path = dir.join("state.db");
+    let issuer = issuer();
+    let key =
+        |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    let trust = |sequence, keys: &[paycode::KeyPeriod]| {
+        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
+    };
+    let mut a = paycode::Verifier::with_store(params(), TILL, SqliteStore::create(&path).unwrap());
+    a.set_root_key(issuer.root_public_key().unwrap());
+    a.install_trust_list(trust(1, &[key(1), key(2)]), NOW).unwrap();
+    a.install_revocation_list(revocation_list(3, vec![]), NOW).unwrap();
+    a.install_trust_list(trust(2, &[key(2)]), NOW).unwrap();
+    a.install_trust_list(trust(3, &[key(1), key(2)]), NOW).unwrap();
+    assert!(a.revocation_list_withdrawn());
+    let b = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
+    assert!(b.revocation_list_withdrawn());
+    assert_eq!(b.verify_text(&ed25519_text(1, NOW, 0), NOW, 5).unwrap_err(), Error::RevocationStale);
+    a.install_revocation_list(revocation_list(4, vec![]), NOW).unwrap();
+    assert!(!a.revocation_list_withdrawn() && !b.revocation_list_withdrawn());
+    b.verify_text(&ed25519_text(1, NOW, 0), NOW, 5).unwrap();
+}
+
+#[test]
+fn a_database_reached_through_a_link_is_checked_where_it_is() {
+    let dir = TempDir::new("sqlite-link");
+    let real = dir.join("real.db");
+    drop(SqliteStore::create(&real).unwrap());
+    let link = dir.join("state.db");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let v = verifier(SqliteStore::open(&link).unwrap(), 1);
+    v.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
+    assert!(dir.join("real.db-wal").exists(), "the log is beside the file the link names");
+    std::fs::remove_file(dir.join("real.db-wal")).unwrap();
+    assert_eq!(v.verify_text(&hmac_text(6, NOW, 1), NOW, 0).unwrap_err(), Error::StateUnavailable);
+}
+
+#[test]
+fn a_busy_timeout_above_what_sqlite_takes_is_refused() {
+    let dir = TempDir::new("sqlite-busy-max");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    store.set_busy_timeout(Duration::from_millis(2_147_483_647)).unwrap();
+    for too_long in [Duration::from_millis(2_147_483_648), Duration::MAX] {
+        let e = store.set_busy_timeout(too_long).unwrap_err();
+        assert!(e.to_string().contains("2147483647 ms"), "{e}");
+    }
+}
+
+#[test]
+fn another_connection_closing_leaves_the_files_a_store_checks() {
+    // The last connection to close removes the write-ahead log; while a
+    // store is open, no other connection's close does.
+    let dir = TempDir::new("sqlite-two");
+    let path = dir.join("state.db");
+    let a = verifier(SqliteStore::create(&path).unwrap(), 1);
+    a.verify_text(&hmac_text(6, NOW, 0), NOW, 0).unwrap();
+    for c in 1..4 {
+        let b = verifier(SqliteStore::open(&path).unwrap(), 1);
+        b.verify_text(&hmac_text(7, NOW, c), NOW, 0).unwrap();
+        drop(b);
+        a.verify_text(&hmac_text(6, NOW, c), NOW, 0).unwrap();
+    }
+    assert_eq!(a.store().export_log(None).unwrap().len(), 7);
+}
