@@ -24,11 +24,13 @@ Exit status: 0 conformant: the implementation meets at least one conformance cla
 class it claims, and no case failed (cases outside its classes may be skipped); 1 a case
 failed (FAIL, WRONG-REASON, ERROR) or a claimed class was not met (a case it requires was
 skipped or failed), or compare found a regression, or kill-matrix a surviving mutant; 2 the
-adapter crashed, hung or could not be run (run still writes its reports), or a file could
-not be read or written; 3 usage error; 4 run: nothing failed but the implementation meets
-no conformance class (it claims none, or the run left out cases of each it claims).";
+adapter crashed, hung or could not be run (run still writes its reports); 3 usage error:
+bad options, vectors that do not load, or a file that could not be read or written; 4 run:
+nothing failed but the implementation meets no conformance class (it claims none, or the
+run left out cases of each it claims).";
 
-/// Why a conformance command failed (exit 2).
+/// Why a conformance command failed: the runner's usage error (exit 3,
+/// [`ExitStatus::Usage`]), which [`run`] prints.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Failure {
