@@ -232,3 +232,32 @@ fn the_help_gives_unreadable_files_the_exit_code_they_get() {
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("missing.json"), "{}", text(&out.stderr));
 }
+
+/// An adapter that never lists its mutants is stopped after `--timeout`:
+/// exit 2, saying so, and no kill matrix.
+#[test]
+fn kill_matrix_stops_an_adapter_that_never_lists_its_mutants() {
+    let dir = TempDir::new("conformance-list-hang");
+    let script = dir.join("hang.py");
+    std::fs::write(&script, "import time\ntime.sleep(300)\n").unwrap();
+    let adapter = format!("exec python3 {}", script.display());
+    let start = std::time::Instant::now();
+    let out = CLI.run(&[
+        "conformance",
+        "kill-matrix",
+        "--adapter",
+        &adapter,
+        "--timeout",
+        "2",
+        "--out",
+        &dir.arg("km"),
+    ]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(30), "took {:?}", start.elapsed());
+    assert_eq!(out.status.code(), Some(ADAPTER_ERROR), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--list-mutants did not list its mutants and exit within 2 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("km").exists());
+}

@@ -82,6 +82,18 @@ pub enum AdapterError {
     },
     /// `--list-mutants` failed or listed no mutant.
     NoMutants(String),
+    /// `--list-mutants` did not finish in time.
+    ListMutantsTimeout {
+        /// The adapter command.
+        command: String,
+        /// How long it was given.
+        timeout: Duration,
+    },
+    /// `--list-mutants` wrote more than [`MAX_MUTANT_LIST`](crate::kill::MAX_MUTANT_LIST) bytes.
+    MutantListTooLong {
+        /// The adapter command.
+        command: String,
+    },
 }
 
 impl core::fmt::Display for AdapterError {
@@ -118,6 +130,16 @@ impl core::fmt::Display for AdapterError {
             AdapterError::Restart(e) => write!(f, "restart failed: {e}"),
             AdapterError::ListMutants { command, source } => write!(f, "cannot run {command}: {source}"),
             AdapterError::NoMutants(command) => write!(f, "{command} --list-mutants listed no mutants"),
+            AdapterError::ListMutantsTimeout { command, timeout } => write!(
+                f,
+                "{command} --list-mutants did not list its mutants and exit within {} s; it was stopped",
+                timeout.as_secs_f64()
+            ),
+            AdapterError::MutantListTooLong { command } => write!(
+                f,
+                "{command} --list-mutants wrote more than {} bytes; it was stopped",
+                crate::kill::MAX_MUTANT_LIST
+            ),
         }
     }
 }

@@ -489,3 +489,38 @@ fn a_hanging_adapter_is_killed_with_every_process_it_started() {
     assert!(r.totals["HANG"] >= 1, "{:?}", r.totals);
     assert_all_gone(&d);
 }
+
+#[test]
+fn listing_mutants_is_bounded_in_time_and_size() {
+    use paycode_conformance::kill::{MAX_MUTANT_LIST, list_mutants};
+    let d = TempDir::new("conf-list");
+    let lists = d.join("lists.sh");
+    std::fs::write(&lists, "echo one\necho\necho '  two  '\n").unwrap();
+    let names = list_mutants(&format!("sh {}", lists.display()), Duration::from_secs(10)).unwrap();
+    assert_eq!(names, ["one", "two"]);
+    // One that never answers, and starts a process that would outlive it.
+    let pids = d.join("pids").display().to_string();
+    let hang = d.join("hang.py");
+    std::fs::write(
+        &hang,
+        format!(
+            "import os, subprocess, time\nchild = subprocess.Popen(['sleep', '300'])\n\
+             open({pids:?}, 'a').write('%d\\n%d\\n' % (os.getpid(), child.pid))\ntime.sleep(300)\n"
+        ),
+    )
+    .unwrap();
+    let start = Instant::now();
+    let e = list_mutants(&format!("python3 {}; exit 0", hang.display()), Duration::from_secs(2)).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    assert!(matches!(e, AdapterError::ListMutantsTimeout { .. }), "{e}");
+    assert!(e.to_string().contains("within 2 s"), "{e}");
+    assert_all_gone(&d);
+    // One that writes without end.
+    let start = Instant::now();
+    let e = list_mutants("yes mutant #", Duration::from_secs(20)).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    assert!(matches!(e, AdapterError::MutantListTooLong { .. }), "{e}");
+    assert!(e.to_string().contains(&MAX_MUTANT_LIST.to_string()), "{e}");
+    // One that fails.
+    assert!(matches!(list_mutants("exit 3", Duration::from_secs(10)), Err(AdapterError::NoMutants(_))));
+}

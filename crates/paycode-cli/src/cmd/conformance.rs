@@ -215,7 +215,7 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
             };
             // A suite that does not load is a usage error (exit 3), reported by `run`.
             let suite = load_suite(vectors.as_deref())?;
-            let km = match list_mutants(&adapter)
+            let km = match list_mutants(&adapter, timeout)
                 .and_then(|names| kill_matrix(&suite, &adapter, &names, timeout))
             {
                 Ok(km) => km,
