@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use paycode_cli::errors::Action;
-use paycode_cli::{FileError, Role};
+use paycode_cli::{FileError, Role, fsio};
 use paycode_conformance::adapter::{Adapter, StdioAdapter};
 use paycode_conformance::builtin::{Builtin, serve};
 use paycode_conformance::classes::ClassStatus;
@@ -328,14 +328,18 @@ fn run_suite(
     Ok(run.status())
 }
 
+/// Reads a report: a regular file (never a FIFO or a device) of at most
+/// [`fsio::MAX_REPORT`] bytes.
 fn read_run(path: &Path) -> Result<Run, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::File(FileError::io(Action::Read, Role::Report, path)(e)))?;
-    serde_json::from_str(&text).map_err(|source| Failure::Report { path: path.to_path_buf(), source })
+    let bytes = fsio::read_regular(path, Role::Report).map_err(Failure::File)?;
+    serde_json::from_slice(&bytes).map_err(|source| Failure::Report { path: path.to_path_buf(), source })
 }
 
+/// Writes an output file as the command's other outputs are written: a path
+/// taken by a FIFO, a device, a folder, a link or a key or state file is
+/// refused, and the file is replaced atomically.
 fn write(path: &Path, role: Role, bytes: &[u8]) -> Result<(), Failure> {
-    std::fs::write(path, bytes).map_err(|e| Failure::File(FileError::io(Action::Write, role, path)(e)))
+    fsio::write_output(path, role, bytes, &[]).map_err(Failure::File)
 }
 
 fn seconds(s: f64) -> Option<Duration> {
