@@ -45,6 +45,11 @@ pub const MAX_LOG: u64 = 1 << 30;
 pub const MAX_TRUST_LIST: u64 = 8 << 20;
 /// The most bytes read of the spec that `vectors trace` reads.
 pub const MAX_SPEC: u64 = 16 << 20;
+/// The most bytes read of a conformance report (`report.json`) that
+/// `conformance compare` and `conformance matrix` read: some 500 bytes a
+/// case, so a suite a hundred times the committed one, with long details,
+/// still fits.
+pub const MAX_REPORT: u64 = 64 << 20;
 
 /// The most bytes read of a file of kind `role` ([`read_regular`]).
 pub const fn read_limit(role: Role) -> u64 {
@@ -54,6 +59,7 @@ pub const fn read_limit(role: Role) -> u64 {
         Role::JsonState => MAX_JSON_STATE,
         Role::Log => MAX_LOG,
         Role::TrustList => MAX_TRUST_LIST,
+        Role::Report => MAX_REPORT,
         _ => MAX_SPEC,
     }
 }

@@ -213,3 +213,51 @@ fn unloadable_vectors_and_unwritable_reports_are_usage_errors() {
     assert!(text(&out.stderr).contains("taken"), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(dir.join("taken")).unwrap(), b"not a folder");
 }
+
+/// `conformance --help` gives a file that cannot be read or written the
+/// exit code the runner gives it: 3, a usage error, not 2.
+#[test]
+fn the_help_gives_unreadable_files_the_exit_code_they_get() {
+    let help =
+        text(&CLI.run(&["conformance", "--help"]).stdout).split_whitespace().collect::<Vec<_>>().join(" ");
+    let two =
+        help.split("; 2 ").nth(1).and_then(|s| s.split("; 3 ").next()).unwrap_or_else(|| panic!("{help}"));
+    assert!(!two.contains("file"), "{two}");
+    let three =
+        help.split("; 3 ").nth(1).and_then(|s| s.split("; 4 ").next()).unwrap_or_else(|| panic!("{help}"));
+    assert!(three.contains("a file that could not be read or written"), "{three}");
+    let dir = TempDir::new("conformance-help");
+    let missing = dir.arg("missing.json");
+    let out = CLI.run(&["conformance", "compare", &missing, &missing]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("missing.json"), "{}", text(&out.stderr));
+}
+
+/// An adapter that never lists its mutants is stopped after `--timeout`:
+/// exit 2, saying so, and no kill matrix.
+#[test]
+fn kill_matrix_stops_an_adapter_that_never_lists_its_mutants() {
+    let dir = TempDir::new("conformance-list-hang");
+    let script = dir.join("hang.py");
+    std::fs::write(&script, "import time\ntime.sleep(300)\n").unwrap();
+    let adapter = format!("exec python3 {}", script.display());
+    let start = std::time::Instant::now();
+    let out = CLI.run(&[
+        "conformance",
+        "kill-matrix",
+        "--adapter",
+        &adapter,
+        "--timeout",
+        "2",
+        "--out",
+        &dir.arg("km"),
+    ]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(30), "took {:?}", start.elapsed());
+    assert_eq!(out.status.code(), Some(ADAPTER_ERROR), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--list-mutants did not list its mutants and exit within 2 s"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("km").exists());
+}

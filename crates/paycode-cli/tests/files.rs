@@ -943,3 +943,80 @@ fn issuer_init_refuses_times_with_which_the_issuer_could_not_work() {
         }
     }
 }
+
+/// Runs `args`, expects exit `code` and a message on standard error containing every one of `needles`.
+#[cfg(unix)]
+fn exits(code: i32, args: &[&str], needles: &[&str]) {
+    let out = run_bounded(args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    for n in needles {
+        assert!(err.contains(n), "{args:?}: {err:?} lacks {n:?}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// The vector tools and the conformance runner read vector files and
+/// reports only when they are regular files, and never write through a FIFO,
+/// a device or a folder: each is refused naming it (exit 2, or 3, the
+/// runner's usage error), where a FIFO was waited on forever and /dev/zero
+/// read without end.
+#[cfg(unix)]
+#[test]
+fn vectors_and_reports_are_read_and_written_as_regular_files_only() {
+    const USAGE: i32 = 3;
+    let dir = TempDir::new("files-vectors-fifo");
+    let vectors = dir.arg("v");
+    std::fs::create_dir(&vectors).unwrap();
+    let fifo = format!("{vectors}/fifo.json");
+    mkfifo(&fifo);
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/paycode-v3.md");
+    let is_fifo = "it is a FIFO, not a regular file";
+    exits(2, &["vectors", "check", &vectors], &["fifo.json", is_fifo]);
+    exits(2, &["vectors", "trace", "--spec", spec, "--vectors", &vectors], &["fifo.json", is_fifo]);
+    let out = dir.arg("o");
+    exits(
+        USAGE,
+        &["conformance", "run", "--builtin", "--quiet", "--vectors", &vectors, "--out", &out],
+        &["fifo.json", is_fifo],
+    );
+    assert!(!Path::new(&out).exists());
+
+    // Reports that are a FIFO or a device.
+    let report = dir.arg("ff.json");
+    mkfifo(&report);
+    let html = dir.arg("m.html");
+    for (input, node) in [
+        (report.as_str(), "is a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "is a character device, not a regular file"),
+        (vectors.as_str(), "is a folder, not a regular file"),
+    ] {
+        exits(USAGE, &["conformance", "compare", input, input], &[input, node]);
+        exits(USAGE, &["conformance", "matrix", input, "--out", &html], &[input, node]);
+    }
+    assert!(!Path::new(&html).exists());
+
+    // Outputs whose name a FIFO, a device or a folder takes.
+    let good = dir.arg("good");
+    let include = "primitive.base45.decode*";
+    let args = ["conformance", "run", "--builtin", "--quiet", "--include", include, "--out", &good];
+    assert_eq!(run_bounded(&args).status.code(), Some(4));
+    let good_report = format!("{good}/report.json");
+    let outf = dir.arg("outf");
+    std::fs::create_dir(&outf).unwrap();
+    mkfifo(&format!("{outf}/report.json"));
+    std::fs::create_dir(format!("{outf}/summary.md")).unwrap();
+    exits(
+        USAGE,
+        &["conformance", "run", "--builtin", "--quiet", "--include", include, "--out", &outf],
+        &["report.json", is_fifo],
+    );
+    assert!(!Path::new(&format!("{outf}/junit.xml")).exists(), "a report was written");
+    for out in [report.as_str(), "/dev/null", outf.as_str()] {
+        exits(USAGE, &["conformance", "matrix", &good_report, "--out", out], &[out, "not a regular file"]);
+    }
+    let genf = dir.arg("genf");
+    std::fs::create_dir(&genf).unwrap();
+    mkfifo(&format!("{genf}/params.json"));
+    exits(2, &["vectors", "generate", "--out", &genf], &["params.json", is_fifo]);
+}

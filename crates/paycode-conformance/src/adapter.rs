@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use paycode::Profile;
 use paycode_vectors::format::Op;
@@ -82,6 +82,18 @@ pub enum AdapterError {
     },
     /// `--list-mutants` failed or listed no mutant.
     NoMutants(String),
+    /// `--list-mutants` did not finish in time.
+    ListMutantsTimeout {
+        /// The adapter command.
+        command: String,
+        /// How long it was given.
+        timeout: Duration,
+    },
+    /// `--list-mutants` wrote more than [`MAX_MUTANT_LIST`](crate::kill::MAX_MUTANT_LIST) bytes.
+    MutantListTooLong {
+        /// The adapter command.
+        command: String,
+    },
 }
 
 impl core::fmt::Display for AdapterError {
@@ -118,6 +130,16 @@ impl core::fmt::Display for AdapterError {
             AdapterError::Restart(e) => write!(f, "restart failed: {e}"),
             AdapterError::ListMutants { command, source } => write!(f, "cannot run {command}: {source}"),
             AdapterError::NoMutants(command) => write!(f, "{command} --list-mutants listed no mutants"),
+            AdapterError::ListMutantsTimeout { command, timeout } => write!(
+                f,
+                "{command} --list-mutants did not list its mutants and exit within {} s; it was stopped",
+                timeout.as_secs_f64()
+            ),
+            AdapterError::MutantListTooLong { command } => write!(
+                f,
+                "{command} --list-mutants wrote more than {} bytes; it was stopped",
+                crate::kill::MAX_MUTANT_LIST
+            ),
         }
     }
 }
@@ -274,7 +296,12 @@ pub struct StdioAdapter {
 
 struct Running {
     child: Child,
-    stdin: ChildStdin,
+    /// Requests for the writer thread, which writes them to the adapter's
+    /// standard input: an adapter that does not read its input blocks that
+    /// thread, not the runner.
+    requests: Sender<Vec<u8>>,
+    /// Whether each request was written whole, in order.
+    written: Receiver<bool>,
     lines: Receiver<Result<String, AdapterError>>,
 }
 
@@ -293,18 +320,35 @@ impl StdioAdapter {
 
     fn spawn(&mut self) -> Result<Hello, AdapterError> {
         self.kill();
-        let mut child = Command::new("sh")
+        let mut command = Command::new("sh");
+        command
             .arg("-c")
             .arg(&self.command)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(Stdio::piped());
+        // A process group of its own, so that killing it reaches the
+        // processes the shell starts too ([`kill_group`]).
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .spawn()
             .map_err(|source| AdapterError::Start { command: self.command.clone(), source })?;
         let (stdin, stdout, stderr) = match (child.stdin.take(), child.stdout.take(), child.stderr.take()) {
             (Some(i), Some(o), Some(e)) => (i, o, e),
             _ => return Err(AdapterError::Pipes),
         };
+        let (requests, to_write) = channel::<Vec<u8>>();
+        let (done, written) = channel();
+        std::thread::spawn(move || {
+            let mut stdin = stdin;
+            for bytes in to_write {
+                let ok = stdin.write_all(&bytes).and_then(|()| stdin.flush()).is_ok();
+                if done.send(ok).is_err() || !ok {
+                    break;
+                }
+            }
+        });
         let (tx, rx) = channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
@@ -341,7 +385,7 @@ impl StdioAdapter {
                 }
             }
         }));
-        self.running = Some(Running { child, stdin, lines: rx });
+        self.running = Some(Running { child, requests, written, lines: rx });
         self.seq = 0;
         let seq = self.next_seq();
         match self.exchange(Hello::request(seq))? {
@@ -377,18 +421,30 @@ impl StdioAdapter {
         self.seq
     }
 
-    /// Sends one request and waits for its line.
+    /// Sends one request and waits for its line. Writing the request and
+    /// reading its answer take at most the timeout together: an adapter that
+    /// does not read a request larger than the pipe's buffer hangs as one
+    /// that does not answer.
     fn exchange(&mut self, request: Value) -> Result<Answer, AdapterError> {
         let seq = request.get("seq").and_then(Value::as_u64);
         let Some(run) = self.running.as_mut() else {
             return Ok(Answer::Crash("adapter not running".into()));
         };
+        let deadline = Instant::now().checked_add(self.timeout);
         let mut line = request.to_string();
         line.push('\n');
-        if run.stdin.write_all(line.as_bytes()).and_then(|()| run.stdin.flush()).is_err() {
+        if run.requests.send(line.into_bytes()).is_err() {
             return Ok(Answer::Crash(exit_status(&mut run.child)));
         }
-        match run.lines.recv_timeout(self.timeout) {
+        match run.written.recv_timeout(self.timeout) {
+            Ok(true) => {}
+            Ok(false) | Err(RecvTimeoutError::Disconnected) => {
+                return Ok(Answer::Crash(exit_status(&mut run.child)));
+            }
+            Err(RecvTimeoutError::Timeout) => return Ok(Answer::Hang),
+        }
+        let left = deadline.map_or(self.timeout, |d| d.saturating_duration_since(Instant::now()));
+        match run.lines.recv_timeout(left) {
             Ok(Ok(text)) => {
                 let v: Value =
                     serde_json::from_str(&text).map_err(|_| AdapterError::NotJson(truncate(&text)))?;
@@ -427,8 +483,7 @@ impl StdioAdapter {
 
     fn kill(&mut self) {
         if let Some(mut run) = self.running.take() {
-            let _ = run.child.kill();
-            let _ = run.child.wait();
+            kill_group(&mut run.child);
         }
     }
 }
@@ -462,7 +517,8 @@ impl Adapter for StdioAdapter {
 
     fn stop(&mut self) {
         if let Some(run) = self.running.as_mut() {
-            let _ = run.stdin.write_all(b"{\"type\":\"stop\"}\n").and_then(|()| run.stdin.flush());
+            // Not waited on: an adapter that does not read it is killed below.
+            let _ = run.requests.send(b"{\"type\":\"stop\"}\n".to_vec());
             // Give it a moment to exit by itself, then make sure.
             for _ in 0..50 {
                 if matches!(run.child.try_wait(), Ok(Some(_))) {
@@ -487,6 +543,30 @@ impl Drop for StdioAdapter {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Kills `child`, spawned as the leader of its own process group, with
+/// every process of its group: the adapter command's shell may have forked
+/// the program rather than replaced itself with it, and that program may have
+/// started others. The group is killed with the `kill` command (no signal is
+/// sent from this process's own code), and then the child itself, should
+/// that command be missing; then the child is waited for.
+pub(crate) fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        // The group outlives its leader while any member is alive, and its id
+        // is not reused meanwhile; a group with no process left is ESRCH.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .arg("--")
+            .arg(format!("-{}", child.id()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn exit_status(child: &mut Child) -> String {

@@ -2,11 +2,14 @@
 //! the suite must catch, with the cases that catch each.
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::io::Read;
+use std::process::{Child, Stdio};
+use std::sync::mpsc::channel;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::adapter::{AdapterError, StdioAdapter};
+use super::adapter::{AdapterError, StdioAdapter, kill_group};
 use super::classes::ClassStatus;
 use super::{ExitStatus, Selection, Suite, Verdict, run};
 
@@ -134,24 +137,80 @@ pub fn kill_matrix(
     })
 }
 
+/// The most bytes of mutant names read from `--list-mutants`: a name a
+/// line, so thousands of mutants with long names fit.
+pub const MAX_MUTANT_LIST: u64 = 1 << 20;
+
 /// The mutant names an adapter lists with `--list-mutants`, one per line.
+/// The command is given `timeout` to write them and exit, and at most
+/// [`MAX_MUTANT_LIST`] bytes; it is killed, with every process of its group,
+/// if it takes longer or writes more.
 ///
 /// # Errors
 ///
-/// The command fails or lists nothing.
-pub fn list_mutants(adapter: &str) -> Result<Vec<String>, AdapterError> {
-    let out = std::process::Command::new("sh")
+/// The command cannot be run, takes longer than `timeout`, writes more than
+/// [`MAX_MUTANT_LIST`] bytes, fails or lists nothing.
+pub fn list_mutants(adapter: &str, timeout: Duration) -> Result<Vec<String>, AdapterError> {
+    let mut command = std::process::Command::new("sh");
+    command
         .arg("-c")
         .arg(format!("{adapter} --list-mutants"))
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
+        .spawn()
         .map_err(|source| AdapterError::ListMutants { command: adapter.to_owned(), source })?;
-    let names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+    let Some(stdout) = child.stdout.take() else {
+        kill_group(&mut child);
+        return Err(AdapterError::Pipes);
+    };
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let read = stdout.take(MAX_MUTANT_LIST.saturating_add(1)).read_to_end(&mut out);
+        let _ = tx.send(read.map(|_| out));
+    });
+    let deadline = Instant::now().checked_add(timeout);
+    let failed = |child: &mut Child, e: AdapterError| {
+        kill_group(child);
+        Err(e)
+    };
+    let timed_out = || AdapterError::ListMutantsTimeout { command: adapter.to_owned(), timeout };
+    let out = match rx.recv_timeout(timeout) {
+        Ok(Ok(out)) => out,
+        Ok(Err(source)) => {
+            return failed(&mut child, AdapterError::ListMutants { command: adapter.to_owned(), source });
+        }
+        Err(_) => return failed(&mut child, timed_out()),
+    };
+    if u64::try_from(out.len()).map_or(true, |n| n > MAX_MUTANT_LIST) {
+        return failed(&mut child, AdapterError::MutantListTooLong { command: adapter.to_owned() });
+    }
+    // Its output is closed: it has exited or is about to.
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if deadline.is_some_and(|d| Instant::now() < d) => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Ok(None) => return failed(&mut child, timed_out()),
+            Err(source) => {
+                return failed(&mut child, AdapterError::ListMutants { command: adapter.to_owned(), source });
+            }
+        }
+    };
+    // Whatever it started and left behind goes with it.
+    kill_group(&mut child);
+    let names: Vec<String> = String::from_utf8_lossy(&out)
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect();
-    if !out.status.success() || names.is_empty() {
+    if !status.success() || names.is_empty() {
         return Err(AdapterError::NoMutants(adapter.to_owned()));
     }
     Ok(names)

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use paycode_vectors::files::{check_output, write_output};
 use serde_json::Value;
 
 use super::classes::{ClassResult, ClassStatus};
@@ -14,14 +15,19 @@ use super::{CaseResult, ExitStatus, Run, Verdict};
 ///
 /// # Errors
 ///
-/// I/O errors.
+/// I/O errors; one of the four names taken by something other than a
+/// regular file (a FIFO, a device, a folder), and then none is written.
 pub fn write_all(run: &Run, dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let json = serde_json::to_string_pretty(run).map_err(std::io::Error::other)?;
-    std::fs::write(dir.join("report.json"), json + "\n")?;
-    std::fs::write(dir.join("junit.xml"), junit(run))?;
-    std::fs::write(dir.join("summary.md"), summary(run))?;
-    std::fs::write(dir.join("report.html"), matrix(std::slice::from_ref(run)))?;
+    // A name taken by a FIFO, a device or a folder is refused before any is written.
+    for name in ["report.json", "junit.xml", "summary.md", "report.html"] {
+        check_output(&dir.join(name)).map_err(|e| std::io::Error::new(e.kind(), format!("{name}: {e}")))?;
+    }
+    write_output(&dir.join("report.json"), (json + "\n").as_bytes())?;
+    write_output(&dir.join("junit.xml"), junit(run).as_bytes())?;
+    write_output(&dir.join("summary.md"), summary(run).as_bytes())?;
+    write_output(&dir.join("report.html"), matrix(std::slice::from_ref(run)).as_bytes())?;
     Ok(())
 }
 

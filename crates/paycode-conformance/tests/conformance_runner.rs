@@ -385,3 +385,142 @@ fn the_html_title_says_one_run_or_several_and_failures_come_first() {
         assert!(first_row.starts_with("<tr><td>hmac.scenario.two-steps</td>"), "{}", &first_row[..80]);
     }
 }
+
+/// A suite of three base45-decode cases whose inputs are 1 MiB each, far
+/// more than a pipe holds.
+fn large_suite(dir: &TempDir) -> Suite {
+    let text = "A".repeat(1 << 20);
+    let cases: Vec<serde_json::Value> = (0..3)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("base45.decode.large-{i}"), "requirements": ["R-ENC-2"], "comment": "A large case.",
+                "flags": ["Valid"], "op": "base45-decode", "input": {"text": text},
+                "expected": {"result": "invalid", "error": "malformed"}
+            })
+        })
+        .collect();
+    let file = serde_json::json!({"format": "paycode-vectors-v1", "spec_version": "paycode v3", "name": "large",
+        "description": "Large cases.", "sources": [], "notes": {}, "retired": [], "cases": cases});
+    std::fs::write(dir.join("large.json"), file.to_string()).unwrap();
+    Suite::load_dir(dir.path()).unwrap()
+}
+
+/// A Python adapter that answers `hello`, appends its process id and that
+/// of a `sleep` it starts to `pids`, and then reads nothing more.
+fn deaf_adapter(dir: &TempDir, timeout: Duration) -> StdioAdapter {
+    let script = format!(
+        r#"import json, os, subprocess, sys, time
+child = subprocess.Popen(["sleep", "300"])
+with open({pids:?}, "a") as f:
+    f.write("%d\n%d\n" % (os.getpid(), child.pid))
+m = json.loads(sys.stdin.readline())
+print(json.dumps({{"seq": m["seq"], "type": "hello", "contract": "paycode-adapter/1",
+                  "implementation": {{"name": "deaf", "version": "0"}},
+                  "ops": ["base45-decode", "scenario"], "profiles": ["hmac"]}}), flush=True)
+time.sleep(300)
+"#,
+        pids = dir.join("pids").display().to_string()
+    );
+    let path = dir.join("deaf.py");
+    std::fs::write(&path, script).unwrap();
+    StdioAdapter::new(&format!("python3 {}", path.display()), timeout)
+}
+
+/// Whether process `pid` is gone: no such process, or one that has exited
+/// and waits only to be reaped.
+fn gone(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('Z')),
+    }
+}
+
+/// The adapter's processes, read from `pids`, are all gone within a grace period.
+fn assert_all_gone(dir: &TempDir) {
+    let pids = std::fs::read_to_string(dir.join("pids")).unwrap();
+    let pids: Vec<&str> = pids.lines().collect();
+    assert!(pids.len() >= 2, "{pids:?}");
+    let start = Instant::now();
+    while !pids.iter().all(|p| gone(p)) && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<&&str> = pids.iter().filter(|p| !gone(p)).collect();
+    assert!(left.is_empty(), "processes of the adapter still running: {left:?}");
+}
+
+#[test]
+fn a_request_the_adapter_does_not_read_hangs_within_the_timeout() {
+    let d = TempDir::new("conf-deaf");
+    let s = large_suite(&d);
+    let mut a = deaf_adapter(&d, Duration::from_millis(1000));
+    let start = Instant::now();
+    let r = conformance::run(&s, &mut a, &Selection::default(), |_, _, _| {}).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(20), "took {:?}", start.elapsed());
+    assert_eq!(r.status(), ExitStatus::AdapterError);
+    assert!(r.totals["HANG"] >= 1, "{:?}", r.totals);
+    assert!(r.cases.iter().all(|c| c.verdict == Verdict::Hang), "{:#?}", r.cases);
+    // Each start of it was killed, with the process it started.
+    assert_all_gone(&d);
+}
+
+#[test]
+fn a_hanging_adapter_is_killed_with_every_process_it_started() {
+    let d = TempDir::new("conf-group");
+    let s = suite(&d);
+    let pids = d.join("pids").display().to_string();
+    let body = "        time.sleep(300)\n        continue";
+    // Written by `adapter`, then made to record its process id and start a `sleep`.
+    drop(adapter(&d, "spin", body, Duration::from_millis(1000)));
+    let script = d.join("spin.py");
+    let text = std::fs::read_to_string(&script).unwrap().replacen(
+        "n = 0\n",
+        &format!(
+            "import os, subprocess\nchild = subprocess.Popen(['sleep', '300'])\n\
+             open({pids:?}, 'a').write('%d\\n%d\\n' % (os.getpid(), child.pid))\nn = 0\n"
+        ),
+        1,
+    );
+    std::fs::write(&script, text).unwrap();
+    // A command after it, so that the shell forks python3 rather than becoming it.
+    let mut a =
+        StdioAdapter::new(&format!("python3 {}; exit 0", script.display()), Duration::from_millis(1000));
+    let r = run(&mut a, &s);
+    assert_eq!(r.status(), ExitStatus::AdapterError);
+    assert!(r.totals["HANG"] >= 1, "{:?}", r.totals);
+    assert_all_gone(&d);
+}
+
+#[test]
+fn listing_mutants_is_bounded_in_time_and_size() {
+    use paycode_conformance::kill::{MAX_MUTANT_LIST, list_mutants};
+    let d = TempDir::new("conf-list");
+    let lists = d.join("lists.sh");
+    std::fs::write(&lists, "echo one\necho\necho '  two  '\n").unwrap();
+    let names = list_mutants(&format!("sh {}", lists.display()), Duration::from_secs(10)).unwrap();
+    assert_eq!(names, ["one", "two"]);
+    // One that never answers, and starts a process that would outlive it.
+    let pids = d.join("pids").display().to_string();
+    let hang = d.join("hang.py");
+    std::fs::write(
+        &hang,
+        format!(
+            "import os, subprocess, time\nchild = subprocess.Popen(['sleep', '300'])\n\
+             open({pids:?}, 'a').write('%d\\n%d\\n' % (os.getpid(), child.pid))\ntime.sleep(300)\n"
+        ),
+    )
+    .unwrap();
+    let start = Instant::now();
+    let e = list_mutants(&format!("python3 {}; exit 0", hang.display()), Duration::from_secs(2)).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    assert!(matches!(e, AdapterError::ListMutantsTimeout { .. }), "{e}");
+    assert!(e.to_string().contains("within 2 s"), "{e}");
+    assert_all_gone(&d);
+    // One that writes without end.
+    let start = Instant::now();
+    let e = list_mutants("yes mutant #", Duration::from_secs(20)).unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    assert!(matches!(e, AdapterError::MutantListTooLong { .. }), "{e}");
+    assert!(e.to_string().contains(&MAX_MUTANT_LIST.to_string()), "{e}");
+    // One that fails.
+    assert!(matches!(list_mutants("exit 3", Duration::from_secs(10)), Err(AdapterError::NoMutants(_))));
+}

@@ -69,7 +69,7 @@ pub fn write(out: &Path) -> Result<Vec<PathBuf>, VectorError> {
     let mut written = Vec::new();
     for file in generate()? {
         let path = out.join(format!("{}.json", file.name));
-        std::fs::write(&path, to_text(&file)?).map_err(write_error(&path))?;
+        crate::files::write_output(&path, to_text(&file)?.as_bytes()).map_err(write_error(&path))?;
         written.push(path);
     }
     Ok(written)

@@ -18,6 +18,7 @@
 pub mod check;
 mod curve;
 mod errors;
+pub mod files;
 pub mod format;
 pub mod generate;
 pub mod reference;

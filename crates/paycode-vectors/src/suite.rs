@@ -180,9 +180,11 @@ pub fn vector_paths(dir: &Path) -> Result<Vec<PathBuf>, VectorError> {
     Ok(paths)
 }
 
-/// The text of `path`.
+/// The text of `path`, a regular file of at most
+/// [`MAX_VECTOR_FILE`](crate::files::MAX_VECTOR_FILE) bytes.
 pub(crate) fn read(path: &Path) -> Result<String, VectorError> {
-    std::fs::read_to_string(path).map_err(|source| VectorError::Read { path: path.to_owned(), source })
+    crate::files::read_text(path, crate::files::MAX_VECTOR_FILE)
+        .map_err(|source| VectorError::Read { path: path.to_owned(), source })
 }
 
 /// The file name of `path`, or its whole text if it has none.

@@ -146,7 +146,7 @@ pub fn trace(spec: &str, dir: &Path, root: &Path) -> Result<TraceMap, VectorErro
 fn check_test_exists(root: &Path, test: &str) -> Result<(), TraceError> {
     let (path, name) = test.rsplit_once("::").ok_or_else(|| TraceError::TestName(test.to_owned()))?;
     let file = path.split("::").next().unwrap_or(path);
-    let text = std::fs::read_to_string(root.join(file))
+    let text = crate::files::read_text(&root.join(file), crate::files::MAX_SOURCE_FILE)
         .map_err(|source| TraceError::TestFile { test: test.to_owned(), source })?;
     if text.contains(&format!("fn {name}(")) { Ok(()) } else { Err(TraceError::NoSuchTest(test.to_owned())) }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Subcommand;
 use paycode_cli::errors::Action;
-use paycode_cli::{FileError, Role};
+use paycode_cli::{FileError, Role, fsio};
 use paycode_conformance::adapter::{Adapter, StdioAdapter};
 use paycode_conformance::builtin::{Builtin, serve};
 use paycode_conformance::classes::ClassStatus;
@@ -24,11 +24,13 @@ Exit status: 0 conformant: the implementation meets at least one conformance cla
 class it claims, and no case failed (cases outside its classes may be skipped); 1 a case
 failed (FAIL, WRONG-REASON, ERROR) or a claimed class was not met (a case it requires was
 skipped or failed), or compare found a regression, or kill-matrix a surviving mutant; 2 the
-adapter crashed, hung or could not be run (run still writes its reports), or a file could
-not be read or written; 3 usage error; 4 run: nothing failed but the implementation meets
-no conformance class (it claims none, or the run left out cases of each it claims).";
+adapter crashed, hung or could not be run (run still writes its reports); 3 usage error:
+bad options, vectors that do not load, or a file that could not be read or written; 4 run:
+nothing failed but the implementation meets no conformance class (it claims none, or the
+run left out cases of each it claims).";
 
-/// Why a conformance command failed (exit 2).
+/// Why a conformance command failed: the runner's usage error (exit 3,
+/// [`ExitStatus::Usage`]), which [`run`] prints.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Failure {
@@ -213,7 +215,7 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
             };
             // A suite that does not load is a usage error (exit 3), reported by `run`.
             let suite = load_suite(vectors.as_deref())?;
-            let km = match list_mutants(&adapter)
+            let km = match list_mutants(&adapter, timeout)
                 .and_then(|names| kill_matrix(&suite, &adapter, &names, timeout))
             {
                 Ok(km) => km,
@@ -326,14 +328,18 @@ fn run_suite(
     Ok(run.status())
 }
 
+/// Reads a report: a regular file (never a FIFO or a device) of at most
+/// [`fsio::MAX_REPORT`] bytes.
 fn read_run(path: &Path) -> Result<Run, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::File(FileError::io(Action::Read, Role::Report, path)(e)))?;
-    serde_json::from_str(&text).map_err(|source| Failure::Report { path: path.to_path_buf(), source })
+    let bytes = fsio::read_regular(path, Role::Report).map_err(Failure::File)?;
+    serde_json::from_slice(&bytes).map_err(|source| Failure::Report { path: path.to_path_buf(), source })
 }
 
+/// Writes an output file as the command's other outputs are written: a path
+/// taken by a FIFO, a device, a folder, a link or a key or state file is
+/// refused, and the file is replaced atomically.
 fn write(path: &Path, role: Role, bytes: &[u8]) -> Result<(), Failure> {
-    std::fs::write(path, bytes).map_err(|e| Failure::File(FileError::io(Action::Write, role, path)(e)))
+    fsio::write_output(path, role, bytes, &[]).map_err(Failure::File)
 }
 
 fn seconds(s: f64) -> Option<Duration> {
