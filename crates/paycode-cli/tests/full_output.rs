@@ -124,6 +124,21 @@ fn verify_says_the_code_was_accepted_and_a_second_verify_says_replayed() {
 }
 
 #[test]
+fn scan_says_the_code_was_accepted() {
+    let dir = TempDir::new("full-scan");
+    let (issuer, wallet, state) = world(&dir);
+    let at = T.to_string();
+    let png = dir.arg("code.png");
+    CLI.stdout(&["code", "--wallet", &wallet, "--at", &at, "--qr", "png", "--out", &png]);
+    let args = ["scan", &png, "--issuer", &issuer, "--state", &state, "--at", &at];
+    let err = refused(&args, &run_full(&args));
+    assert!(err.contains("the code WAS accepted"), "{err}");
+    let again = CLI.run(&args);
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("replayed"), "{again:?}");
+}
+
+#[test]
 fn a_token_whose_secret_cannot_be_printed_is_revoked() {
     let dir = TempDir::new("full-token");
     let store = format!("sqlite:{}", dir.arg("t.db"));
@@ -179,12 +194,17 @@ fn serve_stops_when_it_cannot_say_where_it_listens() {
 #[test]
 fn every_other_command_exits_2_without_a_panic() {
     let dir = TempDir::new("full-others");
-    let (issuer, wallet, state) = world(&dir);
+    let (issuer, _, state) = world(&dir);
     let at = T.to_string();
     let seed = "42".repeat(32);
     let (issuer2, wallet2, state2) = (dir.arg("i2.json"), dir.arg("w2.json"), dir.arg("s2.db"));
     let (log, log2) = (dir.arg("log.bin"), dir.arg("log2.json"));
     CLI.stdout(&["log", "export", "--state", &state, "--out", &log]);
+    // A conformance run of no case (quick), and its report to compare.
+    let (report, report2) = (dir.arg("report"), dir.arg("report2"));
+    let conformance = ["conformance", "run", "--builtin", "--quiet", "--include", "no-such-case"];
+    CLI.run(&[&conformance[..], &["--out", &report]].concat());
+    let report_json = format!("{report}/report.json");
     let runs: Vec<Vec<&str>> = vec![
         vec!["issuer", "init", "--out", &issuer2, "--at", &at],
         vec!["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &wallet2, "--at", &at],
@@ -202,6 +222,8 @@ fn every_other_command_exits_2_without_a_panic() {
         vec!["vectors", "--help"],
         vec!["conformance", "--help"],
         vec!["conformance", "run", "--help"],
+        [&conformance[..], &["--out", &report2]].concat(),
+        vec!["conformance", "compare", &report_json, &report_json],
     ];
     for args in &runs {
         let out = CLI
@@ -214,7 +236,6 @@ fn every_other_command_exits_2_without_a_panic() {
             .unwrap();
         refused(args, &out);
     }
-    let _ = wallet;
 }
 
 #[test]
