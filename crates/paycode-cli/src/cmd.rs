@@ -42,7 +42,8 @@ Exit status:
      reconcile: an identity is flagged on verified records (two codes for one counter, counters
      out of order or far apart, or more spent than a credential's limit); demo: a verdict differs
      from the spec
-  2  usage error, or a file that cannot be read, written or used (the message names it)
+  2  usage error, or a file that cannot be read, written or used, or a standard output that cannot be
+     written (the message names it, and says what the command had done: a code spent, a code accepted)
   conformance has exit codes of its own (0 conformant, 1 not conformant, 2 adapter error,
   3 usage error, 4 meets no conformance class): see `paycode conformance --help`";
 

@@ -25,7 +25,7 @@ class it claims, and no case failed (cases outside its classes may be skipped); 
 failed (FAIL, WRONG-REASON, ERROR) or a claimed class was not met (a case it requires was
 skipped or failed), or compare found a regression, or kill-matrix a surviving mutant; 2 the
 adapter crashed, hung or could not be run (run still writes its reports), or a file could
-not be read or written; 3 usage error; 4 run: nothing failed but the implementation meets
+not be read or written, or standard output; 3 usage error; 4 run: nothing failed but the implementation meets
 no conformance class (it claims none, or the run left out cases of each it claims).";
 
 /// Why a conformance command failed (exit 2).
