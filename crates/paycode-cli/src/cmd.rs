@@ -6,6 +6,7 @@ pub mod conformance;
 pub mod demo;
 pub mod issuer;
 pub mod log;
+pub mod out;
 pub mod reconcile;
 #[cfg(feature = "scan")]
 pub mod scan;
@@ -41,7 +42,8 @@ Exit status:
      reconcile: an identity is flagged on verified records (two codes for one counter, counters
      out of order or far apart, or more spent than a credential's limit); demo: a verdict differs
      from the spec
-  2  usage error, or a file that cannot be read, written or used (the message names it)
+  2  usage error, or a file that cannot be read, written or used, or a standard output that cannot be
+     written (the message names it, and says what the command had done: a code spent, a code accepted)
   conformance has exit codes of its own (0 conformant, 1 not conformant, 2 adapter error,
   3 usage error, 4 meets no conformance class): see `paycode conformance --help`";
 
@@ -121,6 +123,83 @@ pub enum Error {
     Conformance(conformance::Failure),
     /// `paycode serve` failed.
     Serve(serve::ServeError),
+    /// Standard output could not be written.
+    Stdout {
+        /// The operating system's reason.
+        source: std::io::Error,
+        /// What the command had done before it failed to print it.
+        done: Done,
+    },
+}
+
+/// What a command had done when standard output failed, for the operator
+/// to act on.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Done {
+    /// Nothing that an operator needs to know of.
+    Nothing,
+    /// `code`: the wallet's counter advanced and was saved before the code
+    /// was printed; `images` names the image files written.
+    CodeSpent {
+        /// The image files that hold the code.
+        images: Vec<PathBuf>,
+    },
+    /// `verify`/`scan`: the verdict, which the state holds, was not printed.
+    Verdict {
+        /// `None`: accepted (and in the state's acceptance log); else the rejection.
+        rejection: Option<String>,
+    },
+    /// `serve token add`: the token's secret was not delivered, and the
+    /// token was revoked.
+    TokenRevoked {
+        /// The token's id.
+        id: String,
+    },
+    /// `serve token add`: the token's secret was not delivered, and
+    /// revoking the token failed.
+    TokenLive {
+        /// The token's id.
+        id: String,
+        /// Why revoking it failed.
+        why: String,
+    },
+}
+
+impl fmt::Display for Done {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Done::Nothing => Ok(()),
+            Done::CodeSpent { images } => {
+                f.write_str(
+                    "; the wallet's counter had advanced and was saved before the code was printed, so the code \
+                     is spent: if it was not shown in full, it can never be used or replayed and there is nothing \
+                     to undo (paycode code makes the next one)",
+                )?;
+                if !images.is_empty() {
+                    let names: Vec<String> = images.iter().map(|p| p.display().to_string()).collect();
+                    write!(f, "; the code was written to {}", names.join(" and "))?;
+                }
+                Ok(())
+            }
+            Done::Verdict { rejection: None } => f.write_str(
+                "; the code WAS accepted: its record is in the state's acceptance log, only the verdict could \
+                 not be written (verifying the code again answers replayed)",
+            ),
+            Done::Verdict { rejection: Some(r) } => {
+                write!(f, "; the code was rejected ({r}), only the verdict could not be written")
+            }
+            Done::TokenRevoked { id } => write!(
+                f,
+                "; the token {id} was revoked, since its secret was never delivered (serve token add makes another)"
+            ),
+            Done::TokenLive { id, why } => write!(
+                f,
+                "; the token {id}'s secret was never delivered, and revoking it failed ({why}): revoke it with \
+                 paycode serve token revoke {id} on this store"
+            ),
+        }
+    }
 }
 
 /// Options that do not go together.
@@ -212,11 +291,29 @@ impl fmt::Display for Error {
             }
             Error::Conformance(e) => e.fmt(f),
             Error::Serve(e) => e.fmt(f),
+            Error::Stdout { source, done } => {
+                write!(f, "cannot write to standard output: {}{done}", paycode_cli::errors::os_reason(source))
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+impl Error {
+    /// Standard output could not be written, with nothing done before.
+    pub fn stdout(source: std::io::Error) -> Error {
+        Error::Stdout { source, done: Done::Nothing }
+    }
+
+    /// This error, saying `done` if it is a failure to write standard output.
+    pub fn after(self, done: impl FnOnce() -> Done) -> Error {
+        match self {
+            Error::Stdout { source, .. } => Error::Stdout { source, done: done() },
+            other => other,
+        }
+    }
+}
 
 impl From<FileError> for Error {
     fn from(e: FileError) -> Error {
@@ -270,6 +367,5 @@ pub fn seed_or_random(hex: Option<&str>) -> Result<paycode::Seed, Error> {
 
 /// `value` as one line of JSON on standard output.
 pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Error> {
-    println!("{}", serde_json::to_string(value).map_err(Error::Json)?);
-    Ok(())
+    outln!("{}", serde_json::to_string(value).map_err(Error::Json)?)
 }

@@ -7,6 +7,27 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `println!` that gives `Err(cmd::Error::Stdout)` where `println!` panics.
+macro_rules! outln {
+    () => {
+        $crate::cmd::out::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::out::line(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that drops a message standard error cannot take, where
+/// `eprintln!` panics.
+macro_rules! errln {
+    () => {
+        $crate::cmd::out::err_line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::out::err_line(format_args!($($arg)*))
+    };
+}
+
 mod cmd;
 
 use cmd::{
@@ -70,11 +91,18 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
+            // Help and the version go to standard output, errors to standard
+            // error (whose failure there is nowhere to report).
+            let printed = e.print().and_then(|()| std::io::Write::flush(&mut std::io::stdout()));
             // The conformance runner has exit statuses of its own (2 is an adapter error).
             let conformance = std::env::args().nth(1).as_deref() == Some("conformance");
-            return match e.exit_code() {
-                0 => ExitCode::SUCCESS,
+            return match (e.exit_code(), printed) {
+                (0, Ok(())) => ExitCode::SUCCESS,
+                // Help that cannot be written: exit 2, an output that cannot be written (conformance's too).
+                (0, Err(io)) => {
+                    errln!("paycode: {}", cmd::Error::stdout(io));
+                    ExitCode::from(EXIT_USAGE)
+                }
                 _ if conformance => ExitCode::from(paycode_conformance::ExitStatus::Usage.code()),
                 _ => ExitCode::from(EXIT_USAGE),
             };
@@ -96,10 +124,11 @@ fn main() -> ExitCode {
         Command::Vectors(command) => vectors::run(command),
         Command::Conformance(command) => conformance::run(command),
     };
-    match result {
+    // What a command wrote and a buffer still holds is written now, so that its failure is seen.
+    match result.and_then(|code| cmd::out::flush().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("paycode: {e}");
+            errln!("paycode: {e}");
             ExitCode::from(EXIT_USAGE)
         }
     }

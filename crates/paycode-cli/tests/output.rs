@@ -274,6 +274,7 @@ fn help_lists_the_exit_codes() {
     let reconcile = CLI.stdout(&["reconcile", "--help"]);
     assert!(reconcile.contains("1 an identity is flagged: two codes for one counter"), "{reconcile}");
     assert!(status.contains("4 meets no conformance class"), "{status}");
+    assert!(status.contains("or a standard output that cannot be\n     written"), "{status}");
     let conformance = CLI.stdout(&["conformance", "--help"]);
     assert!(conformance.contains("3 usage error"), "{conformance}");
     assert!(conformance.contains("4 run: nothing failed"), "{conformance}");

@@ -470,7 +470,7 @@ async fn verify<B: Backend>(
             None,
         ),
         Outcome::StoreFailed { kind, cause } => {
-            eprintln!("paycode serve: terminal {}: state-unavailable: {cause}", caller.terminal_id);
+            log_line!("paycode serve: terminal {}: state-unavailable: {cause}", caller.terminal_id);
             let e = Error::StateUnavailable;
             // spec: R-STATE-4: the store failed, so the code was neither
             // accepted nor rejected on its merits; a later try, at this node

@@ -2,6 +2,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// `eprintln!` that drops a line standard error cannot take (a full disk),
+/// where `eprintln!` panics: there is nowhere else to report it.
+macro_rules! log_line {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, $($arg)*);
+    }};
+}
+
 pub mod api;
 mod app;
 mod auth;
@@ -250,7 +260,7 @@ impl<B: Backend> Service<B> {
                 match app.reload_tokens().await {
                     Some(Ok(())) | None => {}
                     // The store is down: keep the copy; revocations wait for it.
-                    Some(Err(e)) => eprintln!("paycode serve: reloading tokens: {e}"),
+                    Some(Err(e)) => log_line!("paycode serve: reloading tokens: {e}"),
                 }
             }
         });
@@ -264,7 +274,7 @@ impl<B: Backend> Service<B> {
                 match app.evict_on_worker().await {
                     Some(Ok(())) | None => {}
                     // The store is down: the rows wait for the next sweep.
-                    Some(Err(e)) => eprintln!("paycode serve: evicting: {e}"),
+                    Some(Err(e)) => log_line!("paycode serve: evicting: {e}"),
                 }
             }
         });
@@ -282,8 +292,8 @@ impl<B: Backend> Service<B> {
                     let app = Arc::clone(&app);
                     match tokio::task::spawn_blocking(move || app.prepare_handles()).await {
                         Ok(Ok(())) => {}
-                        Ok(Err(e)) => eprintln!("paycode serve: building the handle index: {e}"),
-                        Err(e) => eprintln!("paycode serve: building the handle index: {e}"),
+                        Ok(Err(e)) => log_line!("paycode serve: building the handle index: {e}"),
+                        Err(e) => log_line!("paycode serve: building the handle index: {e}"),
                     }
                 }
             })

@@ -129,7 +129,7 @@ pub async fn serve(router: Router, listener: Listener, shutdown: impl Future<Out
                 Ok(a) => a,
                 Err(e) => {
                     // Out of descriptors, say: wait and go on, rather than stop serving.
-                    eprintln!("paycode serve: accept: {e}");
+                    log_line!("paycode serve: accept: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }

@@ -14,7 +14,7 @@ use paycode_render::barcode::Barcode;
 use paycode_render::qr::Symbol;
 use serde::Serialize;
 
-use super::{EXIT_OK, Error, Usage, now_or, print_json};
+use super::{Done, EXIT_OK, Error, Usage, now_or, print_json};
 
 /// Pixels per module of SVG and PNG output.
 const MODULE_PX: u8 = 8;
@@ -288,7 +288,10 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         fsio::write_output(t.path, t.role, bytes, &protect)?;
     }
 
-    print(args, file.profile, &made, &g, symbol.as_ref(), &images)?;
+    // The counter is spent: a code that cannot be printed says so.
+    print(args, file.profile, &made, &g, symbol.as_ref(), &images).map_err(|e| {
+        e.after(|| Done::CodeSpent { images: images.iter().map(|(t, _)| t.path.to_path_buf()).collect() })
+    })?;
     Ok(EXIT_OK)
 }
 
@@ -383,11 +386,11 @@ fn print(
         )),
     };
     if let (Some(line), Some(_)) = (&terms, args.only) {
-        eprintln!("{line}");
+        errln!("{line}");
     }
     match args.only {
-        Some(Field::Text) => println!("{}", g.text),
-        Some(Field::Digits) => println!("{}", g.digits.as_deref().unwrap_or_default()),
+        Some(Field::Text) => outln!("{}", g.text)?,
+        Some(Field::Digits) => outln!("{}", g.digits.as_deref().unwrap_or_default())?,
         None if args.json => print_json(&Printed {
             profile,
             mode: made.purpose().mode().name(),
@@ -413,14 +416,14 @@ fn print(
         })?,
         None => {
             if let Some(line) = &terms {
-                println!("{line}");
+                outln!("{line}")?;
             }
             if let (Some(QrOutput::Term), Some(s)) = (args.images.qr, symbol) {
-                println!("{}", s.to_terminal());
+                outln!("{}", s.to_terminal())?;
             }
-            println!("text: {}", g.text);
+            outln!("text: {}", g.text)?;
             if let Some(d) = &g.digits {
-                println!("digits: {d}");
+                outln!("digits: {d}")?;
             }
         }
     }
@@ -430,9 +433,9 @@ fn print(
         let what = if t.role == Role::QrImage { "QR code" } else { "barcode" };
         let line = format!("wrote {} ({what}, {})", t.path.display(), t.format.name());
         if args.only.is_some() {
-            eprintln!("{line}")
+            errln!("{line}")
         } else if !args.json {
-            println!("{line}")
+            outln!("{line}")?
         }
     }
     Ok(())

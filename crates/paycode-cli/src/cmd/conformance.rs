@@ -24,10 +24,10 @@ Exit status: 0 conformant: the implementation meets at least one conformance cla
 class it claims, and no case failed (cases outside its classes may be skipped); 1 a case
 failed (FAIL, WRONG-REASON, ERROR) or a claimed class was not met (a case it requires was
 skipped or failed), or compare found a regression, or kill-matrix a surviving mutant; 2 the
-adapter crashed, hung or could not be run (run still writes its reports); 3 usage error:
-bad options, vectors that do not load, or a file that could not be read or written; 4 run:
-nothing failed but the implementation meets no conformance class (it claims none, or the
-run left out cases of each it claims).";
+adapter crashed, hung or could not be run (run still writes its reports), or standard output
+could not be written; 3 usage error: bad options, vectors that do not load, or a file that could
+not be read or written; 4 run: nothing failed but the implementation meets no conformance class
+(it claims none, or the run left out cases of each it claims).";
 
 /// Why a conformance command failed: the runner's usage error (exit 3,
 /// [`ExitStatus::Usage`]), which [`run`] prints.
@@ -138,7 +138,7 @@ pub fn run(cmd: Command) -> Result<u8, Error> {
     match command(cmd) {
         Ok(status) => Ok(status.code()),
         Err(Error::Conformance(failure)) => {
-            eprintln!("paycode: {failure}");
+            errln!("paycode: {failure}");
             Ok(ExitStatus::Usage.code())
         }
         Err(other) => Err(other),
@@ -158,7 +158,7 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
     match cmd {
         Command::Run { adapter, builtin, vectors, out, timeout, include, exclude, fail_fast, quiet } => {
             let Some(timeout) = seconds(timeout) else {
-                eprintln!("paycode: --timeout must be a positive number of seconds");
+                errln!("paycode: --timeout must be a positive number of seconds");
                 return Ok(ExitStatus::Usage);
             };
             // A suite that does not load is a usage error (exit 3), reported by `run`.
@@ -172,45 +172,49 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
         }
         Command::Adapter => {
             let stdin = std::io::stdin();
-            serve(stdin.lock(), std::io::stdout().lock()).map_err(Error::Stdin)?;
-            Ok(ExitStatus::Pass)
+            let mut out = Output { inner: std::io::stdout().lock(), failed: false };
+            match serve(stdin.lock(), &mut out) {
+                Ok(()) => Ok(ExitStatus::Pass),
+                Err(e) if out.failed => Err(Error::stdout(e)),
+                Err(e) => Err(Error::Stdin(e)),
+            }
         }
         Command::Compare { old, new } => {
             let (old, new) = (read_run(&old)?, read_run(&new)?);
             let c = compare(&old, &new);
             if c.suite_changed {
-                println!("the suites differ: {} -> {}", old.suite_hash, new.suite_hash);
+                outln!("the suites differ: {} -> {}", old.suite_hash, new.suite_hash)?;
             }
             for (id, o, n) in &c.regressions {
-                println!("REGRESSION {id}: {} -> {}", o.name(), n.name());
+                outln!("REGRESSION {id}: {} -> {}", o.name(), n.name())?;
             }
             for (id, o, n) in &c.fixes {
-                println!("FIXED      {id}: {} -> {}", o.name(), n.name());
+                outln!("FIXED      {id}: {} -> {}", o.name(), n.name())?;
             }
             for id in &c.added {
-                println!("NEW        {id}");
+                outln!("NEW        {id}")?;
             }
             for id in &c.removed {
-                println!("REMOVED    {id}");
+                outln!("REMOVED    {id}")?;
             }
-            println!(
+            outln!(
                 "{} regression(s), {} fix(es), {} new, {} removed",
                 c.regressions.len(),
                 c.fixes.len(),
                 c.added.len(),
                 c.removed.len()
-            );
+            )?;
             Ok(c.status())
         }
         Command::Matrix { reports, out } => {
             let runs = reports.iter().map(|p| read_run(p)).collect::<Result<Vec<Run>, Failure>>()?;
             write(&out, Role::Report, matrix(&runs).as_bytes())?;
-            println!("{} run(s) written to {}", runs.len(), out.display());
+            outln!("{} run(s) written to {}", runs.len(), out.display())?;
             Ok(ExitStatus::Pass)
         }
         Command::KillMatrix { adapter, vectors, out, timeout } => {
             let Some(timeout) = seconds(timeout) else {
-                eprintln!("paycode: --timeout must be a positive number of seconds");
+                errln!("paycode: --timeout must be a positive number of seconds");
                 return Ok(ExitStatus::Usage);
             };
             // A suite that does not load is a usage error (exit 3), reported by `run`.
@@ -220,7 +224,7 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
             {
                 Ok(km) => km,
                 Err(e) => {
-                    eprintln!("paycode: adapter error: {e}");
+                    errln!("paycode: adapter error: {e}");
                     return Ok(ExitStatus::AdapterError);
                 }
             };
@@ -231,7 +235,7 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
             let json = serde_json::to_string_pretty(&km).map_err(Failure::Json)?;
             write(&out.join("kill-matrix.json"), Role::Report, (json + "\n").as_bytes())?;
             for m in &km.mutants {
-                println!(
+                outln!(
                     "{:<28} {}",
                     m.name,
                     if m.caught {
@@ -239,7 +243,7 @@ fn command(cmd: Command) -> Result<ExitStatus, Error> {
                     } else {
                         "SURVIVES".into()
                     }
-                );
+                )?;
             }
             Ok(km.status())
         }
@@ -271,23 +275,23 @@ fn run_suite(
     };
     let result = paycode_conformance::run(suite, adapter, select, progress);
     if !quiet && terminal {
-        eprintln!();
+        errln!();
     }
     let run = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("paycode: adapter error: {e}");
+            errln!("paycode: adapter error: {e}");
             let run = Run::failed_to_start(suite, adapter, &e);
             report::write_all(&run, out)
                 .map_err(|e| Failure::File(FileError::io(Action::Write, Role::OutputFolder, out)(e)))?;
-            println!("{}: failed to start; reports in {}", report::implementation_name(&run), out.display());
+            outln!("{}: failed to start; reports in {}", report::implementation_name(&run), out.display())?;
             return Ok(run.status());
         }
     };
     report::write_all(&run, out)
         .map_err(|e| Failure::File(FileError::io(Action::Write, Role::OutputFolder, out)(e)))?;
     let count = |v: Verdict| run.totals.get(v.name()).copied().unwrap_or_default();
-    println!(
+    outln!(
         "{}: {} cases: {} PASS, {} FAIL, {} WRONG-REASON, {} SKIP, {} ERROR, {} CRASH, {} HANG ({} ms); reports in {}",
         report::implementation_name(&run),
         run.cases.len(),
@@ -300,32 +304,53 @@ fn run_suite(
         count(Verdict::Hang),
         run.duration_ms,
         out.display()
-    );
+    )?;
     if let Some(a) = &run.aborted {
-        println!("run aborted: {a}");
+        outln!("run aborted: {a}")?;
     }
     for c in run.cases.iter().filter(|c| c.verdict.is_failure()).take(20) {
-        println!("  {} {}: {}", c.verdict.name(), c.id, c.detail);
+        outln!("  {} {}: {}", c.verdict.name(), c.id, c.detail)?;
     }
     let names = |status: ClassStatus| {
         let names: Vec<&str> = run.with_status(status).collect();
         if names.is_empty() { "none".to_owned() } else { names.join(", ") }
     };
-    println!("conforms to: {}", names(ClassStatus::Met));
+    outln!("conforms to: {}", names(ClassStatus::Met))?;
     for c in run.classes.iter().filter(|c| c.status == ClassStatus::Failed) {
         let first = c.failing.first().map(String::as_str).unwrap_or_default();
-        println!(
+        outln!(
             "claimed but failed: {} ({} of {} cases skipped or not passing, the first {first})",
             c.class,
             c.failing.len(),
             c.cases
-        );
+        )?;
     }
     if run.with_status(ClassStatus::Incomplete).next().is_some() {
-        println!("not judged, cases left out of the run: {}", names(ClassStatus::Incomplete));
+        outln!("not judged, cases left out of the run: {}", names(ClassStatus::Incomplete))?;
     }
-    println!("result: {}", run.outcome());
+    outln!("result: {}", run.outcome())?;
     Ok(run.status())
+}
+
+/// The adapter's standard output, which remembers whether a write failed,
+/// so that a failure is put down to standard output rather than to standard input.
+struct Output<W> {
+    inner: W,
+    failed: bool,
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf);
+        self.failed |= written.as_ref().is_err_and(|e| e.kind() != std::io::ErrorKind::Interrupted);
+        written
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let flushed = self.inner.flush();
+        self.failed |= flushed.as_ref().is_err_and(|e| e.kind() != std::io::ErrorKind::Interrupted);
+        flushed
+    }
 }
 
 /// Reads a report: a regular file (never a FIFO or a device) of at most

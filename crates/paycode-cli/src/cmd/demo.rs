@@ -108,74 +108,75 @@ pub fn run(args: &Args) -> Result<u8, Error> {
                             "profiles": profiles, "handles": handles, "ed25519_batch": batch,
                             "challenge": challenge, "ok": all_ok }))?;
     } else {
-        println!(
+        outln!(
             "{} demo at unix time {now} (step {}; X = {} s, window {} steps back, {} forward)",
             paycode::SPEC_VERSION,
             params.step_at(now).unwrap_or_default(),
             params.step_secs(),
             params.back(),
             params.forward()
-        );
-        println!(
+        )?;
+        outln!(
             "issuer: hmac account 42 enrolled; Ed25519 issuer key 1; a batch of {BATCH} credentials for the \
              ed25519 wallet, each with its own device key and random serial"
-        );
+        )?;
         for (n, (serial, key)) in batch.iter().enumerate() {
-            println!(
+            outln!(
                 "  ed25519 code {}: serial {serial}, device key {}..",
                 n + 1,
                 key.get(..16).unwrap_or(key)
-            );
+            )?;
         }
         for r in &runs {
-            println!();
-            println!(
+            outln!()?;
+            outln!(
                 "== {} profile: code at step {}, counter {} (QR version {}-M) ==",
                 r.profile,
                 r.step,
                 r.counter,
                 r.symbol.version()
-            );
-            println!("{}", r.symbol.to_terminal());
-            println!("text: {}", r.text);
+            )?;
+            outln!("{}", r.symbol.to_terminal())?;
+            outln!("text: {}", r.text)?;
             if let Some(d) = &r.digits {
-                println!("digits: {d}");
+                outln!("digits: {d}")?;
             }
-            print_checks(&r.checks);
+            print_checks(&r.checks)?;
         }
-        print_handles(&handles);
+        print_handles(&handles)?;
         let c = &modes.challenge;
-        println!();
-        println!(
+        outln!()?;
+        outln!(
             "== challenge mode, ed25519: terminal {} shows a challenge for {} (QR version {}-M) ==",
             c.terminal_id(),
             c.amount(),
             modes.symbol.version()
-        );
-        println!("{}", modes.symbol.to_terminal());
-        println!("challenge: {}", c.to_qr_text());
-        println!(
+        )?;
+        outln!("{}", modes.symbol.to_terminal())?;
+        outln!("challenge: {}", c.to_qr_text())?;
+        outln!(
             "wallet: pay {} to terminal {}? (the payer confirms; spec R-GEN-5)",
             c.amount(),
             c.terminal_id()
-        );
-        print_checks(&modes.checks);
-        println!();
+        )?;
+        print_checks(&modes.checks)?;
+        outln!()?;
         let total = runs.iter().map(|r| r.checks.len()).sum::<usize>() + modes.checks.len() + handles.len();
         if all_ok {
-            println!("all {total} verdicts are the ones the spec requires");
+            outln!("all {total} verdicts are the ones the spec requires")?;
         } else {
-            println!("some verdicts differ from the spec: this is a bug");
+            outln!("some verdicts differ from the spec: this is a bug")?;
         }
     }
     Ok(if all_ok { EXIT_OK } else { EXIT_REJECTED })
 }
 
 /// The demonstrated verifications, one line each.
-fn print_checks(checks: &[Check]) {
+fn print_checks(checks: &[Check]) -> Result<(), Error> {
     for c in checks {
-        println!("  {:<50} -> {}{}", c.case, verdict(c.verdict), if c.ok() { "" } else { "   (UNEXPECTED)" });
+        outln!("  {:<50} -> {}{}", c.case, verdict(c.verdict), if c.ok() { "" } else { "   (UNEXPECTED)" })?;
     }
+    Ok(())
 }
 
 fn checks_json(checks: &[Check]) -> Vec<serde_json::Value> {
@@ -290,27 +291,28 @@ fn handle_code(
 
 /// The handles section: what a merchant sees of two codes of one payer, and
 /// what the issuer's verifier makes of them.
-fn print_handles(codes: &[HandleCode]) {
-    println!();
-    println!("== hmac profile: two codes of account {ACCOUNT}, one step apart ==");
+fn print_handles(codes: &[HandleCode]) -> Result<(), Error> {
+    outln!()?;
+    outln!("== hmac profile: two codes of account {ACCOUNT}, one step apart ==")?;
     for c in codes {
         let seen = match c.verdict {
             Ok((account, counter)) => format!("accepted as account {account}, counter {counter}"),
             Err(e) => e.code().to_owned(),
         };
-        println!(
+        outln!(
             "  step {}: handle {} masked counter {:>10} -> {seen}{}",
             c.step,
             paycode::codec::to_hex(&c.handle),
             c.masked_counter,
             if c.ok() { "" } else { "   (UNEXPECTED)" }
-        );
+        )?;
     }
     if handles_differ(codes) {
-        println!("  the handles differ: a merchant cannot tell that the two codes are one payer's");
+        outln!("  the handles differ: a merchant cannot tell that the two codes are one payer's")?;
     } else {
-        println!("  the handles are equal   (UNEXPECTED)");
+        outln!("  the handles are equal   (UNEXPECTED)")?;
     }
+    Ok(())
 }
 
 /// Every code accepted as the account, each with its own handle.

@@ -184,7 +184,7 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     // spec: R-TRUST-3: trust list 1, issued with the issuer.
     file.trust.issued_at = now;
     lock.write(&file, true)?;
-    println!("issuer written to {} (mode 0600); key id 1; revocation list 1", args.out.display());
+    outln!("issuer written to {} (mode 0600); key id 1; revocation list 1", args.out.display())?;
     Ok(EXIT_OK)
 }
 
@@ -305,7 +305,7 @@ fn trust_list(args: &TrustListArgs) -> Result<u8, Error> {
         let text = format!("{}\n", to_hex(&list.encode()));
         fsio::write_output(out, Role::TrustList, text.as_bytes(), &[(&args.issuer, Role::Issuer)])?;
     }
-    println!("trust list {sequence} published; root key {}", to_hex(&root));
+    outln!("trust list {sequence} published; root key {}", to_hex(&root))?;
     Ok(EXIT_OK)
 }
 
@@ -323,6 +323,6 @@ fn revoke(args: &RevokeArgs) -> Result<u8, Error> {
     }
     let list = file.revoke(&serials, now).clone();
     lock.write(&file, true)?;
-    println!("revocation list {} now lists {} serial(s)", list.number, list.serials.len());
+    outln!("revocation list {} now lists {} serial(s)", list.number, list.serials.len())?;
     Ok(EXIT_OK)
 }

@@ -36,7 +36,7 @@ pub fn run(command: &Command) -> Result<u8, Error> {
     match command {
         Command::Export(args) => {
             let records = state::export_log(&args.state, &args.out, args.terminal_id)?;
-            println!("{} acceptance record(s) written to {}", records.len(), args.out.display());
+            outln!("{} acceptance record(s) written to {}", records.len(), args.out.display())?;
         }
     }
     Ok(EXIT_OK)

@@ -51,7 +51,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     if args.json {
         print_json(&rec)?;
     } else {
-        println!(
+        outln!(
             "{} record(s), {} unproven, {} double acceptance(s), {} cop{}, {} identit{} flagged",
             rec.records,
             rec.unproven.len(),
@@ -60,32 +60,32 @@ pub fn run(args: &Args) -> Result<u8, Error> {
             if rec.copies.len() == 1 { "y" } else { "ies" },
             rec.flagged.len(),
             if rec.flagged.len() == 1 { "y" } else { "ies" }
-        );
+        )?;
         for u in &rec.unproven {
             let path = args.logs.get(u.log).map_or_else(String::new, |p| p.display().to_string());
-            println!("  unproven: {path} record {}: {}", u.index, u.why.name());
+            outln!("  unproven: {path} record {}: {}", u.index, u.why.name())?;
         }
         for (what, list) in [("codes for", &rec.doubles), ("copies of one code for", &rec.copies)] {
             for d in list {
                 let terminals: Vec<String> = d.records.iter().map(|r| r.terminal_id.to_string()).collect();
-                println!(
+                outln!(
                     "  {} {} counter {}: {} records, {what} one counter (terminals {})",
                     d.profile.name(),
                     d.subject,
                     d.counter,
                     d.records.len(),
                     terminals.join(", ")
-                );
+                )?;
             }
         }
         for f in &rec.flagged {
             let why: Vec<&str> = f.reasons.iter().map(|r| r.name()).collect();
-            println!("  {} {}: {}", f.profile.name(), f.subject, why.join(", "));
+            outln!("  {} {}: {}", f.profile.name(), f.subject, why.join(", "))?;
         }
         let list = |ids: &[u64]| ids.iter().map(u64::to_string).collect::<Vec<_>>().join(" ");
         for p in &rec.payers {
             let most = p.terminals.iter().max_by_key(|t| t.total);
-            println!(
+            outln!(
                 "  payer {}: {} code(s) on serial(s) {}{}{}{}",
                 p.payer,
                 p.codes,
@@ -100,16 +100,16 @@ pub fn run(args: &Args) -> Result<u8, Error> {
                 } else {
                     format!("; flagged serial(s) {}", list(&p.flagged_serials))
                 }
-            );
+            )?;
         }
         if !rec.revoke_serials.is_empty() {
-            println!("revoke serials: {}", list(&rec.revoke_serials));
+            outln!("revoke serials: {}", list(&rec.revoke_serials))?;
         }
         if !rec.flagged_accounts.is_empty() {
-            println!("disable hmac accounts: {}", list(&rec.flagged_accounts));
+            outln!("disable hmac accounts: {}", list(&rec.flagged_accounts))?;
         }
         if !rec.flagged_payers.is_empty() {
-            println!("revoke payers: {}", list(&rec.flagged_payers));
+            outln!("revoke payers: {}", list(&rec.flagged_payers))?;
         }
     }
     Ok(if rec.flagged.is_empty() && rec.flagged_payers.is_empty() { EXIT_OK } else { EXIT_REJECTED })

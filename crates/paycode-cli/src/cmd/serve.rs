@@ -13,7 +13,7 @@ use paycode_service::stores::{BadStoreUrl, PostgresBackend, SqliteBackend, Store
 use paycode_service::token::{BadTokenId, NewToken, TokenId};
 use paycode_service::{Backend, Clock, Config, Keys, Listener, RateLimit, Service, StartError};
 
-use super::{EXIT_OK, Error, now_or};
+use super::{Done, EXIT_OK, Error, now_or};
 
 /// Where the state and the tokens are, unless `--store` says otherwise.
 const DEFAULT_STORE: &str = "sqlite:paycode.db";
@@ -224,16 +224,17 @@ fn serve<B: Backend>(backend: B, url: &StoreUrl, args: ServeArgs) -> Result<u8, 
         .enable_all()
         .build()
         .map_err(io("the async runtime".into()))?;
-    let served: Result<(), ServeError> = runtime.block_on(async {
+    let served: Result<(), Error> = runtime.block_on(async {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = Listener::bind(args.listen, tls).await.map_err(io(args.listen.to_string()))?;
         let addr = listener.local_addr().map_err(io(args.listen.to_string()))?;
         let shutdown = paycode_service::server::termination().map_err(io("signal handlers".into()))?;
-        // The first line says where the node listens (port 0 picks a free one).
-        println!("listening on {scheme}://{addr}");
-        eprintln!("paycode serve: state in {url}; SIGTERM or Ctrl-C stops");
+        // The first line says where the node listens (port 0 picks a free one);
+        // a node that cannot say it stops before it serves.
+        outln!("listening on {scheme}://{addr}")?;
+        errln!("paycode serve: state in {url}; SIGTERM or Ctrl-C stops");
         service.run(listener, shutdown).await.map_err(io(addr.to_string()))?;
-        eprintln!("paycode serve: stopped");
+        errln!("paycode serve: stopped");
         Ok(())
     });
     served?;
@@ -276,12 +277,25 @@ fn token_on<B: Backend>(backend: &B, url: &StoreUrl, command: TokenCommand) -> R
         TokenCommand::Add { terminal, name, .. } => {
             let token = NewToken::generate().map_err(Error::Randomness)?;
             tokens.insert(&token.record(terminal, &name, now_or(None))).map_err(failed)?;
-            eprintln!(
+            errln!(
                 "paycode serve: token {} for terminal {terminal} ({name}); it is shown once, below",
                 token.id()
             );
-            println!("{}", token.expose().as_str());
-            Ok(EXIT_OK)
+            // The secret is stored before it is shown; one that cannot be
+            // shown was never delivered, and its token must not stay live.
+            match outln!("{}", token.expose().as_str()) {
+                Ok(()) => Ok(EXIT_OK),
+                Err(Error::Stdout { source, .. }) => {
+                    let id = token.id().to_string();
+                    let done = match tokens.revoke(token.id(), now_or(None)) {
+                        Ok(true) => Done::TokenRevoked { id },
+                        Ok(false) => Done::TokenLive { id, why: "the store does not hold it".into() },
+                        Err(e) => Done::TokenLive { id, why: e.to_string() },
+                    };
+                    Err(Error::Stdout { source, done })
+                }
+                Err(other) => Err(other),
+            }
         }
         TokenCommand::List { json, .. } => {
             let list = tokens.list().map_err(failed)?;
@@ -295,15 +309,19 @@ fn token_on<B: Backend>(backend: &B, url: &StoreUrl, command: TokenCommand) -> R
                         })
                     })
                     .collect();
-                println!("{}", serde_json::Value::Array(rows));
+                outln!("{}", serde_json::Value::Array(rows))?;
             } else {
-                println!("{:<16}  {:>10}  {:>10}  {:>10}  name", "id", "terminal", "created", "revoked");
+                outln!("{:<16}  {:>10}  {:>10}  {:>10}  name", "id", "terminal", "created", "revoked")?;
                 for t in &list {
                     let revoked = t.revoked_at.map_or_else(|| "-".to_owned(), |r| r.to_string());
-                    println!(
+                    outln!(
                         "{}  {:>10}  {:>10}  {:>10}  {}",
-                        t.id, t.terminal_id, t.created_at, revoked, t.name
-                    );
+                        t.id,
+                        t.terminal_id,
+                        t.created_at,
+                        revoked,
+                        t.name
+                    )?;
                 }
             }
             Ok(EXIT_OK)
@@ -311,7 +329,7 @@ fn token_on<B: Backend>(backend: &B, url: &StoreUrl, command: TokenCommand) -> R
         TokenCommand::Revoke { id, .. } => {
             let parsed: TokenId = id.parse().map_err(|e| ServeError::BadId(id, e))?;
             if tokens.revoke(parsed, now_or(None)).map_err(failed)? {
-                eprintln!("paycode serve: token {parsed} revoked");
+                errln!("paycode serve: token {parsed} revoked");
                 Ok(EXIT_OK)
             } else {
                 Err(ServeError::NoToken(parsed).into())

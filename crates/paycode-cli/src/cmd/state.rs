@@ -43,15 +43,15 @@ pub fn run(command: Command) -> Result<u8, Error> {
     match command {
         Command::Init(args) => {
             state::create(&args.state)?;
-            println!("new verifier state database written to {}", args.state.display());
+            outln!("new verifier state database written to {}", args.state.display())?;
         }
         Command::Import(args) => {
             let windows = state::import(&args.json, &args.state)?;
-            println!(
+            outln!(
                 "{} imported into {} ({windows} replay windows)",
                 args.json.display(),
                 args.state.display()
-            );
+            )?;
         }
     }
     Ok(EXIT_OK)

@@ -110,9 +110,9 @@ fn challenge(args: &ChallengeArgs) -> Result<u8, Error> {
     let wrote = out.map(|(path, format)| format!("wrote {} (QR code, {})", path.display(), format.name()));
     match args.only {
         Some(Field::Text) => {
-            println!("{text}");
+            outln!("{text}")?;
             if let Some(line) = wrote {
-                eprintln!("{line}");
+                errln!("{line}");
             }
         }
         None if args.json => print_json(&Printed {
@@ -126,17 +126,17 @@ fn challenge(args: &ChallengeArgs) -> Result<u8, Error> {
         })?,
         None => {
             if let (Some(QrOutput::Term), Some(s)) = (args.qr, &symbol) {
-                println!("{}", s.to_terminal());
+                outln!("{}", s.to_terminal())?;
             }
-            println!(
+            outln!(
                 "challenge: terminal {}, amount {}, issued at {}",
                 challenge.terminal_id(),
                 challenge.amount(),
                 challenge.issued_at()
-            );
-            println!("text: {text}");
+            )?;
+            outln!("text: {text}")?;
             if let Some(line) = wrote {
-                println!("{line}");
+                outln!("{line}")?;
             }
         }
     }

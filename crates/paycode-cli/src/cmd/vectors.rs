@@ -8,7 +8,7 @@ use paycode_cli::fsio;
 use paycode_cli::{FileError, Role};
 use paycode_vectors::{check, generate, trace};
 
-use super::{EXIT_OK, Error};
+use super::{EXIT_OK, Error, out};
 
 /// `paycode vectors ...`.
 #[derive(Subcommand)]
@@ -40,18 +40,18 @@ pub fn run(command: Command) -> Result<u8, Error> {
     match command {
         Command::Generate { out } => {
             let written = generate::write(&out)?;
-            println!("{} vector files written to {}", written.len(), out.display());
+            outln!("{} vector files written to {}", written.len(), out.display())?;
             Ok(EXIT_OK)
         }
         Command::Check { dir } => {
             let report = check::check_dir(&dir)?;
-            println!(
+            outln!(
                 "{} files, {} cases, {} error codes expected, {} requirement ids exercised: all pass",
                 report.files,
                 report.cases,
                 report.errors.len(),
                 report.requirements.len()
-            );
+            )?;
             Ok(EXIT_OK)
         }
         Command::Trace { spec, vectors } => {
@@ -63,7 +63,7 @@ pub fn run(command: Command) -> Result<u8, Error> {
                 ))
             })?;
             let map = trace::trace(text, &vectors, Path::new("."))?;
-            print!("{}", map.text);
+            out::text(&map.text)?;
             if map.uncovered.is_empty() { Ok(EXIT_OK) } else { Err(Error::Uncovered(map.uncovered)) }
         }
     }

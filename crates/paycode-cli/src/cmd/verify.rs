@@ -14,7 +14,7 @@ use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError, Ter
 use paycode_cli::{FileError, Role};
 use serde_json::json;
 
-use super::{EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
+use super::{Done, EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
 
 /// Longest input read from standard input, bytes.
 const MAX_STDIN: u64 = 1 << 20;
@@ -228,7 +228,7 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     // spec: R-TIME-8: a clock below the floor is wrong; the verifier uses the floor.
     let floor = verifier.time_floor();
     if now < floor {
-        eprintln!(
+        errln!(
             "paycode: warning: the clock reads {now}, below the time floor {floor} (the installed list's issued_at, the last acceptance, the high-water step); verifying at {floor}"
         );
     }
@@ -243,13 +243,17 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     // spec: R-CHAL-3: the challenge comes from this terminal, with the payment.
     let payment = TextPayment { text, amount: o.amount, challenge: challenge.as_deref() };
     let verdict = verifier.verify_text_payment(payment, now);
-    print_verdict(&verdict, o.json)?;
+    // The verdict is in the state: one that cannot be printed says what it was.
+    print_verdict(&verdict, o.json).map_err(|e| {
+        e.after(|| Done::Verdict { rejection: verdict.as_ref().err().map(|r| r.error().to_string()) })
+    })?;
     Ok(if verdict.is_ok() { EXIT_OK } else { EXIT_REJECTED })
 }
 
 /// Prints the rejection `r` (a `state-unavailable` names the store's cause): exit 1.
 fn rejected(r: &Rejection, json: bool) -> Result<u8, Error> {
-    print_rejection(r, json)?;
+    print_rejection(r, json)
+        .map_err(|e| e.after(|| Done::Verdict { rejection: Some(r.error().to_string()) }))?;
     Ok(EXIT_REJECTED)
 }
 
@@ -273,13 +277,13 @@ fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<
                 Profile::Hmac => ("account", String::new()),
                 Profile::Ed25519 => ("serial", format!(" amount {}", r.amount)),
             };
-            println!(
+            outln!(
                 "accepted: {} {subject} {} counter {} step {}{amount}",
                 r.profile().name(),
                 a.subject,
                 a.counter,
                 r.step()
-            );
+            )?;
         }
         (Err(r), _) => print_rejection(r, json)?,
     }
@@ -297,7 +301,7 @@ fn print_rejection(r: &Rejection, json: bool) -> Result<(), Error> {
     if json {
         print_json(&json!({ "verdict": "rejected", "code": e.code(), "message": message }))
     } else {
-        println!("rejected: {message}");
+        outln!("rejected: {message}")?;
         Ok(())
     }
 }

@@ -257,16 +257,16 @@ fn report(wallet: &WalletFile, path: &std::path::Path, serials: &[u64], json: bo
     }
     let list = serials.iter().map(u64::to_string).collect::<Vec<_>>().join(" ");
     match (wallet.account_id, fields) {
-        (Some(id), _) => println!("hmac wallet written to {out} (mode 0600): account id {id}"),
-        (None, Some(f)) => println!(
+        (Some(id), _) => outln!("hmac wallet written to {out} (mode 0600): account id {id}")?,
+        (None, Some(f)) => outln!(
             "ed25519 wallet written to {out} (mode 0600): payer {}, {} credential(s), serial(s) {list} \
              (revoke them with `paycode issuer revoke --payer {0}`), valid from {} to {}",
             wallet.payer.map_or_else(|| "?".into(), |p| p.to_string()),
             serials.len(),
             f.not_before,
             f.not_after().map_or_else(|| "?".into(), |t| t.to_string())
-        ),
-        (None, None) => println!("wallet written to {out} (mode 0600)"),
+        )?,
+        (None, None) => outln!("wallet written to {out} (mode 0600)")?,
     }
     Ok(EXIT_OK)
 }
