@@ -51,6 +51,10 @@ pub const MAX_SPEC: u64 = 16 << 20;
 /// still fits.
 pub const MAX_REPORT: u64 = 64 << 20;
 
+/// The most bytes read of an image that `scan` decodes: far above any photo
+/// of a payment code.
+pub const MAX_SCAN_IMAGE: u64 = 64 << 20;
+
 /// The most bytes read of a file of kind `role` ([`read_regular`]).
 pub const fn read_limit(role: Role) -> u64 {
     match role {
@@ -60,7 +64,11 @@ pub const fn read_limit(role: Role) -> u64 {
         Role::Log => MAX_LOG,
         Role::TrustList => MAX_TRUST_LIST,
         Role::Report => MAX_REPORT,
-        _ => MAX_SPEC,
+        Role::Spec => MAX_SPEC,
+        Role::ScanImage => MAX_SCAN_IMAGE,
+        // Never read whole: a database SQLite opens, files the command
+        // only writes, and folders.
+        Role::State | Role::QrImage | Role::BarcodeImage | Role::OutputFolder => 0,
     }
 }
 

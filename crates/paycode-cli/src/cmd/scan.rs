@@ -15,8 +15,8 @@ use super::Error;
 
 mod finders;
 
-/// Largest image file read, bytes.
-const MAX_FILE: u64 = 64 << 20;
+/// Largest image file read, bytes: the command's cap for the scan image.
+const MAX_FILE: u64 = fsio::read_limit(Role::ScanImage);
 /// Largest image side, pixels.
 const MAX_SIDE: u32 = 16_384;
 /// Most memory the image decoder may allocate, bytes.
