@@ -38,6 +38,12 @@ pub struct VerifierState {
     /// list is in force (spec: R-REVOKE-6).
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "core::ops::Not::not"))]
     pub revocation_withdrawn: bool,
+    /// The number and issue time of a list the re-check uninstalled, when
+    /// `revocation_list` does not hold the list itself (a database store
+    /// keeps only these of it): the floor the next install must pass (spec:
+    /// R-REVOKE-2, R-REVOKE-6). Given only with `revocation_withdrawn`.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
+    pub revocation_floor: Option<ListMark>,
     /// The nonce set `N`: the challenges a code was accepted for, while they
     /// may still matter (spec: R-CHAL-4).
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
@@ -58,6 +64,10 @@ pub struct MemoryStore {
     /// The list in `revocation` was uninstalled by the re-check: it is only
     /// the floor of the next install (spec: R-REVOKE-6).
     withdrawn: AtomicBool,
+    /// The floor of the next install while `revocation` holds no list: the
+    /// mark of a list uninstalled before this store was restored, whose
+    /// state kept only its mark (spec: R-REVOKE-2).
+    floor: ListMark,
     trust: RwLock<Option<TrustList>>,
     nonces: Mutex<HashMap<[u8; 16], u64, IdHashing>>,
     /// The size of `nonces` at which a call sweeps it next; read and
@@ -89,7 +99,15 @@ impl MemoryStore {
             ReplayState::restore(params, &state.ed25519),
             state.revocation_list.clone(),
         );
-        store.withdrawn = AtomicBool::new(state.revocation_withdrawn && state.revocation_list.is_some());
+        // A list uninstalled and kept as its mark alone: no list is in
+        // force, and the mark is the floor of the next install.
+        store.floor = match (&state.revocation_list, state.revocation_floor) {
+            (None, Some(floor)) if state.revocation_withdrawn => floor,
+            _ => ListMark::default(),
+        };
+        let floored = store.floor != ListMark::default();
+        store.withdrawn =
+            AtomicBool::new(state.revocation_withdrawn && (state.revocation_list.is_some() || floored));
         let mut nonces = HashMap::with_hasher(IdHashing::random());
         nonces.extend(state.challenges.iter().map(|c| (c.nonce, c.closes)));
         store.nonces = Mutex::new(nonces);
@@ -111,6 +129,7 @@ impl MemoryStore {
             ed25519,
             revocation: ReadMostly::new(revocation.map(Arc::new)),
             withdrawn: AtomicBool::new(false),
+            floor: ListMark::default(),
             trust: RwLock::new(None),
             nonces: Mutex::new(HashMap::with_hasher(IdHashing::random())),
             nonce_sweep_at: AtomicUsize::new(NONCE_SWEEP_AT),
@@ -140,6 +159,7 @@ impl MemoryStore {
             // The list as held, withdrawn or not: a withdrawn one is still the floor.
             revocation_list: self.revocation.read().ok().and_then(|l| l.as_deref().cloned()),
             revocation_withdrawn: self.withdrawn.load(Ordering::Acquire),
+            revocation_floor: self.floor_alone(),
             challenges: {
                 let mut all: Vec<UsedChallenge> = self
                     .nonces
@@ -159,6 +179,13 @@ impl MemoryStore {
                 all
             },
         }
+    }
+
+    /// The floor this store was restored with, while no list was installed
+    /// since: the mark of a list uninstalled and kept as its mark alone.
+    fn floor_alone(&self) -> Option<ListMark> {
+        let installed = self.revocation.read().map_or(true, |l| l.is_some());
+        (!installed && self.floor != ListMark::default()).then_some(self.floor)
     }
 
     /// `T0 + T_hw·X` of `state`, saturating: a nonce whose challenge closed
@@ -273,8 +300,9 @@ impl StateStore for MemoryStore {
     ) -> Result<bool, StoreError> {
         self.revocation
             .update(|slot| {
-                // The initial mark is (0, 0), so list number 0 is never installed (spec: R-REVOKE-2).
-                if !newer(slot.as_deref().map_or(ListMark::default(), RevocationList::mark)) {
+                // With no list held, the floor: (0, 0) unless restored from a
+                // list uninstalled, so list number 0 is never installed (spec: R-REVOKE-2).
+                if !newer(slot.as_deref().map_or(self.floor, RevocationList::mark)) {
                     return false;
                 }
                 *slot = Some(Arc::new(list.clone()));
@@ -296,7 +324,7 @@ impl StateStore for MemoryStore {
 
     fn revocation_withdrawn(&self) -> Result<bool, StoreError> {
         let slot = self.revocation.read().map_err(|_| poisoned())?;
-        Ok(self.withdrawn.load(Ordering::Acquire) && slot.is_some())
+        Ok(self.withdrawn.load(Ordering::Acquire) && (slot.is_some() || self.floor != ListMark::default()))
     }
 
     fn install_trust_list(

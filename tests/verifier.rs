@@ -423,6 +423,44 @@ fn a_trust_list_that_drops_the_lists_key_uninstalls_the_list_and_keeps_its_floor
 }
 
 #[test]
+fn a_state_that_keeps_only_the_mark_of_an_uninstalled_list_restores_it_as_the_floor() {
+    // spec: R-REVOKE-2, R-REVOKE-6: a database store keeps only the number
+    // and issue time of a list the re-check uninstalled, and exports that.
+    let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));
+    let key_1 = KeyPeriod { key_id: 1, not_before: 0, not_after: u64::MAX };
+    let floor = paycode::revocation::ListMark { number: 5, issued_at: NOW };
+    let state = paycode::VerifierState {
+        revocation_withdrawn: true,
+        revocation_floor: Some(floor),
+        ..paycode::VerifierState::default()
+    };
+    let mut v = Verifier::restore(Params::default(), 1, &state);
+    assert!(v.revocation_list_withdrawn());
+    assert_eq!(v.revocation_number(), None);
+    assert_eq!(v.state(), state, "kept as it came");
+    trust(&mut v, &issuer, &[key_1]);
+    assert_eq!(v.install_revocation_list(rl(&issuer, 5, NOW, vec![]), NOW), Err(InstallError::NotNewer));
+    assert_eq!(v.install_revocation_list(rl(&issuer, 6, NOW - 60, vec![]), NOW), Err(InstallError::NotNewer));
+    assert_eq!(v.install_revocation_list(rl(&issuer, 6, NOW, vec![]), NOW), Ok(()));
+    assert!(!v.revocation_list_withdrawn());
+    let after = v.state();
+    assert_eq!((after.revocation_list.map(|l| l.number()), after.revocation_floor), (Some(6), None));
+    // A floor without the withdrawal, or numbered 0, stands for no list.
+    for odd in [
+        paycode::VerifierState { revocation_withdrawn: false, ..state.clone() },
+        paycode::VerifierState {
+            revocation_floor: Some(paycode::revocation::ListMark { number: 0, issued_at: 0 }),
+            ..state
+        },
+    ] {
+        let mut v = Verifier::restore(Params::default(), 1, &odd);
+        assert!(!v.revocation_list_withdrawn());
+        trust(&mut v, &issuer, &[key_1]);
+        assert_eq!(v.install_revocation_list(rl(&issuer, 1, NOW, vec![]), NOW), Ok(()));
+    }
+}
+
+#[test]
 fn a_trust_list_installs_only_under_the_root_key_and_only_if_newer() {
     // spec: R-TRUST-3, R-TRUST-4
     let issuer = Issuer::from_seed(&Seed::from_bytes(&[6; 32]));

@@ -7,6 +7,7 @@
 //! it uses [`u64_below`], which orders them as `u64`s.
 
 use paycode::replay::Snapshot;
+use paycode::revocation::ListMark;
 use paycode::store::{StoreError, StoreErrorKind};
 use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 
@@ -64,10 +65,11 @@ pub(crate) fn corrupt(what: String) -> StoreError {
 
 /// The contents read from a store's tables, sorted as the core's snapshots
 /// are: by identity, serial or nonce as `u64`s and bytes, whatever order
-/// the database returned them in.
+/// the database returned them in. The revocation list is the one in force,
+/// or the mark of one the re-check uninstalled (the list itself is not kept).
 pub(crate) fn contents(
     (mut hmac, mut ed25519): (Snapshot, Snapshot),
-    revocation_list: Option<RevocationList>,
+    (revocation_list, revocation_floor): (Option<RevocationList>, Option<ListMark>),
     mut challenges: Vec<UsedChallenge>,
     mut sources: Vec<(u32, u64)>,
 ) -> Contents {
@@ -84,7 +86,8 @@ pub(crate) fn contents(
             hmac,
             ed25519,
             revocation_list,
-            revocation_withdrawn: false,
+            revocation_withdrawn: revocation_floor.is_some(),
+            revocation_floor,
             challenges,
             sources,
         },

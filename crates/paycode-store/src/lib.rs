@@ -181,6 +181,40 @@ pub(crate) fn check_state(state: &paycode::VerifierState) -> Result<(), paycode:
     Ok(())
 }
 
+/// A state's revocation list as a database store holds it.
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) enum HeldList<'a> {
+    /// None was ever installed.
+    None,
+    /// The list in force.
+    InForce(&'a paycode::RevocationList),
+    /// A list the re-check uninstalled: only its number and issue time are
+    /// kept, as the floor of the next install (spec: R-REVOKE-2, R-REVOKE-6).
+    Withdrawn(paycode::revocation::ListMark),
+}
+
+/// What a state to import says of its revocation list, refusing a state
+/// no verifier writes: a floor beside a list, a floor or a withdrawal
+/// without the other, or a floor numbered 0 (no list 0 is installed).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn held_list(state: &paycode::VerifierState) -> Result<HeldList<'_>, paycode::StoreError> {
+    let refuse = |what: &str| {
+        paycode::StoreError::new(paycode::store::StoreErrorKind::Other, format!("the state {what}"))
+    };
+    match (&state.revocation_list, state.revocation_floor, state.revocation_withdrawn) {
+        (None, None, false) => Ok(HeldList::None),
+        (Some(list), None, false) => Ok(HeldList::InForce(list)),
+        (Some(list), None, true) => Ok(HeldList::Withdrawn(list.mark())),
+        (None, Some(floor), true) if floor.number != 0 => Ok(HeldList::Withdrawn(floor)),
+        (None, Some(_), true) => Err(refuse("gives a revocation floor numbered 0")),
+        (Some(_), Some(_), _) => Err(refuse("gives both a revocation list and a revocation floor")),
+        (None, Some(_), false) => Err(refuse("gives a revocation floor but no list withdrawn")),
+        (None, None, true) => {
+            Err(refuse("says its revocation list was withdrawn but gives neither list nor floor"))
+        }
+    }
+}
+
 /// A value that `values` holds more than once, if any.
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 fn repeated<T: Ord + Copy>(values: impl Iterator<Item = T>) -> Option<T> {

@@ -454,8 +454,9 @@ impl PostgresStore {
     ///
     /// # Errors
     ///
-    /// [`StoreErrorKind::Other`] if the store holds state already or the hmac
-    /// snapshot has ledger entries; else as the database fails.
+    /// [`StoreErrorKind::Other`] if the store holds state already, the hmac
+    /// snapshot has ledger entries, or the state lists a record twice or
+    /// gives its revocation list inconsistently; else as the database fails.
     pub fn import(&self, state: &VerifierState) -> Result<(), StoreError> {
         if !state.hmac.spent.is_empty() {
             return Err(StoreError::new(
@@ -464,6 +465,7 @@ impl PostgresStore {
             ));
         }
         crate::check_state(state)?;
+        crate::held_list(state)?;
         let target = self.target.clone();
         self.run(|conn| {
             let target = target.clone();
@@ -1908,8 +1910,20 @@ async fn import_rows(client: &Client, state: &VerifierState, target: &str) -> Re
             )
             .await?;
     }
-    if let Some(list) = &state.revocation_list {
-        put_revocation_list(client, list).await?;
+    match crate::held_list(state).map_err(Failure::Store)? {
+        crate::HeldList::None => {}
+        crate::HeldList::InForce(list) => put_revocation_list(client, list).await?,
+        crate::HeldList::Withdrawn(floor) => {
+            // As withdrawing leaves a list: its number and issue time, no
+            // encoding, nothing revoked.
+            client
+                .execute(
+                    "UPDATE revocation SET number = $1, encoding = '', issued_at = $2, fresh_until = NULL WHERE id = 0",
+                    &[&to_sql(floor.number), &to_sql(floor.issued_at)],
+                )
+                .await?;
+            client.execute("DELETE FROM revoked", &[]).await?;
+        }
     }
     client.batch_execute("COMMIT").await?;
     Ok(())
@@ -1978,9 +1992,13 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
             from_sql(r.get(1)),
         ));
     }
-    let rl = client.query_one("SELECT number, encoding FROM revocation WHERE id = 0", &[]).await?;
-    let (number, encoding): (i64, Vec<u8>) = (rl.get(0), rl.get(1));
+    let rl = client.query_one("SELECT number, encoding, issued_at FROM revocation WHERE id = 0", &[]).await?;
+    let (number, encoding, issued_at): (i64, Vec<u8>, i64) = (rl.get(0), rl.get(1), rl.get(2));
     client.batch_execute("COMMIT").await?;
+    // An empty encoding under a number: a list uninstalled, whose number
+    // and issue time are the floor.
+    let floor = (number != 0 && encoding.is_empty())
+        .then(|| ListMark { number: from_sql(number), issued_at: from_sql(issued_at) });
     let revocation_list = if number == 0 || encoding.is_empty() {
         None
     } else {
@@ -1989,7 +2007,7 @@ async fn read_contents(client: &Client) -> Result<Contents, Failure> {
                 .map_err(|e| Failure::Store(corrupt(format!("the installed revocation list: {e}"))))?,
         )
     };
-    Ok(crate::codec::contents((hmac, ed25519), revocation_list, challenges, sources))
+    Ok(crate::codec::contents((hmac, ed25519), (revocation_list, floor), challenges, sources))
 }
 
 /// Whether a failure is a conflict with a concurrent call, which a new

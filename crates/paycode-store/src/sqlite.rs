@@ -450,9 +450,10 @@ impl SqliteStore {
     ///
     /// # Errors
     ///
-    /// [`StoreErrorKind::Other`] if the store holds state already, or the
-    /// hmac snapshot has ledger entries (no verifier writes them); else as
-    /// the database fails. Nothing is written then.
+    /// [`StoreErrorKind::Other`] if the store holds state already, the hmac
+    /// snapshot has ledger entries (no verifier writes them), or the state
+    /// lists a record twice or gives its revocation list inconsistently;
+    /// else as the database fails. Nothing is written then.
     pub fn import(&self, state: &VerifierState) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let tx = self.begin(&mut conn)?;
@@ -511,8 +512,10 @@ impl SqliteStore {
         for &(terminal, until) in &state.sources {
             put_source_budget(&tx, terminal, until).map_err(e)?;
         }
-        if let Some(list) = &state.revocation_list {
-            put_revocation_list(&tx, list).map_err(e)?;
+        match crate::held_list(state)? {
+            crate::HeldList::None => {}
+            crate::HeldList::InForce(list) => put_revocation_list(&tx, list).map_err(e)?,
+            crate::HeldList::Withdrawn(floor) => put_withdrawn_list(&tx, floor).map_err(e)?,
         }
         self.commit(tx)?;
         self.note_high_water(high_water);
@@ -620,8 +623,9 @@ impl SqliteStore {
         }
         drop(stmt);
         let revocation_list = read_revocation_list(&tx).map_err(e)??;
+        let floor = read_withdrawn_floor(&tx).map_err(e)?;
         self.commit(tx)?;
-        Ok(crate::codec::contents((hmac, ed25519), revocation_list, challenges, sources))
+        Ok(crate::codec::contents((hmac, ed25519), (revocation_list, floor), challenges, sources))
     }
 
     fn configure(path: &Path, conn: Connection) -> Result<SqliteStore, StoreError> {
@@ -1332,6 +1336,30 @@ fn put_revocation_list(tx: &Transaction<'_>, list: &RevocationList) -> rusqlite:
         insert.execute([to_sql(serial)])?;
     }
     Ok(())
+}
+
+/// Writes the mark of a list the re-check uninstalled, as withdrawing it
+/// leaves it: the number and issue time, no encoding, nothing revoked.
+fn put_withdrawn_list(tx: &Transaction<'_>, floor: ListMark) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO revocation (id, number, encoding, issued_at, fresh_until) VALUES (0, ?1, X'', ?2, NULL)
+         ON CONFLICT (id) DO UPDATE SET number = excluded.number, encoding = excluded.encoding,
+             issued_at = excluded.issued_at, fresh_until = NULL",
+        params![to_sql(floor.number), to_sql(floor.issued_at)],
+    )?;
+    tx.execute("DELETE FROM revoked", [])?;
+    Ok(())
+}
+
+/// The mark of the list the re-check uninstalled, if the store holds one
+/// (an empty encoding under a number).
+fn read_withdrawn_floor(c: &Connection) -> rusqlite::Result<Option<ListMark>> {
+    c.query_row(
+        "SELECT number, issued_at FROM revocation WHERE id = 0 AND number <> 0 AND length(encoding) = 0",
+        [],
+        |r| Ok(ListMark { number: from_sql(r.get(0)?), issued_at: from_sql(r.get(1)?) }),
+    )
+    .optional()
 }
 
 fn read_revocation_list(c: &Connection) -> rusqlite::Result<Result<Option<RevocationList>, StoreError>> {

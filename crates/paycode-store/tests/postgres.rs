@@ -393,8 +393,18 @@ fn a_version_4_schema_gains_an_empty_nonce_set() {
     let url = c.url_with_schema("version4");
     let v = verifier(PostgresStore::connect(&url, PostgresOptions::default()).unwrap(), TILL);
     assert_eq!(c.psql("SELECT version FROM version4.schema_version").trim(), SCHEMA_VERSION.to_string());
-    // Version 6 uninstalls the revocation list (its layout changed); the rest is kept.
-    let before = Contents { state: paycode::VerifierState { revocation_list: None, ..before.state } };
+    // Version 6 uninstalls the revocation list (its layout changed), keeping
+    // its number, not its issue time, as the floor; the rest is kept.
+    let number = before.state.revocation_list.as_ref().unwrap().number();
+    let floor = paycode::revocation::ListMark { number, issued_at: 0 };
+    let before = Contents {
+        state: paycode::VerifierState {
+            revocation_list: None,
+            revocation_withdrawn: true,
+            revocation_floor: Some(floor),
+            ..before.state
+        },
+    };
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
@@ -491,6 +501,55 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
     assert_eq!(store.contents().unwrap().state, state);
     let v = verifier(store, TILL);
     assert_eq!(pay(&v, &hmac_challenge_text(13, NOW, 0, &ch), &ch, NOW).unwrap_err(), Error::ChallengeUsed);
+}
+
+#[test]
+fn a_withdrawn_revocation_list_is_exported_as_its_floor_and_imported_withdrawn() {
+    // spec: R-REVOKE-2, R-REVOKE-6, across an export and an import.
+    let c = cluster();
+    let issuer = issuer();
+    let key =
+        |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    let trust_list = |sequence, keys: &[paycode::KeyPeriod]| {
+        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
+    };
+    let mut v = paycode::Verifier::with_store(params(), TILL, store_in(&c, "withdrawn_a"));
+    v.set_root_key(issuer.root_public_key().unwrap());
+    v.install_trust_list(trust_list(1, &[key(1), key(2)]), NOW).unwrap();
+    let withdrawn = revocation_list(7, vec![]);
+    v.install_revocation_list(withdrawn.clone(), NOW).unwrap();
+    v.install_trust_list(trust_list(2, &[key(2)]), NOW).unwrap();
+    let exported = v.store().contents().unwrap().state;
+    assert_eq!(exported.revocation_list, None, "the database keeps no encoding of it");
+    assert!(exported.revocation_withdrawn);
+    assert_eq!(exported.revocation_floor, Some(withdrawn.mark()));
+    let memory = paycode::VerifierState {
+        revocation_list: Some(withdrawn),
+        revocation_floor: None,
+        ..exported.clone()
+    };
+    for (name, state) in [("withdrawn_b", &exported), ("withdrawn_c", &memory)] {
+        let store = store_in(&c, name);
+        store.import(state).unwrap();
+        assert_eq!(store.contents().unwrap().state, exported, "{name}");
+        let mut v = paycode::Verifier::with_store(params(), TILL, store);
+        assert!(v.revocation_list_withdrawn(), "{name}");
+        v.set_root_key(issuer.root_public_key().unwrap());
+        v.install_trust_list(trust_list(3, &[key(1), key(2)]), NOW).unwrap();
+        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: trusting its key again");
+        assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
+        assert_eq!(
+            v.install_revocation_list(revocation_list(7, vec![]), NOW),
+            Err(paycode::InstallError::NotNewer),
+            "{name}"
+        );
+        assert_eq!(v.install_revocation_list(revocation_list(8, vec![]), NOW), Ok(()), "{name}");
+    }
+    let store = store_in(&c, "withdrawn_bad");
+    let both = paycode::VerifierState { revocation_list: Some(revocation_list(7, vec![])), ..exported };
+    let err = store.import(&both).unwrap_err();
+    assert!(err.to_string().contains("both a revocation list and a revocation floor"), "{err}");
+    assert_eq!(store.contents().unwrap(), Contents::default(), "nothing is written");
 }
 
 #[test]

@@ -656,8 +656,18 @@ fn a_version_4_database_gains_an_empty_nonce_set() {
         .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, SCHEMA_VERSION);
-    // Version 6 uninstalls the revocation list (its layout changed); the rest is kept.
-    let before = Contents { state: paycode::VerifierState { revocation_list: None, ..before.state } };
+    // Version 6 uninstalls the revocation list (its layout changed), keeping
+    // its number, not its issue time, as the floor; the rest is kept.
+    let number = before.state.revocation_list.as_ref().unwrap().number();
+    let floor = paycode::revocation::ListMark { number, issued_at: 0 };
+    let before = Contents {
+        state: paycode::VerifierState {
+            revocation_list: None,
+            revocation_withdrawn: true,
+            revocation_floor: Some(floor),
+            ..before.state
+        },
+    };
     assert_eq!(v.store().contents().unwrap(), before);
     assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
     let ch = paycode::Challenge::new(TILL, 9, NOW, [5; 16]);
@@ -869,6 +879,80 @@ fn a_revocation_list_the_recheck_uninstalled_stays_uninstalled_after_a_reopening
     drop(v);
     let v = paycode::Verifier::with_store(params(), TILL, SqliteStore::open(&path).unwrap());
     assert!(!v.revocation_list_withdrawn(), "installed again");
+}
+
+#[test]
+fn a_withdrawn_revocation_list_is_exported_as_its_floor_and_imported_withdrawn() {
+    // spec: R-REVOKE-2, R-REVOKE-6, across an export and an import: the list
+    // stays uninstalled and its number stays the floor of the next install.
+    let dir = TempDir::new("sqlite-withdrawn-export");
+    let issuer = issuer();
+    let key =
+        |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    let trust = |sequence, keys: &[paycode::KeyPeriod]| {
+        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
+    };
+    let mut v =
+        paycode::Verifier::with_store(params(), TILL, SqliteStore::create(&dir.join("a.db")).unwrap());
+    v.set_root_key(issuer.root_public_key().unwrap());
+    v.install_trust_list(trust(1, &[key(1), key(2)]), NOW).unwrap();
+    let withdrawn = revocation_list(7, vec![]);
+    v.install_revocation_list(withdrawn.clone(), NOW).unwrap();
+    v.install_trust_list(trust(2, &[key(2)]), NOW).unwrap();
+    assert!(v.revocation_list_withdrawn());
+    let exported = v.store().contents().unwrap().state;
+    assert_eq!(exported.revocation_list, None, "the database keeps no encoding of it");
+    assert!(exported.revocation_withdrawn);
+    assert_eq!(exported.revocation_floor, Some(withdrawn.mark()));
+
+    // Imported, as exported and as a memory store's snapshot gives it (the
+    // list itself, marked withdrawn): uninstalled, with the same floor.
+    let memory = paycode::VerifierState {
+        revocation_list: Some(withdrawn),
+        revocation_floor: None,
+        ..exported.clone()
+    };
+    for (name, state) in [("b.db", &exported), ("c.db", &memory)] {
+        let store = SqliteStore::create(&dir.join(name)).unwrap();
+        store.import(state).unwrap();
+        assert_eq!(store.contents().unwrap().state, exported, "{name}");
+        let mut v = paycode::Verifier::with_store(params(), TILL, store);
+        assert!(v.revocation_list_withdrawn(), "{name}");
+        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: no list in force");
+        v.set_root_key(issuer.root_public_key().unwrap());
+        v.install_trust_list(trust(3, &[key(1), key(2)]), NOW).unwrap();
+        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: trusting its key again");
+        // spec: R-REVOKE-4: no list in force, so every ed25519 code is revocation-stale.
+        assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
+        for older in [6, 7] {
+            assert_eq!(
+                v.install_revocation_list(revocation_list(older, vec![]), NOW),
+                Err(paycode::InstallError::NotNewer),
+                "{name}: list {older}"
+            );
+        }
+        assert_eq!(v.install_revocation_list(revocation_list(8, vec![]), NOW), Ok(()), "{name}");
+        assert!(!v.revocation_list_withdrawn(), "{name}");
+    }
+
+    // A state that gives its list inconsistently is refused, and nothing is written.
+    let list = Some(revocation_list(7, vec![]));
+    let bad = [
+        paycode::VerifierState { revocation_list: list.clone(), ..exported.clone() },
+        paycode::VerifierState { revocation_withdrawn: false, ..exported.clone() },
+        paycode::VerifierState { revocation_floor: None, ..exported.clone() },
+        paycode::VerifierState {
+            revocation_floor: Some(paycode::revocation::ListMark { number: 0, issued_at: NOW }),
+            ..exported
+        },
+    ];
+    for (i, state) in bad.iter().enumerate() {
+        let store = SqliteStore::create(&dir.join(format!("bad{i}.db"))).unwrap();
+        let err = store.import(state).unwrap_err();
+        assert_eq!(err.kind(), StoreErrorKind::Other, "{i}: {err}");
+        assert!(err.to_string().contains("revocation"), "{i}: {err}");
+        assert_eq!(store.contents().unwrap(), Contents::default(), "{i}");
+    }
 }
 
 #[test]

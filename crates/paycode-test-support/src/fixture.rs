@@ -285,6 +285,7 @@ impl VerifyCase {
                 ed25519: ed,
                 revocation_list: None,
                 revocation_withdrawn: false,
+                revocation_floor: None,
                 challenges: Vec::new(),
                 sources: Vec::new(),
             },

@@ -106,6 +106,7 @@ impl ScenarioRunner {
             ed25519: snapshot(Profile::Ed25519)?,
             revocation_list: None,
             revocation_withdrawn: false,
+            revocation_floor: None,
             challenges,
             sources,
         };
