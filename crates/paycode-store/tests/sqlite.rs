@@ -520,6 +520,25 @@ fn a_state_without_marks_is_imported_with_the_marks_of_its_windows() {
 }
 
 #[test]
+fn an_imported_window_without_bit_0_has_its_high_counter_accepted() {
+    // A window whose bitmap lacks bit 0 (counter `H` itself) is read as
+    // having `H` accepted, as the core's restore reads it: `H` is what the
+    // window was raised to, by an acceptance.
+    let mem = verifier(MemoryStore::new(params()), 1);
+    mem.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap();
+    let mut state = mem.state();
+    for w in &mut state.hmac.windows {
+        w.1.bitmap &= !1;
+    }
+    let dir = TempDir::new("sqlite-import-bit0");
+    let store = SqliteStore::create(&dir.join("state.db")).unwrap();
+    store.import(&state).unwrap();
+    assert_eq!(store.contents().unwrap().state.hmac.windows[0].1.bitmap & 1, 1);
+    let v = verifier(store, 1);
+    assert_eq!(v.verify_text(&hmac_text(12, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+}
+
+#[test]
 fn steps_above_two_to_the_63_keep_their_order() {
     // u64 values above i64::MAX are stored as negative SQL integers; the
     // store's comparisons must still order them as u64s.
@@ -992,6 +1011,12 @@ fn a_database_removed_or_replaced_while_in_use_rejects_every_call() {
             std::fs::rename(&other, path).unwrap();
         }),
         ("log removed", &|path| std::fs::remove_file(format!("{}-wal", path.display())).unwrap()),
+        ("log replaced", &|path| {
+            // A copy of the same bytes, put in its place: another file.
+            let wal = format!("{}-wal", path.display());
+            std::fs::copy(&wal, format!("{wal}.copy")).unwrap();
+            std::fs::rename(format!("{wal}.copy"), &wal).unwrap();
+        }),
     ] {
         let dir = TempDir::new("sqlite-removed");
         let path = dir.join("state.db");
