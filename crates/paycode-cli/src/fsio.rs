@@ -348,6 +348,21 @@ pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) ->
     }
 }
 
+/// Checks that `--force` may replace the existing `path` with a file of
+/// kind `role`: it is not a paycode file of another kind (a state database,
+/// a JSON state file, a key file of the other kind), whose loss `--force`
+/// does not ask for.
+///
+/// # Errors
+///
+/// [`FileError::Clobber`].
+pub fn check_replace(path: &Path, role: Role) -> Result<(), FileError> {
+    match kind_of(path) {
+        Some(other) if other != role => Err(FileError::Clobber { role, path: path.to_path_buf(), other }),
+        _ => Ok(()),
+    }
+}
+
 /// What kind of paycode file `path` (a link followed) is, if it is one: a
 /// state database, or JSON with a paycode format (an issuer, wallet or JSON
 /// state file, of any version). Only a regular file is read, never a pipe,

@@ -1020,3 +1020,33 @@ fn vectors_and_reports_are_read_and_written_as_regular_files_only() {
     mkfifo(&format!("{genf}/params.json"));
     exits(2, &["vectors", "generate", "--out", &genf], &["params.json", is_fifo]);
 }
+
+#[test]
+fn force_replaces_only_a_file_of_the_kind_it_writes() {
+    // A state database is a terminal's memory of the codes it accepted, and a
+    // key file holds seeds: --force asks to replace a wallet or an issuer file.
+    let dir = TempDir::new("files-force-kind");
+    let (issuer, h, e, state) = world(&dir);
+    let at = T.to_string();
+    let code = code_text(&h, &at);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    let other = dir.arg("other-issuer.json");
+    CLI.stdout(&["issuer", "init", "--out", &other, "--at", &at]);
+    let read = |p: &str| std::fs::read(p).unwrap();
+    let before = [read(&state), read(&e), read(&other)];
+    let enroll = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--force", "--at", &at];
+    for (out, found) in [(&state, "state database"), (&other, "issuer file")] {
+        fails(
+            &[&enroll[..], &["--out", out]].concat(),
+            &["the wallet file", &format!("is the {found}; refusing to overwrite it")],
+        );
+    }
+    for out in [&state, &e] {
+        fails(&["issuer", "init", "--out", out, "--force", "--at", &at], &["refusing to overwrite it"]);
+    }
+    assert_eq!([read(&state), read(&e), read(&other)], before);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).1["code"], "replayed");
+    // A wallet over a wallet, an issuer over an issuer, as asked.
+    CLI.stdout(&[&enroll[..], &["--out", &e]].concat());
+    CLI.stdout(&["issuer", "init", "--out", &other, "--force", "--at", &at]);
+}

@@ -50,7 +50,8 @@ pub struct InitArgs {
     /// Where to write the issuer file (mode 0600).
     #[arg(long)]
     out: PathBuf,
-    /// Overwrite an existing file.
+    /// Overwrite an existing issuer file (never a file of another kind: a wallet
+    /// file, a state database).
     #[arg(long)]
     force: bool,
     /// Unix time now (default: the system clock); key 1 is valid from a day before to a year after.
@@ -173,8 +174,11 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     check_times(params, key, now).map_err(Error::IssuerTimes)?;
     let seed = seed_or_random(args.seed.as_deref())?;
     let lock = Locked::acquire(&args.out, Role::Issuer)?;
-    if lock.exists() && !args.force {
-        return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
+    if lock.exists() {
+        if !args.force {
+            return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
+        }
+        fsio::check_replace(&args.out, Role::Issuer)?;
     }
     let mut file = IssuerFile::create(params, &seed, key);
     file.revocation.interval = args.lists.revocation_interval;
