@@ -463,6 +463,19 @@ pub enum ContentError {
     TrustInstall(InstallError),
     /// The issuer's revocation `grace` is above 604800 s (spec: R-REVOKE-1).
     RevocationSchedule,
+    /// An ed25519 wallet holds two credentials of one device key index.
+    KeyIndexTwice {
+        /// The index.
+        index: u32,
+    },
+    /// An ed25519 wallet's `next_key_index` is not above the index of a
+    /// credential it holds.
+    NextKeyIndex {
+        /// `next_key_index`.
+        next: u32,
+        /// The highest index held.
+        held: u32,
+    },
 }
 
 impl fmt::Display for ContentError {
@@ -479,6 +492,15 @@ impl fmt::Display for ContentError {
             ContentError::RevocationSchedule => {
                 write!(f, "\"revocation\": \"grace\" must be at most 604800 seconds")
             }
+            ContentError::KeyIndexTwice { index } => write!(
+                f,
+                "\"credentials\": device key index {index} is held twice, and its counters would be used twice"
+            ),
+            ContentError::NextKeyIndex { next, held } => write!(
+                f,
+                "\"next_key_index\" {next} is not above {held}, the index of a credential held: a renewal \
+                 would use a device key again"
+            ),
         }
     }
 }
