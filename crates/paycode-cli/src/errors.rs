@@ -463,6 +463,11 @@ pub enum ContentError {
     TrustInstall(InstallError),
     /// The issuer's revocation `grace` is above 604800 s (spec: R-REVOKE-1).
     RevocationSchedule,
+    /// The issuer file lists one hmac account twice.
+    AccountTwice {
+        /// The account id.
+        account_id: u64,
+    },
     /// An ed25519 wallet holds two credentials of one device key index.
     KeyIndexTwice {
         /// The index.
@@ -491,6 +496,9 @@ impl fmt::Display for ContentError {
             ContentError::TrustInstall(e) => write!(f, "\"trust\": {e}"),
             ContentError::RevocationSchedule => {
                 write!(f, "\"revocation\": \"grace\" must be at most 604800 seconds")
+            }
+            ContentError::AccountTwice { account_id } => {
+                write!(f, "\"accounts\": account {account_id} is listed twice, each with a seed of its own")
             }
             ContentError::KeyIndexTwice { index } => write!(
                 f,

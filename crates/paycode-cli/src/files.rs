@@ -367,6 +367,15 @@ impl IssuerFile {
         for a in &file.accounts {
             seed_field(&a.seed, "accounts[].seed").map_err(FileError::content(Role::Issuer, path))?;
         }
+        // One seed per account: a verifier would take one of two silently.
+        let mut ids: Vec<u64> = file.accounts.iter().map(|a| a.account_id).collect();
+        ids.sort_unstable();
+        if let Some(account_id) = ids.windows(2).find_map(|w| match w {
+            [a, b] if a == b => Some(*a),
+            _ => None,
+        }) {
+            return Err(FileError::content(Role::Issuer, path)(ContentError::AccountTwice { account_id }));
+        }
         Ok(file)
     }
 

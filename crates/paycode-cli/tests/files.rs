@@ -1022,6 +1022,44 @@ fn vectors_and_reports_are_read_and_written_as_regular_files_only() {
 }
 
 #[test]
+fn an_issuer_file_listing_one_account_twice_is_refused() {
+    // Two seeds for one account id: a verifier would take one of them silently.
+    let dir = TempDir::new("files-account-twice");
+    let (issuer, h, _e, state) = world(&dir);
+    let mut v = json(&std::fs::read_to_string(&issuer).unwrap());
+    let mut twin = v["accounts"][0].clone();
+    twin["seed"] = Value::from("11".repeat(32));
+    v["accounts"].as_array_mut().unwrap().insert(0, twin);
+    std::fs::write(&issuer, serde_json::to_vec(&v).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&issuer, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let code = code_text(&h, &T.to_string());
+    let at = T.to_string();
+    fails(
+        &["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", &code],
+        &["issuer file", "account 1 is listed twice"],
+    );
+    fails(
+        &[
+            "wallet",
+            "enroll",
+            "--issuer",
+            &issuer,
+            "--profile",
+            "hmac",
+            "--out",
+            &dir.arg("n.json"),
+            "--at",
+            &at,
+        ],
+        &["account 1 is listed twice"],
+    );
+}
+
+#[test]
 fn force_replaces_only_a_file_of_the_kind_it_writes() {
     // A state database is a terminal's memory of the codes it accepted, and a
     // key file holds seeds: --force asks to replace a wallet or an issuer file.
