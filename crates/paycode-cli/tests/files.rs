@@ -152,6 +152,14 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     let q = dir.arg("q.png");
     fails(code(&["--qr", "png", "--out", &q, "--barcode", "png", "--barcode-out", &q]), &["same file"]);
     fails(code(&["--qr", "png", "--out", dir.path().to_str().unwrap()]), &["not a regular file"]);
+    // A folder that is not there, or is no folder: found before the counter moves.
+    let nowhere = dir.arg("no-such-folder/q.png");
+    fails(code(&["--qr", "png", "--out", &nowhere]), &["cannot write the QR image", "no-such-folder"]);
+    let under_file = format!("{victim}/q.svg");
+    fails(
+        code(&["--barcode", "svg", "--out", &under_file]),
+        &["cannot write the barcode image", "victim.txt"],
+    );
 
     // Nothing was written, and no counter value was spent.
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
