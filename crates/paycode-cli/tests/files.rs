@@ -1096,3 +1096,27 @@ fn force_replaces_only_a_file_of_the_kind_it_writes() {
     CLI.stdout(&[&enroll[..], &["--out", &e]].concat());
     CLI.stdout(&["issuer", "init", "--out", &other, "--force", "--at", &at]);
 }
+
+#[test]
+fn wallet_enroll_refuses_a_first_counter_with_which_no_code_can_be_made() {
+    // spec: R-GEN-1: at 2^32 - 1 the counters are used up: the issuer would
+    // record an account or a batch whose wallet makes no code.
+    let dir = TempDir::new("files-enroll-counter");
+    let (issuer, ..) = world(&dir);
+    let at = T.to_string();
+    for profile in ["hmac", "ed25519"] {
+        let before = std::fs::read(&issuer).unwrap();
+        let out = dir.arg(format!("{profile}-exhausted.json"));
+        let args =
+            ["wallet", "enroll", "--issuer", &issuer, "--profile", profile, "--out", &out, "--at", &at];
+        fails(&[&args[..], &["--counter", "4294967295"]].concat(), &["--counter", "4294967295"]);
+        assert!(!Path::new(&out).exists());
+        assert_eq!(std::fs::read(&issuer).unwrap(), before, "the issuer recorded nothing");
+        // The last counter a wallet can use is taken, and its one code is made.
+        CLI.stdout(&[&args[..], &["--counter", "4294967294"]].concat());
+        assert_eq!(
+            json(&CLI.stdout(&["code", "--wallet", &out, "--at", &at, "--json"]))["counter"],
+            4_294_967_294_u64
+        );
+    }
+}

@@ -69,8 +69,9 @@ pub struct EnrollArgs {
     /// Import this wallet seed (64 hex digits) instead of drawing a fresh one.
     #[arg(long)]
     seed: Option<String>,
-    /// The wallet's first counter.
-    #[arg(long, default_value_t = 0)]
+    /// The wallet's first counter (0 to 4294967294: at 4294967295 the
+    /// counters are used up, and the wallet could make no code).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=4_294_967_294))]
     counter: u32,
     /// hmac: use this account id instead of the issuer's next one.
     #[arg(long)]
