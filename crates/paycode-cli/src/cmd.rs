@@ -243,7 +243,7 @@ impl fmt::Display for Usage {
             Usage::BarcodeNeedsHmac => "--barcode: only hmac wallets have the numeric form",
             Usage::DigitsNeedHmac => "--only digits: only hmac wallets have the numeric form",
             Usage::NoNumericForm => {
-                "numeric-unavailable: this code has no numeric form (account id >= 2^30 or counter >= 65536); nothing was spent"
+                "numeric-unavailable: this code has no numeric form (its counter is 65536 or more: the QR form carries it); nothing was spent"
             }
             Usage::NoNumericFormInMode => {
                 "numeric-unavailable: a capped or challenge code has no numeric form, only its QR text; nothing was spent"

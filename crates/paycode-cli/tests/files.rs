@@ -1120,3 +1120,23 @@ fn wallet_enroll_refuses_a_first_counter_with_which_no_code_can_be_made() {
         );
     }
 }
+
+#[test]
+fn the_numeric_form_is_refused_for_its_counter_only() {
+    // spec: R-HMAC-4: the counter (>= 2^16) decides, not the account id,
+    // which the numeric form carries as a handle.
+    let dir = TempDir::new("files-numeric-unavailable");
+    let (issuer, ..) = world(&dir);
+    let at = T.to_string();
+    let big = dir.arg("big.json");
+    let args = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &big, "--at", &at];
+    CLI.stdout(&[&args[..], &["--account-id", "1073741824"]].concat());
+    assert_eq!(CLI.stdout(&["code", "--wallet", &big, "--at", &at, "--only", "digits"]).trim().len(), 24);
+    let high = dir.arg("high.json");
+    let args = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &high, "--at", &at];
+    CLI.stdout(&[&args[..], &["--counter", "65536"]].concat());
+    let before = std::fs::read(&high).unwrap();
+    let err = fails(&["code", "--wallet", &high, "--at", &at, "--only", "digits"], &["numeric-unavailable"]);
+    assert!(err.contains("counter is 65536 or more") && !err.contains("account id"), "{err}");
+    assert_eq!(std::fs::read(&high).unwrap(), before, "nothing was spent");
+}
