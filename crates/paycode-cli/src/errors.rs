@@ -461,6 +461,9 @@ pub enum ContentError {
     RevocationList(InstallError),
     /// The trust list does not install under the issuer's root key.
     TrustInstall(InstallError),
+    /// The trust list the terminal received (`verify --trust-list`) does
+    /// not install under its root key.
+    ReceivedTrustList(InstallError),
     /// The issuer's revocation `grace` is above 604800 s (spec: R-REVOKE-1).
     RevocationSchedule,
     /// The issuer file lists one hmac account twice.
@@ -494,6 +497,9 @@ impl fmt::Display for ContentError {
             ContentError::TrustList(e) => write!(f, "\"keys\" is not a valid trust list: {e}"),
             ContentError::RevocationList(e) => write!(f, "\"revocation\": {e}"),
             ContentError::TrustInstall(e) => write!(f, "\"trust\": {e}"),
+            ContentError::ReceivedTrustList(e) => {
+                write!(f, "not installed under the root key (--root-key, or the issuer file's): {e}")
+            }
             ContentError::RevocationSchedule => {
                 write!(f, "\"revocation\": \"grace\" must be at most 604800 seconds")
             }
