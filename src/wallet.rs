@@ -212,13 +212,20 @@ impl Ed25519Wallet {
     ///
     /// # Errors
     ///
-    /// [`GenerateError::WrongCredential`] if the batch is empty or a
-    /// credential names another device key than its index's.
+    /// [`GenerateError::WrongCredential`] if the batch is empty, a
+    /// credential names another device key than its index's, or two
+    /// credentials have one index (one credential, whose counters each
+    /// entry would use again: spec R-GEN-1).
     pub fn batch(
         params: Params,
         seed: &Seed,
         batch: &[BatchCredential],
     ) -> Result<Ed25519Wallet, GenerateError> {
+        let mut indexes: Vec<u32> = batch.iter().map(|b| b.index).collect();
+        indexes.sort_unstable();
+        if indexes.windows(2).any(|w| matches!(w, [a, b] if a == b)) {
+            return Err(GenerateError::WrongCredential);
+        }
         let (first, rest) = batch.split_first().ok_or(GenerateError::WrongCredential)?;
         let first = held(seed, *first)?;
         let more = rest.iter().map(|b| held(seed, *b)).collect::<Result<Vec<Held>, GenerateError>>()?;
@@ -443,5 +450,24 @@ mod tests {
             Ed25519Wallet::batch(Params::default(), &seed, &[]).err(),
             Some(GenerateError::WrongCredential)
         );
+    }
+
+    #[test]
+    fn a_batch_refuses_one_index_twice() {
+        // spec: R-GEN-1: two entries of one credential would each use its counters.
+        let issuer = Issuer::from_seed(&Seed::from_bytes(&[1; 32]));
+        let seed = Seed::from_bytes(&[2; 32]);
+        let held = |index, serial| BatchCredential {
+            index,
+            credential: credential(&issuer, &seed, index, serial),
+            next_counter: 0,
+        };
+        for twice in [[held(4, 9), held(4, 9), held(5, 10)], [held(4, 9), held(5, 10), held(4, 11)]] {
+            assert_eq!(
+                Ed25519Wallet::batch(Params::default(), &seed, &twice).err(),
+                Some(GenerateError::WrongCredential)
+            );
+        }
+        assert!(Ed25519Wallet::batch(Params::default(), &seed, &[held(5, 10), held(4, 9)]).is_ok());
     }
 }

@@ -81,6 +81,8 @@ pub enum Error {
     Params(ParamsError),
     /// `issuer init`: a key period or a time with which the issuer could not work.
     IssuerTimes(issuer::TimeError),
+    /// `issuer revoke`: a list whose key is not valid at its issue time.
+    ListKey(issuer::ListKeyError),
     /// `--seed` is not a seed.
     Seed(SeedError),
     /// The operating system gave no random bytes.
@@ -241,7 +243,7 @@ impl fmt::Display for Usage {
             Usage::BarcodeNeedsHmac => "--barcode: only hmac wallets have the numeric form",
             Usage::DigitsNeedHmac => "--only digits: only hmac wallets have the numeric form",
             Usage::NoNumericForm => {
-                "numeric-unavailable: this code has no numeric form (account id >= 2^30 or counter >= 65536); nothing was spent"
+                "numeric-unavailable: this code has no numeric form (its counter is 65536 or more: the QR form carries it); nothing was spent"
             }
             Usage::NoNumericFormInMode => {
                 "numeric-unavailable: a capped or challenge code has no numeric form, only its QR text; nothing was spent"
@@ -263,6 +265,7 @@ impl fmt::Display for Error {
             Error::Registry { path, source } => write!(f, "the issuer file {}: {source}", path.display()),
             Error::Params(e) => write!(f, "--t0/--step/--back/--forward/--challenge-lifetime: {e}"),
             Error::IssuerTimes(e) => write!(f, "cannot create the issuer: {e}"),
+            Error::ListKey(e) => e.fmt(f),
             Error::Seed(e) => write!(f, "--seed: {e}"),
             Error::Randomness(e) => write!(f, "no randomness from the operating system: {e}"),
             Error::Usage(u) => u.fmt(f),

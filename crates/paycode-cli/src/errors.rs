@@ -461,8 +461,29 @@ pub enum ContentError {
     RevocationList(InstallError),
     /// The trust list does not install under the issuer's root key.
     TrustInstall(InstallError),
+    /// The trust list the terminal received (`verify --trust-list`) does
+    /// not install under its root key.
+    ReceivedTrustList(InstallError),
     /// The issuer's revocation `grace` is above 604800 s (spec: R-REVOKE-1).
     RevocationSchedule,
+    /// The issuer file lists one hmac account twice.
+    AccountTwice {
+        /// The account id.
+        account_id: u64,
+    },
+    /// An ed25519 wallet holds two credentials of one device key index.
+    KeyIndexTwice {
+        /// The index.
+        index: u32,
+    },
+    /// An ed25519 wallet's `next_key_index` is not above the index of a
+    /// credential it holds.
+    NextKeyIndex {
+        /// `next_key_index`.
+        next: u32,
+        /// The highest index held.
+        held: u32,
+    },
 }
 
 impl fmt::Display for ContentError {
@@ -476,9 +497,24 @@ impl fmt::Display for ContentError {
             ContentError::TrustList(e) => write!(f, "\"keys\" is not a valid trust list: {e}"),
             ContentError::RevocationList(e) => write!(f, "\"revocation\": {e}"),
             ContentError::TrustInstall(e) => write!(f, "\"trust\": {e}"),
+            ContentError::ReceivedTrustList(e) => {
+                write!(f, "not installed under the root key (--root-key, or the issuer file's): {e}")
+            }
             ContentError::RevocationSchedule => {
                 write!(f, "\"revocation\": \"grace\" must be at most 604800 seconds")
             }
+            ContentError::AccountTwice { account_id } => {
+                write!(f, "\"accounts\": account {account_id} is listed twice, each with a seed of its own")
+            }
+            ContentError::KeyIndexTwice { index } => write!(
+                f,
+                "\"credentials\": device key index {index} is held twice, and its counters would be used twice"
+            ),
+            ContentError::NextKeyIndex { next, held } => write!(
+                f,
+                "\"next_key_index\" {next} is not above {held}, the index of a credential held: a renewal \
+                 would use a device key again"
+            ),
         }
     }
 }

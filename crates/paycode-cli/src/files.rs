@@ -367,6 +367,15 @@ impl IssuerFile {
         for a in &file.accounts {
             seed_field(&a.seed, "accounts[].seed").map_err(FileError::content(Role::Issuer, path))?;
         }
+        // One seed per account: a verifier would take one of two silently.
+        let mut ids: Vec<u64> = file.accounts.iter().map(|a| a.account_id).collect();
+        ids.sort_unstable();
+        if let Some(account_id) = ids.windows(2).find_map(|w| match w {
+            [a, b] if a == b => Some(*a),
+            _ => None,
+        }) {
+            return Err(FileError::content(Role::Issuer, path)(ContentError::AccountTwice { account_id }));
+        }
         Ok(file)
     }
 
@@ -464,7 +473,7 @@ impl WalletFile {
                 Profile::Hmac => {
                     file.account_id.map(drop).ok_or(ContentError::Missing { field: "account_id" })
                 }
-                Profile::Ed25519 => file.batch().map(drop),
+                Profile::Ed25519 => held_indexes(&file.batch()?, file.next_key_index),
             }
         };
         check().map_err(FileError::content(Role::Wallet, path))?;
@@ -535,6 +544,26 @@ impl WalletFile {
             .collect();
         let next = batch.iter().enumerate().min_by_key(|(i, b)| (b.next_counter, *i));
         self.next_counter = next.map_or(0, |(_, b)| b.next_counter);
+    }
+}
+
+/// Checks the device key indexes of an ed25519 wallet's `batch`: each
+/// held once, since two credentials of one index are one credential whose
+/// counters would be used twice (spec: R-GEN-1), and all below
+/// `next_key_index`, where the next batch starts, so that a renewal never
+/// uses a device key again (spec: R-BATCH-1).
+fn held_indexes(batch: &[BatchCredential], next_key_index: Option<u32>) -> Result<(), ContentError> {
+    let mut indexes: Vec<u32> = batch.iter().map(|b| b.index).collect();
+    indexes.sort_unstable();
+    if let Some(index) = indexes.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    }) {
+        return Err(ContentError::KeyIndexTwice { index });
+    }
+    match (next_key_index, indexes.last()) {
+        (Some(next), Some(&held)) if next <= held => Err(ContentError::NextKeyIndex { next, held }),
+        _ => Ok(()),
     }
 }
 

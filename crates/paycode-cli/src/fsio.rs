@@ -306,15 +306,29 @@ fn check_private(_: &Path, _: &Path, _: Role) -> Result<(), FileError> {
     Ok(())
 }
 
-/// Checks that `path` may receive an output of kind `role`: it is absent, or
-/// a regular file that is neither one of `protect` nor a paycode key or state
-/// file, and not a symbolic link (which would be written through).
+/// Checks that `path` may receive an output of kind `role`: it is absent, in
+/// a folder that exists, or a regular file that is neither one of `protect`
+/// nor a paycode key or state file, and not a symbolic link (which would be
+/// written through).
 ///
 /// # Errors
 ///
-/// [`FileError::Symlink`], [`FileError::NotRegular`], [`FileError::Clobber`].
+/// [`FileError::Symlink`], [`FileError::NotRegular`], [`FileError::Clobber`];
+/// [`FileError::Io`] if the folder of an absent `path` is not a folder.
 pub fn check_output(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Result<(), FileError> {
-    let Ok(meta) = fs::symlink_metadata(path) else { return Ok(()) };
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        // Found now, before the caller does what the output is for (a
+        // wallet's counter moves before its code's image is written).
+        let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let is_folder = fs::metadata(folder).map_err(FileError::io(Action::Write, role, path))?.is_dir();
+        return if is_folder {
+            Ok(())
+        } else {
+            Err(FileError::io(Action::Write, role, path)(std::io::Error::from(
+                std::io::ErrorKind::NotADirectory,
+            )))
+        };
+    };
     let given = || path.to_path_buf();
     if meta.file_type().is_symlink() {
         return Err(FileError::Symlink { role, path: given() });
@@ -345,6 +359,21 @@ pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) ->
     match kind_of(path) {
         Some(other) => Err(FileError::Clobber { role, path: given(), other }),
         None => Ok(()),
+    }
+}
+
+/// Checks that `--force` may replace the existing `path` with a file of
+/// kind `role`: it is not a paycode file of another kind (a state database,
+/// a JSON state file, a key file of the other kind), whose loss `--force`
+/// does not ask for.
+///
+/// # Errors
+///
+/// [`FileError::Clobber`].
+pub fn check_replace(path: &Path, role: Role) -> Result<(), FileError> {
+    match kind_of(path) {
+        Some(other) if other != role => Err(FileError::Clobber { role, path: path.to_path_buf(), other }),
+        _ => Ok(()),
     }
 }
 

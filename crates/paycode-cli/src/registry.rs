@@ -131,8 +131,11 @@ impl IssuerFile {
         let at =
             self.payers.iter().position(|p| p.payer == payer).ok_or(RegistryError::UnknownPayer(payer))?;
         let limit = terms.payer_limit.or(self.payers.get(at).map(|p| p.limit)).unwrap_or(DEFAULT_PAYER_LIMIT);
-        // An earlier version's wallet used index 0 for its one credential.
-        let first = wallet.next_key_index.unwrap_or(1);
+        // A wallet without next_key_index (an earlier version's used index 0
+        // for its one credential) starts after the indexes it holds.
+        let held = wallet.batch().map_err(RegistryError::Content)?.iter().map(|b| b.index).max();
+        let after_held = held.map_or(Some(1), |i| i.checked_add(1)).ok_or(RegistryError::IndexesExhausted)?;
+        let first = wallet.next_key_index.unwrap_or(after_held);
         let end = first.checked_add(terms.batch).ok_or(RegistryError::IndexesExhausted)?;
         let (batch, record) = self.issue_batch(seed, limit, terms, first, 0)?;
         let p = self.payers.get_mut(at).ok_or(RegistryError::UnknownPayer(payer))?;

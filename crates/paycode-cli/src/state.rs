@@ -264,6 +264,8 @@ impl IssuerFile {
             Err(InstallError::StateUnavailable) => {
                 return Err(ConfigureError::Store(StoreError::of_kind(StoreErrorKind::Unavailable)));
             }
+            // A list the terminal received is that list's fault, not the issuer file's.
+            Err(e) if terminal.trust_list.is_some() => return Err(ContentError::ReceivedTrustList(e).into()),
             Err(e) => return Err(ContentError::TrustInstall(e).into()),
         }
         // With no trust list installed (the issuer's is dated after `now`),

@@ -176,3 +176,26 @@ fn a_list_signed_by_a_key_the_trust_list_dropped_stops_counting() {
     revoke(&issuer, T + 60, &[]);
     assert_eq!(verify(&issuer, &state, &code(&new, T + 61), T + 61), (0, "accepted".into()));
 }
+
+#[test]
+fn a_list_whose_key_is_not_valid_at_its_issue_time_is_never_written() {
+    // spec: R-REVOKE-1: a terminal refuses such a list, and with it the issuer
+    // file, for every code; a list's issue time never goes back, so a later
+    // list could not replace it.
+    let dir = TempDir::new("attack-lists-key-period");
+    let (issuer, wallet) = setup(&dir, &[]);
+    let hmac = scripts::enroll(&dir, &issuer, "hmac", "hmac.json", &[]);
+    let before = std::fs::read(&issuer).unwrap();
+    // Key 1 is valid for a year from `issuer init`.
+    let late = (T + 366 * 86_400).to_string();
+    let out = CLI.run(&["issuer", "revoke", "--issuer", s(&issuer), "--at", &late]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("signed with key 1") && stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(std::fs::read(&issuer).unwrap(), before, "the issuer file is unchanged");
+    // The terminal goes on verifying with the issuer file, and a list in the key's period is published.
+    let state = dir.join("state.db");
+    assert_eq!(verify(&issuer, &state, &code(&hmac, T + 1), T + 1), (0, "accepted".into()));
+    revoke(&issuer, T + 60, &[serial(&wallet)]);
+    assert_eq!(verify(&issuer, &state, &code(&wallet, T + 61), T + 61), (1, "revoked".into()));
+}

@@ -136,6 +136,9 @@ fn a_trust_list_not_signed_by_the_root_key_is_refused() {
         let (status, message) = verify(&issuer, &state, &root, forged, &code(&rogue, T + 60), T + 60);
         assert_eq!(status, 2, "{message}");
         assert!(message.contains("the list's signature is invalid"), "{message}");
+        // The trust list file is named as the cause, not the issuer file.
+        let named = format!("the trust list file {}: not installed under the root key", forged.display());
+        assert!(message.contains(&named) && !message.contains("the issuer file "), "{message}");
     }
     // The issuer's own list 1 is still in force: key 2 is unknown here.
     assert_eq!(

@@ -319,3 +319,49 @@ fn reconciliation_names_the_payer_of_a_clone() {
     let text = CLI.run(&["reconcile", "--issuer", s(&issuer), s(&l1), s(&l2)]);
     assert!(String::from_utf8_lossy(&text.stdout).contains(&format!("revoke payers: {payer}")));
 }
+
+#[test]
+fn a_wallet_holding_one_device_key_index_twice_makes_no_code() {
+    // spec: R-GEN-1: two entries of one index are one credential, whose
+    // counters each entry would use again.
+    let dir = TempDir::new("batch-index-twice");
+    let (_issuer, wallet, _) = setup(&dir, 2, &[]);
+    scripts::edit(&wallet, |v| {
+        let first = v["credentials"][0].clone();
+        v["credentials"] = Value::from(vec![first.clone(), first]);
+    });
+    let before = std::fs::read(&wallet).unwrap();
+    for _ in 0..2 {
+        let out = CLI.run(&["code", "--wallet", s(&wallet), "--at", &T.to_string(), "--only", "text"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty(), "no code is shown");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("device key index 0 is held twice"), "{stderr}");
+    }
+    assert_eq!(std::fs::read(&wallet).unwrap(), before, "no counter moved");
+}
+
+#[test]
+fn a_renewal_never_uses_a_device_key_index_the_wallet_holds() {
+    // spec: R-BATCH-1: a next_key_index at or below a held index is refused.
+    let dir = TempDir::new("batch-next-index");
+    let (issuer, wallet, _) = setup(&dir, 2, &[]);
+    let renew = |wallet: &Path| {
+        CLI.run(&["wallet", "renew", "--issuer", s(&issuer), "--wallet", s(wallet), "--at", &T.to_string()])
+    };
+    scripts::edit(&wallet, |v| v["next_key_index"] = Value::from(1));
+    let out = renew(&wallet);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("\"next_key_index\" 1 is not above 1"), "{stderr}");
+    // Without next_key_index, the new batch starts after the indexes held.
+    scripts::edit(&wallet, |v| {
+        v.as_object_mut().unwrap().remove("next_key_index");
+    });
+    let out = renew(&wallet);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&wallet).unwrap()).unwrap();
+    let indexes: Vec<u64> =
+        v["credentials"].as_array().unwrap().iter().map(|c| c["index"].as_u64().unwrap()).collect();
+    assert_eq!((indexes.first().copied(), v["next_key_index"].as_u64()), (Some(2), Some(10)));
+}

@@ -152,6 +152,14 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     let q = dir.arg("q.png");
     fails(code(&["--qr", "png", "--out", &q, "--barcode", "png", "--barcode-out", &q]), &["same file"]);
     fails(code(&["--qr", "png", "--out", dir.path().to_str().unwrap()]), &["not a regular file"]);
+    // A folder that is not there, or is no folder: found before the counter moves.
+    let nowhere = dir.arg("no-such-folder/q.png");
+    fails(code(&["--qr", "png", "--out", &nowhere]), &["cannot write the QR image", "no-such-folder"]);
+    let under_file = format!("{victim}/q.svg");
+    fails(
+        code(&["--barcode", "svg", "--out", &under_file]),
+        &["cannot write the barcode image", "victim.txt"],
+    );
 
     // Nothing was written, and no counter value was spent.
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
@@ -1019,4 +1027,116 @@ fn vectors_and_reports_are_read_and_written_as_regular_files_only() {
     std::fs::create_dir(&genf).unwrap();
     mkfifo(&format!("{genf}/params.json"));
     exits(2, &["vectors", "generate", "--out", &genf], &["params.json", is_fifo]);
+}
+
+#[test]
+fn an_issuer_file_listing_one_account_twice_is_refused() {
+    // Two seeds for one account id: a verifier would take one of them silently.
+    let dir = TempDir::new("files-account-twice");
+    let (issuer, h, _e, state) = world(&dir);
+    let mut v = json(&std::fs::read_to_string(&issuer).unwrap());
+    let mut twin = v["accounts"][0].clone();
+    twin["seed"] = Value::from("11".repeat(32));
+    v["accounts"].as_array_mut().unwrap().insert(0, twin);
+    std::fs::write(&issuer, serde_json::to_vec(&v).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&issuer, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let code = code_text(&h, &T.to_string());
+    let at = T.to_string();
+    fails(
+        &["verify", "--issuer", &issuer, "--state", &state, "--at", &at, "--", &code],
+        &["issuer file", "account 1 is listed twice"],
+    );
+    fails(
+        &[
+            "wallet",
+            "enroll",
+            "--issuer",
+            &issuer,
+            "--profile",
+            "hmac",
+            "--out",
+            &dir.arg("n.json"),
+            "--at",
+            &at,
+        ],
+        &["account 1 is listed twice"],
+    );
+}
+
+#[test]
+fn force_replaces_only_a_file_of_the_kind_it_writes() {
+    // A state database is a terminal's memory of the codes it accepted, and a
+    // key file holds seeds: --force asks to replace a wallet or an issuer file.
+    let dir = TempDir::new("files-force-kind");
+    let (issuer, h, e, state) = world(&dir);
+    let at = T.to_string();
+    let code = code_text(&h, &at);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).0, 0);
+    let other = dir.arg("other-issuer.json");
+    CLI.stdout(&["issuer", "init", "--out", &other, "--at", &at]);
+    let read = |p: &str| std::fs::read(p).unwrap();
+    let before = [read(&state), read(&e), read(&other)];
+    let enroll = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--force", "--at", &at];
+    for (out, found) in [(&state, "state database"), (&other, "issuer file")] {
+        fails(
+            &[&enroll[..], &["--out", out]].concat(),
+            &["the wallet file", &format!("is the {found}; refusing to overwrite it")],
+        );
+    }
+    for out in [&state, &e] {
+        fails(&["issuer", "init", "--out", out, "--force", "--at", &at], &["refusing to overwrite it"]);
+    }
+    assert_eq!([read(&state), read(&e), read(&other)], before);
+    assert_eq!(verify(&issuer, &state, &code, T, &[]).1["code"], "replayed");
+    // A wallet over a wallet, an issuer over an issuer, as asked.
+    CLI.stdout(&[&enroll[..], &["--out", &e]].concat());
+    CLI.stdout(&["issuer", "init", "--out", &other, "--force", "--at", &at]);
+}
+
+#[test]
+fn wallet_enroll_refuses_a_first_counter_with_which_no_code_can_be_made() {
+    // spec: R-GEN-1: at 2^32 - 1 the counters are used up: the issuer would
+    // record an account or a batch whose wallet makes no code.
+    let dir = TempDir::new("files-enroll-counter");
+    let (issuer, ..) = world(&dir);
+    let at = T.to_string();
+    for profile in ["hmac", "ed25519"] {
+        let before = std::fs::read(&issuer).unwrap();
+        let out = dir.arg(format!("{profile}-exhausted.json"));
+        let args =
+            ["wallet", "enroll", "--issuer", &issuer, "--profile", profile, "--out", &out, "--at", &at];
+        fails(&[&args[..], &["--counter", "4294967295"]].concat(), &["--counter", "4294967295"]);
+        assert!(!Path::new(&out).exists());
+        assert_eq!(std::fs::read(&issuer).unwrap(), before, "the issuer recorded nothing");
+        // The last counter a wallet can use is taken, and its one code is made.
+        CLI.stdout(&[&args[..], &["--counter", "4294967294"]].concat());
+        assert_eq!(
+            json(&CLI.stdout(&["code", "--wallet", &out, "--at", &at, "--json"]))["counter"],
+            4_294_967_294_u64
+        );
+    }
+}
+
+#[test]
+fn the_numeric_form_is_refused_for_its_counter_only() {
+    // spec: R-HMAC-4: the counter (>= 2^16) decides, not the account id,
+    // which the numeric form carries as a handle.
+    let dir = TempDir::new("files-numeric-unavailable");
+    let (issuer, ..) = world(&dir);
+    let at = T.to_string();
+    let big = dir.arg("big.json");
+    let args = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &big, "--at", &at];
+    CLI.stdout(&[&args[..], &["--account-id", "1073741824"]].concat());
+    assert_eq!(CLI.stdout(&["code", "--wallet", &big, "--at", &at, "--only", "digits"]).trim().len(), 24);
+    let high = dir.arg("high.json");
+    let args = ["wallet", "enroll", "--issuer", &issuer, "--profile", "hmac", "--out", &high, "--at", &at];
+    CLI.stdout(&[&args[..], &["--counter", "65536"]].concat());
+    let before = std::fs::read(&high).unwrap();
+    let err = fails(&["code", "--wallet", &high, "--at", &at, "--only", "digits"], &["numeric-unavailable"]);
+    assert!(err.contains("counter is 65536 or more") && !err.contains("account id"), "{err}");
+    assert_eq!(std::fs::read(&high).unwrap(), before, "nothing was spent");
 }

@@ -2,7 +2,8 @@
 //! write: only regular files are read, up to a size of their kind, so that a
 //! FIFO is refused rather than waited on and a device such as `/dev/zero`
 //! rather than read without end; and an output path taken by something other
-//! than a regular file is refused rather than written through.
+//! than a regular file, a symbolic link among them, is refused rather than
+//! written through.
 //!
 //! The path is looked at before the file is opened, so that opening a FIFO
 //! never waits for a writer, and the opened file is looked at again: a path
@@ -76,28 +77,50 @@ pub fn read_text(path: &Path, limit: u64) -> io::Result<String> {
     Ok(text)
 }
 
-/// Checks that `path` (a link followed) may be written as an output file:
-/// it is absent or a regular file, not a FIFO whose opening would wait for a
+/// Checks that `path` may be written as an output file: it is absent or a
+/// regular file, not a symbolic link (which writing would follow to a file
+/// anywhere, a key file among them), a FIFO whose opening would wait for a
 /// reader, a device, or a folder.
 ///
 /// # Errors
 ///
 /// It exists and is not a regular file.
 pub fn check_output(path: &Path) -> io::Result<()> {
+    if fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink()) {
+        return Err(refused("a symbolic link"));
+    }
     match fs::metadata(path) {
         Ok(meta) => not_regular(meta.file_type()).map_or(Ok(()), |what| Err(refused(what))),
         Err(_) => Ok(()),
     }
 }
 
-/// Writes `bytes` to the output file `path` after [`check_output`].
+/// Writes `bytes` to the output file `path` after [`check_output`]: to a
+/// new file `.NAME.tmpPID` beside it, then renamed over it, so that a file
+/// that `path` is another name of (a hard link) keeps its contents.
 ///
 /// # Errors
 ///
-/// As [`check_output`], or it cannot be written.
+/// As [`check_output`], or it cannot be written; the new file is removed then.
 pub fn write_output(path: &Path, bytes: &[u8]) -> io::Result<()> {
     check_output(path)?;
-    fs::write(path, bytes)
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no file name"))?;
+    let mut temporary = std::ffi::OsString::from(".");
+    temporary.push(name);
+    temporary.push(format!(".tmp{}", std::process::id()));
+    let temporary = path.with_file_name(temporary);
+    // One a killed run of this process id left.
+    let _ = fs::remove_file(&temporary);
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut f| io::Write::write_all(&mut f, bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
 }
 
 #[cfg(test)]
@@ -124,6 +147,37 @@ mod tests {
             assert!(e.to_string().contains("a device"), "{e}");
             assert!(write_output(Path::new("/dev/null"), b"x").unwrap_err().to_string().contains("a device"));
         }
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_output_is_never_written_through_a_link() {
+        let dir = std::env::temp_dir().join(format!("paycode-vectors-links-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("wallet.json");
+        fs::write(&key, "secret").unwrap();
+        // A symbolic link is refused, and the file it names keeps its contents.
+        let link = dir.join("report.json");
+        std::os::unix::fs::symlink(&key, &link).unwrap();
+        let e = write_output(&link, b"report").unwrap_err();
+        assert!(e.to_string().contains("a symbolic link"), "{e}");
+        assert!(check_output(&link).is_err());
+        assert_eq!(fs::read(&key).unwrap(), b"secret");
+        // A hard link is replaced by a new file: the other name keeps its contents.
+        let hard = dir.join("summary.md");
+        fs::hard_link(&key, &hard).unwrap();
+        write_output(&hard, b"summary").unwrap();
+        assert_eq!(
+            (fs::read(&hard).unwrap(), fs::read(&key).unwrap()),
+            (b"summary".to_vec(), b"secret".to_vec())
+        );
+        // Nothing is left beside it.
+        let mut names: Vec<String> =
+            fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, ["report.json", "summary.md", "wallet.json"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -50,7 +50,8 @@ pub struct InitArgs {
     /// Where to write the issuer file (mode 0600).
     #[arg(long)]
     out: PathBuf,
-    /// Overwrite an existing file.
+    /// Overwrite an existing issuer file (never a file of another kind: a wallet
+    /// file, a state database).
     #[arg(long)]
     force: bool,
     /// Unix time now (default: the system clock); key 1 is valid from a day before to a year after.
@@ -173,8 +174,11 @@ fn init(args: &InitArgs) -> Result<u8, Error> {
     check_times(params, key, now).map_err(Error::IssuerTimes)?;
     let seed = seed_or_random(args.seed.as_deref())?;
     let lock = Locked::acquire(&args.out, Role::Issuer)?;
-    if lock.exists() && !args.force {
-        return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
+    if lock.exists() {
+        if !args.force {
+            return Err(FileError::Exists { role: Role::Issuer, path: args.out.clone() }.into());
+        }
+        fsio::check_replace(&args.out, Role::Issuer)?;
     }
     let mut file = IssuerFile::create(params, &seed, key);
     file.revocation.interval = args.lists.revocation_interval;
@@ -322,7 +326,70 @@ fn revoke(args: &RevokeArgs) -> Result<u8, Error> {
         serials.extend(of);
     }
     let list = file.revoke(&serials, now).clone();
+    // Checked before it is written: its issue time never goes back, so a
+    // list no terminal installs could not be replaced by a later one.
+    signed_usable(&file).map_err(|e| match e {
+        Unusable::File(e) => Error::File(FileError::content(Role::Issuer, &args.issuer)(e)),
+        Unusable::Key(e) => Error::ListKey(e),
+    })?;
     lock.write(&file, true)?;
     outln!("revocation list {} now lists {} serial(s)", list.number, list.serials.len())?;
     Ok(EXIT_OK)
 }
+
+/// Why a revocation list the issuer is about to publish is not written.
+enum Unusable {
+    /// The issuer file's keys or list cannot be made.
+    File(paycode_cli::ContentError),
+    /// The list's key is not valid at its issue time.
+    Key(ListKeyError),
+}
+
+/// Checks that the issuer file's revocation list is one a terminal
+/// installs: signed with a key of its trust list that is valid at the
+/// list's issue time (spec: R-REVOKE-1). A terminal refuses any other, and
+/// with it the issuer file, so that it verifies no code at all.
+fn signed_usable(file: &IssuerFile) -> Result<(), Unusable> {
+    let trust = file.trust_list().map_err(Unusable::File)?;
+    let Some(list) = file.revocation_list().map_err(Unusable::File)? else { return Ok(()) };
+    list.check(&trust).map_err(|_| {
+        let key = file.keys.iter().find(|k| k.key_id == file.current_key_id);
+        Unusable::Key(ListKeyError {
+            issued_at: list.issued_at(),
+            key_id: file.current_key_id,
+            period: key.map(|k| (k.not_before, k.not_after)),
+        })
+    })
+}
+
+/// `issuer revoke`: the new list would be signed with a key that is not
+/// valid at its issue time, and every terminal would refuse it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListKeyError {
+    /// The list's issue time: the time of the command, or the last list's if later.
+    pub issued_at: u64,
+    /// The issuer's current key id, which signs it.
+    pub key_id: u16,
+    /// That key's validity period, if the issuer file lists the key.
+    pub period: Option<(u64, u64)>,
+}
+
+impl std::fmt::Display for ListKeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ListKeyError { issued_at, key_id, period } = *self;
+        write!(
+            f,
+            "cannot publish a revocation list issued at {issued_at}: it is signed with key {key_id}, "
+        )?;
+        match period {
+            Some((not_before, not_after)) => write!(f, "valid from {not_before} to {not_after}")?,
+            None => f.write_str("which the issuer's trust list does not hold")?,
+        }
+        f.write_str(
+            ", and every terminal refuses a list whose key is not valid at its issue time, and with it \
+             the issuer file; nothing was written",
+        )
+    }
+}
+
+impl std::error::Error for ListKeyError {}

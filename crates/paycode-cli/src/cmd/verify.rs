@@ -11,7 +11,7 @@ use paycode::{Acceptance, Profile, PublicKey, Rejection, TextPayment, TrustList,
 use paycode_cli::files::IssuerFile;
 use paycode_cli::fsio;
 use paycode_cli::state::{self, ConfigureError, LossError, Start, StateError, TerminalTrust};
-use paycode_cli::{FileError, Role};
+use paycode_cli::{ContentError, FileError, Role};
 use serde_json::json;
 
 use super::{Done, EXIT_OK, EXIT_REJECTED, Error, Usage, now_or, print_json};
@@ -222,7 +222,11 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
             Ok(v) => v,
             Err(ConfigureError::Store(e)) => return rejected(&e.into(), o.json),
             Err(ConfigureError::Content(e)) => {
-                return Err(FileError::content(Role::Issuer, &o.issuer)(e).into());
+                let (role, path) = match (&e, &o.trust_list) {
+                    (ContentError::ReceivedTrustList(_), Some(list)) => (Role::TrustList, list),
+                    _ => (Role::Issuer, &o.issuer),
+                };
+                return Err(FileError::content(role, path)(e).into());
             }
         };
     // spec: R-TIME-8: a clock below the floor is wrong; the verifier uses the floor.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Subcommand, ValueEnum};
 use paycode::Profile;
 use paycode_cli::files::{IssuerFile, WalletFile};
-use paycode_cli::fsio::{Locked, same_file};
+use paycode_cli::fsio::{self, Locked, same_file};
 use paycode_cli::registry::CredentialTerms;
 use paycode_cli::{FileError, Role};
 use serde::Serialize;
@@ -59,7 +59,8 @@ pub struct EnrollArgs {
     /// Where to write the wallet file (mode 0600).
     #[arg(long)]
     out: PathBuf,
-    /// Overwrite an existing file.
+    /// Overwrite an existing wallet file (never a file of another kind: an issuer
+    /// file, a state database).
     #[arg(long)]
     force: bool,
     /// Unix time now (default: the system clock): the credential's start.
@@ -68,8 +69,9 @@ pub struct EnrollArgs {
     /// Import this wallet seed (64 hex digits) instead of drawing a fresh one.
     #[arg(long)]
     seed: Option<String>,
-    /// The wallet's first counter.
-    #[arg(long, default_value_t = 0)]
+    /// The wallet's first counter (0 to 4294967294: at 4294967295 the
+    /// counters are used up, and the wallet could make no code).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=4_294_967_294))]
     counter: u32,
     /// hmac: use this account id instead of the issuer's next one.
     #[arg(long)]
@@ -171,8 +173,11 @@ fn enroll(args: &EnrollArgs) -> Result<u8, Error> {
     // The issuer's lock first, then the wallet's: every command takes them in this order.
     let issuer_lock = Locked::acquire_existing(&args.issuer, Role::Issuer)?;
     let wallet_lock = Locked::acquire(&args.out, Role::Wallet)?;
-    if wallet_lock.exists() && !args.force {
-        return Err(FileError::Exists { role: Role::Wallet, path: args.out.clone() }.into());
+    if wallet_lock.exists() {
+        if !args.force {
+            return Err(FileError::Exists { role: Role::Wallet, path: args.out.clone() }.into());
+        }
+        fsio::check_replace(&args.out, Role::Wallet)?;
     }
     let mut issuer = IssuerFile::load_locked(&issuer_lock)?;
     let registry = |source| Error::Registry { path: args.issuer.clone(), source };
