@@ -224,3 +224,22 @@ fn a_trust_list_numbered_far_ahead_is_refused() {
         (0, "accepted".into())
     );
 }
+
+#[test]
+fn verify_init_with_a_bad_root_key_or_trust_list_makes_no_state() {
+    // The terminal's configuration is read before its state is created: a
+    // refused one leaves no state database behind.
+    let dir = TempDir::new("attack-trust-init");
+    let (issuer, wallet) = setup(&dir);
+    let list = dir.join("trust.hex");
+    let root = publish(&issuer, T, &list);
+    let text = code(&wallet, T);
+    let garbage = dir.join("garbage.hex");
+    std::fs::write(&garbage, "zz").unwrap();
+    for (case, root, list) in [("root key", "00", &list), ("trust list", root.as_str(), &garbage)] {
+        let state = dir.join(format!("state-{}.db", case.replace(' ', "-")));
+        let (status, message) = verify(&issuer, &state, root, list, &text, T);
+        assert_eq!(status, 2, "{case}: {message}");
+        assert!(!state.exists(), "{case}: {message}");
+    }
+}

@@ -203,6 +203,9 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
         (false, true) => Start::Lost { now },
         (false, false) => Start::Existing,
     };
+    // Read before the state is opened, so that a bad --root-key or
+    // --trust-list leaves no new state behind (--init).
+    let terminal = o.terminal_trust()?;
     let time_before_epoch = || StateError::TimeBeforeEpoch { path: o.state.clone() };
     if o.state_lost && params.step_at(now).is_err() {
         // Before the state is touched: nothing is written.
@@ -216,7 +219,6 @@ fn verify_text(text: &str, o: &VerifierArgs) -> Result<u8, Error> {
     if let Err(e) = store.set_busy_timeout(Duration::from_millis(o.busy_timeout)) {
         return rejected(&e.into(), o.json);
     }
-    let terminal = o.terminal_trust()?;
     let verifier =
         match issuer.configure_with(Verifier::with_store(params, o.terminal_id, store), now, &terminal) {
             Ok(v) => v,
