@@ -55,7 +55,8 @@ pub fn to_text(file: &VectorFile) -> Result<String, VectorError> {
     Ok(serde_json::to_string_pretty(file).map_err(VectorError::Serialize)? + "\n")
 }
 
-/// Generates every file into `out` (created if absent), returning the paths written.
+/// Generates every file into `out` (created if absent), with the files'
+/// JSON Schema, returning the paths written.
 ///
 /// # Errors
 ///
@@ -72,8 +73,16 @@ pub fn write(out: &Path) -> Result<Vec<PathBuf>, VectorError> {
         crate::files::write_output(&path, to_text(&file)?.as_bytes()).map_err(write_error(&path))?;
         written.push(path);
     }
+    // The files' JSON Schema, written by hand, beside them: the folder is a
+    // suite that `check_dir` (and any JSON Schema validator) takes as it is.
+    let path = out.join(crate::suite::SCHEMA_FILE);
+    crate::files::write_output(&path, SCHEMA.as_bytes()).map_err(write_error(&path))?;
+    written.push(path);
     Ok(written)
 }
+
+/// The vector files' JSON Schema, `vectors/schema.json`.
+pub const SCHEMA: &str = include_str!("../../../vectors/schema.json");
 
 /// Why the cases of a version byte 0x02 were retired: 0x02 is the version
 /// byte of this protocol version, and the cases of another version's byte
