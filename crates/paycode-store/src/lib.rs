@@ -122,6 +122,27 @@ fn corrupt_log(what: String) -> paycode::StoreError {
     paycode::StoreError::new(paycode::store::StoreErrorKind::Corrupt, format!("log: {what}"))
 }
 
+/// Checks a `T_hw` read from the store against `known`, the highest this
+/// store handle has read or written. `T_hw` never decreases (spec:
+/// R-STATE-7), so a lower one means the store lost committed changes while
+/// in use: it was made again, empty, or restored from a backup. Its replay
+/// windows may then lack codes this node accepted, so nothing is decided on
+/// it until a node starts on it in quarantine (spec: R-STATE-5).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn check_high_water(target: &str, known: u64, stored: u64) -> Result<(), paycode::StoreError> {
+    if stored >= known {
+        return Ok(());
+    }
+    Err(paycode::StoreError::new(
+        paycode::store::StoreErrorKind::Corrupt,
+        format!(
+            "{target}: the high-water step went back from {known} to {stored}: the store lost committed \
+             changes (made again, or restored from a backup) and may accept again codes accepted before; \
+             start the node again in quarantine"
+        ),
+    ))
+}
+
 /// [`paycode::StateStore::transact_all`] for a store: fewer than two calls go
 /// one by one through `one`; more go to `all`, one transaction that commits
 /// or fails for all of them, and then each call reports the same failure.
