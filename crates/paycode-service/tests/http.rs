@@ -598,6 +598,31 @@ async fn over_tls_with_the_given_certificate() {
     node.stop().await;
 }
 
+/// A client may close its side of the connection once its request is sent
+/// (HTTP/1.1 allows it; `nc -N` and some proxies do): it still gets the
+/// verdict, and the code is verified once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_closes_its_side_after_the_request_gets_the_verdict() {
+    let (node, token) = memory_node(Config::default()).await;
+    let body = format!(r#"{{"code":"{}","amount":0}}"#, hmac_code(1));
+    let request = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for expect in [r#""verdict":"accepted""#, r#""code":"replayed""#] {
+        let mut raw = TcpStream::connect(node.addr).await.unwrap();
+        raw.write_all(request.as_bytes()).await.unwrap();
+        raw.shutdown().await.unwrap();
+        let mut reply = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), raw.read_to_end(&mut reply)).await.unwrap().unwrap();
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.contains(expect), "{reply}");
+    }
+    assert_eq!(node.service.backend().log().len(), 1);
+    node.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_inputs_get_verdicts_or_refusals_never_a_failure() {
     let config = Config { rate: RateLimit { per_second: 10_000, burst: 10_000 }, ..Config::default() };
