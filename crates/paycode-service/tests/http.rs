@@ -227,13 +227,24 @@ async fn requests_without_a_good_token_are_refused_and_verify_nothing() {
     let mut raw = TcpStream::connect(node.addr).await.unwrap();
     let reply = raw_request(&mut raw, "GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\nConnection: close\r\n\r\n").await;
     assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    // Two tokens, a good one among them, are none.
+    for (first, second) in
+        [(good.as_str(), "pct_x"), ("pct_x", good.as_str()), (good.as_str(), good.as_str())]
+    {
+        let mut raw = TcpStream::connect(node.addr).await.unwrap();
+        let request = format!(
+            "GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {first}\r\nAuthorization: Bearer {second}\r\nConnection: close\r\n\r\n"
+        );
+        let reply = raw_request(&mut raw, &request).await;
+        assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    }
     // Nothing was verified: the code is still good.
     assert!(node.service.backend().log().is_empty());
     let mut client = Client::new(node.addr, Some(&good));
     assert_eq!(verdict(&client.verify(&code, 0).await.unwrap()), Ok(()));
     let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
     let text = String::from_utf8(metrics.body.to_vec()).unwrap();
-    assert!(text.contains("paycode_refusals_total{status=\"401\"} 25\n"), "{text}");
+    assert!(text.contains("paycode_refusals_total{status=\"401\"} 28\n"), "{text}");
     node.stop().await;
 }
 
