@@ -378,8 +378,14 @@ async fn authenticate<B: Backend>(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let header = request.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
-    let caller = match app.keyring.authenticate(header) {
+    // Two Authorization headers are no token: which one a client meant is not known.
+    let mut headers = request.headers().get_all(AUTHORIZATION).iter();
+    let (first, second) = (headers.next(), headers.next());
+    let header = match second {
+        Some(_) => Err(crate::auth::AuthError::Invalid),
+        None => app.keyring.authenticate(first.map(HeaderValue::as_bytes)),
+    };
+    let caller = match header {
         Ok(caller) => caller,
         Err(e) => {
             let message = match e {

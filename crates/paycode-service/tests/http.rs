@@ -227,13 +227,24 @@ async fn requests_without_a_good_token_are_refused_and_verify_nothing() {
     let mut raw = TcpStream::connect(node.addr).await.unwrap();
     let reply = raw_request(&mut raw, "GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Zm9vOmJhcg==\r\nConnection: close\r\n\r\n").await;
     assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    // Two tokens, a good one among them, are none.
+    for (first, second) in
+        [(good.as_str(), "pct_x"), ("pct_x", good.as_str()), (good.as_str(), good.as_str())]
+    {
+        let mut raw = TcpStream::connect(node.addr).await.unwrap();
+        let request = format!(
+            "GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {first}\r\nAuthorization: Bearer {second}\r\nConnection: close\r\n\r\n"
+        );
+        let reply = raw_request(&mut raw, &request).await;
+        assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    }
     // Nothing was verified: the code is still good.
     assert!(node.service.backend().log().is_empty());
     let mut client = Client::new(node.addr, Some(&good));
     assert_eq!(verdict(&client.verify(&code, 0).await.unwrap()), Ok(()));
     let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
     let text = String::from_utf8(metrics.body.to_vec()).unwrap();
-    assert!(text.contains("paycode_refusals_total{status=\"401\"} 25\n"), "{text}");
+    assert!(text.contains("paycode_refusals_total{status=\"401\"} 28\n"), "{text}");
     node.stop().await;
 }
 
@@ -595,6 +606,31 @@ async fn over_tls_with_the_given_certificate() {
     let missing = cert.with_file_name("absent.pem");
     assert!(paycode_service::tls_config(&missing, &key).unwrap_err().to_string().contains("absent.pem"));
     assert!(paycode_service::tls_config(&key, &key).is_err());
+    node.stop().await;
+}
+
+/// A client may close its side of the connection once its request is sent
+/// (HTTP/1.1 allows it; `nc -N` and some proxies do): it still gets the
+/// verdict, and the code is verified once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_closes_its_side_after_the_request_gets_the_verdict() {
+    let (node, token) = memory_node(Config::default()).await;
+    let body = format!(r#"{{"code":"{}","amount":0}}"#, hmac_code(1));
+    let request = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    for expect in [r#""verdict":"accepted""#, r#""code":"replayed""#] {
+        let mut raw = TcpStream::connect(node.addr).await.unwrap();
+        raw.write_all(request.as_bytes()).await.unwrap();
+        raw.shutdown().await.unwrap();
+        let mut reply = Vec::new();
+        tokio::time::timeout(Duration::from_secs(10), raw.read_to_end(&mut reply)).await.unwrap().unwrap();
+        let reply = String::from_utf8_lossy(&reply);
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.contains(expect), "{reply}");
+    }
+    assert_eq!(node.service.backend().log().len(), 1);
     node.stop().await;
 }
 

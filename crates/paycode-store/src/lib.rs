@@ -122,6 +122,27 @@ fn corrupt_log(what: String) -> paycode::StoreError {
     paycode::StoreError::new(paycode::store::StoreErrorKind::Corrupt, format!("log: {what}"))
 }
 
+/// Checks a `T_hw` read from the store against `known`, the highest this
+/// store handle has read or written. `T_hw` never decreases (spec:
+/// R-STATE-7), so a lower one means the store lost committed changes while
+/// in use: it was made again, empty, or restored from a backup. Its replay
+/// windows may then lack codes this node accepted, so nothing is decided on
+/// it until a node starts on it in quarantine (spec: R-STATE-5).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) fn check_high_water(target: &str, known: u64, stored: u64) -> Result<(), paycode::StoreError> {
+    if stored >= known {
+        return Ok(());
+    }
+    Err(paycode::StoreError::new(
+        paycode::store::StoreErrorKind::Corrupt,
+        format!(
+            "{target}: the high-water step went back from {known} to {stored}: the store lost committed \
+             changes (made again, or restored from a backup) and may accept again codes accepted before; \
+             start the node again in quarantine"
+        ),
+    ))
+}
+
 /// [`paycode::StateStore::transact_all`] for a store: fewer than two calls go
 /// one by one through `one`; more go to `all`, one transaction that commits
 /// or fails for all of them, and then each call reports the same failure.
@@ -138,8 +159,13 @@ pub(crate) fn run_calls(
     match all(calls) {
         Ok(()) => (0..n).map(|_| Ok(())).collect(),
         Err(e) => {
-            let (kind, message) = (e.kind(), e.to_string());
-            (0..n).map(|_| Err(paycode::StoreError::new(kind, message.clone()))).collect()
+            // The cause alone: each error names its kind again when shown.
+            let (kind, cause) = (e.kind(), std::error::Error::source(&e).map(ToString::to_string));
+            let each = || match &cause {
+                Some(cause) => paycode::StoreError::new(kind, cause.clone()),
+                None => paycode::StoreError::of_kind(kind),
+            };
+            (0..n).map(|_| Err(each())).collect()
         }
     }
 }
@@ -242,4 +268,36 @@ pub(crate) fn token_row(
         created_at: codec::from_sql(created_at),
         revoked_at: revoked_at.map(codec::from_sql),
     })
+}
+
+#[cfg(all(test, any(feature = "sqlite", feature = "postgres")))]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use paycode::store::{Call, Changes, Identity, StoreErrorKind};
+    use paycode::{Profile, StoreError};
+
+    #[test]
+    fn a_failed_group_reports_its_failure_once_to_each_call() {
+        let mut decide = |_: &paycode::store::Records| Changes::default();
+        let mut other = |_: &paycode::store::Records| Changes::default();
+        let identity = Identity { profile: Profile::Hmac, subject: 1 };
+        let mut calls = [
+            Call { identity, nonce: None, source: None, decide: &mut decide },
+            Call { identity, nonce: None, source: None, decide: &mut other },
+        ];
+        for (failure, shown) in [
+            (
+                StoreError::new(StoreErrorKind::Unavailable, "db: gone"),
+                "the state store is unavailable: db: gone",
+            ),
+            (StoreError::of_kind(StoreErrorKind::Busy), "the state store stayed busy"),
+        ] {
+            let results = super::run_calls(&mut calls, |_| Ok(()), |_| Err(failure));
+            assert_eq!(results.len(), 2);
+            for r in results {
+                let e = r.unwrap_err();
+                assert_eq!(e.to_string(), shown);
+            }
+        }
+    }
 }

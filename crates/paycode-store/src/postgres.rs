@@ -793,6 +793,12 @@ impl PostgresStore {
     fn note_high_water(&self, step: u64) {
         self.known_high_water.fetch_max(step, Ordering::AcqRel);
     }
+
+    /// Fails if `stored`, a `T_hw` just read, is below one this store has
+    /// read or written: the store lost committed changes.
+    fn check_high_water(&self, stored: u64) -> Result<(), StoreError> {
+        crate::check_high_water(&self.target, self.known_high_water.load(Ordering::Acquire), stored)
+    }
 }
 
 impl StateStore for PostgresStore {
@@ -822,6 +828,7 @@ impl StateStore for PostgresStore {
             let r = conn.client.query_one(&conn.read_meta, &[]).await;
             (conn, r.map(|row| from_sql(row.get(0))).map_err(Failure::Db))
         })?;
+        self.check_high_water(hw)?;
         self.note_high_water(hw);
         Ok(hw)
     }
@@ -957,9 +964,10 @@ impl PostgresStore {
     ///
     /// As [`StateStore::transact`].
     pub fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
+        let check = |stored| self.check_high_water(stored);
         self.attempts(|conn, driver| {
             let limit = self.options.operation_timeout;
-            driver.block_on(async { tokio::time::timeout(limit, step(conn, scope, call)).await })
+            driver.block_on(async { tokio::time::timeout(limit, step(conn, scope, call, &check)).await })
         })
     }
 
@@ -970,9 +978,12 @@ impl PostgresStore {
     pub fn transact_all_at(&self, scope: Scope, calls: &mut [Call<'_>]) -> Vec<Result<(), StoreError>> {
         let one = |call: &mut Call<'_>| self.transact_at(scope, call);
         crate::run_calls(calls, one, |calls| {
+            let check = |stored| self.check_high_water(stored);
             self.attempts(|conn, driver| {
                 let limit = self.options.operation_timeout;
-                driver.block_on(async { tokio::time::timeout(limit, step_all(conn, scope, calls)).await })
+                driver.block_on(async {
+                    tokio::time::timeout(limit, step_all(conn, scope, calls, &check)).await
+                })
             })
         })
     }
@@ -982,10 +993,7 @@ impl PostgresStore {
     /// returns `None` or a timeout when the connection's state is unknown.
     fn attempts<F>(&self, mut attempt: F) -> Result<(), StoreError>
     where
-        F: FnMut(
-            &Conn,
-            &mut Driver,
-        ) -> Option<Result<Result<u64, tokio_postgres::Error>, tokio::time::error::Elapsed>>,
+        F: FnMut(&Conn, &mut Driver) -> Option<Result<Result<u64, Failure>, tokio::time::error::Elapsed>>,
     {
         self.blocking_allowed()?;
         let mut tries = 1;
@@ -997,9 +1005,13 @@ impl PostgresStore {
                     self.note_high_water(high_water);
                     return Ok(());
                 }
-                Some(Ok(Err(e))) => {
+                Some(Ok(Err(failure))) => {
                     self.recover(Pooled { conn, driver });
-                    e
+                    match failure {
+                        Failure::Db(e) => e,
+                        Failure::Store(e) => return Err(e),
+                        Failure::Timeout => return Err(self.timeout()),
+                    }
                 }
                 Some(Err(_)) | None => {
                     drop((conn, driver));
@@ -1017,9 +1029,18 @@ impl PostgresStore {
     }
 }
 
+/// What a step calls on the `T_hw` it reads before it decides: an error
+/// if the store lost committed changes ([`PostgresStore::check_high_water`]).
+type HighWaterCheck<'a> = dyn Fn(u64) -> Result<(), StoreError> + 'a;
+
 /// One attempt at the atomic step of a verification; returns the `T_hw`
 /// the store holds after it.
-async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tokio_postgres::Error> {
+async fn step(
+    conn: &Conn,
+    scope: Scope,
+    call: &mut Call<'_>,
+    check: &HighWaterCheck<'_>,
+) -> Result<u64, Failure> {
     let c = &conn.client;
     let (terminal, nonces) = (i64::from(scope.records), i64::from(scope.nonces));
     let identity = call.identity;
@@ -1053,6 +1074,7 @@ async fn step(conn: &Conn, scope: Scope, call: &mut Call<'_>) -> Result<u64, tok
         fresh_until: shared.get::<_, Option<i64>>(4).map(from_sql),
         ..Records::default()
     };
+    check(records.high_water).map_err(Failure::Store)?;
     if let Some(w) = &window {
         let high: i64 = w.get(0);
         records.window = Some(Window {
@@ -1193,7 +1215,12 @@ impl<const N: usize> Columns<N> {
 /// transaction in two round trips as [`step`]'s, on the rows of every
 /// identity at once, locked in one order; the calls are decided in turn, each
 /// on the records the calls before it left. Returns `T_hw` after it.
-async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u64, tokio_postgres::Error> {
+async fn step_all(
+    conn: &Conn,
+    scope: Scope,
+    calls: &mut [Call<'_>],
+    check: &HighWaterCheck<'_>,
+) -> Result<u64, Failure> {
     let (c, m) = (&conn.client, &conn.many);
     let (terminal, nonce_terminal) = (i64::from(scope.records), i64::from(scope.nonces));
     let asked: Vec<&[u8]> =
@@ -1256,6 +1283,7 @@ async fn step_all(conn: &Conn, scope: Scope, calls: &mut [Call<'_>]) -> Result<u
     let stored_spent: HashSet<i64> = spent.keys().copied().collect();
     let stored_budget: HashSet<i64> = budgets.keys().copied().collect();
     let stored_high_water = from_sql(shared.get(0));
+    check(stored_high_water).map_err(Failure::Store)?;
     let quarantine = from_sql(shared.get(1));
     let revoked: Vec<i64> = shared.get(2);
     let stored_nonces: Vec<Vec<u8>> = shared.get(3);

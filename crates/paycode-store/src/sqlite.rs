@@ -782,6 +782,13 @@ impl SqliteStore {
         self.known_high_water.fetch_max(step, Ordering::AcqRel);
     }
 
+    /// Fails if `stored`, a `T_hw` just read, is below one this store has
+    /// read or written: the store lost committed changes.
+    fn check_high_water(&self, stored: u64) -> Result<(), StoreError> {
+        let known = self.known_high_water.load(Ordering::Acquire);
+        crate::check_high_water(&self.path.display().to_string(), known, stored)
+    }
+
     /// Raises `T_hw` to `step` in a write transaction, unless it is there.
     fn raise_high_water(&self, step: u64) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
@@ -851,6 +858,7 @@ impl SqliteStore {
         let (terminal, nonces) = (i64::from(scope.records), i64::from(scope.nonces));
         let identity = call.identity;
         let mut records = read_records(tx, terminal, identity).map_err(e)??;
+        self.check_high_water(records.high_water)?;
         if let Some(nonce) = call.nonce {
             records.challenge_used = tx
                 .prepare_cached("SELECT count(*) > 0 FROM nonces WHERE terminal = ?1 AND nonce = ?2")
@@ -917,6 +925,7 @@ impl StateStore for SqliteStore {
             let conn = self.conn()?;
             read_meta(&conn).map_err(|e| self.error(&e))?.0
         };
+        self.check_high_water(stored)?;
         self.note_high_water(stored);
         if stored >= step {
             return Ok(());
@@ -927,6 +936,7 @@ impl StateStore for SqliteStore {
     fn high_water(&self) -> Result<u64, StoreError> {
         let conn = self.conn()?;
         let (high_water, _) = read_meta(&conn).map_err(|e| self.error(&e))?;
+        self.check_high_water(high_water)?;
         self.note_high_water(high_water);
         Ok(high_water)
     }

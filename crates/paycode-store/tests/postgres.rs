@@ -637,3 +637,35 @@ fn log_columns_name_the_account_and_the_real_counter() {
     let export = || v.store().export_log(None).unwrap();
     common::log_columns_name_the_account_and_the_real_counter(&v, &columns, &export);
 }
+
+/// The schema dropped and made again, empty, while a node uses it (as a
+/// restore from an older backup would leave it): the node has read a
+/// higher `T_hw` than the store now holds, so it decides nothing on it,
+/// alone or in a group commit, where it would accept again a code it
+/// accepted before (spec: R-STATE-5, R-STATE-7).
+#[test]
+fn a_store_that_lost_committed_changes_under_a_running_node_rejects_every_call() {
+    let c = cluster();
+    let v = verifier(store_in(&c, "madeagain"), 1);
+    let code = hmac_text(6, NOW, 0);
+    v.verify_text(&code, NOW, 0).unwrap();
+    drop(store_in(&c, "madeagain"));
+    let r = v.verify_text_with_cause(&code, NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Corrupt, "{r}");
+    assert!(r.to_string().contains("went back"), "{r}");
+    let other = hmac_text(7, NOW, 0);
+    let payments = [
+        paycode::TextPayment { text: &code, amount: 0, challenge: None },
+        paycode::TextPayment { text: &other, amount: 0, challenge: None },
+    ];
+    for r in v.verify_payments_with_cause(&payments, NOW) {
+        assert_eq!(r.unwrap_err().error(), Error::StateUnavailable);
+    }
+    assert_eq!(v.store().high_water().unwrap_err().kind(), StoreErrorKind::Corrupt);
+    assert!(v.store().export_log(None).unwrap().is_empty(), "nothing written");
+    // A node that starts on it anew (in quarantine, as the operator must) reads it.
+    let url = c.url_with_schema("madeagain");
+    let fresh = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
+    assert_eq!(fresh.high_water().unwrap(), 0);
+}

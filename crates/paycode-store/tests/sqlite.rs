@@ -1143,3 +1143,38 @@ fn another_connection_closing_leaves_the_files_a_store_checks() {
     }
     assert_eq!(a.store().export_log(None).unwrap().len(), 7);
 }
+
+/// An older state written into the file in place (a backup restored into
+/// it) while a node uses it: the node has read a higher `T_hw` than the
+/// file now holds, so it decides nothing on it, where it would accept again
+/// a code it accepted before (spec: R-STATE-5, R-STATE-7).
+#[test]
+fn a_store_that_lost_committed_changes_under_a_running_node_rejects_every_call() {
+    let dir = TempDir::new("sqlite-went-back");
+    let path = dir.join("state.db");
+    let v = verifier(SqliteStore::create(&path).unwrap(), 1);
+    let code = hmac_text(6, NOW, 0);
+    v.verify_text(&code, NOW, 0).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "UPDATE meta SET high_water = 0; DELETE FROM windows; DELETE FROM marks; DELETE FROM log;",
+        )
+        .unwrap();
+    let r = v.verify_text_with_cause(&code, NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Corrupt, "{r}");
+    assert!(r.to_string().contains("went back"), "{r}");
+    let other = hmac_text(7, NOW, 0);
+    let payments = [
+        paycode::TextPayment { text: &code, amount: 0, challenge: None },
+        paycode::TextPayment { text: &other, amount: 0, challenge: None },
+    ];
+    for r in v.verify_payments_with_cause(&payments, NOW) {
+        assert_eq!(r.unwrap_err().error(), Error::StateUnavailable);
+    }
+    assert_eq!(v.store().high_water().unwrap_err().kind(), StoreErrorKind::Corrupt);
+    assert!(v.store().export_log(None).unwrap().is_empty(), "nothing written");
+    // A node that opens it anew (in quarantine, as the operator must) reads it.
+    assert_eq!(SqliteStore::open(&path).unwrap().high_water().unwrap(), 0);
+}
