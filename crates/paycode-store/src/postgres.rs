@@ -811,7 +811,13 @@ impl StateStore for PostgresStore {
     }
 
     fn observe(&self, step: u64) -> Result<(), StoreError> {
-        if self.known_high_water.load(Ordering::Acquire) >= step {
+        let known = self.known_high_water.load(Ordering::Acquire);
+        if known >= step {
+            return Ok(());
+        }
+        // The stored T_hw is checked before it is raised over: a raise
+        // would hide that it went back (the store lost committed changes).
+        if known != 0 && self.high_water()? >= step {
             return Ok(());
         }
         let value = to_sql(step);
@@ -942,9 +948,10 @@ impl StateStore for PostgresStore {
         // V0 first, in a statement of its own: the eviction's transaction then
         // holds no lock on the shared row while it deletes.
         self.observe(step)?;
+        let check = |stored| self.check_high_water(stored);
         let high_water = self.run(|conn| async move {
-            let r = evict(&conn.client, plan).await;
-            (conn, r.map_err(Failure::Db))
+            let r = evict(&conn.client, plan, &check).await;
+            (conn, r)
         })?;
         self.note_high_water(high_water);
         Ok(())
@@ -1813,11 +1820,17 @@ async fn put_revocation_list(client: &Client, list: &RevocationList) -> Result<(
 }
 
 /// Deletes what the [`Eviction`] for the `T_hw` read in the same
-/// transaction allows (spec: R-STATE-8); returns that `T_hw`.
-async fn evict(client: &Client, plan: &dyn Fn(u64) -> Eviction) -> Result<u64, tokio_postgres::Error> {
+/// transaction allows (spec: R-STATE-8), once `check` passed that `T_hw`;
+/// returns it.
+async fn evict(
+    client: &Client,
+    plan: &dyn Fn(u64) -> Eviction,
+    check: &HighWaterCheck<'_>,
+) -> Result<u64, Failure> {
     client.batch_execute("BEGIN").await?;
     let high_water: i64 = client.query_one("SELECT high_water FROM meta WHERE id = 0", &[]).await?.get(0);
     let high_water = from_sql(high_water);
+    check(high_water).map_err(Failure::Store)?;
     let ev = plan(high_water);
     let (w, l, t) = (to_sql(ev.window_below), to_sql(ev.ledger_below), to_sql(ev.budgets_through));
     client.execute(&format!("DELETE FROM windows WHERE {}", u64_below("top", "$1::bigint")), &[&w]).await?;

@@ -795,6 +795,7 @@ impl SqliteStore {
         let tx = self.begin(&mut conn)?;
         let e = |e: rusqlite::Error| self.error(&e);
         let (high_water, _) = read_meta(&tx).map_err(e)?;
+        self.check_high_water(high_water)?;
         if high_water < step {
             tx.execute("UPDATE meta SET high_water = ?1 WHERE id = 0", [to_sql(step)]).map_err(e)?;
         }
@@ -1070,6 +1071,8 @@ impl StateStore for SqliteStore {
         let tx = self.begin(&mut conn)?;
         let e = |e: rusqlite::Error| self.error(&e);
         let (stored, _) = read_meta(&tx).map_err(e)?;
+        // Checked before it is raised over, which would hide that it went back.
+        self.check_high_water(stored)?;
         let high_water = stored.max(step);
         if high_water > stored {
             tx.execute("UPDATE meta SET high_water = ?1 WHERE id = 0", [to_sql(high_water)]).map_err(e)?;

@@ -662,6 +662,14 @@ fn a_store_that_lost_committed_changes_under_a_running_node_rejects_every_call()
     for r in v.verify_payments_with_cause(&payments, NOW) {
         assert_eq!(r.unwrap_err().error(), Error::StateUnavailable);
     }
+    // Nothing raises the lowered T_hw over what the node saw, which would
+    // hide the loss: not a sweep, now or a step later, and not a code
+    // rejected before the store's step (malformed) a step later.
+    let later = NOW + 60;
+    assert_eq!(v.evict(NOW), Err(Error::StateUnavailable));
+    assert_eq!(v.evict(later), Err(Error::StateUnavailable));
+    assert_eq!(v.verify_text("PC3:%%%", later, 0).unwrap_err(), Error::StateUnavailable);
+    assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::StateUnavailable);
     assert_eq!(v.store().high_water().unwrap_err().kind(), StoreErrorKind::Corrupt);
     assert!(v.store().export_log(None).unwrap().is_empty(), "nothing written");
     // A node that starts on it anew (in quarantine, as the operator must) reads it.
