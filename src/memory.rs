@@ -33,8 +33,9 @@ pub struct VerifierState {
     /// restart cannot fall back to an older list). Serialized as the hex of its encoding.
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Option::is_none"))]
     pub revocation_list: Option<RevocationList>,
-    /// Whether `revocation_list` was uninstalled by the re-check under a new
-    /// trust list: it is kept only as the floor of the next install, and no
+    /// Whether the list installed last was uninstalled by the re-check under
+    /// a new trust list: it is kept, as `revocation_list` or as its mark
+    /// `revocation_floor`, only as the floor of the next install, and no
     /// list is in force (spec: R-REVOKE-6).
     #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "core::ops::Not::not"))]
     pub revocation_withdrawn: bool,
@@ -100,14 +101,17 @@ impl MemoryStore {
             state.revocation_list.clone(),
         );
         // A list uninstalled and kept as its mark alone: no list is in
-        // force, and the mark is the floor of the next install.
+        // force, and the mark is the floor of the next install. A floor is
+        // only ever such a mark, so it is kept as one even where the state
+        // does not say the list was withdrawn (a database store's import
+        // refuses that state); a list given beside it is the newer.
         store.floor = match (&state.revocation_list, state.revocation_floor) {
-            (None, Some(floor)) if state.revocation_withdrawn => floor,
+            (None, Some(floor)) if floor.number != 0 => floor,
             _ => ListMark::default(),
         };
         let floored = store.floor != ListMark::default();
         store.withdrawn =
-            AtomicBool::new(state.revocation_withdrawn && (state.revocation_list.is_some() || floored));
+            AtomicBool::new(floored || (state.revocation_withdrawn && state.revocation_list.is_some()));
         let mut nonces = HashMap::with_hasher(IdHashing::random());
         nonces.extend(state.challenges.iter().map(|c| (c.nonce, c.closes)));
         store.nonces = Mutex::new(nonces);

@@ -445,19 +445,23 @@ fn a_state_that_keeps_only_the_mark_of_an_uninstalled_list_restores_it_as_the_fl
     assert!(!v.revocation_list_withdrawn());
     let after = v.state();
     assert_eq!((after.revocation_list.map(|l| l.number()), after.revocation_floor), (Some(6), None));
-    // A floor without the withdrawal, or numbered 0, stands for no list.
-    for odd in [
-        paycode::VerifierState { revocation_withdrawn: false, ..state.clone() },
-        paycode::VerifierState {
-            revocation_floor: Some(paycode::revocation::ListMark { number: 0, issued_at: 0 }),
-            ..state
-        },
-    ] {
-        let mut v = Verifier::restore(Params::default(), 1, &odd);
-        assert!(!v.revocation_list_withdrawn());
-        trust(&mut v, &issuer, &[key_1]);
-        assert_eq!(v.install_revocation_list(rl(&issuer, 1, NOW, vec![]), NOW), Ok(()));
-    }
+    // A floor is only ever an uninstalled list's mark: one given without the
+    // withdrawal is still the floor; one numbered 0 (no list has it) is none.
+    let unflagged = paycode::VerifierState { revocation_withdrawn: false, ..state.clone() };
+    let mut v = Verifier::restore(Params::default(), 1, &unflagged);
+    assert!(v.revocation_list_withdrawn());
+    assert_eq!(v.state(), state);
+    trust(&mut v, &issuer, &[key_1]);
+    assert_eq!(v.install_revocation_list(rl(&issuer, 5, NOW, vec![]), NOW), Err(InstallError::NotNewer));
+    let zero = paycode::VerifierState {
+        revocation_floor: Some(paycode::revocation::ListMark { number: 0, issued_at: NOW }),
+        ..state
+    };
+    let mut v = Verifier::restore(Params::default(), 1, &zero);
+    assert!(!v.revocation_list_withdrawn());
+    assert_eq!(v.state(), paycode::VerifierState::default());
+    trust(&mut v, &issuer, &[key_1]);
+    assert_eq!(v.install_revocation_list(rl(&issuer, 1, NOW, vec![]), NOW), Ok(()));
 }
 
 #[test]

@@ -368,12 +368,7 @@ impl IssuerFile {
             seed_field(&a.seed, "accounts[].seed").map_err(FileError::content(Role::Issuer, path))?;
         }
         // One seed per account: a verifier would take one of two silently.
-        let mut ids: Vec<u64> = file.accounts.iter().map(|a| a.account_id).collect();
-        ids.sort_unstable();
-        if let Some(account_id) = ids.windows(2).find_map(|w| match w {
-            [a, b] if a == b => Some(*a),
-            _ => None,
-        }) {
+        if let Some(account_id) = repeated(file.accounts.iter().map(|a| a.account_id).collect()) {
             return Err(FileError::content(Role::Issuer, path)(ContentError::AccountTwice { account_id }));
         }
         Ok(file)
@@ -553,18 +548,23 @@ impl WalletFile {
 /// `next_key_index`, where the next batch starts, so that a renewal never
 /// uses a device key again (spec: R-BATCH-1).
 fn held_indexes(batch: &[BatchCredential], next_key_index: Option<u32>) -> Result<(), ContentError> {
-    let mut indexes: Vec<u32> = batch.iter().map(|b| b.index).collect();
-    indexes.sort_unstable();
-    if let Some(index) = indexes.windows(2).find_map(|w| match w {
-        [a, b] if a == b => Some(*a),
-        _ => None,
-    }) {
+    let indexes: Vec<u32> = batch.iter().map(|b| b.index).collect();
+    if let Some(index) = repeated(indexes.clone()) {
         return Err(ContentError::KeyIndexTwice { index });
     }
-    match (next_key_index, indexes.last()) {
+    match (next_key_index, indexes.iter().max()) {
         (Some(next), Some(&held)) if next <= held => Err(ContentError::NextKeyIndex { next, held }),
         _ => Ok(()),
     }
+}
+
+/// A value that `values` holds more than once, if any.
+fn repeated<T: Ord + Copy>(mut values: Vec<T>) -> Option<T> {
+    values.sort_unstable();
+    values.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    })
 }
 
 /// A seed from 64 hex characters.

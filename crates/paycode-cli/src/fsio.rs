@@ -319,8 +319,8 @@ pub fn check_output(path: &Path, role: Role, protect: &[(&Path, Role)]) -> Resul
     let Ok(meta) = fs::symlink_metadata(path) else {
         // Found now, before the caller does what the output is for (a
         // wallet's counter moves before its code's image is written).
-        let folder = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let is_folder = fs::metadata(folder).map_err(FileError::io(Action::Write, role, path))?.is_dir();
+        let is_folder =
+            fs::metadata(folder(path)).map_err(FileError::io(Action::Write, role, path))?.is_dir();
         return if is_folder {
             Ok(())
         } else {

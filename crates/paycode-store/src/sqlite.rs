@@ -482,6 +482,7 @@ impl SqliteStore {
             ));
         }
         crate::check_state(state)?;
+        let held = crate::held_list(state)?;
         let high_water = state.hmac.high_water.max(state.ed25519.high_water);
         let quarantine = state.hmac.quarantine.max(state.ed25519.quarantine);
         tx.execute(
@@ -512,7 +513,7 @@ impl SqliteStore {
         for &(terminal, until) in &state.sources {
             put_source_budget(&tx, terminal, until).map_err(e)?;
         }
-        match crate::held_list(state)? {
+        match held {
             crate::HeldList::None => {}
             crate::HeldList::InForce(list) => put_revocation_list(&tx, list).map_err(e)?,
             crate::HeldList::Withdrawn(floor) => put_withdrawn_list(&tx, floor).map_err(e)?,
