@@ -57,7 +57,8 @@ fn every_case_gives_its_expected_result() {
 fn regenerating_gives_identical_files() {
     let out = TempDir::new("vectors");
     let written = generate::write(out.path()).unwrap();
-    // The vector files, and their schema beside them.
+    // The vector files, and their schema beside them (the committed file
+    // itself, embedded: for it, what this tests is that it is written).
     let mut committed: BTreeSet<String> = suite().files().iter().map(|f| f.name.clone()).collect();
     committed.insert(suite::SCHEMA_FILE.to_owned());
     let fresh: BTreeSet<String> =
