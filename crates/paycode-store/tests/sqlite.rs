@@ -1161,28 +1161,8 @@ fn a_store_that_lost_committed_changes_under_a_running_node_rejects_every_call()
             "UPDATE meta SET high_water = 0; DELETE FROM windows; DELETE FROM marks; DELETE FROM log;",
         )
         .unwrap();
-    let r = v.verify_text_with_cause(&code, NOW, 0).unwrap_err();
-    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
-    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::Corrupt, "{r}");
-    assert!(r.to_string().contains("went back"), "{r}");
-    let other = hmac_text(7, NOW, 0);
-    let payments = [
-        paycode::TextPayment { text: &code, amount: 0, challenge: None },
-        paycode::TextPayment { text: &other, amount: 0, challenge: None },
-    ];
-    for r in v.verify_payments_with_cause(&payments, NOW) {
-        assert_eq!(r.unwrap_err().error(), Error::StateUnavailable);
-    }
-    // Nothing raises the lowered T_hw over what the node saw, which would
-    // hide the loss: not a sweep, now or a step later, and not a code
-    // rejected before the store's step (malformed) a step later.
-    let later = NOW + 60;
-    assert_eq!(v.evict(NOW), Err(Error::StateUnavailable));
-    assert_eq!(v.evict(later), Err(Error::StateUnavailable));
-    assert_eq!(v.verify_text("PC3:%%%", later, 0).unwrap_err(), Error::StateUnavailable);
-    assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::StateUnavailable);
-    assert_eq!(v.store().high_water().unwrap_err().kind(), StoreErrorKind::Corrupt);
-    assert!(v.store().export_log(None).unwrap().is_empty(), "nothing written");
+    let export = || v.store().export_log(None).unwrap();
+    common::a_store_that_went_back_rejects_every_call(&v, &code, &export);
     // A node that opens it anew (in quarantine, as the operator must) reads it.
     assert_eq!(SqliteStore::open(&path).unwrap().high_water().unwrap(), 0);
 }

@@ -578,3 +578,36 @@ pub fn log_columns_name_the_account_and_the_real_counter<S: StateStore>(
     );
     assert_ne!(first.subject(), 1);
 }
+
+/// After the store under `v` lost committed changes (its `T_hw` went back
+/// below one `v` saw, and its records of `code`, which `v` accepted at
+/// `NOW`, with them), every call fails as damaged and writes nothing (spec:
+/// R-STATE-5, R-STATE-7): `code` again, a group, a sweep now and a step
+/// later, a code rejected before the store's step (malformed) a step later,
+/// which would otherwise raise `T_hw` over what `v` saw and hide the loss,
+/// and a read of `T_hw`.
+pub fn a_store_that_went_back_rejects_every_call<S: StateStore>(
+    v: &Verifier<S>,
+    code: &str,
+    export: &dyn Fn() -> Vec<LogRecord>,
+) {
+    let r = v.verify_text_with_cause(code, NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
+    assert_eq!(r.store_error().unwrap().kind(), paycode::store::StoreErrorKind::Corrupt, "{r}");
+    assert!(r.to_string().contains("went back"), "{r}");
+    let other = hmac_text(7, NOW, 0);
+    let payments = [
+        TextPayment { text: code, amount: 0, challenge: None },
+        TextPayment { text: &other, amount: 0, challenge: None },
+    ];
+    for r in v.verify_payments_with_cause(&payments, NOW) {
+        assert_eq!(r.unwrap_err().error(), Error::StateUnavailable);
+    }
+    let later = NOW + 60;
+    assert_eq!(v.evict(NOW), Err(Error::StateUnavailable));
+    assert_eq!(v.evict(later), Err(Error::StateUnavailable));
+    assert_eq!(v.verify_text("PC3:%%%", later, 0).unwrap_err(), Error::StateUnavailable);
+    assert_eq!(v.verify_text(code, NOW, 0).unwrap_err(), Error::StateUnavailable);
+    assert_eq!(v.store().high_water().unwrap_err().kind(), paycode::store::StoreErrorKind::Corrupt);
+    assert!(export().is_empty(), "nothing written");
+}
