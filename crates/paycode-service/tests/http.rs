@@ -200,6 +200,10 @@ async fn requests_without_a_good_token_are_refused_and_verify_nothing() {
     let revoked = NewToken::generate().unwrap();
     backend.tokens().insert(&revoked.record(8, "old till", NOW)).unwrap();
     let node = start(backend, Config::default(), None).await;
+    let live =
+        |text: &str| text.lines().find_map(|l| l.strip_prefix("paycode_tokens_live ")).map(str::to_owned);
+    let metrics = Client::new(node.addr, Some(&good)).send(Method::GET, "/metrics", None).await.unwrap();
+    assert_eq!(live(std::str::from_utf8(&metrics.body).unwrap()).as_deref(), Some("2"));
     let revoked_text = revoked.expose().to_string();
     assert!(node.service.backend().tokens().revoke(revoked.id(), NOW).unwrap());
     node.service.reload_tokens().unwrap();
@@ -245,6 +249,7 @@ async fn requests_without_a_good_token_are_refused_and_verify_nothing() {
     let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
     let text = String::from_utf8(metrics.body.to_vec()).unwrap();
     assert!(text.contains("paycode_refusals_total{status=\"401\"} 28\n"), "{text}");
+    assert_eq!(live(&text).as_deref(), Some("1"), "the revoked token is not live");
     node.stop().await;
 }
 
