@@ -507,44 +507,15 @@ fn import_keeps_the_nonce_set_and_refuses_a_nonce_twice() {
 fn a_withdrawn_revocation_list_is_exported_as_its_floor_and_imported_withdrawn() {
     // spec: R-REVOKE-2, R-REVOKE-6, across an export and an import.
     let c = cluster();
-    let issuer = issuer();
-    let key =
-        |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    let trust_list = |sequence, keys: &[paycode::KeyPeriod]| {
-        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
-    };
-    let mut v = paycode::Verifier::with_store(params(), TILL, store_in(&c, "withdrawn_a"));
-    v.set_root_key(issuer.root_public_key().unwrap());
-    v.install_trust_list(trust_list(1, &[key(1), key(2)]), NOW).unwrap();
-    let withdrawn = revocation_list(7, vec![]);
-    v.install_revocation_list(withdrawn.clone(), NOW).unwrap();
-    v.install_trust_list(trust_list(2, &[key(2)]), NOW).unwrap();
-    let exported = v.store().contents().unwrap().state;
-    assert_eq!(exported.revocation_list, None, "the database keeps no encoding of it");
-    assert!(exported.revocation_withdrawn);
-    assert_eq!(exported.revocation_floor, Some(withdrawn.mark()));
-    let memory = paycode::VerifierState {
-        revocation_list: Some(withdrawn),
-        revocation_floor: None,
-        ..exported.clone()
-    };
-    for (name, state) in [("withdrawn_b", &exported), ("withdrawn_c", &memory)] {
-        let store = store_in(&c, name);
-        store.import(state).unwrap();
-        assert_eq!(store.contents().unwrap().state, exported, "{name}");
-        let mut v = paycode::Verifier::with_store(params(), TILL, store);
-        assert!(v.revocation_list_withdrawn(), "{name}");
-        v.set_root_key(issuer.root_public_key().unwrap());
-        v.install_trust_list(trust_list(3, &[key(1), key(2)]), NOW).unwrap();
-        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: trusting its key again");
-        assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
-        assert_eq!(
-            v.install_revocation_list(revocation_list(7, vec![]), NOW),
-            Err(paycode::InstallError::NotNewer),
-            "{name}"
-        );
-        assert_eq!(v.install_revocation_list(revocation_list(8, vec![]), NOW), Ok(()), "{name}");
-    }
+    let exported = common::a_withdrawn_list_is_exported_as_its_floor_and_imported_withdrawn(
+        store_in(&c, "withdrawn_a"),
+        &|s: &PostgresStore| s.contents().unwrap().state,
+        &|name, state| {
+            let store = store_in(&c, &format!("withdrawn_{name}"));
+            store.import(state).unwrap();
+            store
+        },
+    );
     let store = store_in(&c, "withdrawn_bad");
     let both = paycode::VerifierState { revocation_list: Some(revocation_list(7, vec![])), ..exported };
     let err = store.import(&both).unwrap_err();

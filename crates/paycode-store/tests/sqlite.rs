@@ -905,54 +905,15 @@ fn a_withdrawn_revocation_list_is_exported_as_its_floor_and_imported_withdrawn()
     // spec: R-REVOKE-2, R-REVOKE-6, across an export and an import: the list
     // stays uninstalled and its number stays the floor of the next install.
     let dir = TempDir::new("sqlite-withdrawn-export");
-    let issuer = issuer();
-    let key =
-        |key_id| paycode::KeyPeriod { key_id, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
-    let trust = |sequence, keys: &[paycode::KeyPeriod]| {
-        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
-    };
-    let mut v =
-        paycode::Verifier::with_store(params(), TILL, SqliteStore::create(&dir.join("a.db")).unwrap());
-    v.set_root_key(issuer.root_public_key().unwrap());
-    v.install_trust_list(trust(1, &[key(1), key(2)]), NOW).unwrap();
-    let withdrawn = revocation_list(7, vec![]);
-    v.install_revocation_list(withdrawn.clone(), NOW).unwrap();
-    v.install_trust_list(trust(2, &[key(2)]), NOW).unwrap();
-    assert!(v.revocation_list_withdrawn());
-    let exported = v.store().contents().unwrap().state;
-    assert_eq!(exported.revocation_list, None, "the database keeps no encoding of it");
-    assert!(exported.revocation_withdrawn);
-    assert_eq!(exported.revocation_floor, Some(withdrawn.mark()));
-
-    // Imported, as exported and as a memory store's snapshot gives it (the
-    // list itself, marked withdrawn): uninstalled, with the same floor.
-    let memory = paycode::VerifierState {
-        revocation_list: Some(withdrawn),
-        revocation_floor: None,
-        ..exported.clone()
-    };
-    for (name, state) in [("b.db", &exported), ("c.db", &memory)] {
-        let store = SqliteStore::create(&dir.join(name)).unwrap();
-        store.import(state).unwrap();
-        assert_eq!(store.contents().unwrap().state, exported, "{name}");
-        let mut v = paycode::Verifier::with_store(params(), TILL, store);
-        assert!(v.revocation_list_withdrawn(), "{name}");
-        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: no list in force");
-        v.set_root_key(issuer.root_public_key().unwrap());
-        v.install_trust_list(trust(3, &[key(1), key(2)]), NOW).unwrap();
-        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: trusting its key again");
-        // spec: R-REVOKE-4: no list in force, so every ed25519 code is revocation-stale.
-        assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
-        for older in [6, 7] {
-            assert_eq!(
-                v.install_revocation_list(revocation_list(older, vec![]), NOW),
-                Err(paycode::InstallError::NotNewer),
-                "{name}: list {older}"
-            );
-        }
-        assert_eq!(v.install_revocation_list(revocation_list(8, vec![]), NOW), Ok(()), "{name}");
-        assert!(!v.revocation_list_withdrawn(), "{name}");
-    }
+    let exported = common::a_withdrawn_list_is_exported_as_its_floor_and_imported_withdrawn(
+        SqliteStore::create(&dir.join("first.db")).unwrap(),
+        &|s: &SqliteStore| s.contents().unwrap().state,
+        &|name, state| {
+            let store = SqliteStore::create(&dir.join(format!("{name}.db"))).unwrap();
+            store.import(state).unwrap();
+            store
+        },
+    );
 
     // A state that gives its list inconsistently is refused, and nothing is written.
     let list = Some(revocation_list(7, vec![]));

@@ -611,3 +611,59 @@ pub fn a_store_that_went_back_rejects_every_call<S: StateStore>(
     assert_eq!(v.store().high_water().unwrap_err().kind(), paycode::store::StoreErrorKind::Corrupt);
     assert!(export().is_empty(), "nothing written");
 }
+
+/// A revocation list withdrawn by the re-check, through a state export and
+/// an import (spec: R-REVOKE-2, R-REVOKE-6): `first` exports it as its mark
+/// alone; imported into a new store (`import` makes one, named, holding the
+/// state), as exported and as a memory store's snapshot gives it (the list
+/// itself, marked withdrawn), it stays uninstalled and its mark stays the
+/// floor of the next install. Returns the exported state.
+pub fn a_withdrawn_list_is_exported_as_its_floor_and_imported_withdrawn<S: StateStore>(
+    first: S,
+    contents: &dyn Fn(&S) -> paycode::VerifierState,
+    import: &dyn Fn(&str, &paycode::VerifierState) -> S,
+) -> paycode::VerifierState {
+    let issuer = issuer();
+    let key = |key_id| KeyPeriod { key_id, not_before: NOW - 30 * 86_400, not_after: NOW + 30 * 86_400 };
+    let trust = |sequence, keys: &[KeyPeriod]| {
+        issuer.trust_list(paycode::TrustHeader { sequence, issued_at: NOW }, keys).unwrap()
+    };
+    let mut v = Verifier::with_store(params(), TILL, first);
+    v.set_root_key(issuer.root_public_key().unwrap());
+    v.install_trust_list(trust(1, &[key(1), key(2)]), NOW).unwrap();
+    let withdrawn = revocation_list(7, vec![]);
+    v.install_revocation_list(withdrawn.clone(), NOW).unwrap();
+    v.install_trust_list(trust(2, &[key(2)]), NOW).unwrap();
+    assert!(v.revocation_list_withdrawn());
+    let exported = contents(v.store());
+    assert_eq!(exported.revocation_list, None, "the database keeps no encoding of it");
+    assert!(exported.revocation_withdrawn);
+    assert_eq!(exported.revocation_floor, Some(withdrawn.mark()));
+    let memory = paycode::VerifierState {
+        revocation_list: Some(withdrawn),
+        revocation_floor: None,
+        ..exported.clone()
+    };
+    for (name, state) in [("exported", &exported), ("memory", &memory)] {
+        let store = import(name, state);
+        assert_eq!(contents(&store), exported, "{name}");
+        let mut v = Verifier::with_store(params(), TILL, store);
+        assert!(v.revocation_list_withdrawn(), "{name}");
+        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: no list in force");
+        v.set_root_key(issuer.root_public_key().unwrap());
+        v.install_trust_list(trust(3, &[key(1), key(2)]), NOW).unwrap();
+        assert_eq!(v.store().revocation_list().unwrap(), None, "{name}: trusting its key again");
+        // spec: R-REVOKE-4: no list in force, so every ed25519 code is revocation-stale.
+        assert_eq!(v.verify_text(&ed25519_text(2, NOW, 0), NOW, 0).unwrap_err(), Error::RevocationStale);
+        for older in [6, 7] {
+            assert_eq!(
+                v.install_revocation_list(revocation_list(older, vec![]), NOW),
+                Err(paycode::InstallError::NotNewer),
+                "{name}: list {older}"
+            );
+        }
+        assert_eq!(v.install_revocation_list(revocation_list(8, vec![]), NOW), Ok(()), "{name}");
+        assert!(!v.revocation_list_withdrawn(), "{name}");
+    }
+    exported
+}
