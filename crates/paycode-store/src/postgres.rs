@@ -46,6 +46,7 @@
 //! [`StoreErrorKind::Other`] error there instead of blocking that runtime):
 //! an async service calls the verifier on threads of its own.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
@@ -360,6 +361,44 @@ struct Many {
     lock_budgets: Statement,
     read_shared: Statement,
     write: Statement,
+}
+
+/// A transaction whose `COMMIT` was sent: its id and its session's process,
+/// read in its first round trip, and the `T_hw` it leaves if it commits.
+/// Until the answer arrives its outcome is unknown; if the answer is lost
+/// (the connection ends, or the node stops waiting for it),
+/// [`PostgresStore::settle`] asks the server over another connection.
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    xid: i64,
+    pid: i32,
+    high_water: u64,
+}
+
+/// Marks `sent` as the transaction whose `COMMIT` goes out next, then sends
+/// `write` and the `COMMIT` in one round trip. A write the server refused
+/// aborted the transaction, and the `COMMIT` behind it rolled it back: the
+/// outcome is known. So is a `COMMIT` the server answered with an error.
+/// Only an answer that never came leaves `sent` set.
+async fn write_and_commit<W>(
+    c: &Client,
+    write: W,
+    sent: &Cell<Option<Sent>>,
+    txn: Sent,
+) -> Result<(), tokio_postgres::Error>
+where
+    W: Future<Output = Result<u64, tokio_postgres::Error>>,
+{
+    sent.set(Some(txn));
+    let (write, commit) = tokio::join!(biased; write, c.batch_execute("COMMIT"));
+    let answered = |e: Option<&tokio_postgres::Error>| e.is_some_and(|e| e.code().is_some());
+    if answered(write.as_ref().err()) || (write.is_ok() && answered(commit.as_ref().err())) {
+        sent.set(None);
+    }
+    write?;
+    commit?;
+    sent.set(None);
+    Ok(())
 }
 
 /// What failed in one attempt.
@@ -790,6 +829,87 @@ impl PostgresStore {
         )
     }
 
+    /// The outcome of transaction `txn`, whose `COMMIT` was sent and whose
+    /// answer was lost (`cause`), asked of the server over another
+    /// connection. Committed: the call succeeded, as if the answer had come.
+    /// Rolled back: `cause`, and the call changed nothing (spec: R-STATE-4).
+    /// If the server cannot tell, an error that says the outcome is unknown.
+    fn settle(&self, txn: Sent, cause: StoreError) -> Result<(), StoreError> {
+        match self.outcome(txn) {
+            Ok(true) => {
+                self.note_high_water(txn.high_water);
+                Ok(())
+            }
+            Ok(false) => Err(cause),
+            Err(e) => {
+                // The causes alone: the error names its kind once when shown.
+                let detail = |e: &StoreError| {
+                    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
+                };
+                Err(StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    format!(
+                        "{}; whether transaction {} committed is unknown, as the server could not be asked: {}",
+                        detail(&cause),
+                        txn.xid,
+                        detail(&e)
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// Whether transaction `txn` committed (`false`: it rolled back). A
+    /// session that still holds it open (it has not yet seen its connection
+    /// end) is ended, which rolls it back; a commit under way completes
+    /// first. So the answer is final.
+    fn outcome(&self, txn: Sent) -> Result<bool, StoreError> {
+        let deadline = std::time::Instant::now() + self.options.operation_timeout;
+        // `backend_xid` is the 32-bit form of the id.
+        let xid32 = (txn.xid & 0xFFFF_FFFF).to_string();
+        loop {
+            let status = self.run(|conn| async move {
+                let r =
+                    conn.client.query_one("SELECT pg_xact_status($1::bigint::text::xid8)", &[&txn.xid]).await;
+                (conn, r.map(|row| row.get::<_, Option<String>>(0)).map_err(Failure::Db))
+            })?;
+            match status.as_deref() {
+                Some("committed") => return Ok(true),
+                Some("aborted") => return Ok(false),
+                Some(_) if std::time::Instant::now() < deadline => {
+                    let xid32 = xid32.as_str();
+                    self.run(|conn| async move {
+                        let r = conn
+                            .client
+                            .execute(
+                                "SELECT pg_terminate_backend(pid, 1000) FROM pg_stat_activity
+                                 WHERE pid = $1 AND backend_xid::text = $2",
+                                &[&txn.pid, &xid32],
+                            )
+                            .await;
+                        (conn, r.map(|_| ()).map_err(Failure::Db))
+                    })?;
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Some(_) => {
+                    return Err(StoreError::new(
+                        StoreErrorKind::Unavailable,
+                        format!(
+                            "{}: still in progress after {:?}",
+                            self.target, self.options.operation_timeout
+                        ),
+                    ));
+                }
+                None => {
+                    return Err(StoreError::new(
+                        StoreErrorKind::Unavailable,
+                        format!("{}: the server no longer knows the transaction", self.target),
+                    ));
+                }
+            }
+        }
+    }
+
     fn note_high_water(&self, step: u64) {
         self.known_high_water.fetch_max(step, Ordering::AcqRel);
     }
@@ -972,9 +1092,10 @@ impl PostgresStore {
     /// As [`StateStore::transact`].
     pub fn transact_at(&self, scope: Scope, call: &mut Call<'_>) -> Result<(), StoreError> {
         let check = |stored| self.check_high_water(stored);
-        self.attempts(|conn, driver| {
+        self.attempts(|conn, driver, sent| {
             let limit = self.options.operation_timeout;
-            driver.block_on(async { tokio::time::timeout(limit, step(conn, scope, call, &check)).await })
+            driver
+                .block_on(async { tokio::time::timeout(limit, step(conn, scope, call, &check, sent)).await })
         })
     }
 
@@ -986,10 +1107,10 @@ impl PostgresStore {
         let one = |call: &mut Call<'_>| self.transact_at(scope, call);
         crate::run_calls(calls, one, |calls| {
             let check = |stored| self.check_high_water(stored);
-            self.attempts(|conn, driver| {
+            self.attempts(|conn, driver, sent| {
                 let limit = self.options.operation_timeout;
                 driver.block_on(async {
-                    tokio::time::timeout(limit, step_all(conn, scope, calls, &check)).await
+                    tokio::time::timeout(limit, step_all(conn, scope, calls, &check, sent)).await
                 })
             })
         })
@@ -997,16 +1118,23 @@ impl PostgresStore {
 
     /// Runs `attempt` on a pooled connection until it commits, fails for
     /// good, or has failed to serialize as often as allowed. `attempt`
-    /// returns `None` or a timeout when the connection's state is unknown.
+    /// returns `None` or a timeout when the connection's state is unknown,
+    /// and leaves a [`Sent`] in its cell when its `COMMIT`'s answer was
+    /// lost: that outcome is settled before the call returns.
     fn attempts<F>(&self, mut attempt: F) -> Result<(), StoreError>
     where
-        F: FnMut(&Conn, &mut Driver) -> Option<Result<Result<u64, Failure>, tokio::time::error::Elapsed>>,
+        F: FnMut(
+            &Conn,
+            &mut Driver,
+            &Cell<Option<Sent>>,
+        ) -> Option<Result<Result<u64, Failure>, tokio::time::error::Elapsed>>,
     {
         self.blocking_allowed()?;
         let mut tries = 1;
         loop {
             let Pooled { conn, mut driver } = self.checkout()?;
-            let e = match attempt(&conn, &mut driver) {
+            let sent = Cell::new(None);
+            let e = match attempt(&conn, &mut driver, &sent) {
                 Some(Ok(Ok(high_water))) => {
                     self.checkin(Pooled { conn, driver });
                     self.note_high_water(high_water);
@@ -1014,16 +1142,23 @@ impl PostgresStore {
                 }
                 Some(Ok(Err(failure))) => {
                     self.recover(Pooled { conn, driver });
-                    match failure {
+                    let e = match failure {
                         Failure::Db(e) => e,
                         Failure::Store(e) => return Err(e),
                         Failure::Timeout => return Err(self.timeout()),
+                    };
+                    if let Some(txn) = sent.get() {
+                        return self.settle(txn, self.error(&e));
                     }
+                    e
                 }
                 Some(Err(_)) | None => {
                     drop((conn, driver));
                     self.discard();
-                    return Err(self.timeout());
+                    return match sent.get() {
+                        Some(txn) => self.settle(txn, self.timeout()),
+                        None => Err(self.timeout()),
+                    };
                 }
             };
             if retryable(&e) && tries < self.options.max_attempts {
@@ -1047,6 +1182,7 @@ async fn step(
     scope: Scope,
     call: &mut Call<'_>,
     check: &HighWaterCheck<'_>,
+    sent: &Cell<Option<Sent>>,
 ) -> Result<u64, Failure> {
     let c = &conn.client;
     let (terminal, nonces) = (i64::from(scope.records), i64::from(scope.nonces));
@@ -1082,6 +1218,7 @@ async fn step(
         ..Records::default()
     };
     check(records.high_water).map_err(Failure::Store)?;
+    let (xid, pid): (i64, i32) = (shared.get(5), shared.get(6));
     if let Some(w) = &window {
         let high: i64 = w.get(0);
         records.window = Some(Window {
@@ -1184,15 +1321,10 @@ async fn step(
         &closes,
         &r_challenge,
     ];
-    let (write, commit) = tokio::join!(
-        biased;
-        c.execute(&conn.write, &values),
-        c.batch_execute("COMMIT"),
-    );
-    // A failed write aborted the transaction, and the COMMIT behind it rolled it back.
-    write?;
-    commit?;
-    Ok(records.high_water.max(changes.high_water))
+    let high_water = records.high_water.max(changes.high_water);
+    let txn = Sent { xid, pid, high_water };
+    write_and_commit(c, c.execute(&conn.write, &values), sent, txn).await?;
+    Ok(high_water)
 }
 
 /// Rows to write, one array per column.
@@ -1227,6 +1359,7 @@ async fn step_all(
     scope: Scope,
     calls: &mut [Call<'_>],
     check: &HighWaterCheck<'_>,
+    sent: &Cell<Option<Sent>>,
 ) -> Result<u64, Failure> {
     let (c, m) = (&conn.client, &conn.many);
     let (terminal, nonce_terminal) = (i64::from(scope.records), i64::from(scope.nonces));
@@ -1295,6 +1428,7 @@ async fn step_all(
     let revoked: Vec<i64> = shared.get(2);
     let stored_nonces: Vec<Vec<u8>> = shared.get(3);
     let fresh_until = shared.get::<_, Option<i64>>(4).map(from_sql);
+    let (xid, pid): (i64, i32) = (shared.get(5), shared.get(6));
     // The nonces used so far: the stored ones, then those the calls record.
     let mut used: HashSet<[u8; 16]> =
         stored_nonces.iter().filter_map(|n| n.as_slice().try_into().ok()).collect();
@@ -1460,13 +1594,8 @@ async fn step_all(
         &n_closes,
         &log_challenge,
     ];
-    let (write, commit) = tokio::join!(
-        biased;
-        c.execute(&m.write, &values),
-        c.batch_execute("COMMIT"),
-    );
-    write?;
-    commit?;
+    let txn = Sent { xid, pid, high_water };
+    write_and_commit(c, c.execute(&m.write, &values), sent, txn).await?;
     Ok(high_water)
 }
 
@@ -1546,11 +1675,14 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
     // The nonce is read in the statement that reads T_hw: a nonce that an
     // eviction removed is absent only in a snapshot that holds the T_hw the
     // eviction read, so C2 refuses its challenge (spec: R-STATE-8, R-CHAL-4).
+    // The statement also names the transaction and its session, so that a
+    // commit whose answer is lost can be looked up ([`Sent`]).
     let read_shared = client
         .prepare_typed(
             "SELECT high_water, quarantine, $2 AND EXISTS (SELECT 1 FROM revoked WHERE serial = $1),
                     EXISTS (SELECT 1 FROM nonces WHERE terminal = $3 AND nonce = $4),
-                    (SELECT fresh_until FROM revocation WHERE id = 0)
+                    (SELECT fresh_until FROM revocation WHERE id = 0),
+                    pg_current_xact_id()::text::bigint, pg_backend_pid()
              FROM meta WHERE id = 0",
             &[i8.clone(), b.clone(), i8.clone(), bytes.clone()],
         )
@@ -1674,7 +1806,8 @@ async fn prepare_many(client: &Client) -> Result<Many, tokio_postgres::Error> {
         .prepare(
             "SELECT high_water, quarantine, ARRAY(SELECT serial FROM revoked WHERE serial = ANY($1::bigint[])),
                     ARRAY(SELECT nonce FROM nonces WHERE terminal = $2::bigint AND nonce = ANY($3::bytea[])),
-                    (SELECT fresh_until FROM revocation WHERE id = 0)
+                    (SELECT fresh_until FROM revocation WHERE id = 0),
+                    pg_current_xact_id()::text::bigint, pg_backend_pid()
              FROM meta WHERE id = 0",
         )
         .await?;

@@ -13,9 +13,10 @@ use std::sync::{Arc, Barrier};
 
 use common::*;
 use paycode::store::{StateStore, StoreErrorKind};
-use paycode::{Error, MemoryStore};
+use paycode::{Error, MemoryStore, TextPayment};
 use paycode_store::{Contents, PostgresOptions, PostgresStore, SCHEMA_VERSION};
 use paycode_test_support::postgres::Cluster;
+use paycode_test_support::proxy::{Cut, Proxy};
 
 /// The server the tests running now share; each test works in a schema of
 /// its own, and holds the handle until it ends.
@@ -627,4 +628,83 @@ fn a_store_that_lost_committed_changes_under_a_running_node_rejects_every_call()
     let url = c.url_with_schema("madeagain");
     let fresh = PostgresStore::connect(&url, PostgresOptions::default()).unwrap();
     assert_eq!(fresh.high_water().unwrap(), 0);
+}
+
+/// The simple-query message `COMMIT` as a client sends it: `Q`, its length, the text.
+const COMMIT: &[u8] = b"Q\0\0\0\x0bCOMMIT\0";
+
+/// The server's answer to a `COMMIT` that committed: `C`, its length, the tag.
+const COMMITTED: &[u8] = b"C\0\0\0\x0bCOMMIT\0";
+
+/// A store in schema `name` of `c`, reached through `proxy`.
+fn store_through(c: &Cluster, proxy: &Proxy, name: &str) -> PostgresStore {
+    let _ = store_in(c, name);
+    let url = c.url_with_schema(name).replace(&format!(":{}/", c.port()), &format!(":{}/", proxy.port()));
+    PostgresStore::connect(&url, PostgresOptions::default()).unwrap()
+}
+
+#[test]
+fn a_commit_whose_answer_is_lost_is_settled_before_the_call_returns() {
+    let c = cluster();
+    let proxy = Proxy::start(c.port());
+    let v = verifier(store_through(&c, &proxy, "lost_answer"), 1);
+    let log = || v.store().export_log(None).unwrap().len();
+    v.verify_text(&hmac_text(60, NOW, 0), NOW, 0).unwrap();
+    // The server commits and its answer never comes: the call is accepted,
+    // as the log says it is, and the code is then replayed.
+    proxy.cut_after(COMMIT, Cut::Deliver(COMMITTED));
+    v.verify_text(&hmac_text(60, NOW, 1), NOW, 0).unwrap();
+    assert!(proxy.fired());
+    assert_eq!(log(), 2);
+    assert_eq!(v.verify_text(&hmac_text(60, NOW, 1), NOW, 0).unwrap_err(), Error::Replayed);
+    // The COMMIT never reaches the server, whose session keeps the
+    // transaction open and the identity's rows locked: the session is
+    // ended, which rolls it back; the call changed nothing (spec: R-STATE-4).
+    proxy.cut_after(COMMIT, Cut::Withhold);
+    let r = v.verify_text_with_cause(&hmac_text(60, NOW, 2), NOW, 0).unwrap_err();
+    assert!(proxy.fired());
+    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
+    assert_eq!(log(), 2);
+    // Nothing holds the rows: the same code is accepted at once.
+    v.verify_text(&hmac_text(60, NOW, 2), NOW, 0).unwrap();
+    assert_eq!(log(), 3);
+    // The server commits and cannot be asked afterwards: the call is
+    // state-unavailable and says that whether it committed is unknown. It
+    // did, so the code is then replayed: never accepted twice.
+    proxy.cut_after(COMMIT, Cut::Deliver(COMMITTED));
+    proxy.refuse_new(true);
+    let r = v.verify_text_with_cause(&hmac_text(60, NOW, 3), NOW, 0).unwrap_err();
+    assert!(proxy.fired());
+    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
+    assert!(r.to_string().contains("committed is unknown"), "{r}");
+    proxy.refuse_new(false);
+    assert_eq!(log(), 4);
+    assert_eq!(v.verify_text(&hmac_text(60, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
+}
+
+#[test]
+fn a_group_commit_whose_answer_is_lost_is_settled_before_the_calls_return() {
+    let c = cluster();
+    let proxy = Proxy::start(c.port());
+    let v = verifier(store_through(&c, &proxy, "lost_group_answer"), 1);
+    let texts = [hmac_text(61, NOW, 0), hmac_text(62, NOW, 0), hmac_text(61, NOW, 1)];
+    let items: Vec<TextPayment<'_>> =
+        texts.iter().map(|text| TextPayment { text, amount: 0, challenge: None }).collect();
+    let verdicts =
+        |v: &paycode::Verifier<PostgresStore>, items: &[TextPayment<'_>]| -> Vec<Result<u64, Error>> {
+            v.verify_payments_with_cause(items, NOW)
+                .into_iter()
+                .map(|r| r.map(|a| a.subject).map_err(|r| r.error()))
+                .collect()
+        };
+    proxy.cut_after(COMMIT, Cut::Withhold);
+    let unavailable = Err(Error::StateUnavailable);
+    assert_eq!(verdicts(&v, &items[..2]), [unavailable, unavailable]);
+    assert!(proxy.fired());
+    assert_eq!(v.store().export_log(None).unwrap().len(), 0);
+    proxy.cut_after(COMMIT, Cut::Deliver(COMMITTED));
+    assert_eq!(verdicts(&v, &items), [Ok(61), Ok(62), Ok(61)]);
+    assert!(proxy.fired());
+    assert_eq!(v.store().export_log(None).unwrap().len(), 3);
+    assert_eq!(v.verify_text(&texts[1], NOW, 0).unwrap_err(), Error::Replayed);
 }

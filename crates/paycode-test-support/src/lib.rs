@@ -3,12 +3,14 @@
 //! pseudo-random generator ([`SplitMix64`]), the fixture every hostile-input
 //! test and fuzz target builds on ([`fixture`]), small file systems that fill
 //! up or turn read-only ([`scratch`]), a PostgreSQL server of the tests' own
-//! ([`postgres`]), and the repository's root folder ([`repo_root`]).
+//! ([`postgres`]), a TCP proxy that loses a connection's answers
+//! ([`proxy`]), and the repository's root folder ([`repo_root`]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod cli;
 pub mod fixture;
 pub mod postgres;
+pub mod proxy;
 mod rng;
 pub mod scratch;
 mod temp_dir;
