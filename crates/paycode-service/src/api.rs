@@ -123,8 +123,8 @@ impl Record {
     }
 }
 
-/// The body of a refusal before verification (401, 400, 408, 413, 429) and of
-/// a failed health check.
+/// The body of a refusal before verification (401, 400, 408, 413, 429, 431,
+/// and 404 and 405 for a route or method the service does not have).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Refusal {

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Extension, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use axum::http::header::{
+    AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +29,7 @@ use crate::auth::{Caller, Keyring};
 use crate::backend::Backend;
 use crate::limit::Limiter;
 use crate::metrics::{self, Metrics};
+use crate::server::MAX_HEAD;
 use crate::workers::Workers;
 use crate::{Clock, Config, Keys};
 
@@ -148,8 +151,10 @@ impl<B: Backend> App<B> {
             .route("/metrics", get(metrics::<B>))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
-            // Outermost: nothing, not even a 404, answers without a good token.
+            // Nothing, not even a 404, answers without a good token.
             .layer(middleware::from_fn_with_state(Arc::clone(self), authenticate::<B>))
+            // Outermost: a head over the limit is read no further, token or not.
+            .layer(middleware::from_fn_with_state(Arc::clone(self), limit_head::<B>))
             .with_state(Arc::clone(self))
     }
 
@@ -338,6 +343,7 @@ impl<B: Backend> App<B> {
             metrics::Refusal::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             metrics::Refusal::BadRequest => (StatusCode::BAD_REQUEST, "bad-request"),
             metrics::Refusal::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too-large"),
+            metrics::Refusal::HeadTooLarge => (StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "too-large"),
             metrics::Refusal::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "rate-limited"),
             metrics::Refusal::Timeout => (StatusCode::REQUEST_TIMEOUT, "timeout"),
         };
@@ -371,6 +377,40 @@ pub(crate) enum Outcome {
         /// The failure, for the node's log.
         cause: String,
     },
+}
+
+/// Refuses a request whose head is over [`MAX_HEAD`] with 431. hyper reads
+/// heads up to twice that (and answers a larger one itself, without a body),
+/// so that this answer carries the service's JSON body.
+async fn limit_head<B: Backend>(State(app): State<Arc<App<B>>>, request: Request, next: Next) -> Response {
+    let size = head_size(&request);
+    if size > MAX_HEAD {
+        let message = format!("the request head is larger than {MAX_HEAD} bytes");
+        let mut response = app.refuse(metrics::Refusal::HeadTooLarge, message);
+        // As hyper does after its own 431: the body, if any, is not read.
+        response.headers_mut().insert(CONNECTION, HeaderValue::from_static("close"));
+        return response;
+    }
+    next.run(request).await
+}
+
+/// The size of `request`'s head as HTTP/1.1 sends it: the request line, each
+/// header field as `name: value` and the blank line, each line with its CRLF.
+/// The spaces a client may put around a field's value are not counted.
+fn head_size(request: &Request) -> usize {
+    let uri = request.uri();
+    let target = match (uri.scheme_str(), uri.authority()) {
+        // The absolute form, `http://host/path`.
+        (Some(scheme), Some(authority)) => scheme.len() + "://".len() + authority.as_str().len(),
+        _ => 0,
+    } + uri.path_and_query().map_or(0, |p| p.as_str().len());
+    let line = request.method().as_str().len() + " ".len() + target + " HTTP/1.1\r\n".len();
+    let fields: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + ": \r\n".len() + value.len())
+        .sum();
+    line.saturating_add(fields).saturating_add("\r\n".len())
 }
 
 async fn authenticate<B: Backend>(

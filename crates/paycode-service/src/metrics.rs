@@ -35,14 +35,17 @@ pub(crate) enum Refusal {
     RateLimited,
     /// 408: the body did not arrive in time.
     Timeout,
+    /// 431: the request head is larger than the limit.
+    HeadTooLarge,
 }
 
-const REFUSALS: [(Refusal, &str); 5] = [
+const REFUSALS: [(Refusal, &str); 6] = [
     (Refusal::Unauthorized, "401"),
     (Refusal::BadRequest, "400"),
     (Refusal::TooLarge, "413"),
     (Refusal::RateLimited, "429"),
     (Refusal::Timeout, "408"),
+    (Refusal::HeadTooLarge, "431"),
 ];
 
 /// The counters of one node.

@@ -31,8 +31,13 @@ const MAX_CONNECTIONS: usize = 4096;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long requests in flight may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest request head (request line and headers) read, bytes.
-const MAX_HEAD: usize = 16 * 1024;
+/// Largest request head (request line and header fields) the service
+/// takes, bytes: the routes answer a larger one with 431 and a JSON body.
+pub(crate) const MAX_HEAD: usize = 16 * 1024;
+/// Largest request head the HTTP layer reads at all, bytes: twice
+/// [`MAX_HEAD`], so that the routes see, and answer, a head over the limit.
+/// hyper answers a larger one itself, with 431 and no body, and closes.
+const MAX_HEAD_READ: usize = 2 * MAX_HEAD;
 
 /// A bound socket, with the TLS configuration if the service speaks HTTPS.
 pub struct Listener {
@@ -116,7 +121,8 @@ pub async fn serve(router: Router, listener: Listener, shutdown: impl Future<Out
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HANDSHAKE_TIMEOUT)
-        .max_buf_size(MAX_HEAD)
+        .max_header_size(MAX_HEAD_READ)
+        .max_buf_size(MAX_HEAD_READ)
         .half_close(true);
     let builder = Arc::new(builder);
     let mut shutdown = std::pin::pin!(shutdown);

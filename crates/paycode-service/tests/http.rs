@@ -700,6 +700,71 @@ async fn hostile_inputs_get_verdicts_or_refusals_never_a_failure() {
     node.stop().await;
 }
 
+/// The head and the body of a raw HTTP/1.1 reply.
+fn split_reply(reply: &str) -> (&str, &str) {
+    reply.split_once("\r\n\r\n").unwrap_or((reply, ""))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_over_the_limit_gets_431_with_a_json_body() {
+    let (node, token) = memory_node(Config::default()).await;
+    let request = |auth: &str, padding: usize| {
+        format!(
+            "GET /v1/health HTTP/1.1\r\nHost: x\r\n{auth}X-Big: {}\r\nConnection: close\r\n\r\n",
+            "a".repeat(padding)
+        )
+    };
+    let auth = format!("Authorization: Bearer {token}\r\n");
+    // Just under 16 KiB, counted as sent: served.
+    let under = request(&auth, 0);
+    let under = request(&auth, 16 * 1024 - under.len());
+    assert_eq!(under.len(), 16 * 1024);
+    let reply = raw_request(&mut TcpStream::connect(node.addr).await.unwrap(), &under).await;
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    // One byte more, and 20 000 bytes, with a token and without: 431 with the service's JSON body.
+    let over = request(&auth, 16 * 1024 + 1 - request(&auth, 0).len());
+    for request in [over, request(&auth, 20_000), request("", 20_000)] {
+        let reply = raw_request(&mut TcpStream::connect(node.addr).await.unwrap(), &request).await;
+        let (head, body) = split_reply(&reply);
+        assert!(head.starts_with("HTTP/1.1 431"), "{reply}");
+        assert!(head.to_ascii_lowercase().contains("content-type: application/json"), "{head}");
+        let refusal: Refusal = serde_json::from_str(body).unwrap();
+        assert_eq!(refusal.error, "too-large");
+        assert!(refusal.message.contains("16384"), "{}", refusal.message);
+    }
+    // Over twice the limit the HTTP layer refuses the head itself: 431, no
+    // body, the connection closed (or reset, if the head is still being sent).
+    let mut raw = TcpStream::connect(node.addr).await.unwrap();
+    let _ = raw.write_all(request(&auth, 40_000).as_bytes()).await;
+    let mut reply = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), raw.read_to_end(&mut reply)).await.unwrap();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.is_empty() || reply.starts_with("HTTP/1.1 431"), "{reply}");
+    assert_eq!(split_reply(&reply).1, "", "{reply}");
+    // The refusals are counted, and the node serves on.
+    let mut client = Client::new(node.addr, Some(&token));
+    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
+    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    assert!(text.contains("paycode_refusals_total{status=\"431\"} 3\n"), "{text}");
+    node.stop().await;
+}
+
+/// A request that is not HTTP/1.1 gets the HTTP layer's own answer, as the
+/// crate's README says: 400 without a body, and the connection closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_request_line_gets_400_without_a_body() {
+    let (node, token) = memory_node(Config::default()).await;
+    for junk in ["GARBAGE\r\n\r\n", "GET /v1/health HTTP/9.9\r\n\r\n", "GET /v1 health HTTP/1.1\r\n\r\n"] {
+        let reply = raw_request(&mut TcpStream::connect(node.addr).await.unwrap(), junk).await;
+        let (head, body) = split_reply(&reply);
+        assert!(head.starts_with("HTTP/1.1 400"), "{junk:?}: {reply}");
+        assert_eq!(body, "", "{junk:?}: {reply}");
+    }
+    let reply = Client::new(node.addr, Some(&token)).send(Method::GET, "/v1/health", None).await.unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    node.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_the_request_in_flight_finish() {
     /// A store that takes its time.
