@@ -206,6 +206,54 @@ fn tokens_are_made_listed_and_revoked_through_the_command() {
     assert_eq!(paycode(&["serve", "token", "revoke", "--store", &store, "xyz"]).status.code(), Some(2));
 }
 
+/// `--max-body` takes 512 to 65536 bytes: a value outside, however large,
+/// stops the command before it starts, with exit status 2 and a message that
+/// names the option and the range; the bounds themselves serve.
+#[test]
+fn a_max_body_outside_its_range_is_refused_at_start() {
+    let dir = Dir::new("max-body");
+    let issuer = issuer(&dir, 1);
+    let store = format!("sqlite:{}", s(&dir.p("state.db")));
+    let token = token_add(&store, 7);
+    for value in
+        ["65537", "1048576", "18446744073709551615", "99999999999999999999999", "511", "0", "-1", "4k"]
+    {
+        let arg = format!("--max-body={value}");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_paycode"))
+            .args(["serve", "--issuer", s(&issuer), "--store", &store, "--listen", "127.0.0.1:0", &arg])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("--max-body={value}: the node started");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{value}: {stderr}");
+        assert!(stderr.contains("--max-body") && stderr.contains(value), "{value}: {stderr}");
+        assert!(out.stdout.is_empty(), "{value}: started");
+    }
+    let rt = runtime();
+    for value in ["512", "65536"] {
+        let node = Node::start(&issuer, &store, &dir.p("node.log"), &["--max-body", value]);
+        let mut client = Client::new(node.addr, Some(&token));
+        let padded = format!("{{\"code\":\"PC3:\",\"amount\":0{}}}", " ".repeat(65_536 - 26));
+        assert_eq!(padded.len(), 65_536);
+        let reply =
+            rt.block_on(client.send(hyper::Method::POST, "/v1/verify", Some(padded.into_bytes()))).unwrap();
+        let expected = if value == "512" { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::OK };
+        assert_eq!(reply.status, expected, "{value}");
+        assert!(node.terminate().success());
+    }
+}
+
 /// A password in the store's URL, in its user information or its query, is
 /// never printed: not in the errors of `serve` and `serve token`, when the
 /// database cannot be reached, nor when the value names no store; the rest

@@ -112,6 +112,9 @@ impl<B: Backend> App<B> {
         config: Config,
         clock: Clock,
     ) -> Result<App<B>, crate::StartError> {
+        if !(crate::MIN_MAX_BODY..=crate::MAX_MAX_BODY).contains(&config.max_body) {
+            return Err(crate::StartError::MaxBody(config.max_body));
+        }
         let issuer = Arc::new(hmac_verifier(&keys, config.verifier_id, backend.issuer()?));
         let app = App {
             issuer,

@@ -54,13 +54,28 @@ pub struct Keys {
     pub revocation: Option<RevocationList>,
 }
 
+/// The smallest [`Config::max_body`] a node takes, bytes. The largest verify
+/// request written without spaces or escapes is 432 bytes: a 208-byte
+/// ed25519 code (316 characters of QR text), a challenge (60 characters) and
+/// an amount of 20 digits. A smaller limit would refuse codes.
+pub const MIN_MAX_BODY: usize = 512;
+
+/// The largest [`Config::max_body`] a node takes, bytes. The request is one
+/// code: the largest one is 432 bytes plainly written, under 2.5 KiB with
+/// every character of its names and strings escaped (`\u0050`), and the
+/// default limit of 4096 bytes holds it. 64 KiB leaves room for any
+/// whitespace a client adds, while it bounds what the bodies of 4096
+/// connections can make a node hold to 256 MiB.
+pub const MAX_MAX_BODY: usize = 64 * 1024;
+
 /// How a node runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Config {
     /// The terminal id in the hmac profile's acceptance records: the
     /// issuer's online verifier's own id, the same on every node.
     pub verifier_id: u32,
-    /// Largest request body, bytes (413 above).
+    /// Largest request body, bytes (413 above): from [`MIN_MAX_BODY`] to
+    /// [`MAX_MAX_BODY`], or the node does not start.
     pub max_body: usize,
     /// The per-token rate limit on this node (429 above).
     pub rate: RateLimit,
@@ -136,6 +151,8 @@ pub enum StartError {
     Clock(paycode::Error),
     /// The verification threads could not be started.
     Threads(std::io::Error),
+    /// [`Config::max_body`] is outside [`MIN_MAX_BODY`] to [`MAX_MAX_BODY`].
+    MaxBody(usize),
 }
 
 impl core::fmt::Display for StartError {
@@ -144,6 +161,10 @@ impl core::fmt::Display for StartError {
             StartError::Store(e) => write!(f, "state store: {e}"),
             StartError::Clock(e) => write!(f, "clock: {e}"),
             StartError::Threads(e) => write!(f, "starting the verification threads: {e}"),
+            StartError::MaxBody(n) => write!(
+                f,
+                "the largest request body, {n} bytes, is not from {MIN_MAX_BODY} to {MAX_MAX_BODY} bytes"
+            ),
         }
     }
 }

@@ -292,6 +292,30 @@ async fn oversized_bodies_get_413_and_verify_nothing() {
     node.stop().await;
 }
 
+/// The body limit is bounded: a node does not start with a limit that would
+/// let requests hold unbounded memory, nor with one under the largest request.
+#[test]
+fn a_body_limit_outside_its_range_does_not_start() {
+    use paycode_service::{MAX_MAX_BODY, MIN_MAX_BODY, StartError};
+    for max_body in [MAX_MAX_BODY + 1, usize::MAX, MIN_MAX_BODY - 1, 0] {
+        let backend = MemoryBackend::new(params());
+        let started =
+            Service::start(keys(), backend, Config { max_body, ..Config::default() }, Clock::from_fn(|| NOW));
+        match started {
+            Err(e @ StartError::MaxBody(n)) => {
+                assert_eq!(n, max_body);
+                assert!(e.to_string().contains("512 to 65536"), "{e}");
+            }
+            other => panic!("{max_body}: {other:?}"),
+        }
+    }
+    for max_body in [MIN_MAX_BODY, MAX_MAX_BODY] {
+        let backend = MemoryBackend::new(params());
+        Service::start(keys(), backend, Config { max_body, ..Config::default() }, Clock::from_fn(|| NOW))
+            .unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_400_naming_the_problem() {
     let (node, token) = memory_node(Config::default()).await;

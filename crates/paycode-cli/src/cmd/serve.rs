@@ -47,8 +47,9 @@ pub struct ServeArgs {
     /// Requests a token may make at once (default: twice --rate).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     burst: Option<u32>,
-    /// Largest request body, bytes.
-    #[arg(long, default_value_t = 4096)]
+    /// Largest request body, bytes: from 512 to 65536 (a request is one
+    /// code, under 2.5 KiB however it is written).
+    #[arg(long, default_value_t = 4096, value_parser = max_body_parser())]
     max_body: usize,
     /// Threads that verify on this node, and its store connections: each
     /// thread takes the requests queued at that moment, up to 32, and
@@ -64,6 +65,12 @@ pub struct ServeArgs {
     /// any more (spec R-REPLAY-4).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=86_400))]
     evict_every: u32,
+}
+
+/// Reads `--max-body`: a number of bytes the service takes.
+fn max_body_parser() -> clap::builder::RangedU64ValueParser<usize> {
+    let (min, max) = (paycode_service::MIN_MAX_BODY, paycode_service::MAX_MAX_BODY);
+    clap::builder::RangedU64ValueParser::new().range(min as u64..=max as u64)
 }
 
 #[derive(Args)]
