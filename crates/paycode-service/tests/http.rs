@@ -119,9 +119,13 @@ async fn start<B: Backend>(
     config: Config,
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 ) -> Node<B> {
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), tls).await.unwrap();
+    start_on(backend, config, listener)
+}
+
+fn start_on<B: Backend>(backend: B, config: Config, listener: Listener) -> Node<B> {
     let clock = Clock::from_fn(|| NOW);
     let service = Service::start(keys(), backend, config, clock).unwrap();
-    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), tls).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel();
     // The test keeps a handle for reloading tokens; the node serves its own router.
@@ -786,6 +790,74 @@ async fn a_malformed_request_line_gets_400_without_a_body() {
     }
     let reply = Client::new(node.addr, Some(&token)).send(Method::GET, "/v1/health", None).await.unwrap();
     assert_eq!(reply.status, StatusCode::OK);
+    node.stop().await;
+}
+
+/// Whether the server closed `stream`: it reads the end within a second.
+async fn closed(stream: &mut TcpStream) -> bool {
+    let mut buf = [0; 64];
+    matches!(tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buf)).await, Ok(Ok(0) | Err(_)))
+}
+
+/// Idle connections cannot keep clients out: at the limit, a new connection
+/// closes the one idle the longest, whether it never sent a request or is
+/// kept alive after one, and never one with a request in flight.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_limit_the_longest_idle_connection_makes_room() {
+    let backend = MemoryBackend::new(params());
+    let token = add_token(backend.tokens(), 7);
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap().max_connections(4);
+    let node = start_on(backend, Config::default(), listener);
+    let pause = || tokio::time::sleep(Duration::from_millis(100));
+    // Oldest first: two sockets that send nothing, a kept-alive connection
+    // that made a request, and one with a request whose body has not arrived.
+    let mut silent = Vec::new();
+    for _ in 0..2 {
+        silent.push(TcpStream::connect(node.addr).await.unwrap());
+        pause().await;
+    }
+    let mut kept = TcpStream::connect(node.addr).await.unwrap();
+    let health = format!("GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
+    kept.write_all(health.as_bytes()).await.unwrap();
+    let mut buf = [0; 4096];
+    let n = kept.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+    pause().await;
+    let mut slow = TcpStream::connect(node.addr).await.unwrap();
+    let head = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: 26\r\n\r\n{{"
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    pause().await;
+    // Each new client is served at once, well within the 10 s an idle
+    // connection may wait; the oldest idle connection is closed for it.
+    // The clients keep their connections, so that each new one finds the limit.
+    let mut clients = Vec::new();
+    let mut ask = async || {
+        let mut client = Client::new(node.addr, Some(&token));
+        let reply =
+            tokio::time::timeout(Duration::from_secs(3), client.send(Method::GET, "/v1/health", None))
+                .await
+                .expect("a new client waited for a connection slot")
+                .unwrap();
+        assert_eq!(reply.status, StatusCode::OK);
+        clients.push(client);
+        pause().await;
+    };
+    ask().await;
+    assert!(closed(&mut silent[0]).await, "the oldest idle connection is closed");
+    ask().await;
+    assert!(closed(&mut silent[1]).await);
+    // The kept-alive connection is idle the longest now; the slow request is in flight.
+    ask().await;
+    assert!(closed(&mut kept).await);
+    ask().await;
+    assert!(!closed(&mut slow).await, "a request in flight is never cut");
+    // Its body arrives: it gets its verdict.
+    slow.write_all(format!("{}}}", r#""code":"PC3:","amount":0"#).as_bytes()).await.unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf)).await.unwrap().unwrap();
+    let reply = String::from_utf8_lossy(&buf[..n]);
+    assert!(reply.starts_with("HTTP/1.1 200") && reply.contains("malformed"), "{reply}");
     node.stop().await;
 }
 
