@@ -391,8 +391,10 @@ where
 {
     sent.set(Some(txn));
     let (write, commit) = tokio::join!(biased; write, c.batch_execute("COMMIT"));
+    // An answer to the COMMIT comes only after the write's: a write whose
+    // answer was lost leaves the COMMIT's lost too.
     let answered = |e: Option<&tokio_postgres::Error>| e.is_some_and(|e| e.code().is_some());
-    if answered(write.as_ref().err()) || (write.is_ok() && answered(commit.as_ref().err())) {
+    if answered(write.as_ref().err()) || answered(commit.as_ref().err()) {
         sent.set(None);
     }
     write?;
