@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use paycode_test_support::scratch::{SmallFs, is_root};
+use paycode_test_support::scratch::{SmallFs, root_case};
 use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
 
@@ -774,9 +774,8 @@ fn inputs_are_read_from_regular_files_only_and_up_to_their_kind_s_size() {
 
 #[test]
 fn a_full_file_system_leaves_no_wallet_the_issuer_never_recorded_nor_an_empty_state() {
-    if !is_root() {
-        // Without root there is no tmpfs to fill.
-        eprintln!("not root: the full file system case runs as root (CI)");
+    // Without root there is no tmpfs to fill.
+    if !root_case("the full file system case") {
         return;
     }
     let fs = SmallFs::mount(256);

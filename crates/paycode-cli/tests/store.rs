@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use paycode::{HmacWallet, Params, Seed};
 use paycode_store::SqliteStore;
-use paycode_test_support::scratch::{SmallFs, is_root};
+use paycode_test_support::scratch::{SmallFs, root_case};
 use paycode_test_support::{Cli, SplitMix64, TempDir};
 
 const CLI: Cli = Cli::new(env!("CARGO_BIN_EXE_paycode"));
@@ -247,10 +247,9 @@ fn kill_9_at_random_moments_loses_nothing_acknowledged() {
 
 #[test]
 fn a_full_file_system_is_state_unavailable_naming_it_and_tears_nothing() {
-    if !is_root() {
-        // Without root there is no tmpfs to fill; the store's own tests
-        // cover the failure with a store that fails on purpose.
-        eprintln!("not root: the full file system case runs as root (CI)");
+    // Without root there is no tmpfs to fill; the store's own tests cover
+    // the failure with a store that fails on purpose.
+    if !root_case("the full file system case") {
         return;
     }
     let fs = SmallFs::mount(512);
@@ -281,8 +280,7 @@ fn a_full_file_system_is_state_unavailable_naming_it_and_tears_nothing() {
 
 #[test]
 fn a_read_only_state_is_state_unavailable_naming_it() {
-    if !is_root() {
-        eprintln!("not root: the read-only file system case runs as root (CI)");
+    if !root_case("the read-only file system case") {
         return;
     }
     let fs = SmallFs::mount(1024);

@@ -15,7 +15,7 @@ use paycode::store::{Identity, Mark, StateStore, StoreErrorKind};
 use paycode::{Error, MemoryStore, Profile};
 use paycode_store::{Contents, SCHEMA_VERSION, SqliteStore};
 use paycode_test_support::TempDir;
-use paycode_test_support::scratch::{SmallFs, is_root};
+use paycode_test_support::scratch::{SmallFs, is_root, root_case};
 
 #[test]
 fn a_missing_store_is_an_error_naming_the_file_and_creating_is_explicit() {
@@ -190,9 +190,9 @@ fn a_lock_held_past_the_busy_timeout_is_busy_then_clears() {
 
 #[test]
 fn a_full_file_system_rejects_tears_nothing_and_recovers() {
-    if !is_root() {
-        // The store's own failure paths are covered by the core's tests with a
-        // store that fails on purpose; a full disk needs a tmpfs of its own.
+    // A full disk needs a tmpfs of its own; without root, a store that fails
+    // on purpose stands in.
+    if !root_case("the full file system case") {
         full_disk_fallback();
         return;
     }
@@ -229,7 +229,6 @@ fn a_full_file_system_rejects_tears_nothing_and_recovers() {
 
 /// Not root, so no tmpfs: a store that fails on purpose as a full disk does.
 fn full_disk_fallback() {
-    eprintln!("not root: a store that fails on purpose stands in for a full tmpfs (CI runs as root)");
     let dir = TempDir::new("sqlite-full-fallback");
     let store = Failing { inner: SqliteStore::create(&dir.join("state.db")).unwrap(), failing: true.into() };
     let v = verifier(store, 1);
@@ -1020,8 +1019,8 @@ fn an_empty_file_is_not_a_state_database() {
 
 #[test]
 fn a_create_that_fails_leaves_no_file() {
-    if !is_root() {
-        eprintln!("not root: no tmpfs to fill, so a create cannot be made to fail midway (CI runs as root)");
+    // Without root there is no tmpfs to fill, so a create cannot be made to fail midway.
+    if !root_case("a create that fails midway") {
         return;
     }
     let fs = SmallFs::mount(256);

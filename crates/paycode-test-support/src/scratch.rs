@@ -17,6 +17,25 @@ pub fn is_root() -> bool {
         .is_some_and(|effective| effective == "0")
 }
 
+/// Whether a test case that needs root (a file system of its own to fill
+/// or make read-only) can run: `true` as root. Otherwise it says on stderr
+/// that `case` is left out, and returns `false`; unless the environment
+/// variable `PAYCODE_ROOT_CASES` is `required` (CI sets it), when it fails
+/// the test instead, so that no such case is left out where it must run.
+pub fn root_case(case: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var("PAYCODE_ROOT_CASES").as_deref() != Ok("required"),
+        "not root, and PAYCODE_ROOT_CASES=required: {case} needs root"
+    );
+    eprintln!(
+        "not root: {case} runs as root only (CI runs it; PAYCODE_ROOT_CASES=required makes it fail here)"
+    );
+    false
+}
+
 /// A tmpfs of a few kilobytes mounted on a fresh folder (root only),
 /// unmounted and removed on drop.
 pub struct SmallFs {
