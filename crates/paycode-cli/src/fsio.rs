@@ -409,8 +409,71 @@ pub fn write_output(
     bytes: &[u8],
     protect: &[(&Path, Role)],
 ) -> Result<(), FileError> {
+    stage_output(path, role, bytes, protect)?.place(protect)
+}
+
+/// An output written in full to a temporary file next to it, and not yet in
+/// place: [`Staged::place`] renames it over its path. Dropped unplaced, the
+/// temporary file is removed and the path is untouched.
+///
+/// What the output is for may then happen between the two: a wallet's
+/// counter is saved only once its code's image is known to be writable,
+/// and before the image appears (spec: R-GEN-1).
+#[derive(Debug)]
+#[must_use = "a staged output is removed unless placed"]
+pub struct Staged {
+    path: PathBuf,
+    tmp: PathBuf,
+    role: Role,
+    placed: bool,
+}
+
+/// Writes `bytes` for the output `path` of kind `role`, after
+/// [`check_output`], to a new temporary file next to it (`create_new`, so
+/// never through a link), flushed to disk; nothing is at `path` yet.
+///
+/// # Errors
+///
+/// As [`check_output`], or [`FileError::Io`] naming `path` if the temporary
+/// file cannot be created or written (a read-only folder, a full disk, a
+/// name too long); nothing is then left behind.
+pub fn stage_output(
+    path: &Path,
+    role: Role,
+    bytes: &[u8],
+    protect: &[(&Path, Role)],
+) -> Result<Staged, FileError> {
     check_output(path, role, protect)?;
-    write_replacing(path, bytes, 0o644).map_err(FileError::io(Action::Write, role, path))
+    let tmp = sibling(path, "tmp", Some(std::process::id()));
+    write_temporary(&tmp, bytes, 0o644).map_err(FileError::io(Action::Write, role, path))?;
+    Ok(Staged { path: path.to_path_buf(), tmp, role, placed: false })
+}
+
+impl Staged {
+    /// Renames the temporary file over the output's path, which is checked
+    /// again first ([`check_output`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`check_output`], or [`FileError::Io`] naming the path; the
+    /// temporary file is then removed.
+    pub fn place(mut self, protect: &[(&Path, Role)]) -> Result<(), FileError> {
+        check_output(&self.path, self.role, protect)?;
+        fs::rename(&self.tmp, &self.path).map_err(FileError::io(Action::Write, self.role, &self.path))?;
+        self.placed = true;
+        if let Ok(d) = File::open(folder(&self.path)) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.placed {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// Whether `a` and `b` are the same file (a hard or symbolic link included).
@@ -464,8 +527,22 @@ fn remove_stale_temporaries(path: &Path) {
 /// killed process whose id was reused) is removed first.
 fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let tmp = sibling(path, "tmp", Some(std::process::id()));
-    if fs::symlink_metadata(&tmp).is_ok() {
-        fs::remove_file(&tmp)?;
+    write_temporary(&tmp, bytes, mode)?;
+    let result = fs::rename(&tmp, path);
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    } else if let Ok(d) = File::open(folder(path)) {
+        let _ = d.sync_all();
+    }
+    result
+}
+
+/// Writes `bytes` to the new file `tmp` with `mode`, and flushes it to
+/// disk. A leftover file of that name (a killed process whose id was
+/// reused) is removed first; on failure, nothing is left.
+fn write_temporary(tmp: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    if fs::symlink_metadata(tmp).is_ok() {
+        fs::remove_file(tmp)?;
     }
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
@@ -476,18 +553,12 @@ fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> 
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let result = (|| {
-        let mut f = opts.open(&tmp)?;
+    let result = opts.open(tmp).and_then(|mut f| {
         f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(folder(path)) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
+        f.sync_all()
+    });
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_file(tmp);
     }
     result
 }

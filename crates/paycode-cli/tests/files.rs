@@ -179,6 +179,84 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
 }
 
+/// An image that cannot be made where --out names it (a read-only folder, a
+/// name too long for the file system, a folder that takes no new file) is
+/// found before the wallet's counter is saved: no counter value is spent and
+/// no image is left, not even the other one of the run.
+#[cfg(unix)]
+#[test]
+fn a_code_whose_image_cannot_be_written_spends_no_counter_value() {
+    let dir = TempDir::new("files-unwritable");
+    let (issuer, h, e, state) = world(&dir);
+    let at = T.to_string();
+    // A read-only folder: a read-only file system stops root too; without
+    // root, the folder's mode does.
+    let small = is_root().then(|| SmallFs::mount(64));
+    let read_only = match &small {
+        Some(fs) => {
+            fs.set_read_only(true);
+            fs.path().to_path_buf()
+        }
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            let folder = dir.path().join("read-only");
+            std::fs::create_dir(&folder).unwrap();
+            std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+            folder
+        }
+    };
+    let mut unwritable = vec![read_only.join("q.png").to_str().unwrap().to_owned(), dir.arg("q".repeat(300))];
+    if Path::new("/proc/self").exists() {
+        unwritable.push("/proc/paycode-q.png".to_owned());
+    }
+    let good = dir.arg("good.png");
+    let (h_before, e_before) = (std::fs::read_to_string(&h).unwrap(), std::fs::read_to_string(&e).unwrap());
+
+    for bad in &unwritable {
+        let bad = bad.as_str();
+        let mut cases: Vec<(&str, Vec<&str>, &str)> = vec![
+            (&h, vec!["--qr", "png", "--out", bad], "cannot write the QR image"),
+            (&h, vec!["--qr", "svg", "--out", bad, "--json"], "cannot write the QR image"),
+            (
+                &h,
+                vec!["--barcode", "png", "--out", bad, "--only", "digits"],
+                "cannot write the barcode image",
+            ),
+            (
+                &h,
+                vec!["--qr", "png", "--out", &good, "--barcode", "svg", "--barcode-out", bad],
+                "barcode image",
+            ),
+            (&h, vec!["--qr", "png", "--out", bad, "--barcode", "png", "--barcode-out", &good], "QR image"),
+            (&e, vec!["--qr", "png", "--out", bad, "--cap", "500"], "cannot write the QR image"),
+        ];
+        for (wallet, extra, what) in cases.drain(..) {
+            let mut args = vec!["code", "--wallet", wallet, "--at", &at];
+            args.extend(extra);
+            fails(&args, &[what]);
+            let before = if wallet == h.as_str() { &h_before } else { &e_before };
+            assert_eq!(
+                &std::fs::read_to_string(wallet).unwrap(),
+                before,
+                "{args:?}: a counter value was spent"
+            );
+            assert!(!Path::new(&good).exists(), "{args:?}: the other image was written");
+        }
+    }
+    // Nothing is left beside the images' paths.
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    drop(small);
+
+    // The wallets' next codes are their first, and are accepted.
+    let v =
+        json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &good, "--json"]));
+    assert_eq!(v["counter"], 0);
+    assert!(std::fs::read(&good).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_eq!(verify(&issuer, &state, v["text"].as_str().unwrap(), T, &[]).0, 0);
+    assert_eq!(next_counter(&e), 0);
+    assert_eq!(verify(&issuer, &state, &code_text(&e, &at), T, &[]).0, 0);
+}
+
 #[cfg(unix)]
 #[test]
 fn the_exported_log_is_never_a_key_file_a_state_database_or_a_link() {

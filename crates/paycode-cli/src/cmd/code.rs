@@ -236,10 +236,10 @@ struct Terms {
     issued_at: u64,
 }
 
-/// Runs `code`: every option is checked, and every output path, before the
-/// counter moves; the counter is saved before the code is shown (spec:
-/// R-GEN-1), under the wallet file's lock, so that no two processes use one
-/// counter (spec: R-GEN-3).
+/// Runs `code`: every option is checked, and every image written beside its
+/// path, before the counter moves; the counter is saved before the code is
+/// shown (spec: R-GEN-1), under the wallet file's lock, so that no two
+/// processes use one counter (spec: R-GEN-3).
 pub fn run(args: &Args) -> Result<u8, Error> {
     let now = now_or(args.at);
     let made = args.purpose.made()?;
@@ -281,11 +281,18 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     if let (Some(t), Some(d)) = (&barcode_target, &g.digits) {
         images.push((t, render_barcode(d, t.format)?));
     }
-    // spec: R-GEN-1: the counter is saved before the code is shown.
+    // Every image is written in full beside its path before the counter is
+    // saved: one that cannot be written spends no counter value.
+    let staged = images
+        .iter()
+        .map(|(t, bytes)| fsio::stage_output(t.path, t.role, bytes, &protect))
+        .collect::<Result<Vec<_>, _>>()?;
+    // spec: R-GEN-1: the counter is saved before the code is shown, in an
+    // image as on the terminal.
     lock.write(&file, true)?;
     drop(lock);
-    for (t, bytes) in &images {
-        fsio::write_output(t.path, t.role, bytes, &protect)?;
+    for s in staged {
+        s.place(&protect)?;
     }
 
     // The counter is spent: a code that cannot be printed says so.
