@@ -257,6 +257,44 @@ fn a_code_whose_image_cannot_be_written_spends_no_counter_value() {
     assert_eq!(verify(&issuer, &state, &code_text(&e, &at), T, &[]).0, 0);
 }
 
+/// A trust list whose --out cannot be written, or may not be (a link, the
+/// issuer file, a folder that takes no new file), is not published: the
+/// issuer file is unchanged, and the next list takes the number it would
+/// have had.
+#[cfg(unix)]
+#[test]
+fn a_trust_list_whose_out_cannot_be_written_is_not_published() {
+    let dir = TempDir::new("files-trust-out");
+    let (issuer, _, _, _) = world(&dir);
+    let at = T.to_string();
+    let victim = dir.arg("victim.txt");
+    std::fs::write(&victim, b"keep me").unwrap();
+    let link = dir.arg("link.hex");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let mut refused = vec![
+        (dir.arg("no-such-folder/t.hex"), "cannot write the trust list"),
+        (dir.arg("t".repeat(300)), "cannot write the trust list"),
+        (link.clone(), "symbolic link"),
+        (issuer.clone(), "is the issuer file"),
+    ];
+    if Path::new("/proc/self").exists() {
+        refused.push(("/proc/paycode-t.hex".to_owned(), "cannot write the trust list"));
+    }
+    let before = std::fs::read_to_string(&issuer).unwrap();
+    for (out, what) in &refused {
+        let args = ["issuer", "trust-list", "--issuer", &issuer, "--at", &at, "--out", out];
+        fails(&args, &[what]);
+        assert_eq!(std::fs::read_to_string(&issuer).unwrap(), before, "{args:?}: a trust list was published");
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+
+    let out = dir.arg("t.hex");
+    let printed = CLI.stdout(&["issuer", "trust-list", "--issuer", &issuer, "--at", &at, "--out", &out]);
+    assert!(printed.starts_with("trust list 2 published"), "{printed}");
+    assert!(std::fs::read_to_string(&out).unwrap().trim().bytes().all(|b| b.is_ascii_hexdigit()));
+}
+
 #[cfg(unix)]
 #[test]
 fn the_exported_log_is_never_a_key_file_a_state_database_or_a_link() {

@@ -304,10 +304,20 @@ fn trust_list(args: &TrustListArgs) -> Result<u8, Error> {
     let list = file.trust_list().map_err(FileError::content(Role::Issuer, &args.issuer))?;
     let root =
         file.issuer().map_err(FileError::content(Role::Issuer, &args.issuer))?.root_key().public_bytes();
+    // The list is written in full beside --out before the issuer file
+    // records it: an --out that cannot be written publishes nothing.
+    let protect = [(args.issuer.as_path(), Role::Issuer)];
+    let staged = args
+        .out
+        .as_deref()
+        .map(|out| {
+            let text = format!("{}\n", to_hex(&list.encode()));
+            fsio::stage_output(out, Role::TrustList, text.as_bytes(), &protect)
+        })
+        .transpose()?;
     lock.write(&file, true)?;
-    if let Some(out) = &args.out {
-        let text = format!("{}\n", to_hex(&list.encode()));
-        fsio::write_output(out, Role::TrustList, text.as_bytes(), &[(&args.issuer, Role::Issuer)])?;
+    if let Some(s) = staged {
+        s.place(&protect)?;
     }
     outln!("trust list {sequence} published; root key {}", to_hex(&root))?;
     Ok(EXIT_OK)
