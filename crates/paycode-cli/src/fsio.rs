@@ -159,16 +159,34 @@ impl Locked {
     ///
     /// [`FileError::Io`] naming the file; the file is then unchanged.
     pub fn write<T: Serialize>(&self, value: &T, secret: bool) -> Result<(), FileError> {
+        self.stage(value, secret)?.place(&[])
+    }
+
+    /// Writes `value` as JSON to the temporary file of [`Locked::write`],
+    /// flushed to disk, and leaves it there: [`Staged::place`] renames it
+    /// over the file. Another file can so be written in between, with the
+    /// file known to be writable first.
+    ///
+    /// # Errors
+    ///
+    /// [`FileError::Io`] naming the file; the file is then unchanged and no
+    /// temporary file is left.
+    pub fn stage<T: Serialize>(&self, value: &T, secret: bool) -> Result<Staged, FileError> {
         let mut text = WipingBuffer(Zeroizing::new(Vec::with_capacity(4096)));
-        let io = FileError::io(Action::Write, self.role, &self.given);
-        serde_json::to_writer_pretty(&mut text, value).map_err(|e| io(std::io::Error::other(e)))?;
+        let io = || FileError::io(Action::Write, self.role, &self.given);
+        serde_json::to_writer_pretty(&mut text, value).map_err(|e| io()(std::io::Error::other(e)))?;
         text.0.push(b'\n');
         remove_stale_temporaries(&self.real);
-        write_replacing(&self.real, &text.0, if secret { 0o600 } else { 0o644 }).map_err(FileError::io(
-            Action::Write,
-            self.role,
-            &self.given,
-        ))
+        let tmp = sibling(&self.real, "tmp", Some(std::process::id()));
+        write_temporary(&tmp, &text.0, if secret { 0o600 } else { 0o644 }).map_err(io())?;
+        Ok(Staged {
+            path: self.real.clone(),
+            given: self.given.clone(),
+            tmp,
+            role: self.role,
+            output: false,
+            placed: false,
+        })
     }
 }
 
@@ -363,14 +381,19 @@ pub fn check_not_key_file(path: &Path, role: Role, protect: &[(&Path, Role)]) ->
 }
 
 /// Checks that `--force` may replace the existing `path` with a file of
-/// kind `role`: it is not a paycode file of another kind (a state database,
-/// a JSON state file, a key file of the other kind), whose loss `--force`
-/// does not ask for.
+/// kind `role`: it is a regular file, and not a paycode file of another
+/// kind (a state database, a JSON state file, a key file of the other
+/// kind), whose loss `--force` does not ask for.
 ///
 /// # Errors
 ///
-/// [`FileError::Clobber`].
+/// [`FileError::NotRegular`], [`FileError::Clobber`].
 pub fn check_replace(path: &Path, role: Role) -> Result<(), FileError> {
+    // A folder, say, is never replaced: the rename over it would fail only
+    // after the command did what the file is for.
+    if let Some(node) = fs::metadata(path).ok().and_then(|m| Node::of(m.file_type())) {
+        return Err(FileError::NotRegular { role, path: path.to_path_buf(), node });
+    }
     match kind_of(path) {
         Some(other) if other != role => Err(FileError::Clobber { role, path: path.to_path_buf(), other }),
         _ => Ok(()),
@@ -412,19 +435,26 @@ pub fn write_output(
     stage_output(path, role, bytes, protect)?.place(protect)
 }
 
-/// An output written in full to a temporary file next to it, and not yet in
-/// place: [`Staged::place`] renames it over its path. Dropped unplaced, the
+/// An output ([`stage_output`]) or a locked file ([`Locked::stage`])
+/// written in full to a temporary file next to it, and not yet in place:
+/// [`Staged::place`] renames it over its path. Dropped unplaced, the
 /// temporary file is removed and the path is untouched.
 ///
 /// What the output is for may then happen between the two: a wallet's
 /// counter is saved only once its code's image is known to be writable,
 /// and before the image appears (spec: R-GEN-1).
 #[derive(Debug)]
-#[must_use = "a staged output is removed unless placed"]
+#[must_use = "a staged file is removed unless placed"]
 pub struct Staged {
+    /// The file renamed over (a link resolved, for a locked file).
     path: PathBuf,
+    /// The path as the user gave it, for messages.
+    given: PathBuf,
     tmp: PathBuf,
     role: Role,
+    /// An output ([`stage_output`]), checked again before it is placed;
+    /// else a locked file ([`Locked::stage`]).
+    output: bool,
     placed: bool,
 }
 
@@ -446,20 +476,22 @@ pub fn stage_output(
     check_output(path, role, protect)?;
     let tmp = sibling(path, "tmp", Some(std::process::id()));
     write_temporary(&tmp, bytes, 0o644).map_err(FileError::io(Action::Write, role, path))?;
-    Ok(Staged { path: path.to_path_buf(), tmp, role, placed: false })
+    Ok(Staged { path: path.to_path_buf(), given: path.to_path_buf(), tmp, role, output: true, placed: false })
 }
 
 impl Staged {
-    /// Renames the temporary file over the output's path, which is checked
-    /// again first ([`check_output`]).
+    /// Renames the temporary file over its path; an output's path is
+    /// checked again first ([`check_output`], with `protect`).
     ///
     /// # Errors
     ///
     /// As [`check_output`], or [`FileError::Io`] naming the path; the
     /// temporary file is then removed.
     pub fn place(mut self, protect: &[(&Path, Role)]) -> Result<(), FileError> {
-        check_output(&self.path, self.role, protect)?;
-        fs::rename(&self.tmp, &self.path).map_err(FileError::io(Action::Write, self.role, &self.path))?;
+        if self.output {
+            check_output(&self.path, self.role, protect)?;
+        }
+        fs::rename(&self.tmp, &self.path).map_err(FileError::io(Action::Write, self.role, &self.given))?;
         self.placed = true;
         if let Ok(d) = File::open(folder(&self.path)) {
             let _ = d.sync_all();
@@ -520,21 +552,6 @@ fn remove_stale_temporaries(path: &Path) {
             let _ = fs::remove_file(entry.path());
         }
     }
-}
-
-/// Writes `bytes` to a new `.NAME.tmpPID` next to `path`, flushes it, and
-/// renames it over `path`. A leftover temporary file of this process id (a
-/// killed process whose id was reused) is removed first.
-fn write_replacing(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
-    let tmp = sibling(path, "tmp", Some(std::process::id()));
-    write_temporary(&tmp, bytes, mode)?;
-    let result = fs::rename(&tmp, path);
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    } else if let Ok(d) = File::open(folder(path)) {
-        let _ = d.sync_all();
-    }
-    result
 }
 
 /// Writes `bytes` to the new file `tmp` with `mode`, and flushes it to

@@ -963,6 +963,76 @@ fn a_full_file_system_leaves_no_wallet_the_issuer_never_recorded_nor_an_empty_st
     assert!(revoked.is_disjoint(&serials(&first_payer)));
 }
 
+/// A wallet file that cannot be written (a name that leaves no room for its
+/// temporary file's, a folder given with --force, a full disk) is found
+/// before the issuer file records its account or batch: the issuer file is
+/// unchanged, and no wallet is left.
+#[cfg(unix)]
+#[test]
+fn a_wallet_that_cannot_be_written_is_not_recorded_by_the_issuer() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TempDir::new("files-unwritable-wallet");
+    let (issuer, _, e, _) = world(&dir);
+    let at = T.to_string();
+    let nb = (T - 3_600).to_string();
+    // 249 bytes: room for the lock file `.NAME.lock`, none for `.NAME.tmpPID`.
+    let long = dir.arg("w".repeat(249));
+    let folder = dir.arg("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let small = is_root().then(|| SmallFs::mount(64));
+    let mut outs: Vec<(String, &[&str], &str)> = vec![
+        (long.clone(), &[], "cannot write the wallet file"),
+        (folder.clone(), &["--force"], "is a folder, not a regular file"),
+    ];
+    if let Some(fs) = &small {
+        fs.fill();
+        outs.push((fs.join("w.json").to_str().unwrap().to_owned(), &[], "No space left on device"));
+    }
+    let before = std::fs::read_to_string(&issuer).unwrap();
+    for (out, extra, what) in &outs {
+        for profile in ["hmac", "ed25519"] {
+            let mut args = vec!["wallet", "enroll", "--issuer", &issuer, "--profile", profile, "--out", out];
+            args.extend(["--at", &at, "--not-before", &nb]);
+            args.extend(extra.iter());
+            fails(&args, &[what]);
+            assert_eq!(std::fs::read_to_string(&issuer).unwrap(), before, "{args:?}: the issuer recorded it");
+            assert!(
+                std::fs::metadata(out).is_err() || Path::new(out).is_dir(),
+                "{args:?}: a wallet was left"
+            );
+        }
+    }
+    // A renewal whose wallet cannot be rewritten is not recorded either.
+    std::fs::copy(&e, &long).unwrap();
+    std::fs::set_permissions(&long, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let wallet_before = std::fs::read_to_string(&long).unwrap();
+    fails(
+        &["wallet", "renew", "--issuer", &issuer, "--wallet", &long, "--at", &at, "--not-before", &nb],
+        &["cannot write the wallet file"],
+    );
+    assert_eq!(std::fs::read_to_string(&issuer).unwrap(), before, "the issuer recorded the renewal");
+    assert_eq!(std::fs::read_to_string(&long).unwrap(), wallet_before);
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    drop(small);
+
+    // The next enrolment gets the id no wallet took.
+    let out = dir.arg("h2.json");
+    let v = json(&CLI.stdout(&[
+        "wallet",
+        "enroll",
+        "--issuer",
+        &issuer,
+        "--profile",
+        "hmac",
+        "--out",
+        &out,
+        "--at",
+        &at,
+        "--json",
+    ]));
+    assert_eq!(v["account_id"], 2);
+}
+
 // ---------------------------------------------------------------------------
 // The issuer's times
 // ---------------------------------------------------------------------------

@@ -219,19 +219,24 @@ fn renew(args: &RenewArgs) -> Result<u8, Error> {
 /// before any wallet holds it: a wallet whose issuer file was not written
 /// would hold keys or credentials the issuer never recorded, whose account id
 /// or payer id the next enrolment would hand out again, and which revoking
-/// that payer would miss. If the wallet file cannot be written after the
-/// issuer file was, the issuer has an account, or a batch of serials, that
-/// no wallet holds: no code can be made for it, and revoking it changes
-/// nothing else. Renewal leaves the wallet's next device key index as it
-/// was, so the next batch is issued for those device keys instead.
+/// that payer would miss.
+///
+/// The wallet is first written in full beside its path, so that a wallet
+/// that cannot be written (a full disk, a name too long) is found before
+/// the issuer records anything. Only if its rename then fails has the
+/// issuer an account, or a batch of serials, that no wallet holds: no code
+/// can be made for it, and revoking it changes nothing else. Renewal leaves
+/// the wallet's next device key index as it was, so the next batch is
+/// issued for those device keys instead.
 fn record_then_hand_out(
     issuer_lock: &Locked,
     issuer: &IssuerFile,
     wallet_lock: &Locked,
     wallet: &WalletFile,
 ) -> Result<(), FileError> {
+    let staged = wallet_lock.stage(wallet, true)?;
     issuer_lock.write(issuer, true)?;
-    wallet_lock.write(wallet, true)
+    staged.place(&[])
 }
 
 /// The serials of an ed25519 wallet's batch, in turn order.
