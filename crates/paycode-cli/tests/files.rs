@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use paycode_test_support::scratch::{SmallFs, root_case};
+use paycode_test_support::scratch::{SmallFs, is_root, root_case};
 use paycode_test_support::{Cli, TempDir};
 use serde_json::Value;
 
