@@ -189,7 +189,7 @@ pub async fn serve(router: Router, listener: Listener, shutdown: impl Future<Out
         let service = Tracked { inner: TowerToHyperService::new(router.clone()), slot: slot.clone() };
         let tls = listener.tls.clone();
         let builder = Arc::clone(&builder);
-        let stopping = stopping.clone();
+        let mut stopping = stopping.clone();
         tokio::spawn(async move {
             let _permit = permit;
             let _slot = SlotGuard(slot.clone());
@@ -201,8 +201,9 @@ pub async fn serve(router: Router, listener: Listener, shutdown: impl Future<Out
                 Some(acceptor) => {
                     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream));
                     let stream = tokio::select! {
-                        // Closed to make room: no request was made on it yet.
+                        // Closed to make room, or at shutdown: no request was made on it yet.
                         _ = &mut close => return,
+                        _ = stopping.wait_for(|s| *s) => return,
                         done = handshake => match done {
                             Ok(Ok(stream)) => stream,
                             _ => return,

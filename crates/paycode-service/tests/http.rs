@@ -1217,3 +1217,22 @@ async fn a_running_node_builds_the_next_steps_handles_ahead() {
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(watch.indexed_steps(), built(NOW + 8));
 }
+
+/// A connection still in its TLS handshake has no request in flight: a
+/// shutdown does not wait for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_for_a_tls_handshake() {
+    let (_dir, cert, key, _der) = self_signed();
+    let tls = paycode_service::tls_config(&cert, &key).unwrap();
+    let (node, _token) = {
+        let backend = MemoryBackend::new(params());
+        let token = add_token(backend.tokens(), 7);
+        (start(backend, Config::default(), Some(tls)).await, token)
+    };
+    // A socket that never starts its handshake.
+    let _silent = TcpStream::connect(node.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    node.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(3), "shutdown took {:?}", started.elapsed());
+}
