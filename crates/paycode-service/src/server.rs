@@ -223,9 +223,9 @@ pub async fn serve(router: Router, listener: Listener, shutdown: impl Future<Out
     Ok(())
 }
 
-/// Serves one connection until it ends; or, when told to close it, closes
-/// it at once if no request is in flight on it, and after the request's
-/// answer if one is; or, at shutdown, after the request in flight.
+/// Serves one connection until it ends; or, when told to close it or at
+/// shutdown, closes it at once if no request is in flight on it (even with
+/// part of a request head read), and after the request's answer if one is.
 async fn drive<I>(
     conn: http1::Connection<I, Tracked>,
     mut close: oneshot::Receiver<()>,
@@ -237,14 +237,14 @@ async fn drive<I>(
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
         _ = conn.as_mut() => return,
-        _ = &mut close => {
-            // Only this task polls the connection, so no request can start
-            // between this look and the drop that closes the socket.
-            if !slot.busy() {
-                return;
-            }
-        }
+        _ = &mut close => {}
         _ = stopping.wait_for(|s| *s) => {}
+    }
+    // Only this task polls the connection, so no request can start between
+    // this look and the drop that closes the socket. A graceful shutdown
+    // would wait for a head already begun, up to its 10 s.
+    if !slot.busy() {
+        return;
     }
     conn.as_mut().graceful_shutdown();
     let _ = conn.await;

@@ -1236,3 +1236,25 @@ async fn shutdown_does_not_wait_for_a_tls_handshake() {
     node.stop().await;
     assert!(started.elapsed() < Duration::from_secs(3), "shutdown took {:?}", started.elapsed());
 }
+
+/// A connection that has sent part of a request head has no request in
+/// flight: a shutdown closes it at once, as it does an idle one, rather than
+/// wait for the rest of the head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_wait_for_a_request_head() {
+    let (node, token) = memory_node(Config::default()).await;
+    let mut partial = TcpStream::connect(node.addr).await.unwrap();
+    partial.write_all(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut kept = TcpStream::connect(node.addr).await.unwrap();
+    let health = format!("GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
+    kept.write_all(health.as_bytes()).await.unwrap();
+    let mut buf = [0; 4096];
+    let n = kept.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    node.stop().await;
+    assert!(started.elapsed() < Duration::from_secs(3), "shutdown took {:?}", started.elapsed());
+    assert!(closed(&mut partial).await);
+    assert!(closed(&mut kept).await);
+}
