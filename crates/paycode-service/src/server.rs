@@ -77,13 +77,16 @@ impl Listener {
         Ok(Listener { tcp, tls: tls.map(TlsAcceptor::from), max_connections: MAX_CONNECTIONS })
     }
 
-    /// At most `n` connections open at once (at least 1; 4096 unless set).
-    /// A connection over the limit closes the one that has been idle the
-    /// longest, with no request in flight, waiting for its next request or
-    /// its first; it waits only if every connection has a request in flight.
+    /// At most `n` connections open at once (at least 1, at most
+    /// `u32::MAX`; 4096 unless set). A connection over the limit closes the
+    /// one that has been idle the longest, with no request in flight,
+    /// waiting for its next request or its first; it waits only if every
+    /// connection has a request in flight.
     #[must_use]
     pub fn max_connections(mut self, n: usize) -> Listener {
-        self.max_connections = n.max(1);
+        // Shutdown waits for every connection's permit at once, a `u32` of them.
+        let most = usize::try_from(u32::MAX).unwrap_or(usize::MAX).min(Semaphore::MAX_PERMITS);
+        self.max_connections = n.clamp(1, most);
         self
     }
 

@@ -1258,3 +1258,16 @@ async fn shutdown_does_not_wait_for_a_request_head() {
     assert!(closed(&mut partial).await);
     assert!(closed(&mut kept).await);
 }
+
+/// A connection limit larger than the service can count is its largest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_limit_too_large_to_count_serves() {
+    let backend = MemoryBackend::new(params());
+    let token = add_token(backend.tokens(), 7);
+    let listener =
+        Listener::bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap().max_connections(usize::MAX);
+    let node = start_on(backend, Config::default(), listener);
+    let reply = Client::new(node.addr, Some(&token)).send(Method::GET, "/v1/health", None).await.unwrap();
+    assert_eq!(reply.status, StatusCode::OK);
+    node.stop().await;
+}
