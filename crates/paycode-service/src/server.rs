@@ -239,15 +239,29 @@ async fn drive<I>(
 {
     let mut conn = std::pin::pin!(conn);
     tokio::select! {
+        // The connection first: a request that has arrived starts (and is
+        // then in flight) before a close signal is looked at.
+        biased;
         _ = conn.as_mut() => return,
         _ = &mut close => {}
         _ = stopping.wait_for(|s| *s) => {}
     }
-    // Only this task polls the connection, so no request can start between
-    // this look and the drop that closes the socket. A graceful shutdown
-    // would wait for a head already begun, up to its 10 s.
     if !slot.busy() {
-        return;
+        // A request that has reached the socket may not have been seen yet:
+        // its readiness is delivered when the runtime next polls its I/O
+        // driver, which it does before it wakes a task that yielded. So the
+        // connection is served until then, and closed if still idle.
+        tokio::select! {
+            biased;
+            _ = conn.as_mut() => return,
+            () = tokio::task::yield_now() => {}
+        }
+        // Only this task polls the connection, so no request can start
+        // between this look and the drop that closes the socket. A graceful
+        // shutdown would wait for a head already begun, up to its 10 s.
+        if !slot.busy() {
+            return;
+        }
     }
     conn.as_mut().graceful_shutdown();
     let _ = conn.await;

@@ -1271,3 +1271,53 @@ async fn a_connection_limit_too_large_to_count_serves() {
     assert_eq!(reply.status, StatusCode::OK);
     node.stop().await;
 }
+
+/// At the connection limit a connection whose request has arrived is not
+/// the idle one that makes room. Clients queue while both connections have
+/// a request in flight, each with its request sent before the node accepts
+/// its connection; when the two finish, every queued client is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_limit_a_request_that_has_arrived_is_answered() {
+    let backend = MemoryBackend::new(params());
+    let token = add_token(backend.tokens(), 7);
+    let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), None).await.unwrap().max_connections(2);
+    let config = Config { rate: RateLimit { per_second: 100_000, burst: 100_000 }, ..Config::default() };
+    let node = start_on(backend, config, listener);
+    let addr = node.addr;
+    let body = r#"{"code":"PC3:","amount":0}"#;
+    let head = format!(
+        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut holders = Vec::new();
+    for _ in 0..2 {
+        let mut holder = TcpStream::connect(addr).await.unwrap();
+        holder.write_all(head.as_bytes()).await.unwrap();
+        holders.push(holder);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let request = format!(
+        "GET /v1/health HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    let clients: Vec<_> = (0..20)
+        .map(|_| {
+            let request = request.clone();
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                raw_request(&mut stream, &request).await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for holder in &mut holders {
+        holder.write_all(body.as_bytes()).await.unwrap();
+    }
+    let mut unanswered = 0;
+    for client in clients {
+        if !client.await.unwrap().starts_with("HTTP/1.1 200") {
+            unanswered += 1;
+        }
+    }
+    assert_eq!(unanswered, 0, "requests cut to make room for new connections");
+    node.stop().await;
+}
