@@ -377,6 +377,10 @@ pub enum StoreErrorKind {
     Incompatible,
     /// The stored data is damaged.
     Corrupt,
+    /// The store was sent the commit of a call's changes, its answer was
+    /// lost, and whether the changes were made could not be found out
+    /// (spec: R-STATE-4): the one failure that may have changed the store.
+    InDoubt,
     /// Another failure of the store.
     Other,
 }
@@ -390,6 +394,7 @@ impl StoreErrorKind {
             StoreErrorKind::Busy => "the state store stayed busy",
             StoreErrorKind::Incompatible => "the state store has an incompatible format",
             StoreErrorKind::Corrupt => "the state store is damaged",
+            StoreErrorKind::InDoubt => "the state store did not confirm whether the changes were made",
             StoreErrorKind::Other => "the state store failed",
         }
     }

@@ -373,7 +373,8 @@ pub(crate) enum Outcome {
     Accepted(Box<Acceptance>),
     /// Rejected on the code's merits (or by quarantine): a verdict.
     Rejected(Error),
-    /// The store failed: `state-unavailable`, and nothing changed (spec: R-STATE-4).
+    /// The store failed: `state-unavailable`, and nothing changed, unless
+    /// the kind is `InDoubt` (spec: R-STATE-4).
     StoreFailed {
         /// The failure's kind.
         kind: StoreErrorKind,
@@ -615,6 +616,13 @@ fn store_message(kind: StoreErrorKind) -> String {
         StoreErrorKind::Busy => "stayed busy",
         StoreErrorKind::Incompatible => "has an incompatible format",
         StoreErrorKind::Corrupt => "is damaged",
+        // spec: R-STATE-4: the one failure after which the code may have
+        // been recorded: if it was, it is replayed from now on.
+        StoreErrorKind::InDoubt => {
+            return "state-unavailable: the state store did not confirm whether the code was recorded; \
+                    pay with a new code"
+                .to_owned();
+        }
         _ => "failed",
     };
     format!("state-unavailable: the state store {what}; nothing was recorded, try again")

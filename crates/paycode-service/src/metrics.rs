@@ -12,13 +12,14 @@ const LATENCY_BOUNDS: [f64; 14] =
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
 /// The store failure kinds, as labels.
-const STORE_KINDS: [(&str, Option<StoreErrorKind>); 7] = [
+const STORE_KINDS: [(&str, Option<StoreErrorKind>); 8] = [
     ("unavailable", Some(StoreErrorKind::Unavailable)),
     ("full", Some(StoreErrorKind::Full)),
     ("read-only", Some(StoreErrorKind::ReadOnly)),
     ("busy", Some(StoreErrorKind::Busy)),
     ("incompatible", Some(StoreErrorKind::Incompatible)),
     ("corrupt", Some(StoreErrorKind::Corrupt)),
+    ("in-doubt", Some(StoreErrorKind::InDoubt)),
     ("other", None),
 ];
 

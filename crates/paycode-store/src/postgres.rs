@@ -52,7 +52,7 @@ use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -65,7 +65,7 @@ use paycode::store::{
 use paycode::trust::TrustList;
 use paycode::{Profile, RevocationList, UsedChallenge, VerifierState};
 use tokio::runtime::Runtime;
-use tokio_postgres::error::SqlState;
+use tokio_postgres::error::{Severity, SqlState};
 use tokio_postgres::tls::NoTlsStream;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Config, Connection, NoTls, Socket, Statement};
@@ -220,7 +220,9 @@ pub struct PostgresOptions {
     pub lock_timeout: Duration,
     /// How long one attempt at a call may take in all; past it the
     /// connection is dropped and the store counts as unavailable (a server
-    /// that stopped answering).
+    /// that stopped answering). A call whose `COMMIT` was sent and whose
+    /// answer was lost then takes as long again at most to find out whether
+    /// it committed, on a connection of its own.
     pub operation_timeout: Duration,
     /// Attempts at a call that fails to serialize (a deadlock, a
     /// serialization failure, a row another node inserted first) before it
@@ -351,6 +353,8 @@ struct Conn {
     read_meta: Statement,
     /// The statements of [`StateStore::transact_all`], on many identities at once.
     many: Many,
+    /// The server this connection reached ([`SERVER`]).
+    server: Arc<str>,
 }
 
 /// The prepared statements of a transaction on several identities.
@@ -364,22 +368,32 @@ struct Many {
 }
 
 /// A transaction whose `COMMIT` was sent: its id and its session's process,
-/// read in its first round trip, and the `T_hw` it leaves if it commits.
-/// Until the answer arrives its outcome is unknown; if the answer is lost
-/// (the connection ends, or the node stops waiting for it),
-/// [`PostgresStore::settle`] asks the server over another connection.
-#[derive(Clone, Copy, Debug)]
+/// read in its first round trip, the server it ran on, and the `T_hw` it
+/// leaves if it commits. Until the answer arrives its outcome is unknown; if
+/// the answer is lost (the connection ends, or the node stops waiting for
+/// it), [`PostgresStore::settle`] asks the server over another connection.
+#[derive(Clone, Debug)]
 struct Sent {
     xid: i64,
     pid: i32,
+    server: Arc<str>,
     high_water: u64,
 }
+
+/// Names the server a connection reached: its address and port, and when it
+/// started. A transaction id is looked up only on the server, and in the
+/// run of it, that gave it out: after a restart or a failover to another
+/// server, the same id may name another transaction, or none yet.
+const SERVER: &str = "SELECT coalesce(inet_server_addr()::text, 'local') || ':' ||
+                             coalesce(inet_server_port()::text, '') || ' started ' ||
+                             pg_postmaster_start_time()::text";
 
 /// Marks `sent` as the transaction whose `COMMIT` goes out next, then sends
 /// `write` and the `COMMIT` in one round trip. A write the server refused
 /// aborted the transaction, and the `COMMIT` behind it rolled it back: the
-/// outcome is known. So is a `COMMIT` the server answered with an error.
-/// Only an answer that never came leaves `sent` set.
+/// outcome is known. So is a `COMMIT` the server answered. Only an answer
+/// that never came, or a session that ended (FATAL, PANIC), leaves `sent`
+/// set.
 async fn write_and_commit<W>(
     c: &Client,
     write: W,
@@ -392,15 +406,63 @@ where
     sent.set(Some(txn));
     let (write, commit) = tokio::join!(biased; write, c.batch_execute("COMMIT"));
     // An answer to the COMMIT comes only after the write's: a write whose
-    // answer was lost leaves the COMMIT's lost too.
-    let answered = |e: Option<&tokio_postgres::Error>| e.is_some_and(|e| e.code().is_some());
-    if answered(write.as_ref().err()) || answered(commit.as_ref().err()) {
+    // answer was lost leaves the COMMIT's lost too. An error of severity
+    // ERROR rolled the transaction back; a FATAL or PANIC may have come
+    // after the commit was written, so its outcome is asked.
+    let refused = |e: Option<&tokio_postgres::Error>| {
+        e.and_then(tokio_postgres::Error::as_db_error)
+            .is_some_and(|d| d.parsed_severity() == Some(Severity::Error))
+    };
+    if commit.is_ok() || refused(write.as_ref().err()) || refused(commit.as_ref().err()) {
         sent.set(None);
     }
     write?;
     commit?;
     sent.set(None);
     Ok(())
+}
+
+/// What the server says of a transaction whose `COMMIT`'s answer was lost.
+enum Asked {
+    Committed,
+    RolledBack,
+    /// Still running, or committing: ask again.
+    InProgress,
+    /// The server cannot tell (another server, or one that restarted).
+    Unknowable(String),
+}
+
+/// Asks `client`'s server what became of `txn` ([`PostgresStore::outcome`]).
+async fn ask(client: &Client, txn: &Sent, xid32: &str) -> Result<Asked, tokio_postgres::Error> {
+    let server: String = client.query_one(SERVER, &[]).await?.get(0);
+    if *server != *txn.server {
+        return Ok(Asked::Unknowable(format!(
+            "the transaction ran on {}, and the server reached now is {server}",
+            txn.server
+        )));
+    }
+    let status: Option<String> =
+        client.query_one("SELECT pg_xact_status($1::bigint::text::xid8)", &[&txn.xid]).await?.get(0);
+    match status.as_deref() {
+        Some("committed") => {
+            // A commit after it, on this connection: confirmed by the
+            // synchronous standbys, if any, once it returns.
+            client.batch_execute("BEGIN; SELECT pg_current_xact_id(); COMMIT").await?;
+            Ok(Asked::Committed)
+        }
+        Some("aborted") => Ok(Asked::RolledBack),
+        Some(_) => {
+            client
+                .execute(
+                    "SELECT pg_terminate_backend(pid, 1000) FROM pg_stat_activity
+                     WHERE pid = $1 AND backend_xid::text = $2 AND wait_event IS DISTINCT FROM 'SyncRep'",
+                    &[&txn.pid, &xid32],
+                )
+                .await?;
+            Ok(Asked::InProgress)
+        }
+        None => Ok(Asked::Unknowable("the server no longer knows the transaction".to_owned())),
+    }
 }
 
 /// What failed in one attempt.
@@ -832,83 +894,90 @@ impl PostgresStore {
     }
 
     /// The outcome of transaction `txn`, whose `COMMIT` was sent and whose
-    /// answer was lost (`cause`), asked of the server over another
-    /// connection. Committed: the call succeeded, as if the answer had come.
-    /// Rolled back: `cause`, and the call changed nothing (spec: R-STATE-4).
-    /// If the server cannot tell, an error that says the outcome is unknown.
-    fn settle(&self, txn: Sent, cause: StoreError) -> Result<(), StoreError> {
+    /// answer was lost (`cause`), asked of the server ([`PostgresStore::outcome`]).
+    /// Committed: the call succeeded, as if the answer had come. Rolled back:
+    /// `cause`, and the call changed nothing (spec: R-STATE-4). If the server
+    /// cannot tell, an error that says the outcome is unknown and names the
+    /// transaction.
+    fn settle(&self, txn: &Sent, cause: StoreError) -> Result<(), StoreError> {
         match self.outcome(txn) {
             Ok(true) => {
                 self.note_high_water(txn.high_water);
                 Ok(())
             }
             Ok(false) => Err(cause),
-            Err(e) => {
-                // The causes alone: the error names its kind once when shown.
-                let detail = |e: &StoreError| {
-                    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
-                };
+            Err(why) => {
+                // The cause alone: the error names its kind once when shown.
+                let cause =
+                    std::error::Error::source(&cause).map_or_else(|| cause.to_string(), ToString::to_string);
                 Err(StoreError::new(
-                    StoreErrorKind::Unavailable,
+                    StoreErrorKind::InDoubt,
                     format!(
-                        "{}; whether transaction {} committed is unknown, as the server could not be asked: {}",
-                        detail(&cause),
+                        "{cause}; whether transaction {} (xmin {}) committed is unknown: {why}",
                         txn.xid,
-                        detail(&e)
+                        txn.xid & 0xFFFF_FFFF
                     ),
                 ))
             }
         }
     }
 
-    /// Whether transaction `txn` committed (`false`: it rolled back). A
-    /// session that still holds it open (it has not yet seen its connection
-    /// end) is ended, which rolls it back; a commit under way completes
-    /// first. So the answer is final.
-    fn outcome(&self, txn: Sent) -> Result<bool, StoreError> {
-        let deadline = std::time::Instant::now() + self.options.operation_timeout;
-        // `backend_xid` is the 32-bit form of the id.
+    /// Whether transaction `txn` committed (`false`: it rolled back), asked
+    /// within `operation_timeout` on a connection of its own (the pool's may
+    /// all be taken, or as cut off as the one that was lost), opened again
+    /// after a failure until then. It is asked of the server that gave the
+    /// id out only.
+    ///
+    /// A session that still holds the transaction open (it has not yet seen
+    /// its connection end) is ended, which rolls it back; a commit under way
+    /// completes first. A session waiting for synchronous standbys to
+    /// confirm its commit is left to wait: ended, its commit would stand on
+    /// the primary alone. A commit is reported only once a transaction of
+    /// the settling connection's own has committed after it, so that the
+    /// standbys that confirm that one hold the lost one too.
+    fn outcome(&self, txn: &Sent) -> Result<bool, String> {
+        let limit = self.options.operation_timeout;
+        let deadline = std::time::Instant::now() + limit;
         let xid32 = (txn.xid & 0xFFFF_FFFF).to_string();
+        let mut link: Option<(Client, Driver)> = None;
+        let mut last = String::from("no connection");
         loop {
-            let status = self.run(|conn| async move {
-                let r =
-                    conn.client.query_one("SELECT pg_xact_status($1::bigint::text::xid8)", &[&txn.xid]).await;
-                (conn, r.map(|row| row.get::<_, Option<String>>(0)).map_err(Failure::Db))
-            })?;
-            match status.as_deref() {
-                Some("committed") => return Ok(true),
-                Some("aborted") => return Ok(false),
-                Some(_) if std::time::Instant::now() < deadline => {
-                    let xid32 = xid32.as_str();
-                    self.run(|conn| async move {
-                        let r = conn
-                            .client
-                            .execute(
-                                "SELECT pg_terminate_backend(pid, 1000) FROM pg_stat_activity
-                                 WHERE pid = $1 AND backend_xid::text = $2",
-                                &[&txn.pid, &xid32],
-                            )
-                            .await;
-                        (conn, r.map(|_| ()).map_err(Failure::Db))
-                    })?;
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Some(_) => {
-                    return Err(StoreError::new(
-                        StoreErrorKind::Unavailable,
-                        format!(
-                            "{}: still in progress after {:?}",
-                            self.target, self.options.operation_timeout
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(StoreError::new(
-                        StoreErrorKind::Unavailable,
-                        format!("{}: the server no longer knows the transaction", self.target),
-                    ));
-                }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(format!("no answer within {limit:?} ({last})"));
             }
+            let (client, driver) = match link.take() {
+                Some(open) if !open.0.is_closed() => open,
+                _ => match Driver::connect(&self.config, left) {
+                    Ok(open) => open,
+                    Err(e) => {
+                        last = match e {
+                            Failure::Db(e) => message(&e),
+                            Failure::Timeout | Failure::Store(_) => "no connection".to_owned(),
+                        };
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
+                },
+            };
+            let mut driver = driver;
+            let asked =
+                driver.block_on(async { tokio::time::timeout(left, ask(&client, txn, &xid32)).await });
+            match asked {
+                Some(Ok(Ok(Asked::Committed))) => return Ok(true),
+                Some(Ok(Ok(Asked::RolledBack))) => return Ok(false),
+                Some(Ok(Ok(Asked::Unknowable(why)))) => return Err(why),
+                Some(Ok(Ok(Asked::InProgress))) => {
+                    last = "still in progress".to_owned();
+                    link = Some((client, driver));
+                }
+                Some(Ok(Err(e))) => {
+                    last = message(&e);
+                    link = Some((client, driver));
+                }
+                Some(Err(_)) | None => last = "no answer".to_owned(),
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -1149,16 +1218,16 @@ impl PostgresStore {
                         Failure::Store(e) => return Err(e),
                         Failure::Timeout => return Err(self.timeout()),
                     };
-                    if let Some(txn) = sent.get() {
-                        return self.settle(txn, self.error(&e));
+                    if let Some(txn) = sent.take() {
+                        return self.settle(&txn, self.error(&e));
                     }
                     e
                 }
                 Some(Err(_)) | None => {
                     drop((conn, driver));
                     self.discard();
-                    return match sent.get() {
-                        Some(txn) => self.settle(txn, self.timeout()),
+                    return match sent.take() {
+                        Some(txn) => self.settle(&txn, self.timeout()),
                         None => Err(self.timeout()),
                     };
                 }
@@ -1324,7 +1393,7 @@ async fn step(
         &r_challenge,
     ];
     let high_water = records.high_water.max(changes.high_water);
-    let txn = Sent { xid, pid, high_water };
+    let txn = Sent { xid, pid, server: Arc::clone(&conn.server), high_water };
     write_and_commit(c, c.execute(&conn.write, &values), sent, txn).await?;
     Ok(high_water)
 }
@@ -1596,7 +1665,7 @@ async fn step_all(
         &n_closes,
         &log_challenge,
     ];
-    let txn = Sent { xid, pid, high_water };
+    let txn = Sent { xid, pid, server: Arc::clone(&conn.server), high_water };
     write_and_commit(c, c.execute(&m.write, &values), sent, txn).await?;
     Ok(high_water)
 }
@@ -1757,6 +1826,7 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         .await?;
     let read_meta = client.prepare("SELECT high_water, quarantine FROM meta WHERE id = 0").await?;
     let many = prepare_many(&client).await?;
+    let server: String = client.query_one(SERVER, &[]).await?.get(0);
     Ok(Conn {
         client,
         lock_window,
@@ -1770,6 +1840,7 @@ async fn prepare(client: Client) -> Result<Conn, tokio_postgres::Error> {
         raise,
         read_meta,
         many,
+        server: server.into(),
     })
 }
 

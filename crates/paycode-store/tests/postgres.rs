@@ -677,6 +677,7 @@ fn a_commit_whose_answer_is_lost_is_settled_before_the_call_returns() {
     assert!(proxy.fired());
     assert_eq!(r.error(), Error::StateUnavailable, "{r}");
     assert!(r.to_string().contains("committed is unknown"), "{r}");
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::InDoubt, "{r}");
     proxy.refuse_new(false);
     assert_eq!(log(), 4);
     assert_eq!(v.verify_text(&hmac_text(60, NOW, 3), NOW, 0).unwrap_err(), Error::Replayed);
@@ -707,4 +708,36 @@ fn a_group_commit_whose_answer_is_lost_is_settled_before_the_calls_return() {
     assert!(proxy.fired());
     assert_eq!(v.store().export_log(None).unwrap().len(), 3);
     assert_eq!(v.verify_text(&texts[1], NOW, 0).unwrap_err(), Error::Replayed);
+}
+
+#[test]
+fn a_commit_waiting_for_a_synchronous_standby_is_never_reported_accepted() {
+    // A server of its own: its replication settings change.
+    let own = Cluster::start();
+    let options = PostgresOptions {
+        operation_timeout: std::time::Duration::from_secs(2),
+        ..PostgresOptions::default()
+    };
+    let v = verifier(PostgresStore::create(&own.url(), options).unwrap(), 1);
+    v.verify_text(&hmac_text(63, NOW, 0), NOW, 0).unwrap();
+    // A standby that never confirms: every commit waits for it, committed on
+    // the primary alone. Ending the session would leave the commit there, to
+    // be lost at a failover to a standby: the call's outcome stays unknown.
+    own.psql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'");
+    own.psql("SELECT pg_reload_conf()");
+    let r = v.verify_text_with_cause(&hmac_text(63, NOW, 1), NOW, 0).unwrap_err();
+    assert_eq!(r.error(), Error::StateUnavailable, "{r}");
+    assert!(r.to_string().contains("committed is unknown"), "{r}");
+    assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::InDoubt, "{r}");
+    // The standby is no longer required: the waiting commit completes, and
+    // the code is in the log, and replayed, never accepted twice.
+    own.psql("ALTER SYSTEM RESET synchronous_standby_names");
+    own.psql("SELECT pg_reload_conf()");
+    let log = || v.store().export_log(None).unwrap().len();
+    let waited = std::time::Instant::now();
+    while log() < 2 && waited.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(log(), 2);
+    assert_eq!(v.verify_text(&hmac_text(63, NOW, 1), NOW, 0).unwrap_err(), Error::Replayed);
 }
