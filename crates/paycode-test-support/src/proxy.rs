@@ -57,8 +57,8 @@ impl Muted {
     /// Waits until the dropped answers hold `answer`, for [`WAIT`] at most.
     fn wait_for(&self, answer: &[u8]) {
         let dropped = self.dropped.lock().unwrap();
-        let holds = |d: &mut Vec<u8>| !d.windows(answer.len()).any(|w| w == answer);
-        drop(self.more.wait_timeout_while(dropped, WAIT, holds).unwrap());
+        let missing = |d: &mut Vec<u8>| !d.windows(answer.len()).any(|w| w == answer);
+        drop(self.more.wait_timeout_while(dropped, WAIT, missing).unwrap());
     }
 }
 
