@@ -524,6 +524,23 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Whether the outputs `a` and `b` name one file, whether it exists yet or
+/// not: one path, one existing file (a hard or symbolic link included), or
+/// one name in one folder however the folder is spelt (`./q.png`,
+/// `d/../q.png`, a path through a linked folder). Two such outputs would be
+/// staged to one temporary file, and the second would replace the first.
+/// The folders are compared resolved, so they must exist ([`check_output`]);
+/// one that cannot be resolved is compared only as the rest allows.
+pub fn same_output(a: &Path, b: &Path) -> bool {
+    a == b || same_file(a, b) || matches!((output_place(a), output_place(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The resolved folder of `path` joined with its file name, if both are there.
+fn output_place(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?;
+    fs::canonicalize(folder(path)).ok().map(|d| d.join(name))
+}
+
 /// `.NAME.SUFFIX` (or `.NAME.SUFFIXPID`) in the folder of `path`.
 fn sibling(path: &Path, suffix: &str, pid: Option<u32>) -> PathBuf {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -179,6 +179,85 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
 }
 
+/// --out and --barcode-out that name one file not yet there, spelt two
+/// ways (`./q.png`, `sub/../q.png`, through a linked folder), are refused as
+/// one file before anything is written: no counter value is spent, and no
+/// image nor temporary file is left.
+#[cfg(unix)]
+#[test]
+fn code_refuses_one_new_output_file_spelt_two_ways() {
+    let dir = TempDir::new("files-same-out");
+    let (_, h, _, _) = world(&dir);
+    let at = T.to_string();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.join("here")).unwrap();
+    let (wallet_before, names_before) = (std::fs::read(&h).unwrap(), dir.names());
+    let (q, via_sub) = (dir.arg("q.png"), dir.arg("sub/../q.png"));
+    let spellings = [
+        ("q.png", "./q.png"),
+        ("./q.png", "q.png"),
+        ("q.png", "sub/../q.png"),
+        ("sub/../q.png", "q.png"),
+        ("q.png", "here/q.png"),
+        ("here/q.png", "sub/../here/./q.png"),
+        ("q.png/", "q.png"),
+        (q.as_str(), via_sub.as_str()),
+        (q.as_str(), "here/q.png"),
+    ];
+    for (qr, barcode) in spellings {
+        let args = [
+            "code",
+            "--wallet",
+            &h,
+            "--at",
+            &at,
+            "--qr",
+            "png",
+            "--out",
+            qr,
+            "--barcode",
+            "png",
+            "--barcode-out",
+            barcode,
+        ];
+        let out = CLI.command().current_dir(dir.path()).args(args).stdin(Stdio::null()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{qr} and {barcode}: {err}");
+        assert!(err.contains("--out and --barcode-out name the same file"), "{qr} and {barcode}: {err}");
+        assert!(!err.contains("os error") && !err.contains("panicked"), "{err}");
+        assert_eq!(
+            std::fs::read(&h).unwrap(),
+            wallet_before,
+            "{qr} and {barcode}: a counter value was spent"
+        );
+        assert_eq!(dir.names(), names_before, "{qr} and {barcode}: a file was left");
+        assert!(std::fs::read_dir(dir.join("sub")).unwrap().next().is_none());
+    }
+    // Two names in one folder are two files.
+    let args = [
+        "code",
+        "--wallet",
+        &h,
+        "--at",
+        &at,
+        "--qr",
+        "png",
+        "--out",
+        "q.png",
+        "--barcode",
+        "png",
+        "--barcode-out",
+        "here/b.png",
+    ];
+    let out = CLI.command().current_dir(dir.path()).args(args).stdin(Stdio::null()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::read(&q).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(std::fs::read(dir.join("b.png")).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_ne!(std::fs::read(&q).unwrap(), std::fs::read(dir.join("b.png")).unwrap());
+    assert_eq!(next_counter(&h), 1);
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+}
+
 /// An image that cannot be made where --out names it (a read-only folder, a
 /// name too long for the file system, a folder that takes no new file) is
 /// found before the wallet's counter is saved: no counter value is spent and

@@ -263,7 +263,7 @@ pub fn run(args: &Args) -> Result<u8, Error> {
         fsio::check_output(t.path, t.role, &protect)?;
     }
     if let (Some(q), Some(b)) = (&qr_target, &barcode_target)
-        && (q.path == b.path || fsio::same_file(q.path, b.path))
+        && fsio::same_output(q.path, b.path)
     {
         return Err(Usage::SameOutput.into());
     }
