@@ -125,6 +125,14 @@ pub enum Error {
     Conformance(conformance::Failure),
     /// `paycode serve` failed.
     Serve(serve::ServeError),
+    /// A file could not be written after the command had done something
+    /// that stays done (a wallet's counter saved).
+    After {
+        /// Why the file could not be written; it names the file.
+        source: FileError,
+        /// What the command had done before.
+        done: Done,
+    },
     /// Standard output could not be written.
     Stdout {
         /// The operating system's reason.
@@ -146,6 +154,12 @@ pub enum Done {
     CodeSpent {
         /// The image files that hold the code.
         images: Vec<PathBuf>,
+    },
+    /// `code`: the wallet's counter advanced and was saved before an image of
+    /// the code could be put in place; `placed` names the images that were.
+    ImageSpent {
+        /// The image files already in place, which hold the code.
+        placed: Vec<PathBuf>,
     },
     /// `verify`/`scan`: the verdict, which the state holds, was not printed.
     Verdict {
@@ -183,6 +197,25 @@ impl fmt::Display for Done {
                     write!(f, "; the code was written to {}", names.join(" and "))?;
                 }
                 Ok(())
+            }
+            Done::ImageSpent { placed } => {
+                f.write_str(
+                    "; the wallet's counter had advanced and was saved before the image was put in place, so the \
+                     code's counter value is spent",
+                )?;
+                if placed.is_empty() {
+                    f.write_str(
+                        ": the code is in no file and was not printed, so it can never be used or replayed and \
+                         there is nothing to undo (paycode code makes the next one)",
+                    )
+                } else {
+                    let names: Vec<String> = placed.iter().map(|p| p.display().to_string()).collect();
+                    write!(
+                        f,
+                        "; the code was written to {} only, and not printed (paycode code makes the next one)",
+                        names.join(" and ")
+                    )
+                }
             }
             Done::Verdict { rejection: None } => f.write_str(
                 "; the code WAS accepted: its record is in the state's acceptance log, only the verdict could \
@@ -294,6 +327,7 @@ impl fmt::Display for Error {
             }
             Error::Conformance(e) => e.fmt(f),
             Error::Serve(e) => e.fmt(f),
+            Error::After { source, done } => write!(f, "{source}{done}"),
             Error::Stdout { source, done } => {
                 write!(f, "cannot write to standard output: {}{done}", paycode_cli::errors::os_reason(source))
             }

@@ -480,6 +480,11 @@ pub fn stage_output(
 }
 
 impl Staged {
+    /// The path as the user gave it.
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+
     /// Renames the temporary file over its path; an output's path is
     /// checked again first ([`check_output`], with `protect`).
     ///

@@ -291,15 +291,27 @@ pub fn run(args: &Args) -> Result<u8, Error> {
     // image as on the terminal.
     lock.write(&file, true)?;
     drop(lock);
-    for s in staged {
-        s.place(&protect)?;
-    }
+    place(staged, &protect)?;
 
     // The counter is spent: a code that cannot be printed says so.
     print(args, file.profile, &made, &g, symbol.as_ref(), &images).map_err(|e| {
         e.after(|| Done::CodeSpent { images: images.iter().map(|(t, _)| t.path.to_path_buf()).collect() })
     })?;
     Ok(EXIT_OK)
+}
+
+/// Puts the staged images in place, in turn, once the wallet's counter is
+/// saved: an image that cannot be says that the code's counter value is
+/// spent, and which images were put in place before it.
+fn place(staged: Vec<fsio::Staged>, protect: &[(&Path, Role)]) -> Result<(), Error> {
+    let mut placed = Vec::new();
+    for s in staged {
+        let path = s.given().to_path_buf();
+        s.place(protect)
+            .map_err(|source| Error::After { source, done: Done::ImageSpent { placed: placed.clone() } })?;
+        placed.push(path);
+    }
+    Ok(())
 }
 
 /// A generated code, in every form `code` prints.
@@ -466,4 +478,40 @@ fn render_barcode(digits: &str, format: ImageFormat) -> Result<Vec<u8>, Error> {
         ImageFormat::Svg => b.to_svg(BARCODE_MODULE_PX.into()).into_bytes(),
         ImageFormat::Png => b.to_png(BARCODE_MODULE_PX),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use paycode_test_support::TempDir;
+
+    use super::*;
+
+    /// An image that cannot be put in place once the counter is saved (here
+    /// a folder made at its path after it was staged) says that the code's
+    /// counter value is spent, and names the image already in place.
+    #[test]
+    fn an_image_not_put_in_place_says_the_counter_value_is_spent() {
+        let dir = TempDir::new("code-place");
+        let (q, b) = (dir.join("q.png"), dir.join("b.png"));
+        let staged = vec![
+            fsio::stage_output(&q, Role::QrImage, b"qr", &[]).unwrap(),
+            fsio::stage_output(&b, Role::BarcodeImage, b"barcode", &[]).unwrap(),
+        ];
+        std::fs::create_dir(&b).unwrap();
+        let err = place(staged, &[]).unwrap_err().to_string();
+        assert!(err.contains("barcode image") && err.contains("b.png"), "{err}");
+        assert!(err.contains("so the code's counter value is spent"), "{err}");
+        assert!(err.contains(&format!("the code was written to {} only", q.display())), "{err}");
+        assert_eq!(std::fs::read(&q).unwrap(), b"qr");
+        assert_eq!(dir.names().into_iter().collect::<Vec<_>>(), ["b.png", "q.png"]);
+
+        // The first image: none is in place.
+        let q2 = dir.join("q2.png");
+        let staged = vec![fsio::stage_output(&q2, Role::QrImage, b"qr", &[]).unwrap()];
+        std::fs::create_dir(&q2).unwrap();
+        let err = place(staged, &[]).unwrap_err().to_string();
+        assert!(err.contains("QR image") && err.contains("so the code's counter value is spent"), "{err}");
+        assert!(!err.contains("written to"), "{err}");
+        assert_eq!(dir.names().into_iter().collect::<Vec<_>>(), ["b.png", "q.png", "q2.png"]);
+    }
 }
