@@ -15,7 +15,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -290,10 +290,18 @@ struct Open {
 }
 
 impl Connections {
+    /// The table, locked. A thread that panicked while holding it left it
+    /// as whole as any other (each change is one insertion, removal or
+    /// field update), so a poisoned lock is taken as it is, rather than
+    /// closing every new connection at once.
+    fn table(&self) -> MutexGuard<'_, ConnectionTable> {
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// A new connection's id, and the receiver that tells it to close.
     fn open(&self) -> (u64, oneshot::Receiver<()>) {
         let (tx, rx) = oneshot::channel();
-        let Ok(mut table) = self.inner.lock() else { return (u64::MAX, rx) };
+        let mut table = self.table();
         let id = table.next;
         table.next = table.next.wrapping_add(1);
         table.open.insert(id, Open { busy: 0, idle_since: Instant::now(), close: Some(tx) });
@@ -302,7 +310,7 @@ impl Connections {
 
     /// Tells the connection that has been idle the longest to close, if one is idle.
     fn close_longest_idle(&self) {
-        let Ok(mut table) = self.inner.lock() else { return };
+        let mut table = self.table();
         let longest =
             table.open.values_mut().filter(|c| c.busy == 0 && c.close.is_some()).min_by_key(|c| c.idle_since);
         if let Some(tx) = longest.and_then(|c| c.close.take()) {
@@ -311,9 +319,7 @@ impl Connections {
     }
 
     fn update(&self, id: u64, f: impl FnOnce(&mut Open)) {
-        if let Ok(mut table) = self.inner.lock()
-            && let Some(c) = table.open.get_mut(&id)
-        {
+        if let Some(c) = self.table().open.get_mut(&id) {
             f(c);
         }
     }
@@ -328,7 +334,7 @@ struct Slot {
 
 impl Slot {
     fn busy(&self) -> bool {
-        self.open.inner.lock().ok().and_then(|t| t.open.get(&self.id).map(|c| c.busy > 0)).unwrap_or(false)
+        self.open.table().open.get(&self.id).is_some_and(|c| c.busy > 0)
     }
 }
 
@@ -337,9 +343,7 @@ struct SlotGuard(Slot);
 
 impl Drop for SlotGuard {
     fn drop(&mut self) {
-        if let Ok(mut table) = self.0.open.inner.lock() {
-            table.open.remove(&self.0.id);
-        }
+        self.0.open.table().open.remove(&self.0.id);
     }
 }
 
