@@ -61,11 +61,12 @@ pub struct Keys {
 pub const MIN_MAX_BODY: usize = 512;
 
 /// The largest [`Config::max_body`] a node takes, bytes. The request is one
-/// code: the largest one is 432 bytes plainly written, under 2.5 KiB with
-/// every character of its names and strings escaped (`\u0050`), and the
-/// default limit of 4096 bytes holds it. 64 KiB leaves room for any
-/// whitespace a client adds, while it bounds what the bodies of 4096
-/// connections can make a node hold to 256 MiB.
+/// code: the largest one is 432 bytes written plainly, and 2407 bytes (about
+/// 2.4 KiB) with every character of its names and strings escaped
+/// (`\u0050`), which the default limit of 4096 bytes holds. Whitespace
+/// between its parts can make a request any size: 64 KiB leaves room for
+/// some, while it bounds what the bodies of 4096 connections can make a
+/// node hold to 256 MiB.
 pub const MAX_MAX_BODY: usize = 64 * 1024;
 
 /// How a node runs.
