@@ -971,10 +971,9 @@ impl PostgresStore {
                     last = "still in progress".to_owned();
                     link = Some((client, driver));
                 }
-                Some(Ok(Err(e))) => {
-                    last = message(&e);
-                    link = Some((client, driver));
-                }
+                // A failed statement may leave a transaction open on the
+                // connection: the next look is on a new one.
+                Some(Ok(Err(e))) => last = message(&e),
                 Some(Err(_)) | None => last = "no answer".to_owned(),
             }
             std::thread::sleep(Duration::from_millis(50));
