@@ -524,14 +524,15 @@ async fn verify<B: Backend>(
             let e = Error::StateUnavailable;
             // spec: R-STATE-4: the store failed, so the code was neither
             // accepted nor rejected on its merits; a later try, at this node
-            // or another, decides it.
+            // or another, decides it. Unless the failure is in doubt: the
+            // code may have been accepted, and the terminal asks for a new one.
             let body = VerifyResponse::Rejected { code: e.code().into(), message: store_message(kind) };
             (StatusCode::SERVICE_UNAVAILABLE, body, Err(e), Some(kind))
         }
     };
     app.metrics.verification(counted, store, started.elapsed());
     let mut response = json(status, &body);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
+    if status == StatusCode::SERVICE_UNAVAILABLE && store != Some(StoreErrorKind::InDoubt) {
         response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
     }
     response

@@ -378,15 +378,24 @@ struct Sent {
     pid: i32,
     server: Arc<str>,
     high_water: u64,
+    /// The evidence of the first log record the transaction writes, if it
+    /// writes one: what shows that a committed transaction of this id is
+    /// this one, and not one that was given the id again after a crash.
+    evidence: Option<Vec<u8>>,
 }
 
 /// Names the server a connection reached: its address and port, and when it
-/// started. A transaction id is looked up only on the server, and in the
-/// run of it, that gave it out: after a restart or a failover to another
-/// server, the same id may name another transaction, or none yet.
+/// started (in seconds since 1970, whatever the session's time zone). A
+/// transaction id is looked up only on the server, and in the run of it,
+/// that gave it out: after a restart or a failover to another server, the
+/// same id may name another transaction, or none yet. A crash of a server
+/// process restarts the others without a new start time, and an id that
+/// never reached the disk may then be given out again: so a transaction
+/// that wrote a log record is known as committed by that record
+/// ([`Sent::evidence`]).
 const SERVER: &str = "SELECT coalesce(inet_server_addr()::text, 'local') || ':' ||
                              coalesce(inet_server_port()::text, '') || ' started ' ||
-                             pg_postmaster_start_time()::text";
+                             extract(epoch FROM pg_postmaster_start_time())::text";
 
 /// Marks `sent` as the transaction whose `COMMIT` goes out next, then sends
 /// `write` and the `COMMIT` in one round trip. A write the server refused
@@ -445,6 +454,22 @@ async fn ask(client: &Client, txn: &Sent, xid32: &str) -> Result<Asked, tokio_po
         client.query_one("SELECT pg_xact_status($1::bigint::text::xid8)", &[&txn.xid]).await?.get(0);
     match status.as_deref() {
         Some("committed") => {
+            if let Some(evidence) = &txn.evidence {
+                let found: bool = client
+                    .query_one(
+                        "SELECT EXISTS (SELECT 1 FROM log WHERE xmin = $1::bigint::text::xid AND evidence = $2)",
+                        &[&(txn.xid & 0xFFFF_FFFF), evidence],
+                    )
+                    .await?
+                    .get(0);
+                if !found {
+                    return Ok(Asked::Unknowable(
+                        "a transaction of that id committed without this call's log record: the id was given \
+                         out again after a crash of the server"
+                            .to_owned(),
+                    ));
+                }
+            }
             // A commit after it, on this connection: confirmed by the
             // synchronous standbys, if any, once it returns.
             client.batch_execute("BEGIN; SELECT pg_current_xact_id(); COMMIT").await?;
@@ -941,6 +966,8 @@ impl PostgresStore {
         let xid32 = (txn.xid & 0xFFFF_FFFF).to_string();
         let mut link: Option<(Client, Driver)> = None;
         let mut last = String::from("no connection");
+        // Between looks: from 50 ms, doubled up to a second.
+        let mut pause = Duration::from_millis(50);
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
@@ -955,7 +982,8 @@ impl PostgresStore {
                             Failure::Db(e) => message(&e),
                             Failure::Timeout | Failure::Store(_) => "no connection".to_owned(),
                         };
-                        std::thread::sleep(Duration::from_millis(50));
+                        std::thread::sleep(pause.min(left));
+                        pause = (pause * 2).min(Duration::from_secs(1));
                         continue;
                     }
                 },
@@ -976,7 +1004,8 @@ impl PostgresStore {
                 Some(Ok(Err(e))) => last = message(&e),
                 Some(Err(_)) | None => last = "no answer".to_owned(),
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(Duration::from_secs(1));
         }
     }
 
@@ -1392,7 +1421,8 @@ async fn step(
         &r_challenge,
     ];
     let high_water = records.high_water.max(changes.high_water);
-    let txn = Sent { xid, pid, server: Arc::clone(&conn.server), high_water };
+    let evidence = has_record.then(|| r_evidence.clone());
+    let txn = Sent { xid, pid, server: Arc::clone(&conn.server), high_water, evidence };
     write_and_commit(c, c.execute(&conn.write, &values), sent, txn).await?;
     Ok(high_water)
 }
@@ -1664,7 +1694,8 @@ async fn step_all(
         &n_closes,
         &log_challenge,
     ];
-    let txn = Sent { xid, pid, server: Arc::clone(&conn.server), high_water };
+    let evidence = log_evidence.first().cloned();
+    let txn = Sent { xid, pid, server: Arc::clone(&conn.server), high_water, evidence };
     write_and_commit(c, c.execute(&m.write, &values), sent, txn).await?;
     Ok(high_water)
 }
