@@ -438,6 +438,8 @@ async fn ed25519_state_and_records_are_the_token_s_terminal() {
 /// A store that fails while `down` is set, and otherwise is a memory store.
 struct Flaky {
     down: Arc<AtomicBool>,
+    /// Calls commit, then fail as a commit whose answer was lost.
+    doubt: Arc<AtomicBool>,
     inner: MemoryScoped,
 }
 
@@ -453,7 +455,11 @@ impl Flaky {
 impl StateStore for Flaky {
     fn transact_call(&self, call: &mut Call<'_>) -> Result<(), StoreError> {
         self.check()?;
-        self.inner.transact_call(call)
+        self.inner.transact_call(call)?;
+        if self.doubt.load(Ordering::SeqCst) {
+            return Err(StoreError::new(StoreErrorKind::InDoubt, "the commit's answer was lost (test)"));
+        }
+        Ok(())
     }
     fn observe(&self, step: u64) -> Result<(), StoreError> {
         self.check()?;
@@ -507,6 +513,7 @@ impl StateStore for Flaky {
 
 struct FlakyBackend {
     down: Arc<AtomicBool>,
+    doubt: Arc<AtomicBool>,
     memory: MemoryBackend,
     tokens: MemoryTokens,
 }
@@ -514,13 +521,25 @@ struct FlakyBackend {
 impl Backend for FlakyBackend {
     type Store = Flaky;
     fn issuer(&self) -> Result<Flaky, StoreError> {
-        Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.issuer()? })
+        Ok(Flaky {
+            down: Arc::clone(&self.down),
+            doubt: Arc::clone(&self.doubt),
+            inner: self.memory.issuer()?,
+        })
     }
     fn issuer_for(&self, id: u32) -> Result<Flaky, StoreError> {
-        Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.issuer_for(id)? })
+        Ok(Flaky {
+            down: Arc::clone(&self.down),
+            doubt: Arc::clone(&self.doubt),
+            inner: self.memory.issuer_for(id)?,
+        })
     }
     fn terminal(&self, id: u32) -> Result<Flaky, StoreError> {
-        Ok(Flaky { down: Arc::clone(&self.down), inner: self.memory.terminal(id)? })
+        Ok(Flaky {
+            down: Arc::clone(&self.down),
+            doubt: Arc::clone(&self.doubt),
+            inner: self.memory.terminal(id)?,
+        })
     }
     fn tokens(&self) -> &dyn TokenStore {
         &self.tokens
@@ -532,6 +551,7 @@ async fn a_failed_store_gets_503_state_unavailable_and_the_next_call_proceeds() 
     let down = Arc::new(AtomicBool::new(false));
     let backend = FlakyBackend {
         down: Arc::clone(&down),
+        doubt: Arc::default(),
         memory: MemoryBackend::new(params()),
         tokens: MemoryTokens::default(),
     };
@@ -573,6 +593,43 @@ async fn a_failed_store_gets_503_state_unavailable_and_the_next_call_proceeds() 
         text.contains("paycode_verifications_total{verdict=\"rejected\",code=\"state-unavailable\"} 3\n")
     );
     assert!(text.contains("paycode_verifications_total{verdict=\"accepted\",code=\"accepted\"} 2\n"));
+    node.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_in_doubt_asks_for_a_new_code_without_retry_after() {
+    let doubt = Arc::new(AtomicBool::new(true));
+    let backend = FlakyBackend {
+        down: Arc::default(),
+        doubt: Arc::clone(&doubt),
+        memory: MemoryBackend::new(params()),
+        tokens: MemoryTokens::default(),
+    };
+    let token = add_token(&backend.tokens, 7);
+    let node = start(backend, Config::default(), None).await;
+    let mut client = Client::new(node.addr, Some(&token));
+    // spec: R-STATE-4: the code may have been accepted; the terminal is told
+    // so, and not to send it again.
+    let reply = client
+        .send(
+            Method::POST,
+            "/v1/verify",
+            Some(format!(r#"{{"code":"{}","amount":0}}"#, hmac_code(1)).into_bytes()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(reply.headers.get("retry-after").is_none(), "{:?}", reply.headers);
+    let response: VerifyResponse = serde_json::from_slice(&reply.body).unwrap();
+    assert_eq!(response.verdict().unwrap_err(), Error::StateUnavailable);
+    let VerifyResponse::Rejected { message, .. } = response else { unreachable!() };
+    assert!(message.contains("did not confirm") && message.contains("new code"), "{message}");
+    // It was: sent again, it is replayed, never accepted twice.
+    doubt.store(false, Ordering::SeqCst);
+    assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Err(Error::Replayed));
+    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
+    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    assert!(text.contains("paycode_store_errors_total{kind=\"in-doubt\"} 1\n"), "{text}");
     node.stop().await;
 }
 
