@@ -471,8 +471,12 @@ async fn ask(client: &Client, txn: &Sent, xid32: &str) -> Result<Asked, tokio_po
                 }
             }
             // A commit after it, on this connection: confirmed by the
-            // synchronous standbys, if any, once it returns.
-            client.batch_execute("BEGIN; SELECT pg_current_xact_id(); COMMIT").await?;
+            // synchronous standbys, if any, once it returns. It must write
+            // to the log of changes, or its commit would not wait for them:
+            // an update that changes no value does.
+            client
+                .batch_execute("BEGIN; UPDATE meta SET high_water = high_water WHERE id = 0; COMMIT")
+                .await?;
             Ok(Asked::Committed)
         }
         Some("aborted") => Ok(Asked::RolledBack),

@@ -740,15 +740,33 @@ fn a_commit_waiting_for_a_synchronous_standby_is_never_reported_accepted() {
     assert_eq!(r.error(), Error::StateUnavailable, "{r}");
     assert!(r.to_string().contains("committed is unknown"), "{r}");
     assert_eq!(r.store_error().unwrap().kind(), StoreErrorKind::InDoubt, "{r}");
-    // The standby is no longer required: the waiting commit completes, and
-    // the code is in the log, and replayed, never accepted twice.
+    // A session ended while it waits answers its COMMIT with a FATAL error,
+    // after its commit was written: not a rollback, so the call asks, and
+    // stays in doubt, as the standby confirms nothing.
+    let waiting = || own.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'");
+    let ended = std::thread::scope(|scope| {
+        // Another payer: the first session holds payer 63's rows.
+        let call = scope.spawn(|| v.verify_text_with_cause(&hmac_text(62, NOW, 0), NOW, 0));
+        let waited = std::time::Instant::now();
+        while waiting().trim() != "2" && waited.elapsed() < std::time::Duration::from_secs(2) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        own.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'SyncRep'");
+        call.join().unwrap().unwrap_err()
+    });
+    assert_eq!(ended.store_error().unwrap().kind(), StoreErrorKind::InDoubt, "{ended}");
+    // The standby is no longer required: the commits complete (the ended
+    // session's stands on the primary), and the codes are in the log, and
+    // replayed, never accepted twice.
     own.psql("ALTER SYSTEM RESET synchronous_standby_names");
     own.psql("SELECT pg_reload_conf()");
-    let accepted = usize::try_from(counter).unwrap() + 1;
+    let accepted = usize::try_from(counter).unwrap() + 2;
     let waited = std::time::Instant::now();
     while log() < accepted && waited.elapsed() < std::time::Duration::from_secs(20) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert_eq!(log(), accepted);
-    assert_eq!(v.verify_text(&hmac_text(63, NOW, counter), NOW, 0).unwrap_err(), Error::Replayed);
+    for code in [hmac_text(63, NOW, counter), hmac_text(62, NOW, 0)] {
+        assert_eq!(v.verify_text(&code, NOW, 0).unwrap_err(), Error::Replayed);
+    }
 }
