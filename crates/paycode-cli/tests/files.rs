@@ -93,6 +93,17 @@ fn world(dir: &TempDir) -> (String, String, String, String) {
 }
 
 /// The wallet's counters added up: an ed25519 wallet keeps one per credential of its batch.
+/// Fails unless `path` holds a PNG image (its signature).
+fn assert_png(path: impl AsRef<Path>) {
+    let bytes = std::fs::read(path.as_ref()).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{}: not a PNG image", path.as_ref().display());
+}
+
+/// Fails if a temporary file of a write is left in `dir`.
+fn assert_no_temporaries(dir: &TempDir) {
+    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+}
+
 fn next_counter(wallet: &str) -> u64 {
     let v = json(&std::fs::read_to_string(wallet).unwrap());
     match v["credentials"].as_array() {
@@ -174,9 +185,9 @@ fn code_out_never_writes_through_a_link_nor_over_a_key_file() {
     std::fs::write(&q, b"old image").unwrap();
     let v = json(&CLI.stdout(&code(&["--qr", "png", "--out", &q, "--json"])));
     assert_eq!(v["counter"], 0);
-    assert!(std::fs::read(&q).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_png(&q);
     assert_eq!(next_counter(&h), 1);
-    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    assert_no_temporaries(&dir);
 }
 
 /// --out and --barcode-out that name one file not yet there, spelt two
@@ -251,11 +262,11 @@ fn code_refuses_one_new_output_file_spelt_two_ways() {
     ];
     let out = CLI.command().current_dir(dir.path()).args(args).stdin(Stdio::null()).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(std::fs::read(&q).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
-    assert!(std::fs::read(dir.join("b.png")).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_png(&q);
+    assert_png(dir.join("b.png"));
     assert_ne!(std::fs::read(&q).unwrap(), std::fs::read(dir.join("b.png")).unwrap());
     assert_eq!(next_counter(&h), 1);
-    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    assert_no_temporaries(&dir);
 }
 
 /// An image that cannot be made where --out names it (a read-only folder, a
@@ -323,14 +334,14 @@ fn a_code_whose_image_cannot_be_written_spends_no_counter_value() {
         }
     }
     // Nothing is left beside the images' paths.
-    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    assert_no_temporaries(&dir);
     drop(small);
 
     // The wallets' next codes are their first, and are accepted.
     let v =
         json(&CLI.stdout(&["code", "--wallet", &h, "--at", &at, "--qr", "png", "--out", &good, "--json"]));
     assert_eq!(v["counter"], 0);
-    assert!(std::fs::read(&good).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert_png(&good);
     assert_eq!(verify(&issuer, &state, v["text"].as_str().unwrap(), T, &[]).0, 0);
     assert_eq!(next_counter(&e), 0);
     assert_eq!(verify(&issuer, &state, &code_text(&e, &at), T, &[]).0, 0);
@@ -366,7 +377,7 @@ fn a_trust_list_whose_out_cannot_be_written_is_not_published() {
         assert_eq!(std::fs::read_to_string(&issuer).unwrap(), before, "{args:?}: a trust list was published");
     }
     assert_eq!(std::fs::read(&victim).unwrap(), b"keep me");
-    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    assert_no_temporaries(&dir);
 
     let out = dir.arg("t.hex");
     let printed = CLI.stdout(&["issuer", "trust-list", "--issuer", &issuer, "--at", &at, "--out", &out]);
@@ -410,7 +421,7 @@ fn the_exported_log_is_never_a_key_file_a_state_database_or_a_link() {
     let out = CLI.stdout(&export(&state, &log));
     assert!(out.contains(&format!("1 acceptance record(s) written to {log}")), "{out}");
     assert_eq!(paycode::log::LogRecord::decode_log(&std::fs::read(&log).unwrap()).unwrap().len(), 1);
-    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    assert_no_temporaries(&dir);
 }
 
 // ---------------------------------------------------------------------------
@@ -1091,7 +1102,7 @@ fn a_wallet_that_cannot_be_written_is_not_recorded_by_the_issuer() {
     );
     assert_eq!(std::fs::read_to_string(&issuer).unwrap(), before, "the issuer recorded the renewal");
     assert_eq!(std::fs::read_to_string(&long).unwrap(), wallet_before);
-    assert!(dir.names().iter().all(|n| !n.contains(".tmp")), "{:?}", dir.names());
+    assert_no_temporaries(&dir);
     drop(small);
 
     // The next enrolment gets the id no wallet took.

@@ -250,8 +250,7 @@ async fn requests_without_a_good_token_are_refused_and_verify_nothing() {
     assert!(node.service.backend().log().is_empty());
     let mut client = Client::new(node.addr, Some(&good));
     assert_eq!(verdict(&client.verify(&code, 0).await.unwrap()), Ok(()));
-    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
-    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    let text = metrics_text(&mut client).await;
     assert!(text.contains("paycode_refusals_total{status=\"401\"} 28\n"), "{text}");
     assert_eq!(live(&text).as_deref(), Some("1"), "the revoked token is not live");
     node.stop().await;
@@ -436,6 +435,12 @@ async fn ed25519_state_and_records_are_the_token_s_terminal() {
 }
 
 /// A store that fails while `down` is set, and otherwise is a memory store.
+/// The node's `/metrics` page, as text.
+async fn metrics_text(client: &mut Client) -> String {
+    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
+    String::from_utf8(metrics.body.to_vec()).unwrap()
+}
+
 struct Flaky {
     down: Arc<AtomicBool>,
     /// Calls commit, then fail as a commit whose answer was lost.
@@ -586,8 +591,7 @@ async fn a_failed_store_gets_503_state_unavailable_and_the_next_call_proceeds() 
     down.store(false, Ordering::SeqCst);
     assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Ok(()));
     assert_eq!(verdict(&client.verify(&ed, 1).await.unwrap()), Ok(()));
-    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
-    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    let text = metrics_text(&mut client).await;
     assert!(text.contains("paycode_store_errors_total{kind=\"unavailable\"} 3\n"), "{text}");
     assert!(
         text.contains("paycode_verifications_total{verdict=\"rejected\",code=\"state-unavailable\"} 3\n")
@@ -627,8 +631,7 @@ async fn a_commit_in_doubt_asks_for_a_new_code_without_retry_after() {
     // It was: sent again, it is replayed, never accepted twice.
     doubt.store(false, Ordering::SeqCst);
     assert_eq!(verdict(&client.verify(&hmac_code(1), 0).await.unwrap()), Err(Error::Replayed));
-    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
-    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    let text = metrics_text(&mut client).await;
     assert!(text.contains("paycode_store_errors_total{kind=\"in-doubt\"} 1\n"), "{text}");
     node.stop().await;
 }
@@ -828,8 +831,7 @@ async fn a_head_over_the_limit_gets_431_with_a_json_body() {
     assert_eq!(split_reply(&reply).1, "", "{reply}");
     // The refusals are counted, and the node serves on.
     let mut client = Client::new(node.addr, Some(&token));
-    let metrics = client.send(Method::GET, "/metrics", None).await.unwrap();
-    let text = String::from_utf8(metrics.body.to_vec()).unwrap();
+    let text = metrics_text(&mut client).await;
     assert!(text.contains("paycode_refusals_total{status=\"431\"} 3\n"), "{text}");
     node.stop().await;
 }
