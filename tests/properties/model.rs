@@ -515,10 +515,10 @@ impl Model {
         }
         let Some((account, counter)) = matched else {
             if numeric {
-                self.source_budget = self.source_budget.max(t) + p_src;
+                self.source_budget = self.source_budget.max(t).saturating_add(p_src);
                 if let Some(j) = budget {
                     let u = self.throttle.get(&j).copied().unwrap_or(0);
-                    self.throttle.insert(j, u.max(t) + p);
+                    self.throttle.insert(j, u.max(t).saturating_add(p));
                 }
             }
             return Err(Error::InvalidCode);
