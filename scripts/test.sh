@@ -2,10 +2,10 @@
 # The full test suite: the README's second command, and what CI runs.
 # Needs the Rust toolchain and python3 (venvs are created on first use), and PostgreSQL's server
 # binaries (initdb, pg_ctl) for the store and service tests, which start clusters of their own
-# (crates/paycode-test-support/src/postgres.rs): when absent, this installs Debian's postgresql
-# package with apt-get if it runs as root (as CI does), and otherwise stops and says so. The
-# service's fleet tests run PAYCODE_FLEET_VERIFICATIONS verifications each (6000 by default;
-# 100000 for the full size). The cases that fill or freeze a small file system of their own need
+# (crates/paycode-test-support/src/postgres.rs), and strace for the command's store tests: when
+# absent, this installs Debian's postgresql and strace packages with apt-get if it runs as root
+# (as CI does), and otherwise stops and says so. The service's fleet tests run
+# PAYCODE_FLEET_VERIFICATIONS verifications each (6000 by default; 100000 for the full size). The cases that fill or freeze a small file system of their own need
 # root; without it they say so on stderr and stand aside, unless PAYCODE_ROOT_CASES=required (as
 # .ci/run sets it), when they fail.
 set -euo pipefail
@@ -23,6 +23,17 @@ if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v in
     echo "PostgreSQL is not installed: installing Debian's postgresql package with apt-get"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi
+
+step "strace, which the command's store tests use to make a sync fail"
+if ! command -v strace >/dev/null; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "strace is not installed; install it (sudo apt-get install strace) or run this as root" >&2
+        exit 1
+    fi
+    echo "strace is not installed: installing Debian's strace package with apt-get"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace >/dev/null
 fi
 
 step "cargo test (unit, integration, doctests)"

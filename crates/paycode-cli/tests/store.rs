@@ -3,7 +3,8 @@
 //! no lost update), `kill -9` at random moments (no acknowledged acceptance
 //! lost, log and state never disagree), a full file system, a read-only one
 //! and a state locked past the busy timeout (`state-unavailable` naming the
-//! cause, nothing torn, the next verification works), and the state
+//! cause, nothing torn, the next verification works), a commit whose sync
+//! fails (it does not come back after a crash), and the state
 //! commands: init, import of a JSON state file, log export that reconcile
 //! reads.
 //!
@@ -310,6 +311,61 @@ fn a_state_locked_past_the_busy_timeout_is_state_unavailable() {
     holder.execute_batch("COMMIT").unwrap();
     ok(&CLI.run(&args));
     assert_eq!(w.logged(), vec![(2, 0)]);
+}
+
+/// `paycode verify` of `text` under strace with `options` (which syscalls
+/// fail or kill it); its output, and what strace printed of the syscalls.
+fn verify_under_strace(w: &World, options: &[&str], text: &str) -> (Output, String) {
+    let trace = w.dir.path().join("strace.txt");
+    let out = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-o", trace.to_str().unwrap()])
+        .args(options)
+        .arg(env!("CARGO_BIN_EXE_paycode"))
+        .args(w.verify_args(text))
+        .output()
+        .expect("strace, which scripts/test.sh installs (Debian's strace package), runs");
+    let syscalls = std::fs::read_to_string(&trace).unwrap_or_default();
+    (out, syscalls)
+}
+
+/// spec: R-STATE-4: a verification whose commit cannot be synced to disk
+/// is `state-unavailable`, and it changes nothing, even when the process
+/// ends before it closes the database: SQLite's write-ahead log then stays
+/// behind, holding the failed transaction's frames, commit frame included,
+/// for the next opening to recover. strace makes the log's sync fail (EIO)
+/// and kills the process where its close would remove the log.
+#[test]
+fn a_commit_whose_sync_fails_does_not_come_back_after_a_crash() {
+    use std::os::unix::process::ExitStatusExt;
+    let w = World::new("store-fsync");
+    // The log is removed at every close, so each process starts a new one:
+    // its first sync is of the log's header, its second the commit's.
+    ok(&w.verify(&code(1, 0)));
+    let wal = format!("{}-wal", w.state.display());
+    let fail = |when: &str, text: &str| {
+        let inject = format!("inject=fsync:error=EIO:when={when}");
+        let options =
+            ["-P", &wal, "-e", "trace=fsync,unlink", "-e", &inject, "-e", "inject=unlink:signal=KILL"];
+        let (out, syscalls) = verify_under_strace(&w, &options, text);
+        assert!(syscalls.contains("EIO (Input/output error) (INJECTED)"), "{syscalls}");
+        assert_eq!(out.status.signal(), Some(9), "killed at the close: {syscalls}");
+        assert!(Path::new(&wal).exists(), "the log is left for the next opening");
+        stdout(&out)
+    };
+    // The commit's sync fails once: the store writes over what the failed
+    // commit left in the log, so it cannot be recovered, and the error stands.
+    let text = fail("2", &code(1, 1));
+    assert!(text.contains("state-unavailable") && text.contains("disk I/O error"), "{text}");
+    assert!(!text.contains("did not confirm"), "{text}");
+    // Presented again, the code is accepted, once: the failed commit is gone.
+    ok(&w.verify(&code(1, 1)));
+    assert_eq!(w.logged(), vec![(1, 0), (1, 1)]);
+    // Every sync fails: the write that would rule the recovery out fails
+    // too, and the call is in doubt (the terminal asks for a new code).
+    let text = fail("2+", &code(1, 2));
+    assert!(text.contains("state-unavailable") && text.contains("did not confirm whether"), "{text}");
+    assert!(text.contains("may come back"), "{text}");
+    ok(&w.verify(&code(1, 3)));
 }
 
 #[test]

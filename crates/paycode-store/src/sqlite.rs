@@ -724,8 +724,56 @@ impl SqliteStore {
     /// store is lost with it, so it is reported as a failure, never as
     /// durable (spec: R-STATE-1).
     fn commit(&self, tx: Transaction<'_>) -> Result<(), StoreError> {
-        tx.commit().map_err(|e| self.error(&e))?;
+        // COMMIT through the connection, so that a failure leaves it in
+        // hand; `tx` then finds the connection out of its transaction.
+        if let Err(e) = tx.execute_batch("COMMIT") {
+            return Err(self.erase_failed_commit(&tx, &e));
+        }
+        drop(tx);
         self.check_files()
+    }
+
+    /// The error of a COMMIT that failed, once what it wrote can no longer
+    /// come back (spec: R-STATE-4: a failed call changes nothing).
+    ///
+    /// A commit whose frames reached the write-ahead log but whose sync
+    /// failed (or whose shared-memory index could not be updated) is
+    /// invisible to every reader, yet the log holds its commit frame: if
+    /// the process ended before its next write, the next opening's recovery
+    /// would find the frames whole and count the transaction, and a code
+    /// reported `state-unavailable` would be `replayed` when presented
+    /// again. The next write transaction starts at the same place in the
+    /// log and breaks the chain of checksums those frames hang on, so one
+    /// is written here at once (`user_version` counts them). If it commits,
+    /// the failed transaction is durably gone and the original error
+    /// stands; if it fails too, nobody can say which way a later recovery
+    /// goes, and the call is in doubt, unless the commit failed on a write
+    /// refused for want of space, which leaves no whole commit frame.
+    fn erase_failed_commit(&self, conn: &Connection, e: &rusqlite::Error) -> StoreError {
+        let failed = self.error(e);
+        let rollback = |conn: &Connection| {
+            if !conn.is_autocommit() {
+                // A connection that cannot roll back fails its next BEGIN.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+        };
+        rollback(conn);
+        match overwrite_log_tail(conn) {
+            Ok(()) => failed,
+            // A write refused for want of space wrote no whole commit frame:
+            // the frames before the refused one have none to count them.
+            Err(_) if e.sqlite_error_code() == Some(ErrorCode::DiskFull) => failed,
+            Err(again) => {
+                rollback(conn);
+                StoreError::new(
+                    StoreErrorKind::InDoubt,
+                    format!(
+                        "{failed}; a failed commit may come back when the database is next opened, \
+                         and the write that would rule that out failed too ({again})"
+                    ),
+                )
+            }
+        }
     }
 
     /// Fails if the file at the store's path is no longer the database this
@@ -1386,6 +1434,15 @@ fn read_revocation_list(c: &Connection) -> rusqlite::Result<Result<Option<Revoca
             RevocationList::decode(&b).map_err(|e| corrupt(format!("the installed revocation list: {e}")))
         })
         .transpose())
+}
+
+/// A write transaction of its own, which changes `user_version` (a write
+/// that changes nothing writes no frame); see `SqliteStore::erase_failed_commit`.
+fn overwrite_log_tail(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let erased: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    conn.pragma_update(None, "user_version", erased.wrapping_add(1) & i32::MAX)?;
+    conn.execute_batch("COMMIT")
 }
 
 /// The kind of a SQLite failure, with a message that names the file and the
