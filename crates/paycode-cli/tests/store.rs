@@ -344,28 +344,36 @@ fn a_commit_whose_sync_fails_does_not_come_back_after_a_crash() {
     let wal = format!("{}-wal", w.state.display());
     let fail = |when: &str, text: &str| {
         let inject = format!("inject=fsync:error=EIO:when={when}");
-        let options =
-            ["-P", &wal, "-e", "trace=fsync,unlink", "-e", &inject, "-e", "inject=unlink:signal=KILL"];
+        // SQLite removes its log with unlink; some architectures have only unlinkat.
+        let kill = "inject=unlink,unlinkat:signal=KILL";
+        let options = ["-P", &wal, "-e", "trace=fsync,unlink,unlinkat", "-e", &inject, "-e", kill];
         let (out, syscalls) = verify_under_strace(&w, &options, text);
         assert!(syscalls.contains("EIO (Input/output error) (INJECTED)"), "{syscalls}");
         assert_eq!(out.status.signal(), Some(9), "killed at the close: {syscalls}");
         assert!(Path::new(&wal).exists(), "the log is left for the next opening");
         stdout(&out)
     };
-    // The commit's sync fails once: the store writes over what the failed
-    // commit left in the log, so it cannot be recovered, and the error stands.
-    let text = fail("2", &code(1, 1));
-    assert!(text.contains("state-unavailable") && text.contains("disk I/O error"), "{text}");
-    assert!(!text.contains("did not confirm"), "{text}");
-    // Presented again, the code is accepted, once: the failed commit is gone.
+    let failed_once = |text: &str| {
+        assert!(text.contains("state-unavailable") && text.contains("disk I/O error"), "{text}");
+        assert!(!text.contains("did not confirm"), "{text}");
+    };
+    // The commit's sync fails once, in a new log: the store's own write
+    // starts the log anew (a new salt, which the failed frames lack).
+    failed_once(&fail("2", &code(1, 1)));
+    // The log left behind holds that write; the next process recovers it
+    // and appends, so its commit's sync is its first, and the store's write
+    // lands where the failed frames begin and breaks their checksum chain.
+    failed_once(&fail("1", &code(1, 2)));
+    // Presented again, each code is accepted, once: no failed commit came back.
     ok(&w.verify(&code(1, 1)));
-    assert_eq!(w.logged(), vec![(1, 0), (1, 1)]);
+    ok(&w.verify(&code(1, 2)));
+    assert_eq!(w.logged(), vec![(1, 0), (1, 1), (1, 2)]);
     // Every sync fails: the write that would rule the recovery out fails
     // too, and the call is in doubt (the terminal asks for a new code).
-    let text = fail("2+", &code(1, 2));
+    let text = fail("2+", &code(1, 3));
     assert!(text.contains("state-unavailable") && text.contains("did not confirm whether"), "{text}");
     assert!(text.contains("may come back"), "{text}");
-    ok(&w.verify(&code(1, 3)));
+    ok(&w.verify(&code(1, 4)));
 }
 
 #[test]

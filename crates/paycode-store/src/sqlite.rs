@@ -750,7 +750,6 @@ impl SqliteStore {
     /// goes, and the call is in doubt, unless the commit failed on a write
     /// refused for want of space, which leaves no whole commit frame.
     fn erase_failed_commit(&self, conn: &Connection, e: &rusqlite::Error) -> StoreError {
-        let failed = self.error(e);
         let rollback = |conn: &Connection| {
             if !conn.is_autocommit() {
                 // A connection that cannot roll back fails its next BEGIN.
@@ -758,10 +757,18 @@ impl SqliteStore {
             }
         };
         rollback(conn);
-        match overwrite_log_tail(conn) {
+        // First the write, then the error's cause (which may write a file
+        // of its own to tell a full disk): the window for a crash is short.
+        let erased = overwrite_log_tail(conn);
+        let failed = self.error(e);
+        match erased {
             Ok(()) => failed,
             // A write refused for want of space wrote no whole commit frame:
             // the frames before the refused one have none to count them.
+            // (A log padded to a sector boundary after its commit frame
+            // could; SQLite pads only without powersafe overwrite, which
+            // its unix VFS has unless a `psow=0` URI turns it off, and the
+            // store opens no URI.)
             Err(_) if e.sqlite_error_code() == Some(ErrorCode::DiskFull) => failed,
             Err(again) => {
                 rollback(conn);
