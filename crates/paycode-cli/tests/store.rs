@@ -4,7 +4,8 @@
 //! lost, log and state never disagree), a full file system, a read-only one
 //! and a state locked past the busy timeout (`state-unavailable` naming the
 //! cause, nothing torn, the next verification works), a commit whose sync
-//! fails (it does not come back after a crash), and the state
+//! fails (it does not come back after a crash), a folder that cannot be
+//! synced (nothing accepted), and the state
 //! commands: init, import of a JSON state file, log export that reconcile
 //! reads.
 //!
@@ -374,6 +375,26 @@ fn a_commit_whose_sync_fails_does_not_come_back_after_a_crash() {
     assert!(text.contains("state-unavailable") && text.contains("did not confirm whether"), "{text}");
     assert!(text.contains("may come back"), "{text}");
     ok(&w.verify(&code(1, 4)));
+}
+
+/// spec: R-STATE-1: SQLite ignores a failed sync of the folder it makes
+/// its write-ahead log in, after which the log's entry, and every
+/// acceptance in the log, might not survive a power loss. The store syncs
+/// the folder itself and accepts nothing until that succeeds.
+#[test]
+fn a_folder_that_cannot_be_synced_accepts_nothing() {
+    let w = World::new("store-folder-sync");
+    let folder = w.state.parent().unwrap().to_str().unwrap().to_owned();
+    // Every sync of the folder fails; nothing else does.
+    let options = ["-P", &folder, "-e", "trace=fsync", "-e", "inject=fsync:error=EIO"];
+    let (out, syscalls) = verify_under_strace(&w, &options, &code(2, 0));
+    assert!(syscalls.contains("EIO (Input/output error) (INJECTED)"), "{syscalls}");
+    let said = format!("{}{}", stdout(&out), String::from_utf8_lossy(&out.stderr));
+    assert!(!out.status.success() && !said.contains("accepted"), "{said}");
+    assert!(said.contains("the folder could not be synced"), "{said}");
+    // Once the folder syncs, the same code is accepted, once.
+    ok(&w.verify(&code(2, 0)));
+    assert_eq!(w.logged(), vec![(2, 0)]);
 }
 
 #[test]

@@ -814,9 +814,24 @@ impl SqliteStore {
             (Some(_), Err(e)) => {
                 Err(gone("write-ahead log", &files.wal_at, format!("removed or renamed ({e})")))
             }
-            // The log is made by the first write after every connection
-            // closed; it stays while this one is open.
+            // The log is made by the first transaction after every
+            // connection closed (at the latest the one that opens the
+            // store); it stays while this one is open. SQLite syncs the
+            // folder after making it, but ignores a failure of that sync, and
+            // then the log's entry in the folder, with every commit in the
+            // log, might not survive a power loss. So the store syncs the
+            // folder itself before it trusts the log; a failure fails the
+            // call, and the next one tries again (spec: R-STATE-1).
             (None, Ok(now)) => {
+                sync_folder(&files.wal_at).map_err(|e| {
+                    StoreError::new(
+                        StoreErrorKind::Unavailable,
+                        format!(
+                            "{}: the folder could not be synced after the write-ahead log was made                              in it ({e}): the log might not survive a power loss",
+                            files.wal_at.display()
+                        ),
+                    )
+                })?;
                 let _ = self.files.wal.set(now);
                 Ok(())
             }
@@ -1197,6 +1212,25 @@ fn file_id(path: &Path) -> std::io::Result<FileId> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(path)?;
     Ok(FileId { device: m.dev(), number: m.ino() })
+}
+
+/// Syncs the folder that holds `file`, so that its entry there survives a
+/// power loss. A file system that cannot sync a folder (EINVAL, ENOTSUP)
+/// keeps its entries by other means, as SQLite assumes too.
+#[cfg(unix)]
+fn sync_folder(file: &Path) -> std::io::Result<()> {
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match std::fs::File::open(folder)?.sync_all() {
+        // EINVAL, EOPNOTSUPP
+        Err(e) if matches!(e.raw_os_error(), Some(22 | 95)) => Ok(()),
+        other => other,
+    }
+}
+
+/// Elsewhere the log is never trusted this way ([`file_id`] fails first).
+#[cfg(not(unix))]
+fn sync_folder(_file: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Elsewhere an open file cannot be removed: nothing to compare.
