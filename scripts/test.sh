@@ -14,27 +14,25 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s ==\n' "$*"; }
 paycode=target/release/paycode
 
-step "PostgreSQL for the store and service tests"
-if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
+# Installs Debian's package $2 (which provides $1) with apt-get if this runs as root, as CI does;
+# otherwise stops and says how to install it.
+install_package() {
     if [ "$(id -u)" != 0 ]; then
-        echo "PostgreSQL is not installed; install it (sudo apt-get install postgresql) or run this as root" >&2
+        echo "$1 is not installed; install it (sudo apt-get install $2) or run this as root" >&2
         exit 1
     fi
-    echo "PostgreSQL is not installed: installing Debian's postgresql package with apt-get"
+    echo "$1 is not installed: installing Debian's $2 package with apt-get"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}
+
+step "PostgreSQL for the store and service tests"
+if ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
+    install_package PostgreSQL postgresql
 fi
 
 step "strace, which the command's store tests use to make a sync fail"
-if ! command -v strace >/dev/null; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "strace is not installed; install it (sudo apt-get install strace) or run this as root" >&2
-        exit 1
-    fi
-    echo "strace is not installed: installing Debian's strace package with apt-get"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends strace >/dev/null
-fi
+command -v strace >/dev/null || install_package strace strace
 
 step "cargo test (unit, integration, doctests)"
 cargo test --locked --release
