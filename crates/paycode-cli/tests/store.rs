@@ -373,7 +373,7 @@ fn a_commit_whose_sync_fails_does_not_come_back_after_a_crash() {
     // too, and the call is in doubt (the terminal asks for a new code).
     let text = fail("2+", &code(1, 3));
     assert!(text.contains("state-unavailable") && text.contains("did not confirm whether"), "{text}");
-    assert!(text.contains("may come back"), "{text}");
+    assert!(text.contains("may come back") && text.contains("pay with a new code"), "{text}");
     ok(&w.verify(&code(1, 4)));
 }
 

@@ -301,6 +301,11 @@ fn print_verdict(verdict: &Result<Acceptance, Rejection>, json: bool) -> Result<
 fn print_rejection(r: &Rejection, json: bool) -> Result<(), Error> {
     let e = r.error();
     let message = match r.store_error() {
+        // spec: R-STATE-4: the one failure after which the code may have
+        // been recorded: if it was, it is replayed from now on.
+        Some(cause) if cause.kind() == paycode::store::StoreErrorKind::InDoubt => {
+            format!("{e}: {cause}; the code may have been recorded: pay with a new code")
+        }
         Some(cause) => format!("{e}: {cause}"),
         None => e.to_string(),
     };
