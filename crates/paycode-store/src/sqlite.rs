@@ -827,7 +827,8 @@ impl SqliteStore {
                     StoreError::new(
                         StoreErrorKind::Unavailable,
                         format!(
-                            "{}: the folder could not be synced after the write-ahead log was made                              in it ({e}): the log might not survive a power loss",
+                            "{}: the folder could not be synced after the write-ahead log was made \
+                             in it ({e}): the log might not survive a power loss",
                             files.wal_at.display()
                         ),
                     )
