@@ -5,9 +5,10 @@
 # (crates/paycode-test-support/src/postgres.rs), and strace for the command's store tests: when
 # absent, this installs Debian's postgresql and strace packages with apt-get if it runs as root
 # (as CI does), and otherwise stops and says so. The service's fleet tests run
-# PAYCODE_FLEET_VERIFICATIONS verifications each (6000 by default; 100000 for the full size). The cases that fill or freeze a small file system of their own need
-# root; without it they say so on stderr and stand aside, unless PAYCODE_ROOT_CASES=required (as
-# .ci/run sets it), when they fail.
+# PAYCODE_FLEET_VERIFICATIONS verifications each (6000 by default; 100000 for the full size).
+# The cases that fill or freeze a small file system of their own need root; without it they say
+# so on stderr and stand aside, unless PAYCODE_ROOT_CASES=required (as .ci/run sets it), when
+# they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
